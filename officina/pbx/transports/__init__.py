@@ -1,0 +1,1 @@
+"""asyncio transports of the SIP server: UDP, TCP and WebSocket."""

@@ -1,0 +1,9 @@
+"""WebSocket routes of every app, gathered for the ASGI router.
+
+Each app that speaks WebSocket exposes ``websocket_urlpatterns`` in its
+``routing.py``; add it here.
+"""
+
+from django.urls import URLPattern
+
+websocket_urlpatterns: list[URLPattern] = []

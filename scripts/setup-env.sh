@@ -1,0 +1,56 @@
+# Shared by scripts/run and scripts/test: make .venv and install what is missing.
+# Sourced, not executed.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$REPO_ROOT/.venv"
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        echo "need root to run: $*" >&2; return 1; fi
+}
+
+# Debian packages, installed only when their command is missing.
+# Usage: ensure_debian_packages command:package [command:package ...]
+ensure_debian_packages() {
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || { echo "cannot install ${missing[*]}: no apt-get" >&2; return 1; }
+    echo "Installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+pick_python() {
+    local candidate
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+            echo "$candidate"; return 0
+        fi
+    done
+    echo "Officina needs Python 3.11 or newer" >&2
+    return 1
+}
+
+# Usage: ensure_venv EXTRAS   (EXTRAS like "" or "[dev]")
+ensure_venv() {
+    local extras="$1" python stamp
+    python="$(pick_python)"
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$python" -m venv "$VENV" 2>/dev/null || {
+            ensure_debian_packages "false:python3-venv"
+            rm -rf "$VENV"; "$python" -m venv "$VENV"
+        }
+        "$VENV/bin/python" -m pip install -q --upgrade pip
+    fi
+    # Reinstall only when pyproject.toml changed since the last install of these extras.
+    stamp="$VENV/.installed$(echo "$extras" | tr -dc 'a-z')"
+    if [ ! -f "$stamp" ] || [ "$REPO_ROOT/pyproject.toml" -nt "$stamp" ]; then
+        "$VENV/bin/python" -m pip install -q -e "$REPO_ROOT$extras"
+        touch "$stamp"
+    fi
+}
