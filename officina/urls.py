@@ -11,13 +11,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("accounts/", include("officina.accounts.urls")),
-    path("presence/", include("officina.presence.urls")),
-    path("skills/", include("officina.skills.urls")),
-    path("knowledge/", include("officina.knowledge.urls")),
-    path("events/", include("officina.events.urls")),
-    path("pbx/", include("officina.pbx.urls")),
+    # Each app owns its full paths (see docs/architecture.md for the map).
+    path("", include("officina.accounts.urls")),
+    path("", include("officina.presence.urls")),
+    path("", include("officina.skills.urls")),
     path("", include("officina.social.urls")),
+    path("", include("officina.notifications.urls")),
+    path("", include("officina.knowledge.urls")),
+    path("", include("officina.events.urls")),
+    path("", include("officina.pbx.urls")),
     path("", include("officina.web.urls")),
 ]
 if settings.DEBUG:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "officina.presence",
     "officina.skills",
     "officina.social",
+    "officina.notifications",
     "officina.knowledge",
     "officina.events",
     "officina.pbx",
