@@ -44,8 +44,10 @@ INSTALLED_APPS = [
     "officina.notifications",
     "officina.knowledge",
     "officina.events",
+    "officina.search",
     "officina.pbx",
     "officina.web",
+    "officina.api",
 ]
 
 MIDDLEWARE = [
