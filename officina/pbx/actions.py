@@ -1,0 +1,205 @@
+"""Writes of the PBX: provisioning, credentials, registrations and call records.
+
+``do_*`` functions change state atomically and assume their input is valid;
+the SIP server calls the registration and call-record ones from a worker
+thread (never from the event loop).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from officina.accounts.models import Member
+from officina.pbx.credentials import digest_ha1_pair
+from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
+
+FIRST_MEMBER_EXTENSION = 201
+# Letters and digits that cannot be mistaken for one another when typed into a phone.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet, not a secret
+PASSWORD_LENGTH = 16
+
+
+def generate_sip_password() -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+
+
+def _next_free_number() -> str:
+    numbers = Extension.objects.filter(number__regex=r"^[0-9]+$").values_list("number", flat=True)
+    taken = {int(number) for number in numbers}
+    candidate = max([FIRST_MEMBER_EXTENSION - 1, *taken]) + 1
+    return str(candidate)
+
+
+def do_set_sip_password(extension: Extension, password: str) -> SipCredential:
+    """Store the digest hashes of ``password`` for ``extension`` (the password is not kept)."""
+    realm = settings.SIP_DOMAIN
+    username = extension.number
+    ha1_md5, ha1_sha256 = digest_ha1_pair(username, realm, password)
+    credential, _created = SipCredential.objects.update_or_create(
+        extension=extension,
+        defaults={
+            "username": username,
+            "realm": realm,
+            "ha1_md5": ha1_md5,
+            "ha1_sha256": ha1_sha256,
+            "changed_at": timezone.now(),
+        },
+    )
+    return credential
+
+
+def do_regenerate_sip_password(extension: Extension) -> str:
+    """Give ``extension`` a new random SIP password and return it (shown once, never stored)."""
+    password = generate_sip_password()
+    with transaction.atomic():
+        do_set_sip_password(extension, password)
+    return password
+
+
+def do_provision_extension(member: Member) -> Extension:
+    """Give ``member`` an extension with SIP credentials, if they have none yet.
+
+    Called by sign-up and, lazily, by the phone page; safe to call again.
+    Two concurrent calls may pick the same free number: the unique constraint
+    refuses the second, which tries the next number.
+    """
+    existing = Extension.objects.filter(member=member).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(20):
+        try:
+            with transaction.atomic():
+                extension = Extension.objects.create(
+                    number=_next_free_number(), kind=Extension.Kind.MEMBER, member=member
+                )
+                do_set_sip_password(extension, generate_sip_password())
+                return extension
+        except IntegrityError:
+            existing = Extension.objects.filter(member=member).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("Could not find a free extension number.")
+
+
+@dataclass(frozen=True, slots=True)
+class BindingRow:
+    """A registration as the registrar holds it in memory, ready to be persisted."""
+
+    extension_id: int
+    binding_key: str
+    contact_uri: str
+    q: float | None
+    transport: str
+    received_host: str
+    received_port: int
+    connection_key: str
+    node: str
+    path: str
+    user_agent: str
+    instance_id: str
+    reg_id: int | None
+    call_id: str
+    cseq: int
+    registered_at: datetime
+    expires_at: datetime
+
+
+def do_save_bindings(saved: Sequence[BindingRow], removed: Iterable[tuple[int, str]]) -> None:
+    """Persist a batch of registrar changes: bindings made or refreshed, bindings removed."""
+    with transaction.atomic():
+        removal = Q()
+        any_removed = False
+        for extension_id, binding_key in removed:
+            removal |= Q(extension_id=extension_id, binding_key=binding_key)
+            any_removed = True
+        if any_removed:
+            Registration.objects.filter(removal).delete()
+        for row in saved:
+            Registration.objects.update_or_create(
+                extension_id=row.extension_id,
+                binding_key=row.binding_key,
+                defaults={
+                    "contact_uri": row.contact_uri,
+                    "q": row.q,
+                    "transport": row.transport,
+                    "received_host": row.received_host,
+                    "received_port": row.received_port,
+                    "connection_key": row.connection_key,
+                    "node": row.node,
+                    "path": row.path,
+                    "user_agent": row.user_agent,
+                    "instance_id": row.instance_id,
+                    "reg_id": row.reg_id,
+                    "call_id": row.call_id,
+                    "cseq": row.cseq,
+                    "registered_at": row.registered_at,
+                    "expires_at": row.expires_at,
+                },
+            )
+
+
+def do_delete_expired_registrations(now: datetime) -> int:
+    deleted, _ = Registration.objects.filter(expires_at__lte=now).delete()
+    return deleted
+
+
+@dataclass(slots=True)
+class CallRow:
+    """A call attempt as the proxy tracks it, ready to be persisted."""
+
+    call_id: str
+    caller_id: int | None
+    caller_number: str
+    callee_id: int | None
+    callee_number: str
+    devices_rung: list[str]
+    answered_by: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: str
+    final_status: int | None
+    record_id: int | None = None
+
+
+def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> None:
+    """Insert new call records and close the ones whose call has ended.
+
+    Rows in ``new`` get their ``record_id`` filled so that a later hang-up
+    can update them.
+    """
+    with transaction.atomic():
+        if new:
+            records = CallRecord.objects.bulk_create(
+                [
+                    CallRecord(
+                        call_id=row.call_id,
+                        caller_id=row.caller_id,
+                        caller_number=row.caller_number,
+                        callee_id=row.callee_id,
+                        callee_number=row.callee_number,
+                        devices_rung=row.devices_rung,
+                        answered_by=row.answered_by,
+                        started_at=row.started_at,
+                        answered_at=row.answered_at,
+                        ended_at=row.ended_at,
+                        outcome=row.outcome,
+                        final_status=row.final_status,
+                    )
+                    for row in new
+                ]
+            )
+            for row, record in zip(new, records, strict=True):
+                row.record_id = record.pk
+        for row in ended:
+            if row.record_id is None:
+                continue
+            CallRecord.objects.filter(pk=row.record_id).update(ended_at=row.ended_at)

@@ -1,0 +1,197 @@
+"""PBX data: extensions, their SIP credentials, device registrations and call records.
+
+The database is the source of truth for every PBX node; the SIP server keeps
+a write-through in-memory copy of credentials and registrations (see
+``officina.pbx.directory``) so that no SIP message waits on a query.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Extension(models.Model):
+    """A dialable number inside the community.
+
+    Today every extension belongs to a member. ``kind`` leaves room for
+    numbers that ring something else (a company's ring group, an IVR menu,
+    a voicemail box): those will carry their own target instead of a member.
+    """
+
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("member")
+
+    number = models.CharField(_("number"), max_length=16, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MEMBER)
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="extension",
+        null=True,
+        blank=True,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        ordering = ("number",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=~Q(kind="member") | Q(member__isnull=False),
+                name="pbx_member_extension_has_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SipCredential(models.Model):
+    """How a device proves it may use an extension (SIP digest authentication).
+
+    Only the digest hashes (HA1 = H(username:realm:password)) are stored, one
+    per algorithm: they are all the registrar needs, and the password itself
+    is shown to the member once, when it is made. The hashes are bound to the
+    realm: changing ``SIP_DOMAIN`` means members make new passwords.
+    """
+
+    extension = models.OneToOneField(
+        Extension,
+        verbose_name=_("extension"),
+        on_delete=models.CASCADE,
+        related_name="sip_credential",
+    )
+    username = models.CharField(_("username"), max_length=64, unique=True)
+    realm = models.CharField(_("realm"), max_length=255)
+    ha1_md5 = models.CharField("HA1 MD5", max_length=32)
+    ha1_sha256 = models.CharField("HA1 SHA-256", max_length=64)
+    changed_at = models.DateTimeField(_("password changed"))
+
+    class Meta:
+        verbose_name = _("SIP credential")
+        verbose_name_plural = _("SIP credentials")
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.realm}"
+
+
+class Transport(models.TextChoices):
+    UDP = "UDP", "UDP"
+    TCP = "TCP", "TCP"
+    WS = "WS", "WebSocket"
+    WSS = "WSS", _("secure WebSocket")
+
+
+class Registration(models.Model):
+    """One device bound to an extension (RFC 3261 §10 binding).
+
+    ``binding_key`` identifies the binding across refreshes: the
+    ``+sip.instance``/``reg-id`` pair when the device sends one (RFC 5626),
+    otherwise the contact URI. Connection-oriented devices are reached back
+    through ``connection_key`` on the node that holds the connection.
+    """
+
+    extension = models.ForeignKey(
+        Extension,
+        verbose_name=_("extension"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    binding_key = models.CharField(_("binding key"), max_length=512)
+    contact_uri = models.CharField(_("contact"), max_length=512)
+    q = models.FloatField(_("priority"), null=True, blank=True)
+    transport = models.CharField(_("transport"), max_length=4, choices=Transport.choices)
+    received_host = models.CharField(_("source address"), max_length=64)
+    received_port = models.PositiveIntegerField(_("source port"))
+    connection_key = models.CharField(_("connection"), max_length=64, blank=True)
+    node = models.CharField(_("PBX node"), max_length=64, blank=True)
+    path = models.TextField(_("path"), blank=True)
+    user_agent = models.CharField(_("device"), max_length=255, blank=True)
+    instance_id = models.CharField(_("instance"), max_length=255, blank=True)
+    reg_id = models.PositiveIntegerField(_("reg-id"), null=True, blank=True)
+    call_id = models.CharField("Call-ID", max_length=255)
+    cseq = models.PositiveIntegerField("CSeq")
+    registered_at = models.DateTimeField(_("registered"))
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ("extension", "-registered_at")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=("extension", "binding_key"), name="pbx_one_binding_per_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.extension} → {self.contact_uri}"
+
+
+class CallRecord(models.Model):
+    """One call attempt through the proxy (a CDR)."""
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", _("answered")
+        BUSY = "busy", _("busy")
+        NO_ANSWER = "no-answer", _("no answer")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+        UNREGISTERED = "unregistered", _("unreachable")
+        NOT_FOUND = "not-found", _("unknown number")
+        FAILED = "failed", _("failed")
+
+    call_id = models.CharField("Call-ID", max_length=255, db_index=True)
+    caller = models.ForeignKey(
+        Extension,
+        verbose_name=_("caller"),
+        on_delete=models.SET_NULL,
+        related_name="outgoing_calls",
+        null=True,
+        blank=True,
+    )
+    caller_number = models.CharField(_("from"), max_length=64)
+    callee = models.ForeignKey(
+        Extension,
+        verbose_name=_("callee"),
+        on_delete=models.SET_NULL,
+        related_name="incoming_calls",
+        null=True,
+        blank=True,
+    )
+    callee_number = models.CharField(_("to"), max_length=64)
+    devices_rung = models.JSONField(_("devices rung"), default=list, blank=True)
+    answered_by = models.CharField(_("answered by"), max_length=512, blank=True)
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    final_status = models.PositiveSmallIntegerField(_("final SIP status"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call record")
+        verbose_name_plural = _("call records")
+        ordering = ("-started_at", "-id")
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=("caller", "-started_at"), name="pbx_cdr_caller_started"),
+            models.Index(fields=("callee", "-started_at"), name="pbx_cdr_callee_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller_number} → {self.callee_number} ({self.outcome})"
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Talk time: from answer to hang-up (None while ringing or never answered)."""
+        if self.answered_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.answered_at

@@ -1,0 +1,50 @@
+"""``{% pbx_profile_panel member %}`` for profile pages, and a call-duration filter."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from officina.accounts.models import Member
+from officina.pbx.actions import do_provision_extension
+from officina.pbx.selectors import (
+    extension_call_history,
+    extension_registrations,
+    get_member_extension,
+)
+from officina.pbx.views import sip_connection_settings
+
+register = template.Library()
+
+PROFILE_HISTORY_LENGTH = 10
+
+
+@register.inclusion_tag("pbx/profile_panel.html", takes_context=True)
+def pbx_profile_panel(context: template.Context, member: Member) -> dict[str, Any]:
+    """The member's extension for everyone; SIP settings and call history for the member only."""
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    is_self = bool(viewer is not None and viewer.is_authenticated and viewer.pk == member.pk)
+    extension = do_provision_extension(member) if is_self else get_member_extension(member)
+    panel: dict[str, Any] = {"member": member, "extension": extension, "is_self": is_self}
+    if is_self and extension is not None and request is not None:
+        panel.update(
+            sip=sip_connection_settings(request),
+            registrations=list(extension_registrations(extension, timezone.now())),
+            calls=list(extension_call_history(extension, limit=PROFILE_HISTORY_LENGTH)),
+        )
+    return panel
+
+
+@register.filter
+def pbx_duration(value: timedelta) -> str:
+    """A call's talk time as m:ss or h:mm:ss."""
+    seconds = max(0, int(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"
