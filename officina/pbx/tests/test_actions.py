@@ -34,7 +34,7 @@ def test_regenerated_password_is_stored_only_as_digest_hashes():
     credential = SipCredential.objects.get(extension=extension)
     realm = settings.SIP_DOMAIN
     secret = f"{extension.number}:{realm}:{password}".encode()
-    assert credential.ha1_md5 == hashlib.md5(secret).hexdigest()
+    assert credential.ha1_md5 == hashlib.md5(secret, usedforsecurity=False).hexdigest()
     assert credential.ha1_sha256 == hashlib.sha256(secret).hexdigest()
     assert credential.ha1_md5 != before.ha1_md5
     assert password not in str(credential.__dict__)
