@@ -1,0 +1,122 @@
+"""Writes: notify a member (and push it live), mark read, digest preferences and mail-out."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from officina.accounts.models import Member
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.notifications import live
+from officina.notifications.models import DigestFrequency, DigestPreference, Notification
+from officina.notifications.selectors import unread_count, unread_since
+
+MAX_TEXT_LENGTH = 500
+DIGEST_MAX_ITEMS = 30
+
+
+@transaction.atomic
+def do_notify(
+    recipient: Member,
+    kind: str,
+    *,
+    actor: Member | None = None,
+    text: str,
+    url: str = "",
+) -> Notification:
+    """Record a notification for ``recipient`` and, once committed, push it to their pages.
+
+    Nobody is notified of their own doing: an ``actor`` equal to the recipient is
+    still stored (callers may rely on the row) but is not pushed live.
+    """
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=kind[:60],
+        actor=actor,
+        text=text[:MAX_TEXT_LENGTH],
+        url=url[:500],
+    )
+    recipient_id = recipient.pk
+
+    def push() -> None:
+        live.push_to_member(
+            recipient_id,
+            {
+                "id": notification.pk,
+                "kind": notification.kind,
+                "text": notification.text,
+                "url": notification.url,
+                "unread": unread_count(recipient),
+            },
+        )
+
+    # Pushed only after commit: a page must never show a notification that was rolled back.
+    transaction.on_commit(push)
+    return notification
+
+
+def _push_unread_count(member: Member) -> None:
+    member_id = member.pk
+    transaction.on_commit(lambda: live.push_to_member(member_id, {"unread": unread_count(member)}))
+
+
+@transaction.atomic
+def do_mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        _push_unread_count(notification.recipient)
+
+
+@transaction.atomic
+def do_mark_all_read(member: Member) -> int:
+    marked = Notification.objects.filter(recipient=member, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if marked:
+        _push_unread_count(member)
+    return marked
+
+
+@transaction.atomic
+def do_set_digest_frequency(member: Member, frequency: str) -> DigestPreference:
+    if frequency not in DigestFrequency.values:
+        raise OfficinaError(_("Unknown digest frequency."), ErrorCode.INVALID_INPUT)
+    preference, _created = DigestPreference.objects.update_or_create(
+        member=member, defaults={"frequency": frequency}
+    )
+    return preference
+
+
+@transaction.atomic
+def do_send_digest(member: Member) -> int:
+    """E-mail the member their unread notifications since the last digest; return how many.
+
+    The preference row is locked so that two workers running the same digest
+    cannot both send it.
+    """
+    preference, _created = DigestPreference.objects.select_for_update().get_or_create(member=member)
+    if preference.frequency == DigestFrequency.NEVER or not member.is_active:
+        return 0
+    pending = list(unread_since(member, preference.last_sent_at)[: DIGEST_MAX_ITEMS + 1])
+    if not pending:
+        return 0
+    shown = pending[:DIGEST_MAX_ITEMS]
+    language = member.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "member": member,
+            "notifications": shown,
+            "more": len(pending) > DIGEST_MAX_ITEMS,
+            "site_url": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+        }
+        subject = str(_("Officina: what you missed"))
+        body = render_to_string("notifications/digest_email.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email])
+    preference.last_sent_at = timezone.now()
+    preference.save(update_fields=["last_sent_at"])
+    return len(shown)

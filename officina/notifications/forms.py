@@ -1,0 +1,12 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from officina.notifications.models import DigestFrequency
+
+
+class DigestPreferenceForm(forms.Form):
+    frequency = forms.ChoiceField(
+        label=_("E-mail digest of unread notifications"),
+        choices=DigestFrequency.choices,
+        widget=forms.RadioSelect,
+    )

@@ -1,0 +1,46 @@
+"""Reads of notifications: the unread count, a member's list, digest candidates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from officina.accounts.models import Member
+from officina.notifications.models import DigestFrequency, DigestPreference, Notification
+
+
+def unread_count(member: Member) -> int:
+    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+
+
+def notifications_for(member: Member) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=member).select_related("actor")
+
+
+def digest_frequency_of(member: Member) -> str:
+    preference = DigestPreference.objects.filter(member=member).first()
+    return preference.frequency if preference else DigestFrequency.WEEKLY
+
+
+def unread_since(member: Member, since: datetime | None) -> QuerySet[Notification]:
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    if since is not None:
+        unread = unread.filter(created_at__gt=since)
+    return unread.select_related("actor").order_by("-created_at", "-id")
+
+
+def members_due_for_digest(frequency: str, not_sent_since: datetime) -> QuerySet[Member]:
+    """Active members on ``frequency`` with unread notifications and no digest since then.
+
+    Members who never chose a frequency follow the default (weekly).
+    """
+    members = Member.objects.filter(is_active=True, notifications__read_at__isnull=True)
+    if frequency == DigestFrequency.WEEKLY:
+        members = members.exclude(
+            digest_preference__frequency__in=[DigestFrequency.NEVER, DigestFrequency.DAILY]
+        )
+    else:
+        members = members.filter(digest_preference__frequency=frequency)
+    members = members.exclude(digest_preference__last_sent_at__gte=not_sent_since)
+    return members.distinct().order_by("pk")

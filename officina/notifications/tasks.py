@@ -1,0 +1,38 @@
+"""Background e-mail digests (Django tasks: database backend in development)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from officina.accounts.models import Member
+from officina.notifications.actions import do_send_digest
+from officina.notifications.models import DigestFrequency
+from officina.notifications.selectors import members_due_for_digest
+
+DIGEST_PERIOD = {
+    DigestFrequency.DAILY: timedelta(days=1),
+    DigestFrequency.WEEKLY: timedelta(days=7),
+}
+
+
+@task()
+def send_digest(member_id: int) -> int:
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        return 0
+    return do_send_digest(member)
+
+
+def enqueue_due_digests(frequency: str) -> int:
+    """Queue one digest task per member who is due; return how many were queued."""
+    period = DIGEST_PERIOD[DigestFrequency(frequency)]
+    # A little slack so that a job scheduled every 24 h does not skip a day on jitter.
+    not_sent_since = timezone.now() - period + timedelta(hours=1)
+    queued = 0
+    for member_id in members_due_for_digest(frequency, not_sent_since).values_list("pk", flat=True):
+        send_digest.enqueue(member_id)
+        queued += 1
+    return queued
