@@ -6,4 +6,6 @@ Each app that speaks WebSocket exposes ``websocket_urlpatterns`` in its
 
 from django.urls import URLPattern
 
-websocket_urlpatterns: list[URLPattern] = []
+from officina.notifications.routing import websocket_urlpatterns as notifications_routes
+
+websocket_urlpatterns: list[URLPattern] = [*notifications_routes]
