@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.search.urls")),
     path("", include("officina.pbx.urls")),
     path("", include("officina.web.urls")),
+    path("", include("officina.api.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
