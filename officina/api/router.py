@@ -1,6 +1,19 @@
-"""The JSON API: one NinjaAPI, each app adds its router in ``officina/<app>/api.py``."""
+"""The JSON API: one NinjaAPI, one error shape, token or session authentication.
 
+Every failure answers ``{"code": ..., "message": ...}`` (plus ``details`` for
+validation errors), the same shape as :class:`officina.core.errors.OfficinaError`,
+so a client handles errors in one place and matches on ``code``.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from officina.api.auth import api_auth
+from officina.core.errors import ErrorCode, OfficinaError
 
 api = NinjaAPI(
     title="Officina API",
@@ -8,4 +21,65 @@ api = NinjaAPI(
     description="Members, companies, presence, posts and questions of an Officina community.",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    auth=api_auth,
 )
+
+
+def error_response(
+    request: HttpRequest, code: ErrorCode, message: str, status: int, **details: object
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": str(code), "message": message, **details}, status=status
+    )
+
+
+@api.exception_handler(OfficinaError)
+def officina_error(request: HttpRequest, error: OfficinaError) -> HttpResponse:
+    return api.create_response(request, error.as_dict(), status=error.http_status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    details = [
+        {
+            "location": [str(part) for part in item.get("loc", ())],
+            "message": str(item.get("msg", "")),
+            "type": str(item.get("type", "")),
+        }
+        for item in error.errors
+    ]
+    return error_response(
+        request,
+        ErrorCode.INVALID_INPUT,
+        _("The request has invalid or missing fields."),
+        422,
+        details=details,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request,
+        ErrorCode.UNAUTHORIZED,
+        _("Sign in, or send a valid token in the Authorization: Bearer header."),
+        401,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    # ninja raises HttpError(400) for a body that is not JSON at all.
+    if error.status_code == 400:
+        return error_response(
+            request, ErrorCode.BAD_REQUEST, _("The request body is not valid JSON."), 400
+        )
+    code = {403: ErrorCode.PERMISSION_DENIED, 404: ErrorCode.NOT_FOUND}.get(
+        error.status_code, ErrorCode.BAD_REQUEST
+    )
+    return error_response(request, code, str(error), error.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return error_response(request, ErrorCode.NOT_FOUND, _("Not found."), 404)
