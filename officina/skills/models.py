@@ -1,0 +1,170 @@
+"""The skills taxonomy, what members know, offer and need, endorsements and evidence."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class SkillCategory(models.TextChoices):
+    DEVELOPMENT = "development", _("Software development")
+    DESIGN = "design", _("Design and UX")
+    BUSINESS = "business", _("Business and finance")
+    LEGAL = "legal", _("Law")
+    MARKETING = "marketing", _("Marketing and communication")
+    WRITING = "writing", _("Writing and languages")
+    MEDIA = "media", _("Photo, video and audio")
+    MAKING = "making", _("Making and crafts")
+    DATA = "data", _("Data and AI")
+    PEOPLE = "people", _("People and teaching")
+
+
+class Skill(models.Model):
+    """One entry of the shared taxonomy, named in both interface languages."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_it = models.CharField(_("name (Italian)"), max_length=80)
+    category = models.CharField(_("category"), max_length=20, choices=SkillCategory.choices)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ("name_en",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        language = (get_language() or "en").split("-")[0]
+        return self.name_it if language == "it" else self.name_en
+
+
+class SkillKind(models.TextChoices):
+    SKILL = "skill", _("Skill")
+    TALENT = "talent", _("Talent")
+    INTEREST = "interest", _("Interest")
+    OFFER = "offer", _("I offer")
+    NEED = "need", _("I need")
+
+
+# Only what a member can do is endorsable; an interest or a need is not a claim.
+ENDORSABLE_KINDS = frozenset({SkillKind.SKILL, SkillKind.TALENT, SkillKind.OFFER})
+
+
+class SkillLevel(models.IntegerChoices):
+    BEGINNER = 1, _("Beginner")
+    INTERMEDIATE = 2, _("Intermediate")
+    ADVANCED = 3, _("Advanced")
+    EXPERT = 4, _("Expert")
+
+
+class MemberSkill(models.Model):
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="member_skills",
+        verbose_name=_("member"),
+    )
+    skill = models.ForeignKey(
+        Skill, on_delete=models.PROTECT, related_name="member_skills", verbose_name=_("skill")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=SkillKind.choices)
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=SkillLevel.choices, null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member skill")
+        verbose_name_plural = _("member skills")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "skill", "kind"], name="one_member_skill_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__isnull=True) | models.Q(level__gte=1, level__lte=4),
+                name="member_skill_level_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["skill", "kind"], name="member_skill_by_skill")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.skill} ({self.kind})"
+
+    @property
+    def is_endorsable(self) -> bool:
+        return self.kind in ENDORSABLE_KINDS
+
+
+class Endorsement(models.Model):
+    """A member vouching for another member's skill (never their own)."""
+
+    endorser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="endorsements_given",
+        verbose_name=_("endorser"),
+    )
+    member_skill = models.ForeignKey(
+        MemberSkill,
+        on_delete=models.CASCADE,
+        related_name="endorsements",
+        verbose_name=_("member skill"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("endorsement")
+        verbose_name_plural = _("endorsements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_skill", "endorser"], name="one_endorsement_per_endorser"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endorser} → {self.member_skill}"
+
+
+class EvidenceSource(models.TextChoices):
+    ACCEPTED_ANSWER = "accepted_answer", _("Accepted answer")
+    EVENT_TALK = "event_talk", _("Talk at an event")
+    PROJECT = "project", _("Project")
+
+
+class SkillEvidence(models.Model):
+    """Proof of a skill that the community observed (e.g. an accepted answer)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="skill_evidence",
+        verbose_name=_("member"),
+    )
+    skill = models.ForeignKey(
+        Skill, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("skill")
+    )
+    source_kind = models.CharField(_("source"), max_length=20, choices=EvidenceSource.choices)
+    source_id = models.PositiveBigIntegerField(_("source id"))
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("skill evidence")
+        verbose_name_plural = _("skill evidence")
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "skill", "source_kind", "source_id"],
+                name="one_evidence_per_source",
+            )
+        ]
+        indexes = [models.Index(fields=["member", "skill"], name="evidence_member_skill")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.skill} ({self.source_kind} {self.source_id})"

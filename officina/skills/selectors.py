@@ -1,0 +1,118 @@
+"""Reads: a member's skills with counts, the taxonomy, who knows or needs what."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from officina.accounts.models import Member
+from officina.skills.models import (
+    Endorsement,
+    MemberSkill,
+    Skill,
+    SkillEvidence,
+    SkillKind,
+)
+
+
+def member_skills_with_counts(member: Member, viewer: Member | None = None) -> list[MemberSkill]:
+    """Every skill row of ``member`` with ``endorsement_count``, ``evidence_count`` and
+    ``endorsed_by_viewer``, in one query."""
+    evidence = (
+        SkillEvidence.objects.filter(member=OuterRef("member_id"), skill=OuterRef("skill_id"))
+        .order_by()
+        .values("skill_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    rows = (
+        MemberSkill.objects.filter(member=member)
+        .select_related("skill")
+        .annotate(
+            endorsement_count=Count("endorsements", distinct=True),
+            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)),
+        )
+    )
+    if viewer is not None and viewer.is_authenticated:
+        rows = rows.annotate(
+            endorsed_by_viewer=Exists(
+                Endorsement.objects.filter(member_skill=OuterRef("pk"), endorser=viewer)
+            )
+        )
+    else:
+        rows = rows.annotate(endorsed_by_viewer=Value(False))
+    return list(rows.order_by("kind", "-endorsement_count", "skill__name_en"))
+
+
+@dataclass
+class SkillsByKind:
+    """A member's skills grouped for the profile page, in a fixed order of kinds."""
+
+    groups: list[tuple[str, str, list[MemberSkill]]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, rows: list[MemberSkill]) -> SkillsByKind:
+        grouped = {kind: [row for row in rows if row.kind == kind] for kind in SkillKind.values}
+        return cls(groups=[(kind, str(label), grouped[kind]) for kind, label in SkillKind.choices])
+
+
+def evidence_of(member: Member, limit: int = 20) -> list[SkillEvidence]:
+    return list(
+        SkillEvidence.objects.filter(member=member)
+        .select_related("skill")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def all_skills() -> QuerySet[Skill]:
+    return Skill.objects.order_by("category", "name_en")
+
+
+def skills_by_slugs(slugs: list[str]) -> list[Skill]:
+    return list(Skill.objects.filter(slug__in=slugs))
+
+
+def skill_catalogue() -> list[Skill]:
+    """The taxonomy with how many members have or offer each skill, and how many need it."""
+    return list(
+        Skill.objects.annotate(
+            holders=Count(
+                "member_skills__member",
+                filter=~Q(member_skills__kind__in=[SkillKind.NEED, SkillKind.INTEREST]),
+                distinct=True,
+            ),
+            seekers=Count(
+                "member_skills__member",
+                filter=Q(member_skills__kind=SkillKind.NEED),
+                distinct=True,
+            ),
+        ).order_by("category", "name_en")
+    )
+
+
+def members_with_skill(skill: Skill, kinds: Sequence[str]) -> QuerySet[MemberSkill]:
+    return (
+        MemberSkill.objects.filter(skill=skill, kind__in=kinds, member__is_active=True)
+        .select_related("member")
+        .annotate(endorsement_count=Count("endorsements"))
+        .order_by("-endorsement_count", "member__first_name", "member__last_name")
+    )
+
+
+def matches_for_needs(member: Member, limit: int = 12) -> list[MemberSkill]:
+    """Members who offer (or have) what ``member`` needs: skills matchmaking."""
+    needed = MemberSkill.objects.filter(member=member, kind=SkillKind.NEED).values("skill_id")
+    return list(
+        MemberSkill.objects.filter(
+            skill_id__in=needed,
+            kind__in=[SkillKind.OFFER, SkillKind.SKILL],
+            member__is_active=True,
+        )
+        .exclude(member=member)
+        .select_related("member", "skill")
+        .annotate(endorsement_count=Count("endorsements"))
+        .order_by("kind", "-endorsement_count", "member_id")[:limit]
+    )

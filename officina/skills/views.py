@@ -1,0 +1,138 @@
+"""Skills pages: the taxonomy, one skill's people, my skills, endorsing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.skills.access import (
+    access_member_skill_by_id,
+    access_own_member_skill_by_id,
+    access_skill_by_slug,
+)
+from officina.skills.actions import (
+    check_add_member_skill,
+    check_endorse,
+    do_remove_member_skill,
+    do_withdraw_endorsement,
+)
+from officina.skills.forms import MemberSkillForm
+from officina.skills.models import SkillCategory, SkillKind
+from officina.skills.selectors import (
+    SkillsByKind,
+    matches_for_needs,
+    member_skills_with_counts,
+    members_with_skill,
+    skill_catalogue,
+)
+
+PAGE_SIZE = 40
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    skills = skill_catalogue()
+    categories = [
+        (label, [skill for skill in skills if skill.category == value])
+        for value, label in SkillCategory.choices
+    ]
+    return render(request, "skills/catalogue.html", {"categories": [c for c in categories if c[1]]})
+
+
+@login_required
+def skill_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        skill = access_skill_by_slug(slug)
+    except OfficinaError as error:
+        raise Http404(str(error.message)) from error
+    sections = []
+    for kinds, title in (
+        ([SkillKind.OFFER], _("Offer it")),
+        ([SkillKind.SKILL, SkillKind.TALENT], _("Know it")),
+        ([SkillKind.NEED], _("Need it")),
+        ([SkillKind.INTEREST], _("Are interested")),
+    ):
+        rows = Paginator(members_with_skill(skill, kinds), PAGE_SIZE).get_page(1)
+        sections.append((title, rows))
+    return render(request, "skills/detail.html", {"skill": skill, "sections": sections})
+
+
+@login_required
+def my_skills(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    form = MemberSkillForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                check_add_member_skill(
+                    member,  # type: ignore[arg-type]
+                    form.cleaned_data["skill"],
+                    form.cleaned_data["kind"],
+                    level=form.cleaned_data["level"],
+                    note=form.cleaned_data["note"],
+                )
+            except OfficinaError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("skills:mine")
+        status = 400
+    rows = member_skills_with_counts(member, member)  # type: ignore[arg-type]
+    context = {
+        "form": form,
+        "skills_by_kind": SkillsByKind.of(rows),
+        "matches": matches_for_needs(member),  # type: ignore[arg-type]
+    }
+    return render(request, "skills/mine.html", context, status=status)
+
+
+@login_required
+@require_POST
+def remove_my_skill(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        member_skill = access_own_member_skill_by_id(request.user, pk)  # type: ignore[arg-type]
+    except OfficinaError as error:
+        raise Http404(str(error.message)) from error
+    do_remove_member_skill(member_skill)
+    messages.success(request, _("Removed."))
+    return redirect("skills:mine")
+
+
+@login_required
+@require_POST
+def toggle_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Endorse a member's skill, or withdraw the endorsement when ``withdraw`` is sent."""
+    try:
+        member_skill = access_member_skill_by_id(request.user, pk)  # type: ignore[arg-type]
+    except OfficinaError as error:
+        raise Http404(str(error.message)) from error
+    profile_url = reverse("social:profile", args=[member_skill.member_id])
+    if request.POST.get("withdraw"):
+        do_withdraw_endorsement(request.user, member_skill)  # type: ignore[arg-type]
+        return _back(request, profile_url)
+    try:
+        check_endorse(request.user, member_skill)  # type: ignore[arg-type]
+    except OfficinaError as error:
+        if error.code == ErrorCode.CONFLICT:
+            return _back(request, profile_url)
+        return HttpResponseBadRequest(str(error.message))
+    messages.success(request, _("Endorsement sent."))
+    return _back(request, profile_url)
