@@ -1,0 +1,214 @@
+"""Low-level RFC 3261 §25 grammar helpers shared by the header and URI parsers.
+
+Every helper scans a `str` left to right with `str.find` or a single regex
+made of plain character classes (no nested quantifiers), so no input can make
+it backtrack. Values reach these helpers already unfolded (LWS continuation
+lines replaced by one space).
+"""
+
+from __future__ import annotations
+
+import re
+
+from officina.sip.errors import SipParseError
+
+#   token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" )
+TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~")
+_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
+#   word = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" /
+#          "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}" )
+_WORD = re.compile(r"[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+")
+#   host = hostname / IPv4address / IPv6reference   (hostname kept lenient: "_" seen in the wild)
+_HOSTNAME = re.compile(r"[A-Za-z0-9\-_.]+")
+_IPV6_BODY = re.compile(r"[0-9A-Fa-f:.]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+WHITESPACE = " \t"
+
+
+def is_token(text: str) -> bool:
+    return _TOKEN.fullmatch(text) is not None
+
+
+def check_token(text: str, what: str) -> str:
+    if _TOKEN.fullmatch(text) is None:
+        raise SipParseError(f"invalid {what}: {text[:60]!r}")
+    return text
+
+
+def is_word(text: str) -> bool:
+    return _WORD.fullmatch(text) is not None
+
+
+def parse_digits(text: str, what: str, maximum: int) -> int:
+    """1*DIGIT with an upper bound (leading zeros allowed, as RFC 4475 §3.1.1.1 shows)."""
+    if _DIGITS.fullmatch(text) is None:
+        raise SipParseError(f"invalid {what}: {text[:60]!r}")
+    # Refuse absurdly long digit strings before int() works on them.
+    if len(text.lstrip("0")) > len(str(maximum)):
+        raise SipParseError(f"{what} out of range: {text[:60]!r}")
+    value = int(text)
+    if value > maximum:
+        raise SipParseError(f"{what} out of range: {text[:60]!r}")
+    return value
+
+
+def unfold(value: str) -> str:
+    """Replace each folded line break (CRLF followed by SP/HT) by a single space."""
+    if "\r\n" not in value:
+        return value
+    return " ".join(part.strip(WHITESPACE) for part in value.split("\r\n"))
+
+
+def check_host(host: str) -> str:
+    """Validate hostname / IPv4address / IPv6reference; return it as given."""
+    if not host:
+        raise SipParseError("empty host")
+    if host[0] == "[":
+        if host[-1] != "]" or _IPV6_BODY.fullmatch(host[1:-1]) is None or ":" not in host:
+            raise SipParseError(f"invalid IPv6 reference: {host[:60]!r}")
+        return host
+    if _HOSTNAME.fullmatch(host) is None:
+        raise SipParseError(f"invalid host: {host[:60]!r}")
+    return host
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    """hostport = host [ ":" port ], IPv6 references in brackets."""
+    if text.startswith("["):
+        close = text.find("]")
+        if close < 0:
+            raise SipParseError(f"unterminated IPv6 reference: {text[:60]!r}")
+        host, rest = text[: close + 1], text[close + 1 :]
+        if not rest:
+            return check_host(host), None
+        if rest[0] != ":":
+            raise SipParseError(f"invalid host and port: {text[:60]!r}")
+        return check_host(host), parse_digits(rest[1:], "port", 65535)
+    colon = text.find(":")
+    if colon < 0:
+        return check_host(text), None
+    return check_host(text[:colon]), parse_digits(text[colon + 1 :], "port", 65535)
+
+
+def read_quoted(text: str, start: int) -> tuple[str, int]:
+    """Read a quoted-string whose opening DQUOTE is at `start`.
+
+    Returns the unescaped content and the index just past the closing DQUOTE.
+    """
+    out: list[str] = []
+    i = start + 1
+    n = len(text)
+    while True:
+        q = text.find('"', i)
+        b = text.find("\\", i, q if q >= 0 else n)
+        if b >= 0:
+            out.append(text[i:b])
+            if b + 1 >= n:
+                break
+            out.append(text[b + 1])
+            i = b + 2
+            continue
+        if q < 0:
+            break
+        out.append(text[i:q])
+        return "".join(out), q + 1
+    raise SipParseError("unterminated quoted string")
+
+
+def skip_ws(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i] in WHITESPACE:
+        i += 1
+    return i
+
+
+def split_commas(value: str) -> list[str]:
+    """Split a header value at top-level commas (not inside quotes or <...>)."""
+    if '"' not in value and "<" not in value:
+        return [part.strip(WHITESPACE) for part in value.split(",")]
+    parts: list[str] = []
+    start = 0
+    i = 0
+    n = len(value)
+    while i < n:
+        c = value[i]
+        if c == '"':
+            _, i = read_quoted(value, i)
+            continue
+        if c == "<":
+            close = value.find(">", i)
+            if close < 0:
+                raise SipParseError("unterminated <...>")
+            i = close + 1
+            continue
+        if c == ",":
+            parts.append(value[start:i].strip(WHITESPACE))
+            start = i + 1
+        i += 1
+    parts.append(value[start:].strip(WHITESPACE))
+    return parts
+
+
+def parse_params(text: str, i: int, what: str) -> tuple[dict[str, str | None], int]:
+    """Parse `*( SEMI generic-param )` starting at `text[i]` (at a ';' or the end).
+
+    generic-param = token [ EQUAL gen-value ], gen-value = token / host / quoted-string.
+    Names are lower-cased (they compare case-insensitively); values are kept
+    as written, quoted ones unescaped. Stops at the end or at a ',' / '?'
+    that the caller handles; any other character is an error.
+    """
+    params: dict[str, str | None] = {}
+    n = len(text)
+    while True:
+        i = skip_ws(text, i)
+        if i >= n or text[i] != ";":
+            return params, i
+        i = skip_ws(text, i + 1)
+        start = i
+        while i < n and text[i] in TOKEN_CHARS:
+            i += 1
+        name = text[start:i]
+        if not name:
+            raise SipParseError(f"empty parameter name in {what}")
+        i = skip_ws(text, i)
+        value: str | None = None
+        if i < n and text[i] == "=":
+            i = skip_ws(text, i + 1)
+            if i < n and text[i] == '"':
+                value, i = read_quoted(text, i)
+            elif i < n and text[i] == "[":
+                close = text.find("]", i)
+                if close < 0:
+                    raise SipParseError(f"unterminated IPv6 reference in {what}")
+                value = text[i : close + 1]
+                i = close + 1
+            else:
+                start = i
+                while i < n and (text[i] in TOKEN_CHARS or text[i] == ":"):
+                    i += 1
+                value = text[start:i]
+                if not value:
+                    raise SipParseError(f"empty value for parameter {name!r} in {what}")
+        params[name.lower()] = value
+        if i < n and text[i] not in " \t;,?":
+            raise SipParseError(f"unexpected {text[i]!r} in parameters of {what}")
+
+
+def format_params(params: dict[str, str | None]) -> str:
+    out = []
+    for name, value in params.items():
+        if value is None:
+            out.append(f";{name}")
+        elif value == "" or not all(c in TOKEN_CHARS or c in ":[]" for c in value):
+            out.append(f';{name}="{quote(value)}"')
+        else:
+            out.append(f";{name}={value}")
+    return "".join(out)
+
+
+def quote(text: str) -> str:
+    """Escape text for the inside of a quoted-string."""
+    if '"' not in text and "\\" not in text:
+        return text
+    return text.replace("\\", "\\\\").replace('"', '\\"')
