@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from officina.accounts.models import Member, Space
+from officina.knowledge.actions import BODY_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH
+from officina.skills.models import Skill
+
+
+class QuestionForm(forms.Form):
+    title = forms.CharField(
+        label=_("Your question"),
+        max_length=TITLE_MAX_LENGTH,
+        help_text=_("One sentence, e.g. “Who can review a commercial lease in Milan?”"),
+    )
+    body = forms.CharField(
+        label=_("Details"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What you tried, what you need, by when."),
+    )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Skills"),
+        queryset=Skill.objects.none(),
+        required=False,
+        help_text=_(
+            "Up to %(count)d skills: whoever gives the accepted answer gains them as evidence."
+        )
+        % {"count": MAX_TAGS},
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    space = forms.ModelChoiceField(
+        label=_("Visible to"),
+        queryset=Space.objects.none(),
+        required=False,
+        empty_label=_("The whole community"),
+    )
+
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tags"].queryset = Skill.objects.order_by("name_en")  # type: ignore[attr-defined]
+        self.fields["space"].queryset = Space.objects.filter(  # type: ignore[attr-defined]
+            memberships__member=member
+        ).order_by("name")
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your answer"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class QuestionFilterForm(forms.Form):
+    q = forms.CharField(label=_("Words"), required=False, max_length=200)
+    tag = forms.SlugField(label=_("Skill"), required=False, max_length=80)
+    unanswered = forms.BooleanField(label=_("Unanswered only"), required=False)

@@ -1,0 +1,80 @@
+"""Reads on questions and answers; every list starts from what the viewer may see."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from officina.accounts.models import Member
+from officina.accounts.selectors import member_space_ids
+from officina.knowledge.models import Answer, Question, Visibility, Vote
+
+MAX_QUERY_LENGTH = 200
+
+
+def visible_questions_filter(viewer: Member) -> Q:
+    """A question is seen by the whole community, or only by members of its space."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return Q(pk__in=[])
+    if viewer.is_superuser:
+        return Q()
+    return Q(visibility=Visibility.COMMUNITY) | Q(
+        visibility=Visibility.SPACE,
+        space_id__in=member_space_ids(viewer),
+    )
+
+
+def visible_questions(viewer: Member) -> QuerySet[Question]:
+    return Question.objects.filter(visible_questions_filter(viewer))
+
+
+def question_list(
+    viewer: Member,
+    *,
+    tag: str = "",
+    unanswered: bool = False,
+    query: str = "",
+) -> QuerySet[Question]:
+    """Newest first; ``tag`` is a skill slug, ``query`` matches words of title or details."""
+    questions = (
+        visible_questions(viewer)
+        .select_related("author", "space", "accepted_answer")
+        .prefetch_related("tags")
+    )
+    if tag:
+        questions = questions.filter(tags__slug=tag)
+    if unanswered:
+        questions = questions.filter(answer_count=0)
+    for word in query[:MAX_QUERY_LENGTH].split()[:8]:
+        questions = questions.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    return questions.order_by("-created_at", "-id")
+
+
+def question_answers(question: Question) -> QuerySet[Answer]:
+    """The accepted answer first, then by score, then oldest first."""
+    accepted_id = question.accepted_answer_id
+    return (
+        Answer.objects.filter(question=question)
+        .select_related("author")
+        .annotate(
+            is_accepted=Case(
+                When(pk=accepted_id, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-is_accepted", "-score", "created_at", "id")
+    )
+
+
+def member_votes_on_question(viewer: Member, question: Question) -> dict[str, int]:
+    """The viewer's votes on a question page: ``{"q": value, "a<id>": value}``."""
+    if not viewer.is_authenticated:
+        return {}
+    votes: dict[str, int] = {}
+    for question_id, answer_id, value in (
+        Vote.objects.filter(voter=viewer)
+        .filter(Q(question=question) | Q(answer__question=question))
+        .values_list("question_id", "answer_id", "value")
+    ):
+        votes["q" if question_id else f"a{answer_id}"] = value
+    return votes

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.knowledge.access import access_answer_by_id, access_question_by_id
+from officina.knowledge.actions import check_answer_question, check_ask_question
+from officina.knowledge.selectors import question_list
+
+
+@pytest.fixture
+def space_question(giulia, navigli):
+    return check_ask_question(
+        giulia, title="Chi ha una stampante A3 al Navigli?", body="Grazie!", space=navigli
+    )
+
+
+@pytest.fixture
+def community_question(giulia):
+    return check_ask_question(giulia, title="Best accountant for freelancers?", body="In Milan.")
+
+
+def test_community_questions_are_seen_by_every_member(community_question, paolo):
+    assert access_question_by_id(paolo, community_question.pk) == community_question
+
+
+def test_space_questions_are_seen_by_its_members(space_question, sara):
+    assert access_question_by_id(sara, space_question.pk) == space_question
+    assert space_question in question_list(sara)
+
+
+def test_space_questions_look_missing_to_outsiders(space_question, paolo, marco):
+    answer = check_answer_question(marco, space_question, body="Sì, al secondo piano.")
+    for lookup, key in (
+        (access_question_by_id, space_question.pk),
+        (access_answer_by_id, answer.pk),
+    ):
+        with pytest.raises(OfficinaError) as caught:
+            lookup(paolo, key)
+        assert caught.value.code == ErrorCode.NOT_FOUND
+    assert space_question not in question_list(paolo)
+
+
+def test_missing_and_forbidden_give_the_same_error(space_question, paolo):
+    with pytest.raises(OfficinaError) as missing:
+        access_question_by_id(paolo, 999_999)
+    with pytest.raises(OfficinaError) as forbidden:
+        access_question_by_id(paolo, space_question.pk)
+    assert (missing.value.code, str(missing.value.message)) == (
+        forbidden.value.code,
+        str(forbidden.value.message),
+    )
+
+
+def test_anonymous_sees_nothing(community_question):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(OfficinaError):
+        access_question_by_id(AnonymousUser(), community_question.pk)  # type: ignore[arg-type]
