@@ -7,5 +7,6 @@ Each app that speaks WebSocket exposes ``websocket_urlpatterns`` in its
 from django.urls import URLPattern
 
 from officina.notifications.routing import websocket_urlpatterns as notifications_routes
+from officina.pbx.routing import websocket_urlpatterns as pbx_routes
 
-websocket_urlpatterns: list[URLPattern] = [*notifications_routes]
+websocket_urlpatterns: list[URLPattern] = [*notifications_routes, *pbx_routes]
