@@ -162,7 +162,8 @@ def test_proxy_edits():
 
 def test_pop_via_from_comma_list_and_routes():
     data = (
-        b"BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP ua;branch=z9hG4bK2\r\n"
+        b"BYE sip:b@h SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP ua;branch=z9hG4bK2\r\n"
         b"Route: <sip:p1;lr>, <sip:p2;lr>\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
         b"Call-ID: c\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
     )
