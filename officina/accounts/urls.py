@@ -1,4 +1,50 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("signup/", views.sign_up, name="signup"),
+    path("login/", views.LogInView.as_view(), name="login"),
+    path("logout/", views.LogOutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("settings/", views.account_settings, name="settings"),
+    path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("companies/", views.companies, name="companies"),
+    path("companies/new/", views.company_create, name="company_create"),
+    path("companies/<slug:slug>/", views.company, name="company"),
+    path("companies/<slug:slug>/edit/", views.company_edit, name="company_edit"),
+    path("companies/<slug:slug>/people/add/", views.company_add_member, name="company_add_member"),
+    path(
+        "companies/<slug:slug>/people/remove/",
+        views.company_remove_member,
+        name="company_remove_member",
+    ),
+    path("companies/<slug:slug>/people/role/", views.company_set_role, name="company_set_role"),
+    path("companies/<slug:slug>/primary/", views.company_set_primary, name="company_set_primary"),
+    path(
+        "companies/<slug:slug>/relations/add/",
+        views.company_add_relation,
+        name="company_add_relation",
+    ),
+    path(
+        "companies/<slug:slug>/relations/<int:pk>/remove/",
+        views.company_remove_relation,
+        name="company_remove_relation",
+    ),
+]

@@ -1,0 +1,99 @@
+"""The one path to companies and spaces that a member wants to read or change.
+
+Every helper raises the same ``NOT_FOUND`` error for "no such thing" and for
+"not yours to see or change", so that callers cannot probe for slugs.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from officina.core.errors import ErrorCode, OfficinaError
+
+from .models import (
+    Company,
+    CompanyMembership,
+    CompanyRole,
+    Member,
+    Space,
+    SpaceMembership,
+    SpaceRole,
+)
+
+
+def _company_not_found() -> OfficinaError:
+    return OfficinaError(_("Company not found."), ErrorCode.NOT_FOUND)
+
+
+def _space_not_found() -> OfficinaError:
+    return OfficinaError(_("Space not found."), ErrorCode.NOT_FOUND)
+
+
+def is_company_owner(member: Member, company: Company) -> bool:
+    if not member.is_authenticated or not member.is_active:
+        return False
+    if member.is_superuser:
+        return True
+    return CompanyMembership.objects.filter(
+        member=member, company=company, role=CompanyRole.OWNER
+    ).exists()
+
+
+def access_company_by_slug(member: Member, slug: str, *, to_manage: bool = False) -> Company:
+    """A company every signed-in member may read; only its owners may manage it."""
+    if not member.is_authenticated or not member.is_active:
+        raise _company_not_found()
+    company = Company.objects.select_related("space").filter(slug=slug).first()
+    if company is None:
+        raise _company_not_found()
+    if to_manage and not is_company_owner(member, company):
+        raise _company_not_found()
+    return company
+
+
+def space_role(member: Member, space: Space) -> str | None:
+    """The member's role in the space, or None when they do not belong to it."""
+    if not member.is_authenticated or not member.is_active:
+        return None
+    if member.is_superuser:
+        return SpaceRole.MANAGER
+    return (
+        SpaceMembership.objects.filter(member=member, space=space)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def is_space_manager(member: Member, space: Space) -> bool:
+    return space_role(member, space) == SpaceRole.MANAGER
+
+
+def is_space_member(member: Member, space: Space) -> bool:
+    return space_role(member, space) is not None
+
+
+def access_space_by_slug(
+    member: Member, slug: str, *, as_member: bool = False, to_manage: bool = False
+) -> Space:
+    """A space: every signed-in member sees that it exists and may join it;
+    ``as_member`` requires belonging to it (to see who is there), ``to_manage``
+    requires being one of its managers."""
+    if not member.is_authenticated or not member.is_active:
+        raise _space_not_found()
+    space = Space.objects.filter(slug=slug).first()
+    if space is None:
+        raise _space_not_found()
+    if to_manage and not is_space_manager(member, space):
+        raise _space_not_found()
+    if as_member and not is_space_member(member, space):
+        raise _space_not_found()
+    return space
+
+
+def access_space_by_id(
+    member: Member, space_id: int, *, as_member: bool = False, to_manage: bool = False
+) -> Space:
+    space = Space.objects.filter(pk=space_id).only("slug").first()
+    if space is None:
+        raise _space_not_found()
+    return access_space_by_slug(member, space.slug, as_member=as_member, to_manage=to_manage)

@@ -1,0 +1,499 @@
+"""Changes to members, companies, relations and spaces.
+
+``do_*`` make a change atomically and assume it is allowed; ``check_*``
+validate the input and the actor's rights, raise :class:`OfficinaError`
+when something is wrong (changing nothing), then act.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from officina.core.errors import ErrorCode, OfficinaError
+
+from .access import is_company_owner, is_space_manager
+from .models import (
+    Company,
+    CompanyInvitation,
+    CompanyMembership,
+    CompanyRelation,
+    CompanyRole,
+    Member,
+    RelationKind,
+    Space,
+    SpaceKind,
+    SpaceMembership,
+    SpaceRole,
+    validate_time_zone,
+)
+
+KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
+KIOSK_PIN_MAX_FAILURES = 5
+KIOSK_PIN_LOCK = timedelta(minutes=15)
+
+
+def _invalid(message: str, **details: object) -> OfficinaError:
+    return OfficinaError(message, ErrorCode.INVALID_INPUT, **details)
+
+
+def _language_or_empty(language: str) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language and language not in codes:
+        raise _invalid(_("Unknown language."), field="language")
+    return language
+
+
+# --- members -----------------------------------------------------------------------------
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_sign_up(
+    *, email: str, password: str, first_name: str, last_name: str, language: str = ""
+) -> Member:
+    """Create a member; pending company invitations for the address are applied."""
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise _invalid(_("Enter a valid e-mail address."), field="email") from error
+    if not first_name.strip() or not last_name.strip():
+        raise _invalid(_("Please tell us your first and last name."), field="first_name")
+    if Member.objects.filter(email__iexact=email).exists():
+        raise _invalid(_("A member with this e-mail address already exists."), field="email")
+    candidate = Member(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    try:
+        validate_password(password, candidate)
+    except ValidationError as error:
+        raise _invalid(" ".join(error.messages), field="password") from error
+    return do_sign_up(
+        email=email,
+        password=password,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        language=_language_or_empty(language),
+    )
+
+
+@transaction.atomic
+def do_sign_up(
+    *, email: str, password: str, first_name: str, last_name: str, language: str = ""
+) -> Member:
+    member = Member.objects.create_user(
+        email, password, first_name=first_name, last_name=last_name, language=language
+    )
+    invitations = list(CompanyInvitation.objects.filter(email__iexact=email).order_by("id"))
+    for index, invitation in enumerate(invitations):
+        CompanyMembership.objects.create(
+            member=member, company=invitation.company, role=invitation.role, is_primary=index == 0
+        )
+    CompanyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).delete()
+    return member
+
+
+def check_update_member_settings(
+    member: Member, *, first_name: str, last_name: str, language: str
+) -> Member:
+    if not first_name.strip() or not last_name.strip():
+        raise _invalid(_("Please tell us your first and last name."), field="first_name")
+    member.first_name = first_name.strip()
+    member.last_name = last_name.strip()
+    member.language = _language_or_empty(language)
+    member.save(update_fields=["first_name", "last_name", "language"])
+    return member
+
+
+def check_set_kiosk_pin(member: Member, pin: str) -> None:
+    """A PIN of 4 to 8 digits, not one repeated digit; stored hashed."""
+    if not KIOSK_PIN_PATTERN.match(pin):
+        raise _invalid(_("The PIN must be 4 to 8 digits."), field="pin")
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise _invalid(_("This PIN is too easy to guess."), field="pin")
+    member.kiosk_pin = make_password(pin)
+    member.kiosk_pin_failures = 0
+    member.kiosk_pin_locked_until = None
+    member.save(update_fields=["kiosk_pin", "kiosk_pin_failures", "kiosk_pin_locked_until"])
+
+
+def do_clear_kiosk_pin(member: Member) -> None:
+    member.kiosk_pin = ""
+    member.save(update_fields=["kiosk_pin"])
+
+
+def check_kiosk_pin(member_id: int, pin: str, *, now: datetime | None = None) -> Member:
+    """Verify a PIN typed at a kiosk; too many wrong tries lock the PIN for a while.
+
+    The row is locked so that parallel guesses from two tablets count each failure.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        member = Member.objects.select_for_update().filter(pk=member_id, is_active=True).first()
+        if member is None or not member.kiosk_pin:
+            raise _invalid(_("Wrong PIN."), field="pin")
+        if member.kiosk_pin_locked_until and member.kiosk_pin_locked_until > now:
+            raise OfficinaError(
+                _("Too many wrong PINs: try again in a few minutes."), ErrorCode.RATE_LIMITED
+            )
+        if check_password(pin, member.kiosk_pin):
+            if member.kiosk_pin_failures:
+                member.kiosk_pin_failures = 0
+                member.kiosk_pin_locked_until = None
+                member.save(update_fields=["kiosk_pin_failures", "kiosk_pin_locked_until"])
+            return member
+        member.kiosk_pin_failures += 1
+        if member.kiosk_pin_failures >= KIOSK_PIN_MAX_FAILURES:
+            member.kiosk_pin_failures = 0
+            member.kiosk_pin_locked_until = now + KIOSK_PIN_LOCK
+        member.save(update_fields=["kiosk_pin_failures", "kiosk_pin_locked_until"])
+    raise _invalid(_("Wrong PIN."), field="pin")
+
+
+# --- companies ---------------------------------------------------------------------------
+
+
+def _unique_slug(model: type[Company] | type[Space], name: str) -> str:
+    base = slugify(name)[:120] or "x"
+    slug, counter = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug = f"{base}-{counter}"
+        counter += 1
+    return slug
+
+
+def _clean_company_fields(name: str, website: str) -> tuple[str, str]:
+    name = name.strip()
+    if not name:
+        raise _invalid(_("A company needs a name."), field="name")
+    if len(name) > 120:
+        raise _invalid(_("The name is too long (120 characters at most)."), field="name")
+    website = website.strip()
+    if website:
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+        except ValidationError as error:
+            raise _invalid(_("Enter a valid web address."), field="website") from error
+    return name, website
+
+
+def _require_owner(actor: Member, company: Company) -> None:
+    if not is_company_owner(actor, company):
+        raise OfficinaError(_("Only the company's owners can do this."), ErrorCode.NOT_FOUND)
+
+
+def check_create_company(
+    creator: Member,
+    *,
+    name: str,
+    description: str = "",
+    website: str = "",
+    city: str = "",
+    space: Space | None = None,
+) -> Company:
+    """Create a company; its creator becomes its first owner."""
+    name, website = _clean_company_fields(name, website)
+    with transaction.atomic():
+        company = Company.objects.create(
+            name=name,
+            slug=_unique_slug(Company, name),
+            description=description.strip(),
+            website=website,
+            city=city.strip(),
+            space=space,
+        )
+        has_primary = CompanyMembership.objects.filter(member=creator, is_primary=True).exists()
+        CompanyMembership.objects.create(
+            member=creator, company=company, role=CompanyRole.OWNER, is_primary=not has_primary
+        )
+    return company
+
+
+def check_update_company(
+    actor: Member,
+    company: Company,
+    *,
+    name: str,
+    description: str,
+    website: str,
+    city: str,
+    space: Space | None,
+) -> Company:
+    _require_owner(actor, company)
+    company.name, company.website = _clean_company_fields(name, website)
+    company.description = description.strip()
+    company.city = city.strip()
+    company.space = space
+    company.save(update_fields=["name", "website", "description", "city", "space"])
+    return company
+
+
+def check_add_company_member(
+    actor: Member, company: Company, *, email: str, role: str = CompanyRole.MEMBER
+) -> CompanyMembership | CompanyInvitation:
+    """Add a member by e-mail; someone without an account gets an invitation by e-mail."""
+    _require_owner(actor, company)
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise _invalid(_("Enter a valid e-mail address."), field="email") from error
+    if role not in CompanyRole.values:
+        raise _invalid(_("Unknown role."), field="role")
+    member = Member.objects.filter(email__iexact=email).first()
+    if member is not None:
+        if CompanyMembership.objects.filter(member=member, company=company).exists():
+            raise OfficinaError(
+                _("%(name)s is already in %(company)s.")
+                % {"name": member.display_name, "company": company.name},
+                ErrorCode.CONFLICT,
+            )
+        with transaction.atomic():
+            has_primary = CompanyMembership.objects.filter(member=member, is_primary=True).exists()
+            return CompanyMembership.objects.create(
+                member=member, company=company, role=role, is_primary=not has_primary
+            )
+    invitation, created = CompanyInvitation.objects.get_or_create(
+        company=company, email=email, defaults={"role": role, "invited_by": actor}
+    )
+    if not created:
+        raise OfficinaError(_("This address has already been invited."), ErrorCode.CONFLICT)
+    send_mail(
+        subject=_("%(name)s invites you to %(company)s on Officina")
+        % {"name": actor.display_name, "company": company.name},
+        message=_(
+            "%(name)s added you to %(company)s on Officina, the coworking community.\n"
+            "Sign up with this e-mail address to join: the company will be waiting for you."
+        )
+        % {"name": actor.display_name, "company": company.name},
+        from_email=None,
+        recipient_list=[email],
+    )
+    return invitation
+
+
+def _owner_count(company: Company) -> int:
+    return CompanyMembership.objects.filter(company=company, role=CompanyRole.OWNER).count()
+
+
+def check_set_company_role(actor: Member, company: Company, member: Member, role: str) -> None:
+    _require_owner(actor, company)
+    if role not in CompanyRole.values:
+        raise _invalid(_("Unknown role."), field="role")
+    with transaction.atomic():
+        membership = (
+            CompanyMembership.objects.select_for_update()
+            .filter(company=company, member=member)
+            .first()
+        )
+        if membership is None:
+            raise OfficinaError(_("This person is not in the company."), ErrorCode.NOT_FOUND)
+        if (
+            membership.role == CompanyRole.OWNER
+            and role != CompanyRole.OWNER
+            and _owner_count(company) == 1
+        ):
+            raise _invalid(_("A company needs at least one owner."), field="role")
+        membership.role = role
+        membership.save(update_fields=["role"])
+
+
+def check_remove_company_member(actor: Member, company: Company, member: Member) -> None:
+    """Owners remove people; anyone may leave; the last owner may not go."""
+    if actor.pk != member.pk:
+        _require_owner(actor, company)
+    with transaction.atomic():
+        membership = (
+            CompanyMembership.objects.select_for_update()
+            .filter(company=company, member=member)
+            .first()
+        )
+        if membership is None:
+            raise OfficinaError(_("This person is not in the company."), ErrorCode.NOT_FOUND)
+        if membership.role == CompanyRole.OWNER and _owner_count(company) == 1:
+            raise _invalid(_("A company needs at least one owner."), field="member")
+        membership.delete()
+
+
+def check_set_primary_company(member: Member, company: Company) -> None:
+    with transaction.atomic():
+        membership = CompanyMembership.objects.filter(member=member, company=company).first()
+        if membership is None:
+            raise OfficinaError(_("You are not in this company."), ErrorCode.NOT_FOUND)
+        # Clear first: the partial unique index allows one primary row per member.
+        CompanyMembership.objects.filter(member=member, is_primary=True).update(is_primary=False)
+        CompanyMembership.objects.filter(pk=membership.pk).update(is_primary=True)
+
+
+def check_add_company_relation(
+    actor: Member, company: Company, other: Company, kind: str
+) -> CompanyRelation:
+    """``company`` declares ``other`` its client, supplier or partner.
+
+    A relation already declared from the other side (their supplier is our
+    client) is the same fact and is refused as a duplicate.
+    """
+    _require_owner(actor, company)
+    if kind not in RelationKind.values:
+        raise _invalid(_("Unknown kind of relation."), field="kind")
+    if company.pk == other.pk:
+        raise _invalid(_("A company cannot be related to itself."), field="other")
+    inverse = CompanyRelation.inverse_kind(kind)
+    duplicate = (
+        CompanyRelation.objects.filter(from_company=company, to_company=other, kind=kind).exists()
+        or CompanyRelation.objects.filter(
+            from_company=other, to_company=company, kind=inverse
+        ).exists()
+    )
+    if duplicate:
+        raise OfficinaError(_("This relation is already known."), ErrorCode.CONFLICT)
+    try:
+        with transaction.atomic():
+            return CompanyRelation.objects.create(
+                from_company=company, to_company=other, kind=kind, created_by=actor
+            )
+    except IntegrityError as error:  # a parallel request declared it first
+        raise OfficinaError(_("This relation is already known."), ErrorCode.CONFLICT) from error
+
+
+def check_remove_company_relation(actor: Member, relation: CompanyRelation) -> None:
+    """Either side's owners may end a relation."""
+    if not (
+        is_company_owner(actor, relation.from_company)
+        or is_company_owner(actor, relation.to_company)
+    ):
+        raise OfficinaError(_("Only the company's owners can do this."), ErrorCode.NOT_FOUND)
+    relation.delete()
+
+
+# --- spaces ------------------------------------------------------------------------------
+
+
+def _clean_space_fields(
+    *, name: str, kind: str, time_zone: str, capacity: int | None
+) -> tuple[str, str, str, int | None]:
+    name = name.strip()
+    if not name:
+        raise _invalid(_("A space needs a name."), field="name")
+    if kind not in SpaceKind.values:
+        raise _invalid(_("Unknown kind of space."), field="kind")
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as error:
+        raise _invalid(" ".join(error.messages), field="time_zone") from error
+    if capacity is not None and capacity < 1:
+        raise _invalid(_("The capacity must be at least 1."), field="capacity")
+    return name, kind, time_zone, capacity
+
+
+def check_create_space(
+    actor: Member,
+    *,
+    name: str,
+    kind: str = SpaceKind.PHYSICAL,
+    address: str = "",
+    city: str = "",
+    time_zone: str = "Europe/Rome",
+    capacity: int | None = None,
+    description: str = "",
+) -> Space:
+    """Staff open new spaces; the one who opens it becomes its first manager."""
+    if not (actor.is_staff or actor.is_superuser):
+        raise OfficinaError(_("Only staff can open a new space."), ErrorCode.PERMISSION_DENIED)
+    name, kind, time_zone, capacity = _clean_space_fields(
+        name=name, kind=kind, time_zone=time_zone, capacity=capacity
+    )
+    with transaction.atomic():
+        space = Space.objects.create(
+            name=name,
+            slug=_unique_slug(Space, name),
+            kind=kind,
+            address=address.strip(),
+            city=city.strip(),
+            time_zone=time_zone,
+            capacity=capacity,
+            description=description.strip(),
+        )
+        SpaceMembership.objects.create(member=actor, space=space, role=SpaceRole.MANAGER)
+    return space
+
+
+def check_update_space(
+    actor: Member,
+    space: Space,
+    *,
+    name: str,
+    address: str,
+    city: str,
+    time_zone: str,
+    capacity: int | None,
+    description: str,
+) -> Space:
+    if not is_space_manager(actor, space):
+        raise OfficinaError(_("Only the space's managers can do this."), ErrorCode.NOT_FOUND)
+    space.name, _kind, space.time_zone, space.capacity = _clean_space_fields(
+        name=name, kind=space.kind, time_zone=time_zone, capacity=capacity
+    )
+    space.address = address.strip()
+    space.city = city.strip()
+    space.description = description.strip()
+    space.save(update_fields=["name", "time_zone", "capacity", "address", "city", "description"])
+    return space
+
+
+def do_join_space(member: Member, space: Space) -> SpaceMembership:
+    membership, _created = SpaceMembership.objects.get_or_create(
+        member=member, space=space, defaults={"role": SpaceRole.MEMBER}
+    )
+    return membership
+
+
+def _manager_count(space: Space) -> int:
+    return SpaceMembership.objects.filter(space=space, role=SpaceRole.MANAGER).count()
+
+
+def check_leave_space(member: Member, space: Space) -> None:
+    with transaction.atomic():
+        membership = (
+            SpaceMembership.objects.select_for_update().filter(member=member, space=space).first()
+        )
+        if membership is None:
+            raise OfficinaError(_("You are not a member of this space."), ErrorCode.NOT_FOUND)
+        if membership.role == SpaceRole.MANAGER and _manager_count(space) == 1:
+            raise _invalid(_("A space needs at least one manager."), field="member")
+        membership.delete()
+
+
+def check_set_space_role(actor: Member, space: Space, member: Member, role: str) -> None:
+    """Managers add people to a space and promote or demote managers."""
+    if not is_space_manager(actor, space):
+        raise OfficinaError(_("Only the space's managers can do this."), ErrorCode.NOT_FOUND)
+    if role not in SpaceRole.values:
+        raise _invalid(_("Unknown role."), field="role")
+    with transaction.atomic():
+        membership = (
+            SpaceMembership.objects.select_for_update().filter(member=member, space=space).first()
+        )
+        if membership is None:
+            SpaceMembership.objects.create(member=member, space=space, role=role)
+            return
+        if (
+            membership.role == SpaceRole.MANAGER
+            and role != SpaceRole.MANAGER
+            and _manager_count(space) == 1
+        ):
+            raise _invalid(_("A space needs at least one manager."), field="role")
+        membership.role = role
+        membership.save(update_fields=["role"])

@@ -1,0 +1,125 @@
+"""Forms of the account pages; they check the shape of the input, actions check the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from officina.core.errors import OfficinaError
+
+from .models import Company, CompanyRole, RelationKind, Space
+
+
+def show_error_on_form(form: forms.Form, error: OfficinaError) -> None:
+    """Put an action's error next to the field it names, or on top of the form."""
+    field = error.details.get("field")
+    form.add_error(field if isinstance(field, str) and field in form.fields else None, str(error))
+
+
+class SignUpForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("password")
+            and data.get("password_again")
+            and data["password"] != data["password_again"]
+        ):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+
+    error_messages = {
+        "invalid_login": _("Wrong e-mail address or password."),
+        "inactive": _("This account is inactive."),
+    }
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data["username"]).strip().lower()
+
+
+def _language_choices() -> list[tuple[str, Any]]:
+    return [("", _("Follow my browser")), *settings.LANGUAGES]
+
+
+class SettingsForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    language = forms.ChoiceField(label=_("Language"), choices=_language_choices, required=False)
+
+
+class KioskPinForm(forms.Form):
+    pin = forms.CharField(
+        label=_("New kiosk PIN"),
+        min_length=4,
+        max_length=8,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("4 to 8 digits, typed on the tablet at the door to check in."),
+    )
+    pin_again = forms.CharField(
+        label=_("PIN again"),
+        max_length=8,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("pin") and data.get("pin_again") and data["pin"] != data["pin_again"]:
+            self.add_error("pin_again", _("The two PINs differ."))
+        return data
+
+
+class CompanyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    city = forms.CharField(label=_("City"), max_length=80, required=False)
+    space = forms.ModelChoiceField(
+        label=_("Space"),
+        queryset=Space.objects.order_by("name"),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("None"),
+    )
+
+
+class AddCompanyMemberForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("Someone without an account receives an invitation by e-mail."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=CompanyRole.choices)
+
+
+class CompanyRelationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("is our"), choices=RelationKind.choices)
+    other = forms.ModelChoiceField(
+        label=_("Company"), queryset=Company.objects.order_by("name"), to_field_name="slug"
+    )
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["other"].queryset = Company.objects.exclude(pk=company.pk).order_by("name")  # type: ignore[attr-defined]

@@ -1,0 +1,390 @@
+"""Account pages: sign up, log in and out, password reset, settings, companies."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from officina.core.errors import OfficinaError
+
+from . import actions, selectors
+from .access import access_company_by_slug, is_company_owner
+from .forms import (
+    AddCompanyMemberForm,
+    CompanyForm,
+    CompanyRelationForm,
+    EmailAuthenticationForm,
+    KioskPinForm,
+    SettingsForm,
+    SignUpForm,
+    show_error_on_form,
+)
+from .models import CompanyRelation, Member
+
+
+def _member(request: HttpRequest) -> Member:
+    user = request.user
+    assert isinstance(user, Member)
+    return user
+
+
+def apply_language(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
+    """Switch the interface to the member's language now and on their next visits."""
+    if language:
+        translation.activate(language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+        )
+    return response
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = actions.check_sign_up(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                language=translation.get_language() or "",
+            )
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("Welcome to Officina, %(name)s!") % {"name": member.first_name}
+            )
+            response = redirect(_safe_next(request, reverse("web:home")))
+            return apply_language(request, response, member.language)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+class LogInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        member = form.get_user()
+        assert isinstance(member, Member)
+        return apply_language(self.request, response, member.language)
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class LogOutView(auth_views.LogoutView):
+    template_name = "accounts/logged_out.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:settings")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+@login_required
+def account_settings(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    settings_form = SettingsForm(
+        initial={
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "language": member.language,
+        }
+    )
+    pin_form = KioskPinForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if request.POST.get("form") == "pin":
+            pin_form = KioskPinForm(request.POST)
+            if pin_form.is_valid():
+                try:
+                    actions.check_set_kiosk_pin(member, pin_form.cleaned_data["pin"])
+                except OfficinaError as error:
+                    show_error_on_form(pin_form, error)
+                else:
+                    messages.success(request, _("Your kiosk PIN is set."))
+                    return redirect("accounts:settings")
+        elif request.POST.get("form") == "clear_pin":
+            actions.do_clear_kiosk_pin(member)
+            messages.success(request, _("Your kiosk PIN is removed."))
+            return redirect("accounts:settings")
+        else:
+            settings_form = SettingsForm(request.POST)
+            if settings_form.is_valid():
+                try:
+                    actions.check_update_member_settings(member, **settings_form.cleaned_data)
+                except OfficinaError as error:
+                    show_error_on_form(settings_form, error)
+                else:
+                    messages.success(request, _("Your settings are saved."))
+                    response = redirect("accounts:settings")
+                    return apply_language(request, response, member.language)
+    context = {
+        "settings_form": settings_form,
+        "pin_form": pin_form,
+        "companies": selectors.member_companies(member),
+    }
+    return render(request, "accounts/settings.html", context, status=status)
+
+
+@login_required
+def companies(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(selectors.companies_directory(query), 30).get_page(request.GET.get("page"))
+    return render(request, "accounts/companies.html", {"page": page, "query": query})
+
+
+def _company_or_404(request: HttpRequest, slug: str, *, to_manage: bool = False):  # type: ignore[no-untyped-def]
+    try:
+        return access_company_by_slug(_member(request), slug, to_manage=to_manage)
+    except OfficinaError as error:
+        raise Http404(str(error)) from error
+
+
+@login_required
+def company(request: HttpRequest, slug: str) -> HttpResponse:
+    member = _member(request)
+    the_company = _company_or_404(request, slug)
+    people = selectors.company_people(the_company)
+    is_owner = is_company_owner(member, the_company)
+    context = {
+        "company": the_company,
+        "people": people,
+        "relations": selectors.company_relations(the_company),
+        "is_owner": is_owner,
+        "is_member": any(p.member_id == member.pk for p in people),
+        "add_member_form": AddCompanyMemberForm() if is_owner else None,
+        "relation_form": CompanyRelationForm(company=the_company) if is_owner else None,
+    }
+    return render(request, "accounts/company.html", context)
+
+
+@login_required
+def company_create(request: HttpRequest) -> HttpResponse:
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_company = actions.check_create_company(_member(request), **form.cleaned_data)
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("%(name)s is created.") % {"name": new_company.name})
+            return redirect("accounts:company", slug=new_company.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/company_form.html", {"form": form}, status=status)
+
+
+@login_required
+def company_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    the_company = _company_or_404(request, slug, to_manage=True)
+    initial = {
+        "name": the_company.name,
+        "description": the_company.description,
+        "website": the_company.website,
+        "city": the_company.city,
+        "space": the_company.space.slug if the_company.space else None,
+    }
+    form = CompanyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.check_update_company(_member(request), the_company, **form.cleaned_data)
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("accounts:company", slug=the_company.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/company_form.html",
+        {"form": form, "company": the_company},
+        status=status,
+    )
+
+
+def _back_to_company(slug: str) -> HttpResponseRedirect:
+    return redirect("accounts:company", slug=slug)
+
+
+@login_required
+@require_POST
+def company_add_member(request: HttpRequest, slug: str) -> HttpResponse:
+    the_company = _company_or_404(request, slug, to_manage=True)
+    form = AddCompanyMemberForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return _back_to_company(slug)
+    try:
+        result = actions.check_add_company_member(
+            _member(request),
+            the_company,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+        )
+    except OfficinaError as error:
+        messages.error(request, str(error))
+    else:
+        if hasattr(result, "member"):
+            messages.success(request, _("%(name)s added.") % {"name": result.member.display_name})
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": result.email})
+    return _back_to_company(slug)
+
+
+def _member_from_post(request: HttpRequest) -> Member:
+    member_id = request.POST.get("member", "")
+    member = Member.objects.filter(pk=int(member_id)).first() if member_id.isdigit() else None
+    if member is None:
+        raise Http404(_("Member not found."))
+    return member
+
+
+@login_required
+@require_POST
+def company_remove_member(request: HttpRequest, slug: str) -> HttpResponse:
+    the_company = _company_or_404(request, slug)
+    actor, member = _member(request), _member_from_post(request)
+    try:
+        actions.check_remove_company_member(actor, the_company, member)
+    except OfficinaError as error:
+        if error.http_status == 404:
+            raise Http404(str(error)) from error
+        messages.error(request, str(error))
+    else:
+        if actor.pk == member.pk:
+            messages.success(request, _("You left %(company)s.") % {"company": the_company.name})
+        else:
+            messages.success(request, _("%(name)s removed.") % {"name": member.display_name})
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_set_role(request: HttpRequest, slug: str) -> HttpResponse:
+    the_company = _company_or_404(request, slug, to_manage=True)
+    member = _member_from_post(request)
+    try:
+        actions.check_set_company_role(
+            _member(request), the_company, member, request.POST.get("role", "")
+        )
+    except OfficinaError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Role changed."))
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_set_primary(request: HttpRequest, slug: str) -> HttpResponse:
+    the_company = _company_or_404(request, slug)
+    try:
+        actions.check_set_primary_company(_member(request), the_company)
+    except OfficinaError as error:
+        raise Http404(str(error)) from error
+    messages.success(
+        request, _("%(company)s is now your main company.") % {"company": the_company.name}
+    )
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_add_relation(request: HttpRequest, slug: str) -> HttpResponse:
+    the_company = _company_or_404(request, slug, to_manage=True)
+    form = CompanyRelationForm(request.POST, company=the_company)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return _back_to_company(slug)
+    try:
+        actions.check_add_company_relation(
+            _member(request), the_company, form.cleaned_data["other"], form.cleaned_data["kind"]
+        )
+    except OfficinaError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Relation added."))
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_remove_relation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    the_company = _company_or_404(request, slug)
+    relation = (
+        CompanyRelation.objects.select_related("from_company", "to_company")
+        .filter(pk=pk)
+        .filter(from_company=the_company)
+        .first()
+    ) or (
+        CompanyRelation.objects.select_related("from_company", "to_company")
+        .filter(pk=pk, to_company=the_company)
+        .first()
+    )
+    if relation is None:
+        raise Http404(_("Relation not found."))
+    try:
+        actions.check_remove_company_relation(_member(request), relation)
+    except OfficinaError as error:
+        raise Http404(str(error)) from error
+    messages.success(request, _("Relation removed."))
+    return _back_to_company(slug)
