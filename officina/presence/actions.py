@@ -1,0 +1,242 @@
+"""Check in, check out, remote sessions, arrival watches and kiosks.
+
+Pushes to live pages and arrival notifications happen only after the commit,
+so that nobody is told about a session that was rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from officina.accounts.access import is_space_manager, is_space_member
+from officina.accounts.actions import check_kiosk_pin
+from officina.accounts.models import Member, Space, SpaceMembership
+from officina.accounts.selectors import primary_company
+from officina.core.errors import ErrorCode, OfficinaError
+
+from . import live
+from .models import ArrivalWatch, CheckIn, CheckInKind, CheckInSource, Kiosk
+from .selectors import current_check_ins, expired_open_check_ins
+
+# A session cannot be planned further ahead than this: "until tomorrow" is a new check-in.
+MAX_SESSION = timedelta(hours=16)
+KIOSK_COOKIE = "officina_kiosk"
+
+
+def _invalid(message: str, **details: object) -> OfficinaError:
+    return OfficinaError(message, ErrorCode.INVALID_INPUT, **details)
+
+
+def end_of_local_day(space: Space, now: datetime) -> datetime:
+    """Forgotten check-outs end at midnight where the space is."""
+    local = now.astimezone(space.zone)
+    return datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=space.zone)
+
+
+def planned_until_from_local_time(space: Space, until: time, now: datetime) -> datetime:
+    """ "Until 18:00" means today at 18:00 in the space's time zone."""
+    local_now = now.astimezone(space.zone)
+    return datetime.combine(local_now.date(), until, tzinfo=space.zone)
+
+
+def _close(check_in: CheckIn, ended_at: datetime) -> None:
+    check_in.ended_at = max(ended_at, check_in.started_at)
+    check_in.save(update_fields=["ended_at"])
+    space_id, member_id = check_in.space_id, check_in.member_id
+    transaction.on_commit(lambda: live.broadcast_departure(space_id, member_id))
+
+
+def _close_expired_of(member: Member, now: datetime) -> None:
+    for stale in expired_open_check_ins(now).filter(member=member).select_for_update():
+        _close(stale, stale.planned_until or now)
+
+
+def check_check_in(
+    member: Member,
+    space: Space,
+    *,
+    planned_until: datetime | None = None,
+    note: str = "",
+    source: str = CheckInSource.WEB,
+    now: datetime | None = None,
+) -> CheckIn:
+    """Start a session at ``space``: on site at a physical space, remote in the digital one.
+
+    Checking in somewhere else ends the session the member had open.
+    """
+    now = now or timezone.now()
+    if not is_space_member(member, space):
+        raise OfficinaError(_("Join the space before checking in."), ErrorCode.NOT_FOUND)
+    note = note.strip()
+    if len(note) > 200:
+        raise _invalid(_("The note is too long (200 characters at most)."), field="note")
+    if planned_until is not None:
+        if planned_until <= now:
+            raise _invalid(_("That time has already passed."), field="until")
+        if planned_until - now > MAX_SESSION:
+            raise _invalid(_("A session lasts 16 hours at most."), field="until")
+    kind = CheckInKind.REMOTE if space.is_remote else CheckInKind.ON_SITE
+    with transaction.atomic():
+        # Lock the member's row: two quick taps (web and kiosk) must not both start a session.
+        Member.objects.select_for_update().filter(pk=member.pk).first()
+        _close_expired_of(member, now)
+        previous = CheckIn.objects.filter(member=member, ended_at__isnull=True).first()
+        if previous is not None and previous.space_id == space.pk:
+            raise OfficinaError(_("You are already checked in here."), ErrorCode.CONFLICT)
+        if kind == CheckInKind.ON_SITE and space.capacity is not None:
+            here = current_check_ins(now).filter(space=space, kind=CheckInKind.ON_SITE).count()
+            if here >= space.capacity:
+                raise OfficinaError(
+                    _("%(space)s is full right now.") % {"space": space.name}, ErrorCode.CONFLICT
+                )
+        if previous is not None:
+            _close(previous, now)
+        try:
+            with transaction.atomic():
+                check_in = CheckIn.objects.create(
+                    member=member,
+                    space=space,
+                    kind=kind,
+                    started_at=now,
+                    planned_until=planned_until or end_of_local_day(space, now),
+                    note=note,
+                    source=source,
+                )
+        except IntegrityError as error:
+            raise OfficinaError(_("You are already checked in."), ErrorCode.CONFLICT) from error
+        company = primary_company(member)
+        company_name = company.name if company else ""
+        transaction.on_commit(lambda: live.broadcast_arrival(check_in, company_name))
+        _fire_arrival_watches(check_in)
+    return check_in
+
+
+def check_check_out(member: Member, *, now: datetime | None = None) -> CheckIn:
+    now = now or timezone.now()
+    with transaction.atomic():
+        check_in = (
+            current_check_ins(now)
+            .filter(member=member)
+            .select_for_update()
+            .select_related("space")
+            .first()
+        )
+        if check_in is None:
+            _close_expired_of(member, now)
+            raise OfficinaError(_("You are not checked in."), ErrorCode.CONFLICT)
+        _close(check_in, now)
+    return check_in
+
+
+def do_close_expired_check_ins(now: datetime | None = None) -> int:
+    """Close every session past its planned end (the periodic clean-up)."""
+    now = now or timezone.now()
+    closed = 0
+    with transaction.atomic():
+        for check_in in expired_open_check_ins(now).select_for_update():
+            _close(check_in, check_in.planned_until or now)
+            closed += 1
+    return closed
+
+
+# --- "notify me when X arrives" ----------------------------------------------------------
+
+
+def _share_a_space(one: Member, other: Member) -> bool:
+    return (
+        SpaceMembership.objects.filter(member=one).filter(space__memberships__member=other).exists()
+    )
+
+
+def check_watch_arrival(watcher: Member, member: Member) -> ArrivalWatch:
+    if watcher.pk == member.pk:
+        raise _invalid(_("You cannot wait for yourself."), field="member")
+    if not member.is_active or not _share_a_space(watcher, member):
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    watch, _created = ArrivalWatch.objects.get_or_create(watcher=watcher, member=member)
+    return watch
+
+
+def do_unwatch_arrival(watcher: Member, member: Member) -> None:
+    ArrivalWatch.objects.filter(watcher=watcher, member=member).delete()
+
+
+def _fire_arrival_watches(check_in: CheckIn) -> None:
+    """Tell each watcher who shares the space; each watch fires once and is removed.
+
+    Watchers who do not belong to the space keep waiting: they are not told
+    where someone is when they could not see it on the page.
+    """
+    from officina.notifications.actions import do_notify
+
+    watches = list(
+        ArrivalWatch.objects.filter(
+            member=check_in.member, watcher__space_memberships__space=check_in.space
+        ).select_related("watcher")
+    )
+    if not watches:
+        return
+    url = reverse("presence:space", args=[check_in.space.slug])
+    for watch in watches:
+        with translation.override(watch.watcher.language or None):
+            if check_in.kind == CheckInKind.REMOTE:
+                text = _("%(name)s started coworking remotely in %(space)s.")
+            else:
+                text = _("%(name)s has arrived at %(space)s.")
+            text %= {"name": check_in.member.display_name, "space": check_in.space.name}
+        do_notify(watch.watcher, "presence.arrival", actor=check_in.member, text=text, url=url)
+    ArrivalWatch.objects.filter(pk__in=[watch.pk for watch in watches]).delete()
+
+
+# --- kiosks ------------------------------------------------------------------------------
+
+
+def hash_kiosk_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_enable_kiosk(manager: Member, space: Space, *, name: str) -> tuple[Kiosk, str]:
+    """Turn a device into the space's kiosk; returns the kiosk and its secret token."""
+    if not is_space_manager(manager, space):
+        raise OfficinaError(_("Space not found."), ErrorCode.NOT_FOUND)
+    if space.is_remote:
+        raise _invalid(_("A remote space has no door for a kiosk."), field="name")
+    name = name.strip() or _("Entrance tablet")
+    if len(name) > 80:
+        raise _invalid(_("The name is too long (80 characters at most)."), field="name")
+    token = secrets.token_urlsafe(32)
+    kiosk = Kiosk.objects.create(
+        space=space, name=name, token_hash=hash_kiosk_token(token), created_by=manager
+    )
+    return kiosk, token
+
+
+def check_revoke_kiosk(manager: Member, kiosk: Kiosk) -> None:
+    if not is_space_manager(manager, kiosk.space):
+        raise OfficinaError(_("Kiosk not found."), ErrorCode.NOT_FOUND)
+    if kiosk.revoked_at is None:
+        kiosk.revoked_at = timezone.now()
+        kiosk.save(update_fields=["revoked_at"])
+
+
+def check_kiosk_toggle(
+    kiosk: Kiosk, member_id: int, pin: str, *, now: datetime | None = None
+) -> tuple[str, CheckIn]:
+    """At the door: check the member in, or out if they are here; the PIN proves who it is."""
+    now = now or timezone.now()
+    space = kiosk.space
+    if not SpaceMembership.objects.filter(space=space, member_id=member_id).exists():
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    member = check_kiosk_pin(member_id, pin, now=now)
+    Kiosk.objects.filter(pk=kiosk.pk).update(last_used_at=now)
+    current = current_check_ins(now).filter(member=member).first()
+    if current is not None and current.space_id == space.pk:
+        return "out", check_check_out(member, now=now)
+    return "in", check_check_in(member, space, source=CheckInSource.KIOSK, now=now)

@@ -1,0 +1,64 @@
+"""Live "who's here": one Channels group per space; arrivals and departures are pushed to it.
+
+Payloads carry data, not HTML: each page renders them in its own language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.urls import NoReverseMatch, reverse
+
+from officina.accounts.models import Member
+
+from .models import CheckIn
+
+
+def space_group(space_id: int) -> str:
+    return f"presence.space.{space_id}"
+
+
+def _profile_url(member_id: int) -> str:
+    try:
+        return reverse("social:profile", args=[member_id])
+    except NoReverseMatch:
+        return ""
+
+
+def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
+    member: Member = check_in.member
+    local_until = (
+        check_in.planned_until.astimezone(check_in.space.zone).strftime("%H:%M")
+        if check_in.planned_until
+        else ""
+    )
+    return {
+        "id": member.pk,
+        "name": member.display_name,
+        "initials": member.initials,
+        "company": company_name,
+        "kind": check_in.kind,
+        "note": check_in.note,
+        "until": local_until,
+        "since": check_in.started_at.astimezone(check_in.space.zone).strftime("%H:%M"),
+        "profile_url": _profile_url(member.pk),
+    }
+
+
+def _send(space_id: int, payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(
+        space_group(space_id), {"type": "presence.event", "payload": payload}
+    )
+
+
+def broadcast_arrival(check_in: CheckIn, company_name: str = "") -> None:
+    _send(check_in.space_id, {"event": "arrival", "member": member_payload(check_in, company_name)})
+
+
+def broadcast_departure(space_id: int, member_id: int) -> None:
+    _send(space_id, {"event": "departure", "member_id": member_id})
