@@ -8,5 +8,6 @@ from django.urls import URLPattern
 
 from officina.notifications.routing import websocket_urlpatterns as notifications_routes
 from officina.pbx.routing import websocket_urlpatterns as pbx_routes
+from officina.presence.routing import websocket_urlpatterns as presence_routes
 
-websocket_urlpatterns: list[URLPattern] = [*notifications_routes, *pbx_routes]
+websocket_urlpatterns: list[URLPattern] = [*notifications_routes, *pbx_routes, *presence_routes]
