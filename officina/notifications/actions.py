@@ -83,6 +83,17 @@ def do_mark_all_read(member: Member) -> int:
 
 
 @transaction.atomic
+def do_mark_read_for_url(member: Member, url: str) -> int:
+    """Mark read what points at ``url``: the member has just opened that page."""
+    marked = Notification.objects.filter(recipient=member, url=url, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if marked:
+        _push_unread_count(member)
+    return marked
+
+
+@transaction.atomic
 def do_set_digest_frequency(member: Member, frequency: str) -> DigestPreference:
     if frequency not in DigestFrequency.values:
         raise OfficinaError(_("Unknown digest frequency."), ErrorCode.INVALID_INPUT)

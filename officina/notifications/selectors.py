@@ -44,3 +44,13 @@ def members_due_for_digest(frequency: str, not_sent_since: datetime) -> QuerySet
         members = members.filter(digest_preference__frequency=frequency)
     members = members.exclude(digest_preference__last_sent_at__gte=not_sent_since)
     return members.distinct().order_by("pk")
+
+
+def has_unread(recipient: Member, kind: str, url: str) -> bool:
+    """Whether ``recipient`` still has an unread notification of ``kind`` for ``url``.
+
+    Lets chatty sources (a conversation) notify once until the member looks.
+    """
+    return Notification.objects.filter(
+        recipient=recipient, kind=kind, url=url, read_at__isnull=True
+    ).exists()

@@ -1,0 +1,108 @@
+"""The one path to posts, conversations and profiles.
+
+Rules (tested one by one in tests/test_access.py):
+- only active, signed-in members see anything;
+- a community post: every member; a space post: the members of that space;
+  a company post: the members of that company; the author always sees their post;
+- a conversation and its messages: only its participants;
+- a profile: every member, unless the profile's member is deactivated.
+"Missing" and "not allowed" raise the same NOT_FOUND error.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from officina.accounts.models import Company, CompanyMembership, Member, Space, SpaceMembership
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.social.models import Conversation, Post, Visibility
+
+
+def _not_found(message: object) -> OfficinaError:
+    return OfficinaError(message, ErrorCode.NOT_FOUND)  # type: ignore[arg-type]
+
+
+def _is_active_member(member: Member | None) -> bool:
+    return bool(member is not None and member.is_authenticated and member.is_active)
+
+
+def visible_posts_q(member: Member) -> Q:
+    """The posts ``member`` may read, as a filter usable in any post query."""
+    my_spaces = SpaceMembership.objects.filter(member=member).values("space_id")
+    my_companies = CompanyMembership.objects.filter(member=member).values("company_id")
+    return (
+        Q(visibility=Visibility.COMMUNITY)
+        | Q(author=member)
+        | Q(visibility=Visibility.SPACE, space_id__in=my_spaces)
+        | Q(visibility=Visibility.COMPANY, company_id__in=my_companies)
+    )
+
+
+def visible_posts(member: Member) -> QuerySet[Post]:
+    if not _is_active_member(member):
+        return Post.objects.none()
+    return Post.objects.filter(visible_posts_q(member), author__is_active=True)
+
+
+def access_post_by_id(member: Member, post_id: int) -> Post:
+    post = (
+        visible_posts(member)
+        .select_related("author", "author__profile", "company", "space")
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None:
+        raise _not_found(_("Post not found."))
+    return post
+
+
+def access_conversation_by_id(member: Member, conversation_id: int) -> Conversation:
+    if not _is_active_member(member):
+        raise _not_found(_("Conversation not found."))
+    conversation = Conversation.objects.filter(
+        pk=conversation_id, participants__member=member
+    ).first()
+    if conversation is None:
+        raise _not_found(_("Conversation not found."))
+    return conversation
+
+
+def access_profile_member_by_id(viewer: Member, member_id: int) -> Member:
+    """The member whose profile ``viewer`` asks for (with the profile row joined)."""
+    if not _is_active_member(viewer):
+        raise _not_found(_("Member not found."))
+    member = Member.objects.filter(pk=member_id, is_active=True).select_related("profile").first()
+    if member is None:
+        raise _not_found(_("Member not found."))
+    return member
+
+
+def access_member_for_message_by_id(sender: Member, member_id: int) -> Member:
+    """A member ``sender`` may write to: any other active member."""
+    member = access_profile_member_by_id(sender, member_id)
+    if member.pk == sender.pk:
+        raise OfficinaError(_("You cannot write to yourself."), ErrorCode.INVALID_INPUT)
+    return member
+
+
+def postable_spaces(member: Member) -> QuerySet[Space]:
+    return Space.objects.filter(memberships__member=member).order_by("name")
+
+
+def postable_companies(member: Member) -> QuerySet[Company]:
+    return Company.objects.filter(memberships__member=member).order_by("name")
+
+
+def access_company_to_follow_by_slug(member: Member, slug: str) -> Company:
+    company = Company.objects.filter(slug=slug).first()
+    if company is None or not _is_active_member(member):
+        raise _not_found(_("Company not found."))
+    return company
+
+
+def access_space_to_follow_by_slug(member: Member, slug: str) -> Space:
+    space = Space.objects.filter(slug=slug).first()
+    if space is None or not _is_active_member(member):
+        raise _not_found(_("Space not found."))
+    return space

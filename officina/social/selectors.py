@@ -1,0 +1,323 @@
+"""Reads of the social network, shaped for the pages and with a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.translation import gettext_lazy as _
+
+from officina.accounts.models import CompanyMembership, Member
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.social.access import visible_posts
+from officina.social.models import (
+    REACTION_SYMBOLS,
+    Comment,
+    Conversation,
+    ConversationMember,
+    Follow,
+    Message,
+    Post,
+    Reaction,
+    ReactionKind,
+)
+
+FEED_PAGE_SIZE = 20
+DIRECTORY_PAGE_SIZE = 24
+
+
+# Keyset cursors ---------------------------------------------------------------------------
+
+
+def encode_cursor(post: Post) -> str:
+    return f"{post.created_at.isoformat()}~{post.pk}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, _sep, raw_id = cursor.rpartition("~")
+        created_at = datetime.fromisoformat(stamp.replace(" ", "+"))
+        post_id = int(raw_id)
+    except ValueError:
+        raise OfficinaError(_("This page link is not valid."), ErrorCode.INVALID_INPUT) from None
+    if created_at.tzinfo is None:
+        raise OfficinaError(_("This page link is not valid."), ErrorCode.INVALID_INPUT)
+    return created_at, post_id
+
+
+@dataclass
+class PostPage:
+    posts: list[Post]
+    next_cursor: str | None
+
+
+def _page_after(posts: QuerySet[Post], cursor: str | None, limit: int) -> PostPage:
+    if cursor:
+        created_at, post_id = decode_cursor(cursor)
+        posts = posts.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=post_id)
+        )
+    rows = list(
+        posts.select_related("author", "author__profile", "company", "space").order_by(
+            "-created_at", "-id"
+        )[: limit + 1]
+    )
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return PostPage(posts=rows[:limit], next_cursor=next_cursor)
+
+
+def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_SIZE) -> PostPage:
+    """Posts of followed members, companies and spaces, plus the member's own, newest first."""
+    follows = Follow.objects.filter(follower=member)
+    sources = (
+        Q(author=member)
+        | Q(author_id__in=follows.filter(member__isnull=False).values("member_id"))
+        | Q(company_id__in=follows.filter(company__isnull=False).values("company_id"))
+        | Q(space_id__in=follows.filter(space__isnull=False).values("space_id"))
+    )
+    page = _page_after(visible_posts(member).filter(sources), cursor, limit)
+    decorate_posts(page.posts, member)
+    return page
+
+
+def community_page(
+    member: Member, cursor: str | None = None, limit: int = FEED_PAGE_SIZE
+) -> PostPage:
+    """Everything the member may see, for discovering people to follow."""
+    page = _page_after(visible_posts(member), cursor, limit)
+    decorate_posts(page.posts, member)
+    return page
+
+
+def posts_by_author(
+    viewer: Member, author: Member, cursor: str | None = None, limit: int = 10
+) -> PostPage:
+    page = _page_after(visible_posts(viewer).filter(author=author), cursor, limit)
+    decorate_posts(page.posts, viewer)
+    return page
+
+
+@dataclass
+class ReactionSummary:
+    kind: str
+    label: str
+    symbol: str
+    count: int
+    mine: bool
+
+
+def decorate_posts(posts: list[Post], viewer: Member) -> None:
+    """Attach ``reactions`` (a summary per kind, with the viewer's own) in one query."""
+    if not posts:
+        return
+    rows = (
+        Reaction.objects.filter(post_id__in=[post.pk for post in posts])
+        .values("post_id", "kind")
+        .annotate(
+            total=Count("pk"),
+            mine=Max(Case(When(member_id=viewer.pk, then=Value(1)), default=Value(0))),
+        )
+        .order_by()
+    )
+    counts: dict[int, dict[str, tuple[int, bool]]] = {}
+    for row in rows:
+        counts.setdefault(row["post_id"], {})[row["kind"]] = (row["total"], bool(row["mine"]))
+    for post in posts:
+        by_kind = counts.get(post.pk, {})
+        post.reactions_summary = [  # type: ignore[attr-defined]
+            ReactionSummary(
+                kind=kind,
+                label=str(label),
+                symbol=REACTION_SYMBOLS[ReactionKind(kind)],
+                count=by_kind.get(kind, (0, False))[0],
+                mine=by_kind.get(kind, (0, False))[1],
+            )
+            for kind, label in ReactionKind.choices
+        ]
+
+
+def post_comments(post: Post) -> list[Comment]:
+    return list(
+        Comment.objects.filter(post=post, author__is_active=True)
+        .select_related("author", "author__profile")
+        .order_by("created_at", "id")
+    )
+
+
+# Directory and profiles -------------------------------------------------------------------
+
+
+def directory_page(
+    *,
+    query: str = "",
+    skill_slug: str = "",
+    company_slug: str = "",
+    page_number: str | int | None = 1,
+) -> Page[Member]:
+    """Active members, filtered by name, skill and company; 4 queries whatever the page."""
+    members = Member.objects.filter(is_active=True)
+    for word in query.split()[:5]:
+        members = members.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(profile__headline__icontains=word)
+        )
+    if skill_slug:
+        members = members.filter(member_skills__skill__slug=skill_slug).distinct()
+    if company_slug:
+        members = members.filter(company_memberships__company__slug=company_slug).distinct()
+    members = (
+        members.select_related("profile")
+        .prefetch_related(
+            Prefetch(
+                "company_memberships",
+                queryset=CompanyMembership.objects.select_related("company").order_by(
+                    "-is_primary", "company__name"
+                ),
+                to_attr="companies_list",
+            )
+        )
+        .order_by("first_name", "last_name", "id")
+    )
+    return Paginator(members, DIRECTORY_PAGE_SIZE).get_page(page_number)  # type: ignore[return-value]
+
+
+@dataclass
+class FollowCounts:
+    followers: int
+    following: int
+    viewer_follows: bool
+
+
+def follow_counts(member: Member, viewer: Member) -> FollowCounts:
+    row = Member.objects.filter(pk=member.pk).aggregate(
+        followers=Count("followers", distinct=True),
+        following=Count("follows", distinct=True),
+    )
+    return FollowCounts(
+        followers=row["followers"],
+        following=row["following"],
+        viewer_follows=Follow.objects.filter(follower=viewer, member=member).exists(),
+    )
+
+
+def member_companies(member: Member) -> list[CompanyMembership]:
+    return list(
+        CompanyMembership.objects.filter(member=member)
+        .select_related("company")
+        .order_by("-is_primary", "company__name")
+    )
+
+
+def followed_targets(member: Member) -> dict[str, set[int]]:
+    rows = Follow.objects.filter(follower=member).values_list("member_id", "company_id", "space_id")
+    targets: dict[str, set[int]] = {"member": set(), "company": set(), "space": set()}
+    for member_id, company_id, space_id in rows:
+        if member_id:
+            targets["member"].add(member_id)
+        elif company_id:
+            targets["company"].add(company_id)
+        elif space_id:
+            targets["space"].add(space_id)
+    return targets
+
+
+def is_following(follower: Member, **target: object) -> bool:
+    return Follow.objects.filter(follower=follower, **target).exists()
+
+
+# Direct messages --------------------------------------------------------------------------
+
+
+def inbox(member: Member) -> list[Conversation]:
+    """The member's conversations, latest activity first, with the last message and
+    ``unread`` flag; the participants come in a second query."""
+    last_message = Message.objects.filter(conversation=OuterRef("pk")).order_by(
+        "-created_at", "-id"
+    )
+    my_last_read = ConversationMember.objects.filter(
+        conversation=OuterRef("pk"), member=member
+    ).values("last_read_at")[:1]
+    conversations = (
+        Conversation.objects.filter(participants__member=member)
+        .annotate(
+            last_body=Subquery(last_message.values("body")[:1]),
+            last_sender_id=Subquery(last_message.values("sender_id")[:1]),
+            my_last_read_at=Subquery(my_last_read),
+        )
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=ConversationMember.objects.select_related("member").order_by(
+                    "member__first_name"
+                ),
+            )
+        )
+        .order_by(F("last_message_at").desc(nulls_last=True), "-id")
+    )
+    result: list[Conversation] = list(conversations)
+    for conversation in result:
+        last_read = getattr(conversation, "my_last_read_at", None)
+        conversation.unread = bool(  # type: ignore[attr-defined]
+            conversation.last_message_at
+            and getattr(conversation, "last_sender_id", None) != member.pk
+            and (last_read is None or last_read < conversation.last_message_at)
+        )
+        conversation.others = [  # type: ignore[attr-defined]
+            participant.member
+            for participant in conversation.participants.all()
+            if participant.member_id != member.pk
+        ]
+    return result
+
+
+def unread_conversation_count(member: Member) -> int:
+    newer = Message.objects.filter(conversation=OuterRef("conversation_id")).exclude(sender=member)
+    return (
+        ConversationMember.objects.filter(member=member)
+        .filter(
+            Exists(newer.filter(created_at__gt=OuterRef("last_read_at")))
+            | Q(last_read_at__isnull=True, conversation__last_message_at__isnull=False)
+        )
+        .count()
+    )
+
+
+def conversation_messages(conversation: Conversation, limit: int = 100) -> list[Message]:
+    latest = list(
+        Message.objects.filter(conversation=conversation)
+        .select_related("sender")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    latest.reverse()
+    return latest
+
+
+def conversation_participants(conversation: Conversation) -> list[Member]:
+    return list(
+        Member.objects.filter(conversation_memberships__conversation=conversation).order_by(
+            "first_name", "last_name"
+        )
+    )
+
+
+def messageable_members(sender: Member, query: str, limit: int = 20) -> list[Member]:
+    members = Member.objects.filter(is_active=True).exclude(pk=sender.pk)
+    for word in query.split()[:4]:
+        members = members.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return list(members.order_by("first_name", "last_name")[:limit])

@@ -1,0 +1,405 @@
+"""Pages of the social network. Views validate and answer 4xx; actions change state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
+from django.db import transaction
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from officina.accounts.models import Member
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.notifications.actions import do_mark_read_for_url
+from officina.skills.selectors import SkillsByKind, evidence_of, member_skills_with_counts
+from officina.social import selectors
+from officina.social.access import (
+    access_company_to_follow_by_slug,
+    access_conversation_by_id,
+    access_member_for_message_by_id,
+    access_post_by_id,
+    access_profile_member_by_id,
+    access_space_to_follow_by_slug,
+)
+from officina.social.actions import (
+    check_add_comment,
+    check_create_post,
+    check_delete_post,
+    check_follow_member,
+    check_react,
+    check_send_message,
+    check_start_conversation,
+    do_follow,
+    do_mark_conversation_read,
+    do_remove_avatar,
+    do_set_avatar,
+    do_unfollow,
+    do_update_profile,
+    get_or_create_profile,
+)
+from officina.social.forms import (
+    CommentForm,
+    MessageForm,
+    NewConversationForm,
+    PostForm,
+    ProfileForm,
+)
+
+
+def _member(request: HttpRequest) -> Member:
+    return request.user  # type: ignore[return-value]
+
+
+def _not_found(error: OfficinaError) -> Http404:
+    return Http404(str(error.message))
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _post_page(request: HttpRequest, page_of: Any, **kwargs: Any) -> selectors.PostPage:
+    """One keyset page; a forged ``after`` cursor is a 400, not a 500."""
+    try:
+        page: selectors.PostPage = page_of(
+            _member(request), cursor=request.GET.get("after") or None, **kwargs
+        )
+    except OfficinaError as error:
+        if error.code == ErrorCode.INVALID_INPUT:
+            raise BadRequest(str(error.message)) from error
+        raise
+    return page
+
+
+# Feed and posts ---------------------------------------------------------------------------
+
+
+@login_required
+def feed(request: HttpRequest) -> HttpResponse:
+    return _feed(request, selectors.feed_page, "feed")
+
+
+@login_required
+def community(request: HttpRequest) -> HttpResponse:
+    return _feed(request, selectors.community_page, "community")
+
+
+def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
+    member = _member(request)
+    form = PostForm(request.POST or None, member=member)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                check_create_post(member, form.cleaned_data["body"], **form.audience_target())
+            except OfficinaError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Posted."))
+                return redirect(request.path)
+        status = 400
+    page = _post_page(request, page_of)
+    context = {"form": form, "page": page, "which": which}
+    return render(request, "social/feed.html", context, status=status)
+
+
+@login_required
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        post = access_post_by_id(member, pk)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    selectors.decorate_posts([post], member)
+    context = {
+        "post": post,
+        "comments": selectors.post_comments(post),
+        "comment_form": CommentForm(),
+    }
+    return render(request, "social/post_detail.html", context)
+
+
+@login_required
+@require_POST
+def post_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        post = access_post_by_id(member, pk)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            check_add_comment(member, post, form.cleaned_data["body"])
+        except OfficinaError as error:
+            form.add_error("body", str(error.message))
+        else:
+            return redirect(reverse("social:post", args=[post.pk]) + "#comments")
+    selectors.decorate_posts([post], member)
+    context = {"post": post, "comments": selectors.post_comments(post), "comment_form": form}
+    return render(request, "social/post_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def post_react(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        post = access_post_by_id(member, pk)
+        check_react(member, post, request.POST.get("kind", ""))
+    except OfficinaError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            raise _not_found(error) from error
+        return HttpResponseBadRequest(str(error.message))
+    return _back(request, reverse("social:post", args=[pk]))
+
+
+@login_required
+@require_POST
+def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        post = access_post_by_id(member, pk)
+        check_delete_post(member, post)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    messages.success(request, _("Post deleted."))
+    return redirect("social:feed")
+
+
+# Directory and profiles -------------------------------------------------------------------
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    skill = request.GET.get("skill", "").strip()[:80]
+    company = request.GET.get("company", "").strip()[:140]
+    page = selectors.directory_page(
+        query=query, skill_slug=skill, company_slug=company, page_number=request.GET.get("page")
+    )
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    context = {
+        "page": page,
+        "query": query,
+        "skill": skill,
+        "company": company,
+        "filters": filters.urlencode(),
+    }
+    return render(request, "social/directory.html", context)
+
+
+@login_required
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _member(request)
+    try:
+        profile_member = access_profile_member_by_id(viewer, pk)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    skill_rows = member_skills_with_counts(profile_member, viewer)
+    posts = _post_page(request, selectors.posts_by_author, author=profile_member)
+    context = {
+        "profile_member": profile_member,
+        "profile": getattr(profile_member, "profile", None),
+        "is_self": viewer.pk == profile_member.pk,
+        "skills_by_kind": SkillsByKind.of(skill_rows),
+        "has_skills": bool(skill_rows),
+        "evidence": evidence_of(profile_member, limit=10),
+        "companies": selectors.member_companies(profile_member),
+        "follow": selectors.follow_counts(profile_member, viewer),
+        "page": posts,
+        "can_endorse": viewer.pk != profile_member.pk,
+    }
+    return render(request, "social/profile.html", context)
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    profile_row = get_or_create_profile(member)
+    initial = {
+        "headline": profile_row.headline,
+        "bio": profile_row.bio,
+        "links": "\n".join(profile_row.links or []),
+    }
+    if request.method != "POST":
+        form = ProfileForm(initial=initial, member=member)
+        return render(request, "social/profile_edit.html", {"form": form, "profile": profile_row})
+    form = ProfileForm(request.POST, request.FILES, initial=initial, member=member)
+    if not form.is_valid():
+        # Nothing is saved, not even the valid text fields: a bad upload changes nothing.
+        return render(
+            request, "social/profile_edit.html", {"form": form, "profile": profile_row}, status=400
+        )
+    with transaction.atomic():
+        do_update_profile(
+            member,
+            headline=form.cleaned_data["headline"],
+            bio=form.cleaned_data["bio"],
+            links=form.cleaned_data["links"],
+        )
+        if form.cleaned_data["avatar"] is not None:
+            do_set_avatar(member, form.cleaned_data["avatar"])
+        elif form.cleaned_data["remove_avatar"]:
+            do_remove_avatar(member)
+    messages.success(request, _("Profile saved."))
+    return redirect("social:profile", pk=member.pk)
+
+
+@login_required
+@require_POST
+def follow_member(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        target = access_profile_member_by_id(member, pk)
+        if request.POST.get("unfollow"):
+            do_unfollow(member, member=target)
+        else:
+            check_follow_member(member, target)
+    except OfficinaError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            raise _not_found(error) from error
+        return HttpResponseBadRequest(str(error.message))
+    return _back(request, reverse("social:profile", args=[pk]))
+
+
+@login_required
+@require_POST
+def follow_company(request: HttpRequest, slug: str) -> HttpResponse:
+    member = _member(request)
+    try:
+        company = access_company_to_follow_by_slug(member, slug)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    if request.POST.get("unfollow"):
+        do_unfollow(member, company=company)
+    else:
+        do_follow(member, company=company)
+    return _back(request, reverse("social:feed"))
+
+
+@login_required
+@require_POST
+def follow_space(request: HttpRequest, slug: str) -> HttpResponse:
+    member = _member(request)
+    try:
+        space = access_space_to_follow_by_slug(member, slug)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    if request.POST.get("unfollow"):
+        do_unfollow(member, space=space)
+    else:
+        do_follow(member, space=space)
+    return _back(request, reverse("social:feed"))
+
+
+# Direct messages --------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    conversations = selectors.inbox(_member(request))
+    return render(request, "social/inbox.html", {"conversations": conversations})
+
+
+@login_required
+def conversation_new(request: HttpRequest) -> HttpResponse:
+    """Start (or reopen) a conversation: with one member from a profile, or a group."""
+    member = _member(request)
+    if request.method == "POST" and request.POST.get("with"):
+        try:
+            other = access_member_for_message_by_id(member, int(request.POST["with"]))
+            conversation = check_start_conversation(member, [other])
+        except (ValueError, OfficinaError) as error:
+            if isinstance(error, OfficinaError) and error.code != ErrorCode.NOT_FOUND:
+                return HttpResponseBadRequest(str(error.message))
+            raise Http404(_("Member not found.")) from error
+        return redirect("social:conversation", pk=conversation.pk)
+    query = request.GET.get("q", "").strip()[:100]
+    chosen_ids = [int(raw) for raw in request.POST.getlist("members") if raw.isdigit()]
+    candidates = selectors.messageable_members(member, query)
+    candidates += [
+        m
+        for m in Member.objects.filter(pk__in=chosen_ids, is_active=True).exclude(pk=member.pk)
+        if m not in candidates
+    ]
+    form = NewConversationForm(request.POST or None, candidates=candidates)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            others = list(
+                Member.objects.filter(pk__in=form.cleaned_data["members"], is_active=True)
+            )
+            try:
+                with transaction.atomic():
+                    conversation = check_start_conversation(
+                        member, others, title=form.cleaned_data["title"]
+                    )
+                    check_send_message(member, conversation, form.cleaned_data["body"])
+            except OfficinaError as error:
+                form.add_error(None, str(error.message))
+            else:
+                return redirect("social:conversation", pk=conversation.pk)
+        status = 400
+    return render(
+        request, "social/conversation_new.html", {"form": form, "query": query}, status=status
+    )
+
+
+@login_required
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        conversation_row = access_conversation_by_id(member, pk)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    form = MessageForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                message = check_send_message(member, conversation_row, form.cleaned_data["body"])
+            except OfficinaError as error:
+                form.add_error("body", str(error.message))
+            else:
+                if _wants_json(request):
+                    return JsonResponse({"id": message.pk}, status=201)
+                return redirect("social:conversation", pk=pk)
+        if _wants_json(request):
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    do_mark_conversation_read(member, conversation_row)
+    do_mark_read_for_url(member, request.path)
+    context = {
+        "conversation": conversation_row,
+        "messages_list": selectors.conversation_messages(conversation_row),
+        "participants": selectors.conversation_participants(conversation_row),
+        "form": form,
+    }
+    return render(
+        request,
+        "social/conversation.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
