@@ -1,0 +1,110 @@
+"""Full-text matching on SQLite (FTS5, bm25) and PostgreSQL (tsvector, ts_rank_cd).
+
+Both take the searched words already split by :func:`officina.search.stemming.words`
+(letters and digits only), so no quote, operator or parenthesis typed by a
+member ever reaches the query language of either database: the query text is
+built here, from stems, and passed as a bound parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.db import connection
+
+from officina.search.stemming import fold_accents, stems
+
+# A prefix shorter than this would match half the index.
+MIN_PREFIX_LENGTH = 2
+
+
+class FullTextBackend(Protocol):
+    def ranked_object_ids(
+        self, kind: str, words: list[str], *, offset: int, limit: int
+    ) -> list[int]: ...
+
+
+class SQLiteFullText:
+    """FTS5 over the stemmed columns; the title weighs four times the body in bm25."""
+
+    def match_expression(self, words: list[str]) -> str:
+        clauses = []
+        for position, word in enumerate(words):
+            alternatives = [f'"{stem}"' for stem in stems(word)]
+            is_last = position == len(words) - 1
+            if is_last and len(word) >= MIN_PREFIX_LENGTH:
+                alternatives.append(f'"{fold_accents(word)}"*')
+            clauses.append("(" + " OR ".join(alternatives) + ")")
+        return " AND ".join(clauses)
+
+    def ranked_object_ids(
+        self, kind: str, words: list[str], *, offset: int, limit: int
+    ) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT document.object_id
+                FROM search_fts
+                JOIN search_searchdocument AS document ON document.id = search_fts.rowid
+                WHERE search_fts MATCH %s AND document.kind = %s
+                ORDER BY bm25(search_fts, 4.0, 1.0), document.id
+                LIMIT %s OFFSET %s
+                """,
+                [self.match_expression(words), kind, limit, offset],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+
+class PostgresFullText:
+    """The generated ``search_vector`` (italian + english + simple for titles), GIN-indexed.
+
+    Each word must match in at least one language; the last word also matches
+    as a prefix, so that "giu" finds Giulia while one is still typing.
+    """
+
+    def query_sql(self, words: list[str]) -> tuple[str, list[str]]:
+        parts = []
+        params: list[str] = []
+        for position, word in enumerate(words):
+            is_last = position == len(words) - 1
+            # quote_literal makes the word one lexeme whatever its characters; ":*" is
+            # the only operator, and it is ours.
+            simple = (
+                "to_tsquery('simple', quote_literal(%s) || ':*')"
+                if is_last and len(word) >= MIN_PREFIX_LENGTH
+                else "plainto_tsquery('simple', %s)"
+            )
+            parts.append(
+                "(plainto_tsquery('italian', %s) || plainto_tsquery('english', %s) || "
+                + simple
+                + ")"
+            )
+            params += [word, word, word]
+        return " && ".join(parts), params
+
+    def ranked_object_ids(
+        self, kind: str, words: list[str], *, offset: int, limit: int
+    ) -> list[int]:
+        query, params = self.query_sql(words)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH searched AS (SELECT {query} AS query)
+                SELECT document.object_id
+                FROM search_searchdocument AS document, searched
+                WHERE document.kind = %s AND document.search_vector @@ searched.query
+                ORDER BY ts_rank_cd(document.search_vector, searched.query) DESC, document.id
+                LIMIT %s OFFSET %s
+                """,  # noqa: S608 - the fragment is built above from fixed SQL only
+                [*params, kind, limit, offset],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+
+def full_text_backend() -> FullTextBackend:
+    """Chosen by the database in use; the rest of the app never asks which one."""
+    if connection.vendor == "postgresql":
+        return PostgresFullText()
+    if connection.vendor == "sqlite":
+        return SQLiteFullText()
+    raise NotImplementedError(f"No full-text search for the {connection.vendor} database.")

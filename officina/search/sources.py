@@ -1,0 +1,177 @@
+"""What each kind of result is made of, who may see it, and where it leads.
+
+A source turns rows of another app into :class:`SearchDocument` rows (in bulk,
+for a rebuild, or for a few ids after a change) and narrows ranked ids to those
+a viewer may see, through the owning app's own visibility rules. Search reads
+the other apps' models here, in bulk and read-only: indexing 10,000 members
+one selector call at a time would not finish in a demo's time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from officina.accounts.models import Company, CompanyMembership, Member
+from officina.knowledge.models import Question
+from officina.knowledge.selectors import visible_questions
+from officina.search.models import DocumentKind, SearchDocument
+from officina.search.stemming import terms
+from officina.skills.models import MemberSkill
+from officina.social.access import visible_posts
+from officina.social.models import Post, Profile
+
+
+def _url(name: str, *args: object) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def make_document(kind: str, object_id: int, title: str, body: str, url: str) -> SearchDocument:
+    title = title.strip()[:300]
+    return SearchDocument(
+        kind=kind,
+        object_id=object_id,
+        title=title,
+        body=body.strip(),
+        url=url,
+        title_terms=terms(title),
+        body_terms=terms(body),
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    # Documents for the given ids (all rows when None); missing ids yield nothing.
+    documents: Callable[[list[int] | None], Iterator[SearchDocument]]
+    # The subset of ``ids`` that ``viewer`` may see.
+    visible_ids: Callable[[Member, list[int]], set[int]]
+
+
+def _only(queryset: QuerySet, ids: list[int] | None) -> QuerySet:  # type: ignore[type-arg]
+    return queryset if ids is None else queryset.filter(pk__in=ids)
+
+
+def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
+    members = _only(Member.objects.filter(is_active=True), ids).prefetch_related(
+        Prefetch(
+            "company_memberships",
+            queryset=CompanyMembership.objects.select_related("company"),
+        ),
+        Prefetch("member_skills", queryset=MemberSkill.objects.select_related("skill")),
+    )
+    profiles = {
+        profile.member_id: profile
+        for profile in _only(Profile.objects.only("member_id", "headline", "bio"), ids)
+    }
+    for member in members.iterator(chunk_size=1000):
+        profile = profiles.get(member.pk)
+        skills = [
+            f"{each.skill.name_en} {each.skill.name_it}" for each in member.member_skills.all()
+        ]
+        companies = [each.company.name for each in member.company_memberships.all()]
+        body = "\n".join(
+            part
+            for part in (
+                profile.headline if profile else "",
+                " · ".join(companies),
+                ", ".join(skills),
+                profile.bio if profile else "",
+            )
+            if part
+        )
+        yield make_document(
+            DocumentKind.MEMBER,
+            member.pk,
+            member.display_name,
+            body,
+            _url("social:profile", member.pk),
+        )
+
+
+def _visible_members(viewer: Member, ids: list[int]) -> set[int]:
+    if not viewer.is_authenticated or not viewer.is_active:
+        return set()
+    return set(Member.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+
+
+def _company_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
+    companies = _only(Company.objects.select_related("space"), ids)
+    for company in companies.iterator(chunk_size=1000):
+        body = "\n".join(
+            part
+            for part in (
+                company.description,
+                company.city,
+                company.space.name if company.space else "",
+            )
+            if part
+        )
+        yield make_document(
+            DocumentKind.COMPANY,
+            company.pk,
+            company.name,
+            body,
+            _url("accounts:company", company.slug),
+        )
+
+
+def _visible_companies(viewer: Member, ids: list[int]) -> set[int]:
+    if not viewer.is_authenticated or not viewer.is_active:
+        return set()
+    return set(Company.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _question_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
+    questions = _only(Question.objects.all(), ids).prefetch_related("tags")
+    for question in questions.iterator(chunk_size=1000):
+        tags = ", ".join(f"{tag.name_en} {tag.name_it}" for tag in question.tags.all())
+        yield make_document(
+            DocumentKind.QUESTION,
+            question.pk,
+            question.title,
+            f"{question.body}\n{tags}" if tags else question.body,
+            question.get_absolute_url(),
+        )
+
+
+def _visible_questions(viewer: Member, ids: list[int]) -> set[int]:
+    return set(visible_questions(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _post_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
+    posts = _only(Post.objects.select_related("author"), ids).filter(author__is_active=True)
+    for post in posts.iterator(chunk_size=1000):
+        yield make_document(
+            DocumentKind.POST,
+            post.pk,
+            post.author.display_name,
+            post.body,
+            _url("social:post", post.pk),
+        )
+
+
+def _visible_posts(viewer: Member, ids: list[int]) -> set[int]:
+    return set(visible_posts(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+SOURCES: dict[str, Source] = {
+    DocumentKind.MEMBER: Source(DocumentKind.MEMBER, _member_documents, _visible_members),
+    DocumentKind.COMPANY: Source(DocumentKind.COMPANY, _company_documents, _visible_companies),
+    DocumentKind.POST: Source(DocumentKind.POST, _post_documents, _visible_posts),
+    DocumentKind.QUESTION: Source(DocumentKind.QUESTION, _question_documents, _visible_questions),
+}
+
+
+def source_for(kind: str) -> Source:
+    return SOURCES[kind]
+
+
+def all_sources() -> Iterable[Source]:
+    return SOURCES.values()
