@@ -16,7 +16,7 @@ from officina.core.errors import OfficinaError
 from .live import space_group
 
 
-@database_sync_to_async
+@database_sync_to_async  # type: ignore[untyped-decorator]
 def _space_id_for(user: Any, slug: str) -> int | None:
     try:
         return access_space_by_slug(user, slug, as_member=True).pk

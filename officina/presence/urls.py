@@ -1,4 +1,25 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "presence"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("spaces/", views.spaces, name="spaces"),
+    path("spaces/<slug:slug>/", views.space, name="space"),
+    path("spaces/<slug:slug>/join/", views.join, name="join"),
+    path("spaces/<slug:slug>/leave/", views.leave, name="leave"),
+    path("spaces/<slug:slug>/check-in/", views.check_in, name="check_in"),
+    path("spaces/<slug:slug>/check-out/", views.check_out, name="check_out"),
+    path("spaces/<slug:slug>/people/", views.people, name="people"),
+    path("spaces/<slug:slug>/watch/", views.watch, name="watch"),
+    path("spaces/<slug:slug>/unwatch/", views.unwatch, name="unwatch"),
+    path("spaces/<slug:slug>/manage/", views.manage, name="manage"),
+    path(
+        "spaces/<slug:slug>/manage/kiosks/<int:kiosk_id>/revoke/",
+        views.revoke_kiosk,
+        name="revoke_kiosk",
+    ),
+    path("spaces/<slug:slug>/kiosk/", views.kiosk, name="kiosk"),
+    path("spaces/<slug:slug>/kiosk/people/", views.kiosk_people, name="kiosk_people"),
+    path("spaces/<slug:slug>/kiosk/toggle/", views.kiosk_toggle, name="kiosk_toggle"),
+]

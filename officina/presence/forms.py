@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class CheckInForm(forms.Form):
+    until = forms.TimeField(
+        label=_("Until"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Local time of the space; empty means until the end of the day."),
+    )
+    note = forms.CharField(
+        label=_("What are you working on?"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. the Rossi website")}),
+    )
+
+
+class EnableKioskForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of this device"),
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Entrance tablet")}),
+    )
+
+
+class SpaceRoleForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("member", _("member")), ("manager", _("manager"))]
+    )
+
+
+class SpaceDetailsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=80, required=False)
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64)
+    capacity = forms.IntegerField(label=_("Capacity"), required=False, min_value=1)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)

@@ -1,0 +1,56 @@
+// "Who's here": apply arrivals and departures pushed over the space's WebSocket.
+(function () {
+  "use strict";
+  const section = document.getElementById("whos-here");
+  if (!section || !window.Officina) return;
+  const list = document.getElementById("present-list");
+  const template = document.getElementById("person-template");
+  const count = document.getElementById("present-count");
+  const nobody = document.getElementById("nobody");
+  const labels = section.dataset;
+
+  function refreshCount() {
+    const total = list.querySelectorAll("li.person").length;
+    count.textContent = String(total);
+    nobody.hidden = total > 0;
+  }
+
+  function render(member) {
+    const item = template.content.firstElementChild.cloneNode(true);
+    item.dataset.memberId = String(member.id);
+    item.querySelector(".avatar").textContent = member.initials;
+    const name = item.querySelector(".name");
+    name.textContent = member.name;
+    name.href = member.profile_url || "#";
+    item.querySelector(".company").textContent = member.company || "";
+    const detail = item.querySelector(".detail");
+    const dot = document.createElement("span");
+    dot.className = "status-dot " + (member.kind === "remote" ? "remote" : "here");
+    detail.append(dot);
+    let text = " ";
+    if (member.kind === "remote") text += labels.labelRemote + " ";
+    text += labels.labelSince + " " + member.since;
+    if (member.until) text += " · " + labels.labelUntil + " " + member.until;
+    detail.append(document.createTextNode(text));
+    const note = item.querySelector(".note");
+    if (member.note) note.textContent = "“" + member.note + "”"; else note.remove();
+    return item;
+  }
+
+  function remove(memberId) {
+    const item = list.querySelector('li.person[data-member-id="' + memberId + '"]');
+    if (item) item.remove();
+  }
+
+  window.Officina.live(labels.socket, function (message) {
+    if (message.event === "arrival") {
+      remove(message.member.id);
+      const item = render(message.member);
+      item.classList.add("arrived");
+      list.prepend(item);
+    } else if (message.event === "departure") {
+      remove(message.member_id);
+    }
+    refreshCount();
+  });
+})();

@@ -1,0 +1,392 @@
+"""Spaces, who's here (live), check in/out, arrival watches, space management and the kiosk."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from officina.accounts import actions as account_actions
+from officina.accounts import selectors as account_selectors
+from officina.accounts.access import access_space_by_slug, space_role
+from officina.accounts.forms import show_error_on_form
+from officina.accounts.models import Member, Space, SpaceRole
+from officina.core.errors import OfficinaError
+
+from . import actions, selectors
+from .access import access_kiosk_by_id, access_kiosk_by_token
+from .forms import CheckInForm, EnableKioskForm, SpaceDetailsForm, SpaceRoleForm
+from .live import member_payload
+from .models import Kiosk
+
+
+def _member(request: HttpRequest) -> Member:
+    user = request.user
+    assert isinstance(user, Member)
+    return user
+
+
+def _space_or_404(
+    request: HttpRequest, slug: str, *, as_member: bool = False, to_manage: bool = False
+) -> Space:
+    try:
+        return access_space_by_slug(
+            _member(request), slug, as_member=as_member, to_manage=to_manage
+        )
+    except OfficinaError as error:
+        raise Http404(str(error)) from error
+
+
+@login_required
+def spaces(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    all_spaces = account_selectors.all_spaces()
+    roles = account_selectors.member_space_roles(member)
+    counts = selectors.presence_counts()
+    rows = [
+        {"space": space, "role": roles.get(space.pk), "present": counts.get(space.pk, 0)}
+        for space in all_spaces
+    ]
+    context = {"rows": rows, "current": selectors.current_check_in(member)}
+    return render(request, "presence/spaces.html", context)
+
+
+def _company_name(check_in: object) -> str:
+    memberships = getattr(check_in.member, "primary_memberships", [])  # type: ignore[attr-defined]
+    return memberships[0].company.name if memberships else ""
+
+
+@login_required
+def space(request: HttpRequest, slug: str) -> HttpResponse:
+    member = _member(request)
+    the_space = _space_or_404(request, slug)
+    role = space_role(member, the_space)
+    if role is None:
+        return render(request, "presence/space_join.html", {"space": the_space})
+    check_ins = selectors.space_presence(the_space)
+    on_site, remote = selectors.split_by_kind(check_ins)
+    people = [{"check_in": c, "payload": member_payload(c, _company_name(c))} for c in check_ins]
+    current = selectors.current_check_in(member)
+    context = {
+        "space": the_space,
+        "role": role,
+        "is_manager": role == SpaceRole.MANAGER,
+        "people": people,
+        "on_site_count": len(on_site),
+        "remote_count": len(remote),
+        "current": current,
+        "here": current is not None and current.space_id == the_space.pk,
+        "form": CheckInForm(),
+        "initial_json": [p["payload"] for p in people],
+    }
+    return render(request, "presence/space.html", context)
+
+
+@login_required
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    the_space = _space_or_404(request, slug)
+    account_actions.do_join_space(_member(request), the_space)
+    messages.success(request, _("Welcome to %(space)s!") % {"space": the_space.name})
+    return redirect("presence:space", slug=slug)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    the_space = _space_or_404(request, slug, as_member=True)
+    try:
+        account_actions.check_leave_space(_member(request), the_space)
+    except OfficinaError as error:
+        messages.error(request, str(error))
+        return redirect("presence:space", slug=slug)
+    messages.success(request, _("You left %(space)s.") % {"space": the_space.name})
+    return redirect("presence:spaces")
+
+
+@login_required
+@require_POST
+def check_in(request: HttpRequest, slug: str) -> HttpResponse:
+    member = _member(request)
+    the_space = _space_or_404(request, slug, as_member=True)
+    form = CheckInForm(request.POST)
+    if form.is_valid():
+        now = timezone.now()
+        until = form.cleaned_data["until"]
+        try:
+            actions.check_check_in(
+                member,
+                the_space,
+                planned_until=(
+                    actions.planned_until_from_local_time(the_space, until, now) if until else None
+                ),
+                note=form.cleaned_data["note"],
+                now=now,
+            )
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            if the_space.is_remote:
+                messages.success(request, _("You are coworking remotely. Have a good session!"))
+            else:
+                messages.success(
+                    request, _("You are checked in at %(space)s.") % {"space": the_space.name}
+                )
+            return redirect("presence:space", slug=slug)
+    for errors in form.errors.values():
+        messages.error(request, " ".join(str(e) for e in errors))
+    return redirect("presence:space", slug=slug)
+
+
+@login_required
+@require_POST
+def check_out(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        actions.check_check_out(_member(request))
+    except OfficinaError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("You are checked out. See you soon!"))
+    if request.POST.get("next") == "home":
+        return redirect("web:home")
+    return redirect("presence:space", slug=slug)
+
+
+@login_required
+def people(request: HttpRequest, slug: str) -> HttpResponse:
+    member = _member(request)
+    the_space = _space_or_404(request, slug, as_member=True)
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(account_selectors.space_members(the_space, query), 40).get_page(
+        request.GET.get("page")
+    )
+    ids = [person.pk for person in page]
+    present = selectors.present_member_ids(the_space) & set(ids)
+    context = {
+        "space": the_space,
+        "page": page,
+        "query": query,
+        "present": present,
+        "watched": selectors.watched_member_ids(member),
+    }
+    return render(request, "presence/people.html", context)
+
+
+def _member_from_post(request: HttpRequest) -> Member:
+    raw = request.POST.get("member", "")
+    found = Member.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    if found is None:
+        raise Http404(_("Member not found."))
+    return found
+
+
+@login_required
+@require_POST
+def watch(request: HttpRequest, slug: str) -> HttpResponse:
+    _space_or_404(request, slug, as_member=True)
+    target = _member_from_post(request)
+    try:
+        actions.check_watch_arrival(_member(request), target)
+    except OfficinaError as error:
+        if error.http_status == 404:
+            raise Http404(str(error)) from error
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("We will tell you when %(name)s arrives.") % {"name": target.display_name},
+        )
+    return redirect(reverse("presence:people", args=[slug]) + "?" + request.GET.urlencode())
+
+
+@login_required
+@require_POST
+def unwatch(request: HttpRequest, slug: str) -> HttpResponse:
+    _space_or_404(request, slug, as_member=True)
+    actions.do_unwatch_arrival(_member(request), _member_from_post(request))
+    messages.success(request, _("You will not be told."))
+    return redirect("presence:people", slug=slug)
+
+
+# --- management ----------------------------------------------------------------------------
+
+
+@login_required
+def manage(request: HttpRequest, slug: str) -> HttpResponse:
+    member = _member(request)
+    the_space = _space_or_404(request, slug, to_manage=True)
+    details_form = SpaceDetailsForm(
+        initial={
+            "name": the_space.name,
+            "address": the_space.address,
+            "city": the_space.city,
+            "time_zone": the_space.time_zone,
+            "capacity": the_space.capacity,
+            "description": the_space.description,
+        }
+    )
+    role_form = SpaceRoleForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if request.POST.get("form") == "role":
+            role_form = SpaceRoleForm(request.POST)
+            if role_form.is_valid():
+                person = account_selectors.find_member_by_email(role_form.cleaned_data["email"])
+                if person is None:
+                    role_form.add_error("email", _("No member has this e-mail address."))
+                else:
+                    try:
+                        account_actions.check_set_space_role(
+                            member, the_space, person, role_form.cleaned_data["role"]
+                        )
+                    except OfficinaError as error:
+                        show_error_on_form(role_form, error)
+                    else:
+                        messages.success(request, _("Role saved."))
+                        return redirect("presence:manage", slug=slug)
+        else:
+            details_form = SpaceDetailsForm(request.POST)
+            if details_form.is_valid():
+                try:
+                    account_actions.check_update_space(
+                        member, the_space, **details_form.cleaned_data
+                    )
+                except OfficinaError as error:
+                    show_error_on_form(details_form, error)
+                else:
+                    messages.success(request, _("Changes saved."))
+                    return redirect("presence:manage", slug=the_space.slug)
+    context = {
+        "space": the_space,
+        "details_form": details_form,
+        "role_form": role_form,
+        "kiosk_form": EnableKioskForm(),
+        "kiosks": Kiosk.objects.filter(space=the_space).select_related("created_by"),
+        "managers": account_selectors.space_managers(the_space),
+    }
+    return render(request, "presence/manage.html", context, status=status)
+
+
+@login_required
+@require_POST
+def revoke_kiosk(request: HttpRequest, slug: str, kiosk_id: int) -> HttpResponse:
+    the_space = _space_or_404(request, slug, to_manage=True)
+    try:
+        kiosk = access_kiosk_by_id(kiosk_id, space_id=the_space.pk)
+        actions.check_revoke_kiosk(_member(request), kiosk)
+    except OfficinaError as error:
+        raise Http404(str(error)) from error
+    messages.success(request, _("The kiosk is switched off."))
+    return redirect("presence:manage", slug=slug)
+
+
+# --- kiosk -----------------------------------------------------------------------------------
+
+
+def _kiosk_cookie_path(slug: str) -> str:
+    return reverse("presence:kiosk", args=[slug])
+
+
+def _kiosk_from_cookie(request: HttpRequest, slug: str) -> Kiosk | None:
+    try:
+        return access_kiosk_by_token(slug, request.COOKIES.get(actions.KIOSK_COOKIE, ""))
+    except OfficinaError:
+        return None
+
+
+def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
+    """The tablet at the door; a manager opens it once on the device."""
+    the_kiosk = _kiosk_from_cookie(request, slug)
+    if the_kiosk is not None:
+        return render(
+            request, "presence/kiosk.html", {"kiosk": the_kiosk, "space": the_kiosk.space}
+        )
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
+    the_space = _space_or_404(request, slug, to_manage=True)
+    form = EnableKioskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _kiosk, token = actions.check_enable_kiosk(
+                _member(request), the_space, name=form.cleaned_data["name"]
+            )
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            # The tablet stays at the door: nobody's account may stay open on it.
+            logout(request)
+            response = redirect("presence:kiosk", slug=slug)
+            response.set_cookie(
+                actions.KIOSK_COOKIE,
+                token,
+                max_age=365 * 24 * 3600,
+                path=_kiosk_cookie_path(slug),
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure(),
+            )
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "presence/kiosk_enable.html", {"space": the_space, "form": form}, status=status
+    )
+
+
+@require_GET
+def kiosk_people(request: HttpRequest, slug: str) -> JsonResponse:
+    the_kiosk = _kiosk_from_cookie(request, slug)
+    if the_kiosk is None:
+        return JsonResponse({"error": _("This device is not a kiosk of the space.")}, status=404)
+    query = request.GET.get("q", "").strip()[:60]
+    if len(query) < 2:
+        return JsonResponse({"people": []})
+    found = list(account_selectors.space_members(the_kiosk.space, query)[:12])
+    present = selectors.present_member_ids(the_kiosk.space)
+    return JsonResponse(
+        {
+            "people": [
+                {
+                    "id": person.pk,
+                    # A first name and an initial: enough to find yourself, little to a passer-by.
+                    "name": f"{person.first_name} {person.last_name[:1]}.".strip(),
+                    "initials": person.initials,
+                    "here": person.pk in present,
+                    "has_pin": person.has_kiosk_pin,
+                }
+                for person in found
+            ]
+        }
+    )
+
+
+@require_POST
+def kiosk_toggle(request: HttpRequest, slug: str) -> JsonResponse:
+    the_kiosk = _kiosk_from_cookie(request, slug)
+    if the_kiosk is None:
+        return JsonResponse({"error": _("This device is not a kiosk of the space.")}, status=404)
+    try:
+        data = json.loads(request.body or b"{}")
+        member_id = int(data.get("member", 0))
+        pin = str(data.get("pin", ""))
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"error": _("Bad request.")}, status=400)
+    try:
+        direction, the_check_in = actions.check_kiosk_toggle(the_kiosk, member_id, pin)
+    except OfficinaError as error:
+        return JsonResponse({"error": str(error), "code": error.code}, status=error.http_status)
+    name = the_check_in.member.first_name
+    if direction == "in":
+        text = _("Welcome, %(name)s! You are checked in.") % {"name": name}
+    else:
+        text = _("Goodbye, %(name)s! You are checked out.") % {"name": name}
+    return JsonResponse({"direction": direction, "message": text})
