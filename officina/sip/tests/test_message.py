@@ -143,6 +143,7 @@ def test_response_parse_and_build():
 
 def test_proxy_edits():
     msg = parse_message(INVITE)
+    assert isinstance(msg, SipRequest)
     msg.prepend_via(Via("UDP", "proxy.example.com", 5060, {"branch": "z9hG4bKproxy1"}))
     assert msg.decrement_max_forwards() == 69
     msg.prepend_record_route("<sip:proxy.example.com;lr>")
