@@ -21,6 +21,7 @@ def test_demo_has_threads_in_both_languages_some_accepted(giulia, marco, sara, p
     accepted = questions.filter(accepted_answer__isnull=False)
     assert accepted.exists()
     for question in accepted:
+        assert question.accepted_answer is not None
         assert question.accepted_answer.question_id == question.pk
         assert question.accepted_answer.author_id != question.author_id
     for question in questions:
