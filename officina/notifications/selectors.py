@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from officina.accounts.models import Member
 from officina.notifications.models import DigestFrequency, DigestPreference, Notification
@@ -35,7 +35,8 @@ def members_due_for_digest(frequency: str, not_sent_since: datetime) -> QuerySet
 
     Members who never chose a frequency follow the default (weekly).
     """
-    members = Member.objects.filter(is_active=True, notifications__read_at__isnull=True)
+    unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+    members = Member.objects.filter(Exists(unread), is_active=True)
     if frequency == DigestFrequency.WEEKLY:
         members = members.exclude(
             digest_preference__frequency__in=[DigestFrequency.NEVER, DigestFrequency.DAILY]
@@ -43,7 +44,7 @@ def members_due_for_digest(frequency: str, not_sent_since: datetime) -> QuerySet
     else:
         members = members.filter(digest_preference__frequency=frequency)
     members = members.exclude(digest_preference__last_sent_at__gte=not_sent_since)
-    return members.distinct().order_by("pk")
+    return members.order_by("pk")
 
 
 def has_unread(recipient: Member, kind: str, url: str) -> bool:

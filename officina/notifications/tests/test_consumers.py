@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from officina.asgi import application
+from officina.notifications.actions import do_notify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _communicator(member=None):
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
+    if member is not None:
+        communicator.scope["user"] = member
+    return communicator
+
+
+async def test_anonymous_socket_is_refused():
+    communicator = _communicator()
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == 4401
+
+
+async def test_notification_is_pushed_to_the_recipient_only(make_member):
+    giulia = await sync_to_async(make_member)(first_name="Giulia")
+    marco = await sync_to_async(make_member)(first_name="Marco")
+    giulia_socket = _communicator(giulia)
+    marco_socket = _communicator(marco)
+    assert (await giulia_socket.connect())[0]
+    assert (await marco_socket.connect())[0]
+    await sync_to_async(do_notify)(giulia, "test.kind", actor=marco, text="Hello", url="/feed/")
+    message = await giulia_socket.receive_json_from(timeout=3)
+    assert message["type"] == "notification"
+    assert message["text"] == "Hello"
+    assert message["unread"] == 1
+    assert await marco_socket.receive_nothing(timeout=0.2)
+    await giulia_socket.disconnect()
+    await marco_socket.disconnect()
