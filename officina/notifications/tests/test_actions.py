@@ -35,7 +35,7 @@ def test_notify_records_and_counts(giulia, marco):
     do_notify(giulia, "test.kind", text="Another thing", url="/feed/")
     assert unread_count(giulia) == 2
     assert unread_count(marco) == 0
-    notification = Notification.objects.filter(recipient=giulia).first()
+    notification = Notification.objects.filter(recipient=giulia).latest("created_at", "id")
     assert notification.text == "Another thing"
 
 

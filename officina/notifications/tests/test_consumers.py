@@ -4,13 +4,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from officina.accounts.models import Member
 from officina.asgi import application
 from officina.notifications.actions import do_notify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _communicator(member=None):
+def _communicator(member: Member | None = None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
         application, "/ws/notifications/", headers=[(b"origin", b"http://127.0.0.1")]
     )
