@@ -1,7 +1,8 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "web"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="web/home.html"), name="home"),
+    path("", views.home, name="home"),
 ]

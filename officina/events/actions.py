@@ -1,0 +1,161 @@
+"""Create, change and cancel events; answer invitations within the event's capacity."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from officina.accounts.access import is_space_member
+from officina.accounts.models import Member, Space
+from officina.core.errors import ErrorCode, OfficinaError
+
+from .access import can_edit_event
+from .models import RSVP, CalendarFeedToken, Event, EventVisibility, RSVPStatus
+
+MAX_EVENT_LENGTH = timedelta(days=14)
+
+
+def _invalid(message: str, field: str) -> OfficinaError:
+    return OfficinaError(message, ErrorCode.INVALID_INPUT, field=field)
+
+
+def _validate(
+    *,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int | None,
+    visibility: str,
+) -> str:
+    title = title.strip()
+    if not title:
+        raise _invalid(_("An event needs a title."), "title")
+    if len(title) > 160:
+        raise _invalid(_("The title is too long (160 characters at most)."), "title")
+    if ends_at <= starts_at:
+        raise _invalid(_("The event must end after it starts."), "ends_at")
+    if ends_at - starts_at > MAX_EVENT_LENGTH:
+        raise _invalid(_("An event lasts two weeks at most."), "ends_at")
+    if capacity is not None and capacity < 1:
+        raise _invalid(_("The capacity must be at least 1."), "capacity")
+    if visibility not in EventVisibility.values:
+        raise _invalid(_("Unknown visibility."), "visibility")
+    return title
+
+
+def check_create_event(
+    organizer: Member,
+    space: Space,
+    *,
+    title: str,
+    description: str = "",
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int | None = None,
+    visibility: str = EventVisibility.COMMUNITY,
+    now: datetime | None = None,
+) -> Event:
+    """Members of a space organize events there; the organizer is going."""
+    now = now or timezone.now()
+    if not is_space_member(organizer, space):
+        raise OfficinaError(_("Space not found."), ErrorCode.NOT_FOUND)
+    title = _validate(
+        title=title, starts_at=starts_at, ends_at=ends_at, capacity=capacity, visibility=visibility
+    )
+    if starts_at < now:
+        raise _invalid(_("That time has already passed."), "starts_at")
+    with transaction.atomic():
+        event = Event.objects.create(
+            space=space,
+            title=title,
+            description=description.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            organizer=organizer,
+            capacity=capacity,
+            visibility=visibility,
+        )
+        RSVP.objects.create(event=event, member=organizer, status=RSVPStatus.GOING)
+    return event
+
+
+def check_update_event(
+    actor: Member,
+    event: Event,
+    *,
+    title: str,
+    description: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int | None,
+    visibility: str,
+) -> Event:
+    if not can_edit_event(actor, event):
+        raise OfficinaError(_("Event not found."), ErrorCode.NOT_FOUND)
+    event.title = _validate(
+        title=title, starts_at=starts_at, ends_at=ends_at, capacity=capacity, visibility=visibility
+    )
+    with transaction.atomic():
+        going = RSVP.objects.filter(event=event, status=RSVPStatus.GOING).count()
+        if capacity is not None and capacity < going:
+            raise _invalid(
+                _("%(count)s people are already going: the capacity cannot be lower.")
+                % {"count": going},
+                "capacity",
+            )
+        event.description = description.strip()
+        event.starts_at, event.ends_at = starts_at, ends_at
+        event.capacity, event.visibility = capacity, visibility
+        event.save()
+    return event
+
+
+def check_cancel_event(actor: Member, event: Event) -> None:
+    if not can_edit_event(actor, event):
+        raise OfficinaError(_("Event not found."), ErrorCode.NOT_FOUND)
+    event.delete()
+
+
+def check_rsvp(member: Member, event: Event, status: str, *, now: datetime | None = None) -> RSVP:
+    """Answer an event. "Going" counts against the capacity under a row lock on the event,
+    so two people cannot take the last place at once."""
+    now = now or timezone.now()
+    if status not in RSVPStatus.values:
+        raise _invalid(_("Unknown answer."), "status")
+    if event.ends_at < now:
+        raise OfficinaError(_("This event is over."), ErrorCode.CONFLICT)
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        existing = RSVP.objects.filter(event=locked, member=member).first()
+        if (
+            status == RSVPStatus.GOING
+            and locked.capacity is not None
+            and (existing is None or existing.status != RSVPStatus.GOING)
+        ):
+            going = RSVP.objects.filter(event=locked, status=RSVPStatus.GOING).count()
+            if going >= locked.capacity:
+                raise OfficinaError(_("Sorry, the event is full."), ErrorCode.CONFLICT)
+        if existing is None:
+            return RSVP.objects.create(event=locked, member=member, status=status)
+        existing.status = status
+        existing.save(update_fields=["status", "updated_at"])
+        return existing
+
+
+def feed_token(member: Member) -> str:
+    """The member's calendar feed secret, made on first use."""
+    token, _created = CalendarFeedToken.objects.get_or_create(
+        member=member, defaults={"token": secrets.token_urlsafe(24)}
+    )
+    return token.token
+
+
+def do_regenerate_feed_token(member: Member) -> str:
+    """A new secret; the old feed address stops working at once."""
+    token = secrets.token_urlsafe(24)
+    CalendarFeedToken.objects.update_or_create(member=member, defaults={"token": token})
+    return token

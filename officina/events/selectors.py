@@ -1,0 +1,75 @@
+"""Reads of events: upcoming lists, attendance, and what goes into calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from officina.accounts.models import Member, Space
+
+from .access import visible_events
+from .models import RSVP, Event, RSVPStatus
+
+
+def upcoming_events(
+    member: Member, *, space: Space | None = None, now: datetime | None = None
+) -> QuerySet[Event]:
+    """Events not yet over, with the number of people going (one query)."""
+    now = now or timezone.now()
+    events = visible_events(member).filter(ends_at__gte=now)
+    if space is not None:
+        events = events.filter(space=space)
+    return (
+        events.select_related("space", "organizer")
+        .annotate(going_count=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.GOING)))
+        .order_by("starts_at", "id")
+    )
+
+
+def my_upcoming_events(
+    member: Member, *, now: datetime | None = None, limit: int = 5
+) -> list[Event]:
+    """What the member said they go to (or might), soonest first."""
+    now = now or timezone.now()
+    return list(
+        visible_events(member)
+        .filter(
+            ends_at__gte=now,
+            rsvps__member=member,
+            rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.MAYBE],
+        )
+        .select_related("space")
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def going_count(event: Event) -> int:
+    return RSVP.objects.filter(event=event, status=RSVPStatus.GOING).count()
+
+
+def attendees(event: Event) -> dict[str, list[Member]]:
+    result: dict[str, list[Member]] = {status: [] for status in RSVPStatus.values}
+    for rsvp in (
+        RSVP.objects.filter(event=event)
+        .select_related("member")
+        .order_by("member__first_name", "member__last_name")
+    ):
+        result[rsvp.status].append(rsvp.member)
+    return result
+
+
+def rsvp_status(member: Member, event: Event) -> str | None:
+    return RSVP.objects.filter(event=event, member=member).values_list("status", flat=True).first()
+
+
+def feed_events(
+    member: Member, *, space: Space | None = None, now: datetime | None = None
+) -> list[Event]:
+    """What a calendar feed shows: the member's visible events from a month ago on."""
+    now = now or timezone.now()
+    events = visible_events(member).filter(ends_at__gte=now - timedelta(days=30))
+    if space is not None:
+        events = events.filter(space=space)
+    return list(events.select_related("space", "organizer").order_by("starts_at", "id")[:500])

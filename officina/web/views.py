@@ -1,0 +1,38 @@
+"""Home: a landing page for visitors, a dashboard for members."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from officina.accounts import selectors as account_selectors
+from officina.accounts.models import Member, Space
+from officina.events import selectors as event_selectors
+from officina.presence import selectors as presence_selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not isinstance(user, Member):
+        return render(request, "web/home.html", {"spaces": Space.objects.order_by("kind", "name")})
+    roles = account_selectors.member_space_roles(user)
+    my_spaces = list(Space.objects.filter(pk__in=roles).order_by("kind", "name"))
+    space_ids = [space.pk for space in my_spaces]
+    counts = presence_selectors.presence_counts(space_ids)
+    present = presence_selectors.present_in_spaces(space_ids)
+    context = {
+        "current": presence_selectors.current_check_in(user),
+        "spaces": [
+            {
+                "space": space,
+                "role": roles[space.pk],
+                "count": counts.get(space.pk, 0),
+                "people": present.get(space.pk, []),
+            }
+            for space in my_spaces
+        ],
+        "my_events": event_selectors.my_upcoming_events(user),
+        "upcoming": list(event_selectors.upcoming_events(user)[:5]),
+        "companies": account_selectors.member_companies(user),
+    }
+    return render(request, "web/dashboard.html", context)
