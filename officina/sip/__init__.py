@@ -4,6 +4,14 @@ No sockets, no asyncio, no Django, no clock: the caller owns the I/O and
 passes the time in. See docs/sip-core.md.
 """
 
+from officina.sip.digest import (
+    DigestClient,
+    DigestOutcome,
+    DigestResult,
+    DigestServer,
+    NonceCounter,
+    compute_ha1,
+)
 from officina.sip.errors import LocalProtocolError, RemoteProtocolError, SipError, SipParseError
 from officina.sip.headers import AuthHeader, CSeq, NameAddress, Via
 from officina.sip.message import (
@@ -16,29 +24,71 @@ from officina.sip.message import (
     make_response,
     parse_message,
 )
+from officina.sip.rport import Peer, response_peer, stamp_via
+from officina.sip.transactions import (
+    AckReceived,
+    CancelReceived,
+    ClientTransaction,
+    RequestReceived,
+    ResponseReceived,
+    Send,
+    ServerTransaction,
+    StrayResponse,
+    TimerConfig,
+    TransactionLayer,
+    TransactionTerminated,
+    TransactionTimeout,
+    TransportError,
+    make_cancel,
+    new_branch,
+)
 from officina.sip.uri import AbsoluteUri, SipUri, TelUri, Uri, parse_sip_uri, parse_uri
 
 __all__ = [
     "REASON_PHRASES",
     "AbsoluteUri",
+    "AckReceived",
     "AuthHeader",
     "CSeq",
+    "CancelReceived",
+    "ClientTransaction",
+    "DigestClient",
+    "DigestOutcome",
+    "DigestResult",
+    "DigestServer",
     "LocalProtocolError",
     "NameAddress",
+    "NonceCounter",
+    "Peer",
     "RemoteProtocolError",
+    "RequestReceived",
+    "ResponseReceived",
+    "Send",
+    "ServerTransaction",
     "SipError",
     "SipMessage",
     "SipParseError",
     "SipRequest",
     "SipResponse",
     "SipUri",
+    "StrayResponse",
     "TelUri",
+    "TimerConfig",
+    "TransactionLayer",
+    "TransactionTerminated",
+    "TransactionTimeout",
+    "TransportError",
     "Uri",
     "Via",
+    "compute_ha1",
     "header_key",
     "is_keepalive",
+    "make_cancel",
     "make_response",
+    "new_branch",
     "parse_message",
     "parse_sip_uri",
     "parse_uri",
+    "response_peer",
+    "stamp_via",
 ]
