@@ -1,0 +1,315 @@
+"""Pages through the test client: rights, bad input changes nothing, pinned query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from officina.notifications.models import Notification
+from officina.social.actions import (
+    check_start_conversation,
+    do_create_post,
+    do_follow,
+    do_send_message,
+)
+from officina.social.models import (
+    Comment,
+    Conversation,
+    Follow,
+    Message,
+    Post,
+    Reaction,
+    Visibility,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path", ["/feed/", "/feed/all/", "/members/", "/profile/edit/", "/messages/", "/members/1/"]
+)
+def test_pages_need_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_post_to_feed_and_see_it(client_for, giulia):
+    client = client_for(giulia)
+    response = client.post("/feed/", {"body": "Chi viene al pranzo?", "audience": "community"})
+    assert response.status_code == 302
+    page = client.get("/feed/").content.decode()
+    assert "Chi viene al pranzo?" in page
+
+
+def test_post_to_someone_elses_space_is_refused(client_for, sara, navigli):
+    response = client_for(sara).post(
+        "/feed/", {"body": "Intrusione", "audience": f"space:{navigli.pk}"}
+    )
+    assert response.status_code == 400
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"body": "", "audience": "community"},
+        {"body": "   ", "audience": "community"},
+        {"body": "x" * 5001, "audience": "community"},
+        {"body": "ok", "audience": "space:abc"},
+        {"body": "ok", "audience": "galaxy"},
+    ],
+)
+def test_bad_posts_change_nothing(client_for, giulia, data):
+    response = client_for(giulia).post("/feed/", data)
+    assert response.status_code == 400
+    assert not Post.objects.exists()
+
+
+def test_feed_shows_followed_sources_and_own_posts_only(
+    client_for, giulia, marco, sara, luca, panificio, digital
+):
+    do_create_post(giulia, "mio post")
+    do_create_post(marco, "post di marco")
+    do_create_post(sara, "notizia del panificio", company=panificio)
+    do_create_post(luca, "dal digitale", space=digital)
+    do_create_post(luca, "post di luca non seguito")
+    do_follow(giulia, member=marco)
+    do_follow(giulia, company=panificio)
+    do_follow(giulia, space=digital)
+    page = client_for(giulia).get("/feed/").content.decode()
+    for text in ("mio post", "post di marco", "notizia del panificio", "dal digitale"):
+        assert text in page
+    assert "post di luca non seguito" not in page
+
+
+def test_followed_members_private_posts_stay_private(client_for, marco, sara, studio_rossi):
+    do_create_post(marco, "segreto di studio", visibility=Visibility.COMPANY, company=studio_rossi)
+    do_follow(sara, member=marco)
+    assert "segreto di studio" not in client_for(sara).get("/feed/").content.decode()
+    assert "segreto di studio" not in client_for(sara).get("/feed/all/").content.decode()
+
+
+def test_feed_keyset_pages_cover_every_post_once(client_for, giulia):
+    Post.objects.bulk_create([Post(author=giulia, body=f"numero {n}") for n in range(45)])
+    client = client_for(giulia)
+    seen: list[int] = []
+    url = "/feed/"
+    while url:
+        response = client.get(url)
+        seen += [post.pk for post in response.context["page"].posts]
+        cursor = response.context["page"].next_cursor
+        url = f"/feed/?after={cursor}" if cursor else ""
+    assert len(seen) == 45 == len(set(seen))
+    assert seen == sorted(seen, reverse=True)
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "2026-01-01T00:00:00~x", "2026-01-01T00:00:00~3"])
+def test_forged_cursor_is_a_bad_request(client_for, giulia, cursor):
+    assert client_for(giulia).get("/feed/", {"after": cursor}).status_code == 400
+
+
+def test_feed_query_count_is_pinned(client_for, giulia, make_member, django_assert_num_queries):
+    authors = [make_member() for _ in range(8)]
+    for author in authors:
+        do_follow(giulia, member=author)
+    Post.objects.bulk_create([Post(author=authors[n % 8], body=f"post {n}") for n in range(60)])
+    client = client_for(giulia)
+    client.get("/feed/")
+    # session + member, the post page, the reactions of the page, the post form's
+    # companies and spaces, the unread badge.
+    with django_assert_num_queries(7):
+        response = client.get("/feed/")
+    assert len(response.context["page"].posts) == 20
+
+
+def test_directory_filters_and_query_count(
+    client_for, giulia, marco, sara, make_member, django_assert_num_queries
+):
+    for _ in range(30):
+        make_member()
+    client = client_for(giulia)
+    # session + member, count, page, companies of the page, badge.
+    with django_assert_num_queries(6):
+        response = client.get("/members/")
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 36
+    names = [m.pk for m in client.get("/members/", {"q": "Colombo"}).context["page"].object_list]
+    assert names == [marco.pk]
+    in_company = client.get("/members/", {"company": "panificio-bianchi"}).context["page"]
+    assert [m.pk for m in in_company.object_list] == [sara.pk]
+
+
+def test_directory_hides_deactivated_members(client_for, giulia, marco):
+    marco.is_active = False
+    marco.save()
+    page = client_for(giulia).get("/members/", {"q": "Colombo"}).context["page"]
+    assert list(page.object_list) == []
+
+
+def test_profile_page(client_for, giulia, marco):
+    do_create_post(marco, "Il mio primo post")
+    response = client_for(giulia).get(f"/members/{marco.pk}/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Marco Colombo" in content
+    assert "Il mio primo post" in content
+    assert "Studio Rossi" in content
+
+
+def test_profile_of_missing_or_deactivated_member_is_404(client_for, giulia, marco):
+    marco.is_active = False
+    marco.save()
+    assert client_for(giulia).get(f"/members/{marco.pk}/").status_code == 404
+    assert client_for(giulia).get("/members/999999/").status_code == 404
+
+
+def test_profile_hides_posts_the_viewer_may_not_see(client_for, marco, sara, studio_rossi):
+    do_create_post(marco, "interno", visibility=Visibility.COMPANY, company=studio_rossi)
+    content = client_for(sara).get(f"/members/{marco.pk}/").content.decode()
+    assert "interno" not in content
+
+
+def test_follow_and_unfollow(client_for, giulia, marco):
+    client = client_for(giulia)
+    client.post(f"/members/{marco.pk}/follow/")
+    assert Follow.objects.filter(follower=giulia, member=marco).exists()
+    assert Notification.objects.filter(recipient=marco, kind="social.follow").exists()
+    client.post(f"/members/{marco.pk}/follow/", {"unfollow": "1"})
+    assert not Follow.objects.filter(follower=giulia, member=marco).exists()
+
+
+def test_cannot_follow_yourself(client_for, giulia):
+    assert client_for(giulia).post(f"/members/{giulia.pk}/follow/").status_code == 400
+    assert not Follow.objects.exists()
+
+
+def test_follow_company_and_space(client_for, giulia, panificio, san_salvario):
+    client = client_for(giulia)
+    client.post("/follows/companies/panificio-bianchi/")
+    client.post("/follows/spaces/san-salvario/")
+    assert Follow.objects.filter(follower=giulia, company=panificio).exists()
+    assert Follow.objects.filter(follower=giulia, space=san_salvario).exists()
+    assert client.post("/follows/companies/nope/").status_code == 404
+
+
+def test_comment_and_react(client_for, giulia, marco):
+    post = do_create_post(marco, "Nuovo progetto")
+    client = client_for(giulia)
+    client.post(f"/posts/{post.pk}/comments/", {"body": "Complimenti!"})
+    client.post(f"/posts/{post.pk}/react/", {"kind": "celebrate"})
+    post.refresh_from_db()
+    assert post.comment_count == 1
+    assert post.reaction_count == 1
+    assert Notification.objects.filter(recipient=marco, kind="social.comment").exists()
+    # A second kind replaces the first; the same kind again takes it back.
+    client.post(f"/posts/{post.pk}/react/", {"kind": "insightful"})
+    assert list(Reaction.objects.values_list("kind", flat=True)) == ["insightful"]
+    client.post(f"/posts/{post.pk}/react/", {"kind": "insightful"})
+    post.refresh_from_db()
+    assert post.reaction_count == 0
+    assert not Reaction.objects.exists()
+
+
+def test_bad_comment_and_reaction_change_nothing(client_for, giulia, marco):
+    post = do_create_post(marco, "Nuovo progetto")
+    client = client_for(giulia)
+    assert client.post(f"/posts/{post.pk}/comments/", {"body": "  "}).status_code == 400
+    assert client.post(f"/posts/{post.pk}/react/", {"kind": "angry"}).status_code == 400
+    post.refresh_from_db()
+    assert (post.comment_count, post.reaction_count) == (0, 0)
+    assert not Comment.objects.exists()
+    assert not Reaction.objects.exists()
+
+
+def test_no_comment_or_reaction_on_invisible_posts(client_for, giulia, sara, studio_rossi):
+    post = do_create_post(giulia, "interno", visibility=Visibility.COMPANY, company=studio_rossi)
+    client = client_for(sara)
+    assert client.get(f"/posts/{post.pk}/").status_code == 404
+    assert client.post(f"/posts/{post.pk}/comments/", {"body": "ciao"}).status_code == 404
+    assert client.post(f"/posts/{post.pk}/react/", {"kind": "like"}).status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_only_the_author_deletes_a_post(client_for, giulia, marco):
+    post = do_create_post(giulia, "da cancellare")
+    assert client_for(marco).post(f"/posts/{post.pk}/delete/").status_code == 404
+    assert Post.objects.filter(pk=post.pk).exists()
+    assert client_for(giulia).post(f"/posts/{post.pk}/delete/").status_code == 302
+    assert not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_direct_messages_flow(client_for, giulia, marco):
+    client = client_for(giulia)
+    response = client.post("/messages/new/", {"with": marco.pk})
+    conversation = Conversation.objects.get()
+    assert response["Location"] == reverse("social:conversation", args=[conversation.pk])
+    # Starting again reuses the conversation of the pair.
+    client.post("/messages/new/", {"with": marco.pk})
+    assert Conversation.objects.count() == 1
+    response = client.post(
+        f"/messages/{conversation.pk}/",
+        {"body": "Ciao Marco"},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 201
+    assert Notification.objects.filter(recipient=marco, kind="social.message").count() == 1
+    do_send_message(giulia, conversation, "Ci sei?")
+    # Still one unread notification for the conversation: no flood.
+    assert Notification.objects.filter(recipient=marco, kind="social.message").count() == 1
+    inbox = client_for(marco).get("/messages/").content.decode()
+    assert "Ci sei?" in inbox
+    page = client_for(marco).get(f"/messages/{conversation.pk}/").content.decode()
+    assert "Ciao Marco" in page
+    assert not Notification.objects.filter(recipient=marco, read_at__isnull=True).exists()
+
+
+def test_outsider_cannot_read_or_write_a_conversation(client_for, giulia, marco, sara):
+    conversation = check_start_conversation(giulia, [marco])
+    do_send_message(giulia, conversation, "privato")
+    client = client_for(sara)
+    assert client.get(f"/messages/{conversation.pk}/").status_code == 404
+    assert client.post(f"/messages/{conversation.pk}/", {"body": "ciao"}).status_code == 404
+    assert Message.objects.count() == 1
+    assert "privato" not in client.get("/messages/").content.decode()
+
+
+def test_bad_messages_change_nothing(client_for, giulia, marco):
+    conversation = check_start_conversation(giulia, [marco])
+    client = client_for(giulia)
+    for body in ("", "   ", "x" * 5001):
+        response = client.post(
+            f"/messages/{conversation.pk}/", {"body": body}, headers={"accept": "application/json"}
+        )
+        assert response.status_code == 400
+    assert not Message.objects.exists()
+    assert client.post("/messages/new/", {"with": "abc"}).status_code == 404
+    assert client.post("/messages/new/", {"with": giulia.pk}).status_code == 400
+
+
+def test_group_conversation(client_for, giulia, marco, sara):
+    response = client_for(giulia).post(
+        "/messages/new/",
+        {"members": [marco.pk, sara.pk], "title": "Pranzo", "body": "Venerdì?"},
+    )
+    assert response.status_code == 302
+    conversation = Conversation.objects.get()
+    assert conversation.participants.count() == 3
+    assert conversation.title == "Pranzo"
+    assert Message.objects.get().body == "Venerdì?"
+
+
+def test_inbox_query_count(client_for, giulia, make_member, django_assert_num_queries):
+    for _ in range(10):
+        other = make_member()
+        do_send_message(other, check_start_conversation(other, [giulia]), "ciao")
+    client = client_for(giulia)
+    # session + member, conversations, their participants, badge.
+    with django_assert_num_queries(5):
+        response = client.get("/messages/")
+    assert len(response.context["conversations"]) == 10
+
+
+def test_italian_feed(client_for, giulia):
+    response = client_for(giulia).get("/feed/", headers={"accept-language": "it"})
+    assert "Pubblica" in response.content.decode()
