@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 if error.name != f"{app_config.name}.demo":
                     raise
                 continue
+            if not hasattr(module, "populate"):  # officina.core.demo only defines the context
+                continue
             started = time.perf_counter()
             with transaction.atomic():
                 module.populate(context)
