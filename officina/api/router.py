@@ -83,3 +83,21 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
     return error_response(request, ErrorCode.NOT_FOUND, _("Not found."), 404)
+
+
+def _add_routers() -> None:
+    # Imported here, after the API object exists: the routers import the apps they
+    # serve, and those must not be loaded while this module is half-initialised.
+    from officina.api import companies, me, members, posts, presence, questions, search
+
+    api.add_router("/me", me.router)
+    api.add_router("/members", members.router)
+    api.add_router("/companies", companies.router)
+    api.add_router("/spaces", presence.router)
+    api.add_router("/posts", posts.router)
+    api.add_router("/questions", questions.questions_router)
+    api.add_router("/answers", questions.answers_router)
+    api.add_router("/search", search.router)
+
+
+_add_routers()

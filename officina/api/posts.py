@@ -1,0 +1,151 @@
+"""/api/posts: the feed, writing a post, and one post with its comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from officina.accounts.access import access_company_by_slug, access_space_by_slug
+from officina.api.schemas import (
+    COMMON_ERRORS,
+    CompanyRef,
+    ErrorOut,
+    MemberRef,
+    SpaceRef,
+    company_ref,
+    member_ref,
+)
+from officina.social.access import access_post_by_id
+from officina.social.actions import check_create_post
+from officina.social.models import Post
+from officina.social.selectors import community_page, decorate_posts, feed_page, post_comments
+
+router = Router(tags=["posts"])
+
+
+class FeedFilters(Schema):
+    scope: Literal["following", "community"] = Field(
+        "following",
+        description="“following”: people, companies and spaces you follow; "
+        "“community”: everything you may see",
+    )
+    cursor: str | None = Field(None, max_length=100, description="next_cursor of the last page")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class ReactionOut(Schema):
+    kind: str
+    count: int
+    mine: bool
+
+
+class PostOut(Schema):
+    id: int
+    author: MemberRef
+    body: str
+    visibility: str
+    space: SpaceRef | None
+    company: CompanyRef | None
+    created_at: datetime
+    comment_count: int
+    reactions: list[ReactionOut]
+
+
+class FeedOut(Schema):
+    posts: list[PostOut]
+    next_cursor: str | None
+
+
+class CommentOut(Schema):
+    id: int
+    author: MemberRef
+    body: str
+    created_at: datetime
+
+
+class PostDetail(PostOut):
+    comments: list[CommentOut]
+
+
+class PostIn(Schema):
+    body: str = Field(min_length=1, max_length=5000)
+    visibility: Literal["community", "space", "company"] = "community"
+    space: str | None = Field(None, max_length=140, description="space slug")
+    company: str | None = Field(None, max_length=140, description="company slug")
+
+
+def post_out(post: Post) -> PostOut:
+    return PostOut(
+        id=post.pk,
+        author=member_ref(post.author),
+        body=post.body,
+        visibility=post.visibility,
+        space=SpaceRef(slug=post.space.slug, name=post.space.name) if post.space else None,
+        company=company_ref(post.company) if post.company else None,
+        created_at=post.created_at,
+        comment_count=post.comment_count,
+        reactions=[
+            ReactionOut(kind=summary.kind, count=summary.count, mine=summary.mine)
+            for summary in getattr(post, "reactions_summary", [])
+        ],
+    )
+
+
+@router.get("", response={200: FeedOut, **COMMON_ERRORS}, summary="The feed, newest first")
+def feed(request: HttpRequest, filters: Query[FeedFilters]) -> FeedOut:
+    read_page = feed_page if filters.scope == "following" else community_page
+    page = read_page(request.user, filters.cursor or None, filters.limit)  # type: ignore[arg-type]
+    return FeedOut(posts=[post_out(post) for post in page.posts], next_cursor=page.next_cursor)
+
+
+@router.post(
+    "",
+    response={201: PostDetail, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Write a post to the community, a space or a company",
+)
+def create_post(request: HttpRequest, payload: PostIn) -> Status[PostDetail]:
+    member = request.user
+    space = (
+        access_space_by_slug(member, payload.space, as_member=True)  # type: ignore[arg-type]
+        if payload.space
+        else None
+    )
+    company = access_company_by_slug(member, payload.company) if payload.company else None  # type: ignore[arg-type]
+    post = check_create_post(
+        member,  # type: ignore[arg-type]
+        payload.body,
+        visibility=payload.visibility,
+        space=space,
+        company=company,
+    )
+    return Status(201, _detail(request, post.pk))
+
+
+def _detail(request: HttpRequest, post_id: int) -> PostDetail:
+    post = access_post_by_id(request.user, post_id)  # type: ignore[arg-type]
+    decorate_posts([post], request.user)  # type: ignore[arg-type]
+    return PostDetail(
+        **post_out(post).dict(),
+        comments=[
+            CommentOut(
+                id=comment.pk,
+                author=member_ref(comment.author),
+                body=comment.body,
+                created_at=comment.created_at,
+            )
+            for comment in post_comments(post)
+        ],
+    )
+
+
+@router.get(
+    "/{post_id}",
+    response={200: PostDetail, 404: ErrorOut, **COMMON_ERRORS},
+    summary="One post with its comments (only if you may see it)",
+)
+def get_post(request: HttpRequest, post_id: int) -> PostDetail:
+    return _detail(request, post_id)

@@ -1,0 +1,138 @@
+"""/api/spaces: spaces, who is here now, and checking in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from officina.accounts.access import access_space_by_slug
+from officina.accounts.selectors import all_spaces, member_space_ids
+from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
+from officina.presence.actions import check_check_in, check_check_out
+from officina.presence.models import CheckIn, CheckInSource
+from officina.presence.selectors import current_check_in, presence_counts, space_presence
+
+router = Router(tags=["presence"])
+
+
+class SpaceOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    city: str
+    time_zone: str
+    is_member: bool
+    present: int = Field(description="people checked in now (members of the space only)")
+
+
+class PresentOut(Schema):
+    member: MemberRef
+    kind: str
+    since: datetime
+    until: datetime | None
+    note: str
+
+
+class CheckInIn(Schema):
+    until: datetime | None = Field(None, description="planned end; today's closing by default")
+    note: str = Field("", max_length=200, description="e.g. “working on the new catalogue”")
+
+
+class CheckInOut(Schema):
+    space: str
+    kind: str
+    since: datetime
+    until: datetime | None
+    ended_at: datetime | None
+
+
+def _check_in_out(check_in: CheckIn) -> CheckInOut:
+    return CheckInOut(
+        space=check_in.space.slug,
+        kind=check_in.kind,
+        since=check_in.started_at,
+        until=check_in.planned_until,
+        ended_at=check_in.ended_at,
+    )
+
+
+@router.get("", response={200: list[SpaceOut], **COMMON_ERRORS}, summary="All spaces")
+def list_spaces(request: HttpRequest) -> list[SpaceOut]:
+    mine = member_space_ids(request.user)  # type: ignore[arg-type]
+    counts = presence_counts(sorted(mine))
+    return [
+        SpaceOut(
+            slug=space.slug,
+            name=space.name,
+            kind=space.kind,
+            city=space.city,
+            time_zone=space.time_zone,
+            is_member=space.pk in mine,
+            # Who is around is for the space's own members only.
+            present=counts.get(space.pk, 0) if space.pk in mine else 0,
+        )
+        for space in all_spaces()
+    ]
+
+
+@router.get(
+    "/{slug}/presence",
+    response={200: list[PresentOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary="Who is here now (members of the space only)",
+)
+def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
+    space = access_space_by_slug(request.user, slug, as_member=True)  # type: ignore[arg-type]
+    return [
+        PresentOut(
+            member=member_ref(check_in.member),
+            kind=check_in.kind,
+            since=check_in.started_at,
+            until=check_in.planned_until,
+            note=check_in.note,
+        )
+        for check_in in space_presence(space)
+    ]
+
+
+@router.post(
+    "/{slug}/check-in",
+    response={201: CheckInOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary="Check in at a space (on site, or remote in the digital space)",
+)
+def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[CheckInOut]:
+    space = access_space_by_slug(request.user, slug, as_member=True)  # type: ignore[arg-type]
+    until = payload.until
+    if until is not None and until.tzinfo is None:
+        # "18:00" without an offset means 18:00 where the space is.
+        until = until.replace(tzinfo=ZoneInfo(space.time_zone))
+    session = check_check_in(
+        request.user,  # type: ignore[arg-type]
+        space,
+        planned_until=until,
+        note=payload.note,
+        source=CheckInSource.API,
+    )
+    return Status(201, _check_in_out(session))
+
+
+@router.post(
+    "/check-out",
+    response={200: CheckInOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary="End the current session, wherever it is",
+)
+def check_out(request: HttpRequest) -> CheckInOut:
+    return _check_in_out(check_check_out(request.user))  # type: ignore[arg-type]
+
+
+@router.get(
+    "/me/current",
+    response={200: CheckInOut | None, **COMMON_ERRORS},
+    summary="My open session, or null",
+)
+def my_session(request: HttpRequest) -> CheckInOut | None:
+    session = current_check_in(request.user)  # type: ignore[arg-type]
+    return _check_in_out(session) if session else None

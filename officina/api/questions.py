@@ -1,0 +1,255 @@
+"""/api/questions and /api/answers: ask, answer, vote, accept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from officina.accounts.access import access_space_by_slug
+from officina.api.schemas import (
+    COMMON_ERRORS,
+    ErrorOut,
+    MemberRef,
+    SkillOut,
+    SpaceRef,
+    member_ref,
+    skill_out,
+)
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.knowledge.access import access_answer_by_id, access_question_by_id
+from officina.knowledge.actions import (
+    MAX_TAGS,
+    TITLE_MAX_LENGTH,
+    check_accept_answer,
+    check_answer_question,
+    check_ask_question,
+    check_unaccept_answer,
+    check_vote,
+)
+from officina.knowledge.models import Answer, Question
+from officina.knowledge.selectors import member_votes_on_question, question_answers, question_list
+from officina.skills.selectors import skills_by_slugs
+
+questions_router = Router(tags=["questions"])
+answers_router = Router(tags=["questions"])
+QUESTIONS_PER_PAGE = 20
+
+
+class QuestionFilters(Schema):
+    tag: str = Field("", max_length=80, description="a skill slug")
+    unanswered: bool = False
+    q: str = Field("", max_length=200, description="words of the title or details")
+    page: int = Field(1, ge=1, le=100_000)
+
+
+class QuestionOut(Schema):
+    id: int
+    title: str
+    author: MemberRef
+    tags: list[SkillOut]
+    visibility: str
+    space: SpaceRef | None
+    score: int
+    answer_count: int
+    accepted_answer_id: int | None
+    created_at: datetime
+
+
+class QuestionList(Schema):
+    page: int
+    pages: int
+    count: int
+    questions: list[QuestionOut]
+
+
+class AnswerOut(Schema):
+    id: int
+    author: MemberRef
+    body: str
+    score: int
+    accepted: bool
+    my_vote: int
+    created_at: datetime
+
+
+class QuestionDetail(QuestionOut):
+    body: str
+    my_vote: int
+    answers: list[AnswerOut]
+
+
+class QuestionIn(Schema):
+    title: str = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
+    body: str = Field(min_length=1, max_length=10_000)
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS, description="skill slugs")
+    space: str | None = Field(None, max_length=140, description="space slug; the community if null")
+
+
+class AnswerIn(Schema):
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class VoteIn(Schema):
+    value: Literal[1, -1] = Field(description="1 up, -1 down; the same vote again takes it back")
+
+
+class ScoreOut(Schema):
+    score: int
+
+
+def question_out(question: Question) -> QuestionOut:
+    return QuestionOut(
+        id=question.pk,
+        title=question.title,
+        author=member_ref(question.author),
+        tags=[skill_out(skill) for skill in question.tags.all()],
+        visibility=question.visibility,
+        space=SpaceRef(slug=question.space.slug, name=question.space.name)
+        if question.space
+        else None,
+        score=question.score,
+        answer_count=question.answer_count,
+        accepted_answer_id=question.accepted_answer_id,
+        created_at=question.created_at,
+    )
+
+
+def _detail(request: HttpRequest, question_id: int) -> QuestionDetail:
+    viewer = request.user
+    question = access_question_by_id(viewer, question_id)  # type: ignore[arg-type]
+    votes = member_votes_on_question(viewer, question)  # type: ignore[arg-type]
+    return QuestionDetail(
+        **question_out(question).dict(),
+        body=question.body,
+        my_vote=votes.get("q", 0),
+        answers=[_answer_out(answer, votes) for answer in question_answers(question)],
+    )
+
+
+def _answer_out(answer: Answer, votes: dict[str, int]) -> AnswerOut:
+    return AnswerOut(
+        id=answer.pk,
+        author=member_ref(answer.author),
+        body=answer.body,
+        score=answer.score,
+        accepted=bool(getattr(answer, "is_accepted", False)),
+        my_vote=votes.get(f"a{answer.pk}", 0),
+        created_at=answer.created_at,
+    )
+
+
+@questions_router.get(
+    "", response={200: QuestionList, **COMMON_ERRORS}, summary="Questions, newest first"
+)
+def list_questions(request: HttpRequest, filters: Query[QuestionFilters]) -> QuestionList:
+    listing = question_list(
+        request.user,  # type: ignore[arg-type]
+        tag=filters.tag,
+        unanswered=filters.unanswered,
+        query=filters.q,
+    )
+    page = Paginator(listing, QUESTIONS_PER_PAGE).get_page(filters.page)
+    return QuestionList(
+        page=page.number,
+        pages=page.paginator.num_pages,
+        count=page.paginator.count,
+        questions=[question_out(question) for question in page],
+    )
+
+
+@questions_router.post(
+    "",
+    response={201: QuestionDetail, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Ask a question, to the community or to a space",
+)
+def ask_question(request: HttpRequest, payload: QuestionIn) -> Status[QuestionDetail]:
+    member = request.user
+    tags = skills_by_slugs(payload.tags)
+    unknown = set(payload.tags) - {skill.slug for skill in tags}
+    if unknown:
+        raise OfficinaError(
+            _("Unknown skill: %(slugs)s") % {"slugs": ", ".join(sorted(unknown))},
+            ErrorCode.INVALID_INPUT,
+            field="tags",
+        )
+    space = (
+        access_space_by_slug(member, payload.space, as_member=True)  # type: ignore[arg-type]
+        if payload.space
+        else None
+    )
+    question = check_ask_question(
+        member,  # type: ignore[arg-type]
+        title=payload.title,
+        body=payload.body,
+        tags=tags,
+        space=space,
+    )
+    return Status(201, _detail(request, question.pk))
+
+
+@questions_router.get(
+    "/{question_id}",
+    response={200: QuestionDetail, 404: ErrorOut, **COMMON_ERRORS},
+    summary="A question with its answers: the accepted one first, then by score",
+)
+def get_question(request: HttpRequest, question_id: int) -> QuestionDetail:
+    return _detail(request, question_id)
+
+
+@questions_router.post(
+    "/{question_id}/answers",
+    response={201: AnswerOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Answer a question",
+)
+def answer_question(request: HttpRequest, question_id: int, payload: AnswerIn) -> Status[AnswerOut]:
+    question = access_question_by_id(request.user, question_id)  # type: ignore[arg-type]
+    answer = check_answer_question(request.user, question, body=payload.body)  # type: ignore[arg-type]
+    return Status(201, _answer_out(answer, {}))
+
+
+@questions_router.post(
+    "/{question_id}/vote",
+    response={200: ScoreOut, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Vote a question up or down",
+)
+def vote_question(request: HttpRequest, question_id: int, payload: VoteIn) -> ScoreOut:
+    question = access_question_by_id(request.user, question_id)  # type: ignore[arg-type]
+    return ScoreOut(score=check_vote(request.user, question, payload.value))  # type: ignore[arg-type]
+
+
+@questions_router.delete(
+    "/{question_id}/accepted",
+    response={200: QuestionDetail, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Withdraw the acceptance (the asker only)",
+)
+def unaccept(request: HttpRequest, question_id: int) -> QuestionDetail:
+    question = access_question_by_id(request.user, question_id)  # type: ignore[arg-type]
+    check_unaccept_answer(request.user, question)  # type: ignore[arg-type]
+    return _detail(request, question_id)
+
+
+@answers_router.post(
+    "/{answer_id}/vote",
+    response={200: ScoreOut, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Vote an answer up or down",
+)
+def vote_answer(request: HttpRequest, answer_id: int, payload: VoteIn) -> ScoreOut:
+    answer = access_answer_by_id(request.user, answer_id)  # type: ignore[arg-type]
+    return ScoreOut(score=check_vote(request.user, answer, payload.value))  # type: ignore[arg-type]
+
+
+@answers_router.post(
+    "/{answer_id}/accept",
+    response={200: QuestionDetail, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Accept an answer (the asker only); its author gains skill evidence",
+)
+def accept_answer(request: HttpRequest, answer_id: int) -> QuestionDetail:
+    answer = access_answer_by_id(request.user, answer_id)  # type: ignore[arg-type]
+    question = check_accept_answer(request.user, answer)  # type: ignore[arg-type]
+    return _detail(request, question.pk)
