@@ -157,6 +157,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SIP_HOST = os.environ.get("SIP_HOST", "0.0.0.0")  # noqa: S104
 SIP_PORT = int(os.environ.get("SIP_PORT", "5060"))
 SIP_DOMAIN = os.environ.get("SIP_DOMAIN", "officina.local")
+# Address phones reach this node at (Via, Record-Route); empty: guessed from the interfaces.
+SIP_ADVERTISED_HOST = os.environ.get("SIP_ADVERTISED_HOST", "")
+# Digest algorithms offered, first preferred: many phones (and SIPp) read only the first.
+SIP_DIGEST_ALGORITHMS = tuple(
+    name.strip() for name in os.environ.get("SIP_DIGEST_ALGORITHMS", "MD5,SHA-256").split(",")
+)
 
 LOGGING = {
     "version": 1,
