@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import pytest
+
+from officina.skills.models import Skill, SkillCategory
+
+
+@pytest.fixture
+def django_skill(db: None) -> Skill:
+    return Skill.objects.create(
+        slug="django", name_en="Django", name_it="Django", category=SkillCategory.DEVELOPMENT
+    )
+
+
+@pytest.fixture
+def accounting(db: None) -> Skill:
+    return Skill.objects.create(
+        slug="accounting",
+        name_en="Accounting",
+        name_it="Contabilità",
+        category=SkillCategory.BUSINESS,
+    )

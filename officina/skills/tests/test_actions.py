@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.notifications.models import Notification
+from officina.skills.actions import (
+    MAX_SKILLS_PER_KIND,
+    check_add_member_skill,
+    check_endorse,
+    do_record_skill_evidence,
+    do_withdraw_endorsement,
+    do_withdraw_skill_evidence,
+)
+from officina.skills.models import (
+    Endorsement,
+    MemberSkill,
+    Skill,
+    SkillCategory,
+    SkillEvidence,
+    SkillKind,
+)
+from officina.skills.selectors import matches_for_needs, member_skills_with_counts
+
+pytestmark = pytest.mark.django_db
+
+
+def test_skill_name_follows_the_language(accounting):
+    with translation.override("it"):
+        assert accounting.name == "Contabilità"
+    with translation.override("en"):
+        assert accounting.name == "Accounting"
+
+
+def test_add_and_update_member_skill(giulia, django_skill):
+    first = check_add_member_skill(giulia, django_skill, SkillKind.SKILL, level=3, note="dal 2015")
+    again = check_add_member_skill(giulia, django_skill, SkillKind.SKILL, level=4)
+    assert first.pk == again.pk
+    assert MemberSkill.objects.get().level == 4
+    # The same skill may be both a skill and an offer.
+    check_add_member_skill(giulia, django_skill, SkillKind.OFFER)
+    assert MemberSkill.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "level", "note"),
+    [("wizardry", None, ""), (SkillKind.SKILL, 9, ""), (SkillKind.SKILL, None, "x" * 201)],
+)
+def test_bad_member_skill_changes_nothing(giulia, django_skill, kind, level, note):
+    with pytest.raises(OfficinaError) as caught:
+        check_add_member_skill(giulia, django_skill, kind, level=level, note=note)
+    assert caught.value.code == ErrorCode.INVALID_INPUT
+    assert not MemberSkill.objects.exists()
+
+
+def test_limit_per_kind(giulia):
+    skills = Skill.objects.bulk_create(
+        [
+            Skill(slug=f"s{n}", name_en=f"S{n}", name_it=f"S{n}", category=SkillCategory.DATA)
+            for n in range(MAX_SKILLS_PER_KIND + 1)
+        ]
+    )
+    for skill in skills[:MAX_SKILLS_PER_KIND]:
+        check_add_member_skill(giulia, skill, SkillKind.INTEREST)
+    with pytest.raises(OfficinaError) as caught:
+        check_add_member_skill(giulia, skills[-1], SkillKind.INTEREST)
+    assert caught.value.code == ErrorCode.CONFLICT
+
+
+def test_endorse_notifies_once_and_not_yourself(giulia, marco, django_skill):
+    member_skill = check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
+    check_endorse(marco, member_skill)
+    assert Notification.objects.filter(recipient=giulia, kind="skills.endorsement").count() == 1
+    with pytest.raises(OfficinaError) as twice:
+        check_endorse(marco, member_skill)
+    assert twice.value.code == ErrorCode.CONFLICT
+    with pytest.raises(OfficinaError) as yourself:
+        check_endorse(giulia, member_skill)
+    assert yourself.value.code == ErrorCode.INVALID_INPUT
+    assert Endorsement.objects.count() == 1
+    assert do_withdraw_endorsement(marco, member_skill)
+    assert not Endorsement.objects.exists()
+
+
+def test_needs_and_interests_are_not_endorsable(giulia, marco, django_skill):
+    need = check_add_member_skill(giulia, django_skill, SkillKind.NEED)
+    with pytest.raises(OfficinaError):
+        check_endorse(marco, need)
+    assert not Endorsement.objects.exists()
+
+
+def test_evidence_is_idempotent_and_adds_the_skill(giulia, django_skill, accounting):
+    created = do_record_skill_evidence(
+        giulia, [django_skill, accounting, django_skill], "accepted_answer", 42, "/questions/7/"
+    )
+    assert created == 2
+    assert do_record_skill_evidence(giulia, [django_skill], "accepted_answer", 42, "") == 0
+    assert SkillEvidence.objects.count() == 2
+    assert set(
+        MemberSkill.objects.filter(member=giulia, kind=SkillKind.SKILL).values_list(
+            "skill__slug", flat=True
+        )
+    ) == {"django", "accounting"}
+    assert do_withdraw_skill_evidence("accepted_answer", 42) == 2
+
+
+def test_unknown_evidence_source_is_refused(giulia, django_skill):
+    with pytest.raises(OfficinaError):
+        do_record_skill_evidence(giulia, [django_skill], "rumour", 1, "")
+    assert not SkillEvidence.objects.exists()
+
+
+def test_member_skills_with_counts_in_one_query(
+    giulia, marco, sara, django_skill, accounting, django_assert_num_queries
+):
+    django_row = check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
+    check_add_member_skill(giulia, accounting, SkillKind.NEED)
+    check_endorse(marco, django_row)
+    check_endorse(sara, django_row)
+    do_record_skill_evidence(giulia, [django_skill], "accepted_answer", 1, "/q/1/")
+    do_record_skill_evidence(giulia, [django_skill], "accepted_answer", 2, "/q/2/")
+    with django_assert_num_queries(1):
+        rows = member_skills_with_counts(giulia, marco)
+    by_slug: dict[str, Any] = {row.skill.slug: row for row in rows}
+    assert by_slug["django"].endorsement_count == 2
+    assert by_slug["django"].evidence_count == 2
+    assert by_slug["django"].endorsed_by_viewer is True
+    assert by_slug["accounting"].endorsement_count == 0
+    assert by_slug["accounting"].evidence_count == 0
+    own_view: Any = member_skills_with_counts(giulia, giulia)[0]
+    assert own_view.endorsed_by_viewer is False
+
+
+def test_matchmaking_finds_offers_for_needs(giulia, marco, sara, accounting, django_skill):
+    check_add_member_skill(giulia, accounting, SkillKind.NEED)
+    check_add_member_skill(sara, accounting, SkillKind.OFFER)
+    check_add_member_skill(marco, django_skill, SkillKind.OFFER)
+    matches = matches_for_needs(giulia)
+    assert [(row.member, row.skill) for row in matches] == [(sara, accounting)]
