@@ -1,8 +1,139 @@
-"""The SIP server's entry point for ``officina serve`` (transports, registrar, proxy)."""
+"""The SIP server's entry point for ``officina serve``: transports, registrar, proxy."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from officina.pbx.cdr import CallRecordWriter
+from officina.pbx.directory import Directory
+from officina.pbx.server import ServerConfig, SipServer
+from officina.pbx.transports.base import ConnectionTable, monotonic
+from officina.pbx.transports.interim_framing import ContentLengthFramer
+from officina.pbx.transports.network import Network, guess_advertised_host
+from officina.pbx.transports.tcp import TcpTransport
+from officina.pbx.transports.udp import start_udp
+from officina.pbx.transports.websocket import WebSocketHub
+
+logger = logging.getLogger("officina.pbx")
+
+TICK = 0.02  # seconds between timer checks: T1 (500 ms) is the finest SIP timer
+
+
+def use_uvloop() -> bool:
+    """Make uvloop the event loop policy when it is installed (before the loop starts)."""
+    try:
+        import uvloop
+    except ImportError:
+        return False
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return True
+
+
+@dataclass
+class RunningPbx:
+    server: SipServer
+    network: Network
+    directory: Directory
+    records: CallRecordWriter
+    tasks: list[asyncio.Task[None]]
+    udp_port: int
+    tcp_port: int
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        WebSocketHub.detach()
+        if self.network.tcp is not None:
+            await self.network.tcp.stop()
+        if self.network.udp is not None and self.network.udp.transport is not None:
+            self.network.udp.transport.close()
+
+
+def node_secret() -> bytes:
+    """Signs nonces and flow tokens; the same on every node sharing SECRET_KEY."""
+    return hashlib.sha256(f"officina-pbx:{settings.SECRET_KEY}".encode()).digest()
+
+
+async def start_pbx(host: str, port: int, *, advertised_host: str | None = None) -> RunningPbx:
+    """Load the directory, open UDP and TCP on ``host:port`` and start the background work."""
+    loop = asyncio.get_running_loop()
+    node = os.environ.get("SIP_NODE", socket.gethostname())[:64]
+    directory = Directory(node=node)
+    await loop.run_in_executor(None, directory.load)
+    table = ConnectionTable()
+    advertised = (
+        advertised_host
+        or getattr(settings, "SIP_ADVERTISED_HOST", "")
+        or (guess_advertised_host(host))
+    )
+    network = Network(table, advertised, port)
+    records = CallRecordWriter()
+    server = SipServer(
+        ServerConfig(
+            realm=settings.SIP_DOMAIN,
+            secret=node_secret(),
+            node=node,
+            digest_algorithms=tuple(settings.SIP_DIGEST_ALGORITHMS),
+        ),
+        directory,
+        network,
+        records,
+    )
+    server.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
+    _udp_transport, network.udp = await start_udp(server, host, port)
+    udp_port = network.udp.local_address[1]
+    network.port = udp_port
+    tcp = TcpTransport(server, table, ContentLengthFramer)
+    await tcp.start(host, udp_port)
+    network.tcp = tcp
+    WebSocketHub.attach(server, table)
+    tasks = [
+        loop.create_task(_run_timers(server), name="sip-timers"),
+        loop.create_task(directory.run_write_behind(), name="sip-registrations"),
+        loop.create_task(directory.run_maintenance(), name="sip-directory"),
+        loop.create_task(records.run(), name="sip-call-records"),
+        loop.create_task(_housekeeping(server, tcp, table), name="sip-housekeeping"),
+    ]
+    logger.info(
+        "SIP server on %s:%s (UDP, TCP) as %s, WebSocket at /sip/ws; %d extensions, %d devices",
+        host,
+        udp_port,
+        advertised,
+        len(directory.by_number),
+        sum(len(bindings) for bindings in directory.bindings.values()),
+    )
+    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port)
+
+
+async def _run_timers(server: SipServer) -> None:
+    while True:
+        await asyncio.sleep(TICK)
+        server.tick()
+
+
+async def _housekeeping(server: SipServer, tcp: TcpTransport, table: ConnectionTable) -> None:
+    while True:
+        await asyncio.sleep(1.0)
+        now = monotonic()
+        tcp.reap_stalled(now)
+        table.expire(now)
+        server.maintenance()
 
 
 async def run_pbx(host: str, port: int) -> None:
     """Serve SIP on ``host:port`` (UDP and TCP) until cancelled."""
-    raise NotImplementedError("The PBX runtime is being built in officina.pbx.")
+    running = await start_pbx(host, port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        with contextlib.suppress(Exception):
+            await running.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 from officina.pbx.transports.base import (
     MAX_SEND_BUFFER,
@@ -66,7 +66,8 @@ class TcpConnection(asyncio.Protocol):
         self.connected = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # uvloop's transports implement the interface without subclassing asyncio's.
+        transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.remote = (str(peer[0]), int(peer[1]))
         if not self.table.admit(self.remote[0]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from typing import Any
+from typing import Any, cast
 
 from officina.pbx.transports.base import MAX_MESSAGE_BYTES, UDP, Flow, MessageSink
 
@@ -19,8 +19,8 @@ class UdpTransport(asyncio.DatagramProtocol):
         self.dropped_oversized = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        # uvloop's transports implement the interface without subclassing asyncio's.
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         if len(data) > MAX_MESSAGE_BYTES:
@@ -57,6 +57,7 @@ async def start_udp(
     transport, protocol = await loop.create_datagram_endpoint(
         lambda: UdpTransport(sink), local_addr=(host, port)
     )
+    protocol.transport = transport  # connection_made runs later, from the loop
     # A deep receive buffer absorbs bursts (benchmarks, many phones re-registering at once).
     sock = transport.get_extra_info("socket")
     if sock is not None:

@@ -1,0 +1,97 @@
+"""Who is calling: digest authentication of REGISTER and INVITE, rate-limited per source.
+
+The SIP core's ``DigestServer`` makes and checks the nonces (signed, with a
+lifetime and nonce-count replay protection); credentials come from the
+in-memory directory (HA1 per algorithm, never a password). Every failure
+takes a token from the source address's bucket; an address that has used
+its bucket up is not answered at all until it refills, which also keeps
+the PBX from amplifying floods from forged addresses.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from officina.pbx.ratelimit import FailureLimiter
+from officina.pbx.transports.base import Flow
+from officina.sip import SipRequest, SipResponse, make_response
+from officina.sip.digest import DigestOutcome, DigestServer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from officina.pbx.directory import Directory
+    from officina.pbx.selectors import DirectoryEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """``entry`` when authenticated; else ``response`` to send, or neither: drop silently.
+    ``unknown_user`` asks the caller to look the user up in the database and try again."""
+
+    entry: DirectoryEntry | None = None
+    response: SipResponse | None = None
+    unknown_user: str | None = None
+
+
+class Gatekeeper:
+    def __init__(
+        self,
+        directory: Directory,
+        digest: DigestServer,
+        limiter: FailureLimiter,
+        wall: Callable[[], float],
+    ) -> None:
+        self.directory = directory
+        self.digest = digest
+        self.limiter = limiter
+        self.wall = wall
+        self.failures = 0
+
+    @staticmethod
+    def tag() -> str:
+        return secrets.token_hex(6)
+
+    def _ha1(self, username: str, realm: str, algorithm: str) -> str | None:
+        entry = self.directory.entry(username)
+        if entry is None or entry.realm != realm:
+            return None
+        return entry.ha1_sha256 if algorithm == "SHA-256" else entry.ha1_md5
+
+    def check(
+        self, request: SipRequest, flow: Flow, now: float, *, proxy: bool, retried: bool = False
+    ) -> Verdict:
+        source = flow.host
+        if self.limiter.blocked(source, now):
+            return Verdict()
+        wall = self.wall()
+        result = self.digest.verify(request, self._ha1, wall, proxy=proxy)
+        outcome = result.outcome
+        if outcome is DigestOutcome.OK:
+            assert result.username is not None
+            entry = self.directory.entry(result.username)
+            if entry is not None:
+                return Verdict(entry=entry)
+            outcome = DigestOutcome.UNKNOWN_USER
+        if outcome is DigestOutcome.MISSING or outcome is DigestOutcome.INVALID_NONCE:
+            # No credentials yet, or a nonce from before a restart of another server:
+            # a plain challenge (no failure counted: every phone starts this way).
+            return Verdict(response=self._challenge(request, wall, proxy=proxy, stale=False))
+        if outcome is DigestOutcome.STALE:
+            return Verdict(response=self._challenge(request, wall, proxy=proxy, stale=True))
+        if outcome is DigestOutcome.UNKNOWN_USER and not retried and result.username:
+            return Verdict(unknown_user=result.username)
+        self.failures += 1
+        self.limiter.failed(source, now)
+        if outcome is DigestOutcome.MALFORMED:
+            return Verdict(response=make_response(request, 400, "Bad Request (credentials)"))
+        return Verdict(response=make_response(request, 403))
+
+    def _challenge(
+        self, request: SipRequest, wall: float, *, proxy: bool, stale: bool
+    ) -> SipResponse:
+        return self.digest.challenge_response(
+            request, wall, proxy=proxy, stale=stale, to_tag=self.tag()
+        )

@@ -1,0 +1,275 @@
+"""The SIP server's in-memory view of extensions, credentials and registrations.
+
+No SIP message waits on the database: the registrar and the proxy read this
+directory only. It is loaded from the database at start-up (registrations
+that have not expired survive a restart), and every change the registrar
+makes is written behind to the database in small batches by a worker thread.
+
+The database stays the source of truth: credentials are re-read every few
+seconds (new members, new passwords), and a second PBX node sharing the
+database picks up the others' registrations on the same schedule (see
+docs/pbx.md for what that does and does not give).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from officina.pbx.actions import BindingRow, do_delete_expired_registrations, do_save_bindings
+from officina.pbx.selectors import DirectoryEntry, directory_entries, live_registrations
+
+logger = logging.getLogger("officina.pbx.directory")
+
+
+@dataclass(slots=True)
+class Binding:
+    """A registered device, as the proxy uses it."""
+
+    extension_id: int
+    binding_key: str
+    contact_uri: str
+    q: float | None
+    transport: str
+    received_host: str
+    received_port: int
+    connection_key: str
+    node: str
+    path: str
+    user_agent: str
+    instance_id: str
+    reg_id: int | None
+    call_id: str
+    cseq: int
+    registered_at: float  # wall clock (time.time()), as stored in the database
+    expires_at: float
+
+    def row(self) -> BindingRow:
+        return BindingRow(
+            extension_id=self.extension_id,
+            binding_key=self.binding_key,
+            contact_uri=self.contact_uri,
+            q=self.q,
+            transport=self.transport,
+            received_host=self.received_host,
+            received_port=self.received_port,
+            connection_key=self.connection_key,
+            node=self.node,
+            path=self.path,
+            user_agent=self.user_agent,
+            instance_id=self.instance_id,
+            reg_id=self.reg_id,
+            call_id=self.call_id,
+            cseq=self.cseq,
+            registered_at=datetime.fromtimestamp(self.registered_at, UTC),
+            expires_at=datetime.fromtimestamp(self.expires_at, UTC),
+        )
+
+
+@dataclass(slots=True)
+class _PendingWrites:
+    saved: dict[tuple[int, str], Binding] = field(default_factory=dict)
+    removed: set[tuple[int, str]] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.saved or self.removed)
+
+
+class Directory:
+    """Extensions by number and username, and the bindings of each extension."""
+
+    def __init__(
+        self,
+        node: str = "",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.node = node
+        self.clock = clock
+        self.by_number: dict[str, DirectoryEntry] = {}
+        self.by_id: dict[int, DirectoryEntry] = {}
+        self.bindings: dict[int, dict[str, Binding]] = {}
+        self._pending = _PendingWrites()
+        self._flush_wakeup: asyncio.Event | None = None
+        self._last_credentials_sync = 0.0
+
+    # ------------------------------------------------------------------ loading
+    def load(self) -> None:
+        """Read credentials and live registrations (synchronous: call from a thread)."""
+        now = self.clock()
+        entries = directory_entries()
+        self._replace_entries(entries)
+        registrations = live_registrations(datetime.fromtimestamp(now, UTC))
+        bindings: dict[int, dict[str, Binding]] = {}
+        for registration in registrations:
+            binding = Binding(
+                extension_id=registration.extension_id,
+                binding_key=registration.binding_key,
+                contact_uri=registration.contact_uri,
+                q=registration.q,
+                transport=registration.transport,
+                received_host=registration.received_host,
+                received_port=registration.received_port,
+                connection_key=registration.connection_key,
+                node=registration.node,
+                path=registration.path,
+                user_agent=registration.user_agent,
+                instance_id=registration.instance_id,
+                reg_id=registration.reg_id,
+                call_id=registration.call_id,
+                cseq=registration.cseq,
+                registered_at=registration.registered_at.timestamp(),
+                expires_at=registration.expires_at.timestamp(),
+            )
+            bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
+        # Keep bindings made here since the last flush: they are newer than the database.
+        for key, binding in self._pending.saved.items():
+            bindings.setdefault(key[0], {})[key[1]] = binding
+        for extension_id, binding_key in self._pending.removed:
+            bindings.get(extension_id, {}).pop(binding_key, None)
+        self.bindings = bindings
+        self._last_credentials_sync = now
+
+    def _replace_entries(self, entries: list[DirectoryEntry]) -> None:
+        self.by_number = {entry.number: entry for entry in entries}
+        self.by_id = {entry.extension_id: entry for entry in entries}
+
+    def add_entry(self, entry: DirectoryEntry) -> None:
+        self.by_number[entry.number] = entry
+        self.by_id[entry.extension_id] = entry
+
+    # ------------------------------------------------------------------ lookups
+    def entry(self, number: str) -> DirectoryEntry | None:
+        return self.by_number.get(number)
+
+    def live_bindings(self, extension_id: int, now: float | None = None) -> list[Binding]:
+        """Unexpired bindings of an extension, best first (highest q, then newest)."""
+        stored = self.bindings.get(extension_id)
+        if not stored:
+            return []
+        moment = self.clock() if now is None else now
+        live = [binding for binding in stored.values() if binding.expires_at > moment]
+        live.sort(key=lambda b: (-(b.q if b.q is not None else 1.0), -b.registered_at))
+        return live
+
+    # ------------------------------------------------------------------ changes
+    def save_binding(self, binding: Binding) -> None:
+        key = (binding.extension_id, binding.binding_key)
+        self.bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
+        self._pending.removed.discard(key)
+        self._pending.saved[key] = binding
+        self._wake_flusher()
+
+    def remove_binding(self, extension_id: int, binding_key: str) -> None:
+        stored = self.bindings.get(extension_id)
+        if stored is not None:
+            stored.pop(binding_key, None)
+            if not stored:
+                del self.bindings[extension_id]
+        key = (extension_id, binding_key)
+        self._pending.saved.pop(key, None)
+        self._pending.removed.add(key)
+        self._wake_flusher()
+
+    def drop_connection(self, connection_key: str) -> int:
+        """Forget bindings reachable only through a connection that has closed (RFC 5626 §5)."""
+        dropped = 0
+        for extension_id, stored in list(self.bindings.items()):
+            for binding_key, binding in list(stored.items()):
+                if binding.connection_key == connection_key and binding.node == self.node:
+                    self.remove_binding(extension_id, binding_key)
+                    dropped += 1
+        return dropped
+
+    def expire(self, now: float | None = None) -> int:
+        """Forget expired bindings in memory (the database sweep deletes them there)."""
+        moment = self.clock() if now is None else now
+        expired = 0
+        for extension_id, stored in list(self.bindings.items()):
+            for binding_key, binding in list(stored.items()):
+                if binding.expires_at <= moment:
+                    del stored[binding_key]
+                    expired += 1
+            if not stored:
+                del self.bindings[extension_id]
+        return expired
+
+    # ------------------------------------------------------------------ write-behind
+    def _wake_flusher(self) -> None:
+        if self._flush_wakeup is not None:
+            self._flush_wakeup.set()
+
+    def take_pending(self) -> tuple[list[BindingRow], list[tuple[int, str]]]:
+        pending, self._pending = self._pending, _PendingWrites()
+        return [binding.row() for binding in pending.saved.values()], list(pending.removed)
+
+    def flush_now(self) -> None:
+        """Write pending changes (synchronous: tests and shutdown)."""
+        saved, removed = self.take_pending()
+        if saved or removed:
+            do_save_bindings(saved, removed)
+
+    async def run_write_behind(self, interval: float = 0.2) -> None:
+        """Persist registrar changes in batches until cancelled (then flush what is left)."""
+        loop = asyncio.get_running_loop()
+        self._flush_wakeup = asyncio.Event()
+        try:
+            while True:
+                await self._flush_wakeup.wait()
+                self._flush_wakeup.clear()
+                # Let a burst of registrations gather into one transaction.
+                await asyncio.sleep(interval)
+                saved, removed = self.take_pending()
+                if not (saved or removed):
+                    continue
+                try:
+                    await loop.run_in_executor(None, do_save_bindings, saved, removed)
+                except Exception:
+                    logger.exception("could not persist %d registrations; retrying", len(saved))
+                    self._requeue(saved, removed)
+                    self._flush_wakeup.set()
+                    await asyncio.sleep(1.0)
+        finally:
+            saved, removed = self.take_pending()
+            if saved or removed:
+                await loop.run_in_executor(None, do_save_bindings, saved, removed)
+
+    def _requeue(self, saved: list[BindingRow], removed: list[tuple[int, str]]) -> None:
+        for row in saved:
+            key = (row.extension_id, row.binding_key)
+            if key not in self._pending.saved and key not in self._pending.removed:
+                current = self.bindings.get(row.extension_id, {}).get(row.binding_key)
+                if current is not None:
+                    self._pending.saved[key] = current
+        for key in removed:
+            if key not in self._pending.saved:
+                self._pending.removed.add(key)
+
+    async def run_maintenance(self, credentials_every: float = 5.0) -> None:
+        """Expire bindings, sweep the database and re-read credentials, until cancelled."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(credentials_every)
+            now = self.clock()
+            self.expire(now)
+            try:
+                entries = await loop.run_in_executor(None, directory_entries)
+                self._replace_entries(entries)
+                await loop.run_in_executor(
+                    None,
+                    do_delete_expired_registrations,
+                    datetime.fromtimestamp(now, UTC) - timedelta(seconds=1),
+                )
+            except Exception:
+                logger.exception("directory refresh failed; keeping the cached copy")
+
+    async def fetch_entry(self, number: str) -> DirectoryEntry | None:
+        """Look an extension up in the database (for one made since the last refresh)."""
+        loop = asyncio.get_running_loop()
+        entries = await loop.run_in_executor(None, directory_entries, [number])
+        for entry in entries:
+            self.add_entry(entry)
+        return self.by_number.get(number)

@@ -1,0 +1,446 @@
+"""The stateful, record-routing proxy (RFC 3261 §16) between extensions.
+
+A call from an authenticated extension to another extension forks in
+parallel to every registered device of the callee. Responses come back
+through one response context per INVITE (§16.7):
+
+* provisional responses (but 100) go to the caller at once;
+* every 2xx goes to the caller at once; the first one wins and the other
+  branches get a CANCEL saying "Call completed elsewhere" (RFC 3326);
+* a 6xx cancels the other branches;
+* when every branch has a final answer and none was a 2xx, the caller gets
+  the best one (§16.7.6): 6xx first, then the lowest class, 503 becoming 500;
+* nobody answering in time cancels everything and answers 480.
+
+In-dialog requests (ACK for 2xx, BYE, re-INVITE, INFO, ...) follow the
+Route set (loose routing, §16.4). The proxy records two routes (RFC 5658),
+one facing each side, each carrying a signed "flow token" that says how to
+reach that side (the UDP source address or the TCP/WebSocket connection a
+device registered from), so that requests inside a dialog reach devices
+behind NAT and browsers whose Contact is not reachable at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from officina.pbx.actions import CallRow
+from officina.pbx.cdr import CallRecordWriter, wall_time
+from officina.pbx.directory import Binding, Directory
+from officina.pbx.models import CallRecord
+from officina.pbx.transaction_layer import copy_request
+from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
+from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response
+from officina.sip.rport import Peer
+
+if TYPE_CHECKING:
+    from officina.pbx.selectors import DirectoryEntry
+    from officina.pbx.transaction_layer import (
+        ClientHandle,
+        PbxTransactions,
+        ServerHandle,
+        Target,
+    )
+
+logger = logging.getLogger("officina.pbx.proxy")
+
+Outcome = CallRecord.Outcome
+
+# Responses a caller can act on are preferred among same-class answers (§16.7.6).
+_PREFERRED_4XX = (401, 407, 415, 420, 484)
+# Active dialogs tracked for call records; beyond this, the oldest are forgotten.
+MAX_TRACKED_DIALOGS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyPolicy:
+    ring_timeout: float = 30.0
+    dialog_lifetime: float = 4 * 3600.0
+
+
+@dataclass(slots=True)
+class Branch:
+    client: ClientHandle | None
+    binding: Binding
+    provisional: bool = False
+    final_status: int = 0
+    cancel_wanted: str | None = None  # Reason to send once the branch has rung
+
+
+@dataclass(slots=True)
+class ResponseContext:
+    """One INVITE being forked (§16.7)."""
+
+    server: ServerHandle
+    request: SipRequest
+    row: CallRow
+    branches: list[Branch] = field(default_factory=list)
+    best: SipResponse | None = None
+    answered: bool = False
+    finished: bool = False
+    caller_cancelled: bool = False
+    ring_deadline: float = 0.0
+
+
+class FlowTokens:
+    """Signed tokens naming a flow, carried in the user part of our Record-Route URIs.
+
+    The signature stops anyone from steering in-dialog requests towards an
+    arbitrary address through us.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _sign(self, text: str) -> str:
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def make(self, target: Target) -> str:
+        text = f"{target.transport.lower()}.{target.host.replace(':', '_')}.{target.port}"
+        return f"{text}.{self._sign(text)}"
+
+    def read(self, token: str) -> Target | None:
+        """The flow a token of ours names (None for anything else)."""
+        text, _, signature = token.rpartition(".")
+        if not text or not hmac.compare_digest(signature, self._sign(text)):
+            return None
+        transport, _, rest = text.partition(".")
+        host, _, port = rest.rpartition(".")
+        if not port.isdigit() or not host:
+            return None
+        return Peer(transport.upper(), host.replace("_", ":"), int(port))
+
+
+class Proxy:
+    def __init__(
+        self,
+        directory: Directory,
+        layer: PbxTransactions,
+        records: CallRecordWriter,
+        tokens: FlowTokens,
+        record_route: Callable[[str, str], str],
+        policy: ProxyPolicy | None = None,
+    ) -> None:
+        self.directory = directory
+        self.layer = layer
+        self.records = records
+        self.tokens = tokens
+        # record_route(transport, token) -> a Record-Route value for our interface.
+        self.record_route = record_route
+        self.policy = policy or ProxyPolicy()
+        self.contexts: dict[int, ResponseContext] = {}  # id(server handle) -> context
+        # Call-ID -> the record of an answered call, until its BYE.
+        self.dialogs: dict[str, tuple[CallRow, float]] = {}
+
+    # ------------------------------------------------------------------ new calls
+    def invite(
+        self,
+        server: ServerHandle,
+        request: SipRequest,
+        flow: Flow,
+        caller: DirectoryEntry,
+        now: float,
+        wall: float,
+    ) -> None:
+        """An INVITE outside any dialog from the authenticated ``caller``: find the callee,
+        fork to their devices."""
+        from_uri = request.from_.uri
+        if not isinstance(from_uri, SipUri) or from_uri.user != caller.number:
+            self.layer.respond(
+                server, make_response(request, 403, "Forbidden (From does not match credentials)")
+            )
+            return
+        uri = request.uri
+        callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
+        callee = self.directory.entry(callee_number)
+        row = CallRow(
+            call_id=request.call_id,
+            caller_id=caller.extension_id,
+            caller_number=caller.number,
+            callee_id=callee.extension_id if callee is not None else None,
+            callee_number=callee_number[:64],
+            devices_rung=[],
+            answered_by="",
+            started_at=wall_time(wall),  # type: ignore[arg-type]
+            answered_at=None,
+            ended_at=None,
+            outcome=Outcome.FAILED,
+            final_status=None,
+        )
+        if callee is None:
+            self._fail(server, request, row, 404, Outcome.NOT_FOUND)
+            return
+        bindings = self.directory.live_bindings(callee.extension_id, wall)
+        targets: list[tuple[Binding, Target]] = []
+        for binding in bindings:
+            target = self.layer.target_for_binding(binding)
+            if target is None:
+                # Its connection has gone: the device is unreachable until it registers again.
+                self.directory.remove_binding(binding.extension_id, binding.binding_key)
+                continue
+            targets.append((binding, target))
+        if not targets:
+            self._fail(server, request, row, 480, Outcome.UNREGISTERED)
+            return
+        if request.max_forwards == 0:
+            self._fail(server, request, row, 483, Outcome.FAILED)
+            return
+        self.layer.respond(server, make_response(request, 100))
+        request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
+        context = ResponseContext(server=server, request=request, row=row)
+        context.ring_deadline = now + self.policy.ring_timeout
+        self.contexts[id(server)] = context
+        caller_token = self.tokens.make(self.layer.target_for_flow(flow))
+        request.decrement_max_forwards()
+        last = len(targets) - 1
+        for index, (binding, target) in enumerate(targets):
+            # Each fork is its own message (its client transaction keeps it, and a CANCEL
+            # is built from it); the last fork reuses the received one.
+            fork = request if index == last else copy_request(request)
+            fork.uri = binding.contact_uri
+            self._add_record_routes(fork, flow.transport, caller_token, target)
+            if binding.path:
+                for route in reversed(binding.path.split(",")):
+                    fork.prepend_route(route.strip())
+            branch = Branch(client=None, binding=binding)
+            context.branches.append(branch)
+            row.devices_rung.append(binding.user_agent or binding.contact_uri)
+            branch.client = self.layer.forward(
+                fork,
+                target,
+                on_response=partial(self._branch_response, context, branch),
+                on_timeout=partial(self._branch_timeout, context, branch),
+            )
+        self.layer.call_later(self.policy.ring_timeout, lambda: self._ring_timeout(context))
+
+    def _add_record_routes(
+        self, request: SipRequest, caller_transport: str, caller_token: str, target: Target
+    ) -> None:
+        # The caller reads the Record-Route list bottom-up, the callee top-down: the entry
+        # facing the caller goes in first, the one facing the callee on top of it.
+        request.prepend_record_route(self.record_route(caller_transport, caller_token))
+        request.prepend_record_route(self.record_route(target.transport, self.tokens.make(target)))
+
+    def _fail(
+        self, server: ServerHandle, request: SipRequest, row: CallRow, status: int, outcome: str
+    ) -> None:
+        row.outcome = outcome
+        row.final_status = status
+        row.ended_at = row.started_at
+        self.records.add(row)
+        self.layer.respond(server, make_response(request, status))
+
+    # ------------------------------------------------------------------ responses
+    def _branch_response(
+        self,
+        context: ResponseContext,
+        branch: Branch,
+        _client: ClientHandle,
+        response: SipResponse,
+    ) -> None:
+        status = response.status
+        if status < 200:
+            if status == 100:
+                return
+            branch.provisional = True
+            if branch.cancel_wanted is not None and branch.client is not None:
+                self.layer.cancel(branch.client, branch.cancel_wanted)
+                branch.cancel_wanted = None
+            if not context.finished:
+                self.layer.relay_response(context.server, response)
+            return
+        branch.final_status = status
+        if 200 <= status < 300:
+            # Every 2xx reaches the caller, even after the first (§16.7 step 5).
+            self.layer.relay_response(context.server, response)
+            if not context.answered:
+                context.answered = True
+                self._answered(context, branch)
+            return
+        if context.answered or context.finished:
+            return
+        if context.best is None or _better(response, context.best):
+            context.best = response
+        if status >= 600:
+            self._cancel_pending(context, 'SIP;cause=600;text="Busy Everywhere"')
+        self._maybe_finish(context)
+
+    def _branch_timeout(
+        self, context: ResponseContext, branch: Branch, _client: ClientHandle
+    ) -> None:
+        if branch.final_status:
+            return
+        branch.final_status = 408
+        if context.answered or context.finished:
+            return
+        if context.best is None:
+            context.best = make_response(context.request, 408)
+        self._maybe_finish(context)
+
+    def _answered(self, context: ResponseContext, winner: Branch) -> None:
+        now_wall = self.layer.wall()
+        row = context.row
+        row.outcome = Outcome.ANSWERED
+        row.final_status = 200
+        row.answered_at = wall_time(now_wall)
+        row.answered_by = winner.binding.user_agent or winner.binding.contact_uri
+        context.finished = True
+        self.contexts.pop(id(context.server), None)
+        self._cancel_pending(context, 'SIP;cause=200;text="Call completed elsewhere"')
+        self.records.add(row)
+        if len(self.dialogs) >= MAX_TRACKED_DIALOGS:
+            # Oldest first (dicts keep insertion order): a BYE that never came.
+            self.dialogs.pop(next(iter(self.dialogs)))
+        self.dialogs[row.call_id] = (row, now_wall)
+
+    def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
+        for branch in context.branches:
+            if branch.final_status or branch.client is None:
+                continue
+            if branch.provisional:
+                self.layer.cancel(branch.client, reason)
+            else:
+                # A CANCEL may only follow a provisional response (§9.1).
+                branch.cancel_wanted = reason
+
+    def _maybe_finish(self, context: ResponseContext) -> None:
+        if context.finished or any(not branch.final_status for branch in context.branches):
+            return
+        best = context.best or make_response(context.request, 480)
+        self._finish(context, best)
+
+    def _finish(self, context: ResponseContext, best: SipResponse) -> None:
+        context.finished = True
+        self.contexts.pop(id(context.server), None)
+        status = best.status
+        if status == 503:
+            best = _with_status(best, 500)  # §16.7.6: 503 would make the caller try elsewhere
+            status = 500
+        row = context.row
+        row.final_status = status
+        row.ended_at = wall_time(self.layer.wall())
+        if context.caller_cancelled:
+            row.outcome = Outcome.CANCELLED
+        elif status in (486, 600):
+            row.outcome = Outcome.BUSY
+        elif status in (603, 403):
+            row.outcome = Outcome.DECLINED
+        elif status in (408, 480, 487):
+            row.outcome = Outcome.NO_ANSWER
+        else:
+            row.outcome = Outcome.FAILED
+        self.records.add(row)
+        self.layer.relay_response(context.server, best)
+
+    def _ring_timeout(self, context: ResponseContext) -> None:
+        if context.finished:
+            return
+        self._cancel_pending(context, 'SIP;cause=480;text="No answer"')
+        # Answer the caller now; the branches' 487s are absorbed by their transactions.
+        self._finish(context, make_response(context.request, 480, "No Answer"))
+
+    # ------------------------------------------------------------------ CANCEL
+    def cancel(self, server: ServerHandle) -> bool:
+        """The caller gave up on the INVITE of ``server``: cancel every branch (§16.10)."""
+        context = self.contexts.get(id(server))
+        if context is None or context.finished:
+            return False
+        context.caller_cancelled = True
+        self._cancel_pending(context, 'SIP;cause=487;text="Cancelled by the caller"')
+        # The caller hears 487 now rather than after the slowest device: the branches'
+        # own 487s are then absorbed by their client transactions.
+        self._finish(context, make_response(context.request, 487))
+        return True
+
+    # ------------------------------------------------------------------ dialogs
+    def in_dialog(
+        self,
+        server: ServerHandle | None,
+        request: SipRequest,
+        flow: Flow,
+        wall: float,
+        flow_token: str | None,
+    ) -> None:
+        """Forward a request inside a dialog along its Route set (our Routes already popped).
+
+        ``server`` is None for an ACK, which is forwarded without a transaction.
+        """
+        target = self._dialog_target(request, flow_token)
+        if target is None:
+            if server is not None:
+                self.layer.respond(server, make_response(request, 404, "Not Found (no route)"))
+            return
+        if request.max_forwards == 0:
+            if server is not None:
+                self.layer.respond(server, make_response(request, 483))
+            return
+        request.decrement_max_forwards()
+        if request.method == "BYE":
+            self._hung_up(request.call_id, wall)
+        if server is None:
+            self.layer.send_stateless(request, target)
+            return
+        self.layer.forward(
+            request,
+            target,
+            on_response=lambda client, response: self.layer.relay_response(server, response),
+            on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
+        )
+
+    def _dialog_target(self, request: SipRequest, flow_token: str | None) -> Target | None:
+        if flow_token is not None:
+            target = self.tokens.read(flow_token)
+            if target is not None:
+                return target
+        routes = request.routes
+        uri = routes[0].uri if routes else request.uri
+        if not isinstance(uri, SipUri):
+            return None
+        return self.layer.target_for_uri(uri)
+
+    def _hung_up(self, call_id: str, wall: float) -> None:
+        tracked = self.dialogs.pop(call_id, None)
+        if tracked is None:
+            return
+        row, _answered = tracked
+        row.ended_at = wall_time(wall)
+        self.records.ended(row)
+
+    def forget_old_dialogs(self, wall: float) -> None:
+        """Close records of calls whose BYE never came (the phone died mid-call)."""
+        limit = wall - self.policy.dialog_lifetime
+        for call_id, (row, answered) in list(self.dialogs.items()):
+            if answered >= limit:
+                break
+            del self.dialogs[call_id]
+            row.ended_at = wall_time(wall)
+            self.records.ended(row)
+
+
+def _better(candidate: SipResponse, current: SipResponse) -> bool:
+    """Is ``candidate`` a better final answer for the caller than ``current`` (§16.7.6)?"""
+    a, b = candidate.status, current.status
+    if (a >= 600) != (b >= 600):
+        return a >= 600
+    if a // 100 != b // 100:
+        return a // 100 < b // 100
+    if b == 408 and a != 408:
+        return True  # anything a device actually said beats a timeout
+    return a in _PREFERRED_4XX and b not in _PREFERRED_4XX
+
+
+def _with_status(response: SipResponse, status: int) -> SipResponse:
+    return SipResponse(status, None, response.headers(), response.body)
+
+
+def transport_of(binding: Binding) -> str:
+    return binding.transport if binding.transport in CONNECTION_ORIENTED else UDP
+
+
+__all__ = ["FlowTokens", "NameAddress", "Proxy", "ProxyPolicy"]

@@ -1,0 +1,383 @@
+"""The SIP server: bytes from the transports in, through the SIP core, to the registrar
+and the proxy, and bytes back out.
+
+``SipServer.receive(data, flow)`` is the whole interface the transports use,
+which is also how the tests drive it (with an in-memory transport). Nothing
+here blocks: the database is reached through the directory's write-behind
+and the call-record writer, both in worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from officina.pbx.auth import Gatekeeper, Verdict
+from officina.pbx.cdr import CallRecordWriter
+from officina.pbx.directory import Directory
+from officina.pbx.proxy import FlowTokens, Proxy, ProxyPolicy
+from officina.pbx.ratelimit import FailureLimiter
+from officina.pbx.registrar import Registrar, RegistrarPolicy
+from officina.pbx.transaction_layer import PbxTransactions, Sender
+from officina.pbx.transports.base import Connection, Flow
+from officina.sip import (
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    SipUri,
+    is_keepalive,
+    make_response,
+    parse_message,
+)
+from officina.sip.digest import DigestServer
+from officina.sip.transactions import ServerTransaction
+
+logger = logging.getLogger("officina.pbx.server")
+
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, REFER, NOTIFY, MESSAGE"
+SERVER_NAME = "Officina PBX"
+# Requests the proxy relays inside a dialog; outside one they have nowhere to go here.
+_OUT_OF_DIALOG_REFUSED = frozenset({"SUBSCRIBE", "PUBLISH", "MESSAGE", "REFER", "NOTIFY", "INFO"})
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    realm: str
+    secret: bytes
+    node: str = ""
+    registrar: RegistrarPolicy = field(default_factory=RegistrarPolicy)
+    proxy: ProxyPolicy = field(default_factory=ProxyPolicy)
+    digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+
+
+class SipServer:
+    def __init__(
+        self,
+        config: ServerConfig,
+        directory: Directory,
+        sender: Sender,
+        records: CallRecordWriter,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.directory = directory
+        self.sender = sender
+        self.records = records
+        self.clock = clock
+        self.wall = wall
+        self.layer = PbxTransactions(sender, clock=clock, wall=wall)
+        self.layer.tu = self
+        self.limiter = FailureLimiter()
+        self.digest = DigestServer(config.realm, config.secret, algorithms=config.digest_algorithms)
+        self.gatekeeper = Gatekeeper(directory, self.digest, self.limiter, wall)
+        self.registrar = Registrar(directory, config.registrar)
+        self.tokens = FlowTokens(config.secret)
+        self.proxy = Proxy(
+            directory, self.layer, records, self.tokens, self.record_route, config.proxy
+        )
+        self.local_hosts: set[str] = set()
+        self.stats = {"received": 0, "unparseable": 0, "errors": 0}
+        self._fetching: set[str] = set()
+
+    # ------------------------------------------------------------------ transports
+    def receive(self, data: bytes, flow: Flow) -> None:
+        self.stats["received"] += 1
+        if is_keepalive(data):
+            return
+        now = self.clock()
+        try:
+            message = parse_message(data)
+        except SipParseError as error:
+            self.stats["unparseable"] += 1
+            self._answer_unparseable(data, error, flow, now)
+            return
+        try:
+            self.layer.receive(message, flow, now)
+        except SipParseError as error:
+            # A header the transaction layer needed (Via, CSeq...) is malformed.
+            if isinstance(message, SipRequest) and message.method != "ACK":
+                self._send_stateless_error(message, error.status, str(error), flow)
+
+    def connection_lost(self, connection: Connection) -> None:
+        self.directory.drop_connection(connection.key)
+
+    def _answer_unparseable(
+        self, data: bytes, error: SipParseError, flow: Flow, now: float
+    ) -> None:
+        """Answer a broken request when enough of it is readable, else drop it."""
+        if self.limiter.blocked(flow.host, now):
+            return
+        self.limiter.failed(flow.host, now)
+        response = salvage_error_response(data, error.status, str(error))
+        if response is not None:
+            flow.send(response)
+
+    def _send_stateless_error(
+        self, request: SipRequest, status: int, reason: str, flow: Flow
+    ) -> None:
+        try:
+            response = make_response(request, status, _reason(status, reason))
+            flow.send(response.serialize())
+        except SipParseError:
+            return
+
+    # ------------------------------------------------------------------ transaction user
+    def request(
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
+    ) -> None:
+        try:
+            self._dispatch(request, transaction, flow, now)
+        except SipParseError as error:
+            self.layer.respond(
+                transaction, make_response(request, error.status, _reason(error.status, str(error)))
+            )
+        except Exception:
+            self.stats["errors"] += 1
+            logger.exception("%s from %s:%s failed", request.method, flow.host, flow.port)
+            self.layer.respond(transaction, make_response(request, 500))
+
+    def cancel(self, invite: ServerTransaction) -> bool:
+        return self.proxy.cancel(invite)
+
+    def ack(self, request: SipRequest, flow: Flow, now: float) -> None:
+        """The ACK of a 2xx: end to end, along the Route set."""
+        try:
+            token = self._pop_own_routes(request)
+            self.proxy.in_dialog(None, request, flow, self.wall(), token)
+        except SipParseError:
+            return
+
+    def _dispatch(
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
+    ) -> None:
+        method = request.method
+        to_tag = request.to_tag
+        if request.has_header("Route"):
+            token = self._pop_own_routes(request)
+            if to_tag is not None or request.has_header("Route") or token is not None:
+                self.proxy.in_dialog(transaction, request, flow, self.wall(), token)
+                return
+        elif to_tag is not None:
+            if method == "OPTIONS" and self._is_for_us(request):
+                self._answer_options(transaction, request)
+                return
+            # A dialog we are not in (our routes were dropped, or it never passed here).
+            self.layer.respond(transaction, make_response(request, 481))
+            return
+        if method == "REGISTER":
+            self._register(request, transaction, flow, now)
+        elif method == "INVITE":
+            self._invite(request, transaction, flow, now)
+        elif method == "OPTIONS":
+            self._answer_options(transaction, request)
+        elif method in ("BYE", "UPDATE", "PRACK"):
+            self.layer.respond(transaction, make_response(request, 481))
+        elif method in _OUT_OF_DIALOG_REFUSED:
+            self.layer.respond(transaction, make_response(request, 405, headers=[("Allow", ALLOW)]))
+        else:
+            self.layer.respond(transaction, make_response(request, 501, headers=[("Allow", ALLOW)]))
+
+    # ------------------------------------------------------------------ registrar
+    def _register(
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
+    ) -> None:
+        problem = self.registrar.precheck(request)
+        if problem is not None:
+            self.layer.respond(transaction, problem)
+            return
+        verdict = self.gatekeeper.check(request, flow, now, proxy=False)
+        if self._settle(verdict, request, transaction, flow, now, self._register_again):
+            assert verdict.entry is not None
+            response = self.registrar.handle(request, flow, verdict.entry, self.wall())
+            self.layer.respond(transaction, response)
+
+    def _register_again(
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
+    ) -> None:
+        verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=True)
+        if self._settle(verdict, request, transaction, flow, now, None):
+            assert verdict.entry is not None
+            response = self.registrar.handle(request, flow, verdict.entry, self.wall())
+            self.layer.respond(transaction, response)
+
+    # ------------------------------------------------------------------ proxy
+    def _invite(
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
+    ) -> None:
+        if request.max_forwards == 0:
+            self.layer.respond(transaction, make_response(request, 483))
+            return
+        if _loops_through_us(request):
+            self.layer.respond(transaction, make_response(request, 482))
+            return
+        verdict = self.gatekeeper.check(request, flow, now, proxy=True)
+        if self._settle(verdict, request, transaction, flow, now, self._invite_again):
+            assert verdict.entry is not None
+            self.proxy.invite(transaction, request, flow, verdict.entry, now, self.wall())
+
+    def _invite_again(
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
+    ) -> None:
+        verdict = self.gatekeeper.check(request, flow, now, proxy=True, retried=True)
+        if self._settle(verdict, request, transaction, flow, now, None):
+            assert verdict.entry is not None
+            self.proxy.invite(transaction, request, flow, verdict.entry, now, self.wall())
+
+    def _settle(
+        self,
+        verdict: Verdict,
+        request: SipRequest,
+        transaction: ServerTransaction,
+        flow: Flow,
+        now: float,
+        again: Callable[[SipRequest, ServerTransaction, Flow, float], None] | None,
+    ) -> bool:
+        """True when authenticated; otherwise answer, drop, or look the user up first."""
+        if verdict.entry is not None:
+            return True
+        if verdict.response is not None:
+            self.layer.respond(transaction, verdict.response)
+            return False
+        if verdict.unknown_user is not None and again is not None:
+            self._look_up_then(verdict.unknown_user, request, transaction, flow, again)
+            return False
+        self.layer.drop(transaction)
+        return False
+
+    def _look_up_then(
+        self,
+        username: str,
+        request: SipRequest,
+        transaction: ServerTransaction,
+        flow: Flow,
+        again: Callable[[SipRequest, ServerTransaction, Flow, float], None],
+    ) -> None:
+        """An extension made since the last refresh: read it from the database, then retry."""
+        if username in self._fetching or not username.isdigit() or len(username) > 16:
+            self.layer.respond(transaction, make_response(request, 403))
+            return
+        self._fetching.add(username)
+
+        async def fetch() -> None:
+            try:
+                await self.directory.fetch_entry(username)
+            except Exception:
+                logger.exception("could not look extension %s up", username)
+            finally:
+                self._fetching.discard(username)
+            again(request, transaction, flow, self.clock())
+
+        asyncio.get_running_loop().create_task(fetch())
+
+    # ------------------------------------------------------------------ routing helpers
+    def record_route(self, transport: str, token: str) -> str:
+        host, port = self.sender.local_via(transport)
+        if transport == "UDP":
+            return f"<sip:{token}@{host}:{port};lr>"
+        return f"<sip:{token}@{host}:{port};transport={transport.lower()};lr>"
+
+    def _pop_own_routes(self, request: SipRequest) -> str | None:
+        """Remove the Route entries that name this server; return the flow token of the
+        last one (it faces where the request goes)."""
+        token: str | None = None
+        while True:
+            routes = request.routes
+            if not routes:
+                return token
+            uri = routes[0].uri
+            if not isinstance(uri, SipUri):
+                return token
+            if uri.user and self.tokens.read(uri.user) is not None:
+                token = uri.user
+            elif uri.host not in self.local_hosts:
+                return token
+            request.pop_route()
+
+    def _is_for_us(self, request: SipRequest) -> bool:
+        uri = request.uri
+        return isinstance(uri, SipUri) and (uri.user is None or uri.host in self.local_hosts)
+
+    def _answer_options(self, transaction: ServerTransaction, request: SipRequest) -> None:
+        self.layer.respond(
+            transaction,
+            make_response(
+                request,
+                200,
+                to_tag=self.gatekeeper.tag() if request.to_tag is None else None,
+                headers=[
+                    ("Allow", ALLOW),
+                    ("Accept", "application/sdp"),
+                    ("Supported", "path, outbound"),
+                    ("Server", SERVER_NAME),
+                ],
+            ),
+        )
+
+    # ------------------------------------------------------------------ housekeeping
+    def tick(self, now: float | None = None) -> None:
+        self.layer.run_timers(now)
+
+    def maintenance(self) -> None:
+        now = self.clock()
+        self.limiter.forget_refilled(now)
+        self.proxy.forget_old_dialogs(self.wall())
+
+
+def _loops_through_us(request: SipRequest) -> bool:
+    """A request that already passed through here with a branch of ours (§16.3 step 4).
+
+    Only requests with several Vias can loop; looking costs a Via parse, so it is
+    done only then.
+    """
+    values = request.header_values("Via")
+    if len(values) == 1 and "," not in values[0]:
+        return False
+    return any((via.branch or "").startswith("z9hG4bK-pbx") for via in request.vias[1:])
+
+
+def _reason(status: int, detail: str) -> str:
+    base = {400: "Bad Request", 413: "Request Entity Too Large", 513: "Message Too Large"}
+    phrase = base.get(status, "Bad Request")
+    clean = "".join(c for c in detail if c.isprintable())[:80]
+    return f"{phrase} ({clean})" if clean else phrase
+
+
+_ECHOED = ("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq")
+
+
+def salvage_error_response(data: bytes, status: int, detail: str) -> bytes | None:
+    """A stateless error response to a request the parser refused, built from the header
+    lines a response must echo (RFC 3261 §8.2.6), when they can be found at all."""
+    head, _, _ = data[:8192].partition(b"\r\n\r\n")
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\r\n")
+    if not lines or not lines[0].endswith(" SIP/2.0") or lines[0].startswith("SIP/"):
+        return None
+    if lines[0].startswith("ACK "):
+        return None  # never answer an ACK
+    echoed: list[str] = []
+    seen: set[str] = set()
+    for line in lines[1:]:
+        name, colon, _value = line.partition(":")
+        key = name.strip().lower()
+        if not colon or key not in _ECHOED or any(c in line for c in "\r\n\x00"):
+            continue
+        if key in ("via", "v"):
+            seen.add("via")
+        elif len(key) == 1:
+            seen.add({"f": "from", "t": "to", "i": "call-id"}[key])
+        else:
+            seen.add(key)
+        echoed.append(line)
+    if not {"via", "from", "to", "call-id", "cseq"} <= seen or len(echoed) > 64:
+        return None
+    response = SipResponse(status, _reason(status, detail))
+    start = response.start_line()
+    return ("\r\n".join([start, *echoed, "Content-Length: 0"]) + "\r\n\r\n").encode()

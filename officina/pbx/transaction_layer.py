@@ -1,0 +1,315 @@
+"""The SIP core's transactions bound to the asyncio transports and the clock.
+
+``officina.sip.transactions`` decides (state tables, Timers A-M, matching);
+this module carries its decisions out: it writes ``Send`` events to the
+transports, runs the core's timers and a few of the proxy's own on one clock,
+and turns the core's events into calls on the proxy and registrar (the
+transaction user, "TU"), which see a small API: answer a server transaction,
+forward a request on a client transaction, cancel one, relay a response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from officina.pbx.directory import Binding
+from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Connection, Flow
+from officina.sip import (
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    SipUri,
+    make_response,
+    parse_message,
+    parse_uri,
+)
+from officina.sip.rport import Peer
+from officina.sip.transactions import (
+    MAGIC_COOKIE,
+    AckReceived,
+    CancelReceived,
+    ClientTransaction,
+    Event,
+    RequestReceived,
+    ResponseReceived,
+    Send,
+    ServerTransaction,
+    StrayResponse,
+    TransactionLayer,
+    TransactionTerminated,
+    TransactionTimeout,
+    TransportError,
+    make_cancel,
+    new_branch,
+)
+
+logger = logging.getLogger("officina.pbx.transactions")
+
+# Bound on live transactions: beyond it new requests get 503 rather than memory.
+MAX_TRANSACTIONS = 300_000
+
+ServerHandle = ServerTransaction
+ClientHandle = ClientTransaction
+Target = Peer
+ResponseCallback = Callable[[ClientTransaction, SipResponse], None]
+TimeoutCallback = Callable[[ClientTransaction], None]
+
+
+class Sender(Protocol):
+    """The transports as the layer needs them."""
+
+    def send(self, peer: Peer, data: bytes) -> bool: ...
+
+    def connection(self, key: str) -> Connection | None: ...
+
+    def local_via(self, transport: str) -> tuple[str, int]: ...
+
+
+class TransactionUser(Protocol):
+    """The proxy and registrar, as the layer hands them requests."""
+
+    def request(
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
+    ) -> None: ...
+
+    def cancel(self, invite: ServerTransaction) -> bool: ...
+
+    def ack(self, request: SipRequest, flow: Flow, now: float) -> None: ...
+
+
+class _BranchOwner:
+    """What a client transaction's ``context`` holds: who gets its responses."""
+
+    __slots__ = ("on_response", "on_timeout")
+
+    def __init__(self, on_response: ResponseCallback, on_timeout: TimeoutCallback) -> None:
+        self.on_response = on_response
+        self.on_timeout = on_timeout
+
+
+def copy_request(request: SipRequest) -> SipRequest:
+    """An independent copy of a request (each fork of a call needs its own message)."""
+    return parse_message(request.serialize())  # type: ignore[return-value]
+
+
+class PbxTransactions:
+    def __init__(
+        self,
+        sender: Sender,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.sender = sender
+        self.clock = clock
+        self.wall = wall
+        # The PBX sends 100 Trying itself, and only for INVITEs it forwards: a challenge
+        # (407) then needs one message instead of two.
+        self.core = TransactionLayer(send_trying=False)
+        self.tu: TransactionUser | None = None
+        # The proxy's own timers (ring timeouts), on the same clock as the core's.
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._sequence = itertools.count()
+        self.flows: dict[int, Flow] = {}  # id(server transaction) -> the flow it came on
+
+    # ------------------------------------------------------------------ input
+    def receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
+        peer = Peer(flow.transport, flow.host, flow.port)
+        events = self.core.receive(message, peer, now)
+        self._run(events, flow, now)
+
+    def _run(self, events: list[Event], flow: Flow | None, now: float) -> None:
+        for event in events:
+            # Send comes first: it is by far the most frequent event.
+            if isinstance(event, Send):
+                if not self.sender.send(event.peer, event.data) and event.transaction:
+                    self._run(self.core.transport_error(event.transaction, now), None, now)
+            elif isinstance(event, ResponseReceived):
+                owner = event.transaction.context
+                if isinstance(owner, _BranchOwner):
+                    owner.on_response(event.transaction, event.response)
+            elif isinstance(event, RequestReceived):
+                assert flow is not None and self.tu is not None
+                if len(self.core) > MAX_TRANSACTIONS:
+                    self.respond(event.transaction, make_response(event.request, 503))
+                    continue
+                self.flows[id(event.transaction)] = flow
+                self.tu.request(event.request, event.transaction, flow, now)
+            elif isinstance(event, CancelReceived):
+                assert self.tu is not None
+                invite = event.invite_transaction
+                if invite is None or invite.state != "Proceeding":
+                    self.respond(event.transaction, make_response(event.request, 481))
+                    continue
+                self.respond(event.transaction, make_response(event.request, 200))
+                if not self.tu.cancel(invite):
+                    self.respond(invite, make_response(invite.request, 487))
+            elif isinstance(event, AckReceived):
+                assert flow is not None and self.tu is not None
+                self.tu.ack(event.request, flow, now)
+            elif isinstance(event, TransactionTimeout | TransportError):
+                transaction = event.transaction
+                owner = transaction.context
+                if isinstance(owner, _BranchOwner) and isinstance(transaction, ClientTransaction):
+                    owner.on_timeout(transaction)
+            elif isinstance(event, StrayResponse):
+                self._stray(event.response)
+            elif isinstance(event, TransactionTerminated):
+                # Nothing is kept outside the transaction but the flow it came on.
+                self.flows.pop(id(event.transaction), None)
+
+    def _stray(self, response: SipResponse) -> None:
+        """A 2xx to an INVITE whose client transaction is gone: relay it statelessly
+        along the Via path (§16.7 step 2 of a stateless proxy), so the caller can ACK."""
+        if not (200 <= response.status < 300 and response.cseq.method == "INVITE"):
+            return
+        vias = response.vias
+        if len(vias) < 2 or not (vias[0].branch or "").startswith(MAGIC_COOKIE + "-pbx"):
+            return
+        response.pop_via()
+        upstream = vias[1]
+        host = upstream.received or upstream.host
+        port = upstream.rport or upstream.port or 5060
+        transport = upstream.transport
+        self.sender.send(Peer(transport, host.strip("[]"), port), response.serialize())
+
+    # ------------------------------------------------------------------ timers
+    def call_later(self, delay: float, action: Callable[[], None]) -> None:
+        heapq.heappush(self._timers, (self.clock() + delay, next(self._sequence), action))
+
+    def next_deadline(self) -> float | None:
+        core = self.core.next_timer()
+        own = self._timers[0][0] if self._timers else None
+        if core is None:
+            return own
+        return core if own is None else min(core, own)
+
+    def run_timers(self, now: float | None = None) -> None:
+        moment = self.clock() if now is None else now
+        self._run(self.core.handle_timer(moment), None, moment)
+        timers = self._timers
+        while timers and timers[0][0] <= moment:
+            _deadline, _sequence, action = heapq.heappop(timers)
+            try:
+                action()
+            except Exception:
+                logger.exception("proxy timer failed")
+
+    # ------------------------------------------------------------------ server side
+    def flow_of(self, server: ServerTransaction) -> Flow | None:
+        return self.flows.get(id(server))
+
+    def respond(self, server: ServerTransaction, response: SipResponse) -> None:
+        if server.terminated:
+            return
+        now = self.clock()
+        try:
+            events = self.core.send_response(server, response, now)
+        except Exception:
+            logger.debug("response %s not sent on %r", response.status, server)
+            return
+        self._run(events, None, now)
+
+    def relay_response(self, server: ServerTransaction, response: SipResponse) -> None:
+        """Send a branch's response upstream without our Via (§16.7 step 3)."""
+        response.pop_via()
+        if server.terminated or (server.state == "Completed" and response.status < 300):
+            if 200 <= response.status < 300:
+                # A 2xx after the transaction ended still has to reach the caller.
+                self.sender.send(server.response_peer, response.serialize())
+            return
+        self.respond(server, response)
+
+    def drop(self, server: ServerTransaction) -> None:
+        """Leave a request unanswered on purpose (rate-limited source); retransmissions
+        of it are absorbed by its transaction until it times out."""
+
+    # ------------------------------------------------------------------ client side
+    def via(self, transport: str, branch: str) -> str:
+        host, port = self.sender.local_via(transport)
+        return f"SIP/2.0/{transport} {host}:{port};branch={branch};rport"
+
+    @staticmethod
+    def new_branch() -> str:
+        # Our branches carry a recognisable prefix (loop detection, stray 2xx relaying).
+        return MAGIC_COOKIE + "-pbx" + new_branch()[len(MAGIC_COOKIE) :]
+
+    def forward(
+        self,
+        request: SipRequest,
+        target: Peer,
+        on_response: ResponseCallback,
+        on_timeout: TimeoutCallback,
+    ) -> ClientTransaction:
+        """Send ``request`` (which becomes the transaction's own) on a new client
+        transaction, with our Via on top."""
+        request.prepend_via(self.via(target.transport, self.new_branch()))
+        now = self.clock()
+        transaction, events = self.core.send_request(request, target, now)
+        transaction.context = _BranchOwner(on_response, on_timeout)
+        self._run(events, None, now)
+        return transaction
+
+    def cancel(self, client: ClientTransaction, reason: str | None) -> None:
+        if client.state not in ("Calling", "Proceeding"):
+            return
+        cancel = make_cancel(client.request, reason)
+        now = self.clock()
+        try:
+            _cancel_transaction, events = self.core.send_request(cancel, client.peer, now)
+        except Exception:
+            logger.debug("CANCEL not sent for %r", client)
+            return
+        self._run(events, None, now)
+
+    def send_stateless(self, request: SipRequest, target: Peer) -> None:
+        """Forward outside transactions (the ACK of a 2xx). The branch is derived from
+        the incoming one, so a retransmitted ACK keeps its branch (§16.11)."""
+        incoming = f"{request.top_via.branch}|{request.call_id}".encode()
+        digest = hashlib.blake2s(incoming, digest_size=8).hexdigest()
+        request.prepend_via(self.via(target.transport, f"{MAGIC_COOKIE}-pbxs{digest}"))
+        self.sender.send(target, request.serialize())
+
+    # ------------------------------------------------------------------ targets
+    def target_for_binding(self, binding: Binding) -> Peer | None:
+        if binding.transport in CONNECTION_ORIENTED:
+            connection = self.sender.connection(binding.connection_key)
+            if connection is None:
+                return None
+            return Peer(connection.transport, *connection.remote)
+        return udp_target(binding)
+
+    @staticmethod
+    def target_for_flow(flow: Flow) -> Peer:
+        return Peer(flow.transport, flow.host, flow.port)
+
+    @staticmethod
+    def target_for_uri(uri: SipUri) -> Peer | None:
+        transport = (uri.transport or "udp").upper()
+        host = uri.maddr or uri.host
+        if transport not in (UDP, "TCP"):
+            return None  # a WebSocket URI cannot be dialled; only its connection can
+        return Peer(transport, host.strip("[]"), uri.port or 5060)
+
+
+def udp_target(binding: Binding) -> Peer:
+    """Where a device registered over UDP is reached.
+
+    When the Contact names the address the REGISTER came from, its port is
+    trusted (a device may listen on another port than it sends from). When it
+    names any other host, the device is behind NAT (or gave an unreachable
+    address): requests go back to where its REGISTER came from, through the
+    pinhole it keeps open with its re-registrations.
+    """
+    try:
+        uri = parse_uri(binding.contact_uri)
+    except SipParseError:
+        uri = None
+    if isinstance(uri, SipUri) and uri.host.strip("[]") == binding.received_host:
+        return Peer(UDP, binding.received_host, uri.port or 5060)
+    return Peer(UDP, binding.received_host, binding.received_port)
