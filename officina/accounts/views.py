@@ -105,7 +105,7 @@ class LogInView(auth_views.LoginView):
 
 
 class LogOutView(auth_views.LogoutView):
-    template_name = "accounts/logged_out.html"
+    """POST only (Django refuses GET); then back to the landing page."""
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,0 +1,262 @@
+"""Account pages through HTTP: sign up, log in/out, password reset, settings, companies."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+
+from officina.accounts.models import Company, CompanyMembership, CompanyRelation, Member
+from officina.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+SIGN_UP = {
+    "first_name": "Anna",
+    "last_name": "Neri",
+    "email": "anna@example.com",
+    "password": "lampada-blu-42",
+    "password_again": "lampada-blu-42",
+}
+
+
+def test_sign_up_logs_in_and_goes_home(client):
+    response = client.post("/signup/", SIGN_UP)
+    assert response.status_code == 302 and response["Location"] == "/"
+    home = client.get("/")
+    assert home.context["user"].email == "anna@example.com"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"password_again": "different-42"}, "The two passwords differ."),
+        ({"email": "giulia@officina.test"}, "already exists"),
+        ({"password": "12345678", "password_again": "12345678"}, "entirely numeric"),
+        ({"email": "nope"}, "valid email"),
+        ({"first_name": ""}, "required"),
+    ],
+)
+def test_sign_up_shows_errors_and_creates_nobody(client, giulia, changes, message):
+    before = Member.objects.count()
+    response = client.post("/signup/", SIGN_UP | changes)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Member.objects.count() == before
+    assert "_auth_user_id" not in client.session
+
+
+def test_log_in_applies_the_language_preference(client, giulia):
+    giulia.language = "it"
+    giulia.save()
+    response = client.post(
+        "/login/", {"username": "GIULIA@officina.test", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "it"
+    page = client.get("/companies/")
+    assert "Aziende" in page.content.decode()
+
+
+def test_wrong_password_is_refused(client, giulia):
+    response = client.post("/login/", {"username": giulia.email, "password": "wrong"})
+    assert response.status_code == 400
+    assert "Wrong e-mail address or password." in response.content.decode()
+
+
+def test_log_out_needs_post(client_for, giulia):
+    client = client_for(giulia)
+    assert client.get("/logout/").status_code == 405
+    response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/settings/").status_code == 302
+
+
+def test_password_reset_by_email(client, giulia):
+    client.post("/password-reset/", {"email": giulia.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/password-reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "nuova-parola-77", "new_password2": "nuova-parola-77"},
+    )
+    assert response.status_code == 302
+    giulia.refresh_from_db()
+    assert giulia.check_password("nuova-parola-77")
+
+
+def test_password_reset_of_unknown_address_sends_nothing(client):
+    response = client.post("/password-reset/", {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_settings_change_name_and_language(client_for, giulia):
+    client = client_for(giulia)
+    response = client.post(
+        "/settings/",
+        {"form": "settings", "first_name": "Giuly", "last_name": "Rossi", "language": "it"},
+    )
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "it"
+    giulia.refresh_from_db()
+    assert (giulia.first_name, giulia.language) == ("Giuly", "it")
+
+
+def test_bad_settings_change_nothing(client_for, giulia):
+    client = client_for(giulia)
+    response = client.post(
+        "/settings/", {"form": "settings", "first_name": "", "last_name": "R", "language": "xx"}
+    )
+    assert response.status_code == 400
+    giulia.refresh_from_db()
+    assert giulia.first_name == "Giulia"
+
+
+def test_set_kiosk_pin_through_settings(client_for, giulia):
+    client = client_for(giulia)
+    bad = client.post("/settings/", {"form": "pin", "pin": "1111", "pin_again": "1111"})
+    assert bad.status_code == 400 and "too easy" in bad.content.decode()
+    mismatch = client.post("/settings/", {"form": "pin", "pin": "4071", "pin_again": "4072"})
+    assert mismatch.status_code == 400
+    giulia.refresh_from_db()
+    assert not giulia.has_kiosk_pin
+    assert (
+        client.post("/settings/", {"form": "pin", "pin": "4071", "pin_again": "4071"}).status_code
+        == 302
+    )
+    giulia.refresh_from_db()
+    assert giulia.has_kiosk_pin
+
+
+def test_anonymous_is_sent_to_log_in(client, studio_rossi):
+    for url in ("/companies/", "/companies/studio-rossi/", "/settings/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_company_page_shows_people_and_relations_from_both_sides(
+    client_for, outsider, studio_rossi, panificio
+):
+    client = client_for(outsider)
+    rossi = client.get("/companies/studio-rossi/").content.decode()
+    assert "Giulia Rossi" in rossi and "Marco Colombo" in rossi
+    suppliers = rossi.split("Suppliers", 1)[1].split("Partners", 1)[0]
+    assert "Panificio Bianchi" in suppliers
+    bakery = client.get("/companies/panificio-bianchi/").content.decode()
+    clients = bakery.split("Clients", 1)[1].split("Suppliers", 1)[0]
+    assert "Studio Rossi" in clients
+
+
+def test_missing_company_is_404(client_for, giulia):
+    assert client_for(giulia).get("/companies/nope/").status_code == 404
+
+
+def test_non_owner_cannot_edit_or_manage(client_for, marco, outsider, studio_rossi):
+    client = client_for(marco)
+    assert client.get("/companies/studio-rossi/edit/").status_code == 404
+    assert (
+        client.post(
+            "/companies/studio-rossi/people/add/", {"email": outsider.email, "role": "member"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/companies/studio-rossi/relations/add/",
+            {"kind": "partner", "other": "panificio-bianchi"},
+        ).status_code
+        == 404
+    )
+    assert not CompanyMembership.objects.filter(member=outsider).exists()
+    assert CompanyRelation.objects.count() == 1
+
+
+def test_owner_edits_the_company(client_for, giulia, studio_rossi):
+    client = client_for(giulia)
+    response = client.post(
+        "/companies/studio-rossi/edit/",
+        {
+            "name": "Studio Rossi Architetti",
+            "website": "studiorossi.it",
+            "city": "Milano",
+            "space": "navigli",
+            "description": "",
+        },
+    )
+    assert response.status_code == 302
+    studio_rossi.refresh_from_db()
+    assert studio_rossi.name == "Studio Rossi Architetti"
+    assert studio_rossi.website == "https://studiorossi.it"
+
+
+def test_bad_company_form_changes_nothing(client_for, giulia, studio_rossi):
+    client = client_for(giulia)
+    response = client.post(
+        "/companies/studio-rossi/edit/", {"name": "", "website": "not a url", "space": "nowhere"}
+    )
+    assert response.status_code == 400
+    studio_rossi.refresh_from_db()
+    assert studio_rossi.name == "Studio Rossi"
+    before = Company.objects.count()
+    assert client.post("/companies/new/", {"name": ""}).status_code == 400
+    assert Company.objects.count() == before
+
+
+def test_owner_adds_relation_and_member_through_the_page(
+    client_for, giulia, outsider, studio_rossi, panificio
+):
+    client = client_for(giulia)
+    client.post(
+        "/companies/studio-rossi/relations/add/", {"kind": "partner", "other": "panificio-bianchi"}
+    )
+    assert CompanyRelation.objects.filter(kind="partner").count() == 1
+    client.post(
+        "/companies/studio-rossi/relations/add/", {"kind": "partner", "other": "studio-rossi"}
+    )
+    assert CompanyRelation.objects.count() == 2
+    client.post("/companies/studio-rossi/people/add/", {"email": outsider.email, "role": "member"})
+    assert CompanyMembership.objects.filter(member=outsider, company=studio_rossi).exists()
+
+
+def test_companies_directory_query_count_is_pinned(
+    client_for, giulia, make_company, make_member, django_assert_num_queries
+):
+    for number in range(25):
+        make_company(f"Azienda {number}", owners=(make_member(),))
+    client = client_for(giulia)
+    # Session, member, unread-notifications badge, paginator count, one page of companies
+    # with their people counts: the same five however many companies there are.
+    with django_assert_num_queries(5):
+        response = client.get("/companies/")
+    assert response.status_code == 200
+    assert "Azienda 24" in response.content.decode() or "Azienda 9" in response.content.decode()
+
+
+def test_companies_directory_search(client_for, giulia, studio_rossi, panificio):
+    page = client_for(giulia).get("/companies/?q=torino").content.decode()
+    assert "Panificio Bianchi" in page and "Studio Rossi" not in page
+
+
+def test_admin_lists_every_model_with_filters_and_search(client_for, admin, studio_rossi):
+    client = client_for(admin)
+    for model in (
+        "member",
+        "company",
+        "companymembership",
+        "companyinvitation",
+        "companyrelation",
+        "space",
+        "spacemembership",
+    ):
+        response = client.get(f"/admin/accounts/{model}/?q=rossi")
+        assert response.status_code == 200, model
+        assert 'id="changelist-filter"' in response.content.decode(), model
+
+
+def test_anonymous_client_sees_the_sign_up_form():
+    page = Client().get("/signup/").content.decode()
+    assert 'name="password_again"' in page
