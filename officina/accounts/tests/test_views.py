@@ -76,7 +76,9 @@ def test_log_out_needs_post(client_for, giulia):
 def test_password_reset_by_email(client, giulia):
     client.post("/password-reset/", {"email": giulia.email})
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/password-reset/\S+/)", mail.outbox[0].body).group(1)
+    found = re.search(r"http://testserver(/password-reset/\S+/)", str(mail.outbox[0].body))
+    assert found is not None
+    link = found.group(1)
     form = client.get(link, follow=True)
     assert form.status_code == 200
     response = client.post(
