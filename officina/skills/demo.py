@@ -112,18 +112,22 @@ TAXONOMY: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 
-NOTES_IT = [
-    "dal 2015",
-    "soprattutto per piccole imprese",
-    "ne parlo volentieri a pranzo",
-    "cerco qualcuno con cui fare pratica",
-    "tariffe agevolate per chi lavora qui",
-    "per un progetto in partenza a gennaio",
-    "anche solo una consulenza di un'ora",
-    "",
-    "",
-    "",
-]
+NOTES_IT = {
+    SkillKind.OFFER: [
+        "tariffe agevolate per chi lavora in coworking",
+        "anche solo una consulenza di un'ora",
+        "per piccole imprese e associazioni",
+        "",
+        "",
+    ],
+    SkillKind.NEED: [
+        "per un progetto in partenza a gennaio",
+        "cerco qualcuno con cui fare pratica",
+        "anche solo un parere veloce",
+        "",
+        "",
+    ],
+}
 
 
 def populate(context: DemoContext) -> None:
@@ -168,7 +172,7 @@ def populate(context: DemoContext) -> None:
                         skill=skill,
                         kind=kind,
                         level=rng.choice(SkillLevel.values) if levelled else None,
-                        note=rng.choice(NOTES_IT) if kind in {"offer", "need"} else "",
+                        note=rng.choice(NOTES_IT[kind]) if kind in NOTES_IT else "",
                     )
                 )
     MemberSkill.objects.bulk_create(rows)

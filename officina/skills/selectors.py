@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import Member
 from officina.skills.models import (
@@ -45,6 +46,15 @@ def member_skills_with_counts(member: Member, viewer: Member | None = None) -> l
     else:
         rows = rows.annotate(endorsed_by_viewer=Value(False))
     return list(rows.order_by("kind", "-endorsement_count", "skill__name_en"))
+
+
+KIND_TITLES = {
+    SkillKind.SKILL: _("Skills"),
+    SkillKind.TALENT: _("Talents"),
+    SkillKind.INTEREST: _("Interests"),
+    SkillKind.OFFER: _("Offers"),
+    SkillKind.NEED: _("Looking for"),
+}
 
 
 @dataclass

@@ -24,35 +24,36 @@ from officina.social.models import (
     Visibility,
 )
 
+# Headlines name the trade, not the person: they read naturally whoever wears them.
 ROLES_IT = [
-    "Sviluppatrice full-stack",
-    "Sviluppatore backend",
-    "UX designer",
-    "Grafica freelance",
-    "Commercialista",
-    "Avvocata d'impresa",
-    "Copywriter",
-    "Fotografo",
-    "Social media manager",
-    "Project manager",
-    "Architetto",
-    "Consulente di marketing",
-    "Traduttrice",
-    "Maker e stampa 3D",
-    "Falegname e designer di arredi",
-    "Data analyst",
-    "Formatrice",
-    "Videomaker",
-    "Product manager",
-    "Consulente fiscale",
+    "Sviluppo web full-stack",
+    "Sviluppo backend in Python",
+    "UX e ricerca con gli utenti",
+    "Grafica e identità visiva",
+    "Contabilità e bilanci per piccole imprese",
+    "Consulenza legale d'impresa",
+    "Copywriting e contenuti",
+    "Fotografia di prodotto e ritratto",
+    "Social media e comunità online",
+    "Gestione di progetti digitali",
+    "Architettura e interni",
+    "Marketing per il commercio locale",
+    "Traduzioni inglese e tedesco",
+    "Stampa 3D e prototipi",
+    "Falegnameria e arredi su misura",
+    "Analisi dei dati",
+    "Formazione e laboratori",
+    "Video e montaggio",
+    "Prodotti digitali",
+    "Fisco e IVA per freelance",
 ]
 
 BIO_OPENINGS = [
     "Lavoro a {city} da qualche anno e passo in coworking quasi tutti i giorni.",
-    "Sono arrivata in Officina per non lavorare più da sola in cucina.",
+    "Ho scelto Officina per smettere di lavorare al tavolo della cucina.",
     "Dopo dieci anni in agenzia ho aperto la partita IVA.",
     "Mi occupo di {skill} per piccole imprese e associazioni.",
-    "Nato a {city}, tornato dopo qualche anno all'estero.",
+    "Vivo a {city} e lavoro con clienti in tutta Italia.",
     "Metà del mio tempo la passo con i clienti, l'altra metà a imparare cose nuove.",
 ]
 BIO_CLOSINGS = [
@@ -156,17 +157,20 @@ COMMENTS_IT = [
 ]
 COMMENTS_EN = ["Congratulations!", "Count me in.", "Sending you a message.", "Great news!"]
 
+# Three short dialogues of four lines (a conversation starts at line 0, 4 or 8).
 MESSAGES_IT = [
     "Ciao! Ho visto il tuo post, ti va di parlarne davanti a un caffè?",
     "Certo, domani sono in coworking tutto il giorno.",
     "Perfetto, facciamo alle 10:30 in sala relax?",
-    "Va benissimo. Ti porto anche il preventivo di cui parlavamo.",
+    "Va benissimo, ti porto anche il preventivo di cui parlavamo.",
     "Grazie mille per ieri, mi è stato davvero utile.",
     "Figurati! Se hai altri dubbi scrivimi pure.",
-    "Ti giro il contatto del cliente, poi mi dici.",
-    "Ricevuto, lo chiamo lunedì.",
+    "Ti giro il contatto del cliente di cui ti parlavo.",
+    "Ricevuto, lo chiamo lunedì e ti aggiorno.",
     "Hai tempo questa settimana per rivedere insieme la proposta?",
-    "Giovedì pomeriggio sono libera.",
+    "Giovedì pomeriggio va bene, verso le tre?",
+    "Perfetto, prenoto la saletta piccola.",
+    "A giovedì allora!",
 ]
 
 WEEKDAYS = ["lunedì", "martedì", "mercoledì", "giovedì", "venerdì"]
@@ -209,7 +213,6 @@ def populate(context: DemoContext) -> None:
         "companies": [company.name for company in companies] or ["Officina"],
         "people": [member.first_name for member in members],
     }
-    company_name = {company.pk: company.name for company in companies}
 
     # Profiles ---------------------------------------------------------------------------
     profiles = []
@@ -219,9 +222,8 @@ def populate(context: DemoContext) -> None:
             "city": rng.choice(["Milano", "Torino", "Bologna"]),
             "skill": rng.choice(own_skills),
         }
-        first_company = company_of.get(member.pk, [None])[0]
         role = rng.choice(ROLES_IT)
-        headline = f"{role} · {company_name[first_company]}" if first_company else role
+        headline = role
         slug = f"{member.first_name}{member.last_name}".lower().replace(" ", "").replace("'", "")
         links = []
         if rng.random() < 0.6:
@@ -347,11 +349,12 @@ def populate(context: DemoContext) -> None:
         start = now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
         for person in people:
             participants.append(ConversationMember(conversation=conversation, member=person))
-        for turn in range(rng.randint(2, 7)):
+        offset = rng.choice([0, 4, 8])
+        for turn in range(rng.randint(2, 4)):
             sender = people[turn % len(people)]
-            messages.append(
-                Message(conversation=conversation, sender=sender, body=rng.choice(MESSAGES_IT))
-            )
+            # The lines make a dialogue when read in order; each conversation starts elsewhere.
+            body = MESSAGES_IT[(offset + turn) % len(MESSAGES_IT)]
+            messages.append(Message(conversation=conversation, sender=sender, body=body))
             message_stamps.append(start + timedelta(minutes=7 * turn + rng.randint(0, 5)))
         conversation.last_message_at = message_stamps[-1]
     ConversationMember.objects.bulk_create(participants)
