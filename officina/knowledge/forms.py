@@ -26,10 +26,6 @@ class QuestionForm(forms.Form):
         label=_("Skills"),
         queryset=Skill.objects.none(),
         required=False,
-        help_text=_(
-            "Up to %(count)d skills: whoever gives the accepted answer gains them as evidence."
-        )
-        % {"count": MAX_TAGS},
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     space = forms.ModelChoiceField(
@@ -42,6 +38,10 @@ class QuestionForm(forms.Form):
     def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tags"].queryset = Skill.objects.order_by("name_en")  # type: ignore[attr-defined]
+        # Interpolated here, per request, so that it follows the active language.
+        self.fields["tags"].help_text = _(
+            "Up to %(count)d skills: whoever gives the accepted answer gains them as evidence."
+        ) % {"count": MAX_TAGS}
         self.fields["space"].queryset = Space.objects.filter(  # type: ignore[attr-defined]
             memberships__member=member
         ).order_by("name")
