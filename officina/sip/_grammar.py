@@ -42,6 +42,11 @@ def is_word(text: str) -> bool:
 
 def parse_digits(text: str, what: str, maximum: int) -> int:
     """1*DIGIT with an upper bound (leading zeros allowed, as RFC 4475 §3.1.1.1 shows)."""
+    if len(text) < 10 and text.isdigit() and text.isascii():
+        value = int(text)
+        if value > maximum:
+            raise SipParseError(f"{what} out of range: {text!r}")
+        return value
     if _DIGITS.fullmatch(text) is None:
         raise SipParseError(f"invalid {what}: {text[:60]!r}")
     # Refuse absurdly long digit strings before int() works on them.
@@ -123,6 +128,14 @@ def skip_ws(text: str, i: int) -> int:
     return i
 
 
+_COMMA_OR_OPENER = re.compile(r'[,"<]')
+_PARAM = re.compile(
+    r"[ \t]*;[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*"
+    r"(?:=[ \t]*(?:\"((?:[^\"\\]|\\.)*)\"|(\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9\-.!%*_+`'~:]+)))?"
+)
+_ESCAPED = re.compile(r"\\(.)")
+
+
 def split_commas(value: str) -> list[str]:
     """Split a header value at top-level commas (not inside quotes or <...>)."""
     if '"' not in value and "<" not in value:
@@ -130,22 +143,23 @@ def split_commas(value: str) -> list[str]:
     parts: list[str] = []
     start = 0
     i = 0
-    n = len(value)
-    while i < n:
-        c = value[i]
-        if c == '"':
-            _, i = read_quoted(value, i)
-            continue
-        if c == "<":
-            close = value.find(">", i)
+    search = _COMMA_OR_OPENER.search
+    while True:
+        match = search(value, i)
+        if match is None:
+            break
+        j = match.start()
+        c = value[j]
+        if c == ",":
+            parts.append(value[start:j].strip(WHITESPACE))
+            start = i = j + 1
+        elif c == '"':
+            _, i = read_quoted(value, j)
+        else:
+            close = value.find(">", j)
             if close < 0:
                 raise SipParseError("unterminated <...>")
             i = close + 1
-            continue
-        if c == ",":
-            parts.append(value[start:i].strip(WHITESPACE))
-            start = i + 1
-        i += 1
     parts.append(value[start:].strip(WHITESPACE))
     return parts
 
@@ -160,37 +174,21 @@ def parse_params(text: str, i: int, what: str) -> tuple[dict[str, str | None], i
     """
     params: dict[str, str | None] = {}
     n = len(text)
+    match = _PARAM.match
     while True:
-        i = skip_ws(text, i)
-        if i >= n or text[i] != ";":
+        found = match(text, i)
+        if found is None:
+            i = skip_ws(text, i)
+            if i < n and text[i] == ";":
+                raise SipParseError(f"malformed parameter in {what}: {text[:60]!r}")
             return params, i
-        i = skip_ws(text, i + 1)
-        start = i
-        while i < n and text[i] in TOKEN_CHARS:
-            i += 1
-        name = text[start:i]
-        if not name:
-            raise SipParseError(f"empty parameter name in {what}")
-        i = skip_ws(text, i)
-        value: str | None = None
-        if i < n and text[i] == "=":
-            i = skip_ws(text, i + 1)
-            if i < n and text[i] == '"':
-                value, i = read_quoted(text, i)
-            elif i < n and text[i] == "[":
-                close = text.find("]", i)
-                if close < 0:
-                    raise SipParseError(f"unterminated IPv6 reference in {what}")
-                value = text[i : close + 1]
-                i = close + 1
-            else:
-                start = i
-                while i < n and (text[i] in TOKEN_CHARS or text[i] == ":"):
-                    i += 1
-                value = text[start:i]
-                if not value:
-                    raise SipParseError(f"empty value for parameter {name!r} in {what}")
+        name, quoted, plain = found.groups()
+        if quoted is not None:
+            value: str | None = _ESCAPED.sub(r"\1", quoted) if "\\" in quoted else quoted
+        else:
+            value = plain
         params[name.lower()] = value
+        i = found.end()
         if i < n and text[i] not in " \t;,?":
             raise SipParseError(f"unexpected {text[i]!r} in parameters of {what}")
 

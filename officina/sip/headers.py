@@ -17,6 +17,7 @@ field is changed through a `with_*` method, which returns a new value.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from officina.sip._grammar import (
@@ -37,6 +38,18 @@ from officina.sip.errors import SipParseError
 from officina.sip.uri import SipUri, Uri, parse_uri
 
 MAX_CSEQ = 2**32 - 1
+
+#   auth-param = token EQUAL ( token / quoted-string ), separated by COMMA
+_AUTH_PARAM = re.compile(
+    r"[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*=[ \t]*"
+    r"(?:\"((?:[^\"\\]|\\.)*)\"|([A-Za-z0-9\-.!%*_+`'~]+))[ \t]*(?:,|\Z)"
+)
+_ESCAPED = re.compile(r"\\(.)")
+#   the common Via form, no LWS: SIP/2.0/transport SP host [":" port] *(";" param)
+_VIA_FAST = re.compile(
+    r"SIP/2\.0/([A-Z0-9]+) ([A-Za-z0-9\-_.]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?(?=;|\Z)"
+)
+_SWS_COLON = re.compile(r"[ \t]*:[ \t]*")
 MAX_DELTA_SECONDS = 2**32 - 1
 
 
@@ -82,6 +95,24 @@ class Via:
 
     @classmethod
     def parse(cls, text: str) -> Via:
+        fast = _VIA_FAST.match(text)
+        if fast is not None:
+            transport, host, port_text = fast.groups()
+            port = int(port_text) if port_text else None
+            if (port is None or port <= 65535) and (host[0] != "[" or ":" in host):
+                end = fast.end()
+                params: dict[str, str | None] = {}
+                if end < len(text):
+                    params, stop = parse_params(text, end, "Via")
+                    if stop != len(text):
+                        raise SipParseError(f"unexpected text after Via parameters: {text[:60]!r}")
+                via = cls(transport, host, port, params)
+                via._text = text
+                return via
+        return cls._parse_general(text)
+
+    @classmethod
+    def _parse_general(cls, text: str) -> Via:
         slash1 = text.find("/")
         slash2 = text.find("/", slash1 + 1)
         if slash1 < 0 or slash2 < 0:
@@ -102,7 +133,7 @@ class Via:
         semi = text.find(";", i)
         sent_by = (text[i:] if semi < 0 else text[i:semi]).strip(WHITESPACE)
         if " " in sent_by or "\t" in sent_by:
-            sent_by = sent_by.replace(" ", "").replace("\t", "")  # COLON = SWS ":" SWS
+            sent_by = _SWS_COLON.sub(":", sent_by)  # COLON = SWS ":" SWS
         host, port = split_host_port(sent_by)
         params: dict[str, str | None] = {}
         if semi >= 0:
@@ -167,18 +198,39 @@ class Via:
 class NameAddress:
     """A name-addr or addr-spec with header parameters (From, To, Contact, Route, ...)."""
 
-    __slots__ = ("_text", "display_name", "params", "uri")
+    __slots__ = ("_text", "_uri", "_uri_text", "display_name", "params")
 
     def __init__(
         self,
-        uri: Uri,
+        uri: Uri | str,
         display_name: str | None = None,
         params: dict[str, str | None] | None = None,
     ) -> None:
-        self.uri = uri
+        # A URI given as text is parsed on first access to `uri` (proxies often only
+        # need the tag or the parameters).
+        self._uri: Uri | None = None if isinstance(uri, str) else uri
+        self._uri_text = uri if isinstance(uri, str) else None
         self.display_name = display_name
         self.params: dict[str, str | None] = params if params is not None else {}
         self._text: str | None = None
+
+    @property
+    def uri(self) -> Uri:
+        uri = self._uri
+        if uri is None:
+            assert self._uri_text is not None
+            uri = self._uri = parse_uri(self._uri_text)
+        return uri
+
+    @uri.setter
+    def uri(self, uri: Uri) -> None:
+        self._uri = uri
+        self._uri_text = None
+        self._text = None
+
+    @property
+    def uri_text(self) -> str:
+        return self._uri_text if self._uri_text is not None else str(self._uri)
 
     @classmethod
     def parse(cls, text: str) -> NameAddress:
@@ -211,7 +263,7 @@ class NameAddress:
                 params, stop = parse_params(text, end, "address")
                 if stop != n:
                     raise SipParseError(f"unexpected text in address: {text[:60]!r}")
-                value = cls(parse_uri(uri_text), None, params)
+                value = cls(uri_text, None, params)
                 value._text = text
                 return value
         close = text.find(">", i)
@@ -223,7 +275,7 @@ class NameAddress:
         params, stop = parse_params(text, close + 1, "address")
         if stop != n:
             raise SipParseError(f"unexpected text in address: {text[:60]!r}")
-        value = cls(parse_uri(uri_text), display, params)
+        value = cls(uri_text, display, params)
         value._text = text
         return value
 
@@ -273,18 +325,20 @@ class NameAddress:
             return None
         return parse_digits(value, "reg-id", MAX_DELTA_SECONDS)
 
+    def _uri_source(self) -> Uri | str:
+        return self._uri if self._uri is not None else self.uri_text
+
     def with_params(self, **params: str | None) -> NameAddress:
-        return NameAddress(self.uri, self.display_name, {**self.params, **params})
+        return NameAddress(self._uri_source(), self.display_name, {**self.params, **params})
 
     def without_params(self, *names: str) -> NameAddress:
-        return NameAddress(
-            self.uri, self.display_name, {k: v for k, v in self.params.items() if k not in names}
-        )
+        params = {k: v for k, v in self.params.items() if k not in names}
+        return NameAddress(self._uri_source(), self.display_name, params)
 
     def __str__(self) -> str:
         if self._text is None:
             display = f'"{quote(self.display_name)}" ' if self.display_name else ""
-            self._text = f"{display}<{self.uri}>{format_params(self.params)}"
+            self._text = f"{display}<{self.uri_text}>{format_params(self.params)}"
         return self._text
 
     def __repr__(self) -> str:
@@ -313,38 +367,27 @@ class AuthHeader:
         while i < n and text[i] in TOKEN_CHARS:
             i += 1
         scheme = text[:i]
-        if not scheme:
+        if not scheme or (i < n and text[i] not in WHITESPACE):
             raise SipParseError(f"invalid authentication header: {text[:60]!r}")
         params: dict[str, str] = {}
         quoted: set[str] = set()
-        i = skip_ws(text, i)
+        match = _AUTH_PARAM.match
         while i < n:
-            start = i
-            while i < n and text[i] in TOKEN_CHARS:
-                i += 1
-            name = text[start:i].lower()
-            i = skip_ws(text, i)
-            if not name or i >= n or text[i] != "=":
+            found = match(text, i)
+            if found is None:
                 raise SipParseError(f"invalid authentication parameter: {text[:60]!r}")
-            i = skip_ws(text, i + 1)
-            if i < n and text[i] == '"':
-                value, i = read_quoted(text, i)
-                quoted.add(name)
-            else:
-                start = i
-                while i < n and text[i] in TOKEN_CHARS:
-                    i += 1
-                value = text[start:i]
-                if not value:
-                    raise SipParseError(f"empty authentication parameter: {text[:60]!r}")
+            name, quoted_value, token_value = found.groups()
+            name = name.lower()
             if name in params:
                 raise SipParseError(f"duplicate authentication parameter {name!r}")
-            params[name] = value
-            i = skip_ws(text, i)
-            if i < n:
-                if text[i] != ",":
-                    raise SipParseError(f"invalid authentication header: {text[:60]!r}")
-                i = skip_ws(text, i + 1)
+            if quoted_value is not None:
+                quoted.add(name)
+                if "\\" in quoted_value:
+                    quoted_value = _ESCAPED.sub(r"\1", quoted_value)
+                params[name] = quoted_value
+            else:
+                params[name] = token_value
+            i = found.end()
         return cls(scheme, params, frozenset(quoted))
 
     def __str__(self) -> str:

@@ -127,6 +127,7 @@ CANONICAL_NAMES = {
 
 # Headers that may appear once only; a second copy makes the message ambiguous (RFC 4475 §3.3.8).
 _SINGLE = frozenset({"call-id", "cseq", "from", "to", "max-forwards", "content-length"})
+_TRACKED = _SINGLE | {"via"}
 
 _KEY_CACHE: dict[str, str] = {}
 _KEY_CACHE_LIMIT = 4096
@@ -369,13 +370,33 @@ class SipMessage:
     def to(self) -> NameAddress:
         return self._address("to", "To")
 
+    def _tag(self, key: str, name: str) -> str | None:
+        cached: NameAddress | None = self._cache.get(key)
+        if cached is not None:
+            return cached.tag
+        # Hot path for proxies and transaction matching: read the tag without parsing the
+        # URI when the header parameters are plain (no spaces or quotes after the URI).
+        value = self._required(name)
+        close = value.rfind(">")
+        params = value[close + 1 :] if close >= 0 else value[value.find(";") + 1 :]
+        if close < 0 and (";" not in value or "<" in value):
+            params = "" if ";" not in value else '"'  # nothing to read / let the parser decide
+        if '"' not in params and " " not in params and "\t" not in params and "<" not in params:
+            tag = None
+            for item in params.split(";"):
+                if item[:4].lower() == "tag=":
+                    tag = item[4:]
+            if tag != "":
+                return tag
+        return self._address(key, name).tag
+
     @property
     def from_tag(self) -> str | None:
-        return self.from_.tag
+        return self._tag("from", "From")
 
     @property
     def to_tag(self) -> str | None:
-        return self.to.tag
+        return self._tag("to", "To")
 
     def _address_list(self, key: str) -> list[NameAddress]:
         value: list[NameAddress] | None = self._cache.get(key)
@@ -387,9 +408,17 @@ class SipMessage:
     @property
     def contacts(self) -> list[NameAddress]:
         """Contact values; empty for 'Contact: *' (see `is_contact_wildcard`)."""
-        if self.is_contact_wildcard:
-            return []
-        return self._address_list("contact")
+        value: list[NameAddress] | None = self._cache.get("contact")
+        if value is None:
+            values = self.split_header("contact")
+            if "*" in values:
+                if len(values) != 1:
+                    raise SipParseError("Contact '*' mixed with other contacts")
+                value = []
+            else:
+                value = [NameAddress.parse(v) for v in values]
+            self._cache["contact"] = value
+        return value
 
     @property
     def is_contact_wildcard(self) -> bool:
@@ -487,6 +516,15 @@ class SipMessage:
 
     def replace_top_via(self, via: Via | str) -> None:
         """Swap the topmost Via value for another (e.g. after adding received/rport)."""
+        for index, entry in enumerate(self._entries):
+            if entry[0] == "via":
+                if "," in entry[1] and len(split_commas(_entry_value(entry))) > 1:
+                    break
+                self._entries[index] = ("via", f"Via: {via}", 3)
+                self._changed("via")
+                if isinstance(via, Via):
+                    self._cache["via.top"] = via
+                return
         self.pop_via()
         self.prepend_via(via)
 
@@ -532,14 +570,13 @@ class SipMessage:
             raise SipParseError(f"invalid Call-ID: {self.call_id[:60]!r}")
         self.cseq  # noqa: B018
         self.vias  # noqa: B018
-        self.from_  # noqa: B018
-        self.to  # noqa: B018
+        _ = (self.from_.uri, self.to.uri)
         self.max_forwards  # noqa: B018
         self.expires  # noqa: B018
         for contact in self.contacts:
-            _ = (contact.expires, contact.q, contact.reg_id)
-        self.routes  # noqa: B018
-        self.record_routes  # noqa: B018
+            _ = (contact.uri, contact.expires, contact.q, contact.reg_id)
+        for route in self.routes + self.record_routes:
+            _ = route.uri
         self.authorization  # noqa: B018
         self.proxy_authorization  # noqa: B018
         self.www_authenticate  # noqa: B018
@@ -672,11 +709,14 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> SipReques
     message = _parse_status_line(first) if first.startswith("SIP/") else _parse_request_line(first)
 
     entries: list[tuple[str, str, int]] = []
+    append = entries.append
     seen: dict[str, int] = {}
     key_cache = _KEY_CACHE
-    for index in range(1, len(lines)):
-        line = lines[index]
-        if line[:1] in (" ", "\t"):
+    tracked = _TRACKED
+    del lines[0]
+    for line in lines:
+        first_char = line[0] if line else ""
+        if first_char == " " or first_char == "\t":
             if not entries:
                 raise SipParseError("continuation line before the first header")
             previous = entries[-1]
@@ -685,17 +725,16 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> SipReques
         colon = line.find(":")
         if colon <= 0:
             raise SipParseError(f"malformed header line: {line[:60]!r}")
-        name = line[:colon]
-        key = key_cache.get(name)
+        key = key_cache.get(line[:colon])
         if key is None:
-            key = header_key(name)
-        if key in _SINGLE:
+            key = header_key(line[:colon])
+        if key in tracked:
             if key in seen:
-                raise SipParseError(f"more than one {CANONICAL_NAMES[key]} header")
-            seen[key] = len(entries)
-        elif key == "via" and "via" not in seen:
-            seen["via"] = len(entries)
-        entries.append((key, line, colon))
+                if key != "via":
+                    raise SipParseError(f"more than one {CANONICAL_NAMES[key]} header")
+            else:
+                seen[key] = len(entries)
+        append((key, line, colon))
 
     for required in ("via", "from", "to", "call-id", "cseq"):
         if required not in seen:
@@ -808,7 +847,7 @@ def make_response(
         if key == "via" or key == "from" or key == "call-id" or key == "cseq":
             entries.append(entry)
         elif key == "to":
-            if to_tag is not None and status > 100 and request.to.tag is None:
+            if to_tag is not None and status > 100 and request.to_tag is None:
                 entries.append(_entry("To", f"{_entry_value(entry)};tag={to_tag}"))
             else:
                 entries.append(entry)

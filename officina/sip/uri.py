@@ -269,7 +269,10 @@ def _parse_sip(text: str, start: int, scheme: str) -> SipUri:
     end = len(text)
     semi = text.find(";", start)
     qmark = text.find("?", start)
-    host_end = min(x for x in (semi, qmark, end) if x >= 0)
+    if semi >= 0:
+        host_end = semi if qmark < 0 or semi < qmark else qmark
+    else:
+        host_end = qmark if qmark >= 0 else end
     host, port = split_host_port(text[start:host_end])
     params: dict[str, str | None] = {}
     headers: dict[str, str] = {}

@@ -147,3 +147,26 @@ def test_header_value_parsers_raise_only_parse_errors(text):
         except SipParseError:
             continue
         str(value)
+
+
+address_text = st.text(alphabet=st.sampled_from(list('<>"; \t=tagTAGsip:@a.b,x\\')), max_size=40)
+
+
+@settings(max_examples=1500)
+@given(address_text)
+def test_fast_tag_reading_agrees_with_the_full_parser(value):
+    from officina.sip import NameAddress
+
+    data = (
+        "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+        f"From: {value}\r\nTo: <sip:b@c>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n"
+    ).encode()
+    try:
+        msg = parse_message(data)
+    except SipParseError:
+        return
+    try:
+        expected = NameAddress.parse(msg.header("From") or "").tag
+    except SipParseError:
+        return
+    assert msg.from_tag == expected
