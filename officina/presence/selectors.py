@@ -53,7 +53,7 @@ def space_presence(space: Space, *, now: datetime | None = None) -> list[CheckIn
     return list(
         current_check_ins(now)
         .filter(space=space)
-        .select_related("member")
+        .select_related("member", "space")
         .prefetch_related(primary)
         .order_by("-started_at", "-id")
     )
@@ -85,7 +85,7 @@ def present_in_spaces(
     sessions = (
         current_check_ins(now)
         .filter(space_id__in=space_ids)
-        .select_related("member")
+        .select_related("member", "space")
         .order_by("-started_at", "-id")
     )
     for check_in in sessions[: limit_per_space * max(len(space_ids), 1) * 4]:

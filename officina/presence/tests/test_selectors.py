@@ -1,0 +1,68 @@
+"""The presence reads the PBX relies on: right answers in one query."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from officina.presence import actions
+from officina.presence.models import CheckIn
+from officina.presence.selectors import (
+    current_check_in,
+    is_member_present,
+    presence_counts,
+    present_member_ids,
+    space_presence,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_present_member_ids_in_one_query(
+    giulia, marco, luca, navigli, digital, django_assert_num_queries
+):
+    actions.check_check_in(giulia, navigli)
+    actions.check_check_in(luca, digital)
+    with django_assert_num_queries(1):
+        assert present_member_ids() == {giulia.pk, luca.pk}
+    with django_assert_num_queries(1):
+        assert present_member_ids(navigli) == {giulia.pk}
+    with django_assert_num_queries(1):
+        assert is_member_present(luca)
+    with django_assert_num_queries(1):
+        assert not is_member_present(marco)
+
+
+def test_sessions_past_their_planned_end_are_not_present(giulia, navigli):
+    past = timezone.now() - timedelta(hours=2)
+    CheckIn.objects.create(
+        member=giulia, space=navigli, started_at=past, planned_until=past + timedelta(hours=1)
+    )
+    assert present_member_ids() == set()
+    assert current_check_in(giulia) is None
+    assert presence_counts() == {}
+
+
+def test_closed_sessions_are_not_present(giulia, navigli):
+    now = timezone.now()
+    CheckIn.objects.create(member=giulia, space=navigli, started_at=now, ended_at=now)
+    assert not is_member_present(giulia)
+
+
+def test_space_presence_brings_the_main_company(giulia, marco, navigli, django_assert_num_queries):
+    actions.check_check_in(giulia, navigli)
+    actions.check_check_in(marco, navigli)
+    with django_assert_num_queries(2):
+        sessions = space_presence(navigli)
+        companies = {
+            s.member.display_name: s.member.primary_memberships[0].company.name  # type: ignore[attr-defined]
+            for s in sessions
+        }
+    assert companies == {"Giulia Rossi": "Studio Rossi", "Marco Colombo": "Studio Rossi"}
+
+
+def test_presence_counts_per_space(giulia, marco, luca, navigli, digital):
+    actions.check_check_in(giulia, navigli)
+    actions.check_check_in(marco, navigli)
+    actions.check_check_in(luca, digital)
+    assert presence_counts() == {navigli.pk: 2, digital.pk: 1}
