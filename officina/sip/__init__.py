@@ -4,6 +4,7 @@ No sockets, no asyncio, no Django, no clock: the caller owns the I/O and
 passes the time in. See docs/sip-core.md.
 """
 
+from officina.sip.dialogs import Dialog, DialogId, DialogStore, new_tag
 from officina.sip.digest import (
     DigestClient,
     DigestOutcome,
@@ -52,6 +53,9 @@ __all__ = [
     "CSeq",
     "CancelReceived",
     "ClientTransaction",
+    "Dialog",
+    "DialogId",
+    "DialogStore",
     "DigestClient",
     "DigestOutcome",
     "DigestResult",
@@ -86,6 +90,7 @@ __all__ = [
     "make_cancel",
     "make_response",
     "new_branch",
+    "new_tag",
     "parse_message",
     "parse_sip_uri",
     "parse_uri",
