@@ -35,6 +35,12 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return str(self.member)
 
+    @property
+    def avatar_version(self) -> str:
+        """Changes with every new avatar (its file name carries a random token)."""
+        name = self.avatar_thumbnail.name or ""
+        return name.rsplit("/", 1)[-1].removesuffix("-thumb.jpg").removesuffix(".jpg") or "none"
+
 
 class Follow(models.Model):
     """A member following exactly one of: a member, a company, a space."""

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("members/", views.directory, name="directory"),
     path("members/<int:pk>/", views.profile, name="profile"),
     path("members/<int:pk>/follow/", views.follow_member, name="follow_member"),
+    path("members/<int:pk>/avatar/<str:size>/<str:version>.jpg", views.avatar, name="avatar"),
     path("profile/edit/", views.profile_edit, name="profile_edit"),
     path("follows/companies/<slug:slug>/", views.follow_company, name="follow_company"),
     path("follows/spaces/<slug:slug>/", views.follow_space, name="follow_space"),

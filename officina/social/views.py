@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -237,6 +238,26 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def avatar(request: HttpRequest, pk: int, size: str, version: str) -> FileResponse:
+    """A member's avatar, for members only: served by Django so that it works the same
+    with or without a web server in front, and never to visitors."""
+    try:
+        profile_member = access_profile_member_by_id(_member(request), pk)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    profile_row = getattr(profile_member, "profile", None)
+    image = None
+    if profile_row is not None:
+        image = profile_row.avatar if size == "large" else profile_row.avatar_thumbnail
+    if not image:
+        raise Http404(_("No avatar."))
+    response = FileResponse(image.open("rb"), content_type="image/jpeg")
+    # The URL carries the file's random name: a new avatar is a new URL, so cache hard.
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+@login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
     member = _member(request)
     profile_row = get_or_create_profile(member)
@@ -391,10 +412,12 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     do_mark_conversation_read(member, conversation_row)
     do_mark_read_for_url(member, request.path)
+    participants = selectors.conversation_participants(conversation_row)
     context = {
         "conversation": conversation_row,
         "messages_list": selectors.conversation_messages(conversation_row),
-        "participants": selectors.conversation_participants(conversation_row),
+        "participants": participants,
+        "others": [person for person in participants if person.pk != member.pk],
         "form": form,
     }
     return render(
