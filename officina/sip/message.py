@@ -189,6 +189,15 @@ class SipMessage:
         if not any(e[0] == "content-length" for e in self._entries):
             self._entries.append(("content-length", f"Content-Length: {len(body)}", 14))
 
+    # ----------------------------------------------------------- copies
+    def _copy_into(self, clone: SipMessage) -> None:
+        clone._entries = list(self._entries)
+        clone._body = self._body
+        clone._raw = self._raw
+        # Parsed values are shared: treat Via, NameAddress and URIs as immutable
+        # (their with_*/replace methods return new objects).
+        clone._cache = dict(self._cache)
+
     # ----------------------------------------------------------- start line
     def start_line(self) -> str:
         raise NotImplementedError
@@ -637,6 +646,15 @@ class SipRequest(SipMessage):
     def uri_text(self) -> str:
         return self._uri_text
 
+    def copy(self) -> SipRequest:
+        """An independent copy to edit (e.g. one per fork), without re-parsing."""
+        clone = SipRequest.__new__(SipRequest)
+        self._copy_into(clone)
+        clone.method = self.method
+        clone._uri = self._uri
+        clone._uri_text = self._uri_text
+        return clone
+
     def start_line(self) -> str:
         return f"{self.method} {self._uri_text} SIP/2.0"
 
@@ -673,6 +691,14 @@ class SipResponse(SipMessage):
 
     def start_line(self) -> str:
         return f"SIP/2.0 {self.status} {self.reason}"
+
+    def copy(self) -> SipResponse:
+        """An independent copy to edit, without re-parsing."""
+        clone = SipResponse.__new__(SipResponse)
+        self._copy_into(clone)
+        clone.status = self.status
+        clone.reason = self.reason
+        return clone
 
     def __repr__(self) -> str:
         return f"<SipResponse {self.status} {self.reason}>"

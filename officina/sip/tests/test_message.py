@@ -267,3 +267,22 @@ def test_name_address_forms():
     c = NameAddress.parse('"Mario \\"il capo\\" Rossi" <sip:m@example.it>;tag=9')
     assert c.display_name == 'Mario "il capo" Rossi'
     assert str(c.with_params(tag="10")) == '"Mario \\"il capo\\" Rossi" <sip:m@example.it>;tag=10'
+
+
+def test_copies_are_independent():
+    original = parse_message(INVITE)
+    assert isinstance(original, SipRequest)
+    fork = original.copy()
+    fork.uri = "sip:bob@192.0.2.99"
+    fork.prepend_via("SIP/2.0/UDP proxy.example.com;branch=z9hG4bKfork1")
+    fork.decrement_max_forwards()
+    assert original.serialize() == INVITE
+    again = parse_message(fork.serialize())
+    assert isinstance(again, SipRequest)
+    assert again.uri_text == "sip:bob@192.0.2.99"
+    assert [v.branch for v in again.vias] == ["z9hG4bKfork1", "z9hG4bK776asdhds"]
+    assert again.max_forwards == 69
+    response = make_response(original, 200, to_tag="x")
+    relayed = response.copy()
+    relayed.pop_via()
+    assert len(response.vias) == 1 and relayed.header("Via") is None
