@@ -22,7 +22,7 @@ Every named member's password is ``TEST_PASSWORD``. Factories for anything else:
 ``make_member``, ``make_company``, ``make_space`` (fixtures returning functions), and
 ``client_for(member)`` for a logged-in Django test client.
 
-Browser tests (``@pytest.mark.browser``): ``live_server`` serves officina.asgi.application
+Browser tests (``@pytest.mark.browser``): ``asgi_live_server`` serves officina.asgi.application
 (HTTP and WebSocket) with uvicorn in a background thread against the test database, on a
 free port in 127.0.0.1:18200–18299; ``browser`` is headless /usr/bin/chromium; ``new_context``
 makes a browser context (``new_context(member)`` starts it logged in), ``page`` is a page in
@@ -360,7 +360,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(transactional_db: None) -> Iterator[LiveServer]:
+def asgi_live_server(transactional_db: None) -> Iterator[LiveServer]:
     """officina.asgi.application served by uvicorn in a thread: HTTP and WebSocket."""
     import uvicorn
 
@@ -369,7 +369,7 @@ def live_server(transactional_db: None) -> Iterator[LiveServer]:
     sock = _bind_free_port()
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        application, log_level="warning", lifespan="off", ws="websockets", access_log=False
+        application, log_level="warning", lifespan="off", ws="websockets-sansio", access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -415,13 +415,13 @@ def _session_cookie_for(member: Member) -> str:
 
 
 @pytest.fixture
-def new_context(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+def new_context(browser: Any, asgi_live_server: LiveServer) -> Iterator[Callable[..., Any]]:
     """``new_context()`` → anonymous context; ``new_context(member)`` → logged in as them."""
     contexts: list[Any] = []
 
     def make(member: Member | None = None, *, locale: str = "en-US", **options: Any) -> Any:
         context = browser.new_context(
-            base_url=live_server.url,
+            base_url=asgi_live_server.url,
             locale=locale,
             viewport=options.pop("viewport", {"width": 1280, "height": 900}),
             **options,
@@ -433,7 +433,7 @@ def new_context(browser: Any, live_server: LiveServer) -> Iterator[Callable[...,
                     {
                         "name": settings.SESSION_COOKIE_NAME,
                         "value": _session_cookie_for(member),
-                        "url": live_server.url,
+                        "url": asgi_live_server.url,
                     }
                 ]
             )
