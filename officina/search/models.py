@@ -12,6 +12,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# On SQLite, changing this table's columns rebuilds it and drops the FTS5 triggers:
+# a migration that does so must create them again (see 0003_keywords).
+
 
 class DocumentKind(models.TextChoices):
     MEMBER = "member", _("Members")
@@ -25,6 +28,8 @@ class SearchDocument(models.Model):
     object_id = models.PositiveBigIntegerField(_("object id"))
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
+    # Searchable but not shown in snippets (e.g. a question's skills in both languages).
+    keywords = models.TextField(_("keywords"), blank=True)
     # Where a result leads; stored so that a page of results needs no query per kind.
     url = models.CharField(_("link"), max_length=500, blank=True)
     title_terms = models.TextField(blank=True)

@@ -32,16 +32,19 @@ def _url(name: str, *args: object) -> str:
         return ""
 
 
-def make_document(kind: str, object_id: int, title: str, body: str, url: str) -> SearchDocument:
+def make_document(
+    kind: str, object_id: int, title: str, body: str, url: str, keywords: str = ""
+) -> SearchDocument:
     title = title.strip()[:300]
     return SearchDocument(
         kind=kind,
         object_id=object_id,
         title=title,
         body=body.strip(),
+        keywords=keywords,
         url=url,
         title_terms=terms(title),
-        body_terms=terms(body),
+        body_terms=terms(f"{body}\n{keywords}" if keywords else body),
     )
 
 
@@ -72,16 +75,15 @@ def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
     }
     for member in members.iterator(chunk_size=1000):
         profile = profiles.get(member.pk)
-        skills = [
+        skills = ", ".join(
             f"{each.skill.name_en} {each.skill.name_it}" for each in member.member_skills.all()
-        ]
-        companies = [each.company.name for each in member.company_memberships.all()]
+        )
+        companies = " · ".join(each.company.name for each in member.company_memberships.all())
         body = "\n".join(
             part
             for part in (
                 profile.headline if profile else "",
-                " · ".join(companies),
-                ", ".join(skills),
+                companies,
                 profile.bio if profile else "",
             )
             if part
@@ -92,6 +94,7 @@ def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
             member.display_name,
             body,
             _url("social:profile", member.pk),
+            keywords=skills,
         )
 
 
@@ -136,8 +139,9 @@ def _question_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
             DocumentKind.QUESTION,
             question.pk,
             question.title,
-            f"{question.body}\n{tags}" if tags else question.body,
+            question.body,
             question.get_absolute_url(),
+            keywords=tags,
         )
 
 
