@@ -54,9 +54,9 @@ class TestAsk:
         assert caught.value.details["field"] == field
         assert not Question.objects.exists()
 
-    def test_cannot_ask_in_a_space_one_does_not_belong_to(self, paolo, navigli):
+    def test_cannot_ask_in_a_space_one_does_not_belong_to(self, outsider, navigli):
         with pytest.raises(OfficinaError) as caught:
-            check_ask_question(paolo, title="Una domanda lunga", body="Testo", space=navigli)
+            check_ask_question(outsider, title="Una domanda lunga", body="Testo", space=navigli)
         assert caught.value.details["field"] == "space"
         assert not Question.objects.exists()
 

@@ -72,12 +72,12 @@ def test_ask_form_publishes_and_redirects(client, giulia, python_skill):
     assert response["Location"] == question.get_absolute_url()
 
 
-def test_ask_form_with_bad_input_changes_nothing(client, giulia, navigli, paolo):
+def test_ask_form_with_bad_input_changes_nothing(client, giulia, navigli, outsider):
     login(client, giulia)
     response = client.post(reverse("knowledge:ask"), {"title": "short", "body": ""})
     assert response.status_code == 400
     assert not Question.objects.exists()
-    login(client, paolo)
+    login(client, outsider)
     response = client.post(
         reverse("knowledge:ask"),
         {"title": "A long enough title", "body": "Body", "space": navigli.pk},
@@ -86,10 +86,10 @@ def test_ask_form_with_bad_input_changes_nothing(client, giulia, navigli, paolo)
     assert not Question.objects.exists()
 
 
-def test_detail_shows_accepted_first_then_by_score(client, giulia, marco, sara, paolo, question):
+def test_detail_shows_accepted_first_then_by_score(client, giulia, marco, sara, outsider, question):
     low = check_answer_question(marco, question, body="Low answer")
     high = check_answer_question(sara, question, body="High answer")
-    accepted = check_answer_question(paolo, question, body="Accepted answer")
+    accepted = check_answer_question(outsider, question, body="Accepted answer")
     check_vote(giulia, high, 1)
     check_vote(giulia, low, -1)
     check_accept_answer(giulia, accepted)
@@ -134,10 +134,12 @@ def test_refused_actions_change_nothing(client, giulia, marco, sara, question):
     assert not Vote.objects.exists()
 
 
-def test_outsiders_get_404_on_every_page_of_a_space_question(client, giulia, marco, paolo, navigli):
+def test_outsiders_get_404_on_every_page_of_a_space_question(
+    client, giulia, marco, outsider, navigli
+):
     question = check_ask_question(giulia, title="Stampante A3 al Navigli?", body="?", space=navigli)
     answer = check_answer_question(marco, question, body="Sì.")
-    login(client, paolo)
+    login(client, outsider)
     assert client.get(question.get_absolute_url()).status_code == 404
     assert (
         client.post(reverse("knowledge:answer", args=[question.pk]), {"body": "x y"}).status_code
