@@ -34,6 +34,8 @@ def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
         if check_in.planned_until
         else ""
     )
+    if local_until == "00:00":  # the default end of the day says nothing worth showing
+        local_until = ""
     return {
         "id": member.pk,
         "name": member.display_name,
