@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -302,6 +303,7 @@ class SipServer:
         return isinstance(uri, SipUri) and (uri.user is None or uri.host in self.local_hosts)
 
     def _answer_options(self, transaction: ServerTransaction, request: SipRequest) -> None:
+        request.validate()  # we are its UAS: a malformed one gets 400 (raised to `request`)
         self.layer.respond(
             transaction,
             make_response(
@@ -347,6 +349,7 @@ def _reason(status: int, detail: str) -> str:
 
 
 _ECHOED = ("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq")
+_CSEQ = re.compile(r"[0-9]{1,10}[ \t]+[A-Za-z]+")
 
 
 def salvage_error_response(data: bytes, status: int, detail: str) -> bytes | None:
@@ -369,6 +372,8 @@ def salvage_error_response(data: bytes, status: int, detail: str) -> bytes | Non
         key = name.strip().lower()
         if not colon or key not in _ECHOED or any(c in line for c in "\r\n\x00"):
             continue
+        if key == "cseq" and _CSEQ.fullmatch(_value.strip()) is None:
+            return None  # a response the client could not match is no use
         if key in ("via", "v"):
             seen.add("via")
         elif len(key) == 1:

@@ -116,6 +116,8 @@ class PbxTransactions:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
         self.flows: dict[int, Flow] = {}  # id(server transaction) -> the flow it came on
+        self._branch_prefix = MAGIC_COOKIE + "-pbx" + new_branch()[len(MAGIC_COOKIE) :] + "."
+        self._branch_numbers = itertools.count(1)
 
     # ------------------------------------------------------------------ input
     def receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
@@ -234,10 +236,11 @@ class PbxTransactions:
         host, port = self.sender.local_via(transport)
         return f"SIP/2.0/{transport} {host}:{port};branch={branch};rport"
 
-    @staticmethod
-    def new_branch() -> str:
-        # Our branches carry a recognisable prefix (loop detection, stray 2xx relaying).
-        return MAGIC_COOKIE + "-pbx" + new_branch()[len(MAGIC_COOKIE) :]
+    def new_branch(self) -> str:
+        # Our branches carry a recognisable prefix (loop detection, stray 2xx relaying);
+        # a random part per process and a counter make them unique without a system
+        # call for randomness per request.
+        return f"{self._branch_prefix}{next(self._branch_numbers):x}"
 
     def forward(
         self,

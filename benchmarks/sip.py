@@ -1,0 +1,355 @@
+"""SIP benchmark: Officina's PBX next to Kamailio, both driven by SIPp on loopback.
+
+    .venv/bin/python benchmarks/sip.py [--duration 5] [--start-cps 200] [--step 1.25]
+
+For each server it measures, stepping the offered rate up until a step fails
+(more than 1% of calls failed, or SIPp could not reach 95% of the rate asked):
+
+* calls per second: INVITE (407 challenge, ACK, INVITE with credentials),
+  100/180/200, ACK, BYE/200, through the record-routing proxy to a SIPp UAS
+  registered on the callee's extension;
+* registrations per second: REGISTER, 401, REGISTER with digest credentials,
+  200, over a pool of extensions.
+
+Officina runs with a fresh SQLite database in a temporary directory (its
+registrations and call records are written as in production); Kamailio runs
+benchmarks/kamailio/kamailio.cfg (in-memory location table, static password).
+The figures and the Officina/Kamailio ratios are printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = REPO / "officina" / "pbx" / "tests" / "sipp"
+KAMAILIO_CFG = REPO / "benchmarks" / "kamailio" / "kamailio.cfg"
+PASSWORD = "bench-secret"  # noqa: S105 - the benchmark's throwaway users
+HOST = "127.0.0.1"
+OFFICINA_PORT = 15160
+KAMAILIO_PORT = 15190
+CALLER, CALLEE = "201", "202"
+REGISTRATION_USERS = 500
+
+
+@dataclass
+class Step:
+    offered: float
+    achieved: float
+    total: int
+    failed: int
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.total > 0
+            and self.failed <= 0.01 * self.total
+            and (self.achieved >= 0.95 * self.offered)
+        )
+
+
+def sipp_run(
+    scenario: str,
+    port: int,
+    local_port: int,
+    workdir: Path,
+    rate: float,
+    calls: int,
+    extra: list[str],
+    timeout: float,
+) -> Step:
+    stats = workdir / f"stats-{scenario}-{local_port}-{int(rate)}.csv"
+    stats.unlink(missing_ok=True)
+    command = [
+        "sipp", f"{HOST}:{port}", "-sf", str(SCENARIOS / scenario), "-i", HOST,
+        "-p", str(local_port), "-r", str(int(rate)), "-m", str(calls), "-l", str(int(rate) * 4),
+        "-nostdin", "-trace_stat", "-stf", str(stats), "-fd", "1", "-max_socket", "2048",
+        *extra,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        subprocess.run(
+            command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    rows = list(csv.reader(stats.open(), delimiter=";")) if stats.exists() else []
+    if len(rows) < 2:
+        return Step(rate, 0.0, calls, calls)
+    header, last = rows[0], rows[-1]
+    successful = int(last[header.index("SuccessfulCall(C)")])
+    failed = int(last[header.index("FailedCall(C)")])
+    created = int(last[header.index("TotalCallCreated")])
+    # Calls that never completed (timeout) count as failed.
+    failed = max(failed, created - successful, calls - successful)
+    return Step(rate, successful / elapsed if elapsed else 0.0, calls, failed)
+
+
+def step_up(
+    name: str, run: Callable[[float], Step], start: float, factor: float, limit: float
+) -> Step | None:
+    best: Step | None = None
+    rate = start
+    while rate <= limit:
+        step = run(rate)
+        verdict = "ok" if step.ok else "FAILED"
+        print(
+            f"  {name}: offered {step.offered:7.0f}/s  achieved {step.achieved:7.1f}/s  "
+            f"failed {step.failed}/{step.total}  {verdict}",
+            flush=True,
+        )
+        if not step.ok:
+            break
+        best = step
+        rate *= factor
+    return best
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text("SEQUENTIAL\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def credentials_row(user: str, extra: str = "") -> str:
+    row = f"{user};[authentication username={user} password={PASSWORD}]"
+    return f"{row};{extra}" if extra else row
+
+
+# ---------------------------------------------------------------------- servers
+def prepare_officina_database(workdir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "OFFICINA_VAR_DIR": str(workdir / "var"),
+        "DATABASE_URL": f"sqlite:///{workdir / 'var' / 'officina.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "officina.settings.dev",
+        "SIP_DOMAIN": "bench.officina.local",
+        "LOG_LEVEL": "WARNING",
+    }
+    officina = [sys.executable, "-m", "officina.cli"]
+    subprocess.run([*officina, "migrate", "-v0"], env=env, check=True, cwd=REPO)
+    subprocess.run(
+        [sys.executable, __file__, "--populate", str(REGISTRATION_USERS)],
+        env=env, check=True, cwd=REPO,
+    )  # fmt: skip
+    return env
+
+
+def populate(count: int) -> None:
+    """Members with extensions 201.. and the benchmark password (runs in a child)."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.utils import timezone
+
+    from officina.accounts.models import Member
+    from officina.pbx.credentials import digest_ha1_pair
+    from officina.pbx.models import Extension, SipCredential
+
+    members = Member.objects.bulk_create(
+        [
+            Member(email=f"bench{i}@example.invalid", password="!")  # noqa: S106 - unusable
+            for i in range(count)
+        ]
+    )
+    extensions = Extension.objects.bulk_create(
+        [Extension(number=str(201 + i), member=member) for i, member in enumerate(members)]
+    )
+    now = timezone.now()
+    credentials = []
+    for extension in extensions:
+        md5, sha256 = digest_ha1_pair(extension.number, settings.SIP_DOMAIN, PASSWORD)
+        credentials.append(
+            SipCredential(
+                extension=extension,
+                username=extension.number,
+                realm=settings.SIP_DOMAIN,
+                ha1_md5=md5,
+                ha1_sha256=sha256,
+                changed_at=now,
+            )
+        )
+    SipCredential.objects.bulk_create(credentials)
+
+
+def serve_officina(port: int) -> None:
+    """The PBX alone, as ``officina serve`` runs it (runs in a child).
+
+    With OFFICINA_BENCH_PROFILE=<file> the server runs under cProfile and writes its
+    statistics there when stopped (SIGTERM).
+    """
+    import signal
+
+    import django
+
+    django.setup()
+    from officina.pbx.runtime import run_pbx, use_uvloop
+
+    use_uvloop()
+    profile_path = os.environ.get("OFFICINA_BENCH_PROFILE")
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        asyncio.run(run_pbx(HOST, port))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if profiler is not None and profile_path:
+            profiler.disable()
+            profiler.dump_stats(profile_path)
+
+
+def start_officina(workdir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve-officina", str(OFFICINA_PORT)],
+        env=env, cwd=REPO, stdout=(workdir / "officina.log").open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    time.sleep(3.0)
+    return process
+
+
+def start_kamailio(workdir: Path, children: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        ["kamailio", "-f", str(KAMAILIO_CFG), "-DD", "-E", "-A", f"BENCH_PORT={KAMAILIO_PORT}",
+         "-A", f"BENCH_CHILDREN={children}", "-m", "256", "-M", "16"],
+        cwd=workdir, stdout=(workdir / "kamailio.log").open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    time.sleep(2.0)
+    return process
+
+
+# ---------------------------------------------------------------------- measurements
+def measure(name: str, port: int, workdir: Path, args: argparse.Namespace) -> dict[str, float]:
+    base = port + 10
+    uas_port = base
+    uas = subprocess.Popen(
+        ["sipp", "-sf", str(SCENARIOS / "uas_answer.xml"), "-i", HOST, "-p", str(uas_port),
+         "-nostdin", "-max_socket", "2048"],
+        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        return _measure(name, port, workdir, args, uas_port, base)
+    finally:
+        uas.terminate()
+        uas.wait(10)
+
+
+def _measure(
+    name: str, port: int, workdir: Path, args: argparse.Namespace, uas_port: int, base: int
+) -> dict[str, float]:
+    reg_port, uac_port, regbench_port = base + 1, base + 2, base + 3
+    callee = write_csv(workdir / f"callee-{name}.csv", [credentials_row(CALLEE)])
+    registered = sipp_run(
+        "register.xml", port, reg_port, workdir, 1, 1,
+        ["-inf", str(callee), "-key", "contact_host", HOST, "-key", "contact_port",
+         str(uas_port), "-key", "expires", "3600"],
+        timeout=20,
+    )  # fmt: skip
+    if not registered.ok:
+        raise SystemExit(f"{name}: the UAS could not register")
+    caller = write_csv(workdir / f"caller-{name}.csv", [credentials_row(CALLER, CALLEE)])
+    print(f"{name}: calls per second", flush=True)
+    calls = step_up(
+        "calls",
+        lambda rate: sipp_run(
+            "uac_call.xml", port, uac_port, workdir, rate, int(rate * args.duration),
+            ["-inf", str(caller), "-d", "0"], timeout=args.duration * 3 + 40,
+        ),
+        args.start_cps, args.step, args.max_rate,
+    )  # fmt: skip
+    users = write_csv(
+        workdir / f"users-{name}.csv",
+        [credentials_row(str(201 + i)) for i in range(2, REGISTRATION_USERS)],
+    )
+    print(f"{name}: registrations per second", flush=True)
+    registrations = step_up(
+        "registrations",
+        lambda rate: sipp_run(
+            "register.xml", port, regbench_port, workdir, rate, int(rate * args.duration),
+            ["-inf", str(users), "-key", "contact_host", HOST, "-key", "contact_port", "5999",
+             "-key", "expires", "3600"],
+            timeout=args.duration * 3 + 40,
+        ),
+        args.start_rps, args.step, args.max_rate,
+    )  # fmt: skip
+    return {
+        "calls": calls.achieved if calls else 0.0,
+        "registrations": registrations.achieved if registrations else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per step")
+    parser.add_argument("--start-cps", type=float, default=200.0)
+    parser.add_argument("--start-rps", type=float, default=400.0)
+    parser.add_argument("--step", type=float, default=1.25, help="rate factor between steps")
+    parser.add_argument("--max-rate", type=float, default=20000.0)
+    parser.add_argument("--kamailio-children", type=int, default=2)
+    parser.add_argument("--only", choices=["officina", "kamailio"])
+    parser.add_argument("--populate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-officina", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.populate:
+        populate(args.populate)
+        return
+    if args.serve_officina:
+        serve_officina(args.serve_officina)
+        return
+    for tool in ("sipp", "kamailio"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed")
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="officina-sip-bench-") as temp:
+        workdir = Path(temp)
+        if args.only in (None, "officina"):
+            env = prepare_officina_database(workdir)
+            officina = start_officina(workdir, env)
+            try:
+                results["officina"] = measure("officina", OFFICINA_PORT, workdir, args)
+            finally:
+                officina.terminate()
+                officina.wait(10)
+        if args.only in (None, "kamailio"):
+            kamailio = start_kamailio(workdir, args.kamailio_children)
+            try:
+                results["kamailio"] = measure("kamailio", KAMAILIO_PORT, workdir, args)
+            finally:
+                kamailio.terminate()
+                kamailio.wait(10)
+    print()
+    print(f"{'':14}{'calls/s':>12}{'registrations/s':>18}")
+    for name, figures in results.items():
+        print(f"{name:14}{figures['calls']:12.0f}{figures['registrations']:18.0f}")
+    if len(results) == 2:
+        officina_figures, kamailio_figures = results["officina"], results["kamailio"]
+        ratios = [
+            officina_figures[key] / kamailio_figures[key] if kamailio_figures[key] else 0.0
+            for key in ("calls", "registrations")
+        ]
+        print(f"{'ratio':14}{ratios[0]:12.2f}{ratios[1]:18.2f}")
+
+
+if __name__ == "__main__":
+    main()

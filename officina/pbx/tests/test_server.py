@@ -1,0 +1,364 @@
+"""The registrar and the proxy, driven in memory through ``SipServer.receive``."""
+
+import pytest
+
+from officina.accounts.models import Member
+from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.directory import Directory
+from officina.pbx.models import CallRecord, Registration
+from officina.pbx.tests.harness import REALM, Pbx, Phone
+from officina.sip import SipRequest, SipResponse
+
+pytestmark = pytest.mark.django_db
+
+SDP = (
+    b"v=0\r\no=- 1 1 IN IP4 10.0.0.10\r\ns=-\r\nc=IN IP4 10.0.0.10\r\nt=0 0\r\n"
+    b"m=audio 4000 RTP/AVP 0\r\n"
+)
+
+
+def make_extension(email: str, password: str) -> str:
+    member = Member.objects.create_user(email=email, password="pw")
+    extension = do_provision_extension(member)
+    do_set_sip_password(extension, password)
+    return extension.number
+
+
+@pytest.fixture
+def pbx():
+    make_extension("giulia@example.it", "giulia-secret")  # 201
+    make_extension("marco@example.it", "marco-secret")  # 202
+    directory = Directory(node="test")
+    directory.load()
+    return Pbx(directory)
+
+
+@pytest.fixture
+def giulia(pbx):
+    return Phone(pbx, "201", "giulia-secret", "10.0.0.10", 5060, user_agent="Giulia desk")
+
+
+@pytest.fixture
+def marco_desk(pbx):
+    return Phone(pbx, "202", "marco-secret", "10.0.0.20", 5060, user_agent="Marco desk")
+
+
+@pytest.fixture
+def marco_mobile(pbx):
+    return Phone(pbx, "202", "marco-secret", "10.0.0.21", 5070, user_agent="Marco mobile")
+
+
+def header(message: SipRequest | SipResponse, name: str) -> str:
+    value = message.header(name)
+    assert value is not None, name
+    return value
+
+
+def requests_of(messages: list[SipRequest | SipResponse], method: str) -> list[SipRequest]:
+    return [m for m in messages if isinstance(m, SipRequest) and m.method == method]
+
+
+def statuses(messages: list[SipRequest | SipResponse]) -> list[int]:
+    return [m.status for m in messages if isinstance(m, SipResponse)]
+
+
+# ---------------------------------------------------------------------- registrar
+def test_register_is_challenged_then_bound(pbx, giulia):
+    request = giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
+    giulia.send(request)
+    challenge = giulia.last_response()
+    assert challenge.status == 401
+    assert challenge.www_authenticate[0].params["realm"] == REALM
+    giulia.send(giulia.authorized(request, challenge))
+    ok = giulia.last_response()
+    assert ok.status == 200
+    assert ok.contacts[0].expires == 3600
+    entry = pbx.directory.entry("201")
+    assert entry is not None
+    (binding,) = pbx.directory.live_bindings(entry.extension_id)
+    assert (binding.received_host, binding.received_port) == ("10.0.0.10", 5060)
+    assert binding.user_agent == "Giulia desk"
+
+
+def test_registrations_survive_a_restart(pbx, giulia, marco_desk, marco_mobile):
+    assert giulia.register().status == 200
+    assert marco_desk.register().status == 200
+    assert marco_mobile.register().status == 200
+    pbx.directory.flush_now()
+    assert Registration.objects.count() == 3
+    restarted = Directory(node="test", clock=pbx.clock.wall)
+    restarted.load()
+    marco = restarted.entry("202")
+    assert marco is not None
+    assert {b.user_agent for b in restarted.live_bindings(marco.extension_id)} == {
+        "Marco desk",
+        "Marco mobile",
+    }
+
+
+def test_wrong_password_is_forbidden_and_then_rate_limited(pbx):
+    intruder = Phone(pbx, "201", "guess", "192.0.2.66", 5060)
+    answers = [intruder.register().status for _ in range(10)]
+    assert answers == [403] * 10
+    intruder.send(intruder.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>"))
+    assert intruder.inbox() == []  # the source is silenced
+    # Another address is not affected.
+    assert Phone(pbx, "201", "giulia-secret", "10.0.0.10", 5060).register().status == 200
+
+
+def test_too_brief_an_interval_gets_423(giulia):
+    response = giulia.register(expires=30)
+    assert response.status == 423
+    assert header(response, "Min-Expires") == "60"
+
+
+def test_a_member_cannot_bind_someone_elses_extension(pbx):
+    giulia_as_marco = Phone(pbx, "201", "giulia-secret", "10.0.0.10", 5060)
+    request = giulia_as_marco.request("REGISTER", f"sip:{REALM}", f"<sip:202@{REALM}>")
+    giulia_as_marco.send(request)
+    challenge = giulia_as_marco.last_response()
+    giulia_as_marco.send(giulia_as_marco.authorized(request, challenge))
+    assert giulia_as_marco.last_response().status == 403
+
+
+def test_expires_zero_and_star_remove_bindings(pbx, marco_desk, marco_mobile):
+    marco_desk.register()
+    marco_mobile.register()
+    marco = pbx.directory.entry("202")
+    assert len(pbx.directory.live_bindings(marco.extension_id)) == 2
+    assert marco_desk.register(expires=0).status == 200
+    assert len(pbx.directory.live_bindings(marco.extension_id)) == 1
+    assert marco_mobile.register(expires=0, contact="*").status == 200
+    assert pbx.directory.live_bindings(marco.extension_id) == []
+
+
+def test_bindings_expire(pbx, marco_desk):
+    marco_desk.register(expires=60)
+    marco = pbx.directory.entry("202")
+    assert marco is not None
+    pbx.clock.advance(61)
+    assert pbx.directory.live_bindings(marco.extension_id) == []
+
+
+def test_options_keepalive_is_answered(giulia):
+    giulia.send(giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>"))
+    response = giulia.last_response()
+    assert response.status == 200
+    assert "INVITE" in header(response, "Allow")
+
+
+# ---------------------------------------------------------------------- proxy
+def place_call(giulia: Phone, callee: str = "202") -> SipRequest:
+    invite = giulia.request(
+        "INVITE", f"sip:{callee}@{REALM}", f"<sip:{callee}@{REALM}>", body=SDP,
+        headers=[("Content-Type", "application/sdp")],
+    )  # fmt: skip
+    giulia.send(invite)
+    challenge = giulia.last_response()
+    assert challenge.status == 407
+    ack = giulia.request("ACK", invite.uri_text, header(challenge, "To"), call_id=invite.call_id)
+    giulia.send(ack)
+    authorized = giulia.authorized(invite, challenge)
+    giulia.send(authorized)
+    return authorized
+
+
+def test_call_forks_first_answer_wins_and_the_other_device_is_cancelled(
+    pbx, giulia, marco_desk, marco_mobile
+):
+    for phone in (giulia, marco_desk, marco_mobile):
+        assert phone.register().status == 200
+    invite = place_call(giulia)
+    assert statuses(giulia.inbox()) == [100]
+    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
+    (mobile_invite,) = requests_of(marco_mobile.inbox(), "INVITE")
+    assert desk_invite.uri_text == "sip:202@10.0.0.20:5060"
+    assert desk_invite.max_forwards == 69
+    assert len(desk_invite.record_routes) == 2
+    assert desk_invite.proxy_authorization == []  # credentials are for us only
+
+    marco_desk.answer(desk_invite, 180, to_tag="desk")
+    marco_mobile.answer(mobile_invite, 180, to_tag="mobile")
+    assert statuses(giulia.inbox()) == [180, 180]
+
+    marco_desk.answer(desk_invite, 200, to_tag="desk")
+    (ok,) = [m for m in giulia.inbox() if isinstance(m, SipResponse)]
+    assert ok.status == 200 and ok.to_tag == "desk"
+    assert len(ok.vias) == 1  # our Via was taken off
+    (cancel,) = requests_of(marco_mobile.inbox(), "CANCEL")
+    assert "cause=200" in header(cancel, "Reason")
+    assert "Call completed elsewhere" in header(cancel, "Reason")
+    marco_mobile.answer(cancel, 200, to_tag="mobile")
+    marco_mobile.answer(mobile_invite, 487, to_tag="mobile")
+    assert requests_of(marco_mobile.inbox(), "ACK")  # hop-by-hop ACK for the 487
+
+    # The dialog: ACK and BYE follow the Record-Route set through the proxy to the desk.
+    route_set = [str(r) for r in ok.record_routes][::-1]
+    ack = giulia.request(
+        "ACK", "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
+        from_tag=invite.from_tag, headers=[("Route", r) for r in route_set],
+    )  # fmt: skip
+    giulia.send(ack)
+    assert requests_of(marco_desk.inbox(), "ACK")
+    bye = giulia.request(
+        "BYE", "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
+        from_tag=invite.from_tag, headers=[("Route", r) for r in route_set],
+    )  # fmt: skip
+    giulia.send(bye)
+    (desk_bye,) = requests_of(marco_desk.inbox(), "BYE")
+    marco_desk.answer(desk_bye, 200, to_tag="desk")
+    assert statuses(giulia.inbox()) == [200]
+
+    pbx.records.flush_now()
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.caller_number == "201" and record.callee_number == "202"
+    assert sorted(record.devices_rung) == ["Marco desk", "Marco mobile"]
+    assert record.answered_by == "Marco desk"
+    assert record.ended_at is not None and record.duration is not None
+
+
+def test_callee_can_hang_up_through_the_proxy(pbx, giulia, marco_desk):
+    giulia.register()
+    marco_desk.register()
+    place_call(giulia)
+    giulia.inbox()
+    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
+    marco_desk.answer(desk_invite, 200, to_tag="desk")
+    giulia.inbox()
+    bye = marco_desk.request(
+        "BYE", "sip:201@10.0.0.10:5060", header(desk_invite, "From"),
+        call_id=desk_invite.call_id, from_tag="desk",
+        headers=[("Route", str(r)) for r in desk_invite.record_routes],
+    )  # fmt: skip
+    marco_desk.send(bye)
+    assert requests_of(giulia.inbox(), "BYE")
+
+
+def test_every_device_busy_gives_486(pbx, giulia, marco_desk, marco_mobile):
+    for phone in (giulia, marco_desk, marco_mobile):
+        phone.register()
+    place_call(giulia)
+    giulia.inbox()
+    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
+    (mobile_invite,) = requests_of(marco_mobile.inbox(), "INVITE")
+    marco_desk.answer(desk_invite, 486, to_tag="desk")
+    assert statuses(giulia.inbox()) == []  # still waiting for the mobile
+    marco_mobile.answer(mobile_invite, 486, to_tag="mobile")
+    assert statuses(giulia.inbox()) == [486]
+    pbx.records.flush_now()
+    assert CallRecord.objects.get().outcome == CallRecord.Outcome.BUSY
+
+
+def test_unregistered_callee_gets_480_and_unknown_number_404(pbx, giulia):
+    giulia.register()
+    place_call(giulia, "202")
+    assert statuses(giulia.inbox()) == [480]
+    place_call(giulia, "999")
+    assert statuses(giulia.inbox()) == [404]
+    pbx.records.flush_now()
+    outcomes = set(CallRecord.objects.values_list("outcome", flat=True))
+    assert outcomes == {CallRecord.Outcome.UNREGISTERED, CallRecord.Outcome.NOT_FOUND}
+
+
+def test_unauthenticated_caller_never_reaches_the_callee(pbx, giulia, marco_desk):
+    marco_desk.register()
+    stranger = Phone(pbx, "201", "wrong", "192.0.2.7", 5060)
+    invite = stranger.request("INVITE", f"sip:202@{REALM}", f"<sip:202@{REALM}>")
+    stranger.send(invite)
+    challenge = stranger.last_response()
+    assert challenge.status == 407
+    stranger.send(stranger.authorized(invite, challenge))
+    assert stranger.last_response().status == 403
+    assert requests_of(marco_desk.inbox(), "INVITE") == []
+
+
+def test_caller_cancel_reaches_every_ringing_device(pbx, giulia, marco_desk, marco_mobile):
+    for phone in (giulia, marco_desk, marco_mobile):
+        phone.register()
+    invite = place_call(giulia)
+    giulia.inbox()
+    desk_invite = requests_of(marco_desk.inbox(), "INVITE")[0]
+    mobile_invite = requests_of(marco_mobile.inbox(), "INVITE")[0]
+    marco_desk.answer(desk_invite, 180, to_tag="desk")
+    marco_mobile.answer(mobile_invite, 180, to_tag="mobile")
+    giulia.inbox()
+    cancel = SipRequest(
+        "CANCEL", invite.uri_text,
+        [("Via", header(invite, "Via")), ("Max-Forwards", "70"), ("From", header(invite, "From")),
+         ("To", header(invite, "To")), ("Call-ID", invite.call_id),
+         ("CSeq", f"{invite.cseq.number} CANCEL")],
+    )  # fmt: skip
+    giulia.send(cancel)
+    assert sorted(statuses(giulia.inbox())) == [200, 487]
+    for phone in (marco_desk, marco_mobile):
+        (device_cancel,) = requests_of(phone.inbox(), "CANCEL")
+        assert "cause=487" in header(device_cancel, "Reason")
+    pbx.records.flush_now()
+    assert CallRecord.objects.get().outcome == CallRecord.Outcome.CANCELLED
+
+
+def test_nobody_answering_ends_with_480_after_the_ring_timeout(pbx, giulia, marco_desk):
+    giulia.register()
+    marco_desk.register()
+    place_call(giulia)
+    giulia.inbox()
+    desk_invite = requests_of(marco_desk.inbox(), "INVITE")[0]
+    marco_desk.answer(desk_invite, 180, to_tag="desk")
+    giulia.inbox()
+    pbx.advance(31)
+    assert 480 in statuses(giulia.inbox())
+    assert requests_of(marco_desk.inbox(), "CANCEL")
+    pbx.records.flush_now()
+    assert CallRecord.objects.get().outcome == CallRecord.Outcome.NO_ANSWER
+
+
+def test_too_many_hops_gets_483(pbx, giulia, marco_desk):
+    giulia.register()
+    marco_desk.register()
+    invite = giulia.request("INVITE", f"sip:202@{REALM}", f"<sip:202@{REALM}>")
+    invite.set_header("Max-Forwards", "0")
+    giulia.send(invite)
+    assert giulia.last_response().status == 483
+
+
+# ---------------------------------------------------------------------- bad input
+def test_broken_requests_get_400_and_garbage_is_dropped(pbx, giulia):
+    bad_max_forwards = giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>")
+    bad_max_forwards.set_header("Max-Forwards", "ten")
+    giulia.send(bad_max_forwards)
+    assert giulia.last_response().status == 400
+    unparseable = giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>").serialize()
+    unparseable = unparseable.replace(b"Content-Length: 0", b"Content-Length: 50")
+    giulia.send(unparseable)  # a body shorter than announced: refused by the parser
+    assert giulia.last_response().status == 400
+    giulia.send(unparseable.replace(b"CSeq: ", b"CSeq: x"))  # cannot even be answered
+    assert giulia.inbox() == []
+    giulia.send(b"\x00\xff garbage \r\n\r\n")
+    giulia.send(b"")
+    assert giulia.inbox() == []
+    giulia.send(giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>"))
+    assert giulia.last_response().status == 200
+
+
+def test_header_flood_is_refused(pbx, giulia):
+    request = giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>")
+    for index in range(400):
+        request.add_header("X-Flood", str(index))
+    giulia.send(request)
+    assert giulia.last_response().status == 513
+
+
+def test_a_flood_keeps_memory_bounded_and_the_server_answering(pbx, giulia):
+    pbx.server.limiter.max_sources = 1000
+    for index in range(5000):
+        source = Phone(pbx, "201", "x", f"198.51.{index // 250}.{index % 250}", 5060)
+        source.send(b"INVITE sip:x SIP/2.0\r\nVia: nonsense\r\n\r\n")
+        source.send(source.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>"))
+    pbx.network.sent.clear()
+    assert len(pbx.server.limiter) <= 1000
+    pbx.advance(40)  # every unanswered transaction times out
+    assert len(pbx.server.layer.core) == 0
+    assert pbx.server.layer.flows == {}
+    giulia.send(giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>"))
+    assert giulia.last_response().status == 200
