@@ -7,7 +7,9 @@ INVITE client (ICT, §17.1.1 + RFC 6026 §7.2)
     Calling     Timer A -> resend, A doubles (unreliable only)   Timer B (64*T1) -> timeout
                 1xx -> Proceeding, pass up     2xx -> Accepted, pass up, Timer M (64*T1)
                 300-699 -> Completed, pass up, send ACK, Timer D (32 s unreliable / 0)
-    Proceeding  1xx -> pass up   2xx -> Accepted   300-699 -> Completed (as above)
+    Proceeding  1xx -> pass up, Timer C restarted   2xx -> Accepted   300-699 -> Completed
+                Timer C (180 s, first started by the first 1xx) -> timeout reported (the TU
+                CANCELs), then Timer B (64*T1) -> Terminated if no final response came
     Completed   300-699 again -> resend ACK      Timer D -> Terminated
     Accepted    2xx again -> pass up (the TU ACKs each one)   Timer M -> Terminated
 
@@ -66,6 +68,9 @@ class TimerConfig:
     t2: float = 4.0
     t4: float = 5.0
     timer_d: float = 32.0
+    # Timer C (RFC 3261 §16.6 step 11): how long an INVITE client transaction waits for a
+    # final response after a provisional one, restarted by each provisional.
+    timer_c: float = 180.0
 
     @property
     def timeout(self) -> float:
@@ -181,7 +186,8 @@ TU_PROVISIONAL = "TU 1xx"
 TU_SUCCESS = "TU 2xx"
 TU_FAILURE = "TU 3xx-6xx"
 ERROR = "transport error"
-TIMER_A, TIMER_B, TIMER_D, TIMER_E, TIMER_F, TIMER_G = "A", "B", "D", "E", "F", "G"
+TIMER_A, TIMER_B, TIMER_C, TIMER_D, TIMER_E = "A", "B", "C", "D", "E"
+TIMER_F, TIMER_G = "F", "G"
 TIMER_H, TIMER_I, TIMER_J, TIMER_K, TIMER_L, TIMER_M = "H", "I", "J", "K", "L", "M"
 
 Table = dict[tuple[str, str], tuple[str, tuple[str, ...]]]
@@ -189,13 +195,15 @@ Table = dict[tuple[str, str], tuple[str, tuple[str, ...]]]
 ICT: Table = {
     (CALLING, TIMER_A): (CALLING, ("resend", "double A")),
     (CALLING, TIMER_B): (TERMINATED, ("timeout",)),
-    (CALLING, PROVISIONAL): (PROCEEDING, ("stop A", "stop B", "pass up")),
+    (CALLING, PROVISIONAL): (PROCEEDING, ("stop A", "stop B", "pass up", "start C")),
     (CALLING, SUCCESS): (ACCEPTED, ("stop A", "stop B", "pass up", "start M")),
     (CALLING, FAILURE): (COMPLETED, ("stop A", "stop B", "pass up", "send ACK", "start D")),
     (CALLING, ERROR): (TERMINATED, ("transport error",)),
-    (PROCEEDING, PROVISIONAL): (PROCEEDING, ("pass up",)),
-    (PROCEEDING, SUCCESS): (ACCEPTED, ("pass up", "start M")),
-    (PROCEEDING, FAILURE): (COMPLETED, ("pass up", "send ACK", "start D")),
+    (PROCEEDING, PROVISIONAL): (PROCEEDING, ("pass up", "start C")),
+    (PROCEEDING, SUCCESS): (ACCEPTED, ("stop B", "stop C", "pass up", "start M")),
+    (PROCEEDING, FAILURE): (COMPLETED, ("stop B", "stop C", "pass up", "send ACK", "start D")),
+    (PROCEEDING, TIMER_C): (PROCEEDING, ("timeout", "start B")),
+    (PROCEEDING, TIMER_B): (TERMINATED, ()),
     (PROCEEDING, ERROR): (TERMINATED, ("transport error",)),
     (COMPLETED, FAILURE): (COMPLETED, ("send ACK",)),
     (COMPLETED, TIMER_D): (TERMINATED, ()),
@@ -494,10 +502,13 @@ _ACTIONS: dict[str, Callable[[Transaction, float, list[Event], Any], None]] = {
     "E at T2": _e_at_t2,
     "stop A": _stopper(TIMER_A),
     "stop B": _stopper(TIMER_B),
+    "stop C": _stopper(TIMER_C),
     "stop E": _stopper(TIMER_E),
     "stop F": _stopper(TIMER_F),
     "stop G": _stopper(TIMER_G),
     "stop H": _stopper(TIMER_H),
+    "start B": _starter(TIMER_B, lambda c, reliable: c.timeout),
+    "start C": _starter(TIMER_C, lambda c, reliable: c.timer_c),
     "start D": _starter(TIMER_D, lambda c, reliable: 0.0 if reliable else c.timer_d),
     "start G": _starter(TIMER_G, lambda c, reliable: c.t1),
     "start H": _starter(TIMER_H, lambda c, reliable: c.timeout),

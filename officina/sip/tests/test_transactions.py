@@ -358,3 +358,22 @@ def test_local_errors():
         layer.respond(incoming.transaction, 180, 0.0)
     assert isinstance(incoming.request, SipRequest)
     assert not isinstance(incoming.request, SipResponse)
+
+
+def test_timer_c_ends_an_invite_stuck_after_a_provisional():
+    net = Network(drop=lambda data: data.startswith(b"SIP/2.0 200"))
+    net.alice = TransactionLayer(TimerConfig(timer_c=60.0))
+    tx, events = net.alice.send_request(request("INVITE"), net.bob_peer, net.now)
+    net.deliver(events, True)
+    (incoming,) = of(net.bob_events, RequestReceived)
+    net.deliver(net.bob.respond(incoming.transaction, 180, net.now, to_tag="r"), False)
+    net.advance(30)
+    net.deliver(net.bob.respond(incoming.transaction, 183, net.now, to_tag="r"), False)
+    net.deliver(net.bob.respond(incoming.transaction, 200, net.now, to_tag="r"), False)  # lost
+    net.advance(89)
+    assert not of(net.alice_events, TransactionTimeout)  # the 183 restarted Timer C
+    net.advance(91)
+    assert of(net.alice_events, TransactionTimeout)[0].transaction is tx
+    assert tx.state == "Proceeding"  # still able to take the final answer to a CANCEL
+    net.advance(91 + 32.1)
+    assert tx.state == "Terminated"
