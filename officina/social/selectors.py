@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import CompanyMembership, Member
+from officina.accounts.models import CompanyMembership, Member, Space
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.social.access import visible_posts
 from officina.social.models import (
@@ -235,6 +235,12 @@ def followed_targets(member: Member) -> dict[str, set[int]]:
         elif space_id:
             targets["space"].add(space_id)
     return targets
+
+
+def spaces_to_follow(member: Member) -> list[Space]:
+    """Every space, each with ``followed`` for the member: one query."""
+    followed = Follow.objects.filter(follower=member, space=OuterRef("pk"))
+    return list(Space.objects.annotate(followed=Exists(followed)).order_by("name"))
 
 
 def is_following(follower: Member, **target: object) -> bool:

@@ -122,7 +122,12 @@ def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
                 return redirect(request.path)
         status = 400
     page = _post_page(request, page_of)
-    context = {"form": form, "page": page, "which": which}
+    context = {
+        "form": form,
+        "page": page,
+        "which": which,
+        "spaces": selectors.spaces_to_follow(member),
+    }
     return render(request, "social/feed.html", context, status=status)
 
 
@@ -230,6 +235,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "has_skills": bool(skill_rows),
         "evidence": evidence_of(profile_member, limit=10),
         "companies": selectors.member_companies(profile_member),
+        "followed_companies": selectors.followed_targets(viewer)["company"],
         "follow": selectors.follow_counts(profile_member, viewer),
         "page": posts,
         "can_endorse": viewer.pk != profile_member.pk,

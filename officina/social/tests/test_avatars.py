@@ -150,3 +150,21 @@ def test_good_links_are_kept_in_order_without_duplicates(client_for, giulia):
         "https://giulia.example",
         "http://github.com/giulia",
     ]
+
+
+def test_avatar_is_served_to_members_only(client, client_for, giulia, marco):
+    post_profile(client_for(giulia), upload(image_bytes()))
+    profile = Profile.objects.get(member=giulia)
+    url = f"/members/{giulia.pk}/avatar/thumb/{profile.avatar_version}.jpg"
+    response = client_for(marco).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+    assert client.get(url).status_code == 302  # visitors go to the login page
+    giulia.is_active = False
+    giulia.save()
+    assert client_for(marco).get(url).status_code == 404
+
+
+def test_member_without_avatar_has_none(client_for, giulia, marco):
+    assert client_for(marco).get(f"/members/{giulia.pk}/avatar/large/none.jpg").status_code == 404

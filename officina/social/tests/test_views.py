@@ -117,8 +117,8 @@ def test_feed_query_count_is_pinned(client_for, giulia, make_member, django_asse
     client = client_for(giulia)
     client.get("/feed/")
     # session + member, the post page, the reactions of the page, the post form's
-    # companies and spaces, the unread badge.
-    with django_assert_num_queries(7):
+    # companies and spaces, the spaces to follow, the unread badge.
+    with django_assert_num_queries(8):
         response = client.get("/feed/")
     assert len(response.context["page"].posts) == 20
 
@@ -313,3 +313,18 @@ def test_inbox_query_count(client_for, giulia, make_member, django_assert_num_qu
 def test_italian_feed(client_for, giulia):
     response = client_for(giulia).get("/feed/", headers={"accept-language": "it"})
     assert "Pubblica" in response.content.decode()
+
+
+def test_feed_sidebar_follows_spaces(client_for, giulia, san_salvario):
+    client = client_for(giulia)
+    assert "spaces-to-follow" in client.get("/feed/").content.decode()
+    client.post("/follows/spaces/san-salvario/", {"next": "/feed/"})
+    spaces = {space.slug: space.followed for space in client.get("/feed/").context["spaces"]}
+    assert spaces["san-salvario"] is True
+    assert spaces["navigli"] is False
+
+
+def test_profile_shows_company_follow_state(client_for, sara, giulia, studio_rossi):
+    client = client_for(sara)
+    client.post("/follows/companies/studio-rossi/")
+    assert "Unfollow company" in client.get(f"/members/{giulia.pk}/").content.decode()
