@@ -1,0 +1,86 @@
+"""A real PBX on loopback for tests with real SIP peers (SIPp, baresip).
+
+The PBX runs with its own event loop in a thread of the test process, on the
+test database (use it from ``transactional_db`` tests so that the PBX's
+worker threads see the rows the test made).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from officina.accounts.models import Member
+from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.runtime import RunningPbx, start_pbx
+
+HOST = "127.0.0.1"
+
+
+def port_base() -> int:
+    """SIP ports 15200-15999, a block of 100 per pytest-xdist worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return 15200 + 100 * (index % 8)
+
+
+@dataclass
+class LivePbx:
+    port: int
+    running: RunningPbx
+    loop: asyncio.AbstractEventLoop
+
+
+def make_extensions(passwords: dict[str, str]) -> dict[str, str]:
+    """Members with extensions 201, 202, ... and the given passwords, in order."""
+    numbers = {}
+    for index, password in enumerate(passwords.values()):
+        member = Member.objects.create_user(email=f"peer{index}@example.it", password="pw")
+        extension = do_provision_extension(member)
+        do_set_sip_password(extension, password)
+        numbers[extension.number] = password
+    return numbers
+
+
+@contextmanager
+def live_pbx(port: int) -> Iterator[LivePbx]:
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict[str, RunningPbx] = {}
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+
+        async def main() -> None:
+            try:
+                holder["pbx"] = await start_pbx(HOST, port, advertised_host=HOST)
+            except BaseException as error:
+                failure.append(error)
+                raise
+            finally:
+                started.set()
+
+        try:
+            loop.run_until_complete(main())
+        except BaseException:
+            return
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="live-pbx", daemon=True)
+    thread.start()
+    started.wait(30)
+    if failure:
+        raise failure[0]
+    running = holder["pbx"]
+    try:
+        yield LivePbx(port, running, loop)
+    finally:
+        asyncio.run_coroutine_threadsafe(running.stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
