@@ -33,7 +33,16 @@ def schedule_reindex(kind: str, object_id: int | None) -> None:
     transaction.on_commit(lambda: do_index_objects(kind, [object_id]))
 
 
-def _member_changed(sender: Any, instance: Member, **kwargs: Any) -> None:
+# A member's document shows their name; saves of other fields (every login writes
+# last_login) leave it as it is.
+MEMBER_FIELDS_IN_DOCUMENT = frozenset({"first_name", "last_name", "email", "is_active"})
+
+
+def _member_changed(
+    sender: Any, instance: Member, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if update_fields is not None and not (set(update_fields) & MEMBER_FIELDS_IN_DOCUMENT):
+        return
     schedule_reindex(DocumentKind.MEMBER, instance.pk)
 
 
@@ -44,6 +53,12 @@ def _member_part_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 def _company_changed(sender: Any, instance: Company, **kwargs: Any) -> None:
     schedule_reindex(DocumentKind.COMPANY, instance.pk)
+    # Its people's documents name the company too.
+    member_ids = list(
+        CompanyMembership.objects.filter(company_id=instance.pk).values_list("member_id", flat=True)
+    )
+    if member_ids:
+        transaction.on_commit(lambda: do_index_objects(DocumentKind.MEMBER, member_ids))
 
 
 def _question_changed(sender: Any, instance: Question, **kwargs: Any) -> None:

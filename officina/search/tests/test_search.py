@@ -235,3 +235,24 @@ class TestIndexStaysCurrent:
         call_command("reindex")
         assert "post" in capsys.readouterr().out
         assert SearchDocument.objects.filter(kind="question").count() == 2
+
+
+@pytest.mark.django_db
+def test_renaming_a_company_reindexes_its_people(
+    giulia, marco, studio_rossi, django_capture_on_commit_callbacks
+):
+    do_rebuild_index()
+    with django_capture_on_commit_callbacks(execute=True):
+        studio_rossi.name = "Bottega Quadrifoglio"
+        studio_rossi.save()
+    assert studio_rossi.pk in found(marco, "quadrifoglio", "company")
+    assert set(found(marco, "quadrifoglio", "member")) == {giulia.pk, marco.pk}
+
+
+@pytest.mark.django_db
+def test_a_login_does_not_reindex(giulia, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import update_last_login
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        update_last_login(type(giulia), giulia)
+    assert callbacks == []
