@@ -159,9 +159,10 @@ SIP_PORT = int(os.environ.get("SIP_PORT", "5060"))
 SIP_DOMAIN = os.environ.get("SIP_DOMAIN", "officina.local")
 # Address phones reach this node at (Via, Record-Route); empty: guessed from the interfaces.
 SIP_ADVERTISED_HOST = os.environ.get("SIP_ADVERTISED_HOST", "")
-# Digest algorithms offered, first preferred: many phones (and SIPp) read only the first.
+# Digest algorithms offered, first preferred. MD5 alone by default: some phones (and SIPp,
+# baresip) fail on any SHA-256 challenge; offer "SHA-256,MD5" once every device copes.
 SIP_DIGEST_ALGORITHMS = tuple(
-    name.strip() for name in os.environ.get("SIP_DIGEST_ALGORITHMS", "MD5,SHA-256").split(",")
+    name.strip() for name in os.environ.get("SIP_DIGEST_ALGORITHMS", "MD5").split(",")
 )
 
 LOGGING = {
