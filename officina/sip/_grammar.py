@@ -193,12 +193,16 @@ def parse_params(text: str, i: int, what: str) -> tuple[dict[str, str | None], i
             raise SipParseError(f"unexpected {text[i]!r} in parameters of {what}")
 
 
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9\-.!%*_+`'~:\[\]]+")
+
+
 def format_params(params: dict[str, str | None]) -> str:
     out = []
+    plain = _PLAIN_VALUE.fullmatch
     for name, value in params.items():
         if value is None:
             out.append(f";{name}")
-        elif value == "" or not all(c in TOKEN_CHARS or c in ":[]" for c in value):
+        elif plain(value) is None:
             out.append(f';{name}="{quote(value)}"')
         else:
             out.append(f";{name}={value}")

@@ -518,6 +518,15 @@ class SipMessage:
 
     def pop_via(self) -> Via:
         """Remove and return the topmost Via value (RFC 3261 §16.7 step 3)."""
+        top: Via | None = self._cache.get("via.top")
+        if top is not None:
+            for index, entry in enumerate(self._entries):
+                if entry[0] == "via":
+                    if "," not in entry[1]:
+                        del self._entries[index]
+                        self._changed("via")
+                        return top
+                    break
         text = self._pop_first_value("via")
         if text is None:
             raise SipParseError("missing Via header")
@@ -734,14 +743,14 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> SipReques
     first = lines[0]
     message = _parse_status_line(first) if first.startswith("SIP/") else _parse_request_line(first)
 
+    del lines[0]
+    seen: dict[str, int] = {}
     entries: list[tuple[str, str, int]] = []
     append = entries.append
-    seen: dict[str, int] = {}
     key_cache = _KEY_CACHE
     tracked = _TRACKED
-    del lines[0]
     for line in lines:
-        first_char = line[0] if line else ""
+        first_char = line[0]  # never empty: the head holds no CRLF CRLF
         if first_char == " " or first_char == "\t":
             if not entries:
                 raise SipParseError("continuation line before the first header")
@@ -761,7 +770,18 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> SipReques
             else:
                 seen[key] = len(entries)
         append((key, line, colon))
+    return _finish(message, data, start, end, entries, seen)
 
+
+def _finish(
+    message: SipRequest | SipResponse,
+    data: bytes,
+    start: int,
+    end: int,
+    entries: list[tuple[str, str, int]],
+    seen: dict[str, int],
+) -> SipRequest | SipResponse:
+    """The checks every message gets once its header lines are known."""
     for required in ("via", "from", "to", "call-id", "cseq"):
         if required not in seen:
             raise SipParseError(f"missing {CANONICAL_NAMES[required]} header")
