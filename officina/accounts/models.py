@@ -63,12 +63,7 @@ class Member(AbstractUser):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ("first_name", "last_name", "id")
-        indexes = [
-            models.Index(fields=["last_name", "first_name"], name="member_name_idx"),
-            # The directory lists members in this order, a page at a time: walk an index
-            # instead of sorting every member on each page.
-            models.Index(fields=["first_name", "last_name", "id"], name="member_directory_order"),
-        ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="member_name_idx")]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
