@@ -1,0 +1,153 @@
+"""Two baresip softphones register through the PBX and call each other; audio flows.
+
+Each baresip gets its own configuration directory: it sends a 440 Hz tone
+made with sox (aufile source), plays what it receives nowhere (aubridge) and
+dumps the decoded audio it received to a WAV file (sndfile filter). The
+callee answers by itself; the caller is driven over ctrl_tcp.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+import math
+import re
+import shutil
+import socket
+import subprocess
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from officina.pbx.models import CallRecord, Registration
+from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
+
+pytestmark = [
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        shutil.which("baresip") is None or shutil.which("sox") is None,
+        reason="baresip and sox are needed",
+    ),
+]
+
+PASSWORDS = {"201": "alice-baresip-pw", "202": "bob-baresip-pw"}
+MODULES = Path("/usr/lib/baresip/modules")
+
+
+@pytest.fixture
+def pbx() -> Iterator[LivePbx]:
+    make_extensions(PASSWORDS)
+    with live_pbx(port_base() + 60) as running:
+        yield running
+
+
+def configure(home: Path, user: str, pbx: LivePbx, sip_port: int, ctrl_port: int, rtp: int) -> None:
+    home.mkdir()
+    (home / "received").mkdir()
+    (home / "config").write_text(
+        "\n".join(
+            [
+                "poll_method epoll",
+                f"sip_listen {HOST}:{sip_port}",
+                "sip_trans_def udp",
+                f"net_interface {HOST}",
+                f"rtp_ports {rtp}-{rtp + 9}",
+                f"audio_player aubridge,nowhere{user}",
+                f"audio_alert aubridge,alert{user}",
+                f"audio_source aufile,{home.parent / 'tone.wav'}",
+                f"module_path {MODULES}",
+                "module g711.so",
+                "module aufile.so",
+                "module aubridge.so",
+                "module sndfile.so",
+                "module rtcpsummary.so",
+                f"snd_path {home / 'received'}",
+                "module_app account.so",
+                "module_app menu.so",
+                "module_app ctrl_tcp.so",
+                f"ctrl_tcp_listen {HOST}:{ctrl_port}",
+                "",
+            ]
+        )
+    )
+    (home / "accounts").write_text(
+        f"<sip:{user}@{HOST}:{pbx.port}>;auth_pass={PASSWORDS[user]};regint=300;answermode=auto\n"
+    )
+
+
+def command(port: int, name: str, params: str = "") -> None:
+    """Send one ctrl_tcp command (a netstring-framed JSON object)."""
+    payload = json.dumps({"command": name, "params": params, "token": name}).encode()
+    with socket.create_connection((HOST, port), timeout=5) as connection:
+        connection.sendall(str(len(payload)).encode() + b":" + payload + b",")
+        connection.recv(4096)
+
+
+def wait_for(check, seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def loudness(path: Path) -> float:
+    """Root mean square of a 16-bit mono WAV (0 for silence)."""
+    with wave.open(str(path)) as audio:
+        samples = array.array("h", audio.readframes(audio.getnframes()))
+    if not samples:
+        return 0.0
+    return math.sqrt(sum(sample * sample for sample in samples) / len(samples))
+
+
+def test_two_baresips_call_each_other_with_audio(pbx, tmp_path):
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
+         "synth", "10", "sine", "440", "vol", "0.5"],
+        check=True,
+    )  # fmt: skip
+    base = pbx.port
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    configure(alice, "201", pbx, base + 10, base + 12, base + 20)
+    configure(bob, "202", pbx, base + 14, base + 16, base + 30)
+    logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("alice", "bob")}
+    phones = []
+    try:
+        phones.append(
+            subprocess.Popen(["baresip", "-f", str(bob), "-t", "40"], stdout=logs["bob"],
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        )  # fmt: skip
+        phones.append(
+            subprocess.Popen(["baresip", "-f", str(alice), "-t", "40"], stdout=logs["alice"],
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        )  # fmt: skip
+        assert wait_for(lambda: Registration.objects.count() == 2), "both phones register"
+        command(base + 12, "dial", f"sip:202@{HOST}:{pbx.port}")
+        assert wait_for(lambda: CallRecord.objects.filter(outcome="answered").exists())
+        time.sleep(8)  # let the tone flow (and RTCP report it: every 5 s)
+        command(base + 12, "hangup")
+        assert wait_for(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists()), (
+            "the hang-up passed through the proxy"
+        )
+    finally:
+        for phone in phones:
+            phone.terminate()
+        for phone in phones:
+            phone.wait(10)
+        for log in logs.values():
+            log.close()
+
+    for home, name in ((bob, "bob"), (alice, "alice")):
+        log = (tmp_path / f"{name}.log").read_text(errors="replace")
+        received = re.search(r"PR=(\d+);", log)
+        assert received and int(received.group(1)) > 100, f"{name} received RTP: {log[-800:]}"
+        (decoded,) = (home / "received").glob("*-dec.wav")
+        assert loudness(decoded) > 1000, f"{name} heard the tone"
+    record = CallRecord.objects.get()
+    assert record.caller_number == "201" and record.callee_number == "202"
+    assert record.duration is not None and record.duration.total_seconds() >= 3
