@@ -17,7 +17,7 @@ import socket
 import subprocess
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,7 +87,7 @@ def command(port: int, name: str, params: str = "") -> None:
         connection.recv(4096)
 
 
-def wait_for(check, seconds: float = 15.0) -> bool:
+def wait_for(check: Callable[[], bool], seconds: float = 15.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
