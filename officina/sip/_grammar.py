@@ -134,6 +134,8 @@ _PARAM = re.compile(
     r"(?:=[ \t]*(?:\"((?:[^\"\\]|\\.)*)\"|(\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9\-.!%*_+`'~:]+)))?"
 )
 _ESCAPED = re.compile(r"\\(.)")
+#   the usual parameters, no LWS and no quotes; each round starts at ';' so it cannot backtrack
+_SIMPLE_PARAMS = re.compile(r"(?:;[A-Za-z0-9\-.!%*_+`'~]+(?:=[A-Za-z0-9\-.!%*_+`'~:]+)?)+")
 
 
 def split_commas(value: str) -> list[str]:
@@ -172,8 +174,16 @@ def parse_params(text: str, i: int, what: str) -> tuple[dict[str, str | None], i
     as written, quoted ones unescaped. Stops at the end or at a ',' / '?'
     that the caller handles; any other character is an error.
     """
-    params: dict[str, str | None] = {}
     n = len(text)
+    simple = _SIMPLE_PARAMS.match(text, i) if text.find('"', i) < 0 else None
+    if simple is not None and simple.end() == n:
+        # ;name=value;flag with nothing to unquote: split instead of scanning.
+        params: dict[str, str | None] = {}
+        for item in text[i + 1 :].split(";"):
+            name, sep, value = item.partition("=")
+            params[name.lower()] = value if sep else None
+        return params, n
+    params = {}
     match = _PARAM.match
     while True:
         found = match(text, i)

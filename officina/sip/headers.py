@@ -61,7 +61,17 @@ class CSeq(NamedTuple):
         return f"{self.number} {self.method}"
 
 
+_COMMON_METHODS = frozenset(
+    {"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "PRACK", "UPDATE", "INFO",
+     "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH"}
+)  # fmt: skip
+
+
 def parse_cseq(value: str) -> CSeq:
+    number, sep, method = value.partition(" ")
+    ascii_number = len(number) < 10 and number.isascii() and number.isdigit()
+    if sep and ascii_number and method in _COMMON_METHODS:
+        return CSeq(int(number), method)
     parts = value.split()
     if len(parts) != 2:
         raise SipParseError(f"invalid CSeq: {value[:60]!r}")
