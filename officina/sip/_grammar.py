@@ -180,8 +180,8 @@ def parse_params(text: str, i: int, what: str) -> tuple[dict[str, str | None], i
         # ;name=value;flag with nothing to unquote: split instead of scanning.
         params: dict[str, str | None] = {}
         for item in text[i + 1 :].split(";"):
-            name, sep, value = item.partition("=")
-            params[name.lower()] = value if sep else None
+            name, sep, given = item.partition("=")
+            params[name.lower()] = given if sep else None
         return params, n
     params = {}
     match = _PARAM.match
