@@ -222,3 +222,53 @@ def test_multipart_body_length():
     msg = parse_valid("mpart01")
     assert msg.content_type == "multipart/mixed"
     assert len(msg.body) == msg.content_length == 553
+
+
+# The application-layer cases of RFC 4475 §3.2-3.3: the status the RFC expects from a
+# proxy (check_proxy_request) or a UAS (check_uas_request).
+def test_proxy_answers():
+    from officina.sip.validation import check_proxy_request
+
+    def proxy_status(name: str) -> int | None:
+        msg = parse_message(load(name))
+        assert isinstance(msg, SipRequest)
+        response = check_proxy_request(msg)
+        return None if response is None else response.status
+
+    assert proxy_status("zeromf") == 483  # 3.2.1
+    assert proxy_status("unkscm") == 416  # 3.3.2
+    assert proxy_status("novelsc") == 416  # 3.3.3
+    bext01 = parse_message(load("bext01"))
+    assert isinstance(bext01, SipRequest)
+    response = check_proxy_request(bext01)
+    assert response is not None and response.status == 420  # 3.3.5
+    assert response.header("Unsupported") == "noProxiesSupportThis, norDoAnyProxiesSupportThis"
+    assert proxy_status("wsinv") is None
+    assert proxy_status("escruri") == 400
+
+
+def test_uas_answers():
+    from officina.sip.digest import DigestOutcome, DigestServer
+    from officina.sip.validation import check_uas_request
+
+    def uas(name: str) -> SipResponse | None:
+        msg = parse_message(load(name))
+        assert isinstance(msg, SipRequest)
+        return check_uas_request(msg)
+
+    bext01 = uas("bext01")
+    assert bext01 is not None and bext01.status == 420  # 3.3.5
+    assert bext01.header("Unsupported") == "nothingSupportsThis, nothingSupportsThisEither"
+    invut = uas("invut")
+    assert invut is not None and invut.status == 415  # 3.3.6
+    assert invut.header("Accept") == "application/sdp"
+    sdp01 = uas("sdp01")
+    assert sdp01 is not None and sdp01.status == 406  # 3.2.5
+    assert uas("zeromf") is None  # an endpoint ignores Max-Forwards 0 (3.2.1)
+    unksm2 = uas("unksm2")  # 3.3.4: odd schemes in To/From/Contact are not the UAS's concern
+    assert unksm2 is None
+    regaut01 = parse_message(load("regaut01"))  # 3.3.7: unknown scheme -> challenge
+    assert isinstance(regaut01, SipRequest)
+    server = DigestServer("example.com", b"a secret of sixteen bytes or more")
+    assert server.verify(regaut01, lambda *_: None, 0.0).outcome is DigestOutcome.MISSING
+    assert server.challenge_response(regaut01, 0.0).status == 401
