@@ -6,8 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import Member, Space
+from officina.accounts.selectors import member_space_ids
 from officina.knowledge.actions import BODY_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH
 from officina.skills.models import Skill
+from officina.skills.selectors import all_skills
 
 
 class QuestionForm(forms.Form):
@@ -37,13 +39,13 @@ class QuestionForm(forms.Form):
 
     def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tags"].queryset = Skill.objects.order_by("name_en")  # type: ignore[attr-defined]
+        self.fields["tags"].queryset = all_skills()  # type: ignore[attr-defined]
         # Interpolated here, per request, so that it follows the active language.
         self.fields["tags"].help_text = _(
             "Up to %(count)d skills: whoever gives the accepted answer gains them as evidence."
         ) % {"count": MAX_TAGS}
         self.fields["space"].queryset = Space.objects.filter(  # type: ignore[attr-defined]
-            memberships__member=member
+            pk__in=member_space_ids(member)
         ).order_by("name")
 
 

@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from officina.accounts.models import Member
 from officina.accounts.selectors import member_space_ids
 from officina.knowledge.models import Answer, Question, Visibility, Vote
+from officina.skills.models import Skill
 
 MAX_QUERY_LENGTH = 200
 
@@ -78,3 +79,10 @@ def member_votes_on_question(viewer: Member, question: Question) -> dict[str, in
     ):
         votes["q" if question_id else f"a{answer_id}"] = value
     return votes
+
+
+def question_skills(limit: int = 30) -> list[Skill]:
+    """Skills that tag at least one question, for the list's filter."""
+    return list(
+        Skill.objects.filter(questions__isnull=False).distinct().order_by("name_en")[:limit]
+    )

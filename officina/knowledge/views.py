@@ -21,8 +21,13 @@ from officina.knowledge.actions import (
 )
 from officina.knowledge.forms import AnswerForm, QuestionFilterForm, QuestionForm
 from officina.knowledge.models import Question
-from officina.knowledge.selectors import member_votes_on_question, question_answers, question_list
-from officina.skills.models import Skill
+from officina.knowledge.selectors import (
+    member_votes_on_question,
+    question_answers,
+    question_list,
+    question_skills,
+)
+from officina.skills.selectors import skills_by_slugs
 
 QUESTIONS_PER_PAGE = 20
 
@@ -48,10 +53,10 @@ def questions(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "tag": Skill.objects.filter(slug=cleaned.get("tag") or "").first(),
-            "popular_tags": Skill.objects.filter(questions__isnull=False)
-            .distinct()
-            .order_by("name_en")[:30],
+            "tag": next(iter(skills_by_slugs([cleaned["tag"]])), None)
+            if cleaned.get("tag")
+            else None,
+            "popular_tags": question_skills(),
         },
     )
 
