@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "channels",
+    "ninja",  # serves the API reference (/api/docs) from its own static files, not a CDN
     "officina.core",
     "officina.accounts",
     "officina.presence",
