@@ -129,3 +129,9 @@ def test_access_to_someone_elses_token_looks_missing(giulia, marco):
     with pytest.raises(OfficinaError) as caught:
         access_api_token_by_id(marco, token.pk)
     assert caught.value.code == ErrorCode.NOT_FOUND
+
+
+def test_api_reference_is_served_without_a_cdn(client):
+    html = client.get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
