@@ -97,16 +97,27 @@ class FlowTokens:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
+        self._verified: dict[str, Target] = {}
+        self._made: dict[Target, str] = {}
 
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()[:16]
 
     def make(self, target: Target) -> str:
-        text = f"{target.transport.lower()}.{target.host.replace(':', '_')}.{target.port}"
-        return f"{text}.{self._sign(text)}"
+        token = self._made.get(target)
+        if token is None:
+            text = f"{target.transport.lower()}.{target.host.replace(':', '_')}.{target.port}"
+            token = f"{text}.{self._sign(text)}"
+            if len(self._made) >= 10_000:
+                self._made.clear()
+            self._made[target] = token
+        return token
 
     def read(self, token: str) -> Target | None:
         """The flow a token of ours names (None for anything else)."""
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         text, _, signature = token.rpartition(".")
         if not text or not hmac.compare_digest(signature, self._sign(text)):
             return None
@@ -114,7 +125,13 @@ class FlowTokens:
         host, _, port = rest.rpartition(".")
         if not port.isdigit() or not host:
             return None
-        return Peer(transport.upper(), host.replace("_", ":"), int(port))
+        target = Peer(transport.upper(), host.replace("_", ":"), int(port))
+        # Every request of a dialog carries the same tokens: remember the verdict
+        # (bounded; only verified tokens are kept, so forgeries cannot fill it).
+        if len(self._verified) >= 10_000:
+            self._verified.clear()
+        self._verified[token] = target
+        return target
 
 
 class Proxy:

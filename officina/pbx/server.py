@@ -285,18 +285,24 @@ class SipServer:
         """Remove the Route entries that name this server; return the flow token of the
         last one (it faces where the request goes)."""
         token: str | None = None
-        while True:
-            routes = request.routes
-            if not routes:
-                return token
-            uri = routes[0].uri
+        routes = request.routes
+        ours = 0
+        for route in routes:
+            uri = route.uri
             if not isinstance(uri, SipUri):
-                return token
+                break
             if uri.user and self.tokens.read(uri.user) is not None:
                 token = uri.user
             elif uri.host not in self.local_hosts:
-                return token
-            request.pop_route()
+                break
+            ours += 1
+        if ours == len(routes):
+            # The usual case (our two Record-Route entries): drop the header in one go.
+            request.remove_header("Route")
+        else:
+            for _ in range(ours):
+                request.pop_route()
+        return token
 
     def _is_for_us(self, request: SipRequest) -> bool:
         uri = request.uri
