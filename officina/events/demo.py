@@ -11,12 +11,14 @@ from officina.core.demo import DemoContext
 
 from .models import RSVP, Event, EventVisibility, RSVPStatus
 
+NEXT_FRIDAY = -1  # in_days placeholder: the Friday breakfast must fall on a Friday
+
 EVENTS = [
     (
         "navigli",
         "Colazione del venerdì",
         "Cornetti del panificio e due chiacchiere prima di iniziare.",
-        4,
+        NEXT_FRIDAY,
         time(9, 0),
         60,
         None,
@@ -153,6 +155,8 @@ def populate(context: DemoContext) -> None:
         space = spaces.get(slug)
         if space is None:
             continue
+        if in_days == NEXT_FRIDAY:
+            in_days = (4 - today.weekday()) % 7 or 7
         start = datetime.combine(today + timedelta(days=in_days), starts, tzinfo=space.zone)
         events.append(
             Event(
