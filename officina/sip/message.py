@@ -800,7 +800,9 @@ def _finish(
     available = len(data) - body_start
     if "content-length" in seen:
         length_text = _entry_value(entries[seen["content-length"]])
-        length = parse_digits(length_text, "Content-Length", MAX_BODY_SIZE)
+        length = parse_digits(length_text, "Content-Length", 2**31)
+        if length > MAX_BODY_SIZE:
+            raise SipParseError("message body too large", 413)
         if length > available:
             raise SipParseError("Content-Length larger than the message body")
         if length < available:

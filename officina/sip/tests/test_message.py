@@ -286,3 +286,54 @@ def test_copies_are_independent():
     relayed = response.copy()
     relayed.pop_via()
     assert len(response.vias) == 1 and relayed.header("Via") is None
+
+
+def test_oversized_body_is_413():
+    with pytest.raises(SipParseError) as excinfo:
+        parse_message(INVITE.replace(b"Content-Length: 4", b"Content-Length: 70000"))
+    assert excinfo.value.status == 413
+
+
+IPV6_BASE = (
+    "{method} {uri} SIP/2.0\r\n"
+    "Via: {via}\r\n"
+    "From: <sip:alice@[2001:db8::1]>;tag=6\r\n"
+    "To: <sip:bob@[2001:db8::2]:5070>\r\n"
+    "Call-ID: v6\r\nCSeq: 1 {method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("uri", "via"),
+    [
+        ("sip:[2001:db8::10]", "SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3"),
+        ("sip:user@[2001:db8::10]:5070", "SIP/2.0/UDP [2001:db8::9:1]:5060;branch=z9hG4bKas3"),
+        ("sip:[::ffff:192.0.2.10]", "SIP/2.0/UDP [::ffff:192.0.2.1];branch=z9hG4bKas3"),
+        (
+            "sip:user@[2001:db8::10]",
+            "SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3",
+        ),
+        ("sip:user@[2001:db8::10]", "SIP/2.0/UDP [2001:db8::9:1];received=2001:db8::9:255"),
+    ],
+)
+def test_ipv6_addresses_parse(uri, via):
+    msg = parse_message(IPV6_BASE.format(method="OPTIONS", uri=uri, via=via).encode())
+    msg.validate()
+    assert isinstance(msg, SipRequest) and isinstance(msg.uri, SipUri)
+    assert msg.uri.host.startswith("[") and msg.top_via.host.startswith("[")
+    assert isinstance(msg.to.uri, SipUri) and msg.to.uri.port == 5070
+
+
+@pytest.mark.parametrize(
+    ("uri", "via"),
+    [
+        ("sip:user@2001:db8::10", "SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3"),
+        ("sip:user@[2001:db8::10", "SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3"),
+        ("sip:user@[2001:db8::10]", "SIP/2.0/UDP 2001:db8::9:1;branch=z9hG4bKas3"),
+        ("sip:user@[2001:db8::10]:70000", "SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3"),
+        ("sip:user@[2001:db8::10]x", "SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3"),
+    ],
+)
+def test_malformed_ipv6_addresses_are_rejected(uri, via):
+    with pytest.raises(SipParseError):
+        parse_message(IPV6_BASE.format(method="OPTIONS", uri=uri, via=via).encode()).validate()
