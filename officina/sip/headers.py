@@ -61,7 +61,7 @@ class CSeq(NamedTuple):
         return f"{self.number} {self.method}"
 
 
-_COMMON_METHODS = frozenset(
+COMMON_METHODS = frozenset(
     {"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "PRACK", "UPDATE", "INFO",
      "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH"}
 )  # fmt: skip
@@ -70,7 +70,7 @@ _COMMON_METHODS = frozenset(
 def parse_cseq(value: str) -> CSeq:
     number, sep, method = value.partition(" ")
     ascii_number = len(number) < 10 and number.isascii() and number.isdigit()
-    if sep and ascii_number and method in _COMMON_METHODS:
+    if sep and ascii_number and method in COMMON_METHODS:
         return CSeq(int(number), method)
     parts = value.split()
     if len(parts) != 2:

@@ -39,6 +39,7 @@ from officina.sip._grammar import (
 )
 from officina.sip.errors import SipParseError
 from officina.sip.headers import (
+    COMMON_METHODS,
     MAX_DELTA_SECONDS,
     AuthHeader,
     CSeq,
@@ -826,7 +827,7 @@ def _parse_request_line(line: str) -> SipRequest:
             raise SipParseError(f"unsupported SIP version {version[:20]}", 505)
         else:
             raise SipParseError(f"malformed request line: {line[:80]!r}")
-    if not is_token(method):
+    if method not in COMMON_METHODS and not is_token(method):
         raise SipParseError(f"invalid method: {method[:40]!r}")
     if len(uri) > MAX_REQUEST_URI:
         raise SipParseError("Request-URI too long", 414)
