@@ -53,7 +53,7 @@ class UdpPhone(asyncio.DatagramProtocol):
         self.messages.put_nowait(parse_message(data))
 
 
-async def next_response(queue: asyncio.Queue[SipRequest | SipResponse], status: int):
+async def next_response(queue: asyncio.Queue[SipRequest | SipResponse], status: int) -> SipResponse:
     while True:
         message = await asyncio.wait_for(queue.get(), 5)
         if isinstance(message, SipResponse) and message.status == status:
