@@ -5,6 +5,7 @@ Payloads carry data, not HTML: each page renders them in its own language.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,11 +21,20 @@ def space_group(space_id: int) -> str:
     return f"presence.space.{space_id}"
 
 
-def _profile_url(member_id: int) -> str:
+_PLACEHOLDER_ID = 987654321
+
+
+@cache
+def _profile_url_pattern() -> str:
+    """The profile URL with a placeholder id: one reverse() per process, not per person."""
     try:
-        return reverse("social:profile", args=[member_id])
+        return reverse("social:profile", args=[_PLACEHOLDER_ID])
     except NoReverseMatch:
         return ""
+
+
+def _profile_url(member_id: int) -> str:
+    return _profile_url_pattern().replace(str(_PLACEHOLDER_ID), str(member_id))
 
 
 def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:

@@ -60,11 +60,6 @@ def spaces(request: HttpRequest) -> HttpResponse:
     return render(request, "presence/spaces.html", context)
 
 
-def _company_name(check_in: object) -> str:
-    memberships = getattr(check_in.member, "primary_memberships", [])  # type: ignore[attr-defined]
-    return memberships[0].company.name if memberships else ""
-
-
 @login_required
 def space(request: HttpRequest, slug: str) -> HttpResponse:
     member = _member(request)
@@ -72,9 +67,9 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
     role = space_role(member, the_space)
     if role is None:
         return render(request, "presence/space_join.html", {"space": the_space})
-    check_ins = selectors.space_presence(the_space)
-    on_site, remote = selectors.split_by_kind(check_ins)
-    people = [{"check_in": c, "payload": member_payload(c, _company_name(c))} for c in check_ins]
+    present = selectors.space_presence(the_space)
+    on_site, remote = selectors.split_by_kind(present)
+    people = [member_payload(p.check_in, p.company_name) for p in present]
     current = selectors.current_check_in(member)
     context = {
         "space": the_space,
@@ -86,7 +81,6 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
         "current": current,
         "here": current is not None and current.space_id == the_space.pk,
         "form": CheckInForm(),
-        "initial_json": [p["payload"] for p in people],
     }
     return render(request, "presence/space.html", context)
 

@@ -53,11 +53,9 @@ def test_space_presence_brings_the_main_company(giulia, marco, navigli, django_a
     actions.check_check_in(giulia, navigli)
     actions.check_check_in(marco, navigli)
     with django_assert_num_queries(2):
-        sessions = space_presence(navigli)
-        companies = {
-            s.member.display_name: s.member.primary_memberships[0].company.name  # type: ignore[attr-defined]
-            for s in sessions
-        }
+        present = space_presence(navigli)
+        companies = {p.check_in.member.display_name: p.company_name for p in present}
+        assert all(p.check_in.space.name == "Officina Navigli" for p in present)
     assert companies == {"Giulia Rossi": "Studio Rossi", "Marco Colombo": "Studio Rossi"}
 
 
