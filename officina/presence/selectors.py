@@ -108,18 +108,31 @@ def presence_counts(
 def present_in_spaces(
     space_ids: list[int], *, limit_per_space: int = 12, now: datetime | None = None
 ) -> dict[int, list[CheckIn]]:
-    """A few of the people present in each space, for the dashboard."""
-    result: dict[int, list[CheckIn]] = {space_id: [] for space_id in space_ids}
-    sessions = (
-        current_check_ins(now)
-        .filter(space_id__in=space_ids)
-        .select_related("member", "space")
-        .order_by("-started_at", "-id")
-    )
-    for check_in in sessions[: limit_per_space * max(len(space_ids), 1) * 4]:
-        bucket = result[check_in.space_id]
-        if len(bucket) < limit_per_space:
-            bucket.append(check_in)
+    """A few of the people present in each of the member's spaces, for the dashboard.
+
+    One small LIMIT query per space: a member belongs to a handful of spaces, and this
+    reads a dozen rows each instead of every open session.
+    """
+    result: dict[int, list[CheckIn]] = {}
+    for space_id in space_ids:
+        result[space_id] = list(
+            current_check_ins(now)
+            .filter(space_id=space_id)
+            .select_related("member")
+            .only(
+                "id",
+                "note",
+                "kind",
+                "started_at",
+                "space_id",
+                "member_id",
+                "member__id",
+                "member__first_name",
+                "member__last_name",
+                "member__email",
+            )
+            .order_by("-started_at", "-id")[:limit_per_space]
+        )
     return result
 
 

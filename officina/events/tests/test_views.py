@@ -129,3 +129,12 @@ def test_space_feed_and_bad_tokens(client, giulia, navigli, digital):
     assert client.get(f"/events/ical/{token}/nowhere.ics").status_code == 404
     actions.do_regenerate_feed_token(giulia)
     assert client.get(f"/events/ical/{token}.ics").status_code == 404
+
+
+def test_admin_lists_events_with_filters_and_search(client_for, admin, giulia, navigli):
+    _event(giulia, navigli)
+    client = client_for(admin)
+    for model in ("event", "rsvp", "calendarfeedtoken"):
+        response = client.get(f"/admin/events/{model}/?q=colazione")
+        assert response.status_code == 200, model
+        assert 'id="changelist-filter"' in response.content.decode(), model

@@ -197,3 +197,12 @@ def test_revoked_kiosk_stops_working(client_for, luca, navigli):
     kiosk = Kiosk.objects.get()
     client_for(luca).post(f"/spaces/navigli/manage/kiosks/{kiosk.pk}/revoke/")
     assert client.get("/spaces/navigli/kiosk/people/?q=ma").status_code == 404
+
+
+def test_admin_lists_presence_with_filters_and_search(client_for, admin, giulia, navigli):
+    actions.check_check_in(giulia, navigli)
+    client = client_for(admin)
+    for model in ("checkin", "arrivalwatch", "kiosk"):
+        response = client.get(f"/admin/presence/{model}/?q=giulia")
+        assert response.status_code == 200, model
+        assert 'id="changelist-filter"' in response.content.decode(), model
