@@ -131,7 +131,7 @@ def skip_ws(text: str, i: int) -> int:
 _COMMA_OR_OPENER = re.compile(r'[,"<]')
 _PARAM = re.compile(
     r"[ \t]*;[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*"
-    r"(?:=[ \t]*(?:\"((?:[^\"\\]|\\.)*)\"|(\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9\-.!%*_+`'~:]+)))?"
+    r"(?:=[ \t]*(?:\"([^\"\\]*(?:\\.[^\"\\]*)*)\"|(\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9\-.!%*_+`'~:]+)))?"
 )
 _ESCAPED = re.compile(r"\\(.)")
 #   the usual parameters, no LWS and no quotes; each round starts at ';' so it cannot backtrack

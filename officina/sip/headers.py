@@ -40,9 +40,10 @@ from officina.sip.uri import SipUri, Uri, parse_uri
 MAX_CSEQ = 2**32 - 1
 
 #   auth-param = token EQUAL ( token / quoted-string ), separated by COMMA
+#   (quoted-string written as an unrolled loop: linear, and faster than an alternation)
 _AUTH_PARAM = re.compile(
     r"[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*=[ \t]*"
-    r"(?:\"((?:[^\"\\]|\\.)*)\"|([A-Za-z0-9\-.!%*_+`'~]+))[ \t]*(?:,|\Z)"
+    r"(?:\"([^\"\\]*(?:\\.[^\"\\]*)*)\"|([A-Za-z0-9\-.!%*_+`'~]+))[ \t]*(?:,|\Z)"
 )
 _ESCAPED = re.compile(r"\\(.)")
 #   the common Via form, no LWS: SIP/2.0/transport SP host [":" port] *(";" param)
