@@ -12,6 +12,7 @@ from typing import Protocol
 
 from django.db import connection
 
+from officina.search.models import DocumentKind
 from officina.search.stemming import fold_accents, stems
 
 # A prefix shorter than this would match half the index.
@@ -25,9 +26,13 @@ class FullTextBackend(Protocol):
 
 
 class SQLiteFullText:
-    """FTS5 over the stemmed columns; the title weighs four times the body in bm25."""
+    """FTS5 over the stemmed columns; the title weighs four times the body in bm25.
 
-    def match_expression(self, words: list[str]) -> str:
+    The kind is an FTS column too and part of the match, so that bm25 only scores
+    rows of the kind asked for (it has no weight in the ranking).
+    """
+
+    def match_expression(self, words: list[str], kind: str = "") -> str:
         clauses = []
         for position, word in enumerate(words):
             alternatives = [f'"{stem}"' for stem in stems(word)]
@@ -35,6 +40,9 @@ class SQLiteFullText:
             if is_last and len(word) >= MIN_PREFIX_LENGTH:
                 alternatives.append(f'"{fold_accents(word)}"*')
             clauses.append("(" + " OR ".join(alternatives) + ")")
+        if kind:
+            # ``kind`` is one of DocumentKind's values, never text from a member.
+            clauses.insert(0, f'kind:"{kind}"')
         return " AND ".join(clauses)
 
     def ranked_object_ids(
@@ -46,11 +54,11 @@ class SQLiteFullText:
                 SELECT document.object_id
                 FROM search_fts
                 JOIN search_searchdocument AS document ON document.id = search_fts.rowid
-                WHERE search_fts MATCH %s AND document.kind = %s
-                ORDER BY bm25(search_fts, 4.0, 1.0), document.id
+                WHERE search_fts MATCH %s
+                ORDER BY bm25(search_fts, 0.0, 4.0, 1.0), document.id
                 LIMIT %s OFFSET %s
                 """,
-                [self.match_expression(words), kind, limit, offset],
+                [self.match_expression(words, DocumentKind(kind).value), limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
 

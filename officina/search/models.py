@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # On SQLite, changing this table's columns rebuilds it and drops the FTS5 triggers:
-# a migration that does so must create them again (see 0003_keywords).
+# a migration that does so must create them again (see 0003_keywords, 0004).
 
 
 class DocumentKind(models.TextChoices):
