@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
@@ -202,6 +203,7 @@ def check_create_company(
     website: str = "",
     city: str = "",
     space: Space | None = None,
+    logo: ContentFile[bytes] | None = None,
 ) -> Company:
     """Create a company; its creator becomes its first owner."""
     name, website = _clean_company_fields(name, website)
@@ -214,6 +216,8 @@ def check_create_company(
             city=city.strip(),
             space=space,
         )
+        if logo is not None:
+            company.logo.save(logo.name or "logo.png", logo)
         has_primary = CompanyMembership.objects.filter(member=creator, is_primary=True).exists()
         CompanyMembership.objects.create(
             member=creator, company=company, role=CompanyRole.OWNER, is_primary=not has_primary
@@ -230,13 +234,21 @@ def check_update_company(
     website: str,
     city: str,
     space: Space | None,
+    logo: ContentFile[bytes] | None = None,
 ) -> Company:
+    """Owners change their company; a new logo (already validated) replaces the old one."""
     _require_owner(actor, company)
     company.name, company.website = _clean_company_fields(name, website)
     company.description = description.strip()
     company.city = city.strip()
     company.space = space
-    company.save(update_fields=["name", "website", "description", "city", "space"])
+    old_logo = company.logo.name if company.logo else ""
+    with transaction.atomic():
+        if logo is not None:
+            company.logo.save(logo.name or "logo.png", logo, save=False)
+        company.save(update_fields=["name", "website", "description", "city", "space", "logo"])
+    if logo is not None and old_logo:
+        company.logo.storage.delete(old_logo)
     return company
 
 

@@ -7,10 +7,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
 from officina.core.errors import OfficinaError
 
+from .logos import process_logo
 from .models import Company, CompanyRole, RelationKind, Space
 
 
@@ -104,6 +106,18 @@ class CompanyForm(forms.Form):
         to_field_name="slug",
         empty_label=_("None"),
     )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG, WebP or GIF, 2 MB at most."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+    def clean_logo(self) -> ContentFile[bytes] | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        return process_logo(upload)
 
 
 class AddCompanyMemberForm(forms.Form):

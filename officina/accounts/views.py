@@ -218,7 +218,7 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def company_create(request: HttpRequest) -> HttpResponse:
-    form = CompanyForm(request.POST or None)
+    form = CompanyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             new_company = actions.check_create_company(_member(request), **form.cleaned_data)
@@ -241,7 +241,7 @@ def company_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "city": the_company.city,
         "space": the_company.space.slug if the_company.space else None,
     }
-    form = CompanyForm(request.POST or None, initial=initial)
+    form = CompanyForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             actions.check_update_company(_member(request), the_company, **form.cleaned_data)

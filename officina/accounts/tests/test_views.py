@@ -262,3 +262,53 @@ def test_admin_lists_every_model_with_filters_and_search(client_for, admin, stud
 def test_anonymous_client_sees_the_sign_up_form():
     page = Client().get("/signup/").content.decode()
     assert 'name="password_again"' in page
+
+
+def _png(size=(600, 300)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (11, 110, 79)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_owner_uploads_a_logo_that_is_reencoded(client_for, giulia, studio_rossi):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    client = client_for(giulia)
+    logo = SimpleUploadedFile("logo.png", _png(), content_type="image/png")
+    response = client.post(
+        "/companies/studio-rossi/edit/",
+        {"name": "Studio Rossi", "description": "", "website": "", "city": "Milano", "logo": logo},
+    )
+    assert response.status_code == 302
+    studio_rossi.refresh_from_db()
+    assert studio_rossi.logo.name.endswith(".png")
+    with Image.open(studio_rossi.logo.path) as stored:
+        assert stored.size == (400, 200)
+    assert studio_rossi.logo.url in client.get("/companies/studio-rossi/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"<?php echo 'hi'; ?>", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024 + 1), "2 MB at most"),
+    ],
+)
+def test_bad_logo_changes_nothing(client_for, giulia, studio_rossi, content, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(giulia)
+    upload = SimpleUploadedFile("logo.png", content, content_type="image/png")
+    response = client.post(
+        "/companies/studio-rossi/edit/",
+        {"name": "Renamed", "description": "", "website": "", "city": "", "logo": upload},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    studio_rossi.refresh_from_db()
+    assert studio_rossi.name == "Studio Rossi" and not studio_rossi.logo
