@@ -264,7 +264,7 @@ def test_anonymous_client_sees_the_sign_up_form():
     assert 'name="password_again"' in page
 
 
-def _png(size=(600, 300)) -> bytes:
+def _png(size: tuple[int, int] = (600, 300)) -> bytes:
     import io
 
     from PIL import Image
