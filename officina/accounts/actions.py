@@ -253,7 +253,12 @@ def check_update_company(
 
 
 def check_add_company_member(
-    actor: Member, company: Company, *, email: str, role: str = CompanyRole.MEMBER
+    actor: Member,
+    company: Company,
+    *,
+    email: str,
+    role: str = CompanyRole.MEMBER,
+    signup_url: str = "",
 ) -> CompanyMembership | CompanyInvitation:
     """Add a member by e-mail; someone without an account gets an invitation by e-mail."""
     _require_owner(actor, company)
@@ -289,7 +294,8 @@ def check_add_company_member(
             "%(name)s added you to %(company)s on Officina, the coworking community.\n"
             "Sign up with this e-mail address to join: the company will be waiting for you."
         )
-        % {"name": actor.display_name, "company": company.name},
+        % {"name": actor.display_name, "company": company.name}
+        + (f"\n\n{signup_url}\n" if signup_url else ""),
         from_email=None,
         recipient_list=[email],
     )

@@ -278,6 +278,7 @@ def company_add_member(request: HttpRequest, slug: str) -> HttpResponse:
             the_company,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
+            signup_url=request.build_absolute_uri(reverse("accounts:signup")),
         )
     except OfficinaError as error:
         messages.error(request, str(error))

@@ -222,6 +222,10 @@ def test_owner_adds_relation_and_member_through_the_page(
     assert CompanyRelation.objects.count() == 2
     client.post("/companies/studio-rossi/people/add/", {"email": outsider.email, "role": "member"})
     assert CompanyMembership.objects.filter(member=outsider, company=studio_rossi).exists()
+    client.post(
+        "/companies/studio-rossi/people/add/", {"email": "new@example.com", "role": "owner"}
+    )
+    assert "http://testserver/signup/" in str(mail.outbox[-1].body)
 
 
 def test_companies_directory_query_count_is_pinned(
