@@ -54,6 +54,8 @@ def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
         "kind": check_in.kind,
         "note": check_in.note,
         "until": local_until,
+        # The page drops the person by itself when this passes, clean-up or not.
+        "ends_at": check_in.planned_until.isoformat() if check_in.planned_until else "",
         "since": check_in.started_at.astimezone(check_in.space.zone).strftime("%H:%M"),
         "profile_url": _profile_url(member.pk),
     }

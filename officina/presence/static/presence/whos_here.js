@@ -18,6 +18,7 @@
   function render(member) {
     const item = template.content.firstElementChild.cloneNode(true);
     item.dataset.memberId = String(member.id);
+    item.dataset.endsAt = member.ends_at || "";
     item.querySelector(".avatar").textContent = member.initials;
     const name = item.querySelector(".name");
     name.textContent = member.name;
@@ -41,6 +42,17 @@
     const item = list.querySelector('li.person[data-member-id="' + memberId + '"]');
     if (item) item.remove();
   }
+
+  // A session past its planned end is over even if nobody checked out: drop it here too.
+  function dropExpired() {
+    const now = Date.now();
+    for (const item of list.querySelectorAll("li.person[data-ends-at]")) {
+      const endsAt = Date.parse(item.dataset.endsAt);
+      if (!Number.isNaN(endsAt) && endsAt <= now) item.remove();
+    }
+    refreshCount();
+  }
+  setInterval(dropExpired, 30000);
 
   window.Officina.live(labels.socket, function (message) {
     if (message.event === "arrival") {
