@@ -6,8 +6,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_member
 from officina.accounts.models import Member, Space
@@ -107,17 +109,55 @@ def check_update_event(
                 % {"count": going},
                 "capacity",
             )
+        moved = (starts_at, ends_at) != (event.starts_at, event.ends_at)
         event.description = description.strip()
         event.starts_at, event.ends_at = starts_at, ends_at
         event.capacity, event.visibility = capacity, visibility
         event.save()
+        if moved:
+            _tell_attendees(
+                event,
+                actor,
+                "events.moved",
+                gettext_noop("“%(title)s” has moved to %(when)s."),
+                reverse("events:detail", args=[event.pk]),
+            )
     return event
 
 
+def _tell_attendees(event: Event, actor: Member, kind: str, message: str, url: str) -> None:
+    """Notify those going or maybe going, each in their own language."""
+    from officina.notifications.actions import do_notify
+
+    attendees = Member.objects.filter(
+        rsvps__event=event,
+        rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.MAYBE],
+        is_active=True,
+    ).exclude(pk=actor.pk)
+    for attendee in attendees:
+        with translation.override(attendee.language or None):
+            local_start = timezone.localtime(event.starts_at, event.space.zone)
+            text = _(message) % {
+                "title": event.title,
+                "when": formats.date_format(local_start, "SHORT_DATETIME_FORMAT"),
+            }
+        do_notify(attendee, kind, actor=actor, text=text, url=url)
+
+
 def check_cancel_event(actor: Member, event: Event) -> None:
+    """Cancel an event; whoever was going (or maybe) hears about it."""
     if not can_edit_event(actor, event):
         raise OfficinaError(_("Event not found."), ErrorCode.NOT_FOUND)
-    event.delete()
+    with transaction.atomic():
+        if event.ends_at > timezone.now():
+            _tell_attendees(
+                event,
+                actor,
+                "events.cancelled",
+                gettext_noop("“%(title)s” (%(when)s) is cancelled."),
+                reverse("events:list"),
+            )
+        event.delete()
 
 
 def check_rsvp(member: Member, event: Event, status: str, *, now: datetime | None = None) -> RSVP:

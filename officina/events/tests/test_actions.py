@@ -131,3 +131,51 @@ def test_feed_token_is_stable_until_regenerated(giulia):
     token = actions.feed_token(giulia)
     assert actions.feed_token(giulia) == token
     assert actions.do_regenerate_feed_token(giulia) != token
+
+
+def test_cancelling_tells_those_going_or_maybe(giulia, marco, luca, navigli):
+    from officina.notifications.models import Notification
+
+    event = _event(giulia, navigli, title="Aperitivo")
+    actions.check_rsvp(marco, event, "maybe")
+    actions.check_rsvp(luca, event, "not_going")
+    luca.language = "it"
+    luca.save()
+    actions.check_cancel_event(giulia, event)
+    told = Notification.objects.filter(kind="events.cancelled")
+    assert [n.recipient for n in told] == [marco]
+    assert "“Aperitivo”" in told.get().text and "cancelled" in told.get().text
+
+
+def test_moving_an_event_tells_attendees_in_their_language(giulia, marco, navigli):
+    from officina.notifications.models import Notification
+
+    event = _event(giulia, navigli, title="Aperitivo")
+    actions.check_rsvp(marco, event, "going")
+    marco.language = "it"
+    marco.save()
+    later = event.starts_at + timedelta(days=1)
+    actions.check_update_event(
+        giulia,
+        event,
+        title="Aperitivo",
+        description="",
+        starts_at=later,
+        ends_at=later + timedelta(hours=1),
+        capacity=None,
+        visibility="community",
+    )
+    note = Notification.objects.get(kind="events.moved")
+    assert note.recipient == marco and "è stato spostato" in note.text
+    # Changing only the description tells nobody.
+    actions.check_update_event(
+        giulia,
+        event,
+        title="Aperitivo",
+        description="Con focaccia",
+        starts_at=later,
+        ends_at=later + timedelta(hours=1),
+        capacity=None,
+        visibility="community",
+    )
+    assert Notification.objects.filter(kind="events.moved").count() == 1
