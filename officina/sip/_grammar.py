@@ -24,6 +24,10 @@ _IPV6_BODY = re.compile(r"[0-9A-Fa-f:.]+")
 _DIGITS = re.compile(r"[0-9]+")
 
 WHITESPACE = " \t"
+# Bounds that keep a hostile 64 KiB message from costing more than a normal one by much.
+MAX_PARAMS = 64  # parameters of one header value or URI
+MAX_VALUES = 128  # comma-separated values of one header line
+MAX_ESCAPES = 256  # quoted-pairs in one quoted string
 
 
 def is_token(text: str) -> bool:
@@ -96,29 +100,27 @@ def split_host_port(text: str) -> tuple[str, int | None]:
     return check_host(text[:colon]), parse_digits(text[colon + 1 :], "port", 65535)
 
 
+_QUOTED = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"')
+
+
 def read_quoted(text: str, start: int) -> tuple[str, int]:
     """Read a quoted-string whose opening DQUOTE is at `start`.
 
     Returns the unescaped content and the index just past the closing DQUOTE.
     """
-    out: list[str] = []
-    i = start + 1
-    n = len(text)
-    while True:
-        q = text.find('"', i)
-        b = text.find("\\", i, q if q >= 0 else n)
-        if b >= 0:
-            out.append(text[i:b])
-            if b + 1 >= n:
-                break
-            out.append(text[b + 1])
-            i = b + 2
-            continue
-        if q < 0:
-            break
-        out.append(text[i:q])
-        return "".join(out), q + 1
-    raise SipParseError("unterminated quoted string")
+    found = _QUOTED.match(text, start)
+    if found is None:
+        raise SipParseError("unterminated quoted string")
+    return unescape(found.group(1)), found.end()
+
+
+def unescape(content: str) -> str:
+    """The text of a quoted-string's inside: each quoted-pair \\X stands for X."""
+    if "\\" not in content:
+        return content
+    if content.count("\\") > MAX_ESCAPES:
+        raise SipParseError("too many escapes in a quoted string")
+    return _ESCAPED.sub(r"\1", content)
 
 
 def skip_ws(text: str, i: int) -> int:
@@ -140,6 +142,8 @@ _SIMPLE_PARAMS = re.compile(r"(?:;[A-Za-z0-9\-.!%*_+`'~]+(?:=[A-Za-z0-9\-.!%*_+`
 
 def split_commas(value: str) -> list[str]:
     """Split a header value at top-level commas (not inside quotes or <...>)."""
+    if value.count(",") >= MAX_VALUES:
+        raise SipParseError("too many comma-separated values", 513)
     if '"' not in value and "<" not in value:
         return [part.strip(WHITESPACE) for part in value.split(",")]
     parts: list[str] = []
@@ -179,11 +183,15 @@ def parse_params(text: str, i: int, what: str) -> tuple[dict[str, str | None], i
     if simple is not None and simple.end() == n:
         # ;name=value;flag with nothing to unquote: split instead of scanning.
         params: dict[str, str | None] = {}
-        for item in text[i + 1 :].split(";"):
+        items = text[i + 1 :].split(";")
+        if len(items) > MAX_PARAMS:
+            raise SipParseError(f"too many parameters in {what}", 513)
+        for item in items:
             name, sep, given = item.partition("=")
             params[name.lower()] = given if sep else None
         return params, n
     params = {}
+    count = 0
     match = _PARAM.match
     while True:
         found = match(text, i)
@@ -194,10 +202,13 @@ def parse_params(text: str, i: int, what: str) -> tuple[dict[str, str | None], i
             return params, i
         name, quoted, plain = found.groups()
         if quoted is not None:
-            value: str | None = _ESCAPED.sub(r"\1", quoted) if "\\" in quoted else quoted
+            value: str | None = unescape(quoted)
         else:
             value = plain
         params[name.lower()] = value
+        count += 1
+        if count > MAX_PARAMS:
+            raise SipParseError(f"too many parameters in {what}", 513)
         i = found.end()
         if i < n and text[i] not in " \t;,?":
             raise SipParseError(f"unexpected {text[i]!r} in parameters of {what}")

@@ -21,11 +21,11 @@ import re
 from typing import NamedTuple
 
 from officina.sip._grammar import (
+    MAX_PARAMS,
     TOKEN_CHARS,
     WHITESPACE,
     check_token,
     format_params,
-    is_token,
     parse_digits,
     parse_params,
     quote,
@@ -33,6 +33,7 @@ from officina.sip._grammar import (
     skip_ws,
     split_commas,
     split_host_port,
+    unescape,
 )
 from officina.sip.errors import SipParseError
 from officina.sip.uri import SipUri, Uri, parse_uri
@@ -45,8 +46,9 @@ _AUTH_PARAM = re.compile(
     r"[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*=[ \t]*"
     r"(?:\"([^\"\\]*(?:\\.[^\"\\]*)*)\"|([A-Za-z0-9\-.!%*_+`'~]+))[ \t]*(?:,|\Z)"
 )
-_ESCAPED = re.compile(r"\\(.)")
 #   the common Via form, no LWS: SIP/2.0/transport SP host [":" port] *(";" param)
+#   display-name = *(token LWS): tokens separated by whitespace
+_DISPLAY_TOKENS = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+(?:[ \t]+[A-Za-z0-9\-.!%*_+`'~]+)*")
 _VIA_FAST = re.compile(
     r"SIP/2\.0/([A-Z0-9]+) ([A-Za-z0-9\-_.]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?(?=;|\Z)"
 )
@@ -259,11 +261,10 @@ class NameAddress:
             lt = text.find("<")
             semi = text.find(";")
             if lt >= 0 and (semi < 0 or lt < semi):
-                words = text[:lt].split()
-                for word in words:
-                    if not is_token(word):
-                        raise SipParseError(f"invalid display name: {text[:60]!r}")
-                display = " ".join(words) if words else None
+                words = text[:lt].strip(WHITESPACE)
+                if words and _DISPLAY_TOKENS.fullmatch(words) is None:
+                    raise SipParseError(f"invalid display name: {text[:60]!r}")
+                display = " ".join(words.split()) if words else None
                 i = lt
             else:
                 # addr-spec: the URI runs to the first ';' or whitespace
@@ -391,11 +392,11 @@ class AuthHeader:
             name = name.lower()
             if name in params:
                 raise SipParseError(f"duplicate authentication parameter {name!r}")
+            if len(params) >= MAX_PARAMS:
+                raise SipParseError("too many authentication parameters", 513)
             if quoted_value is not None:
                 quoted.add(name)
-                if "\\" in quoted_value:
-                    quoted_value = _ESCAPED.sub(r"\1", quoted_value)
-                params[name] = quoted_value
+                params[name] = unescape(quoted_value)
             else:
                 params[name] = token_value
             i = found.end()

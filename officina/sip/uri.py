@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote
 
-from officina.sip._grammar import split_host_port
+from officina.sip._grammar import MAX_PARAMS, split_host_port
 from officina.sip.errors import SipParseError
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
@@ -278,7 +278,10 @@ def _parse_sip(text: str, start: int, scheme: str) -> SipUri:
     headers: dict[str, str] = {}
     params_end = qmark if qmark >= 0 else end
     if semi >= 0 and semi < params_end:
-        for item in text[semi + 1 : params_end].split(";"):
+        items = text[semi + 1 : params_end].split(";")
+        if len(items) > MAX_PARAMS:
+            raise SipParseError("too many URI parameters", 513)
+        for item in items:
             eq = item.find("=")
             name = item if eq < 0 else item[:eq]
             if _PARAM.fullmatch(name) is None:
@@ -291,7 +294,10 @@ def _parse_sip(text: str, start: int, scheme: str) -> SipUri:
                 value = _unescape(value)
             params[_unescape(name).lower()] = value
     if qmark >= 0:
-        for item in text[qmark + 1 :].split("&"):
+        items = text[qmark + 1 :].split("&")
+        if len(items) > MAX_PARAMS:
+            raise SipParseError("too many URI headers", 513)
+        for item in items:
             eq = item.find("=")
             if (
                 eq <= 0

@@ -3,6 +3,7 @@
 import contextlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -170,3 +171,29 @@ def test_fast_tag_reading_agrees_with_the_full_parser(value):
     except SipParseError:
         return
     assert msg.from_tag == expected
+
+
+HOSTILE = {
+    "escapes": 'Contact: "' + "\\\\" * 15000 + "x",
+    "unterminated": 'Contact: "' + "\\a" * 15000,
+    "many params": "Route: <sip:a>" + ";a" * 15000 + ";",
+    "long auth": "Authorization: Digest " + 'a="' + "\\x" * 10000 + '", ' + "b=" * 5000,
+    "many auth params": "Authorization: Digest " + "a=b, " * 6000 + "c",
+    "open brackets": "Contact: " + "<" * 30000,
+    "via params": "Via: SIP/2.0/UDP h" + ";branch" * 8000 + "=",
+    "many vias": "Via: " + "SIP/2.0/UDP h, " * 3000,
+    "uri escapes": "Contact: <sip:" + "%4" * 15000 + "@h>",
+    "uri params": "Contact: <sip:a@h" + ";x=%" * 10000 + ">",
+    "folds": "Subject: a" + "\r\n b" * 20000,
+    "display words": "Contact: " + "a " * 15000 + "<sip:a@b>",
+}
+
+
+@pytest.mark.parametrize("extra", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_messages_end_in_a_parse_error_or_a_message(extra):
+    data = (
+        "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+        "From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+        f"{extra}\r\n\r\n"
+    ).encode()
+    touch_everything(data)
