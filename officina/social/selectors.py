@@ -168,10 +168,11 @@ def directory_page(
     *,
     query: str = "",
     skill_slug: str = "",
-    company_slug: str = "",
+    company: str = "",
     page_number: str | int | None = 1,
 ) -> Page[Member]:
-    """Active members, filtered by name, skill and company; 4 queries whatever the page."""
+    """Active members, filtered by name or headline, skill (slug) and company (slug or
+    name); a count, the page and the page's companies: 3 queries whatever the page."""
     members = Member.objects.filter(is_active=True)
     for word in query.split()[:5]:
         members = members.filter(
@@ -181,8 +182,12 @@ def directory_page(
         )
     if skill_slug:
         members = members.filter(member_skills__skill__slug=skill_slug).distinct()
-    if company_slug:
-        members = members.filter(company_memberships__company__slug=company_slug).distinct()
+    if company:
+        # A company's slug (links from company pages) or words of its name (the form).
+        members = members.filter(
+            Q(company_memberships__company__slug=company)
+            | Q(company_memberships__company__name__icontains=company)
+        ).distinct()
     members = (
         members.select_related("profile")
         .prefetch_related(

@@ -25,7 +25,12 @@ from django.views.decorators.http import require_POST
 from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_mark_read_for_url
-from officina.skills.selectors import SkillsByKind, evidence_of, member_skills_with_counts
+from officina.skills.selectors import (
+    SkillsByKind,
+    all_skills,
+    evidence_of,
+    member_skills_with_counts,
+)
 from officina.social import selectors
 from officina.social.access import (
     access_company_to_follow_by_slug,
@@ -204,7 +209,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     skill = request.GET.get("skill", "").strip()[:80]
     company = request.GET.get("company", "").strip()[:140]
     page = selectors.directory_page(
-        query=query, skill_slug=skill, company_slug=company, page_number=request.GET.get("page")
+        query=query, skill_slug=skill, company=company, page_number=request.GET.get("page")
     )
     filters = request.GET.copy()
     filters.pop("page", None)
@@ -214,6 +219,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "skill": skill,
         "company": company,
         "filters": filters.urlencode(),
+        "skills": all_skills(),
     }
     return render(request, "social/directory.html", context)
 

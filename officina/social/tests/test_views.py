@@ -129,8 +129,8 @@ def test_directory_filters_and_query_count(
     for _ in range(30):
         make_member()
     client = client_for(giulia)
-    # session + member, count, page, companies of the page, badge.
-    with django_assert_num_queries(6):
+    # session + member, count, page, companies of the page, the skills of the filter, badge.
+    with django_assert_num_queries(7):
         response = client.get("/members/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 36
@@ -138,6 +138,8 @@ def test_directory_filters_and_query_count(
     assert names == [marco.pk]
     in_company = client.get("/members/", {"company": "panificio-bianchi"}).context["page"]
     assert [m.pk for m in in_company.object_list] == [sara.pk]
+    by_name = client.get("/members/", {"company": "studio ross"}).context["page"]
+    assert {m.pk for m in by_name.object_list} == {giulia.pk, marco.pk}
 
 
 def test_directory_hides_deactivated_members(client_for, giulia, marco):
@@ -328,3 +330,19 @@ def test_profile_shows_company_follow_state(client_for, sara, giulia, studio_ros
     client = client_for(sara)
     client.post("/follows/companies/studio-rossi/")
     assert "Unfollow company" in client.get(f"/members/{giulia.pk}/").content.decode()
+
+
+def test_directory_filters_by_skill(client_for, giulia, marco, sara):
+    from officina.skills.actions import check_add_member_skill
+    from officina.skills.models import Skill, SkillKind
+
+    carpentry = Skill.objects.create(
+        slug="carpentry", name_en="Carpentry", name_it="Falegnameria", category="making"
+    )
+    check_add_member_skill(marco, carpentry, SkillKind.OFFER)
+    check_add_member_skill(marco, carpentry, SkillKind.SKILL)
+    check_add_member_skill(sara, carpentry, SkillKind.NEED)
+    response = client_for(giulia).get("/members/", {"skill": "carpentry"})
+    # Once each, whatever the number of matching rows.
+    assert [m.pk for m in response.context["page"].object_list] == [marco.pk, sara.pk]
+    assert '<option value="carpentry" selected>' in response.content.decode()
