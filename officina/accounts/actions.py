@@ -166,10 +166,14 @@ def check_kiosk_pin(member_id: int, pin: str, *, now: datetime | None = None) ->
 # --- companies ---------------------------------------------------------------------------
 
 
+# Paths under /spaces/ and /companies/ that a slug must not shadow.
+RESERVED_SLUGS = frozenset({"new"})
+
+
 def _unique_slug(model: type[Company] | type[Space], name: str) -> str:
     base = slugify(name)[:120] or "x"
     slug, counter = base, 2
-    while model.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or model.objects.filter(slug=slug).exists():
         slug = f"{base}-{counter}"
         counter += 1
     return slug

@@ -39,6 +39,18 @@ class SpaceDetailsForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=80, required=False)
-    time_zone = forms.CharField(label=_("Time zone"), max_length=64)
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        initial="Europe/Rome",
+        help_text=_("An IANA name such as Europe/Rome."),
+    )
     capacity = forms.IntegerField(label=_("Capacity"), required=False, min_value=1)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+
+
+class NewSpaceForm(SpaceDetailsForm):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("physical", _("physical")), ("remote", _("remote"))]
+    )
+    field_order = ["name", "kind", "address", "city", "time_zone", "capacity", "description"]

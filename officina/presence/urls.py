@@ -5,6 +5,7 @@ from . import views
 app_name = "presence"
 urlpatterns = [
     path("spaces/", views.spaces, name="spaces"),
+    path("spaces/new/", views.space_create, name="space_create"),
     path("spaces/<slug:slug>/", views.space, name="space"),
     path("spaces/<slug:slug>/join/", views.join, name="join"),
     path("spaces/<slug:slug>/leave/", views.leave, name="leave"),

@@ -24,7 +24,7 @@ from officina.core.errors import OfficinaError
 
 from . import actions, selectors
 from .access import access_kiosk_by_id, access_kiosk_by_token
-from .forms import CheckInForm, EnableKioskForm, SpaceDetailsForm, SpaceRoleForm
+from .forms import CheckInForm, EnableKioskForm, NewSpaceForm, SpaceDetailsForm, SpaceRoleForm
 from .live import member_payload
 from .models import Kiosk
 
@@ -58,6 +58,25 @@ def spaces(request: HttpRequest) -> HttpResponse:
     ]
     context = {"rows": rows, "current": selectors.current_check_in(member)}
     return render(request, "presence/spaces.html", context)
+
+
+@login_required
+def space_create(request: HttpRequest) -> HttpResponse:
+    """Staff open a new space and become its first manager."""
+    member = _member(request)
+    if not member.is_staff:
+        raise Http404(_("Space not found."))
+    form = NewSpaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_space = account_actions.check_create_space(member, **form.cleaned_data)
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("%(space)s is open.") % {"space": new_space.name})
+            return redirect("presence:space", slug=new_space.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "presence/space_form.html", {"form": form}, status=status)
 
 
 @login_required

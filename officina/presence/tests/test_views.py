@@ -206,3 +206,28 @@ def test_admin_lists_presence_with_filters_and_search(client_for, admin, giulia,
         response = client.get(f"/admin/presence/{model}/?q=giulia")
         assert response.status_code == 200, model
         assert 'id="changelist-filter"' in response.content.decode(), model
+
+
+def test_staff_open_spaces_and_others_cannot(client_for, admin, giulia):
+    from officina.accounts.models import Space
+
+    assert client_for(giulia).get("/spaces/new/").status_code == 404
+    client = client_for(admin)
+    bad = client.post(
+        "/spaces/new/", {"name": "Officina Bologna", "kind": "physical", "time_zone": "Bologna"}
+    )
+    assert bad.status_code == 400 and not Space.objects.filter(city="Bologna").exists()
+    response = client.post(
+        "/spaces/new/",
+        {
+            "name": "New",
+            "kind": "physical",
+            "city": "Bologna",
+            "time_zone": "Europe/Rome",
+            "capacity": "20",
+        },
+    )
+    space = Space.objects.get(city="Bologna")
+    assert space.slug == "new-2"  # "new" would hide the creation page
+    assert response["Location"] == "/spaces/new-2/"
+    assert SpaceMembership.objects.get(space=space).role == "manager"
