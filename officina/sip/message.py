@@ -37,7 +37,7 @@ from officina.sip._grammar import (
     split_commas,
     unfold,
 )
-from officina.sip.errors import SipParseError
+from officina.sip.errors import LocalProtocolError, SipParseError
 from officina.sip.headers import (
     COMMON_METHODS,
     MAX_DELTA_SECONDS,
@@ -160,9 +160,13 @@ def header_key(name: str) -> str:
 
 
 def _entry(name: str, value: str) -> tuple[str, str, int]:
+    """A header line we write; bad input here is our caller's bug, not the peer's."""
     if "\r" in value or "\n" in value:
-        raise ValueError("header values may not contain line breaks")
-    key = header_key(name)
+        raise LocalProtocolError("header values may not contain line breaks")
+    try:
+        key = header_key(name)
+    except SipParseError:
+        raise LocalProtocolError(f"invalid header name: {name[:60]!r}") from None
     return (key, f"{name}: {value}", len(name))
 
 

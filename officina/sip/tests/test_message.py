@@ -337,3 +337,14 @@ def test_ipv6_addresses_parse(uri, via):
 def test_malformed_ipv6_addresses_are_rejected(uri, via):
     with pytest.raises(SipParseError):
         parse_message(IPV6_BASE.format(method="OPTIONS", uri=uri, via=via).encode()).validate()
+
+
+def test_local_misuse_is_a_local_error():
+    from officina.sip import LocalProtocolError
+
+    msg = parse_message(INVITE)
+    with pytest.raises(LocalProtocolError):
+        msg.add_header("Bad Name", "x")
+    with pytest.raises(LocalProtocolError):
+        msg.set_header("Subject", "line\r\nInjected: yes")
+    assert msg.serialize() == INVITE
