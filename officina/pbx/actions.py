@@ -122,28 +122,57 @@ def do_save_bindings(saved: Sequence[BindingRow], removed: Iterable[tuple[int, s
             any_removed = True
         if any_removed:
             Registration.objects.filter(removal).delete()
-        for row in saved:
-            Registration.objects.update_or_create(
-                extension_id=row.extension_id,
-                binding_key=row.binding_key,
-                defaults={
-                    "contact_uri": row.contact_uri,
-                    "q": row.q,
-                    "transport": row.transport,
-                    "received_host": row.received_host,
-                    "received_port": row.received_port,
-                    "connection_key": row.connection_key,
-                    "node": row.node,
-                    "path": row.path,
-                    "user_agent": row.user_agent,
-                    "instance_id": row.instance_id,
-                    "reg_id": row.reg_id,
-                    "call_id": row.call_id,
-                    "cseq": row.cseq,
-                    "registered_at": row.registered_at,
-                    "expires_at": row.expires_at,
-                },
+        if saved:
+            # One upsert for the whole batch: a busy registrar refreshes hundreds of
+            # bindings a second, and a query per binding would hold the database (and
+            # the interpreter) far longer.
+            Registration.objects.bulk_create(
+                [
+                    Registration(
+                        extension_id=row.extension_id,
+                        binding_key=row.binding_key,
+                        contact_uri=row.contact_uri,
+                        q=row.q,
+                        transport=row.transport,
+                        received_host=row.received_host,
+                        received_port=row.received_port,
+                        connection_key=row.connection_key,
+                        node=row.node,
+                        path=row.path,
+                        user_agent=row.user_agent,
+                        instance_id=row.instance_id,
+                        reg_id=row.reg_id,
+                        call_id=row.call_id,
+                        cseq=row.cseq,
+                        registered_at=row.registered_at,
+                        expires_at=row.expires_at,
+                    )
+                    for row in saved
+                ],
+                update_conflicts=True,
+                unique_fields=["extension", "binding_key"],
+                update_fields=_BINDING_FIELDS,
+                batch_size=500,
             )
+
+
+_BINDING_FIELDS = [
+    "contact_uri",
+    "q",
+    "transport",
+    "received_host",
+    "received_port",
+    "connection_key",
+    "node",
+    "path",
+    "user_agent",
+    "instance_id",
+    "reg_id",
+    "call_id",
+    "cseq",
+    "registered_at",
+    "expires_at",
+]
 
 
 def do_delete_expired_registrations(now: datetime) -> int:
@@ -199,7 +228,10 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
             )
             for row, record in zip(new, records, strict=True):
                 row.record_id = record.pk
-        for row in ended:
-            if row.record_id is None:
-                continue
-            CallRecord.objects.filter(pk=row.record_id).update(ended_at=row.ended_at)
+        closed = [
+            CallRecord(pk=row.record_id, ended_at=row.ended_at)
+            for row in ended
+            if row.record_id is not None
+        ]
+        if closed:
+            CallRecord.objects.bulk_update(closed, ["ended_at"], batch_size=500)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from officina.pbx.actions import BindingRow, do_delete_expired_registrations, do_save_bindings
 from officina.pbx.selectors import DirectoryEntry, directory_entries, live_registrations
+from officina.sip.rport import Peer
 
 logger = logging.getLogger("officina.pbx.directory")
 
@@ -47,6 +48,8 @@ class Binding:
     cseq: int
     registered_at: float  # wall clock (time.time()), as stored in the database
     expires_at: float
+    # Where a UDP device is reached, worked out once from the contact (see udp_target).
+    udp_peer: Peer | None = None
 
     def row(self) -> BindingRow:
         return BindingRow(

@@ -87,7 +87,7 @@ class SipServer:
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
         self.stats["received"] += 1
-        if is_keepalive(data):
+        if not data or (data[0] in (13, 10) and is_keepalive(data)):
             return
         now = self.clock()
         try:

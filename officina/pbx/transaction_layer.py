@@ -309,10 +309,15 @@ def udp_target(binding: Binding) -> Peer:
     address): requests go back to where its REGISTER came from, through the
     pinhole it keeps open with its re-registrations.
     """
+    if binding.udp_peer is not None:
+        return binding.udp_peer
     try:
         uri = parse_uri(binding.contact_uri)
     except SipParseError:
         uri = None
     if isinstance(uri, SipUri) and uri.host.strip("[]") == binding.received_host:
-        return Peer(UDP, binding.received_host, uri.port or 5060)
-    return Peer(UDP, binding.received_host, binding.received_port)
+        peer = Peer(UDP, binding.received_host, uri.port or 5060)
+    else:
+        peer = Peer(UDP, binding.received_host, binding.received_port)
+    binding.udp_peer = peer
+    return peer
