@@ -199,7 +199,9 @@ def directory_page(
                 to_attr="companies_list",
             )
         )
-        .order_by("first_name", "last_name", "id")
+        # By surname, as a directory should be, and along accounts' (last_name, first_name)
+        # index: no sort of every member for each page.
+        .order_by("last_name", "first_name", "id")
     )
     return Paginator(members, DIRECTORY_PAGE_SIZE).get_page(page_number)  # type: ignore[return-value]
 
