@@ -76,10 +76,10 @@ class Step:
 def _seconds(clock: str) -> float:
     """SIPp's ElapsedTime 'HH:MM:SS' or 'HH:MM:SS:mmmuuu' in seconds."""
     parts = clock.split(":")
-    seconds = int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2])
+    seconds = float(int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2]))
     if len(parts) > 3 and parts[3].isdigit():
         seconds += int(parts[3][:3]) / 1000
-    return float(seconds)
+    return seconds
 
 
 def sipp_run(
