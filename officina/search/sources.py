@@ -58,6 +58,9 @@ class Source:
 
 
 def _only(queryset: QuerySet, ids: list[int] | None) -> QuerySet:  # type: ignore[type-arg]
+    """The rows to index, oldest first: document ids then follow creation order, which
+    the SQLite backend relies on to rank the newest matches of very common words."""
+    queryset = queryset.order_by("pk")
     return queryset if ids is None else queryset.filter(pk__in=ids)
 
 
