@@ -388,9 +388,10 @@ class ClientTransaction(Transaction):
 
 
 class ServerTransaction(Transaction):
-    """IST or NIST. `response_peer` is where responses go (RFC 3261 §18.2.2, RFC 3581)."""
+    """IST or NIST. `response_peer` is where responses go (RFC 3261 §18.2.2, RFC 3581);
+    `status` is the last status sent (None before the first response)."""
 
-    __slots__ = ("_last_data", "last_response", "response_peer", "source")
+    __slots__ = ("_last_data", "response_peer", "source", "status")
 
     def __init__(
         self, layer: TransactionLayer, request: SipRequest, source: Peer, key: Any, to: Peer
@@ -407,7 +408,7 @@ class ServerTransaction(Transaction):
         )
         self.source = source
         self.response_peer = to
-        self.last_response: SipResponse | None = None
+        self.status: int | None = None
         self._last_data: bytes | None = None
 
 
@@ -470,9 +471,13 @@ def _send_ack(tx: Transaction, now: float, out: list[Event], message: Any) -> No
 
 def _send_response(tx: Transaction, now: float, out: list[Event], message: Any) -> None:
     assert isinstance(tx, ServerTransaction)
-    tx.last_response = message
+    tx.status = message.status
     tx._last_data = message.serialize()
     out.append(Send(tx._last_data, tx.response_peer, tx))
+    if message.status >= 200:
+        # The transaction lives on for retransmissions (up to 64*T1) with only the bytes
+        # to resend; the request's parsed headers are dropped (they parse again if read).
+        tx.request._cache.clear()
 
 
 def _resend_response(tx: Transaction, now: float, out: list[Event], message: Any) -> None:

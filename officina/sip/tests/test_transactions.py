@@ -377,3 +377,15 @@ def test_timer_c_ends_an_invite_stuck_after_a_provisional():
     assert tx.state == "Proceeding"  # still able to take the final answer to a CANCEL
     net.advance(91 + 32.1)
     assert tx.state == "Terminated"
+
+
+def test_completed_server_transactions_keep_little():
+    layer = TransactionLayer()
+    (incoming,) = layer.receive(parse_message(request("REGISTER").serialize()), ALICE, 0.0)
+    assert isinstance(incoming, RequestReceived)
+    tx = incoming.transaction
+    assert incoming.request.from_tag == "a1" and tx.status is None
+    layer.respond(tx, 200, 0.0, to_tag="r")
+    assert tx.status == 200
+    assert tx.request._cache == {}
+    assert tx.request.cseq == (1, "REGISTER")  # parses again on demand
