@@ -22,6 +22,7 @@ _italian = snowballstemmer.stemmer("italian")
 _english = snowballstemmer.stemmer("english")
 
 
+@functools.lru_cache(maxsize=50_000)
 def fold_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
