@@ -387,19 +387,30 @@ def asgi_live_server(transactional_db: None) -> Iterator[LiveServer]:
         sock.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
-    # Playwright's sync API keeps an event loop in this thread; Django would take
-    # that for async code and refuse ORM calls made by the test itself.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    """Headless Chromium for one test.
+
+    Not shared across tests: while Playwright's sync API runs, this thread counts as
+    running an event loop, which would break every asyncio test that follows in the
+    same worker; and Django would refuse the test's own ORM calls (hence the flag).
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _session_cookie_for(member: Member) -> str:
