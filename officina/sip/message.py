@@ -320,9 +320,6 @@ class SipMessage:
         self.set_header("Content-Length", str(len(body)))
 
     # ----------------------------------------------------------- typed accessors
-    def _cached(self, key: str) -> Any:
-        return self._cache.get(key)
-
     def _required(self, name: str) -> str:
         value = self.header(name)
         if value is None:

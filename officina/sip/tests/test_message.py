@@ -348,3 +348,12 @@ def test_local_misuse_is_a_local_error():
     with pytest.raises(LocalProtocolError):
         msg.set_header("Subject", "line\r\nInjected: yes")
     assert msg.serialize() == INVITE
+
+
+def test_name_address_helpers():
+    contact = NameAddress.parse("<sip:a@h>;expires=60;q=0.5")
+    assert str(contact.without_params("expires")) == "<sip:a@h>;q=0.5"
+    assert contact.sip_uri.host == "h"
+    with pytest.raises(SipParseError) as excinfo:
+        _ = NameAddress.parse("<tel:+390612345>").sip_uri
+    assert excinfo.value.status == 416

@@ -389,3 +389,16 @@ def test_completed_server_transactions_keep_little():
     assert tx.status == 200
     assert tx.request._cache == {}
     assert tx.request.cseq == (1, "REGISTER")  # parses again on demand
+
+
+def test_find_server_and_listing():
+    layer = TransactionLayer()
+    invite = request("INVITE")
+    events = layer.receive(parse_message(invite.serialize()), ALICE, 0.0)
+    (incoming,) = of(events, RequestReceived)
+    cancel = parse_message(make_cancel(invite).serialize())
+    assert isinstance(cancel, SipRequest)
+    assert layer.find_server(cancel, "INVITE") is incoming.transaction
+    assert layer.find_server(cancel) is None
+    assert list(layer.server_transactions) == [incoming.transaction]
+    assert list(layer.client_transactions) == []
