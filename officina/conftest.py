@@ -318,7 +318,7 @@ def client_for(db: None) -> Callable[[Member], Client]:
 def django_db_modify_db_settings(
     request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix: None
 ) -> None:
-    """Browser sessions use an on-disk SQLite test database.
+    """Sessions with browser or live-server tests use an on-disk SQLite test database.
 
     The live server answers from other threads; an in-memory database is shared
     between threads only through SQLite's shared cache, whose table locks fail
@@ -328,7 +328,11 @@ def django_db_modify_db_settings(
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.sqlite3":
         return
-    if not any(item.get_closest_marker("browser") for item in request.session.items):
+    if not any(
+        item.get_closest_marker("browser")
+        or "asgi_live_server" in getattr(item, "fixturenames", ())
+        for item in request.session.items
+    ):
         return
     directory = Path(tempfile.mkdtemp(prefix="officina-browser-db-"))
     suffix = os.environ.get("PYTEST_XDIST_WORKER", "main")
