@@ -59,6 +59,7 @@ class Step:
     started_in: float
     total: int
     failed: int
+    server_cpu: float = 0.0  # CPU seconds the server used during the step
 
     @property
     def expected(self) -> float:
@@ -71,6 +72,31 @@ class Step:
             and self.failed <= 0.01 * self.total
             and self.started_in <= self.expected * 1.15 + 1.5
         )
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time of a process and all its descendants (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    family = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                grew = True
+    return sum(times.get(pid, 0.0) for pid in family)
 
 
 def _seconds(clock: str) -> float:
@@ -124,16 +150,24 @@ def sipp_run(
 
 
 def step_up(
-    name: str, run: Callable[[float], Step], start: float, factor: float, limit: float
+    name: str,
+    run: Callable[[float], Step],
+    start: float,
+    factor: float,
+    limit: float,
+    server_pid: int,
 ) -> Step | None:
     best: Step | None = None
     rate = start
     while rate <= limit:
+        before = cpu_seconds(server_pid)
         step = run(rate)
+        step.server_cpu = cpu_seconds(server_pid) - before
         verdict = "ok" if step.ok else "FAILED"
         print(
             f"  {name}: offered {step.offered:7.0f}/s  started in {step.started_in:5.1f}s "
-            f"(expected {step.expected:4.1f}s)  failed {step.failed}/{step.total}  {verdict}",
+            f"(expected {step.expected:4.1f}s)  failed {step.failed}/{step.total}  "
+            f"server CPU {1000 * step.server_cpu / max(step.total, 1):.2f} ms each  {verdict}",
             flush=True,
         )
         if not step.ok:
@@ -266,7 +300,9 @@ def start_kamailio(workdir: Path, children: int) -> subprocess.Popen[bytes]:
 
 
 # ---------------------------------------------------------------------- measurements
-def measure(name: str, port: int, workdir: Path, args: argparse.Namespace) -> dict[str, float]:
+def measure(
+    name: str, port: int, workdir: Path, args: argparse.Namespace, server_pid: int
+) -> dict[str, float]:
     base = port + 10
     uas_port = base
     uas = subprocess.Popen(
@@ -275,14 +311,20 @@ def measure(name: str, port: int, workdir: Path, args: argparse.Namespace) -> di
         cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        return _measure(name, port, workdir, args, uas_port, base)
+        return _measure(name, port, workdir, args, uas_port, base, server_pid)
     finally:
         uas.terminate()
         uas.wait(10)
 
 
 def _measure(
-    name: str, port: int, workdir: Path, args: argparse.Namespace, uas_port: int, base: int
+    name: str,
+    port: int,
+    workdir: Path,
+    args: argparse.Namespace,
+    uas_port: int,
+    base: int,
+    server_pid: int,
 ) -> dict[str, float]:
     reg_port, uac_port, regbench_port = base + 1, base + 2, base + 3
     callee = write_csv(workdir / f"callee-{name}.csv", [credentials_row(CALLEE)])
@@ -302,7 +344,7 @@ def _measure(
             "uac_call.xml", port, uac_port, workdir, rate, int(rate * args.duration),
             ["-inf", str(caller), "-d", "0"], timeout=args.duration * 3 + 40,
         ),
-        args.start_cps, args.step, args.max_rate,
+        args.start_cps, args.step, args.max_rate, server_pid,
     )  # fmt: skip
     users = write_csv(
         workdir / f"users-{name}.csv",
@@ -317,11 +359,16 @@ def _measure(
              "-key", "expires", "3600"],
             timeout=args.duration * 3 + 40,
         ),
-        args.start_rps, args.step, args.max_rate,
+        args.start_rps, args.step, args.max_rate, server_pid,
     )  # fmt: skip
     return {
         "calls": calls.offered if calls else 0.0,
         "registrations": registrations.offered if registrations else 0.0,
+        # CPU milliseconds the server spent per call / registration at its best step.
+        "call_cpu_ms": 1000 * calls.server_cpu / calls.total if calls else 0.0,
+        "registration_cpu_ms": (
+            1000 * registrations.server_cpu / registrations.total if registrations else 0.0
+        ),
     }
 
 
@@ -362,26 +409,37 @@ def main() -> None:
             env = prepare_officina_database(workdir)
             officina = start_officina(workdir, env)
             try:
-                results["officina"] = measure("officina", OFFICINA_PORT, workdir, args)
+                results["officina"] = measure(
+                    "officina", OFFICINA_PORT, workdir, args, officina.pid
+                )
             finally:
                 stop(officina)
         if args.only in (None, "kamailio"):
             kamailio = start_kamailio(workdir, args.kamailio_children)
             try:
-                results["kamailio"] = measure("kamailio", KAMAILIO_PORT, workdir, args)
+                results["kamailio"] = measure(
+                    "kamailio", KAMAILIO_PORT, workdir, args, kamailio.pid
+                )
             finally:
                 stop(kamailio)
     print()
-    print(f"{'':14}{'calls/s':>12}{'registrations/s':>18}")
+    print("sustained rate (all steps up to it passed); server CPU per attempt at that rate")
+    print(f"{'':10}{'calls/s':>9}{'registrations/s':>17}{'CPU ms/call':>13}{'CPU ms/reg':>12}")
     for name, figures in results.items():
-        print(f"{name:14}{figures['calls']:12.0f}{figures['registrations']:18.0f}")
+        print(
+            f"{name:10}{figures['calls']:9.0f}{figures['registrations']:17.0f}"
+            f"{figures['call_cpu_ms']:13.2f}{figures['registration_cpu_ms']:12.2f}"
+        )
     if len(results) == 2:
-        officina_figures, kamailio_figures = results["officina"], results["kamailio"]
-        ratios = [
-            officina_figures[key] / kamailio_figures[key] if kamailio_figures[key] else 0.0
-            for key in ("calls", "registrations")
-        ]
-        print(f"{'ratio':14}{ratios[0]:12.2f}{ratios[1]:18.2f}")
+        mine, theirs = results["officina"], results["kamailio"]
+
+        def ratio(key: str) -> float:
+            return mine[key] / theirs[key] if theirs[key] else 0.0
+
+        print(
+            f"{'ratio':10}{ratio('calls'):9.2f}{ratio('registrations'):17.2f}"
+            f"{ratio('call_cpu_ms'):13.2f}{ratio('registration_cpu_ms'):12.2f}"
+        )
 
 
 if __name__ == "__main__":
