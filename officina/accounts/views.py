@@ -175,6 +175,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("Your settings are saved."))
                     response = redirect("accounts:settings")
+                    if not member.language:  # "follow my browser": forget the choice
+                        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
                     return apply_language(request, response, member.language)
     context = {
         "settings_form": settings_form,

@@ -108,6 +108,19 @@ def test_settings_change_name_and_language(client_for, giulia):
     assert (giulia.first_name, giulia.language) == ("Giuly", "it")
 
 
+def test_following_the_browser_forgets_the_language_cookie(client_for, giulia):
+    client = client_for(giulia)
+    client.post(
+        "/settings/", {"form": "settings", "first_name": "G", "last_name": "R", "language": "it"}
+    )
+    response = client.post(
+        "/settings/", {"form": "settings", "first_name": "G", "last_name": "R", "language": ""}
+    )
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""
+    giulia.refresh_from_db()
+    assert giulia.language == ""
+
+
 def test_bad_settings_change_nothing(client_for, giulia):
     client = client_for(giulia)
     response = client.post(
