@@ -272,3 +272,15 @@ def test_sqlite_ranks_the_newest_matches_of_a_very_common_word(giulia, marco, mo
     assert found(marco, "ceramica", "post")[0] == best.pk
     monkeypatch.setattr(backends, "RANK_WINDOW", 3)
     assert set(found(marco, "ceramica", "post")) == {post.pk for post in newer[1:]}
+
+
+def test_url_maker_matches_reverse():
+    from django.urls import reverse
+
+    from officina.search.sources import url_maker
+
+    assert url_maker("social:post")(42) == reverse("social:post", args=[42])
+    assert url_maker("accounts:company")("studio-rossi") == reverse(
+        "accounts:company", args=["studio-rossi"]
+    )
+    assert url_maker("no:such-page")(1) == ""
