@@ -30,7 +30,6 @@ from typing import Any
 
 from officina.sip._grammar import (
     WHITESPACE,
-    check_token,
     is_token,
     is_word,
     parse_digits,
@@ -627,7 +626,9 @@ class SipRequest(SipMessage):
         body: bytes = b"",
     ) -> None:
         super().__init__()
-        self.method = check_token(method, "method")
+        if not is_token(method):
+            raise LocalProtocolError(f"invalid method: {method[:40]!r}")
+        self.method = method
         self._uri: Uri | None = None if isinstance(uri, str) else uri
         self._uri_text = uri if isinstance(uri, str) else str(uri)
         self._init_headers(headers, body)
@@ -691,7 +692,7 @@ class SipResponse(SipMessage):
     ) -> None:
         super().__init__()
         if not 100 <= status <= 699:
-            raise ValueError(f"status out of range: {status}")
+            raise LocalProtocolError(f"status out of range: {status}")
         self.status = status
         self.reason = REASON_PHRASES.get(status, "") if reason is None else reason
         self._init_headers(headers, body)
@@ -885,6 +886,8 @@ def make_response(
     copied and gets `to_tag` when it has no tag yet and the status is above
     100; a 100 Trying copies Timestamp. `headers` are added after those.
     """
+    if not 100 <= status <= 699:
+        raise LocalProtocolError(f"status out of range: {status}")
     response = SipResponse.__new__(SipResponse)
     response._raw = None
     response._cache = {}

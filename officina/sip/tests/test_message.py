@@ -357,3 +357,16 @@ def test_name_address_helpers():
     with pytest.raises(SipParseError) as excinfo:
         _ = NameAddress.parse("<tel:+390612345>").sip_uri
     assert excinfo.value.status == 416
+
+
+def test_building_with_bad_values_is_a_local_error():
+    from officina.sip import LocalProtocolError
+
+    with pytest.raises(LocalProtocolError):
+        SipRequest("BAD METHOD", "sip:a@b")
+    with pytest.raises(LocalProtocolError):
+        SipResponse(99)
+    request = parse_message(INVITE)
+    assert isinstance(request, SipRequest)
+    with pytest.raises(LocalProtocolError):
+        make_response(request, 700)
