@@ -88,13 +88,13 @@ def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
     space = access_space_by_slug(request.user, slug, as_member=True)  # type: ignore[arg-type]
     return [
         PresentOut(
-            member=member_ref(check_in.member),
-            kind=check_in.kind,
-            since=check_in.started_at,
-            until=check_in.planned_until,
-            note=check_in.note,
+            member=member_ref(present.check_in.member),
+            kind=present.check_in.kind,
+            since=present.check_in.started_at,
+            until=present.check_in.planned_until,
+            note=present.check_in.note,
         )
-        for check_in in space_presence(space)
+        for present in space_presence(space)
     ]
 
 
