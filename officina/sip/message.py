@@ -681,7 +681,7 @@ class SipRequest(SipMessage):
 class SipResponse(SipMessage):
     """A response. Build one from a request with `make_response()`."""
 
-    __slots__ = ("reason", "status")
+    __slots__ = ("_reason", "_status")
 
     def __init__(
         self,
@@ -691,8 +691,6 @@ class SipResponse(SipMessage):
         body: bytes = b"",
     ) -> None:
         super().__init__()
-        if not 100 <= status <= 699:
-            raise LocalProtocolError(f"status out of range: {status}")
         self.status = status
         self.reason = REASON_PHRASES.get(status, "") if reason is None else reason
         self._init_headers(headers, body)
@@ -701,15 +699,37 @@ class SipResponse(SipMessage):
     def is_request(self) -> bool:
         return False
 
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @status.setter
+    def status(self, status: int) -> None:
+        if not 100 <= status <= 699:
+            raise LocalProtocolError(f"status out of range: {status}")
+        self._status = status
+        self._raw = None
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    @reason.setter
+    def reason(self, reason: str) -> None:
+        if "\r" in reason or "\n" in reason:
+            raise LocalProtocolError("reason phrases may not contain line breaks")
+        self._reason = reason
+        self._raw = None
+
     def start_line(self) -> str:
-        return f"SIP/2.0 {self.status} {self.reason}"
+        return f"SIP/2.0 {self._status} {self._reason}"
 
     def copy(self) -> SipResponse:
         """An independent copy to edit, without re-parsing."""
         clone = SipResponse.__new__(SipResponse)
         self._copy_into(clone)
-        clone.status = self.status
-        clone.reason = self.reason
+        clone._status = self._status
+        clone._reason = self._reason
         return clone
 
     def __repr__(self) -> str:
@@ -866,8 +886,8 @@ def _parse_status_line(line: str) -> SipResponse:
     response._body = b""
     response._raw = None
     response._cache = {}
-    response.status = int(code)
-    response.reason = parts[2] if len(parts) == 3 else ""
+    response._status = int(code)
+    response._reason = parts[2] if len(parts) == 3 else ""
     return response
 
 
@@ -888,12 +908,14 @@ def make_response(
     """
     if not 100 <= status <= 699:
         raise LocalProtocolError(f"status out of range: {status}")
+    if reason is not None and ("\r" in reason or "\n" in reason):
+        raise LocalProtocolError("reason phrases may not contain line breaks")
     response = SipResponse.__new__(SipResponse)
     response._raw = None
     response._cache = {}
     response._body = body
-    response.status = status
-    response.reason = REASON_PHRASES.get(status, "") if reason is None else reason
+    response._status = status
+    response._reason = REASON_PHRASES.get(status, "") if reason is None else reason
     entries: list[tuple[str, str, int]] = []
     for entry in request._entries:
         key = entry[0]

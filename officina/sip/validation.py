@@ -37,7 +37,8 @@ def _syntax_and_scheme(request: SipRequest, schemes: Collection[str]) -> SipResp
     try:
         request.validate()
     except SipParseError as error:
-        return _error(request, error.status, f"Bad Request ({str(error)[:80]})")
+        detail = str(error)[:80].replace("\r", " ").replace("\n", " ")
+        return _error(request, error.status, f"Bad Request ({detail})")
     if request.uri.scheme not in schemes:
         return _error(request, 416)
     return None

@@ -2,6 +2,7 @@ import pytest
 
 from officina.sip import (
     AbsoluteUri,
+    LocalProtocolError,
     NameAddress,
     SipParseError,
     SipRequest,
@@ -370,3 +371,13 @@ def test_building_with_bad_values_is_a_local_error():
     assert isinstance(request, SipRequest)
     with pytest.raises(LocalProtocolError):
         make_response(request, 700)
+
+
+def test_response_start_line_edits_are_serialized():
+    response = parse_message(b"SIP/2.0 180 Ringing\r\n" + INVITE.split(b"\r\n", 1)[1])
+    assert isinstance(response, SipResponse)
+    response.status = 183
+    response.reason = "Session Progress"
+    assert response.serialize().startswith(b"SIP/2.0 183 Session Progress\r\n")
+    with pytest.raises(LocalProtocolError):
+        response.reason = "evil\r\nX: y"
