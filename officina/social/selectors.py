@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import CompanyMembership, Member, Space
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.social.access import visible_posts
+from officina.social.access import visible_posts, visible_posts_q
 from officina.social.models import (
     REACTION_SYMBOLS,
     Comment,
@@ -66,35 +66,79 @@ class PostPage:
     next_cursor: str | None
 
 
-def _page_after(posts: QuerySet[Post], cursor: str | None, limit: int) -> PostPage:
-    if cursor:
-        created_at, post_id = decode_cursor(cursor)
-        # "(created_at, id) < (t, id)" written as a range plus a tie-break: a bare OR of
-        # the two cases makes SQLite walk the whole index (0.5 s at 100k posts; 5 ms so).
-        posts = posts.filter(created_at__lte=created_at).filter(
-            Q(created_at__lt=created_at) | Q(pk__lt=post_id)
-        )
-    rows = list(
-        posts.select_related("author", "author__profile", "company", "space").order_by(
-            "-created_at", "-id"
-        )[: limit + 1]
+def _after_cursor(posts: QuerySet[Post], cursor: str | None) -> QuerySet[Post]:
+    if not cursor:
+        return posts
+    created_at, post_id = decode_cursor(cursor)
+    # "(created_at, id) < (t, id)" written as a range plus a tie-break: a bare OR of
+    # the two cases makes SQLite walk the whole index (0.5 s at 100k posts; 5 ms so).
+    return posts.filter(created_at__lte=created_at).filter(
+        Q(created_at__lt=created_at) | Q(pk__lt=post_id)
     )
+
+
+def _with_relations(posts: QuerySet[Post]) -> QuerySet[Post]:
+    return posts.select_related("author", "author__profile", "company", "space").order_by(
+        "-created_at", "-id"
+    )
+
+
+def _page_of(rows: list[Post], limit: int) -> PostPage:
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return PostPage(posts=rows[:limit], next_cursor=next_cursor)
 
 
+def _page_after(posts: QuerySet[Post], cursor: str | None, limit: int) -> PostPage:
+    return _page_of(list(_with_relations(_after_cursor(posts, cursor))[: limit + 1]), limit)
+
+
+# Above this many followed members, the author list goes to the database as a subquery.
+MAX_LITERAL_AUTHORS = 500
+
+
 def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_SIZE) -> PostPage:
-    """Posts of followed members, companies and spaces, plus the member's own, newest first."""
-    follows = Follow.objects.filter(follower=member)
-    sources = (
-        Q(author=member)
-        | Q(author_id__in=follows.filter(member__isnull=False).values("member_id"))
-        | Q(company_id__in=follows.filter(company__isnull=False).values("company_id"))
-        | Q(space_id__in=follows.filter(space__isnull=False).values("space_id"))
-    )
-    page = _page_after(visible_posts(member).filter(sources), cursor, limit)
-    decorate_posts(page.posts, member)
-    return page
+    """Posts of followed members, companies and spaces, plus the member's own, newest first.
+
+    One query per kind of source takes its newest ``limit + 1`` posts along that source's
+    (source, -created_at, -id) index, and the candidates are merged here. One query with an
+    OR of the sources lets the planner gather every post of a followed space (thousands)
+    and sort them all: ~60 ms at 100k posts, against a few ms this way. Spaces are queried
+    one by one (a member follows a handful) so that each walk stops after ``limit + 1``.
+    """
+    if not member.is_active:
+        return PostPage(posts=[], next_cursor=None)
+    targets = followed_targets(member)
+    # The access rule itself; deactivated authors are dropped when the page is fetched
+    # (testing them in every source query would scan the members table each time).
+    visible = _after_cursor(Post.objects.filter(visible_posts_q(member)), cursor)
+
+    def newest(posts: QuerySet[Post]) -> list[tuple[datetime, int]]:
+        ordered = posts.order_by("-created_at", "-id").values_list("created_at", "id")
+        return list(ordered[: limit + 1])
+
+    authors = [member.pk, *sorted(targets["member"])]
+    if len(authors) <= MAX_LITERAL_AUTHORS:
+        by_authors = visible.filter(author_id__in=authors)
+    else:
+        followed = Follow.objects.filter(follower=member, member__isnull=False)
+        by_authors = visible.filter(
+            Q(author=member) | Q(author_id__in=followed.values("member_id"))
+        )
+    candidates = newest(by_authors)
+    if targets["company"]:
+        candidates += newest(visible.filter(company_id__in=sorted(targets["company"])))
+    for space_id in sorted(targets["space"]):
+        candidates += newest(visible.filter(space_id=space_id))
+    chosen = sorted(set(candidates), reverse=True)[: limit + 1]
+    shown_ids = [pk for _at, pk in chosen[:limit]]
+    rows = list(_with_relations(Post.objects.filter(pk__in=shown_ids, author__is_active=True)))
+    # The cursor follows the candidates, so a hidden post never makes a page skip others.
+    next_cursor = None
+    if len(chosen) > limit:
+        last_at, last_id = chosen[limit - 1]
+        next_cursor = f"{last_at.isoformat()}~{last_id}"
+    decorate_posts(rows, member)
+    return PostPage(posts=rows, next_cursor=next_cursor)
 
 
 def community_page(

@@ -104,6 +104,52 @@ def test_feed_keyset_pages_cover_every_post_once(client_for, giulia):
     assert seen == sorted(seen, reverse=True)
 
 
+def test_feed_pages_merge_every_kind_of_source(
+    client_for, giulia, marco, sara, luca, panificio, digital, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    do_follow(giulia, member=marco)
+    do_follow(giulia, company=panificio)
+    do_follow(giulia, space=digital)
+    now = timezone.now()
+    posts = []
+    for n in range(60):
+        kind = n % 4
+        post = Post(author=[giulia, marco, sara, luca][kind], body=f"n{n}")
+        if kind == 2:
+            post.company = panificio
+        if kind == 3:
+            post.space = digital
+        posts.append(post)
+    Post.objects.bulk_create(posts)
+    for n, post in enumerate(posts):
+        # Pairs share a timestamp: the id must break the tie.
+        post.created_at = now - timedelta(minutes=n // 2)
+    Post.objects.bulk_update(posts, ["created_at"])
+    do_create_post(luca, "non seguito")  # neither followed nor news of a followed source
+    client = client_for(giulia)
+    seen: list[int] = []
+    url = "/feed/"
+    while url:
+        response = client.get(url)
+        page = response.context["page"]
+        seen += [post.pk for post in page.posts]
+        url = f"/feed/?after={page.next_cursor}" if page.next_cursor else ""
+    expected = sorted((p for p in posts), key=lambda p: (p.created_at, p.pk), reverse=True)
+    assert seen == [p.pk for p in expected]
+
+
+def test_feed_hides_deactivated_authors(client_for, giulia, marco):
+    do_follow(giulia, member=marco)
+    do_create_post(marco, "ultimo post")
+    marco.is_active = False
+    marco.save()
+    assert "ultimo post" not in client_for(giulia).get("/feed/").content.decode()
+
+
 @pytest.mark.parametrize("cursor", ["garbage", "2026-01-01T00:00:00~x", "2026-01-01T00:00:00~3"])
 def test_forged_cursor_is_a_bad_request(client_for, giulia, cursor):
     assert client_for(giulia).get("/feed/", {"after": cursor}).status_code == 400
@@ -116,9 +162,10 @@ def test_feed_query_count_is_pinned(client_for, giulia, make_member, django_asse
     Post.objects.bulk_create([Post(author=authors[n % 8], body=f"post {n}") for n in range(60)])
     client = client_for(giulia)
     client.get("/feed/")
-    # session + member, the post page, the reactions of the page, the post form's
-    # companies and spaces, the spaces to follow, the unread badge.
-    with django_assert_num_queries(8):
+    # session + member; the followed sources, the newest posts of the followed authors,
+    # the page's posts, their reactions; the post form's companies and spaces, the
+    # spaces to follow, the unread badge. (+1 with followed companies, +1 per space.)
+    with django_assert_num_queries(10):
         response = client.get("/feed/")
     assert len(response.context["page"].posts) == 20
 
