@@ -284,7 +284,19 @@ class SipServer:
     def _pop_own_routes(self, request: SipRequest) -> str | None:
         """Remove the Route entries that name this server; return the flow token of the
         last one (it faces where the request goes)."""
+        # Fast path: phones send our Record-Route values back verbatim, so the token can
+        # be read from the text without parsing addresses and URIs.
+        values = request.split_header("Route")
         token: str | None = None
+        for value in values:
+            user = _route_user(value)
+            if user is None or self.tokens.read(user) is None:
+                break
+            token = user
+        else:
+            request.remove_header("Route")
+            return token
+        token = None
         routes = request.routes
         ours = 0
         for route in routes:
@@ -297,7 +309,6 @@ class SipServer:
                 break
             ours += 1
         if ours == len(routes):
-            # The usual case (our two Record-Route entries): drop the header in one go.
             request.remove_header("Route")
         else:
             for _ in range(ours):
@@ -333,6 +344,14 @@ class SipServer:
         now = self.clock()
         self.limiter.forget_refilled(now)
         self.proxy.forget_old_dialogs(self.wall())
+
+
+def _route_user(value: str) -> str | None:
+    """The user part of a Route value written as ``<sip:user@...>``, else None."""
+    if not value.startswith("<sip:"):
+        return None
+    at = value.find("@", 5)
+    return value[5:at] if at > 5 else None
 
 
 def _loops_through_us(request: SipRequest) -> bool:
