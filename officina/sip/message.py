@@ -616,7 +616,7 @@ class SipMessage:
 class SipRequest(SipMessage):
     """A request. Build one with `SipRequest(method, uri, [(name, value), ...], body)`."""
 
-    __slots__ = ("_uri", "_uri_text", "method")
+    __slots__ = ("_method", "_uri", "_uri_text")
 
     def __init__(
         self,
@@ -628,7 +628,7 @@ class SipRequest(SipMessage):
         super().__init__()
         if not is_token(method):
             raise LocalProtocolError(f"invalid method: {method[:40]!r}")
-        self.method = method
+        self._method = method
         self._uri: Uri | None = None if isinstance(uri, str) else uri
         self._uri_text = uri if isinstance(uri, str) else str(uri)
         self._init_headers(headers, body)
@@ -636,6 +636,17 @@ class SipRequest(SipMessage):
     @property
     def is_request(self) -> bool:
         return True
+
+    @property
+    def method(self) -> str:
+        return self._method
+
+    @method.setter
+    def method(self, method: str) -> None:
+        if not is_token(method):
+            raise LocalProtocolError(f"invalid method: {method[:40]!r}")
+        self._method = method
+        self._raw = None
 
     @property
     def uri(self) -> Uri:
@@ -662,13 +673,13 @@ class SipRequest(SipMessage):
         """An independent copy to edit (e.g. one per fork), without re-parsing."""
         clone = SipRequest.__new__(SipRequest)
         self._copy_into(clone)
-        clone.method = self.method
+        clone._method = self._method
         clone._uri = self._uri
         clone._uri_text = self._uri_text
         return clone
 
     def start_line(self) -> str:
-        return f"{self.method} {self._uri_text} SIP/2.0"
+        return f"{self._method} {self._uri_text} SIP/2.0"
 
     def validate(self) -> None:
         self.uri  # noqa: B018
@@ -860,7 +871,7 @@ def _parse_request_line(line: str) -> SipRequest:
     request._body = b""
     request._raw = None
     request._cache = {}
-    request.method = method
+    request._method = method
     request._uri = None
     request._uri_text = uri
     return request

@@ -548,7 +548,7 @@ def make_ack_for_failure(invite: SipRequest, response: SipResponse) -> SipReques
     ack._raw = None
     ack._cache = {}
     ack._body = b""
-    ack.method = "ACK"
+    ack._method = "ACK"
     ack._uri = invite._uri
     ack._uri_text = invite._uri_text
     entries = []
