@@ -173,3 +173,38 @@ async def test_tcp_registration_and_slow_or_oversized_streams_are_cut():
         await big.drain()
         assert await asyncio.wait_for(big_reader.read(), 5) == b""
         big.close()
+
+
+async def test_a_udp_flood_is_survived_with_bounded_state():
+    async with servers() as (running, sip_port, _web_port):
+        loop = asyncio.get_running_loop()
+        flood, _protocol = await loop.create_datagram_endpoint(
+            asyncio.DatagramProtocol, local_addr=(HOST, sip_port + 2)
+        )
+        options = request("OPTIONS", f"sip:{REALM}", "201", f"<sip:{REALM}>", "x", 0)
+        header_flood = options.serialize().replace(
+            b"\r\n\r\n", b"\r\n" + b"X-F: 1\r\n" * 400 + b"\r\n"
+        )
+        for index in range(3000):
+            flood.sendto(b"\x16\x03\x01 not sip at all", (HOST, sip_port))
+            flood.sendto(b"INVITE sip:a SIP/2.0\r\n" + b"A" * 40_000, (HOST, sip_port))
+            flood.sendto(header_flood, (HOST, sip_port))
+            if index % 200 == 0:
+                await asyncio.sleep(0)  # let the server read
+        await asyncio.sleep(0.5)
+        flood.close()
+        server = running.server
+        assert len(server.limiter) <= server.limiter.max_sources
+        assert len(server.layer.core) < 10  # the flood opened no transactions
+
+        # The flooding address is silenced; another one is served at once.
+        transport, phone = await loop.create_datagram_endpoint(
+            UdpPhone, local_addr=("127.0.0.2", sip_port + 3)
+        )
+        probe = request(
+            "OPTIONS", f"sip:{REALM}", "201", f"<sip:{REALM}>",
+            f"SIP/2.0/UDP 127.0.0.2:{sip_port + 3}", 99,
+        )  # fmt: skip
+        transport.sendto(probe.serialize(), (HOST, sip_port))
+        assert (await next_response(phone.messages, 200)).status == 200
+        transport.close()
