@@ -174,10 +174,12 @@ def populate(context: DemoContext) -> None:
 
     answers: list[RSVP] = []
     for event in events:
-        pool = members_of.get(event.space_id, [])
+        pool = [m for m in members_of.get(event.space_id, []) if m != event.organizer_id]
         limit = event.capacity or 25
         chosen = rng.sample(pool, min(len(pool), rng.randint(3, limit + 5)))
-        going = 0
+        # The organizer goes to their own event, as check_create_event records.
+        answers.append(RSVP(event=event, member_id=event.organizer_id, status=RSVPStatus.GOING))
+        going = 1
         for member_id in chosen:
             status = rng.choice(
                 [RSVPStatus.GOING, RSVPStatus.GOING, RSVPStatus.MAYBE, RSVPStatus.NOT_GOING]
