@@ -28,7 +28,7 @@ router = Router(tags=["members"])
 class MemberFilters(Schema):
     q: str = Field("", max_length=200, description="words of the name or headline")
     skill: str = Field("", max_length=80, description="a skill slug")
-    company: str = Field("", max_length=140, description="a company slug")
+    company: str = Field("", max_length=140, description="a company slug or words of its name")
     page: int = Field(1, ge=1, le=100_000)
 
 
@@ -74,7 +74,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> MemberL
     page = directory_page(
         query=filters.q,
         skill_slug=filters.skill,
-        company_slug=filters.company,
+        company=filters.company,
         page_number=filters.page,
     )
     return MemberList(
