@@ -192,3 +192,56 @@ def test_websocket_fuzz_after_handshake(data):
         ws.feed(data)
     except WebSocketError:
         assert not ws.is_open
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(1, 400), min_size=1, max_size=6),
+    st.lists(st.integers(1, 200), min_size=1, max_size=10),
+    st.integers(1, 97),
+)
+def test_websocket_any_fragmentation_and_chunking_gives_the_same_messages(bodies, cuts, chunk):
+    ws = opened()
+    wire = b""
+    expected = []
+    for n, size in enumerate(bodies):
+        body = bytes([65 + n % 26]) * size
+        message = OPTIONS.replace(b"l: 5", b"l: %d" % size).replace(b"ciao!", body)
+        expected.append(body)
+        # cut the message into fragments at the given sizes
+        fragments, rest = [], message
+        for cut in cuts:
+            if len(rest) <= cut:
+                break
+            fragments.append(rest[:cut])
+            rest = rest[cut:]
+        fragments.append(rest)
+        for index, fragment in enumerate(fragments):
+            opcode = OP_TEXT if index == 0 else OP_CONTINUATION
+            wire += client_frame(opcode, fragment, fin=index == len(fragments) - 1)
+            if index == 0:
+                wire += client_frame(OP_PING, b"p")  # control frames may come in between
+    out = []
+    for i in range(0, len(wire), chunk):
+        out += ws.feed(wire[i : i + chunk])
+    assert [m.body for m in out if isinstance(m, SipRequest)] == expected
+    assert ws.data_to_send() == encode_frame(OP_PONG, b"p") * len(bodies)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 300), min_size=1, max_size=6), st.integers(1, 150))
+def test_stream_framer_any_chunking_gives_the_same_messages(sizes, chunk):
+    stream = b""
+    for n, size in enumerate(sizes):
+        body = bytes([97 + n]) * size
+        stream += OPTIONS.replace(b"l: 5", b"l: %d" % size).replace(b"ciao!", body)
+        if n % 2:
+            stream += b"\r\n\r\n"
+    framer = StreamFramer()
+    out = []
+    for i in range(0, len(stream), chunk):
+        out += framer.feed(stream[i : i + chunk])
+    bodies = [m.body for m in out if isinstance(m, SipRequest)]
+    assert bodies == [bytes([97 + n]) * size for n, size in enumerate(sizes)]
+    assert sum(isinstance(m, KeepAlivePing) for m in out) == len(sizes) // 2
+    assert framer.buffered == 0
