@@ -243,10 +243,12 @@ def populate(context: DemoContext) -> None:
         )
         questions.append(question)
         planned.append((question, answers, accepted, _skills_for(keywords, skills)))
+    asked_at = [question.created_at for question in questions]
     Question.objects.bulk_create(questions)
-    # auto_now_add overrides created_at on insert: restore the spread-out dates.
-    for question in questions:
-        Question.objects.filter(pk=question.pk).update(created_at=question.created_at)
+    # auto_now_add sets created_at to now on insert: put the spread-out dates back.
+    for question, when in zip(questions, asked_at, strict=True):
+        question.created_at = when
+    Question.objects.bulk_update(questions, ["created_at"])
 
     tag_rows = []
     answer_rows: list[tuple[Question, Answer, bool]] = []
@@ -257,9 +259,15 @@ def populate(context: DemoContext) -> None:
         others = [member for member in members if member.pk != question.author_id]
         for position, text in enumerate(answers):
             answer = Answer(question=question, author=rng.choice(others), body=text)
+            answer.created_at = question.created_at + timedelta(
+                hours=rng.randint(1, 48) * (position + 1)
+            )
             answer_rows.append((question, answer, accepted and position == 0))
     Question.tags.through.objects.bulk_create(tag_rows)
+    answered_at = [answer.created_at for _question, answer, _accepted in answer_rows]
     Answer.objects.bulk_create([answer for _question, answer, _accepted in answer_rows])
+    for (_question, answer, _accepted), when in zip(answer_rows, answered_at, strict=True):
+        answer.created_at = min(when, now)
 
     votes: list[Vote] = []
     scores: dict[tuple[str, int], int] = {}
@@ -295,7 +303,7 @@ def populate(context: DemoContext) -> None:
                 answer.pk,
                 url=answer.get_absolute_url(),
             )
-    Answer.objects.bulk_update([answer for _q, answer, _a in answer_rows], ["score"])
+    Answer.objects.bulk_update([answer for _q, answer, _a in answer_rows], ["score", "created_at"])
     for question in questions:
         question.score = scores.get(("q", question.pk), 0)
         question.answer_count = answer_counts.get(question.pk, 0)

@@ -27,3 +27,12 @@ def test_demo_has_threads_in_both_languages_some_accepted(giulia, marco, sara, o
     for question in questions:
         assert question.answer_count == Answer.objects.filter(question=question).count()
     assert SkillEvidence.objects.filter(source_kind="accepted_answer").exists()
+
+
+@pytest.mark.django_db
+def test_demo_dates_are_spread_and_answers_follow_questions(giulia, marco, sara, outsider):
+    demo.populate(DemoContext())
+    dates = set(Question.objects.values_list("created_at__date", flat=True))
+    assert len(dates) > 5
+    for answer in Answer.objects.select_related("question"):
+        assert answer.created_at > answer.question.created_at
