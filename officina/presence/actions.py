@@ -226,15 +226,50 @@ def check_revoke_kiosk(manager: Member, kiosk: Kiosk) -> None:
         kiosk.save(update_fields=["revoked_at"])
 
 
+KIOSK_WRONG_PINS = 10
+KIOSK_WRONG_PIN_WINDOW = timedelta(minutes=10)
+KIOSK_PAUSE = timedelta(minutes=5)
+
+
+def _record_wrong_pin(kiosk: Kiosk, now: datetime) -> None:
+    with transaction.atomic():
+        locked = Kiosk.objects.select_for_update().get(pk=kiosk.pk)
+        if (
+            locked.wrong_pins_since is None
+            or now - locked.wrong_pins_since > KIOSK_WRONG_PIN_WINDOW
+        ):
+            locked.wrong_pins, locked.wrong_pins_since = 0, now
+        locked.wrong_pins += 1
+        if locked.wrong_pins >= KIOSK_WRONG_PINS:
+            locked.paused_until = now + KIOSK_PAUSE
+            locked.wrong_pins, locked.wrong_pins_since = 0, None
+        locked.save(update_fields=["wrong_pins", "wrong_pins_since", "paused_until"])
+
+
 def check_kiosk_toggle(
     kiosk: Kiosk, member_id: int, pin: str, *, now: datetime | None = None
 ) -> tuple[str, CheckIn]:
-    """At the door: check the member in, or out if they are here; the PIN proves who it is."""
+    """At the door: check the member in, or out if they are here; the PIN proves who it is.
+
+    Too many wrong PINs on one kiosk pause it for a few minutes, on top of each
+    member's own lock.
+    """
     now = now or timezone.now()
     space = kiosk.space
+    paused_until = Kiosk.objects.filter(pk=kiosk.pk).values_list("paused_until", flat=True)[0]
+    if paused_until is not None and paused_until > now:
+        raise OfficinaError(
+            _("Too many wrong PINs here: the kiosk is paused for a few minutes."),
+            ErrorCode.RATE_LIMITED,
+        )
     if not SpaceMembership.objects.filter(space=space, member_id=member_id).exists():
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
-    member = check_kiosk_pin(member_id, pin, now=now)
+    try:
+        member = check_kiosk_pin(member_id, pin, now=now)
+    except OfficinaError as error:
+        if error.code == ErrorCode.INVALID_INPUT:
+            _record_wrong_pin(kiosk, now)
+        raise
     Kiosk.objects.filter(pk=kiosk.pk).update(last_used_at=now)
     current = current_check_ins(now).filter(member=member).first()
     if current is not None and current.space_id == space.pk:

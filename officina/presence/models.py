@@ -130,6 +130,11 @@ class Kiosk(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Wrong PINs typed on this device, whoever they were for: a passer-by trying a few
+    # PINs for each name would otherwise stay under every member's own limit.
+    wrong_pins = models.PositiveSmallIntegerField(default=0)
+    wrong_pins_since = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("kiosk")

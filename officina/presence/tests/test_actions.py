@@ -204,3 +204,23 @@ def test_kiosk_toggles_with_the_right_pin(luca, marco, sara, navigli):
     with pytest.raises(OfficinaError) as caught:
         actions.check_kiosk_toggle(kiosk, sara.pk, "5082")
     assert caught.value.code == ErrorCode.NOT_FOUND
+
+
+def test_many_wrong_pins_pause_the_kiosk(luca, giulia, marco, navigli):
+    kiosk, _token = actions.check_enable_kiosk(luca, navigli, name="Door")
+    check_set_kiosk_pin(marco, "4071")
+    check_set_kiosk_pin(giulia, "5082")
+    check_set_kiosk_pin(luca, "6093")
+    now = timezone.now()
+    # A few guesses for each name: under each member's own limit, not under the kiosk's.
+    for attempt in range(actions.KIOSK_WRONG_PINS):
+        member = (marco, giulia, luca)[attempt % 3]
+        with pytest.raises(OfficinaError) as caught:
+            actions.check_kiosk_toggle(kiosk, member.pk, f"90{attempt:02d}", now=now)
+        assert caught.value.code == ErrorCode.INVALID_INPUT
+    with pytest.raises(OfficinaError) as caught:
+        actions.check_kiosk_toggle(kiosk, marco.pk, "4071", now=now)
+    assert caught.value.code == ErrorCode.RATE_LIMITED
+    assert not is_member_present(marco)
+    later = now + actions.KIOSK_PAUSE + timedelta(seconds=1)
+    assert actions.check_kiosk_toggle(kiosk, marco.pk, "4071", now=later)[0] == "in"
