@@ -26,7 +26,7 @@ class ArrivalWatchAdmin(admin.ModelAdmin[ArrivalWatch]):
 
 @admin.register(Kiosk)
 class KioskAdmin(admin.ModelAdmin[Kiosk]):
-    list_display = ("name", "space", "created_by", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "space", "created_by", "last_used_at", "paused_until", "revoked_at")
     list_filter = ("space", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "space__name")
     readonly_fields = ("token_hash", "created_at", "last_used_at")
