@@ -16,11 +16,11 @@ from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
-from officina.pbx.transports.interim_framing import ContentLengthFramer
 from officina.pbx.transports.network import Network, guess_advertised_host
 from officina.pbx.transports.tcp import TcpTransport
 from officina.pbx.transports.udp import start_udp
 from officina.pbx.transports.websocket import WebSocketHub
+from officina.sip.framing import StreamFramer
 
 logger = logging.getLogger("officina.pbx")
 
@@ -92,7 +92,7 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     _udp_transport, network.udp = await start_udp(server, host, port)
     udp_port = network.udp.local_address[1]
     network.port = udp_port
-    tcp = TcpTransport(server, table, ContentLengthFramer)
+    tcp = TcpTransport(server, table, StreamFramer)
     await tcp.start(host, udp_port)
     network.tcp = tcp
     WebSocketHub.attach(server, table)

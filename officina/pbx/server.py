@@ -96,6 +96,13 @@ class SipServer:
             self.stats["unparseable"] += 1
             self._answer_unparseable(data, error, flow, now)
             return
+        self._receive(message, flow, now)
+
+    def receive_message(self, message: SipRequest | SipResponse, flow: Flow) -> None:
+        self.stats["received"] += 1
+        self._receive(message, flow, self.clock())
+
+    def _receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
         try:
             self.layer.receive(message, flow, now)
         except SipParseError as error:

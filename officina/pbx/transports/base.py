@@ -13,7 +13,10 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from officina.sip import SipRequest, SipResponse
 
 logger = logging.getLogger("officina.pbx.transports")
 
@@ -89,7 +92,11 @@ class DatagramSender(Protocol):
 class MessageSink(Protocol):
     """The SIP server as the transports see it."""
 
-    def receive(self, data: bytes, flow: Flow) -> None: ...
+    def receive(self, data: bytes, flow: Flow) -> None:
+        """One datagram or WebSocket message, or a stream frame that did not parse."""
+
+    def receive_message(self, message: SipRequest | SipResponse, flow: Flow) -> None:
+        """A message a stream framer has already parsed."""
 
     def connection_lost(self, connection: Connection) -> None: ...
 

@@ -22,26 +22,19 @@ from officina.pbx.transports.base import (
     monotonic,
     new_connection_key,
 )
+from officina.sip import SipParseError
+from officina.sip.framing import BadMessage, Framed, KeepAlivePing
 
 logger = logging.getLogger("officina.pbx.transports.tcp")
 
 
-class StreamFramer(Protocol):
-    """Splits a byte stream into SIP messages (the SIP core's stream framing)."""
+class Framer(Protocol):
+    """Cuts a byte stream into SIP messages: the SIP core's ``StreamFramer``."""
 
-    def feed(self, data: bytes) -> list[bytes]:
-        """Whole messages completed by ``data``; raises on a stream that cannot be framed."""
-        ...
+    def feed(self, data: bytes) -> list[Framed]: ...
 
     @property
-    def buffered(self) -> int:
-        """Bytes held for a message not yet complete."""
-        ...
-
-    @property
-    def pings(self) -> int:
-        """Double-CRLF keep-alive pings received so far (RFC 5626 §3.5.1), each owed a pong."""
-        ...
+    def buffered(self) -> int: ...
 
 
 class TcpConnection(asyncio.Protocol):
@@ -49,7 +42,7 @@ class TcpConnection(asyncio.Protocol):
         self,
         sink: MessageSink,
         table: ConnectionTable,
-        make_framer: Callable[[], StreamFramer],
+        make_framer: Callable[[], Framer],
     ) -> None:
         self.sink = sink
         self.table = table
@@ -62,7 +55,6 @@ class TcpConnection(asyncio.Protocol):
         self.messages_received = 0
         self.partial_since: float | None = None
         self._transport: asyncio.Transport | None = None
-        self._pongs_sent = 0
         self.connected = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -83,22 +75,24 @@ class TcpConnection(asyncio.Protocol):
         now = monotonic()
         self.last_activity = now
         try:
-            messages = self.framer.feed(data)
-        except Exception as error:
+            items = self.framer.feed(data)
+        except SipParseError as error:
             # Unframeable stream (no or bad Content-Length, oversized message): nothing
             # later on this connection can be trusted to start on a message boundary.
             logger.info("closing TCP connection from %s:%s: %s", *self.remote, error)
             self.close()
             return
-        pings = self.framer.pings
-        if pings > self._pongs_sent:
-            self._pongs_sent = pings
-            self.send(b"\r\n")
         flow = Flow(TCP, self.remote[0], self.remote[1], connection=self)
-        for message in messages:
-            self.messages_received += 1
+        for item in items:
             try:
-                self.sink.receive(message, flow)
+                if isinstance(item, KeepAlivePing):
+                    self.send(b"\r\n")  # the pong (RFC 5626 §3.5.1)
+                    continue
+                self.messages_received += 1
+                if isinstance(item, BadMessage):
+                    self.sink.receive(item.data, flow)  # answered 400 when it can be
+                else:
+                    self.sink.receive_message(item, flow)
             except Exception:
                 logger.exception("TCP message from %s:%s could not be handled", *self.remote)
         self.partial_since = (self.partial_since or now) if self.framer.buffered else None
@@ -137,7 +131,7 @@ class TcpTransport:
         self,
         sink: MessageSink,
         table: ConnectionTable,
-        make_framer: Callable[[], StreamFramer],
+        make_framer: Callable[[], Framer],
     ) -> None:
         self.sink = sink
         self.table = table
