@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from officina.sip._grammar import quote
 from officina.sip.errors import SipParseError
 from officina.sip.headers import AuthHeader
 from officina.sip.message import SipRequest, SipResponse, make_response, parse_message
@@ -217,7 +218,7 @@ class DigestServer:
         values = []
         for algorithm in self.algorithms:
             nonce = self.make_nonce(now, bind)
-            value = f'Digest realm="{self.realm}", nonce="{nonce}", algorithm={algorithm}'
+            value = f'Digest realm="{quote(self.realm)}", nonce="{nonce}", algorithm={algorithm}'
             if self.qop:
                 value += ', qop="auth"'
             if stale:
@@ -389,10 +390,10 @@ class DigestClient:
         offered = [q.strip() for q in params.get("qop", "").split(",") if q.strip()]
         qop = "auth" if "auth" in offered else ("auth-int" if "auth-int" in offered else None)
         fields = [
-            f'username="{self.username}"',
-            f'realm="{realm}"',
-            f'nonce="{nonce}"',
-            f'uri="{uri}"',
+            f'username="{quote(self.username)}"',
+            f'realm="{quote(realm)}"',
+            f'nonce="{quote(nonce)}"',
+            f'uri="{quote(uri)}"',
         ]
         if qop:
             count = self._nc.get(nonce, 0) + 1
@@ -404,14 +405,14 @@ class DigestClient:
                 qop=qop, nc=nc, cnonce=cnonce, body=body,
             )  # fmt: skip
             fields += [f'response="{response}"', f"algorithm={algorithm}"]
-            fields += [f'cnonce="{cnonce}"', f"qop={qop}", f"nc={nc}"]
+            fields += [f'cnonce="{quote(cnonce)}"', f"qop={qop}", f"nc={nc}"]
         else:
             response = compute_response(
                 algorithm=algorithm, ha1=ha1, nonce=nonce, method=method, uri=uri
             )
             fields += [f'response="{response}"', f"algorithm={algorithm}"]
         if "opaque" in params:
-            fields.append(f'opaque="{params["opaque"]}"')
+            fields.append(f'opaque="{quote(params["opaque"])}"')
         return "Digest " + ", ".join(fields)
 
     def authorize(self, request: SipRequest, challenge_response: SipResponse) -> SipRequest | None:

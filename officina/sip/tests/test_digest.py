@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from officina.sip import SipRequest, SipResponse, parse_message
 from officina.sip.digest import (
@@ -229,3 +231,39 @@ def test_proxy_authentication_uses_407_headers():
     assert retry is not None and retry.proxy_authorization
     assert server.verify(retry, lookup, 1.0, proxy=True).ok
     assert isinstance(AuthHeader.parse(retry.header("Proxy-Authorization") or ""), AuthHeader)
+
+
+safe_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs")),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    user=safe_text,
+    password=safe_text,
+    algorithm=st.sampled_from(["MD5", "SHA-256", "MD5-sess", "SHA-256-sess"]),
+    tamper=st.booleans(),
+)
+def test_any_credentials_verify_and_tampering_fails(user, password, algorithm, tamper):
+    server = DigestServer(REALM, SECRET, algorithms=(algorithm,))
+    table = {user: password}
+
+    def lookup_any(username: str, realm: str, base: str) -> str | None:
+        secret = table.get(username)
+        return None if secret is None else compute_ha1(username, realm, secret, base)
+
+    challenge = parse_message(server.challenge_response(register(), 0.0).serialize())
+    assert isinstance(challenge, SipResponse)
+    retry = DigestClient(user, password).authorize(register(), challenge)
+    assert retry is not None
+    if tamper:
+        value = retry.header("Authorization") or ""
+        marker = 'response="'
+        start = value.index(marker) + len(marker)
+        flipped = "0" if value[start] != "0" else "1"
+        retry.set_header("Authorization", value[:start] + flipped + value[start + 1 :])
+    result = server.verify(retry, lookup_any, 1.0)
+    assert result.ok is (not tamper)
