@@ -902,6 +902,10 @@ def _parse_status_line(line: str) -> SipResponse:
     return response
 
 
+_COPIED_TO_RESPONSES = frozenset({"via", "from", "to", "call-id", "cseq"})
+_COPIED_TO_100 = _COPIED_TO_RESPONSES | {"timestamp"}
+
+
 def make_response(
     request: SipRequest,
     status: int,
@@ -927,18 +931,13 @@ def make_response(
     response._body = body
     response._status = status
     response._reason = REASON_PHRASES.get(status, "") if reason is None else reason
-    entries: list[tuple[str, str, int]] = []
-    for entry in request._entries:
-        key = entry[0]
-        if key == "via" or key == "from" or key == "call-id" or key == "cseq":
-            entries.append(entry)
-        elif key == "to":
-            if to_tag is not None and status > 100 and request.to_tag is None:
-                entries.append(_entry("To", f"{_entry_value(entry)};tag={to_tag}"))
-            else:
-                entries.append(entry)
-        elif key == "timestamp" and status == 100:
-            entries.append(entry)
+    copied = _COPIED_TO_100 if status == 100 else _COPIED_TO_RESPONSES
+    entries = [entry for entry in request._entries if entry[0] in copied]
+    if to_tag is not None and status > 100 and request.to_tag is None:
+        for index, entry in enumerate(entries):
+            if entry[0] == "to":
+                entries[index] = _entry("To", f"{_entry_value(entry)};tag={to_tag}")
+                break
     for name, value in headers:
         entries.append(_entry(name, value))
     entries.append(("content-length", f"Content-Length: {len(body)}", 14))
