@@ -14,7 +14,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or not user.is_active:
             # 4401: the page is not signed in; the client stops retrying after a reload.
             await self.close(code=4401)
             return

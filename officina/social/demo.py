@@ -222,8 +222,8 @@ def populate(context: DemoContext) -> None:
             "city": rng.choice(["Milano", "Torino", "Bologna"]),
             "skill": rng.choice(own_skills),
         }
-        role = rng.choice(ROLES_IT)
-        headline = role
+        # The demo login runs an architecture studio: give her the matching headline.
+        headline = "Architettura e interni" if member == members[0] else rng.choice(ROLES_IT)
         slug = f"{member.first_name}{member.last_name}".lower().replace(" ", "").replace("'", "")
         links = []
         if rng.random() < 0.6:

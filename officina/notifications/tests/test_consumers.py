@@ -42,3 +42,10 @@ async def test_notification_is_pushed_to_the_recipient_only(make_member):
     assert await marco_socket.receive_nothing(timeout=0.2)
     await giulia_socket.disconnect()
     await marco_socket.disconnect()
+
+
+async def test_deactivated_member_socket_is_refused(make_member):
+    ghost = await sync_to_async(make_member)(first_name="Ghost", is_active=False)
+    connected, code = await _communicator(ghost).connect()
+    assert not connected
+    assert code == 4401
