@@ -50,6 +50,24 @@ class Binding:
     expires_at: float
     # Where a UDP device is reached, worked out once from the contact (see udp_target).
     udp_peer: Peer | None = None
+    # Expiry of the copy in the database (0: not written yet).
+    persisted_expires_at: float = 0.0
+
+    def same_device(self, other: Binding) -> bool:
+        """Is ``other`` this binding refreshed, with nothing but its timers changed?
+
+        Call-ID and CSeq may change on a refresh: they only order REGISTERs, which the
+        in-memory copy does."""
+        return (
+            self.contact_uri == other.contact_uri
+            and self.transport == other.transport
+            and self.received_host == other.received_host
+            and self.received_port == other.received_port
+            and self.connection_key == other.connection_key
+            and self.path == other.path
+            and self.q == other.q
+            and self.user_agent == other.user_agent
+        )
 
     def row(self) -> BindingRow:
         return BindingRow(
@@ -126,6 +144,7 @@ class Directory:
                 cseq=registration.cseq,
                 registered_at=registration.registered_at.timestamp(),
                 expires_at=registration.expires_at.timestamp(),
+                persisted_expires_at=registration.expires_at.timestamp(),
             )
             bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
         # Keep bindings made here since the last flush: they are newer than the database.
@@ -159,9 +178,24 @@ class Directory:
         return live
 
     # ------------------------------------------------------------------ changes
-    def save_binding(self, binding: Binding) -> None:
+    def save_binding(self, binding: Binding, previous: Binding | None = None) -> None:
+        """Store a new or refreshed binding; write it to the database unless it is a
+        refresh that the stored copy still covers.
+
+        Phones refresh every few minutes (NAT keep-alive) while asking for an hour:
+        such a refresh changes only the expiry and CSeq, and the database copy is
+        rewritten only once it is half-way to expiring, which keeps the write-behind
+        cheap without a restart ever forgetting a live device.
+        """
         key = (binding.extension_id, binding.binding_key)
         self.bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
+        if previous is not None and previous.persisted_expires_at and binding.same_device(previous):
+            persisted = previous.persisted_expires_at
+            now = self.clock()
+            if persisted - now > (binding.expires_at - now) / 2 or persisted >= binding.expires_at:
+                binding.persisted_expires_at = persisted
+                if key not in self._pending.saved:
+                    return
         self._pending.removed.discard(key)
         self._pending.saved[key] = binding
         self._wake_flusher()
@@ -207,6 +241,8 @@ class Directory:
 
     def take_pending(self) -> tuple[list[BindingRow], list[tuple[int, str]]]:
         pending, self._pending = self._pending, _PendingWrites()
+        for binding in pending.saved.values():
+            binding.persisted_expires_at = binding.expires_at
         return [binding.row() for binding in pending.saved.values()], list(pending.removed)
 
     def flush_now(self) -> None:

@@ -111,7 +111,7 @@ class Registrar:
                 registered_at=previous.registered_at if previous is not None else wall,
                 expires_at=wall + expires,
             )
-            self.directory.save_binding(binding)
+            self.directory.save_binding(binding, previous)
             stored[key] = binding
         self._enforce_limit(entry.extension_id, wall)
         return self._ok(request, entry, wall)

@@ -362,3 +362,22 @@ def test_a_flood_keeps_memory_bounded_and_the_server_answering(pbx, giulia):
     assert pbx.server.layer.flows == {}
     giulia.send(giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>"))
     assert giulia.last_response().status == 200
+
+
+def test_refreshes_reach_the_database_only_when_its_copy_runs_low(pbx, marco_desk):
+    assert marco_desk.register(expires=600).status == 200
+    pbx.directory.flush_now()
+    stored = Registration.objects.get()
+    pbx.clock.advance(60)
+    assert marco_desk.register(expires=600).status == 200
+    saved, _removed = pbx.directory.take_pending()
+    assert saved == []  # the stored copy still has 540 s to go
+    pbx.clock.advance(300)
+    assert marco_desk.register(expires=600).status == 200
+    pbx.directory.flush_now()
+    assert Registration.objects.get().expires_at > stored.expires_at
+    # A device that moved is written at once.
+    moved = Phone(pbx, "202", "marco-secret", "10.0.0.99", 5060, user_agent="Marco desk")
+    moved.register(expires=600, contact="<sip:202@10.0.0.20:5060>")
+    saved, _removed = pbx.directory.take_pending()
+    assert [row.received_host for row in saved] == ["10.0.0.99"]
