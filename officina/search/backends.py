@@ -17,7 +17,7 @@ from officina.search.stemming import fold_accents, stems
 
 # A prefix shorter than this would match half the index.
 MIN_PREFIX_LENGTH = 2
-# How many of the newest matches of one kind the SQLite backend ranks by relevance.
+# How many of the newest matches of one kind are ranked by relevance.
 RANK_WINDOW = 2000
 
 
@@ -82,7 +82,9 @@ class PostgresFullText:
     """The generated ``search_vector`` (italian + english + simple for titles), GIN-indexed.
 
     Each word must match in at least one language; the last word also matches
-    as a prefix, so that "giu" finds Giulia while one is still typing.
+    as a prefix, so that "giu" finds Giulia while one is still typing. As on
+    SQLite, only the RANK_WINDOW newest matches are ranked: ts_rank_cd reads
+    each match's vector, and a common word matches thousands of posts.
     """
 
     def query_sql(self, words: list[str]) -> tuple[str, list[str]]:
@@ -112,14 +114,20 @@ class PostgresFullText:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH searched AS (SELECT {query} AS query)
-                SELECT document.object_id
-                FROM search_searchdocument AS document, searched
-                WHERE document.kind = %s AND document.search_vector @@ searched.query
-                ORDER BY ts_rank_cd(document.search_vector, searched.query) DESC, document.id
+                WITH searched AS (SELECT {query} AS query),
+                candidates AS (
+                    SELECT document.id, document.object_id, document.search_vector
+                    FROM search_searchdocument AS document, searched
+                    WHERE document.kind = %s AND document.search_vector @@ searched.query
+                    ORDER BY document.id DESC
+                    LIMIT %s
+                )
+                SELECT candidates.object_id
+                FROM candidates, searched
+                ORDER BY ts_rank_cd(candidates.search_vector, searched.query) DESC, candidates.id
                 LIMIT %s OFFSET %s
                 """,  # noqa: S608 - the fragment is built above from fixed SQL only
-                [*params, kind, limit, offset],
+                [*params, kind, RANK_WINDOW, limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
 
