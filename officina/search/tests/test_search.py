@@ -280,3 +280,11 @@ def test_url_maker_matches_reverse():
         "accounts:company", args=["studio-rossi"]
     )
     assert url_maker("no:such-page")(1) == ""
+
+
+@pytest.mark.django_db
+def test_reindex_refuses_unknown_kinds():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="planets"):
+        call_command("reindex", "post", "planets")
