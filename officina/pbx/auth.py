@@ -10,11 +10,11 @@ the PBX from amplifying floods from forged addresses.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from officina.pbx.ratelimit import FailureLimiter
+from officina.pbx.tags import new_tag
 from officina.pbx.transports.base import Flow
 from officina.sip import SipRequest, SipResponse, make_response
 from officina.sip.digest import DigestOutcome, DigestServer
@@ -52,7 +52,7 @@ class Gatekeeper:
 
     @staticmethod
     def tag() -> str:
-        return secrets.token_hex(6)
+        return new_tag()
 
     def _ha1(self, username: str, realm: str, algorithm: str) -> str | None:
         entry = self.directory.entry(username)

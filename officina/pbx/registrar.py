@@ -9,11 +9,11 @@ the in-memory directory at once and reach the database a moment later.
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from officina.pbx.directory import Binding, Directory
+from officina.pbx.tags import new_tag
 from officina.pbx.transports.base import CONNECTION_ORIENTED, Flow
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response
 
@@ -142,7 +142,7 @@ class Registrar:
         ]
         if request.has_header("Supported") and "path" in request.supported:
             headers.extend(("Path", value) for value in request.header_values("Path"))
-        return make_response(request, 200, to_tag=secrets.token_hex(6), headers=headers)
+        return make_response(request, 200, to_tag=new_tag(), headers=headers)
 
 
 def binding_key(contact: NameAddress) -> str:
