@@ -8,8 +8,8 @@
 
 Design for a proxy's hot path:
 
-* The head is decoded once with UTF-8 + surrogateescape, which is lossless:
-  any byte string comes back unchanged when encoded the same way.
+* The head is decoded once as UTF-8 (RFC 3261 text is UTF-8; other bytes are
+  a parse error) and encoded back unchanged.
 * Each header is kept as its raw text (folded lines included) with the
   position of its colon. Values are unfolded and parsed only when asked for,
   and the parsed value is cached until the header is edited.
@@ -766,7 +766,12 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> SipReques
     end = data.find(b"\r\n\r\n", start)
     if end < 0:
         raise SipParseError("message has no end of headers (CRLF CRLF)")
-    head = data[start:end].decode("utf-8", "surrogateescape")
+    try:
+        head = data[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        # RFC 3261 text is UTF-8; refusing anything else here keeps every str the core
+        # hands out safe to log, store and render.
+        raise SipParseError("message head is not UTF-8") from None
     lines = head.split("\r\n")
     if head.count("\n") != len(lines) - 1 or head.count("\r") != len(lines) - 1:
         raise SipParseError("bare CR or LF in message head")

@@ -381,3 +381,14 @@ def test_response_start_line_edits_are_serialized():
     assert response.serialize().startswith(b"SIP/2.0 183 Session Progress\r\n")
     with pytest.raises(LocalProtocolError):
         response.reason = "evil\r\nX: y"
+
+
+def test_head_must_be_utf8_but_body_may_be_anything():
+    latin1 = INVITE.replace(b'"Alice A."', b'"Alic\xe9"')
+    with pytest.raises(SipParseError) as excinfo:
+        parse_message(latin1)
+    assert excinfo.value.status == 400
+    binary_body = INVITE.replace(b"v=0\n", b"\xff\xfe\x00\x01")
+    assert parse_message(binary_body).body == b"\xff\xfe\x00\x01"
+    utf8 = INVITE.replace(b'"Alice A."', '"Alice Àèìòù"'.encode())
+    assert parse_message(utf8).from_.display_name == "Alice Àèìòù"
