@@ -393,3 +393,30 @@ def test_directory_filters_by_skill(client_for, giulia, marco, sara):
     # Once each, whatever the number of matching rows, by surname.
     assert [m.pk for m in response.context["page"].object_list] == [sara.pk, marco.pk]
     assert '<option value="carpentry" selected>' in response.content.decode()
+
+
+def test_profile_queries_do_not_grow_with_content(client_for, giulia, marco, make_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from officina.skills.actions import check_add_member_skill, check_endorse
+    from officina.skills.models import Skill, SkillKind
+
+    client = client_for(giulia)
+
+    def profile_queries() -> int:
+        client.get(f"/members/{marco.pk}/")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/members/{marco.pk}/").status_code == 200
+        return len(captured.captured_queries)
+
+    do_create_post(marco, "uno")
+    before = profile_queries()
+    for n in range(8):
+        do_create_post(marco, f"post {n}")
+        skill = Skill.objects.create(
+            slug=f"s{n}", name_en=f"S{n}", name_it=f"S{n}", category="data"
+        )
+        row = check_add_member_skill(marco, skill, SkillKind.SKILL)
+        check_endorse(make_member(), row)
+    assert profile_queries() == before
