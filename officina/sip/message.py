@@ -138,6 +138,7 @@ for _short, _long in COMPACT_FORMS.items():
     _KEY_CACHE[_short] = _long
     _KEY_CACHE[_short.upper()] = _long
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+", re.IGNORECASE)
 #   Request-URI: a scheme, a colon, then no whitespace (the full grammar is checked by parse_uri)
 _REQUEST_URI = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*:[^ \t<>\"]+")
@@ -775,6 +776,12 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> SipReques
     lines = head.split("\r\n")
     if head.count("\n") != len(lines) - 1 or head.count("\r") != len(lines) - 1:
         raise SipParseError("bare CR or LF in message head")
+    control = _CONTROL.search(head)
+    while control is not None:
+        # Control characters may only appear escaped, in a quoted-pair (RFC 3261 §25.1).
+        if head[control.start() - 1] != "\\":
+            raise SipParseError("control character in message head")
+        control = _CONTROL.search(head, control.end())
     if len(lines) > MAX_HEADERS:
         raise SipParseError("too many header lines", 513)
 

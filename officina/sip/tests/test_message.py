@@ -392,3 +392,12 @@ def test_head_must_be_utf8_but_body_may_be_anything():
     assert parse_message(binary_body).body == b"\xff\xfe\x00\x01"
     utf8 = INVITE.replace(b'"Alice A."', '"Alice Àèìòù"'.encode())
     assert parse_message(utf8).from_.display_name == "Alice Àèìòù"
+
+
+def test_raw_control_characters_are_rejected_unless_escaped():
+    with pytest.raises(SipParseError):
+        parse_message(INVITE.replace(b"Contact: <", b"Contact: \x00<"))
+    with pytest.raises(SipParseError):
+        parse_message(INVITE.replace(b"Alice A.", b"Alice\x07A."))
+    escaped = parse_message(INVITE.replace(b"Alice A.", b"Alice\\\x07A."))
+    assert escaped.from_.display_name == "Alice\x07A."
