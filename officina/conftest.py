@@ -65,6 +65,7 @@ TEST_PASSWORD = "officina-test-pass"  # noqa: S105 - test accounts only
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 LIVE_SERVER_PORTS = range(18200, 18300)
+BROWSER_TIMEOUT_MS = 15_000
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -399,8 +400,10 @@ def browser() -> Iterator[Any]:
     running an event loop, which would break every asyncio test that follows in the
     same worker; and Django would refuse the test's own ORM calls (hence the flag).
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Two cores shared by many workers: give live updates time before calling them lost.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -441,7 +444,7 @@ def new_context(browser: Any, asgi_live_server: LiveServer) -> Iterator[Callable
             viewport=options.pop("viewport", {"width": 1280, "height": 900}),
             **options,
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         if member is not None:
             context.add_cookies(
                 [
