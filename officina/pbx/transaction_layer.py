@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import ipaddress
 import itertools
 import logging
 import time
@@ -293,11 +294,20 @@ class PbxTransactions:
 
     @staticmethod
     def target_for_uri(uri: SipUri) -> Peer | None:
+        """Where a URI without a flow token of ours points, when it names an IP address.
+
+        Host names are not resolved: the PBX reaches devices, which registered from an
+        address, and a DNS lookup has no place on the event loop.
+        """
         transport = (uri.transport or "udp").upper()
-        host = uri.maddr or uri.host
+        host = (uri.maddr or uri.host).strip("[]")
         if transport not in (UDP, "TCP"):
             return None  # a WebSocket URI cannot be dialled; only its connection can
-        return Peer(transport, host.strip("[]"), uri.port or 5060)
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        return Peer(transport, host, uri.port or 5060)
 
 
 def udp_target(binding: Binding) -> Peer:

@@ -156,7 +156,12 @@ def place_call(giulia: Phone, callee: str = "202") -> SipRequest:
     giulia.send(invite)
     challenge = giulia.last_response()
     assert challenge.status == 407
-    ack = giulia.request("ACK", invite.uri_text, header(challenge, "To"), call_id=invite.call_id)
+    ack = giulia.request(
+        "ACK", invite.uri_text, header(challenge, "To"), call_id=invite.call_id,
+        from_tag=invite.from_tag,
+    )  # fmt: skip
+    ack.set_header("Via", header(invite, "Via"))  # the ACK of a 407 shares the INVITE's branch
+    ack.set_header("CSeq", f"{invite.cseq.number} ACK")
     giulia.send(ack)
     authorized = giulia.authorized(invite, challenge)
     giulia.send(authorized)
