@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import Company, CompanyMembership, Member, Space, SpaceMembership
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.social.models import Conversation, Post, Visibility
+from officina.social.models import Comment, Conversation, Post, Visibility
 
 
 def _not_found(message: object) -> OfficinaError:
@@ -58,6 +58,15 @@ def access_post_by_id(member: Member, post_id: int) -> Post:
     if post is None:
         raise _not_found(_("Post not found."))
     return post
+
+
+def access_comment_by_id(member: Member, post_id: int, comment_id: int) -> Comment:
+    """A comment under a post the member may see."""
+    post = access_post_by_id(member, post_id)
+    comment = Comment.objects.filter(pk=comment_id, post=post).select_related("post").first()
+    if comment is None:
+        raise _not_found(_("Comment not found."))
+    return comment
 
 
 def access_conversation_by_id(member: Member, conversation_id: int) -> Conversation:

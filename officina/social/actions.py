@@ -239,6 +239,13 @@ def do_add_comment(member: Member, post: Post, body: str) -> Comment:
     return comment
 
 
+def check_delete_comment(member: Member, comment: Comment) -> None:
+    """Its author, or the author of the post it is under, may delete a comment."""
+    if member.pk not in (comment.author_id, comment.post.author_id):
+        raise OfficinaError(_("Comment not found."), ErrorCode.NOT_FOUND)
+    do_delete_comment(comment)
+
+
 @transaction.atomic
 def do_delete_comment(comment: Comment) -> None:
     Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(

@@ -8,6 +8,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("feed/all/", views.community, name="community"),
     path("posts/<int:pk>/", views.post_detail, name="post"),
     path("posts/<int:pk>/comments/", views.post_comment, name="post_comment"),
+    path(
+        "posts/<int:pk>/comments/<int:comment_pk>/delete/",
+        views.comment_delete,
+        name="comment_delete",
+    ),
     path("posts/<int:pk>/react/", views.post_react, name="post_react"),
     path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
     path("members/", views.directory, name="directory"),

@@ -33,6 +33,7 @@ from officina.skills.selectors import (
 )
 from officina.social import selectors
 from officina.social.access import (
+    access_comment_by_id,
     access_company_to_follow_by_slug,
     access_conversation_by_id,
     access_member_for_message_by_id,
@@ -43,6 +44,7 @@ from officina.social.access import (
 from officina.social.actions import (
     check_add_comment,
     check_create_post,
+    check_delete_comment,
     check_delete_post,
     check_follow_member,
     check_react,
@@ -171,6 +173,19 @@ def post_comment(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.decorate_posts([post], member)
     context = {"post": post, "comments": selectors.post_comments(post), "comment_form": form}
     return render(request, "social/post_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        comment = access_comment_by_id(member, pk, comment_pk)
+        check_delete_comment(member, comment)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    messages.success(request, _("Comment deleted."))
+    return redirect(reverse("social:post", args=[pk]) + "#comments")
 
 
 @login_required

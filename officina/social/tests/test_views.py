@@ -420,3 +420,24 @@ def test_profile_queries_do_not_grow_with_content(client_for, giulia, marco, mak
         row = check_add_member_skill(marco, skill, SkillKind.SKILL)
         check_endorse(make_member(), row)
     assert profile_queries() == before
+
+
+def test_comment_deletion_rights(client_for, giulia, marco, sara):
+    from officina.social.actions import check_add_comment
+
+    post = do_create_post(giulia, "Chi c'è a pranzo?")
+    by_marco = check_add_comment(marco, post, "Io!")
+    by_sara = check_add_comment(sara, post, "Anch'io")
+    url = f"/posts/{post.pk}/comments/{{}}/delete/"
+    # Neither a third member nor a wrong post path can delete it.
+    assert client_for(sara).post(url.format(by_marco.pk)).status_code == 404
+    other_post = do_create_post(marco, "altro")
+    wrong_path = f"/posts/{other_post.pk}/comments/{by_marco.pk}/delete/"
+    assert client_for(marco).post(wrong_path).status_code == 404
+    assert Comment.objects.count() == 2
+    # Its author can, and so can the post's author.
+    assert client_for(marco).post(url.format(by_marco.pk)).status_code == 302
+    assert client_for(giulia).post(url.format(by_sara.pk)).status_code == 302
+    assert not Comment.objects.exists()
+    post.refresh_from_db()
+    assert post.comment_count == 0
