@@ -36,6 +36,7 @@ from officina.sip._grammar import quote
 from officina.sip.errors import SipParseError
 from officina.sip.headers import AuthHeader
 from officina.sip.message import SipRequest, SipResponse, make_response, parse_message
+from officina.sip.uri import SipUri, parse_uri
 
 ALGORITHMS = ("SHA-256", "SHA-256-sess", "MD5", "MD5-sess")
 _HASHES: dict[str, Callable[[bytes], str]] = {
@@ -174,6 +175,7 @@ class DigestServer:
         algorithms: tuple[str, ...] = ("SHA-256", "MD5"),
         qop: bool = True,
         counter: NonceCountStore | None = None,
+        check_uri: bool = True,
     ) -> None:
         if len(secret) < 16:
             raise ValueError("the nonce secret needs at least 16 bytes")
@@ -186,6 +188,9 @@ class DigestServer:
         self.algorithms = algorithms
         self.qop = qop
         self.counter: NonceCountStore = counter if counter is not None else NonceCounter()
+        # RFC 2617 §3.2.2.5: the digest-uri must name the request's target (400 otherwise),
+        # so credentials computed for one request cannot be replayed for another target.
+        self.check_uri = check_uri
 
     # ------------------------------------------------------------- nonces
     def _sign(self, payload: bytes, bind: str) -> bytes:
@@ -301,6 +306,8 @@ class DigestServer:
         elif self.qop and canonical.upper().endswith("-SESS"):
             return DigestResult(DigestOutcome.MALFORMED, username, canonical)
 
+        if self.check_uri and not _same_target(uri, request.uri_text):
+            return DigestResult(DigestOutcome.MALFORMED, username, canonical)
         nonce_state = self.check_nonce(nonce, now, bind)
         if nonce_state is DigestOutcome.INVALID_NONCE:
             return DigestResult(nonce_state, username, canonical)
@@ -335,6 +342,24 @@ class DigestServer:
                 return DigestResult(DigestOutcome.STALE, username, canonical)
             self.counter.start(nonce, nc_value)
         return DigestResult(DigestOutcome.OK, username, canonical)
+
+
+def _same_target(digest_uri: str, request_uri: str) -> bool:
+    """The digest-uri names the Request-URI: equal text, or the same SIP user, host and port."""
+    if digest_uri == request_uri:
+        return True
+    try:
+        a, b = parse_uri(digest_uri), parse_uri(request_uri)
+    except SipParseError:
+        return False
+    if isinstance(a, SipUri) and isinstance(b, SipUri):
+        return (a.scheme, a.user, a.host.lower(), a.port) == (
+            b.scheme,
+            b.user,
+            b.host.lower(),
+            b.port,
+        )
+    return False
 
 
 # --------------------------------------------------------------------- client side

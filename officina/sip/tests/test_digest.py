@@ -267,3 +267,25 @@ def test_any_credentials_verify_and_tampering_fails(user, password, algorithm, t
         retry.set_header("Authorization", value[:start] + flipped + value[start + 1 :])
     result = server.verify(retry, lookup_any, 1.0)
     assert result.ok is (not tamper)
+
+
+def test_digest_uri_must_name_the_request_target():
+    server = DigestServer(REALM, SECRET)
+    challenge = parse_message(server.challenge_response(register(), 0.0).serialize())
+    assert isinstance(challenge, SipResponse)
+    retry = DigestClient("201", "segreto-201").authorize(register(), challenge)
+    assert retry is not None
+    moved = retry.copy()
+    moved.uri = "sip:elsewhere.example.com"
+    assert server.verify(moved, lookup, 1.0).outcome is DigestOutcome.MALFORMED
+    with_params = retry.copy()
+    with_params.uri = "sip:officina.local;transport=tcp"  # same target, other parameters
+    assert server.verify(with_params, lookup, 1.0).ok
+    lenient = DigestServer(REALM, SECRET, check_uri=False)
+    lenient_retry = DigestClient("201", "segreto-201").authorize(
+        register(),
+        parse_message(lenient.challenge_response(register(), 0.0).serialize()),  # type: ignore[arg-type]
+    )
+    assert lenient_retry is not None
+    lenient_retry.uri = "sip:elsewhere.example.com"
+    assert lenient.verify(lenient_retry, lookup, 1.0).ok
