@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+
+from officina.accounts.models import Company, Member, Space
+from officina.social.models import Follow
 
 register = template.Library()
 
@@ -20,3 +25,27 @@ def ago(moment: datetime | None) -> str:
     if (timezone.now() - moment).total_seconds() < 60:
         return _("just now")
     return _("%(when)s ago") % {"when": timesince(moment, depth=1)}
+
+
+@register.inclusion_tag("social/_follow_button.html", takes_context=True)
+def follow_button(context: template.Context, target: Company | Space | Member) -> dict[str, Any]:
+    """A follow/unfollow button for a company, a space or a member, for other apps' pages:
+    ``{% load social_tags %}{% follow_button company %}`` (one query)."""
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    field = {Company: "company", Space: "space"}.get(type(target), "member")
+    shown = bool(viewer is not None and viewer.is_authenticated and viewer != target)
+    following = shown and Follow.objects.filter(follower=viewer, **{field: target}).exists()
+    if field == "company":
+        action = reverse("social:follow_company", args=[target.slug])  # type: ignore[union-attr]
+    elif field == "space":
+        action = reverse("social:follow_space", args=[target.slug])  # type: ignore[union-attr]
+    else:
+        action = reverse("social:follow_member", args=[target.pk])
+    return {
+        "shown": shown,
+        "following": following,
+        "action": action,
+        "next": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+    }

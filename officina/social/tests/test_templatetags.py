@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone, translation
 
 from officina.social.templatetags.social_tags import ago
@@ -15,3 +16,34 @@ def test_ago():
         assert ago(now - timedelta(seconds=5)) == "proprio ora"
         assert ago(now - timedelta(hours=3, minutes=2)) == "3\xa0ore fa"
     assert ago(None) == ""
+
+
+@pytest.mark.django_db
+def test_follow_button_for_other_apps_pages(giulia, marco, panificio, navigli, rf):
+    from django.template import Context, Template
+
+    from officina.social.actions import do_follow
+
+    do_follow(giulia, company=panificio)
+    request = rf.get("/companies/panificio-bianchi/")
+    request.user = giulia
+    page = Template(
+        "{% load social_tags %}{% follow_button company %}|{% follow_button space %}"
+        "|{% follow_button other %}|{% follow_button me %}"
+    ).render(
+        Context(
+            {
+                "request": request,
+                "company": panificio,
+                "space": navigli,
+                "other": marco,
+                "me": giulia,
+            }
+        )
+    )
+    company_part, space_part, member_part, own_part = page.split("|")
+    assert 'action="/follows/companies/panificio-bianchi/"' in company_part
+    assert "Following" in company_part and 'name="unfollow"' in company_part
+    assert 'action="/follows/spaces/navigli/"' in space_part and "unfollow" not in space_part
+    assert f'action="/members/{marco.pk}/follow/"' in member_part
+    assert own_part.strip() == ""  # nobody follows themselves
