@@ -61,6 +61,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="sqlite:///path or postgres://user@host:port/name; a temporary SQLite by default",
     )
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument(
+        "--reindex",
+        action="store_true",
+        help="rebuild the search index of a kept database before measuring",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--analyze", action="store_true", help="run ANALYZE on SQLite too before measuring"
@@ -786,6 +791,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         seeded = already_seeded()
         if seeded is not None:
             print(f"Reusing the seeded database ({seeded.counts['members']} members).")
+            if args.reindex:
+                from officina.search.actions import do_rebuild_index
+
+                began = time.perf_counter()
+                do_rebuild_index()
+                print(f"Search index rebuilt in {time.perf_counter() - began:.1f} s")
         else:
             print(f"Seeding {args.members} members and {args.posts} posts...")
             seeded = seed(args.members, args.posts, random.Random(args.seed))
