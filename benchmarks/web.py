@@ -747,7 +747,7 @@ def measure(
         total = sum(query.ms for query in recorder.queries)
         print(f"\n-- {name} {url}: {len(recorder.queries)} queries, {total:.1f} ms in SQL")
         for query in recorder.queries:
-            print(f"   {query.ms:7.2f} ms  {query.sql[:300]}")
+            print(f"   {query.ms:7.2f} ms  {' '.join(query.sql.split())[:300]}")
     timings, cpu = [], []
     for _ in range(requests):
         began, began_cpu = time.perf_counter(), time.process_time()
