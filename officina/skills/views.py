@@ -49,8 +49,9 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
     skills = skill_catalogue()
+    # Alphabetical in the language of the page, not by the English name.
     categories = [
-        (label, [skill for skill in skills if skill.category == value])
+        (label, sorted((s for s in skills if s.category == value), key=lambda s: s.name.lower()))
         for value, label in SkillCategory.choices
     ]
     return render(request, "skills/catalogue.html", {"categories": [c for c in categories if c[1]]})
