@@ -126,3 +126,54 @@ def matches_for_needs(member: Member, limit: int = 12) -> list[MemberSkill]:
         .annotate(endorsement_count=Count("endorsements"))
         .order_by("kind", "-endorsement_count", "member_id")[:limit]
     )
+
+
+@dataclass
+class MutualHelp:
+    """What two members can do for each other: ``they_can_help`` lists the profile
+    member's offers/skills that the viewer needs; ``you_can_help`` the reverse."""
+
+    they_can_help: list[Skill]
+    you_can_help: list[Skill]
+
+
+def mutual_help(viewer: Member, member: Member) -> MutualHelp:
+    """Needs of one matched with what the other offers or knows, both ways (1–2 queries)."""
+    giving = [SkillKind.OFFER, SkillKind.SKILL, SkillKind.TALENT]
+    rows = MemberSkill.objects.filter(member__in=[viewer, member]).values_list(
+        "member_id", "skill_id", "kind"
+    )
+    needs: dict[int, set[int]] = {viewer.pk: set(), member.pk: set()}
+    gives: dict[int, set[int]] = {viewer.pk: set(), member.pk: set()}
+    for member_id, skill_id, kind in rows:
+        if kind == SkillKind.NEED:
+            needs[member_id].add(skill_id)
+        elif kind in giving:
+            gives[member_id].add(skill_id)
+    they = needs[viewer.pk] & gives[member.pk]
+    you = needs[member.pk] & gives[viewer.pk]
+    if not they and not you:
+        return MutualHelp(they_can_help=[], you_can_help=[])
+    skills = {skill.pk: skill for skill in Skill.objects.filter(pk__in=they | you)}
+    return MutualHelp(
+        they_can_help=sorted((skills[pk] for pk in they), key=lambda skill: skill.name),
+        you_can_help=sorted((skills[pk] for pk in you), key=lambda skill: skill.name),
+    )
+
+
+def top_skills_of(member_ids: list[int], per_member: int = 3) -> dict[int, list[Skill]]:
+    """A few skills or offers of each member (for directory cards), in one query."""
+    rows = (
+        MemberSkill.objects.filter(
+            member_id__in=member_ids, kind__in=[SkillKind.SKILL, SkillKind.OFFER]
+        )
+        .select_related("skill")
+        .annotate(endorsement_count=Count("endorsements"))
+        .order_by("member_id", "-endorsement_count", "skill__name_en")
+    )
+    top: dict[int, list[Skill]] = {member_id: [] for member_id in member_ids}
+    for row in rows:
+        chosen = top[row.member_id]
+        if len(chosen) < per_member and row.skill not in chosen:
+            chosen.append(row.skill)
+    return top

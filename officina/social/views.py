@@ -30,6 +30,8 @@ from officina.skills.selectors import (
     all_skills,
     evidence_of,
     member_skills_with_counts,
+    mutual_help,
+    top_skills_of,
 )
 from officina.social import selectors
 from officina.social.access import (
@@ -226,6 +228,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     page = selectors.directory_page(
         query=query, skill_slug=skill, company=company, page_number=request.GET.get("page")
     )
+    top_skills = top_skills_of([member.pk for member in page.object_list])
+    for member in page.object_list:
+        member.top_skills = top_skills.get(member.pk, [])
     filters = request.GET.copy()
     filters.pop("page", None)
     context = {
@@ -260,6 +265,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "follow": selectors.follow_counts(profile_member, viewer),
         "page": posts,
         "can_endorse": viewer.pk != profile_member.pk,
+        "mutual": None if viewer.pk == profile_member.pk else mutual_help(viewer, profile_member),
     }
     return render(request, "social/profile.html", context)
 

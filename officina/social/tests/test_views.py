@@ -176,8 +176,9 @@ def test_directory_filters_and_query_count(
     for _ in range(30):
         make_member()
     client = client_for(giulia)
-    # session + member, count, page, companies of the page, the skills of the filter, badge.
-    with django_assert_num_queries(7):
+    # session + member, count, page, companies of the page, top skills of the page,
+    # the skills of the filter, badge.
+    with django_assert_num_queries(8):
         response = client.get("/members/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 36
@@ -441,3 +442,22 @@ def test_comment_deletion_rights(client_for, giulia, marco, sara):
     assert not Comment.objects.exists()
     post.refresh_from_db()
     assert post.comment_count == 0
+
+
+def test_profile_shows_how_members_can_help_each_other(client_for, giulia, marco):
+    from officina.skills.actions import check_add_member_skill
+    from officina.skills.models import Skill, SkillKind
+
+    tax = Skill.objects.create(slug="tax", name_en="Tax", name_it="Fisco", category="business")
+    seo = Skill.objects.create(slug="seo", name_en="SEO", name_it="SEO", category="marketing")
+    check_add_member_skill(giulia, tax, SkillKind.NEED)
+    check_add_member_skill(marco, tax, SkillKind.OFFER)
+    check_add_member_skill(marco, seo, SkillKind.NEED)
+    check_add_member_skill(giulia, seo, SkillKind.SKILL)
+    response = client_for(giulia).get(f"/members/{marco.pk}/")
+    mutual = response.context["mutual"]
+    assert [s.slug for s in mutual.they_can_help] == ["tax"]
+    assert [s.slug for s in mutual.you_can_help] == ["seo"]
+    assert "How you can help each other" in response.content.decode()
+    directory = client_for(giulia).get("/members/", {"q": "Colombo"})
+    assert [s.slug for s in directory.context["page"].object_list[0].top_skills] == ["tax"]
