@@ -785,6 +785,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from officina.accounts.models import Member
 
         print(f"Database: {database.description} ({connection.vendor})")
+        # Import every view now: the run then measures the code as it was when it started,
+        # and a broken import fails here rather than after minutes of seeding.
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns  # noqa: B018 - loads the URLconf and the views
         began = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
         print(f"Migrated in {time.perf_counter() - began:.1f} s")
