@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -34,6 +35,13 @@ from officina.social.models import (
 
 MAX_LINKS = 5
 MAX_CONVERSATION_MEMBERS = 20
+# Generous for people, tight enough to stop a script or a stuck key from flooding others.
+POSTS_PER_HOUR = 20
+MESSAGES_PER_MINUTE = 30
+
+
+def _rate_limited(message: object) -> OfficinaError:
+    return OfficinaError(message, ErrorCode.RATE_LIMITED)  # type: ignore[arg-type]
 
 
 def _invalid(message: object) -> OfficinaError:
@@ -179,6 +187,9 @@ def check_create_post(
         raise _invalid(_("A post is at most 5000 characters."))
     if visibility not in Visibility.values:
         raise _invalid(_("Unknown audience."))
+    hour_ago = timezone.now() - timedelta(hours=1)
+    if Post.objects.filter(author=author, created_at__gte=hour_ago).count() >= POSTS_PER_HOUR:
+        raise _rate_limited(_("You have posted a lot in the last hour: please wait a little."))
     if visibility == Visibility.SPACE and space is None:
         raise _invalid(_("Choose the space."))
     if visibility == Visibility.COMPANY and company is None:
@@ -281,6 +292,16 @@ def do_react(member: Member, post: Post, kind: str) -> Reaction | None:
         # A double click raced us: the other request already counted the reaction.
         return Reaction.objects.get(post=post, member=member)
     Post.objects.filter(pk=post.pk).update(reaction_count=F("reaction_count") + 1)
+    url = reverse("social:post", args=[post.pk])
+    # One unread "reacted" notification per post at a time: reactions come in bursts.
+    if post.author_id != member.pk and not has_unread(post.author, "social.reaction", url):
+        _notify(
+            post.author,
+            "social.reaction",
+            member,
+            lambda: _("%(name)s reacted to your post.") % {"name": member.display_name},
+            url,
+        )
     return reaction
 
 
@@ -337,6 +358,10 @@ def check_send_message(sender: Member, conversation: Conversation, body: str) ->
         raise _invalid(_("Write something first."))
     if len(body) > 5000:
         raise _invalid(_("A message is at most 5000 characters."))
+    minute_ago = timezone.now() - timedelta(minutes=1)
+    recent = Message.objects.filter(sender=sender, created_at__gte=minute_ago).count()
+    if recent >= MESSAGES_PER_MINUTE:
+        raise _rate_limited(_("Too many messages in a minute: please wait a moment."))
     return do_send_message(sender, conversation, body)
 
 

@@ -121,15 +121,16 @@ def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
     form = PostForm(request.POST or None, member=member)
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             try:
                 check_create_post(member, form.cleaned_data["body"], **form.audience_target())
             except OfficinaError as error:
                 form.add_error(None, str(error.message))
+                status = error.http_status
             else:
                 messages.success(request, _("Posted."))
                 return redirect(request.path)
-        status = 400
     page = _post_page(request, page_of)
     context = {
         "form": form,
@@ -431,18 +432,21 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     except OfficinaError as error:
         raise _not_found(error) from error
     form = MessageForm(request.POST or None)
+    status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             try:
                 message = check_send_message(member, conversation_row, form.cleaned_data["body"])
             except OfficinaError as error:
                 form.add_error("body", str(error.message))
+                status = error.http_status
             else:
                 if _wants_json(request):
                     return JsonResponse({"id": message.pk}, status=201)
                 return redirect("social:conversation", pk=pk)
         if _wants_json(request):
-            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=status)
     do_mark_conversation_read(member, conversation_row)
     do_mark_read_for_url(member, request.path)
     participants = selectors.conversation_participants(conversation_row)
@@ -453,9 +457,4 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         "others": [person for person in participants if person.pk != member.pk],
         "form": form,
     }
-    return render(
-        request,
-        "social/conversation.html",
-        context,
-        status=400 if request.method == "POST" else 200,
-    )
+    return render(request, "social/conversation.html", context, status=status)

@@ -461,3 +461,35 @@ def test_profile_shows_how_members_can_help_each_other(client_for, giulia, marco
     assert "How you can help each other" in response.content.decode()
     directory = client_for(giulia).get("/members/", {"q": "Colombo"})
     assert [s.slug for s in directory.context["page"].object_list[0].top_skills] == ["tax"]
+
+
+def test_posting_and_messaging_are_rate_limited(client_for, giulia, marco, monkeypatch):
+    from officina.social import actions
+
+    monkeypatch.setattr(actions, "POSTS_PER_HOUR", 2)
+    monkeypatch.setattr(actions, "MESSAGES_PER_MINUTE", 2)
+    client = client_for(giulia)
+    for n in range(2):
+        assert (
+            client.post("/feed/", {"body": f"post {n}", "audience": "community"}).status_code == 302
+        )
+    response = client.post("/feed/", {"body": "uno di troppo", "audience": "community"})
+    assert response.status_code == 429
+    assert "please wait" in response.content.decode()
+    assert Post.objects.count() == 2
+    conversation = check_start_conversation(giulia, [marco])
+    url = f"/messages/{conversation.pk}/"
+    json = {"accept": "application/json"}
+    for n in range(2):
+        assert client.post(url, {"body": f"m{n}"}, headers=json).status_code == 201
+    assert client.post(url, {"body": "troppo"}, headers=json).status_code == 429
+    assert Message.objects.count() == 2
+
+
+def test_reactions_notify_the_author_once_until_read(client_for, giulia, marco, sara):
+    post = do_create_post(giulia, "Nuovo ufficio!")
+    client_for(marco).post(f"/posts/{post.pk}/react/", {"kind": "celebrate"})
+    client_for(sara).post(f"/posts/{post.pk}/react/", {"kind": "like"})
+    client_for(giulia).post(f"/posts/{post.pk}/react/", {"kind": "like"})  # own: no notification
+    notes = Notification.objects.filter(recipient=giulia, kind="social.reaction")
+    assert [n.text for n in notes] == ["Marco Colombo reacted to your post."]
