@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -35,13 +34,6 @@ from officina.social.models import (
 
 MAX_LINKS = 5
 MAX_CONVERSATION_MEMBERS = 20
-# Generous for people, tight enough to stop a script or a stuck key from flooding others.
-POSTS_PER_HOUR = 20
-MESSAGES_PER_MINUTE = 30
-
-
-def _rate_limited(message: object) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.RATE_LIMITED)  # type: ignore[arg-type]
 
 
 def _invalid(message: object) -> OfficinaError:
@@ -187,9 +179,7 @@ def check_create_post(
         raise _invalid(_("A post is at most 5000 characters."))
     if visibility not in Visibility.values:
         raise _invalid(_("Unknown audience."))
-    hour_ago = timezone.now() - timedelta(hours=1)
-    if Post.objects.filter(author=author, created_at__gte=hour_ago).count() >= POSTS_PER_HOUR:
-        raise _rate_limited(_("You have posted a lot in the last hour: please wait a little."))
+
     if visibility == Visibility.SPACE and space is None:
         raise _invalid(_("Choose the space."))
     if visibility == Visibility.COMPANY and company is None:
@@ -358,10 +348,7 @@ def check_send_message(sender: Member, conversation: Conversation, body: str) ->
         raise _invalid(_("Write something first."))
     if len(body) > 5000:
         raise _invalid(_("A message is at most 5000 characters."))
-    minute_ago = timezone.now() - timedelta(minutes=1)
-    recent = Message.objects.filter(sender=sender, created_at__gte=minute_ago).count()
-    if recent >= MESSAGES_PER_MINUTE:
-        raise _rate_limited(_("Too many messages in a minute: please wait a moment."))
+
     return do_send_message(sender, conversation, body)
 
 

@@ -67,6 +67,7 @@ from officina.social.forms import (
     PostForm,
     ProfileForm,
 )
+from officina.social.ratelimits import check_message_rate, check_post_rate
 
 
 def _member(request: HttpRequest) -> Member:
@@ -124,6 +125,7 @@ def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
+                check_post_rate(member)
                 check_create_post(member, form.cleaned_data["body"], **form.audience_target())
             except OfficinaError as error:
                 form.add_error(None, str(error.message))
@@ -409,6 +411,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
                 Member.objects.filter(pk__in=form.cleaned_data["members"], is_active=True)
             )
             try:
+                check_message_rate(member)
                 with transaction.atomic():
                     conversation = check_start_conversation(
                         member, others, title=form.cleaned_data["title"]
@@ -437,6 +440,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
+                check_message_rate(member)
                 message = check_send_message(member, conversation_row, form.cleaned_data["body"])
             except OfficinaError as error:
                 form.add_error("body", str(error.message))

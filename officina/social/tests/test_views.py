@@ -464,10 +464,10 @@ def test_profile_shows_how_members_can_help_each_other(client_for, giulia, marco
 
 
 def test_posting_and_messaging_are_rate_limited(client_for, giulia, marco, monkeypatch):
-    from officina.social import actions
+    from officina.social import ratelimits
 
-    monkeypatch.setattr(actions, "POSTS_PER_HOUR", 2)
-    monkeypatch.setattr(actions, "MESSAGES_PER_MINUTE", 2)
+    monkeypatch.setattr(ratelimits, "POSTS_PER_HOUR", 2)
+    monkeypatch.setattr(ratelimits, "MESSAGES_PER_MINUTE", 2)
     client = client_for(giulia)
     for n in range(2):
         assert (
