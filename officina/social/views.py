@@ -256,16 +256,21 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         raise _not_found(error) from error
     skill_rows = member_skills_with_counts(profile_member, viewer)
     posts = _post_page(request, selectors.posts_by_author, author=profile_member)
+    profile_row = getattr(profile_member, "profile", None)
+    follow = selectors.follow_counts(profile_member, viewer)
     context = {
         "profile_member": profile_member,
-        "profile": getattr(profile_member, "profile", None),
+        "profile": profile_row,
         "is_self": viewer.pk == profile_member.pk,
         "skills_by_kind": SkillsByKind.of(skill_rows),
         "has_skills": bool(skill_rows),
         "evidence": evidence_of(profile_member, limit=10),
         "companies": selectors.member_companies(profile_member),
         "followed_companies": selectors.followed_targets(viewer)["company"],
-        "follow": selectors.follow_counts(profile_member, viewer),
+        "follow": follow,
+        "next_steps": _profile_next_steps(profile_row, skill_rows, follow)
+        if viewer.pk == profile_member.pk
+        else [],
         "page": posts,
         "can_endorse": viewer.pk != profile_member.pk,
         "mutual": None if viewer.pk == profile_member.pk else mutual_help(viewer, profile_member),
@@ -291,6 +296,23 @@ def avatar(request: HttpRequest, pk: int, size: str, version: str) -> FileRespon
     # The URL carries the file's random name: a new avatar is a new URL, so cache hard.
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
+
+
+def _profile_next_steps(
+    profile_row: Any, skill_rows: list[Any], follow: selectors.FollowCounts
+) -> list[tuple[str, str]]:
+    """What the member has not done yet to be findable and useful to others."""
+    kinds = {row.kind for row in skill_rows}
+    edit, skills = reverse("social:profile_edit"), reverse("skills:mine")
+    steps = [
+        (bool(profile_row and profile_row.headline), _("Write a headline"), edit),
+        (bool(profile_row and profile_row.bio), _("Tell people about yourself"), edit),
+        (bool(profile_row and profile_row.avatar), _("Add a photo"), edit),
+        (len(skill_rows) >= 3, _("List at least three skills"), skills),
+        (bool(kinds & {"offer", "need"}), _("Say what you offer or what you need"), skills),
+        (follow.following >= 3, _("Follow three people"), reverse("social:directory")),
+    ]
+    return [(label, url) for done, label, url in steps if not done]
 
 
 @login_required

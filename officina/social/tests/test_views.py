@@ -493,3 +493,19 @@ def test_reactions_notify_the_author_once_until_read(client_for, giulia, marco, 
     client_for(giulia).post(f"/posts/{post.pk}/react/", {"kind": "like"})  # own: no notification
     notes = Notification.objects.filter(recipient=giulia, kind="social.reaction")
     assert [n.text for n in notes] == ["Marco Colombo reacted to your post."]
+
+
+def test_own_profile_lists_next_steps(client_for, giulia, marco):
+    response = client_for(giulia).get(f"/members/{giulia.pk}/")
+    labels = [label for label, _url in response.context["next_steps"]]
+    assert "Write a headline" in labels and "Follow three people" in labels
+    client_for(giulia).post(
+        "/profile/edit/", {"headline": "Architetta", "bio": "Ciao", "links": ""}
+    )
+    labels = [
+        label
+        for label, _url in client_for(giulia).get(f"/members/{giulia.pk}/").context["next_steps"]
+    ]
+    assert "Write a headline" not in labels and "Tell people about yourself" not in labels
+    # Nobody else sees them.
+    assert client_for(marco).get(f"/members/{giulia.pk}/").context["next_steps"] == []
