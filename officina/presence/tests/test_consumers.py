@@ -27,7 +27,7 @@ async def _assert_arrival_and_departure(giulia: Member, marco: Member, navigli: 
     connected, _ = await communicator.connect()
     assert connected
     await database_sync_to_async(actions.check_check_in)(marco, navigli, note="Rossi website")
-    message = await communicator.receive_json_from(timeout=5)
+    message = await communicator.receive_json_from(timeout=10)
     assert message["event"] == "arrival"
     member = message["member"]
     assert member["id"] == marco.pk
@@ -36,7 +36,7 @@ async def _assert_arrival_and_departure(giulia: Member, marco: Member, navigli: 
     assert member["kind"] == "on_site"
     assert member["note"] == "Rossi website"
     await database_sync_to_async(actions.check_check_out)(marco)
-    assert await communicator.receive_json_from(timeout=5) == {
+    assert await communicator.receive_json_from(timeout=10) == {
         "event": "departure",
         "member_id": marco.pk,
     }
