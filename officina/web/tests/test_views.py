@@ -45,3 +45,21 @@ def test_pages_speak_italian(client_for, giulia, navigli):
         italian = client.get(url, HTTP_ACCEPT_LANGUAGE="it").content.decode()
         assert 'lang="it"' in italian
         assert "Impostazioni" in italian, url
+
+
+def test_dashboard_query_count_does_not_grow_with_people(
+    client_for, giulia, navigli, digital, make_member, django_assert_num_queries
+):
+    from officina.accounts.actions import do_join_space
+
+    for _ in range(30):
+        person = make_member()
+        do_join_space(person, navigli)
+        presence_actions.check_check_in(person, navigli)
+    client = client_for(giulia)
+    # session, member, roles, spaces, counts, one short list per space (2), own session,
+    # my events, upcoming events, companies, notifications badge.
+    with django_assert_num_queries(12):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="avatar" title=') == 12
