@@ -177,9 +177,11 @@ def populate(context: DemoContext) -> None:
         pool = [m for m in members_of.get(event.space_id, []) if m != event.organizer_id]
         limit = event.capacity or 25
         chosen = rng.sample(pool, min(len(pool), rng.randint(3, limit + 5)))
-        # The organizer goes to their own event, as check_create_event records.
-        answers.append(RSVP(event=event, member_id=event.organizer_id, status=RSVPStatus.GOING))
-        going = 1
+        going = 0
+        if event.organizer_id is not None:
+            # The organizer goes to their own event, as check_create_event records.
+            answers.append(RSVP(event=event, member_id=event.organizer_id, status=RSVPStatus.GOING))
+            going = 1
         for member_id in chosen:
             status = rng.choice(
                 [RSVPStatus.GOING, RSVPStatus.GOING, RSVPStatus.MAYBE, RSVPStatus.NOT_GOING]
