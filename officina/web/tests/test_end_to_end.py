@@ -62,3 +62,26 @@ def test_bad_sign_up_shows_errors_in_the_page(page, screenshot):
     expect(page.get_by_text("The two passwords differ.")).to_be_visible()
     screenshot(page, "sign-up-errors")
     assert re.search(r"/signup/$", page.url)
+
+
+def test_notified_live_when_a_colleague_arrives(new_context, giulia, marco, navigli, screenshot):
+    watcher = new_context(giulia).new_page()
+    watcher.goto("/spaces/navigli/people/")
+    row = watcher.locator("#space-members li", has_text="Marco Colombo")
+    row.get_by_role("button", name="Notify me when they arrive").click()
+    expect(watcher.locator(".messages")).to_contain_text(
+        "We will tell you when Marco Colombo arrives."
+    )
+    watcher.goto("/spaces/navigli/")
+    expect(watcher.locator("html")).to_have_attribute("data-live", "on")
+    badge = watcher.locator("#notifications-badge")
+    expect(badge).to_have_text("")
+
+    marco_page = new_context(marco).new_page()
+    marco_page.goto("/spaces/navigli/")
+    marco_page.get_by_role("button", name="Check in").click()
+
+    expect(badge).to_have_text("1")
+    expect(badge).to_have_attribute("title", "Marco Colombo has arrived at Officina Navigli.")
+    expect(watcher.locator("#present-list li", has_text="Marco Colombo")).to_be_visible()
+    screenshot(watcher, "notified")
