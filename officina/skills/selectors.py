@@ -66,7 +66,9 @@ class SkillsByKind:
     @classmethod
     def of(cls, rows: list[MemberSkill]) -> SkillsByKind:
         grouped = {kind: [row for row in rows if row.kind == kind] for kind in SkillKind.values}
-        return cls(groups=[(kind, str(label), grouped[kind]) for kind, label in SkillKind.choices])
+        return cls(
+            groups=[(kind, str(title), grouped[kind]) for kind, title in KIND_TITLES.items()]
+        )
 
 
 def evidence_of(member: Member, limit: int = 20) -> list[SkillEvidence]:

@@ -140,3 +140,20 @@ def test_matchmaking_finds_offers_for_needs(giulia, marco, sara, accounting, dja
     check_add_member_skill(marco, django_skill, SkillKind.OFFER)
     matches = matches_for_needs(giulia)
     assert [(row.member, row.skill) for row in matches] == [(sara, accounting)]
+
+
+def test_skills_by_kind_uses_plural_titles_in_order(giulia, django_skill, accounting):
+    from officina.skills.selectors import SkillsByKind
+
+    check_add_member_skill(giulia, accounting, SkillKind.NEED)
+    check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
+    with translation.override("it"):
+        groups = SkillsByKind.of(member_skills_with_counts(giulia)).groups
+    assert [title for _kind, title, _rows in groups] == [
+        "Competenze",
+        "Talenti",
+        "Interessi",
+        "Offro",
+        "Cerco",
+    ]
+    assert [len(rows) for _kind, _title, rows in groups] == [1, 0, 0, 0, 1]
