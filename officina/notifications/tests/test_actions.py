@@ -129,3 +129,16 @@ def test_management_command_enqueues(giulia, capsys):
     call_command("enqueue_notification_digests", "--frequency", "weekly")
     assert "1 digest(s) queued" in capsys.readouterr().out
     assert len(mail.outbox) == 1
+
+
+def test_digests_queue_in_the_database_backend(giulia, settings):
+    """In development the tasks wait in the database for ``officina db_worker``."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    do_notify(giulia, "test.kind", text="In coda", url="/")
+    assert enqueue_due_digests(DigestFrequency.WEEKLY) == 1
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "officina.notifications.tasks.send_digest"
+    assert queued.args_kwargs["args"] == [giulia.pk]
+    assert mail.outbox == []  # not sent until a worker runs it
