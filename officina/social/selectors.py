@@ -296,10 +296,6 @@ def spaces_to_follow(member: Member) -> list[Space]:
     return list(Space.objects.annotate(followed=Exists(followed)).order_by("name"))
 
 
-def is_following(follower: Member, **target: object) -> bool:
-    return Follow.objects.filter(follower=follower, **target).exists()
-
-
 # Direct messages --------------------------------------------------------------------------
 
 
