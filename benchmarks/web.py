@@ -796,7 +796,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         seeded = already_seeded()
         if seeded is not None:
             print(f"Reusing the seeded database ({seeded.counts['members']} members).")
-            if args.reindex:
+            from officina.search.models import SearchDocument
+
+            # A run that failed after seeding leaves an empty index behind: rebuild it too.
+            if args.reindex or not SearchDocument.objects.exists():
                 from officina.search.actions import do_rebuild_index
 
                 began = time.perf_counter()
