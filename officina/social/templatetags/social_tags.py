@@ -17,6 +17,17 @@ from officina.social.models import Follow
 register = template.Library()
 
 
+@register.filter(is_safe=True, needs_autoescape=True)
+def post_text(text: str, autoescape: bool = True) -> str:
+    """Paragraphs of user text, with links made clickable only when there may be one:
+    ``urlize`` is the costliest part of a feed page and most posts have no link."""
+    from django.template.defaultfilters import linebreaks_filter, urlize
+
+    if "http" in text or "www." in text or "@" in text:
+        return linebreaks_filter(urlize(text, autoescape=autoescape), autoescape=False)
+    return linebreaks_filter(text, autoescape=autoescape)
+
+
 @register.filter
 def ago(moment: datetime | None) -> str:
     """“just now” under a minute, else “3 hours ago” (one unit: “2 days”, not “2 days, 4 hours”)."""

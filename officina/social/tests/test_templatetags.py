@@ -47,3 +47,12 @@ def test_follow_button_for_other_apps_pages(giulia, marco, panificio, navigli, r
     assert 'action="/follows/spaces/navigli/"' in space_part and "unfollow" not in space_part
     assert f'action="/members/{marco.pk}/follow/"' in member_part
     assert own_part.strip() == ""  # nobody follows themselves
+
+
+def test_post_text_escapes_and_links():
+    from officina.social.templatetags.social_tags import post_text
+
+    assert post_text("<b>ciao</b>\n\nsecondo") == "<p>&lt;b&gt;ciao&lt;/b&gt;</p>\n\n<p>secondo</p>"
+    linked = post_text("Vedi https://officina.example/<x> ora")
+    assert '<a href="https://officina.example/" rel="nofollow">' in linked
+    assert "&lt;x&gt;" in linked and "<x>" not in linked
