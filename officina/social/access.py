@@ -14,7 +14,14 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Company, CompanyMembership, Member, Space, SpaceMembership
+from officina.accounts.models import (
+    Company,
+    CompanyMembership,
+    Member,
+    Space,
+    SpaceMembership,
+    SpaceRole,
+)
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.social.models import Comment, Conversation, Post, Visibility
 
@@ -67,6 +74,20 @@ def access_comment_by_id(member: Member, post_id: int, comment_id: int) -> Comme
     if comment is None:
         raise _not_found(_("Comment not found."))
     return comment
+
+
+def can_moderate_post(member: Member, post: Post) -> bool:
+    """Its author, a manager of the space it was posted in, or staff may remove a post
+    (and the comments under it)."""
+    if not _is_active_member(member):
+        return False
+    if post.author_id == member.pk or member.is_staff:
+        return True
+    return post.space_id is not None and (
+        SpaceMembership.objects.filter(
+            member=member, space_id=post.space_id, role=SpaceRole.MANAGER
+        ).exists()
+    )
 
 
 def access_conversation_by_id(member: Member, conversation_id: int) -> Conversation:

@@ -17,7 +17,7 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_notify
 from officina.notifications.selectors import has_unread
 from officina.social import live
-from officina.social.access import postable_companies, postable_spaces
+from officina.social.access import can_moderate_post, postable_companies, postable_spaces
 from officina.social.avatars import ProcessedAvatar, process_avatar
 from officina.social.models import (
     Comment,
@@ -206,7 +206,7 @@ def do_create_post(
 
 
 def check_delete_post(member: Member, post: Post) -> None:
-    if post.author_id != member.pk:
+    if not can_moderate_post(member, post):
         raise OfficinaError(_("Post not found."), ErrorCode.NOT_FOUND)
     do_delete_post(post)
 
@@ -241,8 +241,8 @@ def do_add_comment(member: Member, post: Post, body: str) -> Comment:
 
 
 def check_delete_comment(member: Member, comment: Comment) -> None:
-    """Its author, or the author of the post it is under, may delete a comment."""
-    if member.pk not in (comment.author_id, comment.post.author_id):
+    """Its author, or whoever may remove the post it is under, may delete a comment."""
+    if comment.author_id != member.pk and not can_moderate_post(member, comment.post):
         raise OfficinaError(_("Comment not found."), ErrorCode.NOT_FOUND)
     do_delete_comment(comment)
 

@@ -42,6 +42,7 @@ from officina.social.access import (
     access_post_by_id,
     access_profile_member_by_id,
     access_space_to_follow_by_slug,
+    can_moderate_post,
 )
 from officina.social.actions import (
     check_add_comment,
@@ -155,6 +156,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "post": post,
         "comments": selectors.post_comments(post),
         "comment_form": CommentForm(),
+        "can_moderate": can_moderate_post(member, post),
     }
     return render(request, "social/post_detail.html", context)
 
@@ -176,7 +178,12 @@ def post_comment(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect(reverse("social:post", args=[post.pk]) + "#comments")
     selectors.decorate_posts([post], member)
-    context = {"post": post, "comments": selectors.post_comments(post), "comment_form": form}
+    context = {
+        "post": post,
+        "comments": selectors.post_comments(post),
+        "comment_form": form,
+        "can_moderate": can_moderate_post(member, post),
+    }
     return render(request, "social/post_detail.html", context, status=400)
 
 

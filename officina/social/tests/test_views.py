@@ -509,3 +509,22 @@ def test_own_profile_lists_next_steps(client_for, giulia, marco):
     assert "Write a headline" not in labels and "Tell people about yourself" not in labels
     # Nobody else sees them.
     assert client_for(marco).get(f"/members/{giulia.pk}/").context["next_steps"] == []
+
+
+def test_space_managers_moderate_their_space(client_for, giulia, marco, luca, sara, navigli):
+    from officina.social.actions import check_add_comment
+
+    in_space = do_create_post(marco, "Vendo bici", visibility=Visibility.SPACE, space=navigli)
+    comment = check_add_comment(giulia, in_space, "Quanto?")
+    elsewhere = do_create_post(marco, "Fuori dallo spazio")
+    # Luca manages Navigli: he may remove what is posted there, nothing else.
+    assert "Delete post" in client_for(luca).get(f"/posts/{in_space.pk}/").content.decode()
+    url = f"/posts/{in_space.pk}/comments/{comment.pk}/delete/"
+    assert client_for(luca).post(url).status_code == 302
+    assert client_for(luca).post(f"/posts/{elsewhere.pk}/delete/").status_code == 404
+    assert client_for(luca).post(f"/posts/{in_space.pk}/delete/").status_code == 302
+    assert list(Post.objects.all()) == [elsewhere]
+    # A plain member of the space may not.
+    other = do_create_post(marco, "Altro", visibility=Visibility.SPACE, space=navigli)
+    assert client_for(giulia).post(f"/posts/{other.pk}/delete/").status_code == 404
+    assert "Delete post" not in client_for(giulia).get(f"/posts/{other.pk}/").content.decode()
