@@ -205,6 +205,27 @@ def do_create_post(
     )
 
 
+def check_edit_post(member: Member, post: Post, body: str) -> Post:
+    """Only the author edits a post, and only its text: the audience stays as published."""
+    if post.author_id != member.pk:
+        raise OfficinaError(_("Post not found."), ErrorCode.NOT_FOUND)
+    body = body.strip()
+    if not body:
+        raise _invalid(_("Write something first."))
+    if len(body) > 5000:
+        raise _invalid(_("A post is at most 5000 characters."))
+    return do_edit_post(post, body)
+
+
+@transaction.atomic
+def do_edit_post(post: Post, body: str) -> Post:
+    if body != post.body:
+        post.body = body
+        post.edited_at = timezone.now()
+        post.save(update_fields=["body", "edited_at"])
+    return post
+
+
 def check_delete_post(member: Member, post: Post) -> None:
     if not can_moderate_post(member, post):
         raise OfficinaError(_("Post not found."), ErrorCode.NOT_FOUND)

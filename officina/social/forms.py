@@ -128,6 +128,12 @@ class PostForm(forms.Form):
         return {"visibility": visibility, "space": space}
 
 
+class PostEditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})

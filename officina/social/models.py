@@ -153,6 +153,7 @@ class Post(models.Model):
         verbose_name=_("space"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     # Kept by the actions so that a feed page needs no aggregate over comments/reactions.
     comment_count = models.PositiveIntegerField(default=0)
     reaction_count = models.PositiveIntegerField(default=0)

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="comment_delete",
     ),
     path("posts/<int:pk>/react/", views.post_react, name="post_react"),
+    path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
     path("members/", views.directory, name="directory"),
     path("members/<int:pk>/", views.profile, name="profile"),

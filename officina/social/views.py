@@ -49,6 +49,7 @@ from officina.social.actions import (
     check_create_post,
     check_delete_comment,
     check_delete_post,
+    check_edit_post,
     check_follow_member,
     check_react,
     check_send_message,
@@ -65,6 +66,7 @@ from officina.social.forms import (
     CommentForm,
     MessageForm,
     NewConversationForm,
+    PostEditForm,
     PostForm,
     ProfileForm,
 )
@@ -212,6 +214,28 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
             raise _not_found(error) from error
         return HttpResponseBadRequest(str(error.message))
     return _back(request, reverse("social:post", args=[pk]))
+
+
+@login_required
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        post = access_post_by_id(member, pk)
+    except OfficinaError as error:
+        raise _not_found(error) from error
+    if post.author_id != member.pk:
+        raise Http404(_("Post not found."))
+    form = PostEditForm(request.POST or None, initial={"body": post.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            check_edit_post(member, post, form.cleaned_data["body"])
+        except OfficinaError as error:
+            form.add_error("body", str(error.message))
+        else:
+            messages.success(request, _("Post updated."))
+            return redirect("social:post", pk=post.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "social/post_edit.html", {"post": post, "form": form}, status=status)
 
 
 @login_required

@@ -528,3 +528,17 @@ def test_space_managers_moderate_their_space(client_for, giulia, marco, luca, sa
     other = do_create_post(marco, "Altro", visibility=Visibility.SPACE, space=navigli)
     assert client_for(giulia).post(f"/posts/{other.pk}/delete/").status_code == 404
     assert "Delete post" not in client_for(giulia).get(f"/posts/{other.pk}/").content.decode()
+
+
+def test_only_the_author_edits_a_post(client_for, giulia, marco):
+    post = do_create_post(giulia, "Prima versione")
+    assert client_for(marco).get(f"/posts/{post.pk}/edit/").status_code == 404
+    assert client_for(marco).post(f"/posts/{post.pk}/edit/", {"body": "hack"}).status_code == 404
+    client = client_for(giulia)
+    assert client.post(f"/posts/{post.pk}/edit/", {"body": "   "}).status_code == 400
+    post.refresh_from_db()
+    assert (post.body, post.edited_at) == ("Prima versione", None)
+    assert client.post(f"/posts/{post.pk}/edit/", {"body": "Seconda versione"}).status_code == 302
+    post.refresh_from_db()
+    assert post.body == "Seconda versione" and post.edited_at is not None
+    assert "edited" in client.get(f"/posts/{post.pk}/").content.decode()
