@@ -8,6 +8,8 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
@@ -60,3 +62,27 @@ def follow_button(context: template.Context, target: Company | Space | Member) -
         "next": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def reaction_buttons(post: Any) -> SafeString:
+    """The reaction buttons of a post card (built here rather than in a template loop:
+    there are a hundred of them on a feed page)."""
+    return format_html_join(
+        " ",
+        '<button type="submit" name="kind" value="{}" class="reaction{}" title="{}" '
+        'aria-pressed="{}"><span aria-hidden="true">{}</span> '
+        '<span class="reaction-label">{}</span>{}</button>',
+        (
+            (
+                reaction.kind,
+                " mine" if reaction.mine else "",
+                reaction.label,
+                "true" if reaction.mine else "false",
+                reaction.symbol,
+                reaction.label,
+                format_html(" <strong>{}</strong>", reaction.count) if reaction.count else "",
+            )
+            for reaction in getattr(post, "reactions_summary", [])
+        ),
+    )

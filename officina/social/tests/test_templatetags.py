@@ -56,3 +56,21 @@ def test_post_text_escapes_and_links():
     linked = post_text("Vedi https://officina.example/<x> ora")
     assert '<a href="https://officina.example/" rel="nofollow">' in linked
     assert "&lt;x&gt;" in linked and "<x>" not in linked
+
+
+def test_reaction_buttons():
+    from types import SimpleNamespace
+
+    from officina.social.selectors import ReactionSummary
+    from officina.social.templatetags.social_tags import reaction_buttons
+
+    post = SimpleNamespace(
+        reactions_summary=[
+            ReactionSummary(kind="like", label="Like <3", symbol="👍", count=2, mine=True),
+            ReactionSummary(kind="funny", label="Funny", symbol="😄", count=0, mine=False),
+        ]
+    )
+    html = reaction_buttons(post)
+    assert 'value="like" class="reaction mine"' in html and 'aria-pressed="true"' in html
+    assert "Like &lt;3" in html and "<strong>2</strong>" in html
+    assert 'value="funny" class="reaction"' in html and html.count("<strong>") == 1
