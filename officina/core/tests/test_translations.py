@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -16,54 +17,59 @@ PACKAGE = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(PACKAGE.glob("*/locale/it/LC_MESSAGES/django.po"))
 
 
-def read_po(path: Path) -> list[dict[str, object]]:
-    """Entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (str or list), flags."""
-    entries: list[dict[str, object]] = []
-    entry: dict[str, object] = {}
-    field: str | None = None
-    index: int | None = None
+@dataclass
+class PoEntry:
+    msgid: str = ""
+    msgctxt: str | None = None
+    msgid_plural: str | None = None
+    msgstr: list[str] = field(default_factory=list)  # one item, or one per plural form
+    fuzzy: bool = False
 
-    def finish() -> None:
-        if "msgid" in entry:
-            entries.append(dict(entry))
-        entry.clear()
 
-    for raw in path.read_text(encoding="utf-8").splitlines():
+def read_po(path: Path) -> list[PoEntry]:
+    """The translated entries of a .po file (the header, with its empty msgid, left out)."""
+    entries: list[PoEntry] = []
+    entry = PoEntry()
+    target = ""  # the field that continuation lines extend
+
+    def append(text: str) -> None:
+        if target == "msgctxt":
+            entry.msgctxt = (entry.msgctxt or "") + text
+        elif target == "msgid":
+            entry.msgid += text
+        elif target == "msgid_plural":
+            entry.msgid_plural = (entry.msgid_plural or "") + text
+        else:
+            entry.msgstr[-1] += text
+
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
-            finish()
-            field = None
+            if entry.msgid:
+                entries.append(entry)
+            entry, target = PoEntry(), ""
+        elif line.startswith("#,"):
+            entry.fuzzy = "fuzzy" in line
+        elif line.startswith("#"):
             continue
-        if line.startswith("#,"):
-            entry.setdefault("flags", line[2:].replace(" ", "").split(","))
-            continue
-        if line.startswith("#"):
-            continue
-        if line.startswith('"'):
-            value = ast.literal_eval(line)
-            if index is None:
-                entry[field] = str(entry[field]) + value  # type: ignore[index]
-            else:
-                entry[field][index] += value  # type: ignore[index]
-            continue
-        keyword, _, literal = line.partition(" ")
-        value = ast.literal_eval(literal)
-        if keyword.startswith("msgstr["):
-            if "msgid" in entry and "msgstr" in entry and not isinstance(entry["msgstr"], list):
-                finish()
-            field, index = "msgstr", int(keyword[7:-1])
-            entry.setdefault("msgstr", [])
-            entry["msgstr"].append(value)  # type: ignore[union-attr]
+        elif line.startswith('"'):
+            append(ast.literal_eval(line))
         else:
-            if keyword in entry and keyword != "msgstr":
-                finish()
-            field, index = keyword, None
-            entry[keyword] = value
-    finish()
-    return [e for e in entries if e["msgid"]]  # the header has an empty msgid
+            keyword, _, literal = line.partition(" ")
+            if keyword.startswith("msgstr"):
+                entry.msgstr.append("")
+                target = "msgstr"
+            else:
+                target = keyword
+                if keyword == "msgctxt":
+                    entry.msgctxt = ""
+                elif keyword == "msgid_plural":
+                    entry.msgid_plural = ""
+            append(ast.literal_eval(literal))
+    return entries
 
 
-def test_every_app_has_an_italian_catalogue():
+def test_every_app_has_an_italian_catalogue() -> None:
     apps_with_templates_or_models = {
         path.parent.name
         for path in PACKAGE.glob("*/models.py")
@@ -74,15 +80,11 @@ def test_every_app_has_an_italian_catalogue():
 
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parents[3].name)
-def test_catalogue_is_complete_and_compiled(po_path: Path):
+def test_catalogue_is_complete_and_compiled(po_path: Path) -> None:
     entries = read_po(po_path)
     assert entries, f"{po_path} has no messages"
-    untranslated = [
-        e["msgid"]
-        for e in entries
-        if not (all(e["msgstr"]) if isinstance(e["msgstr"], list) else e["msgstr"])
-    ]
-    fuzzy = [e["msgid"] for e in entries if "fuzzy" in e.get("flags", [])]  # type: ignore[operator]
+    untranslated = [e.msgid for e in entries if not all(e.msgstr)]
+    fuzzy = [e.msgid for e in entries if e.fuzzy]
     assert not untranslated, f"untranslated in {po_path}: {untranslated[:10]}"
     assert not fuzzy, f"fuzzy (unchecked) in {po_path}: {fuzzy[:10]}"
 
@@ -90,18 +92,16 @@ def test_catalogue_is_complete_and_compiled(po_path: Path):
         compiled = gettext.GNUTranslations(compiled_file)
     stale = []
     for e in entries:
-        msgid = str(e["msgid"])
-        context = e.get("msgctxt")
-        if isinstance(e["msgstr"], list):
+        if e.msgid_plural is None:
             got = (
-                compiled.npgettext(context, msgid, str(e["msgid_plural"]), 1)
-                if context
-                else (compiled.ngettext(msgid, str(e["msgid_plural"]), 1))
+                compiled.pgettext(e.msgctxt, e.msgid)
+                if e.msgctxt is not None
+                else compiled.gettext(e.msgid)
             )
-            expected = e["msgstr"][0]
+        elif e.msgctxt is not None:
+            got = compiled.npgettext(e.msgctxt, e.msgid, e.msgid_plural, 1)
         else:
-            got = compiled.pgettext(str(context), msgid) if context else compiled.gettext(msgid)
-            expected = e["msgstr"]
-        if got != expected:
-            stale.append(msgid)
+            got = compiled.ngettext(e.msgid, e.msgid_plural, 1)
+        if got != e.msgstr[0]:
+            stale.append(e.msgid)
     assert not stale, f"{po_path.with_suffix('.mo')} is older than the .po: {stale[:10]}"
