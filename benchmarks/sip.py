@@ -337,6 +337,11 @@ def _measure(
     if not registered.ok:
         raise SystemExit(f"{name}: the UAS could not register")
     caller = write_csv(workdir / f"caller-{name}.csv", [credentials_row(CALLER, CALLEE)])
+    # Warm-up, not measured: first database writes, first allocations, caches.
+    sipp_run(
+        "uac_call.xml", port, uac_port, workdir, 100, 300,
+        ["-inf", str(caller), "-d", "0"], timeout=40,
+    )  # fmt: skip
     print(f"{name}: calls per second", flush=True)
     calls = step_up(
         "calls",
