@@ -123,7 +123,7 @@ def do_send_digest(member: Member) -> int:
             "member": member,
             "notifications": shown,
             "more": len(pending) > DIGEST_MAX_ITEMS,
-            "site_url": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+            "site_url": settings.SITE_URL,
         }
         subject = str(_("Officina: what you missed"))
         body = render_to_string("notifications/digest_email.txt", context)

@@ -56,6 +56,11 @@ def read_po(path: Path) -> list[PoEntry]:
             append(ast.literal_eval(line))
         else:
             keyword, _, literal = line.partition(" ")
+            if keyword in {"msgctxt", "msgid"} and entry.msgstr:
+                # A new entry may follow the previous one without a blank line.
+                if entry.msgid:
+                    entries.append(entry)
+                entry = PoEntry()
             if keyword.startswith("msgstr"):
                 entry.msgstr.append("")
                 target = "msgstr"
