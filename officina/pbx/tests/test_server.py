@@ -386,3 +386,41 @@ def test_refreshes_reach_the_database_only_when_its_copy_runs_low(pbx, marco_des
     moved.register(expires=600, contact="<sip:202@10.0.0.20:5060>")
     saved, _removed = pbx.directory.take_pending()
     assert [row.received_host for row in saved] == ["10.0.0.99"]
+
+
+def test_a_decline_everywhere_cancels_the_other_devices(pbx, giulia, marco_desk, marco_mobile):
+    for phone in (giulia, marco_desk, marco_mobile):
+        phone.register()
+    place_call(giulia)
+    giulia.inbox()
+    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
+    (mobile_invite,) = requests_of(marco_mobile.inbox(), "INVITE")
+    marco_mobile.answer(mobile_invite, 180, to_tag="mobile")
+    marco_desk.answer(desk_invite, 603, to_tag="desk")  # 6xx: nobody else should ring
+    (cancel,) = requests_of(marco_mobile.inbox(), "CANCEL")
+    marco_mobile.answer(cancel, 200, to_tag="mobile")
+    marco_mobile.answer(mobile_invite, 487, to_tag="mobile")
+    assert statuses(giulia.inbox()) == [180, 603]
+    pbx.records.flush_now()
+    assert CallRecord.objects.get().outcome == CallRecord.Outcome.DECLINED
+
+
+def test_reinvite_and_info_inside_a_dialog_follow_the_route_set(pbx, giulia, marco_desk):
+    giulia.register()
+    marco_desk.register()
+    invite = place_call(giulia)
+    giulia.inbox()
+    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
+    marco_desk.answer(desk_invite, 200, to_tag="desk")
+    (ok,) = [m for m in giulia.inbox() if isinstance(m, SipResponse)]
+    routes = [("Route", str(r)) for r in ok.record_routes][::-1]
+    for method in ("INVITE", "INFO"):
+        request = giulia.request(
+            method, "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
+            from_tag=invite.from_tag, headers=routes,
+        )  # fmt: skip
+        giulia.send(request)
+        (forwarded,) = requests_of(marco_desk.inbox(), method)
+        assert forwarded.header("Route") is None  # our routes were consumed
+        marco_desk.answer(forwarded, 200, to_tag="desk")
+        assert 200 in statuses(giulia.inbox())
