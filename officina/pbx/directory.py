@@ -19,8 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from officina.pbx.actions import BindingRow, do_delete_expired_registrations, do_save_bindings
+from officina.pbx.models import Registration
 from officina.pbx.selectors import DirectoryEntry, directory_entries, live_registrations
 from officina.sip.rport import Peer
 
@@ -91,6 +93,29 @@ class Binding:
         )
 
 
+def binding_from_row(registration: Registration) -> Binding:
+    return Binding(
+        extension_id=registration.extension_id,
+        binding_key=registration.binding_key,
+        contact_uri=registration.contact_uri,
+        q=registration.q,
+        transport=registration.transport,
+        received_host=registration.received_host,
+        received_port=registration.received_port,
+        connection_key=registration.connection_key,
+        node=registration.node,
+        path=registration.path,
+        user_agent=registration.user_agent,
+        instance_id=registration.instance_id,
+        reg_id=registration.reg_id,
+        call_id=registration.call_id,
+        cseq=registration.cseq,
+        registered_at=registration.registered_at.timestamp(),
+        expires_at=registration.expires_at.timestamp(),
+        persisted_expires_at=registration.expires_at.timestamp(),
+    )
+
+
 @dataclass(slots=True)
 class _PendingWrites:
     saved: dict[tuple[int, str], Binding] = field(default_factory=dict)
@@ -126,26 +151,7 @@ class Directory:
         registrations = live_registrations(datetime.fromtimestamp(now, UTC))
         bindings: dict[int, dict[str, Binding]] = {}
         for registration in registrations:
-            binding = Binding(
-                extension_id=registration.extension_id,
-                binding_key=registration.binding_key,
-                contact_uri=registration.contact_uri,
-                q=registration.q,
-                transport=registration.transport,
-                received_host=registration.received_host,
-                received_port=registration.received_port,
-                connection_key=registration.connection_key,
-                node=registration.node,
-                path=registration.path,
-                user_agent=registration.user_agent,
-                instance_id=registration.instance_id,
-                reg_id=registration.reg_id,
-                call_id=registration.call_id,
-                cseq=registration.cseq,
-                registered_at=registration.registered_at.timestamp(),
-                expires_at=registration.expires_at.timestamp(),
-                persisted_expires_at=registration.expires_at.timestamp(),
-            )
+            binding = binding_from_row(registration)
             bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
         # Keep bindings made here since the last flush: they are newer than the database.
         for key, binding in self._pending.saved.items():
@@ -154,6 +160,21 @@ class Directory:
             bindings.get(extension_id, {}).pop(binding_key, None)
         self.bindings = bindings
         self._last_credentials_sync = now
+
+    def merge_other_nodes(self, registrations: list[Registration]) -> None:
+        """Replace what this node knows of other nodes' bindings with ``registrations``
+        (theirs, freshly read from the database); this node's own stay as they are."""
+        for extension_id, stored in list(self.bindings.items()):
+            for binding_key, binding in list(stored.items()):
+                if binding.node != self.node:
+                    del stored[binding_key]
+            if not stored:
+                del self.bindings[extension_id]
+        for registration in registrations:
+            binding = binding_from_row(registration)
+            stored = self.bindings.setdefault(binding.extension_id, {})
+            if binding.binding_key not in stored:
+                stored[binding.binding_key] = binding
 
     def _replace_entries(self, entries: list[DirectoryEntry]) -> None:
         self.by_number = {entry.number: entry for entry in entries}
@@ -199,6 +220,16 @@ class Directory:
         self._pending.removed.discard(key)
         self._pending.saved[key] = binding
         self._wake_flusher()
+
+    def forget_binding(self, binding: Binding) -> None:
+        """Stop using a binding that cannot be reached from here: removed for good when it
+        is this node's, only from memory when another node holds it."""
+        if binding.node == self.node:
+            self.remove_binding(binding.extension_id, binding.binding_key)
+            return
+        stored = self.bindings.get(binding.extension_id, {})
+        if stored.get(binding.binding_key) is binding:
+            del stored[binding.binding_key]
 
     def remove_binding(self, extension_id: int, binding_key: str) -> None:
         stored = self.bindings.get(extension_id)
@@ -297,6 +328,17 @@ class Directory:
             try:
                 entries = await loop.run_in_executor(None, directory_entries)
                 self._replace_entries(entries)
+                # Devices registered on other nodes sharing the database (a call to one
+                # over UDP can be placed from here; over TCP/WebSocket only its node can).
+                others = await loop.run_in_executor(
+                    None,
+                    partial(
+                        live_registrations,
+                        datetime.fromtimestamp(now, UTC),
+                        except_node=self.node,
+                    ),
+                )
+                self.merge_other_nodes(others)
                 await loop.run_in_executor(
                     None,
                     do_delete_expired_registrations,

@@ -198,8 +198,8 @@ class Proxy:
         for binding in bindings:
             target = self.layer.target_for_binding(binding)
             if target is None:
-                # Its connection has gone: the device is unreachable until it registers again.
-                self.directory.remove_binding(binding.extension_id, binding.binding_key)
+                # Its connection has gone (or is held by another node): unreachable from here.
+                self.directory.forget_binding(binding)
                 continue
             targets.append((binding, target))
         if not targets:

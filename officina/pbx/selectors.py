@@ -62,5 +62,9 @@ def directory_entries(numbers: list[str] | None = None) -> list[DirectoryEntry]:
     ]
 
 
-def live_registrations(now: datetime) -> list[Registration]:
-    return list(Registration.objects.filter(expires_at__gt=now).select_related("extension"))
+def live_registrations(now: datetime, *, except_node: str | None = None) -> list[Registration]:
+    """Unexpired registrations (all, or those made by other PBX nodes than ``except_node``)."""
+    registrations = Registration.objects.filter(expires_at__gt=now)
+    if except_node is not None:
+        registrations = registrations.exclude(node=except_node)
+    return list(registrations)

@@ -424,3 +424,26 @@ def test_reinvite_and_info_inside_a_dialog_follow_the_route_set(pbx, giulia, mar
         assert forwarded.header("Route") is None  # our routes were consumed
         marco_desk.answer(forwarded, 200, to_tag="desk")
         assert 200 in statuses(giulia.inbox())
+
+
+def test_a_second_node_learns_the_first_nodes_devices_from_the_database(pbx, marco_desk):
+    from datetime import UTC, datetime
+
+    from officina.pbx.selectors import live_registrations
+
+    marco_desk.register()
+    pbx.directory.flush_now()
+    other = Directory(node="second", clock=pbx.clock.wall)
+    other.load()
+    other.bindings.clear()  # as if it had started before the device registered
+    now = datetime.fromtimestamp(pbx.clock.wall(), UTC)
+    other.merge_other_nodes(live_registrations(now, except_node="second"))
+    marco = other.entry("202")
+    assert marco is not None
+    (binding,) = other.live_bindings(marco.extension_id)
+    assert binding.node == "test" and binding.received_host == "10.0.0.20"
+    # What the other node cannot reach it forgets in memory only: the row stays.
+    other.forget_binding(binding)
+    assert other.live_bindings(marco.extension_id) == []
+    assert other.take_pending() == ([], [])
+    assert Registration.objects.count() == 1
