@@ -1,7 +1,10 @@
 """WebSocket routes of every app, gathered for the ASGI router.
 
 Each app that speaks WebSocket exposes ``websocket_urlpatterns`` in its
-``routing.py``; add it here.
+``routing.py``; add it here. Members' live pages authenticate with the session
+cookie, so the browser's Origin must be this site; SIP phones authenticate with
+digest on every request, so any origin (or none: desk phones send none) may
+connect to the SIP route.
 """
 
 from django.urls import URLPattern
@@ -11,9 +14,10 @@ from officina.pbx.routing import websocket_urlpatterns as pbx_routes
 from officina.presence.routing import websocket_urlpatterns as presence_routes
 from officina.social.routing import websocket_urlpatterns as social_routes
 
-websocket_urlpatterns: list[URLPattern] = [
+member_websocket_urlpatterns: list[URLPattern] = [
     *notifications_routes,
-    *pbx_routes,
     *presence_routes,
     *social_routes,
 ]
+sip_websocket_urlpatterns: list[URLPattern] = [*pbx_routes]
+websocket_urlpatterns = member_websocket_urlpatterns + sip_websocket_urlpatterns

@@ -9,6 +9,7 @@ from django.test import Client
 
 from officina.accounts.models import Company, CompanyMembership, CompanyRelation, Member
 from officina.conftest import TEST_PASSWORD
+from officina.pbx.models import Extension
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,13 @@ def test_sign_up_logs_in_and_goes_home(client):
     assert response.status_code == 302 and response["Location"] == "/"
     home = client.get("/")
     assert home.context["user"].email == "anna@example.com"
+
+
+def test_sign_up_gives_the_new_member_an_extension(client):
+    client.post("/signup/", SIGN_UP)
+    member = Member.objects.get(email="anna@example.com")
+    extension = Extension.objects.get(member=member)
+    assert extension.number.isdigit()
 
 
 @pytest.mark.parametrize(
