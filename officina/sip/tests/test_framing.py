@@ -155,6 +155,16 @@ def test_large_frames_use_extended_lengths():
         (client_frame(0x3, b""), 1002),
         (bytes([0xC1]) + client_frame(OP_TEXT, b"x")[1:], 1002),  # RSV1
     ],
+    # Frames carry random masks: named ids keep the test list the same in every worker.
+    ids=[
+        "unmasked",
+        "continuation-first",
+        "fragmented-ping",
+        "invalid-utf8",
+        "too-big",
+        "reserved-opcode",
+        "rsv1",
+    ],
 )
 def test_websocket_protocol_errors_close_with_code(data, code):
     ws = opened()
