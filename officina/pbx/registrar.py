@@ -59,13 +59,14 @@ class Registrar:
         if not isinstance(to_uri, SipUri) or to_uri.user != entry.number:
             # A member may bind devices to their own extension only.
             return make_response(request, 403, "Forbidden (To does not match the credentials)")
-        if request.is_contact_wildcard:
-            return self._remove_all(request, entry, wall)
+        # "Contact: *" reads as no contacts; only then is the wildcard worth looking for.
         contacts = request.contacts
         if not contacts:
+            if request.is_contact_wildcard:
+                return self._remove_all(request, entry, wall)
             return self._ok(request, entry, wall)
         default = request.expires
-        wanted: list[tuple[NameAddress, int]] = []
+        wanted: list[tuple[NameAddress, str, int]] = []
         for contact in contacts:
             expires = contact.expires
             if expires is None:
@@ -74,19 +75,19 @@ class Registrar:
                 return make_response(
                     request, 423, headers=[("Min-Expires", str(self.policy.min_expires))]
                 )
-            wanted.append((contact, min(expires, self.policy.max_expires)))
+            # The key and the URI text are worked out once per contact: both serialise it.
+            wanted.append((contact, binding_key(contact), min(expires, self.policy.max_expires)))
         call_id = request.call_id
         cseq = request.cseq.number
         stored = {b.binding_key: b for b in self.directory.live_bindings(entry.extension_id, wall)}
-        for contact, _expires in wanted:
-            previous = stored.get(binding_key(contact))
+        for _contact, key, _expires in wanted:
+            previous = stored.get(key)
             if previous is not None and previous.call_id == call_id and previous.cseq >= cseq:
                 # An old REGISTER arriving after a newer one (RFC 3261 §10.3 step 7).
                 return make_response(request, 500, "Out Of Order Registration")
         user_agent = request.header("User-Agent") or ""
         path = ", ".join(request.header_values("Path"))
-        for contact, expires in wanted:
-            key = binding_key(contact)
+        for contact, key, expires in wanted:
             if expires == 0:
                 self.directory.remove_binding(entry.extension_id, key)
                 stored.pop(key, None)
