@@ -25,6 +25,7 @@ from officina.pbx.registrar import Registrar, RegistrarPolicy
 from officina.pbx.transaction_layer import PbxTransactions, Sender
 from officina.pbx.transports.base import Connection, Flow
 from officina.sip import (
+    Peer,
     SipParseError,
     SipRequest,
     SipResponse,
@@ -32,6 +33,8 @@ from officina.sip import (
     is_keepalive,
     make_response,
     parse_message,
+    response_peer,
+    stamp_via,
 )
 from officina.sip.digest import DigestServer
 from officina.sip.transactions import ServerTransaction
@@ -113,11 +116,41 @@ class SipServer:
 
     def _receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
         try:
+            if isinstance(message, SipRequest) and _wants_stateless_challenge(message):
+                self._challenge_statelessly(message, flow, now)
+                return
             self.layer.receive(message, flow, now)
         except SipParseError as error:
             # A header the transaction layer needed (Via, CSeq...) is malformed.
             if isinstance(message, SipRequest) and message.method != "ACK":
                 self._send_stateless_error(message, error.status, str(error), flow)
+
+    def _challenge_statelessly(self, request: SipRequest, flow: Flow, now: float) -> None:
+        """Answer a REGISTER without credentials (every phone's first) and keep nothing.
+
+        RFC 3261 §8.2.7 lets a UAS answer statelessly: a retransmission simply gets a
+        fresh challenge, so no server transaction, and none of its 32 s of Timer J, is
+        spent on the half of registration traffic that only asks for a nonce.
+        """
+        source = Peer(flow.transport, flow.host, flow.port)
+        stamp_via(request, source)
+        try:
+            response = self.registrar.precheck(request)
+            if response is None:
+                response = self.gatekeeper.check(request, flow, now, proxy=False).response
+        except SipParseError as error:
+            response = make_response(request, error.status, _reason(error.status, str(error)))
+        except Exception:
+            self.stats["errors"] += 1
+            logger.exception("REGISTER from %s:%s failed", flow.host, flow.port)
+            response = make_response(request, 500)
+        if response is None:
+            return  # a rate-limited source: not answered at all
+        data = response.serialize()
+        if flow.connection is not None:
+            flow.send(data)
+        else:
+            self.sender.send(response_peer(request.top_via, source), data)
 
     def connection_lost(self, connection: Connection) -> None:
         self.directory.drop_connection(connection.key)
@@ -360,6 +393,17 @@ class SipServer:
         now = self.clock()
         self.limiter.forget_refilled(now)
         self.proxy.forget_old_dialogs(self.wall())
+
+
+def _wants_stateless_challenge(request: SipRequest) -> bool:
+    """A REGISTER out of any dialog that carries no credentials: it can only be challenged
+    (or refused), which needs no transaction."""
+    return (
+        request.method == "REGISTER"
+        and not request.has_header("Authorization")
+        and not request.has_header("Route")
+        and request.to_tag is None
+    )
 
 
 def _route_user(value: str) -> str | None:

@@ -80,6 +80,23 @@ def test_register_is_challenged_then_bound(pbx, giulia):
     assert binding.user_agent == "Giulia desk"
 
 
+def test_the_challenge_is_stateless_and_repeated_for_a_retransmission(pbx, giulia):
+    request = giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
+    request.set_header("Via", "SIP/2.0/UDP 192.168.1.5:5062;branch=z9hG4bKnat1;rport")
+    giulia.send(request)
+    giulia.send(request)  # a retransmission: challenged again, with a fresh nonce
+    first, second = giulia.inbox()
+    assert isinstance(first, SipResponse) and isinstance(second, SipResponse)
+    assert first.status == second.status == 401
+    assert first.to_tag and first.www_authenticate[0].params["nonce"]
+    # Answered to where it came from, with received/rport stamped (RFC 3581).
+    via = first.top_via
+    assert (via.received, via.rport) == ("10.0.0.10", 5060)
+    assert len(pbx.server.layer.core) == 0  # no transaction kept for it
+    giulia.send(giulia.authorized(request, second))
+    assert giulia.last_response().status == 200
+
+
 def test_registrations_survive_a_restart(pbx, giulia, marco_desk, marco_mobile):
     assert giulia.register().status == 200
     assert marco_desk.register().status == 200
