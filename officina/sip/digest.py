@@ -194,7 +194,8 @@ class DigestServer:
 
     # ------------------------------------------------------------- nonces
     def _sign(self, payload: bytes, bind: str) -> bytes:
-        return hmac.new(self._secret, payload + bind.encode(), hashlib.sha256).digest()[:16]
+        # hmac.digest: the one-shot C path, several times cheaper than hmac.new(...).digest().
+        return hmac.digest(self._secret, payload + bind.encode(), "sha256")[:16]
 
     def make_nonce(self, now: float, bind: str = "") -> str:
         """A nonce stamped with `now` (seconds; use wall-clock time to survive restarts)."""
