@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import (
     Case,
     Count,
@@ -20,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import CompanyMembership, Member, Space
@@ -208,6 +209,35 @@ def post_comments(post: Post) -> list[Comment]:
 # Directory and profiles -------------------------------------------------------------------
 
 
+_NAME_ORDER = ("last_name", "first_name", "id")
+# The same order, but not one accounts' (last_name, first_name) index can give.
+_NAME_ORDER_WITHOUT_INDEX = (Concat("last_name", Value("")), "first_name", "id")
+# Reading a member along the name index (row by row) costs about four times reading it
+# in a plain scan: walking the index pays only while a page's matches come early.
+_INDEX_WALK_COST = 4
+
+
+def _directory_paginator(
+    members: QuerySet[Member], *, filtered_by_name: bool, page_number: str | int | None
+) -> Paginator[Member]:
+    """By surname, as a directory should be. Unfiltered, along the name index: no sort of
+    every member for each page. A name filter (``icontains``) cannot use that index, and
+    SQLite still walks it until the page is full; when few members match (fewer than 24
+    for the commonest surname) that is the whole index, 31 ms against 8 ms for a scan and
+    sort of the matches. The paginator's count (a query it makes anyway) tells which."""
+    paginator = Paginator(members.order_by(*_NAME_ORDER), DIRECTORY_PAGE_SIZE)
+    if filtered_by_name:
+        try:
+            number = paginator.validate_number(page_number if page_number is not None else 1)
+        except PageNotAnInteger:
+            number = 1
+        except EmptyPage:
+            number = paginator.num_pages
+        if number * DIRECTORY_PAGE_SIZE * _INDEX_WALK_COST > paginator.count:
+            paginator.object_list = members.order_by(*_NAME_ORDER_WITHOUT_INDEX)
+    return paginator
+
+
 def directory_page(
     *,
     query: str = "",
@@ -232,22 +262,19 @@ def directory_page(
             Q(company_memberships__company__slug=company)
             | Q(company_memberships__company__name__icontains=company)
         ).distinct()
-    members = (
-        members.select_related("profile")
-        .prefetch_related(
-            Prefetch(
-                "company_memberships",
-                queryset=CompanyMembership.objects.select_related("company").order_by(
-                    "-is_primary", "company__name"
-                ),
-                to_attr="companies_list",
-            )
+    members = members.select_related("profile").prefetch_related(
+        Prefetch(
+            "company_memberships",
+            queryset=CompanyMembership.objects.select_related("company").order_by(
+                "-is_primary", "company__name"
+            ),
+            to_attr="companies_list",
         )
-        # By surname, as a directory should be, and along accounts' (last_name, first_name)
-        # index: no sort of every member for each page.
-        .order_by("last_name", "first_name", "id")
     )
-    return Paginator(members, DIRECTORY_PAGE_SIZE).get_page(page_number)  # type: ignore[return-value]
+    paginator = _directory_paginator(
+        members, filtered_by_name=bool(query.split()), page_number=page_number
+    )
+    return paginator.get_page(page_number)
 
 
 @dataclass
