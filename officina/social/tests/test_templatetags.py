@@ -74,3 +74,28 @@ def test_reaction_buttons():
     assert 'value="like" class="reaction mine"' in html and 'aria-pressed="true"' in html
     assert "Like &lt;3" in html and "<strong>2</strong>" in html
     assert 'value="funny" class="reaction"' in html and html.count("<strong>") == 1
+
+
+@pytest.mark.django_db
+def test_post_links_are_the_reversed_urls(client_for, giulia, marco):
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    from officina.social.actions import do_create_post, get_or_create_profile
+    from officina.social.templatetags.social_tags import post_links
+
+    post = do_create_post(marco, body="Ciao")
+    links = post_links(post)
+    assert links.author == reverse("social:profile", args=[marco.pk])
+    assert links.post == reverse("social:post", args=[post.pk])
+    assert links.react == reverse("social:post_react", args=[post.pk])
+    assert links.avatar == ""  # no profile yet
+
+    profile = get_or_create_profile(marco)
+    marco.profile = profile
+    profile.avatar_thumbnail.save("avatars/3f9a2b-thumb.jpg", ContentFile(b"x"), save=True)
+    links = post_links(post)
+    assert links.avatar == reverse(
+        "social:avatar", args=[marco.pk, "thumb", profile.avatar_version]
+    )
+    assert str(marco.pk) in links.avatar and profile.avatar_version in links.avatar
