@@ -57,6 +57,12 @@ class ServerConfig:
     digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
 
 
+# How long a stateless challenge is kept for retransmissions of its REGISTER: the
+# lifetime of the transaction it stands for (Timer J = 64*T1), and a bound on memory.
+CHALLENGE_MEMORY = 32.0
+MAX_REMEMBERED_CHALLENGES = 200_000
+
+
 class SipServer:
     def __init__(
         self,
@@ -95,6 +101,8 @@ class SipServer:
         self.local_hosts: set[str] = set()
         self.stats = {"received": 0, "unparseable": 0, "errors": 0}
         self._fetching: set[str] = set()
+        # Stateless 401s sent in the last CHALLENGE_MEMORY seconds, for retransmissions.
+        self._challenges: dict[tuple[str, int, Peer], tuple[float, Peer, bytes]] = {}
 
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
@@ -134,6 +142,14 @@ class SipServer:
         """
         source = Peer(flow.transport, flow.host, flow.port)
         stamp_via(request, source)
+        key = (request.top_via.branch or request.call_id, request.cseq.number, source)
+        self._forget_old_challenges(now)
+        remembered = self._challenges.get(key)
+        if remembered is not None:
+            # A retransmission gets the very same 401 back, as its transaction would
+            # have sent it: clients (SIPp among them) take a different one for a new answer.
+            self._send_challenge(flow, remembered[1], remembered[2])
+            return
         try:
             response = self.registrar.precheck(request)
             if response is None:
@@ -147,10 +163,25 @@ class SipServer:
         if response is None:
             return  # a rate-limited source: not answered at all
         data = response.serialize()
+        peer = response_peer(request.top_via, source)
+        if len(self._challenges) < MAX_REMEMBERED_CHALLENGES:
+            self._challenges[key] = (now + CHALLENGE_MEMORY, peer, data)
+        self._send_challenge(flow, peer, data)
+
+    def _send_challenge(self, flow: Flow, peer: Peer, data: bytes) -> None:
         if flow.connection is not None:
             flow.send(data)
         else:
-            self.sender.send(response_peer(request.top_via, source), data)
+            self.sender.send(peer, data)
+
+    def _forget_old_challenges(self, now: float) -> None:
+        # Remembered in the order sent, so the expired ones are at the front.
+        challenges = self._challenges
+        while challenges:
+            oldest = next(iter(challenges))
+            if challenges[oldest][0] > now:
+                return
+            del challenges[oldest]
 
     def connection_lost(self, connection: Connection) -> None:
         self.directory.drop_connection(connection.key)

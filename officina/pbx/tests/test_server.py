@@ -84,10 +84,11 @@ def test_the_challenge_is_stateless_and_repeated_for_a_retransmission(pbx, giuli
     request = giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
     request.set_header("Via", "SIP/2.0/UDP 192.168.1.5:5062;branch=z9hG4bKnat1;rport")
     giulia.send(request)
-    giulia.send(request)  # a retransmission: challenged again, with a fresh nonce
+    giulia.send(request)  # a retransmission: the same challenge again
     first, second = giulia.inbox()
     assert isinstance(first, SipResponse) and isinstance(second, SipResponse)
-    assert first.status == second.status == 401
+    assert first.status == 401
+    assert second.serialize() == first.serialize()
     assert first.to_tag and first.www_authenticate[0].params["nonce"]
     # Answered to where it came from, with received/rport stamped (RFC 3581).
     via = first.top_via
@@ -95,6 +96,15 @@ def test_the_challenge_is_stateless_and_repeated_for_a_retransmission(pbx, giuli
     assert len(pbx.server.layer.core) == 0  # no transaction kept for it
     giulia.send(giulia.authorized(request, second))
     assert giulia.last_response().status == 200
+    # A new REGISTER gets a new challenge; the remembered one is forgotten in time.
+    giulia.send(giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>"))
+    assert (
+        giulia.last_response().www_authenticate[0].params["nonce"]
+        != (first.www_authenticate[0].params["nonce"])
+    )
+    pbx.advance(33)
+    giulia.send(giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>"))
+    assert len(pbx.server._challenges) == 1
 
 
 def test_registrations_survive_a_restart(pbx, giulia, marco_desk, marco_mobile):
