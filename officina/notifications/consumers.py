@@ -9,8 +9,17 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from officina.notifications.live import member_group
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class MemberPushConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """A one-way channel to every open page of the signed-in member.
+
+    Subclasses say which channel-layer group carries a member's events; the
+    handlers for those events forward them to the page.
+    """
+
     group: str | None = None
+
+    def group_for(self, member_id: int) -> str:
+        raise NotImplementedError
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -18,7 +27,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             # 4401: the page is not signed in; the client stops retrying after a reload.
             await self.close(code=4401)
             return
-        self.group = member_group(user.pk)
+        self.group = self.group_for(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
@@ -27,8 +36,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        # The channel is one-way: the page never has anything to tell us here.
+        # The page never writes here: changes go through authenticated, CSRF-checked POSTs.
         return
+
+
+class NotificationConsumer(MemberPushConsumer):
+    def group_for(self, member_id: int) -> str:
+        return member_group(member_id)
 
     async def notification_push(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "notification", **event["payload"]})
