@@ -47,6 +47,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.test import Client
+from django.utils import translation
 
 from officina.accounts.models import (
     Company,
@@ -77,6 +78,19 @@ CHROMIUM_ARGS = [
 ]
 
 _sequence = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test starts in the default language.
+
+    Signing in applies the member's language in the request's thread, and the test
+    client runs requests in the test's own thread: without this, one test's Italian
+    would leak into the next test of the same worker.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 # --- factories ---------------------------------------------------------------------------
