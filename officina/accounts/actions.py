@@ -310,18 +310,22 @@ def _owner_count(company: Company) -> int:
     return CompanyMembership.objects.filter(company=company, role=CompanyRole.OWNER).count()
 
 
+def _lock_membership(company: Company, member: Member) -> CompanyMembership:
+    """The member's row in the company, locked until the transaction ends."""
+    membership = (
+        CompanyMembership.objects.select_for_update().filter(company=company, member=member).first()
+    )
+    if membership is None:
+        raise OfficinaError(_("This person is not in the company."), ErrorCode.NOT_FOUND)
+    return membership
+
+
 def check_set_company_role(actor: Member, company: Company, member: Member, role: str) -> None:
     _require_owner(actor, company)
     if role not in CompanyRole.values:
         raise _invalid(_("Unknown role."), field="role")
     with transaction.atomic():
-        membership = (
-            CompanyMembership.objects.select_for_update()
-            .filter(company=company, member=member)
-            .first()
-        )
-        if membership is None:
-            raise OfficinaError(_("This person is not in the company."), ErrorCode.NOT_FOUND)
+        membership = _lock_membership(company, member)
         if (
             membership.role == CompanyRole.OWNER
             and role != CompanyRole.OWNER
@@ -337,13 +341,7 @@ def check_remove_company_member(actor: Member, company: Company, member: Member)
     if actor.pk != member.pk:
         _require_owner(actor, company)
     with transaction.atomic():
-        membership = (
-            CompanyMembership.objects.select_for_update()
-            .filter(company=company, member=member)
-            .first()
-        )
-        if membership is None:
-            raise OfficinaError(_("This person is not in the company."), ErrorCode.NOT_FOUND)
+        membership = _lock_membership(company, member)
         if membership.role == CompanyRole.OWNER and _owner_count(company) == 1:
             raise _invalid(_("A company needs at least one owner."), field="member")
         membership.delete()
