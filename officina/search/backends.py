@@ -28,13 +28,15 @@ class FullTextBackend(Protocol):
 
 
 class SQLiteFullText:
-    """FTS5 over the stemmed columns; the title weighs four times the body in bm25.
+    """FTS5 over the stemmed columns, one table per kind (``search_fts_<kind>``, migration
+    0005); the title weighs four times the body in bm25.
 
-    The kind is an FTS column too and part of the match, so that bm25 only scores
-    rows of the kind asked for (it has no weight in the ranking).
+    A table per kind keeps a search of one kind to that kind's rows: bm25 counts, for
+    each searched phrase, the rows of the table that contain it, and in one table for
+    every kind that count ran over 100,000 posts even when searching companies.
     """
 
-    def match_expression(self, words: list[str], kind: str = "") -> str:
+    def match_expression(self, words: list[str]) -> str:
         clauses = []
         for position, word in enumerate(words):
             alternatives = [f'"{stem}"' for stem in stems(word)]
@@ -42,38 +44,38 @@ class SQLiteFullText:
             if is_last and len(word) >= MIN_PREFIX_LENGTH:
                 alternatives.append(f'"{fold_accents(word)}"*')
             clauses.append("(" + " OR ".join(alternatives) + ")")
-        if kind:
-            # ``kind`` is one of DocumentKind's values, never text from a member.
-            clauses.insert(0, f'kind:"{kind}"')
         return " AND ".join(clauses)
 
     def ranked_object_ids(
         self, kind: str, words: list[str], *, offset: int, limit: int
     ) -> list[int]:
-        match = self.match_expression(words, DocumentKind(kind).value)
-        # bm25 is computed for every matching row before sorting: for a word found in
-        # tens of thousands of posts, rank only the RANK_WINDOW newest matches (found
-        # cheaply in rowid order). Ranking first and joining the few winners after
-        # keeps the join out of the per-match work.
+        # The table's name comes from DocumentKind's values, never from text of a member.
+        table = f"search_fts_{DocumentKind(kind).value}"
+        # bm25 is computed for every row the inner query yields: only the RANK_WINDOW
+        # newest matches (FTS5 walks a match in rowid order and stops at the LIMIT), so a
+        # word found in tens of thousands of posts costs no more than a rarer one.
+        # Ranking first and joining the few winners after keeps the join out of the
+        # per-match work.
         with connection.cursor() as cursor:
             cursor.execute(
-                """
+                f"""
                 SELECT document.object_id
                 FROM (
-                    SELECT rowid AS id, bm25(search_fts, 0.0, 4.0, 1.0) AS score
-                    FROM search_fts
-                    WHERE search_fts MATCH %s
-                      AND rowid >= coalesce((
-                          SELECT rowid FROM search_fts WHERE search_fts MATCH %s
-                          ORDER BY rowid DESC LIMIT 1 OFFSET %s
-                      ), 0)
-                    ORDER BY score, rowid
+                    SELECT id, score
+                    FROM (
+                        SELECT rowid AS id, bm25({table}, 4.0, 1.0) AS score
+                        FROM {table}
+                        WHERE {table} MATCH %s
+                        ORDER BY rowid DESC
+                        LIMIT %s
+                    )
+                    ORDER BY score, id
                     LIMIT %s OFFSET %s
                 ) AS ranked
                 JOIN search_searchdocument AS document ON document.id = ranked.id
                 ORDER BY ranked.score, ranked.id
-                """,
-                [match, match, RANK_WINDOW - 1, limit, offset],
+                """,  # noqa: S608 - the table name is one of DocumentKind's values
+                [self.match_expression(words), RANK_WINDOW, limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
 

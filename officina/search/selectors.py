@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 from officina.accounts.models import Member
 from officina.search.backends import full_text_backend
 from officina.search.models import DocumentKind, SearchDocument
-from officina.search.snippets import highlight
+from officina.search.snippets import SNIPPET_WORDS, Highlighter
 from officina.search.sources import SOURCES
 from officina.search.stemming import words
 
@@ -88,20 +88,23 @@ def search(
         return results
     limit = max(1, min(limit, MAX_LIMIT))
     wanted = [kind for kind in (kinds or SOURCES) if kind in SOURCES]
+    highlight = Highlighter(searched)
     for kind in wanted:
         ids = _visible_ranked_ids(viewer, kind, searched, limit)
         if not ids:
             continue
         documents = {
             document.object_id: document
-            for document in SearchDocument.objects.filter(kind=kind, object_id__in=ids)
+            for document in SearchDocument.objects.filter(kind=kind, object_id__in=ids).only(
+                "object_id", "title", "body", "url"
+            )
         }
         results.groups[kind] = [
             SearchHit(
                 kind=kind,
                 object_id=object_id,
-                title=highlight(documents[object_id].title, searched),
-                snippet=highlight(documents[object_id].body, searched, max_words=30),
+                title=highlight(documents[object_id].title),
+                snippet=highlight(documents[object_id].body, max_words=SNIPPET_WORDS),
                 url=documents[object_id].url,
             )
             for object_id in ids

@@ -14,7 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from officina.search.stemming import MAX_WORD_LENGTH, fold_accents, stems
 
-TOKEN = re.compile(r"\w+|\W+", re.UNICODE)
+# Words as the index splits them (``stemming.WORD``); what lies between is escaped as is.
+WORD = re.compile(r"\w+", re.UNICODE)
 SNIPPET_WORDS = 30
 
 
@@ -31,48 +32,51 @@ def _is_match(word: str, wanted: set[str], prefix: str) -> bool:
     return len(prefix) >= 2 and fold_accents(word).startswith(prefix)
 
 
-def _is_word(token: str) -> bool:
-    return token[0].isalnum() or token[0] == "_"
+class Highlighter:
+    """Highlights texts for one query; each distinct word is tested once for all of them
+    (a page of 40 hits highlights 80 texts, and names and common words recur)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.wanted, self.prefix = query_stems(words)
+        self._tested: dict[str, bool] = {}
+
+    def _matches(self, word: str) -> bool:
+        word = word.lower()
+        found = self._tested.get(word)
+        if found is None:
+            found = self._tested[word] = _is_match(word, self.wanted, self.prefix)
+        return found
+
+    def __call__(self, text: str, *, max_words: int | None = None) -> SafeString:
+        """Escape ``text``, mark the words that match, and cut it around the first match.
+
+        Words are found by one regex pass, only those of the shown window are tested, and
+        the text between two marks is escaped in one piece.
+        """
+        spans = [match.span() for match in WORD.finditer(text)]
+        begin, finish = 0, len(spans)
+        start, end = 0, len(text)
+        if max_words is not None and len(spans) > max_words:
+            first = next(
+                (index for index, (a, b) in enumerate(spans) if self._matches(text[a:b])), 0
+            )
+            begin = max(0, first - max_words // 3)
+            finish = min(len(spans), begin + max_words)
+            begin = max(0, finish - max_words)
+            start, end = spans[begin][0], spans[finish - 1][1]
+        parts = ["… " if start > 0 else ""]
+        position = start
+        for first, last in spans[begin:finish]:
+            if self._matches(text[first:last]):
+                parts.append(html.escape(text[position:first]))
+                parts.append(f"<mark>{html.escape(text[first:last])}</mark>")
+                position = last
+        parts.append(html.escape(text[position:end]))
+        if end < len(text):
+            parts.append(" …")
+        return mark_safe("".join(parts).strip())  # noqa: S308 - every piece above is escaped
 
 
 def highlight(text: str, words: list[str], *, max_words: int | None = None) -> SafeString:
-    """Escape ``text``, mark the words that match, and cut it around the first match.
-
-    Runs for every result on every search page: only the words of the shown window
-    are tested and escaped, and each distinct word is tested once.
-    """
-    wanted, prefix = query_stems(words)
-    tokens = TOKEN.findall(text)
-    tested: dict[str, bool] = {}
-
-    def matches(token: str) -> bool:
-        word = token.lower()
-        found = tested.get(word)
-        if found is None:
-            found = tested[word] = _is_match(word, wanted, prefix)
-        return found
-
-    start, end = 0, len(tokens)
-    if max_words is not None:
-        word_positions = [index for index, token in enumerate(tokens) if _is_word(token)]
-        if len(word_positions) > max_words:
-            first = next(
-                (
-                    position
-                    for position, index in enumerate(word_positions)
-                    if matches(tokens[index])
-                ),
-                0,
-            )
-            begin = max(0, first - max_words // 3)
-            finish = min(len(word_positions), begin + max_words)
-            begin = max(0, finish - max_words)
-            start = word_positions[begin]
-            end = word_positions[finish - 1] + 1
-    parts = ["… " if start > 0 else ""]
-    for token in tokens[start:end]:
-        escaped = html.escape(token)
-        parts.append(f"<mark>{escaped}</mark>" if _is_word(token) and matches(token) else escaped)
-    if end < len(tokens):
-        parts.append(" …")
-    return mark_safe("".join(parts).strip())  # noqa: S308 - every token above is escaped
+    """``text`` escaped, with the words matching ``words`` marked (see :class:`Highlighter`)."""
+    return Highlighter(words)(text, max_words=max_words)

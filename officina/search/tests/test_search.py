@@ -288,3 +288,25 @@ def test_reindex_refuses_unknown_kinds():
 
     with pytest.raises(CommandError, match="planets"):
         call_command("reindex", "post", "planets")
+
+
+@pytest.mark.django_db
+def test_each_kind_is_searched_apart_and_the_index_follows_every_change(giulia, marco):
+    post = check_create_post(giulia, "Ceramica raku nel cortile")
+    do_rebuild_index()
+    assert found(marco, "raku", "post") == [post.pk]
+    assert found(marco, "raku", "question") == []
+    assert found(marco, "raku", "member") == []
+    document = SearchDocument.objects.get(kind="post", object_id=post.pk)
+    # An UPDATE (the trigger that swaps a row's terms in the index of its kind).
+    SearchDocument.objects.filter(pk=document.pk).update(body="Tornio", body_terms="tornio")
+    assert found(marco, "raku", "post") == []
+    assert found(marco, "tornio", "post") == [post.pk]
+    # A document that changes kind leaves one index and enters the other.
+    question = check_ask_question(giulia, title="Chi ha un tornio?", body="Grazie")
+    SearchDocument.objects.filter(kind="question", object_id=question.pk).delete()
+    SearchDocument.objects.filter(pk=document.pk).update(kind="question", object_id=question.pk)
+    assert found(marco, "tornio", "post") == []
+    assert found(marco, "tornio", "question") == [question.pk]
+    SearchDocument.objects.filter(pk=document.pk).delete()
+    assert found(marco, "tornio", "question") == []
