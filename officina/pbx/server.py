@@ -57,10 +57,11 @@ class ServerConfig:
     digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
 
 
-# How long a stateless challenge is kept for retransmissions of its REGISTER: the
-# lifetime of the transaction it stands for (Timer J = 64*T1), and a bound on memory.
-CHALLENGE_MEMORY = 32.0
-MAX_REMEMBERED_CHALLENGES = 200_000
+# How long the answer to a REGISTER is kept for its retransmissions: the lifetime of
+# the transaction it stands for (Timer J = 64*T1), and a bound on memory (about
+# 0.5 KiB each: 64 s of 6,000 registrations a second, both halves).
+ANSWER_MEMORY = 32.0
+MAX_REMEMBERED_ANSWERS = 400_000
 
 
 class SipServer:
@@ -101,8 +102,9 @@ class SipServer:
         self.local_hosts: set[str] = set()
         self.stats = {"received": 0, "unparseable": 0, "errors": 0}
         self._fetching: set[str] = set()
-        # Stateless 401s sent in the last CHALLENGE_MEMORY seconds, for retransmissions.
-        self._challenges: dict[tuple[str, int, Peer], tuple[float, Peer, bytes]] = {}
+        # Answers to REGISTERs sent in the last ANSWER_MEMORY seconds, for their
+        # retransmissions (no data yet: the extension is being looked up).
+        self._answers: dict[tuple[str, int, Peer], tuple[float, Peer | None, bytes | None]] = {}
 
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
@@ -124,8 +126,8 @@ class SipServer:
 
     def _receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
         try:
-            if isinstance(message, SipRequest) and _wants_stateless_challenge(message):
-                self._challenge_statelessly(message, flow, now)
+            if isinstance(message, SipRequest) and _is_registration(message):
+                self._register_statelessly(message, flow, now)
                 return
             self.layer.receive(message, flow, now)
         except SipParseError as error:
@@ -133,27 +135,34 @@ class SipServer:
             if isinstance(message, SipRequest) and message.method != "ACK":
                 self._send_stateless_error(message, error.status, str(error), flow)
 
-    def _challenge_statelessly(self, request: SipRequest, flow: Flow, now: float) -> None:
-        """Answer a REGISTER without credentials (every phone's first) and keep nothing.
+    def _register_statelessly(
+        self, request: SipRequest, flow: Flow, now: float, *, retried: bool = False
+    ) -> None:
+        """Answer a REGISTER without a server transaction, remembering the answer.
 
-        RFC 3261 §8.2.7 lets a UAS answer statelessly: a retransmission simply gets a
-        fresh challenge, so no server transaction, and none of its 32 s of Timer J, is
-        spent on the half of registration traffic that only asks for a nonce.
+        RFC 3261 §8.2.7 lets a UAS answer statelessly. A REGISTER needs no more of
+        its transaction than the absorption of retransmissions, so the response is
+        remembered for the transaction's lifetime (Timer J, 64*T1) and a
+        retransmission gets the very same bytes back, as its transaction would have
+        sent them. That spares the busiest request of a PBX (every phone, every few
+        minutes, twice with the challenge) a transaction object and its timers.
         """
         source = Peer(flow.transport, flow.host, flow.port)
         stamp_via(request, source)
         key = (request.top_via.branch or request.call_id, request.cseq.number, source)
-        self._forget_old_challenges(now)
-        remembered = self._challenges.get(key)
-        if remembered is not None:
-            # A retransmission gets the very same 401 back, as its transaction would
-            # have sent it: clients (SIPp among them) take a different one for a new answer.
-            self._send_challenge(flow, remembered[1], remembered[2])
+        self._forget_old_answers(now)
+        remembered = self._answers.get(key)
+        if remembered is not None and not retried:
+            _deadline, peer, data = remembered
+            if peer is not None and data is not None:
+                self._send_answer(flow, peer, data)
+            # else: the first copy is still being looked up; it will be answered.
             return
         try:
-            response = self.registrar.precheck(request)
-            if response is None:
-                response = self.gatekeeper.check(request, flow, now, proxy=False).response
+            response = self._registration_answer(request, flow, now, retried=retried)
+            if isinstance(response, str):
+                self._look_up_then_register(response, request, flow, key, now)
+                return
         except SipParseError as error:
             response = make_response(request, error.status, _reason(error.status, str(error)))
         except Exception:
@@ -161,27 +170,73 @@ class SipServer:
             logger.exception("REGISTER from %s:%s failed", flow.host, flow.port)
             response = make_response(request, 500)
         if response is None:
+            self._answers.pop(key, None)
             return  # a rate-limited source: not answered at all
         data = response.serialize()
         peer = response_peer(request.top_via, source)
-        if len(self._challenges) < MAX_REMEMBERED_CHALLENGES:
-            self._challenges[key] = (now + CHALLENGE_MEMORY, peer, data)
-        self._send_challenge(flow, peer, data)
+        if flow.connection is None:
+            self._remember_answer(key, now, peer, data)
+        else:
+            # Only datagrams are retransmitted (§17.1.2.2): over TCP and WebSocket,
+            # nothing comes back for the memory to answer.
+            self._answers.pop(key, None)
+        self._send_answer(flow, peer, data)
 
-    def _send_challenge(self, flow: Flow, peer: Peer, data: bytes) -> None:
+    def _look_up_then_register(
+        self,
+        username: str,
+        request: SipRequest,
+        flow: Flow,
+        key: tuple[str, int, Peer],
+        now: float,
+    ) -> None:
+        """An extension made since the last refresh: read it from the database, then
+        answer. Retransmissions meanwhile are absorbed, not looked up again."""
+        if username in self._fetching or not username.isdigit() or len(username) > 16:
+            data = make_response(request, 403).serialize()
+            peer = response_peer(request.top_via, Peer(flow.transport, flow.host, flow.port))
+            self._remember_answer(key, now, peer, data)
+            self._send_answer(flow, peer, data)
+            return
+        self._fetching.add(username)
+        self._remember_answer(key, now, None, None)
+
+        async def fetch() -> None:
+            try:
+                await self.directory.fetch_entry(username)
+            except Exception:
+                logger.exception("could not look extension %s up", username)
+            finally:
+                self._fetching.discard(username)
+            self._register_statelessly(request, flow, self.clock(), retried=True)
+
+        asyncio.get_running_loop().create_task(fetch())
+
+    def _remember_answer(
+        self, key: tuple[str, int, Peer], now: float, peer: Peer | None, data: bytes | None
+    ) -> None:
+        answers = self._answers
+        answers.pop(key, None)  # re-inserted at the end: the dict stays in sending order
+        if len(answers) >= MAX_REMEMBERED_ANSWERS:
+            # Under a flood the oldest give way: they are the least likely to be
+            # retransmitted (a client's retransmissions thin out as T1 doubles).
+            del answers[next(iter(answers))]
+        answers[key] = (now + ANSWER_MEMORY, peer, data)
+
+    def _send_answer(self, flow: Flow, peer: Peer, data: bytes) -> None:
         if flow.connection is not None:
             flow.send(data)
         else:
             self.sender.send(peer, data)
 
-    def _forget_old_challenges(self, now: float) -> None:
+    def _forget_old_answers(self, now: float) -> None:
         # Remembered in the order sent, so the expired ones are at the front.
-        challenges = self._challenges
-        while challenges:
-            oldest = next(iter(challenges))
-            if challenges[oldest][0] > now:
+        answers = self._answers
+        while answers:
+            oldest = next(iter(answers))
+            if answers[oldest][0] > now:
                 return
-            del challenges[oldest]
+            del answers[oldest]
 
     def connection_lost(self, connection: Connection) -> None:
         self.directory.drop_connection(connection.key)
@@ -263,27 +318,48 @@ class SipServer:
             self.layer.respond(transaction, make_response(request, 501, headers=[("Allow", ALLOW)]))
 
     # ------------------------------------------------------------------ registrar
+    def _registration_answer(
+        self, request: SipRequest, flow: Flow, now: float, *, retried: bool
+    ) -> SipResponse | str | None:
+        """The answer to a REGISTER: a response; None to stay silent (a rate-limited
+        source); or, as a string, an unknown username to look up before trying again."""
+        problem = self.registrar.precheck(request)
+        if problem is not None:
+            return problem
+        verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=retried)
+        if verdict.entry is not None:
+            return self.registrar.handle(request, flow, verdict.entry, self.wall())
+        if verdict.unknown_user is not None:
+            return verdict.unknown_user
+        return verdict.response
+
     def _register(
         self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
     ) -> None:
-        problem = self.registrar.precheck(request)
-        if problem is not None:
-            self.layer.respond(transaction, problem)
-            return
-        verdict = self.gatekeeper.check(request, flow, now, proxy=False)
-        if self._settle(verdict, request, transaction, flow, now, self._register_again):
-            assert verdict.entry is not None
-            response = self.registrar.handle(request, flow, verdict.entry, self.wall())
-            self.layer.respond(transaction, response)
+        """A REGISTER routed to us through a preloaded Route: on its transaction."""
+        self._register_on(request, transaction, flow, now, retried=False)
 
     def _register_again(
         self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
     ) -> None:
-        verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=True)
-        if self._settle(verdict, request, transaction, flow, now, None):
-            assert verdict.entry is not None
-            response = self.registrar.handle(request, flow, verdict.entry, self.wall())
-            self.layer.respond(transaction, response)
+        self._register_on(request, transaction, flow, now, retried=True)
+
+    def _register_on(
+        self,
+        request: SipRequest,
+        transaction: ServerTransaction,
+        flow: Flow,
+        now: float,
+        *,
+        retried: bool,
+    ) -> None:
+        answer = self._registration_answer(request, flow, now, retried=retried)
+        if isinstance(answer, str):
+            self._look_up_then(answer, request, transaction, flow, self._register_again)
+        elif answer is None:
+            self.layer.drop(transaction)
+        else:
+            self.layer.respond(transaction, answer)
 
     # ------------------------------------------------------------------ proxy
     def _invite(
@@ -426,14 +502,10 @@ class SipServer:
         self.proxy.forget_old_dialogs(self.wall())
 
 
-def _wants_stateless_challenge(request: SipRequest) -> bool:
-    """A REGISTER out of any dialog that carries no credentials: it can only be challenged
-    (or refused), which needs no transaction."""
+def _is_registration(request: SipRequest) -> bool:
+    """A REGISTER for this registrar: out of any dialog and not routed elsewhere."""
     return (
-        request.method == "REGISTER"
-        and not request.has_header("Authorization")
-        and not request.has_header("Route")
-        and request.to_tag is None
+        request.method == "REGISTER" and request.to_tag is None and not request.has_header("Route")
     )
 
 

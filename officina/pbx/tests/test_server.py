@@ -1,13 +1,16 @@
 """The registrar and the proxy, driven in memory through ``SipServer.receive``."""
 
+import asyncio
+
 import pytest
+from asgiref.sync import sync_to_async
 
 from officina.accounts.models import Member
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord, Registration
 from officina.pbx.tests.harness import REALM, Pbx, Phone
-from officina.sip import SipRequest, SipResponse
+from officina.sip import SipRequest, SipResponse, parse_message
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +49,26 @@ def marco_desk(pbx):
 @pytest.fixture
 def marco_mobile(pbx):
     return Phone(pbx, "202", "marco-secret", "10.0.0.21", 5070, user_agent="Marco mobile")
+
+
+class RecordingConnection:
+    """A TCP connection that keeps what the server sends on it."""
+
+    key = "tcp-1"
+    transport = "TCP"
+    remote = ("10.0.0.30", 40000)
+    opened_at = last_activity = 0.0
+    messages_received = 0
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def send(self, data: bytes) -> bool:
+        self.sent.append(data)
+        return True
+
+    def close(self) -> None:
+        return None
 
 
 def header(message: SipRequest | SipResponse, name: str) -> str:
@@ -104,7 +127,58 @@ def test_the_challenge_is_stateless_and_repeated_for_a_retransmission(pbx, giuli
     )
     pbx.advance(33)
     giulia.send(giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>"))
-    assert len(pbx.server._challenges) == 1
+    assert len(pbx.server._answers) == 1
+
+
+def test_a_retransmitted_register_gets_the_same_200_and_binds_once(pbx, giulia):
+    request = giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
+    giulia.send(request)
+    authorized = giulia.authorized(request, giulia.last_response())
+    giulia.send(authorized)
+    pbx.advance(1)
+    giulia.send(authorized)  # our 200 was lost: the phone sends it again
+    first, second = giulia.inbox()
+    assert isinstance(first, SipResponse) and isinstance(second, SipResponse)
+    assert first.status == 200
+    # The very same answer, though the stored expiry has moved on by a second and the
+    # credentials' nonce-count would now be refused as a replay.
+    assert second.serialize() == first.serialize()
+    assert len(pbx.server.layer.core) == 0
+    entry = pbx.directory.entry("201")
+    assert entry is not None
+    assert len(pbx.directory.live_bindings(entry.extension_id)) == 1
+    # Once the transaction would have ended, the same bytes are a replay.
+    pbx.advance(33)
+    giulia.send(authorized)
+    assert giulia.last_response().status == 403
+
+
+def test_a_register_over_tcp_leaves_nothing_to_remember(pbx):
+    connection = RecordingConnection()
+    phone = Phone(pbx, "202", "marco-secret", "10.0.0.30", 40000, transport="TCP")
+    phone.connection = connection
+    request = phone.request("REGISTER", f"sip:{REALM}", f"<sip:202@{REALM}>")
+    phone.send(request)
+    challenge = parse_message(connection.sent[-1])
+    assert isinstance(challenge, SipResponse) and challenge.status == 401
+    phone.send(phone.authorized(request, challenge))
+    ok = parse_message(connection.sent[-1])
+    assert isinstance(ok, SipResponse) and ok.status == 200
+    assert pbx.server._answers == {}
+
+
+def test_a_register_through_a_preloaded_route_is_bound(pbx, giulia):
+    request = giulia.request(
+        "REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>", headers=[("Route", "<sip:10.0.0.1;lr>")]
+    )
+    giulia.send(request)
+    challenge = giulia.last_response()
+    assert challenge.status == 401
+    giulia.send(giulia.authorized(request, challenge))
+    assert giulia.last_response().status == 200
+    entry = pbx.directory.entry("201")
+    assert entry is not None
+    assert len(pbx.directory.live_bindings(entry.extension_id)) == 1
 
 
 def test_registrations_survive_a_restart(pbx, giulia, marco_desk, marco_mobile):
@@ -474,3 +548,25 @@ def test_a_second_node_learns_the_first_nodes_devices_from_the_database(pbx, mar
     assert other.live_bindings(marco.extension_id) == []
     assert other.take_pending() == ([], [])
     assert Registration.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_extension_made_after_start_up_registers_at_once(pbx):
+    number = await sync_to_async(make_extension)("sara@example.it", "sara-secret")
+    assert pbx.directory.entry(number) is None  # made after the directory was loaded
+    sara = Phone(pbx, number, "sara-secret", "10.0.0.40", 5060)
+    request = sara.request("REGISTER", f"sip:{REALM}", f"<sip:{number}@{REALM}>")
+    sara.send(request)
+    authorized = sara.authorized(request, sara.last_response())
+    sara.send(authorized)
+    sara.send(authorized)  # retransmitted while the extension is looked up: absorbed
+    answers: list[SipRequest | SipResponse] = []
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        answers += sara.inbox()
+        if answers:
+            break
+    assert statuses(answers) == [200]
+    assert pbx.directory.entry(number) is not None
+    sara.send(authorized)  # and a later retransmission gets that 200 again
+    assert statuses(sara.inbox()) == [200]
