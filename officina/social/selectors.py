@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
@@ -34,6 +35,7 @@ from officina.social.models import (
     Follow,
     Message,
     Post,
+    Profile,
     Reaction,
     ReactionKind,
 )
@@ -212,30 +214,32 @@ def post_comments(post: Post) -> list[Comment]:
 _NAME_ORDER = ("last_name", "first_name", "id")
 # The same order, but not one accounts' (last_name, first_name) index can give.
 _NAME_ORDER_WITHOUT_INDEX = (Concat("last_name", Value("")), "first_name", "id")
-# Reading a member along the name index (row by row) costs about four times reading it
-# in a plain scan: walking the index pays only while a page's matches come early.
-_INDEX_WALK_COST = 4
 
 
-def _directory_paginator(
-    members: QuerySet[Member], *, filtered_by_name: bool, page_number: str | int | None
-) -> Paginator[Member]:
-    """By surname, as a directory should be. Unfiltered, along the name index: no sort of
-    every member for each page. A name filter (``icontains``) cannot use that index, and
-    SQLite still walks it until the page is full; when few members match (fewer than 24
-    for the commonest surname) that is the whole index, 31 ms against 8 ms for a scan and
-    sort of the matches. The paginator's count (a query it makes anyway) tells which."""
-    paginator = Paginator(members.order_by(*_NAME_ORDER), DIRECTORY_PAGE_SIZE)
-    if filtered_by_name:
-        try:
-            number = paginator.validate_number(page_number if page_number is not None else 1)
-        except PageNotAnInteger:
-            number = 1
-        except EmptyPage:
-            number = paginator.num_pages
-        if number * DIRECTORY_PAGE_SIZE * _INDEX_WALK_COST > paginator.count:
-            paginator.object_list = members.order_by(*_NAME_ORDER_WITHOUT_INDEX)
-    return paginator
+def _page_of_matches(matching: QuerySet[Member], page_number: str | int | None) -> Page[Member]:
+    """A page of members filtered by name: the ids of every match in one scan, then the
+    page's rows by id. ``icontains`` cannot use an index, so the paginator's count and its
+    page were two full scans with ``LIKE`` on three columns (5-6 ms each at 10,000
+    members); and walking the name index row by row until the page is full reads the
+    whole index when few match, so the matches are sorted after the scan instead."""
+    ids = list(matching.order_by(*_NAME_ORDER_WITHOUT_INDEX).values_list("pk", flat=True))
+    page: Page[Any] = Paginator(ids, DIRECTORY_PAGE_SIZE).get_page(page_number)
+    rows = _with_directory_relations(Member.objects.filter(pk__in=page.object_list))
+    shown = {member.pk: member for member in rows}
+    page.object_list = [shown[pk] for pk in page.object_list if pk in shown]
+    return page
+
+
+def _with_directory_relations(members: QuerySet[Member]) -> QuerySet[Member]:
+    return members.select_related("profile").prefetch_related(
+        Prefetch(
+            "company_memberships",
+            queryset=CompanyMembership.objects.select_related("company").order_by(
+                "-is_primary", "company__name"
+            ),
+            to_attr="companies_list",
+        )
+    )
 
 
 def directory_page(
@@ -246,13 +250,16 @@ def directory_page(
     page_number: str | int | None = 1,
 ) -> Page[Member]:
     """Active members, filtered by name or headline, skill (slug) and company (slug or
-    name); a count, the page and the page's companies: 3 queries whatever the page."""
+    name); the matches (a count, or their ids), the page and the page's companies:
+    3 queries whatever the page."""
     members = Member.objects.filter(is_active=True)
-    for word in query.split()[:5]:
+    words = query.split()[:5]
+    for word in words:
+        # The headline through a subquery (one scan of the profiles, then a lookup per
+        # member) rather than a join that fetches every member's profile: 6.4 -> 3.8 ms.
+        with_headline = Profile.objects.filter(headline__icontains=word).values("member_id")
         members = members.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(profile__headline__icontains=word)
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(pk__in=with_headline)
         )
     if skill_slug:
         members = members.filter(member_skills__skill__slug=skill_slug).distinct()
@@ -262,17 +269,12 @@ def directory_page(
             Q(company_memberships__company__slug=company)
             | Q(company_memberships__company__name__icontains=company)
         ).distinct()
-    members = members.select_related("profile").prefetch_related(
-        Prefetch(
-            "company_memberships",
-            queryset=CompanyMembership.objects.select_related("company").order_by(
-                "-is_primary", "company__name"
-            ),
-            to_attr="companies_list",
-        )
-    )
-    paginator = _directory_paginator(
-        members, filtered_by_name=bool(query.split()), page_number=page_number
+    if words:
+        return _page_of_matches(members, page_number)
+    # By surname, as a directory should be; unfiltered, along the name index: no sort of
+    # every member for each page.
+    paginator = Paginator(
+        _with_directory_relations(members).order_by(*_NAME_ORDER), DIRECTORY_PAGE_SIZE
     )
     return paginator.get_page(page_number)
 
