@@ -186,17 +186,22 @@ def decorate_posts(posts: list[Post], viewer: Member) -> None:
     counts: dict[int, dict[str, tuple[int, bool]]] = {}
     for row in rows:
         counts.setdefault(row["post_id"], {})[row["kind"]] = (row["total"], bool(row["mine"]))
+    # Translated once for the page, not once per post.
+    kinds = [
+        (kind, str(label), REACTION_SYMBOLS[ReactionKind(kind)])
+        for kind, label in ReactionKind.choices
+    ]
     for post in posts:
         by_kind = counts.get(post.pk, {})
         post.reactions_summary = [  # type: ignore[attr-defined]
             ReactionSummary(
                 kind=kind,
-                label=str(label),
-                symbol=REACTION_SYMBOLS[ReactionKind(kind)],
+                label=label,
+                symbol=symbol,
                 count=by_kind.get(kind, (0, False))[0],
                 mine=by_kind.get(kind, (0, False))[1],
             )
-            for kind, label in ReactionKind.choices
+            for kind, label, symbol in kinds
         ]
 
 

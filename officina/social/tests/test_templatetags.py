@@ -99,3 +99,35 @@ def test_post_links_are_the_reversed_urls(client_for, giulia, marco):
         "social:avatar", args=[marco.pk, "thumb", profile.avatar_version]
     )
     assert str(marco.pk) in links.avatar and profile.avatar_version in links.avatar
+
+
+@pytest.mark.django_db
+def test_post_card(giulia, marco, navigli, studio_rossi):
+    from django.template import engines
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from officina.social.actions import do_create_post, do_edit_post, do_update_profile
+    from officina.social.selectors import community_page
+
+    do_update_profile(giulia, headline="Architetta <& designer>", bio="", links=[])
+    news = do_create_post(giulia, "Apriamo <b>domani</b>", company=studio_rossi)
+    only_space = do_create_post(marco, "Solo per il Navigli", visibility="space", space=navigli)
+    do_edit_post(only_space, "Solo per chi è al Navigli")
+    cards = {post.pk: post for post in community_page(giulia).posts}
+    request = RequestFactory().get("/feed/?a=<1>")
+    request.user = giulia
+    card = engines["django"].from_string("{% load social_tags %}{% post_card post %}")
+
+    html = card.render({"post": cards[news.pk]}, request)
+    assert f'<article class="card post" id="post-{news.pk}"' in html
+    assert "· Architetta &lt;&amp; designer&gt;" in html
+    assert "<p>Apriamo &lt;b&gt;domani&lt;/b&gt;</p>" in html
+    assert "· community · news of Studio Rossi" in html and "edited" not in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert f'name="next" value="/feed/?a=%3C1%3E#post-{news.pk}"' in html
+    assert ">0 comments</a>" in html
+    with translation.override("it"):
+        html = card.render({"post": cards[only_space.pk]}, request)
+    assert "· membri di Officina Navigli" in html and ">modificato</span>" in html
+    assert ">0 commenti</a>" in html and "proprio ora" in html
