@@ -141,8 +141,14 @@ class Registrar:
             ("Contact", contact_value(binding, wall))
             for binding in self.directory.live_bindings(entry.extension_id, wall)
         ]
-        if request.has_header("Supported") and "path" in request.supported:
-            headers.extend(("Path", value) for value in request.header_values("Path"))
+        if request.has_header("Supported"):
+            supported = request.supported
+            if "path" in supported:
+                headers.extend(("Path", value) for value in request.header_values("Path"))
+            if "outbound" in supported and any(c.reg_id is not None for c in request.contacts):
+                # The UA learns that its flows are kept (RFC 5626 §6): keep-alives are
+                # answered here (CRLF on streams, STUN on UDP) and its flow is used.
+                headers.append(("Require", "outbound"))
         return make_response(request, 200, to_tag=new_tag(), headers=headers)
 
 

@@ -37,6 +37,7 @@ from officina.sip import (
     stamp_via,
 )
 from officina.sip.digest import DigestServer
+from officina.sip.stun import binding_answer
 from officina.sip.transactions import ServerTransaction
 
 logger = logging.getLogger("officina.pbx.server")
@@ -110,6 +111,13 @@ class SipServer:
     def receive(self, data: bytes, flow: Flow) -> None:
         self.stats["received"] += 1
         if not data or (data[0] in (13, 10) and is_keepalive(data)):
+            return
+        if data[0] < 4 and flow.connection is None:
+            # STUN, the UDP keep-alive of SIP Outbound (RFC 5626 §4.4.2): answered with
+            # the address seen, never parsed as SIP nor counted against the source.
+            answer = binding_answer(data, flow.host, flow.port)
+            if answer is not None:
+                flow.send(answer)
             return
         now = self.clock()
         try:

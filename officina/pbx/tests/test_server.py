@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from aioice import stun
 from asgiref.sync import sync_to_async
 
 from officina.accounts.models import Member
@@ -570,3 +571,49 @@ async def test_an_extension_made_after_start_up_registers_at_once(pbx):
     assert pbx.directory.entry(number) is not None
     sara.send(authorized)  # and a later retransmission gets that 200 again
     assert statuses(sara.inbox()) == [200]
+
+
+def test_stun_keepalives_over_udp_are_answered_and_never_count_as_failures(pbx, giulia):
+    for _ in range(30):  # well past the failure bucket's burst
+        request = stun.Message(message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST)
+        request.add_fingerprint()
+        giulia.send(bytes(request))
+        (peer, data), *_ = pbx.network.sent
+        pbx.network.sent.clear()
+        answer = stun.parse_message(data)
+        assert answer.transaction_id == request.transaction_id
+        assert answer.attributes["XOR-MAPPED-ADDRESS"] == ("10.0.0.10", 5060)
+        assert (peer.host, peer.port) == ("10.0.0.10", 5060)
+    indication = stun.Message(
+        message_method=stun.Method.BINDING, message_class=stun.Class.INDICATION
+    )
+    giulia.send(bytes(indication))
+    assert pbx.network.sent == []
+    assert giulia.register().status == 200
+
+
+def test_an_outbound_registration_is_told_its_flow_is_kept(pbx, giulia):
+    instance = "urn:uuid:00000000-aaaa-bbbb-cccc-111111111111"
+    contact = f'<sip:201@10.0.0.10:5060>;+sip.instance="<{instance}>";reg-id=1'
+    request = giulia.request(
+        "REGISTER",
+        f"sip:{REALM}",
+        f"<sip:201@{REALM}>",
+        headers=[("Supported", "path, outbound")],
+    )
+    request.set_header("Contact", contact)
+    giulia.send(request)
+    giulia.send(giulia.authorized(request, giulia.last_response()))
+    ok = giulia.last_response()
+    assert ok.status == 200
+    assert "outbound" in (ok.header("Require") or "")
+    assert ok.contacts[0].reg_id == 1
+    # A phone that does not speak Outbound is not told to.
+    assert marco_plain_register(pbx).header("Require") is None
+
+
+def marco_plain_register(pbx: Pbx) -> SipResponse:
+    marco = Phone(pbx, "202", "marco-secret", "10.0.0.20", 5060)
+    response = marco.register()
+    assert response.status == 200
+    return response
