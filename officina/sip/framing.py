@@ -44,7 +44,13 @@ def content_length_of(head: bytes) -> int:
     """The Content-Length of a message head (bytes before CRLF CRLF); raises when missing."""
     found: int | None = None
     # Header names are ASCII; latin-1 keeps any other byte without failing.
+    lines: list[str] = []
     for line in head.decode("latin-1").split("\r\n")[1:]:
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] += " " + line  # a folded value goes on (RFC 3261 §7.3.1)
+        else:
+            lines.append(line)
+    for line in lines:
         colon = line.find(":")
         if colon <= 0 or line[0] in " \t":
             continue

@@ -54,6 +54,13 @@ def test_stream_framer_reports_bad_messages_and_continues():
     assert isinstance(out[1], SipRequest)
 
 
+def test_a_folded_content_length_still_cuts_the_stream():
+    folded = OPTIONS.replace(b"l: 5", b"Content-Length:\r\n   5")
+    out = StreamFramer().feed(folded + OPTIONS)
+    assert [type(x) for x in out] == [SipRequest, SipRequest]
+    assert all(m.body == b"ciao!" for m in out if isinstance(m, SipRequest))
+
+
 @pytest.mark.parametrize(
     ("data", "status"),
     [
