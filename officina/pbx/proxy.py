@@ -34,7 +34,6 @@ from officina.pbx.actions import CallRow
 from officina.pbx.cdr import CallRecordWriter, wall_time
 from officina.pbx.directory import Binding, Directory
 from officina.pbx.models import CallRecord
-from officina.pbx.transaction_layer import copy_request
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response
 from officina.sip.rport import Peer
@@ -219,7 +218,7 @@ class Proxy:
         for index, (binding, target) in enumerate(targets):
             # Each fork is its own message (its client transaction keeps it, and a CANCEL
             # is built from it); the last fork reuses the received one.
-            fork = request if index == last else copy_request(request)
+            fork = request if index == last else request.copy()
             fork.uri = binding.contact_uri
             self._add_record_routes(fork, flow.transport, caller_token, target)
             if binding.path:

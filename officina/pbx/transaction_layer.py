@@ -27,7 +27,6 @@ from officina.sip import (
     SipResponse,
     SipUri,
     make_response,
-    parse_message,
     parse_uri,
 )
 from officina.sip.rport import Peer
@@ -92,11 +91,6 @@ class _BranchOwner:
     def __init__(self, on_response: ResponseCallback, on_timeout: TimeoutCallback) -> None:
         self.on_response = on_response
         self.on_timeout = on_timeout
-
-
-def copy_request(request: SipRequest) -> SipRequest:
-    """An independent copy of a request (each fork of a call needs its own message)."""
-    return parse_message(request.serialize())  # type: ignore[return-value]
 
 
 class PbxTransactions:
