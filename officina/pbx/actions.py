@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.conf import settings
@@ -112,6 +112,10 @@ class BindingRow:
     expires_at: datetime
 
 
+# Every field of a registration, in the names the model and the snapshot share.
+PERSISTED_BINDING_FIELDS = tuple(field.name for field in fields(BindingRow))
+
+
 def do_save_bindings(saved: Sequence[BindingRow], removed: Iterable[tuple[int, str]]) -> None:
     """Persist a batch of registrar changes: bindings made or refreshed, bindings removed."""
     with transaction.atomic():
@@ -128,25 +132,7 @@ def do_save_bindings(saved: Sequence[BindingRow], removed: Iterable[tuple[int, s
             # the interpreter) far longer.
             Registration.objects.bulk_create(
                 [
-                    Registration(
-                        extension_id=row.extension_id,
-                        binding_key=row.binding_key,
-                        contact_uri=row.contact_uri,
-                        q=row.q,
-                        transport=row.transport,
-                        received_host=row.received_host,
-                        received_port=row.received_port,
-                        connection_key=row.connection_key,
-                        node=row.node,
-                        path=row.path,
-                        user_agent=row.user_agent,
-                        instance_id=row.instance_id,
-                        reg_id=row.reg_id,
-                        call_id=row.call_id,
-                        cseq=row.cseq,
-                        registered_at=row.registered_at,
-                        expires_at=row.expires_at,
-                    )
+                    Registration(**{name: getattr(row, name) for name in PERSISTED_BINDING_FIELDS})
                     for row in saved
                 ],
                 update_conflicts=True,

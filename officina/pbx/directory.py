@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from officina.pbx.actions import BindingRow, do_delete_expired_registrations, do_save_bindings
+from officina.pbx.actions import (
+    PERSISTED_BINDING_FIELDS,
+    BindingRow,
+    do_delete_expired_registrations,
+    do_save_bindings,
+)
 from officina.pbx.models import Registration
 from officina.pbx.selectors import DirectoryEntry, directory_entries, live_registrations
 from officina.sip.rport import Peer
@@ -72,44 +77,25 @@ class Binding:
         )
 
     def row(self) -> BindingRow:
+        """The snapshot the write-behind persists (times as the database holds them)."""
+        values = {name: getattr(self, name) for name in _PLAIN_FIELDS}
         return BindingRow(
-            extension_id=self.extension_id,
-            binding_key=self.binding_key,
-            contact_uri=self.contact_uri,
-            q=self.q,
-            transport=self.transport,
-            received_host=self.received_host,
-            received_port=self.received_port,
-            connection_key=self.connection_key,
-            node=self.node,
-            path=self.path,
-            user_agent=self.user_agent,
-            instance_id=self.instance_id,
-            reg_id=self.reg_id,
-            call_id=self.call_id,
-            cseq=self.cseq,
+            **values,
             registered_at=datetime.fromtimestamp(self.registered_at, UTC),
             expires_at=datetime.fromtimestamp(self.expires_at, UTC),
         )
 
 
+# The persisted fields stored as they are; the two times change form on the way.
+_PLAIN_FIELDS = tuple(
+    name for name in PERSISTED_BINDING_FIELDS if name not in ("registered_at", "expires_at")
+)
+
+
 def binding_from_row(registration: Registration) -> Binding:
+    values = {name: getattr(registration, name) for name in _PLAIN_FIELDS}
     return Binding(
-        extension_id=registration.extension_id,
-        binding_key=registration.binding_key,
-        contact_uri=registration.contact_uri,
-        q=registration.q,
-        transport=registration.transport,
-        received_host=registration.received_host,
-        received_port=registration.received_port,
-        connection_key=registration.connection_key,
-        node=registration.node,
-        path=registration.path,
-        user_agent=registration.user_agent,
-        instance_id=registration.instance_id,
-        reg_id=registration.reg_id,
-        call_id=registration.call_id,
-        cseq=registration.cseq,
+        **values,
         registered_at=registration.registered_at.timestamp(),
         expires_at=registration.expires_at.timestamp(),
         persisted_expires_at=registration.expires_at.timestamp(),
