@@ -139,6 +139,7 @@ for _short, _long in COMPACT_FORMS.items():
     _KEY_CACHE[_short.upper()] = _long
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+", re.IGNORECASE)
 #   Request-URI: a scheme, a colon, then no whitespace (the full grammar is checked by parse_uri)
@@ -772,9 +773,14 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> SipReques
     try:
         head = raw_head.decode("utf-8")
     except UnicodeDecodeError:
-        # RFC 3261 text is UTF-8; refusing anything else here keeps every str the core
-        # hands out safe to log, store and render.
-        raise SipParseError("message head is not UTF-8") from None
+        # RFC 3261 text is UTF-8, but older phones write display names in Latin-1
+        # ("Niccolò"): read as Latin-1, such a phone still registers and calls, and a
+        # message edited on its way goes out in UTF-8. The C1 range has no printable
+        # Latin-1 character, so bytes there mean neither: refused, which keeps every
+        # str the core hands out safe to log, store and render.
+        if _C1_BYTES.search(raw_head) is not None:
+            raise SipParseError("message head is neither UTF-8 nor Latin-1 text") from None
+        head = raw_head.decode("latin-1")
     lines = head.split("\r\n")
     if head.count("\n") != len(lines) - 1 or head.count("\r") != len(lines) - 1:
         raise SipParseError("bare CR or LF in message head")

@@ -617,3 +617,23 @@ def marco_plain_register(pbx: Pbx) -> SipResponse:
     response = marco.register()
     assert response.status == 200
     return response
+
+
+def test_a_phone_writing_latin1_registers_and_is_known_by_its_name(pbx, giulia):
+    def in_latin1(message: SipRequest) -> bytes:
+        return message.serialize().replace(
+            b"User-Agent: Giulia desk", "User-Agent: Telefono di Niccolò".encode("latin-1")
+        )
+
+    request = giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
+    giulia.send(in_latin1(request))
+    challenge = giulia.last_response()
+    assert challenge.status == 401
+    giulia.send(in_latin1(giulia.authorized(request, challenge)))
+    assert giulia.last_response().status == 200
+    entry = pbx.directory.entry("201")
+    assert entry is not None
+    (binding,) = pbx.directory.live_bindings(entry.extension_id)
+    assert binding.user_agent == "Telefono di Niccolò"
+    pbx.directory.flush_now()
+    assert Registration.objects.get().user_agent == "Telefono di Niccolò"

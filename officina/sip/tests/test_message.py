@@ -383,10 +383,16 @@ def test_response_start_line_edits_are_serialized():
         response.reason = "evil\r\nX: y"
 
 
-def test_head_must_be_utf8_but_body_may_be_anything():
-    latin1 = INVITE.replace(b'"Alice A."', b'"Alic\xe9"')
+def test_head_is_utf8_or_latin1_text_and_body_may_be_anything():
+    latin1 = INVITE.replace(b'"Alice A."', '"Niccolò"'.encode("latin-1"))
+    message = parse_message(latin1)
+    assert message.from_.display_name == "Niccolò"
+    assert message.serialize() == latin1  # untouched, it goes on as it came
+    message.add_header("X-Seen", "yes")
+    assert '"Niccolò"'.encode() in message.serialize()  # edited, it goes out in UTF-8
+    # Bytes that are neither UTF-8 nor printable Latin-1 (the C1 range) are refused.
     with pytest.raises(SipParseError) as excinfo:
-        parse_message(latin1)
+        parse_message(INVITE.replace(b'"Alice A."', b'"Alic\x85e"'))
     assert excinfo.value.status == 400
     binary_body = INVITE.replace(b"v=0\n", b"\xff\xfe\x00\x01")
     assert parse_message(binary_body).body == b"\xff\xfe\x00\x01"
