@@ -198,27 +198,18 @@ class SipServer:
         key: tuple[str, int, Peer],
         now: float,
     ) -> None:
-        """An extension made since the last refresh: read it from the database, then
-        answer. Retransmissions meanwhile are absorbed, not looked up again."""
-        if username in self._fetching or not username.isdigit() or len(username) > 16:
-            data = make_response(request, 403).serialize()
-            peer = response_peer(request.top_via, Peer(flow.transport, flow.host, flow.port))
-            self._remember_answer(key, now, peer, data)
-            self._send_answer(flow, peer, data)
+        """An extension made since the last refresh: answer once it is read from the
+        database. Retransmissions meanwhile are absorbed, not looked up again."""
+        started = self._look_up_then(
+            username, lambda: self._register_statelessly(request, flow, self.clock(), retried=True)
+        )
+        if started:
+            self._remember_answer(key, now, None, None)
             return
-        self._fetching.add(username)
-        self._remember_answer(key, now, None, None)
-
-        async def fetch() -> None:
-            try:
-                await self.directory.fetch_entry(username)
-            except Exception:
-                logger.exception("could not look extension %s up", username)
-            finally:
-                self._fetching.discard(username)
-            self._register_statelessly(request, flow, self.clock(), retried=True)
-
-        asyncio.get_running_loop().create_task(fetch())
+        data = make_response(request, 403).serialize()
+        peer = response_peer(request.top_via, Peer(flow.transport, flow.host, flow.port))
+        self._remember_answer(key, now, peer, data)
+        self._send_answer(flow, peer, data)
 
     def _remember_answer(
         self, key: tuple[str, int, Peer], now: float, peer: Peer | None, data: bytes | None
@@ -363,7 +354,7 @@ class SipServer:
     ) -> None:
         answer = self._registration_answer(request, flow, now, retried=retried)
         if isinstance(answer, str):
-            self._look_up_then(answer, request, transaction, flow, self._register_again)
+            self._look_up_then_answer(answer, request, transaction, flow, self._register_again)
         elif answer is None:
             self.layer.drop(transaction)
         else:
@@ -408,12 +399,12 @@ class SipServer:
             self.layer.respond(transaction, verdict.response)
             return False
         if verdict.unknown_user is not None and again is not None:
-            self._look_up_then(verdict.unknown_user, request, transaction, flow, again)
+            self._look_up_then_answer(verdict.unknown_user, request, transaction, flow, again)
             return False
         self.layer.drop(transaction)
         return False
 
-    def _look_up_then(
+    def _look_up_then_answer(
         self,
         username: str,
         request: SipRequest,
@@ -421,10 +412,21 @@ class SipServer:
         flow: Flow,
         again: Callable[[SipRequest, ServerTransaction, Flow, float], None],
     ) -> None:
-        """An extension made since the last refresh: read it from the database, then retry."""
-        if username in self._fetching or not username.isdigit() or len(username) > 16:
+        """An extension made since the last refresh, on a transaction: retry once it is
+        read from the database."""
+        if not self._look_up_then(
+            username, lambda: again(request, transaction, flow, self.clock())
+        ):
             self.layer.respond(transaction, make_response(request, 403))
-            return
+
+    def _look_up_then(self, username: str, then: Callable[[], None]) -> bool:
+        """Read an extension from the database in a worker thread, then call ``then``.
+
+        False, and nothing started, for a name that cannot be an extension or one
+        already being looked up (a flood of made-up names costs no queries).
+        """
+        if username in self._fetching or not username.isdigit() or len(username) > 16:
+            return False
         self._fetching.add(username)
 
         async def fetch() -> None:
@@ -434,9 +436,10 @@ class SipServer:
                 logger.exception("could not look extension %s up", username)
             finally:
                 self._fetching.discard(username)
-            again(request, transaction, flow, self.clock())
+            then()
 
         asyncio.get_running_loop().create_task(fetch())
+        return True
 
     # ------------------------------------------------------------------ routing helpers
     def record_route(self, transport: str, token: str) -> str:
