@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,7 +22,7 @@ from officina.knowledge.actions import (
     check_vote,
 )
 from officina.knowledge.forms import AnswerForm, QuestionFilterForm, QuestionForm
-from officina.knowledge.models import Question
+from officina.knowledge.models import Answer, Question
 from officina.knowledge.selectors import (
     member_votes_on_question,
     question_answers,
@@ -160,38 +162,33 @@ def _act_and_return(request: HttpRequest, question: Question, act: object) -> Ht
     return redirect(question)
 
 
-@login_required
-@require_POST
-def vote_question(request: HttpRequest, pk: int) -> HttpResponse:
+def _vote_on(request: HttpRequest, look_up: Callable[[], Question | Answer]) -> HttpResponse:
+    """Cast the member's vote on what ``look_up`` finds, then back to its question."""
     try:
-        question = access_question_by_id(request.user, pk)  # type: ignore[arg-type]
+        target = look_up()
         value = _vote_value(request)
     except OfficinaError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise _not_found(error) from error
         return HttpResponseBadRequest(str(error.message))
+    question = target if isinstance(target, Question) else target.question
     return _act_and_return(
         request,
         question,
-        lambda: check_vote(request.user, question, value),  # type: ignore[arg-type]
+        lambda: check_vote(request.user, target, value),  # type: ignore[arg-type]
     )
+
+
+@login_required
+@require_POST
+def vote_question(request: HttpRequest, pk: int) -> HttpResponse:
+    return _vote_on(request, lambda: access_question_by_id(request.user, pk))  # type: ignore[arg-type]
 
 
 @login_required
 @require_POST
 def vote_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        target = access_answer_by_id(request.user, pk)  # type: ignore[arg-type]
-        value = _vote_value(request)
-    except OfficinaError as error:
-        if error.code == ErrorCode.NOT_FOUND:
-            raise _not_found(error) from error
-        return HttpResponseBadRequest(str(error.message))
-    return _act_and_return(
-        request,
-        target.question,
-        lambda: check_vote(request.user, target, value),  # type: ignore[arg-type]
-    )
+    return _vote_on(request, lambda: access_answer_by_id(request.user, pk))  # type: ignore[arg-type]
 
 
 @login_required
