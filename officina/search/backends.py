@@ -113,6 +113,10 @@ class PostgresFullText:
         self, kind: str, words: list[str], *, offset: int, limit: int
     ) -> list[int]:
         query, params = self.query_sql(words)
+        # The kind is written into the statement (one of DocumentKind's values, never text
+        # from a member) so that the planner picks that kind's partial GIN index (migration
+        # 0006) whatever the parameter binding.
+        kind = DocumentKind(kind).value
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -120,7 +124,7 @@ class PostgresFullText:
                 candidates AS (
                     SELECT document.id, document.object_id, document.search_vector
                     FROM search_searchdocument AS document, searched
-                    WHERE document.kind = %s AND document.search_vector @@ searched.query
+                    WHERE document.kind = '{kind}' AND document.search_vector @@ searched.query
                     ORDER BY document.id DESC
                     LIMIT %s
                 )
@@ -129,7 +133,7 @@ class PostgresFullText:
                 ORDER BY ts_rank_cd(candidates.search_vector, searched.query) DESC, candidates.id
                 LIMIT %s OFFSET %s
                 """,  # noqa: S608 - the fragment is built above from fixed SQL only
-                [*params, kind, RANK_WINDOW, limit, offset],
+                [*params, RANK_WINDOW, limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
 
