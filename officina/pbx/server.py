@@ -101,7 +101,7 @@ class SipServer:
             directory, self.layer, records, self.tokens, self.record_route, config.proxy
         )
         self.local_hosts: set[str] = set()
-        self.stats = {"received": 0, "unparseable": 0, "errors": 0}
+        self.stats = {"received": 0, "unparseable": 0, "errors": 0, "keepalives": 0}
         self._fetching: set[str] = set()
         # Answers to REGISTERs sent in the last ANSWER_MEMORY seconds, for their
         # retransmissions (no data yet: the extension is being looked up).
@@ -117,6 +117,7 @@ class SipServer:
             # the address seen, never parsed as SIP nor counted against the source.
             answer = binding_answer(data, flow.host, flow.port)
             if answer is not None:
+                self.stats["keepalives"] += 1
                 flow.send(answer)
             return
         now = self.clock()

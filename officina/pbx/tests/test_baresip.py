@@ -45,7 +45,15 @@ def pbx() -> Iterator[LivePbx]:
         yield running
 
 
-def configure(home: Path, user: str, pbx: LivePbx, sip_port: int, ctrl_port: int, rtp: int) -> None:
+def configure(
+    home: Path,
+    user: str,
+    pbx: LivePbx,
+    sip_port: int,
+    ctrl_port: int,
+    rtp: int,
+    account_options: str = "",
+) -> None:
     home.mkdir()
     (home / "received").mkdir()
     (home / "config").write_text(
@@ -66,6 +74,7 @@ def configure(home: Path, user: str, pbx: LivePbx, sip_port: int, ctrl_port: int
                 "module sndfile.so",
                 "module rtcpsummary.so",
                 f"snd_path {home / 'received'}",
+                "module_tmp uuid.so",  # the instance id SIP Outbound needs (RFC 5626 §4.1)
                 "module_app account.so",
                 "module_app menu.so",
                 "module_app ctrl_tcp.so",
@@ -75,7 +84,8 @@ def configure(home: Path, user: str, pbx: LivePbx, sip_port: int, ctrl_port: int
         )
     )
     (home / "accounts").write_text(
-        f"<sip:{user}@{HOST}:{pbx.port}>;auth_pass={PASSWORDS[user]};regint=300;answermode=auto\n"
+        f"<sip:{user}@{HOST}:{pbx.port}>;auth_pass={PASSWORDS[user]};regint=300;"
+        f"answermode=auto{account_options}\n"
     )
 
 
@@ -151,3 +161,48 @@ def test_two_baresips_call_each_other_with_audio(pbx, tmp_path):
     record = CallRecord.objects.get()
     assert record.caller_number == "201" and record.callee_number == "202"
     assert record.duration is not None and record.duration.total_seconds() >= 3
+
+
+def test_an_outbound_baresip_keeps_its_flow_with_stun_on_the_sip_port(pbx, tmp_path):
+    """SIP Outbound over UDP (RFC 5626): told its flow is kept, the phone sends STUN
+    Binding requests to the SIP port at once (to learn its address) and then every
+    keep-alive interval; each gets an answer and never counts as a failure."""
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
+         "synth", "1", "sine", "440"],
+        check=True,
+    )  # fmt: skip
+    base = pbx.port
+    home = tmp_path / "carla"
+    configure(
+        home,
+        "201",
+        pbx,
+        base + 40,
+        base + 42,
+        base + 50,
+        # Outbound flows are per outbound proxy: this phone's one is the PBX itself.
+        f';sipnat=outbound;outbound="sip:{HOST}:{pbx.port}"',
+    )
+    with (tmp_path / "carla.log").open("w") as log:
+        phone = subprocess.Popen(
+            ["baresip", "-f", str(home), "-t", "20"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: Registration.objects.filter(reg_id=1).exists()), (
+                "the phone registers with a reg-id"
+            )
+            server = pbx.running.server
+            assert wait_for(lambda: server.stats["keepalives"] >= 1, 10), "a STUN keep-alive"
+            time.sleep(1.0)  # a failed flow would show as a new REGISTER about now
+        finally:
+            phone.terminate()
+            phone.wait(10)
+    registration = Registration.objects.get()
+    assert registration.instance_id, "registered as an Outbound instance"
+    assert pbx.running.server.limiter.blocked(HOST, pbx.running.server.clock()) is False
+    # A keep-alive without an answer, or with another address, means a failed flow,
+    # which the phone mends by registering again: it registered once.
+    log_text = (tmp_path / "carla.log").read_text(errors="replace")
+    assert log_text.count("200 OK") == 1, log_text
