@@ -21,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import CompanyMembership, Member, Space
@@ -97,6 +97,12 @@ def _page_after(posts: QuerySet[Post], cursor: str | None, limit: int) -> PostPa
 
 # Above this many followed members, the author list goes to the database as a subquery.
 MAX_LITERAL_AUTHORS = 500
+# Newest first, but not in an order that the post_recent index can give: the followed
+# authors' few hundred posts are then read through the author index and sorted.
+# PostgreSQL otherwise walks post_recent testing each post's author, which for 51 authors
+# of 10,000 reads ~4,700 posts to find 21 (9-10 ms, 200 ms cold; 3 ms this way). SQLite
+# reads by author either way.
+_NEWEST_BY_SOURCE = (Coalesce("created_at", "created_at").desc(), "-id")
 
 
 def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_SIZE) -> PostPage:
@@ -115,8 +121,9 @@ def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_
     # (testing them in every source query would scan the members table each time).
     visible = _after_cursor(Post.objects.filter(visible_posts_q(member)), cursor)
 
-    def newest(posts: QuerySet[Post]) -> list[tuple[datetime, int]]:
-        ordered = posts.order_by("-created_at", "-id").values_list("created_at", "id")
+    def newest(posts: QuerySet[Post], *, along_source: bool = False) -> list[tuple[datetime, int]]:
+        order = _NEWEST_BY_SOURCE if along_source else ("-created_at", "-id")
+        ordered = posts.order_by(*order).values_list("created_at", "id")
         return list(ordered[: limit + 1])
 
     authors = [member.pk, *sorted(targets["member"])]
@@ -127,7 +134,7 @@ def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_
         by_authors = visible.filter(
             Q(author=member) | Q(author_id__in=followed.values("member_id"))
         )
-    candidates = newest(by_authors)
+    candidates = newest(by_authors, along_source=True)
     if targets["company"]:
         candidates += newest(visible.filter(company_id__in=sorted(targets["company"])))
     for space_id in sorted(targets["space"]):
