@@ -16,7 +16,6 @@ from django.utils.formats import date_format, localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -211,7 +210,7 @@ def post_card(context: template.Context, post: Any) -> SafeString:
     if post.edited_at:
         edited = format_html(
             ' · <span title="{}">{}</span>',
-            localize(template_localtime(post.edited_at)),
+            localize(timezone.localtime(post.edited_at)),
             _("edited"),
         )
     count = post.comment_count
@@ -230,7 +229,7 @@ def post_card(context: template.Context, post: Any) -> SafeString:
         author_name=author.display_name,
         headline=format_html('<span class="small muted">· {}</span>', headline) if headline else "",
         post_url=links.post,
-        created_at=date_format(template_localtime(post.created_at), "c"),
+        created_at=date_format(timezone.localtime(post.created_at), "c"),
         ago=ago(post.created_at),
         edited=edited,
         audience=_audience(post),
