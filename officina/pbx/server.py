@@ -59,10 +59,11 @@ class ServerConfig:
 
 
 # How long the answer to a REGISTER is kept for its retransmissions: the lifetime of
-# the transaction it stands for (Timer J = 64*T1), and a bound on memory (about
-# 0.5 KiB each: 64 s of 6,000 registrations a second, both halves).
+# the transaction it stands for (Timer J = 64*T1), and a bound on memory: about
+# 1 KB each, so 100 MB at most, which covers 15 s of the most this server answers
+# (3,300 registrations a second, two answers each) and 32 s of anything less.
 ANSWER_MEMORY = 32.0
-MAX_REMEMBERED_ANSWERS = 400_000
+MAX_REMEMBERED_ANSWERS = 100_000
 
 
 class SipServer:
@@ -106,6 +107,7 @@ class SipServer:
         # Answers to REGISTERs sent in the last ANSWER_MEMORY seconds, for their
         # retransmissions (no data yet: the extension is being looked up).
         self._answers: dict[tuple[str, int, Peer], tuple[float, Peer | None, bytes | None]] = {}
+        self.max_remembered_answers = MAX_REMEMBERED_ANSWERS
 
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
@@ -217,7 +219,7 @@ class SipServer:
     ) -> None:
         answers = self._answers
         answers.pop(key, None)  # re-inserted at the end: the dict stays in sending order
-        if len(answers) >= MAX_REMEMBERED_ANSWERS:
+        if len(answers) >= self.max_remembered_answers:
             # Under a flood the oldest give way: they are the least likely to be
             # retransmitted (a client's retransmissions thin out as T1 doubles).
             del answers[next(iter(answers))]

@@ -471,6 +471,22 @@ def test_a_flood_keeps_memory_bounded_and_the_server_answering(pbx, giulia):
     assert giulia.last_response().status == 200
 
 
+def test_remembered_answers_are_bounded_and_the_newest_kept(pbx):
+    pbx.server.max_remembered_answers = 100
+    phones = [Phone(pbx, "201", "x", f"198.51.{i // 250}.{i % 250}", 5060) for i in range(500)]
+    requests = []
+    for phone in phones:
+        request = phone.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
+        phone.send(request)
+        requests.append(request)
+    assert len(pbx.server._answers) == 100
+    newest, newest_request = phones[-1], requests[-1]
+    (challenge,) = newest.inbox()
+    newest.send(newest_request)  # a retransmission of one of the newest: the same 401
+    (again,) = newest.inbox()
+    assert again.serialize() == challenge.serialize()
+
+
 def test_refreshes_reach_the_database_only_when_its_copy_runs_low(pbx, marco_desk):
     assert marco_desk.register(expires=600).status == 200
     pbx.directory.flush_now()
