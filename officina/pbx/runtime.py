@@ -130,8 +130,8 @@ def settle_garbage_collector() -> None:
     """
     gc.collect()
     gc.freeze()
-    _young, middle, old = gc.get_threshold()
-    gc.set_threshold(max(YOUNG_COLLECTION_THRESHOLD, _young), middle, old)
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(YOUNG_COLLECTION_THRESHOLD, young), middle, old)
 
 
 async def _run_timers(server: SipServer) -> None:

@@ -166,7 +166,7 @@ class SipServer:
         if remembered is not None and not retried:
             _deadline, peer, data = remembered
             if peer is not None and data is not None:
-                self._send_answer(flow, peer, data)
+                self.sender.send(peer, data)  # only datagrams' answers are remembered
             # else: the first copy is still being looked up; it will be answered.
             return
         try:
@@ -183,15 +183,28 @@ class SipServer:
         if response is None:
             self._answers.pop(key, None)
             return  # a rate-limited source: not answered at all
+        self._send_register_answer(request, response, flow, key, now)
+
+    def _send_register_answer(
+        self,
+        request: SipRequest,
+        response: SipResponse,
+        flow: Flow,
+        key: tuple[str, int, Peer],
+        now: float,
+    ) -> None:
+        """Send the answer to a REGISTER, remembered for its retransmissions."""
         data = response.serialize()
+        _branch, _cseq, source = key
         peer = response_peer(request.top_via, source)
         if flow.connection is None:
             self._remember_answer(key, now, peer, data)
+            self.sender.send(peer, data)
         else:
             # Only datagrams are retransmitted (§17.1.2.2): over TCP and WebSocket,
             # nothing comes back for the memory to answer.
             self._answers.pop(key, None)
-        self._send_answer(flow, peer, data)
+            flow.send(data)
 
     def _look_up_then_register(
         self,
@@ -209,10 +222,7 @@ class SipServer:
         if started:
             self._remember_answer(key, now, None, None)
             return
-        data = make_response(request, 403).serialize()
-        peer = response_peer(request.top_via, Peer(flow.transport, flow.host, flow.port))
-        self._remember_answer(key, now, peer, data)
-        self._send_answer(flow, peer, data)
+        self._send_register_answer(request, make_response(request, 403), flow, key, now)
 
     def _remember_answer(
         self, key: tuple[str, int, Peer], now: float, peer: Peer | None, data: bytes | None
@@ -224,12 +234,6 @@ class SipServer:
             # retransmitted (a client's retransmissions thin out as T1 doubles).
             del answers[next(iter(answers))]
         answers[key] = (now + ANSWER_MEMORY, peer, data)
-
-    def _send_answer(self, flow: Flow, peer: Peer, data: bytes) -> None:
-        if flow.connection is not None:
-            flow.send(data)
-        else:
-            self.sender.send(peer, data)
 
     def _forget_old_answers(self, now: float) -> None:
         # Remembered in the order sent, so the expired ones are at the front.
