@@ -118,11 +118,11 @@ def xor_mapped_address(host: str, port: int, transaction_id: bytes) -> bytes:
     address = ipaddress.ip_address(host.strip("[]"))
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # a dual-stack socket's view of an IPv4 client
-    mask = _MAGIC_BYTES + transaction_id
     packed = address.packed
-    xored = bytes(a ^ b for a, b in zip(packed, mask, strict=False))
     family = 0x01 if len(packed) == 4 else 0x02
-    return struct.pack(">BBH", 0, family, port ^ (MAGIC_COOKIE >> 16)) + xored
+    return struct.pack(">BBH", 0, family, port ^ (MAGIC_COOKIE >> 16)) + _xor_address(
+        packed, transaction_id
+    )
 
 
 def read_xor_mapped_address(value: bytes, transaction_id: bytes) -> tuple[str, int]:
@@ -130,11 +130,17 @@ def read_xor_mapped_address(value: bytes, transaction_id: bytes) -> tuple[str, i
     if len(value) not in (8, 20):
         raise StunError("XOR-MAPPED-ADDRESS of the wrong size")
     _reserved, family, xport = struct.unpack_from(">BBH", value)
-    mask = _MAGIC_BYTES + transaction_id
-    packed = bytes(a ^ b for a, b in zip(value[4:], mask, strict=False))
+    packed = _xor_address(value[4:], transaction_id)
     if (family, len(packed)) not in ((0x01, 4), (0x02, 16)):
         raise StunError("XOR-MAPPED-ADDRESS family does not match its size")
     return str(ipaddress.ip_address(packed)), xport ^ (MAGIC_COOKIE >> 16)
+
+
+def _xor_address(address: bytes, transaction_id: bytes) -> bytes:
+    """An address XORed with the magic cookie and, past its first four bytes (IPv6),
+    the transaction id: the same operation hides and reveals it."""
+    mask = _MAGIC_BYTES + transaction_id
+    return bytes(a ^ b for a, b in zip(address, mask, strict=False))
 
 
 def _build(method_class: int, transaction_id: bytes, attributes: list[tuple[int, bytes]]) -> bytes:
