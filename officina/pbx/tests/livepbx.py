@@ -22,10 +22,13 @@ HOST = "127.0.0.1"
 
 
 def port_base() -> int:
-    """SIP ports 15200-15999, a block of 100 per pytest-xdist worker."""
+    """SIP ports from TEST_PORT_BASE (15200) on, a block of 100 per pytest-xdist worker.
+
+    TEST_PORT_BASE keeps two test runs on one machine apart.
+    """
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
-    return 15200 + 100 * (index % 8)
+    return int(os.environ.get("TEST_PORT_BASE", "15200")) + 100 * (index % 8)
 
 
 @dataclass
