@@ -1,5 +1,6 @@
 """The live who's-here channel: who may listen, and what they hear (in-memory and Redis)."""
 
+import os
 import socket
 
 import pytest
@@ -57,10 +58,15 @@ def _redis_is_up() -> bool:
 
 @pytest.mark.skipif(not _redis_is_up(), reason="no Redis on 127.0.0.1:6379")
 async def test_members_hear_arrivals_through_redis(giulia, marco, navigli):
+    # One prefix per test process: two runs on one machine share the Redis server, and
+    # each must hear only its own arrivals.
     layers = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": "officina-test"},
+            "CONFIG": {
+                "hosts": ["redis://127.0.0.1:6379/0"],
+                "prefix": f"officina-test-{os.getpid()}",
+            },
         }
     }
     with override_settings(CHANNEL_LAYERS=layers):
