@@ -55,7 +55,7 @@ class Binding:
     cseq: int
     registered_at: float  # wall clock (time.time()), as stored in the database
     expires_at: float
-    # Where a UDP device is reached, worked out once from the contact (see udp_target).
+    # Where a UDP device is reached, worked out once from the contact (see udp_peer).
     udp_peer: Peer | None = None
     # Expiry of the copy in the database (0: not written yet).
     persisted_expires_at: float = 0.0

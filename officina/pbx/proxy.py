@@ -40,12 +40,8 @@ from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
     from officina.pbx.selectors import DirectoryEntry
-    from officina.pbx.transaction_layer import (
-        ClientHandle,
-        PbxTransactions,
-        ServerHandle,
-        Target,
-    )
+    from officina.pbx.transaction_layer import PbxTransactions
+    from officina.sip import ClientTransaction, ServerTransaction
 
 logger = logging.getLogger("officina.pbx.proxy")
 
@@ -65,7 +61,7 @@ class ProxyPolicy:
 
 @dataclass(slots=True)
 class Branch:
-    client: ClientHandle | None
+    client: ClientTransaction | None
     binding: Binding
     provisional: bool = False
     final_status: int = 0
@@ -76,7 +72,7 @@ class Branch:
 class ResponseContext:
     """One INVITE being forked (§16.7)."""
 
-    server: ServerHandle
+    server: ServerTransaction
     request: SipRequest
     row: CallRow
     branches: list[Branch] = field(default_factory=list)
@@ -96,13 +92,13 @@ class FlowTokens:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
-        self._verified: dict[str, Target] = {}
-        self._made: dict[Target, str] = {}
+        self._verified: dict[str, Peer] = {}
+        self._made: dict[Peer, str] = {}
 
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()[:16]
 
-    def make(self, target: Target) -> str:
+    def make(self, target: Peer) -> str:
         token = self._made.get(target)
         if token is None:
             text = f"{target.transport.lower()}.{target.host.replace(':', '_')}.{target.port}"
@@ -112,7 +108,7 @@ class FlowTokens:
             self._made[target] = token
         return token
 
-    def read(self, token: str) -> Target | None:
+    def read(self, token: str) -> Peer | None:
         """The flow a token of ours names (None for anything else)."""
         known = self._verified.get(token)
         if known is not None:
@@ -157,7 +153,7 @@ class Proxy:
     # ------------------------------------------------------------------ new calls
     def invite(
         self,
-        server: ServerHandle,
+        server: ServerTransaction,
         request: SipRequest,
         flow: Flow,
         caller: DirectoryEntry,
@@ -193,9 +189,9 @@ class Proxy:
             self._fail(server, request, row, 404, Outcome.NOT_FOUND)
             return
         bindings = self.directory.live_bindings(callee.extension_id, wall)
-        targets: list[tuple[Binding, Target]] = []
+        targets: list[tuple[Binding, Peer]] = []
         for binding in bindings:
-            target = self.layer.target_for_binding(binding)
+            target = self.layer.peer_for_binding(binding)
             if target is None:
                 # Its connection has gone (or is held by another node): unreachable from here.
                 self.directory.forget_binding(binding)
@@ -212,7 +208,7 @@ class Proxy:
         context = ResponseContext(server=server, request=request, row=row)
         context.ring_deadline = now + self.policy.ring_timeout
         self.contexts[id(server)] = context
-        caller_token = self.tokens.make(self.layer.target_for_flow(flow))
+        caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         request.decrement_max_forwards()
         last = len(targets) - 1
         for index, (binding, target) in enumerate(targets):
@@ -236,7 +232,7 @@ class Proxy:
         self.layer.call_later(self.policy.ring_timeout, lambda: self._ring_timeout(context))
 
     def _add_record_routes(
-        self, request: SipRequest, caller_transport: str, caller_token: str, target: Target
+        self, request: SipRequest, caller_transport: str, caller_token: str, target: Peer
     ) -> None:
         # The caller reads the Record-Route list bottom-up, the callee top-down: the entry
         # facing the caller goes in first, the one facing the callee on top of it.
@@ -244,7 +240,12 @@ class Proxy:
         request.prepend_record_route(self.record_route(target.transport, self.tokens.make(target)))
 
     def _fail(
-        self, server: ServerHandle, request: SipRequest, row: CallRow, status: int, outcome: str
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        row: CallRow,
+        status: int,
+        outcome: str,
     ) -> None:
         row.outcome = outcome
         row.final_status = status
@@ -257,7 +258,7 @@ class Proxy:
         self,
         context: ResponseContext,
         branch: Branch,
-        _client: ClientHandle,
+        _client: ClientTransaction,
         response: SipResponse,
     ) -> None:
         status = response.status
@@ -288,7 +289,7 @@ class Proxy:
         self._maybe_finish(context)
 
     def _branch_timeout(
-        self, context: ResponseContext, branch: Branch, _client: ClientHandle
+        self, context: ResponseContext, branch: Branch, _client: ClientTransaction
     ) -> None:
         if branch.final_status:
             return
@@ -362,7 +363,7 @@ class Proxy:
         self._finish(context, make_response(context.request, 480, "No Answer"))
 
     # ------------------------------------------------------------------ CANCEL
-    def cancel(self, server: ServerHandle) -> bool:
+    def cancel(self, server: ServerTransaction) -> bool:
         """The caller gave up on the INVITE of ``server``: cancel every branch (§16.10)."""
         context = self.contexts.get(id(server))
         if context is None or context.finished:
@@ -377,7 +378,7 @@ class Proxy:
     # ------------------------------------------------------------------ dialogs
     def in_dialog(
         self,
-        server: ServerHandle | None,
+        server: ServerTransaction | None,
         request: SipRequest,
         flow: Flow,
         wall: float,
@@ -409,7 +410,7 @@ class Proxy:
             on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
         )
 
-    def _dialog_target(self, request: SipRequest, flow_token: str | None) -> Target | None:
+    def _dialog_target(self, request: SipRequest, flow_token: str | None) -> Peer | None:
         if flow_token is not None:
             target = self.tokens.read(flow_token)
             if target is not None:
@@ -418,7 +419,7 @@ class Proxy:
         uri = routes[0].uri if routes else request.uri
         if not isinstance(uri, SipUri):
             return None
-        return self.layer.target_for_uri(uri)
+        return self.layer.peer_for_uri(uri)
 
     def _hung_up(self, call_id: str, wall: float) -> None:
         tracked = self.dialogs.pop(call_id, None)

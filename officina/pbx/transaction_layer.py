@@ -54,9 +54,6 @@ logger = logging.getLogger("officina.pbx.transactions")
 # Bound on live transactions: beyond it new requests get 503 rather than memory.
 MAX_TRANSACTIONS = 300_000
 
-ServerHandle = ServerTransaction
-ClientHandle = ClientTransaction
-Target = Peer
 ResponseCallback = Callable[[ClientTransaction, SipResponse], None]
 TimeoutCallback = Callable[[ClientTransaction], None]
 
@@ -273,21 +270,21 @@ class PbxTransactions:
         request.prepend_via(self.via(target.transport, f"{MAGIC_COOKIE}-pbxs{digest}"))
         self.sender.send(target, request.serialize())
 
-    # ------------------------------------------------------------------ targets
-    def target_for_binding(self, binding: Binding) -> Peer | None:
+    # ------------------------------------------------------------------ peers
+    def peer_for_binding(self, binding: Binding) -> Peer | None:
         if binding.transport in CONNECTION_ORIENTED:
             connection = self.sender.connection(binding.connection_key)
             if connection is None:
                 return None
             return Peer(connection.transport, *connection.remote)
-        return udp_target(binding)
+        return udp_peer(binding)
 
     @staticmethod
-    def target_for_flow(flow: Flow) -> Peer:
+    def peer_for_flow(flow: Flow) -> Peer:
         return Peer(flow.transport, flow.host, flow.port)
 
     @staticmethod
-    def target_for_uri(uri: SipUri) -> Peer | None:
+    def peer_for_uri(uri: SipUri) -> Peer | None:
         """Where a URI without a flow token of ours points, when it names an IP address.
 
         Host names are not resolved: the PBX reaches devices, which registered from an
@@ -304,7 +301,7 @@ class PbxTransactions:
         return Peer(transport, host, uri.port or 5060)
 
 
-def udp_target(binding: Binding) -> Peer:
+def udp_peer(binding: Binding) -> Peer:
     """Where a device registered over UDP is reached.
 
     When the Contact names the address the REGISTER came from, its port is
