@@ -31,6 +31,7 @@ from officina.sip import (
     SipResponse,
     SipUri,
     is_keepalive,
+    is_proxy_branch,
     make_response,
     parse_message,
     response_peer,
@@ -544,7 +545,7 @@ def _loops_through_us(request: SipRequest) -> bool:
     values = request.header_values("Via")
     if len(values) == 1 and "," not in values[0]:
         return False
-    return any((via.branch or "").startswith("z9hG4bK-pbx") for via in request.vias[1:])
+    return any(is_proxy_branch(via.branch) for via in request.vias[1:])
 
 
 def _reason(status: int, detail: str) -> str:

@@ -22,16 +22,18 @@ from typing import Protocol
 from officina.pbx.directory import Binding
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Connection, Flow
 from officina.sip import (
+    STATELESS_BRANCH_PREFIX,
     SipParseError,
     SipRequest,
     SipResponse,
     SipUri,
+    is_proxy_branch,
     make_response,
     parse_uri,
+    proxy_branches,
 )
 from officina.sip.rport import Peer
 from officina.sip.transactions import (
-    MAGIC_COOKIE,
     AckReceived,
     CancelReceived,
     ClientTransaction,
@@ -46,7 +48,6 @@ from officina.sip.transactions import (
     TransactionTimeout,
     TransportError,
     make_cancel,
-    new_branch,
 )
 
 logger = logging.getLogger("officina.pbx.transactions")
@@ -108,8 +109,7 @@ class PbxTransactions:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
         self.flows: dict[int, Flow] = {}  # id(server transaction) -> the flow it came on
-        self._branch_prefix = MAGIC_COOKIE + "-pbx" + new_branch()[len(MAGIC_COOKIE) :] + "."
-        self._branch_numbers = itertools.count(1)
+        self._branches = proxy_branches()
 
     # ------------------------------------------------------------------ input
     def receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
@@ -163,7 +163,7 @@ class PbxTransactions:
         if not (200 <= response.status < 300 and response.cseq.method == "INVITE"):
             return
         vias = response.vias
-        if len(vias) < 2 or not (vias[0].branch or "").startswith(MAGIC_COOKIE + "-pbx"):
+        if len(vias) < 2 or not is_proxy_branch(vias[0].branch):
             return
         response.pop_via()
         upstream = vias[1]
@@ -229,10 +229,9 @@ class PbxTransactions:
         return f"SIP/2.0/{transport} {host}:{port};branch={branch};rport"
 
     def new_branch(self) -> str:
-        # Our branches carry a recognisable prefix (loop detection, stray 2xx relaying);
-        # a random part per process and a counter make them unique without a system
-        # call for randomness per request.
-        return f"{self._branch_prefix}{next(self._branch_numbers):x}"
+        # Recognisable as ours (loop detection, stray 2xx relaying), and numbered rather
+        # than random: no call into the system's random source per forwarded request.
+        return self._branches.next()
 
     def forward(
         self,
@@ -267,7 +266,7 @@ class PbxTransactions:
         the incoming one, so a retransmitted ACK keeps its branch (§16.11)."""
         incoming = f"{request.top_via.branch}|{request.call_id}".encode()
         digest = hashlib.blake2s(incoming, digest_size=8).hexdigest()
-        request.prepend_via(self.via(target.transport, f"{MAGIC_COOKIE}-pbxs{digest}"))
+        request.prepend_via(self.via(target.transport, f"{STATELESS_BRANCH_PREFIX}{digest}"))
         self.sender.send(target, request.serialize())
 
     # ------------------------------------------------------------------ peers
