@@ -31,8 +31,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from officina.pbx.actions import CallRow
+from officina.pbx.bindings import Binding
 from officina.pbx.cdr import CallRecordWriter, wall_time
-from officina.pbx.directory import Binding, Directory
+from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response

@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from officina.pbx.directory import Binding, Directory
+from officina.pbx.bindings import Binding
+from officina.pbx.directory import Directory
 from officina.pbx.tags import new_tag
 from officina.pbx.transports.base import CONNECTION_ORIENTED, Flow
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response

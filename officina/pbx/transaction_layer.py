@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from officina.pbx.directory import Binding
+from officina.pbx.bindings import Binding
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Connection, Flow
 from officina.sip import (
     STATELESS_BRANCH_PREFIX,
