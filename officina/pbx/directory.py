@@ -54,6 +54,7 @@ class Directory:
         self._pending = _PendingWrites()
         self._flush_wakeup: asyncio.Event | None = None
         self._last_credentials_sync = 0.0
+        self._looking_up: set[str] = set()
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
@@ -261,10 +262,26 @@ class Directory:
             except Exception:
                 logger.exception("directory refresh failed; keeping the cached copy")
 
-    async def fetch_entry(self, number: str) -> DirectoryEntry | None:
-        """Look an extension up in the database (for one made since the last refresh)."""
+    def look_up_then(self, number: str, then: Callable[[], None]) -> bool:
+        """Read an extension made since the last refresh from the database in a worker
+        thread, then call ``then`` on the event loop.
+
+        False, and nothing started, for a name that cannot be an extension or one
+        already being looked up (a flood of made-up names costs no queries).
+        """
+        if number in self._looking_up or not number.isdigit() or len(number) > 16:
+            return False
+        self._looking_up.add(number)
+        asyncio.get_running_loop().create_task(self._look_up(number, then))
+        return True
+
+    async def _look_up(self, number: str, then: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()
-        entries = await loop.run_in_executor(None, directory_entries, [number])
-        for entry in entries:
-            self.add_entry(entry)
-        return self.by_number.get(number)
+        try:
+            for entry in await loop.run_in_executor(None, directory_entries, [number]):
+                self.add_entry(entry)
+        except Exception:
+            logger.exception("could not look extension %s up", number)
+        finally:
+            self._looking_up.discard(number)
+        then()
