@@ -21,6 +21,7 @@ from officina.pbx.malformed import error_response, salvage_error_response
 from officina.pbx.proxy import FlowTokens, Proxy, ProxyPolicy
 from officina.pbx.ratelimit import FailureLimiter
 from officina.pbx.registrar import Registrar, RegistrarPolicy
+from officina.pbx.routes import OwnRoutes
 from officina.pbx.transaction_layer import PbxTransactions, Sender
 from officina.pbx.transports.base import Connection, Flow
 from officina.sip import (
@@ -28,7 +29,6 @@ from officina.sip import (
     SipParseError,
     SipRequest,
     SipResponse,
-    SipUri,
     is_keepalive,
     is_proxy_branch,
     make_response,
@@ -97,10 +97,10 @@ class SipServer:
             wall=wall,
         )
         self.tokens = FlowTokens(config.secret)
+        self.routes = OwnRoutes(sender, self.tokens)
         self.proxy = Proxy(
-            directory, self.layer, records, self.tokens, self.record_route, config.proxy
+            directory, self.layer, records, self.tokens, self.routes.record_route, config.proxy
         )
-        self.local_hosts: set[str] = set()
 
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
@@ -179,7 +179,7 @@ class SipServer:
     def ack(self, request: SipRequest, flow: Flow, now: float) -> None:
         """The ACK of a 2xx: end to end, along the Route set."""
         try:
-            token = self._pop_own_routes(request)
+            token = self.routes.pop(request)
             self.proxy.in_dialog(None, request, flow, self.wall(), token)
         except SipParseError:
             return
@@ -190,12 +190,12 @@ class SipServer:
         method = request.method
         to_tag = request.to_tag
         if request.has_header("Route"):
-            token = self._pop_own_routes(request)
+            token = self.routes.pop(request)
             if to_tag is not None or request.has_header("Route") or token is not None:
                 self.proxy.in_dialog(transaction, request, flow, self.wall(), token)
                 return
         elif to_tag is not None:
-            if method == "OPTIONS" and self._is_for_us(request):
+            if method == "OPTIONS" and self.routes.addressed_to_us(request):
                 self._answer_options(transaction, request)
                 return
             # A dialog we are not in (our routes were dropped, or it never passed here).
@@ -245,51 +245,7 @@ class SipServer:
         else:
             self.layer.drop(transaction)
 
-    # ------------------------------------------------------------------ routing helpers
-    def record_route(self, transport: str, token: str) -> str:
-        host, port = self.sender.local_via(transport)
-        if transport == "UDP":
-            return f"<sip:{token}@{host}:{port};lr>"
-        return f"<sip:{token}@{host}:{port};transport={transport.lower()};lr>"
-
-    def _pop_own_routes(self, request: SipRequest) -> str | None:
-        """Remove the Route entries that name this server; return the flow token of the
-        last one (it faces where the request goes)."""
-        # Fast path: phones send our Record-Route values back verbatim, so the token can
-        # be read from the text without parsing addresses and URIs.
-        values = request.split_header("Route")
-        token: str | None = None
-        for value in values:
-            user = _route_user(value)
-            if user is None or self.tokens.read(user) is None:
-                break
-            token = user
-        else:
-            request.remove_header("Route")
-            return token
-        token = None
-        routes = request.routes
-        ours = 0
-        for route in routes:
-            uri = route.uri
-            if not isinstance(uri, SipUri):
-                break
-            if uri.user and self.tokens.read(uri.user) is not None:
-                token = uri.user
-            elif uri.host not in self.local_hosts:
-                break
-            ours += 1
-        if ours == len(routes):
-            request.remove_header("Route")
-        else:
-            for _ in range(ours):
-                request.pop_route()
-        return token
-
-    def _is_for_us(self, request: SipRequest) -> bool:
-        uri = request.uri
-        return isinstance(uri, SipUri) and (uri.user is None or uri.host in self.local_hosts)
-
+    # ------------------------------------------------------------------ answered here
     def _answer_options(self, transaction: ServerTransaction, request: SipRequest) -> None:
         request.validate()  # we are its UAS: a malformed one gets 400 (raised to `request`)
         self.layer.respond(
@@ -322,14 +278,6 @@ def _is_registration(request: SipRequest) -> bool:
     return (
         request.method == "REGISTER" and request.to_tag is None and not request.has_header("Route")
     )
-
-
-def _route_user(value: str) -> str | None:
-    """The user part of a Route value written as ``<sip:user@...>``, else None."""
-    if not value.startswith("<sip:"):
-        return None
-    at = value.find("@", 5)
-    return value[5:at] if at > 5 else None
 
 
 def _loops_through_us(request: SipRequest) -> bool:
