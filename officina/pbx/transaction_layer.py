@@ -236,15 +236,15 @@ class PbxTransactions:
     def forward(
         self,
         request: SipRequest,
-        target: Peer,
+        peer: Peer,
         on_response: ResponseCallback,
         on_timeout: TimeoutCallback,
     ) -> ClientTransaction:
         """Send ``request`` (which becomes the transaction's own) on a new client
         transaction, with our Via on top."""
-        request.prepend_via(self.via(target.transport, self.new_branch()))
+        request.prepend_via(self.via(peer.transport, self.new_branch()))
         now = self.clock()
-        transaction, events = self.core.send_request(request, target, now)
+        transaction, events = self.core.send_request(request, peer, now)
         transaction.context = _BranchOwner(on_response, on_timeout)
         self._run(events, None, now)
         return transaction
@@ -261,13 +261,13 @@ class PbxTransactions:
             return
         self._run(events, None, now)
 
-    def send_stateless(self, request: SipRequest, target: Peer) -> None:
+    def send_stateless(self, request: SipRequest, peer: Peer) -> None:
         """Forward outside transactions (the ACK of a 2xx). The branch is derived from
         the incoming one, so a retransmitted ACK keeps its branch (§16.11)."""
         incoming = f"{request.top_via.branch}|{request.call_id}".encode()
         digest = hashlib.blake2s(incoming, digest_size=8).hexdigest()
-        request.prepend_via(self.via(target.transport, f"{STATELESS_BRANCH_PREFIX}{digest}"))
-        self.sender.send(target, request.serialize())
+        request.prepend_via(self.via(peer.transport, f"{STATELESS_BRANCH_PREFIX}{digest}"))
+        self.sender.send(peer, request.serialize())
 
     # ------------------------------------------------------------------ peers
     def peer_for_binding(self, binding: Binding) -> Peer | None:
