@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from officina.pbx.auth import Gatekeeper
+from officina.pbx.auth import Gatekeeper, Verdict
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
 from officina.pbx.malformed import error_response, salvage_error_response
@@ -216,13 +216,7 @@ class SipServer:
 
     # ------------------------------------------------------------------ proxy
     def _invite(
-        self,
-        request: SipRequest,
-        transaction: ServerTransaction,
-        flow: Flow,
-        now: float,
-        *,
-        retried: bool = False,
+        self, request: SipRequest, transaction: ServerTransaction, flow: Flow, now: float
     ) -> None:
         if request.max_forwards == 0:
             self.layer.respond(transaction, make_response(request, 483))
@@ -230,18 +224,32 @@ class SipServer:
         if _loops_through_us(request):
             self.layer.respond(transaction, make_response(request, 482))
             return
-        verdict = self.gatekeeper.check(request, flow, now, proxy=True, retried=retried)
+        verdict = self.gatekeeper.check(request, flow, now, proxy=True)
+        self._follow_verdict(verdict, request, transaction, flow, now)
+
+    def _follow_verdict(
+        self,
+        verdict: Verdict,
+        request: SipRequest,
+        transaction: ServerTransaction,
+        flow: Flow,
+        now: float,
+    ) -> None:
+        """Forward an INVITE whose caller is authenticated; otherwise answer it, drop it,
+        or look an extension made since the last refresh up and judge it once more."""
         if verdict.entry is not None:
             self.proxy.invite(transaction, request, flow, verdict.entry, now, self.wall())
+        elif verdict.unknown_user is not None:
+
+            def judge_again() -> None:
+                moment = self.clock()
+                again = self.gatekeeper.check(request, flow, moment, proxy=True, retried=True)
+                self._follow_verdict(again, request, transaction, flow, moment)
+
+            if not self.directory.look_up_then(verdict.unknown_user, judge_again):
+                self.layer.respond(transaction, make_response(request, 403))
         elif verdict.response is not None:
             self.layer.respond(transaction, verdict.response)
-        elif verdict.unknown_user is not None:
-            # An extension made since the last refresh: try again once it is read.
-            def retry() -> None:
-                self._invite(request, transaction, flow, self.clock(), retried=True)
-
-            if not self.directory.look_up_then(verdict.unknown_user, retry):
-                self.layer.respond(transaction, make_response(request, 403))
         else:
             self.layer.drop(transaction)
 
