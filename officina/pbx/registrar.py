@@ -249,7 +249,7 @@ class RememberedAnswers:
 
 
 class BindingUpdater:
-    """Steps 5 to 8 of §10.3: an authenticated REGISTER's contacts applied to the bindings
+    """Steps 4 to 8 of §10.3: an authenticated REGISTER's contacts applied to the bindings
     of its address of record, and the 200 that lists them."""
 
     def __init__(self, directory: Directory, policy: RegistrarPolicy) -> None:
