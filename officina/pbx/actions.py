@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -18,6 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from officina.accounts.models import Member
+from officina.pbx.bindings import (
+    IDENTITY_FIELDS,
+    PERSISTED_FIELDS,
+    Binding,
+    registration_values,
+)
 from officina.pbx.credentials import digest_ha1_pair
 from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
 
@@ -89,34 +95,7 @@ def do_provision_extension(member: Member) -> Extension:
     raise RuntimeError("Could not find a free extension number.")
 
 
-@dataclass(frozen=True, slots=True)
-class BindingRow:
-    """A registration as the registrar holds it in memory, ready to be persisted."""
-
-    extension_id: int
-    binding_key: str
-    contact_uri: str
-    q: float | None
-    transport: str
-    received_host: str
-    received_port: int
-    connection_key: str
-    node: str
-    path: str
-    user_agent: str
-    instance_id: str
-    reg_id: int | None
-    call_id: str
-    cseq: int
-    registered_at: datetime
-    expires_at: datetime
-
-
-# Every field of a registration, in the names the model and the snapshot share.
-PERSISTED_BINDING_FIELDS = tuple(field.name for field in fields(BindingRow))
-
-
-def do_save_bindings(saved: Sequence[BindingRow], removed: Iterable[tuple[int, str]]) -> None:
+def do_save_bindings(saved: Sequence[Binding], removed: Iterable[tuple[int, str]]) -> None:
     """Persist a batch of registrar changes: bindings made or refreshed, bindings removed."""
     with transaction.atomic():
         removal = Q()
@@ -131,34 +110,15 @@ def do_save_bindings(saved: Sequence[BindingRow], removed: Iterable[tuple[int, s
             # bindings a second, and a query per binding would hold the database (and
             # the interpreter) far longer.
             Registration.objects.bulk_create(
-                [
-                    Registration(**{name: getattr(row, name) for name in PERSISTED_BINDING_FIELDS})
-                    for row in saved
-                ],
+                [Registration(**registration_values(binding)) for binding in saved],
                 update_conflicts=True,
-                unique_fields=["extension", "binding_key"],
-                update_fields=_BINDING_FIELDS,
+                unique_fields=IDENTITY_FIELDS,
+                update_fields=_REWRITTEN_FIELDS,
                 batch_size=500,
             )
 
 
-_BINDING_FIELDS = [
-    "contact_uri",
-    "q",
-    "transport",
-    "received_host",
-    "received_port",
-    "connection_key",
-    "node",
-    "path",
-    "user_agent",
-    "instance_id",
-    "reg_id",
-    "call_id",
-    "cseq",
-    "registered_at",
-    "expires_at",
-]
+_REWRITTEN_FIELDS = [name for name in PERSISTED_FIELDS if name not in IDENTITY_FIELDS]
 
 
 def do_delete_expired_registrations(now: datetime) -> int:

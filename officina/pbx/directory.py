@@ -21,85 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from officina.pbx.actions import (
-    PERSISTED_BINDING_FIELDS,
-    BindingRow,
-    do_delete_expired_registrations,
-    do_save_bindings,
-)
+from officina.pbx.actions import do_delete_expired_registrations, do_save_bindings
+from officina.pbx.bindings import Binding, binding_from_registration
 from officina.pbx.models import Registration
 from officina.pbx.selectors import DirectoryEntry, directory_entries, live_registrations
-from officina.sip.rport import Peer
 
 logger = logging.getLogger("officina.pbx.directory")
-
-
-@dataclass(slots=True)
-class Binding:
-    """A registered device, as the proxy uses it."""
-
-    extension_id: int
-    binding_key: str
-    contact_uri: str
-    q: float | None
-    transport: str
-    received_host: str
-    received_port: int
-    connection_key: str
-    node: str
-    path: str
-    user_agent: str
-    instance_id: str
-    reg_id: int | None
-    call_id: str
-    cseq: int
-    registered_at: float  # wall clock (time.time()), as stored in the database
-    expires_at: float
-    # Where a UDP device is reached, worked out once from the contact (see udp_target).
-    udp_peer: Peer | None = None
-    # Expiry of the copy in the database (0: not written yet).
-    persisted_expires_at: float = 0.0
-
-    def same_device(self, other: Binding) -> bool:
-        """Is ``other`` this binding refreshed, with nothing but its timers changed?
-
-        Call-ID and CSeq may change on a refresh: they only order REGISTERs, which the
-        in-memory copy does."""
-        return (
-            self.contact_uri == other.contact_uri
-            and self.transport == other.transport
-            and self.received_host == other.received_host
-            and self.received_port == other.received_port
-            and self.connection_key == other.connection_key
-            and self.path == other.path
-            and self.q == other.q
-            and self.user_agent == other.user_agent
-        )
-
-    def row(self) -> BindingRow:
-        """The snapshot the write-behind persists (times as the database holds them)."""
-        values = {name: getattr(self, name) for name in _PLAIN_FIELDS}
-        return BindingRow(
-            **values,
-            registered_at=datetime.fromtimestamp(self.registered_at, UTC),
-            expires_at=datetime.fromtimestamp(self.expires_at, UTC),
-        )
-
-
-# The persisted fields stored as they are; the two times change form on the way.
-_PLAIN_FIELDS = tuple(
-    name for name in PERSISTED_BINDING_FIELDS if name not in ("registered_at", "expires_at")
-)
-
-
-def binding_from_row(registration: Registration) -> Binding:
-    values = {name: getattr(registration, name) for name in _PLAIN_FIELDS}
-    return Binding(
-        **values,
-        registered_at=registration.registered_at.timestamp(),
-        expires_at=registration.expires_at.timestamp(),
-        persisted_expires_at=registration.expires_at.timestamp(),
-    )
 
 
 @dataclass(slots=True)
@@ -127,6 +54,7 @@ class Directory:
         self._pending = _PendingWrites()
         self._flush_wakeup: asyncio.Event | None = None
         self._last_credentials_sync = 0.0
+        self._looking_up: set[str] = set()
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
@@ -137,7 +65,7 @@ class Directory:
         registrations = live_registrations(datetime.fromtimestamp(now, UTC))
         bindings: dict[int, dict[str, Binding]] = {}
         for registration in registrations:
-            binding = binding_from_row(registration)
+            binding = binding_from_registration(registration)
             bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
         # Keep bindings made here since the last flush: they are newer than the database.
         for key, binding in self._pending.saved.items():
@@ -157,7 +85,7 @@ class Directory:
             if not stored:
                 del self.bindings[extension_id]
         for registration in registrations:
-            binding = binding_from_row(registration)
+            binding = binding_from_registration(registration)
             stored = self.bindings.setdefault(binding.extension_id, {})
             if binding.binding_key not in stored:
                 stored[binding.binding_key] = binding
@@ -256,11 +184,12 @@ class Directory:
         if self._flush_wakeup is not None:
             self._flush_wakeup.set()
 
-    def take_pending(self) -> tuple[list[BindingRow], list[tuple[int, str]]]:
+    def take_pending(self) -> tuple[list[Binding], list[tuple[int, str]]]:
         pending, self._pending = self._pending, _PendingWrites()
-        for binding in pending.saved.values():
+        saved = list(pending.saved.values())
+        for binding in saved:
             binding.persisted_expires_at = binding.expires_at
-        return [binding.row() for binding in pending.saved.values()], list(pending.removed)
+        return saved, list(pending.removed)
 
     def flush_now(self) -> None:
         """Write pending changes (synchronous: tests and shutdown)."""
@@ -293,11 +222,11 @@ class Directory:
             if saved or removed:
                 await loop.run_in_executor(None, do_save_bindings, saved, removed)
 
-    def _requeue(self, saved: list[BindingRow], removed: list[tuple[int, str]]) -> None:
-        for row in saved:
-            key = (row.extension_id, row.binding_key)
+    def _requeue(self, saved: list[Binding], removed: list[tuple[int, str]]) -> None:
+        for binding in saved:
+            key = (binding.extension_id, binding.binding_key)
             if key not in self._pending.saved and key not in self._pending.removed:
-                current = self.bindings.get(row.extension_id, {}).get(row.binding_key)
+                current = self.bindings.get(binding.extension_id, {}).get(binding.binding_key)
                 if current is not None:
                     self._pending.saved[key] = current
         for key in removed:
@@ -333,10 +262,26 @@ class Directory:
             except Exception:
                 logger.exception("directory refresh failed; keeping the cached copy")
 
-    async def fetch_entry(self, number: str) -> DirectoryEntry | None:
-        """Look an extension up in the database (for one made since the last refresh)."""
+    def look_up_then(self, number: str, then: Callable[[], None]) -> bool:
+        """Read an extension made since the last refresh from the database in a worker
+        thread, then call ``then`` on the event loop.
+
+        False, and nothing started, for a name that cannot be an extension or one
+        already being looked up (a flood of made-up names costs no queries).
+        """
+        if number in self._looking_up or not number.isdigit() or len(number) > 16:
+            return False
+        self._looking_up.add(number)
+        asyncio.get_running_loop().create_task(self._look_up(number, then))
+        return True
+
+    async def _look_up(self, number: str, then: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()
-        entries = await loop.run_in_executor(None, directory_entries, [number])
-        for entry in entries:
-            self.add_entry(entry)
-        return self.by_number.get(number)
+        try:
+            for entry in await loop.run_in_executor(None, directory_entries, [number]):
+                self.add_entry(entry)
+        except Exception:
+            logger.exception("could not look extension %s up", number)
+        finally:
+            self._looking_up.discard(number)
+        then()

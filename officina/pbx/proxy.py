@@ -31,8 +31,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from officina.pbx.actions import CallRow
+from officina.pbx.bindings import Binding
 from officina.pbx.cdr import CallRecordWriter, wall_time
-from officina.pbx.directory import Binding, Directory
+from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response
@@ -40,12 +41,8 @@ from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
     from officina.pbx.selectors import DirectoryEntry
-    from officina.pbx.transaction_layer import (
-        ClientHandle,
-        PbxTransactions,
-        ServerHandle,
-        Target,
-    )
+    from officina.pbx.transaction_layer import PbxTransactions
+    from officina.sip import ClientTransaction, ServerTransaction
 
 logger = logging.getLogger("officina.pbx.proxy")
 
@@ -65,7 +62,7 @@ class ProxyPolicy:
 
 @dataclass(slots=True)
 class Branch:
-    client: ClientHandle | None
+    client: ClientTransaction | None
     binding: Binding
     provisional: bool = False
     final_status: int = 0
@@ -76,7 +73,7 @@ class Branch:
 class ResponseContext:
     """One INVITE being forked (§16.7)."""
 
-    server: ServerHandle
+    server: ServerTransaction
     request: SipRequest
     row: CallRow
     branches: list[Branch] = field(default_factory=list)
@@ -96,23 +93,23 @@ class FlowTokens:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
-        self._verified: dict[str, Target] = {}
-        self._made: dict[Target, str] = {}
+        self._verified: dict[str, Peer] = {}
+        self._made: dict[Peer, str] = {}
 
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()[:16]
 
-    def make(self, target: Target) -> str:
-        token = self._made.get(target)
+    def make(self, peer: Peer) -> str:
+        token = self._made.get(peer)
         if token is None:
-            text = f"{target.transport.lower()}.{target.host.replace(':', '_')}.{target.port}"
+            text = f"{peer.transport.lower()}.{peer.host.replace(':', '_')}.{peer.port}"
             token = f"{text}.{self._sign(text)}"
             if len(self._made) >= 10_000:
                 self._made.clear()
-            self._made[target] = token
+            self._made[peer] = token
         return token
 
-    def read(self, token: str) -> Target | None:
+    def read(self, token: str) -> Peer | None:
         """The flow a token of ours names (None for anything else)."""
         known = self._verified.get(token)
         if known is not None:
@@ -124,16 +121,24 @@ class FlowTokens:
         host, _, port = rest.rpartition(".")
         if not port.isdigit() or not host:
             return None
-        target = Peer(transport.upper(), host.replace("_", ":"), int(port))
+        peer = Peer(transport.upper(), host.replace("_", ":"), int(port))
         # Every request of a dialog carries the same tokens: remember the verdict
         # (bounded; only verified tokens are kept, so forgeries cannot fill it).
         if len(self._verified) >= 10_000:
             self._verified.clear()
-        self._verified[token] = target
-        return target
+        self._verified[token] = peer
+        return peer
 
 
 class Proxy:
+    """Calls between extensions: the forking of an INVITE and the requests of its dialog.
+
+    Longer than the ~250 lines a class keeps to here, for a reason: the INVITE's
+    response context (§16.7) and the relaying inside the dialog (§16.4) meet in
+    the call record, which the first fork opens and the BYE closes; one class
+    keeps that record's life in one place.
+    """
+
     def __init__(
         self,
         directory: Directory,
@@ -150,14 +155,14 @@ class Proxy:
         # record_route(transport, token) -> a Record-Route value for our interface.
         self.record_route = record_route
         self.policy = policy or ProxyPolicy()
-        self.contexts: dict[int, ResponseContext] = {}  # id(server handle) -> context
+        self.contexts: dict[int, ResponseContext] = {}  # id(server transaction) -> context
         # Call-ID -> the record of an answered call, until its BYE.
         self.dialogs: dict[str, tuple[CallRow, float]] = {}
 
     # ------------------------------------------------------------------ new calls
     def invite(
         self,
-        server: ServerHandle,
+        server: ServerTransaction,
         request: SipRequest,
         flow: Flow,
         caller: DirectoryEntry,
@@ -193,15 +198,15 @@ class Proxy:
             self._fail(server, request, row, 404, Outcome.NOT_FOUND)
             return
         bindings = self.directory.live_bindings(callee.extension_id, wall)
-        targets: list[tuple[Binding, Target]] = []
+        reachable: list[tuple[Binding, Peer]] = []
         for binding in bindings:
-            target = self.layer.target_for_binding(binding)
-            if target is None:
+            peer = self.layer.peer_for_binding(binding)
+            if peer is None:
                 # Its connection has gone (or is held by another node): unreachable from here.
                 self.directory.forget_binding(binding)
                 continue
-            targets.append((binding, target))
-        if not targets:
+            reachable.append((binding, peer))
+        if not reachable:
             self._fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
         if request.max_forwards == 0:
@@ -212,15 +217,15 @@ class Proxy:
         context = ResponseContext(server=server, request=request, row=row)
         context.ring_deadline = now + self.policy.ring_timeout
         self.contexts[id(server)] = context
-        caller_token = self.tokens.make(self.layer.target_for_flow(flow))
+        caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         request.decrement_max_forwards()
-        last = len(targets) - 1
-        for index, (binding, target) in enumerate(targets):
+        last = len(reachable) - 1
+        for index, (binding, peer) in enumerate(reachable):
             # Each fork is its own message (its client transaction keeps it, and a CANCEL
             # is built from it); the last fork reuses the received one.
             fork = request if index == last else request.copy()
             fork.uri = binding.contact_uri
-            self._add_record_routes(fork, flow.transport, caller_token, target)
+            self._add_record_routes(fork, flow.transport, caller_token, peer)
             if binding.path:
                 for route in reversed(binding.path.split(",")):
                     fork.prepend_route(route.strip())
@@ -229,22 +234,27 @@ class Proxy:
             row.devices_rung.append(binding.user_agent or binding.contact_uri)
             branch.client = self.layer.forward(
                 fork,
-                target,
+                peer,
                 on_response=partial(self._branch_response, context, branch),
                 on_timeout=partial(self._branch_timeout, context, branch),
             )
         self.layer.call_later(self.policy.ring_timeout, lambda: self._ring_timeout(context))
 
     def _add_record_routes(
-        self, request: SipRequest, caller_transport: str, caller_token: str, target: Target
+        self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer
     ) -> None:
         # The caller reads the Record-Route list bottom-up, the callee top-down: the entry
         # facing the caller goes in first, the one facing the callee on top of it.
         request.prepend_record_route(self.record_route(caller_transport, caller_token))
-        request.prepend_record_route(self.record_route(target.transport, self.tokens.make(target)))
+        request.prepend_record_route(self.record_route(peer.transport, self.tokens.make(peer)))
 
     def _fail(
-        self, server: ServerHandle, request: SipRequest, row: CallRow, status: int, outcome: str
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        row: CallRow,
+        status: int,
+        outcome: str,
     ) -> None:
         row.outcome = outcome
         row.final_status = status
@@ -257,7 +267,7 @@ class Proxy:
         self,
         context: ResponseContext,
         branch: Branch,
-        _client: ClientHandle,
+        _client: ClientTransaction,
         response: SipResponse,
     ) -> None:
         status = response.status
@@ -288,7 +298,7 @@ class Proxy:
         self._maybe_finish(context)
 
     def _branch_timeout(
-        self, context: ResponseContext, branch: Branch, _client: ClientHandle
+        self, context: ResponseContext, branch: Branch, _client: ClientTransaction
     ) -> None:
         if branch.final_status:
             return
@@ -362,7 +372,7 @@ class Proxy:
         self._finish(context, make_response(context.request, 480, "No Answer"))
 
     # ------------------------------------------------------------------ CANCEL
-    def cancel(self, server: ServerHandle) -> bool:
+    def cancel(self, server: ServerTransaction) -> bool:
         """The caller gave up on the INVITE of ``server``: cancel every branch (§16.10)."""
         context = self.contexts.get(id(server))
         if context is None or context.finished:
@@ -377,7 +387,7 @@ class Proxy:
     # ------------------------------------------------------------------ dialogs
     def in_dialog(
         self,
-        server: ServerHandle | None,
+        server: ServerTransaction | None,
         request: SipRequest,
         flow: Flow,
         wall: float,
@@ -387,8 +397,8 @@ class Proxy:
 
         ``server`` is None for an ACK, which is forwarded without a transaction.
         """
-        target = self._dialog_target(request, flow_token)
-        if target is None:
+        peer = self._dialog_peer(request, flow_token)
+        if peer is None:
             if server is not None:
                 self.layer.respond(server, make_response(request, 404, "Not Found (no route)"))
             return
@@ -400,25 +410,25 @@ class Proxy:
         if request.method == "BYE":
             self._hung_up(request.call_id, wall)
         if server is None:
-            self.layer.send_stateless(request, target)
+            self.layer.send_stateless(request, peer)
             return
         self.layer.forward(
             request,
-            target,
+            peer,
             on_response=lambda client, response: self.layer.relay_response(server, response),
             on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
         )
 
-    def _dialog_target(self, request: SipRequest, flow_token: str | None) -> Target | None:
+    def _dialog_peer(self, request: SipRequest, flow_token: str | None) -> Peer | None:
         if flow_token is not None:
-            target = self.tokens.read(flow_token)
-            if target is not None:
-                return target
+            peer = self.tokens.read(flow_token)
+            if peer is not None:
+                return peer
         routes = request.routes
         uri = routes[0].uri if routes else request.uri
         if not isinstance(uri, SipUri):
             return None
-        return self.layer.target_for_uri(uri)
+        return self.layer.peer_for_uri(uri)
 
     def _hung_up(self, call_id: str, wall: float) -> None:
         tracked = self.dialogs.pop(call_id, None)

@@ -1,28 +1,67 @@
-"""The registrar (RFC 3261 §10.3): who may bind which device to which extension.
+"""The registrar (RFC 3261 §10.3): a REGISTER from its first byte to its answer.
 
-Authentication comes first (digest against the extension's credentials,
-failures rate-limited per source address), then the bindings of the
-request's address of record are added, refreshed or removed. Changes land in
-the in-memory directory at once and reach the database a moment later.
+The server hands every REGISTER for this registrar (out of any dialog, not
+routed elsewhere) to ``Registrar.receive``, which answers it without a server
+transaction and remembers the answer for its retransmissions; a REGISTER
+routed here through a preloaded Route comes to ``receive_on_transaction``.
+Both ask ``Registrar.answer``:
+
+1. whether the request can be answered at all (an unsupported Require: 420);
+2. who sends it: digest authentication against the extension's credentials,
+   failures rate-limited per source address, an unknown name looked up in
+   the database once (an extension made since the last refresh);
+3. the bindings of its address of record added, refreshed or removed
+   (``BindingUpdater``), and the 200 that lists them.
+
+Changes land in the in-memory directory at once and reach the database a
+moment later (the directory's write-behind).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from officina.pbx.directory import Binding, Directory
+from officina.pbx.bindings import Binding
+from officina.pbx.malformed import error_response
 from officina.pbx.tags import new_tag
 from officina.pbx.transports.base import CONNECTION_ORIENTED, Flow
-from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response
+from officina.sip import (
+    NameAddress,
+    Peer,
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    SipUri,
+    make_response,
+    response_peer,
+    stamp_via,
+)
 
 if TYPE_CHECKING:
+    from officina.pbx.auth import Gatekeeper
+    from officina.pbx.directory import Directory
     from officina.pbx.selectors import DirectoryEntry
+    from officina.pbx.transaction_layer import PbxTransactions, Sender
+    from officina.sip import ServerTransaction
 
 logger = logging.getLogger("officina.pbx.registrar")
 
 SUPPORTED_EXTENSIONS = frozenset({"path", "outbound", "gruu", "100rel", "timer", "replaces"})
+
+# How long the answer to a REGISTER is kept for its retransmissions: the lifetime of
+# the transaction it stands for (Timer J = 64*T1), and a bound on memory: about
+# 1 KB each, so 100 MB at most, which covers 15 s of the most this server answers
+# (3,300 registrations a second, two answers each) and 32 s of anything less.
+ANSWER_MEMORY = 32.0
+MAX_REMEMBERED_ANSWERS = 100_000
+
+# A REGISTER as its retransmissions repeat it: top Via branch (or Call-ID), CSeq
+# number, and where it came from.
+AnswerKey = tuple[str, int, Peer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,24 +73,190 @@ class RegistrarPolicy:
 
 
 class Registrar:
-    def __init__(self, directory: Directory, policy: RegistrarPolicy | None = None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        gatekeeper: Gatekeeper,
+        layer: PbxTransactions,
+        sender: Sender,
+        stats: dict[str, int],
+        policy: RegistrarPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self.directory = directory
-        self.policy = policy or RegistrarPolicy()
+        self.gatekeeper = gatekeeper
+        self.layer = layer
+        self.sender = sender
+        self.stats = stats  # the server's counters: errors are counted there
+        self.clock = clock
+        self.wall = wall
+        self.bindings = BindingUpdater(directory, policy or RegistrarPolicy())
+        self.answers = RememberedAnswers()
 
-    @staticmethod
-    def precheck(request: SipRequest) -> SipResponse | None:
-        """What makes a REGISTER unanswerable before authentication (None: fine).
+    def receive(
+        self, request: SipRequest, flow: Flow, now: float, *, retried: bool = False
+    ) -> None:
+        """Answer a REGISTER without a server transaction, remembering the answer.
 
-        The headers the registrar reads (To, Contact, Expires...) are parsed when read,
-        and a malformed one gets 400 then; the rest is not worth parsing on the path
-        every phone takes every few minutes.
+        RFC 3261 §8.2.7 lets a UAS answer statelessly. A REGISTER needs no more of
+        its transaction than the absorption of retransmissions, so the response is
+        remembered for the transaction's lifetime (Timer J, 64*T1) and a
+        retransmission gets the very same bytes back, as its transaction would have
+        sent them. That spares the busiest request of a PBX (every phone, every few
+        minutes, twice with the challenge) a transaction object and its timers.
+
+        A malformed Via or CSeq raises ``SipParseError``: without them there is no
+        answer to remember, and the server answers statelessly.
         """
+        source = Peer(flow.transport, flow.host, flow.port)
+        stamp_via(request, source)
+        key = (request.top_via.branch or request.call_id, request.cseq.number, source)
+        remembered = self.answers.recall(key, now)
+        if remembered is not None and not retried:
+            peer, data = remembered
+            if peer is not None and data is not None:
+                self.sender.send(peer, data)  # only datagrams' answers are remembered
+            # else: the first copy is still being looked up; it will be answered.
+            return
+        try:
+            response = self.answer(request, flow, now, retried=retried)
+            if isinstance(response, str):
+                self._look_up_then_receive(response, request, flow, key, now)
+                return
+        except SipParseError as error:
+            response = error_response(request, error)
+        except Exception:
+            self.stats["errors"] += 1
+            logger.exception("REGISTER from %s:%s failed", flow.host, flow.port)
+            response = make_response(request, 500)
+        if response is None:
+            self.answers.forget(key)
+            return  # a rate-limited source: not answered at all
+        self._send(request, response, flow, key, now)
+
+    def receive_on_transaction(
+        self,
+        request: SipRequest,
+        transaction: ServerTransaction,
+        flow: Flow,
+        now: float,
+        *,
+        retried: bool = False,
+    ) -> None:
+        """A REGISTER routed here through a preloaded Route, answered on its transaction
+        (which absorbs its retransmissions)."""
+        answer = self.answer(request, flow, now, retried=retried)
+        if isinstance(answer, str):
+
+            def retry() -> None:
+                self.receive_on_transaction(request, transaction, flow, self.clock(), retried=True)
+
+            if not self.directory.look_up_then(answer, retry):
+                self.layer.respond(transaction, make_response(request, 403))
+        elif answer is None:
+            self.layer.drop(transaction)
+        else:
+            self.layer.respond(transaction, answer)
+
+    def answer(
+        self, request: SipRequest, flow: Flow, now: float, *, retried: bool
+    ) -> SipResponse | str | None:
+        """The answer to a REGISTER: a response; None to stay silent (a rate-limited
+        source); or, as a string, an unknown username to look up before trying again."""
+        # The headers the registrar reads (To, Contact, Expires...) are parsed when read,
+        # and a malformed one gets 400 then; the rest is not worth parsing on the path
+        # every phone takes every few minutes.
         unsupported = [token for token in request.require if token not in SUPPORTED_EXTENSIONS]
         if unsupported:
             return make_response(request, 420, headers=[("Unsupported", ", ".join(unsupported))])
-        return None
+        verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=retried)
+        if verdict.entry is not None:
+            return self.bindings.update(request, flow, verdict.entry, self.wall())
+        if verdict.unknown_user is not None:
+            return verdict.unknown_user
+        return verdict.response
 
-    def handle(
+    def _look_up_then_receive(
+        self, username: str, request: SipRequest, flow: Flow, key: AnswerKey, now: float
+    ) -> None:
+        """An extension made since the last refresh: answer once it is read from the
+        database. Retransmissions meanwhile are absorbed, not looked up again."""
+        started = self.directory.look_up_then(
+            username, lambda: self.receive(request, flow, self.clock(), retried=True)
+        )
+        if started:
+            self.answers.remember(key, now, None, None)
+            return
+        self._send(request, make_response(request, 403), flow, key, now)
+
+    def _send(
+        self, request: SipRequest, response: SipResponse, flow: Flow, key: AnswerKey, now: float
+    ) -> None:
+        """Send the answer to a REGISTER, remembered for its retransmissions."""
+        data = response.serialize()
+        _branch, _cseq, source = key
+        peer = response_peer(request.top_via, source)
+        if flow.connection is None:
+            self.answers.remember(key, now, peer, data)
+            self.sender.send(peer, data)
+        else:
+            # Only datagrams are retransmitted (§17.1.2.2): over TCP and WebSocket,
+            # nothing comes back for the memory to answer.
+            self.answers.forget(key)
+            flow.send(data)
+
+
+class RememberedAnswers:
+    """Answers to REGISTERs sent in the last ANSWER_MEMORY seconds, in the order sent,
+    for their retransmissions (no peer and data yet: the extension is being looked up)."""
+
+    def __init__(self, limit: int = MAX_REMEMBERED_ANSWERS) -> None:
+        self.limit = limit
+        self._answers: dict[AnswerKey, tuple[float, Peer | None, bytes | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def recall(self, key: AnswerKey, now: float) -> tuple[Peer | None, bytes | None] | None:
+        self._forget_old(now)
+        remembered = self._answers.get(key)
+        if remembered is None:
+            return None
+        _deadline, peer, data = remembered
+        return peer, data
+
+    def remember(self, key: AnswerKey, now: float, peer: Peer | None, data: bytes | None) -> None:
+        answers = self._answers
+        answers.pop(key, None)  # re-inserted at the end: the dict stays in sending order
+        if len(answers) >= self.limit:
+            # Under a flood the oldest give way: they are the least likely to be
+            # retransmitted (a client's retransmissions thin out as T1 doubles).
+            del answers[next(iter(answers))]
+        answers[key] = (now + ANSWER_MEMORY, peer, data)
+
+    def forget(self, key: AnswerKey) -> None:
+        self._answers.pop(key, None)
+
+    def _forget_old(self, now: float) -> None:
+        # Remembered in the order sent, so the expired ones are at the front.
+        answers = self._answers
+        while answers:
+            oldest = next(iter(answers))
+            if answers[oldest][0] > now:
+                return
+            del answers[oldest]
+
+
+class BindingUpdater:
+    """Steps 4 to 8 of §10.3: an authenticated REGISTER's contacts applied to the bindings
+    of its address of record, and the 200 that lists them."""
+
+    def __init__(self, directory: Directory, policy: RegistrarPolicy) -> None:
+        self.directory = directory
+        self.policy = policy
+
+    def update(
         self, request: SipRequest, flow: Flow, entry: DirectoryEntry, wall: float
     ) -> SipResponse:
         """The final response to an authenticated REGISTER from ``entry``'s credentials."""

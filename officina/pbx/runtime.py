@@ -94,7 +94,7 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         network,
         records,
     )
-    server.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
+    server.routes.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
     _udp_transport, network.udp = await start_udp(server, host, port)
     udp_port = network.udp.local_address[1]
     network.port = udp_port

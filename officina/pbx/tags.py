@@ -1,18 +1,11 @@
 """To-tags for the responses the PBX itself answers (RFC 3261 §19.3).
 
-A tag needs to be unique, not secret: a random prefix per process and a
-counter give that without a call into the system's random source for every
-401, 407 and 200 a registrar sends.
+Numbered, not drawn afresh: a registrar sends a 401, a 407 or a 200 for
+nearly every request it gets, and a tag only needs to be unique.
 """
 
 from __future__ import annotations
 
-import itertools
-import secrets
+from officina.sip import numbered_tags
 
-_PREFIX = secrets.token_hex(4)
-_COUNTER = itertools.count(1)
-
-
-def new_tag() -> str:
-    return f"{_PREFIX}{next(_COUNTER):x}"
+new_tag = numbered_tags().next

@@ -19,19 +19,21 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from officina.pbx.directory import Binding
+from officina.pbx.bindings import Binding
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Connection, Flow
 from officina.sip import (
+    STATELESS_BRANCH_PREFIX,
     SipParseError,
     SipRequest,
     SipResponse,
     SipUri,
+    is_proxy_branch,
     make_response,
     parse_uri,
+    proxy_branches,
 )
 from officina.sip.rport import Peer
 from officina.sip.transactions import (
-    MAGIC_COOKIE,
     AckReceived,
     CancelReceived,
     ClientTransaction,
@@ -46,7 +48,6 @@ from officina.sip.transactions import (
     TransactionTimeout,
     TransportError,
     make_cancel,
-    new_branch,
 )
 
 logger = logging.getLogger("officina.pbx.transactions")
@@ -54,9 +55,6 @@ logger = logging.getLogger("officina.pbx.transactions")
 # Bound on live transactions: beyond it new requests get 503 rather than memory.
 MAX_TRANSACTIONS = 300_000
 
-ServerHandle = ServerTransaction
-ClientHandle = ClientTransaction
-Target = Peer
 ResponseCallback = Callable[[ClientTransaction, SipResponse], None]
 TimeoutCallback = Callable[[ClientTransaction], None]
 
@@ -111,8 +109,7 @@ class PbxTransactions:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
         self.flows: dict[int, Flow] = {}  # id(server transaction) -> the flow it came on
-        self._branch_prefix = MAGIC_COOKIE + "-pbx" + new_branch()[len(MAGIC_COOKIE) :] + "."
-        self._branch_numbers = itertools.count(1)
+        self._branches = proxy_branches()
 
     # ------------------------------------------------------------------ input
     def receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
@@ -166,7 +163,7 @@ class PbxTransactions:
         if not (200 <= response.status < 300 and response.cseq.method == "INVITE"):
             return
         vias = response.vias
-        if len(vias) < 2 or not (vias[0].branch or "").startswith(MAGIC_COOKIE + "-pbx"):
+        if len(vias) < 2 or not is_proxy_branch(vias[0].branch):
             return
         response.pop_via()
         upstream = vias[1]
@@ -232,23 +229,22 @@ class PbxTransactions:
         return f"SIP/2.0/{transport} {host}:{port};branch={branch};rport"
 
     def new_branch(self) -> str:
-        # Our branches carry a recognisable prefix (loop detection, stray 2xx relaying);
-        # a random part per process and a counter make them unique without a system
-        # call for randomness per request.
-        return f"{self._branch_prefix}{next(self._branch_numbers):x}"
+        # Recognisable as ours (loop detection, stray 2xx relaying), and numbered rather
+        # than random: no call into the system's random source per forwarded request.
+        return self._branches.next()
 
     def forward(
         self,
         request: SipRequest,
-        target: Peer,
+        peer: Peer,
         on_response: ResponseCallback,
         on_timeout: TimeoutCallback,
     ) -> ClientTransaction:
         """Send ``request`` (which becomes the transaction's own) on a new client
         transaction, with our Via on top."""
-        request.prepend_via(self.via(target.transport, self.new_branch()))
+        request.prepend_via(self.via(peer.transport, self.new_branch()))
         now = self.clock()
-        transaction, events = self.core.send_request(request, target, now)
+        transaction, events = self.core.send_request(request, peer, now)
         transaction.context = _BranchOwner(on_response, on_timeout)
         self._run(events, None, now)
         return transaction
@@ -265,29 +261,29 @@ class PbxTransactions:
             return
         self._run(events, None, now)
 
-    def send_stateless(self, request: SipRequest, target: Peer) -> None:
+    def send_stateless(self, request: SipRequest, peer: Peer) -> None:
         """Forward outside transactions (the ACK of a 2xx). The branch is derived from
         the incoming one, so a retransmitted ACK keeps its branch (§16.11)."""
         incoming = f"{request.top_via.branch}|{request.call_id}".encode()
         digest = hashlib.blake2s(incoming, digest_size=8).hexdigest()
-        request.prepend_via(self.via(target.transport, f"{MAGIC_COOKIE}-pbxs{digest}"))
-        self.sender.send(target, request.serialize())
+        request.prepend_via(self.via(peer.transport, f"{STATELESS_BRANCH_PREFIX}{digest}"))
+        self.sender.send(peer, request.serialize())
 
-    # ------------------------------------------------------------------ targets
-    def target_for_binding(self, binding: Binding) -> Peer | None:
+    # ------------------------------------------------------------------ peers
+    def peer_for_binding(self, binding: Binding) -> Peer | None:
         if binding.transport in CONNECTION_ORIENTED:
             connection = self.sender.connection(binding.connection_key)
             if connection is None:
                 return None
             return Peer(connection.transport, *connection.remote)
-        return udp_target(binding)
+        return udp_peer(binding)
 
     @staticmethod
-    def target_for_flow(flow: Flow) -> Peer:
+    def peer_for_flow(flow: Flow) -> Peer:
         return Peer(flow.transport, flow.host, flow.port)
 
     @staticmethod
-    def target_for_uri(uri: SipUri) -> Peer | None:
+    def peer_for_uri(uri: SipUri) -> Peer | None:
         """Where a URI without a flow token of ours points, when it names an IP address.
 
         Host names are not resolved: the PBX reaches devices, which registered from an
@@ -304,7 +300,7 @@ class PbxTransactions:
         return Peer(transport, host, uri.port or 5060)
 
 
-def udp_target(binding: Binding) -> Peer:
+def udp_peer(binding: Binding) -> Peer:
     """Where a device registered over UDP is reached.
 
     When the Contact names the address the REGISTER came from, its port is

@@ -15,6 +15,14 @@ from officina.sip.digest import (
 )
 from officina.sip.errors import LocalProtocolError, RemoteProtocolError, SipError, SipParseError
 from officina.sip.headers import AuthHeader, CSeq, NameAddress, Via
+from officina.sip.identifiers import (
+    PROXY_BRANCH_PREFIX,
+    STATELESS_BRANCH_PREFIX,
+    NumberedNames,
+    is_proxy_branch,
+    numbered_tags,
+    proxy_branches,
+)
 from officina.sip.message import (
     REASON_PHRASES,
     SipMessage,
@@ -46,7 +54,9 @@ from officina.sip.transactions import (
 from officina.sip.uri import AbsoluteUri, SipUri, TelUri, Uri, parse_sip_uri, parse_uri
 
 __all__ = [
+    "PROXY_BRANCH_PREFIX",
     "REASON_PHRASES",
+    "STATELESS_BRANCH_PREFIX",
     "AbsoluteUri",
     "AckReceived",
     "AuthHeader",
@@ -63,6 +73,7 @@ __all__ = [
     "LocalProtocolError",
     "NameAddress",
     "NonceCounter",
+    "NumberedNames",
     "Peer",
     "RemoteProtocolError",
     "RequestReceived",
@@ -87,13 +98,16 @@ __all__ = [
     "compute_ha1",
     "header_key",
     "is_keepalive",
+    "is_proxy_branch",
     "make_cancel",
     "make_response",
     "new_branch",
     "new_tag",
+    "numbered_tags",
     "parse_message",
     "parse_sip_uri",
     "parse_uri",
+    "proxy_branches",
     "response_peer",
     "stamp_via",
 ]

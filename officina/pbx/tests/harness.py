@@ -81,7 +81,7 @@ class Pbx:
             clock=self.clock.monotonic,
             wall=self.clock.wall,
         )
-        self.server.local_hosts = {PROXY_HOST, REALM}
+        self.server.routes.local_hosts = {PROXY_HOST, REALM}
         self.directory = directory
 
     def advance(self, seconds: float) -> None:

@@ -128,7 +128,7 @@ def test_the_challenge_is_stateless_and_repeated_for_a_retransmission(pbx, giuli
     )
     pbx.advance(33)
     giulia.send(giulia.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>"))
-    assert len(pbx.server._answers) == 1
+    assert len(pbx.server.registrar.answers) == 1
 
 
 def test_a_retransmitted_register_gets_the_same_200_and_binds_once(pbx, giulia):
@@ -165,7 +165,7 @@ def test_a_register_over_tcp_leaves_nothing_to_remember(pbx):
     phone.send(phone.authorized(request, challenge))
     ok = parse_message(connection.sent[-1])
     assert isinstance(ok, SipResponse) and ok.status == 200
-    assert pbx.server._answers == {}
+    assert len(pbx.server.registrar.answers) == 0
 
 
 def test_a_register_through_a_preloaded_route_is_bound(pbx, giulia):
@@ -472,14 +472,14 @@ def test_a_flood_keeps_memory_bounded_and_the_server_answering(pbx, giulia):
 
 
 def test_remembered_answers_are_bounded_and_the_newest_kept(pbx):
-    pbx.server.max_remembered_answers = 100
+    pbx.server.registrar.answers.limit = 100
     phones = [Phone(pbx, "201", "x", f"198.51.{i // 250}.{i % 250}", 5060) for i in range(500)]
     requests = []
     for phone in phones:
         request = phone.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
         phone.send(request)
         requests.append(request)
-    assert len(pbx.server._answers) == 100
+    assert len(pbx.server.registrar.answers) == 100
     newest, newest_request = phones[-1], requests[-1]
     (challenge,) = newest.inbox()
     newest.send(newest_request)  # a retransmission of one of the newest: the same 401
@@ -587,6 +587,42 @@ async def test_an_extension_made_after_start_up_registers_at_once(pbx):
     assert pbx.directory.entry(number) is not None
     sara.send(authorized)  # and a later retransmission gets that 200 again
     assert statuses(sara.inbox()) == [200]
+
+
+async def answers_after_a_look_up(phone: Phone) -> list[SipRequest | SipResponse]:
+    """What ``phone`` receives once the server has read an extension from the database."""
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        messages = phone.inbox()
+        if messages:
+            return messages
+    return []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_extension_made_after_start_up_registers_through_a_route_at_once(pbx):
+    number = await sync_to_async(make_extension)("sara@example.it", "sara-secret")
+    sara = Phone(pbx, number, "sara-secret", "10.0.0.40", 5060)
+    request = sara.request(
+        "REGISTER", f"sip:{REALM}", f"<sip:{number}@{REALM}>",
+        headers=[("Route", "<sip:10.0.0.1;lr>")],
+    )  # fmt: skip
+    sara.send(request)
+    sara.send(sara.authorized(request, sara.last_response()))
+    assert statuses(await answers_after_a_look_up(sara)) == [200]
+    entry = pbx.directory.entry(number)
+    assert entry is not None
+    assert len(pbx.directory.live_bindings(entry.extension_id)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_extension_made_after_start_up_calls_at_once(pbx, marco_desk):
+    assert marco_desk.register().status == 200
+    number = await sync_to_async(make_extension)("sara@example.it", "sara-secret")
+    sara = Phone(pbx, number, "sara-secret", "10.0.0.40", 5060)
+    place_call(sara)
+    assert requests_of(await answers_after_a_look_up(marco_desk), "INVITE")
+    assert 100 in statuses(sara.inbox())
 
 
 def test_stun_keepalives_over_udp_are_answered_and_never_count_as_failures(pbx, giulia):
