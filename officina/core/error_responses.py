@@ -5,7 +5,8 @@ them by their code: "not found" (which is also "not yours to see") is the site's
 page, any other code a page with the message and the code's status, and a fetch call
 that asks for JSON gets the error's JSON shape, the one the API speaks too. A view
 catches an ``OfficinaError`` only to answer differently: show it on the form that was
-sent (:mod:`officina.core.form_errors`), or as a message on the page a button is on.
+sent (:mod:`officina.core.form_errors`), or as a message on the page a button is on
+(docs/architecture.md lists the cases).
 """
 
 from __future__ import annotations
