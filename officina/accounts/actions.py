@@ -45,14 +45,10 @@ KIOSK_PIN_MAX_FAILURES = 5
 KIOSK_PIN_LOCK = timedelta(minutes=15)
 
 
-def _invalid(message: str, **details: object) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.INVALID_INPUT, **details)
-
-
 def _language_or_empty(language: str) -> str:
     codes = {code for code, _name in settings.LANGUAGES}
     if language and language not in codes:
-        raise _invalid(_("Unknown language."), field="language")
+        raise OfficinaError.invalid_input(_("Unknown language."), field="language")
     return language
 
 
@@ -71,16 +67,22 @@ def check_sign_up(
     try:
         validate_email(email)
     except ValidationError as error:
-        raise _invalid(_("Enter a valid e-mail address."), field="email") from error
+        raise OfficinaError.invalid_input(
+            _("Enter a valid e-mail address."), field="email"
+        ) from error
     if not first_name.strip() or not last_name.strip():
-        raise _invalid(_("Please tell us your first and last name."), field="first_name")
+        raise OfficinaError.invalid_input(
+            _("Please tell us your first and last name."), field="first_name"
+        )
     if Member.objects.filter(email__iexact=email).exists():
-        raise _invalid(_("A member with this e-mail address already exists."), field="email")
+        raise OfficinaError.invalid_input(
+            _("A member with this e-mail address already exists."), field="email"
+        )
     candidate = Member(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     try:
         validate_password(password, candidate)
     except ValidationError as error:
-        raise _invalid(" ".join(error.messages), field="password") from error
+        raise OfficinaError.invalid_input(" ".join(error.messages), field="password") from error
     return do_sign_up(
         email=email,
         password=password,
@@ -110,7 +112,9 @@ def check_update_member_settings(
     member: Member, *, first_name: str, last_name: str, language: str
 ) -> Member:
     if not first_name.strip() or not last_name.strip():
-        raise _invalid(_("Please tell us your first and last name."), field="first_name")
+        raise OfficinaError.invalid_input(
+            _("Please tell us your first and last name."), field="first_name"
+        )
     member.first_name = first_name.strip()
     member.last_name = last_name.strip()
     member.language = _language_or_empty(language)
@@ -121,9 +125,9 @@ def check_update_member_settings(
 def check_set_kiosk_pin(member: Member, pin: str) -> None:
     """A PIN of 4 to 8 digits, not one repeated digit; stored hashed."""
     if not KIOSK_PIN_PATTERN.match(pin):
-        raise _invalid(_("The PIN must be 4 to 8 digits."), field="pin")
+        raise OfficinaError.invalid_input(_("The PIN must be 4 to 8 digits."), field="pin")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
-        raise _invalid(_("This PIN is too easy to guess."), field="pin")
+        raise OfficinaError.invalid_input(_("This PIN is too easy to guess."), field="pin")
     member.kiosk_pin = make_password(pin)
     member.kiosk_pin_failures = 0
     member.kiosk_pin_locked_until = None
@@ -144,7 +148,7 @@ def check_kiosk_pin(member_id: int, pin: str, *, now: datetime | None = None) ->
     with transaction.atomic():
         member = Member.objects.select_for_update().filter(pk=member_id, is_active=True).first()
         if member is None or not member.kiosk_pin:
-            raise _invalid(_("Wrong PIN."), field="pin")
+            raise OfficinaError.invalid_input(_("Wrong PIN."), field="pin")
         if member.kiosk_pin_locked_until and member.kiosk_pin_locked_until > now:
             raise OfficinaError(
                 _("Too many wrong PINs: try again in a few minutes."), ErrorCode.RATE_LIMITED
@@ -160,7 +164,7 @@ def check_kiosk_pin(member_id: int, pin: str, *, now: datetime | None = None) ->
             member.kiosk_pin_failures = 0
             member.kiosk_pin_locked_until = now + KIOSK_PIN_LOCK
         member.save(update_fields=["kiosk_pin_failures", "kiosk_pin_locked_until"])
-    raise _invalid(_("Wrong PIN."), field="pin")
+    raise OfficinaError.invalid_input(_("Wrong PIN."), field="pin")
 
 
 # --- companies ---------------------------------------------------------------------------
@@ -182,15 +186,19 @@ def _unique_slug(model: type[Company] | type[Space], name: str) -> str:
 def _clean_company_fields(name: str, website: str) -> tuple[str, str]:
     name = name.strip()
     if not name:
-        raise _invalid(_("A company needs a name."), field="name")
+        raise OfficinaError.invalid_input(_("A company needs a name."), field="name")
     if len(name) > 120:
-        raise _invalid(_("The name is too long (120 characters at most)."), field="name")
+        raise OfficinaError.invalid_input(
+            _("The name is too long (120 characters at most)."), field="name"
+        )
     website = website.strip()
     if website:
         try:
             URLValidator(schemes=["http", "https"])(website)
         except ValidationError as error:
-            raise _invalid(_("Enter a valid web address."), field="website") from error
+            raise OfficinaError.invalid_input(
+                _("Enter a valid web address."), field="website"
+            ) from error
     return name, website
 
 
@@ -270,9 +278,11 @@ def check_add_company_member(
     try:
         validate_email(email)
     except ValidationError as error:
-        raise _invalid(_("Enter a valid e-mail address."), field="email") from error
+        raise OfficinaError.invalid_input(
+            _("Enter a valid e-mail address."), field="email"
+        ) from error
     if role not in CompanyRole.values:
-        raise _invalid(_("Unknown role."), field="role")
+        raise OfficinaError.invalid_input(_("Unknown role."), field="role")
     member = Member.objects.filter(email__iexact=email).first()
     if member is not None:
         if CompanyMembership.objects.filter(member=member, company=company).exists():
@@ -323,7 +333,7 @@ def _lock_membership(company: Company, member: Member) -> CompanyMembership:
 def check_set_company_role(actor: Member, company: Company, member: Member, role: str) -> None:
     _require_owner(actor, company)
     if role not in CompanyRole.values:
-        raise _invalid(_("Unknown role."), field="role")
+        raise OfficinaError.invalid_input(_("Unknown role."), field="role")
     with transaction.atomic():
         membership = _lock_membership(company, member)
         if (
@@ -331,7 +341,9 @@ def check_set_company_role(actor: Member, company: Company, member: Member, role
             and role != CompanyRole.OWNER
             and _owner_count(company) == 1
         ):
-            raise _invalid(_("A company needs at least one owner."), field="role")
+            raise OfficinaError.invalid_input(
+                _("A company needs at least one owner."), field="role"
+            )
         membership.role = role
         membership.save(update_fields=["role"])
 
@@ -343,7 +355,9 @@ def check_remove_company_member(actor: Member, company: Company, member: Member)
     with transaction.atomic():
         membership = _lock_membership(company, member)
         if membership.role == CompanyRole.OWNER and _owner_count(company) == 1:
-            raise _invalid(_("A company needs at least one owner."), field="member")
+            raise OfficinaError.invalid_input(
+                _("A company needs at least one owner."), field="member"
+            )
         membership.delete()
 
 
@@ -367,9 +381,11 @@ def check_add_company_relation(
     """
     _require_owner(actor, company)
     if kind not in RelationKind.values:
-        raise _invalid(_("Unknown kind of relation."), field="kind")
+        raise OfficinaError.invalid_input(_("Unknown kind of relation."), field="kind")
     if company.pk == other.pk:
-        raise _invalid(_("A company cannot be related to itself."), field="other")
+        raise OfficinaError.invalid_input(
+            _("A company cannot be related to itself."), field="other"
+        )
     inverse = CompanyRelation.inverse_kind(kind)
     duplicate = (
         CompanyRelation.objects.filter(from_company=company, to_company=other, kind=kind).exists()
@@ -406,15 +422,15 @@ def _clean_space_fields(
 ) -> tuple[str, str, str, int | None]:
     name = name.strip()
     if not name:
-        raise _invalid(_("A space needs a name."), field="name")
+        raise OfficinaError.invalid_input(_("A space needs a name."), field="name")
     if kind not in SpaceKind.values:
-        raise _invalid(_("Unknown kind of space."), field="kind")
+        raise OfficinaError.invalid_input(_("Unknown kind of space."), field="kind")
     try:
         validate_time_zone(time_zone)
     except ValidationError as error:
-        raise _invalid(" ".join(error.messages), field="time_zone") from error
+        raise OfficinaError.invalid_input(" ".join(error.messages), field="time_zone") from error
     if capacity is not None and capacity < 1:
-        raise _invalid(_("The capacity must be at least 1."), field="capacity")
+        raise OfficinaError.invalid_input(_("The capacity must be at least 1."), field="capacity")
     return name, kind, time_zone, capacity
 
 
@@ -492,7 +508,9 @@ def check_leave_space(member: Member, space: Space) -> None:
         if membership is None:
             raise OfficinaError(_("You are not a member of this space."), ErrorCode.NOT_FOUND)
         if membership.role == SpaceRole.MANAGER and _manager_count(space) == 1:
-            raise _invalid(_("A space needs at least one manager."), field="member")
+            raise OfficinaError.invalid_input(
+                _("A space needs at least one manager."), field="member"
+            )
         membership.delete()
 
 
@@ -501,7 +519,7 @@ def check_set_space_role(actor: Member, space: Space, member: Member, role: str)
     if not is_space_manager(actor, space):
         raise OfficinaError(_("Only the space's managers can do this."), ErrorCode.NOT_FOUND)
     if role not in SpaceRole.values:
-        raise _invalid(_("Unknown role."), field="role")
+        raise OfficinaError.invalid_input(_("Unknown role."), field="role")
     with transaction.atomic():
         membership = (
             SpaceMembership.objects.select_for_update().filter(member=member, space=space).first()
@@ -514,6 +532,8 @@ def check_set_space_role(actor: Member, space: Space, member: Member, role: str)
             and role != SpaceRole.MANAGER
             and _manager_count(space) == 1
         ):
-            raise _invalid(_("A space needs at least one manager."), field="role")
+            raise OfficinaError.invalid_input(
+                _("A space needs at least one manager."), field="role"
+            )
         membership.role = role
         membership.save(update_fields=["role"])

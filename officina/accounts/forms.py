@@ -10,16 +10,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
-from officina.core.errors import OfficinaError
-
 from .logos import process_logo
 from .models import Company, CompanyRole, RelationKind, Space
-
-
-def show_error_on_form(form: forms.Form, error: OfficinaError) -> None:
-    """Put an action's error next to the field it names, or on top of the form."""
-    field = error.details.get("field")
-    form.add_error(field if isinstance(field, str) and field in form.fields else None, str(error))
 
 
 class SignUpForm(forms.Form):

@@ -8,15 +8,16 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from officina.core.errors import OfficinaError
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.form_errors import show_error_on_form
+from officina.core.safe_redirects import redirect_to_next
 from officina.pbx.actions import do_provision_extension
 
 from . import actions, selectors
@@ -29,15 +30,9 @@ from .forms import (
     KioskPinForm,
     SettingsForm,
     SignUpForm,
-    show_error_on_form,
 )
 from .models import CompanyRelation, Member
-
-
-def _member(request: HttpRequest) -> Member:
-    user = request.user
-    assert isinstance(user, Member)
-    return user
+from .signed_in import signed_in_member
 
 
 def apply_language(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
@@ -51,15 +46,6 @@ def apply_language(request: HttpRequest, response: HttpResponse, language: str) 
             samesite="Lax",
         )
     return response
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
@@ -84,7 +70,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("Welcome to Officina, %(name)s!") % {"name": member.first_name}
             )
-            response = redirect(_safe_next(request, reverse("web:home")))
+            response = redirect_to_next(request, reverse("web:home"))
             return apply_language(request, response, member.language)
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)
@@ -142,7 +128,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def account_settings(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = signed_in_member(request)
     settings_form = SettingsForm(
         initial={
             "first_name": member.first_name,
@@ -196,17 +182,10 @@ def companies(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/companies.html", {"page": page, "query": query})
 
 
-def _company_or_404(request: HttpRequest, slug: str, *, to_manage: bool = False):  # type: ignore[no-untyped-def]
-    try:
-        return access_company_by_slug(_member(request), slug, to_manage=to_manage)
-    except OfficinaError as error:
-        raise Http404(str(error)) from error
-
-
 @login_required
 def company(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _member(request)
-    the_company = _company_or_404(request, slug)
+    member = signed_in_member(request)
+    the_company = access_company_by_slug(member, slug)
     people = selectors.company_people(the_company)
     is_owner = is_company_owner(member, the_company)
     context = {
@@ -223,10 +202,11 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def company_create(request: HttpRequest) -> HttpResponse:
+    member = signed_in_member(request)
     form = CompanyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            new_company = actions.check_create_company(_member(request), **form.cleaned_data)
+            new_company = actions.check_create_company(member, **form.cleaned_data)
         except OfficinaError as error:
             show_error_on_form(form, error)
         else:
@@ -238,7 +218,8 @@ def company_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def company_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    the_company = _company_or_404(request, slug, to_manage=True)
+    member = signed_in_member(request)
+    the_company = access_company_by_slug(member, slug, to_manage=True)
     initial = {
         "name": the_company.name,
         "description": the_company.description,
@@ -249,7 +230,7 @@ def company_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = CompanyForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.check_update_company(_member(request), the_company, **form.cleaned_data)
+            actions.check_update_company(member, the_company, **form.cleaned_data)
         except OfficinaError as error:
             show_error_on_form(form, error)
         else:
@@ -271,7 +252,8 @@ def _back_to_company(slug: str) -> HttpResponseRedirect:
 @login_required
 @require_POST
 def company_add_member(request: HttpRequest, slug: str) -> HttpResponse:
-    the_company = _company_or_404(request, slug, to_manage=True)
+    actor = signed_in_member(request)
+    the_company = access_company_by_slug(actor, slug, to_manage=True)
     form = AddCompanyMemberForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -279,7 +261,7 @@ def company_add_member(request: HttpRequest, slug: str) -> HttpResponse:
         return _back_to_company(slug)
     try:
         result = actions.check_add_company_member(
-            _member(request),
+            actor,
             the_company,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
@@ -299,20 +281,21 @@ def _member_from_post(request: HttpRequest) -> Member:
     member_id = request.POST.get("member", "")
     member = Member.objects.filter(pk=int(member_id)).first() if member_id.isdigit() else None
     if member is None:
-        raise Http404(_("Member not found."))
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     return member
 
 
 @login_required
 @require_POST
 def company_remove_member(request: HttpRequest, slug: str) -> HttpResponse:
-    the_company = _company_or_404(request, slug)
-    actor, member = _member(request), _member_from_post(request)
+    actor = signed_in_member(request)
+    the_company = access_company_by_slug(actor, slug)
+    member = _member_from_post(request)
     try:
         actions.check_remove_company_member(actor, the_company, member)
     except OfficinaError as error:
-        if error.http_status == 404:
-            raise Http404(str(error)) from error
+        if error.code == ErrorCode.NOT_FOUND:
+            raise
         messages.error(request, str(error))
     else:
         if actor.pk == member.pk:
@@ -325,12 +308,11 @@ def company_remove_member(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def company_set_role(request: HttpRequest, slug: str) -> HttpResponse:
-    the_company = _company_or_404(request, slug, to_manage=True)
+    actor = signed_in_member(request)
+    the_company = access_company_by_slug(actor, slug, to_manage=True)
     member = _member_from_post(request)
     try:
-        actions.check_set_company_role(
-            _member(request), the_company, member, request.POST.get("role", "")
-        )
+        actions.check_set_company_role(actor, the_company, member, request.POST.get("role", ""))
     except OfficinaError as error:
         messages.error(request, str(error))
     else:
@@ -341,11 +323,9 @@ def company_set_role(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def company_set_primary(request: HttpRequest, slug: str) -> HttpResponse:
-    the_company = _company_or_404(request, slug)
-    try:
-        actions.check_set_primary_company(_member(request), the_company)
-    except OfficinaError as error:
-        raise Http404(str(error)) from error
+    member = signed_in_member(request)
+    the_company = access_company_by_slug(member, slug)
+    actions.check_set_primary_company(member, the_company)
     messages.success(
         request, _("%(company)s is now your main company.") % {"company": the_company.name}
     )
@@ -355,7 +335,8 @@ def company_set_primary(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def company_add_relation(request: HttpRequest, slug: str) -> HttpResponse:
-    the_company = _company_or_404(request, slug, to_manage=True)
+    actor = signed_in_member(request)
+    the_company = access_company_by_slug(actor, slug, to_manage=True)
     form = CompanyRelationForm(request.POST, company=the_company)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -363,7 +344,7 @@ def company_add_relation(request: HttpRequest, slug: str) -> HttpResponse:
         return _back_to_company(slug)
     try:
         actions.check_add_company_relation(
-            _member(request), the_company, form.cleaned_data["other"], form.cleaned_data["kind"]
+            actor, the_company, form.cleaned_data["other"], form.cleaned_data["kind"]
         )
     except OfficinaError as error:
         messages.error(request, str(error))
@@ -375,7 +356,8 @@ def company_add_relation(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def company_remove_relation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    the_company = _company_or_404(request, slug)
+    actor = signed_in_member(request)
+    the_company = access_company_by_slug(actor, slug)
     relation = (
         CompanyRelation.objects.select_related("from_company", "to_company")
         .filter(pk=pk)
@@ -387,10 +369,7 @@ def company_remove_relation(request: HttpRequest, slug: str, pk: int) -> HttpRes
         .first()
     )
     if relation is None:
-        raise Http404(_("Relation not found."))
-    try:
-        actions.check_remove_company_relation(_member(request), relation)
-    except OfficinaError as error:
-        raise Http404(str(error)) from error
+        raise OfficinaError(_("Relation not found."), ErrorCode.NOT_FOUND)
+    actions.check_remove_company_relation(actor, relation)
     messages.success(request, _("Relation removed."))
     return _back_to_company(slug)

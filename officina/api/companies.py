@@ -9,6 +9,7 @@ from pydantic import Field
 
 from officina.accounts.access import access_company_by_slug
 from officina.accounts.selectors import companies_directory, company_people, company_relations
+from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
     CompanyRef,
@@ -85,7 +86,7 @@ def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> Comp
     summary="A company with its people and its clients, suppliers and partners",
 )
 def get_company(request: HttpRequest, slug: str) -> CompanyDetail:
-    company = access_company_by_slug(request.user, slug)  # type: ignore[arg-type]
+    company = access_company_by_slug(signed_in_member(request), slug)
     relations = company_relations(company)
     return CompanyDetail(
         slug=company.slug,

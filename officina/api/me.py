@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
+from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, MemberRef, member_ref
 
 router = Router(tags=["me"])
@@ -17,9 +18,9 @@ class MeOut(MemberRef):
 
 @router.get("", response={200: MeOut, **COMMON_ERRORS}, summary="The calling member")
 def me(request: HttpRequest) -> MeOut:
-    member = request.user
+    member = signed_in_member(request)
     return MeOut(
-        **member_ref(member).dict(),  # type: ignore[arg-type]
-        email=member.email,  # type: ignore[union-attr]
-        language=member.language,  # type: ignore[union-attr]
+        **member_ref(member).dict(),
+        email=member.email,
+        language=member.language,
     )

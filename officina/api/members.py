@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from officina.accounts.selectors import member_companies
+from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
     CompanyRef,
@@ -96,7 +97,8 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> MemberL
     summary="A member with skills, companies and skill evidence",
 )
 def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
-    member = access_profile_member_by_id(request.user, member_id)  # type: ignore[arg-type]
+    viewer = signed_in_member(request)
+    member = access_profile_member_by_id(viewer, member_id)
     profile = getattr(member, "profile", None)
     return MemberDetail(
         **member_ref(member).dict(),
@@ -111,7 +113,7 @@ def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
                 endorsements=row.endorsement_count,  # type: ignore[attr-defined]
                 evidence=row.evidence_count,  # type: ignore[attr-defined]
             )
-            for row in member_skills_with_counts(member, request.user)  # type: ignore[arg-type]
+            for row in member_skills_with_counts(member, viewer)
         ],
         evidence=[
             EvidenceOut(skill=skill_out(row.skill), source=row.source_kind, url=row.url)

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from officina.accounts.access import access_company_by_slug, access_space_by_slug
+from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
     CompanyRef,
@@ -98,7 +99,7 @@ def post_out(post: Post) -> PostOut:
 @router.get("", response={200: FeedOut, **COMMON_ERRORS}, summary="The feed, newest first")
 def feed(request: HttpRequest, filters: Query[FeedFilters]) -> FeedOut:
     read_page = feed_page if filters.scope == "following" else community_page
-    page = read_page(request.user, filters.cursor or None, filters.limit)  # type: ignore[arg-type]
+    page = read_page(signed_in_member(request), filters.cursor or None, filters.limit)
     return FeedOut(posts=[post_out(post) for post in page.posts], next_cursor=page.next_cursor)
 
 
@@ -108,15 +109,11 @@ def feed(request: HttpRequest, filters: Query[FeedFilters]) -> FeedOut:
     summary="Write a post to the community, a space or a company",
 )
 def create_post(request: HttpRequest, payload: PostIn) -> Status[PostDetail]:
-    member = request.user
-    space = (
-        access_space_by_slug(member, payload.space, as_member=True)  # type: ignore[arg-type]
-        if payload.space
-        else None
-    )
-    company = access_company_by_slug(member, payload.company) if payload.company else None  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, payload.space, as_member=True) if payload.space else None
+    company = access_company_by_slug(member, payload.company) if payload.company else None
     post = check_create_post(
-        member,  # type: ignore[arg-type]
+        member,
         payload.body,
         visibility=payload.visibility,
         space=space,
@@ -126,8 +123,9 @@ def create_post(request: HttpRequest, payload: PostIn) -> Status[PostDetail]:
 
 
 def _detail(request: HttpRequest, post_id: int) -> PostDetail:
-    post = access_post_by_id(request.user, post_id)  # type: ignore[arg-type]
-    decorate_posts([post], request.user)  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    post = access_post_by_id(member, post_id)
+    decorate_posts([post], member)
     return PostDetail(
         **post_out(post).dict(),
         comments=[

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.selectors import all_spaces, member_space_ids
+from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
 from officina.presence.actions import check_check_in, check_check_out
 from officina.presence.models import CheckIn, CheckInSource
@@ -62,7 +63,7 @@ def _check_in_out(check_in: CheckIn) -> CheckInOut:
 
 @router.get("", response={200: list[SpaceOut], **COMMON_ERRORS}, summary="All spaces")
 def list_spaces(request: HttpRequest) -> list[SpaceOut]:
-    mine = member_space_ids(request.user)  # type: ignore[arg-type]
+    mine = member_space_ids(signed_in_member(request))
     counts = presence_counts(sorted(mine))
     return [
         SpaceOut(
@@ -85,7 +86,7 @@ def list_spaces(request: HttpRequest) -> list[SpaceOut]:
     summary="Who is here now (members of the space only)",
 )
 def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
-    space = access_space_by_slug(request.user, slug, as_member=True)  # type: ignore[arg-type]
+    space = access_space_by_slug(signed_in_member(request), slug, as_member=True)
     return [
         PresentOut(
             member=member_ref(present.check_in.member),
@@ -104,13 +105,14 @@ def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
     summary="Check in at a space (on site, or remote in the digital space)",
 )
 def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[CheckInOut]:
-    space = access_space_by_slug(request.user, slug, as_member=True)  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug, as_member=True)
     until = payload.until
     if until is not None and until.tzinfo is None:
         # "18:00" without an offset means 18:00 where the space is.
         until = until.replace(tzinfo=ZoneInfo(space.time_zone))
     session = check_check_in(
-        request.user,  # type: ignore[arg-type]
+        member,
         space,
         planned_until=until,
         note=payload.note,
@@ -125,7 +127,7 @@ def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[Chec
     summary="End the current session, wherever it is",
 )
 def check_out(request: HttpRequest) -> CheckInOut:
-    return _check_in_out(check_check_out(request.user))  # type: ignore[arg-type]
+    return _check_in_out(check_check_out(signed_in_member(request)))
 
 
 @router.get(
@@ -134,5 +136,5 @@ def check_out(request: HttpRequest) -> CheckInOut:
     summary="My open session, or null",
 )
 def my_session(request: HttpRequest) -> CheckInOut | None:
-    session = current_check_in(request.user)  # type: ignore[arg-type]
+    session = current_check_in(signed_in_member(request))
     return _check_in_out(session) if session else None

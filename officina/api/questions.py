@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
+from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
     ErrorOut,
@@ -121,9 +122,9 @@ def question_out(question: Question) -> QuestionOut:
 
 
 def _detail(request: HttpRequest, question_id: int) -> QuestionDetail:
-    viewer = request.user
-    question = access_question_by_id(viewer, question_id)  # type: ignore[arg-type]
-    votes = member_votes_on_question(viewer, question)  # type: ignore[arg-type]
+    viewer = signed_in_member(request)
+    question = access_question_by_id(viewer, question_id)
+    votes = member_votes_on_question(viewer, question)
     return QuestionDetail(
         **question_out(question).dict(),
         body=question.body,
@@ -149,7 +150,7 @@ def _answer_out(answer: Answer, votes: dict[str, int]) -> AnswerOut:
 )
 def list_questions(request: HttpRequest, filters: Query[QuestionFilters]) -> QuestionList:
     listing = question_list(
-        request.user,  # type: ignore[arg-type]
+        signed_in_member(request),
         tag=filters.tag,
         unanswered=filters.unanswered,
         query=filters.q,
@@ -169,7 +170,7 @@ def list_questions(request: HttpRequest, filters: Query[QuestionFilters]) -> Que
     summary="Ask a question, to the community or to a space",
 )
 def ask_question(request: HttpRequest, payload: QuestionIn) -> Status[QuestionDetail]:
-    member = request.user
+    member = signed_in_member(request)
     tags = skills_by_slugs(payload.tags)
     unknown = set(payload.tags) - {skill.slug for skill in tags}
     if unknown:
@@ -178,13 +179,9 @@ def ask_question(request: HttpRequest, payload: QuestionIn) -> Status[QuestionDe
             ErrorCode.INVALID_INPUT,
             field="tags",
         )
-    space = (
-        access_space_by_slug(member, payload.space, as_member=True)  # type: ignore[arg-type]
-        if payload.space
-        else None
-    )
+    space = access_space_by_slug(member, payload.space, as_member=True) if payload.space else None
     question = check_ask_question(
-        member,  # type: ignore[arg-type]
+        member,
         title=payload.title,
         body=payload.body,
         tags=tags,
@@ -208,8 +205,9 @@ def get_question(request: HttpRequest, question_id: int) -> QuestionDetail:
     summary="Answer a question",
 )
 def answer_question(request: HttpRequest, question_id: int, payload: AnswerIn) -> Status[AnswerOut]:
-    question = access_question_by_id(request.user, question_id)  # type: ignore[arg-type]
-    answer = check_answer_question(request.user, question, body=payload.body)  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    question = access_question_by_id(member, question_id)
+    answer = check_answer_question(member, question, body=payload.body)
     return Status(201, _answer_out(answer, {}))
 
 
@@ -219,8 +217,9 @@ def answer_question(request: HttpRequest, question_id: int, payload: AnswerIn) -
     summary="Vote a question up or down",
 )
 def vote_question(request: HttpRequest, question_id: int, payload: VoteIn) -> ScoreOut:
-    question = access_question_by_id(request.user, question_id)  # type: ignore[arg-type]
-    return ScoreOut(score=check_vote(request.user, question, payload.value))  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    question = access_question_by_id(member, question_id)
+    return ScoreOut(score=check_vote(member, question, payload.value))
 
 
 @questions_router.delete(
@@ -229,8 +228,9 @@ def vote_question(request: HttpRequest, question_id: int, payload: VoteIn) -> Sc
     summary="Withdraw the acceptance (the asker only)",
 )
 def unaccept(request: HttpRequest, question_id: int) -> QuestionDetail:
-    question = access_question_by_id(request.user, question_id)  # type: ignore[arg-type]
-    check_unaccept_answer(request.user, question)  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    question = access_question_by_id(member, question_id)
+    check_unaccept_answer(member, question)
     return _detail(request, question_id)
 
 
@@ -240,8 +240,9 @@ def unaccept(request: HttpRequest, question_id: int) -> QuestionDetail:
     summary="Vote an answer up or down",
 )
 def vote_answer(request: HttpRequest, answer_id: int, payload: VoteIn) -> ScoreOut:
-    answer = access_answer_by_id(request.user, answer_id)  # type: ignore[arg-type]
-    return ScoreOut(score=check_vote(request.user, answer, payload.value))  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    answer = access_answer_by_id(member, answer_id)
+    return ScoreOut(score=check_vote(member, answer, payload.value))
 
 
 @answers_router.post(
@@ -250,6 +251,7 @@ def vote_answer(request: HttpRequest, answer_id: int, payload: VoteIn) -> ScoreO
     summary="Accept an answer (the asker only); its author gains skill evidence",
 )
 def accept_answer(request: HttpRequest, answer_id: int) -> QuestionDetail:
-    answer = access_answer_by_id(request.user, answer_id)  # type: ignore[arg-type]
-    question = check_accept_answer(request.user, answer)  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    answer = access_answer_by_id(member, answer_id)
+    question = check_accept_answer(member, answer)
     return _detail(request, question.pk)

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS
 from officina.search.models import DocumentKind
 from officina.search.selectors import MAX_LIMIT, search
@@ -37,7 +38,7 @@ class SearchOut(Schema):
 @router.get("", response={200: SearchOut, **COMMON_ERRORS}, summary="Full-text search")
 def full_text_search(request: HttpRequest, filters: Query[SearchFilters]) -> SearchOut:
     found = search(
-        request.user,  # type: ignore[arg-type]
+        signed_in_member(request),
         filters.q,
         kinds=[kind.value for kind in filters.kinds] or None,
         limit=filters.limit,

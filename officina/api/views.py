@@ -4,31 +4,33 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from officina.accounts.signed_in import signed_in_member
 from officina.api.access import access_api_token_by_id
 from officina.api.actions import check_create_api_token, do_revoke_api_token
 from officina.api.forms import ApiTokenForm
 from officina.api.selectors import member_api_tokens
 from officina.core.errors import OfficinaError
+from officina.core.form_errors import show_error_on_form
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
-    member = request.user
+    member = signed_in_member(request)
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_token = check_create_api_token(member, form.cleaned_data["name"])  # type: ignore[arg-type]
+            _token, new_token = check_create_api_token(member, form.cleaned_data["name"])
         except OfficinaError as error:
-            form.add_error("name", str(error.message))
+            show_error_on_form(form, error, default_field="name")
         else:
             form = ApiTokenForm()
     status = 400 if request.method == "POST" and new_token is None else 200
@@ -38,7 +40,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "new_token": new_token,
-            "tokens": member_api_tokens(member),  # type: ignore[arg-type]
+            "tokens": member_api_tokens(member),
         },
         status=status,
     )
@@ -47,10 +49,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
-        token = access_api_token_by_id(request.user, token_id)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise Http404(error.message) from error
+    token = access_api_token_by_id(signed_in_member(request), token_id)
     do_revoke_api_token(token)
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("api:tokens")

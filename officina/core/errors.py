@@ -47,6 +47,11 @@ class OfficinaError(Exception):
         self.code = code
         self.details = details
 
+    @classmethod
+    def invalid_input(cls, message: str | Promise, **details: object) -> OfficinaError:
+        """Input the member can correct; ``field=`` names the form field to show it on."""
+        return cls(message, ErrorCode.INVALID_INPUT, **details)
+
     @property
     def http_status(self) -> int:
         return self.code.http_status

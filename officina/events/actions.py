@@ -21,10 +21,6 @@ from .models import RSVP, CalendarFeedToken, Event, EventVisibility, RSVPStatus
 MAX_EVENT_LENGTH = timedelta(days=14)
 
 
-def _invalid(message: str, field: str) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.INVALID_INPUT, field=field)
-
-
 def _validate(
     *,
     title: str,
@@ -35,17 +31,19 @@ def _validate(
 ) -> str:
     title = title.strip()
     if not title:
-        raise _invalid(_("An event needs a title."), "title")
+        raise OfficinaError.invalid_input(_("An event needs a title."), field="title")
     if len(title) > 160:
-        raise _invalid(_("The title is too long (160 characters at most)."), "title")
+        raise OfficinaError.invalid_input(
+            _("The title is too long (160 characters at most)."), field="title"
+        )
     if ends_at <= starts_at:
-        raise _invalid(_("The event must end after it starts."), "ends_at")
+        raise OfficinaError.invalid_input(_("The event must end after it starts."), field="ends_at")
     if ends_at - starts_at > MAX_EVENT_LENGTH:
-        raise _invalid(_("An event lasts two weeks at most."), "ends_at")
+        raise OfficinaError.invalid_input(_("An event lasts two weeks at most."), field="ends_at")
     if capacity is not None and capacity < 1:
-        raise _invalid(_("The capacity must be at least 1."), "capacity")
+        raise OfficinaError.invalid_input(_("The capacity must be at least 1."), field="capacity")
     if visibility not in EventVisibility.values:
-        raise _invalid(_("Unknown visibility."), "visibility")
+        raise OfficinaError.invalid_input(_("Unknown visibility."), field="visibility")
     return title
 
 
@@ -69,7 +67,7 @@ def check_create_event(
         title=title, starts_at=starts_at, ends_at=ends_at, capacity=capacity, visibility=visibility
     )
     if starts_at < now:
-        raise _invalid(_("That time has already passed."), "starts_at")
+        raise OfficinaError.invalid_input(_("That time has already passed."), field="starts_at")
     with transaction.atomic():
         event = Event.objects.create(
             space=space,
@@ -104,10 +102,10 @@ def check_update_event(
     with transaction.atomic():
         going = RSVP.objects.filter(event=event, status=RSVPStatus.GOING).count()
         if capacity is not None and capacity < going:
-            raise _invalid(
+            raise OfficinaError.invalid_input(
                 _("%(count)s people are already going: the capacity cannot be lower.")
                 % {"count": going},
-                "capacity",
+                field="capacity",
             )
         moved = (starts_at, ends_at) != (event.starts_at, event.ends_at)
         event.description = description.strip()
@@ -165,7 +163,7 @@ def check_rsvp(member: Member, event: Event, status: str, *, now: datetime | Non
     so two people cannot take the last place at once."""
     now = now or timezone.now()
     if status not in RSVPStatus.values:
-        raise _invalid(_("Unknown answer."), "status")
+        raise OfficinaError.invalid_input(_("Unknown answer."), field="status")
     if event.ends_at < now:
         raise OfficinaError(_("This event is over."), ErrorCode.CONFLICT)
     with transaction.atomic():

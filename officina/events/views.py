@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from officina.accounts.access import access_space_by_slug
-from officina.accounts.forms import show_error_on_form
 from officina.accounts.models import Member, Space
-from officina.core.errors import OfficinaError
+from officina.accounts.signed_in import signed_in_member
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.form_errors import show_error_on_form
 
 from . import actions, selectors
 from .access import access_event_by_id, can_edit_event
@@ -24,29 +25,11 @@ from .ical import build_calendar
 from .models import CalendarFeedToken, Event, RSVPStatus
 
 
-def _member(request: HttpRequest) -> Member:
-    user = request.user
-    assert isinstance(user, Member)
-    return user
-
-
-def _event_or_404(request: HttpRequest, event_id: int, *, to_edit: bool = False) -> Event:
-    try:
-        return access_event_by_id(_member(request), event_id, to_edit=to_edit)
-    except OfficinaError as error:
-        raise Http404(str(error)) from error
-
-
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    space: Space | None = None
+    member = signed_in_member(request)
     slug = request.GET.get("space", "")
-    if slug:
-        try:
-            space = access_space_by_slug(member, slug)
-        except OfficinaError as error:
-            raise Http404(str(error)) from error
+    space = access_space_by_slug(member, slug) if slug else None
     page = Paginator(selectors.upcoming_events(member, space=space), 25).get_page(
         request.GET.get("page")
     )
@@ -69,8 +52,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
-    member = _member(request)
-    event = _event_or_404(request, event_id)
+    member = signed_in_member(request)
+    event = access_event_by_id(member, event_id)
     people = selectors.attendees(event)
     going = len(people[RSVPStatus.GOING])
     context = {
@@ -88,12 +71,12 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 def _save_event(request: HttpRequest, form: EventForm, event: Event | None) -> Event | None:
-    data = dict(form.cleaned_data)
+    member, data = signed_in_member(request), dict(form.cleaned_data)
     try:
         if event is None:
-            return actions.check_create_event(_member(request), data.pop("space"), **data)
+            return actions.check_create_event(member, data.pop("space"), **data)
         data.pop("space")
-        return actions.check_update_event(_member(request), event, **data)
+        return actions.check_update_event(member, event, **data)
     except OfficinaError as error:
         show_error_on_form(form, error)
         return None
@@ -101,7 +84,7 @@ def _save_event(request: HttpRequest, form: EventForm, event: Event | None) -> E
 
 @login_required
 def event_create(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = signed_in_member(request)
     initial = {"space": request.GET.get("space")} if request.GET.get("space") else None
     form = EventForm(request.POST or None, member=member, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -115,8 +98,8 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
-    member = _member(request)
-    event = _event_or_404(request, event_id, to_edit=True)
+    member = signed_in_member(request)
+    event = access_event_by_id(member, event_id, to_edit=True)
     zone = event.space.zone
     initial = {
         "space": event.space.slug,
@@ -144,8 +127,9 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _event_or_404(request, event_id, to_edit=True)
-    actions.check_cancel_event(_member(request), event)
+    member = signed_in_member(request)
+    event = access_event_by_id(member, event_id, to_edit=True)
+    actions.check_cancel_event(member, event)
     messages.success(request, _("The event is cancelled."))
     return redirect("events:list")
 
@@ -153,13 +137,14 @@ def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def event_rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _event_or_404(request, event_id)
+    member = signed_in_member(request)
+    event = access_event_by_id(member, event_id)
     form = RSVPForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Unknown answer."))
         return redirect("events:detail", event_id=event.pk)
     try:
-        actions.check_rsvp(_member(request), event, form.cleaned_data["status"])
+        actions.check_rsvp(member, event, form.cleaned_data["status"])
     except OfficinaError as error:
         messages.error(request, str(error))
     else:
@@ -170,7 +155,7 @@ def event_rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def regenerate_feed(request: HttpRequest) -> HttpResponse:
-    actions.do_regenerate_feed_token(_member(request))
+    actions.do_regenerate_feed_token(signed_in_member(request))
     messages.success(request, _("New calendar address made; the old one no longer works."))
     return redirect("events:list")
 
@@ -184,7 +169,7 @@ def _feed_member(token: str) -> Member:
         else None
     )
     if found is None:
-        raise Http404("unknown calendar")
+        raise OfficinaError(_("Unknown calendar address."), ErrorCode.NOT_FOUND)
     return found.member
 
 
@@ -204,10 +189,7 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 def space_feed(request: HttpRequest, token: str, slug: str) -> HttpResponse:
     member = _feed_member(token)
-    try:
-        space = access_space_by_slug(member, slug)
-    except OfficinaError as error:
-        raise Http404(str(error)) from error
+    space = access_space_by_slug(member, slug)
     return _calendar_response(
         request, selectors.feed_events(member, space=space), f"Officina · {space.name}"
     )

@@ -30,16 +30,16 @@ ANSWER_MIN_LENGTH = 2
 MAX_TAGS = 5
 
 
-def _invalid(message: object, field: str) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.INVALID_INPUT, field=field)  # type: ignore[arg-type]
-
-
 def _clean_text(text: str, *, field: str, min_length: int, max_length: int) -> str:
     text = (text or "").strip()
     if len(text) < min_length:
-        raise _invalid(_("Write at least %(count)d characters.") % {"count": min_length}, field)
+        raise OfficinaError.invalid_input(
+            _("Write at least %(count)d characters.") % {"count": min_length}, field=field
+        )
     if len(text) > max_length:
-        raise _invalid(_("Write at most %(count)d characters.") % {"count": max_length}, field)
+        raise OfficinaError.invalid_input(
+            _("Write at most %(count)d characters.") % {"count": max_length}, field=field
+        )
     return text
 
 
@@ -57,9 +57,13 @@ def check_ask_question(
     body = _clean_text(body, field="body", min_length=1, max_length=BODY_MAX_LENGTH)
     tag_list = list(dict.fromkeys(tags))
     if len(tag_list) > MAX_TAGS:
-        raise _invalid(_("Choose at most %(count)d skills.") % {"count": MAX_TAGS}, "tags")
+        raise OfficinaError.invalid_input(
+            _("Choose at most %(count)d skills.") % {"count": MAX_TAGS}, field="tags"
+        )
     if space is not None and not is_space_member(author, space):
-        raise _invalid(_("You can only ask in a space you belong to."), "space")
+        raise OfficinaError.invalid_input(
+            _("You can only ask in a space you belong to."), field="space"
+        )
     return do_ask_question(author, title=title, body=body, tags=tag_list, space=space)
 
 
@@ -102,7 +106,7 @@ def do_answer_question(author: Member, question: Question, *, body: str) -> Answ
 def check_vote(voter: Member, target: Question | Answer, value: int) -> int:
     """Vote +1 or -1; repeating the same vote takes it back (0). Returns the new score."""
     if value not in (1, -1):
-        raise _invalid(_("A vote is up or down."), "value")
+        raise OfficinaError.invalid_input(_("A vote is up or down."), field="value")
     if target.author_id == voter.pk:
         raise OfficinaError(_("You cannot vote on what you wrote."), ErrorCode.PERMISSION_DENIED)
     return do_vote(voter, target, value)

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.form_errors import show_error_on_form
 from officina.knowledge.access import access_answer_by_id, access_question_by_id
 from officina.knowledge.actions import (
     check_accept_answer,
@@ -34,16 +36,12 @@ from officina.skills.selectors import skills_by_slugs
 QUESTIONS_PER_PAGE = 20
 
 
-def _not_found(error: OfficinaError) -> Http404:
-    return Http404(error.message)
-
-
 @login_required
 def questions(request: HttpRequest) -> HttpResponse:
     filters = QuestionFilterForm(request.GET)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     listing = question_list(
-        request.user,  # type: ignore[arg-type]
+        signed_in_member(request),
         tag=cleaned.get("tag") or "",
         unanswered=bool(cleaned.get("unanswered")),
         query=cleaned.get("q") or "",
@@ -66,20 +64,19 @@ def questions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
-    member = request.user
-    form = QuestionForm(request.POST or None, member=member)  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    form = QuestionForm(request.POST or None, member=member)
     if request.method == "POST" and form.is_valid():
         try:
             question = check_ask_question(
-                member,  # type: ignore[arg-type]
+                member,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 tags=form.cleaned_data["tags"],
                 space=form.cleaned_data["space"],
             )
         except OfficinaError as error:
-            field = error.details.get("field")
-            form.add_error(field if isinstance(field, str) else None, str(error.message))
+            show_error_on_form(form, error)
         else:
             messages.success(request, _("Your question is published."))
             return redirect(question)
@@ -90,8 +87,8 @@ def ask(request: HttpRequest) -> HttpResponse:
 def _question_page(
     request: HttpRequest, question: Question, answer_form: AnswerForm, status: int = 200
 ) -> HttpResponse:
-    member = request.user
-    votes = member_votes_on_question(member, question)  # type: ignore[arg-type]
+    member = signed_in_member(request)
+    votes = member_votes_on_question(member, question)
     answers = list(question_answers(question))
     for each in answers:
         each.my_vote = votes.get(f"a{each.pk}", 0)  # type: ignore[attr-defined]
@@ -113,30 +110,21 @@ def _question_page(
 
 @login_required
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        question = access_question_by_id(request.user, pk)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    question = access_question_by_id(signed_in_member(request), pk)
     return _question_page(request, question, AnswerForm())
 
 
 @login_required
 @require_POST
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        question = access_question_by_id(request.user, pk)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    question = access_question_by_id(member, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            new_answer = check_answer_question(
-                request.user,  # type: ignore[arg-type]
-                question,
-                body=form.cleaned_data["body"],
-            )
+            new_answer = check_answer_question(member, question, body=form.cleaned_data["body"])
         except OfficinaError as error:
-            form.add_error("body", str(error.message))
+            show_error_on_form(form, error, default_field="body")
         else:
             messages.success(request, _("Thank you: your answer is published."))
             return redirect(new_answer.get_absolute_url())
@@ -152,68 +140,51 @@ def _vote_value(request: HttpRequest) -> int:
     raise OfficinaError(_("A vote is up or down."), ErrorCode.INVALID_INPUT)
 
 
-def _act_and_return(request: HttpRequest, question: Question, act: object) -> HttpResponse:
+def _act_and_return(
+    request: HttpRequest, question: Question, act: Callable[[], object]
+) -> HttpResponse:
+    """Do ``act``, then back to the question, where what stopped it shows as a message."""
     try:
-        act()  # type: ignore[operator]
+        act()
     except OfficinaError as error:
         if error.code == ErrorCode.NOT_FOUND:
-            raise _not_found(error) from error
+            raise
         messages.error(request, str(error.message))
     return redirect(question)
 
 
-def _vote_on(request: HttpRequest, look_up: Callable[[], Question | Answer]) -> HttpResponse:
-    """Cast the member's vote on what ``look_up`` finds, then back to its question."""
-    try:
-        target = look_up()
-        value = _vote_value(request)
-    except OfficinaError as error:
-        if error.code == ErrorCode.NOT_FOUND:
-            raise _not_found(error) from error
-        return HttpResponseBadRequest(str(error.message))
+def _vote_on(request: HttpRequest, target: Question | Answer) -> HttpResponse:
+    """Cast the member's vote on ``target``, then back to its question."""
+    value = _vote_value(request)
     question = target if isinstance(target, Question) else target.question
     return _act_and_return(
-        request,
-        question,
-        lambda: check_vote(request.user, target, value),  # type: ignore[arg-type]
+        request, question, lambda: check_vote(signed_in_member(request), target, value)
     )
 
 
 @login_required
 @require_POST
 def vote_question(request: HttpRequest, pk: int) -> HttpResponse:
-    return _vote_on(request, lambda: access_question_by_id(request.user, pk))  # type: ignore[arg-type]
+    return _vote_on(request, access_question_by_id(signed_in_member(request), pk))
 
 
 @login_required
 @require_POST
 def vote_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    return _vote_on(request, lambda: access_answer_by_id(request.user, pk))  # type: ignore[arg-type]
+    return _vote_on(request, access_answer_by_id(signed_in_member(request), pk))
 
 
 @login_required
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        target = access_answer_by_id(request.user, pk)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise _not_found(error) from error
-    return _act_and_return(
-        request,
-        target.question,
-        lambda: check_accept_answer(request.user, target),  # type: ignore[arg-type]
-    )
+    member = signed_in_member(request)
+    target = access_answer_by_id(member, pk)
+    return _act_and_return(request, target.question, lambda: check_accept_answer(member, target))
 
 
 @login_required
 @require_POST
 def unaccept(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        question = access_question_by_id(request.user, pk)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise _not_found(error) from error
-    return _act_and_return(
-        request,
-        question,
-        lambda: check_unaccept_answer(request.user, question),  # type: ignore[arg-type]
-    )
+    member = signed_in_member(request)
+    question = access_question_by_id(member, pk)
+    return _act_and_return(request, question, lambda: check_unaccept_answer(member, question))

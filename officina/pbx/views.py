@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from officina.core.errors import OfficinaError
+from officina.accounts.signed_in import signed_in_member
 from officina.pbx.access import access_own_extension_by_member
 from officina.pbx.actions import do_regenerate_sip_password
 from officina.pbx.models import Extension
@@ -47,10 +47,7 @@ def phone_context(request: HttpRequest, extension: Extension) -> dict[str, objec
 @login_required
 @require_http_methods(["GET", "POST"])
 def phone(request: HttpRequest) -> HttpResponse:
-    try:
-        extension = access_own_extension_by_member(request.user)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise Http404(error.message) from error
+    extension = access_own_extension_by_member(signed_in_member(request))
     new_password = None
     if request.method == "POST":
         # The password is shown in this answer only; it is not stored anywhere.

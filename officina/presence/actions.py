@@ -30,10 +30,6 @@ MAX_SESSION = timedelta(hours=16)
 KIOSK_COOKIE = "officina_kiosk"
 
 
-def _invalid(message: str, **details: object) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.INVALID_INPUT, **details)
-
-
 def end_of_local_day(space: Space, now: datetime) -> datetime:
     """Forgotten check-outs end at midnight where the space is."""
     local = now.astimezone(space.zone)
@@ -76,12 +72,14 @@ def check_check_in(
         raise OfficinaError(_("Join the space before checking in."), ErrorCode.NOT_FOUND)
     note = note.strip()
     if len(note) > 200:
-        raise _invalid(_("The note is too long (200 characters at most)."), field="note")
+        raise OfficinaError.invalid_input(
+            _("The note is too long (200 characters at most)."), field="note"
+        )
     if planned_until is not None:
         if planned_until <= now:
-            raise _invalid(_("That time has already passed."), field="until")
+            raise OfficinaError.invalid_input(_("That time has already passed."), field="until")
         if planned_until - now > MAX_SESSION:
-            raise _invalid(_("A session lasts 16 hours at most."), field="until")
+            raise OfficinaError.invalid_input(_("A session lasts 16 hours at most."), field="until")
     kind = CheckInKind.REMOTE if space.is_remote else CheckInKind.ON_SITE
     with transaction.atomic():
         # Lock the member's row: two quick taps (web and kiosk) must not both start a session.
@@ -157,7 +155,7 @@ def _share_a_space(one: Member, other: Member) -> bool:
 
 def check_watch_arrival(watcher: Member, member: Member) -> ArrivalWatch:
     if watcher.pk == member.pk:
-        raise _invalid(_("You cannot wait for yourself."), field="member")
+        raise OfficinaError.invalid_input(_("You cannot wait for yourself."), field="member")
     if not member.is_active or not _share_a_space(watcher, member):
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     watch, _created = ArrivalWatch.objects.get_or_create(watcher=watcher, member=member)
@@ -207,10 +205,14 @@ def check_enable_kiosk(manager: Member, space: Space, *, name: str) -> tuple[Kio
     if not is_space_manager(manager, space):
         raise OfficinaError(_("Space not found."), ErrorCode.NOT_FOUND)
     if space.is_remote:
-        raise _invalid(_("A remote space has no door for a kiosk."), field="name")
+        raise OfficinaError.invalid_input(
+            _("A remote space has no door for a kiosk."), field="name"
+        )
     name = name.strip() or _("Entrance tablet")
     if len(name) > 80:
-        raise _invalid(_("The name is too long (80 characters at most)."), field="name")
+        raise OfficinaError.invalid_input(
+            _("The name is too long (80 characters at most)."), field="name"
+        )
     token = secrets.token_urlsafe(32)
     kiosk = Kiosk.objects.create(
         space=space, name=name, token_hash=hash_kiosk_token(token), created_by=manager

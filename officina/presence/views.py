@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from officina.accounts import actions as account_actions
 from officina.accounts import selectors as account_selectors
 from officina.accounts.access import access_space_by_slug, space_role
-from officina.accounts.forms import show_error_on_form
-from officina.accounts.models import Member, Space, SpaceRole
-from officina.core.errors import OfficinaError
+from officina.accounts.models import Member, SpaceRole
+from officina.accounts.signed_in import signed_in_member
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.form_errors import show_error_on_form
 
 from . import actions, selectors
 from .access import access_kiosk_by_id, access_kiosk_by_token
@@ -29,26 +30,9 @@ from .live import member_payload
 from .models import Kiosk
 
 
-def _member(request: HttpRequest) -> Member:
-    user = request.user
-    assert isinstance(user, Member)
-    return user
-
-
-def _space_or_404(
-    request: HttpRequest, slug: str, *, as_member: bool = False, to_manage: bool = False
-) -> Space:
-    try:
-        return access_space_by_slug(
-            _member(request), slug, as_member=as_member, to_manage=to_manage
-        )
-    except OfficinaError as error:
-        raise Http404(str(error)) from error
-
-
 @login_required
 def spaces(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = signed_in_member(request)
     all_spaces = account_selectors.all_spaces()
     roles = account_selectors.member_space_roles(member)
     counts = selectors.presence_counts()
@@ -63,9 +47,9 @@ def spaces(request: HttpRequest) -> HttpResponse:
 @login_required
 def space_create(request: HttpRequest) -> HttpResponse:
     """Staff open a new space and become its first manager."""
-    member = _member(request)
+    member = signed_in_member(request)
     if not member.is_staff:
-        raise Http404(_("Space not found."))
+        raise OfficinaError(_("Space not found."), ErrorCode.NOT_FOUND)
     form = NewSpaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -81,8 +65,8 @@ def space_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def space(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _member(request)
-    the_space = _space_or_404(request, slug)
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug)
     role = space_role(member, the_space)
     if role is None:
         return render(request, "presence/space_join.html", {"space": the_space})
@@ -107,8 +91,9 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
-    the_space = _space_or_404(request, slug)
-    account_actions.do_join_space(_member(request), the_space)
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug)
+    account_actions.do_join_space(member, the_space)
     messages.success(request, _("Welcome to %(space)s!") % {"space": the_space.name})
     return redirect("presence:space", slug=slug)
 
@@ -116,9 +101,10 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
-    the_space = _space_or_404(request, slug, as_member=True)
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, as_member=True)
     try:
-        account_actions.check_leave_space(_member(request), the_space)
+        account_actions.check_leave_space(member, the_space)
     except OfficinaError as error:
         messages.error(request, str(error))
         return redirect("presence:space", slug=slug)
@@ -129,8 +115,8 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def check_in(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _member(request)
-    the_space = _space_or_404(request, slug, as_member=True)
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, as_member=True)
     form = CheckInForm(request.POST)
     if form.is_valid():
         now = timezone.now()
@@ -163,8 +149,9 @@ def check_in(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def check_out(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
     try:
-        actions.check_check_out(_member(request))
+        actions.check_check_out(member)
     except OfficinaError as error:
         messages.error(request, str(error))
     else:
@@ -176,8 +163,8 @@ def check_out(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def people(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _member(request)
-    the_space = _space_or_404(request, slug, as_member=True)
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, as_member=True)
     query = request.GET.get("q", "")[:100]
     page = Paginator(account_selectors.space_members(the_space, query), 40).get_page(
         request.GET.get("page")
@@ -198,20 +185,21 @@ def _member_from_post(request: HttpRequest) -> Member:
     raw = request.POST.get("member", "")
     found = Member.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
     if found is None:
-        raise Http404(_("Member not found."))
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     return found
 
 
 @login_required
 @require_POST
 def watch(request: HttpRequest, slug: str) -> HttpResponse:
-    _space_or_404(request, slug, as_member=True)
+    member = signed_in_member(request)
+    access_space_by_slug(member, slug, as_member=True)
     target = _member_from_post(request)
     try:
-        actions.check_watch_arrival(_member(request), target)
+        actions.check_watch_arrival(member, target)
     except OfficinaError as error:
-        if error.http_status == 404:
-            raise Http404(str(error)) from error
+        if error.code == ErrorCode.NOT_FOUND:
+            raise
         messages.error(request, str(error))
     else:
         messages.success(
@@ -224,8 +212,9 @@ def watch(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def unwatch(request: HttpRequest, slug: str) -> HttpResponse:
-    _space_or_404(request, slug, as_member=True)
-    actions.do_unwatch_arrival(_member(request), _member_from_post(request))
+    member = signed_in_member(request)
+    access_space_by_slug(member, slug, as_member=True)
+    actions.do_unwatch_arrival(member, _member_from_post(request))
     messages.success(request, _("You will not be told."))
     return redirect("presence:people", slug=slug)
 
@@ -235,8 +224,8 @@ def unwatch(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _member(request)
-    the_space = _space_or_404(request, slug, to_manage=True)
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, to_manage=True)
     details_form = SpaceDetailsForm(
         initial={
             "name": the_space.name,
@@ -293,12 +282,10 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_kiosk(request: HttpRequest, slug: str, kiosk_id: int) -> HttpResponse:
-    the_space = _space_or_404(request, slug, to_manage=True)
-    try:
-        kiosk = access_kiosk_by_id(kiosk_id, space_id=the_space.pk)
-        actions.check_revoke_kiosk(_member(request), kiosk)
-    except OfficinaError as error:
-        raise Http404(str(error)) from error
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, to_manage=True)
+    kiosk = access_kiosk_by_id(kiosk_id, space_id=the_space.pk)
+    actions.check_revoke_kiosk(member, kiosk)
     messages.success(request, _("The kiosk is switched off."))
     return redirect("presence:manage", slug=slug)
 
@@ -310,28 +297,29 @@ def _kiosk_cookie_path(slug: str) -> str:
     return reverse("presence:kiosk", args=[slug])
 
 
-def _kiosk_from_cookie(request: HttpRequest, slug: str) -> Kiosk | None:
-    try:
-        return access_kiosk_by_token(slug, request.COOKIES.get(actions.KIOSK_COOKIE, ""))
-    except OfficinaError:
-        return None
+def _kiosk_of_this_device(request: HttpRequest, slug: str) -> Kiosk:
+    return access_kiosk_by_token(slug, request.COOKIES.get(actions.KIOSK_COOKIE, ""))
 
 
 def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
     """The tablet at the door; a manager opens it once on the device."""
-    the_kiosk = _kiosk_from_cookie(request, slug)
-    if the_kiosk is not None:
+    try:
+        the_kiosk = _kiosk_of_this_device(request, slug)
+    except OfficinaError:
+        pass  # not the tablet (yet): a manager may make it one below
+    else:
         return render(
             request, "presence/kiosk.html", {"kiosk": the_kiosk, "space": the_kiosk.space}
         )
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    the_space = _space_or_404(request, slug, to_manage=True)
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, to_manage=True)
     form = EnableKioskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             _kiosk, token = actions.check_enable_kiosk(
-                _member(request), the_space, name=form.cleaned_data["name"]
+                member, the_space, name=form.cleaned_data["name"]
             )
         except OfficinaError as error:
             show_error_on_form(form, error)
@@ -357,9 +345,7 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def kiosk_people(request: HttpRequest, slug: str) -> JsonResponse:
-    the_kiosk = _kiosk_from_cookie(request, slug)
-    if the_kiosk is None:
-        return JsonResponse({"error": _("This device is not a kiosk of the space.")}, status=404)
+    the_kiosk = _kiosk_of_this_device(request, slug)
     query = request.GET.get("q", "").strip()[:60]
     if len(query) < 2:
         return JsonResponse({"people": []})
@@ -384,19 +370,14 @@ def kiosk_people(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_POST
 def kiosk_toggle(request: HttpRequest, slug: str) -> JsonResponse:
-    the_kiosk = _kiosk_from_cookie(request, slug)
-    if the_kiosk is None:
-        return JsonResponse({"error": _("This device is not a kiosk of the space.")}, status=404)
+    the_kiosk = _kiosk_of_this_device(request, slug)
     try:
         data = json.loads(request.body or b"{}")
         member_id = int(data.get("member", 0))
         pin = str(data.get("pin", ""))
-    except (ValueError, TypeError, AttributeError):
-        return JsonResponse({"error": _("Bad request.")}, status=400)
-    try:
-        direction, the_check_in = actions.check_kiosk_toggle(the_kiosk, member_id, pin)
-    except OfficinaError as error:
-        return JsonResponse({"error": str(error), "code": error.code}, status=error.http_status)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise OfficinaError(_("Bad request."), ErrorCode.BAD_REQUEST) from error
+    direction, the_check_in = actions.check_kiosk_toggle(the_kiosk, member_id, pin)
     name = the_check_in.member.first_name
     if direction == "in":
         text = _("Welcome, %(name)s! You are checked in.") % {"name": name}

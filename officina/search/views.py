@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from officina.accounts.signed_in import signed_in_member
 from officina.search.models import DocumentKind
 from officina.search.selectors import MAX_QUERY_LENGTH, search
 
@@ -18,7 +19,7 @@ def results(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kinds = [kind] if kind in DocumentKind.values else None
     found = search(
-        request.user,  # type: ignore[arg-type]
+        signed_in_member(request),
         query,
         kinds=kinds,
         limit=RESULTS_PER_KIND * (3 if kinds else 1),

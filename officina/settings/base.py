@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "officina.core.error_responses.OfficinaErrorMiddleware",
 ]
 
 ROOT_URLCONF = "officina.urls"

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.form_errors import show_error_on_form
+from officina.core.safe_redirects import redirect_to_next
 from officina.skills.access import (
     access_member_skill_by_id,
     access_own_member_skill_by_id,
@@ -37,15 +39,6 @@ from officina.skills.selectors import (
 PAGE_SIZE = 40
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
-
-
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
     skills = skill_catalogue()
@@ -59,10 +52,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def skill_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        skill = access_skill_by_slug(slug)
-    except OfficinaError as error:
-        raise Http404(str(error.message)) from error
+    skill = access_skill_by_slug(slug)
     sections = []
     for kinds, title in (
         ([SkillKind.OFFER], _("Offer it")),
@@ -77,30 +67,30 @@ def skill_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_skills(request: HttpRequest) -> HttpResponse:
-    member = request.user
+    member = signed_in_member(request)
     form = MemberSkillForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 check_add_member_skill(
-                    member,  # type: ignore[arg-type]
+                    member,
                     form.cleaned_data["skill"],
                     form.cleaned_data["kind"],
                     level=form.cleaned_data["level"],
                     note=form.cleaned_data["note"],
                 )
             except OfficinaError as error:
-                form.add_error(None, str(error.message))
+                show_error_on_form(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("skills:mine")
         status = 400
-    rows = member_skills_with_counts(member, member)  # type: ignore[arg-type]
+    rows = member_skills_with_counts(member, member)
     context = {
         "form": form,
         "skills_by_kind": SkillsByKind.of(rows),
-        "matches": matches_for_needs(member),  # type: ignore[arg-type]
+        "matches": matches_for_needs(member),
     }
     return render(request, "skills/mine.html", context, status=status)
 
@@ -108,10 +98,7 @@ def my_skills(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def remove_my_skill(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        member_skill = access_own_member_skill_by_id(request.user, pk)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise Http404(str(error.message)) from error
+    member_skill = access_own_member_skill_by_id(signed_in_member(request), pk)
     do_remove_member_skill(member_skill)
     messages.success(request, _("Removed."))
     return redirect("skills:mine")
@@ -121,19 +108,18 @@ def remove_my_skill(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def toggle_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
     """Endorse a member's skill, or withdraw the endorsement when ``withdraw`` is sent."""
-    try:
-        member_skill = access_member_skill_by_id(request.user, pk)  # type: ignore[arg-type]
-    except OfficinaError as error:
-        raise Http404(str(error.message)) from error
+    member = signed_in_member(request)
+    member_skill = access_member_skill_by_id(member, pk)
     profile_url = reverse("social:profile", args=[member_skill.member_id])
     if request.POST.get("withdraw"):
-        do_withdraw_endorsement(request.user, member_skill)  # type: ignore[arg-type]
-        return _back(request, profile_url)
+        do_withdraw_endorsement(member, member_skill)
+        return redirect_to_next(request, profile_url)
     try:
-        check_endorse(request.user, member_skill)  # type: ignore[arg-type]
+        check_endorse(member, member_skill)
     except OfficinaError as error:
-        if error.code == ErrorCode.CONFLICT:
-            return _back(request, profile_url)
-        return HttpResponseBadRequest(str(error.message))
+        if error.code != ErrorCode.CONFLICT:
+            raise
+        # Endorsed already (a second tab, a double click): the wish is met, say nothing.
+        return redirect_to_next(request, profile_url)
     messages.success(request, _("Endorsement sent."))
-    return _back(request, profile_url)
+    return redirect_to_next(request, profile_url)

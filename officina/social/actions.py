@@ -36,10 +36,6 @@ MAX_LINKS = 5
 MAX_CONVERSATION_MEMBERS = 20
 
 
-def _invalid(message: object) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.INVALID_INPUT)  # type: ignore[arg-type]
-
-
 def _notify(recipient: Member, kind: str, actor: Member, text_of: object, url: str) -> None:
     """Notify in the recipient's own language (``text_of`` is a callable giving the text)."""
     with override(recipient.language or None):
@@ -110,7 +106,7 @@ def _delete_files_after_commit(profile: Profile, names: Iterable[str | None]) ->
 
 def check_follow_member(follower: Member, member: Member) -> Follow:
     if follower.pk == member.pk:
-        raise _invalid(_("You cannot follow yourself."))
+        raise OfficinaError.invalid_input(_("You cannot follow yourself."))
     return do_follow(follower, member=member)
 
 
@@ -174,20 +170,20 @@ def check_create_post(
     """Validate that the author may address this audience, then post."""
     body = body.strip()
     if not body:
-        raise _invalid(_("Write something first."))
+        raise OfficinaError.invalid_input(_("Write something first."))
     if len(body) > 5000:
-        raise _invalid(_("A post is at most 5000 characters."))
+        raise OfficinaError.invalid_input(_("A post is at most 5000 characters."))
     if visibility not in Visibility.values:
-        raise _invalid(_("Unknown audience."))
+        raise OfficinaError.invalid_input(_("Unknown audience."))
 
     if visibility == Visibility.SPACE and space is None:
-        raise _invalid(_("Choose the space."))
+        raise OfficinaError.invalid_input(_("Choose the space."))
     if visibility == Visibility.COMPANY and company is None:
-        raise _invalid(_("Choose the company."))
+        raise OfficinaError.invalid_input(_("Choose the company."))
     if space is not None and not postable_spaces(author).filter(pk=space.pk).exists():
-        raise _invalid(_("You can only post to spaces you are a member of."))
+        raise OfficinaError.invalid_input(_("You can only post to spaces you are a member of."))
     if company is not None and not postable_companies(author).filter(pk=company.pk).exists():
-        raise _invalid(_("You can only post for companies you belong to."))
+        raise OfficinaError.invalid_input(_("You can only post for companies you belong to."))
     return do_create_post(author, body, visibility=visibility, space=space, company=company)
 
 
@@ -211,9 +207,9 @@ def check_edit_post(member: Member, post: Post, body: str) -> Post:
         raise OfficinaError(_("Post not found."), ErrorCode.NOT_FOUND)
     body = body.strip()
     if not body:
-        raise _invalid(_("Write something first."))
+        raise OfficinaError.invalid_input(_("Write something first."))
     if len(body) > 5000:
-        raise _invalid(_("A post is at most 5000 characters."))
+        raise OfficinaError.invalid_input(_("A post is at most 5000 characters."))
     return do_edit_post(post, body)
 
 
@@ -240,9 +236,9 @@ def do_delete_post(post: Post) -> None:
 def check_add_comment(member: Member, post: Post, body: str) -> Comment:
     body = body.strip()
     if not body:
-        raise _invalid(_("Write something first."))
+        raise OfficinaError.invalid_input(_("Write something first."))
     if len(body) > 2000:
-        raise _invalid(_("A comment is at most 2000 characters."))
+        raise OfficinaError.invalid_input(_("A comment is at most 2000 characters."))
     return do_add_comment(member, post, body)
 
 
@@ -278,7 +274,7 @@ def do_delete_comment(comment: Comment) -> None:
 
 def check_react(member: Member, post: Post, kind: str) -> Reaction | None:
     if kind not in ReactionKind.values:
-        raise _invalid(_("Unknown reaction."))
+        raise OfficinaError.invalid_input(_("Unknown reaction."))
     return do_react(member, post, kind)
 
 
@@ -329,9 +325,9 @@ def check_start_conversation(
 ) -> Conversation:
     others_by_id = {member.pk: member for member in others if member.pk != creator.pk}
     if not others_by_id:
-        raise _invalid(_("Choose at least one other member."))
+        raise OfficinaError.invalid_input(_("Choose at least one other member."))
     if len(others_by_id) + 1 > MAX_CONVERSATION_MEMBERS:
-        raise _invalid(
+        raise OfficinaError.invalid_input(
             _("A conversation has at most %(count)d members.") % {"count": MAX_CONVERSATION_MEMBERS}
         )
     if any(not member.is_active for member in others_by_id.values()):
@@ -366,9 +362,9 @@ def do_start_conversation(
 def check_send_message(sender: Member, conversation: Conversation, body: str) -> Message:
     body = body.strip()
     if not body:
-        raise _invalid(_("Write something first."))
+        raise OfficinaError.invalid_input(_("Write something first."))
     if len(body) > 5000:
-        raise _invalid(_("A message is at most 5000 characters."))
+        raise OfficinaError.invalid_input(_("A message is at most 5000 characters."))
 
     return do_send_message(sender, conversation, body)
 

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.errors import OfficinaError
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 MAX_SIDE = 6000
@@ -35,17 +35,13 @@ class ProcessedAvatar:
     thumbnail: ContentFile[bytes]
 
 
-def _invalid(message: object) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.INVALID_INPUT)  # type: ignore[arg-type]
-
-
 def process_avatar(upload: UploadedFile, member_id: int) -> ProcessedAvatar:
     """Validate ``upload`` and return the re-encoded avatar and thumbnail files."""
     if upload.size is None or upload.size > MAX_UPLOAD_BYTES:
-        raise _invalid(_("The image is too large: at most 4 MB."))
+        raise OfficinaError.invalid_input(_("The image is too large: at most 4 MB."))
     data = upload.read()
     if len(data) > MAX_UPLOAD_BYTES:
-        raise _invalid(_("The image is too large: at most 4 MB."))
+        raise OfficinaError.invalid_input(_("The image is too large: at most 4 MB."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -55,17 +51,17 @@ def process_avatar(upload: UploadedFile, member_id: int) -> ProcessedAvatar:
                 # verify() checks the file structure without decoding every pixel.
                 probe.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise _invalid(_("This file is not an image we can read.")) from None
+        raise OfficinaError.invalid_input(_("This file is not an image we can read.")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _invalid(_("The image has too many pixels.")) from None
+        raise OfficinaError.invalid_input(_("The image has too many pixels.")) from None
     if image_format not in ALLOWED_FORMATS:
-        raise _invalid(_("Use a JPEG, PNG, WebP or GIF image."))
+        raise OfficinaError.invalid_input(_("Use a JPEG, PNG, WebP or GIF image."))
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-        raise _invalid(
+        raise OfficinaError.invalid_input(
             _("The image is too big: at most %(side)d × %(side)d pixels.") % {"side": MAX_SIDE}
         )
     if width < 32 or height < 32:
-        raise _invalid(_("The image is too small: at least 32 × 32 pixels."))
+        raise OfficinaError.invalid_input(_("The image is too small: at least 32 × 32 pixels."))
     try:
         # verify() leaves the image unusable: open it again to decode it for real.
         with Image.open(io.BytesIO(data)) as image:
@@ -73,7 +69,7 @@ def process_avatar(upload: UploadedFile, member_id: int) -> ProcessedAvatar:
             decoded = ImageOps.exif_transpose(image)
             decoded.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _invalid(_("This file is not an image we can read.")) from None
+        raise OfficinaError.invalid_input(_("This file is not an image we can read.")) from None
     square = ImageOps.fit(_flatten(decoded), (AVATAR_SIDE, AVATAR_SIDE), Image.Resampling.LANCZOS)
     thumbnail = square.resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     token = secrets.token_hex(6)

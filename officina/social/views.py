@@ -6,24 +6,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.http import (
     FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     JsonResponse,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from officina.accounts.models import Member
+from officina.accounts.signed_in import signed_in_member
+from officina.core.error_responses import wants_json
 from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.form_errors import show_error_on_form
+from officina.core.safe_redirects import redirect_to_next
 from officina.notifications.actions import do_mark_read_for_url
 from officina.skills.selectors import (
     SkillsByKind,
@@ -73,37 +73,11 @@ from officina.social.forms import (
 from officina.social.ratelimits import check_message_rate, check_post_rate
 
 
-def _member(request: HttpRequest) -> Member:
-    return request.user  # type: ignore[return-value]
-
-
-def _not_found(error: OfficinaError) -> Http404:
-    return Http404(str(error.message))
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _post_page(request: HttpRequest, page_of: Any, **kwargs: Any) -> selectors.PostPage:
-    """One keyset page; a forged ``after`` cursor is a 400, not a 500."""
-    try:
-        page: selectors.PostPage = page_of(
-            _member(request), cursor=request.GET.get("after") or None, **kwargs
-        )
-    except OfficinaError as error:
-        if error.code == ErrorCode.INVALID_INPUT:
-            raise BadRequest(str(error.message)) from error
-        raise
+    """One keyset page; a forged ``after`` cursor is an invalid-input error, a 400."""
+    page: selectors.PostPage = page_of(
+        signed_in_member(request), cursor=request.GET.get("after") or None, **kwargs
+    )
     return page
 
 
@@ -121,7 +95,7 @@ def community(request: HttpRequest) -> HttpResponse:
 
 
 def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
-    member = _member(request)
+    member = signed_in_member(request)
     form = PostForm(request.POST or None, member=member)
     status = 200
     if request.method == "POST":
@@ -131,7 +105,7 @@ def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
                 check_post_rate(member)
                 check_create_post(member, form.cleaned_data["body"], **form.audience_target())
             except OfficinaError as error:
-                form.add_error(None, str(error.message))
+                show_error_on_form(form, error)
                 status = error.http_status
             else:
                 messages.success(request, _("Posted."))
@@ -148,11 +122,8 @@ def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
 
 @login_required
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        post = access_post_by_id(member, pk)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    post = access_post_by_id(member, pk)
     selectors.decorate_posts([post], member)
     context = {
         "post": post,
@@ -166,17 +137,14 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def post_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        post = access_post_by_id(member, pk)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    post = access_post_by_id(member, pk)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
             check_add_comment(member, post, form.cleaned_data["body"])
         except OfficinaError as error:
-            form.add_error("body", str(error.message))
+            show_error_on_form(form, error, default_field="body")
         else:
             return redirect(reverse("social:post", args=[post.pk]) + "#comments")
     selectors.decorate_posts([post], member)
@@ -192,12 +160,9 @@ def post_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_delete(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        comment = access_comment_by_id(member, pk, comment_pk)
-        check_delete_comment(member, comment)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    comment = access_comment_by_id(member, pk, comment_pk)
+    check_delete_comment(member, comment)
     messages.success(request, _("Comment deleted."))
     return redirect(reverse("social:post", args=[pk]) + "#comments")
 
@@ -205,32 +170,24 @@ def comment_delete(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespon
 @login_required
 @require_POST
 def post_react(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        post = access_post_by_id(member, pk)
-        check_react(member, post, request.POST.get("kind", ""))
-    except OfficinaError as error:
-        if error.code == ErrorCode.NOT_FOUND:
-            raise _not_found(error) from error
-        return HttpResponseBadRequest(str(error.message))
-    return _back(request, reverse("social:post", args=[pk]))
+    member = signed_in_member(request)
+    post = access_post_by_id(member, pk)
+    check_react(member, post, request.POST.get("kind", ""))
+    return redirect_to_next(request, reverse("social:post", args=[pk]))
 
 
 @login_required
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        post = access_post_by_id(member, pk)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    post = access_post_by_id(member, pk)
     if post.author_id != member.pk:
-        raise Http404(_("Post not found."))
+        raise OfficinaError(_("Post not found."), ErrorCode.NOT_FOUND)
     form = PostEditForm(request.POST or None, initial={"body": post.body})
     if request.method == "POST" and form.is_valid():
         try:
             check_edit_post(member, post, form.cleaned_data["body"])
         except OfficinaError as error:
-            form.add_error("body", str(error.message))
+            show_error_on_form(form, error, default_field="body")
         else:
             messages.success(request, _("Post updated."))
             return redirect("social:post", pk=post.pk)
@@ -241,12 +198,9 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        post = access_post_by_id(member, pk)
-        check_delete_post(member, post)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    post = access_post_by_id(member, pk)
+    check_delete_post(member, post)
     messages.success(request, _("Post deleted."))
     return redirect("social:feed")
 
@@ -280,11 +234,8 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _member(request)
-    try:
-        profile_member = access_profile_member_by_id(viewer, pk)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    viewer = signed_in_member(request)
+    profile_member = access_profile_member_by_id(viewer, pk)
     skill_rows = member_skills_with_counts(profile_member, viewer)
     posts = _post_page(request, selectors.posts_by_author, author=profile_member)
     profile_row = getattr(profile_member, "profile", None)
@@ -313,16 +264,13 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 def avatar(request: HttpRequest, pk: int, size: str, version: str) -> FileResponse:
     """A member's avatar, for members only: served by Django so that it works the same
     with or without a web server in front, and never to visitors."""
-    try:
-        profile_member = access_profile_member_by_id(_member(request), pk)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    profile_member = access_profile_member_by_id(signed_in_member(request), pk)
     profile_row = getattr(profile_member, "profile", None)
     image = None
     if profile_row is not None:
         image = profile_row.avatar if size == "large" else profile_row.avatar_thumbnail
     if not image:
-        raise Http404(_("No avatar."))
+        raise OfficinaError(_("No avatar."), ErrorCode.NOT_FOUND)
     response = FileResponse(image.open("rb"), content_type="image/jpeg")
     # The URL carries the file's random name: a new avatar is a new URL, so cache hard.
     response["Cache-Control"] = "private, max-age=31536000, immutable"
@@ -348,7 +296,7 @@ def _profile_next_steps(
 
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = signed_in_member(request)
     profile_row = get_or_create_profile(member)
     initial = {
         "headline": profile_row.headline,
@@ -382,48 +330,37 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def follow_member(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        target = access_profile_member_by_id(member, pk)
-        if request.POST.get("unfollow"):
-            do_unfollow(member, member=target)
-        else:
-            check_follow_member(member, target)
-    except OfficinaError as error:
-        if error.code == ErrorCode.NOT_FOUND:
-            raise _not_found(error) from error
-        return HttpResponseBadRequest(str(error.message))
-    return _back(request, reverse("social:profile", args=[pk]))
+    member = signed_in_member(request)
+    target = access_profile_member_by_id(member, pk)
+    if request.POST.get("unfollow"):
+        do_unfollow(member, member=target)
+    else:
+        check_follow_member(member, target)
+    return redirect_to_next(request, reverse("social:profile", args=[pk]))
 
 
 @login_required
 @require_POST
 def follow_company(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _member(request)
-    try:
-        company = access_company_to_follow_by_slug(member, slug)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    company = access_company_to_follow_by_slug(member, slug)
     if request.POST.get("unfollow"):
         do_unfollow(member, company=company)
     else:
         do_follow(member, company=company)
-    return _back(request, reverse("social:feed"))
+    return redirect_to_next(request, reverse("social:feed"))
 
 
 @login_required
 @require_POST
 def follow_space(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _member(request)
-    try:
-        space = access_space_to_follow_by_slug(member, slug)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    space = access_space_to_follow_by_slug(member, slug)
     if request.POST.get("unfollow"):
         do_unfollow(member, space=space)
     else:
         do_follow(member, space=space)
-    return _back(request, reverse("social:feed"))
+    return redirect_to_next(request, reverse("social:feed"))
 
 
 # Direct messages --------------------------------------------------------------------------
@@ -431,22 +368,21 @@ def follow_space(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    conversations = selectors.inbox(_member(request))
+    conversations = selectors.inbox(signed_in_member(request))
     return render(request, "social/inbox.html", {"conversations": conversations})
 
 
 @login_required
 def conversation_new(request: HttpRequest) -> HttpResponse:
     """Start (or reopen) a conversation: with one member from a profile, or a group."""
-    member = _member(request)
+    member = signed_in_member(request)
     if request.method == "POST" and request.POST.get("with"):
         try:
-            other = access_member_for_message_by_id(member, int(request.POST["with"]))
-            conversation = check_start_conversation(member, [other])
-        except (ValueError, OfficinaError) as error:
-            if isinstance(error, OfficinaError) and error.code != ErrorCode.NOT_FOUND:
-                return HttpResponseBadRequest(str(error.message))
-            raise Http404(_("Member not found.")) from error
+            other_id = int(request.POST["with"])
+        except ValueError as error:
+            raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND) from error
+        other = access_member_for_message_by_id(member, other_id)
+        conversation = check_start_conversation(member, [other])
         return redirect("social:conversation", pk=conversation.pk)
     query = request.GET.get("q", "").strip()[:100]
     chosen_ids = [int(raw) for raw in request.POST.getlist("members") if raw.isdigit()]
@@ -471,7 +407,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
                     )
                     check_send_message(member, conversation, form.cleaned_data["body"])
             except OfficinaError as error:
-                form.add_error(None, str(error.message))
+                show_error_on_form(form, error)
             else:
                 return redirect("social:conversation", pk=conversation.pk)
         status = 400
@@ -482,11 +418,8 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        conversation_row = access_conversation_by_id(member, pk)
-    except OfficinaError as error:
-        raise _not_found(error) from error
+    member = signed_in_member(request)
+    conversation_row = access_conversation_by_id(member, pk)
     form = MessageForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -496,13 +429,13 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
                 check_message_rate(member)
                 message = check_send_message(member, conversation_row, form.cleaned_data["body"])
             except OfficinaError as error:
-                form.add_error("body", str(error.message))
+                show_error_on_form(form, error, default_field="body")
                 status = error.http_status
             else:
-                if _wants_json(request):
+                if wants_json(request):
                     return JsonResponse({"id": message.pk}, status=201)
                 return redirect("social:conversation", pk=pk)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"errors": form.errors.get_json_data()}, status=status)
     do_mark_conversation_read(member, conversation_row)
     do_mark_read_for_url(member, request.path)

@@ -237,3 +237,20 @@ def test_staff_open_spaces_and_others_cannot(client_for, admin, giulia):
     assert space.slug == "new-2"  # "new" would hide the creation page
     assert response["Location"] == "/spaces/new-2/"
     assert SpaceMembership.objects.get(space=space).role == "manager"
+
+
+def test_kiosk_answers_its_script_in_the_one_json_error_shape(client_for, luca, marco, navigli):
+    check_set_kiosk_pin(marco, "4071")
+    client = _kiosk_client(client_for, luca)
+    wrong = client.post(
+        "/spaces/navigli/kiosk/toggle/",
+        json.dumps({"member": marco.pk, "pin": "1111"}),
+        content_type="application/json",
+        headers={"Accept": "application/json"},
+    )
+    assert wrong.status_code == 400
+    assert wrong.json() == {"code": "INVALID_INPUT", "message": "Wrong PIN.", "field": "pin"}
+    stranger = Client().get(
+        "/spaces/navigli/kiosk/people/?q=ma", headers={"Accept": "application/json"}
+    )
+    assert stranger.status_code == 404 and stranger.json()["code"] == "NOT_FOUND"

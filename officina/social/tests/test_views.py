@@ -272,6 +272,19 @@ def test_bad_comment_and_reaction_change_nothing(client_for, giulia, marco):
     assert not Reaction.objects.exists()
 
 
+def test_a_refused_reaction_is_answered_by_the_error_page_or_json(client_for, giulia, marco):
+    post = do_create_post(marco, "Nuovo progetto")
+    client = client_for(giulia)
+    page = client.post(f"/posts/{post.pk}/react/", {"kind": "angry"})
+    assert page.status_code == 400
+    assert '<p id="error-message">Unknown reaction.</p>' in page.content.decode()
+    fetched = client.post(
+        f"/posts/{post.pk}/react/", {"kind": "angry"}, headers={"Accept": "application/json"}
+    )
+    assert fetched.status_code == 400
+    assert fetched.json() == {"code": "INVALID_INPUT", "message": "Unknown reaction."}
+
+
 def test_no_comment_or_reaction_on_invisible_posts(client_for, giulia, sara, studio_rossi):
     post = do_create_post(giulia, "interno", visibility=Visibility.COMPANY, company=studio_rossi)
     client = client_for(sara)

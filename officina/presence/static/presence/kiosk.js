@@ -39,7 +39,10 @@
   async function lookup() {
     const query = search.value.trim();
     if (query.length < 2) { results.replaceChildren(); return; }
-    const response = await fetch(data.peopleUrl + "?q=" + encodeURIComponent(query), { credentials: "same-origin" });
+    const response = await fetch(data.peopleUrl + "?q=" + encodeURIComponent(query), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
     if (!response.ok) return;
     const body = await response.json();
     results.replaceChildren(...body.people.map((person) => {
@@ -70,13 +73,13 @@
     const response = await fetch(data.toggleUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ member: chosen.id, pin: pin }),
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       pin = ""; dots.textContent = "";
-      error.textContent = body.error || "Error";
+      error.textContent = body.message || "Error";
       return;
     }
     document.getElementById("done-message").textContent = body.message;
