@@ -39,6 +39,7 @@ from .models import (
     SpaceRole,
     validate_time_zone,
 )
+from .signals import member_signed_up
 
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 KIOSK_PIN_MAX_FAILURES = 5
@@ -103,6 +104,7 @@ def do_sign_up(
             member=member, company=invitation.company, role=invitation.role, is_primary=index == 0
         )
     CompanyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).delete()
+    member_signed_up.send(sender=Member, member=member)
     return member
 
 
