@@ -10,10 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import Space
 
-
-class EventVisibility(models.TextChoices):
-    COMMUNITY = "community", _("the whole community")
-    SPACE = "space", _("members of the space")
+from .kinds import EventVisibility, RSVPStatus
 
 
 class Event(models.Model):
@@ -60,12 +57,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class RSVPStatus(models.TextChoices):
-    GOING = "going", _("going")
-    MAYBE = "maybe", _("maybe")
-    NOT_GOING = "not_going", _("not going")
 
 
 class RSVP(models.Model):

@@ -13,10 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-
-class Visibility(models.TextChoices):
-    COMMUNITY = "community", _("Whole community")
-    SPACE = "space", _("Members of a space")
+from .kinds import Visibility
 
 
 class Question(models.Model):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from officina.accounts.models import Member
 from officina.accounts.selectors import member_space_ids
 from officina.knowledge.models import Answer, Question, Visibility, Vote
 from officina.skills.models import Skill
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 MAX_QUERY_LENGTH = 200
 

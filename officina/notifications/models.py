@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import DigestFrequency
+
 
 class Notification(models.Model):
     """Something that happened and that one member should know about."""
@@ -51,12 +53,6 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
-
-
-class DigestFrequency(models.TextChoices):
-    NEVER = "never", _("Never")
-    DAILY = "daily", _("Daily")
-    WEEKLY = "weekly", _("Weekly")
 
 
 class DigestPreference(models.Model):

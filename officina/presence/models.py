@@ -15,16 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import Space
 
-
-class CheckInKind(models.TextChoices):
-    ON_SITE = "on_site", _("on site")
-    REMOTE = "remote", _("remote")
-
-
-class CheckInSource(models.TextChoices):
-    WEB = "web", _("web")
-    KIOSK = "kiosk", _("kiosk")
-    API = "api", _("API")
+from .kinds import CheckInKind, CheckInSource
 
 
 class CheckIn(models.Model):

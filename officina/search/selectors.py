@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString
 
-from officina.accounts.models import Member
 from officina.search.backends import full_text_backend
 from officina.search.models import DocumentKind, SearchDocument
 from officina.search.snippets import SNIPPET_WORDS, Highlighter
 from officina.search.sources import SOURCES
 from officina.search.stemming import words
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8

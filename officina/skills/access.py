@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.skills.models import MemberSkill, Skill
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def access_member_skill_by_id(member: Member, member_skill_id: int) -> MemberSkill:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.skills.models import (
     Endorsement,
     MemberSkill,
@@ -17,6 +17,9 @@ from officina.skills.models import (
     SkillEvidence,
     SkillKind,
 )
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def member_skills_with_counts(member: Member, viewer: Member | None = None) -> list[MemberSkill]:

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.models import Company, Space
 
+from .kinds import ReactionKind, Visibility
+
 
 class Profile(models.Model):
     """What a member tells the community about themselves."""
@@ -113,12 +115,6 @@ class Follow(models.Model):
         return f"{self.follower} → {self.member or self.company or self.space}"
 
 
-class Visibility(models.TextChoices):
-    COMMUNITY = "community", _("Whole community")
-    SPACE = "space", _("Members of a space")
-    COMPANY = "company", _("Members of a company")
-
-
 class Post(models.Model):
     """A post: to the whole community, or only to a space's or a company's members.
 
@@ -205,14 +201,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
-
-
-class ReactionKind(models.TextChoices):
-    LIKE = "like", _("Like")
-    CELEBRATE = "celebrate", _("Celebrate")
-    INSIGHTFUL = "insightful", _("Insightful")
-    SUPPORT = "support", _("Support")
-    FUNNY = "funny", _("Funny")
 
 
 REACTION_SYMBOLS = {
