@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.core.errors import OfficinaError
 
+from .kinds import CompanyRole, RelationKind
 from .logos import process_logo
-from .models import Company, CompanyRole, RelationKind, Space
+from .models import Company, Space
 
 
 def show_error_on_form(form: forms.Form, error: OfficinaError) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,7 +20,7 @@ from officina.accounts import actions as account_actions
 from officina.accounts import selectors as account_selectors
 from officina.accounts.access import access_space_by_slug, space_role
 from officina.accounts.forms import show_error_on_form
-from officina.accounts.models import Member, Space, SpaceRole
+from officina.accounts.kinds import SpaceRole
 from officina.core.errors import OfficinaError
 
 from . import actions, selectors
@@ -28,10 +29,13 @@ from .forms import CheckInForm, EnableKioskForm, NewSpaceForm, SpaceDetailsForm,
 from .live import member_payload
 from .models import Kiosk
 
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
+
 
 def _member(request: HttpRequest) -> Member:
     user = request.user
-    assert isinstance(user, Member)
+    assert isinstance(user, get_user_model())
     return user
 
 
@@ -196,7 +200,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _member_from_post(request: HttpRequest) -> Member:
     raw = request.POST.get("member", "")
-    found = Member.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    found = account_selectors.visible_member_by_id(int(raw)) if raw.isdigit() else None
     if found is None:
         raise Http404(_("Member not found."))
     return found
