@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -12,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from officina.accounts.models import Company, Member, Space
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_notify
 from officina.notifications.selectors import has_unread
 from officina.social import live
 from officina.social.access import can_moderate_post, postable_companies, postable_spaces
 from officina.social.avatars import ProcessedAvatar, process_avatar
+from officina.social.kinds import ReactionKind, Visibility
 from officina.social.models import (
     Comment,
     Conversation,
@@ -28,9 +29,10 @@ from officina.social.models import (
     Post,
     Profile,
     Reaction,
-    ReactionKind,
-    Visibility,
 )
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Member, Space
 
 MAX_LINKS = 5
 MAX_CONVERSATION_MEMBERS = 20
@@ -380,7 +382,12 @@ def do_send_message(sender: Member, conversation: Conversation, body: str) -> Me
     ConversationMember.objects.filter(conversation=conversation, member=sender).update(
         last_read_at=message.created_at
     )
-    participants = list(Member.objects.filter(conversation_memberships__conversation=conversation))
+    participants = [
+        participant.member
+        for participant in ConversationMember.objects.filter(
+            conversation=conversation
+        ).select_related("member")
+    ]
     url = reverse("social:conversation", args=[conversation.pk])
     for participant in participants:
         # One notification per conversation until the member reads it: no flood.

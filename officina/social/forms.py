@@ -13,7 +13,7 @@ from officina.core.errors import OfficinaError
 from officina.social.access import postable_companies, postable_spaces
 from officina.social.actions import MAX_LINKS
 from officina.social.avatars import process_avatar
-from officina.social.models import Visibility
+from officina.social.kinds import Visibility
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member

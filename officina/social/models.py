@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Company, Space
-
-from .kinds import ReactionKind, Visibility
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import ReactionKind as ReactionKind
+from .kinds import Visibility as Visibility
 
 
 class Profile(models.Model):
@@ -62,7 +62,7 @@ class Follow(models.Model):
         verbose_name=_("member"),
     )
     company = models.ForeignKey(
-        Company,
+        "accounts.Company",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -70,7 +70,7 @@ class Follow(models.Model):
         verbose_name=_("company"),
     )
     space = models.ForeignKey(
-        Space,
+        "accounts.Space",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -133,7 +133,7 @@ class Post(models.Model):
         _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.COMMUNITY
     )
     company = models.ForeignKey(
-        Company,
+        "accounts.Company",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -141,7 +141,7 @@ class Post(models.Model):
         verbose_name=_("company"),
     )
     space = models.ForeignKey(
-        Space,
+        "accounts.Space",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

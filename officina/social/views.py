@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from officina.accounts.models import Member
+from officina.accounts.selectors import member_companies, visible_members
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_mark_read_for_url
 from officina.skills.selectors import (
@@ -71,6 +71,9 @@ from officina.social.forms import (
     ProfileForm,
 )
 from officina.social.ratelimits import check_message_rate, check_post_rate
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def _member(request: HttpRequest) -> Member:
@@ -296,7 +299,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "skills_by_kind": SkillsByKind.of(skill_rows),
         "has_skills": bool(skill_rows),
         "evidence": evidence_of(profile_member, limit=10),
-        "companies": selectors.member_companies(profile_member),
+        "companies": member_companies(profile_member),
         "followed_companies": selectors.followed_targets(viewer)["company"],
         "follow": follow,
         "next_steps": _profile_next_steps(profile_row, skill_rows, follow)
@@ -453,16 +456,14 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
     candidates = selectors.messageable_members(member, query)
     candidates += [
         m
-        for m in Member.objects.filter(pk__in=chosen_ids, is_active=True).exclude(pk=member.pk)
+        for m in visible_members().filter(pk__in=chosen_ids).exclude(pk=member.pk)
         if m not in candidates
     ]
     form = NewConversationForm(request.POST or None, candidates=candidates)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            others = list(
-                Member.objects.filter(pk__in=form.cleaned_data["members"], is_active=True)
-            )
+            others = list(visible_members().filter(pk__in=form.cleaned_data["members"]))
             try:
                 check_message_rate(member)
                 with transaction.atomic():
