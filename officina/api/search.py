@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from officina.api.schemas import COMMON_ERRORS
-from officina.search.models import DocumentKind
+from officina.search.kinds import DocumentKind
 from officina.search.selectors import MAX_LIMIT, search
 
 router = Router(tags=["search"])

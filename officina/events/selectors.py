@@ -9,7 +9,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .access import visible_events
-from .models import RSVP, Event, RSVPStatus
+from .kinds import RSVPStatus
+from .models import RSVP, Event
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,19 +17,23 @@ from django.views.decorators.http import require_POST
 
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.forms import show_error_on_form
-from officina.accounts.models import Member, Space
+from officina.accounts.selectors import spaces_by_name
 from officina.core.errors import OfficinaError
 
 from . import actions, selectors
 from .access import access_event_by_id, can_edit_event
 from .forms import LOCAL_INPUT, EventForm, RSVPForm
 from .ical import build_calendar
-from .models import CalendarFeedToken, Event, RSVPStatus
+from .kinds import RSVPStatus
+from .models import CalendarFeedToken, Event
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 
 def _member(request: HttpRequest) -> Member:
     user = request.user
-    assert isinstance(user, Member)
+    assert isinstance(user, get_user_model())
     return user
 
 
@@ -60,7 +67,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "space": space,
-        "spaces": Space.objects.order_by("name"),
+        "spaces": spaces_by_name(),
         "feed_url": feed_url,
         "space_feed_url": space_feed_url,
     }
@@ -129,7 +136,7 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     }
     form = EventForm(request.POST or None, member=member, initial=initial)
     form.fields["space"].disabled = True
-    form.fields["space"].queryset = Space.objects.filter(pk=event.space_id)  # type: ignore[attr-defined]
+    form.fields["space"].queryset = spaces_by_name().filter(pk=event.space_id)  # type: ignore[attr-defined]
     if (
         request.method == "POST"
         and form.is_valid()

@@ -18,13 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import is_space_member
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.knowledge.models import Answer, Question, Visibility, Vote
+from officina.knowledge.kinds import Visibility
+from officina.knowledge.models import Answer, Question, Vote
 from officina.notifications.actions import do_notify
 from officina.skills.actions import do_record_skill_evidence, do_withdraw_skill_evidence
-from officina.skills.models import EvidenceSource, Skill
+from officina.skills.kinds import EvidenceSource
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
+    from officina.skills.models import Skill
 
 TITLE_MIN_LENGTH = 10
 TITLE_MAX_LENGTH = 200

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications import live
-from officina.notifications.models import DigestFrequency, DigestPreference, Notification
+from officina.notifications.kinds import DigestFrequency
+from officina.notifications.models import DigestPreference, Notification
 from officina.notifications.selectors import unread_count, unread_since
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import DigestFrequency
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import DigestFrequency as DigestFrequency
 
 
 class Notification(models.Model):

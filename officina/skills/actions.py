@@ -12,15 +12,8 @@ from django.utils.translation import override
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_notify
-from officina.skills.models import (
-    Endorsement,
-    EvidenceSource,
-    MemberSkill,
-    Skill,
-    SkillEvidence,
-    SkillKind,
-    SkillLevel,
-)
+from officina.skills.kinds import EvidenceSource, SkillKind, SkillLevel
+from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member

@@ -10,13 +10,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from officina.skills.models import (
-    Endorsement,
-    MemberSkill,
-    Skill,
-    SkillEvidence,
-    SkillKind,
-)
+from officina.skills.kinds import SkillKind
+from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -182,3 +177,8 @@ def top_skills_of(member_ids: list[int], per_member: int = 3) -> dict[int, list[
         if len(chosen) < per_member and row.skill not in chosen:
             chosen.append(row.skill)
     return top
+
+
+def member_skills_with_names() -> QuerySet[MemberSkill]:
+    """Member skills with their skill row: for the search index's member documents."""
+    return MemberSkill.objects.select_related("skill")
