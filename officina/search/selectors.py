@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from django.utils.safestring import SafeString
 
 from officina.search.backends import full_text_backend
-from officina.search.models import DocumentKind, SearchDocument
+from officina.search.kinds import DocumentKind
+from officina.search.models import SearchDocument
 from officina.search.snippets import SNIPPET_WORDS, Highlighter
 from officina.search.sources import SOURCES
 from officina.search.stemming import words

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from officina.search.models import DocumentKind
+from officina.search.kinds import DocumentKind
 from officina.search.selectors import MAX_QUERY_LENGTH, search
 
 RESULTS_PER_KIND = 10
