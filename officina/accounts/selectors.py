@@ -77,17 +77,37 @@ def company_relations(company: Company) -> CompanyRelations:
 
 
 # Who may see whom -----------------------------------------------------------------------
+# Only signed-in, active members see the community; of the other members they see the
+# active ones. A deactivated member disappears from the directory, profiles, search,
+# feeds, comments, messages, skills and every list of people.
+
+
+def may_see_members(viewer: object) -> bool:
+    """Whether ``viewer`` (a member, an anonymous user or None) sees the community at all."""
+    return bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+    )
+
+
+def is_visible_member(member: Member) -> bool:
+    return member.is_active
+
+
+def visible_members_q(via: str = "") -> Q:
+    """``visible_members`` as a filter: on members, or through ``via`` on rows that point
+    at one (``visible_members_q("author")`` for posts)."""
+    return Q(**{f"{via}__is_active" if via else "is_active": True})
 
 
 def visible_members() -> QuerySet[Member]:
-    """The members others may see: the active ones. A deactivated member disappears from
-    the directory, profiles, search, feeds, messages and every list of people."""
-    return Member.objects.filter(is_active=True)
+    return Member.objects.filter(visible_members_q())
 
 
 def hidden_members() -> QuerySet[Member]:
     """The members nobody else sees (the complement of ``visible_members``)."""
-    return Member.objects.filter(is_active=False)
+    return Member.objects.filter(~visible_members_q())
 
 
 def visible_member_by_id(member_id: int) -> Member | None:

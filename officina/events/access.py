@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import is_space_manager
-from officina.accounts.selectors import member_space_ids_query
+from officina.accounts.selectors import may_see_members, member_space_ids_query
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .kinds import EventVisibility
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def visible_events(member: Member) -> QuerySet[Event]:
-    if not member.is_authenticated or not member.is_active:
+    if not may_see_members(member):
         return Event.objects.none()
     if member.is_superuser:
         return Event.objects.all()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from officina.accounts.selectors import member_space_ids
+from officina.accounts.selectors import may_see_members, member_space_ids
 from officina.knowledge.kinds import Visibility
 from officina.knowledge.models import Answer, Question, Vote
 from officina.skills.selectors import all_skills
@@ -20,7 +20,7 @@ MAX_QUERY_LENGTH = 200
 
 def visible_questions_filter(viewer: Member) -> Q:
     """A question is seen by the whole community, or only by members of its space."""
-    if not viewer.is_authenticated or not viewer.is_active:
+    if not may_see_members(viewer):
         return Q(pk__in=[])
     if viewer.is_superuser:
         return Q()

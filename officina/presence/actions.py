@@ -18,7 +18,12 @@ from django.utils.translation import gettext as _
 
 from officina.accounts.access import is_space_manager, is_space_member
 from officina.accounts.actions import check_kiosk_pin, do_lock_member
-from officina.accounts.selectors import belongs_to_space, primary_company_names, share_a_space
+from officina.accounts.selectors import (
+    belongs_to_space,
+    is_visible_member,
+    primary_company_names,
+    share_a_space,
+)
 from officina.core.errors import ErrorCode, OfficinaError
 
 from . import live
@@ -155,7 +160,7 @@ def do_close_expired_check_ins(now: datetime | None = None) -> int:
 def check_watch_arrival(watcher: Member, member: Member) -> ArrivalWatch:
     if watcher.pk == member.pk:
         raise _invalid(_("You cannot wait for yourself."), field="member")
-    if not member.is_active or not share_a_space(watcher, member):
+    if not is_visible_member(member) or not share_a_space(watcher, member):
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     watch, _created = ArrivalWatch.objects.get_or_create(watcher=watcher, member=member)
     return watch

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString
 
+from officina.accounts.selectors import may_see_members
 from officina.search.backends import full_text_backend
 from officina.search.kinds import DocumentKind
 from officina.search.models import SearchDocument
@@ -88,7 +89,7 @@ def search(
     """
     searched = query_words(query)
     results = SearchResults(query=query, words=searched)
-    if not searched or not viewer.is_authenticated or not viewer.is_active:
+    if not searched or not may_see_members(viewer):
         return results
     limit = max(1, min(limit, MAX_LIMIT))
     wanted = [kind for kind in (kinds or SOURCES) if kind in SOURCES]

@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from officina.accounts.selectors import (
     companies_to_index,
     existing_company_ids,
+    may_see_members,
     members_to_index,
     visible_members,
 )
@@ -115,7 +116,7 @@ def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
 
 
 def _visible_members(viewer: Member, ids: list[int]) -> set[int]:
-    if not viewer.is_authenticated or not viewer.is_active:
+    if not may_see_members(viewer):
         return set()
     return set(visible_members().filter(pk__in=ids).values_list("pk", flat=True))
 
@@ -143,7 +144,7 @@ def _company_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
 
 
 def _visible_companies(viewer: Member, ids: list[int]) -> set[int]:
-    if not viewer.is_authenticated or not viewer.is_active:
+    if not may_see_members(viewer):
         return set()
     return existing_company_ids(ids)
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from officina.accounts.selectors import visible_members_q
 from officina.skills.kinds import SkillKind
 from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
 
@@ -105,7 +106,7 @@ def skill_catalogue() -> list[Skill]:
 
 def members_with_skill(skill: Skill, kinds: Sequence[str]) -> QuerySet[MemberSkill]:
     return (
-        MemberSkill.objects.filter(skill=skill, kind__in=kinds, member__is_active=True)
+        MemberSkill.objects.filter(visible_members_q("member"), skill=skill, kind__in=kinds)
         .select_related("member")
         .annotate(endorsement_count=Count("endorsements"))
         .order_by("-endorsement_count", "member__first_name", "member__last_name")
@@ -117,9 +118,9 @@ def matches_for_needs(member: Member, limit: int = 12) -> list[MemberSkill]:
     needed = MemberSkill.objects.filter(member=member, kind=SkillKind.NEED).values("skill_id")
     return list(
         MemberSkill.objects.filter(
+            visible_members_q("member"),
             skill_id__in=needed,
             kind__in=[SkillKind.OFFER, SkillKind.SKILL],
-            member__is_active=True,
         )
         .exclude(member=member)
         .select_related("member", "skill")

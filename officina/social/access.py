@@ -20,6 +20,7 @@ from officina.accounts.selectors import (
     company_by_slug,
     hidden_members,
     manages_space,
+    may_see_members,
     member_companies_by_name,
     member_company_ids_query,
     member_space_ids_query,
@@ -39,10 +40,6 @@ def _not_found(message: object) -> OfficinaError:
     return OfficinaError(message, ErrorCode.NOT_FOUND)  # type: ignore[arg-type]
 
 
-def _is_active_member(member: Member | None) -> bool:
-    return bool(member is not None and member.is_authenticated and member.is_active)
-
-
 def visible_posts_q(member: Member) -> Q:
     """The posts ``member`` may read, as a filter usable in any post query."""
     my_spaces = member_space_ids_query(member)
@@ -56,7 +53,7 @@ def visible_posts_q(member: Member) -> Q:
 
 
 def visible_posts(member: Member) -> QuerySet[Post]:
-    if not _is_active_member(member):
+    if not may_see_members(member):
         return Post.objects.none()
     # Deactivated members are few: excluding their ids keeps the scan on the post index,
     # where joining every author to test is_active would not.
@@ -88,7 +85,7 @@ def access_comment_by_id(member: Member, post_id: int, comment_id: int) -> Comme
 def can_moderate_post(member: Member, post: Post) -> bool:
     """Its author, a manager of the space it was posted in, or staff may remove a post
     (and the comments under it)."""
-    if not _is_active_member(member):
+    if not may_see_members(member):
         return False
     if post.author_id == member.pk or member.is_staff:
         return True
@@ -96,7 +93,7 @@ def can_moderate_post(member: Member, post: Post) -> bool:
 
 
 def access_conversation_by_id(member: Member, conversation_id: int) -> Conversation:
-    if not _is_active_member(member):
+    if not may_see_members(member):
         raise _not_found(_("Conversation not found."))
     conversation = Conversation.objects.filter(
         pk=conversation_id, participants__member=member
@@ -108,7 +105,7 @@ def access_conversation_by_id(member: Member, conversation_id: int) -> Conversat
 
 def access_profile_member_by_id(viewer: Member, member_id: int) -> Member:
     """The member whose profile ``viewer`` asks for (with the profile row joined)."""
-    if not _is_active_member(viewer):
+    if not may_see_members(viewer):
         raise _not_found(_("Member not found."))
     member = visible_members().filter(pk=member_id).select_related("profile").first()
     if member is None:
@@ -134,13 +131,13 @@ def postable_companies(member: Member) -> QuerySet[Company]:
 
 def access_company_to_follow_by_slug(member: Member, slug: str) -> Company:
     company = company_by_slug(slug)
-    if company is None or not _is_active_member(member):
+    if company is None or not may_see_members(member):
         raise _not_found(_("Company not found."))
     return company
 
 
 def access_space_to_follow_by_slug(member: Member, slug: str) -> Space:
     space = space_by_slug(slug)
-    if space is None or not _is_active_member(member):
+    if space is None or not may_see_members(member):
         raise _not_found(_("Space not found."))
     return space

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from officina.accounts.selectors import is_visible_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_notify
 from officina.notifications.selectors import has_unread
@@ -336,7 +337,7 @@ def check_start_conversation(
         raise _invalid(
             _("A conversation has at most %(count)d members.") % {"count": MAX_CONVERSATION_MEMBERS}
         )
-    if any(not member.is_active for member in others_by_id.values()):
+    if not all(is_visible_member(member) for member in others_by_id.values()):
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     return do_start_conversation(creator, list(others_by_id.values()), title=title.strip()[:120])
 

@@ -24,7 +24,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.selectors import spaces_by_name, visible_members, with_companies_listed
+from officina.accounts.selectors import (
+    is_visible_member,
+    spaces_by_name,
+    visible_members,
+    visible_members_q,
+    with_companies_listed,
+)
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.social.access import visible_posts, visible_posts_q
 from officina.social.kinds import ReactionKind
@@ -117,7 +123,7 @@ def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_
     and sort them all: ~60 ms at 100k posts, against a few ms this way. Spaces are queried
     one by one (a member follows a handful) so that each walk stops after ``limit + 1``.
     """
-    if not member.is_active:
+    if not is_visible_member(member):
         return PostPage(posts=[], next_cursor=None)
     targets = followed_targets(member)
     # The access rule itself; deactivated authors are dropped when the page is fetched
@@ -144,7 +150,7 @@ def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_
         candidates += newest(visible.filter(space_id=space_id))
     chosen = sorted(set(candidates), reverse=True)[: limit + 1]
     shown_ids = [pk for _at, pk in chosen[:limit]]
-    rows = list(_with_relations(Post.objects.filter(pk__in=shown_ids, author__is_active=True)))
+    rows = list(_with_relations(Post.objects.filter(visible_members_q("author"), pk__in=shown_ids)))
     # The cursor follows the candidates, so a hidden post never makes a page skip others.
     next_cursor = None
     if len(chosen) > limit:
@@ -217,7 +223,7 @@ def decorate_posts(posts: list[Post], viewer: Member) -> None:
 
 def post_comments(post: Post) -> list[Comment]:
     return list(
-        Comment.objects.filter(post=post, author__is_active=True)
+        Comment.objects.filter(visible_members_q("author"), post=post)
         .select_related("author", "author__profile")
         .order_by("created_at", "id")
     )
@@ -334,7 +340,7 @@ def profiles_to_index() -> QuerySet[Profile]:
 
 def posts_to_index() -> QuerySet[Post]:
     """Posts of active authors, with the author; who may read each is ``visible_posts``."""
-    return Post.objects.select_related("author").filter(author__is_active=True)
+    return Post.objects.select_related("author").filter(visible_members_q("author"))
 
 
 # Direct messages --------------------------------------------------------------------------

@@ -5,11 +5,13 @@ import pytest
 from officina.accounts.models import CompanyMembership
 from officina.accounts.selectors import (
     find_member_by_email,
+    may_see_members,
     primary_company,
     primary_company_names,
     space_members,
     visible_member_by_id,
     visible_members,
+    visible_members_q,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +54,22 @@ def test_deactivated_members_are_seen_by_nobody(make_member, make_space):
     assert visible_member_by_id(gone.pk) is None
     assert find_member_by_email("gone@example.test") is None
     assert list(space_members(space)) == [shown]
+
+
+def test_only_signed_in_active_members_see_the_community(make_member):
+    from django.contrib.auth.models import AnonymousUser
+
+    active, gone = make_member(), make_member(is_active=False)
+    assert may_see_members(active)
+    assert not may_see_members(gone)
+    assert not may_see_members(AnonymousUser())
+    assert not may_see_members(None)
+
+
+def test_rows_of_deactivated_members_are_filtered_through_their_relation(make_member, make_space):
+    shown, gone = make_member(), make_member(is_active=False)
+    make_space(members=(shown, gone))
+    from officina.accounts.models import SpaceMembership
+
+    memberships = SpaceMembership.objects.filter(visible_members_q("member"))
+    assert [m.member_id for m in memberships] == [shown.pk]
