@@ -12,8 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import DocumentKind as DocumentKind
+from .kinds import DocumentKind
 
 # On SQLite, changing this table's columns rebuilds it and drops the FTS5 triggers:
 # a migration that does so must create them again (see 0003_keywords, 0004).

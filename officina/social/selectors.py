@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import (
-    is_visible_member,
+    may_see_members,
     spaces_by_name,
     visible_members,
     visible_members_q,
@@ -123,7 +123,7 @@ def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_
     and sort them all: ~60 ms at 100k posts, against a few ms this way. Spaces are queried
     one by one (a member follows a handful) so that each walk stops after ``limit + 1``.
     """
-    if not is_visible_member(member):
+    if not may_see_members(member):
         return PostPage(posts=[], next_cursor=None)
     targets = followed_targets(member)
     # The access rule itself; deactivated authors are dropped when the page is fetched
