@@ -316,22 +316,23 @@ def seed(members: int, posts: int, rng: random.Random) -> Seeded:
     from django.utils import timezone
     from faker import Faker
 
+    from officina.accounts.kinds import CompanyRole, RelationKind, SpaceRole
     from officina.accounts.models import (
         Company,
         CompanyMembership,
         CompanyRelation,
-        CompanyRole,
         Member,
-        RelationKind,
         Space,
         SpaceMembership,
-        SpaceRole,
     )
     from officina.knowledge.models import Question
     from officina.notifications.models import Notification
-    from officina.presence.models import CheckIn, CheckInKind
-    from officina.skills.models import MemberSkill, Skill, SkillKind, SkillLevel
-    from officina.social.models import Follow, Post, Profile, Reaction, ReactionKind, Visibility
+    from officina.presence.kinds import CheckInKind
+    from officina.presence.models import CheckIn
+    from officina.skills.kinds import SkillKind, SkillLevel
+    from officina.skills.models import MemberSkill, Skill
+    from officina.social.kinds import ReactionKind, Visibility
+    from officina.social.models import Follow, Post, Profile, Reaction
 
     started = time.perf_counter()
     faker = Faker("it_IT")

@@ -49,17 +49,14 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.test import Client
 from django.utils import translation
 
+from officina.accounts.kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
 from officina.accounts.models import (
     Company,
     CompanyMembership,
     CompanyRelation,
-    CompanyRole,
     Member,
-    RelationKind,
     Space,
-    SpaceKind,
     SpaceMembership,
-    SpaceRole,
 )
 
 TEST_PASSWORD = "officina-test-pass"  # noqa: S105 - test accounts only

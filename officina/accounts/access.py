@@ -10,15 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .models import (
-    Company,
-    CompanyMembership,
-    CompanyRole,
-    Member,
-    Space,
-    SpaceMembership,
-    SpaceRole,
-)
+from .kinds import CompanyRole, SpaceRole
+from .models import Company, CompanyMembership, Member, Space, SpaceMembership
 
 
 def _company_not_found() -> OfficinaError:

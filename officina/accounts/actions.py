@@ -25,20 +25,18 @@ from django.utils.translation import gettext as _
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import is_company_owner, is_space_manager
+from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
 from .models import (
     Company,
     CompanyInvitation,
     CompanyMembership,
     CompanyRelation,
-    CompanyRole,
     Member,
-    RelationKind,
     Space,
-    SpaceKind,
     SpaceMembership,
-    SpaceRole,
     validate_time_zone,
 )
+from .signals import member_signed_up
 
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 KIOSK_PIN_MAX_FAILURES = 5
@@ -105,7 +103,21 @@ def do_sign_up(
             member=member, company=invitation.company, role=invitation.role, is_primary=index == 0
         )
     CompanyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).delete()
+    member_signed_up.send(sender=Member, member=member)
     return member
+
+
+@transaction.atomic
+def do_make_superuser(email: str, password: str) -> tuple[Member, bool]:
+    """Create the superuser ``email``, or make an existing member one, with ``password``;
+    True when created (``officina createadmin``)."""
+    admin, created = Member.objects.get_or_create(
+        email=email.lower(), defaults={"is_staff": True, "is_superuser": True}
+    )
+    admin.is_staff = admin.is_superuser = True
+    admin.set_password(password)
+    admin.save()
+    return admin, created
 
 
 def check_update_member_settings(
@@ -314,6 +326,12 @@ def check_add_company_member(
         recipient_list=[email],
     )
     return invitation
+
+
+def do_lock_member(member: Member) -> None:
+    """Lock the member's row until the transaction ends: other apps serialise one
+    member's concurrent requests on it (two quick taps must not both check in)."""
+    Member.objects.select_for_update().filter(pk=member.pk).first()
 
 
 def _owner_count(company: Company) -> int:

@@ -10,8 +10,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import CompanyRole, RelationKind
 from .logos import process_logo
-from .models import Company, CompanyRole, RelationKind, Space
+from .models import Company, Space
 
 
 class SignUpForm(forms.Form):

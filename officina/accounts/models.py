@@ -20,6 +20,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import CompanyRole as CompanyRole
+from .kinds import RelationKind as RelationKind
+from .kinds import SpaceKind as SpaceKind
+from .kinds import SpaceRole as SpaceRole
+
 
 class MemberManager(BaseUserManager["Member"]):
     use_in_migrations = True
@@ -118,11 +124,6 @@ class Company(models.Model):
         return self.name
 
 
-class CompanyRole(models.TextChoices):
-    OWNER = "owner", _("owner")
-    MEMBER = "member", _("member")
-
-
 class CompanyMembership(models.Model):
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -187,12 +188,6 @@ class CompanyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
-
-
-class RelationKind(models.TextChoices):
-    CLIENT = "client", _("client")
-    SUPPLIER = "supplier", _("supplier")
-    PARTNER = "partner", _("partner")
 
 
 class CompanyRelation(models.Model):
@@ -262,11 +257,6 @@ def validate_time_zone(value: str) -> None:
         )
 
 
-class SpaceKind(models.TextChoices):
-    PHYSICAL = "physical", _("physical")
-    REMOTE = "remote", _("remote")
-
-
 class Space(models.Model):
     """A place where members cowork: a physical space, or the remote digital coworking."""
 
@@ -305,11 +295,6 @@ class Space(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
-
-
-class SpaceRole(models.TextChoices):
-    MEMBER = "member", _("member")
-    MANAGER = "manager", _("manager")
 
 
 class SpaceMembership(models.Model):

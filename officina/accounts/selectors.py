@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import (
-    Company,
-    CompanyMembership,
-    CompanyRelation,
-    CompanyRole,
-    Member,
-    RelationKind,
-    Space,
-    SpaceMembership,
-    SpaceRole,
-)
+from .kinds import CompanyRole, RelationKind, SpaceRole
+from .models import Company, CompanyMembership, CompanyRelation, Member, Space, SpaceMembership
 
 
 def companies_directory(query: str = "") -> QuerySet[Company]:
@@ -84,11 +76,76 @@ def company_relations(company: Company) -> CompanyRelations:
     return result
 
 
+# Who may see whom -----------------------------------------------------------------------
+# Only signed-in, active members see the community; of the other members they see the
+# active ones. A deactivated member disappears from the directory, profiles, search,
+# feeds, comments, messages, skills and every list of people.
+
+
+def may_see_members(viewer: object) -> bool:
+    """Whether ``viewer`` (a member, an anonymous user or None) sees the community at all."""
+    return bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+    )
+
+
+def is_visible_member(member: Member) -> bool:
+    return member.is_active
+
+
+def visible_members_q(via: str = "") -> Q:
+    """``visible_members`` as a filter: on members, or through ``via`` on rows that point
+    at one (``visible_members_q("author")`` for posts)."""
+    return Q(**{f"{via}__is_active" if via else "is_active": True})
+
+
+def visible_members() -> QuerySet[Member]:
+    return Member.objects.filter(visible_members_q())
+
+
+def hidden_members() -> QuerySet[Member]:
+    """The members nobody else sees (the complement of ``visible_members``)."""
+    return Member.objects.filter(~visible_members_q())
+
+
+def visible_member_by_id(member_id: int) -> Member | None:
+    return visible_members().filter(pk=member_id).first()
+
+
+def member_by_id(member_id: int) -> Member | None:
+    """Any member, visible or not: for background work that decides for itself."""
+    return Member.objects.filter(pk=member_id).first()
+
+
+# A member's companies ---------------------------------------------------------------------
+
+# Companies as a member's page lists them: the primary one first, then by name.
+_LISTED_COMPANIES = ("-is_primary", "company__name")
+# The company a member is shown with: the one marked primary; without one, the company
+# they joined first.
+_PRIMARY_COMPANY_FIRST = ("-is_primary", "joined_at", "id")
+
+
 def member_companies(member: Member) -> list[CompanyMembership]:
     return list(
         CompanyMembership.objects.filter(member=member)
         .select_related("company")
-        .order_by("-is_primary", "company__name")
+        .order_by(*_LISTED_COMPANIES)
+    )
+
+
+def with_companies_listed(members: QuerySet[Member], to_attr: str) -> QuerySet[Member]:
+    """``members`` with each one's ``member_companies`` in ``to_attr``: one more query."""
+    return members.prefetch_related(
+        Prefetch(
+            "company_memberships",
+            queryset=CompanyMembership.objects.select_related("company").order_by(
+                *_LISTED_COMPANIES
+            ),
+            to_attr=to_attr,
+        )
     )
 
 
@@ -96,10 +153,36 @@ def primary_company(member: Member) -> Company | None:
     membership = (
         CompanyMembership.objects.filter(member=member)
         .select_related("company")
-        .order_by("-is_primary", "joined_at", "id")
+        .order_by(*_PRIMARY_COMPANY_FIRST)
         .first()
     )
     return membership.company if membership else None
+
+
+def primary_company_names(member_ids: list[int]) -> dict[int, str]:
+    """member id → name of their ``primary_company``, for many members in one query."""
+    rows = (
+        CompanyMembership.objects.filter(member_id__in=member_ids)
+        .order_by("member_id", *_PRIMARY_COMPANY_FIRST)
+        .values_list("member_id", "company__name")
+    )
+    names: dict[int, str] = {}
+    for member_id, company_name in rows:
+        names.setdefault(member_id, company_name)
+    return names
+
+
+def member_company_ids_query(member: Member) -> QuerySet[CompanyMembership, Any]:
+    """The ids of the member's companies, as a subquery to filter by."""
+    return CompanyMembership.objects.filter(member=member).values("company_id")
+
+
+def member_companies_by_name(member: Member) -> QuerySet[Company]:
+    return Company.objects.filter(memberships__member=member).order_by("name")
+
+
+def company_by_slug(slug: str) -> Company | None:
+    return Company.objects.filter(slug=slug).first()
 
 
 def owned_company_ids(member: Member) -> set[int]:
@@ -121,6 +204,42 @@ def member_space_ids(member: Member) -> set[int]:
     return set(member_space_roles(member))
 
 
+def member_space_ids_query(member: Member) -> QuerySet[SpaceMembership, Any]:
+    """The ids of the member's spaces, as a subquery to filter by."""
+    return SpaceMembership.objects.filter(member=member).values("space_id")
+
+
+def member_spaces_by_name(member: Member) -> QuerySet[Space]:
+    return Space.objects.filter(memberships__member=member).order_by("name")
+
+
+def belongs_to_space(member_id: int, space_id: int) -> bool:
+    return SpaceMembership.objects.filter(space_id=space_id, member_id=member_id).exists()
+
+
+def manages_space(member_id: int, space_id: int) -> bool:
+    return SpaceMembership.objects.filter(
+        space_id=space_id, member_id=member_id, role=SpaceRole.MANAGER
+    ).exists()
+
+
+def share_a_space(one: Member, other: Member) -> bool:
+    return SpaceMembership.objects.filter(member=one, space__memberships__member=other).exists()
+
+
+def spaces_by_name() -> QuerySet[Space]:
+    return Space.objects.order_by("name")
+
+
+def spaces_by_kind() -> QuerySet[Space]:
+    """Physical spaces first, then remote ones, each by name."""
+    return Space.objects.order_by("kind", "name")
+
+
+def space_by_slug(slug: str) -> Space | None:
+    return Space.objects.filter(slug=slug).first()
+
+
 def all_spaces() -> list[Space]:
     return list(Space.objects.annotate(members_count=Count("memberships")).order_by("kind", "name"))
 
@@ -135,7 +254,7 @@ def space_managers(space: Space) -> list[Member]:
 
 
 def space_members(space: Space, query: str = "") -> QuerySet[Member]:
-    members = Member.objects.filter(space_memberships__space=space, is_active=True)
+    members = visible_members().filter(space_memberships__space=space)
     query = query.strip()
     for word in query.split()[:3]:
         members = members.filter(
@@ -145,4 +264,31 @@ def space_members(space: Space, query: str = "") -> QuerySet[Member]:
 
 
 def find_member_by_email(email: str) -> Member | None:
-    return Member.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    return visible_members().filter(email__iexact=email.strip()).first()
+
+
+# For the search index ---------------------------------------------------------------------
+
+
+def members_to_index() -> QuerySet[Member]:
+    """Visible members with their companies in ``company_memberships``."""
+    return visible_members().prefetch_related(
+        Prefetch(
+            "company_memberships", queryset=CompanyMembership.objects.select_related("company")
+        )
+    )
+
+
+def companies_to_index() -> QuerySet[Company]:
+    return Company.objects.select_related("space")
+
+
+def existing_company_ids(ids: list[int]) -> set[int]:
+    """Every signed-in member may see every company: those of ``ids`` that still exist."""
+    return set(Company.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def company_member_ids(company_id: int) -> list[int]:
+    return list(
+        CompanyMembership.objects.filter(company_id=company_id).values_list("member_id", flat=True)
+    )

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 from officina.core.safe_redirects import redirect_to_next
-from officina.pbx.actions import do_provision_extension
 
 from . import actions, selectors
 from .access import access_company_by_slug, is_company_owner
@@ -64,8 +63,6 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         except OfficinaError as error:
             show_error_on_form(form, error)
         else:
-            # Every member is reachable from day one: an extension comes with the account.
-            do_provision_extension(member)
             login(request, member, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request, _("Welcome to Officina, %(name)s!") % {"name": member.first_name}

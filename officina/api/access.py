@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.api.models import ApiToken
 from officina.core.errors import ErrorCode, OfficinaError
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def access_api_token_by_id(member: Member, token_id: int) -> ApiToken:

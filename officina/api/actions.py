@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.api.models import ApiToken
 from officina.core.errors import ErrorCode, OfficinaError
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 TOKEN_PREFIX = "off_"  # noqa: S105 - a marker, not a secret
 MAX_ACTIVE_TOKENS = 20

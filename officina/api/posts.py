@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -22,8 +22,10 @@ from officina.api.schemas import (
 )
 from officina.social.access import access_post_by_id
 from officina.social.actions import check_create_post
-from officina.social.models import Post
 from officina.social.selectors import community_page, decorate_posts, feed_page, post_comments
+
+if TYPE_CHECKING:
+    from officina.social.models import Post
 
 router = Router(tags=["posts"])
 

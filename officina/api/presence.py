@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
@@ -14,8 +15,11 @@ from officina.accounts.selectors import all_spaces, member_space_ids
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
 from officina.presence.actions import check_check_in, check_check_out
-from officina.presence.models import CheckIn, CheckInSource
+from officina.presence.kinds import CheckInSource
 from officina.presence.selectors import current_check_in, presence_counts, space_presence
+
+if TYPE_CHECKING:
+    from officina.presence.models import CheckIn
 
 router = Router(tags=["presence"])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
@@ -33,9 +33,11 @@ from officina.knowledge.actions import (
     check_unaccept_answer,
     check_vote,
 )
-from officina.knowledge.models import Answer, Question
 from officina.knowledge.selectors import member_votes_on_question, question_answers, question_list
 from officina.skills.selectors import skills_by_slugs
+
+if TYPE_CHECKING:
+    from officina.knowledge.models import Answer, Question
 
 questions_router = Router(tags=["questions"])
 answers_router = Router(tags=["questions"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ninja import Schema
 from pydantic import Field
 
-from officina.accounts.models import Company, Member
-from officina.skills.models import Skill
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Member
+    from officina.skills.models import Skill
 
 
 class ErrorOut(Schema):

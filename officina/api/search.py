@@ -8,7 +8,7 @@ from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS
-from officina.search.models import DocumentKind
+from officina.search.kinds import DocumentKind
 from officina.search.selectors import MAX_LIMIT, search
 
 router = Router(tags=["search"])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
-from officina.accounts.models import Member
 from officina.api.actions import TOKEN_PREFIX, hash_token
 from officina.api.models import ApiToken
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def member_api_tokens(member: Member) -> QuerySet[ApiToken]:

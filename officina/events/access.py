@@ -3,22 +3,28 @@ space's members; organizers and the space's managers may change them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import is_space_manager
-from officina.accounts.models import Member, SpaceMembership
+from officina.accounts.selectors import may_see_members, member_space_ids_query
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .models import Event, EventVisibility
+from .kinds import EventVisibility
+from .models import Event
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def visible_events(member: Member) -> QuerySet[Event]:
-    if not member.is_authenticated or not member.is_active:
+    if not may_see_members(member):
         return Event.objects.none()
     if member.is_superuser:
         return Event.objects.all()
-    my_spaces = SpaceMembership.objects.filter(member=member).values("space_id")
+    my_spaces = member_space_ids_query(member)
     return Event.objects.filter(Q(visibility=EventVisibility.COMMUNITY) | Q(space_id__in=my_spaces))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import reverse
@@ -12,11 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_member
-from officina.accounts.models import Member, Space
+from officina.accounts.selectors import visible_members
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import can_edit_event
-from .models import RSVP, CalendarFeedToken, Event, EventVisibility, RSVPStatus
+from .kinds import EventVisibility, RSVPStatus
+from .models import RSVP, CalendarFeedToken, Event
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 MAX_EVENT_LENGTH = timedelta(days=14)
 
@@ -127,11 +132,11 @@ def _tell_attendees(event: Event, actor: Member, kind: str, message: str, url: s
     """Notify those going or maybe going, each in their own language."""
     from officina.notifications.actions import do_notify
 
-    attendees = Member.objects.filter(
-        rsvps__event=event,
-        rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.MAYBE],
-        is_active=True,
-    ).exclude(pk=actor.pk)
+    attendees = (
+        visible_members()
+        .filter(rsvps__event=event, rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.MAYBE])
+        .exclude(pk=actor.pk)
+    )
     for attendee in attendees:
         with translation.override(attendee.language or None):
             local_start = timezone.localtime(event.starts_at, event.space.zone)

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member, Space
+from officina.accounts.selectors import member_spaces_by_name, spaces_by_name
 
-from .models import EventVisibility
+from .kinds import EventVisibility
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -22,7 +25,7 @@ def local_in_space(value: datetime, space: Space) -> datetime:
 
 class EventForm(forms.Form):
     space = forms.ModelChoiceField(
-        label=_("Space"), queryset=Space.objects.none(), to_field_name="slug"
+        label=_("Space"), queryset=spaces_by_name().none(), to_field_name="slug"
     )
     title = forms.CharField(label=_("Title"), max_length=160)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
@@ -46,9 +49,7 @@ class EventForm(forms.Form):
 
     def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["space"].queryset = Space.objects.filter(  # type: ignore[attr-defined]
-            memberships__member=member
-        ).order_by("name")
+        self.fields["space"].queryset = member_spaces_by_name(member)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

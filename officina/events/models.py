@@ -8,17 +8,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Space
-
-
-class EventVisibility(models.TextChoices):
-    COMMUNITY = "community", _("the whole community")
-    SPACE = "space", _("members of the space")
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import EventVisibility as EventVisibility
+from .kinds import RSVPStatus as RSVPStatus
 
 
 class Event(models.Model):
     space = models.ForeignKey(
-        Space, verbose_name=_("space"), on_delete=models.CASCADE, related_name="events"
+        "accounts.Space", verbose_name=_("space"), on_delete=models.CASCADE, related_name="events"
     )
     title = models.CharField(_("title"), max_length=160)
     description = models.TextField(_("description"), blank=True)
@@ -60,12 +57,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class RSVPStatus(models.TextChoices):
-    GOING = "going", _("going")
-    MAYBE = "maybe", _("maybe")
-    NOT_GOING = "not_going", _("not going")
 
 
 class RSVP(models.Model):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from officina.accounts.models import Member, Space
-
 from .access import visible_events
-from .models import RSVP, Event, RSVPStatus
+from .kinds import RSVPStatus
+from .models import RSVP, Event
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 
 def upcoming_events(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from officina.accounts.access import access_space_by_slug
-from officina.accounts.models import Member, Space
+from officina.accounts.selectors import spaces_by_name
 from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
@@ -22,7 +24,11 @@ from . import actions, selectors
 from .access import access_event_by_id, can_edit_event
 from .forms import LOCAL_INPUT, EventForm, RSVPForm
 from .ical import build_calendar
-from .models import CalendarFeedToken, Event, RSVPStatus
+from .kinds import RSVPStatus
+from .models import CalendarFeedToken, Event
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 @login_required
@@ -43,7 +49,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "space": space,
-        "spaces": Space.objects.order_by("name"),
+        "spaces": spaces_by_name(),
         "feed_url": feed_url,
         "space_feed_url": space_feed_url,
     }
@@ -112,7 +118,7 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     }
     form = EventForm(request.POST or None, member=member, initial=initial)
     form.fields["space"].disabled = True
-    form.fields["space"].queryset = Space.objects.filter(pk=event.space_id)  # type: ignore[attr-defined]
+    form.fields["space"].queryset = spaces_by_name().filter(pk=event.space_id)  # type: ignore[attr-defined]
     if (
         request.method == "POST"
         and form.is_valid()

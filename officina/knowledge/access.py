@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.knowledge.models import Answer, Question
 from officina.knowledge.selectors import visible_questions
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def access_question_by_id(viewer: Member, question_id: int) -> Question:

@@ -8,6 +8,7 @@ that two clicks at the same moment cannot count twice or accept two answers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -16,12 +17,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import is_space_member
-from officina.accounts.models import Member, Space
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.knowledge.models import Answer, Question, Visibility, Vote
+from officina.knowledge.kinds import Visibility
+from officina.knowledge.models import Answer, Question, Vote
 from officina.notifications.actions import do_notify
 from officina.skills.actions import do_record_skill_evidence, do_withdraw_skill_evidence
-from officina.skills.models import EvidenceSource, Skill
+from officina.skills.kinds import EvidenceSource
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
+    from officina.skills.models import Skill
 
 TITLE_MIN_LENGTH = 10
 TITLE_MAX_LENGTH = 200

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member, Space
-from officina.accounts.selectors import member_space_ids
+from officina.accounts.selectors import member_space_ids, spaces_by_name
 from officina.knowledge.actions import BODY_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH
-from officina.skills.models import Skill
 from officina.skills.selectors import all_skills
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 class QuestionForm(forms.Form):
@@ -26,13 +27,13 @@ class QuestionForm(forms.Form):
     )
     tags = forms.ModelMultipleChoiceField(
         label=_("Skills"),
-        queryset=Skill.objects.none(),
+        queryset=all_skills().none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     space = forms.ModelChoiceField(
         label=_("Visible to"),
-        queryset=Space.objects.none(),
+        queryset=spaces_by_name().none(),
         required=False,
         empty_label=_("The whole community"),
     )
@@ -44,9 +45,9 @@ class QuestionForm(forms.Form):
         self.fields["tags"].help_text = _(
             "Up to %(count)d skills: whoever gives the accepted answer gains them as evidence."
         ) % {"count": MAX_TAGS}
-        self.fields["space"].queryset = Space.objects.filter(  # type: ignore[attr-defined]
+        self.fields["space"].queryset = spaces_by_name().filter(  # type: ignore[attr-defined]
             pk__in=member_space_ids(member)
-        ).order_by("name")
+        )
 
 
 class AnswerForm(forms.Form):

@@ -13,10 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-
-class Visibility(models.TextChoices):
-    COMMUNITY = "community", _("Whole community")
-    SPACE = "space", _("Members of a space")
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import Visibility as Visibility
 
 
 class Question(models.Model):

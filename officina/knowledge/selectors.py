@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from officina.accounts.models import Member
-from officina.accounts.selectors import member_space_ids
-from officina.knowledge.models import Answer, Question, Visibility, Vote
-from officina.skills.models import Skill
+from officina.accounts.selectors import may_see_members, member_space_ids
+from officina.knowledge.kinds import Visibility
+from officina.knowledge.models import Answer, Question, Vote
+from officina.skills.selectors import all_skills
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
+    from officina.skills.models import Skill
 
 MAX_QUERY_LENGTH = 200
 
 
 def visible_questions_filter(viewer: Member) -> Q:
     """A question is seen by the whole community, or only by members of its space."""
-    if not viewer.is_authenticated or not viewer.is_active:
+    if not may_see_members(viewer):
         return Q(pk__in=[])
     if viewer.is_superuser:
         return Q()
@@ -83,6 +89,9 @@ def member_votes_on_question(viewer: Member, question: Question) -> dict[str, in
 
 def question_skills(limit: int = 30) -> list[Skill]:
     """Skills that tag at least one question, for the list's filter."""
-    return list(
-        Skill.objects.filter(questions__isnull=False).distinct().order_by("name_en")[:limit]
-    )
+    return list(all_skills().filter(questions__isnull=False).distinct().order_by("name_en")[:limit])
+
+
+def questions_to_index() -> QuerySet[Question]:
+    """Every question with its tags, for the search index (which filters by viewer later)."""
+    return Question.objects.prefetch_related("tags")

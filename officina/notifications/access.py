@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.models import Notification
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def access_notification_by_id(member: Member, notification_id: int) -> Notification:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -9,11 +11,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications import live
-from officina.notifications.models import DigestFrequency, DigestPreference, Notification
+from officina.notifications.kinds import DigestFrequency
+from officina.notifications.models import DigestPreference, Notification
 from officina.notifications.selectors import unread_count, unread_since
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 MAX_TEXT_LENGTH = 500
 DIGEST_MAX_ITEMS = 30

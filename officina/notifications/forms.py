@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from officina.notifications.models import DigestFrequency
+from officina.notifications.kinds import DigestFrequency
 
 
 class DigestPreferenceForm(forms.Form):

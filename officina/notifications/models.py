@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import DigestFrequency as DigestFrequency
+
 
 class Notification(models.Model):
     """Something that happened and that one member should know about."""
@@ -51,12 +54,6 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
-
-
-class DigestFrequency(models.TextChoices):
-    NEVER = "never", _("Never")
-    DAILY = "daily", _("Daily")
-    WEEKLY = "weekly", _("Weekly")
 
 
 class DigestPreference(models.Model):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from officina.accounts.models import Member
-from officina.notifications.models import DigestFrequency, DigestPreference, Notification
+from officina.accounts.selectors import visible_members
+from officina.notifications.kinds import DigestFrequency
+from officina.notifications.models import DigestPreference, Notification
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def unread_count(member: Member) -> int:
@@ -36,7 +41,7 @@ def members_due_for_digest(frequency: str, not_sent_since: datetime) -> QuerySet
     Members who never chose a frequency follow the default (weekly).
     """
     unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
-    members = Member.objects.filter(Exists(unread), is_active=True)
+    members = visible_members().filter(Exists(unread))
     if frequency == DigestFrequency.WEEKLY:
         members = members.exclude(
             digest_preference__frequency__in=[DigestFrequency.NEVER, DigestFrequency.DAILY]

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from officina.accounts.models import Member
+from officina.accounts.selectors import member_by_id
 from officina.notifications.actions import do_send_digest
-from officina.notifications.models import DigestFrequency
+from officina.notifications.kinds import DigestFrequency
 from officina.notifications.selectors import members_due_for_digest
 
 DIGEST_PERIOD = {
@@ -20,7 +20,7 @@ DIGEST_PERIOD = {
 
 @task()
 def send_digest(member_id: int) -> int:
-    member = Member.objects.filter(pk=member_id).first()
+    member = member_by_id(member_id)
     if member is None:
         return 0
     return do_send_digest(member)

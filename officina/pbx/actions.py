@@ -11,13 +11,13 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from officina.accounts.models import Member
 from officina.pbx.bindings import (
     IDENTITY_FIELDS,
     PERSISTED_FIELDS,
@@ -26,6 +26,9 @@ from officina.pbx.bindings import (
 )
 from officina.pbx.credentials import digest_ha1_pair
 from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 FIRST_MEMBER_EXTENSION = 201
 # Letters and digits that cannot be mistaken for one another when typed into a phone.

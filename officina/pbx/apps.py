@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PbxConfig(AppConfig):
     name = "officina.pbx"
     label = "pbx"
+
+    def ready(self) -> None:
+        from officina.pbx import receivers
+
+        receivers.connect()

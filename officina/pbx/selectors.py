@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from officina.accounts.models import Member
 from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def get_member_extension(member: Member) -> Extension | None:

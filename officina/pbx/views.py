@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from officina.accounts.signed_in import signed_in_member
 from officina.pbx.access import access_own_extension_by_member
-from officina.pbx.actions import do_regenerate_sip_password
+from officina.pbx.actions import do_provision_extension, do_regenerate_sip_password
 from officina.pbx.models import Extension
 from officina.pbx.selectors import extension_call_history, extension_registrations
 
@@ -47,7 +47,11 @@ def phone_context(request: HttpRequest, extension: Extension) -> dict[str, objec
 @login_required
 @require_http_methods(["GET", "POST"])
 def phone(request: HttpRequest) -> HttpResponse:
-    extension = access_own_extension_by_member(signed_in_member(request))
+    member = signed_in_member(request)
+    # Sign-up gives each member an extension; members made another way (the admin,
+    # ``officina createadmin``) get theirs when they first open this page.
+    do_provision_extension(member)
+    extension = access_own_extension_by_member(member)
     new_password = None
     if request.method == "POST":
         # The password is shown in this answer only; it is not stored anywhere.

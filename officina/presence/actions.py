@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -16,14 +17,22 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from officina.accounts.access import is_space_manager, is_space_member
-from officina.accounts.actions import check_kiosk_pin
-from officina.accounts.models import Member, Space, SpaceMembership
-from officina.accounts.selectors import primary_company
+from officina.accounts.actions import check_kiosk_pin, do_lock_member
+from officina.accounts.selectors import (
+    belongs_to_space,
+    is_visible_member,
+    primary_company_names,
+    share_a_space,
+)
 from officina.core.errors import ErrorCode, OfficinaError
 
 from . import live
-from .models import ArrivalWatch, CheckIn, CheckInKind, CheckInSource, Kiosk
+from .kinds import CheckInKind, CheckInSource
+from .models import ArrivalWatch, CheckIn, Kiosk
 from .selectors import current_check_ins, expired_open_check_ins
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 # A session cannot be planned further ahead than this: "until tomorrow" is a new check-in.
 MAX_SESSION = timedelta(hours=16)
@@ -83,7 +92,7 @@ def check_check_in(
     kind = CheckInKind.REMOTE if space.is_remote else CheckInKind.ON_SITE
     with transaction.atomic():
         # Lock the member's row: two quick taps (web and kiosk) must not both start a session.
-        Member.objects.select_for_update().filter(pk=member.pk).first()
+        do_lock_member(member)
         _close_expired_of(member, now)
         previous = CheckIn.objects.filter(member=member, ended_at__isnull=True).first()
         if previous is not None and previous.space_id == space.pk:
@@ -109,8 +118,7 @@ def check_check_in(
                 )
         except IntegrityError as error:
             raise OfficinaError(_("You are already checked in."), ErrorCode.CONFLICT) from error
-        company = primary_company(member)
-        company_name = company.name if company else ""
+        company_name = primary_company_names([member.pk]).get(member.pk, "")
         transaction.on_commit(lambda: live.broadcast_arrival(check_in, company_name))
         _fire_arrival_watches(check_in)
     return check_in
@@ -147,16 +155,10 @@ def do_close_expired_check_ins(now: datetime | None = None) -> int:
 # --- "notify me when X arrives" ----------------------------------------------------------
 
 
-def _share_a_space(one: Member, other: Member) -> bool:
-    return (
-        SpaceMembership.objects.filter(member=one).filter(space__memberships__member=other).exists()
-    )
-
-
 def check_watch_arrival(watcher: Member, member: Member) -> ArrivalWatch:
     if watcher.pk == member.pk:
         raise OfficinaError.invalid_input(_("You cannot wait for yourself."), field="member")
-    if not member.is_active or not _share_a_space(watcher, member):
+    if not is_visible_member(member) or not share_a_space(watcher, member):
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     watch, _created = ArrivalWatch.objects.get_or_create(watcher=watcher, member=member)
     return watch
@@ -264,7 +266,7 @@ def check_kiosk_toggle(
             _("Too many wrong PINs here: the kiosk is paused for a few minutes."),
             ErrorCode.RATE_LIMITED,
         )
-    if not SpaceMembership.objects.filter(space=space, member_id=member_id).exists():
+    if not belongs_to_space(member_id, space.pk):
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     try:
         member = check_kiosk_pin(member_id, pin, now=now)

@@ -6,15 +6,16 @@ Payloads carry data, not HTML: each page renders them in its own language.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.urls import NoReverseMatch, reverse
 
-from officina.accounts.models import Member
-
 from .models import CheckIn
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def space_group(space_id: int) -> str:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from officina.accounts.models import CompanyMembership, Member, Space
+from officina.accounts.selectors import primary_company_names
 
-from .models import ArrivalWatch, CheckIn, CheckInKind
+from .kinds import CheckInKind
+from .models import ArrivalWatch, CheckIn
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 
 def _current(now: datetime | None = None) -> Q:
@@ -77,11 +82,7 @@ def space_presence(space: Space, *, now: datetime | None = None) -> list[Present
         )
         .order_by("-started_at", "-id")
     )
-    companies = dict(
-        CompanyMembership.objects.filter(
-            member_id__in=[c.member_id for c in check_ins], is_primary=True
-        ).values_list("member_id", "company__name")
-    )
+    companies = primary_company_names([c.member_id for c in check_ins])
     for check_in in check_ins:
         check_in.space = space
     return [PresentMember(c, companies.get(c.member_id, "")) for c in check_ins]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from officina.accounts import actions as account_actions
 from officina.accounts import selectors as account_selectors
 from officina.accounts.access import access_space_by_slug, space_role
-from officina.accounts.models import Member, SpaceRole
+from officina.accounts.kinds import SpaceRole
 from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
@@ -28,6 +29,9 @@ from .access import access_kiosk_by_id, access_kiosk_by_token
 from .forms import CheckInForm, EnableKioskForm, NewSpaceForm, SpaceDetailsForm, SpaceRoleForm
 from .live import member_payload
 from .models import Kiosk
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 @login_required
@@ -183,7 +187,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _member_from_post(request: HttpRequest) -> Member:
     raw = request.POST.get("member", "")
-    found = Member.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    found = account_selectors.visible_member_by_id(int(raw)) if raw.isdigit() else None
     if found is None:
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     return found

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from django.db import connection
 
-from officina.search.models import DocumentKind
+from officina.search.kinds import DocumentKind
 from officina.search.stemming import fold_accents, stems
 
 # A prefix shorter than this would match half the index.

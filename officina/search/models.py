@@ -12,15 +12,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import DocumentKind
+
 # On SQLite, changing this table's columns rebuilds it and drops the FTS5 triggers:
 # a migration that does so must create them again (see 0003_keywords, 0004).
-
-
-class DocumentKind(models.TextChoices):
-    MEMBER = "member", _("Members")
-    COMPANY = "company", _("Companies")
-    POST = "post", _("Posts")
-    QUESTION = "question", _("Questions")
 
 
 class SearchDocument(models.Model):

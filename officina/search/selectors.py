@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString
 
-from officina.accounts.models import Member
+from officina.accounts.selectors import may_see_members
 from officina.search.backends import full_text_backend
-from officina.search.models import DocumentKind, SearchDocument
+from officina.search.kinds import DocumentKind
+from officina.search.models import SearchDocument
 from officina.search.snippets import SNIPPET_WORDS, Highlighter
 from officina.search.sources import SOURCES
 from officina.search.stemming import words
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
@@ -84,7 +89,7 @@ def search(
     """
     searched = query_words(query)
     results = SearchResults(query=query, words=searched)
-    if not searched or not viewer.is_authenticated or not viewer.is_active:
+    if not searched or not may_see_members(viewer):
         return results
     limit = max(1, min(limit, MAX_LIMIT))
     wanted = [kind for kind in (kinds or SOURCES) if kind in SOURCES]

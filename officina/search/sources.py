@@ -2,27 +2,38 @@
 
 A source turns rows of another app into :class:`SearchDocument` rows (in bulk,
 for a rebuild, or for a few ids after a change) and narrows ranked ids to those
-a viewer may see, through the owning app's own visibility rules. Search reads
-the other apps' models here, in bulk and read-only: indexing 10,000 members
-one selector call at a time would not finish in a demo's time.
+a viewer may see, through the owning app's own visibility rules. The rows come
+from the querysets each app publishes for the index (``*_to_index`` in its
+selectors), read here in bulk: indexing 10,000 members one selector call at a
+time would not finish in a demo's time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 
-from officina.accounts.models import Company, CompanyMembership, Member
-from officina.knowledge.models import Question
-from officina.knowledge.selectors import visible_questions
-from officina.search.models import DocumentKind, SearchDocument
+from officina.accounts.selectors import (
+    companies_to_index,
+    existing_company_ids,
+    may_see_members,
+    members_to_index,
+    visible_members,
+)
+from officina.knowledge.selectors import questions_to_index, visible_questions
+from officina.search.kinds import DocumentKind
+from officina.search.models import SearchDocument
 from officina.search.stemming import terms
-from officina.skills.models import MemberSkill
+from officina.skills.selectors import member_skills_with_names
 from officina.social.access import visible_posts
-from officina.social.models import Post, Profile
+from officina.social.selectors import posts_to_index, profiles_to_index
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 SENTINEL = "0000000042"
 
@@ -75,17 +86,10 @@ def _only(queryset: QuerySet, ids: list[int] | None) -> QuerySet:  # type: ignor
 
 def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
     profile_url = url_maker("social:profile")
-    members = _only(Member.objects.filter(is_active=True), ids).prefetch_related(
-        Prefetch(
-            "company_memberships",
-            queryset=CompanyMembership.objects.select_related("company"),
-        ),
-        Prefetch("member_skills", queryset=MemberSkill.objects.select_related("skill")),
+    members = _only(members_to_index(), ids).prefetch_related(
+        Prefetch("member_skills", queryset=member_skills_with_names())
     )
-    profiles = {
-        profile.member_id: profile
-        for profile in _only(Profile.objects.only("member_id", "headline", "bio"), ids)
-    }
+    profiles = {profile.member_id: profile for profile in _only(profiles_to_index(), ids)}
     for member in members.iterator(chunk_size=1000):
         profile = profiles.get(member.pk)
         skills = ", ".join(
@@ -112,14 +116,14 @@ def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
 
 
 def _visible_members(viewer: Member, ids: list[int]) -> set[int]:
-    if not viewer.is_authenticated or not viewer.is_active:
+    if not may_see_members(viewer):
         return set()
-    return set(Member.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    return set(visible_members().filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _company_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
     company_url = url_maker("accounts:company")
-    companies = _only(Company.objects.select_related("space"), ids)
+    companies = _only(companies_to_index(), ids)
     for company in companies.iterator(chunk_size=1000):
         body = "\n".join(
             part
@@ -140,14 +144,14 @@ def _company_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
 
 
 def _visible_companies(viewer: Member, ids: list[int]) -> set[int]:
-    if not viewer.is_authenticated or not viewer.is_active:
+    if not may_see_members(viewer):
         return set()
-    return set(Company.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return existing_company_ids(ids)
 
 
 def _question_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
     question_url = url_maker("knowledge:question")
-    questions = _only(Question.objects.all(), ids).prefetch_related("tags")
+    questions = _only(questions_to_index(), ids)
     for question in questions.iterator(chunk_size=1000):
         tags = ", ".join(f"{tag.name_en} {tag.name_it}" for tag in question.tags.all())
         yield make_document(
@@ -166,7 +170,7 @@ def _visible_questions(viewer: Member, ids: list[int]) -> set[int]:
 
 def _post_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
     post_url = url_maker("social:post")
-    posts = _only(Post.objects.select_related("author"), ids).filter(author__is_active=True)
+    posts = _only(posts_to_index(), ids)
     for post in posts.iterator(chunk_size=1000):
         yield make_document(
             DocumentKind.POST,

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from officina.accounts.signed_in import signed_in_member
-from officina.search.models import DocumentKind
+from officina.search.kinds import DocumentKind
 from officina.search.selectors import MAX_QUERY_LENGTH, search
 
 RESULTS_PER_KIND = 10

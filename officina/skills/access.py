@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
+from officina.accounts.selectors import may_see_members, visible_members_q
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.skills.models import MemberSkill, Skill
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def access_member_skill_by_id(member: Member, member_skill_id: int) -> MemberSkill:
     """Any active member may see (and endorse) another active member's skills."""
     member_skill = (
         MemberSkill.objects.select_related("skill", "member")
-        .filter(pk=member_skill_id, member__is_active=True)
+        .filter(visible_members_q("member"), pk=member_skill_id)
         .first()
     )
-    if member_skill is None or not member.is_active:
+    if member_skill is None or not may_see_members(member):
         raise OfficinaError(_("Skill not found."), ErrorCode.NOT_FOUND)
     return member_skill
 

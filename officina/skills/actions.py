@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_notify
-from officina.skills.models import (
-    Endorsement,
-    EvidenceSource,
-    MemberSkill,
-    Skill,
-    SkillEvidence,
-    SkillKind,
-    SkillLevel,
-)
+from officina.skills.kinds import EvidenceSource, SkillKind, SkillLevel
+from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 MAX_SKILLS_PER_KIND = 30
 

@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from officina.skills.models import Skill, SkillKind, SkillLevel
+from officina.skills.kinds import SkillKind, SkillLevel
+from officina.skills.models import Skill
 
 
 class SkillChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -7,18 +7,11 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-class SkillCategory(models.TextChoices):
-    DEVELOPMENT = "development", _("Software development")
-    DESIGN = "design", _("Design and UX")
-    BUSINESS = "business", _("Business and finance")
-    LEGAL = "legal", _("Law")
-    MARKETING = "marketing", _("Marketing and communication")
-    WRITING = "writing", _("Writing and languages")
-    MEDIA = "media", _("Photo, video and audio")
-    MAKING = "making", _("Making and crafts")
-    DATA = "data", _("Data and AI")
-    PEOPLE = "people", _("People and teaching")
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import EvidenceSource as EvidenceSource
+from .kinds import SkillCategory as SkillCategory
+from .kinds import SkillKind as SkillKind
+from .kinds import SkillLevel as SkillLevel
 
 
 class Skill(models.Model):
@@ -43,23 +36,8 @@ class Skill(models.Model):
         return self.name_it if language == "it" else self.name_en
 
 
-class SkillKind(models.TextChoices):
-    SKILL = "skill", _("Skill")
-    TALENT = "talent", _("Talent")
-    INTEREST = "interest", _("Interest")
-    OFFER = "offer", _("I offer")
-    NEED = "need", _("I need")
-
-
 # Only what a member can do is endorsable; an interest or a need is not a claim.
 ENDORSABLE_KINDS = frozenset({SkillKind.SKILL, SkillKind.TALENT, SkillKind.OFFER})
-
-
-class SkillLevel(models.IntegerChoices):
-    BEGINNER = 1, _("Beginner")
-    INTERMEDIATE = 2, _("Intermediate")
-    ADVANCED = 3, _("Advanced")
-    EXPERT = 4, _("Expert")
 
 
 class MemberSkill(models.Model):
@@ -129,12 +107,6 @@ class Endorsement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endorser} → {self.member_skill}"
-
-
-class EvidenceSource(models.TextChoices):
-    ACCEPTED_ANSWER = "accepted_answer", _("Accepted answer")
-    EVENT_TALK = "event_talk", _("Talk at an event")
-    PROJECT = "project", _("Project")
 
 
 class SkillEvidence(models.Model):

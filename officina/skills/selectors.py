@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
-from officina.skills.models import (
-    Endorsement,
-    MemberSkill,
-    Skill,
-    SkillEvidence,
-    SkillKind,
-)
+from officina.accounts.selectors import visible_members_q
+from officina.skills.kinds import SkillKind
+from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 
 def member_skills_with_counts(member: Member, viewer: Member | None = None) -> list[MemberSkill]:
@@ -107,7 +106,7 @@ def skill_catalogue() -> list[Skill]:
 
 def members_with_skill(skill: Skill, kinds: Sequence[str]) -> QuerySet[MemberSkill]:
     return (
-        MemberSkill.objects.filter(skill=skill, kind__in=kinds, member__is_active=True)
+        MemberSkill.objects.filter(visible_members_q("member"), skill=skill, kind__in=kinds)
         .select_related("member")
         .annotate(endorsement_count=Count("endorsements"))
         .order_by("-endorsement_count", "member__first_name", "member__last_name")
@@ -119,9 +118,9 @@ def matches_for_needs(member: Member, limit: int = 12) -> list[MemberSkill]:
     needed = MemberSkill.objects.filter(member=member, kind=SkillKind.NEED).values("skill_id")
     return list(
         MemberSkill.objects.filter(
+            visible_members_q("member"),
             skill_id__in=needed,
             kind__in=[SkillKind.OFFER, SkillKind.SKILL],
-            member__is_active=True,
         )
         .exclude(member=member)
         .select_related("member", "skill")
@@ -179,3 +178,8 @@ def top_skills_of(member_ids: list[int], per_member: int = 3) -> dict[int, list[
         if len(chosen) < per_member and row.skill not in chosen:
             chosen.append(row.skill)
     return top
+
+
+def member_skills_with_names() -> QuerySet[MemberSkill]:
+    """Member skills with their skill row: for the search index's member documents."""
+    return MemberSkill.objects.select_related("skill")

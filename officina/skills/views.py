@@ -27,7 +27,7 @@ from officina.skills.actions import (
     do_withdraw_endorsement,
 )
 from officina.skills.forms import MemberSkillForm
-from officina.skills.models import SkillCategory, SkillKind
+from officina.skills.kinds import SkillCategory, SkillKind
 from officina.skills.selectors import (
     SkillsByKind,
     matches_for_needs,

@@ -11,33 +11,39 @@ Rules (tested one by one in tests/test_access.py):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import (
-    Company,
-    CompanyMembership,
-    Member,
-    Space,
-    SpaceMembership,
-    SpaceRole,
+from officina.accounts.selectors import (
+    company_by_slug,
+    hidden_members,
+    manages_space,
+    may_see_members,
+    member_companies_by_name,
+    member_company_ids_query,
+    member_space_ids_query,
+    member_spaces_by_name,
+    space_by_slug,
+    visible_members,
 )
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.social.models import Comment, Conversation, Post, Visibility
+from officina.social.kinds import Visibility
+from officina.social.models import Comment, Conversation, Post
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Member, Space
 
 
 def _not_found(message: object) -> OfficinaError:
     return OfficinaError(message, ErrorCode.NOT_FOUND)  # type: ignore[arg-type]
 
 
-def _is_active_member(member: Member | None) -> bool:
-    return bool(member is not None and member.is_authenticated and member.is_active)
-
-
 def visible_posts_q(member: Member) -> Q:
     """The posts ``member`` may read, as a filter usable in any post query."""
-    my_spaces = SpaceMembership.objects.filter(member=member).values("space_id")
-    my_companies = CompanyMembership.objects.filter(member=member).values("company_id")
+    my_spaces = member_space_ids_query(member)
+    my_companies = member_company_ids_query(member)
     return (
         Q(visibility=Visibility.COMMUNITY)
         | Q(author=member)
@@ -47,11 +53,11 @@ def visible_posts_q(member: Member) -> Q:
 
 
 def visible_posts(member: Member) -> QuerySet[Post]:
-    if not _is_active_member(member):
+    if not may_see_members(member):
         return Post.objects.none()
     # Deactivated members are few: excluding their ids keeps the scan on the post index,
     # where joining every author to test is_active would not.
-    deactivated = Member.objects.filter(is_active=False).values("pk")
+    deactivated = hidden_members().values("pk")
     return Post.objects.filter(visible_posts_q(member)).exclude(author_id__in=deactivated)
 
 
@@ -79,19 +85,15 @@ def access_comment_by_id(member: Member, post_id: int, comment_id: int) -> Comme
 def can_moderate_post(member: Member, post: Post) -> bool:
     """Its author, a manager of the space it was posted in, or staff may remove a post
     (and the comments under it)."""
-    if not _is_active_member(member):
+    if not may_see_members(member):
         return False
     if post.author_id == member.pk or member.is_staff:
         return True
-    return post.space_id is not None and (
-        SpaceMembership.objects.filter(
-            member=member, space_id=post.space_id, role=SpaceRole.MANAGER
-        ).exists()
-    )
+    return post.space_id is not None and manages_space(member.pk, post.space_id)
 
 
 def access_conversation_by_id(member: Member, conversation_id: int) -> Conversation:
-    if not _is_active_member(member):
+    if not may_see_members(member):
         raise _not_found(_("Conversation not found."))
     conversation = Conversation.objects.filter(
         pk=conversation_id, participants__member=member
@@ -103,9 +105,9 @@ def access_conversation_by_id(member: Member, conversation_id: int) -> Conversat
 
 def access_profile_member_by_id(viewer: Member, member_id: int) -> Member:
     """The member whose profile ``viewer`` asks for (with the profile row joined)."""
-    if not _is_active_member(viewer):
+    if not may_see_members(viewer):
         raise _not_found(_("Member not found."))
-    member = Member.objects.filter(pk=member_id, is_active=True).select_related("profile").first()
+    member = visible_members().filter(pk=member_id).select_related("profile").first()
     if member is None:
         raise _not_found(_("Member not found."))
     return member
@@ -120,22 +122,22 @@ def access_member_for_message_by_id(sender: Member, member_id: int) -> Member:
 
 
 def postable_spaces(member: Member) -> QuerySet[Space]:
-    return Space.objects.filter(memberships__member=member).order_by("name")
+    return member_spaces_by_name(member)
 
 
 def postable_companies(member: Member) -> QuerySet[Company]:
-    return Company.objects.filter(memberships__member=member).order_by("name")
+    return member_companies_by_name(member)
 
 
 def access_company_to_follow_by_slug(member: Member, slug: str) -> Company:
-    company = Company.objects.filter(slug=slug).first()
-    if company is None or not _is_active_member(member):
+    company = company_by_slug(slug)
+    if company is None or not may_see_members(member):
         raise _not_found(_("Company not found."))
     return company
 
 
 def access_space_to_follow_by_slug(member: Member, slug: str) -> Space:
-    space = Space.objects.filter(slug=slug).first()
-    if space is None or not _is_active_member(member):
+    space = space_by_slug(slug)
+    if space is None or not may_see_members(member):
         raise _not_found(_("Space not found."))
     return space

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -12,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from officina.accounts.models import Company, Member, Space
+from officina.accounts.selectors import is_visible_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import do_notify
 from officina.notifications.selectors import has_unread
 from officina.social import live
 from officina.social.access import can_moderate_post, postable_companies, postable_spaces
 from officina.social.avatars import ProcessedAvatar, process_avatar
+from officina.social.kinds import ReactionKind, Visibility
 from officina.social.models import (
     Comment,
     Conversation,
@@ -28,9 +30,10 @@ from officina.social.models import (
     Post,
     Profile,
     Reaction,
-    ReactionKind,
-    Visibility,
 )
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Member, Space
 
 MAX_LINKS = 5
 MAX_CONVERSATION_MEMBERS = 20
@@ -330,7 +333,7 @@ def check_start_conversation(
         raise OfficinaError.invalid_input(
             _("A conversation has at most %(count)d members.") % {"count": MAX_CONVERSATION_MEMBERS}
         )
-    if any(not member.is_active for member in others_by_id.values()):
+    if not all(is_visible_member(member) for member in others_by_id.values()):
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
     return do_start_conversation(creator, list(others_by_id.values()), title=title.strip()[:120])
 
@@ -376,7 +379,12 @@ def do_send_message(sender: Member, conversation: Conversation, body: str) -> Me
     ConversationMember.objects.filter(conversation=conversation, member=sender).update(
         last_read_at=message.created_at
     )
-    participants = list(Member.objects.filter(conversation_memberships__conversation=conversation))
+    participants = [
+        participant.member
+        for participant in ConversationMember.objects.filter(
+            conversation=conversation
+        ).select_related("member")
+    ]
     url = reverse("social:conversation", args=[conversation.pk])
     for participant in participants:
         # One notification per conversation until the member reads it: no flood.

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.core.errors import OfficinaError
 from officina.social.access import postable_companies, postable_spaces
 from officina.social.actions import MAX_LINKS
 from officina.social.avatars import process_avatar
-from officina.social.models import Visibility
+from officina.social.kinds import Visibility
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 _url_validator = URLValidator(schemes=["http", "https"])
 ACCEPTED_IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"

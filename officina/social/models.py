@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Company, Space
+# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
+from .kinds import ReactionKind as ReactionKind
+from .kinds import Visibility as Visibility
 
 
 class Profile(models.Model):
@@ -60,7 +62,7 @@ class Follow(models.Model):
         verbose_name=_("member"),
     )
     company = models.ForeignKey(
-        Company,
+        "accounts.Company",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -68,7 +70,7 @@ class Follow(models.Model):
         verbose_name=_("company"),
     )
     space = models.ForeignKey(
-        Space,
+        "accounts.Space",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -113,12 +115,6 @@ class Follow(models.Model):
         return f"{self.follower} → {self.member or self.company or self.space}"
 
 
-class Visibility(models.TextChoices):
-    COMMUNITY = "community", _("Whole community")
-    SPACE = "space", _("Members of a space")
-    COMPANY = "company", _("Members of a company")
-
-
 class Post(models.Model):
     """A post: to the whole community, or only to a space's or a company's members.
 
@@ -137,7 +133,7 @@ class Post(models.Model):
         _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.COMMUNITY
     )
     company = models.ForeignKey(
-        Company,
+        "accounts.Company",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -145,7 +141,7 @@ class Post(models.Model):
         verbose_name=_("company"),
     )
     space = models.ForeignKey(
-        Space,
+        "accounts.Space",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -205,14 +201,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
-
-
-class ReactionKind(models.TextChoices):
-    LIKE = "like", _("Like")
-    CELEBRATE = "celebrate", _("Celebrate")
-    INSIGHTFUL = "insightful", _("Insightful")
-    SUPPORT = "support", _("Support")
-    FUNNY = "funny", _("Funny")
 
 
 REACTION_SYMBOLS = {

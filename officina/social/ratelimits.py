@@ -5,13 +5,16 @@ demo data, tests) are not limited."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.social.models import Message, Post
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 # Generous for people, tight enough to stop a script or a stuck key from flooding others.
 POSTS_PER_HOUR = 20

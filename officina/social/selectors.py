@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -24,9 +24,16 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.models import CompanyMembership, Member, Space
+from officina.accounts.selectors import (
+    may_see_members,
+    spaces_by_name,
+    visible_members,
+    visible_members_q,
+    with_companies_listed,
+)
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.social.access import visible_posts, visible_posts_q
+from officina.social.kinds import ReactionKind
 from officina.social.models import (
     REACTION_SYMBOLS,
     Comment,
@@ -37,8 +44,10 @@ from officina.social.models import (
     Post,
     Profile,
     Reaction,
-    ReactionKind,
 )
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 FEED_PAGE_SIZE = 20
 DIRECTORY_PAGE_SIZE = 24
@@ -114,7 +123,7 @@ def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_
     and sort them all: ~60 ms at 100k posts, against a few ms this way. Spaces are queried
     one by one (a member follows a handful) so that each walk stops after ``limit + 1``.
     """
-    if not member.is_active:
+    if not may_see_members(member):
         return PostPage(posts=[], next_cursor=None)
     targets = followed_targets(member)
     # The access rule itself; deactivated authors are dropped when the page is fetched
@@ -141,7 +150,7 @@ def feed_page(member: Member, cursor: str | None = None, limit: int = FEED_PAGE_
         candidates += newest(visible.filter(space_id=space_id))
     chosen = sorted(set(candidates), reverse=True)[: limit + 1]
     shown_ids = [pk for _at, pk in chosen[:limit]]
-    rows = list(_with_relations(Post.objects.filter(pk__in=shown_ids, author__is_active=True)))
+    rows = list(_with_relations(Post.objects.filter(visible_members_q("author"), pk__in=shown_ids)))
     # The cursor follows the candidates, so a hidden post never makes a page skip others.
     next_cursor = None
     if len(chosen) > limit:
@@ -214,7 +223,7 @@ def decorate_posts(posts: list[Post], viewer: Member) -> None:
 
 def post_comments(post: Post) -> list[Comment]:
     return list(
-        Comment.objects.filter(post=post, author__is_active=True)
+        Comment.objects.filter(visible_members_q("author"), post=post)
         .select_related("author", "author__profile")
         .order_by("created_at", "id")
     )
@@ -236,22 +245,14 @@ def _page_of_matches(matching: QuerySet[Member], page_number: str | int | None) 
     whole index when few match, so the matches are sorted after the scan instead."""
     ids = list(matching.order_by(*_NAME_ORDER_WITHOUT_INDEX).values_list("pk", flat=True))
     page: Page[Any] = Paginator(ids, DIRECTORY_PAGE_SIZE).get_page(page_number)
-    rows = _with_directory_relations(Member.objects.filter(pk__in=page.object_list))
+    rows = _with_directory_relations(visible_members().filter(pk__in=page.object_list))
     shown = {member.pk: member for member in rows}
     page.object_list = [shown[pk] for pk in page.object_list if pk in shown]
     return page
 
 
 def _with_directory_relations(members: QuerySet[Member]) -> QuerySet[Member]:
-    return members.select_related("profile").prefetch_related(
-        Prefetch(
-            "company_memberships",
-            queryset=CompanyMembership.objects.select_related("company").order_by(
-                "-is_primary", "company__name"
-            ),
-            to_attr="companies_list",
-        )
-    )
+    return with_companies_listed(members.select_related("profile"), to_attr="companies_list")
 
 
 def directory_page(
@@ -264,7 +265,7 @@ def directory_page(
     """Active members, filtered by name or headline, skill (slug) and company (slug or
     name); the matches (a count, or their ids), the page and the page's companies:
     3 queries whatever the page."""
-    members = Member.objects.filter(is_active=True)
+    members = visible_members()
     words = query.split()[:5]
     for word in words:
         # The headline through a subquery (one scan of the profiles, then a lookup per
@@ -299,22 +300,14 @@ class FollowCounts:
 
 
 def follow_counts(member: Member, viewer: Member) -> FollowCounts:
-    row = Member.objects.filter(pk=member.pk).aggregate(
-        followers=Count("followers", distinct=True),
-        following=Count("follows", distinct=True),
+    row = Follow.objects.aggregate(
+        followers=Count("pk", filter=Q(member=member)),
+        following=Count("pk", filter=Q(follower=member)),
     )
     return FollowCounts(
         followers=row["followers"],
         following=row["following"],
         viewer_follows=Follow.objects.filter(follower=viewer, member=member).exists(),
-    )
-
-
-def member_companies(member: Member) -> list[CompanyMembership]:
-    return list(
-        CompanyMembership.objects.filter(member=member)
-        .select_related("company")
-        .order_by("-is_primary", "company__name")
     )
 
 
@@ -334,7 +327,20 @@ def followed_targets(member: Member) -> dict[str, set[int]]:
 def spaces_to_follow(member: Member) -> list[Space]:
     """Every space, each with ``followed`` for the member: one query."""
     followed = Follow.objects.filter(follower=member, space=OuterRef("pk"))
-    return list(Space.objects.annotate(followed=Exists(followed)).order_by("name"))
+    return list(spaces_by_name().annotate(followed=Exists(followed)))
+
+
+# For the search index ---------------------------------------------------------------------
+
+
+def profiles_to_index() -> QuerySet[Profile]:
+    """The profile text a member's search document shows (a profile's pk is its member's)."""
+    return Profile.objects.only("member_id", "headline", "bio")
+
+
+def posts_to_index() -> QuerySet[Post]:
+    """Posts of active authors, with the author; who may read each is ``visible_posts``."""
+    return Post.objects.select_related("author").filter(visible_members_q("author"))
 
 
 # Direct messages --------------------------------------------------------------------------
@@ -405,15 +411,16 @@ def conversation_messages(conversation: Conversation, limit: int = 100) -> list[
 
 
 def conversation_participants(conversation: Conversation) -> list[Member]:
-    return list(
-        Member.objects.filter(conversation_memberships__conversation=conversation).order_by(
-            "first_name", "last_name"
-        )
-    )
+    return [
+        participant.member
+        for participant in ConversationMember.objects.filter(conversation=conversation)
+        .select_related("member")
+        .order_by("member__first_name", "member__last_name")
+    ]
 
 
 def messageable_members(sender: Member, query: str, limit: int = 20) -> list[Member]:
-    members = Member.objects.filter(is_active=True).exclude(pk=sender.pk)
+    members = visible_members().exclude(pk=sender.pk)
     for word in query.split()[:4]:
         members = members.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
     return list(members.order_by("first_name", "last_name")[:limit])

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from officina.accounts.models import Member
+from officina.accounts.selectors import member_companies, visible_members
 from officina.accounts.signed_in import signed_in_member
 from officina.core.error_responses import wants_json
 from officina.core.errors import ErrorCode, OfficinaError
@@ -247,7 +247,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "skills_by_kind": SkillsByKind.of(skill_rows),
         "has_skills": bool(skill_rows),
         "evidence": evidence_of(profile_member, limit=10),
-        "companies": selectors.member_companies(profile_member),
+        "companies": member_companies(profile_member),
         "followed_companies": selectors.followed_targets(viewer)["company"],
         "follow": follow,
         "next_steps": _profile_next_steps(profile_row, skill_rows, follow)
@@ -389,16 +389,14 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
     candidates = selectors.messageable_members(member, query)
     candidates += [
         m
-        for m in Member.objects.filter(pk__in=chosen_ids, is_active=True).exclude(pk=member.pk)
+        for m in visible_members().filter(pk__in=chosen_ids).exclude(pk=member.pk)
         if m not in candidates
     ]
     form = NewConversationForm(request.POST or None, candidates=candidates)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            others = list(
-                Member.objects.filter(pk__in=form.cleaned_data["members"], is_active=True)
-            )
+            others = list(visible_members().filter(pk__in=form.cleaned_data["members"]))
             try:
                 check_message_rate(member)
                 with transaction.atomic():

@@ -6,17 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from officina.accounts import selectors as account_selectors
-from officina.accounts.models import Member, Space
+from officina.accounts.signed_in import signed_in_member
 from officina.events import selectors as event_selectors
 from officina.presence import selectors as presence_selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not isinstance(user, Member):
-        return render(request, "web/home.html", {"spaces": Space.objects.order_by("kind", "name")})
+    if not request.user.is_authenticated:
+        return render(request, "web/home.html", {"spaces": account_selectors.spaces_by_kind()})
+    user = signed_in_member(request)
     roles = account_selectors.member_space_roles(user)
-    my_spaces = list(Space.objects.filter(pk__in=roles).order_by("kind", "name"))
+    my_spaces = list(account_selectors.spaces_by_kind().filter(pk__in=roles))
     space_ids = [space.pk for space in my_spaces]
     counts = presence_selectors.presence_counts(space_ids)
     present = presence_selectors.present_in_spaces(space_ids)

@@ -10,7 +10,8 @@ from officina.knowledge.actions import (
     check_unaccept_answer,
     check_vote,
 )
-from officina.knowledge.models import Answer, Question, Visibility, Vote
+from officina.knowledge.kinds import Visibility
+from officina.knowledge.models import Answer, Question, Vote
 from officina.notifications.models import Notification
 from officina.skills.models import SkillEvidence
 

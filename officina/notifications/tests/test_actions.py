@@ -17,7 +17,8 @@ from officina.notifications.actions import (
     do_send_digest,
     do_set_digest_frequency,
 )
-from officina.notifications.models import DigestFrequency, DigestPreference, Notification
+from officina.notifications.kinds import DigestFrequency
+from officina.notifications.models import DigestPreference, Notification
 from officina.notifications.selectors import has_unread, members_due_for_digest, unread_count
 from officina.notifications.tasks import enqueue_due_digests
 

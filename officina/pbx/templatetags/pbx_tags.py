@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.utils import timezone
 
-from officina.accounts.models import Member
-from officina.pbx.actions import do_provision_extension
 from officina.pbx.selectors import (
     extension_call_history,
     extension_registrations,
     get_member_extension,
 )
 from officina.pbx.views import sip_connection_settings
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 register = template.Library()
 
@@ -28,7 +29,7 @@ def pbx_profile_panel(context: template.Context, member: Member) -> dict[str, An
     request = context.get("request")
     viewer = getattr(request, "user", None)
     is_self = bool(viewer is not None and viewer.is_authenticated and viewer.pk == member.pk)
-    extension = do_provision_extension(member) if is_self else get_member_extension(member)
+    extension = get_member_extension(member)
     panel: dict[str, Any] = {"member": member, "extension": extension, "is_self": is_self}
     if is_self and extension is not None and request is not None:
         panel.update(

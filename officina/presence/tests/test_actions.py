@@ -10,7 +10,8 @@ from officina.accounts.actions import check_set_kiosk_pin
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.models import Notification
 from officina.presence import actions
-from officina.presence.models import ArrivalWatch, CheckIn, CheckInKind, CheckInSource
+from officina.presence.kinds import CheckInKind, CheckInSource
+from officina.presence.models import ArrivalWatch, CheckIn
 from officina.presence.selectors import is_member_present, present_member_ids
 
 pytestmark = pytest.mark.django_db

@@ -64,3 +64,23 @@ def test_presence_counts_per_space(giulia, marco, luca, navigli, digital):
     actions.check_check_in(marco, navigli)
     actions.check_check_in(luca, digital)
     assert presence_counts() == {navigli.pk: 2, digital.pk: 1}
+
+
+def test_first_render_and_live_push_show_the_same_company(
+    make_member, make_company, make_space, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Without a company marked primary, both show the company the member joined first."""
+    from officina.accounts.models import CompanyMembership
+    from officina.presence import live
+
+    member = make_member(first_name="Anna")
+    make_company("Bottega", members=(member,))
+    make_company("Atelier", members=(member,))
+    CompanyMembership.objects.filter(member=member).update(is_primary=False)
+    space = make_space(members=(member,))
+    pushed: list[str] = []
+    monkeypatch.setattr(live, "broadcast_arrival", lambda _check_in, name: pushed.append(name))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.check_check_in(member, space)
+    [shown] = space_presence(space)
+    assert pushed == [shown.company_name] == ["Bottega"]

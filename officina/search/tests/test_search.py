@@ -216,6 +216,21 @@ class TestIndexStaysCurrent:
             )
         assert found(marco, "contabilita", "question") == [question.pk]
 
+    def test_tags_added_later_reindex_the_question(
+        self, giulia, marco, django_capture_on_commit_callbacks
+    ):
+        skill = Skill.objects.create(
+            slug="accounting-t", name_en="Accounting", name_it="Contabilità", category="business"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            question = check_ask_question(
+                giulia, title="Chi mi aiuta col bilancio?", body="Scadenza a maggio.", tags=[]
+            )
+        assert found(marco, "contabilita", "question") == []
+        with django_capture_on_commit_callbacks(execute=True):
+            question.tags.add(skill)  # as the admin does: only the tag table changes
+        assert found(marco, "contabilita", "question") == [question.pk]
+
     def test_rolled_back_changes_never_reach_the_index(
         self, giulia, django_capture_on_commit_callbacks
     ):

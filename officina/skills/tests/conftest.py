@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from officina.skills.models import Skill, SkillCategory
+from officina.skills.kinds import SkillCategory
+from officina.skills.models import Skill
 
 
 @pytest.fixture

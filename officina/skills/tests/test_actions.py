@@ -15,14 +15,8 @@ from officina.skills.actions import (
     do_withdraw_endorsement,
     do_withdraw_skill_evidence,
 )
-from officina.skills.models import (
-    Endorsement,
-    MemberSkill,
-    Skill,
-    SkillCategory,
-    SkillEvidence,
-    SkillKind,
-)
+from officina.skills.kinds import SkillCategory, SkillKind
+from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
 from officina.skills.selectors import matches_for_needs, member_skills_with_counts
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from officina.skills.actions import check_add_member_skill
-from officina.skills.models import Endorsement, MemberSkill, SkillKind
+from officina.skills.kinds import SkillKind
+from officina.skills.models import Endorsement, MemberSkill
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
@@ -19,8 +19,10 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from officina.accounts.models import Company, Member, Space
 from officina.social.models import Follow
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Member, Space
 
 register = template.Library()
 
@@ -52,7 +54,7 @@ def follow_button(context: template.Context, target: Company | Space | Member) -
     ``{% load social_tags %}{% follow_button company %}`` (one query)."""
     request = context.get("request")
     viewer = getattr(request, "user", None)
-    field = {Company: "company", Space: "space"}.get(type(target), "member")
+    field = target._meta.model_name or "member"  # Follow names its target after the model
     shown = bool(viewer is not None and viewer.is_authenticated and viewer != target)
     following = shown and Follow.objects.filter(follower=viewer, **{field: target}).exists()
     if field == "company":

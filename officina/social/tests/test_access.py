@@ -16,7 +16,7 @@ from officina.social.access import (
     visible_posts,
 )
 from officina.social.actions import check_start_conversation, do_create_post
-from officina.social.models import Visibility
+from officina.social.kinds import Visibility
 
 pytestmark = pytest.mark.django_db
 

@@ -12,15 +12,8 @@ from officina.social.actions import (
     do_follow,
     do_send_message,
 )
-from officina.social.models import (
-    Comment,
-    Conversation,
-    Follow,
-    Message,
-    Post,
-    Reaction,
-    Visibility,
-)
+from officina.social.kinds import Visibility
+from officina.social.models import Comment, Conversation, Follow, Message, Post, Reaction
 
 pytestmark = pytest.mark.django_db
 
@@ -395,7 +388,8 @@ def test_profile_shows_company_follow_state(client_for, sara, giulia, studio_ros
 
 def test_directory_filters_by_skill(client_for, giulia, marco, sara):
     from officina.skills.actions import check_add_member_skill
-    from officina.skills.models import Skill, SkillKind
+    from officina.skills.kinds import SkillKind
+    from officina.skills.models import Skill
 
     carpentry = Skill.objects.create(
         slug="carpentry", name_en="Carpentry", name_it="Falegnameria", category="making"
@@ -414,7 +408,8 @@ def test_profile_queries_do_not_grow_with_content(client_for, giulia, marco, mak
     from django.test.utils import CaptureQueriesContext
 
     from officina.skills.actions import check_add_member_skill, check_endorse
-    from officina.skills.models import Skill, SkillKind
+    from officina.skills.kinds import SkillKind
+    from officina.skills.models import Skill
 
     client = client_for(giulia)
 
@@ -459,7 +454,8 @@ def test_comment_deletion_rights(client_for, giulia, marco, sara):
 
 def test_profile_shows_how_members_can_help_each_other(client_for, giulia, marco):
     from officina.skills.actions import check_add_member_skill
-    from officina.skills.models import Skill, SkillKind
+    from officina.skills.kinds import SkillKind
+    from officina.skills.models import Skill
 
     tax = Skill.objects.create(slug="tax", name_en="Tax", name_it="Fisco", category="business")
     seo = Skill.objects.create(slug="seo", name_en="SEO", name_it="SEO", category="marketing")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from officina.accounts.actions import do_make_superuser
 
 
 class Command(BaseCommand):
@@ -25,11 +26,5 @@ class Command(BaseCommand):
             return
         if len(password) < 8:
             raise CommandError("The password must be at least 8 characters long.")
-        model = get_user_model()
-        admin, created = model.objects.get_or_create(
-            email=email.lower(), defaults={"is_staff": True, "is_superuser": True}
-        )
-        admin.is_staff = admin.is_superuser = True
-        admin.set_password(password)
-        admin.save()
+        admin, created = do_make_superuser(email, password)
         self.stdout.write(f"Superuser {'created' if created else 'updated'}: {admin.email}")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from officina.notifications.models import DigestFrequency
+from officina.notifications.kinds import DigestFrequency
 from officina.notifications.tasks import enqueue_due_digests
 
 

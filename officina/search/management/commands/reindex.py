@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from officina.search.actions import do_rebuild_index
-from officina.search.models import DocumentKind
+from officina.search.kinds import DocumentKind
 
 
 class Command(BaseCommand):

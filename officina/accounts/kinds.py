@@ -1,0 +1,27 @@
+"""The accounts app's choices, importable without its models: other apps use them too."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CompanyRole(models.TextChoices):
+    OWNER = "owner", _("owner")
+    MEMBER = "member", _("member")
+
+
+class RelationKind(models.TextChoices):
+    CLIENT = "client", _("client")
+    SUPPLIER = "supplier", _("supplier")
+    PARTNER = "partner", _("partner")
+
+
+class SpaceKind(models.TextChoices):
+    PHYSICAL = "physical", _("physical")
+    REMOTE = "remote", _("remote")
+
+
+class SpaceRole(models.TextChoices):
+    MEMBER = "member", _("member")
+    MANAGER = "manager", _("manager")

@@ -1,0 +1,14 @@
+"""What accounts announces to the apps that build on members.
+
+Accounts imports none of them: an app that must act when a member appears
+(the PBX gives every member an extension) connects a receiver in its
+``AppConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent inside the sign-up transaction with ``member``: a receiver's writes commit or
+# roll back together with the new member.
+member_signed_up = Signal()
