@@ -15,7 +15,7 @@ __all__ = ["buffered_room", "room", "tomorrow"]  # fixtures shared with the app'
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.content
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["code"] == code
     assert body["message"]
     return body

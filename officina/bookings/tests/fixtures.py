@@ -9,6 +9,7 @@ Imported by the conftest here and by the API's booking tests.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -18,7 +19,7 @@ from officina.bookings.actions import check_create_resource
 EVERY_DAY = {weekday: (time(8, 0), time(20, 0)) for weekday in range(7)}
 
 
-def at(space, day: date, hour: int, minute: int = 0) -> datetime:
+def at(space: Any, day: date, hour: int, minute: int = 0) -> datetime:
     """``hour:minute`` on ``day`` where ``space`` is."""
     return datetime.combine(day, time(hour, minute), tzinfo=space.zone)
 
@@ -51,5 +52,5 @@ def buffered_room(luca, navigli):
 
 
 @pytest.fixture
-def tomorrow(navigli) -> date:
+def tomorrow(navigli: Any) -> date:
     return timezone.localtime(timezone.now(), navigli.zone).date() + timedelta(days=1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import pytest
 
 from officina.bookings.access import (
@@ -17,7 +20,7 @@ from officina.core.errors import ErrorCode, OfficinaError
 pytestmark = pytest.mark.django_db
 
 
-def not_found(call):
+def not_found(call: Callable[[], object]) -> str:
     with pytest.raises(OfficinaError) as caught:
         call()
     assert caught.value.code == ErrorCode.NOT_FOUND
@@ -32,8 +35,8 @@ def test_members_of_the_space_see_its_resources_and_nobody_else(
     assert access_resource_by_id(admin, room.pk) == room
     for stranger in (sara, outsider):
         assert not visible_resources(stranger).exists()
-        assert not_found(lambda s=stranger: access_resource_by_id(s, room.pk)) == not_found(
-            lambda s=stranger: access_resource_by_id(s, 999_999)
+        assert not_found(partial(access_resource_by_id, stranger, room.pk)) == not_found(
+            partial(access_resource_by_id, stranger, 999_999)
         )
 
 
@@ -51,4 +54,4 @@ def test_a_booking_is_its_member_s_and_the_managers(
     assert access_booking_by_id(giulia, booking.pk) == booking
     assert access_booking_by_id(luca, booking.pk) == booking
     for other in (marco, sara):
-        not_found(lambda o=other: access_booking_by_id(o, booking.pk))
+        not_found(partial(access_booking_by_id, other, booking.pk))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,11 +29,11 @@ DAY = date(2027, 6, 7)
 NOW = datetime(2027, 6, 7, 7, 0, tzinfo=ZoneInfo("Europe/Rome"))
 
 
-def book(member, resource, start, end, **kwargs):
+def book(member: Any, resource: Any, start: datetime, end: datetime, **kwargs: Any) -> Booking:
     return check_book(member, resource, starts_at=start, ends_at=end, now=NOW, **kwargs)
 
 
-def refused(call, code=ErrorCode.INVALID_INPUT) -> OfficinaError:
+def refused(call: Callable[[], object], code: ErrorCode = ErrorCode.INVALID_INPUT) -> OfficinaError:
     before = list(Booking.objects.values_list("id", "starts_at", "ends_at", "status"))
     with pytest.raises(OfficinaError) as caught:
         call()

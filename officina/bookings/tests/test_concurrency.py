@@ -21,8 +21,9 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -47,7 +48,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def served(asgi_live_server) -> Iterator[str]:
+def served(asgi_live_server: Any) -> Iterator[str]:
     """The ASGI app in ``WORKERS`` processes on a free port; yields its base URL.
 
     Depends on ``asgi_live_server`` for what it brings: committed data and, on SQLite,
@@ -101,11 +102,11 @@ def served(asgi_live_server) -> Iterator[str]:
         sock.close()
 
 
-def post_all(url: str, token: str, payloads: list[dict]) -> list[int]:
+def post_all(url: str, token: str, payloads: list[dict[str, Any]]) -> list[int]:
     """POST every payload to /api/bookings at the same moment; the answers' statuses."""
     barrier = threading.Barrier(len(payloads))
 
-    def post(payload: dict) -> int:
+    def post(payload: dict[str, Any]) -> int:
         request = urllib.request.Request(  # noqa: S310
             f"{url}/api/bookings",
             data=json.dumps(payload).encode(),
@@ -115,7 +116,7 @@ def post_all(url: str, token: str, payloads: list[dict]) -> list[int]:
         barrier.wait()
         try:
             with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-                return response.status
+                return int(response.status)
         except urllib.error.HTTPError as error:
             body = json.loads(error.read())
             assert body["code"] == "CONFLICT", body
@@ -125,7 +126,7 @@ def post_all(url: str, token: str, payloads: list[dict]) -> list[int]:
         return list(pool.map(post, payloads))
 
 
-def payload(resource, starts_at, ends_at) -> dict:
+def payload(resource: Any, starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
     return {
         "resource": resource.pk,
         "starts_at": starts_at.isoformat(),

@@ -3,7 +3,8 @@ writes them; on SQLite the booking actions' write lock is the guard (test_concur
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -14,7 +15,15 @@ from officina.bookings.tests.fixtures import at
 pytestmark = pytest.mark.django_db
 
 
-def raw_booking(resource, member, start, end, *, blocked_until=None, status="confirmed"):
+def raw_booking(
+    resource: Any,
+    member: Any,
+    start: datetime,
+    end: datetime,
+    *,
+    blocked_until: datetime | None = None,
+    status: str = "confirmed",
+) -> Booking:
     return Booking.objects.create(
         resource=resource,
         member=member,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,7 @@ DAY = date(2027, 6, 8)
 NOW = datetime(2027, 6, 7, 9, 0, tzinfo=ZoneInfo("Europe/Rome"))
 
 
-def local_periods(periods, space):
+def local_periods(periods: Any, space: Any) -> list[tuple[time, time]]:
     return [
         (p.starts_at.astimezone(space.zone).time(), p.ends_at.astimezone(space.zone).time())
         for p in periods

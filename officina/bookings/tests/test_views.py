@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import icalendar
 import pytest
 from django.urls import reverse
@@ -13,7 +15,9 @@ from officina.bookings.tests.fixtures import EVERY_DAY, at
 pytestmark = pytest.mark.django_db
 
 
-def book_form(day, starts="10:00", ends="11:00", title=""):
+def book_form(
+    day: date, starts: str = "10:00", ends: str = "11:00", title: str = ""
+) -> dict[str, str]:
     return {"day": day.isoformat(), "starts": starts, "ends": ends, "title": title}
 
 
@@ -192,3 +196,11 @@ def test_the_ical_feed_has_the_bookings_and_no_email_address(
     assert event.decoded("dtstart") == at(navigli, tomorrow, 10)
     assert "Sala Brera" in str(event["location"])
     assert client.get(reverse("bookings:feed", args=["x" * 32])).status_code == 404
+
+
+def test_the_admin_lists_resources_and_bookings(client_for, admin, giulia, room, navigli, tomorrow):
+    check_book(giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11))
+    client = client_for(admin)
+    assert "Sala Brera" in client.get("/admin/bookings/resource/").text
+    assert client.get(f"/admin/bookings/resource/{room.pk}/change/").status_code == 200
+    assert "Giulia Rossi" in client.get("/admin/bookings/booking/").text
