@@ -46,7 +46,7 @@ def visible_resources(member: Member) -> QuerySet[Resource]:
 
 def space_resources(member: Member, space: Space) -> QuerySet[Resource]:
     """The resources of ``space`` the member sees; none unless they belong to it."""
-    return visible_resources(member).filter(space=space).prefetch_related("hours")
+    return visible_resources(member).filter(space=space)
 
 
 def may_book(member: Member, resource: Resource) -> bool:
@@ -63,7 +63,7 @@ def access_resource_by_id(member: Member, resource_id: int, *, to_book: bool = F
     resource = (
         visible_resources(member)
         .select_related("space")
-        .prefetch_related("hours", "only_companies")
+        .prefetch_related("only_companies")
         .filter(pk=resource_id)
         .first()
     )
