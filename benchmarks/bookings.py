@@ -19,18 +19,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -194,6 +189,7 @@ def through_the_server(
 
     from officina.api.actions import check_create_api_token
     from officina.bookings.models import Booking, Resource
+    from officina.bookings.tests.served import post_booking, served_in_processes
 
     _token, plain = check_create_api_token(manager, "bench")
     resources = list(Resource.objects.filter(space=space).values_list("pk", flat=True))
@@ -216,55 +212,18 @@ def through_the_server(
     payloads = payloads[: args.bookings]
     before = Booking.objects.count()
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1024)
-    sock.set_inheritable(True)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    env = {**os.environ, "DATABASE_URL": database_url, "OFFICINA_VAR_DIR": str(var_dir)}
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "officina.asgi:application",
-            "--fd", str(sock.fileno()), "--workers", str(args.workers),
-            "--lifespan", "off", "--log-level", "warning", "--no-access-log",
-        ],
-        env=env,
-        pass_fds=[sock.fileno()],
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/openapi.json", timeout=5).close()  # noqa: S310
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.2)
-        for _ in range(args.workers * 3):
-            urllib.request.urlopen(f"{url}/api/openapi.json", timeout=30).close()  # noqa: S310
-
-        def post(payload: dict[str, object]) -> int:
-            request = urllib.request.Request(  # noqa: S310
-                f"{url}/api/bookings",
-                data=json.dumps(payload).encode(),
-                headers={"Authorization": f"Bearer {plain}", "Content-Type": "application/json"},
-                method="POST",
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-                    return int(response.status)
-            except urllib.error.HTTPError as error:
-                return error.code
-
+    with served_in_processes(
+        database_url=database_url,
+        var_dir=var_dir,
+        workers=args.workers,
+        settings="officina.settings.dev",
+    ) as url:
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
-            statuses = Counter(pool.map(post, payloads))
+            statuses = Counter(
+                pool.map(lambda payload: post_booking(url, plain, payload)[0], payloads)
+            )
         elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        sock.close()
     made = Booking.objects.count() - before
     print(
         f"booking through the server           {len(payloads) / elapsed:7.1f} requests/s, "

@@ -18,6 +18,7 @@ from .models import (
     LONGEST_BOOKING_MINUTES,
     LONGEST_BUFFER_MINUTES,
     Booking,
+    BookingFeedToken,
     BookingStatus,
     OpeningHours,
     Resource,
@@ -233,6 +234,15 @@ def feed_bookings(member: Member, *, now: datetime | None = None) -> list[Bookin
         .select_related("resource__space")
         .order_by("starts_at", "id")[:500]
     )
+
+
+def member_by_feed_token(token: str) -> Member | None:
+    """The active member whose bookings calendar address carries ``token``."""
+    if not 16 <= len(token) <= 64:
+        return None
+    found = BookingFeedToken.objects.filter(token=token, member__is_active=True)
+    feed_token = found.select_related("member").first()
+    return feed_token.member if feed_token else None
 
 
 def pending_bookings(resources: QuerySet[Resource]) -> list[Booking]:

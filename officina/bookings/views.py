@@ -33,7 +33,7 @@ from .access import (
 from .forms import BookingForm, FindSlotForm, MoveForm, ResourceForm
 from .ical import bookings_calendar
 from .local_times import local_to_instant
-from .models import BookingFeedToken, BookingStatus, Resource
+from .models import BookingStatus, Resource
 
 if TYPE_CHECKING:
     from django import forms
@@ -294,17 +294,11 @@ def regenerate_feed(request: HttpRequest) -> HttpResponse:
 
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The member's bookings; calendar apps fetch it without a session."""
-    found = (
-        BookingFeedToken.objects.select_related("member")
-        .filter(token=token, member__is_active=True)
-        .first()
-        if 16 <= len(token) <= 64
-        else None
-    )
-    if found is None:
+    member = selectors.member_by_feed_token(token)
+    if member is None:
         raise OfficinaError(_("Unknown calendar address."), ErrorCode.NOT_FOUND)
     body = bookings_calendar(
-        selectors.feed_bookings(found.member),
+        selectors.feed_bookings(member),
         name=_("Officina bookings"),
         base_url=request.build_absolute_uri("/").rstrip("/"),
     )

@@ -1,23 +1,12 @@
-"""No double booking, ever: concurrent requests at the real server, in several processes.
-
-The server here is uvicorn on the project's ASGI app with several worker processes, so
-requests really run at the same time (one process runs Django's sync views one at a
-time). It shares the test database: a file on SQLite, the test database on PostgreSQL.
-"""
+"""No double booking, ever: concurrent requests at the real server, in several processes
+(see served.py), sharing the test database: a file on SQLite, the test database on
+PostgreSQL."""
 
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +20,7 @@ from django.db import connection
 from officina.api.actions import check_create_api_token
 from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import at
+from officina.bookings.tests.served import post_booking, served_in_processes
 
 WORKERS = 3
 CONCURRENT_REQUESTS = 50
@@ -49,57 +39,17 @@ def _database_url() -> str:
 
 @pytest.fixture
 def served(asgi_live_server: Any) -> Iterator[str]:
-    """The ASGI app in ``WORKERS`` processes on a free port; yields its base URL.
-
-    Depends on ``asgi_live_server`` for what it brings: committed data and, on SQLite,
+    """Depends on ``asgi_live_server`` for what it brings: committed data and, on SQLite,
     a test database in a file that other processes can open."""
     if connection.vendor == "sqlite" and ":memory:" in str(connection.settings_dict["NAME"]):
         pytest.skip("needs the test database in a file")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(256)
-    sock.set_inheritable(True)
-    port = sock.getsockname()[1]
-    var_dir = tempfile.mkdtemp(prefix="officina-bookings-served-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "officina.settings.test",
-        "DATABASE_URL": _database_url(),
-        "OFFICINA_VAR_DIR": var_dir,
-    }
-    log = Path(var_dir) / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", "officina.asgi:application",
-                "--fd", str(sock.fileno()), "--workers", str(WORKERS),
-                "--lifespan", "off", "--log-level", "warning", "--no-access-log",
-            ],
-            env=env,
-            pass_fds=[sock.fileno()],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/openapi.json", timeout=5):  # noqa: S310
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the server did not start: {log.read_text()}") from None
-                time.sleep(0.2)
-        # Every worker imports Django on its first request: warm them all up.
-        for _ in range(WORKERS * 3):
-            urllib.request.urlopen(f"{url}/api/openapi.json", timeout=30).close()  # noqa: S310
+    with served_in_processes(
+        database_url=_database_url(),
+        var_dir=Path(tempfile.mkdtemp(prefix="officina-bookings-served-")),
+        workers=WORKERS,
+        settings="officina.settings.test",
+    ) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        sock.close()
 
 
 def post_all(url: str, token: str, payloads: list[dict[str, Any]]) -> list[int]:
@@ -107,20 +57,10 @@ def post_all(url: str, token: str, payloads: list[dict[str, Any]]) -> list[int]:
     barrier = threading.Barrier(len(payloads))
 
     def post(payload: dict[str, Any]) -> int:
-        request = urllib.request.Request(  # noqa: S310
-            f"{url}/api/bookings",
-            data=json.dumps(payload).encode(),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            method="POST",
-        )
         barrier.wait()
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-                return int(response.status)
-        except urllib.error.HTTPError as error:
-            body = json.loads(error.read())
-            assert body["code"] == "CONFLICT", body
-            return error.code
+        status, body = post_booking(url, token, payload)
+        assert status in {201, 409}, body
+        return status
 
     with ThreadPoolExecutor(len(payloads)) as pool:
         return list(pool.map(post, payloads))
