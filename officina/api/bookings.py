@@ -21,11 +21,11 @@ from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
 from officina.bookings.access import (
     access_booking_by_id,
     access_resource_by_id,
-    may_book,
+    resources_to_book,
     space_resources,
 )
 from officina.bookings.actions import TITLE_MAX_LENGTH, check_book, check_cancel, check_move
-from officina.bookings.local_times import local_to_instant, zone_named
+from officina.bookings.local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant, zone_named
 from officina.bookings.models import (
     LONGEST_BOOKING_MINUTES,
     Amenity,
@@ -82,8 +82,14 @@ class ResourceDayOut(Schema):
     free: list[PeriodOut]
 
 
-class SlotFilters(Schema):
-    date: date
+LocalDay = date  # the field below is called date: its type needs another name
+
+
+class DayFilter(Schema):
+    date: LocalDay = Field(ge=EARLIEST_DAY, le=LATEST_DAY, description="the space's local day")
+
+
+class SlotFilters(DayFilter):
     earliest: time = time(8, 0)
     latest: time = time(20, 0)
     minutes: int = Field(60, ge=15, le=LONGEST_BOOKING_MINUTES)
@@ -194,11 +200,10 @@ def _instants(
 def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
+    bookable = {resource.pk for resource in resources_to_book(member, space)}
     return [
-        _resource_out(resource, may_book(member, resource))
+        _resource_out(resource, resource.pk in bookable)
         for resource in space_resources(member, space)
-        .select_related("space")
-        .prefetch_related("only_companies")
     ]
 
 
@@ -207,11 +212,11 @@ def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
     response={200: list[ResourceDayOut], 404: ErrorOut, **COMMON_ERRORS},
     summary="Each resource's opening hours, bookings and free periods on a day",
 )
-def availability(request: HttpRequest, slug: str, date: date) -> list[ResourceDayOut]:
+def availability(request: HttpRequest, slug: str, day: Query[DayFilter]) -> list[ResourceDayOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     resources = list(space_resources(member, space).select_related("space"))
-    return [_day_out(resource_day) for resource_day in day_of_resources(resources, date)]
+    return [_day_out(resource_day) for resource_day in day_of_resources(resources, day.date)]
 
 
 @router.get(
@@ -222,15 +227,8 @@ def availability(request: HttpRequest, slug: str, date: date) -> list[ResourceDa
 def slots(request: HttpRequest, slug: str, filters: Query[SlotFilters]) -> list[SlotOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
-    resources = [
-        resource
-        for resource in space_resources(member, space)
-        .select_related("space")
-        .prefetch_related("only_companies")
-        if may_book(member, resource)
-    ]
     found = find_slots(
-        resources,
+        resources_to_book(member, space),
         SlotRequest(
             day=filters.date,
             earliest=filters.earliest,

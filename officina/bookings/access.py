@@ -49,14 +49,35 @@ def space_resources(member: Member, space: Space) -> QuerySet[Resource]:
     return visible_resources(member).filter(space=space)
 
 
+def _open_to(resource: Resource, company_ids: set[int]) -> bool:
+    """Whether people of these companies pass the resource's company limit, if any
+    (read through the prefetched ``only_companies``)."""
+    limited_to = {company.pk for company in resource.only_companies.all()}
+    return not limited_to or bool(limited_to & company_ids)
+
+
+def _company_ids(member: Member) -> set[int]:
+    return {membership.company_id for membership in member_companies(member)}
+
+
 def may_book(member: Member, resource: Resource) -> bool:
     """Whether the member may book ``resource``, which they can already see."""
     if member.is_superuser or is_space_manager(member, resource.space):
         return True
-    allowed = {company.pk for company in resource.only_companies.all()}
-    if not allowed:
+    if not resource.only_companies.all():
         return True
-    return any(membership.company_id in allowed for membership in member_companies(member))
+    return _open_to(resource, _company_ids(member))
+
+
+def resources_to_book(member: Member, space: Space) -> list[Resource]:
+    """The resources of ``space`` the member may book, in a fixed number of queries."""
+    resources = list(
+        space_resources(member, space).select_related("space").prefetch_related("only_companies")
+    )
+    if member.is_superuser or is_space_manager(member, space):
+        return resources
+    company_ids = _company_ids(member)
+    return [resource for resource in resources if _open_to(resource, company_ids)]
 
 
 def access_resource_by_id(member: Member, resource_id: int, *, to_book: bool = False) -> Resource:

@@ -7,8 +7,10 @@ from datetime import time
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from .local_times import EARLIEST_DAY, LATEST_DAY
 from .models import (
     FURTHEST_AHEAD_DAYS,
     LONGEST_BOOKING_MINUTES,
@@ -26,21 +28,29 @@ LENGTHS = [(15, "15 min"), (30, "30 min"), (45, "45 min")] + [
 ]
 
 
+def day_field() -> forms.DateField:
+    return forms.DateField(
+        label=_("Day"),
+        widget=DATE_INPUT,
+        validators=[MinValueValidator(EARLIEST_DAY), MaxValueValidator(LATEST_DAY)],
+    )
+
+
 class BookingForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+    day = day_field()
     starts = forms.TimeField(label=_("From"), widget=TIME_INPUT)
     ends = forms.TimeField(label=_("To"), widget=TIME_INPUT)
     title = forms.CharField(label=_("What for (optional)"), max_length=120, required=False)
 
 
 class MoveForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+    day = day_field()
     starts = forms.TimeField(label=_("From"), widget=TIME_INPUT)
     ends = forms.TimeField(label=_("To"), widget=TIME_INPUT)
 
 
 class FindSlotForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+    day = day_field()
     earliest = forms.TimeField(label=_("Between"), widget=TIME_INPUT, initial=time(9, 0))
     latest = forms.TimeField(label=_("and"), widget=TIME_INPUT, initial=time(18, 0))
     minutes = forms.TypedChoiceField(label=_("For"), choices=LENGTHS, coerce=int, initial=60)

@@ -14,6 +14,20 @@ from django.utils.translation import gettext as _
 
 from officina.core.errors import OfficinaError
 
+# Bookings fall within these days; beyond them the arithmetic of days and time zones
+# overflows Python's dates, and no member means them.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
+
+def check_day_in_range(day: date, *, field: str) -> None:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise OfficinaError.invalid_input(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_DAY.year, "last": LATEST_DAY.year},
+            field=field,
+        )
+
 
 def zone_named(name: str, *, field: str = "time_zone") -> ZoneInfo:
     """The IANA zone called ``name``; an unknown name is the caller's input error."""
@@ -28,6 +42,7 @@ def zone_named(name: str, *, field: str = "time_zone") -> ZoneInfo:
 
 def local_to_instant(local: datetime, zone: ZoneInfo, *, field: str) -> datetime:
     """The instant at which clocks in ``zone`` show the naive ``local`` time."""
+    check_day_in_range(local.date(), field=field)
     if local.tzinfo is not None:
         return local
     earlier, later = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)

@@ -28,11 +28,12 @@ from .access import (
     access_resource_by_id,
     access_resource_to_manage,
     may_book,
+    resources_to_book,
     space_resources,
 )
 from .forms import BookingForm, FindSlotForm, MoveForm, ResourceForm
 from .ical import bookings_calendar
-from .local_times import local_to_instant
+from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
 from .models import BookingStatus, Resource
 
 if TYPE_CHECKING:
@@ -44,9 +45,12 @@ if TYPE_CHECKING:
 def _day_asked(request: HttpRequest, zone: ZoneInfo) -> date:
     """The ``date`` of the address, or today where the space is."""
     try:
-        return date.fromisoformat(request.GET.get("date", ""))
+        asked = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
+        asked = None
+    if asked is None or not EARLIEST_DAY <= asked <= LATEST_DAY:
         return timezone.localtime(timezone.now(), zone).date()
+    return asked
 
 
 def _instants(form: forms.Form, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -109,13 +113,8 @@ def find_slot(request: HttpRequest, slug: str) -> HttpResponse:
     slots = None
     if form.is_valid():
         data = form.cleaned_data
-        resources = [
-            resource
-            for resource in space_resources(member, space).select_related("space")
-            if may_book(member, resource)
-        ]
         slots = selectors.find_slots(
-            resources,
+            resources_to_book(member, space),
             selectors.SlotRequest(
                 day=data["day"],
                 earliest=data["earliest"],

@@ -161,3 +161,32 @@ def test_move_and_cancel_mine_but_not_someone_else_s(
     assert_error(api_as(giulia).post(f"/bookings/{booking.pk}/cancel"), 409, "CONFLICT")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_days_out_of_range_are_422_not_errors(api_as, giulia, room, day):
+    api = api_as(giulia)
+    assert_error(api.get("/bookings/spaces/navigli/availability", date=day), 422, "INVALID_INPUT")
+    assert_error(api.get("/bookings/spaces/navigli/slots", date=day), 422, "INVALID_INPUT")
+    body = {"resource": room.pk, "starts_at": f"{day}T00:30", "ends_at": f"{day}T01:30"}
+    assert assert_error(api.post("/bookings", body), 400, "INVALID_INPUT")["field"] == "starts_at"
+
+
+def test_resources_say_which_ones_a_member_may_book(api_as, marco, luca, navigli, panificio, room):
+    from officina.bookings.actions import check_create_resource
+    from officina.bookings.tests.fixtures import EVERY_DAY
+
+    check_create_resource(
+        luca, navigli, name="Laboratorio", kind="equipment", hours=EVERY_DAY,
+        only_companies=[panificio],
+    )  # fmt: skip
+    listed = {
+        r["name"]: r["may_book"]
+        for r in api_as(marco).get("/bookings/spaces/navigli/resources").json()
+    }
+    assert listed == {"Sala Brera": True, "Laboratorio": False}
+    manager = {
+        r["name"]: r["may_book"]
+        for r in api_as(luca).get("/bookings/spaces/navigli/resources").json()
+    }
+    assert manager == {"Sala Brera": True, "Laboratorio": True}

@@ -50,3 +50,12 @@ def test_opening_hours_in_a_gap_move_on_and_in_a_fold_take_the_first():
     assert gap.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
     fold = instant_on(datetime(2027, 10, 31).date(), datetime(2027, 1, 1, 2, 30).time(), ROME)
     assert fold.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("year", [1, 1999, 2101, 9999])
+def test_dates_far_from_now_are_input_errors_not_overflows(year):
+    with pytest.raises(OfficinaError) as caught:
+        local_to_instant(datetime(year, 1, 1, 0, 30), ROME, field="starts_at")
+    assert caught.value.details["field"] == "starts_at"
+    with pytest.raises(OfficinaError):
+        local_to_instant(datetime(year, 12, 31, 23, 30, tzinfo=UTC), ROME, field="ends_at")

@@ -6,9 +6,16 @@ from datetime import date
 
 import icalendar
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from officina.bookings.actions import check_book, check_update_resource, feed_token
+from officina.bookings.actions import (
+    check_book,
+    check_create_resource,
+    check_update_resource,
+    feed_token,
+)
 from officina.bookings.models import Booking, BookingStatus
 from officina.bookings.tests.fixtures import EVERY_DAY, at
 
@@ -204,3 +211,43 @@ def test_the_admin_lists_resources_and_bookings(client_for, admin, giulia, room,
     assert "Sala Brera" in client.get("/admin/bookings/resource/").text
     assert client.get(f"/admin/bookings/resource/{room.pk}/change/").status_code == 200
     assert "Giulia Rossi" in client.get("/admin/bookings/booking/").text
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_days_out_of_range_show_today_or_ask_again(client_for, giulia, room, day):
+    client = client_for(giulia)
+    assert client.get(reverse("bookings:space", args=["navigli"]), {"date": day}).status_code == 200
+    week = client.get(reverse("bookings:resource", args=[room.pk]), {"date": day, "view": "week"})
+    assert week.status_code == 200
+    find = client.get(
+        reverse("bookings:find", args=["navigli"]),
+        {"day": day, "earliest": "10:00", "latest": "12:00", "minutes": "60", "people": "1"},
+    )
+    assert find.status_code == 400
+    booked = client.post(
+        reverse("bookings:resource", args=[room.pk]), book_form(date.fromisoformat(day))
+    )
+    assert booked.status_code == 400
+    assert not Booking.objects.exists()
+
+
+def test_finding_a_slot_takes_as_many_queries_for_many_resources_as_for_one(
+    client_for, marco, luca, navigli, studio_rossi, panificio, room, tomorrow,
+):  # fmt: skip
+    query = {"day": tomorrow.isoformat(), "earliest": "10:00", "latest": "12:00",
+             "minutes": "60", "people": "1"}  # fmt: skip
+    client = client_for(marco)
+    url = reverse("bookings:find", args=["navigli"])
+    client.get(url, query)
+    with CaptureQueriesContext(connection) as one_resource:
+        client.get(url, query)
+    for number in range(5):
+        check_create_resource(
+            luca, navigli, name=f"Cabina {number}", kind="booth", hours=EVERY_DAY,
+            only_companies=[panificio if number % 2 else studio_rossi],
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as six_resources:
+        response = client.get(url, query)
+    assert len(six_resources) == len(one_resource)
+    # Marco is of Studio Rossi: the booths limited to Panificio's people are not offered.
+    assert response.text.count("Cabina") == 3
