@@ -10,6 +10,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from officina.accounts.selectors import companies_directory
+
 from .local_times import EARLIEST_DAY, LATEST_DAY
 from .models import (
     FURTHEST_AHEAD_DAYS,
@@ -115,6 +117,12 @@ class ResourceForm(forms.Form):
         label=_("Credits per hour"), max_digits=6, decimal_places=2, required=False, min_value=0
     )
     is_active = forms.BooleanField(label=_("Bookable"), required=False, initial=True)
+    only_companies = forms.ModelMultipleChoiceField(
+        label=_("Only for people of these companies"),
+        queryset=companies_directory(),
+        required=False,
+        help_text=_("None selected: every member of the space may book it."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,12 +148,15 @@ class ResourceForm(forms.Form):
         return {
             name: value
             for name, value in self.cleaned_data.items()
-            if not name.startswith(("opens_", "closes_"))
+            if not name.startswith(("opens_", "closes_")) and name != "only_companies"
         }
 
     @classmethod
     def initial_for(cls, resource: Resource) -> dict[str, Any]:
-        initial: dict[str, Any] = {name: getattr(resource, name) for name in cls.base_fields}
+        initial: dict[str, Any] = {
+            name: getattr(resource, name) for name in cls.base_fields if name != "only_companies"
+        }
+        initial["only_companies"] = list(resource.only_companies.all())
         for hours in resource.hours.all():
             initial[f"opens_{hours.weekday}"] = hours.opens
             initial[f"closes_{hours.weekday}"] = hours.closes

@@ -251,14 +251,18 @@ def _resource_form_page(
         try:
             if resource is None:
                 resource = actions.check_create_resource(
-                    member, space, hours=form.weekly_hours(), **form.resource_fields()
+                    member,
+                    space,
+                    hours=form.weekly_hours(),
+                    only_companies=list(form.cleaned_data["only_companies"]),
+                    **form.resource_fields(),
                 )
             else:
                 actions.check_update_resource(
                     member,
                     resource,
                     hours=form.weekly_hours(),
-                    only_companies=list(resource.only_companies.all()),
+                    only_companies=list(form.cleaned_data["only_companies"]),
                     **form.resource_fields(),
                 )
         except OfficinaError as error:

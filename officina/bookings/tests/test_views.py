@@ -251,3 +251,23 @@ def test_finding_a_slot_takes_as_many_queries_for_many_resources_as_for_one(
     assert len(six_resources) == len(one_resource)
     # Marco is of Studio Rossi: the booths limited to Panificio's people are not offered.
     assert response.text.count("Cabina") == 3
+
+
+def test_a_manager_limits_a_resource_to_some_companies(
+    client_for, luca, marco, sara, navigli, studio_rossi, panificio, room, tomorrow
+):
+    form = client_for(luca).get(reverse("bookings:resource_edit", args=[room.pk]))
+    assert form.status_code == 200 and "Panificio Bianchi" in form.text
+    hours = {f"opens_{day}": "08:00" for day in range(7)} | {
+        f"closes_{day}": "20:00" for day in range(7)
+    }
+    fields = {"name": "Sala Brera", "kind": "room", "capacity": "8", "max_minutes": "240",
+              "max_days_ahead": "60", "min_notice_minutes": "0", "buffer_minutes": "0",
+              "is_active": "on", "only_companies": [panificio.pk], **hours}  # fmt: skip
+    saved = client_for(luca).post(reverse("bookings:resource_edit", args=[room.pk]), fields)
+    assert saved.status_code == 302
+    assert list(room.only_companies.all()) == [panificio]
+    # Marco (Studio Rossi) still sees the room but may not book it.
+    page = client_for(marco).post(reverse("bookings:resource", args=[room.pk]), book_form(tomorrow))
+    assert "Only some companies" in page.text
+    assert not Booking.objects.exists()
