@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "officina.notifications",
     "officina.knowledge",
     "officina.events",
+    "officina.bookings",
     "officina.search",
     "officina.pbx",
     "officina.web",

@@ -1,0 +1,302 @@
+"""/api/bookings: resources of a space, a day's availability, free slots, and booking,
+moving and cancelling.
+
+Times without an offset are wall-clock times where the resource is (or in ``time_zone``
+when the request names one); one that does not exist or happens twice there is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from officina.accounts.access import access_space_by_slug
+from officina.accounts.signed_in import signed_in_member
+from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
+from officina.bookings.access import (
+    access_booking_by_id,
+    access_resource_by_id,
+    resources_to_book,
+    space_resources,
+)
+from officina.bookings.actions import TITLE_MAX_LENGTH, check_book, check_cancel, check_move
+from officina.bookings.local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant, zone_named
+from officina.bookings.models import (
+    LONGEST_BOOKING_MINUTES,
+    Amenity,
+    Booking,
+    Resource,
+    ResourceKind,
+)
+from officina.bookings.selectors import (
+    ResourceDay,
+    SlotRequest,
+    day_of_resources,
+    find_slots,
+    member_bookings,
+)
+
+router = Router(tags=["bookings"])
+
+AmenityName = Literal[tuple(Amenity.values)]  # type: ignore[valid-type]
+KindName = Literal[tuple(ResourceKind.values)]  # type: ignore[valid-type]
+ZONE_DESCRIPTION = "IANA zone of times given without an offset; the space's zone by default"
+
+
+class ResourceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    capacity: int
+    amenities: list[str]
+    max_minutes: int
+    max_days_ahead: int
+    min_notice_minutes: int
+    buffer_minutes: int
+    approval_required: bool
+    price_per_hour: Decimal | None
+    credits_per_hour: Decimal | None
+    may_book: bool
+
+
+class PeriodOut(Schema):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class BusyOut(PeriodOut):
+    member: MemberRef
+    status: str
+
+
+class ResourceDayOut(Schema):
+    resource: int
+    name: str
+    open: PeriodOut | None = Field(description="null when closed that day")
+    bookings: list[BusyOut]
+    free: list[PeriodOut]
+
+
+LocalDay = date  # the field below is called date: its type needs another name
+
+
+class DayFilter(Schema):
+    date: LocalDay = Field(ge=EARLIEST_DAY, le=LATEST_DAY, description="the space's local day")
+
+
+class SlotFilters(DayFilter):
+    earliest: time = time(8, 0)
+    latest: time = time(20, 0)
+    minutes: int = Field(60, ge=15, le=LONGEST_BOOKING_MINUTES)
+    people: int = Field(1, ge=1, le=500)
+    amenities: list[AmenityName] = Field(default_factory=list, max_length=len(Amenity.values))  # type: ignore[valid-type]
+    kind: KindName | None = None  # type: ignore[valid-type]
+
+
+class SlotOut(Schema):
+    resource: int
+    name: str
+    capacity: int
+    starts_at: datetime
+    ends_at: datetime
+    free_until: datetime
+
+
+class BookingIn(Schema):
+    resource: int = Field(ge=1)
+    starts_at: datetime
+    ends_at: datetime
+    title: str = Field("", max_length=TITLE_MAX_LENGTH)
+    time_zone: str | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
+
+
+class MoveIn(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
+
+
+class BookingOut(Schema):
+    id: int
+    resource: int
+    resource_name: str
+    space: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+def _resource_out(resource: Resource, bookable: bool) -> ResourceOut:
+    return ResourceOut(
+        id=resource.pk,
+        name=resource.name,
+        kind=resource.kind,
+        capacity=resource.capacity,
+        amenities=list(resource.amenities),
+        max_minutes=resource.max_minutes,
+        max_days_ahead=resource.max_days_ahead,
+        min_notice_minutes=resource.min_notice_minutes,
+        buffer_minutes=resource.buffer_minutes,
+        approval_required=resource.approval_required,
+        price_per_hour=resource.price_per_hour,
+        credits_per_hour=resource.credits_per_hour,
+        may_book=bookable,
+    )
+
+
+def _day_out(resource_day: ResourceDay) -> ResourceDayOut:
+    window = resource_day.window
+    return ResourceDayOut(
+        resource=resource_day.resource.pk,
+        name=resource_day.resource.name,
+        open=PeriodOut(starts_at=window.starts_at, ends_at=window.ends_at) if window else None,
+        bookings=[
+            BusyOut(
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                member=member_ref(booking.member),
+                status=booking.status,
+            )
+            for booking in resource_day.bookings
+        ],
+        free=[PeriodOut(starts_at=p.starts_at, ends_at=p.ends_at) for p in resource_day.free],
+    )
+
+
+def _booking_out(booking: Booking) -> BookingOut:
+    return BookingOut(
+        id=booking.pk,
+        resource=booking.resource.pk,
+        resource_name=booking.resource.name,
+        space=booking.resource.space.slug,
+        title=booking.title,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        status=booking.status,
+    )
+
+
+def _instants(
+    resource: Resource, starts_at: datetime, ends_at: datetime, zone_name: str | None
+) -> tuple[datetime, datetime]:
+    zone = zone_named(zone_name) if zone_name else resource.space.zone
+    return (
+        local_to_instant(starts_at, zone, field="starts_at"),
+        local_to_instant(ends_at, zone, field="ends_at"),
+    )
+
+
+@router.get(
+    "/spaces/{slug}/resources",
+    response={200: list[ResourceOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary="Bookable resources of a space (its members only)",
+)
+def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug, as_member=True)
+    bookable = {resource.pk for resource in resources_to_book(member, space)}
+    return [
+        _resource_out(resource, resource.pk in bookable)
+        for resource in space_resources(member, space)
+    ]
+
+
+@router.get(
+    "/spaces/{slug}/availability",
+    response={200: list[ResourceDayOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary="Each resource's opening hours, bookings and free periods on a day",
+)
+def availability(request: HttpRequest, slug: str, day: Query[DayFilter]) -> list[ResourceDayOut]:
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug, as_member=True)
+    resources = list(space_resources(member, space).select_related("space"))
+    return [_day_out(resource_day) for resource_day in day_of_resources(resources, day.date)]
+
+
+@router.get(
+    "/spaces/{slug}/slots",
+    response={200: list[SlotOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary="Free slots that fit: people, amenities, kind, a window of the day, a length",
+)
+def slots(request: HttpRequest, slug: str, filters: Query[SlotFilters]) -> list[SlotOut]:
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug, as_member=True)
+    found = find_slots(
+        resources_to_book(member, space),
+        SlotRequest(
+            day=filters.date,
+            earliest=filters.earliest,
+            latest=filters.latest,
+            minutes=filters.minutes,
+            people=filters.people,
+            amenities=tuple(filters.amenities),
+            kind=filters.kind or "",
+        ),
+    )
+    return [
+        SlotOut(
+            resource=slot.resource.pk,
+            name=slot.resource.name,
+            capacity=slot.resource.capacity,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            free_until=slot.free_until,
+        )
+        for slot in found
+    ]
+
+
+@router.post(
+    "",
+    response={201: BookingOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary="Book a resource (pending when its space approves bookings)",
+)
+def book(request: HttpRequest, payload: BookingIn) -> Status[BookingOut]:
+    member = signed_in_member(request)
+    resource = access_resource_by_id(member, payload.resource, to_book=True)
+    starts_at, ends_at = _instants(resource, payload.starts_at, payload.ends_at, payload.time_zone)
+    booking = check_book(
+        member, resource, starts_at=starts_at, ends_at=ends_at, title=payload.title
+    )
+    return Status(201, _booking_out(booking))
+
+
+@router.get(
+    "/mine",
+    response={200: list[BookingOut], **COMMON_ERRORS},
+    summary="My bookings not yet over",
+)
+def my_bookings(request: HttpRequest) -> list[BookingOut]:
+    return [_booking_out(booking) for booking in member_bookings(signed_in_member(request))]
+
+
+@router.post(
+    "/{booking_id}/move",
+    response={200: BookingOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary="Move a booking that has not begun to other times of the same resource",
+)
+def move(request: HttpRequest, booking_id: int, payload: MoveIn) -> BookingOut:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    starts_at, ends_at = _instants(
+        booking.resource, payload.starts_at, payload.ends_at, payload.time_zone
+    )
+    moved = check_move(member, booking, starts_at=starts_at, ends_at=ends_at)
+    return _booking_out(moved)
+
+
+@router.post(
+    "/{booking_id}/cancel",
+    response={200: BookingOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary="Cancel a booking not yet over",
+)
+def cancel(request: HttpRequest, booking_id: int) -> BookingOut:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    return _booking_out(check_cancel(member, booking))

@@ -1,0 +1,192 @@
+"""/api/bookings as named members: resources, availability, slots, book, move, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from officina.bookings.actions import check_book
+from officina.bookings.models import Booking, BookingStatus
+from officina.bookings.tests.fixtures import at, buffered_room, room, tomorrow
+
+__all__ = ["buffered_room", "room", "tomorrow"]  # fixtures shared with the app's own tests
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    assert body["message"]
+    return body
+
+
+def test_resources_of_a_space_for_its_members_only(api_as, giulia, sara, room):
+    (resource,) = api_as(giulia).get("/bookings/spaces/navigli/resources").json()
+    assert resource["name"] == "Sala Brera"
+    assert resource["amenities"] == ["screen", "whiteboard"]
+    assert resource["may_book"] is True
+    assert_error(api_as(sara).get("/bookings/spaces/navigli/resources"), 404, "NOT_FOUND")
+    assert_error(api_as(None).get("/bookings/spaces/navigli/resources"), 401, "UNAUTHORIZED")
+
+
+def test_book_with_local_times_then_see_it_in_availability(api_as, giulia, room, navigli, tomorrow):
+    api = api_as(giulia)
+    response = api.post(
+        "/bookings",
+        {
+            "resource": room.pk,
+            "starts_at": f"{tomorrow}T10:00",
+            "ends_at": f"{tomorrow}T11:00",
+            "title": "Call",
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "confirmed" and body["space"] == "navigli"
+    assert Booking.objects.get().starts_at == at(navigli, tomorrow, 10)
+    (day,) = api.get("/bookings/spaces/navigli/availability", date=str(tomorrow)).json()
+    assert [b["member"]["name"] for b in day["bookings"]] == ["Giulia Rossi"]
+    assert len(day["free"]) == 2
+    assert [b["id"] for b in api.get("/bookings/mine").json()] == [body["id"]]
+
+
+def test_a_conflict_is_409_and_books_nothing(api_as, giulia, marco, room, navigli, tomorrow):
+    check_book(giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11))
+    body = assert_error(
+        api_as(marco).post(
+            "/bookings",
+            {
+                "resource": room.pk,
+                "starts_at": f"{tomorrow}T10:30:00+01:00",
+                "ends_at": f"{tomorrow}T11:30:00+01:00",
+            },
+        ),
+        409,
+        "CONFLICT",
+    )
+    assert "already booked" in body["message"]
+    assert Booking.objects.count() == 1
+
+
+def test_times_in_another_named_zone(api_as, giulia, room, navigli, tomorrow):
+    response = api_as(giulia).post(
+        "/bookings",
+        {
+            "resource": room.pk,
+            "starts_at": f"{tomorrow}T09:00",
+            "ends_at": f"{tomorrow}T10:00",
+            "time_zone": "UTC",
+        },
+    )
+    assert response.status_code == 201, response.content
+    # 09:00 UTC is 10:00 in Milano in winter, 11:00 in summer: either way not 09:00 local.
+    assert Booking.objects.get().starts_at != at(navigli, tomorrow, 9)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"starts_at": "2027-03-28T02:30", "ends_at": "2027-03-28T03:30"}, "starts_at"),
+        ({"starts_at": "2027-10-31T02:30", "ends_at": "2027-10-31T03:30"}, "starts_at"),
+        ({"starts_at": "2020-01-01T10:00", "ends_at": "2020-01-01T11:00"}, "starts_at"),
+    ],
+)
+def test_bad_times_are_invalid_input_naming_the_field(
+    api_as, giulia, room, tomorrow, payload, field
+):
+    body = {
+        "resource": room.pk,
+        "starts_at": f"{tomorrow}T10:00",
+        "ends_at": f"{tomorrow}T11:00",
+        **payload,
+    }
+    error = assert_error(api_as(giulia).post("/bookings", body), 400, "INVALID_INPUT")
+    assert error["field"] == field
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"resource": 0, "starts_at": "2027-01-01T10:00", "ends_at": "2027-01-01T11:00"},
+        {"resource": 1, "starts_at": "tomorrow", "ends_at": "2027-01-01T11:00"},
+        {
+            "resource": 1,
+            "starts_at": "2027-01-01T10:00",
+            "ends_at": "2027-01-01T11:00",
+            "title": "x" * 121,
+        },
+        {"resource": 1, "starts_at": "2027-01-01T10:00"},
+    ],
+)
+def test_schema_rules_answer_422(api_as, giulia, room, payload):
+    assert_error(api_as(giulia).post("/bookings", payload), 422, "INVALID_INPUT")
+
+
+def test_slots_for_six_people_with_a_screen(api_as, giulia, room, buffered_room, tomorrow):
+    slots = api_as(giulia).get(
+        "/bookings/spaces/navigli/slots",
+        date=str(tomorrow),
+        earliest="10:00",
+        latest="12:00",
+        minutes=60,
+        people=6,
+        amenities=["screen"],
+    )
+    assert slots.status_code == 200, slots.content
+    assert [slot["name"] for slot in slots.json()] == ["Sala Brera"]
+    bad = api_as(giulia).get(
+        "/bookings/spaces/navigli/slots", date=str(tomorrow), amenities=["jacuzzi"], minutes=5
+    )
+    assert_error(bad, 422, "INVALID_INPUT")
+
+
+def test_move_and_cancel_mine_but_not_someone_else_s(
+    api_as, giulia, marco, room, navigli, tomorrow
+):
+    booking = check_book(
+        giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
+    )
+    assert_error(api_as(marco).post(f"/bookings/{booking.pk}/cancel"), 404, "NOT_FOUND")
+    moved = api_as(giulia).post(
+        f"/bookings/{booking.pk}/move",
+        {"starts_at": f"{tomorrow}T15:00", "ends_at": f"{tomorrow}T16:00"},
+    )
+    assert moved.status_code == 200, moved.content
+    booking.refresh_from_db()
+    assert booking.starts_at == at(navigli, tomorrow, 15)
+    assert api_as(giulia).post(f"/bookings/{booking.pk}/cancel").json()["status"] == "cancelled"
+    assert_error(api_as(giulia).post(f"/bookings/{booking.pk}/cancel"), 409, "CONFLICT")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_days_out_of_range_are_422_not_errors(api_as, giulia, room, day):
+    api = api_as(giulia)
+    assert_error(api.get("/bookings/spaces/navigli/availability", date=day), 422, "INVALID_INPUT")
+    assert_error(api.get("/bookings/spaces/navigli/slots", date=day), 422, "INVALID_INPUT")
+    body = {"resource": room.pk, "starts_at": f"{day}T00:30", "ends_at": f"{day}T01:30"}
+    assert assert_error(api.post("/bookings", body), 400, "INVALID_INPUT")["field"] == "starts_at"
+
+
+def test_resources_say_which_ones_a_member_may_book(api_as, marco, luca, navigli, panificio, room):
+    from officina.bookings.actions import check_create_resource
+    from officina.bookings.tests.fixtures import EVERY_DAY
+
+    check_create_resource(
+        luca, navigli, name="Laboratorio", kind="equipment", hours=EVERY_DAY,
+        only_companies=[panificio],
+    )  # fmt: skip
+    listed = {
+        r["name"]: r["may_book"]
+        for r in api_as(marco).get("/bookings/spaces/navigli/resources").json()
+    }
+    assert listed == {"Sala Brera": True, "Laboratorio": False}
+    manager = {
+        r["name"]: r["may_book"]
+        for r in api_as(luca).get("/bookings/spaces/navigli/resources").json()
+    }
+    assert manager == {"Sala Brera": True, "Laboratorio": True}

@@ -1,0 +1,128 @@
+"""The one path to bookings data.
+
+Resources are seen by the members of their space; a resource limited to some companies
+is booked only by their people (others still see it busy or free). A booking is its
+member's, and its space managers'. "Missing" and "not yours" raise the same error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from officina.accounts.access import is_space_manager
+from officina.accounts.selectors import member_companies, member_space_roles
+from officina.core.errors import ErrorCode, OfficinaError
+
+from .models import Booking, Resource
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
+
+
+def _resource_not_found() -> OfficinaError:
+    return OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+
+
+def _booking_not_found() -> OfficinaError:
+    return OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
+
+
+def _is_signed_in(member: Member) -> bool:
+    return bool(member.is_authenticated and member.is_active)
+
+
+def visible_resources(member: Member) -> QuerySet[Resource]:
+    """Active resources of the spaces the member belongs to (every one for a superuser)."""
+    if not _is_signed_in(member):
+        return Resource.objects.none()
+    resources = Resource.objects.filter(is_active=True)
+    if member.is_superuser:
+        return resources
+    return resources.filter(space_id__in=list(member_space_roles(member)))
+
+
+def space_resources(member: Member, space: Space) -> QuerySet[Resource]:
+    """The resources of ``space`` the member sees; none unless they belong to it."""
+    return visible_resources(member).filter(space=space)
+
+
+def _open_to(resource: Resource, company_ids: set[int]) -> bool:
+    """Whether people of these companies pass the resource's company limit, if any
+    (read through the prefetched ``only_companies``)."""
+    limited_to = {company.pk for company in resource.only_companies.all()}
+    return not limited_to or bool(limited_to & company_ids)
+
+
+def _company_ids(member: Member) -> set[int]:
+    return {membership.company_id for membership in member_companies(member)}
+
+
+def may_book(member: Member, resource: Resource) -> bool:
+    """Whether the member may book ``resource``, which they can already see."""
+    if member.is_superuser or is_space_manager(member, resource.space):
+        return True
+    if not resource.only_companies.all():
+        return True
+    return _open_to(resource, _company_ids(member))
+
+
+def resources_to_book(member: Member, space: Space) -> list[Resource]:
+    """The resources of ``space`` the member may book, in a fixed number of queries."""
+    resources = list(
+        space_resources(member, space).select_related("space").prefetch_related("only_companies")
+    )
+    if member.is_superuser or is_space_manager(member, space):
+        return resources
+    company_ids = _company_ids(member)
+    return [resource for resource in resources if _open_to(resource, company_ids)]
+
+
+def access_resource_by_id(member: Member, resource_id: int, *, to_book: bool = False) -> Resource:
+    resource = (
+        visible_resources(member)
+        .select_related("space")
+        .prefetch_related("only_companies")
+        .filter(pk=resource_id)
+        .first()
+    )
+    if resource is None:
+        raise _resource_not_found()
+    if to_book and not may_book(member, resource):
+        raise _resource_not_found()
+    return resource
+
+
+def access_resource_to_manage(member: Member, resource_id: int) -> Resource:
+    """Any resource (active or not) of a space the member manages."""
+    if not _is_signed_in(member):
+        raise _resource_not_found()
+    resource = (
+        Resource.objects.select_related("space")
+        .prefetch_related("hours", "only_companies")
+        .filter(pk=resource_id)
+        .first()
+    )
+    if resource is None or not is_space_manager(member, resource.space):
+        raise _resource_not_found()
+    return resource
+
+
+def can_manage_booking(member: Member, booking: Booking) -> bool:
+    return is_space_manager(member, booking.resource.space)
+
+
+def access_booking_by_id(member: Member, booking_id: int) -> Booking:
+    """A booking of the member's own, or of a space they manage."""
+    if not _is_signed_in(member):
+        raise _booking_not_found()
+    booking = (
+        Booking.objects.select_related("resource__space", "member").filter(pk=booking_id).first()
+    )
+    if booking is None:
+        raise _booking_not_found()
+    if booking.member_id != member.pk and not can_manage_booking(member, booking):
+        raise _booking_not_found()
+    return booking

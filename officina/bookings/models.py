@@ -1,0 +1,225 @@
+"""Bookable resources of a space (rooms, phone booths, desks, equipment), their opening
+hours and rules, and the bookings made on them.
+
+A booking keeps the resource from its start until its end plus the resource's buffer
+(``blocked_until``): the database refuses two active bookings of one resource whose
+``[starts_at, blocked_until)`` ranges overlap (see the migrations and actions.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ResourceKind(models.TextChoices):
+    ROOM = "room", _("meeting room")
+    BOOTH = "booth", _("phone booth")
+    DESK = "desk", _("desk")
+    EQUIPMENT = "equipment", _("equipment")
+
+
+class Amenity(models.TextChoices):
+    SCREEN = "screen", _("screen")
+    PROJECTOR = "projector", _("projector")
+    WHITEBOARD = "whiteboard", _("whiteboard")
+    VIDEO_CALLS = "video_calls", _("video-call kit")
+    SPEAKERPHONE = "speakerphone", _("speakerphone")
+    MONITOR = "monitor", _("external monitor")
+    STANDING = "standing", _("standing desk")
+    ACCESSIBLE = "accessible", _("step-free access")
+
+
+# Rules a manager may set, and their bounds: a booking never lasts more than a week,
+# so a day's bookings are found by looking back at most this far from the day's start.
+LONGEST_BOOKING_MINUTES = 7 * 24 * 60
+FURTHEST_AHEAD_DAYS = 366
+LONGEST_BUFFER_MINUTES = 240
+
+
+class Resource(models.Model):
+    space = models.ForeignKey(
+        "accounts.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="bookable_resources",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=ResourceKind.choices)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("How many people it seats."),
+    )
+    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    max_minutes = models.PositiveIntegerField(
+        _("longest booking (minutes)"),
+        default=240,
+        validators=[MinValueValidator(15), MaxValueValidator(LONGEST_BOOKING_MINUTES)],
+    )
+    max_days_ahead = models.PositiveSmallIntegerField(
+        _("bookable how many days ahead"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(FURTHEST_AHEAD_DAYS)],
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer between bookings (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(LONGEST_BUFFER_MINUTES)],
+        help_text=_("Kept free after each booking, e.g. to air or tidy the room."),
+    )
+    approval_required = models.BooleanField(_("a manager approves each booking"), default=False)
+    only_companies = models.ManyToManyField(
+        "accounts.Company",
+        verbose_name=_("only for people of these companies"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every member of the space may book it."),
+    )
+    # Stored for a later plans-and-credits app; nothing is charged yet.
+    price_per_hour = models.DecimalField(
+        _("price per hour (EUR)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    credits_per_hour = models.DecimalField(
+        _("credits per hour"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    is_active = models.BooleanField(_("bookable"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bookable resource")
+        verbose_name_plural = _("bookable resources")
+        ordering = ("space", "kind", "name", "id")
+        indexes = [models.Index(fields=["space", "is_active"], name="resources_by_space")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def amenity_labels(self) -> list[str]:
+        labels = dict(Amenity.choices)
+        return [str(labels[value]) for value in self.amenities if value in labels]
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class OpeningHours(models.Model):
+    """When a resource may be booked on one weekday, in the space's time zone.
+
+    A weekday without a row is closed; hours do not cross midnight."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ("resource", "weekday")
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "weekday"], name="one_opening_per_weekday"),
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="closes_after_opens"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="weekday_in_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.get_weekday_display()} {self.opens}–{self.closes}"
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for approval")
+    CONFIRMED = "confirmed", _("confirmed")
+    DECLINED = "declined", _("declined")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Bookings that hold their resource: a pending request holds it until a manager answers.
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class Booking(models.Model):
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="bookings"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="bookings",
+    )
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    # ends_at plus the resource's buffer when booked: the range no other booking may touch.
+    blocked_until = models.DateTimeField(_("resource free again at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ("starts_at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_until__gte=F("ends_at")), name="booking_blocks_to_its_end"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resource", "starts_at"], name="bookings_by_resource_start"),
+            models.Index(fields=["member", "starts_at"], name="bookings_by_member_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class BookingFeedToken(models.Model):
+    """The secret in a member's bookings calendar address; a new one revokes the old."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="booking_feed_token",
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bookings calendar token")
+        verbose_name_plural = _("bookings calendar tokens")
+
+    def __str__(self) -> str:
+        return f"bookings calendar of {self.member}"

@@ -1,0 +1,254 @@
+"""Reads of bookings: a resource's opening window on a day, who holds it when, a day's
+availability per resource, free slots that fit a request, and a member's bookings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .local_times import instant_on
+from .models import (
+    ACTIVE_STATUSES,
+    LONGEST_BOOKING_MINUTES,
+    LONGEST_BUFFER_MINUTES,
+    Booking,
+    BookingFeedToken,
+    BookingStatus,
+    OpeningHours,
+    Resource,
+)
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
+
+# A booking holds its resource for at most this long (its length and its buffer), so one
+# that holds it at some moment of a period started at most this long before the period.
+LONGEST_HOLD = timedelta(minutes=LONGEST_BOOKING_MINUTES + LONGEST_BUFFER_MINUTES)
+
+
+@dataclass(frozen=True)
+class Period:
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+def opening_windows(resources: Sequence[Resource], day: date) -> dict[int, Period]:
+    """resource id → when it may be booked on the space's local ``day`` (one query; a
+    resource closed that day has no entry)."""
+    by_id = {resource.pk: resource for resource in resources}
+    windows = {}
+    for resource_id, opens, closes in OpeningHours.objects.filter(
+        resource_id__in=list(by_id), weekday=day.weekday()
+    ).values_list("resource_id", "opens", "closes"):
+        zone = by_id[resource_id].space.zone
+        windows[resource_id] = Period(instant_on(day, opens, zone), instant_on(day, closes, zone))
+    return windows
+
+
+def opening_window(resource: Resource, day: date) -> Period | None:
+    """When ``resource`` may be booked on the space's local ``day``; None if closed."""
+    return opening_windows([resource], day).get(resource.pk)
+
+
+BOOKING_FIELDS = (
+    "id",
+    "resource_id",
+    "member_id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "blocked_until",
+    "status",
+)
+
+
+def active_bookings(resource_ids: Sequence[int], period: Period) -> QuerySet[Booking]:
+    """Active bookings of these resources that hold them at some moment of ``period``
+    (their buffer included)."""
+    return (
+        Booking.objects.filter(
+            resource_id__in=resource_ids,
+            status__in=ACTIVE_STATUSES,
+            # The lower bound lets the (resource, starts_at) index narrow the search.
+            starts_at__gte=period.starts_at - LONGEST_HOLD,
+            starts_at__lt=period.ends_at,
+            blocked_until__gt=period.starts_at,
+        )
+        .select_related("member")
+        # Pages show who booked; the rest of the member's row is not needed.
+        .only(*BOOKING_FIELDS, "member__first_name", "member__last_name", "member__email")
+        .order_by("starts_at", "id")
+    )
+
+
+def first_clash(
+    resource: Resource,
+    starts_at: datetime,
+    blocked_until: datetime,
+    *,
+    ignoring: Booking | None = None,
+) -> Booking | None:
+    """An active booking that a booking of ``[starts_at, blocked_until)`` would overlap:
+    one holding the resource then, or one whose start falls within our buffer."""
+    clashes = active_bookings([resource.pk], Period(starts_at, blocked_until))
+    if ignoring is not None:
+        clashes = clashes.exclude(pk=ignoring.pk)
+    return clashes.first()
+
+
+@dataclass
+class ResourceDay:
+    """A resource on one local day: its opening window, its bookings, its free periods."""
+
+    resource: Resource
+    window: Period | None
+    bookings: list[Booking] = field(default_factory=list)
+    free: list[Period] = field(default_factory=list)
+
+
+def _free_periods(window: Period, bookings: Iterable[Booking], buffer: timedelta) -> list[Period]:
+    """Parts of ``window`` where a new booking could start and end: away from every
+    booking's held range, and ending at least ``buffer`` before the next one starts."""
+    free: list[Period] = []
+    cursor = window.starts_at
+    for booking in sorted(bookings, key=lambda b: b.starts_at):
+        busy_from = booking.starts_at - buffer
+        if busy_from > cursor:
+            free.append(Period(cursor, min(busy_from, window.ends_at)))
+        cursor = max(cursor, booking.blocked_until)
+        if cursor >= window.ends_at:
+            break
+    if cursor < window.ends_at:
+        free.append(Period(cursor, window.ends_at))
+    return [period for period in free if period.ends_at > period.starts_at]
+
+
+def day_of_resources(resources: Sequence[Resource], day: date) -> list[ResourceDay]:
+    """Each resource's opening window, bookings and free periods on ``day``: two queries
+    for any number of resources, which come with their space."""
+    if not resources:
+        return []
+    windows = opening_windows(resources, day)
+    days = [ResourceDay(resource, windows.get(resource.pk)) for resource in resources]
+    zone = resources[0].space.zone
+    whole_day = Period(
+        instant_on(day, time.min, zone), instant_on(day + timedelta(days=1), time.min, zone)
+    )
+    by_resource: dict[int, list[Booking]] = defaultdict(list)
+    for booking in active_bookings([resource.pk for resource in resources], whole_day):
+        by_resource[booking.resource_id].append(booking)
+    for resource_day in days:
+        resource_day.bookings = by_resource[resource_day.resource.pk]
+        if resource_day.window is not None:
+            buffer = timedelta(minutes=resource_day.resource.buffer_minutes)
+            resource_day.free = _free_periods(resource_day.window, resource_day.bookings, buffer)
+    return days
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    """ "A room for 6 with a screen, tomorrow between 10 and 12, for an hour"."""
+
+    day: date
+    earliest: time
+    latest: time
+    minutes: int
+    people: int = 1
+    amenities: tuple[str, ...] = ()
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class Slot:
+    resource: Resource
+    starts_at: datetime
+    ends_at: datetime
+    free_until: datetime
+
+
+def find_slots(
+    resources: Iterable[Resource], request: SlotRequest, *, now: datetime | None = None
+) -> list[Slot]:
+    """For every resource that fits the request, the earliest start in each free period
+    of the asked window long enough for the booking, earliest first then by size."""
+    now = now or timezone.now()
+    fitting = [
+        resource
+        for resource in resources
+        if resource.capacity >= request.people
+        and set(request.amenities) <= set(resource.amenities)
+        and (not request.kind or resource.kind == request.kind)
+        and resource.max_minutes >= request.minutes
+        and request.day <= (now + timedelta(days=resource.max_days_ahead)).date()
+    ]
+    length = timedelta(minutes=request.minutes)
+    slots: list[Slot] = []
+    for resource_day in day_of_resources(fitting, request.day):
+        resource = resource_day.resource
+        zone = resource.space.zone
+        earliest_start = max(
+            instant_on(request.day, request.earliest, zone),
+            now + timedelta(minutes=resource.min_notice_minutes),
+        )
+        latest_end = instant_on(request.day, request.latest, zone)
+        for free in resource_day.free:
+            starts_at = max(free.starts_at, earliest_start)
+            ends_by = min(free.ends_at, latest_end)
+            if starts_at + length <= ends_by:
+                slots.append(Slot(resource, starts_at, starts_at + length, ends_by))
+    return sorted(
+        slots, key=lambda slot: (slot.starts_at, slot.resource.capacity, slot.resource.pk)
+    )
+
+
+def member_bookings(
+    member: Member, *, now: datetime | None = None, include_past: bool = False
+) -> QuerySet[Booking]:
+    """The member's bookings not yet over (or all of them), soonest first."""
+    now = now or timezone.now()
+    bookings = Booking.objects.filter(member=member).select_related("resource__space")
+    if not include_past:
+        bookings = bookings.filter(ends_at__gt=now).exclude(
+            status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED]
+        )
+    return bookings.order_by("starts_at", "id")
+
+
+def feed_bookings(member: Member, *, now: datetime | None = None) -> list[Booking]:
+    """What the member's calendar feed shows: active bookings from a month ago on."""
+    now = now or timezone.now()
+    return list(
+        Booking.objects.filter(
+            member=member, status__in=ACTIVE_STATUSES, ends_at__gte=now - timedelta(days=30)
+        )
+        .select_related("resource__space")
+        .order_by("starts_at", "id")[:500]
+    )
+
+
+def member_by_feed_token(token: str) -> Member | None:
+    """The active member whose bookings calendar address carries ``token``."""
+    if not 16 <= len(token) <= 64:
+        return None
+    found = BookingFeedToken.objects.filter(token=token, member__is_active=True)
+    feed_token = found.select_related("member").first()
+    return feed_token.member if feed_token else None
+
+
+def pending_bookings(resources: QuerySet[Resource]) -> list[Booking]:
+    """Requests waiting for a manager's answer on these resources, oldest first."""
+    return list(
+        Booking.objects.filter(resource__in=resources, status=BookingStatus.PENDING)
+        .select_related("resource", "member")
+        .order_by("created_at", "id")
+    )

@@ -1,0 +1,3 @@
+from officina.bookings.tests.fixtures import buffered_room, room, tomorrow
+
+__all__ = ["buffered_room", "room", "tomorrow"]

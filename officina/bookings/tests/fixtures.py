@@ -1,0 +1,56 @@
+"""Bookable resources at Navigli (see officina/conftest.py for the people and spaces).
+
+``room``: Sala Brera, 8 people, screen and whiteboard, open 08:00–20:00 every day,
+4 hours at most, 60 days ahead. ``buffered_room``: Sala Darsena, 4 people, screen, 15
+minutes kept free after each booking. ``tomorrow``: the local date after today at Navigli.
+Imported by the conftest here and by the API's booking tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from officina.bookings.actions import check_create_resource
+
+EVERY_DAY = {weekday: (time(8, 0), time(20, 0)) for weekday in range(7)}
+
+
+def at(space: Any, day: date, hour: int, minute: int = 0) -> datetime:
+    """``hour:minute`` on ``day`` where ``space`` is."""
+    return datetime.combine(day, time(hour, minute), tzinfo=space.zone)
+
+
+@pytest.fixture
+def room(luca, navigli):
+    return check_create_resource(
+        luca,
+        navigli,
+        name="Sala Brera",
+        kind="room",
+        capacity=8,
+        amenities=["screen", "whiteboard"],
+        hours=EVERY_DAY,
+    )
+
+
+@pytest.fixture
+def buffered_room(luca, navigli):
+    return check_create_resource(
+        luca,
+        navigli,
+        name="Sala Darsena",
+        kind="room",
+        capacity=4,
+        amenities=["screen"],
+        buffer_minutes=15,
+        hours=EVERY_DAY,
+    )
+
+
+@pytest.fixture
+def tomorrow(navigli: Any) -> date:
+    return timezone.localtime(timezone.now(), navigli.zone).date() + timedelta(days=1)

@@ -1,0 +1,82 @@
+"""In Chromium: Giulia books a room; Marco, in a second browser, is refused the same
+time with a clear message; on a phone, Marco finds a free slot and books it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from officina.bookings.models import Booking
+
+PHONE = {"width": 390, "height": 844}
+
+
+def assert_no_sideways_scrolling(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px screen"
+
+
+@pytest.mark.browser
+def test_book_then_a_second_member_is_refused_then_finds_a_slot_on_a_phone(
+    new_context, giulia, marco, room, buffered_room, navigli, tomorrow, screenshot
+):
+    giulia_page = new_context(giulia).new_page()
+    giulia_page.goto(f"/bookings/resources/{room.pk}/?date={tomorrow}")
+    giulia_page.fill("#id_day", tomorrow.isoformat())
+    giulia_page.fill("#id_starts", "10:00")
+    giulia_page.fill("#id_ends", "11:00")
+    giulia_page.fill("#id_title", "Kick-off")
+    giulia_page.click("#booking-form button[type=submit]")
+    giulia_page.locator(".message", has_text="Booked.").wait_for()
+    assert "10:00–11:00 Giulia Rossi" in giulia_page.locator("#resource-days").inner_text()
+    screenshot(giulia_page, "1-booked")
+
+    marco_page = new_context(marco).new_page()
+    marco_page.goto(f"/bookings/resources/{room.pk}/?date={tomorrow}")
+    marco_page.fill("#id_day", tomorrow.isoformat())
+    marco_page.fill("#id_starts", "10:30")
+    marco_page.fill("#id_ends", "11:30")
+    marco_page.click("#booking-form button[type=submit]")
+    error = marco_page.locator("#booking-form .errorlist")
+    error.wait_for()
+    assert "Sala Brera is already booked from 10:00 to 11:00." in error.inner_text()
+    screenshot(marco_page, "2-refused")
+    assert Booking.objects.count() == 1
+
+    phone = new_context(marco, viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    phone.goto("/bookings/navigli/find/")
+    phone.fill("#id_day", tomorrow.isoformat())
+    phone.fill("#id_earliest", "10:00")
+    phone.fill("#id_latest", "12:00")
+    phone.select_option("#id_minutes", "60")
+    phone.fill("#id_people", "6")
+    phone.check("input[name=amenities][value=screen]")
+    phone.click("#find-form button[type=submit]")
+    slots = phone.locator("#slots .booking-row")
+    slots.first.wait_for()
+    # Sala Brera is taken until 11:00 and Sala Darsena seats 4: 11:00 in Sala Brera.
+    assert slots.count() == 1
+    assert "11:00–12:00" in slots.first.inner_text()
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, "3-phone-slots")
+    slots.first.locator("button").click()
+    phone.locator(".message", has_text="Booked.").wait_for()
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, "4-phone-booked")
+    assert Booking.objects.filter(member=marco, resource=room).count() == 1
+
+    phone.goto("/bookings/")
+    assert "Sala Brera" in phone.locator("#my-bookings").inner_text()
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, "5-phone-mine")
+
+
+@pytest.mark.browser
+def test_the_space_day_in_italian_on_a_phone(new_context, giulia, room, tomorrow, screenshot):
+    page = new_context(giulia, locale="it-IT", viewport=PHONE, is_mobile=True).new_page()
+    page.goto(f"/bookings/navigli/?date={tomorrow}")
+    assert "Prenotazioni a Officina Navigli" in page.locator("h1").inner_text()
+    assert "libera 08:00–20:00" in page.locator("#space-day").inner_text()
+    assert_no_sideways_scrolling(page)
+    screenshot(page, "space-day-it")

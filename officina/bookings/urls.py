@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "bookings"
+urlpatterns = [
+    path("bookings/", views.my_bookings, name="mine"),
+    path("bookings/ical/regenerate/", views.regenerate_feed, name="regenerate_feed"),
+    path("bookings/ical/<str:token>.ics", views.feed, name="feed"),
+    path("bookings/resources/<int:resource_id>/", views.resource_page, name="resource"),
+    path("bookings/resources/<int:resource_id>/edit/", views.resource_edit, name="resource_edit"),
+    path("bookings/<int:booking_id>/move/", views.booking_move, name="move"),
+    path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="cancel"),
+    path("bookings/<int:booking_id>/answer/", views.booking_answer, name="answer"),
+    path("bookings/<slug:slug>/", views.space_day, name="space"),
+    path("bookings/<slug:slug>/find/", views.find_slot, name="find"),
+    path("bookings/<slug:slug>/manage/", views.manage, name="manage"),
+    path("bookings/<slug:slug>/manage/new/", views.resource_create, name="resource_create"),
+]

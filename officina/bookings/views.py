@@ -1,0 +1,310 @@
+"""Booking pages: my bookings, a space's day, a resource's day or week, finding a slot,
+booking, moving, cancelling; managers' resources and requests; the iCal feed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from officina.accounts.access import access_space_by_slug, is_space_manager
+from officina.accounts.selectors import all_spaces, member_space_ids
+from officina.accounts.signed_in import signed_in_member
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.form_errors import show_error_on_form
+
+from . import actions, selectors
+from .access import (
+    access_booking_by_id,
+    access_resource_by_id,
+    access_resource_to_manage,
+    may_book,
+    resources_to_book,
+    space_resources,
+)
+from .forms import BookingForm, FindSlotForm, MoveForm, ResourceForm
+from .ical import bookings_calendar
+from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
+from .models import BookingStatus, Resource
+
+if TYPE_CHECKING:
+    from django import forms
+
+    from officina.accounts.models import Member, Space
+
+
+def _day_asked(request: HttpRequest, zone: ZoneInfo) -> date:
+    """The ``date`` of the address, or today where the space is."""
+    try:
+        asked = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        asked = None
+    if asked is None or not EARLIEST_DAY <= asked <= LATEST_DAY:
+        return timezone.localtime(timezone.now(), zone).date()
+    return asked
+
+
+def _instants(form: forms.Form, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The form's day and clock times as instants where the resource is."""
+    day = form.cleaned_data["day"]
+    return (
+        local_to_instant(datetime.combine(day, form.cleaned_data["starts"]), zone, field="starts"),
+        local_to_instant(datetime.combine(day, form.cleaned_data["ends"]), zone, field="ends"),
+    )
+
+
+def _on_booking_form(error: OfficinaError) -> OfficinaError:
+    """Actions name the instants (starts_at, ends_at); the forms ask for clock times."""
+    field = {"starts_at": "starts", "ends_at": "ends"}.get(str(error.details.get("field")))
+    if field is not None:
+        return OfficinaError(error.message, error.code, **{**error.details, "field": field})
+    return error
+
+
+@login_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    member = signed_in_member(request)
+    mine = member_space_ids(member)
+    token = actions.feed_token(member)
+    context = {
+        "bookings": selectors.member_bookings(member),
+        "spaces": [space for space in all_spaces() if space.pk in mine],
+        "feed_url": request.build_absolute_uri(reverse("bookings:feed", args=[token])),
+    }
+    return render(request, "bookings/mine.html", context)
+
+
+def _space_for_bookings(member: Member, slug: str) -> Space:
+    return access_space_by_slug(member, slug, as_member=True)
+
+
+@login_required
+def space_day(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    space = _space_for_bookings(member, slug)
+    day = _day_asked(request, space.zone)
+    resources = list(space_resources(member, space).select_related("space"))
+    context = {
+        "space": space,
+        "day": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "days": selectors.day_of_resources(resources, day),
+        "is_manager": is_space_manager(member, space),
+    }
+    return render(request, "bookings/space_day.html", context)
+
+
+@login_required
+def find_slot(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    space = _space_for_bookings(member, slug)
+    tomorrow = timezone.localtime(timezone.now(), space.zone).date() + timedelta(days=1)
+    form = FindSlotForm(request.GET or None, initial={"day": tomorrow})
+    slots = None
+    if form.is_valid():
+        data = form.cleaned_data
+        slots = selectors.find_slots(
+            resources_to_book(member, space),
+            selectors.SlotRequest(
+                day=data["day"],
+                earliest=data["earliest"],
+                latest=data["latest"],
+                minutes=data["minutes"],
+                people=data["people"],
+                amenities=tuple(data["amenities"]),
+                kind=data["kind"],
+            ),
+        )
+    status = 400 if request.GET and not form.is_valid() else 200
+    return render(
+        request,
+        "bookings/find.html",
+        {"space": space, "form": form, "slots": slots},
+        status=status,
+    )
+
+
+@login_required
+def resource_page(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """A resource's day (or week, ``?view=week``) and the form to book it."""
+    member = signed_in_member(request)
+    resource = access_resource_by_id(member, resource_id)
+    zone = resource.space.zone
+    day = _day_asked(request, zone)
+    week = request.GET.get("view") == "week"
+    form = BookingForm(request.POST or None, initial={"day": day})
+    bookable = may_book(member, resource)
+    if request.method == "POST" and bookable and form.is_valid():
+        try:
+            starts_at, ends_at = _instants(form, zone)
+            booking = actions.check_book(
+                member,
+                resource,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                title=form.cleaned_data["title"],
+            )
+        except OfficinaError as error:
+            show_error_on_form(form, _on_booking_form(error))
+        else:
+            if booking.status == BookingStatus.PENDING:
+                messages.info(request, _("Requested: a manager of the space will answer."))
+            else:
+                messages.success(request, _("Booked."))
+            return redirect(
+                f"{reverse('bookings:resource', args=[resource.pk])}"
+                f"?date={form.cleaned_data['day'].isoformat()}"
+            )
+    first_day = day - timedelta(days=day.weekday()) if week else day
+    shown = [first_day + timedelta(days=offset) for offset in range(7 if week else 1)]
+    context = {
+        "resource": resource,
+        "space": resource.space,
+        "day": day,
+        "week": week,
+        "previous_day": day - timedelta(days=7 if week else 1),
+        "next_day": day + timedelta(days=7 if week else 1),
+        "days": [
+            (shown_day, selectors.day_of_resources([resource], shown_day)[0]) for shown_day in shown
+        ],
+        "form": form,
+        "bookable": bookable,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bookings/resource.html", context, status=status)
+
+
+@login_required
+def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    zone = booking.resource.space.zone
+    local_start, local_end = booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone)
+    initial = {"day": local_start.date(), "starts": local_start.time(), "ends": local_end.time()}
+    form = MoveForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            starts_at, ends_at = _instants(form, zone)
+            actions.check_move(member, booking, starts_at=starts_at, ends_at=ends_at)
+        except OfficinaError as error:
+            show_error_on_form(form, _on_booking_form(error))
+        else:
+            messages.success(request, _("Booking moved."))
+            return redirect("bookings:mine")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bookings/move.html", {"booking": booking, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    actions.check_cancel(member, booking)
+    messages.success(request, _("Booking cancelled."))
+    if booking.member_id != member.pk:
+        return redirect("bookings:manage", slug=booking.resource.space.slug)
+    return redirect("bookings:mine")
+
+
+@login_required
+@require_POST
+def booking_answer(request: HttpRequest, booking_id: int) -> HttpResponse:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    approve = request.POST.get("answer") == "approve"
+    actions.check_answer_request(member, booking, approve=approve)
+    messages.success(request, _("Booking confirmed.") if approve else _("Booking declined."))
+    return redirect("bookings:manage", slug=booking.resource.space.slug)
+
+
+@login_required
+def manage(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug, to_manage=True)
+    resources = Resource.objects.filter(space=space).order_by("kind", "name", "id")
+    context = {
+        "space": space,
+        "resources": resources,
+        "pending": selectors.pending_bookings(resources),
+    }
+    return render(request, "bookings/manage.html", context)
+
+
+def _resource_form_page(
+    request: HttpRequest, space: Space, resource: Resource | None
+) -> HttpResponse:
+    member = signed_in_member(request)
+    initial = ResourceForm.initial_for(resource) if resource else None
+    form = ResourceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if resource is None:
+                resource = actions.check_create_resource(
+                    member,
+                    space,
+                    hours=form.weekly_hours(),
+                    only_companies=list(form.cleaned_data["only_companies"]),
+                    **form.resource_fields(),
+                )
+            else:
+                actions.check_update_resource(
+                    member,
+                    resource,
+                    hours=form.weekly_hours(),
+                    only_companies=list(form.cleaned_data["only_companies"]),
+                    **form.resource_fields(),
+                )
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Resource saved."))
+            return redirect("bookings:manage", slug=space.slug)
+    status = 400 if request.method == "POST" else 200
+    context = {"space": space, "resource": resource, "form": form}
+    return render(request, "bookings/resource_form.html", context, status=status)
+
+
+@login_required
+def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
+    space = access_space_by_slug(signed_in_member(request), slug, to_manage=True)
+    return _resource_form_page(request, space, None)
+
+
+@login_required
+def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    return _resource_form_page(request, resource.space, resource)
+
+
+@login_required
+@require_POST
+def regenerate_feed(request: HttpRequest) -> HttpResponse:
+    actions.do_regenerate_feed_token(signed_in_member(request))
+    messages.success(request, _("New calendar address made; the old one no longer works."))
+    return redirect("bookings:mine")
+
+
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's bookings; calendar apps fetch it without a session."""
+    member = selectors.member_by_feed_token(token)
+    if member is None:
+        raise OfficinaError(_("Unknown calendar address."), ErrorCode.NOT_FOUND)
+    body = bookings_calendar(
+        selectors.feed_bookings(member),
+        name=_("Officina bookings"),
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="bookings.ics"'
+    return response
