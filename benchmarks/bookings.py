@@ -67,13 +67,8 @@ def seed(args: argparse.Namespace, rng: random.Random) -> tuple[Any, Any, date]:
     from django.utils import timezone
 
     from officina.accounts.models import Member, Space, SpaceMembership, SpaceRole
-    from officina.bookings.models import (
-        Amenity,
-        Booking,
-        OpeningHours,
-        Resource,
-        ResourceKind,
-    )
+    from officina.bookings.kinds import Amenity, ResourceKind
+    from officina.bookings.models import Booking, OpeningHours, Resource
 
     space = Space.objects.create(name="Bench", slug="bench", time_zone="Europe/Rome")
     manager = Member.objects.create_user("manager@bench.test", "bench-password")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -25,14 +25,8 @@ from officina.bookings.access import (
     space_resources,
 )
 from officina.bookings.actions import TITLE_MAX_LENGTH, check_book, check_cancel, check_move
+from officina.bookings.kinds import LONGEST_BOOKING_MINUTES, Amenity, ResourceKind
 from officina.bookings.local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant, zone_named
-from officina.bookings.models import (
-    LONGEST_BOOKING_MINUTES,
-    Amenity,
-    Booking,
-    Resource,
-    ResourceKind,
-)
 from officina.bookings.selectors import (
     ResourceDay,
     SlotRequest,
@@ -40,6 +34,9 @@ from officina.bookings.selectors import (
     find_slots,
     member_bookings,
 )
+
+if TYPE_CHECKING:
+    from officina.bookings.models import Booking, Resource
 
 router = Router(tags=["bookings"])
 

@@ -20,15 +20,8 @@ from officina.accounts.access import is_space_manager
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import may_book
-from .models import (
-    ACTIVE_STATUSES,
-    Amenity,
-    Booking,
-    BookingFeedToken,
-    BookingStatus,
-    OpeningHours,
-    Resource,
-)
+from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus
+from .models import Booking, BookingFeedToken, OpeningHours, Resource
 from .selectors import first_clash, opening_window
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from officina.core.demo import DemoContext
 from officina.core.errors import OfficinaError
 
 from .actions import check_book, check_create_resource
-from .models import Amenity, ResourceKind
+from .kinds import Amenity, ResourceKind
 
 WORKDAYS = range(5)
 ROOM_HOURS = {weekday: (time(8, 30), time(19, 0)) for weekday in WORKDAYS}

@@ -12,15 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import companies_directory
 
+from .kinds import FURTHEST_AHEAD_DAYS, LONGEST_BOOKING_MINUTES, WEEKDAYS, Amenity, ResourceKind
 from .local_times import EARLIEST_DAY, LATEST_DAY
-from .models import (
-    FURTHEST_AHEAD_DAYS,
-    LONGEST_BOOKING_MINUTES,
-    WEEKDAYS,
-    Amenity,
-    Resource,
-    ResourceKind,
-)
+from .models import Resource
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")

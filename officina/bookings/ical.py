@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 import icalendar
 from django.utils import timezone
 
-from .models import Booking, BookingStatus
+from .kinds import BookingStatus
+from .models import Booking
 
 
 def bookings_calendar(

@@ -14,30 +14,16 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-
-class ResourceKind(models.TextChoices):
-    ROOM = "room", _("meeting room")
-    BOOTH = "booth", _("phone booth")
-    DESK = "desk", _("desk")
-    EQUIPMENT = "equipment", _("equipment")
-
-
-class Amenity(models.TextChoices):
-    SCREEN = "screen", _("screen")
-    PROJECTOR = "projector", _("projector")
-    WHITEBOARD = "whiteboard", _("whiteboard")
-    VIDEO_CALLS = "video_calls", _("video-call kit")
-    SPEAKERPHONE = "speakerphone", _("speakerphone")
-    MONITOR = "monitor", _("external monitor")
-    STANDING = "standing", _("standing desk")
-    ACCESSIBLE = "accessible", _("step-free access")
-
-
-# Rules a manager may set, and their bounds: a booking never lasts more than a week,
-# so a day's bookings are found by looking back at most this far from the day's start.
-LONGEST_BOOKING_MINUTES = 7 * 24 * 60
-FURTHEST_AHEAD_DAYS = 366
-LONGEST_BUFFER_MINUTES = 240
+from .kinds import (
+    ACTIVE_STATUSES,
+    FURTHEST_AHEAD_DAYS,
+    LONGEST_BOOKING_MINUTES,
+    LONGEST_BUFFER_MINUTES,
+    WEEKDAYS,
+    Amenity,
+    BookingStatus,
+    ResourceKind,
+)
 
 
 class Resource(models.Model):
@@ -111,17 +97,6 @@ class Resource(models.Model):
         return [str(labels[value]) for value in self.amenities if value in labels]
 
 
-WEEKDAYS = [
-    (0, _("Monday")),
-    (1, _("Tuesday")),
-    (2, _("Wednesday")),
-    (3, _("Thursday")),
-    (4, _("Friday")),
-    (5, _("Saturday")),
-    (6, _("Sunday")),
-]
-
-
 class OpeningHours(models.Model):
     """When a resource may be booked on one weekday, in the space's time zone.
 
@@ -146,17 +121,6 @@ class OpeningHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.get_weekday_display()} {self.opens}–{self.closes}"
-
-
-class BookingStatus(models.TextChoices):
-    PENDING = "pending", _("waiting for approval")
-    CONFIRMED = "confirmed", _("confirmed")
-    DECLINED = "declined", _("declined")
-    CANCELLED = "cancelled", _("cancelled")
-
-
-# Bookings that hold their resource: a pending request holds it until a manager answers.
-ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
 class Booking(models.Model):

@@ -12,17 +12,9 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .kinds import ACTIVE_STATUSES, LONGEST_BOOKING_MINUTES, LONGEST_BUFFER_MINUTES, BookingStatus
 from .local_times import instant_on
-from .models import (
-    ACTIVE_STATUSES,
-    LONGEST_BOOKING_MINUTES,
-    LONGEST_BUFFER_MINUTES,
-    Booking,
-    BookingFeedToken,
-    BookingStatus,
-    OpeningHours,
-    Resource,
-)
+from .models import Booking, BookingFeedToken, OpeningHours, Resource
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member

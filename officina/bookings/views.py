@@ -33,8 +33,9 @@ from .access import (
 )
 from .forms import BookingForm, FindSlotForm, MoveForm, ResourceForm
 from .ical import bookings_calendar
+from .kinds import BookingStatus
 from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
-from .models import BookingStatus, Resource
+from .models import Resource
 
 if TYPE_CHECKING:
     from django import forms

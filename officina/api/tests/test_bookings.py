@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from officina.bookings.actions import check_book
-from officina.bookings.models import Booking, BookingStatus
+from officina.bookings.kinds import BookingStatus
+from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import at, buffered_room, room, tomorrow
 
 __all__ = ["buffered_room", "room", "tomorrow"]  # fixtures shared with the app's own tests

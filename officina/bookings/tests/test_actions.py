@@ -18,7 +18,8 @@ from officina.bookings.actions import (
     check_move,
     check_update_resource,
 )
-from officina.bookings.models import Booking, BookingStatus
+from officina.bookings.kinds import BookingStatus
+from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import EVERY_DAY, at
 from officina.core.errors import ErrorCode, OfficinaError
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from officina.bookings.models import Booking, BookingStatus
+from officina.bookings.kinds import BookingStatus
+from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import at
 
 pytestmark = pytest.mark.django_db

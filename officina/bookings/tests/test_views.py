@@ -16,7 +16,8 @@ from officina.bookings.actions import (
     check_update_resource,
     feed_token,
 )
-from officina.bookings.models import Booking, BookingStatus
+from officina.bookings.kinds import BookingStatus
+from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import EVERY_DAY, at
 
 pytestmark = pytest.mark.django_db
