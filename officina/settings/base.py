@@ -172,6 +172,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line passes the redaction filter: no credential, token or session id is written,
+    # whoever logs it (see docs/security.md).
+    "filters": {"redact_secrets": {"()": "officina.core.redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own console handler (on when DEBUG is) would write "django" lines unfiltered:
+    # they go through the root handler like every other line.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
