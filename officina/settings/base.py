@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -12,8 +13,32 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime data (SQLite database, uploads, mail spool) lives outside the package.
 VAR_DIR = Path(os.environ.get("OFFICINA_VAR_DIR", BASE_DIR.parent / "var"))
 
-INSECURE_SECRET_KEY = "officina-insecure-development-key-change-me"  # noqa: S105
-SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
+
+def secret_key_kept_in(directory: Path) -> str:
+    """The key in ``directory/secret_key``, made once at random when the file is missing.
+
+    A key in the repository would be known to everyone, and it also seeds the PBX's nonce
+    and flow-token secret. The file is written aside and linked into place, so processes
+    starting together (web workers, test workers) all end up reading the same key.
+    """
+    path = directory / "secret_key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        draft = directory / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: its key wins
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key_kept_in(VAR_DIR)
+# Development pages (tracebacks, every URL pattern on a 404) only when asked for by name.
 DEBUG = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes"}
 ALLOWED_HOSTS = [
     host.strip()
