@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "channels",
     "csp",
+    "axes",
     "ninja",  # serves the API reference (/api/docs) from its own static files, not a CDN
     "officina.core",
     "officina.accounts",
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "officina.web.permissions_policy.permissions_policy_middleware",
+    # Last: it answers a locked-out login after authentication has had its say.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Scripts and styles come from our static files only (no inline code, no other origin), so
@@ -163,6 +167,22 @@ AUTH_USER_MODEL = "accounts.Member"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+
+# django-axes counts failed sign-ins (and password-reset requests) per account and per
+# address, and refuses both for a while once either has too many: credential stuffing
+# gets ten guesses per account, and one address ten guesses across all accounts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The sign-in form's field (the e-mail address, normalised by the form), not Member.email.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "officina.accounts.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "password_again", "new_password1", "new_password2"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -241,5 +261,7 @@ LOGGING = {
     # they go through the root handler like every other line.
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A line per failed sign-in is noise; lock-outs are warnings and still written.
+        "axes": {"level": "WARNING"},
     },
 }
