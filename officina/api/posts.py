@@ -7,16 +7,18 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from officina.accounts.access import access_company_by_slug, access_space_by_slug
 from officina.api.schemas import (
     COMMON_ERRORS,
+    BodyIn,
     CompanyRef,
     ErrorOut,
     MemberRef,
     SpaceRef,
     company_ref,
+    enforced_by_the_action,
     member_ref,
 )
 from officina.social.access import access_post_by_id
@@ -71,8 +73,25 @@ class PostDetail(PostOut):
     comments: list[CommentOut]
 
 
-class PostIn(Schema):
-    body: str = Field(min_length=1, max_length=5000)
+class PostIn(BodyIn):
+    model_config = ConfigDict(
+        json_schema_extra=enforced_by_the_action(
+            allOf=[
+                {
+                    "if": {
+                        "properties": {"visibility": {"const": kind}},
+                        "required": ["visibility"],
+                    },
+                    "then": {"required": [kind], "properties": {kind: {"type": "string"}}},
+                }
+                for kind in ("space", "company")
+            ]
+        )
+    )
+
+    body: str = Field(
+        min_length=1, max_length=5000, json_schema_extra=enforced_by_the_action(pattern=r"\S")
+    )
     visibility: Literal["community", "space", "company"] = "community"
     space: str | None = Field(None, max_length=140, description="space slug")
     company: str | None = Field(None, max_length=140, description="company slug")

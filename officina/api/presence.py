@@ -11,7 +11,7 @@ from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.selectors import all_spaces, member_space_ids
-from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, member_ref
 from officina.presence.actions import check_check_in, check_check_out
 from officina.presence.models import CheckIn, CheckInSource
 from officina.presence.selectors import current_check_in, presence_counts, space_presence
@@ -37,7 +37,7 @@ class PresentOut(Schema):
     note: str
 
 
-class CheckInIn(Schema):
+class CheckInIn(BodyIn):
     until: datetime | None = Field(None, description="planned end; today's closing by default")
     note: str = Field("", max_length=200, description="e.g. “working on the new catalogue”")
 

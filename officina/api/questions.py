@@ -14,18 +14,22 @@ from pydantic import Field
 from officina.accounts.access import access_space_by_slug
 from officina.api.schemas import (
     COMMON_ERRORS,
+    BodyIn,
     ErrorOut,
     MemberRef,
     SkillOut,
     SpaceRef,
+    enforced_by_the_action,
     member_ref,
     skill_out,
 )
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.knowledge.access import access_answer_by_id, access_question_by_id
 from officina.knowledge.actions import (
+    ANSWER_MIN_LENGTH,
     MAX_TAGS,
     TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
     check_accept_answer,
     check_answer_question,
     check_ask_question,
@@ -84,18 +88,28 @@ class QuestionDetail(QuestionOut):
     answers: list[AnswerOut]
 
 
-class QuestionIn(Schema):
-    title: str = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
-    body: str = Field(min_length=1, max_length=10_000)
+class QuestionIn(BodyIn):
+    title: str = Field(
+        min_length=1,
+        max_length=TITLE_MAX_LENGTH,
+        json_schema_extra=enforced_by_the_action(minLength=TITLE_MIN_LENGTH, pattern=r"\S"),
+    )
+    body: str = Field(
+        min_length=1, max_length=10_000, json_schema_extra=enforced_by_the_action(pattern=r"\S")
+    )
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS, description="skill slugs")
     space: str | None = Field(None, max_length=140, description="space slug; the community if null")
 
 
-class AnswerIn(Schema):
-    body: str = Field(min_length=1, max_length=10_000)
+class AnswerIn(BodyIn):
+    body: str = Field(
+        min_length=1,
+        max_length=10_000,
+        json_schema_extra=enforced_by_the_action(minLength=ANSWER_MIN_LENGTH, pattern=r"\S"),
+    )
 
 
-class VoteIn(Schema):
+class VoteIn(BodyIn):
     value: Literal[1, -1] = Field(description="1 up, -1 down; the same vote again takes it back")
 
 
