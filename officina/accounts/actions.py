@@ -170,9 +170,7 @@ def check_request_sign_up(
 def check_confirm_sign_up(token: str) -> Member:
     """Create the member a sign-up link was mailed for; raises once it has been used."""
     try:
-        fields = signing.loads(
-            token, salt=SIGN_UP_SALT, max_age=SIGN_UP_LINK_LIFETIME.total_seconds()
-        )
+        fields = signing.loads(token, salt=SIGN_UP_SALT, max_age=SIGN_UP_LINK_LIFETIME)
     except signing.BadSignature as error:  # also an expired one
         raise _invalid(_("This link is not valid or has expired: please sign up again.")) from error
     with transaction.atomic():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
@@ -124,7 +126,7 @@ class LogInView(auth_views.LoginView):
 
 
 def locked_out(
-    request: HttpRequest, response: HttpResponse | None, credentials: dict[str, object] | None
+    request: HttpRequest, response: HttpResponse | None, credentials: Mapping[str, object] | None
 ) -> HttpResponse:
     """django-axes' answer to a locked account or address (AXES_LOCKOUT_CALLABLE)."""
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))

@@ -1,6 +1,7 @@
 """Account pages through HTTP: sign up, log in/out, password reset, settings, companies."""
 
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -28,7 +29,7 @@ def confirmation_link(message: mail.EmailMessage) -> str:
     return match.group(1)
 
 
-def sign_up_and_confirm(client: Client, fields: dict[str, str] = SIGN_UP) -> object:
+def sign_up_and_confirm(client: Client, fields: dict[str, str] = SIGN_UP) -> Any:
     response = client.post("/signup/", fields)
     assert response.status_code == 302 and response["Location"] == "/signup/sent/"
     link = confirmation_link(mail.outbox[-1])
@@ -64,8 +65,8 @@ def test_sign_up_creates_nobody_until_the_mailed_link_is_confirmed(client):
     assert Member.objects.get(email="anna@example.com").check_password(SIGN_UP["password"])
 
 
-def without_csrf_tokens(response: object) -> str:
-    return re.sub(r'value="[^"]{64}"', "", response.content.decode())  # type: ignore[attr-defined]
+def without_csrf_tokens(response: Any) -> str:
+    return re.sub(r'value="[^"]{64}"', "", response.content.decode())
 
 
 def test_sign_up_does_not_tell_whether_an_address_has_an_account(client, giulia):

@@ -51,7 +51,7 @@ class RecordedMessages(logging.Handler):
 
 
 @pytest.fixture
-def emitted_log(caplog) -> Iterator[RecordedMessages]:
+def emitted_log(caplog: pytest.LogCaptureFixture) -> Iterator[RecordedMessages]:
     caplog.set_level(logging.DEBUG)
     recorder = RecordedMessages()
     root = logging.getLogger()
