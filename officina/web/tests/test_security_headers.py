@@ -58,9 +58,9 @@ def test_pages_render_styled_without_a_policy_violation(new_context, giulia, nav
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     for path in ["/", "/spaces/navigli/", "/feed/", "/events/", "/search/?q=rossi", "/phone/"]:
         page.goto(path)
