@@ -28,9 +28,10 @@ SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
         r"[a-z_]*token|[a-z_]*secret[a-z_]*)['\"]?\s*(?:=|:)\s*['\"]?)[^&;,\s'\"]+",
         re.IGNORECASE,
     ),
-    # Links whose path is itself a secret: password reset and sign-up confirmation.
+    # Links whose path is itself a secret: password reset, sign-up confirmation, calendar feeds.
     re.compile(r"(/password-reset/)(?!sent/|done/)[^\s'\"?]+"),
     re.compile(r"(/signup/confirm/)[^\s'\"?]+"),
+    re.compile(r"(/events/ical/)[^\s'\"?/.]+"),
 )
 
 
