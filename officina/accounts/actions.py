@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -79,8 +80,18 @@ SIGN_UP_SALT = "officina.accounts.sign-up"
 SIGN_UP_LINK_LIFETIME = timedelta(days=3)
 
 
+class SignUpFields(TypedDict):
+    """What a newcomer types on the sign-up form."""
+
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    language: NotRequired[str]
+
+
 def _validated_sign_up(
-    *, email: str, password: str, first_name: str, last_name: str, language: str
+    *, email: str, password: str, first_name: str, last_name: str, language: str = ""
 ) -> dict[str, str]:
     """The sign-up fields, normalised, with the password hashed; raises on bad input."""
     email = normalize_email(email)
@@ -104,44 +115,22 @@ def _validated_sign_up(
     }
 
 
-def check_sign_up(
-    *, email: str, password: str, first_name: str, last_name: str, language: str = ""
-) -> Member:
+def check_sign_up(**sign_up: Unpack[SignUpFields]) -> Member:
     """Create a member; pending company invitations for the address are applied."""
-    fields = _validated_sign_up(
-        email=email,
-        password=password,
-        first_name=first_name,
-        last_name=last_name,
-        language=language,
-    )
+    fields = _validated_sign_up(**sign_up)
     if Member.objects.filter(email__iexact=fields["email"]).exists():
         raise _invalid(_("A member with this e-mail address already exists."), field="email")
     return do_sign_up(**fields)
 
 
-def check_request_sign_up(
-    *,
-    email: str,
-    password: str,
-    first_name: str,
-    last_name: str,
-    language: str = "",
-    links: SignUpLinks,
-) -> None:
+def check_request_sign_up(*, links: SignUpLinks, **sign_up: Unpack[SignUpFields]) -> None:
     """Mail the address a link that creates the account, or, when it has one, a reminder.
 
     Whoever asks sees the same answer either way, so sign-up never tells a stranger which
     addresses have an account; only the owner of the address learns it, by e-mail. The
     password is hashed on both paths, so the answer takes as long either way too.
     """
-    fields = _validated_sign_up(
-        email=email,
-        password=password,
-        first_name=first_name,
-        last_name=last_name,
-        language=language,
-    )
+    fields = _validated_sign_up(**sign_up)
     token = signing.dumps(fields, salt=SIGN_UP_SALT, compress=True)
     existing = Member.objects.filter(email__iexact=fields["email"]).first()
     if existing is not None:
