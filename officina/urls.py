@@ -27,10 +27,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.api.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (the API reference, raw files).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
-    # Uploads (avatars, logos) are served by Officina itself, DEBUG or not, so that the one
-    # command runs the whole product; at scale a reverse proxy serves MEDIA_ROOT before this.
+    # Company logos are served by Officina itself, DEBUG or not, so that the one command
+    # runs the whole product. Only logos: avatars, in the same MEDIA_ROOT, are for members
+    # and go through their own view (social:avatar), never through this public door.
     re_path(
-        rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+        rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>companies/[^/]+)$",
         serve,
         {"document_root": settings.MEDIA_ROOT},
     ),

@@ -53,10 +53,14 @@ def test_the_favicon_is_served_with_debug_off(client):
     assert 'rel="icon"' in client.get("/").content.decode()
 
 
-def test_uploads_are_served_with_debug_off(client):
-    logos = Path(settings.MEDIA_ROOT) / "logos"
-    logos.mkdir(parents=True, exist_ok=True)
-    (logos / "rossi.png").write_bytes(b"\x89PNG\r\n\x1a\nlogo")
-    response = client.get("/media/logos/rossi.png")
+def test_company_logos_are_served_with_debug_off_and_avatars_are_not(client):
+    media = Path(settings.MEDIA_ROOT)
+    for folder in ("companies", "avatars"):
+        (media / folder).mkdir(parents=True, exist_ok=True)
+        (media / folder / "rossi.png").write_bytes(b"\x89PNG\r\n\x1a\nimage")
+    response = client.get("/media/companies/rossi.png")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).endswith(b"logo")
+    assert b"".join(response.streaming_content).endswith(b"image")
+    # An avatar is for members only (social:avatar): its file is not public by name.
+    assert client.get("/media/avatars/rossi.png").status_code == 404
+    assert client.get("/media/companies/../avatars/rossi.png").status_code == 404
