@@ -12,11 +12,13 @@ from pydantic import ConfigDict, Field
 from officina.accounts.access import access_company_by_slug, access_space_by_slug
 from officina.api.schemas import (
     COMMON_ERRORS,
+    NOT_BLANK,
     BodyIn,
     CompanyRef,
     ErrorOut,
     MemberRef,
     SpaceRef,
+    Text,
     company_ref,
     enforced_by_the_action,
     member_ref,
@@ -35,7 +37,7 @@ class FeedFilters(Schema):
         description="“following”: people, companies and spaces you follow; "
         "“community”: everything you may see",
     )
-    cursor: str | None = Field(None, max_length=100, description="next_cursor of the last page")
+    cursor: Text | None = Field(None, max_length=100, description="next_cursor of the last page")
     limit: int = Field(20, ge=1, le=100)
 
 
@@ -89,12 +91,12 @@ class PostIn(BodyIn):
         )
     )
 
-    body: str = Field(
-        min_length=1, max_length=5000, json_schema_extra=enforced_by_the_action(pattern=r"\S")
+    body: Text = Field(
+        min_length=1, max_length=5000, json_schema_extra=enforced_by_the_action(pattern=NOT_BLANK)
     )
     visibility: Literal["community", "space", "company"] = "community"
-    space: str | None = Field(None, max_length=140, description="space slug")
-    company: str | None = Field(None, max_length=140, description="company slug")
+    space: Text | None = Field(None, max_length=140, description="space slug")
+    company: Text | None = Field(None, max_length=140, description="company slug")
 
 
 def post_out(post: Post) -> PostOut:

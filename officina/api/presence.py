@@ -11,7 +11,7 @@ from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.selectors import all_spaces, member_space_ids
-from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, member_ref
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
 from officina.presence.actions import check_check_in, check_check_out
 from officina.presence.models import CheckIn, CheckInSource
 from officina.presence.selectors import current_check_in, presence_counts, space_presence
@@ -39,7 +39,7 @@ class PresentOut(Schema):
 
 class CheckInIn(BodyIn):
     until: datetime | None = Field(None, description="planned end; today's closing by default")
-    note: str = Field("", max_length=200, description="e.g. “working on the new catalogue”")
+    note: Text = Field("", max_length=200, description="e.g. “working on the new catalogue”")
 
 
 class CheckInOut(Schema):
@@ -84,7 +84,7 @@ def list_spaces(request: HttpRequest) -> list[SpaceOut]:
     response={200: list[PresentOut], 404: ErrorOut, **COMMON_ERRORS},
     summary="Who is here now (members of the space only)",
 )
-def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
+def who_is_here(request: HttpRequest, slug: Text) -> list[PresentOut]:
     space = access_space_by_slug(request.user, slug, as_member=True)  # type: ignore[arg-type]
     return [
         PresentOut(
@@ -103,7 +103,7 @@ def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
     response={201: CheckInOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
     summary="Check in at a space (on site, or remote in the digital space)",
 )
-def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[CheckInOut]:
+def check_in(request: HttpRequest, slug: Text, payload: CheckInIn) -> Status[CheckInOut]:
     space = access_space_by_slug(request.user, slug, as_member=True)  # type: ignore[arg-type]
     until = payload.until
     if until is not None and until.tzinfo is None:

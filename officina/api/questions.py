@@ -14,11 +14,13 @@ from pydantic import Field
 from officina.accounts.access import access_space_by_slug
 from officina.api.schemas import (
     COMMON_ERRORS,
+    NOT_BLANK,
     BodyIn,
     ErrorOut,
     MemberRef,
     SkillOut,
     SpaceRef,
+    Text,
     enforced_by_the_action,
     member_ref,
     skill_out,
@@ -46,9 +48,9 @@ QUESTIONS_PER_PAGE = 20
 
 
 class QuestionFilters(Schema):
-    tag: str = Field("", max_length=80, description="a skill slug")
+    tag: Text = Field("", max_length=80, description="a skill slug")
     unanswered: bool = False
-    q: str = Field("", max_length=200, description="words of the title or details")
+    q: Text = Field("", max_length=200, description="words of the title or details")
     page: int = Field(1, ge=1, le=100_000)
 
 
@@ -89,23 +91,25 @@ class QuestionDetail(QuestionOut):
 
 
 class QuestionIn(BodyIn):
-    title: str = Field(
+    title: Text = Field(
         min_length=1,
         max_length=TITLE_MAX_LENGTH,
-        json_schema_extra=enforced_by_the_action(minLength=TITLE_MIN_LENGTH, pattern=r"\S"),
+        json_schema_extra=enforced_by_the_action(minLength=TITLE_MIN_LENGTH, pattern=NOT_BLANK),
     )
-    body: str = Field(
-        min_length=1, max_length=10_000, json_schema_extra=enforced_by_the_action(pattern=r"\S")
+    body: Text = Field(
+        min_length=1, max_length=10_000, json_schema_extra=enforced_by_the_action(pattern=NOT_BLANK)
     )
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS, description="skill slugs")
-    space: str | None = Field(None, max_length=140, description="space slug; the community if null")
+    tags: list[Text] = Field(default_factory=list, max_length=MAX_TAGS, description="skill slugs")
+    space: Text | None = Field(
+        None, max_length=140, description="space slug; the community if null"
+    )
 
 
 class AnswerIn(BodyIn):
-    body: str = Field(
+    body: Text = Field(
         min_length=1,
         max_length=10_000,
-        json_schema_extra=enforced_by_the_action(minLength=ANSWER_MIN_LENGTH, pattern=r"\S"),
+        json_schema_extra=enforced_by_the_action(minLength=ANSWER_MIN_LENGTH, pattern=NOT_BLANK),
     )
 
 

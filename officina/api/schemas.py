@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, model_validator
 from pydantic.config import JsonDict, JsonValue
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from officina.accounts.models import Company, Member
 from officina.skills.models import Skill
+
+# PostgreSQL cannot store or compare text holding a NUL character (it answers with an error,
+# which would be a 500): every text the API takes refuses it, and the schema says so.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*\S[^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
 class BodyIn(Schema):

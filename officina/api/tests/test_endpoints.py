@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from officina.api.schemas import NO_NUL, NOT_BLANK
 from officina.knowledge.actions import (
     ANSWER_MIN_LENGTH,
     TITLE_MIN_LENGTH,
@@ -311,6 +312,28 @@ class TestBodiesAreObjects:
         assert api_as(giulia).post("/spaces/navigli/check-in", {}).status_code == 201
 
 
+class TestNulCharacters:
+    """PostgreSQL refuses text with a NUL character: the API refuses it first (found by
+    schemathesis as a 500 on PostgreSQL)."""
+
+    @pytest.mark.parametrize(
+        "path", ["/questions?q=a%00b", "/members?q=%00", "/search?q=%00", "/companies/a%00b"]
+    )
+    def test_in_the_address(self, api_as, giulia, path):
+        response = api_as(giulia).client.get(f"/api{path}", headers=api_as(giulia).headers)
+        assert_error(response, 422, "INVALID_INPUT")
+
+    def test_in_a_body(self, api_as, giulia, navigli):
+        api = api_as(giulia)
+        assert_error(api.post("/posts", {"body": "ciao\x00"}), 422, "INVALID_INPUT")
+        assert_error(api.post("/spaces/navigli/check-in", {"note": "\x00"}), 422, "INVALID_INPUT")
+        assert not Post.objects.exists() and not CheckIn.objects.exists()
+
+    def test_the_schema_says_so(self, client):
+        schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+        assert schemas["CheckInIn"]["properties"]["note"]["pattern"] == NO_NUL
+
+
 class TestSchemaStatesTheRules:
     """A client built from the schema sends only what the server accepts."""
 
@@ -322,7 +345,7 @@ class TestSchemaStatesTheRules:
         assert components["QuestionIn"]["properties"]["title"]["minLength"] == TITLE_MIN_LENGTH
         assert components["AnswerIn"]["properties"]["body"]["minLength"] == ANSWER_MIN_LENGTH
         for name in ("QuestionIn", "AnswerIn", "PostIn"):
-            assert components[name]["properties"]["body"]["pattern"] == r"\S"
+            assert components[name]["properties"]["body"]["pattern"] == NOT_BLANK
 
     def test_a_post_to_a_space_or_company_names_it(self, components):
         rules = {
