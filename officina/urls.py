@@ -1,9 +1,11 @@
 """Root URL configuration: one include per app, the JSON API under /api/."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.templatetags.static import static
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
+from django.views.static import serve
 
 from officina.api.router import api
 
@@ -24,6 +26,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.pbx.urls")),
     path("", include("officina.web.urls")),
     path("", include("officina.api.urls")),
+    # Browsers ask for /favicon.ico on pages that name no icon (the API reference, raw files).
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    # Company logos are served by Officina itself, DEBUG or not, so that the one command
+    # runs the whole product. Only logos: avatars, in the same MEDIA_ROOT, are for members
+    # and go through their own view (social:avatar), never through this public door.
+    re_path(
+        rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>companies/[^/]+)$",
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+    ),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

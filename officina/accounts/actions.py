@@ -8,11 +8,15 @@ when something is wrong (changing nothing), then act.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -57,10 +61,33 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_sign_up(
+@dataclass(frozen=True)
+class SignUpLinks:
+    """Where the sign-up e-mails point: the confirmation link is made from its token."""
+
+    confirm: Callable[[str], str]
+    log_in: str
+    password_reset: str
+
+
+SIGN_UP_SALT = "officina.accounts.sign-up"
+SIGN_UP_LINK_LIFETIME = timedelta(days=3)
+
+
+class SignUpFields(TypedDict):
+    """What a newcomer types on the sign-up form."""
+
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    language: NotRequired[str]
+
+
+def _validated_sign_up(
     *, email: str, password: str, first_name: str, last_name: str, language: str = ""
-) -> Member:
-    """Create a member; pending company invitations for the address are applied."""
+) -> dict[str, str]:
+    """The sign-up fields, normalised, with the password hashed; raises on bad input."""
     email = normalize_email(email)
     try:
         validate_email(email)
@@ -72,31 +99,89 @@ def check_sign_up(
         raise OfficinaError.invalid_input(
             _("Please tell us your first and last name."), field="first_name"
         )
-    if Member.objects.filter(email__iexact=email).exists():
-        raise OfficinaError.invalid_input(
-            _("A member with this e-mail address already exists."), field="email"
-        )
     candidate = Member(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     try:
         validate_password(password, candidate)
     except ValidationError as error:
         raise OfficinaError.invalid_input(" ".join(error.messages), field="password") from error
-    return do_sign_up(
-        email=email,
-        password=password,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        language=_language_or_empty(language),
+    return {
+        "email": email,
+        "password_hash": make_password(password),
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "language": _language_or_empty(language),
+    }
+
+
+def check_sign_up(**sign_up: Unpack[SignUpFields]) -> Member:
+    """Create a member; pending company invitations for the address are applied."""
+    fields = _validated_sign_up(**sign_up)
+    if Member.objects.filter(email__iexact=fields["email"]).exists():
+        raise OfficinaError.invalid_input(
+            _("A member with this e-mail address already exists."), field="email"
+        )
+    return do_sign_up(**fields)
+
+
+def check_request_sign_up(*, links: SignUpLinks, **sign_up: Unpack[SignUpFields]) -> None:
+    """Mail the address a link that creates the account, or, when it has one, a reminder.
+
+    Whoever asks sees the same answer either way, so sign-up never tells a stranger which
+    addresses have an account; only the owner of the address learns it, by e-mail. The
+    password is hashed on both paths, so the answer takes as long either way too.
+    """
+    fields = _validated_sign_up(**sign_up)
+    token = signing.dumps(fields, salt=SIGN_UP_SALT, compress=True)
+    existing = Member.objects.filter(email__iexact=fields["email"]).first()
+    if existing is not None:
+        message = _(
+            "Hello %(name)s,\n\n"
+            "someone (hopefully you) tried to sign up to Officina with this e-mail address, "
+            "which already has an account. Log in here:\n\n%(log_in)s\n\n"
+            "Forgot your password? Choose a new one here:\n\n%(reset)s\n\n"
+            "If it was not you, ignore this message: nothing has changed."
+        ) % {"name": existing.display_name, "log_in": links.log_in, "reset": links.password_reset}
+    else:
+        message = _(
+            "Hello %(name)s,\n\n"
+            "open this link to create your Officina account (it works for three days):\n\n"
+            "%(link)s\n\n"
+            "If you did not sign up, ignore this message: no account is made."
+        ) % {"name": fields["first_name"], "link": links.confirm(token)}
+    send_mail(
+        subject=_("Your Officina account"),
+        message=message,
+        from_email=None,
+        recipient_list=[fields["email"]],
     )
+
+
+def check_confirm_sign_up(token: str) -> Member:
+    """Create the member a sign-up link was mailed for; raises once it has been used."""
+    try:
+        fields = signing.loads(token, salt=SIGN_UP_SALT, max_age=SIGN_UP_LINK_LIFETIME)
+    except signing.BadSignature as error:  # also an expired one
+        raise OfficinaError.invalid_input(
+            _("This link is not valid or has expired: please sign up again.")
+        ) from error
+    with transaction.atomic():
+        if Member.objects.filter(email__iexact=fields["email"]).exists():
+            raise OfficinaError(
+                _("This account exists already: log in with your e-mail address and password."),
+                ErrorCode.CONFLICT,
+            )
+        return do_sign_up(**fields)
 
 
 @transaction.atomic
 def do_sign_up(
-    *, email: str, password: str, first_name: str, last_name: str, language: str = ""
+    *, email: str, password_hash: str, first_name: str, last_name: str, language: str = ""
 ) -> Member:
     member = Member.objects.create_user(
-        email, password, first_name=first_name, last_name=last_name, language=language
+        email, None, first_name=first_name, last_name=last_name, language=language
     )
+    member.password = password_hash
+    member.save(update_fields=["password"])
     invitations = list(CompanyInvitation.objects.filter(email__iexact=email).order_by("id"))
     for index, invitation in enumerate(invitations):
         CompanyMembership.objects.create(

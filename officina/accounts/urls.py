@@ -5,6 +5,8 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
+    path("signup/sent/", views.sign_up_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", views.sign_up_confirm, name="signup_confirm"),
     path("login/", views.LogInView.as_view(), name="login"),
     path("logout/", views.LogOutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
-from officina.core.safe_redirects import redirect_to_next
 
 from . import actions, selectors
 from .access import access_company_by_slug, is_company_owner
@@ -53,27 +57,50 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = actions.check_sign_up(
+            actions.check_request_sign_up(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 language=translation.get_language() or "",
+                links=actions.SignUpLinks(
+                    confirm=lambda token: request.build_absolute_uri(
+                        reverse("accounts:signup_confirm", args=[token])
+                    ),
+                    log_in=request.build_absolute_uri(reverse("accounts:login")),
+                    password_reset=request.build_absolute_uri(reverse("accounts:password_reset")),
+                ),
             )
         except OfficinaError as error:
             show_error_on_form(form, error)
         else:
-            login(request, member, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request, _("Welcome to Officina, %(name)s!") % {"name": member.first_name}
-            )
-            response = redirect_to_next(request, reverse("web:home"))
-            return apply_language(request, response, member.language)
+            # The same answer whether or not the address has an account (see the action).
+            return redirect("accounts:signup_sent")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
 
+def sign_up_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+def sign_up_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """A button, not the link itself, makes the account: mail scanners open links too."""
+    if request.method != "POST":
+        return render(request, "accounts/signup_confirm.html")
+    try:
+        member = actions.check_confirm_sign_up(token)
+    except OfficinaError as error:
+        messages.error(request, str(error))
+        return redirect("accounts:login")
+    login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("Welcome to Officina, %(name)s!") % {"name": member.first_name})
+    return apply_language(request, redirect("web:home"), member.language)
+
+
 class LogInView(auth_views.LoginView):
+    """Failed attempts are counted by django-axes (settings), which answers a lock-out."""
+
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
@@ -90,6 +117,14 @@ class LogInView(auth_views.LoginView):
         return response
 
 
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None, credentials: Mapping[str, object] | None
+) -> HttpResponse:
+    """django-axes' answer to a locked account or address (AXES_LOCKOUT_CALLABLE)."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
 class LogOutView(auth_views.LogoutView):
     """POST only (Django refuses GET); then back to the landing page."""
 
@@ -99,6 +134,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # A reset request counts like a failed sign-in, for the account and for the address:
+        # mail-bombing a member, or probing many addresses, meets the same lock-out.
+        credentials = {"username": actions.normalize_email(form.cleaned_data["email"])}
+        if AxesProxyHandler.is_locked(self.request, credentials):
+            return locked_out(self.request, None, credentials)
+        user_login_failed.send(sender=type(self), credentials=credentials, request=self.request)
+        if getattr(self.request, "axes_locked_out", False):  # this request reached the limit
+            return locked_out(self.request, None, credentials)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from officina.api.actions import do_mark_api_token_used
 from officina.api.selectors import active_api_token_for
@@ -13,6 +16,14 @@ from officina.api.selectors import active_api_token_for
 
 class ApiTokenAuth(HttpBearer):
     """``Authorization: Bearer off_…`` with a token made on the API tokens page."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        # ninja's own parsing logs any other scheme's header verbatim (Basic carries a
+        # password): another scheme is simply not ours, and nothing of it is logged.
+        scheme, _space, token = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme or not token:
+            return None
+        return self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_token = active_api_token_for(token)
@@ -25,13 +36,16 @@ class ApiTokenAuth(HttpBearer):
 
 
 class MemberSessionAuth(SessionAuth):
-    """The signed-in browser session; ninja checks the CSRF token on writes."""
+    """The signed-in browser session; writes need its CSRF token, as any form does."""
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def __call__(self, request: HttpRequest) -> Any:
         user = request.user
-        if user.is_authenticated and user.is_active:
-            return user
-        return None
+        if not (user.is_authenticated and user.is_active):
+            # No session is no credential at all: 401, never a CSRF complaint.
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, _("The CSRF token is missing or wrong."))
+        return user
 
 
 api_auth = [ApiTokenAuth(), MemberSessionAuth()]

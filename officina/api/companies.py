@@ -17,6 +17,7 @@ from officina.api.schemas import (
     MemberRef,
     PageMeta,
     SpaceRef,
+    Text,
     company_ref,
     member_ref,
 )
@@ -26,7 +27,7 @@ COMPANIES_PER_PAGE = 30
 
 
 class CompanyFilters(Schema):
-    q: str = Field("", max_length=200, description="words of the name, city or description")
+    q: Text = Field("", max_length=200, description="words of the name, city or description")
     page: int = Field(1, ge=1, le=100_000)
 
 
@@ -85,7 +86,7 @@ def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> Comp
     response={200: CompanyDetail, 404: ErrorOut, **COMMON_ERRORS},
     summary="A company with its people and its clients, suppliers and partners",
 )
-def get_company(request: HttpRequest, slug: str) -> CompanyDetail:
+def get_company(request: HttpRequest, slug: Text) -> CompanyDetail:
     company = access_company_by_slug(signed_in_member(request), slug)
     relations = company_relations(company)
     return CompanyDetail(

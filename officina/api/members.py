@@ -15,6 +15,7 @@ from officina.api.schemas import (
     MemberRef,
     PageMeta,
     SkillOut,
+    Text,
     company_ref,
     member_ref,
     skill_out,
@@ -27,9 +28,9 @@ router = Router(tags=["members"])
 
 
 class MemberFilters(Schema):
-    q: str = Field("", max_length=200, description="words of the name or headline")
-    skill: str = Field("", max_length=80, description="a skill slug")
-    company: str = Field("", max_length=140, description="a company slug or words of its name")
+    q: Text = Field("", max_length=200, description="words of the name or headline")
+    skill: Text = Field("", max_length=80, description="a skill slug")
+    company: Text = Field("", max_length=140, description="a company slug or words of its name")
     page: int = Field(1, ge=1, le=100_000)
 
 

@@ -7,17 +7,21 @@ from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from officina.accounts.access import access_company_by_slug, access_space_by_slug
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
+    NOT_BLANK,
+    BodyIn,
     CompanyRef,
     ErrorOut,
     MemberRef,
     SpaceRef,
+    Text,
     company_ref,
+    enforced_by_the_action,
     member_ref,
 )
 from officina.social.access import access_post_by_id
@@ -36,7 +40,7 @@ class FeedFilters(Schema):
         description="“following”: people, companies and spaces you follow; "
         "“community”: everything you may see",
     )
-    cursor: str | None = Field(None, max_length=100, description="next_cursor of the last page")
+    cursor: Text | None = Field(None, max_length=100, description="next_cursor of the last page")
     limit: int = Field(20, ge=1, le=100)
 
 
@@ -74,11 +78,28 @@ class PostDetail(PostOut):
     comments: list[CommentOut]
 
 
-class PostIn(Schema):
-    body: str = Field(min_length=1, max_length=5000)
+class PostIn(BodyIn):
+    model_config = ConfigDict(
+        json_schema_extra=enforced_by_the_action(
+            allOf=[
+                {
+                    "if": {
+                        "properties": {"visibility": {"const": kind}},
+                        "required": ["visibility"],
+                    },
+                    "then": {"required": [kind], "properties": {kind: {"type": "string"}}},
+                }
+                for kind in ("space", "company")
+            ]
+        )
+    )
+
+    body: Text = Field(
+        min_length=1, max_length=5000, json_schema_extra=enforced_by_the_action(pattern=NOT_BLANK)
+    )
     visibility: Literal["community", "space", "company"] = "community"
-    space: str | None = Field(None, max_length=140, description="space slug")
-    company: str | None = Field(None, max_length=140, description="company slug")
+    space: Text | None = Field(None, max_length=140, description="space slug")
+    company: Text | None = Field(None, max_length=140, description="company slug")
 
 
 def post_out(post: Post) -> PostOut:

@@ -13,7 +13,7 @@ from pydantic import Field
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.selectors import all_spaces, member_space_ids
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
 from officina.presence.actions import check_check_in, check_check_out
 from officina.presence.kinds import CheckInSource
 from officina.presence.selectors import current_check_in, presence_counts, space_presence
@@ -42,9 +42,9 @@ class PresentOut(Schema):
     note: str
 
 
-class CheckInIn(Schema):
+class CheckInIn(BodyIn):
     until: datetime | None = Field(None, description="planned end; today's closing by default")
-    note: str = Field("", max_length=200, description="e.g. “working on the new catalogue”")
+    note: Text = Field("", max_length=200, description="e.g. “working on the new catalogue”")
 
 
 class CheckInOut(Schema):
@@ -89,7 +89,7 @@ def list_spaces(request: HttpRequest) -> list[SpaceOut]:
     response={200: list[PresentOut], 404: ErrorOut, **COMMON_ERRORS},
     summary="Who is here now (members of the space only)",
 )
-def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
+def who_is_here(request: HttpRequest, slug: Text) -> list[PresentOut]:
     space = access_space_by_slug(signed_in_member(request), slug, as_member=True)
     return [
         PresentOut(
@@ -108,7 +108,7 @@ def who_is_here(request: HttpRequest, slug: str) -> list[PresentOut]:
     response={201: CheckInOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
     summary="Check in at a space (on site, or remote in the digital space)",
 )
-def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[CheckInOut]:
+def check_in(request: HttpRequest, slug: Text, payload: CheckInIn) -> Status[CheckInOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     until = payload.until

@@ -15,18 +15,24 @@ from officina.accounts.access import access_space_by_slug
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
+    NOT_BLANK,
+    BodyIn,
     ErrorOut,
     MemberRef,
     SkillOut,
     SpaceRef,
+    Text,
+    enforced_by_the_action,
     member_ref,
     skill_out,
 )
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.knowledge.access import access_answer_by_id, access_question_by_id
 from officina.knowledge.actions import (
+    ANSWER_MIN_LENGTH,
     MAX_TAGS,
     TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
     check_accept_answer,
     check_answer_question,
     check_ask_question,
@@ -45,9 +51,9 @@ QUESTIONS_PER_PAGE = 20
 
 
 class QuestionFilters(Schema):
-    tag: str = Field("", max_length=80, description="a skill slug")
+    tag: Text = Field("", max_length=80, description="a skill slug")
     unanswered: bool = False
-    q: str = Field("", max_length=200, description="words of the title or details")
+    q: Text = Field("", max_length=200, description="words of the title or details")
     page: int = Field(1, ge=1, le=100_000)
 
 
@@ -87,18 +93,30 @@ class QuestionDetail(QuestionOut):
     answers: list[AnswerOut]
 
 
-class QuestionIn(Schema):
-    title: str = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
-    body: str = Field(min_length=1, max_length=10_000)
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS, description="skill slugs")
-    space: str | None = Field(None, max_length=140, description="space slug; the community if null")
+class QuestionIn(BodyIn):
+    title: Text = Field(
+        min_length=1,
+        max_length=TITLE_MAX_LENGTH,
+        json_schema_extra=enforced_by_the_action(minLength=TITLE_MIN_LENGTH, pattern=NOT_BLANK),
+    )
+    body: Text = Field(
+        min_length=1, max_length=10_000, json_schema_extra=enforced_by_the_action(pattern=NOT_BLANK)
+    )
+    tags: list[Text] = Field(default_factory=list, max_length=MAX_TAGS, description="skill slugs")
+    space: Text | None = Field(
+        None, max_length=140, description="space slug; the community if null"
+    )
 
 
-class AnswerIn(Schema):
-    body: str = Field(min_length=1, max_length=10_000)
+class AnswerIn(BodyIn):
+    body: Text = Field(
+        min_length=1,
+        max_length=10_000,
+        json_schema_extra=enforced_by_the_action(minLength=ANSWER_MIN_LENGTH, pattern=NOT_BLANK),
+    )
 
 
-class VoteIn(Schema):
+class VoteIn(BodyIn):
     value: Literal[1, -1] = Field(description="1 up, -1 down; the same vote again takes it back")
 
 

@@ -59,12 +59,15 @@ def validation_error(request: HttpRequest, error: ValidationError) -> HttpRespon
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    return error_response(
+    response = error_response(
         request,
         ErrorCode.UNAUTHORIZED,
         _("Sign in, or send a valid token in the Authorization: Bearer header."),
         401,
     )
+    # RFC 9110 §11.6.1: a 401 names the scheme that would be accepted.
+    response["WWW-Authenticate"] = 'Bearer realm="Officina API"'
+    return response
 
 
 @api.exception_handler(HttpError)

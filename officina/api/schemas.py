@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StringConstraints, ValidationInfo, model_validator
+from pydantic.config import JsonDict, JsonValue
+from pydantic.functional_validators import ModelWrapValidatorHandler
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
     from officina.skills.models import Skill
+
+# PostgreSQL cannot store or compare text holding a NUL character (it answers with an error,
+# which would be a 500): every text the API takes refuses it, and the schema says so.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*\S[^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
+
+class BodyIn(Schema):
+    """A request body: a JSON object.
+
+    ninja's Schema would take a list, a string or a number for an object with every field
+    missing (and its defaults): a body is an object or nothing.
+    """
+
+    # Same name as ninja's own wrap validator, so it replaces it: that one reads any value
+    # through its attributes, which a body has no use for.
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, value: Any, handler: ModelWrapValidatorHandler[BodyIn], info: ValidationInfo
+    ) -> Any:
+        if not isinstance(value, dict | cls):
+            raise ValueError("the body must be a JSON object")
+        return handler(value)
 
 
 class ErrorOut(Schema):
@@ -26,6 +53,15 @@ class ValidationDetail(Schema):
 
 class ValidationErrorOut(ErrorOut):
     details: list[ValidationDetail]
+
+
+def enforced_by_the_action(**rules: JsonValue) -> JsonDict:
+    """JSON Schema keywords for a rule the action checks (one rule for the web and the API).
+
+    Published, so a client built from the schema sends what is accepted; checked by the
+    action, whose translated 400 names the field, as on the web form.
+    """
+    return rules
 
 
 # Every authenticated operation can answer these besides its own codes.

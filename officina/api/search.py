@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS
+from officina.api.schemas import COMMON_ERRORS, Text
 from officina.search.kinds import DocumentKind
 from officina.search.selectors import MAX_LIMIT, search
 
@@ -15,7 +15,7 @@ router = Router(tags=["search"])
 
 
 class SearchFilters(Schema):
-    q: str = Field(max_length=200, description="words; Italian and English forms both match")
+    q: Text = Field(max_length=200, description="words; Italian and English forms both match")
     kinds: list[DocumentKind] = Field(
         default_factory=list, description="member, company, post, question (all by default)"
     )

@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime data (SQLite database, uploads, mail spool) lives outside the package.
 VAR_DIR = Path(os.environ.get("OFFICINA_VAR_DIR", BASE_DIR.parent / "var"))
 
-INSECURE_SECRET_KEY = "officina-insecure-development-key-change-me"  # noqa: S105
-SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
+
+def secret_key_kept_in(directory: Path) -> str:
+    """The key in ``directory/secret_key``, made once at random when the file is missing.
+
+    A key in the repository would be known to everyone, and it also seeds the PBX's nonce
+    and flow-token secret. The file is written aside and linked into place, so processes
+    starting together (web workers, test workers) all end up reading the same key.
+    """
+    path = directory / "secret_key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        draft = directory / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: its key wins
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key_kept_in(VAR_DIR)
+# Development pages (tracebacks, every URL pattern on a 404) only when asked for by name.
 DEBUG = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes"}
 ALLOWED_HOSTS = [
     host.strip()
@@ -38,6 +65,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "channels",
+    "csp",
+    "axes",
     "ninja",  # serves the API reference (/api/docs) from its own static files, not a CDN
     "officina.core",
     "officina.accounts",
@@ -64,8 +93,39 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "officina.web.permissions_policy.permissions_policy_middleware",
+    # After authentication: it answers a locked-out login once authentication has had its say.
+    "axes.middleware.AxesMiddleware",
+    # Innermost: a view's OfficinaError becomes its page here, and the middleware above
+    # still add their headers (the Content-Security-Policy) to that page.
     "officina.core.error_responses.OfficinaErrorMiddleware",
 ]
+
+# Scripts and styles come from our static files only (no inline code, no other origin), so
+# a slip in escaping cannot run code. WebSockets (live pages, the softphone) are 'self' too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features a page may use: the microphone for the softphone, on this site only.
+PERMISSIONS_POLICY = {
+    "microphone": ["self"],
+    "camera": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+}
 
 ROOT_URLCONF = "officina.urls"
 ASGI_APPLICATION = "officina.asgi.application"
@@ -111,6 +171,22 @@ AUTH_USER_MODEL = "accounts.Member"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+
+# django-axes counts failed sign-ins (and password-reset requests) per account and per
+# address, and refuses both for a while once either has too many: credential stuffing
+# gets ten guesses per account, and one address ten guesses across all accounts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The sign-in form's field (the e-mail address, normalised by the form), not Member.email.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "officina.accounts.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "password_again", "new_password1", "new_password2"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -174,6 +250,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line passes the redaction filter: no credential, token or session id is written,
+    # whoever logs it (see docs/security.md).
+    "filters": {"redact_secrets": {"()": "officina.core.redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own console handler (on when DEBUG is) would write "django" lines unfiltered:
+    # they go through the root handler like every other line.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A line per failed sign-in is noise; lock-outs are warnings and still written.
+        "axes": {"level": "WARNING"},
+    },
 }

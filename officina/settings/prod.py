@@ -5,10 +5,11 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSECURE_SECRET_KEY, SECRET_KEY
 
 DEBUG = False
-if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32:
+# Several nodes must share one key, so production takes it from the environment only,
+# never from a file made on one machine.
+if len(os.environ.get("SECRET_KEY", "")) < 32:
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 32 characters in production."
     )

@@ -1,6 +1,7 @@
 """Account pages through HTTP: sign up, log in/out, password reset, settings, companies."""
 
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -22,25 +23,88 @@ SIGN_UP = {
 }
 
 
+def confirmation_link(message: mail.EmailMessage) -> str:
+    match = re.search(r"http://testserver(/signup/confirm/[^/\s]+/)", str(message.body))
+    assert match, message.body
+    return match.group(1)
+
+
+def sign_up_and_confirm(client: Client, fields: dict[str, str] = SIGN_UP) -> Any:
+    response = client.post("/signup/", fields)
+    assert response.status_code == 302 and response["Location"] == "/signup/sent/"
+    link = confirmation_link(mail.outbox[-1])
+    assert client.get(link).status_code == 200
+    return client.post(link)
+
+
 def test_sign_up_logs_in_and_goes_home(client):
-    response = client.post("/signup/", SIGN_UP)
+    response = sign_up_and_confirm(client)
     assert response.status_code == 302 and response["Location"] == "/"
     home = client.get("/")
     assert home.context["user"].email == "anna@example.com"
 
 
 def test_sign_up_gives_the_new_member_an_extension(client):
-    client.post("/signup/", SIGN_UP)
+    sign_up_and_confirm(client)
     member = Member.objects.get(email="anna@example.com")
     extension = Extension.objects.get(member=member)
     assert extension.number.isdigit()
+
+
+def test_sign_up_creates_nobody_until_the_mailed_link_is_confirmed(client):
+    client.post("/signup/", SIGN_UP)
+    assert not Member.objects.filter(email="anna@example.com").exists()
+    assert "_auth_user_id" not in client.session
+    (message,) = mail.outbox
+    assert message.to == ["anna@example.com"]
+    assert SIGN_UP["password"] not in str(message.body)
+    # Opening the link (as a mail scanner does) creates nothing; the button does.
+    client.get(confirmation_link(message))
+    assert not Member.objects.filter(email="anna@example.com").exists()
+    client.post(confirmation_link(message))
+    assert Member.objects.get(email="anna@example.com").check_password(SIGN_UP["password"])
+
+
+def without_csrf_tokens(response: Any) -> str:
+    return re.sub(r'value="[^"]{64}"', "", response.content.decode())
+
+
+def test_sign_up_does_not_tell_whether_an_address_has_an_account(client, giulia):
+    fresh = client.post("/signup/", SIGN_UP)
+    taken = Client().post("/signup/", SIGN_UP | {"email": "GIULIA@officina.test"})
+    assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
+    assert without_csrf_tokens(Client().get(taken["Location"])) == without_csrf_tokens(
+        client.get(fresh["Location"])
+    )
+    # Only the owner of the address learns that it has an account, by e-mail.
+    reminder = mail.outbox[-1]
+    assert reminder.to == ["giulia@officina.test"]
+    assert reminder.subject == mail.outbox[0].subject
+    assert "/login/" in str(reminder.body) and "/password-reset/" in str(reminder.body)
+    assert "/signup/confirm/" not in str(reminder.body)
+    giulia.refresh_from_db()
+    assert giulia.check_password(TEST_PASSWORD)
+    assert Member.objects.filter(email__iexact="giulia@officina.test").count() == 1
+
+
+def test_a_sign_up_link_works_once_and_only_as_mailed(client):
+    client.post("/signup/", SIGN_UP)
+    link = confirmation_link(mail.outbox[-1])
+    forged = link.replace("/confirm/", "/confirm/x")
+    assert Client().post(forged).status_code == 302
+    assert not Member.objects.exists() or not Member.objects.filter(email="anna@example.com")
+    assert Client().post(link)["Location"] == "/"
+    again = Client()
+    response = again.post(link, follow=True)
+    assert "exists already" in response.content.decode()
+    assert "_auth_user_id" not in again.session
+    assert Member.objects.filter(email="anna@example.com").count() == 1
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"password_again": "different-42"}, "The two passwords differ."),
-        ({"email": "giulia@officina.test"}, "already exists"),
         ({"password": "12345678", "password_again": "12345678"}, "entirely numeric"),
         ({"email": "nope"}, "valid email"),
         ({"first_name": ""}, "required"),
@@ -53,6 +117,7 @@ def test_sign_up_shows_errors_and_creates_nobody(client, giulia, changes, messag
     assert message in response.content.decode()
     assert Member.objects.count() == before
     assert "_auth_user_id" not in client.session
+    assert not mail.outbox
 
 
 def test_log_in_applies_the_language_preference(client, giulia):
@@ -337,3 +402,75 @@ def test_bad_logo_changes_nothing(client_for, giulia, studio_rossi, content, mes
     assert message in response.content.decode()
     studio_rossi.refresh_from_db()
     assert studio_rossi.name == "Studio Rossi" and not studio_rossi.logo
+
+
+# --- throttling: django-axes counts failures per account and per address ----------------
+
+
+def fail_to_log_in(email: str, *, address: str = "198.51.100.7", times: int = 1) -> None:
+    for _attempt in range(times):
+        Client(REMOTE_ADDR=address).post("/login/", {"username": email, "password": "wrong-one"})
+
+
+def test_an_account_is_locked_after_ten_wrong_passwords_even_for_the_right_one(giulia):
+    fail_to_log_in(giulia.email, times=settings.AXES_FAILURE_LIMIT)
+    # The right password from another address does not get in either, for now.
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    response = client.post("/login/", {"username": giulia.email, "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_lock_out_message_is_translated(giulia):
+    fail_to_log_in(giulia.email, times=settings.AXES_FAILURE_LIMIT)
+    response = Client(REMOTE_ADDR="203.0.113.9", headers={"Accept-Language": "it"}).post(
+        "/login/", {"username": giulia.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "Troppi tentativi" in response.content.decode()
+
+
+def test_an_address_guessing_across_accounts_is_locked_out(giulia, marco, sara):
+    spread = settings.AXES_FAILURE_LIMIT // 2
+    fail_to_log_in(marco.email, times=spread)
+    fail_to_log_in(sara.email, times=settings.AXES_FAILURE_LIMIT - spread)
+    response = Client(REMOTE_ADDR="198.51.100.7").post(
+        "/login/", {"username": giulia.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 429
+    # Elsewhere Giulia signs in as usual: neither her account nor that address is hers.
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    response = elsewhere.post("/login/", {"username": giulia.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert elsewhere.session["_auth_user_id"] == str(giulia.pk)
+
+
+def test_a_right_password_before_the_limit_starts_the_count_again(giulia):
+    fail_to_log_in(giulia.email, times=settings.AXES_FAILURE_LIMIT - 1)
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    client.post("/login/", {"username": giulia.email, "password": TEST_PASSWORD})
+    fail_to_log_in(giulia.email, times=settings.AXES_FAILURE_LIMIT - 1)
+    response = Client(REMOTE_ADDR="198.51.100.7").post(
+        "/login/", {"username": giulia.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_password_reset_requests_are_throttled_per_account(giulia):
+    for number in range(settings.AXES_FAILURE_LIMIT + 3):
+        Client(REMOTE_ADDR=f"198.51.100.{number + 1}").post(
+            "/password-reset/", {"email": giulia.email}
+        )
+    assert len(mail.outbox) < settings.AXES_FAILURE_LIMIT
+    response = Client(REMOTE_ADDR="203.0.113.9").post("/password-reset/", {"email": giulia.email})
+    assert response.status_code == 429
+
+
+def test_password_reset_requests_are_throttled_per_address(db):
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    answers = [
+        client.post("/password-reset/", {"email": f"probe{number}@example.com"}).status_code
+        for number in range(settings.AXES_FAILURE_LIMIT + 1)
+    ]
+    assert answers[0] == 302 and answers[-1] == 429

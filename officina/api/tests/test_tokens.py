@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,6 +99,7 @@ def test_session_auth_reads_and_needs_csrf_to_write(client_for, giulia):
     strict.handler.enforce_csrf_checks = True
     response = strict.post("/api/posts", {"body": "ciao"}, content_type="application/json")
     assert response.status_code == 403
+    assert response.json()["code"] == "PERMISSION_DENIED"
 
 
 def test_tokens_page_shows_a_new_token_once_and_revokes(client_for, giulia, marco):
@@ -135,3 +137,17 @@ def test_api_reference_is_served_without_a_cdn(client):
     html = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/me"), ("post", "/api/posts"), ("delete", "/api/questions/1/accepted")],
+)
+def test_no_credentials_is_401_naming_the_bearer_scheme(db, method, path):
+    # A browser-like client enforces CSRF: without a session there is nothing to protect,
+    # so the answer is the documented 401, not a CSRF refusal.
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(path, content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "UNAUTHORIZED"
+    assert response["WWW-Authenticate"].startswith("Bearer ")

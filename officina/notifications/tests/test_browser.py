@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from playwright.sync_api import expect
 
 from officina.notifications.actions import do_notify
 
@@ -13,7 +14,7 @@ from officina.notifications.actions import do_notify
 def test_badge_and_list_update_live(new_context, giulia, marco, screenshot):
     page = new_context(giulia).new_page()
     page.goto("/notifications/")
-    page.wait_for_function("document.documentElement.dataset.live === 'on'")
+    expect(page.locator("html")).to_have_attribute("data-live", "on")
     # As a request would: from a thread of its own (Playwright's loop runs in this one).
     notify = threading.Thread(
         target=do_notify,

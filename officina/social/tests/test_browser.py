@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from officina.social.models import Conversation, Message, Post, Profile
 
@@ -87,8 +88,10 @@ def test_direct_message_arrives_live(new_context, giulia, marco, screenshot):
 
     receiver = new_context(marco, locale="it-IT").new_page()
     receiver.goto(f"/messages/{conversation.pk}/")
-    receiver.wait_for_function("document.body.dataset.messagesLive === 'on'")
-    sender.wait_for_function("document.body.dataset.messagesLive === 'on'")
+    # Attribute assertions, not wait_for_function: that evaluates a string, which the
+    # Content-Security-Policy (no 'unsafe-eval') refuses in the page.
+    expect(receiver.locator("body")).to_have_attribute("data-messages-live", "on")
+    expect(sender.locator("body")).to_have_attribute("data-messages-live", "on")
 
     sender.fill("#message-form textarea", "Ciao Marco, hai un minuto per il preventivo?")
     sender.keyboard.press("Enter")

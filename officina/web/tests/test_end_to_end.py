@@ -4,6 +4,7 @@
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from officina.presence.selectors import present_member_ids
@@ -27,6 +28,11 @@ def test_sign_up_check_in_and_appear_live(new_context, giulia, navigli, screensh
     newcomer.locator("#id_password").fill("lampada-blu-42")
     newcomer.locator("#id_password_again").fill("lampada-blu-42")
     screenshot(newcomer, "2-sign-up")
+    newcomer.get_by_role("button", name="Create my account").click()
+    expect(newcomer.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    link = re.search(r"https?://[^/\s]+(/signup/confirm/\S+/)", str(mail.outbox[-1].body))
+    assert link, mail.outbox[-1].body
+    newcomer.goto(link.group(1))
     newcomer.get_by_role("button", name="Create my account").click()
     expect(newcomer.get_by_role("heading", name="Hello, Chiara")).to_be_visible()
 

@@ -41,6 +41,9 @@ class Command(BaseCommand):
             port=options["port"],
             lifespan="off",
             log_level="info",
+            # uvicorn's own handlers would bypass the settings' LOGGING (and its redaction of
+            # secrets in access-log paths): its loggers propagate to the root handler instead.
+            log_config=None,
         )
         web = uvicorn.Server(config)
         jobs = [asyncio.create_task(web.serve(), name="web")]
