@@ -8,6 +8,8 @@ when something is wrong (changing nothing), then act.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -43,6 +45,8 @@ from .models import (
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 KIOSK_PIN_MAX_FAILURES = 5
 KIOSK_PIN_LOCK = timedelta(minutes=15)
+# Rows per INSERT and addresses per lookup in a bulk sign-up: under SQLite's 999 variables.
+SIGN_UP_BATCH = 500
 
 
 def _invalid(message: str, **details: object) -> OfficinaError:
@@ -61,6 +65,17 @@ def _language_or_empty(language: str) -> str:
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    """One person joining, as :func:`check_sign_up` stores them (address normalized)."""
+
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    language: str = ""
 
 
 def check_sign_up(
@@ -90,6 +105,37 @@ def check_sign_up(
     )
 
 
+def _apply_invitations(members: Sequence[Member]) -> None:
+    """Pending invitations become memberships; the oldest one is the primary company."""
+    by_email = {member.email: member for member in members}
+    emails = list(by_email)
+    invitations = sorted(
+        (
+            invitation
+            for start in range(0, len(emails), SIGN_UP_BATCH)
+            for invitation in CompanyInvitation.objects.filter(
+                email__in=emails[start : start + SIGN_UP_BATCH]
+            )
+        ),
+        key=lambda invitation: invitation.pk,
+    )
+    with_primary: set[int] = set()
+    memberships = []
+    for invitation in invitations:
+        member = by_email[normalize_email(invitation.email)]
+        memberships.append(
+            CompanyMembership(
+                member=member,
+                company_id=invitation.company_id,
+                role=invitation.role,
+                is_primary=member.pk not in with_primary,
+            )
+        )
+        with_primary.add(member.pk)
+    CompanyMembership.objects.bulk_create(memberships)
+    CompanyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).delete()
+
+
 @transaction.atomic
 def do_sign_up(
     *, email: str, password: str, first_name: str, last_name: str, language: str = ""
@@ -97,13 +143,35 @@ def do_sign_up(
     member = Member.objects.create_user(
         email, password, first_name=first_name, last_name=last_name, language=language
     )
-    invitations = list(CompanyInvitation.objects.filter(email__iexact=email).order_by("id"))
-    for index, invitation in enumerate(invitations):
-        CompanyMembership.objects.create(
-            member=member, company=invitation.company, role=invitation.role, is_primary=index == 0
-        )
-    CompanyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).delete()
+    _apply_invitations([member])
     return member
+
+
+@transaction.atomic
+def do_sign_up_many(entries: Sequence[SignUp]) -> list[Member]:
+    """Create many members at once (an import), in the order given, like :func:`do_sign_up`.
+
+    Hashing a password is the slow part of a sign-up (by design), so each
+    distinct password is hashed once: people imported with the same initial
+    password share its salted hash until they change it.
+    """
+    hashes = {password: make_password(password) for password in {e.password for e in entries}}
+    members = Member.objects.bulk_create(
+        [
+            Member(
+                email=entry.email,
+                password=hashes[entry.password],
+                first_name=entry.first_name,
+                last_name=entry.last_name,
+                language=entry.language,
+            )
+            for entry in entries
+        ],
+        batch_size=SIGN_UP_BATCH,
+    )
+    if members:
+        _apply_invitations(members)
+    return members
 
 
 def check_update_member_settings(
@@ -176,6 +244,14 @@ def _unique_slug(model: type[Company] | type[Space], name: str) -> str:
     while slug in RESERVED_SLUGS or model.objects.filter(slug=slug).exists():
         slug = f"{base}-{counter}"
         counter += 1
+    return slug
+
+
+def _chosen_slug(model: type[Company] | type[Space], slug: str) -> str:
+    if slug != slugify(slug) or slug in RESERVED_SLUGS:
+        raise _invalid(_("Use lowercase letters, digits and hyphens."), field="slug")
+    if model.objects.filter(slug=slug).exists():
+        raise OfficinaError(_("This address is already taken."), ErrorCode.CONFLICT)
     return slug
 
 
@@ -428,17 +504,49 @@ def check_create_space(
     time_zone: str = "Europe/Rome",
     capacity: int | None = None,
     description: str = "",
+    slug: str = "",
 ) -> Space:
     """Staff open new spaces; the one who opens it becomes its first manager."""
     if not (actor.is_staff or actor.is_superuser):
         raise OfficinaError(_("Only staff can open a new space."), ErrorCode.PERMISSION_DENIED)
+    return do_create_space(
+        actor,
+        name=name,
+        kind=kind,
+        address=address,
+        city=city,
+        time_zone=time_zone,
+        capacity=capacity,
+        description=description,
+        slug=slug,
+    )
+
+
+def do_create_space(
+    manager: Member,
+    *,
+    name: str,
+    kind: str = SpaceKind.PHYSICAL,
+    address: str = "",
+    city: str = "",
+    time_zone: str = "Europe/Rome",
+    capacity: int | None = None,
+    description: str = "",
+    slug: str = "",
+) -> Space:
+    """Open a space with ``manager`` as its first manager, whoever asks.
+
+    For the operator's own tools (a first set-up, an import): the fields are
+    still checked, but not the right to open a space. ``slug`` chooses the
+    space's address instead of deriving it from the name.
+    """
     name, kind, time_zone, capacity = _clean_space_fields(
         name=name, kind=kind, time_zone=time_zone, capacity=capacity
     )
     with transaction.atomic():
         space = Space.objects.create(
             name=name,
-            slug=_unique_slug(Space, name),
+            slug=_chosen_slug(Space, slug) if slug else _unique_slug(Space, name),
             kind=kind,
             address=address.strip(),
             city=city.strip(),
@@ -446,7 +554,7 @@ def check_create_space(
             capacity=capacity,
             description=description.strip(),
         )
-        SpaceMembership.objects.create(member=actor, space=space, role=SpaceRole.MANAGER)
+        SpaceMembership.objects.create(member=manager, space=space, role=SpaceRole.MANAGER)
     return space
 
 
