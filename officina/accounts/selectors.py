@@ -146,3 +146,8 @@ def space_members(space: Space, query: str = "") -> QuerySet[Member]:
 
 def find_member_by_email(email: str) -> Member | None:
     return Member.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def community_members() -> QuerySet[Member]:
+    """Active members who are not the site's operators (superusers), oldest first."""
+    return Member.objects.filter(is_active=True, is_superuser=False).order_by("pk")

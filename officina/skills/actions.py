@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
@@ -17,6 +20,7 @@ from officina.skills.models import (
     EvidenceSource,
     MemberSkill,
     Skill,
+    SkillCategory,
     SkillEvidence,
     SkillKind,
     SkillLevel,
@@ -25,37 +29,138 @@ from officina.skills.models import (
 MAX_SKILLS_PER_KIND = 30
 
 
+@dataclass(frozen=True, slots=True)
+class TaxonomyEntry:
+    slug: str
+    name_en: str
+    name_it: str
+    category: str
+
+
+def check_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
+    """Add skills to the shared taxonomy (a curated list, an import); all or nothing."""
+    slugs = [entry.slug for entry in entries]
+    for entry in entries:
+        if not entry.slug or entry.slug != slugify(entry.slug) or len(entry.slug) > 80:
+            raise OfficinaError(
+                _("Use lowercase letters, digits and hyphens."), ErrorCode.INVALID_INPUT
+            )
+        if not entry.name_en.strip() or not entry.name_it.strip():
+            raise OfficinaError(
+                _("A skill needs a name in both languages."), ErrorCode.INVALID_INPUT
+            )
+        if max(len(entry.name_en.strip()), len(entry.name_it.strip())) > 80:
+            raise OfficinaError(
+                _("The name is too long (80 characters at most)."), ErrorCode.INVALID_INPUT
+            )
+        if entry.category not in SkillCategory.values:
+            raise OfficinaError(_("Unknown category."), ErrorCode.INVALID_INPUT)
+    if len(set(slugs)) != len(slugs) or Skill.objects.filter(slug__in=slugs).exists():
+        raise OfficinaError(_("This skill is already in the taxonomy."), ErrorCode.CONFLICT)
+    return do_add_to_taxonomy(entries)
+
+
+@transaction.atomic
+def do_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
+    return Skill.objects.bulk_create(
+        [
+            Skill(
+                slug=entry.slug,
+                name_en=entry.name_en.strip(),
+                name_it=entry.name_it.strip(),
+                category=entry.category,
+            )
+            for entry in entries
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SkillListing:
+    """One line of a member's skills: the skill, as what, how well, and a note."""
+
+    skill: Skill
+    kind: str
+    level: int | None = None
+    note: str = ""
+
+
 def check_add_member_skill(
     member: Member, skill: Skill, kind: str, *, level: int | None = None, note: str = ""
 ) -> MemberSkill:
     """Validate, then add ``skill`` to the member's list of ``kind`` (or update it)."""
-    if kind not in SkillKind.values:
-        raise OfficinaError(_("Unknown kind of skill."), ErrorCode.INVALID_INPUT)
-    if level is not None and level not in SkillLevel.values:
-        raise OfficinaError(_("Unknown level."), ErrorCode.INVALID_INPUT)
-    if len(note) > 200:
-        raise OfficinaError(
-            _("The note is too long (200 characters at most)."), ErrorCode.INVALID_INPUT
-        )
-    existing = MemberSkill.objects.filter(member=member, skill=skill, kind=kind).first()
-    if existing is None and (
-        MemberSkill.objects.filter(member=member, kind=kind).count() >= MAX_SKILLS_PER_KIND
-    ):
+    (member_skill,) = check_add_member_skills(member, [SkillListing(skill, kind, level, note)])
+    return member_skill
+
+
+def check_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> list[MemberSkill]:
+    """Validate every listing, then add them all (or update those already listed).
+
+    One bad listing, or one kind going over its limit, changes nothing.
+    """
+    for listing in listings:
+        if listing.kind not in SkillKind.values:
+            raise OfficinaError(_("Unknown kind of skill."), ErrorCode.INVALID_INPUT)
+        if listing.level is not None and listing.level not in SkillLevel.values:
+            raise OfficinaError(_("Unknown level."), ErrorCode.INVALID_INPUT)
+        if len(listing.note) > 200:
+            raise OfficinaError(
+                _("The note is too long (200 characters at most)."), ErrorCode.INVALID_INPUT
+            )
+    listed = set(MemberSkill.objects.filter(member=member).values_list("kind", "skill_id"))
+    new_entries = {(listing.kind, listing.skill.pk) for listing in listings} - listed
+    per_kind = Counter(kind for kind, _skill_id in listed | new_entries)
+    if any(per_kind[kind] > MAX_SKILLS_PER_KIND for kind, _skill_id in new_entries):
         raise OfficinaError(
             _("You already have %(count)d entries of this kind.") % {"count": MAX_SKILLS_PER_KIND},
             ErrorCode.CONFLICT,
         )
-    return do_add_member_skill(member, skill, kind, level=level, note=note.strip())
+    return do_add_member_skills(
+        member,
+        [
+            SkillListing(listing.skill, listing.kind, listing.level, listing.note.strip())
+            for listing in listings
+        ],
+    )
 
 
 @transaction.atomic
 def do_add_member_skill(
     member: Member, skill: Skill, kind: str, *, level: int | None = None, note: str = ""
 ) -> MemberSkill:
-    member_skill, _created = MemberSkill.objects.update_or_create(
-        member=member, skill=skill, kind=kind, defaults={"level": level, "note": note}
-    )
+    (member_skill,) = do_add_member_skills(member, [SkillListing(skill, kind, level, note)])
     return member_skill
+
+
+@transaction.atomic
+def do_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> list[MemberSkill]:
+    """Add or update the member's listings; the last of two equal listings wins."""
+    latest = {(listing.skill.pk, listing.kind): listing for listing in listings}
+    MemberSkill.objects.bulk_create(
+        [
+            MemberSkill(
+                member=member,
+                skill=listing.skill,
+                kind=listing.kind,
+                level=listing.level,
+                note=listing.note,
+            )
+            for listing in latest.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["member", "skill", "kind"],
+        update_fields=["level", "note"],
+    )
+    # Read back: on a conflict not every database reports the existing row's key.
+    stored = {
+        (row.skill_id, row.kind): row
+        for row in MemberSkill.objects.filter(
+            member=member, skill__in=[skill_id for skill_id, _kind in latest]
+        ).select_related("skill")
+    }
+    for row in stored.values():
+        row.member = member
+    return [stored[(listing.skill.pk, listing.kind)] for listing in listings]
 
 
 @transaction.atomic

@@ -9,7 +9,11 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.models import Notification
 from officina.skills.actions import (
     MAX_SKILLS_PER_KIND,
+    SkillListing,
+    TaxonomyEntry,
     check_add_member_skill,
+    check_add_member_skills,
+    check_add_to_taxonomy,
     check_endorse,
     do_record_skill_evidence,
     do_withdraw_endorsement,
@@ -68,6 +72,71 @@ def test_limit_per_kind(giulia):
     with pytest.raises(OfficinaError) as caught:
         check_add_member_skill(giulia, skills[-1], SkillKind.INTEREST)
     assert caught.value.code == ErrorCode.CONFLICT
+
+
+def test_a_member_lists_many_skills_at_once_or_none(giulia, django_skill, accounting):
+    listed = check_add_member_skills(
+        giulia,
+        [
+            SkillListing(django_skill, SkillKind.SKILL, level=3, note=" dal 2015 "),
+            SkillListing(django_skill, SkillKind.OFFER),
+            SkillListing(accounting, SkillKind.NEED, note="per il bilancio"),
+        ],
+    )
+    assert [(row.skill, row.kind) for row in listed] == [
+        (django_skill, SkillKind.SKILL),
+        (django_skill, SkillKind.OFFER),
+        (accounting, SkillKind.NEED),
+    ]
+    assert listed[0].pk and listed[0].level == 3 and listed[0].note == "dal 2015"
+    again = check_add_member_skills(giulia, [SkillListing(django_skill, SkillKind.SKILL, level=4)])
+    assert again[0].pk == listed[0].pk and again[0].level == 4
+    with pytest.raises(OfficinaError) as caught:
+        check_add_member_skills(
+            giulia,
+            [
+                SkillListing(accounting, SkillKind.SKILL),
+                SkillListing(accounting, SkillKind.SKILL, 9),
+            ],
+        )
+    assert caught.value.code == ErrorCode.INVALID_INPUT
+    assert MemberSkill.objects.count() == 3
+
+
+def test_many_skills_at_once_respect_the_limit_per_kind(giulia):
+    skills = Skill.objects.bulk_create(
+        [
+            Skill(slug=f"s{n}", name_en=f"S{n}", name_it=f"S{n}", category=SkillCategory.DATA)
+            for n in range(MAX_SKILLS_PER_KIND + 1)
+        ]
+    )
+    with pytest.raises(OfficinaError) as caught:
+        check_add_member_skills(giulia, [SkillListing(s, SkillKind.INTEREST) for s in skills])
+    assert caught.value.code == ErrorCode.CONFLICT
+    assert not MemberSkill.objects.exists()
+
+
+def test_the_taxonomy_grows_by_checked_entries_only(accounting):
+    added = check_add_to_taxonomy(
+        [
+            TaxonomyEntry("ceramics", "Ceramics", "Ceramica", SkillCategory.MAKING),
+            TaxonomyEntry("seo", " SEO ", "SEO", SkillCategory.MARKETING),
+        ]
+    )
+    assert [skill.slug for skill in added] == ["ceramics", "seo"]
+    assert Skill.objects.get(slug="seo").name_en == "SEO"
+    bad_entries = [
+        (TaxonomyEntry("Bad Slug", "Bad", "Male", SkillCategory.DATA), ErrorCode.INVALID_INPUT),
+        (TaxonomyEntry("nameless", " ", "Senza", SkillCategory.DATA), ErrorCode.INVALID_INPUT),
+        (TaxonomyEntry("magic", "Magic", "Magia", "wizardry"), ErrorCode.INVALID_INPUT),
+        (TaxonomyEntry(accounting.slug, "Again", "Ancora", SkillCategory.DATA), ErrorCode.CONFLICT),
+    ]
+    for entry, code in bad_entries:
+        fine = TaxonomyEntry("fine", "Fine", "Bene", SkillCategory.DATA)
+        with pytest.raises(OfficinaError) as caught:
+            check_add_to_taxonomy([fine, entry])
+        assert caught.value.code == code
+    assert not Skill.objects.filter(slug="fine").exists()
 
 
 def test_endorse_notifies_once_and_not_yourself(giulia, marco, django_skill):
