@@ -13,7 +13,9 @@ from officina.notifications.actions import (
     do_mark_all_read,
     do_mark_read,
     do_mark_read_for_url,
+    Notice,
     do_notify,
+    do_notify_many,
     do_send_digest,
     do_set_digest_frequency,
 )
@@ -37,6 +39,25 @@ def test_notify_records_and_counts(giulia, marco):
     assert unread_count(marco) == 0
     notification = Notification.objects.filter(recipient=giulia).latest("created_at", "id")
     assert notification.text == "Another thing"
+
+
+def test_notify_many_records_each_and_pushes_once_per_recipient(
+    giulia, marco, django_capture_on_commit_callbacks
+):
+    last_week = timezone.now() - timedelta(days=7)
+    with django_capture_on_commit_callbacks() as callbacks:
+        notifications = do_notify_many(
+            [
+                Notice(giulia, "test.kind", "First", actor=marco, at=last_week),
+                Notice(giulia, "test.kind", "Second", actor=marco, url="/feed/"),
+                Notice(marco, "test.kind", "x" * 900),
+            ]
+        )
+    assert [n.text for n in notifications] == ["First", "Second", "x" * 500]
+    assert Notification.objects.get(pk=notifications[0].pk).created_at == last_week
+    assert Notification.objects.get(pk=notifications[1].pk).created_at > last_week
+    assert unread_count(giulia) == 2 and unread_count(marco) == 1
+    assert len(callbacks) == 2
 
 
 def test_notify_truncates_overlong_text(giulia):
