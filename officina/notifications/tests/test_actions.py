@@ -10,10 +10,10 @@ from django.utils import timezone
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.access import access_notification_by_id
 from officina.notifications.actions import (
+    Notice,
     do_mark_all_read,
     do_mark_read,
     do_mark_read_for_url,
-    Notice,
     do_notify,
     do_notify_many,
     do_send_digest,
