@@ -14,7 +14,7 @@ from django.utils.translation import override
 
 from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.notifications.actions import do_notify
+from officina.notifications.actions import Notice, do_notify_many
 from officina.skills.models import (
     Endorsement,
     EvidenceSource,
@@ -169,15 +169,19 @@ def do_remove_member_skill(member_skill: MemberSkill) -> None:
 
 
 def check_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
+    _check_endorsement(endorser, member_skill)
+    if Endorsement.objects.filter(endorser=endorser, member_skill=member_skill).exists():
+        raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT)
+    return do_endorse(endorser, member_skill)
+
+
+def _check_endorsement(endorser: Member, member_skill: MemberSkill) -> None:
     if member_skill.member_id == endorser.pk:
         raise OfficinaError(_("You cannot endorse yourself."), ErrorCode.INVALID_INPUT)
     if not member_skill.is_endorsable:
         raise OfficinaError(
             _("Only skills, talents and offers can be endorsed."), ErrorCode.INVALID_INPUT
         )
-    if Endorsement.objects.filter(endorser=endorser, member_skill=member_skill).exists():
-        raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT)
-    return do_endorse(endorser, member_skill)
 
 
 @transaction.atomic
@@ -188,20 +192,60 @@ def do_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
             endorsement = Endorsement.objects.create(endorser=endorser, member_skill=member_skill)
     except IntegrityError as error:
         raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT) from error
+    do_notify_many([_endorsement_notice(endorser, member_skill)])
+    return endorsement
+
+
+def _endorsement_notice(endorser: Member, member_skill: MemberSkill) -> Notice:
     recipient = member_skill.member
     with override(recipient.language or None):
         text = _("%(name)s endorsed your skill “%(skill)s”.") % {
             "name": endorser.display_name,
             "skill": member_skill.skill.name,
         }
-        do_notify(
+        return Notice(
             recipient,
             "skills.endorsement",
+            str(text),
             actor=endorser,
-            text=str(text),
             url=reverse("social:profile", args=[recipient.pk]),
         )
-    return endorsement
+
+
+def check_endorse_many(endorsements: Sequence[tuple[Member, MemberSkill]]) -> list[Endorsement]:
+    """Record many endorsements at once (an import), each checked like :func:`check_endorse`.
+
+    One refused endorsement (yourself, a need, one given already) records none.
+    """
+    for endorser, member_skill in endorsements:
+        _check_endorsement(endorser, member_skill)
+    pairs = [(endorser.pk, member_skill.pk) for endorser, member_skill in endorsements]
+    skill_ids = sorted({member_skill_id for _endorser_id, member_skill_id in pairs})
+    given = {
+        pair
+        for start in range(0, len(skill_ids), 500)
+        for pair in Endorsement.objects.filter(
+            member_skill__in=skill_ids[start : start + 500]
+        ).values_list("endorser_id", "member_skill_id")
+    }
+    if len(set(pairs)) != len(pairs) or given & set(pairs):
+        raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT)
+    return do_endorse_many(endorsements)
+
+
+@transaction.atomic
+def do_endorse_many(endorsements: Sequence[tuple[Member, MemberSkill]]) -> list[Endorsement]:
+    created = Endorsement.objects.bulk_create(
+        [
+            Endorsement(endorser=endorser, member_skill=member_skill)
+            for endorser, member_skill in endorsements
+        ],
+        batch_size=500,
+    )
+    do_notify_many(
+        [_endorsement_notice(endorser, member_skill) for endorser, member_skill in endorsements]
+    )
+    return created
 
 
 @transaction.atomic

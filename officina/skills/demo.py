@@ -12,7 +12,7 @@ from officina.skills.actions import (
     TaxonomyEntry,
     check_add_member_skills,
     check_add_to_taxonomy,
-    check_endorse,
+    check_endorse_many,
 )
 from officina.skills.models import MemberSkill, Skill, SkillCategory, SkillKind, SkillLevel
 
@@ -184,13 +184,12 @@ def populate(context: DemoContext) -> None:
     colleagues: dict[int, list[Member]] = {}
     for member in members:
         colleagues.setdefault(company_of[member.pk], []).append(member)
-    endorsed: set[tuple[int, int]] = set()
+    endorsements: dict[tuple[int, int], tuple[Member, MemberSkill]] = {}
     for row in rng.sample(endorsable, len(endorsable) * 2 // 3):
         nearby = colleagues.get(company_of.get(row.member_id, 0), [])
         for _ in range(rng.randint(1, 4)):
             # Mostly colleagues, sometimes anyone in the community.
             endorser = rng.choice(nearby if nearby and rng.random() < 0.6 else members)
-            key = (row.pk, endorser.pk)
-            if endorser.pk != row.member_id and key not in endorsed:
-                endorsed.add(key)
-                check_endorse(endorser, row)
+            if endorser.pk != row.member_id:
+                endorsements.setdefault((row.pk, endorser.pk), (endorser, row))
+    check_endorse_many(list(endorsements.values()))

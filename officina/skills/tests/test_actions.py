@@ -15,6 +15,7 @@ from officina.skills.actions import (
     check_add_member_skills,
     check_add_to_taxonomy,
     check_endorse,
+    check_endorse_many,
     do_record_skill_evidence,
     do_withdraw_endorsement,
     do_withdraw_skill_evidence,
@@ -152,6 +153,31 @@ def test_endorse_notifies_once_and_not_yourself(giulia, marco, django_skill):
     assert Endorsement.objects.count() == 1
     assert do_withdraw_endorsement(marco, member_skill)
     assert not Endorsement.objects.exists()
+
+
+def test_endorsing_many_at_once_is_checked_like_one(giulia, marco, sara, django_skill):
+    skill = check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
+    offer = check_add_member_skill(giulia, django_skill, SkillKind.OFFER)
+    need = check_add_member_skill(marco, django_skill, SkillKind.NEED)
+    check_endorse(sara, offer)
+    refused = [
+        ([(marco, skill), (giulia, skill)], ErrorCode.INVALID_INPUT),
+        ([(marco, skill), (sara, need)], ErrorCode.INVALID_INPUT),
+        ([(marco, skill), (sara, offer)], ErrorCode.CONFLICT),
+        ([(marco, skill), (marco, skill)], ErrorCode.CONFLICT),
+    ]
+    for endorsements, code in refused:
+        with pytest.raises(OfficinaError) as caught:
+            check_endorse_many(endorsements)
+        assert caught.value.code == code
+    assert Endorsement.objects.count() == 1
+    created = check_endorse_many([(marco, skill), (sara, skill), (marco, offer)])
+    assert [(e.endorser, e.member_skill) for e in created] == [
+        (marco, skill),
+        (sara, skill),
+        (marco, offer),
+    ]
+    assert Notification.objects.filter(recipient=giulia, kind="skills.endorsement").count() == 4
 
 
 def test_needs_and_interests_are_not_endorsable(giulia, marco, django_skill):
