@@ -16,7 +16,12 @@ from officina.accounts.selectors import (
 )
 from officina.core.demo import DemoContext
 
-from .actions import check_check_in, check_check_out, check_watch_arrival
+from .actions import (
+    PastSession,
+    check_check_in,
+    check_record_past_sessions,
+    check_watch_arrival,
+)
 from .models import CheckInSource
 
 if TYPE_CHECKING:
@@ -52,8 +57,9 @@ def populate(context: DemoContext) -> None:
     clients = list(companies_directory().values_list("name", flat=True)[:40]) or ["Rossi"]
     demo = find_member_by_email(DEMO_EMAIL)
 
-    # History first, oldest day first: the last two weeks of closed sessions, for the admin
-    # and the reports; nobody is in two places on one day.
+    # History: the last two weeks of closed sessions, for the admin and the reports;
+    # nobody is in two places on one day.
+    history: list[PastSession] = []
     for days_ago in range(14, 0, -1):
         day = now - timedelta(days=days_ago)
         if day.weekday() >= 5:
@@ -70,10 +76,8 @@ def populate(context: DemoContext) -> None:
                 busy.add(member.pk)
                 start = day.replace(hour=8, minute=0) + timedelta(minutes=rng.randint(0, 150))
                 end = start + timedelta(minutes=rng.randint(90, 540))
-                # Planned a little longer than they stayed: they checked out themselves.
-                planned = end + timedelta(minutes=rng.randint(5, 60))
-                check_check_in(member, space, planned_until=planned, now=start)
-                check_check_out(member, now=end)
+                history.append(PastSession(member, space, start, end))
+    check_record_past_sessions(history, now=now)
 
     # Now: people in both spaces, and remote sessions in the digital one.
     present: set[int] = set()
