@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -494,65 +495,50 @@ def _clean_space_fields(
     return name, kind, time_zone, capacity
 
 
-def check_create_space(
-    actor: Member,
-    *,
-    name: str,
-    kind: str = SpaceKind.PHYSICAL,
-    address: str = "",
-    city: str = "",
-    time_zone: str = "Europe/Rome",
-    capacity: int | None = None,
-    description: str = "",
-    slug: str = "",
-) -> Space:
+class SpaceFields(TypedDict, total=False):
+    """What a new space is made of; only the name is required."""
+
+    name: Required[str]
+    kind: str
+    address: str
+    city: str
+    time_zone: str
+    capacity: int | None
+    description: str
+    # A chosen address (/spaces/<slug>/) instead of one derived from the name.
+    slug: str
+
+
+def check_create_space(actor: Member, **fields: Unpack[SpaceFields]) -> Space:
     """Staff open new spaces; the one who opens it becomes its first manager."""
     if not (actor.is_staff or actor.is_superuser):
         raise OfficinaError(_("Only staff can open a new space."), ErrorCode.PERMISSION_DENIED)
-    return do_create_space(
-        actor,
-        name=name,
-        kind=kind,
-        address=address,
-        city=city,
-        time_zone=time_zone,
-        capacity=capacity,
-        description=description,
-        slug=slug,
-    )
+    return do_create_space(actor, **fields)
 
 
-def do_create_space(
-    manager: Member,
-    *,
-    name: str,
-    kind: str = SpaceKind.PHYSICAL,
-    address: str = "",
-    city: str = "",
-    time_zone: str = "Europe/Rome",
-    capacity: int | None = None,
-    description: str = "",
-    slug: str = "",
-) -> Space:
+def do_create_space(manager: Member, **fields: Unpack[SpaceFields]) -> Space:
     """Open a space with ``manager`` as its first manager, whoever asks.
 
     For the operator's own tools (a first set-up, an import): the fields are
-    still checked, but not the right to open a space. ``slug`` chooses the
-    space's address instead of deriving it from the name.
+    still checked, but not the right to open a space.
     """
     name, kind, time_zone, capacity = _clean_space_fields(
-        name=name, kind=kind, time_zone=time_zone, capacity=capacity
+        name=fields["name"],
+        kind=fields.get("kind", SpaceKind.PHYSICAL),
+        time_zone=fields.get("time_zone", "Europe/Rome"),
+        capacity=fields.get("capacity"),
     )
+    slug = fields.get("slug", "")
     with transaction.atomic():
         space = Space.objects.create(
             name=name,
             slug=_chosen_slug(Space, slug) if slug else _unique_slug(Space, name),
             kind=kind,
-            address=address.strip(),
-            city=city.strip(),
+            address=fields.get("address", "").strip(),
+            city=fields.get("city", "").strip(),
             time_zone=time_zone,
             capacity=capacity,
-            description=description.strip(),
+            description=fields.get("description", "").strip(),
         )
         SpaceMembership.objects.create(member=manager, space=space, role=SpaceRole.MANAGER)
     return space

@@ -17,6 +17,7 @@ from officina.core.demo import DemoContext
 
 from .actions import (
     SignUp,
+    SpaceFields,
     check_add_company_member,
     check_add_company_relation,
     check_create_company,
@@ -31,7 +32,7 @@ from .selectors import space_managers, space_members
 DEMO_EMAIL = "giulia@officina.demo"
 DEMO_PASSWORD = "officina-demo"  # noqa: S105 - the documented demo login
 
-SPACES = [
+SPACES: list[SpaceFields] = [
     {
         "name": "Officina Navigli",
         "slug": "navigli",
@@ -200,9 +201,9 @@ def populate(context: DemoContext) -> None:
 
     # Giulia manages Navigli; the other spaces were opened by one of their members.
     navigli_fields, san_salvario_fields, digital_fields = SPACES
-    navigli = do_create_space(giulia, time_zone="Europe/Rome", **navigli_fields)  # type: ignore[arg-type]
+    navigli = do_create_space(giulia, **navigli_fields)
     san_salvario, digital = (
-        do_create_space(rng.choice(members[1:]), time_zone="Europe/Rome", **fields)  # type: ignore[arg-type]
+        do_create_space(rng.choice(members[1:]), **fields)
         for fields in (san_salvario_fields, digital_fields)
     )
 

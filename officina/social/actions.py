@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -173,37 +173,28 @@ def _follow_notice(follower: Member, member: Member) -> Notice:
 
 
 def check_follow_many(
-    follower: Member,
-    *,
-    members: Sequence[Member] = (),
-    companies: Sequence[Company] = (),
-    spaces: Sequence[Space] = (),
+    follower: Member, targets: Sequence[Member | Company | Space]
 ) -> list[Follow]:
     """Follow many at once (an import, a "follow all" button), checked like one follow."""
-    if any(member.pk == follower.pk for member in members):
+    if any(isinstance(target, Member) and target.pk == follower.pk for target in targets):
         raise _invalid(_("You cannot follow yourself."))
-    return do_follow_many(follower, members=members, companies=companies, spaces=spaces)
+    return do_follow_many(follower, targets)
 
 
 @transaction.atomic
-def do_follow_many(
-    follower: Member,
-    *,
-    members: Sequence[Member] = (),
-    companies: Sequence[Company] = (),
-    spaces: Sequence[Space] = (),
-) -> list[Follow]:
+def do_follow_many(follower: Member, targets: Sequence[Member | Company | Space]) -> list[Follow]:
     """Follow every target not followed yet; return the new follows (like :func:`do_follow`)."""
     followed = set(
         Follow.objects.filter(follower=follower).values_list("member_id", "company_id", "space_id")
     )
     wanted: dict[tuple[int | None, int | None, int | None], Follow] = {}
-    for member in members:
-        wanted[(member.pk, None, None)] = Follow(follower=follower, member=member)
-    for company in companies:
-        wanted[(None, company.pk, None)] = Follow(follower=follower, company=company)
-    for space in spaces:
-        wanted[(None, None, space.pk)] = Follow(follower=follower, space=space)
+    for target in targets:
+        if isinstance(target, Member):
+            wanted[(target.pk, None, None)] = Follow(follower=follower, member=target)
+        elif isinstance(target, Company):
+            wanted[(None, target.pk, None)] = Follow(follower=follower, company=target)
+        else:
+            wanted[(None, None, target.pk)] = Follow(follower=follower, space=target)
     follows = Follow.objects.bulk_create(
         [follow for key, follow in wanted.items() if key not in followed]
     )
@@ -281,23 +272,28 @@ def check_create_posts(drafts: Sequence[PostDraft]) -> list[Post]:
             raise _invalid(_("Choose the space."))
         if draft.visibility == Visibility.COMPANY and draft.company is None:
             raise _invalid(_("Choose the company."))
-        author_id = draft.author.pk
-        if draft.space is not None:
-            if author_id not in spaces_of:
-                spaces_of[author_id] = set(
-                    postable_spaces(draft.author).values_list("pk", flat=True)
-                )
-            if draft.space.pk not in spaces_of[author_id]:
-                raise _invalid(_("You can only post to spaces you are a member of."))
-        if draft.company is not None:
-            if author_id not in companies_of:
-                companies_of[author_id] = set(
-                    postable_companies(draft.author).values_list("pk", flat=True)
-                )
-            if draft.company.pk not in companies_of[author_id]:
-                raise _invalid(_("You can only post for companies you belong to."))
+        if draft.space is not None and not _may_address(
+            spaces_of, postable_spaces, draft.author, draft.space.pk
+        ):
+            raise _invalid(_("You can only post to spaces you are a member of."))
+        if draft.company is not None and not _may_address(
+            companies_of, postable_companies, draft.author, draft.company.pk
+        ):
+            raise _invalid(_("You can only post for companies you belong to."))
         cleaned.append(replace(draft, body=body))
     return do_create_posts(cleaned)
+
+
+def _may_address(
+    known: dict[int, set[int]],
+    postable: Callable[[Member], QuerySet[Space]] | Callable[[Member], QuerySet[Company]],
+    author: Member,
+    audience_id: int,
+) -> bool:
+    """Whether ``author`` may post to this space or company; ``known`` keeps what was read."""
+    if author.pk not in known:
+        known[author.pk] = set(postable(author).values_list("pk", flat=True))
+    return audience_id in known[author.pk]
 
 
 @transaction.atomic

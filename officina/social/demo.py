@@ -257,9 +257,11 @@ def populate(context: DemoContext) -> None:
         chosen = rng.sample(candidates, min(len(candidates), rng.randint(4, 12)))
         check_follow_many(
             member,
-            members=[other for other in chosen if other.pk != member.pk],
-            companies=rng.sample(companies, min(len(companies), rng.randint(1, 3))),
-            spaces=[space_by_id[space_id] for space_id in spaces_of[member.pk]],
+            [
+                *(other for other in chosen if other.pk != member.pk),
+                *rng.sample(companies, min(len(companies), rng.randint(1, 3))),
+                *(space_by_id[space_id] for space_id in spaces_of[member.pk]),
+            ],
         )
 
     # Posts, oldest first, then comments and reactions ----------------------------------------

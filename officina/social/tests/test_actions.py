@@ -107,15 +107,13 @@ def test_reactions_in_bulk_keep_one_per_member_and_notify_once(giulia, marco, sa
 def test_following_many_skips_what_is_followed_and_not_oneself(
     giulia, marco, sara, navigli, studio_rossi
 ):
-    check_follow_many(giulia, members=[marco])
-    follows = check_follow_many(
-        giulia, members=[marco, sara], companies=[studio_rossi], spaces=[navigli]
-    )
+    check_follow_many(giulia, [marco])
+    follows = check_follow_many(giulia, [marco, sara, studio_rossi, navigli])
     assert len(follows) == 3
     assert Follow.objects.filter(follower=giulia).count() == 4
     assert Notification.objects.filter(recipient=sara, kind="social.follow").count() == 1
     with pytest.raises(OfficinaError):
-        check_follow_many(giulia, members=[sara, giulia])
+        check_follow_many(giulia, [sara, giulia])
 
 
 def test_a_message_may_be_back_dated(giulia, marco):
