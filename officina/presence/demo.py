@@ -87,7 +87,12 @@ def populate(context: DemoContext) -> None:
         if space is None:
             continue
         people = [m for m in by_space.get(space.pk, []) if m.pk not in present and m != demo]
-        for member in rng.sample(people, int(len(people) * share)):
+        count = int(len(people) * share)
+        if space.capacity is not None and not space.is_remote:
+            # A big community does not fit its desks: leave a quarter of them free, so
+            # that whoever logs in to the demo can still check in.
+            count = min(count, space.capacity * 3 // 4)
+        for member in rng.sample(people, count):
             present.add(member.pk)
             remote = space.is_remote
             note = (
