@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,10 +90,31 @@ def do_notify_many(notices: Sequence[Notice]) -> list[Notification]:
     return notifications
 
 
+# Per thread, each recipient's newest notification waiting for its transaction to commit.
+# A transaction that notifies someone many times (an import, a burst of follows) pushes
+# their pages once, with the newest notification and the final unread count. (If that
+# newest one is rolled back with a savepoint, nothing is pushed: the page catches up on
+# its next load.)
+_waiting = threading.local()
+
+
+def _newest_waiting() -> dict[int, int]:
+    if not hasattr(_waiting, "by_recipient"):
+        _waiting.by_recipient = {}
+    return _waiting.by_recipient  # type: ignore[no-any-return]
+
+
 def _push_after_commit(recipient: Member, notification: Notification) -> None:
+    recipient_id = recipient.pk
+    _newest_waiting()[recipient_id] = notification.pk
+
     def push() -> None:
+        newest = _newest_waiting()
+        if newest.get(recipient_id, notification.pk) != notification.pk:
+            return  # a newer notification of the same transaction pushes after this one
+        newest.pop(recipient_id, None)
         live.push_to_member(
-            recipient.pk,
+            recipient_id,
             {
                 "id": notification.pk,
                 "kind": notification.kind,
