@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -89,15 +89,21 @@ def check_add_member_skill(
     member: Member, skill: Skill, kind: str, *, level: int | None = None, note: str = ""
 ) -> MemberSkill:
     """Validate, then add ``skill`` to the member's list of ``kind`` (or update it)."""
-    (member_skill,) = check_add_member_skills(member, [SkillListing(skill, kind, level, note)])
-    return member_skill
+    (listing,) = _checked_listings(member, [SkillListing(skill, kind, level, note)])
+    return do_add_member_skill(member, skill, kind, level=level, note=listing.note)
 
 
 def check_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> list[MemberSkill]:
     """Validate every listing, then add them all (or update those already listed).
 
-    One bad listing, or one kind going over its limit, changes nothing.
+    One bad listing, or one kind going over its limit, changes nothing. Like every
+    bulk insert it sends no signals: the search index catches up with ``officina
+    reindex``.
     """
+    return do_add_member_skills(member, _checked_listings(member, listings))
+
+
+def _checked_listings(member: Member, listings: Sequence[SkillListing]) -> list[SkillListing]:
     for listing in listings:
         if listing.kind not in SkillKind.values:
             raise OfficinaError(_("Unknown kind of skill."), ErrorCode.INVALID_INPUT)
@@ -115,20 +121,16 @@ def check_add_member_skills(member: Member, listings: Sequence[SkillListing]) ->
             _("You already have %(count)d entries of this kind.") % {"count": MAX_SKILLS_PER_KIND},
             ErrorCode.CONFLICT,
         )
-    return do_add_member_skills(
-        member,
-        [
-            SkillListing(listing.skill, listing.kind, listing.level, listing.note.strip())
-            for listing in listings
-        ],
-    )
+    return [replace(listing, note=listing.note.strip()) for listing in listings]
 
 
 @transaction.atomic
 def do_add_member_skill(
     member: Member, skill: Skill, kind: str, *, level: int | None = None, note: str = ""
 ) -> MemberSkill:
-    (member_skill,) = do_add_member_skills(member, [SkillListing(skill, kind, level, note)])
+    member_skill, _created = MemberSkill.objects.update_or_create(
+        member=member, skill=skill, kind=kind, defaults={"level": level, "note": note}
+    )
     return member_skill
 
 
