@@ -4,7 +4,11 @@ import pytest
 from django.conf import settings
 
 from officina.accounts.models import Member
-from officina.pbx.actions import do_provision_extension, do_regenerate_sip_password
+from officina.pbx.actions import (
+    do_provision_extension,
+    do_provision_extensions,
+    do_regenerate_sip_password,
+)
 from officina.pbx.models import Extension, SipCredential
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +29,19 @@ def test_provisioning_twice_keeps_the_same_extension():
     member = make_member("giulia@example.it")
     assert do_provision_extension(member) == do_provision_extension(member)
     assert Extension.objects.count() == 1
+
+
+def test_provisioning_many_numbers_the_missing_ones_in_order_with_credentials():
+    giulia = make_member("giulia@example.it")
+    existing = do_provision_extension(giulia)
+    marco, sara = make_member("marco@example.it"), make_member("sara@example.it")
+    new = do_provision_extensions([marco, giulia, sara])
+    assert [(e.member, e.number) for e in new] == [(marco, "202"), (sara, "203")]
+    assert Extension.objects.get(member=giulia) == existing
+    credentials = SipCredential.objects.filter(extension__in=new)
+    assert sorted(c.username for c in credentials) == ["202", "203"]
+    assert len({c.ha1_md5 for c in credentials}) == 2
+    assert do_provision_extensions([marco, giulia, sara]) == []
 
 
 def test_regenerated_password_is_stored_only_as_digest_hashes():
