@@ -18,7 +18,8 @@ from officina.social.actions import (
     check_send_message,
     check_start_conversation,
 )
-from officina.social.models import Comment, Follow, Message, Post, Reaction, Visibility
+from officina.social.kinds import Visibility
+from officina.social.models import Comment, Follow, Message, Post, Reaction
 
 pytestmark = pytest.mark.django_db
 
