@@ -39,7 +39,7 @@ from .models import (
     SpaceMembership,
     validate_time_zone,
 )
-from .signals import member_signed_up
+from .signals import member_signed_up, members_signed_up
 
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 KIOSK_PIN_MAX_FAILURES = 5
@@ -173,6 +173,7 @@ def do_sign_up_many(entries: Sequence[SignUp]) -> list[Member]:
     )
     if members:
         _apply_invitations(members)
+        members_signed_up.send(sender=Member, members=members)
     return members
 
 

@@ -9,23 +9,24 @@ from django.utils import timezone
 
 from officina.accounts.selectors import community_members
 from officina.core.demo import DemoContext
-from officina.pbx.actions import (
-    CallRow,
-    do_provision_extensions,
-    do_set_sip_password,
-    do_write_call_records,
-)
+from officina.pbx.actions import CallRow, do_set_sip_password, do_write_call_records
 from officina.pbx.models import CallRecord
+from officina.pbx.selectors import member_extensions
 
 # The demo's first member can register a softphone with this password (see docs/pbx.md).
 DEMO_SIP_PASSWORD = "officina-demo"  # noqa: S105 - published demo credential
 DEMO_CALLS = 400
+DEMO_CALL_ID_PREFIX = "demo-"
 
 
 def populate(context: DemoContext) -> None:
-    extensions = do_provision_extensions(list(community_members()))
-    if not extensions:
-        return
+    # Each member got their extension on signing up.
+    extensions = member_extensions(community_members())
+    if (
+        len(extensions) < 2
+        or CallRecord.objects.filter(call_id__startswith=DEMO_CALL_ID_PREFIX).exists()
+    ):
+        return  # no one to call, or the demo's week of calls is there already
     # A random password per member would be forgotten anyway: every demo extension gets
     # the published demo password, as an operator would set it for a trial.
     for extension in extensions:
@@ -56,7 +57,7 @@ def populate(context: DemoContext) -> None:
             ended = started + timedelta(seconds=rng.randint(1, 30))
         records.append(
             CallRow(
-                call_id=f"demo-{index}@{realm}",
+                call_id=f"{DEMO_CALL_ID_PREFIX}{index}@{realm}",
                 caller_id=caller.pk,
                 caller_number=caller.number,
                 callee_id=callee.pk,
