@@ -495,45 +495,71 @@ def do_react(member: Member, post: Post, kind: str) -> Reaction | None:
     return reaction
 
 
-def _tell_author_of_reaction(post: Post, member: Member, at: datetime | None = None) -> None:
+def _tell_author_of_reaction(post: Post, member: Member) -> None:
+    notice = _reaction_notice(post, member, None)
+    if notice is not None:
+        do_notify_many([notice])
+
+
+def _reaction_notice(post: Post, member: Member, at: datetime | None) -> Notice | None:
     url = reverse("social:post", args=[post.pk])
     # One unread "reacted" notification per post at a time: reactions come in bursts.
-    if post.author_id != member.pk and not has_unread(post.author, "social.reaction", url):
-        _notify(
-            post.author,
-            "social.reaction",
-            member,
-            lambda: _("%(name)s reacted to your post.") % {"name": member.display_name},
-            url,
-            at,
-        )
+    if post.author_id == member.pk or has_unread(post.author, "social.reaction", url):
+        return None
+    return _notice(
+        post.author,
+        "social.reaction",
+        member,
+        lambda: _("%(name)s reacted to your post.") % {"name": member.display_name},
+        url,
+        at,
+    )
 
 
-def check_add_reactions(
-    post: Post, reactions: Sequence[tuple[Member, str]], *, at: datetime | None = None
-) -> list[Reaction]:
-    """Record many members' reactions to a post (an import); checked like :func:`check_react`.
+@dataclass(frozen=True, slots=True)
+class ReactionDraft:
+    """A reaction to add; ``at`` dates the author's notification (imports), now by default."""
 
-    Only members who had not reacted yet are recorded: one reaction per member per post.
+    member: Member
+    post: Post
+    kind: str
+    at: datetime | None = None
+
+
+def check_add_reactions(drafts: Sequence[ReactionDraft]) -> list[Reaction]:
+    """Record many members' reactions to posts (an import); checked like :func:`check_react`.
+
+    Only members who had not reacted to a post yet are recorded: one reaction per
+    member per post.
     """
-    if any(kind not in ReactionKind.values for _member, kind in reactions):
+    if any(draft.kind not in ReactionKind.values for draft in drafts):
         raise OfficinaError.invalid_input(_("Unknown reaction."))
-    return do_add_reactions(post, reactions, at=at)
+    return do_add_reactions(drafts)
 
 
 @transaction.atomic
-def do_add_reactions(
-    post: Post, reactions: Sequence[tuple[Member, str]], *, at: datetime | None = None
-) -> list[Reaction]:
-    reacted = set(Reaction.objects.filter(post=post).values_list("member_id", flat=True))
-    new: dict[int, Reaction] = {}
-    for member, kind in reactions:
-        if member.pk not in reacted and member.pk not in new:
-            new[member.pk] = Reaction(post=post, member=member, kind=kind)
-    added = Reaction.objects.bulk_create(list(new.values()))
-    if added:
-        Post.objects.filter(pk=post.pk).update(reaction_count=F("reaction_count") + len(added))
-        _tell_author_of_reaction(post, added[0].member, at)
+def do_add_reactions(drafts: Sequence[ReactionDraft]) -> list[Reaction]:
+    """Add the reactions; each post's author hears of the first new one, as of one click."""
+    posts = {draft.post.pk: draft.post for draft in drafts}
+    reacted = set(Reaction.objects.filter(post__in=list(posts)).values_list("post_id", "member_id"))
+    new: dict[tuple[int, int], ReactionDraft] = {}
+    for draft in drafts:
+        key = (draft.post.pk, draft.member.pk)
+        if key not in reacted and key not in new:
+            new[key] = draft
+    added = Reaction.objects.bulk_create(
+        [Reaction(post=draft.post, member=draft.member, kind=draft.kind) for draft in new.values()],
+        batch_size=BULK_BATCH,
+    )
+    first_of_post: dict[int, ReactionDraft] = {}
+    for draft in new.values():
+        first_of_post.setdefault(draft.post.pk, draft)
+    for post_id, count in Counter(post_id for post_id, _member_id in new).items():
+        Post.objects.filter(pk=post_id).update(reaction_count=F("reaction_count") + count)
+    notices = [
+        _reaction_notice(draft.post, draft.member, draft.at) for draft in first_of_post.values()
+    ]
+    do_notify_many([notice for notice in notices if notice is not None])
     return added
 
 

@@ -21,6 +21,7 @@ from officina.skills.selectors import top_skills_of
 from officina.social.actions import (
     CommentDraft,
     PostDraft,
+    ReactionDraft,
     check_add_comments,
     check_add_reactions,
     check_create_posts,
@@ -288,6 +289,7 @@ def populate(context: DemoContext) -> None:
     posts = check_create_posts(drafts)
 
     comments: list[CommentDraft] = []
+    reactions: list[ReactionDraft] = []
     for post in posts:
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3, 5])):
             text = rng.choice(COMMENTS_EN if "the" in post.body.split() else COMMENTS_IT)
@@ -299,11 +301,9 @@ def populate(context: DemoContext) -> None:
             + [ReactionKind.CELEBRATE, ReactionKind.INSIGHTFUL, ReactionKind.SUPPORT]
             + [ReactionKind.FUNNY]
         )
-        check_add_reactions(
-            post,
-            [(member, rng.choice(kinds)) for member in reactors],
-            at=min(now, post.created_at + timedelta(minutes=rng.randint(1, 300))),
-        )
+        at = min(now, post.created_at + timedelta(minutes=rng.randint(1, 300)))
+        reactions += [ReactionDraft(member, post, rng.choice(kinds), at) for member in reactors]
+    check_add_reactions(reactions)
     comments.sort(key=lambda draft: draft.at or now)
     check_add_comments(comments)
 

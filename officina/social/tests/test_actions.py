@@ -10,6 +10,7 @@ from officina.notifications.models import Notification
 from officina.social.actions import (
     CommentDraft,
     PostDraft,
+    ReactionDraft,
     check_add_comments,
     check_add_reactions,
     check_create_posts,
@@ -93,7 +94,15 @@ def test_reactions_in_bulk_keep_one_per_member_and_notify_once(giulia, marco, sa
     post = check_create_posts([PostDraft(giulia, "Nuovo sito online!")])[0]
     check_react(luca, post, "like")
     added = check_add_reactions(
-        post, [(marco, "celebrate"), (sara, "like"), (luca, "funny"), (marco, "like")]
+        [
+            ReactionDraft(member, post, kind)
+            for member, kind in [
+                (marco, "celebrate"),
+                (sara, "like"),
+                (luca, "funny"),
+                (marco, "like"),
+            ]
+        ]
     )
     assert [(r.member, r.kind) for r in added] == [(marco, "celebrate"), (sara, "like")]
     assert Reaction.objects.get(post=post, member=luca).kind == "like"
@@ -101,8 +110,27 @@ def test_reactions_in_bulk_keep_one_per_member_and_notify_once(giulia, marco, sa
     assert post.reaction_count == 3
     assert Notification.objects.filter(recipient=giulia, kind="social.reaction").count() == 1
     with pytest.raises(OfficinaError):
-        check_add_reactions(post, [(giulia, "like"), (giulia, "shrug")])
+        check_add_reactions(
+            [ReactionDraft(giulia, post, "like"), ReactionDraft(giulia, post, "shrug")]
+        )
     assert Reaction.objects.count() == 3
+
+
+def test_reactions_in_bulk_to_several_posts_count_and_notify_per_post(giulia, marco, sara):
+    hers, his = check_create_posts([PostDraft(giulia, "Nuovo sito!"), PostDraft(marco, "Pane!")])
+    check_add_reactions(
+        [
+            ReactionDraft(marco, hers, "like"),
+            ReactionDraft(sara, hers, "celebrate"),
+            ReactionDraft(marco, his, "like"),  # his own post: counted, not notified
+            ReactionDraft(sara, his, "like"),
+        ]
+    )
+    hers.refresh_from_db()
+    his.refresh_from_db()
+    assert (hers.reaction_count, his.reaction_count) == (2, 2)
+    assert Notification.objects.filter(recipient=giulia, kind="social.reaction").count() == 1
+    assert Notification.objects.filter(recipient=marco, kind="social.reaction").count() == 0
 
 
 def test_following_many_skips_what_is_followed_and_not_oneself(
