@@ -69,6 +69,21 @@ def do_set_sip_password(extension: Extension, password: str) -> SipCredential:
     return credential
 
 
+@transaction.atomic
+def do_set_sip_passwords(extensions: Sequence[Extension], password: str) -> None:
+    """Give many extensions one SIP password, as an operator sets a trial's published one."""
+    SipCredential.objects.bulk_create(
+        [
+            SipCredential(extension=extension, **_credential_fields(extension, password))
+            for extension in extensions
+        ],
+        update_conflicts=True,
+        unique_fields=["extension"],
+        update_fields=["username", "realm", "ha1_md5", "ha1_sha256", "changed_at"],
+        batch_size=500,
+    )
+
+
 def do_regenerate_sip_password(extension: Extension) -> str:
     """Give ``extension`` a new random SIP password and return it (shown once, never stored)."""
     password = generate_sip_password()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from officina.accounts.selectors import community_members
 from officina.core.demo import DemoContext
-from officina.pbx.actions import CallRow, do_set_sip_password, do_write_call_records
+from officina.pbx.actions import CallRow, do_set_sip_passwords, do_write_call_records
 from officina.pbx.models import CallRecord
 from officina.pbx.selectors import member_extensions
 
@@ -29,8 +29,7 @@ def populate(context: DemoContext) -> None:
         return  # no one to call, or the demo's week of calls is there already
     # A random password per member would be forgotten anyway: every demo extension gets
     # the published demo password, as an operator would set it for a trial.
-    for extension in extensions:
-        do_set_sip_password(extension, DEMO_SIP_PASSWORD)
+    do_set_sip_passwords(extensions, DEMO_SIP_PASSWORD)
     realm = settings.SIP_DOMAIN
     now = timezone.now()
     rng = context.random

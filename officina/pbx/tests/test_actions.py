@@ -8,6 +8,7 @@ from officina.pbx.actions import (
     do_provision_extension,
     do_provision_extensions,
     do_regenerate_sip_password,
+    do_set_sip_passwords,
 )
 from officina.pbx.models import Extension, SipCredential
 
@@ -56,3 +57,16 @@ def test_regenerated_password_is_stored_only_as_digest_hashes():
     assert credential.ha1_md5 != before.ha1_md5
     assert password not in str(credential.__dict__)
     assert len(password) == 16
+
+
+def test_many_extensions_take_one_password_in_place_of_their_credentials():
+    extensions = do_provision_extensions(
+        [make_member("giulia@example.it"), make_member("marco@example.it")]
+    )
+    do_set_sip_passwords(extensions, "officina-demo")
+    realm = settings.SIP_DOMAIN
+    for extension in extensions:
+        (credential,) = SipCredential.objects.filter(extension=extension)
+        secret = f"{extension.number}:{realm}:officina-demo".encode()
+        assert credential.username == extension.number
+        assert credential.ha1_sha256 == hashlib.sha256(secret).hexdigest()
