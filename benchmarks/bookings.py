@@ -66,7 +66,8 @@ def seed(args: argparse.Namespace, rng: random.Random) -> tuple[Any, Any, date]:
     """The space, its manager, and the first day of the year of bookings."""
     from django.utils import timezone
 
-    from officina.accounts.models import Member, Space, SpaceMembership, SpaceRole
+    from officina.accounts.kinds import SpaceRole
+    from officina.accounts.models import Member, Space, SpaceMembership
     from officina.bookings.kinds import Amenity, ResourceKind
     from officina.bookings.models import Booking, OpeningHours, Resource
 

@@ -8,10 +8,10 @@ when something is wrong (changing nothing), then act.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NotRequired, TypedDict, Unpack
+from typing import NotRequired, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -40,11 +40,13 @@ from .models import (
     SpaceMembership,
     validate_time_zone,
 )
-from .signals import member_signed_up
+from .signals import member_signed_up, members_signed_up
 
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 KIOSK_PIN_MAX_FAILURES = 5
 KIOSK_PIN_LOCK = timedelta(minutes=15)
+# Rows per INSERT and addresses per lookup in a bulk sign-up: under SQLite's 999 variables.
+SIGN_UP_BATCH = 500
 
 
 def _language_or_empty(language: str) -> str:
@@ -59,6 +61,17 @@ def _language_or_empty(language: str) -> str:
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    """One person joining through an import (:func:`do_sign_up_many`), address normalized."""
+
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,37 @@ def check_confirm_sign_up(token: str) -> Member:
         return do_sign_up(**fields)
 
 
+def _apply_invitations(members: Sequence[Member]) -> None:
+    """Pending invitations become memberships; the oldest one is the primary company."""
+    by_email = {normalize_email(member.email): member for member in members}
+    emails = list(by_email)
+    invitations = sorted(
+        (
+            invitation
+            for start in range(0, len(emails), SIGN_UP_BATCH)
+            for invitation in CompanyInvitation.objects.filter(
+                email__in=emails[start : start + SIGN_UP_BATCH]
+            )
+        ),
+        key=lambda invitation: invitation.pk,
+    )
+    with_primary: set[int] = set()
+    memberships = []
+    for invitation in invitations:
+        member = by_email[normalize_email(invitation.email)]
+        memberships.append(
+            CompanyMembership(
+                member=member,
+                company_id=invitation.company_id,
+                role=invitation.role,
+                is_primary=member.pk not in with_primary,
+            )
+        )
+        with_primary.add(member.pk)
+    CompanyMembership.objects.bulk_create(memberships)
+    CompanyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).delete()
+
+
 @transaction.atomic
 def do_sign_up(
     *, email: str, password_hash: str, first_name: str, last_name: str, language: str = ""
@@ -182,14 +226,37 @@ def do_sign_up(
     )
     member.password = password_hash
     member.save(update_fields=["password"])
-    invitations = list(CompanyInvitation.objects.filter(email__iexact=email).order_by("id"))
-    for index, invitation in enumerate(invitations):
-        CompanyMembership.objects.create(
-            member=member, company=invitation.company, role=invitation.role, is_primary=index == 0
-        )
-    CompanyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).delete()
+    _apply_invitations([member])
     member_signed_up.send(sender=Member, member=member)
     return member
+
+
+@transaction.atomic
+def do_sign_up_many(entries: Sequence[SignUp]) -> list[Member]:
+    """Create many members at once (an import), in the order given, like :func:`do_sign_up`.
+
+    Hashing a password is the slow part of a sign-up (by design), so each
+    distinct password is hashed once: people imported with the same initial
+    password share its salted hash until they change it.
+    """
+    hashes = {password: make_password(password) for password in {e.password for e in entries}}
+    members = Member.objects.bulk_create(
+        [
+            Member(
+                email=entry.email,
+                password=hashes[entry.password],
+                first_name=entry.first_name,
+                last_name=entry.last_name,
+                language=entry.language,
+            )
+            for entry in entries
+        ],
+        batch_size=SIGN_UP_BATCH,
+    )
+    if members:
+        _apply_invitations(members)
+        members_signed_up.send(sender=Member, members=members)
+    return members
 
 
 @transaction.atomic
@@ -277,6 +344,16 @@ def _unique_slug(model: type[Company] | type[Space], name: str) -> str:
     while slug in RESERVED_SLUGS or model.objects.filter(slug=slug).exists():
         slug = f"{base}-{counter}"
         counter += 1
+    return slug
+
+
+def _chosen_slug(model: type[Company] | type[Space], slug: str) -> str:
+    if slug != slugify(slug) or slug in RESERVED_SLUGS:
+        raise OfficinaError.invalid_input(
+            _("Use lowercase letters, digits and hyphens."), field="slug"
+        )
+    if model.objects.filter(slug=slug).exists():
+        raise OfficinaError(_("This address is already taken."), ErrorCode.CONFLICT)
     return slug
 
 
@@ -537,35 +614,52 @@ def _clean_space_fields(
     return name, kind, time_zone, capacity
 
 
-def check_create_space(
-    actor: Member,
-    *,
-    name: str,
-    kind: str = SpaceKind.PHYSICAL,
-    address: str = "",
-    city: str = "",
-    time_zone: str = "Europe/Rome",
-    capacity: int | None = None,
-    description: str = "",
-) -> Space:
+class SpaceFields(TypedDict, total=False):
+    """What a new space is made of; only the name is required."""
+
+    name: Required[str]
+    kind: str
+    address: str
+    city: str
+    time_zone: str
+    capacity: int | None
+    description: str
+    # A chosen address (/spaces/<slug>/) instead of one derived from the name.
+    slug: str
+
+
+def check_create_space(actor: Member, **fields: Unpack[SpaceFields]) -> Space:
     """Staff open new spaces; the one who opens it becomes its first manager."""
     if not (actor.is_staff or actor.is_superuser):
         raise OfficinaError(_("Only staff can open a new space."), ErrorCode.PERMISSION_DENIED)
+    return do_create_space(actor, **fields)
+
+
+def do_create_space(manager: Member, **fields: Unpack[SpaceFields]) -> Space:
+    """Open a space with ``manager`` as its first manager, whoever asks.
+
+    For the operator's own tools (a first set-up, an import): the fields are
+    still checked, but not the right to open a space.
+    """
     name, kind, time_zone, capacity = _clean_space_fields(
-        name=name, kind=kind, time_zone=time_zone, capacity=capacity
+        name=fields["name"],
+        kind=fields.get("kind", SpaceKind.PHYSICAL),
+        time_zone=fields.get("time_zone", "Europe/Rome"),
+        capacity=fields.get("capacity"),
     )
+    slug = fields.get("slug", "")
     with transaction.atomic():
         space = Space.objects.create(
             name=name,
-            slug=_unique_slug(Space, name),
+            slug=_chosen_slug(Space, slug) if slug else _unique_slug(Space, name),
             kind=kind,
-            address=address.strip(),
-            city=city.strip(),
+            address=fields.get("address", "").strip(),
+            city=fields.get("city", "").strip(),
             time_zone=time_zone,
             capacity=capacity,
-            description=description.strip(),
+            description=fields.get("description", "").strip(),
         )
-        SpaceMembership.objects.create(member=actor, space=space, role=SpaceRole.MANAGER)
+        SpaceMembership.objects.create(member=manager, space=space, role=SpaceRole.MANAGER)
     return space
 
 

@@ -20,11 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import CompanyRole as CompanyRole
-from .kinds import RelationKind as RelationKind
-from .kinds import SpaceKind as SpaceKind
-from .kinds import SpaceRole as SpaceRole
+from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
 
 
 class MemberManager(BaseUserManager["Member"]):

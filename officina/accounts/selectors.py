@@ -267,6 +267,11 @@ def find_member_by_email(email: str) -> Member | None:
     return visible_members().filter(email__iexact=email.strip()).first()
 
 
+def community_members() -> QuerySet[Member]:
+    """Active members who are not the site's operators (superusers), oldest first."""
+    return visible_members().filter(is_superuser=False).order_by("pk")
+
+
 # For the search index ---------------------------------------------------------------------
 
 

@@ -12,3 +12,6 @@ from django.dispatch import Signal
 # Sent inside the sign-up transaction with ``member``: a receiver's writes commit or
 # roll back together with the new member.
 member_signed_up = Signal()
+# The bulk form (an import), sent inside its transaction with ``members``, the new ones in
+# the order given; receivers answer it as they answer ``member_signed_up`` for each.
+members_signed_up = Signal()

@@ -6,10 +6,11 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from officina.accounts.models import Space, SpaceMembership, SpaceRole
+from officina.accounts.selectors import all_spaces, space_managers, space_members
 from officina.core.demo import DemoContext
 
-from .models import RSVP, Event, EventVisibility, RSVPStatus
+from .actions import check_create_event, check_rsvp
+from .kinds import EventVisibility, RSVPStatus
 
 NEXT_FRIDAY = -1  # in_days placeholder: the Friday breakfast must fall on a Friday
 
@@ -140,17 +141,7 @@ EVENTS = [
 def populate(context: DemoContext) -> None:
     rng = context.random
     today = timezone.localdate()
-    spaces = {space.slug: space for space in Space.objects.all()}
-    members_of: dict[int, list[int]] = {}
-    organizers: dict[int, int] = {}
-    for member_id, space_id, role in SpaceMembership.objects.values_list(
-        "member_id", "space_id", "role"
-    ):
-        members_of.setdefault(space_id, []).append(member_id)
-        if role == SpaceRole.MANAGER:
-            organizers.setdefault(space_id, member_id)
-
-    events: list[Event] = []
+    spaces = {space.slug: space for space in all_spaces()}
     for slug, title, description, in_days, starts, minutes, capacity, visibility in EVENTS:
         space = spaces.get(slug)
         if space is None:
@@ -158,31 +149,24 @@ def populate(context: DemoContext) -> None:
         if in_days == NEXT_FRIDAY:
             in_days = (4 - today.weekday()) % 7 or 7
         start = datetime.combine(today + timedelta(days=in_days), starts, tzinfo=space.zone)
-        events.append(
-            Event(
-                space=space,
-                title=title,
-                description=description,
-                starts_at=start,
-                ends_at=start + timedelta(minutes=minutes),
-                organizer_id=organizers.get(space.pk) or rng.choice(members_of[space.pk]),
-                capacity=capacity,
-                visibility=visibility,
-            )
+        people = list(space_members(space).order_by("pk"))
+        managers = space_managers(space)
+        organizer = managers[0] if managers else rng.choice(people)
+        event = check_create_event(
+            organizer,
+            space,
+            title=title,
+            description=description,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=minutes),
+            capacity=capacity,
+            visibility=visibility,
         )
-    events = Event.objects.bulk_create(events)
-
-    answers: list[RSVP] = []
-    for event in events:
-        pool = [m for m in members_of.get(event.space_id, []) if m != event.organizer_id]
-        limit = event.capacity or 25
-        chosen = rng.sample(pool, min(len(pool), rng.randint(3, limit + 5)))
-        going = 0
-        if event.organizer_id is not None:
-            # The organizer goes to their own event, as check_create_event records.
-            answers.append(RSVP(event=event, member_id=event.organizer_id, status=RSVPStatus.GOING))
-            going = 1
-        for member_id in chosen:
+        # The organizer is going already; a full event leaves the late ones at "maybe".
+        limit = capacity or 25
+        going = 1
+        pool = [member for member in people if member.pk != organizer.pk]
+        for member in rng.sample(pool, min(len(pool), rng.randint(3, limit + 5))):
             status = rng.choice(
                 [RSVPStatus.GOING, RSVPStatus.GOING, RSVPStatus.MAYBE, RSVPStatus.NOT_GOING]
             )
@@ -191,5 +175,4 @@ def populate(context: DemoContext) -> None:
                     status = RSVPStatus.MAYBE
                 else:
                     going += 1
-            answers.append(RSVP(event=event, member_id=member_id, status=status))
-    RSVP.objects.bulk_create(answers, ignore_conflicts=True)
+            check_rsvp(member, event, status)

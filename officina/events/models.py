@@ -8,9 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import EventVisibility as EventVisibility
-from .kinds import RSVPStatus as RSVPStatus
+from .kinds import EventVisibility, RSVPStatus
 
 
 class Event(models.Model):

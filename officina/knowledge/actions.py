@@ -8,6 +8,7 @@ that two clicks at the same moment cannot count twice or accept two answers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from officina.accounts.access import is_space_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.knowledge.kinds import Visibility
 from officina.knowledge.models import Answer, Question, Vote
-from officina.notifications.actions import do_notify
+from officina.notifications.actions import Notice, do_notify, do_notify_many
 from officina.skills.actions import do_record_skill_evidence, do_withdraw_skill_evidence
 from officina.skills.kinds import EvidenceSource
 
@@ -55,7 +56,9 @@ def check_ask_question(
     body: str,
     tags: Iterable[Skill] = (),
     space: Space | None = None,
+    at: datetime | None = None,
 ) -> Question:
+    """Ask; ``at`` back-dates the question (imports from an earlier board)."""
     title = _clean_text(
         title, field="title", min_length=TITLE_MIN_LENGTH, max_length=TITLE_MAX_LENGTH
     )
@@ -69,12 +72,18 @@ def check_ask_question(
         raise OfficinaError.invalid_input(
             _("You can only ask in a space you belong to."), field="space"
         )
-    return do_ask_question(author, title=title, body=body, tags=tag_list, space=space)
+    return do_ask_question(author, title=title, body=body, tags=tag_list, space=space, at=at)
 
 
 @transaction.atomic
 def do_ask_question(
-    author: Member, *, title: str, body: str, tags: list[Skill], space: Space | None
+    author: Member,
+    *,
+    title: str,
+    body: str,
+    tags: list[Skill],
+    space: Space | None,
+    at: datetime | None = None,
 ) -> Question:
     question = Question.objects.create(
         author=author,
@@ -84,17 +93,36 @@ def do_ask_question(
         space=space,
     )
     question.tags.set(tags)
+    if at is not None:
+        _back_date(question, at)
     return question
 
 
-def check_answer_question(author: Member, question: Question, *, body: str) -> Answer:
+def _back_date(row: Question | Answer, at: datetime) -> None:
+    # created_at is set on insert whatever the row says: an import dates it afterwards.
+    type(row).objects.filter(pk=row.pk).update(created_at=at)
+    row.created_at = at
+
+
+def check_answer_question(
+    author: Member, question: Question, *, body: str, at: datetime | None = None
+) -> Answer:
+    """Answer; ``at`` back-dates the answer (imports), and it must follow the question."""
     body = _clean_text(body, field="body", min_length=ANSWER_MIN_LENGTH, max_length=BODY_MAX_LENGTH)
-    return do_answer_question(author, question, body=body)
+    if at is not None and at < question.created_at:
+        raise OfficinaError.invalid_input(
+            _("An answer cannot come before its question."), field="at"
+        )
+    return do_answer_question(author, question, body=body, at=at)
 
 
 @transaction.atomic
-def do_answer_question(author: Member, question: Question, *, body: str) -> Answer:
+def do_answer_question(
+    author: Member, question: Question, *, body: str, at: datetime | None = None
+) -> Answer:
     answer = Answer.objects.create(question=question, author=author, body=body)
+    if at is not None:
+        _back_date(answer, at)
     Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
     question.refresh_from_db(fields=["answer_count"])
     if question.author_id != author.pk:
@@ -104,7 +132,9 @@ def do_answer_question(author: Member, question: Question, *, body: str) -> Answ
                 "name": author.display_name,
                 "title": question.title,
             }
-        do_notify(asker, "knowledge.answer", actor=author, text=text, url=answer.get_absolute_url())
+        do_notify_many(
+            [Notice(asker, "knowledge.answer", text, author, answer.get_absolute_url(), at)]
+        )
     return answer
 
 

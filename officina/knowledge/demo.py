@@ -1,22 +1,30 @@
 """Demo questions and answers, in Italian and in English, some with an accepted answer.
 
-Rows are made with bulk_create (fast); acceptances go through the skills
-app's evidence action so that answerers' profiles show the evidence. The
-search index is rebuilt afterwards by officina/search/demo.py.
+Each thread is asked, answered, voted on and accepted through the knowledge
+actions, back-dated over the last two months, so that answerers' profiles
+show the evidence of accepted answers and askers were notified of answers.
+The search index is rebuilt afterwards by officina/search/demo.py.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from officina.accounts.models import Member
-from officina.accounts.selectors import member_space_ids
+from officina.accounts.selectors import all_spaces, community_members, member_space_ids
 from officina.core.demo import DemoContext
-from officina.knowledge.models import Answer, Question, Visibility, Vote
-from officina.skills.actions import do_record_skill_evidence
-from officina.skills.models import EvidenceSource, Skill
+from officina.knowledge.actions import (
+    check_accept_answer,
+    check_answer_question,
+    check_ask_question,
+    check_vote,
+)
+from officina.skills.selectors import all_skills
+
+if TYPE_CHECKING:
+    from officina.skills.models import Skill
 
 # (title, details, skill keywords, answers); the first answer is the one the asker accepts
 # when the question is marked accepted.
@@ -220,91 +228,35 @@ def _skills_for(keywords: list[str], skills: list[Skill]) -> list[Skill]:
 
 
 def populate(context: DemoContext) -> None:
-    members = list(Member.objects.filter(is_active=True, is_superuser=False).order_by("pk"))
+    members = list(community_members())
     if len(members) < 4:
         return
     rng = context.random
-    skills = list(Skill.objects.order_by("pk"))
+    skills = list(all_skills().order_by("pk"))
+    spaces_of = {member.pk: sorted(member_space_ids(member)) for member in members}
+    space_by_id = {space.pk: space for space in all_spaces()}
     now = timezone.now()
-    questions: list[Question] = []
-    planned: list[tuple[Question, list[str], bool, list[Skill]]] = []
     for number, (title, body, keywords, answers, accepted) in enumerate(THREADS):
         asker = rng.choice(members)
-        space_ids = sorted(member_space_ids(asker))
+        space_ids = spaces_of[asker.pk]
         # A few questions stay inside one space, like notices on its own board.
-        in_space = space_ids and number % 5 == 4
-        question = Question(
-            author=asker,
-            title=title,
-            body=body,
-            visibility=Visibility.SPACE if in_space else Visibility.COMMUNITY,
-            space_id=space_ids[0] if in_space else None,
-            created_at=now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600)),
+        space = space_by_id[space_ids[0]] if space_ids and number % 5 == 4 else None
+        asked = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
+        question = check_ask_question(
+            asker, title=title, body=body, tags=_skills_for(keywords, skills), space=space, at=asked
         )
-        questions.append(question)
-        planned.append((question, answers, accepted, _skills_for(keywords, skills)))
-    asked_at = [question.created_at for question in questions]
-    Question.objects.bulk_create(questions)
-    # auto_now_add sets created_at to now on insert: put the spread-out dates back.
-    for question, when in zip(questions, asked_at, strict=True):
-        question.created_at = when
-    Question.objects.bulk_update(questions, ["created_at"])
-
-    tag_rows = []
-    answer_rows: list[tuple[Question, Answer, bool]] = []
-    for question, answers, accepted, tags in planned:
-        tag_rows += [
-            Question.tags.through(question_id=question.pk, skill_id=skill.pk) for skill in tags
-        ]
-        others = [member for member in members if member.pk != question.author_id]
+        others = [member for member in members if member.pk != asker.pk]
         for position, text in enumerate(answers):
-            answer = Answer(question=question, author=rng.choice(others), body=text)
-            answer.created_at = question.created_at + timedelta(
-                hours=rng.randint(1, 48) * (position + 1)
-            )
-            answer_rows.append((question, answer, accepted and position == 0))
-    Question.tags.through.objects.bulk_create(tag_rows)
-    answered_at = [answer.created_at for _question, answer, _accepted in answer_rows]
-    Answer.objects.bulk_create([answer for _question, answer, _accepted in answer_rows])
-    for (_question, answer, _accepted), when in zip(answer_rows, answered_at, strict=True):
-        answer.created_at = min(when, now)
-
-    votes: list[Vote] = []
-    scores: dict[tuple[str, int], int] = {}
-    for question, answer, is_accepted in answer_rows:
-        voters = rng.sample(members, k=min(len(members), rng.randint(0, 6) + 2 * is_accepted))
-        for voter in voters:
-            if voter.pk in (answer.author_id, question.author_id):
-                continue
-            value = 1 if is_accepted or rng.random() < 0.8 else -1
-            votes.append(Vote(voter=voter, answer=answer, value=value))
-            scores[("a", answer.pk)] = scores.get(("a", answer.pk), 0) + value
-    for question in questions:
+            author = rng.choice(others)
+            answered = min(now, asked + timedelta(hours=rng.randint(1, 48) * (position + 1)))
+            answer = check_answer_question(author, question, body=text, at=answered)
+            is_accepted = accepted and position == 0
+            voters = rng.sample(members, k=min(len(members), rng.randint(0, 6) + 2 * is_accepted))
+            for voter in voters:
+                if voter.pk not in (answer.author_id, asker.pk):
+                    check_vote(voter, answer, 1 if is_accepted or rng.random() < 0.8 else -1)
+            if is_accepted:
+                check_accept_answer(asker, answer)
         for voter in rng.sample(members, k=min(len(members), rng.randint(0, 5))):
-            if voter.pk == question.author_id:
-                continue
-            votes.append(Vote(voter=voter, question=question, value=1))
-            scores[("q", question.pk)] = scores.get(("q", question.pk), 0) + 1
-    Vote.objects.bulk_create(votes)
-
-    answer_counts: dict[int, int] = {}
-    for question, answer, is_accepted in answer_rows:
-        answer_counts[question.pk] = answer_counts.get(question.pk, 0) + 1
-        answer.score = scores.get(("a", answer.pk), 0)
-        if is_accepted:
-            question.accepted_answer = answer
-            tags = next(
-                tags for planned_question, _a, _b, tags in planned if planned_question is question
-            )
-            do_record_skill_evidence(
-                answer.author,
-                tags,
-                EvidenceSource.ACCEPTED_ANSWER,
-                answer.pk,
-                url=answer.get_absolute_url(),
-            )
-    Answer.objects.bulk_update([answer for _q, answer, _a in answer_rows], ["score", "created_at"])
-    for question in questions:
-        question.score = scores.get(("q", question.pk), 0)
-        question.answer_count = answer_counts.get(question.pk, 0)
-    Question.objects.bulk_update(questions, ["score", "answer_count", "accepted_answer"])
+            if voter.pk != asker.pk:
+                check_vote(voter, question, 1)

@@ -13,8 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import Visibility as Visibility
+from .kinds import Visibility
 
 
 class Question(models.Model):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -24,6 +28,18 @@ MAX_TEXT_LENGTH = 500
 DIGEST_MAX_ITEMS = 30
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What :func:`do_notify` records; ``at`` back-dates it (imports), now by default."""
+
+    recipient: Member
+    kind: str
+    text: str
+    actor: Member | None = None
+    url: str = ""
+    at: datetime | None = None
+
+
 @transaction.atomic
 def do_notify(
     recipient: Member,
@@ -38,16 +54,69 @@ def do_notify(
     Nobody is notified of their own doing: an ``actor`` equal to the recipient is
     still stored (callers may rely on the row) but is not pushed live.
     """
-    notification = Notification.objects.create(
-        recipient=recipient,
-        kind=kind[:60],
-        actor=actor,
-        text=text[:MAX_TEXT_LENGTH],
-        url=url[:500],
+    (notification,) = do_notify_many([Notice(recipient, kind, text, actor, url)])
+    return notification
+
+
+@transaction.atomic
+def do_notify_many(notices: Sequence[Notice]) -> list[Notification]:
+    """Record many notifications in one go, like :func:`do_notify` each.
+
+    Each recipient's pages get one push after the commit, with their newest
+    notification and their unread count: a burst is one badge update, not many.
+    """
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=notice.recipient,
+                kind=notice.kind[:60],
+                actor=notice.actor,
+                text=notice.text[:MAX_TEXT_LENGTH],
+                url=notice.url[:500],
+            )
+            for notice in notices
+        ]
     )
+    back_dated = []
+    for notice, notification in zip(notices, notifications, strict=True):
+        if notice.at is not None:
+            notification.created_at = notice.at
+            back_dated.append(notification)
+    # created_at is set on insert whatever the row says: back-dating is a second write.
+    Notification.objects.bulk_update(back_dated, ["created_at"], batch_size=500)
+    newest: dict[int, tuple[Member, Notification]] = {}
+    for notice, notification in zip(notices, notifications, strict=True):
+        shown = newest.get(notice.recipient.pk)
+        if shown is None or notification.created_at >= shown[1].created_at:
+            newest[notice.recipient.pk] = (notice.recipient, notification)
+    for recipient, notification in newest.values():
+        _push_after_commit(recipient, notification)
+    return notifications
+
+
+# Per thread, each recipient's newest notification waiting for its transaction to commit.
+# A transaction that notifies someone many times (an import, a burst of follows) pushes
+# their pages once, with the newest notification and the final unread count. (If that
+# newest one is rolled back with a savepoint, nothing is pushed: the page catches up on
+# its next load.)
+_waiting = threading.local()
+
+
+def _newest_waiting() -> dict[int, int]:
+    if not hasattr(_waiting, "by_recipient"):
+        _waiting.by_recipient = {}
+    return _waiting.by_recipient  # type: ignore[no-any-return]
+
+
+def _push_after_commit(recipient: Member, notification: Notification) -> None:
     recipient_id = recipient.pk
+    _newest_waiting()[recipient_id] = notification.pk
 
     def push() -> None:
+        newest = _newest_waiting()
+        if newest.get(recipient_id, notification.pk) != notification.pk:
+            return  # a newer notification of the same transaction pushes after this one
+        newest.pop(recipient_id, None)
         live.push_to_member(
             recipient_id,
             {
@@ -61,7 +130,6 @@ def do_notify(
 
     # Pushed only after commit: a page must never show a notification that was rolled back.
     transaction.on_commit(push)
-    return notification
 
 
 def _push_unread_count(member: Member) -> None:

@@ -1,71 +1,31 @@
-"""Demo notifications: what members would have been told about the demo activity
-(follows, comments, endorsements), most of it already read; digest preferences."""
+"""Demo notifications: what members were told about the demo activity (follows, comments,
+reactions, endorsements, messages) is recorded by those actions; here members catch up on
+most of it, and a third of them choose how often to get the e-mail digest."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
-
-from officina.accounts.models import Member
+from officina.accounts.demo import DEMO_EMAIL
+from officina.accounts.selectors import community_members
 from officina.core.demo import DemoContext
-from officina.notifications.models import DigestFrequency, DigestPreference, Notification
+from officina.notifications.actions import do_mark_all_read, do_mark_read, do_set_digest_frequency
+from officina.notifications.kinds import DigestFrequency
+from officina.notifications.selectors import notifications_for
 
-TEMPLATES_IT = [
-    ("social.follow", "{name} ha iniziato a seguirti.", "/members/{actor}/"),
-    ("social.comment", "{name} ha commentato il tuo post.", "/feed/"),
-    ("skills.endorsement", "{name} ha raccomandato una tua competenza.", "/members/{me}/"),
-    ("social.message", "Nuovo messaggio da {name}.", "/messages/"),
-]
-TEMPLATES_EN = [
-    ("social.follow", "{name} started following you.", "/members/{actor}/"),
-    ("social.comment", "{name} commented on your post.", "/feed/"),
-    ("skills.endorsement", "{name} endorsed one of your skills.", "/members/{me}/"),
-    ("social.message", "New message from {name}.", "/messages/"),
-]
+# The demo login finds this many of her newest notifications still unread.
+DEMO_LOGIN_UNREAD = 4
 
 
 def populate(context: DemoContext) -> None:
     rng = context.random
-    members = list(Member.objects.filter(is_superuser=False, is_active=True).order_by("pk"))
-    if len(members) < 2:
-        return
-    now = timezone.now()
-    rows: list[Notification] = []
-    stamps = []
-    for position, member in enumerate(members):
-        templates = TEMPLATES_EN if member.language == "en" else TEMPLATES_IT
-        # The demo login (first member) gets a fuller list with a few unread ones.
-        count = 12 if position == 0 else rng.randint(0, 5)
-        for number in range(count):
-            actor = rng.choice(members)
-            if actor.pk == member.pk:
-                continue
-            kind, text, url = rng.choice(templates)
-            age = timedelta(minutes=rng.randint(10, 60 * 24 * 20))
-            rows.append(
-                Notification(
-                    recipient=member,
-                    actor=actor,
-                    kind=kind,
-                    text=text.format(name=actor.display_name),
-                    url=url.format(actor=actor.pk, me=member.pk),
-                    read_at=None if number < (4 if position == 0 else 1) else now - age / 2,
-                )
-            )
-            stamps.append(now - age)
-    Notification.objects.bulk_create(rows)
-    for row, stamp in zip(rows, stamps, strict=True):
-        row.created_at = stamp
-    Notification.objects.bulk_update(rows, ["created_at"], batch_size=500)
-    DigestPreference.objects.bulk_create(
-        [
-            DigestPreference(
-                member=member,
-                frequency=rng.choice(
-                    [DigestFrequency.DAILY, DigestFrequency.WEEKLY, DigestFrequency.NEVER]
-                ),
-            )
-            for member in rng.sample(members, len(members) // 3)
-        ]
-    )
+    members = list(community_members())
+    for member in members:
+        if member.email == DEMO_EMAIL:
+            for notification in notifications_for(member)[DEMO_LOGIN_UNREAD:]:
+                do_mark_read(notification)
+        elif rng.random() < 0.7:
+            do_mark_all_read(member)
+    for member in rng.sample(members, len(members) // 3):
+        do_set_digest_frequency(
+            member,
+            rng.choice([DigestFrequency.DAILY, DigestFrequency.WEEKLY, DigestFrequency.NEVER]),
+        )

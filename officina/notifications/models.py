@@ -7,8 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import DigestFrequency as DigestFrequency
+from .kinds import DigestFrequency
 
 
 class Notification(models.Model):

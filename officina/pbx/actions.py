@@ -40,29 +40,48 @@ def generate_sip_password() -> str:
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
 
 
-def _next_free_number() -> str:
+def _next_free_numbers(count: int) -> list[str]:
     numbers = Extension.objects.filter(number__regex=r"^[0-9]+$").values_list("number", flat=True)
     taken = {int(number) for number in numbers}
-    candidate = max([FIRST_MEMBER_EXTENSION - 1, *taken]) + 1
-    return str(candidate)
+    first = max([FIRST_MEMBER_EXTENSION - 1, *taken]) + 1
+    return [str(first + offset) for offset in range(count)]
+
+
+def _credential_fields(extension: Extension, password: str) -> dict[str, object]:
+    """What a credential stores of ``password``: its digest hashes, never the password."""
+    realm = settings.SIP_DOMAIN
+    username = extension.number
+    ha1_md5, ha1_sha256 = digest_ha1_pair(username, realm, password)
+    return {
+        "username": username,
+        "realm": realm,
+        "ha1_md5": ha1_md5,
+        "ha1_sha256": ha1_sha256,
+        "changed_at": timezone.now(),
+    }
 
 
 def do_set_sip_password(extension: Extension, password: str) -> SipCredential:
     """Store the digest hashes of ``password`` for ``extension`` (the password is not kept)."""
-    realm = settings.SIP_DOMAIN
-    username = extension.number
-    ha1_md5, ha1_sha256 = digest_ha1_pair(username, realm, password)
     credential, _created = SipCredential.objects.update_or_create(
-        extension=extension,
-        defaults={
-            "username": username,
-            "realm": realm,
-            "ha1_md5": ha1_md5,
-            "ha1_sha256": ha1_sha256,
-            "changed_at": timezone.now(),
-        },
+        extension=extension, defaults=_credential_fields(extension, password)
     )
     return credential
+
+
+@transaction.atomic
+def do_set_sip_passwords(extensions: Sequence[Extension], password: str) -> None:
+    """Give many extensions one SIP password, as an operator sets a trial's published one."""
+    SipCredential.objects.bulk_create(
+        [
+            SipCredential(extension=extension, **_credential_fields(extension, password))
+            for extension in extensions
+        ],
+        update_conflicts=True,
+        unique_fields=["extension"],
+        update_fields=["username", "realm", "ha1_md5", "ha1_sha256", "changed_at"],
+        batch_size=500,
+    )
 
 
 def do_regenerate_sip_password(extension: Extension) -> str:
@@ -87,7 +106,7 @@ def do_provision_extension(member: Member) -> Extension:
         try:
             with transaction.atomic():
                 extension = Extension.objects.create(
-                    number=_next_free_number(), kind=Extension.Kind.MEMBER, member=member
+                    number=_next_free_numbers(1)[0], kind=Extension.Kind.MEMBER, member=member
                 )
                 do_set_sip_password(extension, generate_sip_password())
                 return extension
@@ -96,6 +115,33 @@ def do_provision_extension(member: Member) -> Extension:
             if existing is not None:
                 return existing
     raise RuntimeError("Could not find a free extension number.")
+
+
+@transaction.atomic
+def do_provision_extensions(members: Sequence[Member]) -> list[Extension]:
+    """Give each member who has none an extension with SIP credentials (an import).
+
+    Returns the new extensions, numbered in the members' order. Unlike
+    :func:`do_provision_extension` it does not retry on a number taken
+    meanwhile: run it where nothing else provisions at the same moment.
+    """
+    provided = set(Extension.objects.filter(member__in=members).values_list("member_id", flat=True))
+    missing = [member for member in members if member.pk not in provided]
+    extensions = Extension.objects.bulk_create(
+        [
+            Extension(number=number, kind=Extension.Kind.MEMBER, member=member)
+            for member, number in zip(missing, _next_free_numbers(len(missing)), strict=True)
+        ]
+    )
+    SipCredential.objects.bulk_create(
+        [
+            SipCredential(
+                extension=extension, **_credential_fields(extension, generate_sip_password())
+            )
+            for extension in extensions
+        ]
+    )
+    return extensions
 
 
 def do_save_bindings(saved: Sequence[Binding], removed: Iterable[tuple[int, str]]) -> None:

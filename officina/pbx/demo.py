@@ -7,48 +7,31 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from officina.accounts.models import Member
+from officina.accounts.selectors import community_members
 from officina.core.demo import DemoContext
-from officina.pbx.actions import FIRST_MEMBER_EXTENSION
-from officina.pbx.credentials import digest_ha1_pair
-from officina.pbx.models import CallRecord, Extension, SipCredential
+from officina.pbx.actions import CallRow, do_set_sip_passwords, do_write_call_records
+from officina.pbx.models import CallRecord
+from officina.pbx.selectors import member_extensions
 
 # The demo's first member can register a softphone with this password (see docs/pbx.md).
 DEMO_SIP_PASSWORD = "officina-demo"  # noqa: S105 - published demo credential
 DEMO_CALLS = 400
+DEMO_CALL_ID_PREFIX = "demo-"
 
 
 def populate(context: DemoContext) -> None:
-    members = list(Member.objects.filter(extension__isnull=True).order_by("id"))
-    if not members:
-        return
-    taken = {int(n) for n in Extension.objects.values_list("number", flat=True) if n.isdigit()}
-    next_number = max([FIRST_MEMBER_EXTENSION - 1, *taken]) + 1
-    extensions = []
-    for member in members:
-        extensions.append(
-            Extension(number=str(next_number), kind=Extension.Kind.MEMBER, member=member)
-        )
-        next_number += 1
-    extensions = Extension.objects.bulk_create(extensions)
+    # Each member got their extension on signing up.
+    extensions = member_extensions(community_members())
+    if (
+        len(extensions) < 2
+        or CallRecord.objects.filter(call_id__startswith=DEMO_CALL_ID_PREFIX).exists()
+    ):
+        return  # no one to call, or the demo's week of calls is there already
+    # A random password per member would be forgotten anyway: every demo extension gets
+    # the published demo password, as an operator would set it for a trial.
+    do_set_sip_passwords(extensions, DEMO_SIP_PASSWORD)
     realm = settings.SIP_DOMAIN
     now = timezone.now()
-    # Hashing is cheap, but a random password per member would be forgotten anyway: every
-    # demo extension shares the published demo password.
-    SipCredential.objects.bulk_create(
-        [
-            SipCredential(
-                extension=extension,
-                username=extension.number,
-                realm=realm,
-                ha1_md5=md5,
-                ha1_sha256=sha256,
-                changed_at=now,
-            )
-            for extension in extensions
-            for md5, sha256 in [digest_ha1_pair(extension.number, realm, DEMO_SIP_PASSWORD)]
-        ]
-    )
     rng = context.random
     outcomes = [
         (CallRecord.Outcome.ANSWERED, 200, 60),
@@ -72,11 +55,11 @@ def populate(context: DemoContext) -> None:
         else:
             ended = started + timedelta(seconds=rng.randint(1, 30))
         records.append(
-            CallRecord(
-                call_id=f"demo-{index}@{realm}",
-                caller=caller,
+            CallRow(
+                call_id=f"{DEMO_CALL_ID_PREFIX}{index}@{realm}",
+                caller_id=caller.pk,
                 caller_number=caller.number,
-                callee=callee,
+                callee_id=callee.pk,
                 callee_number=callee.number,
                 devices_rung=rung,
                 answered_by=rung[0] if answered else "",
@@ -87,4 +70,5 @@ def populate(context: DemoContext) -> None:
                 final_status=status,
             )
         )
-    CallRecord.objects.bulk_create(records)
+    # Written as the proxy writes the calls it routed.
+    do_write_call_records(records, [])

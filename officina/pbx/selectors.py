@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -16,6 +17,13 @@ if TYPE_CHECKING:
 
 def get_member_extension(member: Member) -> Extension | None:
     return Extension.objects.filter(member=member, is_active=True).first()
+
+
+def member_extensions(members: Iterable[Member]) -> list[Extension]:
+    """The active extensions of ``members``, in the order of the members' ids."""
+    return list(
+        Extension.objects.filter(member__in=list(members), is_active=True).order_by("member_id")
+    )
 
 
 def extension_registrations(extension: Extension, now: datetime) -> QuerySet[Registration]:

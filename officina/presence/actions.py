@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -89,7 +91,7 @@ def check_check_in(
             raise OfficinaError.invalid_input(_("That time has already passed."), field="until")
         if planned_until - now > MAX_SESSION:
             raise OfficinaError.invalid_input(_("A session lasts 16 hours at most."), field="until")
-    kind = CheckInKind.REMOTE if space.is_remote else CheckInKind.ON_SITE
+    kind = _kind_at(space)
     with transaction.atomic():
         # Lock the member's row: two quick taps (web and kiosk) must not both start a session.
         do_lock_member(member)
@@ -139,6 +141,111 @@ def check_check_out(member: Member, *, now: datetime | None = None) -> CheckIn:
             raise OfficinaError(_("You are not checked in."), ErrorCode.CONFLICT)
         _close(check_in, now)
     return check_in
+
+
+@dataclass(frozen=True, slots=True)
+class PastSession:
+    """A session that is over, as an attendance register of earlier days records it."""
+
+    member: Member
+    space: Space
+    started_at: datetime
+    ended_at: datetime
+    note: str = ""
+    source: str = CheckInSource.WEB
+
+
+def check_record_past_sessions(
+    sessions: Sequence[PastSession], *, now: datetime | None = None
+) -> list[CheckIn]:
+    """Record sessions that are over (an import), each held to a check-in's rules.
+
+    Every member belonged to the space, a session lasts 16 hours at most, nobody is
+    in two sessions at once (counting those already recorded) and no space holds
+    more people on site than its capacity. One refused session records none.
+    """
+    now = now or timezone.now()
+    for session in sessions:
+        if len(session.note.strip()) > 200:
+            raise OfficinaError.invalid_input(
+                _("The note is too long (200 characters at most)."), field="note"
+            )
+        if session.source not in CheckInSource.values:
+            raise OfficinaError.invalid_input(_("Unknown source."), field="source")
+        if not session.started_at < session.ended_at <= now:
+            raise OfficinaError.invalid_input(
+                _("A past session ends after it starts, and by now."), field="until"
+            )
+        if session.ended_at - session.started_at > MAX_SESSION:
+            raise OfficinaError.invalid_input(_("A session lasts 16 hours at most."), field="until")
+    for member, space in {(s.member, s.space) for s in sessions}:
+        if not is_space_member(member, space):
+            raise OfficinaError(_("Join the space before checking in."), ErrorCode.NOT_FOUND)
+    if sessions:
+        earlier = CheckIn.objects.filter(
+            started_at__lt=max(s.ended_at for s in sessions),
+        ).exclude(ended_at__lte=min(s.started_at for s in sessions))
+        spans = [
+            (c.member_id, c.space_id, c.kind, c.started_at, c.ended_at or now) for c in earlier
+        ]
+        spans += [
+            (s.member.pk, s.space.pk, _kind_at(s.space), s.started_at, s.ended_at) for s in sessions
+        ]
+        if _most_at_once(spans, key=lambda span: span[0]) > 1:
+            raise OfficinaError(_("You are already checked in."), ErrorCode.CONFLICT)
+        for space in {s.space for s in sessions if s.space.capacity is not None}:
+            on_site = [
+                span for span in spans if span[1] == space.pk and span[2] == CheckInKind.ON_SITE
+            ]
+            if _most_at_once(on_site, key=lambda span: 0) > (space.capacity or 0):
+                raise OfficinaError(
+                    _("%(space)s is full right now.") % {"space": space.name}, ErrorCode.CONFLICT
+                )
+    return do_record_past_sessions(sessions)
+
+
+def _kind_at(space: Space) -> str:
+    return CheckInKind.REMOTE if space.is_remote else CheckInKind.ON_SITE
+
+
+def _most_at_once(
+    spans: Sequence[tuple[int, int, str, datetime, datetime]],
+    key: Callable[[tuple[int, int, str, datetime, datetime]], int],
+) -> int:
+    """The largest number of spans open at one moment among those sharing a key."""
+    events: list[tuple[int, datetime, int]] = []
+    for span in spans:
+        # An end sorts before a start at the same instant: back-to-back sessions don't overlap.
+        events += [(key(span), span[3], 1), (key(span), span[4], -1)]
+    events.sort(key=lambda event: (event[0], event[1], event[2]))
+    most, open_now, current_key = 0, 0, None
+    for event_key, _at, step in events:
+        if event_key != current_key:
+            current_key, open_now = event_key, 0
+        open_now += step
+        most = max(most, open_now)
+    return most
+
+
+@transaction.atomic
+def do_record_past_sessions(sessions: Sequence[PastSession]) -> list[CheckIn]:
+    """Store sessions that are over; nobody is told, as they are not news any more."""
+    return CheckIn.objects.bulk_create(
+        [
+            CheckIn(
+                member=session.member,
+                space=session.space,
+                kind=_kind_at(session.space),
+                started_at=session.started_at,
+                ended_at=session.ended_at,
+                planned_until=session.ended_at,
+                note=session.note.strip(),
+                source=session.source,
+            )
+            for session in sessions
+        ],
+        batch_size=500,
+    )
 
 
 def do_close_expired_check_ins(now: datetime | None = None) -> int:

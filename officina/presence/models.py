@@ -13,9 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import CheckInKind as CheckInKind
-from .kinds import CheckInSource as CheckInSource
+from .kinds import CheckInKind, CheckInSource
 
 
 class CheckIn(models.Model):

@@ -1,5 +1,6 @@
-"""The demo loaders fill the tables with bulk_create, which sends no signals:
-index everything once they are done (search comes after the content apps)."""
+"""The actions' bulk forms used by the demo loaders (sign-up, posts, member skills) insert
+with bulk_create, which sends no signals: index everything once they are done (search
+comes after the content apps)."""
 
 from __future__ import annotations
 

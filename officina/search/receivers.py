@@ -7,7 +7,10 @@ cycle. Here search listens to the rows it indexes, naming each sender by its
 "app_label.Model" string, which Django resolves once the apps are ready: search
 never imports another app's models. Each change is re-indexed only after the
 transaction commits (``on_commit``): a rolled-back change never reaches the
-index, and the index write never lengthens the writer's lock.
+index, and the index write never lengthens the writer's lock. A transaction
+collects the documents it changed and re-indexes each once when it commits: a
+member's document is rebuilt once however many of its parts (profile, skills,
+companies) the transaction saved.
 
 ``bulk_create`` and ``QuerySet.update`` send no signals: code that changes
 many rows that way (the demo loader, imports) rebuilds the index afterwards
@@ -16,6 +19,8 @@ many rows that way (the demo loader, imports) rebuilds the index afterwards
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -32,10 +37,42 @@ MEMBER_PARTS = ("social.Profile", "skills.MemberSkill", "accounts.CompanyMembers
 QUESTION_TAGS = "knowledge.Question_tags"
 
 
-def schedule_reindex(kind: str, object_id: int | None) -> None:
-    if object_id is None:
+class _ChangedDocuments(threading.local):
+    """The documents that the current thread's transaction changed, by kind."""
+
+    def __init__(self) -> None:
+        self.transaction: object | None = None
+        self.ids_by_kind: dict[str, set[int]] = {}
+
+
+_changed = _ChangedDocuments()
+
+
+def schedule_reindex(kind: str, object_ids: Iterable[int | None]) -> None:
+    """Re-index these documents when the transaction commits (now, outside one)."""
+    ids = {object_id for object_id in object_ids if object_id is not None}
+    if not ids:
         return
-    transaction.on_commit(lambda: do_index_objects(kind, [object_id]))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        do_index_objects(kind, ids)
+        return
+    outermost = connection.atomic_blocks[0]
+    if _changed.transaction is not outermost:
+        # Left by a transaction that rolled back, so nothing of it is to be indexed.
+        _changed.transaction, _changed.ids_by_kind = outermost, {}
+    _changed.ids_by_kind.setdefault(kind, set()).update(ids)
+    # One callback per change, not per transaction: a savepoint that rolls back drops the
+    # callbacks registered inside it, and the change may be saved again after it. The
+    # first callback to run indexes everything collected; the others find nothing left.
+    transaction.on_commit(_index_changed_documents)
+
+
+def _index_changed_documents() -> None:
+    ids_by_kind, _changed.ids_by_kind = _changed.ids_by_kind, {}
+    _changed.transaction = None
+    for kind, ids in ids_by_kind.items():
+        do_index_objects(kind, ids)
 
 
 # A member's document shows their name; saves of other fields (every login writes
@@ -48,24 +85,22 @@ def _member_changed(
 ) -> None:
     if update_fields is not None and not (set(update_fields) & MEMBER_FIELDS_IN_DOCUMENT):
         return
-    schedule_reindex(DocumentKind.MEMBER, instance.pk)
+    schedule_reindex(DocumentKind.MEMBER, [instance.pk])
 
 
 def _member_part_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A profile, a skill or a company membership is part of the member's document."""
-    schedule_reindex(DocumentKind.MEMBER, instance.member_id)
+    schedule_reindex(DocumentKind.MEMBER, [instance.member_id])
 
 
 def _company_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    schedule_reindex(DocumentKind.COMPANY, instance.pk)
+    schedule_reindex(DocumentKind.COMPANY, [instance.pk])
     # Its people's documents name the company too.
-    member_ids = company_member_ids(instance.pk)
-    if member_ids:
-        transaction.on_commit(lambda: do_index_objects(DocumentKind.MEMBER, member_ids))
+    schedule_reindex(DocumentKind.MEMBER, company_member_ids(instance.pk))
 
 
 def _question_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    schedule_reindex(DocumentKind.QUESTION, instance.pk)
+    schedule_reindex(DocumentKind.QUESTION, [instance.pk])
 
 
 def _question_tags_changed(
@@ -73,11 +108,11 @@ def _question_tags_changed(
 ) -> None:
     # ``reverse`` is a change made from the skill's side: ``instance`` is then a skill.
     if action in {"post_add", "post_remove", "post_clear"} and not reverse:
-        schedule_reindex(DocumentKind.QUESTION, instance.pk)
+        schedule_reindex(DocumentKind.QUESTION, [instance.pk])
 
 
 def _post_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    schedule_reindex(DocumentKind.POST, instance.pk)
+    schedule_reindex(DocumentKind.POST, [instance.pk])
 
 
 def connect() -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.notifications.actions import do_notify
-from officina.skills.kinds import EvidenceSource, SkillKind, SkillLevel
+from officina.notifications.actions import Notice, do_notify_many
+from officina.skills.kinds import EvidenceSource, SkillCategory, SkillKind, SkillLevel
 from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
 
 if TYPE_CHECKING:
@@ -21,27 +24,91 @@ if TYPE_CHECKING:
 MAX_SKILLS_PER_KIND = 30
 
 
+@dataclass(frozen=True, slots=True)
+class TaxonomyEntry:
+    slug: str
+    name_en: str
+    name_it: str
+    category: str
+
+
+def check_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
+    """Add skills to the shared taxonomy (a curated list, an import); all or nothing."""
+    slugs = [entry.slug for entry in entries]
+    for entry in entries:
+        if not entry.slug or entry.slug != slugify(entry.slug) or len(entry.slug) > 80:
+            raise OfficinaError.invalid_input(_("Use lowercase letters, digits and hyphens."))
+        if not entry.name_en.strip() or not entry.name_it.strip():
+            raise OfficinaError.invalid_input(_("A skill needs a name in both languages."))
+        if max(len(entry.name_en.strip()), len(entry.name_it.strip())) > 80:
+            raise OfficinaError.invalid_input(_("The name is too long (80 characters at most)."))
+        if entry.category not in SkillCategory.values:
+            raise OfficinaError.invalid_input(_("Unknown category."))
+    if len(set(slugs)) != len(slugs) or Skill.objects.filter(slug__in=slugs).exists():
+        raise OfficinaError(_("This skill is already in the taxonomy."), ErrorCode.CONFLICT)
+    return do_add_to_taxonomy(entries)
+
+
+@transaction.atomic
+def do_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
+    return Skill.objects.bulk_create(
+        [
+            Skill(
+                slug=entry.slug,
+                name_en=entry.name_en.strip(),
+                name_it=entry.name_it.strip(),
+                category=entry.category,
+            )
+            for entry in entries
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SkillListing:
+    """One line of a member's skills: the skill, as what, how well, and a note."""
+
+    skill: Skill
+    kind: str
+    level: int | None = None
+    note: str = ""
+
+
 def check_add_member_skill(
     member: Member, skill: Skill, kind: str, *, level: int | None = None, note: str = ""
 ) -> MemberSkill:
     """Validate, then add ``skill`` to the member's list of ``kind`` (or update it)."""
-    if kind not in SkillKind.values:
-        raise OfficinaError(_("Unknown kind of skill."), ErrorCode.INVALID_INPUT)
-    if level is not None and level not in SkillLevel.values:
-        raise OfficinaError(_("Unknown level."), ErrorCode.INVALID_INPUT)
-    if len(note) > 200:
-        raise OfficinaError(
-            _("The note is too long (200 characters at most)."), ErrorCode.INVALID_INPUT
-        )
-    existing = MemberSkill.objects.filter(member=member, skill=skill, kind=kind).first()
-    if existing is None and (
-        MemberSkill.objects.filter(member=member, kind=kind).count() >= MAX_SKILLS_PER_KIND
-    ):
+    (listing,) = _checked_listings(member, [SkillListing(skill, kind, level, note)])
+    return do_add_member_skill(member, skill, kind, level=level, note=listing.note)
+
+
+def check_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> list[MemberSkill]:
+    """Validate every listing, then add them all (or update those already listed).
+
+    One bad listing, or one kind going over its limit, changes nothing. Like every
+    bulk insert it sends no signals: the search index catches up with ``officina
+    reindex``.
+    """
+    return do_add_member_skills(member, _checked_listings(member, listings))
+
+
+def _checked_listings(member: Member, listings: Sequence[SkillListing]) -> list[SkillListing]:
+    for listing in listings:
+        if listing.kind not in SkillKind.values:
+            raise OfficinaError.invalid_input(_("Unknown kind of skill."))
+        if listing.level is not None and listing.level not in SkillLevel.values:
+            raise OfficinaError.invalid_input(_("Unknown level."))
+        if len(listing.note) > 200:
+            raise OfficinaError.invalid_input(_("The note is too long (200 characters at most)."))
+    listed = set(MemberSkill.objects.filter(member=member).values_list("kind", "skill_id"))
+    new_entries = {(listing.kind, listing.skill.pk) for listing in listings} - listed
+    per_kind = Counter(kind for kind, _skill_id in listed | new_entries)
+    if any(per_kind[kind] > MAX_SKILLS_PER_KIND for kind, _skill_id in new_entries):
         raise OfficinaError(
             _("You already have %(count)d entries of this kind.") % {"count": MAX_SKILLS_PER_KIND},
             ErrorCode.CONFLICT,
         )
-    return do_add_member_skill(member, skill, kind, level=level, note=note.strip())
+    return [replace(listing, note=listing.note.strip()) for listing in listings]
 
 
 @transaction.atomic
@@ -55,20 +122,53 @@ def do_add_member_skill(
 
 
 @transaction.atomic
+def do_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> list[MemberSkill]:
+    """Add or update the member's listings; the last of two equal listings wins."""
+    latest = {(listing.skill.pk, listing.kind): listing for listing in listings}
+    MemberSkill.objects.bulk_create(
+        [
+            MemberSkill(
+                member=member,
+                skill=listing.skill,
+                kind=listing.kind,
+                level=listing.level,
+                note=listing.note,
+            )
+            for listing in latest.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["member", "skill", "kind"],
+        update_fields=["level", "note"],
+    )
+    # Read back: on a conflict not every database reports the existing row's key.
+    stored = {
+        (row.skill_id, row.kind): row
+        for row in MemberSkill.objects.filter(
+            member=member, skill__in=[skill_id for skill_id, _kind in latest]
+        ).select_related("skill")
+    }
+    for row in stored.values():
+        row.member = member
+    return [stored[(listing.skill.pk, listing.kind)] for listing in listings]
+
+
+@transaction.atomic
 def do_remove_member_skill(member_skill: MemberSkill) -> None:
     member_skill.delete()
 
 
 def check_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
-    if member_skill.member_id == endorser.pk:
-        raise OfficinaError(_("You cannot endorse yourself."), ErrorCode.INVALID_INPUT)
-    if not member_skill.is_endorsable:
-        raise OfficinaError(
-            _("Only skills, talents and offers can be endorsed."), ErrorCode.INVALID_INPUT
-        )
+    _check_endorsement(endorser, member_skill)
     if Endorsement.objects.filter(endorser=endorser, member_skill=member_skill).exists():
         raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT)
     return do_endorse(endorser, member_skill)
+
+
+def _check_endorsement(endorser: Member, member_skill: MemberSkill) -> None:
+    if member_skill.member_id == endorser.pk:
+        raise OfficinaError.invalid_input(_("You cannot endorse yourself."))
+    if not member_skill.is_endorsable:
+        raise OfficinaError.invalid_input(_("Only skills, talents and offers can be endorsed."))
 
 
 @transaction.atomic
@@ -79,20 +179,60 @@ def do_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
             endorsement = Endorsement.objects.create(endorser=endorser, member_skill=member_skill)
     except IntegrityError as error:
         raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT) from error
+    do_notify_many([_endorsement_notice(endorser, member_skill)])
+    return endorsement
+
+
+def _endorsement_notice(endorser: Member, member_skill: MemberSkill) -> Notice:
     recipient = member_skill.member
     with override(recipient.language or None):
         text = _("%(name)s endorsed your skill “%(skill)s”.") % {
             "name": endorser.display_name,
             "skill": member_skill.skill.name,
         }
-        do_notify(
+        return Notice(
             recipient,
             "skills.endorsement",
+            str(text),
             actor=endorser,
-            text=str(text),
             url=reverse("social:profile", args=[recipient.pk]),
         )
-    return endorsement
+
+
+def check_endorse_many(endorsements: Sequence[tuple[Member, MemberSkill]]) -> list[Endorsement]:
+    """Record many endorsements at once (an import), each checked like :func:`check_endorse`.
+
+    One refused endorsement (yourself, a need, one given already) records none.
+    """
+    for endorser, member_skill in endorsements:
+        _check_endorsement(endorser, member_skill)
+    pairs = [(endorser.pk, member_skill.pk) for endorser, member_skill in endorsements]
+    skill_ids = sorted({member_skill_id for _endorser_id, member_skill_id in pairs})
+    given = {
+        pair
+        for start in range(0, len(skill_ids), 500)
+        for pair in Endorsement.objects.filter(
+            member_skill__in=skill_ids[start : start + 500]
+        ).values_list("endorser_id", "member_skill_id")
+    }
+    if len(set(pairs)) != len(pairs) or given & set(pairs):
+        raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT)
+    return do_endorse_many(endorsements)
+
+
+@transaction.atomic
+def do_endorse_many(endorsements: Sequence[tuple[Member, MemberSkill]]) -> list[Endorsement]:
+    created = Endorsement.objects.bulk_create(
+        [
+            Endorsement(endorser=endorser, member_skill=member_skill)
+            for endorser, member_skill in endorsements
+        ],
+        batch_size=500,
+    )
+    do_notify_many(
+        [_endorsement_notice(endorser, member_skill) for endorser, member_skill in endorsements]
+    )
+    return created
 
 
 @transaction.atomic
@@ -117,7 +257,7 @@ def do_record_skill_evidence(
     in practice is also added to the member's skills if they had not listed it.
     """
     if source_kind not in EvidenceSource.values:
-        raise OfficinaError(_("Unknown evidence source."), ErrorCode.INVALID_INPUT)
+        raise OfficinaError.invalid_input(_("Unknown evidence source."))
     skill_list = list({skill.pk: skill for skill in skills}.values())
     if not skill_list:
         return 0

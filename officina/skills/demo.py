@@ -3,17 +3,22 @@ offers, needs and cares about, with endorsements between colleagues."""
 
 from __future__ import annotations
 
-from officina.accounts.models import CompanyMembership, Member
+from typing import TYPE_CHECKING
+
+from officina.accounts.selectors import community_members, primary_company
 from officina.core.demo import DemoContext
-from officina.skills.models import (
-    ENDORSABLE_KINDS,
-    Endorsement,
-    MemberSkill,
-    Skill,
-    SkillCategory,
-    SkillKind,
-    SkillLevel,
+from officina.skills.actions import (
+    SkillListing,
+    TaxonomyEntry,
+    check_add_member_skills,
+    check_add_to_taxonomy,
+    check_endorse_many,
 )
+from officina.skills.kinds import SkillCategory, SkillKind, SkillLevel
+from officina.skills.models import MemberSkill, Skill
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 # (slug, English, Italian)
 TAXONOMY: dict[str, list[tuple[str, str, str]]] = {
@@ -132,30 +137,30 @@ NOTES_IT = {
 
 def populate(context: DemoContext) -> None:
     rng = context.random
-    skills = Skill.objects.bulk_create(
+    skills = check_add_to_taxonomy(
         [
-            Skill(slug=slug, name_en=english, name_it=italian, category=category)
+            TaxonomyEntry(slug, english, italian, category)
             for category, entries in TAXONOMY.items()
             for slug, english, italian in entries
         ]
     )
-    members = list(Member.objects.filter(is_superuser=False).order_by("pk"))
+    members = list(community_members())
     if not members:
         return
     by_category: dict[str, list[Skill]] = {}
     for skill in skills:
         by_category.setdefault(skill.category, []).append(skill)
     categories = list(by_category)
-    company_of = dict(
-        CompanyMembership.objects.filter(is_primary=True).values_list("member_id", "company_id")
-    )
+    company_of = {}
+    for member in members:
+        company = primary_company(member)
+        company_of[member.pk] = company.pk if company else 0
     # Colleagues share a trade: each company leans towards two categories.
     company_focus: dict[int, list[str]] = {}
 
-    rows: list[MemberSkill] = []
+    endorsable: list[MemberSkill] = []
     for member in members:
-        company_id = company_of.get(member.pk, 0)
-        focus = company_focus.setdefault(company_id, rng.sample(categories, 2))
+        focus = company_focus.setdefault(company_of[member.pk], rng.sample(categories, 2))
         home_pool = [skill for category in focus for skill in by_category[category]]
         plan = [
             (SkillKind.SKILL, home_pool, rng.randint(2, 5), True),
@@ -164,30 +169,28 @@ def populate(context: DemoContext) -> None:
             (SkillKind.OFFER, home_pool, rng.randint(0, 2), True),
             (SkillKind.NEED, skills, rng.randint(0, 2), False),
         ]
-        for kind, pool, count, levelled in plan:
-            for skill in rng.sample(pool, min(count, len(pool))):
-                rows.append(
-                    MemberSkill(
-                        member=member,
-                        skill=skill,
-                        kind=kind,
-                        level=rng.choice(SkillLevel.values) if levelled else None,
-                        note=rng.choice(NOTES_IT[kind]) if kind in NOTES_IT else "",
-                    )
-                )
-    MemberSkill.objects.bulk_create(rows)
+        listings = [
+            SkillListing(
+                skill,
+                kind,
+                level=rng.choice(SkillLevel.values) if levelled else None,
+                note=rng.choice(NOTES_IT[kind]) if kind in NOTES_IT else "",
+            )
+            for kind, pool, count, levelled in plan
+            for skill in rng.sample(pool, min(count, len(pool)))
+        ]
+        listed = check_add_member_skills(member, listings)
+        endorsable += [row for row in listed if row.is_endorsable]
 
-    endorsable = [row for row in rows if row.kind in ENDORSABLE_KINDS]
     colleagues: dict[int, list[Member]] = {}
     for member in members:
-        colleagues.setdefault(company_of.get(member.pk, 0), []).append(member)
-    endorsements: dict[tuple[int, int], Endorsement] = {}
+        colleagues.setdefault(company_of[member.pk], []).append(member)
+    endorsements: dict[tuple[int, int], tuple[Member, MemberSkill]] = {}
     for row in rng.sample(endorsable, len(endorsable) * 2 // 3):
         nearby = colleagues.get(company_of.get(row.member_id, 0), [])
         for _ in range(rng.randint(1, 4)):
             # Mostly colleagues, sometimes anyone in the community.
             endorser = rng.choice(nearby if nearby and rng.random() < 0.6 else members)
-            key = (row.pk, endorser.pk)
-            if endorser.pk != row.member_id and key not in endorsements:
-                endorsements[key] = Endorsement(endorser=endorser, member_skill=row)
-    Endorsement.objects.bulk_create(endorsements.values())
+            if endorser.pk != row.member_id:
+                endorsements.setdefault((row.pk, endorser.pk), (endorser, row))
+    check_endorse_many(list(endorsements.values()))

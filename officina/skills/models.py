@@ -7,11 +7,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import EvidenceSource as EvidenceSource
-from .kinds import SkillCategory as SkillCategory
-from .kinds import SkillKind as SkillKind
-from .kinds import SkillLevel as SkillLevel
+from .kinds import EvidenceSource, SkillCategory, SkillKind, SkillLevel
 
 
 class Skill(models.Model):

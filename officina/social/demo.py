@@ -1,28 +1,41 @@
 """Demo social network: profiles, follows, a few hundred posts (mostly Italian), comments,
-reactions and direct messages. Everything is bulk-created; timestamps spread over weeks."""
+reactions and direct messages, each made by the action a member's click would call (the
+bulk forms where there are many); timestamps spread over weeks."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from officina.accounts.models import Company, CompanyMembership, Member, Space, SpaceMembership
-from officina.core.demo import DemoContext
-from officina.skills.models import MemberSkill, SkillKind
-from officina.social.models import (
-    Comment,
-    Conversation,
-    ConversationMember,
-    Follow,
-    Message,
-    Post,
-    Profile,
-    Reaction,
-    ReactionKind,
-    Visibility,
+from officina.accounts.selectors import (
+    all_spaces,
+    community_members,
+    companies_directory,
+    member_companies,
+    member_space_ids,
 )
+from officina.core.demo import DemoContext
+from officina.skills.selectors import top_skills_of
+from officina.social.actions import (
+    CommentDraft,
+    PostDraft,
+    ReactionDraft,
+    check_add_comments,
+    check_add_reactions,
+    check_create_posts,
+    check_follow_many,
+    check_send_message,
+    check_start_conversation,
+    do_mark_conversation_read,
+    do_update_profile,
+)
+from officina.social.kinds import ReactionKind, Visibility
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
+    from officina.social.models import Conversation
 
 # Headlines name the trade, not the person: they read naturally whoever wears them.
 ROLES_IT = [
@@ -190,23 +203,23 @@ def _fill(template: str, context: DemoContext, names: dict[str, list[str]]) -> s
 
 def populate(context: DemoContext) -> None:
     rng = context.random
-    members = list(Member.objects.filter(is_superuser=False, is_active=True).order_by("pk"))
+    members = list(community_members())
     if len(members) < 3:
         return
     now = timezone.now()
-    companies = list(Company.objects.order_by("pk"))
-    spaces = list(Space.objects.order_by("pk"))
-    company_of: dict[int, list[int]] = {}
-    for member_id, company_id in CompanyMembership.objects.values_list("member_id", "company_id"):
-        company_of.setdefault(member_id, []).append(company_id)
-    spaces_of: dict[int, list[int]] = {}
-    for member_id, space_id in SpaceMembership.objects.values_list("member_id", "space_id"):
-        spaces_of.setdefault(member_id, []).append(space_id)
-    skill_names: dict[int, list[str]] = {}
-    for member_id, name in MemberSkill.objects.filter(
-        kind__in=[SkillKind.SKILL, SkillKind.OFFER]
-    ).values_list("member_id", "skill__name_it"):
-        skill_names.setdefault(member_id, []).append(name)
+    companies = list(companies_directory().order_by("pk"))
+    company_by_id = {company.pk: company for company in companies}
+    spaces = sorted(all_spaces(), key=lambda space: space.pk)
+    space_by_id = {space.pk: space for space in spaces}
+    company_of = {
+        member.pk: [membership.company_id for membership in member_companies(member)]
+        for member in members
+    }
+    spaces_of = {member.pk: sorted(member_space_ids(member)) for member in members}
+    skill_names = {
+        member_id: [skill.name_it for skill in skills]
+        for member_id, skills in top_skills_of([m.pk for m in members], per_member=20).items()
+    }
     names = {
         "skills": sorted({name for group in skill_names.values() for name in group}) or ["design"],
         "spaces": [space.name for space in spaces] or ["Officina"],
@@ -215,7 +228,6 @@ def populate(context: DemoContext) -> None:
     }
 
     # Profiles ---------------------------------------------------------------------------
-    profiles = []
     for member in members:
         own_skills = skill_names.get(member.pk) or names["skills"]
         fill = {
@@ -230,149 +242,107 @@ def populate(context: DemoContext) -> None:
             links.append(f"https://www.linkedin.com/in/{slug}")
         if rng.random() < 0.3:
             links.append(f"https://{slug}.it")
-        profiles.append(
-            Profile(
-                member=member,
-                headline=headline[:120],
-                bio=" ".join(
-                    (
-                        rng.choice(BIO_OPENINGS).format(**fill),
-                        rng.choice(BIO_CLOSINGS).format(**fill),
-                    )
-                ),
-                links=links,
-            )
+        bio = " ".join(
+            (rng.choice(BIO_OPENINGS).format(**fill), rng.choice(BIO_CLOSINGS).format(**fill))
         )
-    Profile.objects.bulk_create(profiles)
+        do_update_profile(member, headline=headline[:120], bio=bio, links=links)
 
     # Follows: colleagues and space mates mostly, a few people at random ------------------
-    follows: dict[tuple[str, int, int], Follow] = {}
     by_company: dict[int, list[Member]] = {}
     for member in members:
-        for company_id in company_of.get(member.pk, []):
+        for company_id in company_of[member.pk]:
             by_company.setdefault(company_id, []).append(member)
     for member in members:
-        candidates = [m for c in company_of.get(member.pk, []) for m in by_company[c]]
+        candidates = [m for c in company_of[member.pk] for m in by_company[c]]
         candidates += rng.sample(members, 8)
-        for other in rng.sample(candidates, min(len(candidates), rng.randint(4, 12))):
-            if other.pk != member.pk:
-                follows[("m", member.pk, other.pk)] = Follow(follower=member, member=other)
-        for company in rng.sample(companies, min(len(companies), rng.randint(1, 3))):
-            follows[("c", member.pk, company.pk)] = Follow(follower=member, company=company)
-        for space_id in spaces_of.get(member.pk, []):
-            follows[("s", member.pk, space_id)] = Follow(follower=member, space_id=space_id)
-    Follow.objects.bulk_create(follows.values())
+        chosen = rng.sample(candidates, min(len(candidates), rng.randint(4, 12)))
+        check_follow_many(
+            member,
+            [
+                *(other for other in chosen if other.pk != member.pk),
+                *rng.sample(companies, min(len(companies), rng.randint(1, 3))),
+                *(space_by_id[space_id] for space_id in spaces_of[member.pk]),
+            ],
+        )
 
-    # Posts ------------------------------------------------------------------------------
-    post_count = max(60, len(members) * 2)
-    posts: list[Post] = []
-    stamps = []
-    for _ in range(post_count):
+    # Posts, oldest first, then comments and reactions ----------------------------------------
+    drafts: list[PostDraft] = []
+    for _ in range(max(60, len(members) * 2)):
         author = rng.choice(members)
         template = rng.choice(POSTS_EN if rng.random() < 0.15 else POSTS_IT)
         body = _fill(template, context, names)
-        own_companies = company_of.get(author.pk, [])
-        own_spaces = spaces_of.get(author.pk, [])
+        own_companies = company_of[author.pk]
+        own_spaces = spaces_of[author.pk]
         roll = rng.random()
-        post = Post(author=author, body=body, visibility=Visibility.COMMUNITY)
+        visibility, space, company = Visibility.COMMUNITY, None, None
         if roll < 0.1 and own_companies:
-            post.company_id = rng.choice(own_companies)
+            company = company_by_id[rng.choice(own_companies)]
         elif roll < 0.18 and own_companies:
-            post.visibility, post.company_id = Visibility.COMPANY, rng.choice(own_companies)
+            visibility, company = Visibility.COMPANY, company_by_id[rng.choice(own_companies)]
         elif roll < 0.28 and own_spaces:
-            post.visibility, post.space_id = Visibility.SPACE, rng.choice(own_spaces)
+            visibility, space = Visibility.SPACE, space_by_id[rng.choice(own_spaces)]
         elif roll < 0.35 and own_spaces:
-            post.space_id = rng.choice(own_spaces)
-        posts.append(post)
-        stamps.append(now - timedelta(minutes=rng.randint(5, 60 * 24 * 45)))
+            space = space_by_id[rng.choice(own_spaces)]
+        at = now - timedelta(minutes=rng.randint(5, 60 * 24 * 45))
+        drafts.append(PostDraft(author, body, visibility, space, company, at))
+    drafts.sort(key=lambda draft: draft.at or now)
+    posts = check_create_posts(drafts)
 
-    comments: list[tuple[int, Comment]] = []
-    reactions: dict[tuple[int, int], tuple[int, Reaction]] = {}
-    for index, post in enumerate(posts):
+    comments: list[CommentDraft] = []
+    reactions: list[ReactionDraft] = []
+    for post in posts:
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3, 5])):
             text = rng.choice(COMMENTS_EN if "the" in post.body.split() else COMMENTS_IT)
-            comments.append((index, Comment(author=rng.choice(members), body=text)))
-        for member in rng.sample(members, rng.choice([0, 1, 2, 3, 5, 8, 12])):
-            kind = rng.choice(
-                [ReactionKind.LIKE] * 5
-                + [ReactionKind.CELEBRATE, ReactionKind.INSIGHTFUL, ReactionKind.SUPPORT]
-                + [ReactionKind.FUNNY]
-            )
-            reactions[(index, member.pk)] = (index, Reaction(member=member, kind=kind))
-    comment_totals = Counter(index for index, _comment in comments)
-    reaction_totals = Counter(index for index, _member_id in reactions)
-    for index, post in enumerate(posts):
-        post.comment_count = comment_totals[index]
-        post.reaction_count = reaction_totals[index]
-    Post.objects.bulk_create(posts)
-    # created_at is auto_now_add: set the spread-out history afterwards.
-    for post, stamp in zip(posts, stamps, strict=True):
-        post.created_at = stamp
-    Post.objects.bulk_update(posts, ["created_at"], batch_size=500)
-
-    comment_rows = []
-    for index, comment in comments:
-        comment.post = posts[index]
-        comment_rows.append(comment)
-    Comment.objects.bulk_create(comment_rows)
-    for index, comment in comments:
-        comment.created_at = min(now, stamps[index] + timedelta(minutes=rng.randint(3, 600)))
-    Comment.objects.bulk_update(comment_rows, ["created_at"], batch_size=500)
-    reaction_rows = []
-    for index, reaction in reactions.values():
-        reaction.post = posts[index]
-        reaction_rows.append(reaction)
-    Reaction.objects.bulk_create(reaction_rows)
+            at = min(now, post.created_at + timedelta(minutes=rng.randint(3, 600)))
+            comments.append(CommentDraft(rng.choice(members), post, text, at))
+        reactors = rng.sample(members, rng.choice([0, 1, 2, 3, 5, 8, 12]))
+        kinds = (
+            [ReactionKind.LIKE] * 5
+            + [ReactionKind.CELEBRATE, ReactionKind.INSIGHTFUL, ReactionKind.SUPPORT]
+            + [ReactionKind.FUNNY]
+        )
+        at = min(now, post.created_at + timedelta(minutes=rng.randint(1, 300)))
+        reactions += [ReactionDraft(member, post, rng.choice(kinds), at) for member in reactors]
+    check_add_reactions(reactions)
+    comments.sort(key=lambda draft: draft.at or now)
+    check_add_comments(comments)
 
     # Direct messages --------------------------------------------------------------------
-    pairs: set[tuple[int, int]] = set()
     first = members[0]  # the demo login: give them a lively inbox
     wanted = [(first, other) for other in rng.sample(members[1:], min(6, len(members) - 1))]
     while len(wanted) < max(8, len(members) // 5):
         one, other = rng.sample(members, 2)
         wanted.append((one, other))
-    conversations, participants, messages, message_stamps = [], [], [], []
+    pairs: set[tuple[int, int]] = set()
+    talks: list[tuple[str, list[Member]]] = []
     for one, other in wanted:
         key = (min(one.pk, other.pk), max(one.pk, other.pk))
-        if key in pairs:
-            continue
-        pairs.add(key)
-        conversations.append((Conversation(pair_key=f"{key[0]}:{key[1]}"), [one, other]))
-    groups = [rng.sample(members, 4) for _ in range(3)]
+        if key not in pairs:
+            pairs.add(key)
+            talks.append(("", [one, other]))
     titles = ["Pranzo del venerdì", "Bando regionale", "Laboratorio di stampa 3D"]
-    for title, people in zip(titles, groups, strict=True):
+    for title in titles:
+        people = rng.sample(members, 4)
         if first not in people:
             people[0] = first
-        conversations.append((Conversation(title=title), people))
-    Conversation.objects.bulk_create([conversation for conversation, _p in conversations])
-    for conversation, people in conversations:
+        talks.append((title, people))
+    giulias: list[tuple[datetime, Conversation]] = []
+    for title, people in talks:
+        conversation = check_start_conversation(people[0], people[1:], title=title)
         start = now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
-        for person in people:
-            participants.append(ConversationMember(conversation=conversation, member=person))
         offset = rng.choice([0, 4, 8])
+        last = start
         for turn in range(rng.randint(2, 4)):
-            sender = people[turn % len(people)]
             # The lines make a dialogue when read in order; each conversation starts elsewhere.
             body = MESSAGES_IT[(offset + turn) % len(MESSAGES_IT)]
-            messages.append(Message(conversation=conversation, sender=sender, body=body))
-            message_stamps.append(start + timedelta(minutes=7 * turn + rng.randint(0, 5)))
-        conversation.last_message_at = message_stamps[-1]
-    ConversationMember.objects.bulk_create(participants)
-    Message.objects.bulk_create(messages)
-    for message, stamp in zip(messages, message_stamps, strict=True):
-        message.created_at = stamp
-    Message.objects.bulk_update(messages, ["created_at"], batch_size=500)
-    Conversation.objects.bulk_update(
-        [conversation for conversation, _p in conversations], ["last_message_at"]
-    )
-    # Everyone has read everything but the demo login's two latest conversations.
-    for participant in participants:
-        participant.last_read_at = participant.conversation.last_message_at
-    unread = sorted(
-        (c for c, people in conversations if first in people),
-        key=lambda c: c.last_message_at or now,
-    )[-2:]
-    for participant in participants:
-        if participant.conversation in unread and participant.member_id == first.pk:
-            participant.last_read_at = None
-    ConversationMember.objects.bulk_update(participants, ["last_read_at"], batch_size=500)
+            last = start + timedelta(minutes=7 * turn + rng.randint(0, 5))
+            check_send_message(people[turn % len(people)], conversation, body, at=last)
+        # Everyone has read everything but the demo login's two latest conversations.
+        for person in people:
+            if person != first:
+                do_mark_conversation_read(person, conversation)
+        if first in people:
+            giulias.append((last, conversation))
+    giulias.sort(key=lambda pair: pair[0])
+    for _last, conversation in giulias[:-2]:
+        do_mark_conversation_read(first, conversation)

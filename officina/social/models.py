@@ -7,9 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# Also importable from here (``X as X`` re-exports them) while the demo loaders still do so.
-from .kinds import ReactionKind as ReactionKind
-from .kinds import Visibility as Visibility
+from .kinds import ReactionKind, Visibility
 
 
 class Profile(models.Model):

@@ -78,6 +78,31 @@ def test_sign_up_applies_pending_invitations(giulia, studio_rossi):
     assert not CompanyInvitation.objects.exists()
 
 
+def test_sign_up_many_creates_members_in_order_with_their_invitations(giulia, studio_rossi):
+    actions.check_add_company_member(giulia, studio_rossi, email="nuova@example.com")
+    members = actions.do_sign_up_many(
+        [
+            actions.SignUp("nuova@example.com", "lampada-blu-42", "Nuova", "Persona", "it"),
+            actions.SignUp("altra@example.com", "lampada-blu-42", "Altra", "Persona"),
+            actions.SignUp("terza@example.com", "finestra-verde-7", "Terza", "Persona"),
+        ]
+    )
+    assert [m.email for m in members] == [
+        "nuova@example.com",
+        "altra@example.com",
+        "terza@example.com",
+    ]
+    assert all(m.pk for m in members)
+    assert members[0].language == "it"
+    assert members[1].check_password("lampada-blu-42")
+    assert members[2].check_password("finestra-verde-7")
+    assert not members[2].check_password("lampada-blu-42")
+    membership = CompanyMembership.objects.get(member=members[0])
+    assert membership.company == studio_rossi and membership.is_primary
+    assert not CompanyMembership.objects.filter(member__in=members[1:]).exists()
+    assert not CompanyInvitation.objects.exists()
+
+
 def test_kiosk_pin_is_hashed_and_checked(marco):
     actions.check_set_kiosk_pin(marco, "4071")
     marco.refresh_from_db()
@@ -219,6 +244,23 @@ def test_only_staff_open_spaces(giulia, admin):
         admin, name="Officina Bologna", city="Bologna", time_zone="Europe/Rome", capacity=20
     )
     assert SpaceMembership.objects.get(space=space).role == "manager"
+
+
+def test_a_space_may_get_a_chosen_address(admin, giulia, navigli):
+    space = actions.check_create_space(admin, name="Officina Bologna", slug="bologna")
+    assert space.slug == "bologna"
+    opened = actions.do_create_space(giulia, name="Officina Bergamo", slug="bergamo")
+    assert opened.slug == "bergamo"
+    assert SpaceMembership.objects.get(space=opened).member == giulia
+    before = Space.objects.count()
+    for slug in ("Bo logna", "new"):
+        with pytest.raises(OfficinaError) as caught:
+            actions.do_create_space(giulia, name="Officina Bologna", slug=slug)
+        assert caught.value.code == ErrorCode.INVALID_INPUT
+    with pytest.raises(OfficinaError) as caught:
+        actions.do_create_space(giulia, name="Officina Bologna", slug=navigli.slug)
+    assert caught.value.code == ErrorCode.CONFLICT
+    assert Space.objects.count() == before
 
 
 @pytest.mark.parametrize(

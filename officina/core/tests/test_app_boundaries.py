@@ -83,3 +83,14 @@ def test_a_type_only_import_passes_the_check(source_copy: Path) -> None:
     )
     result = _lint_imports(source_copy)
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.slow
+def test_demo_loaders_are_held_to_the_check_too(source_copy: Path) -> None:
+    demo = source_copy / "officina" / "events" / "demo.py"
+    demo.write_text(
+        demo.read_text() + "\nfrom officina.accounts.models import Member  # noqa: E402\n"
+    )
+    broken = _lint_imports(source_copy)
+    assert broken.returncode != 0
+    assert "officina.events.demo -> officina.accounts.models" in broken.stdout

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.knowledge.actions import (
@@ -183,3 +186,26 @@ class TestAccept:
             check_accept_answer(giulia, answer)
         question.refresh_from_db()
         assert question.accepted_answer is None
+
+
+class TestBackDated:
+    def test_an_imported_thread_keeps_its_dates_and_answers_follow_questions(self, giulia, marco):
+        asked = timezone.now() - timedelta(days=10)
+        question = check_ask_question(
+            giulia,
+            title="Where do you print large posters?",
+            body="A0, for a fair next month.",
+            at=asked,
+        )
+        assert Question.objects.get(pk=question.pk).created_at == asked
+        with pytest.raises(OfficinaError) as caught:
+            check_answer_question(
+                marco, question, body="At the copy shop.", at=asked - timedelta(hours=1)
+            )
+        assert caught.value.code == ErrorCode.INVALID_INPUT
+        answered = asked + timedelta(hours=3)
+        answer = check_answer_question(marco, question, body="At the copy shop.", at=answered)
+        assert Answer.objects.get(pk=answer.pk).created_at == answered
+        told = Notification.objects.get(recipient=giulia, kind="knowledge.answer")
+        assert told.created_at == answered
+        assert Answer.objects.count() == 1

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -10,14 +13,17 @@ from django.utils import timezone
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.access import access_notification_by_id
 from officina.notifications.actions import (
+    Notice,
     do_mark_all_read,
     do_mark_read,
     do_mark_read_for_url,
     do_notify,
+    do_notify_many,
     do_send_digest,
     do_set_digest_frequency,
 )
 from officina.notifications.kinds import DigestFrequency
+from officina.notifications.live import member_group
 from officina.notifications.models import DigestPreference, Notification
 from officina.notifications.selectors import has_unread, members_due_for_digest, unread_count
 from officina.notifications.tasks import enqueue_due_digests
@@ -38,6 +44,51 @@ def test_notify_records_and_counts(giulia, marco):
     assert unread_count(marco) == 0
     notification = Notification.objects.filter(recipient=giulia).latest("created_at", "id")
     assert notification.text == "Another thing"
+
+
+def test_notify_many_records_each_and_pushes_once_per_recipient(
+    giulia, marco, django_capture_on_commit_callbacks
+):
+    last_week = timezone.now() - timedelta(days=7)
+    with django_capture_on_commit_callbacks() as callbacks:
+        notifications = do_notify_many(
+            [
+                Notice(giulia, "test.kind", "First", actor=marco, at=last_week),
+                Notice(giulia, "test.kind", "Second", actor=marco, url="/feed/"),
+                Notice(marco, "test.kind", "x" * 900),
+            ]
+        )
+    assert [n.text for n in notifications] == ["First", "Second", "x" * 500]
+    assert Notification.objects.get(pk=notifications[0].pk).created_at == last_week
+    assert Notification.objects.get(pk=notifications[1].pk).created_at > last_week
+    assert unread_count(giulia) == 2 and unread_count(marco) == 1
+    assert len(callbacks) == 2
+
+
+def test_one_transaction_pushes_each_recipient_once_with_the_newest(
+    giulia, marco, django_capture_on_commit_callbacks
+):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(member_group(giulia.pk), channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_notify(giulia, "test.kind", actor=marco, text="One")
+        do_notify(giulia, "test.kind", actor=marco, text="Two")
+    pushed = async_to_sync(layer.receive)(channel)
+    assert pushed["payload"]["text"] == "Two"
+    assert pushed["payload"]["unread"] == 2
+    assert async_to_sync(_nothing_within)(layer, channel, 0.2)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_notify(giulia, "test.kind", text="Three")
+    assert async_to_sync(layer.receive)(channel)["payload"]["text"] == "Three"
+
+
+async def _nothing_within(layer, channel, seconds):
+    try:
+        await asyncio.wait_for(layer.receive(channel), seconds)
+    except TimeoutError:
+        return True
+    return False
 
 
 def test_notify_truncates_overlong_text(giulia):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
-from officina.accounts.actions import check_sign_up
+from officina.accounts.actions import SignUp, check_sign_up, do_sign_up_many
 from officina.accounts.models import Member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx import receivers
@@ -42,6 +42,29 @@ def test_a_failed_provisioning_undoes_the_sign_up(monkeypatch):
     with pytest.raises(RuntimeError):
         _sign_up("giulia@example.it")
     assert not Member.objects.filter(email="giulia@example.it").exists()
+
+
+def test_members_signed_up_in_bulk_have_extensions_numbered_in_order():
+    members = do_sign_up_many(
+        [
+            SignUp(f"socio{i}@example.it", "a long enough pass phrase", "Socio", str(i))
+            for i in range(3)
+        ]
+    )
+    extensions = Extension.objects.filter(member__in=members).order_by("number")
+    assert [e.member_id for e in extensions] == [m.pk for m in members]
+    assert [e.number for e in extensions] == ["201", "202", "203"]
+    assert SipCredential.objects.filter(extension__in=extensions).count() == 3
+
+
+def test_a_failed_provisioning_undoes_the_bulk_sign_up(monkeypatch):
+    def refuse(members: list[Member]) -> list[Extension]:
+        raise RuntimeError("Could not find a free extension number.")
+
+    monkeypatch.setattr(receivers, "do_provision_extensions", refuse)
+    with pytest.raises(RuntimeError):
+        do_sign_up_many([SignUp("socio@example.it", "a long enough pass phrase", "Socio", "Uno")])
+    assert not Member.objects.filter(email="socio@example.it").exists()
 
 
 def test_access_to_the_own_extension_only_reads(make_member):

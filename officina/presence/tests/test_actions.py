@@ -225,3 +225,68 @@ def test_many_wrong_pins_pause_the_kiosk(luca, giulia, marco, navigli):
     assert not is_member_present(marco)
     later = now + actions.KIOSK_PAUSE + timedelta(seconds=1)
     assert actions.check_kiosk_toggle(kiosk, marco.pk, "4071", now=later)[0] == "in"
+
+
+def test_past_sessions_are_recorded_closed_and_held_to_check_in_rules(
+    giulia, marco, sara, navigli, digital
+):
+    now = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+    morning = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    recorded = actions.check_record_past_sessions(
+        [
+            actions.PastSession(giulia, navigli, morning, morning + timedelta(hours=4)),
+            # Back to back is not at once.
+            actions.PastSession(
+                giulia, digital, morning + timedelta(hours=4), morning + timedelta(hours=8)
+            ),
+            actions.PastSession(marco, navigli, morning, morning + timedelta(hours=8), " desk 4 "),
+        ],
+        now=now,
+    )
+    assert [(c.member, c.kind, c.note) for c in recorded] == [
+        (giulia, CheckInKind.ON_SITE, ""),
+        (giulia, CheckInKind.REMOTE, ""),
+        (marco, CheckInKind.ON_SITE, "desk 4"),
+    ]
+    assert all(c.ended_at is not None for c in recorded)
+    assert not present_member_ids(navigli, now=now)
+
+    refused = [
+        (actions.PastSession(sara, navigli, morning, morning + timedelta(hours=1)), "NOT_FOUND"),
+        (actions.PastSession(giulia, navigli, morning, morning), "INVALID_INPUT"),
+        (actions.PastSession(giulia, navigli, now, now + timedelta(hours=1)), "INVALID_INPUT"),
+        (
+            actions.PastSession(giulia, navigli, morning, morning + timedelta(hours=17)),
+            "INVALID_INPUT",
+        ),
+        (
+            actions.PastSession(
+                giulia, navigli, morning + timedelta(hours=1), morning + timedelta(hours=2)
+            ),
+            "CONFLICT",
+        ),
+    ]
+    for session, code in refused:
+        with pytest.raises(OfficinaError) as caught:
+            actions.check_record_past_sessions([session], now=now)
+        assert caught.value.code == code
+    assert CheckIn.objects.count() == 3
+
+
+def test_past_sessions_respect_the_capacity(giulia, marco, navigli):
+    navigli.capacity = 1
+    navigli.save(update_fields=["capacity"])
+    now = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+    morning = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    with pytest.raises(OfficinaError) as caught:
+        actions.check_record_past_sessions(
+            [
+                actions.PastSession(giulia, navigli, morning, morning + timedelta(hours=2)),
+                actions.PastSession(
+                    marco, navigli, morning + timedelta(hours=1), morning + timedelta(hours=3)
+                ),
+            ],
+            now=now,
+        )
+    assert caught.value.code == ErrorCode.CONFLICT
+    assert not CheckIn.objects.exists()

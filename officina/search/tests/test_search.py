@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -205,6 +207,50 @@ class TestIndexStaysCurrent:
         with django_capture_on_commit_callbacks(execute=True):
             do_add_member_skill(marco, skill, "skill")
         assert found(giulia, "legatoria", "member") == [marco.pk]
+
+    def test_a_transaction_reindexes_each_changed_document_once(
+        self, giulia, marco, django_capture_on_commit_callbacks
+    ):
+        skills = Skill.objects.bulk_create(
+            [
+                Skill(slug="bookbinding-t", name_en="Bookbinding", name_it="Legatoria"),
+                Skill(slug="ceramics-t", name_en="Ceramics", name_it="Ceramica"),
+            ]
+        )
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+            transaction.atomic(),
+        ):
+            do_update_profile(marco, headline="Fotografo di architettura", bio="", links=[])
+            for skill in skills:
+                do_add_member_skill(marco, skill, "skill")
+        # Each re-index of members deletes their old documents first (the fixtures' own
+        # saves belong to this test's transaction too).
+        member_reindexes = [
+            query["sql"]
+            for query in queries.captured_queries
+            if query["sql"].startswith("DELETE")
+            and SearchDocument._meta.db_table in query["sql"]
+            and "'member'" in query["sql"]
+        ]
+        assert len(member_reindexes) == 1
+        assert found(giulia, "fotografia", "member") == [marco.pk]
+        assert found(giulia, "legatoria", "member") == [marco.pk]
+        assert found(giulia, "ceramica", "member") == [marco.pk]
+
+    def test_a_change_saved_again_after_a_rolled_back_savepoint_is_indexed(
+        self, giulia, marco, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                check_create_post(giulia, "Corso di ceramica raku sabato")
+                raise RuntimeError
+            post = check_create_post(giulia, "Corso di legatoria giapponese")
+            do_update_profile(marco, headline="Fotografo di architettura", bio="", links=[])
+        assert found(marco, "legatoria", "post") == [post.pk]
+        assert found(marco, "ceramica", "post") == []
+        assert found(giulia, "fotografia", "member") == [marco.pk]
 
     def test_question_tags_reindex(self, giulia, marco, django_capture_on_commit_callbacks):
         skill = Skill.objects.create(

@@ -9,8 +9,13 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.models import Notification
 from officina.skills.actions import (
     MAX_SKILLS_PER_KIND,
+    SkillListing,
+    TaxonomyEntry,
     check_add_member_skill,
+    check_add_member_skills,
+    check_add_to_taxonomy,
     check_endorse,
+    check_endorse_many,
     do_record_skill_evidence,
     do_withdraw_endorsement,
     do_withdraw_skill_evidence,
@@ -64,6 +69,71 @@ def test_limit_per_kind(giulia):
     assert caught.value.code == ErrorCode.CONFLICT
 
 
+def test_a_member_lists_many_skills_at_once_or_none(giulia, django_skill, accounting):
+    listed = check_add_member_skills(
+        giulia,
+        [
+            SkillListing(django_skill, SkillKind.SKILL, level=3, note=" dal 2015 "),
+            SkillListing(django_skill, SkillKind.OFFER),
+            SkillListing(accounting, SkillKind.NEED, note="per il bilancio"),
+        ],
+    )
+    assert [(row.skill, row.kind) for row in listed] == [
+        (django_skill, SkillKind.SKILL),
+        (django_skill, SkillKind.OFFER),
+        (accounting, SkillKind.NEED),
+    ]
+    assert listed[0].pk and listed[0].level == 3 and listed[0].note == "dal 2015"
+    again = check_add_member_skills(giulia, [SkillListing(django_skill, SkillKind.SKILL, level=4)])
+    assert again[0].pk == listed[0].pk and again[0].level == 4
+    with pytest.raises(OfficinaError) as caught:
+        check_add_member_skills(
+            giulia,
+            [
+                SkillListing(accounting, SkillKind.SKILL),
+                SkillListing(accounting, SkillKind.SKILL, 9),
+            ],
+        )
+    assert caught.value.code == ErrorCode.INVALID_INPUT
+    assert MemberSkill.objects.count() == 3
+
+
+def test_many_skills_at_once_respect_the_limit_per_kind(giulia):
+    skills = Skill.objects.bulk_create(
+        [
+            Skill(slug=f"s{n}", name_en=f"S{n}", name_it=f"S{n}", category=SkillCategory.DATA)
+            for n in range(MAX_SKILLS_PER_KIND + 1)
+        ]
+    )
+    with pytest.raises(OfficinaError) as caught:
+        check_add_member_skills(giulia, [SkillListing(s, SkillKind.INTEREST) for s in skills])
+    assert caught.value.code == ErrorCode.CONFLICT
+    assert not MemberSkill.objects.exists()
+
+
+def test_the_taxonomy_grows_by_checked_entries_only(accounting):
+    added = check_add_to_taxonomy(
+        [
+            TaxonomyEntry("ceramics", "Ceramics", "Ceramica", SkillCategory.MAKING),
+            TaxonomyEntry("seo", " SEO ", "SEO", SkillCategory.MARKETING),
+        ]
+    )
+    assert [skill.slug for skill in added] == ["ceramics", "seo"]
+    assert Skill.objects.get(slug="seo").name_en == "SEO"
+    bad_entries = [
+        (TaxonomyEntry("Bad Slug", "Bad", "Male", SkillCategory.DATA), ErrorCode.INVALID_INPUT),
+        (TaxonomyEntry("nameless", " ", "Senza", SkillCategory.DATA), ErrorCode.INVALID_INPUT),
+        (TaxonomyEntry("magic", "Magic", "Magia", "wizardry"), ErrorCode.INVALID_INPUT),
+        (TaxonomyEntry(accounting.slug, "Again", "Ancora", SkillCategory.DATA), ErrorCode.CONFLICT),
+    ]
+    for entry, code in bad_entries:
+        fine = TaxonomyEntry("fine", "Fine", "Bene", SkillCategory.DATA)
+        with pytest.raises(OfficinaError) as caught:
+            check_add_to_taxonomy([fine, entry])
+        assert caught.value.code == code
+    assert not Skill.objects.filter(slug="fine").exists()
+
+
 def test_endorse_notifies_once_and_not_yourself(giulia, marco, django_skill):
     member_skill = check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
     check_endorse(marco, member_skill)
@@ -77,6 +147,31 @@ def test_endorse_notifies_once_and_not_yourself(giulia, marco, django_skill):
     assert Endorsement.objects.count() == 1
     assert do_withdraw_endorsement(marco, member_skill)
     assert not Endorsement.objects.exists()
+
+
+def test_endorsing_many_at_once_is_checked_like_one(giulia, marco, sara, django_skill):
+    skill = check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
+    offer = check_add_member_skill(giulia, django_skill, SkillKind.OFFER)
+    need = check_add_member_skill(marco, django_skill, SkillKind.NEED)
+    check_endorse(sara, offer)
+    refused = [
+        ([(marco, skill), (giulia, skill)], ErrorCode.INVALID_INPUT),
+        ([(marco, skill), (sara, need)], ErrorCode.INVALID_INPUT),
+        ([(marco, skill), (sara, offer)], ErrorCode.CONFLICT),
+        ([(marco, skill), (marco, skill)], ErrorCode.CONFLICT),
+    ]
+    for endorsements, code in refused:
+        with pytest.raises(OfficinaError) as caught:
+            check_endorse_many(endorsements)
+        assert caught.value.code == code
+    assert Endorsement.objects.count() == 1
+    created = check_endorse_many([(marco, skill), (sara, skill), (marco, offer)])
+    assert [(e.endorser, e.member_skill) for e in created] == [
+        (marco, skill),
+        (sara, skill),
+        (marco, offer),
+    ]
+    assert Notification.objects.filter(recipient=giulia, kind="skills.endorsement").count() == 4
 
 
 def test_needs_and_interests_are_not_endorsable(giulia, marco, django_skill):
