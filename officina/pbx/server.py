@@ -21,6 +21,7 @@ from officina.pbx.malformed import error_response, salvage_error_response
 from officina.pbx.proxy import FlowTokens, Proxy, ProxyPolicy
 from officina.pbx.ratelimit import FailureLimiter
 from officina.pbx.registrar import Registrar, RegistrarPolicy
+from officina.pbx.relay import RelayPolicy
 from officina.pbx.routes import OwnRoutes
 from officina.pbx.transaction_layer import PbxTransactions, Sender
 from officina.pbx.transports.base import Connection, Flow
@@ -98,6 +99,7 @@ class SipServer:
         )
         self.tokens = FlowTokens(config.secret)
         self.routes = OwnRoutes(sender, self.tokens)
+        self.relay = RelayPolicy(self.routes, self.tokens)
         self.proxy = Proxy(
             directory, self.layer, records, self.tokens, self.routes.record_route, config.proxy
         )
@@ -179,8 +181,9 @@ class SipServer:
     def ack(self, request: SipRequest, flow: Flow, now: float) -> None:
         """The ACK of a 2xx: end to end, along the Route set."""
         try:
-            token = self.routes.pop(request)
-            self.proxy.in_dialog(None, request, flow, self.wall(), token)
+            decision = self.relay.decide(request, flow.host, now)
+            if decision.peer is not None:
+                self.proxy.in_dialog(None, request, decision.peer, self.wall())
         except SipParseError:
             return
 
@@ -189,12 +192,18 @@ class SipServer:
     ) -> None:
         method = request.method
         to_tag = request.to_tag
-        if request.has_header("Route"):
-            token = self.routes.pop(request)
-            if to_tag is not None or request.has_header("Route") or token is not None:
-                self.proxy.in_dialog(transaction, request, flow, self.wall(), token)
+        if to_tag is not None or request.has_header("Route"):
+            decision = self.relay.decide(request, flow.host, now)
+            if decision.refused:
+                if decision.response is None:
+                    self.layer.drop(transaction)
+                else:
+                    self.layer.respond(transaction, decision.response)
                 return
-        elif to_tag is not None:
+            if decision.peer is not None:
+                self.proxy.in_dialog(transaction, request, decision.peer, self.wall())
+                return
+        if to_tag is not None:
             if method == "OPTIONS" and self.routes.addressed_to_us(request):
                 self._answer_options(transaction, request)
                 return
@@ -278,6 +287,7 @@ class SipServer:
     def maintenance(self) -> None:
         now = self.clock()
         self.limiter.forget_refilled(now)
+        self.relay.forget_refilled(now)
         self.proxy.forget_old_dialogs(self.wall())
 
 

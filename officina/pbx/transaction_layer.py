@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import ipaddress
 import itertools
 import logging
 import time
@@ -281,23 +280,6 @@ class PbxTransactions:
     @staticmethod
     def peer_for_flow(flow: Flow) -> Peer:
         return Peer(flow.transport, flow.host, flow.port)
-
-    @staticmethod
-    def peer_for_uri(uri: SipUri) -> Peer | None:
-        """Where a URI without a flow token of ours points, when it names an IP address.
-
-        Host names are not resolved: the PBX reaches devices, which registered from an
-        address, and a DNS lookup has no place on the event loop.
-        """
-        transport = (uri.transport or "udp").upper()
-        host = (uri.maddr or uri.host).strip("[]")
-        if transport not in (UDP, "TCP"):
-            return None  # a WebSocket URI cannot be dialled; only its connection can
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return None
-        return Peer(transport, host, uri.port or 5060)
 
 
 def udp_peer(binding: Binding) -> Peer:
