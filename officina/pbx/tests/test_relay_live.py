@@ -70,9 +70,9 @@ async def test_relay_attempts_are_refused_over_every_transport():
             number += 1
             attempt = relay_attempt(method, "SIP/2.0/WS df7jal23ls0d.invalid", number, gateway_port)
             await browser.send(attempt.serialize().decode())
-            refusal = parse_message(frame(await asyncio.wait_for(browser.recv(), 5)))
-            assert isinstance(refusal, SipResponse) and refusal.status == 403
-            assert refusal.cseq.method == method
+            answer = parse_message(frame(await asyncio.wait_for(browser.recv(), 5)))
+            assert isinstance(answer, SipResponse) and answer.status == 403
+            assert answer.cseq.method == method
         await browser.close()
 
         await asyncio.sleep(0.5)  # time for anything forwarded to arrive
