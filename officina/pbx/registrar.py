@@ -130,9 +130,6 @@ class Registrar:
             self.stats["errors"] += 1
             logger.exception("REGISTER from %s:%s failed", flow.host, flow.port)
             response = make_response(request, 500)
-        if response is None:
-            self.answers.forget(key)
-            return  # a rate-limited source: not answered at all
         self._send(request, response, flow, key, now)
 
     def receive_on_transaction(
@@ -154,16 +151,14 @@ class Registrar:
 
             if not self.directory.look_up_then(answer, retry):
                 self.layer.respond(transaction, make_response(request, 403))
-        elif answer is None:
-            self.layer.drop(transaction)
         else:
             self.layer.respond(transaction, answer)
 
     def answer(
         self, request: SipRequest, flow: Flow, now: float, *, retried: bool
-    ) -> SipResponse | str | None:
-        """The answer to a REGISTER: a response; None to stay silent (a rate-limited
-        source); or, as a string, an unknown username to look up before trying again."""
+    ) -> SipResponse | str:
+        """The answer to a REGISTER: a response or, as a string, an unknown username to
+        look up before trying again."""
         # The headers the registrar reads (To, Contact, Expires...) are parsed when read,
         # and a malformed one gets 400 then; the rest is not worth parsing on the path
         # every phone takes every few minutes.
@@ -175,6 +170,7 @@ class Registrar:
             return self.bindings.update(request, flow, verdict.entry, self.wall())
         if verdict.unknown_user is not None:
             return verdict.unknown_user
+        assert verdict.response is not None
         return verdict.response
 
     def _look_up_then_receive(

@@ -85,7 +85,7 @@ class SipServer:
             # accepted once.
             check_uri=False,
         )
-        self.gatekeeper = Gatekeeper(directory, self.digest, self.limiter, wall)
+        self.gatekeeper = Gatekeeper(directory, self.digest, wall)
         self.stats = {"received": 0, "unparseable": 0, "errors": 0, "keepalives": 0}
         self.registrar = Registrar(
             directory,
@@ -287,6 +287,7 @@ class SipServer:
     def maintenance(self) -> None:
         now = self.clock()
         self.limiter.forget_refilled(now)
+        self.gatekeeper.limits.forget_refilled(now)
         self.relay.forget_refilled(now)
         self.proxy.forget_old_dialogs(self.wall())
 
