@@ -450,6 +450,15 @@ def test_broken_requests_get_400_and_garbage_is_dropped(pbx, giulia):
     assert giulia.last_response().status == 200
 
 
+def test_an_unsupported_version_is_answered_505_with_its_own_reason(pbx, giulia):
+    request = giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>")
+    request.set_header("Via", "SIP/3.0/UDP 10.0.0.10:5060;branch=z9hG4bKv3")
+    giulia.send(request)
+    response = giulia.last_response()
+    assert response.status == 505
+    assert response.reason.startswith("Version Not Supported")
+
+
 def test_header_flood_is_refused(pbx, giulia):
     request = giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>")
     for index in range(400):
