@@ -382,6 +382,19 @@ def test_unauthenticated_caller_never_reaches_the_callee(pbx, giulia, marco_desk
     assert requests_of(marco_desk.inbox(), "INVITE") == []
 
 
+def test_an_unanswered_challenge_is_not_retransmitted_towards_its_source(pbx, giulia):
+    # The source of an unauthenticated INVITE may be forged: it gets the 407 once, and
+    # again only when the INVITE itself comes again.
+    invite = giulia.request("INVITE", f"sip:202@{REALM}", f"<sip:202@{REALM}>")
+    giulia.send(invite)
+    pbx.advance(40)
+    assert statuses(giulia.inbox()) == [407]
+    another = giulia.request("INVITE", f"sip:202@{REALM}", f"<sip:202@{REALM}>")
+    giulia.send(another)
+    giulia.send(another)
+    assert statuses(giulia.inbox()) == [407, 407]
+
+
 def test_caller_cancel_reaches_every_ringing_device(pbx, giulia, marco_desk, marco_mobile):
     for phone in (giulia, marco_desk, marco_mobile):
         phone.register()
