@@ -31,12 +31,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """``entry`` when authenticated; else the ``response`` to send, or ``unknown_user``:
-    look the user up in the database and try again."""
+    """``entry`` when authenticated; else the ``response`` to send, or ``look_up``: read
+    that user from the database, then check again."""
 
     entry: DirectoryEntry | None = None
     response: SipResponse | None = None
-    unknown_user: str | None = None
+    look_up: str | None = None
 
 
 class Gatekeeper:
@@ -86,8 +86,14 @@ class Gatekeeper:
             return Verdict(response=self._challenge(request, wall, proxy=proxy, stale=False))
         if outcome is DigestOutcome.STALE:
             return Verdict(response=self._challenge(request, wall, proxy=proxy, stale=True))
-        if outcome is DigestOutcome.UNKNOWN_USER and not retried and result.username:
-            return Verdict(unknown_user=result.username)
+        if (
+            outcome is DigestOutcome.UNKNOWN_USER or outcome is DigestOutcome.WRONG_RESPONSE
+        ) and not retried:
+            # An extension made, or a password changed, since the last refresh. Reading a
+            # known user again also gives a wrong password the time a missing extension
+            # takes: the answer does not tell a scanner which extensions exist.
+            assert result.username is not None
+            return Verdict(look_up=result.username)
         self.failures += 1
         if username is not None:
             self.limits.failed(source, username, now)

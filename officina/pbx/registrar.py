@@ -8,8 +8,9 @@ Both ask ``Registrar.answer``:
 
 1. whether the request can be answered at all (an unsupported Require: 420);
 2. who sends it: digest authentication against the extension's credentials,
-   failures rate-limited per source address, an unknown name looked up in
-   the database once (an extension made since the last refresh);
+   failures limited per address and user, per user and per address, an
+   unknown name or a wrong password looked up in the database once (an
+   extension made, or a password changed, since the last refresh);
 3. the bindings of its address of record added, refreshed or removed
    (``BindingUpdater``), and the 200 that lists them.
 
@@ -157,8 +158,8 @@ class Registrar:
     def answer(
         self, request: SipRequest, flow: Flow, now: float, *, retried: bool
     ) -> SipResponse | str:
-        """The answer to a REGISTER: a response or, as a string, an unknown username to
-        look up before trying again."""
+        """The answer to a REGISTER: a response or, as a string, a username to look up
+        before trying again."""
         # The headers the registrar reads (To, Contact, Expires...) are parsed when read,
         # and a malformed one gets 400 then; the rest is not worth parsing on the path
         # every phone takes every few minutes.
@@ -168,16 +169,17 @@ class Registrar:
         verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=retried)
         if verdict.entry is not None:
             return self.bindings.update(request, flow, verdict.entry, self.wall())
-        if verdict.unknown_user is not None:
-            return verdict.unknown_user
+        if verdict.look_up is not None:
+            return verdict.look_up
         assert verdict.response is not None
         return verdict.response
 
     def _look_up_then_receive(
         self, username: str, request: SipRequest, flow: Flow, key: AnswerKey, now: float
     ) -> None:
-        """An extension made since the last refresh: answer once it is read from the
-        database. Retransmissions meanwhile are absorbed, not looked up again."""
+        """An extension made, or a password changed, since the last refresh: answer once
+        it is read from the database. Retransmissions meanwhile are absorbed, not looked
+        up again."""
         started = self.directory.look_up_then(
             username, lambda: self.receive(request, flow, self.clock(), retried=True)
         )

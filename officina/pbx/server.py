@@ -245,17 +245,18 @@ class SipServer:
         now: float,
     ) -> None:
         """Forward an INVITE whose caller is authenticated; otherwise answer it, drop it,
-        or look an extension made since the last refresh up and judge it once more."""
+        or read the caller from the database (an extension made, or a password changed,
+        since the last refresh) and judge it once more."""
         if verdict.entry is not None:
             self.proxy.invite(transaction, request, flow, verdict.entry, now, self.wall())
-        elif verdict.unknown_user is not None:
+        elif verdict.look_up is not None:
 
             def judge_again() -> None:
                 moment = self.clock()
                 again = self.gatekeeper.check(request, flow, moment, proxy=True, retried=True)
                 self._follow_verdict(again, request, transaction, flow, moment)
 
-            if not self.directory.look_up_then(verdict.unknown_user, judge_again):
+            if not self.directory.look_up_then(verdict.look_up, judge_again):
                 self.layer.respond(transaction, make_response(request, 403))
         elif verdict.response is not None:
             self.layer.respond(transaction, verdict.response)
