@@ -26,7 +26,6 @@ from officina.sip import (
     SipRequest,
     SipResponse,
     SipUri,
-    is_proxy_branch,
     make_response,
     parse_uri,
     proxy_branches,
@@ -162,7 +161,9 @@ class PbxTransactions:
         if not (200 <= response.status < 300 and response.cseq.method == "INVITE"):
             return
         vias = response.vias
-        if len(vias) < 2 or not is_proxy_branch(vias[0].branch):
+        # Only a branch this process made: with any proxy's branch accepted, a forged 2xx
+        # would have us send its body to whatever address its second Via names.
+        if len(vias) < 2 or not self._branches.made(vias[0].branch):
             return
         response.pop_via()
         upstream = vias[1]

@@ -157,3 +157,32 @@ def test_no_route_set_sends_anywhere_but_to_phones(pbx, giulia, marco_desk, scan
                 assert int(data.split(b"Max-Forwards: ")[1].split(b"\r\n")[0]) <= 70
 
     probe()
+
+
+def test_a_late_2xx_is_relayed_only_when_our_branch_is_really_ours(pbx, giulia, marco_desk):  # noqa: F811
+    giulia.register()
+    marco_desk.register()
+    place_call(giulia)
+    giulia.inbox()
+    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
+    ok = marco_desk.answer(desk_invite, 200, to_tag="desk")
+    assert 200 in statuses(giulia.inbox())
+    pbx.advance(40)  # the client transaction is gone: a retransmitted 200 is a stray
+    marco_desk.send(ok)
+    assert statuses(giulia.inbox()) == [200]  # still reaches the caller, to be ACKed
+
+    forged = SipResponse(
+        200,
+        None,
+        [
+            ("Via", f"SIP/2.0/UDP {PROXY_HOST}:{PROXY_PORT};branch=z9hG4bK-pbxforged.1"),
+            ("Via", f"SIP/2.0/UDP {GATEWAY_HOST}:{GATEWAY_PORT};branch=z9hG4bKvictim"),
+            ("From", "<sip:201@officina.local>;tag=a"),
+            ("To", "<sip:202@officina.local>;tag=b"),
+            ("Call-ID", "forged"),
+            ("CSeq", "1 INVITE"),
+        ],
+        b"x" * 1000,
+    )
+    marco_desk.send(forged)
+    assert sent_to(pbx, GATEWAY_HOST, GATEWAY_PORT) == []
