@@ -5,6 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from officina.pbx.relay import REFUSALS_ANSWERED
 from officina.pbx.tests.attacks import GATEWAY_HOST, RELAY_METHODS, relay_attempt
 from officina.pbx.tests.harness import PROXY_HOST, PROXY_PORT, REALM, Pbx, Phone
 from officina.pbx.tests.test_server import (  # noqa: F401 (fixtures)
@@ -39,6 +40,18 @@ def test_a_preloaded_route_to_another_host_is_refused(pbx, scanner, method):  # 
     assert statuses(scanner.inbox()) == [403]
     assert sent_to(pbx, GATEWAY_HOST, GATEWAY_PORT) == []
     assert pbx.server.relay.refused == 1
+
+
+def test_refusals_are_counted_and_a_persistent_source_is_no_longer_answered(pbx, scanner):  # noqa: F811
+    for number in range(30):
+        scanner.send(relay_attempt("INVITE", scanner.via_sent_by(), 100 + number, GATEWAY_PORT))
+    assert statuses(scanner.inbox()) == [403] * int(REFUSALS_ANSWERED)
+    assert pbx.server.relay.refused == 30
+    # Only its relay attempts are ignored: the same address is otherwise served.
+    scanner.send(scanner.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>"))
+    assert statuses(scanner.inbox()) == [200]
+    assert Phone(pbx, "202", "marco-secret", "10.0.0.66", 5070).register().status == 200
+    assert sent_to(pbx, GATEWAY_HOST, GATEWAY_PORT) == []
 
 
 def test_our_address_with_another_port_is_someone_else(pbx, scanner):  # noqa: F811
