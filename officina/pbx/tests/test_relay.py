@@ -9,11 +9,11 @@ from officina.pbx.relay import REFUSALS_ANSWERED
 from officina.pbx.tests.attacks import GATEWAY_HOST, RELAY_METHODS, relay_attempt
 from officina.pbx.tests.harness import PROXY_HOST, PROXY_PORT, REALM, Pbx, Phone
 from officina.pbx.tests.test_server import (  # noqa: F401 (fixtures)
+    answered_call,
     giulia,
     header,
     marco_desk,
     pbx,
-    place_call,
     requests_of,
     statuses,
 )
@@ -93,13 +93,7 @@ def test_in_a_dialog_only_our_signed_route_is_followed(pbx, scanner, giulia, mar
 
 
 def test_max_forwards_leaves_capped(pbx, giulia, marco_desk):  # noqa: F811
-    giulia.register()
-    marco_desk.register()
-    place_call(giulia)
-    giulia.inbox()
-    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
-    marco_desk.answer(desk_invite, 200, to_tag="desk")
-    (ok,) = [m for m in giulia.inbox() if isinstance(m, SipResponse) and m.status == 200]
+    _desk_invite, ok = answered_call(giulia, marco_desk)
     info = giulia.request(
         "INFO", "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=ok.call_id,
         from_tag=ok.from_tag,
@@ -134,10 +128,7 @@ def route_uris(tokens: list[str]) -> st.SearchStrategy[str]:
 def test_no_route_set_sends_anywhere_but_to_phones(pbx, giulia, marco_desk, scanner):  # noqa: F811
     """Whatever Route set, method, dialog state and hop count a request carries, the PBX
     sends only to the sender (its answers) and to registered devices."""
-    giulia.register()
-    marco_desk.register()
-    place_call(giulia)
-    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
+    desk_invite, _ok = answered_call(giulia, marco_desk)
     # Tokens an attacker may have seen in a real call's Record-Route.
     seen = [
         r.uri.user for r in desk_invite.record_routes if isinstance(r.uri, SipUri) and r.uri.user
@@ -173,15 +164,9 @@ def test_no_route_set_sends_anywhere_but_to_phones(pbx, giulia, marco_desk, scan
 
 
 def test_a_late_2xx_is_relayed_only_when_our_branch_is_really_ours(pbx, giulia, marco_desk):  # noqa: F811
-    giulia.register()
-    marco_desk.register()
-    place_call(giulia)
-    giulia.inbox()
-    (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
-    ok = marco_desk.answer(desk_invite, 200, to_tag="desk")
-    assert 200 in statuses(giulia.inbox())
+    desk_invite, _ok = answered_call(giulia, marco_desk)
     pbx.advance(40)  # the client transaction is gone: a retransmitted 200 is a stray
-    marco_desk.send(ok)
+    marco_desk.answer(desk_invite, 200, to_tag="desk")
     assert statuses(giulia.inbox()) == [200]  # still reaches the caller, to be ACKed
 
     forged = SipResponse(

@@ -327,14 +327,21 @@ def test_call_forks_first_answer_wins_and_the_other_device_is_cancelled(
     assert record.ended_at is not None and record.duration is not None
 
 
-def test_callee_can_hang_up_through_the_proxy(pbx, giulia, marco_desk):
+def answered_call(giulia: Phone, marco_desk: Phone) -> tuple[SipRequest, SipResponse]:
+    """Both registered, giulia calls and the desk answers: the desk's INVITE and the 200
+    that reached giulia."""
     giulia.register()
     marco_desk.register()
     place_call(giulia)
     giulia.inbox()
     (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
     marco_desk.answer(desk_invite, 200, to_tag="desk")
-    giulia.inbox()
+    (ok,) = [m for m in giulia.inbox() if isinstance(m, SipResponse) and m.status == 200]
+    return desk_invite, ok
+
+
+def test_callee_can_hang_up_through_the_proxy(pbx, giulia, marco_desk):
+    desk_invite, _ok = answered_call(giulia, marco_desk)
     bye = marco_desk.request(
         "BYE", "sip:201@10.0.0.10:5060", header(desk_invite, "From"),
         call_id=desk_invite.call_id, from_tag="desk",
