@@ -151,7 +151,7 @@ class Registrar:
                 self.receive_on_transaction(request, transaction, flow, self.clock(), retried=True)
 
             if not self.directory.look_up_then(answer, retry):
-                self.layer.respond(transaction, make_response(request, 403))
+                retry()  # nothing to read (or being read): judged now, failures counted
         else:
             self.layer.respond(transaction, answer)
 
@@ -186,7 +186,9 @@ class Registrar:
         if started:
             self.answers.remember(key, now, None, None)
             return
-        self._send(request, make_response(request, 403), flow, key, now)
+        # Nothing to read, or that user is being read for another request: judged now,
+        # so that guesses sent while a look-up is under way count as failures too.
+        self.receive(request, flow, now, retried=True)
 
     def _send(
         self, request: SipRequest, response: SipResponse, flow: Flow, key: AnswerKey, now: float

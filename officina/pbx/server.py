@@ -257,7 +257,7 @@ class SipServer:
                 self._follow_verdict(again, request, transaction, flow, moment)
 
             if not self.directory.look_up_then(verdict.look_up, judge_again):
-                self.layer.respond(transaction, make_response(request, 403))
+                judge_again()  # nothing to read (or being read): judged now, failures counted
         elif verdict.response is not None:
             self.layer.respond(transaction, verdict.response)
         else:

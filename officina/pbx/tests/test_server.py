@@ -671,6 +671,23 @@ async def test_a_wrong_password_takes_as_long_as_a_missing_extension(pbx):
         assert (await phone.awaited_response()).status == 403
 
 
+async def test_guesses_sent_during_a_look_up_count_as_failures(pbx):
+    guesser = Phone(pbx, "201", "wrong", "192.0.2.66", 5060)
+    request = guesser.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
+    guesser.send(request)
+    challenge = guesser.last_response()
+    for _ in range(12):  # all sent before the first look-up has come back
+        guesser.send(guesser.authorized(request, challenge))
+    # The first waits for its look-up; the next ten are judged at once and counted, and
+    # they use the pair's ten failures up: the twelfth is refused unchecked.
+    assert pbx.directory._looking_up == {"201"}
+    assert pbx.server.gatekeeper.failures == 10
+    assert pbx.server.gatekeeper.refusals == 1
+    assert statuses(guesser.inbox()) == [403] * 11
+    assert statuses(await answers_after_a_look_up(guesser)) == [403]
+    assert pbx.server.gatekeeper.refusals == 2  # the first, judged after its look-up
+
+
 @pytest.mark.django_db(transaction=True)  # the look-up reads from another thread
 async def test_a_password_changed_since_the_last_refresh_is_accepted(pbx):
     member = await sync_to_async(Member.objects.get)(email="giulia@example.it")
