@@ -8,6 +8,7 @@ before it forwards the request along the rest.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 from officina.sip import SipRequest, SipUri
@@ -74,6 +75,8 @@ class OwnRoutes:
         host = (uri.maddr or uri.host).strip("[]").lower()
         if host not in self.local_hosts:
             return False
+        if uri.port is None and not _is_address(host):
+            return True  # one of our names without a port: DNS (SRV) says which, ours
         _host, port = self.sender.local_via((uri.transport or "udp").upper())
         return (uri.port or _DEFAULT_PORTS.get(uri.scheme, 5060)) == port
 
@@ -89,3 +92,11 @@ def _route_user(value: str) -> str | None:
         return None
     at = value.find("@", 5)
     return value[5:at] if at > 5 else None
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -5,9 +5,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from officina.pbx.proxy import FlowTokens
 from officina.pbx.relay import REFUSALS_ANSWERED
+from officina.pbx.routes import OwnRoutes
 from officina.pbx.tests.attacks import GATEWAY_HOST, RELAY_METHODS, relay_attempt
-from officina.pbx.tests.harness import PROXY_HOST, PROXY_PORT, REALM, Pbx, Phone
+from officina.pbx.tests.harness import PROXY_HOST, PROXY_PORT, REALM, FakeNetwork, Pbx, Phone
 from officina.pbx.tests.test_server import (  # noqa: F401 (fixtures)
     answered_call,
     giulia,
@@ -17,7 +19,7 @@ from officina.pbx.tests.test_server import (  # noqa: F401 (fixtures)
     requests_of,
     statuses,
 )
-from officina.sip import SipRequest, SipResponse, SipUri
+from officina.sip import SipRequest, SipResponse, SipUri, parse_uri
 from officina.sip.rport import Peer
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +186,28 @@ def test_a_late_2xx_is_relayed_only_when_our_branch_is_really_ours(pbx, giulia, 
     )
     marco_desk.send(forged)
     assert sent_to(pbx, GATEWAY_HOST, GATEWAY_PORT) == []
+
+
+class PbxOnPort5070(FakeNetwork):
+    def local_via(self, transport: str) -> tuple[str, int]:
+        return PROXY_HOST, 5070
+
+
+@pytest.mark.parametrize(
+    ("route", "ours"),
+    [
+        (f"sip:{PROXY_HOST}:5070;lr", True),
+        (f"sip:{PROXY_HOST};lr", False),  # an address without a port means 5060
+        (f"sip:{PROXY_HOST}:5099;lr", False),
+        (f"sip:gw.invalid:5070;maddr={PROXY_HOST};lr", True),
+        (f"sip:{PROXY_HOST}:5070;maddr={GATEWAY_HOST};lr", False),
+        (f"sip:{REALM};lr", True),  # our name without a port: DNS says which port, ours
+        (f"sip:{REALM}:5099;lr", False),
+    ],
+)
+def test_a_route_is_ours_by_host_and_port(route: str, ours: bool) -> None:
+    routes = OwnRoutes(PbxOnPort5070(), FlowTokens(b"0123456789abcdef0123456789abcdef"))
+    routes.local_hosts = {PROXY_HOST, REALM}
+    uri = parse_uri(route)
+    assert isinstance(uri, SipUri)
+    assert routes.names_us(uri) is ours
