@@ -12,8 +12,8 @@ Decided once per request, before anything is forwarded (docs/security.md):
 * In a dialog, a request is forwarded only along a route this PBX
   record-routed: the last Route entry of ours carries a flow token, signed
   with the server secret (``FlowTokens``), and the request goes to the flow
-  it names, nowhere else. A Route to another host, or to us without a token,
-  is refused.
+  it names, nowhere else. A Route to another host is refused; without a
+  valid token the request is this server's, which is in no dialog (481).
 * A Route names us when its host (or ``maddr``) is one of our names **and**
   its port is ours (``OwnRoutes.names_us``): another port on our address is
   someone else.
