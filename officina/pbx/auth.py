@@ -1,11 +1,14 @@
-"""Who is calling: digest authentication of REGISTER and INVITE, rate-limited per source.
+"""Who is calling: digest authentication of REGISTER and INVITE, with failures limited.
 
 The SIP core's ``DigestServer`` makes and checks the nonces (signed, with a
 lifetime and nonce-count replay protection); credentials come from the
 in-memory directory (HA1 per algorithm, never a password). Every failure
-takes a token from the source address's bucket; an address that has used
-its bucket up is not answered at all until it refills, which also keeps
-the PBX from amplifying floods from forged addresses.
+counts against the source and user it came for (``DigestLimits``); an
+attempt past a limit gets the same 403 as a wrong password, without its
+password being checked, so guessing makes no progress, while the other
+users behind the same address keep registering. Nothing is left
+unanswered: a client that gets no answer retransmits, and a 403 is no
+larger than the request it answers.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from officina.pbx.ratelimit import FailureLimiter
+from officina.pbx.ratelimit import DigestLimits
 from officina.pbx.tags import new_tag
 from officina.pbx.transports.base import Flow
-from officina.sip import SipRequest, SipResponse, make_response
+from officina.sip import SipParseError, SipRequest, SipResponse, make_response
 from officina.sip.digest import DigestOutcome, DigestServer
 
 if TYPE_CHECKING:
@@ -28,12 +31,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """``entry`` when authenticated; else ``response`` to send, or neither: drop silently.
-    ``unknown_user`` asks the caller to look the user up in the database and try again."""
+    """``entry`` when authenticated; else the ``response`` to send, or ``look_up``: read
+    that user from the database, then check again."""
 
     entry: DirectoryEntry | None = None
     response: SipResponse | None = None
-    unknown_user: str | None = None
+    look_up: str | None = None
 
 
 class Gatekeeper:
@@ -41,14 +44,14 @@ class Gatekeeper:
         self,
         directory: Directory,
         digest: DigestServer,
-        limiter: FailureLimiter,
         wall: Callable[[], float],
     ) -> None:
         self.directory = directory
         self.digest = digest
-        self.limiter = limiter
+        self.limits = DigestLimits()
         self.wall = wall
         self.failures = 0
+        self.refusals = 0
 
     @staticmethod
     def tag() -> str:
@@ -64,8 +67,10 @@ class Gatekeeper:
         self, request: SipRequest, flow: Flow, now: float, *, proxy: bool, retried: bool = False
     ) -> Verdict:
         source = flow.host
-        if self.limiter.blocked(source, now):
-            return Verdict()
+        username = self._username(request, proxy=proxy)
+        if username is not None and self.limits.refused(source, username, now):
+            self.refusals += 1
+            return Verdict(response=make_response(request, 403))
         wall = self.wall()
         result = self.digest.verify(request, self._ha1, wall, proxy=proxy)
         outcome = result.outcome
@@ -81,13 +86,31 @@ class Gatekeeper:
             return Verdict(response=self._challenge(request, wall, proxy=proxy, stale=False))
         if outcome is DigestOutcome.STALE:
             return Verdict(response=self._challenge(request, wall, proxy=proxy, stale=True))
-        if outcome is DigestOutcome.UNKNOWN_USER and not retried and result.username:
-            return Verdict(unknown_user=result.username)
+        if (
+            outcome is DigestOutcome.UNKNOWN_USER or outcome is DigestOutcome.WRONG_RESPONSE
+        ) and not retried:
+            # An extension made, or a password changed, since the last refresh. Reading a
+            # known user again also gives a wrong password the time a missing extension
+            # takes: the answer does not tell a scanner which extensions exist.
+            assert result.username is not None
+            return Verdict(look_up=result.username)
         self.failures += 1
-        self.limiter.failed(source, now)
+        if username is not None:
+            self.limits.failed(source, username, now)
         if outcome is DigestOutcome.MALFORMED:
             return Verdict(response=make_response(request, 400, "Bad Request (credentials)"))
         return Verdict(response=make_response(request, 403))
+
+    def _username(self, request: SipRequest, *, proxy: bool) -> str | None:
+        """The user the credentials are for (cut short: it keys a bounded table)."""
+        try:
+            credentials = self.digest.credentials_for_realm(request, proxy=proxy)
+        except SipParseError:
+            return None  # answered 400 by the verification, which finds it malformed
+        if credentials is None:
+            return None
+        username = credentials.params.get("username")
+        return username[:64] if username else None
 
     def _challenge(
         self, request: SipRequest, wall: float, *, proxy: bool, stale: bool

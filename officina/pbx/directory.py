@@ -263,8 +263,8 @@ class Directory:
                 logger.exception("directory refresh failed; keeping the cached copy")
 
     def look_up_then(self, number: str, then: Callable[[], None]) -> bool:
-        """Read an extension made since the last refresh from the database in a worker
-        thread, then call ``then`` on the event loop.
+        """Read an extension made (or a password changed) since the last refresh from the
+        database in a worker thread, then call ``then`` on the event loop.
 
         False, and nothing started, for a name that cannot be an extension or one
         already being looked up (a flood of made-up names costs no queries).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from officina.sip import SipParseError, SipRequest, SipResponse, make_response
+from officina.sip import REASON_PHRASES, SipParseError, SipRequest, SipResponse, make_response
 
 
 def error_response(request: SipRequest, error: SipParseError) -> SipResponse:
@@ -18,8 +18,7 @@ def error_response(request: SipRequest, error: SipParseError) -> SipResponse:
 
 
 def error_reason(status: int, detail: str) -> str:
-    base = {400: "Bad Request", 413: "Request Entity Too Large", 513: "Message Too Large"}
-    phrase = base.get(status, "Bad Request")
+    phrase = REASON_PHRASES.get(status, "Bad Request")
     clean = "".join(c for c in detail if c.isprintable())[:80]
     return f"{phrase} ({clean})" if clean else phrase
 

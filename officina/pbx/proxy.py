@@ -35,6 +35,7 @@ from officina.pbx.bindings import Binding
 from officina.pbx.cdr import CallRecordWriter, wall_time
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
+from officina.pbx.relay import MAX_FORWARDS_OUT
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response
 from officina.sip.rport import Peer
@@ -218,7 +219,7 @@ class Proxy:
         context.ring_deadline = now + self.policy.ring_timeout
         self.contexts[id(server)] = context
         caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
-        request.decrement_max_forwards()
+        request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
         last = len(reachable) - 1
         for index, (binding, peer) in enumerate(reachable):
             # Each fork is its own message (its client transaction keeps it, and a CANCEL
@@ -389,24 +390,19 @@ class Proxy:
         self,
         server: ServerTransaction | None,
         request: SipRequest,
-        flow: Flow,
+        peer: Peer,
         wall: float,
-        flow_token: str | None,
     ) -> None:
-        """Forward a request inside a dialog along its Route set (our Routes already popped).
+        """Forward a request inside a dialog to ``peer``, the flow our Route named (the
+        relay policy decided it, and popped our Routes).
 
         ``server`` is None for an ACK, which is forwarded without a transaction.
         """
-        peer = self._dialog_peer(request, flow_token)
-        if peer is None:
-            if server is not None:
-                self.layer.respond(server, make_response(request, 404, "Not Found (no route)"))
-            return
         if request.max_forwards == 0:
             if server is not None:
                 self.layer.respond(server, make_response(request, 483))
             return
-        request.decrement_max_forwards()
+        request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
         if request.method == "BYE":
             self._hung_up(request.call_id, wall)
         if server is None:
@@ -418,17 +414,6 @@ class Proxy:
             on_response=lambda client, response: self.layer.relay_response(server, response),
             on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
         )
-
-    def _dialog_peer(self, request: SipRequest, flow_token: str | None) -> Peer | None:
-        if flow_token is not None:
-            peer = self.tokens.read(flow_token)
-            if peer is not None:
-                return peer
-        routes = request.routes
-        uri = routes[0].uri if routes else request.uri
-        if not isinstance(uri, SipUri):
-            return None
-        return self.layer.peer_for_uri(uri)
 
     def _hung_up(self, call_id: str, wall: float) -> None:
         tracked = self.dialogs.pop(call_id, None)

@@ -1,9 +1,16 @@
-"""Per-source token buckets: how many failed authentications an address may make.
+"""Token buckets of failed authentications, keyed on what is attacked.
 
 A phone with a wrong password retries forever, and a scanner tries thousands
-of passwords: each failure takes a token from the source address's bucket;
-an empty bucket means the address is not answered at all until it refills.
-The table is bounded, so a flood of forged addresses cannot grow memory.
+of passwords: each failure takes a token from a bucket; an empty bucket
+means the next attempts are refused without being checked, until it
+refills. The tables are bounded, so a flood of forged addresses or made-up
+user names cannot grow memory.
+
+``FailureLimiter`` is one table of buckets. ``DigestLimits`` keys digest
+failures on what is attacked rather than on the address alone: a coworking
+puts dozens of phones behind one public address, and a reverse proxy shows
+every browser as one address, so one phone guessing must not lock out its
+neighbours.
 """
 
 from __future__ import annotations
@@ -52,3 +59,47 @@ class FailureLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+    def __contains__(self, source: str) -> bool:
+        """Has ``source`` failed recently (its bucket is not full again yet)?"""
+        return source in self._buckets
+
+
+# Per (source, user): a phone with a wrong password, or one guesser against one extension.
+PAIR_BURST, PAIR_PER_SECOND = 10.0, 0.2
+# Per user, from anywhere: guessing one extension's password from many addresses. Higher
+# than a pair's, so that one address cannot lock a member's own phones out.
+USER_BURST, USER_PER_SECOND = 30.0, 0.5
+# Per source, for every user together: high enough for an office of 100 phones behind one
+# NAT address all mistyping once; past it, that address may still try users it has not
+# failed for (its neighbours keep registering), each at most once until forgotten.
+SOURCE_BURST, SOURCE_PER_SECOND = 200.0, 2.0
+
+
+class DigestLimits:
+    """Failed digests per (source, user), per user and per source."""
+
+    def __init__(self, max_entries: int = 65536) -> None:
+        self.pairs = FailureLimiter(PAIR_BURST, PAIR_PER_SECOND, max_entries)
+        self.users = FailureLimiter(USER_BURST, USER_PER_SECOND, max_entries)
+        self.sources = FailureLimiter(SOURCE_BURST, SOURCE_PER_SECOND, max_entries)
+
+    def refused(self, source: str, user: str, now: float) -> bool:
+        """Must an attempt for ``user`` from ``source`` be refused without checking it?"""
+        pair = _pair(source, user)
+        if self.pairs.blocked(pair, now) or self.users.blocked(user, now):
+            return True
+        return self.sources.blocked(source, now) and pair in self.pairs
+
+    def failed(self, source: str, user: str, now: float) -> None:
+        self.pairs.failed(_pair(source, user), now)
+        self.users.failed(user, now)
+        self.sources.failed(source, now)
+
+    def forget_refilled(self, now: float) -> None:
+        for limiter in (self.pairs, self.users, self.sources):
+            limiter.forget_refilled(now)
+
+
+def _pair(source: str, user: str) -> str:
+    return f"{user}@{source}"

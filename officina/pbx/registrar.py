@@ -8,8 +8,9 @@ Both ask ``Registrar.answer``:
 
 1. whether the request can be answered at all (an unsupported Require: 420);
 2. who sends it: digest authentication against the extension's credentials,
-   failures rate-limited per source address, an unknown name looked up in
-   the database once (an extension made since the last refresh);
+   failures limited per address and user, per user and per address, an
+   unknown name or a wrong password looked up in the database once (an
+   extension made, or a password changed, since the last refresh);
 3. the bindings of its address of record added, refreshed or removed
    (``BindingUpdater``), and the 200 that lists them.
 
@@ -130,9 +131,6 @@ class Registrar:
             self.stats["errors"] += 1
             logger.exception("REGISTER from %s:%s failed", flow.host, flow.port)
             response = make_response(request, 500)
-        if response is None:
-            self.answers.forget(key)
-            return  # a rate-limited source: not answered at all
         self._send(request, response, flow, key, now)
 
     def receive_on_transaction(
@@ -153,17 +151,15 @@ class Registrar:
                 self.receive_on_transaction(request, transaction, flow, self.clock(), retried=True)
 
             if not self.directory.look_up_then(answer, retry):
-                self.layer.respond(transaction, make_response(request, 403))
-        elif answer is None:
-            self.layer.drop(transaction)
+                retry()  # nothing to read (or being read): judged now, failures counted
         else:
             self.layer.respond(transaction, answer)
 
     def answer(
         self, request: SipRequest, flow: Flow, now: float, *, retried: bool
-    ) -> SipResponse | str | None:
-        """The answer to a REGISTER: a response; None to stay silent (a rate-limited
-        source); or, as a string, an unknown username to look up before trying again."""
+    ) -> SipResponse | str:
+        """The answer to a REGISTER: a response or, as a string, a username to look up
+        before trying again."""
         # The headers the registrar reads (To, Contact, Expires...) are parsed when read,
         # and a malformed one gets 400 then; the rest is not worth parsing on the path
         # every phone takes every few minutes.
@@ -173,22 +169,26 @@ class Registrar:
         verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=retried)
         if verdict.entry is not None:
             return self.bindings.update(request, flow, verdict.entry, self.wall())
-        if verdict.unknown_user is not None:
-            return verdict.unknown_user
+        if verdict.look_up is not None:
+            return verdict.look_up
+        assert verdict.response is not None
         return verdict.response
 
     def _look_up_then_receive(
         self, username: str, request: SipRequest, flow: Flow, key: AnswerKey, now: float
     ) -> None:
-        """An extension made since the last refresh: answer once it is read from the
-        database. Retransmissions meanwhile are absorbed, not looked up again."""
+        """An extension made, or a password changed, since the last refresh: answer once
+        it is read from the database. Retransmissions meanwhile are absorbed, not looked
+        up again."""
         started = self.directory.look_up_then(
             username, lambda: self.receive(request, flow, self.clock(), retried=True)
         )
         if started:
             self.answers.remember(key, now, None, None)
             return
-        self._send(request, make_response(request, 403), flow, key, now)
+        # Nothing to read, or that user is being read for another request: judged now,
+        # so that guesses sent while a look-up is under way count as failures too.
+        self.receive(request, flow, now, retried=True)
 
     def _send(
         self, request: SipRequest, response: SipResponse, flow: Flow, key: AnswerKey, now: float

@@ -8,9 +8,12 @@ before it forwards the request along the rest.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 from officina.sip import SipRequest, SipUri
+
+_DEFAULT_PORTS = {"sip": 5060, "sips": 5061}
 
 if TYPE_CHECKING:
     from officina.pbx.proxy import FlowTokens
@@ -55,7 +58,7 @@ class OwnRoutes:
                 break
             if uri.user and self.tokens.read(uri.user) is not None:
                 token = uri.user
-            elif uri.host not in self.local_hosts:
+            elif not self.names_us(uri):
                 break
             ours += 1
         if ours == len(routes):
@@ -64,6 +67,18 @@ class OwnRoutes:
             for _ in range(ours):
                 request.pop_route()
         return token
+
+    def names_us(self, uri: SipUri) -> bool:
+        """Does ``uri`` name this server, by host (or maddr) **and** port? Another port on
+        our address is another element, and forwarding to it could be forwarding to
+        ourselves."""
+        host = (uri.maddr or uri.host).strip("[]").lower()
+        if host not in self.local_hosts:
+            return False
+        if uri.port is None and not _is_address(host):
+            return True  # one of our names without a port: DNS (SRV) says which, ours
+        _host, port = self.sender.local_via((uri.transport or "udp").upper())
+        return (uri.port or _DEFAULT_PORTS.get(uri.scheme, 5060)) == port
 
     def addressed_to_us(self, request: SipRequest) -> bool:
         """Is the Request-URI this server itself (no user, or one of its names)?"""
@@ -77,3 +92,11 @@ def _route_user(value: str) -> str | None:
         return None
     at = value.find("@", 5)
     return value[5:at] if at > 5 else None
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

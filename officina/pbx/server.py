@@ -21,6 +21,7 @@ from officina.pbx.malformed import error_response, salvage_error_response
 from officina.pbx.proxy import FlowTokens, Proxy, ProxyPolicy
 from officina.pbx.ratelimit import FailureLimiter
 from officina.pbx.registrar import Registrar, RegistrarPolicy
+from officina.pbx.relay import RelayPolicy
 from officina.pbx.routes import OwnRoutes
 from officina.pbx.transaction_layer import PbxTransactions, Sender
 from officina.pbx.transports.base import Connection, Flow
@@ -84,7 +85,7 @@ class SipServer:
             # accepted once.
             check_uri=False,
         )
-        self.gatekeeper = Gatekeeper(directory, self.digest, self.limiter, wall)
+        self.gatekeeper = Gatekeeper(directory, self.digest, wall)
         self.stats = {"received": 0, "unparseable": 0, "errors": 0, "keepalives": 0}
         self.registrar = Registrar(
             directory,
@@ -98,6 +99,7 @@ class SipServer:
         )
         self.tokens = FlowTokens(config.secret)
         self.routes = OwnRoutes(sender, self.tokens)
+        self.relay = RelayPolicy(self.routes, self.tokens)
         self.proxy = Proxy(
             directory, self.layer, records, self.tokens, self.routes.record_route, config.proxy
         )
@@ -179,8 +181,9 @@ class SipServer:
     def ack(self, request: SipRequest, flow: Flow, now: float) -> None:
         """The ACK of a 2xx: end to end, along the Route set."""
         try:
-            token = self.routes.pop(request)
-            self.proxy.in_dialog(None, request, flow, self.wall(), token)
+            decision = self.relay.decide(request, flow.host, now)
+            if decision.peer is not None:
+                self.proxy.in_dialog(None, request, decision.peer, self.wall())
         except SipParseError:
             return
 
@@ -189,12 +192,18 @@ class SipServer:
     ) -> None:
         method = request.method
         to_tag = request.to_tag
-        if request.has_header("Route"):
-            token = self.routes.pop(request)
-            if to_tag is not None or request.has_header("Route") or token is not None:
-                self.proxy.in_dialog(transaction, request, flow, self.wall(), token)
+        if to_tag is not None or request.has_header("Route"):
+            decision = self.relay.decide(request, flow.host, now)
+            if decision.refused:
+                if decision.response is None:
+                    self.layer.drop(transaction)
+                else:
+                    self.layer.respond(transaction, decision.response)
                 return
-        elif to_tag is not None:
+            if decision.peer is not None:
+                self.proxy.in_dialog(transaction, request, decision.peer, self.wall())
+                return
+        if to_tag is not None:
             if method == "OPTIONS" and self.routes.addressed_to_us(request):
                 self._answer_options(transaction, request)
                 return
@@ -236,18 +245,19 @@ class SipServer:
         now: float,
     ) -> None:
         """Forward an INVITE whose caller is authenticated; otherwise answer it, drop it,
-        or look an extension made since the last refresh up and judge it once more."""
+        or read the caller from the database (an extension made, or a password changed,
+        since the last refresh) and judge it once more."""
         if verdict.entry is not None:
             self.proxy.invite(transaction, request, flow, verdict.entry, now, self.wall())
-        elif verdict.unknown_user is not None:
+        elif verdict.look_up is not None:
 
             def judge_again() -> None:
                 moment = self.clock()
                 again = self.gatekeeper.check(request, flow, moment, proxy=True, retried=True)
                 self._follow_verdict(again, request, transaction, flow, moment)
 
-            if not self.directory.look_up_then(verdict.unknown_user, judge_again):
-                self.layer.respond(transaction, make_response(request, 403))
+            if not self.directory.look_up_then(verdict.look_up, judge_again):
+                judge_again()  # nothing to read (or being read): judged now, failures counted
         elif verdict.response is not None:
             self.layer.respond(transaction, verdict.response)
         else:
@@ -278,6 +288,8 @@ class SipServer:
     def maintenance(self) -> None:
         now = self.clock()
         self.limiter.forget_refilled(now)
+        self.gatekeeper.limits.forget_refilled(now)
+        self.relay.forget_refilled(now)
         self.proxy.forget_old_dialogs(self.wall())
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import ipaddress
 import itertools
 import logging
 import time
@@ -27,7 +26,6 @@ from officina.sip import (
     SipRequest,
     SipResponse,
     SipUri,
-    is_proxy_branch,
     make_response,
     parse_uri,
     proxy_branches,
@@ -163,7 +161,9 @@ class PbxTransactions:
         if not (200 <= response.status < 300 and response.cseq.method == "INVITE"):
             return
         vias = response.vias
-        if len(vias) < 2 or not is_proxy_branch(vias[0].branch):
+        # Only a branch this process made: with any proxy's branch accepted, a forged 2xx
+        # would have us send its body to whatever address its second Via names.
+        if len(vias) < 2 or not self._branches.made(vias[0].branch):
             return
         response.pop_via()
         upstream = vias[1]
@@ -281,23 +281,6 @@ class PbxTransactions:
     @staticmethod
     def peer_for_flow(flow: Flow) -> Peer:
         return Peer(flow.transport, flow.host, flow.port)
-
-    @staticmethod
-    def peer_for_uri(uri: SipUri) -> Peer | None:
-        """Where a URI without a flow token of ours points, when it names an IP address.
-
-        Host names are not resolved: the PBX reaches devices, which registered from an
-        address, and a DNS lookup has no place on the event loop.
-        """
-        transport = (uri.transport or "udp").upper()
-        host = (uri.maddr or uri.host).strip("[]")
-        if transport not in (UDP, "TCP"):
-            return None  # a WebSocket URI cannot be dialled; only its connection can
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return None
-        return Peer(transport, host, uri.port or 5060)
 
 
 def udp_peer(binding: Binding) -> Peer:

@@ -11,9 +11,12 @@ each nonce carries its issue time and a random part, signed with HMAC-SHA256
 under a secret (and optionally bound to e.g. the client's address). A nonce
 older than `nonce_lifetime` is answered with stale=true, so clients retry
 with the fresh one without asking the user. Replays are refused by tracking
-the highest nonce-count seen per nonce in a bounded LRU (`NonceCounter`); a
-nonce it no longer remembers is treated as stale, never as fresh. Without
-qop (RFC 2617 clients) a nonce is accepted once.
+the highest nonce-count seen per nonce in a bounded LRU (`NonceCounter`).
+A nonce-count may start anywhere, it must only increase (RFC 7616 §3.4): a
+client whose first requests were lost is accepted with nc=5. A nonce the
+store may have forgotten (issued before it last made room, or before this
+server started) is answered stale when its count is above 1, never taken as
+fresh. Without qop (RFC 2617 clients) a nonce is accepted once.
 
 Passwords need not be stored: keep `compute_ha1(user, realm, password, alg)`
 for MD5 and SHA-256 and give the server a lookup function.
@@ -126,8 +129,9 @@ class NonceCountStore(Protocol):
         """True when `nc` is above the last one seen for `nonce` (and remember it),
         False when it is not, None when the nonce is unknown to the store."""
 
-    def start(self, nonce: str, nc: int) -> None:
-        """Remember a nonce seen for the first time."""
+    def start(self, nonce: str, nc: int) -> bool:
+        """Remember a nonce seen for the first time; True when another nonce was forgotten
+        to make room for it."""
 
 
 class NonceCounter:
@@ -147,11 +151,14 @@ class NonceCounter:
         self._counts.move_to_end(nonce)
         return True
 
-    def start(self, nonce: str, nc: int) -> None:
+    def start(self, nonce: str, nc: int) -> bool:
         self._counts[nonce] = nc
         self._counts.move_to_end(nonce)
+        forgot = False
         while len(self._counts) > self.max_nonces:
             self._counts.popitem(last=False)
+            forgot = True
+        return forgot
 
     def __len__(self) -> int:
         return len(self._counts)
@@ -191,6 +198,10 @@ class DigestServer:
         # RFC 2617 §3.2.2.5: the digest-uri must name the request's target (400 otherwise),
         # so credentials computed for one request cannot be replayed for another target.
         self.check_uri = check_uri
+        # Nonces issued up to this time (ms) may have been used and then forgotten: before
+        # this server started (the secret outlives a restart) or before the store last
+        # made room. Set by the first nonce made or checked.
+        self._forgotten_until_ms: int | None = None
 
     # ------------------------------------------------------------- nonces
     def _sign(self, payload: bytes, bind: str) -> bytes:
@@ -199,6 +210,8 @@ class DigestServer:
 
     def make_nonce(self, now: float, bind: str = "") -> str:
         """A nonce stamped with `now` (seconds; use wall-clock time to survive restarts)."""
+        if self._forgotten_until_ms is None:
+            self._forgotten_until_ms = int(now * 1000) - 1
         payload = _NONCE_STRUCT.pack(int(now * 1000), secrets.token_bytes(8))
         return base64.urlsafe_b64encode(payload + self._sign(payload, bind)).decode().rstrip("=")
 
@@ -213,7 +226,7 @@ class DigestServer:
         payload, signature = raw[:16], raw[16:]
         if not hmac.compare_digest(signature, self._sign(payload, bind)):
             return DigestOutcome.INVALID_NONCE
-        issued = _NONCE_STRUCT.unpack(payload)[0] / 1000
+        issued = _issued_ms(raw) / 1000
         if not -1.0 <= now - issued <= self.nonce_lifetime:
             return DigestOutcome.STALE
         return DigestOutcome.OK
@@ -338,11 +351,24 @@ class DigestServer:
             outcome = DigestOutcome.STALE if qop is None else DigestOutcome.REPLAY
             return DigestResult(outcome, username, canonical)
         if seen is None:
-            if nc_value > 1:
-                # Forgotten by the bounded store: make the client start over with a new nonce.
+            if nc_value > 1 and self._may_have_forgotten(nonce, now):
+                # Perhaps used before and forgotten: the client starts over with a new nonce.
                 return DigestResult(DigestOutcome.STALE, username, canonical)
-            self.counter.start(nonce, nc_value)
+            if self.counter.start(nonce, nc_value):
+                self._forgotten_until_ms = int(now * 1000)
         return DigestResult(DigestOutcome.OK, username, canonical)
+
+    def _may_have_forgotten(self, nonce: str, now: float) -> bool:
+        if self._forgotten_until_ms is None:
+            self._forgotten_until_ms = int(now * 1000) - 1
+        issued = _issued_ms(base64.urlsafe_b64decode(nonce + "="))  # checked: it decodes
+        return issued <= self._forgotten_until_ms
+
+
+def _issued_ms(raw_nonce: bytes) -> int:
+    """The issue time, in milliseconds, of a decoded nonce of ours."""
+    issued: int = _NONCE_STRUCT.unpack(raw_nonce[: _NONCE_STRUCT.size])[0]
+    return issued
 
 
 def _same_target(digest_uri: str, request_uri: str) -> bool:

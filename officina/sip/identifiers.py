@@ -36,6 +36,10 @@ class NumberedNames:
     def next(self) -> str:
         return f"{self._prefix}{next(self._numbers):x}"
 
+    def made(self, name: str | None) -> bool:
+        """Could ``name`` have come from here (it has this random prefix)?"""
+        return name is not None and name.startswith(self._prefix)
+
 
 def proxy_branches() -> NumberedNames:
     """Branches for a proxy's Vias: its prefix, 64 random bits, a dot and the counter."""

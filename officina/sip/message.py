@@ -557,10 +557,13 @@ class SipMessage:
         self.pop_via()
         self.prepend_via(via)
 
-    def decrement_max_forwards(self, default: int = 70) -> int:
-        """Lower Max-Forwards by one (set to `default` when absent); returns the new value."""
+    def decrement_max_forwards(self, default: int = 70, *, ceiling: int | None = None) -> int:
+        """Lower Max-Forwards by one (set to `default` when absent), to at most `ceiling`
+        when given; returns the new value."""
         current = self.max_forwards
         new = default if current is None else max(current - 1, 0)
+        if ceiling is not None:
+            new = min(new, ceiling)
         self.set_header("Max-Forwards", str(new))
         return new
 

@@ -24,6 +24,7 @@ INVITE server (IST, §17.2.1 + RFC 6026 §7.1)
     Proceeding  INVITE again -> resend last provisional   TU 1xx -> send
                 TU 2xx -> send, Accepted, Timer L (64*T1)
                 TU 300-699 -> send, Completed, Timer G (T1, unreliable), Timer H (64*T1)
+                TU 300-699 before any 1xx -> send, Completed, Timer H only (see below)
     Completed   INVITE again / Timer G -> resend final, G = min(2G, T2)
                 ACK -> Confirmed, Timer I (T4 / 0)    Timer H -> timeout
     Confirmed   ACK again absorbed                    Timer I -> Terminated
@@ -36,6 +37,14 @@ non-INVITE server (NIST, §17.2.2)
     Completed   request again -> resend final             Timer J (64*T1 / 0) -> Terminated
 
 Every state: a transport error reported by the caller -> Terminated, TU told.
+
+A departure from §17.2.1: a final failure sent before any provisional response
+starts no Timer G. The client has had no answer yet, so it is still in Calling
+and retransmits its INVITE (Timer A) until one arrives, and each retransmission
+gets the response again: nothing is lost. Timer G would instead send it up to
+eleven times unasked towards the request's source, which for a challenge or a
+refusal may be forged (a reflection towards a victim). After a 1xx the client
+stops retransmitting, and Timer G is kept.
 
 Matching (§17.1.3, §17.2.3) is done by `TransactionLayer` with dicts:
 responses by (top Via branch, CSeq method); requests by (branch, sent-by,
@@ -185,6 +194,7 @@ ACK = "ACK"
 TU_PROVISIONAL = "TU 1xx"
 TU_SUCCESS = "TU 2xx"
 TU_FAILURE = "TU 3xx-6xx"
+TU_FIRST_FAILURE = "TU 3xx-6xx before any 1xx"
 ERROR = "transport error"
 TIMER_A, TIMER_B, TIMER_C, TIMER_D, TIMER_E = "A", "B", "C", "D", "E"
 TIMER_F, TIMER_G = "F", "G"
@@ -233,6 +243,7 @@ IST: Table = {
     (PROCEEDING, TU_PROVISIONAL): (PROCEEDING, ("send response",)),
     (PROCEEDING, TU_SUCCESS): (ACCEPTED, ("send response", "start L")),
     (PROCEEDING, TU_FAILURE): (COMPLETED, ("send response", "start G", "start H")),
+    (PROCEEDING, TU_FIRST_FAILURE): (COMPLETED, ("send response", "start H")),
     (PROCEEDING, ERROR): (TERMINATED, ("transport error",)),
     (COMPLETED, REQUEST): (COMPLETED, ("resend response",)),
     (COMPLETED, TIMER_G): (COMPLETED, ("resend response", "double G")),
@@ -653,6 +664,8 @@ class TransactionLayer:
             raise LocalProtocolError("the transaction is terminated")
         out: list[Event] = []
         event = _TU_INPUT[_response_input(response.status)]
+        if event == TU_FAILURE and tx.kind == "IST" and tx._last_data is None:
+            event = TU_FIRST_FAILURE
         before = tx.state
         tx._step(event, now, out, response)
         if not out and before == tx.state:

@@ -6,6 +6,7 @@ SIP core's digest client, and reads what the server sent to its address.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 
@@ -182,10 +183,30 @@ class Phone:
         self.send(self.authorized(request, challenge))
         return self.last_response()
 
+    async def register_checked_in_database(self) -> SipResponse:
+        """Register with credentials the server reads from the database before answering
+        (a wrong password, an extension made since the last refresh)."""
+        request = self.request("REGISTER", f"sip:{REALM}", f"<sip:{self.user}@{REALM}>")
+        self.send(request)
+        challenge = self.last_response()
+        if challenge.status != 401:
+            return challenge
+        self.send(self.authorized(request, challenge))
+        return await self.awaited_response()
+
     def last_response(self) -> SipResponse:
         responses = [m for m in self.inbox() if isinstance(m, SipResponse)]
         assert responses, "no response"
         return responses[-1]
+
+    async def awaited_response(self) -> SipResponse:
+        """The last response, once the server's look-ups have let it answer."""
+        for _ in range(250):
+            responses = [m for m in self.inbox() if isinstance(m, SipResponse)]
+            if responses:
+                return responses[-1]
+            await asyncio.sleep(0.02)
+        raise AssertionError("no response")
 
     def answer(self, request: SipRequest, status: int, to_tag: str = "callee") -> SipResponse:
         response = make_response(request, status, to_tag=to_tag)

@@ -198,13 +198,15 @@ def test_registrations_survive_a_restart(pbx, giulia, marco_desk, marco_mobile):
     }
 
 
-def test_wrong_password_is_forbidden_and_then_rate_limited(pbx):
+async def test_wrong_password_is_forbidden_and_then_rate_limited(pbx):
     intruder = Phone(pbx, "201", "guess", "192.0.2.66", 5060)
-    answers = [intruder.register().status for _ in range(10)]
+    answers = [(await intruder.register_checked_in_database()).status for _ in range(10)]
     assert answers == [403] * 10
-    intruder.send(intruder.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>"))
-    assert intruder.inbox() == []  # the source is silenced
-    # Another address is not affected.
+    # Limited for 201 from this address: still answered, and the password not checked.
+    assert Phone(pbx, "201", "giulia-secret", "192.0.2.66", 5061).register().status == 403
+    assert pbx.server.gatekeeper.refusals == 1
+    # The other members behind the same address keep registering; 201 from elsewhere too.
+    assert Phone(pbx, "202", "marco-secret", "192.0.2.66", 5062).register().status == 200
     assert Phone(pbx, "201", "giulia-secret", "10.0.0.10", 5060).register().status == 200
 
 
@@ -325,14 +327,21 @@ def test_call_forks_first_answer_wins_and_the_other_device_is_cancelled(
     assert record.ended_at is not None and record.duration is not None
 
 
-def test_callee_can_hang_up_through_the_proxy(pbx, giulia, marco_desk):
+def answered_call(giulia: Phone, marco_desk: Phone) -> tuple[SipRequest, SipResponse]:
+    """Both registered, giulia calls and the desk answers: the desk's INVITE and the 200
+    that reached giulia."""
     giulia.register()
     marco_desk.register()
     place_call(giulia)
     giulia.inbox()
     (desk_invite,) = requests_of(marco_desk.inbox(), "INVITE")
     marco_desk.answer(desk_invite, 200, to_tag="desk")
-    giulia.inbox()
+    (ok,) = [m for m in giulia.inbox() if isinstance(m, SipResponse) and m.status == 200]
+    return desk_invite, ok
+
+
+def test_callee_can_hang_up_through_the_proxy(pbx, giulia, marco_desk):
+    desk_invite, _ok = answered_call(giulia, marco_desk)
     bye = marco_desk.request(
         "BYE", "sip:201@10.0.0.10:5060", header(desk_invite, "From"),
         call_id=desk_invite.call_id, from_tag="desk",
@@ -368,7 +377,7 @@ def test_unregistered_callee_gets_480_and_unknown_number_404(pbx, giulia):
     assert outcomes == {CallRecord.Outcome.UNREGISTERED, CallRecord.Outcome.NOT_FOUND}
 
 
-def test_unauthenticated_caller_never_reaches_the_callee(pbx, giulia, marco_desk):
+async def test_unauthenticated_caller_never_reaches_the_callee(pbx, giulia, marco_desk):
     marco_desk.register()
     stranger = Phone(pbx, "201", "wrong", "192.0.2.7", 5060)
     invite = stranger.request("INVITE", f"sip:202@{REALM}", f"<sip:202@{REALM}>")
@@ -376,8 +385,21 @@ def test_unauthenticated_caller_never_reaches_the_callee(pbx, giulia, marco_desk
     challenge = stranger.last_response()
     assert challenge.status == 407
     stranger.send(stranger.authorized(invite, challenge))
-    assert stranger.last_response().status == 403
+    assert (await stranger.awaited_response()).status == 403
     assert requests_of(marco_desk.inbox(), "INVITE") == []
+
+
+def test_an_unanswered_challenge_is_not_retransmitted_towards_its_source(pbx, giulia):
+    # The source of an unauthenticated INVITE may be forged: it gets the 407 once, and
+    # again only when the INVITE itself comes again.
+    invite = giulia.request("INVITE", f"sip:202@{REALM}", f"<sip:202@{REALM}>")
+    giulia.send(invite)
+    pbx.advance(40)
+    assert statuses(giulia.inbox()) == [407]
+    another = giulia.request("INVITE", f"sip:202@{REALM}", f"<sip:202@{REALM}>")
+    giulia.send(another)
+    giulia.send(another)
+    assert statuses(giulia.inbox()) == [407, 407]
 
 
 def test_caller_cancel_reaches_every_ringing_device(pbx, giulia, marco_desk, marco_mobile):
@@ -446,6 +468,15 @@ def test_broken_requests_get_400_and_garbage_is_dropped(pbx, giulia):
     assert giulia.inbox() == []
     giulia.send(giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>"))
     assert giulia.last_response().status == 200
+
+
+def test_an_unsupported_version_is_answered_505_with_its_own_reason(pbx, giulia):
+    request = giulia.request("OPTIONS", f"sip:{REALM}", f"<sip:{REALM}>")
+    request.set_header("Via", "SIP/3.0/UDP 10.0.0.10:5060;branch=z9hG4bKv3")
+    giulia.send(request)
+    response = giulia.last_response()
+    assert response.status == 505
+    assert response.reason.startswith("Version Not Supported")
 
 
 def test_header_flood_is_refused(pbx, giulia):
@@ -623,6 +654,47 @@ async def test_an_extension_made_after_start_up_calls_at_once(pbx, marco_desk):
     place_call(sara)
     assert requests_of(await answers_after_a_look_up(marco_desk), "INVITE")
     assert 100 in statuses(sara.inbox())
+
+
+async def test_a_wrong_password_takes_as_long_as_a_missing_extension(pbx):
+    # Both are read from the database before the 403: the answer's timing does not tell
+    # a scanner which extensions exist.
+    for phone in (
+        Phone(pbx, "201", "wrong", "10.0.0.10", 5060),
+        Phone(pbx, "299", "wrong", "10.0.0.10", 5062),
+    ):
+        request = phone.request("REGISTER", f"sip:{REALM}", f"<sip:{phone.user}@{REALM}>")
+        phone.send(request)
+        phone.send(phone.authorized(request, phone.last_response()))
+        assert phone.inbox() == []  # not answered before the look-up
+        assert pbx.directory._looking_up == {phone.user}
+        assert (await phone.awaited_response()).status == 403
+
+
+async def test_guesses_sent_during_a_look_up_count_as_failures(pbx):
+    guesser = Phone(pbx, "201", "wrong", "192.0.2.66", 5060)
+    request = guesser.request("REGISTER", f"sip:{REALM}", f"<sip:201@{REALM}>")
+    guesser.send(request)
+    challenge = guesser.last_response()
+    for _ in range(12):  # all sent before the first look-up has come back
+        guesser.send(guesser.authorized(request, challenge))
+    # The first waits for its look-up; the next ten are judged at once and counted, and
+    # they use the pair's ten failures up: the twelfth is refused unchecked.
+    assert pbx.directory._looking_up == {"201"}
+    assert pbx.server.gatekeeper.failures == 10
+    assert pbx.server.gatekeeper.refusals == 1
+    assert statuses(guesser.inbox()) == [403] * 11
+    assert statuses(await answers_after_a_look_up(guesser)) == [403]
+    assert pbx.server.gatekeeper.refusals == 2  # the first, judged after its look-up
+
+
+@pytest.mark.django_db(transaction=True)  # the look-up reads from another thread
+async def test_a_password_changed_since_the_last_refresh_is_accepted(pbx):
+    member = await sync_to_async(Member.objects.get)(email="giulia@example.it")
+    extension = await sync_to_async(lambda: member.extension)()
+    await sync_to_async(do_set_sip_password)(extension, "a-new-secret")
+    phone = Phone(pbx, "201", "a-new-secret", "10.0.0.10", 5060)
+    assert (await phone.register_checked_in_database()).status == 200
 
 
 def test_stun_keepalives_over_udp_are_answered_and_never_count_as_failures(pbx, giulia):

@@ -29,7 +29,10 @@ CONNECTION_ORIENTED = frozenset({TCP, WS, WSS})
 # Limits that keep a hostile peer from exhausting memory (see docs/pbx.md).
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_CONNECTIONS = 4096
-MAX_CONNECTIONS_PER_HOST = 256
+# Connections every address may hold, however many addresses are connected; with fewer
+# addresses, each may hold its fair share of MAX_CONNECTIONS (an office NAT, or the
+# reverse proxy every browser's WebSocket comes through, is one address).
+MIN_CONNECTIONS_PER_HOST = 256
 # A stream must complete a started message within this many seconds (slowloris).
 PARTIAL_MESSAGE_TIMEOUT = 10.0
 # A connection that never carried a whole message is closed after this many seconds.
@@ -120,13 +123,14 @@ class ConnectionTable:
     def __init__(
         self,
         max_connections: int = MAX_CONNECTIONS,
-        max_per_host: int = MAX_CONNECTIONS_PER_HOST,
+        min_per_host: int = MIN_CONNECTIONS_PER_HOST,
     ) -> None:
         self.max_connections = max_connections
-        self.max_per_host = max_per_host
+        self.min_per_host = min_per_host
         self._by_key: dict[str, Connection] = {}
         self._by_address: dict[tuple[str, str, int], Connection] = {}
-        self._per_host: dict[str, int] = {}
+        self._per_host: dict[str, dict[str, Connection]] = {}
+        self.evicted = 0
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -134,17 +138,44 @@ class ConnectionTable:
     def __iter__(self) -> Iterator[Connection]:
         return iter(list(self._by_key.values()))
 
+    def share(self, host: str) -> int:
+        """How many connections ``host`` may hold: its fair share of the table."""
+        hosts = len(self._per_host) + (host not in self._per_host)
+        return max(self.min_per_host, self.max_connections // hosts)
+
     def admit(self, host: str) -> bool:
-        """May one more connection from ``host`` be accepted?"""
+        """Make room for one more connection from ``host``.
+
+        An address at its share gives up its own longest-idle connection; a full
+        table takes the longest-idle connection of the address holding the most. So
+        one client cannot hold the connections of an address (or of the table) against
+        newcomers: what it does not use goes to them. False only when there is nothing
+        to take.
+        """
+        mine = self._per_host.get(host)
+        if mine is not None and len(mine) >= self.share(host):
+            return self._evict_idlest(mine)
         if len(self._by_key) >= self.max_connections:
+            if not self._per_host:
+                return False
+            return self._evict_idlest(max(self._per_host.values(), key=len))
+        return True
+
+    def _evict_idlest(self, connections: dict[str, Connection]) -> bool:
+        if not connections:
             return False
-        return self._per_host.get(host, 0) < self.max_per_host
+        idlest = min(connections.values(), key=lambda connection: connection.last_activity)
+        logger.info("closing the idlest connection from %s to make room", idlest.remote[0])
+        idlest.close()
+        self.remove(idlest)
+        self.evicted += 1
+        return True
 
     def add(self, connection: Connection) -> None:
         self._by_key[connection.key] = connection
         host, port = connection.remote
         self._by_address[(connection.transport, host, port)] = connection
-        self._per_host[host] = self._per_host.get(host, 0) + 1
+        self._per_host.setdefault(host, {})[connection.key] = connection
 
     def remove(self, connection: Connection) -> None:
         if self._by_key.pop(connection.key, None) is None:
@@ -153,11 +184,11 @@ class ConnectionTable:
         address = (connection.transport, host, port)
         if self._by_address.get(address) is connection:
             del self._by_address[address]
-        remaining = self._per_host.get(host, 1) - 1
-        if remaining:
-            self._per_host[host] = remaining
-        else:
-            self._per_host.pop(host, None)
+        mine = self._per_host.get(host)
+        if mine is not None:
+            mine.pop(connection.key, None)
+            if not mine:
+                del self._per_host[host]
 
     def by_key(self, key: str) -> Connection | None:
         return self._by_key.get(key)

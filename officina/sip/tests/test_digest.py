@@ -222,6 +222,32 @@ def test_bounded_nonce_counter_forgets_oldest_and_forgotten_nonces_are_stale():
     assert server.verify(again, lookup, 1.0).outcome is DigestOutcome.STALE
 
 
+def test_a_nonce_count_may_start_above_one_on_a_fresh_nonce():
+    server = DigestServer(REALM, SECRET)
+    client = DigestClient("201", "segreto-201")
+    challenge = parse_message(server.challenge_response(register(), 0.0).serialize())
+    assert isinstance(challenge, SipResponse)
+    for cseq in range(1, 5):  # four requests the server never received: nc 1 to 4
+        assert client.authorize(register(cseq), challenge) is not None
+    fifth = client.authorize(register(5), challenge)
+    assert fifth is not None and "nc=00000005" in (fifth.header("Authorization") or "")
+    assert server.verify(fifth, lookup, 1.0).ok
+    assert server.verify(fifth, lookup, 1.0).outcome is DigestOutcome.REPLAY
+
+
+def test_a_nonce_from_before_a_restart_with_a_count_above_one_is_stale():
+    before = DigestServer(REALM, SECRET)
+    challenge = parse_message(before.challenge_response(register(), 0.0).serialize())
+    assert isinstance(challenge, SipResponse)
+    client = DigestClient("201", "segreto-201")
+    first = client.authorize(register(1), challenge)
+    second = client.authorize(register(2), challenge)
+    assert first is not None and second is not None
+    assert before.verify(first, lookup, 1.0).ok
+    after = DigestServer(REALM, SECRET)  # restarted: it never saw nc=1 used
+    assert after.verify(second, lookup, 2.0).outcome is DigestOutcome.STALE
+
+
 def test_proxy_authentication_uses_407_headers():
     server = DigestServer(REALM, SECRET)
     invite = register()

@@ -254,6 +254,41 @@ def test_invite_server_timer_h_when_ack_never_comes():
     assert net.sent_times("bob", b"SIP/2.0 603") == 1 + 10
 
 
+def test_a_failure_before_any_provisional_is_resent_only_when_the_invite_is():
+    # A challenge or a refusal may go to a forged source: nothing is sent to it unasked.
+    net = Network(drop=lambda data: data.startswith(b"ACK"))
+    net.bob = TransactionLayer(send_trying=False)
+    _tx, events = net.alice.send_request(request("INVITE"), net.bob_peer, net.now)
+    net.deliver(events, True)
+    (incoming,) = of(net.bob_events, RequestReceived)
+    net.deliver(net.bob.respond(incoming.transaction, 407, net.now, to_tag="x"), False)
+    net.advance(40)
+    assert net.sent_times("bob", b"SIP/2.0 407") == 1
+    assert of(net.bob_events, TransactionTimeout)[0].transaction is incoming.transaction
+
+
+def test_a_lost_failure_before_any_provisional_still_reaches_the_client():
+    lost: list[bytes] = []
+
+    def lose_the_first_answer(data: bytes) -> bool:
+        if data.startswith(b"SIP/2.0 407") and not lost:
+            lost.append(data)
+            return True
+        return False
+
+    net = Network(drop=lose_the_first_answer)
+    net.bob = TransactionLayer(send_trying=False)
+    _tx, events = net.alice.send_request(request("INVITE"), net.bob_peer, net.now)
+    net.deliver(events, True)
+    (incoming,) = of(net.bob_events, RequestReceived)
+    net.deliver(net.bob.respond(incoming.transaction, 407, net.now, to_tag="x"), False)
+    net.advance(1)  # Timer A retransmits the INVITE; the 407 goes again with it
+    (answer,) = of(net.alice_events, ResponseReceived)
+    assert answer.response.status == 407
+    assert net.sent_times("bob", b"SIP/2.0 407") == 2
+    assert net.sent_times("alice", b"ACK") == 1
+
+
 def test_reliable_transport_never_retransmits_and_terminates_at_once():
     net = Network(transport="TCP", drop=lambda data: data.startswith(b"OPTIONS"))
     tx, events = net.alice.send_request(request("OPTIONS", "TCP"), net.bob_peer, net.now)
