@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import (
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
     from officina.accounts.models import Company, Member, Space
 
 
-def _not_found(message: object) -> OfficinaError:
-    return OfficinaError(message, ErrorCode.NOT_FOUND)  # type: ignore[arg-type]
+def _not_found(message: str | Promise) -> OfficinaError:
+    return OfficinaError(message, ErrorCode.NOT_FOUND)
 
 
 def visible_posts_q(member: Member) -> Q:
