@@ -174,7 +174,8 @@ LOGOUT_REDIRECT_URL = "web:home"
 
 # django-axes counts failed sign-ins (and password-reset requests) per account and per
 # address, and refuses both for a while once either has too many: credential stuffing
-# gets ten guesses per account, and one address ten guesses across all accounts.
+# gets ten guesses per account; one address, which may be a whole coworking behind NAT,
+# a hundred across all accounts (officina/accounts/sign_in_limits.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -183,6 +184,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The sign-in form's field (the e-mail address, normalised by the form), not Member.email.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "100"))
+AXES_HANDLER = "officina.accounts.sign_in_limits.AccountOrSharedAddressHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "officina.accounts.views.locked_out"
