@@ -244,9 +244,9 @@ class SipServer:
         flow: Flow,
         now: float,
     ) -> None:
-        """Forward an INVITE whose caller is authenticated; otherwise answer it, drop it,
-        or read the caller from the database (an extension made, or a password changed,
-        since the last refresh) and judge it once more."""
+        """Forward an INVITE whose caller is authenticated; otherwise answer it, or read
+        the caller from the database (an extension made, or a password changed, since the
+        last refresh) and judge it once more."""
         if verdict.entry is not None:
             self.proxy.invite(transaction, request, flow, verdict.entry, now, self.wall())
         elif verdict.look_up is not None:
@@ -258,10 +258,9 @@ class SipServer:
 
             if not self.directory.look_up_then(verdict.look_up, judge_again):
                 judge_again()  # nothing to read (or being read): judged now, failures counted
-        elif verdict.response is not None:
-            self.layer.respond(transaction, verdict.response)
         else:
-            self.layer.drop(transaction)
+            assert verdict.response is not None  # a verdict is exactly one of the three
+            self.layer.respond(transaction, verdict.response)
 
     # ------------------------------------------------------------------ answered here
     def _answer_options(self, transaction: ServerTransaction, request: SipRequest) -> None:
