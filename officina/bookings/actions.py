@@ -7,7 +7,6 @@ refuses them as well (an exclusion constraint, migration 0002).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -317,14 +316,9 @@ def check_update_resource(
 
 def feed_token(member: Member) -> str:
     """The member's bookings calendar secret, made on first use."""
-    token, _created = BookingFeedToken.objects.get_or_create(
-        member=member, defaults={"token": secrets.token_urlsafe(24)}
-    )
-    return token.token
+    return BookingFeedToken.secret_of(member)
 
 
 def do_regenerate_feed_token(member: Member) -> str:
-    """A new secret; the old calendar address stops working at once."""
-    token = secrets.token_urlsafe(24)
-    BookingFeedToken.objects.update_or_create(member=member, defaults={"token": token})
-    return token
+    """A new secret; the old bookings calendar address stops working at once."""
+    return BookingFeedToken.regenerate(member)

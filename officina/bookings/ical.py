@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 import icalendar
 from django.utils import timezone
 
+from officina.core.calendar_feeds import new_calendar
+
 from .kinds import BookingStatus
 from .models import Booking
 
@@ -20,12 +22,7 @@ def bookings_calendar(
 ) -> bytes:
     now = now or timezone.now()
     bookings = list(bookings)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Officina//Bookings//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar = new_calendar(product="Bookings", name=name)
     for booking in bookings:
         resource, space = booking.resource, booking.resource.space
         entry = icalendar.Event()

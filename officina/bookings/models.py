@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from officina.core.calendar_feeds import FeedSecret
+
 from .kinds import (
     ACTIVE_STATUSES,
     FURTHEST_AHEAD_DAYS,
@@ -169,17 +171,8 @@ class Booking(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
-class BookingFeedToken(models.Model):
-    """The secret in a member's bookings calendar address; a new one revokes the old."""
-
-    member = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("member"),
-        on_delete=models.CASCADE,
-        related_name="booking_feed_token",
-    )
-    token = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+class BookingFeedToken(FeedSecret):
+    """The secret in a member's bookings calendar address."""
 
     class Meta:
         verbose_name = _("bookings calendar token")

@@ -230,11 +230,7 @@ def feed_bookings(member: Member, *, now: datetime | None = None) -> list[Bookin
 
 def member_by_feed_token(token: str) -> Member | None:
     """The active member whose bookings calendar address carries ``token``."""
-    if not 16 <= len(token) <= 64:
-        return None
-    found = BookingFeedToken.objects.filter(token=token, member__is_active=True)
-    feed_token = found.select_related("member").first()
-    return feed_token.member if feed_token else None
+    return BookingFeedToken.member_with(token)
 
 
 def pending_bookings(resources: QuerySet[Resource]) -> list[Booking]:

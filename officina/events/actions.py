@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -190,15 +189,10 @@ def check_rsvp(member: Member, event: Event, status: str, *, now: datetime | Non
 
 
 def feed_token(member: Member) -> str:
-    """The member's calendar feed secret, made on first use."""
-    token, _created = CalendarFeedToken.objects.get_or_create(
-        member=member, defaults={"token": secrets.token_urlsafe(24)}
-    )
-    return token.token
+    """The member's events calendar secret, made on first use."""
+    return CalendarFeedToken.secret_of(member)
 
 
 def do_regenerate_feed_token(member: Member) -> str:
-    """A new secret; the old feed address stops working at once."""
-    token = secrets.token_urlsafe(24)
-    CalendarFeedToken.objects.update_or_create(member=member, defaults={"token": token})
-    return token
+    """A new secret; the old events calendar address stops working at once."""
+    return CalendarFeedToken.regenerate(member)

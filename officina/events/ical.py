@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 import icalendar
 from django.utils import timezone
 
+from officina.core.calendar_feeds import new_calendar
+
 from .models import Event
 
 
@@ -16,12 +18,7 @@ def build_calendar(
 ) -> bytes:
     now = now or timezone.now()
     events = list(events)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Officina//Community events//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar = new_calendar(product="Community events", name=name)
     zones = sorted({event.space.time_zone for event in events})
     if zones:
         calendar.add("x-wr-timezone", zones[0])

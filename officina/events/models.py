@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from officina.core.calendar_feeds import FeedSecret
+
 from .kinds import EventVisibility, RSVPStatus
 
 
@@ -82,17 +84,8 @@ class RSVP(models.Model):
         return f"{self.member} → {self.event}: {self.status}"
 
 
-class CalendarFeedToken(models.Model):
-    """The secret in a member's personal iCal address; regenerating it revokes the old one."""
-
-    member = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("member"),
-        on_delete=models.CASCADE,
-        related_name="calendar_feed_token",
-    )
-    token = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+class CalendarFeedToken(FeedSecret):
+    """The secret in a member's personal iCal address of events."""
 
     class Meta:
         verbose_name = _("calendar feed token")

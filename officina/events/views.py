@@ -167,16 +167,10 @@ def regenerate_feed(request: HttpRequest) -> HttpResponse:
 
 
 def _feed_member(token: str) -> Member:
-    found = (
-        CalendarFeedToken.objects.select_related("member")
-        .filter(token=token, member__is_active=True)
-        .first()
-        if 16 <= len(token) <= 64
-        else None
-    )
-    if found is None:
+    member = CalendarFeedToken.member_with(token)
+    if member is None:
         raise OfficinaError(_("Unknown calendar address."), ErrorCode.NOT_FOUND)
-    return found.member
+    return member
 
 
 def _calendar_response(request: HttpRequest, events: list[Event], name: str) -> HttpResponse:
