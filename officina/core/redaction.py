@@ -31,7 +31,7 @@ SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
     # Links whose path is itself a secret: password reset, sign-up confirmation, calendar feeds.
     re.compile(r"(/password-reset/)(?!sent/|done/)[^\s'\"?]+"),
     re.compile(r"(/signup/confirm/)[^\s'\"?]+"),
-    re.compile(r"(/events/ical/)[^\s'\"?/.]+"),
+    re.compile(r"(/(?:events|bookings)/ical/)(?!regenerate/)[^\s'\"?/.]+"),
 )
 
 

@@ -113,6 +113,7 @@ def test_the_handler_blanks_secrets_that_a_careless_line_logs(written_log):
         ("GET /password-reset/sent/ HTTP/1.1", "/password-reset/sent/"),
         ("GET /signup/confirm/eyJlbWFpbCI6ImEifQ:1abc:xyz/ HTTP/1.1", "/signup/confirm/"),
         ("GET /events/ical/q8Zr0tLkF2/navigli.ics HTTP/1.1", "/events/ical/[redacted]/navigli.ics"),
+        ("GET /bookings/ical/zK10kKUyEPknNf41.ics HTTP/1.1", "/bookings/ical/[redacted].ics"),
     ],
 )
 def test_redaction_keeps_the_names(line, kept):
