@@ -17,7 +17,7 @@ from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, ErrorOut, MemberRef, member_ref
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
 from officina.bookings.access import (
     access_booking_by_id,
     access_resource_by_id,
@@ -104,18 +104,18 @@ class SlotOut(Schema):
     free_until: datetime
 
 
-class BookingIn(Schema):
+class BookingIn(BodyIn):
     resource: int = Field(ge=1)
     starts_at: datetime
     ends_at: datetime
-    title: str = Field("", max_length=TITLE_MAX_LENGTH)
-    time_zone: str | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
+    title: Text = Field("", max_length=TITLE_MAX_LENGTH)
+    time_zone: Text | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
 
 
-class MoveIn(Schema):
+class MoveIn(BodyIn):
     starts_at: datetime
     ends_at: datetime
-    time_zone: str | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
+    time_zone: Text | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
 
 
 class BookingOut(Schema):
@@ -194,7 +194,7 @@ def _instants(
     response={200: list[ResourceOut], 404: ErrorOut, **COMMON_ERRORS},
     summary="Bookable resources of a space (its members only)",
 )
-def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
+def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     bookable = {resource.pk for resource in resources_to_book(member, space)}
@@ -209,7 +209,7 @@ def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
     response={200: list[ResourceDayOut], 404: ErrorOut, **COMMON_ERRORS},
     summary="Each resource's opening hours, bookings and free periods on a day",
 )
-def availability(request: HttpRequest, slug: str, day: Query[DayFilter]) -> list[ResourceDayOut]:
+def availability(request: HttpRequest, slug: Text, day: Query[DayFilter]) -> list[ResourceDayOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     resources = list(space_resources(member, space).select_related("space"))
@@ -221,7 +221,7 @@ def availability(request: HttpRequest, slug: str, day: Query[DayFilter]) -> list
     response={200: list[SlotOut], 404: ErrorOut, **COMMON_ERRORS},
     summary="Free slots that fit: people, amenities, kind, a window of the day, a length",
 )
-def slots(request: HttpRequest, slug: str, filters: Query[SlotFilters]) -> list[SlotOut]:
+def slots(request: HttpRequest, slug: Text, filters: Query[SlotFilters]) -> list[SlotOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     found = find_slots(

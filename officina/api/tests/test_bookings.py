@@ -126,6 +126,26 @@ def test_schema_rules_answer_422(api_as, giulia, room, payload):
     assert_error(api_as(giulia).post("/bookings", payload), 422, "INVALID_INPUT")
 
 
+def test_nul_characters_and_bodies_that_are_not_objects_answer_422(api_as, giulia, room, tomorrow):
+    """As everywhere in the API: PostgreSQL would refuse the NUL with an error (a 500)."""
+    api = api_as(giulia)
+    times = {"starts_at": f"{tomorrow}T10:00", "ends_at": f"{tomorrow}T11:00"}
+    assert_error(
+        api.post("/bookings", {"resource": room.pk, **times, "title": "Call\x00"}),
+        422,
+        "INVALID_INPUT",
+    )
+    assert_error(
+        api.post("/bookings", {"resource": room.pk, **times, "time_zone": "Europe/Rome\x00"}),
+        422,
+        "INVALID_INPUT",
+    )
+    assert_error(api.post("/bookings/1/move", [times]), 422, "INVALID_INPUT")
+    response = api.client.get("/api/bookings/spaces/nav%00igli/slots", headers=api.headers)
+    assert_error(response, 422, "INVALID_INPUT")
+    assert not Booking.objects.exists()
+
+
 def test_slots_for_six_people_with_a_screen(api_as, giulia, room, buffered_room, tomorrow):
     slots = api_as(giulia).get(
         "/bookings/spaces/navigli/slots",
