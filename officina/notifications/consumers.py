@@ -5,8 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import trans_real
 
 from officina.notifications.live import member_group
+from officina.notifications.wording import rendered_text
+
+
+def page_language(scope: dict[str, Any]) -> str:
+    """The language the page that opened this socket is in, found as LocaleMiddleware does.
+
+    The language cookie (set from the member's setting at sign-in and by the language
+    switch), else the browser's Accept-Language, else the site's default.
+    """
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+    candidates = [cookie] if cookie else []
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            accepted = trans_real.parse_accept_lang_header(value.decode("latin-1")[:255])
+            candidates += [language for language, _quality in accepted if language != "*"]
+    for candidate in candidates:
+        try:
+            return translation.get_supported_language_variant(candidate)
+        except LookupError:
+            continue
+    return str(settings.LANGUAGE_CODE)
 
 
 class MemberPushConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -45,4 +69,8 @@ class NotificationConsumer(MemberPushConsumer):
         return member_group(member_id)
 
     async def notification_push(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "notification", **event["payload"]})
+        payload = dict(event["payload"])
+        if "message" in payload:
+            with translation.override(page_language(self.scope)):
+                payload["text"] = rendered_text(payload.pop("message"), payload.pop("params"))
+        await self.send_json({"type": "notification", **payload})

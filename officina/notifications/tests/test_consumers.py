@@ -49,3 +49,37 @@ async def test_deactivated_member_socket_is_refused(make_member):
     connected, code = await _communicator(ghost).connect()
     assert not connected
     assert code == 4401
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"cookie", b"django_language=it")], "Marco Colombo ha iniziato a seguirti."),
+        (
+            [(b"accept-language", b"it-IT,it;q=0.9,en;q=0.5")],
+            "Marco Colombo ha iniziato a seguirti.",
+        ),
+        (
+            [(b"cookie", b"django_language=en"), (b"accept-language", b"it-IT")],
+            "Marco Colombo started following you.",
+        ),
+        ([(b"accept-language", b"de-DE")], "Marco Colombo started following you."),
+    ],
+)
+async def test_a_pushed_notification_speaks_the_pages_language(make_member, headers, expected):
+    from officina.social.actions import check_follow_member
+
+    giulia = await sync_to_async(make_member)(first_name="Giulia")
+    marco = await sync_to_async(make_member)(first_name="Marco", last_name="Colombo")
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[(b"origin", b"http://127.0.0.1"), *headers],
+    )
+    communicator.scope["user"] = giulia
+    assert (await communicator.connect())[0]
+    await sync_to_async(check_follow_member)(marco, giulia)
+    message = await communicator.receive_json_from(timeout=3)
+    assert message["text"] == expected
+    assert "message" not in message and "params" not in message
+    await communicator.disconnect()
