@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.files.base import ContentFile
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import CompanyRole, RelationKind
@@ -130,3 +131,14 @@ class CompanyRelationForm(forms.Form):
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["other"].queryset = Company.objects.exclude(pk=company.pk).order_by("name")  # type: ignore[attr-defined]
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Django's reset form, writing to each member in the language they chose."""
+
+    def send_mail(  # type: ignore[no-untyped-def]
+        self, subject_template_name, email_template_name, context, *args, **kwargs
+    ) -> None:
+        chosen = getattr(context.get("user"), "language", "")
+        with translation.override(chosen or translation.get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -14,13 +14,14 @@ from officina.notifications.wording import rendered_text
 
 
 def page_language(scope: dict[str, Any]) -> str:
-    """The language the page that opened this socket is in, found as LocaleMiddleware does.
+    """The language the page that opened this socket is in, found as the pages do.
 
-    The language cookie (set from the member's setting at sign-in and by the language
-    switch), else the browser's Accept-Language, else the site's default.
+    The member's own setting, else the language cookie, else the browser's
+    Accept-Language, else the site's default.
     """
+    chosen = getattr(scope.get("user"), "language", "")
     cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
-    candidates = [cookie] if cookie else []
+    candidates = [language for language in (chosen, cookie) if language]
     for name, value in scope.get("headers", []):
         if name == b"accept-language":
             accepted = trans_real.parse_accept_lang_header(value.decode("latin-1")[:255])
