@@ -42,6 +42,7 @@ class MemberPushConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """
 
     group: str | None = None
+    language: str = settings.LANGUAGE_CODE
 
     def group_for(self, member_id: int) -> str:
         raise NotImplementedError
@@ -52,6 +53,7 @@ class MemberPushConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             # 4401: the page is not signed in; the client stops retrying after a reload.
             await self.close(code=4401)
             return
+        self.language = page_language(self.scope)
         self.group = self.group_for(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -72,6 +74,6 @@ class NotificationConsumer(MemberPushConsumer):
     async def notification_push(self, event: dict[str, Any]) -> None:
         payload = dict(event["payload"])
         if "message" in payload:
-            with translation.override(page_language(self.scope)):
+            with translation.override(self.language):
                 payload["text"] = rendered_text(payload.pop("message"), payload.pop("params"))
         await self.send_json({"type": "notification", **payload})

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
+
+from officina.core.moments import shown_moment
 
 # The stored form of a moment: {"datetime": ISO 8601, "zone": IANA name}. The zone is
 # where the thing happens (an event's space), so "18:30" means the same to everyone there.
@@ -54,7 +56,7 @@ def _shown_value(value: object) -> object:
             zone = ZoneInfo(str(value.get(ZONE_KEY, "UTC")))
         except (ZoneInfoNotFoundError, ValueError):
             zone = ZoneInfo("UTC")
-        return formats.date_format(timezone.localtime(moment, zone), "SHORT_DATETIME_FORMAT")
+        return shown_moment(moment, zone)
     return value
 
 
