@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import is_company_owner, is_space_manager
-from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
+from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole, member_time_zones
 from .models import (
     Company,
     CompanyInvitation,
@@ -54,6 +54,12 @@ def _language_or_empty(language: str) -> str:
     if language and language not in codes:
         raise OfficinaError.invalid_input(_("Unknown language."), field="language")
     return language
+
+
+def _time_zone_or_empty(time_zone: str) -> str:
+    if time_zone and time_zone not in member_time_zones():
+        raise OfficinaError.invalid_input(_("Unknown time zone."), field="time_zone")
+    return time_zone
 
 
 # --- members -----------------------------------------------------------------------------
@@ -281,7 +287,7 @@ def do_make_superuser(email: str, password: str) -> tuple[Member, bool]:
 
 
 def check_update_member_settings(
-    member: Member, *, first_name: str, last_name: str, language: str
+    member: Member, *, first_name: str, last_name: str, language: str, time_zone: str = ""
 ) -> Member:
     if not first_name.strip() or not last_name.strip():
         raise OfficinaError.invalid_input(
@@ -290,7 +296,8 @@ def check_update_member_settings(
     member.first_name = first_name.strip()
     member.last_name = last_name.strip()
     member.language = _language_or_empty(language)
-    member.save(update_fields=["first_name", "last_name", "language"])
+    member.time_zone = _time_zone_or_empty(time_zone)
+    member.save(update_fields=["first_name", "last_name", "language", "time_zone"])
     return member
 
 

@@ -197,6 +197,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             "first_name": member.first_name,
             "last_name": member.last_name,
             "language": member.language,
+            "time_zone": member.time_zone,
         }
     )
     pin_form = KioskPinForm()

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from officina.accounts.member_locale import member_zone
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications import live
 from officina.notifications.kinds import DigestFrequency
@@ -37,8 +38,8 @@ class Notice:
     With ``params``, ``text`` is a message marked for translation and left
     untranslated (``gettext_lazy`` or ``gettext_noop``) with ``%(key)s``
     placeholders: it is stored in English with its values and shown in each
-    reader's language when read. Datetime values (aware, in the zone where the
-    thing happens) are shown in the reader's date format. Without ``params`` the
+    reader's language when read. Datetime values (aware) are shown in the
+    reader's date format and time zone. Without ``params`` the
     text is stored and shown as written, whatever the reader's language.
     """
 
@@ -208,7 +209,7 @@ def do_send_digest(member: Member) -> int:
         return 0
     shown = pending[:DIGEST_MAX_ITEMS]
     language = member.language or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language), timezone.override(member_zone(member)):
         context = {
             "member": member,
             "notifications": shown,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import trans_real
 
+from officina.accounts.member_locale import member_zone
 from officina.notifications.live import member_group
 from officina.notifications.wording import rendered_text
 
@@ -43,6 +45,7 @@ class MemberPushConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     group: str | None = None
     language: str = settings.LANGUAGE_CODE
+    zone: tzinfo | None = None  # None: the community's
 
     def group_for(self, member_id: int) -> str:
         raise NotImplementedError
@@ -54,6 +57,7 @@ class MemberPushConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=4401)
             return
         self.language = page_language(self.scope)
+        self.zone = member_zone(user)
         self.group = self.group_for(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -74,6 +78,6 @@ class NotificationConsumer(MemberPushConsumer):
     async def notification_push(self, event: dict[str, Any]) -> None:
         payload = dict(event["payload"])
         if "message" in payload:
-            with translation.override(self.language):
+            with translation.override(self.language), timezone.override(self.zone):
                 payload["text"] = rendered_text(payload.pop("message"), payload.pop("params"))
         await self.send_json({"type": "notification", **payload})

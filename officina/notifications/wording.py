@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from officina.core.moments import shown_moment
 
-# The stored form of a moment: {"datetime": ISO 8601, "zone": IANA name}. The zone is
-# where the thing happens (an event's space), so "18:30" means the same to everyone there.
+# The stored form of a moment: {"datetime": ISO 8601, "zone": IANA name of where the thing
+# happens}. It is shown on the reader's clock (their time zone, else the community's).
 DATETIME_KEY = "datetime"
 ZONE_KEY = "zone"
 
@@ -51,12 +50,7 @@ def stored_params(params: Mapping[str, ParamValue]) -> dict[str, StoredValue]:
 
 def _shown_value(value: object) -> object:
     if isinstance(value, dict) and DATETIME_KEY in value:
-        moment = datetime.fromisoformat(str(value[DATETIME_KEY]))
-        try:
-            zone = ZoneInfo(str(value.get(ZONE_KEY, "UTC")))
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
-        return shown_moment(moment, zone)
+        return shown_moment(datetime.fromisoformat(str(value[DATETIME_KEY])))
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 
 from officina.core.moments import shown_moment
 from officina.notifications.consumers import MemberPushConsumer
@@ -20,7 +20,7 @@ class MessagesConsumer(MemberPushConsumer):
         payload = dict(event["payload"])
         if "created_at" in payload:
             # Written here, in this page's language, as the page writes the older ones.
-            with translation.override(self.language):
+            with translation.override(self.language), timezone.override(self.zone):
                 payload["created_at_shown"] = shown_moment(
                     datetime.fromisoformat(payload["created_at"])
                 )

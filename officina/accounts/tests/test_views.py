@@ -546,3 +546,50 @@ def test_e_mails_to_a_member_are_in_the_language_they_chose(client, giulia):
     assert reset.subject == "La tua nuova password di Officina"
     assert reminder.subject == "Il tuo account Officina"
     assert reminder.body.startswith("Ciao Giulia Rossi,")
+
+
+def test_a_member_reads_times_in_the_time_zone_they_chose(client_for, giulia, marco):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+
+    from officina.core.moments import shown_moment
+    from officina.social.actions import check_send_message, check_start_conversation
+
+    conversation = check_start_conversation(giulia, [marco])
+    message = check_send_message(giulia, conversation, "ciao")
+    client = client_for(marco)
+    saved = client.post(
+        "/settings/",
+        {
+            "form": "settings",
+            "first_name": "Marco",
+            "last_name": "Colombo",
+            "language": "en",
+            "time_zone": "America/New_York",
+        },
+    )
+    assert saved.status_code == 302
+    page = client.get(f"/messages/{conversation.pk}/").content.decode()
+    with translation.override("en"):
+        new_york = shown_moment(message.created_at, ZoneInfo("America/New_York"))
+        rome = shown_moment(message.created_at, ZoneInfo("Europe/Rome"))
+    assert new_york != rome
+    assert new_york in page and rome not in page
+    assert "America/New York" in client.get("/settings/").content.decode()
+
+
+def test_an_unknown_time_zone_changes_nothing(client_for, giulia):
+    response = client_for(giulia).post(
+        "/settings/",
+        {
+            "form": "settings",
+            "first_name": "Giuly",
+            "last_name": "Rossi",
+            "language": "it",
+            "time_zone": "Mars/Olympus_Mons",
+        },
+    )
+    assert response.status_code == 400
+    giulia.refresh_from_db()
+    assert (giulia.first_name, giulia.language, giulia.time_zone) == ("Giulia", "", "")

@@ -83,3 +83,26 @@ async def test_a_pushed_notification_speaks_the_pages_language(make_member, head
     assert message["text"] == expected
     assert "message" not in message and "params" not in message
     await communicator.disconnect()
+
+
+async def test_a_pushed_moment_is_in_the_readers_time_zone(make_member):
+    from datetime import UTC, datetime
+
+    from django.utils.translation import gettext_noop
+
+    giulia = await sync_to_async(make_member)(first_name="Giulia", time_zone="Asia/Tokyo")
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", b"django_language=it")],
+    )
+    communicator.scope["user"] = giulia
+    assert (await communicator.connect())[0]
+    moment = datetime(2026, 12, 24, 16, 30, tzinfo=UTC)
+    await sync_to_async(do_notify)(
+        giulia, "x.y", text=gettext_noop("Starts %(when)s."), params={"when": moment}
+    )
+    message = await communicator.receive_json_from(timeout=3)
+    # Stored with its own zone (UTC here), shown on the reader's clock: 01:30 in Tokyo.
+    assert message["text"] == "Starts 25/12/2026 01:30."
+    await communicator.disconnect()

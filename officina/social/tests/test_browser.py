@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -112,8 +113,8 @@ def test_direct_message_arrives_live(new_context, giulia, marco, screenshot):
 
     # One formatter: a time pushed live reads as it does once the page is reloaded, in
     # the page's language (Italian on the 24-hour clock) and the site's time zone.
-    def shown_time(page, text):
-        return page.locator(".chat-message", has_text=text).locator("time").inner_text()
+    def shown_time(page: Any, text: str) -> str:
+        return str(page.locator(".chat-message", has_text=text).locator("time").inner_text())
 
     live_it = shown_time(receiver, "hai un minuto")
     live_en = shown_time(sender, "Certo, arrivo!")
