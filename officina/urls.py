@@ -10,7 +10,6 @@ from django.views.static import serve
 from officina.api.router import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     # Each app owns its full paths (see docs/architecture.md for the map).

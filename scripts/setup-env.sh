@@ -54,3 +54,16 @@ ensure_venv() {
         touch "$stamp"
     fi
 }
+
+# axe-core, the WCAG checker the browser tests run in each page, from npm into .venv/node
+# (never committed). Usage: ensure_axe_core
+AXE_CORE_VERSION="4.10.3"
+AXE_CORE_JS="$VENV/node/node_modules/axe-core/axe.min.js"
+ensure_axe_core() {
+    local installed="$VENV/node/.axe-core-$AXE_CORE_VERSION"
+    [ -f "$AXE_CORE_JS" ] && [ -f "$installed" ] && return 0
+    ensure_debian_packages npm:npm
+    npm install --no-save --no-package-lock --no-audit --no-fund --silent \
+        --prefix "$VENV/node" "axe-core@$AXE_CORE_VERSION"
+    touch "$installed"
+}

@@ -22,14 +22,14 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import is_company_owner, is_space_manager
-from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
+from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole, member_time_zones
 from .models import (
     Company,
     CompanyInvitation,
@@ -54,6 +54,12 @@ def _language_or_empty(language: str) -> str:
     if language and language not in codes:
         raise OfficinaError.invalid_input(_("Unknown language."), field="language")
     return language
+
+
+def _time_zone_or_empty(time_zone: str) -> str:
+    if time_zone and time_zone not in member_time_zones():
+        raise OfficinaError.invalid_input(_("Unknown time zone."), field="time_zone")
+    return time_zone
 
 
 # --- members -----------------------------------------------------------------------------
@@ -146,23 +152,31 @@ def check_request_sign_up(*, links: SignUpLinks, **sign_up: Unpack[SignUpFields]
     fields = _validated_sign_up(**sign_up)
     token = signing.dumps(fields, salt=SIGN_UP_SALT, compress=True)
     existing = Member.objects.filter(email__iexact=fields["email"]).first()
-    if existing is not None:
-        message = _(
-            "Hello %(name)s,\n\n"
-            "someone (hopefully you) tried to sign up to Officina with this e-mail address, "
-            "which already has an account. Log in here:\n\n%(log_in)s\n\n"
-            "Forgot your password? Choose a new one here:\n\n%(reset)s\n\n"
-            "If it was not you, ignore this message: nothing has changed."
-        ) % {"name": existing.display_name, "log_in": links.log_in, "reset": links.password_reset}
-    else:
-        message = _(
-            "Hello %(name)s,\n\n"
-            "open this link to create your Officina account (it works for three days):\n\n"
-            "%(link)s\n\n"
-            "If you did not sign up, ignore this message: no account is made."
-        ) % {"name": fields["first_name"], "link": links.confirm(token)}
+    # A member is written to in the language they chose; a newcomer in the page's.
+    chosen = existing.language if existing is not None else ""
+    with translation.override(chosen or translation.get_language()):
+        if existing is not None:
+            message = _(
+                "Hello %(name)s,\n\n"
+                "someone (hopefully you) tried to sign up to Officina with this e-mail address, "
+                "which already has an account. Log in here:\n\n%(log_in)s\n\n"
+                "Forgot your password? Choose a new one here:\n\n%(reset)s\n\n"
+                "If it was not you, ignore this message: nothing has changed."
+            ) % {
+                "name": existing.display_name,
+                "log_in": links.log_in,
+                "reset": links.password_reset,
+            }
+        else:
+            message = _(
+                "Hello %(name)s,\n\n"
+                "open this link to create your Officina account (it works for three days):\n\n"
+                "%(link)s\n\n"
+                "If you did not sign up, ignore this message: no account is made."
+            ) % {"name": fields["first_name"], "link": links.confirm(token)}
+        subject = str(_("Your Officina account"))
     send_mail(
-        subject=_("Your Officina account"),
+        subject=subject,
         message=message,
         from_email=None,
         recipient_list=[fields["email"]],
@@ -273,7 +287,7 @@ def do_make_superuser(email: str, password: str) -> tuple[Member, bool]:
 
 
 def check_update_member_settings(
-    member: Member, *, first_name: str, last_name: str, language: str
+    member: Member, *, first_name: str, last_name: str, language: str, time_zone: str = ""
 ) -> Member:
     if not first_name.strip() or not last_name.strip():
         raise OfficinaError.invalid_input(
@@ -282,7 +296,15 @@ def check_update_member_settings(
     member.first_name = first_name.strip()
     member.last_name = last_name.strip()
     member.language = _language_or_empty(language)
-    member.save(update_fields=["first_name", "last_name", "language"])
+    member.time_zone = _time_zone_or_empty(time_zone)
+    member.save(update_fields=["first_name", "last_name", "language", "time_zone"])
+    return member
+
+
+def check_set_language(member: Member, language: str) -> Member:
+    """The member's one language: the interface on every device, e-mails, notifications."""
+    member.language = _language_or_empty(language)
+    member.save(update_fields=["language"])
     return member
 
 

@@ -6,11 +6,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.files.base import ContentFile
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import CompanyRole, RelationKind
+from .kinds import CompanyRole, RelationKind, member_time_zones
 from .logos import process_logo
 from .models import Company, Space
 
@@ -60,10 +62,21 @@ def _language_choices() -> list[tuple[str, Any]]:
     return [("", _("Follow my browser")), *settings.LANGUAGES]
 
 
+def _time_zone_choices() -> list[tuple[str, Any]]:
+    community = format_lazy(_("The community's ({zone})"), zone=settings.TIME_ZONE)
+    return [("", community), *((zone, zone.replace("_", " ")) for zone in member_time_zones())]
+
+
 class SettingsForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     language = forms.ChoiceField(label=_("Language"), choices=_language_choices, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_time_zone_choices,
+        required=False,
+        help_text=_("Times on every page, in notifications and e-mails are shown in it."),
+    )
 
 
 class KioskPinForm(forms.Form):
@@ -130,3 +143,14 @@ class CompanyRelationForm(forms.Form):
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["other"].queryset = Company.objects.exclude(pk=company.pk).order_by("name")  # type: ignore[attr-defined]
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Django's reset form, writing to each member in the language they chose."""
+
+    def send_mail(  # type: ignore[no-untyped-def]
+        self, subject_template_name, email_template_name, context, *args, **kwargs
+    ) -> None:
+        chosen = getattr(context.get("user"), "language", "")
+        with translation.override(chosen or translation.get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

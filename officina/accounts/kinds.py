@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,3 +28,16 @@ class SpaceKind(models.TextChoices):
 class SpaceRole(models.TextChoices):
     MEMBER = "member", _("member")
     MANAGER = "manager", _("manager")
+
+
+@cache
+def member_time_zones() -> tuple[str, ...]:
+    """The time zones a member may choose: the IANA areas ("Europe/Rome"), sorted.
+
+    Legacy aliases and the fixed offsets of "Etc/" are left out: a member picks a place.
+    """
+    areas = (
+        *("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/"),
+        *("Europe/", "Indian/", "Pacific/"),
+    )
+    return tuple(sorted(zone for zone in available_timezones() if zone.startswith(areas)))

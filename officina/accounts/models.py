@@ -51,6 +51,12 @@ class Member(AbstractUser):
         blank=True,
         help_text=_("Interface language; empty follows the browser."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Where the member reads times; empty is the community's."),
+    )
     # The PIN typed on the tablet at the door; hashed like a password.
     kiosk_pin = models.CharField(_("kiosk PIN"), max_length=128, blank=True)
     kiosk_pin_failures = models.PositiveSmallIntegerField(default=0)

@@ -25,6 +25,7 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("language/", views.switch_language, name="language"),
     path("settings/", views.account_settings, name="settings"),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("companies/", views.companies, name="companies"),

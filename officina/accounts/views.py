@@ -19,9 +19,11 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
+from officina.core.safe_redirects import redirect_within_site
 
 from . import actions, selectors
 from .access import access_company_by_slug, is_company_owner
@@ -31,6 +33,7 @@ from .forms import (
     CompanyRelationForm,
     EmailAuthenticationForm,
     KioskPinForm,
+    MemberPasswordResetForm,
     SettingsForm,
     SignUpForm,
 )
@@ -49,6 +52,22 @@ def apply_language(request: HttpRequest, response: HttpResponse, language: str) 
             samesite="Lax",
         )
     return response
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switch: for a signed-in member, it changes their setting.
+
+    Django's own view then validates ``next`` and sets the cookie for this browser.
+    """
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        try:
+            actions.check_set_language(signed_in_member(request), language)
+        except OfficinaError as error:
+            messages.error(request, str(error))
+            return redirect_within_site(request, request.POST.get("next", ""), "web:home")
+    return set_language(request)
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
@@ -131,6 +150,7 @@ class LogOutView(auth_views.LogoutView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
+    form_class = MemberPasswordResetForm
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
@@ -177,6 +197,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             "first_name": member.first_name,
             "last_name": member.last_name,
             "language": member.language,
+            "time_zone": member.time_zone,
         }
     )
     pin_form = KioskPinForm()

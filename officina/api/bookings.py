@@ -18,6 +18,7 @@ from pydantic import Field
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import translated_when_shown as _
 from officina.bookings.access import (
     access_booking_by_id,
     access_resource_by_id,
@@ -192,7 +193,7 @@ def _instants(
 @router.get(
     "/spaces/{slug}/resources",
     response={200: list[ResourceOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="Bookable resources of a space (its members only)",
+    summary=_("Bookable resources of a space (its members only)"),
 )
 def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
     member = signed_in_member(request)
@@ -207,7 +208,7 @@ def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
 @router.get(
     "/spaces/{slug}/availability",
     response={200: list[ResourceDayOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="Each resource's opening hours, bookings and free periods on a day",
+    summary=_("Each resource's opening hours, bookings and free periods on a day"),
 )
 def availability(request: HttpRequest, slug: Text, day: Query[DayFilter]) -> list[ResourceDayOut]:
     member = signed_in_member(request)
@@ -219,7 +220,7 @@ def availability(request: HttpRequest, slug: Text, day: Query[DayFilter]) -> lis
 @router.get(
     "/spaces/{slug}/slots",
     response={200: list[SlotOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="Free slots that fit: people, amenities, kind, a window of the day, a length",
+    summary=_("Free slots that fit: people, amenities, kind, a window of the day, a length"),
 )
 def slots(request: HttpRequest, slug: Text, filters: Query[SlotFilters]) -> list[SlotOut]:
     member = signed_in_member(request)
@@ -252,7 +253,7 @@ def slots(request: HttpRequest, slug: Text, filters: Query[SlotFilters]) -> list
 @router.post(
     "",
     response={201: BookingOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Book a resource (pending when its space approves bookings)",
+    summary=_("Book a resource (pending when its space approves bookings)"),
 )
 def book(request: HttpRequest, payload: BookingIn) -> Status[BookingOut]:
     member = signed_in_member(request)
@@ -267,7 +268,7 @@ def book(request: HttpRequest, payload: BookingIn) -> Status[BookingOut]:
 @router.get(
     "/mine",
     response={200: list[BookingOut], **COMMON_ERRORS},
-    summary="My bookings not yet over",
+    summary=_("My bookings not yet over"),
 )
 def my_bookings(request: HttpRequest) -> list[BookingOut]:
     return [_booking_out(booking) for booking in member_bookings(signed_in_member(request))]
@@ -276,7 +277,7 @@ def my_bookings(request: HttpRequest) -> list[BookingOut]:
 @router.post(
     "/{booking_id}/move",
     response={200: BookingOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Move a booking that has not begun to other times of the same resource",
+    summary=_("Move a booking that has not begun to other times of the same resource"),
 )
 def move(request: HttpRequest, booking_id: int, payload: MoveIn) -> BookingOut:
     member = signed_in_member(request)
@@ -291,7 +292,7 @@ def move(request: HttpRequest, booking_id: int, payload: MoveIn) -> BookingOut:
 @router.post(
     "/{booking_id}/cancel",
     response={200: BookingOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Cancel a booking not yet over",
+    summary=_("Cancel a booking not yet over"),
 )
 def cancel(request: HttpRequest, booking_id: int) -> BookingOut:
     member = signed_in_member(request)

@@ -21,6 +21,7 @@ from officina.api.schemas import (
     company_ref,
     member_ref,
 )
+from officina.api.schemas import translated_when_shown as _
 
 router = Router(tags=["companies"])
 COMPANIES_PER_PAGE = 30
@@ -61,7 +62,7 @@ class CompanyDetail(CompanyRef):
     relations: RelationsOut
 
 
-@router.get("", response={200: CompanyList, **COMMON_ERRORS}, summary="List companies")
+@router.get("", response={200: CompanyList, **COMMON_ERRORS}, summary=_("List companies"))
 def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> CompanyList:
     page = Paginator(companies_directory(filters.q), COMPANIES_PER_PAGE).get_page(filters.page)
     return CompanyList(
@@ -84,7 +85,7 @@ def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> Comp
 @router.get(
     "/{slug}",
     response={200: CompanyDetail, 404: ErrorOut, **COMMON_ERRORS},
-    summary="A company with its people and its clients, suppliers and partners",
+    summary=_("A company with its people and its clients, suppliers and partners"),
 )
 def get_company(request: HttpRequest, slug: Text) -> CompanyDetail:
     company = access_company_by_slug(signed_in_member(request), slug)

@@ -7,6 +7,7 @@ from ninja import Router
 
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, MemberRef, member_ref
+from officina.api.schemas import translated_when_shown as _
 
 router = Router(tags=["me"])
 
@@ -16,7 +17,7 @@ class MeOut(MemberRef):
     language: str
 
 
-@router.get("", response={200: MeOut, **COMMON_ERRORS}, summary="The calling member")
+@router.get("", response={200: MeOut, **COMMON_ERRORS}, summary=_("The calling member"))
 def me(request: HttpRequest) -> MeOut:
     member = signed_in_member(request)
     return MeOut(

@@ -20,6 +20,7 @@ from officina.api.schemas import (
     member_ref,
     skill_out,
 )
+from officina.api.schemas import translated_when_shown as _
 from officina.skills.selectors import evidence_of, member_skills_with_counts
 from officina.social.access import access_profile_member_by_id
 from officina.social.selectors import directory_page
@@ -71,7 +72,7 @@ def _headline(member: object) -> str:
     return profile.headline if profile is not None else ""
 
 
-@router.get("", response={200: MemberList, **COMMON_ERRORS}, summary="List and filter members")
+@router.get("", response={200: MemberList, **COMMON_ERRORS}, summary=_("List and filter members"))
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> MemberList:
     page = directory_page(
         query=filters.q,
@@ -95,7 +96,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> MemberL
 @router.get(
     "/{member_id}",
     response={200: MemberDetail, 404: ErrorOut, **COMMON_ERRORS},
-    summary="A member with skills, companies and skill evidence",
+    summary=_("A member with skills, companies and skill evidence"),
 )
 def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
     viewer = signed_in_member(request)

@@ -24,6 +24,7 @@ from officina.api.schemas import (
     enforced_by_the_action,
     member_ref,
 )
+from officina.api.schemas import translated_when_shown as _
 from officina.social.access import access_post_by_id
 from officina.social.actions import check_create_post
 from officina.social.selectors import community_page, decorate_posts, feed_page, post_comments
@@ -119,7 +120,7 @@ def post_out(post: Post) -> PostOut:
     )
 
 
-@router.get("", response={200: FeedOut, **COMMON_ERRORS}, summary="The feed, newest first")
+@router.get("", response={200: FeedOut, **COMMON_ERRORS}, summary=_("The feed, newest first"))
 def feed(request: HttpRequest, filters: Query[FeedFilters]) -> FeedOut:
     read_page = feed_page if filters.scope == "following" else community_page
     page = read_page(signed_in_member(request), filters.cursor or None, filters.limit)
@@ -129,7 +130,7 @@ def feed(request: HttpRequest, filters: Query[FeedFilters]) -> FeedOut:
 @router.post(
     "",
     response={201: PostDetail, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Write a post to the community, a space or a company",
+    summary=_("Write a post to the community, a space or a company"),
 )
 def create_post(request: HttpRequest, payload: PostIn) -> Status[PostDetail]:
     member = signed_in_member(request)
@@ -166,7 +167,7 @@ def _detail(request: HttpRequest, post_id: int) -> PostDetail:
 @router.get(
     "/{post_id}",
     response={200: PostDetail, 404: ErrorOut, **COMMON_ERRORS},
-    summary="One post with its comments (only if you may see it)",
+    summary=_("One post with its comments (only if you may see it)"),
 )
 def get_post(request: HttpRequest, post_id: int) -> PostDetail:
     return _detail(request, post_id)

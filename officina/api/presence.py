@@ -14,6 +14,7 @@ from officina.accounts.access import access_space_by_slug
 from officina.accounts.selectors import all_spaces, member_space_ids
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import translated_when_shown as _
 from officina.presence.actions import check_check_in, check_check_out
 from officina.presence.kinds import CheckInSource
 from officina.presence.selectors import current_check_in, presence_counts, space_presence
@@ -65,7 +66,7 @@ def _check_in_out(check_in: CheckIn) -> CheckInOut:
     )
 
 
-@router.get("", response={200: list[SpaceOut], **COMMON_ERRORS}, summary="All spaces")
+@router.get("", response={200: list[SpaceOut], **COMMON_ERRORS}, summary=_("All spaces"))
 def list_spaces(request: HttpRequest) -> list[SpaceOut]:
     mine = member_space_ids(signed_in_member(request))
     counts = presence_counts(sorted(mine))
@@ -87,7 +88,7 @@ def list_spaces(request: HttpRequest) -> list[SpaceOut]:
 @router.get(
     "/{slug}/presence",
     response={200: list[PresentOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="Who is here now (members of the space only)",
+    summary=_("Who is here now (members of the space only)"),
 )
 def who_is_here(request: HttpRequest, slug: Text) -> list[PresentOut]:
     space = access_space_by_slug(signed_in_member(request), slug, as_member=True)
@@ -106,7 +107,7 @@ def who_is_here(request: HttpRequest, slug: Text) -> list[PresentOut]:
 @router.post(
     "/{slug}/check-in",
     response={201: CheckInOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Check in at a space (on site, or remote in the digital space)",
+    summary=_("Check in at a space (on site, or remote in the digital space)"),
 )
 def check_in(request: HttpRequest, slug: Text, payload: CheckInIn) -> Status[CheckInOut]:
     member = signed_in_member(request)
@@ -128,7 +129,7 @@ def check_in(request: HttpRequest, slug: Text, payload: CheckInIn) -> Status[Che
 @router.post(
     "/check-out",
     response={200: CheckInOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="End the current session, wherever it is",
+    summary=_("End the current session, wherever it is"),
 )
 def check_out(request: HttpRequest) -> CheckInOut:
     return _check_in_out(check_check_out(signed_in_member(request)))
@@ -137,7 +138,7 @@ def check_out(request: HttpRequest) -> CheckInOut:
 @router.get(
     "/me/current",
     response={200: CheckInOut | None, **COMMON_ERRORS},
-    summary="My open session, or null",
+    summary=_("My open session, or null"),
 )
 def my_session(request: HttpRequest) -> CheckInOut | None:
     session = current_check_in(signed_in_member(request))

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from officina.api.auth import api_auth
+from officina.api.schemas import translated_when_shown
 from officina.core.errors import ErrorCode, OfficinaError
 
 api = NinjaAPI(
-    title="Officina API",
+    # Lazy: the schema is built for each request, in the language of whoever reads the docs.
+    title=translated_when_shown(gettext_noop("Officina API")),
     version="1",
-    description="Members, companies, presence, posts and questions of an Officina community.",
+    description=translated_when_shown(
+        gettext_noop("Members, companies, presence, posts and questions of an Officina community.")
+    ),
     openapi_url="/openapi.json",
     docs_url="/docs",
     auth=api_auth,

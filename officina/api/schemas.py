@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
+from django.utils.translation import gettext_lazy
 from ninja import Schema
 from pydantic import Field, StringConstraints, ValidationInfo, model_validator
 from pydantic.config import JsonDict, JsonValue
 from pydantic.functional_validators import ModelWrapValidatorHandler
+
+
+def translated_when_shown(text: str) -> str:
+    """A lazy translation for the API reference (summaries), typed as the ``str`` that
+    django-ninja's decorators declare: the schema is built per request, so each reader
+    gets it in their language. Imported as ``_`` so that makemessages finds the texts."""
+    return cast(str, gettext_lazy(text))
+
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, Text
+from officina.api.schemas import translated_when_shown as _
 from officina.search.kinds import DocumentKind
 from officina.search.selectors import MAX_LIMIT, search
 
@@ -35,7 +36,7 @@ class SearchOut(Schema):
     results: dict[str, list[HitOut]]
 
 
-@router.get("", response={200: SearchOut, **COMMON_ERRORS}, summary="Full-text search")
+@router.get("", response={200: SearchOut, **COMMON_ERRORS}, summary=_("Full-text search"))
 def full_text_search(request: HttpRequest, filters: Query[SearchFilters]) -> SearchOut:
     found = search(
         signed_in_member(request),

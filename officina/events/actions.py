@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -136,14 +136,12 @@ def _tell_attendees(event: Event, actor: Member, kind: str, message: str, url: s
         .filter(rsvps__event=event, rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.MAYBE])
         .exclude(pk=actor.pk)
     )
+    params: dict[str, str | datetime] = {
+        "title": event.title,
+        "when": timezone.localtime(event.starts_at, event.space.zone),
+    }
     for attendee in attendees:
-        with translation.override(attendee.language or None):
-            local_start = timezone.localtime(event.starts_at, event.space.zone)
-            text = _(message) % {
-                "title": event.title,
-                "when": formats.date_format(local_start, "SHORT_DATETIME_FORMAT"),
-            }
-        do_notify(attendee, kind, actor=actor, text=text, url=url)
+        do_notify(attendee, kind, actor=actor, text=message, url=url, params=params)
 
 
 def check_cancel_event(actor: Member, event: Event) -> None:

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import is_space_member
@@ -126,15 +124,16 @@ def do_answer_question(
     Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
     question.refresh_from_db(fields=["answer_count"])
     if question.author_id != author.pk:
-        asker = question.author
-        with translation.override(asker.language or None):
-            text = gettext("%(name)s answered your question “%(title)s”.") % {
-                "name": author.display_name,
-                "title": question.title,
-            }
-        do_notify_many(
-            [Notice(asker, "knowledge.answer", text, author, answer.get_absolute_url(), at)]
+        notice = Notice(
+            question.author,
+            "knowledge.answer",
+            _("%(name)s answered your question “%(title)s”."),
+            author,
+            answer.get_absolute_url(),
+            at,
+            params={"name": author.display_name, "title": question.title},
         )
+        do_notify_many([notice])
     return answer
 
 
@@ -202,17 +201,13 @@ def do_accept_answer(answer: Answer) -> Question:
         answer.pk,
         url=answer.get_absolute_url(),
     )
-    with translation.override(answerer.language or None):
-        text = gettext("%(name)s accepted your answer to “%(title)s”.") % {
-            "name": question.author.display_name,
-            "title": question.title,
-        }
     do_notify(
         answerer,
         "knowledge.accepted",
         actor=question.author,
-        text=text,
+        text=_("%(name)s accepted your answer to “%(title)s”."),
         url=answer.get_absolute_url(),
+        params={"name": question.author.display_name, "title": question.title},
     )
     return question
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,13 +13,16 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from officina.accounts.member_locale import member_zone
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications import live
 from officina.notifications.kinds import DigestFrequency
 from officina.notifications.models import DigestPreference, Notification
 from officina.notifications.selectors import unread_count, unread_since
+from officina.notifications.wording import ParamValue, message_id, stored_params
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -30,14 +33,23 @@ DIGEST_MAX_ITEMS = 30
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """What :func:`do_notify` records; ``at`` back-dates it (imports), now by default."""
+    """What :func:`do_notify` records; ``at`` back-dates it (imports), now by default.
+
+    With ``params``, ``text`` is a message marked for translation and left
+    untranslated (``gettext_lazy`` or ``gettext_noop``) with ``%(key)s``
+    placeholders: it is stored in English with its values and shown in each
+    reader's language when read. Datetime values (aware) are shown in the
+    reader's date format and time zone. Without ``params`` the
+    text is stored and shown as written, whatever the reader's language.
+    """
 
     recipient: Member
     kind: str
-    text: str
+    text: str | Promise
     actor: Member | None = None
     url: str = ""
     at: datetime | None = None
+    params: Mapping[str, ParamValue] | None = None
 
 
 @transaction.atomic
@@ -46,15 +58,18 @@ def do_notify(
     kind: str,
     *,
     actor: Member | None = None,
-    text: str,
+    text: str | Promise,
     url: str = "",
+    params: Mapping[str, ParamValue] | None = None,
 ) -> Notification:
     """Record a notification for ``recipient`` and, once committed, push it to their pages.
 
+    ``text`` and ``params`` as in :class:`Notice`: ``do_notify(member, "social.follow",
+    actor=follower, text=_("%(name)s started following you."), params={"name": ...})``.
     Nobody is notified of their own doing: an ``actor`` equal to the recipient is
     still stored (callers may rely on the row) but is not pushed live.
     """
-    (notification,) = do_notify_many([Notice(recipient, kind, text, actor, url)])
+    (notification,) = do_notify_many([Notice(recipient, kind, text, actor, url, params=params)])
     return notification
 
 
@@ -71,7 +86,8 @@ def do_notify_many(notices: Sequence[Notice]) -> list[Notification]:
                 recipient=notice.recipient,
                 kind=notice.kind[:60],
                 actor=notice.actor,
-                text=notice.text[:MAX_TEXT_LENGTH],
+                text=message_id(notice.text)[:MAX_TEXT_LENGTH],
+                params=None if notice.params is None else stored_params(notice.params),
                 url=notice.url[:500],
             )
             for notice in notices
@@ -122,7 +138,9 @@ def _push_after_commit(recipient: Member, notification: Notification) -> None:
             {
                 "id": notification.pk,
                 "kind": notification.kind,
-                "text": notification.text,
+                # The consumer words it in the language of each open page.
+                "message": notification.text,
+                "params": notification.params,
                 "url": notification.url,
                 "unread": unread_count(recipient),
             },
@@ -191,7 +209,7 @@ def do_send_digest(member: Member) -> int:
         return 0
     shown = pending[:DIGEST_MAX_ITEMS]
     language = member.language or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language), timezone.override(member_zone(member)):
         context = {
             "member": member,
             "notifications": shown,

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import DigestFrequency
+from .wording import rendered_text
 
 
 class Notification(models.Model):
@@ -30,7 +31,10 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("actor"),
     )
+    # With ``params``, ``text`` is an English message ("%(name)s started following you.")
+    # translated when read; without, it is shown as written.
     text = models.CharField(_("text"), max_length=500)
+    params = models.JSONField(_("parameters"), null=True, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -48,7 +52,12 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.text
+        return self.shown_text
+
+    @property
+    def shown_text(self) -> str:
+        """The words in the active language (the reader's: a page, a push, an e-mail)."""
+        return rendered_text(self.text, self.params)
 
     @property
     def is_unread(self) -> bool:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_manager, is_space_member
 from officina.accounts.actions import check_kiosk_pin, do_lock_member
@@ -291,14 +292,20 @@ def _fire_arrival_watches(check_in: CheckIn) -> None:
     if not watches:
         return
     url = reverse("presence:space", args=[check_in.space.slug])
+    if check_in.kind == CheckInKind.REMOTE:
+        message = gettext_noop("%(name)s started coworking remotely in %(space)s.")
+    else:
+        message = gettext_noop("%(name)s has arrived at %(space)s.")
+    params = {"name": check_in.member.display_name, "space": check_in.space.name}
     for watch in watches:
-        with translation.override(watch.watcher.language or None):
-            if check_in.kind == CheckInKind.REMOTE:
-                text = _("%(name)s started coworking remotely in %(space)s.")
-            else:
-                text = _("%(name)s has arrived at %(space)s.")
-            text %= {"name": check_in.member.display_name, "space": check_in.space.name}
-        do_notify(watch.watcher, "presence.arrival", actor=check_in.member, text=text, url=url)
+        do_notify(
+            watch.watcher,
+            "presence.arrival",
+            actor=check_in.member,
+            text=message,
+            url=url,
+            params=params,
+        )
     ArrivalWatch.objects.filter(pk__in=[watch.pk for watch in watches]).delete()
 
 

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import Notice, do_notify_many
@@ -185,18 +184,14 @@ def do_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
 
 def _endorsement_notice(endorser: Member, member_skill: MemberSkill) -> Notice:
     recipient = member_skill.member
-    with override(recipient.language or None):
-        text = _("%(name)s endorsed your skill “%(skill)s”.") % {
-            "name": endorser.display_name,
-            "skill": member_skill.skill.name,
-        }
-        return Notice(
-            recipient,
-            "skills.endorsement",
-            str(text),
-            actor=endorser,
-            url=reverse("social:profile", args=[recipient.pk]),
-        )
+    return Notice(
+        recipient,
+        "skills.endorsement",
+        _("%(name)s endorsed your skill “%(skill)s”."),
+        actor=endorser,
+        url=reverse("social:profile", args=[recipient.pk]),
+        params={"name": endorser.display_name, "skill": member_skill.skill.name},
+    )
 
 
 def check_endorse_many(endorsements: Sequence[tuple[Member, MemberSkill]]) -> list[Endorsement]:

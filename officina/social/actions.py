@@ -14,7 +14,6 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from officina.accounts.selectors import is_visible_member
 from officina.core.errors import ErrorCode, OfficinaError
@@ -36,6 +35,8 @@ from officina.social.models import (
 )
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from officina.accounts.models import Company, Member, Space
 
 MAX_LINKS = 5
@@ -47,22 +48,27 @@ _Dated = TypeVar("_Dated", Post, Comment, Message)
 
 
 def _notice(
-    recipient: Member, kind: str, actor: Member, text_of: object, url: str, at: datetime | None
+    recipient: Member,
+    kind: str,
+    actor: Member,
+    message: str | Promise,
+    url: str,
+    at: datetime | None,
 ) -> Notice:
-    """A notice in the recipient's own language (``text_of`` is a callable giving the text)."""
-    with override(recipient.language or None):
-        return Notice(recipient, kind, str(text_of()), actor=actor, url=url, at=at)  # type: ignore[operator]
+    """A notice that names its actor, worded in each reader's language when read."""
+    params = {"name": actor.display_name}
+    return Notice(recipient, kind, message, actor=actor, url=url, at=at, params=params)
 
 
 def _notify(
     recipient: Member,
     kind: str,
     actor: Member,
-    text_of: object,
+    message: str | Promise,
     url: str,
     at: datetime | None = None,
 ) -> None:
-    do_notify_many([_notice(recipient, kind, actor, text_of, url, at)])
+    do_notify_many([_notice(recipient, kind, actor, message, url, at)])
 
 
 # Profile -----------------------------------------------------------------------------------
@@ -164,7 +170,7 @@ def _follow_notice(follower: Member, member: Member) -> Notice:
         member,
         "social.follow",
         follower,
-        lambda: _("%(name)s started following you.") % {"name": follower.display_name},
+        _("%(name)s started following you."),
         reverse("social:profile", args=[follower.pk]),
         None,
     )
@@ -436,9 +442,7 @@ def do_add_comments(drafts: Sequence[CommentDraft]) -> list[Comment]:
                 draft.post.author,
                 "social.comment",
                 draft.author,
-                lambda draft=draft: (
-                    _("%(name)s commented on your post.") % {"name": draft.author.display_name}
-                ),
+                _("%(name)s commented on your post."),
                 reverse("social:post", args=[draft.post.pk]),
                 draft.at,
             )
@@ -510,7 +514,7 @@ def _reaction_notice(post: Post, member: Member, at: datetime | None) -> Notice 
         post.author,
         "social.reaction",
         member,
-        lambda: _("%(name)s reacted to your post.") % {"name": member.display_name},
+        _("%(name)s reacted to your post."),
         url,
         at,
     )
@@ -647,7 +651,7 @@ def do_send_message(
                 participant,
                 "social.message",
                 sender,
-                lambda: _("New message from %(name)s.") % {"name": sender.display_name},
+                _("New message from %(name)s."),
                 url,
                 at,
             )

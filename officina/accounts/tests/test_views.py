@@ -487,3 +487,109 @@ def test_password_reset_requests_are_throttled_per_address(db):
         for number in range(settings.SIGN_IN_FAILURES_PER_ADDRESS + 1)
     ]
     assert answers[0] == 302 and answers[-1] == 429
+
+
+def test_the_header_switch_and_the_settings_field_are_one_setting(client_for, giulia):
+    client = client_for(giulia)
+    response = client.post("/language/", {"language": "it", "next": "/settings/"})
+    assert response.status_code == 302 and response["Location"] == "/settings/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "it"
+    giulia.refresh_from_db()
+    assert giulia.language == "it"
+    page = client.get("/settings/").content.decode()
+    assert '<option value="it" selected>' in page
+    assert "Impostazioni" in page
+
+
+def test_the_members_language_wins_over_an_old_cookie_on_another_browser(client_for, giulia):
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    other_browser = client_for(giulia)
+    other_browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = other_browser.get("/settings/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page["Content-Language"] == "it"
+
+
+def test_an_unknown_language_from_the_switch_changes_nothing(client_for, giulia):
+    client = client_for(giulia)
+    response = client.post("/language/", {"language": "xx", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    giulia.refresh_from_db()
+    assert giulia.language == ""
+    assert "Unknown language." in client.get("/").content.decode()
+    assert client.get("/language/").status_code == 405
+
+
+def test_a_visitor_switches_language_with_the_cookie_only(client):
+    response = client.post("/language/", {"language": "it", "next": "/login/"})
+    assert response["Location"] == "/login/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "it"
+    assert "Accedi" in client.get("/login/").content.decode()
+
+
+def test_e_mails_to_a_member_are_in_the_language_they_chose(client, giulia):
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    client.post("/password-reset/", {"email": giulia.email}, HTTP_ACCEPT_LANGUAGE="en")
+    client.post(
+        "/signup/",
+        {
+            "first_name": "Giulia",
+            "last_name": "Rossi",
+            "email": giulia.email,
+            "password": "lampada-blu-42",
+            "password_again": "lampada-blu-42",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    reset, reminder = mail.outbox
+    assert reset.subject == "La tua nuova password di Officina"
+    assert reminder.subject == "Il tuo account Officina"
+    assert reminder.body.startswith("Ciao Giulia Rossi,")
+
+
+def test_a_member_reads_times_in_the_time_zone_they_chose(client_for, giulia, marco):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+
+    from officina.core.moments import shown_moment
+    from officina.social.actions import check_send_message, check_start_conversation
+
+    conversation = check_start_conversation(giulia, [marco])
+    message = check_send_message(giulia, conversation, "ciao")
+    client = client_for(marco)
+    saved = client.post(
+        "/settings/",
+        {
+            "form": "settings",
+            "first_name": "Marco",
+            "last_name": "Colombo",
+            "language": "en",
+            "time_zone": "America/New_York",
+        },
+    )
+    assert saved.status_code == 302
+    page = client.get(f"/messages/{conversation.pk}/").content.decode()
+    with translation.override("en"):
+        new_york = shown_moment(message.created_at, ZoneInfo("America/New_York"))
+        rome = shown_moment(message.created_at, ZoneInfo("Europe/Rome"))
+    assert new_york != rome
+    assert new_york in page and rome not in page
+    assert "America/New York" in client.get("/settings/").content.decode()
+
+
+def test_an_unknown_time_zone_changes_nothing(client_for, giulia):
+    response = client_for(giulia).post(
+        "/settings/",
+        {
+            "form": "settings",
+            "first_name": "Giuly",
+            "last_name": "Rossi",
+            "language": "it",
+            "time_zone": "Mars/Olympus_Mons",
+        },
+    )
+    assert response.status_code == 400
+    giulia.refresh_from_db()
+    assert (giulia.first_name, giulia.language, giulia.time_zone) == ("Giulia", "", "")

@@ -359,3 +359,12 @@ class TestSchemaStatesTheRules:
         short = "x" * (TITLE_MIN_LENGTH - 1)
         assert_error(api.post("/questions", {"title": short, "body": "?"}), 400, "INVALID_INPUT")
         assert api.post("/questions", {"title": short + "x", "body": "?"}).status_code == 201
+
+
+def test_the_api_reference_speaks_the_readers_language(client):
+    italian = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="it").json()
+    assert italian["info"]["title"] == "API di Officina"
+    assert italian["paths"]["/api/spaces"]["get"]["summary"] == "Tutti gli spazi"
+    english = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["info"]["title"] == "Officina API"
+    assert english["paths"]["/api/spaces"]["get"]["summary"] == "All spaces"

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from officina.accounts.models import Member, Space
 from officina.core.errors import ErrorCode, OfficinaError
@@ -144,7 +144,7 @@ def test_cancelling_tells_those_going_or_maybe(giulia, marco, luca, navigli):
     actions.check_cancel_event(giulia, event)
     told = Notification.objects.filter(kind="events.cancelled")
     assert [n.recipient for n in told] == [marco]
-    assert "“Aperitivo”" in told.get().text and "cancelled" in told.get().text
+    assert "“Aperitivo”" in told.get().shown_text and "cancelled" in told.get().shown_text
 
 
 def test_moving_an_event_tells_attendees_in_their_language(giulia, marco, navigli):
@@ -166,7 +166,15 @@ def test_moving_an_event_tells_attendees_in_their_language(giulia, marco, navigl
         visibility="community",
     )
     note = Notification.objects.get(kind="events.moved")
-    assert note.recipient == marco and "è stato spostato" in note.text
+    assert note.recipient == marco
+    with translation.override("it"):
+        assert "è stato spostato" in note.shown_text
+    # The new time in the reader's format: Italian on the 24-hour clock, in the space's zone.
+    local = timezone.localtime(later, navigli.zone)
+    with translation.override("it"):
+        assert local.strftime("%d/%m/%Y %H:%M") in note.shown_text
+    with translation.override("en"):
+        assert note.shown_text.startswith("“Aperitivo” has moved to ")
     # Changing only the description tells nobody.
     actions.check_update_event(
         giulia,

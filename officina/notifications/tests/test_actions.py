@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.access import access_notification_by_id
@@ -27,6 +29,7 @@ from officina.notifications.live import member_group
 from officina.notifications.models import DigestPreference, Notification
 from officina.notifications.selectors import has_unread, members_due_for_digest, unread_count
 from officina.notifications.tasks import enqueue_due_digests
+from officina.social.actions import check_follow_member
 
 pytestmark = pytest.mark.django_db
 
@@ -75,12 +78,12 @@ def test_one_transaction_pushes_each_recipient_once_with_the_newest(
         do_notify(giulia, "test.kind", actor=marco, text="One")
         do_notify(giulia, "test.kind", actor=marco, text="Two")
     pushed = async_to_sync(layer.receive)(channel)
-    assert pushed["payload"]["text"] == "Two"
+    assert pushed["payload"]["message"] == "Two"
     assert pushed["payload"]["unread"] == 2
     assert async_to_sync(_nothing_within)(layer, channel, 0.2)
     with django_capture_on_commit_callbacks(execute=True):
         do_notify(giulia, "test.kind", text="Three")
-    assert async_to_sync(layer.receive)(channel)["payload"]["text"] == "Three"
+    assert async_to_sync(layer.receive)(channel)["payload"]["message"] == "Three"
 
 
 async def _nothing_within(layer, channel, seconds):
@@ -194,3 +197,78 @@ def test_digests_queue_in_the_database_backend(giulia, settings):
     assert queued.task_path == "officina.notifications.tasks.send_digest"
     assert queued.args_kwargs["args"] == [giulia.pk]
     assert mail.outbox == []  # not sent until a worker runs it
+
+
+def test_a_message_with_values_is_worded_in_each_readers_language(giulia, marco):
+    with translation.override("it"):  # the language of whoever acts does not matter
+        notification = do_notify(
+            giulia,
+            "social.follow",
+            actor=marco,
+            text=gettext_lazy("%(name)s started following you."),
+            params={"name": "Marco Colombo"},
+        )
+    stored = Notification.objects.get(pk=notification.pk)
+    assert stored.text == "%(name)s started following you."
+    assert stored.params == {"name": "Marco Colombo"}
+    with translation.override("en"):
+        assert stored.shown_text == "Marco Colombo started following you."
+    with translation.override("it"):
+        assert stored.shown_text == "Marco Colombo ha iniziato a seguirti."
+
+
+def test_a_moment_is_shown_in_the_readers_format_in_its_zone(giulia):
+    moment = datetime(2026, 12, 24, 17, 30, tzinfo=ZoneInfo("Europe/Rome"))
+    notification = do_notify(
+        giulia,
+        "events.moved",
+        text=gettext_noop("“%(title)s” has moved to %(when)s."),
+        params={"title": "Aperitivo", "when": moment.astimezone(UTC).astimezone(moment.tzinfo)},
+    )
+    assert notification.params is not None
+    assert notification.params["when"] == {
+        "datetime": "2026-12-24T17:30:00+01:00",
+        "zone": "Europe/Rome",
+    }
+    with translation.override("it"):
+        assert notification.shown_text == "«Aperitivo» è stato spostato a 24/12/2026 17:30."
+    with translation.override("en"):
+        assert notification.shown_text == "“Aperitivo” has moved to 12/24/2026 5:30 p.m.."
+
+
+def test_values_that_cannot_be_stored_are_refused(giulia):
+    with pytest.raises(ValueError, match="naive"):
+        do_notify(giulia, "x.y", text="%(when)s", params={"when": datetime(2026, 1, 1)})
+    with pytest.raises(TypeError):
+        do_notify(giulia, "x.y", text="%(what)s", params={"what": 1.5})  # type: ignore[dict-item]
+    assert not Notification.objects.filter(kind="x.y").exists()
+
+
+def test_a_translation_that_does_not_fit_its_values_falls_back_to_english(giulia):
+    notification = do_notify(giulia, "x.y", text="%(name)s waved.", params={"other": "Marco"})
+    assert notification.shown_text == "%(name)s waved."
+    notification = do_notify(giulia, "x.y", text="%(name)s waved.", params={"name": "Marco"})
+    assert notification.shown_text == "Marco waved."
+
+
+def test_the_digest_words_each_notification_in_the_members_language(giulia, marco):
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    with translation.override("en"):
+        check_follow_member(marco, giulia)
+    do_send_digest(giulia)
+    assert "Marco Colombo ha iniziato a seguirti." in mail.outbox[0].body
+    assert "started following" not in mail.outbox[0].body
+
+
+def test_the_live_push_carries_the_message_and_its_values(
+    giulia, marco, django_capture_on_commit_callbacks
+):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(member_group(giulia.pk), channel)
+    with django_capture_on_commit_callbacks(execute=True), translation.override("it"):
+        check_follow_member(marco, giulia)
+    payload = async_to_sync(layer.receive)(channel)["payload"]
+    assert payload["message"] == "%(name)s started following you."
+    assert payload["params"] == {"name": "Marco Colombo"}

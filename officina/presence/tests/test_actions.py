@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from officina.accounts.actions import check_set_kiosk_pin
 from officina.core.errors import ErrorCode, OfficinaError
@@ -141,7 +141,8 @@ def test_arrival_watch_fires_once(giulia, marco, navigli):
     actions.check_check_in(marco, navigli, note="")
     notes = Notification.objects.filter(recipient=giulia, kind="presence.arrival")
     assert notes.count() == 1
-    assert "Marco Colombo" in notes.get().text and "Officina Navigli" in notes.get().text
+    shown = notes.get().shown_text
+    assert shown == "Marco Colombo has arrived at Officina Navigli."
     assert notes.get().url == "/spaces/navigli/"
     assert not ArrivalWatch.objects.exists()
     actions.check_check_out(marco)
@@ -149,12 +150,15 @@ def test_arrival_watch_fires_once(giulia, marco, navigli):
     assert notes.count() == 1
 
 
-def test_arrival_notification_speaks_the_watchers_language(giulia, marco, navigli):
-    giulia.language = "it"
-    giulia.save()
+def test_arrival_notification_speaks_the_readers_language(giulia, marco, navigli):
     actions.check_watch_arrival(giulia, marco)
-    actions.check_check_in(marco, navigli)
-    assert "è arrivato/a" in Notification.objects.get(recipient=giulia).text
+    with translation.override("it"):  # whoever acts, in whatever language
+        actions.check_check_in(marco, navigli)
+    notification = Notification.objects.get(recipient=giulia)
+    with translation.override("en"):
+        assert notification.shown_text == "Marco Colombo has arrived at Officina Navigli."
+    with translation.override("it"):
+        assert notification.shown_text == "Marco Colombo è arrivato/a a Officina Navigli."
 
 
 def test_watch_is_kept_when_the_arrival_is_in_a_space_the_watcher_cannot_see(giulia, marco):

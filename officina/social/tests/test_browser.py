@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -109,3 +110,17 @@ def test_direct_message_arrives_live(new_context, giulia, marco, screenshot):
     receiver.fill("#message-form textarea", "Certo, arrivo!")
     receiver.click("#message-form button[type=submit]")
     sender.locator(".chat-message", has_text="Certo, arrivo!").wait_for(timeout=5000)
+
+    # One formatter: a time pushed live reads as it does once the page is reloaded, in
+    # the page's language (Italian on the 24-hour clock) and the site's time zone.
+    def shown_time(page: Any, text: str) -> str:
+        return str(page.locator(".chat-message", has_text=text).locator("time").inner_text())
+
+    live_it = shown_time(receiver, "hai un minuto")
+    live_en = shown_time(sender, "Certo, arrivo!")
+    receiver.reload()
+    sender.reload()
+    assert shown_time(receiver, "hai un minuto") == live_it
+    assert shown_time(sender, "Certo, arrivo!") == live_en
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", live_it), live_it
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{1,2}(:\d{2})? [ap]\.m\.", live_en), live_en

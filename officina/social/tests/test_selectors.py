@@ -29,14 +29,17 @@ def test_unread_conversations(giulia, marco, sara):
     assert unread_conversation_count(giulia) == 0
 
 
-def test_notifications_speak_the_recipients_language(giulia, marco):
-    marco.language = "it"
-    marco.save(update_fields=["language"])
+def test_notifications_speak_the_readers_language_when_read(giulia, marco):
     with translation.override("en"):
         check_follow_member(giulia, marco)
         do_send_message(giulia, check_start_conversation(giulia, [marco]), "ciao")
-    texts = set(Notification.objects.filter(recipient=marco).values_list("text", flat=True))
-    assert texts == {"Giulia Rossi ha iniziato a seguirti.", "Nuovo messaggio da Giulia Rossi."}
+    notifications = Notification.objects.filter(recipient=marco)
+    with translation.override("it"):
+        shown = {notification.shown_text for notification in notifications}
+    assert shown == {"Giulia Rossi ha iniziato a seguirti.", "Nuovo messaggio da Giulia Rossi."}
+    with translation.override("en"):
+        shown = {notification.shown_text for notification in notifications}
+    assert shown == {"Giulia Rossi started following you.", "New message from Giulia Rossi."}
 
 
 @pytest.mark.django_db

@@ -1,10 +1,6 @@
 // Direct messages, live: new messages appear in the open conversation; the form sends without reload.
 (function () {
   "use strict";
-  function formatTime(iso) {
-    try { return new Date(iso).toLocaleString(document.documentElement.lang || undefined, { dateStyle: "short", timeStyle: "short" }); }
-    catch (_) { return iso; }
-  }
   function appendMessage(thread, message, me) {
     if (thread.querySelector('[data-message="' + message.id + '"]')) return;
     const empty = document.getElementById("no-messages");
@@ -14,7 +10,11 @@
     item.dataset.message = String(message.id);
     const meta = document.createElement("span");
     meta.className = "small muted";
-    meta.textContent = message.sender_name + " · " + formatTime(message.created_at);
+    // The server writes the time (created_at_shown) as it writes it on a reloaded page.
+    const time = document.createElement("time");
+    time.dateTime = message.created_at;
+    time.textContent = message.created_at_shown || message.created_at;
+    meta.append(message.sender_name + " · ", time);
     const body = document.createElement("div");
     body.className = "chat-body";
     body.textContent = message.body;  // text, never HTML: messages are user input

@@ -1,0 +1,18 @@
+"""How a moment is written for a reader: one formatter for pages, live pushes and e-mails.
+
+The active language decides the format (Italian: 24/12/2026 17:30; English: 12/24/2026
+5:30 p.m.), the active time zone (the site's) or the zone given (where the thing
+happens) decides the clock. A page rendered by the server and the same moment pushed
+live to it read the same, because both come through here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from django.utils import formats, timezone
+
+
+def shown_moment(moment: datetime, zone: tzinfo | None = None) -> str:
+    """Date and time, short, in the active language and ``zone`` (default: the active zone)."""
+    return formats.date_format(timezone.localtime(moment, zone), "SHORT_DATETIME_FORMAT")
