@@ -22,14 +22,23 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from officina.core.errors import ErrorCode, OfficinaError
+from officina.notifications.actions import Notice, do_notify_many
 
 from .access import is_company_owner, is_space_manager
-from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
+from .kinds import (
+    CompanyRole,
+    JoinPolicy,
+    PresenceVisibility,
+    RelationKind,
+    SpaceKind,
+    SpaceRole,
+)
 from .models import (
     Company,
     CompanyInvitation,
@@ -37,10 +46,12 @@ from .models import (
     CompanyRelation,
     Member,
     Space,
+    SpaceJoinRequest,
     SpaceMembership,
     validate_time_zone,
 )
-from .signals import member_signed_up, members_signed_up
+from .selectors import space_managers
+from .signals import member_signed_up, members_signed_up, presence_visibility_changed
 
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 KIOSK_PIN_MAX_FAILURES = 5
@@ -284,6 +295,20 @@ def check_update_member_settings(
     member.language = _language_or_empty(language)
     member.save(update_fields=["first_name", "last_name", "language"])
     return member
+
+
+def check_set_presence_visibility(member: Member, visibility: str) -> None:
+    """Who sees that ``member`` is checked in; open pages follow at once."""
+    if visibility not in PresenceVisibility.values:
+        raise OfficinaError.invalid_input(
+            _("Choose who may see that you are here."), field="presence_visibility"
+        )
+    member.presence_visibility = visibility
+    with transaction.atomic():
+        member.save(update_fields=["presence_visibility"])
+        transaction.on_commit(
+            lambda: presence_visibility_changed.send(sender=Member, member=member)
+        )
 
 
 def check_set_kiosk_pin(member: Member, pin: str) -> None:
@@ -619,6 +644,8 @@ class SpaceFields(TypedDict, total=False):
 
     name: Required[str]
     kind: str
+    # Physical spaces are "on request" unless told otherwise, remote ones open.
+    join_policy: str
     address: str
     city: str
     time_zone: str
@@ -648,6 +675,8 @@ def do_create_space(manager: Member, **fields: Unpack[SpaceFields]) -> Space:
         capacity=fields.get("capacity"),
     )
     slug = fields.get("slug", "")
+    default_policy = JoinPolicy.OPEN if kind == SpaceKind.REMOTE else JoinPolicy.REQUEST
+    join_policy = _clean_join_policy(fields.get("join_policy") or default_policy)
     with transaction.atomic():
         space = Space.objects.create(
             name=name,
@@ -658,6 +687,7 @@ def do_create_space(manager: Member, **fields: Unpack[SpaceFields]) -> Space:
             time_zone=time_zone,
             capacity=capacity,
             description=fields.get("description", "").strip(),
+            join_policy=join_policy,
         )
         SpaceMembership.objects.create(member=manager, space=space, role=SpaceRole.MANAGER)
     return space
@@ -673,24 +703,123 @@ def check_update_space(
     time_zone: str,
     capacity: int | None,
     description: str,
+    join_policy: str | None = None,
 ) -> Space:
     if not is_space_manager(actor, space):
         raise OfficinaError(_("Only the space's managers can do this."), ErrorCode.NOT_FOUND)
+    if join_policy:
+        space.join_policy = _clean_join_policy(join_policy)
     space.name, _kind, space.time_zone, space.capacity = _clean_space_fields(
         name=name, kind=space.kind, time_zone=time_zone, capacity=capacity
     )
     space.address = address.strip()
     space.city = city.strip()
     space.description = description.strip()
-    space.save(update_fields=["name", "time_zone", "capacity", "address", "city", "description"])
+    space.save(
+        update_fields=[
+            "name",
+            "time_zone",
+            "capacity",
+            "address",
+            "city",
+            "description",
+            "join_policy",
+        ]
+    )
     return space
 
 
+def _clean_join_policy(join_policy: str) -> str:
+    if join_policy not in JoinPolicy.values:
+        raise OfficinaError.invalid_input(_("Unknown way of joining."), field="join_policy")
+    return join_policy
+
+
 def do_join_space(member: Member, space: Space) -> SpaceMembership:
+    """Make ``member`` one of the space's members, whatever its policy (an operator's
+    import, an approved request); members join through :func:`check_join_space`."""
     membership, _created = SpaceMembership.objects.get_or_create(
         member=member, space=space, defaults={"role": SpaceRole.MEMBER}
     )
+    SpaceJoinRequest.objects.filter(member=member, space=space).delete()
     return membership
+
+
+JOIN_REQUEST_MESSAGE_LENGTH = 300
+
+
+def check_join_space(member: Member, space: Space, *, message: str = "") -> bool:
+    """Join an open space, or ask to join one "on request" (its managers are notified);
+    a space "by invitation" takes only the people its managers add. True when the member
+    is in, False when their request waits for a manager."""
+    message = message.strip()
+    if len(message) > JOIN_REQUEST_MESSAGE_LENGTH:
+        raise OfficinaError.invalid_input(
+            _("The message is too long (300 characters at most)."), field="message"
+        )
+    if SpaceMembership.objects.filter(member=member, space=space).exists():
+        raise OfficinaError(_("You are already a member of this space."), ErrorCode.CONFLICT)
+    if space.join_policy == JoinPolicy.OPEN:
+        with transaction.atomic():
+            do_join_space(member, space)
+        return True
+    if space.join_policy == JoinPolicy.INVITATION:
+        raise OfficinaError(
+            _("%(space)s takes new members by invitation of its managers only.")
+            % {"space": space.name},
+            ErrorCode.PERMISSION_DENIED,
+        )
+    try:
+        with transaction.atomic():
+            request = SpaceJoinRequest.objects.create(member=member, space=space, message=message)
+            _notify_managers_of_request(request)
+    except IntegrityError as error:
+        raise OfficinaError(
+            _("You have already asked to join: a manager will answer."), ErrorCode.CONFLICT
+        ) from error
+    return False
+
+
+def _notify_managers_of_request(request: SpaceJoinRequest) -> None:
+    url = reverse("presence:join_requests", args=[request.space.slug])
+    notices = []
+    for manager in space_managers(request.space):
+        with translation.override(manager.language or None):
+            text = _("%(name)s asks to join %(space)s.") % {
+                "name": request.member.display_name,
+                "space": request.space.name,
+            }
+        notices.append(Notice(manager, "accounts.join_request", text, request.member, url))
+    do_notify_many(notices)
+
+
+def check_cancel_join_request(member: Member, space: Space) -> None:
+    deleted, _rows = SpaceJoinRequest.objects.filter(member=member, space=space).delete()
+    if not deleted:
+        raise OfficinaError(_("You have not asked to join this space."), ErrorCode.NOT_FOUND)
+
+
+def check_decide_join_request(manager: Member, request: SpaceJoinRequest, *, approve: bool) -> None:
+    """A manager lets the requester in, or not; either way the requester is told."""
+    if not is_space_manager(manager, request.space):
+        raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+    requester, space = request.member, request.space
+    with transaction.atomic():
+        # The row lock makes two managers deciding at once agree: the second finds nothing.
+        if not SpaceJoinRequest.objects.select_for_update().filter(pk=request.pk).exists():
+            raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+        if approve:
+            do_join_space(requester, space)
+        else:
+            SpaceJoinRequest.objects.filter(pk=request.pk).delete()
+        with translation.override(requester.language or None):
+            if approve:
+                text = _("Welcome to %(space)s: %(name)s accepted your request.")
+            else:
+                text = _("%(name)s did not accept your request to join %(space)s.")
+            text %= {"space": space.name, "name": manager.display_name}
+        url = reverse("presence:space", args=[space.slug]) if approve else ""
+        do_notify_many([Notice(requester, "accounts.join_decision", text, manager, url)])
 
 
 def _manager_count(space: Space) -> int:

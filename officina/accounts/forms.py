@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import CompanyRole, RelationKind
+from .kinds import CompanyRole, PresenceVisibility, RelationKind
 from .logos import process_logo
 from .models import Company, Space
 
@@ -66,6 +66,18 @@ class SettingsForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=_language_choices, required=False)
 
 
+class PresenceVisibilityForm(forms.Form):
+    presence_visibility = forms.ChoiceField(
+        label=_("Who sees that I am here"),
+        choices=PresenceVisibility.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "On who's here, the dashboard, the kiosk, live pages and the API. "
+            "You always see yourself."
+        ),
+    )
+
+
 class KioskPinForm(forms.Form):
     pin = forms.CharField(
         label=_("New kiosk PIN"),
@@ -118,7 +130,15 @@ class AddCompanyMemberForm(forms.Form):
         label=_("E-mail address"),
         help_text=_("Someone without an account receives an invitation by e-mail."),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=CompanyRole.choices)
+    # A person added is a member; making them an owner is a second, deliberate step.
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (CompanyRole.MEMBER, CompanyRole.MEMBER.label),
+            (CompanyRole.OWNER, CompanyRole.OWNER.label),
+        ],
+        initial=CompanyRole.MEMBER,
+    )
 
 
 class CompanyRelationForm(forms.Form):

@@ -25,3 +25,19 @@ class SpaceKind(models.TextChoices):
 class SpaceRole(models.TextChoices):
     MEMBER = "member", _("member")
     MANAGER = "manager", _("manager")
+
+
+class JoinPolicy(models.TextChoices):
+    """How a member comes to belong to a space (and so to see who is there)."""
+
+    OPEN = "open", _("open: anyone may join")
+    REQUEST = "request", _("on request: a manager approves")
+    INVITATION = "invitation", _("by invitation: managers add people")
+
+
+class PresenceVisibility(models.TextChoices):
+    """Who sees that a member is checked in; the member always sees themselves."""
+
+    SPACES = "spaces", _("everyone in my spaces")
+    COMPANIES = "companies", _("people of my companies only")
+    NOBODY = "nobody", _("nobody")

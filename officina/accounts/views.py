@@ -31,6 +31,7 @@ from .forms import (
     CompanyRelationForm,
     EmailAuthenticationForm,
     KioskPinForm,
+    PresenceVisibilityForm,
     SettingsForm,
     SignUpForm,
 )
@@ -180,10 +181,21 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         }
     )
     pin_form = KioskPinForm()
+    privacy_form = PresenceVisibilityForm(
+        initial={"presence_visibility": member.presence_visibility}
+    )
     status = 200
     if request.method == "POST":
         status = 400
-        if request.POST.get("form") == "pin":
+        if request.POST.get("form") == "privacy":
+            privacy_form = PresenceVisibilityForm(request.POST)
+            if privacy_form.is_valid():
+                actions.check_set_presence_visibility(
+                    member, privacy_form.cleaned_data["presence_visibility"]
+                )
+                messages.success(request, _("Who sees that you are here is saved."))
+                return redirect("accounts:settings")
+        elif request.POST.get("form") == "pin":
             pin_form = KioskPinForm(request.POST)
             if pin_form.is_valid():
                 try:
@@ -213,6 +225,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     context = {
         "settings_form": settings_form,
         "pin_form": pin_form,
+        "privacy_form": privacy_form,
         "companies": selectors.member_companies(member),
     }
     return render(request, "accounts/settings.html", context, status=status)
