@@ -487,3 +487,23 @@ def test_password_reset_requests_are_throttled_per_address(db):
         for number in range(settings.SIGN_IN_FAILURES_PER_ADDRESS + 1)
     ]
     assert answers[0] == 302 and answers[-1] == 429
+
+
+def test_adding_a_person_makes_a_member_and_removing_asks_first(
+    client_for, giulia, studio_rossi, make_member
+):
+    from officina.accounts.models import CompanyMembership
+
+    newcomer = make_member("nina@officina.test", first_name="Nina", last_name="Neri")
+    client = client_for(giulia)
+    page = client.get("/companies/studio-rossi/")
+    assert page.context["add_member_form"]["role"].value() == "member"
+    client.post("/companies/studio-rossi/people/add/", {"email": newcomer.email, "role": "member"})
+    assert CompanyMembership.objects.get(member=newcomer).role == "member"
+    html = client.get("/companies/studio-rossi/").content.decode()
+    assert "Remove from the company" in html
+    assert 'data-confirm="Remove Nina Neri from Studio Rossi? They keep their account."' in html
+    italian = client.get(
+        "/companies/studio-rossi/", headers={"accept-language": "it"}
+    ).content.decode()
+    assert "Rimuovi dall’azienda" in italian and "Elimina" not in italian

@@ -4,13 +4,14 @@ import pytest
 
 from officina.accounts.actions import check_set_presence_visibility
 from officina.accounts.kinds import PresenceVisibility
+from officina.accounts.models import Member
 from officina.presence import actions
 
 pytestmark = pytest.mark.django_db
 SPACES, COMPANIES = PresenceVisibility.SPACES, PresenceVisibility.COMPANIES
 
 
-def _hide(member, visibility):
+def _hide(member: Member, visibility: str) -> None:
     check_set_presence_visibility(member, visibility)
 
 

@@ -4,14 +4,14 @@ import pytest
 
 from officina.accounts.actions import check_decide_join_request, check_join_space
 from officina.accounts.kinds import JoinPolicy
-from officina.accounts.models import SpaceJoinRequest, SpaceMembership
+from officina.accounts.models import Member, Space, SpaceJoinRequest, SpaceMembership
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
 
-def _is_member(member, space) -> bool:
+def _is_member(member: Member, space: Space) -> bool:
     return SpaceMembership.objects.filter(member=member, space=space).exists()
 
 

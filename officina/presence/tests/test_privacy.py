@@ -14,7 +14,7 @@ from django.core.cache import cache
 
 from officina.accounts.actions import check_join_space, check_set_presence_visibility
 from officina.accounts.kinds import PresenceVisibility
-from officina.accounts.models import Member
+from officina.accounts.models import Member, Space
 from officina.notifications.models import Notification
 from officina.presence import actions
 from officina.presence.selectors import (
@@ -36,7 +36,7 @@ def _hide(member: Member, visibility: str) -> None:
     check_set_presence_visibility(member, visibility)
 
 
-def _shown(viewer, space) -> set[str]:
+def _shown(viewer: Member, space: Space) -> set[str]:
     return {p.check_in.member.first_name for p in space_presence(viewer, space)}
 
 
