@@ -13,6 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_sign_up_check_in_and_appear_live(new_context, giulia, navigli, screenshot):
+    navigli.join_policy = "open"  # asking to join is test_privacy_browser's
+    navigli.save()
     watcher = new_context(giulia).new_page()
     watcher.goto("/spaces/navigli/")
     expect(watcher.locator("html")).to_have_attribute("data-live", "on")
