@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import Notice, do_notify_many
@@ -42,6 +43,7 @@ from .kinds import (
 from .models import (
     Company,
     CompanyInvitation,
+    CompanyJoinRequest,
     CompanyMembership,
     CompanyRelation,
     Member,
@@ -50,7 +52,7 @@ from .models import (
     SpaceMembership,
     validate_time_zone,
 )
-from .selectors import space_managers
+from .selectors import company_owners, space_managers
 from .signals import member_signed_up, members_signed_up, presence_visibility_changed
 
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
@@ -470,8 +472,10 @@ def check_add_company_member(
     email: str,
     role: str = CompanyRole.MEMBER,
     signup_url: str = "",
-) -> CompanyMembership | CompanyInvitation:
-    """Add a member by e-mail; someone without an account gets an invitation by e-mail."""
+) -> CompanyInvitation:
+    """Invite someone by e-mail: a member is notified and accepts or declines
+    (:func:`check_answer_company_invitation`); someone without an account gets the
+    invitation by e-mail and joins by signing up with that address."""
     _require_owner(actor, company)
     email = normalize_email(email)
     try:
@@ -483,23 +487,31 @@ def check_add_company_member(
     if role not in CompanyRole.values:
         raise OfficinaError.invalid_input(_("Unknown role."), field="role")
     member = Member.objects.filter(email__iexact=email).first()
+    if (
+        member is not None
+        and CompanyMembership.objects.filter(member=member, company=company).exists()
+    ):
+        raise OfficinaError(
+            _("%(name)s is already in %(company)s.")
+            % {"name": member.display_name, "company": company.name},
+            ErrorCode.CONFLICT,
+        )
+    with transaction.atomic():
+        invitation, created = CompanyInvitation.objects.get_or_create(
+            company=company, email=email, defaults={"role": role, "invited_by": actor}
+        )
+        if not created:
+            raise OfficinaError(_("This address has already been invited."), ErrorCode.CONFLICT)
+        if member is not None:
+            with translation.override(member.language or None):
+                text = _("%(name)s invites you to join %(company)s.") % {
+                    "name": actor.display_name,
+                    "company": company.name,
+                }
+            url = reverse("accounts:company", args=[company.slug])
+            do_notify_many([Notice(member, "accounts.company_invitation", text, actor, url)])
     if member is not None:
-        if CompanyMembership.objects.filter(member=member, company=company).exists():
-            raise OfficinaError(
-                _("%(name)s is already in %(company)s.")
-                % {"name": member.display_name, "company": company.name},
-                ErrorCode.CONFLICT,
-            )
-        with transaction.atomic():
-            has_primary = CompanyMembership.objects.filter(member=member, is_primary=True).exists()
-            return CompanyMembership.objects.create(
-                member=member, company=company, role=role, is_primary=not has_primary
-            )
-    invitation, created = CompanyInvitation.objects.get_or_create(
-        company=company, email=email, defaults={"role": role, "invited_by": actor}
-    )
-    if not created:
-        raise OfficinaError(_("This address has already been invited."), ErrorCode.CONFLICT)
+        return invitation
     send_mail(
         subject=_("%(name)s invites you to %(company)s on Officina")
         % {"name": actor.display_name, "company": company.name},
@@ -513,6 +525,121 @@ def check_add_company_member(
         recipient_list=[email],
     )
     return invitation
+
+
+def _join_company(member: Member, company: Company, role: str) -> CompanyMembership:
+    has_primary = CompanyMembership.objects.filter(member=member, is_primary=True).exists()
+    CompanyJoinRequest.objects.filter(member=member, company=company).delete()
+    return CompanyMembership.objects.create(
+        member=member, company=company, role=role, is_primary=not has_primary
+    )
+
+
+def _tell(
+    recipient: Member | None, kind: str, text: str, params: dict[str, str], **kw: str
+) -> None:
+    """Notify ``recipient`` (if any) with ``text`` in their own language."""
+    if recipient is None:
+        return
+    with translation.override(recipient.language or None):
+        message = _(text) % params
+    do_notify_many([Notice(recipient, kind, message, url=kw.get("url", ""))])
+
+
+def check_answer_company_invitation(member: Member, company: Company, *, accept: bool) -> None:
+    """Accept or decline the invitation to ``company`` waiting for the member's address;
+    whoever invited them is told."""
+    with transaction.atomic():
+        invitation = (
+            CompanyInvitation.objects.select_for_update()
+            .select_related("invited_by")
+            .filter(company=company, email__iexact=member.email)
+            .first()
+        )
+        if invitation is None:
+            raise OfficinaError(_("This invitation is no longer pending."), ErrorCode.NOT_FOUND)
+        if accept and not CompanyMembership.objects.filter(member=member, company=company).exists():
+            _join_company(member, company, invitation.role)
+        invitation.delete()
+        inviter = invitation.invited_by
+        params = {"name": member.display_name, "company": company.name}
+        url = reverse("accounts:company", args=[company.slug])
+        if accept:
+            _tell(
+                inviter,
+                "accounts.company_invitation_answer",
+                gettext_noop("%(name)s accepted your invitation to %(company)s."),
+                params,
+                url=url,
+            )
+        else:
+            _tell(
+                inviter,
+                "accounts.company_invitation_answer",
+                gettext_noop("%(name)s declined your invitation to %(company)s."),
+                params,
+                url=url,
+            )
+
+
+def check_ask_to_join_company(member: Member, company: Company, *, message: str = "") -> None:
+    """Ask a company's owners to take the member in; they are notified."""
+    message = message.strip()
+    if len(message) > JOIN_REQUEST_MESSAGE_LENGTH:
+        raise OfficinaError.invalid_input(
+            _("The message is too long (300 characters at most)."), field="message"
+        )
+    if CompanyMembership.objects.filter(member=member, company=company).exists():
+        raise OfficinaError(_("You are already in this company."), ErrorCode.CONFLICT)
+    try:
+        with transaction.atomic():
+            CompanyJoinRequest.objects.create(member=member, company=company, message=message)
+            url = reverse("accounts:company", args=[company.slug]) + "#join-requests"
+            params = {"name": member.display_name, "company": company.name}
+            for owner in company_owners(company):
+                _tell(
+                    owner,
+                    "accounts.company_join_request",
+                    gettext_noop("%(name)s asks to join %(company)s."),
+                    params,
+                    url=url,
+                )
+    except IntegrityError as error:
+        raise OfficinaError(
+            _("You have already asked to join: an owner will answer."), ErrorCode.CONFLICT
+        ) from error
+
+
+def check_decide_company_join_request(
+    owner: Member, request: CompanyJoinRequest, *, approve: bool
+) -> None:
+    """An owner takes the requester in as a member, or not; the requester is told."""
+    _require_owner(owner, request.company)
+    requester, company = request.member, request.company
+    with transaction.atomic():
+        if not CompanyJoinRequest.objects.select_for_update().filter(pk=request.pk).exists():
+            raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+        if approve:
+            _join_company(requester, company, CompanyRole.MEMBER)
+        else:
+            CompanyJoinRequest.objects.filter(pk=request.pk).delete()
+        params = {"name": owner.display_name, "company": company.name}
+        url = reverse("accounts:company", args=[company.slug])
+        if approve:
+            _tell(
+                requester,
+                "accounts.company_join_decision",
+                gettext_noop("Welcome to %(company)s: %(name)s accepted your request."),
+                params,
+                url=url,
+            )
+        else:
+            _tell(
+                requester,
+                "accounts.company_join_decision",
+                gettext_noop("%(name)s did not accept your request to join %(company)s."),
+                params,
+            )
 
 
 def do_lock_member(member: Member) -> None:

@@ -20,6 +20,7 @@ from .actions import (
     SpaceFields,
     check_add_company_member,
     check_add_company_relation,
+    check_answer_company_invitation,
     check_create_company,
     check_set_space_role,
     do_create_space,
@@ -244,11 +245,13 @@ def populate(context: DemoContext) -> None:
         if (member.pk, company.pk) not in joined:
             joined.add((member.pk, company.pk))
             check_add_company_member(owner_of[company.pk], company, email=member.email)
+            check_answer_company_invitation(member, company, accept=True)
         if rng.random() < 0.08:
             other = rng.choice(companies)
             if (member.pk, other.pk) not in joined:
                 joined.add((member.pk, other.pk))
                 check_add_company_member(owner_of[other.pk], other, email=member.email)
+                check_answer_company_invitation(member, other, accept=True)
 
     # Who works for whom: clients and suppliers, and a few partnerships.
     relations: dict[tuple[int, int], tuple[Company, Company, str]] = {}

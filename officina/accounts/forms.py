@@ -128,7 +128,10 @@ class CompanyForm(forms.Form):
 class AddCompanyMemberForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("Someone without an account receives an invitation by e-mail."),
+        help_text=_(
+            "A member is notified and accepts or declines; "
+            "someone without an account receives the invitation by e-mail."
+        ),
     )
     # A person added is a member; making them an owner is a second, deliberate step.
     role = forms.ChoiceField(

@@ -167,9 +167,10 @@ class CompanyMembership(models.Model):
 
 
 class CompanyInvitation(models.Model):
-    """An invitation to a company for someone who has no account yet.
+    """An owner invites someone to a company, by e-mail address.
 
-    It is applied when a member signs up with the invited e-mail address.
+    A member with that address accepts or declines it; someone without an account
+    gets it by e-mail, and it is applied when they sign up with that address.
     """
 
     company = models.ForeignKey(
@@ -197,6 +198,38 @@ class CompanyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
+
+
+class CompanyJoinRequest(models.Model):
+    """A member asks to join a company; one of its owners decides.
+
+    Only pending requests are stored, as for spaces (``SpaceJoinRequest``).
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="company_join_requests",
+    )
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("request to join a company")
+        verbose_name_plural = _("requests to join a company")
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "company"], name="one_join_request_per_company"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.company}"
 
 
 class CompanyRelation(models.Model):

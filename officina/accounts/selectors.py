@@ -10,6 +10,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from .kinds import CompanyRole, PresenceVisibility, RelationKind, SpaceRole
 from .models import (
     Company,
+    CompanyInvitation,
+    CompanyJoinRequest,
     CompanyMembership,
     CompanyRelation,
     Member,
@@ -285,6 +287,41 @@ def spaces_by_kind() -> QuerySet[Space]:
 
 def space_by_slug(slug: str) -> Space | None:
     return Space.objects.filter(slug=slug).first()
+
+
+def company_invitation_for(member: Member, company: Company) -> CompanyInvitation | None:
+    """The invitation to ``company`` waiting for the member's address, if any."""
+    return CompanyInvitation.objects.filter(company=company, email__iexact=member.email).first()
+
+
+def member_company_invitations(member: Member) -> list[CompanyInvitation]:
+    return list(
+        CompanyInvitation.objects.filter(email__iexact=member.email)
+        .select_related("company", "invited_by")
+        .order_by("created_at", "id")
+    )
+
+
+def company_join_requests(company: Company) -> list[CompanyJoinRequest]:
+    """The company's pending requests to join, oldest first, with who asked."""
+    return list(
+        CompanyJoinRequest.objects.filter(company=company, member__is_active=True).select_related(
+            "member"
+        )
+    )
+
+
+def has_requested_to_join_company(member: Member, company: Company) -> bool:
+    return CompanyJoinRequest.objects.filter(member=member, company=company).exists()
+
+
+def company_owners(company: Company) -> list[Member]:
+    return [
+        membership.member
+        for membership in CompanyMembership.objects.filter(
+            company=company, role=CompanyRole.OWNER
+        ).select_related("member")
+    ]
 
 
 def space_join_requests(space: Space) -> list[SpaceJoinRequest]:

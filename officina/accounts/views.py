@@ -24,7 +24,7 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 
 from . import actions, selectors
-from .access import access_company_by_slug, is_company_owner
+from .access import access_company_by_slug, access_company_join_request_by_id, is_company_owner
 from .forms import (
     AddCompanyMemberForm,
     CompanyForm,
@@ -227,6 +227,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         "pin_form": pin_form,
         "privacy_form": privacy_form,
         "companies": selectors.member_companies(member),
+        "invitations": selectors.member_company_invitations(member),
     }
     return render(request, "accounts/settings.html", context, status=status)
 
@@ -244,12 +245,16 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
     the_company = access_company_by_slug(member, slug)
     people = selectors.company_people(the_company)
     is_owner = is_company_owner(member, the_company)
+    is_member = any(p.member_id == member.pk for p in people)
     context = {
         "company": the_company,
         "people": people,
         "relations": selectors.company_relations(the_company),
         "is_owner": is_owner,
-        "is_member": any(p.member_id == member.pk for p in people),
+        "is_member": is_member,
+        "invitation": None if is_member else selectors.company_invitation_for(member, the_company),
+        "requested": not is_member and selectors.has_requested_to_join_company(member, the_company),
+        "join_requests": selectors.company_join_requests(the_company) if is_owner else [],
         "add_member_form": AddCompanyMemberForm() if is_owner else None,
         "relation_form": CompanyRelationForm(company=the_company) if is_owner else None,
     }
@@ -326,10 +331,60 @@ def company_add_member(request: HttpRequest, slug: str) -> HttpResponse:
     except OfficinaError as error:
         messages.error(request, str(error))
     else:
-        if hasattr(result, "member"):
-            messages.success(request, _("%(name)s added.") % {"name": result.member.display_name})
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": result.email})
+        messages.success(
+            request,
+            _("%(email)s is invited: they join once they accept.") % {"email": result.email},
+        )
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_answer_invitation(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    the_company = access_company_by_slug(member, slug)
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "decline"):
+        raise OfficinaError(_("Choose to accept or to decline."), ErrorCode.BAD_REQUEST)
+    actions.check_answer_company_invitation(member, the_company, accept=decision == "accept")
+    if decision == "accept":
+        messages.success(request, _("Welcome to %(company)s!") % {"company": the_company.name})
+    else:
+        messages.success(request, _("You declined the invitation."))
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_ask_to_join(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    the_company = access_company_by_slug(member, slug)
+    try:
+        actions.check_ask_to_join_company(
+            member, the_company, message=request.POST.get("message", "")
+        )
+    except OfficinaError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your request is sent: an owner will answer."))
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_decide_request(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    owner = signed_in_member(request)
+    the_company = access_company_by_slug(owner, slug, to_manage=True)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "refuse"):
+        raise OfficinaError(_("Choose to approve or to refuse."), ErrorCode.BAD_REQUEST)
+    join_request = access_company_join_request_by_id(owner, the_company, request_id)
+    name = join_request.member.display_name
+    actions.check_decide_company_join_request(owner, join_request, approve=decision == "approve")
+    if decision == "approve":
+        messages.success(request, _("%(name)s is now in the company.") % {"name": name})
+    else:
+        messages.success(request, _("You refused %(name)s's request.") % {"name": name})
     return _back_to_company(slug)
 
 

@@ -307,6 +307,13 @@ def test_owner_adds_relation_and_member_through_the_page(
     )
     assert CompanyRelation.objects.count() == 2
     client.post("/companies/studio-rossi/people/add/", {"email": outsider.email, "role": "member"})
+    assert not CompanyMembership.objects.filter(member=outsider, company=studio_rossi).exists()
+    invited = client_for(outsider)
+    page = invited.get("/companies/studio-rossi/").content.decode()
+    assert "Giulia Rossi invites you to join Studio Rossi." in page
+    assert "Invitation to Studio Rossi" in invited.get("/settings/").content.decode()
+    assert invited.post("/companies/studio-rossi/invitation/", {"decision": "x"}).status_code == 400
+    invited.post("/companies/studio-rossi/invitation/", {"decision": "accept"})
     assert CompanyMembership.objects.filter(member=outsider, company=studio_rossi).exists()
     client.post(
         "/companies/studio-rossi/people/add/", {"email": "new@example.com", "role": "owner"}
@@ -499,6 +506,7 @@ def test_adding_a_person_makes_a_member_and_removing_asks_first(
     page = client.get("/companies/studio-rossi/")
     assert page.context["add_member_form"]["role"].value() == "member"
     client.post("/companies/studio-rossi/people/add/", {"email": newcomer.email, "role": "member"})
+    client_for(newcomer).post("/companies/studio-rossi/invitation/", {"decision": "accept"})
     assert CompanyMembership.objects.get(member=newcomer).role == "member"
     html = client.get("/companies/studio-rossi/").content.decode()
     assert "Remove from the company" in html
@@ -507,3 +515,25 @@ def test_adding_a_person_makes_a_member_and_removing_asks_first(
         "/companies/studio-rossi/", headers={"accept-language": "it"}
     ).content.decode()
     assert "Rimuovi dall’azienda" in italian and "Elimina" not in italian
+
+
+def test_ask_to_join_a_company_and_an_owner_accepts_on_its_page(
+    client_for, giulia, marco, outsider, studio_rossi
+):
+    from officina.accounts.models import CompanyJoinRequest
+
+    asking = client_for(outsider)
+    asking.post("/companies/studio-rossi/join/", {"message": "I draw plans"})
+    assert "You asked to join" in asking.get("/companies/studio-rossi/").content.decode()
+    request = CompanyJoinRequest.objects.get()
+    assert "I draw plans" not in client_for(marco).get("/companies/studio-rossi/").content.decode()
+    denied = client_for(marco).post(
+        f"/companies/studio-rossi/requests/{request.pk}/", {"decision": "approve"}
+    )
+    assert denied.status_code == 404
+    owner = client_for(giulia)
+    assert "I draw plans" in owner.get("/companies/studio-rossi/").content.decode()
+    bad = owner.post(f"/companies/studio-rossi/requests/{request.pk}/", {"decision": "x"})
+    assert bad.status_code == 400 and CompanyJoinRequest.objects.exists()
+    owner.post(f"/companies/studio-rossi/requests/{request.pk}/", {"decision": "approve"})
+    assert CompanyMembership.objects.get(member=outsider, company=studio_rossi).role == "member"

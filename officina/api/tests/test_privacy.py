@@ -49,3 +49,28 @@ def test_join_queue_and_decision_through_the_api(api_as, outsider, luca, giulia,
     assert api_as(luca).post(path, {"approve": True}).status_code == 204
     assert api_as(luca).post(path, {"approve": True}).status_code == 404
     assert api_as(outsider).get("/spaces/navigli/presence").status_code == 200
+
+
+def test_company_invitation_and_join_request_through_the_api(
+    api_as, giulia, marco, outsider, sara, studio_rossi
+):
+    from officina.accounts.actions import check_add_company_member
+    from officina.accounts.models import CompanyMembership
+
+    check_add_company_member(giulia, studio_rossi, email=outsider.email)
+    answer = "/companies/studio-rossi/invitation"
+    assert api_as(sara).post(answer, {"accept": True}).status_code == 404  # not invited
+    assert api_as(outsider).post(answer, {"accept": "maybe"}).status_code == 422
+    assert api_as(outsider).post(answer, {"accept": True}).status_code == 204
+    assert CompanyMembership.objects.filter(member=outsider, company=studio_rossi).exists()
+
+    join = "/companies/studio-rossi/join"
+    assert api_as(sara).post(join, {"message": "bread"}).status_code == 204
+    assert api_as(sara).post(join).status_code == 409
+    assert api_as(marco).get("/companies/studio-rossi/join-requests").status_code == 404
+    [waiting] = api_as(giulia).get("/companies/studio-rossi/join-requests").json()
+    assert waiting["member"]["name"] == "Sara Bianchi" and waiting["message"] == "bread"
+    path = f"/companies/studio-rossi/join-requests/{waiting['id']}"
+    assert api_as(marco).post(path, {"approve": True}).status_code == 404
+    assert api_as(giulia).post(path, {"approve": False}).status_code == 204
+    assert not CompanyMembership.objects.filter(member=sara, company=studio_rossi).exists()
