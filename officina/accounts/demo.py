@@ -22,6 +22,7 @@ from .actions import (
     check_add_company_relation,
     check_answer_company_invitation,
     check_create_company,
+    check_join_space,
     check_set_space_role,
     do_create_space,
     do_join_space,
@@ -283,4 +284,14 @@ def populate(context: DemoContext) -> None:
         candidates = [m for m in space_members(space) if m.pk != opener.pk]
         for member in rng.sample(candidates, min(managers_to_add, len(candidates))):
             check_set_space_role(opener, space, member, SpaceRole.MANAGER)
+    # Navigli is "on request": a couple of people from Torino wait in Giulia's queue.
+    outside = [
+        m for m in members if m.pk not in set(space_members(navigli).values_list("pk", flat=True))
+    ]
+    for member, message in zip(
+        rng.sample(outside, min(2, len(outside))),
+        ("Vengo a Milano due giorni a settimana da marzo.", "Cerco una scrivania fissa."),
+        strict=False,
+    ):
+        check_join_space(member, navigli, message=message)
     sys.stdout.write(f"demo: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n")

@@ -350,6 +350,8 @@ def test_admin_lists_every_model_with_filters_and_search(client_for, admin, stud
         "companyrelation",
         "space",
         "spacemembership",
+        "spacejoinrequest",
+        "companyjoinrequest",
     ):
         response = client.get(f"/admin/accounts/{model}/?q=rossi")
         assert response.status_code == 200, model
