@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 def test_spaces_page_lists_every_space_with_counts(client_for, outsider, giulia, navigli):
     actions.check_check_in(giulia, navigli)
     page = client_for(outsider).get("/spaces/").content.decode()
-    assert "Officina Navigli" in page and "Digital coworking" in page and "Join" in page
+    assert "Officina Navigli" in page and "Digital coworking" in page
+    assert "Ask to join" in page  # Navigli, on request
+    assert 'action="/spaces/digital/join/"' in page  # open: one click
+    assert "here now" not in page  # nobody's presence before being accepted
 
 
 def test_non_member_sees_the_join_page_not_the_people(client_for, outsider, giulia, navigli):
