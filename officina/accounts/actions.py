@@ -535,15 +535,22 @@ def _join_company(member: Member, company: Company, role: str) -> CompanyMembers
     )
 
 
-def _tell(
-    recipient: Member | None, kind: str, text: str, params: dict[str, str], **kw: str
+def _notify_in_their_language(
+    recipient: Member | None,
+    kind: str,
+    text: str,
+    params: dict[str, str],
+    *,
+    actor: Member | None = None,
+    url: str = "",
 ) -> None:
-    """Notify ``recipient`` (if any) with ``text`` in their own language."""
+    """Notify ``recipient`` (if any) with ``text`` (marked with ``gettext_noop``) in
+    their own language."""
     if recipient is None:
         return
     with translation.override(recipient.language or None):
         message = _(text) % params
-    do_notify_many([Notice(recipient, kind, message, url=kw.get("url", ""))])
+    do_notify_many([Notice(recipient, kind, message, actor, url)])
 
 
 def check_answer_company_invitation(member: Member, company: Company, *, accept: bool) -> None:
@@ -565,19 +572,21 @@ def check_answer_company_invitation(member: Member, company: Company, *, accept:
         params = {"name": member.display_name, "company": company.name}
         url = reverse("accounts:company", args=[company.slug])
         if accept:
-            _tell(
+            _notify_in_their_language(
                 inviter,
                 "accounts.company_invitation_answer",
                 gettext_noop("%(name)s accepted your invitation to %(company)s."),
                 params,
+                actor=member,
                 url=url,
             )
         else:
-            _tell(
+            _notify_in_their_language(
                 inviter,
                 "accounts.company_invitation_answer",
                 gettext_noop("%(name)s declined your invitation to %(company)s."),
                 params,
+                actor=member,
                 url=url,
             )
 
@@ -597,11 +606,12 @@ def check_ask_to_join_company(member: Member, company: Company, *, message: str 
             url = reverse("accounts:company", args=[company.slug]) + "#join-requests"
             params = {"name": member.display_name, "company": company.name}
             for owner in company_owners(company):
-                _tell(
+                _notify_in_their_language(
                     owner,
                     "accounts.company_join_request",
                     gettext_noop("%(name)s asks to join %(company)s."),
                     params,
+                    actor=member,
                     url=url,
                 )
     except IntegrityError as error:
@@ -626,19 +636,21 @@ def check_decide_company_join_request(
         params = {"name": owner.display_name, "company": company.name}
         url = reverse("accounts:company", args=[company.slug])
         if approve:
-            _tell(
+            _notify_in_their_language(
                 requester,
                 "accounts.company_join_decision",
                 gettext_noop("Welcome to %(company)s: %(name)s accepted your request."),
                 params,
+                actor=owner,
                 url=url,
             )
         else:
-            _tell(
+            _notify_in_their_language(
                 requester,
                 "accounts.company_join_decision",
                 gettext_noop("%(name)s did not accept your request to join %(company)s."),
                 params,
+                actor=owner,
             )
 
 
@@ -979,6 +991,8 @@ def check_set_space_role(actor: Member, space: Space, member: Member, role: str)
         )
         if membership is None:
             SpaceMembership.objects.create(member=member, space=space, role=role)
+            # Added by a manager: a request they had made is answered.
+            SpaceJoinRequest.objects.filter(member=member, space=space).delete()
             return
         if (
             membership.role == SpaceRole.MANAGER
