@@ -134,3 +134,11 @@ class TestPages:
         assert bad.status_code == 400
         navigli.refresh_from_db()
         assert navigli.join_policy == JoinPolicy.INVITATION
+
+
+def test_a_manager_adding_someone_answers_their_request(outsider, luca, navigli):
+    from officina.accounts.actions import check_set_space_role
+
+    check_join_space(outsider, navigli)
+    check_set_space_role(luca, navigli, outsider, "member")
+    assert _is_member(outsider, navigli) and not SpaceJoinRequest.objects.exists()
