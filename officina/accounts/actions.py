@@ -558,7 +558,8 @@ def check_answer_company_invitation(member: Member, company: Company, *, accept:
     whoever invited them is told."""
     with transaction.atomic():
         invitation = (
-            CompanyInvitation.objects.select_for_update()
+            # Only the invitation's row: the inviter may be gone (an outer join).
+            CompanyInvitation.objects.select_for_update(of=("self",))
             .select_related("invited_by")
             .filter(company=company, email__iexact=member.email)
             .first()
