@@ -49,7 +49,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.test import Client
 from django.utils import translation
 
-from officina.accounts.kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
+from officina.accounts.kinds import CompanyRole, JoinPolicy, RelationKind, SpaceKind, SpaceRole
 from officina.accounts.models import (
     Company,
     CompanyMembership,
@@ -128,6 +128,10 @@ def make_space(db: None) -> Callable[..., Space]:
         number = next(_sequence)
         name = name or f"Space {number}"
         fields.setdefault("slug", re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+        # As do_create_space decides: physical spaces on request, remote ones open.
+        fields.setdefault(
+            "join_policy", JoinPolicy.OPEN if kind == SpaceKind.REMOTE else JoinPolicy.REQUEST
+        )
         space = Space.objects.create(name=name, kind=kind, **fields)
         SpaceMembership.objects.bulk_create(
             [SpaceMembership(member=m, space=space, role=SpaceRole.MANAGER) for m in managers]

@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .kinds import CompanyRole, SpaceRole
-from .models import Company, CompanyMembership, Member, Space, SpaceMembership
+from .models import (
+    Company,
+    CompanyJoinRequest,
+    CompanyMembership,
+    Member,
+    Space,
+    SpaceJoinRequest,
+    SpaceMembership,
+)
 
 
 def _company_not_found() -> OfficinaError:
@@ -90,3 +98,29 @@ def access_space_by_id(
     if space is None:
         raise _space_not_found()
     return access_space_by_slug(member, space.slug, as_member=as_member, to_manage=to_manage)
+
+
+def access_join_request_by_id(manager: Member, space: Space, request_id: int) -> SpaceJoinRequest:
+    """A pending request to a space ``manager`` manages; anything else is "not found"."""
+    request = (
+        SpaceJoinRequest.objects.select_related("member", "space")
+        .filter(pk=request_id, space=space)
+        .first()
+    )
+    if request is None or not is_space_manager(manager, space):
+        raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+    return request
+
+
+def access_company_join_request_by_id(
+    owner: Member, company: Company, request_id: int
+) -> CompanyJoinRequest:
+    """A pending request to a company ``owner`` owns; anything else is "not found"."""
+    request = (
+        CompanyJoinRequest.objects.select_related("member", "company")
+        .filter(pk=request_id, company=company)
+        .first()
+    )
+    if request is None or not is_company_owner(owner, company):
+        raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+    return request

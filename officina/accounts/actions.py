@@ -22,25 +22,39 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from officina.core.errors import ErrorCode, OfficinaError
+from officina.notifications.actions import Notice, do_notify_many
 
 from .access import is_company_owner, is_space_manager
-from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole, member_time_zones
+from .kinds import (
+    CompanyRole,
+    JoinPolicy,
+    PresenceVisibility,
+    RelationKind,
+    SpaceKind,
+    SpaceRole,
+    member_time_zones,
+)
 from .models import (
     Company,
     CompanyInvitation,
+    CompanyJoinRequest,
     CompanyMembership,
     CompanyRelation,
     Member,
     Space,
+    SpaceJoinRequest,
     SpaceMembership,
     validate_time_zone,
 )
-from .signals import member_signed_up, members_signed_up
+from .selectors import company_owners, space_managers
+from .signals import member_signed_up, members_signed_up, presence_visibility_changed
 
 KIOSK_PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 KIOSK_PIN_MAX_FAILURES = 5
@@ -308,6 +322,20 @@ def check_set_language(member: Member, language: str) -> Member:
     return member
 
 
+def check_set_presence_visibility(member: Member, visibility: str) -> None:
+    """Who sees that ``member`` is checked in; open pages follow at once."""
+    if visibility not in PresenceVisibility.values:
+        raise OfficinaError.invalid_input(
+            _("Choose who may see that you are here."), field="presence_visibility"
+        )
+    member.presence_visibility = visibility
+    with transaction.atomic():
+        member.save(update_fields=["presence_visibility"])
+        transaction.on_commit(
+            lambda: presence_visibility_changed.send(sender=Member, member=member)
+        )
+
+
 def check_set_kiosk_pin(member: Member, pin: str) -> None:
     """A PIN of 4 to 8 digits, not one repeated digit; stored hashed."""
     if not KIOSK_PIN_PATTERN.match(pin):
@@ -467,8 +495,10 @@ def check_add_company_member(
     email: str,
     role: str = CompanyRole.MEMBER,
     signup_url: str = "",
-) -> CompanyMembership | CompanyInvitation:
-    """Add a member by e-mail; someone without an account gets an invitation by e-mail."""
+) -> CompanyInvitation:
+    """Invite someone by e-mail: a member is notified and accepts or declines
+    (:func:`check_answer_company_invitation`); someone without an account gets the
+    invitation by e-mail and joins by signing up with that address."""
     _require_owner(actor, company)
     email = normalize_email(email)
     try:
@@ -480,23 +510,31 @@ def check_add_company_member(
     if role not in CompanyRole.values:
         raise OfficinaError.invalid_input(_("Unknown role."), field="role")
     member = Member.objects.filter(email__iexact=email).first()
+    if (
+        member is not None
+        and CompanyMembership.objects.filter(member=member, company=company).exists()
+    ):
+        raise OfficinaError(
+            _("%(name)s is already in %(company)s.")
+            % {"name": member.display_name, "company": company.name},
+            ErrorCode.CONFLICT,
+        )
+    with transaction.atomic():
+        invitation, created = CompanyInvitation.objects.get_or_create(
+            company=company, email=email, defaults={"role": role, "invited_by": actor}
+        )
+        if not created:
+            raise OfficinaError(_("This address has already been invited."), ErrorCode.CONFLICT)
+        if member is not None:
+            with translation.override(member.language or None):
+                text = _("%(name)s invites you to join %(company)s.") % {
+                    "name": actor.display_name,
+                    "company": company.name,
+                }
+            url = reverse("accounts:company", args=[company.slug])
+            do_notify_many([Notice(member, "accounts.company_invitation", text, actor, url)])
     if member is not None:
-        if CompanyMembership.objects.filter(member=member, company=company).exists():
-            raise OfficinaError(
-                _("%(name)s is already in %(company)s.")
-                % {"name": member.display_name, "company": company.name},
-                ErrorCode.CONFLICT,
-            )
-        with transaction.atomic():
-            has_primary = CompanyMembership.objects.filter(member=member, is_primary=True).exists()
-            return CompanyMembership.objects.create(
-                member=member, company=company, role=role, is_primary=not has_primary
-            )
-    invitation, created = CompanyInvitation.objects.get_or_create(
-        company=company, email=email, defaults={"role": role, "invited_by": actor}
-    )
-    if not created:
-        raise OfficinaError(_("This address has already been invited."), ErrorCode.CONFLICT)
+        return invitation
     send_mail(
         subject=_("%(name)s invites you to %(company)s on Officina")
         % {"name": actor.display_name, "company": company.name},
@@ -510,6 +548,134 @@ def check_add_company_member(
         recipient_list=[email],
     )
     return invitation
+
+
+def _join_company(member: Member, company: Company, role: str) -> CompanyMembership:
+    has_primary = CompanyMembership.objects.filter(member=member, is_primary=True).exists()
+    CompanyJoinRequest.objects.filter(member=member, company=company).delete()
+    return CompanyMembership.objects.create(
+        member=member, company=company, role=role, is_primary=not has_primary
+    )
+
+
+def _notify_in_their_language(
+    recipient: Member | None,
+    kind: str,
+    text: str,
+    params: dict[str, str],
+    *,
+    actor: Member | None = None,
+    url: str = "",
+) -> None:
+    """Notify ``recipient`` (if any) with ``text`` (marked with ``gettext_noop``) in
+    their own language."""
+    if recipient is None:
+        return
+    with translation.override(recipient.language or None):
+        message = _(text) % params
+    do_notify_many([Notice(recipient, kind, message, actor, url)])
+
+
+def check_answer_company_invitation(member: Member, company: Company, *, accept: bool) -> None:
+    """Accept or decline the invitation to ``company`` waiting for the member's address;
+    whoever invited them is told."""
+    with transaction.atomic():
+        invitation = (
+            # Only the invitation's row: the inviter may be gone (an outer join).
+            CompanyInvitation.objects.select_for_update(of=("self",))
+            .select_related("invited_by")
+            .filter(company=company, email__iexact=member.email)
+            .first()
+        )
+        if invitation is None:
+            raise OfficinaError(_("This invitation is no longer pending."), ErrorCode.NOT_FOUND)
+        if accept and not CompanyMembership.objects.filter(member=member, company=company).exists():
+            _join_company(member, company, invitation.role)
+        invitation.delete()
+        inviter = invitation.invited_by
+        params = {"name": member.display_name, "company": company.name}
+        url = reverse("accounts:company", args=[company.slug])
+        if accept:
+            _notify_in_their_language(
+                inviter,
+                "accounts.company_invitation_answer",
+                gettext_noop("%(name)s accepted your invitation to %(company)s."),
+                params,
+                actor=member,
+                url=url,
+            )
+        else:
+            _notify_in_their_language(
+                inviter,
+                "accounts.company_invitation_answer",
+                gettext_noop("%(name)s declined your invitation to %(company)s."),
+                params,
+                actor=member,
+                url=url,
+            )
+
+
+def check_ask_to_join_company(member: Member, company: Company, *, message: str = "") -> None:
+    """Ask a company's owners to take the member in; they are notified."""
+    message = message.strip()
+    if len(message) > JOIN_REQUEST_MESSAGE_LENGTH:
+        raise OfficinaError.invalid_input(
+            _("The message is too long (300 characters at most)."), field="message"
+        )
+    if CompanyMembership.objects.filter(member=member, company=company).exists():
+        raise OfficinaError(_("You are already in this company."), ErrorCode.CONFLICT)
+    try:
+        with transaction.atomic():
+            CompanyJoinRequest.objects.create(member=member, company=company, message=message)
+            url = reverse("accounts:company", args=[company.slug]) + "#join-requests"
+            params = {"name": member.display_name, "company": company.name}
+            for owner in company_owners(company):
+                _notify_in_their_language(
+                    owner,
+                    "accounts.company_join_request",
+                    gettext_noop("%(name)s asks to join %(company)s."),
+                    params,
+                    actor=member,
+                    url=url,
+                )
+    except IntegrityError as error:
+        raise OfficinaError(
+            _("You have already asked to join: an owner will answer."), ErrorCode.CONFLICT
+        ) from error
+
+
+def check_decide_company_join_request(
+    owner: Member, request: CompanyJoinRequest, *, approve: bool
+) -> None:
+    """An owner takes the requester in as a member, or not; the requester is told."""
+    _require_owner(owner, request.company)
+    requester, company = request.member, request.company
+    with transaction.atomic():
+        if not CompanyJoinRequest.objects.select_for_update().filter(pk=request.pk).exists():
+            raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+        if approve:
+            _join_company(requester, company, CompanyRole.MEMBER)
+        else:
+            CompanyJoinRequest.objects.filter(pk=request.pk).delete()
+        params = {"name": owner.display_name, "company": company.name}
+        url = reverse("accounts:company", args=[company.slug])
+        if approve:
+            _notify_in_their_language(
+                requester,
+                "accounts.company_join_decision",
+                gettext_noop("Welcome to %(company)s: %(name)s accepted your request."),
+                params,
+                actor=owner,
+                url=url,
+            )
+        else:
+            _notify_in_their_language(
+                requester,
+                "accounts.company_join_decision",
+                gettext_noop("%(name)s did not accept your request to join %(company)s."),
+                params,
+                actor=owner,
+            )
 
 
 def do_lock_member(member: Member) -> None:
@@ -641,6 +807,8 @@ class SpaceFields(TypedDict, total=False):
 
     name: Required[str]
     kind: str
+    # Physical spaces are "on request" unless told otherwise, remote ones open.
+    join_policy: str
     address: str
     city: str
     time_zone: str
@@ -670,6 +838,8 @@ def do_create_space(manager: Member, **fields: Unpack[SpaceFields]) -> Space:
         capacity=fields.get("capacity"),
     )
     slug = fields.get("slug", "")
+    default_policy = JoinPolicy.OPEN if kind == SpaceKind.REMOTE else JoinPolicy.REQUEST
+    join_policy = _clean_join_policy(fields.get("join_policy") or default_policy)
     with transaction.atomic():
         space = Space.objects.create(
             name=name,
@@ -680,6 +850,7 @@ def do_create_space(manager: Member, **fields: Unpack[SpaceFields]) -> Space:
             time_zone=time_zone,
             capacity=capacity,
             description=fields.get("description", "").strip(),
+            join_policy=join_policy,
         )
         SpaceMembership.objects.create(member=manager, space=space, role=SpaceRole.MANAGER)
     return space
@@ -695,24 +866,123 @@ def check_update_space(
     time_zone: str,
     capacity: int | None,
     description: str,
+    join_policy: str | None = None,
 ) -> Space:
     if not is_space_manager(actor, space):
         raise OfficinaError(_("Only the space's managers can do this."), ErrorCode.NOT_FOUND)
+    if join_policy:
+        space.join_policy = _clean_join_policy(join_policy)
     space.name, _kind, space.time_zone, space.capacity = _clean_space_fields(
         name=name, kind=space.kind, time_zone=time_zone, capacity=capacity
     )
     space.address = address.strip()
     space.city = city.strip()
     space.description = description.strip()
-    space.save(update_fields=["name", "time_zone", "capacity", "address", "city", "description"])
+    space.save(
+        update_fields=[
+            "name",
+            "time_zone",
+            "capacity",
+            "address",
+            "city",
+            "description",
+            "join_policy",
+        ]
+    )
     return space
 
 
+def _clean_join_policy(join_policy: str) -> str:
+    if join_policy not in JoinPolicy.values:
+        raise OfficinaError.invalid_input(_("Unknown way of joining."), field="join_policy")
+    return join_policy
+
+
 def do_join_space(member: Member, space: Space) -> SpaceMembership:
+    """Make ``member`` one of the space's members, whatever its policy (an operator's
+    import, an approved request); members join through :func:`check_join_space`."""
     membership, _created = SpaceMembership.objects.get_or_create(
         member=member, space=space, defaults={"role": SpaceRole.MEMBER}
     )
+    SpaceJoinRequest.objects.filter(member=member, space=space).delete()
     return membership
+
+
+JOIN_REQUEST_MESSAGE_LENGTH = 300
+
+
+def check_join_space(member: Member, space: Space, *, message: str = "") -> bool:
+    """Join an open space, or ask to join one "on request" (its managers are notified);
+    a space "by invitation" takes only the people its managers add. True when the member
+    is in, False when their request waits for a manager."""
+    message = message.strip()
+    if len(message) > JOIN_REQUEST_MESSAGE_LENGTH:
+        raise OfficinaError.invalid_input(
+            _("The message is too long (300 characters at most)."), field="message"
+        )
+    if SpaceMembership.objects.filter(member=member, space=space).exists():
+        raise OfficinaError(_("You are already a member of this space."), ErrorCode.CONFLICT)
+    if space.join_policy == JoinPolicy.OPEN:
+        with transaction.atomic():
+            do_join_space(member, space)
+        return True
+    if space.join_policy == JoinPolicy.INVITATION:
+        raise OfficinaError(
+            _("%(space)s takes new members by invitation of its managers only.")
+            % {"space": space.name},
+            ErrorCode.PERMISSION_DENIED,
+        )
+    try:
+        with transaction.atomic():
+            request = SpaceJoinRequest.objects.create(member=member, space=space, message=message)
+            _notify_managers_of_request(request)
+    except IntegrityError as error:
+        raise OfficinaError(
+            _("You have already asked to join: a manager will answer."), ErrorCode.CONFLICT
+        ) from error
+    return False
+
+
+def _notify_managers_of_request(request: SpaceJoinRequest) -> None:
+    url = reverse("presence:join_requests", args=[request.space.slug])
+    notices = []
+    for manager in space_managers(request.space):
+        with translation.override(manager.language or None):
+            text = _("%(name)s asks to join %(space)s.") % {
+                "name": request.member.display_name,
+                "space": request.space.name,
+            }
+        notices.append(Notice(manager, "accounts.join_request", text, request.member, url))
+    do_notify_many(notices)
+
+
+def check_cancel_join_request(member: Member, space: Space) -> None:
+    deleted, _rows = SpaceJoinRequest.objects.filter(member=member, space=space).delete()
+    if not deleted:
+        raise OfficinaError(_("You have not asked to join this space."), ErrorCode.NOT_FOUND)
+
+
+def check_decide_join_request(manager: Member, request: SpaceJoinRequest, *, approve: bool) -> None:
+    """A manager lets the requester in, or not; either way the requester is told."""
+    if not is_space_manager(manager, request.space):
+        raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+    requester, space = request.member, request.space
+    with transaction.atomic():
+        # The row lock makes two managers deciding at once agree: the second finds nothing.
+        if not SpaceJoinRequest.objects.select_for_update().filter(pk=request.pk).exists():
+            raise OfficinaError(_("This request is no longer pending."), ErrorCode.NOT_FOUND)
+        if approve:
+            do_join_space(requester, space)
+        else:
+            SpaceJoinRequest.objects.filter(pk=request.pk).delete()
+        with translation.override(requester.language or None):
+            if approve:
+                text = _("Welcome to %(space)s: %(name)s accepted your request.")
+            else:
+                text = _("%(name)s did not accept your request to join %(space)s.")
+            text %= {"space": space.name, "name": manager.display_name}
+        url = reverse("presence:space", args=[space.slug]) if approve else ""
+        do_notify_many([Notice(requester, "accounts.join_decision", text, manager, url)])
 
 
 def _manager_count(space: Space) -> int:
@@ -745,6 +1015,8 @@ def check_set_space_role(actor: Member, space: Space, member: Member, role: str)
         )
         if membership is None:
             SpaceMembership.objects.create(member=member, space=space, role=role)
+            # Added by a manager: a request they had made is answered.
+            SpaceJoinRequest.objects.filter(member=member, space=space).delete()
             return
         if (
             membership.role == SpaceRole.MANAGER

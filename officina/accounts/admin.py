@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     Company,
     CompanyInvitation,
+    CompanyJoinRequest,
     CompanyMembership,
     CompanyRelation,
     Member,
     Space,
+    SpaceJoinRequest,
     SpaceMembership,
 )
 
@@ -35,13 +37,23 @@ class SpaceMembershipInline(admin.TabularInline[SpaceMembership, Any]):
 class MemberAdmin(UserAdmin[Member]):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "language", "is_staff", "is_active")
-    list_filter = ("is_staff", "is_superuser", "is_active", "language", "space_memberships__space")
+    list_filter = (
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "language",
+        "presence_visibility",
+        "space_memberships__space",
+    )
     search_fields = ("email", "first_name", "last_name")
     readonly_fields = ("last_login", "date_joined", "kiosk_pin_locked_until")
     inlines = (CompanyMembershipInline, SpaceMembershipInline)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "language")}),
+        (
+            _("Personal info"),
+            {"fields": ("first_name", "last_name", "language", "presence_visibility")},
+        ),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -98,8 +110,8 @@ class CompanyRelationAdmin(admin.ModelAdmin[CompanyRelation]):
 
 @admin.register(Space)
 class SpaceAdmin(admin.ModelAdmin[Space]):
-    list_display = ("name", "kind", "city", "time_zone", "capacity")
-    list_filter = ("kind", "city", "time_zone")
+    list_display = ("name", "kind", "join_policy", "city", "time_zone", "capacity")
+    list_filter = ("kind", "join_policy", "city", "time_zone")
     search_fields = ("name", "slug", "address", "city")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (SpaceMembershipInline,)
@@ -112,3 +124,21 @@ class SpaceMembershipAdmin(admin.ModelAdmin[SpaceMembership]):
     search_fields = ("member__email", "member__first_name", "member__last_name", "space__name")
     autocomplete_fields = ("member", "space")
     list_select_related = ("member", "space")
+
+
+@admin.register(SpaceJoinRequest)
+class SpaceJoinRequestAdmin(admin.ModelAdmin[SpaceJoinRequest]):
+    list_display = ("member", "space", "created_at")
+    list_filter = ("space",)
+    search_fields = ("member__email", "member__first_name", "member__last_name", "space__name")
+    autocomplete_fields = ("member", "space")
+    list_select_related = ("member", "space")
+
+
+@admin.register(CompanyJoinRequest)
+class CompanyJoinRequestAdmin(admin.ModelAdmin[CompanyJoinRequest]):
+    list_display = ("member", "company", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("member__email", "member__first_name", "member__last_name", "company__name")
+    autocomplete_fields = ("member", "company")
+    list_select_related = ("member", "company")

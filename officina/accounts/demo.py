@@ -20,7 +20,9 @@ from .actions import (
     SpaceFields,
     check_add_company_member,
     check_add_company_relation,
+    check_answer_company_invitation,
     check_create_company,
+    check_join_space,
     check_set_space_role,
     do_create_space,
     do_join_space,
@@ -244,11 +246,13 @@ def populate(context: DemoContext) -> None:
         if (member.pk, company.pk) not in joined:
             joined.add((member.pk, company.pk))
             check_add_company_member(owner_of[company.pk], company, email=member.email)
+            check_answer_company_invitation(member, company, accept=True)
         if rng.random() < 0.08:
             other = rng.choice(companies)
             if (member.pk, other.pk) not in joined:
                 joined.add((member.pk, other.pk))
                 check_add_company_member(owner_of[other.pk], other, email=member.email)
+                check_answer_company_invitation(member, other, accept=True)
 
     # Who works for whom: clients and suppliers, and a few partnerships.
     relations: dict[tuple[int, int], tuple[Company, Company, str]] = {}
@@ -280,4 +284,14 @@ def populate(context: DemoContext) -> None:
         candidates = [m for m in space_members(space) if m.pk != opener.pk]
         for member in rng.sample(candidates, min(managers_to_add, len(candidates))):
             check_set_space_role(opener, space, member, SpaceRole.MANAGER)
+    # Navigli is "on request": a couple of people from Torino wait in Giulia's queue.
+    outside = [
+        m for m in members if m.pk not in set(space_members(navigli).values_list("pk", flat=True))
+    ]
+    for member, message in zip(
+        rng.sample(outside, min(2, len(outside))),
+        ("Vengo a Milano due giorni a settimana da marzo.", "Cerco una scrivania fissa."),
+        strict=False,
+    ):
+        check_join_space(member, navigli, message=message)
     sys.stdout.write(f"demo: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n")

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import CompanyRole, RelationKind, member_time_zones
+from .kinds import CompanyRole, PresenceVisibility, RelationKind, member_time_zones
 from .logos import process_logo
 from .models import Company, Space
 
@@ -79,6 +79,18 @@ class SettingsForm(forms.Form):
     )
 
 
+class PresenceVisibilityForm(forms.Form):
+    presence_visibility = forms.ChoiceField(
+        label=_("Who sees that I am here"),
+        choices=PresenceVisibility.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "On who's here, the dashboard, the kiosk, live pages and the API. "
+            "You always see yourself."
+        ),
+    )
+
+
 class KioskPinForm(forms.Form):
     pin = forms.CharField(
         label=_("New kiosk PIN"),
@@ -129,9 +141,20 @@ class CompanyForm(forms.Form):
 class AddCompanyMemberForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("Someone without an account receives an invitation by e-mail."),
+        help_text=_(
+            "A member is notified and accepts or declines; "
+            "someone without an account receives the invitation by e-mail."
+        ),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=CompanyRole.choices)
+    # A person added is a member; making them an owner is a second, deliberate step.
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (CompanyRole.MEMBER, CompanyRole.MEMBER.label),
+            (CompanyRole.OWNER, CompanyRole.OWNER.label),
+        ],
+        initial=CompanyRole.MEMBER,
+    )
 
 
 class CompanyRelationForm(forms.Form):

@@ -41,3 +41,19 @@ def member_time_zones() -> tuple[str, ...]:
         *("Europe/", "Indian/", "Pacific/"),
     )
     return tuple(sorted(zone for zone in available_timezones() if zone.startswith(areas)))
+
+
+class JoinPolicy(models.TextChoices):
+    """How a member comes to belong to a space (and so to see who is there)."""
+
+    OPEN = "open", _("open: anyone may join")
+    REQUEST = "request", _("on request: a manager approves")
+    INVITATION = "invitation", _("by invitation: managers add people")
+
+
+class PresenceVisibility(models.TextChoices):
+    """Who sees that a member is checked in; the member always sees themselves."""
+
+    SPACES = "spaces", _("everyone in my spaces")
+    COMPANIES = "companies", _("people of my companies only")
+    NOBODY = "nobody", _("nobody")

@@ -20,7 +20,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import CompanyRole, RelationKind, SpaceKind, SpaceRole
+from .kinds import (
+    CompanyRole,
+    JoinPolicy,
+    PresenceVisibility,
+    RelationKind,
+    SpaceKind,
+    SpaceRole,
+)
 
 
 class MemberManager(BaseUserManager["Member"]):
@@ -61,6 +68,12 @@ class Member(AbstractUser):
     kiosk_pin = models.CharField(_("kiosk PIN"), max_length=128, blank=True)
     kiosk_pin_failures = models.PositiveSmallIntegerField(default=0)
     kiosk_pin_locked_until = models.DateTimeField(null=True, blank=True)
+    presence_visibility = models.CharField(
+        _("who sees that I am here"),
+        max_length=10,
+        choices=PresenceVisibility.choices,
+        default=PresenceVisibility.SPACES,
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -160,9 +173,10 @@ class CompanyMembership(models.Model):
 
 
 class CompanyInvitation(models.Model):
-    """An invitation to a company for someone who has no account yet.
+    """An owner invites someone to a company, by e-mail address.
 
-    It is applied when a member signs up with the invited e-mail address.
+    A member with that address accepts or declines it; someone without an account
+    gets it by e-mail, and it is applied when they sign up with that address.
     """
 
     company = models.ForeignKey(
@@ -190,6 +204,38 @@ class CompanyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
+
+
+class CompanyJoinRequest(models.Model):
+    """A member asks to join a company; one of its owners decides.
+
+    Only pending requests are stored, as for spaces (``SpaceJoinRequest``).
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="company_join_requests",
+    )
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("request to join a company")
+        verbose_name_plural = _("requests to join a company")
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "company"], name="one_join_request_per_company"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.company}"
 
 
 class CompanyRelation(models.Model):
@@ -280,6 +326,10 @@ class Space(models.Model):
         help_text=_("Desks available; empty for no limit."),
     )
     description = models.TextField(_("description"), blank=True)
+    # Physical spaces start "on request": who is at the desk next to you is not for strangers.
+    join_policy = models.CharField(
+        _("who may join"), max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.REQUEST
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -324,3 +374,34 @@ class SpaceMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.space} ({self.role})"
+
+
+class SpaceJoinRequest(models.Model):
+    """A member asks to join a space whose policy is "on request"; a manager decides.
+
+    Only pending requests are stored: approving makes a membership, and either
+    decision removes the request (the requester is notified of it).
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="space_join_requests",
+    )
+    space = models.ForeignKey(
+        Space, verbose_name=_("space"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("request to join a space")
+        verbose_name_plural = _("requests to join a space")
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "space"], name="one_join_request_per_space")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.space}"

@@ -7,8 +7,18 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .kinds import CompanyRole, RelationKind, SpaceRole
-from .models import Company, CompanyMembership, CompanyRelation, Member, Space, SpaceMembership
+from .kinds import CompanyRole, PresenceVisibility, RelationKind, SpaceRole
+from .models import (
+    Company,
+    CompanyInvitation,
+    CompanyJoinRequest,
+    CompanyMembership,
+    CompanyRelation,
+    Member,
+    Space,
+    SpaceJoinRequest,
+    SpaceMembership,
+)
 
 
 def companies_directory(query: str = "") -> QuerySet[Company]:
@@ -99,6 +109,45 @@ def visible_members_q(via: str = "") -> Q:
     """``visible_members`` as a filter: on members, or through ``via`` on rows that point
     at one (``visible_members_q("author")`` for posts)."""
     return Q(**{f"{via}__is_active" if via else "is_active": True})
+
+
+# Whose presence a viewer may see ----------------------------------------------------------
+# Each member chooses who sees that they are checked in (``PresenceVisibility``): everyone
+# in the spaces they belong to, only the people of their companies, or nobody; they always
+# see themselves. Only members of a space see anyone there. Presence's selectors apply
+# these fragments to every read, so no page, push or API answer decides it alone.
+
+
+def presence_shown_to_q(viewer: Member, via: str = "") -> Q:
+    """Members whose presence ``viewer`` may see by each one's choice, as a filter on
+    members or through ``via`` (``"member"`` on check-ins); the space is the caller's part
+    (``presence_spaces_q``)."""
+    if not may_see_members(viewer):
+        return Q(pk__in=[])
+    prefix, pk = (f"{via}__", f"{via}_id") if via else ("", "pk")
+    colleague_ids = CompanyMembership.objects.filter(
+        company_id__in=member_company_ids_query(viewer)
+    ).values("member_id")
+    everyone_in_the_space = Q(**{f"{prefix}presence_visibility": PresenceVisibility.SPACES})
+    colleagues = Q(
+        **{f"{prefix}presence_visibility": PresenceVisibility.COMPANIES, f"{pk}__in": colleague_ids}
+    )
+    return Q(**{pk: viewer.pk}) | (visible_members_q(via) & (everyone_in_the_space | colleagues))
+
+
+def presence_spaces_q(viewer: Member, via: str = "space") -> Q:
+    """Rows in spaces whose presence ``viewer`` may see: those they belong to (operators:
+    every space, as they hold a manager's rights everywhere)."""
+    if not may_see_members(viewer):
+        return Q(pk__in=[])
+    if viewer.is_superuser:
+        return Q()
+    return Q(**{f"{via}_id__in": member_space_ids_query(viewer)})
+
+
+def presence_shown_to(viewer: Member, member_id: int) -> bool:
+    """Whether ``viewer`` may see where ``member_id`` is (by that member's choice)."""
+    return Member.objects.filter(pk=member_id).filter(presence_shown_to_q(viewer)).exists()
 
 
 def visible_members() -> QuerySet[Member]:
@@ -238,6 +287,54 @@ def spaces_by_kind() -> QuerySet[Space]:
 
 def space_by_slug(slug: str) -> Space | None:
     return Space.objects.filter(slug=slug).first()
+
+
+def company_invitation_for(member: Member, company: Company) -> CompanyInvitation | None:
+    """The invitation to ``company`` waiting for the member's address, if any."""
+    return CompanyInvitation.objects.filter(company=company, email__iexact=member.email).first()
+
+
+def member_company_invitations(member: Member) -> list[CompanyInvitation]:
+    return list(
+        CompanyInvitation.objects.filter(email__iexact=member.email)
+        .select_related("company", "invited_by")
+        .order_by("created_at", "id")
+    )
+
+
+def company_join_requests(company: Company) -> list[CompanyJoinRequest]:
+    """The company's pending requests to join, oldest first, with who asked."""
+    return list(
+        CompanyJoinRequest.objects.filter(company=company, member__is_active=True).select_related(
+            "member"
+        )
+    )
+
+
+def has_requested_to_join_company(member: Member, company: Company) -> bool:
+    return CompanyJoinRequest.objects.filter(member=member, company=company).exists()
+
+
+def company_owners(company: Company) -> list[Member]:
+    return [
+        membership.member
+        for membership in CompanyMembership.objects.filter(
+            company=company, role=CompanyRole.OWNER
+        ).select_related("member")
+    ]
+
+
+def space_join_requests(space: Space) -> list[SpaceJoinRequest]:
+    """The space's pending requests to join, oldest first, with who asked."""
+    return list(
+        SpaceJoinRequest.objects.filter(space=space, member__is_active=True).select_related(
+            "member"
+        )
+    )
+
+
+def has_requested_to_join(member: Member, space: Space) -> bool:
+    return SpaceJoinRequest.objects.filter(member=member, space=space).exists()
 
 
 def all_spaces() -> list[Space]:

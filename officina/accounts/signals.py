@@ -15,3 +15,6 @@ member_signed_up = Signal()
 # The bulk form (an import), sent inside its transaction with ``members``, the new ones in
 # the order given; receivers answer it as they answer ``member_signed_up`` for each.
 members_signed_up = Signal()
+# Sent after the commit with ``member`` when they change who may see their presence:
+# live pages that showed them, and may no longer, must drop them.
+presence_visibility_changed = Signal()

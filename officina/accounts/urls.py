@@ -39,6 +39,17 @@ urlpatterns = [
         name="company_remove_member",
     ),
     path("companies/<slug:slug>/people/role/", views.company_set_role, name="company_set_role"),
+    path(
+        "companies/<slug:slug>/invitation/",
+        views.company_answer_invitation,
+        name="company_answer_invitation",
+    ),
+    path("companies/<slug:slug>/join/", views.company_ask_to_join, name="company_ask_to_join"),
+    path(
+        "companies/<slug:slug>/requests/<int:request_id>/",
+        views.company_decide_request,
+        name="company_decide_request",
+    ),
     path("companies/<slug:slug>/primary/", views.company_set_primary, name="company_set_primary"),
     path(
         "companies/<slug:slug>/relations/add/",

@@ -26,7 +26,7 @@ from officina.core.form_errors import show_error_on_form
 from officina.core.safe_redirects import redirect_within_site
 
 from . import actions, selectors
-from .access import access_company_by_slug, is_company_owner
+from .access import access_company_by_slug, access_company_join_request_by_id, is_company_owner
 from .forms import (
     AddCompanyMemberForm,
     CompanyForm,
@@ -34,6 +34,7 @@ from .forms import (
     EmailAuthenticationForm,
     KioskPinForm,
     MemberPasswordResetForm,
+    PresenceVisibilityForm,
     SettingsForm,
     SignUpForm,
 )
@@ -201,10 +202,21 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         }
     )
     pin_form = KioskPinForm()
+    privacy_form = PresenceVisibilityForm(
+        initial={"presence_visibility": member.presence_visibility}
+    )
     status = 200
     if request.method == "POST":
         status = 400
-        if request.POST.get("form") == "pin":
+        if request.POST.get("form") == "privacy":
+            privacy_form = PresenceVisibilityForm(request.POST)
+            if privacy_form.is_valid():
+                actions.check_set_presence_visibility(
+                    member, privacy_form.cleaned_data["presence_visibility"]
+                )
+                messages.success(request, _("Who sees that you are here is saved."))
+                return redirect("accounts:settings")
+        elif request.POST.get("form") == "pin":
             pin_form = KioskPinForm(request.POST)
             if pin_form.is_valid():
                 try:
@@ -234,7 +246,9 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     context = {
         "settings_form": settings_form,
         "pin_form": pin_form,
+        "privacy_form": privacy_form,
         "companies": selectors.member_companies(member),
+        "invitations": selectors.member_company_invitations(member),
     }
     return render(request, "accounts/settings.html", context, status=status)
 
@@ -252,12 +266,16 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
     the_company = access_company_by_slug(member, slug)
     people = selectors.company_people(the_company)
     is_owner = is_company_owner(member, the_company)
+    is_member = any(p.member_id == member.pk for p in people)
     context = {
         "company": the_company,
         "people": people,
         "relations": selectors.company_relations(the_company),
         "is_owner": is_owner,
-        "is_member": any(p.member_id == member.pk for p in people),
+        "is_member": is_member,
+        "invitation": None if is_member else selectors.company_invitation_for(member, the_company),
+        "requested": not is_member and selectors.has_requested_to_join_company(member, the_company),
+        "join_requests": selectors.company_join_requests(the_company) if is_owner else [],
         "add_member_form": AddCompanyMemberForm() if is_owner else None,
         "relation_form": CompanyRelationForm(company=the_company) if is_owner else None,
     }
@@ -334,10 +352,60 @@ def company_add_member(request: HttpRequest, slug: str) -> HttpResponse:
     except OfficinaError as error:
         messages.error(request, str(error))
     else:
-        if hasattr(result, "member"):
-            messages.success(request, _("%(name)s added.") % {"name": result.member.display_name})
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": result.email})
+        messages.success(
+            request,
+            _("%(email)s is invited: they join once they accept.") % {"email": result.email},
+        )
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_answer_invitation(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    the_company = access_company_by_slug(member, slug)
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "decline"):
+        raise OfficinaError(_("Choose to accept or to decline."), ErrorCode.BAD_REQUEST)
+    actions.check_answer_company_invitation(member, the_company, accept=decision == "accept")
+    if decision == "accept":
+        messages.success(request, _("Welcome to %(company)s!") % {"company": the_company.name})
+    else:
+        messages.success(request, _("You declined the invitation."))
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_ask_to_join(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    the_company = access_company_by_slug(member, slug)
+    try:
+        actions.check_ask_to_join_company(
+            member, the_company, message=request.POST.get("message", "")
+        )
+    except OfficinaError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your request is sent: an owner will answer."))
+    return _back_to_company(slug)
+
+
+@login_required
+@require_POST
+def company_decide_request(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    owner = signed_in_member(request)
+    the_company = access_company_by_slug(owner, slug, to_manage=True)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "refuse"):
+        raise OfficinaError(_("Choose to approve or to refuse."), ErrorCode.BAD_REQUEST)
+    join_request = access_company_join_request_by_id(owner, the_company, request_id)
+    name = join_request.member.display_name
+    actions.check_decide_company_join_request(owner, join_request, approve=decision == "approve")
+    if decision == "approve":
+        messages.success(request, _("%(name)s is now in the company.") % {"name": name})
+    else:
+        messages.success(request, _("You refused %(name)s's request.") % {"name": name})
     return _back_to_company(slug)
 
 

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from officina.accounts.access import access_company_by_slug
-from officina.accounts.selectors import companies_directory, company_people, company_relations
+from officina.accounts.access import access_company_by_slug, access_company_join_request_by_id
+from officina.accounts.actions import (
+    check_answer_company_invitation,
+    check_ask_to_join_company,
+    check_decide_company_join_request,
+)
+from officina.accounts.selectors import (
+    companies_directory,
+    company_join_requests,
+    company_people,
+    company_relations,
+)
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
+    BodyIn,
     CompanyRef,
     ErrorOut,
     MemberRef,
@@ -107,3 +120,83 @@ def get_company(request: HttpRequest, slug: Text) -> CompanyDetail:
             partners=[company_ref(each.company) for each in relations.partners],
         ),
     )
+
+
+class InvitationAnswerIn(BodyIn):
+    accept: bool = Field(description="true joins the company, false declines")
+
+
+@router.post(
+    "/{slug}/invitation",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Accept or decline my invitation to a company"),
+)
+def answer_invitation(
+    request: HttpRequest, slug: Text, payload: InvitationAnswerIn
+) -> Status[None]:
+    member = signed_in_member(request)
+    company = access_company_by_slug(member, slug)
+    check_answer_company_invitation(member, company, accept=payload.accept)
+    return Status(204, None)
+
+
+class CompanyJoinIn(BodyIn):
+    message: Text = Field("", max_length=300, description="a word for the owners")
+
+
+@router.post(
+    "/{slug}/join",
+    response={204: None, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Ask a company's owners to take me in (they are notified)"),
+)
+def ask_to_join(
+    request: HttpRequest, slug: Text, payload: CompanyJoinIn | None = None
+) -> Status[None]:
+    member = signed_in_member(request)
+    company = access_company_by_slug(member, slug)
+    check_ask_to_join_company(member, company, message=payload.message if payload else "")
+    return Status(204, None)
+
+
+class CompanyJoinRequestOut(Schema):
+    id: int
+    member: MemberRef
+    message: str
+    created_at: datetime
+
+
+@router.get(
+    "/{slug}/join-requests",
+    response={200: list[CompanyJoinRequestOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Who asks to join (owners of the company only)"),
+)
+def join_requests(request: HttpRequest, slug: Text) -> list[CompanyJoinRequestOut]:
+    company = access_company_by_slug(signed_in_member(request), slug, to_manage=True)
+    return [
+        CompanyJoinRequestOut(
+            id=join_request.pk,
+            member=member_ref(join_request.member),
+            message=join_request.message,
+            created_at=join_request.created_at,
+        )
+        for join_request in company_join_requests(company)
+    ]
+
+
+class CompanyDecisionIn(BodyIn):
+    approve: bool = Field(description="true takes the member in, false refuses")
+
+
+@router.post(
+    "/{slug}/join-requests/{request_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Approve or refuse a request to join (the requester is notified)"),
+)
+def decide_join_request(
+    request: HttpRequest, slug: Text, request_id: int, payload: CompanyDecisionIn
+) -> Status[None]:
+    owner = signed_in_member(request)
+    company = access_company_by_slug(owner, slug, to_manage=True)
+    join_request = access_company_join_request_by_id(owner, company, request_id)
+    check_decide_company_join_request(owner, join_request, approve=payload.approve)
+    return Status(204, None)

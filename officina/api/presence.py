@@ -10,8 +10,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from officina.accounts.access import access_space_by_slug
-from officina.accounts.selectors import all_spaces, member_space_ids
+from officina.accounts.access import access_join_request_by_id, access_space_by_slug
+from officina.accounts.actions import check_decide_join_request, check_join_space
+from officina.accounts.selectors import all_spaces, member_space_ids, space_join_requests
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
 from officina.api.schemas import translated_when_shown as _
@@ -31,6 +32,7 @@ class SpaceOut(Schema):
     kind: str
     city: str
     time_zone: str
+    join_policy: str = Field(description="open, request (a manager approves) or invitation")
     is_member: bool
     present: int = Field(description="people checked in now (members of the space only)")
 
@@ -68,8 +70,9 @@ def _check_in_out(check_in: CheckIn) -> CheckInOut:
 
 @router.get("", response={200: list[SpaceOut], **COMMON_ERRORS}, summary=_("All spaces"))
 def list_spaces(request: HttpRequest) -> list[SpaceOut]:
-    mine = member_space_ids(signed_in_member(request))
-    counts = presence_counts(sorted(mine))
+    member = signed_in_member(request)
+    mine = member_space_ids(member)
+    counts = presence_counts(member, sorted(mine))
     return [
         SpaceOut(
             slug=space.slug,
@@ -77,9 +80,10 @@ def list_spaces(request: HttpRequest) -> list[SpaceOut]:
             kind=space.kind,
             city=space.city,
             time_zone=space.time_zone,
+            join_policy=space.join_policy,
             is_member=space.pk in mine,
             # Who is around is for the space's own members only.
-            present=counts.get(space.pk, 0) if space.pk in mine else 0,
+            present=counts.get(space.pk, 0),
         )
         for space in all_spaces()
     ]
@@ -91,7 +95,8 @@ def list_spaces(request: HttpRequest) -> list[SpaceOut]:
     summary=_("Who is here now (members of the space only)"),
 )
 def who_is_here(request: HttpRequest, slug: Text) -> list[PresentOut]:
-    space = access_space_by_slug(signed_in_member(request), slug, as_member=True)
+    viewer = signed_in_member(request)
+    space = access_space_by_slug(viewer, slug, as_member=True)
     return [
         PresentOut(
             member=member_ref(present.check_in.member),
@@ -100,7 +105,7 @@ def who_is_here(request: HttpRequest, slug: Text) -> list[PresentOut]:
             until=present.check_in.planned_until,
             note=present.check_in.note,
         )
-        for present in space_presence(space)
+        for present in space_presence(viewer, space)
     ]
 
 
@@ -143,3 +148,68 @@ def check_out(request: HttpRequest) -> CheckInOut:
 def my_session(request: HttpRequest) -> CheckInOut | None:
     session = current_check_in(signed_in_member(request))
     return _check_in_out(session) if session else None
+
+
+class JoinIn(BodyIn):
+    message: Text = Field("", max_length=300, description="a word for the managers")
+
+
+class JoinOut(Schema):
+    joined: bool = Field(description="true: a member now; false: the request waits for a manager")
+
+
+@router.post(
+    "/{slug}/join",
+    response={200: JoinOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Join an open space, or ask to join one on request"),
+)
+def join(request: HttpRequest, slug: Text, payload: JoinIn | None = None) -> JoinOut:
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug)
+    return JoinOut(
+        joined=check_join_space(member, space, message=payload.message if payload else "")
+    )
+
+
+class JoinRequestOut(Schema):
+    id: int
+    member: MemberRef
+    message: str
+    created_at: datetime
+
+
+@router.get(
+    "/{slug}/join-requests",
+    response={200: list[JoinRequestOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Who asks to join (managers of the space only)"),
+)
+def join_requests(request: HttpRequest, slug: Text) -> list[JoinRequestOut]:
+    space = access_space_by_slug(signed_in_member(request), slug, to_manage=True)
+    return [
+        JoinRequestOut(
+            id=join_request.pk,
+            member=member_ref(join_request.member),
+            message=join_request.message,
+            created_at=join_request.created_at,
+        )
+        for join_request in space_join_requests(space)
+    ]
+
+
+class DecisionIn(BodyIn):
+    approve: bool = Field(description="true lets the member in, false refuses")
+
+
+@router.post(
+    "/{slug}/join-requests/{request_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Approve or refuse a request to join (the requester is notified)"),
+)
+def decide_join_request(
+    request: HttpRequest, slug: Text, request_id: int, payload: DecisionIn
+) -> Status[None]:
+    manager = signed_in_member(request)
+    space = access_space_by_slug(manager, slug, to_manage=True)
+    join_request = access_join_request_by_id(manager, space, request_id)
+    check_decide_join_request(manager, join_request, approve=payload.approve)
+    return Status(204, None)

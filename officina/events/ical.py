@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import icalendar
+from django.urls import reverse
 from django.utils import timezone
 
 from officina.core.calendar_feeds import new_calendar
@@ -40,7 +41,10 @@ def build_calendar(
             entry.add("description", event.description)
         entry.add("url", f"{base_url}/events/{event.pk}/")
         if event.organizer is not None:
-            organizer = icalendar.vCalAddress(f"mailto:{event.organizer.email}")
+            # The organiser's profile, not their e-mail address: a feed is fetched by
+            # calendar services and shared along with calendars, far beyond the community.
+            profile = reverse("social:profile", args=[event.organizer.pk])
+            organizer = icalendar.vCalAddress(f"{base_url}{profile}")
             organizer.params["cn"] = icalendar.vText(event.organizer.display_name)
             entry.add("organizer", organizer)
         calendar.add_component(entry)

@@ -70,9 +70,16 @@ def rsvp_status(member: Member, event: Event) -> str | None:
 def feed_events(
     member: Member, *, space: Space | None = None, now: datetime | None = None
 ) -> list[Event]:
-    """What a calendar feed shows: the member's visible events from a month ago on."""
+    """What a calendar feed shows, from a month ago on: the member's own events (those
+    they organise or go to, or may go to), or, for a ``space``, every event of it they
+    may see."""
     now = now or timezone.now()
     events = visible_events(member).filter(ends_at__gte=now - timedelta(days=30))
     if space is not None:
         events = events.filter(space=space)
+    else:
+        answered = RSVP.objects.filter(
+            member=member, status__in=[RSVPStatus.GOING, RSVPStatus.MAYBE]
+        ).values("event_id")
+        events = events.filter(Q(organizer=member) | Q(pk__in=answered))
     return list(events.select_related("space", "organizer").order_by("starts_at", "id")[:500])

@@ -141,15 +141,19 @@ def _vote_value(request: HttpRequest) -> int:
 
 
 def _act_and_return(
-    request: HttpRequest, question: Question, act: Callable[[], object]
+    request: HttpRequest, question: Question, act: Callable[[], object], done: str = ""
 ) -> HttpResponse:
-    """Do ``act``, then back to the question, where what stopped it shows as a message."""
+    """Do ``act``, then back to the question, where what stopped it shows as a message,
+    and ``done``, when given, says that it worked."""
     try:
         act()
     except OfficinaError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise
         messages.error(request, str(error.message))
+    else:
+        if done:
+            messages.success(request, done)
     return redirect(question)
 
 
@@ -179,7 +183,12 @@ def vote_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     member = signed_in_member(request)
     target = access_answer_by_id(member, pk)
-    return _act_and_return(request, target.question, lambda: check_accept_answer(member, target))
+    done = _(
+        "You accepted %(name)s's answer: it is marked for everyone and counts on their profile."
+    ) % {"name": target.author.display_name}
+    return _act_and_return(
+        request, target.question, lambda: check_accept_answer(member, target), done
+    )
 
 
 @login_required
@@ -187,4 +196,9 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 def unaccept(request: HttpRequest, pk: int) -> HttpResponse:
     member = signed_in_member(request)
     question = access_question_by_id(member, pk)
-    return _act_and_return(request, question, lambda: check_unaccept_answer(member, question))
+    return _act_and_return(
+        request,
+        question,
+        lambda: check_unaccept_answer(member, question),
+        _("The answer is no longer accepted."),
+    )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -18,6 +18,8 @@ from officina.pbx.models import Extension
 from officina.pbx.selectors import extension_call_history, extension_registrations
 
 WEBSOCKET_PATH = "/sip/ws"
+# Where the session keeps a new password until the page shows it (the key, not a secret).
+NEW_SIP_PASSWORD_KEY = "pbx.new_sip_password"  # noqa: S105
 
 
 def sip_connection_settings(request: HttpRequest) -> dict[str, object]:
@@ -52,11 +54,11 @@ def phone(request: HttpRequest) -> HttpResponse:
     # ``officina createadmin``) get theirs when they first open this page.
     do_provision_extension(member)
     extension = access_own_extension_by_member(member)
-    new_password = None
     if request.method == "POST":
-        # The password is shown in this answer only; it is not stored anywhere.
-        new_password = do_regenerate_sip_password(extension)
-        extension.refresh_from_db()
+        # Post, redirect, get: reloading the page must not make yet another password.
+        # The new one waits in the member's session for the one page that shows it.
+        request.session[NEW_SIP_PASSWORD_KEY] = do_regenerate_sip_password(extension)
+        return redirect("pbx:phone")
     context = phone_context(request, extension)
-    context["new_password"] = new_password
+    context["new_password"] = request.session.pop(NEW_SIP_PASSWORD_KEY, None)
     return render(request, "pbx/phone.html", context)

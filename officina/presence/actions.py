@@ -24,6 +24,7 @@ from officina.accounts.actions import check_kiosk_pin, do_lock_member
 from officina.accounts.selectors import (
     belongs_to_space,
     is_visible_member,
+    presence_shown_to,
     primary_company_names,
     share_a_space,
 )
@@ -279,16 +280,19 @@ def do_unwatch_arrival(watcher: Member, member: Member) -> None:
 def _fire_arrival_watches(check_in: CheckIn) -> None:
     """Tell each watcher who shares the space; each watch fires once and is removed.
 
-    Watchers who do not belong to the space keep waiting: they are not told
-    where someone is when they could not see it on the page.
+    Watchers who do not belong to the space, or whom the member does not let see their
+    presence, keep waiting: they are not told where someone is when they could not see
+    it on the page.
     """
     from officina.notifications.actions import do_notify
 
-    watches = list(
-        ArrivalWatch.objects.filter(
+    watches = [
+        watch
+        for watch in ArrivalWatch.objects.filter(
             member=check_in.member, watcher__space_memberships__space=check_in.space
         ).select_related("watcher")
-    )
+        if presence_shown_to(watch.watcher, check_in.member_id)
+    ]
     if not watches:
         return
     url = reverse("presence:space", args=[check_in.space.slug])

@@ -6,3 +6,8 @@ class PresenceConfig(AppConfig):
     name = "officina.presence"
     label = "presence"
     verbose_name = _("Presence")
+
+    def ready(self) -> None:
+        from officina.presence import receivers
+
+        receivers.connect()

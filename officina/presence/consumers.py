@@ -1,6 +1,9 @@
 """WebSocket /ws/presence/<slug>/: arrivals and departures of one space, live.
 
-Only members of the space may listen; the page applies each event to its list.
+Only members of the space may listen, and each listener hears about a member only
+when that member lets them see their presence (``selectors.shown_to``, the rule of
+the page). The consumer remembers whom it has shown, so a departure reaches only
+those who saw the arrival, and a member who hides mid-session is dropped.
 """
 
 from __future__ import annotations
@@ -11,17 +14,30 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from officina.accounts.access import access_space_by_slug
+from officina.accounts.selectors import presence_shown_to
 from officina.core.errors import OfficinaError
 
 from .live import space_group
+from .selectors import present_member_ids
 
 
 @database_sync_to_async  # type: ignore[untyped-decorator]
-def _space_id_for(user: Any, slug: str) -> int | None:
+def _space_and_shown(user: Any, slug: str) -> tuple[int, set[int]] | None:
     try:
-        return access_space_by_slug(user, slug, as_member=True).pk
+        space = access_space_by_slug(user, slug, as_member=True)
     except OfficinaError:
         return None
+    return space.pk, present_member_ids(user, space)
+
+
+@database_sync_to_async  # type: ignore[untyped-decorator]
+def _may_see(user: Any, slug: str, member_id: int) -> bool:
+    """Asked again for each arrival: the listener may have left the space since."""
+    try:
+        access_space_by_slug(user, slug, as_member=True)
+    except OfficinaError:
+        return False
+    return presence_shown_to(user, member_id)
 
 
 class SpacePresenceConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -32,11 +48,13 @@ class SpacePresenceConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        space_id = await _space_id_for(user, self.scope["url_route"]["kwargs"]["slug"])
-        if space_id is None:
+        self.slug = self.scope["url_route"]["kwargs"]["slug"]
+        found = await _space_and_shown(user, self.slug)
+        if found is None:
             # Same answer for "no such space" and "not a member of it".
             await self.close(code=4404)
             return
+        space_id, self.shown = found
         self.group = space_group(space_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -50,4 +68,11 @@ class SpacePresenceConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         return
 
     async def presence_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
+        member_id: int = event["member_id"]
+        arrival = event["arrival"]
+        if arrival is not None and await _may_see(self.scope["user"], self.slug, member_id):
+            self.shown.add(member_id)
+            await self.send_json({"event": "arrival", "member": arrival})
+        elif member_id in self.shown:
+            self.shown.discard(member_id)
+            await self.send_json({"event": "departure", "member_id": member_id})

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from officina.accounts.kinds import JoinPolicy
+
 
 class CheckInForm(forms.Form):
     until = forms.TimeField(
@@ -47,10 +49,34 @@ class SpaceDetailsForm(forms.Form):
     )
     capacity = forms.IntegerField(label=_("Capacity"), required=False, min_value=1)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    join_policy = forms.ChoiceField(
+        label=_("Who may join"),
+        choices=JoinPolicy.choices,
+        required=False,  # a new space then takes its kind's default, an edit keeps its own
+        help_text=_("Members of a space see who is there: choose who becomes one."),
+    )
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("A word for the managers (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. I rent a desk from March")}),
+    )
 
 
 class NewSpaceForm(SpaceDetailsForm):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("physical", _("physical")), ("remote", _("remote"))]
     )
-    field_order = ["name", "kind", "address", "city", "time_zone", "capacity", "description"]
+    field_order = [
+        "name",
+        "kind",
+        "join_policy",
+        "address",
+        "city",
+        "time_zone",
+        "capacity",
+        "description",
+    ]

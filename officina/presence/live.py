@@ -1,6 +1,10 @@
 """Live "who's here": one Channels group per space; arrivals and departures are pushed to it.
 
-Payloads carry data, not HTML: each page renders them in its own language.
+Payloads carry data, not HTML: each page renders them in its own language. Each
+group message names the member it is about; the consumer of each listener decides,
+by the same rule as the pages (``selectors.shown_to``), whether that listener hears it.
+A member who changes who may see them is sent again as a "presence" of their open
+session, so that pages which may no longer show them drop them.
 """
 
 from __future__ import annotations
@@ -62,18 +66,21 @@ def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
     }
 
 
-def _send(space_id: int, payload: dict[str, Any]) -> None:
+def _send(space_id: int, member_id: int, arrival: dict[str, Any] | None) -> None:
+    """``arrival`` is the member's session as pages show it, None when they left."""
     layer = get_channel_layer()
     if layer is None:
         return
     async_to_sync(layer.group_send)(
-        space_group(space_id), {"type": "presence.event", "payload": payload}
+        space_group(space_id),
+        {"type": "presence.event", "member_id": member_id, "arrival": arrival},
     )
 
 
 def broadcast_arrival(check_in: CheckIn, company_name: str = "") -> None:
-    _send(check_in.space_id, {"event": "arrival", "member": member_payload(check_in, company_name)})
+    """Also for a session already announced whose audience changed (visibility)."""
+    _send(check_in.space_id, check_in.member_id, member_payload(check_in, company_name))
 
 
 def broadcast_departure(space_id: int, member_id: int) -> None:
-    _send(space_id, {"event": "departure", "member_id": member_id})
+    _send(space_id, member_id, None)

@@ -2,6 +2,11 @@
 
 An open session whose ``planned_until`` has passed is treated as ended here,
 before any clean-up closes it (see ``actions.do_close_expired_check_ins``).
+
+Every read that shows someone's presence takes the ``viewer`` and keeps only the
+sessions that viewer may see (``shown_to``): in spaces they belong to, of members
+whose choice of visibility includes them (see ``accounts.selectors``). The few
+reads without a viewer say why in their name or docstring.
 """
 
 from __future__ import annotations
@@ -13,7 +18,13 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from officina.accounts.selectors import primary_company_names
+from officina.accounts.kinds import PresenceVisibility
+from officina.accounts.selectors import (
+    presence_shown_to_q,
+    presence_spaces_q,
+    primary_company_names,
+    visible_members_q,
+)
 
 from .kinds import CheckInKind
 from .models import ArrivalWatch, CheckIn
@@ -28,18 +39,44 @@ def _current(now: datetime | None = None) -> Q:
 
 
 def current_check_ins(now: datetime | None = None) -> QuerySet[CheckIn]:
+    """Every open session, whoever may see it: for the rules of check-in (capacity, one
+    session each) and clean-up, never for showing people."""
     return CheckIn.objects.filter(_current(now))
 
 
-def present_member_ids(space: Space | None = None, *, now: datetime | None = None) -> set[int]:
-    """Ids of the members checked in now (on site or remotely), in one indexed query."""
-    sessions = current_check_ins(now)
+def shown_to(viewer: Member) -> Q:
+    """Sessions ``viewer`` may see: in their spaces, of members who let them see it."""
+    return presence_spaces_q(viewer) & presence_shown_to_q(viewer, "member")
+
+
+def current_check_ins_shown_to(viewer: Member, now: datetime | None = None) -> QuerySet[CheckIn]:
+    return current_check_ins(now).filter(shown_to(viewer))
+
+
+def present_member_ids(
+    viewer: Member, space: Space | None = None, *, now: datetime | None = None
+) -> set[int]:
+    """Ids of the members checked in now (on site or remotely) whom ``viewer`` may see."""
+    sessions = current_check_ins_shown_to(viewer, now)
     if space is not None:
         sessions = sessions.filter(space=space)
     return set(sessions.values_list("member_id", flat=True))
 
 
+def present_member_ids_at_kiosk(space: Space, *, now: datetime | None = None) -> set[int]:
+    """Who the tablet at the door may show as here: anyone in the hall can read it, so
+    only members who show their presence to everyone in the space."""
+    return set(
+        current_check_ins(now)
+        .filter(space=space, member__presence_visibility=PresenceVisibility.SPACES)
+        .filter(visible_members_q("member"))
+        .values_list("member_id", flat=True)
+    )
+
+
 def is_member_present(member: Member, *, now: datetime | None = None) -> bool:
+    """Whether the member is checked in anywhere: for routing calls to them, which shows
+    nobody where they are; pages use the viewer's reads above."""
     return current_check_ins(now).filter(member=member).exists()
 
 
@@ -57,14 +94,17 @@ class PresentMember:
     company_name: str
 
 
-def space_presence(space: Space, *, now: datetime | None = None) -> list[PresentMember]:
-    """Open sessions of a space with each member and their main company: two queries.
+def space_presence(
+    viewer: Member, space: Space, *, now: datetime | None = None
+) -> list[PresentMember]:
+    """Open sessions of a space that ``viewer`` may see, with each member and their main
+    company: two queries (the rules are subqueries of the first).
 
     Hot page: only the member columns the page shows are loaded, the space is the one
     we already hold, and company names come as plain values.
     """
     check_ins = list(
-        current_check_ins(now)
+        current_check_ins_shown_to(viewer, now)
         .filter(space=space)
         .select_related("member")
         .only(
@@ -95,9 +135,11 @@ def split_by_kind(people: list[PresentMember]) -> tuple[list[PresentMember], lis
 
 
 def presence_counts(
-    space_ids: list[int] | None = None, *, now: datetime | None = None
+    viewer: Member, space_ids: list[int] | None = None, *, now: datetime | None = None
 ) -> dict[int, int]:
-    sessions = current_check_ins(now)
+    """space id → how many people ``viewer`` sees there now (nothing for spaces they do not
+    belong to)."""
+    sessions = current_check_ins_shown_to(viewer, now)
     if space_ids is not None:
         sessions = sessions.filter(space_id__in=space_ids)
     return {
@@ -107,9 +149,14 @@ def presence_counts(
 
 
 def present_in_spaces(
-    space_ids: list[int], *, limit_per_space: int = 12, now: datetime | None = None
+    viewer: Member,
+    space_ids: list[int],
+    *,
+    limit_per_space: int = 12,
+    now: datetime | None = None,
 ) -> dict[int, list[CheckIn]]:
-    """A few of the people present in each of the member's spaces, for the dashboard.
+    """A few of the people ``viewer`` sees present in each of their spaces, for the
+    dashboard.
 
     One small LIMIT query per space: a member belongs to a handful of spaces, and this
     reads a dozen rows each instead of every open session.
@@ -117,7 +164,7 @@ def present_in_spaces(
     result: dict[int, list[CheckIn]] = {}
     for space_id in space_ids:
         result[space_id] = list(
-            current_check_ins(now)
+            current_check_ins_shown_to(viewer, now)
             .filter(space_id=space_id)
             .select_related("member")
             .only(

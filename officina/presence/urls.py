@@ -8,6 +8,13 @@ urlpatterns = [
     path("spaces/new/", views.space_create, name="space_create"),
     path("spaces/<slug:slug>/", views.space, name="space"),
     path("spaces/<slug:slug>/join/", views.join, name="join"),
+    path("spaces/<slug:slug>/join/cancel/", views.cancel_join, name="cancel_join"),
+    path("spaces/<slug:slug>/requests/", views.join_requests, name="join_requests"),
+    path(
+        "spaces/<slug:slug>/requests/<int:request_id>/",
+        views.decide_join_request,
+        name="decide_join_request",
+    ),
     path("spaces/<slug:slug>/leave/", views.leave, name="leave"),
     path("spaces/<slug:slug>/check-in/", views.check_in, name="check_in"),
     path("spaces/<slug:slug>/check-out/", views.check_out, name="check_out"),

@@ -18,15 +18,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from officina.accounts import actions as account_actions
 from officina.accounts import selectors as account_selectors
-from officina.accounts.access import access_space_by_slug, space_role
-from officina.accounts.kinds import SpaceRole
+from officina.accounts.access import access_join_request_by_id, access_space_by_slug, space_role
+from officina.accounts.kinds import PresenceVisibility, SpaceRole
 from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 
 from . import actions, selectors
 from .access import access_kiosk_by_id, access_kiosk_by_token
-from .forms import CheckInForm, EnableKioskForm, NewSpaceForm, SpaceDetailsForm, SpaceRoleForm
+from .forms import (
+    CheckInForm,
+    EnableKioskForm,
+    JoinRequestForm,
+    NewSpaceForm,
+    SpaceDetailsForm,
+    SpaceRoleForm,
+)
 from .live import member_payload
 from .models import Kiosk
 
@@ -39,7 +46,7 @@ def spaces(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     all_spaces = account_selectors.all_spaces()
     roles = account_selectors.member_space_roles(member)
-    counts = selectors.presence_counts()
+    counts = selectors.presence_counts(member)
     rows = [
         {"space": space, "role": roles.get(space.pk), "present": counts.get(space.pk, 0)}
         for space in all_spaces
@@ -73,8 +80,13 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
     the_space = access_space_by_slug(member, slug)
     role = space_role(member, the_space)
     if role is None:
-        return render(request, "presence/space_join.html", {"space": the_space})
-    present = selectors.space_presence(the_space)
+        context = {
+            "space": the_space,
+            "requested": account_selectors.has_requested_to_join(member, the_space),
+            "form": JoinRequestForm(),
+        }
+        return render(request, "presence/space_join.html", context)
+    present = selectors.space_presence(member, the_space)
     on_site, remote = selectors.split_by_kind(present)
     people = [member_payload(p.check_in, p.company_name) for p in present]
     current = selectors.current_check_in(member)
@@ -97,9 +109,66 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     member = signed_in_member(request)
     the_space = access_space_by_slug(member, slug)
-    account_actions.do_join_space(member, the_space)
-    messages.success(request, _("Welcome to %(space)s!") % {"space": the_space.name})
+    form = JoinRequestForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return redirect("presence:space", slug=slug)
+    try:
+        joined = account_actions.check_join_space(
+            member, the_space, message=form.cleaned_data["message"]
+        )
+    except OfficinaError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            raise
+        messages.error(request, str(error))
+        return redirect("presence:space", slug=slug)
+    if not joined:
+        messages.success(
+            request,
+            _("Your request is sent: you will be notified when a manager of %(space)s answers.")
+            % {"space": the_space.name},
+        )
+    else:
+        messages.success(request, _("Welcome to %(space)s!") % {"space": the_space.name})
     return redirect("presence:space", slug=slug)
+
+
+@login_required
+@require_POST
+def cancel_join(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug)
+    account_actions.check_cancel_join_request(member, the_space)
+    messages.success(request, _("Your request to join is withdrawn."))
+    return redirect("presence:space", slug=slug)
+
+
+@login_required
+def join_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    """The managers' queue: who asks to join, oldest first."""
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, to_manage=True)
+    context = {"space": the_space, "requests": account_selectors.space_join_requests(the_space)}
+    return render(request, "presence/join_requests.html", context)
+
+
+@login_required
+@require_POST
+def decide_join_request(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, to_manage=True)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "refuse"):
+        raise OfficinaError(_("Choose to approve or to refuse."), ErrorCode.BAD_REQUEST)
+    join_request = access_join_request_by_id(member, the_space, request_id)
+    name = join_request.member.display_name
+    account_actions.check_decide_join_request(member, join_request, approve=decision == "approve")
+    if decision == "approve":
+        messages.success(request, _("%(name)s is now a member.") % {"name": name})
+    else:
+        messages.success(request, _("You refused %(name)s's request.") % {"name": name})
+    return redirect("presence:join_requests", slug=slug)
 
 
 @login_required
@@ -174,7 +243,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
         request.GET.get("page")
     )
     ids = [person.pk for person in page]
-    present = selectors.present_member_ids(the_space) & set(ids)
+    present = selectors.present_member_ids(member, the_space) & set(ids)
     context = {
         "space": the_space,
         "page": page,
@@ -238,6 +307,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
             "time_zone": the_space.time_zone,
             "capacity": the_space.capacity,
             "description": the_space.description,
+            "join_policy": the_space.join_policy,
         }
     )
     role_form = SpaceRoleForm()
@@ -279,6 +349,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         "kiosk_form": EnableKioskForm(),
         "kiosks": Kiosk.objects.filter(space=the_space).select_related("created_by"),
         "managers": account_selectors.space_managers(the_space),
+        "pending_requests": len(account_selectors.space_join_requests(the_space)),
     }
     return render(request, "presence/manage.html", context, status=status)
 
@@ -354,7 +425,7 @@ def kiosk_people(request: HttpRequest, slug: str) -> JsonResponse:
     if len(query) < 2:
         return JsonResponse({"people": []})
     found = list(account_selectors.space_members(the_kiosk.space, query)[:12])
-    present = selectors.present_member_ids(the_kiosk.space)
+    present = selectors.present_member_ids_at_kiosk(the_kiosk.space)
     return JsonResponse(
         {
             "people": [
@@ -363,7 +434,13 @@ def kiosk_people(request: HttpRequest, slug: str) -> JsonResponse:
                     # A first name and an initial: enough to find yourself, little to a passer-by.
                     "name": f"{person.first_name} {person.last_name[:1]}.".strip(),
                     "initials": person.initials,
-                    "here": person.pk in present,
+                    # Null for members who show their presence to fewer people than
+                    # everyone at the door: the tablet then offers "check in or out".
+                    "here": (
+                        person.pk in present
+                        if person.presence_visibility == PresenceVisibility.SPACES
+                        else None
+                    ),
                     "has_pin": person.has_kiosk_pin,
                 }
                 for person in found

@@ -111,6 +111,17 @@ def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
                 messages.success(request, _("Posted."))
                 return redirect(request.path)
     page = _post_page(request, page_of)
+    if which == "feed" and not page.posts and "after" not in request.GET:
+        # A newcomer follows nobody yet: an empty tab would tell them nothing happens here.
+        page, which = _post_page(request, selectors.community_page), "community"
+        if page.posts:
+            messages.info(
+                request,
+                _(
+                    "You follow nobody yet: here is what everyone posts. "
+                    "Follow people to fill your feed."
+                ),
+            )
     context = {
         "form": form,
         "page": page,

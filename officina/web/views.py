@@ -18,8 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = account_selectors.member_space_roles(user)
     my_spaces = list(account_selectors.spaces_by_kind().filter(pk__in=roles))
     space_ids = [space.pk for space in my_spaces]
-    counts = presence_selectors.presence_counts(space_ids)
-    present = presence_selectors.present_in_spaces(space_ids)
+    counts = presence_selectors.presence_counts(user, space_ids)
+    present = presence_selectors.present_in_spaces(user, space_ids)
     context = {
         "current": presence_selectors.current_check_in(user),
         "spaces": [

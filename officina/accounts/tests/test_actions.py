@@ -173,10 +173,55 @@ def test_only_owners_update_a_company(marco, studio_rossi):
     assert studio_rossi.name == "Studio Rossi"
 
 
-def test_owner_adds_an_existing_member(giulia, outsider, studio_rossi):
-    membership = actions.check_add_company_member(giulia, studio_rossi, email="UGO@officina.test")
-    assert isinstance(membership, CompanyMembership)
-    assert membership.member == outsider and membership.is_primary
+def test_an_existing_member_is_invited_and_joins_on_accepting(giulia, outsider, studio_rossi):
+    from officina.notifications.models import Notification
+
+    invitation = actions.check_add_company_member(giulia, studio_rossi, email="UGO@officina.test")
+    assert isinstance(invitation, CompanyInvitation)
+    assert not CompanyMembership.objects.filter(member=outsider).exists()
+    [invited] = Notification.objects.filter(recipient=outsider)
+    assert invited.text == "Giulia Rossi invites you to join Studio Rossi."
+    actions.check_answer_company_invitation(outsider, studio_rossi, accept=True)
+    membership = CompanyMembership.objects.get(member=outsider)
+    assert membership.company == studio_rossi and membership.is_primary
+    assert membership.role == "member"
+    assert Notification.objects.get(recipient=giulia).text == (
+        "Ugo Esposito accepted your invitation to Studio Rossi."
+    )
+    with pytest.raises(OfficinaError) as again:  # answered once
+        actions.check_answer_company_invitation(outsider, studio_rossi, accept=True)
+    assert again.value.code == ErrorCode.NOT_FOUND
+
+
+def test_a_declined_invitation_adds_nobody(giulia, outsider, studio_rossi):
+    actions.check_add_company_member(giulia, studio_rossi, email=outsider.email)
+    actions.check_answer_company_invitation(outsider, studio_rossi, accept=False)
+    assert not CompanyMembership.objects.filter(member=outsider).exists()
+    assert not CompanyInvitation.objects.exists()
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_asking_to_join_a_company_waits_for_an_owner(
+    giulia, marco, outsider, studio_rossi, approve
+):
+    from officina.accounts.models import CompanyJoinRequest
+    from officina.notifications.models import Notification
+
+    actions.check_ask_to_join_company(outsider, studio_rossi, message="I draw plans")
+    assert Notification.objects.get(recipient=giulia).text == (
+        "Ugo Esposito asks to join Studio Rossi."
+    )
+    with pytest.raises(OfficinaError) as twice:
+        actions.check_ask_to_join_company(outsider, studio_rossi)
+    assert twice.value.code == ErrorCode.CONFLICT
+    request = CompanyJoinRequest.objects.get()
+    with pytest.raises(OfficinaError):  # a member, not an owner
+        actions.check_decide_company_join_request(marco, request, approve=True)
+    actions.check_decide_company_join_request(giulia, request, approve=approve)
+    joined = CompanyMembership.objects.filter(member=outsider, company=studio_rossi)
+    assert joined.exists() is approve
+    assert not CompanyJoinRequest.objects.exists()
+    assert Notification.objects.filter(recipient=outsider).count() == 1
 
 
 def test_non_owner_cannot_add_members(marco, outsider, studio_rossi):
@@ -208,6 +253,7 @@ def test_members_may_leave_but_not_remove_others(giulia, marco, studio_rossi):
 
 def test_primary_company_switches(marco, studio_rossi, panificio, sara):
     actions.check_add_company_member(sara, panificio, email=marco.email)
+    actions.check_answer_company_invitation(marco, panificio, accept=True)
     actions.check_set_primary_company(marco, panificio)
     primary = CompanyMembership.objects.get(member=marco, is_primary=True)
     assert primary.company == panificio

@@ -307,6 +307,13 @@ def test_owner_adds_relation_and_member_through_the_page(
     )
     assert CompanyRelation.objects.count() == 2
     client.post("/companies/studio-rossi/people/add/", {"email": outsider.email, "role": "member"})
+    assert not CompanyMembership.objects.filter(member=outsider, company=studio_rossi).exists()
+    invited = client_for(outsider)
+    page = invited.get("/companies/studio-rossi/").content.decode()
+    assert "Giulia Rossi invites you to join Studio Rossi." in page
+    assert "Invitation to Studio Rossi" in invited.get("/settings/").content.decode()
+    assert invited.post("/companies/studio-rossi/invitation/", {"decision": "x"}).status_code == 400
+    invited.post("/companies/studio-rossi/invitation/", {"decision": "accept"})
     assert CompanyMembership.objects.filter(member=outsider, company=studio_rossi).exists()
     client.post(
         "/companies/studio-rossi/people/add/", {"email": "new@example.com", "role": "owner"}
@@ -343,6 +350,8 @@ def test_admin_lists_every_model_with_filters_and_search(client_for, admin, stud
         "companyrelation",
         "space",
         "spacemembership",
+        "spacejoinrequest",
+        "companyjoinrequest",
     ):
         response = client.get(f"/admin/accounts/{model}/?q=rossi")
         assert response.status_code == 200, model
@@ -593,3 +602,46 @@ def test_an_unknown_time_zone_changes_nothing(client_for, giulia):
     assert response.status_code == 400
     giulia.refresh_from_db()
     assert (giulia.first_name, giulia.language, giulia.time_zone) == ("Giulia", "", "")
+
+
+def test_adding_a_person_makes_a_member_and_removing_asks_first(
+    client_for, giulia, studio_rossi, make_member
+):
+    from officina.accounts.models import CompanyMembership
+
+    newcomer = make_member("nina@officina.test", first_name="Nina", last_name="Neri")
+    client = client_for(giulia)
+    page = client.get("/companies/studio-rossi/")
+    assert page.context["add_member_form"]["role"].value() == "member"
+    client.post("/companies/studio-rossi/people/add/", {"email": newcomer.email, "role": "member"})
+    client_for(newcomer).post("/companies/studio-rossi/invitation/", {"decision": "accept"})
+    assert CompanyMembership.objects.get(member=newcomer).role == "member"
+    html = client.get("/companies/studio-rossi/").content.decode()
+    assert "Remove from the company" in html
+    assert 'data-confirm="Remove Nina Neri from Studio Rossi? They keep their account."' in html
+    italian = client.get(
+        "/companies/studio-rossi/", headers={"accept-language": "it"}
+    ).content.decode()
+    assert "Rimuovi dall’azienda" in italian and "Elimina" not in italian
+
+
+def test_ask_to_join_a_company_and_an_owner_accepts_on_its_page(
+    client_for, giulia, marco, outsider, studio_rossi
+):
+    from officina.accounts.models import CompanyJoinRequest
+
+    asking = client_for(outsider)
+    asking.post("/companies/studio-rossi/join/", {"message": "I draw plans"})
+    assert "You asked to join" in asking.get("/companies/studio-rossi/").content.decode()
+    request = CompanyJoinRequest.objects.get()
+    assert "I draw plans" not in client_for(marco).get("/companies/studio-rossi/").content.decode()
+    denied = client_for(marco).post(
+        f"/companies/studio-rossi/requests/{request.pk}/", {"decision": "approve"}
+    )
+    assert denied.status_code == 404
+    owner = client_for(giulia)
+    assert "I draw plans" in owner.get("/companies/studio-rossi/").content.decode()
+    bad = owner.post(f"/companies/studio-rossi/requests/{request.pk}/", {"decision": "x"})
+    assert bad.status_code == 400 and CompanyJoinRequest.objects.exists()
+    owner.post(f"/companies/studio-rossi/requests/{request.pk}/", {"decision": "approve"})
+    assert CompanyMembership.objects.get(member=outsider, company=studio_rossi).role == "member"

@@ -101,6 +101,7 @@ def test_only_editors_reach_the_edit_page(client_for, giulia, marco, navigli):
 
 def test_personal_feed_is_valid_icalendar_with_time_zones(client, giulia, sara, navigli):
     _event(giulia, navigli, title="Colazione", visibility="space")
+    actions.check_rsvp(sara, _event(giulia, navigli, title="Aperitivo"), "going")
     token = actions.feed_token(giulia)
     response = client.get(f"/events/ical/{token}.ics")
     assert response.status_code == 200
@@ -108,15 +109,38 @@ def test_personal_feed_is_valid_icalendar_with_time_zones(client, giulia, sara, 
     calendar = icalendar.Calendar.from_ical(response.content)
     assert calendar.name == "VCALENDAR"
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Rome"]
-    (entry,) = calendar.walk("VEVENT")
-    assert str(entry["SUMMARY"]) == "Colazione"
+    entries = {str(entry["SUMMARY"]): entry for entry in calendar.walk("VEVENT")}
+    assert set(entries) == {"Colazione", "Aperitivo"}  # both organised by Giulia
+    entry = entries["Colazione"]
     assert entry["DTSTART"].params["TZID"] == "Europe/Rome"
     assert "Officina Navigli" in str(entry["LOCATION"])
     # Sara does not belong to Navigli: its space-only event is not in her feed.
     sara_feed = icalendar.Calendar.from_ical(
         client.get(f"/events/ical/{actions.feed_token(sara)}.ics").content
     )
-    assert sara_feed.walk("VEVENT") == []
+    assert [str(e["SUMMARY"]) for e in sara_feed.walk("VEVENT")] == ["Aperitivo"]
+
+
+def test_personal_feed_holds_the_members_own_events_without_e_mail_addresses(
+    client, giulia, marco, navigli
+):
+    organised = _event(giulia, navigli, title="Organised by Marco")
+    organised.organizer = marco
+    organised.save()
+    going = _event(giulia, navigli, title="Going")
+    maybe = _event(giulia, navigli, title="Maybe")
+    not_going = _event(giulia, navigli, title="Not going")
+    _event(giulia, navigli, title="Not answered")
+    for event, answer in ((going, "going"), (maybe, "maybe"), (not_going, "not_going")):
+        actions.check_rsvp(marco, event, answer)
+    body = client.get(f"/events/ical/{actions.feed_token(marco)}.ics").content
+    calendar = icalendar.Calendar.from_ical(body)
+    titles = sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
+    assert titles == ["Going", "Maybe", "Organised by Marco"]
+    assert b"@officina.test" not in body and b"mailto:" not in body
+    organizer = next(e["ORGANIZER"] for e in calendar.walk("VEVENT") if e["SUMMARY"] == "Going")
+    assert str(organizer).endswith(f"/members/{giulia.pk}/")
+    assert organizer.params["CN"] == "Giulia Rossi"
 
 
 def test_space_feed_and_bad_tokens(client, giulia, navigli, digital):

@@ -109,7 +109,8 @@ def test_answer_vote_and_accept_through_the_pages(client, giulia, marco, questio
     assert question.score == 1
     login(client, giulia)
     client.post(reverse("knowledge:vote_answer", args=[answer.pk]), {"direction": "up"})
-    client.post(reverse("knowledge:accept", args=[answer.pk]))
+    accepted = client.post(reverse("knowledge:accept", args=[answer.pk]), follow=True)
+    assert "You accepted Marco Colombo&#x27;s answer" in accepted.content.decode()
     question.refresh_from_db()
     answer.refresh_from_db()
     assert (question.accepted_answer, answer.score) == (answer, 1)

@@ -25,16 +25,21 @@ def test_phone_page_provisions_an_extension_on_first_visit(client, giulia):
     assert b"/sip/ws" in response.content
 
 
-def test_new_password_is_shown_once(client, giulia):
+def test_new_password_is_shown_once_and_a_reload_makes_no_other(client, giulia):
     do_provision_extension(giulia)
     before = SipCredential.objects.get().ha1_md5
     response = client.post(reverse("pbx:phone"))
-    assert response.status_code == 200
-    password = response.context["new_password"]
-    assert password and password.encode() in response.content
-    assert SipCredential.objects.get().ha1_md5 != before
-    again = client.get(reverse("pbx:phone"))
-    assert password.encode() not in again.content
+    # Post, redirect, get: the browser's reload repeats the GET, not the POST.
+    assert response.status_code == 302 and response["Location"] == reverse("pbx:phone")
+    made = SipCredential.objects.get().ha1_md5
+    assert made != before
+    shown = client.get(reverse("pbx:phone"))
+    password = shown.context["new_password"]
+    assert password and password.encode() in shown.content
+    reloaded = client.get(reverse("pbx:phone"))
+    assert password.encode() not in reloaded.content
+    assert reloaded.context["new_password"] is None
+    assert SipCredential.objects.get().ha1_md5 == made
 
 
 def test_regenerating_needs_the_csrf_token(giulia):

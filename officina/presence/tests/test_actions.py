@@ -75,8 +75,8 @@ def test_checking_in_elsewhere_ends_the_open_session(giulia, navigli, digital):
     actions.check_check_in(giulia, digital)
     first.refresh_from_db()
     assert first.ended_at is not None
-    assert present_member_ids(navigli) == set()
-    assert present_member_ids(digital) == {giulia.pk}
+    assert present_member_ids(giulia, navigli) == set()
+    assert present_member_ids(giulia, digital) == {giulia.pk}
 
 
 def test_database_allows_one_open_session_per_member(giulia, navigli, digital):
@@ -119,7 +119,7 @@ def test_expired_sessions_count_as_ended_and_do_not_block(giulia, navigli):
     start = timezone.now() - timedelta(hours=3)
     actions.check_check_in(giulia, navigli, planned_until=start + timedelta(hours=1), now=start)
     assert not is_member_present(giulia)
-    assert present_member_ids() == set()
+    assert present_member_ids(giulia) == set()
     # A new check-in closes the forgotten one at its planned end.
     actions.check_check_in(giulia, navigli)
     old = CheckIn.objects.order_by("started_at").first()
@@ -253,7 +253,7 @@ def test_past_sessions_are_recorded_closed_and_held_to_check_in_rules(
         (marco, CheckInKind.ON_SITE, "desk 4"),
     ]
     assert all(c.ended_at is not None for c in recorded)
-    assert not present_member_ids(navigli, now=now)
+    assert not present_member_ids(giulia, navigli, now=now)
 
     refused = [
         (actions.PastSession(sara, navigli, morning, morning + timedelta(hours=1)), "NOT_FOUND"),

@@ -24,23 +24,23 @@ def test_present_member_ids_in_one_query(
     actions.check_check_in(giulia, navigli)
     actions.check_check_in(luca, digital)
     with django_assert_num_queries(1):
-        assert present_member_ids() == {giulia.pk, luca.pk}
+        assert present_member_ids(luca) == {giulia.pk, luca.pk}
     with django_assert_num_queries(1):
-        assert present_member_ids(navigli) == {giulia.pk}
+        assert present_member_ids(luca, navigli) == {giulia.pk}
     with django_assert_num_queries(1):
         assert is_member_present(luca)
     with django_assert_num_queries(1):
         assert not is_member_present(marco)
 
 
-def test_sessions_past_their_planned_end_are_not_present(giulia, navigli):
+def test_sessions_past_their_planned_end_are_not_present(giulia, luca, navigli):
     past = timezone.now() - timedelta(hours=2)
     CheckIn.objects.create(
         member=giulia, space=navigli, started_at=past, planned_until=past + timedelta(hours=1)
     )
-    assert present_member_ids() == set()
+    assert present_member_ids(luca) == set()
     assert current_check_in(giulia) is None
-    assert presence_counts() == {}
+    assert presence_counts(luca) == {}
 
 
 def test_closed_sessions_are_not_present(giulia, navigli):
@@ -49,11 +49,13 @@ def test_closed_sessions_are_not_present(giulia, navigli):
     assert not is_member_present(giulia)
 
 
-def test_space_presence_brings_the_main_company(giulia, marco, navigli, django_assert_num_queries):
+def test_space_presence_brings_the_main_company(
+    giulia, marco, luca, navigli, django_assert_num_queries
+):
     actions.check_check_in(giulia, navigli)
     actions.check_check_in(marco, navigli)
     with django_assert_num_queries(2):
-        present = space_presence(navigli)
+        present = space_presence(luca, navigli)
         companies = {p.check_in.member.display_name: p.company_name for p in present}
         assert all(p.check_in.space.name == "Officina Navigli" for p in present)
     assert companies == {"Giulia Rossi": "Studio Rossi", "Marco Colombo": "Studio Rossi"}
@@ -63,7 +65,7 @@ def test_presence_counts_per_space(giulia, marco, luca, navigli, digital):
     actions.check_check_in(giulia, navigli)
     actions.check_check_in(marco, navigli)
     actions.check_check_in(luca, digital)
-    assert presence_counts() == {navigli.pk: 2, digital.pk: 1}
+    assert presence_counts(luca) == {navigli.pk: 2, digital.pk: 1}
 
 
 def test_first_render_and_live_push_show_the_same_company(
@@ -82,5 +84,5 @@ def test_first_render_and_live_push_show_the_same_company(
     monkeypatch.setattr(live, "broadcast_arrival", lambda _check_in, name: pushed.append(name))
     with django_capture_on_commit_callbacks(execute=True):
         actions.check_check_in(member, space)
-    [shown] = space_presence(space)
+    [shown] = space_presence(member, space)
     assert pushed == [shown.company_name] == ["Bottega"]

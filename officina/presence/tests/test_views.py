@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from officina.accounts.actions import check_set_kiosk_pin
+from officina.accounts.kinds import JoinPolicy
 from officina.accounts.models import Member, SpaceMembership
 from officina.presence import actions
 from officina.presence.models import ArrivalWatch, CheckIn, Kiosk
@@ -22,7 +23,10 @@ pytestmark = pytest.mark.django_db
 def test_spaces_page_lists_every_space_with_counts(client_for, outsider, giulia, navigli):
     actions.check_check_in(giulia, navigli)
     page = client_for(outsider).get("/spaces/").content.decode()
-    assert "Officina Navigli" in page and "Digital coworking" in page and "Join" in page
+    assert "Officina Navigli" in page and "Digital coworking" in page
+    assert "Ask to join" in page  # Navigli, on request
+    assert 'action="/spaces/digital/join/"' in page  # open: one click
+    assert "here now" not in page  # nobody's presence before being accepted
 
 
 def test_non_member_sees_the_join_page_not_the_people(client_for, outsider, giulia, navigli):
@@ -30,7 +34,7 @@ def test_non_member_sees_the_join_page_not_the_people(client_for, outsider, giul
     response = client_for(outsider).get("/spaces/navigli/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Join this space" in page
+    assert "Ask to join" in page
     assert "Giulia" not in page and "secret project" not in page
 
 
@@ -39,6 +43,8 @@ def test_missing_space_is_404(client_for, giulia):
 
 
 def test_join_then_check_in_then_out(client_for, outsider, navigli):
+    navigli.join_policy = JoinPolicy.OPEN
+    navigli.save()
     client = client_for(outsider)
     client.post("/spaces/navigli/join/")
     assert SpaceMembership.objects.filter(member=outsider, space=navigli).exists()

@@ -551,3 +551,16 @@ def test_only_the_author_edits_a_post(client_for, giulia, marco):
     post.refresh_from_db()
     assert post.body == "Seconda versione" and post.edited_at is not None
     assert "edited" in client.get(f"/posts/{post.pk}/").content.decode()
+
+
+def test_a_newcomers_feed_opens_on_everyones_posts(client_for, giulia, make_member):
+    from officina.social.actions import check_create_post
+
+    check_create_post(giulia, "Welcome to the community!")
+    newcomer = make_member()
+    response = client_for(newcomer).get("/feed/")
+    assert response.status_code == 200 and response.context["which"] == "community"
+    page = response.content.decode()
+    assert "Welcome to the community!" in page and "You follow nobody yet" in page
+    # Once the feed has something (here one's own post), it is the feed.
+    assert client_for(giulia).get("/feed/").context["which"] == "feed"

@@ -13,6 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_sign_up_check_in_and_appear_live(new_context, giulia, navigli, screenshot):
+    navigli.join_policy = "open"  # asking to join is test_privacy_browser's
+    navigli.save()
     watcher = new_context(giulia).new_page()
     watcher.goto("/spaces/navigli/")
     expect(watcher.locator("html")).to_have_attribute("data-live", "on")
@@ -49,7 +51,7 @@ def test_sign_up_check_in_and_appear_live(new_context, giulia, navigli, screensh
     expect(arrival).to_contain_text("the Rossi website")
     expect(watcher.locator("#present-count")).to_have_text("1")
     screenshot(watcher, "4-watcher-sees-arrival")
-    assert len(present_member_ids(navigli)) == 1
+    assert len(present_member_ids(giulia, navigli)) == 1
 
     newcomer.get_by_role("button", name="Check out").click()
     expect(watcher.locator("#present-list li")).to_have_count(0)

@@ -32,7 +32,8 @@
   function choose(person) {
     chosen = person; pin = ""; error.textContent = ""; dots.textContent = "";
     document.getElementById("pin-title").textContent =
-      person.name + " · " + (person.here ? data.labelCheckOut : data.labelCheckIn);
+      person.name + " · " + (person.here === null ? data.labelCheckInOrOut
+        : person.here ? data.labelCheckOut : data.labelCheckIn);
     show("pin");
   }
 

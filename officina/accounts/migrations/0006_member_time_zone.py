@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_member_inactive'),
+        ('accounts', '0005_company_join_requests'),
     ]
 
     operations = [
