@@ -15,6 +15,7 @@ from officina.pbx.directory import Directory
 from officina.pbx.tests.harness import REALM, Pbx, Phone
 from officina.pbx.tests.test_server import place_call, requests_of, statuses
 from officina.sip.digest import DigestClient
+from officina.sip.uri import SipUri
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,9 @@ def browser_phone(pbx: Pbx, number: str, credential: BrowserCredential, host: st
     return phone
 
 
-def issued(pbx: Pbx, number: str, *, key: bytes = SECRET, at: float | None = None):
+def issued(
+    pbx: Pbx, number: str, *, key: bytes = SECRET, at: float | None = None
+) -> BrowserCredential:
     entry = pbx.directory.entry(number)
     assert entry is not None
     moment = pbx.clock.wall() if at is None else at
@@ -54,7 +57,7 @@ def test_a_fresh_credential_registers_and_calls_as_its_extension(pbx):
     place_call(giulia)
     assert statuses(giulia.inbox()) == [100]
     (invite,) = requests_of(marco.inbox(), "INVITE")
-    assert invite.from_.uri.user == "201"
+    assert isinstance(invite.from_.uri, SipUri) and invite.from_.uri.user == "201"
     assert invite.proxy_authorization == []  # the credential goes no further than us
 
 
