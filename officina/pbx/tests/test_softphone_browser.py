@@ -196,6 +196,24 @@ def test_an_unreachable_callee_a_wrong_number_and_bad_input_are_told_in_italian(
     phone = context.new_page()
     phone.goto("/phone/browser/")
     expect(phone.locator("#softphone-state")).to_have_attribute("data-state", "registered")
+    # The credential is fetched again before it expires, and registering anew uses it.
+    username = phone.evaluate(
+        """() => officinaPhone.refreshCredential().then(() => new Promise((done) => {
+             const ua = officinaPhone.ua;
+             ua.once("unregistered", () => {
+               ua.once("registered", () => done(ua.get("authorization_user")));
+               ua.register();
+             });
+             ua.unregister();
+           }))"""
+    )
+    assert username.startswith("201.")
+    # Marco registered nowhere: once the PBX has read his new extension (it re-reads
+    # extensions every few seconds), calling him says nobody can answer.
+    for _ in range(100):
+        if officina.running.directory.entry("202") is not None:
+            break
+        phone.wait_for_timeout(100)
     phone.fill("#dial-number", "202")
     phone.click("#call")
     expect(phone.locator("#softphone-state")).to_have_text(
