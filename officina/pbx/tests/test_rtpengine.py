@@ -10,7 +10,8 @@ import struct
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
 
 import pytest
 
@@ -18,6 +19,8 @@ from officina.pbx.rtpengine import Leg, RtpEngine, RtpEngineError, ng_address
 from officina.pbx.tests.livepbx import HOST, port_base
 
 pytestmark = pytest.mark.realpeer
+
+T = TypeVar("T")
 
 # What Chromium offers for an audio call once its candidates are gathered, as JsSIP sends
 # it (trimmed to what matters here).
@@ -230,7 +233,7 @@ def test_a_browser_and_a_plain_rtp_phone_hear_each_other_through_rtpengine(rtpen
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
 
-    def run(coroutine):
+    def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(10)
 
     try:
