@@ -134,7 +134,9 @@ class Gatekeeper:
         if credentials is None:
             return None
         username = credentials.params.get("username")
-        return username[:64] if username else None
+        # A browser credential's failures count against its extension, whatever expiry
+        # its username names: changing that number buys a guesser nothing.
+        return self._extension_number(username[:64]) if username else None
 
     def _challenge(
         self, request: SipRequest, wall: float, *, proxy: bool, stale: bool

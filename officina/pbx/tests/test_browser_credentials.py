@@ -122,3 +122,16 @@ def test_a_credential_reads_back_as_its_extension_and_expiry():
     claim = claimed_credential("201.1800000600")
     assert claim is not None
     assert (claim.number, claim.expires_at) == ("201", 1800000600)
+
+
+async def test_forged_credentials_count_against_their_extension_whatever_their_expiry(pbx):
+    genuine = issued(pbx, "201")
+    for offset in range(10):  # each forgery names another expiry, so another username
+        expires_at = genuine.expires_at - offset
+        forged = BrowserCredential(f"201.{expires_at}", "A" * 43, expires_at)
+        phone = browser_phone(pbx, "201", forged, "192.0.2.66")
+        assert (await phone.register_checked_in_database()).status == 403
+    # 201 is now limited from that address, even with a genuine credential...
+    assert browser_phone(pbx, "201", genuine, "192.0.2.66").register().status == 403
+    # ...and not elsewhere.
+    assert browser_phone(pbx, "201", genuine, "10.0.0.10").register().status == 200
