@@ -180,6 +180,10 @@ class BrowserPhone {
 
   async listMicrophones() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return;
+    if (!this.watchingDevices) {
+      this.watchingDevices = true;
+      navigator.mediaDevices.addEventListener("devicechange", () => this.listMicrophones());
+    }
     const select = byId("microphone");
     const chosen = localStorage.getItem(MICROPHONE_KEY) || "";
     const devices = await navigator.mediaDevices.enumerateDevices();
@@ -326,6 +330,8 @@ class BrowserPhone {
     this.sessionInfo.answeredAt = Date.now();
     this.setCallState(this.texts.connected);
     this.timer = setInterval(() => this.showDuration(), 1000);
+    // Microphones have names (and ids) only once the site may use one: list them now.
+    this.listMicrophones();
     this.statsTimer = setInterval(() => this.showAudioCounters(), 1000);
   }
 

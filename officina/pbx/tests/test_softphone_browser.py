@@ -140,6 +140,20 @@ def test_two_members_call_each_other_from_their_browsers(
     expect(marco_phone.locator("#call-state")).to_have_text("Connesso")
     screenshot(marco_phone, "in-call-it-390")
 
+    # Marco picks another microphone mid-call: Giulia keeps hearing him.
+    microphones = marco_phone.locator("#microphone option")
+    expect(microphones).not_to_have_count(1)  # the fake devices, listed once in use
+    chosen = microphones.nth(microphones.count() - 1).inner_text()
+    marco_phone.select_option("#microphone", index=microphones.count() - 1)
+    marco_phone.wait_for_function(
+        """label => officinaPhone.session.connection.getSenders()
+             .some((sender) => sender.track && sender.track.label === label)""",
+        arg=chosen,
+    )
+    expect(marco_phone.locator("#softphone-error")).to_be_hidden()
+    received, _sent = audio_bytes(giulia_phone)
+    wait_for_more_audio(giulia_phone, received + 4000)
+
     # Giulia goes on using Officina in her tab: the call goes on in the phone's window.
     giulia_tab.goto("/feed/")
     giulia_tab.goto("/members/")
