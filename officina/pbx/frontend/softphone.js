@@ -3,8 +3,9 @@
 // It runs in a window of its own (/phone/browser/), so a call lasts while the member
 // moves between Officina's pages elsewhere; the other pages talk to it over the
 // BroadcastChannel "officina-phone" (static/pbx/phone-link.js):
-//   pages -> phone: {type: "dial", number}, {type: "answer"}, {type: "decline"}, {type: "ping"}
-//   phone -> pages: {type: "incoming", number, name}, {type: "incoming-over"}, {type: "here"}
+//   pages -> phone: {type: "dial", number}, {type: "answer", phone}, {type: "decline", phone}
+//   phone -> pages: {type: "incoming", phone, number, name}, {type: "incoming-over", phone}
+// ("phone" names the window that rang, should the member have opened two.)
 // It signs in with a short-lived credential the web server issues to the signed-in
 // member (POST /phone/browser/credential/), fetched again before it expires.
 // Bundled with JsSIP by esbuild at setup (scripts/setup-env.sh); never committed.
@@ -42,6 +43,7 @@ class BrowserPhone {
     this.timer = null;
     this.statsTimer = null;
     this.pendingDial = this.settings.dial || "";
+    this.windowId = Math.random().toString(36).slice(2);
   }
 
   // ------------------------------------------------------------------ start-up
@@ -150,16 +152,17 @@ class BrowserPhone {
 
   onPageMessage(message) {
     if (!message || typeof message !== "object") return;
-    if (message.type === "ping") this.post({ type: "here" });
-    else if (message.type === "dial" && typeof message.number === "string") {
+    if (message.type === "dial" && typeof message.number === "string") {
       if (this.ua && this.ua.isRegistered()) this.dial(message.number);
       else this.pendingDial = message.number;
+    } else if (message.phone !== this.windowId) {
+      return; // answering or declining is for the window that rang
     } else if (message.type === "answer") this.answer();
     else if (message.type === "decline") this.decline();
   }
 
   post(message) {
-    if (this.channel) this.channel.postMessage(message);
+    if (this.channel) this.channel.postMessage({ ...message, phone: this.windowId });
   }
 
   // ------------------------------------------------------------------ media

@@ -52,13 +52,13 @@
     const name = message.name ? message.name + " (" + message.number + ")" : message.number;
     banner.querySelector("[data-caller]").textContent = name;  // text, never HTML
     banner.querySelector("[data-answer]").addEventListener("click", () => {
-      channel.postMessage({ type: "answer" });
+      channel.postMessage({ type: "answer", phone: message.phone });
       const phone = window.open("", WINDOW_NAME, FEATURES);
       if (phone) phone.focus();
       hideBanner();
     });
     banner.querySelector("[data-decline]").addEventListener("click", () => {
-      channel.postMessage({ type: "decline" });
+      channel.postMessage({ type: "decline", phone: message.phone });
       hideBanner();
     });
     document.body.append(banner);
