@@ -67,3 +67,21 @@ ensure_axe_core() {
         --prefix "$VENV/node" "axe-core@$AXE_CORE_VERSION"
     touch "$installed"
 }
+
+# The browser phone: JsSIP from npm, bundled with our script by esbuild into
+# officina/pbx/static/pbx/build/ (never committed). Installs again only when
+# package.json or the lock changed, bundles again only when a source is newer.
+ensure_browser_phone() {
+    local source="$REPO_ROOT/officina/pbx/frontend/softphone.js"
+    local bundle="$REPO_ROOT/officina/pbx/static/pbx/build/softphone.js"
+    local stamp="$REPO_ROOT/node_modules/.officina-installed"
+    ensure_debian_packages npm:npm
+    if [ ! -f "$stamp" ] || [ "$REPO_ROOT/package.json" -nt "$stamp" ] ||
+        [ "$REPO_ROOT/package-lock.json" -nt "$stamp" ]; then
+        (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error) && touch "$stamp"
+    fi
+    if [ ! -f "$bundle" ] || [ "$source" -nt "$bundle" ] || [ "$stamp" -nt "$bundle" ]; then
+        "$REPO_ROOT/node_modules/.bin/esbuild" "$source" --bundle --minify --sourcemap \
+            --target=chrome100,firefox100,safari15 --log-level=warning --outfile="$bundle"
+    fi
+}

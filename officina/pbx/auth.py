@@ -6,7 +6,9 @@ in-memory directory (HA1 per algorithm, never a password). Every failure
 counts against the source and user it came for (``DigestLimits``); an
 attempt past a limit gets the same 403 as a wrong password, without its
 password being checked, so guessing makes no progress, while the other
-users behind the same address keep registering. Nothing is left
+users behind the same address keep registering. A browser phone's short-lived
+credential (``browser_credentials.py``) is checked the same way: its username
+names the extension, and its HA1 is recomputed rather than read. Nothing is left
 unanswered: a client that gets no answer retransmits, and a 403 is no
 larger than the request it answers.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from officina.pbx.browser_credentials import browser_credential_ha1, claimed_credential
 from officina.pbx.ratelimit import DigestLimits
 from officina.pbx.tags import new_tag
 from officina.pbx.transports.base import Flow
@@ -45,8 +48,10 @@ class Gatekeeper:
         directory: Directory,
         digest: DigestServer,
         wall: Callable[[], float],
+        browser_key: bytes | None = None,
     ) -> None:
         self.directory = directory
+        self.browser_key = browser_key
         self.digest = digest
         self.limits = DigestLimits()
         self.wall = wall
@@ -59,9 +64,28 @@ class Gatekeeper:
 
     def _ha1(self, username: str, realm: str, algorithm: str) -> str | None:
         entry = self.directory.entry(username)
-        if entry is None or entry.realm != realm:
+        if entry is not None:
+            if entry.realm != realm:
+                return None
+            return entry.ha1_sha256 if algorithm == "SHA-256" else entry.ha1_md5
+        claim = claimed_credential(username) if self.browser_key is not None else None
+        if claim is None or self.browser_key is None:
             return None
-        return entry.ha1_sha256 if algorithm == "SHA-256" else entry.ha1_md5
+        entry = self.directory.entry(claim.number)
+        if entry is None:
+            return None
+        return browser_credential_ha1(
+            self.browser_key, claim, entry.extension_id, realm, algorithm, self.wall()
+        )
+
+    def _extension_number(self, username: str) -> str:
+        """The extension a digest username stands for: itself, or the one a browser
+        credential names."""
+        if self.browser_key is not None and self.directory.entry(username) is None:
+            claim = claimed_credential(username)
+            if claim is not None:
+                return claim.number
+        return username
 
     def check(
         self, request: SipRequest, flow: Flow, now: float, *, proxy: bool, retried: bool = False
@@ -76,7 +100,7 @@ class Gatekeeper:
         outcome = result.outcome
         if outcome is DigestOutcome.OK:
             assert result.username is not None
-            entry = self.directory.entry(result.username)
+            entry = self.directory.entry(self._extension_number(result.username))
             if entry is not None:
                 return Verdict(entry=entry)
             outcome = DigestOutcome.UNKNOWN_USER
@@ -93,7 +117,7 @@ class Gatekeeper:
             # known user again also gives a wrong password the time a missing extension
             # takes: the answer does not tell a scanner which extensions exist.
             assert result.username is not None
-            return Verdict(look_up=result.username)
+            return Verdict(look_up=self._extension_number(result.username))
         self.failures += 1
         if username is not None:
             self.limits.failed(source, username, now)
@@ -110,7 +134,9 @@ class Gatekeeper:
         if credentials is None:
             return None
         username = credentials.params.get("username")
-        return username[:64] if username else None
+        # A browser credential's failures count against its extension, whatever expiry
+        # its username names: changing that number buys a guesser nothing.
+        return self._extension_number(username[:64]) if username else None
 
     def _challenge(
         self, request: SipRequest, wall: float, *, proxy: bool, stale: bool

@@ -26,6 +26,16 @@ def member_extensions(members: Iterable[Member]) -> list[Extension]:
     )
 
 
+def extension_holder_name(number: str) -> str:
+    """The display name of the member whose active extension is ``number`` ("" if none)."""
+    extension = (
+        Extension.objects.filter(number=number, is_active=True, member__isnull=False)
+        .select_related("member")
+        .first()
+    )
+    return extension.member.display_name if extension is not None and extension.member else ""
+
+
 def extension_registrations(extension: Extension, now: datetime) -> QuerySet[Registration]:
     return extension.registrations.filter(expires_at__gt=now).order_by("-registered_at")
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from officina.pbx.auth import Gatekeeper, Verdict
+from officina.pbx.browser_credentials import credential_key
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
 from officina.pbx.malformed import error_response, salvage_error_response
@@ -85,7 +86,9 @@ class SipServer:
             # accepted once.
             check_uri=False,
         )
-        self.gatekeeper = Gatekeeper(directory, self.digest, wall)
+        self.gatekeeper = Gatekeeper(
+            directory, self.digest, wall, browser_key=credential_key(config.secret)
+        )
         self.stats = {"received": 0, "unparseable": 0, "errors": 0, "keepalives": 0}
         self.registrar = Registrar(
             directory,

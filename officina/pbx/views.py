@@ -1,21 +1,34 @@
-"""The member's phone page: extension, SIP settings, devices, call history."""
+"""The member's phone page (extension, SIP settings, devices, call history) and the
+browser phone: its window, its short-lived SIP credential, and who a caller is."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from officina.accounts.signed_in import signed_in_member
 from officina.pbx.access import access_own_extension_by_member
 from officina.pbx.actions import do_provision_extension, do_regenerate_sip_password
+from officina.pbx.browser_credentials import (
+    REFRESH_AFTER_SECONDS,
+    credential_key,
+    issue_browser_credential,
+)
 from officina.pbx.models import Extension
-from officina.pbx.selectors import extension_call_history, extension_registrations
+from officina.pbx.runtime import node_secret
+from officina.pbx.selectors import (
+    extension_call_history,
+    extension_holder_name,
+    extension_registrations,
+)
 
 WEBSOCKET_PATH = "/sip/ws"
 # Where the session keeps a new password until the page shows it (the key, not a secret).
@@ -62,3 +75,70 @@ def phone(request: HttpRequest) -> HttpResponse:
     context = phone_context(request, extension)
     context["new_password"] = request.session.pop(NEW_SIP_PASSWORD_KEY, None)
     return render(request, "pbx/phone.html", context)
+
+
+SOFTPHONE_HISTORY_LENGTH = 20
+
+
+@never_cache
+@login_required
+@require_GET
+def softphone(request: HttpRequest) -> HttpResponse:
+    """The browser phone, a window of its own: a call in it lasts while the member moves
+    between Officina's pages in their other windows and tabs (docs/pbx.md)."""
+    member = signed_in_member(request)
+    do_provision_extension(member)
+    extension = access_own_extension_by_member(member)
+    dial = request.GET.get("dial", "")
+    return render(
+        request,
+        "pbx/softphone.html",
+        {
+            "extension": extension,
+            "calls": list(extension_call_history(extension, limit=SOFTPHONE_HISTORY_LENGTH)),
+            "softphone": {
+                "websocketUrl": sip_connection_settings(request)["websocket_url"],
+                "domain": settings.SIP_DOMAIN,
+                "number": extension.number,
+                "displayName": member.display_name,
+                "refreshAfterSeconds": REFRESH_AFTER_SECONDS,
+                # Only a number is ever dialled from a link; anything else is ignored.
+                "dial": dial if dial.isdigit() and len(dial) <= 16 else "",
+            },
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def softphone_credential(request: HttpRequest) -> JsonResponse:
+    """A SIP credential for the signed-in member's own extension, valid for minutes.
+
+    POST with the CSRF token, so that no other site can make a signed-in browser fetch
+    one (a GET could be embedded anywhere)."""
+    member = signed_in_member(request)
+    extension = access_own_extension_by_member(member)
+    credential = issue_browser_credential(
+        credential_key(node_secret()), extension.pk, extension.number, time.time()
+    )
+    return JsonResponse(
+        {
+            "username": credential.username,
+            "password": credential.password,
+            "expires_at": credential.expires_at,
+        }
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def softphone_caller(request: HttpRequest, number: str) -> JsonResponse:
+    """Who holds extension ``number``, for the incoming-call popup.
+
+    The proxy has checked that a caller's From number is their own; the name their
+    phone put beside it has not been checked, so the popup shows the member's name
+    looked up here instead."""
+    signed_in_member(request)
+    return JsonResponse({"number": number, "name": extension_holder_name(number)})

@@ -30,7 +30,13 @@ def pbx_profile_panel(context: template.Context, member: Member) -> dict[str, An
     viewer = getattr(request, "user", None)
     is_self = bool(viewer is not None and viewer.is_authenticated and viewer.pk == member.pk)
     extension = get_member_extension(member)
-    panel: dict[str, Any] = {"member": member, "extension": extension, "is_self": is_self}
+    signed_in = bool(viewer is not None and viewer.is_authenticated)
+    panel: dict[str, Any] = {
+        "member": member,
+        "extension": extension,
+        "is_self": is_self,
+        "viewer_signed_in": signed_in,
+    }
     if is_self and extension is not None and request is not None:
         panel.update(
             sip=sip_connection_settings(request),

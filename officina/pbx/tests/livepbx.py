@@ -87,3 +87,72 @@ def live_pbx(port: int) -> Iterator[LivePbx]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@dataclass
+class LiveOfficina:
+    """The web server and the PBX in one event loop, as ``officina serve`` runs them."""
+
+    url: str
+    sip_port: int
+    running: RunningPbx
+
+
+@contextmanager
+def live_officina(web_port: int, sip_port: int) -> Iterator[LiveOfficina]:
+    """``officina serve`` in a thread: HTTP, WebSocket SIP at /sip/ws, SIP on UDP and TCP."""
+    import uvicorn
+
+    from officina.asgi import application
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict[str, object] = {}
+    failure: list[BaseException] = []
+
+    async def main() -> None:
+        try:
+            holder["pbx"] = await start_pbx(HOST, sip_port, advertised_host=HOST)
+            config = uvicorn.Config(
+                application, host=HOST, port=web_port, lifespan="off", log_level="warning",
+                ws="websockets-sansio", access_log=False,
+            )  # fmt: skip
+            web = uvicorn.Server(config)
+            holder["web"] = web
+            holder["serving"] = loop.create_task(web.serve())
+            while not web.started:
+                if holder["serving"].done():  # type: ignore[attr-defined]
+                    raise RuntimeError(f"the web server did not start on port {web_port}")
+                await asyncio.sleep(0.02)
+        except BaseException as error:
+            failure.append(error)
+        finally:
+            started.set()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(main())
+        if not failure:
+            loop.run_forever()
+
+    thread = threading.Thread(target=run, name="live-officina", daemon=True)
+    thread.start()
+    started.wait(30)
+    if failure:
+        raise failure[0]
+    running = holder["pbx"]
+    assert isinstance(running, RunningPbx)
+
+    async def stop() -> None:
+        web = holder["web"]
+        web.should_exit = True  # type: ignore[attr-defined]
+        await holder["serving"]  # type: ignore[misc]
+        await running.stop()
+
+    try:
+        yield LiveOfficina(f"http://{HOST}:{web_port}", sip_port, running)
+    finally:
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

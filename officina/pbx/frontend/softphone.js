@@ -1,0 +1,485 @@
+// Officina's browser phone: JsSIP over the PBX's WebSocket transport (/sip/ws).
+//
+// It runs in a window of its own (/phone/browser/), so a call lasts while the member
+// moves between Officina's pages elsewhere; the other pages talk to it over the
+// BroadcastChannel "officina-phone" (static/pbx/phone-link.js):
+//   pages -> phone: {type: "dial", number}, {type: "answer", phone}, {type: "decline", phone}
+//   phone -> pages: {type: "incoming", phone, number, name}, {type: "incoming-over", phone}
+// ("phone" names the window that rang, should the member have opened two.)
+// It signs in with a short-lived credential the web server issues to the signed-in
+// member (POST /phone/browser/credential/), fetched again before it expires.
+// Bundled with JsSIP by esbuild at setup (scripts/setup-env.sh); never committed.
+import JsSIP from "jssip/lib/JsSIP";
+
+const CHANNEL = "officina-phone";
+const MICROPHONE_KEY = "officina-phone-microphone";
+const RECENT_LIMIT = 20;
+// Only numbers are dialled: extensions, and the community's other numbers.
+const DIALABLE = /^[0-9]{1,16}$/;
+const TONES = /^[0-9*#]$/;
+
+function byId(id) {
+  return document.getElementById(id);
+}
+
+function readTexts() {
+  const texts = {};
+  const list = byId("softphone-texts");
+  for (const term of list.querySelectorAll("dt")) {
+    texts[term.textContent.trim()] = term.nextElementSibling.textContent.trim();
+  }
+  return texts;
+}
+
+class BrowserPhone {
+  constructor() {
+    this.settings = JSON.parse(byId("softphone-settings").textContent);
+    this.texts = readTexts();
+    this.credentialForm = byId("softphone-credential-form");
+    this.channel = "BroadcastChannel" in window ? new BroadcastChannel(CHANNEL) : null;
+    this.ua = null;
+    this.session = null;
+    this.sessionInfo = null;
+    this.timer = null;
+    this.statsTimer = null;
+    this.pendingDial = this.settings.dial || "";
+    this.windowId = Math.random().toString(36).slice(2);
+  }
+
+  // ------------------------------------------------------------------ start-up
+  async start() {
+    this.bindControls();
+    this.listMicrophones();
+    if (this.channel) this.channel.onmessage = (event) => this.onPageMessage(event.data);
+    let credential;
+    try {
+      credential = await this.fetchCredential();
+    } catch (error) {
+      this.showError(error.message);
+      this.setState("failed", this.texts.failed);
+      return;
+    }
+    const socket = new JsSIP.WebSocketInterface(this.settings.websocketUrl);
+    this.ua = new JsSIP.UA({
+      sockets: [socket],
+      uri: `sip:${this.settings.number}@${this.settings.domain}`,
+      authorization_user: credential.username,
+      password: credential.password,
+      display_name: this.settings.displayName,
+      // Below the credential's lifetime: each REGISTER refresh uses a valid one.
+      register_expires: 300,
+      session_timers: false,
+      user_agent: "Officina browser phone (JsSIP)",
+    });
+    this.ua.on("connecting", () => this.setState("connecting", this.texts.connecting));
+    this.ua.on("registered", () => this.onRegistered());
+    this.ua.on("unregistered", () => this.setState("unregistered", this.texts.unregistered));
+    this.ua.on("registrationFailed", () => this.setState("failed", this.texts.failed));
+    this.ua.on("disconnected", () => this.setState("connecting", this.texts.connecting));
+    this.ua.on("newRTCSession", (data) => this.onNewSession(data));
+    this.ua.start();
+    setInterval(() => this.refreshCredential(), this.settings.refreshAfterSeconds * 1000);
+    window.addEventListener("beforeunload", () => {
+      if (this.session) this.session.terminate();
+      this.ua.stop();
+    });
+  }
+
+  async fetchCredential() {
+    const body = new FormData(this.credentialForm);
+    const response = await fetch(this.credentialForm.action, {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    const type = response.headers.get("Content-Type") || "";
+    if (!response.ok || !type.startsWith("application/json")) {
+      throw new Error(this.texts.signedOut);
+    }
+    return response.json();
+  }
+
+  async refreshCredential() {
+    try {
+      const credential = await this.fetchCredential();
+      this.ua.set("authorization_user", credential.username);
+      this.ua.set("password", credential.password);
+    } catch (error) {
+      this.showError(error.message);
+    }
+  }
+
+  onRegistered() {
+    this.setState("registered", this.texts.registered);
+    byId("call").disabled = false;
+    if (this.pendingDial) {
+      const number = this.pendingDial;
+      this.pendingDial = "";
+      this.dial(number);
+    }
+  }
+
+  // ------------------------------------------------------------------ controls
+  bindControls() {
+    byId("dialer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.dial(byId("dial-number").value.trim());
+    });
+    for (const key of document.querySelectorAll(".dialpad [data-key]")) {
+      key.addEventListener("click", () => this.pressKey(key.dataset.key));
+    }
+    byId("recent-calls").addEventListener("click", (event) => {
+      const target = event.target.closest("[data-key-dial]");
+      if (target) this.dial(target.dataset.keyDial);
+    });
+    byId("answer").addEventListener("click", () => this.answer());
+    byId("decline").addEventListener("click", () => this.decline());
+    byId("hangup").addEventListener("click", () => this.session && this.session.terminate());
+    byId("hold").addEventListener("click", () => this.toggleHold());
+    byId("mute").addEventListener("click", () => this.toggleMute());
+    byId("microphone").addEventListener("change", (event) => this.chooseMicrophone(event.target.value));
+  }
+
+  pressKey(key) {
+    if (this.session && this.session.isEstablished()) {
+      if (TONES.test(key)) this.session.sendDTMF(key, { transportType: "RFC2833" });
+      return;
+    }
+    const field = byId("dial-number");
+    field.value = (field.value + key).slice(0, 16);
+  }
+
+  onPageMessage(message) {
+    if (!message || typeof message !== "object") return;
+    if (message.type === "dial" && typeof message.number === "string") {
+      if (this.ua && this.ua.isRegistered()) this.dial(message.number);
+      else this.pendingDial = message.number;
+    } else if (message.phone !== this.windowId) {
+      return; // answering or declining is for the window that rang
+    } else if (message.type === "answer") this.answer();
+    else if (message.type === "decline") this.decline();
+  }
+
+  post(message) {
+    if (this.channel) this.channel.postMessage({ ...message, phone: this.windowId });
+  }
+
+  // ------------------------------------------------------------------ media
+  audioConstraints() {
+    const chosen = localStorage.getItem(MICROPHONE_KEY);
+    return { audio: chosen ? { deviceId: { exact: chosen } } : true, video: false };
+  }
+
+  callOptions() {
+    return {
+      mediaConstraints: this.audioConstraints(),
+      // Host candidates only: media goes straight between the two browsers, or to the
+      // media bridge the PBX names in its SDP; no outside STUN server is asked.
+      pcConfig: { iceServers: [] },
+      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+    };
+  }
+
+  async listMicrophones() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return;
+    if (!this.watchingDevices) {
+      this.watchingDevices = true;
+      navigator.mediaDevices.addEventListener("devicechange", () => this.listMicrophones());
+    }
+    const select = byId("microphone");
+    const chosen = localStorage.getItem(MICROPHONE_KEY) || "";
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    for (const device of devices) {
+      if (device.kind !== "audioinput" || !device.deviceId || device.deviceId === "default") continue;
+      if (select.querySelector(`option[value="${CSS.escape(device.deviceId)}"]`)) continue;
+      const option = document.createElement("option");
+      option.value = device.deviceId;
+      option.textContent = device.label || device.deviceId.slice(0, 8);
+      option.selected = device.deviceId === chosen;
+      select.append(option);
+    }
+  }
+
+  async chooseMicrophone(deviceId) {
+    if (deviceId) localStorage.setItem(MICROPHONE_KEY, deviceId);
+    else localStorage.removeItem(MICROPHONE_KEY);
+    const connection = this.session && this.session.connection;
+    if (!connection) return;
+    // Mid-call: the new microphone replaces the old one's track, without renegotiation.
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia(this.audioConstraints());
+      const [track] = stream.getAudioTracks();
+      for (const sender of connection.getSenders()) {
+        if (sender.track && sender.track.kind === "audio") {
+          const previous = sender.track;
+          await sender.replaceTrack(track);
+          previous.stop();
+        }
+      }
+    } catch (_error) {
+      this.showError(this.texts.noMicrophone);
+    }
+  }
+
+  // ------------------------------------------------------------------ calls
+  dial(number) {
+    this.hideError();
+    if (!DIALABLE.test(number)) {
+      this.showError(this.texts.badNumber);
+      return;
+    }
+    if (this.session) return; // one call at a time
+    if (!this.ua || !this.ua.isRegistered()) {
+      this.pendingDial = number;
+      return;
+    }
+    byId("dial-number").value = "";
+    this.ua.call(`sip:${number}@${this.settings.domain}`, this.callOptions());
+  }
+
+  onNewSession(data) {
+    const session = data.session;
+    if (this.session) {
+      // Busy here: the other devices of the member may still take it.
+      if (data.originator === "remote") session.terminate({ status_code: 486 });
+      return;
+    }
+    this.session = session;
+    const number = session.remote_identity.uri.user || "";
+    this.sessionInfo = {
+      number,
+      name: session.remote_identity.display_name || "",
+      direction: data.originator === "remote" ? "incoming" : "outgoing",
+      answered: false,
+    };
+    session.on("peerconnection", (event) => this.attachAudio(event.peerconnection));
+    if (session.connection) this.attachAudio(session.connection);
+    session.on("progress", () => this.setCallState(this.texts.ringing));
+    session.on("accepted", () => this.onAccepted());
+    session.on("confirmed", () => this.onAccepted());
+    session.on("hold", () => this.onHoldChanged());
+    session.on("unhold", () => this.onHoldChanged());
+    session.on("muted", () => this.onMuteChanged());
+    session.on("unmuted", () => this.onMuteChanged());
+    session.on("ended", (event) => this.onEnded(this.texts.ended, event));
+    session.on("failed", (event) => this.onEnded(this.failureText(event), event));
+    if (data.originator === "remote") {
+      this.showIncoming();
+    } else {
+      this.showCall(this.texts.calling);
+    }
+  }
+
+  async showIncoming() {
+    const info = this.sessionInfo;
+    byId("incoming-name").textContent = info.name || info.number;
+    byId("incoming-number").textContent = info.number;
+    byId("incoming").hidden = false;
+    this.post({ type: "incoming", number: info.number, name: info.name });
+    // The number is the one the PBX authenticated; the name beside it in the INVITE is
+    // the caller's own say: show the member's name as Officina knows it.
+    const name = await this.lookUpName(info.number);
+    if (name && this.sessionInfo === info) {
+      info.name = name;
+      byId("incoming-name").textContent = name;
+      this.post({ type: "incoming", number: info.number, name });
+    }
+  }
+
+  async lookUpName(number) {
+    const template = this.credentialForm.dataset.callerUrl;
+    try {
+      const response = await fetch(template.replace(/0\/$/, `${encodeURIComponent(number)}/`), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return "";
+      return (await response.json()).name || "";
+    } catch (_error) {
+      return "";
+    }
+  }
+
+  answer() {
+    if (!this.session || this.sessionInfo.direction !== "incoming" || this.session.isEstablished()) {
+      return;
+    }
+    byId("incoming").hidden = true;
+    this.post({ type: "incoming-over" });
+    this.showCall(this.texts.connected);
+    this.session.answer(this.callOptions());
+  }
+
+  decline() {
+    if (this.session && this.sessionInfo.direction === "incoming" && !this.session.isEstablished()) {
+      this.session.terminate({ status_code: 603 });
+    }
+  }
+
+  attachAudio(connection) {
+    if (connection.officinaAttached) return;
+    connection.officinaAttached = true;
+    connection.addEventListener("track", (event) => {
+      const audio = byId("remote-audio");
+      audio.srcObject = event.streams[0] || new MediaStream([event.track]);
+      audio.play().catch(() => {});
+    });
+  }
+
+  onAccepted() {
+    if (this.sessionInfo.answered) return;
+    this.sessionInfo.answered = true;
+    this.sessionInfo.answeredAt = Date.now();
+    this.setCallState(this.texts.connected);
+    this.timer = setInterval(() => this.showDuration(), 1000);
+    // Microphones have names (and ids) only once the site may use one: list them now.
+    this.listMicrophones();
+    this.statsTimer = setInterval(() => this.showAudioCounters(), 1000);
+  }
+
+  onHoldChanged() {
+    const held = this.session.isOnHold();
+    const holding = held.local;
+    byId("hold").textContent = holding ? this.texts.resume : this.texts.hold;
+    byId("hold").setAttribute("aria-pressed", String(holding));
+    this.setCallState(held.local || held.remote ? this.texts.onHold : this.texts.connected);
+  }
+
+  onMuteChanged() {
+    const muted = this.session.isMuted().audio;
+    byId("mute").textContent = muted ? this.texts.unmute : this.texts.mute;
+    byId("mute").setAttribute("aria-pressed", String(muted));
+  }
+
+  toggleHold() {
+    if (!this.session || !this.session.isEstablished()) return;
+    if (this.session.isOnHold().local) this.session.unhold();
+    else this.session.hold();
+  }
+
+  toggleMute() {
+    if (!this.session || !this.session.isEstablished()) return;
+    if (this.session.isMuted().audio) this.session.unmute({ audio: true });
+    else this.session.mute({ audio: true });
+  }
+
+  failureText(event) {
+    const status = event && event.message && event.message.status_code;
+    if (status === 486 || status === 600) return this.texts.busy;
+    if (status === 404 || status === 484) return this.texts.notFound;
+    if (status === 480 || status === 408) return this.texts.unavailable;
+    if (status === 603) return this.texts.rejected;
+    if (event && event.cause === JsSIP.C.causes.USER_DENIED_MEDIA_ACCESS) return this.texts.noMicrophone;
+    if (event && event.originator === "local") return this.texts.ended;
+    return this.texts.callFailed;
+  }
+
+  onEnded(text, _event) {
+    const info = this.sessionInfo;
+    clearInterval(this.timer);
+    clearInterval(this.statsTimer);
+    this.showAudioCounters();
+    this.session = null;
+    this.sessionInfo = null;
+    byId("incoming").hidden = true;
+    byId("in-call").hidden = true;
+    byId("hold").textContent = this.texts.hold;
+    byId("mute").textContent = this.texts.mute;
+    this.post({ type: "incoming-over" });
+    this.setState("registered", text);
+    if (info) this.addRecent(info);
+  }
+
+  // ------------------------------------------------------------------ display
+  showCall(state) {
+    const info = this.sessionInfo;
+    byId("call-name").textContent = info.name || info.number;
+    byId("call-number").textContent = info.name ? info.number : "";
+    byId("call-timer").textContent = "";
+    byId("in-call").hidden = false;
+    this.setCallState(state);
+    if (info.direction === "incoming") return;
+    // An outgoing call's name: the member as Officina knows them.
+    this.lookUpName(info.number).then((name) => {
+      if (name && this.sessionInfo === info) {
+        info.name = name;
+        byId("call-name").textContent = name;
+        byId("call-number").textContent = info.number;
+      }
+    });
+  }
+
+  setCallState(text) {
+    byId("call-state").textContent = text;
+  }
+
+  showDuration() {
+    if (!this.sessionInfo || !this.sessionInfo.answeredAt) return;
+    const seconds = Math.floor((Date.now() - this.sessionInfo.answeredAt) / 1000);
+    byId("call-timer").textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  async showAudioCounters() {
+    const connection = this.session && this.session.connection;
+    if (!connection) return;
+    let received = 0;
+    let sent = 0;
+    const report = await connection.getStats();
+    report.forEach((entry) => {
+      if (entry.kind !== "audio" && entry.mediaType !== "audio") return;
+      if (entry.type === "inbound-rtp") received += entry.bytesReceived || 0;
+      if (entry.type === "outbound-rtp") sent += entry.bytesSent || 0;
+    });
+    const counters = byId("call-audio");
+    counters.dataset.bytesReceived = String(received);
+    counters.dataset.bytesSent = String(sent);
+    byId("audio-received").textContent = (received / 1000).toFixed(1);
+    byId("audio-sent").textContent = (sent / 1000).toFixed(1);
+  }
+
+  addRecent(info) {
+    const list = byId("recent-calls");
+    const empty = byId("no-recent-calls");
+    if (empty) empty.remove();
+    const item = document.createElement("li");
+    const again = document.createElement("button");
+    again.type = "button";
+    again.className = "link";
+    again.dataset.keyDial = info.number;
+    again.textContent = info.name ? `${info.number} · ${info.name}` : info.number;
+    const meta = document.createElement("span");
+    meta.className = "small muted";
+    const direction = info.direction === "incoming" && !info.answered ? this.texts.missed : this.texts[info.direction];
+    const when = new Date().toLocaleTimeString(document.documentElement.lang || undefined, {
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+    meta.textContent = ` ${direction} · ${when}`;
+    item.append(again, meta);
+    list.prepend(item);
+    while (list.children.length > RECENT_LIMIT) list.lastElementChild.remove();
+  }
+
+  setState(state, text) {
+    const element = byId("softphone-state");
+    element.dataset.state = state;
+    element.textContent = text;
+    byId("call").disabled = state !== "registered";
+  }
+
+  showError(text) {
+    const element = byId("softphone-error");
+    element.textContent = text;
+    element.hidden = false;
+  }
+
+  hideError() {
+    byId("softphone-error").hidden = true;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  window.officinaPhone = new BrowserPhone();
+  window.officinaPhone.start();
+});

@@ -1,0 +1,71 @@
+// On every page of a signed-in member: open the browser phone's window, dial from a
+// link, and show its incoming calls wherever the member is.
+//   <a href="/phone/browser/" data-softphone>            opens (or brings back) the phone
+//   <button data-softphone-dial="202" data-softphone-url="/phone/browser/">  dials 202 in it
+// The phone lives in its own named window (see pbx/frontend/softphone.js), so that a
+// call lasts while this page is left; they talk over the BroadcastChannel "officina-phone".
+(function () {
+  "use strict";
+  const WINDOW_NAME = "officina-phone";
+  const FEATURES = "popup,width=420,height=760";
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel("officina-phone") : null;
+
+  // The phone's window if it is open, found by its name without reloading it (an empty
+  // address never navigates a window that exists); a new blank one otherwise.
+  function openPhone(url, number) {
+    const target = number ? url + "?dial=" + encodeURIComponent(number) : url;
+    const phone = window.open("", WINDOW_NAME, FEATURES);
+    if (!phone) {
+      window.location.href = target; // pop-ups blocked: the phone takes this tab
+      return;
+    }
+    let blank = true;
+    try { blank = phone.location.href === "about:blank"; } catch (_) { blank = false; }
+    if (blank) {
+      phone.location.href = target;
+    } else if (number && channel) {
+      channel.postMessage({ type: "dial", number: number });
+    }
+    phone.focus();
+  }
+
+  document.addEventListener("click", (event) => {
+    const dial = event.target.closest("[data-softphone-dial]");
+    const link = event.target.closest("[data-softphone]");
+    if (!dial && !link) return;
+    event.preventDefault();
+    if (dial) openPhone(dial.dataset.softphoneUrl, dial.dataset.softphoneDial);
+    else openPhone(link.getAttribute("href"), "");
+  });
+
+  if (!channel || document.body.classList.contains("softphone-window")) return;
+  let banner = null;
+  function hideBanner() {
+    if (banner) banner.remove();
+    banner = null;
+  }
+  function showBanner(message) {
+    const template = document.getElementById("softphone-incoming-banner");
+    if (!template) return;
+    hideBanner();
+    banner = template.content.firstElementChild.cloneNode(true);
+    const name = message.name ? message.name + " (" + message.number + ")" : message.number;
+    banner.querySelector("[data-caller]").textContent = name;  // text, never HTML
+    banner.querySelector("[data-answer]").addEventListener("click", () => {
+      channel.postMessage({ type: "answer", phone: message.phone });
+      const phone = window.open("", WINDOW_NAME, FEATURES);
+      if (phone) phone.focus();
+      hideBanner();
+    });
+    banner.querySelector("[data-decline]").addEventListener("click", () => {
+      channel.postMessage({ type: "decline", phone: message.phone });
+      hideBanner();
+    });
+    document.body.append(banner);
+  }
+  channel.onmessage = (event) => {
+    const message = event.data || {};
+    if (message.type === "incoming" && typeof message.number === "string") showBanner(message);
+    else if (message.type === "incoming-over") hideBanner();
+  };
+})();

@@ -1,0 +1,272 @@
+"""The NG client against a real rtpengine (Debian's, userspace): a browser's SDP made fit
+for a SIP phone and back, plain RTP relayed, refusals and silence."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import struct
+import subprocess
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from officina.pbx.rtpengine import Leg, RtpEngine, RtpEngineError, ng_address
+from officina.pbx.tests.livepbx import HOST, port_base
+
+pytestmark = pytest.mark.realpeer
+
+T = TypeVar("T")
+
+# What Chromium offers for an audio call once its candidates are gathered, as JsSIP sends
+# it (trimmed to what matters here).
+BROWSER_OFFER = (
+    b"v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    b"a=group:BUNDLE 0\r\na=msid-semantic: WMS\r\n"
+    b"m=audio 50000 UDP/TLS/RTP/SAVPF 111 0 8 126\r\nc=IN IP4 127.0.0.1\r\n"
+    b"a=rtcp:9 IN IP4 0.0.0.0\r\n"
+    b"a=candidate:1 1 udp 2113937151 127.0.0.1 50000 typ host generation 0\r\n"
+    b"a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+    b"a=fingerprint:sha-256 11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:"
+    b"55:66:77:88:99:AA:BB:CC:DD:EE:FF:00\r\n"
+    b"a=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"
+    b"a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+    b"a=rtpmap:126 telephone-event/8000\r\n"
+)
+
+
+def plain_sdp(port: int) -> bytes:
+    """What baresip answers or offers: RTP/AVP, G.711, no ICE, no DTLS."""
+    return (
+        f"v=0\r\no=baresip 1 2 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+        "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+    ).encode()
+
+
+def media_port(sdp: bytes) -> int:
+    (line,) = [line for line in sdp.decode().split("\r\n") if line.startswith("m=audio ")]
+    return int(line.split()[1])
+
+
+@pytest.fixture
+def rtpengine() -> Iterator[str]:
+    if shutil.which("rtpengine") is None:
+        pytest.skip("rtpengine is not installed")
+    ng_port = port_base() + 80
+    process = subprocess.Popen(
+        [
+            "rtpengine", "--foreground", "--table=-1", f"--interface={HOST}",
+            f"--listen-ng={HOST}:{ng_port}", f"--port-min={port_base() + 82}",
+            f"--port-max={port_base() + 99}", "--log-stderr", "--log-level=5",
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"udp://{HOST}:{ng_port}"
+    try:
+        deadline = time.monotonic() + 10
+        while not asyncio.run(_answers_ping(url)):
+            if process.poll() is not None or time.monotonic() > deadline:
+                errors = process.stderr.read() if process.stderr else b""
+                raise RuntimeError(f"rtpengine did not start: {errors!r}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def _answers_ping(url: str) -> bool:
+    engine = RtpEngine(url)
+    await engine.start()
+    try:
+        return await engine.ping()
+    except RtpEngineError:
+        return False
+    finally:
+        engine.close()
+
+
+async def started(url: str) -> RtpEngine:
+    engine = RtpEngine(url)
+    await engine.start()
+    return engine
+
+
+async def test_a_browser_offer_is_made_plain_and_the_phone_answer_made_webrtc(rtpengine):
+    engine = await started(rtpengine)
+    try:
+        to_phone = (await engine.offer("call-1", "browser", BROWSER_OFFER, Leg.PLAIN)).decode()
+        assert "m=audio" in to_phone and " RTP/AVP " in to_phone
+        for webrtc_only in ("a=ice-ufrag", "a=fingerprint", "a=candidate", "SAVPF"):
+            assert webrtc_only not in to_phone
+        assert f"c=IN IP4 {HOST}" in to_phone and "a=sendrecv" in to_phone
+        assert port_base() + 82 <= media_port(to_phone.encode()) <= port_base() + 99
+
+        to_browser = (
+            await engine.answer("call-1", "browser", "phone", plain_sdp(30000), Leg.WEBRTC)
+        ).decode()
+        assert " UDP/TLS/RTP/SAVPF " in to_browser
+        for webrtc_needs in ("a=ice-ufrag", "a=fingerprint:sha-256", "a=candidate", "a=rtcp-mux"):
+            assert webrtc_needs in to_browser
+        assert "a=rtpmap:0 PCMU/8000" in to_browser
+
+        assert (await engine.delete("call-1", "browser"))["result"] == "ok"
+    finally:
+        engine.close()
+
+
+async def test_a_phone_offer_is_made_webrtc_for_a_browser(rtpengine):
+    engine = await started(rtpengine)
+    try:
+        to_browser = (await engine.offer("call-2", "phone", plain_sdp(30002), Leg.WEBRTC)).decode()
+        assert " UDP/TLS/RTP/SAVPF " in to_browser
+        assert "a=setup:actpass" in to_browser and "a=ice-pwd" in to_browser
+        await engine.delete("call-2", "phone")
+    finally:
+        engine.close()
+
+
+async def test_rtp_between_two_plain_legs_is_relayed(rtpengine):
+    caller = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    callee = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for leg in (caller, callee):
+        leg.bind((HOST, 0))
+        leg.settimeout(2)
+    engine = await started(rtpengine)
+    try:
+        caller_port, callee_port = caller.getsockname()[1], callee.getsockname()[1]
+        offer = await engine.offer("call-3", "a", plain_sdp(caller_port), Leg.PLAIN)
+        answer = await engine.answer("call-3", "a", "b", plain_sdp(callee_port), Leg.PLAIN)
+        silence = b"\xff" * 160  # 20 ms of PCMU silence
+        for sequence in range(5):
+            header = struct.pack("!BBHII", 0x80, 0, sequence, sequence * 160, 0x1234)
+            caller.sendto(header + silence, (HOST, media_port(answer)))
+            callee.sendto(header + silence, (HOST, media_port(offer)))
+        heard_by_callee, _ = await asyncio.to_thread(callee.recvfrom, 2048)
+        heard_by_caller, _ = await asyncio.to_thread(caller.recvfrom, 2048)
+        assert heard_by_callee.endswith(silence) and heard_by_caller.endswith(silence)
+        totals = await engine.delete("call-3", "a")
+        assert totals["result"] == "ok"
+    finally:
+        engine.close()
+        caller.close()
+        callee.close()
+
+
+async def test_an_sdp_rtpengine_cannot_read_is_refused(rtpengine):
+    engine = await started(rtpengine)
+    try:
+        with pytest.raises(RtpEngineError):
+            await engine.offer("call-4", "a", b"this is no SDP", Leg.PLAIN)
+    finally:
+        engine.close()
+
+
+async def test_silence_is_an_error_after_the_retries():
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind((HOST, 0))  # bound, never answering
+    engine = await started(f"udp://{HOST}:{silent.getsockname()[1]}")
+    try:
+        started_at = time.monotonic()
+        with pytest.raises(RtpEngineError, match="did not answer"):
+            await engine.ping()
+        assert time.monotonic() - started_at >= 1.0  # three tries, not one
+    finally:
+        engine.close()
+        silent.close()
+
+
+@pytest.mark.parametrize("url", ["tcp://127.0.0.1:2223", "udp://127.0.0.1", "udp://:2223"])
+def test_only_a_udp_address_names_rtpengine(url):
+    with pytest.raises(ValueError, match="NG address"):
+        ng_address(url)
+
+
+def test_a_bare_host_and_port_is_udp():
+    assert ng_address("127.0.0.1:2223") == ("127.0.0.1", 2223)
+
+
+# A browser's end of a call without SIP: its offer and answer go through the test.
+BROWSER_PEER = """async () => {
+  const context = new AudioContext();
+  const tone = context.createOscillator();
+  const output = context.createMediaStreamDestination();
+  tone.connect(output);
+  tone.start();
+  const peer = new RTCPeerConnection({ iceServers: [] });
+  peer.addTrack(output.stream.getAudioTracks()[0], output.stream);
+  await peer.setLocalDescription(await peer.createOffer());
+  await new Promise((done) => {
+    if (peer.iceGatheringState === "complete") return done();
+    peer.addEventListener("icegatheringstatechange", () => {
+      if (peer.iceGatheringState === "complete") done();
+    });
+  });
+  window.peer = peer;
+  return peer.localDescription.sdp;
+}"""
+AUDIO_BYTES = """async () => {
+  let received = 0, sent = 0;
+  (await window.peer.getStats()).forEach((entry) => {
+    if (entry.type === "inbound-rtp" && entry.kind === "audio") received += entry.bytesReceived;
+    if (entry.type === "outbound-rtp" && entry.kind === "audio") sent += entry.bytesSent;
+  });
+  return [received, sent];
+}"""
+
+
+@pytest.mark.browser
+def test_a_browser_and_a_plain_rtp_phone_hear_each_other_through_rtpengine(rtpengine, browser):
+    """Chromium (ICE, DTLS-SRTP) on one side, a plain RTP/AVP socket on the other:
+    rtpengine bridges them, and audio arrives both ways."""
+    phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    phone.bind((HOST, 0))
+    phone.settimeout(5)
+    page = browser.new_context().new_page()
+    engine = RtpEngine(rtpengine)
+    # Playwright's sync API holds this thread's event loop: the client gets its own.
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def run(coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(10)
+
+    try:
+        run(engine.start())
+        browser_offer = page.evaluate(BROWSER_PEER).replace("\n", "\r\n").replace("\r\r", "\r")
+        to_phone = run(engine.offer("call-5", "browser", browser_offer.encode(), Leg.PLAIN))
+        assert b" RTP/AVP " in to_phone
+        to_browser = run(
+            engine.answer(
+                "call-5", "browser", "phone", plain_sdp(phone.getsockname()[1]), Leg.WEBRTC
+            )
+        )
+        page.evaluate(
+            "sdp => window.peer.setRemoteDescription({ type: 'answer', sdp })", to_browser.decode()
+        )
+        # The phone hears the browser: plain RTP, PCMU (the only codec the phone offered).
+        packet, _ = phone.recvfrom(2048)
+        assert packet[0] >> 6 == 2 and packet[1] & 0x7F == 0
+        # The browser hears the phone: a second of PCMU sent to rtpengine's plain side.
+        tone = bytes([0x00, 0x80] * 80)
+        for sequence in range(50):
+            header = struct.pack("!BBHII", 0x80, 0, sequence, sequence * 160, 0x4321)
+            phone.sendto(header + tone, (HOST, media_port(to_phone)))
+            time.sleep(0.02)
+        page.wait_for_function(
+            "async () => { const [r] = await (" + AUDIO_BYTES + ")(); return r > 0; }"
+        )
+        received, sent = page.evaluate(AUDIO_BYTES)
+        assert received > 0 and sent > 0
+        run(engine.delete("call-5", "browser"))
+    finally:
+        loop.call_soon_threadsafe(engine.close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+        phone.close()
