@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from officina.accounts.actions import check_create_project_guest
+from officina.accounts.models import Member
 from officina.conftest import TEST_PASSWORD
 from officina.projects import actions
 from officina.projects.access import Standing, access_project_by_id
@@ -34,12 +35,12 @@ def chiara(db):
     )
 
 
-def standing(member, project) -> Standing:
+def standing(member: Member, project: Project) -> Standing:
     return access_project_by_id(member, project.pk)
 
 
 @pytest.fixture
-def shop(giulia, marco, sara, studio_rossi, panificio, chiara) -> Shop:
+def shop(giulia, marco, sara, studio_rossi, panificio, chiara):
     project = actions.check_create_project(
         giulia, studio_rossi, name="Nuovo negozio", description="Il negozio di via Tortona."
     )

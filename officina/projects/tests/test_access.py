@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import pytest
 
 from officina.core.errors import ErrorCode, OfficinaError
@@ -16,11 +19,11 @@ from officina.projects.access import (
 from officina.projects.kinds import ProjectRole
 from officina.projects.models import Project, ProjectPerson
 from officina.projects.tests.fixtures import standing
+from officina.projects.tests.test_uploads import PDF, upload
 from officina.projects.uploads import check_upload
-from officina.projects.tests.test_uploads import upload, PDF
 
 
-def not_found(call) -> OfficinaError:
+def not_found(call: Callable[[], object]) -> OfficinaError:
     with pytest.raises(OfficinaError) as raised:
         call()
     assert raised.value.code == ErrorCode.NOT_FOUND
@@ -72,14 +75,16 @@ def test_an_internal_thread_is_seen_by_the_owning_company_only(shop, marco, sara
     thread, _standing = access_thread_by_id(marco, shop.internal.pk)
     assert thread == shop.internal
     for outside in (sara, chiara):
-        forbidden = not_found(lambda member=outside: access_thread_by_id(member, shop.internal.pk))
-        missing = not_found(lambda member=outside: access_thread_by_id(member, 999_999))
+        forbidden = not_found(partial(access_thread_by_id, outside, shop.internal.pk))
+        missing = not_found(partial(access_thread_by_id, outside, 999_999))
         assert str(forbidden.message) == str(missing.message)
     assert access_thread_by_id(chiara, shop.open.pk)[0] == shop.open
 
 
 def test_an_internal_task_is_seen_by_the_owning_company_only(shop, giulia, sara):
-    task = actions.check_create_task(standing(giulia, shop.project), title="Budget", is_internal=True)
+    task = actions.check_create_task(
+        standing(giulia, shop.project), title="Budget", is_internal=True
+    )
     assert access_task_by_id(giulia, task.pk)[0] == task
     not_found(lambda: access_task_by_id(sara, task.pk))
 
@@ -101,7 +106,9 @@ def test_an_internal_file_is_seen_by_the_owning_company_only(shop, giulia, sara,
 
 
 def test_uploading_a_version_takes_a_contributor(shop, giulia, sara, chiara):
-    shared = actions.check_add_file(standing(giulia, shop.project), check_upload(upload("piano.pdf", PDF)))
+    shared = actions.check_add_file(
+        standing(giulia, shop.project), check_upload(upload("piano.pdf", PDF))
+    )
     assert access_file_by_id(sara, shared.pk, to_upload=True)[0] == shared
     assert access_file_by_id(chiara, shared.pk)[0] == shared
     not_found(lambda: access_file_by_id(chiara, shared.pk, to_upload=True))

@@ -49,7 +49,11 @@ def refused(name: str, data: bytes) -> str:
     [
         ("plan.pdf", PDF, "application/pdf"),
         ("Logo.PNG", png(), "image/png"),
-        ("offerta.docx", docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "offerta.docx",
+            docx(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         ("note.txt", "Consegna lunedì, grazie.\n".encode(), "text/plain; charset=utf-8"),
         ("prezzi.csv", b"item,price\nforno,1200\n", "text/csv; charset=utf-8"),
     ],
@@ -63,7 +67,9 @@ def test_real_files_pass_with_their_checked_type(name, data, content_type):
 
 
 def test_a_program_named_as_a_pdf_is_refused():
-    assert refused("invoice.pdf", EXE) == "This file is not what its name says (.pdf): it was refused."
+    assert (
+        refused("invoice.pdf", EXE) == "This file is not what its name says (.pdf): it was refused."
+    )
 
 
 def test_a_pdf_named_as_an_image_is_refused():

@@ -1,0 +1,108 @@
+"""A project guest reaches their projects and nothing else: every URL pattern of the
+site and every API route, walked as a guest, answers "not found" unless it is one of
+the few pages open to guests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from officina.api.actions import do_create_api_token
+from officina.projects.guest_boundary import open_to_guests
+
+# A value for each kind of path parameter; ids that exist or not, the answer must not
+# depend on it.
+SAMPLE_BY_CONVERTER = {"int": "1", "slug": "navigli", "str": "x", "path": "x/y", "uuid": "0" * 32}
+
+
+def _sample_route(route: str) -> str:
+    return re.sub(
+        r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_BY_CONVERTER.get(m.group(1) or "str", "x"), route
+    )
+
+
+def _sample_regex(regex: str) -> str:
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "x", regex)
+    return path.lstrip("^").rstrip("$").replace("\\", "")
+
+
+def every_path(patterns: list[Any] | None = None, prefix: str = "") -> list[str]:
+    """One concrete path for every URL pattern of the site, API routes included."""
+    paths = []
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        raw = str(pattern.pattern)
+        part = _sample_regex(raw) if raw.startswith("^") else _sample_route(raw)
+        if isinstance(pattern, URLResolver):
+            paths += every_path(pattern.url_patterns, prefix + part)
+        elif isinstance(pattern, URLPattern):
+            paths.append("/" + prefix + part)
+    return sorted(set(paths))
+
+
+def test_the_walk_covers_the_community_and_the_api():
+    paths = every_path()
+    for expected in ("/feed/", "/members/", "/phone/", "/api/me", "/api/bookings/", "/admin/"):
+        assert any(path.startswith(expected) for path in paths), expected
+    assert len(paths) > 100
+
+
+@pytest.mark.django_db
+def test_a_guest_is_refused_every_community_page_and_api_route(shop, chiara, client_for):
+    client = client_for(chiara)
+    reached = []
+    for path in every_path():
+        if open_to_guests(path):
+            continue
+        for method in (client.get, client.post):
+            response = method(path)
+            if path == "/":
+                assert response.status_code == 302 and response["Location"] == "/projects/"
+                continue
+            if response.status_code != 404:
+                reached.append((method.__name__, path, response.status_code))
+    assert reached == []
+
+
+@pytest.mark.django_db
+def test_what_is_open_to_guests_is_their_projects_and_their_account():
+    open_paths = [path for path in every_path() if open_to_guests(path)]
+    assert all(
+        path.startswith(("/projects/", "/notifications/", "/api/projects", "/i18n/"))
+        or path
+        in {
+            "/login/",
+            "/logout/",
+            "/settings/password/",
+            "/password-reset/",
+            "/password-reset/sent/",
+            "/password-reset/done/",
+            "/password-reset/x/x/",
+        }
+        for path in open_paths
+    ), open_paths
+
+
+@pytest.mark.django_db
+def test_a_guest_sees_their_project_and_the_community_pages_stay_shut(shop, chiara, client_for):
+    client = client_for(chiara)
+    page = client.get(f"/projects/{shop.project.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Nuovo negozio" in html
+    # The header offers nothing of the community.
+    for closed in ("/feed/", "/members/", "/companies/", "/phone/", "/search/", '/settings/"'):
+        assert closed not in html
+    assert client.get("/projects/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_guest_token_opens_nothing_of_the_community_api(shop, chiara, giulia):
+    _row, token = do_create_api_token(chiara, "old token")
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/me").status_code == 401
+    assert client.get("/api/members").status_code == 401
