@@ -3,7 +3,9 @@ naming the field and changes nothing; mentions and assignments are told."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -29,7 +31,7 @@ LINKS = actions.InvitationLinks(
 )
 
 
-def refused(call, field: str | None = None) -> str:
+def refused(call: Callable[[], object], field: str | None = None) -> str:
     with pytest.raises(OfficinaError) as raised:
         call()
     assert raised.value.code == ErrorCode.INVALID_INPUT
@@ -104,9 +106,7 @@ def test_an_assignee_must_contribute_and_see_the_task(shop, giulia, sara, chiara
     owner = standing(giulia, shop.project)
     for member in (chiara, outsider):
         refused(
-            lambda member=member: actions.check_create_task(
-                owner, title="x", assignee_id=member.pk
-            ),
+            partial(actions.check_create_task, owner, title="x", assignee_id=member.pk),
             "assignee",
         )
     refused(
