@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from officina.api.actions import do_create_api_token
+from officina.conftest import TEST_PASSWORD
 from officina.projects.guest_boundary import open_to_guests
 
 # A value for each kind of path parameter; ids that exist or not, the answer must not
@@ -106,3 +107,29 @@ def test_a_guest_token_opens_nothing_of_the_community_api(shop, chiara, giulia):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get("/api/me").status_code == 401
     assert client.get("/api/members").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_guest_changes_their_password_and_reads_their_notifications(
+    shop, chiara, client_for, giulia
+):
+    from officina.projects import actions
+    from officina.projects.tests.fixtures import standing
+
+    actions.check_comment(standing(giulia, shop.project), shop.open, body="@Chiara Neri ecco.")
+    client = client_for(chiara)
+    notifications = client.get("/notifications/")
+    assert notifications.status_code == 200
+    assert "Giulia Rossi mentioned you in Calendario lavori" in notifications.content.decode()
+    changed = client.post(
+        "/settings/password/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "vetrine-verdi-2027",
+            "new_password2": "vetrine-verdi-2027",
+        },
+    )
+    assert changed.status_code == 302 and changed["Location"] == "/"
+    assert client.get("/", follow=True).redirect_chain[-1][0] == "/projects/"
+    chiara.refresh_from_db()
+    assert chiara.check_password("vetrine-verdi-2027")
