@@ -54,7 +54,7 @@ from .forms import (
     ThreadForm,
     VersionForm,
 )
-from .kinds import LinkKind, TaskStatus
+from .kinds import FILE_MAX_BYTES, LinkKind, TaskStatus
 from .models import ProjectInvitation
 from .uploads import ACCEPTED_EXTENSIONS, check_upload
 
@@ -502,6 +502,7 @@ def files(request: HttpRequest, project_id: int) -> HttpResponse:
         files=selectors.project_files(standing),
         form=form,
         accepted=", ".join(ACCEPTED_EXTENSIONS),
+        limit=FILE_MAX_BYTES,
         tab="files",
     )
 
@@ -531,6 +532,7 @@ def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
         versions=selectors.file_versions(shared),
         form=form,
         accepted=", ".join(ACCEPTED_EXTENSIONS),
+        limit=FILE_MAX_BYTES,
         tab="files",
     )
 

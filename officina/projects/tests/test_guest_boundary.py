@@ -133,3 +133,18 @@ def test_a_guest_changes_their_password_and_reads_their_notifications(
     assert client.get("/", follow=True).redirect_chain[-1][0] == "/projects/"
     chiara.refresh_from_db()
     assert chiara.check_password("vetrine-verdi-2027")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_appears_nowhere_in_the_community(shop, chiara, giulia, client_for):
+    from officina.accounts.selectors import community_members, visible_members
+    from officina.search.models import SearchDocument
+
+    assert chiara not in visible_members() and chiara not in community_members()
+    assert not SearchDocument.objects.filter(kind="member", object_id=chiara.pk).exists()
+    client = client_for(giulia)
+    assert "Sara Bianchi" in client.get("/members/?q=Bianchi").content.decode()
+    assert "Chiara Neri" not in client.get("/members/?q=Neri").content.decode()
+    assert client.get(f"/members/{chiara.pk}/").status_code == 404
+    # Inside the project, its people see the guest.
+    assert "Chiara Neri" in client.get(f"/projects/{shop.project.pk}/").content.decode()
