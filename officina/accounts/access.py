@@ -20,6 +20,7 @@ from .models import (
     SpaceJoinRequest,
     SpaceMembership,
 )
+from .selectors import may_see_members
 
 
 def _company_not_found() -> OfficinaError:
@@ -31,7 +32,7 @@ def _space_not_found() -> OfficinaError:
 
 
 def is_company_owner(member: Member, company: Company) -> bool:
-    if not member.is_authenticated or not member.is_active:
+    if not may_see_members(member):
         return False
     if member.is_superuser:
         return True
@@ -42,7 +43,7 @@ def is_company_owner(member: Member, company: Company) -> bool:
 
 def access_company_by_slug(member: Member, slug: str, *, to_manage: bool = False) -> Company:
     """A company every signed-in member may read; only its owners may manage it."""
-    if not member.is_authenticated or not member.is_active:
+    if not may_see_members(member):
         raise _company_not_found()
     company = Company.objects.select_related("space").filter(slug=slug).first()
     if company is None:
@@ -54,7 +55,7 @@ def access_company_by_slug(member: Member, slug: str, *, to_manage: bool = False
 
 def space_role(member: Member, space: Space) -> str | None:
     """The member's role in the space, or None when they do not belong to it."""
-    if not member.is_authenticated or not member.is_active:
+    if not may_see_members(member):
         return None
     if member.is_superuser:
         return SpaceRole.MANAGER
@@ -79,7 +80,7 @@ def access_space_by_slug(
     """A space: every signed-in member sees that it exists and may join it;
     ``as_member`` requires belonging to it (to see who is there), ``to_manage``
     requires being one of its managers."""
-    if not member.is_authenticated or not member.is_active:
+    if not may_see_members(member):
         raise _space_not_found()
     space = Space.objects.filter(slug=slug).first()
     if space is None:

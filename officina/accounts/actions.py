@@ -260,6 +260,39 @@ def do_sign_up(
 
 
 @transaction.atomic
+def check_create_project_guest(
+    *, email: str, password: str, first_name: str, last_name: str, language: str = ""
+) -> Member:
+    """An account for someone from outside the coworking, invited to a project.
+
+    A guest is no member: no company, no space, no extension (nobody is told of a sign-up),
+    and the community's pages and API refuse them; the projects app lets them in.
+    """
+    fields = _validated_sign_up(
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+    )
+    if Member.objects.filter(email__iexact=fields["email"]).exists():
+        raise OfficinaError(
+            _("This address has an account already: log in with it."), ErrorCode.CONFLICT
+        )
+    guest = Member.objects.create_user(
+        fields["email"],
+        None,
+        first_name=fields["first_name"],
+        last_name=fields["last_name"],
+        language=fields["language"],
+        is_guest=True,
+    )
+    guest.password = fields["password_hash"]
+    guest.save(update_fields=["password"])
+    return guest
+
+
+@transaction.atomic
 def do_sign_up_many(entries: Sequence[SignUp]) -> list[Member]:
     """Create many members at once (an import), in the order given, like :func:`do_sign_up`.
 

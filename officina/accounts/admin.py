@@ -36,11 +36,20 @@ class SpaceMembershipInline(admin.TabularInline[SpaceMembership, Any]):
 @admin.register(Member)
 class MemberAdmin(UserAdmin[Member]):
     ordering = ("email",)
-    list_display = ("email", "first_name", "last_name", "language", "is_staff", "is_active")
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "language",
+        "is_staff",
+        "is_active",
+        "is_guest",
+    )
     list_filter = (
         "is_staff",
         "is_superuser",
         "is_active",
+        "is_guest",
         "language",
         "presence_visibility",
         "space_memberships__space",
@@ -56,7 +65,16 @@ class MemberAdmin(UserAdmin[Member]):
         ),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "is_guest",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
         ),
         (_("Kiosk"), {"fields": ("kiosk_pin_failures", "kiosk_pin_locked_until")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),

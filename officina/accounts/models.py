@@ -74,6 +74,13 @@ class Member(AbstractUser):
         choices=PresenceVisibility.choices,
         default=PresenceVisibility.SPACES,
     )
+    # Someone from outside the coworking (a client, a supplier's person) invited to
+    # projects: they sign in to those projects and see nothing else of the community.
+    is_guest = models.BooleanField(
+        _("project guest"),
+        default=False,
+        help_text=_("Signs in only to the projects they are invited to."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -89,6 +96,8 @@ class Member(AbstractUser):
             # Post queries exclude deactivated authors by id (social.access.visible_posts);
             # they are few, so this index is tiny and spares a scan of every member.
             models.Index(fields=["id"], condition=Q(is_active=False), name="member_inactive"),
+            # Guests are hidden like deactivated members, and are as few.
+            models.Index(fields=["id"], condition=Q(is_guest=True), name="member_guest"),
         ]
 
     def __str__(self) -> str:

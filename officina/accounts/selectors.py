@@ -89,7 +89,9 @@ def company_relations(company: Company) -> CompanyRelations:
 # Who may see whom -----------------------------------------------------------------------
 # Only signed-in, active members see the community; of the other members they see the
 # active ones. A deactivated member disappears from the directory, profiles, search,
-# feeds, comments, messages, skills and every list of people.
+# feeds, comments, messages, skills and every list of people. Project guests (people
+# from outside invited to projects) neither see the community nor appear in it: the
+# projects app shows them to the people of their projects only.
 
 
 def may_see_members(viewer: object) -> bool:
@@ -98,17 +100,19 @@ def may_see_members(viewer: object) -> bool:
         viewer is not None
         and getattr(viewer, "is_authenticated", False)
         and getattr(viewer, "is_active", False)
+        and not getattr(viewer, "is_guest", False)
     )
 
 
 def is_visible_member(member: Member) -> bool:
-    return member.is_active
+    return member.is_active and not member.is_guest
 
 
 def visible_members_q(via: str = "") -> Q:
     """``visible_members`` as a filter: on members, or through ``via`` on rows that point
     at one (``visible_members_q("author")`` for posts)."""
-    return Q(**{f"{via}__is_active" if via else "is_active": True})
+    prefix = f"{via}__" if via else ""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}is_guest": False})
 
 
 # Whose presence a viewer may see ----------------------------------------------------------
@@ -362,6 +366,16 @@ def space_members(space: Space, query: str = "") -> QuerySet[Member]:
 
 def find_member_by_email(email: str) -> Member | None:
     return visible_members().filter(email__iexact=email.strip()).first()
+
+
+def account_by_email(email: str) -> Member | None:
+    """The active account of an address, a member's or a project guest's."""
+    return Member.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def is_project_guest(user: object) -> bool:
+    """Whether ``user`` (any request user) is a signed-in project guest."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_guest", False))
 
 
 def community_members() -> QuerySet[Member]:

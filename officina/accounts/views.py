@@ -185,6 +185,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:settings")
 
+    def get_success_url(self) -> str:
+        # A project guest has no settings page: home takes them to their projects.
+        if getattr(self.request.user, "is_guest", False):
+            return reverse("web:home")
+        return super().get_success_url()
+
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         messages.success(self.request, _("Your password has been changed."))
         return super().form_valid(form)

@@ -240,3 +240,10 @@ def pending_bookings(resources: QuerySet[Resource]) -> list[Booking]:
         .select_related("resource", "member")
         .order_by("created_at", "id")
     )
+
+
+def bookings_by_ids(booking_ids: Sequence[int]) -> dict[int, Booking]:
+    """Bookings by id with their resource and space, whoever made them: for a caller that
+    decided already who may see them (a project shows its linked bookings to its people)."""
+    bookings = Booking.objects.filter(pk__in=list(booking_ids)).select_related("resource__space")
+    return {booking.pk: booking for booking in bookings}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -83,3 +84,10 @@ def feed_events(
         ).values("event_id")
         events = events.filter(Q(organizer=member) | Q(pk__in=answered))
     return list(events.select_related("space", "organizer").order_by("starts_at", "id")[:500])
+
+
+def events_by_ids(event_ids: Sequence[int]) -> dict[int, Event]:
+    """Events by id with their space, whoever may see them: for a caller that decided
+    already who may (a project shows its linked events to its people)."""
+    events = Event.objects.filter(pk__in=list(event_ids)).select_related("space")
+    return {event.pk: event for event in events}

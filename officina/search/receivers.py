@@ -77,7 +77,7 @@ def _index_changed_documents() -> None:
 
 # A member's document shows their name; saves of other fields (every login writes
 # last_login) leave it as it is.
-MEMBER_FIELDS_IN_DOCUMENT = frozenset({"first_name", "last_name", "email", "is_active"})
+MEMBER_FIELDS_IN_DOCUMENT = frozenset({"first_name", "last_name", "email", "is_active", "is_guest"})
 
 
 def _member_changed(

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "officina.knowledge",
     "officina.events",
     "officina.bookings",
+    "officina.projects",
     "officina.search",
     "officina.pbx",
     "officina.web",
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "officina.web.permissions_policy.permissions_policy_middleware",
     # After authentication: it answers a locked-out login once authentication has had its say.
     "axes.middleware.AxesMiddleware",
+    # Signed in, a project guest reaches their projects and nothing else of the community.
+    "officina.projects.guest_boundary.guest_boundary_middleware",
     # Innermost: a view's OfficinaError becomes its page here, and the middleware above
     # still add their headers (the Content-Security-Policy) to that page.
     "officina.core.error_responses.OfficinaErrorMiddleware",

@@ -1,0 +1,3 @@
+from officina.projects.tests.fixtures import chiara, shop
+
+__all__ = ["chiara", "shop"]

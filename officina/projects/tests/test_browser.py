@@ -1,0 +1,186 @@
+"""In Chromium: Giulia brings her supplier into a project and invites a client from
+outside the coworking; the client accepts by the mailed link, signs in again and sees
+that project only, never the internal thread nor any community page; bad uploads and
+past due dates are refused with a clear message; the board works on a phone, in Italian."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from officina.projects.models import Comment, SharedFile, Task
+from officina.projects.tests.test_uploads import EXE, PDF
+
+PHONE = {"width": 390, "height": 844}
+
+
+def assert_no_sideways_scrolling(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px screen"
+
+
+@pytest.fixture
+def project(giulia, studio_rossi):
+    from officina.projects import actions
+    from officina.projects.tests.fixtures import standing
+
+    made = actions.check_create_project(
+        giulia, studio_rossi, name="Nuovo negozio", description="Il negozio di via Tortona."
+    )
+    owner = standing(giulia, made)
+    actions.check_start_thread(
+        owner, title="Margini e prezzi", body="Solo per noi.", is_internal=True
+    )
+    actions.check_start_thread(owner, title="Calendario lavori", body="Le date del cantiere.")
+    return made
+
+
+@pytest.mark.browser
+def test_a_supplier_and_a_client_guest_see_the_project_and_only_it(
+    new_context, giulia, sara, panificio, project, screenshot, tmp_path
+):
+    owner = new_context(giulia).new_page()
+    owner.goto(f"/projects/{project.pk}/people/")
+    owner.select_option("#id_company-company", panificio.slug)
+    owner.select_option("#id_company-relation", "supplier")
+    owner.select_option("#id_company-role", "contributor")
+    owner.click("#invite-company-form button[type=submit]")
+    owner.locator(".message", has_text="Panificio Bianchi takes part now.").wait_for()
+    owner.fill("#id_person-email", "chiara@client.example")
+    owner.select_option("#id_person-role", "viewer")
+    owner.click("#invite-person-form button[type=submit]")
+    owner.locator(".message", has_text="Invitation sent to chiara@client.example.").wait_for()
+    assert "Panificio Bianchi" in owner.locator("#project-companies").inner_text()
+    screenshot(owner, "1-people")
+
+    # The client follows the mailed link and becomes a guest of the project.
+    (invitation,) = mail.outbox
+    found = re.search(r"https?://\S+/projects/invitations/\S+/", str(invitation.body))
+    assert found is not None
+    link = found.group(0)
+    guest = new_context().new_page()
+    guest.goto(link)
+    guest.fill("#id_first_name", "Chiara")
+    guest.fill("#id_last_name", "Neri")
+    guest.fill("#id_password", "vetrine-blu-2026")
+    guest.click("#accept-form button[type=submit]")
+    guest.locator(".message", has_text="Welcome, Chiara: this is the project.").wait_for()
+    assert guest.locator("h1").inner_text() == "Nuovo negozio"
+    people = guest.locator("#project-people").inner_text()
+    assert "Sara Bianchi" in people and "Giulia Rossi" in people
+    threads = guest.locator("#project-threads").inner_text()
+    assert "Calendario lavori" in threads and "Margini e prezzi" not in threads
+    screenshot(guest, "2-guest-project")
+
+    # Signed out and in again with the new password, the guest lands on their projects.
+    guest.click("text=Log out")
+    guest.goto("/login/")
+    guest.fill("#id_username", "chiara@client.example")
+    guest.fill("#id_password", "vetrine-blu-2026")
+    guest.click("main form button[type=submit]")
+    guest.wait_for_url("**/projects/")
+    assert guest.locator("#my-projects .project-row").count() == 1
+    assert "Nuovo negozio" in guest.locator("#my-projects").inner_text()
+    nav = guest.locator(".mainnav").inner_text()
+    assert nav.strip() == "Projects"
+    for closed in ("/feed/", "/members/", "/companies/", "/bookings/", "/phone/", "/api/me"):
+        response = guest.goto(closed)
+        assert response.status == 404, closed
+    internal = project.threads.get(is_internal=True)
+    assert guest.goto(f"/projects/threads/{internal.pk}/").status == 404
+    assert "Page not found" in guest.locator("h1").inner_text()
+    screenshot(guest, "3-guest-refused")
+
+    # The client comments on the open thread; a guest viewer cannot start threads.
+    guest.goto(f"/projects/{project.pk}/threads/")
+    assert guest.locator("#thread-form").count() == 0
+    guest.click("text=Calendario lavori")
+    guest.fill("#id_body", "Per noi va bene, @Giulia Rossi.")
+    guest.click("#comment-form button[type=submit]")
+    guest.locator("#comments", has_text="Per noi va bene").wait_for()
+    assert Comment.objects.filter(author__email="chiara@client.example").count() == 1
+
+    # The supplier's person sees the project but not the internal thread.
+    supplier = new_context(sara).new_page()
+    supplier.goto(f"/projects/{project.pk}/threads/")
+    listed = supplier.locator("#thread-list").inner_text()
+    assert "Calendario lavori" in listed and "Margini e prezzi" not in listed
+    assert supplier.goto(f"/projects/threads/{internal.pk}/").status == 404
+
+    # Bad input: a program named .pdf, an oversized file, a due date in the past.
+    owner.goto(f"/projects/{project.pk}/files/")
+    disguised = tmp_path / "fattura.pdf"
+    disguised.write_bytes(EXE)
+    owner.set_input_files("#id_upload", str(disguised))
+    owner.click("#file-form button[type=submit]")
+    error = owner.locator("#file-form .errorlist")
+    error.wait_for()
+    assert "This file is not what its name says (.pdf): it was refused." in error.inner_text()
+    screenshot(owner, "4-disguised-file")
+    huge = tmp_path / "disegni.pdf"
+    huge.write_bytes(PDF + b"0" * (21 * 1024 * 1024))
+    owner.set_input_files("#id_upload", str(huge))
+    owner.click("#file-form button[type=submit]")
+    owner.locator("#file-form .errorlist", has_text="files up to 20.0").wait_for()
+    assert not SharedFile.objects.exists()
+    good = tmp_path / "planimetria.pdf"
+    good.write_bytes(PDF)
+    owner.set_input_files("#id_upload", str(good))
+    owner.click("#file-form button[type=submit]")
+    owner.locator(".message", has_text="File added.").wait_for()
+    assert SharedFile.objects.get().versions.get().original_name == "planimetria.pdf"
+
+    owner.goto(f"/projects/{project.pk}/tasks/")
+    owner.fill("#id_title", "Ordinare il forno")
+    owner.select_option("#id_assignee", str(sara.pk))
+    owner.fill("#id_due_date", "2020-01-10")
+    owner.click("#task-form button[type=submit]")
+    owner.locator("#task-form .errorlist", has_text="The due date 2020-01-10 has passed").wait_for()
+    assert not Task.objects.exists()
+    screenshot(owner, "5-past-due-date")
+    owner.fill("#id_due_date", "2099-01-10")
+    owner.click("#task-form button[type=submit]")
+    owner.locator(".message", has_text="Task added.").wait_for()
+    assert Task.objects.get().assignee == sara
+
+
+@pytest.fixture
+def supplier_tasks(giulia, sara, panificio, project):
+    """Made before the browser starts: notifications are pushed from a thread with no
+    event loop, which Playwright's thread is not."""
+    from officina.projects import actions
+    from officina.projects.tests.fixtures import standing
+
+    owner = standing(giulia, project)
+    actions.check_add_company(owner, panificio, role="contributor", relation="supplier")
+    actions.check_create_task(owner, title="Ordinare il forno", assignee_id=sara.pk)
+    actions.check_create_task(owner, title="Scegliere le piastrelle per il bancone principale")
+    return project
+
+
+@pytest.mark.browser
+def test_the_board_on_a_phone_in_italian(supplier_tasks, new_context, sara, screenshot):
+    project = supplier_tasks
+    phone = new_context(
+        sara, locale="it-IT", viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    phone.goto(f"/projects/{project.pk}/tasks/")
+    assert "da fare" in phone.locator("#column-todo h2").inner_text()
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, "1-board")
+    card = phone.locator(".task-card", has_text="Ordinare il forno")
+    card.locator("button", has_text="in corso").click()
+    phone.locator("#column-doing .task-card", has_text="Ordinare il forno").wait_for()
+    assert Task.objects.get(title="Ordinare il forno").status == "doing"
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, "2-moved")
+    phone.goto(f"/projects/{project.pk}/tasks/?view=list&mine=1")
+    assert phone.locator("#task-list .task-card").count() == 1
+    assert_no_sideways_scrolling(phone)
+    phone.goto(f"/projects/{project.pk}/")
+    assert "Attività" in phone.locator(".project-tabs").inner_text()
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, "3-overview")
