@@ -302,5 +302,7 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         # A line per failed sign-in is noise; lock-outs are warnings and still written.
         "axes": {"level": "WARNING"},
+        # Its lines on adding each job at start are noise; officina.background logs each run.
+        "apscheduler": {"level": "WARNING"},
     },
 }
