@@ -47,13 +47,14 @@ def periodic_scheduler(jobs: dict[str, dict[str, Any]] | None = None) -> Backgro
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     for name, job in (settings.PERIODIC_TASKS if jobs is None else jobs).items():
+        task_path, args = str(job["task"]), list(job.get("args", []))
         trigger_fields = {k: v for k, v in job.items() if k not in {"task", "args"}}
-        import_string(job["task"])  # a misspelt task fails at start, not at its first run
+        import_string(task_path)  # a misspelt task fails at start, not at its first run
         scheduler.add_job(
             enqueue_task,
             id=name,
             name=name,
-            args=[job["task"], list(job.get("args", []))],
+            args=[task_path, args],
             next_run_time=timezone.now(),
             **trigger_fields,
         )

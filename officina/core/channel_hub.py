@@ -117,7 +117,7 @@ class ChannelHub:
             subscriber.write(frame)
 
 
-class HubChannelLayer(InMemoryChannelLayer):
+class HubChannelLayer(InMemoryChannelLayer):  # type: ignore[misc]
     """The in-memory layer, with group messages relayed through a ``ChannelHub``."""
 
     def __init__(self, hub_path: str = "", **kwargs: Any) -> None:
@@ -146,8 +146,9 @@ class HubChannelLayer(InMemoryChannelLayer):
             await writer.drain()
         except OSError:
             self._publishers.pop(asyncio.get_running_loop(), None)
-            logger.warning("channel hub unreachable at %s: delivered in this process only",
-                           self.hub_path)
+            logger.warning(
+                "channel hub unreachable at %s: delivered in this process only", self.hub_path
+            )
             await self.deliver_here(group, message)
 
     async def deliver_here(self, group: str, message: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -248,7 +249,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs: ``officina serve``'s background process queues each task at its times
 # (and once at start: each job finds for itself what is due). The fields besides "task"
 # and "args" are an APScheduler trigger's. See docs/architecture.md, "Background work".
-PERIODIC_TASKS: dict[str, dict[str, object]] = {
+PERIODIC_TASKS: dict[str, dict[str, Any]] = {
     "close expired check-ins": {
         "task": "officina.presence.tasks.close_expired_check_ins",
         "trigger": "interval",

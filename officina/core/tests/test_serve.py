@@ -88,7 +88,7 @@ def shared_database(asgi_live_server: Any) -> str:
 
 
 def _environment(var_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
-    environment = {
+    return {
         **{name: value for name, value in os.environ.items() if name != HUB_SOCKET_ENV},
         # The run command's own settings: production-shaped, mail in files under var/.
         "DJANGO_SETTINGS_MODULE": "officina.settings.dev",
@@ -98,7 +98,6 @@ def _environment(var_dir: Path, database_url: str, **extra: str) -> dict[str, st
         "SECRET_KEY": settings.SECRET_KEY,
         **extra,
     }
-    return environment
 
 
 def test_the_run_command_sends_digests_by_itself_and_relays_sip_websockets(
@@ -183,17 +182,15 @@ def two_workers(shared_database: str) -> Iterator[tuple[str, str]]:
         for index in range(2):
             port = _free_port()
             log = var_dir / f"worker-{index}.log"
+            command = [
+                sys.executable, "-m", "uvicorn", "officina.asgi:application",
+                "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
+            ]  # fmt: skip
             with log.open("wb") as output:
                 servers.append(
                     subprocess.Popen(
-                        [
-                            sys.executable, "-m", "uvicorn", "officina.asgi:application",
-                            "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
-                        ],
-                        env=environment,
-                        stdout=output,
-                        stderr=subprocess.STDOUT,
-                    )  # fmt: skip
+                        command, env=environment, stdout=output, stderr=subprocess.STDOUT
+                    )
                 )
             urls.append(f"http://127.0.0.1:{port}")
             _wait_for(urls[-1], servers[-1], log)

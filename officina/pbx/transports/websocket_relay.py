@@ -53,7 +53,7 @@ class SipWebSocketRelay(AsyncWebsocketConsumer):
             self.upstream = await unix_connect(
                 sip_process_socket(),
                 uri="ws://localhost/sip/ws",
-                subprotocols=[SIP_SUBPROTOCOL],  # type: ignore[list-item]
+                subprotocols=[SIP_SUBPROTOCOL],
                 additional_headers={
                     CLIENT_HEADER: f"{client[0]} {client[1]}",
                     SCHEME_HEADER: str(self.scope.get("scheme", "ws")),
@@ -122,9 +122,5 @@ def sip_websocket_application() -> Any:
     from django.urls import path
 
     return ProtocolTypeRouter(
-        {
-            "websocket": _relayed_client(
-                URLRouter([path("sip/ws", SipWebSocketConsumer.as_asgi())])
-            )
-        }
+        {"websocket": _relayed_client(URLRouter([path("sip/ws", SipWebSocketConsumer.as_asgi())]))}
     )

@@ -42,7 +42,6 @@ from officina.pbx.transports.websocket_relay import SIP_WEBSOCKET_ENV
 logger = logging.getLogger("officina.serve")
 
 
-
 def _uvicorn_config(app: Any, **fields: Any) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -76,18 +75,17 @@ def run_sip_process(host: str, port: int, websocket_socket: str) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        stopping = asyncio.create_task(stop.wait())
-        done, _pending = await asyncio.wait(
-            [*jobs, stopping], return_when=asyncio.FIRST_COMPLETED
-        )
+        stopping = asyncio.create_task(stop.wait(), name="stop")
+        done, _pending = await asyncio.wait([*jobs, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
         relayed.should_exit = True
         for job in jobs:
             if job.get_name() == "sip":
                 job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
-        for job in done:
-            if job is not stopping and job.exception() is not None:
-                raise job.exception()  # type: ignore[misc]
+        for finished in done:
+            if finished.get_name() != "stop" and finished.exception() is not None:
+                raise finished.exception()  # type: ignore[misc]
 
     # uvloop roughly halves the event loop's cost per datagram.
     use_uvloop()
