@@ -90,7 +90,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=10_000, help="when seeding")
     parser.add_argument("--posts", type=int, default=100_000, help="when seeding")
     parser.add_argument("--clients", default="1,4,16,32", help="closed-loop connection counts")
-    parser.add_argument("--seconds", type=float, default=15, help="per closed-loop run")
+    parser.add_argument("--seconds", type=int, default=15, help="per closed-loop run")
     parser.add_argument("--open-seconds", type=float, default=20, help="the open-loop run")
     parser.add_argument("--members-signed-in", type=int, default=32)
     parser.add_argument("--port", type=int, default=16600)
@@ -225,7 +225,7 @@ def start_server(args: argparse.Namespace, var_dir: Path) -> subprocess.Popen[by
     while True:
         try:
             urllib.request.urlopen(
-                f"http://127.0.0.1:{args.port}/accounts/login/", timeout=10
+                f"http://127.0.0.1:{args.port}/api/openapi.json", timeout=10
             ).close()
             return server
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -255,7 +255,7 @@ def closed_loop(
     cpu_before = process_tree_cpu(server)
     output = subprocess.run(
         [
-            "wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{args.seconds}s",
+            "wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{round(args.seconds)}s",
             "--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{args.port}", "--",
             str(pairs_file),
         ],
@@ -380,12 +380,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"\n{'run':<26}{'pages/s':>9}{'of bound':>10}{'p50 ms':>9}{'p95 ms':>9}"
-        f"{'failed':>8}{'server CPU/page ms':>20}"
+        f"{'failed':>8}{'server CPU/page ms':>20}{'cores used':>12}"
     )
     for run in runs:
         print(
             f"{run.label:<26}{run.pages_per_second:>9.1f}{run.pages_per_second / bound:>10.2f}"
             f"{run.p50_ms:>9.0f}{run.p95_ms:>9.0f}{run.failures:>8}{run.server_cpu_ms:>20.1f}"
+            f"{run.pages_per_second * run.server_cpu_ms / 1000:>12.2f}"
         )
     closed = {run.label: run for run in runs if run.label.startswith("closed")}
     sixteen = closed.get("closed loop, 16 clients")
