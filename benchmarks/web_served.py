@@ -99,6 +99,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--repo", default=str(REPO_ROOT), help="checkout whose officina serve is measured"
     )
     parser.add_argument("--serve-args", default="", help="more arguments for officina serve")
+    parser.add_argument(
+        "--no-background",
+        action="store_true",
+        help="send no due digests first and run the server without its background process",
+    )
     return parser.parse_args(argv)
 
 
@@ -332,7 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if seeded is None:
         print(f"Seeding {args.members} members and {args.posts} posts...")
         seeded = web.seed(args.members, args.posts, random.Random(2026))
-    catch_up_background_work()
+    if args.no_background:
+        args.serve_args += " --no-background"
+    else:
+        catch_up_background_work()
     pages = mixed_pages(seeded)
     sessions = signed_in_sessions(args.members_signed_in)
     cores = os.cpu_count() or 1
