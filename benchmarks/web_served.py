@@ -337,8 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if seeded is None:
         print(f"Seeding {args.members} members and {args.posts} posts...")
         seeded = web.seed(args.members, args.posts, random.Random(2026))
+    serve_source = Path(args.repo, "officina/core/management/commands/serve.py").read_text()
     if args.no_background:
-        args.serve_args += " --no-background"
+        if "--no-background" in serve_source:  # older checkouts ran no background work
+            args.serve_args += " --no-background"
     else:
         catch_up_background_work()
     pages = mixed_pages(seeded)
