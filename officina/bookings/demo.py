@@ -1,11 +1,14 @@
 """Demo resources: meeting rooms, phone booths, desks and a 3D printer in each physical
-space, and a week of bookings, all made through the booking actions."""
+space, and a week of bookings, all made through the booking actions.
+
+``refresh`` (each ``officina demo`` on a loaded demo) books the days that came into the
+coming week since, so the calendars never run dry."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -15,6 +18,10 @@ from officina.core.errors import OfficinaError
 
 from .actions import check_book, check_create_resource
 from .kinds import Amenity, ResourceKind
+from .models import Booking, Resource
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
 
 WORKDAYS = range(5)
 ROOM_HOURS = {weekday: (time(8, 30), time(19, 0)) for weekday in WORKDAYS}
@@ -89,7 +96,6 @@ TITLES = ["Riunione cliente", "Call con fornitore", "Sprint planning", "Colloqui
 
 
 def populate(context: DemoContext) -> None:
-    rng = context.random
     today = timezone.localdate()
     for space in all_spaces():
         if space.is_remote:
@@ -100,17 +106,47 @@ def populate(context: DemoContext) -> None:
             continue
         resources = [check_create_resource(managers[0], space, **dict(spec)) for spec in RESOURCES]
         for in_days in range(1, 8):
+            _book_day(context, space, resources, people, today + timedelta(days=in_days))
+
+
+def refresh(context: DemoContext) -> None:
+    """The coming week is as busy as when the demo was loaded: days with no booking yet
+    (those that came into the window since) get theirs."""
+    today = timezone.localdate()
+    for space in all_spaces():
+        resources = list(Resource.objects.filter(space=space).order_by("pk"))
+        people = list(space_members(space)[:40])
+        if space.is_remote or not resources or not people:
+            continue
+        for in_days in range(1, 8):
             day = today + timedelta(days=in_days)
-            for resource in rng.sample(resources, 6):
-                start = datetime.combine(day, time(rng.randint(9, 16), rng.choice([0, 30])))
-                try:
-                    check_book(
-                        rng.choice(people),
-                        resource,
-                        starts_at=start.replace(tzinfo=space.zone),
-                        ends_at=start.replace(tzinfo=space.zone)
-                        + timedelta(minutes=rng.choice([30, 60, 90])),
-                        title=rng.choice(TITLES),
-                    )
-                except OfficinaError:
-                    continue  # closed that day, too long, or already taken: a real calendar
+            day_starts = datetime.combine(day, time(0, 0), tzinfo=space.zone)
+            if not Booking.objects.filter(
+                resource__space=space,
+                starts_at__gte=day_starts,
+                starts_at__lt=day_starts + timedelta(days=1),
+            ).exists():
+                _book_day(context, space, resources, people, day)
+
+
+def _book_day(
+    context: DemoContext,
+    space: Space,
+    resources: list[Resource],
+    people: list[Member],
+    day: date,
+) -> None:
+    rng = context.random
+    for resource in rng.sample(resources, min(6, len(resources))):
+        start = datetime.combine(day, time(rng.randint(9, 16), rng.choice([0, 30])))
+        try:
+            check_book(
+                rng.choice(people),
+                resource,
+                starts_at=start.replace(tzinfo=space.zone),
+                ends_at=start.replace(tzinfo=space.zone)
+                + timedelta(minutes=rng.choice([30, 60, 90])),
+                title=rng.choice(TITLES),
+            )
+        except OfficinaError:
+            continue  # closed that day, too long, or already taken: a real calendar

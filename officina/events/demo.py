@@ -1,8 +1,13 @@
-"""Demo events: breakfasts, talks and workshops in the coming weeks, with answers."""
+"""Demo events: breakfasts, talks and workshops in the coming weeks, with answers.
+
+``refresh`` (each ``officina demo`` on a loaded demo) schedules again each event that
+has already taken place, so the calendar always looks ahead.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -11,6 +16,10 @@ from officina.core.demo import DemoContext
 
 from .actions import check_create_event, check_rsvp
 from .kinds import EventVisibility, RSVPStatus
+from .models import Event
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Space
 
 NEXT_FRIDAY = -1  # in_days placeholder: the Friday breakfast must fall on a Friday
 
@@ -139,40 +148,63 @@ EVENTS = [
 
 
 def populate(context: DemoContext) -> None:
-    rng = context.random
     today = timezone.localdate()
     spaces = {space.slug: space for space in all_spaces()}
-    for slug, title, description, in_days, starts, minutes, capacity, visibility in EVENTS:
+    for template in EVENTS:
+        _schedule(context, spaces, template, today)
+
+
+def refresh(context: DemoContext) -> None:
+    """Each event that has taken place comes round again, as far ahead as when loaded."""
+    today = timezone.localdate()
+    spaces = {space.slug: space for space in all_spaces()}
+    for template in EVENTS:
+        slug, title = template[0], template[1]
         space = spaces.get(slug)
-        if space is None:
-            continue
-        if in_days == NEXT_FRIDAY:
-            in_days = (4 - today.weekday()) % 7 or 7
-        start = datetime.combine(today + timedelta(days=in_days), starts, tzinfo=space.zone)
-        people = list(space_members(space).order_by("pk"))
-        managers = space_managers(space)
-        organizer = managers[0] if managers else rng.choice(people)
-        event = check_create_event(
-            organizer,
-            space,
-            title=title,
-            description=description,
-            starts_at=start,
-            ends_at=start + timedelta(minutes=minutes),
-            capacity=capacity,
-            visibility=visibility,
+        if (
+            space is not None
+            and not Event.objects.filter(
+                space=space, title=title, starts_at__gt=timezone.now()
+            ).exists()
+        ):
+            _schedule(context, spaces, template, today)
+
+
+def _schedule(
+    context: DemoContext, spaces: dict[str, Space], template: tuple[Any, ...], today: date
+) -> None:
+    rng = context.random
+    slug, title, description, in_days, starts, minutes, capacity, visibility = template
+    space = spaces.get(slug)
+    if space is None:
+        return
+    if in_days == NEXT_FRIDAY:
+        in_days = (4 - today.weekday()) % 7 or 7
+    start = datetime.combine(today + timedelta(days=in_days), starts, tzinfo=space.zone)
+    people = list(space_members(space).order_by("pk"))
+    managers = space_managers(space)
+    organizer = managers[0] if managers else rng.choice(people)
+    event = check_create_event(
+        organizer,
+        space,
+        title=title,
+        description=description,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        capacity=capacity,
+        visibility=visibility,
+    )
+    # The organizer is going already; a full event leaves the late ones at "maybe".
+    limit = capacity or 25
+    going = 1
+    pool = [member for member in people if member.pk != organizer.pk]
+    for member in rng.sample(pool, min(len(pool), rng.randint(3, limit + 5))):
+        status = rng.choice(
+            [RSVPStatus.GOING, RSVPStatus.GOING, RSVPStatus.MAYBE, RSVPStatus.NOT_GOING]
         )
-        # The organizer is going already; a full event leaves the late ones at "maybe".
-        limit = capacity or 25
-        going = 1
-        pool = [member for member in people if member.pk != organizer.pk]
-        for member in rng.sample(pool, min(len(pool), rng.randint(3, limit + 5))):
-            status = rng.choice(
-                [RSVPStatus.GOING, RSVPStatus.GOING, RSVPStatus.MAYBE, RSVPStatus.NOT_GOING]
-            )
-            if status == RSVPStatus.GOING:
-                if going >= limit:
-                    status = RSVPStatus.MAYBE
-                else:
-                    going += 1
-            check_rsvp(member, event, status)
+        if status == RSVPStatus.GOING:
+            if going >= limit:
+                status = RSVPStatus.MAYBE
+            else:
+                going += 1
+        check_rsvp(member, event, status)

@@ -36,3 +36,9 @@ def enqueue_due_digests(frequency: str) -> int:
         send_digest.enqueue(member_id)
         queued += 1
     return queued
+
+
+@task()
+def queue_due_digests(frequency: str) -> int:
+    """The periodic job: queue the digests now due at ``frequency``."""
+    return enqueue_due_digests(frequency)

@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -228,7 +229,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "officina@localhost")
 
-# Live updates: in-process by default; a Redis URL makes them work across workers.
+# Live updates between processes: Redis when there is one (several machines); otherwise
+# the hub that ``officina serve`` hosts for its own processes (officina/core/channel_hub.py);
+# in one process alone (tests, a shell), in memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -237,10 +240,40 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
+elif os.environ.get("OFFICINA_CHANNEL_HUB"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "officina.core.channel_hub.HubChannelLayer",
+            "CONFIG": {"hub_path": os.environ["OFFICINA_CHANNEL_HUB"]},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Periodic jobs: ``officina serve``'s background process queues each task at its times
+# (and once at start: each job finds for itself what is due). The fields besides "task"
+# and "args" are an APScheduler trigger's. See docs/architecture.md, "Background work".
+PERIODIC_TASKS: dict[str, dict[str, Any]] = {
+    "close expired check-ins": {
+        "task": "officina.presence.tasks.close_expired_check_ins",
+        "trigger": "interval",
+        "minutes": 5,
+    },
+    # Hourly: a member is due a digest a day (or a week) after their last one.
+    "daily digests": {
+        "task": "officina.notifications.tasks.queue_due_digests",
+        "args": ["daily"],
+        "trigger": "interval",
+        "hours": 1,
+    },
+    "weekly digests": {
+        "task": "officina.notifications.tasks.queue_due_digests",
+        "args": ["weekly"],
+        "trigger": "interval",
+        "hours": 1,
+    },
+}
 
 # SIP server (started next to the web server by ``officina serve``).
 SIP_HOST = os.environ.get("SIP_HOST", "0.0.0.0")  # noqa: S104
@@ -275,5 +308,7 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         # A line per failed sign-in is noise; lock-outs are warnings and still written.
         "axes": {"level": "WARNING"},
+        # Its lines on adding each job at start are noise; officina.background logs each run.
+        "apscheduler": {"level": "WARNING"},
     },
 }

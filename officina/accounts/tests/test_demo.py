@@ -1,6 +1,10 @@
 """The demo community of accounts, presence and events: realistic, consistent, loginable."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.test import Client
 
 from officina.accounts import demo as accounts_demo
@@ -21,6 +25,8 @@ from officina.presence.selectors import present_member_ids
 pytestmark = pytest.mark.django_db
 
 
+# On a Wednesday morning: people are at the desks only in the spaces' working hours.
+@time_machine.travel(datetime(2026, 3, 4, 11, 0, tzinfo=ZoneInfo("Europe/Rome")))
 def test_demo_community(capsys):
     context = DemoContext(members=80, companies=15)
     accounts_demo.populate(context)

@@ -1,12 +1,26 @@
-"""``officina demo`` builds a whole community across every app, and only once."""
+"""``officina demo`` builds a whole community across every app, once; run again, it
+brings the parts that depend on the clock up to date."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from officina.accounts.models import Company, CompanyRelation, Member, Space
+from officina.bookings.models import Booking
+from officina.events.demo import EVENTS
+from officina.events.models import Event
 from officina.knowledge.models import Question
 from officina.pbx.models import Extension
+from officina.presence.demo import CLOSES, OPENS
+from officina.presence.models import CheckIn
+from officina.presence.selectors import current_check_ins
 from officina.social.models import Post
+
+ROME = ZoneInfo("Europe/Rome")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,4 +42,54 @@ def test_demo_builds_a_community_once(capsys):
 
     call_command("demo")
     assert Member.objects.count() == members_before
+    assert "brought up to date" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_with_other_members_is_left_alone(make_member, capsys):
+    make_member(email="someone@example.it")
+    call_command("demo")
     assert "already has members" in capsys.readouterr().out
+    assert Member.objects.count() == 1
+
+
+def _on_site_now() -> list[CheckIn]:
+    return list(current_check_ins().filter(space__kind="physical").select_related("space"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_follows_the_clock():
+    # Loaded on a Monday at 03:00 in Milan: nobody is at a desk at night.
+    with time_machine.travel(datetime(2026, 3, 2, 3, 0, tzinfo=ROME), tick=False):
+        call_command("demo", members=60, companies=12)
+        assert _on_site_now() == []
+
+    # Started again at 11:00 on Wednesday: the desks are busy, within opening hours.
+    wednesday = datetime(2026, 3, 4, 11, 0, tzinfo=ROME)
+    with time_machine.travel(wednesday, tick=False):
+        call_command("demo")
+        here = _on_site_now()
+        assert len(here) >= 5
+        for check_in in here:
+            local_start = check_in.started_at.astimezone(check_in.space.zone)
+            assert check_in.planned_until is not None
+            local_end = check_in.planned_until.astimezone(check_in.space.zone)
+            assert OPENS <= local_start.time() <= wednesday.time()
+            assert wednesday.time() < local_end.time() <= CLOSES
+
+    # A month later at night: the people of Wednesday have gone home, and every event
+    # and the coming week's bookings are still ahead.
+    a_month_later = datetime(2026, 4, 7, 23, 30, tzinfo=ROME)
+    with time_machine.travel(a_month_later, tick=False):
+        assert Event.objects.filter(starts_at__gt=timezone.now()).count() == 0
+        call_command("demo")
+        assert _on_site_now() == []
+        upcoming = set(
+            Event.objects.filter(starts_at__gt=timezone.now()).values_list("title", flat=True)
+        )
+        assert upcoming == {template[1] for template in EVENTS}
+        tomorrow = timezone.now() + timedelta(days=1)
+        assert Booking.objects.filter(
+            starts_at__date__gte=tomorrow.date(),
+            starts_at__lt=timezone.now() + timedelta(days=8),
+        ).exists()

@@ -1,8 +1,8 @@
 """SIP over WebSocket (RFC 7118) for browsers, served by the ASGI app at ``/sip/ws``.
 
-The web server and the SIP server run in one process and one event loop
-(``officina serve``), so the consumer hands each WebSocket message straight
-to the running SIP server. Sharing the web port means a browser page served
+The consumer runs in the SIP server's process and event loop and hands each
+WebSocket message straight to it; in ``officina serve`` the web workers relay
+``/sip/ws`` to that process (``websocket_relay``). Sharing the web port means a browser page served
 over HTTPS reaches ``wss://`` on the same origin, through the same reverse
 proxy, with no certificate of its own.
 """

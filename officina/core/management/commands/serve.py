@@ -1,65 +1,226 @@
-"""``officina serve``: web server (HTTP and WebSocket) and SIP server in one process."""
+"""``officina serve``: the whole product, one process per part.
+
+- web: uvicorn's own supervisor runs ``--workers`` processes (one per core by
+  default) sharing the listening socket, and replaces one that dies. Processes,
+  not threads: Django's views are Python, and one process runs Python on one
+  core at a time, so a second core only serves pages from a second process;
+- SIP: one process (registrar, proxy, media and their timers share one event
+  loop and one in-memory directory); the web workers relay ``/sip/ws`` to it;
+- background: one process running the task worker and the periodic jobs
+  (``officina.core.background``);
+- this parent process supervises them and, without Redis, hosts the hub that
+  carries live updates between the web workers (``officina.core.channel_hub``).
+
+When the SIP or background process stops, everything stops: a server that
+silently stopped answering phones or sending mail would be worse than one that
+is down and restarted by its service manager.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterator
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from uvicorn.supervisors import Multiprocess
+
+from officina.core.channel_hub import HUB_SOCKET_ENV, ChannelHub
+from officina.pbx.transports.websocket_relay import SIP_WEBSOCKET_ENV
 
 logger = logging.getLogger("officina.serve")
 
 
+def _uvicorn_config(app: Any, **fields: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level="info",
+        # uvicorn's own handlers would bypass the settings' LOGGING (and its redaction of
+        # secrets in access-log paths): its loggers propagate to the root handler instead.
+        log_config=None,
+        **fields,
+    )
+
+
+def run_sip_process(host: str, port: int, websocket_socket: str) -> None:
+    """The SIP process: UDP and TCP on ``host:port``, and the browsers' WebSocket
+    connections relayed by the web workers on a private Unix socket."""
+    import django
+
+    django.setup()
+    from officina.pbx.runtime import run_pbx, use_uvloop
+    from officina.pbx.transports.websocket_relay import sip_websocket_application
+
+    async def serve() -> None:
+        relayed = _ServerLeavingSignalsAlone(
+            _uvicorn_config(sip_websocket_application(), uds=websocket_socket)
+        )
+        jobs = [
+            asyncio.create_task(run_pbx(host=host, port=port), name="sip"),
+            asyncio.create_task(relayed.serve(), name="sip-websocket"),
+        ]
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        stopping = asyncio.create_task(stop.wait(), name="stop")
+        done, _pending = await asyncio.wait([*jobs, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        relayed.should_exit = True
+        for job in jobs:
+            if job.get_name() == "sip":
+                job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
+        for finished in done:
+            if finished.get_name() != "stop" and finished.exception() is not None:
+                raise finished.exception()  # type: ignore[misc]
+
+    # uvloop roughly halves the event loop's cost per datagram.
+    use_uvloop()
+    asyncio.run(serve())
+
+
+class _ServerLeavingSignalsAlone(uvicorn.Server):
+    """The SIP process stops its two servers in order on SIGTERM: uvicorn must not take
+    the signal for itself (and raise it again once it has stopped)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def run_background_process() -> None:
+    import django
+
+    django.setup()
+    from officina.core.background import run_background
+
+    # Ctrl-C reaches every process of the terminal: the worker's own handler stops it.
+    run_background()
+
+
 class Command(BaseCommand):
-    help = "Run the Officina web server and SIP server."
+    help = "Run Officina: web workers, the SIP server and the background worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="web server address")
         parser.add_argument("--port", type=int, default=8000, help="web server port")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_WORKERS", "0")) or os.cpu_count() or 1,
+            help="web worker processes (default: one per core, or WEB_WORKERS)",
+        )
         parser.add_argument("--sip-host", default=settings.SIP_HOST, help="SIP server address")
         parser.add_argument(
             "--sip-port", type=int, default=settings.SIP_PORT, help="SIP port (UDP and TCP)"
         )
-        parser.add_argument("--no-sip", action="store_true", help="run the web server only")
+        parser.add_argument("--no-sip", action="store_true", help="run no SIP server")
+        parser.add_argument(
+            "--no-background",
+            action="store_true",
+            help="run no task worker and no periodic jobs (another machine runs them)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from officina.pbx.runtime import use_uvloop
+        # Sockets between the processes: a private directory (mode 0700) with a short path,
+        # as a Unix socket's path may not exceed 107 bytes.
+        private = tempfile.mkdtemp(prefix="officina-")
+        children: dict[str, BaseProcess] = {}
+        hub: _HubThread | None = None
+        try:
+            if not settings.REDIS_URL:
+                hub = _HubThread(os.path.join(private, "channels.sock"))
+                hub.start()
+                # Read by the settings of every process started from here on.
+                os.environ[HUB_SOCKET_ENV] = hub.path
+            # Spawned, not forked: each child starts clean rather than inheriting this
+            # process's threads (the hub's) and database connections.
+            spawn = multiprocessing.get_context("spawn")
+            if not options["no_sip"]:
+                websocket_socket = os.path.join(private, "sip-websocket.sock")
+                os.environ[SIP_WEBSOCKET_ENV] = websocket_socket
+                children["SIP"] = spawn.Process(
+                    target=run_sip_process,
+                    args=(options["sip_host"], options["sip_port"], websocket_socket),
+                    name="officina-sip",
+                )
+            if not options["no_background"]:
+                children["background"] = spawn.Process(
+                    target=run_background_process, name="officina-background"
+                )
+            for child in children.values():
+                child.start()
+            self.serve_web(options, children)
+        finally:
+            for child in children.values():
+                if child.is_alive():
+                    child.terminate()
+            for child in children.values():
+                child.join(timeout=20)
+                if child.is_alive():
+                    child.kill()
+            if hub is not None:
+                hub.stop()
+            shutil.rmtree(private, ignore_errors=True)
 
-        # uvloop roughly halves the event loop's cost per datagram and per request.
-        use_uvloop()
-        asyncio.run(self.serve(options))
-
-    async def serve(self, options: dict[str, Any]) -> None:
-        from officina.asgi import application
-
-        config = uvicorn.Config(
-            application,
+    def serve_web(self, options: dict[str, Any], children: dict[str, BaseProcess]) -> None:
+        config = _uvicorn_config(
+            "officina.asgi:application",
             host=options["host"],
             port=options["port"],
-            lifespan="off",
-            log_level="info",
-            # uvicorn's own handlers would bypass the settings' LOGGING (and its redaction of
-            # secrets in access-log paths): its loggers propagate to the root handler instead.
-            log_config=None,
+            workers=max(1, options["workers"]),
         )
-        web = uvicorn.Server(config)
-        jobs = [asyncio.create_task(web.serve(), name="web")]
-        if not options["no_sip"]:
-            from officina.pbx.runtime import run_pbx
+        socket = config.bind_socket()
+        supervisor = Multiprocess(config, sockets=[socket])
 
-            jobs.append(
-                asyncio.create_task(
-                    run_pbx(host=options["sip_host"], port=options["sip_port"]), name="sip"
-                )
-            )
-        # Whichever stops first (Ctrl-C ends the web server) takes the other down with it.
-        done, pending = await asyncio.wait(jobs, return_when=asyncio.FIRST_COMPLETED)
-        for job in pending:
-            job.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        for job in done:
-            if job.exception() is not None:
-                raise job.exception()  # type: ignore[misc]
+        def watch_children() -> None:
+            while not supervisor.should_exit.wait(0.5):
+                for name, child in children.items():
+                    if not child.is_alive():
+                        logger.error("the %s process stopped (exit code %s)", name, child.exitcode)
+                        self.failed = name
+                        supervisor.should_exit.set()
+                        return
+
+        self.failed = ""
+        watcher = threading.Thread(target=watch_children, name="watch-children", daemon=True)
+        watcher.start()
+        try:
+            supervisor.run()
+        finally:
+            socket.close()
+        if self.failed:
+            raise SystemExit(f"officina serve: the {self.failed} process stopped")
+
+
+class _HubThread:
+    """The channel hub on an event loop of its own, beside uvicorn's supervisor loop."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.hub = ChannelHub(path)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="channel-hub")
+
+    def start(self) -> None:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.hub.start(), self.loop).result(timeout=10)
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self.hub.stop(), self.loop).result(timeout=5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
