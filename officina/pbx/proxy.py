@@ -41,6 +41,7 @@ from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_resp
 from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
+    from officina.pbx.caller_names import CallerNames
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.sip import ClientTransaction, ServerTransaction
@@ -159,6 +160,8 @@ class Proxy:
         self.contexts: dict[int, ResponseContext] = {}  # id(server transaction) -> context
         # Call-ID -> the record of an answered call, until its BYE.
         self.dialogs: dict[str, tuple[CallRow, float]] = {}
+        # Names callers from the callee's address book; None leaves From as it came.
+        self.caller_names: CallerNames | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -215,6 +218,7 @@ class Proxy:
             return
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
+        self._name_caller(request, caller, callee)
         context = ResponseContext(server=server, request=request, row=row)
         context.ring_deadline = now + self.policy.ring_timeout
         self.contexts[id(server)] = context
@@ -240,6 +244,19 @@ class Proxy:
                 on_timeout=partial(self._branch_timeout, context, branch),
             )
         self.layer.call_later(self.policy.ring_timeout, lambda: self._ring_timeout(context))
+
+    def _name_caller(
+        self, request: SipRequest, caller: DirectoryEntry, callee: DirectoryEntry
+    ) -> None:
+        """Show the callee's phones who is calling as their company knows them: the From
+        display name is rewritten, its URI and tag kept, so the dialog is the same."""
+        if self.caller_names is None:
+            return
+        shown = self.caller_names.display_name(caller, callee)
+        if shown is None:
+            return
+        sender = request.from_
+        request.set_header("From", str(NameAddress(sender.uri_text, shown, dict(sender.params))))
 
     def _add_record_routes(
         self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer

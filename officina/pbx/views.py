@@ -15,7 +15,7 @@ from officina.accounts.signed_in import signed_in_member
 from officina.pbx.access import access_own_extension_by_member
 from officina.pbx.actions import do_provision_extension, do_regenerate_sip_password
 from officina.pbx.models import Extension
-from officina.pbx.selectors import extension_call_history, extension_registrations
+from officina.pbx.selectors import extension_registrations, named_call_history
 
 WEBSOCKET_PATH = "/sip/ws"
 
@@ -39,7 +39,7 @@ def phone_context(request: HttpRequest, extension: Extension) -> dict[str, objec
         "credential": getattr(extension, "sip_credential", None),
         "sip": sip_connection_settings(request),
         "registrations": list(extension_registrations(extension, now)),
-        "calls": list(extension_call_history(extension)),
+        "calls": named_call_history(extension),
     }
 
 
