@@ -91,7 +91,17 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 def _add_routers() -> None:
     # Imported here, after the API object exists: the routers import the apps they
     # serve, and those must not be loaded while this module is half-initialised.
-    from officina.api import bookings, companies, me, members, posts, presence, questions, search
+    from officina.api import (
+        bookings,
+        companies,
+        contacts,
+        me,
+        members,
+        posts,
+        presence,
+        questions,
+        search,
+    )
 
     api.add_router("/me", me.router)
     api.add_router("/members", members.router)
@@ -102,6 +112,7 @@ def _add_routers() -> None:
     api.add_router("/answers", questions.answers_router)
     api.add_router("/search", search.router)
     api.add_router("/bookings", bookings.router)
+    api.add_router("/contacts", contacts.router)
 
 
 _add_routers()
