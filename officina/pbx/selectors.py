@@ -21,6 +21,10 @@ def get_member_extension(member: Member) -> Extension | None:
     return Extension.objects.filter(member=member, is_active=True).first()
 
 
+def extension_number_exists(number: str) -> bool:
+    return Extension.objects.filter(number=number).exists()
+
+
 def member_extensions(members: Iterable[Member]) -> list[Extension]:
     """The active extensions of ``members``, in the order of the members' ids."""
     return list(

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "officina.events",
     "officina.bookings",
     "officina.contacts",
+    "officina.ringgroups",
     "officina.search",
     "officina.pbx",
     "officina.web",
