@@ -100,6 +100,7 @@ def _add_routers() -> None:
         posts,
         presence,
         questions,
+        ring_groups,
         search,
     )
 
@@ -113,6 +114,7 @@ def _add_routers() -> None:
     api.add_router("/search", search.router)
     api.add_router("/bookings", bookings.router)
     api.add_router("/contacts", contacts.router)
+    api.add_router("/ring-groups", ring_groups.router)
 
 
 _add_routers()

@@ -99,3 +99,44 @@ def test_an_import_is_all_or_nothing(api_as, giulia, studio_rossi):
         400,
         "INVALID_INPUT",
     )
+
+
+def test_ring_groups_through_the_api(api_as, giulia, marco, sara, studio_rossi):
+    made = api_as(giulia).post(
+        "/ring-groups/studio-rossi",
+        {"name": "Desk", "number": "600", "strategy": "hunt", "members": [marco.pk, giulia.pk]},
+    )
+    assert made.status_code == 201, made.content
+    group = made.json()
+    assert [place["member"]["name"] for place in group["members"]] == [
+        "Marco Colombo",
+        "Giulia Rossi",
+    ]
+    assert_error(
+        api_as(marco).post("/ring-groups/studio-rossi", {"name": "X", "number": "601"}),
+        404,
+        "NOT_FOUND",
+    )
+    body = assert_error(
+        api_as(giulia).post(
+            "/ring-groups/studio-rossi", {"name": "X", "number": "600", "members": [giulia.pk]}
+        ),
+        400,
+        "INVALID_INPUT",
+    )
+    assert body["field"] == "number"
+    body = assert_error(
+        api_as(giulia).post(
+            "/ring-groups/studio-rossi", {"name": "X", "number": "601", "members": [sara.pk]}
+        ),
+        400,
+        "INVALID_INPUT",
+    )
+    assert body["field"] == "members"
+    answer = api_as(marco).post(
+        f"/ring-groups/studio-rossi/{group['id']}/availability", {"available": False}
+    )
+    assert answer.status_code == 200
+    assert [place["available"] for place in answer.json()["members"]] == [False, True]
+    assert_error(api_as(sara).get("/ring-groups/studio-rossi"), 404, "NOT_FOUND")
+    assert api_as(giulia).delete(f"/ring-groups/studio-rossi/{group['id']}").status_code == 204

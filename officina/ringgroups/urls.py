@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ringgroups"
+urlpatterns = [
+    path("companies/<slug:slug>/ring-groups/", views.group_list, name="list"),
+    path("companies/<slug:slug>/ring-groups/new/", views.group_edit, name="create"),
+    path("companies/<slug:slug>/ring-groups/<int:group_id>/", views.group_edit, name="edit"),
+    path(
+        "companies/<slug:slug>/ring-groups/<int:group_id>/delete/",
+        views.group_delete,
+        name="delete",
+    ),
+    path(
+        "companies/<slug:slug>/ring-groups/<int:group_id>/availability/",
+        views.set_availability,
+        name="availability",
+    ),
+]
