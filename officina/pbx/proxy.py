@@ -213,12 +213,20 @@ class Proxy:
             outcome=Outcome.FAILED,
             final_status=None,
         )
+        if callee is None and group is None:
+            self._fail(server, request, row, 404, Outcome.NOT_FOUND)
+            return
+        if group is not None and self.ring_groups is not None:
+            # Out of the company's hours a group's calls go elsewhere, or nowhere.
+            group, callee = self.ring_groups.route(group, self.directory, wall)
+            if callee is not None:
+                row.callee_id = callee.extension_id
         if callee is not None:
             targets = [[callee]]
         elif group is not None and self.ring_groups is not None:
             targets = self.ring_groups.steps(group, self.directory)
         else:
-            self._fail(server, request, row, 404, Outcome.NOT_FOUND)
+            self._fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
         steps = [self._reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from officina.presence.selectors import present_member_ids
@@ -55,6 +56,28 @@ class RingGroups:
 
     def plan(self, number: str) -> RingGroupPlan | None:
         return self.plans.get(number)
+
+    def route(
+        self, plan: RingGroupPlan, directory: Directory, wall: float
+    ) -> tuple[RingGroupPlan | None, DirectoryEntry | None]:
+        """Where a call to ``plan``'s number goes at ``wall``: the group itself; out of the
+        company's hours the extension or the group it names (one hop: no chains);
+        or nowhere (None, None)."""
+        moment = datetime.fromtimestamp(wall, UTC)
+        if plan.schedule is None or plan.schedule.is_open(moment):
+            return plan, None
+        elsewhere = plan.out_of_hours_number
+        entry = directory.entry(elsewhere) if elsewhere else None
+        if entry is not None:
+            return None, entry
+        other = self.plans.get(elsewhere) if elsewhere else None
+        if (
+            other is not None
+            and other is not plan
+            and (other.schedule is None or other.schedule.is_open(moment))
+        ):
+            return other, None
+        return None, None
 
     def steps(self, plan: RingGroupPlan, directory: Directory) -> list[list[DirectoryEntry]]:
         """The extensions to ring, one list per step: one step for ring-all, one per person

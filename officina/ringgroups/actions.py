@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from datetime import date, time
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -25,7 +28,7 @@ from .kinds import (
     RingStrategy,
     RingTargets,
 )
-from .models import RingGroup, RingGroupMember
+from .models import BusinessHours, HoursException, OpeningPeriod, RingGroup, RingGroupMember
 from .selectors import number_is_a_ring_group
 
 if TYPE_CHECKING:
@@ -40,6 +43,8 @@ class RingGroupInput:
     targets: str = RingTargets.LISTED
     ring_seconds: int = 15
     member_ids: list[int] = field(default_factory=list)  # in ringing order
+    in_hours_only: bool = False
+    out_of_hours_number: str = ""
 
 
 def _check(company: Company, data: RingGroupInput, group: RingGroup | None) -> RingGroupInput:
@@ -89,7 +94,25 @@ def _check(company: Company, data: RingGroupInput, group: RingGroup | None) -> R
         )
     if data.targets == RingTargets.LISTED and not member_ids:
         raise OfficinaError.invalid_input(_("List at least one person."), field="members")
-    return RingGroupInput(name, number, data.strategy, data.targets, data.ring_seconds, member_ids)
+    elsewhere = data.out_of_hours_number.strip()
+    if elsewhere and (
+        elsewhere == number
+        or not (extension_number_exists(elsewhere) or number_is_a_ring_group(elsewhere))
+    ):
+        raise OfficinaError.invalid_input(
+            _("Out of hours, calls go to an extension or another ring group's number."),
+            field="out_of_hours_number",
+        )
+    return RingGroupInput(
+        name,
+        number,
+        data.strategy,
+        data.targets,
+        data.ring_seconds,
+        member_ids,
+        data.in_hours_only,
+        elsewhere,
+    )
 
 
 def check_save_ring_group(
@@ -107,6 +130,8 @@ def check_save_ring_group(
             group.strategy = clean.strategy
             group.targets = clean.targets
             group.ring_seconds = clean.ring_seconds
+            group.in_hours_only = clean.in_hours_only
+            group.out_of_hours_number = clean.out_of_hours_number
             group.save()
             was_available = dict(
                 RingGroupMember.objects.filter(group=group).values_list("member_id", "available")
@@ -140,3 +165,80 @@ def check_set_availability(member: Member, group: RingGroup, *, available: bool)
     updated = RingGroupMember.objects.filter(group=group, member=member).update(available=available)
     if not updated:
         raise OfficinaError(_("You are not in this group."), ErrorCode.NOT_FOUND)
+
+
+@dataclass
+class BusinessHoursInput:
+    time_zone: str = "Europe/Rome"
+    italian_holidays: bool = True
+    # Monday (0) to Sunday (6): up to two periods each (the gap between them is a break).
+    weekly: list[list[tuple[time, time]]] = field(default_factory=lambda: [[] for _ in range(7)])
+
+
+def check_save_business_hours(company: Company, data: BusinessHoursInput) -> BusinessHours:
+    """Set ``company``'s time zone, holidays and weekly hours (its exceptions stay)."""
+    try:
+        ZoneInfo(data.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OfficinaError.invalid_input(
+            _("“%(name)s” is not a time zone name such as Europe/Rome.")
+            % {"name": data.time_zone[:60]},
+            field="time_zone",
+        ) from None
+    if len(data.weekly) != 7:
+        raise OfficinaError.invalid_input(_("Give the hours of the seven days."), field="weekly")
+    for weekday, periods in enumerate(data.weekly):
+        ordered = sorted(periods)
+        for opens, closes in ordered:
+            if opens >= closes:
+                raise OfficinaError.invalid_input(
+                    _("A period must close after it opens."), field=f"day_{weekday}"
+                )
+        for (_opens, closes), (next_opens, _closes) in itertools.pairwise(ordered):
+            if next_opens < closes:
+                raise OfficinaError.invalid_input(
+                    _("The periods of a day must not overlap."), field=f"day_{weekday}"
+                )
+    with transaction.atomic():
+        hours, _created = BusinessHours.objects.update_or_create(
+            company=company,
+            defaults={"time_zone": data.time_zone, "italian_holidays": data.italian_holidays},
+        )
+        OpeningPeriod.objects.filter(hours=hours).delete()
+        OpeningPeriod.objects.bulk_create(
+            [
+                OpeningPeriod(hours=hours, weekday=weekday, opens=opens, closes=closes)
+                for weekday, periods in enumerate(data.weekly)
+                for opens, closes in periods
+            ]
+        )
+    return hours
+
+
+def check_add_hours_exception(
+    company: Company,
+    day: date,
+    *,
+    opens: time | None = None,
+    closes: time | None = None,
+    note: str = "",
+) -> HoursException:
+    """Close ``company`` on ``day`` (no times) or open it only from ``opens`` to ``closes``;
+    replaces an exception already set for that day."""
+    if (opens is None) != (closes is None):
+        raise OfficinaError.invalid_input(
+            _("Give both times, or none to close all day."), field="closes"
+        )
+    if opens is not None and closes is not None and opens >= closes:
+        raise OfficinaError.invalid_input(_("A period must close after it opens."), field="closes")
+    note = " ".join(note.split())[:80]
+    with transaction.atomic():
+        hours, _created = BusinessHours.objects.get_or_create(company=company)
+        exception, _created = HoursException.objects.update_or_create(
+            hours=hours, day=day, defaults={"opens": opens, "closes": closes, "note": note}
+        )
+    return exception
+
+
+def do_remove_hours_exception(company: Company, exception_id: int) -> None:
+    HoursException.objects.filter(hours__company=company, pk=exception_id).delete()

@@ -5,7 +5,8 @@ phone, in a group that Sara dials from outside the company.
   rings for the group's seconds, is cancelled, and the third answers;
 * ring all: all three ring at once; the first to answer takes the call and the
   others are cancelled with "Call completed elsewhere";
-* whoever is here now: only the person checked in rings.
+* whoever is here now: only the person checked in rings;
+* out of the company's hours, the group's number rings the extension it names.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from officina.accounts.actions import check_add_company_member
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
@@ -24,7 +28,10 @@ from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
 from officina.pbx.tests.test_sipp import eventually, finished, sipp
 from officina.presence.actions import check_check_in
 from officina.ringgroups.actions import (
+    BusinessHoursInput,
     RingGroupInput,
+    check_add_hours_exception,
+    check_save_business_hours,
     check_save_ring_group,
     check_set_availability,
 )
@@ -184,3 +191,43 @@ def test_a_group_of_whoever_is_here_rings_only_who_checked_in(
     assert invites_received(tmp_path / "giulia") == 0
     record = CallRecord.objects.get()
     assert record.callee is not None and record.callee.member == marco
+
+
+def test_out_of_hours_the_group_number_rings_the_extension_it_names(tmp_path, people, studio_rossi):
+    (giulia, _, _), (marco, _, _), (pia, pia_number, _) = (
+        people["Giulia"],
+        people["Marco"],
+        people["Pia"],
+    )
+    check_save_business_hours(
+        studio_rossi, BusinessHoursInput("Europe/Rome", True, [[(time(0), time(23, 59))]] * 7)
+    )
+    # Closed all day today, where the company is.
+    check_add_hours_exception(
+        studio_rossi, timezone.localtime(timezone.now(), ZoneInfo("Europe/Rome")).date()
+    )
+    check_save_ring_group(
+        studio_rossi,
+        RingGroupInput(
+            name="Sales", number=GROUP, member_ids=[giulia.pk, marco.pk],
+            in_hours_only=True, out_of_hours_number=pia_number,
+        ),
+    )  # fmt: skip
+    with live_pbx(port_base() + 40) as pbx:
+        base = pbx.port
+        giulia_phone = start_phone(
+            tmp_path / "giulia", "uas_answer.xml", pbx, base + 10, *people["Giulia"][1:]
+        )
+        pia_phone = start_phone(
+            tmp_path / "pia", "uas_answer.xml", pbx, base + 14, *people["Pia"][1:]
+        )
+        try:
+            assert call_group(tmp_path, pbx, base + 16, *people["Sara"][1:]) == 0
+            assert finished(pia_phone, tmp_path / "pia") == 0
+        finally:
+            stop(giulia_phone)
+        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    assert invites_received(tmp_path / "giulia") == 0
+    record = CallRecord.objects.get()
+    assert record.callee_number == GROUP
+    assert record.callee is not None and record.callee.member == pia
