@@ -20,9 +20,16 @@ from .access import (
     access_ring_groups_by_company_slug,
     may_manage_ring_groups,
 )
-from .actions import check_save_ring_group, check_set_availability, do_delete_ring_group
-from .forms import RingGroupForm
-from .selectors import company_ring_groups, my_places
+from .actions import (
+    check_add_hours_exception,
+    check_save_business_hours,
+    check_save_ring_group,
+    check_set_availability,
+    do_delete_ring_group,
+    do_remove_hours_exception,
+)
+from .forms import BusinessHoursForm, HoursExceptionForm, RingGroupForm
+from .selectors import company_business_hours, company_ring_groups, is_company_open, my_places
 
 
 @login_required
@@ -95,3 +102,63 @@ def set_availability(request: HttpRequest, slug: str, group_id: int) -> HttpResp
             _("Do not disturb: %(name)s's calls no longer ring you.") % {"name": group.name},
         )
     return redirect("ringgroups:list", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_hours(request: HttpRequest, slug: str) -> HttpResponse:
+    member = signed_in_member(request)
+    company = access_ring_groups_by_company_slug(member, slug)
+    may_manage = may_manage_ring_groups(member, company)
+    hours = company_business_hours(company)
+    form = BusinessHoursForm(initial=BusinessHoursForm.initial_of(hours) if hours else None)
+    exception_form = HoursExceptionForm()
+    if request.method == "POST":
+        company = access_ring_groups_by_company_slug(member, slug, to_manage=True)
+        if request.POST.get("form") == "exception":
+            exception_form = HoursExceptionForm(request.POST)
+            if exception_form.is_valid():
+                data = exception_form.cleaned_data
+                try:
+                    check_add_hours_exception(
+                        company,
+                        data["day"],
+                        opens=data["opens"],
+                        closes=data["closes"],
+                        note=data["note"],
+                    )
+                except OfficinaError as error:
+                    show_error_on_form(exception_form, error)
+                else:
+                    messages.success(request, _("The exception is saved."))
+                    return redirect("ringgroups:hours", slug=company.slug)
+        else:
+            form = BusinessHoursForm(request.POST)
+            if form.is_valid():
+                try:
+                    check_save_business_hours(company, form.business_hours_input())
+                except OfficinaError as error:
+                    show_error_on_form(form, error)
+                else:
+                    messages.success(request, _("The business hours are saved."))
+                    return redirect("ringgroups:hours", slug=company.slug)
+    return render(
+        request,
+        "ringgroups/hours.html",
+        {
+            "company": company,
+            "hours": hours,
+            "open_now": is_company_open(company),
+            "form": form,
+            "exception_form": exception_form,
+            "may_manage": may_manage,
+        },
+    )
+
+
+@login_required
+@require_POST
+def remove_hours_exception(request: HttpRequest, slug: str, exception_id: int) -> HttpResponse:
+    company = access_ring_groups_by_company_slug(signed_in_member(request), slug, to_manage=True)
+    do_remove_hours_exception(company, exception_id)
+    return redirect("ringgroups:hours", slug=company.slug)

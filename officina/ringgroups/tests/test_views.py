@@ -94,3 +94,32 @@ def test_a_person_switches_their_own_do_not_disturb(client_for, giulia, marco, s
     assert RingGroupMember.objects.get().available
     # Giulia is not in the group: nothing to switch.
     assert client_for(giulia).post(url, {"available": "no"}).status_code == 404
+
+
+def test_an_owner_sets_business_hours_with_a_break_and_an_exception(
+    client_for, giulia, marco, studio_rossi
+):
+    browser = client_for(giulia)
+    url = reverse("ringgroups:hours", args=[studio_rossi.slug])
+    form = {"form": "hours", "time_zone": "Europe/Rome", "italian_holidays": "on"}
+    for weekday in range(5):
+        form |= {
+            f"opens_1_{weekday}": "09:00",
+            f"closes_1_{weekday}": "13:00",
+            f"opens_2_{weekday}": "14:00",
+            f"closes_2_{weekday}": "18:00",
+        }
+    page = browser.post(url, form | {"opens_2_4": "12:00"})
+    assert "The periods of a day must not overlap." in page.content.decode()
+    page = browser.post(url, form, follow=True)
+    assert "The business hours are saved." in page.content.decode()
+    hours = studio_rossi.business_hours
+    assert hours.periods.count() == 10
+    page = browser.post(
+        url, {"form": "exception", "day": "2027-12-07", "note": "Sant'Ambrogio"}, follow=True
+    )
+    assert "Sant&#x27;Ambrogio" in page.content.decode()
+    assert hours.exceptions.get().opens is None
+    # Marco sees them; only owners change them.
+    assert client_for(marco).get(url).status_code == 200
+    assert client_for(marco).post(url, form).status_code == 404
