@@ -304,18 +304,18 @@ def serve_officina(port: int) -> None:
             profiler.dump_stats(profile_path)
 
 
-def start_officina(workdir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_officina(workdir: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, __file__, "--serve-officina", str(OFFICINA_PORT)],
+        [sys.executable, __file__, "--serve-officina", str(port)],
         env=env, cwd=REPO, stdout=(workdir / "officina.log").open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     time.sleep(3.0)
     return process
 
 
-def start_kamailio(workdir: Path, children: int) -> subprocess.Popen[bytes]:
+def start_kamailio(workdir: Path, children: int, port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        ["kamailio", "-f", str(KAMAILIO_CFG), "-DD", "-E", "-A", f"BENCH_PORT={KAMAILIO_PORT}",
+        ["kamailio", "-f", str(KAMAILIO_CFG), "-DD", "-E", "-A", f"BENCH_PORT={port}",
          "-A", f"BENCH_CHILDREN={children}", "-m", "256", "-M", "16"],
         cwd=workdir, stdout=(workdir / "kamailio.log").open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -421,6 +421,12 @@ def main() -> None:
     parser.add_argument("--max-rate", type=float, default=20000.0)
     parser.add_argument("--kamailio-children", type=int, default=2)
     parser.add_argument("--only", choices=["officina", "kamailio"])
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=OFFICINA_PORT,
+        help="Officina listens here, Kamailio 30 above; SIPp uses the next 4 of each",
+    )
     parser.add_argument("--populate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-officina", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -438,18 +444,19 @@ def main() -> None:
         workdir = Path(temp)
         if args.only in (None, "officina"):
             env = prepare_officina_database(workdir)
-            officina = start_officina(workdir, env)
+            officina = start_officina(workdir, env, args.port_base)
             try:
                 results["officina"] = measure(
-                    "officina", OFFICINA_PORT, workdir, args, officina.pid
+                    "officina", args.port_base, workdir, args, officina.pid
                 )
             finally:
                 stop(officina)
         if args.only in (None, "kamailio"):
-            kamailio = start_kamailio(workdir, args.kamailio_children)
+            kamailio_port = args.port_base + KAMAILIO_PORT - OFFICINA_PORT
+            kamailio = start_kamailio(workdir, args.kamailio_children, kamailio_port)
             try:
                 results["kamailio"] = measure(
-                    "kamailio", KAMAILIO_PORT, workdir, args, kamailio.pid
+                    "kamailio", kamailio_port, workdir, args, kamailio.pid
                 )
             finally:
                 stop(kamailio)
