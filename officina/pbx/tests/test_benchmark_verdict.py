@@ -44,3 +44,8 @@ def test_the_moment_all_attempts_started_is_interpolated_between_two_lines(bench
 def test_a_step_passes_within_five_percent_of_the_offered_rate(bench, started_in, failed, ok):
     step = bench.Step(offered=200.0, started_in=started_in, total=1000, failed=failed)
     assert step.ok is ok
+
+
+def test_a_single_attempt_passes_on_its_outcome_alone(bench):
+    assert bench.Step(offered=1.0, started_in=0.0, total=1, failed=0).ok
+    assert not bench.Step(offered=1.0, started_in=0.0, total=1, failed=1).ok
