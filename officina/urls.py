@@ -22,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.events.urls")),
     path("", include("officina.bookings.urls")),
     path("", include("officina.projects.urls")),
+    path("", include("officina.contacts.urls")),
+    path("", include("officina.ringgroups.urls")),
     path("", include("officina.search.urls")),
     path("", include("officina.pbx.urls")),
     path("", include("officina.web.urls")),

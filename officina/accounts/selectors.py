@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 
 from .kinds import CompanyRole, PresenceVisibility, RelationKind, SpaceRole
 from .models import (
@@ -223,6 +224,35 @@ def primary_company_names(member_ids: list[int]) -> dict[int, str]:
     for member_id, company_name in rows:
         names.setdefault(member_id, company_name)
     return names
+
+
+def company_ids_of_members(member_ids: list[int] | None = None) -> dict[int, tuple[int, ...]]:
+    """member id → ids of their companies, the primary one first: of visible members
+    (all of them, or those of ``member_ids``), in one query."""
+    rows = CompanyMembership.objects.filter(visible_members_q("member"))
+    if member_ids is not None:
+        rows = rows.filter(member_id__in=member_ids)
+    companies: dict[int, list[int]] = {}
+    for member_id, company_id in rows.order_by("member_id", *_PRIMARY_COMPANY_FIRST).values_list(
+        "member_id", "company_id"
+    ):
+        companies.setdefault(member_id, []).append(company_id)
+    return {member_id: tuple(ids) for member_id, ids in companies.items()}
+
+
+def visible_member_ids_by_email(emails: list[str]) -> dict[str, int]:
+    """lower-cased e-mail address → id of the visible member who has it, for ``emails``."""
+    wanted = {email.strip().lower() for email in emails if email.strip()}
+    if not wanted:
+        return {}
+    # Compared without case, as people type addresses.
+    rows = (
+        visible_members()
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=wanted)
+        .values_list("email_lower", "id")
+    )
+    return dict(rows)
 
 
 def member_company_ids_query(member: Member) -> QuerySet[CompanyMembership, Any]:

@@ -99,12 +99,14 @@ def _add_routers() -> None:
     from officina.api import (
         bookings,
         companies,
+        contacts,
         me,
         members,
         posts,
         presence,
         projects,
         questions,
+        ring_groups,
         search,
     )
 
@@ -118,6 +120,8 @@ def _add_routers() -> None:
     api.add_router("/search", search.router)
     api.add_router("/bookings", bookings.router)
     api.add_router("/projects", projects.router)
+    api.add_router("/contacts", contacts.router)
+    api.add_router("/ring-groups", ring_groups.router)
 
 
 _add_routers()

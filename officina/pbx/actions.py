@@ -26,6 +26,7 @@ from officina.pbx.bindings import (
 )
 from officina.pbx.credentials import digest_ha1_pair
 from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
+from officina.ringgroups.selectors import ring_group_numbers
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -43,8 +44,15 @@ def generate_sip_password() -> str:
 def _next_free_numbers(count: int) -> list[str]:
     numbers = Extension.objects.filter(number__regex=r"^[0-9]+$").values_list("number", flat=True)
     taken = {int(number) for number in numbers}
-    first = max([FIRST_MEMBER_EXTENSION - 1, *taken]) + 1
-    return [str(first + offset) for offset in range(count)]
+    # A ring group's number is dialled like an extension: no member gets it.
+    groups = {int(number) for number in ring_group_numbers() if number.isdigit()}
+    candidate = max([FIRST_MEMBER_EXTENSION - 1, *taken]) + 1
+    free: list[str] = []
+    while len(free) < count:
+        if candidate not in groups:
+            free.append(str(candidate))
+        candidate += 1
+    return free
 
 
 def _credential_fields(extension: Extension, password: str) -> dict[str, object]:

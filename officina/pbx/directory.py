@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -55,6 +55,9 @@ class Directory:
         self._flush_wakeup: asyncio.Event | None = None
         self._last_credentials_sync = 0.0
         self._looking_up: set[str] = set()
+        # member id → entry, rebuilt when ``by_number`` is replaced or grows.
+        self._by_member: dict[int, DirectoryEntry] = {}
+        self._by_member_of: dict[str, DirectoryEntry] | None = None
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
@@ -97,10 +100,23 @@ class Directory:
     def add_entry(self, entry: DirectoryEntry) -> None:
         self.by_number[entry.number] = entry
         self.by_id[entry.extension_id] = entry
+        self._by_member_of = None
 
     # ------------------------------------------------------------------ lookups
     def entry(self, number: str) -> DirectoryEntry | None:
         return self.by_number.get(number)
+
+    def entries_of_members(self, member_ids: Iterable[int]) -> list[DirectoryEntry]:
+        """The extensions of ``member_ids``, in their order (members without one left out)."""
+        if self._by_member_of is not self.by_number:
+            self._by_member = {
+                entry.member_id: entry
+                for entry in self.by_number.values()
+                if entry.member_id is not None
+            }
+            self._by_member_of = self.by_number
+        found = (self._by_member.get(member_id) for member_id in member_ids)
+        return [entry for entry in found if entry is not None]
 
     def live_bindings(self, extension_id: int, now: float | None = None) -> list[Binding]:
         """Unexpired bindings of an extension, best first (highest q, then newest)."""

@@ -41,6 +41,8 @@ from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_resp
 from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
+    from officina.pbx.caller_names import CallerNames
+    from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.sip import ClientTransaction, ServerTransaction
@@ -65,6 +67,7 @@ class ProxyPolicy:
 class Branch:
     client: ClientTransaction | None
     binding: Binding
+    step: int = 0  # which step of a hunting ring group rang it
     provisional: bool = False
     final_status: int = 0
     cancel_wanted: str | None = None  # Reason to send once the branch has rung
@@ -83,6 +86,14 @@ class ResponseContext:
     finished: bool = False
     caller_cancelled: bool = False
     ring_deadline: float = 0.0
+    # A hunting ring group rings one step (one person's devices) at a time: the step
+    # ringing now, those still to come, and how long each rings.
+    step: int = 0
+    next_steps: list[list[tuple[Binding, Peer]]] = field(default_factory=list)
+    step_seconds: float = 0.0
+    group_call: bool = False
+    caller_transport: str = UDP
+    caller_token: str = ""
 
 
 class FlowTokens:
@@ -159,6 +170,10 @@ class Proxy:
         self.contexts: dict[int, ResponseContext] = {}  # id(server transaction) -> context
         # Call-ID -> the record of an answered call, until its BYE.
         self.dialogs: dict[str, tuple[CallRow, float]] = {}
+        # Names callers from the callee's address book; None leaves From as it came.
+        self.caller_names: CallerNames | None = None
+        # Companies' ring groups; None: only extensions are dialled.
+        self.ring_groups: RingGroups | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -181,6 +196,9 @@ class Proxy:
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
         callee = self.directory.entry(callee_number)
+        group = None
+        if callee is None and self.ring_groups is not None:
+            group = self.ring_groups.plan(callee_number)
         row = CallRow(
             call_id=request.call_id,
             caller_id=caller.extension_id,
@@ -195,19 +213,24 @@ class Proxy:
             outcome=Outcome.FAILED,
             final_status=None,
         )
-        if callee is None:
+        if callee is None and group is None:
             self._fail(server, request, row, 404, Outcome.NOT_FOUND)
             return
-        bindings = self.directory.live_bindings(callee.extension_id, wall)
-        reachable: list[tuple[Binding, Peer]] = []
-        for binding in bindings:
-            peer = self.layer.peer_for_binding(binding)
-            if peer is None:
-                # Its connection has gone (or is held by another node): unreachable from here.
-                self.directory.forget_binding(binding)
-                continue
-            reachable.append((binding, peer))
-        if not reachable:
+        if group is not None and self.ring_groups is not None:
+            # Out of the company's hours a group's calls go elsewhere, or nowhere.
+            group, callee = self.ring_groups.route(group, self.directory, wall)
+            if callee is not None:
+                row.callee_id = callee.extension_id
+        if callee is not None:
+            targets = [[callee]]
+        elif group is not None and self.ring_groups is not None:
+            targets = self.ring_groups.steps(group, self.directory)
+        else:
+            self._fail(server, request, row, 480, Outcome.UNREGISTERED)
+            return
+        steps = [self._reachable(entries, wall) for entries in targets]
+        steps = [step for step in steps if step]
+        if not steps:
             self._fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
         if request.max_forwards == 0:
@@ -215,31 +238,87 @@ class Proxy:
             return
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
+        self._name_caller(request, caller, callee or targets[0][0])
         context = ResponseContext(server=server, request=request, row=row)
-        context.ring_deadline = now + self.policy.ring_timeout
+        ring_timeout = self.policy.ring_timeout
+        if group is not None:
+            context.group_call = True
+            context.step_seconds = float(group.ring_seconds)
+            context.next_steps = steps[1:]
+            ring_timeout = group.ring_seconds * len(steps)
+        context.ring_deadline = now + ring_timeout
         self.contexts[id(server)] = context
-        caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
+        context.caller_transport = flow.transport
+        context.caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
-        last = len(reachable) - 1
-        for index, (binding, peer) in enumerate(reachable):
+        self._ring(context, steps[0], last_step=not context.next_steps)
+        self.layer.call_later(ring_timeout, lambda: self._ring_timeout(context))
+
+    def _reachable(self, entries: list[DirectoryEntry], wall: float) -> list[tuple[Binding, Peer]]:
+        """The live devices of ``entries`` that can be reached from this node."""
+        reachable: list[tuple[Binding, Peer]] = []
+        for entry in entries:
+            for binding in self.directory.live_bindings(entry.extension_id, wall):
+                peer = self.layer.peer_for_binding(binding)
+                if peer is None:
+                    # Its connection has gone (or is held by another node): unreachable here.
+                    self.directory.forget_binding(binding)
+                    continue
+                reachable.append((binding, peer))
+        return reachable
+
+    def _ring(
+        self, context: ResponseContext, devices: list[tuple[Binding, Peer]], *, last_step: bool
+    ) -> None:
+        """Fork the INVITE to ``devices`` (one step of a hunting group, or everyone)."""
+        request = context.request
+        last = len(devices) - 1
+        for index, (binding, peer) in enumerate(devices):
             # Each fork is its own message (its client transaction keeps it, and a CANCEL
-            # is built from it); the last fork reuses the received one.
-            fork = request if index == last else request.copy()
+            # is built from it); the very last fork of the call reuses the received one.
+            fork = request if last_step and index == last else request.copy()
             fork.uri = binding.contact_uri
-            self._add_record_routes(fork, flow.transport, caller_token, peer)
+            self._add_record_routes(fork, context.caller_transport, context.caller_token, peer)
             if binding.path:
                 for route in reversed(binding.path.split(",")):
                     fork.prepend_route(route.strip())
-            branch = Branch(client=None, binding=binding)
+            branch = Branch(client=None, binding=binding, step=context.step)
             context.branches.append(branch)
-            row.devices_rung.append(binding.user_agent or binding.contact_uri)
+            context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
             branch.client = self.layer.forward(
                 fork,
                 peer,
                 on_response=partial(self._branch_response, context, branch),
                 on_timeout=partial(self._branch_timeout, context, branch),
             )
-        self.layer.call_later(self.policy.ring_timeout, lambda: self._ring_timeout(context))
+        if context.next_steps:
+            step = context.step
+            self.layer.call_later(context.step_seconds, lambda: self._step_over(context, step))
+
+    def _step_over(self, context: ResponseContext, step: int) -> None:
+        """A hunting group's person did not answer in time: on to the next one."""
+        if context.finished or context.step != step:
+            return
+        self._cancel_pending(context, 'SIP;cause=480;text="No answer"')
+        self._next_step(context)
+
+    def _next_step(self, context: ResponseContext) -> None:
+        context.step += 1
+        devices = context.next_steps.pop(0)
+        self._ring(context, devices, last_step=not context.next_steps)
+
+    def _name_caller(
+        self, request: SipRequest, caller: DirectoryEntry, callee: DirectoryEntry
+    ) -> None:
+        """Show the callee's phones who is calling as their company knows them: the From
+        display name is rewritten, its URI and tag kept, so the dialog is the same."""
+        if self.caller_names is None:
+            return
+        shown = self.caller_names.display_name(caller, callee)
+        if shown is None:
+            return
+        sender = request.from_
+        request.set_header("From", str(NameAddress(sender.uri_text, shown, dict(sender.params))))
 
     def _add_record_routes(
         self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer
@@ -290,8 +369,8 @@ class Proxy:
                 context.answered = True
                 self._answered(context, branch)
             return
-        if context.answered or context.finished:
-            return
+        if context.answered or context.finished or branch.step != context.step:
+            return  # a person a hunting group has moved past: their answer is no verdict
         if context.best is None or _better(response, context.best):
             context.best = response
         if status >= 600:
@@ -304,7 +383,7 @@ class Proxy:
         if branch.final_status:
             return
         branch.final_status = 408
-        if context.answered or context.finished:
+        if context.answered or context.finished or branch.step != context.step:
             return
         if context.best is None:
             context.best = make_response(context.request, 408)
@@ -317,6 +396,10 @@ class Proxy:
         row.final_status = 200
         row.answered_at = wall_time(now_wall)
         row.answered_by = winner.binding.user_agent or winner.binding.contact_uri
+        if context.group_call:
+            row.callee_id = winner.binding.extension_id  # who of the group took it
+        if self.ring_groups is not None:
+            self.ring_groups.call_answered((row.caller_id, row.callee_id))
         context.finished = True
         self.contexts.pop(id(context.server), None)
         self._cancel_pending(context, 'SIP;cause=200;text="Call completed elsewhere"')
@@ -337,7 +420,14 @@ class Proxy:
                 branch.cancel_wanted = reason
 
     def _maybe_finish(self, context: ResponseContext) -> None:
-        if context.finished or any(not branch.final_status for branch in context.branches):
+        if context.finished or any(
+            not branch.final_status for branch in context.branches if branch.step == context.step
+        ):
+            return
+        if context.next_steps and (context.best is None or context.best.status < 600):
+            # Everyone of this step said no (busy, declined): the next person now.
+            context.best = None
+            self._next_step(context)
             return
         best = context.best or make_response(context.request, 480)
         self._finish(context, best)
@@ -422,6 +512,8 @@ class Proxy:
         row, _answered = tracked
         row.ended_at = wall_time(wall)
         self.records.ended(row)
+        if self.ring_groups is not None:
+            self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
 
     def forget_old_dialogs(self, wall: float) -> None:
         """Close records of calls whose BYE never came (the phone died mid-call)."""
@@ -432,6 +524,8 @@ class Proxy:
             del self.dialogs[call_id]
             row.ended_at = wall_time(wall)
             self.records.ended(row)
+            if self.ring_groups is not None:
+                self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
 
 
 def _better(candidate: SipResponse, current: SipResponse) -> bool:

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
+from officina.pbx.ring_groups import RingGroups
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
@@ -74,6 +76,10 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     node = os.environ.get("SIP_NODE", socket.gethostname())[:64]
     directory = Directory(node=node)
     await loop.run_in_executor(None, directory.load)
+    caller_names = CallerNames()
+    await loop.run_in_executor(None, caller_names.load)
+    ring_groups = RingGroups()
+    await loop.run_in_executor(None, ring_groups.load)
     settle_garbage_collector()
     table = ConnectionTable()
     advertised = (
@@ -94,6 +100,8 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         network,
         records,
     )
+    server.proxy.caller_names = caller_names
+    server.proxy.ring_groups = ring_groups
     server.routes.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
     _udp_transport, network.udp = await start_udp(server, host, port)
     udp_port = network.udp.local_address[1]
@@ -107,6 +115,8 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
         loop.create_task(directory.run_maintenance(), name="sip-directory"),
         loop.create_task(records.run(), name="sip-call-records"),
+        loop.create_task(caller_names.run_refresh(), name="sip-caller-names"),
+        loop.create_task(ring_groups.run_refresh(), name="sip-ring-groups"),
         loop.create_task(_housekeeping(server, tcp, table), name="sip-housekeeping"),
     ]
     logger.info(

@@ -9,14 +9,20 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from officina.contacts.selectors import caller_book
 from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
+    from officina.contacts.caller_book import CallerIdentity
 
 
 def get_member_extension(member: Member) -> Extension | None:
     return Extension.objects.filter(member=member, is_active=True).first()
+
+
+def extension_number_exists(number: str) -> bool:
+    return Extension.objects.filter(number=number).exists()
 
 
 def member_extensions(members: Iterable[Member]) -> list[Extension]:
@@ -50,6 +56,39 @@ def extension_call_history(extension: Extension, limit: int = 50) -> QuerySet[Ca
 
 
 @dataclass(frozen=True, slots=True)
+class CallHistoryRow:
+    call: CallRecord
+    # For an incoming call: who called, as the member's companies' address books know them.
+    caller_identity: CallerIdentity | None = None
+
+
+def named_call_history(extension: Extension, limit: int = 50) -> list[CallHistoryRow]:
+    """``extension_call_history`` with the callers of incoming calls named from the address
+    books of the member's companies, as their phones showed them."""
+    calls = list(extension_call_history(extension, limit))
+    incoming = [call for call in calls if call.callee_id == extension.pk]
+    if extension.member_id is None or not incoming:
+        return [CallHistoryRow(call) for call in calls]
+    callers = {call.pk: call.caller.member if call.caller else None for call in incoming}
+    book = caller_book(
+        [extension.member_id], [member.pk for member in callers.values() if member is not None]
+    )
+    rows = []
+    for call in calls:
+        identity = None
+        if call.pk in callers:
+            member = callers[call.pk]
+            identity = book.identify(
+                extension.member_id,
+                member.pk if member is not None else None,
+                member.display_name if member is not None else "",
+                call.caller_number,
+            )
+        rows.append(CallHistoryRow(call, identity))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
 class DirectoryEntry:
     """What the SIP server needs to know about an extension, held in memory."""
 
@@ -59,6 +98,8 @@ class DirectoryEntry:
     realm: str
     ha1_md5: str
     ha1_sha256: str
+    member_id: int | None = None
+    language: str = ""  # the member's interface language; empty follows the site's
 
 
 def directory_entries(numbers: list[str] | None = None) -> list[DirectoryEntry]:
@@ -78,6 +119,8 @@ def directory_entries(numbers: list[str] | None = None) -> list[DirectoryEntry]:
             realm=credential.realm,
             ha1_md5=credential.ha1_md5,
             ha1_sha256=credential.ha1_sha256,
+            member_id=credential.extension.member_id,
+            language=(credential.extension.member.language if credential.extension.member else ""),
         )
         for credential in credentials
     ]

@@ -28,6 +28,7 @@ from officina.pbx.selectors import (
     extension_call_history,
     extension_holder_name,
     extension_registrations,
+    named_call_history,
 )
 
 WEBSOCKET_PATH = "/sip/ws"
@@ -54,7 +55,7 @@ def phone_context(request: HttpRequest, extension: Extension) -> dict[str, objec
         "credential": getattr(extension, "sip_credential", None),
         "sip": sip_connection_settings(request),
         "registrations": list(extension_registrations(extension, now)),
-        "calls": list(extension_call_history(extension)),
+        "calls": named_call_history(extension),
     }
 
 

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "officina.events",
     "officina.bookings",
     "officina.projects",
+    "officina.contacts",
+    "officina.ringgroups",
     "officina.search",
     "officina.pbx",
     "officina.web",

@@ -1,4 +1,5 @@
-"""``{% pbx_profile_panel member %}`` for profile pages, and a call-duration filter."""
+"""``{% pbx_profile_panel member %}`` for profile pages, a call-duration filter and a
+relation label filter for named callers."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 from django import template
 from django.utils import timezone
 
+from officina.accounts.kinds import RelationKind
 from officina.pbx.selectors import (
-    extension_call_history,
     extension_registrations,
     get_member_extension,
+    named_call_history,
 )
 from officina.pbx.views import sip_connection_settings
 
@@ -41,7 +43,7 @@ def pbx_profile_panel(context: template.Context, member: Member) -> dict[str, An
         panel.update(
             sip=sip_connection_settings(request),
             registrations=list(extension_registrations(extension, timezone.now())),
-            calls=list(extension_call_history(extension, limit=PROFILE_HISTORY_LENGTH)),
+            calls=named_call_history(extension, limit=PROFILE_HISTORY_LENGTH),
         )
     return panel
 
@@ -55,3 +57,12 @@ def pbx_duration(value: timedelta) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{seconds:02d}"
     return f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def relation_label(value: str) -> str:
+    """A relation's value ("supplier") as the member reads it ("fornitore")."""
+    try:
+        return str(RelationKind(value).label)
+    except ValueError:
+        return value

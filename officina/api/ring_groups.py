@@ -1,0 +1,164 @@
+"""/api/ring-groups/{company}: a company's ring groups; its owners set them up, each
+person listed says whether the group's calls ring them (do not disturb otherwise)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from officina.accounts.signed_in import signed_in_member
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.ringgroups.access import access_ring_group_by_id, access_ring_groups_by_company_slug
+from officina.ringgroups.actions import (
+    RingGroupInput,
+    check_save_ring_group,
+    check_set_availability,
+    do_delete_ring_group,
+)
+from officina.ringgroups.kinds import (
+    MAX_LISTED_MEMBERS,
+    NAME_MAX_LENGTH,
+    NUMBER_MAX_DIGITS,
+    RING_SECONDS_DEFAULT,
+    RING_SECONDS_MAX,
+    RING_SECONDS_MIN,
+    RingStrategy,
+    RingTargets,
+)
+from officina.ringgroups.selectors import company_ring_groups, ring_group_of_company
+
+if TYPE_CHECKING:
+    from officina.ringgroups.models import RingGroup
+
+router = Router(tags=["ring groups"])
+
+StrategyName = Literal[tuple(RingStrategy.values)]  # type: ignore[valid-type]
+TargetsName = Literal[tuple(RingTargets.values)]  # type: ignore[valid-type]
+
+
+class PlaceOut(Schema):
+    member: MemberRef
+    position: int
+    available: bool
+
+
+class RingGroupOut(Schema):
+    id: int
+    name: str
+    number: str
+    strategy: str
+    targets: str
+    ring_seconds: int
+    members: list[PlaceOut]
+
+
+class RingGroupIn(BodyIn):
+    name: Text = Field(max_length=NAME_MAX_LENGTH)
+    number: Text = Field(
+        max_length=NUMBER_MAX_DIGITS, description="digits, dialled like an extension"
+    )
+    strategy: StrategyName = "ring_all"  # type: ignore[valid-type]
+    targets: TargetsName = "listed"  # type: ignore[valid-type]
+    ring_seconds: int = Field(RING_SECONDS_DEFAULT, ge=RING_SECONDS_MIN, le=RING_SECONDS_MAX)
+    members: list[int] = Field(
+        default_factory=list,
+        max_length=MAX_LISTED_MEMBERS,
+        description="member ids, in ringing order",
+    )
+
+
+class AvailabilityIn(BodyIn):
+    available: bool
+
+
+def _group_out(group: RingGroup) -> RingGroupOut:
+    return RingGroupOut(
+        id=group.pk,
+        name=group.name,
+        number=group.number,
+        strategy=group.strategy,
+        targets=group.targets,
+        ring_seconds=group.ring_seconds,
+        members=[
+            PlaceOut(
+                member=member_ref(place.member), position=place.position, available=place.available
+            )
+            for place in group.members.all()
+        ],
+    )
+
+
+def _group_input(payload: RingGroupIn) -> RingGroupInput:
+    return RingGroupInput(
+        name=payload.name,
+        number=payload.number,
+        strategy=payload.strategy,
+        targets=payload.targets,
+        ring_seconds=payload.ring_seconds,
+        member_ids=payload.members,
+    )
+
+
+@router.get(
+    "/{slug}",
+    response={200: list[RingGroupOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary="A company's ring groups",
+)
+def list_ring_groups(request: HttpRequest, slug: Text) -> list[RingGroupOut]:
+    company = access_ring_groups_by_company_slug(signed_in_member(request), slug)
+    return [_group_out(group) for group in company_ring_groups(company)]
+
+
+@router.post(
+    "/{slug}",
+    response={201: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Make a ring group (the company's owners)",
+)
+def add_ring_group(request: HttpRequest, slug: Text, payload: RingGroupIn) -> Status[RingGroupOut]:
+    company = access_ring_groups_by_company_slug(signed_in_member(request), slug, to_manage=True)
+    group = check_save_ring_group(company, _group_input(payload))
+    saved = ring_group_of_company(company, group.pk)
+    assert saved is not None
+    return Status(201, _group_out(saved))
+
+
+@router.post(
+    "/{slug}/{group_id}/availability",
+    response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Say whether the group's calls ring me (false: do not disturb)",
+)
+def set_availability(
+    request: HttpRequest, slug: Text, group_id: int, payload: AvailabilityIn
+) -> RingGroupOut:
+    member = signed_in_member(request)
+    group = access_ring_group_by_id(member, slug, group_id)
+    check_set_availability(member, group, available=payload.available)
+    return _group_out(access_ring_group_by_id(member, slug, group_id))
+
+
+@router.post(
+    "/{slug}/{group_id}",
+    response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Change a ring group: every setting and the people, in order (the owners)",
+)
+def change_ring_group(
+    request: HttpRequest, slug: Text, group_id: int, payload: RingGroupIn
+) -> RingGroupOut:
+    member = signed_in_member(request)
+    group = access_ring_group_by_id(member, slug, group_id, to_manage=True)
+    check_save_ring_group(group.company, _group_input(payload), group)
+    return _group_out(access_ring_group_by_id(member, slug, group_id))
+
+
+@router.delete(
+    "/{slug}/{group_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Remove a ring group (the owners)",
+)
+def remove_ring_group(request: HttpRequest, slug: Text, group_id: int) -> Status[None]:
+    group = access_ring_group_by_id(signed_in_member(request), slug, group_id, to_manage=True)
+    do_delete_ring_group(group)
+    return Status(204, None)

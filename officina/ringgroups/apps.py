@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RingGroupsConfig(AppConfig):
+    name = "officina.ringgroups"
+    label = "ringgroups"
