@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from officina.pbx.actions import CallRow
 from officina.pbx.bindings import Binding
@@ -53,6 +53,23 @@ Outcome = CallRecord.Outcome
 _PREFERRED_4XX = (401, 407, 415, 420, 484)
 # Active dialogs tracked for call records; beyond this, the oldest are forgotten.
 MAX_TRACKED_DIALOGS = 200_000
+# Final answers after which a call goes to the callee's voicemail, when they have one.
+_TO_VOICEMAIL = frozenset({408, 480, 486, 600})
+
+
+class UnansweredCalls(Protocol):
+    """Who takes a call nobody answered (the voicemail desk, ``officina.pbx.media``)."""
+
+    def ring_seconds(self, extension_id: int) -> float | None: ...
+
+    def take(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        callee: DirectoryEntry,
+        flow: Flow,
+    ) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +94,7 @@ class ResponseContext:
     server: ServerTransaction
     request: SipRequest
     row: CallRow
+    callee: DirectoryEntry | None = None
     branches: list[Branch] = field(default_factory=list)
     best: SipResponse | None = None
     answered: bool = False
@@ -159,6 +177,7 @@ class Proxy:
         self.contexts: dict[int, ResponseContext] = {}  # id(server transaction) -> context
         # Call-ID -> the record of an answered call, until its BYE.
         self.dialogs: dict[str, tuple[CallRow, float]] = {}
+        self.unanswered: UnansweredCalls | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -208,15 +227,16 @@ class Proxy:
                 continue
             reachable.append((binding, peer))
         if not reachable:
-            self._fail(server, request, row, 480, Outcome.UNREGISTERED)
+            self._fail(server, request, row, 480, Outcome.UNREGISTERED, callee, flow)
             return
         if request.max_forwards == 0:
             self._fail(server, request, row, 483, Outcome.FAILED)
             return
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
-        context = ResponseContext(server=server, request=request, row=row)
-        context.ring_deadline = now + self.policy.ring_timeout
+        context = ResponseContext(server=server, request=request, row=row, callee=callee)
+        ring_seconds = self._ring_seconds(callee)
+        context.ring_deadline = now + ring_seconds
         self.contexts[id(server)] = context
         caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
@@ -239,7 +259,28 @@ class Proxy:
                 on_response=partial(self._branch_response, context, branch),
                 on_timeout=partial(self._branch_timeout, context, branch),
             )
-        self.layer.call_later(self.policy.ring_timeout, lambda: self._ring_timeout(context))
+        self.layer.call_later(ring_seconds, lambda: self._ring_timeout(context))
+
+    def _ring_seconds(self, callee: DirectoryEntry) -> float:
+        """How long the callee's devices ring: their voicemail's setting, when it is on."""
+        if self.unanswered is not None:
+            seconds = self.unanswered.ring_seconds(callee.extension_id)
+            if seconds is not None:
+                return min(seconds, self.policy.ring_timeout)
+        return self.policy.ring_timeout
+
+    def _to_voicemail(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        row: CallRow,
+        callee: DirectoryEntry | None,
+        flow: Flow | None,
+    ) -> bool:
+        """Hand an unanswered call to the callee's voicemail; False when it has none."""
+        if self.unanswered is None or callee is None or flow is None:
+            return False
+        return self.unanswered.take(server, request, row.caller_number, callee, flow)
 
     def _add_record_routes(
         self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer
@@ -256,11 +297,15 @@ class Proxy:
         row: CallRow,
         status: int,
         outcome: str,
+        callee: DirectoryEntry | None = None,
+        flow: Flow | None = None,
     ) -> None:
         row.outcome = outcome
         row.final_status = status
         row.ended_at = row.started_at
         self.records.add(row)
+        if status in _TO_VOICEMAIL and self._to_voicemail(server, request, row, callee, flow):
+            return
         self.layer.respond(server, make_response(request, status))
 
     # ------------------------------------------------------------------ responses
@@ -363,6 +408,18 @@ class Proxy:
         else:
             row.outcome = Outcome.FAILED
         self.records.add(row)
+        if (
+            not context.caller_cancelled
+            and status in _TO_VOICEMAIL
+            and self._to_voicemail(
+                context.server,
+                context.request,
+                row,
+                context.callee,
+                self.layer.flow_of(context.server),
+            )
+        ):
+            return
         self.layer.relay_response(context.server, best)
 
     def _ring_timeout(self, context: ResponseContext) -> None:

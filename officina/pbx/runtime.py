@@ -15,6 +15,8 @@ from django.conf import settings
 
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
+from officina.pbx.media.desk import MediaDesk
+from officina.pbx.media.ports import MediaPorts
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
@@ -51,8 +53,10 @@ class RunningPbx:
     tasks: list[asyncio.Task[None]]
     udp_port: int
     tcp_port: int
+    media: MediaDesk
 
     async def stop(self) -> None:
+        self.media.close()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -102,7 +106,16 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     await tcp.start(host, udp_port)
     network.tcp = tcp
     WebSocketHub.attach(server, table)
+    media = MediaDesk(
+        server.layer,
+        directory,
+        MediaPorts(host, settings.MEDIA_PORT_MIN, settings.MEDIA_PORT_MAX),
+        advertised,
+    )
+    server.attach_media(media)
     tasks = [
+        loop.create_task(media.run_clock(), name="media-clock"),
+        loop.create_task(media.run_plans(), name="voicemail-plans"),
         loop.create_task(_run_timers(server), name="sip-timers"),
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
         loop.create_task(directory.run_maintenance(), name="sip-directory"),
@@ -117,7 +130,7 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         len(directory.by_number),
         sum(len(bindings) for bindings in directory.bindings.values()),
     )
-    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port)
+    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port, media)
 
 
 def settle_garbage_collector() -> None:

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from officina.pbx.auth import Gatekeeper, Verdict
 from officina.pbx.cdr import CallRecordWriter
@@ -37,6 +38,9 @@ from officina.sip import (
 )
 from officina.sip.digest import DigestServer
 from officina.sip.stun import binding_answer
+
+if TYPE_CHECKING:
+    from officina.pbx.media.desk import MediaDesk
 
 logger = logging.getLogger("officina.pbx.server")
 
@@ -103,6 +107,12 @@ class SipServer:
         self.proxy = Proxy(
             directory, self.layer, records, self.tokens, self.routes.record_route, config.proxy
         )
+        self.media: MediaDesk | None = None
+
+    def attach_media(self, desk: MediaDesk) -> None:
+        """Calls nobody answers go to ``desk`` (voicemail), and so do requests in its dialogs."""
+        self.media = desk
+        self.proxy.unanswered = desk
 
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
@@ -184,6 +194,8 @@ class SipServer:
             decision = self.relay.decide(request, flow.host, now)
             if decision.peer is not None:
                 self.proxy.in_dialog(None, request, decision.peer, self.wall())
+            elif self.media is not None and not decision.refused:
+                self.media.ack(request)
         except SipParseError:
             return
 
@@ -204,6 +216,8 @@ class SipServer:
                 self.proxy.in_dialog(transaction, request, decision.peer, self.wall())
                 return
         if to_tag is not None:
+            if self.media is not None and self.media.in_dialog(request, transaction):
+                return  # a call the PBX answered itself (voicemail)
             if method == "OPTIONS" and self.routes.addressed_to_us(request):
                 self._answer_options(transaction, request)
                 return
