@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.events.urls")),
     path("", include("officina.bookings.urls")),
     path("", include("officina.search.urls")),
+    path("", include("officina.voicemail.urls")),
     path("", include("officina.pbx.urls")),
     path("", include("officina.web.urls")),
     path("", include("officina.api.urls")),

@@ -41,7 +41,7 @@ def speech_span(samples: np.ndarray) -> float:
     """Seconds from the first to the last 20 ms frame loud enough to be speech."""
     frames = samples[: len(samples) // FRAME * FRAME].reshape(-1, FRAME).astype(np.float64)
     loud = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) >= 300)
-    return (loud[-1] - loud[0] + 1) * FRAME / 8000
+    return float((loud[-1] - loud[0] + 1) * FRAME / 8000)
 
 
 @pytest.fixture
