@@ -62,12 +62,21 @@ class UnansweredCalls(Protocol):
 
     def ring_seconds(self, extension_id: int) -> float | None: ...
 
-    def take(
+    def take_unanswered(
         self,
         server: ServerTransaction,
         request: SipRequest,
         caller_number: str,
         callee: DirectoryEntry,
+        flow: Flow,
+    ) -> bool: ...
+
+    def take_dialled(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller: DirectoryEntry,
+        number: str,
         flow: Flow,
     ) -> bool: ...
 
@@ -215,6 +224,16 @@ class Proxy:
             final_status=None,
         )
         if callee is None:
+            if self.unanswered is not None and self.unanswered.take_dialled(
+                server, request, caller, callee_number, flow
+            ):
+                # A number the PBX answers itself (the voicemail menu).
+                row.outcome = Outcome.ANSWERED
+                row.final_status = 200
+                row.answered_at = row.ended_at = row.started_at
+                row.answered_by = "Officina"
+                self.records.add(row)
+                return
             self._fail(server, request, row, 404, Outcome.NOT_FOUND)
             return
         bindings = self.directory.live_bindings(callee.extension_id, wall)
@@ -280,7 +299,7 @@ class Proxy:
         """Hand an unanswered call to the callee's voicemail; False when it has none."""
         if self.unanswered is None or callee is None or flow is None:
             return False
-        return self.unanswered.take(server, request, row.caller_number, callee, flow)
+        return self.unanswered.take_unanswered(server, request, row.caller_number, callee, flow)
 
     def _add_record_routes(
         self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from .kinds import (
     GREETING_SECONDS_MAX,
     GREETING_TEXT_MAX,
     GREETING_UPLOAD_MAX_BYTES,
+    PIN_DIGITS,
     RING_SECONDS_MAX,
     RING_SECONDS_MIN,
     GreetingSource,
@@ -187,6 +189,31 @@ def do_store_message(message: NewMessage) -> VoicemailMessage | None:
         storage.delete(name)
         raise
     return row
+
+
+def check_set_pin(box: VoicemailBox, pin: str) -> None:
+    """The PIN that opens the box from another phone: 4 to 8 digits ("" removes it)."""
+    if pin and not (pin.isascii() and pin.isdigit() and PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]):
+        raise OfficinaError.invalid_input(
+            _("A PIN has %(low)s to %(high)s digits.")
+            % {"low": PIN_DIGITS[0], "high": PIN_DIGITS[1]},
+            field="pin",
+        )
+    box.pin_hash = make_password(pin) if pin else ""
+    box.save(update_fields=["pin_hash"])
+
+
+def do_mark_heard_by_id(message_id: int) -> None:
+    """A message heard on the phone (the PBX knows only its id)."""
+    VoicemailMessage.objects.filter(pk=message_id, heard_at__isnull=True).update(
+        heard_at=timezone.now()
+    )
+
+
+def do_delete_message_by_id(message_id: int) -> None:
+    message = VoicemailMessage.objects.filter(pk=message_id).first()
+    if message is not None:
+        do_delete_message(message)
 
 
 def do_mark_heard(message: VoicemailMessage) -> None:

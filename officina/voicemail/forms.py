@@ -32,3 +32,12 @@ class UploadedGreetingForm(forms.Form):
             attrs={"accept": "audio/wav,audio/x-wav,audio/mpeg,.wav,.mp3"}
         ),
     )
+
+
+class PinForm(forms.Form):
+    pin = forms.CharField(
+        label=_("PIN for listening from another phone (4 to 8 digits; empty removes it)"),
+        required=False,
+        max_length=8,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
+    )

@@ -12,6 +12,9 @@ GREETING_TEXT_MAX = 400
 GREETING_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 GREETING_SECONDS_MAX = 60
 MESSAGE_SECONDS_MAX = 180  # the recording stops here whatever the caller does
+PIN_DIGITS = (4, 8)
+LISTEN_NUMBER = "*97"  # your own box, from your own phones
+LISTEN_ANY_NUMBER = "*98"  # any box, from any phone of the community: mailbox and PIN
 SAMPLE_RATE = 8000  # every stored sound is 16-bit mono at the telephone's rate
 
 

@@ -47,6 +47,8 @@ class VoicemailBox(models.Model):
     greeting_text = models.CharField(_("greeting text"), max_length=GREETING_TEXT_MAX, blank=True)
     greeting = models.FileField(_("greeting audio"), upload_to="voicemail/greetings/", blank=True)
     greeting_pending = models.BooleanField(_("greeting being made"), default=False)
+    # Hashed like a password: for listening to the box from another member's phone.
+    pin_hash = models.CharField(_("PIN"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("voicemail box")

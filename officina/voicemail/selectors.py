@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.contrib.auth.hashers import check_password, make_password
+from django.db.models import Count, Q, QuerySet
 
 from .kinds import RING_SECONDS_DEFAULT
 from .models import VoicemailBox, VoicemailMessage
@@ -25,12 +26,6 @@ def member_messages(member: Member) -> QuerySet[VoicemailMessage]:
     return VoicemailMessage.objects.filter(box__extension__member=member).order_by(
         "-received_at", "-id"
     )
-
-
-def unheard_count(extension_id: int) -> int:
-    return VoicemailMessage.objects.filter(
-        box__extension_id=extension_id, heard_at__isnull=True
-    ).count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +50,55 @@ def box_plans() -> dict[int, BoxPlan]:
             box.extension_id, box.enabled, box.ring_seconds, box.language, greeting
         )
     return plans
+
+
+@dataclass(frozen=True, slots=True)
+class ListenItem:
+    """A message as the PBX reads it out to its owner on the phone."""
+
+    message_id: int
+    audio: Path
+    heard: bool
+
+
+def listening_queue(extension_id: int) -> list[ListenItem]:
+    """The box's messages in the order they are read out: new ones oldest first, then
+    the saved ones newest first."""
+    messages = list(
+        VoicemailMessage.objects.filter(box__extension_id=extension_id).only(
+            "id", "audio", "heard_at", "received_at"
+        )
+    )
+    new = sorted((m for m in messages if m.heard_at is None), key=lambda m: (m.received_at, m.pk))
+    saved = sorted(
+        (m for m in messages if m.heard_at is not None), key=lambda m: (m.received_at, m.pk)
+    )
+    return [
+        ListenItem(m.pk, Path(m.audio.path), m.heard_at is not None) for m in [*new, *saved[::-1]]
+    ]
+
+
+def extension_by_pin(number: str, pin: str) -> int | None:
+    """The extension id of mailbox ``number`` when ``pin`` is its PIN (for listening from
+    another phone); None otherwise, the same whether the box, the PIN or both are wrong."""
+    box = VoicemailBox.objects.filter(extension__number=number, extension__is_active=True).first()
+    if box is None or not box.pin_hash:
+        make_password(pin)  # the same work as a real check: the timing tells nothing
+        return None
+    return box.extension_id if check_password(pin, box.pin_hash) else None
+
+
+def unheard_counts(extension_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(new, saved) message counts of the given extensions' boxes."""
+    counts: dict[int, tuple[int, int]] = dict.fromkeys(extension_ids, (0, 0))
+    rows = (
+        VoicemailMessage.objects.filter(box__extension_id__in=extension_ids)
+        .values("box__extension_id")
+        .annotate(
+            new=Count("id", filter=Q(heard_at__isnull=True)),
+            saved=Count("id", filter=Q(heard_at__isnull=False)),
+        )
+    )
+    for row in rows:
+        counts[row["box__extension_id"]] = (row["new"], row["saved"])
+    return counts

@@ -6,6 +6,7 @@ app_name = "voicemail"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("phone/voicemail/", views.voicemail, name="voicemail"),
     path("phone/voicemail/settings/", views.update_box, name="update_box"),
+    path("phone/voicemail/pin/", views.set_pin, name="set_pin"),
     path("phone/voicemail/greeting/spoken/", views.speak_greeting, name="speak_greeting"),
     path("phone/voicemail/greeting/upload/", views.upload_greeting, name="upload_greeting"),
     path("phone/voicemail/greeting/standard/", views.standard_greeting, name="standard_greeting"),

@@ -19,7 +19,7 @@ from officina.pbx.actions import do_provision_extension
 
 from . import actions, selectors
 from .access import access_message_by_id
-from .forms import BoxForm, SpokenGreetingForm, UploadedGreetingForm
+from .forms import BoxForm, PinForm, SpokenGreetingForm, UploadedGreetingForm
 from .models import VoicemailBox
 
 
@@ -36,6 +36,7 @@ def _page(
     box_form: BoxForm | None = None,
     spoken_form: SpokenGreetingForm | None = None,
     upload_form: UploadedGreetingForm | None = None,
+    pin_form: PinForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     member = signed_in_member(request)
@@ -53,6 +54,7 @@ def _page(
         "spoken_form": spoken_form
         or SpokenGreetingForm(initial={"text": box.greeting_text, "language": box.language}),
         "upload_form": upload_form or UploadedGreetingForm(),
+        "pin_form": pin_form or PinForm(),
     }
     return render(request, "voicemail/voicemail.html", context, status=status)
 
@@ -78,6 +80,22 @@ def update_box(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Voicemail settings saved."))
             return redirect("voicemail:voicemail")
     return _page(request, box, box_form=form, status=400)
+
+
+@login_required
+@require_POST
+def set_pin(request: HttpRequest) -> HttpResponse:
+    box = _own_box(request)
+    form = PinForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.check_set_pin(box, form.cleaned_data["pin"])
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("PIN saved."))
+            return redirect("voicemail:voicemail")
+    return _page(request, box, pin_form=form, status=400)
 
 
 @login_required

@@ -24,9 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 from officina.pbx.media.g711 import Samples
+from officina.pbx.media.listening import ListeningCall
 from officina.pbx.media.ports import MediaPorts, NoMediaPort
 from officina.pbx.media.session import RtpSession
 from officina.pbx.media.voicemail_call import VoicemailCall
@@ -40,10 +43,15 @@ from officina.sip.sdp import (
     audio_agreement,
     offer,
 )
-from officina.voicemail.actions import NewMessage, do_store_message
-from officina.voicemail.kinds import MESSAGE_SECONDS_MAX
-from officina.voicemail.prompts import prompt_path
-from officina.voicemail.selectors import BoxPlan, box_plans
+from officina.voicemail.actions import (
+    NewMessage,
+    do_delete_message_by_id,
+    do_mark_heard_by_id,
+    do_store_message,
+)
+from officina.voicemail.kinds import LISTEN_ANY_NUMBER, LISTEN_NUMBER, MESSAGE_SECONDS_MAX
+from officina.voicemail.prompts import PROMPTS, prompt_path, summary_path
+from officina.voicemail.selectors import BoxPlan, box_plans, extension_by_pin, listening_queue
 from officina.voicemail.sound import read_telephone_wav, wav_bytes
 
 if TYPE_CHECKING:
@@ -59,6 +67,26 @@ TICK = 0.02
 PLANS_REFRESH = 5.0
 T1, T2 = 0.5, 4.0  # RFC 3261 timers for retransmitting our 2xx until its ACK
 LANGUAGES = ("it", "en")
+
+
+class AnsweredCall(Protocol):
+    """What the desk asks of a call it answered (leaving a message, listening)."""
+
+    session: RtpSession
+    ended_by: str
+
+    @property
+    def finished(self) -> bool: ...
+
+    def tick(self, now: float) -> None: ...
+
+    def digit(self, digit: str) -> None: ...
+
+    def recodec(self) -> None: ...
+
+    def hung_up(self) -> None: ...
+
+    def finish(self, reason: str) -> None: ...
 
 
 @dataclass(slots=True)
@@ -77,7 +105,7 @@ class DeskDialog:
     caller_name: str
     started: datetime
     local_sdp: SessionDescription
-    call: VoicemailCall | None = None
+    call: AnsweredCall | None = None
     ok: bytes = b""
     acked: bool = False
     awaiting_answer: bool = False  # our 200 carried an offer; the ACK brings the answer
@@ -101,6 +129,7 @@ class MediaDesk:
         self.max_message_seconds = max_message_seconds
         self.plans: dict[int, BoxPlan] = {}
         self.sounds: dict[Path, Samples] = {}
+        self.prompts: dict[tuple[str, str], Samples] = {}
         self.dialogs: dict[str, DeskDialog] = {}
         self._tags = numbered_tags()
         self._versions = 0
@@ -115,7 +144,7 @@ class MediaDesk:
         plan = self.plan(extension_id)
         return float(plan.ring_seconds) if plan.enabled else None
 
-    def take(
+    def take_unanswered(
         self,
         server: ServerTransaction,
         request: SipRequest,
@@ -129,6 +158,60 @@ class MediaDesk:
         greeting = self._greeting(plan)
         if not plan.enabled or greeting is None:
             return False
+
+        def leave_message(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+            return VoicemailCall(
+                session,
+                greeting,
+                self.max_message_seconds,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_done=lambda call: self._done(dialog, call),
+            )
+
+        self._answer(server, request, caller_number, callee.extension_id, flow, leave_message)
+        return True
+
+    def take_dialled(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller: DirectoryEntry,
+        number: str,
+        flow: Flow,
+    ) -> bool:
+        """Answer a call to one of the desk's own numbers: *97 (the caller's box) and *98
+        (any box, with its PIN). False for any other number."""
+        if number == LISTEN_NUMBER:
+            box: int | None = caller.extension_id
+        elif number == LISTEN_ANY_NUMBER:
+            box = None
+        else:
+            return False
+        language = self.plan(caller.extension_id).language
+
+        def listen(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+            return ListeningCall(
+                session,
+                _Backend(self, language),
+                box,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_done=lambda call: self._done(dialog, call),
+            )
+
+        self._answer(server, request, caller.number, box or 0, flow, listen)
+        return True
+
+    def _answer(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        extension_id: int,
+        flow: Flow,
+        make_call: Callable[[RtpSession, DeskDialog], AnsweredCall],
+    ) -> None:
+        """Answer an INVITE as a user agent: its SDP agreed (or refused with 488), media
+        ports opened, 200 sent, and ``make_call`` started once the codec is known."""
         self.stats["taken"] += 1
         remote: SessionDescription | None = None
         try:
@@ -136,13 +219,13 @@ class MediaDesk:
                 remote = SessionDescription.parse(request.body)
         except SdpParseError as error:
             self._refuse_sdp(server, request, str(error))
-            return True
+            return
         try:
             rtp, rtcp = self.ports.open()
         except NoMediaPort:
             self.stats["no_port"] += 1
             self.layer.respond(server, make_response(request, 503, headers=[("Retry-After", "5")]))
-            return True
+            return
         port = rtp.getsockname()[1]
         self._versions += 1
         try:
@@ -159,7 +242,7 @@ class MediaDesk:
             rtcp.close()
             self.ports.release(port)
             self._refuse_sdp(server, request, str(error))
-            return True
+            return
         contacts = request.contacts
         caller = self.directory.entry(caller_number)
         dialog = DeskDialog(
@@ -170,7 +253,7 @@ class MediaDesk:
             peer=self.layer.peer_for_flow(flow),
             from_header=request.header("From") or "",
             to_header="",
-            callee_id=callee.extension_id,
+            callee_id=extension_id,
             caller_number=caller_number,
             caller_name=caller.display_name if caller else "",
             started=datetime.now(UTC),
@@ -181,26 +264,18 @@ class MediaDesk:
 
         def start(agreed: AudioAgreement) -> None:
             session = RtpSession(rtp, rtcp, agreed, lambda digit: self._digit(dialog, digit))
-            dialog.call = VoicemailCall(
-                session,
-                greeting,
-                self.max_message_seconds,
-                inband_dtmf=agreed.telephone_event is None,
-                on_done=lambda call: self._done(dialog, call),
-            )
+            dialog.call = make_call(session, dialog)
             asyncio.get_running_loop().create_task(session.start())
 
         dialog.pending_session = start
         self.dialogs[dialog.call_id] = dialog
+        sip_port = self.layer.sender.local_via(flow.transport)[1]
         response = make_response(
             request,
             200,
             to_tag=dialog.local_tag,
             headers=[
-                (
-                    "Contact",
-                    f"<sip:voicemail@{self.address}:{self.layer.sender.local_via(flow.transport)[1]}>",
-                ),
+                ("Contact", f"<sip:voicemail@{self.address}:{sip_port}>"),
                 ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
                 ("Content-Type", "application/sdp"),
             ],
@@ -212,8 +287,7 @@ class MediaDesk:
             start(agreement)
             dialog.pending_session = None
         if dialog.peer.transport == "UDP":
-            self._retransmit_ok(dialog, T1)
-        return True
+            self._retransmit_ok(dialog, T1, 0.0)
 
     def _refuse_sdp(self, server: ServerTransaction, request: SipRequest, reason: str) -> None:
         self.stats["refused_sdp"] += 1
@@ -227,17 +301,20 @@ class MediaDesk:
             ),
         )
 
-    def _retransmit_ok(self, dialog: DeskDialog, interval: float) -> None:
+    def _retransmit_ok(self, dialog: DeskDialog, delay: float, elapsed: float) -> None:
+        """Send our 2xx again at T1, 2 T1, ... T2 until its ACK; without one in 64 T1 the
+        call is over (RFC 3261 §13.3.1.4)."""
+
         def again() -> None:
             if dialog.acked or self.dialogs.get(dialog.call_id) is not dialog:
                 return
-            if interval >= 32:
-                self._end(dialog, send_bye=True)  # no ACK in 32 s (§13.3.1.4)
+            if elapsed + delay >= 64 * T1:
+                self._end(dialog, send_bye=True)
                 return
             self.layer.sender.send(dialog.peer, dialog.ok)
-            self._retransmit_ok(dialog, min(interval * 2, T2) if interval < T2 else interval + T2)
+            self._retransmit_ok(dialog, min(delay * 2, T2), elapsed + delay)
 
-        self.layer.call_later(min(interval, T2), again)
+        self.layer.call_later(delay, again)
 
     def _greeting(self, plan: BoxPlan) -> Samples | None:
         if plan.greeting is not None and plan.greeting in self.sounds:
@@ -335,9 +412,11 @@ class MediaDesk:
             dialog.call.digit(digit)
 
     # ------------------------------------------------------------------ the end
-    def _done(self, dialog: DeskDialog, call: VoicemailCall) -> None:
+    def _done(self, dialog: DeskDialog, call: AnsweredCall) -> None:
         """The call has finished what it does (it ended itself, or the caller hung up)."""
         self._end(dialog, send_bye=call.ended_by != "caller hung up")
+        if not isinstance(call, VoicemailCall):
+            return
         samples = call.recording.message()
         if samples is None:
             return
@@ -439,6 +518,9 @@ class MediaDesk:
         plans = box_plans()
         sounds: dict[Path, Samples | None] = {}
         for language in LANGUAGES:
+            for name in PROMPTS:
+                if (name, language) not in self.prompts:
+                    self.prompts[(name, language)] = _load_or_silence(prompt_path(name, language))
             key = Path(f"standard-{language}")
             sounds[key] = (
                 self.sounds.get(key)
@@ -457,6 +539,61 @@ class MediaDesk:
     def close(self) -> None:
         for dialog in list(self.dialogs.values()):
             self._end(dialog, send_bye=True)
+
+
+_SILENCE = np.zeros(1600, dtype=np.int16)
+
+
+class _Backend:
+    """The listening call's reads and writes, run in a worker thread and answered on the
+    event loop (a call that has ended meanwhile ignores the answer)."""
+
+    def __init__(self, desk: MediaDesk, language: str) -> None:
+        self.desk = desk
+        self.language = language
+
+    def prompt(self, name: str) -> Samples:
+        return self.desk.prompts.get((name, self.language), _SILENCE)
+
+    def _run(self, work: Callable[[], object], then: Callable[[object], None] | None) -> None:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, work)
+
+        def done(finished: asyncio.Future[object]) -> None:
+            if finished.exception() is not None:
+                logger.error("voicemail listening failed", exc_info=finished.exception())
+            elif then is not None:
+                then(finished.result())
+
+        future.add_done_callback(done)
+
+    def open_box(
+        self, extension_id: int, then: Callable[[Samples, list[tuple[int, Samples]]], None]
+    ) -> None:
+        language = self.language
+
+        def read() -> tuple[Samples, list[tuple[int, Samples]]]:
+            items = listening_queue(extension_id)
+            new = sum(not item.heard for item in items)
+            summary = _load_or_silence(summary_path(new, len(items) - new, language))
+            loaded = [(item.message_id, _load(item.audio)) for item in items]
+            return summary, [(key, audio) for key, audio in loaded if audio is not None]
+
+        self._run(read, lambda result: then(*result))  # type: ignore[misc]
+
+    def check_pin(self, number: str, pin: str, then: Callable[[int | None], None]) -> None:
+        self._run(lambda: extension_by_pin(number, pin), then)  # type: ignore[arg-type]
+
+    def mark_heard(self, message_id: int) -> None:
+        self._run(lambda: do_mark_heard_by_id(message_id), None)
+
+    def delete(self, message_id: int) -> None:
+        self._run(lambda: do_delete_message_by_id(message_id), None)
+
+
+def _load_or_silence(path: Path) -> Samples:
+    sound = _load(path)
+    return _SILENCE if sound is None else sound
 
 
 def _load(path: Path) -> Samples | None:

@@ -107,3 +107,64 @@ def test_a_baresip_leaves_a_voicemail_for_an_absent_member(pbx, tmp_path):
     record = CallRecord.objects.get()
     assert record.outcome == "unregistered"
     assert pbx.running.media.dialogs == {}
+
+
+def stored_message(number: str, seconds: float) -> VoicemailMessage:
+    from datetime import UTC, datetime
+
+    from officina.pbx.models import Extension
+    from officina.voicemail.actions import NewMessage, do_store_message
+    from officina.voicemail.sound import wav_bytes
+
+    t = np.arange(int(8000 * seconds)) / 8000
+    samples = (np.sin(2 * np.pi * 350 * t) * 5000).astype(np.int16)
+    extension = Extension.objects.get(number=number)
+    row = do_store_message(
+        NewMessage(extension.pk, "202", "", datetime.now(UTC), wav_bytes(samples), seconds)
+    )
+    assert row is not None
+    return row
+
+
+def the_listening_call(pbx: LivePbx):
+    dialogs = list(pbx.running.media.dialogs.values())
+    return dialogs[0].call if dialogs else None
+
+
+def test_a_baresip_hears_its_voicemail_and_deletes_with_keys(pbx, tmp_path):
+    first = stored_message("201", 2.0)
+    second = stored_message("201", 2.0)
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
+         "trim", "0", "30"],
+        check=True,
+    )  # fmt: skip
+    base = pbx.port
+    alice = tmp_path / "alice"
+    configure(alice, "201", pbx, base + 10, base + 12, base + 20)
+    with (tmp_path / "alice.log").open("w") as log:
+        phone = subprocess.Popen(
+            ["baresip", "-f", str(alice), "-t", "60"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: pbx.running.directory.bindings, 15), "alice registers"
+            command(base + 12, "dial", f"sip:*97@{HOST}:{pbx.port}")
+            # The summary is said first; the first message (oldest new one) follows.
+            assert wait_for(lambda: getattr(the_listening_call(pbx), "current", -1) == 0, 20)
+            command(base + 12, "sndcode", "7")  # delete it
+            assert wait_for(lambda: getattr(the_listening_call(pbx), "current", -1) == 1, 10)
+            command(base + 12, "sndcode", "#")  # keep the second, heard
+            # "No more messages. Goodbye." and the PBX hangs up.
+            assert wait_for(lambda: not pbx.running.media.dialogs, 20), (
+                tmp_path / "alice.log"
+            ).read_text()[-1500:]
+            assert wait_for(lambda: not VoicemailMessage.objects.filter(pk=first.pk).exists(), 5)
+            assert wait_for(
+                lambda: VoicemailMessage.objects.get(pk=second.pk).heard_at is not None, 5
+            )
+        finally:
+            phone.terminate()
+            phone.wait(10)
+    log_text = (tmp_path / "alice.log").read_text(errors="replace")
+    assert "send DTMF digit: '7'" in log_text

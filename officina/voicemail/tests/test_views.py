@@ -4,13 +4,16 @@ refused with a translated error and change nothing."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from officina.accounts.models import Member
 from officina.pbx.actions import do_provision_extension
 from officina.voicemail.actions import NewMessage, do_open_box, do_store_message
 from officina.voicemail.kinds import GREETING_UPLOAD_MAX_BYTES
@@ -26,7 +29,9 @@ def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def a_message(member, committed, seconds: float = 2.0) -> VoicemailMessage:
+def a_message(
+    member: Member, committed: Callable[[], Any], seconds: float = 2.0
+) -> VoicemailMessage:
     extension = do_provision_extension(member)
     t = np.arange(int(8000 * seconds)) / 8000
     samples = (np.sin(2 * np.pi * 300 * t) * 8000).astype(np.int16)
@@ -141,3 +146,19 @@ def test_settings_are_bounded(client, giulia):
     assert VoicemailBox.objects.get().ring_seconds == 25
     client.post("/phone/voicemail/settings/", {"enabled": "on", "ring_seconds": "12"})
     assert VoicemailBox.objects.get().ring_seconds == 12
+
+
+def test_a_pin_opens_the_box_from_another_phone_and_nothing_else_does(client, giulia):
+    from officina.voicemail.selectors import extension_by_pin
+
+    client.force_login(giulia)
+    extension = do_provision_extension(giulia)
+    for bad in ("12", "12ab", "123456789", "١٢٣٤"):
+        assert client.post("/phone/voicemail/pin/", {"pin": bad}).status_code == 400
+    assert VoicemailBox.objects.get().pin_hash == ""
+    assert extension_by_pin(extension.number, "") is None
+    assert client.post("/phone/voicemail/pin/", {"pin": "4321"}).status_code == 302
+    assert "4321" not in VoicemailBox.objects.get().pin_hash
+    assert extension_by_pin(extension.number, "4321") == extension.pk
+    assert extension_by_pin(extension.number, "4320") is None
+    assert extension_by_pin("999", "4321") is None

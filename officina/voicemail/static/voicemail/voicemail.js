@@ -11,7 +11,9 @@ document.querySelectorAll("audio[data-heard-url]").forEach((audio) => {
     }).then((response) => {
       if (response.ok) {
         form.remove();
-        audio.closest("li").classList.remove("unheard");
+        const item = audio.closest("li");
+        item.classList.remove("unheard");
+        item.querySelector(".badge")?.remove();
       }
     });
   }, { once: true });
