@@ -126,7 +126,7 @@ def stored_message(number: str, seconds: float) -> VoicemailMessage:
     return row
 
 
-def the_listening_call(pbx: LivePbx):
+def the_listening_call(pbx: LivePbx) -> object:
     dialogs = list(pbx.running.media.dialogs.values())
     return dialogs[0].call if dialogs else None
 
