@@ -17,6 +17,7 @@ from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
 from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
+from officina.pbx.message_waiting import MessageWaiting
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
@@ -112,10 +113,12 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         MediaPorts(host, settings.MEDIA_PORT_MIN, settings.MEDIA_PORT_MAX),
         advertised,
     )
-    server.attach_media(media)
+    message_waiting = MessageWaiting(server.layer, settings.SIP_DOMAIN, monotonic)
+    server.attach_media(media, message_waiting)
     tasks = [
         loop.create_task(media.run_clock(), name="media-clock"),
         loop.create_task(media.run_plans(), name="voicemail-plans"),
+        loop.create_task(message_waiting.run(), name="message-waiting"),
         loop.create_task(_run_timers(server), name="sip-timers"),
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
         loop.create_task(directory.run_maintenance(), name="sip-directory"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,6 +130,7 @@ class MediaDesk:
         self.plans: dict[int, BoxPlan] = {}
         self.sounds: dict[Path, Samples] = {}
         self.prompts: dict[tuple[str, str], Samples] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.dialogs: dict[str, DeskDialog] = {}
         self._tags = numbered_tags()
         self._versions = 0
@@ -265,7 +266,7 @@ class MediaDesk:
         def start(agreed: AudioAgreement) -> None:
             session = RtpSession(rtp, rtcp, agreed, lambda digit: self._digit(dialog, digit))
             dialog.call = make_call(session, dialog)
-            asyncio.get_running_loop().create_task(session.start())
+            self._background(session.start())
 
         dialog.pending_session = start
         self.dialogs[dialog.call_id] = dialog
@@ -428,7 +429,7 @@ class MediaDesk:
             wav=b"",
             duration=len(samples) / 8000,
         )
-        asyncio.get_running_loop().create_task(self._store(message, samples))
+        self._background(self._store(message, samples))
 
     async def _store(self, message: NewMessage, samples: Samples) -> None:
         loop = asyncio.get_running_loop()
@@ -483,6 +484,13 @@ class MediaDesk:
             logger.debug("BYE to %s not sent", dialog.remote_target)
 
     # ------------------------------------------------------------------ background
+    def _background(self, work: Coroutine[object, object, None]) -> None:
+        """Run ``work`` on the loop, holding it until done (the loop keeps only weak
+        references to tasks)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def run_clock(self) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time()
