@@ -415,6 +415,7 @@ class MediaDesk:
     # ------------------------------------------------------------------ the end
     def _done(self, dialog: DeskDialog, call: AnsweredCall) -> None:
         """The call has finished what it does (it ended itself, or the caller hung up)."""
+        logger.info("call %s to the desk ended: %s", dialog.call_id, call.ended_by)
         self._end(dialog, send_bye=call.ended_by != "caller hung up")
         if not isinstance(call, VoicemailCall):
             return

@@ -21,6 +21,7 @@ import random
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from officina.sip.rtp import (
     DtmfReceiver,
@@ -50,6 +51,8 @@ class MediaCounters:
     unexpected_payload: int = 0
     digits: int = 0
     rtcp: int = 0
+    sources: int = 0  # streams (SSRCs) the phone has sent
+    earlier_lost: int = 0  # packets lost by streams before the current one
     sent: int = 0
     latched_to: tuple[str, int] | None = field(default=None)
 
@@ -60,8 +63,8 @@ class _Datagrams(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        # A datagram endpoint's transport (not a DatagramTransport subclass before 3.12).
+        self.transport = cast("asyncio.DatagramTransport", transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
         if len(data) <= MAX_DATAGRAM:
@@ -92,7 +95,7 @@ class RtpSession:
         self._rtcp: _Datagrams | None = None
         self._report_at = 0.0
         self._reported = (0, 0)
-        self._source_ssrc = 0
+        self._source_ssrc: int | None = None
         self.closed = False
         self.agree(agreement)
 
@@ -154,6 +157,8 @@ class RtpSession:
             counters.unexpected_payload += 1
             return
         self._latch(source, packet)
+        if packet.ssrc != self._source_ssrc:
+            self._new_source(packet.ssrc)
         now = asyncio.get_running_loop().time()
         if self.stats.update(packet.sequence, packet.timestamp, now):
             self.buffer.push(packet, now)
@@ -162,7 +167,17 @@ class RtpSession:
         if self.counters.latched_to is None:
             self.counters.latched_to = source
             self.remote = source
-            self._source_ssrc = packet.ssrc
+
+    def _new_source(self, ssrc: int) -> None:
+        """The phone started another stream (a new SSRC: after a re-INVITE, a transfer, a
+        restart): its numbering starts afresh (RFC 3550 §8), and so do the counters and
+        the buffer; what the old stream lost is kept."""
+        self.counters.earlier_lost += self.stats.lost
+        self.counters.sources += 1
+        self._source_ssrc = ssrc
+        self.stats = ReceptionStats()
+        self.buffer = JitterBuffer()
+        self._reported = (0, 0)
 
     def _rtcp_received(self, data: bytes, source: tuple[str, int]) -> None:
         if source[0] != self.remote[0]:
@@ -190,6 +205,6 @@ class RtpSession:
         self._report_at = now + RTCP_INTERVAL
         if self.stats.received == 0:
             return
-        report = receiver_report(self.ssrc, self._source_ssrc, self.stats, self._reported)
+        report = receiver_report(self.ssrc, self._source_ssrc or 0, self.stats, self._reported)
         self._reported = (self.stats.expected, self.stats.received)
         self._rtcp.transport.sendto(report, (self.remote[0], self.remote[1] + 1))

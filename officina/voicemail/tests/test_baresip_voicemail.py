@@ -37,11 +37,30 @@ SENTENCE = "Hello Bob, this is Alice. The meeting room is booked for three o'clo
 FRAME = 160
 
 
+def read_telephone_wav_any(path) -> np.ndarray:
+    """The samples of a 16-bit mono WAV at any rate (baresip records at the call's)."""
+    import wave
+
+    with wave.open(str(path)) as audio:
+        return np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2")
+
+
 def speech_span(samples: np.ndarray) -> float:
     """Seconds from the first to the last 20 ms frame loud enough to be speech."""
     frames = samples[: len(samples) // FRAME * FRAME].reshape(-1, FRAME).astype(np.float64)
     loud = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) >= 300)
     return float((loud[-1] - loud[0] + 1) * FRAME / 8000)
+
+
+def stop(phone: subprocess.Popen[bytes]) -> None:
+    """baresip lingers on SIGTERM while it unsubscribes and unregisters: wait a little,
+    then kill it, so that its ports are free for the next test."""
+    phone.terminate()
+    try:
+        phone.wait(5)
+    except subprocess.TimeoutExpired:
+        phone.kill()
+        phone.wait(5)
 
 
 @pytest.fixture
@@ -87,8 +106,7 @@ def test_a_baresip_leaves_a_voicemail_for_an_absent_member(pbx, tmp_path):
             ).read_text()[-1500:]
             elapsed = time.monotonic() - started
         finally:
-            phone.terminate()
-            phone.wait(10)
+            stop(phone)
 
     message = VoicemailMessage.objects.get()
     assert message.caller_number == "201"
@@ -107,6 +125,10 @@ def test_a_baresip_leaves_a_voicemail_for_an_absent_member(pbx, tmp_path):
     record = CallRecord.objects.get()
     assert record.outcome == "unregistered"
     assert pbx.running.media.dialogs == {}
+    # And the caller heard the greeting and the tone: what baresip decoded is loud.
+    (decoded,) = (alice / "received").glob("*-dec.wav")
+    heard = read_telephone_wav_any(decoded)
+    assert np.sqrt(np.mean(heard[: 8000 * 6].astype(np.float64) ** 2)) > 1000
 
 
 def stored_message(number: str, seconds: float) -> VoicemailMessage:
@@ -164,8 +186,7 @@ def test_a_baresip_hears_its_voicemail_and_deletes_with_keys(pbx, tmp_path):
                 lambda: VoicemailMessage.objects.get(pk=second.pk).heard_at is not None, 5
             )
         finally:
-            phone.terminate()
-            phone.wait(10)
+            stop(phone)
     log_text = (tmp_path / "alice.log").read_text(errors="replace")
     assert "send DTMF digit: '7'" in log_text
 
@@ -199,8 +220,7 @@ def test_a_subscribed_baresip_is_told_when_a_message_waits(pbx, tmp_path):
                 log_path.read_text()[-1500:]
             )
         finally:
-            phone.terminate()
-            phone.wait(10)
+            stop(phone)
     told = log_path.read_text()
     assert "Voice-Message: 1/0 (0/0)" in told
     assert "Message-Account: sip:*97@" in told
