@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ SENTENCE = "Hello Bob, this is Alice. The meeting room is booked for three o'clo
 FRAME = 160
 
 
-def read_telephone_wav_any(path) -> np.ndarray:
+def read_telephone_wav_any(path: Path) -> np.ndarray:
     """The samples of a 16-bit mono WAV at any rate (baresip records at the call's)."""
     import wave
 
