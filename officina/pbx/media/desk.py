@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -131,6 +132,7 @@ class MediaDesk:
         self.sounds: dict[Path, Samples] = {}
         self.prompts: dict[tuple[str, str], Samples] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.pin_guesses = PinGuesses(time.monotonic)
         self.dialogs: dict[str, DeskDialog] = {}
         self._tags = numbered_tags()
         self._versions = 0
@@ -193,7 +195,7 @@ class MediaDesk:
         def listen(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
             return ListeningCall(
                 session,
-                _Backend(self, language),
+                _Backend(self, language, caller.number),
                 box,
                 inband_dtmf=session.agreement.telephone_event is None,
                 on_done=lambda call: self._done(dialog, call),
@@ -551,15 +553,43 @@ class MediaDesk:
 
 
 _SILENCE = np.zeros(1600, dtype=np.int16)
+# Wrong PINs (*98) an extension may enter per hour: a 4-digit PIN has 10,000 values,
+# so guessing one this way takes about a month of calls.
+PIN_GUESSES_PER_HOUR = 10
+
+
+class PinGuesses:
+    """Wrong PINs per calling extension over the last hour (bounded: callers are
+    authenticated extensions)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._wrong: dict[str, list[float]] = {}
+
+    def _recent(self, caller: str) -> list[float]:
+        since = self.clock() - 3600
+        recent = [at for at in self._wrong.get(caller, []) if at > since]
+        if recent:
+            self._wrong[caller] = recent
+        else:
+            self._wrong.pop(caller, None)
+        return recent
+
+    def allowed(self, caller: str) -> bool:
+        return len(self._recent(caller)) < PIN_GUESSES_PER_HOUR
+
+    def wrong(self, caller: str) -> None:
+        self._wrong.setdefault(caller, []).append(self.clock())
 
 
 class _Backend:
     """The listening call's reads and writes, run in a worker thread and answered on the
     event loop (a call that has ended meanwhile ignores the answer)."""
 
-    def __init__(self, desk: MediaDesk, language: str) -> None:
+    def __init__(self, desk: MediaDesk, language: str, caller: str) -> None:
         self.desk = desk
         self.language = language
+        self.caller = caller
 
     def prompt(self, name: str) -> Samples:
         return self.desk.prompts.get((name, self.language), _SILENCE)
@@ -591,7 +621,17 @@ class _Backend:
         self._run(read, lambda result: then(*result))  # type: ignore[misc]
 
     def check_pin(self, number: str, pin: str, then: Callable[[int | None], None]) -> None:
-        self._run(lambda: extension_by_pin(number, pin), then)  # type: ignore[arg-type]
+        guesses = self.desk.pin_guesses
+        if not guesses.allowed(self.caller):
+            then(None)  # too many wrong PINs from this extension: not even checked
+            return
+
+        def checked(extension_id: object) -> None:
+            if extension_id is None:
+                guesses.wrong(self.caller)
+            then(extension_id)  # type: ignore[arg-type]
+
+        self._run(lambda: extension_by_pin(number, pin), checked)
 
     def mark_heard(self, message_id: int) -> None:
         self._run(lambda: do_mark_heard_by_id(message_id), None)

@@ -18,7 +18,7 @@ from officina.pbx.media.g711 import encode
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
 from officina.pbx.tests.rtp_pcap import rtp_packets, write_pcap
-from officina.pbx.tests.test_sipp import PASSWORDS, credentials, finished, sipp
+from officina.pbx.tests.test_sipp import PASSWORDS, credentials, eventually, finished, sipp
 from officina.sip.rtp import PCMA, PCMU, DtmfEvent, RtpPacket
 from officina.voicemail.models import VoicemailMessage
 from officina.voicemail.sound import read_telephone_wav
@@ -139,3 +139,46 @@ def test_reinvite_without_sdp_a_dtmf_flood_and_a_stranger(pbx, tmp_path):
     assert 4 < message.duration < 12
     assert CallRecord.objects.get().outcome == "unregistered"
     assert media.dialogs == {} and media.ports.in_use == set()
+
+
+def test_a_phone_nobody_answers_rings_for_the_box_time_then_voicemail_answers(pbx, tmp_path):
+    from officina.pbx.models import Extension
+    from officina.pbx.tests.test_sipp import register
+    from officina.voicemail.actions import check_update_box, do_open_box
+
+    box = do_open_box(Extension.objects.get(number="202"))
+    check_update_box(box, enabled=True, ring_seconds=5, email_messages=False)
+    time.sleep(5.5)  # the PBX reads the boxes every 5 s
+    base = pbx.port
+    ringing = sipp(
+        tmp_path, "uas_ring_until_cancel.xml", pbx, base + 40, "-m", "1", background=True
+    )
+    assert register(tmp_path, pbx, "202", base + 40, base + 41) == 0
+    started = time.monotonic()
+    caller = sipp(
+        tmp_path, "uac_call.xml", pbx, base + 42, "-m", "1", "-d", "500",
+        rows=[credentials("201", "202")],
+    )  # fmt: skip
+    assert finished(caller, tmp_path) == 0  # answered (by the voicemail), then hung up
+    assert finished(ringing, tmp_path) == 0  # the phone got its CANCEL
+    assert 5.0 <= time.monotonic() - started < 9.0
+    assert eventually(lambda: CallRecord.objects.exists())  # written in batches
+    assert CallRecord.objects.get().outcome == "no-answer"
+    assert pbx.running.media.stats["taken"] == 1
+
+
+def test_a_busy_phone_sends_the_caller_to_voicemail(pbx, tmp_path):
+    from officina.pbx.tests.test_sipp import register
+
+    base = pbx.port
+    busy = sipp(tmp_path, "uas_busy.xml", pbx, base + 50, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", base + 50, base + 51) == 0
+    caller = sipp(
+        tmp_path, "uac_call.xml", pbx, base + 52, "-m", "1", "-d", "500",
+        rows=[credentials("201", "202")],
+    )  # fmt: skip
+    assert finished(caller, tmp_path) == 0
+    assert finished(busy, tmp_path) == 0
+    assert eventually(lambda: CallRecord.objects.exists())
+    assert CallRecord.objects.get().outcome == "busy"
+    assert pbx.running.media.stats["taken"] == 1

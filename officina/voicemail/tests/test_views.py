@@ -162,3 +162,23 @@ def test_a_pin_opens_the_box_from_another_phone_and_nothing_else_does(client, gi
     assert extension_by_pin(extension.number, "4321") == extension.pk
     assert extension_by_pin(extension.number, "4320") is None
     assert extension_by_pin("999", "4321") is None
+
+
+def test_a_message_whose_row_fails_leaves_no_file(giulia):
+    from django.db import IntegrityError
+
+    extension = do_provision_extension(giulia)
+    storage = VoicemailMessage.audio.field.storage
+    before = (
+        set(storage.listdir("voicemail/messages")[1])
+        if storage.exists("voicemail/messages")
+        else set()
+    )
+    no_time: Any = None  # a row the database refuses (received_at is required)
+    broken = NewMessage(
+        extension.pk, "205", "", no_time, wav_bytes(np.zeros(800, dtype=np.int16)), 0.1
+    )
+    with pytest.raises(IntegrityError):
+        do_store_message(broken)
+    assert set(storage.listdir("voicemail/messages")[1]) == before
+    assert not VoicemailMessage.objects.exists()
