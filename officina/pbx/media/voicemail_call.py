@@ -6,7 +6,9 @@
 
 The call is driven by the media clock every 20 ms (``tick``): it plays the next
 frame of what it is saying (or silence, which keeps the caller's NAT binding
-open), and takes the frames the jitter buffer releases. The recording keeps
+open), and takes the frames the jitter buffer releases (a packet lost between
+two that came is silence). When to stop is read on the clock, what is kept is
+what arrived. The recording keeps
 what lies between the first and the last frame loud enough to be speech, with
 a little margin: a message starts when the caller speaks, and the seconds of
 silence that ended it are not part of it.
@@ -86,6 +88,8 @@ class VoicemailCall:
         self.inband = InBandDtmf() if inband_dtmf else None
         self.digits: list[str] = []
         self.ended_by = ""
+        self._recording_since = 0.0
+        self._last_speech_at: float | None = None
         self._greeting = greeting
         self._outgoing = b""
         self._position = 0
@@ -121,13 +125,7 @@ class VoicemailCall:
             return
         session = self.session
         session.report(now)
-        released = session.buffer.pop(now)
-        if not released and self.stage is Stage.RECORDING:
-            # Nothing arrived for this tick (the phone sends nothing while its user is
-            # silent, or it is gone): the recording's clock runs on regardless, so that
-            # silence ends the message.
-            released = [None]
-        for packet in released:
+        for packet in session.buffer.pop(now):
             if packet is None:
                 samples = np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
             else:
@@ -138,6 +136,8 @@ class VoicemailCall:
                     self.digit(digit)
             if self.stage is Stage.RECORDING:
                 self.recording.add(samples)
+                if self.recording.last_speech == len(self.recording.frames) - 1:
+                    self._last_speech_at = now
         if self.finished:
             return
         frame = self._next_frame()
@@ -148,18 +148,22 @@ class VoicemailCall:
                 frame = self._next_frame()
             elif self.stage is Stage.TONE:
                 self.stage = Stage.RECORDING
+                self._recording_since = now
         session.send(frame if frame is not None else self._silence())
         if self.stage is Stage.RECORDING:
-            self._maybe_stop()
+            self._maybe_stop(now)
 
-    def _maybe_stop(self) -> None:
-        recorded = len(self.recording.frames) * FRAME_SECONDS
-        if recorded >= self.max_seconds:
+    def _maybe_stop(self, now: float) -> None:
+        # On the clock, not on the frames received: a phone that sends nothing while its
+        # user is silent (or has gone) still ends the message; and the message itself is
+        # only what arrived, so a late burst of packets does not lengthen it.
+        recording = now - self._recording_since
+        if recording >= self.max_seconds:
             self.finish("maximum length")
-        elif self.recording.first_speech is None:
-            if recorded >= NOTHING_SAID_ENDS_AFTER:
+        elif self._last_speech_at is None:
+            if recording >= NOTHING_SAID_ENDS_AFTER:
                 self.finish("nothing said")
-        elif self.recording.seconds_since_speech() >= SILENCE_ENDS_AFTER:
+        elif now - self._last_speech_at >= SILENCE_ENDS_AFTER:
             self.finish("silence")
 
     @property

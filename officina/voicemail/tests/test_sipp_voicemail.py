@@ -53,7 +53,7 @@ def pbx() -> Iterator[LivePbx]:
     ],
 )
 def test_sdp_the_voicemail_cannot_take_is_refused_with_488(pbx, tmp_path, m_line, attribute):
-    base = pbx.port
+    base = port_base()  # SIPp on this worker's ports below the PBX's (+80)
     caller = sipp(
         tmp_path, "voicemail_refused_sdp.xml", pbx, base + 10, "-m", "1",
         rows=[credentials("201", f"202;{m_line};{attribute}")],
@@ -91,7 +91,7 @@ def sound_files(folder: Path) -> None:
 
 def test_reinvite_without_sdp_a_dtmf_flood_and_a_stranger(pbx, tmp_path):
     sound_files(tmp_path)
-    base = pbx.port
+    base = port_base()  # SIPp on this worker's ports below the PBX's (+80)
     caller = sipp(
         tmp_path, "voicemail_media.xml", pbx, base + 20, "-m", "1", "-mp", str(base + 30),
         rows=[credentials("201", "202")],
@@ -149,7 +149,7 @@ def test_a_phone_nobody_answers_rings_for_the_box_time_then_voicemail_answers(pb
     box = do_open_box(Extension.objects.get(number="202"))
     check_update_box(box, enabled=True, ring_seconds=5, email_messages=False)
     time.sleep(5.5)  # the PBX reads the boxes every 5 s
-    base = pbx.port
+    base = port_base()  # SIPp on this worker's ports below the PBX's (+80)
     ringing = sipp(
         tmp_path, "uas_ring_until_cancel.xml", pbx, base + 40, "-m", "1", background=True
     )
@@ -170,7 +170,7 @@ def test_a_phone_nobody_answers_rings_for_the_box_time_then_voicemail_answers(pb
 def test_a_busy_phone_sends_the_caller_to_voicemail(pbx, tmp_path):
     from officina.pbx.tests.test_sipp import register
 
-    base = pbx.port
+    base = port_base()  # SIPp on this worker's ports below the PBX's (+80)
     busy = sipp(tmp_path, "uas_busy.xml", pbx, base + 50, "-m", "1", background=True)
     assert register(tmp_path, pbx, "202", base + 50, base + 51) == 0
     caller = sipp(
