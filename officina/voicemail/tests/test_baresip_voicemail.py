@@ -190,38 +190,3 @@ def test_a_baresip_hears_its_voicemail_and_deletes_with_keys(pbx, tmp_path):
             stop(phone)
     log_text = (tmp_path / "alice.log").read_text(errors="replace")
     assert "send DTMF digit: '7'" in log_text
-
-
-def test_a_subscribed_baresip_is_told_when_a_message_waits(pbx, tmp_path):
-    """RFC 3842: baresip's mwi module subscribes to its mailbox when it registers; the
-    PBX answers with a NOTIFY saying nothing waits, and with another once a message is
-    left."""
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "trim", "0", "1"],
-        check=True,
-    )  # fmt: skip
-    base = pbx.port
-    alice = tmp_path / "alice"
-    configure(alice, "201", pbx, base + 10, base + 12, base + 20, ";mwi=yes")
-    config = alice / "config"
-    config.write_text(config.read_text() + "module_app mwi.so\n")
-    log_path = tmp_path / "alice.log"
-    with log_path.open("w") as log:
-        phone = subprocess.Popen(
-            ["baresip", "-f", str(alice), "-t", "30"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            assert wait_for(lambda: "Messages-Waiting: no" in log_path.read_text(), 15), (
-                log_path.read_text()[-1500:]
-            )
-            stored_message("201", 1.0)
-            assert wait_for(lambda: "Messages-Waiting: yes" in log_path.read_text(), 10), (
-                log_path.read_text()[-1500:]
-            )
-        finally:
-            stop(phone)
-    told = log_path.read_text()
-    assert "Voice-Message: 1/0 (0/0)" in told
-    assert "Message-Account: sip:*97@" in told
