@@ -115,6 +115,7 @@ async def test_a_phone_subscribes_and_is_told_when_a_message_waits():
         other.set_header("Call-ID", "mwi-test-2")
         transport.sendto(other.serialize(), (HOST, sip_port))
         challenge = await next_message(phone, "401")
+        assert isinstance(challenge, SipResponse)
         again = DigestClient("201", PASSWORDS["201"]).authorize(other, challenge)
         assert again is not None
         again.set_header("Via", f"SIP/2.0/UDP {HOST}:{sip_port + 1};branch=z9hG4bKmwi5;rport")
