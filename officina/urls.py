@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.contacts.urls")),
     path("", include("officina.ringgroups.urls")),
     path("", include("officina.search.urls")),
+    path("", include("officina.voicemail.urls")),
     path("", include("officina.pbx.urls")),
     path("", include("officina.web.urls")),
     path("", include("officina.api.urls")),

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from officina.pbx.actions import CallRow
 from officina.pbx.bindings import Binding
@@ -55,6 +55,32 @@ Outcome = CallRecord.Outcome
 _PREFERRED_4XX = (401, 407, 415, 420, 484)
 # Active dialogs tracked for call records; beyond this, the oldest are forgotten.
 MAX_TRACKED_DIALOGS = 200_000
+# Final answers after which a call goes to the callee's voicemail, when they have one.
+_TO_VOICEMAIL = frozenset({408, 480, 486, 600})
+
+
+class UnansweredCalls(Protocol):
+    """Who takes a call nobody answered (the voicemail desk, ``officina.pbx.media``)."""
+
+    def ring_seconds(self, extension_id: int) -> float | None: ...
+
+    def take_unanswered(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        callee: DirectoryEntry,
+        flow: Flow,
+    ) -> bool: ...
+
+    def take_dialled(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller: DirectoryEntry,
+        number: str,
+        flow: Flow,
+    ) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +106,7 @@ class ResponseContext:
     server: ServerTransaction
     request: SipRequest
     row: CallRow
+    callee: DirectoryEntry | None = None
     branches: list[Branch] = field(default_factory=list)
     best: SipResponse | None = None
     answered: bool = False
@@ -174,6 +201,8 @@ class Proxy:
         self.caller_names: CallerNames | None = None
         # Companies' ring groups; None: only extensions are dialled.
         self.ring_groups: RingGroups | None = None
+        # Who takes unanswered calls and the numbers the PBX answers (voicemail).
+        self.unanswered: UnansweredCalls | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -214,6 +243,16 @@ class Proxy:
             final_status=None,
         )
         if callee is None and group is None:
+            if self.unanswered is not None and self.unanswered.take_dialled(
+                server, request, caller, callee_number, flow
+            ):
+                # A number the PBX answers itself (the voicemail menu).
+                row.outcome = Outcome.ANSWERED
+                row.final_status = 200
+                row.answered_at = row.ended_at = row.started_at
+                row.answered_by = "Officina"
+                self.records.add(row)
+                return
             self._fail(server, request, row, 404, Outcome.NOT_FOUND)
             return
         if group is not None and self.ring_groups is not None:
@@ -231,7 +270,9 @@ class Proxy:
         steps = [self._reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]
         if not steps:
-            self._fail(server, request, row, 480, Outcome.UNREGISTERED)
+            # A group's calls have no voicemail of their own; a person's go to theirs.
+            voicemail_of = callee if group is None else None
+            self._fail(server, request, row, 480, Outcome.UNREGISTERED, voicemail_of, flow)
             return
         if request.max_forwards == 0:
             self._fail(server, request, row, 483, Outcome.FAILED)
@@ -239,8 +280,12 @@ class Proxy:
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
         self._name_caller(request, caller, callee or targets[0][0])
-        context = ResponseContext(server=server, request=request, row=row)
-        ring_timeout = self.policy.ring_timeout
+        context = ResponseContext(
+            server=server, request=request, row=row, callee=callee if group is None else None
+        )
+        ring_timeout = (
+            self._ring_seconds(callee) if callee is not None else self.policy.ring_timeout
+        )
         if group is not None:
             context.group_call = True
             context.step_seconds = float(group.ring_seconds)
@@ -320,6 +365,27 @@ class Proxy:
         sender = request.from_
         request.set_header("From", str(NameAddress(sender.uri_text, shown, dict(sender.params))))
 
+    def _ring_seconds(self, callee: DirectoryEntry) -> float:
+        """How long the callee's devices ring: their voicemail's setting, when it is on."""
+        if self.unanswered is not None:
+            seconds = self.unanswered.ring_seconds(callee.extension_id)
+            if seconds is not None:
+                return min(seconds, self.policy.ring_timeout)
+        return self.policy.ring_timeout
+
+    def _to_voicemail(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        row: CallRow,
+        callee: DirectoryEntry | None,
+        flow: Flow | None,
+    ) -> bool:
+        """Hand an unanswered call to the callee's voicemail; False when it has none."""
+        if self.unanswered is None or callee is None or flow is None:
+            return False
+        return self.unanswered.take_unanswered(server, request, row.caller_number, callee, flow)
+
     def _add_record_routes(
         self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer
     ) -> None:
@@ -335,11 +401,15 @@ class Proxy:
         row: CallRow,
         status: int,
         outcome: str,
+        callee: DirectoryEntry | None = None,
+        flow: Flow | None = None,
     ) -> None:
         row.outcome = outcome
         row.final_status = status
         row.ended_at = row.started_at
         self.records.add(row)
+        if status in _TO_VOICEMAIL and self._to_voicemail(server, request, row, callee, flow):
+            return
         self.layer.respond(server, make_response(request, status))
 
     # ------------------------------------------------------------------ responses
@@ -453,6 +523,18 @@ class Proxy:
         else:
             row.outcome = Outcome.FAILED
         self.records.add(row)
+        if (
+            not context.caller_cancelled
+            and status in _TO_VOICEMAIL
+            and self._to_voicemail(
+                context.server,
+                context.request,
+                row,
+                context.callee,
+                self.layer.flow_of(context.server),
+            )
+        ):
+            return
         self.layer.relay_response(context.server, best)
 
     def _ring_timeout(self, context: ResponseContext) -> None:

@@ -16,6 +16,9 @@ from django.conf import settings
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
+from officina.pbx.media.desk import MediaDesk
+from officina.pbx.media.ports import MediaPorts
+from officina.pbx.message_waiting import MessageWaiting
 from officina.pbx.ring_groups import RingGroups
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
@@ -53,8 +56,10 @@ class RunningPbx:
     tasks: list[asyncio.Task[None]]
     udp_port: int
     tcp_port: int
+    media: MediaDesk
 
     async def stop(self) -> None:
+        self.media.close()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -110,7 +115,18 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     await tcp.start(host, udp_port)
     network.tcp = tcp
     WebSocketHub.attach(server, table)
+    media = MediaDesk(
+        server.layer,
+        directory,
+        MediaPorts(host, settings.MEDIA_PORT_MIN, settings.MEDIA_PORT_MAX),
+        advertised,
+    )
+    message_waiting = MessageWaiting(server.layer, settings.SIP_DOMAIN, monotonic)
+    server.attach_media(media, message_waiting)
     tasks = [
+        loop.create_task(media.run_clock(), name="media-clock"),
+        loop.create_task(media.run_plans(), name="voicemail-plans"),
+        loop.create_task(message_waiting.run(), name="message-waiting"),
         loop.create_task(_run_timers(server), name="sip-timers"),
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
         loop.create_task(directory.run_maintenance(), name="sip-directory"),
@@ -127,7 +143,7 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         len(directory.by_number),
         sum(len(bindings) for bindings in directory.bindings.values()),
     )
-    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port)
+    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port, media)
 
 
 def settle_garbage_collector() -> None:

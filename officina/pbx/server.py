@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from officina.pbx.auth import Gatekeeper, Verdict
 from officina.pbx.browser_credentials import credential_key
@@ -38,6 +39,10 @@ from officina.sip import (
 )
 from officina.sip.digest import DigestServer
 from officina.sip.stun import binding_answer
+
+if TYPE_CHECKING:
+    from officina.pbx.media.desk import MediaDesk
+    from officina.pbx.message_waiting import MessageWaiting
 
 logger = logging.getLogger("officina.pbx.server")
 
@@ -106,6 +111,15 @@ class SipServer:
         self.proxy = Proxy(
             directory, self.layer, records, self.tokens, self.routes.record_route, config.proxy
         )
+        self.media: MediaDesk | None = None
+        self.message_waiting: MessageWaiting | None = None
+
+    def attach_media(self, desk: MediaDesk, message_waiting: MessageWaiting) -> None:
+        """Calls nobody answers go to ``desk`` (voicemail), and so do requests in its
+        dialogs; phones subscribe to their mailbox with ``message_waiting``."""
+        self.media = desk
+        self.message_waiting = message_waiting
+        self.proxy.unanswered = desk
 
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
@@ -187,6 +201,8 @@ class SipServer:
             decision = self.relay.decide(request, flow.host, now)
             if decision.peer is not None:
                 self.proxy.in_dialog(None, request, decision.peer, self.wall())
+            elif self.media is not None and not decision.refused:
+                self.media.ack(request)
         except SipParseError:
             return
 
@@ -207,6 +223,12 @@ class SipServer:
                 self.proxy.in_dialog(transaction, request, decision.peer, self.wall())
                 return
         if to_tag is not None:
+            if self.media is not None and self.media.in_dialog(request, transaction):
+                return  # a call the PBX answered itself (voicemail)
+            if self.message_waiting is not None and self.message_waiting.in_dialog(
+                request, transaction
+            ):
+                return
             if method == "OPTIONS" and self.routes.addressed_to_us(request):
                 self._answer_options(transaction, request)
                 return
@@ -219,6 +241,8 @@ class SipServer:
             self._invite(request, transaction, flow, now)
         elif method == "OPTIONS":
             self._answer_options(transaction, request)
+        elif method == "SUBSCRIBE" and self.message_waiting is not None:
+            self._subscribe(request, transaction, flow, now)
         elif method in ("BYE", "UPDATE", "PRACK"):
             self.layer.respond(transaction, make_response(request, 481))
         elif method in _OUT_OF_DIALOG_REFUSED:
@@ -263,6 +287,31 @@ class SipServer:
                 judge_again()  # nothing to read (or being read): judged now, failures counted
         else:
             assert verdict.response is not None  # a verdict is exactly one of the three
+            self.layer.respond(transaction, verdict.response)
+
+    def _subscribe(
+        self,
+        request: SipRequest,
+        transaction: ServerTransaction,
+        flow: Flow,
+        now: float,
+        *,
+        retried: bool = False,
+    ) -> None:
+        """A phone subscribing to its mailbox: authenticated like a registration."""
+        assert self.message_waiting is not None
+        verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=retried)
+        if verdict.entry is not None:
+            self.message_waiting.subscribe(request, transaction, flow, verdict.entry)
+        elif verdict.look_up is not None:
+
+            def judge_again() -> None:
+                self._subscribe(request, transaction, flow, self.clock(), retried=True)
+
+            if not self.directory.look_up_then(verdict.look_up, judge_again):
+                judge_again()
+        else:
+            assert verdict.response is not None
             self.layer.respond(transaction, verdict.response)
 
     # ------------------------------------------------------------------ answered here

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "officina.ringgroups",
     "officina.search",
     "officina.pbx",
+    "officina.voicemail",
     "officina.web",
     "officina.api",
 ]
@@ -288,6 +289,13 @@ SIP_ADVERTISED_HOST = os.environ.get("SIP_ADVERTISED_HOST", "")
 SIP_DIGEST_ALGORITHMS = tuple(
     name.strip() for name in os.environ.get("SIP_DIGEST_ALGORITHMS", "MD5").split(",")
 )
+
+# RTP for calls the PBX answers itself (voicemail): even ports for RTP, the odd one above
+# for RTCP. 2000 ports are 1000 simultaneous calls.
+MEDIA_PORT_MIN = int(os.environ.get("MEDIA_PORT_MIN", "30000"))
+MEDIA_PORT_MAX = int(os.environ.get("MEDIA_PORT_MAX", "31999"))
+# Prompts spoken by espeak-ng, made once per text and language.
+VOICEMAIL_PROMPTS_DIR = Path(os.environ.get("VOICEMAIL_PROMPTS_DIR", VAR_DIR / "prompts"))
 
 LOGGING = {
     "version": 1,

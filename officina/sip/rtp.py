@@ -273,3 +273,211 @@ class DtmfEvent:
         return _EVENT.pack(
             self.event & 0xFF, (0x80 if self.end else 0) | self.volume, self.duration & 0xFFFF
         )
+
+
+# --------------------------------------------------------------------- reception (RFC 3550)
+_MAX_DROPOUT = 3000  # RFC 3550 A.1: a jump this far ahead is a restart, not loss
+_MAX_MISORDER = 100
+
+
+@dataclass(slots=True)
+class ReceptionStats:
+    """What one receiver knows about one source (RFC 3550 §6.4.1, Appendix A.1 and A.8).
+
+    ``arrived`` is the arrival time in seconds (passed in: the core has no clock),
+    ``clock_rate`` the payload's timestamp units per second.
+    """
+
+    clock_rate: int = 8000
+    received: int = 0
+    duplicates: int = 0
+    base_sequence: int = -1
+    max_sequence: int = 0
+    cycles: int = 0
+    jitter: float = 0.0  # in timestamp units, the A.8 running estimate
+    _transit: float | None = None
+    _seen: set[int] = field(default_factory=set)
+
+    def update(self, sequence: int, timestamp: int, arrived: float) -> bool:
+        """Count a packet; False for a duplicate or one from far outside the window."""
+        if self.base_sequence < 0:
+            self.base_sequence = self.max_sequence = sequence
+        else:
+            delta = (sequence - self.max_sequence) & 0xFFFF
+            if delta == 0 or (delta >= 0x10000 - _MAX_MISORDER and self._is_seen(sequence)):
+                self.duplicates += 1
+                return False
+            if delta < _MAX_DROPOUT:
+                if sequence < self.max_sequence:
+                    self.cycles += 0x10000
+                self.max_sequence = sequence
+            elif delta < 0x10000 - _MAX_MISORDER:
+                return False  # a jump: A.1 waits for a second packet; we simply ignore it
+        self._remember(sequence)
+        self.received += 1
+        transit = arrived * self.clock_rate - timestamp
+        if self._transit is not None:
+            self.jitter += (abs(transit - self._transit) - self.jitter) / 16
+        self._transit = transit
+        return True
+
+    def _remember(self, sequence: int) -> None:
+        self._seen.add(sequence)
+        if len(self._seen) > 2 * _MAX_MISORDER:
+            floor = (self.max_sequence - _MAX_MISORDER) & 0xFFFF
+            self._seen = {s for s in self._seen if ((s - floor) & 0xFFFF) <= _MAX_MISORDER}
+
+    def _is_seen(self, sequence: int) -> bool:
+        return sequence in self._seen
+
+    @property
+    def expected(self) -> int:
+        if self.base_sequence < 0:
+            return 0
+        return self.cycles + self.max_sequence - self.base_sequence + 1
+
+    @property
+    def lost(self) -> int:
+        return max(self.expected - self.received, 0)
+
+    @property
+    def jitter_seconds(self) -> float:
+        return self.jitter / self.clock_rate
+
+
+class JitterBuffer:
+    """Packets of one source put back in order and released after a fixed delay.
+
+    ``push(packet, now)`` keeps a packet; ``pop(now)`` returns, in sequence order,
+    the packets whose playout time has come, with ``None`` for each one that never
+    arrived in time (counted in ``late_or_lost``). A packet arriving after its turn
+    was given up is dropped and counted in ``late``. The delay is the price: 60 ms
+    absorbs the jitter of an ordinary network and is inaudible in a voicemail.
+    """
+
+    def __init__(self, delay: float = 0.06, frame: float = 0.02, capacity: int = 50) -> None:
+        self.delay = delay
+        self.frame = frame
+        self.capacity = capacity
+        self._packets: dict[int, RtpPacket] = {}
+        self._next: int | None = None  # extended sequence number of the next to play
+        self._start: float | None = None
+        self._played = 0
+        self.late = 0
+        self.late_or_lost = 0
+        self._cycles = 0
+        self._last_raw: int | None = None
+
+    def _extend(self, sequence: int) -> int:
+        if self._last_raw is not None:
+            if sequence < 0x4000 and self._last_raw > 0xC000:
+                self._cycles += 0x10000
+            elif sequence > 0xC000 and self._last_raw < 0x4000:
+                return self._cycles - 0x10000 + sequence
+        self._last_raw = sequence
+        return self._cycles + sequence
+
+    def push(self, packet: RtpPacket, now: float) -> None:
+        extended = self._extend(packet.sequence)
+        if self._next is None:
+            self._next = extended
+            self._start = now + self.delay
+        if extended < self._next or extended in self._packets:
+            self.late += 1
+            return
+        if len(self._packets) >= self.capacity:
+            # Far behind (the source sped up, or our loop stalled): skip ahead.
+            self._next = min(self._packets)
+            self._start = now - self._played * self.frame
+            self._packets.clear()
+            self.late += 1
+        self._packets[extended] = packet
+
+    def pop(self, now: float) -> list[RtpPacket | None]:
+        out: list[RtpPacket | None] = []
+        if self._next is None or self._start is None:
+            return out
+        while self._start + self._played * self.frame <= now:
+            packet = self._packets.pop(self._next, None)
+            if packet is None:
+                if not self._packets:
+                    break  # nothing more has arrived: wait rather than count silence as loss
+                self.late_or_lost += 1
+            out.append(packet)
+            self._next += 1
+            self._played += 1
+        return out
+
+    def drain(self) -> list[RtpPacket]:
+        """Whatever is still held, in order (the call ended)."""
+        return [self._packets.pop(key) for key in sorted(self._packets)]
+
+
+class DtmfReceiver:
+    """RFC 4733 §2.5.1: one key press is many packets (same timestamp, growing duration,
+    the end packet sent three times); report each press once, when it first arrives."""
+
+    def __init__(self) -> None:
+        self._last: tuple[int, int] | None = None  # (timestamp, event) of the last press
+
+    def receive(self, packet: RtpPacket) -> str | None:
+        event = DtmfEvent.parse(packet.payload)
+        key = (packet.timestamp, event.event)
+        if key == self._last:
+            return None
+        self._last = key
+        return event.digit
+
+
+# --------------------------------------------------------------------- RTCP (RFC 3550 §6.4)
+RTCP_SR = 200
+RTCP_RR = 201
+RTCP_BYE = 203
+
+
+@dataclass(frozen=True, slots=True)
+class RtcpPacket:
+    packet_type: int
+    ssrc: int
+
+
+def parse_rtcp(data: bytes) -> list[RtcpPacket]:
+    """The packets of a compound RTCP datagram (type and sender SSRC of each)."""
+    out = []
+    offset = 0
+    while offset + 8 <= len(data):
+        first, packet_type, words, ssrc = struct.unpack_from("!BBHI", data, offset)
+        if first >> 6 != 2 or not 192 <= packet_type <= 223:
+            raise RtpError("not an RTCP packet")
+        out.append(RtcpPacket(packet_type, ssrc))
+        offset += 4 * (words + 1)
+    if offset != len(data) or not out:
+        raise RtpError("RTCP packet length does not match its datagram")
+    return out
+
+
+def receiver_report(
+    ssrc: int, source: int, stats: ReceptionStats, previous: tuple[int, int]
+) -> bytes:
+    """An RR with one report block about ``source``. ``previous`` is (expected, received)
+    at the last report, for the fraction lost over the interval (A.3)."""
+    expected_interval = stats.expected - previous[0]
+    received_interval = stats.received - previous[1]
+    lost_interval = expected_interval - received_interval
+    fraction = (
+        (lost_interval << 8) // expected_interval
+        if expected_interval > 0 and lost_interval > 0
+        else 0
+    )
+    cumulative = min(stats.lost, 0x7FFFFF)
+    highest = (stats.cycles + stats.max_sequence) & 0xFFFFFFFF
+    block = struct.pack(
+        "!IIIIII",
+        source,
+        (min(fraction, 255) << 24) | cumulative,
+        highest,
+        int(stats.jitter) & 0xFFFFFFFF,
+        0,  # last SR timestamp: we do not keep SR times (no round-trip estimate)
+        0,
+    )
+    return struct.pack("!BBHI", 0x81, RTCP_RR, 7, ssrc) + block

@@ -286,3 +286,62 @@ def answer(
     if not accepted_any:
         raise SdpParseError("no acceptable media stream", 488)
     return result
+
+
+def offer(
+    *,
+    address: str,
+    port: int,
+    codecs: Iterable[Codec] = (Codec("0", "PCMU", 8000), Codec("8", "PCMA", 8000)),
+    telephone_event: str = "101",
+    session_id: str = "0",
+    session_version: int = 1,
+    username: str = "officina",
+) -> SessionDescription:
+    """An offer of one audio stream (for an INVITE or re-INVITE that came without one)."""
+    address_type = "IP6" if ":" in address else "IP4"
+    listed = [*codecs, Codec(telephone_event, "telephone-event", 8000)]
+    lines = [("a", f"rtpmap:{c.payload_type} {c.name}/{c.clock_rate}") for c in listed]
+    lines += [("a", f"fmtp:{telephone_event} 0-16"), ("a", "sendrecv"), ("a", "ptime:20")]
+    return SessionDescription(
+        Origin(username, session_id, session_version, "IN", address_type, address),
+        "-",
+        [("c", f"IN {address_type} {address}"), ("t", "0 0")],
+        [MediaDescription("audio", port, "RTP/AVP", [c.payload_type for c in listed], lines=lines)],
+    )
+
+
+class AudioAgreement(NamedTuple):
+    """What an offer and its answer settled for the first audio stream."""
+
+    remote_host: str
+    remote_port: int
+    codec: Codec
+    telephone_event: int | None
+    direction: str
+
+
+def audio_agreement(answer: SessionDescription, remote: SessionDescription) -> AudioAgreement:
+    """Read the agreed codec from ``answer`` (whichever side made it) and where to send
+    RTP from ``remote`` (the other side's description, offer or answer).
+
+    Raises SdpParseError(488) when no audio stream was accepted with a G.711 codec.
+    """
+    for index, media in enumerate(answer.media):
+        if media.media != "audio" or media.port == 0 or index >= len(remote.media):
+            continue
+        codecs = media.codecs()
+        voice = [c for c in codecs if c.name.upper() in ("PCMU", "PCMA") and c.clock_rate == 8000]
+        if not voice:
+            continue
+        events = [c for c in codecs if c.name.lower() == "telephone-event"]
+        host, port = remote.media_address(index)
+        if host is None or remote.media[index].port == 0:
+            continue
+        try:
+            event = int(events[0].payload_type) if events else None
+        except ValueError:
+            event = None
+        direction = media.direction or answer.direction
+        return AudioAgreement(host, port, voice[0], event, direction)
+    raise SdpParseError("no audio stream agreed", 488)

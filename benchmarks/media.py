@@ -1,0 +1,392 @@
+"""Media benchmark: concurrent G.711 voicemail sessions through ``officina serve``.
+
+    .venv/bin/python benchmarks/media.py [--sessions 50,100,200] [--seconds 20]
+
+Starts the run command (``officina serve``: web and SIP in one process) on a
+fresh SQLite database with two extensions, 201 (the caller) and 202 (absent, so
+every call goes straight to their voicemail), and a media port range of its own.
+A Python generator on asyncio then places N calls at once from 201 to 202, each
+as a phone would: INVITE, 407, ACK, INVITE with digest credentials, 200 with the
+PBX's SDP, ACK; then it sends 20 ms PCMU frames of noise at speech level (so the
+PBX records all along) and receives what the PBX plays (greeting, tone, then
+silence frames), and hangs up after ``--seconds``.
+
+For every step it prints, over the packets the PBX sent during the steady part
+(the first two seconds of each call are skipped: call set-up is not media):
+
+* jitter: for each received packet, |arrival gap - timestamp gap| in ms, its p50
+  and p99 over all sessions, and the largest RFC 3550 running estimate;
+* lost packets: expected (from sequence numbers) minus received, all sessions;
+* the server's CPU (user + system, from /proc) per second of the steady part,
+  and sessions per core = sessions / that share of one core.
+
+A step passes when every call was answered, p99 jitter is under 20 ms and no
+packet was lost. The generator shares the machine's cores with the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from officina.pbx.media.g711 import encode  # noqa: E402
+from officina.sip import DigestClient, SipResponse, parse_message  # noqa: E402
+from officina.sip.rtp import PCMU, RtpPacket, RtpStream  # noqa: E402
+
+HOST = "127.0.0.1"
+WEB_PORT = int(os.environ.get("BENCH_WEB_PORT", "21500"))
+SIP_PORT = int(os.environ.get("BENCH_SIP_PORT", "21501"))
+MEDIA_PORTS = os.environ.get("BENCH_MEDIA_PORTS", "21600-21999")
+PASSWORD = "bench-media-password"  # noqa: S105 - a throw-away database
+DOMAIN = "bench.officina.local"
+WARM_UP = 2.0  # seconds of each call not measured (set-up, first packets)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------------- the server
+def start_server(workdir: Path) -> subprocess.Popen[bytes]:
+    low, high = MEDIA_PORTS.split("-")
+    env = {
+        **os.environ,
+        "OFFICINA_VAR_DIR": str(workdir / "var"),
+        "DATABASE_URL": f"sqlite:///{workdir / 'var' / 'officina.sqlite3'}",
+        "SIP_DOMAIN": DOMAIN,
+        "SIP_ADVERTISED_HOST": HOST,
+        "MEDIA_PORT_MIN": low,
+        "MEDIA_PORT_MAX": high,
+        "VOICEMAIL_PROMPTS_DIR": str(REPO / "var" / "prompts"),
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    officina = [str(REPO / ".venv" / "bin" / "officina")]
+    subprocess.run([*officina, "migrate", "-v0"], env=env, check=True, cwd=REPO)
+    populate = (
+        "from officina.accounts.models import Member\n"
+        "from officina.pbx.actions import do_provision_extension, do_set_sip_password\n"
+        "for i in range(2):\n"
+        "    m = Member.objects.create_user(email=f'bench{i}@example.invalid', password=None)\n"
+        f"    do_set_sip_password(do_provision_extension(m), {PASSWORD!r})\n"
+    )
+    subprocess.run([*officina, "shell", "-c", populate], env=env, check=True, cwd=REPO)
+    process = subprocess.Popen(
+        [*officina, "serve", "--host", HOST, "--port", str(WEB_PORT),
+         "--sip-host", HOST, "--sip-port", str(SIP_PORT)],
+        env=env, cwd=REPO, stdout=(workdir / "officina.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    time.sleep(6.0)  # migrations done; the PBX loads its prompts in the background
+    if process.poll() is not None:
+        raise SystemExit((workdir / "officina.log").read_text()[-2000:])
+    return process
+
+
+# ---------------------------------------------------------------------- signalling
+class Signalling(asyncio.DatagramProtocol):
+    """One UDP socket for every call's SIP, answers routed by Call-ID and CSeq."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.waiting: dict[tuple[str, int], asyncio.Queue[SipResponse]] = {}
+        self.port = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.port = transport.get_extra_info("sockname")[1]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            message = parse_message(data)
+        except Exception:
+            return
+        if isinstance(message, SipResponse):
+            queue = self.waiting.get((message.call_id, message.cseq.number))
+            if queue is not None:
+                queue.put_nowait(message)
+        elif message.method in ("BYE", "NOTIFY", "OPTIONS"):
+            # The PBX hanging up (or anything else): answer 200 so it stops retrying.
+            lines = ["SIP/2.0 200 OK"]
+            for name in ("Via", "From", "To", "Call-ID", "CSeq"):
+                lines += [f"{name}: {value}" for value in message.header_values(name)]
+            assert self.transport is not None
+            self.transport.sendto(
+                ("\r\n".join([*lines, "Content-Length: 0", "", ""])).encode(), addr
+            )
+
+    def send(self, text: str) -> None:
+        assert self.transport is not None
+        self.transport.sendto(text.encode(), (HOST, SIP_PORT))
+
+    async def transaction(self, text: str, call_id: str, cseq: int) -> SipResponse:
+        """Send a request (again every 500 ms, as over UDP) until a final answer."""
+        queue: asyncio.Queue[SipResponse] = asyncio.Queue()
+        self.waiting[(call_id, cseq)] = queue
+        try:
+            for _attempt in range(14):
+                self.send(text)
+                try:
+                    while True:
+                        response = await asyncio.wait_for(queue.get(), 0.5)
+                        if response.status >= 200:
+                            return response
+                except TimeoutError:
+                    continue
+            raise TimeoutError(f"no answer to {call_id}/{cseq}")
+        finally:
+            del self.waiting[(call_id, cseq)]
+
+
+CALLEE = f"<sip:202@{DOMAIN}>"
+
+
+def request(method: str, uri: str, call_id: str, cseq: int, from_tag: str, sip_port: int,
+            to: str = CALLEE, extra: list[str] | None = None, body: str = "") -> str:  # fmt: skip
+    branch = f"z9hG4bK{random.getrandbits(48):x}"
+    lines = [
+        f"{method} {uri} SIP/2.0",
+        f"Via: SIP/2.0/UDP {HOST}:{sip_port};branch={branch};rport",
+        f"From: <sip:201@{DOMAIN}>;tag={from_tag}",
+        f"To: {to}",
+        f"Call-ID: {call_id}",
+        f"CSeq: {cseq} {method}",
+        f"Contact: <sip:201@{HOST}:{sip_port}>",
+        "Max-Forwards: 70",
+        *(extra or []),
+    ]
+    if body:
+        lines.append("Content-Type: application/sdp")
+    lines += [f"Content-Length: {len(body)}", "", body]
+    return "\r\n".join(lines)
+
+
+def offer(port: int) -> str:
+    return (
+        f"v=0\r\no=bench 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+        "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+    )
+
+
+# ---------------------------------------------------------------------- media
+@dataclass
+class Reception(asyncio.DatagramProtocol):
+    """What one session received from the PBX."""
+
+    measure_from: float = 0.0
+    deviations: list[float] = field(default_factory=list)
+    received: int = 0
+    first_sequence: int | None = None
+    last_sequence: int = 0
+    jitter: float = 0.0  # RFC 3550 estimate, timestamp units
+    _previous: tuple[float, int] | None = None
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        arrived = time.monotonic()
+        if arrived < self.measure_from:
+            return
+        packet = RtpPacket.parse(data)
+        if self.first_sequence is None:
+            self.first_sequence = self.last_sequence = packet.sequence
+        if ((packet.sequence - self.last_sequence) & 0xFFFF) < 0x8000:
+            self.last_sequence = packet.sequence  # the highest seen (late packets are not)
+        self.received += 1
+        if self._previous is not None:
+            gap = arrived - self._previous[0]
+            step = (packet.timestamp - self._previous[1]) & 0xFFFFFFFF
+            if step >= 0x80000000:
+                step -= 0x100000000  # an earlier packet, arriving late
+            expected = step / 8000
+            deviation = abs(gap - expected)
+            self.deviations.append(deviation)
+            self.jitter += (deviation * 8000 - self.jitter) / 16
+        self._previous = (arrived, packet.timestamp)
+
+    @property
+    def lost(self) -> int:
+        if self.first_sequence is None:
+            return 0
+        expected = ((self.last_sequence - self.first_sequence) & 0xFFFF) + 1
+        return max(expected - self.received, 0)
+
+
+@dataclass
+class Session:
+    stream: RtpStream
+    transport: asyncio.DatagramTransport
+    reception: Reception
+    remote: tuple[str, int] | None = None
+    answered: bool = False
+
+
+def speech_like_frames(count: int = 250) -> list[bytes]:
+    """Noise at speech level, in 20 ms PCMU frames (the PBX hears a caller talking)."""
+    rng = np.random.default_rng(1)
+    return [encode(rng.normal(0, 3000, 160).astype(np.int16), PCMU) for _ in range(count)]
+
+
+async def run_step(count: int, seconds: float) -> dict[str, float]:
+    loop = asyncio.get_running_loop()
+    _transport, sip = await loop.create_datagram_endpoint(Signalling, local_addr=(HOST, 0))
+    frames = speech_like_frames()
+    sessions: list[Session] = []
+    stop_sending = asyncio.Event()
+
+    async def sender() -> None:
+        deadline = loop.time()
+        index = 0
+        while not stop_sending.is_set():
+            deadline += 0.02
+            delay = deadline - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            frame = frames[index % len(frames)]
+            index += 1
+            for session in sessions:
+                if session.remote is not None:
+                    session.transport.sendto(session.stream.packet(frame, 160), session.remote)
+
+    async def call(number: int) -> None:
+        rtp_transport, reception = await loop.create_datagram_endpoint(
+            Reception, local_addr=(HOST, 0)
+        )
+        port = rtp_transport.get_extra_info("sockname")[1]
+        session = Session(RtpStream(random.getrandbits(32), PCMU), rtp_transport, reception)
+        sessions.append(session)
+        call_id = f"bench-{number}-{random.getrandbits(32):x}"
+        tag = f"t{number}"
+        uri = f"sip:202@{HOST}:{SIP_PORT}"
+        first = await sip.transaction(
+            request("INVITE", uri, call_id, 1, tag, sip.port, body=offer(port)), call_id, 1
+        )
+        if first.status == 407:
+            sip.send(request("ACK", uri, call_id, 1, tag, sip.port, to=first.header("To") or ""))
+            challenge = DigestClient.pick(first.proxy_authenticate)
+            assert challenge is not None
+            credentials = DigestClient("201", PASSWORD).authorization(challenge, "INVITE", uri)
+            answer = await sip.transaction(
+                request("INVITE", uri, call_id, 2, tag, sip.port,
+                        extra=[f"Proxy-Authorization: {credentials}"], body=offer(port)),
+                call_id, 2,
+            )  # fmt: skip
+        else:
+            answer = first
+        if answer.status != 200:
+            return
+        to = answer.header("To") or ""
+        contact = answer.contacts[0].uri
+        sdp = answer.body.decode()
+        media_port = int(re.search(r"m=audio (\d+)", sdp).group(1))  # type: ignore[union-attr]
+        sip.send(request("ACK", str(contact), call_id, answer.cseq.number, tag, sip.port, to=to))
+        session.remote = (HOST, media_port)
+        session.answered = True
+        reception.measure_from = time.monotonic() + WARM_UP
+        await asyncio.sleep(seconds)
+        session.remote = None  # stop sending
+        await sip.transaction(
+            request("BYE", str(contact), call_id, 3, tag, sip.port, to=to), call_id, 3
+        )
+
+    sending = loop.create_task(sender())
+    # Calls start over about a second per 100, as phones would not all dial in one tick.
+    starts = []
+    for number in range(count):
+        starts.append(loop.create_task(call(number)))
+        await asyncio.sleep(0.01)
+    results = await asyncio.gather(*starts, return_exceptions=True)
+    stop_sending.set()
+    await sending
+    failures = [r for r in results if isinstance(r, BaseException)]
+    deviations = np.array([d for s in sessions for d in s.reception.deviations]) * 1000
+    return {
+        "sessions": count,
+        "answered": sum(s.answered for s in sessions),
+        "failures": len(failures),
+        "p50_ms": float(np.percentile(deviations, 50)) if len(deviations) else float("nan"),
+        "p99_ms": float(np.percentile(deviations, 99)) if len(deviations) else float("nan"),
+        "max_rfc3550_ms": max((s.reception.jitter / 8 for s in sessions), default=0.0),
+        "received": sum(s.reception.received for s in sessions),
+        "lost": sum(s.reception.lost for s in sessions),
+    }
+
+
+def run(step: Coroutine[None, None, dict[str, float]]) -> dict[str, float]:
+    """The generator on uvloop when installed (as the server runs)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(step)
+    return uvloop.run(step)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", default="50,100,200", help="comma-separated steps")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each call")
+    args = parser.parse_args()
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed (the PBX speaks its prompts with it)")
+    with tempfile.TemporaryDirectory(prefix="officina-media-bench-") as folder:
+        workdir = Path(folder)
+        (workdir / "var").mkdir()
+        server = start_server(workdir)
+        try:
+            rows = []
+            for count in (int(n) for n in args.sessions.split(",")):
+                before = cpu_seconds(server.pid)
+                started = time.monotonic()
+                row = run(run_step(count, args.seconds))
+                elapsed = time.monotonic() - started
+                cpu = (cpu_seconds(server.pid) - before) / elapsed
+                row["server_cpu"] = cpu
+                row["per_core"] = count / cpu if cpu > 0 else float("inf")
+                row["ok"] = row["answered"] == count and row["p99_ms"] < 20 and row["lost"] == 0
+                rows.append(row)
+                print(
+                    f"{count:4d} sessions: answered {row['answered']:4.0f}, "
+                    f"jitter p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms "
+                    f"(RFC 3550 max {row['max_rfc3550_ms']:.2f} ms), "
+                    f"received {row['received']:.0f} lost {row['lost']:.0f}, "
+                    f"server CPU {row['server_cpu'] * 100:.0f}% of a core "
+                    f"-> {row['per_core']:.0f} sessions per core "
+                    f"[{'pass' if row['ok'] else 'FAIL'}]",
+                    flush=True,
+                )
+                time.sleep(3.0)  # the messages of this step are stored
+            passed = [r for r in rows if r["ok"]]
+            if passed:
+                best = max(passed, key=lambda r: r["sessions"])
+                print(
+                    f"largest passing step: {best['sessions']:.0f} concurrent sessions "
+                    f"(p99 jitter {best['p99_ms']:.2f} ms, no loss), "
+                    f"{best['per_core']:.0f} sessions per core of server CPU"
+                )
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,686 @@
+"""Calls the PBX answers itself: a member's voicemail when they are unregistered, busy or
+do not answer in time.
+
+The proxy hands over the caller's INVITE (``take``) instead of its final
+failure; the desk answers it as a user agent (RFC 3261 §12-13): 200 with its
+SDP answer (or with an offer when the INVITE had none, the answer then coming
+in the ACK), its own To tag and Contact, the 2xx retransmitted over UDP until
+the ACK. Requests in that dialog (BYE, re-INVITE, INFO) come back here through
+``in_dialog``. SDP that cannot be read, or offers nothing we speak, is refused
+with 488 and nothing is opened.
+
+One media clock (``run_clock``) ticks every call each 20 ms, on the event
+loop's monotonic time with absolute deadlines, so that one late tick does not
+shift the ones after it. Boxes' plans (``officina.voicemail``) are re-read every
+few seconds in a worker thread; the greetings they name are loaded there too,
+so the event loop never reads a file or the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from officina.pbx.media.g711 import Samples
+from officina.pbx.media.listening import ListeningCall
+from officina.pbx.media.ports import MediaPorts, NoMediaPort
+from officina.pbx.media.session import RtpSession
+from officina.pbx.media.voicemail_call import VoicemailCall
+from officina.sip import SipParseError, SipRequest, make_response, numbered_tags
+from officina.sip.rport import Peer
+from officina.sip.sdp import (
+    AudioAgreement,
+    SdpParseError,
+    SessionDescription,
+    answer,
+    audio_agreement,
+    offer,
+)
+from officina.voicemail.actions import (
+    NewMessage,
+    do_delete_message_by_id,
+    do_mark_heard_by_id,
+    do_store_message,
+)
+from officina.voicemail.kinds import LISTEN_ANY_NUMBER, LISTEN_NUMBER, MESSAGE_SECONDS_MAX
+from officina.voicemail.prompts import PROMPTS, prompt_path, summary_path
+from officina.voicemail.selectors import BoxPlan, box_plans, extension_by_pin, listening_queue
+from officina.voicemail.sound import read_telephone_wav, wav_bytes
+
+if TYPE_CHECKING:
+    from officina.pbx.directory import Directory
+    from officina.pbx.selectors import DirectoryEntry
+    from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.transports.base import Flow
+    from officina.sip import ServerTransaction
+
+logger = logging.getLogger("officina.pbx.media")
+
+TICK = 0.02
+PLANS_REFRESH = 5.0
+T1, T2 = 0.5, 4.0  # RFC 3261 timers for retransmitting our 2xx until its ACK
+LANGUAGES = ("it", "en")
+
+
+class AnsweredCall(Protocol):
+    """What the desk asks of a call it answered (leaving a message, listening)."""
+
+    session: RtpSession
+    ended_by: str
+
+    @property
+    def finished(self) -> bool: ...
+
+    def tick(self, now: float) -> None: ...
+
+    def digit(self, digit: str) -> None: ...
+
+    def recodec(self) -> None: ...
+
+    def hung_up(self) -> None: ...
+
+    def finish(self, reason: str) -> None: ...
+
+
+@dataclass(slots=True)
+class DeskDialog:
+    """One call the desk answered."""
+
+    call_id: str
+    local_tag: str
+    remote_tag: str
+    remote_target: str  # the caller's Contact
+    peer: Peer  # the flow the INVITE came on: the caller behind NAT is reached there
+    from_header: str  # the caller's From, our To in requests we send
+    to_header: str  # the caller's To with our tag, our From
+    callee_id: int
+    caller_number: str
+    caller_name: str
+    started: datetime
+    local_sdp: SessionDescription
+    call: AnsweredCall | None = None
+    ok: bytes = b""
+    acked: bool = False
+    awaiting_answer: bool = False  # our 200 carried an offer; the ACK brings the answer
+    cseq: int = 1
+    pending_session: Callable[[AudioAgreement], None] | None = field(default=None, repr=False)
+
+
+class MediaDesk:
+    def __init__(
+        self,
+        layer: PbxTransactions,
+        directory: Directory,
+        ports: MediaPorts,
+        address: str,
+        max_message_seconds: float = MESSAGE_SECONDS_MAX,
+    ) -> None:
+        self.layer = layer
+        self.directory = directory
+        self.ports = ports
+        self.address = address
+        self.max_message_seconds = max_message_seconds
+        self.plans: dict[int, BoxPlan] = {}
+        self.sounds: dict[Path, Samples] = {}
+        self.prompts: dict[tuple[str, str], Samples] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.pin_guesses = PinGuesses(time.monotonic)
+        self.dialogs: dict[str, DeskDialog] = {}
+        self._tags = numbered_tags()
+        self._versions = 0
+        self.stats = {"taken": 0, "refused_sdp": 0, "stored": 0, "no_port": 0}
+        self.stored: list[int] = []  # ids of messages stored (tests, benchmarks)
+
+    # ------------------------------------------------------------------ proxy's questions
+    def plan(self, extension_id: int) -> BoxPlan:
+        return self.plans.get(extension_id) or BoxPlan(extension_id)
+
+    def ring_seconds(self, extension_id: int) -> float | None:
+        plan = self.plan(extension_id)
+        return float(plan.ring_seconds) if plan.enabled else None
+
+    def take_unanswered(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        callee: DirectoryEntry,
+        flow: Flow,
+    ) -> bool:
+        """Answer ``request`` (from the authenticated ``caller_number``) with the callee's
+        voicemail; False when they have none on."""
+        plan = self.plan(callee.extension_id)
+        greeting = self._greeting(plan)
+        if not plan.enabled or greeting is None or not plain_rtp_offered(request):
+            return False
+
+        def leave_message(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+            return VoicemailCall(
+                session,
+                greeting,
+                self.max_message_seconds,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_done=lambda call: self._done(dialog, call),
+            )
+
+        self._answer(server, request, caller_number, callee.extension_id, flow, leave_message)
+        return True
+
+    def take_dialled(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller: DirectoryEntry,
+        number: str,
+        flow: Flow,
+    ) -> bool:
+        """Answer a call to one of the desk's own numbers: *97 (the caller's box) and *98
+        (any box, with its PIN). False for any other number."""
+        if number == LISTEN_NUMBER:
+            box: int | None = caller.extension_id
+        elif number == LISTEN_ANY_NUMBER:
+            box = None
+        else:
+            return False
+        language = self.plan(caller.extension_id).language
+
+        def listen(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+            return ListeningCall(
+                session,
+                _Backend(self, language, caller.number),
+                box,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_done=lambda call: self._done(dialog, call),
+            )
+
+        self._answer(server, request, caller.number, box or 0, flow, listen)
+        return True
+
+    def _answer(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        extension_id: int,
+        flow: Flow,
+        make_call: Callable[[RtpSession, DeskDialog], AnsweredCall],
+    ) -> None:
+        """Answer an INVITE as a user agent: its SDP agreed (or refused with 488), media
+        ports opened, 200 sent, and ``make_call`` started once the codec is known."""
+        self.stats["taken"] += 1
+        remote: SessionDescription | None = None
+        try:
+            if request.body:
+                remote = SessionDescription.parse(request.body)
+        except SdpParseError as error:
+            self._refuse_sdp(server, request, str(error))
+            return
+        try:
+            rtp, rtcp = self.ports.open()
+        except NoMediaPort:
+            self.stats["no_port"] += 1
+            self.layer.respond(server, make_response(request, 503, headers=[("Retry-After", "5")]))
+            return
+        port = rtp.getsockname()[1]
+        self._versions += 1
+        try:
+            if remote is not None:
+                local = answer(
+                    remote, address=self.address, ports=[port], session_id=str(self._versions)
+                )
+                agreement: AudioAgreement | None = audio_agreement(local, remote)
+            else:
+                local = offer(address=self.address, port=port, session_id=str(self._versions))
+                agreement = None
+        except SdpParseError as error:
+            rtp.close()
+            rtcp.close()
+            self.ports.release(port)
+            self._refuse_sdp(server, request, str(error))
+            return
+        contacts = request.contacts
+        caller = self.directory.entry(caller_number)
+        dialog = DeskDialog(
+            call_id=request.call_id,
+            local_tag=self._tags.next(),
+            remote_tag=request.from_tag or "",
+            remote_target=str(contacts[0].uri) if contacts else str(request.from_.uri),
+            peer=self.layer.peer_for_flow(flow),
+            from_header=request.header("From") or "",
+            to_header="",
+            callee_id=extension_id,
+            caller_number=caller_number,
+            caller_name=caller.display_name if caller else "",
+            started=datetime.now(UTC),
+            local_sdp=local,
+            awaiting_answer=agreement is None,
+        )
+        dialog.to_header = f"{request.header('To')};tag={dialog.local_tag}"
+
+        def start(agreed: AudioAgreement) -> None:
+            session = RtpSession(rtp, rtcp, agreed, lambda digit: self._digit(dialog, digit))
+            dialog.call = make_call(session, dialog)
+            self._background(session.start())
+
+        dialog.pending_session = start
+        self.dialogs[dialog.call_id] = dialog
+        sip_port = self.layer.sender.local_via(flow.transport)[1]
+        response = make_response(
+            request,
+            200,
+            to_tag=dialog.local_tag,
+            headers=[
+                ("Contact", f"<sip:voicemail@{self.address}:{sip_port}>"),
+                ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+                ("Content-Type", "application/sdp"),
+            ],
+            body=local.serialize(),
+        )
+        dialog.ok = response.serialize()
+        self.layer.respond(server, response)
+        if agreement is not None:
+            start(agreement)
+            dialog.pending_session = None
+        if dialog.peer.transport == "UDP":
+            self._retransmit_ok(dialog, T1, 0.0)
+
+    def _refuse_sdp(self, server: ServerTransaction, request: SipRequest, reason: str) -> None:
+        self.stats["refused_sdp"] += 1
+        warning = reason.replace('"', "'")[:100]
+        self.layer.respond(
+            server,
+            make_response(
+                request,
+                488,
+                headers=[("Warning", f'399 officina "{warning}"'), ("Accept", "application/sdp")],
+            ),
+        )
+
+    def _retransmit_ok(self, dialog: DeskDialog, delay: float, elapsed: float) -> None:
+        """Send our 2xx again at T1, 2 T1, ... T2 until its ACK; without one in 64 T1 the
+        call is over (RFC 3261 §13.3.1.4)."""
+
+        def again() -> None:
+            if dialog.acked or self.dialogs.get(dialog.call_id) is not dialog:
+                return
+            if elapsed + delay >= 64 * T1:
+                self._end(dialog, send_bye=True)
+                return
+            self.layer.sender.send(dialog.peer, dialog.ok)
+            self._retransmit_ok(dialog, min(delay * 2, T2), elapsed + delay)
+
+        self.layer.call_later(delay, again)
+
+    def _greeting(self, plan: BoxPlan) -> Samples | None:
+        if plan.greeting is not None and plan.greeting in self.sounds:
+            return self.sounds[plan.greeting]
+        return self.sounds.get(Path(f"standard-{plan.language}"))
+
+    # ------------------------------------------------------------------ in the dialog
+    def in_dialog(self, request: SipRequest, server: ServerTransaction) -> bool:
+        """A request in one of our dialogs: handled here (True), or not ours (False)."""
+        dialog = self.dialogs.get(request.call_id)
+        if dialog is None or request.to_tag != dialog.local_tag:
+            return False
+        method = request.method
+        if method == "BYE":
+            self.layer.respond(server, make_response(request, 200))
+            if dialog.call is not None:
+                dialog.call.hung_up()
+            self._end(dialog, send_bye=False)
+        elif method == "INVITE":
+            self._reinvite(dialog, request, server)
+        elif method == "INFO":
+            self.layer.respond(server, make_response(request, 200))
+            signal = _info_digit(request)
+            if signal is not None:
+                self._digit(dialog, signal)
+        elif method == "OPTIONS":
+            self.layer.respond(server, make_response(request, 200))
+        else:
+            self.layer.respond(
+                server,
+                make_response(request, 405, headers=[("Allow", "INVITE, ACK, BYE, OPTIONS, INFO")]),
+            )
+        return True
+
+    def ack(self, request: SipRequest) -> bool:
+        dialog = self.dialogs.get(request.call_id)
+        if dialog is None or request.to_tag != dialog.local_tag:
+            return False
+        dialog.acked = True
+        if dialog.awaiting_answer:
+            dialog.awaiting_answer = False
+            try:
+                remote = SessionDescription.parse(request.body)
+                agreement = audio_agreement(remote, remote)
+            except SdpParseError:
+                # Our 200's offer got no usable answer: end the call (an ACK has no reply).
+                self._end(dialog, send_bye=True)
+                return True
+            if dialog.pending_session is not None:
+                dialog.pending_session(agreement)
+                dialog.pending_session = None
+            elif dialog.call is not None:
+                dialog.call.session.agree(agreement)
+                dialog.call.recodec()
+        return True
+
+    def _reinvite(self, dialog: DeskDialog, request: SipRequest, server: ServerTransaction) -> None:
+        self._versions += 1
+        sdp = dialog.local_sdp
+        sdp.origin = sdp.origin._replace(session_version=sdp.origin.session_version + 1)
+        port = sdp.media[0].port if sdp.media else 0
+        if not request.body:
+            # No offer in the re-INVITE: our 200 carries one, the ACK its answer (§14.2).
+            local = offer(
+                address=self.address,
+                port=port,
+                session_id=sdp.origin.session_id,
+                session_version=sdp.origin.session_version,
+            )
+            dialog.awaiting_answer = True
+        else:
+            try:
+                remote = SessionDescription.parse(request.body)
+                local = answer(
+                    remote, address=self.address, ports=[port], session_id=sdp.origin.session_id
+                )
+                local.origin = local.origin._replace(session_version=sdp.origin.session_version)
+                agreement = audio_agreement(local, remote)
+            except SdpParseError as error:
+                self._refuse_sdp(server, request, str(error))  # the call goes on as it was
+                return
+            if dialog.call is not None:
+                dialog.call.session.agree(agreement)
+                dialog.call.recodec()
+        dialog.local_sdp = local
+        self.layer.respond(
+            server,
+            make_response(
+                request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
+            ),
+        )
+
+    def _digit(self, dialog: DeskDialog, digit: str) -> None:
+        if dialog.call is not None:
+            dialog.call.digit(digit)
+
+    # ------------------------------------------------------------------ the end
+    def _done(self, dialog: DeskDialog, call: AnsweredCall) -> None:
+        """The call has finished what it does (it ended itself, or the caller hung up)."""
+        logger.info("call %s to the desk ended: %s", dialog.call_id, call.ended_by)
+        self._end(dialog, send_bye=call.ended_by != "caller hung up")
+        if not isinstance(call, VoicemailCall):
+            return
+        samples = call.recording.message()
+        if samples is None:
+            return
+        message = NewMessage(
+            extension_id=dialog.callee_id,
+            caller_number=dialog.caller_number,
+            caller_name=dialog.caller_name,
+            received_at=dialog.started,
+            wav=b"",
+            duration=len(samples) / 8000,
+        )
+        self._background(self._store(message, samples))
+
+    async def _store(self, message: NewMessage, samples: Samples) -> None:
+        loop = asyncio.get_running_loop()
+
+        def store() -> int | None:
+            row = do_store_message(replace(message, wav=wav_bytes(samples)))
+            return row.pk if row is not None else None
+
+        try:
+            stored = await loop.run_in_executor(None, store)
+        except Exception:
+            logger.exception("voicemail for extension %s not stored", message.extension_id)
+            return
+        if stored is not None:
+            self.stats["stored"] += 1
+            self.stored.append(stored)
+
+    def _end(self, dialog: DeskDialog, *, send_bye: bool) -> None:
+        if self.dialogs.get(dialog.call_id) is not dialog:
+            return
+        del self.dialogs[dialog.call_id]
+        call = dialog.call
+        if call is not None:
+            call.finish("ended")
+            call.session.close()
+            self.ports.release(call.session.local_port)
+        else:
+            port = dialog.local_sdp.media[0].port if dialog.local_sdp.media else 0
+            self.ports.release(port)
+        if send_bye:
+            self._send_bye(dialog)
+
+    def _send_bye(self, dialog: DeskDialog) -> None:
+        dialog.cseq += 1
+        bye = SipRequest(
+            "BYE",
+            dialog.remote_target,
+            [
+                ("Max-Forwards", "70"),
+                ("From", dialog.to_header),
+                ("To", dialog.from_header),
+                ("Call-ID", dialog.call_id),
+                ("CSeq", f"{dialog.cseq} BYE"),
+                ("Content-Length", "0"),
+            ],
+        )
+        try:
+            self.layer.forward(
+                bye, dialog.peer, on_response=lambda *_: None, on_timeout=lambda *_: None
+            )
+        except SipParseError:
+            logger.debug("BYE to %s not sent", dialog.remote_target)
+
+    # ------------------------------------------------------------------ background
+    def _background(self, work: Coroutine[object, object, None]) -> None:
+        """Run ``work`` on the loop, holding it until done (the loop keeps only weak
+        references to tasks)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def run_clock(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time()
+        while True:
+            deadline += TICK
+            delay = deadline - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.2:
+                deadline = loop.time()  # far behind (the machine stalled): do not burst
+            now = loop.time()
+            for dialog in list(self.dialogs.values()):
+                if dialog.call is not None:
+                    try:
+                        dialog.call.tick(now)
+                    except Exception:
+                        logger.exception("voicemail call %s failed", dialog.call_id)
+                        self._end(dialog, send_bye=True)
+
+    async def run_plans(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                plans, sounds = await loop.run_in_executor(None, self._read_plans)
+                self.plans = plans
+                self.sounds = sounds
+            except Exception:
+                logger.exception("voicemail boxes not read")
+            await asyncio.sleep(PLANS_REFRESH)
+
+    def _read_plans(self) -> tuple[dict[int, BoxPlan], dict[Path, Samples]]:
+        """In a worker thread: the boxes, and every greeting they name, loaded."""
+        plans = box_plans()
+        sounds: dict[Path, Samples | None] = {}
+        for language in LANGUAGES:
+            for name in PROMPTS:
+                if (name, language) not in self.prompts:
+                    self.prompts[(name, language)] = _load_or_silence(prompt_path(name, language))
+            key = Path(f"standard-{language}")
+            sounds[key] = (
+                self.sounds.get(key)
+                if key in self.sounds
+                else _load(prompt_path("greeting", language))
+            )
+        for plan in plans.values():
+            if plan.greeting is not None and plan.greeting not in sounds:
+                sounds[plan.greeting] = (
+                    self.sounds.get(plan.greeting)
+                    if plan.greeting in self.sounds
+                    else _load(plan.greeting)
+                )
+        return plans, {key: sound for key, sound in sounds.items() if sound is not None}
+
+    def close(self) -> None:
+        for dialog in list(self.dialogs.values()):
+            self._end(dialog, send_bye=True)
+
+
+_SILENCE = np.zeros(1600, dtype=np.int16)
+# Wrong PINs (*98) an extension may enter per hour: a 4-digit PIN has 10,000 values,
+# so guessing one this way takes about a month of calls.
+PIN_GUESSES_PER_HOUR = 10
+
+
+class PinGuesses:
+    """Wrong PINs per calling extension over the last hour (bounded: callers are
+    authenticated extensions)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._wrong: dict[str, list[float]] = {}
+
+    def _recent(self, caller: str) -> list[float]:
+        since = self.clock() - 3600
+        recent = [at for at in self._wrong.get(caller, []) if at > since]
+        if recent:
+            self._wrong[caller] = recent
+        else:
+            self._wrong.pop(caller, None)
+        return recent
+
+    def allowed(self, caller: str) -> bool:
+        return len(self._recent(caller)) < PIN_GUESSES_PER_HOUR
+
+    def wrong(self, caller: str) -> None:
+        self._wrong.setdefault(caller, []).append(self.clock())
+
+
+class _Backend:
+    """The listening call's reads and writes, run in a worker thread and answered on the
+    event loop (a call that has ended meanwhile ignores the answer)."""
+
+    def __init__(self, desk: MediaDesk, language: str, caller: str) -> None:
+        self.desk = desk
+        self.language = language
+        self.caller = caller
+
+    def prompt(self, name: str) -> Samples:
+        return self.desk.prompts.get((name, self.language), _SILENCE)
+
+    def _run(self, work: Callable[[], object], then: Callable[[object], None] | None) -> None:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, work)
+
+        def done(finished: asyncio.Future[object]) -> None:
+            if finished.exception() is not None:
+                logger.error("voicemail listening failed", exc_info=finished.exception())
+            elif then is not None:
+                then(finished.result())
+
+        future.add_done_callback(done)
+
+    def open_box(
+        self, extension_id: int, then: Callable[[Samples, list[tuple[int, Samples]]], None]
+    ) -> None:
+        language = self.language
+
+        def read() -> tuple[Samples, list[tuple[int, Samples]]]:
+            items = listening_queue(extension_id)
+            new = sum(not item.heard for item in items)
+            summary = _load_or_silence(summary_path(new, len(items) - new, language))
+            loaded = [(item.message_id, _load(item.audio)) for item in items]
+            return summary, [(key, audio) for key, audio in loaded if audio is not None]
+
+        self._run(read, lambda result: then(*result))  # type: ignore[misc]
+
+    def check_pin(self, number: str, pin: str, then: Callable[[int | None], None]) -> None:
+        guesses = self.desk.pin_guesses
+        if not guesses.allowed(self.caller):
+            then(None)  # too many wrong PINs from this extension: not even checked
+            return
+
+        def checked(extension_id: object) -> None:
+            if extension_id is None:
+                guesses.wrong(self.caller)
+            then(extension_id)  # type: ignore[arg-type]
+
+        self._run(lambda: extension_by_pin(number, pin), checked)
+
+    def mark_heard(self, message_id: int) -> None:
+        self._run(lambda: do_mark_heard_by_id(message_id), None)
+
+    def delete(self, message_id: int) -> None:
+        self._run(lambda: do_delete_message_by_id(message_id), None)
+
+
+def _load_or_silence(path: Path) -> Samples:
+    sound = _load(path)
+    return _SILENCE if sound is None else sound
+
+
+def _load(path: Path) -> Samples | None:
+    try:
+        return read_telephone_wav(path.read_bytes())
+    except (OSError, ValueError, EOFError) as error:
+        logger.warning("greeting %s not readable: %s", path, error)
+        return None
+
+
+def _info_digit(request: SipRequest) -> str | None:
+    """The key of an ``application/dtmf-relay`` INFO (``Signal=5``), as many phones send."""
+    if (request.content_type or "").split(";")[0].strip().lower() != "application/dtmf-relay":
+        return None
+    for line in request.body.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition("=")
+        if (
+            name.strip().lower() == "signal"
+            and len(value.strip()) == 1
+            and value.strip() in "0123456789*#ABCD"
+        ):
+            return value.strip()
+    return None
+
+
+def plain_rtp_offered(request: SipRequest) -> bool:
+    """Whether the desk can answer the INVITE's offer as far as security goes: it speaks
+    plain RTP, not SRTP.
+
+    A browser offers DTLS-SRTP (``UDP/TLS/RTP/SAVPF``): its unanswered call keeps the
+    answer it had (480, 486) rather than a voicemail that would refuse its media with 488.
+    Any other offer, malformed or without a usable codec, is the desk's to judge (and to
+    refuse with 488)."""
+    if not request.body:
+        return True
+    try:
+        remote = SessionDescription.parse(request.body)
+    except SdpParseError:
+        return True
+    audio = [media for media in remote.media if media.media == "audio" and media.port != 0]
+    return not audio or any("SAVP" not in media.proto for media in audio)

@@ -1,0 +1,210 @@
+"""One RTP stream between the PBX and a phone, on asyncio UDP (RTP on an even port, RTCP
+on the next one).
+
+Symmetric RTP with latching (RFC 4961; what every PBX does for phones behind
+NAT): RTP is sent to the address the SDP named until the first valid packet of
+the agreed payload arrives, then to wherever that packet came from, and from
+then on packets from any other address are dropped and counted as foreign:
+a stranger who guesses the port can neither inject audio nor redirect the
+stream. A new offer (re-INVITE) unlatches.
+
+Received audio goes through the core's jitter buffer and reception counters;
+RFC 4733 events are reported once per key press. The session does no timing
+of its own: the media clock (``MediaClock``) calls ``play(now)`` every 20 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+from officina.sip.rtp import (
+    DtmfReceiver,
+    JitterBuffer,
+    ReceptionStats,
+    RtpError,
+    RtpPacket,
+    RtpStream,
+    parse_rtcp,
+    receiver_report,
+)
+from officina.sip.sdp import AudioAgreement
+
+logger = logging.getLogger("officina.pbx.media")
+
+SAMPLES_PER_FRAME = 160  # 20 ms of G.711 at 8 kHz
+MAX_DATAGRAM = 1500
+RTCP_INTERVAL = 5.0  # seconds between receiver reports (RFC 3550 §6.2's minimum)
+
+
+@dataclass(slots=True)
+class MediaCounters:
+    """What a session saw, beyond the core's reception statistics."""
+
+    malformed: int = 0
+    foreign: int = 0  # valid packets from an address other than the latched one
+    unexpected_payload: int = 0
+    digits: int = 0
+    rtcp: int = 0
+    sources: int = 0  # streams (SSRCs) the phone has sent
+    earlier_lost: int = 0  # packets lost by streams before the current one
+    sent: int = 0
+    latched_to: tuple[str, int] | None = field(default=None)
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    def __init__(self, on_datagram: Callable[[bytes, tuple[str, int]], None]) -> None:
+        self.on_datagram = on_datagram
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # A datagram endpoint's transport (not a DatagramTransport subclass before 3.12).
+        self.transport = cast("asyncio.DatagramTransport", transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        if len(data) <= MAX_DATAGRAM:
+            self.on_datagram(data, (str(addr[0]), int(addr[1])))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable from a phone that hung up: nothing to do.
+        logger.debug("RTP socket error: %s", exc)
+
+
+class RtpSession:
+    def __init__(
+        self,
+        rtp_socket: socket.socket,
+        rtcp_socket: socket.socket,
+        agreement: AudioAgreement,
+        on_digit: Callable[[str], None],
+    ) -> None:
+        self.local_port: int = rtp_socket.getsockname()[1]
+        self._sockets = (rtp_socket, rtcp_socket)
+        self.counters = MediaCounters()
+        self.on_digit = on_digit
+        self.ssrc = random.getrandbits(32)
+        self.stats = ReceptionStats()
+        self.buffer = JitterBuffer()
+        self.dtmf = DtmfReceiver()
+        self._rtp: _Datagrams | None = None
+        self._rtcp: _Datagrams | None = None
+        self._report_at = 0.0
+        self._reported = (0, 0)
+        self._source_ssrc: int | None = None
+        self.closed = False
+        self.agree(agreement)
+
+    def agree(self, agreement: AudioAgreement) -> None:
+        """Use what an offer/answer settled (the first, or a re-INVITE's): unlatch."""
+        self.agreement = agreement
+        self.payload_type = int(agreement.codec.payload_type)
+        self.remote = (agreement.remote_host, agreement.remote_port)
+        self.counters.latched_to = None
+        if not hasattr(self, "stream"):
+            self.stream = RtpStream(self.ssrc, self.payload_type, random.getrandbits(16))
+        self.stream.payload_type = self.payload_type
+        # A phone on hold (sendonly/inactive from its side) gets nothing from us.
+        self.sending = agreement.direction in ("sendrecv", "recvonly")
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        _transport, self._rtp = await loop.create_datagram_endpoint(
+            lambda: _Datagrams(self._rtp_received), sock=self._sockets[0]
+        )
+        _transport, self._rtcp = await loop.create_datagram_endpoint(
+            lambda: _Datagrams(self._rtcp_received), sock=self._sockets[1]
+        )
+
+    def close(self) -> None:
+        self.closed = True
+        for protocol in (self._rtp, self._rtcp):
+            if protocol is not None and protocol.transport is not None:
+                protocol.transport.close()
+        if self._rtp is None:  # never started: the sockets are still ours to close
+            for sock in self._sockets:
+                sock.close()
+
+    # ------------------------------------------------------------------ receiving
+    def _rtp_received(self, data: bytes, source: tuple[str, int]) -> None:
+        counters = self.counters
+        latched = counters.latched_to
+        if latched is not None and source != latched:
+            counters.foreign += 1
+            return
+        try:
+            packet = RtpPacket.parse(data)
+        except RtpError:
+            counters.malformed += 1
+            return
+        event = self.agreement.telephone_event
+        if packet.payload_type == event:
+            try:
+                digit = self.dtmf.receive(packet)
+            except RtpError:
+                counters.malformed += 1
+                return
+            self._latch(source, packet)
+            if digit is not None:
+                counters.digits += 1
+                self.on_digit(digit)
+            return
+        if packet.payload_type != self.payload_type:
+            counters.unexpected_payload += 1
+            return
+        self._latch(source, packet)
+        if packet.ssrc != self._source_ssrc:
+            self._new_source(packet.ssrc)
+        now = asyncio.get_running_loop().time()
+        if self.stats.update(packet.sequence, packet.timestamp, now):
+            self.buffer.push(packet, now)
+
+    def _latch(self, source: tuple[str, int], packet: RtpPacket) -> None:
+        if self.counters.latched_to is None:
+            self.counters.latched_to = source
+            self.remote = source
+
+    def _new_source(self, ssrc: int) -> None:
+        """The phone started another stream (a new SSRC: after a re-INVITE, a transfer, a
+        restart): its numbering starts afresh (RFC 3550 §8), and so do the counters and
+        the buffer; what the old stream lost is kept."""
+        self.counters.earlier_lost += self.stats.lost
+        self.counters.sources += 1
+        self._source_ssrc = ssrc
+        self.stats = ReceptionStats()
+        self.buffer = JitterBuffer()
+        self._reported = (0, 0)
+
+    def _rtcp_received(self, data: bytes, source: tuple[str, int]) -> None:
+        if source[0] != self.remote[0]:
+            self.counters.foreign += 1
+            return
+        try:
+            parse_rtcp(data)
+        except RtpError:
+            self.counters.malformed += 1
+            return
+        self.counters.rtcp += 1
+
+    # ------------------------------------------------------------------ sending
+    def send(self, payload: bytes) -> None:
+        """One 20 ms frame of encoded audio to the phone."""
+        if self.closed or not self.sending or self._rtp is None or self._rtp.transport is None:
+            return
+        self._rtp.transport.sendto(self.stream.packet(payload, SAMPLES_PER_FRAME), self.remote)
+        self.counters.sent += 1
+
+    def report(self, now: float) -> None:
+        """An RTCP receiver report every few seconds (RFC 3550 §6.4.2)."""
+        if now < self._report_at or self._rtcp is None or self._rtcp.transport is None:
+            return
+        self._report_at = now + RTCP_INTERVAL
+        if self.stats.received == 0:
+            return
+        report = receiver_report(self.ssrc, self._source_ssrc or 0, self.stats, self._reported)
+        self._reported = (self.stats.expected, self.stats.received)
+        self._rtcp.transport.sendto(report, (self.remote[0], self.remote[1] + 1))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VoicemailConfig(AppConfig):
+    name = "officina.voicemail"
+    label = "voicemail"
