@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.knowledge.urls")),
     path("", include("officina.events.urls")),
     path("", include("officina.bookings.urls")),
+    path("", include("officina.matchmaking.urls")),
     path("", include("officina.search.urls")),
     path("", include("officina.pbx.urls")),
     path("", include("officina.web.urls")),

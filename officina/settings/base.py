@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "officina.knowledge",
     "officina.events",
     "officina.bookings",
+    "officina.matchmaking",
     "officina.search",
     "officina.pbx",
     "officina.web",

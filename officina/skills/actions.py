@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from officina.accounts.models import Member
 
 MAX_SKILLS_PER_KIND = 30
+MAX_SYNONYMS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class TaxonomyEntry:
     name_en: str
     name_it: str
     category: str
+    synonyms: tuple[str, ...] = ()
 
 
 def check_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
@@ -44,6 +46,13 @@ def check_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
             raise OfficinaError.invalid_input(_("The name is too long (80 characters at most)."))
         if entry.category not in SkillCategory.values:
             raise OfficinaError.invalid_input(_("Unknown category."))
+        if len(entry.synonyms) > MAX_SYNONYMS or any(
+            not synonym.strip() or len(synonym.strip()) > 80 for synonym in entry.synonyms
+        ):
+            raise OfficinaError.invalid_input(
+                _("A skill has at most %(count)d synonyms of 1 to 80 characters each.")
+                % {"count": MAX_SYNONYMS}
+            )
     if len(set(slugs)) != len(slugs) or Skill.objects.filter(slug__in=slugs).exists():
         raise OfficinaError(_("This skill is already in the taxonomy."), ErrorCode.CONFLICT)
     return do_add_to_taxonomy(entries)
@@ -58,6 +67,7 @@ def do_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
                 name_en=entry.name_en.strip(),
                 name_it=entry.name_it.strip(),
                 category=entry.category,
+                synonyms=list(dict.fromkeys(synonym.strip().lower() for synonym in entry.synonyms)),
             )
             for entry in entries
         ]

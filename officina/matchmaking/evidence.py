@@ -1,0 +1,277 @@
+"""What a member's evidence says, computed from other apps' rows: word stems with their
+counts, and a weight per skill. The same functions analyse a question, and the part of
+the evidence that one answered question contributes (to leave it out when ranking
+experts for that very question).
+
+Words are reduced with the Italian and the English stemmer (search's analysis), so
+"fatture" meets "fattura". Skills are found in text by their names and synonyms in both
+languages (the taxonomy's vocabulary): a question about "partita IVA" and a profile
+that says "VAT returns" meet on the skill "Tax and VAT" even though no word is shared.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from officina.knowledge.selectors import AnswerEvidence
+from officina.search.stemming import fold_accents, stems, words
+from officina.skills.kinds import SkillKind
+from officina.skills.selectors import Holding, SkillWords
+
+# Words too common in either language to tell one expert from another.
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "some",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "up",
+        "us",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "al",
+        "alla",
+        "alle",
+        "allo",
+        "agli",
+        "ai",
+        "anche",
+        "che",
+        "chi",
+        "ci",
+        "come",
+        "con",
+        "da",
+        "dal",
+        "dalla",
+        "dei",
+        "del",
+        "della",
+        "delle",
+        "di",
+        "e",
+        "ed",
+        "gli",
+        "ha",
+        "hanno",
+        "ho",
+        "il",
+        "io",
+        "la",
+        "le",
+        "lo",
+        "ma",
+        "mi",
+        "mia",
+        "mio",
+        "ne",
+        "nei",
+        "nel",
+        "nella",
+        "non",
+        "o",
+        "per",
+        "piu",
+        "più",
+        "qual",
+        "quale",
+        "quando",
+        "questo",
+        "questa",
+        "se",
+        "si",
+        "sono",
+        "su",
+        "sul",
+        "sulla",
+        "tra",
+        "un",
+        "una",
+        "uno",
+        "vi",
+    }
+)
+
+# A declared skill counts by level and endorsements; what was shown counts more than
+# what was claimed: an accepted answer on a skill is the strongest evidence there is.
+LISTED_WEIGHT = {SkillKind.SKILL: 1.0, SkillKind.TALENT: 1.0, SkillKind.OFFER: 1.2}
+INTEREST_WEIGHT = 0.3
+LEVEL_STEP = 0.2
+ENDORSEMENT_WEIGHT = 0.4
+PROFILE_MENTION_WEIGHT = 0.7
+ANSWER_TAG_WEIGHT = 1.0
+ACCEPTED_TAG_WEIGHT = 2.0
+ANSWER_MENTION_WEIGHT = 0.4
+ACCEPTED_MENTION_WEIGHT = 0.8
+# The text of an accepted answer (and of its question) counts twice in the word index.
+ACCEPTED_TEXT_REPEAT = 2
+
+
+def terms_of(text: str) -> Counter[str]:
+    """Word stems of ``text`` with their counts, stop words left out."""
+    counted: Counter[str] = Counter()
+    for word in words(text):
+        if word in STOP_WORDS or len(word) < 2:
+            continue
+        counted.update(stems(word))
+    return counted
+
+
+def _phrase_key(word: str) -> str:
+    # One key per word whatever its language: the shortest of its stems.
+    return min(stems(word), key=len, default=fold_accents(word))
+
+
+class SkillSpotter:
+    """Finds the taxonomy's skills named in a text, by any of their phrases."""
+
+    def __init__(self, vocabulary: Iterable[SkillWords]) -> None:
+        self._skills_by_phrase: dict[tuple[str, ...], set[int]] = {}
+        self.longest = 1
+        for entry in vocabulary:
+            for phrase in entry.phrases:
+                key = tuple(_phrase_key(word) for word in words(phrase))
+                if key:
+                    self._skills_by_phrase.setdefault(key, set()).add(entry.skill_id)
+                    self.longest = max(self.longest, len(key))
+
+    def skills_in(self, text: str) -> Counter[int]:
+        """Skill ids named in ``text``, with how many times."""
+        keys = [_phrase_key(word) for word in words(text)]
+        found: Counter[int] = Counter()
+        for start in range(len(keys)):
+            for size in range(1, min(self.longest, len(keys) - start) + 1):
+                for skill_id in self._skills_by_phrase.get(tuple(keys[start : start + size]), ()):
+                    found[skill_id] += 1
+        return found
+
+
+@dataclass
+class Evidence:
+    """A member's evidence, or one answer's share of it."""
+
+    terms: Counter[str] = field(default_factory=Counter)
+    skills: dict[int, float] = field(default_factory=dict)
+    answers_by_skill: Counter[int] = field(default_factory=Counter)
+    accepted_by_skill: Counter[int] = field(default_factory=Counter)
+    answers: int = 0
+    accepted: int = 0
+
+    @property
+    def length(self) -> int:
+        return sum(self.terms.values())
+
+    def add_skill(self, skill_id: int, weight: float) -> None:
+        self.skills[skill_id] = self.skills.get(skill_id, 0.0) + weight
+
+
+def answer_share(answer: AnswerEvidence, spotter: SkillSpotter) -> Evidence:
+    """What one answer adds to its author's evidence."""
+    share = Evidence(answers=1, accepted=int(answer.accepted))
+    repeat = ACCEPTED_TEXT_REPEAT if answer.accepted else 1
+    text = f"{answer.title}\n{answer.details}\n{answer.answer}"
+    for term, count in terms_of(text).items():
+        share.terms[term] = count * repeat
+    for skill_id in answer.tag_ids:
+        share.add_skill(skill_id, ACCEPTED_TAG_WEIGHT if answer.accepted else ANSWER_TAG_WEIGHT)
+        share.answers_by_skill[skill_id] += 1
+        share.accepted_by_skill[skill_id] += int(answer.accepted)
+    mention = ACCEPTED_MENTION_WEIGHT if answer.accepted else ANSWER_MENTION_WEIGHT
+    for skill_id in spotter.skills_in(text):
+        share.add_skill(skill_id, mention)
+    return share
+
+
+def member_evidence(
+    profile: str,
+    holdings: Sequence[Holding],
+    answers: Sequence[AnswerEvidence],
+    spotter: SkillSpotter,
+) -> Evidence:
+    """The whole evidence of one member."""
+    evidence = Evidence(terms=terms_of(profile))
+    for holding in holdings:
+        if holding.added_by_evidence:
+            continue  # its accepted answers below count for it, once
+        if holding.kind in LISTED_WEIGHT:
+            weight = LISTED_WEIGHT[SkillKind(holding.kind)] + LEVEL_STEP * (holding.level or 2)
+            weight += ENDORSEMENT_WEIGHT * math.log1p(holding.endorsements)
+            evidence.add_skill(holding.skill_id, weight)
+        elif holding.kind == SkillKind.INTEREST:
+            evidence.add_skill(holding.skill_id, INTEREST_WEIGHT)
+    for skill_id in spotter.skills_in(profile):
+        evidence.add_skill(skill_id, PROFILE_MENTION_WEIGHT)
+    for answer in answers:
+        share = answer_share(answer, spotter)
+        evidence.terms.update(share.terms)
+        for skill_id, weight in share.skills.items():
+            evidence.add_skill(skill_id, weight)
+        evidence.answers_by_skill.update(share.answers_by_skill)
+        evidence.accepted_by_skill.update(share.accepted_by_skill)
+        evidence.answers += 1
+        evidence.accepted += share.accepted
+    return evidence

@@ -1,0 +1,286 @@
+"""Reads: who could answer a question, ranked, with reasons a reader understands.
+
+Three rankings share one index (``models``), and the benchmark
+(``benchmarks/match_quality.py``) scores each of them:
+
+- ``fulltext``: BM25 over the words of each member's evidence;
+- ``skills``: the skills graph, member → skill ← question, where a question reaches a
+  skill through its tags and the skills its text names in either language, and a
+  member through what they list, what endorsers vouch for and what they answered
+  (accepted answers count most); rarer skills weigh more (inverse frequency);
+- ``hybrid`` (the default): both, each scaled to its best candidate, added.
+
+Ranking for a question that is already answered leaves out what that question itself
+taught the index (its words and tags in its answerers' evidence): the answerers are
+suggested for what they showed elsewhere, and the benchmark's leave-one-out is the same
+call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db.models import Avg, Count
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from officina.accounts.selectors import visible_members
+from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
+from officina.matchmaking.evidence import SkillSpotter, answer_share, terms_of
+from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
+from officina.skills.kinds import SkillKind
+from officina.skills.selectors import holdings_of, skill_names, skill_vocabulary
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
+    from officina.knowledge.models import Question
+    from officina.skills.models import Skill
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+# A skill named in a question's text counts a little less than one it is tagged with.
+TAG_WEIGHT = 1.0
+MENTION_WEIGHT = 0.7
+# A member's weight on a skill saturates: the tenth answer on VAT adds less than the first.
+SKILL_SATURATION = 1.5
+HYBRID_TEXT_SHARE = 0.5
+SUGGESTED_EXPERTS = 5
+
+
+class Ranking(StrEnum):
+    FULLTEXT = "fulltext"
+    SKILLS = "skills"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question to find experts for; ``question_id`` leaves its own evidence out."""
+
+    title: str
+    details: str
+    tag_ids: tuple[int, ...] = ()
+    asker_id: int | None = None
+    question_id: int | None = None
+
+
+@dataclass
+class _Hidden:
+    """What the question being ranked for contributed to its answerers' evidence."""
+
+    terms: dict[int, Counter[str]] = field(default_factory=dict)
+    skills: dict[int, dict[int, float]] = field(default_factory=dict)
+    lengths: Counter[int] = field(default_factory=Counter)
+
+
+def _hidden_shares(question_id: int | None, spotter: SkillSpotter) -> _Hidden:
+    hidden = _Hidden()
+    if question_id is None:
+        return hidden
+    for answer in answer_evidence(question_id=question_id):
+        share = answer_share(answer, spotter)
+        hidden.terms.setdefault(answer.member_id, Counter()).update(share.terms)
+        skills = hidden.skills.setdefault(answer.member_id, {})
+        for skill_id, weight in share.skills.items():
+            skills[skill_id] = skills.get(skill_id, 0.0) + weight
+        hidden.lengths[answer.member_id] += share.length
+    return hidden
+
+
+def _question_skills(asked: Asked, spotter: SkillSpotter) -> dict[int, float]:
+    wanted = dict.fromkeys(spotter.skills_in(f"{asked.title}\n{asked.details}"), MENTION_WEIGHT)
+    wanted.update(dict.fromkeys(asked.tag_ids, TAG_WEIGHT))
+    return wanted
+
+
+def _question_terms(asked: Asked) -> set[str]:
+    tags = skill_names(asked.tag_ids).values()
+    tag_text = " ".join(f"{skill.name_en} {skill.name_it}" for skill in tags)
+    return set(terms_of(f"{asked.title}\n{asked.details}\n{tag_text}"))
+
+
+def _text_scores(
+    asked: Asked, hidden: _Hidden, total: int, average_length: float
+) -> dict[int, float]:
+    query = _question_terms(asked)
+    if not query:
+        return {}
+    counts: dict[str, dict[int, int]] = {}
+    for member_id, term, count in EvidenceTerm.objects.filter(term__in=query).values_list(
+        "member_id", "term", "count"
+    ):
+        count -= hidden.terms.get(member_id, Counter())[term]
+        if count > 0:
+            counts.setdefault(term, {})[member_id] = count
+    members = {member_id for postings in counts.values() for member_id in postings}
+    lengths = dict(
+        EvidenceSize.objects.filter(member_id__in=members).values_list("member_id", "length")
+    )
+    scores: dict[int, float] = {}
+    for postings in counts.values():
+        df = len(postings)
+        idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        for member_id, count in postings.items():
+            length = max(lengths.get(member_id, 0) - hidden.lengths[member_id], 1)
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
+            scores[member_id] = scores.get(member_id, 0.0) + idf * count * (BM25_K1 + 1) / (
+                count + norm
+            )
+    return scores
+
+
+def _skill_scores(wanted: dict[int, float], hidden: _Hidden, total: int) -> dict[int, float]:
+    if not wanted:
+        return {}
+    weights: dict[int, dict[int, float]] = {}
+    for member_id, skill_id, weight in EvidenceSkill.objects.filter(
+        skill_id__in=list(wanted)
+    ).values_list("member_id", "skill_id", "weight"):
+        weight -= hidden.skills.get(member_id, {}).get(skill_id, 0.0)
+        if weight > 1e-9:
+            weights.setdefault(skill_id, {})[member_id] = weight
+    scores: dict[int, float] = {}
+    for skill_id, holders in weights.items():
+        idf = math.log(1 + total / len(holders))
+        for member_id, weight in holders.items():
+            scores[member_id] = scores.get(member_id, 0.0) + wanted[skill_id] * idf * weight / (
+                weight + SKILL_SATURATION
+            )
+    return scores
+
+
+def _scaled(scores: dict[int, float]) -> dict[int, float]:
+    best = max(scores.values(), default=0.0)
+    return {member_id: score / best for member_id, score in scores.items()} if best else {}
+
+
+def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[int, float]]:
+    """Members with any evidence for ``asked``, best first, as ``(member_id, score)``;
+    never the asker. Members with no evidence at all are not listed (their score is 0)."""
+    spotter = SkillSpotter(skill_vocabulary())
+    hidden = _hidden_shares(asked.question_id, spotter)
+    size = EvidenceSize.objects.aggregate(total=Count("pk"), average=Avg("length"))
+    total, average_length = size["total"] or 0, max(size["average"] or 1.0, 1.0)
+    text: dict[int, float] = {}
+    skills: dict[int, float] = {}
+    if ranking in (Ranking.FULLTEXT, Ranking.HYBRID):
+        text = _text_scores(asked, hidden, total, average_length)
+    if ranking in (Ranking.SKILLS, Ranking.HYBRID):
+        skills = _skill_scores(_question_skills(asked, spotter), hidden, total)
+    if ranking == Ranking.FULLTEXT:
+        scores = text
+    elif ranking == Ranking.SKILLS:
+        scores = skills
+    else:
+        text, skills = _scaled(text), _scaled(skills)
+        scores = {
+            member_id: HYBRID_TEXT_SHARE * text.get(member_id, 0.0)
+            + (1 - HYBRID_TEXT_SHARE) * skills.get(member_id, 0.0)
+            for member_id in text.keys() | skills.keys()
+        }
+    scores.pop(asked.asker_id or 0, None)
+    # Equal scores in member order, so that a ranking never depends on the database's.
+    return sorted(
+        ((member_id, score) for member_id, score in scores.items() if score > 0),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+
+
+@dataclass
+class ExpertSuggestion:
+    member: Member
+    reasons: list[str]
+    invited: bool
+
+
+def _reasons(
+    member_id: int,
+    wanted: dict[int, float],
+    skills: dict[int, Skill],
+    evidence: dict[tuple[int, int], tuple[int, int]],
+    listed: dict[tuple[int, int], str],
+) -> list[str]:
+    reasons: list[str] = []
+    for skill_id in sorted(wanted, key=lambda pk: (-wanted[pk], skills[pk].name)):
+        name = skills[skill_id].name
+        answers, accepted = evidence.get((member_id, skill_id), (0, 0))
+        if accepted:
+            reasons.append(
+                ngettext(
+                    "had %(count)d answer on %(skill)s accepted",
+                    "had %(count)d answers on %(skill)s accepted",
+                    accepted,
+                )
+                % {"count": accepted, "skill": name}
+            )
+        elif answers:
+            reasons.append(
+                ngettext(
+                    "answered %(count)d question on %(skill)s",
+                    "answered %(count)d questions on %(skill)s",
+                    answers,
+                )
+                % {"count": answers, "skill": name}
+            )
+        kind = listed.get((member_id, skill_id))
+        if kind == SkillKind.OFFER:
+            reasons.append(_("offers %(skill)s") % {"skill": name})
+        elif kind in (SkillKind.SKILL, SkillKind.TALENT):
+            reasons.append(_("knows %(skill)s") % {"skill": name})
+    if not reasons:
+        reasons.append(_("their profile and answers speak of what you ask"))
+    return reasons[:3]
+
+
+def experts_for_question(
+    question: Question, viewer: Member, limit: int = SUGGESTED_EXPERTS
+) -> list[ExpertSuggestion]:
+    """For the asker only: who could answer, with why, leaving out who answered already.
+    ``question`` comes from knowledge's access helper, so the viewer may see it."""
+    if question.author_id != viewer.pk:
+        return []
+    asked = Asked(
+        title=question.title,
+        details=question.body,
+        tag_ids=tuple(question_tag_ids(question)),
+        asker_id=question.author_id,
+        question_id=question.pk,
+    )
+    answered = answerer_ids(question.pk)
+    ranked = [pair for pair in rank_experts(asked) if pair[0] not in answered]
+    members = visible_members().in_bulk([member_id for member_id, _score in ranked[: limit * 2]])
+    chosen = [members[member_id] for member_id, _score in ranked if member_id in members][:limit]
+    if not chosen:
+        return []
+    chosen_ids = [member.pk for member in chosen]
+    wanted = _question_skills(asked, SkillSpotter(skill_vocabulary()))
+    skills = skill_names(list(wanted))
+    evidence = {
+        (member_id, skill_id): (answers, accepted)
+        for member_id, skill_id, answers, accepted in EvidenceSkill.objects.filter(
+            member_id__in=chosen_ids, skill_id__in=list(wanted)
+        ).values_list("member_id", "skill_id", "answers", "accepted")
+    }
+    listed: dict[tuple[int, int], str] = {}
+    for holding in holdings_of(chosen_ids):
+        if holding.added_by_evidence:
+            continue  # said by the accepted answers' reason already
+        if holding.skill_id in wanted and listed.get((holding.member_id, holding.skill_id)) != (
+            SkillKind.OFFER
+        ):
+            listed[(holding.member_id, holding.skill_id)] = holding.kind
+    invited = set(
+        AnswerInvitation.objects.filter(question_id=question.pk).values_list("member_id", flat=True)
+    )
+    return [
+        ExpertSuggestion(
+            member=member,
+            reasons=_reasons(member.pk, wanted, skills, evidence, listed),
+            invited=member.pk in invited,
+        )
+        for member in chosen
+    ]

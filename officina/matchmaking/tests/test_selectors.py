@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from officina.knowledge.actions import check_answer_question, check_ask_question
+from officina.matchmaking.models import EvidenceSize, EvidenceTerm
+from officina.matchmaking.selectors import Asked, Ranking, experts_for_question, rank_experts
+from officina.social.actions import do_update_profile
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def ids(ranked: list[tuple[int, float]]) -> list[int]:
+    return [member_id for member_id, _score in ranked]
+
+
+def test_the_member_who_answered_well_before_comes_first_and_the_asker_never(
+    vat_question, giulia, marco, sara, luca
+):
+    asked = Asked(vat_question.title, vat_question.body, (vat_question.tags.get().pk,), giulia.pk)
+    for ranking in Ranking:
+        ranked = ids(rank_experts(asked, ranking))
+        assert giulia.pk not in ranked
+        assert luca.pk not in ranked
+    assert ids(rank_experts(asked))[:2] == [sara.pk, marco.pk]
+
+
+def test_a_question_in_italian_without_tags_finds_the_english_profile(
+    experts, giulia, luca, make_member
+):
+    writer = make_member(first_name="Anna")
+    do_update_profile(writer, headline="Freelance accountant", bio="I file VAT returns.", links=[])
+    asked = Asked("Regime forfettario o ordinario?", "Apro la partita IVA.", (), giulia.pk)
+    # Not one word in common: the skill's synonyms in both languages join them.
+    assert not (
+        {"forfettario", "ordinario", "partita", "iva"}
+        & set(EvidenceTerm.objects.filter(member=writer).values_list("term", flat=True))
+    )
+    assert writer.pk in ids(rank_experts(asked, Ranking.SKILLS))
+    assert writer.pk not in ids(rank_experts(asked, Ranking.FULLTEXT))
+
+
+def test_ranking_for_an_answered_question_leaves_its_own_answers_out(
+    community, tax, giulia, marco, make_member
+):
+    newcomer = make_member(first_name="Nina")
+    question = check_ask_question(
+        giulia, title="Bookkeeping for a cooperative", body="Which ledger software?", tags=[tax]
+    )
+    check_answer_question(newcomer, question, body="Use a cooperative ledger.")
+    # All Nina knows, the index learned from this very question: it does not count for it.
+    asked = Asked(question.title, question.body, (tax.pk,), giulia.pk, question_id=question.pk)
+    assert newcomer.pk not in ids(rank_experts(asked))
+    # For a new question on the same thing, it does.
+    again = Asked("Cooperative bookkeeping", "A ledger for a cooperative?", (tax.pk,), giulia.pk)
+    assert newcomer.pk in ids(rank_experts(again))
+
+
+def test_a_profile_change_rewrites_that_members_rows_only(experts, marco, luca):
+    before = list(
+        EvidenceTerm.objects.exclude(member=luca).order_by("pk").values_list("pk", "count")
+    )
+    do_update_profile(luca, headline="Accessibility", bio="Screen readers and contrast.", links=[])
+    assert "screen" in set(EvidenceTerm.objects.filter(member=luca).values_list("term", flat=True))
+    assert "usabl" not in set(
+        EvidenceTerm.objects.filter(member=luca).values_list("term", flat=True)
+    )
+    assert (
+        list(EvidenceTerm.objects.exclude(member=luca).order_by("pk").values_list("pk", "count"))
+        == before
+    )
+    counts = EvidenceTerm.objects.filter(member=luca).values_list("count", flat=True)
+    assert EvidenceSize.objects.get(member=luca).length == sum(counts)
+
+
+def test_the_asker_alone_sees_suggestions_with_reasons_in_their_language(
+    vat_question, giulia, marco, sara
+):
+    assert experts_for_question(vat_question, marco) == []
+    with translation.override("it"):
+        suggestions = experts_for_question(vat_question, giulia)
+    assert [s.member for s in suggestions] == [sara, marco]
+    assert suggestions[0].reasons == ["ha avuto 1 risposta su Fisco e IVA accettata"]
+    assert suggestions[1].reasons == ["offre Fisco e IVA"]
+
+
+def test_who_answered_already_is_not_suggested(vat_question, giulia, sara, marco):
+    check_answer_question(sara, vat_question, body="F24 by the 16th.")
+    assert [s.member for s in experts_for_question(vat_question, giulia)] == [marco]
