@@ -230,6 +230,7 @@ def generate(out: Path, hard: bool, args: argparse.Namespace) -> None:
     start = datetime(2025, 1, 1, 9, tzinfo=UTC)
     questions, answers = [], []
     answer_id = 0
+    oracle_top = oracle_scored = 0
     asked_topics = list(experts)
     for question_id in range(1, args.questions + 1):
         slug = rng.choice(asked_topics)
@@ -266,6 +267,16 @@ def generate(out: Path, hard: bool, args: argparse.Namespace) -> None:
             answerers, key=lambda person: person.strengths.get(slug, 0.0) + rng.gauss(0, 0.1)
         )
         accept = rng.random() < 0.85
+        if accept:
+            # The ceiling: a finder that knew everyone's hidden strength on the skill.
+            ahead = sum(
+                1
+                for person in people
+                if person is not asker
+                and person.strengths.get(slug, 0.0) > best.strengths.get(slug, 0.0)
+            )
+            oracle_top += ahead == 0
+            oracle_scored += 1
         for order, person in enumerate(answerers):
             answer_id += 1
             words = topic.question_words if hard else topic.words
@@ -300,7 +311,11 @@ def generate(out: Path, hard: bool, args: argparse.Namespace) -> None:
         ["answer_id", "question_id", "member_id", "body", "accepted", "created_at"],
         answers,
     )
-    print(f"{out}: {len(people)} members, {len(questions)} questions, {len(answers)} answers")
+    print(
+        f"{out}: {len(people)} members, {len(questions)} questions, {len(answers)} answers; "
+        f"ranking by the hidden strengths puts the accepted answerer first for "
+        f"{oracle_top / max(oracle_scored, 1):.3f} of the accepted questions"
+    )
 
 
 def write(path: Path, header: list[str], rows: Sequence[list[str]]) -> None:

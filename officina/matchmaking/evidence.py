@@ -163,10 +163,8 @@ INTEREST_WEIGHT = 0.3
 LEVEL_STEP = 0.2
 ENDORSEMENT_WEIGHT = 0.4
 PROFILE_MENTION_WEIGHT = 0.7
-ANSWER_TAG_WEIGHT = 1.0
-ACCEPTED_TAG_WEIGHT = 2.0
+# A skill named in an answer's own text (not in its question) is a claim, a small one.
 ANSWER_MENTION_WEIGHT = 0.4
-ACCEPTED_MENTION_WEIGHT = 0.8
 # The text of an accepted answer (and of its question) counts twice in the word index.
 ACCEPTED_TEXT_REPEAT = 2
 
@@ -215,6 +213,8 @@ class Evidence:
     """A member's evidence, or one answer's share of it."""
 
     terms: Counter[str] = field(default_factory=Counter)
+    # What the member says they know (listed, endorsed, written), by skill; what they
+    # showed is counted apart, in answers and accepted answers by skill.
     skills: dict[int, float] = field(default_factory=dict)
     answers_by_skill: Counter[int] = field(default_factory=Counter)
     accepted_by_skill: Counter[int] = field(default_factory=Counter)
@@ -236,13 +236,13 @@ def answer_share(answer: AnswerEvidence, spotter: SkillSpotter) -> Evidence:
     text = f"{answer.title}\n{answer.details}\n{answer.answer}"
     for term, count in terms_of(text).items():
         share.terms[term] = count * repeat
-    for skill_id in answer.tag_ids:
-        share.add_skill(skill_id, ACCEPTED_TAG_WEIGHT if answer.accepted else ANSWER_TAG_WEIGHT)
+    # A question is about its tags and the skills its words name, tagged or not.
+    about = set(answer.tag_ids) | set(spotter.skills_in(f"{answer.title}\n{answer.details}"))
+    for skill_id in about:
         share.answers_by_skill[skill_id] += 1
         share.accepted_by_skill[skill_id] += int(answer.accepted)
-    mention = ACCEPTED_MENTION_WEIGHT if answer.accepted else ANSWER_MENTION_WEIGHT
-    for skill_id in spotter.skills_in(text):
-        share.add_skill(skill_id, mention)
+    for skill_id in set(spotter.skills_in(answer.answer)) - about:
+        share.add_skill(skill_id, ANSWER_MENTION_WEIGHT)
     return share
 
 
@@ -270,6 +270,8 @@ def member_evidence(
         evidence.terms.update(share.terms)
         for skill_id, weight in share.skills.items():
             evidence.add_skill(skill_id, weight)
+        for skill_id in share.answers_by_skill:
+            evidence.skills.setdefault(skill_id, 0.0)
         evidence.answers_by_skill.update(share.answers_by_skill)
         evidence.accepted_by_skill.update(share.accepted_by_skill)
         evidence.answers += 1

@@ -30,7 +30,8 @@ class EvidenceTerm(models.Model):
 
 
 class EvidenceSkill(models.Model):
-    """How strongly one member's evidence shows one skill (listed, endorsed, answered)."""
+    """One member and one skill: how strongly they claim it (``weight``: listed, endorsed,
+    written about) and what they showed (answers on it, and how many were accepted)."""
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     skill = models.ForeignKey("skills.Skill", on_delete=models.CASCADE, related_name="+")

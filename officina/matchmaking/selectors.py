@@ -45,8 +45,11 @@ BM25_B = 0.75
 # A skill named in a question's text counts a little less than one it is tagged with.
 TAG_WEIGHT = 1.0
 MENTION_WEIGHT = 0.7
-# A member's weight on a skill saturates: the tenth answer on VAT adds less than the first.
-SKILL_SATURATION = 1.5
+# A claimed skill saturates (listing, endorsements, mentions); answers on a skill count by
+# their number (the tenth adds less than the first) and by the share of them accepted.
+CLAIM_SATURATION = 1.5
+SHOWN_WEIGHT = 1.0
+ACCEPTANCE_PRIOR = 0.5
 HYBRID_TEXT_SHARE = 0.5
 SUGGESTED_EXPERTS = 5
 
@@ -73,7 +76,7 @@ class _Hidden:
     """What the question being ranked for contributed to its answerers' evidence."""
 
     terms: dict[int, Counter[str]] = field(default_factory=dict)
-    skills: dict[int, dict[int, float]] = field(default_factory=dict)
+    skills: dict[tuple[int, int], tuple[float, int, int]] = field(default_factory=dict)
     lengths: Counter[int] = field(default_factory=Counter)
 
 
@@ -84,9 +87,12 @@ def _hidden_shares(question_id: int | None, spotter: SkillSpotter) -> _Hidden:
     for answer in answer_evidence(question_id=question_id):
         share = answer_share(answer, spotter)
         hidden.terms.setdefault(answer.member_id, Counter()).update(share.terms)
-        skills = hidden.skills.setdefault(answer.member_id, {})
-        for skill_id, weight in share.skills.items():
-            skills[skill_id] = skills.get(skill_id, 0.0) + weight
+        for skill_id in share.skills.keys() | share.answers_by_skill.keys():
+            hidden.skills[(answer.member_id, skill_id)] = (
+                share.skills.get(skill_id, 0.0),
+                share.answers_by_skill[skill_id],
+                share.accepted_by_skill[skill_id],
+            )
         hidden.lengths[answer.member_id] += share.length
     return hidden
 
@@ -133,23 +139,34 @@ def _text_scores(
     return scores
 
 
+def skill_strength(claimed: float, answers: int, accepted: int) -> float:
+    """How strongly a member shows a skill: what they claim, saturating, plus how often
+    they answer on it times how often their answer is the one accepted (smoothed)."""
+    claim = claimed / (claimed + CLAIM_SATURATION) if claimed > 0 else 0.0
+    shown = math.log1p(answers) * (accepted + ACCEPTANCE_PRIOR) / (answers + 1)
+    return claim + SHOWN_WEIGHT * shown
+
+
 def _skill_scores(wanted: dict[int, float], hidden: _Hidden, total: int) -> dict[int, float]:
     if not wanted:
         return {}
-    weights: dict[int, dict[int, float]] = {}
-    for member_id, skill_id, weight in EvidenceSkill.objects.filter(
+    strengths: dict[int, dict[int, float]] = {}
+    for member_id, skill_id, claimed, answers, accepted in EvidenceSkill.objects.filter(
         skill_id__in=list(wanted)
-    ).values_list("member_id", "skill_id", "weight"):
-        weight -= hidden.skills.get(member_id, {}).get(skill_id, 0.0)
-        if weight > 1e-9:
-            weights.setdefault(skill_id, {})[member_id] = weight
+    ).values_list("member_id", "skill_id", "weight", "answers", "accepted"):
+        hidden_claim, hidden_answers, hidden_accepted = hidden.skills.get(
+            (member_id, skill_id), (0.0, 0, 0)
+        )
+        strength = skill_strength(
+            claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
+        )
+        if strength > 1e-9:
+            strengths.setdefault(skill_id, {})[member_id] = strength
     scores: dict[int, float] = {}
-    for skill_id, holders in weights.items():
+    for skill_id, holders in strengths.items():
         idf = math.log(1 + total / len(holders))
-        for member_id, weight in holders.items():
-            scores[member_id] = scores.get(member_id, 0.0) + wanted[skill_id] * idf * weight / (
-                weight + SKILL_SATURATION
-            )
+        for member_id, strength in holders.items():
+            scores[member_id] = scores.get(member_id, 0.0) + wanted[skill_id] * idf * strength
     return scores
 
 
