@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from officina.api.tests.conftest import api_as  # noqa: F401 - a fixture for test_api
 from officina.knowledge.actions import (
     check_accept_answer,
     check_answer_question,
