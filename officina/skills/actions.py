@@ -89,7 +89,7 @@ def check_add_member_skill(
 ) -> MemberSkill:
     """Validate, then add ``skill`` to the member's list of ``kind`` (or update it)."""
     (listing,) = _checked_listings(member, [SkillListing(skill, kind, level, note)])
-    return do_add_member_skill(member, skill, kind, level=level, note=listing.note)
+    return do_add_member_skill(member, skill, kind, level=listing.level, note=listing.note)
 
 
 def check_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> list[MemberSkill]:
@@ -110,7 +110,13 @@ def _checked_listings(member: Member, listings: Sequence[SkillListing]) -> list[
             raise OfficinaError.invalid_input(_("Unknown level."))
         if len(listing.note) > 200:
             raise OfficinaError.invalid_input(_("The note is too long (200 characters at most)."))
-    listed = set(MemberSkill.objects.filter(member=member).values_list("kind", "skill_id"))
+    stored = {
+        (kind, skill_id): (level, note)
+        for kind, skill_id, level, note in MemberSkill.objects.filter(member=member).values_list(
+            "kind", "skill_id", "level", "note"
+        )
+    }
+    listed = set(stored)
     new_entries = {(listing.kind, listing.skill.pk) for listing in listings} - listed
     per_kind = Counter(kind for kind, _skill_id in listed | new_entries)
     if any(per_kind[kind] > MAX_SKILLS_PER_KIND for kind, _skill_id in new_entries):
@@ -118,7 +124,19 @@ def _checked_listings(member: Member, listings: Sequence[SkillListing]) -> list[
             _("You already have %(count)d entries of this kind.") % {"count": MAX_SKILLS_PER_KIND},
             ErrorCode.CONFLICT,
         )
-    return [replace(listing, note=listing.note.strip()) for listing in listings]
+    # Listing a skill again without a level or a note (a picker that asks for neither)
+    # keeps the ones it has: only what is stated changes.
+    kept = []
+    for listing in listings:
+        level, note = stored.get((listing.kind, listing.skill.pk), (None, ""))
+        kept.append(
+            replace(
+                listing,
+                level=listing.level if listing.level is not None else level,
+                note=listing.note.strip() or note,
+            )
+        )
+    return kept
 
 
 @transaction.atomic
