@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 
 BM25_K1 = 1.2
 BM25_B = 0.75
+# Pruning common words starts in large communities only: a word of 2,000 members or fewer
+# is always read; past that, one of more than 5% of the members is left out.
+COMMON_TERM_SHARE = 0.05
+ALWAYS_READ_POSTINGS = 2000
+KEPT_WHEN_ALL_COMMON = 2
+MAX_QUERY_TERMS = 16
 # A skill named in a question's text counts a little less than one it is tagged with.
 TAG_WEIGHT = 1.0
 MENTION_WEIGHT = 0.7
@@ -115,17 +121,35 @@ def _text_scores(
     query = _question_terms(asked)
     if not query:
         return {}
+    # Words in a large share of the evidence (common words the stop list misses) weigh
+    # next to nothing in BM25, yet reading their postings is most of the work: count
+    # first (an index-only scan), then read the postings of the rarer words only.
+    frequency = dict(
+        EvidenceTerm.objects.filter(term__in=query)
+        .values("term")
+        .annotate(members=Count("pk"))
+        .values_list("term", "members")
+    )
+    by_rarity = sorted(frequency, key=lambda term: (frequency[term], term))
+    common = max(COMMON_TERM_SHARE * total, ALWAYS_READ_POSTINGS)
+    kept = [term for term in by_rarity if frequency[term] <= common]
+    kept = (kept or by_rarity[:KEPT_WHEN_ALL_COMMON])[:MAX_QUERY_TERMS]
     counts: dict[str, dict[int, int]] = {}
-    for member_id, term, count in EvidenceTerm.objects.filter(term__in=query).values_list(
-        "member_id", "term", "count"
+    lengths: dict[int, int] = {}
+    # Each posting brings its member's evidence length along (a lookup by primary key):
+    # no second query with thousands of ids, which SQLite would refuse past its limit.
+    evidence_length = EvidenceSize.objects.filter(member_id=OuterRef("member_id")).values("length")[
+        :1
+    ]
+    for member_id, term, count, member_length in (
+        EvidenceTerm.objects.filter(term__in=kept)
+        .annotate(length=Subquery(evidence_length))
+        .values_list("member_id", "term", "count", "length")
     ):
         count -= hidden.terms.get(member_id, Counter())[term]
         if count > 0:
             counts.setdefault(term, {})[member_id] = count
-    members = {member_id for postings in counts.values() for member_id in postings}
-    lengths = dict(
-        EvidenceSize.objects.filter(member_id__in=members).values_list("member_id", "length")
-    )
+            lengths[member_id] = member_length or 0
     scores: dict[int, float] = {}
     for postings in counts.values():
         df = len(postings)
