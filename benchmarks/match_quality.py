@@ -118,8 +118,9 @@ class Loaded:
     answered: dict[str, set[str]]  # member id -> question ids they answered
 
 
-def load(directory: Path) -> Loaded:
-    from django.core.management import call_command
+def load(directory: Path, *, synonyms: bool = True) -> Loaded:
+    from dataclasses import replace
+
     from django.db import transaction
 
     from officina.accounts.actions import SignUp, do_sign_up_many
@@ -128,11 +129,14 @@ def load(directory: Path) -> Loaded:
         check_answer_question,
         check_ask_question,
     )
-    from officina.skills.actions import SkillListing, check_add_member_skills
+    from officina.skills.actions import SkillListing, check_add_member_skills, check_add_to_taxonomy
+    from officina.skills.curated import curated_taxonomy
     from officina.skills.kinds import SkillKind
     from officina.social.actions import do_update_profile
 
-    call_command("seed_skills", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    check_add_to_taxonomy(
+        [entry if synonyms else replace(entry, synonyms=()) for entry in curated_taxonomy()]
+    )
     lookup = SkillLookup()
     member_rows = read_csv(directory / "members.csv")
     question_rows = read_csv(directory / "questions.csv")
@@ -302,6 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="score this many questions (0: all)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-synonyms",
+        action="store_true",
+        help="load the taxonomy without its synonyms (to see what they are worth)",
+    )
     args = parser.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="officina-bench-match-"))
     try:
@@ -310,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
-        loaded = load(args.directory)
+        loaded = load(args.directory, synonyms=not args.no_synonyms)
         took = time.perf_counter() - started
         print(
             f"{args.directory}: {len(loaded.members)} members, {len(loaded.questions)} questions, "
