@@ -36,6 +36,10 @@ def visible_questions(viewer: Member) -> QuerySet[Question]:
     return Question.objects.filter(visible_questions_filter(viewer))
 
 
+def may_see_question(member: Member, question: Question) -> bool:
+    return visible_questions(member).filter(pk=question.pk).exists()
+
+
 def question_list(
     viewer: Member,
     *,

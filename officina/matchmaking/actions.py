@@ -11,7 +11,12 @@ from django.utils.translation import override
 
 from officina.accounts.selectors import community_members, is_visible_member
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.knowledge.selectors import AnswerEvidence, answer_evidence, answerer_ids
+from officina.knowledge.selectors import (
+    AnswerEvidence,
+    answer_evidence,
+    answerer_ids,
+    may_see_question,
+)
 from officina.matchmaking.evidence import SkillSpotter, member_evidence
 from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
 from officina.notifications.actions import do_notify
@@ -104,6 +109,9 @@ def check_invite_to_answer(asker: Member, question: Question, member: Member) ->
         raise OfficinaError.invalid_input(_("You cannot invite yourself."))
     if not is_visible_member(member):
         raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    if not may_see_question(member, question):
+        # A space's question: inviting someone outside it would show them its title.
+        raise OfficinaError.invalid_input(_("They cannot see this question."))
     if member.pk in answerer_ids(question.pk):
         raise OfficinaError(_("They have answered already."), ErrorCode.CONFLICT)
     return do_invite_to_answer(asker, question, member)

@@ -28,7 +28,7 @@ from django.db.models import Avg, Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from officina.accounts.selectors import visible_members
+from officina.accounts.selectors import space_members, visible_members
 from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
 from officina.matchmaking.evidence import SkillSpotter, answer_share, terms_of
 from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
@@ -293,7 +293,9 @@ def experts_for_question(
     )
     answered = answerer_ids(question.pk)
     ranked = [pair for pair in rank_experts(asked) if pair[0] not in answered]
-    members = visible_members().in_bulk([member_id for member_id, _score in ranked[: limit * 2]])
+    # Only who may read the question: a space's question is suggested to its members.
+    readers = space_members(question.space) if question.space else visible_members()
+    members = readers.in_bulk([member_id for member_id, _score in ranked[: limit * 4]])
     chosen = [members[member_id] for member_id, _score in ranked if member_id in members][:limit]
     if not chosen:
         return []

@@ -88,3 +88,18 @@ def test_the_asker_alone_sees_suggestions_with_reasons_in_their_language(
 def test_who_answered_already_is_not_suggested(vat_question, giulia, sara, marco):
     check_answer_question(sara, vat_question, body="F24 by the 16th.")
     assert [s.member for s in experts_for_question(vat_question, giulia)] == [marco]
+
+
+def test_a_space_question_suggests_and_invites_only_members_of_the_space(
+    experts, tax, giulia, marco, sara, navigli
+):
+    from officina.core.errors import OfficinaError
+    from officina.matchmaking.actions import check_invite_to_answer
+
+    question = check_ask_question(
+        giulia, title="VAT on the Navigli desks", body="Who knows?", tags=[tax], space=navigli
+    )
+    # Sara answered on VAT before, but she is not a member of Navigli.
+    assert [s.member for s in experts_for_question(question, giulia)] == [marco]
+    with pytest.raises(OfficinaError, match="They cannot see this question"):
+        check_invite_to_answer(giulia, question, sara)
