@@ -17,7 +17,7 @@ from officina.knowledge.selectors import (
     answerer_ids,
     may_see_question,
 )
-from officina.matchmaking.evidence import SkillSpotter, member_evidence
+from officina.matchmaking.evidence import SkillSpotter, member_evidence, skill_strength
 from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
 from officina.notifications.actions import do_notify
 from officina.skills.selectors import Holding, holdings_of, skill_vocabulary
@@ -69,6 +69,11 @@ def do_index_members(member_ids: Iterable[int]) -> int:
                 weight=weight,
                 answers=evidence.answers_by_skill[skill_id],
                 accepted=evidence.accepted_by_skill[skill_id],
+                strength=skill_strength(
+                    weight,
+                    evidence.answers_by_skill[skill_id],
+                    evidence.accepted_by_skill[skill_id],
+                ),
             )
             for skill_id, weight in evidence.skills.items()
         ]

@@ -277,3 +277,18 @@ def member_evidence(
         evidence.answers += 1
         evidence.accepted += share.accepted
     return evidence
+
+
+# A claimed skill saturates (listing, endorsements, mentions); answers on a skill count by
+# their number (the tenth adds less than the first) and by the share of them accepted.
+CLAIM_SATURATION = 1.5
+SHOWN_WEIGHT = 1.0
+ACCEPTANCE_PRIOR = 0.5
+
+
+def skill_strength(claimed: float, answers: int, accepted: int) -> float:
+    """How strongly a member shows a skill: what they claim, saturating, plus how often
+    they answer on it times how often their answer is the one accepted (smoothed)."""
+    claim = claimed / (claimed + CLAIM_SATURATION) if claimed > 0 else 0.0
+    shown = math.log1p(answers) * (accepted + ACCEPTANCE_PRIOR) / (answers + 1)
+    return claim + SHOWN_WEIGHT * shown

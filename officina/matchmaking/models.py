@@ -31,13 +31,16 @@ class EvidenceTerm(models.Model):
 
 class EvidenceSkill(models.Model):
     """One member and one skill: how strongly they claim it (``weight``: listed, endorsed,
-    written about) and what they showed (answers on it, and how many were accepted)."""
+    written about), what they showed (answers on it, and how many were accepted), and
+    the ``strength`` the finder ranks by, computed from those three when the row is
+    written, so that a skill's strongest holders are read first from an index."""
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     skill = models.ForeignKey("skills.Skill", on_delete=models.CASCADE, related_name="+")
     weight = models.FloatField()
     answers = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
+    strength = models.FloatField(default=0.0)
 
     class Meta:
         constraints = [
@@ -45,7 +48,10 @@ class EvidenceSkill(models.Model):
                 fields=["skill", "member"], name="one_evidence_skill_per_member"
             )
         ]
-        indexes = [models.Index(fields=["member"], name="evidence_skill_member")]
+        indexes = [
+            models.Index(fields=["member"], name="evidence_skill_member"),
+            models.Index(fields=["skill", "-strength"], name="evidence_skill_strongest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}: skill {self.skill_id} ({self.weight:.2f})"

@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Avg, Count, OuterRef, Subquery
+from django.db import connection
+from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from officina.accounts.selectors import space_members, visible_members
 from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
-from officina.matchmaking.evidence import SkillSpotter, answer_share, terms_of
+from officina.matchmaking.evidence import SkillSpotter, answer_share, skill_strength, terms_of
 from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
 from officina.skills.kinds import SkillKind
 from officina.skills.selectors import holdings_of, skill_names, skill_vocabulary
@@ -51,13 +53,14 @@ MAX_QUERY_TERMS = 16
 # A skill named in a question's text counts a little less than one it is tagged with.
 TAG_WEIGHT = 1.0
 MENTION_WEIGHT = 0.7
-# A claimed skill saturates (listing, endorsements, mentions); answers on a skill count by
-# their number (the tenth adds less than the first) and by the share of them accepted.
-CLAIM_SATURATION = 1.5
-SHOWN_WEIGHT = 1.0
-ACCEPTANCE_PRIOR = 0.5
 HYBRID_TEXT_SHARE = 0.5
+# Each ranking reads at most this many members per word list and per skill (the best
+# first, from the indexes) before the two are combined: far more than a page shows.
+CANDIDATES = 200
+STRENGTH_FLOOR = 1e-9
 SUGGESTED_EXPERTS = 5
+
+SqlValue = str | int | float
 
 
 class Ranking(StrEnum):
@@ -115,9 +118,38 @@ def _question_terms(asked: Asked) -> set[str]:
     return set(terms_of(f"{asked.title}\n{asked.details}\n{tag_text}"))
 
 
+def _bm25_sql(idf: dict[str, float], average_length: float) -> tuple[str, list[SqlValue]]:
+    """A member's BM25 score over the postings of ``idf``'s words, as a SQL sum: the
+    database adds up thousands of postings faster than Python reads them."""
+    term_table = EvidenceTerm._meta.db_table
+    size_table = EvidenceSize._meta.db_table
+    weights = " ".join("WHEN %s THEN %s" for _term in idf)
+    params: list[SqlValue] = [value for pair in idf.items() for value in pair]
+    score = (
+        f"SUM(CASE t.term {weights} ELSE 0.0 END * t.count * %s"
+        f" / (t.count + %s * (1 - %s + %s * COALESCE(s.length, 1) / %s)))"
+    )
+    params += [BM25_K1 + 1, BM25_K1, BM25_B, BM25_B, average_length]
+    # Fixed SQL built from the model's own table names; every value is a parameter.
+    join = f"{term_table} t LEFT JOIN {size_table} s ON s.member_id = t.member_id"
+    sql = f"SELECT t.member_id, {score} FROM {join}"  # noqa: S608
+    return sql, params
+
+
+def _in(values: Iterable[SqlValue]) -> tuple[str, list[SqlValue]]:
+    listed = list(values)
+    return ", ".join(["%s"] * len(listed)), listed
+
+
 def _text_scores(
-    asked: Asked, hidden: _Hidden, total: int, average_length: float
+    asked: Asked,
+    hidden: _Hidden,
+    total: int,
+    average_length: float,
+    top: int | None,
+    among: Collection[int] = (),
 ) -> dict[int, float]:
+    """BM25 of the question's words: the ``top`` best members, or those ``among``."""
     query = _question_terms(asked)
     if not query:
         return {}
@@ -134,62 +166,128 @@ def _text_scores(
     common = max(COMMON_TERM_SHARE * total, ALWAYS_READ_POSTINGS)
     kept = [term for term in by_rarity if frequency[term] <= common]
     kept = (kept or by_rarity[:KEPT_WHEN_ALL_COMMON])[:MAX_QUERY_TERMS]
-    counts: dict[str, dict[int, int]] = {}
-    lengths: dict[int, int] = {}
-    # Each posting brings its member's evidence length along (a lookup by primary key):
-    # no second query with thousands of ids, which SQLite would refuse past its limit.
-    evidence_length = EvidenceSize.objects.filter(member_id=OuterRef("member_id")).values("length")[
-        :1
-    ]
-    for member_id, term, count, member_length in (
-        EvidenceTerm.objects.filter(term__in=kept)
-        .annotate(length=Subquery(evidence_length))
-        .values_list("member_id", "term", "count", "length")
-    ):
-        count -= hidden.terms.get(member_id, Counter())[term]
-        if count > 0:
-            counts.setdefault(term, {})[member_id] = count
-            lengths[member_id] = member_length or 0
-    scores: dict[int, float] = {}
-    for postings in counts.values():
-        df = len(postings)
-        idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
-        for member_id, count in postings.items():
+    if not kept:
+        return {}
+    # The answerers of the question itself (a handful) are scored here, their share of
+    # the evidence taken out; everyone else is scored and cut to the best by the database.
+    hidden_postings: dict[int, dict[str, int]] = {}
+    for member_id, term, count in EvidenceTerm.objects.filter(
+        member_id__in=list(hidden.terms), term__in=kept
+    ).values_list("member_id", "term", "count"):
+        hidden_postings.setdefault(member_id, {})[term] = count
+    frequency = dict(frequency)
+    for member_id, postings in hidden_postings.items():
+        for term, count in postings.items():
+            if count - hidden.terms[member_id][term] <= 0:
+                frequency[term] -= 1
+    idf = {
+        term: math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
+        for term in kept
+    }
+    sql, params = _bm25_sql(idf, average_length)
+    terms_in, terms = _in(kept)
+    sql += f" WHERE t.term IN ({terms_in})"
+    params += terms
+    if hidden.terms:
+        hidden_in, hidden_ids = _in(hidden.terms)
+        sql += f" AND t.member_id NOT IN ({hidden_in})"
+        params += hidden_ids
+    if among:
+        among_in, among_ids = _in(among)
+        sql += f" AND t.member_id IN ({among_in})"
+        params += among_ids
+    sql += " GROUP BY t.member_id ORDER BY 2 DESC, t.member_id"
+    if top is not None:
+        sql += " LIMIT %s"
+        params.append(top)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        scores = {member_id: float(score) for member_id, score in cursor.fetchall()}
+    if hidden_postings:
+        lengths = dict(
+            EvidenceSize.objects.filter(member_id__in=list(hidden_postings)).values_list(
+                "member_id", "length"
+            )
+        )
+        for member_id, postings in hidden_postings.items():
+            if among and member_id not in among:
+                continue
             length = max(lengths.get(member_id, 0) - hidden.lengths[member_id], 1)
             norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
-            scores[member_id] = scores.get(member_id, 0.0) + idf * count * (BM25_K1 + 1) / (
-                count + norm
-            )
+            score = 0.0
+            for term, count in postings.items():
+                count -= hidden.terms[member_id][term]
+                if count > 0:
+                    score += idf[term] * count * (BM25_K1 + 1) / (count + norm)
+            if score > 0:
+                scores[member_id] = score
     return scores
 
 
-def skill_strength(claimed: float, answers: int, accepted: int) -> float:
-    """How strongly a member shows a skill: what they claim, saturating, plus how often
-    they answer on it times how often their answer is the one accepted (smoothed)."""
-    claim = claimed / (claimed + CLAIM_SATURATION) if claimed > 0 else 0.0
-    shown = math.log1p(answers) * (accepted + ACCEPTANCE_PRIOR) / (answers + 1)
-    return claim + SHOWN_WEIGHT * shown
-
-
-def _skill_scores(wanted: dict[int, float], hidden: _Hidden, total: int) -> dict[int, float]:
+def _skill_scores(
+    wanted: dict[int, float],
+    hidden: _Hidden,
+    total: int,
+    top: int | None,
+    among: Collection[int] = (),
+) -> dict[int, float]:
+    """The skills graph: the ``top`` strongest holders of each wanted skill (read from
+    the strength index, so a skill held by thousands costs the same as one held by ten),
+    or the members ``among``."""
     if not wanted:
         return {}
+    holders = dict(
+        EvidenceSkill.objects.filter(skill_id__in=list(wanted), strength__gt=STRENGTH_FLOOR)
+        .values("skill_id")
+        .annotate(members=Count("pk"))
+        .values_list("skill_id", "members")
+    )
+    hidden_members = {member_id for member_id, _skill_id in hidden.skills}
+    fields = ("member_id", "skill_id", "weight", "answers", "accepted", "strength")
+    answerers_rows = list(
+        EvidenceSkill.objects.filter(
+            skill_id__in=list(wanted), member_id__in=list(hidden_members)
+        ).values_list(*fields)
+    )
+    rows: list[tuple[int, int, float, int, int, float]] = []
+    if among:
+        rows += EvidenceSkill.objects.filter(
+            skill_id__in=list(wanted), member_id__in=list(among)
+        ).values_list(*fields)
+    else:
+        for skill_id in wanted:
+            # Taking a share out only lowers a strength: the top few plus as many as
+            # there are answerers hold everyone who can be among the best afterwards.
+            rows += (
+                EvidenceSkill.objects.filter(skill_id=skill_id)
+                .order_by("-strength", "member_id")
+                .values_list(*fields)[: (top or 0) + len(hidden_members)]
+            )
+        rows += answerers_rows
     strengths: dict[int, dict[int, float]] = {}
-    for member_id, skill_id, claimed, answers, accepted in EvidenceSkill.objects.filter(
-        skill_id__in=list(wanted)
-    ).values_list("member_id", "skill_id", "weight", "answers", "accepted"):
-        hidden_claim, hidden_answers, hidden_accepted = hidden.skills.get(
-            (member_id, skill_id), (0.0, 0, 0)
-        )
-        strength = skill_strength(
-            claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
-        )
-        if strength > 1e-9:
+    for member_id, skill_id, claimed, answers, accepted, strength in rows:
+        if (member_id, skill_id) in hidden.skills:
+            hidden_claim, hidden_answers, hidden_accepted = hidden.skills[(member_id, skill_id)]
+            strength = skill_strength(
+                claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
+            )
+        if strength > STRENGTH_FLOOR:
             strengths.setdefault(skill_id, {})[member_id] = strength
+    # An answerer who holds a skill through this question alone is no holder of it here.
+    for member_id, skill_id, claimed, answers, accepted, strength in answerers_rows:
+        if (member_id, skill_id) in hidden.skills and strength > STRENGTH_FLOOR:
+            hidden_claim, hidden_answers, hidden_accepted = hidden.skills[(member_id, skill_id)]
+            left = skill_strength(
+                claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
+            )
+            if left <= STRENGTH_FLOOR:
+                holders[skill_id] -= 1
     scores: dict[int, float] = {}
-    for skill_id, holders in strengths.items():
-        idf = math.log(1 + total / len(holders))
-        for member_id, strength in holders.items():
+    for skill_id, best in strengths.items():
+        idf = math.log(1 + total / max(holders.get(skill_id, 0), 1))
+        if not among and top is not None:
+            best = dict(sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))[:top])
+        for member_id, strength in best.items():
             scores[member_id] = scores.get(member_id, 0.0) + wanted[skill_id] * idf * strength
     return scores
 
@@ -200,23 +298,35 @@ def _scaled(scores: dict[int, float]) -> dict[int, float]:
 
 
 def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[int, float]]:
-    """Members with any evidence for ``asked``, best first, as ``(member_id, score)``;
-    never the asker. Members with no evidence at all are not listed (their score is 0)."""
+    """The members with the best evidence for ``asked`` (a few hundred at most), best
+    first, as ``(member_id, score)``; never the asker. Members with no evidence at all
+    are not listed (their score is 0)."""
     spotter = SkillSpotter(skill_vocabulary())
     hidden = _hidden_shares(asked.question_id, spotter)
     size = EvidenceSize.objects.aggregate(total=Count("pk"), average=Avg("length"))
     total, average_length = size["total"] or 0, max(size["average"] or 1.0, 1.0)
     text: dict[int, float] = {}
     skills: dict[int, float] = {}
+    wanted = _question_skills(asked, spotter)
     if ranking in (Ranking.FULLTEXT, Ranking.HYBRID):
-        text = _text_scores(asked, hidden, total, average_length)
+        text = _text_scores(asked, hidden, total, average_length, top=CANDIDATES)
     if ranking in (Ranking.SKILLS, Ranking.HYBRID):
-        skills = _skill_scores(_question_skills(asked, spotter), hidden, total)
+        skills = _skill_scores(wanted, hidden, total, top=CANDIDATES)
     if ranking == Ranking.FULLTEXT:
         scores = text
     elif ranking == Ranking.SKILLS:
         scores = skills
     else:
+        # The best of each ranking get their exact score in the other one too, so that
+        # a member strong on both is not scored on one of them only.
+        missing_text = skills.keys() - text.keys()
+        if missing_text:
+            text.update(
+                _text_scores(asked, hidden, total, average_length, top=None, among=missing_text)
+            )
+        missing_skills = text.keys() - skills.keys()
+        if missing_skills:
+            skills.update(_skill_scores(wanted, hidden, total, top=None, among=missing_skills))
         text, skills = _scaled(text), _scaled(skills)
         scores = {
             member_id: HYBRID_TEXT_SHARE * text.get(member_id, 0.0)

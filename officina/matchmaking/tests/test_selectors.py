@@ -4,8 +4,12 @@ import pytest
 from django.utils import translation
 
 from officina.knowledge.actions import check_answer_question, check_ask_question
-from officina.matchmaking.models import EvidenceSize, EvidenceTerm
+from officina.matchmaking import selectors
+from officina.matchmaking.evidence import skill_strength
+from officina.matchmaking.models import EvidenceSize, EvidenceSkill, EvidenceTerm
 from officina.matchmaking.selectors import Asked, Ranking, experts_for_question, rank_experts
+from officina.skills.actions import check_add_member_skill
+from officina.skills.kinds import SkillKind, SkillLevel
 from officina.social.actions import do_update_profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,3 +107,44 @@ def test_a_space_question_suggests_and_invites_only_members_of_the_space(
     assert [s.member for s in experts_for_question(question, giulia)] == [marco]
     with pytest.raises(OfficinaError, match="They cannot see this question"):
         check_invite_to_answer(giulia, question, sara)
+
+
+def test_the_index_keeps_each_skill_strength_as_the_finder_computes_it(experts, sara, tax):
+    row = EvidenceSkill.objects.get(member=sara, skill=tax)
+    assert row.answers == 2 and row.accepted == 1
+    assert row.strength == pytest.approx(skill_strength(row.weight, row.answers, row.accepted))
+
+
+@pytest.fixture
+def many_tax_people(experts, tax, make_member):
+    """Twelve more members on tax, each a little stronger in words or in the skill."""
+    people = []
+    for number in range(12):
+        person = make_member(first_name=f"Person{number}")
+        invoices = " ".join(["invoices"] * (1 + number % 4))
+        do_update_profile(
+            person, headline="Bookkeeper", bio=f"VAT and {invoices} for freelancers.", links=[]
+        )
+        check_add_member_skill(
+            person, tax, SkillKind.SKILL, level=SkillLevel((number % 4) + 1), note=""
+        )
+        people.append(person)
+    return people
+
+
+def test_reading_the_best_few_per_word_and_skill_gives_the_same_top_as_reading_all(
+    vat_question, many_tax_people, giulia, monkeypatch
+):
+    asked = Asked(vat_question.title, vat_question.body, (vat_question.tags.get().pk,), giulia.pk)
+    for ranking in Ranking:
+        everyone = rank_experts(asked, ranking)
+        assert len(everyone) > 8
+        monkeypatch.setattr(selectors, "CANDIDATES", 4)
+        few = rank_experts(asked, ranking)
+        monkeypatch.setattr(selectors, "CANDIDATES", 10_000)
+        assert ids(few)[:4] == ids(everyone)[:4]
+        assert [score for _id, score in few[:4]] == pytest.approx(
+            [score for _id, score in everyone[:4]]
+        )
+        if ranking != Ranking.HYBRID:
+            assert len(few) == 4
