@@ -17,7 +17,7 @@ from officina.knowledge.selectors import (
     answerer_ids,
     may_see_question,
 )
-from officina.matchmaking.evidence import SkillSpotter, member_evidence, skill_strength
+from officina.matchmaking.evidence import member_evidence, skill_strength, spotter_of
 from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
 from officina.notifications.actions import do_notify
 from officina.skills.selectors import Holding, holdings_of, skill_vocabulary
@@ -37,7 +37,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     ids = sorted(set(member_ids))
     if not ids:
         return 0
-    spotter = SkillSpotter(skill_vocabulary())
+    spotter = spotter_of(tuple(skill_vocabulary()))
     profiles = profile_texts(ids)
     holdings: dict[int, list[Holding]] = {}
     for holding in holdings_of(ids):

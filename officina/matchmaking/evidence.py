@@ -11,6 +11,7 @@ that says "VAT returns" meet on the skill "Tax and VAT" even though no word is s
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -206,6 +207,13 @@ class SkillSpotter:
                 for skill_id in self._skills_by_phrase.get(tuple(keys[start : start + size]), ()):
                     found[skill_id] += 1
         return found
+
+
+# Stemming every phrase of the taxonomy is most of the cost of a spotter; the taxonomy
+# changes rarely, so a spotter is kept per vocabulary (a changed one makes a new key).
+@functools.lru_cache(maxsize=4)
+def spotter_of(vocabulary: tuple[SkillWords, ...]) -> SkillSpotter:
+    return SkillSpotter(vocabulary)
 
 
 @dataclass

@@ -32,7 +32,13 @@ from django.utils.translation import ngettext
 
 from officina.accounts.selectors import space_members, visible_members
 from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
-from officina.matchmaking.evidence import SkillSpotter, answer_share, skill_strength, terms_of
+from officina.matchmaking.evidence import (
+    SkillSpotter,
+    answer_share,
+    skill_strength,
+    spotter_of,
+    terms_of,
+)
 from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
 from officina.skills.kinds import SkillKind
 from officina.skills.selectors import holdings_of, skill_names, skill_vocabulary
@@ -301,7 +307,7 @@ def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[
     """The members with the best evidence for ``asked`` (a few hundred at most), best
     first, as ``(member_id, score)``; never the asker. Members with no evidence at all
     are not listed (their score is 0)."""
-    spotter = SkillSpotter(skill_vocabulary())
+    spotter = spotter_of(tuple(skill_vocabulary()))
     hidden = _hidden_shares(asked.question_id, spotter)
     size = EvidenceSize.objects.aggregate(total=Count("pk"), average=Avg("length"))
     total, average_length = size["total"] or 0, max(size["average"] or 1.0, 1.0)
@@ -410,7 +416,7 @@ def experts_for_question(
     if not chosen:
         return []
     chosen_ids = [member.pk for member in chosen]
-    wanted = _question_skills(asked, SkillSpotter(skill_vocabulary()))
+    wanted = _question_skills(asked, spotter_of(tuple(skill_vocabulary())))
     skills = skill_names(list(wanted))
     evidence = {
         (member_id, skill_id): (answers, accepted)
