@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
+from officina.accounts.selectors import visible_member_by_id
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import (
     COMMON_ERRORS,
@@ -40,6 +41,8 @@ from officina.knowledge.actions import (
     check_vote,
 )
 from officina.knowledge.selectors import member_votes_on_question, question_answers, question_list
+from officina.matchmaking.actions import check_invite_to_answer
+from officina.matchmaking.selectors import experts_for_question
 from officina.skills.selectors import skills_by_slugs
 
 if TYPE_CHECKING:
@@ -275,3 +278,46 @@ def accept_answer(request: HttpRequest, answer_id: int) -> QuestionDetail:
     answer = access_answer_by_id(member, answer_id)
     question = check_accept_answer(member, answer)
     return _detail(request, question.pk)
+
+
+class ExpertOut(Schema):
+    member: MemberRef
+    reasons: list[str] = Field(description="why, in the reader's language")
+    invited: bool
+
+
+class InvitationIn(BodyIn):
+    member_id: int = Field(ge=1, le=2**63 - 1)
+
+
+@questions_router.get(
+    "/{question_id}/experts",
+    response={200: list[ExpertOut], 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Who could answer, best first, with reasons (the asker only)",
+)
+def question_experts(request: HttpRequest, question_id: int) -> list[ExpertOut]:
+    member = signed_in_member(request)
+    question = access_question_by_id(member, question_id)
+    if question.author_id != member.pk:
+        raise OfficinaError(_("Only the asker sees who could answer."), ErrorCode.PERMISSION_DENIED)
+    return [
+        ExpertOut(member=member_ref(each.member), reasons=each.reasons, invited=each.invited)
+        for each in experts_for_question(question, member)
+    ]
+
+
+@questions_router.post(
+    "/{question_id}/invitations",
+    response={201: MemberRef, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary="Invite a member to answer (the asker only); they get a notification",
+)
+def invite_to_answer(
+    request: HttpRequest, question_id: int, payload: InvitationIn
+) -> Status[MemberRef]:
+    member = signed_in_member(request)
+    question = access_question_by_id(member, question_id)
+    invited = visible_member_by_id(payload.member_id)
+    if invited is None:
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    check_invite_to_answer(member, question, invited)
+    return Status(201, member_ref(invited))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -32,6 +34,10 @@ def visible_questions_filter(viewer: Member) -> Q:
 
 def visible_questions(viewer: Member) -> QuerySet[Question]:
     return Question.objects.filter(visible_questions_filter(viewer))
+
+
+def may_see_question(member: Member, question: Question) -> bool:
+    return visible_questions(member).filter(pk=question.pk).exists()
 
 
 def question_list(
@@ -95,3 +101,71 @@ def question_skills(limit: int = 30) -> list[Skill]:
 def questions_to_index() -> QuerySet[Question]:
     """Every question with its tags, for the search index (which filters by viewer later)."""
     return Question.objects.prefetch_related("tags")
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerEvidence:
+    """One answer as evidence of what its author knows: the question it answers (title,
+    details, tags), its own text, and whether the asker accepted it."""
+
+    member_id: int
+    question_id: int
+    title: str
+    details: str
+    tag_ids: tuple[int, ...]
+    answer: str
+    accepted: bool
+
+
+def answer_evidence(
+    *, member_ids: Sequence[int] = (), question_id: int | None = None
+) -> list[AnswerEvidence]:
+    """The answers of these members, or to this question, on questions the whole community
+    sees (a space's questions stay in the space, so they are nobody's public evidence)."""
+    answers = Answer.objects.filter(question__visibility=Visibility.COMMUNITY)
+    if question_id is not None:
+        answers = answers.filter(question_id=question_id)
+    else:
+        answers = answers.filter(author_id__in=list(member_ids))
+    rows = list(
+        answers.values_list(
+            "author_id",
+            "question_id",
+            "question__title",
+            "question__body",
+            "body",
+            "question__accepted_answer_id",
+            "pk",
+        )
+    )
+    question_ids = {row[1] for row in rows}
+    tags: dict[int, list[int]] = {}
+    for tagged_question_id, skill_id in Question.tags.through.objects.filter(
+        question_id__in=question_ids
+    ).values_list("question_id", "skill_id"):
+        tags.setdefault(tagged_question_id, []).append(skill_id)
+    return [
+        AnswerEvidence(
+            member_id=author_id,
+            question_id=answered_id,
+            title=title,
+            details=details,
+            tag_ids=tuple(sorted(tags.get(answered_id, []))),
+            answer=body,
+            accepted=accepted_id == answer_id,
+        )
+        for author_id, answered_id, title, details, body, accepted_id, answer_id in rows
+    ]
+
+
+def answerer_ids(question_id: int) -> set[int]:
+    """Who answered the question (each once)."""
+    return set(Answer.objects.filter(question_id=question_id).values_list("author_id", flat=True))
+
+
+def question_tag_ids(question: Question) -> list[int]:
+    return list(
+        Question.tags.through.objects.filter(question_id=question.pk).values_list(
+            "skill_id", flat=True
+        )
+    )

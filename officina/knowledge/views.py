@@ -31,6 +31,7 @@ from officina.knowledge.selectors import (
     question_list,
     question_skills,
 )
+from officina.matchmaking.selectors import experts_for_question
 from officina.skills.selectors import skills_by_slugs
 
 QUESTIONS_PER_PAGE = 20
@@ -103,6 +104,7 @@ def _question_page(
             "votes": votes,
             "answer_form": answer_form,
             "is_asker": question.author_id == member.pk,
+            "experts": experts_for_question(question, member),
         },
         status=status,
     )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from officina.accounts.models import Member
 
 MAX_SKILLS_PER_KIND = 30
+MAX_SYNONYMS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class TaxonomyEntry:
     name_en: str
     name_it: str
     category: str
+    synonyms: tuple[str, ...] = ()
 
 
 def check_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
@@ -43,6 +45,13 @@ def check_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
             raise OfficinaError.invalid_input(_("The name is too long (80 characters at most)."))
         if entry.category not in SkillCategory.values:
             raise OfficinaError.invalid_input(_("Unknown category."))
+        if len(entry.synonyms) > MAX_SYNONYMS or any(
+            not synonym.strip() or len(synonym.strip()) > 80 for synonym in entry.synonyms
+        ):
+            raise OfficinaError.invalid_input(
+                _("A skill has at most %(count)d synonyms of 1 to 80 characters each.")
+                % {"count": MAX_SYNONYMS}
+            )
     if len(set(slugs)) != len(slugs) or Skill.objects.filter(slug__in=slugs).exists():
         raise OfficinaError(_("This skill is already in the taxonomy."), ErrorCode.CONFLICT)
     return do_add_to_taxonomy(entries)
@@ -57,6 +66,7 @@ def do_add_to_taxonomy(entries: Sequence[TaxonomyEntry]) -> list[Skill]:
                 name_en=entry.name_en.strip(),
                 name_it=entry.name_it.strip(),
                 category=entry.category,
+                synonyms=list(dict.fromkeys(synonym.strip().lower() for synonym in entry.synonyms)),
             )
             for entry in entries
         ]
@@ -78,7 +88,7 @@ def check_add_member_skill(
 ) -> MemberSkill:
     """Validate, then add ``skill`` to the member's list of ``kind`` (or update it)."""
     (listing,) = _checked_listings(member, [SkillListing(skill, kind, level, note)])
-    return do_add_member_skill(member, skill, kind, level=level, note=listing.note)
+    return do_add_member_skill(member, skill, kind, level=listing.level, note=listing.note)
 
 
 def check_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> list[MemberSkill]:
@@ -99,7 +109,13 @@ def _checked_listings(member: Member, listings: Sequence[SkillListing]) -> list[
             raise OfficinaError.invalid_input(_("Unknown level."))
         if len(listing.note) > 200:
             raise OfficinaError.invalid_input(_("The note is too long (200 characters at most)."))
-    listed = set(MemberSkill.objects.filter(member=member).values_list("kind", "skill_id"))
+    stored = {
+        (kind, skill_id): (level, note)
+        for kind, skill_id, level, note in MemberSkill.objects.filter(member=member).values_list(
+            "kind", "skill_id", "level", "note"
+        )
+    }
+    listed = set(stored)
     new_entries = {(listing.kind, listing.skill.pk) for listing in listings} - listed
     per_kind = Counter(kind for kind, _skill_id in listed | new_entries)
     if any(per_kind[kind] > MAX_SKILLS_PER_KIND for kind, _skill_id in new_entries):
@@ -107,7 +123,19 @@ def _checked_listings(member: Member, listings: Sequence[SkillListing]) -> list[
             _("You already have %(count)d entries of this kind.") % {"count": MAX_SKILLS_PER_KIND},
             ErrorCode.CONFLICT,
         )
-    return [replace(listing, note=listing.note.strip()) for listing in listings]
+    # Listing a skill again without a level or a note (a picker that asks for neither)
+    # keeps the ones it has: only what is stated changes.
+    kept = []
+    for listing in listings:
+        level, note = stored.get((listing.kind, listing.skill.pk), (None, ""))
+        kept.append(
+            replace(
+                listing,
+                level=listing.level if listing.level is not None else level,
+                note=listing.note.strip() or note,
+            )
+        )
+    return kept
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ class SkillCategory(models.TextChoices):
     MAKING = "making", _("Making and crafts")
     DATA = "data", _("Data and AI")
     PEOPLE = "people", _("People and teaching")
+    OTHER = "other", _("Other")
 
 
 class SkillKind(models.TextChoices):

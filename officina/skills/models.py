@@ -17,6 +17,9 @@ class Skill(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=80)
     name_it = models.CharField(_("name (Italian)"), max_length=80)
     category = models.CharField(_("category"), max_length=20, choices=SkillCategory.choices)
+    # Other words for the skill in either language ("iva", "vat"): text that names the
+    # skill without its name still finds it (matchmaking reads them).
+    synonyms = models.JSONField(_("synonyms"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("skill")

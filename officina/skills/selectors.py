@@ -183,3 +183,65 @@ def top_skills_of(member_ids: list[int], per_member: int = 3) -> dict[int, list[
 def member_skills_with_names() -> QuerySet[MemberSkill]:
     """Member skills with their skill row: for the search index's member documents."""
     return MemberSkill.objects.select_related("skill")
+
+
+@dataclass(frozen=True, slots=True)
+class SkillWords:
+    """The phrases that name a skill in text: both names and every synonym, lower case."""
+
+    skill_id: int
+    phrases: tuple[str, ...]
+
+
+def skill_vocabulary() -> list[SkillWords]:
+    return [
+        SkillWords(
+            skill_id,
+            tuple(
+                dict.fromkeys(
+                    phrase.strip().lower()
+                    for phrase in (name_en, name_it, slug.replace("-", " "), *synonyms)
+                    if phrase.strip()
+                )
+            ),
+        )
+        for skill_id, slug, name_en, name_it, synonyms in Skill.objects.values_list(
+            "pk", "slug", "name_en", "name_it", "synonyms"
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One member's listing of one skill, with how many endorsed it (for rankings), and
+    whether it was added by the community's evidence rather than by the member: a skill
+    shown in an accepted answer is listed for its author without a level or a note."""
+
+    member_id: int
+    skill_id: int
+    kind: str
+    level: int | None
+    endorsements: int
+    added_by_evidence: bool
+
+
+def holdings_of(member_ids: Sequence[int]) -> list[Holding]:
+    """Every skill row of these members with its endorsement count, in one query."""
+    shown = SkillEvidence.objects.filter(member=OuterRef("member_id"), skill=OuterRef("skill_id"))
+    return [
+        Holding(
+            *row[:5],
+            added_by_evidence=row[2] == SkillKind.SKILL
+            and row[5]
+            and row[3] is None
+            and not row[6],
+        )
+        for row in MemberSkill.objects.filter(member_id__in=list(member_ids))
+        .annotate(endorsement_count=Count("endorsements"), shown=Exists(shown))
+        .values_list("member_id", "skill_id", "kind", "level", "endorsement_count", "shown", "note")
+        .order_by("member_id", "skill_id")
+    ]
+
+
+def skill_names(skill_ids: Sequence[int]) -> dict[int, Skill]:
+    return {skill.pk: skill for skill in Skill.objects.filter(pk__in=list(skill_ids))}

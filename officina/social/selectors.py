@@ -338,6 +338,16 @@ def profiles_to_index() -> QuerySet[Profile]:
     return Profile.objects.only("member_id", "headline", "bio")
 
 
+def profile_texts(member_ids: list[int]) -> dict[int, str]:
+    """Each member's headline and about text in one string (those with a profile)."""
+    return {
+        member_id: f"{headline}\n{bio}"
+        for member_id, headline, bio in Profile.objects.filter(
+            member_id__in=member_ids
+        ).values_list("member_id", "headline", "bio")
+    }
+
+
 def posts_to_index() -> QuerySet[Post]:
     """Posts of active authors, with the author; who may read each is ``visible_posts``."""
     return Post.objects.select_related("author").filter(visible_members_q("author"))

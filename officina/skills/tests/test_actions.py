@@ -39,6 +39,9 @@ def test_add_and_update_member_skill(giulia, django_skill):
     again = check_add_member_skill(giulia, django_skill, SkillKind.SKILL, level=4)
     assert first.pk == again.pk
     assert MemberSkill.objects.get().level == 4
+    # Listed again without a level or a note: both are kept.
+    check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
+    assert MemberSkill.objects.values_list("level", "note").get() == (4, "dal 2015")
     # The same skill may be both a skill and an offer.
     check_add_member_skill(giulia, django_skill, SkillKind.OFFER)
     assert MemberSkill.objects.count() == 2

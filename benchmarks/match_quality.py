@@ -1,0 +1,335 @@
+"""How well Officina finds the member who will answer a question well.
+
+    .venv/bin/python benchmarks/make_match_sets.py var/match-sets     # two generated sets
+    .venv/bin/python benchmarks/match_quality.py var/match-sets/easy
+    .venv/bin/python benchmarks/match_quality.py DIR --limit 300       # score 300 questions
+
+DIR holds a labelled set in this CSV shape (UTF-8, a header row, lists separated by ";",
+every column but the ids may be empty):
+
+- ``members.csv``: member_id,name,headline,bio,skills,offers,needs,interests
+- ``questions.csv``: question_id,asked_by,title,body,tags,created_at
+- ``answers.csv``: answer_id,question_id,member_id,body,accepted,created_at (accepted 1/0)
+
+The set is loaded into a scratch SQLite database (its own temporary directory) through
+Officina's actions, as an import would: members sign up, write their profile and list
+their skills, ask, answer and accept; the expert index follows by itself. Skills and
+tags are looked up in the curated taxonomy by name or synonym, in either language; a
+name it does not know becomes a skill of its own ("Other"). Officina refuses an empty
+answer, so an empty body is loaded as "--", which holds no word.
+
+Then, for every question with an accepted answer whose author answered at least one
+other question, Officina's own expert finder (``rank_experts``) ranks all members but
+the asker, leaving that question and its answers out of every member's evidence; the
+accepted answerer's rank gives P@1, nDCG@3, R@10 and MRR. Members tied on a score
+(those without any evidence, all at 0) are ordered at random, the same way for every
+method. ``random`` is the baseline of a random order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ANSWER_PLACEHOLDER = "--"
+
+
+def setup_django(database_url: str, var_dir: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "officina.settings.dev"
+    os.environ["DEBUG"] = "false"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["OFFICINA_VAR_DIR"] = str(var_dir)
+    (var_dir / "static").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def split_list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(";") if item.strip()]
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    stamp = datetime.fromisoformat(value)
+    if stamp.tzinfo is None:
+        from datetime import UTC
+
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp
+
+
+class SkillLookup:
+    """Names in the set to taxonomy skills; unknown names become new skills ("Other")."""
+
+    def __init__(self) -> None:
+        from officina.skills.selectors import all_skills, skill_vocabulary
+
+        self.by_phrase: dict[str, Any] = {}
+        skills = {skill.pk: skill for skill in all_skills()}
+        for entry in skill_vocabulary():
+            for phrase in entry.phrases:
+                self.by_phrase.setdefault(phrase, skills[entry.skill_id])
+        for skill in skills.values():
+            self.by_phrase.setdefault(skill.slug, skill)
+
+    def __call__(self, name: str) -> Any:
+        from django.utils.text import slugify
+
+        from officina.skills.actions import TaxonomyEntry, check_add_to_taxonomy
+        from officina.skills.kinds import SkillCategory
+
+        key = name.strip().lower()
+        if key not in self.by_phrase:
+            slug = (slugify(name)[:70] or "tag") + f"-{len(self.by_phrase)}"
+            (skill,) = check_add_to_taxonomy(
+                [TaxonomyEntry(slug, name[:80], name[:80], SkillCategory.OTHER)]
+            )
+            self.by_phrase[key] = skill
+        return self.by_phrase[key]
+
+
+@dataclass
+class Loaded:
+    members: dict[str, Any]
+    questions: dict[str, Any]
+    accepted_by: dict[str, str]  # question id -> member id of the accepted answer
+    answered: dict[str, set[str]]  # member id -> question ids they answered
+
+
+def load(directory: Path, *, synonyms: bool = True) -> Loaded:
+    from dataclasses import replace
+
+    from django.db import transaction
+
+    from officina.accounts.actions import SignUp, do_sign_up_many
+    from officina.knowledge.actions import (
+        check_accept_answer,
+        check_answer_question,
+        check_ask_question,
+    )
+    from officina.skills.actions import SkillListing, check_add_member_skills, check_add_to_taxonomy
+    from officina.skills.curated import curated_taxonomy
+    from officina.skills.kinds import SkillKind
+    from officina.social.actions import do_update_profile
+
+    check_add_to_taxonomy(
+        [entry if synonyms else replace(entry, synonyms=()) for entry in curated_taxonomy()]
+    )
+    lookup = SkillLookup()
+    member_rows = read_csv(directory / "members.csv")
+    question_rows = read_csv(directory / "questions.csv")
+    answer_rows = read_csv(directory / "answers.csv")
+    # One transaction: the indexes (search, experts) catch up once, when it commits.
+    with transaction.atomic():
+        signed_up = do_sign_up_many(
+            [
+                SignUp(f"member{index}@set.test", "set-password", row["name"][:150], "")
+                for index, row in enumerate(member_rows)
+            ]
+        )
+        members = {
+            row["member_id"]: member for row, member in zip(member_rows, signed_up, strict=True)
+        }
+        for row in member_rows:
+            member = members[row["member_id"]]
+            if row.get("headline") or row.get("bio"):
+                do_update_profile(
+                    member,
+                    headline=(row.get("headline") or "")[:120],
+                    bio=(row.get("bio") or "")[:4000],
+                    links=[],
+                )
+            listings = {
+                (kind, skill.pk): SkillListing(skill, kind)
+                for column, kind in (
+                    ("skills", SkillKind.SKILL),
+                    ("offers", SkillKind.OFFER),
+                    ("needs", SkillKind.NEED),
+                    ("interests", SkillKind.INTEREST),
+                )
+                for skill in map(lookup, split_list(row.get(column)))
+            }
+            if listings:
+                check_add_member_skills(member, list(listings.values())[:30])
+        questions = {}
+        for row in sorted(question_rows, key=lambda row: row.get("created_at") or ""):
+            title = (row.get("title") or "").strip() or (row.get("body") or "")[:80]
+            questions[row["question_id"]] = check_ask_question(
+                members[row["asked_by"]],
+                title=title.ljust(10, ".")[:200],
+                body=(row.get("body") or "").strip() or title,
+                tags=[lookup(name) for name in split_list(row.get("tags"))][:5],
+                at=parse_time(row.get("created_at")),
+            )
+        accepted_by: dict[str, str] = {}
+        answered: dict[str, set[str]] = {}
+        for row in sorted(answer_rows, key=lambda row: row.get("created_at") or ""):
+            question = questions[row["question_id"]]
+            answer = check_answer_question(
+                members[row["member_id"]],
+                question,
+                body=(row.get("body") or "").strip() or ANSWER_PLACEHOLDER,
+                at=max(
+                    parse_time(row.get("created_at")) or question.created_at, question.created_at
+                ),
+            )
+            answered.setdefault(row["member_id"], set()).add(row["question_id"])
+            if row.get("accepted") == "1" and row["member_id"] != _asker_id(question_rows, row):
+                answer.question = question
+                check_accept_answer(question.author, answer)
+                accepted_by[row["question_id"]] = row["member_id"]
+    return Loaded(members, questions, accepted_by, answered)
+
+
+_askers: dict[str, str] = {}
+
+
+def _asker_id(question_rows: list[dict[str, str]], answer_row: dict[str, str]) -> str:
+    if not _askers:
+        _askers.update({row["question_id"]: row["asked_by"] for row in question_rows})
+    return _askers[answer_row["question_id"]]
+
+
+@dataclass
+class Scores:
+    p_at_1: float = 0.0
+    ndcg_at_3: float = 0.0
+    recall_at_10: float = 0.0
+    reciprocal_rank: float = 0.0
+    count: int = 0
+
+    def add(self, rank: int) -> None:
+        self.count += 1
+        self.p_at_1 += float(rank == 1)
+        self.ndcg_at_3 += 1 / math.log2(rank + 1) if rank <= 3 else 0.0
+        self.recall_at_10 += float(rank <= 10)
+        self.reciprocal_rank += 1 / rank
+
+    def line(self, name: str) -> str:
+        n = max(self.count, 1)
+        return (
+            f"{name:<10} P@1 {self.p_at_1 / n:.3f}  nDCG@3 {self.ndcg_at_3 / n:.3f}  "
+            f"R@10 {self.recall_at_10 / n:.3f}  MRR {self.reciprocal_rank / n:.3f}"
+        )
+
+
+def rank_of(
+    expert_id: int, ranked: list[tuple[int, float]], candidates: int, rng: random.Random
+) -> int:
+    """The expert's rank among ``candidates`` members; ties (and the unscored) at random."""
+    scores = dict(ranked)
+    mine = scores.get(expert_id, 0.0)
+    above = sum(1 for score in scores.values() if score > mine)
+    tied = (
+        sum(1 for member_id, score in scores.items() if score == mine and member_id != expert_id)
+        if mine > 0
+        else candidates - 1 - len(scores)
+    )
+    return 1 + above + rng.randint(0, max(tied, 0))
+
+
+def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
+    from officina.knowledge.selectors import question_tag_ids
+    from officina.matchmaking.selectors import Asked, Ranking, rank_experts
+
+    scored = [
+        question_id
+        for question_id, member_id in loaded.accepted_by.items()
+        if len(loaded.answered.get(member_id, set()) - {question_id}) >= 1
+    ]
+    scored.sort(key=int)
+    if limit:
+        scored = random.Random(seed).sample(scored, min(limit, len(scored)))
+    candidates = len(loaded.members) - 1
+    results = {name: Scores() for name in ["random", *Ranking]}
+    timings: dict[str, float] = dict.fromkeys(Ranking, 0.0)
+    for question_id in scored:
+        question = loaded.questions[question_id]
+        expert = loaded.members[loaded.accepted_by[question_id]].pk
+        asked = Asked(
+            title=question.title,
+            details=question.body,
+            tag_ids=tuple(question_tag_ids(question)),
+            asker_id=question.author_id,
+            question_id=question.pk,
+        )
+        results["random"].add(random.Random(f"{seed}-{question_id}").randint(1, candidates))
+        for ranking in Ranking:
+            started = time.perf_counter()
+            ranked = rank_experts(asked, ranking)
+            timings[ranking] += time.perf_counter() - started
+            tie_break = random.Random(f"{seed}-{question_id}-ties")
+            results[ranking].add(rank_of(expert, ranked, candidates, tie_break))
+    print(f"questions scored: {len(scored)} (candidates per question: {candidates})")
+    for name, scores in results.items():
+        per_query = (
+            f"  ({timings[name] / max(len(scored), 1) * 1000:.1f} ms a question)"
+            if name in timings
+            else ""
+        )
+        print(scores.line(name) + per_query)
+    print(embeddings_line())
+
+
+def embeddings_line() -> str:
+    import importlib.util
+
+    if importlib.util.find_spec("sentence_transformers") is None:
+        return "embeddings: not installed (the semantic extra is not part of this build)"
+    return "embeddings: installed, but Officina has no embedding ranking yet"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--limit", type=int, default=0, help="score this many questions (0: all)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-synonyms",
+        action="store_true",
+        help="load the taxonomy without its synonyms (to see what they are worth)",
+    )
+    args = parser.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="officina-bench-match-"))
+    try:
+        setup_django(f"sqlite:///{scratch / 'match.sqlite3'}", scratch)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        loaded = load(args.directory, synonyms=not args.no_synonyms)
+        took = time.perf_counter() - started
+        print(
+            f"{args.directory}: {len(loaded.members)} members, {len(loaded.questions)} questions, "
+            f"{len(loaded.accepted_by)} accepted answers, loaded in {took:.0f}s"
+        )
+        evaluate(loaded, args.limit or None, args.seed)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""What a member's evidence says, computed from other apps' rows: word stems with their
+counts, and a weight per skill. The same functions analyse a question, and the part of
+the evidence that one answered question contributes (to leave it out when ranking
+experts for that very question).
+
+Words are reduced with the Italian and the English stemmer (search's analysis), so
+"fatture" meets "fattura". Skills are found in text by their names and synonyms in both
+languages (the taxonomy's vocabulary): a question about "partita IVA" and a profile
+that says "VAT returns" meet on the skill "Tax and VAT" even though no word is shared.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from officina.knowledge.selectors import AnswerEvidence
+from officina.search.stemming import fold_accents, stems, words
+from officina.skills.kinds import SkillKind
+from officina.skills.selectors import Holding, SkillWords
+
+# Words too common in either language to tell one expert from another.
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "some",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "up",
+        "us",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "al",
+        "alla",
+        "alle",
+        "allo",
+        "agli",
+        "ai",
+        "anche",
+        "che",
+        "chi",
+        "ci",
+        "come",
+        "con",
+        "da",
+        "dal",
+        "dalla",
+        "dei",
+        "del",
+        "della",
+        "delle",
+        "di",
+        "e",
+        "ed",
+        "gli",
+        "ha",
+        "hanno",
+        "ho",
+        "il",
+        "io",
+        "la",
+        "le",
+        "lo",
+        "ma",
+        "mi",
+        "mia",
+        "mio",
+        "ne",
+        "nei",
+        "nel",
+        "nella",
+        "non",
+        "o",
+        "per",
+        "piu",
+        "più",
+        "qual",
+        "quale",
+        "quando",
+        "questo",
+        "questa",
+        "se",
+        "si",
+        "sono",
+        "su",
+        "sul",
+        "sulla",
+        "tra",
+        "un",
+        "una",
+        "uno",
+        "vi",
+    }
+)
+
+# A declared skill counts by level and endorsements; what was shown counts more than
+# what was claimed: an accepted answer on a skill is the strongest evidence there is.
+LISTED_WEIGHT = {SkillKind.SKILL: 1.0, SkillKind.TALENT: 1.0, SkillKind.OFFER: 1.2}
+INTEREST_WEIGHT = 0.3
+LEVEL_STEP = 0.2
+ENDORSEMENT_WEIGHT = 0.4
+PROFILE_MENTION_WEIGHT = 0.7
+# A skill named in an answer's own text (not in its question) is a claim, a small one.
+ANSWER_MENTION_WEIGHT = 0.4
+# The text of an accepted answer (and of its question) counts twice in the word index.
+ACCEPTED_TEXT_REPEAT = 2
+
+
+def terms_of(text: str) -> Counter[str]:
+    """Word stems of ``text`` with their counts, stop words left out."""
+    counted: Counter[str] = Counter()
+    for word in words(text):
+        if word in STOP_WORDS or len(word) < 2:
+            continue
+        counted.update(stems(word))
+    return counted
+
+
+def _phrase_key(word: str) -> str:
+    # One key per word whatever its language: the shortest of its stems.
+    return min(stems(word), key=len, default=fold_accents(word))
+
+
+class SkillSpotter:
+    """Finds the taxonomy's skills named in a text, by any of their phrases."""
+
+    def __init__(self, vocabulary: Iterable[SkillWords]) -> None:
+        self._skills_by_phrase: dict[tuple[str, ...], set[int]] = {}
+        self.longest = 1
+        for entry in vocabulary:
+            for phrase in entry.phrases:
+                key = tuple(_phrase_key(word) for word in words(phrase))
+                if key:
+                    self._skills_by_phrase.setdefault(key, set()).add(entry.skill_id)
+                    self.longest = max(self.longest, len(key))
+
+    def skills_in(self, text: str) -> Counter[int]:
+        """Skill ids named in ``text``, with how many times."""
+        keys = [_phrase_key(word) for word in words(text)]
+        found: Counter[int] = Counter()
+        for start in range(len(keys)):
+            for size in range(1, min(self.longest, len(keys) - start) + 1):
+                for skill_id in self._skills_by_phrase.get(tuple(keys[start : start + size]), ()):
+                    found[skill_id] += 1
+        return found
+
+
+# Stemming every phrase of the taxonomy is most of the cost of a spotter; the taxonomy
+# changes rarely, so a spotter is kept per vocabulary (a changed one makes a new key).
+@functools.lru_cache(maxsize=4)
+def spotter_of(vocabulary: tuple[SkillWords, ...]) -> SkillSpotter:
+    return SkillSpotter(vocabulary)
+
+
+@dataclass
+class Evidence:
+    """A member's evidence, or one answer's share of it."""
+
+    terms: Counter[str] = field(default_factory=Counter)
+    # What the member says they know (listed, endorsed, written), by skill; what they
+    # showed is counted apart, in answers and accepted answers by skill.
+    skills: dict[int, float] = field(default_factory=dict)
+    answers_by_skill: Counter[int] = field(default_factory=Counter)
+    accepted_by_skill: Counter[int] = field(default_factory=Counter)
+    answers: int = 0
+    accepted: int = 0
+
+    @property
+    def length(self) -> int:
+        return sum(self.terms.values())
+
+    def add_skill(self, skill_id: int, weight: float) -> None:
+        self.skills[skill_id] = self.skills.get(skill_id, 0.0) + weight
+
+
+def answer_share(answer: AnswerEvidence, spotter: SkillSpotter) -> Evidence:
+    """What one answer adds to its author's evidence."""
+    share = Evidence(answers=1, accepted=int(answer.accepted))
+    repeat = ACCEPTED_TEXT_REPEAT if answer.accepted else 1
+    text = f"{answer.title}\n{answer.details}\n{answer.answer}"
+    for term, count in terms_of(text).items():
+        share.terms[term] = count * repeat
+    # A question is about its tags and the skills its words name, tagged or not.
+    about = set(answer.tag_ids) | set(spotter.skills_in(f"{answer.title}\n{answer.details}"))
+    for skill_id in about:
+        share.answers_by_skill[skill_id] += 1
+        share.accepted_by_skill[skill_id] += int(answer.accepted)
+    for skill_id in set(spotter.skills_in(answer.answer)) - about:
+        share.add_skill(skill_id, ANSWER_MENTION_WEIGHT)
+    return share
+
+
+def member_evidence(
+    profile: str,
+    holdings: Sequence[Holding],
+    answers: Sequence[AnswerEvidence],
+    spotter: SkillSpotter,
+) -> Evidence:
+    """The whole evidence of one member."""
+    evidence = Evidence(terms=terms_of(profile))
+    for holding in holdings:
+        if holding.added_by_evidence:
+            continue  # its accepted answers below count for it, once
+        if holding.kind in LISTED_WEIGHT:
+            weight = LISTED_WEIGHT[SkillKind(holding.kind)] + LEVEL_STEP * (holding.level or 2)
+            weight += ENDORSEMENT_WEIGHT * math.log1p(holding.endorsements)
+            evidence.add_skill(holding.skill_id, weight)
+        elif holding.kind == SkillKind.INTEREST:
+            evidence.add_skill(holding.skill_id, INTEREST_WEIGHT)
+    for skill_id in spotter.skills_in(profile):
+        evidence.add_skill(skill_id, PROFILE_MENTION_WEIGHT)
+    for answer in answers:
+        share = answer_share(answer, spotter)
+        evidence.terms.update(share.terms)
+        for skill_id, weight in share.skills.items():
+            evidence.add_skill(skill_id, weight)
+        for skill_id in share.answers_by_skill:
+            evidence.skills.setdefault(skill_id, 0.0)
+        evidence.answers_by_skill.update(share.answers_by_skill)
+        evidence.accepted_by_skill.update(share.accepted_by_skill)
+        evidence.answers += 1
+        evidence.accepted += share.accepted
+    return evidence
+
+
+# A claimed skill saturates (listing, endorsements, mentions); answers on a skill count by
+# their number (the tenth adds less than the first) and by the share of them accepted.
+CLAIM_SATURATION = 1.5
+SHOWN_WEIGHT = 1.0
+ACCEPTANCE_PRIOR = 0.5
+
+
+def skill_strength(claimed: float, answers: int, accepted: int) -> float:
+    """How strongly a member shows a skill: what they claim, saturating, plus how often
+    they answer on it times how often their answer is the one accepted (smoothed)."""
+    claim = claimed / (claimed + CLAIM_SATURATION) if claimed > 0 else 0.0
+    shown = math.log1p(answers) * (accepted + ACCEPTANCE_PRIOR) / (answers + 1)
+    return claim + SHOWN_WEIGHT * shown

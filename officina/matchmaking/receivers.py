@@ -1,0 +1,86 @@
+"""Keep the expert index current: a change to one member's evidence re-indexes that
+member alone, once, after the transaction commits.
+
+Matchmaking listens to the rows it reads (naming senders by label, like search):
+knowledge, skills and social do not know it exists. ``bulk_create`` and
+``QuerySet.update`` send no signals; whoever changes rows that way rebuilds with
+``officina match_reindex`` (the demo does it in ``officina/matchmaking/demo.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from officina.knowledge.selectors import answerer_ids
+from officina.matchmaking.actions import do_index_members
+
+
+class _ChangedMembers(threading.local):
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+
+_changed = _ChangedMembers()
+
+
+def schedule_index(member_ids: Iterable[int | None]) -> None:
+    ids = {member_id for member_id in member_ids if member_id is not None}
+    if not ids:
+        return
+    _changed.ids |= ids
+    # Runs at once outside a transaction; the first callback of a transaction indexes
+    # everything collected, the others find nothing left.
+    transaction.on_commit(_index_changed)
+
+
+def _index_changed() -> None:
+    ids, _changed.ids = _changed.ids, set()
+    do_index_members(ids)
+
+
+def _member_part_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    schedule_index([instance.member_id])
+
+
+def _endorsement_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    try:
+        member_skill = instance.member_skill
+    except ObjectDoesNotExist:
+        return  # deleted with its member skill, whose own signal re-indexes the member
+    schedule_index([member_skill.member_id])
+
+
+def _answer_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    schedule_index([instance.author_id])
+
+
+def _question_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Acceptance, an edit: what the question shows of its answerers changed.
+    schedule_index(answerer_ids(instance.pk))
+
+
+def _question_tags_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, **kwargs: Any
+) -> None:
+    if action in {"post_add", "post_remove", "post_clear"} and not reverse:
+        schedule_index(answerer_ids(instance.pk))
+
+
+def connect() -> None:
+    for signal, uid in ((post_save, "save"), (post_delete, "delete")):
+        for label in ("social.Profile", "skills.MemberSkill"):
+            signal.connect(_member_part_changed, sender=label, dispatch_uid=f"match-{label}-{uid}")
+        signal.connect(
+            _endorsement_changed, sender="skills.Endorsement", dispatch_uid=f"match-e-{uid}"
+        )
+        signal.connect(_answer_changed, sender="knowledge.Answer", dispatch_uid=f"match-a-{uid}")
+    post_save.connect(_question_changed, sender="knowledge.Question", dispatch_uid="match-q-save")
+    m2m_changed.connect(
+        _question_tags_changed, sender="knowledge.Question_tags", dispatch_uid="match-q-tags"
+    )

@@ -1,0 +1,445 @@
+"""Reads: who could answer a question, ranked, with reasons a reader understands.
+
+Three rankings share one index (``models``), and the benchmark
+(``benchmarks/match_quality.py``) scores each of them:
+
+- ``fulltext``: BM25 over the words of each member's evidence;
+- ``skills``: the skills graph, member → skill ← question, where a question reaches a
+  skill through its tags and the skills its text names in either language, and a
+  member through what they list, what endorsers vouch for and what they answered
+  (accepted answers count most); rarer skills weigh more (inverse frequency);
+- ``hybrid`` (the default): both, each scaled to its best candidate, added.
+
+Ranking for a question that is already answered leaves out what that question itself
+taught the index (its words and tags in its answerers' evidence): the answerers are
+suggested for what they showed elsewhere, and the benchmark's leave-one-out is the same
+call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models import Avg, Count
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from officina.accounts.selectors import space_members, visible_members
+from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
+from officina.matchmaking.evidence import (
+    SkillSpotter,
+    answer_share,
+    skill_strength,
+    spotter_of,
+    terms_of,
+)
+from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
+from officina.skills.kinds import SkillKind
+from officina.skills.selectors import holdings_of, skill_names, skill_vocabulary
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
+    from officina.knowledge.models import Question
+    from officina.skills.models import Skill
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Pruning common words starts in large communities only: a word of 2,000 members or fewer
+# is always read; past that, one of more than 5% of the members is left out.
+COMMON_TERM_SHARE = 0.05
+ALWAYS_READ_POSTINGS = 2000
+KEPT_WHEN_ALL_COMMON = 2
+MAX_QUERY_TERMS = 16
+# A skill named in a question's text counts a little less than one it is tagged with.
+TAG_WEIGHT = 1.0
+MENTION_WEIGHT = 0.7
+HYBRID_TEXT_SHARE = 0.5
+# Each ranking reads at most this many members per word list and per skill (the best
+# first, from the indexes) before the two are combined: far more than a page shows.
+CANDIDATES = 200
+STRENGTH_FLOOR = 1e-9
+SUGGESTED_EXPERTS = 5
+
+SqlValue = str | int | float
+
+
+class Ranking(StrEnum):
+    FULLTEXT = "fulltext"
+    SKILLS = "skills"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question to find experts for; ``question_id`` leaves its own evidence out."""
+
+    title: str
+    details: str
+    tag_ids: tuple[int, ...] = ()
+    asker_id: int | None = None
+    question_id: int | None = None
+
+
+@dataclass
+class _Hidden:
+    """What the question being ranked for contributed to its answerers' evidence."""
+
+    terms: dict[int, Counter[str]] = field(default_factory=dict)
+    skills: dict[tuple[int, int], tuple[float, int, int]] = field(default_factory=dict)
+    lengths: Counter[int] = field(default_factory=Counter)
+
+
+def _hidden_shares(question_id: int | None, spotter: SkillSpotter) -> _Hidden:
+    hidden = _Hidden()
+    if question_id is None:
+        return hidden
+    for answer in answer_evidence(question_id=question_id):
+        share = answer_share(answer, spotter)
+        hidden.terms.setdefault(answer.member_id, Counter()).update(share.terms)
+        for skill_id in share.skills.keys() | share.answers_by_skill.keys():
+            hidden.skills[(answer.member_id, skill_id)] = (
+                share.skills.get(skill_id, 0.0),
+                share.answers_by_skill[skill_id],
+                share.accepted_by_skill[skill_id],
+            )
+        hidden.lengths[answer.member_id] += share.length
+    return hidden
+
+
+def _question_skills(asked: Asked, spotter: SkillSpotter) -> dict[int, float]:
+    wanted = dict.fromkeys(spotter.skills_in(f"{asked.title}\n{asked.details}"), MENTION_WEIGHT)
+    wanted.update(dict.fromkeys(asked.tag_ids, TAG_WEIGHT))
+    return wanted
+
+
+def _question_terms(asked: Asked) -> set[str]:
+    tags = skill_names(asked.tag_ids).values()
+    tag_text = " ".join(f"{skill.name_en} {skill.name_it}" for skill in tags)
+    return set(terms_of(f"{asked.title}\n{asked.details}\n{tag_text}"))
+
+
+def _bm25_sql(idf: dict[str, float], average_length: float) -> tuple[str, list[SqlValue]]:
+    """A member's BM25 score over the postings of ``idf``'s words, as a SQL sum: the
+    database adds up thousands of postings faster than Python reads them."""
+    term_table = EvidenceTerm._meta.db_table
+    size_table = EvidenceSize._meta.db_table
+    weights = " ".join("WHEN %s THEN %s" for _term in idf)
+    params: list[SqlValue] = [value for pair in idf.items() for value in pair]
+    score = (
+        f"SUM(CASE t.term {weights} ELSE 0.0 END * t.count * %s"
+        f" / (t.count + %s * (1 - %s + %s * COALESCE(s.length, 1) / %s)))"
+    )
+    params += [BM25_K1 + 1, BM25_K1, BM25_B, BM25_B, average_length]
+    # Fixed SQL built from the model's own table names; every value is a parameter.
+    join = f"{term_table} t LEFT JOIN {size_table} s ON s.member_id = t.member_id"
+    sql = f"SELECT t.member_id, {score} FROM {join}"  # noqa: S608
+    return sql, params
+
+
+def _in(values: Iterable[SqlValue]) -> tuple[str, list[SqlValue]]:
+    listed = list(values)
+    return ", ".join(["%s"] * len(listed)), listed
+
+
+def _text_scores(
+    asked: Asked,
+    hidden: _Hidden,
+    total: int,
+    average_length: float,
+    top: int | None,
+    among: Collection[int] = (),
+) -> dict[int, float]:
+    """BM25 of the question's words: the ``top`` best members, or those ``among``."""
+    query = _question_terms(asked)
+    if not query:
+        return {}
+    # Words in a large share of the evidence (common words the stop list misses) weigh
+    # next to nothing in BM25, yet reading their postings is most of the work: count
+    # first (an index-only scan), then read the postings of the rarer words only.
+    frequency = dict(
+        EvidenceTerm.objects.filter(term__in=query)
+        .values("term")
+        .annotate(members=Count("pk"))
+        .values_list("term", "members")
+    )
+    by_rarity = sorted(frequency, key=lambda term: (frequency[term], term))
+    common = max(COMMON_TERM_SHARE * total, ALWAYS_READ_POSTINGS)
+    kept = [term for term in by_rarity if frequency[term] <= common]
+    kept = (kept or by_rarity[:KEPT_WHEN_ALL_COMMON])[:MAX_QUERY_TERMS]
+    if not kept:
+        return {}
+    # The answerers of the question itself (a handful) are scored here, their share of
+    # the evidence taken out; everyone else is scored and cut to the best by the database.
+    hidden_postings: dict[int, dict[str, int]] = {}
+    for member_id, term, count in EvidenceTerm.objects.filter(
+        member_id__in=list(hidden.terms), term__in=kept
+    ).values_list("member_id", "term", "count"):
+        hidden_postings.setdefault(member_id, {})[term] = count
+    frequency = dict(frequency)
+    for member_id, postings in hidden_postings.items():
+        for term, count in postings.items():
+            if count - hidden.terms[member_id][term] <= 0:
+                frequency[term] -= 1
+    idf = {
+        term: math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
+        for term in kept
+    }
+    sql, params = _bm25_sql(idf, average_length)
+    terms_in, terms = _in(kept)
+    sql += f" WHERE t.term IN ({terms_in})"
+    params += terms
+    if hidden.terms:
+        hidden_in, hidden_ids = _in(hidden.terms)
+        sql += f" AND t.member_id NOT IN ({hidden_in})"
+        params += hidden_ids
+    if among:
+        among_in, among_ids = _in(among)
+        sql += f" AND t.member_id IN ({among_in})"
+        params += among_ids
+    sql += " GROUP BY t.member_id ORDER BY 2 DESC, t.member_id"
+    if top is not None:
+        sql += " LIMIT %s"
+        params.append(top)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        scores = {member_id: float(score) for member_id, score in cursor.fetchall()}
+    if hidden_postings:
+        lengths = dict(
+            EvidenceSize.objects.filter(member_id__in=list(hidden_postings)).values_list(
+                "member_id", "length"
+            )
+        )
+        for member_id, postings in hidden_postings.items():
+            if among and member_id not in among:
+                continue
+            length = max(lengths.get(member_id, 0) - hidden.lengths[member_id], 1)
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
+            score = 0.0
+            for term, count in postings.items():
+                count -= hidden.terms[member_id][term]
+                if count > 0:
+                    score += idf[term] * count * (BM25_K1 + 1) / (count + norm)
+            if score > 0:
+                scores[member_id] = score
+    return scores
+
+
+def _skill_scores(
+    wanted: dict[int, float],
+    hidden: _Hidden,
+    total: int,
+    top: int | None,
+    among: Collection[int] = (),
+) -> dict[int, float]:
+    """The skills graph: the ``top`` strongest holders of each wanted skill (read from
+    the strength index, so a skill held by thousands costs the same as one held by ten),
+    or the members ``among``."""
+    if not wanted:
+        return {}
+    holders = dict(
+        EvidenceSkill.objects.filter(skill_id__in=list(wanted), strength__gt=STRENGTH_FLOOR)
+        .values("skill_id")
+        .annotate(members=Count("pk"))
+        .values_list("skill_id", "members")
+    )
+    hidden_members = {member_id for member_id, _skill_id in hidden.skills}
+    fields = ("member_id", "skill_id", "weight", "answers", "accepted", "strength")
+    answerers_rows = list(
+        EvidenceSkill.objects.filter(
+            skill_id__in=list(wanted), member_id__in=list(hidden_members)
+        ).values_list(*fields)
+    )
+    rows: list[tuple[int, int, float, int, int, float]] = []
+    if among:
+        rows += EvidenceSkill.objects.filter(
+            skill_id__in=list(wanted), member_id__in=list(among)
+        ).values_list(*fields)
+    else:
+        for skill_id in wanted:
+            # Taking a share out only lowers a strength: the top few plus as many as
+            # there are answerers hold everyone who can be among the best afterwards.
+            rows += (
+                EvidenceSkill.objects.filter(skill_id=skill_id)
+                .order_by("-strength", "member_id")
+                .values_list(*fields)[: (top or 0) + len(hidden_members)]
+            )
+        rows += answerers_rows
+    strengths: dict[int, dict[int, float]] = {}
+    for member_id, skill_id, claimed, answers, accepted, strength in rows:
+        if (member_id, skill_id) in hidden.skills:
+            hidden_claim, hidden_answers, hidden_accepted = hidden.skills[(member_id, skill_id)]
+            strength = skill_strength(
+                claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
+            )
+        if strength > STRENGTH_FLOOR:
+            strengths.setdefault(skill_id, {})[member_id] = strength
+    # An answerer who holds a skill through this question alone is no holder of it here.
+    for member_id, skill_id, claimed, answers, accepted, strength in answerers_rows:
+        if (member_id, skill_id) in hidden.skills and strength > STRENGTH_FLOOR:
+            hidden_claim, hidden_answers, hidden_accepted = hidden.skills[(member_id, skill_id)]
+            left = skill_strength(
+                claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
+            )
+            if left <= STRENGTH_FLOOR:
+                holders[skill_id] -= 1
+    scores: dict[int, float] = {}
+    for skill_id, best in strengths.items():
+        idf = math.log(1 + total / max(holders.get(skill_id, 0), 1))
+        if not among and top is not None:
+            best = dict(sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))[:top])
+        for member_id, strength in best.items():
+            scores[member_id] = scores.get(member_id, 0.0) + wanted[skill_id] * idf * strength
+    return scores
+
+
+def _scaled(scores: dict[int, float]) -> dict[int, float]:
+    best = max(scores.values(), default=0.0)
+    return {member_id: score / best for member_id, score in scores.items()} if best else {}
+
+
+def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[int, float]]:
+    """The members with the best evidence for ``asked`` (a few hundred at most), best
+    first, as ``(member_id, score)``; never the asker. Members with no evidence at all
+    are not listed (their score is 0)."""
+    spotter = spotter_of(tuple(skill_vocabulary()))
+    hidden = _hidden_shares(asked.question_id, spotter)
+    size = EvidenceSize.objects.aggregate(total=Count("pk"), average=Avg("length"))
+    total, average_length = size["total"] or 0, max(size["average"] or 1.0, 1.0)
+    text: dict[int, float] = {}
+    skills: dict[int, float] = {}
+    wanted = _question_skills(asked, spotter)
+    if ranking in (Ranking.FULLTEXT, Ranking.HYBRID):
+        text = _text_scores(asked, hidden, total, average_length, top=CANDIDATES)
+    if ranking in (Ranking.SKILLS, Ranking.HYBRID):
+        skills = _skill_scores(wanted, hidden, total, top=CANDIDATES)
+    if ranking == Ranking.FULLTEXT:
+        scores = text
+    elif ranking == Ranking.SKILLS:
+        scores = skills
+    else:
+        # The best of each ranking get their exact score in the other one too, so that
+        # a member strong on both is not scored on one of them only.
+        missing_text = skills.keys() - text.keys()
+        if missing_text:
+            text.update(
+                _text_scores(asked, hidden, total, average_length, top=None, among=missing_text)
+            )
+        missing_skills = text.keys() - skills.keys()
+        if missing_skills:
+            skills.update(_skill_scores(wanted, hidden, total, top=None, among=missing_skills))
+        text, skills = _scaled(text), _scaled(skills)
+        scores = {
+            member_id: HYBRID_TEXT_SHARE * text.get(member_id, 0.0)
+            + (1 - HYBRID_TEXT_SHARE) * skills.get(member_id, 0.0)
+            for member_id in text.keys() | skills.keys()
+        }
+    scores.pop(asked.asker_id or 0, None)
+    # Equal scores in member order, so that a ranking never depends on the database's.
+    return sorted(
+        ((member_id, score) for member_id, score in scores.items() if score > 0),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+
+
+@dataclass
+class ExpertSuggestion:
+    member: Member
+    reasons: list[str]
+    invited: bool
+
+
+def _reasons(
+    member_id: int,
+    wanted: dict[int, float],
+    skills: dict[int, Skill],
+    evidence: dict[tuple[int, int], tuple[int, int]],
+    listed: dict[tuple[int, int], str],
+) -> list[str]:
+    reasons: list[str] = []
+    for skill_id in sorted(wanted, key=lambda pk: (-wanted[pk], skills[pk].name)):
+        name = skills[skill_id].name
+        answers, accepted = evidence.get((member_id, skill_id), (0, 0))
+        if accepted:
+            reasons.append(
+                ngettext(
+                    "had %(count)d answer on %(skill)s accepted",
+                    "had %(count)d answers on %(skill)s accepted",
+                    accepted,
+                )
+                % {"count": accepted, "skill": name}
+            )
+        elif answers:
+            reasons.append(
+                ngettext(
+                    "answered %(count)d question on %(skill)s",
+                    "answered %(count)d questions on %(skill)s",
+                    answers,
+                )
+                % {"count": answers, "skill": name}
+            )
+        kind = listed.get((member_id, skill_id))
+        if kind == SkillKind.OFFER:
+            reasons.append(_("offers %(skill)s") % {"skill": name})
+        elif kind in (SkillKind.SKILL, SkillKind.TALENT):
+            reasons.append(_("knows %(skill)s") % {"skill": name})
+    if not reasons:
+        reasons.append(_("their profile and answers speak of what you ask"))
+    return reasons[:3]
+
+
+def experts_for_question(
+    question: Question, viewer: Member, limit: int = SUGGESTED_EXPERTS
+) -> list[ExpertSuggestion]:
+    """For the asker only: who could answer, with why, leaving out who answered already.
+    ``question`` comes from knowledge's access helper, so the viewer may see it."""
+    if question.author_id != viewer.pk:
+        return []
+    asked = Asked(
+        title=question.title,
+        details=question.body,
+        tag_ids=tuple(question_tag_ids(question)),
+        asker_id=question.author_id,
+        question_id=question.pk,
+    )
+    answered = answerer_ids(question.pk)
+    ranked = [pair for pair in rank_experts(asked) if pair[0] not in answered]
+    # Only who may read the question: a space's question is suggested to its members.
+    readers = space_members(question.space) if question.space else visible_members()
+    members = readers.in_bulk([member_id for member_id, _score in ranked[: limit * 4]])
+    chosen = [members[member_id] for member_id, _score in ranked if member_id in members][:limit]
+    if not chosen:
+        return []
+    chosen_ids = [member.pk for member in chosen]
+    wanted = _question_skills(asked, spotter_of(tuple(skill_vocabulary())))
+    skills = skill_names(list(wanted))
+    evidence = {
+        (member_id, skill_id): (answers, accepted)
+        for member_id, skill_id, answers, accepted in EvidenceSkill.objects.filter(
+            member_id__in=chosen_ids, skill_id__in=list(wanted)
+        ).values_list("member_id", "skill_id", "answers", "accepted")
+    }
+    listed: dict[tuple[int, int], str] = {}
+    for holding in holdings_of(chosen_ids):
+        if holding.added_by_evidence:
+            continue  # said by the accepted answers' reason already
+        if holding.skill_id in wanted and listed.get((holding.member_id, holding.skill_id)) != (
+            SkillKind.OFFER
+        ):
+            listed[(holding.member_id, holding.skill_id)] = holding.kind
+    invited = set(
+        AnswerInvitation.objects.filter(question_id=question.pk).values_list("member_id", flat=True)
+    )
+    return [
+        ExpertSuggestion(
+            member=member,
+            reasons=_reasons(member.pk, wanted, skills, evidence, listed),
+            invited=member.pk in invited,
+        )
+        for member in chosen
+    ]
