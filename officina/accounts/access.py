@@ -41,6 +41,17 @@ def is_company_owner(member: Member, company: Company) -> bool:
     ).exists()
 
 
+def sees_company_workings(member: Member, company: Company) -> bool:
+    """Whether ``member`` sees what a company keeps for its own people (its address book,
+    its ring groups): its owners and people, and the managers of the space it is based at.
+    Changing them is for owners (:func:`is_company_owner`)."""
+    if is_company_owner(member, company):
+        return True
+    if CompanyMembership.objects.filter(member_id=member.pk, company=company).exists():
+        return True
+    return company.space is not None and is_space_manager(member, company.space)
+
+
 def access_company_by_slug(member: Member, slug: str, *, to_manage: bool = False) -> Company:
     """A company every signed-in member may read; only its owners may manage it."""
     if not may_see_members(member):

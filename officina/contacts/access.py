@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.access import access_company_by_slug, is_company_owner, is_space_manager
-from officina.accounts.selectors import company_ids_of_members
+from officina.accounts.access import (
+    access_company_by_slug,
+    is_company_owner,
+    sees_company_workings,
+)
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .selectors import contact_of_company
@@ -32,11 +35,7 @@ def may_manage_contacts(member: Member, company: Company) -> bool:
 
 
 def may_read_contacts(member: Member, company: Company) -> bool:
-    if may_manage_contacts(member, company):
-        return True
-    if company.pk in company_ids_of_members([member.pk]).get(member.pk, ()):
-        return True
-    return company.space is not None and is_space_manager(member, company.space)
+    return sees_company_workings(member, company)
 
 
 def access_contacts_by_company_slug(
