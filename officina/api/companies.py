@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -27,6 +25,8 @@ from officina.api.schemas import (
     BodyIn,
     CompanyRef,
     ErrorOut,
+    JoinDecisionIn,
+    JoinRequestOut,
     MemberRef,
     PageMeta,
     SpaceRef,
@@ -158,33 +158,14 @@ def ask_to_join(
     return Status(204, None)
 
 
-class CompanyJoinRequestOut(Schema):
-    id: int
-    member: MemberRef
-    message: str
-    created_at: datetime
-
-
 @router.get(
     "/{slug}/join-requests",
-    response={200: list[CompanyJoinRequestOut], 404: ErrorOut, **COMMON_ERRORS},
+    response={200: list[JoinRequestOut], 404: ErrorOut, **COMMON_ERRORS},
     summary=_("Who asks to join (owners of the company only)"),
 )
-def join_requests(request: HttpRequest, slug: Text) -> list[CompanyJoinRequestOut]:
+def join_requests(request: HttpRequest, slug: Text) -> list[JoinRequestOut]:
     company = access_company_by_slug(signed_in_member(request), slug, to_manage=True)
-    return [
-        CompanyJoinRequestOut(
-            id=join_request.pk,
-            member=member_ref(join_request.member),
-            message=join_request.message,
-            created_at=join_request.created_at,
-        )
-        for join_request in company_join_requests(company)
-    ]
-
-
-class CompanyDecisionIn(BodyIn):
-    approve: bool = Field(description="true takes the member in, false refuses")
+    return [JoinRequestOut.of(join_request) for join_request in company_join_requests(company)]
 
 
 @router.post(
@@ -193,7 +174,7 @@ class CompanyDecisionIn(BodyIn):
     summary=_("Approve or refuse a request to join (the requester is notified)"),
 )
 def decide_join_request(
-    request: HttpRequest, slug: Text, request_id: int, payload: CompanyDecisionIn
+    request: HttpRequest, slug: Text, request_id: int, payload: JoinDecisionIn
 ) -> Status[None]:
     owner = signed_in_member(request)
     company = access_company_by_slug(owner, slug, to_manage=True)

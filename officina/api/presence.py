@@ -14,7 +14,16 @@ from officina.accounts.access import access_join_request_by_id, access_space_by_
 from officina.accounts.actions import check_decide_join_request, check_join_space
 from officina.accounts.selectors import all_spaces, member_space_ids, space_join_requests
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import (
+    COMMON_ERRORS,
+    BodyIn,
+    ErrorOut,
+    JoinDecisionIn,
+    JoinRequestOut,
+    MemberRef,
+    Text,
+    member_ref,
+)
 from officina.api.schemas import translated_when_shown as _
 from officina.presence.actions import check_check_in, check_check_out
 from officina.presence.kinds import CheckInSource
@@ -171,13 +180,6 @@ def join(request: HttpRequest, slug: Text, payload: JoinIn | None = None) -> Joi
     )
 
 
-class JoinRequestOut(Schema):
-    id: int
-    member: MemberRef
-    message: str
-    created_at: datetime
-
-
 @router.get(
     "/{slug}/join-requests",
     response={200: list[JoinRequestOut], 404: ErrorOut, **COMMON_ERRORS},
@@ -185,19 +187,7 @@ class JoinRequestOut(Schema):
 )
 def join_requests(request: HttpRequest, slug: Text) -> list[JoinRequestOut]:
     space = access_space_by_slug(signed_in_member(request), slug, to_manage=True)
-    return [
-        JoinRequestOut(
-            id=join_request.pk,
-            member=member_ref(join_request.member),
-            message=join_request.message,
-            created_at=join_request.created_at,
-        )
-        for join_request in space_join_requests(space)
-    ]
-
-
-class DecisionIn(BodyIn):
-    approve: bool = Field(description="true lets the member in, false refuses")
+    return [JoinRequestOut.of(join_request) for join_request in space_join_requests(space)]
 
 
 @router.post(
@@ -206,7 +196,7 @@ class DecisionIn(BodyIn):
     summary=_("Approve or refuse a request to join (the requester is notified)"),
 )
 def decide_join_request(
-    request: HttpRequest, slug: Text, request_id: int, payload: DecisionIn
+    request: HttpRequest, slug: Text, request_id: int, payload: JoinDecisionIn
 ) -> Status[None]:
     manager = signed_in_member(request)
     space = access_space_by_slug(manager, slug, to_manage=True)

@@ -121,3 +121,25 @@ def skill_out(skill: Skill) -> SkillOut:
     return SkillOut(
         slug=skill.slug, name_en=skill.name_en, name_it=skill.name_it, category=skill.category
     )
+
+
+class JoinRequestOut(Schema):
+    """A request to join a space or a company, as its managers (or owners) read it."""
+
+    id: int
+    member: MemberRef
+    message: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, join_request: Any) -> JoinRequestOut:
+        return cls(
+            id=join_request.pk,
+            member=member_ref(join_request.member),
+            message=join_request.message,
+            created_at=join_request.created_at,
+        )
+
+
+class JoinDecisionIn(BodyIn):
+    approve: bool = Field(description="true takes the member in, false refuses")
