@@ -18,6 +18,10 @@ STORAGES = {
 LANGUAGE_CODE = "en"
 
 # Several suites may share one PostgreSQL server (parallel runs on a developer machine):
-# TEST_DATABASE_NAME keeps each run's test database apart.
-if os.environ.get("TEST_DATABASE_NAME"):
+# TEST_DATABASE_NAME keeps each run's test database apart. SQLite's test databases are in
+# memory and apart already; a name there would leave database files in the working tree.
+if (
+    os.environ.get("TEST_DATABASE_NAME")
+    and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"  # noqa: F405
+):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}  # noqa: F405
