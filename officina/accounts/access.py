@@ -64,6 +64,18 @@ def access_company_by_slug(member: Member, slug: str, *, to_manage: bool = False
     return company
 
 
+def access_company_workings_by_slug(
+    member: Member, slug: str, *, to_manage: bool = False
+) -> Company:
+    """The company whose own workings (address book, ring groups) ``member`` may see
+    (:func:`sees_company_workings`) or, ``to_manage``, change (its owners)."""
+    company = access_company_by_slug(member, slug)
+    allowed = is_company_owner if to_manage else sees_company_workings
+    if not allowed(member, company):
+        raise _company_not_found()
+    return company
+
+
 def space_role(member: Member, space: Space) -> str | None:
     """The member's role in the space, or None when they do not belong to it."""
     if not may_see_members(member):

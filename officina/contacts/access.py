@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import (
-    access_company_by_slug,
+    access_company_workings_by_slug,
     is_company_owner,
     sees_company_workings,
 )
@@ -43,13 +43,9 @@ def access_contacts_by_company_slug(
 ) -> Company:
     """The company whose address book ``member`` may read (or, ``to_manage``, change)."""
     try:
-        company = access_company_by_slug(member, slug)
+        return access_company_workings_by_slug(member, slug, to_manage=to_manage)
     except OfficinaError:
         raise _not_found() from None
-    allowed = may_manage_contacts if to_manage else may_read_contacts
-    if not allowed(member, company):
-        raise _not_found()
-    return company
 
 
 def access_contact_by_id(

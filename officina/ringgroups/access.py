@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import (
-    access_company_by_slug,
+    access_company_workings_by_slug,
     is_company_owner,
     sees_company_workings,
 )
@@ -38,13 +38,9 @@ def access_ring_groups_by_company_slug(
     member: Member, slug: str, *, to_manage: bool = False
 ) -> Company:
     try:
-        company = access_company_by_slug(member, slug)
+        return access_company_workings_by_slug(member, slug, to_manage=to_manage)
     except OfficinaError:
         raise _not_found() from None
-    allowed = may_manage_ring_groups if to_manage else may_see_ring_groups
-    if not allowed(member, company):
-        raise _not_found()
-    return company
 
 
 def access_ring_group_by_id(
