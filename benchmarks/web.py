@@ -637,7 +637,7 @@ def seed(members: int, posts: int, rng: random.Random) -> Seeded:
 
 def already_seeded() -> Seeded | None:
     """What a kept, already seeded database offers, or None when it is empty."""
-    from django.db.models import Count
+    from django.db.models import Count, Exists, OuterRef
 
     from officina.accounts.models import Member, Space
     from officina.social.models import Follow
@@ -646,7 +646,9 @@ def already_seeded() -> Seeded | None:
     viewer = bench_members.order_by("id").first()
     if viewer is None:
         return None
-    newcomer = bench_members.exclude(pk__in=Follow.objects.values("follower_id")).first()
+    # NOT EXISTS, not NOT IN: PostgreSQL runs NOT IN over the 530,000 follows as a subplan
+    # per member once its hash no longer fits in work_mem (minutes); this is an anti-join.
+    newcomer = bench_members.exclude(Exists(Follow.objects.filter(follower=OuterRef("pk")))).first()
     if newcomer is None:
         # Seeded by an older version of this script: make its last member a newcomer.
         newcomer = bench_members.order_by("-id").first()

@@ -10,8 +10,10 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from officina.core.request_threads import KeptRequestThreads  # noqa: E402
 from officina.websocket_routes import (  # noqa: E402
     member_websocket_urlpatterns,
     sip_websocket_urlpatterns,
@@ -24,7 +26,7 @@ member_websockets = AllowedHostsOriginValidator(
 )
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": KeptRequestThreads(django_asgi_app, settings.WEB_REQUEST_THREADS),
         "websocket": URLRouter([*sip_websocket_urlpatterns, re_path(r"", member_websockets)]),
     }
 )

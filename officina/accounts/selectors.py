@@ -173,6 +173,11 @@ def member_by_id(member_id: int) -> Member | None:
     return Member.objects.filter(pk=member_id).first()
 
 
+def members_by_ids(member_ids: list[int]) -> list[Member]:
+    """Any members, visible or not, of these ids (missing ones left out), by id."""
+    return list(Member.objects.filter(pk__in=member_ids).order_by("pk"))
+
+
 # A member's companies ---------------------------------------------------------------------
 
 # Companies as a member's page lists them: the primary one first, then by name.

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -17,11 +17,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.member_locale import member_zone
+from officina.accounts.selectors import members_by_ids
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications import live
 from officina.notifications.kinds import DigestFrequency
 from officina.notifications.models import DigestPreference, Notification
-from officina.notifications.selectors import unread_count, unread_since
+from officina.notifications.selectors import unread_count, unread_since_each
 from officina.notifications.wording import ParamValue, message_id, stored_params
 
 if TYPE_CHECKING:
@@ -194,31 +195,60 @@ def do_set_digest_frequency(member: Member, frequency: str) -> DigestPreference:
     return preference
 
 
-@transaction.atomic
 def do_send_digest(member: Member) -> int:
-    """E-mail the member their unread notifications since the last digest; return how many.
+    """E-mail the member their unread notifications since the last digest; return how many."""
+    return do_send_digests([member.pk]).get(member.pk, 0)
 
-    The preference row is locked so that two workers running the same digest
-    cannot both send it.
+
+@transaction.atomic
+def do_send_digests(member_ids: Sequence[int]) -> dict[int, int]:
+    """E-mail each member their unread notifications since their last digest, one e-mail
+    each; return how many notifications each e-mail held, by member id.
+
+    The same few queries however many members the batch holds and however large the
+    community: the members, their preferences (made where missing, then locked in
+    primary-key order, so that two workers given the same member cannot both send), the
+    newest unread notifications of them all in one statement, and one update of when
+    each was sent. The e-mails go out over one connection.
     """
-    preference, _created = DigestPreference.objects.select_for_update().get_or_create(member=member)
-    if preference.frequency == DigestFrequency.NEVER or not member.is_active:
-        return 0
-    pending = list(unread_since(member, preference.last_sent_at)[: DIGEST_MAX_ITEMS + 1])
-    if not pending:
-        return 0
-    shown = pending[:DIGEST_MAX_ITEMS]
-    language = member.language or settings.LANGUAGE_CODE
-    with translation.override(language), timezone.override(member_zone(member)):
-        context = {
-            "member": member,
-            "notifications": shown,
-            "more": len(pending) > DIGEST_MAX_ITEMS,
-            "site_url": settings.SITE_URL,
-        }
-        subject = str(_("Officina: what you missed"))
-        body = render_to_string("notifications/digest_email.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email])
-    preference.last_sent_at = timezone.now()
-    preference.save(update_fields=["last_sent_at"])
-    return len(shown)
+    ids = sorted(set(member_ids))
+    members = {member.pk: member for member in members_by_ids(ids)}
+    DigestPreference.objects.bulk_create(
+        [DigestPreference(member_id=pk) for pk in members], ignore_conflicts=True
+    )
+    preferences = {
+        preference.member_id: preference
+        for preference in DigestPreference.objects.select_for_update()
+        .filter(member_id__in=members)
+        .order_by("pk")
+    }
+    due = {
+        pk: preferences[pk]
+        for pk, member in members.items()
+        if member.is_active and preferences[pk].frequency != DigestFrequency.NEVER
+    }
+    pending: dict[int, list[Notification]] = {}
+    since = {pk: preference.last_sent_at for pk, preference in due.items()}
+    for notification in unread_since_each(since, DIGEST_MAX_ITEMS + 1):
+        pending.setdefault(notification.recipient_id, []).append(notification)
+    messages = []
+    for pk, notifications in pending.items():
+        member = members[pk]
+        with (
+            translation.override(member.language or settings.LANGUAGE_CODE),
+            timezone.override(member_zone(member)),
+        ):
+            context = {
+                "member": member,
+                "notifications": notifications[:DIGEST_MAX_ITEMS],
+                "more": len(notifications) > DIGEST_MAX_ITEMS,
+                "site_url": settings.SITE_URL,
+            }
+            subject = str(_("Officina: what you missed"))
+            body = render_to_string("notifications/digest_email.txt", context)
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email]))
+    if not messages:
+        return {}
+    get_connection().send_messages(messages)
+    DigestPreference.objects.filter(member_id__in=pending).update(last_sent_at=timezone.now())
+    return {pk: min(len(shown), DIGEST_MAX_ITEMS) for pk, shown in pending.items()}

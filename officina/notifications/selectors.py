@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from officina.accounts.selectors import visible_members
 from officina.notifications.kinds import DigestFrequency
@@ -28,11 +30,25 @@ def digest_frequency_of(member: Member) -> str:
     return preference.frequency if preference else DigestFrequency.WEEKLY
 
 
-def unread_since(member: Member, since: datetime | None) -> QuerySet[Notification]:
-    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
-    if since is not None:
-        unread = unread.filter(created_at__gt=since)
-    return unread.select_related("actor").order_by("-created_at", "-id")
+def unread_since_each(since: Mapping[int, datetime | None], limit: int) -> QuerySet[Notification]:
+    """The newest ``limit`` unread notifications of each member in ``since`` (by id) newer
+    than that member's moment (all unread ones where it is None), newest first, in one
+    statement: each member's branch reads ``notif_recipient_recent``."""
+    if not since:
+        return Notification.objects.none()
+    newer = Q(recipient_id__in=[pk for pk, moment in since.items() if moment is None])
+    for pk, moment in since.items():
+        if moment is not None:
+            newer |= Q(recipient_id=pk, created_at__gt=moment)
+    newest_first = (F("created_at").desc(), F("id").desc())
+    rank = Window(RowNumber(), partition_by=F("recipient_id"), order_by=newest_first)
+    return (
+        Notification.objects.filter(newer, read_at__isnull=True)
+        .annotate(rank=rank)
+        .filter(rank__lte=limit)
+        .select_related("actor")
+        .order_by("recipient_id", "-created_at", "-id")
+    )
 
 
 def members_due_for_digest(frequency: str, not_sent_since: datetime) -> QuerySet[Member]:

@@ -9,12 +9,15 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.access import access_notification_by_id
 from officina.notifications.actions import (
+    DIGEST_MAX_ITEMS,
     Notice,
     do_mark_all_read,
     do_mark_read,
@@ -22,13 +25,14 @@ from officina.notifications.actions import (
     do_notify,
     do_notify_many,
     do_send_digest,
+    do_send_digests,
     do_set_digest_frequency,
 )
 from officina.notifications.kinds import DigestFrequency
 from officina.notifications.live import member_group
 from officina.notifications.models import DigestPreference, Notification
 from officina.notifications.selectors import has_unread, members_due_for_digest, unread_count
-from officina.notifications.tasks import enqueue_due_digests
+from officina.notifications.tasks import enqueue_due_digests, send_digests
 from officina.social.actions import check_follow_member
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +183,58 @@ def test_enqueue_runs_digest_tasks(giulia, marco):
     assert enqueue_due_digests(DigestFrequency.DAILY) == 0
 
 
+def _digest_queries(member_ids: list[int]) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        send_digests.call(member_ids)
+    return len(queries.captured_queries)
+
+
+def test_a_batch_of_digests_costs_the_same_queries_for_three_members_or_forty(make_member, marco):
+    few = [make_member(f"few{n}@officina.test") for n in range(3)]
+    many = [make_member(f"many{n}@officina.test") for n in range(40)]
+    for member in [*few, *many]:
+        for n in range(3):
+            do_notify(member, "test.kind", actor=marco, text=f"news {n}", url=f"/n/{n}/")
+    few_queries = _digest_queries([member.pk for member in few])
+    many_queries = _digest_queries([member.pk for member in many])
+
+    assert few_queries == many_queries <= 8
+    assert len(mail.outbox) == 43
+    body = next(m.body for m in mail.outbox if m.to == ["many7@officina.test"])
+    assert all(f"news {n}" in body for n in range(3))
+    # Sent: nothing new for anyone, so no second e-mail.
+    mail.outbox.clear()
+    assert send_digests.call([member.pk for member in many]) == 0
+    assert mail.outbox == []
+
+
+def test_each_member_of_a_batch_gets_only_their_own_news_since_their_last_digest(
+    giulia, marco, sara
+):
+    do_notify(giulia, "test.kind", text="old for giulia", url="/")
+    do_send_digest(giulia)
+    mail.outbox.clear()
+    do_notify(giulia, "test.kind", text="new for giulia", url="/")
+    for n in range(DIGEST_MAX_ITEMS + 5):
+        do_notify(marco, "test.kind", text=f"marco item {n:02d}", url="/")
+    do_set_digest_frequency(sara, DigestFrequency.NEVER)
+    do_notify(sara, "test.kind", text="sara never", url="/")
+
+    assert do_send_digests([giulia.pk, marco.pk, sara.pk, 999_999]) == {
+        giulia.pk: 1,
+        marco.pk: DIGEST_MAX_ITEMS,
+    }
+    bodies = {tuple(m.to): m.body for m in mail.outbox}
+    assert set(bodies) == {(giulia.email,), (marco.email,)}
+    assert "new for giulia" in bodies[(giulia.email,)]
+    assert "old for giulia" not in bodies[(giulia.email,)]
+    assert "marco" not in bodies[(giulia.email,)]
+    # The newest DIGEST_MAX_ITEMS, then "and more".
+    assert f"marco item {DIGEST_MAX_ITEMS + 4:02d}" in bodies[(marco.email,)]
+    assert "marco item 04" not in bodies[(marco.email,)]
+    assert "…and more" in bodies[(marco.email,)]
+
+
 def test_management_command_enqueues(giulia, capsys):
     do_notify(giulia, "test.kind", text="Weekly news", url="/")
     call_command("enqueue_notification_digests", "--frequency", "weekly")
@@ -194,8 +250,8 @@ def test_digests_queue_in_the_database_backend(giulia, settings):
     do_notify(giulia, "test.kind", text="In coda", url="/")
     assert enqueue_due_digests(DigestFrequency.WEEKLY) == 1
     queued = DBTaskResult.objects.get()
-    assert queued.task_path == "officina.notifications.tasks.send_digest"
-    assert queued.args_kwargs["args"] == [giulia.pk]
+    assert queued.task_path == "officina.notifications.tasks.send_digests"
+    assert queued.args_kwargs["args"] == [[giulia.pk]]
     assert mail.outbox == []  # not sent until a worker runs it
 
 
