@@ -559,13 +559,14 @@ def check_add_company_member(
         if not created:
             raise OfficinaError(_("This address has already been invited."), ErrorCode.CONFLICT)
         if member is not None:
-            with translation.override(member.language or None):
-                text = _("%(name)s invites you to join %(company)s.") % {
-                    "name": actor.display_name,
-                    "company": company.name,
-                }
-            url = reverse("accounts:company", args=[company.slug])
-            do_notify_many([Notice(member, "accounts.company_invitation", text, actor, url)])
+            _notify(
+                member,
+                "accounts.company_invitation",
+                gettext_noop("%(name)s invites you to join %(company)s."),
+                {"name": actor.display_name, "company": company.name},
+                actor=actor,
+                url=reverse("accounts:company", args=[company.slug]),
+            )
     if member is not None:
         return invitation
     send_mail(
@@ -591,22 +592,20 @@ def _join_company(member: Member, company: Company, role: str) -> CompanyMembers
     )
 
 
-def _notify_in_their_language(
+def _notify(
     recipient: Member | None,
     kind: str,
-    text: str,
+    message: str,
     params: dict[str, str],
     *,
     actor: Member | None = None,
     url: str = "",
 ) -> None:
-    """Notify ``recipient`` (if any) with ``text`` (marked with ``gettext_noop``) in
-    their own language."""
+    """Notify ``recipient`` (if any): ``message`` (marked with ``gettext_noop``) is stored in
+    English with its ``params`` and worded in the reader's language when read."""
     if recipient is None:
         return
-    with translation.override(recipient.language or None):
-        message = _(text) % params
-    do_notify_many([Notice(recipient, kind, message, actor, url)])
+    do_notify_many([Notice(recipient, kind, message, actor, url, params=params)])
 
 
 def check_answer_company_invitation(member: Member, company: Company, *, accept: bool) -> None:
@@ -629,7 +628,7 @@ def check_answer_company_invitation(member: Member, company: Company, *, accept:
         params = {"name": member.display_name, "company": company.name}
         url = reverse("accounts:company", args=[company.slug])
         if accept:
-            _notify_in_their_language(
+            _notify(
                 inviter,
                 "accounts.company_invitation_answer",
                 gettext_noop("%(name)s accepted your invitation to %(company)s."),
@@ -638,7 +637,7 @@ def check_answer_company_invitation(member: Member, company: Company, *, accept:
                 url=url,
             )
         else:
-            _notify_in_their_language(
+            _notify(
                 inviter,
                 "accounts.company_invitation_answer",
                 gettext_noop("%(name)s declined your invitation to %(company)s."),
@@ -663,7 +662,7 @@ def check_ask_to_join_company(member: Member, company: Company, *, message: str 
             url = reverse("accounts:company", args=[company.slug]) + "#join-requests"
             params = {"name": member.display_name, "company": company.name}
             for owner in company_owners(company):
-                _notify_in_their_language(
+                _notify(
                     owner,
                     "accounts.company_join_request",
                     gettext_noop("%(name)s asks to join %(company)s."),
@@ -693,7 +692,7 @@ def check_decide_company_join_request(
         params = {"name": owner.display_name, "company": company.name}
         url = reverse("accounts:company", args=[company.slug])
         if approve:
-            _notify_in_their_language(
+            _notify(
                 requester,
                 "accounts.company_join_decision",
                 gettext_noop("Welcome to %(company)s: %(name)s accepted your request."),
@@ -702,7 +701,7 @@ def check_decide_company_join_request(
                 url=url,
             )
         else:
-            _notify_in_their_language(
+            _notify(
                 requester,
                 "accounts.company_join_decision",
                 gettext_noop("%(name)s did not accept your request to join %(company)s."),
@@ -978,15 +977,14 @@ def check_join_space(member: Member, space: Space, *, message: str = "") -> bool
 
 def _notify_managers_of_request(request: SpaceJoinRequest) -> None:
     url = reverse("presence:join_requests", args=[request.space.slug])
-    notices = []
-    for manager in space_managers(request.space):
-        with translation.override(manager.language or None):
-            text = _("%(name)s asks to join %(space)s.") % {
-                "name": request.member.display_name,
-                "space": request.space.name,
-            }
-        notices.append(Notice(manager, "accounts.join_request", text, request.member, url))
-    do_notify_many(notices)
+    message = gettext_noop("%(name)s asks to join %(space)s.")
+    params = {"name": request.member.display_name, "space": request.space.name}
+    do_notify_many(
+        [
+            Notice(manager, "accounts.join_request", message, request.member, url, params=params)
+            for manager in space_managers(request.space)
+        ]
+    )
 
 
 def check_cancel_join_request(member: Member, space: Space) -> None:
@@ -1008,14 +1006,18 @@ def check_decide_join_request(manager: Member, request: SpaceJoinRequest, *, app
             do_join_space(requester, space)
         else:
             SpaceJoinRequest.objects.filter(pk=request.pk).delete()
-        with translation.override(requester.language or None):
-            if approve:
-                text = _("Welcome to %(space)s: %(name)s accepted your request.")
-            else:
-                text = _("%(name)s did not accept your request to join %(space)s.")
-            text %= {"space": space.name, "name": manager.display_name}
-        url = reverse("presence:space", args=[space.slug]) if approve else ""
-        do_notify_many([Notice(requester, "accounts.join_decision", text, manager, url)])
+        if approve:
+            message = gettext_noop("Welcome to %(space)s: %(name)s accepted your request.")
+        else:
+            message = gettext_noop("%(name)s did not accept your request to join %(space)s.")
+        _notify(
+            requester,
+            "accounts.join_decision",
+            message,
+            {"space": space.name, "name": manager.display_name},
+            actor=manager,
+            url=reverse("presence:space", args=[space.slug]) if approve else "",
+        )
 
 
 def _manager_count(space: Space) -> int:

@@ -16,6 +16,7 @@ from pydantic import Field
 from officina.accounts.kinds import RelationKind
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, Text
+from officina.api.schemas import translated_when_shown as _
 from officina.contacts.access import access_contact_by_id, access_contacts_by_company_slug
 from officina.contacts.actions import (
     ContactInput,
@@ -123,7 +124,7 @@ def _contact_input(payload: ContactIn) -> ContactInput:
 @router.get(
     "/{slug}",
     response={200: list[ContactOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="A company's contacts, by name",
+    summary=_("A company's contacts, by name"),
 )
 def list_contacts(
     request: HttpRequest, slug: Text, filters: Query[ContactFilters]
@@ -138,7 +139,7 @@ def list_contacts(
 @router.post(
     "/{slug}",
     response={201: ContactOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Add a contact (the company's owners)",
+    summary=_("Add a contact (the company's owners)"),
 )
 def add_contact(request: HttpRequest, slug: Text, payload: ContactIn) -> Status[ContactOut]:
     company = access_contacts_by_company_slug(signed_in_member(request), slug, to_manage=True)
@@ -152,7 +153,7 @@ def add_contact(request: HttpRequest, slug: Text, payload: ContactIn) -> Status[
 @router.post(
     "/{slug}/import",
     response={200: ImportOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Import a CSV or vCard file: every row, or none and the rows to fix",
+    summary=_("Import a CSV or vCard file: every row, or none and the rows to fix"),
 )
 def import_contacts(request: HttpRequest, slug: Text, payload: ImportIn) -> ImportOut:
     company = access_contacts_by_company_slug(signed_in_member(request), slug, to_manage=True)
@@ -168,7 +169,7 @@ def import_contacts(request: HttpRequest, slug: Text, payload: ImportIn) -> Impo
 @router.get(
     "/{slug}/{contact_id}",
     response={200: ContactOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="One contact",
+    summary=_("One contact"),
 )
 def get_contact(request: HttpRequest, slug: Text, contact_id: int) -> ContactOut:
     return _contact_out(access_contact_by_id(signed_in_member(request), slug, contact_id))
@@ -177,7 +178,7 @@ def get_contact(request: HttpRequest, slug: Text, contact_id: int) -> ContactOut
 @router.post(
     "/{slug}/{contact_id}",
     response={200: ContactOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Change a contact: every field, its numbers replaced (the company's owners)",
+    summary=_("Change a contact: every field, its numbers replaced (the company's owners)"),
 )
 def change_contact(
     request: HttpRequest, slug: Text, contact_id: int, payload: ContactIn
@@ -191,7 +192,7 @@ def change_contact(
 @router.delete(
     "/{slug}/{contact_id}",
     response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Remove a contact (the company's owners)",
+    summary=_("Remove a contact (the company's owners)"),
 )
 def remove_contact(request: HttpRequest, slug: Text, contact_id: int) -> Status[None]:
     contact = access_contact_by_id(signed_in_member(request), slug, contact_id, to_manage=True)

@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints
 from officina.accounts.signed_in import signed_in_member
 from officina.api.auth import project_api_auth
 from officina.api.schemas import COMMON_ERRORS, NO_NUL, BodyIn, ErrorOut, MemberRef, member_ref
+from officina.api.schemas import translated_when_shown as _
 from officina.projects.access import access_project_by_id, access_task_by_id, access_thread_by_id
 from officina.projects.actions import (
     check_comment,
@@ -143,7 +144,7 @@ def _task_out(task: Task) -> TaskOut:
     )
 
 
-@router.get("", response={200: list[ProjectOut], **COMMON_ERRORS}, summary="My projects")
+@router.get("", response={200: list[ProjectOut], **COMMON_ERRORS}, summary=_("My projects"))
 def list_projects(request: HttpRequest) -> list[ProjectOut]:
     return [
         ProjectOut(
@@ -159,7 +160,7 @@ def list_projects(request: HttpRequest) -> list[ProjectOut]:
 @router.get(
     "/{project_id}",
     response={200: ProjectDetailOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="A project, with who takes part and the caller's role",
+    summary=_("A project, with who takes part and the caller's role"),
 )
 def get_project(request: HttpRequest, project_id: int) -> ProjectDetailOut:
     standing = access_project_by_id(signed_in_member(request), project_id)
@@ -187,7 +188,7 @@ def get_project(request: HttpRequest, project_id: int) -> ProjectDetailOut:
 @router.get(
     "/{project_id}/threads",
     response={200: list[ThreadOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="Threads the caller sees, latest activity first",
+    summary=_("Threads the caller sees, latest activity first"),
 )
 def list_threads(request: HttpRequest, project_id: int) -> list[ThreadOut]:
     standing = access_project_by_id(signed_in_member(request), project_id)
@@ -197,7 +198,7 @@ def list_threads(request: HttpRequest, project_id: int) -> list[ThreadOut]:
 @router.post(
     "/{project_id}/threads",
     response={201: ThreadOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Start a thread (contributors; internal only from the owning company)",
+    summary=_("Start a thread (contributors; internal only from the owning company)"),
 )
 def start_thread(request: HttpRequest, project_id: int, payload: ThreadIn) -> Status[ThreadOut]:
     standing = access_project_by_id(signed_in_member(request), project_id, to_contribute=True)
@@ -210,7 +211,7 @@ def start_thread(request: HttpRequest, project_id: int, payload: ThreadIn) -> St
 @router.get(
     "/threads/{thread_id}",
     response={200: ThreadDetailOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="A thread with its comments",
+    summary=_("A thread with its comments"),
 )
 def get_thread(request: HttpRequest, thread_id: int) -> ThreadDetailOut:
     thread, _standing = access_thread_by_id(signed_in_member(request), thread_id)
@@ -231,7 +232,7 @@ def get_thread(request: HttpRequest, thread_id: int) -> ThreadDetailOut:
 @router.post(
     "/threads/{thread_id}/comments",
     response={201: CommentOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Comment on a thread (everyone who sees it, guest viewers too)",
+    summary=_("Comment on a thread (everyone who sees it, guest viewers too)"),
 )
 def comment(request: HttpRequest, thread_id: int, payload: CommentIn) -> Status[CommentOut]:
     thread, standing = access_thread_by_id(signed_in_member(request), thread_id)
@@ -250,7 +251,7 @@ def comment(request: HttpRequest, thread_id: int, payload: CommentIn) -> Status[
 @router.get(
     "/{project_id}/tasks",
     response={200: list[TaskOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="Tasks the caller sees, by due date",
+    summary=_("Tasks the caller sees, by due date"),
 )
 def list_tasks(request: HttpRequest, project_id: int, filters: Query[TaskFilter]) -> list[TaskOut]:
     standing = access_project_by_id(signed_in_member(request), project_id)
@@ -260,7 +261,7 @@ def list_tasks(request: HttpRequest, project_id: int, filters: Query[TaskFilter]
 @router.post(
     "/{project_id}/tasks",
     response={201: TaskOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Add a task (contributors); the assignee is told",
+    summary=_("Add a task (contributors); the assignee is told"),
 )
 def create_task(request: HttpRequest, project_id: int, payload: TaskIn) -> Status[TaskOut]:
     standing = access_project_by_id(signed_in_member(request), project_id, to_contribute=True)
@@ -278,7 +279,7 @@ def create_task(request: HttpRequest, project_id: int, payload: TaskIn) -> Statu
 @router.post(
     "/tasks/{task_id}/status",
     response={200: TaskOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Move a task to another status (contributors)",
+    summary=_("Move a task to another status (contributors)"),
 )
 def set_task_status(request: HttpRequest, task_id: int, payload: TaskStatusIn) -> TaskOut:
     task, standing = access_task_by_id(signed_in_member(request), task_id, to_edit=True)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -27,6 +26,7 @@ from officina.api.schemas import (
     member_ref,
     skill_out,
 )
+from officina.api.schemas import translated_when_shown as _
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.knowledge.access import access_answer_by_id, access_question_by_id
 from officina.knowledge.actions import (
@@ -169,7 +169,7 @@ def _answer_out(answer: Answer, votes: dict[str, int]) -> AnswerOut:
 
 
 @questions_router.get(
-    "", response={200: QuestionList, **COMMON_ERRORS}, summary="Questions, newest first"
+    "", response={200: QuestionList, **COMMON_ERRORS}, summary=_("Questions, newest first")
 )
 def list_questions(request: HttpRequest, filters: Query[QuestionFilters]) -> QuestionList:
     listing = question_list(
@@ -190,7 +190,7 @@ def list_questions(request: HttpRequest, filters: Query[QuestionFilters]) -> Que
 @questions_router.post(
     "",
     response={201: QuestionDetail, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Ask a question, to the community or to a space",
+    summary=_("Ask a question, to the community or to a space"),
 )
 def ask_question(request: HttpRequest, payload: QuestionIn) -> Status[QuestionDetail]:
     member = signed_in_member(request)
@@ -216,7 +216,7 @@ def ask_question(request: HttpRequest, payload: QuestionIn) -> Status[QuestionDe
 @questions_router.get(
     "/{question_id}",
     response={200: QuestionDetail, 404: ErrorOut, **COMMON_ERRORS},
-    summary="A question with its answers: the accepted one first, then by score",
+    summary=_("A question with its answers: the accepted one first, then by score"),
 )
 def get_question(request: HttpRequest, question_id: int) -> QuestionDetail:
     return _detail(request, question_id)
@@ -225,7 +225,7 @@ def get_question(request: HttpRequest, question_id: int) -> QuestionDetail:
 @questions_router.post(
     "/{question_id}/answers",
     response={201: AnswerOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Answer a question",
+    summary=_("Answer a question"),
 )
 def answer_question(request: HttpRequest, question_id: int, payload: AnswerIn) -> Status[AnswerOut]:
     member = signed_in_member(request)
@@ -237,7 +237,7 @@ def answer_question(request: HttpRequest, question_id: int, payload: AnswerIn) -
 @questions_router.post(
     "/{question_id}/vote",
     response={200: ScoreOut, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Vote a question up or down",
+    summary=_("Vote a question up or down"),
 )
 def vote_question(request: HttpRequest, question_id: int, payload: VoteIn) -> ScoreOut:
     member = signed_in_member(request)
@@ -248,7 +248,7 @@ def vote_question(request: HttpRequest, question_id: int, payload: VoteIn) -> Sc
 @questions_router.delete(
     "/{question_id}/accepted",
     response={200: QuestionDetail, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Withdraw the acceptance (the asker only)",
+    summary=_("Withdraw the acceptance (the asker only)"),
 )
 def unaccept(request: HttpRequest, question_id: int) -> QuestionDetail:
     member = signed_in_member(request)
@@ -260,7 +260,7 @@ def unaccept(request: HttpRequest, question_id: int) -> QuestionDetail:
 @answers_router.post(
     "/{answer_id}/vote",
     response={200: ScoreOut, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Vote an answer up or down",
+    summary=_("Vote an answer up or down"),
 )
 def vote_answer(request: HttpRequest, answer_id: int, payload: VoteIn) -> ScoreOut:
     member = signed_in_member(request)
@@ -271,7 +271,7 @@ def vote_answer(request: HttpRequest, answer_id: int, payload: VoteIn) -> ScoreO
 @answers_router.post(
     "/{answer_id}/accept",
     response={200: QuestionDetail, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Accept an answer (the asker only); its author gains skill evidence",
+    summary=_("Accept an answer (the asker only); its author gains skill evidence"),
 )
 def accept_answer(request: HttpRequest, answer_id: int) -> QuestionDetail:
     member = signed_in_member(request)
@@ -293,7 +293,7 @@ class InvitationIn(BodyIn):
 @questions_router.get(
     "/{question_id}/experts",
     response={200: list[ExpertOut], 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Who could answer, best first, with reasons (the asker only)",
+    summary=_("Who could answer, best first, with reasons (the asker only)"),
 )
 def question_experts(request: HttpRequest, question_id: int) -> list[ExpertOut]:
     member = signed_in_member(request)
@@ -309,7 +309,7 @@ def question_experts(request: HttpRequest, question_id: int) -> list[ExpertOut]:
 @questions_router.post(
     "/{question_id}/invitations",
     response={201: MemberRef, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Invite a member to answer (the asker only); they get a notification",
+    summary=_("Invite a member to answer (the asker only); they get a notification"),
 )
 def invite_to_answer(
     request: HttpRequest, question_id: int, payload: InvitationIn

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import translated_when_shown as _
 from officina.ringgroups.access import access_ring_group_by_id, access_ring_groups_by_company_slug
 from officina.ringgroups.actions import (
     RingGroupInput,
@@ -105,7 +106,7 @@ def _group_input(payload: RingGroupIn) -> RingGroupInput:
 @router.get(
     "/{slug}",
     response={200: list[RingGroupOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="A company's ring groups",
+    summary=_("A company's ring groups"),
 )
 def list_ring_groups(request: HttpRequest, slug: Text) -> list[RingGroupOut]:
     company = access_ring_groups_by_company_slug(signed_in_member(request), slug)
@@ -115,7 +116,7 @@ def list_ring_groups(request: HttpRequest, slug: Text) -> list[RingGroupOut]:
 @router.post(
     "/{slug}",
     response={201: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Make a ring group (the company's owners)",
+    summary=_("Make a ring group (the company's owners)"),
 )
 def add_ring_group(request: HttpRequest, slug: Text, payload: RingGroupIn) -> Status[RingGroupOut]:
     company = access_ring_groups_by_company_slug(signed_in_member(request), slug, to_manage=True)
@@ -128,7 +129,7 @@ def add_ring_group(request: HttpRequest, slug: Text, payload: RingGroupIn) -> St
 @router.post(
     "/{slug}/{group_id}/availability",
     response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Say whether the group's calls ring me (false: do not disturb)",
+    summary=_("Say whether the group's calls ring me (false: do not disturb)"),
 )
 def set_availability(
     request: HttpRequest, slug: Text, group_id: int, payload: AvailabilityIn
@@ -142,7 +143,7 @@ def set_availability(
 @router.post(
     "/{slug}/{group_id}",
     response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Change a ring group: every setting and the people, in order (the owners)",
+    summary=_("Change a ring group: every setting and the people, in order (the owners)"),
 )
 def change_ring_group(
     request: HttpRequest, slug: Text, group_id: int, payload: RingGroupIn
@@ -156,7 +157,7 @@ def change_ring_group(
 @router.delete(
     "/{slug}/{group_id}",
     response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Remove a ring group (the owners)",
+    summary=_("Remove a ring group (the owners)"),
 )
 def remove_ring_group(request: HttpRequest, slug: Text, group_id: int) -> Status[None]:
     group = access_ring_group_by_id(signed_in_member(request), slug, group_id, to_manage=True)

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from faker import Faker
+
+if TYPE_CHECKING:
+    from officina.core.demo_trades import Trade
 
 
 @dataclass
@@ -21,6 +25,10 @@ class DemoContext:
     members: int = 200
     companies: int = 40
     faker: Faker = field(init=False)
+    # Each member's trade (by member id), chosen by the skills loader, read by later ones.
+    trades: dict[int, Trade] = field(init=False, default_factory=dict)
+    # The slugs each member lists as a skill or an offer, for loaders that pick experts.
+    expertise: dict[int, set[str]] = field(init=False, default_factory=dict)
     random: random.Random = field(init=False)
 
     def __post_init__(self) -> None:

@@ -12,7 +12,10 @@ from datetime import datetime, tzinfo
 
 from django.utils import formats, timezone
 
+# Django's name for the format of the active language (Italian "d/m/Y H:i").
+MOMENT_FORMAT = "SHORT_DATETIME_FORMAT"
+
 
 def shown_moment(moment: datetime, zone: tzinfo | None = None) -> str:
     """Date and time, short, in the active language and ``zone`` (default: the active zone)."""
-    return formats.date_format(timezone.localtime(moment, zone), "SHORT_DATETIME_FORMAT")
+    return formats.date_format(timezone.localtime(moment, zone), MOMENT_FORMAT)

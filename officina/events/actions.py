@@ -128,7 +128,7 @@ def check_update_event(
 
 
 def _tell_attendees(event: Event, actor: Member, kind: str, message: str, url: str) -> None:
-    """Notify those going or maybe going, each in their own language."""
+    """Notify those going or maybe going; each reads it in their own language."""
     from officina.notifications.actions import do_notify
 
     attendees = (

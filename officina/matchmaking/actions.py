@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from officina.accounts.selectors import community_members, is_visible_member
 from officina.core.errors import ErrorCode, OfficinaError
@@ -131,16 +130,12 @@ def do_invite_to_answer(asker: Member, question: Question, member: Member) -> An
             )
     except IntegrityError as error:
         raise OfficinaError(_("You invited them already."), ErrorCode.CONFLICT) from error
-    with override(member.language or None):
-        text = _("%(name)s invites you to answer “%(title)s”.") % {
-            "name": asker.display_name,
-            "title": question.title,
-        }
-        do_notify(
-            member,
-            "matchmaking.invitation",
-            actor=asker,
-            text=str(text),
-            url=question.get_absolute_url(),
-        )
+    do_notify(
+        member,
+        "matchmaking.invitation",
+        actor=asker,
+        text=_("%(name)s invites you to answer “%(title)s”."),
+        url=question.get_absolute_url(),
+        params={"name": asker.display_name, "title": question.title},
+    )
     return invitation

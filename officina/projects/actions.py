@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from officina.accounts.actions import check_create_project_guest
 from officina.accounts.kinds import RelationKind
@@ -116,11 +116,11 @@ def _due_date(value: date | None, *, today: date, unchanged: date | None = None)
 
 
 def _notice(
-    recipient: Member, actor: Member, kind: str, text_of: Callable[[], str], url: str
+    recipient: Member, actor: Member, kind: str, message: str, params: dict[str, str], url: str
 ) -> Notice:
-    # In the recipient's language: the notice is stored as text.
-    with override(recipient.language or None):
-        return Notice(recipient, kind, text_of(), actor=actor, url=url)
+    """``message`` (marked with ``gettext_noop``) is stored in English with its ``params``
+    and worded in the reader's language when read."""
+    return Notice(recipient, kind, message, actor=actor, url=url, params=params)
 
 
 def _record(
@@ -182,10 +182,8 @@ def _notify_mentions(
                 member,
                 actor,
                 "projects.mention",
-                lambda: (
-                    _("%(name)s mentioned you in %(where)s")
-                    % {"name": actor.display_name, "where": where}
-                ),
+                gettext_noop("%(name)s mentioned you in %(where)s"),
+                {"name": actor.display_name, "where": where},
                 url,
             )
             for member in recipients
@@ -283,10 +281,8 @@ def check_add_company(
                 participant.member,
                 actor,
                 "projects.added",
-                lambda: (
-                    _("%(name)s added %(company)s to the project %(project)s")
-                    % {"name": actor.display_name, "company": company.name, "project": project.name}
-                ),
+                gettext_noop("%(name)s added %(company)s to the project %(project)s"),
+                {"name": actor.display_name, "company": company.name, "project": project.name},
                 project_url(project),
             )
             for participant in everyone
@@ -348,10 +344,8 @@ def check_invite_person(
                     account,
                     actor,
                     "projects.added",
-                    lambda: (
-                        _("%(name)s added you to the project %(project)s")
-                        % {"name": actor.display_name, "project": project.name}
-                    ),
+                    gettext_noop("%(name)s added you to the project %(project)s"),
+                    {"name": actor.display_name, "project": project.name},
                     project_url(project),
                 )
             ]
@@ -560,10 +554,8 @@ def _tell_assignee(standing: Standing, task: Task) -> None:
                 assignee,
                 actor,
                 "projects.assigned",
-                lambda: (
-                    _("%(name)s assigned you the task %(task)s (%(project)s)")
-                    % {"name": actor.display_name, "task": task.title, "project": task.project.name}
-                ),
+                gettext_noop("%(name)s assigned you the task %(task)s (%(project)s)"),
+                {"name": actor.display_name, "task": task.title, "project": task.project.name},
                 tasks_url(task.project),
             )
         ]

@@ -28,6 +28,7 @@ from officina.accounts.signed_in import signed_in_member
 from officina.bookings.selectors import member_bookings
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
+from officina.core.moments import shown_moment
 from officina.events.selectors import upcoming_events
 from officina.skills.selectors import all_skills
 
@@ -560,11 +561,12 @@ def _link_targets(member: Member, project: Project) -> list[tuple[str, str]]:
     targets = []
     for booking in member_bookings(member)[:30]:
         if (LinkKind.BOOKING, booking.pk) not in linked:
-            when = timezone.localtime(booking.starts_at).strftime("%d/%m %H:%M")
+            # On the clock of the place, as the bookings pages show it.
+            when = shown_moment(booking.starts_at, booking.resource.space.zone)
             targets.append((f"booking:{booking.pk}", f"{when} · {booking.resource.name}"))
     for event in upcoming_events(member)[:30]:
         if (LinkKind.EVENT, event.pk) not in linked:
-            when = timezone.localtime(event.starts_at).strftime("%d/%m %H:%M")
+            when = shown_moment(event.starts_at, event.space.zone)
             targets.append((f"event:{event.pk}", f"{when} · {event.title}"))
     return targets
 

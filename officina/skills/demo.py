@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from officina.accounts.demo import DEMO_EMAIL
 from officina.accounts.selectors import community_members, primary_company
 from officina.core.demo import DemoContext
+from officina.core.demo_trades import BY_HEADLINE, DEMO_LOGIN_HEADLINE, TRADES, Trade
 from officina.skills.actions import (
     SkillListing,
     check_add_member_skills,
@@ -15,7 +17,7 @@ from officina.skills.actions import (
 )
 from officina.skills.curated import curated_taxonomy
 from officina.skills.kinds import SkillKind, SkillLevel
-from officina.skills.models import MemberSkill, Skill
+from officina.skills.models import MemberSkill
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -44,24 +46,32 @@ def populate(context: DemoContext) -> None:
     members = list(community_members())
     if not members:
         return
-    by_category: dict[str, list[Skill]] = {}
-    for skill in skills:
-        by_category.setdefault(skill.category, []).append(skill)
-    categories = list(by_category)
+    by_slug = {skill.slug: skill for skill in skills}
     company_of = {}
     for member in members:
         company = primary_company(member)
         company_of[member.pk] = company.pk if company else 0
-    # Colleagues share a trade: each company leans towards two categories.
-    company_focus: dict[int, list[str]] = {}
+    # Colleagues share a trade (every trade is someone's once there are enough
+    # companies); a few work in another one. The demo login runs an architecture studio.
+    company_trade: dict[int, Trade] = {}
+    for number, company_id in enumerate(sorted(set(company_of.values()))):
+        company_trade[company_id] = TRADES[number % len(TRADES)]
+    for member in members:
+        trade = company_trade[company_of[member.pk]]
+        if member.email == DEMO_EMAIL:
+            trade = BY_HEADLINE[DEMO_LOGIN_HEADLINE]
+        elif company_of[member.pk] == 0 or rng.random() < 0.2:
+            trade = rng.choice(TRADES)
+        context.trades[member.pk] = trade
 
     endorsable: list[MemberSkill] = []
     for member in members:
-        focus = company_focus.setdefault(company_of[member.pk], rng.sample(categories, 2))
-        home_pool = [skill for category in focus for skill in by_category[category]]
+        # Skills, talents and offers come from the member's trade; interests and needs
+        # from anywhere (a designer may need an accountant and love bread-making).
+        home_pool = [by_slug[slug] for slug in context.trades[member.pk].skills]
         plan = [
-            (SkillKind.SKILL, home_pool, rng.randint(2, 5), True),
-            (SkillKind.TALENT, skills, rng.randint(0, 2), False),
+            (SkillKind.SKILL, home_pool, rng.randint(2, 4), True),
+            (SkillKind.TALENT, home_pool, rng.randint(0, 1), False),
             (SkillKind.INTEREST, skills, rng.randint(1, 3), False),
             (SkillKind.OFFER, home_pool, rng.randint(0, 2), True),
             (SkillKind.NEED, skills, rng.randint(0, 2), False),
@@ -76,6 +86,12 @@ def populate(context: DemoContext) -> None:
             for kind, pool, count, levelled in plan
             for skill in rng.sample(pool, min(count, len(pool)))
         ]
+        listings = _one_listing_per_skill(listings)
+        context.expertise[member.pk] = {
+            listing.skill.slug
+            for listing in listings
+            if listing.kind in (SkillKind.SKILL, SkillKind.OFFER)
+        }
         listed = check_add_member_skills(member, listings)
         endorsable += [row for row in listed if row.is_endorsable]
 
@@ -91,3 +107,14 @@ def populate(context: DemoContext) -> None:
             if endorser.pk != row.member_id:
                 endorsements.setdefault((row.pk, endorser.pk), (endorser, row))
     check_endorse_many(list(endorsements.values()))
+
+
+def _one_listing_per_skill(listings: list[SkillListing]) -> list[SkillListing]:
+    """A skill drawn twice (as a skill and as an interest) is listed the first way only."""
+    seen: set[int] = set()
+    kept = []
+    for listing in listings:
+        if listing.skill.pk not in seen:
+            seen.add(listing.skill.pk)
+            kept.append(listing)
+    return kept

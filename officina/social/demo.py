@@ -17,6 +17,7 @@ from officina.accounts.selectors import (
     member_space_ids,
 )
 from officina.core.demo import DemoContext
+from officina.core.demo_trades import BY_HEADLINE, DEMO_LOGIN_HEADLINE, TRADES
 from officina.skills.selectors import top_skills_of
 from officina.social.actions import (
     CommentDraft,
@@ -37,30 +38,6 @@ if TYPE_CHECKING:
     from officina.accounts.models import Member
     from officina.social.models import Conversation
 
-# Headlines name the trade, not the person: they read naturally whoever wears them.
-ROLES_IT = [
-    "Sviluppo web full-stack",
-    "Sviluppo backend in Python",
-    "UX e ricerca con gli utenti",
-    "Grafica e identità visiva",
-    "Contabilità e bilanci per piccole imprese",
-    "Consulenza legale d'impresa",
-    "Copywriting e contenuti",
-    "Fotografia di prodotto e ritratto",
-    "Social media e comunità online",
-    "Gestione di progetti digitali",
-    "Architettura e interni",
-    "Marketing per il commercio locale",
-    "Traduzioni inglese e tedesco",
-    "Stampa 3D e prototipi",
-    "Falegnameria e arredi su misura",
-    "Analisi dei dati",
-    "Formazione e laboratori",
-    "Video e montaggio",
-    "Prodotti digitali",
-    "Fisco e IVA per freelance",
-]
-
 BIO_OPENINGS = [
     "Lavoro a {city} da qualche anno e passo in coworking quasi tutti i giorni.",
     "Ho scelto Officina per smettere di lavorare al tavolo della cucina.",
@@ -78,13 +55,13 @@ BIO_CLOSINGS = [
 ]
 
 POSTS_IT = [
-    "Qualcuno ha esperienza con {skill}? Sto valutando se affidarmi a un esterno o imparare "
+    "Qualcuno ha esperienza con {need}? Sto valutando se affidarmi a un esterno o imparare "
     "da zero.",
     "Oggi in {space} c'è un profumo di caffè che si sente dalle scale. Grazie a chi ha "
     "portato la moka nuova ☕",
     "Abbiamo appena chiuso un progetto con {company}: tre mesi intensi, ma il risultato ci "
     "piace molto.",
-    "Cerco un/una esperto/a di {skill} per un lavoro di due settimane a partire da "
+    "Cerco un/una esperto/a di {need} per un lavoro di due settimane a partire da "
     "{weekday}. Scrivetemi in privato!",
     "Promemoria: {weekday} alle 13 pranzo condiviso in sala grande. Ognuno porta qualcosa 🍝",
     "Ho scritto due righe su cosa ho imparato facendo {skill} per un cliente difficile. "
@@ -92,21 +69,17 @@ POSTS_IT = [
     "Qualcuno va all'evento sul {skill} a {city} la settimana prossima? Si potrebbe andare "
     "insieme.",
     "Grazie {person} per l'aiuto di ieri con la fattura elettronica: mi hai salvato la giornata.",
-    "La stampante 3D del laboratorio è di nuovo operativa. Chi vuole imparare a usarla, "
-    "{weekday} pomeriggio facciamo una prova.",
     "Sto cercando un fotografo per gli scatti del nuovo catalogo. Budget contenuto ma "
     "progetto bello.",
     "Nuovo cliente in arrivo grazie a un contatto conosciuto qui in coworking. Il "
     "passaparola funziona ancora!",
     "Consiglio del giorno: fate il backup. Oggi. Adesso. Fidatevi.",
-    "Mi serve un parere su un contratto di collaborazione: qualcuno esperto di {skill} ha "
-    "dieci minuti?",
     "Bellissima la chiacchierata di ieri sera su {skill}. Chi vuole le slide me le chieda.",
     "{space}: il Wi-Fi della sala riunioni piccola è stato potenziato, adesso regge anche le "
     "videochiamate lunghe.",
     "Sto organizzando un piccolo laboratorio di {skill} per principianti. Se vi interessa "
     "mettete un like così capisco quanti siamo.",
-    "Cerchiamo uno stagista per sei mesi: sviluppo web, ambiente giovane, buon caffè. Giro "
+    "Cerchiamo uno stagista per sei mesi: {skill}, ambiente giovane, buon caffè. Giro "
     "volentieri i dettagli.",
     "Finalmente consegnato il sito per {company}! Grazie a tutti quelli che hanno fatto da tester.",
     "Qualcuno conosce un buon commercialista per una start-up innovativa? Meglio se abituato "
@@ -115,15 +88,10 @@ POSTS_IT = [
     "Aperte le iscrizioni al corso di {skill} del mese prossimo. Posti limitati a dodici persone.",
     "Domanda da un milione: preventivo a ore o a progetto? Voi come fate?",
     "Ho trovato un ombrello blu in sala relax. Se è vostro è sul mobile dell'ingresso ☂️",
-    "Cerco qualcuno con cui scambiare competenze: io offro {skill}, mi serve una mano con la "
-    "contabilità.",
+    "Cerco qualcuno con cui scambiare competenze: io offro {skill}, mi serve una mano con {need}.",
     "Tre cose che ho imparato lavorando con {company}: ascoltare, fare domande, consegnare "
     "in anticipo.",
     "Venerdì aperitivo in terrazza per salutare l'estate. Portate amici e colleghi!",
-    "Chi ha voglia di fare da cavia per un test di usabilità? 20 minuti, offro il pranzo.",
-    "Il nostro podcast sul lavoro indipendente è arrivato alla decima puntata. Grazie a chi "
-    "ci ascolta!",
-    "Nuovo tavolo da lavoro in falegnameria, fatto con il legno recuperato dal vecchio bancone.",
     "Consiglio un libro a chi si occupa di {skill}: mi ha cambiato il modo di lavorare. "
     "Titolo in privato per non fare pubblicità 😄",
     "Abbiamo vinto il bando regionale per l'innovazione! Grazie a {person} per la revisione "
@@ -144,12 +112,12 @@ POSTS_IT = [
 ]
 
 POSTS_EN = [
-    "Anyone here experienced with {skill}? Happy to buy coffee in exchange for an hour of advice.",
+    "Anyone here experienced with {need}? Happy to buy coffee in exchange for an hour of advice.",
     "Just shipped a big release for {company}. Thanks to everyone who tested it over lunch!",
-    "Looking for a freelancer who knows {skill} for a two-week project starting {weekday}.",
+    "Looking for a freelancer who knows {need} for a two-week project starting {weekday}.",
     "New in {city} and in the community: say hi if you see me at the window desk!",
     "Sharing my notes from the {skill} meetup last night; message me for the slides.",
-    "We are hiring a junior developer (Python, some JavaScript). Remote-friendly, based in {city}.",
+    "We are hiring a junior for {skill}. Remote-friendly, based in {city}.",
     "Reminder: {weekday} lunch-and-learn on {skill} in the big room at 1 pm.",
     "Huge thanks to {person} for the introduction to a new client this week.",
 ]
@@ -189,10 +157,13 @@ MESSAGES_IT = [
 WEEKDAYS = ["lunedì", "martedì", "mercoledì", "giovedì", "venerdì"]
 
 
-def _fill(template: str, context: DemoContext, names: dict[str, list[str]]) -> str:
+def _fill(template: str, context: DemoContext, names: dict[str, list[str]], own: list[str]) -> str:
+    """``{skill}`` is one of the author's own, ``{need}`` one they do not have."""
     rng = context.random
+    others = [name for name in names["skills"] if name not in own] or names["skills"]
     return template.format(
-        skill=rng.choice(names["skills"]),
+        skill=rng.choice(own or names["skills"]),
+        need=rng.choice(others),
         space=rng.choice(names["spaces"]),
         company=rng.choice(names["companies"]),
         person=rng.choice(names["people"]),
@@ -234,8 +205,13 @@ def populate(context: DemoContext) -> None:
             "city": rng.choice(["Milano", "Torino", "Bologna"]),
             "skill": rng.choice(own_skills),
         }
-        # The demo login runs an architecture studio: give her the matching headline.
-        headline = "Architettura e interni" if member == members[0] else rng.choice(ROLES_IT)
+        # The headline names the member's trade (chosen with their skills); the demo login
+        # runs an architecture studio.
+        trade = context.trades.get(member.pk)
+        if trade is None:  # skills were not loaded: any trade will do
+            trade = BY_HEADLINE[DEMO_LOGIN_HEADLINE] if member == members[0] else rng.choice(TRADES)
+            context.trades[member.pk] = trade
+        headline = trade.headline
         slug = f"{member.first_name}{member.last_name}".lower().replace(" ", "").replace("'", "")
         links = []
         if rng.random() < 0.6:
@@ -269,8 +245,13 @@ def populate(context: DemoContext) -> None:
     drafts: list[PostDraft] = []
     for _ in range(max(60, len(members) * 2)):
         author = rng.choice(members)
-        template = rng.choice(POSTS_EN if rng.random() < 0.15 else POSTS_IT)
-        body = _fill(template, context, names)
+        # Half of what people write is about their own work, in their own words.
+        roll = rng.random()
+        if roll < 0.5:
+            body = rng.choice(context.trades[author.pk].posts)
+        else:
+            template = rng.choice(POSTS_EN if roll > 0.9 else POSTS_IT)
+            body = _fill(template, context, names, skill_names.get(author.pk, []))
         own_companies = company_of[author.pk]
         own_spaces = spaces_of[author.pk]
         roll = rng.random()

@@ -180,12 +180,12 @@ def test_an_existing_member_is_invited_and_joins_on_accepting(giulia, outsider, 
     assert isinstance(invitation, CompanyInvitation)
     assert not CompanyMembership.objects.filter(member=outsider).exists()
     [invited] = Notification.objects.filter(recipient=outsider)
-    assert invited.text == "Giulia Rossi invites you to join Studio Rossi."
+    assert invited.shown_text == "Giulia Rossi invites you to join Studio Rossi."
     actions.check_answer_company_invitation(outsider, studio_rossi, accept=True)
     membership = CompanyMembership.objects.get(member=outsider)
     assert membership.company == studio_rossi and membership.is_primary
     assert membership.role == "member"
-    assert Notification.objects.get(recipient=giulia).text == (
+    assert Notification.objects.get(recipient=giulia).shown_text == (
         "Ugo Esposito accepted your invitation to Studio Rossi."
     )
     with pytest.raises(OfficinaError) as again:  # answered once
@@ -208,7 +208,7 @@ def test_asking_to_join_a_company_waits_for_an_owner(
     from officina.notifications.models import Notification
 
     actions.check_ask_to_join_company(outsider, studio_rossi, message="I draw plans")
-    assert Notification.objects.get(recipient=giulia).text == (
+    assert Notification.objects.get(recipient=giulia).shown_text == (
         "Ugo Esposito asks to join Studio Rossi."
     )
     with pytest.raises(OfficinaError) as twice:

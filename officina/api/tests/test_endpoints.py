@@ -368,3 +368,16 @@ def test_the_api_reference_speaks_the_readers_language(client):
     english = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["info"]["title"] == "Officina API"
     assert english["paths"]["/api/spaces"]["get"]["summary"] == "All spaces"
+
+
+def test_every_operation_of_the_api_reference_is_summarised_in_italian(client):
+    """No router is left in English: each summary is translated (none shown as its msgid)."""
+    italian = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="it").json()
+    english = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    untranslated = [
+        f"{method.upper()} {path}: {operation['summary']}"
+        for path, methods in italian["paths"].items()
+        for method, operation in methods.items()
+        if operation["summary"] == english["paths"][path][method]["summary"]
+    ]
+    assert untranslated == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,3 +111,33 @@ def test_catalogue_is_complete_and_compiled(po_path: Path) -> None:
         if got != e.msgstr[0]:
             stale.append(e.msgid)
     assert not stale, f"{po_path.with_suffix('.mo')} is older than the .po: {stale[:10]}"
+
+
+def _keys(entries: list[PoEntry]) -> set[tuple[str | None, str]]:
+    return {(entry.msgctxt, entry.msgid) for entry in entries}
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parents[3].name)
+def test_every_text_marked_in_the_source_is_in_the_catalogue(
+    po_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalogue holds every message the app's code and templates mark for translation:
+    one added without running makemessages would show English on an Italian page (unless
+    another app's catalogue happens to have it). Tests and migrations are not shown to
+    anyone and are left out."""
+    from django.core.management import call_command
+
+    app = po_path.parents[3]
+    copy = tmp_path / app.name
+    shutil.copytree(
+        app,
+        copy,
+        ignore=shutil.ignore_patterns("tests", "migrations", "locale", "__pycache__", "static"),
+    )
+    (copy / "locale").mkdir()
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["it"], verbosity=0)
+    extracted = copy / "locale" / "it" / "LC_MESSAGES" / "django.po"
+    marked = _keys(read_po(extracted)) if extracted.exists() else set()
+    missing = sorted(msgid for _context, msgid in marked - _keys(read_po(po_path)))
+    assert not missing, f"run makemessages for {app.name}: not in {po_path}: {missing[:10]}"

@@ -8,10 +8,10 @@ from officina.skills.models import Skill, SkillEvidence
 
 @pytest.mark.django_db
 def test_demo_has_threads_in_both_languages_some_accepted(giulia, marco, sara, outsider, navigli):
-    Skill.objects.create(slug="tax-t", name_en="Tax advice", name_it="Fisco", category="business")
     Skill.objects.create(
-        slug="python-t", name_en="Python", name_it="Python", category="development"
+        slug="tax", name_en="Tax and VAT", name_it="Fisco e IVA", category="business"
     )
+    Skill.objects.create(slug="python", name_en="Python", name_it="Python", category="development")
     demo.populate(DemoContext())
     questions = Question.objects.all()
     assert questions.count() == len(demo.THREADS)

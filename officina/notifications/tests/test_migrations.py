@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("notifications", "0001_initial")]
 AFTER = [("notifications", "0002_notification_params")]
+AFTER_ALL = [("notifications", "0003_more_notifications_as_messages")]
 
 
 def _migrate(targets: list[tuple[str, str]]) -> Apps:
@@ -77,4 +78,71 @@ def test_old_texts_become_messages_read_in_each_language(giulia: Any, marco: Any
             "Marco Colombo accepted your answer to “Come si fa?”."
         )
     finally:
-        _migrate(AFTER)
+        _migrate(AFTER_ALL)
+
+
+def test_joining_project_and_invitation_texts_become_messages_and_back(giulia, marco):
+    before = [("notifications", "0002_notification_params")]
+    after = [("notifications", "0003_more_notifications_as_messages")]
+    try:
+        old = _migrate(before)
+        Notification = old.get_model("notifications", "Notification")
+        written = {
+            "accounts.join_request": "Marco Colombo chiede di entrare in Officina Navigli.",
+            "projects.added": "Marco Colombo added you to the project Nuovo negozio",
+            "matchmaking.invitation": "Marco Colombo invites you to answer “IVA?”.",
+            "accounts.company_join_decision": "Welcome to Studio Rossi: Giulia Rossi "
+            "accepted your request.",
+            "projects.mention": "Something else entirely",
+        }
+        rows = {
+            kind: Notification.objects.create(recipient_id=giulia.pk, kind=kind, text=text)
+            for kind, text in written.items()
+        }
+        new = _migrate(after)
+        Migrated = new.get_model("notifications", "Notification")
+
+        def stored(kind: str) -> tuple[str, object]:
+            row = Migrated.objects.get(pk=rows[kind].pk)
+            return row.text, row.params
+
+        assert stored("accounts.join_request") == (
+            "%(name)s asks to join %(space)s.",
+            {"name": "Marco Colombo", "space": "Officina Navigli"},
+        )
+        # "you" is not taken for a company's name.
+        assert stored("projects.added") == (
+            "%(name)s added you to the project %(project)s",
+            {"name": "Marco Colombo", "project": "Nuovo negozio"},
+        )
+        assert stored("matchmaking.invitation")[1] == {"name": "Marco Colombo", "title": "IVA?"}
+        assert stored("accounts.company_join_decision")[1] == {
+            "company": "Studio Rossi",
+            "name": "Giulia Rossi",
+        }
+        assert stored("projects.mention") == ("Something else entirely", None)
+
+        from officina.notifications.models import Notification as Current
+
+        with translation.override("en"):
+            assert Current.objects.get(pk=rows["accounts.join_request"].pk).shown_text == (
+                "Marco Colombo asks to join Officina Navigli."
+            )
+        with translation.override("it"):
+            assert Current.objects.get(pk=rows["projects.added"].pk).shown_text == (
+                "Marco Colombo ti ha aggiunto al progetto Nuovo negozio"
+            )
+
+        # And back: one text again, in the recipient's language.
+        giulia.language = "it"
+        giulia.save(update_fields=["language"])
+        old = _migrate(before)
+        Reverted = old.get_model("notifications", "Notification")
+        assert Reverted.objects.get(pk=rows["matchmaking.invitation"].pk).text == (
+            "Marco Colombo ti invita a rispondere a “IVA?”."
+        )
+        assert Reverted.objects.get(pk=rows["projects.mention"].pk).text == (
+            "Something else entirely"
+        )
+    finally:
+        _migrate(AFTER_ALL)

@@ -11,6 +11,8 @@
 // Bundled with JsSIP by esbuild at setup (scripts/setup-env.sh); never committed.
 import JsSIP from "jssip/lib/JsSIP";
 
+import { shownMoment } from "./moments.js";
+
 const CHANNEL = "officina-phone";
 const MICROPHONE_KEY = "officina-phone-microphone";
 const RECENT_LIMIT = 20;
@@ -451,10 +453,7 @@ class BrowserPhone {
     const meta = document.createElement("span");
     meta.className = "small muted";
     const direction = info.direction === "incoming" && !info.answered ? this.texts.missed : this.texts[info.direction];
-    const when = new Date().toLocaleTimeString(document.documentElement.lang || undefined, {
-      hour: "2-digit",
-      minute: "2-digit",
-    });
+    const when = shownMoment(new Date(), this.texts.momentFormat, this.texts.momentZone);
     meta.textContent = ` ${direction} · ${when}`;
     item.append(again, meta);
     list.prepend(item);

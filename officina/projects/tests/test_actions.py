@@ -121,7 +121,7 @@ def test_an_assignment_is_told_to_the_assignee(shop, giulia, sara):
         standing(giulia, shop.project), title="Forno", assignee_id=sara.pk
     )
     notice = Notification.objects.get(recipient=sara, kind="projects.assigned")
-    assert notice.text == "Giulia Rossi assigned you the task Forno (Nuovo negozio)"
+    assert notice.shown_text == "Giulia Rossi assigned you the task Forno (Nuovo negozio)"
     assert notice.url == f"/projects/{task.project_id}/tasks/"
 
 
