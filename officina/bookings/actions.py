@@ -7,7 +7,8 @@ refuses them as well (an exclusion constraint, migration 0002).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -20,8 +21,10 @@ from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import may_book
 from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus
-from .models import Booking, BookingFeedToken, OpeningHours, Resource
-from .selectors import first_clash, opening_window
+from .local_times import local_to_instant
+from .models import Booking, BookingFeedToken, BookingSeries, OpeningHours, Resource
+from .recurrence import series_days
+from .selectors import Period, active_bookings, first_clash, opening_window
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
@@ -218,6 +221,236 @@ def check_answer_request(manager: Member, booking: Booking, *, approve: bool) ->
     booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
     booking.save(update_fields=["status", "updated_at"])
     return booking
+
+
+# --- series ----------------------------------------------------------------------------
+
+
+def _date_problems_error(problems: list[tuple[date, str]], *, clashing: bool) -> OfficinaError:
+    """One error for a whole series: nothing was booked, and each failing date with why."""
+    problems = sorted(problems)
+    listed = "; ".join(
+        f"{formats.date_format(day, 'DATE_FORMAT')}: {reason}" for day, reason in problems
+    )
+    return OfficinaError(
+        _("Nothing was booked. These dates cannot be: %(dates)s") % {"dates": listed},
+        ErrorCode.CONFLICT if clashing else ErrorCode.INVALID_INPUT,
+        dates=[{"date": day.isoformat(), "reason": reason} for day, reason in problems],
+    )
+
+
+def _instants_on(
+    resource: Resource, day: date, starts: time, ends: time, now: datetime
+) -> tuple[datetime, datetime]:
+    """``starts`` to ``ends`` on ``day`` where the resource is, if its rules allow it."""
+    zone = resource.space.zone
+    starts_at = local_to_instant(datetime.combine(day, starts), zone, field="starts_at")
+    ends_at = local_to_instant(datetime.combine(day, ends), zone, field="ends_at")
+    _check_times(resource, starts_at, ends_at, now)
+    return starts_at, ends_at
+
+
+def _check_clock_times(starts: time, ends: time) -> None:
+    if ends <= starts:
+        raise OfficinaError.invalid_input(_("A booking must end after it starts."), field="ends_at")
+
+
+def _series_instants(
+    resource: Resource, days: Iterable[date], starts: time, ends: time, now: datetime
+) -> tuple[list[tuple[datetime, datetime]], list[tuple[date, str]]]:
+    """Each day's instants where the resource is, and the days the rules refuse (a DST
+    gap, the past, closed, outside the opening hours, too far ahead) with the reason."""
+    _check_clock_times(starts, ends)
+    fitting, problems = [], []
+    for day in days:
+        try:
+            fitting.append(_instants_on(resource, day, starts, ends, now))
+        except OfficinaError as error:
+            problems.append((day, str(error.message)))
+    return fitting, problems
+
+
+def _hold_all(
+    resource: Resource,
+    bookings: list[Booking],
+    problems: list[tuple[date, str]],
+    *,
+    ignoring: Iterable[int] = (),
+    series: BookingSeries | None = None,
+) -> None:
+    """Write every booking (and the ``series`` they belong to), or none: like ``_hold``
+    for many dates under one lock, with every clash listed beside the ``problems`` the
+    rules found already."""
+    zone = resource.space.zone
+    ignored = set(ignoring)
+    with transaction.atomic():
+        Resource.objects.select_for_update().filter(pk=resource.pk).first()
+        clashes = list(problems)
+        if bookings:
+            span = Period(
+                min(b.starts_at for b in bookings), max(b.blocked_until for b in bookings)
+            )
+            taken = [b for b in active_bookings([resource.pk], span) if b.pk not in ignored]
+            for booking in bookings:
+                clash = next(
+                    (
+                        other
+                        for other in [*taken, *(b for b in bookings if b is not booking)]
+                        if other.starts_at < booking.blocked_until
+                        and booking.starts_at < other.blocked_until
+                    ),
+                    None,
+                )
+                if clash is not None:
+                    day = booking.starts_at.astimezone(zone).date()
+                    clashes.append((day, str(_taken_error(resource, clash).message)))
+        if clashes:
+            raise _date_problems_error(clashes, clashing=len(clashes) > len(problems))
+        try:
+            with transaction.atomic():
+                if series is not None:
+                    series.save()
+                for booking in bookings:
+                    booking.save()
+        except IntegrityError as error:
+            raise _taken_error(resource) from error
+
+
+def check_book_series(
+    member: Member,
+    resource: Resource,
+    *,
+    frequency: str,
+    first_day: date,
+    last_day: date,
+    starts: time,
+    ends: time,
+    interval: int = 1,
+    skipped: Iterable[date] = (),
+    title: str = "",
+    now: datetime | None = None,
+) -> BookingSeries:
+    """Book ``resource`` on every date of a weekly or monthly series, or on none: a date
+    the rules refuse or another booking holds refuses the whole series, listing them."""
+    now = now or timezone.now()
+    if not resource.is_active or not may_book(member, resource):
+        raise OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+    title = _clean_title(title)
+    skipped = sorted(set(skipped))
+    days = series_days(
+        frequency, first_day=first_day, last_day=last_day, interval=interval, skipped=skipped
+    )
+    fitting, problems = _series_instants(resource, days, starts, ends, now)
+    needs_approval = resource.approval_required and not is_space_manager(member, resource.space)
+    buffer = timedelta(minutes=resource.buffer_minutes)
+    series = BookingSeries(
+        resource=resource,
+        member=member,
+        title=title,
+        frequency=frequency,
+        interval=interval,
+        first_day=first_day,
+        last_day=last_day,
+        starts=starts,
+        ends=ends,
+        skipped=[day.isoformat() for day in skipped],
+    )
+    bookings = [
+        Booking(
+            resource=resource,
+            member=member,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            blocked_until=ends_at + buffer,
+            status=BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED,
+            series=series,
+        )
+        for starts_at, ends_at in fitting
+    ]
+    _hold_all(resource, bookings, problems, series=series)
+    return series
+
+
+def _check_series_actor(actor: Member, series: BookingSeries) -> None:
+    if series.member_id != actor.pk and not is_space_manager(actor, series.resource.space):
+        raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
+
+
+def _occurrences_from(series: BookingSeries, from_day: date, now: datetime) -> list[Booking]:
+    """The series' active dates from the local ``from_day`` on that have not begun."""
+    zone = series.resource.space.zone
+    return [
+        booking
+        for booking in series.occurrences.filter(
+            status__in=ACTIVE_STATUSES, starts_at__gt=now
+        ).order_by("starts_at", "id")
+        if booking.starts_at.astimezone(zone).date() >= from_day
+    ]
+
+
+def _nothing_from(from_day: date) -> OfficinaError:
+    return OfficinaError(
+        _("The series has no date left to change from %(day)s on.")
+        % {"day": formats.date_format(from_day, "DATE_FORMAT")},
+        ErrorCode.CONFLICT,
+    )
+
+
+def check_cancel_series(
+    actor: Member, series: BookingSeries, *, from_day: date, now: datetime | None = None
+) -> int:
+    """Cancel the series' dates from ``from_day`` on (not those already begun); how many."""
+    now = now or timezone.now()
+    _check_series_actor(actor, series)
+    cancelled = _occurrences_from(series, from_day, now)
+    if not cancelled:
+        raise _nothing_from(from_day)
+    with transaction.atomic():
+        Booking.objects.filter(pk__in=[b.pk for b in cancelled]).update(
+            status=BookingStatus.CANCELLED, updated_at=now
+        )
+    return len(cancelled)
+
+
+def check_move_series(
+    actor: Member,
+    series: BookingSeries,
+    *,
+    from_day: date,
+    starts: time,
+    ends: time,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Move the series' dates from ``from_day`` on to other clock times of their days,
+    all or none, as ``check_book_series`` books them."""
+    now = now or timezone.now()
+    _check_series_actor(actor, series)
+    resource = series.resource
+    moving = _occurrences_from(series, from_day, now)
+    if not moving:
+        raise _nothing_from(from_day)
+    _check_clock_times(starts, ends)
+    zone = resource.space.zone
+    pending = resource.approval_required and not is_space_manager(actor, resource.space)
+    buffer = timedelta(minutes=resource.buffer_minutes)
+    moved, problems = [], []
+    for booking in moving:
+        day = booking.starts_at.astimezone(zone).date()
+        try:
+            booking.starts_at, booking.ends_at = _instants_on(resource, day, starts, ends, now)
+        except OfficinaError as error:
+            problems.append((day, str(error.message)))
+            continue
+        booking.blocked_until = booking.ends_at + buffer
+        if pending:
+            booking.status = BookingStatus.PENDING
+        moved.append(booking)
+    with transaction.atomic():
+        _hold_all(resource, moved, problems, ignoring=[b.pk for b in moving])
+        series.starts, series.ends = starts, ends
+        series.save(update_fields=["starts", "ends"])
+    return moved
 
 
 # --- resources ---------------------------------------------------------------------------
