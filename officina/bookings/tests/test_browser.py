@@ -1,13 +1,19 @@
 """In Chromium: Giulia books a room; Marco, in a second browser, is refused the same
-time with a clear message; on a phone, Marco finds a free slot and books it."""
+time with a clear message; on a phone, Marco finds a free slot and books it. On a phone,
+in English and Italian, Giulia's weekly series is refused for the one date Marco holds,
+then booked without it, then cancelled from its last date on."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import formats, translation
 
-from officina.bookings.models import Booking
+from officina.bookings.actions import check_book
+from officina.bookings.models import Booking, BookingSeries
+from officina.bookings.tests.fixtures import at
 
 PHONE = {"width": 390, "height": 844}
 
@@ -80,3 +86,71 @@ def test_the_space_day_in_italian_on_a_phone(new_context, giulia, room, tomorrow
     assert "libera 08:00–20:00" in page.locator("#space-day").inner_text()
     assert_no_sideways_scrolling(page)
     screenshot(page, "space-day-it")
+
+
+WORDS = {
+    "en": {
+        "refused": "Nothing was booked. These dates cannot be:",
+        "taken": "Sala Brera is already booked from 09:30 to 10:30.",
+        "booked": "Booked 3 dates.",
+        "cancelled": "1 date cancelled.",
+    },
+    "it": {
+        "refused": "Non è stato prenotato nulla. Queste date non si possono prenotare:",
+        "taken": "Sala Brera è già prenotata dalle 09:30 alle 10:30.",
+        "booked": "Prenotate 3 date.",
+        "cancelled": "1 data annullata.",
+    },
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_a_weekly_series_on_a_phone_refused_for_a_taken_date_then_booked_without_it(
+    new_context, giulia, marco, room, navigli, tomorrow, screenshot, language
+):
+    words = WORDS[language]
+    taken = tomorrow + timedelta(weeks=2)
+    check_book(marco, room, starts_at=at(navigli, taken, 9, 30), ends_at=at(navigli, taken, 10, 30))
+    giulia.language = language
+    giulia.save(update_fields=["language"])
+    phone = new_context(
+        giulia, locale=language, viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    phone.goto(f"/bookings/resources/{room.pk}/?date={tomorrow}")
+    phone.fill("#id_day", tomorrow.isoformat())
+    phone.fill("#id_starts", "09:00")
+    phone.fill("#id_ends", "10:00")
+    phone.fill("#id_title", "Stand-up")
+    phone.select_option("#id_repeat", "weekly")
+    phone.fill("#id_until", (tomorrow + timedelta(weeks=3)).isoformat())
+    phone.click("#booking-form button[type=submit]")
+    error = phone.locator("#booking-form .errorlist")
+    error.wait_for()
+    with translation.override(language):
+        shown_day = formats.date_format(taken, "DATE_FORMAT")
+    assert words["refused"] in error.inner_text()
+    assert f"{shown_day}: {words['taken']}" in error.inner_text()
+    assert Booking.objects.count() == 1
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, f"series-refused-{language}")
+
+    # The form keeps what was typed: skip the taken date and book the rest.
+    phone.fill("#id_skip", taken.isoformat())
+    phone.click("#booking-form button[type=submit]")
+    phone.locator(".message", has_text=words["booked"]).wait_for()
+    dates = phone.locator("#series-dates .booking-row")
+    assert dates.count() == 3
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, f"series-booked-{language}")
+    series = BookingSeries.objects.get()
+    assert series.member == giulia and series.skipped == [taken.isoformat()]
+
+    # Cancel the series from its last date on.
+    phone.fill("#id_cancel-from_day", (tomorrow + timedelta(weeks=3)).isoformat())
+    phone.click("#series-cancel button[type=submit]")
+    phone.locator(".message", has_text=words["cancelled"]).wait_for()
+    statuses = list(series.occurrences.order_by("starts_at").values_list("status", flat=True))
+    assert statuses == ["confirmed", "confirmed", "cancelled"]
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, f"series-cancelled-{language}")
