@@ -11,10 +11,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_manager
 from officina.core.errors import ErrorCode, OfficinaError
@@ -22,7 +25,14 @@ from officina.core.errors import ErrorCode, OfficinaError
 from .access import may_book
 from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus
 from .local_times import local_to_instant
-from .models import Booking, BookingFeedToken, BookingSeries, OpeningHours, Resource
+from .models import (
+    Booking,
+    BookingFeedToken,
+    BookingSeries,
+    FreeAgainWatch,
+    OpeningHours,
+    Resource,
+)
 from .recurrence import series_days
 from .selectors import Period, active_bookings, first_clash, opening_window
 
@@ -451,6 +461,131 @@ def check_move_series(
         series.starts, series.ends = starts, ends
         series.save(update_fields=["starts", "ends"])
     return moved
+
+
+# --- reminders and free-again notices ---------------------------------------------------
+
+# A member waits for at most this many times at once: each is checked every few minutes.
+MOST_WATCHES = 20
+
+
+def _resource_url(resource: Resource, moment: datetime) -> str:
+    day = moment.astimezone(resource.space.zone).date()
+    return f"{reverse('bookings:resource', args=[resource.pk])}?date={day.isoformat()}"
+
+
+def _times(resource: Resource, starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
+    zone = resource.space.zone
+    return {
+        "resource": resource.name,
+        "space": resource.space.name,
+        "start": starts_at.astimezone(zone),
+        "end": ends_at.astimezone(zone),
+    }
+
+
+def do_send_booking_reminders(now: datetime | None = None) -> int:
+    """Tell each member of a confirmed booking starting within the reminder lead time
+    (``settings.BOOKING_REMINDER_MINUTES``), once; how many were told."""
+    from officina.notifications.actions import Notice, do_notify_many
+
+    now = now or timezone.now()
+    lead = timedelta(minutes=settings.BOOKING_REMINDER_MINUTES)
+    with transaction.atomic():
+        due = list(
+            Booking.objects.select_for_update()
+            .filter(
+                status=BookingStatus.CONFIRMED,
+                reminded_at__isnull=True,
+                starts_at__gt=now,
+                starts_at__lte=now + lead,
+            )
+            .select_related("resource__space", "member")
+        )
+        if not due:
+            return 0
+        Booking.objects.filter(pk__in=[booking.pk for booking in due]).update(reminded_at=now)
+        do_notify_many(
+            [
+                Notice(
+                    booking.member,
+                    "bookings.reminder",
+                    gettext_noop("Soon: %(resource)s at %(space)s, from %(start)s to %(end)s."),
+                    url=_resource_url(booking.resource, booking.starts_at),
+                    params=_times(booking.resource, booking.starts_at, booking.ends_at),
+                )
+                for booking in due
+            ]
+        )
+    return len(due)
+
+
+def check_watch_free_again(
+    member: Member,
+    resource: Resource,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime | None = None,
+) -> FreeAgainWatch:
+    """Ask to be told when a time someone else holds becomes free again."""
+    now = now or timezone.now()
+    if not resource.is_active or not may_book(member, resource):
+        raise OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+    if ends_at <= starts_at:
+        raise OfficinaError.invalid_input(_("A booking must end after it starts."), field="ends_at")
+    if starts_at <= now:
+        raise OfficinaError.invalid_input(_("That time has already passed."), field="starts_at")
+    blocked_until = ends_at + timedelta(minutes=resource.buffer_minutes)
+    if first_clash(resource, starts_at, blocked_until) is None:
+        raise OfficinaError(_("That time is free: book it."), ErrorCode.CONFLICT)
+    waiting = FreeAgainWatch.objects.filter(member=member, starts_at__gt=now)
+    if waiting.count() >= MOST_WATCHES:
+        raise OfficinaError(
+            _("You are already waiting for %(most)s times; that is the most.")
+            % {"most": MOST_WATCHES},
+            ErrorCode.CONFLICT,
+        )
+    watch, _created = FreeAgainWatch.objects.get_or_create(
+        member=member, resource=resource, starts_at=starts_at, ends_at=ends_at
+    )
+    return watch
+
+
+def do_tell_who_waits_for_free_times(now: datetime | None = None) -> int:
+    """Tell each member waiting for a time that is now free, and forget their request;
+    forget the requests whose time has begun. How many were told."""
+    from officina.notifications.actions import Notice, do_notify_many
+
+    now = now or timezone.now()
+    FreeAgainWatch.objects.filter(starts_at__lte=now).delete()
+    # Checked, forgotten and told in one transaction, the watches locked: two runs at
+    # once never tell anyone twice.
+    with transaction.atomic():
+        told = []
+        for watch in FreeAgainWatch.objects.select_for_update(of=("self",)).select_related(
+            "resource__space", "member"
+        ):
+            blocked_until = watch.ends_at + timedelta(minutes=watch.resource.buffer_minutes)
+            if first_clash(watch.resource, watch.starts_at, blocked_until) is None:
+                told.append(watch)
+        FreeAgainWatch.objects.filter(pk__in=[watch.pk for watch in told]).delete()
+        do_notify_many(
+            [
+                Notice(
+                    watch.member,
+                    "bookings.free_again",
+                    gettext_noop(
+                        "%(resource)s at %(space)s is free again from %(start)s to %(end)s, "
+                        "as you asked."
+                    ),
+                    url=_resource_url(watch.resource, watch.starts_at),
+                    params=_times(watch.resource, watch.starts_at, watch.ends_at),
+                )
+                for watch in told
+            ]
+        )
+    return len(told)
 
 
 # --- resources ---------------------------------------------------------------------------

@@ -197,6 +197,8 @@ class Booking(models.Model):
         blank=True,
         related_name="occurrences",
     )
+    # Set by the reminder job (tasks.py) when it tells the member, so it tells them once.
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -215,6 +217,12 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["resource", "starts_at"], name="bookings_by_resource_start"),
             models.Index(fields=["member", "starts_at"], name="bookings_by_member_start"),
+            # The reminder job's scan, every few minutes: only bookings not yet reminded.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(reminded_at__isnull=True),
+                name="bookings_to_remind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +231,42 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class FreeAgainWatch(models.Model):
+    """A member refused a time because someone holds it, asking to be told if it frees up.
+
+    The job in tasks.py tells them once the time is free (a booking cancelled, moved or
+    declined) and forgets the watch; a watch whose start has passed is forgotten."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="watches"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="booking_watches",
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("free-again request")
+        verbose_name_plural = _("free-again requests")
+        ordering = ("starts_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "member", "starts_at", "ends_at"], name="one_watch_per_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="watch_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} waits for {self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class BookingFeedToken(FeedSecret):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("bookings/ical/regenerate/", views.regenerate_feed, name="regenerate_feed"),
     path("bookings/ical/<str:token>.ics", views.feed, name="feed"),
     path("bookings/resources/<int:resource_id>/", views.resource_page, name="resource"),
+    path("bookings/resources/<int:resource_id>/watch/", views.watch_free_again, name="watch"),
     path("bookings/resources/<int:resource_id>/edit/", views.resource_edit, name="resource_edit"),
     path("bookings/series/<int:series_id>/", views.series_page, name="series"),
     path("bookings/<int:booking_id>/move/", views.booking_move, name="move"),

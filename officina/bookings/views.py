@@ -157,6 +157,7 @@ def resource_page(
     day = _day_asked(request, zone)
     week = request.GET.get("view") == "week"
     refused_series = form is not None
+    waiting_for = None
     form = form or BookingForm(request.POST or None, initial={"day": day})
     bookable = may_book(member, resource)
     if (
@@ -179,6 +180,9 @@ def resource_page(
             )
         except OfficinaError as error:
             show_error_on_form(form, _on_booking_form(error))
+            if error.code == ErrorCode.CONFLICT:
+                # Someone holds that time: offer to tell the member if it frees up.
+                waiting_for = {"starts_at": starts_at, "ends_at": ends_at}
         else:
             if booking.status == BookingStatus.PENDING:
                 messages.info(request, _("Requested: a manager of the space will answer."))
@@ -202,6 +206,7 @@ def resource_page(
         ],
         "form": form,
         "bookable": bookable,
+        "waiting_for": waiting_for,
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/resource.html", context, status=status)
@@ -293,6 +298,25 @@ def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
         "now": timezone.now(),
     }
     return render(request, "bookings/series.html", context, status=status)
+
+
+@login_required
+@require_POST
+def watch_free_again(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """Tell me if this time, which someone holds, becomes free."""
+    member = signed_in_member(request)
+    resource = access_resource_by_id(member, resource_id, to_book=True)
+    try:
+        starts_at = datetime.fromisoformat(request.POST.get("starts_at", ""))
+        ends_at = datetime.fromisoformat(request.POST.get("ends_at", ""))
+    except ValueError:
+        raise OfficinaError.invalid_input(_("Choose a time to wait for.")) from None
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise OfficinaError.invalid_input(_("Choose a time to wait for."))
+    actions.check_watch_free_again(member, resource, starts_at=starts_at, ends_at=ends_at)
+    messages.success(request, _("You will be told here if that time becomes free."))
+    day = starts_at.astimezone(resource.space.zone).date()
+    return redirect(f"{reverse('bookings:resource', args=[resource.pk])}?date={day.isoformat()}")
 
 
 @login_required

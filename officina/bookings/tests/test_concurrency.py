@@ -5,52 +5,20 @@ database: a file on SQLite, the test database on PostgreSQL."""
 from __future__ import annotations
 
 import itertools
-import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from officina.accounts.actions import do_join_space
 from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import at
-from officina.bookings.tests.served import post_booking, served_in_processes, session_headers
+from officina.bookings.tests.served import post_booking, session_headers
 
-WORKERS = 3
 CONCURRENT_REQUESTS = 50
-
-
-def _database_url() -> str:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
-    return (
-        f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
-
-
-@pytest.fixture
-def served(asgi_live_server: Any) -> Iterator[str]:
-    """Depends on ``asgi_live_server`` for what it brings: committed data and, on SQLite,
-    a test database in a file that other processes can open."""
-    if connection.vendor == "sqlite" and ":memory:" in str(connection.settings_dict["NAME"]):
-        pytest.skip("needs the test database in a file")
-    with served_in_processes(
-        database_url=_database_url(),
-        var_dir=Path(tempfile.mkdtemp(prefix="officina-bookings-served-")),
-        workers=WORKERS,
-        secret_key=settings.SECRET_KEY,
-    ) as url:
-        yield url
 
 
 @pytest.fixture
