@@ -216,16 +216,21 @@ def through_the_server(
     ) as url:
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
-            statuses = Counter(
-                pool.map(lambda payload: post_booking(url, credentials, payload)[0], payloads)
+            answers = list(
+                pool.map(lambda payload: post_booking(url, credentials, payload), payloads)
             )
         elapsed = time.perf_counter() - started
+    statuses = Counter(status for status, _body in answers)
+    unexpected = [body for status, body in answers if status not in {201, 409}]
     made = Booking.objects.count() - before
     print(
         f"booking through the server           {len(payloads) / elapsed:7.1f} requests/s, "
         f"{made / elapsed:7.1f} bookings/s ({args.clients} clients, {args.workers} workers); "
         f"answers {dict(statuses)}"
     )
+    if unexpected:
+        print(f"first unexpected answer: {unexpected[0]}")
+        print(f"the server's log ends: {(var_dir / 'serve.log').read_text()[-3000:]}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -110,4 +110,8 @@ def post_booking(
         with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
             return int(response.status), json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        body = error.read()
+        try:
+            return error.code, json.loads(body)
+        except ValueError:  # not the API's answer: a server error page, say
+            return error.code, {"body": body.decode(errors="replace")[:2000]}
