@@ -34,6 +34,7 @@ from officina.bookings.actions import (
     check_cancel_series,
     check_move,
     check_move_series,
+    check_watch_free_again,
 )
 from officina.bookings.kinds import (
     LONGEST_BOOKING_MINUTES,
@@ -195,6 +196,19 @@ class SeriesRefusedOut(ErrorOut):
     dates: list[DateRefusedOut] = Field(
         default_factory=list, description="each date that cannot be booked, and why"
     )
+
+
+class WatchIn(BodyIn):
+    resource: int = Field(ge=1)
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: Text | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
+
+
+class WatchOut(Schema):
+    resource: int
+    starts_at: datetime
+    ends_at: datetime
 
 
 class ChangedOut(Schema):
@@ -455,3 +469,18 @@ def move_series(request: HttpRequest, series_id: int, payload: SeriesMoveIn) -> 
         member, series, from_day=payload.from_day, starts=payload.starts, ends=payload.ends
     )
     return ChangedOut(changed=len(moved))
+
+
+@router.post(
+    "/watches",
+    response={201: WatchOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Ask to be told when a time someone holds becomes free (409 when it is free)"),
+)
+def watch_free_again(request: HttpRequest, payload: WatchIn) -> Status[WatchOut]:
+    member = signed_in_member(request)
+    resource = access_resource_by_id(member, payload.resource, to_book=True)
+    starts_at, ends_at = _instants(resource, payload.starts_at, payload.ends_at, payload.time_zone)
+    watch = check_watch_free_again(member, resource, starts_at=starts_at, ends_at=ends_at)
+    return Status(
+        201, WatchOut(resource=resource.pk, starts_at=watch.starts_at, ends_at=watch.ends_at)
+    )

@@ -236,14 +236,21 @@ def check_answer_request(manager: Member, booking: Booking, *, approve: bool) ->
 # --- series ----------------------------------------------------------------------------
 
 
-def _date_problems_error(problems: list[tuple[date, str]], *, clashing: bool) -> OfficinaError:
+def _date_problems_error(
+    problems: list[tuple[date, str]], *, clashing: bool, moving: bool
+) -> OfficinaError:
     """One error for a whole series: nothing was booked, and each failing date with why."""
     problems = sorted(problems)
     listed = "; ".join(
         f"{formats.date_format(day, 'DATE_FORMAT')}: {reason}" for day, reason in problems
     )
+    message = (
+        _("Nothing was moved. These dates cannot be: %(dates)s")
+        if moving
+        else _("Nothing was booked. These dates cannot be: %(dates)s")
+    )
     return OfficinaError(
-        _("Nothing was booked. These dates cannot be: %(dates)s") % {"dates": listed},
+        message % {"dates": listed},
         ErrorCode.CONFLICT if clashing else ErrorCode.INVALID_INPUT,
         dates=[{"date": day.isoformat(), "reason": reason} for day, reason in problems],
     )
@@ -315,7 +322,12 @@ def _hold_all(
                     day = booking.starts_at.astimezone(zone).date()
                     clashes.append((day, str(_taken_error(resource, clash).message)))
         if clashes:
-            raise _date_problems_error(clashes, clashing=len(clashes) > len(problems))
+            raise _date_problems_error(
+                # Only a move ignores bookings: the very dates it moves.
+                clashes,
+                clashing=len(clashes) > len(problems),
+                moving=bool(ignored),
+            )
         try:
             with transaction.atomic():
                 if series is not None:

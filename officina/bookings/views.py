@@ -293,6 +293,7 @@ def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
         "series": series,
         "resource": series.resource,
         "occurrences": selectors.series_occurrences(series),
+        "skipped": [date.fromisoformat(day) for day in series.skipped],
         "cancel_form": cancel_form,
         "move_form": move_form,
         "now": timezone.now(),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from officina.bookings.actions import check_book
+from officina.bookings.actions import check_book, check_cancel
 from officina.bookings.kinds import BookingStatus
 from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import at, buffered_room, room, tomorrow
@@ -302,3 +302,23 @@ def test_someone_elses_series_is_not_found(api_as, giulia, marco, room, tomorrow
         "NOT_FOUND",
     )
     assert Booking.objects.filter(status="confirmed").count() == 4
+
+
+def test_wait_for_a_taken_time_then_hear_it_is_free(api_as, giulia, marco, room, navigli, tomorrow):
+    from officina.bookings.actions import do_tell_who_waits_for_free_times
+    from officina.notifications.selectors import notifications_for
+
+    held = check_book(
+        marco, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
+    )
+    api = api_as(giulia)
+    times = {"starts_at": f"{tomorrow}T10:30", "ends_at": f"{tomorrow}T11:30"}
+    response = api.post("/bookings/watches", {"resource": room.pk, **times})
+    assert response.status_code == 201, response.content
+    assert response.json()["starts_at"] == at(navigli, tomorrow, 10, 30).isoformat()
+    free = {"starts_at": f"{tomorrow}T15:00", "ends_at": f"{tomorrow}T16:00"}
+    assert_error(api.post("/bookings/watches", {"resource": room.pk, **free}), 409, "CONFLICT")
+    assert_error(api.post("/bookings/watches", {"resource": 999999, **times}), 404, "NOT_FOUND")
+    check_cancel(marco, held)
+    assert do_tell_who_waits_for_free_times() == 1
+    assert notifications_for(giulia).filter(kind="bookings.free_again").count() == 1

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from officina.bookings.actions import (
     check_book,
@@ -357,3 +357,25 @@ class TestSeriesDays:
     def test_dates_outside_the_supported_years(self):
         with pytest.raises(OfficinaError):
             series_days("weekly", first_day=date(2100, 12, 1), last_day=date(2101, 1, 31))
+
+
+def test_the_series_page_for_its_member_only(client_for, giulia, marco, luca, room, navigli):
+    first = timezone.localdate(timezone.now(), navigli.zone) + timedelta(days=1)
+    made = check_book_series(
+        giulia, room, frequency="weekly", first_day=first, last_day=first + timedelta(weeks=2),
+        starts=time(10), ends=time(11), skipped=[first + timedelta(weeks=1)],
+    )  # fmt: skip
+    page = client_for(giulia).get(f"/bookings/series/{made.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "except on" in text and text.count('class="booking-row"') == 2
+    assert client_for(marco).get(f"/bookings/series/{made.pk}/").status_code == 404
+    assert client_for(luca).get(f"/bookings/series/{made.pk}/").status_code == 200  # manager
+    # A refused move from the page changes nothing and says why.
+    moved = client_for(giulia).post(
+        f"/bookings/series/{made.pk}/",
+        {"move-from_day": first.isoformat(), "move-starts": "21:00", "move-ends": "22:00"},
+    )
+    assert moved.status_code == 400
+    assert "Nothing was moved" in moved.content.decode()
+    assert [d.time() for d in local_starts(made)] == [time(10), time(10)]
