@@ -11,7 +11,7 @@
    every resource (``day_of_resources``), and finding a slot ("6 people, a screen,
    between 10 and 12, for an hour", ``find_slots``). Prints p50/p95/max ms against the
    target (p95 < 20 ms).
-3. Starts uvicorn with ``--workers`` processes on the project's ASGI app and books
+3. Starts ``officina serve`` with ``--workers`` web worker processes and books
    through POST /api/bookings from ``--clients`` concurrent clients, ``--bookings`` in
    all, each on a free hour of its own: prints the rate achieved and the answers.
 """
@@ -185,9 +185,10 @@ def through_the_server(
 
     from officina.api.actions import check_create_api_token
     from officina.bookings.models import Booking, Resource
-    from officina.bookings.tests.served import post_booking, served_in_processes
+    from officina.bookings.tests.served import post_booking, served_in_processes, token_headers
 
     _token, plain = check_create_api_token(manager, "bench")
+    credentials = token_headers(plain)
     resources = list(Resource.objects.filter(space=space).values_list("pk", flat=True))
     zone = space.zone
     # 18:30–19:15 is never seeded: one such booking per resource and weekday.
@@ -212,20 +213,24 @@ def through_the_server(
         database_url=database_url,
         var_dir=var_dir,
         workers=args.workers,
-        settings="officina.settings.dev",
     ) as url:
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
-            statuses = Counter(
-                pool.map(lambda payload: post_booking(url, plain, payload)[0], payloads)
+            answers = list(
+                pool.map(lambda payload: post_booking(url, credentials, payload), payloads)
             )
         elapsed = time.perf_counter() - started
+    statuses = Counter(status for status, _body in answers)
+    unexpected = [body for status, body in answers if status not in {201, 409}]
     made = Booking.objects.count() - before
     print(
         f"booking through the server           {len(payloads) / elapsed:7.1f} requests/s, "
         f"{made / elapsed:7.1f} bookings/s ({args.clients} clients, {args.workers} workers); "
         f"answers {dict(statuses)}"
     )
+    if unexpected:
+        print(f"first unexpected answer: {unexpected[0]}")
+        print(f"the server's log ends: {(var_dir / 'serve.log').read_text()[-3000:]}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

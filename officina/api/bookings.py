@@ -22,11 +22,28 @@ from officina.api.schemas import translated_when_shown as _
 from officina.bookings.access import (
     access_booking_by_id,
     access_resource_by_id,
+    access_series_by_id,
     resources_to_book,
     space_resources,
 )
-from officina.bookings.actions import TITLE_MAX_LENGTH, check_book, check_cancel, check_move
-from officina.bookings.kinds import LONGEST_BOOKING_MINUTES, Amenity, ResourceKind
+from officina.bookings.actions import (
+    TITLE_MAX_LENGTH,
+    check_book,
+    check_book_series,
+    check_cancel,
+    check_cancel_series,
+    check_move,
+    check_move_series,
+    check_watch_free_again,
+)
+from officina.bookings.kinds import (
+    LONGEST_BOOKING_MINUTES,
+    LONGEST_INTERVAL,
+    MOST_OCCURRENCES,
+    Amenity,
+    Frequency,
+    ResourceKind,
+)
 from officina.bookings.local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant, zone_named
 from officina.bookings.selectors import (
     ResourceDay,
@@ -34,15 +51,17 @@ from officina.bookings.selectors import (
     day_of_resources,
     find_slots,
     member_bookings,
+    series_occurrences,
 )
 
 if TYPE_CHECKING:
-    from officina.bookings.models import Booking, Resource
+    from officina.bookings.models import Booking, BookingSeries, Resource
 
 router = Router(tags=["bookings"])
 
 AmenityName = Literal[tuple(Amenity.values)]  # type: ignore[valid-type]
 KindName = Literal[tuple(ResourceKind.values)]  # type: ignore[valid-type]
+FrequencyName = Literal[tuple(Frequency.values)]  # type: ignore[valid-type]
 ZONE_DESCRIPTION = "IANA zone of times given without an offset; the space's zone by default"
 
 
@@ -128,6 +147,72 @@ class BookingOut(Schema):
     starts_at: datetime
     ends_at: datetime
     status: str
+    series: int | None = Field(description="the repeating booking this date belongs to")
+
+
+class SeriesIn(BodyIn):
+    resource: int = Field(ge=1)
+    frequency: FrequencyName  # type: ignore[valid-type]
+    interval: int = Field(
+        1, ge=1, le=LONGEST_INTERVAL, description="every how many weeks or months"
+    )
+    first_day: LocalDay = Field(description="the first date, in the space's zone")
+    until: LocalDay = Field(description="the last day of the series (included)")
+    starts: time = Field(description="wall-clock time in the space's zone")
+    ends: time
+    skip: list[LocalDay] = Field(default_factory=list, max_length=MOST_OCCURRENCES)
+    title: Text = Field("", max_length=TITLE_MAX_LENGTH)
+
+
+class SeriesFromIn(BodyIn):
+    from_day: LocalDay = Field(description="the first local day changed")
+
+
+class SeriesMoveIn(SeriesFromIn):
+    starts: time
+    ends: time
+
+
+class SeriesOut(Schema):
+    id: int
+    resource: int
+    frequency: str
+    interval: int
+    first_day: LocalDay
+    until: LocalDay
+    starts: time
+    ends: time
+    skip: list[LocalDay]
+    title: str
+    bookings: list[BookingOut]
+
+
+class DateRefusedOut(Schema):
+    date: LocalDay
+    reason: str
+
+
+class SeriesRefusedOut(ErrorOut):
+    dates: list[DateRefusedOut] = Field(
+        default_factory=list, description="each date that cannot be booked, and why"
+    )
+
+
+class WatchIn(BodyIn):
+    resource: int = Field(ge=1)
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: Text | None = Field(None, min_length=1, max_length=64, description=ZONE_DESCRIPTION)
+
+
+class WatchOut(Schema):
+    resource: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class ChangedOut(Schema):
+    changed: int
 
 
 def _resource_out(resource: Resource, bookable: bool) -> ResourceOut:
@@ -177,6 +262,23 @@ def _booking_out(booking: Booking) -> BookingOut:
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         status=booking.status,
+        series=booking.series_id,
+    )
+
+
+def _series_out(series: BookingSeries) -> SeriesOut:
+    return SeriesOut(
+        id=series.pk,
+        resource=series.resource_id,
+        frequency=series.frequency,
+        interval=series.interval,
+        first_day=series.first_day,
+        until=series.last_day,
+        starts=series.starts,
+        ends=series.ends,
+        skip=[date.fromisoformat(day) for day in series.skipped],
+        title=series.title,
+        bookings=[_booking_out(booking) for booking in series_occurrences(series)],
     )
 
 
@@ -298,3 +400,87 @@ def cancel(request: HttpRequest, booking_id: int) -> BookingOut:
     member = signed_in_member(request)
     booking = access_booking_by_id(member, booking_id)
     return _booking_out(check_cancel(member, booking))
+
+
+@router.post(
+    "/series",
+    response={
+        **COMMON_ERRORS,
+        201: SeriesOut,
+        400: SeriesRefusedOut,
+        404: ErrorOut,
+        409: SeriesRefusedOut,
+    },
+    summary=_("Book a resource weekly or monthly: every date, or none (the refusal lists them)"),
+)
+def book_series(request: HttpRequest, payload: SeriesIn) -> Status[SeriesOut]:
+    member = signed_in_member(request)
+    resource = access_resource_by_id(member, payload.resource, to_book=True)
+    series = check_book_series(
+        member,
+        resource,
+        frequency=payload.frequency,
+        interval=payload.interval,
+        first_day=payload.first_day,
+        last_day=payload.until,
+        starts=payload.starts,
+        ends=payload.ends,
+        skipped=payload.skip,
+        title=payload.title,
+    )
+    return Status(201, _series_out(series))
+
+
+@router.get(
+    "/series/{series_id}",
+    response={200: SeriesOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("A repeating booking and its dates"),
+)
+def get_series(request: HttpRequest, series_id: int) -> SeriesOut:
+    return _series_out(access_series_by_id(signed_in_member(request), series_id))
+
+
+@router.post(
+    "/series/{series_id}/cancel",
+    response={200: ChangedOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Cancel a repeating booking's dates from a day on"),
+)
+def cancel_series(request: HttpRequest, series_id: int, payload: SeriesFromIn) -> ChangedOut:
+    member = signed_in_member(request)
+    series = access_series_by_id(member, series_id)
+    return ChangedOut(changed=check_cancel_series(member, series, from_day=payload.from_day))
+
+
+@router.post(
+    "/series/{series_id}/move",
+    response={
+        **COMMON_ERRORS,
+        200: ChangedOut,
+        400: SeriesRefusedOut,
+        404: ErrorOut,
+        409: SeriesRefusedOut,
+    },
+    summary=_("Move a repeating booking's dates from a day on to other times: all or none"),
+)
+def move_series(request: HttpRequest, series_id: int, payload: SeriesMoveIn) -> ChangedOut:
+    member = signed_in_member(request)
+    series = access_series_by_id(member, series_id)
+    moved = check_move_series(
+        member, series, from_day=payload.from_day, starts=payload.starts, ends=payload.ends
+    )
+    return ChangedOut(changed=len(moved))
+
+
+@router.post(
+    "/watches",
+    response={201: WatchOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Ask to be told when a time someone holds becomes free (409 when it is free)"),
+)
+def watch_free_again(request: HttpRequest, payload: WatchIn) -> Status[WatchOut]:
+    member = signed_in_member(request)
+    resource = access_resource_by_id(member, payload.resource, to_book=True)
+    starts_at, ends_at = _instants(resource, payload.starts_at, payload.ends_at, payload.time_zone)
+    watch = check_watch_free_again(member, resource, starts_at=starts_at, ends_at=ends_at)
+    return Status(
+        201, WatchOut(resource=resource.pk, starts_at=watch.starts_at, ends_at=watch.ends_at)
+    )

@@ -16,7 +16,7 @@ from officina.accounts.access import is_space_manager
 from officina.accounts.selectors import member_companies, member_space_roles
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .models import Booking, Resource
+from .models import Booking, BookingSeries, Resource
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
@@ -126,3 +126,19 @@ def access_booking_by_id(member: Member, booking_id: int) -> Booking:
     if booking.member_id != member.pk and not can_manage_booking(member, booking):
         raise _booking_not_found()
     return booking
+
+
+def access_series_by_id(member: Member, series_id: int) -> BookingSeries:
+    """A booking series of the member's own, or of a space they manage."""
+    if not _is_signed_in(member):
+        raise _booking_not_found()
+    series = (
+        BookingSeries.objects.select_related("resource__space", "member")
+        .filter(pk=series_id)
+        .first()
+    )
+    if series is None:
+        raise _booking_not_found()
+    if series.member_id != member.pk and not is_space_manager(member, series.resource.space):
+        raise _booking_not_found()
+    return series

@@ -7,21 +7,34 @@ refuses them as well (an exclusion constraint, migration 0002).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_manager
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import may_book
 from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus
-from .models import Booking, BookingFeedToken, OpeningHours, Resource
-from .selectors import first_clash, opening_window
+from .local_times import local_to_instant
+from .models import (
+    Booking,
+    BookingFeedToken,
+    BookingSeries,
+    FreeAgainWatch,
+    OpeningHours,
+    Resource,
+)
+from .recurrence import series_days
+from .selectors import Period, active_bookings, first_clash, opening_window
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
@@ -218,6 +231,373 @@ def check_answer_request(manager: Member, booking: Booking, *, approve: bool) ->
     booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
     booking.save(update_fields=["status", "updated_at"])
     return booking
+
+
+# --- series ----------------------------------------------------------------------------
+
+
+def _date_problems_error(
+    problems: list[tuple[date, str]], *, clashing: bool, moving: bool
+) -> OfficinaError:
+    """One error for a whole series: nothing was booked, and each failing date with why."""
+    problems = sorted(problems)
+    listed = "; ".join(
+        f"{formats.date_format(day, 'DATE_FORMAT')}: {reason}" for day, reason in problems
+    )
+    message = (
+        _("Nothing was moved. These dates cannot be: %(dates)s")
+        if moving
+        else _("Nothing was booked. These dates cannot be: %(dates)s")
+    )
+    return OfficinaError(
+        message % {"dates": listed},
+        ErrorCode.CONFLICT if clashing else ErrorCode.INVALID_INPUT,
+        dates=[{"date": day.isoformat(), "reason": reason} for day, reason in problems],
+    )
+
+
+def _instants_on(
+    resource: Resource, day: date, starts: time, ends: time, now: datetime
+) -> tuple[datetime, datetime]:
+    """``starts`` to ``ends`` on ``day`` where the resource is, if its rules allow it."""
+    zone = resource.space.zone
+    starts_at = local_to_instant(datetime.combine(day, starts), zone, field="starts_at")
+    ends_at = local_to_instant(datetime.combine(day, ends), zone, field="ends_at")
+    _check_times(resource, starts_at, ends_at, now)
+    return starts_at, ends_at
+
+
+def _check_clock_times(starts: time, ends: time) -> None:
+    if ends <= starts:
+        raise OfficinaError.invalid_input(_("A booking must end after it starts."), field="ends_at")
+
+
+def _series_instants(
+    resource: Resource, days: Iterable[date], starts: time, ends: time, now: datetime
+) -> tuple[list[tuple[datetime, datetime]], list[tuple[date, str]]]:
+    """Each day's instants where the resource is, and the days the rules refuse (a DST
+    gap, the past, closed, outside the opening hours, too far ahead) with the reason."""
+    _check_clock_times(starts, ends)
+    fitting, problems = [], []
+    for day in days:
+        try:
+            fitting.append(_instants_on(resource, day, starts, ends, now))
+        except OfficinaError as error:
+            problems.append((day, str(error.message)))
+    return fitting, problems
+
+
+def _hold_all(
+    resource: Resource,
+    bookings: list[Booking],
+    problems: list[tuple[date, str]],
+    *,
+    ignoring: Iterable[int] = (),
+    series: BookingSeries | None = None,
+) -> None:
+    """Write every booking (and the ``series`` they belong to), or none: like ``_hold``
+    for many dates under one lock, with every clash listed beside the ``problems`` the
+    rules found already."""
+    zone = resource.space.zone
+    ignored = set(ignoring)
+    with transaction.atomic():
+        Resource.objects.select_for_update().filter(pk=resource.pk).first()
+        clashes = list(problems)
+        if bookings:
+            span = Period(
+                min(b.starts_at for b in bookings), max(b.blocked_until for b in bookings)
+            )
+            taken = [b for b in active_bookings([resource.pk], span) if b.pk not in ignored]
+            for booking in bookings:
+                clash = next(
+                    (
+                        other
+                        for other in [*taken, *(b for b in bookings if b is not booking)]
+                        if other.starts_at < booking.blocked_until
+                        and booking.starts_at < other.blocked_until
+                    ),
+                    None,
+                )
+                if clash is not None:
+                    day = booking.starts_at.astimezone(zone).date()
+                    clashes.append((day, str(_taken_error(resource, clash).message)))
+        if clashes:
+            raise _date_problems_error(
+                # Only a move ignores bookings: the very dates it moves.
+                clashes,
+                clashing=len(clashes) > len(problems),
+                moving=bool(ignored),
+            )
+        try:
+            with transaction.atomic():
+                if series is not None:
+                    series.save()
+                for booking in bookings:
+                    booking.save()
+        except IntegrityError as error:
+            raise _taken_error(resource) from error
+
+
+def check_book_series(
+    member: Member,
+    resource: Resource,
+    *,
+    frequency: str,
+    first_day: date,
+    last_day: date,
+    starts: time,
+    ends: time,
+    interval: int = 1,
+    skipped: Iterable[date] = (),
+    title: str = "",
+    now: datetime | None = None,
+) -> BookingSeries:
+    """Book ``resource`` on every date of a weekly or monthly series, or on none: a date
+    the rules refuse or another booking holds refuses the whole series, listing them."""
+    now = now or timezone.now()
+    if not resource.is_active or not may_book(member, resource):
+        raise OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+    title = _clean_title(title)
+    skipped = sorted(set(skipped))
+    days = series_days(
+        frequency, first_day=first_day, last_day=last_day, interval=interval, skipped=skipped
+    )
+    fitting, problems = _series_instants(resource, days, starts, ends, now)
+    needs_approval = resource.approval_required and not is_space_manager(member, resource.space)
+    buffer = timedelta(minutes=resource.buffer_minutes)
+    series = BookingSeries(
+        resource=resource,
+        member=member,
+        title=title,
+        frequency=frequency,
+        interval=interval,
+        first_day=first_day,
+        last_day=last_day,
+        starts=starts,
+        ends=ends,
+        skipped=[day.isoformat() for day in skipped],
+    )
+    bookings = [
+        Booking(
+            resource=resource,
+            member=member,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            blocked_until=ends_at + buffer,
+            status=BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED,
+            series=series,
+        )
+        for starts_at, ends_at in fitting
+    ]
+    _hold_all(resource, bookings, problems, series=series)
+    return series
+
+
+def _check_series_actor(actor: Member, series: BookingSeries) -> None:
+    if series.member_id != actor.pk and not is_space_manager(actor, series.resource.space):
+        raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
+
+
+def _occurrences_from(series: BookingSeries, from_day: date, now: datetime) -> list[Booking]:
+    """The series' active dates from the local ``from_day`` on that have not begun."""
+    zone = series.resource.space.zone
+    return [
+        booking
+        for booking in series.occurrences.filter(
+            status__in=ACTIVE_STATUSES, starts_at__gt=now
+        ).order_by("starts_at", "id")
+        if booking.starts_at.astimezone(zone).date() >= from_day
+    ]
+
+
+def _nothing_from(from_day: date) -> OfficinaError:
+    return OfficinaError(
+        _("The series has no date left to change from %(day)s on.")
+        % {"day": formats.date_format(from_day, "DATE_FORMAT")},
+        ErrorCode.CONFLICT,
+    )
+
+
+def check_cancel_series(
+    actor: Member, series: BookingSeries, *, from_day: date, now: datetime | None = None
+) -> int:
+    """Cancel the series' dates from ``from_day`` on (not those already begun); how many."""
+    now = now or timezone.now()
+    _check_series_actor(actor, series)
+    cancelled = _occurrences_from(series, from_day, now)
+    if not cancelled:
+        raise _nothing_from(from_day)
+    with transaction.atomic():
+        Booking.objects.filter(pk__in=[b.pk for b in cancelled]).update(
+            status=BookingStatus.CANCELLED, updated_at=now
+        )
+    return len(cancelled)
+
+
+def check_move_series(
+    actor: Member,
+    series: BookingSeries,
+    *,
+    from_day: date,
+    starts: time,
+    ends: time,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Move the series' dates from ``from_day`` on to other clock times of their days,
+    all or none, as ``check_book_series`` books them."""
+    now = now or timezone.now()
+    _check_series_actor(actor, series)
+    resource = series.resource
+    moving = _occurrences_from(series, from_day, now)
+    if not moving:
+        raise _nothing_from(from_day)
+    _check_clock_times(starts, ends)
+    zone = resource.space.zone
+    pending = resource.approval_required and not is_space_manager(actor, resource.space)
+    buffer = timedelta(minutes=resource.buffer_minutes)
+    moved, problems = [], []
+    for booking in moving:
+        day = booking.starts_at.astimezone(zone).date()
+        try:
+            booking.starts_at, booking.ends_at = _instants_on(resource, day, starts, ends, now)
+        except OfficinaError as error:
+            problems.append((day, str(error.message)))
+            continue
+        booking.blocked_until = booking.ends_at + buffer
+        if pending:
+            booking.status = BookingStatus.PENDING
+        moved.append(booking)
+    with transaction.atomic():
+        _hold_all(resource, moved, problems, ignoring=[b.pk for b in moving])
+        series.starts, series.ends = starts, ends
+        series.save(update_fields=["starts", "ends"])
+    return moved
+
+
+# --- reminders and free-again notices ---------------------------------------------------
+
+# A member waits for at most this many times at once: each is checked every few minutes.
+MOST_WATCHES = 20
+
+
+def _resource_url(resource: Resource, moment: datetime) -> str:
+    day = moment.astimezone(resource.space.zone).date()
+    return f"{reverse('bookings:resource', args=[resource.pk])}?date={day.isoformat()}"
+
+
+def _times(resource: Resource, starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
+    zone = resource.space.zone
+    return {
+        "resource": resource.name,
+        "space": resource.space.name,
+        "start": starts_at.astimezone(zone),
+        "end": ends_at.astimezone(zone),
+    }
+
+
+def do_send_booking_reminders(now: datetime | None = None) -> int:
+    """Tell each member of a confirmed booking starting within the reminder lead time
+    (``settings.BOOKING_REMINDER_MINUTES``), once; how many were told."""
+    from officina.notifications.actions import Notice, do_notify_many
+
+    now = now or timezone.now()
+    lead = timedelta(minutes=settings.BOOKING_REMINDER_MINUTES)
+    with transaction.atomic():
+        due = list(
+            Booking.objects.select_for_update()
+            .filter(
+                status=BookingStatus.CONFIRMED,
+                reminded_at__isnull=True,
+                starts_at__gt=now,
+                starts_at__lte=now + lead,
+            )
+            .select_related("resource__space", "member")
+        )
+        if not due:
+            return 0
+        Booking.objects.filter(pk__in=[booking.pk for booking in due]).update(reminded_at=now)
+        do_notify_many(
+            [
+                Notice(
+                    booking.member,
+                    "bookings.reminder",
+                    gettext_noop("Soon: %(resource)s at %(space)s, from %(start)s to %(end)s."),
+                    url=_resource_url(booking.resource, booking.starts_at),
+                    params=_times(booking.resource, booking.starts_at, booking.ends_at),
+                )
+                for booking in due
+            ]
+        )
+    return len(due)
+
+
+def check_watch_free_again(
+    member: Member,
+    resource: Resource,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime | None = None,
+) -> FreeAgainWatch:
+    """Ask to be told when a time someone else holds becomes free again."""
+    now = now or timezone.now()
+    if not resource.is_active or not may_book(member, resource):
+        raise OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+    if ends_at <= starts_at:
+        raise OfficinaError.invalid_input(_("A booking must end after it starts."), field="ends_at")
+    if starts_at <= now:
+        raise OfficinaError.invalid_input(_("That time has already passed."), field="starts_at")
+    blocked_until = ends_at + timedelta(minutes=resource.buffer_minutes)
+    if first_clash(resource, starts_at, blocked_until) is None:
+        raise OfficinaError(_("That time is free: book it."), ErrorCode.CONFLICT)
+    waiting = FreeAgainWatch.objects.filter(member=member, starts_at__gt=now)
+    if waiting.count() >= MOST_WATCHES:
+        raise OfficinaError(
+            _("You are already waiting for %(most)s times; that is the most.")
+            % {"most": MOST_WATCHES},
+            ErrorCode.CONFLICT,
+        )
+    watch, _created = FreeAgainWatch.objects.get_or_create(
+        member=member, resource=resource, starts_at=starts_at, ends_at=ends_at
+    )
+    return watch
+
+
+def do_tell_who_waits_for_free_times(now: datetime | None = None) -> int:
+    """Tell each member waiting for a time that is now free, and forget their request;
+    forget the requests whose time has begun. How many were told."""
+    from officina.notifications.actions import Notice, do_notify_many
+
+    now = now or timezone.now()
+    FreeAgainWatch.objects.filter(starts_at__lte=now).delete()
+    # Checked, forgotten and told in one transaction, the watches locked: two runs at
+    # once never tell anyone twice.
+    with transaction.atomic():
+        told = []
+        for watch in FreeAgainWatch.objects.select_for_update(of=("self",)).select_related(
+            "resource__space", "member"
+        ):
+            blocked_until = watch.ends_at + timedelta(minutes=watch.resource.buffer_minutes)
+            if first_clash(watch.resource, watch.starts_at, blocked_until) is None:
+                told.append(watch)
+        FreeAgainWatch.objects.filter(pk__in=[watch.pk for watch in told]).delete()
+        do_notify_many(
+            [
+                Notice(
+                    watch.member,
+                    "bookings.free_again",
+                    gettext_noop(
+                        "%(resource)s at %(space)s is free again from %(start)s to %(end)s, "
+                        "as you asked."
+                    ),
+                    url=_resource_url(watch.resource, watch.starts_at),
+                    params=_times(watch.resource, watch.starts_at, watch.ends_at),
+                )
+                for watch in told
+            ]
+        )
+    return len(told)
 
 
 # --- resources ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@ the views turn them into instants (local_times.py), refusing DST gaps and folds.
 
 from __future__ import annotations
 
-from datetime import time
+import re
+from datetime import date, time
 from typing import Any
 
 from django import forms
@@ -12,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import companies_directory
 
-from .kinds import FURTHEST_AHEAD_DAYS, LONGEST_BOOKING_MINUTES, WEEKDAYS, Amenity, ResourceKind
+from .kinds import (
+    FURTHEST_AHEAD_DAYS,
+    LONGEST_BOOKING_MINUTES,
+    WEEKDAYS,
+    Amenity,
+    Frequency,
+    ResourceKind,
+)
 from .local_times import EARLIEST_DAY, LATEST_DAY
 from .models import Resource
 
@@ -24,12 +32,20 @@ LENGTHS = [(15, "15 min"), (30, "30 min"), (45, "45 min")] + [
 ]
 
 
-def day_field() -> forms.DateField:
+def day_field(label: Any = None) -> forms.DateField:
     return forms.DateField(
-        label=_("Day"),
+        label=label or _("Day"),
         widget=DATE_INPUT,
         validators=[MinValueValidator(EARLIEST_DAY), MaxValueValidator(LATEST_DAY)],
     )
+
+
+# What "repeat" offers: a frequency and every how many weeks or months.
+REPEATS = {
+    "weekly": (Frequency.WEEKLY, 1),
+    "fortnightly": (Frequency.WEEKLY, 2),
+    "monthly": (Frequency.MONTHLY, 1),
+}
 
 
 class BookingForm(forms.Form):
@@ -37,6 +53,58 @@ class BookingForm(forms.Form):
     starts = forms.TimeField(label=_("From"), widget=TIME_INPUT)
     ends = forms.TimeField(label=_("To"), widget=TIME_INPUT)
     title = forms.CharField(label=_("What for (optional)"), max_length=120, required=False)
+    repeat = forms.ChoiceField(
+        label=_("Repeat"),
+        choices=[
+            ("", _("does not repeat")),
+            ("weekly", _("every week")),
+            ("fortnightly", _("every two weeks")),
+            ("monthly", _("every month, on the same day")),
+        ],
+        required=False,
+    )
+    until = forms.DateField(
+        label=_("Until"),
+        widget=DATE_INPUT,
+        required=False,
+        validators=[MinValueValidator(EARLIEST_DAY), MaxValueValidator(LATEST_DAY)],
+        help_text=_("The last day of the series (included)."),
+    )
+    skip = forms.CharField(
+        label=_("Except on"),
+        required=False,
+        max_length=1000,
+        help_text=_("Days to leave out, as YYYY-MM-DD, separated by commas."),
+    )
+
+    def clean_skip(self) -> list[date]:
+        days = []
+        for text in re.split(r"[,;\s]+", self.cleaned_data["skip"].strip()):
+            if not text:
+                continue
+            try:
+                days.append(date.fromisoformat(text))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("“%(text)s” is not a day written as YYYY-MM-DD."), params={"text": text}
+                ) from None
+        return days
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("repeat") and not data.get("until") and "until" not in self.errors:
+            self.add_error("until", _("Choose the last day of the series."))
+        return data
+
+
+class SeriesCancelForm(forms.Form):
+    from_day = day_field(_("From the day"))
+
+
+class SeriesMoveForm(forms.Form):
+    from_day = day_field(_("From the day"))
+    starts = forms.TimeField(label=_("From"), widget=TIME_INPUT)
+    ends = forms.TimeField(label=_("To"), widget=TIME_INPUT)
 
 
 class MoveForm(forms.Form):

@@ -52,3 +52,15 @@ class BookingStatus(models.TextChoices):
 
 # Bookings that hold their resource: a pending request holds it until a manager answers.
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+
+
+# A series is made all at once, under one lock, and listed whole when a date clashes:
+# a year of weekly dates is the most a member plans, and the most one request writes.
+MOST_OCCURRENCES = 53
+# "Every 4 weeks" or "every 4 months" is the sparsest repetition offered.
+LONGEST_INTERVAL = 4

@@ -24,6 +24,7 @@ from .kinds import (
     WEEKDAYS,
     Amenity,
     BookingStatus,
+    Frequency,
     ResourceKind,
 )
 
@@ -125,6 +126,51 @@ class OpeningHours(models.Model):
         return f"{self.resource} {self.get_weekday_display()} {self.opens}–{self.closes}"
 
 
+class BookingSeries(models.Model):
+    """Bookings of one resource that repeat weekly or monthly, at the same wall-clock
+    times of the space, from ``first_day`` to ``last_day`` except the ``skipped`` days.
+
+    Its dates are bookings of their own (``occurrences``), made all at once: each obeys
+    the resource's rules and the no-overlap guarantee, and can be moved or cancelled
+    alone; the series moves or cancels its dates from a day on."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="series"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="booking_series",
+    )
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    frequency = models.CharField(_("repeats"), max_length=8, choices=Frequency.choices)
+    interval = models.PositiveSmallIntegerField(_("every how many weeks or months"), default=1)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    # Wall-clock times in the space's zone; a move from a day on changes them.
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("to"))
+    skipped = models.JSONField(_("skipped days"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking series")
+        verbose_name_plural = _("booking series")
+        ordering = ("first_day", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")), name="series_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(interval__gte=1, interval__lte=4), name="series_interval_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.get_frequency_display()} {self.first_day}–{self.last_day}"
+
+
 class Booking(models.Model):
     resource = models.ForeignKey(
         Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="bookings"
@@ -143,6 +189,16 @@ class Booking(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
     )
+    series = models.ForeignKey(
+        BookingSeries,
+        verbose_name=_("series"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+    )
+    # Set by the reminder job (tasks.py) when it tells the member, so it tells them once.
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -161,6 +217,12 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["resource", "starts_at"], name="bookings_by_resource_start"),
             models.Index(fields=["member", "starts_at"], name="bookings_by_member_start"),
+            # The reminder job's scan, every few minutes: only bookings not yet reminded.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(reminded_at__isnull=True),
+                name="bookings_to_remind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +231,42 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class FreeAgainWatch(models.Model):
+    """A member refused a time because someone holds it, asking to be told if it frees up.
+
+    The job in tasks.py tells them once the time is free (a booking cancelled, moved or
+    declined) and forgets the watch; a watch whose start has passed is forgotten."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="watches"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="booking_watches",
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("free-again request")
+        verbose_name_plural = _("free-again requests")
+        ordering = ("starts_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "member", "starts_at", "ends_at"], name="one_watch_per_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="watch_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} waits for {self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class BookingFeedToken(FeedSecret):

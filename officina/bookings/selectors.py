@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .kinds import ACTIVE_STATUSES, LONGEST_BOOKING_MINUTES, LONGEST_BUFFER_MINUTES, BookingStatus
 from .local_times import instant_on
-from .models import Booking, BookingFeedToken, OpeningHours, Resource
+from .models import Booking, BookingFeedToken, BookingSeries, OpeningHours, Resource
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -247,3 +247,8 @@ def bookings_by_ids(booking_ids: Sequence[int]) -> dict[int, Booking]:
     decided already who may see them (a project shows its linked bookings to its people)."""
     bookings = Booking.objects.filter(pk__in=list(booking_ids)).select_related("resource__space")
     return {booking.pk: booking for booking in bookings}
+
+
+def series_occurrences(series: BookingSeries) -> list[Booking]:
+    """Every date of a series, whatever its status, in order."""
+    return list(series.occurrences.select_related("resource__space").order_by("starts_at", "id"))

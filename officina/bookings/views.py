@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from officina.accounts.access import access_space_by_slug, is_space_manager
@@ -27,11 +28,20 @@ from .access import (
     access_booking_by_id,
     access_resource_by_id,
     access_resource_to_manage,
+    access_series_by_id,
     may_book,
     resources_to_book,
     space_resources,
 )
-from .forms import BookingForm, FindSlotForm, MoveForm, ResourceForm
+from .forms import (
+    REPEATS,
+    BookingForm,
+    FindSlotForm,
+    MoveForm,
+    ResourceForm,
+    SeriesCancelForm,
+    SeriesMoveForm,
+)
 from .ical import bookings_calendar
 from .kinds import BookingStatus
 from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
@@ -136,16 +146,29 @@ def find_slot(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def resource_page(request: HttpRequest, resource_id: int) -> HttpResponse:
-    """A resource's day (or week, ``?view=week``) and the form to book it."""
+def resource_page(
+    request: HttpRequest, resource_id: int, *, form: BookingForm | None = None
+) -> HttpResponse:
+    """A resource's day (or week, ``?view=week``) and the form to book it, once or as a
+    series (``form`` is a series' refused form, shown again with its error)."""
     member = signed_in_member(request)
     resource = access_resource_by_id(member, resource_id)
     zone = resource.space.zone
     day = _day_asked(request, zone)
     week = request.GET.get("view") == "week"
-    form = BookingForm(request.POST or None, initial={"day": day})
+    refused_series = form is not None
+    waiting_for = None
+    form = form or BookingForm(request.POST or None, initial={"day": day})
     bookable = may_book(member, resource)
-    if request.method == "POST" and bookable and form.is_valid():
+    if (
+        request.method == "POST"
+        and not refused_series
+        and bookable
+        and form.is_valid()
+        and form.cleaned_data["repeat"]
+    ):
+        return _book_series(request, member, resource, form)
+    if request.method == "POST" and not refused_series and bookable and form.is_valid():
         try:
             starts_at, ends_at = _instants(form, zone)
             booking = actions.check_book(
@@ -157,6 +180,9 @@ def resource_page(request: HttpRequest, resource_id: int) -> HttpResponse:
             )
         except OfficinaError as error:
             show_error_on_form(form, _on_booking_form(error))
+            if error.code == ErrorCode.CONFLICT:
+                # Someone holds that time: offer to tell the member if it frees up.
+                waiting_for = {"starts_at": starts_at, "ends_at": ends_at}
         else:
             if booking.status == BookingStatus.PENDING:
                 messages.info(request, _("Requested: a manager of the space will answer."))
@@ -180,9 +206,118 @@ def resource_page(request: HttpRequest, resource_id: int) -> HttpResponse:
         ],
         "form": form,
         "bookable": bookable,
+        "waiting_for": waiting_for,
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/resource.html", context, status=status)
+
+
+def _book_series(
+    request: HttpRequest, member: Member, resource: Resource, form: BookingForm
+) -> HttpResponse:
+    data = form.cleaned_data
+    frequency, interval = REPEATS[data["repeat"]]
+    try:
+        series = actions.check_book_series(
+            member,
+            resource,
+            frequency=frequency,
+            interval=interval,
+            first_day=data["day"],
+            last_day=data["until"],
+            starts=data["starts"],
+            ends=data["ends"],
+            skipped=data["skip"],
+            title=data["title"],
+        )
+    except OfficinaError as error:
+        show_error_on_form(form, _on_booking_form(error))
+        return resource_page(request, resource.pk, form=form)
+    count = series.occurrences.count()
+    messages.success(
+        request,
+        ngettext("Booked %(count)s date.", "Booked %(count)s dates.", count) % {"count": count},
+    )
+    return redirect("bookings:series", series_id=series.pk)
+
+
+@login_required
+def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
+    """A series' dates, and its forms: cancel or move the dates from a day on."""
+    member = signed_in_member(request)
+    series = access_series_by_id(member, series_id)
+    today = timezone.localtime(timezone.now(), series.resource.space.zone).date()
+    from_day = max(today, series.first_day)
+    cancel_form = SeriesCancelForm(initial={"from_day": from_day}, prefix="cancel")
+    move_form = SeriesMoveForm(
+        initial={"from_day": from_day, "starts": series.starts, "ends": series.ends},
+        prefix="move",
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        try:
+            if "cancel-from_day" in request.POST:
+                cancel_form = SeriesCancelForm(request.POST, prefix="cancel")
+                if cancel_form.is_valid():
+                    count = actions.check_cancel_series(
+                        member, series, from_day=cancel_form.cleaned_data["from_day"]
+                    )
+                    messages.success(
+                        request,
+                        ngettext("%(count)s date cancelled.", "%(count)s dates cancelled.", count)
+                        % {"count": count},
+                    )
+                    return redirect("bookings:series", series_id=series.pk)
+            else:
+                move_form = SeriesMoveForm(request.POST, prefix="move")
+                if move_form.is_valid():
+                    data = move_form.cleaned_data
+                    moved = actions.check_move_series(
+                        member,
+                        series,
+                        from_day=data["from_day"],
+                        starts=data["starts"],
+                        ends=data["ends"],
+                    )
+                    messages.success(
+                        request,
+                        ngettext("%(count)s date moved.", "%(count)s dates moved.", len(moved))
+                        % {"count": len(moved)},
+                    )
+                    return redirect("bookings:series", series_id=series.pk)
+        except OfficinaError as error:
+            shown_on = move_form if "move-from_day" in request.POST else cancel_form
+            show_error_on_form(shown_on, _on_booking_form(error))
+    context = {
+        "series": series,
+        "resource": series.resource,
+        "occurrences": selectors.series_occurrences(series),
+        "skipped": [date.fromisoformat(day) for day in series.skipped],
+        "cancel_form": cancel_form,
+        "move_form": move_form,
+        "now": timezone.now(),
+    }
+    return render(request, "bookings/series.html", context, status=status)
+
+
+@login_required
+@require_POST
+def watch_free_again(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """Tell me if this time, which someone holds, becomes free."""
+    member = signed_in_member(request)
+    resource = access_resource_by_id(member, resource_id, to_book=True)
+    try:
+        starts_at = datetime.fromisoformat(request.POST.get("starts_at", ""))
+        ends_at = datetime.fromisoformat(request.POST.get("ends_at", ""))
+    except ValueError:
+        raise OfficinaError.invalid_input(_("Choose a time to wait for.")) from None
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise OfficinaError.invalid_input(_("Choose a time to wait for."))
+    actions.check_watch_free_again(member, resource, starts_at=starts_at, ends_at=ends_at)
+    messages.success(request, _("You will be told here if that time becomes free."))
+    day = starts_at.astimezone(resource.space.zone).date()
+    return redirect(f"{reverse('bookings:resource', args=[resource.pk])}?date={day.isoformat()}")
 
 
 @login_required

@@ -285,9 +285,24 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs: ``officina serve``'s background process queues each task at its times
 # (and once at start: each job finds for itself what is due). The fields besides "task"
 # and "args" are an APScheduler trigger's. See docs/architecture.md, "Background work".
+# How long before a booking its member is reminded of it (bookings.tasks).
+BOOKING_REMINDER_MINUTES = int(os.environ.get("BOOKING_REMINDER_MINUTES", "30"))
+
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
     "close expired check-ins": {
         "task": "officina.presence.tasks.close_expired_check_ins",
+        "trigger": "interval",
+        "minutes": 5,
+    },
+    # A booking's reminder goes out between BOOKING_REMINDER_MINUTES and that minus five
+    # minutes before it starts; a free-again request is answered within five minutes.
+    "booking reminders": {
+        "task": "officina.bookings.tasks.send_booking_reminders",
+        "trigger": "interval",
+        "minutes": 5,
+    },
+    "free again notices": {
+        "task": "officina.bookings.tasks.tell_who_waits_for_free_times",
         "trigger": "interval",
         "minutes": 5,
     },

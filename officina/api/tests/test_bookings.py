@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from officina.bookings.actions import check_book
+from officina.bookings.actions import check_book, check_cancel
 from officina.bookings.kinds import BookingStatus
 from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import at, buffered_room, room, tomorrow
@@ -211,3 +212,113 @@ def test_resources_say_which_ones_a_member_may_book(api_as, marco, luca, navigli
         for r in api_as(luca).get("/bookings/spaces/navigli/resources").json()
     }
     assert manager == {"Sala Brera": True, "Laboratorio": True}
+
+
+def _weekly(room: Any, first: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "resource": room.pk,
+        "frequency": "weekly",
+        "first_day": str(first),
+        "until": str(first + timedelta(weeks=3)),
+        "starts": "10:00",
+        "ends": "11:00",
+        **extra,
+    }
+
+
+def test_a_weekly_series_then_cancel_and_move_from_a_day_on(api_as, giulia, room, tomorrow):
+    api = api_as(giulia)
+    skipped = tomorrow + timedelta(weeks=1)
+    response = api.post("/bookings/series", _weekly(room, tomorrow, skip=[str(skipped)]))
+    assert response.status_code == 201, response.content
+    made = response.json()
+    assert made["skip"] == [str(skipped)]
+    assert len(made["bookings"]) == 3
+    assert {b["series"] for b in made["bookings"]} == {made["id"]}
+    assert api.get(f"/bookings/series/{made['id']}").json() == made
+    third = tomorrow + timedelta(weeks=2)
+    moved = api.post(
+        f"/bookings/series/{made['id']}/move",
+        {"from_day": str(third), "starts": "15:00", "ends": "16:00"},
+    )
+    assert moved.json() == {"changed": 2}, moved.content
+    cancelled = api.post(f"/bookings/series/{made['id']}/cancel", {"from_day": str(third)})
+    assert cancelled.json() == {"changed": 2}
+    dates = api.get(f"/bookings/series/{made['id']}").json()["bookings"]
+    assert [b["status"] for b in dates] == ["confirmed", "cancelled", "cancelled"]
+
+
+def test_a_series_with_a_taken_date_is_409_listing_it(
+    api_as, giulia, marco, room, navigli, tomorrow
+):
+    taken = tomorrow + timedelta(weeks=2)
+    check_book(marco, room, starts_at=at(navigli, taken, 10), ends_at=at(navigli, taken, 11))
+    body = assert_error(
+        api_as(giulia).post("/bookings/series", _weekly(room, tomorrow)), 409, "CONFLICT"
+    )
+    assert body["dates"] == [
+        {"date": str(taken), "reason": "Sala Brera is already booked from 10:00 to 11:00."}
+    ]
+    assert Booking.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"until": "2020-01-01"}, "until"),
+        ({"skip": ["2020-01-01"]}, "skip"),
+        ({"frequency": "monthly", "first_day": "2027-01-31", "until": "2027-03-31"}, "day"),
+    ],
+)
+def test_impossible_series_are_400_and_book_nothing(api_as, giulia, room, tomorrow, extra, field):
+    body = assert_error(
+        api_as(giulia).post("/bookings/series", _weekly(room, tomorrow, **extra)),
+        400,
+        "INVALID_INPUT",
+    )
+    assert body["field"] == field
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "extra", [{"frequency": "daily"}, {"interval": 5}, {"starts": "25:00"}, {"until": "soon"}]
+)
+def test_series_schema_rules_answer_422(api_as, giulia, room, tomorrow, extra):
+    assert_error(
+        api_as(giulia).post("/bookings/series", _weekly(room, tomorrow, **extra)),
+        422,
+        "INVALID_INPUT",
+    )
+
+
+def test_someone_elses_series_is_not_found(api_as, giulia, marco, room, tomorrow):
+    made = api_as(giulia).post("/bookings/series", _weekly(room, tomorrow)).json()
+    api = api_as(marco)
+    assert_error(api.get(f"/bookings/series/{made['id']}"), 404, "NOT_FOUND")
+    assert_error(api.get("/bookings/series/999999"), 404, "NOT_FOUND")
+    assert_error(
+        api.post(f"/bookings/series/{made['id']}/cancel", {"from_day": str(tomorrow)}),
+        404,
+        "NOT_FOUND",
+    )
+    assert Booking.objects.filter(status="confirmed").count() == 4
+
+
+def test_wait_for_a_taken_time_then_hear_it_is_free(api_as, giulia, marco, room, navigli, tomorrow):
+    from officina.bookings.actions import do_tell_who_waits_for_free_times
+    from officina.notifications.selectors import notifications_for
+
+    held = check_book(
+        marco, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
+    )
+    api = api_as(giulia)
+    times = {"starts_at": f"{tomorrow}T10:30", "ends_at": f"{tomorrow}T11:30"}
+    response = api.post("/bookings/watches", {"resource": room.pk, **times})
+    assert response.status_code == 201, response.content
+    assert response.json()["starts_at"] == at(navigli, tomorrow, 10, 30).isoformat()
+    free = {"starts_at": f"{tomorrow}T15:00", "ends_at": f"{tomorrow}T16:00"}
+    assert_error(api.post("/bookings/watches", {"resource": room.pk, **free}), 409, "CONFLICT")
+    assert_error(api.post("/bookings/watches", {"resource": 999999, **times}), 404, "NOT_FOUND")
+    check_cancel(marco, held)
+    assert do_tell_who_waits_for_free_times() == 1
+    assert notifications_for(giulia).filter(kind="bookings.free_again").count() == 1

@@ -1,13 +1,19 @@
-"""In Chromium: Giulia books a room; Marco, in a second browser, is refused the same
-time with a clear message; on a phone, Marco finds a free slot and books it."""
+"""In Chromium, in English and Italian: Giulia books a room; Marco, in a second browser,
+is refused the same time with a clear message; on a phone, Marco finds a free slot and
+books it. On a phone, Giulia's weekly series is refused for the one date Marco holds,
+then booked without it, then cancelled from its last date on."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import formats, translation
 
-from officina.bookings.models import Booking
+from officina.bookings.actions import check_book
+from officina.bookings.models import Booking, BookingSeries
+from officina.bookings.tests.fixtures import at
 
 PHONE = {"width": 390, "height": 844}
 
@@ -17,22 +23,33 @@ def assert_no_sideways_scrolling(page: Any) -> None:
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px screen"
 
 
+BOOKED = {"en": "Booked.", "it": "Prenotato."}
+TAKEN = {
+    "en": "Sala Brera is already booked from 10:00 to 11:00.",
+    "it": "Sala Brera è già prenotata dalle 10:00 alle 11:00.",
+}
+
+
 @pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "it"])
 def test_book_then_a_second_member_is_refused_then_finds_a_slot_on_a_phone(
-    new_context, giulia, marco, room, buffered_room, navigli, tomorrow, screenshot
+    new_context, giulia, marco, room, buffered_room, navigli, tomorrow, screenshot, language
 ):
-    giulia_page = new_context(giulia).new_page()
+    for member in (giulia, marco):
+        member.language = language
+        member.save(update_fields=["language"])
+    giulia_page = new_context(giulia, locale=language).new_page()
     giulia_page.goto(f"/bookings/resources/{room.pk}/?date={tomorrow}")
     giulia_page.fill("#id_day", tomorrow.isoformat())
     giulia_page.fill("#id_starts", "10:00")
     giulia_page.fill("#id_ends", "11:00")
     giulia_page.fill("#id_title", "Kick-off")
     giulia_page.click("#booking-form button[type=submit]")
-    giulia_page.locator(".message", has_text="Booked.").wait_for()
+    giulia_page.locator(".message", has_text=BOOKED[language]).wait_for()
     assert "10:00–11:00 Giulia Rossi" in giulia_page.locator("#resource-days").inner_text()
-    screenshot(giulia_page, "1-booked")
+    screenshot(giulia_page, f"1-booked-{language}")
 
-    marco_page = new_context(marco).new_page()
+    marco_page = new_context(marco, locale=language).new_page()
     marco_page.goto(f"/bookings/resources/{room.pk}/?date={tomorrow}")
     marco_page.fill("#id_day", tomorrow.isoformat())
     marco_page.fill("#id_starts", "10:30")
@@ -40,11 +57,13 @@ def test_book_then_a_second_member_is_refused_then_finds_a_slot_on_a_phone(
     marco_page.click("#booking-form button[type=submit]")
     error = marco_page.locator("#booking-form .errorlist")
     error.wait_for()
-    assert "Sala Brera is already booked from 10:00 to 11:00." in error.inner_text()
-    screenshot(marco_page, "2-refused")
+    assert TAKEN[language] in error.inner_text()
+    screenshot(marco_page, f"2-refused-{language}")
     assert Booking.objects.count() == 1
 
-    phone = new_context(marco, viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    phone = new_context(
+        marco, locale=language, viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
     phone.goto("/bookings/navigli/find/")
     phone.fill("#id_day", tomorrow.isoformat())
     phone.fill("#id_earliest", "10:00")
@@ -59,17 +78,17 @@ def test_book_then_a_second_member_is_refused_then_finds_a_slot_on_a_phone(
     assert slots.count() == 1
     assert "11:00–12:00" in slots.first.inner_text()
     assert_no_sideways_scrolling(phone)
-    screenshot(phone, "3-phone-slots")
+    screenshot(phone, f"3-phone-slots-{language}")
     slots.first.locator("button").click()
-    phone.locator(".message", has_text="Booked.").wait_for()
+    phone.locator(".message", has_text=BOOKED[language]).wait_for()
     assert_no_sideways_scrolling(phone)
-    screenshot(phone, "4-phone-booked")
+    screenshot(phone, f"4-phone-booked-{language}")
     assert Booking.objects.filter(member=marco, resource=room).count() == 1
 
     phone.goto("/bookings/")
     assert "Sala Brera" in phone.locator("#my-bookings").inner_text()
     assert_no_sideways_scrolling(phone)
-    screenshot(phone, "5-phone-mine")
+    screenshot(phone, f"5-phone-mine-{language}")
 
 
 @pytest.mark.browser
@@ -80,3 +99,71 @@ def test_the_space_day_in_italian_on_a_phone(new_context, giulia, room, tomorrow
     assert "libera 08:00–20:00" in page.locator("#space-day").inner_text()
     assert_no_sideways_scrolling(page)
     screenshot(page, "space-day-it")
+
+
+WORDS = {
+    "en": {
+        "refused": "Nothing was booked. These dates cannot be:",
+        "taken": "Sala Brera is already booked from 09:30 to 10:30.",
+        "booked": "Booked 3 dates.",
+        "cancelled": "1 date cancelled.",
+    },
+    "it": {
+        "refused": "Non è stato prenotato nulla. Queste date non si possono prenotare:",
+        "taken": "Sala Brera è già prenotata dalle 09:30 alle 10:30.",
+        "booked": "Prenotate 3 date.",
+        "cancelled": "1 data annullata.",
+    },
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_a_weekly_series_on_a_phone_refused_for_a_taken_date_then_booked_without_it(
+    new_context, giulia, marco, room, navigli, tomorrow, screenshot, language
+):
+    words = WORDS[language]
+    taken = tomorrow + timedelta(weeks=2)
+    check_book(marco, room, starts_at=at(navigli, taken, 9, 30), ends_at=at(navigli, taken, 10, 30))
+    giulia.language = language
+    giulia.save(update_fields=["language"])
+    phone = new_context(
+        giulia, locale=language, viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    phone.goto(f"/bookings/resources/{room.pk}/?date={tomorrow}")
+    phone.fill("#id_day", tomorrow.isoformat())
+    phone.fill("#id_starts", "09:00")
+    phone.fill("#id_ends", "10:00")
+    phone.fill("#id_title", "Stand-up")
+    phone.select_option("#id_repeat", "weekly")
+    phone.fill("#id_until", (tomorrow + timedelta(weeks=3)).isoformat())
+    phone.click("#booking-form button[type=submit]")
+    error = phone.locator("#booking-form .errorlist")
+    error.wait_for()
+    with translation.override(language):
+        shown_day = formats.date_format(taken, "DATE_FORMAT")
+    assert words["refused"] in error.inner_text()
+    assert f"{shown_day}: {words['taken']}" in error.inner_text()
+    assert Booking.objects.count() == 1
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, f"series-refused-{language}")
+
+    # The form keeps what was typed: skip the taken date and book the rest.
+    phone.fill("#id_skip", taken.isoformat())
+    phone.click("#booking-form button[type=submit]")
+    phone.locator(".message", has_text=words["booked"]).wait_for()
+    dates = phone.locator("#series-dates .booking-row")
+    assert dates.count() == 3
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, f"series-booked-{language}")
+    series = BookingSeries.objects.get()
+    assert series.member == giulia and series.skipped == [taken.isoformat()]
+
+    # Cancel the series from its last date on.
+    phone.fill("#id_cancel-from_day", (tomorrow + timedelta(weeks=3)).isoformat())
+    phone.click("#series-cancel button[type=submit]")
+    phone.locator(".message", has_text=words["cancelled"]).wait_for()
+    statuses = list(series.occurrences.order_by("starts_at").values_list("status", flat=True))
+    assert statuses == ["confirmed", "confirmed", "cancelled"]
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, f"series-cancelled-{language}")

@@ -1,69 +1,53 @@
-"""No double booking, ever: concurrent requests at the real server, in several processes
-(see served.py), sharing the test database: a file on SQLite, the test database on
-PostgreSQL."""
+"""No double booking, ever: concurrent requests from signed-in members at ``officina
+serve`` itself, its web workers in several processes (see served.py), sharing the test
+database: a file on SQLite, the test database on PostgreSQL."""
 
 from __future__ import annotations
 
 import itertools
-import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
-from officina.api.actions import check_create_api_token
+from officina.accounts.actions import do_join_space
 from officina.bookings.models import Booking
 from officina.bookings.tests.fixtures import at
-from officina.bookings.tests.served import post_booking, served_in_processes
+from officina.bookings.tests.served import post_booking, session_headers
 
-WORKERS = 3
 CONCURRENT_REQUESTS = 50
 
 
-def _database_url() -> str:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
-    return (
-        f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
-
-
 @pytest.fixture
-def served(asgi_live_server: Any) -> Iterator[str]:
-    """Depends on ``asgi_live_server`` for what it brings: committed data and, on SQLite,
-    a test database in a file that other processes can open."""
-    if connection.vendor == "sqlite" and ":memory:" in str(connection.settings_dict["NAME"]):
-        pytest.skip("needs the test database in a file")
-    with served_in_processes(
-        database_url=_database_url(),
-        var_dir=Path(tempfile.mkdtemp(prefix="officina-bookings-served-")),
-        workers=WORKERS,
-        settings="officina.settings.test",
-    ) as url:
-        yield url
+def signed_in(
+    make_member: Any, client_for: Any, navigli: Any, giulia: Any, marco: Any
+) -> list[dict[str, str]]:
+    """Ten members of Navigli signed in, each with a browser session of their own."""
+    members = [giulia, marco]
+    for _ in range(8):
+        member = make_member()
+        do_join_space(member, navigli)
+        members.append(member)
+    return [session_headers(client_for(member).cookies["sessionid"].value) for member in members]
 
 
-def post_all(url: str, token: str, payloads: list[dict[str, Any]]) -> list[int]:
-    """POST every payload to /api/bookings at the same moment; the answers' statuses."""
+def post_all(url: str, callers: list[dict[str, str]], payloads: list[dict[str, Any]]) -> list[int]:
+    """POST every payload to /api/bookings at the same moment, each as the next of the
+    signed-in ``callers`` in turn; the answers' statuses."""
     barrier = threading.Barrier(len(payloads))
 
-    def post(payload: dict[str, Any]) -> int:
+    def post(numbered: tuple[int, dict[str, Any]]) -> int:
+        number, payload = numbered
         barrier.wait()
-        status, body = post_booking(url, token, payload)
+        status, body = post_booking(url, callers[number % len(callers)], payload)
         assert status in {201, 409}, body
         return status
 
     with ThreadPoolExecutor(len(payloads)) as pool:
-        return list(pool.map(post, payloads))
+        return list(pool.map(post, enumerate(payloads)))
 
 
 def payload(resource: Any, starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
@@ -76,27 +60,25 @@ def payload(resource: Any, starts_at: datetime, ends_at: datetime) -> dict[str, 
 
 @pytest.mark.slow
 def test_fifty_concurrent_overlapping_requests_make_one_booking(
-    served, giulia, room, navigli, tomorrow
+    served, signed_in, room, navigli, tomorrow
 ):
-    _token, plain = check_create_api_token(giulia, "concurrency")
     ten = at(navigli, tomorrow, 10)
     # Each request starts a minute after the previous one: every pair overlaps.
     payloads = [
         payload(room, ten + timedelta(minutes=i), ten + timedelta(minutes=60 + i))
         for i in range(CONCURRENT_REQUESTS)
     ]
-    statuses = post_all(served, plain, payloads)
+    statuses = post_all(served, signed_in, payloads)
     assert Counter(statuses) == {201: 1, 409: CONCURRENT_REQUESTS - 1}
-    assert Booking.objects.filter(resource=room).count() == 1
+    assert Booking.objects.count() == 1
 
 
 @pytest.mark.slow
 def test_concurrent_back_to_back_bookings_all_fit_and_buffers_hold(
-    served, giulia, room, buffered_room, navigli, tomorrow
+    served, signed_in, room, buffered_room, navigli, tomorrow
 ):
-    _token, plain = check_create_api_token(giulia, "concurrency")
     hours = [(at(navigli, tomorrow, h), at(navigli, tomorrow, h + 1)) for h in range(8, 20)]
-    statuses = post_all(served, plain, [payload(room, start, end) for start, end in hours])
+    statuses = post_all(served, signed_in, [payload(room, start, end) for start, end in hours])
     assert statuses == [201] * len(hours)
     assert Booking.objects.filter(resource=room).count() == len(hours)
 
@@ -104,8 +86,8 @@ def test_concurrent_back_to_back_bookings_all_fit_and_buffers_hold(
     # neighbours at most one fits, and the even hours, two hours apart, all fit.
     even = [payload(buffered_room, start, end) for start, end in hours[::2]]
     odd = [payload(buffered_room, start, end) for start, end in hours[1::2]]
-    assert post_all(served, plain, even) == [201] * len(even)
-    assert post_all(served, plain, odd) == [409] * len(odd)
+    assert post_all(served, signed_in, even) == [201] * len(even)
+    assert post_all(served, signed_in, odd) == [409] * len(odd)
     kept = list(Booking.objects.filter(resource=buffered_room).order_by("starts_at"))
     assert len(kept) == len(even)
     for before, after in itertools.pairwise(kept):
