@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from officina.accounts.selectors import company_people
 from officina.bookings.selectors import bookings_by_ids
@@ -222,10 +222,28 @@ def project_activity(standing: Standing, limit: int = 30) -> list[Activity]:
 
 
 def my_activity(member: Member, limit: int = 20) -> list[Activity]:
-    """The latest activity across the person's projects, internal lines only where they
-    belong to the owning company."""
+    """The latest activity across the person's projects, for them alone: lines of the
+    projects they take part in (in person or through a company), internal lines only of
+    the projects their company owns. The social feed shows these too (a few lines), so
+    they reach exactly the people of each project and nobody else.
+
+    Two queries: the person's projects, then the newest lines of those by id. One query
+    with the projects as a subquery lets the planner walk every project's activity
+    newest first testing each line; with the ids written out it reads along
+    ``activity_recent`` for those projects only. None at all for someone in no project
+    beyond the first.
+    """
+    projects = list(
+        visible_projects(member)
+        .annotate(insider=Exists(insider_project_ids(member).filter(pk=OuterRef("pk"))))
+        .values_list("pk", "insider")
+    )
+    if not projects:
+        return []
+    every = [pk for pk, _insider in projects]
+    insider = [pk for pk, is_insider in projects if is_insider]
     return list(
-        Activity.objects.filter(project__in=visible_projects(member))
-        .filter(Q(is_internal=False) | Q(project__in=insider_project_ids(member)))
+        Activity.objects.filter(project_id__in=every)
+        .filter(Q(is_internal=False) | Q(project_id__in=insider))
         .select_related("actor", "project")[:limit]
     )
