@@ -234,7 +234,7 @@ def get_thread(request: HttpRequest, thread_id: int) -> ThreadDetailOut:
     summary="Comment on a thread (everyone who sees it, guest viewers too)",
 )
 def comment(request: HttpRequest, thread_id: int, payload: CommentIn) -> Status[CommentOut]:
-    thread, standing = access_thread_by_id(signed_in_member(request), thread_id)
+    thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_comment=True)
     made = check_comment(standing, thread, body=payload.body)
     return Status(
         201,

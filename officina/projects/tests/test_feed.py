@@ -3,6 +3,8 @@ project, internal lines only the owning company's, through ``selectors.my_activi
 
 from __future__ import annotations
 
+from django.test import Client
+
 from officina.projects import actions
 from officina.projects.kinds import ProjectRole
 from officina.projects.selectors import my_activity
@@ -11,7 +13,7 @@ from officina.social.actions import do_follow
 from officina.social.models import Post
 
 
-def feed_lines(client) -> str:
+def feed_lines(client: Client) -> str:
     response = client.get("/feed/")
     assert response.status_code == 200
     lines = response.context["project_activity"]
