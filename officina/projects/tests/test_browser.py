@@ -184,3 +184,60 @@ def test_the_board_on_a_phone_in_italian(supplier_tasks, new_context, sara, scre
     assert "Attività" in phone.locator(".project-tabs").inner_text()
     assert_no_sideways_scrolling(phone)
     screenshot(phone, "3-overview")
+
+
+@pytest.mark.browser
+def test_dragging_a_card_moves_the_task_and_a_viewer_cannot(
+    supplier_tasks, new_context, sara, chiara_guest, screenshot
+):
+    project = supplier_tasks
+    page = new_context(sara).new_page()
+    refused_by_policy: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused_by_policy.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.goto(f"/projects/{project.pk}/tasks/")
+    card = page.locator("#column-todo .task-card", has_text="Ordinare il forno")
+    assert card.get_attribute("draggable") == "true"
+    card.drag_to(page.locator("#column-doing"))
+    page.locator("#column-doing .task-card", has_text="Ordinare il forno").wait_for()
+    assert Task.objects.get(title="Ordinare il forno").status == "doing"
+    screenshot(page, "1-dragged")
+    page.locator("#column-doing .task-card", has_text="Ordinare il forno").drag_to(
+        page.locator("#column-done")
+    )
+    page.locator("#column-done .task-card", has_text="Ordinare il forno").wait_for()
+    assert Task.objects.get(title="Ordinare il forno").status == "done"
+    # Dropped on its own column, a card stays where it is and nothing is sent.
+    other = page.locator("#column-todo .task-card", has_text="Scegliere le piastrelle")
+    other.drag_to(page.locator("#column-todo"))
+    assert Task.objects.get(title__startswith="Scegliere").status == "todo"
+    assert refused_by_policy == []
+    activity = [line.subject for line in project.activity.filter(kind="task_status").order_by("id")]
+    assert activity == ["Ordinare il forno → in progress", "Ordinare il forno → done"]
+
+    # A guest viewer reads the board; nothing on it can be dragged.
+    viewer = new_context(chiara_guest).new_page()
+    viewer.goto(f"/projects/{project.pk}/tasks/")
+    assert viewer.locator(".task-card").count() == 2
+    assert viewer.locator(".task-card[draggable=true]").count() == 0
+    assert viewer.locator("script[src$='board.js']").count() == 0
+
+
+@pytest.fixture
+def chiara_guest(project):
+    from officina.accounts.actions import check_create_project_guest
+    from officina.conftest import TEST_PASSWORD
+    from officina.projects.kinds import ProjectRole
+    from officina.projects.models import ProjectPerson
+
+    guest = check_create_project_guest(
+        email="chiara@client.example", password=TEST_PASSWORD, first_name="Chiara", last_name="Neri"
+    )
+    ProjectPerson.objects.create(project=project, member=guest, role=ProjectRole.VIEWER)
+    return guest
