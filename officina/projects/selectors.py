@@ -247,3 +247,14 @@ def my_activity(member: Member, limit: int = 20) -> list[Activity]:
         .filter(Q(is_internal=False) | Q(project_id__in=insider))
         .select_related("actor", "project")[:limit]
     )
+
+
+def needed_skill_ids_of_project(project_id: int) -> list[int]:
+    """The ids of the skills the project needs (``Project.needed_skills``), for
+    matchmaking's team suggestion; empty for a project that does not exist. The caller
+    decides who may ask (``access.access_project_by_id``)."""
+    return list(
+        Project.needed_skills.through.objects.filter(project_id=project_id)
+        .order_by("skill_id")
+        .values_list("skill_id", flat=True)
+    )

@@ -403,3 +403,25 @@ def test_archiving_and_bringing_back_are_in_the_stream_once_each(shop, giulia):
     shop.project.refresh_from_db()
     assert shop.project.archived_at is None
     assert kinds(shop.project)[:2] == ["unarchived", "archived"]
+
+
+def test_a_projects_needed_skills_are_readable_by_id_for_matchmaking(shop, giulia):
+    from officina.projects.selectors import needed_skill_ids_of_project
+    from officina.skills.kinds import SkillCategory
+    from officina.skills.models import Skill
+
+    skills = [
+        Skill.objects.create(
+            slug=slug, name_en=slug, name_it=slug, category=SkillCategory.DEVELOPMENT
+        )
+        for slug in ("django", "carpentry", "lighting")
+    ]
+    assert needed_skill_ids_of_project(shop.project.pk) == []
+    actions.check_update_project(
+        standing(giulia, shop.project),
+        name="Nuovo negozio",
+        description="",
+        needed_skills=["lighting", "django"],
+    )
+    assert needed_skill_ids_of_project(shop.project.pk) == sorted([skills[0].pk, skills[2].pk])
+    assert needed_skill_ids_of_project(999_999) == []
