@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import member_company_ids_query
@@ -91,18 +91,13 @@ def visible_projects(member: Member) -> QuerySet[Project]:
     """The projects the person takes part in, in person or through a company."""
     if not _signed_in(member):
         return Project.objects.none()
-    in_person = ProjectPerson.objects.filter(project=OuterRef("pk"), member=member)
+    # Two lookups by the person and by their companies, then the projects by id: testing
+    # every project for the person (EXISTS per row) grows with all the projects there are.
+    in_person = ProjectPerson.objects.filter(member=member).values("project_id")
     through_company = ProjectCompany.objects.filter(
-        project=OuterRef("pk"), company_id__in=member_company_ids_query(member)
-    )
-    return Project.objects.filter(Q(Exists(in_person)) | Q(Exists(through_company)))
-
-
-def insider_project_ids(member: Member) -> QuerySet[Project, int]:
-    """The projects owned by a company of the member's: they see the internal items."""
-    return Project.objects.filter(company_id__in=member_company_ids_query(member)).values_list(
-        "pk", flat=True
-    )
+        company_id__in=member_company_ids_query(member)
+    ).values("project_id")
+    return Project.objects.filter(Q(pk__in=in_person) | Q(pk__in=through_company))
 
 
 def standing_in(member: Member, project: Project) -> Standing | None:

@@ -161,7 +161,7 @@ def _record(
     *,
     is_internal: bool = False,
 ) -> None:
-    Activity.objects.create(
+    line = Activity.objects.create(
         project=project,
         actor=actor,
         kind=kind,
@@ -169,6 +169,10 @@ def _record(
         url=url[:300],
         is_internal=is_internal,
     )
+    newest = {"last_activity_at": line.created_at}
+    if not is_internal:
+        newest["last_open_activity_at"] = line.created_at
+    Project.objects.filter(pk=project.pk).update(**newest)
 
 
 MENTION = re.compile(r"@([^\s@,.;:!?()]+(?:[ ][^\s@,.;:!?()]+)?)")

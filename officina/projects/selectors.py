@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
-from officina.accounts.selectors import company_people
+from officina.accounts.selectors import company_people, member_company_ids_query
 from officina.bookings.selectors import bookings_by_ids
 from officina.events.selectors import events_by_ids
 from officina.pbx.selectors import member_extensions
 
-from .access import Standing, insider_project_ids, visible_projects
+from .access import Standing, visible_projects
 from .kinds import ROLE_RANK, LinkKind, ProjectRole, TaskStatus
 from .models import (
     Activity,
@@ -227,26 +227,39 @@ def my_activity(member: Member, limit: int = 20) -> list[Activity]:
     the projects their company owns. The social feed shows these too (a few lines), so
     they reach exactly the people of each project and nobody else.
 
-    Two queries: the person's projects, then the newest lines of those by id. One query
-    with the projects as a subquery lets the planner walk every project's activity
-    newest first testing each line; with the ids written out it reads along
-    ``activity_recent`` for those projects only. None at all for someone in no project
-    beyond the first.
+    Two queries, neither of which reads every line of the person's projects. The first
+    takes their projects with the time of each one's newest line the person may see
+    (``last_activity_at`` for the owning company, ``last_open_activity_at`` for others).
+    With ``limit`` projects or more, the ``limit``-th newest of those times is a floor:
+    at least ``limit`` visible lines are that new (one per project), so the newest
+    ``limit`` are too, and the second query reads only lines from the floor on, along
+    ``activity_recent``. With fewer projects it reads their visible lines newest first
+    (for one project, along the index, stopping at ``limit``). Someone in no project
+    (or only in projects with nothing they may see) costs the first query only.
     """
     projects = list(
         visible_projects(member)
-        .annotate(insider=Exists(insider_project_ids(member).filter(pk=OuterRef("pk"))))
-        .values_list("pk", "insider")
+        .annotate(
+            insider=Case(
+                When(company_id__in=member_company_ids_query(member), then=Value(True)),
+                default=Value(False),
+            )
+        )
+        .values_list("pk", "insider", "last_activity_at", "last_open_activity_at")
+        .order_by()
     )
-    if not projects:
+    seen_last = [(last if insider else last_open) for _pk, insider, last, last_open in projects]
+    newest = sorted((moment for moment in seen_last if moment is not None), reverse=True)
+    if not newest:
         return []
-    every = [pk for pk, _insider in projects]
-    insider = [pk for pk, is_insider in projects if is_insider]
-    return list(
-        Activity.objects.filter(project_id__in=every)
-        .filter(Q(is_internal=False) | Q(project_id__in=insider))
-        .select_related("actor", "project")[:limit]
+    every = [pk for pk, *_rest in projects]
+    insider_ids = [pk for pk, insider, *_rest in projects if insider]
+    lines = Activity.objects.filter(project_id__in=every).filter(
+        Q(is_internal=False) | Q(project_id__in=insider_ids)
     )
+    if len(newest) >= limit:
+        lines = lines.filter(created_at__gte=newest[limit - 1])
+    return list(lines.select_related("actor", "project")[:limit])
 
 
 def needed_skill_ids_of_project(project_id: int) -> list[int]:

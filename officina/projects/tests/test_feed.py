@@ -107,3 +107,47 @@ def test_project_lines_cost_the_feed_two_queries_however_many_projects(
     with django_assert_num_queries(12):
         response = client.get("/feed/")
     assert len(response.context["project_activity"]) == 5
+
+
+def test_the_latest_lines_are_the_same_as_reading_every_line(
+    client_for, giulia, sara, studio_rossi, panificio
+):
+    """The floor taken from each project's newest line leaves out no line that reading
+    every line of every project would show, internal or not, however few projects."""
+    import random
+
+    from django.db.models import Q
+
+    from officina.projects.models import Activity
+
+    rng = random.Random(18)
+    projects = []
+    for n in range(8):
+        project = actions.check_create_project(giulia, studio_rossi, name=f"Progetto {n}")
+        if n % 2 == 0:  # Sara's company takes part in half of them
+            actions.check_add_company(
+                standing(giulia, project), panificio, role="contributor", relation="supplier"
+            )
+        projects.append(project)
+    for n in range(60):
+        project = rng.choice(projects[:3]) if n % 3 else rng.choice(projects)
+        actions.check_start_thread(
+            standing(giulia, project), title=f"Filo {n}", body=".", is_internal=rng.random() < 0.4
+        )
+
+    def every_line(member_projects: list[int], insider: bool) -> list[int]:
+        seen = Q() if insider else Q(is_internal=False)
+        return list(
+            Activity.objects.filter(seen, project_id__in=member_projects).values_list(
+                "pk", flat=True
+            )
+        )
+
+    for member, insider, theirs in (
+        (giulia, True, [p.pk for p in projects]),
+        (sara, False, [p.pk for p in projects[::2]]),
+    ):
+        for limit in (1, 3, 5, 20):
+            assert [line.pk for line in my_activity(member, limit)] == every_line(theirs, insider)[
+                :limit
+            ]
