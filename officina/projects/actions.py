@@ -138,11 +138,14 @@ def _notice(
     )
 
 
-def _tell(notices: Sequence[Notice]) -> None:
+def _tell(notices: Sequence[Notice], *, mail_guests: bool = True) -> None:
     """Notify, and e-mail the project guests among the recipients at once: they read no
     digest and have no other page of the community to hear of it on. Members get their
-    digest as for any other notification."""
+    digest as for any other notification. (``mail_guests=False`` where an e-mail of its
+    own goes out already: the invitation.)"""
     notifications = do_notify_many(notices)
+    if not mail_guests:
+        return
     mail_after_commit(
         [
             notification
@@ -400,7 +403,8 @@ def check_invite_person(
                     project_url(project),
                     project=project.name,
                 )
-            ]
+            ],
+            mail_guests=False,
         )
         _mail_invitation(project, actor, email, links.project, account.language)
         return person

@@ -425,3 +425,16 @@ def test_a_projects_needed_skills_are_readable_by_id_for_matchmaking(shop, giuli
     )
     assert needed_skill_ids_of_project(shop.project.pk) == sorted([skills[0].pk, skills[2].pk])
     assert needed_skill_ids_of_project(999_999) == []
+
+
+def test_a_guest_added_to_another_project_gets_the_invitation_mail_only(
+    shop, giulia, sara, panificio, chiara, django_capture_on_commit_callbacks
+):
+    other = actions.check_create_project(sara, panificio, name="Forno nuovo")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.check_invite_person(
+            standing(sara, other), email=chiara.email, role="viewer", links=LINKS
+        )
+    (sent,) = mail.outbox
+    assert sent.subject == "Sara Bianchi invites you to the project Forno nuovo"
+    assert Notification.objects.filter(recipient=chiara, kind="projects.added").exists()
