@@ -18,10 +18,20 @@ from officina.accounts.signed_in import signed_in_member
 from officina.api.auth import project_api_auth
 from officina.api.schemas import COMMON_ERRORS, NO_NUL, BodyIn, ErrorOut, MemberRef, member_ref
 from officina.api.schemas import translated_when_shown as _
-from officina.projects.access import access_project_by_id, access_task_by_id, access_thread_by_id
+from officina.projects.access import (
+    access_comment_by_id,
+    access_project_by_id,
+    access_task_by_id,
+    access_thread_by_id,
+)
 from officina.projects.actions import (
     check_comment,
     check_create_task,
+    check_delete_comment,
+    check_delete_thread,
+    check_edit_comment,
+    check_edit_thread,
+    check_set_archived,
     check_set_task_status,
     check_start_thread,
 )
@@ -49,6 +59,7 @@ class ProjectOut(Schema):
     name: str
     company: str
     description: str
+    archived: bool = Field(description="read-only for everyone until an owner brings it back")
 
 
 class ParticipantOut(Schema):
@@ -99,6 +110,15 @@ class ThreadIn(BodyIn):
     title: Title
     body: LongText
     is_internal: bool = False
+
+
+class ThreadEditIn(BodyIn):
+    title: Title
+    body: LongText
+
+
+class ArchiveIn(BodyIn):
+    archived: bool
 
 
 class CommentIn(BodyIn):
@@ -152,6 +172,7 @@ def list_projects(request: HttpRequest) -> list[ProjectOut]:
             name=project.name,
             company=project.company.name,
             description=project.description,
+            archived=project.archived_at is not None,
         )
         for project in my_projects(signed_in_member(request))
     ]
@@ -170,6 +191,7 @@ def get_project(request: HttpRequest, project_id: int) -> ProjectDetailOut:
         name=project.name,
         company=project.company.name,
         description=project.description,
+        archived=standing.is_archived,
         role=standing.role,
         sees_internal=standing.is_insider,
         needed_skills=[skill.slug for skill in project.needed_skills.all()],
@@ -235,7 +257,7 @@ def get_thread(request: HttpRequest, thread_id: int) -> ThreadDetailOut:
     summary=_("Comment on a thread (everyone who sees it, guest viewers too)"),
 )
 def comment(request: HttpRequest, thread_id: int, payload: CommentIn) -> Status[CommentOut]:
-    thread, standing = access_thread_by_id(signed_in_member(request), thread_id)
+    thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_comment=True)
     made = check_comment(standing, thread, body=payload.body)
     return Status(
         201,
@@ -246,6 +268,71 @@ def comment(request: HttpRequest, thread_id: int, payload: CommentIn) -> Status[
             created_at=made.created_at,
         ),
     )
+
+
+@router.post(
+    "/{project_id}/archive",
+    response={200: ProjectOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Archive the project (read-only for everyone) or bring it back (owners)",
+)
+def archive(request: HttpRequest, project_id: int, payload: ArchiveIn) -> ProjectOut:
+    standing = access_project_by_id(signed_in_member(request), project_id, to_archive=True)
+    project = check_set_archived(standing, payload.archived)
+    return ProjectOut(
+        id=project.pk,
+        name=project.name,
+        company=project.company.name,
+        description=project.description,
+        archived=project.archived_at is not None,
+    )
+
+
+@router.patch(
+    "/threads/{thread_id}",
+    response={200: ThreadOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Change a thread's title and text (its author or an owner)",
+)
+def edit_thread(request: HttpRequest, thread_id: int, payload: ThreadEditIn) -> ThreadOut:
+    thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_edit=True)
+    return _thread_out(check_edit_thread(standing, thread, title=payload.title, body=payload.body))
+
+
+@router.delete(
+    "/threads/{thread_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Delete a thread and its comments (its author or an owner)",
+)
+def delete_thread(request: HttpRequest, thread_id: int) -> Status[None]:
+    thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_edit=True)
+    check_delete_thread(standing, thread)
+    return Status(204, None)
+
+
+@router.patch(
+    "/comments/{comment_id}",
+    response={200: CommentOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Change a comment (its author or an owner)",
+)
+def edit_comment(request: HttpRequest, comment_id: int, payload: CommentIn) -> CommentOut:
+    found, standing = access_comment_by_id(signed_in_member(request), comment_id)
+    changed = check_edit_comment(standing, found, body=payload.body)
+    return CommentOut(
+        id=changed.pk,
+        author=member_ref(changed.author) if changed.author else None,
+        body=changed.body,
+        created_at=changed.created_at,
+    )
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Delete a comment (its author or an owner)",
+)
+def delete_comment(request: HttpRequest, comment_id: int) -> Status[None]:
+    found, standing = access_comment_by_id(signed_in_member(request), comment_id)
+    check_delete_comment(standing, found)
+    return Status(204, None)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -252,3 +252,25 @@ def do_send_digests(member_ids: Sequence[int]) -> dict[int, int]:
     get_connection().send_messages(messages)
     DigestPreference.objects.filter(member_id__in=pending).update(last_sent_at=timezone.now())
     return {pk: min(len(shown), DIGEST_MAX_ITEMS) for pk, shown in pending.items()}
+
+
+def do_mail_notification(notification: Notification) -> bool:
+    """E-mail one notification now, in its recipient's language and on their clock, with
+    the link to what it is about. For people who read no digest (project guests: their
+    only way to hear of a mention or an assignment); returns whether it was sent."""
+    member = notification.recipient
+    if not member.is_active or not member.email:
+        return False
+    language = member.language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(member_zone(member)):
+        text = notification.shown_text
+        context = {
+            "member": member,
+            "text": text,
+            "link": f"{settings.SITE_URL}{notification.url}" if notification.url else "",
+            "site_url": settings.SITE_URL,
+        }
+        subject = " ".join(text.split())[:150]
+        body = render_to_string("notifications/notification_email.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email])
+    return True

@@ -76,3 +76,7 @@ def has_unread(recipient: Member, kind: str, url: str) -> bool:
     return Notification.objects.filter(
         recipient=recipient, kind=kind, url=url, read_at__isnull=True
     ).exists()
+
+
+def notification_by_id(notification_id: int) -> Notification | None:
+    return Notification.objects.select_related("recipient").filter(pk=notification_id).first()

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from officina.notifications.actions import do_send_digests
+from officina.notifications.actions import do_mail_notification, do_send_digests
 from officina.notifications.kinds import DigestFrequency
-from officina.notifications.selectors import members_due_for_digest
+from officina.notifications.selectors import members_due_for_digest, notification_by_id
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from officina.notifications.models import Notification
 
 DIGEST_PERIOD = {
     DigestFrequency.DAILY: timedelta(days=1),
@@ -52,3 +60,16 @@ def enqueue_due_digests(frequency: str) -> int:
 def queue_due_digests(frequency: str) -> int:
     """The periodic job: queue the digests now due at ``frequency``."""
     return enqueue_due_digests(frequency)
+
+
+@task()
+def mail_notification(notification_id: int) -> bool:
+    notification = notification_by_id(notification_id)
+    return notification is not None and do_mail_notification(notification)
+
+
+def mail_after_commit(notifications: Sequence[Notification]) -> None:
+    """E-mail each of ``notifications`` in the background once the transaction that made
+    them commits (a rolled-back notification is never mailed)."""
+    for notification in notifications:
+        transaction.on_commit(partial(mail_notification.enqueue, notification.pk))

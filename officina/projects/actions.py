@@ -22,8 +22,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, override
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from officina.accounts.actions import check_create_project_guest
 from officina.accounts.kinds import RelationKind
@@ -32,6 +32,7 @@ from officina.bookings.access import access_booking_by_id
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.events.access import access_event_by_id
 from officina.notifications.actions import Notice, do_notify_many
+from officina.notifications.tasks import mail_after_commit
 from officina.skills.selectors import skills_by_slugs
 
 from .access import Standing
@@ -53,6 +54,8 @@ from .selectors import Participant, project_participants
 from .uploads import CheckedUpload
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from officina.accounts.models import Company, Member
     from officina.skills.models import Skill
 
@@ -116,11 +119,40 @@ def _due_date(value: date | None, *, today: date, unchanged: date | None = None)
 
 
 def _notice(
-    recipient: Member, actor: Member, kind: str, message: str, params: dict[str, str], url: str
+    recipient: Member,
+    actor: Member,
+    kind: str,
+    message: Promise,
+    url: str,
+    **params: str,
 ) -> Notice:
-    """``message`` (marked with ``gettext_noop``) is stored in English with its ``params``
-    and worded in the reader's language when read."""
-    return Notice(recipient, kind, message, actor=actor, url=url, params=params)
+    """Stored as the English message and its values, worded in each reader's language
+    when read (a page, an e-mail); ``name`` is always the actor's."""
+    return Notice(
+        recipient,
+        kind,
+        message,
+        actor=actor,
+        url=url,
+        params={"name": actor.display_name, **params},
+    )
+
+
+def _tell(notices: Sequence[Notice], *, mail_guests: bool = True) -> None:
+    """Notify, and e-mail the project guests among the recipients at once: they read no
+    digest and have no other page of the community to hear of it on. Members get their
+    digest as for any other notification. (``mail_guests=False`` where an e-mail of its
+    own goes out already: the invitation.)"""
+    notifications = do_notify_many(notices)
+    if not mail_guests:
+        return
+    mail_after_commit(
+        [
+            notification
+            for notice, notification in zip(notices, notifications, strict=True)
+            if notice.recipient.is_guest
+        ]
+    )
 
 
 def _record(
@@ -132,7 +164,7 @@ def _record(
     *,
     is_internal: bool = False,
 ) -> None:
-    Activity.objects.create(
+    line = Activity.objects.create(
         project=project,
         actor=actor,
         kind=kind,
@@ -140,6 +172,10 @@ def _record(
         url=url[:300],
         is_internal=is_internal,
     )
+    newest = {"last_activity_at": line.created_at}
+    if not is_internal:
+        newest["last_open_activity_at"] = line.created_at
+    Project.objects.filter(pk=project.pk).update(**newest)
 
 
 MENTION = re.compile(r"@([^\s@,.;:!?()]+(?:[ ][^\s@,.;:!?()]+)?)")
@@ -168,23 +204,27 @@ def mentioned(text: str, participants: Iterable[Participant]) -> list[Member]:
 
 
 def _notify_mentions(
-    standing: Standing, text: str, is_internal: bool, where: str, url: str
+    standing: Standing, text: str, is_internal: bool, where: str, url: str, *, before: str = ""
 ) -> None:
+    """Tell the participants ``text`` names who can see where it is; after an edit, only
+    those the new text names and the old one (``before``) did not."""
     actor = standing.member
+    seeing = _who_sees(standing.project, is_internal)
+    already = {member.pk for member in mentioned(before, seeing)} if before else set()
     recipients = [
         member
-        for member in mentioned(text, _who_sees(standing.project, is_internal))
-        if member.pk != actor.pk
+        for member in mentioned(text, seeing)
+        if member.pk != actor.pk and member.pk not in already
     ]
-    do_notify_many(
+    _tell(
         [
             _notice(
                 member,
                 actor,
                 "projects.mention",
-                gettext_noop("%(name)s mentioned you in %(where)s"),
-                {"name": actor.display_name, "where": where},
+                _("%(name)s mentioned you in %(where)s"),
                 url,
+                where=where,
             )
             for member in recipients
         ]
@@ -251,6 +291,20 @@ def check_update_project(
     return project
 
 
+@transaction.atomic
+def check_set_archived(standing: Standing, archived: bool) -> Project:
+    """Archive the project (read-only for everyone: nothing is added, changed or
+    deleted) or bring it back; the caller checked the actor is an owner."""
+    project = standing.project
+    if archived == standing.is_archived:
+        return project
+    project.archived_at = timezone.now() if archived else None
+    project.save(update_fields=["archived_at"])
+    kind = ActivityKind.ARCHIVED if archived else ActivityKind.UNARCHIVED
+    _record(project, standing.member, kind, project.name, project_url(project))
+    return project
+
+
 # Who takes part --------------------------------------------------------------------------
 
 
@@ -275,15 +329,16 @@ def check_add_company(
     _record(project, standing.member, ActivityKind.JOINED, company.name, project_url(project))
     everyone = project_participants(project).everyone
     actor = standing.member
-    do_notify_many(
+    _tell(
         [
             _notice(
                 participant.member,
                 actor,
                 "projects.added",
-                gettext_noop("%(name)s added %(company)s to the project %(project)s"),
-                {"name": actor.display_name, "company": company.name, "project": project.name},
+                _("%(name)s added %(company)s to the project %(project)s"),
                 project_url(project),
+                company=company.name,
+                project=project.name,
             )
             for participant in everyone
             if participant.company_name == company.name and participant.member.pk != actor.pk
@@ -338,17 +393,18 @@ def check_invite_person(
             )
         person = ProjectPerson.objects.create(project=project, member=account, role=role)
         _record(project, actor, ActivityKind.JOINED, account.display_name, project_url(project))
-        do_notify_many(
+        _tell(
             [
                 _notice(
                     account,
                     actor,
                     "projects.added",
-                    gettext_noop("%(name)s added you to the project %(project)s"),
-                    {"name": actor.display_name, "project": project.name},
+                    _("%(name)s added you to the project %(project)s"),
                     project_url(project),
+                    project=project.name,
                 )
-            ]
+            ],
+            mail_guests=False,
         )
         _mail_invitation(project, actor, email, links.project, account.language)
         return person
@@ -522,6 +578,83 @@ def check_comment(standing: Standing, thread: Thread, *, body: str) -> Comment:
     return comment
 
 
+def _forget_links(project: Project, url: str) -> None:
+    # Earlier lines of the stream keep their words but no longer point at what is gone.
+    Activity.objects.filter(project=project, url__startswith=url).update(url="")
+
+
+@transaction.atomic
+def check_edit_thread(standing: Standing, thread: Thread, *, title: str, body: str) -> Thread:
+    """Its author or an owner (checked by ``access_thread_by_id(to_edit=True)``)."""
+    before = thread.body
+    thread.title = _name(title, "title")
+    thread.body = _text(body, "body", required=True)
+    thread.edited_at = timezone.now()
+    thread.save(update_fields=["title", "body", "edited_at"])
+    url = thread_url(thread)
+    _record(
+        standing.project,
+        standing.member,
+        ActivityKind.THREAD_EDITED,
+        thread.title,
+        url,
+        is_internal=thread.is_internal,
+    )
+    _notify_mentions(standing, thread.body, thread.is_internal, thread.title, url, before=before)
+    return thread
+
+
+@transaction.atomic
+def check_delete_thread(standing: Standing, thread: Thread) -> None:
+    """The thread and its comments; its lines in the stream stay, without their link."""
+    url = thread_url(thread)
+    thread.delete()
+    _forget_links(standing.project, url)
+    _record(
+        standing.project,
+        standing.member,
+        ActivityKind.THREAD_DELETED,
+        thread.title,
+        is_internal=thread.is_internal,
+    )
+
+
+@transaction.atomic
+def check_edit_comment(standing: Standing, comment: Comment, *, body: str) -> Comment:
+    """Its author or an owner (checked by ``access_comment_by_id``)."""
+    before = comment.body
+    comment.body = _text(body, "body", required=True)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    thread = comment.thread
+    url = f"{thread_url(thread)}#comment-{comment.pk}"
+    _record(
+        standing.project,
+        standing.member,
+        ActivityKind.COMMENT_EDITED,
+        thread.title,
+        url,
+        is_internal=thread.is_internal,
+    )
+    _notify_mentions(standing, comment.body, thread.is_internal, thread.title, url, before=before)
+    return comment
+
+
+@transaction.atomic
+def check_delete_comment(standing: Standing, comment: Comment) -> None:
+    thread = comment.thread
+    _forget_links(standing.project, f"{thread_url(thread)}#comment-{comment.pk}")
+    comment.delete()
+    _record(
+        standing.project,
+        standing.member,
+        ActivityKind.COMMENT_DELETED,
+        thread.title,
+        thread_url(thread),
+        is_internal=thread.is_internal,
+    )
+
+
 # Tasks -----------------------------------------------------------------------------------
 
 
@@ -548,15 +681,16 @@ def _tell_assignee(standing: Standing, task: Task) -> None:
     actor, assignee = standing.member, task.assignee
     if assignee is None or assignee.pk == actor.pk:
         return
-    do_notify_many(
+    _tell(
         [
             _notice(
                 assignee,
                 actor,
                 "projects.assigned",
-                gettext_noop("%(name)s assigned you the task %(task)s (%(project)s)"),
-                {"name": actor.display_name, "task": task.title, "project": task.project.name},
-                tasks_url(task.project),
+                _("%(name)s assigned you the task %(task)s (%(project)s)"),
+                reverse("projects:task", args=[task.pk]),
+                task=task.title,
+                project=task.project.name,
             )
         ]
     )
@@ -726,6 +860,60 @@ def check_add_version(
         is_internal=shared.is_internal,
     )
     return version
+
+
+def _delete_stored(versions: Iterable[FileVersion]) -> None:
+    # The bytes go once the rows are gone for good: a rolled-back delete keeps its file.
+    names = [version.content.name for version in versions]
+    storage = FileVersion._meta.get_field("content").storage
+
+    def delete() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+@transaction.atomic
+def check_delete_file(standing: Standing, shared: SharedFile) -> None:
+    """The file and every version of it (whoever shared it, or an owner)."""
+    versions = list(FileVersion.objects.filter(file=shared))
+    url = file_url(shared)
+    shared.delete()
+    _delete_stored(versions)
+    _forget_links(standing.project, url)
+    _record(
+        standing.project,
+        standing.member,
+        ActivityKind.FILE_DELETED,
+        shared.name,
+        is_internal=shared.is_internal,
+    )
+
+
+@transaction.atomic
+def check_delete_version(standing: Standing, version: FileVersion) -> None:
+    """One version (whoever uploaded it, or an owner); a file keeps at least one: the
+    last is deleted with the file."""
+    shared = version.file
+    # Locked like a new upload, so that two deletes cannot take away the last two.
+    SharedFile.objects.select_for_update().filter(pk=shared.pk).first()
+    if not FileVersion.objects.filter(file=shared).exclude(pk=version.pk).exists():
+        raise OfficinaError.invalid_input(
+            _("This is the only version of %(file)s: delete the file instead.")
+            % {"file": shared.name},
+            field="version",
+        )
+    version.delete()
+    _delete_stored([version])
+    _record(
+        standing.project,
+        standing.member,
+        ActivityKind.VERSION_DELETED,
+        f"{shared.name} v{version.number}",
+        file_url(shared),
+        is_internal=shared.is_internal,
+    )
 
 
 # Linked bookings and events --------------------------------------------------------------

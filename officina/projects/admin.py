@@ -44,7 +44,8 @@ class ProjectInvitationInline(admin.TabularInline[ProjectInvitation, Any]):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin[Project]):
-    list_display = ("name", "company", "created_by", "created_at")
+    list_display = ("name", "company", "created_by", "created_at", "archived_at")
+    list_filter = (("archived_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "description", "company__name")
     autocomplete_fields = ("company",)
     raw_id_fields = ("created_by",)

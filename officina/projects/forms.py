@@ -72,6 +72,16 @@ class ThreadForm(forms.Form):
     is_internal = forms.BooleanField(label=_("Internal"), required=False)
 
 
+class ThreadEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=NAME_MAX_LENGTH)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=TEXT_MAX_LENGTH,
+        help_text=_("Write @First Last to let someone of the project know."),
+    )
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"),

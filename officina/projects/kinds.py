@@ -41,6 +41,14 @@ class ActivityKind(models.TextChoices):
     FILE = "file", _("new file")
     FILE_VERSION = "file_version", _("new version")
     LINK = "link", _("linked")
+    THREAD_EDITED = "thread_edited", _("thread edited")
+    THREAD_DELETED = "thread_deleted", _("thread deleted")
+    COMMENT_EDITED = "comment_edited", _("comment edited")
+    COMMENT_DELETED = "comment_deleted", _("comment deleted")
+    FILE_DELETED = "file_deleted", _("file deleted")
+    VERSION_DELETED = "version_deleted", _("version deleted")
+    ARCHIVED = "archived", _("project archived")
+    UNARCHIVED = "unarchived", _("project brought back")
 
 
 NAME_MAX_LENGTH = 120

@@ -38,6 +38,13 @@ class Project(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # An archived project is read-only for everyone until an owner brings it back.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    # When its newest line of activity was written, and its newest line that is not
+    # internal: "the latest across my projects" reads only lines as new as the n-th
+    # project's, instead of every line of every project (selectors.my_activity).
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_open_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("project")
@@ -137,6 +144,7 @@ class Thread(models.Model):
     )
     is_internal = models.BooleanField(_("internal"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), auto_now_add=True)
 
     class Meta:
@@ -155,6 +163,7 @@ class Comment(models.Model):
     )
     body = models.TextField(_("comment"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("comment")

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
-from officina.accounts.selectors import company_people
+from officina.accounts.selectors import company_people, member_company_ids_query
 from officina.bookings.selectors import bookings_by_ids
 from officina.events.selectors import events_by_ids
 from officina.pbx.selectors import member_extensions
 
-from .access import Standing, insider_project_ids, visible_projects
+from .access import Standing, visible_projects
 from .kinds import ROLE_RANK, LinkKind, ProjectRole, TaskStatus
 from .models import (
     Activity,
@@ -222,10 +222,52 @@ def project_activity(standing: Standing, limit: int = 30) -> list[Activity]:
 
 
 def my_activity(member: Member, limit: int = 20) -> list[Activity]:
-    """The latest activity across the person's projects, internal lines only where they
-    belong to the owning company."""
+    """The latest activity across the person's projects, for them alone: lines of the
+    projects they take part in (in person or through a company), internal lines only of
+    the projects their company owns. The social feed shows these too (a few lines), so
+    they reach exactly the people of each project and nobody else.
+
+    Two queries, neither of which reads every line of the person's projects. The first
+    takes their projects with the time of each one's newest line the person may see
+    (``last_activity_at`` for the owning company, ``last_open_activity_at`` for others).
+    With ``limit`` projects or more, the ``limit``-th newest of those times is a floor:
+    at least ``limit`` visible lines are that new (one per project), so the newest
+    ``limit`` are too, and the second query reads only lines from the floor on, along
+    ``activity_recent``. With fewer projects it reads their visible lines newest first
+    (for one project, along the index, stopping at ``limit``). Someone in no project
+    (or only in projects with nothing they may see) costs the first query only.
+    """
+    projects = list(
+        visible_projects(member)
+        .annotate(
+            insider=Case(
+                When(company_id__in=member_company_ids_query(member), then=Value(True)),
+                default=Value(False),
+            )
+        )
+        .values_list("pk", "insider", "last_activity_at", "last_open_activity_at")
+        .order_by()
+    )
+    seen_last = [(last if insider else last_open) for _pk, insider, last, last_open in projects]
+    newest = sorted((moment for moment in seen_last if moment is not None), reverse=True)
+    if not newest:
+        return []
+    every = [pk for pk, *_rest in projects]
+    insider_ids = [pk for pk, insider, *_rest in projects if insider]
+    lines = Activity.objects.filter(project_id__in=every).filter(
+        Q(is_internal=False) | Q(project_id__in=insider_ids)
+    )
+    if len(newest) >= limit:
+        lines = lines.filter(created_at__gte=newest[limit - 1])
+    return list(lines.select_related("actor", "project")[:limit])
+
+
+def needed_skill_ids_of_project(project_id: int) -> list[int]:
+    """The ids of the skills the project needs (``Project.needed_skills``), for
+    matchmaking's team suggestion; empty for a project that does not exist. The caller
+    decides who may ask (``access.access_project_by_id``)."""
     return list(
-        Activity.objects.filter(project__in=visible_projects(member))
-        .filter(Q(is_internal=False) | Q(project__in=insider_project_ids(member)))
-        .select_related("actor", "project")[:limit]
+        Project.needed_skills.through.objects.filter(project_id=project_id)
+        .order_by("skill_id")
+        .values_list("skill_id", flat=True)
     )

@@ -35,6 +35,7 @@ from officina.skills.selectors import all_skills
 from . import actions, selectors
 from .access import (
     Standing,
+    access_comment_by_id,
     access_file_by_id,
     access_project_by_id,
     access_task_by_id,
@@ -52,6 +53,7 @@ from .forms import (
     ProjectForm,
     TaskEditForm,
     TaskForm,
+    ThreadEditForm,
     ThreadForm,
     VersionForm,
 )
@@ -165,6 +167,21 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("projects:project", project.pk)
     return _page(request, "projects/project_form.html", standing, form=form, is_new=False)
+
+
+@login_required
+@require_POST
+def archive(request: HttpRequest, project_id: int) -> HttpResponse:
+    standing = access_project_by_id(signed_in_member(request), project_id, to_archive=True)
+    archived = request.POST.get("archived") == "1"
+    actions.check_set_archived(standing, archived)
+    messages.success(
+        request,
+        _("The project is archived: it can be read, not changed.")
+        if archived
+        else _("The project is back: everyone can work on it again."),
+    )
+    return redirect("projects:project", project_id)
 
 
 # People ----------------------------------------------------------------------------------
@@ -349,24 +366,81 @@ def threads(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
-    thread, standing = access_thread_by_id(signed_in_member(request), thread_id)
+    member = signed_in_member(request)
+    thread, standing = access_thread_by_id(member, thread_id)
     form = CommentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            comment = actions.check_comment(standing, thread, body=form.cleaned_data["body"])
-        except OfficinaError as error:
-            show_error_on_form(form, error)
-        else:
-            return redirect(f"{reverse('projects:thread', args=[thread.pk])}#comment-{comment.pk}")
+    if request.method == "POST":
+        thread, standing = access_thread_by_id(member, thread_id, to_comment=True)
+        if form.is_valid():
+            try:
+                comment = actions.check_comment(standing, thread, body=form.cleaned_data["body"])
+            except OfficinaError as error:
+                show_error_on_form(form, error)
+            else:
+                return redirect(f"{actions.thread_url(thread)}#comment-{comment.pk}")
+    comments = selectors.thread_comments(thread)
     return _page(
         request,
         "projects/thread.html",
         standing,
         thread=thread,
-        comments=selectors.thread_comments(thread),
+        comments=comments,
+        may_change_thread=standing.may_change(thread.author_id),
+        changeable={c.pk for c in comments if standing.may_change(c.author_id)},
         form=form,
         tab="threads",
     )
+
+
+@login_required
+def thread_edit(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_edit=True)
+    form = ThreadEditForm(
+        request.POST or None, initial={"title": thread.title, "body": thread.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.check_edit_thread(standing, thread, **form.cleaned_data)
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("projects:thread", thread.pk)
+    return _page(request, "projects/thread_edit.html", standing, thread=thread, form=form)
+
+
+@login_required
+@require_POST
+def thread_delete(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_edit=True)
+    actions.check_delete_thread(standing, thread)
+    messages.success(request, _("Thread deleted."))
+    return redirect("projects:threads", standing.project.pk)
+
+
+@login_required
+def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment, standing = access_comment_by_id(signed_in_member(request), comment_id)
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.check_edit_comment(standing, comment, body=form.cleaned_data["body"])
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            return redirect(f"{actions.thread_url(comment.thread)}#comment-{comment.pk}")
+    return _page(
+        request, "projects/comment_edit.html", standing, comment=comment, form=form, tab="threads"
+    )
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment, standing = access_comment_by_id(signed_in_member(request), comment_id)
+    actions.check_delete_comment(standing, comment)
+    messages.success(request, _("Comment deleted."))
+    return redirect("projects:thread", comment.thread.pk)
 
 
 # Tasks -----------------------------------------------------------------------------------
@@ -525,12 +599,18 @@ def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("New version added."))
                 return redirect("projects:file", shared.pk)
+    versions = selectors.file_versions(shared)
     return _page(
         request,
         "projects/file.html",
         standing,
         shared=shared,
-        versions=selectors.file_versions(shared),
+        versions=versions,
+        may_delete_file=standing.may_change(shared.created_by_id),
+        # A file keeps at least one version: the last goes with the file.
+        deletable={v.pk for v in versions if standing.may_change(v.uploaded_by_id)}
+        if len(versions) > 1
+        else set(),
         form=form,
         accepted=", ".join(ACCEPTED_EXTENSIONS),
         limit=FILE_MAX_BYTES,
@@ -539,8 +619,30 @@ def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def file_delete(request: HttpRequest, file_id: int) -> HttpResponse:
+    shared, standing = access_file_by_id(signed_in_member(request), file_id, to_delete=True)
+    actions.check_delete_file(standing, shared)
+    messages.success(request, _("File deleted."))
+    return redirect("projects:files", standing.project.pk)
+
+
+@login_required
+@require_POST
+def version_delete(request: HttpRequest, version_id: int) -> HttpResponse:
+    version, standing = access_version_by_id(signed_in_member(request), version_id, to_delete=True)
+    try:
+        actions.check_delete_version(standing, version)
+    except OfficinaError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Version deleted."))
+    return redirect("projects:file", version.file_id)
+
+
+@login_required
 def download(request: HttpRequest, version_id: int) -> FileResponse:
-    version = access_version_by_id(signed_in_member(request), version_id)
+    version, _standing = access_version_by_id(signed_in_member(request), version_id)
     response = FileResponse(
         version.content.open("rb"),
         as_attachment=True,

@@ -25,6 +25,7 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 from officina.core.safe_redirects import redirect_to_next
 from officina.notifications.actions import do_mark_read_for_url
+from officina.projects.selectors import my_activity
 from officina.skills.selectors import (
     SkillsByKind,
     all_skills,
@@ -71,6 +72,9 @@ from officina.social.forms import (
     ProfileForm,
 )
 from officina.social.ratelimits import check_message_rate, check_post_rate
+
+# A glance at the member's projects beside the posts; the projects page has the rest.
+FEED_PROJECT_LINES = 5
 
 
 def _post_page(request: HttpRequest, page_of: Any, **kwargs: Any) -> selectors.PostPage:
@@ -127,6 +131,11 @@ def _feed(request: HttpRequest, page_of: Any, which: str) -> HttpResponse:
         "page": page,
         "which": which,
         "spaces": selectors.spaces_to_follow(member),
+        # The newest lines of the member's own projects, on the feed's first page: read
+        # through projects' selector, which keeps each line among its project's people.
+        "project_activity": (
+            my_activity(member, limit=FEED_PROJECT_LINES) if "after" not in request.GET else []
+        ),
     }
     return render(request, "social/feed.html", context, status=status)
 

@@ -67,3 +67,59 @@ def test_strangers_get_404_and_the_signed_out_401(shop, client_for, outsider, cl
     assert client_for(outsider).get(f"/api/projects/{shop.project.pk}").status_code == 404
     assert client_for(outsider).get("/api/projects").json() == []
     assert client.get("/api/projects").status_code == 401
+
+
+def test_editing_and_deleting_through_the_api_take_the_author_or_an_owner(
+    shop, client_for, giulia, sara, chiara
+):
+    guest = client_for(chiara)
+    made = guest.post(
+        f"/api/projects/threads/{shop.open.pk}/comments",
+        {"body": "Va bene."},
+        content_type="application/json",
+    ).json()
+    changed = guest.patch(
+        f"/api/projects/comments/{made['id']}", {"body": "Va benissimo."}, "application/json"
+    )
+    assert changed.status_code == 200 and changed.json()["body"] == "Va benissimo."
+    # Someone else's comment, or one that does not exist: the same 404.
+    for path in (f"/api/projects/comments/{made['id']}", "/api/projects/comments/999999"):
+        assert client_for(sara).patch(path, {"body": "x"}, "application/json").status_code == 404
+        assert client_for(sara).delete(path).status_code == 404
+    blank = guest.patch(f"/api/projects/comments/{made['id']}", {"body": "  "}, "application/json")
+    assert blank.status_code == 400 and blank.json()["field"] == "body"
+    assert Comment.objects.get().body == "Va benissimo."
+    assert guest.delete(f"/api/projects/comments/{made['id']}").status_code == 204
+    assert not Comment.objects.exists()
+
+    owner = client_for(giulia)
+    renamed = owner.patch(
+        f"/api/projects/threads/{shop.open.pk}",
+        {"title": "Calendario", "body": "Date nuove"},
+        "application/json",
+    )
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Calendario"
+    assert client_for(sara).delete(f"/api/projects/threads/{shop.open.pk}").status_code == 404
+    assert owner.delete(f"/api/projects/threads/{shop.open.pk}").status_code == 204
+    assert not Thread.objects.filter(pk=shop.open.pk).exists()
+
+
+def test_an_archived_project_refuses_writes_through_the_api(shop, client_for, giulia, sara, chiara):
+    path = f"/api/projects/{shop.project.pk}/archive"
+    assert client_for(sara).post(path, {"archived": True}, "application/json").status_code == 404
+    archived = client_for(giulia).post(path, {"archived": True}, "application/json")
+    assert archived.status_code == 200 and archived.json()["archived"] is True
+    assert client_for(chiara).get(f"/api/projects/{shop.project.pk}").json()["archived"] is True
+    refused = client_for(chiara).post(
+        f"/api/projects/threads/{shop.open.pk}/comments", {"body": "Ci sono?"}, "application/json"
+    )
+    assert refused.status_code == 404 and not Comment.objects.exists()
+    assert (
+        client_for(sara)
+        .post(f"/api/projects/{shop.project.pk}/tasks", {"title": "Nuovo"}, "application/json")
+        .status_code
+        == 404
+    )
+    assert not Task.objects.exists()
+    back = client_for(giulia).post(path, {"archived": False}, "application/json")
+    assert back.json()["archived"] is False

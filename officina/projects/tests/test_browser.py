@@ -184,3 +184,151 @@ def test_the_board_on_a_phone_in_italian(supplier_tasks, new_context, sara, scre
     assert "Attività" in phone.locator(".project-tabs").inner_text()
     assert_no_sideways_scrolling(phone)
     screenshot(phone, "3-overview")
+
+
+@pytest.mark.browser
+def test_dragging_a_card_moves_the_task_and_a_viewer_cannot(
+    supplier_tasks, new_context, sara, chiara_guest, screenshot
+):
+    project = supplier_tasks
+    page = new_context(sara).new_page()
+    refused_by_policy: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused_by_policy.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.goto(f"/projects/{project.pk}/tasks/")
+    card = page.locator("#column-todo .task-card", has_text="Ordinare il forno")
+    assert card.get_attribute("draggable") == "true"
+    card.drag_to(page.locator("#column-doing"))
+    page.locator("#column-doing .task-card", has_text="Ordinare il forno").wait_for()
+    assert Task.objects.get(title="Ordinare il forno").status == "doing"
+    screenshot(page, "1-dragged")
+    page.locator("#column-doing .task-card", has_text="Ordinare il forno").drag_to(
+        page.locator("#column-done")
+    )
+    page.locator("#column-done .task-card", has_text="Ordinare il forno").wait_for()
+    assert Task.objects.get(title="Ordinare il forno").status == "done"
+    # Dropped on its own column, a card stays where it is and nothing is sent.
+    other = page.locator("#column-todo .task-card", has_text="Scegliere le piastrelle")
+    other.drag_to(page.locator("#column-todo"))
+    assert Task.objects.get(title__startswith="Scegliere").status == "todo"
+    assert refused_by_policy == []
+    activity = [line.subject for line in project.activity.filter(kind="task_status").order_by("id")]
+    assert activity == ["Ordinare il forno → in progress", "Ordinare il forno → done"]
+
+    # A guest viewer reads the board; nothing on it can be dragged.
+    viewer = new_context(chiara_guest).new_page()
+    viewer.goto(f"/projects/{project.pk}/tasks/")
+    assert viewer.locator(".task-card").count() == 2
+    assert viewer.locator(".task-card[draggable=true]").count() == 0
+    assert viewer.locator("script[src$='board.js']").count() == 0
+
+
+@pytest.fixture
+def chiara_guest(project):
+    from officina.accounts.actions import check_create_project_guest
+    from officina.conftest import TEST_PASSWORD
+    from officina.projects.kinds import ProjectRole
+    from officina.projects.models import ProjectPerson
+
+    guest = check_create_project_guest(
+        email="chiara@client.example", password=TEST_PASSWORD, first_name="Chiara", last_name="Neri"
+    )
+    ProjectPerson.objects.create(project=project, member=guest, role=ProjectRole.VIEWER)
+    return guest
+
+
+@pytest.fixture
+def shared_plan(giulia, project, chiara_guest):
+    """A file with two versions and a guest of the project, made before the browser."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from officina.projects import actions
+    from officina.projects.tests.fixtures import standing
+    from officina.projects.uploads import check_upload
+
+    owner = standing(giulia, project)
+    shared = actions.check_add_file(owner, check_upload(SimpleUploadedFile("piano.pdf", PDF)))
+    actions.check_add_version(owner, shared, check_upload(SimpleUploadedFile("piano.pdf", PDF)))
+    return shared
+
+
+@pytest.mark.browser
+def test_a_guest_hears_of_a_mention_by_mail_and_an_owner_tidies_up_and_archives(
+    new_context, giulia, chiara_guest, project, shared_plan, screenshot
+):
+    """On phones: Giulia in Italian, Chiara (a client guest) in English."""
+    chiara_guest.language = "en"
+    chiara_guest.save(update_fields=["language"])
+    owner = new_context(giulia, locale="it-IT", viewport=PHONE, is_mobile=True).new_page()
+    open_thread = project.threads.get(is_internal=False)
+    owner.goto(f"/projects/threads/{open_thread.pk}/")
+    owner.fill("#id_body", "@Chiara Neri, ci sono le date nuove.")
+    owner.click("#comment-form button[type=submit]")
+    owner.locator("#comments", has_text="ci sono le date nuove").wait_for()
+
+    # The guest is mailed at once, in English, with the link into the project.
+    (sent,) = mail.outbox
+    assert sent.to == ["chiara@client.example"]
+    assert sent.subject == "Giulia Rossi mentioned you in Calendario lavori"
+    found = re.search(r"https?://\S+/projects/threads/\d+/#comment-\d+", str(sent.body))
+    assert found is not None
+    guest = new_context(chiara_guest, viewport=PHONE, is_mobile=True).new_page()
+    # The mailed address is the site's (SITE_URL); this server answers the same path.
+    guest.goto("/projects/" + found.group(0).split("/projects/", 1)[1])
+    guest.locator("#comments", has_text="ci sono le date nuove").wait_for()
+
+    # The guest answers, then corrects and deletes their own words.
+    guest.fill("#id_body", "Grazie, va bene")
+    guest.click("#comment-form button[type=submit]")
+    mine = guest.locator(".comment", has_text="Grazie, va bene")
+    mine.wait_for()
+    assert (
+        guest.locator(".comment", has_text="ci sono le date nuove").locator("text=Edit").count()
+        == 0
+    )  # not theirs
+    mine.locator("a", has_text="Edit").click()
+    guest.fill("#id_body", "Grazie, va benissimo")
+    guest.click("#comment-edit-form button[type=submit]")
+    edited = guest.locator(".comment", has_text="Grazie, va benissimo")
+    edited.wait_for()
+    assert "edited" in edited.inner_text()
+    assert_no_sideways_scrolling(guest)
+    screenshot(guest, "1-guest-edited")
+    edited.locator("button", has_text="Delete").click()
+    guest.locator(".message", has_text="Comment deleted.").wait_for()
+    assert not Comment.objects.filter(author=chiara_guest).exists()
+
+    # The owner deletes an old version, then archives the project.
+    owner.goto(f"/projects/files/{shared_plan.pk}/")
+    owner.locator("button", has_text="Elimina la v1").click()
+    owner.locator(".message", has_text="Versione eliminata.").wait_for()
+    assert list(shared_plan.versions.values_list("number", flat=True)) == [2]
+    assert owner.locator("button", has_text="Elimina la v2").count() == 0  # the last one
+    owner.goto(f"/projects/{project.pk}/")
+    owner.click("#archive-form button")
+    owner.locator("#archived-notice", has_text="Questo progetto è archiviato").wait_for()
+    assert_no_sideways_scrolling(owner)
+    screenshot(owner, "2-archived-it")
+    assert "ha archiviato il progetto" in owner.locator("#project-activity").inner_text()
+
+    # The guest still reads everything, and can write nothing.
+    guest.goto(f"/projects/threads/{open_thread.pk}/")
+    assert (
+        "This project is archived: it can be read, not changed."
+        in guest.locator("#archived-notice").inner_text()
+    )
+    assert guest.locator("#comment-form").count() == 0
+    assert guest.locator("#archived-notice button").count() == 0  # only owners bring it back
+    assert_no_sideways_scrolling(guest)
+    screenshot(guest, "3-archived-en")
+
+    owner.click("#archived-notice button")
+    owner.locator(".message", has_text="Il progetto è di nuovo in attività").wait_for()
+    guest.reload()
+    guest.locator("#comment-form").wait_for()

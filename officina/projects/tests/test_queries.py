@@ -60,5 +60,5 @@ def test_pages_do_not_grow_with_the_project(shop, giulia, sara, client_for):
         "/projects/{id}/tasks/?view=list": 12,
         "/projects/{id}/threads/": 8,
         "/projects/{id}/files/": 9,
-        "/projects/": 6,
+        "/projects/": 7,
     }

@@ -128,3 +128,113 @@ def test_task_views_show_what_the_person_sees(shop, client_for, giulia, chiara, 
     )
     assert "Montare le luci" in guest and "Budget interno" not in guest
     assert 'id="task-form"' not in guest
+
+
+# Editing, deleting, archiving over HTTP --------------------------------------------------
+
+
+def test_the_author_edits_a_thread_and_a_bad_edit_is_refused_in_italian(
+    shop, client_for, giulia, sara
+):
+    client = client_for(giulia)
+    page = main_of(client.get(f"/projects/threads/{shop.open.pk}/"))
+    assert f"/projects/threads/{shop.open.pk}/edit/" in page
+    assert f"/projects/threads/{shop.open.pk}/edit/" not in main_of(
+        client_for(sara).get(f"/projects/threads/{shop.open.pk}/")
+    )
+    refused = client.post(
+        f"/projects/threads/{shop.open.pk}/edit/",
+        {"title": "   ", "body": "Nuove date"},
+        HTTP_ACCEPT_LANGUAGE="it",
+    )
+    assert refused.status_code == 200 and "Questo campo è obbligatorio." in main_of(refused)
+    shop.open.refresh_from_db()
+    assert shop.open.body == "Le date." and shop.open.edited_at is None
+    saved = client.post(
+        f"/projects/threads/{shop.open.pk}/edit/", {"title": "Calendario", "body": "Nuove date"}
+    )
+    assert saved.status_code == 302
+    assert "Nuove date" in main_of(client.get(f"/projects/threads/{shop.open.pk}/"))
+
+
+def test_deleting_someone_elses_thread_or_comment_is_a_404_and_keeps_it(
+    shop, client_for, giulia, sara, chiara
+):
+    comment = actions.check_comment(standing(chiara, shop.project), shop.open, body="Ok")
+    sara_client = client_for(sara)
+    for path in (
+        f"/projects/threads/{shop.open.pk}/delete/",
+        f"/projects/threads/{shop.open.pk}/edit/",
+        f"/projects/comments/{comment.pk}/delete/",
+        f"/projects/comments/{comment.pk}/edit/",
+        "/projects/comments/999999/delete/",
+    ):
+        assert sara_client.post(path, {"body": "x", "title": "x"}).status_code == 404
+    assert sara_client.get(f"/projects/comments/{comment.pk}/edit/").status_code == 404
+    shop.open.refresh_from_db()
+    comment.refresh_from_db()
+    assert shop.open.title == "Calendario lavori" and comment.body == "Ok"
+    # Its author deletes it; an owner deletes the thread.
+    assert client_for(chiara).post(f"/projects/comments/{comment.pk}/delete/").status_code == 302
+    assert client_for(giulia).post(f"/projects/threads/{shop.open.pk}/delete/").status_code == 302
+    assert client_for(giulia).get(f"/projects/threads/{shop.open.pk}/").status_code == 404
+
+
+def test_deleting_a_file_over_http(shop, client_for, giulia, chiara):
+    shared = actions.check_add_file(
+        standing(giulia, shop.project), check_upload(SimpleUploadedFile("piano.pdf", PDF))
+    )
+    assert client_for(chiara).post(f"/projects/files/{shared.pk}/delete/").status_code == 404
+    version = shared.versions.get()
+    only = client_for(giulia).post(
+        f"/projects/files/versions/{version.pk}/delete/", follow=True, HTTP_ACCEPT_LANGUAGE="it"
+    )
+    assert "È l&#x27;unica versione di piano.pdf: elimina il file." in only.content.decode()
+    assert FileVersion.objects.filter(pk=version.pk).exists()
+    assert client_for(giulia).post(f"/projects/files/{shared.pk}/delete/").status_code == 302
+    assert not SharedFile.objects.filter(pk=shared.pk).exists()
+
+
+def test_an_archived_project_shows_no_forms_and_refuses_writes(
+    shop, client_for, giulia, sara, chiara
+):
+    owner = client_for(giulia)
+    assert owner.post(f"/projects/{shop.project.pk}/archive/", {"archived": "1"}).status_code == 302
+    page = main_of(owner.get(f"/projects/{shop.project.pk}/", HTTP_ACCEPT_LANGUAGE="it"))
+    assert "Questo progetto è archiviato: si può leggere, non modificare." in page
+    assert "Riporta in attività il progetto" in page
+    thread_page = main_of(client_for(chiara).get(f"/projects/threads/{shop.open.pk}/"))
+    assert 'id="comment-form"' not in thread_page and "Bring the project back" not in thread_page
+    assert 'id="thread-form"' not in main_of(
+        client_for(sara).get(f"/projects/{shop.project.pk}/threads/")
+    )
+    refused = client_for(chiara).post(f"/projects/threads/{shop.open.pk}/", {"body": "Ancora?"})
+    assert refused.status_code == 404 and not shop.open.comments.exists()
+    assert (
+        client_for(sara).post(f"/projects/{shop.project.pk}/tasks/", {"title": "Nuovo"}).status_code
+        == 404
+    )
+    # Only an owner brings it back.
+    assert (
+        client_for(sara)
+        .post(f"/projects/{shop.project.pk}/archive/", {"archived": "0"})
+        .status_code
+        == 404
+    )
+    owner.post(f"/projects/{shop.project.pk}/archive/", {"archived": "0"})
+    assert 'id="comment-form"' in main_of(
+        client_for(chiara).get(f"/projects/threads/{shop.open.pk}/")
+    )
+
+
+def test_each_member_of_the_project_is_one_click_away_by_phone_or_browser(
+    shop, client_for, giulia, sara, chiara
+):
+    from officina.pbx.actions import do_provision_extension
+
+    number = do_provision_extension(sara).number
+    page = main_of(client_for(giulia).get(f"/projects/{shop.project.pk}/"))
+    assert f'href="sip:{number}@' in page
+    assert f'href="/phone/browser/?dial={number}" data-softphone-dial="{number}"' in page
+    # A guest is not on the PBX: no call links for them, and none to them.
+    assert "sip:" not in main_of(client_for(chiara).get(f"/projects/{shop.project.pk}/"))
