@@ -126,6 +126,7 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     tasks = [
         loop.create_task(media.run_clock(), name="media-clock"),
         loop.create_task(media.run_plans(), name="voicemail-plans"),
+        loop.create_task(media.menus.run_refresh(), name="attendant-menus"),
         loop.create_task(message_waiting.run(), name="message-waiting"),
         loop.create_task(_run_timers(server), name="sip-timers"),
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
