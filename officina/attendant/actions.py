@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from officina.conferences.selectors import number_is_a_room
 from officina.core.errors import OfficinaError
 from officina.pbx.selectors import extension_number_exists
 from officina.ringgroups.kinds import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
@@ -99,6 +100,7 @@ def _check(company: Company, data: MenuInput, menu: Menu | None) -> MenuInput:
         extension_number_exists(number)
         or number_is_a_ring_group(number)
         or number_is_a_menu(number, except_menu=menu)
+        or number_is_a_room(number)
     ):
         raise OfficinaError.invalid_input(
             _("%(number)s is already taken: choose another number.") % {"number": number},

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "officina.contacts",
     "officina.ringgroups",
     "officina.attendant",
+    "officina.conferences",
     "officina.matchmaking",
     "officina.search",
     "officina.pbx",

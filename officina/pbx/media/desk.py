@@ -22,6 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +31,12 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from officina.attendant.kinds import OptionKind
+from officina.conferences.actions import do_join, do_leave, do_set_self_muted
 from officina.pbx.media.attendant import Menus
 from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
+from officina.pbx.media.conference import ConferenceCall, Conferences
+from officina.pbx.media.conference import Stage as ConferenceStage
 from officina.pbx.media.g711 import Samples
 from officina.pbx.media.listening import ListeningCall
 from officina.pbx.media.ports import MediaPorts, NoMediaPort
@@ -61,6 +65,7 @@ from officina.voicemail.sound import read_telephone_wav, wav_bytes
 
 if TYPE_CHECKING:
     from officina.attendant.selectors import MenuPlan
+    from officina.conferences.selectors import RoomPlan
     from officina.pbx.directory import Directory
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -146,6 +151,9 @@ class MediaDesk:
         self._tags = numbered_tags()
         self._versions = 0
         self.menus = Menus()
+        self.conferences = Conferences()
+        self._joined_calls: set[ConferenceCall] = set()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="media-desk-writer")
         self.stats = {
             "taken": 0,
             "refused_sdp": 0,
@@ -206,6 +214,10 @@ class MediaDesk:
         if menu is not None:
             self._answer(server, request, caller.number, 0, flow, self._attendant(menu))
             return True
+        room = self.conferences.plans.get(number)
+        if room is not None:
+            self._answer(server, request, caller.number, 0, flow, self._conference(room))
+            return True
         if number == LISTEN_NUMBER:
             box: int | None = caller.extension_id
         elif number == LISTEN_ANY_NUMBER:
@@ -240,6 +252,54 @@ class MediaDesk:
             )
 
         return attend
+
+    def _conference(self, room: RoomPlan) -> Callable[[RtpSession, DeskDialog], AnsweredCall]:
+        def attend(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+            def done(call: ConferenceCall) -> None:
+                if call.stage is ConferenceStage.DONE and call in self._joined_calls:
+                    self._joined_calls.discard(call)
+                    self.conferences.leave(call)
+                    self._write(lambda: do_leave(room.room_id, dialog.call_id))
+                self._done(dialog, call)
+
+            call = ConferenceCall(
+                session,
+                room,
+                self.conferences.prompt,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_join=lambda joined: self._join(dialog, joined),
+                on_mute=lambda muted: self._write(
+                    lambda: do_set_self_muted(room.room_id, dialog.call_id, muted=muted.self_muted)
+                ),
+                on_done=done,
+            )
+            call.call_id = dialog.call_id
+            if call.stage is ConferenceStage.JOINED:
+                self._join(dialog, call)
+            return call
+
+        return attend
+
+    def _join(self, dialog: DeskDialog, call: ConferenceCall) -> None:
+        self._joined_calls.add(call)
+        self.conferences.join(call)
+        room_id, started = call.room.room_id, datetime.now(UTC)
+        self._write(
+            lambda: do_join(
+                room_id, dialog.call_id, dialog.caller_number, dialog.caller_name, started
+            )
+        )
+
+    def _write(self, work: Callable[[], object]) -> None:
+        """A conference room's record of who is in it, written in the desk's one writer
+        thread: in the order the calls joined, muted and left (a leave never overtakes its
+        join), and one write at a time. A failure is logged."""
+
+        def done(finished: asyncio.Future[object]) -> None:
+            if finished.exception() is not None:
+                logger.error("media desk write failed", exc_info=finished.exception())
+
+        asyncio.get_running_loop().run_in_executor(self._writer, work).add_done_callback(done)
 
     def _answer(
         self,
@@ -652,6 +712,8 @@ class MediaDesk:
                     except Exception:
                         logger.exception("voicemail call %s failed", dialog.call_id)
                         self._end(dialog, send_bye=True)
+            # Every caller's frame of this tick is in: each conference room mixes once.
+            self.conferences.mix()
 
     async def run_plans(self) -> None:
         loop = asyncio.get_running_loop()
@@ -690,6 +752,7 @@ class MediaDesk:
     def close(self) -> None:
         for dialog in list(self.dialogs.values()):
             self._end(dialog, send_bye=True)
+        self._writer.shutdown(wait=False)
 
 
 _SILENCE = np.zeros(1600, dtype=np.int16)
