@@ -49,7 +49,7 @@ def room_edit(request: HttpRequest, slug: str, room_id: int | None = None) -> Ht
             except OfficinaError as error:
                 show_error_on_form(form, error)
             else:
-                messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+                messages.success(request, _("The room %(name)s is saved.") % {"name": saved.name})
                 return redirect("conferences:list", slug=company.slug)
     else:
         initial = (
@@ -96,5 +96,5 @@ def mute(request: HttpRequest, slug: str, room_id: int, participant_id: int) -> 
 def room_delete(request: HttpRequest, slug: str, room_id: int) -> HttpResponse:
     room = access_room_by_id(signed_in_member(request), slug, room_id, to_manage=True)
     do_delete_room(room)
-    messages.success(request, _("%(name)s is removed.") % {"name": room.name})
+    messages.success(request, _("The room %(name)s is removed.") % {"name": room.name})
     return redirect("conferences:list", slug=slug)
