@@ -94,6 +94,7 @@ class ConferenceCall:
         self.frames: deque[Samples] = deque(maxlen=QUEUED_FRAMES_MAX)
         self.self_muted = False
         self.owner_muted = False
+        self.mute_write_pending = False  # the desk's record of self_muted is queued
         self.ended_by = ""
         self.call_id = ""  # set by the desk: the row on the room's page
         self._typed = ""

@@ -262,15 +262,26 @@ class MediaDesk:
                     self._write(lambda: do_leave(room.room_id, dialog.call_id))
                 self._done(dialog, call)
 
+            def mute_changed(call: ConferenceCall) -> None:
+                # One write waiting per call at most: a flood of '*' presses costs one
+                # write of the state the flood ended in, not one per press.
+                if call.mute_write_pending:
+                    return
+                call.mute_write_pending = True
+
+                def write() -> None:
+                    call.mute_write_pending = False
+                    do_set_self_muted(room.room_id, dialog.call_id, muted=call.self_muted)
+
+                self._write(write)
+
             call = ConferenceCall(
                 session,
                 room,
                 self.conferences.prompt,
                 inband_dtmf=session.agreement.telephone_event is None,
                 on_join=lambda joined: self._join(dialog, joined),
-                on_mute=lambda muted: self._write(
-                    lambda: do_set_self_muted(room.room_id, dialog.call_id, muted=muted.self_muted)
-                ),
+                on_mute=mute_changed,
                 on_done=done,
             )
             call.call_id = dialog.call_id
