@@ -1,6 +1,7 @@
 """Media benchmark: concurrent G.711 voicemail sessions through ``officina serve``.
 
     .venv/bin/python benchmarks/media.py [--sessions 50,100,200] [--seconds 20]
+                                         [--conference 3,10,30]
 
 Starts the run command (``officina serve``: web and SIP in one process) on a
 fresh SQLite database with two extensions, 201 (the caller) and 202 (absent, so
@@ -22,6 +23,14 @@ For every step it prints, over the packets the PBX sent during the steady part
 
 A step passes when every call was answered, p99 jitter is under 20 ms and no
 packet was lost. The generator shares the machine's cores with the server.
+
+``--conference`` measures, in this process, what a conference room costs the PBX
+per 20 ms tick for each size given: decoding every caller's frame, the mix (each
+hears the sum of the others) and encoding a frame for each, with the real
+``LiveRoom`` and ``ConferenceCall`` (half the callers in PCMU, half in PCMA; their
+sockets replaced by a counter). It prints the time per tick, per participant, and
+how many participants one core would mix within the 20 ms of a tick. ``--sessions ""``
+skips the calls.
 """
 
 from __future__ import annotations
@@ -337,11 +346,78 @@ def run(step: Coroutine[None, None, dict[str, float]]) -> dict[str, float]:
     return uvloop.run(step)
 
 
+def conference_cost(sizes: list[int], ticks: int = 3000) -> None:
+    """Decode + mix + encode per tick for rooms of ``sizes`` callers (see the docstring)."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "officina.settings.test")
+    django.setup()
+    import numpy as np
+
+    from officina.conferences.selectors import RoomPlan
+    from officina.pbx.media.conference import ConferenceCall, LiveRoom
+    from officina.pbx.media.g711 import decode, encode
+
+    class Socketless:
+        """What the mix asks of an RTP session: its codec, and where a frame goes."""
+
+        def __init__(self, payload_type: int) -> None:
+            self.payload_type = payload_type
+            self.sent = 0
+
+        def send(self, payload: bytes) -> None:
+            self.sent += 1
+
+    rng = np.random.default_rng(7)
+    speech = (rng.normal(0, 3000, 160 * 50)).astype(np.int16)  # a second of loud noise
+    for size in sizes:
+        room = LiveRoom(1)
+        plan = RoomPlan(1, "800", "", "en")
+        calls = []
+        for index in range(size):
+            session = Socketless(0 if index % 2 == 0 else 8)
+            call = ConferenceCall(
+                session,  # type: ignore[arg-type]
+                plan,
+                lambda name, language: np.zeros(0, dtype=np.int16),
+                inband_dtmf=False,
+                on_join=lambda call: None,
+                on_mute=lambda call: None,
+                on_done=lambda call: None,
+            )
+            room.join(call)
+            calls.append((call, session, encode(speech, session.payload_type)))
+        started = time.perf_counter()
+        for tick in range(ticks):
+            offset = (tick % 50) * 160
+            for call, session, sent in calls:
+                call.frames.append(decode(sent[offset : offset + 160], session.payload_type))
+            room.mix()
+        per_tick = (time.perf_counter() - started) / ticks
+        assert all(session.sent == ticks for _call, session, _sent in calls)
+        share = per_tick / 0.02
+        print(
+            f"conference of {size:3d}: {per_tick * 1e6:7.1f} us per 20 ms tick, "
+            f"{per_tick * 1e6 / size:5.1f} us per participant, {share * 100:5.2f}% of a core "
+            f"-> {size / share:6.0f} participants per core",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", default="50,100,200", help="comma-separated steps")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each call")
+    parser.add_argument(
+        "--conference", default="", help="comma-separated room sizes to time the mixing of"
+    )
     args = parser.parse_args()
+    if args.conference:
+        conference_cost([int(n) for n in args.conference.split(",")])
+    if not args.sessions:
+        return
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is needed (the PBX speaks its prompts with it)")

@@ -24,6 +24,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.projects.urls")),
     path("", include("officina.contacts.urls")),
     path("", include("officina.ringgroups.urls")),
+    path("", include("officina.attendant.urls")),
+    path("", include("officina.conferences.urls")),
     path("", include("officina.matchmaking.urls")),
     path("", include("officina.search.urls")),
     path("", include("officina.voicemail.urls")),

@@ -9,12 +9,14 @@ connect to the SIP route.
 
 from django.urls import URLPattern
 
+from officina.conferences.routing import websocket_urlpatterns as conferences_routes
 from officina.notifications.routing import websocket_urlpatterns as notifications_routes
 from officina.pbx.routing import websocket_urlpatterns as pbx_routes
 from officina.presence.routing import websocket_urlpatterns as presence_routes
 from officina.social.routing import websocket_urlpatterns as social_routes
 
 member_websocket_urlpatterns: list[URLPattern] = [
+    *conferences_routes,
     *notifications_routes,
     *presence_routes,
     *social_routes,

@@ -102,6 +102,7 @@ def _add_routers() -> None:
         contacts,
         me,
         members,
+        phone_services,
         posts,
         presence,
         projects,
@@ -122,6 +123,8 @@ def _add_routers() -> None:
     api.add_router("/projects", projects.router)
     api.add_router("/contacts", contacts.router)
     api.add_router("/ring-groups", ring_groups.router)
+    api.add_router("/attendant", phone_services.attendant_router)
+    api.add_router("/conferences", phone_services.conferences_router)
 
 
 _add_routers()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from officina.conferences.actions import do_clear_participants
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
@@ -115,6 +116,7 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     await tcp.start(host, udp_port)
     network.tcp = tcp
     WebSocketHub.attach(server, table)
+    await loop.run_in_executor(None, do_clear_participants)  # calls of a previous run are over
     media = MediaDesk(
         server.layer,
         directory,
@@ -126,6 +128,8 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     tasks = [
         loop.create_task(media.run_clock(), name="media-clock"),
         loop.create_task(media.run_plans(), name="voicemail-plans"),
+        loop.create_task(media.menus.run_refresh(), name="attendant-menus"),
+        loop.create_task(media.conferences.run_refresh(), name="conference-rooms"),
         loop.create_task(message_waiting.run(), name="message-waiting"),
         loop.create_task(_run_timers(server), name="sip-timers"),
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "officina.projects",
     "officina.contacts",
     "officina.ringgroups",
+    "officina.attendant",
+    "officina.conferences",
     "officina.matchmaking",
     "officina.search",
     "officina.pbx",

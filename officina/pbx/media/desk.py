@@ -22,6 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,12 +30,19 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from officina.attendant.kinds import OptionKind
+from officina.conferences.actions import do_join, do_leave, do_set_self_muted
+from officina.pbx.media.attendant import Menus
+from officina.pbx.media.attendant_call import AttendantCall
+from officina.pbx.media.attendant_call import Stage as AttendantStage
+from officina.pbx.media.conference import ConferenceCall, Conferences
+from officina.pbx.media.conference import Stage as ConferenceStage
 from officina.pbx.media.g711 import Samples
 from officina.pbx.media.listening import ListeningCall
 from officina.pbx.media.ports import MediaPorts, NoMediaPort
 from officina.pbx.media.session import RtpSession
 from officina.pbx.media.voicemail_call import VoicemailCall
-from officina.sip import SipParseError, SipRequest, make_response, numbered_tags
+from officina.sip import SipParseError, SipRequest, SipResponse, make_response, numbered_tags
 from officina.sip.rport import Peer
 from officina.sip.sdp import (
     AudioAgreement,
@@ -56,6 +64,8 @@ from officina.voicemail.selectors import BoxPlan, box_plans, extension_by_pin, l
 from officina.voicemail.sound import read_telephone_wav, wav_bytes
 
 if TYPE_CHECKING:
+    from officina.attendant.selectors import MenuPlan
+    from officina.conferences.selectors import RoomPlan
     from officina.pbx.directory import Directory
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -65,6 +75,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("officina.pbx.media")
 
 TICK = 0.02
+# Seconds a caller put through by REFER may wait for the new call's answer (its callee's
+# ring time, and the voicemail after it, are shorter) before the attendant gives up.
+TRANSFER_SECONDS_MAX = 150.0
 PLANS_REFRESH = 5.0
 T1, T2 = 0.5, 4.0  # RFC 3261 timers for retransmitting our 2xx until its ACK
 LANGUAGES = ("it", "en")
@@ -111,6 +124,7 @@ class DeskDialog:
     acked: bool = False
     awaiting_answer: bool = False  # our 200 carried an offer; the ACK brings the answer
     cseq: int = 1
+    sip_port: int = 0  # ours, on the caller's transport (for the Refer-To we send)
     pending_session: Callable[[AudioAgreement], None] | None = field(default=None, repr=False)
 
 
@@ -136,7 +150,18 @@ class MediaDesk:
         self.dialogs: dict[str, DeskDialog] = {}
         self._tags = numbered_tags()
         self._versions = 0
-        self.stats = {"taken": 0, "refused_sdp": 0, "stored": 0, "no_port": 0}
+        self.menus = Menus()
+        self.conferences = Conferences()
+        self._joined_calls: set[ConferenceCall] = set()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="media-desk-writer")
+        self.stats = {
+            "taken": 0,
+            "refused_sdp": 0,
+            "stored": 0,
+            "no_port": 0,
+            "transferred": 0,
+            "not_transferred": 0,
+        }
         self.stored: list[int] = []  # ids of messages stored (tests, benchmarks)
 
     # ------------------------------------------------------------------ proxy's questions
@@ -182,8 +207,17 @@ class MediaDesk:
         number: str,
         flow: Flow,
     ) -> bool:
-        """Answer a call to one of the desk's own numbers: *97 (the caller's box) and *98
-        (any box, with its PIN). False for any other number."""
+        """Answer a call to one of the desk's own numbers: *97 (the caller's box), *98
+        (any box, with its PIN) and the auto-attendant's menus. False for any other
+        number."""
+        menu = self.menus.answering(number, time.time())
+        if menu is not None:
+            self._answer(server, request, caller.number, 0, flow, self._attendant(menu))
+            return True
+        room = self.conferences.plans.get(number)
+        if room is not None:
+            self._answer(server, request, caller.number, 0, flow, self._conference(room))
+            return True
         if number == LISTEN_NUMBER:
             box: int | None = caller.extension_id
         elif number == LISTEN_ANY_NUMBER:
@@ -203,6 +237,80 @@ class MediaDesk:
 
         self._answer(server, request, caller.number, box or 0, flow, listen)
         return True
+
+    def _attendant(self, menu: MenuPlan) -> Callable[[RtpSession, DeskDialog], AnsweredCall]:
+        def attend(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+            return AttendantCall(
+                session,
+                menu,
+                self.menus.submenu,
+                self.menus.sound,
+                self.menus.prompt,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_choice=lambda call, kind, number: self._hand_over(dialog, call, kind, number),
+                on_done=lambda call: self._done(dialog, call),
+            )
+
+        return attend
+
+    def _conference(self, room: RoomPlan) -> Callable[[RtpSession, DeskDialog], AnsweredCall]:
+        def attend(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+            def done(call: ConferenceCall) -> None:
+                if call.stage is ConferenceStage.DONE and call in self._joined_calls:
+                    self._joined_calls.discard(call)
+                    self.conferences.leave(call)
+                    self._write(lambda: do_leave(room.room_id, dialog.call_id))
+                self._done(dialog, call)
+
+            def mute_changed(call: ConferenceCall) -> None:
+                # One write waiting per call at most: a flood of '*' presses costs one
+                # write of the state the flood ended in, not one per press.
+                if call.mute_write_pending:
+                    return
+                call.mute_write_pending = True
+
+                def write() -> None:
+                    call.mute_write_pending = False
+                    do_set_self_muted(room.room_id, dialog.call_id, muted=call.self_muted)
+
+                self._write(write)
+
+            call = ConferenceCall(
+                session,
+                room,
+                self.conferences.prompt,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_join=lambda joined: self._join(dialog, joined),
+                on_mute=mute_changed,
+                on_done=done,
+            )
+            call.call_id = dialog.call_id
+            if call.stage is ConferenceStage.JOINED:
+                self._join(dialog, call)
+            return call
+
+        return attend
+
+    def _join(self, dialog: DeskDialog, call: ConferenceCall) -> None:
+        self._joined_calls.add(call)
+        self.conferences.join(call)
+        room_id, started = call.room.room_id, datetime.now(UTC)
+        self._write(
+            lambda: do_join(
+                room_id, dialog.call_id, dialog.caller_number, dialog.caller_name, started
+            )
+        )
+
+    def _write(self, work: Callable[[], object]) -> None:
+        """A conference room's record of who is in it, written in the desk's one writer
+        thread: in the order the calls joined, muted and left (a leave never overtakes its
+        join), and one write at a time. A failure is logged."""
+
+        def done(finished: asyncio.Future[object]) -> None:
+            if finished.exception() is not None:
+                logger.error("media desk write failed", exc_info=finished.exception())
+
+        asyncio.get_running_loop().run_in_executor(self._writer, work).add_done_callback(done)
 
     def _answer(
         self,
@@ -273,6 +381,7 @@ class MediaDesk:
         dialog.pending_session = start
         self.dialogs[dialog.call_id] = dialog
         sip_port = self.layer.sender.local_via(flow.transport)[1]
+        dialog.sip_port = sip_port
         response = make_response(
             request,
             200,
@@ -345,6 +454,9 @@ class MediaDesk:
                 self._digit(dialog, signal)
         elif method == "OPTIONS":
             self.layer.respond(server, make_response(request, 200))
+        elif method == "NOTIFY":
+            self.layer.respond(server, make_response(request, 200))
+            self._transfer_progress(dialog, request)
         else:
             self.layer.respond(
                 server,
@@ -409,6 +521,105 @@ class MediaDesk:
                 request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
             ),
         )
+
+    # ------------------------------------------------------------------ the attendant's hand-over
+    def _hand_over(self, dialog: DeskDialog, call: AttendantCall, kind: str, number: str) -> None:
+        """The caller chose ``kind`` ``number`` in a menu.
+
+        A voicemail is taken here, on the same call and media. A person or a ring group
+        is reached by the caller's own phone: we send it a REFER (RFC 3515) with that
+        number, it calls the number through the proxy as any call of its own (ringing,
+        ring groups, voicemail when nobody answers), tells us how it went in NOTIFYs, and
+        we hang up our leg once the new call is answered. Nothing is relayed through
+        this process after that.
+        """
+        if kind == OptionKind.VOICEMAIL:
+            entry = self.directory.entry(number)
+            plan = self.plan(entry.extension_id) if entry is not None else None
+            greeting = self._greeting(plan) if plan is not None else None
+            if entry is None or plan is None or not plan.enabled or greeting is None:
+                call.say_goodbye("cannot_put_through", "no voicemail")
+                return
+            dialog.callee_id = entry.extension_id
+            session = call.session
+            dialog.call = VoicemailCall(
+                session,
+                greeting,
+                self.max_message_seconds,
+                inband_dtmf=session.agreement.telephone_event is None,
+                on_done=lambda done: self._done(dialog, done),
+            )
+            return
+        dialog.cseq += 1
+        transport = (
+            "" if dialog.peer.transport == "UDP" else f";transport={dialog.peer.transport.lower()}"
+        )
+        refer = SipRequest(
+            "REFER",
+            dialog.remote_target,
+            [
+                ("Max-Forwards", "70"),
+                ("From", dialog.to_header),
+                ("To", dialog.from_header),
+                ("Call-ID", dialog.call_id),
+                ("CSeq", f"{dialog.cseq} REFER"),
+                ("Contact", f"<sip:attendant@{self.address}:{dialog.sip_port}{transport}>"),
+                # An addr-spec without brackets: some phones (baresip 1.0) dial the
+                # header's value as it stands.
+                ("Refer-To", f"sip:{number}@{self.address}:{dialog.sip_port}{transport}"),
+                ("Referred-By", f"<sip:attendant@{self.address}>"),
+                ("Content-Length", "0"),
+            ],
+        )
+
+        def answered(_client: object, response: SipResponse) -> None:
+            if response.status >= 300:
+                self._not_transferred(dialog, f"REFER refused ({response.status})")
+
+        try:
+            self.layer.forward(
+                refer,
+                dialog.peer,
+                on_response=answered,
+                on_timeout=lambda _client: self._not_transferred(dialog, "REFER unanswered"),
+            )
+        except SipParseError:
+            self._not_transferred(dialog, "REFER not sent")
+            return
+        # A phone that accepted the REFER but never reports the new call's end.
+        self.layer.call_later(
+            TRANSFER_SECONDS_MAX, lambda: self._not_transferred(dialog, "transfer timed out")
+        )
+
+    def _transfer_progress(self, dialog: DeskDialog, request: SipRequest) -> None:
+        """A NOTIFY of the REFER we sent: its body (message/sipfrag) is the status line of
+        the caller's new call; a final one decides."""
+        first = request.body.split(b"\r\n", 1)[0].split(b"\n", 1)[0].split()
+        if len(first) < 2 or not first[0].startswith(b"SIP/") or not first[1].isdigit():
+            return
+        status = int(first[1])
+        call = dialog.call
+        if (
+            status < 200
+            or not isinstance(call, AttendantCall)
+            or call.stage is not AttendantStage.CHOSEN
+        ):
+            return
+        if status < 300:
+            self.stats["transferred"] += 1
+            call.finish("transferred")
+        else:
+            self._not_transferred(dialog, f"new call failed ({status})")
+
+    def _not_transferred(self, dialog: DeskDialog, reason: str) -> None:
+        call = dialog.call
+        if self.dialogs.get(dialog.call_id) is not dialog or not isinstance(call, AttendantCall):
+            return
+        if call.stage is not AttendantStage.CHOSEN:
+            return
+        self.stats["not_transferred"] += 1
+        logger.info("call %s not put through: %s", dialog.call_id, reason)
+        call.say_goodbye("cannot_put_through", reason)
 
     def _digit(self, dialog: DeskDialog, digit: str) -> None:
         if dialog.call is not None:
@@ -512,6 +723,8 @@ class MediaDesk:
                     except Exception:
                         logger.exception("voicemail call %s failed", dialog.call_id)
                         self._end(dialog, send_bye=True)
+            # Every caller's frame of this tick is in: each conference room mixes once.
+            self.conferences.mix()
 
     async def run_plans(self) -> None:
         loop = asyncio.get_running_loop()
@@ -550,6 +763,7 @@ class MediaDesk:
     def close(self) -> None:
         for dialog in list(self.dialogs.values()):
             self._end(dialog, send_bye=True)
+        self._writer.shutdown(wait=False)
 
 
 _SILENCE = np.zeros(1600, dtype=np.int16)

@@ -1,0 +1,235 @@
+"""/api/attendant/{company} and /api/conferences/{company}: a company's auto-attendant
+menus and conference rooms (who is in each now); its owners set them up and mute
+callers. A menu's greeting is typed here (spoken by espeak-ng); a recording is uploaded
+on the web page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from officina.accounts.signed_in import signed_in_member
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, Text
+from officina.attendant.access import access_menu_by_id, access_menus_by_company_slug
+from officina.attendant.actions import MenuInput, check_save_menu, do_delete_menu
+from officina.attendant.kinds import (
+    GREETING_TEXT_MAX,
+    NAME_MAX_LENGTH,
+    TIMEOUT_SECONDS_DEFAULT,
+    TIMEOUT_SECONDS_MAX,
+    TIMEOUT_SECONDS_MIN,
+    OptionKind,
+)
+from officina.attendant.selectors import company_menus, menu_of_company
+from officina.conferences.access import access_room_by_id, access_rooms_by_company_slug
+from officina.conferences.actions import RoomInput, check_owner_mute, check_save_room
+from officina.conferences.selectors import company_rooms, room_participants
+from officina.ringgroups.kinds import NUMBER_MAX_DIGITS
+
+if TYPE_CHECKING:
+    from officina.attendant.models import Menu
+    from officina.conferences.models import Room
+
+attendant_router = Router(tags=["auto-attendant"])
+conferences_router = Router(tags=["conference rooms"])
+
+KindName = Literal[tuple(OptionKind.values)]  # type: ignore[valid-type]
+LanguageName = Literal["it", "en"]
+Key = Literal["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"]
+
+
+class OptionOut(Schema):
+    key: str
+    kind: str
+    number: str
+
+
+class MenuOut(Schema):
+    id: int
+    name: str
+    number: str
+    language: str
+    greeting_text: str
+    timeout_seconds: int
+    out_of_hours_number: str
+    options: list[OptionOut]
+
+
+class OptionIn(BodyIn):
+    key: Key
+    kind: KindName  # type: ignore[valid-type]
+    number: Text = Field(max_length=NUMBER_MAX_DIGITS)
+
+
+class MenuIn(BodyIn):
+    name: Text = Field(max_length=NAME_MAX_LENGTH)
+    number: Text = Field(max_length=NUMBER_MAX_DIGITS, description="dialled like an extension")
+    language: LanguageName = "it"
+    greeting_text: Text = Field(
+        "", max_length=GREETING_TEXT_MAX, description="spoken by espeak-ng in the language"
+    )
+    timeout_seconds: int = Field(
+        TIMEOUT_SECONDS_DEFAULT, ge=TIMEOUT_SECONDS_MIN, le=TIMEOUT_SECONDS_MAX
+    )
+    out_of_hours_number: Text = Field("", max_length=NUMBER_MAX_DIGITS)
+    options: list[OptionIn] = Field(default_factory=list, max_length=12)
+
+
+def _menu_out(menu: Menu) -> MenuOut:
+    return MenuOut(
+        id=menu.pk,
+        name=menu.name,
+        number=menu.number,
+        language=menu.language,
+        greeting_text=menu.greeting_text,
+        timeout_seconds=menu.timeout_seconds,
+        out_of_hours_number=menu.out_of_hours_number,
+        options=[
+            OptionOut(key=option.key, kind=option.kind, number=option.number)
+            for option in menu.options.all()
+        ],
+    )
+
+
+def _menu_input(payload: MenuIn) -> MenuInput:
+    return MenuInput(
+        name=payload.name,
+        number=payload.number,
+        language=payload.language,
+        greeting_text=payload.greeting_text,
+        timeout_seconds=payload.timeout_seconds,
+        out_of_hours_number=payload.out_of_hours_number,
+        options={option.key: (option.kind, option.number) for option in payload.options},
+    )
+
+
+@attendant_router.get(
+    "/{slug}",
+    response={200: list[MenuOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary="A company's auto-attendant menus",
+)
+def list_menus(request: HttpRequest, slug: Text) -> list[MenuOut]:
+    company = access_menus_by_company_slug(signed_in_member(request), slug)
+    return [_menu_out(menu) for menu in company_menus(company)]
+
+
+@attendant_router.post(
+    "/{slug}",
+    response={201: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Make a menu (the company's owners); the greeting is spoken from its text",
+)
+def add_menu(request: HttpRequest, slug: Text, payload: MenuIn) -> Status[MenuOut]:
+    company = access_menus_by_company_slug(signed_in_member(request), slug, to_manage=True)
+    menu = check_save_menu(company, _menu_input(payload))
+    saved = menu_of_company(company, menu.pk)
+    assert saved is not None
+    return Status(201, _menu_out(saved))
+
+
+@attendant_router.post(
+    "/{slug}/{menu_id}",
+    response={200: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Change a menu: every setting and every key (the owners)",
+)
+def change_menu(request: HttpRequest, slug: Text, menu_id: int, payload: MenuIn) -> MenuOut:
+    member = signed_in_member(request)
+    menu = access_menu_by_id(member, slug, menu_id, to_manage=True)
+    check_save_menu(menu.company, _menu_input(payload), menu)
+    return _menu_out(access_menu_by_id(member, slug, menu_id))
+
+
+@attendant_router.delete(
+    "/{slug}/{menu_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Remove a menu (the owners)",
+)
+def remove_menu(request: HttpRequest, slug: Text, menu_id: int) -> Status[None]:
+    do_delete_menu(access_menu_by_id(signed_in_member(request), slug, menu_id, to_manage=True))
+    return Status(204, None)
+
+
+class ParticipantOut(Schema):
+    id: int
+    number: str
+    name: str
+    muted_self: bool
+    muted_by_owner: bool
+
+
+class RoomOut(Schema):
+    id: int
+    name: str
+    number: str
+    pin: str
+    language: str
+    participants: list[ParticipantOut]
+
+
+class RoomIn(BodyIn):
+    name: Text = Field(max_length=NAME_MAX_LENGTH)
+    number: Text = Field(max_length=NUMBER_MAX_DIGITS)
+    pin: Text = Field("", max_length=8, description="4 to 8 digits; empty for none")
+    language: LanguageName = "it"
+
+
+class MuteIn(BodyIn):
+    muted: bool
+
+
+def _room_out(room: Room) -> RoomOut:
+    return RoomOut(
+        id=room.pk,
+        name=room.name,
+        number=room.number,
+        pin=room.pin,
+        language=room.language,
+        participants=[
+            ParticipantOut(
+                id=person.pk,
+                number=person.number,
+                name=person.name,
+                muted_self=person.muted_self,
+                muted_by_owner=person.muted_by_owner,
+            )
+            for person in room_participants(room.pk)
+        ],
+    )
+
+
+@conferences_router.get(
+    "/{slug}",
+    response={200: list[RoomOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary="A company's conference rooms and who is in each now",
+)
+def list_rooms(request: HttpRequest, slug: Text) -> list[RoomOut]:
+    company = access_rooms_by_company_slug(signed_in_member(request), slug)
+    return [_room_out(room) for room in company_rooms(company)]
+
+
+@conferences_router.post(
+    "/{slug}",
+    response={201: RoomOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Make a conference room (the company's owners)",
+)
+def add_room(request: HttpRequest, slug: Text, payload: RoomIn) -> Status[RoomOut]:
+    company = access_rooms_by_company_slug(signed_in_member(request), slug, to_manage=True)
+    room = check_save_room(
+        company, RoomInput(payload.name, payload.number, payload.pin, payload.language)
+    )
+    return Status(201, _room_out(room))
+
+
+@conferences_router.post(
+    "/{slug}/{room_id}/participants/{participant_id}/mute",
+    response={200: RoomOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="Mute or unmute a caller in the room (the owners; within a second on the call)",
+)
+def mute_participant(
+    request: HttpRequest, slug: Text, room_id: int, participant_id: int, payload: MuteIn
+) -> RoomOut:
+    room = access_room_by_id(signed_in_member(request), slug, room_id, to_manage=True)
+    check_owner_mute(room, participant_id, muted=payload.muted)
+    return _room_out(room)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AttendantConfig(AppConfig):
+    name = "officina.attendant"
+    label = "attendant"

@@ -1,0 +1,60 @@
+"""Conference rooms of a company, and who is in each right now."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from officina.ringgroups.kinds import NUMBER_MAX_DIGITS
+from officina.voicemail.kinds import Language
+
+from .kinds import NAME_MAX_LENGTH
+
+
+class Room(models.Model):
+    company = models.ForeignKey(
+        "accounts.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="conference_rooms",
+    )
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    number = models.CharField(_("number"), max_length=NUMBER_MAX_DIGITS, unique=True)
+    # Kept as typed, not hashed: it is the room's shared code, which the company's
+    # people read on the page to pass on to whoever they invite.
+    pin = models.CharField(_("PIN"), max_length=8, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ITALIAN
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conference room")
+        verbose_name_plural = _("conference rooms")
+        ordering = ("number",)
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class Participant(models.Model):
+    """A call in a room now: written by the PBX when the caller joins, deleted when they
+    leave."""
+
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), on_delete=models.CASCADE, related_name="participants"
+    )
+    call_id = models.CharField(_("call"), max_length=200, unique=True)
+    number = models.CharField(_("number"), max_length=64)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    joined_at = models.DateTimeField(_("joined at"))
+    muted_self = models.BooleanField(_("muted themselves"), default=False)
+    muted_by_owner = models.BooleanField(_("muted by the room's owner"), default=False)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ("joined_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.number} in {self.room_id}"

@@ -1,0 +1,184 @@
+"""A caller in an auto-attendant menu, driven by the media clock and key presses.
+
+    GREETING ─(said)─> WAITING ─(timeout: "We did not hear your choice.")─> GREETING
+        │ any key, also while the greeting plays   (a wrong key: "That key is not on
+        v                                            the menu.", then the greeting again)
+    a key of the menu:  another menu ─> its GREETING (in place)
+                        a person, a ring group, a voicemail ─> CHOSEN: the desk hands
+                        the caller over (``on_choice``) and tells the call how it went
+    after ROUNDS_MAX greetings without a choice: "Goodbye." and the PBX hangs up
+
+Nothing here touches the network or the database: the menus (``officina.attendant``'s
+plans) and their sounds are given, the hand-over is the desk's.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+import numpy as np
+
+from officina.attendant.kinds import ROUNDS_MAX, OptionKind
+from officina.attendant.selectors import MenuPlan
+from officina.pbx.media.g711 import Samples, decode, encode
+from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
+from officina.pbx.media.tones import InBandDtmf
+
+
+class Stage(enum.Enum):
+    GREETING = "greeting"  # the menu's greeting (after a prompt, if any) is being said
+    WAITING = "waiting"  # said; waiting for a key
+    CHOSEN = "chosen"  # handed to the desk: saying "please hold" while it transfers
+    ENDING = "ending"  # saying goodbye; then the call ends
+    DONE = "done"
+
+
+class Player:
+    """What a call says, frame by frame, in the session's codec."""
+
+    def __init__(self, session: RtpSession) -> None:
+        self.session = session
+        self._samples: Samples = np.zeros(0, dtype=np.int16)
+        self._encoded = b""
+        self._position = 0
+
+    def say(self, *parts: Samples) -> None:
+        self._samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
+        self._encoded = encode(self._samples, self.session.payload_type)
+        self._position = 0
+
+    def recodec(self) -> None:
+        left = self._samples[self._position :]
+        self._samples = left
+        self._encoded = encode(left, self.session.payload_type)
+        self._position = 0
+
+    @property
+    def saying(self) -> bool:
+        return self._position < len(self._encoded)
+
+    def next_frame(self) -> bytes:
+        frame = self._encoded[self._position : self._position + SAMPLES_PER_FRAME]
+        self._position += SAMPLES_PER_FRAME
+        if len(frame) < SAMPLES_PER_FRAME:
+            silence = encode(np.zeros(SAMPLES_PER_FRAME, dtype=np.int16), self.session.payload_type)
+            frame += silence[len(frame) :]
+        return frame
+
+
+class AttendantCall:
+    def __init__(
+        self,
+        session: RtpSession,
+        menu: MenuPlan,
+        menus: Callable[[str], MenuPlan | None],
+        sound: Callable[[MenuPlan], Samples],
+        prompt: Callable[[str, str], Samples],
+        inband_dtmf: bool,
+        on_choice: Callable[[AttendantCall, str, str], None],
+        on_done: Callable[[AttendantCall], None],
+    ) -> None:
+        self.session = session
+        self.menu = menu
+        self.menus = menus
+        self.sound = sound
+        self.prompt = prompt
+        self.on_choice = on_choice
+        self.on_done = on_done
+        self.inband = InBandDtmf() if inband_dtmf else None
+        self.player = Player(session)
+        self.stage = Stage.GREETING
+        self.rounds = 1
+        self.keys: list[str] = []  # every key pressed (tests, the log)
+        self.chosen: tuple[str, str] | None = None
+        self.ended_by = ""
+        self._wait_until: float | None = None
+        self.player.say(sound(menu))
+
+    # ------------------------------------------------------------------ the clock
+    def tick(self, now: float) -> None:
+        if self.stage is Stage.DONE:
+            return
+        session = self.session
+        session.report(now)
+        for packet in session.buffer.pop(now):
+            if self.inband is not None and packet is not None:
+                digit = self.inband.feed(decode(packet.payload, session.payload_type))
+                if digit is not None:
+                    self.digit(digit)
+        if self.finished:  # a key may have ended the call
+            return
+        if not self.player.saying:
+            if self.stage is Stage.GREETING:
+                self.stage = Stage.WAITING
+                self._wait_until = now + self.menu.timeout_seconds
+            elif self.stage is Stage.ENDING:
+                self.finish(self.ended_by or "goodbye")
+                return
+            elif (
+                self.stage is Stage.WAITING
+                and self._wait_until is not None
+                and now >= self._wait_until
+            ):
+                self._again("no_choice")
+        session.send(self.player.next_frame())
+
+    def _again(self, prompt: str) -> None:
+        """A wrong key or no key: say why and the greeting again, or goodbye at the end."""
+        if self.rounds >= ROUNDS_MAX:
+            self.say_goodbye("goodbye", "no choice")
+            return
+        self.rounds += 1
+        self.stage = Stage.GREETING
+        self._wait_until = None
+        self.player.say(self.prompt(prompt, self.menu.language), self.sound(self.menu))
+
+    # ------------------------------------------------------------------ events
+    def digit(self, digit: str) -> None:
+        self.keys.append(digit)
+        if self.stage not in (Stage.GREETING, Stage.WAITING):
+            return  # a key while being put through or saying goodbye changes nothing
+        option = self.menu.options.get(digit)
+        if option is None:
+            self._again("not_on_menu")
+            return
+        kind, number = option
+        if kind == OptionKind.MENU:
+            submenu = self.menus(number)
+            if submenu is None:  # removed since the menu was read
+                self._again("not_on_menu")
+                return
+            self.menu = submenu
+            self.rounds = 1
+            self.stage = Stage.GREETING
+            self._wait_until = None
+            self.player.say(self.sound(submenu))
+            return
+        self.chosen = (kind, number)
+        self.stage = Stage.CHOSEN
+        self.player.say(self.prompt("putting_through", self.menu.language))
+        self.on_choice(self, kind, number)
+
+    def say_goodbye(self, prompt: str, reason: str) -> None:
+        """Say ``prompt`` and end the call (the hand-over failed, or nothing was chosen)."""
+        self.stage = Stage.ENDING
+        self.ended_by = reason
+        self.player.say(self.prompt(prompt, self.menu.language))
+
+    def recodec(self) -> None:
+        self.player.recodec()
+
+    def hung_up(self) -> None:
+        self.finish("caller hung up")
+
+    @property
+    def finished(self) -> bool:
+        return self.stage is Stage.DONE
+
+    def finish(self, reason: str) -> None:
+        if self.stage is Stage.DONE:
+            return
+        self.stage = Stage.DONE
+        self.ended_by = reason
+        self.on_done(self)

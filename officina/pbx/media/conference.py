@@ -1,0 +1,289 @@
+"""Conference rooms: callers who dialled a room's number hear each other.
+
+    PIN (when the room has one: "Enter the conference PIN, then the hash key.";
+         three tries) ─> JOINED (a rising tone for everyone) ─> DONE (a falling tone
+         for those left)
+
+Mixing is done here, in Python, once per 20 ms tick for each room with callers: the
+frames the jitter buffers released are decoded to 16-bit samples, stacked, summed,
+and each caller is sent the sum minus their own frame (they hear everyone but
+themselves), clipped and encoded in their own codec. With numpy that is a handful
+of array operations per room whatever its size (``benchmarks/media.py`` measures
+the cost per participant). A muted caller (by ``*``, or by the room's owner on its
+web page) still hears the others; their frame is left out of the sum.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from officina.conferences.kinds import MUTE_KEY, PIN_TRIES
+from officina.conferences.prompts import PROMPTS, prompt_path
+from officina.conferences.selectors import RoomPlan, owner_muted_call_ids, room_plans
+from officina.pbx.media.attendant_call import Player
+from officina.pbx.media.g711 import Samples, decode, encode
+from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
+from officina.pbx.media.tones import InBandDtmf
+from officina.voicemail.sound import read_telephone_wav
+
+logger = logging.getLogger("officina.pbx.media")
+
+REFRESH_SECONDS = 1.0  # an owner's mute on the web page takes effect within this
+LANGUAGES = ("it", "en")
+# Frames a caller may be ahead of the mix (a burst after a stall): beyond these the
+# oldest are dropped, so that what they say is never heard later and later.
+QUEUED_FRAMES_MAX = 3
+_SILENCE = np.zeros(1600, dtype=np.int16)
+
+
+def _tone(frequencies: tuple[float, ...], seconds: float = 0.15) -> Samples:
+    t = np.arange(int(8000 * seconds)) / 8000
+    return np.concatenate(
+        [(np.sin(2 * np.pi * f * t) * 6000).astype(np.int16) for f in frequencies]
+    )
+
+
+JOIN_TONE = _tone((600.0, 900.0))
+LEAVE_TONE = _tone((900.0, 600.0))
+
+
+class Stage(enum.Enum):
+    PIN = "pin"
+    JOINED = "joined"
+    ENDING = "ending"
+    DONE = "done"
+
+
+def mix(frames: np.ndarray, speaking: np.ndarray, overlay: np.ndarray | None = None) -> np.ndarray:
+    """Each row: the sum of the other rows' frames (those ``speaking``), plus ``overlay``
+    (a tone everybody hears), clipped to 16 bits. ``frames`` is (callers, 160) int16."""
+    stack = frames.astype(np.int32) * speaking[:, None]
+    total = stack.sum(axis=0)
+    if overlay is not None:
+        total = total + overlay
+    heard: np.ndarray = np.clip(total[None, :] - stack, -32768, 32767).astype(np.int16)
+    return heard
+
+
+class ConferenceCall:
+    def __init__(
+        self,
+        session: RtpSession,
+        room: RoomPlan,
+        prompt: Callable[[str, str], Samples],
+        inband_dtmf: bool,
+        on_join: Callable[[ConferenceCall], None],
+        on_mute: Callable[[ConferenceCall], None],
+        on_done: Callable[[ConferenceCall], None],
+    ) -> None:
+        self.session = session
+        self.room = room
+        self.prompt = prompt
+        self.on_join = on_join
+        self.on_mute = on_mute
+        self.on_done = on_done
+        self.inband = InBandDtmf() if inband_dtmf else None
+        self.player = Player(session)
+        self.frames: deque[Samples] = deque(maxlen=QUEUED_FRAMES_MAX)
+        self.self_muted = False
+        self.owner_muted = False
+        self.mute_write_pending = False  # the desk's record of self_muted is queued
+        self.ended_by = ""
+        self.call_id = ""  # set by the desk: the row on the room's page
+        self._typed = ""
+        self._tries = 0
+        if room.pin:
+            self.stage = Stage.PIN
+            self.player.say(prompt("pin", room.language))
+        else:
+            self.stage = Stage.JOINED
+
+    @property
+    def muted(self) -> bool:
+        return self.self_muted or self.owner_muted
+
+    @property
+    def finished(self) -> bool:
+        return self.stage is Stage.DONE
+
+    def start(self) -> None:
+        """Called by the desk once the call is registered: a room without PIN is joined."""
+        if self.stage is Stage.JOINED:
+            self.on_join(self)
+
+    def tick(self, now: float) -> None:
+        """Take what the caller sent; outside the room, also say the next frame."""
+        if self.finished:
+            return
+        session = self.session
+        session.report(now)
+        # In the room, what arrived is taken at once, in sequence order, rather than after
+        # the jitter buffer's delay: the mix keeps at most QUEUED_FRAMES_MAX of it, so
+        # lateness stays bounded, and a frame that is missing is silence in the sum.
+        packets = session.buffer.drain() if self.stage is Stage.JOINED else session.buffer.pop(now)
+        for packet in packets:
+            samples = (
+                np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
+                if packet is None
+                else decode(packet.payload, session.payload_type)
+            )
+            if self.inband is not None:
+                digit = self.inband.feed(samples)
+                if digit is not None:
+                    self.digit(digit)
+            if self.stage is Stage.JOINED:
+                self.frames.append(samples)
+        if self.stage in (Stage.PIN, Stage.ENDING):
+            if self.stage is Stage.ENDING and not self.player.saying:
+                self.finish(self.ended_by)
+                return
+            session.send(self.player.next_frame())
+
+    def next_frame(self) -> Samples:
+        return self.frames.popleft() if self.frames else np.zeros(SAMPLES_PER_FRAME, np.int16)
+
+    def digit(self, digit: str) -> None:
+        if self.stage is Stage.JOINED:
+            if digit == MUTE_KEY:
+                self.self_muted = not self.self_muted
+                self.on_mute(self)
+            return
+        if self.stage is not Stage.PIN:
+            return
+        if digit != "#":
+            self._typed = (self._typed + digit)[-16:]
+            return
+        if self._typed == self.room.pin:
+            self.stage = Stage.JOINED
+            self.player.say()
+            self.on_join(self)
+            return
+        self._typed = ""
+        self._tries += 1
+        if self._tries >= PIN_TRIES:
+            self.stage = Stage.ENDING
+            self.ended_by = "wrong PIN"
+            self.player.say(self.prompt("wrong_pin", self.room.language))
+        else:
+            self.player.say(
+                self.prompt("wrong_pin", self.room.language),
+                self.prompt("pin", self.room.language),
+            )
+
+    def recodec(self) -> None:
+        self.player.recodec()
+
+    def hung_up(self) -> None:
+        self.finish("caller hung up")
+
+    def finish(self, reason: str) -> None:
+        if self.stage is Stage.DONE:
+            return
+        self.stage = Stage.DONE
+        self.ended_by = reason
+        self.on_done(self)
+
+
+class LiveRoom:
+    """The callers in one room now, and the tone they all hear."""
+
+    def __init__(self, room_id: int) -> None:
+        self.room_id = room_id
+        self.calls: list[ConferenceCall] = []
+        self._tone: Samples = np.zeros(0, dtype=np.int16)
+
+    def join(self, call: ConferenceCall) -> None:
+        self.calls.append(call)
+        self._tone = JOIN_TONE
+
+    def leave(self, call: ConferenceCall) -> None:
+        if call in self.calls:
+            self.calls.remove(call)
+            self._tone = LEAVE_TONE
+
+    def mix(self) -> None:
+        calls = self.calls
+        if not calls:
+            return
+        frames = np.stack([call.next_frame() for call in calls])
+        speaking = np.array([not call.muted for call in calls], dtype=np.int32)
+        overlay = None
+        if self._tone.size:
+            overlay = np.zeros(SAMPLES_PER_FRAME, dtype=np.int32)
+            part = self._tone[:SAMPLES_PER_FRAME]
+            overlay[: part.size] = part
+            self._tone = self._tone[SAMPLES_PER_FRAME:]
+        heard = mix(frames, speaking, overlay)
+        for call, samples in zip(calls, heard, strict=True):
+            call.session.send(encode(samples, call.session.payload_type))
+
+
+class Conferences:
+    """The rooms (read every second in a worker thread, with who the owners muted) and
+    the callers in each."""
+
+    def __init__(self) -> None:
+        self.plans: dict[str, RoomPlan] = {}
+        self.prompts: dict[tuple[str, str], Samples] = {}
+        self.owner_muted: frozenset[str] = frozenset()
+        self.live: dict[int, LiveRoom] = {}
+
+    def load(self) -> None:
+        plans = room_plans()
+        muted = owner_muted_call_ids()
+        if plans and not self.prompts:
+            prompts = {}
+            for name in PROMPTS:
+                for language in LANGUAGES:
+                    sound = _load(prompt_path(name, language))
+                    prompts[(name, language)] = _SILENCE if sound is None else sound
+            self.prompts = prompts
+        self.plans, self.owner_muted = plans, muted
+
+    async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await loop.run_in_executor(None, self.load)
+                for room in self.live.values():
+                    for call in room.calls:
+                        call.owner_muted = call.call_id in self.owner_muted
+            except Exception:
+                logger.exception("could not read the conference rooms; keeping the last copy")
+            await asyncio.sleep(every)
+
+    def prompt(self, name: str, language: str) -> Samples:
+        return self.prompts.get((name, language), _SILENCE)
+
+    def join(self, call: ConferenceCall) -> None:
+        room = self.live.get(call.room.room_id)
+        if room is None:
+            room = self.live[call.room.room_id] = LiveRoom(call.room.room_id)
+        room.join(call)
+
+    def leave(self, call: ConferenceCall) -> None:
+        room = self.live.get(call.room.room_id)
+        if room is None:
+            return
+        room.leave(call)
+        if not room.calls:
+            del self.live[call.room.room_id]
+
+    def mix(self) -> None:
+        for room in list(self.live.values()):
+            room.mix()
+
+
+def _load(path: Path) -> Samples | None:
+    try:
+        return read_telephone_wav(path.read_bytes())
+    except (OSError, ValueError, EOFError) as error:
+        logger.warning("conference prompt %s not readable: %s", path, error)
+        return None
