@@ -148,7 +148,13 @@ class CallRecord(models.Model):
         CANCELLED = "cancelled", _("cancelled")
         UNREGISTERED = "unregistered", _("unreachable")
         NOT_FOUND = "not-found", _("unknown number")
+        REFUSED = "refused", _("refused")
         FAILED = "failed", _("failed")
+
+    class Direction(models.TextChoices):
+        INTERNAL = "internal", _("internal")
+        INBOUND = "in", _("in from a trunk")
+        OUTBOUND = "out", _("out through a trunk")
 
     call_id = models.CharField("Call-ID", max_length=255, db_index=True)
     caller = models.ForeignKey(
@@ -176,6 +182,11 @@ class CallRecord(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     final_status = models.PositiveSmallIntegerField(_("final SIP status"), null=True, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.INTERNAL
+    )
+    # Why the PBX refused the call (the toll-fraud guard's words), empty otherwise.
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("call record")

@@ -107,6 +107,11 @@ def company_schedule(company: Company) -> Schedule | None:
     return _schedule_of(hours) if hours is not None else None
 
 
+def company_schedules() -> dict[int, Schedule]:
+    """company id → its hours, for every company that has set some. Three queries."""
+    return {hours.company_id: _schedule_of(hours) for hours in _hours_with_details()}
+
+
 def is_company_open(company: Company, now: datetime | None = None) -> bool | None:
     """Whether the company is within its business hours now (None: it has set none)."""
     schedule = company_schedule(company)
@@ -122,7 +127,7 @@ def ring_group_plans() -> list[RingGroupPlan]:
             Prefetch("members", queryset=RingGroupMember.objects.order_by("position", "id"))
         )
     )
-    schedules = {hours.company_id: _schedule_of(hours) for hours in _hours_with_details()}
+    schedules = company_schedules()
     people: dict[int, list[int]] = {}
     for member_id, company_ids in company_ids_of_members().items():
         for company_id in company_ids:

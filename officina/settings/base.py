@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "officina.projects",
     "officina.contacts",
     "officina.ringgroups",
+    "officina.trunks",
     "officina.matchmaking",
     "officina.search",
     "officina.pbx",
