@@ -13,7 +13,10 @@ The provider listens on 127.0.0.2, another loopback address than the phones' (al
 * in: the provider calls the company's number as it writes it (without the plus);
   Marco's SIPp phone rings with the caller named from the company's address book;
 * a number the PBX does not have gets 404; out of hours the number rings the
-  extension it names for then.
+  extension it names for then;
+* a registering trunk: SIPp as the provider's registrar challenges every REGISTER
+  and grants 4 seconds; the PBX answers the challenge, refreshes in time, and the
+  trunk's status says registered; with a wrong password it says 403 Forbidden.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import shutil
 import subprocess
 from datetime import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,9 +51,7 @@ from officina.trunks.actions import (
     check_save_trunk,
     check_set_permission,
 )
-
-if TYPE_CHECKING:
-    from officina.trunks.models import Trunk
+from officina.trunks.models import Trunk
 
 pytestmark = [
     pytest.mark.realpeer,
@@ -325,3 +325,67 @@ def test_an_unknown_number_gets_404_and_out_of_hours_the_number_rings_elsewhere(
     assert unknown_record.final_status == 404
     answered = CallRecord.objects.get(outcome=CallRecord.Outcome.ANSWERED)
     assert answered.callee is not None and answered.callee.member == giulia
+
+
+def registration_times(directory: Path) -> list[float]:
+    """When the registrar answered 200 (seconds, from its -trace_msg log)."""
+    times = []
+    for log in directory.glob("*_messages.log"):
+        stamp = 0.0
+        for line in log.read_text(errors="replace").splitlines():
+            found = re.match(r"^-{10,} \d{4}-\d\d-\d\d (\d\d):(\d\d):([\d.]+)", line)
+            if found:
+                hours, minutes, seconds = found.groups()
+                stamp = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+            elif line.startswith("SIP/2.0 200 OK"):
+                times.append(stamp)
+    return times
+
+
+@pytest.mark.parametrize("password", [TRUNK_PASSWORD, "a-wrong-password"])
+def test_a_registering_trunk_registers_with_digest_and_refreshes_or_shows_the_refusal(
+    tmp_path, studio_rossi, password
+):
+    with live_pbx(port_base() + 60) as pbx:
+        base = pbx.port
+        registrar = provider(
+            tmp_path / "registrar", "provider_registrar.xml", pbx, base + 30,
+            *credentials(tmp_path),
+        )  # fmt: skip
+        trunk = check_save_trunk(
+            studio_rossi,
+            TrunkInput(
+                name="Provider", host=PROVIDER, port=base + 30, mode="register",
+                username=TRUNK_USER, password=password, register_seconds=600,
+            ),
+        )  # fmt: skip
+        read_trunks_now(pbx)
+        try:
+            assert finished(registrar, tmp_path / "registrar") == 0
+            if password == TRUNK_PASSWORD:
+                assert eventually(lambda: Trunk.objects.get().status == "registered", 5)
+            else:
+                assert eventually(lambda: Trunk.objects.get().status == "failed", 5)
+        finally:
+            stop(registrar)
+    trunk.refresh_from_db()
+    received = messages(tmp_path / "registrar", "received")
+    register = received[0]
+    assert register.startswith(f"REGISTER sip:{PROVIDER}:{base + 30} SIP/2.0")
+    assert f"To: <sip:{TRUNK_USER}@{PROVIDER}>" in register
+    assert f"Contact: <sip:{TRUNK_USER}@{HOST}:{pbx.port}>" in register
+    assert "Expires: 600" in register
+    assert trunk.checked_at is not None
+    if password == TRUNK_PASSWORD:
+        assert trunk.last_response == "200 OK"
+        assert trunk.registered_until is not None
+        assert trunk.registered_until > trunk.checked_at
+        # Granted 4 seconds, it came back before they ran out, with credentials again.
+        first, refreshed = registration_times(tmp_path / "registrar")
+        assert 1.0 <= refreshed - first < 4.0
+        assert len([m for m in received if m.startswith("REGISTER")]) == 4
+        cseqs = [re.search(r"^CSeq: (\d+)", m, re.MULTILINE) for m in received]
+        assert [int(c.group(1)) for c in cseqs if c] == [1, 2, 3, 4]
+    else:
+        assert trunk.last_response == "403 Forbidden"
+        assert trunk.registered_until is None
