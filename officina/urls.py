@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.projects.urls")),
     path("", include("officina.contacts.urls")),
     path("", include("officina.ringgroups.urls")),
+    path("", include("officina.trunks.urls")),
     path("", include("officina.matchmaking.urls")),
     path("", include("officina.search.urls")),
     path("", include("officina.voicemail.urls")),

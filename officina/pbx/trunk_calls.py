@@ -71,7 +71,7 @@ _REFUSAL_TEXT = {
     CallClass.PREMIUM: "premium-rate numbers are not allowed for this extension",
     CallClass.SATELLITE: "satellite numbers are not allowed for this extension",
 }
-DAILY_MINUTES_REFUSAL = "daily-minutes"
+DAILY_MINUTES_REFUSAL = CallRecord.RefusalReason.DAILY_MINUTES
 
 
 class Providers:
