@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,10 +34,11 @@ from django.utils import timezone
 from officina.accounts.models import Company
 from officina.contacts.actions import ContactInput, check_save_contact
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
-from officina.pbx.models import CallRecord
+from officina.pbx.models import CallRecord, Extension
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_sipp import SCENARIOS, eventually, finished, sipp
+from officina.pbx.trunk_calls import start_of_today
 from officina.ringgroups.actions import (
     BusinessHoursInput,
     check_add_hours_exception,
@@ -389,3 +390,38 @@ def test_a_registering_trunk_registers_with_digest_and_refreshes_or_shows_the_re
     else:
         assert trunk.last_response == "403 Forbidden"
         assert trunk.registered_until is None
+
+
+def test_the_daily_minutes_count_answered_calls_out_of_today_only(
+    tmp_path, phones, giulia, studio_rossi
+):
+    check_set_permission(studio_rossi, giulia, PermissionInput(daily_minutes=1))
+    extension = Extension.objects.get(member=giulia)
+    today = timezone.now()
+    yesterday = today - timedelta(days=1, hours=1)
+    # Within today where the PBX counts (TIME_ZONE), even just after midnight.
+    earlier_today = max(start_of_today(), today - timedelta(minutes=5))
+    for started, seconds in ((yesterday, 600), (earlier_today, 61)):
+        CallRecord.objects.create(
+            call_id=f"earlier-{seconds}", caller=extension, caller_number=extension.number,
+            callee_number="+39021234567", started_at=started, answered_at=started,
+            ended_at=started + timedelta(seconds=seconds), outcome=CallRecord.Outcome.ANSWERED,
+            final_status=200, direction=CallRecord.Direction.OUTBOUND,
+        )  # fmt: skip
+    with live_pbx(port_base() + 60) as pbx:
+        base = pbx.port
+        make_trunk(studio_rossi, base + 30)
+        read_trunks_now(pbx)
+        trunks = pbx.running.server.trunks
+        assert trunks is not None
+        # Yesterday's ten minutes do not count; today's 61 seconds do.
+        assert trunks.providers.used_seconds == {extension.pk: 61.0}
+        assert (
+            dial(tmp_path / "over", pbx, base + 32, phones["Giulia"], "021234567",
+                 "uac_refused.xml") == 0
+        )  # fmt: skip
+        assert eventually(
+            lambda: CallRecord.objects.filter(outcome=CallRecord.Outcome.REFUSED).exists()
+        )
+    refused = CallRecord.objects.get(outcome=CallRecord.Outcome.REFUSED)
+    assert (refused.reason, refused.callee_number) == ("daily-minutes", "+39021234567")
