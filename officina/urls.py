@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.ringgroups.urls")),
     path("", include("officina.attendant.urls")),
     path("", include("officina.conferences.urls")),
+    path("", include("officina.trunks.urls")),
     path("", include("officina.matchmaking.urls")),
     path("", include("officina.search.urls")),
     path("", include("officina.voicemail.urls")),

@@ -200,6 +200,8 @@ class CallRow:
     outcome: str
     final_status: int | None
     record_id: int | None = None
+    direction: str = "internal"  # a CallRecord.Direction value
+    reason: str = ""
 
 
 def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> None:
@@ -225,6 +227,8 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
                         ended_at=row.ended_at,
                         outcome=row.outcome,
                         final_status=row.final_status,
+                        direction=row.direction,
+                        reason=row.reason,
                     )
                     for row in new
                 ]

@@ -148,7 +148,23 @@ class CallRecord(models.Model):
         CANCELLED = "cancelled", _("cancelled")
         UNREGISTERED = "unregistered", _("unreachable")
         NOT_FOUND = "not-found", _("unknown number")
+        REFUSED = "refused", _("refused")
         FAILED = "failed", _("failed")
+
+    class RefusalReason(models.TextChoices):
+        """Why the toll-fraud guard refused a call out (the classes are trunks' CallClass)."""
+
+        NATIONAL = "national", _("national calls are not allowed for you")
+        MOBILE = "mobile", _("calls to mobiles are not allowed for you")
+        INTERNATIONAL = "international", _("international calls are not allowed for you")
+        PREMIUM = "premium", _("premium-rate numbers are not allowed for you")
+        SATELLITE = "satellite", _("satellite numbers are not allowed for you")
+        DAILY_MINUTES = "daily-minutes", _("your minutes for calls out today are used up")
+
+    class Direction(models.TextChoices):
+        INTERNAL = "internal", _("internal")
+        INBOUND = "in", _("in from a trunk")
+        OUTBOUND = "out", _("out through a trunk")
 
     call_id = models.CharField("Call-ID", max_length=255, db_index=True)
     caller = models.ForeignKey(
@@ -176,6 +192,13 @@ class CallRecord(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     final_status = models.PositiveSmallIntegerField(_("final SIP status"), null=True, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.INTERNAL
+    )
+    # Why the PBX refused the call (the toll-fraud guard's words), empty otherwise.
+    reason = models.CharField(
+        _("reason"), max_length=200, choices=RefusalReason.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("call record")

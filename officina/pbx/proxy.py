@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.trunk_calls import TrunkCalls
     from officina.sip import ClientTransaction, ServerTransaction
 
 logger = logging.getLogger("officina.pbx.proxy")
@@ -57,6 +58,10 @@ _PREFERRED_4XX = (401, 407, 415, 420, 484)
 MAX_TRACKED_DIALOGS = 200_000
 # Final answers after which a call goes to the callee's voicemail, when they have one.
 _TO_VOICEMAIL = frozenset({408, 480, 486, 600})
+
+# Answers a provider's 401/407 for a call out through a trunk: the request to send
+# again with credentials, or None when the challenge cannot be answered.
+ChallengeAnswer = Callable[[SipRequest, SipResponse], "SipRequest | None"]
 
 
 class UnansweredCalls(Protocol):
@@ -121,6 +126,11 @@ class ResponseContext:
     group_call: bool = False
     caller_transport: str = UDP
     caller_token: str = ""
+    # A call out through a trunk: the provider's challenge is answered once, with the
+    # CSeq one higher; the caller keeps seeing its own CSeq (``caller_cseq``).
+    answer_challenge: ChallengeAnswer | None = None
+    caller_cseq: int = 0
+    cseq_shift: int = 0
 
 
 class FlowTokens:
@@ -203,6 +213,11 @@ class Proxy:
         self.ring_groups: RingGroups | None = None
         # Who takes unanswered calls and the numbers the PBX answers (voicemail).
         self.unanswered: UnansweredCalls | None = None
+        # Calls in from and out through companies' trunks; None: extensions only.
+        self.trunks: TrunkCalls | None = None
+        # Call-ID → (the provider, how much higher its CSeq runs) for calls out whose
+        # INVITE was sent again with credentials: the dialog's requests follow it.
+        self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -224,27 +239,33 @@ class Proxy:
             return
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
+        row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
+        self.route(server, request, flow, row, caller, callee_number, now, wall)
+
+    def route(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        caller: DirectoryEntry | None,
+        callee_number: str,
+        now: float,
+        wall: float,
+    ) -> None:
+        """Ring ``callee_number`` (an extension or a ring group), or answer it here, or
+        send it out through a trunk; ``caller`` is None for a call in from a trunk."""
         callee = self.directory.entry(callee_number)
         group = None
         if callee is None and self.ring_groups is not None:
             group = self.ring_groups.plan(callee_number)
-        row = CallRow(
-            call_id=request.call_id,
-            caller_id=caller.extension_id,
-            caller_number=caller.number,
-            callee_id=callee.extension_id if callee is not None else None,
-            callee_number=callee_number[:64],
-            devices_rung=[],
-            answered_by="",
-            started_at=wall_time(wall),  # type: ignore[arg-type]
-            answered_at=None,
-            ended_at=None,
-            outcome=Outcome.FAILED,
-            final_status=None,
-        )
+        if callee is not None:
+            row.callee_id = callee.extension_id
         if callee is None and group is None:
-            if self.unanswered is not None and self.unanswered.take_dialled(
-                server, request, caller, callee_number, flow
+            if (
+                caller is not None
+                and self.unanswered is not None
+                and self.unanswered.take_dialled(server, request, caller, callee_number, flow)
             ):
                 # A number the PBX answers itself (the voicemail menu).
                 row.outcome = Outcome.ANSWERED
@@ -253,7 +274,13 @@ class Proxy:
                 row.answered_by = "Officina"
                 self.records.add(row)
                 return
-            self._fail(server, request, row, 404, Outcome.NOT_FOUND)
+            if (
+                caller is not None
+                and self.trunks is not None
+                and self.trunks.call_out(server, request, flow, caller, row, now)
+            ):
+                return  # out through the caller's company's trunk, or refused by its guard
+            self.fail(server, request, row, 404, Outcome.NOT_FOUND)
             return
         if group is not None and self.ring_groups is not None:
             # Out of the company's hours a group's calls go elsewhere, or nowhere.
@@ -265,21 +292,24 @@ class Proxy:
         elif group is not None and self.ring_groups is not None:
             targets = self.ring_groups.steps(group, self.directory)
         else:
-            self._fail(server, request, row, 480, Outcome.UNREGISTERED)
+            self.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
         steps = [self._reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]
         if not steps:
             # A group's calls have no voicemail of their own; a person's go to theirs.
             voicemail_of = callee if group is None else None
-            self._fail(server, request, row, 480, Outcome.UNREGISTERED, voicemail_of, flow)
+            self.fail(server, request, row, 480, Outcome.UNREGISTERED, voicemail_of, flow)
             return
         if request.max_forwards == 0:
-            self._fail(server, request, row, 483, Outcome.FAILED)
+            self.fail(server, request, row, 483, Outcome.FAILED)
             return
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
-        self._name_caller(request, caller, callee or targets[0][0])
+        if caller is not None:
+            self._name_caller(request, caller, callee or targets[0][0])
+        elif self.trunks is not None:
+            self.trunks.name_caller(request, row.caller_number, callee or targets[0][0])
         context = ResponseContext(
             server=server, request=request, row=row, callee=callee if group is None else None
         )
@@ -291,13 +321,61 @@ class Proxy:
             context.step_seconds = float(group.ring_seconds)
             context.next_steps = steps[1:]
             ring_timeout = group.ring_seconds * len(steps)
+        self._start(context, flow, steps[0], ring_timeout, now)
+
+    def ring_out(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        provider: Binding,
+        peer: Peer,
+        answer_challenge: ChallengeAnswer,
+        now: float,
+    ) -> None:
+        """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
+        once with ``answer_challenge``."""
+        if request.max_forwards == 0:
+            self.fail(server, request, row, 483, Outcome.FAILED)
+            return
+        self.layer.respond(server, make_response(request, 100))
+        request.remove_header("Proxy-Authorization")  # the caller's, for us (§22.3)
+        context = ResponseContext(server=server, request=request, row=row)
+        context.answer_challenge = answer_challenge
+        context.caller_cseq = request.cseq.number
+        self._start(context, flow, [(provider, peer)], self.policy.ring_timeout, now)
+
+    def _start(
+        self,
+        context: ResponseContext,
+        flow: Flow,
+        devices: list[tuple[Binding, Peer]],
+        ring_timeout: float,
+        now: float,
+    ) -> None:
         context.ring_deadline = now + ring_timeout
-        self.contexts[id(server)] = context
+        self.contexts[id(context.server)] = context
         context.caller_transport = flow.transport
         context.caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
-        request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
-        self._ring(context, steps[0], last_step=not context.next_steps)
+        context.request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
+        self._ring(context, devices, last_step=not context.next_steps)
         self.layer.call_later(ring_timeout, lambda: self._ring_timeout(context))
+
+    def refuse(
+        self, server: ServerTransaction, request: SipRequest, row: CallRow, reason: str, text: str
+    ) -> None:
+        """Refuse a call with 403 and say why: ``reason`` (a code) in the call record,
+        ``text`` in a Warning header (RFC 3261 §20.43)."""
+        row.outcome = Outcome.REFUSED
+        row.final_status = 403
+        row.reason = reason
+        row.ended_at = row.started_at
+        self.records.add(row)
+        warning = '399 officina "' + text.replace('"', "'") + '"'
+        self.layer.respond(
+            server, make_response(request, 403, "Forbidden", headers=[("Warning", warning)])
+        )
 
     def _reachable(self, entries: list[DirectoryEntry], wall: float) -> list[tuple[Binding, Peer]]:
         """The live devices of ``entries`` that can be reached from this node."""
@@ -394,7 +472,7 @@ class Proxy:
         request.prepend_record_route(self.record_route(caller_transport, caller_token))
         request.prepend_record_route(self.record_route(peer.transport, self.tokens.make(peer)))
 
-    def _fail(
+    def fail(
         self,
         server: ServerTransaction,
         request: SipRequest,
@@ -421,6 +499,10 @@ class Proxy:
         response: SipResponse,
     ) -> None:
         status = response.status
+        if context.cseq_shift:
+            response.set_header("CSeq", f"{context.caller_cseq} {response.cseq.method}")
+        if status in (401, 407) and self._answer_challenge(context, branch, response):
+            return
         if status < 200:
             if status == 100:
                 return
@@ -446,6 +528,41 @@ class Proxy:
         if status >= 600:
             self._cancel_pending(context, 'SIP;cause=600;text="Busy Everywhere"')
         self._maybe_finish(context)
+
+    def _answer_challenge(
+        self, context: ResponseContext, branch: Branch, response: SipResponse
+    ) -> bool:
+        """A provider asked for credentials: send the INVITE again with them, once."""
+        answer = context.answer_challenge
+        if answer is None or context.finished or branch.client is None:
+            return False
+        context.answer_challenge = None
+        sent = branch.client.request.copy()
+        sent.pop_via()  # ours; forward() puts a new one on top
+        retry = answer(sent, response)
+        if retry is None:
+            return False
+        branch.final_status = response.status  # this branch is over; the retry replaces it
+        context.cseq_shift = retry.cseq.number - context.caller_cseq
+        peer = branch.client.peer
+        again = Branch(client=None, binding=branch.binding, step=branch.step)
+        context.branches.append(again)
+
+        def send_again() -> None:
+            if context.finished:  # the caller gave up meanwhile
+                again.final_status = 487
+                return
+            again.client = self.layer.forward(
+                retry,
+                peer,
+                on_response=partial(self._branch_response, context, again),
+                on_timeout=partial(self._branch_timeout, context, again),
+            )
+
+        # After the transaction's ACK to the challenge has gone (it is sent once this
+        # response is handled): some providers take a new INVITE before it as a glare.
+        self.layer.call_later(0.0, send_again)
+        return True
 
     def _branch_timeout(
         self, context: ResponseContext, branch: Branch, _client: ClientTransaction
@@ -478,6 +595,8 @@ class Proxy:
             # Oldest first (dicts keep insertion order): a BYE that never came.
             self.dialogs.pop(next(iter(self.dialogs)))
         self.dialogs[row.call_id] = (row, now_wall)
+        if context.cseq_shift and winner.client is not None:
+            self.cseq_shifts[row.call_id] = (winner.client.peer, context.cseq_shift)
 
     def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
         for branch in context.branches:
@@ -575,19 +694,32 @@ class Proxy:
                 self.layer.respond(server, make_response(request, 483))
             return
         request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
+        shift = self.cseq_shifts.get(request.call_id) if self.cseq_shifts else None
+        cseq = 0
+        if shift is not None and shift[0] == peer:
+            # Towards the provider, whose INVITE went with CSeq + shift.
+            cseq = request.cseq.number
+            request.set_header("CSeq", f"{cseq + shift[1]} {request.cseq.method}")
         if request.method == "BYE":
             self._hung_up(request.call_id, wall)
         if server is None:
             self.layer.send_stateless(request, peer)
             return
+
+        def relay(_client: ClientTransaction, response: SipResponse) -> None:
+            if cseq:
+                response.set_header("CSeq", f"{cseq} {response.cseq.method}")
+            self.layer.relay_response(server, response)
+
         self.layer.forward(
             request,
             peer,
-            on_response=lambda client, response: self.layer.relay_response(server, response),
+            on_response=relay,
             on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
         )
 
     def _hung_up(self, call_id: str, wall: float) -> None:
+        self.cseq_shifts.pop(call_id, None)
         tracked = self.dialogs.pop(call_id, None)
         if tracked is None:
             return
@@ -604,10 +736,31 @@ class Proxy:
             if answered >= limit:
                 break
             del self.dialogs[call_id]
+            self.cseq_shifts.pop(call_id, None)
             row.ended_at = wall_time(wall)
             self.records.ended(row)
             if self.ring_groups is not None:
                 self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
+
+
+def new_row(
+    request: SipRequest, caller_id: int | None, caller_number: str, callee_number: str, wall: float
+) -> CallRow:
+    """The record of a call attempt, before anything about it is known."""
+    return CallRow(
+        call_id=request.call_id,
+        caller_id=caller_id,
+        caller_number=caller_number[:64],
+        callee_id=None,
+        callee_number=callee_number[:64],
+        devices_rung=[],
+        answered_by="",
+        started_at=wall_time(wall),  # type: ignore[arg-type]
+        answered_at=None,
+        ended_at=None,
+        outcome=Outcome.FAILED,
+        final_status=None,
+    )
 
 
 def _better(candidate: SipResponse, current: SipResponse) -> bool:
@@ -630,4 +783,4 @@ def transport_of(binding: Binding) -> str:
     return binding.transport if binding.transport in CONNECTION_ORIENTED else UDP
 
 
-__all__ = ["FlowTokens", "NameAddress", "Proxy", "ProxyPolicy"]
+__all__ = ["ChallengeAnswer", "FlowTokens", "NameAddress", "Proxy", "ProxyPolicy", "new_row"]

@@ -27,6 +27,8 @@ from officina.pbx.transports.network import Network, guess_advertised_host
 from officina.pbx.transports.tcp import TcpTransport
 from officina.pbx.transports.udp import start_udp
 from officina.pbx.transports.websocket import WebSocketHub
+from officina.pbx.trunk_calls import TrunkCalls
+from officina.pbx.trunk_registrations import TrunkRegistrations
 from officina.sip.framing import StreamFramer
 
 logger = logging.getLogger("officina.pbx")
@@ -125,6 +127,12 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     )
     message_waiting = MessageWaiting(server.layer, settings.SIP_DOMAIN, monotonic)
     server.attach_media(media, message_waiting)
+    trunks = TrunkCalls(server.proxy, server.layer, directory, caller_names)
+    await loop.run_in_executor(None, trunks.load)
+    server.attach_trunks(trunks)
+    registrations = TrunkRegistrations(
+        trunks, server.layer, advertised, udp_port, clock=server.clock, wall=server.wall
+    )
     tasks = [
         loop.create_task(media.run_clock(), name="media-clock"),
         loop.create_task(media.run_plans(), name="voicemail-plans"),
@@ -137,6 +145,8 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         loop.create_task(records.run(), name="sip-call-records"),
         loop.create_task(caller_names.run_refresh(), name="sip-caller-names"),
         loop.create_task(ring_groups.run_refresh(), name="sip-ring-groups"),
+        loop.create_task(trunks.run_refresh(), name="sip-trunks"),
+        loop.create_task(registrations.run(), name="sip-trunk-registrations"),
         loop.create_task(_housekeeping(server, tcp, table), name="sip-housekeeping"),
     ]
     logger.info(

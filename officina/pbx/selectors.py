@@ -32,6 +32,31 @@ def member_extensions(members: Iterable[Member]) -> list[Extension]:
     )
 
 
+def extension_members(numbers: Iterable[str]) -> dict[str, int]:
+    """extension number → its member's id, for the active members' extensions among
+    ``numbers``."""
+    return dict(
+        Extension.objects.filter(
+            number__in=list(numbers), is_active=True, member__isnull=False
+        ).values_list("number", "member_id")
+    )
+
+
+def outbound_seconds_since(since: datetime) -> dict[int, float]:
+    """caller's extension id → seconds talked on calls out through a trunk answered
+    since ``since`` (the toll-fraud guard's daily minutes)."""
+    seconds: dict[int, float] = {}
+    for caller_id, answered, ended in CallRecord.objects.filter(
+        direction=CallRecord.Direction.OUTBOUND,
+        answered_at__gte=since,
+        ended_at__isnull=False,
+        caller__isnull=False,
+    ).values_list("caller_id", "answered_at", "ended_at"):
+        if caller_id is not None and answered is not None and ended is not None:
+            seconds[caller_id] = seconds.get(caller_id, 0.0) + (ended - answered).total_seconds()
+    return seconds
+
+
 def extension_holder_name(number: str) -> str:
     """The display name of the member whose active extension is ``number`` ("" if none)."""
     extension = (

@@ -43,6 +43,7 @@ from officina.sip.stun import binding_answer
 if TYPE_CHECKING:
     from officina.pbx.media.desk import MediaDesk
     from officina.pbx.message_waiting import MessageWaiting
+    from officina.pbx.trunk_calls import TrunkCalls
 
 logger = logging.getLogger("officina.pbx.server")
 
@@ -113,6 +114,13 @@ class SipServer:
         )
         self.media: MediaDesk | None = None
         self.message_waiting: MessageWaiting | None = None
+        self.trunks: TrunkCalls | None = None
+
+    def attach_trunks(self, trunks: TrunkCalls) -> None:
+        """Calls from the providers' addresses come in through ``trunks``, and calls to
+        numbers outside go out through them."""
+        self.trunks = trunks
+        self.proxy.trunks = trunks
 
     def attach_media(self, desk: MediaDesk, message_waiting: MessageWaiting) -> None:
         """Calls nobody answers go to ``desk`` (voicemail), and so do requests in its
@@ -259,6 +267,11 @@ class SipServer:
             return
         if _loops_through_us(request):
             self.layer.respond(transaction, make_response(request, 482))
+            return
+        # A provider's call to one of our numbers: it has no credentials of ours to show.
+        if self.trunks is not None and self.trunks.call_in(
+            transaction, request, flow, now, self.wall()
+        ):
             return
         verdict = self.gatekeeper.check(request, flow, now, proxy=True)
         self._follow_verdict(verdict, request, transaction, flow, now)

@@ -108,7 +108,7 @@ def company_schedule(company: Company) -> Schedule | None:
 
 
 def company_schedules() -> dict[int, Schedule]:
-    """Every company's hours that has set some, by company id (two queries)."""
+    """company id → its hours, for every company that has set some. Three queries."""
     return {hours.company_id: _schedule_of(hours) for hours in _hours_with_details()}
 
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "officina.ringgroups",
     "officina.attendant",
     "officina.conferences",
+    "officina.trunks",
     "officina.matchmaking",
     "officina.search",
     "officina.pbx",

@@ -1,0 +1,332 @@
+"""Calls in from and out through companies' SIP trunks.
+
+*In*: an INVITE from one of a provider's addresses (a peer trunk's listed addresses,
+or the server a trunk registers with) is no extension's and carries no credentials;
+its Request-URI (or To) names one of our numbers (DIDs), which routes it to an
+extension, a ring group or an extension's voicemail, another way out of the
+company's business hours. A number we do not have gets 404.
+
+*Out*: a member dials a number that is no extension nor group: read in the
+trunk's country (``trunks.dialling``), sorted by what it costs, and let through
+the toll-fraud guard (the classes the company allows this member, the minutes
+left today) or refused with 403 and the reason in the call record. Let through,
+it goes to the provider with an E.164 Request-URI and the company's number as
+caller ID (P-Asserted-Identity and/or From, per trunk), as one branch of the
+proxy; the provider's 401/407 is answered once with the trunk's credentials.
+
+The trunks, numbers, permissions and hours are read into memory (``trunks.
+selectors.trunk_snapshot``) at start-up and every few seconds after, in a worker
+thread, with the providers' host names resolved there too: no SIP message waits
+on the database or on DNS. Minutes talked today are re-read with them, so a call
+that ends counts against the daily limit within ``REFRESH_SECONDS`` (plus the
+call records' write-behind); a call under way is not cut when the limit passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from officina.pbx.bindings import Binding
+from officina.pbx.models import CallRecord
+from officina.pbx.proxy import new_row
+from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since
+from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
+from officina.sip.digest import DigestClient
+from officina.sip.rport import Peer
+from officina.trunks.dialling import provider_number_forms, read_dialled
+from officina.trunks.kinds import CallClass, CallerIdHeader, RouteKind
+from officina.trunks.selectors import TrunkPlan, TrunkSnapshot, trunk_snapshot
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from officina.pbx.actions import CallRow
+    from officina.pbx.caller_names import CallerNames
+    from officina.pbx.directory import Directory
+    from officina.pbx.proxy import Proxy
+    from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.transports.base import Flow
+    from officina.sip import ServerTransaction
+
+logger = logging.getLogger("officina.pbx.trunk_calls")
+
+REFRESH_SECONDS = 5.0
+Outcome = CallRecord.Outcome
+Direction = CallRecord.Direction
+
+# What the caller's phone is told when the guard says no (the call record keeps the
+# code; the pages say it in the member's language).
+_REFUSAL_TEXT = {
+    CallClass.NATIONAL: "national calls are not allowed for this extension",
+    CallClass.MOBILE: "calls to mobiles are not allowed for this extension",
+    CallClass.INTERNATIONAL: "international calls are not allowed for this extension",
+    CallClass.PREMIUM: "premium-rate numbers are not allowed for this extension",
+    CallClass.SATELLITE: "satellite numbers are not allowed for this extension",
+}
+DAILY_MINUTES_REFUSAL = CallRecord.RefusalReason.DAILY_MINUTES
+
+
+class Providers:
+    """What the snapshot says, plus the providers' addresses resolved."""
+
+    def __init__(
+        self,
+        snapshot: TrunkSnapshot | None = None,
+        addresses: dict[int, tuple[str, ...]] | None = None,
+        used_seconds: dict[int, float] | None = None,
+    ) -> None:
+        self.snapshot = snapshot or TrunkSnapshot()
+        self.addresses = addresses or {}  # trunk id → the server's addresses
+        self.used_seconds = used_seconds or {}  # extension id → seconds out today
+        self.by_source: dict[str, int] = {}
+        for trunk in self.snapshot.trunks.values():
+            for address in (*trunk.peer_addresses, *self.addresses.get(trunk.trunk_id, ())):
+                self.by_source.setdefault(address, trunk.trunk_id)
+
+
+def resolve(host: str, port: int) -> tuple[str, ...]:
+    """The IPv4/IPv6 addresses of ``host`` (blocking: from a worker thread)."""
+    name = host[1:-1] if host.startswith("[") else host
+    try:
+        infos = socket.getaddrinfo(name, port, type=socket.SOCK_DGRAM)
+    except OSError:
+        return ()
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def start_of_today() -> datetime:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.now().astimezone(zone).date()
+    return datetime.combine(today, time(0), zone)
+
+
+def read_providers() -> Providers:
+    snapshot = trunk_snapshot()
+    addresses = {
+        trunk.trunk_id: resolve(trunk.host, trunk.port) for trunk in snapshot.trunks.values()
+    }
+    return Providers(snapshot, addresses, outbound_seconds_since(start_of_today()))
+
+
+class TrunkCalls:
+    def __init__(
+        self,
+        proxy: Proxy,
+        layer: PbxTransactions,
+        directory: Directory,
+        caller_names: CallerNames | None = None,
+    ) -> None:
+        self.proxy = proxy
+        self.layer = layer
+        self.directory = directory
+        self.caller_names = caller_names
+        self.providers = Providers()
+        self._clients: dict[int, tuple[str, str, DigestClient]] = {}
+
+    def load(self) -> None:
+        """Read trunks, numbers and permissions (synchronous: from a worker thread)."""
+        self.providers = read_providers()
+
+    async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            try:
+                self.providers = await loop.run_in_executor(None, read_providers)
+            except Exception:
+                logger.exception("could not read the trunks; keeping the last copy")
+
+    def provider_at(self, host: str) -> TrunkPlan | None:
+        trunk_id = self.providers.by_source.get(host)
+        return self.providers.snapshot.trunks.get(trunk_id) if trunk_id is not None else None
+
+    def peer_of(self, trunk: TrunkPlan) -> Peer | None:
+        addresses = self.providers.addresses.get(trunk.trunk_id, ())
+        return Peer("UDP", addresses[0], trunk.port) if addresses else None
+
+    # ------------------------------------------------------------------ calls in
+    def call_in(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        now: float,
+        wall: float,
+    ) -> bool:
+        """Take an INVITE that comes from a provider's address (False: it does not)."""
+        trunk = self.provider_at(flow.host)
+        if trunk is None:
+            return False
+        snapshot = self.providers.snapshot
+        number = None
+        for uri in (request.uri, request.to.uri):
+            if isinstance(uri, SipUri) and uri.user:
+                for e164 in provider_number_forms(uri.user, trunk.country):
+                    found = snapshot.numbers.get(e164)
+                    if found is not None and found.trunk_id == trunk.trunk_id:
+                        number = found
+                        break
+            if number is not None:
+                break
+        from_uri = request.from_.uri
+        sender = from_uri.user if isinstance(from_uri, SipUri) and from_uri.user else ""
+        forms = provider_number_forms(sender, trunk.country) if sender else []
+        caller_number = forms[0] if forms else sender
+        dialled = request.uri.user if isinstance(request.uri, SipUri) else ""
+        row = new_row(request, None, caller_number, number.e164 if number else dialled or "", wall)
+        row.direction = Direction.INBOUND
+        if number is None:
+            self.proxy.fail(server, request, row, 404, Outcome.NOT_FOUND)
+            return True
+        kind, target = number.route_kind, number.route_target
+        schedule = snapshot.schedules.get(number.company_id)
+        if (
+            number.after_hours_kind
+            and schedule is not None
+            and not schedule.is_open(datetime.fromtimestamp(wall, tz=ZoneInfo("UTC")))
+        ):
+            kind, target = number.after_hours_kind, number.after_hours_target
+        if kind == RouteKind.VOICEMAIL:
+            self._to_voicemail(server, request, flow, row, target)
+            return True
+        self.proxy.route(server, request, flow, row, None, target, now, wall)
+        return True
+
+    def _to_voicemail(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        extension: str,
+    ) -> None:
+        callee = self.directory.entry(extension)
+        unanswered = self.proxy.unanswered
+        if callee is None or unanswered is None:
+            self.proxy.fail(server, request, row, 480, Outcome.UNREGISTERED)
+            return
+        row.callee_id = callee.extension_id
+        if not unanswered.take_unanswered(server, request, row.caller_number, callee, flow):
+            self.proxy.fail(server, request, row, 480, Outcome.UNREGISTERED)
+            return
+        row.outcome = Outcome.ANSWERED
+        row.final_status = 200
+        row.answered_at = row.started_at
+        row.answered_by = "voicemail"
+        self.proxy.records.add(row)
+
+    def name_caller(self, request: SipRequest, caller_number: str, callee: DirectoryEntry) -> None:
+        """Show the callee's phones who is calling from outside, as their company's
+        address book knows the number."""
+        if self.caller_names is None:
+            return
+        outsider = DirectoryEntry(
+            extension_id=0, number=caller_number, display_name=request.from_.display_name or "",
+            realm="", ha1_md5="", ha1_sha256="",
+        )  # fmt: skip
+        shown = self.caller_names.display_name(outsider, callee)
+        if shown is not None:
+            sender = request.from_
+            request.set_header(
+                "From", str(NameAddress(sender.uri_text, shown, dict(sender.params)))
+            )
+
+    # ------------------------------------------------------------------ calls out
+    def call_out(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        caller: DirectoryEntry,
+        row: CallRow,
+        now: float,
+    ) -> bool:
+        """Send a member's call to a number outside through their company's trunk, or
+        refuse it; False when what they dialled is no telephone number (or they have no
+        trunk), which leaves the proxy's 404."""
+        if caller.member_id is None:
+            return False
+        snapshot = self.providers.snapshot
+        trunk = snapshot.trunk_for_member(caller.member_id)
+        if trunk is None:
+            return False
+        dialled = read_dialled(row.callee_number, trunk.country)
+        if dialled is None:
+            return False
+        row.direction = Direction.OUTBOUND
+        row.callee_number = dialled.e164
+        allowance = snapshot.allowance(trunk.company_id, caller.member_id)
+        if dialled.call_class not in allowance.classes:
+            self.proxy.refuse(
+                server, request, row, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
+            )
+            return True
+        used = self.providers.used_seconds.get(caller.extension_id, 0.0)
+        if used >= allowance.daily_minutes * 60:
+            self.proxy.refuse(
+                server, request, row, DAILY_MINUTES_REFUSAL,
+                "the minutes allowed today for calls out are used up",
+            )  # fmt: skip
+            return True
+        peer = self.peer_of(trunk)
+        if peer is None:
+            self.proxy.fail(server, request, row, 503, Outcome.FAILED)
+            return True
+        self._present(request, trunk, dialled.e164)
+        provider = Binding(
+            extension_id=0, binding_key=f"trunk:{trunk.trunk_id}",
+            contact_uri=f"sip:{dialled.e164}@{_host_port(trunk)}", q=None, transport="UDP",
+            received_host=peer.host, received_port=peer.port, connection_key="", node="",
+            path="", user_agent=f"trunk {trunk.name}"[:255], instance_id="", reg_id=None,
+            call_id="", cseq=0, registered_at=0.0, expires_at=0.0, udp_peer=peer,
+        )  # fmt: skip
+        self.proxy.ring_out(
+            server, request, flow, row, provider, peer, self._challenge_answer(trunk), now
+        )
+        return True
+
+    @staticmethod
+    def _present(request: SipRequest, trunk: TrunkPlan, callee: str) -> None:
+        """The company's number as the caller's, where the trunk wants it."""
+        number = trunk.presented_number
+        if not number:
+            return
+        identity = f"sip:{number}@{trunk.host}"
+        if trunk.caller_id_header in (CallerIdHeader.PAI, CallerIdHeader.BOTH):
+            request.set_header("P-Asserted-Identity", f"<{identity}>")
+        if trunk.caller_id_header in (CallerIdHeader.FROM, CallerIdHeader.BOTH):
+            sender = request.from_
+            request.set_header(
+                "From", str(NameAddress(identity, sender.display_name, dict(sender.params)))
+            )
+
+    def _challenge_answer(
+        self, trunk: TrunkPlan
+    ) -> Callable[[SipRequest, SipResponse], SipRequest | None]:
+        def answer(sent: SipRequest, response: SipResponse) -> SipRequest | None:
+            client = self.digest_client(trunk)
+            return client.authorize(sent, response) if client is not None else None
+
+        return answer
+
+    def digest_client(self, trunk: TrunkPlan) -> DigestClient | None:
+        """The trunk's credentials (kept, with their nonce counts, while unchanged)."""
+        if not trunk.username or not trunk.password:
+            return None
+        kept = self._clients.get(trunk.trunk_id)
+        if kept is None or kept[:2] != (trunk.username, trunk.password):
+            kept = (trunk.username, trunk.password, DigestClient(trunk.username, trunk.password))
+            self._clients[trunk.trunk_id] = kept
+        return kept[2]
+
+
+def _host_port(trunk: TrunkPlan) -> str:
+    return trunk.host if trunk.port == 5060 else f"{trunk.host}:{trunk.port}"

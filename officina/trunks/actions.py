@@ -1,0 +1,310 @@
+"""Set up a company's trunks, numbers and outbound permissions; record what the PBX
+heard from a provider about our registration.
+
+``check_*`` validate everything first and change nothing on an error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import phonenumbers
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from officina.accounts.selectors import company_people
+from officina.core.errors import OfficinaError
+from officina.pbx.selectors import extension_members
+from officina.ringgroups.selectors import company_ring_groups
+
+from .dialling import read_dialled
+from .kinds import (
+    DAILY_MINUTES_MAX,
+    MAX_PEER_ADDRESSES,
+    NAME_MAX_LENGTH,
+    REGISTER_SECONDS_MAX,
+    REGISTER_SECONDS_MIN,
+    CallerIdHeader,
+    RouteKind,
+    TrunkMode,
+)
+from .models import OutboundPermission, PhoneNumber, Trunk
+from .selectors import number_is_taken
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Member
+
+# A host name (RFC 1123 labels) or an IPv4 address; IPv6 is given in brackets.
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+_SIP_TOKEN = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=%-]{1,128}$")
+
+
+@dataclass
+class TrunkInput:
+    name: str
+    host: str
+    mode: str = TrunkMode.REGISTER
+    port: int = 5060
+    username: str = ""
+    password: str = ""  # empty on a change: the password stays as it was
+    register_seconds: int = 600
+    peer_addresses: str = ""
+    caller_id_header: str = CallerIdHeader.PAI
+    country: str = "IT"
+
+
+def _clean_host(text: str) -> str:
+    host = text.strip()
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            pass
+        else:
+            return host
+    if not _HOST.match(host):
+        raise OfficinaError.invalid_input(
+            _("Give the provider's server as a host name or an address, e.g. sip.example.it."),
+            field="host",
+        )
+    return host.lower()
+
+
+def _clean_addresses(text: str) -> str:
+    addresses = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    if len(addresses) > MAX_PEER_ADDRESSES:
+        raise OfficinaError.invalid_input(
+            _("At most %(limit)s addresses.") % {"limit": MAX_PEER_ADDRESSES},
+            field="peer_addresses",
+        )
+    cleaned = []
+    for address in addresses:
+        try:
+            cleaned.append(str(ipaddress.ip_address(address)))
+        except ValueError:
+            raise OfficinaError.invalid_input(
+                _("“%(address)s” is not an IP address.") % {"address": address[:40]},
+                field="peer_addresses",
+            ) from None
+    return ", ".join(cleaned)
+
+
+def _check_trunk(company: Company, data: TrunkInput, trunk: Trunk | None) -> TrunkInput:
+    name = " ".join(data.name.split())
+    if not name or len(name) > NAME_MAX_LENGTH:
+        raise OfficinaError.invalid_input(
+            _("Give the trunk a name of at most %(limit)s characters.")
+            % {"limit": NAME_MAX_LENGTH},
+            field="name",
+        )
+    if data.mode not in TrunkMode.values:
+        raise OfficinaError.invalid_input(_("Unknown kind of trunk."), field="mode")
+    host = _clean_host(data.host)
+    if not 1 <= data.port <= 65535:
+        raise OfficinaError.invalid_input(_("A port is from 1 to 65535."), field="port")
+    username = data.username.strip()
+    if username and not _SIP_TOKEN.match(username):
+        raise OfficinaError.invalid_input(
+            _("The user name has characters a SIP provider cannot take."), field="username"
+        )
+    password = data.password
+    if len(password) > 128 or any(ord(c) < 32 for c in password):
+        raise OfficinaError.invalid_input(
+            _("At most 128 characters, on one line."), field="password"
+        )
+    keeps_password = bool(trunk is not None and trunk.password and not password)
+    if data.mode == TrunkMode.REGISTER:
+        if not username:
+            raise OfficinaError.invalid_input(
+                _("A trunk that registers needs the user name the provider gave you."),
+                field="username",
+            )
+        if not password and not keeps_password:
+            raise OfficinaError.invalid_input(
+                _("A trunk that registers needs the provider's password."), field="password"
+            )
+    if not REGISTER_SECONDS_MIN <= data.register_seconds <= REGISTER_SECONDS_MAX:
+        raise OfficinaError.invalid_input(
+            _("Between %(min)s and %(max)s seconds.")
+            % {"min": REGISTER_SECONDS_MIN, "max": REGISTER_SECONDS_MAX},
+            field="register_seconds",
+        )
+    addresses = _clean_addresses(data.peer_addresses)
+    if data.caller_id_header not in CallerIdHeader.values:
+        raise OfficinaError.invalid_input(
+            _("Unknown way of sending the caller ID."), field="caller_id_header"
+        )
+    country = data.country.strip().upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise OfficinaError.invalid_input(
+            _("Give the country as its two-letter code, e.g. IT."), field="country"
+        )
+    return TrunkInput(
+        name=name, host=host, mode=data.mode, port=data.port, username=username,
+        password=password, register_seconds=data.register_seconds, peer_addresses=addresses,
+        caller_id_header=data.caller_id_header, country=country,
+    )  # fmt: skip
+
+
+def check_save_trunk(company: Company, data: TrunkInput, trunk: Trunk | None = None) -> Trunk:
+    """Make a trunk for ``company``, or change ``trunk`` (an empty password keeps it)."""
+    clean = _check_trunk(company, data, trunk)
+    if trunk is None:
+        trunk = Trunk(company=company)
+    for name in (
+        "name", "mode", "host", "port", "username", "register_seconds", "peer_addresses",
+        "caller_id_header", "country",
+    ):  # fmt: skip
+        setattr(trunk, name, getattr(clean, name))
+    if clean.password:
+        trunk.password = clean.password
+    if clean.mode == TrunkMode.PEER:
+        trunk.status = Trunk.Status.NONE
+    trunk.save()
+    return trunk
+
+
+def do_delete_trunk(trunk: Trunk) -> None:
+    trunk.delete()
+
+
+@dataclass
+class NumberInput:
+    number: str
+    trunk_id: int
+    route_kind: str
+    route_target: str
+    after_hours_kind: str = ""
+    after_hours_target: str = ""
+    presented: bool = False
+
+
+def _check_target(company: Company, kind: str, target: str, field: str) -> str:
+    target = target.strip()
+    if kind not in RouteKind.values:
+        raise OfficinaError.invalid_input(_("Choose where the calls go."), field=f"{field}_kind")
+    if kind == RouteKind.RING_GROUP:
+        if not company_ring_groups(company).filter(number=target).exists():
+            raise OfficinaError.invalid_input(
+                _("%(number)s is not a ring group of your company.") % {"number": target[:8]},
+                field=f"{field}_target",
+            )
+        return target
+    people = _people_of(company)
+    owner = extension_members([target]).get(target)
+    if owner is None or owner not in people:
+        raise OfficinaError.invalid_input(
+            _("%(number)s is not the extension of one of your company's people.")
+            % {"number": target[:8]},
+            field=f"{field}_target",
+        )
+    return target
+
+
+def _people_of(company: Company) -> set[int]:
+    return {membership.member_id for membership in company_people(company)}
+
+
+def check_save_number(
+    company: Company, data: NumberInput, number: PhoneNumber | None = None
+) -> PhoneNumber:
+    """Add a number (DID) on one of the company's trunks, or change ``number``."""
+    trunk = Trunk.objects.filter(company=company, pk=data.trunk_id).first()
+    if trunk is None:
+        raise OfficinaError.invalid_input(_("Choose one of your company's trunks."), field="trunk")
+    dialled = read_dialled("".join(data.number.replace("-", " ").split()), trunk.country)
+    if dialled is None:
+        raise OfficinaError.invalid_input(
+            _("“%(number)s” is not a valid number.") % {"number": data.number[:40]},
+            field="number",
+        )
+    if number_is_taken(dialled.e164, except_number=number):
+        raise OfficinaError.invalid_input(
+            _("%(number)s is already on Officina.") % {"number": dialled.e164}, field="number"
+        )
+    target = _check_target(company, data.route_kind, data.route_target, "route")
+    after_kind, after_target = "", ""
+    if data.after_hours_kind:
+        after_kind = data.after_hours_kind
+        after_target = _check_target(
+            company, data.after_hours_kind, data.after_hours_target, "after_hours"
+        )
+    with transaction.atomic():
+        if number is None:
+            number = PhoneNumber()
+        if data.presented:
+            PhoneNumber.objects.filter(trunk=trunk, presented=True).exclude(pk=number.pk).update(
+                presented=False
+            )
+        number.trunk = trunk
+        number.e164 = dialled.e164
+        number.route_kind = data.route_kind
+        number.route_target = target
+        number.after_hours_kind = after_kind
+        number.after_hours_target = after_target
+        number.presented = data.presented
+        number.save()
+    return number
+
+
+def do_delete_number(number: PhoneNumber) -> None:
+    number.delete()
+
+
+@dataclass
+class PermissionInput:
+    national: bool = True
+    mobile: bool = True
+    international: bool = False
+    premium: bool = False
+    satellite: bool = False
+    daily_minutes: int = 60
+
+
+def check_set_permission(
+    company: Company, member: Member, data: PermissionInput
+) -> OutboundPermission:
+    if member.pk not in _people_of(company):
+        raise OfficinaError.invalid_input(
+            _("Only your company's people call out through its trunks."), field="member"
+        )
+    if not 0 <= data.daily_minutes <= DAILY_MINUTES_MAX:
+        raise OfficinaError.invalid_input(
+            _("From 0 to %(max)s minutes a day.") % {"max": DAILY_MINUTES_MAX},
+            field="daily_minutes",
+        )
+    permission, _created = OutboundPermission.objects.update_or_create(
+        company=company,
+        member=member,
+        defaults={
+            "national": data.national,
+            "mobile": data.mobile,
+            "international": data.international,
+            "premium": data.premium,
+            "satellite": data.satellite,
+            "daily_minutes": data.daily_minutes,
+        },
+    )
+    return permission
+
+
+def do_record_registration(
+    trunk_id: int,
+    status: str,
+    last_response: str,
+    checked_at: datetime,
+    registered_until: datetime | None,
+) -> None:
+    """What the PBX heard from the provider about a trunk's registration."""
+    Trunk.objects.filter(pk=trunk_id).update(
+        status=status,
+        last_response=last_response[:200],
+        checked_at=checked_at,
+        registered_until=registered_until,
+    )

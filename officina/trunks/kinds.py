@@ -1,0 +1,48 @@
+"""The trunks' choices and bounds, importable without their models."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+NAME_MAX_LENGTH = 80
+REGISTER_SECONDS_MIN = 60
+REGISTER_SECONDS_MAX = 3600
+REGISTER_SECONDS_DEFAULT = 600
+DAILY_MINUTES_MAX = 24 * 60
+DAILY_MINUTES_DEFAULT = 60
+MAX_PEER_ADDRESSES = 16
+
+
+class TrunkMode(models.TextChoices):
+    REGISTER = "register", _("registers with the provider")
+    PEER = "peer", _("peer by address")
+
+
+class CallerIdHeader(models.TextChoices):
+    PAI = "pai", _("P-Asserted-Identity")
+    FROM = "from", _("From")
+    BOTH = "both", _("P-Asserted-Identity and From")
+
+
+class CallClass(models.TextChoices):
+    """What a dialled number costs, as the toll-fraud guard sorts it."""
+
+    INTERNAL = "internal", _("internal")
+    NATIONAL = "national", _("national")
+    MOBILE = "mobile", _("mobile")
+    INTERNATIONAL = "international", _("international")
+    PREMIUM = "premium", _("premium rate")
+    SATELLITE = "satellite", _("satellite")
+
+
+# Allowed for a member nobody has set permissions for: calls within the country, to
+# landlines and mobiles. International, premium and satellite calls are where toll
+# fraud costs money, so they wait for a company admin's yes.
+DEFAULT_CLASSES = frozenset({CallClass.INTERNAL, CallClass.NATIONAL, CallClass.MOBILE})
+
+
+class RouteKind(models.TextChoices):
+    EXTENSION = "extension", _("an extension")
+    RING_GROUP = "ring_group", _("a ring group")
+    VOICEMAIL = "voicemail", _("an extension's voicemail")

@@ -1,0 +1,139 @@
+"""A company's lines to a telephone provider: SIP trunks, the numbers (DIDs) that
+arrive on them, and who of its people may call out through them, to where.
+
+The trunk's password is kept as typed: answering the provider's digest challenge
+(RFC 3261 §22) needs it, and the provider stores the same secret. It is never shown
+back: the pages and the API only say whether one is set.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .kinds import (
+    DAILY_MINUTES_DEFAULT,
+    NAME_MAX_LENGTH,
+    REGISTER_SECONDS_DEFAULT,
+    CallerIdHeader,
+    RouteKind,
+    TrunkMode,
+)
+
+
+class Trunk(models.Model):
+    class Status(models.TextChoices):
+        NONE = "", _("not registering")
+        TRYING = "trying", _("registering")
+        REGISTERED = "registered", _("registered")
+        FAILED = "failed", _("registration failed")
+
+    company = models.ForeignKey(
+        "accounts.Company", verbose_name=_("company"), on_delete=models.CASCADE,
+        related_name="trunks",
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    mode = models.CharField(
+        _("how the provider knows us"), max_length=10, choices=TrunkMode.choices,
+        default=TrunkMode.REGISTER,
+    )  # fmt: skip
+    host = models.CharField(_("provider's server"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=5060)
+    username = models.CharField(_("user name"), max_length=128, blank=True)
+    password = models.CharField(_("password"), max_length=128, blank=True)
+    register_seconds = models.PositiveIntegerField(
+        _("registration lasts (seconds)"), default=REGISTER_SECONDS_DEFAULT
+    )
+    # Where the provider's calls come from (IPv4/IPv6 addresses, comma-separated); the
+    # server's own address is always accepted.
+    peer_addresses = models.CharField(_("provider's addresses"), max_length=600, blank=True)
+    caller_id_header = models.CharField(
+        _("caller ID sent in"), max_length=4, choices=CallerIdHeader.choices,
+        default=CallerIdHeader.PAI,
+    )  # fmt: skip
+    country = models.CharField(_("country"), max_length=2, default="IT")
+    # What the PBX last heard from the provider about our registration.
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NONE, blank=True
+    )
+    last_response = models.CharField(_("last response"), max_length=200, blank=True)
+    checked_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    registered_until = models.DateTimeField(_("registered until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SIP trunk")
+        verbose_name_plural = _("SIP trunks")
+        ordering = ("company", "name", "id")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.host})"
+
+
+class PhoneNumber(models.Model):
+    """A number (DID) the provider sends to us, and where its calls go."""
+
+    trunk = models.ForeignKey(
+        Trunk, verbose_name=_("trunk"), on_delete=models.CASCADE, related_name="numbers"
+    )
+    e164 = models.CharField(_("number"), max_length=16, unique=True)
+    route_kind = models.CharField(_("calls go to"), max_length=12, choices=RouteKind.choices)
+    route_target = models.CharField(_("extension or group"), max_length=6)
+    # Out of the company's business hours (ringgroups' hours): empty kind = as in hours.
+    after_hours_kind = models.CharField(
+        _("out of hours, calls go to"), max_length=12, choices=RouteKind.choices, blank=True
+    )
+    after_hours_target = models.CharField(
+        _("out of hours: extension or group"), max_length=6, blank=True
+    )
+    # Shown as the caller's number on calls out through the trunk.
+    presented = models.BooleanField(_("caller ID for calls out"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        ordering = ("e164",)
+
+    def __str__(self) -> str:
+        return self.e164
+
+
+class OutboundPermission(models.Model):
+    """Where one person of a company may call out to, and how many minutes a day."""
+
+    company = models.ForeignKey(
+        "accounts.Company", verbose_name=_("company"), on_delete=models.CASCADE,
+        related_name="outbound_permissions",
+    )  # fmt: skip
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE,
+        related_name="outbound_permissions",
+    )  # fmt: skip
+    national = models.BooleanField(_("national"), default=True)
+    mobile = models.BooleanField(_("mobile"), default=True)
+    international = models.BooleanField(_("international"), default=False)
+    premium = models.BooleanField(_("premium rate"), default=False)
+    satellite = models.BooleanField(_("satellite"), default=False)
+    daily_minutes = models.PositiveSmallIntegerField(
+        _("minutes a day"), default=DAILY_MINUTES_DEFAULT
+    )
+
+    class Meta:
+        verbose_name = _("outbound permission")
+        verbose_name_plural = _("outbound permissions")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=("company", "member"), name="trunks_one_permission_per_member"
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_minutes__lte=24 * 60), name="trunks_daily_minutes_in_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.company_id}"

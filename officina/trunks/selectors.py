@@ -1,0 +1,185 @@
+"""Reads of trunks, numbers and outbound permissions: a company's own, for its pages,
+and the snapshot the PBX holds in memory to route calls in and out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from officina.accounts.selectors import company_ids_of_members
+from officina.ringgroups.selectors import company_schedules
+
+from .kinds import DAILY_MINUTES_DEFAULT, DEFAULT_CLASSES, CallClass
+from .models import OutboundPermission, PhoneNumber, Trunk
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Member
+    from officina.ringgroups.business_hours import Schedule
+
+
+def company_trunks(company: Company) -> QuerySet[Trunk]:
+    return Trunk.objects.filter(company=company).prefetch_related("numbers")
+
+
+def trunk_of_company(company: Company, trunk_id: int) -> Trunk | None:
+    return company_trunks(company).filter(pk=trunk_id).first()
+
+
+def company_numbers(company: Company) -> QuerySet[PhoneNumber]:
+    return PhoneNumber.objects.filter(trunk__company=company).select_related("trunk")
+
+
+def number_of_company(company: Company, number_id: int) -> PhoneNumber | None:
+    return company_numbers(company).filter(pk=number_id).first()
+
+
+def number_is_taken(e164: str, *, except_number: PhoneNumber | None = None) -> bool:
+    numbers = PhoneNumber.objects.filter(e164=e164)
+    if except_number is not None:
+        numbers = numbers.exclude(pk=except_number.pk)
+    return numbers.exists()
+
+
+def company_permissions(company: Company) -> dict[int, OutboundPermission]:
+    """member id → their permission, for those the company has set one for."""
+    return {
+        permission.member_id: permission
+        for permission in OutboundPermission.objects.filter(company=company)
+    }
+
+
+def permission_of(company: Company, member: Member) -> OutboundPermission | None:
+    return OutboundPermission.objects.filter(company=company, member=member).first()
+
+
+# ---------------------------------------------------------------------- the PBX's snapshot
+@dataclass(frozen=True, slots=True)
+class TrunkPlan:
+    trunk_id: int
+    company_id: int
+    name: str
+    mode: str
+    host: str
+    port: int
+    username: str
+    password: str
+    register_seconds: int
+    peer_addresses: tuple[str, ...]
+    caller_id_header: str
+    country: str
+    presented_number: str  # E.164 shown on calls out ("" when the trunk has no number)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberPlan:
+    e164: str
+    trunk_id: int
+    company_id: int
+    route_kind: str
+    route_target: str
+    after_hours_kind: str
+    after_hours_target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """Where a member may call out to through their company's trunk."""
+
+    classes: frozenset[str]
+    daily_minutes: int
+
+
+DEFAULT_ALLOWANCE = Allowance(frozenset(DEFAULT_CLASSES), DAILY_MINUTES_DEFAULT)
+
+
+def allowance_of(permission: OutboundPermission | None) -> Allowance:
+    if permission is None:
+        return DEFAULT_ALLOWANCE
+    allowed = {CallClass.INTERNAL}
+    for call_class in (
+        CallClass.NATIONAL,
+        CallClass.MOBILE,
+        CallClass.INTERNATIONAL,
+        CallClass.PREMIUM,
+        CallClass.SATELLITE,
+    ):
+        if getattr(permission, call_class.value):
+            allowed.add(call_class)
+    return Allowance(frozenset(str(c) for c in allowed), permission.daily_minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkSnapshot:
+    trunks: dict[int, TrunkPlan] = field(default_factory=dict)
+    numbers: dict[str, NumberPlan] = field(default_factory=dict)
+    # (company id, member id) → the allowance the company set (absent: the default)
+    allowances: dict[tuple[int, int], Allowance] = field(default_factory=dict)
+    # member id → their company ids, the primary first
+    member_companies: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # company id → its business hours (absent: always open)
+    schedules: dict[int, Schedule] = field(default_factory=dict)
+
+    def trunk_for_member(self, member_id: int) -> TrunkPlan | None:
+        """The trunk a member's calls out take: their first company's (primary first)
+        that has one, the lowest-numbered trunk of it."""
+        for company_id in self.member_companies.get(member_id, ()):
+            for trunk in self.trunks.values():  # ordered by id
+                if trunk.company_id == company_id:
+                    return trunk
+        return None
+
+    def allowance(self, company_id: int, member_id: int) -> Allowance:
+        return self.allowances.get((company_id, member_id), DEFAULT_ALLOWANCE)
+
+
+def trunk_snapshot() -> TrunkSnapshot:
+    """Everything the PBX needs to route calls through trunks. Six queries."""
+    numbers = list(PhoneNumber.objects.select_related("trunk").order_by("-presented", "id"))
+    presented: dict[int, str] = {}
+    for number in numbers:
+        presented.setdefault(number.trunk_id, number.e164)
+    trunks = {
+        trunk.pk: TrunkPlan(
+            trunk_id=trunk.pk,
+            company_id=trunk.company_id,
+            name=trunk.name,
+            mode=trunk.mode,
+            host=trunk.host,
+            port=trunk.port,
+            username=trunk.username,
+            password=trunk.password,
+            register_seconds=trunk.register_seconds,
+            peer_addresses=tuple(a.strip() for a in trunk.peer_addresses.split(",") if a.strip()),
+            caller_id_header=trunk.caller_id_header,
+            country=trunk.country,
+            presented_number=presented.get(trunk.pk, ""),
+        )
+        for trunk in Trunk.objects.order_by("id")
+    }
+    plans = {
+        number.e164: NumberPlan(
+            e164=number.e164,
+            trunk_id=number.trunk_id,
+            company_id=number.trunk.company_id,
+            route_kind=number.route_kind,
+            route_target=number.route_target,
+            after_hours_kind=number.after_hours_kind,
+            after_hours_target=number.after_hours_target,
+        )
+        for number in numbers
+    }
+    allowances = {
+        (permission.company_id, permission.member_id): allowance_of(permission)
+        for permission in OutboundPermission.objects.all()
+    }
+    companies = {trunk.company_id for trunk in trunks.values()}
+    schedules = {key: value for key, value in company_schedules().items() if key in companies}
+    return TrunkSnapshot(
+        trunks=trunks,
+        numbers=plans,
+        allowances=allowances,
+        member_companies=company_ids_of_members(),
+        schedules=schedules,
+    )

@@ -1,0 +1,83 @@
+"""The pages' access rules: owners change, people and the space's manager read,
+strangers find nothing; a refused change keeps what was there."""
+
+from __future__ import annotations
+
+import pytest
+
+from officina.trunks.actions import TrunkInput, check_save_trunk
+from officina.trunks.models import OutboundPermission, Trunk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trunk(studio_rossi):
+    return check_save_trunk(
+        studio_rossi,
+        TrunkInput(name="Provider", host="sip.provider.example", username="s", password="pw-1"),
+    )
+
+
+def test_who_reads_and_who_changes(client_for, studio_rossi, trunk, giulia, marco, luca, sara):
+    url = f"/companies/{studio_rossi.slug}/trunks/"
+    for reader in (giulia, marco, luca):
+        page = client_for(reader).get(url)
+        assert page.status_code == 200
+        assert "Provider" in page.content.decode()
+        assert "pw-1" not in page.content.decode()
+    assert client_for(sara).get(url).status_code == 404
+    for not_owner in (marco, luca, sara):
+        browser = client_for(not_owner)
+        assert browser.get(f"/companies/{studio_rossi.slug}/trunks/{trunk.pk}/").status_code == 404
+        answer = browser.post(
+            f"/companies/{studio_rossi.slug}/calls-out/{marco.pk}/",
+            {f"p{marco.pk}-premium": "on", f"p{marco.pk}-daily_minutes": "600"},
+        )
+        assert answer.status_code == 404
+        assert (
+            browser.post(f"/companies/{studio_rossi.slug}/trunks/{trunk.pk}/delete/").status_code
+            == 404
+        )
+    assert not OutboundPermission.objects.exists()
+    assert Trunk.objects.filter(pk=trunk.pk).exists()
+
+
+def test_a_wrong_change_keeps_the_trunk_and_an_empty_password_keeps_it(
+    client_for, studio_rossi, trunk, giulia
+):
+    browser = client_for(giulia)
+    url = f"/companies/{studio_rossi.slug}/trunks/{trunk.pk}/"
+    form = {
+        "name": "Renamed", "mode": "register", "host": "not a host", "port": "5060",
+        "username": "s", "password": "", "register_seconds": "600", "peer_addresses": "",
+        "caller_id_header": "pai", "country": "IT",
+    }  # fmt: skip
+    page = browser.post(url, form)
+    assert page.status_code == 200
+    assert "Give the provider&#x27;s server" in page.content.decode()
+    trunk.refresh_from_db()
+    assert (trunk.name, trunk.host) == ("Provider", "sip.provider.example")
+    browser.post(url, {**form, "host": "sip.other.example"})
+    trunk.refresh_from_db()
+    assert (trunk.name, trunk.host, trunk.password) == ("Renamed", "sip.other.example", "pw-1")
+
+
+def test_a_refused_call_shows_its_reason_in_the_call_history(client_for, giulia):
+    from django.utils import timezone
+
+    from officina.pbx.actions import do_provision_extension
+    from officina.pbx.models import CallRecord
+
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    extension = do_provision_extension(giulia)
+    now = timezone.now()
+    CallRecord.objects.create(
+        call_id="c1", caller=extension, caller_number=extension.number,
+        callee_number="+39899123456", started_at=now, ended_at=now,
+        outcome=CallRecord.Outcome.REFUSED, final_status=403,
+        direction=CallRecord.Direction.OUTBOUND, reason=CallRecord.RefusalReason.PREMIUM,
+    )  # fmt: skip
+    page = client_for(giulia).get("/phone/").content.decode()
+    assert "rifiutata: non ti sono permessi i numeri a tariffa maggiorata" in page
