@@ -101,6 +101,7 @@ def _add_routers() -> None:
         companies,
         contacts,
         me,
+        meet,
         members,
         posts,
         presence,
@@ -122,6 +123,8 @@ def _add_routers() -> None:
     api.add_router("/projects", projects.router)
     api.add_router("/contacts", contacts.router)
     api.add_router("/ring-groups", ring_groups.router)
+    api.add_router("/people-to-meet", meet.people_router)
+    api.add_router("/introductions", meet.introductions_router)
 
 
 _add_routers()
