@@ -1,4 +1,5 @@
-"""How fast Officina finds experts among 100,000 members, and updates its index.
+"""How fast Officina finds experts and people to meet among 100,000 members, and updates
+its index.
 
     .venv/bin/python benchmarks/match_speed.py                       # 100,000 members
     .venv/bin/python benchmarks/match_speed.py --members 20000 --requests 50   # quicker
@@ -13,7 +14,10 @@
 3. Times ``rank_experts`` (hybrid, the question page's ranking) for ``--requests``
    questions of 8 words and 1–2 skills, and prints p50/p95/max against the target
    (p95 < 100 ms).
-4. Times incremental updates: ``do_index_members`` rewriting one member's rows alone,
+4. Times ``people_to_meet`` for ``--requests`` members drawn at random (each member has
+   2–5 listings: offers, skills, needs, interests, over the taxonomy; 100,000 "shown"
+   pairs feed the exposure damping), against the same target.
+5. Times incremental updates: ``do_index_members`` rewriting one member's rows alone,
    and a whole profile save (which re-indexes the member in matchmaking and search).
 """
 
@@ -98,7 +102,31 @@ def seed(members: int, rng: random.Random) -> list[int]:
     EvidenceTerm.objects.bulk_create(terms, batch_size=5000)
     EvidenceSkill.objects.bulk_create(skills, batch_size=5000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=5000)
+    seed_people_to_meet(ids, skill_ids, rng)
     return skill_ids
+
+
+SIDES = ("offer", "knows", "need", "interest")
+
+
+def seed_people_to_meet(ids: list[int], skill_ids: list[int], rng: random.Random) -> None:
+    """People-to-meet rows (what each member offers, knows, needs, likes) and exposure."""
+    from django.utils import timezone
+
+    from officina.matchmaking.models import MeetTag, Shown
+
+    tags = []
+    for member_id in ids:
+        for skill_id in rng.sample(skill_ids, rng.randint(2, 5)):
+            side = rng.choice(SIDES)
+            weight = rng.uniform(1.4, 2.5) if side in ("offer", "knows") else 1.0
+            tags.append(MeetTag(member_id=member_id, skill_id=skill_id, side=side, weight=weight))
+    MeetTag.objects.bulk_create(tags, batch_size=5000)
+    now = timezone.now()
+    shown = {(rng.choice(ids), rng.choice(ids)) for _ in range(len(ids))}
+    Shown.objects.bulk_create(
+        [Shown(viewer_id=v, member_id=m, at=now) for v, m in shown if v != m], batch_size=5000
+    )
 
 
 def percentiles(timings: list[float]) -> str:
@@ -124,13 +152,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from django.core.management import call_command
 
         from officina.matchmaking.actions import do_index_members
-        from officina.matchmaking.models import EvidenceTerm
+        from officina.matchmaking.models import EvidenceTerm, MeetTag
         from officina.matchmaking.selectors import Asked, rank_experts
         from officina.social.actions import do_update_profile
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         skill_ids = seed(args.members, rng)
+        member_ids = list(MeetTag.objects.values_list("member_id", flat=True).distinct())
         print(
             f"{args.members:,} members, {EvidenceTerm.objects.count():,} index terms, "
             f"seeded in {time.perf_counter() - started:.0f}s (load {os.getloadavg()[0]:.2f})"
@@ -149,6 +178,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             if number == 0:
                 print(f"first question: {len(ranked):,} members scored")
         print(f"expert finding, {args.requests} questions: {percentiles(timings)}")
+        print(f"(load {os.getloadavg()[0]:.2f})")
+
+        from officina.accounts.selectors import member_by_id
+        from officina.matchmaking.people import people_to_meet
+
+        viewers = [member_by_id(member_id) for member_id in rng.sample(member_ids, args.requests)]
+        timings, found = [], []
+        for viewer in viewers:
+            assert viewer is not None
+            started = time.perf_counter()
+            found.append(len(people_to_meet(viewer)))
+            timings.append((time.perf_counter() - started) * 1000)
+        print(
+            f"people to meet, {args.requests} members: {percentiles(timings)}; "
+            f"{statistics.mean(found):.1f} suggestions each on average "
+            f"(load {os.getloadavg()[0]:.2f})"
+        )
 
         from officina.accounts.selectors import community_members
 
@@ -169,6 +215,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"one member's index rows rewritten (do_index_members): median "
             f"{statistics.median(reindexes):.1f} ms, max {max(reindexes):.1f} ms"
+        )
+        from officina.skills.actions import check_add_member_skill
+        from officina.skills.kinds import SkillKind
+        from officina.skills.selectors import skill_names
+
+        skills = list(skill_names(skill_ids[:UPDATES]).values())
+        added = []
+        for member, skill in zip(members[1:], skills, strict=False):
+            started = time.perf_counter()
+            check_add_member_skill(member, skill, SkillKind.NEED)
+            added.append((time.perf_counter() - started) * 1000)
+        print(
+            f"one need added, the member re-indexed (experts and people to meet): median "
+            f"{statistics.median(added):.1f} ms, max {max(added):.1f} ms"
         )
         print(
             f"one member's profile saved, search and matchmaking re-indexing it: first "

@@ -101,6 +101,7 @@ def _add_routers() -> None:
         companies,
         contacts,
         me,
+        meet,
         members,
         phone_services,
         posts,
@@ -125,6 +126,8 @@ def _add_routers() -> None:
     api.add_router("/ring-groups", ring_groups.router)
     api.add_router("/attendant", phone_services.attendant_router)
     api.add_router("/conferences", phone_services.conferences_router)
+    api.add_router("/people-to-meet", meet.people_router)
+    api.add_router("/introductions", meet.introductions_router)
 
 
 _add_routers()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from officina.accounts.selectors import may_see_members, member_space_ids
 from officina.knowledge.kinds import Visibility
@@ -169,3 +170,49 @@ def question_tag_ids(question: Question) -> list[int]:
             "skill_id", flat=True
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Helped:
+    """``answerer`` answered ``questions`` of ``asker``'s questions; ``tag_id`` is the
+    skill those questions were tagged with most often (None: untagged)."""
+
+    asker_id: int
+    answerer_id: int
+    questions: int
+    tag_id: int | None
+
+
+def help_around(member_id: int) -> list[Helped]:
+    """Who answered this member's questions, and whose questions they answered: both
+    sides know of these answers, whatever the question's visibility. Two queries."""
+    rows = list(
+        Answer.objects.filter(Q(question__author_id=member_id) | Q(author_id=member_id))
+        .exclude(author_id=F("question__author_id"))
+        .order_by()
+        .values_list("question__author_id", "author_id", "question_id")
+        .distinct()
+    )
+    tags: dict[int, list[int]] = {}
+    for question_id, skill_id in Question.tags.through.objects.filter(
+        question_id__in={row[2] for row in rows}
+    ).values_list("question_id", "skill_id"):
+        tags.setdefault(question_id, []).append(skill_id)
+    questions: dict[tuple[int, int], set[int]] = {}
+    tag_counts: dict[tuple[int, int], Counter[int]] = {}
+    for asker_id, answerer_id, question_id in rows:
+        questions.setdefault((asker_id, answerer_id), set()).add(question_id)
+        tag_counts.setdefault((asker_id, answerer_id), Counter()).update(tags.get(question_id, []))
+    return [
+        Helped(
+            asker_id,
+            answerer_id,
+            len(answered),
+            min(tag_counts[(asker_id, answerer_id)].items(), key=lambda pair: (-pair[1], pair[0]))[
+                0
+            ]
+            if tag_counts[(asker_id, answerer_id)]
+            else None,
+        )
+        for (asker_id, answerer_id), answered in sorted(questions.items())
+    ]

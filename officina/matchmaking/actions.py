@@ -1,4 +1,6 @@
-"""Writes: keep the expert index current, member by member; invite a member to answer."""
+"""Writes: keep the expert index current, member by member; invite a member to answer;
+record who was shown to whom; decline a suggestion; ask for, accept and decline
+introductions."""
 
 from __future__ import annotations
 
@@ -6,7 +8,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from officina.accounts.selectors import community_members, is_visible_member
 from officina.core.errors import ErrorCode, OfficinaError
@@ -16,10 +21,24 @@ from officina.knowledge.selectors import (
     answerer_ids,
     may_see_question,
 )
-from officina.matchmaking.evidence import member_evidence, skill_strength, spotter_of
-from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
-from officina.notifications.actions import do_notify
+from officina.matchmaking.evidence import meet_tags, member_evidence, skill_strength, spotter_of
+from officina.matchmaking.kinds import IntroductionStatus
+from officina.matchmaking.models import (
+    AnswerInvitation,
+    DeclinedSuggestion,
+    EvidenceSize,
+    EvidenceSkill,
+    EvidenceTerm,
+    Introduction,
+    MeetTag,
+    Shown,
+)
+from officina.matchmaking.people import pair_reasons
+from officina.matchmaking.timing import meeting_slot
+from officina.notifications.actions import Notice, do_notify, do_notify_many
+from officina.notifications.wording import ParamValue
 from officina.skills.selectors import Holding, holdings_of, skill_vocabulary
+from officina.social.actions import do_start_conversation
 from officina.social.selectors import profile_texts
 
 if TYPE_CHECKING:
@@ -47,8 +66,13 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     EvidenceTerm.objects.filter(member_id__in=ids).delete()
     EvidenceSkill.objects.filter(member_id__in=ids).delete()
     EvidenceSize.objects.filter(member_id__in=ids).delete()
-    terms, skills, sizes = [], [], []
+    MeetTag.objects.filter(member_id__in=ids).delete()
+    terms, skills, sizes, tags = [], [], [], []
     for member_id in ids:
+        tags += [
+            MeetTag(member_id=member_id, skill_id=skill_id, side=side, weight=weight)
+            for (skill_id, side), weight in meet_tags(holdings.get(member_id, [])).items()
+        ]
         evidence = member_evidence(
             profiles.get(member_id, ""),
             holdings.get(member_id, []),
@@ -87,6 +111,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     EvidenceTerm.objects.bulk_create(terms, batch_size=2000)
     EvidenceSkill.objects.bulk_create(skills, batch_size=2000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=2000)
+    MeetTag.objects.bulk_create(tags, batch_size=2000)
     return len(ids)
 
 
@@ -139,3 +164,151 @@ def do_invite_to_answer(asker: Member, question: Question, member: Member) -> An
         params={"name": asker.display_name, "title": question.title},
     )
     return invitation
+
+
+# People to meet and introductions ------------------------------------------------------
+
+
+def do_record_shown(viewer: Member, member_ids: Iterable[int]) -> None:
+    """``viewer`` was shown these people to meet now (their exposure, for damping)."""
+    now = timezone.now()
+    rows = [Shown(viewer=viewer, member_id=member_id, at=now) for member_id in set(member_ids)]
+    if rows:
+        Shown.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["viewer", "member"],
+            update_fields=["at"],
+        )
+
+
+def check_decline_suggestion(member: Member, other: Member) -> DeclinedSuggestion:
+    """ "Not now": neither is suggested to the other again. Quiet: ``other`` is not told."""
+    if other.pk == member.pk:
+        raise OfficinaError.invalid_input(_("That is you."))
+    if not is_visible_member(other):
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    return do_decline_suggestion(member, other)
+
+
+@transaction.atomic
+def do_decline_suggestion(member: Member, other: Member) -> DeclinedSuggestion:
+    declined, _created = DeclinedSuggestion.objects.get_or_create(member=member, other=other)
+    return declined
+
+
+def _pair_key(one: Member, other: Member) -> str:
+    low, high = sorted((one.pk, other.pk))
+    return f"{low}:{high}"
+
+
+def _introductions_url() -> str:
+    return reverse("matchmaking:people")
+
+
+def check_ask_introduction(asker: Member, other: Member) -> Introduction:
+    """``asker`` would like to meet ``other``. When ``other`` had asked first, this is their
+    acceptance and the introduction happens."""
+    if not may_take_part(asker):
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    if other.pk == asker.pk:
+        raise OfficinaError.invalid_input(_("That is you."))
+    if not is_visible_member(other) or other.is_superuser:
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    existing = Introduction.objects.filter(pair_key=_pair_key(asker, other)).first()
+    if existing is not None:
+        if existing.status == IntroductionStatus.ACCEPTED:
+            raise OfficinaError(_("You are introduced already."), ErrorCode.CONFLICT)
+        if existing.asked_of_id == asker.pk:
+            # They asked first (and may have been declined by this very asker, who now
+            # changes their mind): asking back is accepting.
+            return do_accept_introduction(existing)
+        # Asked already; a quiet decline looks the same to the one who asked.
+        raise OfficinaError(_("You asked already."), ErrorCode.CONFLICT)
+    return do_ask_introduction(asker, other)
+
+
+def may_take_part(member: Member) -> bool:
+    return is_visible_member(member) and not member.is_superuser
+
+
+@transaction.atomic
+def do_ask_introduction(asker: Member, other: Member) -> Introduction:
+    reasons = [reason.as_data() for reason in pair_reasons(asker, other)]
+    try:
+        with transaction.atomic():
+            introduction = Introduction.objects.create(
+                pair_key=_pair_key(asker, other), asked_by=asker, asked_of=other, reasons=reasons
+            )
+    except IntegrityError as error:
+        # Both asked at the same moment: the second one is told to look again.
+        raise OfficinaError(_("You asked already."), ErrorCode.CONFLICT) from error
+    do_notify(
+        other,
+        "matchmaking.introduction",
+        actor=asker,
+        text=gettext_noop("%(name)s would like to meet you."),
+        params={"name": asker.display_name},
+        url=_introductions_url(),
+    )
+    return introduction
+
+
+def check_answer_introduction(
+    member: Member, introduction: Introduction, *, accept: bool
+) -> Introduction:
+    """``member`` (the one asked) accepts or declines. ``introduction`` comes from
+    ``access_introduction_by_id``."""
+    if introduction.asked_of_id != member.pk:
+        raise OfficinaError(
+            _("Only the person asked can answer this request."), ErrorCode.PERMISSION_DENIED
+        )
+    if introduction.status == IntroductionStatus.ACCEPTED:
+        raise OfficinaError(_("You are introduced already."), ErrorCode.CONFLICT)
+    if not accept:
+        return do_decline_introduction(introduction)
+    if not may_take_part(introduction.asked_by):
+        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+    return do_accept_introduction(introduction)
+
+
+@transaction.atomic
+def do_decline_introduction(introduction: Introduction) -> Introduction:
+    """Quiet: the one who asked is not told, and keeps seeing their request as asked."""
+    introduction.status = IntroductionStatus.DECLINED
+    introduction.decided_at = timezone.now()
+    introduction.save(update_fields=["status", "decided_at"])
+    return introduction
+
+
+@transaction.atomic
+def do_accept_introduction(introduction: Introduction) -> Introduction:
+    """Both want it: a conversation with both (social's direct messages), a suggested
+    place and time when they share a space today or have bookings there the same day,
+    and a notification to each."""
+    locked = Introduction.objects.select_for_update().get(pk=introduction.pk)
+    if locked.status == IntroductionStatus.ACCEPTED:
+        return locked
+    asker, asked = locked.asked_by, locked.asked_of
+    conversation = do_start_conversation(asked, [asker])
+    slot = meeting_slot(asker, asked)
+    locked.status = IntroductionStatus.ACCEPTED
+    locked.decided_at = timezone.now()
+    locked.conversation = conversation
+    locked.meet_space = slot.space if slot else None
+    locked.meet_at = slot.at if slot else None
+    locked.save()
+    url = reverse("social:conversation", args=[conversation.pk])
+    notices = []
+    for member, other in ((asker, asked), (asked, asker)):
+        if slot is None:
+            text = gettext_noop("You and %(name)s are introduced: say hello.")
+            params: dict[str, ParamValue] = {"name": other.display_name}
+        else:
+            text = gettext_noop("You and %(name)s are introduced: how about %(space)s, %(time)s?")
+            params = {"name": other.display_name, "space": slot.space.name, "time": slot.at}
+        notices.append(
+            Notice(member, "matchmaking.introduced", text, actor=other, url=url, params=params)
+        )
+    do_notify_many(notices)
+    return locked

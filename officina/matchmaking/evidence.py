@@ -300,3 +300,30 @@ def skill_strength(claimed: float, answers: int, accepted: int) -> float:
     claim = claimed / (claimed + CLAIM_SATURATION) if claimed > 0 else 0.0
     shown = math.log1p(answers) * (accepted + ACCEPTANCE_PRIOR) / (answers + 1)
     return claim + SHOWN_WEIGHT * shown
+
+
+# People to meet read a member's listings by side: what they give (offer, know), need and
+# are interested in. A giving side's weight is the claim's (level, endorsements), as for
+# experts; a need or an interest weighs 1.
+MEET_SIDE_OF_KIND = {
+    SkillKind.OFFER: "offer",
+    SkillKind.SKILL: "knows",
+    SkillKind.TALENT: "knows",
+    SkillKind.NEED: "need",
+    SkillKind.INTEREST: "interest",
+}
+
+
+def meet_tags(holdings: Sequence[Holding]) -> dict[tuple[int, str], float]:
+    """(skill, side) → weight for one member's listings."""
+    tags: dict[tuple[int, str], float] = {}
+    for holding in holdings:
+        side = MEET_SIDE_OF_KIND[SkillKind(holding.kind)]
+        if holding.kind in LISTED_WEIGHT:
+            weight = LISTED_WEIGHT[SkillKind(holding.kind)] + LEVEL_STEP * (holding.level or 2)
+            weight += ENDORSEMENT_WEIGHT * math.log1p(holding.endorsements)
+        else:
+            weight = 1.0
+        key = (holding.skill_id, side)
+        tags[key] = max(tags.get(key, 0.0), weight)
+    return tags

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import IntroductionStatus, MeetSide
+
 
 class EvidenceTerm(models.Model):
     """How many times a word stem occurs in one member's evidence."""
@@ -105,3 +107,129 @@ class AnswerInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} → question {self.question_id}"
+
+
+# People to meet -----------------------------------------------------------------------
+
+
+class MeetTag(models.Model):
+    """One member's listing of one skill as people-to-meet reads it: what they offer or
+    know (with how strongly: level, endorsements), need, or are interested in. Kept per
+    member with the expert index, so a profile change rewrites that member's rows only;
+    indexed by skill and side so the strongest holders are read first."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey("skills.Skill", on_delete=models.CASCADE, related_name="+")
+    side = models.CharField(max_length=10, choices=MeetSide.choices)
+    weight = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "skill", "side"], name="one_meet_tag_per_side"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["skill", "side", "-weight", "member"], name="meet_tag_strongest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.side} {self.skill_id}"
+
+
+class Shown(models.Model):
+    """A member was shown to ``viewer`` as someone to meet (the last time): how often a
+    member is shown, by how many people, damps their next suggestions."""
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["viewer", "member"], name="one_shown_per_viewer")
+        ]
+        indexes = [models.Index(fields=["member", "at"], name="shown_member_at")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} shown to {self.viewer_id}"
+
+
+class DeclinedSuggestion(models.Model):
+    """``member`` said "not now" to meeting ``other``: neither is suggested to the other
+    again."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declined suggestion")
+        verbose_name_plural = _("declined suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "other"], name="one_decline_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} ✕ {self.other_id}"
+
+
+class Introduction(models.Model):
+    """A double opt-in introduction between two members: ``asked_by`` asked (and so
+    accepted); when ``asked_of`` accepts too, a conversation with both is opened. Its
+    ``reasons`` are data (a kind and its values, see ``reasons.py``), worded for each
+    reader when read. Declining is quiet: the one who asked keeps seeing "asked"."""
+
+    pair_key = models.CharField(max_length=41, unique=True)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    asked_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("asked of"),
+    )
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=IntroductionStatus.choices,
+        default=IntroductionStatus.PENDING,
+    )
+    conversation = models.ForeignKey(
+        "social.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conversation"),
+    )
+    meet_space = models.ForeignKey(
+        "accounts.Space",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested place"),
+    )
+    meet_at = models.DateTimeField(_("suggested time"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("introduction")
+        verbose_name_plural = _("introductions")
+        indexes = [
+            models.Index(fields=["asked_of", "status"], name="introduction_asked_of"),
+            models.Index(fields=["asked_by", "status"], name="introduction_asked_by"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asked_by_id} → {self.asked_of_id} ({self.status})"
+
+    def other_than(self, member_id: int) -> int:
+        return self.asked_of_id if member_id == self.asked_by_id else self.asked_by_id

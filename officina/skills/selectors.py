@@ -113,22 +113,6 @@ def members_with_skill(skill: Skill, kinds: Sequence[str]) -> QuerySet[MemberSki
     )
 
 
-def matches_for_needs(member: Member, limit: int = 12) -> list[MemberSkill]:
-    """Members who offer (or have) what ``member`` needs: skills matchmaking."""
-    needed = MemberSkill.objects.filter(member=member, kind=SkillKind.NEED).values("skill_id")
-    return list(
-        MemberSkill.objects.filter(
-            visible_members_q("member"),
-            skill_id__in=needed,
-            kind__in=[SkillKind.OFFER, SkillKind.SKILL],
-        )
-        .exclude(member=member)
-        .select_related("member", "skill")
-        .annotate(endorsement_count=Count("endorsements"))
-        .order_by("kind", "-endorsement_count", "member_id")[:limit]
-    )
-
-
 @dataclass
 class MutualHelp:
     """What two members can do for each other: ``they_can_help`` lists the profile

@@ -15,6 +15,9 @@ from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 from officina.core.safe_redirects import redirect_to_next
+from officina.matchmaking.actions import do_record_shown
+from officina.matchmaking.cards import suggestion_cards
+from officina.matchmaking.people import people_to_meet
 from officina.skills.access import (
     access_member_skill_by_id,
     access_own_member_skill_by_id,
@@ -30,13 +33,14 @@ from officina.skills.forms import MemberSkillForm
 from officina.skills.kinds import SkillCategory, SkillKind
 from officina.skills.selectors import (
     SkillsByKind,
-    matches_for_needs,
     member_skills_with_counts,
     members_with_skill,
     skill_catalogue,
 )
 
 PAGE_SIZE = 40
+# People to meet on the skills page; the people-to-meet page shows more.
+PEOPLE_SHOWN = 5
 
 
 @login_required
@@ -87,10 +91,14 @@ def my_skills(request: HttpRequest) -> HttpResponse:
                 return redirect("skills:mine")
         status = 400
     rows = member_skills_with_counts(member, member)
+    # Who to meet for what is listed here: matchmaking's reciprocal suggestions, each
+    # person once (it replaced a list of every offer matching every need).
+    suggestions = people_to_meet(member, limit=PEOPLE_SHOWN)
+    do_record_shown(member, [each.member.pk for each in suggestions])
     context = {
         "form": form,
         "skills_by_kind": SkillsByKind.of(rows),
-        "matches": matches_for_needs(member),
+        "people": suggestion_cards(member, suggestions),
     }
     return render(request, "skills/mine.html", context, status=status)
 

@@ -13,6 +13,11 @@ from __future__ import annotations
 import pytest
 
 from officina.api.tests.conftest import api_as  # noqa: F401 - a fixture for test_api
+from officina.bookings.tests.fixtures import (  # noqa: F401 - for test_introductions
+    buffered_room,
+    room,
+    tomorrow,
+)
 from officina.knowledge.actions import (
     check_accept_answer,
     check_answer_question,

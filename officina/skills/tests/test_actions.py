@@ -22,7 +22,7 @@ from officina.skills.actions import (
 )
 from officina.skills.kinds import SkillCategory, SkillKind
 from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
-from officina.skills.selectors import matches_for_needs, member_skills_with_counts
+from officina.skills.selectors import member_skills_with_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -224,14 +224,6 @@ def test_member_skills_with_counts_in_one_query(
     assert by_slug["accounting"].evidence_count == 0
     own_view: Any = member_skills_with_counts(giulia, giulia)[0]
     assert own_view.endorsed_by_viewer is False
-
-
-def test_matchmaking_finds_offers_for_needs(giulia, marco, sara, accounting, django_skill):
-    check_add_member_skill(giulia, accounting, SkillKind.NEED)
-    check_add_member_skill(sara, accounting, SkillKind.OFFER)
-    check_add_member_skill(marco, django_skill, SkillKind.OFFER)
-    matches = matches_for_needs(giulia)
-    assert [(row.member, row.skill) for row in matches] == [(sara, accounting)]
 
 
 def test_skills_by_kind_uses_plural_titles_in_order(giulia, django_skill, accounting):

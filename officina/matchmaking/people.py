@@ -1,0 +1,407 @@
+"""Reads: people to meet, and who of the people here today.
+
+For a viewer and a candidate, each side's *benefit* from meeting the other is summed
+over the viewer's listed skills (every reason involves one of them):
+
+- *help*: the other gives (offers or knows) a skill this side needs, by how strongly
+  (the claim saturates, as for experts);
+- *a taker*: this side offers a skill the other needs (an offer is a wish to give);
+- *alike*: both give or are interested in the same skill (less than help);
+- *answers*: the other answered this side's questions (the answerer benefits half).
+
+Each term is weighted by the skill's rarity, ln(1 + members / holders). The suggestion's
+score is the **harmonic mean** of the two benefits: one side's strong wish does not make
+up for the other side's indifference, and someone who merely knows what you need, with
+nothing in it for them, is not suggested. The score is then damped by how many other
+members were shown this person lately (exposure), so attention spreads.
+
+Never suggested: oneself, anyone either side declined, anyone already asked or
+introduced (they are on the introductions list), and anyone the viewer cannot see
+(project guests, inactive accounts, the site's operators). Project guests get no
+suggestions.
+
+Bounded: candidates are read from the ``MeetTag`` index, at most ``PER_SKILL`` per
+skill and side of the viewer's, strongest first; then those candidates alone are scored
+exactly. A community of 100,000 costs what one of a few thousand does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from officina.accounts.selectors import community_members, may_see_members
+from officina.knowledge.selectors import Helped, help_around
+from officina.matchmaking.evidence import CLAIM_SATURATION
+from officina.matchmaking.kinds import IntroductionStatus, MeetSide
+from officina.matchmaking.models import (
+    DeclinedSuggestion,
+    EvidenceSize,
+    Introduction,
+    MeetTag,
+    Shown,
+)
+from officina.matchmaking.reasons import Reason, ReasonKind
+from officina.presence.kinds import CheckInKind
+from officina.presence.selectors import current_check_in, present_member_ids
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member, Space
+
+PER_SKILL = 200
+HELP_WEIGHT = 1.0
+TAKER_WEIGHT = 0.8
+ALIKE_WEIGHT = 0.5
+ANSWERED_WEIGHT = 1.0
+ANSWERER_SHARE = 0.5
+# Shown to this many other members in the window, a person's score is halved.
+EXPOSURE_HALF = 10
+EXPOSURE_WINDOW = timedelta(days=30)
+SUGGESTED = 8
+REASONS_SHOWN = 3
+# Scored exactly, then damped: more than are shown, so damping can reorder them.
+DAMPED_POOL = 4
+
+GIVING = (MeetSide.OFFER, MeetSide.KNOWS)
+ALIKE = (MeetSide.OFFER, MeetSide.KNOWS, MeetSide.INTEREST)
+
+
+@dataclass
+class MeetSuggestion:
+    """A person to meet: why (reasons as data, the strongest first), and how well."""
+
+    member: Member
+    score: float
+    reasons: list[Reason]
+
+    @property
+    def complementary(self) -> bool:
+        return any(reason.complementary for reason in self.reasons)
+
+    @property
+    def similar(self) -> bool:
+        return any(not reason.complementary for reason in self.reasons)
+
+
+@dataclass
+class _Pair:
+    mine: float = 0.0  # the viewer's benefit
+    theirs: float = 0.0  # the candidate's benefit
+    reasons: list[tuple[float, Reason]] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        if self.mine <= 0 or self.theirs <= 0:
+            return 0.0
+        return 2 * self.mine * self.theirs / (self.mine + self.theirs)
+
+
+def _claim(weight: float) -> float:
+    return weight / (weight + CLAIM_SATURATION)
+
+
+def _tags_of(member_id: int) -> dict[int, dict[str, float]]:
+    tags: dict[int, dict[str, float]] = defaultdict(dict)
+    for skill_id, side, weight in MeetTag.objects.filter(member_id=member_id).values_list(
+        "skill_id", "side", "weight"
+    ):
+        tags[skill_id][side] = weight
+    return tags
+
+
+def _candidate_ids(mine: dict[int, dict[str, float]]) -> set[int]:
+    """The strongest people on each of the viewer's skills, per side that can meet it."""
+    wanted: set[tuple[int, str]] = set()
+    for skill_id, sides in mine.items():
+        if MeetSide.NEED in sides:
+            wanted |= {(skill_id, side) for side in GIVING}
+        if any(side in sides for side in GIVING):
+            wanted.add((skill_id, MeetSide.NEED))
+        if any(side in sides for side in ALIKE):
+            wanted |= {(skill_id, side) for side in ALIKE}
+    if not wanted:
+        return set()
+    # One round trip: each (skill, side) is an index range read strongest first and cut,
+    # the parts joined by the database. Built from the model's table name; values are
+    # parameters.
+    table = MeetTag._meta.db_table
+    part = (
+        f"SELECT member_id FROM (SELECT member_id FROM {table} WHERE skill_id = %s AND side = %s"  # noqa: S608
+        " ORDER BY weight DESC, member_id LIMIT %s) AS best"
+    )
+    params: list[int | str] = []
+    for skill_id, side in sorted(wanted):
+        params += [skill_id, side, PER_SKILL]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join([part] * len(wanted)), params)
+        return {member_id for (member_id,) in cursor.fetchall()}
+
+
+def _their_tags(
+    candidates: Collection[int], skill_ids: Collection[int]
+) -> dict[int, dict[int, dict[str, float]]]:
+    """The candidates' rows on the viewer's skills. In SQL with plain parameters: the
+    ORM prepares each of a few thousand ids through the foreign key, which costs more
+    than the query itself."""
+    theirs: dict[int, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    if not candidates or not skill_ids:
+        return theirs
+    table = MeetTag._meta.db_table
+    skills_in = ", ".join(["%s"] * len(skill_ids))
+    members_in = ", ".join(["%s"] * len(candidates))
+    sql = (
+        f"SELECT member_id, skill_id, side, weight FROM {table}"  # noqa: S608 - see above
+        f" WHERE skill_id IN ({skills_in}) AND member_id IN ({members_in})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*skill_ids, *candidates])
+        for member_id, skill_id, side, weight in cursor.fetchall():
+            theirs[member_id][skill_id][side] = weight
+    return theirs
+
+
+def _rarity(skill_ids: Collection[int]) -> dict[int, float]:
+    holders = dict(
+        MeetTag.objects.filter(skill_id__in=list(skill_ids))
+        .values("skill_id")
+        .annotate(members=Count("member_id", distinct=True))
+        .values_list("skill_id", "members")
+    )
+    total = max(EvidenceSize.objects.count(), max(holders.values(), default=1))
+    return {
+        skill_id: math.log(1 + total / max(holders.get(skill_id, 1), 1)) for skill_id in skill_ids
+    }
+
+
+def _others_helped(viewer_id: int, helped: list[Helped]) -> set[int]:
+    return {
+        each.answerer_id if each.asker_id == viewer_id else each.asker_id for each in helped
+    } - {viewer_id}
+
+
+def _score_pairs(
+    viewer_id: int,
+    mine: dict[int, dict[str, float]],
+    candidates: Collection[int],
+    helped: list[Helped],
+) -> dict[int, _Pair]:
+    """Both sides' benefits for each of ``candidates`` (and nobody else)."""
+    theirs = _their_tags(candidates, list(mine))
+    rarity = _rarity(mine)
+    pairs: dict[int, _Pair] = defaultdict(_Pair)
+    for member_id, their_tags in theirs.items():
+        if member_id == viewer_id:
+            continue
+        pair = pairs[member_id]
+        for skill_id, their_sides in their_tags.items():
+            my_sides = mine[skill_id]
+            rare = rarity[skill_id]
+            # What they give that I need (and, if they offer it, I am their taker).
+            if MeetSide.NEED in my_sides:
+                giving = max((their_sides.get(side, 0.0) for side in GIVING), default=0.0)
+                if giving > 0:
+                    help_ = HELP_WEIGHT * rare * _claim(giving)
+                    pair.mine += help_
+                    offers = MeetSide.OFFER in their_sides
+                    if offers:
+                        pair.theirs += TAKER_WEIGHT * rare
+                    kind = ReasonKind.OFFERS if offers else ReasonKind.KNOWS
+                    pair.reasons.append((help_, Reason(kind, skill_id, giver_id=member_id)))
+            # What I give that they need.
+            if MeetSide.NEED in their_sides:
+                giving = max((my_sides.get(side, 0.0) for side in GIVING), default=0.0)
+                if giving > 0:
+                    help_ = HELP_WEIGHT * rare * _claim(giving)
+                    pair.theirs += help_
+                    offers = MeetSide.OFFER in my_sides
+                    if offers:
+                        pair.mine += TAKER_WEIGHT * rare
+                    kind = ReasonKind.OFFERS if offers else ReasonKind.KNOWS
+                    pair.reasons.append((help_, Reason(kind, skill_id, giver_id=viewer_id)))
+            # Alike: both give it, or both are into it.
+            mine_alike = {side for side in ALIKE if side in my_sides}
+            theirs_alike = {side for side in ALIKE if side in their_sides}
+            if mine_alike and theirs_alike:
+                alike = ALIKE_WEIGHT * rare
+                pair.mine += alike
+                pair.theirs += alike
+                both_work = bool(mine_alike - {MeetSide.INTEREST}) and bool(
+                    theirs_alike - {MeetSide.INTEREST}
+                )
+                kind = ReasonKind.SHARED_WORK if both_work else ReasonKind.SHARED_INTEREST
+                pair.reasons.append((alike, Reason(kind, skill_id)))
+    for each in helped:
+        viewer_asked = each.asker_id == viewer_id
+        other = each.answerer_id if viewer_asked else each.asker_id
+        if other == viewer_id or other not in candidates:
+            continue
+        weight = ANSWERED_WEIGHT * math.log1p(each.questions)
+        pair = pairs[other]
+        if viewer_asked:
+            pair.mine += weight
+            pair.theirs += ANSWERER_SHARE * weight
+        else:
+            pair.theirs += weight
+            pair.mine += ANSWERER_SHARE * weight
+        reason = Reason(
+            ReasonKind.ANSWERED, each.tag_id, giver_id=each.answerer_id, count=each.questions
+        )
+        pair.reasons.append((weight, reason))
+    return pairs
+
+
+def _excluded_ids(viewer_id: int) -> set[int]:
+    excluded = {viewer_id}
+    for member_id, other_id in DeclinedSuggestion.objects.filter(
+        Q(member_id=viewer_id) | Q(other_id=viewer_id)
+    ).values_list("member_id", "other_id"):
+        excluded |= {member_id, other_id}
+    for asked_by, asked_of in Introduction.objects.filter(
+        Q(asked_by_id=viewer_id) | Q(asked_of_id=viewer_id)
+    ).values_list("asked_by_id", "asked_of_id"):
+        excluded |= {asked_by, asked_of}
+    return excluded
+
+
+def _exposure(viewer_id: int, member_ids: list[int]) -> dict[int, int]:
+    since = timezone.now() - EXPOSURE_WINDOW
+    return dict(
+        Shown.objects.filter(member_id__in=member_ids, at__gte=since)
+        .exclude(viewer_id=viewer_id)
+        .values("member_id")
+        .annotate(viewers=Count("pk"))
+        .values_list("member_id", "viewers")
+    )
+
+
+def _suggestions(
+    viewer: Member, pairs: dict[int, _Pair], limit: int, *, damped: bool = True
+) -> list[MeetSuggestion]:
+    excluded = _excluded_ids(viewer.pk)
+    scored = sorted(
+        (
+            (pair.score, member_id)
+            for member_id, pair in pairs.items()
+            if member_id not in excluded and pair.score > 0
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )
+    pool = scored[: limit * DAMPED_POOL]
+    if damped and pool:
+        exposure = _exposure(viewer.pk, [member_id for _score, member_id in pool])
+        pool = sorted(
+            (
+                (score / (1 + exposure.get(member_id, 0) / EXPOSURE_HALF), member_id)
+                for score, member_id in pool
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )
+    members = community_members().in_bulk([member_id for _score, member_id in pool])
+    chosen: list[MeetSuggestion] = []
+    for score, member_id in pool:
+        member = members.get(member_id)
+        if member is None:
+            continue
+        reasons = [
+            reason
+            for _weight, reason in sorted(
+                pairs[member_id].reasons, key=lambda item: (-item[0], item[1].kind)
+            )
+        ]
+        chosen.append(MeetSuggestion(member, score, reasons[:REASONS_SHOWN]))
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def people_to_meet(viewer: Member, limit: int = SUGGESTED) -> list[MeetSuggestion]:
+    """The best people for ``viewer`` to meet, each once, best first, with reasons."""
+    if not may_see_members(viewer):
+        return []
+    mine = _tags_of(viewer.pk)
+    helped = help_around(viewer.pk)
+    # The answers around the viewer bring people the index's cut may have left out.
+    candidates = _candidate_ids(mine) | _others_helped(viewer.pk, helped)
+    return _suggestions(viewer, _score_pairs(viewer.pk, mine, candidates, helped), limit)
+
+
+def pair_reasons(viewer: Member, other: Member) -> list[Reason]:
+    """Why these two should meet (an introduction stores them), strongest first."""
+    helped = help_around(viewer.pk)
+    pair = _score_pairs(viewer.pk, _tags_of(viewer.pk), {other.pk}, helped).get(other.pk)
+    if pair is None:
+        return []
+    return [reason for _weight, reason in sorted(pair.reasons, key=lambda item: -item[0])]
+
+
+@dataclass
+class HereToday:
+    """Where the viewer is now (a space, on site or remote) and whom to meet there."""
+
+    space: Space
+    remote: bool
+    suggestions: list[MeetSuggestion]
+
+
+def here_today(viewer: Member, limit: int = SUGGESTED) -> HereToday | None:
+    """People to meet among those checked in where the viewer is now (on site or in the
+    space's remote session), of those whose presence the viewer may see; None when the
+    viewer is not checked in."""
+    if not may_see_members(viewer):
+        return None
+    session = current_check_in(viewer)
+    if session is None:
+        return None
+    present = present_member_ids(viewer, session.space) - {viewer.pk}
+    mine = _tags_of(viewer.pk)
+    pairs = _score_pairs(viewer.pk, mine, present, help_around(viewer.pk)) if present else {}
+    return HereToday(
+        space=session.space,
+        remote=session.kind == CheckInKind.REMOTE,
+        # Who is in the room now matters more than who was shown elsewhere: no damping.
+        suggestions=_suggestions(viewer, pairs, limit, damped=False),
+    )
+
+
+@dataclass
+class Introductions:
+    """A member's introductions: requests waiting for their answer; their own requests
+    not yet accepted (declined ones look the same: declining is quiet); and the
+    accepted ones, newest first."""
+
+    requests: list[Introduction]
+    asked: list[Introduction]
+    introduced: list[Introduction]
+
+
+def introductions_of(member: Member) -> Introductions:
+    rows = list(
+        Introduction.objects.filter(Q(asked_by=member) | Q(asked_of=member))
+        .select_related("asked_by", "asked_of", "meet_space")
+        .order_by("-created_at", "-pk")
+    )
+    return Introductions(
+        requests=[
+            row
+            for row in rows
+            if row.asked_of_id == member.pk and row.status == IntroductionStatus.PENDING
+        ],
+        asked=[
+            row
+            for row in rows
+            if row.asked_by_id == member.pk and row.status != IntroductionStatus.ACCEPTED
+        ],
+        introduced=sorted(
+            (row for row in rows if row.status == IntroductionStatus.ACCEPTED),
+            key=lambda row: (row.decided_at or row.created_at, row.pk),
+            reverse=True,
+        ),
+    )
