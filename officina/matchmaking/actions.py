@@ -17,6 +17,7 @@ from officina.knowledge.selectors import (
     answerer_ids,
     may_see_question,
 )
+from officina.matchmaking.counts import IndexState, do_add_difference, do_recount
 from officina.matchmaking.evidence import member_evidence, skill_strength, spotter_of
 from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
 from officina.notifications.actions import do_notify
@@ -45,6 +46,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     answers: dict[int, list[AnswerEvidence]] = {}
     for answer in answer_evidence(member_ids=ids):
         answers.setdefault(answer.member_id, []).append(answer)
+    before = IndexState.stored(ids)
     EvidenceTerm.objects.filter(member_id__in=ids).delete()
     EvidenceSkill.objects.filter(member_id__in=ids).delete()
     EvidenceSize.objects.filter(member_id__in=ids).delete()
@@ -88,6 +90,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     EvidenceTerm.objects.bulk_create(terms, batch_size=2000)
     EvidenceSkill.objects.bulk_create(skills, batch_size=2000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=2000)
+    do_add_difference(before, IndexState.of_rows(terms, skills, sizes))
     return len(ids)
 
 
@@ -101,6 +104,8 @@ def do_rebuild_index() -> int:
     ids = list(community_members().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), REBUILD_BATCH):
         do_index_members(ids[start : start + REBUILD_BATCH])
+    # Rows written in bulk elsewhere (an import) are counted too.
+    do_recount()
     return len(ids)
 
 
