@@ -108,6 +108,7 @@ def _add_routers() -> None:
         questions,
         ring_groups,
         search,
+        teams,
     )
 
     api.add_router("/me", me.router)
@@ -122,6 +123,7 @@ def _add_routers() -> None:
     api.add_router("/projects", projects.router)
     api.add_router("/contacts", contacts.router)
     api.add_router("/ring-groups", ring_groups.router)
+    api.add_router("/team", teams.router)
 
 
 _add_routers()

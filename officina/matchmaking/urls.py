@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.invite_to_answer,
         name="invite_to_answer",
     ),
+    path("team/", views.team, name="team"),
 ]

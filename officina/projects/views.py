@@ -29,6 +29,7 @@ from officina.bookings.selectors import member_bookings
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 from officina.events.selectors import upcoming_events
+from officina.matchmaking.teams import suggest_team
 from officina.skills.selectors import all_skills
 
 from . import actions, selectors
@@ -134,6 +135,10 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
         standing,
         participants=selectors.project_participants(project, with_extensions=True).everyone,
         needed_skills=list(project.needed_skills.all()),
+        # Its owners see who in the community could cover what it needs.
+        team=suggest_team(member, selectors.project_needed_skill_ids(project))
+        if standing.may_manage
+        else None,
         links=selectors.project_links(project),
         activity=selectors.project_activity(standing),
         threads=list(selectors.project_threads(standing)[:5]),
