@@ -249,8 +249,3 @@ def project_ids_of_members(member_ids: list[int]) -> dict[int, set[int]]:
         for company_id in company_ids:
             projects.setdefault(member_id, set()).update(by_company.get(company_id, ()))
     return projects
-
-
-def project_needed_skill_ids(project: Project) -> list[int]:
-    """The skills the project needs (``Project.needed_skills``), by id."""
-    return list(project.needed_skills.order_by("pk").values_list("pk", flat=True))
