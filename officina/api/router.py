@@ -110,6 +110,7 @@ def _add_routers() -> None:
         questions,
         ring_groups,
         search,
+        teams,
     )
 
     api.add_router("/me", me.router)
@@ -128,6 +129,7 @@ def _add_routers() -> None:
     api.add_router("/conferences", phone_services.conferences_router)
     api.add_router("/people-to-meet", meet.people_router)
     api.add_router("/introductions", meet.introductions_router)
+    api.add_router("/team", teams.router)
 
 
 _add_routers()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import member_space_ids, spaces_by_name
 from officina.knowledge.actions import BODY_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH
+from officina.skills.pickers import SkillsPicker
 from officina.skills.selectors import all_skills
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class QuestionForm(forms.Form):
         label=_("Skills"),
         queryset=all_skills().none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SkillsPicker(attrs={"size": 8}),
     )
     space = forms.ModelChoiceField(
         label=_("Visible to"),

@@ -21,6 +21,7 @@ from officina.knowledge.selectors import (
     answerer_ids,
     may_see_question,
 )
+from officina.matchmaking.counts import IndexState, do_add_difference, do_recount
 from officina.matchmaking.evidence import meet_tags, member_evidence, skill_strength, spotter_of
 from officina.matchmaking.kinds import IntroductionStatus
 from officina.matchmaking.models import (
@@ -63,6 +64,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     answers: dict[int, list[AnswerEvidence]] = {}
     for answer in answer_evidence(member_ids=ids):
         answers.setdefault(answer.member_id, []).append(answer)
+    before = IndexState.stored(ids)
     EvidenceTerm.objects.filter(member_id__in=ids).delete()
     EvidenceSkill.objects.filter(member_id__in=ids).delete()
     EvidenceSize.objects.filter(member_id__in=ids).delete()
@@ -112,6 +114,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     EvidenceSkill.objects.bulk_create(skills, batch_size=2000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=2000)
     MeetTag.objects.bulk_create(tags, batch_size=2000)
+    do_add_difference(before, IndexState.of_rows(terms, skills, sizes))
     return len(ids)
 
 
@@ -125,6 +128,8 @@ def do_rebuild_index() -> int:
     ids = list(community_members().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), REBUILD_BATCH):
         do_index_members(ids[start : start + REBUILD_BATCH])
+    # Rows written in bulk elsewhere (an import) are counted too.
+    do_recount()
     return len(ids)
 
 

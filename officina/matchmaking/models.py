@@ -73,6 +73,50 @@ class EvidenceSize(models.Model):
         return f"{self.member_id}: {self.length} terms"
 
 
+class TermMembers(models.Model):
+    """How many members' evidence holds a word stem (BM25's document frequency).
+
+    Kept by ``do_index_members`` as it rewrites members' rows, so that ranking reads one
+    row per query word instead of counting a word's postings, which for a common word
+    is a scan of thousands of index entries on every question."""
+
+    term = models.CharField(max_length=40, primary_key=True)
+    # Signed: the counts are changed by adding differences, and an INSERT of a
+    # negative difference is checked before it turns into the UPDATE it is.
+    members = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.members} members"
+
+
+class SkillHolders(models.Model):
+    """How many members hold a skill in the index (a strength above zero): the skills
+    graph weighs a skill by its rarity, and counting its holders per question was a
+    scan of every holder's row."""
+
+    skill = models.OneToOneField(
+        "skills.Skill", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    members = models.IntegerField()  # signed, as TermMembers.members
+
+    def __str__(self) -> str:
+        return f"skill {self.skill_id}: {self.members} holders"
+
+
+class IndexTotals(models.Model):
+    """The index's totals, one row: how many members have evidence and the sum of
+    their evidence lengths (BM25's collection size and average length), instead of an
+    aggregate over every member per question. Each re-index adds its difference to this
+    one row: on PostgreSQL two re-indexes wait for each other here, which is short."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    members = models.PositiveIntegerField(default=0)
+    length = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.members} members, {self.length} terms"
+
+
 class AnswerInvitation(models.Model):
     """The asker invited a member to answer their question (once per member)."""
 

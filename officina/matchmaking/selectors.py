@@ -26,12 +26,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from officina.accounts.selectors import space_members, visible_members
 from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
+from officina.matchmaking.counts import (
+    STRENGTH_FLOOR,
+    index_totals,
+    skill_holders,
+    term_members,
+)
 from officina.matchmaking.evidence import (
     SkillSpotter,
     answer_share,
@@ -63,7 +68,6 @@ HYBRID_TEXT_SHARE = 0.5
 # Each ranking reads at most this many members per word list and per skill (the best
 # first, from the indexes) before the two are combined: far more than a page shows.
 CANDIDATES = 200
-STRENGTH_FLOOR = 1e-9
 SUGGESTED_EXPERTS = 5
 
 SqlValue = str | int | float
@@ -161,13 +165,8 @@ def _text_scores(
         return {}
     # Words in a large share of the evidence (common words the stop list misses) weigh
     # next to nothing in BM25, yet reading their postings is most of the work: count
-    # first (an index-only scan), then read the postings of the rarer words only.
-    frequency = dict(
-        EvidenceTerm.objects.filter(term__in=query)
-        .values("term")
-        .annotate(members=Count("pk"))
-        .values_list("term", "members")
-    )
+    # first (kept counts, one row per word), then read the postings of the rarer words only.
+    frequency = term_members(query)
     by_rarity = sorted(frequency, key=lambda term: (frequency[term], term))
     common = max(COMMON_TERM_SHARE * total, ALWAYS_READ_POSTINGS)
     kept = [term for term in by_rarity if frequency[term] <= common]
@@ -242,12 +241,7 @@ def _skill_scores(
     or the members ``among``."""
     if not wanted:
         return {}
-    holders = dict(
-        EvidenceSkill.objects.filter(skill_id__in=list(wanted), strength__gt=STRENGTH_FLOOR)
-        .values("skill_id")
-        .annotate(members=Count("pk"))
-        .values_list("skill_id", "members")
-    )
+    holders = skill_holders(wanted)
     hidden_members = {member_id for member_id, _skill_id in hidden.skills}
     fields = ("member_id", "skill_id", "weight", "answers", "accepted", "strength")
     answerers_rows = list(
@@ -309,8 +303,8 @@ def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[
     are not listed (their score is 0)."""
     spotter = spotter_of(tuple(skill_vocabulary()))
     hidden = _hidden_shares(asked.question_id, spotter)
-    size = EvidenceSize.objects.aggregate(total=Count("pk"), average=Avg("length"))
-    total, average_length = size["total"] or 0, max(size["average"] or 1.0, 1.0)
+    totals = index_totals()
+    total, average_length = totals.members, totals.average_length
     text: dict[int, float] = {}
     skills: dict[int, float] = {}
     wanted = _question_skills(asked, spotter)

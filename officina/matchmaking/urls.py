@@ -24,4 +24,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         {"answer": "decline"},
         name="decline_introduction",
     ),
+    path("team/", views.team, name="team"),
 ]

@@ -1,5 +1,5 @@
 """Matchmaking pages and buttons: inviting a suggested expert to answer a question; people
-to meet, here today, and introductions."""
+to meet, here today, and introductions; a team for a set of skills."""
 
 from __future__ import annotations
 

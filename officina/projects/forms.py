@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.kinds import RelationKind
+from officina.skills.pickers import SkillsPicker
 
 from .kinds import NAME_MAX_LENGTH, TEXT_MAX_LENGTH, ProjectRole, TaskStatus
 
@@ -25,7 +26,7 @@ class ProjectForm(forms.Form):
     needed_skills = forms.MultipleChoiceField(
         label=_("Skills it needs"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SkillsPicker(attrs={"size": 6}),
     )
 
     def __init__(self, *args: Any, skills: list[tuple[str, str]], **kwargs: Any) -> None:

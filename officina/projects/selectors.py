@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 
-from officina.accounts.selectors import company_people, member_company_ids_query
+from officina.accounts.selectors import (
+    company_ids_of_members,
+    company_people,
+    member_company_ids_query,
+)
 from officina.bookings.selectors import bookings_by_ids
 from officina.events.selectors import events_by_ids
 from officina.pbx.selectors import member_extensions
@@ -271,3 +275,23 @@ def needed_skill_ids_of_project(project_id: int) -> list[int]:
         .order_by("skill_id")
         .values_list("skill_id", flat=True)
     )
+
+
+def project_ids_of_members(member_ids: list[int]) -> dict[int, set[int]]:
+    """member id → ids of the projects they take part in, in person or through one of
+    their companies (who has worked with whom), in two queries."""
+    projects: dict[int, set[int]] = {}
+    for member_id, project_id in ProjectPerson.objects.filter(member_id__in=member_ids).values_list(
+        "member_id", "project_id"
+    ):
+        projects.setdefault(member_id, set()).add(project_id)
+    companies = company_ids_of_members(member_ids)
+    by_company: dict[int, set[int]] = {}
+    for company_id, project_id in ProjectCompany.objects.filter(
+        company_id__in={pk for ids in companies.values() for pk in ids}
+    ).values_list("company_id", "project_id"):
+        by_company.setdefault(company_id, set()).add(project_id)
+    for member_id, company_ids in companies.items():
+        for company_id in company_ids:
+            projects.setdefault(member_id, set()).update(by_company.get(company_id, ()))
+    return projects

@@ -30,6 +30,7 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 from officina.core.moments import shown_moment
 from officina.events.selectors import upcoming_events
+from officina.matchmaking.teams import suggest_team
 from officina.skills.selectors import all_skills
 
 from . import actions, selectors
@@ -131,12 +132,18 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
     standing = access_project_by_id(member, project_id)
     project = standing.project
     targets = _link_targets(member, project) if standing.may_contribute else []
+    needed_skills = list(project.needed_skills.all())
     return _page(
         request,
         "projects/project.html",
         standing,
         participants=selectors.project_participants(project, with_extensions=True).everyone,
-        needed_skills=list(project.needed_skills.all()),
+        needed_skills=needed_skills,
+        # Its owners see who in the community could cover what it needs (no query at all
+        # for a project that names no skills).
+        team=suggest_team(member, [skill.pk for skill in needed_skills])
+        if standing.may_manage and needed_skills
+        else None,
         links=selectors.project_links(project),
         activity=selectors.project_activity(standing),
         threads=list(selectors.project_threads(standing)[:5]),

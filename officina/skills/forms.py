@@ -1,22 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from officina.skills.kinds import SkillKind, SkillLevel
 from officina.skills.models import Skill
-
-
-class SkillChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} · {obj.get_category_display()}"
+from officina.skills.pickers import SkillPicker
 
 
 class MemberSkillForm(forms.Form):
-    skill = SkillChoiceField(
-        label=_("Skill"), queryset=Skill.objects.order_by("category", "name_en")
+    skill = forms.ModelChoiceField(
+        label=_("Skill"),
+        queryset=Skill.objects.order_by("category", "name_en"),
+        widget=SkillPicker,
     )
     kind = forms.ChoiceField(label=_("As"), choices=SkillKind.choices)
     level = forms.TypedChoiceField(

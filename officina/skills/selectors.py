@@ -229,3 +229,12 @@ def holdings_of(member_ids: Sequence[int]) -> list[Holding]:
 
 def skill_names(skill_ids: Sequence[int]) -> dict[int, Skill]:
     return {skill.pk: skill for skill in Skill.objects.filter(pk__in=list(skill_ids))}
+
+
+def endorsement_pairs(member_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(endorser, endorsed) among these members: who vouched for whom, in one query."""
+    return set(
+        Endorsement.objects.filter(
+            endorser_id__in=list(member_ids), member_skill__member_id__in=list(member_ids)
+        ).values_list("endorser_id", "member_skill__member_id")
+    )

@@ -434,3 +434,14 @@ def messageable_members(sender: Member, query: str, limit: int = 20) -> list[Mem
     for word in query.split()[:4]:
         members = members.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
     return list(members.order_by("first_name", "last_name")[:limit])
+
+
+def conversation_ids_of_members(member_ids: list[int]) -> dict[int, set[int]]:
+    """member id → ids of the conversations with a message they take part in (who has
+    talked with whom: matchmaking prefers people who know each other), in one query."""
+    conversations: dict[int, set[int]] = {}
+    for member_id, conversation_id in ConversationMember.objects.filter(
+        member_id__in=member_ids, conversation__last_message_at__isnull=False
+    ).values_list("member_id", "conversation_id"):
+        conversations.setdefault(member_id, set()).add(conversation_id)
+    return conversations

@@ -96,3 +96,35 @@ def test_italian_skill_pages(client_for, giulia, accounting):
     content = response.content.decode()
     assert "Contabilità" in content
     assert "Competenze nella comunità" in content
+
+
+def test_the_picker_without_scripts_lists_skills_by_category_in_the_readers_language(
+    client_for, giulia, django_skill, accounting
+):
+    from officina.skills.actions import TaxonomyEntry, check_add_to_taxonomy
+
+    check_add_to_taxonomy(
+        [TaxonomyEntry("budgeting", "Budgeting", "Budget", "business", ("Preventivi",))]
+    )
+    client = client_for(giulia)
+    html = client.get("/skills/mine/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    business = html[html.index('<optgroup label="Impresa e finanza">') :]
+    business = business[: business.index("</optgroup>")]
+    # Alphabetical in Italian ("Budget" before "Contabilità"), not by the English name.
+    assert business.index(">Budget<") < business.index(">Contabilità<")
+    assert 'data-words="budgeting budget preventivi"' in business
+    assert 'data-skill-picker="one"' in html
+    assert "skills/picker.js" in html
+
+
+def test_re_adding_a_skill_without_a_level_keeps_its_level(client_for, giulia, accounting):
+    client = client_for(giulia)
+    form = {"skill": accounting.pk, "kind": "skill", "level": "3", "note": "Ten years"}
+    assert client.post("/skills/mine/", form).status_code == 302
+    again = {"skill": accounting.pk, "kind": "skill", "level": "", "note": ""}
+    assert client.post("/skills/mine/", again).status_code == 302
+    row = MemberSkill.objects.get(member=giulia)
+    assert (row.level, row.note) == (3, "Ten years")
+    assert client.post("/skills/mine/", {**again, "level": "1"}).status_code == 302
+    row.refresh_from_db()
+    assert row.level == 1
