@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from officina.accounts.selectors import visible_member_by_id
+from officina.accounts.selectors import may_see_members, visible_member_by_id
 from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.knowledge.access import access_question_by_id
@@ -26,8 +26,10 @@ from officina.matchmaking.actions import (
     do_record_shown,
 )
 from officina.matchmaking.cards import introduction_cards, suggestion_cards
+from officina.matchmaking.forms import TeamForm
 from officina.matchmaking.kinds import IntroductionStatus
 from officina.matchmaking.people import here_today, introductions_of, people_to_meet
+from officina.matchmaking.teams import suggest_team
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -144,3 +146,23 @@ def answer_introduction(request: HttpRequest, pk: int, answer: str) -> HttpRespo
         return _back(request, "introduced")
     messages.success(request, _("Declined. %(name)s is not told.") % {"name": other.display_name})
     return _back(request, "requests")
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    """``?skills=<slug>&skills=<slug>``: a small team covering them. A plain GET form, so
+    a suggestion is a link to share; without skills, the empty form."""
+    member = signed_in_member(request)
+    if not may_see_members(member):
+        raise OfficinaError(_("Page not found."), ErrorCode.NOT_FOUND)
+    form = TeamForm(request.GET if "skills" in request.GET else None)
+    suggestion = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            suggestion = suggest_team(member, [skill.pk for skill in form.cleaned_data["skills"]])
+        else:
+            status = 400
+    return render(
+        request, "matchmaking/team.html", {"form": form, "team": suggestion}, status=status
+    )
