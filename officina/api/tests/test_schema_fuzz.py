@@ -99,7 +99,8 @@ def test_any_input_gets_a_documented_answer(giulia_api, navigli, schema, operati
     elif method == "DELETE":
         response = api.delete(concrete)
     else:
-        response = api.client.post(
+        response = api.client.generic(  # POST, PUT or PATCH: the operation's own method
+            method,
             f"/api{concrete}",
             json.dumps(body),
             content_type="application/json",
