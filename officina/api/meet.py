@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -20,6 +20,7 @@ from officina.api.schemas import (
     SpaceRef,
     member_ref,
 )
+from officina.api.schemas import translated_when_shown as _
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.matchmaking.access import access_introduction_by_id
 from officina.matchmaking.actions import (
@@ -140,7 +141,7 @@ def introduction_cards_of(viewer_id: int, row: Introduction) -> PersonCard:
 @people_router.get(
     "",
     response={200: list[PersonOut], **COMMON_ERRORS},
-    summary="People to meet, best first, each with reasons (reciprocal, exposure-damped)",
+    summary=_("People to meet, best first, each with reasons (reciprocal, exposure-damped)"),
 )
 def list_people(request: HttpRequest) -> list[PersonOut]:
     viewer = signed_in_member(request)
@@ -152,7 +153,7 @@ def list_people(request: HttpRequest) -> list[PersonOut]:
 @people_router.get(
     "/here-today",
     response={200: HereTodayOut, **COMMON_ERRORS},
-    summary="People to meet among those checked in where the reader is now",
+    summary=_("People to meet among those checked in where the reader is now"),
 )
 def list_here_today(request: HttpRequest) -> HereTodayOut:
     viewer = signed_in_member(request)
@@ -169,19 +170,19 @@ def list_here_today(request: HttpRequest) -> HereTodayOut:
 @people_router.post(
     "/{member_id}/decline",
     response={204: None, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Not now: neither is suggested to the other again (the other is not told)",
+    summary=_("Not now: neither is suggested to the other again (the other is not told)"),
 )
 def decline_person(request: HttpRequest, member_id: int) -> Status[None]:
     viewer = signed_in_member(request)
     other = visible_member_by_id(member_id)
     if other is None:
-        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+        raise OfficinaError(gettext("Member not found."), ErrorCode.NOT_FOUND)
     check_decline_suggestion(viewer, other)
     return Status(204, None)
 
 
 @introductions_router.get(
-    "", response={200: IntroductionsOut, **COMMON_ERRORS}, summary="The reader's introductions"
+    "", response={200: IntroductionsOut, **COMMON_ERRORS}, summary=_("The reader's introductions")
 )
 def list_introductions(request: HttpRequest) -> IntroductionsOut:
     viewer = signed_in_member(request)
@@ -200,13 +201,13 @@ def list_introductions(request: HttpRequest) -> IntroductionsOut:
 @introductions_router.post(
     "",
     response={201: IntroductionOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Ask to meet a member; if they had asked you, you are introduced at once",
+    summary=_("Ask to meet a member; if they had asked you, you are introduced at once"),
 )
 def ask_introduction(request: HttpRequest, payload: IntroductionIn) -> Status[IntroductionOut]:
     viewer = signed_in_member(request)
     other = visible_member_by_id(payload.member_id)
     if other is None:
-        raise OfficinaError(_("Member not found."), ErrorCode.NOT_FOUND)
+        raise OfficinaError(gettext("Member not found."), ErrorCode.NOT_FOUND)
     introduction = check_ask_introduction(viewer, other)
     return Status(201, _one(viewer.pk, introduction))
 
@@ -214,7 +215,7 @@ def ask_introduction(request: HttpRequest, payload: IntroductionIn) -> Status[In
 @introductions_router.post(
     "/{introduction_id}/accept",
     response={200: IntroductionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Accept a request (the member asked only): a conversation with both opens",
+    summary=_("Accept a request (the member asked only): a conversation with both opens"),
 )
 def accept_introduction(request: HttpRequest, introduction_id: int) -> IntroductionOut:
     viewer = signed_in_member(request)
@@ -226,7 +227,7 @@ def accept_introduction(request: HttpRequest, introduction_id: int) -> Introduct
 @introductions_router.post(
     "/{introduction_id}/decline",
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
-    summary="Decline a request, quietly (the member asked only)",
+    summary=_("Decline a request, quietly (the member asked only)"),
 )
 def decline_introduction(request: HttpRequest, introduction_id: int) -> Status[None]:
     viewer = signed_in_member(request)

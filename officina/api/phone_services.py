@@ -13,6 +13,7 @@ from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, Text
+from officina.api.schemas import translated_when_shown as _
 from officina.attendant.access import access_menu_by_id, access_menus_by_company_slug
 from officina.attendant.actions import MenuInput, check_save_menu, do_delete_menu
 from officina.attendant.kinds import (
@@ -109,7 +110,7 @@ def _menu_input(payload: MenuIn) -> MenuInput:
 @attendant_router.get(
     "/{slug}",
     response={200: list[MenuOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="A company's auto-attendant menus",
+    summary=_("A company's auto-attendant menus"),
 )
 def list_menus(request: HttpRequest, slug: Text) -> list[MenuOut]:
     company = access_menus_by_company_slug(signed_in_member(request), slug)
@@ -119,7 +120,7 @@ def list_menus(request: HttpRequest, slug: Text) -> list[MenuOut]:
 @attendant_router.post(
     "/{slug}",
     response={201: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Make a menu (the company's owners); the greeting is spoken from its text",
+    summary=_("Make a menu (the company's owners); the greeting is spoken from its text"),
 )
 def add_menu(request: HttpRequest, slug: Text, payload: MenuIn) -> Status[MenuOut]:
     company = access_menus_by_company_slug(signed_in_member(request), slug, to_manage=True)
@@ -132,7 +133,7 @@ def add_menu(request: HttpRequest, slug: Text, payload: MenuIn) -> Status[MenuOu
 @attendant_router.post(
     "/{slug}/{menu_id}",
     response={200: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Change a menu: every setting and every key (the owners)",
+    summary=_("Change a menu: every setting and every key (the owners)"),
 )
 def change_menu(request: HttpRequest, slug: Text, menu_id: int, payload: MenuIn) -> MenuOut:
     member = signed_in_member(request)
@@ -144,7 +145,7 @@ def change_menu(request: HttpRequest, slug: Text, menu_id: int, payload: MenuIn)
 @attendant_router.delete(
     "/{slug}/{menu_id}",
     response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Remove a menu (the owners)",
+    summary=_("Remove a menu (the owners)"),
 )
 def remove_menu(request: HttpRequest, slug: Text, menu_id: int) -> Status[None]:
     do_delete_menu(access_menu_by_id(signed_in_member(request), slug, menu_id, to_manage=True))
@@ -202,7 +203,7 @@ def _room_out(room: Room) -> RoomOut:
 @conferences_router.get(
     "/{slug}",
     response={200: list[RoomOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary="A company's conference rooms and who is in each now",
+    summary=_("A company's conference rooms and who is in each now"),
 )
 def list_rooms(request: HttpRequest, slug: Text) -> list[RoomOut]:
     company = access_rooms_by_company_slug(signed_in_member(request), slug)
@@ -212,7 +213,7 @@ def list_rooms(request: HttpRequest, slug: Text) -> list[RoomOut]:
 @conferences_router.post(
     "/{slug}",
     response={201: RoomOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Make a conference room (the company's owners)",
+    summary=_("Make a conference room (the company's owners)"),
 )
 def add_room(request: HttpRequest, slug: Text, payload: RoomIn) -> Status[RoomOut]:
     company = access_rooms_by_company_slug(signed_in_member(request), slug, to_manage=True)
@@ -225,7 +226,7 @@ def add_room(request: HttpRequest, slug: Text, payload: RoomIn) -> Status[RoomOu
 @conferences_router.post(
     "/{slug}/{room_id}/participants/{participant_id}/mute",
     response={200: RoomOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Mute or unmute a caller in the room (the owners; within a second on the call)",
+    summary=_("Mute or unmute a caller in the room (the owners; within a second on the call)"),
 )
 def mute_participant(
     request: HttpRequest, slug: Text, room_id: int, participant_id: int, payload: MuteIn

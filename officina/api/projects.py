@@ -273,7 +273,7 @@ def comment(request: HttpRequest, thread_id: int, payload: CommentIn) -> Status[
 @router.post(
     "/{project_id}/archive",
     response={200: ProjectOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Archive the project (read-only for everyone) or bring it back (owners)",
+    summary=_("Archive the project (read-only for everyone) or bring it back (owners)"),
 )
 def archive(request: HttpRequest, project_id: int, payload: ArchiveIn) -> ProjectOut:
     standing = access_project_by_id(signed_in_member(request), project_id, to_archive=True)
@@ -290,7 +290,7 @@ def archive(request: HttpRequest, project_id: int, payload: ArchiveIn) -> Projec
 @router.patch(
     "/threads/{thread_id}",
     response={200: ThreadOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Change a thread's title and text (its author or an owner)",
+    summary=_("Change a thread's title and text (its author or an owner)"),
 )
 def edit_thread(request: HttpRequest, thread_id: int, payload: ThreadEditIn) -> ThreadOut:
     thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_edit=True)
@@ -300,7 +300,7 @@ def edit_thread(request: HttpRequest, thread_id: int, payload: ThreadEditIn) -> 
 @router.delete(
     "/threads/{thread_id}",
     response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Delete a thread and its comments (its author or an owner)",
+    summary=_("Delete a thread and its comments (its author or an owner)"),
 )
 def delete_thread(request: HttpRequest, thread_id: int) -> Status[None]:
     thread, standing = access_thread_by_id(signed_in_member(request), thread_id, to_edit=True)
@@ -311,7 +311,7 @@ def delete_thread(request: HttpRequest, thread_id: int) -> Status[None]:
 @router.patch(
     "/comments/{comment_id}",
     response={200: CommentOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Change a comment (its author or an owner)",
+    summary=_("Change a comment (its author or an owner)"),
 )
 def edit_comment(request: HttpRequest, comment_id: int, payload: CommentIn) -> CommentOut:
     found, standing = access_comment_by_id(signed_in_member(request), comment_id)
@@ -327,7 +327,7 @@ def edit_comment(request: HttpRequest, comment_id: int, payload: CommentIn) -> C
 @router.delete(
     "/comments/{comment_id}",
     response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary="Delete a comment (its author or an owner)",
+    summary=_("Delete a comment (its author or an owner)"),
 )
 def delete_comment(request: HttpRequest, comment_id: int) -> Status[None]:
     found, standing = access_comment_by_id(signed_in_member(request), comment_id)
