@@ -36,10 +36,9 @@ def member_locale_middleware(
             translation.activate(language)
             request.LANGUAGE_CODE = language
         zone = member_zone(user) if user.is_authenticated else None
-        if zone is not None:
-            timezone.activate(zone)
-        else:
-            timezone.deactivate()
-        return get_response(request)
+        # For this request only: the thread serves other requests (and, in tests, other
+        # code) afterwards, which must not read times on this member's clock.
+        with timezone.override(zone):
+            return get_response(request)
 
     return middleware
