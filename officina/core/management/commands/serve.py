@@ -1,7 +1,8 @@
 """``officina serve``: the whole product, one process per part.
 
-- web: uvicorn's own supervisor runs ``--workers`` processes (one per core by
-  default) sharing the listening socket, and replaces one that dies. Processes,
+- web: ``--workers`` processes (one per core by default), each listening on a
+  socket of its own on the same port (``officina.core.web_workers``), supervised
+  as uvicorn supervises its workers: one that dies is replaced. Processes,
   not threads: Django's views are Python, and one process runs Python on one
   core at a time, so a second core only serves pages from a second process;
 - SIP: one process (registrar, proxy, media and their timers share one event
@@ -33,10 +34,10 @@ from typing import Any
 
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
-from uvicorn.supervisors import Multiprocess
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from officina.core.channel_hub import HUB_SOCKET_ENV, ChannelHub
+from officina.core.web_workers import SocketPerWorker, bind_worker_sockets
 from officina.pbx.transports.websocket_relay import SIP_WEBSOCKET_ENV
 
 logger = logging.getLogger("officina.serve")
@@ -183,8 +184,15 @@ class Command(BaseCommand):
             port=options["port"],
             workers=max(1, options["workers"]),
         )
-        socket = config.bind_socket()
-        supervisor = Multiprocess(config, sockets=[socket])
+        try:
+            sockets = bind_worker_sockets(options["host"], options["port"], config.workers)
+        except OSError as error:
+            raise CommandError(
+                f"cannot listen on {options['host']}:{options['port']}: {error.strerror}"
+            ) from error
+        host, port = sockets[0].getsockname()[:2]
+        logger.info("web server on http://%s:%s, %s workers", host, port, config.workers)
+        supervisor = SocketPerWorker(config, sockets)
 
         def watch_children() -> None:
             while not supervisor.should_exit.wait(0.5):
@@ -201,7 +209,8 @@ class Command(BaseCommand):
         try:
             supervisor.run()
         finally:
-            socket.close()
+            for bound in set(sockets):
+                bound.close()
         if self.failed:
             raise SystemExit(f"officina serve: the {self.failed} process stopped")
 
