@@ -13,9 +13,9 @@ import pytest
 from django.utils import translation
 from django.utils.formats import get_format
 
-from officina.core.moments import MOMENT_FORMAT, shown_moment
+from officina.core.moments import CLOCK_FORMAT, MOMENT_FORMAT, shown_clock, shown_moment
 
-SCRIPT = Path(__file__).resolve().parents[1] / "frontend" / "moments.js"
+SCRIPT = Path(__file__).resolve().parents[2] / "web" / "static" / "web" / "moments.js"
 MOMENTS = [
     datetime(2026, 3, 12, 21, 5, tzinfo=UTC),  # the next morning in Tokyo
     datetime(2026, 7, 1, 0, 0, tzinfo=UTC),
@@ -41,5 +41,24 @@ def test_the_script_writes_moments_as_the_server_does(browser: Any, language: st
                         [moment.isoformat(), form, zone],
                     )
                     assert written == shown_moment(moment, ZoneInfo(zone)), (zone, moment)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_the_script_writes_times_of_day_as_the_server_does(browser: Any, language: str) -> None:
+    page = browser.new_page()
+    try:
+        source = SCRIPT.read_text().replace("export function", "function")
+        page.add_script_tag(content=f"{source}\nwindow.shownMoment = shownMoment;")
+        with translation.override(language):
+            form = str(get_format(CLOCK_FORMAT))
+            for zone in ZONES:
+                for moment in MOMENTS:
+                    written = page.evaluate(
+                        "([at, form, zone]) => window.shownMoment(new Date(at), form, zone)",
+                        [moment.isoformat(), form, zone],
+                    )
+                    assert written == shown_clock(moment, ZoneInfo(zone)), (zone, moment)
     finally:
         page.close()
