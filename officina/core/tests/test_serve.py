@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from officina.api.actions import check_create_api_token
 from officina.core.channel_hub import HUB_SOCKET_ENV, ChannelHub
 from officina.notifications.actions import do_notify
 from officina.pbx.tests.livepbx import port_base
+from officina.pbx.tests.test_tls import make_certificates
 
 pytestmark = pytest.mark.slow
 
@@ -330,3 +332,76 @@ def test_each_web_worker_listens_on_its_own_socket_and_gets_its_share_of_connect
             connection_.close()
         _stop(server)
     assert server.returncode == 0, log.read_text()
+
+
+def test_served_over_tls_pages_are_https_and_the_browser_phone_registers_over_wss(
+    shared_database, tmp_path
+):
+    """With a certificate from the settings the web server speaks HTTPS itself, and a
+    browser's SIP WebSocket arrives at the SIP process as WSS."""
+    ca, cert, key = make_certificates(tmp_path)
+    var_dir = Path(tempfile.mkdtemp(prefix="officina-serve-"))
+    port, sip_port = _free_port(), port_base() + 96
+    log = var_dir / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "officina.cli", "serve", "--port", str(port),
+                "--sip-host", "127.0.0.1", "--sip-port", str(sip_port), "--workers", "1",
+                "--no-background",
+            ],
+            env=_environment(
+                var_dir, shared_database, WEB_TLS_CERT_FILE=str(cert), WEB_TLS_KEY_FILE=str(key)
+            ),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    trusted = ssl.create_default_context(cafile=str(ca))
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"https://127.0.0.1:{port}/login/", context=trusted, timeout=10
+                ) as page:
+                    assert page.status == 200
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the server did not start: {log.read_text()}") from None
+                time.sleep(0.3)
+        # Plain HTTP on the same port is not served.
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=10)
+
+        with connect(
+            f"wss://127.0.0.1:{port}/sip/ws",
+            subprotocols=["sip"],  # type: ignore[list-item]
+            ssl=trusted,
+        ) as sip:
+            sip.send(
+                "REGISTER sip:officina.local SIP/2.0\r\n"
+                "Via: SIP/2.0/WSS browser.invalid;branch=z9hG4bK-serve-2\r\n"
+                "From: <sip:201@officina.local>;tag=a2\r\nTo: <sip:201@officina.local>\r\n"
+                "Call-ID: serve-relay-2\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
+                "Contact: <sip:x@browser.invalid;transport=ws>\r\nContent-Length: 0\r\n\r\n"
+            )
+            answer = str(sip.recv(timeout=15))
+        assert answer.startswith("SIP/2.0 401"), answer
+        assert "SIP/2.0/WSS" in answer
+    finally:
+        _stop(server)
+    assert server.returncode == 0, log.read_text()
+
+
+def test_a_web_certificate_that_cannot_be_read_stops_the_start_with_its_name(tmp_path):
+    missing = tmp_path / "missing-cert.pem"
+    finished = subprocess.run(
+        [sys.executable, "-m", "officina.cli", "serve", "--port", str(_free_port()),
+         "--no-sip", "--no-background", "--certfile", str(missing)],
+        env=_environment(tmp_path, "sqlite:///" + str(tmp_path / "unused.sqlite3")),
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+    assert finished.returncode != 0
+    assert b"missing-cert.pem" in finished.stderr, finished.stderr[-2000:]

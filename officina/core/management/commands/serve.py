@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import ssl
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -128,6 +129,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sip-port", type=int, default=settings.SIP_PORT, help="SIP port (UDP and TCP)"
         )
+        parser.add_argument(
+            "--certfile",
+            default=settings.WEB_TLS_CERT_FILE,
+            help="serve HTTPS (and the browsers' SIP over wss://) with this PEM certificate "
+            "chain (default: WEB_TLS_CERT_FILE; without it, plain HTTP behind a proxy)",
+        )
+        parser.add_argument(
+            "--keyfile",
+            default=settings.WEB_TLS_KEY_FILE,
+            help="the certificate's private key (default: WEB_TLS_KEY_FILE, else in --certfile)",
+        )
         parser.add_argument("--no-sip", action="store_true", help="run no SIP server")
         parser.add_argument(
             "--no-background",
@@ -178,11 +190,25 @@ class Command(BaseCommand):
             shutil.rmtree(private, ignore_errors=True)
 
     def serve_web(self, options: dict[str, Any], children: dict[str, BaseProcess]) -> None:
+        tls: dict[str, Any] = {}
+        if options["certfile"]:
+            tls = {"ssl_certfile": options["certfile"], "ssl_keyfile": options["keyfile"] or None}
+            try:
+                # Read once here, so that a wrong path stops the start with a clear message
+                # rather than every worker failing on it.
+                ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                    options["certfile"], options["keyfile"] or None
+                )
+            except (OSError, ssl.SSLError) as error:
+                raise CommandError(
+                    f"cannot load the web certificate {options['certfile']}: {error}"
+                ) from error
         config = _uvicorn_config(
             "officina.asgi:application",
             host=options["host"],
             port=options["port"],
             workers=max(1, options["workers"]),
+            **tls,
         )
         try:
             sockets = bind_worker_sockets(options["host"], options["port"], config.workers)
@@ -191,7 +217,8 @@ class Command(BaseCommand):
                 f"cannot listen on {options['host']}:{options['port']}: {error.strerror}"
             ) from error
         host, port = sockets[0].getsockname()[:2]
-        logger.info("web server on http://%s:%s, %s workers", host, port, config.workers)
+        scheme = "https" if tls else "http"
+        logger.info("web server on %s://%s:%s, %s workers", scheme, host, port, config.workers)
         supervisor = SocketPerWorker(config, sockets)
 
         def watch_children() -> None:
