@@ -83,6 +83,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def _register_unauthenticated(sip: Any, transport: str, call_id: str) -> str:
+    """A browser's first REGISTER over the relayed SIP WebSocket; the answer's text."""
+    sip.send(
+        "REGISTER sip:officina.local SIP/2.0\r\n"
+        f"Via: SIP/2.0/{transport} browser.invalid;branch=z9hG4bK-{call_id}\r\n"
+        "From: <sip:201@officina.local>;tag=a1\r\nTo: <sip:201@officina.local>\r\n"
+        f"Call-ID: {call_id}\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
+        "Contact: <sip:x@browser.invalid;transport=ws>\r\nContent-Length: 0\r\n\r\n"
+    )
+    return str(sip.recv(timeout=15))
+
+
 @pytest.fixture
 def shared_database(asgi_live_server: Any) -> str:
     """``asgi_live_server`` brings committed data and, on SQLite, a test database in a file
@@ -142,14 +154,7 @@ def test_the_run_command_sends_digests_by_itself_and_relays_sip_websockets(
         # A browser's SIP connection reaches the SIP process through a web worker: an
         # unauthenticated REGISTER is challenged by the registrar there.
         with connect(f"ws://127.0.0.1:{port}/sip/ws", subprotocols=["sip"]) as sip:  # type: ignore[list-item]
-            sip.send(
-                "REGISTER sip:officina.local SIP/2.0\r\n"
-                "Via: SIP/2.0/WS browser.invalid;branch=z9hG4bK-serve-1\r\n"
-                "From: <sip:201@officina.local>;tag=a1\r\nTo: <sip:201@officina.local>\r\n"
-                "Call-ID: serve-relay-1\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
-                "Contact: <sip:x@browser.invalid;transport=ws>\r\nContent-Length: 0\r\n\r\n"
-            )
-            answer = str(sip.recv(timeout=15))
+            answer = _register_unauthenticated(sip, "WS", "serve-relay-1")
         assert answer.startswith("SIP/2.0 401"), answer
         assert "Call-ID: serve-relay-1" in answer
     finally:
@@ -379,14 +384,7 @@ def test_served_over_tls_pages_are_https_and_the_browser_phone_registers_over_ws
             subprotocols=["sip"],  # type: ignore[list-item]
             ssl=trusted,
         ) as sip:
-            sip.send(
-                "REGISTER sip:officina.local SIP/2.0\r\n"
-                "Via: SIP/2.0/WSS browser.invalid;branch=z9hG4bK-serve-2\r\n"
-                "From: <sip:201@officina.local>;tag=a2\r\nTo: <sip:201@officina.local>\r\n"
-                "Call-ID: serve-relay-2\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
-                "Contact: <sip:x@browser.invalid;transport=ws>\r\nContent-Length: 0\r\n\r\n"
-            )
-            answer = str(sip.recv(timeout=15))
+            answer = _register_unauthenticated(sip, "WSS", "serve-relay-2")
         assert answer.startswith("SIP/2.0 401"), answer
         assert "SIP/2.0/WSS" in answer
     finally:
