@@ -81,7 +81,8 @@ ensure_browser_phone() {
         (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error) && touch "$stamp"
     fi
     if [ ! -f "$bundle" ] || [ "$stamp" -nt "$bundle" ] ||
-        [ -n "$(find "$REPO_ROOT/officina/pbx/frontend" -newer "$bundle" -print -quit)" ]; then
+        [ -n "$(find "$REPO_ROOT/officina/pbx/frontend" "$REPO_ROOT/officina/web/static/web/moments.js" \
+            -newer "$bundle" -print -quit)" ]; then
         "$REPO_ROOT/node_modules/.bin/esbuild" "$source" --bundle --minify --sourcemap \
             --target=chrome100,firefox100,safari15 --log-level=warning --outfile="$bundle"
     fi

@@ -8,6 +8,7 @@ nothing is translated at the moment something happens.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone, translation
@@ -20,8 +21,21 @@ from officina.core.moments import shown_moment
 DATETIME_KEY = "datetime"
 ZONE_KEY = "zone"
 
-ParamValue = str | int | datetime
-StoredValue = str | int | dict[str, str]
+# The stored form of a name the community keeps in each interface language (a skill's):
+# {"by_language": {"en": ..., "it": ...}}, shown in the reader's.
+BY_LANGUAGE_KEY = "by_language"
+
+
+@dataclass(frozen=True)
+class InEachLanguage:
+    """A value with a wording per language code ("en", "it"); English when the reader's
+    language has none."""
+
+    names: Mapping[str, str]
+
+
+ParamValue = str | int | datetime | InEachLanguage
+StoredValue = str | int | dict[str, str] | dict[str, dict[str, str]]
 
 
 def message_id(text: str | Promise) -> str:
@@ -41,6 +55,8 @@ def stored_params(params: Mapping[str, ParamValue]) -> dict[str, StoredValue]:
                 raise ValueError(f"notification parameter {key!r} is a naive datetime")
             zone = getattr(value.tzinfo, "key", "UTC")
             stored[key] = {DATETIME_KEY: value.isoformat(), ZONE_KEY: zone}
+        elif isinstance(value, InEachLanguage):
+            stored[key] = {BY_LANGUAGE_KEY: dict(value.names)}
         elif isinstance(value, str | int):
             stored[key] = value
         else:
@@ -51,6 +67,9 @@ def stored_params(params: Mapping[str, ParamValue]) -> dict[str, StoredValue]:
 def _shown_value(value: object) -> object:
     if isinstance(value, dict) and DATETIME_KEY in value:
         return shown_moment(datetime.fromisoformat(str(value[DATETIME_KEY])))
+    if isinstance(value, dict) and isinstance(names := value.get(BY_LANGUAGE_KEY), dict):
+        language = (translation.get_language() or "en").split("-")[0]
+        return names.get(language) or names.get("en") or next(iter(names.values()), "")
     return value
 
 

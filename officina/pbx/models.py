@@ -87,6 +87,7 @@ class SipCredential(models.Model):
 class Transport(models.TextChoices):
     UDP = "UDP", "UDP"
     TCP = "TCP", "TCP"
+    TLS = "TLS", "TLS"
     WS = "WS", "WebSocket"
     WSS = "WSS", _("secure WebSocket")
 

@@ -24,7 +24,7 @@ from officina.pbx.ring_groups import RingGroups
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
-from officina.pbx.transports.tcp import TcpTransport
+from officina.pbx.transports.tcp import TcpTransport, TlsContexts
 from officina.pbx.transports.udp import start_udp
 from officina.pbx.transports.websocket import WebSocketHub
 from officina.pbx.trunk_calls import TrunkCalls
@@ -69,6 +69,8 @@ class RunningPbx:
         WebSocketHub.detach()
         if self.network.tcp is not None:
             await self.network.tcp.stop()
+        if self.network.tls is not None:
+            await self.network.tls.stop()
         if self.network.udp is not None and self.network.udp.transport is not None:
             self.network.udp.transport.close()
 
@@ -78,8 +80,17 @@ def node_secret() -> bytes:
     return hashlib.sha256(f"officina-pbx:{settings.SECRET_KEY}".encode()).digest()
 
 
-async def start_pbx(host: str, port: int, *, advertised_host: str | None = None) -> RunningPbx:
-    """Load the directory, open UDP and TCP on ``host:port`` and start the background work."""
+async def start_pbx(
+    host: str,
+    port: int,
+    *,
+    advertised_host: str | None = None,
+    tls_port: int | None = None,
+    tls: TlsContexts | None = None,
+) -> RunningPbx:
+    """Load the directory, open UDP and TCP on ``host:port`` (and TLS on ``tls_port``,
+    default ``SIP_TLS_PORT``, when a certificate is configured or ``tls`` given) and
+    start the background work."""
     loop = asyncio.get_running_loop()
     node = os.environ.get("SIP_NODE", socket.gethostname())[:64]
     directory = Directory(node=node)
@@ -117,6 +128,10 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     tcp = TcpTransport(server, table, StreamFramer)
     await tcp.start(host, udp_port)
     network.tcp = tcp
+    tls = tls or configured_tls()
+    if tls is not None:
+        network.tls = TcpTransport(server, table, StreamFramer, tls=tls)
+        await network.tls.start(host, settings.SIP_TLS_PORT if tls_port is None else tls_port)
     WebSocketHub.attach(server, table)
     await loop.run_in_executor(None, do_clear_participants)  # calls of a previous run are over
     media = MediaDesk(
@@ -150,14 +165,26 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         loop.create_task(_housekeeping(server, tcp, table), name="sip-housekeeping"),
     ]
     logger.info(
-        "SIP server on %s:%s (UDP, TCP) as %s, WebSocket at /sip/ws; %d extensions, %d devices",
+        "SIP server on %s:%s (UDP, TCP)%s as %s, WebSocket at /sip/ws; %d extensions, %d devices",
         host,
         udp_port,
+        f", TLS on {network.tls.local_port}" if network.tls is not None else "",
         advertised,
         len(directory.by_number),
         sum(len(bindings) for bindings in directory.bindings.values()),
     )
     return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port, media)
+
+
+def configured_tls() -> TlsContexts | None:
+    """SIP over TLS when the settings name a certificate and its key."""
+    if not settings.SIP_TLS_CERT_FILE:
+        return None
+    return TlsContexts(
+        settings.SIP_TLS_CERT_FILE,
+        settings.SIP_TLS_KEY_FILE or settings.SIP_TLS_CERT_FILE,
+        settings.SIP_TLS_CA_FILE or None,
+    )
 
 
 def settle_garbage_collector() -> None:

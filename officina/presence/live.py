@@ -44,13 +44,9 @@ def _profile_url(member_id: int) -> str:
 
 def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
     member: Member = check_in.member
-    local_until = (
-        check_in.planned_until.astimezone(check_in.space.zone).strftime("%H:%M")
-        if check_in.planned_until
-        else ""
-    )
-    if local_until == "00:00":  # the default end of the day says nothing worth showing
-        local_until = ""
+    until = check_in.planned_until
+    if until is not None and until.astimezone(check_in.space.zone).strftime("%H:%M") == "00:00":
+        until = None  # the default end of the space's day says nothing worth showing
     return {
         "id": member.pk,
         "name": member.display_name,
@@ -58,10 +54,12 @@ def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
         "company": company_name,
         "kind": check_in.kind,
         "note": check_in.note,
-        "until": local_until,
+        # Moments, not texts: each page writes them in its reader's language and clock
+        # (the |clock filter, web/moments.js), as one push reaches readers of both.
+        "since_at": check_in.started_at.isoformat(),
+        "until_at": until.isoformat() if until else "",
         # The page drops the person by itself when this passes, clean-up or not.
         "ends_at": check_in.planned_until.isoformat() if check_in.planned_until else "",
-        "since": check_in.started_at.astimezone(check_in.space.zone).strftime("%H:%M"),
         "profile_url": _profile_url(member.pk),
     }
 

@@ -163,12 +163,14 @@ def _record(
     url: str = "",
     *,
     is_internal: bool = False,
+    status: str = "",
 ) -> None:
     line = Activity.objects.create(
         project=project,
         actor=actor,
         kind=kind,
         subject=subject[:200],
+        status=status,
         url=url[:300],
         is_internal=is_internal,
     )
@@ -778,9 +780,10 @@ def _record_status(standing: Standing, task: Task) -> None:
         standing.project,
         standing.member,
         ActivityKind.TASK_STATUS,
-        f"{task.title} → {TaskStatus(task.status).label}",
+        task.title,
         tasks_url(task.project),
         is_internal=task.is_internal,
+        status=task.status,
     )
 
 

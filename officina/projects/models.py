@@ -295,6 +295,8 @@ class Activity(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
+    # A task's new status, kept as its value so the line reads in the reader's language.
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, blank=True)
     url = models.CharField(max_length=300, blank=True)
     is_internal = models.BooleanField(_("internal"), default=False)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)

@@ -328,6 +328,18 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
 SIP_HOST = os.environ.get("SIP_HOST", "0.0.0.0")  # noqa: S104
 SIP_PORT = int(os.environ.get("SIP_PORT", "5060"))
 SIP_DOMAIN = os.environ.get("SIP_DOMAIN", "officina.local")
+# HTTPS served by ``officina serve`` itself (and so wss:// for the browser phone), when no
+# reverse proxy terminates TLS in front of it: a PEM certificate chain and its key.
+WEB_TLS_CERT_FILE = os.environ.get("WEB_TLS_CERT_FILE", "")
+WEB_TLS_KEY_FILE = os.environ.get("WEB_TLS_KEY_FILE", "")
+# SIP over TLS (RFC 3261 §26.2) on SIP_TLS_PORT when a certificate is named: a PEM file
+# with the certificate chain, and its private key (in the same file when KEY is empty).
+# SIP_TLS_CA_FILE: authorities for the connections the PBX opens to phones (default: the
+# system's).
+SIP_TLS_PORT = int(os.environ.get("SIP_TLS_PORT", "5061"))
+SIP_TLS_CERT_FILE = os.environ.get("SIP_TLS_CERT_FILE", "")
+SIP_TLS_KEY_FILE = os.environ.get("SIP_TLS_KEY_FILE", "")
+SIP_TLS_CA_FILE = os.environ.get("SIP_TLS_CA_FILE", "")
 # Address phones reach this node at (Via, Record-Route); empty: guessed from the interfaces.
 SIP_ADVERTISED_HOST = os.environ.get("SIP_ADVERTISED_HOST", "")
 # Digest algorithms offered, first preferred. MD5 alone by default: some phones (and SIPp,

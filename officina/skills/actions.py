@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import Notice, do_notify_many
+from officina.notifications.wording import InEachLanguage
 from officina.skills.kinds import EvidenceSource, SkillCategory, SkillKind, SkillLevel
 from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
 
@@ -218,7 +219,13 @@ def _endorsement_notice(endorser: Member, member_skill: MemberSkill) -> Notice:
         _("%(name)s endorsed your skill “%(skill)s”."),
         actor=endorser,
         url=reverse("social:profile", args=[recipient.pk]),
-        params={"name": endorser.display_name, "skill": member_skill.skill.name},
+        params={
+            "name": endorser.display_name,
+            # Both names: the recipient reads it in the language they read in then.
+            "skill": InEachLanguage(
+                {"en": member_skill.skill.name_en, "it": member_skill.skill.name_it}
+            ),
+        },
     )
 
 

@@ -11,9 +11,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.client
 import json
 import os
+import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -34,6 +38,7 @@ from officina.api.actions import check_create_api_token
 from officina.core.channel_hub import HUB_SOCKET_ENV, ChannelHub
 from officina.notifications.actions import do_notify
 from officina.pbx.tests.livepbx import port_base
+from officina.pbx.tests.test_tls import make_certificates
 
 pytestmark = pytest.mark.slow
 
@@ -76,6 +81,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _register_unauthenticated(sip: Any, transport: str, call_id: str) -> str:
+    """A browser's first REGISTER over the relayed SIP WebSocket; the answer's text."""
+    sip.send(
+        "REGISTER sip:officina.local SIP/2.0\r\n"
+        f"Via: SIP/2.0/{transport} browser.invalid;branch=z9hG4bK-{call_id}\r\n"
+        "From: <sip:201@officina.local>;tag=a1\r\nTo: <sip:201@officina.local>\r\n"
+        f"Call-ID: {call_id}\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
+        "Contact: <sip:x@browser.invalid;transport=ws>\r\nContent-Length: 0\r\n\r\n"
+    )
+    return str(sip.recv(timeout=15))
 
 
 @pytest.fixture
@@ -137,14 +154,7 @@ def test_the_run_command_sends_digests_by_itself_and_relays_sip_websockets(
         # A browser's SIP connection reaches the SIP process through a web worker: an
         # unauthenticated REGISTER is challenged by the registrar there.
         with connect(f"ws://127.0.0.1:{port}/sip/ws", subprotocols=["sip"]) as sip:  # type: ignore[list-item]
-            sip.send(
-                "REGISTER sip:officina.local SIP/2.0\r\n"
-                "Via: SIP/2.0/WS browser.invalid;branch=z9hG4bK-serve-1\r\n"
-                "From: <sip:201@officina.local>;tag=a1\r\nTo: <sip:201@officina.local>\r\n"
-                "Call-ID: serve-relay-1\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
-                "Contact: <sip:x@browser.invalid;transport=ws>\r\nContent-Length: 0\r\n\r\n"
-            )
-            answer = str(sip.recv(timeout=15))
+            answer = _register_unauthenticated(sip, "WS", "serve-relay-1")
         assert answer.startswith("SIP/2.0 401"), answer
         assert "Call-ID: serve-relay-1" in answer
     finally:
@@ -224,3 +234,172 @@ def test_a_check_in_posted_to_one_worker_is_pushed_to_a_page_on_another(
         pushed = json.loads(page.recv(timeout=15))
     assert pushed["member"]["name"] == luca.display_name, pushed
     assert pushed["member"]["note"] == "at the big table"
+
+
+def _sockets_on_port(port: int) -> dict[int, str]:
+    """Inode → state ("LISTEN" or "ESTABLISHED") of this machine's TCP sockets whose
+    local port is ``port``, from /proc/net/tcp."""
+    states = {"0A": "LISTEN", "01": "ESTABLISHED"}
+    found: dict[int, str] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == port and fields[3] in states:
+                    found[int(fields[9])] = states[fields[3]]
+    return found
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
+def test_each_web_worker_listens_on_its_own_socket_and_gets_its_share_of_connections(
+    shared_database,
+):
+    """Two workers, each with its own listening socket on the port (SO_REUSEPORT), and 32
+    keep-alive connections opened at once spread over both rather than piling on one."""
+    var_dir = Path(tempfile.mkdtemp(prefix="officina-serve-"))
+    port = _free_port()
+    log = var_dir / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "officina.cli", "serve", "--port", str(port),
+                "--workers", "2", "--no-sip", "--no-background",
+            ],
+            env=_environment(var_dir, shared_database),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    connections: list[http.client.HTTPConnection] = []
+    try:
+        _wait_for(f"http://127.0.0.1:{port}", server, log)
+        on_port = _sockets_on_port(port)
+        listening = {inode for inode, state in on_port.items() if state == "LISTEN"}
+        assert len(listening) == 2, on_port
+        workers = {
+            pid: _socket_inodes(pid) & listening
+            for pid in _children(server.pid)
+            if _socket_inodes(pid) & listening
+        }
+        # Each worker holds one of the two sockets (and the supervisor both, to hand a
+        # replacement its slot's socket).
+        assert len(workers) == 2, workers
+        assert all(len(held) == 1 for held in workers.values()), workers
+        assert set().union(*workers.values()) == listening
+
+        for _ in range(32):
+            connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection_.connect()
+            connections.append(connection_)
+        for connection_ in connections:
+            connection_.request("GET", "/login/")
+        for connection_ in connections:
+            answer = connection_.getresponse()
+            answer.read()
+            assert answer.status == 200
+        established = {
+            inode for inode, state in _sockets_on_port(port).items() if state == "ESTABLISHED"
+        }
+        served = {pid: len(_socket_inodes(pid) & established) for pid in workers}
+        assert sum(served.values()) == 32, served
+        # The kernel hashes each connection to a socket: with 32 connections one worker
+        # gets fewer than 4 about once in 400,000 runs.
+        assert min(served.values()) >= 4, served
+        for connection_ in connections:
+            connection_.close()
+        connections.clear()
+
+        # A worker that dies is replaced on its own socket, which the supervisor kept
+        # open: the connections the kernel hashes to it meanwhile wait, none is refused.
+        os.kill(next(iter(workers)), signal.SIGKILL)
+        for _ in range(16):
+            connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection_.request("GET", "/login/")
+            connections.append(connection_)
+        assert [answer.status for answer in (c.getresponse() for c in connections)] == [200] * 16
+    finally:
+        for connection_ in connections:
+            connection_.close()
+        _stop(server)
+    assert server.returncode == 0, log.read_text()
+
+
+def test_served_over_tls_pages_are_https_and_the_browser_phone_registers_over_wss(
+    shared_database, tmp_path
+):
+    """With a certificate from the settings the web server speaks HTTPS itself, and a
+    browser's SIP WebSocket arrives at the SIP process as WSS."""
+    ca, cert, key = make_certificates(tmp_path)
+    var_dir = Path(tempfile.mkdtemp(prefix="officina-serve-"))
+    port, sip_port = _free_port(), port_base() + 96
+    log = var_dir / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "officina.cli", "serve", "--port", str(port),
+                "--sip-host", "127.0.0.1", "--sip-port", str(sip_port), "--workers", "1",
+                "--no-background",
+            ],
+            env=_environment(
+                var_dir, shared_database, WEB_TLS_CERT_FILE=str(cert), WEB_TLS_KEY_FILE=str(key)
+            ),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    trusted = ssl.create_default_context(cafile=str(ca))
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"https://127.0.0.1:{port}/login/", context=trusted, timeout=10
+                ) as page:
+                    assert page.status == 200
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the server did not start: {log.read_text()}") from None
+                time.sleep(0.3)
+        # Plain HTTP on the same port is not served.
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=10)
+
+        with connect(
+            f"wss://127.0.0.1:{port}/sip/ws",
+            subprotocols=["sip"],  # type: ignore[list-item]
+            ssl=trusted,
+        ) as sip:
+            answer = _register_unauthenticated(sip, "WSS", "serve-relay-2")
+        assert answer.startswith("SIP/2.0 401"), answer
+        assert "SIP/2.0/WSS" in answer
+    finally:
+        _stop(server)
+    assert server.returncode == 0, log.read_text()
+
+
+def test_a_web_certificate_that_cannot_be_read_stops_the_start_with_its_name(tmp_path):
+    missing = tmp_path / "missing-cert.pem"
+    finished = subprocess.run(
+        [sys.executable, "-m", "officina.cli", "serve", "--port", str(_free_port()),
+         "--no-sip", "--no-background", "--certfile", str(missing)],
+        env=_environment(tmp_path, "sqlite:///" + str(tmp_path / "unused.sqlite3")),
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+    assert finished.returncode != 0
+    assert b"missing-cert.pem" in finished.stderr, finished.stderr[-2000:]

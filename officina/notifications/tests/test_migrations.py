@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("notifications", "0001_initial")]
 AFTER = [("notifications", "0002_notification_params")]
-AFTER_ALL = [("notifications", "0003_more_notifications_as_messages")]
+AFTER_ALL = [("notifications", "0004_endorsed_skill_in_each_language")]
 
 
 def _migrate(targets: list[tuple[str, str]]) -> Apps:
@@ -144,5 +144,44 @@ def test_joining_project_and_invitation_texts_become_messages_and_back(giulia, m
         assert Reverted.objects.get(pk=rows["projects.mention"].pk).text == (
             "Something else entirely"
         )
+    finally:
+        _migrate(AFTER_ALL)
+
+
+def test_an_endorsed_skill_stored_in_english_gets_both_names_and_back(giulia):
+    before = [
+        ("notifications", "0003_more_notifications_as_messages"),
+        ("skills", "0002_skill_synonyms"),
+    ]
+    try:
+        old = _migrate(before)
+        Skill = old.get_model("skills", "Skill")
+        Skill.objects.create(
+            slug="accounting", name_en="Accounting", name_it="Contabilità", category="data"
+        )
+        Notification = old.get_model("notifications", "Notification")
+        message = "%(name)s endorsed your skill “%(skill)s”."
+        known, gone = (
+            Notification.objects.create(
+                recipient_id=giulia.pk,
+                kind="skills.endorsement",
+                text=message,
+                params={"name": "Marco Colombo", "skill": skill},
+            )
+            for skill in ("Accounting", "A skill deleted since")
+        )
+        _migrate(AFTER_ALL)
+
+        from officina.notifications.models import Notification as Current
+
+        with translation.override("it"):
+            assert "“Contabilità”" in Current.objects.get(pk=known.pk).shown_text
+            assert "“A skill deleted since”" in Current.objects.get(pk=gone.pk).shown_text
+        with translation.override("en"):
+            assert "“Accounting”" in Current.objects.get(pk=known.pk).shown_text
+
+        reverted = _migrate(before).get_model("notifications", "Notification")
+        assert reverted.objects.get(pk=known.pk).params["skill"] == "Accounting"
+        assert reverted.objects.get(pk=gone.pk).params["skill"] == "A skill deleted since"
     finally:
         _migrate(AFTER_ALL)

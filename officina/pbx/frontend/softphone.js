@@ -11,7 +11,7 @@
 // Bundled with JsSIP by esbuild at setup (scripts/setup-env.sh); never committed.
 import JsSIP from "jssip/lib/JsSIP";
 
-import { shownMoment } from "./moments.js";
+import { shownMoment } from "../../web/static/web/moments.js";
 
 const CHANNEL = "officina-phone";
 const MICROPHONE_KEY = "officina-phone-microphone";

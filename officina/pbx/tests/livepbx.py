@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from officina.accounts.models import Member
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
@@ -50,7 +51,8 @@ def make_extensions(passwords: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def live_pbx(port: int) -> Iterator[LivePbx]:
+def live_pbx(port: int, **start_options: Any) -> Iterator[LivePbx]:
+    """``start_options`` go to :func:`start_pbx` (``tls=``, ``tls_port=``)."""
     loop = asyncio.new_event_loop()
     started = threading.Event()
     holder: dict[str, RunningPbx] = {}
@@ -61,7 +63,7 @@ def live_pbx(port: int) -> Iterator[LivePbx]:
 
         async def main() -> None:
             try:
-                holder["pbx"] = await start_pbx(HOST, port, advertised_host=HOST)
+                holder["pbx"] = await start_pbx(HOST, port, advertised_host=HOST, **start_options)
             except BaseException as error:
                 failure.append(error)
                 raise

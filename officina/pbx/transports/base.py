@@ -22,9 +22,10 @@ logger = logging.getLogger("officina.pbx.transports")
 
 UDP = "UDP"
 TCP = "TCP"
+TLS = "TLS"
 WS = "WS"
 WSS = "WSS"
-CONNECTION_ORIENTED = frozenset({TCP, WS, WSS})
+CONNECTION_ORIENTED = frozenset({TCP, TLS, WS, WSS})
 
 # Limits that keep a hostile peer from exhausting memory (see docs/pbx.md).
 MAX_MESSAGE_BYTES = 32 * 1024

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from officina.pbx.transports.base import UDP, Connection, ConnectionTable
+from officina.pbx.transports.base import TCP, TLS, UDP, Connection, ConnectionTable
 from officina.pbx.transports.tcp import TcpTransport
 from officina.pbx.transports.udp import UdpTransport
 from officina.sip.rport import Peer
@@ -35,6 +35,7 @@ class Network:
         self.port = port
         self.udp: UdpTransport | None = None
         self.tcp: TcpTransport | None = None
+        self.tls: TcpTransport | None = None
         self.unsendable = 0
 
     def send(self, peer: Peer, data: bytes) -> bool:
@@ -47,8 +48,11 @@ class Network:
         connection = self.table.by_address(transport, peer.host, peer.port)
         if connection is not None:
             return connection.send(data)
-        if transport == "TCP" and self.tcp is not None:
+        if transport == TCP and self.tcp is not None:
             self.tcp.send_to(peer.host, peer.port, data)
+            return True
+        if transport == TLS and self.tls is not None:
+            self.tls.send_to(peer.host, peer.port, data)
             return True
         # A WebSocket peer whose connection has gone cannot be reached.
         self.unsendable += 1
@@ -58,4 +62,6 @@ class Network:
         return self.table.by_key(key) if key else None
 
     def local_via(self, transport: str) -> tuple[str, int]:
+        if transport == TLS and self.tls is not None:
+            return self.advertised_host, self.tls.local_port
         return self.advertised_host, self.port

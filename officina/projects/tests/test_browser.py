@@ -218,8 +218,11 @@ def test_dragging_a_card_moves_the_task_and_a_viewer_cannot(
     other.drag_to(page.locator("#column-todo"))
     assert Task.objects.get(title__startswith="Scegliere").status == "todo"
     assert refused_by_policy == []
-    activity = [line.subject for line in project.activity.filter(kind="task_status").order_by("id")]
-    assert activity == ["Ordinare il forno → in progress", "Ordinare il forno → done"]
+    activity = [
+        (line.subject, line.status)
+        for line in project.activity.filter(kind="task_status").order_by("id")
+    ]
+    assert activity == [("Ordinare il forno", "doing"), ("Ordinare il forno", "done")]
 
     # A guest viewer reads the board; nothing on it can be dragged.
     viewer = new_context(chiara_guest).new_page()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
+from django.utils import translation
 
 from officina.projects import actions
 from officina.projects.models import FileVersion, ProjectInvitation, SharedFile
@@ -238,3 +239,18 @@ def test_each_member_of_the_project_is_one_click_away_by_phone_or_browser(
     assert f'href="/phone/browser/?dial={number}" data-softphone-dial="{number}"' in page
     # A guest is not on the PBX: no call links for them, and none to them.
     assert "sip:" not in main_of(client_for(chiara).get(f"/projects/{shop.project.pk}/"))
+
+
+def test_a_moved_task_reads_in_the_readers_language_whoever_moved_it(shop, client_for, giulia):
+    owner = standing(giulia, shop.project)
+    task = actions.check_create_task(owner, title="Ordinare il forno")
+    with translation.override("it"):  # moved by someone reading Italian
+        actions.check_set_task_status(owner, task, "doing")
+    client = client_for(giulia)
+    for language, line in [
+        ("en", "Ordinare il forno</a> → in progress"),
+        ("it", "Ordinare il forno</a> → in corso"),
+    ]:
+        giulia.language = language
+        giulia.save(update_fields=["language"])
+        assert line in main_of(client.get(f"/projects/{shop.project.pk}/")), language

@@ -152,6 +152,20 @@ def test_endorse_notifies_once_and_not_yourself(giulia, marco, django_skill):
     assert not Endorsement.objects.exists()
 
 
+def test_an_endorsement_notice_names_the_skill_in_the_language_it_is_read_in(giulia, marco):
+    accounting = Skill.objects.create(
+        slug="accounting", name_en="Accounting", name_it="Contabilità", category=SkillCategory.DATA
+    )
+    with translation.override("it"):  # sent while the endorser reads Italian
+        check_endorse(marco, check_add_member_skill(giulia, accounting, SkillKind.SKILL))
+    notice = Notification.objects.get(recipient=giulia, kind="skills.endorsement")
+    with translation.override("en"):
+        assert notice.shown_text == f"{marco.display_name} endorsed your skill “Accounting”."
+    with translation.override("it"):
+        assert "“Contabilità”" in notice.shown_text
+        assert "Accounting" not in notice.shown_text
+
+
 def test_endorsing_many_at_once_is_checked_like_one(giulia, marco, sara, django_skill):
     skill = check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
     offer = check_add_member_skill(giulia, django_skill, SkillKind.OFFER)

@@ -1,7 +1,8 @@
 """``officina serve``: the whole product, one process per part.
 
-- web: uvicorn's own supervisor runs ``--workers`` processes (one per core by
-  default) sharing the listening socket, and replaces one that dies. Processes,
+- web: ``--workers`` processes (one per core by default), each listening on a
+  socket of its own on the same port (``officina.core.web_workers``), supervised
+  as uvicorn supervises its workers: one that dies is replaced. Processes,
   not threads: Django's views are Python, and one process runs Python on one
   core at a time, so a second core only serves pages from a second process;
 - SIP: one process (registrar, proxy, media and their timers share one event
@@ -25,6 +26,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import ssl
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -33,10 +35,10 @@ from typing import Any
 
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
-from uvicorn.supervisors import Multiprocess
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from officina.core.channel_hub import HUB_SOCKET_ENV, ChannelHub
+from officina.core.web_workers import SocketPerWorker, bind_worker_sockets
 from officina.pbx.transports.websocket_relay import SIP_WEBSOCKET_ENV
 
 logger = logging.getLogger("officina.serve")
@@ -127,6 +129,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sip-port", type=int, default=settings.SIP_PORT, help="SIP port (UDP and TCP)"
         )
+        parser.add_argument(
+            "--certfile",
+            default=settings.WEB_TLS_CERT_FILE,
+            help="serve HTTPS (and the browsers' SIP over wss://) with this PEM certificate "
+            "chain (default: WEB_TLS_CERT_FILE; without it, plain HTTP behind a proxy)",
+        )
+        parser.add_argument(
+            "--keyfile",
+            default=settings.WEB_TLS_KEY_FILE,
+            help="the certificate's private key (default: WEB_TLS_KEY_FILE, else in --certfile)",
+        )
         parser.add_argument("--no-sip", action="store_true", help="run no SIP server")
         parser.add_argument(
             "--no-background",
@@ -177,14 +190,36 @@ class Command(BaseCommand):
             shutil.rmtree(private, ignore_errors=True)
 
     def serve_web(self, options: dict[str, Any], children: dict[str, BaseProcess]) -> None:
+        tls: dict[str, Any] = {}
+        if options["certfile"]:
+            tls = {"ssl_certfile": options["certfile"], "ssl_keyfile": options["keyfile"] or None}
+            try:
+                # Read once here, so that a wrong path stops the start with a clear message
+                # rather than every worker failing on it.
+                ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                    options["certfile"], options["keyfile"] or None
+                )
+            except (OSError, ssl.SSLError) as error:
+                raise CommandError(
+                    f"cannot load the web certificate {options['certfile']}: {error}"
+                ) from error
         config = _uvicorn_config(
             "officina.asgi:application",
             host=options["host"],
             port=options["port"],
             workers=max(1, options["workers"]),
+            **tls,
         )
-        socket = config.bind_socket()
-        supervisor = Multiprocess(config, sockets=[socket])
+        try:
+            sockets = bind_worker_sockets(options["host"], options["port"], config.workers)
+        except OSError as error:
+            raise CommandError(
+                f"cannot listen on {options['host']}:{options['port']}: {error.strerror}"
+            ) from error
+        host, port = sockets[0].getsockname()[:2]
+        scheme = "https" if tls else "http"
+        logger.info("web server on %s://%s:%s, %s workers", scheme, host, port, config.workers)
+        supervisor = SocketPerWorker(config, sockets)
 
         def watch_children() -> None:
             while not supervisor.should_exit.wait(0.5):
@@ -201,7 +236,8 @@ class Command(BaseCommand):
         try:
             supervisor.run()
         finally:
-            socket.close()
+            for bound in set(sockets):
+                bound.close()
         if self.failed:
             raise SystemExit(f"officina serve: the {self.failed} process stopped")
 

@@ -1,4 +1,6 @@
 // Kiosk at the door: find yourself, type your PIN, checked in (or out). Resets when idle.
+import { shownMoment } from "../web/moments.js";
+
 (function () {
   "use strict";
   const root = document.getElementById("kiosk");
@@ -104,7 +106,7 @@
 
   function tick() {
     document.getElementById("kiosk-clock").textContent =
-      new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      shownMoment(new Date(), data.clockFormat, data.zone);
   }
   tick(); setInterval(tick, 10000);
   reset();

@@ -1,4 +1,6 @@
 // "Who's here": apply arrivals and departures pushed over the space's WebSocket.
+import { shownMoment } from "../web/moments.js";
+
 (function () {
   "use strict";
   const section = document.getElementById("whos-here");
@@ -30,8 +32,9 @@
     detail.append(dot);
     let text = " ";
     if (member.kind === "remote") text += labels.labelRemote + " ";
-    text += labels.labelSince + " " + member.since;
-    if (member.until) text += " · " + labels.labelUntil + " " + member.until;
+    const clock = (at) => shownMoment(new Date(at), labels.clockFormat, labels.zone);
+    text += labels.labelSince + " " + clock(member.since_at);
+    if (member.until_at) text += " · " + labels.labelUntil + " " + clock(member.until_at);
     detail.append(document.createTextNode(text));
     const note = item.querySelector(".note");
     if (member.note) note.textContent = "“" + member.note + "”"; else note.remove();

@@ -1,6 +1,7 @@
-// A moment written as the server writes it (officina.core.moments, the |moment filter):
-// Django's SHORT_DATETIME_FORMAT of the page's language, on the member's clock. The page
-// gives both, so a call added to the recent list live reads like the reloaded list.
+// A moment written as the server writes it (officina.core.moments: the |moment and |clock
+// filters): Django's SHORT_DATETIME_FORMAT (or TIME_FORMAT, for a time of day) of the
+// page's language, on the member's clock. The page gives both, so a call added to the
+// recent list live, or a person arriving on "who's here", reads like the reloaded page.
 // The format letters the two languages' short formats use are known here; any other
 // character is written as it is.
 export function shownMoment(date, format, zone) {
