@@ -88,30 +88,58 @@ def officina() -> Iterator[LiveOfficina]:
 
 
 @pytest.fixture
-def chromium_with_microphone(tmp_path: Path) -> Iterator[tuple[Any, np.ndarray]]:
-    """Chromium whose microphone says the sentence 9 s into the call (after the
-    greeting and the tone), then stays silent for 20 s."""
+def chromium_saying(tmp_path: Path) -> Iterator[Any]:
+    """``chromium_saying(before)``: Chromium whose microphone says the sentence ``before``
+    seconds into the call, then stays silent for 20 s; and the sentence at 8 kHz."""
     from playwright.sync_api import expect, sync_playwright
 
-    microphone, sentence = spoken_sentence(tmp_path, before=9, after=20)
     expect.set_options(timeout=TIMEOUT_MS)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    launched: list[Any] = []
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[*MEDIA_ARGS, f"--use-file-for-fake-audio-capture={microphone}"],
-            )
+
+            def launch(before: float) -> tuple[Any, np.ndarray]:
+                microphone, sentence = spoken_sentence(tmp_path, before=before, after=20)
+                chromium = playwright.chromium.launch(
+                    executable_path=CHROMIUM,
+                    args=[*MEDIA_ARGS, f"--use-file-for-fake-audio-capture={microphone}"],
+                )
+                launched.append(chromium)
+                return chromium, sentence
+
             try:
-                yield chromium, sentence
+                yield launch
             finally:
-                chromium.close()
+                for chromium in launched:
+                    chromium.close()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def wait_for_message(page: Any, seconds: float = 45) -> VoicemailMessage:
+    for _ in range(int(seconds * 10)):
+        message = VoicemailMessage.objects.first()
+        if message is not None:
+            return message
+        page.wait_for_timeout(100)
+    raise AssertionError("no voicemail message was stored")
+
+
+def assert_sounds_like_the_sentence(message: VoicemailMessage, sentence: np.ndarray) -> None:
+    expected = speech_span(sentence) + 0.5  # the desk keeps 0.25 s either side of speech
+    assert message.duration == pytest.approx(expected, rel=0.10), (message.duration, expected)
+    audio = read_telephone_wav(message.audio.read())
+    frames = audio[: len(audio) // FRAME * FRAME].reshape(-1, FRAME).astype(np.float64)
+    levels = np.sqrt((frames**2).mean(axis=1))
+    assert levels.mean() > 500, "loud enough to be a voice"
+    # Speech rises and falls (syllables, pauses); a tone or noise would be steady.
+    assert levels.std() / levels.mean() > 0.4
+    assert 0.3 < (levels >= 300).mean() < 0.98
 
 
 def open_phone(browser: Any, officina: LiveOfficina, member: Any) -> tuple[Any, Any]:
@@ -134,11 +162,11 @@ def wait_until_known(officina: LiveOfficina, number: str, page: Any) -> None:
 
 
 def test_a_browser_leaves_a_voicemail_and_the_phone_page_plays_it(
-    officina, chromium_with_microphone, giulia, marco, screenshot
+    officina, chromium_saying, giulia, marco, screenshot
 ):
     from playwright.sync_api import expect
 
-    browser, sentence = chromium_with_microphone
+    browser, sentence = chromium_saying(before=9)  # after the greeting and the tone
     do_provision_extension(giulia)  # 201
     do_provision_extension(marco)  # 202, registered nowhere: his voicemail answers
     context, phone = open_phone(browser, officina, giulia)
@@ -154,27 +182,14 @@ def test_a_browser_leaves_a_voicemail_and_the_phone_page_plays_it(
     assert session.codec == "opus"  # what Chromium prefers, and so do we
     # The greeting reaches the browser.
     wait_for_more_audio(phone, 4000)
-    for _ in range(450):  # the message ends 5 s after the sentence
-        if VoicemailMessage.objects.exists():
-            break
-        phone.wait_for_timeout(100)
+    message = wait_for_message(phone)  # the message ends 5 s after the sentence
     expect(phone.locator("#in-call")).to_be_hidden()  # the PBX hung up
     assert media.dialogs == {} and media.ports.in_use == set()
     assert session.counters.frames_received > 500
     # Only what the greeting played before ICE and DTLS were up (the queue's oldest).
     assert session.counters.send_dropped < 25
-
-    message = VoicemailMessage.objects.get()
     assert message.caller_number == "201" and message.box.extension.number == "202"
-    expected = speech_span(sentence) + 0.5  # the desk keeps 0.25 s either side of speech
-    assert message.duration == pytest.approx(expected, rel=0.10), (message.duration, expected)
-    audio = read_telephone_wav(message.audio.read())
-    frames = audio[: len(audio) // FRAME * FRAME].reshape(-1, FRAME).astype(np.float64)
-    levels = np.sqrt((frames**2).mean(axis=1))
-    assert levels.mean() > 500, "loud enough to be a voice"
-    # Speech rises and falls (syllables, pauses); a tone or noise would be steady.
-    assert levels.std() / levels.mean() > 0.4
-    assert 0.3 < (levels >= 300).mean() < 0.98
+    assert_sounds_like_the_sentence(message, sentence)
     context.close()
 
     # Marco plays it on his phone's voicemail page.
@@ -191,12 +206,12 @@ def test_a_browser_leaves_a_voicemail_and_the_phone_page_plays_it(
     marco_context.close()
 
 
-def test_received_audio_is_counted_while_the_call_lasts(officina, chromium_with_microphone, giulia):
+def test_the_browser_listens_to_its_voicemail_and_hangs_up(officina, chromium_saying, giulia):
     """*97 from the browser: the listening call's prompts reach Chromium, and hanging up
     from the browser closes the leg and frees its port."""
     from playwright.sync_api import expect
 
-    browser, _sentence = chromium_with_microphone
+    browser, _sentence = chromium_saying(before=9)
     do_provision_extension(giulia)
     context, phone = open_phone(browser, officina, giulia)
     phone.fill("#dial-number", "*97")
@@ -213,4 +228,54 @@ def test_received_audio_is_counted_while_the_call_lasts(officina, chromium_with_
         phone.wait_for_timeout(100)
     assert media.dialogs == {} and media.ports.in_use == set()
     assert received > 8000
+    context.close()
+
+
+def test_a_browser_goes_through_a_menu_with_keys_to_a_voicemail(
+    officina, chromium_saying, giulia, marco
+):
+    """Keys from the browser arrive as SIP INFO (the desk's answer has no telephone-event):
+    5 opens the support menu, 3 there takes Marco's voicemail, on the same call."""
+    from playwright.sync_api import expect
+
+    from officina.accounts.models import Company
+    from officina.attendant.actions import MenuInput, check_save_menu
+
+    browser, sentence = chromium_saying(before=14)  # after the menus, greeting and tone
+    do_provision_extension(giulia)  # 201
+    do_provision_extension(marco)  # 202
+    company = Company.objects.create(name="Front desk srl", slug="front-desk")
+    check_save_menu(
+        company,
+        MenuInput(
+            name="Support", number="510", language="en",
+            greeting_text="Support. Press 3 to leave Marco a message.",
+            options={"3": ("voicemail", "202")},
+        ),
+    )  # fmt: skip
+    check_save_menu(
+        company,
+        MenuInput(
+            name="Front desk", number="500", language="en",
+            greeting_text="Welcome. Press 2 for Marco, or 5 for support.",
+            options={"2": ("extension", "202"), "5": ("menu", "510")},
+        ),
+    )  # fmt: skip
+    menus = officina.running.media.menus
+    for _ in range(300):
+        if len(menus.plans) == 2 and len(menus.sounds) == 2:
+            break
+        time.sleep(0.1)
+    context, phone = open_phone(browser, officina, giulia)
+    wait_until_known(officina, "202", phone)
+    phone.fill("#dial-number", "500")
+    phone.click("#call")
+    expect(phone.locator("#call-state")).to_have_text("Connected")
+    wait_for_more_audio(phone, 2000)  # the menu's greeting
+    phone.click(".dialpad [data-key='5']")
+    phone.wait_for_timeout(1500)
+    phone.click(".dialpad [data-key='3']")
+    message = wait_for_message(phone)
+    assert message.caller_number == "201" and message.box.extension.number == "202"
+    assert_sounds_like_the_sentence(message, sentence)
     context.close()
