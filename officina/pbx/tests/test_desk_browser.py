@@ -24,6 +24,7 @@ import pytest
 from officina.conftest import CHROMIUM
 from officina.pbx.actions import do_provision_extension
 from officina.pbx.tests.livepbx import LiveOfficina, live_officina, port_base
+from officina.pbx.tests.test_baresip import MODULES
 from officina.pbx.tests.test_softphone_browser import (
     MEDIA_ARGS,
     TIMEOUT_MS,
@@ -56,15 +57,19 @@ def speech_span(samples: np.ndarray) -> float:
     return float((loud[-1] - loud[0] + 1) * FRAME / 8000)
 
 
-def spoken_sentence(folder: Path, before: float, after: float) -> tuple[Path, np.ndarray]:
+def spoken_sentence(
+    folder: Path, before: float, after: float, band: tuple[int, int] | None = None
+) -> tuple[Path, np.ndarray]:
     """A microphone file (48 kHz, as Chromium captures) with the sentence between
-    ``before`` and ``after`` seconds of silence, and the sentence alone at 8 kHz."""
+    ``before`` and ``after`` seconds of silence (only its ``band`` of frequencies, if
+    given), and the sentence alone at 8 kHz."""
     spoken = folder / "spoken.wav"
     subprocess.run(["espeak-ng", "-v", "en", "-w", str(spoken), SENTENCE], check=True)
     microphone = folder / "microphone.wav"
+    filtered = ["sinc", f"{band[0]}-{band[1]}", "norm", "-3"] if band else []
     subprocess.run(
         ["sox", str(spoken), "-r", "48000", "-c", "1", "-b", "16", str(microphone),
-         "pad", str(before), str(after)],
+         *filtered, "pad", str(before), str(after)],
         check=True,
     )  # fmt: skip
     sentence = read_telephone_wav(
@@ -90,7 +95,8 @@ def officina() -> Iterator[LiveOfficina]:
 @pytest.fixture
 def chromium_saying(tmp_path: Path) -> Iterator[Any]:
     """``chromium_saying(before)``: Chromium whose microphone says the sentence ``before``
-    seconds into the call, then stays silent for 20 s; and the sentence at 8 kHz."""
+    seconds into the call, then stays silent for ``after`` (20) s; and the sentence at
+    8 kHz."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -100,8 +106,10 @@ def chromium_saying(tmp_path: Path) -> Iterator[Any]:
     try:
         with sync_playwright() as playwright:
 
-            def launch(before: float) -> tuple[Any, np.ndarray]:
-                microphone, sentence = spoken_sentence(tmp_path, before=before, after=20)
+            def launch(
+                before: float, after: float = 20, band: tuple[int, int] | None = None
+            ) -> tuple[Any, np.ndarray]:
+                microphone, sentence = spoken_sentence(tmp_path, before, after, band)
                 chromium = playwright.chromium.launch(
                     executable_path=CHROMIUM,
                     args=[*MEDIA_ARGS, f"--use-file-for-fake-audio-capture={microphone}"],
@@ -279,3 +287,173 @@ def test_a_browser_goes_through_a_menu_with_keys_to_a_voicemail(
     assert message.caller_number == "201" and message.box.extension.number == "202"
     assert_sounds_like_the_sentence(message, sentence)
     context.close()
+
+
+BARESIPS = {
+    # name: (number, offset of its ports from this worker's base, band of its sentence)
+    "alice": ("201", 10, (1200, 2000)),
+    "bob": ("202", 30, (2400, 3400)),
+}
+BROWSER_BAND = (150, 450)
+BARESIP_PASSWORDS = {"201": "alice-room-pw", "202": "bob-room-pw"}
+
+
+def band_power(samples: np.ndarray, band: tuple[int, int]) -> float:
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64))) ** 2
+    frequencies = np.fft.rfftfreq(samples.size, 1 / 8000)
+    inside = (frequencies >= band[0]) & (frequencies <= band[1])
+    return float(spectrum[inside].sum() / samples.size)
+
+
+def baresip_home(tmp_path: Path, name: str, officina: LiveOfficina) -> Path:
+    """A baresip saying its own sentence in its own band, looped (``aufile``)."""
+    number, offset, band = BARESIPS[name]
+    spoken, source = tmp_path / f"{name}-spoken.wav", tmp_path / f"{name}.wav"
+    subprocess.run(["espeak-ng", "-v", "en", "-w", str(spoken), f"{name} speaking"], check=True)
+    subprocess.run(
+        ["sox", str(spoken), "-r", "8000", "-c", "1", "-b", "16", str(source),
+         "sinc", f"{band[0]}-{band[1]}", "norm", "-3", "pad", "0.3", "0.3", "repeat", "40"],
+        check=True,
+    )  # fmt: skip
+    home = tmp_path / name
+    home.mkdir()
+    (home / "received").mkdir()
+    base, host = port_base() + offset, "127.0.0.1"
+    (home / "config").write_text(
+        "\n".join(
+            [
+                "poll_method epoll",
+                f"sip_listen {host}:{base}",
+                "sip_trans_def udp",
+                f"net_interface {host}",
+                f"rtp_ports {base + 10}-{base + 19}",
+                f"audio_player aubridge,nowhere{number}",
+                f"audio_alert aubridge,alert{number}",
+                f"audio_source aufile,{source}",
+                f"module_path {MODULES}",
+                "module g711.so",
+                "module aufile.so",
+                "module aubridge.so",
+                "module sndfile.so",
+                f"snd_path {home / 'received'}",
+                "module_tmp uuid.so",
+                "module_app account.so",
+                "module_app menu.so",
+                "module_app ctrl_tcp.so",
+                f"ctrl_tcp_listen {host}:{base + 2}",
+                "",
+            ]
+        )
+    )
+    (home / "accounts").write_text(
+        f"<sip:{number}@{host}:{officina.sip_port}>;auth_pass={BARESIP_PASSWORDS[number]};"
+        "regint=300;answermode=auto\n"
+    )
+    return home
+
+
+def decoded_by(home: Path) -> np.ndarray:
+    import wave
+
+    (path,) = (home / "received").glob("*-dec.wav")
+    with wave.open(str(path)) as audio:
+        return np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2")
+
+
+def received_energy(page: Any) -> tuple[float, float]:
+    """(totalAudioEnergy, totalSamplesDuration) of what the browser received."""
+    stats = page.evaluate(
+        """() => officinaPhone.session.connection.getStats().then((report) => {
+             let energy = 0, seconds = 0;
+             report.forEach((entry) => {
+               if (entry.type === "inbound-rtp" && entry.kind === "audio") {
+                 energy += entry.totalAudioEnergy || 0;
+                 seconds += entry.totalSamplesDuration || 0;
+               }
+             });
+             return [energy, seconds];
+           })"""
+    )
+    return float(stats[0]), float(stats[1])
+
+
+@pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is needed")
+def test_a_browser_and_two_baresips_in_a_room_each_hear_the_others(
+    officina, chromium_saying, tmp_path
+):
+    """Each says a sentence in a band of its own: a baresip must hear the browser's band
+    and the other baresip's, loud above its own; the browser receives audio with the
+    energy of speech (getStats)."""
+    from playwright.sync_api import expect
+
+    from officina.accounts.models import Company, Member
+    from officina.conferences.actions import RoomInput, check_save_room
+    from officina.conferences.models import Participant
+    from officina.pbx.tests.livepbx import make_extensions
+    from officina.pbx.tests.test_baresip import command, wait_for
+
+    browser, _sentence = chromium_saying(before=0.3, after=0.3, band=BROWSER_BAND)
+    make_extensions(BARESIP_PASSWORDS)  # 201, 202
+    member = Member.objects.create_user(
+        email="giulia@example.it", password="pw", first_name="Giulia", last_name="Rossi"
+    )
+    do_provision_extension(member)  # 203
+    company = Company.objects.create(name="Sala riunioni srl", slug="sala")
+    check_save_room(company, RoomInput(name="Weekly", number="801", language="en"))
+    conferences = officina.running.media.conferences
+    assert wait_for(lambda: "801" in conferences.plans and bool(conferences.prompts), 30)
+
+    homes = {name: baresip_home(tmp_path, name, officina) for name in BARESIPS}
+    phones = [
+        subprocess.Popen(
+            ["baresip", "-f", str(home), "-t", "90"],
+            stdout=(tmp_path / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        for name, home in homes.items()
+    ]
+    try:
+        assert wait_for(lambda: len(officina.running.directory.bindings) >= 2, 20), "register"
+        context, phone = open_phone(browser, officina, member)
+        phone.fill("#dial-number", "801")
+        phone.click("#call")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        assert wait_for(lambda: Participant.objects.count() == 1, 15), "the browser joins"
+        for joined, name in enumerate(BARESIPS, start=2):
+            command(
+                port_base() + BARESIPS[name][1] + 2,
+                "dial",
+                f"sip:801@127.0.0.1:{officina.sip_port}",
+            )
+            assert wait_for(lambda: Participant.objects.count() == joined, 15), (  # noqa: B023
+                tmp_path / f"{name}.log"
+            ).read_text(errors="replace")[-1500:]
+        energy, seconds = received_energy(phone)
+        time.sleep(8)  # everyone talks
+        later_energy, later_seconds = received_energy(phone)
+        # Mean power of what the browser heard over those seconds (full scale is 1).
+        power = (later_energy - energy) / (later_seconds - seconds)
+        assert power > 1e-4, power
+        received, _sent = audio_bytes(phone)
+        assert received > 20_000
+    finally:
+        for process in phones:
+            process.terminate()
+        for process in phones:
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    phone.click("#hangup")
+    assert wait_for(lambda: not Participant.objects.exists(), 15), "the leaves are recorded"
+    media = officina.running.media
+    assert wait_for(lambda: media.dialogs == {} and media.ports.in_use == set(), 10)
+    context.close()
+    bands = {"browser": BROWSER_BAND, **{name: spec[2] for name, spec in BARESIPS.items()}}
+    for name, home in homes.items():
+        heard = decoded_by(home)[-8 * 8000 : -int(2.5 * 8000)]
+        own = band_power(heard, bands[name])
+        for other in bands:
+            if other != name:
+                assert band_power(heard, bands[other]) > 20 * own, (name, other, own)
