@@ -168,6 +168,7 @@ class WebRtcSession:
         self.local_port: int = rtp_socket.getsockname()[1]
         self.host: str = rtp_socket.getsockname()[0]
         self._socket = rtp_socket
+        self._socket_given = False  # to aioice, which closes it with the connection
         # WebRTC multiplexes RTCP on the RTP port (RFC 5761): the neighbour is only held
         # so that the range's pairs stay whole.
         rtcp_socket.close()
@@ -268,6 +269,7 @@ class WebRtcSession:
         _transport, protocol = await loop.create_datagram_endpoint(
             lambda: StunProtocol(connection), sock=self._socket
         )
+        self._socket_given = True
         protocol.local_candidate = Candidate(
             foundation=candidate_foundation("host", "udp", self.host),
             component=1,
@@ -338,6 +340,8 @@ class WebRtcSession:
         self._outgoing.stop()
         if self._receiving is not None:
             self._receiving.cancel()
+        if not self._socket_given:  # refused before ICE had it: still ours to close
+            self._socket.close()
         task = asyncio.get_running_loop().create_task(self._peer.close())
         _CLOSING.add(task)
         task.add_done_callback(_CLOSING.discard)
