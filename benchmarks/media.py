@@ -494,7 +494,7 @@ async def opus_step(count: int, seconds: float) -> dict[str, float]:
     sessions = []
     for _ in range(count):
         offer = await loop.run_in_executor(None, ours.recv)
-        session = WebRtcSession(*ports.open())
+        session = WebRtcSession(*ports.open(), "127.0.0.1")
         ours.send(await session.answer(offer.encode()))
         sessions.append(session)
     noise = [encode(f, PCMU) for f in _noise_frames()]

@@ -394,7 +394,7 @@ class MediaDesk:
             self.stats["no_port"] += 1
             self.layer.respond(server, make_response(request, 503, headers=[("Retry-After", "5")]))
             return
-        session = WebRtcSession(rtp, rtcp)
+        session = WebRtcSession(rtp, rtcp, self.address)
         try:
             sdp = await session.answer(request.body)
             local = SessionDescription.parse(sdp.encode())

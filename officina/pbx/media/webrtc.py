@@ -17,9 +17,9 @@ desk's clock stays the one clock of the call. The queue between them is short
 and drops its oldest frame when full (a sender that stalled must not make the
 call's audio lag behind for the rest of the call).
 
-ICE: one host candidate, on a port of the PBX's media range at the address the
-media binds to (not on every interface of the machine, and never a STUN server's
-idea of us); aiortc answers, so the browser is the controlling agent. There is
+ICE: one host candidate, on a port of the PBX's media range at the PBX's media
+address (the one a plain answer names; not every interface of the machine, and
+never a STUN server's idea of us); aiortc answers, so the browser is the controlling agent. There is
 no telephone-event in aiortc: the browser sends keys as SIP INFO
 (``application/dtmf-relay``), which the desk reads on the dialog.
 """
@@ -164,9 +164,11 @@ class WebRtcSession:
     """A browser's leg: the interface of ``RtpSession`` (``buffer``, ``send``,
     ``payload_type``, ``agreement``, ``counters``, ``report``, ``close``) over aiortc."""
 
-    def __init__(self, rtp_socket: socket.socket, rtcp_socket: socket.socket) -> None:
+    def __init__(self, rtp_socket: socket.socket, rtcp_socket: socket.socket, address: str) -> None:
         self.local_port: int = rtp_socket.getsockname()[1]
-        self.host: str = rtp_socket.getsockname()[0]
+        # Where browsers reach our media: the address a plain answer's c= line names (the
+        # PBX's advertised one; the socket itself may be bound to every interface).
+        self.host = address
         self._socket = rtp_socket
         self._socket_given = False  # to aioice, which closes it with the connection
         # WebRTC multiplexes RTCP on the RTP port (RFC 5761): the neighbour is only held

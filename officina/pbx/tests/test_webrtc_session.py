@@ -51,7 +51,7 @@ def dominant(samples: np.ndarray, rate: int) -> float:
 async def call(codec: str | None) -> None:
     ports = MediaPorts("127.0.0.1", port_base() + 60, port_base() + 69)
     rtp, rtcp = ports.open()
-    session = WebRtcSession(rtp, rtcp)
+    session = WebRtcSession(rtp, rtcp, "127.0.0.1")
     browser = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = browser.addTransceiver(Tone(600), direction="sendrecv")
     if codec is not None:
@@ -158,7 +158,7 @@ def test_offers_it_cannot_answer_are_refused_and_leave_nothing_open(media, reaso
     async def refuse() -> None:
         ports = MediaPorts("127.0.0.1", port_base() + 60, port_base() + 69)
         rtp, rtcp = ports.open()
-        session = WebRtcSession(rtp, rtcp)
+        session = WebRtcSession(rtp, rtcp, "127.0.0.1")
         with pytest.raises(WebRtcRefused, match=reason):
             await session.answer((BASE + "c=IN IP4 127.0.0.1\r\n" + media).encode())
         session.close()
