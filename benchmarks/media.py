@@ -432,11 +432,19 @@ def opus_browsers(connection: Any, count: int) -> None:
         def __init__(self) -> None:
             super().__init__()
             self.pts = 0
+            self.started = 0.0
             noise = np.random.default_rng(3).normal(0, 3000, 960 * 50)
             self.noise = noise.astype(np.int16)
 
         async def recv(self) -> AudioFrame:
-            await asyncio.sleep(0.02)
+            # Paced on absolute deadlines as a capture is: sleeping 20 ms after each
+            # frame would send fewer than 50 a second.
+            loop = asyncio.get_running_loop()
+            if self.pts == 0:
+                self.started = loop.time()
+            delay = self.started + self.pts / 48000 - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
             start = (self.pts // 960 % 50) * 960
             frame = AudioFrame.from_ndarray(
                 self.noise[start : start + 960].reshape(1, -1), format="s16", layout="mono"
