@@ -215,8 +215,8 @@ def test_a_browser_leaves_a_voicemail_and_the_phone_page_plays_it(
 
 
 def test_the_browser_listens_to_its_voicemail_and_hangs_up(officina, chromium_saying, giulia):
-    """*97 from the browser: the listening call's prompts reach Chromium, and hanging up
-    from the browser closes the leg and frees its port."""
+    """*97 from the browser: the listening call's prompts reach Chromium, before and after
+    hold and resume, and hanging up from the browser closes the leg and frees its port."""
     from playwright.sync_api import expect
 
     browser, _sentence = chromium_saying(before=9)
@@ -227,7 +227,16 @@ def test_the_browser_listens_to_its_voicemail_and_hangs_up(officina, chromium_sa
     expect(phone.locator("#call-state")).to_have_text("Connected")
     wait_for_more_audio(phone, 8000)
     received, sent = audio_bytes(phone)
-    assert sent > 0
+    assert sent > 0 and received > 8000
+    # Hold and resume: re-INVITEs that aiortc answers on the same transports.
+    phone.click("#hold")
+    expect(phone.locator("#hold")).to_have_text("Resume")
+    phone.click("#hold")
+    expect(phone.locator("#hold")).to_have_text("Hold")
+    expect(phone.locator("#softphone-error")).to_be_hidden()
+    received, _sent = audio_bytes(phone)
+    wait_for_more_audio(phone, received + 4000)  # the prompts again after the resume
+    assert officina.running.media.stats["refused_sdp"] == 0
     phone.click("#hangup")
     media = officina.running.media
     for _ in range(50):
@@ -235,7 +244,6 @@ def test_the_browser_listens_to_its_voicemail_and_hangs_up(officina, chromium_sa
             break
         phone.wait_for_timeout(100)
     assert media.dialogs == {} and media.ports.in_use == set()
-    assert received > 8000
     context.close()
 
 
