@@ -193,14 +193,10 @@ class WebRtcSession:
         """The SDP answer to the browser's offer; WebRtcRefused when there is none."""
         peer = self._peer
         try:
-            await self._read_offer(offer)
-            audio = [t for t in peer.getTransceivers() if t.kind == "audio"]
-            if not audio:
-                raise WebRtcRefused("no audio stream offered")
-            for transceiver in peer.getTransceivers():
-                if transceiver.kind != "audio":
-                    transceiver.direction = "inactive"  # a camera offered too: audio only
-            transceiver = audio[0]
+            # Our audio transceiver exists before the offer is read, so that aiortc
+            # matches the offer's audio to it and agrees the codecs in our order (it
+            # negotiates them while reading the offer).
+            transceiver = peer.addTransceiver(self._outgoing, direction="sendrecv")
             capabilities = RTCRtpReceiver.getCapabilities("audio")
             transceiver.setCodecPreferences(
                 [
@@ -210,7 +206,12 @@ class WebRtcSession:
                     if codec.mimeType.lower() == name.lower()
                 ]
             )
-            peer.addTrack(self._outgoing)
+            await self._read_offer(offer)
+            if transceiver.mid is None:
+                raise WebRtcRefused("no audio stream offered")
+            for other in peer.getTransceivers():
+                if other is not transceiver:
+                    other.direction = "inactive"  # a camera offered too: audio only
             sdp = await self._make_answer(first=True)
         except WebRtcRefused:
             raise
