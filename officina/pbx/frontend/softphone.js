@@ -16,8 +16,9 @@ import { shownMoment } from "../../web/static/web/moments.js";
 const CHANNEL = "officina-phone";
 const MICROPHONE_KEY = "officina-phone-microphone";
 const RECENT_LIMIT = 20;
-// Only numbers are dialled: extensions, and the community's other numbers.
-const DIALABLE = /^[0-9]{1,16}$/;
+// Only numbers are dialled: extensions, the community's other numbers, and the PBX's
+// own services that start with a star (*97 your voicemail, *98 any box).
+const DIALABLE = /^\*?[0-9]{1,16}$/;
 const TONES = /^[0-9*#]$/;
 
 function byId(id) {
@@ -145,11 +146,19 @@ class BrowserPhone {
 
   pressKey(key) {
     if (this.session && this.session.isEstablished()) {
-      if (TONES.test(key)) this.session.sendDTMF(key, { transportType: "RFC2833" });
+      if (TONES.test(key)) this.session.sendDTMF(key, { transportType: this.keysTransport() });
       return;
     }
     const field = byId("dial-number");
     field.value = (field.value + key).slice(0, 16);
+  }
+
+  // Keys go as RTP events (RFC 4733) when the other side agreed telephone-event; the
+  // PBX's own desk (voicemail, menus, conference rooms) answers with aiortc, which has
+  // none, and reads keys sent as SIP INFO (application/dtmf-relay) instead.
+  keysTransport() {
+    const remote = this.session.connection && this.session.connection.remoteDescription;
+    return remote && /telephone-event\//i.test(remote.sdp) ? "RFC2833" : "INFO";
   }
 
   onPageMessage(message) {

@@ -22,7 +22,7 @@ import numpy as np
 from officina.attendant.kinds import ROUNDS_MAX, OptionKind
 from officina.attendant.selectors import MenuPlan
 from officina.pbx.media.g711 import Samples, decode, encode
-from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
+from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import InBandDtmf
 
 
@@ -37,7 +37,7 @@ class Stage(enum.Enum):
 class Player:
     """What a call says, frame by frame, in the session's codec."""
 
-    def __init__(self, session: RtpSession) -> None:
+    def __init__(self, session: MediaSession) -> None:
         self.session = session
         self._samples: Samples = np.zeros(0, dtype=np.int16)
         self._encoded = b""
@@ -70,7 +70,7 @@ class Player:
 class AttendantCall:
     def __init__(
         self,
-        session: RtpSession,
+        session: MediaSession,
         menu: MenuPlan,
         menus: Callable[[str], MenuPlan | None],
         sound: Callable[[MenuPlan], Samples],

@@ -29,7 +29,7 @@ from officina.conferences.prompts import PROMPTS, prompt_path
 from officina.conferences.selectors import RoomPlan, owner_muted_call_ids, room_plans
 from officina.pbx.media.attendant_call import Player
 from officina.pbx.media.g711 import Samples, decode, encode
-from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
+from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import InBandDtmf
 from officina.voicemail.sound import read_telephone_wav
 
@@ -75,7 +75,7 @@ def mix(frames: np.ndarray, speaking: np.ndarray, overlay: np.ndarray | None = N
 class ConferenceCall:
     def __init__(
         self,
-        session: RtpSession,
+        session: MediaSession,
         room: RoomPlan,
         prompt: Callable[[str, str], Samples],
         inband_dtmf: bool,

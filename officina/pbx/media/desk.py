@@ -40,8 +40,9 @@ from officina.pbx.media.conference import Stage as ConferenceStage
 from officina.pbx.media.g711 import Samples
 from officina.pbx.media.listening import ListeningCall
 from officina.pbx.media.ports import MediaPorts, NoMediaPort
-from officina.pbx.media.session import RtpSession
+from officina.pbx.media.session import MediaSession, RtpSession
 from officina.pbx.media.voicemail_call import VoicemailCall
+from officina.pbx.media.webrtc import WebRtcRefused, WebRtcSession, webrtc_offered
 from officina.sip import SipParseError, SipRequest, SipResponse, make_response, numbered_tags
 from officina.sip.rport import Peer
 from officina.sip.sdp import (
@@ -52,6 +53,7 @@ from officina.sip.sdp import (
     audio_agreement,
     offer,
 )
+from officina.sip.transactions import PROCEEDING
 from officina.voicemail.actions import (
     NewMessage,
     do_delete_message_by_id,
@@ -86,7 +88,7 @@ LANGUAGES = ("it", "en")
 class AnsweredCall(Protocol):
     """What the desk asks of a call it answered (leaving a message, listening)."""
 
-    session: RtpSession
+    session: MediaSession
     ended_by: str
 
     @property
@@ -161,6 +163,7 @@ class MediaDesk:
             "no_port": 0,
             "transferred": 0,
             "not_transferred": 0,
+            "browsers": 0,  # calls answered with aiortc (WebRTC)
         }
         self.stored: list[int] = []  # ids of messages stored (tests, benchmarks)
 
@@ -184,10 +187,10 @@ class MediaDesk:
         voicemail; False when they have none on."""
         plan = self.plan(callee.extension_id)
         greeting = self._greeting(plan)
-        if not plan.enabled or greeting is None or not plain_rtp_offered(request):
+        if not plan.enabled or greeting is None or not answerable_media(request):
             return False
 
-        def leave_message(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+        def leave_message(session: MediaSession, dialog: DeskDialog) -> AnsweredCall:
             return VoicemailCall(
                 session,
                 greeting,
@@ -226,7 +229,7 @@ class MediaDesk:
             return False
         language = self.plan(caller.extension_id).language
 
-        def listen(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+        def listen(session: MediaSession, dialog: DeskDialog) -> AnsweredCall:
             return ListeningCall(
                 session,
                 _Backend(self, language, caller.number),
@@ -238,8 +241,8 @@ class MediaDesk:
         self._answer(server, request, caller.number, box or 0, flow, listen)
         return True
 
-    def _attendant(self, menu: MenuPlan) -> Callable[[RtpSession, DeskDialog], AnsweredCall]:
-        def attend(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+    def _attendant(self, menu: MenuPlan) -> Callable[[MediaSession, DeskDialog], AnsweredCall]:
+        def attend(session: MediaSession, dialog: DeskDialog) -> AnsweredCall:
             return AttendantCall(
                 session,
                 menu,
@@ -253,8 +256,8 @@ class MediaDesk:
 
         return attend
 
-    def _conference(self, room: RoomPlan) -> Callable[[RtpSession, DeskDialog], AnsweredCall]:
-        def attend(session: RtpSession, dialog: DeskDialog) -> AnsweredCall:
+    def _conference(self, room: RoomPlan) -> Callable[[MediaSession, DeskDialog], AnsweredCall]:
+        def attend(session: MediaSession, dialog: DeskDialog) -> AnsweredCall:
             def done(call: ConferenceCall) -> None:
                 if call.stage is ConferenceStage.DONE and call in self._joined_calls:
                     self._joined_calls.discard(call)
@@ -319,7 +322,7 @@ class MediaDesk:
         caller_number: str,
         extension_id: int,
         flow: Flow,
-        make_call: Callable[[RtpSession, DeskDialog], AnsweredCall],
+        make_call: Callable[[MediaSession, DeskDialog], AnsweredCall],
     ) -> None:
         """Answer an INVITE as a user agent: its SDP agreed (or refused with 488), media
         ports opened, 200 sent, and ``make_call`` started once the codec is known."""
@@ -330,6 +333,11 @@ class MediaDesk:
                 remote = SessionDescription.parse(request.body)
         except SdpParseError as error:
             self._refuse_sdp(server, request, str(error))
+            return
+        if remote is not None and webrtc_offered(request.body):
+            self._background(
+                self._answer_browser(server, request, caller_number, extension_id, flow, make_call)
+            )
             return
         try:
             rtp, rtcp = self.ports.open()
@@ -354,6 +362,66 @@ class MediaDesk:
             self.ports.release(port)
             self._refuse_sdp(server, request, str(error))
             return
+        dialog = self._new_dialog(request, caller_number, extension_id, flow, local)
+        dialog.awaiting_answer = agreement is None
+
+        def start(agreed: AudioAgreement) -> None:
+            session = RtpSession(rtp, rtcp, agreed, lambda digit: self._digit(dialog, digit))
+            dialog.call = make_call(session, dialog)
+            self._background(session.start())
+
+        dialog.pending_session = start
+        self.dialogs[dialog.call_id] = dialog
+        self._send_ok(server, request, dialog)
+        if agreement is not None:
+            start(agreement)
+            dialog.pending_session = None
+
+    async def _answer_browser(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        extension_id: int,
+        flow: Flow,
+        make_call: Callable[[MediaSession, DeskDialog], AnsweredCall],
+    ) -> None:
+        """Answer a browser's WebRTC offer with aiortc (see ``media/webrtc.py``): 200 with
+        its answer, or 488 when aiortc cannot answer it; nothing stays open then."""
+        try:
+            rtp, rtcp = self.ports.open()
+        except NoMediaPort:
+            self.stats["no_port"] += 1
+            self.layer.respond(server, make_response(request, 503, headers=[("Retry-After", "5")]))
+            return
+        session = WebRtcSession(rtp, rtcp, self.address)
+        try:
+            sdp = await session.answer(request.body)
+            local = SessionDescription.parse(sdp.encode())
+        except (WebRtcRefused, SdpParseError) as error:
+            session.close()
+            self.ports.release(session.local_port)
+            self._refuse_sdp(server, request, str(error))
+            return
+        if server.terminated or server.state != PROCEEDING:
+            # The caller gave up (CANCEL) while the answer was being made.
+            session.close()
+            self.ports.release(session.local_port)
+            return
+        dialog = self._new_dialog(request, caller_number, extension_id, flow, local)
+        dialog.call = make_call(session, dialog)
+        self.dialogs[dialog.call_id] = dialog
+        self.stats["browsers"] += 1
+        self._send_ok(server, request, dialog)
+
+    def _new_dialog(
+        self,
+        request: SipRequest,
+        caller_number: str,
+        extension_id: int,
+        flow: Flow,
+        local: SessionDescription,
+    ) -> DeskDialog:
         contacts = request.contacts
         caller = self.directory.entry(caller_number)
         dialog = DeskDialog(
@@ -369,35 +437,26 @@ class MediaDesk:
             caller_name=caller.display_name if caller else "",
             started=datetime.now(UTC),
             local_sdp=local,
-            awaiting_answer=agreement is None,
         )
         dialog.to_header = f"{request.header('To')};tag={dialog.local_tag}"
+        dialog.sip_port = self.layer.sender.local_via(flow.transport)[1]
+        return dialog
 
-        def start(agreed: AudioAgreement) -> None:
-            session = RtpSession(rtp, rtcp, agreed, lambda digit: self._digit(dialog, digit))
-            dialog.call = make_call(session, dialog)
-            self._background(session.start())
-
-        dialog.pending_session = start
-        self.dialogs[dialog.call_id] = dialog
-        sip_port = self.layer.sender.local_via(flow.transport)[1]
-        dialog.sip_port = sip_port
+    def _send_ok(self, server: ServerTransaction, request: SipRequest, dialog: DeskDialog) -> None:
+        """Our 200 with our SDP, retransmitted over UDP until its ACK."""
         response = make_response(
             request,
             200,
             to_tag=dialog.local_tag,
             headers=[
-                ("Contact", f"<sip:voicemail@{self.address}:{sip_port}>"),
+                ("Contact", f"<sip:voicemail@{self.address}:{dialog.sip_port}>"),
                 ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
                 ("Content-Type", "application/sdp"),
             ],
-            body=local.serialize(),
+            body=dialog.local_sdp.serialize(),
         )
         dialog.ok = response.serialize()
         self.layer.respond(server, response)
-        if agreement is not None:
-            start(agreement)
-            dialog.pending_session = None
         if dialog.peer.transport == "UDP":
             self._retransmit_ok(dialog, T1, 0.0)
 
@@ -487,6 +546,10 @@ class MediaDesk:
         return True
 
     def _reinvite(self, dialog: DeskDialog, request: SipRequest, server: ServerTransaction) -> None:
+        session = dialog.call.session if dialog.call is not None else None
+        if isinstance(session, WebRtcSession):
+            self._background(self._reinvite_browser(dialog, session, request, server))
+            return
         self._versions += 1
         sdp = dialog.local_sdp
         sdp.origin = sdp.origin._replace(session_version=sdp.origin.session_version + 1)
@@ -514,6 +577,31 @@ class MediaDesk:
             if dialog.call is not None:
                 dialog.call.session.agree(agreement)
                 dialog.call.recodec()
+        dialog.local_sdp = local
+        self.layer.respond(
+            server,
+            make_response(
+                request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
+            ),
+        )
+
+    async def _reinvite_browser(
+        self,
+        dialog: DeskDialog,
+        session: WebRtcSession,
+        request: SipRequest,
+        server: ServerTransaction,
+    ) -> None:
+        """A browser's re-INVITE, answered by aiortc on the same transports; one it cannot
+        answer (or without an offer: a browser always makes one) leaves the call as it was."""
+        try:
+            if not request.body:
+                raise WebRtcRefused("a re-INVITE to a browser leg needs an offer")
+            sdp = await session.renegotiate(request.body)
+            local = SessionDescription.parse(sdp.encode())
+        except (WebRtcRefused, SdpParseError) as error:
+            self._refuse_sdp(server, request, str(error))
+            return
         dialog.local_sdp = local
         self.layer.respond(
             server,
@@ -882,14 +970,14 @@ def _info_digit(request: SipRequest) -> str | None:
     return None
 
 
-def plain_rtp_offered(request: SipRequest) -> bool:
-    """Whether the desk can answer the INVITE's offer as far as security goes: it speaks
-    plain RTP, not SRTP.
+def answerable_media(request: SipRequest) -> bool:
+    """Whether the desk can answer the INVITE's offer as far as security goes: plain RTP,
+    or a browser's DTLS-SRTP (``UDP/TLS/RTP/SAVPF``, answered with aiortc).
 
-    A browser offers DTLS-SRTP (``UDP/TLS/RTP/SAVPF``): its unanswered call keeps the
-    answer it had (480, 486) rather than a voicemail that would refuse its media with 488.
-    Any other offer, malformed or without a usable codec, is the desk's to judge (and to
-    refuse with 488)."""
+    SRTP keyed in the SDP (SDES, ``RTP/SAVP`` with ``a=crypto``) is neither: that call
+    keeps the answer it had (480, 486) rather than a voicemail that would refuse its
+    media with 488. Any other offer, malformed or without a usable codec, is the desk's
+    to judge (and to refuse with 488)."""
     if not request.body:
         return True
     try:
@@ -897,4 +985,8 @@ def plain_rtp_offered(request: SipRequest) -> bool:
     except SdpParseError:
         return True
     audio = [media for media in remote.media if media.media == "audio" and media.port != 0]
-    return not audio or any("SAVP" not in media.proto for media in audio)
+    return (
+        not audio
+        or any("SAVP" not in media.proto for media in audio)
+        or webrtc_offered(request.body)
+    )

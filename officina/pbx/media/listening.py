@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from officina.pbx.media.g711 import Samples, decode, encode
-from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
+from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import InBandDtmf
 
 FRAME_SECONDS = 0.02
@@ -52,7 +52,7 @@ class Backend(Protocol):
 class ListeningCall:
     def __init__(
         self,
-        session: RtpSession,
+        session: MediaSession,
         backend: Backend,
         extension_id: int | None,
         inband_dtmf: bool,

@@ -21,7 +21,7 @@ import random
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Protocol, cast
 
 from officina.sip.rtp import (
     DtmfReceiver,
@@ -55,6 +55,32 @@ class MediaCounters:
     earlier_lost: int = 0  # packets lost by streams before the current one
     sent: int = 0
     latched_to: tuple[str, int] | None = field(default=None)
+
+
+class MediaSession(Protocol):
+    """What a call the desk answered uses of its media: a phone's RTP (``RtpSession``)
+    or a browser's WebRTC leg (``officina.pbx.media.webrtc.WebRtcSession``). Received
+    audio is G.711 packets in ``buffer``, released on the media clock; ``send`` takes
+    one 20 ms frame of G.711 in ``payload_type``."""
+
+    local_port: int
+    payload_type: int
+    agreement: AudioAgreement
+    buffer: JitterBuffer
+    closed: bool
+
+    @property
+    def counters(self) -> MediaCounters: ...
+
+    def agree(self, agreement: AudioAgreement) -> None: ...
+
+    async def start(self) -> None: ...
+
+    def send(self, payload: bytes) -> None: ...
+
+    def report(self, now: float) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class _Datagrams(asyncio.DatagramProtocol):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from officina.pbx.media.g711 import Samples, decode, encode
-from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
+from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import InBandDtmf, beep, rms
 
 FRAME_SECONDS = 0.02
@@ -74,7 +74,7 @@ class Recording:
 class VoicemailCall:
     def __init__(
         self,
-        session: RtpSession,
+        session: MediaSession,
         greeting: Samples,
         max_seconds: float,
         inband_dtmf: bool,

@@ -16,6 +16,8 @@ from officina.conftest import CHROMIUM, CHROMIUM_ARGS
 from officina.pbx.actions import do_provision_extension
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import LiveOfficina, live_officina, port_base
+from officina.voicemail.actions import check_update_box, do_open_box
+from officina.voicemail.kinds import RING_SECONDS_DEFAULT
 
 pytestmark = [pytest.mark.browser, pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
 
@@ -205,7 +207,11 @@ def test_an_unreachable_callee_a_wrong_number_and_bad_input_are_told_in_italian(
     from playwright.sync_api import expect
 
     do_provision_extension(giulia)
-    do_provision_extension(marco)  # registered nowhere: unreachable
+    # Registered nowhere, and no voicemail: unreachable.
+    check_update_box(
+        do_open_box(do_provision_extension(marco)),
+        enabled=False, ring_seconds=RING_SECONDS_DEFAULT, email_messages=False,
+    )  # fmt: skip
     context = signed_in_context(media_browser, officina, giulia, locale="it-IT")
     phone = context.new_page()
     phone.goto("/phone/browser/")

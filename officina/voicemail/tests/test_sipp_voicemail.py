@@ -50,6 +50,10 @@ def pbx() -> Iterator[LivePbx]:
         ("audio six RTP/AVP 0", "sendrecv"),  # nor this
         ("audio 6000 RTP/AVP 18", "rtpmap:18 G729/8000"),  # no codec in common
         ("video 6000 RTP/AVP 96", "rtpmap:96 VP8/90000"),  # no audio at all
+        # A browser's kind of offer (answered with aiortc) without ICE or DTLS keys,
+        ("audio 6000 UDP/TLS/RTP/SAVPF 111", "rtpmap:111 opus/48000/2"),
+        # or with a fingerprint that cannot be a certificate's.
+        ("audio 6000 UDP/TLS/RTP/SAVPF 0", "fingerprint:sha-256 AB:CD"),
     ],
 )
 def test_sdp_the_voicemail_cannot_take_is_refused_with_488(pbx, tmp_path, m_line, attribute):
