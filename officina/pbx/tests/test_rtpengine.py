@@ -7,7 +7,6 @@ import asyncio
 import shutil
 import socket
 import struct
-import subprocess
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from officina.pbx.rtpengine import Leg, RtpEngine, RtpEngineError, ng_address
-from officina.pbx.tests.livepbx import HOST, port_base
+from officina.pbx.tests.livepbx import HOST, port_base, running_rtpengine
 
 pytestmark = pytest.mark.realpeer
 
@@ -57,37 +56,8 @@ def media_port(sdp: bytes) -> int:
 def rtpengine() -> Iterator[str]:
     if shutil.which("rtpengine") is None:
         pytest.skip("rtpengine is not installed")
-    ng_port = port_base() + 80
-    process = subprocess.Popen(
-        [
-            "rtpengine", "--foreground", "--table=-1", f"--interface={HOST}",
-            f"--listen-ng={HOST}:{ng_port}", f"--port-min={port_base() + 82}",
-            f"--port-max={port_base() + 99}", "--log-stderr", "--log-level=5",
-        ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"udp://{HOST}:{ng_port}"
-    try:
-        deadline = time.monotonic() + 10
-        while not asyncio.run(_answers_ping(url)):
-            if process.poll() is not None or time.monotonic() > deadline:
-                errors = process.stderr.read() if process.stderr else b""
-                raise RuntimeError(f"rtpengine did not start: {errors!r}")
+    with running_rtpengine(port_base() + 80, port_base() + 82, port_base() + 99) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-async def _answers_ping(url: str) -> bool:
-    engine = RtpEngine(url)
-    await engine.start()
-    try:
-        return await engine.ping()
-    except RtpEngineError:
-        return False
-    finally:
-        engine.close()
 
 
 async def started(url: str) -> RtpEngine:
