@@ -5,6 +5,7 @@ clearly and nothing is left behind."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord, Registration
+from officina.pbx.rtpengine import RtpEngine
 from officina.pbx.tests.livepbx import (
     HOST,
     LiveOfficina,
@@ -46,6 +48,8 @@ pytestmark = [
 BARESIP_PASSWORD = "marco-desk-pw"
 WEB_PORT, SIP_PORT = port_base() + 76, port_base() + 75
 PHONE_SIP, PHONE_CTRL, PHONE_RTP = port_base() + 60, port_base() + 62, port_base() + 64
+# (SIP, ctrl_tcp, first RTP port) of a second phone, below the first's ports.
+SECOND_PHONE = (port_base() + 40, port_base() + 42, port_base() + 44)
 
 
 @pytest.fixture
@@ -64,9 +68,16 @@ def write_tone(path: Path, seconds: int) -> None:
 
 
 @contextmanager
-def baresip_phone(home: Path, number: str, password: str) -> Iterator[Path]:
+def baresip_phone(
+    home: Path,
+    number: str,
+    password: str,
+    ports: tuple[int, int, int] = (PHONE_SIP, PHONE_CTRL, PHONE_RTP),
+) -> Iterator[Path]:
     """A baresip registered as ``number`` (answering by itself, sending a 440 Hz tone,
-    keeping what it decodes in ``home/received``); yields its log."""
+    keeping what it decodes in ``home/received``) on ``ports`` (SIP, ctrl_tcp, RTP);
+    yields its log."""
+    sip_port, ctrl_port, rtp_port = ports
     home.mkdir()
     (home / "received").mkdir()
     write_tone(home / "tone.wav", 60)
@@ -74,10 +85,10 @@ def baresip_phone(home: Path, number: str, password: str) -> Iterator[Path]:
         "\n".join(
             [
                 "poll_method epoll",
-                f"sip_listen {HOST}:{PHONE_SIP}",
+                f"sip_listen {HOST}:{sip_port}",
                 "sip_trans_def udp",
                 f"net_interface {HOST}",
-                f"rtp_ports {PHONE_RTP}-{PHONE_RTP + 9}",
+                f"rtp_ports {rtp_port}-{rtp_port + 9}",
                 "audio_player aubridge,nowhere",
                 "audio_alert aubridge,alert",
                 f"audio_source aufile,{home / 'tone.wav'}",
@@ -90,7 +101,7 @@ def baresip_phone(home: Path, number: str, password: str) -> Iterator[Path]:
                 "module_app account.so",
                 "module_app menu.so",
                 "module_app ctrl_tcp.so",
-                f"ctrl_tcp_listen {HOST}:{PHONE_CTRL}",
+                f"ctrl_tcp_listen {HOST}:{ctrl_port}",
                 "",
             ]
         )
@@ -105,8 +116,8 @@ def baresip_phone(home: Path, number: str, password: str) -> Iterator[Path]:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            assert wait_for(lambda: Registration.objects.filter(user_agent__contains="baresip")
-                            .exists()), "the baresip registers"  # fmt: skip
+            registered = Registration.objects.filter(contact_uri__contains=f":{sip_port}")
+            assert wait_for(registered.exists), "the baresip registers"
             yield log_path
         finally:
             phone.terminate()
@@ -231,3 +242,60 @@ def test_a_silent_rtpengine_fails_the_call_with_503_and_leaves_nothing(
     record = CallRecord.objects.get()
     assert record.outcome == CallRecord.Outcome.FAILED
     assert (record.caller_number, record.callee_number) == ("202", "201")
+
+
+def test_two_plain_phones_talk_through_rtpengine_when_anchoring_is_always(
+    rtpengine_url, giulia, marco, settings, tmp_path
+):
+    """MEDIA_ANCHORING=always: each baresip is given rtpengine's address and port, not
+    the other phone's, and rtpengine relays the audio both ways."""
+    settings.RTPENGINE_URL = rtpengine_url
+    settings.MEDIA_ANCHORING = "always"
+    passwords = {"201": "giulia-desk-pw", "202": BARESIP_PASSWORD}
+    for member, password in zip((giulia, marco), passwords.values(), strict=True):
+        do_set_sip_password(do_provision_extension(member), password)
+    giulia_home, marco_home = tmp_path / "giulia", tmp_path / "marco"
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        baresip_phone(marco_home, "202", passwords["202"]),
+        baresip_phone(giulia_home, "201", passwords["201"], SECOND_PHONE) as giulia_log,
+    ):
+        anchor = officina.running.anchor
+        assert anchor is not None
+        command(SECOND_PHONE[1], "dial", f"sip:202@{HOST}:{SIP_PORT}")
+        assert wait_for(lambda: bool(anchor.calls)), "the answered call is anchored"
+        (call_id,) = list(anchor.calls)
+        time.sleep(3)  # let the tone flow
+        streams = asyncio.run(_streams_of(rtpengine_url, call_id))
+        command(SECOND_PHONE[1], "hangup")
+        assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
+    # rtpengine saw both phones at their own RTP ports (so each sent it media: its SDP
+    # named rtpengine), and relayed packets from each of them.
+    phone_ports = {range(PHONE_RTP, PHONE_RTP + 10), range(SECOND_PHONE[2], SECOND_PHONE[2] + 10)}
+    seen = {port_range for port_range in phone_ports for port, _packets in streams
+            if port in port_range}  # fmt: skip
+    assert seen == phone_ports, streams
+    assert all(packets > 50 for port, packets in streams if port % 2 == 0), streams
+    for home in (giulia_home, marco_home):
+        (decoded,) = decoded_calls(home)
+        assert loudness(decoded) > 1000, f"{home.name} heard the other's tone"
+    assert "Call established" in giulia_log.read_text(errors="replace")
+
+
+async def _streams_of(url: str, call_id: str) -> list[tuple[int, int]]:
+    """(the phone's RTP port, packets rtpengine received from it) for each stream of a
+    call, as rtpengine's ``query`` reports them."""
+    engine = RtpEngine(url)
+    await engine.start()
+    try:
+        reply = await engine.command("query", **{"call-id": call_id})
+    finally:
+        engine.close()
+    streams = []
+    for tag in reply["tags"].values():
+        for media in tag.get("medias", []):
+            for stream in media.get("streams", []):
+                endpoint = stream.get("endpoint") or {}
+                if endpoint.get("port"):
+                    streams.append((endpoint["port"], stream["stats"]["packets"]))
+    return streams
