@@ -344,6 +344,9 @@ MEDIA_PORT_MAX = int(os.environ.get("MEDIA_PORT_MAX", "31999"))
 # media of phones behind NAT pass through it. Empty: no rtpengine (``officina serve``
 # starts one itself when the binary is installed, see docs/pbx.md).
 RTPENGINE_URL = os.environ.get("RTPENGINE_URL", "")
+# The RTP ports of the rtpengine ``officina serve`` starts itself.
+RTPENGINE_PORT_MIN = int(os.environ.get("RTPENGINE_PORT_MIN", "32000"))
+RTPENGINE_PORT_MAX = int(os.environ.get("RTPENGINE_PORT_MAX", "33999"))
 # When a call between two plain SIP phones goes through rtpengine: never, nat (when
 # either party looks NATed) or always.
 MEDIA_ANCHORING = os.environ.get("MEDIA_ANCHORING", "nat")

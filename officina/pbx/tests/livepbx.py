@@ -171,7 +171,8 @@ def running_rtpengine(
     errors_to = log.open("wb") if log is not None else subprocess.PIPE
     process = subprocess.Popen(
         [
-            "rtpengine", "--foreground", "--table=-1", f"--interface={HOST}",
+            "rtpengine", "--config-file=none", "--foreground", "--table=-1",
+            f"--interface={HOST}",
             f"--listen-ng={HOST}:{ng_port}", f"--port-min={port_min}",
             f"--port-max={port_max}", "--log-stderr", f"--log-level={7 if log else 5}",
         ],
