@@ -116,8 +116,8 @@ class MediaAnchor:
         self.engine = engine
         self.anchoring = anchoring
         self.calls: dict[str, AnchoredCall] = {}  # Call-ID -> an answered anchored call
+        self.desk_calls: set[str] = set()  # browsers' calls the PBX answered itself
         self._queues: dict[Hashable, asyncio.Task[None]] = {}
-        self._endings: set[asyncio.Task[None]] = set()
 
     def legs(
         self,
@@ -175,21 +175,23 @@ class MediaAnchor:
         self.calls[call_id] = AnchoredCall(caller_tag, *legs)
 
     def end(self, call_id: str) -> None:
-        """Free the call's media in rtpengine (every fork's); a failure is logged."""
+        """Free the call's media in rtpengine (every fork's), after the call's earlier
+        commands (a new offer for the same call may follow); a failure is logged."""
         self.calls.pop(call_id, None)
+        self.desk_calls.discard(call_id)
 
-        async def delete() -> None:
-            try:
-                await self.engine.delete(call_id)
-            except RtpEngineError as error:
+        async def delete() -> bytes:
+            await self.engine.delete(call_id)
+            return b""
+
+        def deleted(_nothing: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None:
                 # rtpengine forgets a call by itself once its media stop (its timeout).
                 logger.warning("rtpengine did not delete call %s: %s", call_id, error)
 
-        task = asyncio.get_running_loop().create_task(delete())
-        self._endings.add(task)
-        task.add_done_callback(self._endings.discard)
+        self.in_order(call_id, delete(), deleted)
 
     def close(self) -> None:
-        for task in [*self._queues.values(), *self._endings]:
+        for task in self._queues.values():
             task.cancel()
         self.engine.close()

@@ -30,13 +30,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from officina.pbx.actions import CallRow
-from officina.pbx.anchoring import MEDIA_RELAY_UNAVAILABLE, MediaAnchor, is_sdp
+from officina.pbx.anchoring import MEDIA_RELAY_UNAVAILABLE, MediaAnchor, is_sdp, leg_for
 from officina.pbx.bindings import Binding
 from officina.pbx.cdr import CallRecordWriter, wall_time
 from officina.pbx.directory import Directory
@@ -73,6 +73,11 @@ ChallengeAnswer = Callable[[SipRequest, SipResponse], "SipRequest | None"]
 
 class UnansweredCalls(Protocol):
     """Who takes a call nobody answered (the voicemail desk, ``officina.pbx.media``)."""
+
+    @property
+    def dialogs(self) -> Mapping[str, object]:
+        """The calls it is in now, by Call-ID."""
+        ...
 
     def ring_seconds(self, extension_id: int) -> float | None: ...
 
@@ -280,25 +285,33 @@ class Proxy:
         if callee is not None:
             row.callee_id = callee.extension_id
         if callee is None and group is None:
-            if (
-                caller is not None
-                and self.unanswered is not None
-                and self.unanswered.take_dialled(server, request, caller, callee_number, flow)
-            ):
-                # A number the PBX answers itself (the voicemail menu).
+
+            def answered_here() -> None:
+                # A number the PBX answers itself (voicemail, a menu, a conference room).
                 row.outcome = Outcome.ANSWERED
                 row.final_status = 200
                 row.answered_at = row.ended_at = row.started_at
                 row.answered_by = "Officina"
                 self.records.add(row)
-                return
-            if (
-                caller is not None
-                and self.trunks is not None
-                and self.trunks.call_out(server, request, flow, caller, row, now)
-            ):
-                return  # out through the caller's company's trunk, or refused by its guard
-            self.fail(server, request, row, 404, Outcome.NOT_FOUND)
+
+            def not_ours() -> None:
+                if (
+                    caller is not None
+                    and self.trunks is not None
+                    and self.trunks.call_out(server, request, flow, caller, row, now)
+                ):
+                    return  # out through the caller's company's trunk, or refused by its guard
+                self.fail(server, request, row, 404, Outcome.NOT_FOUND)
+
+            desk = self.unanswered
+            if caller is not None and desk is not None:
+                self._to_desk(
+                    server, request, flow,
+                    lambda: desk.take_dialled(server, request, caller, callee_number, flow),
+                    answered_here, not_ours,
+                )  # fmt: skip
+            else:
+                not_ours()
             return
         if group is not None and self.ring_groups is not None:
             # Out of the company's hours a group's calls go elsewhere, or nowhere.
@@ -534,11 +547,93 @@ class Proxy:
         row: CallRow,
         callee: DirectoryEntry | None,
         flow: Flow | None,
-    ) -> bool:
-        """Hand an unanswered call to the callee's voicemail; False when it has none."""
-        if self.unanswered is None or callee is None or flow is None:
-            return False
-        return self.unanswered.take_unanswered(server, request, row.caller_number, callee, flow)
+        otherwise: Callable[[], None],
+    ) -> None:
+        """Hand an unanswered call to the callee's voicemail; ``otherwise`` when it has
+        none."""
+        desk = self.unanswered
+        if desk is None or callee is None or flow is None:
+            otherwise()
+            return
+        self._to_desk(
+            server, request, flow,
+            lambda: desk.take_unanswered(server, request, row.caller_number, callee, flow),
+            lambda: None, otherwise,
+        )  # fmt: skip
+
+    def _to_desk(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        take: Callable[[], bool],
+        taken: Callable[[], None],
+        otherwise: Callable[[], None],
+    ) -> None:
+        """Offer a call to the PBX's own desk (``take``), which speaks plain RTP: a
+        browser's call goes through rtpengine, its offer made plain before the desk
+        reads it and the desk's answer made WebRTC before the browser gets it."""
+        anchor = self.anchor
+        if (
+            anchor is None
+            or leg_for(flow.transport) is not Leg.WEBRTC
+            or not is_sdp(request.content_type, request.body)
+        ):
+            if take():
+                taken()
+            else:
+                otherwise()
+            return
+        call_id, from_tag, original = request.call_id, request.from_tag or "", request.body
+
+        def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None or sdp is None:
+                logger.error("call %s: rtpengine failed: %s", call_id, error)
+                warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
+                self.layer.respond(
+                    server, make_response(request, 503, headers=[("Warning", warning)])
+                )
+                return
+            request.body = sdp
+            self.layer.rewriters[id(server)] = partial(self._desk_response, call_id, from_tag)
+            if take():
+                anchor.desk_calls.add(call_id)
+                taken()
+                return
+            self.layer.rewriters.pop(id(server), None)
+            request.body = original
+            anchor.end(call_id)
+            otherwise()
+
+        offer = anchor.engine.offer(call_id, from_tag, original, Leg.PLAIN)
+        anchor.in_order(call_id, offer, rewritten)
+
+    def _desk_response(
+        self,
+        call_id: str,
+        from_tag: str,
+        response: SipResponse,
+        send: Callable[[SipResponse], None],
+    ) -> None:
+        """The desk's answer to a browser, through rtpengine (in order, like a phone's)."""
+        anchor = self.anchor
+        assert anchor is not None
+        answer = None
+        if 100 < response.status < 300 and is_sdp(response.content_type, response.body):
+            answer = anchor.engine.answer(
+                call_id, from_tag, response.to_tag or "", response.body, Leg.WEBRTC
+            )
+
+        def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None:
+                logger.error("call %s: rtpengine failed on the answer: %s", call_id, error)
+            elif sdp is not None:
+                response.body = sdp
+            send(response)
+
+        anchor.in_order(call_id, answer, rewritten)
+        if response.status >= 300:
+            anchor.end(call_id)  # refused (488, 503): its media end
 
     def _add_record_routes(
         self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer
@@ -562,9 +657,14 @@ class Proxy:
         row.final_status = status
         row.ended_at = row.started_at
         self.records.add(row)
-        if status in _TO_VOICEMAIL and self._to_voicemail(server, request, row, callee, flow):
+
+        def answer_caller() -> None:
+            self.layer.respond(server, make_response(request, status))
+
+        if status in _TO_VOICEMAIL:
+            self._to_voicemail(server, request, row, callee, flow, answer_caller)
             return
-        self.layer.respond(server, make_response(request, status))
+        answer_caller()
 
     # ------------------------------------------------------------------ responses
     def _branch_response(
@@ -767,24 +867,22 @@ class Proxy:
         else:
             row.outcome = Outcome.FAILED
         self.records.add(row)
-        if (
-            not context.caller_cancelled
-            and status in _TO_VOICEMAIL
-            and self._to_voicemail(
-                context.server,
-                context.request,
-                row,
-                context.callee,
-                self.layer.flow_of(context.server),
-            )
-        ):
+
+        def answer_caller() -> None:
+            if not ours:
+                self.layer.relay_response(context.server, best)
+                return
+            if context.via_pushed:
+                best.pop_via()  # made from the request we forwarded, which carries our Via
+            self.layer.respond(context.server, best)
+
+        if not context.caller_cancelled and status in _TO_VOICEMAIL:
+            self._to_voicemail(
+                context.server, context.request, row, context.callee,
+                self.layer.flow_of(context.server), answer_caller,
+            )  # fmt: skip
             return
-        if not ours:
-            self.layer.relay_response(context.server, best)
-            return
-        if context.via_pushed:
-            best.pop_via()  # made from the request we forwarded, which carries our Via
-        self.layer.respond(context.server, best)
+        answer_caller()
 
     def _ring_timeout(self, context: ResponseContext) -> None:
         if context.finished:
@@ -918,7 +1016,12 @@ class Proxy:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
 
     def forget_old_dialogs(self, wall: float) -> None:
-        """Close records of calls whose BYE never came (the phone died mid-call)."""
+        """Close records of calls whose BYE never came (the phone died mid-call); end the
+        media of browsers' calls the desk has finished."""
+        if self.anchor is not None and self.anchor.desk_calls and self.unanswered is not None:
+            for call_id in list(self.anchor.desk_calls):
+                if call_id not in self.unanswered.dialogs:
+                    self.anchor.end(call_id)
         limit = wall - self.policy.dialog_lifetime
         for call_id, (row, answered) in list(self.dialogs.items()):
             if answered >= limit:

@@ -6,6 +6,7 @@ clearly and nothing is left behind."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from officina.conftest import CHROMIUM
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord, Registration
 from officina.pbx.rtpengine import RtpEngine
@@ -29,6 +31,7 @@ from officina.pbx.tests.livepbx import (
 )
 from officina.pbx.tests.test_baresip import MODULES, command, loudness, wait_for
 from officina.pbx.tests.test_softphone_browser import (
+    MEDIA_ARGS,
     audio_bytes,
     media_browser,  # noqa: F401 (a fixture)
     signed_in_context,
@@ -234,7 +237,6 @@ def test_a_silent_rtpengine_fails_the_call_with_503_and_leaves_nothing(
             anchor = officina.running.anchor
             assert anchor is not None
             assert proxy.contexts == {} and anchor.calls == {} and not anchor._queues
-            assert not anchor._endings
             context.close()
     finally:
         silent.close()
@@ -299,3 +301,86 @@ async def _streams_of(url: str, call_id: str) -> list[tuple[int, int]]:
                 if endpoint.get("port"):
                     streams.append((endpoint["port"], stream["stats"]["packets"]))
     return streams
+
+
+SENTENCE = "Hello Marco, this is Giulia. Please call me back about the meeting room tomorrow."
+
+
+@contextmanager
+def chromium_speaking(wav: Path) -> Iterator[Any]:
+    """Chromium whose fake microphone plays ``wav`` once, then silence."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[*MEDIA_ARGS, f"--use-file-for-fake-audio-capture={wav}%noloop"],
+            )
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is needed")
+def test_a_browser_leaves_a_voicemail_through_rtpengine(
+    rtpengine_url, giulia, marco, settings, tmp_path
+):
+    """The voicemail desk speaks plain G.711: a browser reaches it through rtpengine,
+    and the message it leaves lasts as long as what it said."""
+    from playwright.sync_api import expect
+
+    from officina.voicemail.models import VoicemailMessage
+    from officina.voicemail.sound import read_telephone_wav
+    from officina.voicemail.tests.test_baresip_voicemail import speech_span
+
+    spoken = tmp_path / "spoken.wav"
+    subprocess.run(["espeak-ng", "-v", "en", "-w", str(spoken), SENTENCE], check=True)
+    # Eight seconds of silence first: the greeting and the tone come before the message.
+    microphone = tmp_path / "microphone.wav"
+    subprocess.run(
+        ["sox", str(spoken), "-r", "48000", "-c", "1", "-b", "16", str(microphone),
+         "pad", "8", "0"],
+        check=True,
+    )  # fmt: skip
+    sentence = read_telephone_wav(
+        subprocess.run(
+            ["sox", str(spoken), "-r", "8000", "-c", "1", "-b", "16", "-t", "wav", "-"],
+            check=True, capture_output=True,
+        ).stdout
+    )  # fmt: skip
+    expected = speech_span(sentence) + 0.5  # the PBX keeps 0.25 s either side of the speech
+
+    settings.RTPENGINE_URL = rtpengine_url
+    do_provision_extension(giulia)  # 201, the browser
+    do_provision_extension(marco)  # 202, no device: his voicemail answers
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        chromium_speaking(microphone) as chromium,
+    ):
+        assert wait_for(lambda: len(officina.running.media.sounds) >= 2, 30), "prompts ready"
+        anchor = officina.running.anchor
+        assert anchor is not None
+        context, phone = open_phone(chromium, officina, giulia)
+        phone.fill("#dial-number", "202")
+        phone.click("#call")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        wait_for_more_audio(phone, 8000)  # the greeting, through rtpengine
+        assert wait_for(lambda: VoicemailMessage.objects.exists(), 45), "a message is stored"
+        # The desk hung up after the silence; the call's media in rtpengine end with it.
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not anchor.desk_calls, 5)
+        context.close()
+
+    message = VoicemailMessage.objects.get()
+    assert message.caller_number == "201" and message.box.extension.number == "202"
+    assert message.duration == pytest.approx(expected, rel=0.15), (message.duration, expected)
