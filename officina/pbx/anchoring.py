@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import io
 import ipaddress
 import logging
+import wave
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
 
 from officina.pbx.bindings import Binding
 from officina.pbx.rtpengine import Leg, RtpEngine, RtpEngineError
@@ -32,6 +37,8 @@ from officina.sip.uri import parse_uri
 
 logger = logging.getLogger("officina.pbx.anchoring")
 
+# About eleven hours of the four-second hold music: until the call resumes or ends.
+HOLD_MUSIC_REPEATS = 10_000
 HOLD_ADDRESS = "0.0.0.0"  # noqa: S104 (an SDP address, not a socket's)
 # The Warning text a caller gets when rtpengine does not answer.
 MEDIA_RELAY_UNAVAILABLE = "media relay unavailable"
@@ -69,6 +76,47 @@ def sdp_looks_natted(sdp: bytes, source_host: str) -> bool:
         return False
     addresses = {description.media_address(index)[0] for index in range(len(description.media))}
     return any(address not in (None, HOLD_ADDRESS, source_host) for address in addresses)
+
+
+def puts_on_hold(sdp: bytes) -> bool:
+    """Does an offer hold the other party (its audio sendonly or inactive, or the old
+    way: connection address 0.0.0.0)?"""
+    try:
+        description = SessionDescription.parse(sdp)
+    except SdpParseError:
+        return False
+    for index, media in enumerate(description.media):
+        if media.media != "audio":
+            continue
+        direction = media.direction or description.direction
+        if direction in ("sendonly", "inactive"):
+            return True
+        if description.media_address(index)[0] == HOLD_ADDRESS:
+            return True
+    return False
+
+
+def default_hold_music() -> bytes:
+    """Four seconds of a soft chime (C5 E5 G5 E5), an 8 kHz 16-bit WAV: what a held
+    party hears while no music of the company's own exists."""
+    rate = 8000
+    notes = []
+    for frequency in HOLD_MUSIC_NOTES:
+        time = np.arange(int(rate * 0.6)) / rate
+        envelope = np.exp(-3.0 * time)  # struck, then fading
+        notes.append(0.25 * envelope * np.sin(2 * np.pi * frequency * time))
+        notes.append(np.zeros(int(rate * 0.4)))
+    samples = (np.concatenate(notes) * 32767).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.tobytes())
+    return out.getvalue()
+
+
+HOLD_MUSIC_NOTES = (523.25, 659.25, 783.99, 659.25)
 
 
 def binding_looks_natted(binding: Binding) -> bool:
@@ -117,6 +165,9 @@ class MediaAnchor:
         self.anchoring = anchoring
         self.calls: dict[str, AnchoredCall] = {}  # Call-ID -> an answered anchored call
         self.desk_calls: set[str] = set()  # browsers' calls the PBX answered itself
+        # Call-ID -> (the tag of the party hearing hold music, the tag of the one holding)
+        self.held: dict[str, tuple[str, str]] = {}
+        self.hold_music = default_hold_music()
         self._queues: dict[Hashable, asyncio.Task[None]] = {}
 
     def legs(
@@ -174,11 +225,43 @@ class MediaAnchor:
     def answered(self, call_id: str, caller_tag: str, legs: tuple[Leg, Leg]) -> None:
         self.calls[call_id] = AnchoredCall(caller_tag, *legs)
 
+    def hold(self, call_id: str, held_tag: str, holder_tag: str) -> None:
+        """Play hold music to the party ``held_tag`` names (rtpengine's ``play media``,
+        repeated until ``resume``), instead of what the holder still sends (a browser
+        holding with "sendonly" goes on sending its microphone)."""
+        self.held[call_id] = (held_tag, holder_tag)
+
+        async def play() -> bytes:
+            await self.engine.command("block media", **{"call-id": call_id, "from-tag": holder_tag})
+            await self.engine.command(
+                "play media", **{"call-id": call_id, "from-tag": held_tag,
+                                 "blob": self.hold_music, "repeat-times": HOLD_MUSIC_REPEATS}
+            )  # fmt: skip
+            return b""
+
+        self.in_order(call_id, play(), partial(_log_failure, "play hold music", call_id))
+
+    def resume(self, call_id: str) -> None:
+        tags = self.held.pop(call_id, None)
+        if tags is None:
+            return
+        held_tag, holder_tag = tags
+
+        async def stop() -> bytes:
+            await self.engine.command("stop media", **{"call-id": call_id, "from-tag": held_tag})
+            await self.engine.command(
+                "unblock media", **{"call-id": call_id, "from-tag": holder_tag}
+            )
+            return b""
+
+        self.in_order(call_id, stop(), partial(_log_failure, "stop hold music", call_id))
+
     def end(self, call_id: str) -> None:
         """Free the call's media in rtpengine (every fork's), after the call's earlier
         commands (a new offer for the same call may follow); a failure is logged."""
         self.calls.pop(call_id, None)
         self.desk_calls.discard(call_id)
+        self.held.pop(call_id, None)
 
         async def delete() -> bytes:
             await self.engine.delete(call_id)
@@ -195,3 +278,10 @@ class MediaAnchor:
         for task in self._queues.values():
             task.cancel()
         self.engine.close()
+
+
+def _log_failure(
+    what: str, call_id: str, _nothing: bytes | None, error: RtpEngineError | None
+) -> None:
+    if error is not None:
+        logger.warning("rtpengine did not %s in call %s: %s", what, call_id, error)

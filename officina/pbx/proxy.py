@@ -36,7 +36,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from officina.pbx.actions import CallRow
-from officina.pbx.anchoring import MEDIA_RELAY_UNAVAILABLE, MediaAnchor, is_sdp, leg_for
+from officina.pbx.anchoring import (
+    MEDIA_RELAY_UNAVAILABLE,
+    MediaAnchor,
+    is_sdp,
+    leg_for,
+    puts_on_hold,
+)
 from officina.pbx.bindings import Binding
 from officina.pbx.cdr import CallRecordWriter, wall_time
 from officina.pbx.directory import Directory
@@ -967,6 +973,7 @@ class Proxy:
         assert anchor is not None
         call_id, from_tag, to_tag = request.call_id, request.from_tag or "", request.to_tag or ""
         towards, back = anchor.calls[call_id].towards(from_tag)
+        holding = puts_on_hold(request.body)
 
         def answered(client: ClientTransaction, response: SipResponse) -> None:
             answer = None
@@ -980,6 +987,12 @@ class Proxy:
                 elif sdp is not None:
                     response.body = sdp
                 relay(client, response)
+                if 200 <= response.status < 300:
+                    # On hold, the other party (the re-INVITE's To) hears music till resumed.
+                    if holding:
+                        anchor.hold(call_id, to_tag, from_tag)
+                    else:
+                        anchor.resume(call_id)
 
             anchor.in_order(call_id, answer, rewritten)
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import wave
+
 import pytest
 
-from officina.pbx.anchoring import Anchoring, MediaAnchor, binding_looks_natted, sdp_looks_natted
+from officina.pbx.anchoring import (
+    Anchoring,
+    MediaAnchor,
+    binding_looks_natted,
+    default_hold_music,
+    puts_on_hold,
+    sdp_looks_natted,
+)
 from officina.pbx.bindings import Binding
 from officina.pbx.rtpengine import Leg, RtpEngine
 
@@ -78,3 +88,18 @@ def test_an_invite_without_an_offer_is_left_alone():
     anchor = MediaAnchor(RtpEngine("udp://127.0.0.1:9"), Anchoring.ALWAYS)
     callee = binding("10.0.0.8", "10.0.0.8")
     assert anchor.legs("WS", "10.0.0.5", None, b"", callee, "UDP") is None
+
+
+def test_an_offer_holds_when_its_audio_is_sendonly_inactive_or_at_0000():
+    assert puts_on_hold(sdp("10.0.0.5") + b"a=sendonly\r\n")
+    assert puts_on_hold(sdp("10.0.0.5") + b"a=inactive\r\n")
+    assert puts_on_hold(sdp("0.0.0.0"))  # noqa: S104 (RFC 2543's hold)
+    assert not puts_on_hold(sdp("10.0.0.5") + b"a=sendrecv\r\n")
+    assert not puts_on_hold(sdp("10.0.0.5") + b"a=recvonly\r\n")
+    assert not puts_on_hold(b"garbage")
+
+
+def test_the_default_hold_music_is_a_telephone_wav():
+    with wave.open(io.BytesIO(default_hold_music())) as music:
+        assert (music.getframerate(), music.getnchannels(), music.getsampwidth()) == (8000, 1, 2)
+        assert 3.0 < music.getnframes() / 8000 < 5.0

@@ -186,10 +186,14 @@ def test_a_browser_and_a_baresip_phone_call_each_other_through_rtpengine(
         # Hold and resume from the browser: re-INVITEs through rtpengine, in its direction.
         phone.click("#hold")
         expect(phone.locator("#hold")).to_have_text("Resume")
+        # The held phone gets the hold music: a stream of rtpengine's own (a new SSRC).
+        assert wait_for(lambda: bool(anchor.held), 5)
+        assert wait_for(lambda: "SSRC changed" in log.read_text(errors="replace"), 5)
         phone.click("#hold")
         expect(phone.locator("#hold")).to_have_text("Hold")
         received, _sent = audio_bytes(phone)
         wait_for_more_audio(phone, received + 4000)  # audio is back after the resume
+        assert not anchor.held
         command(PHONE_CTRL, "hangup")
         expect(phone.locator("#in-call")).to_be_hidden()
         assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
