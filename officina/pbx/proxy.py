@@ -18,6 +18,11 @@ one facing each side, each carrying a signed "flow token" that says how to
 reach that side (the UDP source address or the TCP/WebSocket connection a
 device registered from), so that requests inside a dialog reach devices
 behind NAT and browsers whose Contact is not reachable at all.
+
+With rtpengine configured (``anchor``), the SDP of a call whose media must pass
+through it (a browser and a phone; phones behind NAT) is rewritten on the way:
+each fork's offer before it is forwarded, the answers before they are relayed,
+re-INVITEs in their direction; the call's media end with it (``officina.pbx.anchoring``).
 """
 
 from __future__ import annotations
@@ -25,17 +30,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from officina.pbx.actions import CallRow
+from officina.pbx.anchoring import (
+    MEDIA_RELAY_UNAVAILABLE,
+    MediaAnchor,
+    is_sdp,
+    leg_for,
+    puts_on_hold,
+)
 from officina.pbx.bindings import Binding
 from officina.pbx.cdr import CallRecordWriter, wall_time
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
 from officina.pbx.relay import MAX_FORWARDS_OUT
+from officina.pbx.rtpengine import Leg, RtpEngineError
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_response
 from officina.sip.rport import Peer
@@ -66,6 +79,11 @@ ChallengeAnswer = Callable[[SipRequest, SipResponse], "SipRequest | None"]
 
 class UnansweredCalls(Protocol):
     """Who takes a call nobody answered (the voicemail desk, ``officina.pbx.media``)."""
+
+    @property
+    def dialogs(self) -> Mapping[str, object]:
+        """The calls it is in now, by Call-ID."""
+        ...
 
     def ring_seconds(self, extension_id: int) -> float | None: ...
 
@@ -102,6 +120,10 @@ class Branch:
     provisional: bool = False
     final_status: int = 0
     cancel_wanted: str | None = None  # Reason to send once the branch has rung
+    # (caller's leg, this device's leg) when the fork's media go through rtpengine,
+    # and the fork's name there (its via-branch).
+    media: tuple[Leg, Leg] | None = None
+    label: str = ""
 
 
 @dataclass(slots=True)
@@ -114,6 +136,9 @@ class ResponseContext:
     callee: DirectoryEntry | None = None
     branches: list[Branch] = field(default_factory=list)
     best: SipResponse | None = None
+    best_is_ours: bool = False  # ``best`` was made here (a timeout), not a device's
+    # Our Via is on top of ``request``: its last fork was the received request itself.
+    via_pushed: bool = False
     answered: bool = False
     finished: bool = False
     caller_cancelled: bool = False
@@ -125,7 +150,9 @@ class ResponseContext:
     step_seconds: float = 0.0
     group_call: bool = False
     caller_transport: str = UDP
+    caller_host: str = ""
     caller_token: str = ""
+    anchored: bool = False  # some fork's media were set up in rtpengine
     # A call out through a trunk: the provider's challenge is answered once, with the
     # CSeq one higher; the caller keeps seeing its own CSeq (``caller_cseq``).
     answer_challenge: ChallengeAnswer | None = None
@@ -218,6 +245,8 @@ class Proxy:
         # Call-ID → (the provider, how much higher its CSeq runs) for calls out whose
         # INVITE was sent again with credentials: the dialog's requests follow it.
         self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
+        # rtpengine, for calls whose media the PBX anchors; None: media go end to end.
+        self.anchor: MediaAnchor | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -262,25 +291,33 @@ class Proxy:
         if callee is not None:
             row.callee_id = callee.extension_id
         if callee is None and group is None:
-            if (
-                caller is not None
-                and self.unanswered is not None
-                and self.unanswered.take_dialled(server, request, caller, callee_number, flow)
-            ):
-                # A number the PBX answers itself (the voicemail menu).
+
+            def answered_here() -> None:
+                # A number the PBX answers itself (voicemail, a menu, a conference room).
                 row.outcome = Outcome.ANSWERED
                 row.final_status = 200
                 row.answered_at = row.ended_at = row.started_at
                 row.answered_by = "Officina"
                 self.records.add(row)
-                return
-            if (
-                caller is not None
-                and self.trunks is not None
-                and self.trunks.call_out(server, request, flow, caller, row, now)
-            ):
-                return  # out through the caller's company's trunk, or refused by its guard
-            self.fail(server, request, row, 404, Outcome.NOT_FOUND)
+
+            def not_ours() -> None:
+                if (
+                    caller is not None
+                    and self.trunks is not None
+                    and self.trunks.call_out(server, request, flow, caller, row, now)
+                ):
+                    return  # out through the caller's company's trunk, or refused by its guard
+                self.fail(server, request, row, 404, Outcome.NOT_FOUND)
+
+            desk = self.unanswered
+            if caller is not None and desk is not None:
+                self._to_desk(
+                    server, request, flow,
+                    lambda: desk.take_dialled(server, request, caller, callee_number, flow),
+                    answered_here, not_ours,
+                )  # fmt: skip
+            else:
+                not_ours()
             return
         if group is not None and self.ring_groups is not None:
             # Out of the company's hours a group's calls go elsewhere, or nowhere.
@@ -357,6 +394,7 @@ class Proxy:
         context.ring_deadline = now + ring_timeout
         self.contexts[id(context.server)] = context
         context.caller_transport = flow.transport
+        context.caller_host = flow.host
         context.caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         context.request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
         self._ring(context, devices, last_step=not context.next_steps)
@@ -397,26 +435,83 @@ class Proxy:
         request = context.request
         last = len(devices) - 1
         for index, (binding, peer) in enumerate(devices):
+            legs = None
+            if self.anchor is not None:
+                legs = self.anchor.legs(
+                    context.caller_transport, context.caller_host, request.content_type,
+                    request.body, binding, peer.transport,
+                )  # fmt: skip
             # Each fork is its own message (its client transaction keeps it, and a CANCEL
-            # is built from it); the very last fork of the call reuses the received one.
-            fork = request if last_step and index == last else request.copy()
+            # is built from it); the very last fork of the call reuses the received one,
+            # unless its SDP is rewritten (the received offer may still go to voicemail).
+            fork = request if last_step and index == last and legs is None else request.copy()
             fork.uri = binding.contact_uri
             self._add_record_routes(fork, context.caller_transport, context.caller_token, peer)
             if binding.path:
                 for route in reversed(binding.path.split(",")):
                     fork.prepend_route(route.strip())
-            branch = Branch(client=None, binding=binding, step=context.step)
+            branch = Branch(client=None, binding=binding, step=context.step, media=legs)
             context.branches.append(branch)
             context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
-            branch.client = self.layer.forward(
-                fork,
-                peer,
-                on_response=partial(self._branch_response, context, branch),
-                on_timeout=partial(self._branch_timeout, context, branch),
-            )
+            if legs is None:
+                self._forward_fork(context, branch, fork, peer)
+            else:
+                self._forward_anchored(context, branch, fork, peer)
         if context.next_steps:
             step = context.step
             self.layer.call_later(context.step_seconds, lambda: self._step_over(context, step))
+
+    def _forward_fork(
+        self, context: ResponseContext, branch: Branch, fork: SipRequest, peer: Peer
+    ) -> None:
+        if fork is context.request:
+            context.via_pushed = True
+        branch.client = self.layer.forward(
+            fork,
+            peer,
+            on_response=partial(self._branch_response, context, branch),
+            on_timeout=partial(self._branch_timeout, context, branch),
+        )
+
+    def _forward_anchored(
+        self, context: ResponseContext, branch: Branch, fork: SipRequest, peer: Peer
+    ) -> None:
+        """Forward a fork once rtpengine has rewritten its offer for the device's leg."""
+        anchor = self.anchor
+        assert anchor is not None and branch.media is not None
+        context.anchored = True
+        branch.label = f"{branch.step}.{len(context.branches)}"
+        request = context.request
+
+        def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None or sdp is None:
+                branch.final_status = 503
+                self._media_failed(context, str(error))
+                return
+            if context.finished or branch.step != context.step:
+                branch.final_status = 487  # the caller gave up, or the group moved on
+                return
+            fork.body = sdp
+            self._forward_fork(context, branch, fork, peer)
+
+        offer = anchor.engine.offer(
+            request.call_id, request.from_tag or "", fork.body, branch.media[1],
+            via_branch=branch.label,
+        )  # fmt: skip
+        anchor.in_order(request.call_id, offer, rewritten)
+
+    def _media_failed(self, context: ResponseContext, error: str) -> None:
+        """rtpengine did not set up a fork's media: the call cannot be put through."""
+        logger.error("call %s: rtpengine failed: %s", context.request.call_id, error)
+        if context.finished:
+            return
+        self._cancel_pending(context, 'SIP;cause=503;text="Media relay unavailable"')
+        warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
+        self._finish(
+            context,
+            make_response(context.request, 503, headers=[("Warning", warning)]),
+            ours=True,
+        )
 
     def _step_over(self, context: ResponseContext, step: int) -> None:
         """A hunting group's person did not answer in time: on to the next one."""
@@ -458,11 +553,93 @@ class Proxy:
         row: CallRow,
         callee: DirectoryEntry | None,
         flow: Flow | None,
-    ) -> bool:
-        """Hand an unanswered call to the callee's voicemail; False when it has none."""
-        if self.unanswered is None or callee is None or flow is None:
-            return False
-        return self.unanswered.take_unanswered(server, request, row.caller_number, callee, flow)
+        otherwise: Callable[[], None],
+    ) -> None:
+        """Hand an unanswered call to the callee's voicemail; ``otherwise`` when it has
+        none."""
+        desk = self.unanswered
+        if desk is None or callee is None or flow is None:
+            otherwise()
+            return
+        self._to_desk(
+            server, request, flow,
+            lambda: desk.take_unanswered(server, request, row.caller_number, callee, flow),
+            lambda: None, otherwise,
+        )  # fmt: skip
+
+    def _to_desk(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        take: Callable[[], bool],
+        taken: Callable[[], None],
+        otherwise: Callable[[], None],
+    ) -> None:
+        """Offer a call to the PBX's own desk (``take``), which speaks plain RTP: a
+        browser's call goes through rtpengine, its offer made plain before the desk
+        reads it and the desk's answer made WebRTC before the browser gets it."""
+        anchor = self.anchor
+        if (
+            anchor is None
+            or leg_for(flow.transport) is not Leg.WEBRTC
+            or not is_sdp(request.content_type, request.body)
+        ):
+            if take():
+                taken()
+            else:
+                otherwise()
+            return
+        call_id, from_tag, original = request.call_id, request.from_tag or "", request.body
+
+        def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None or sdp is None:
+                logger.error("call %s: rtpengine failed: %s", call_id, error)
+                warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
+                self.layer.respond(
+                    server, make_response(request, 503, headers=[("Warning", warning)])
+                )
+                return
+            request.body = sdp
+            self.layer.rewriters[id(server)] = partial(self._desk_response, call_id, from_tag)
+            if take():
+                anchor.desk_calls.add(call_id)
+                taken()
+                return
+            self.layer.rewriters.pop(id(server), None)
+            request.body = original
+            anchor.end(call_id)
+            otherwise()
+
+        offer = anchor.engine.offer(call_id, from_tag, original, Leg.PLAIN)
+        anchor.in_order(call_id, offer, rewritten)
+
+    def _desk_response(
+        self,
+        call_id: str,
+        from_tag: str,
+        response: SipResponse,
+        send: Callable[[SipResponse], None],
+    ) -> None:
+        """The desk's answer to a browser, through rtpengine (in order, like a phone's)."""
+        anchor = self.anchor
+        assert anchor is not None
+        answer = None
+        if 100 < response.status < 300 and is_sdp(response.content_type, response.body):
+            answer = anchor.engine.answer(
+                call_id, from_tag, response.to_tag or "", response.body, Leg.WEBRTC
+            )
+
+        def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None:
+                logger.error("call %s: rtpengine failed on the answer: %s", call_id, error)
+            elif sdp is not None:
+                response.body = sdp
+            send(response)
+
+        anchor.in_order(call_id, answer, rewritten)
+        if response.status >= 300:
+            anchor.end(call_id)  # refused (488, 503): its media end
 
     def _add_record_routes(
         self, request: SipRequest, caller_transport: str, caller_token: str, peer: Peer
@@ -486,12 +663,48 @@ class Proxy:
         row.final_status = status
         row.ended_at = row.started_at
         self.records.add(row)
-        if status in _TO_VOICEMAIL and self._to_voicemail(server, request, row, callee, flow):
+
+        def answer_caller() -> None:
+            self.layer.respond(server, make_response(request, status))
+
+        if status in _TO_VOICEMAIL:
+            self._to_voicemail(server, request, row, callee, flow, answer_caller)
             return
-        self.layer.respond(server, make_response(request, status))
+        answer_caller()
 
     # ------------------------------------------------------------------ responses
     def _branch_response(
+        self,
+        context: ResponseContext,
+        branch: Branch,
+        client: ClientTransaction,
+        response: SipResponse,
+    ) -> None:
+        if branch.media is None or self.anchor is None or response.status == 100:
+            self._branch_response_now(context, branch, client, response)
+            return
+        # Through rtpengine: an answer with SDP is rewritten for the caller's leg; every
+        # response of the call keeps its place in the order.
+        request = context.request
+        answer = None
+        if response.status < 300 and is_sdp(response.content_type, response.body):
+            answer = self.anchor.engine.answer(
+                request.call_id, request.from_tag or "", response.to_tag or "", response.body,
+                branch.media[0], via_branch=branch.label,
+            )  # fmt: skip
+
+        def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None:
+                # The callee has answered: the answer goes on as it is (the call may be
+                # silent), rather than a call the callee thinks is up and the caller not.
+                logger.error("call %s: rtpengine failed on the answer: %s", request.call_id, error)
+            elif sdp is not None:
+                response.body = sdp
+            self._branch_response_now(context, branch, client, response)
+
+        self.anchor.in_order(request.call_id, answer, rewritten)
+
+    def _branch_response_now(
         self,
         context: ResponseContext,
         branch: Branch,
@@ -525,6 +738,7 @@ class Proxy:
             return  # a person a hunting group has moved past: their answer is no verdict
         if context.best is None or _better(response, context.best):
             context.best = response
+            context.best_is_ours = False
         if status >= 600:
             self._cancel_pending(context, 'SIP;cause=600;text="Busy Everywhere"')
         self._maybe_finish(context)
@@ -545,7 +759,13 @@ class Proxy:
         branch.final_status = response.status  # this branch is over; the retry replaces it
         context.cseq_shift = retry.cseq.number - context.caller_cseq
         peer = branch.client.peer
-        again = Branch(client=None, binding=branch.binding, step=branch.step)
+        again = Branch(
+            client=None,
+            binding=branch.binding,
+            step=branch.step,
+            media=branch.media,
+            label=branch.label,
+        )
         context.branches.append(again)
 
         def send_again() -> None:
@@ -574,6 +794,7 @@ class Proxy:
             return
         if context.best is None:
             context.best = make_response(context.request, 408)
+            context.best_is_ours = True
         self._maybe_finish(context)
 
     def _answered(self, context: ResponseContext, winner: Branch) -> None:
@@ -597,6 +818,11 @@ class Proxy:
         self.dialogs[row.call_id] = (row, now_wall)
         if context.cseq_shift and winner.client is not None:
             self.cseq_shifts[row.call_id] = (winner.client.peer, context.cseq_shift)
+        if self.anchor is not None and context.anchored:
+            if winner.media is None:
+                self.anchor.end(row.call_id)  # other forks' media were set up, not this one's
+            else:
+                self.anchor.answered(row.call_id, context.request.from_tag or "", winner.media)
 
     def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
         for branch in context.branches:
@@ -618,14 +844,19 @@ class Proxy:
             context.best = None
             self._next_step(context)
             return
-        best = context.best or make_response(context.request, 480)
-        self._finish(context, best)
+        if context.best is None:
+            self._finish(context, make_response(context.request, 480), ours=True)
+        else:
+            self._finish(context, context.best, ours=context.best_is_ours)
 
-    def _finish(self, context: ResponseContext, best: SipResponse) -> None:
+    def _finish(self, context: ResponseContext, best: SipResponse, *, ours: bool = False) -> None:
+        """Give the caller the final answer ``best`` (a branch's, or ``ours``)."""
         context.finished = True
         self.contexts.pop(id(context.server), None)
+        if self.anchor is not None and context.anchored:
+            self.anchor.end(context.request.call_id)
         status = best.status
-        if status == 503:
+        if status == 503 and not ours:
             best = _with_status(best, 500)  # §16.7.6: 503 would make the caller try elsewhere
             status = 500
         row = context.row
@@ -642,26 +873,29 @@ class Proxy:
         else:
             row.outcome = Outcome.FAILED
         self.records.add(row)
-        if (
-            not context.caller_cancelled
-            and status in _TO_VOICEMAIL
-            and self._to_voicemail(
-                context.server,
-                context.request,
-                row,
-                context.callee,
-                self.layer.flow_of(context.server),
-            )
-        ):
+
+        def answer_caller() -> None:
+            if not ours:
+                self.layer.relay_response(context.server, best)
+                return
+            if context.via_pushed:
+                best.pop_via()  # made from the request we forwarded, which carries our Via
+            self.layer.respond(context.server, best)
+
+        if not context.caller_cancelled and status in _TO_VOICEMAIL:
+            self._to_voicemail(
+                context.server, context.request, row, context.callee,
+                self.layer.flow_of(context.server), answer_caller,
+            )  # fmt: skip
             return
-        self.layer.relay_response(context.server, best)
+        answer_caller()
 
     def _ring_timeout(self, context: ResponseContext) -> None:
         if context.finished:
             return
         self._cancel_pending(context, 'SIP;cause=480;text="No answer"')
         # Answer the caller now; the branches' 487s are absorbed by their transactions.
-        self._finish(context, make_response(context.request, 480, "No Answer"))
+        self._finish(context, make_response(context.request, 480, "No Answer"), ours=True)
 
     # ------------------------------------------------------------------ CANCEL
     def cancel(self, server: ServerTransaction) -> bool:
@@ -673,7 +907,7 @@ class Proxy:
         self._cancel_pending(context, 'SIP;cause=487;text="Cancelled by the caller"')
         # The caller hears 487 now rather than after the slowest device: the branches'
         # own 487s are then absorbed by their client transactions.
-        self._finish(context, make_response(context.request, 487))
+        self._finish(context, make_response(context.request, 487), ours=True)
         return True
 
     # ------------------------------------------------------------------ dialogs
@@ -711,6 +945,14 @@ class Proxy:
                 response.set_header("CSeq", f"{cseq} {response.cseq.method}")
             self.layer.relay_response(server, response)
 
+        anchored = self.anchor.calls.get(request.call_id) if self.anchor is not None else None
+        if (
+            anchored is not None
+            and request.method == "INVITE"
+            and is_sdp(request.content_type, request.body)
+        ):
+            self._reinvite_anchored(server, request, peer, relay)
+            return
         self.layer.forward(
             request,
             peer,
@@ -718,8 +960,65 @@ class Proxy:
             on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
         )
 
+    def _reinvite_anchored(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        peer: Peer,
+        relay: Callable[[ClientTransaction, SipResponse], None],
+    ) -> None:
+        """A re-INVITE (hold, resume) in a call through rtpengine: its offer rewritten for
+        the leg it goes to, the answer for the leg it came from."""
+        anchor = self.anchor
+        assert anchor is not None
+        call_id, from_tag, to_tag = request.call_id, request.from_tag or "", request.to_tag or ""
+        towards, back = anchor.calls[call_id].towards(from_tag)
+        holding = puts_on_hold(request.body)
+
+        def answered(client: ClientTransaction, response: SipResponse) -> None:
+            answer = None
+            if 100 < response.status < 300 and is_sdp(response.content_type, response.body):
+                answer = anchor.engine.answer(call_id, from_tag, to_tag, response.body, back)
+
+            def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+                if error is not None:
+                    logger.error("call %s: rtpengine failed on a re-INVITE's answer: %s",
+                                 call_id, error)  # fmt: skip
+                elif sdp is not None:
+                    response.body = sdp
+                relay(client, response)
+                if 200 <= response.status < 300:
+                    # On hold, the other party (the re-INVITE's To) hears music till resumed.
+                    if holding:
+                        anchor.hold(call_id, to_tag, from_tag)
+                    else:
+                        anchor.resume(call_id)
+
+            anchor.in_order(call_id, answer, rewritten)
+
+        def rewritten_offer(sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None or sdp is None:
+                logger.error("call %s: rtpengine failed on a re-INVITE: %s", call_id, error)
+                warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
+                self.layer.respond(
+                    server, make_response(request, 503, headers=[("Warning", warning)])
+                )
+                return
+            request.body = sdp
+            self.layer.forward(
+                request,
+                peer,
+                on_response=answered,
+                on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
+            )
+
+        offer = anchor.engine.offer(call_id, from_tag, request.body, towards, to_tag=to_tag)
+        anchor.in_order(call_id, offer, rewritten_offer)
+
     def _hung_up(self, call_id: str, wall: float) -> None:
         self.cseq_shifts.pop(call_id, None)
+        if self.anchor is not None and call_id in self.anchor.calls:
+            self.anchor.end(call_id)
         tracked = self.dialogs.pop(call_id, None)
         if tracked is None:
             return
@@ -730,13 +1029,20 @@ class Proxy:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
 
     def forget_old_dialogs(self, wall: float) -> None:
-        """Close records of calls whose BYE never came (the phone died mid-call)."""
+        """Close records of calls whose BYE never came (the phone died mid-call); end the
+        media of browsers' calls the desk has finished."""
+        if self.anchor is not None and self.anchor.desk_calls and self.unanswered is not None:
+            for call_id in list(self.anchor.desk_calls):
+                if call_id not in self.unanswered.dialogs:
+                    self.anchor.end(call_id)
         limit = wall - self.policy.dialog_lifetime
         for call_id, (row, answered) in list(self.dialogs.items()):
             if answered >= limit:
                 break
             del self.dialogs[call_id]
             self.cseq_shifts.pop(call_id, None)
+            if self.anchor is not None and call_id in self.anchor.calls:
+                self.anchor.end(call_id)
             row.ended_at = wall_time(wall)
             self.records.ended(row)
             if self.ring_groups is not None:

@@ -13,7 +13,8 @@ and a dictionary whose ``result`` is ``ok``, ``pong`` or ``error`` (with an
 rtpengine remembers the answers by cookie, so a repeated offer is not done
 twice. Bencoding is the kept ``bencode.py`` library's.
 
-Not wired into the proxy yet: docs/pbx.md says what remains.
+The proxy drives it through ``officina.pbx.anchoring`` (which calls it passes
+through, and when).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ _FLAGS_FOR: dict[Leg, dict[str, Any]] = {
     Leg.PLAIN: {
         "ICE": "remove",
         "DTLS": "off",
+        # Towards the offerer, when it is a browser: rtpengine waits for its DTLS
+        # handshake. Left to itself it answers a browser's "actpass" by starting one as
+        # the client before the answer is known, and Chromium, told "passive" by the
+        # answer, then never completes either.
+        "DTLS-reverse": "passive",
         "transport-protocol": "RTP/AVP",
         "rtcp-mux": ["demux"],
         "replace": ["origin", "session-connection"],
@@ -144,38 +150,57 @@ class RtpEngine:
     async def ping(self) -> bool:
         return (await self.command("ping")).get("result") == "pong"
 
-    async def offer(self, call_id: str, from_tag: str, sdp: bytes, towards: Leg) -> bytes:
-        """The caller's SDP offer rewritten for the callee's kind of leg."""
-        reply = await self.command(
-            "offer",
-            **{
-                "call-id": call_id,
-                "from-tag": from_tag,
-                "sdp": sdp.decode(),
-                **_FLAGS_FOR[towards],
-            },
-        )
+    async def offer(
+        self,
+        call_id: str,
+        from_tag: str,
+        sdp: bytes,
+        towards: Leg,
+        *,
+        to_tag: str = "",
+        via_branch: str = "",
+    ) -> bytes:
+        """The offerer's SDP rewritten for the other side's kind of leg.
+
+        ``from_tag`` is the offerer's tag (the callee's in a re-INVITE it sends, with the
+        caller's as ``to_tag``); ``via_branch`` tells the forks of one INVITE apart.
+        """
+        params = {**_dialog(call_id, from_tag, to_tag, via_branch), "sdp": sdp.decode()}
+        reply = await self.command("offer", **params, **_FLAGS_FOR[towards])
         return _sdp_of(reply)
 
     async def answer(
-        self, call_id: str, from_tag: str, to_tag: str, sdp: bytes, towards: Leg
+        self,
+        call_id: str,
+        from_tag: str,
+        to_tag: str,
+        sdp: bytes,
+        towards: Leg,
+        *,
+        via_branch: str = "",
     ) -> bytes:
-        """The callee's SDP answer rewritten for the caller's kind of leg."""
-        reply = await self.command(
-            "answer",
-            **{
-                "call-id": call_id,
-                "from-tag": from_tag,
-                "to-tag": to_tag,
-                "sdp": sdp.decode(),
-                **_FLAGS_FOR[towards],
-            },
-        )
+        """The answerer's SDP rewritten for the offerer's kind of leg (``from_tag`` is
+        the offerer's tag, as in the offer)."""
+        params = {**_dialog(call_id, from_tag, to_tag, via_branch), "sdp": sdp.decode()}
+        reply = await self.command("answer", **params, **_FLAGS_FOR[towards])
         return _sdp_of(reply)
 
-    async def delete(self, call_id: str, from_tag: str) -> dict[str, Any]:
-        """End the call's media; the reply carries its counters (``totals``)."""
-        return await self.command("delete", **{"call-id": call_id, "from-tag": from_tag})
+    async def delete(self, call_id: str, from_tag: str = "") -> dict[str, Any]:
+        """End the call's media (every fork's, without ``from_tag``); the reply carries
+        its counters (``totals``)."""
+        return await self.command("delete", **_dialog(call_id, from_tag, "", ""))
+
+
+def _dialog(call_id: str, from_tag: str, to_tag: str, via_branch: str) -> dict[str, str]:
+    """The keys naming a call (and a dialog, and a fork of it) in an NG command."""
+    named = {"call-id": call_id}
+    if from_tag:
+        named["from-tag"] = from_tag
+    if to_tag:
+        named["to-tag"] = to_tag
+    if via_branch:
+        named["via-branch"] = via_branch
+    return named
 
 
 def _sdp_of(reply: dict[str, Any]) -> bytes:

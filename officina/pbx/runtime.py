@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from officina.conferences.actions import do_clear_participants
+from officina.pbx.anchoring import Anchoring, MediaAnchor
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
@@ -21,6 +22,7 @@ from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
 from officina.pbx.ring_groups import RingGroups
+from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
@@ -60,9 +62,12 @@ class RunningPbx:
     udp_port: int
     tcp_port: int
     media: MediaDesk
+    anchor: MediaAnchor | None = None
 
     async def stop(self) -> None:
         self.media.close()
+        if self.anchor is not None:
+            self.anchor.close()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -119,6 +124,8 @@ async def start_pbx(
         network,
         records,
     )
+    anchor = await start_media_anchor(settings.RTPENGINE_URL, settings.MEDIA_ANCHORING)
+    server.proxy.anchor = anchor
     server.proxy.caller_names = caller_names
     server.proxy.ring_groups = ring_groups
     server.routes.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
@@ -173,7 +180,27 @@ async def start_pbx(
         len(directory.by_number),
         sum(len(bindings) for bindings in directory.bindings.values()),
     )
-    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port, media)
+    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port, media, anchor)
+
+
+async def start_media_anchor(url: str, anchoring: str) -> MediaAnchor | None:
+    """rtpengine's client, when ``url`` names one (a bad setting stops the start)."""
+    if not url:
+        return None
+    try:
+        policy = Anchoring(anchoring)
+    except ValueError:
+        choices = ", ".join(choice.value for choice in Anchoring)
+        raise ValueError(f"MEDIA_ANCHORING must be one of {choices}, not {anchoring!r}") from None
+    engine = RtpEngine(url)  # ValueError on anything but udp:host:port
+    await engine.start()
+    try:
+        await engine.ping()
+        logger.info("media through rtpengine at %s:%s (anchoring: %s)", *engine.address, policy)
+    except RtpEngineError as error:
+        # It may come up after us: every call tries again, and fails clearly while it is away.
+        logger.warning("rtpengine at %s:%s does not answer yet: %s", *engine.address, error)
+    return MediaAnchor(engine, policy)
 
 
 def configured_tls() -> TlsContexts | None:

@@ -16,6 +16,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from officina.pbx.bindings import Binding
@@ -55,6 +56,8 @@ MAX_TRANSACTIONS = 300_000
 
 ResponseCallback = Callable[[ClientTransaction, SipResponse], None]
 TimeoutCallback = Callable[[ClientTransaction], None]
+# (a response, what sends it on) -> None: the rewriter sends it, now or later.
+ResponseRewriter = Callable[[SipResponse, Callable[[SipResponse], None]], None]
 
 
 class Sender(Protocol):
@@ -107,6 +110,9 @@ class PbxTransactions:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
         self.flows: dict[int, Flow] = {}  # id(server transaction) -> the flow it came on
+        # id(server transaction) -> what its responses pass through before they are sent
+        # (the SDP of a browser's call the PBX answers, rewritten by rtpengine).
+        self.rewriters: dict[int, ResponseRewriter] = {}
         self._branches = proxy_branches()
 
     # ------------------------------------------------------------------ input
@@ -154,6 +160,7 @@ class PbxTransactions:
             elif isinstance(event, TransactionTerminated):
                 # Nothing is kept outside the transaction but the flow it came on.
                 self.flows.pop(id(event.transaction), None)
+                self.rewriters.pop(id(event.transaction), None)
 
     def _stray(self, response: SipResponse) -> None:
         """A 2xx to an INVITE whose client transaction is gone: relay it statelessly
@@ -199,6 +206,15 @@ class PbxTransactions:
         return self.flows.get(id(server))
 
     def respond(self, server: ServerTransaction, response: SipResponse) -> None:
+        rewrite = self.rewriters.get(id(server)) if self.rewriters else None
+        if rewrite is not None:
+            if response.status >= 200:
+                del self.rewriters[id(server)]
+            rewrite(response, partial(self._respond_now, server))
+            return
+        self._respond_now(server, response)
+
+    def _respond_now(self, server: ServerTransaction, response: SipResponse) -> None:
         if server.terminated:
             return
         now = self.clock()

@@ -352,6 +352,16 @@ SIP_DIGEST_ALGORITHMS = tuple(
 # for RTCP. 2000 ports are 1000 simultaneous calls.
 MEDIA_PORT_MIN = int(os.environ.get("MEDIA_PORT_MIN", "30000"))
 MEDIA_PORT_MAX = int(os.environ.get("MEDIA_PORT_MAX", "31999"))
+# rtpengine's NG control address (udp:host:port): browsers' calls to phones and the
+# media of phones behind NAT pass through it. Empty: no rtpengine (``officina serve``
+# starts one itself when the binary is installed, see docs/pbx.md).
+RTPENGINE_URL = os.environ.get("RTPENGINE_URL", "")
+# The RTP ports of the rtpengine ``officina serve`` starts itself.
+RTPENGINE_PORT_MIN = int(os.environ.get("RTPENGINE_PORT_MIN", "32000"))
+RTPENGINE_PORT_MAX = int(os.environ.get("RTPENGINE_PORT_MAX", "33999"))
+# When a call between two plain SIP phones goes through rtpengine: never, nat (when
+# either party looks NATed) or always.
+MEDIA_ANCHORING = os.environ.get("MEDIA_ANCHORING", "nat")
 # Prompts spoken by espeak-ng, made once per text and language.
 VOICEMAIL_PROMPTS_DIR = Path(os.environ.get("VOICEMAIL_PROMPTS_DIR", VAR_DIR / "prompts"))
 

@@ -15,6 +15,8 @@ import contextlib
 import http.client
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import ssl
@@ -37,6 +39,7 @@ from websockets.sync.client import connect
 from officina.api.actions import check_create_api_token
 from officina.core.channel_hub import HUB_SOCKET_ENV, ChannelHub
 from officina.notifications.actions import do_notify
+from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.tests.livepbx import port_base
 from officina.pbx.tests.test_tls import make_certificates
 
@@ -129,6 +132,7 @@ def test_the_run_command_sends_digests_by_itself_and_relays_sip_websockets(
             [
                 sys.executable, "-m", "officina.cli", "serve", "--port", str(port),
                 "--sip-host", "127.0.0.1", "--sip-port", str(sip_port), "--workers", "2",
+                "--no-rtpengine",
             ],
             env=_environment(var_dir, shared_database),
             stdout=output,
@@ -160,6 +164,54 @@ def test_the_run_command_sends_digests_by_itself_and_relays_sip_websockets(
     finally:
         _stop(server)
     assert server.returncode == 0, log.read_text()
+
+
+@pytest.mark.skipif(shutil.which("rtpengine") is None, reason="rtpengine is not installed")
+def test_the_run_command_starts_rtpengine_for_the_sip_server_and_stops_it(shared_database):
+    """Without RTPENGINE_URL, ``officina serve`` runs rtpengine itself: the SIP process
+    finds it answering, and it ends with the server."""
+    var_dir = Path(tempfile.mkdtemp(prefix="officina-serve-"))
+    port, sip_port = _free_port(), port_base() + 97
+    log = var_dir / "serve.log"
+    environment = _environment(
+        var_dir, shared_database,
+        RTPENGINE_PORT_MIN=str(port_base() + 82), RTPENGINE_PORT_MAX=str(port_base() + 99),
+    )  # fmt: skip
+    environment.pop("RTPENGINE_URL", None)
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "officina.cli", "serve", "--port", str(port),
+                "--sip-host", "127.0.0.1", "--sip-port", str(sip_port), "--workers", "1",
+                "--no-background", "--no-rtpengine",
+            ],
+            env=environment, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_for(f"http://127.0.0.1:{port}", server, log)
+        found = None
+        deadline = time.monotonic() + 30
+        while found is None and time.monotonic() < deadline:
+            found = re.search(r"media through rtpengine at 127\.0\.0\.1:(\d+)", log.read_text())
+            time.sleep(0.3)
+        assert found, log.read_text()
+        url = f"udp://127.0.0.1:{found.group(1)}"
+        assert asyncio.run(_pings(url)), "rtpengine answers its NG port"
+    finally:
+        _stop(server)
+    assert server.returncode == 0, log.read_text()
+    assert not asyncio.run(_pings(url)), "rtpengine stopped with the server"
+
+
+async def _pings(url: str) -> bool:
+    engine = RtpEngine(url)
+    await engine.start()
+    try:
+        return await engine.ping()
+    except RtpEngineError:
+        return False
+    finally:
+        engine.close()
 
 
 class _Hub:
@@ -353,7 +405,7 @@ def test_served_over_tls_pages_are_https_and_the_browser_phone_registers_over_ws
             [
                 sys.executable, "-m", "officina.cli", "serve", "--port", str(port),
                 "--sip-host", "127.0.0.1", "--sip-port", str(sip_port), "--workers", "1",
-                "--no-background",
+                "--no-background", "--no-rtpengine",
             ],
             env=_environment(
                 var_dir, shared_database, WEB_TLS_CERT_FILE=str(cert), WEB_TLS_KEY_FILE=str(key)

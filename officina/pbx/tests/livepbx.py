@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from officina.accounts.models import Member
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.runtime import RunningPbx, start_pbx
 
 HOST = "127.0.0.1"
@@ -158,3 +162,45 @@ def live_officina(web_port: int, sip_port: int) -> Iterator[LiveOfficina]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@contextmanager
+def running_rtpengine(
+    ng_port: int, port_min: int, port_max: int, log: Path | None = None
+) -> Iterator[str]:
+    """Debian's rtpengine in userspace on loopback; yields its NG address (its log goes
+    to ``log``, when given)."""
+    errors_to = log.open("wb") if log is not None else subprocess.PIPE
+    process = subprocess.Popen(
+        [
+            "rtpengine", "--config-file=none", "--foreground", "--table=-1",
+            f"--interface={HOST}",
+            f"--listen-ng={HOST}:{ng_port}", f"--port-min={port_min}",
+            f"--port-max={port_max}", "--log-stderr", f"--log-level={7 if log else 5}",
+        ],
+        stdout=subprocess.DEVNULL, stderr=errors_to,
+    )  # fmt: skip
+    url = f"udp://{HOST}:{ng_port}"
+    try:
+        deadline = time.monotonic() + 10
+        while not asyncio.run(_answers_ping(url)):
+            if process.poll() is not None or time.monotonic() > deadline:
+                errors = process.stderr.read() if process.stderr else b""
+                raise RuntimeError(f"rtpengine did not start: {errors!r}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+        if log is not None:
+            errors_to.close()  # type: ignore[union-attr]
+
+
+async def _answers_ping(url: str) -> bool:
+    engine = RtpEngine(url)
+    await engine.start()
+    try:
+        return await engine.ping()
+    except RtpEngineError:
+        return False
+    finally:
+        engine.close()

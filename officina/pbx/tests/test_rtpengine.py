@@ -7,16 +7,18 @@ import asyncio
 import shutil
 import socket
 import struct
-import subprocess
 import threading
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
+import numpy as np
 import pytest
 
+from officina.pbx.anchoring import HOLD_MUSIC_NOTES, MediaAnchor
+from officina.pbx.media.g711 import decode, encode
 from officina.pbx.rtpengine import Leg, RtpEngine, RtpEngineError, ng_address
-from officina.pbx.tests.livepbx import HOST, port_base
+from officina.pbx.tests.livepbx import HOST, port_base, running_rtpengine
 
 pytestmark = pytest.mark.realpeer
 
@@ -57,37 +59,8 @@ def media_port(sdp: bytes) -> int:
 def rtpengine() -> Iterator[str]:
     if shutil.which("rtpengine") is None:
         pytest.skip("rtpengine is not installed")
-    ng_port = port_base() + 80
-    process = subprocess.Popen(
-        [
-            "rtpengine", "--foreground", "--table=-1", f"--interface={HOST}",
-            f"--listen-ng={HOST}:{ng_port}", f"--port-min={port_base() + 82}",
-            f"--port-max={port_base() + 99}", "--log-stderr", "--log-level=5",
-        ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"udp://{HOST}:{ng_port}"
-    try:
-        deadline = time.monotonic() + 10
-        while not asyncio.run(_answers_ping(url)):
-            if process.poll() is not None or time.monotonic() > deadline:
-                errors = process.stderr.read() if process.stderr else b""
-                raise RuntimeError(f"rtpengine did not start: {errors!r}")
+    with running_rtpengine(port_base() + 80, port_base() + 82, port_base() + 99) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-async def _answers_ping(url: str) -> bool:
-    engine = RtpEngine(url)
-    await engine.start()
-    try:
-        return await engine.ping()
-    except RtpEngineError:
-        return False
-    finally:
-        engine.close()
 
 
 async def started(url: str) -> RtpEngine:
@@ -270,3 +243,73 @@ def test_a_browser_and_a_plain_rtp_phone_hear_each_other_through_rtpengine(rtpen
         thread.join(5)
         loop.close()
         phone.close()
+
+
+def chime_share(samples: np.ndarray) -> float:
+    """The share of the samples' energy at the notes of the default hold music."""
+    power = np.abs(np.fft.rfft(samples.astype(np.float64))) ** 2
+    frequencies = np.fft.rfftfreq(len(samples), 1 / 8000)
+    notes = np.zeros_like(power, dtype=bool)
+    for note in HOLD_MUSIC_NOTES:
+        notes |= np.abs(frequencies - note) < 8
+    return float(power[notes].sum() / power.sum())
+
+
+async def heard(phone: socket.socket, seconds: float) -> np.ndarray:
+    """What reaches ``phone`` (PCMU RTP) in ``seconds``, decoded."""
+    phone.setblocking(False)
+    loop = asyncio.get_running_loop()
+    samples = []
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        try:
+            packet = phone.recv(2048)
+        except BlockingIOError:
+            await asyncio.sleep(0.005)
+            continue
+        if packet[1] & 0x7F == 0:
+            samples.append(decode(packet[12:], 0))
+    return np.concatenate(samples) if samples else np.zeros(0)
+
+
+async def test_a_held_phone_hears_the_hold_music_instead_of_the_other_side(rtpengine):
+    """Hold through rtpengine's play media / block media: the held phone gets the chime,
+    not what the holder keeps sending; after resume, the holder again."""
+    holder, held = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+    for phone in (holder, held):
+        phone.bind((HOST, 0))
+    anchor = MediaAnchor(await started(rtpengine))
+    try:
+        await anchor.engine.offer("call-6", "a", plain_sdp(holder.getsockname()[1]), Leg.PLAIN)
+        answer = await anchor.engine.answer(
+            "call-6", "a", "b", plain_sdp(held.getsockname()[1]), Leg.PLAIN
+        )
+        stop = asyncio.Event()
+
+        async def holder_talks() -> None:  # a 1 kHz tone, all along
+            tone = encode((8000 * np.sin(2 * np.pi * 1000 * np.arange(160) / 8000)), 0)
+            sequence = 0
+            while not stop.is_set():
+                header = struct.pack("!BBHII", 0x80, 0, sequence, sequence * 160, 0x1234)
+                holder.sendto(header + tone, (HOST, media_port(answer)))
+                sequence += 1
+                await asyncio.sleep(0.02)
+
+        talking = asyncio.create_task(holder_talks())
+        before = await heard(held, 1.0)
+        anchor.hold("call-6", held_tag="b", holder_tag="a")
+        await asyncio.sleep(0.3)
+        on_hold = await heard(held, 2.0)
+        anchor.resume("call-6")
+        await asyncio.sleep(0.3)
+        after = await heard(held, 1.0)
+        stop.set()
+        await talking
+        assert len(before) and chime_share(before) < 0.01  # the holder's tone
+        assert len(on_hold) > 8000 and chime_share(on_hold) > 0.5, chime_share(on_hold)
+        assert len(after) and chime_share(after) < 0.01
+        assert anchor.held == {}
+    finally:
+        anchor.close()
+        holder.close()
+        held.close()

@@ -9,6 +9,8 @@
   loop and one in-memory directory); the web workers relay ``/sip/ws`` to it;
 - background: one process running the task worker and the periodic jobs
   (``officina.core.background``);
+- rtpengine, when installed and ``RTPENGINE_URL`` names none: the media relay
+  between browsers and phones (``officina.pbx.rtpengine_process``);
 - this parent process supervises them and, without Redis, hosts the hub that
   carries live updates between the web workers (``officina.core.channel_hub``).
 
@@ -39,6 +41,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from officina.core.channel_hub import HUB_SOCKET_ENV, ChannelHub
 from officina.core.web_workers import SocketPerWorker, bind_worker_sockets
+from officina.pbx.rtpengine_process import RtpEngineProcess
 from officina.pbx.transports.websocket_relay import SIP_WEBSOCKET_ENV
 
 logger = logging.getLogger("officina.serve")
@@ -142,6 +145,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-sip", action="store_true", help="run no SIP server")
         parser.add_argument(
+            "--no-rtpengine",
+            action="store_true",
+            help="start no rtpengine (browsers then cannot call SIP phones)",
+        )
+        parser.add_argument(
             "--no-background",
             action="store_true",
             help="run no task worker and no periodic jobs (another machine runs them)",
@@ -151,7 +159,7 @@ class Command(BaseCommand):
         # Sockets between the processes: a private directory (mode 0700) with a short path,
         # as a Unix socket's path may not exceed 107 bytes.
         private = tempfile.mkdtemp(prefix="officina-")
-        children: dict[str, BaseProcess] = {}
+        children: dict[str, BaseProcess | RtpEngineProcess] = {}
         hub: _HubThread | None = None
         try:
             if not settings.REDIS_URL:
@@ -162,6 +170,16 @@ class Command(BaseCommand):
             # Spawned, not forked: each child starts clean rather than inheriting this
             # process's threads (the hub's) and database connections.
             spawn = multiprocessing.get_context("spawn")
+            if not options["no_sip"] and not options["no_rtpengine"] and not settings.RTPENGINE_URL:
+                if RtpEngineProcess.installed():
+                    engine = RtpEngineProcess(options["sip_host"])
+                    children["rtpengine"] = engine
+                    os.environ["RTPENGINE_URL"] = engine.url  # read by the SIP process
+                else:
+                    logger.warning(
+                        "rtpengine is not installed (Debian: rtpengine-daemon): browsers "
+                        "cannot call SIP phones, nor phones behind NAT hear each other"
+                    )
             if not options["no_sip"]:
                 websocket_socket = os.path.join(private, "sip-websocket.sock")
                 os.environ[SIP_WEBSOCKET_ENV] = websocket_socket
@@ -189,7 +207,9 @@ class Command(BaseCommand):
                 hub.stop()
             shutil.rmtree(private, ignore_errors=True)
 
-    def serve_web(self, options: dict[str, Any], children: dict[str, BaseProcess]) -> None:
+    def serve_web(
+        self, options: dict[str, Any], children: dict[str, BaseProcess | RtpEngineProcess]
+    ) -> None:
         tls: dict[str, Any] = {}
         if options["certfile"]:
             tls = {"ssl_certfile": options["certfile"], "ssl_keyfile": options["keyfile"] or None}

@@ -1,0 +1,287 @@
+"""Which calls' media pass through rtpengine, and the NG commands the proxy sends for them.
+
+A browser (WebSocket, DTLS-SRTP) and a SIP phone (plain RTP) cannot hear each other
+directly: such a call always passes through rtpengine, which bridges the two kinds of
+leg. Between two plain phones the media go straight from one to the other, unless
+``MEDIA_ANCHORING`` says otherwise: ``always``, or ``nat`` (the default) when either
+party looks NATed, so that two members working from two homes hear each other.
+Between two browsers the media stay peer to peer.
+
+The proxy is a set of callbacks on one event loop and must never wait: every NG
+command runs as a task, and what the proxy does with its answer comes in a callback.
+Commands about one INVITE's responses run one after the other (``in_order``), so the
+caller sees a 180 with SDP before the 200 even when rtpengine answers the second
+first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import io
+import ipaddress
+import logging
+import wave
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from officina.pbx.bindings import Binding
+from officina.pbx.rtpengine import Leg, RtpEngine, RtpEngineError
+from officina.pbx.transports.base import WS, WSS
+from officina.sip import SipParseError, SipUri
+from officina.sip.sdp import SdpParseError, SessionDescription
+from officina.sip.uri import parse_uri
+
+logger = logging.getLogger("officina.pbx.anchoring")
+
+# About eleven hours of the four-second hold music: until the call resumes or ends.
+HOLD_MUSIC_REPEATS = 10_000
+HOLD_ADDRESS = "0.0.0.0"  # noqa: S104 (an SDP address, not a socket's)
+# The Warning text a caller gets when rtpengine does not answer.
+MEDIA_RELAY_UNAVAILABLE = "media relay unavailable"
+
+# (rewritten SDP or None when there was nothing to rewrite, the error if rtpengine failed)
+Rewritten = Callable[[bytes | None, RtpEngineError | None], None]
+
+
+class Anchoring(enum.StrEnum):
+    """When a call between two plain phones goes through rtpengine."""
+
+    NEVER = "never"
+    NAT = "nat"  # when either party looks NATed
+    ALWAYS = "always"
+
+
+def leg_for(transport: str) -> Leg:
+    """A device on a WebSocket is a browser; anything else speaks plain RTP."""
+    return Leg.WEBRTC if transport.upper() in (WS, WSS) else Leg.PLAIN
+
+
+def is_sdp(content_type: str | None, body: bytes) -> bool:
+    return bool(body) and (content_type or "").split(";")[0].strip().lower() == "application/sdp"
+
+
+def sdp_looks_natted(sdp: bytes, source_host: str) -> bool:
+    """Does an SDP name another address than the one its SIP came from?
+
+    A phone behind NAT writes its private address, which nobody outside can reach;
+    0.0.0.0 (an old way to hold) says nothing either way.
+    """
+    try:
+        description = SessionDescription.parse(sdp)
+    except SdpParseError:
+        return False
+    addresses = {description.media_address(index)[0] for index in range(len(description.media))}
+    return any(address not in (None, HOLD_ADDRESS, source_host) for address in addresses)
+
+
+def puts_on_hold(sdp: bytes) -> bool:
+    """Does an offer hold the other party (its audio sendonly or inactive, or the old
+    way: connection address 0.0.0.0)?"""
+    try:
+        description = SessionDescription.parse(sdp)
+    except SdpParseError:
+        return False
+    for index, media in enumerate(description.media):
+        if media.media != "audio":
+            continue
+        direction = media.direction or description.direction
+        if direction in ("sendonly", "inactive"):
+            return True
+        if description.media_address(index)[0] == HOLD_ADDRESS:
+            return True
+    return False
+
+
+def default_hold_music() -> bytes:
+    """Four seconds of a soft chime (C5 E5 G5 E5), an 8 kHz 16-bit WAV: what a held
+    party hears while no music of the company's own exists."""
+    rate = 8000
+    notes = []
+    for frequency in HOLD_MUSIC_NOTES:
+        time = np.arange(int(rate * 0.6)) / rate
+        envelope = np.exp(-3.0 * time)  # struck, then fading
+        notes.append(0.25 * envelope * np.sin(2 * np.pi * frequency * time))
+        notes.append(np.zeros(int(rate * 0.4)))
+    samples = (np.concatenate(notes) * 32767).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.tobytes())
+    return out.getvalue()
+
+
+HOLD_MUSIC_NOTES = (523.25, 659.25, 783.99, 659.25)
+
+
+def binding_looks_natted(binding: Binding) -> bool:
+    """Did the device register with a Contact naming another host than it sent from?"""
+    try:
+        uri = parse_uri(binding.contact_uri)
+    except SipParseError:
+        return True
+    if not isinstance(uri, SipUri):
+        return True
+    host = uri.host.strip("[]")
+    if host == binding.received_host:
+        return False
+    try:
+        # A private contact reached from a private source: the same network, no NAT
+        # to see from here (an office LAN with the PBX on it).
+        return not (
+            ipaddress.ip_address(host).is_private
+            and ipaddress.ip_address(binding.received_host).is_private
+        )
+    except ValueError:
+        return True  # a name: it cannot be told, so take the safe way
+
+
+@dataclass(slots=True)
+class AnchoredCall:
+    """An answered call whose media pass through rtpengine: how to send its re-INVITEs."""
+
+    caller_tag: str
+    caller_leg: Leg
+    callee_leg: Leg
+
+    def towards(self, from_tag: str | None) -> tuple[Leg, Leg]:
+        """(the leg the request goes to, the leg it came from) for a request from
+        ``from_tag``'s side."""
+        if from_tag == self.caller_tag:
+            return self.callee_leg, self.caller_leg
+        return self.caller_leg, self.callee_leg
+
+
+class MediaAnchor:
+    """The PBX's side of one rtpengine: which calls go through it, and their commands."""
+
+    def __init__(self, engine: RtpEngine, anchoring: Anchoring = Anchoring.NAT) -> None:
+        self.engine = engine
+        self.anchoring = anchoring
+        self.calls: dict[str, AnchoredCall] = {}  # Call-ID -> an answered anchored call
+        self.desk_calls: set[str] = set()  # browsers' calls the PBX answered itself
+        # Call-ID -> (the tag of the party hearing hold music, the tag of the one holding)
+        self.held: dict[str, tuple[str, str]] = {}
+        self.hold_music = default_hold_music()
+        self._queues: dict[Hashable, asyncio.Task[None]] = {}
+
+    def legs(
+        self,
+        caller_transport: str,
+        caller_host: str,
+        content_type: str | None,
+        offer: bytes,
+        callee: Binding,
+        callee_transport: str,
+    ) -> tuple[Leg, Leg] | None:
+        """(caller's leg, callee's leg) when this fork's media go through rtpengine."""
+        if not is_sdp(content_type, offer):
+            return None  # no offer to rewrite (a late offer): left as it is
+        caller_leg, callee_leg = leg_for(caller_transport), leg_for(callee_transport)
+        if caller_leg is not callee_leg:
+            return caller_leg, callee_leg
+        if caller_leg is Leg.WEBRTC or self.anchoring is Anchoring.NEVER:
+            return None
+        if self.anchoring is Anchoring.ALWAYS:
+            return caller_leg, callee_leg
+        if sdp_looks_natted(offer, caller_host) or binding_looks_natted(callee):
+            return caller_leg, callee_leg
+        return None
+
+    def in_order(self, key: Hashable, work: Awaitable[bytes] | None, then: Rewritten) -> None:
+        """Run ``work`` (an NG command) after the earlier work of ``key``, then ``then``
+        with its result; ``work`` None keeps a message's place in the order."""
+        previous = self._queues.get(key)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            sdp: bytes | None = None
+            error: RtpEngineError | None = None
+            try:
+                if work is not None:
+                    sdp = await work
+            except RtpEngineError as failure:
+                error = failure
+            try:
+                then(sdp, error)
+            except Exception:
+                logger.exception("handling rtpengine's answer failed")
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._queues[key] = task
+
+        def done(finished: asyncio.Task[None]) -> None:
+            if self._queues.get(key) is finished:
+                del self._queues[key]
+
+        task.add_done_callback(done)
+
+    def answered(self, call_id: str, caller_tag: str, legs: tuple[Leg, Leg]) -> None:
+        self.calls[call_id] = AnchoredCall(caller_tag, *legs)
+
+    def hold(self, call_id: str, held_tag: str, holder_tag: str) -> None:
+        """Play hold music to the party ``held_tag`` names (rtpengine's ``play media``,
+        repeated until ``resume``), instead of what the holder still sends (a browser
+        holding with "sendonly" goes on sending its microphone)."""
+        self.held[call_id] = (held_tag, holder_tag)
+
+        async def play() -> bytes:
+            await self.engine.command("block media", **{"call-id": call_id, "from-tag": holder_tag})
+            await self.engine.command(
+                "play media", **{"call-id": call_id, "from-tag": held_tag,
+                                 "blob": self.hold_music, "repeat-times": HOLD_MUSIC_REPEATS}
+            )  # fmt: skip
+            return b""
+
+        self.in_order(call_id, play(), partial(_log_failure, "play hold music", call_id))
+
+    def resume(self, call_id: str) -> None:
+        tags = self.held.pop(call_id, None)
+        if tags is None:
+            return
+        held_tag, holder_tag = tags
+
+        async def stop() -> bytes:
+            await self.engine.command("stop media", **{"call-id": call_id, "from-tag": held_tag})
+            await self.engine.command(
+                "unblock media", **{"call-id": call_id, "from-tag": holder_tag}
+            )
+            return b""
+
+        self.in_order(call_id, stop(), partial(_log_failure, "stop hold music", call_id))
+
+    def end(self, call_id: str) -> None:
+        """Free the call's media in rtpengine (every fork's), after the call's earlier
+        commands (a new offer for the same call may follow); a failure is logged."""
+        self.calls.pop(call_id, None)
+        self.desk_calls.discard(call_id)
+        self.held.pop(call_id, None)
+
+        async def delete() -> bytes:
+            await self.engine.delete(call_id)
+            return b""
+
+        def deleted(_nothing: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None:
+                # rtpengine forgets a call by itself once its media stop (its timeout).
+                logger.warning("rtpengine did not delete call %s: %s", call_id, error)
+
+        self.in_order(call_id, delete(), deleted)
+
+    def close(self) -> None:
+        for task in self._queues.values():
+            task.cancel()
+        self.engine.close()
+
+
+def _log_failure(
+    what: str, call_id: str, _nothing: bytes | None, error: RtpEngineError | None
+) -> None:
+    if error is not None:
+        logger.warning("rtpengine did not %s in call %s: %s", what, call_id, error)

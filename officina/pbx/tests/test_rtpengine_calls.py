@@ -1,0 +1,390 @@
+"""Calls whose media pass through rtpengine, with real peers: the browser phone in
+Chromium (JsSIP, DTLS-SRTP) and a baresip phone (plain RTP) call each other through
+the PBX and rtpengine, and hear each other; with rtpengine silent, the call fails
+clearly and nothing is left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from officina.conftest import CHROMIUM
+from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.models import CallRecord, Registration
+from officina.pbx.rtpengine import RtpEngine
+from officina.pbx.tests.livepbx import (
+    HOST,
+    LiveOfficina,
+    live_officina,
+    port_base,
+    running_rtpengine,
+)
+from officina.pbx.tests.test_baresip import MODULES, command, loudness, wait_for
+from officina.pbx.tests.test_softphone_browser import (
+    MEDIA_ARGS,
+    audio_bytes,
+    media_browser,  # noqa: F401 (a fixture)
+    signed_in_context,
+    wait_for_more_audio,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not all(shutil.which(tool) for tool in ("rtpengine", "baresip", "sox")),
+        reason="rtpengine, baresip and sox are needed",
+    ),
+]
+
+BARESIP_PASSWORD = "marco-desk-pw"
+WEB_PORT, SIP_PORT = port_base() + 76, port_base() + 75
+PHONE_SIP, PHONE_CTRL, PHONE_RTP = port_base() + 60, port_base() + 62, port_base() + 64
+# (SIP, ctrl_tcp, first RTP port) of a second phone, below the first's ports.
+SECOND_PHONE = (port_base() + 40, port_base() + 42, port_base() + 44)
+
+
+@pytest.fixture
+def rtpengine_url(tmp_path: Path) -> Iterator[str]:
+    log = tmp_path / "rtpengine.log"
+    with running_rtpengine(port_base() + 80, port_base() + 82, port_base() + 99, log) as url:
+        yield url
+
+
+def write_tone(path: Path, seconds: int) -> None:
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path),
+         "synth", str(seconds), "sine", "440", "vol", "0.5"],
+        check=True,
+    )  # fmt: skip
+
+
+@contextmanager
+def baresip_phone(
+    home: Path,
+    number: str,
+    password: str,
+    ports: tuple[int, int, int] = (PHONE_SIP, PHONE_CTRL, PHONE_RTP),
+) -> Iterator[Path]:
+    """A baresip registered as ``number`` (answering by itself, sending a 440 Hz tone,
+    keeping what it decodes in ``home/received``) on ``ports`` (SIP, ctrl_tcp, RTP);
+    yields its log."""
+    sip_port, ctrl_port, rtp_port = ports
+    home.mkdir()
+    (home / "received").mkdir()
+    write_tone(home / "tone.wav", 60)
+    (home / "config").write_text(
+        "\n".join(
+            [
+                "poll_method epoll",
+                f"sip_listen {HOST}:{sip_port}",
+                "sip_trans_def udp",
+                f"net_interface {HOST}",
+                f"rtp_ports {rtp_port}-{rtp_port + 9}",
+                "audio_player aubridge,nowhere",
+                "audio_alert aubridge,alert",
+                f"audio_source aufile,{home / 'tone.wav'}",
+                f"module_path {MODULES}",
+                "module g711.so",
+                "module aufile.so",
+                "module aubridge.so",
+                "module sndfile.so",
+                f"snd_path {home / 'received'}",
+                "module_app account.so",
+                "module_app menu.so",
+                "module_app ctrl_tcp.so",
+                f"ctrl_tcp_listen {HOST}:{ctrl_port}",
+                "",
+            ]
+        )
+    )
+    (home / "accounts").write_text(
+        f"<sip:{number}@{HOST}:{SIP_PORT}>;auth_pass={password};regint=300;answermode=auto\n"
+    )
+    log_path = home / "baresip.log"
+    with log_path.open("w") as log:
+        phone = subprocess.Popen(
+            ["baresip", "-f", str(home), "-t", "120"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            registered = Registration.objects.filter(contact_uri__contains=f":{sip_port}")
+            assert wait_for(registered.exists), "the baresip registers"
+            yield log_path
+        finally:
+            phone.terminate()
+            phone.wait(10)
+
+
+def decoded_calls(home: Path) -> list[Path]:
+    return sorted((home / "received").glob("*-dec.wav"), key=lambda path: path.stat().st_mtime)
+
+
+def open_phone(media_browser: Any, officina: LiveOfficina, member: Any) -> tuple[Any, Any]:  # noqa: F811
+    from playwright.sync_api import expect
+
+    context = signed_in_context(media_browser, officina, member, locale="en-US")
+    page = context.new_page()
+    page.goto("/phone/browser/")
+    expect(page.locator("#softphone-state")).to_have_attribute("data-state", "registered")
+    return context, page
+
+
+def test_a_browser_and_a_baresip_phone_call_each_other_through_rtpengine(
+    rtpengine_url,
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    from playwright.sync_api import expect
+
+    settings.RTPENGINE_URL = rtpengine_url
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, the desk
+    home = tmp_path / "marco"
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        baresip_phone(home, "202", BARESIP_PASSWORD) as log,
+    ):
+        anchor = officina.running.anchor
+        assert anchor is not None
+        context, phone = open_phone(media_browser, officina, giulia)
+
+        # The browser calls the desk phone, which answers by itself.
+        phone.fill("#dial-number", "202")
+        phone.click("#call")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        wait_for_more_audio(phone, 8000)  # a second of PCMU and more, from the phone
+        phone.wait_for_timeout(2000)  # and the phone hears the browser meanwhile
+        assert audio_bytes(phone)[1] > 0
+        assert list(anchor.calls) != []  # the answered call is anchored
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
+
+        # The desk phone calls the browser back; the browser answers.
+        command(PHONE_CTRL, "dial", f"sip:201@{HOST}:{SIP_PORT}")
+        expect(phone.locator("#incoming")).to_be_visible()
+        phone.click("#answer")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        wait_for_more_audio(phone, 8000)
+        phone.wait_for_timeout(2000)
+
+        # Hold and resume from the browser: re-INVITEs through rtpengine, in its direction.
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_text("Resume")
+        # The held phone gets the hold music: a stream of rtpengine's own (a new SSRC).
+        assert wait_for(lambda: bool(anchor.held), 5)
+        assert wait_for(lambda: "SSRC changed" in log.read_text(errors="replace"), 5)
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_text("Hold")
+        received, _sent = audio_bytes(phone)
+        wait_for_more_audio(phone, received + 4000)  # audio is back after the resume
+        assert not anchor.held
+        command(PHONE_CTRL, "hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
+        context.close()
+
+    # What the desk phone decoded in each call is the browser's fake microphone (beeps).
+    calls = decoded_calls(home)
+    assert len(calls) == 2, log.read_text(errors="replace")[-2000:]
+    for decoded in calls:
+        assert loudness(decoded) > 300, f"the phone heard the browser in {decoded.name}"
+    answered = CallRecord.objects.filter(outcome=CallRecord.Outcome.ANSWERED)
+    assert {(row.caller_number, row.callee_number) for row in answered} == {
+        ("201", "202"),
+        ("202", "201"),
+    }
+
+
+def test_a_silent_rtpengine_fails_the_call_with_503_and_leaves_nothing(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind((HOST, 0))  # bound, never answering
+    settings.RTPENGINE_URL = f"udp://{HOST}:{silent.getsockname()[1]}"
+    do_provision_extension(giulia)
+    do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)
+    home = tmp_path / "marco"
+    try:
+        with (
+            live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+            baresip_phone(home, "202", BARESIP_PASSWORD) as log,
+        ):
+            context, _phone = open_phone(media_browser, officina, giulia)
+            command(PHONE_CTRL, "dial", f"sip:201@{HOST}:{SIP_PORT}")
+            assert wait_for(lambda: CallRecord.objects.filter(final_status=503).exists(), 10), (
+                "the call failed"
+            )
+            # The phone's INVITE transaction takes the answer (and ACKs it: no resending).
+            assert wait_for(lambda: "503 Service Unavailable" in log.read_text(errors="replace"))
+            time.sleep(2.0)  # the delete's retries too
+            proxy = officina.running.server.proxy
+            anchor = officina.running.anchor
+            assert anchor is not None
+            assert proxy.contexts == {} and anchor.calls == {} and not anchor._queues
+            context.close()
+    finally:
+        silent.close()
+    assert "unhandeled response" not in log.read_text(errors="replace")  # sic, baresip's
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.FAILED
+    assert (record.caller_number, record.callee_number) == ("202", "201")
+
+
+def test_two_plain_phones_talk_through_rtpengine_when_anchoring_is_always(
+    rtpengine_url, giulia, marco, settings, tmp_path
+):
+    """MEDIA_ANCHORING=always: each baresip is given rtpengine's address and port, not
+    the other phone's, and rtpengine relays the audio both ways."""
+    settings.RTPENGINE_URL = rtpengine_url
+    settings.MEDIA_ANCHORING = "always"
+    passwords = {"201": "giulia-desk-pw", "202": BARESIP_PASSWORD}
+    for member, password in zip((giulia, marco), passwords.values(), strict=True):
+        do_set_sip_password(do_provision_extension(member), password)
+    giulia_home, marco_home = tmp_path / "giulia", tmp_path / "marco"
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        baresip_phone(marco_home, "202", passwords["202"]),
+        baresip_phone(giulia_home, "201", passwords["201"], SECOND_PHONE) as giulia_log,
+    ):
+        anchor = officina.running.anchor
+        assert anchor is not None
+        command(SECOND_PHONE[1], "dial", f"sip:202@{HOST}:{SIP_PORT}")
+        assert wait_for(lambda: bool(anchor.calls)), "the answered call is anchored"
+        (call_id,) = list(anchor.calls)
+        time.sleep(3)  # let the tone flow
+        streams = asyncio.run(_streams_of(rtpengine_url, call_id))
+        command(SECOND_PHONE[1], "hangup")
+        assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
+    # rtpengine saw both phones at their own RTP ports (so each sent it media: its SDP
+    # named rtpengine), and relayed packets from each of them.
+    phone_ports = {range(PHONE_RTP, PHONE_RTP + 10), range(SECOND_PHONE[2], SECOND_PHONE[2] + 10)}
+    seen = {port_range for port_range in phone_ports for port, _packets in streams
+            if port in port_range}  # fmt: skip
+    assert seen == phone_ports, streams
+    assert all(packets > 50 for port, packets in streams if port % 2 == 0), streams
+    for home in (giulia_home, marco_home):
+        (decoded,) = decoded_calls(home)
+        assert loudness(decoded) > 1000, f"{home.name} heard the other's tone"
+    assert "Call established" in giulia_log.read_text(errors="replace")
+
+
+async def _streams_of(url: str, call_id: str) -> list[tuple[int, int]]:
+    """(the phone's RTP port, packets rtpengine received from it) for each stream of a
+    call, as rtpengine's ``query`` reports them."""
+    engine = RtpEngine(url)
+    await engine.start()
+    try:
+        reply = await engine.command("query", **{"call-id": call_id})
+    finally:
+        engine.close()
+    streams = []
+    for tag in reply["tags"].values():
+        for media in tag.get("medias", []):
+            for stream in media.get("streams", []):
+                endpoint = stream.get("endpoint") or {}
+                if endpoint.get("port"):
+                    streams.append((endpoint["port"], stream["stats"]["packets"]))
+    return streams
+
+
+SENTENCE = "Hello Marco, this is Giulia. Please call me back about the meeting room tomorrow."
+
+
+@contextmanager
+def chromium_speaking(wav: Path) -> Iterator[Any]:
+    """Chromium whose fake microphone plays ``wav`` once, then silence."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[*MEDIA_ARGS, f"--use-file-for-fake-audio-capture={wav}%noloop"],
+            )
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is needed")
+def test_a_browser_leaves_a_voicemail_through_rtpengine(
+    rtpengine_url, giulia, marco, settings, tmp_path
+):
+    """The voicemail desk speaks plain G.711: a browser reaches it through rtpengine,
+    and the message it leaves lasts as long as what it said."""
+    from playwright.sync_api import expect
+
+    from officina.voicemail.models import VoicemailMessage
+    from officina.voicemail.sound import read_telephone_wav
+    from officina.voicemail.tests.test_baresip_voicemail import speech_span
+
+    spoken = tmp_path / "spoken.wav"
+    subprocess.run(["espeak-ng", "-v", "en", "-w", str(spoken), SENTENCE], check=True)
+    # Eight seconds of silence first: the greeting and the tone come before the message.
+    microphone = tmp_path / "microphone.wav"
+    subprocess.run(
+        ["sox", str(spoken), "-r", "48000", "-c", "1", "-b", "16", str(microphone),
+         "pad", "8", "0"],
+        check=True,
+    )  # fmt: skip
+    sentence = read_telephone_wav(
+        subprocess.run(
+            ["sox", str(spoken), "-r", "8000", "-c", "1", "-b", "16", "-t", "wav", "-"],
+            check=True, capture_output=True,
+        ).stdout
+    )  # fmt: skip
+    expected = speech_span(sentence) + 0.5  # the PBX keeps 0.25 s either side of the speech
+
+    settings.RTPENGINE_URL = rtpengine_url
+    do_provision_extension(giulia)  # 201, the browser
+    do_provision_extension(marco)  # 202, no device: his voicemail answers
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        chromium_speaking(microphone) as chromium,
+    ):
+        assert wait_for(lambda: len(officina.running.media.sounds) >= 2, 30), "prompts ready"
+        anchor = officina.running.anchor
+        assert anchor is not None
+        context, phone = open_phone(chromium, officina, giulia)
+        phone.fill("#dial-number", "202")
+        phone.click("#call")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        wait_for_more_audio(phone, 8000)  # the greeting, through rtpengine
+        assert wait_for(lambda: VoicemailMessage.objects.exists(), 45), "a message is stored"
+        # The desk hung up after the silence; the call's media in rtpengine end with it.
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not anchor.desk_calls, 5)
+        context.close()
+
+    message = VoicemailMessage.objects.get()
+    assert message.caller_number == "201" and message.box.extension.number == "202"
+    assert message.duration == pytest.approx(expected, rel=0.15), (message.duration, expected)
