@@ -405,7 +405,7 @@ def test_served_over_tls_pages_are_https_and_the_browser_phone_registers_over_ws
             [
                 sys.executable, "-m", "officina.cli", "serve", "--port", str(port),
                 "--sip-host", "127.0.0.1", "--sip-port", str(sip_port), "--workers", "1",
-                "--no-background", "--no-rtpengine", "--no-rtpengine",
+                "--no-background", "--no-rtpengine",
             ],
             env=_environment(
                 var_dir, shared_database, WEB_TLS_CERT_FILE=str(cert), WEB_TLS_KEY_FILE=str(key)
