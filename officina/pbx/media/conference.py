@@ -124,11 +124,10 @@ class ConferenceCall:
             return
         session = self.session
         session.report(now)
-        # In the room, what arrived is taken at once, in sequence order, rather than after
-        # the jitter buffer's delay: the mix keeps at most QUEUED_FRAMES_MAX of it, so
-        # lateness stays bounded, and a frame that is missing is silence in the sum.
-        packets = session.buffer.drain() if self.stage is Stage.JOINED else session.buffer.pop(now)
-        for packet in packets:
+        # The jitter buffer releases each frame on the caller's own timeline; the mix
+        # keeps at most QUEUED_FRAMES_MAX of them, so lateness stays bounded, and a frame
+        # that is missing is silence in the sum.
+        for packet in session.buffer.pop(now):
             samples = (
                 np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
                 if packet is None
