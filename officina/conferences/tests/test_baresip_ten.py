@@ -151,8 +151,8 @@ def test_ten_baresips_in_a_room_each_hear_the_other_nine_without_gaps(pbx, tmp_p
         gaps[NUMBERS[index]] = int(missing.sum())
         assert np.median(heard) > 2000, (NUMBERS[index], np.median(heard, axis=0))
         assert np.median(levels[:, index]) < 300, "nobody hears themselves"
-    print("frames missing per participant (of 300 x 9):", gaps)
-    print("PBX side (mix had no frame, buffer lost, RTP lost):", pbx_side)
+    print("frames missing per participant (of 300 x 9):", gaps)  # noqa: T201 - with -s
+    print("PBX side (mix had no frame, buffer lost, RTP lost):", pbx_side)  # noqa: T201
     frames = 6 * 50 * (len(TONES) - 1)
     for number, missing_frames in gaps.items():
         assert missing_frames <= frames // 100, (number, gaps, pbx_side)
