@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from officina.pbx.media.g711 import Samples, decode, encode
 from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
-from officina.pbx.media.tones import InBandDtmf, beep, rms
+from officina.pbx.media.tones import KEYS_KEPT, InBandDtmf, beep, rms
 
 FRAME_SECONDS = 0.02
 SPEECH_LEVEL = 300.0  # RMS of a frame above which someone is speaking (full scale 32767)
@@ -91,7 +92,8 @@ class VoicemailCall:
         self.stage = Stage.GREETING
         self.recording = Recording()
         self.inband = InBandDtmf() if inband_dtmf else None
-        self.digits: list[str] = []
+        # The last keys pressed; bounded, as a caller may press without end.
+        self.digits: deque[str] = deque(maxlen=KEYS_KEPT)
         self.ended_by = ""
         self._recording_since = 0.0
         self._next_frame_at: float | None = None  # when the next frame said is due
