@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from officina.accounts.access import access_space_by_slug, is_space_manager
 from officina.accounts.selectors import all_spaces, member_space_ids
 from officina.accounts.signed_in import signed_in_member
+from officina.conferences.selectors import meeting_room_lines
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 
@@ -86,8 +87,11 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     mine = member_space_ids(member)
     token = actions.feed_token(member)
+    bookings = list(selectors.member_bookings(member))
+    lines = meeting_room_lines({booking.resource_id for booking in bookings})
     context = {
-        "bookings": selectors.member_bookings(member),
+        # Each booking with its meeting room's conference line, if it has one.
+        "bookings": [(booking, lines.get(booking.resource_id)) for booking in bookings],
         "spaces": [space for space in all_spaces() if space.pk in mine],
         "feed_url": request.build_absolute_uri(reverse("bookings:feed", args=[token])),
     }
@@ -207,6 +211,8 @@ def resource_page(
         "form": form,
         "bookable": bookable,
         "waiting_for": waiting_for,
+        # Its conference line, to those who may join it: who may book the meeting room.
+        "conference_line": meeting_room_lines([resource.pk]).get(resource.pk) if bookable else None,
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/resource.html", context, status=status)

@@ -3,6 +3,7 @@ answers them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,13 @@ def room_participants(room_id: int) -> list[Participant]:
 
 def meeting_room_line(resource: Resource) -> Room | None:
     """The conference room of a space's meeting room, if it has one."""
-    return Room.objects.filter(resource=resource).first()
+    return meeting_room_lines([resource.pk]).get(resource.pk)
+
+
+def meeting_room_lines(resource_ids: Iterable[int]) -> dict[int, Room]:
+    """resource id → its conference room, for those of ``resource_ids`` that have one."""
+    rooms = Room.objects.filter(resource_id__in=list(resource_ids))
+    return {room.resource_id: room for room in rooms if room.resource_id is not None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,16 @@ and the PBX refuses (403) a caller who may not, while one who may is answered.""
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from officina.accounts.actions import do_join_space
 from officina.bookings.access import may_book, member_ids_who_may_book
-from officina.bookings.actions import check_create_resource, check_update_resource
+from officina.bookings.actions import check_book, check_create_resource, check_update_resource
 from officina.bookings.tests.fixtures import EVERY_DAY
 from officina.conferences.actions import (
     RoomInput,
@@ -102,6 +105,43 @@ class TestTheLine:
             Room.objects.create(company=studio_rossi, resource=brera, name="x", number="812")
         with pytest.raises(IntegrityError), transaction.atomic():
             Room.objects.create(name="x", number="813")
+
+
+@pytest.mark.django_db
+class TestTheNumberToDial:
+    def test_the_meeting_room_s_page_shows_it_to_who_may_book_and_not_to_others(
+        self, client, brera, luca, giulia, navigli, make_member, studio_rossi
+    ):
+        check_save_meeting_room_line(brera, RoomInput(name="Brera", number="810", pin="4321"))
+        stranger = make_member()
+        do_join_space(stranger, navigli)
+        check_update_resource(
+            luca, brera, hours=EVERY_DAY, only_companies=[studio_rossi], name=brera.name
+        )
+        page = reverse("bookings:resource", args=[brera.pk])
+        client.force_login(giulia)
+        assert "Conference line: dial 810, then the PIN 4321 and #" in client.get(page).text
+        client.force_login(stranger)  # sees the meeting room, may not book it
+        shown = client.get(page)
+        assert shown.status_code == 200 and "810" not in shown.text
+
+    def test_a_booking_of_the_meeting_room_carries_its_line_in_italian_too(
+        self, client, brera, giulia
+    ):
+        check_save_meeting_room_line(brera, LINE)
+        soon = timezone.now().astimezone(brera.space.zone).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        ) + timedelta(days=2)
+        check_book(giulia, brera, starts_at=soon, ends_at=soon + timedelta(hours=1))
+        client.force_login(giulia)
+        mine = client.get(reverse("bookings:mine"), HTTP_ACCEPT_LANGUAGE="en")
+        assert "Conference line: dial 810" in mine.text
+        with translation.override("it"):
+            giulia.language = "it"
+            giulia.save(update_fields=["language"])
+            assert (
+                "Linea per le conferenze: componi 810" in client.get(reverse("bookings:mine")).text
+            )
 
 
 @pytest.mark.realpeer
