@@ -144,6 +144,40 @@ class TestTheNumberToDial:
             )
 
 
+@pytest.mark.django_db
+class TestTheManagersPage:
+    def test_a_manager_of_the_space_sets_the_line_and_nobody_else_reaches_the_page(
+        self, client, brera, luca, giulia
+    ):
+        page = reverse("bookings:resource_line", args=[brera.pk])
+        client.force_login(giulia)  # she may book it, she does not manage the space
+        assert client.get(page).status_code == 404
+        assert client.post(page, {"name": "Brera", "number": "810"}).status_code == 404
+        assert not Room.objects.exists()
+        client.force_login(luca)
+        assert client.get(page).status_code == 200
+        saved = client.post(page, {"name": "Brera", "number": "810", "pin": "", "language": "it"})
+        assert saved.status_code == 302
+        line = meeting_room_line(brera)
+        assert line is not None and line.number == "810"
+
+    def test_a_taken_number_is_shown_on_the_form_in_italian_and_nothing_changes(
+        self, client, brera, luca, studio_rossi
+    ):
+        check_save_room(studio_rossi, RoomInput(name="Weekly", number="800"))
+        luca.language = "it"
+        luca.save(update_fields=["language"])
+        client.force_login(luca)
+        refused = client.post(
+            reverse("bookings:resource_line", args=[brera.pk]),
+            {"name": "Brera", "number": "800", "pin": "", "language": "it"},
+        )
+        assert refused.status_code == 400
+        assert "800 è già in uso: scegli un altro numero." in refused.text
+        assert "Linea per le conferenze" in refused.text
+        assert meeting_room_line(brera) is None
+
+
 @pytest.mark.realpeer
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is needed")
