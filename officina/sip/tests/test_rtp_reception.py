@@ -85,7 +85,9 @@ def baresip_with_key_presses(frames: int, presses: range) -> list[tuple[float, R
     return sent
 
 
-def play(sent: list[tuple[float, RtpPacket]], until: float) -> tuple[JitterBuffer, list]:
+def play(
+    sent: list[tuple[float, RtpPacket]], until: float
+) -> tuple[JitterBuffer, list[RtpPacket | None]]:
     """The session's part (audio to the buffer) and the media clock's (a pop each 20 ms)."""
     buffer = JitterBuffer()
     played: list[RtpPacket | None] = []
