@@ -288,6 +288,15 @@ def member_space_roles(member: Member) -> dict[int, str]:
     return dict(SpaceMembership.objects.filter(member=member).values_list("space_id", "role"))
 
 
+def space_member_roles(space_id: int) -> dict[int, str]:
+    """member id → role, for the people of a space."""
+    return dict(SpaceMembership.objects.filter(space_id=space_id).values_list("member_id", "role"))
+
+
+def superuser_ids() -> set[int]:
+    return set(Member.objects.filter(is_superuser=True).values_list("pk", flat=True))
+
+
 def member_space_ids(member: Member) -> set[int]:
     return set(member_space_roles(member))
 

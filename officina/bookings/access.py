@@ -13,7 +13,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import is_space_manager
-from officina.accounts.selectors import member_companies, member_space_roles
+from officina.accounts.kinds import SpaceRole
+from officina.accounts.selectors import (
+    company_ids_of_members,
+    member_companies,
+    member_space_roles,
+    space_member_roles,
+    superuser_ids,
+)
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .models import Booking, BookingSeries, Resource
@@ -67,6 +74,25 @@ def may_book(member: Member, resource: Resource) -> bool:
     if not resource.only_companies.all():
         return True
     return _open_to(resource, _company_ids(member))
+
+
+def member_ids_who_may_book(resource: Resource) -> frozenset[int]:
+    """Everyone ``may_book`` lets book ``resource`` and ``visible_resources`` lets see it,
+    at once, by member id (the PBX checks a caller of the meeting room's line by it):
+    nobody while it is inactive; else the superusers, the space's managers, and its
+    other people within the resource's company limit."""
+    if not resource.is_active:
+        return frozenset()
+    roles = space_member_roles(resource.space_id)
+    allowed = superuser_ids() | {
+        member_id for member_id, role in roles.items() if role == SpaceRole.MANAGER
+    }
+    limited_to = {company.pk for company in resource.only_companies.all()}
+    companies = company_ids_of_members(list(roles)) if limited_to else {}
+    for member_id in roles:
+        if not limited_to or limited_to & set(companies.get(member_id, ())):
+            allowed.add(member_id)
+    return frozenset(allowed)
 
 
 def resources_to_book(member: Member, space: Space) -> list[Resource]:

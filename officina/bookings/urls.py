@@ -10,6 +10,7 @@ urlpatterns = [
     path("bookings/resources/<int:resource_id>/", views.resource_page, name="resource"),
     path("bookings/resources/<int:resource_id>/watch/", views.watch_free_again, name="watch"),
     path("bookings/resources/<int:resource_id>/edit/", views.resource_edit, name="resource_edit"),
+    path("bookings/resources/<int:resource_id>/line/", views.resource_line, name="resource_line"),
     path("bookings/series/<int:series_id>/", views.series_page, name="series"),
     path("bookings/<int:booking_id>/move/", views.booking_move, name="move"),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="cancel"),

@@ -20,6 +20,9 @@ from django.views.decorators.http import require_POST
 from officina.accounts.access import access_space_by_slug, is_space_manager
 from officina.accounts.selectors import all_spaces, member_space_ids
 from officina.accounts.signed_in import signed_in_member
+from officina.conferences.actions import check_save_meeting_room_line
+from officina.conferences.forms import RoomForm
+from officina.conferences.selectors import meeting_room_lines
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 
@@ -86,8 +89,11 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     mine = member_space_ids(member)
     token = actions.feed_token(member)
+    bookings = list(selectors.member_bookings(member))
+    lines = meeting_room_lines({booking.resource_id for booking in bookings})
     context = {
-        "bookings": selectors.member_bookings(member),
+        # Each booking with its meeting room's conference line, if it has one.
+        "bookings": [(booking, lines.get(booking.resource_id)) for booking in bookings],
         "spaces": [space for space in all_spaces() if space.pk in mine],
         "feed_url": request.build_absolute_uri(reverse("bookings:feed", args=[token])),
     }
@@ -207,6 +213,8 @@ def resource_page(
         "form": form,
         "bookable": bookable,
         "waiting_for": waiting_for,
+        # Its conference line, to those who may join it: who may book the meeting room.
+        "conference_line": meeting_room_lines([resource.pk]).get(resource.pk) if bookable else None,
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/resource.html", context, status=status)
@@ -421,6 +429,33 @@ def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
 def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = access_resource_to_manage(signed_in_member(request), resource_id)
     return _resource_form_page(request, resource.space, resource)
+
+
+@login_required
+def resource_line(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """A meeting room's conference line, set by a manager of its space."""
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    line = meeting_room_lines([resource.pk]).get(resource.pk)
+    initial = (
+        {"name": line.name, "number": line.number, "pin": line.pin, "language": line.language}
+        if line is not None
+        else {"name": resource.name}
+    )
+    form = RoomForm(request.POST or None, initial=initial)
+    form.fields["pin"].help_text = _(
+        "4 to 8 digits callers type to join; empty: anyone who may book the meeting room."
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            check_save_meeting_room_line(resource, form.room_input())
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Conference line saved."))
+            return redirect("bookings:resource", resource_id=resource.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"resource": resource, "space": resource.space, "form": form, "line": line}
+    return render(request, "bookings/resource_line.html", context, status=status)
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from officina.attendant.selectors import number_is_a_menu
+from officina.bookings.kinds import ResourceKind
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_number_exists
 from officina.ringgroups.kinds import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
@@ -21,10 +22,11 @@ from officina.voicemail.kinds import Language
 from .kinds import NAME_MAX_LENGTH, PIN_DIGITS
 from .live import broadcast_room
 from .models import Participant, Room
-from .selectors import number_is_a_room
+from .selectors import meeting_room_line, number_is_a_room
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company
+    from officina.bookings.models import Resource
 
 
 @dataclass
@@ -36,6 +38,23 @@ class RoomInput:
 
 
 def check_save_room(company: Company, data: RoomInput, room: Room | None = None) -> Room:
+    """A company's conference room, new or changed."""
+    return _check_save(data, room or Room(company=company))
+
+
+def check_save_meeting_room_line(resource: Resource, data: RoomInput) -> Room:
+    """A space's meeting room's own conference room (its line), new or changed: whoever
+    may book the meeting room may join. The caller checked that the member manages the
+    space (``bookings.access.access_resource_to_manage``)."""
+    if resource.kind != ResourceKind.ROOM:
+        raise OfficinaError.invalid_input(
+            _("Only a meeting room can have a conference line."), field="number"
+        )
+    room = meeting_room_line(resource) or Room(resource=resource)
+    return _check_save(data, room)
+
+
+def _check_save(data: RoomInput, room: Room) -> Room:
     name = " ".join(data.name.split())
     if not name or len(name) > NAME_MAX_LENGTH:
         raise OfficinaError.invalid_input(
@@ -54,7 +73,7 @@ def check_save_room(company: Company, data: RoomInput, room: Room | None = None)
     if (
         extension_number_exists(number)
         or number_is_a_ring_group(number)
-        or number_is_a_room(number, except_room=room)
+        or number_is_a_room(number, except_room=room if room.pk else None)
         or number_is_a_menu(number)
     ):
         raise OfficinaError.invalid_input(
@@ -70,8 +89,6 @@ def check_save_room(company: Company, data: RoomInput, room: Room | None = None)
         )
     if data.language not in Language.values:
         raise OfficinaError.invalid_input(_("Italian or English."), field="language")
-    if room is None:
-        room = Room(company=company)
     room.name, room.number, room.pin, room.language = name, number, pin, data.language
     try:
         with transaction.atomic():

@@ -12,11 +12,25 @@ from .kinds import NAME_MAX_LENGTH
 
 
 class Room(models.Model):
+    """A company's conference room, or a space's meeting room's own (one of the two)."""
+
     company = models.ForeignKey(
         "accounts.Company",
         verbose_name=_("company"),
         on_delete=models.CASCADE,
         related_name="conference_rooms",
+        null=True,
+        blank=True,
+    )
+    # A meeting room of a space (a bookings resource) with its own line: whoever may
+    # book the meeting room may join its calls.
+    resource = models.OneToOneField(
+        "bookings.Resource",
+        verbose_name=_("meeting room"),
+        on_delete=models.CASCADE,
+        related_name="conference_room",
+        null=True,
+        blank=True,
     )
     name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
     number = models.CharField(_("number"), max_length=NUMBER_MAX_DIGITS, unique=True)
@@ -32,6 +46,13 @@ class Room(models.Model):
         verbose_name = _("conference room")
         verbose_name_plural = _("conference rooms")
         ordering = ("number",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(company__isnull=False, resource__isnull=True)
+                | models.Q(company__isnull=True, resource__isnull=False),
+                name="conference_room_of_a_company_or_a_meeting_room",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"

@@ -66,15 +66,16 @@ def room_edit(request: HttpRequest, slug: str, room_id: int | None = None) -> Ht
 @login_required
 def room_live(request: HttpRequest, slug: str, room_id: int) -> HttpResponse:
     member = signed_in_member(request)
+    company = access_rooms_by_company_slug(member, slug)
     room = access_room_by_id(member, slug, room_id)
     return render(
         request,
         "conferences/room.html",
         {
-            "company": room.company,
+            "company": company,
             "room": room,
             "participants": room_participants(room.pk),
-            "may_manage": may_manage_rooms(member, room.company),
+            "may_manage": may_manage_rooms(member, company),
         },
     )
 

@@ -298,8 +298,13 @@ class ReceptionStats:
     _transit: float | None = None
     _seen: set[int] = field(default_factory=set)
 
-    def update(self, sequence: int, timestamp: int, arrived: float) -> bool:
-        """Count a packet; False for a duplicate or one from far outside the window."""
+    def update(self, sequence: int, timestamp: int, arrived: float, *, timed: bool = True) -> bool:
+        """Count a packet; False for a duplicate or one from far outside the window.
+
+        ``timed=False`` counts a packet of the source that is not on its audio's
+        timeline (an RFC 4733 event keeps the key press's first timestamp): it takes a
+        sequence number, so it is not a loss, but it says nothing about jitter.
+        """
         if self.base_sequence < 0:
             self.base_sequence = self.max_sequence = sequence
         else:
@@ -315,6 +320,8 @@ class ReceptionStats:
                 return False  # a jump: A.1 waits for a second packet; we simply ignore it
         self._remember(sequence)
         self.received += 1
+        if not timed:
+            return True
         transit = arrived * self.clock_rate - timestamp
         if self._transit is not None:
             self.jitter += (abs(transit - self._transit) - self.jitter) / 16
@@ -346,27 +353,54 @@ class ReceptionStats:
 
 
 class JitterBuffer:
-    """Packets of one source put back in order and released after a fixed delay.
+    """Packets of one source put back in order and released on their own timeline.
 
-    ``push(packet, now)`` keeps a packet; ``pop(now)`` returns, in sequence order,
-    the packets whose playout time has come, with ``None`` for each one that never
-    arrived in time (counted in ``late_or_lost``). A packet arriving after its turn
-    was given up is dropped and counted in ``late``. The delay is the price: 60 ms
-    absorbs the jitter of an ordinary network and is inaudible in a voicemail.
+    ``push(packet, now)`` keeps a packet; ``pop(now)`` returns, in sequence order, the
+    packets whose playout time has come, with ``None`` for each frame of audio that
+    never arrived in time (counted in ``late_or_lost``). A packet arriving after its
+    turn was given up is dropped and counted in ``late``. The delay is the price:
+    60 ms absorbs the jitter of an ordinary network and is inaudible in a voicemail.
+
+    A packet's playout time comes from its RTP timestamp (the sender's media clock,
+    ``clock_rate`` units a second), not from its sequence number: the sequence numbers
+    of one source also count packets that never reach this buffer. A phone sending
+    RFC 4733 key presses interleaves the event packets with its audio in the same
+    numbering (baresip sends one event packet between two audio packets, the audio's
+    timestamps going on by 160 each), so counting sequence numbers as 20 ms frames
+    put the buffer 20 ms further behind at every event packet. A missing sequence
+    number is a lost frame only when the audio's timestamps have a hole there too.
+
+    ``capacity`` frames may be held. More means the source runs ahead of its own
+    timeline (a burst, a clock faster than ours): the timeline is moved so that the
+    newest packet plays after the delay, and what is held is released at once, in
+    order; nothing that arrived is thrown away. A timestamp that jumps more than
+    ``capacity`` frames from the timeline (a sender restarting its clock) moves the
+    timeline the same way.
     """
 
-    def __init__(self, delay: float = 0.06, frame: float = 0.02, capacity: int = 50) -> None:
+    def __init__(
+        self,
+        delay: float = 0.06,
+        frame: float = 0.02,
+        capacity: int = 50,
+        clock_rate: int = 8000,
+    ) -> None:
         self.delay = delay
         self.frame = frame
         self.capacity = capacity
-        self._packets: dict[int, RtpPacket] = {}
+        self.clock_rate = clock_rate
+        self._frame_units = round(frame * clock_rate)
+        self._packets: dict[int, tuple[int, RtpPacket]] = {}  # sequence -> (timestamp, packet)
+        self._ready: list[RtpPacket] = []  # released at the next pop whatever its time
         self._next: int | None = None  # extended sequence number of the next to play
-        self._start: float | None = None
-        self._played = 0
+        self._next_timestamp = 0  # extended timestamp the next frame of audio starts at
+        self._origin = 0.0  # when timestamp 0 of the extended timeline plays
         self.late = 0
         self.late_or_lost = 0
+        self.resynchronised = 0
         self._cycles = 0
         self._last_raw: int | None = None
+        self._last_timestamp: tuple[int, int] | None = None  # (raw, extended)
 
     def _extend(self, sequence: int) -> int:
         if self._last_raw is not None:
@@ -377,40 +411,85 @@ class JitterBuffer:
         self._last_raw = sequence
         return self._cycles + sequence
 
+    def _extend_timestamp(self, timestamp: int) -> int:
+        """The timestamp on a line that does not wrap at 2**32: the nearest to the last."""
+        if self._last_timestamp is None:
+            extended = timestamp
+        else:
+            raw, last = self._last_timestamp
+            step = ((timestamp - raw + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+            extended = last + step
+        self._last_timestamp = (timestamp, extended)
+        return extended
+
+    def _plays_at(self, timestamp: int) -> float:
+        return self._origin + timestamp / self.clock_rate
+
+    def _anchor(self, timestamp: int, now: float) -> None:
+        """The timeline on which ``timestamp`` plays after the delay from ``now``."""
+        self._origin = now + self.delay - timestamp / self.clock_rate
+
     def push(self, packet: RtpPacket, now: float) -> None:
         extended = self._extend(packet.sequence)
+        timestamp = self._extend_timestamp(packet.timestamp)
         if self._next is None:
             self._next = extended
-            self._start = now + self.delay
+            self._next_timestamp = timestamp
+            self._anchor(timestamp, now)
         if extended < self._next or extended in self._packets:
             self.late += 1
             return
-        if len(self._packets) >= self.capacity:
-            # Far behind (the source sped up, or our loop stalled): skip ahead.
-            self._next = min(self._packets)
-            self._start = now - self._played * self.frame
-            self._packets.clear()
-            self.late += 1
-        self._packets[extended] = packet
+        ahead = self._plays_at(timestamp) - (now + self.delay)
+        if abs(ahead) > self.capacity * self.frame or len(self._packets) >= self.capacity:
+            self._resynchronise(extended, timestamp, now)
+        self._packets[extended] = (timestamp, packet)
+
+    def _resynchronise(self, sequence: int, timestamp: int, now: float) -> None:
+        self.resynchronised += 1
+        self._ready = self.drain()
+        self._next = sequence
+        self._next_timestamp = timestamp
+        self._anchor(timestamp, now)
 
     def pop(self, now: float) -> list[RtpPacket | None]:
-        out: list[RtpPacket | None] = []
-        if self._next is None or self._start is None:
+        out: list[RtpPacket | None] = list(self._ready)
+        self._ready.clear()
+        if self._next is None:
             return out
-        while self._start + self._played * self.frame <= now:
-            packet = self._packets.pop(self._next, None)
-            if packet is None:
-                if not self._packets:
-                    break  # nothing more has arrived: wait rather than count silence as loss
+        while self._packets:
+            held = self._packets.get(self._next)
+            if held is None:
+                first = min(self._packets)
+                timestamp, _packet = self._packets[first]
+                missing_frames = (timestamp - self._next_timestamp) // self._frame_units
+                if min(first - self._next, missing_frames) <= 0:
+                    # The numbers in between carried no audio of this stream (key
+                    # presses), or the source was silent: nothing is missing.
+                    self._next = first
+                    continue
+                # A frame of audio is missing; it may still come, until its turn.
+                if self._plays_at(self._next_timestamp) > now:
+                    break
                 self.late_or_lost += 1
+                out.append(None)
+                self._next += 1
+                self._next_timestamp += self._frame_units
+                continue
+            timestamp, packet = held
+            if self._plays_at(timestamp) > now:
+                break
+            del self._packets[self._next]
             out.append(packet)
             self._next += 1
-            self._played += 1
+            self._next_timestamp = timestamp + self._frame_units
         return out
 
     def drain(self) -> list[RtpPacket]:
         """Whatever is still held, in order (the call ended)."""
-        return [self._packets.pop(key) for key in sorted(self._packets)]
+        held = self._ready + [self._packets[key][1] for key in sorted(self._packets)]
+        self._ready = []
+        self._packets.clear()
+        return held
 
 
 class DtmfReceiver:

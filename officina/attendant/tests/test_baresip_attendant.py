@@ -150,7 +150,7 @@ def test_a_baresip_navigates_the_menu_and_is_put_through_to_bob(pbx, tmp_path):
     finally:
         for phone in phones:
             stop(phone)
-    assert call.keys[:2] == ["9", "2"]
+    assert list(call.keys)[:2] == ["9", "2"]
     assert call.ended_by == "transferred"
     (heard,) = (bob / "received").glob("*-dec.wav")
     assert rms(heard) > 500, "Bob heard Alice"

@@ -6,7 +6,9 @@ Alice 1200-2000 Hz, Bob 2400-3400 Hz, Carol 150-450 Hz (the join and leave tones
 600 and 900 Hz, fall between). What each phone decoded must be loud in the other two
 bands and nearly silent in its own: the PBX sends everyone the sum of the others.
 Carol's room has a PIN, typed with the keys; Bob mutes himself with ``*`` and the
-room's page (the database row the PBX keeps) says so.
+room's page (the database row the PBX keeps) says so. The rooms take what the phones
+send through the jitter buffer, which must not count their key presses' sequence
+numbers as lost audio (baresip sends its RFC 4733 packets between its audio packets).
 """
 
 from __future__ import annotations
@@ -128,6 +130,14 @@ def test_three_baresips_in_a_room_each_hear_the_others_and_not_themselves(pbx, t
         command(pbx.port + PHONES["bob"][1] + 2, "sndcode", "*")
         assert wait_for(lambda: Participant.objects.get(number="202").muted_self, 10)
         assert any(call.self_muted for call in live.calls)
+        for call in live.calls:
+            # Their key presses (the PIN, the *) took sequence numbers between audio
+            # packets: the jitter buffer must not take those for lost audio.
+            session = call.session
+            assert session.counters.digits >= 5
+            assert session.stats.received > 500
+            assert session.buffer.late_or_lost <= session.stats.received // 100
+            assert session.stats.lost <= session.stats.received // 100
     finally:
         for phone in phones:
             phone.terminate()

@@ -9,8 +9,12 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from officina.accounts.demo import DEMO_EMAIL
 from officina.accounts.models import Company, CompanyRelation, Member, Space
+from officina.accounts.selectors import primary_company
+from officina.attendant.models import Menu
 from officina.bookings.models import Booking
+from officina.conferences.models import Room
 from officina.events.demo import EVENTS
 from officina.events.models import Event
 from officina.knowledge.models import Question
@@ -38,6 +42,13 @@ def test_demo_builds_a_community_once(capsys):
     assert Extension.objects.count() >= Member.objects.filter(is_guest=False).count()
     assert Member.objects.filter(is_guest=True).count() == 1
     assert not Extension.objects.filter(member__is_guest=True).exists()
+    # The demo member's company answers a menu and has a conference room (README).
+    giulia_company = primary_company(Member.objects.get(email=DEMO_EMAIL))
+    menu = Menu.objects.get(company=giulia_company)
+    assert menu.number == "500" and menu.greeting
+    assert set(menu.options.values_list("key", flat=True)) == {"1", "2", "9"}
+    room = Room.objects.get(company=giulia_company)
+    assert (room.number, room.pin) == ("800", "2026")
     members_before = Member.objects.count()
 
     call_command("demo")

@@ -15,6 +15,7 @@ plans) and their sounds are given, the hand-over is the desk's.
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -23,7 +24,7 @@ from officina.attendant.kinds import ROUNDS_MAX, OptionKind
 from officina.attendant.selectors import MenuPlan
 from officina.pbx.media.g711 import Samples, decode, encode
 from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
-from officina.pbx.media.tones import InBandDtmf
+from officina.pbx.media.tones import KEYS_KEPT, InBandDtmf
 
 
 class Stage(enum.Enum):
@@ -90,7 +91,8 @@ class AttendantCall:
         self.player = Player(session)
         self.stage = Stage.GREETING
         self.rounds = 1
-        self.keys: list[str] = []  # every key pressed (tests, the log)
+        # The last keys pressed (tests, the log); bounded, as a caller may press without end.
+        self.keys: deque[str] = deque(maxlen=KEYS_KEPT)
         self.chosen: tuple[str, str] | None = None
         self.ended_by = ""
         self._wait_until: float | None = None

@@ -92,6 +92,9 @@ class ConferenceCall:
         self.inband = InBandDtmf() if inband_dtmf else None
         self.player = Player(session)
         self.frames: deque[Samples] = deque(maxlen=QUEUED_FRAMES_MAX)
+        # Ticks of the room's mix that found no frame of this caller: a gap the others
+        # hear (the frame was lost, late, or the caller sends nothing while silent).
+        self.frames_missing = 0
         self.self_muted = False
         self.owner_muted = False
         self.mute_write_pending = False  # the desk's record of self_muted is queued
@@ -124,11 +127,10 @@ class ConferenceCall:
             return
         session = self.session
         session.report(now)
-        # In the room, what arrived is taken at once, in sequence order, rather than after
-        # the jitter buffer's delay: the mix keeps at most QUEUED_FRAMES_MAX of it, so
-        # lateness stays bounded, and a frame that is missing is silence in the sum.
-        packets = session.buffer.drain() if self.stage is Stage.JOINED else session.buffer.pop(now)
-        for packet in packets:
+        # The jitter buffer releases each frame on the caller's own timeline; the mix
+        # keeps at most QUEUED_FRAMES_MAX of them, so lateness stays bounded, and a frame
+        # that is missing is silence in the sum.
+        for packet in session.buffer.pop(now):
             samples = (
                 np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
                 if packet is None
@@ -147,7 +149,10 @@ class ConferenceCall:
             session.send(self.player.next_frame())
 
     def next_frame(self) -> Samples:
-        return self.frames.popleft() if self.frames else np.zeros(SAMPLES_PER_FRAME, np.int16)
+        if self.frames:
+            return self.frames.popleft()
+        self.frames_missing += 1
+        return np.zeros(SAMPLES_PER_FRAME, np.int16)
 
     def digit(self, digit: str) -> None:
         if self.stage is Stage.JOINED:

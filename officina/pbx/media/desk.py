@@ -219,6 +219,10 @@ class MediaDesk:
             return True
         room = self.conferences.plans.get(number)
         if room is not None:
+            if room.may_join is not None and caller.member_id not in room.may_join:
+                # A meeting room's line, and the caller may not book the meeting room.
+                self.layer.respond(server, make_response(request, 403))
+                return True
             self._answer(server, request, caller.number, 0, flow, self._conference(room))
             return True
         if number == LISTEN_NUMBER:

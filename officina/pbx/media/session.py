@@ -9,7 +9,8 @@ a stranger who guesses the port can neither inject audio nor redirect the
 stream. A new offer (re-INVITE) unlatches.
 
 Received audio goes through the core's jitter buffer and reception counters;
-RFC 4733 events are reported once per key press. The session does no timing
+RFC 4733 events are reported once per key press (and counted in the reception
+counters: they take sequence numbers of the same stream). The session does no timing
 of its own: the media clock (``MediaClock``) calls ``play(now)`` every 20 ms.
 """
 
@@ -175,6 +176,7 @@ class RtpSession:
                 counters.malformed += 1
                 return
             self._latch(source, packet)
+            self._count(packet, timed=False)
             if digit is not None:
                 counters.digits += 1
                 self.on_digit(digit)
@@ -183,11 +185,16 @@ class RtpSession:
             counters.unexpected_payload += 1
             return
         self._latch(source, packet)
+        if self._count(packet, timed=True):
+            self.buffer.push(packet, asyncio.get_running_loop().time())
+
+    def _count(self, packet: RtpPacket, *, timed: bool) -> bool:
+        """Audio and key presses share the source's numbering (RFC 4733 §2.1), so both
+        are counted, or the event packets would be reported lost."""
         if packet.ssrc != self._source_ssrc:
             self._new_source(packet.ssrc)
         now = asyncio.get_running_loop().time()
-        if self.stats.update(packet.sequence, packet.timestamp, now):
-            self.buffer.push(packet, now)
+        return self.stats.update(packet.sequence, packet.timestamp, now, timed=timed)
 
     def _latch(self, source: tuple[str, int], packet: RtpPacket) -> None:
         if self.counters.latched_to is None:

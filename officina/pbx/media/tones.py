@@ -21,6 +21,9 @@ FRAME = 160  # samples in 20 ms
 ROWS = (697.0, 770.0, 852.0, 941.0)
 COLUMNS = (1209.0, 1336.0, 1477.0, 1633.0)
 KEYS = ("123A", "456B", "789C", "*0#D")
+# Keys a call remembers (the last ones, for the log and tests): a caller may press without
+# end, so what is kept of it is bounded.
+KEYS_KEPT = 32
 _MIN_LEVEL = 3e5  # squared-magnitude floor: about -35 dBm0 over a 20 ms frame
 _MAX_TWIST = 10 ** (8 / 10)  # 8 dB between the row and column tones
 _TONE_SHARE = 0.6  # the two tones carry most of the frame's energy

@@ -1,0 +1,76 @@
+"""Demo auto-attendant: the demo member's company answers on 500 (or the next free
+number) with a menu spoken in Italian: 1 for a colleague, 2 for the company's reception
+group when it has one, 9 for the owner's voicemail."""
+
+from __future__ import annotations
+
+from officina.accounts.demo import DEMO_EMAIL
+from officina.accounts.kinds import CompanyRole
+from officina.accounts.selectors import company_people, find_member_by_email, primary_company
+from officina.conferences.selectors import number_is_a_room
+from officina.core.demo import DemoContext
+from officina.pbx.selectors import extension_number_exists, get_member_extension
+from officina.ringgroups.selectors import company_ring_groups, number_is_a_ring_group
+
+from .actions import MenuInput, check_save_menu
+from .kinds import OptionKind
+from .selectors import company_menus, number_is_a_menu
+
+DEMO_MENU_NUMBER = 500
+
+
+def free_number(first: int) -> str:
+    """``first``, or the next number no extension, group, menu or room has."""
+    number = first
+    while (
+        extension_number_exists(str(number))
+        or number_is_a_ring_group(str(number))
+        or number_is_a_menu(str(number))
+        or number_is_a_room(str(number))
+    ):
+        number += 1
+    return str(number)
+
+
+def populate(context: DemoContext) -> None:
+    member = find_member_by_email(DEMO_EMAIL)
+    company = primary_company(member) if member is not None else None
+    if company is None or company_menus(company).exists():
+        return
+    people = company_people(company)
+    owner = next((p.member for p in people if p.role == CompanyRole.OWNER), people[0].member)
+    options: dict[str, tuple[str, str]] = {}
+    colleague = next(
+        (
+            extension
+            for person in people
+            if person.member != owner
+            and (extension := get_member_extension(person.member)) is not None
+        ),
+        None,
+    )
+    if colleague is not None:
+        options["1"] = (OptionKind.EXTENSION, colleague.number)
+    group = company_ring_groups(company).first()
+    if group is not None:
+        options["2"] = (OptionKind.RING_GROUP, group.number)
+    owner_extension = get_member_extension(owner)
+    if owner_extension is not None:
+        options["9"] = (OptionKind.VOICEMAIL, owner_extension.number)
+    said = ["Benvenuti in " + company.name + "."]
+    if "1" in options:
+        said.append("Per parlare con un collega, premete 1.")
+    if "2" in options:
+        said.append("Per la reception, premete 2.")
+    if "9" in options:
+        said.append("Per lasciare un messaggio, premete 9.")
+    check_save_menu(
+        company,
+        MenuInput(
+            name="Centralino",
+            number=free_number(DEMO_MENU_NUMBER),
+            language="it",
+            greeting_text=" ".join(said),
+            options=options,
+        ),
+    )
