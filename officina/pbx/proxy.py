@@ -42,6 +42,7 @@ from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
+    from officina.pbx.forwarding import Forwarder
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -131,6 +132,9 @@ class ResponseContext:
     answer_challenge: ChallengeAnswer | None = None
     caller_cseq: int = 0
     cseq_shift: int = 0
+    # The INVITE as it came, for a callee who forwards when busy or not answered (the
+    # forks change the one in ``request``).
+    original: SipRequest | None = None
 
 
 class FlowTokens:
@@ -218,6 +222,8 @@ class Proxy:
         # Call-ID → (the provider, how much higher its CSeq runs) for calls out whose
         # INVITE was sent again with credentials: the dialog's requests follow it.
         self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
+        # Members' call forwarding and its feature codes; None: nothing is forwarded.
+        self.forwarding: Forwarder | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -255,6 +261,13 @@ class Proxy:
     ) -> None:
         """Ring ``callee_number`` (an extension or a ring group), or answer it here, or
         send it out through a trunk; ``caller`` is None for a call in from a trunk."""
+        forwarding = self.forwarding
+        if (
+            caller is not None
+            and forwarding is not None
+            and forwarding.feature_code(server, request, caller, callee_number)
+        ):
+            return
         callee = self.directory.entry(callee_number)
         group = None
         if callee is None and self.ring_groups is not None:
@@ -287,6 +300,13 @@ class Proxy:
             group, callee = self.ring_groups.route(group, self.directory, wall)
             if callee is not None:
                 row.callee_id = callee.extension_id
+        if (
+            callee is not None
+            and group is None
+            and forwarding is not None
+            and forwarding.forward("always", server, request, flow, row, caller, callee, now)
+        ):
+            return
         if callee is not None:
             targets = [[callee]]
         elif group is not None and self.ring_groups is not None:
@@ -297,6 +317,15 @@ class Proxy:
         steps = [self._reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]
         if not steps:
+            if (
+                callee is not None
+                and group is None
+                and forwarding is not None
+                and forwarding.forward(
+                    "unregistered", server, request, flow, row, caller, callee, now, 480
+                )
+            ):
+                return
             # A group's calls have no voicemail of their own; a person's go to theirs.
             voicemail_of = callee if group is None else None
             self.fail(server, request, row, 480, Outcome.UNREGISTERED, voicemail_of, flow)
@@ -316,6 +345,12 @@ class Proxy:
         ring_timeout = (
             self._ring_seconds(callee) if callee is not None else self.policy.ring_timeout
         )
+        if group is None and callee is not None and forwarding is not None:
+            seconds = forwarding.ring_seconds(callee)
+            if seconds is not None:
+                ring_timeout = seconds
+            if forwarding.forwards_later(callee):
+                context.original = request.copy()
         if group is not None:
             context.group_call = True
             context.step_seconds = float(group.ring_seconds)
@@ -641,6 +676,8 @@ class Proxy:
             row.outcome = Outcome.NO_ANSWER
         else:
             row.outcome = Outcome.FAILED
+        if self._forward_unanswered(context, status):
+            return
         self.records.add(row)
         if (
             not context.caller_cancelled
@@ -655,6 +692,26 @@ class Proxy:
         ):
             return
         self.layer.relay_response(context.server, best)
+
+    def _forward_unanswered(self, context: ResponseContext, status: int) -> bool:
+        """Hand a call its callee did not take to where they forward it when busy or
+        not answered; False when they do not."""
+        case = {486: "busy", 600: "busy", 408: "no_answer", 480: "no_answer"}.get(status)
+        flow = self.layer.flow_of(context.server)
+        if (
+            case is None
+            or context.caller_cancelled
+            or context.original is None
+            or context.callee is None
+            or self.forwarding is None
+            or flow is None
+        ):
+            return False
+        caller = self.directory.by_id.get(context.row.caller_id or 0)
+        return self.forwarding.forward(
+            case, context.server, context.original, flow, context.row, caller, context.callee,
+            self.layer.clock(), status,
+        )  # fmt: skip
 
     def _ring_timeout(self, context: ResponseContext) -> None:
         if context.finished:
