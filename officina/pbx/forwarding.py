@@ -225,7 +225,10 @@ class Forwarder:
                 self.layer.respond(server, make_response(request, 500))
                 return
             rule = stored.result()
-            self.rules[caller.extension_id] = rule
+            if rule:
+                self.rules[caller.extension_id] = rule
+            else:  # as the next read would have it: only extensions that forward
+                self.rules.pop(caller.extension_id, None)
             words = case.replace("_", " ")
             text = f"forwarding {words} on to {target}" if on else f"forwarding {words} off"
             self.layer.respond(
