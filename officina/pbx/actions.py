@@ -247,12 +247,12 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
             for row, record in zip(new, records, strict=True):
                 row.record_id = record.pk
         closed = [
-            CallRecord(pk=row.record_id, ended_at=row.ended_at)
+            CallRecord(pk=row.record_id, ended_at=row.ended_at, reason=row.reason)
             for row in ended
             if row.record_id is not None
         ]
         if closed:
-            CallRecord.objects.bulk_update(closed, ["ended_at"], batch_size=500)
+            CallRecord.objects.bulk_update(closed, ["ended_at", "reason"], batch_size=500)
 
 
 # ---------------------------------------------------------------------- call forwarding

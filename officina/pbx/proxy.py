@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from officina.pbx.actions import CallRow
 from officina.pbx.bindings import Binding
+from officina.pbx.call_cutoff import hang_up_both
 from officina.pbx.cdr import CallRecordWriter, wall_time
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
@@ -135,6 +136,10 @@ class ResponseContext:
     # The INVITE as it came, for a callee who forwards when busy or not answered (the
     # forks change the one in ``request``).
     original: SipRequest | None = None
+    # A call out may last this long once answered (the caller's minutes left today);
+    # the proxy then hangs up for both sides. ``answer`` is the callee's 2xx.
+    talk_limit: float | None = None
+    answer: SipResponse | None = None
 
 
 class FlowTokens:
@@ -368,9 +373,11 @@ class Proxy:
         peer: Peer,
         answer_challenge: ChallengeAnswer,
         now: float,
+        talk_limit: float | None = None,
     ) -> None:
         """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
-        once with ``answer_challenge``."""
+        once with ``answer_challenge``; answered, it is hung up after ``talk_limit``
+        seconds (None: whenever the parties hang up)."""
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
             return
@@ -379,6 +386,7 @@ class Proxy:
         context = ResponseContext(server=server, request=request, row=row)
         context.answer_challenge = answer_challenge
         context.caller_cseq = request.cseq.number
+        context.talk_limit = talk_limit
         self._start(context, flow, [(provider, peer)], self.policy.ring_timeout, now)
 
     def _start(
@@ -554,6 +562,7 @@ class Proxy:
             self.layer.relay_response(context.server, response)
             if not context.answered:
                 context.answered = True
+                context.answer = response
                 self._answered(context, branch)
             return
         if context.answered or context.finished or branch.step != context.step:
@@ -632,6 +641,27 @@ class Proxy:
         self.dialogs[row.call_id] = (row, now_wall)
         if context.cseq_shift and winner.client is not None:
             self.cseq_shifts[row.call_id] = (winner.client.peer, context.cseq_shift)
+        if context.talk_limit is not None:
+            self._hang_up_after(context, winner, context.talk_limit)
+
+    def _hang_up_after(self, context: ResponseContext, winner: Branch, seconds: float) -> None:
+        """End the answered call after ``seconds`` with a BYE to each side, unless it has
+        ended by then (see ``call_cutoff``)."""
+        row, answer, client = context.row, context.answer, winner.client
+        caller = self.tokens.read(context.caller_token)
+        if answer is None or client is None or caller is None:
+            return
+        invite, callee = client.request, client.peer
+
+        def hang_up() -> None:
+            tracked = self.dialogs.get(row.call_id)
+            if tracked is None or tracked[0] is not row:
+                return  # hung up already
+            row.reason = CallRecord.RefusalReason.DAILY_MINUTES
+            hang_up_both(self.layer, invite, answer, caller, callee)
+            self._hung_up(row.call_id, self.layer.wall())
+
+        self.layer.call_later(max(seconds, 0.0), hang_up)
 
     def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
         for branch in context.branches:

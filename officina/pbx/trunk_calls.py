@@ -19,7 +19,8 @@ selectors.trunk_snapshot``) at start-up and every few seconds after, in a worker
 thread, with the providers' host names resolved there too: no SIP message waits
 on the database or on DNS. Minutes talked today are re-read with them, so a call
 that ends counts against the daily limit within ``REFRESH_SECONDS`` (plus the
-call records' write-behind); a call under way is not cut when the limit passes.
+call records' write-behind); a call under way is hung up (BYE to both sides) when
+the minutes its caller had left as it started are used.
 """
 
 from __future__ import annotations
@@ -289,8 +290,9 @@ class TrunkCalls:
             call_id="", cseq=0, registered_at=0.0, expires_at=0.0, udp_peer=peer,
         )  # fmt: skip
         self.proxy.ring_out(
-            server, request, flow, row, provider, peer, self._challenge_answer(trunk), now
-        )
+            server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
+            talk_limit=allowance.daily_minutes * 60 - used,
+        )  # fmt: skip
         return True
 
     @staticmethod
