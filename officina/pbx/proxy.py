@@ -140,6 +140,9 @@ class ResponseContext:
     # the proxy then hangs up for both sides. ``answer`` is the callee's 2xx.
     talk_limit: float | None = None
     answer: SipResponse | None = None
+    # The From the caller sent, when the proxy rewrote it for the callee (a name from
+    # the address book, the company's number): answers go back with it (§8.2.6.2).
+    caller_from: str = ""
 
 
 class FlowTokens:
@@ -340,6 +343,7 @@ class Proxy:
             return
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
+        caller_from = request.header("From") or ""
         if caller is not None:
             self._name_caller(request, caller, callee or targets[0][0])
         elif self.trunks is not None:
@@ -347,6 +351,8 @@ class Proxy:
         context = ResponseContext(
             server=server, request=request, row=row, callee=callee if group is None else None
         )
+        if request.header("From") != caller_from:
+            context.caller_from = caller_from
         ring_timeout = (
             self._ring_seconds(callee) if callee is not None else self.policy.ring_timeout
         )
@@ -356,6 +362,8 @@ class Proxy:
                 ring_timeout = seconds
             if forwarding.forwards_later(callee):
                 context.original = request.copy()
+                # The next callee's phones are shown the caller as their own book knows them.
+                context.original.set_header("From", caller_from)
         if group is not None:
             context.group_call = True
             context.step_seconds = float(group.ring_seconds)
@@ -374,10 +382,12 @@ class Proxy:
         answer_challenge: ChallengeAnswer,
         now: float,
         talk_limit: float | None = None,
+        caller_from: str = "",
     ) -> None:
         """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
         once with ``answer_challenge``; answered, it is hung up after ``talk_limit``
-        seconds (None: whenever the parties hang up)."""
+        seconds (None: whenever the parties hang up). ``caller_from``: the From the
+        caller sent, when the trunk's caller ID replaced it."""
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
             return
@@ -387,6 +397,8 @@ class Proxy:
         context.answer_challenge = answer_challenge
         context.caller_cseq = request.cseq.number
         context.talk_limit = talk_limit
+        if caller_from and request.header("From") != caller_from:
+            context.caller_from = caller_from
         self._start(context, flow, [(provider, peer)], self.policy.ring_timeout, now)
 
     def _start(
@@ -544,6 +556,9 @@ class Proxy:
         status = response.status
         if context.cseq_shift:
             response.set_header("CSeq", f"{context.caller_cseq} {response.cseq.method}")
+        if context.caller_from:
+            # The callee answered the From we sent; the caller matches its own.
+            response.set_header("From", context.caller_from)
         if status in (401, 407) and self._answer_challenge(context, branch, response):
             return
         if status < 200:

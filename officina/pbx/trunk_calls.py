@@ -281,6 +281,7 @@ class TrunkCalls:
         if peer is None:
             self.proxy.fail(server, request, row, 503, Outcome.FAILED)
             return True
+        caller_from = request.header("From") or ""
         self._present(request, trunk, dialled.e164)
         provider = Binding(
             extension_id=0, binding_key=f"trunk:{trunk.trunk_id}",
@@ -291,7 +292,7 @@ class TrunkCalls:
         )  # fmt: skip
         self.proxy.ring_out(
             server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
-            talk_limit=allowance.daily_minutes * 60 - used,
+            talk_limit=allowance.daily_minutes * 60 - used, caller_from=caller_from,
         )  # fmt: skip
         return True
 
