@@ -256,7 +256,7 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
 
 
 # ---------------------------------------------------------------------- call forwarding
-FORWARDING_CASES = ("always", "busy", "no_answer", "unregistered")
+FORWARDING_CASES = ("always", "busy", "no_answer", "unregistered", "follow_me")
 # A target as dialled: an extension, a group or a number outside, with an optional "+".
 _FORWARD_TARGET = re.compile(r"\+?[0-9]{2,20}")
 # What people type between digits ("02 8765-4321", "(02) 8765.4321").
@@ -270,6 +270,8 @@ class ForwardingInput:
     no_answer: str = ""
     no_answer_seconds: int = 20
     unregistered: str = ""
+    follow_me: str = ""
+    follow_me_seconds: int = 15
 
 
 def clean_forward_target(extension: Extension, value: str, field: str) -> str:
@@ -295,15 +297,21 @@ def check_set_forwarding(extension: Extension, data: ForwardingInput) -> Forward
         case: clean_forward_target(extension, getattr(data, case), case)
         for case in FORWARDING_CASES
     }
-    seconds = data.no_answer_seconds
-    if not MIN_NO_ANSWER_SECONDS <= seconds <= MAX_NO_ANSWER_SECONDS:
-        raise OfficinaError.invalid_input(
-            _("Ring between %(low)d and %(high)d seconds before forwarding.")
-            % {"low": MIN_NO_ANSWER_SECONDS, "high": MAX_NO_ANSWER_SECONDS},
-            field="no_answer_seconds",
-        )
+    for field in ("no_answer_seconds", "follow_me_seconds"):
+        seconds = getattr(data, field)
+        if not MIN_NO_ANSWER_SECONDS <= seconds <= MAX_NO_ANSWER_SECONDS:
+            raise OfficinaError.invalid_input(
+                _("Between %(low)d and %(high)d seconds.")
+                % {"low": MIN_NO_ANSWER_SECONDS, "high": MAX_NO_ANSWER_SECONDS},
+                field=field,
+            )
     forwarding, _created = Forwarding.objects.update_or_create(
-        extension=extension, defaults={**targets, "no_answer_seconds": seconds}
+        extension=extension,
+        defaults={
+            **targets,
+            "no_answer_seconds": data.no_answer_seconds,
+            "follow_me_seconds": data.follow_me_seconds,
+        },
     )
     return forwarding
 

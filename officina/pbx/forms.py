@@ -39,6 +39,13 @@ class ForwardingForm(forms.Form):
         initial=20,
     )
     unregistered = _target(_("When none of my phones is connected, forward to"))
+    follow_me = _target(_("Follow me: after my phones have rung a while, ring also"))
+    follow_me_seconds = forms.IntegerField(
+        label=_("Seconds before that number rings too"),
+        min_value=MIN_NO_ANSWER_SECONDS,
+        max_value=MAX_NO_ANSWER_SECONDS,
+        initial=15,
+    )
 
     @staticmethod
     def initial_of(forwarding: Forwarding | None) -> dict[str, object] | None:
@@ -50,6 +57,8 @@ class ForwardingForm(forms.Form):
             "no_answer": forwarding.no_answer,
             "no_answer_seconds": forwarding.no_answer_seconds,
             "unregistered": forwarding.unregistered,
+            "follow_me": forwarding.follow_me,
+            "follow_me_seconds": forwarding.follow_me_seconds,
         }
 
     def forwarding_input(self) -> ForwardingInput:
@@ -60,4 +69,6 @@ class ForwardingForm(forms.Form):
             no_answer=data["no_answer"],
             no_answer_seconds=data["no_answer_seconds"],
             unregistered=data["unregistered"],
+            follow_me=data["follow_me"],
+            follow_me_seconds=data["follow_me_seconds"],
         )

@@ -53,7 +53,7 @@ from officina.sip import make_response
 if TYPE_CHECKING:
     from officina.pbx.actions import CallRow
     from officina.pbx.directory import Directory
-    from officina.pbx.proxy import Proxy
+    from officina.pbx.proxy import Proxy, ResponseContext
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
@@ -129,6 +129,35 @@ class Forwarder:
         """Does ``callee`` forward after their phones have rung (busy, no answer)?"""
         rule = self.rules.get(callee.extension_id)
         return rule is not None and bool(rule.busy or rule.no_answer)
+
+    def follow_me_after(self, callee: DirectoryEntry) -> float | None:
+        """After how long ``callee``'s follow-me number rings too (None: it does not)."""
+        rule = self.rules.get(callee.extension_id)
+        return float(rule.follow_me_seconds) if rule is not None and rule.follow_me else None
+
+    def follow_me(
+        self, context: ResponseContext, callee: DirectoryEntry, request: SipRequest
+    ) -> None:
+        """Ring ``callee``'s follow-me number too, if the call is still ringing: an
+        extension's phones, or a number outside through their company's trunk as a call
+        out of theirs (not rung when the guard would refuse it)."""
+        rule = self.rules.get(callee.extension_id)
+        if context.finished or rule is None or not rule.follow_me:
+            return
+        target = self.directory.entry(rule.follow_me)
+        if target is not None:
+            devices = self.proxy.reachable([target], self.layer.wall())
+            self.proxy.ring_also(context, devices, request)
+            return
+        trunks = self.proxy.trunks
+        branch = (
+            trunks.follow_me_branch(request, callee, rule.follow_me) if trunks is not None else None
+        )
+        if branch is None:
+            logger.info("follow-me of %s to %s not rung", callee.number, rule.follow_me)
+            return
+        provider, peer, answer_challenge = branch
+        self.proxy.ring_also(context, [(provider, peer)], request, answer_challenge)
 
     def ring_seconds(self, callee: DirectoryEntry) -> float | None:
         """How long the callee's phones ring before the no-answer forward."""

@@ -89,6 +89,16 @@ class Forwarding(models.Model):
     unregistered = models.CharField(
         _("when no phone is connected, forward to"), max_length=32, blank=True
     )
+    # Follow-me: the member's phones ring first, then this number too, at the same time.
+    follow_me = models.CharField(_("after a while, ring also"), max_length=32, blank=True)
+    follow_me_seconds = models.PositiveSmallIntegerField(
+        _("ring also after (seconds)"),
+        default=15,
+        validators=[
+            MinValueValidator(MIN_NO_ANSWER_SECONDS),
+            MaxValueValidator(MAX_NO_ANSWER_SECONDS),
+        ],
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -322,7 +322,7 @@ class Proxy:
         else:
             self.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
-        steps = [self._reachable(entries, wall) for entries in targets]
+        steps = [self.reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]
         if not steps:
             if (
@@ -364,6 +364,14 @@ class Proxy:
                 context.original = request.copy()
                 # The next callee's phones are shown the caller as their own book knows them.
                 context.original.set_header("From", caller_from)
+            follow_me = forwarding.follow_me_after(callee)
+            if follow_me is not None:
+                follow = request.copy()
+                follow.set_header("From", caller_from)
+                context.caller_from = caller_from
+                self.layer.call_later(
+                    follow_me, lambda: forwarding.follow_me(context, callee, follow)
+                )
         if group is not None:
             context.group_call = True
             context.step_seconds = float(group.ring_seconds)
@@ -432,7 +440,7 @@ class Proxy:
             server, make_response(request, 403, "Forbidden", headers=[("Warning", warning)])
         )
 
-    def _reachable(self, entries: list[DirectoryEntry], wall: float) -> list[tuple[Binding, Peer]]:
+    def reachable(self, entries: list[DirectoryEntry], wall: float) -> list[tuple[Binding, Peer]]:
         """The live devices of ``entries`` that can be reached from this node."""
         reachable: list[tuple[Binding, Peer]] = []
         for entry in entries:
@@ -472,6 +480,35 @@ class Proxy:
         if context.next_steps:
             step = context.step
             self.layer.call_later(context.step_seconds, lambda: self._step_over(context, step))
+
+    def ring_also(
+        self,
+        context: ResponseContext,
+        devices: list[tuple[Binding, Peer]],
+        request: SipRequest,
+        answer_challenge: ChallengeAnswer | None = None,
+    ) -> None:
+        """Fork ``request`` (the INVITE as it came) to more devices while the call rings
+        (follow-me); a provider among them has its challenge answered once."""
+        if context.finished:
+            return
+        if answer_challenge is not None:
+            context.answer_challenge = answer_challenge
+            context.caller_cseq = request.cseq.number
+        for binding, peer in devices:
+            fork = request.copy()
+            fork.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
+            fork.uri = binding.contact_uri
+            self._add_record_routes(fork, context.caller_transport, context.caller_token, peer)
+            branch = Branch(client=None, binding=binding, step=context.step)
+            context.branches.append(branch)
+            context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
+            branch.client = self.layer.forward(
+                fork,
+                peer,
+                on_response=partial(self._branch_response, context, branch),
+                on_timeout=partial(self._branch_timeout, context, branch),
+            )
 
     def _step_over(self, context: ResponseContext, step: int) -> None:
         """A hunting group's person did not answer in time: on to the next one."""

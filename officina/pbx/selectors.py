@@ -168,9 +168,13 @@ class ForwardingRule:
     no_answer: str = ""
     no_answer_seconds: int = 20
     unregistered: str = ""
+    follow_me: str = ""
+    follow_me_seconds: int = 15
 
     def __bool__(self) -> bool:
-        return bool(self.always or self.busy or self.no_answer or self.unregistered)
+        return bool(
+            self.always or self.busy or self.no_answer or self.unregistered or self.follow_me
+        )
 
 
 def forwarding_rules() -> dict[int, ForwardingRule]:
@@ -190,6 +194,8 @@ def forwarding_rule(forwarding: Forwarding) -> ForwardingRule:
         no_answer=forwarding.no_answer,
         no_answer_seconds=forwarding.no_answer_seconds,
         unregistered=forwarding.unregistered,
+        follow_me=forwarding.follow_me,
+        follow_me_seconds=forwarding.follow_me_seconds,
     )
 
 

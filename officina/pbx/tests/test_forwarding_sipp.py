@@ -8,7 +8,9 @@
 * a loop (Marco to Pia, Pia back to Marco) rings Pia and stops there;
 * out: Marco forwards to a number outside; the call reaches SIPp as the provider as
   a call out by Marco, and the guard refuses a premium-rate target;
-* feature codes from Marco's phone turn forwarding on and off.
+* feature codes from Marco's phone turn forwarding on and off;
+* follow-me: Marco's phone rings for his five seconds, then Pia's (or the provider,
+  for a number outside) rings too and answers; Marco's phone is cancelled.
 """
 
 from __future__ import annotations
@@ -196,3 +198,61 @@ def test_feature_codes_from_a_phone_turn_forwarding_on_and_off(tmp_path, people)
     assert any(f'Warning: 399 officina "forwarding always on to {pia[0]}"' in m for m in answers)
     refused = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 403")]
     assert "same extension" in refused[0]
+
+
+def test_follow_me_rings_a_colleague_too_after_the_members_seconds(tmp_path, people):  # noqa: F811
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    forward(marco[0], follow_me=pia[0], follow_me_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+        )
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
+        assert finished(pia_phone, tmp_path / "pia") == 0
+        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert len(record.devices_rung) == 2
+    assert record.answered_at is not None
+    assert (record.answered_at - record.started_at).total_seconds() >= 4.5
+
+
+def test_follow_me_rings_a_number_outside_through_the_trunk(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    marco, sara = people["Marco"][1:], people["Sara"][1:]
+    forward(marco[0], follow_me="0039021234567", follow_me_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        trunk = make_trunk(studio_rossi, base + 30)
+        check_save_number(
+            studio_rossi,
+            NumberInput(
+                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
+                route_target=marco[0], presented=True,
+            ),
+        )  # fmt: skip
+        read_trunks_now(pbx)
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+        )
+        the_provider = provider(
+            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
+            *credentials(tmp_path),
+        )  # fmt: skip
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0
+        assert finished(the_provider, tmp_path / "provider") == 0
+        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    invites = [m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE")]
+    assert invites[0].startswith("INVITE sip:+39021234567@")
+    assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invites[0]
+    assert len(invites) == 2  # challenged, then with the trunk's credentials
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == "trunk Provider"

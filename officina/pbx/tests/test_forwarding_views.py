@@ -23,6 +23,8 @@ GOOD = {
     "no_answer": "+39 333 123 4567",
     "no_answer_seconds": "15",
     "unregistered": "",
+    "follow_me": "",
+    "follow_me_seconds": "15",
 }
 
 
