@@ -111,6 +111,7 @@ def _add_routers() -> None:
         ring_groups,
         search,
         teams,
+        trunks,
     )
 
     api.add_router("/me", me.router)
@@ -125,6 +126,7 @@ def _add_routers() -> None:
     api.add_router("/projects", projects.router)
     api.add_router("/contacts", contacts.router)
     api.add_router("/ring-groups", ring_groups.router)
+    api.add_router("/trunks", trunks.router)
     api.add_router("/attendant", phone_services.attendant_router)
     api.add_router("/conferences", phone_services.conferences_router)
     api.add_router("/people-to-meet", meet.people_router)

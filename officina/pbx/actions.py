@@ -7,6 +7,7 @@ thread (never from the event loop).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.bindings import (
     IDENTITY_FIELDS,
     PERSISTED_FIELDS,
@@ -25,7 +28,15 @@ from officina.pbx.bindings import (
     registration_values,
 )
 from officina.pbx.credentials import digest_ha1_pair
-from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
+from officina.pbx.models import (
+    MAX_NO_ANSWER_SECONDS,
+    MIN_NO_ANSWER_SECONDS,
+    CallRecord,
+    Extension,
+    Forwarding,
+    Registration,
+    SipCredential,
+)
 from officina.ringgroups.selectors import ring_group_numbers
 
 if TYPE_CHECKING:
@@ -236,9 +247,85 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
             for row, record in zip(new, records, strict=True):
                 row.record_id = record.pk
         closed = [
-            CallRecord(pk=row.record_id, ended_at=row.ended_at)
+            CallRecord(pk=row.record_id, ended_at=row.ended_at, reason=row.reason)
             for row in ended
             if row.record_id is not None
         ]
         if closed:
-            CallRecord.objects.bulk_update(closed, ["ended_at"], batch_size=500)
+            CallRecord.objects.bulk_update(closed, ["ended_at", "reason"], batch_size=500)
+
+
+# ---------------------------------------------------------------------- call forwarding
+FORWARDING_CASES = ("always", "busy", "no_answer", "unregistered", "follow_me")
+# A target as dialled: an extension, a group or a number outside, with an optional "+".
+_FORWARD_TARGET = re.compile(r"\+?[0-9]{2,20}")
+# What people type between digits ("02 8765-4321", "(02) 8765.4321").
+_NUMBER_PUNCTUATION = re.compile(r"[\s().\-/]")
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardingInput:
+    always: str = ""
+    busy: str = ""
+    no_answer: str = ""
+    no_answer_seconds: int = 20
+    unregistered: str = ""
+    follow_me: str = ""
+    follow_me_seconds: int = 15
+
+
+def clean_forward_target(extension: Extension, value: str, field: str) -> str:
+    """A forward target as stored (digits, maybe a leading "+"), or an input error."""
+    target = _NUMBER_PUNCTUATION.sub("", value or "")
+    if not target:
+        return ""
+    if not _FORWARD_TARGET.fullmatch(target):
+        raise OfficinaError.invalid_input(
+            _("Write an extension or a telephone number (digits, maybe a leading +)."),
+            field=field,
+        )
+    if target == extension.number:
+        raise OfficinaError.invalid_input(
+            _("Calls cannot be forwarded to the same extension."), field=field
+        )
+    return target
+
+
+def check_set_forwarding(extension: Extension, data: ForwardingInput) -> Forwarding:
+    """Validate and store where ``extension``'s calls are forwarded."""
+    targets = {
+        case: clean_forward_target(extension, getattr(data, case), case)
+        for case in FORWARDING_CASES
+    }
+    for field in ("no_answer_seconds", "follow_me_seconds"):
+        seconds = getattr(data, field)
+        if not MIN_NO_ANSWER_SECONDS <= seconds <= MAX_NO_ANSWER_SECONDS:
+            raise OfficinaError.invalid_input(
+                _("Between %(low)d and %(high)d seconds.")
+                % {"low": MIN_NO_ANSWER_SECONDS, "high": MAX_NO_ANSWER_SECONDS},
+                field=field,
+            )
+    forwarding, _created = Forwarding.objects.update_or_create(
+        extension=extension,
+        defaults={
+            **targets,
+            "no_answer_seconds": data.no_answer_seconds,
+            "follow_me_seconds": data.follow_me_seconds,
+        },
+    )
+    return forwarding
+
+
+def check_set_forward_target_by_id(extension_id: int, case: str, target: str) -> Forwarding:
+    """Turn one case of an active extension's forwarding on (``target``) or off (empty),
+    as a feature code does."""
+    extension = Extension.objects.filter(pk=extension_id, is_active=True).first()
+    if extension is None:
+        raise OfficinaError(_("This extension does not exist."), ErrorCode.NOT_FOUND)
+    if case not in FORWARDING_CASES:
+        raise OfficinaError.invalid_input(_("Unknown forwarding case."), field="case")
+    cleaned = clean_forward_target(extension, target, case)
+    forwarding, _created = Forwarding.objects.update_or_create(
+        extension=extension, defaults={case: cleaned}
+    )
+    return forwarding

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,59 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# How long a forwarded-when-unanswered extension rings first: long enough to reach the
+# phone, short enough that the caller stays for the forward.
+MIN_NO_ANSWER_SECONDS, MAX_NO_ANSWER_SECONDS = 5, 120
+
+
+class Forwarding(models.Model):
+    """Where an extension's calls go instead of, or after, its own phones.
+
+    Each target is a number as dialled: an extension, a ring group, or a number
+    outside (then the call goes out through the member's company trunk, as a call
+    out of theirs). Empty: not forwarded in that case.
+    """
+
+    extension = models.OneToOneField(
+        Extension,
+        verbose_name=_("extension"),
+        on_delete=models.CASCADE,
+        related_name="forwarding",
+    )
+    always = models.CharField(_("forward every call to"), max_length=32, blank=True)
+    busy = models.CharField(_("when busy, forward to"), max_length=32, blank=True)
+    no_answer = models.CharField(_("when not answered, forward to"), max_length=32, blank=True)
+    no_answer_seconds = models.PositiveSmallIntegerField(
+        _("ring for (seconds) before forwarding"),
+        default=20,
+        validators=[
+            MinValueValidator(MIN_NO_ANSWER_SECONDS),
+            MaxValueValidator(MAX_NO_ANSWER_SECONDS),
+        ],
+    )
+    unregistered = models.CharField(
+        _("when no phone is connected, forward to"), max_length=32, blank=True
+    )
+    # Follow-me: the member's phones ring first, then this number too, at the same time.
+    follow_me = models.CharField(_("after a while, ring also"), max_length=32, blank=True)
+    follow_me_seconds = models.PositiveSmallIntegerField(
+        _("ring also after (seconds)"),
+        default=15,
+        validators=[
+            MinValueValidator(MIN_NO_ANSWER_SECONDS),
+            MaxValueValidator(MAX_NO_ANSWER_SECONDS),
+        ],
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("call forwarding")
+        verbose_name_plural = _("call forwarding")
+
+    def __str__(self) -> str:
+        return f"forwarding of {self.extension_id}"
 
 
 class SipCredential(models.Model):
@@ -151,6 +205,7 @@ class CallRecord(models.Model):
         NOT_FOUND = "not-found", _("unknown number")
         REFUSED = "refused", _("refused")
         FAILED = "failed", _("failed")
+        FORWARDED = "forwarded", _("forwarded")
 
     class RefusalReason(models.TextChoices):
         """Why the toll-fraud guard refused a call out (the classes are trunks' CallClass)."""

@@ -44,6 +44,7 @@ from officina.pbx.anchoring import (
     puts_on_hold,
 )
 from officina.pbx.bindings import Binding
+from officina.pbx.call_cutoff import hang_up_both
 from officina.pbx.cdr import CallRecordWriter, wall_time
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
@@ -55,6 +56,7 @@ from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
+    from officina.pbx.forwarding import Forwarder
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -158,6 +160,16 @@ class ResponseContext:
     answer_challenge: ChallengeAnswer | None = None
     caller_cseq: int = 0
     cseq_shift: int = 0
+    # The INVITE as it came, for a callee who forwards when busy or not answered (the
+    # forks change the one in ``request``).
+    original: SipRequest | None = None
+    # A call out may last this long once answered (the caller's minutes left today);
+    # the proxy then hangs up for both sides. ``answer`` is the callee's 2xx.
+    talk_limit: float | None = None
+    answer: SipResponse | None = None
+    # The From the caller sent, when the proxy rewrote it for the callee (a name from
+    # the address book, the company's number): answers go back with it (§8.2.6.2).
+    caller_from: str = ""
 
 
 class FlowTokens:
@@ -247,6 +259,8 @@ class Proxy:
         self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
         # rtpengine, for calls whose media the PBX anchors; None: media go end to end.
         self.anchor: MediaAnchor | None = None
+        # Members' call forwarding and its feature codes; None: nothing is forwarded.
+        self.forwarding: Forwarder | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -284,6 +298,13 @@ class Proxy:
     ) -> None:
         """Ring ``callee_number`` (an extension or a ring group), or answer it here, or
         send it out through a trunk; ``caller`` is None for a call in from a trunk."""
+        forwarding = self.forwarding
+        if (
+            caller is not None
+            and forwarding is not None
+            and forwarding.feature_code(server, request, caller, callee_number)
+        ):
+            return
         callee = self.directory.entry(callee_number)
         group = None
         if callee is None and self.ring_groups is not None:
@@ -324,6 +345,13 @@ class Proxy:
             group, callee = self.ring_groups.route(group, self.directory, wall)
             if callee is not None:
                 row.callee_id = callee.extension_id
+        if (
+            callee is not None
+            and group is None
+            and forwarding is not None
+            and forwarding.forward("always", server, request, flow, row, caller, callee, now)
+        ):
+            return
         if callee is not None:
             targets = [[callee]]
         elif group is not None and self.ring_groups is not None:
@@ -331,9 +359,18 @@ class Proxy:
         else:
             self.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
-        steps = [self._reachable(entries, wall) for entries in targets]
+        steps = [self.reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]
         if not steps:
+            if (
+                callee is not None
+                and group is None
+                and forwarding is not None
+                and forwarding.forward(
+                    "unregistered", server, request, flow, row, caller, callee, now, 480
+                )
+            ):
+                return
             # A group's calls have no voicemail of their own; a person's go to theirs.
             voicemail_of = callee if group is None else None
             self.fail(server, request, row, 480, Outcome.UNREGISTERED, voicemail_of, flow)
@@ -343,6 +380,7 @@ class Proxy:
             return
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # consumed here (RFC 3261 §22.3)
+        caller_from = request.header("From") or ""
         if caller is not None:
             self._name_caller(request, caller, callee or targets[0][0])
         elif self.trunks is not None:
@@ -350,9 +388,27 @@ class Proxy:
         context = ResponseContext(
             server=server, request=request, row=row, callee=callee if group is None else None
         )
+        if request.header("From") != caller_from:
+            context.caller_from = caller_from
         ring_timeout = (
             self._ring_seconds(callee) if callee is not None else self.policy.ring_timeout
         )
+        if group is None and callee is not None and forwarding is not None:
+            seconds = forwarding.ring_seconds(callee)
+            if seconds is not None:
+                ring_timeout = seconds
+            if forwarding.forwards_later(callee):
+                context.original = request.copy()
+                # The next callee's phones are shown the caller as their own book knows them.
+                context.original.set_header("From", caller_from)
+            follow_me = forwarding.follow_me_after(callee)
+            if follow_me is not None:
+                follow = request.copy()
+                follow.set_header("From", caller_from)
+                context.caller_from = caller_from
+                self.layer.call_later(
+                    follow_me, lambda: forwarding.follow_me(context, callee, follow)
+                )
         if group is not None:
             context.group_call = True
             context.step_seconds = float(group.ring_seconds)
@@ -370,9 +426,13 @@ class Proxy:
         peer: Peer,
         answer_challenge: ChallengeAnswer,
         now: float,
+        talk_limit: float | None = None,
+        caller_from: str = "",
     ) -> None:
         """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
-        once with ``answer_challenge``."""
+        once with ``answer_challenge``; answered, it is hung up after ``talk_limit``
+        seconds (None: whenever the parties hang up). ``caller_from``: the From the
+        caller sent, when the trunk's caller ID replaced it."""
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
             return
@@ -381,6 +441,9 @@ class Proxy:
         context = ResponseContext(server=server, request=request, row=row)
         context.answer_challenge = answer_challenge
         context.caller_cseq = request.cseq.number
+        context.talk_limit = talk_limit
+        if caller_from and request.header("From") != caller_from:
+            context.caller_from = caller_from
         self._start(context, flow, [(provider, peer)], self.policy.ring_timeout, now)
 
     def _start(
@@ -415,7 +478,7 @@ class Proxy:
             server, make_response(request, 403, "Forbidden", headers=[("Warning", warning)])
         )
 
-    def _reachable(self, entries: list[DirectoryEntry], wall: float) -> list[tuple[Binding, Peer]]:
+    def reachable(self, entries: list[DirectoryEntry], wall: float) -> list[tuple[Binding, Peer]]:
         """The live devices of ``entries`` that can be reached from this node."""
         reachable: list[tuple[Binding, Peer]] = []
         for entry in entries:
@@ -512,6 +575,39 @@ class Proxy:
             make_response(context.request, 503, headers=[("Warning", warning)]),
             ours=True,
         )
+
+    def ring_also(
+        self,
+        context: ResponseContext,
+        devices: list[tuple[Binding, Peer]],
+        request: SipRequest,
+        answer_challenge: ChallengeAnswer | None = None,
+    ) -> None:
+        """Fork ``request`` (the INVITE as it came) to more devices while the call rings
+        (follow-me); a provider among them has its challenge answered once."""
+        if context.finished:
+            return
+        if answer_challenge is not None:
+            context.answer_challenge = answer_challenge
+            context.caller_cseq = request.cseq.number
+        for binding, peer in devices:
+            fork = request.copy()
+            fork.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
+            fork.uri = binding.contact_uri
+            self._add_record_routes(fork, context.caller_transport, context.caller_token, peer)
+            legs = None
+            if self.anchor is not None:
+                legs = self.anchor.legs(
+                    context.caller_transport, context.caller_host, request.content_type,
+                    request.body, binding, peer.transport,
+                )  # fmt: skip
+            branch = Branch(client=None, binding=binding, step=context.step, media=legs)
+            context.branches.append(branch)
+            context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
+            if legs is None:
+                self._forward_fork(context, branch, fork, peer)
+            else:
+                self._forward_anchored(context, branch, fork, peer)
 
     def _step_over(self, context: ResponseContext, step: int) -> None:
         """A hunting group's person did not answer in time: on to the next one."""
@@ -714,6 +810,9 @@ class Proxy:
         status = response.status
         if context.cseq_shift:
             response.set_header("CSeq", f"{context.caller_cseq} {response.cseq.method}")
+        if context.caller_from:
+            # The callee answered the From we sent; the caller matches its own.
+            response.set_header("From", context.caller_from)
         if status in (401, 407) and self._answer_challenge(context, branch, response):
             return
         if status < 200:
@@ -732,6 +831,7 @@ class Proxy:
             self.layer.relay_response(context.server, response)
             if not context.answered:
                 context.answered = True
+                context.answer = response
                 self._answered(context, branch)
             return
         if context.answered or context.finished or branch.step != context.step:
@@ -823,6 +923,27 @@ class Proxy:
                 self.anchor.end(row.call_id)  # other forks' media were set up, not this one's
             else:
                 self.anchor.answered(row.call_id, context.request.from_tag or "", winner.media)
+        if context.talk_limit is not None:
+            self._hang_up_after(context, winner, context.talk_limit)
+
+    def _hang_up_after(self, context: ResponseContext, winner: Branch, seconds: float) -> None:
+        """End the answered call after ``seconds`` with a BYE to each side, unless it has
+        ended by then (see ``call_cutoff``)."""
+        row, answer, client = context.row, context.answer, winner.client
+        caller = self.tokens.read(context.caller_token)
+        if answer is None or client is None or caller is None:
+            return
+        invite, callee = client.request, client.peer
+
+        def hang_up() -> None:
+            tracked = self.dialogs.get(row.call_id)
+            if tracked is None or tracked[0] is not row:
+                return  # hung up already
+            row.reason = CallRecord.RefusalReason.DAILY_MINUTES
+            hang_up_both(self.layer, invite, answer, caller, callee)
+            self._hung_up(row.call_id, self.layer.wall())
+
+        self.layer.call_later(max(seconds, 0.0), hang_up)
 
     def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
         for branch in context.branches:
@@ -872,6 +993,8 @@ class Proxy:
             row.outcome = Outcome.NO_ANSWER
         else:
             row.outcome = Outcome.FAILED
+        if self._forward_unanswered(context, status):
+            return
         self.records.add(row)
 
         def answer_caller() -> None:
@@ -889,6 +1012,26 @@ class Proxy:
             )  # fmt: skip
             return
         answer_caller()
+
+    def _forward_unanswered(self, context: ResponseContext, status: int) -> bool:
+        """Hand a call its callee did not take to where they forward it when busy or
+        not answered; False when they do not."""
+        case = {486: "busy", 600: "busy", 408: "no_answer", 480: "no_answer"}.get(status)
+        flow = self.layer.flow_of(context.server)
+        if (
+            case is None
+            or context.caller_cancelled
+            or context.original is None
+            or context.callee is None
+            or self.forwarding is None
+            or flow is None
+        ):
+            return False
+        caller = self.directory.by_id.get(context.row.caller_id or 0)
+        return self.forwarding.forward(
+            case, context.server, context.original, flow, context.row, caller, context.callee,
+            self.layer.clock(), status,
+        )  # fmt: skip
 
     def _ring_timeout(self, context: ResponseContext) -> None:
         if context.finished:

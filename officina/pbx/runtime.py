@@ -18,6 +18,7 @@ from officina.pbx.anchoring import Anchoring, MediaAnchor
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.directory import Directory
+from officina.pbx.forwarding import Forwarder
 from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
@@ -152,6 +153,9 @@ async def start_pbx(
     trunks = TrunkCalls(server.proxy, server.layer, directory, caller_names)
     await loop.run_in_executor(None, trunks.load)
     server.attach_trunks(trunks)
+    forwarder = Forwarder(server.proxy, server.layer, directory, settings.SIP_DOMAIN)
+    await loop.run_in_executor(None, forwarder.load)
+    server.proxy.forwarding = forwarder
     registrations = TrunkRegistrations(
         trunks, server.layer, advertised, udp_port, clock=server.clock, wall=server.wall
     )
@@ -168,6 +172,7 @@ async def start_pbx(
         loop.create_task(caller_names.run_refresh(), name="sip-caller-names"),
         loop.create_task(ring_groups.run_refresh(), name="sip-ring-groups"),
         loop.create_task(trunks.run_refresh(), name="sip-trunks"),
+        loop.create_task(forwarder.run_refresh(), name="sip-forwarding"),
         loop.create_task(registrations.run(), name="sip-trunk-registrations"),
         loop.create_task(_housekeeping(server, tcp, table), name="sip-housekeeping"),
     ]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from officina.contacts.selectors import caller_book
-from officina.pbx.models import CallRecord, Extension, Registration, SipCredential
+from officina.pbx.models import CallRecord, Extension, Forwarding, Registration, SipCredential
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -157,3 +157,47 @@ def live_registrations(now: datetime, *, except_node: str | None = None) -> list
     if except_node is not None:
         registrations = registrations.exclude(node=except_node)
     return list(registrations)
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardingRule:
+    """Where one extension's calls are forwarded, as the SIP server holds it."""
+
+    always: str = ""
+    busy: str = ""
+    no_answer: str = ""
+    no_answer_seconds: int = 20
+    unregistered: str = ""
+    follow_me: str = ""
+    follow_me_seconds: int = 15
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.always or self.busy or self.no_answer or self.unregistered or self.follow_me
+        )
+
+
+def forwarding_rules() -> dict[int, ForwardingRule]:
+    """Extension id → its forwarding, for the extensions that forward anything."""
+    rules = {}
+    for forwarding in Forwarding.objects.filter(extension__is_active=True):
+        rule = forwarding_rule(forwarding)
+        if rule:
+            rules[forwarding.extension_id] = rule
+    return rules
+
+
+def forwarding_rule(forwarding: Forwarding) -> ForwardingRule:
+    return ForwardingRule(
+        always=forwarding.always,
+        busy=forwarding.busy,
+        no_answer=forwarding.no_answer,
+        no_answer_seconds=forwarding.no_answer_seconds,
+        unregistered=forwarding.unregistered,
+        follow_me=forwarding.follow_me,
+        follow_me_seconds=forwarding.follow_me_seconds,
+    )
+
+
+def extension_forwarding(extension: Extension) -> Forwarding | None:
+    return Forwarding.objects.filter(extension=extension).first()

@@ -19,7 +19,8 @@ selectors.trunk_snapshot``) at start-up and every few seconds after, in a worker
 thread, with the providers' host names resolved there too: no SIP message waits
 on the database or on DNS. Minutes talked today are re-read with them, so a call
 that ends counts against the daily limit within ``REFRESH_SECONDS`` (plus the
-call records' write-behind); a call under way is not cut when the limit passes.
+call records' write-behind); a call under way is hung up (BYE to both sides) when
+the minutes its caller had left as it started are used.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from officina.pbx.actions import CallRow
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.directory import Directory
-    from officina.pbx.proxy import Proxy
+    from officina.pbx.proxy import ChallengeAnswer, Proxy
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
@@ -280,18 +281,40 @@ class TrunkCalls:
         if peer is None:
             self.proxy.fail(server, request, row, 503, Outcome.FAILED)
             return True
+        caller_from = request.header("From") or ""
         self._present(request, trunk, dialled.e164)
-        provider = Binding(
-            extension_id=0, binding_key=f"trunk:{trunk.trunk_id}",
-            contact_uri=f"sip:{dialled.e164}@{_host_port(trunk)}", q=None, transport="UDP",
-            received_host=peer.host, received_port=peer.port, connection_key="", node="",
-            path="", user_agent=f"trunk {trunk.name}"[:255], instance_id="", reg_id=None,
-            call_id="", cseq=0, registered_at=0.0, expires_at=0.0, udp_peer=peer,
-        )  # fmt: skip
+        provider = _provider_binding(trunk, dialled.e164, peer)
         self.proxy.ring_out(
-            server, request, flow, row, provider, peer, self._challenge_answer(trunk), now
-        )
+            server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
+            talk_limit=allowance.daily_minutes * 60 - used, caller_from=caller_from,
+        )  # fmt: skip
         return True
+
+    def follow_me_branch(
+        self, request: SipRequest, member: DirectoryEntry, number: str
+    ) -> tuple[Binding, Peer, ChallengeAnswer] | None:
+        """The provider's branch ringing ``member``'s own number outside (follow-me), as
+        a call out of theirs: None when they have no trunk, the number is none, or the
+        guard would refuse it (its class, their minutes left today). ``request`` gets
+        the company's caller ID."""
+        if member.member_id is None:
+            return None
+        snapshot = self.providers.snapshot
+        trunk = snapshot.trunk_for_member(member.member_id)
+        dialled = read_dialled(number, trunk.country) if trunk is not None else None
+        if trunk is None or dialled is None:
+            return None
+        allowance = snapshot.allowance(trunk.company_id, member.member_id)
+        used = self.providers.used_seconds.get(member.extension_id, 0.0)
+        peer = self.peer_of(trunk)
+        if (
+            dialled.call_class not in allowance.classes
+            or used >= allowance.daily_minutes * 60
+            or peer is None
+        ):
+            return None
+        self._present(request, trunk, dialled.e164)
+        return _provider_binding(trunk, dialled.e164, peer), peer, self._challenge_answer(trunk)
 
     @staticmethod
     def _present(request: SipRequest, trunk: TrunkPlan, callee: str) -> None:
@@ -326,6 +349,17 @@ class TrunkCalls:
             kept = (trunk.username, trunk.password, DigestClient(trunk.username, trunk.password))
             self._clients[trunk.trunk_id] = kept
         return kept[2]
+
+
+def _provider_binding(trunk: TrunkPlan, e164: str, peer: Peer) -> Binding:
+    """The provider as the proxy's one branch for a call to ``e164``."""
+    return Binding(
+        extension_id=0, binding_key=f"trunk:{trunk.trunk_id}",
+        contact_uri=f"sip:{e164}@{_host_port(trunk)}", q=None, transport="UDP",
+        received_host=peer.host, received_port=peer.port, connection_key="", node="",
+        path="", user_agent=f"trunk {trunk.name}"[:255], instance_id="", reg_id=None,
+        call_id="", cseq=0, registered_at=0.0, expires_at=0.0, udp_peer=peer,
+    )  # fmt: skip
 
 
 def _host_port(trunk: TrunkPlan) -> str:

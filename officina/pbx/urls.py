@@ -5,6 +5,7 @@ from officina.pbx import views
 app_name = "pbx"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("phone/", views.phone, name="phone"),
+    path("phone/forwarding/", views.forwarding, name="forwarding"),
     path("phone/browser/", views.softphone, name="softphone"),
     path("phone/browser/credential/", views.softphone_credential, name="softphone-credential"),
     path("phone/browser/caller/<str:number>/", views.softphone_caller, name="softphone-caller"),

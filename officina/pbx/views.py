@@ -6,26 +6,37 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from officina.accounts.signed_in import signed_in_member
+from officina.core.errors import OfficinaError
+from officina.core.form_errors import show_error_on_form
 from officina.pbx.access import access_own_extension_by_member
-from officina.pbx.actions import do_provision_extension, do_regenerate_sip_password
+from officina.pbx.actions import (
+    check_set_forwarding,
+    do_provision_extension,
+    do_regenerate_sip_password,
+)
 from officina.pbx.browser_credentials import (
     REFRESH_AFTER_SECONDS,
     credential_key,
     issue_browser_credential,
 )
+from officina.pbx.forms import ForwardingForm
 from officina.pbx.models import Extension
 from officina.pbx.runtime import node_secret
 from officina.pbx.selectors import (
     extension_call_history,
+    extension_forwarding,
     extension_holder_name,
     extension_registrations,
     named_call_history,
@@ -48,9 +59,13 @@ def sip_connection_settings(request: HttpRequest) -> dict[str, object]:
     }
 
 
-def phone_context(request: HttpRequest, extension: Extension) -> dict[str, object]:
+def phone_context(
+    request: HttpRequest, extension: Extension, forwarding_form: ForwardingForm | None = None
+) -> dict[str, object]:
     now = timezone.now()
     return {
+        "forwarding_form": forwarding_form
+        or ForwardingForm(initial=ForwardingForm.initial_of(extension_forwarding(extension))),
         "extension": extension,
         "credential": getattr(extension, "sip_credential", None),
         "sip": sip_connection_settings(request),
@@ -76,6 +91,26 @@ def phone(request: HttpRequest) -> HttpResponse:
     context = phone_context(request, extension)
     context["new_password"] = request.session.pop(NEW_SIP_PASSWORD_KEY, None)
     return render(request, "pbx/phone.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+def forwarding(request: HttpRequest) -> HttpResponse:
+    """Where the member's calls are forwarded; the phone page again with the errors."""
+    member = signed_in_member(request)
+    extension = access_own_extension_by_member(member)
+    form = ForwardingForm(request.POST)
+    if form.is_valid():
+        try:
+            check_set_forwarding(extension, form.forwarding_input())
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Your call forwarding is saved."))
+            return redirect(reverse("pbx:phone") + "#forwarding")
+    context = phone_context(request, extension, form)
+    return render(request, "pbx/phone.html", context, status=400)
 
 
 SOFTPHONE_HISTORY_LENGTH = 20

@@ -16,6 +16,7 @@ from .kinds import (
     REGISTER_SECONDS_DEFAULT,
     REGISTER_SECONDS_MAX,
     REGISTER_SECONDS_MIN,
+    CallClass,
     CallerIdHeader,
     RouteKind,
     TrunkMode,
@@ -137,11 +138,11 @@ class NumberForm(forms.Form):
 
 
 class PermissionForm(forms.Form):
-    national = forms.BooleanField(label=_("national"), required=False)
-    mobile = forms.BooleanField(label=_("mobile"), required=False)
-    international = forms.BooleanField(label=_("international"), required=False)
-    premium = forms.BooleanField(label=_("premium rate"), required=False)
-    satellite = forms.BooleanField(label=_("satellite"), required=False)
+    national = forms.BooleanField(label=CallClass.NATIONAL.label, required=False)
+    mobile = forms.BooleanField(label=CallClass.MOBILE.label, required=False)
+    international = forms.BooleanField(label=CallClass.INTERNATIONAL.label, required=False)
+    premium = forms.BooleanField(label=CallClass.PREMIUM.label, required=False)
+    satellite = forms.BooleanField(label=CallClass.SATELLITE.label, required=False)
     daily_minutes = forms.IntegerField(
         label=_("Minutes a day"), min_value=0, max_value=DAILY_MINUTES_MAX
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 NAME_MAX_LENGTH = 80
 REGISTER_SECONDS_MIN = 60
@@ -28,12 +29,12 @@ class CallerIdHeader(models.TextChoices):
 class CallClass(models.TextChoices):
     """What a dialled number costs, as the toll-fraud guard sorts it."""
 
-    INTERNAL = "internal", _("internal")
-    NATIONAL = "national", _("national")
-    MOBILE = "mobile", _("mobile")
-    INTERNATIONAL = "international", _("international")
-    PREMIUM = "premium", _("premium rate")
-    SATELLITE = "satellite", _("satellite")
+    INTERNAL = "internal", pgettext_lazy("call class", "internal")
+    NATIONAL = "national", pgettext_lazy("call class", "national")
+    MOBILE = "mobile", pgettext_lazy("call class", "mobile")
+    INTERNATIONAL = "international", pgettext_lazy("call class", "international")
+    PREMIUM = "premium", pgettext_lazy("call class", "premium rate")
+    SATELLITE = "satellite", pgettext_lazy("call class", "satellite")
 
 
 # Allowed for a member nobody has set permissions for: calls within the country, to

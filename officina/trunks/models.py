@@ -19,6 +19,7 @@ from .kinds import (
     DAILY_MINUTES_DEFAULT,
     NAME_MAX_LENGTH,
     REGISTER_SECONDS_DEFAULT,
+    CallClass,
     CallerIdHeader,
     RouteKind,
     TrunkMode,
@@ -114,11 +115,11 @@ class OutboundPermission(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE,
         related_name="outbound_permissions",
     )  # fmt: skip
-    national = models.BooleanField(_("national"), default=True)
-    mobile = models.BooleanField(_("mobile"), default=True)
-    international = models.BooleanField(_("international"), default=False)
-    premium = models.BooleanField(_("premium rate"), default=False)
-    satellite = models.BooleanField(_("satellite"), default=False)
+    national = models.BooleanField(CallClass.NATIONAL.label, default=True)
+    mobile = models.BooleanField(CallClass.MOBILE.label, default=True)
+    international = models.BooleanField(CallClass.INTERNATIONAL.label, default=False)
+    premium = models.BooleanField(CallClass.PREMIUM.label, default=False)
+    satellite = models.BooleanField(CallClass.SATELLITE.label, default=False)
     daily_minutes = models.PositiveSmallIntegerField(
         _("minutes a day"), default=DAILY_MINUTES_DEFAULT
     )

@@ -81,3 +81,15 @@ def test_a_refused_call_shows_its_reason_in_the_call_history(client_for, giulia)
     )  # fmt: skip
     page = client_for(giulia).get("/phone/").content.decode()
     assert "rifiutata: non ti sono permessi i numeri a tariffa maggiorata" in page
+
+
+def test_the_permission_form_reads_mobiles_beside_nationals_in_italian(
+    client_for, studio_rossi, trunk, giulia
+):
+    """The call classes have a context of their own: the contacts' "mobile" (a kind of
+    number, "cellulare") does not win over the trunks' ("cellulari", calls to mobiles)."""
+    giulia.language = "it"
+    giulia.save()
+    page = client_for(giulia).get(f"/companies/{studio_rossi.slug}/trunks/").content.decode()
+    assert "cellulari" in page and "nazionali" in page
+    assert "cellulare<" not in page and "cellulare " not in page

@@ -1,0 +1,279 @@
+"""Call forwarding: where an extension's calls go instead of, or after, its phones.
+
+Four cases, each with its own target (an extension, a ring group, or a number
+outside through the member's company trunk):
+
+* **always**: the callee's phones do not ring, the call goes straight on;
+* **busy**: every phone of the callee said busy (486/600);
+* **no answer**: nobody answered within the callee's seconds (or the phones
+  timed out: 408/480);
+* **unregistered**: the callee has no phone connected.
+
+A forward adds a ``Diversion`` header (RFC 5806) naming the extension that
+forwarded and why, so the phone that rings next shows it. The Diversion headers
+the call already carries are its chain of forwards: a target already in it (A
+forwards to B, B forwards back to A) is a loop, and that forward is not taken:
+the call ends where it is, as if the forward were not set (voicemail, busy...).
+A call follows at most ``MAX_FORWARDS`` forwards.
+
+A forward to a number outside is a call out by the member who forwards: it goes
+through their company's trunk and its toll-fraud guard (their classes, their
+minutes), and its call record names them as the caller. The first leg's record
+says *forwarded*.
+
+**Feature codes** from any phone of the member (the vertical service codes most
+desk phones and PBXs know): ``*72<number>`` forwards every call, ``*73`` stops;
+``*90<number>`` when busy, ``*91`` stops; ``*92<number>`` when not answered,
+``*93`` stops. The PBX stores the change, then answers ``480`` with the new
+state in its reason phrase and a Warning (the phone shows it; no call is set
+up); a number that cannot be a target gets ``403`` with the reason, a code
+without its number ``484 Address Incomplete``.
+
+The rules are read into memory at start-up and every few seconds after, in a
+worker thread; a feature code's change is in memory as soon as it is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from django.utils import translation
+
+from officina.core.errors import OfficinaError
+from officina.pbx.actions import check_set_forward_target_by_id
+from officina.pbx.cdr import wall_time
+from officina.pbx.models import CallRecord
+from officina.pbx.proxy import new_row
+from officina.pbx.selectors import ForwardingRule, forwarding_rule, forwarding_rules
+from officina.sip import make_response
+
+if TYPE_CHECKING:
+    from officina.pbx.actions import CallRow
+    from officina.pbx.directory import Directory
+    from officina.pbx.proxy import Proxy, ResponseContext
+    from officina.pbx.selectors import DirectoryEntry
+    from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.transports.base import Flow
+    from officina.sip import ServerTransaction, SipRequest
+
+logger = logging.getLogger("officina.pbx.forwarding")
+
+REFRESH_SECONDS = 5.0
+# Forwards one call may follow: a chain longer than this is a loop we failed to see
+# (through a number outside, say), or a setup nobody meant.
+MAX_FORWARDS = 5
+Outcome = CallRecord.Outcome
+Direction = CallRecord.Direction
+
+# Feature code → (the case it sets, whether it turns it on).
+FEATURE_CODES = {
+    "*72": ("always", True),
+    "*73": ("always", False),
+    "*90": ("busy", True),
+    "*91": ("busy", False),
+    "*92": ("no_answer", True),
+    "*93": ("no_answer", False),
+}
+_FEATURE_CODE = re.compile(r"(\*7[23]|\*9[0-3])(.*)")
+# RFC 5806 §4's diversion reasons for each case.
+_REASONS = {
+    "always": "unconditional",
+    "busy": "user-busy",
+    "no_answer": "no-answer",
+    "unregistered": "unavailable",
+}
+_DIVERTED_FROM = re.compile(r"<?sips?:([^@;>]+)@")
+
+
+def diverted_numbers(request: SipRequest) -> list[str]:
+    """The numbers that forwarded this call already, in the order of its Diversion
+    headers (the newest first)."""
+    numbers = []
+    for value in request.split_header("Diversion"):
+        found = _DIVERTED_FROM.search(value)
+        if found:
+            numbers.append(found.group(1))
+    return numbers
+
+
+class Forwarder:
+    def __init__(
+        self, proxy: Proxy, layer: PbxTransactions, directory: Directory, domain: str
+    ) -> None:
+        self.proxy = proxy
+        self.layer = layer
+        self.directory = directory
+        self.domain = domain
+        self.rules: dict[int, ForwardingRule] = {}
+
+    def load(self) -> None:
+        """Read every extension's forwarding (synchronous: from a worker thread)."""
+        self.rules = forwarding_rules()
+
+    async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            try:
+                self.rules = await loop.run_in_executor(None, forwarding_rules)
+            except Exception:
+                logger.exception("could not read the forwarding; keeping the last copy")
+
+    def rule(self, callee: DirectoryEntry) -> ForwardingRule | None:
+        return self.rules.get(callee.extension_id)
+
+    def forwards_later(self, callee: DirectoryEntry) -> bool:
+        """Does ``callee`` forward after their phones have rung (busy, no answer)?"""
+        rule = self.rules.get(callee.extension_id)
+        return rule is not None and bool(rule.busy or rule.no_answer)
+
+    def follow_me_after(self, callee: DirectoryEntry) -> float | None:
+        """After how long ``callee``'s follow-me number rings too (None: it does not)."""
+        rule = self.rules.get(callee.extension_id)
+        return float(rule.follow_me_seconds) if rule is not None and rule.follow_me else None
+
+    def follow_me(
+        self, context: ResponseContext, callee: DirectoryEntry, request: SipRequest
+    ) -> None:
+        """Ring ``callee``'s follow-me number too, if the call is still ringing: an
+        extension's phones, or a number outside through their company's trunk as a call
+        out of theirs (not rung when the guard would refuse it)."""
+        rule = self.rules.get(callee.extension_id)
+        if context.finished or rule is None or not rule.follow_me:
+            return
+        target = self.directory.entry(rule.follow_me)
+        if target is not None:
+            devices = self.proxy.reachable([target], self.layer.wall())
+            self.proxy.ring_also(context, devices, request)
+            return
+        trunks = self.proxy.trunks
+        branch = (
+            trunks.follow_me_branch(request, callee, rule.follow_me) if trunks is not None else None
+        )
+        if branch is None:
+            logger.info("follow-me of %s to %s not rung", callee.number, rule.follow_me)
+            return
+        provider, peer, answer_challenge = branch
+        self.proxy.ring_also(context, [(provider, peer)], request, answer_challenge)
+
+    def ring_seconds(self, callee: DirectoryEntry) -> float | None:
+        """How long the callee's phones ring before the no-answer forward."""
+        rule = self.rules.get(callee.extension_id)
+        return float(rule.no_answer_seconds) if rule is not None and rule.no_answer else None
+
+    # ------------------------------------------------------------------ forwarding
+    def forward(
+        self,
+        case: str,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        caller: DirectoryEntry | None,
+        callee: DirectoryEntry,
+        now: float,
+        status: int = 0,
+    ) -> bool:
+        """Send the call on to where ``callee`` forwards it in ``case``; False when they
+        do not, or when the target is already in the call's chain of forwards (a loop).
+
+        ``row`` is the record of the leg that ends here: it is written as forwarded
+        (with ``status``, the answer that made it forward, if any)."""
+        rule = self.rules.get(callee.extension_id)
+        target = getattr(rule, case) if rule is not None else ""
+        if not target:
+            return False
+        chain = diverted_numbers(request)
+        if target == callee.number or target in chain or len(chain) >= MAX_FORWARDS:
+            logger.info(
+                "not forwarding %s from %s to %s: a loop (%s)",
+                row.call_id, callee.number, target, " <- ".join(chain),
+            )  # fmt: skip
+            return False
+        wall = self.layer.wall()
+        row.outcome = Outcome.FORWARDED
+        row.final_status = status or None
+        row.callee_id = callee.extension_id
+        row.ended_at = wall_time(wall)
+        self.proxy.records.add(row)
+        request.add_header(
+            "Diversion",
+            f"<sip:{callee.number}@{self.domain}>;reason={_REASONS[case]};counter={len(chain) + 1}",
+            first=True,
+        )
+        inside = self.directory.entry(target) is not None or (
+            self.proxy.ring_groups is not None and self.proxy.ring_groups.plan(target) is not None
+        )
+        if inside:
+            leg = new_row(request, row.caller_id, row.caller_number, target, wall)
+            leg.direction = row.direction
+            self.proxy.route(server, request, flow, leg, caller, target, now, wall)
+            return True
+        # Out through the trunk: a call out by the member who forwards, on their allowance.
+        leg = new_row(request, callee.extension_id, callee.number, target, wall)
+        trunks = self.proxy.trunks
+        if trunks is None or not trunks.call_out(server, request, flow, callee, leg, now):
+            self.proxy.fail(server, request, leg, 404, Outcome.NOT_FOUND)
+        return True
+
+    # ------------------------------------------------------------------ feature codes
+    def feature_code(
+        self, server: ServerTransaction, request: SipRequest, caller: DirectoryEntry, dialled: str
+    ) -> bool:
+        """Take a dialled feature code (False: ``dialled`` is none)."""
+        code = _FEATURE_CODE.fullmatch(dialled)
+        if code is None:
+            return False
+        case, on = FEATURE_CODES[code.group(1)]
+        target = code.group(2)
+        if on != bool(target):
+            # "*72" without a number, or "*73123": say what is missing or too much.
+            self.layer.respond(
+                server,
+                make_response(request, 484, "Address Incomplete" if on else "Dial The Code Alone"),
+            )
+            return True
+        self.layer.respond(server, make_response(request, 100))
+
+        def done(stored: asyncio.Future[ForwardingRule]) -> None:
+            error = stored.exception()
+            if isinstance(error, OfficinaError):
+                with translation.override(caller.language or "en"):
+                    reason = str(error.message)
+                warning = '399 officina "' + reason.replace('"', "'") + '"'
+                self.layer.respond(
+                    server,
+                    make_response(request, 403, "Forbidden", headers=[("Warning", warning)]),
+                )
+                return
+            if error is not None:
+                logger.error("could not store a forwarding", exc_info=error)
+                self.layer.respond(server, make_response(request, 500))
+                return
+            rule = stored.result()
+            if rule:
+                self.rules[caller.extension_id] = rule
+            else:  # as the next read would have it: only extensions that forward
+                self.rules.pop(caller.extension_id, None)
+            words = case.replace("_", " ")
+            text = f"forwarding {words} on to {target}" if on else f"forwarding {words} off"
+            self.layer.respond(
+                server,
+                make_response(
+                    request,
+                    480,
+                    "Forwarding On" if on else "Forwarding Off",
+                    headers=[("Warning", f'399 officina "{text}"')],
+                ),
+            )
+
+        def store() -> ForwardingRule:
+            return forwarding_rule(
+                check_set_forward_target_by_id(caller.extension_id, case, target)
+            )
+
+        asyncio.get_running_loop().run_in_executor(None, store).add_done_callback(done)
+        return True

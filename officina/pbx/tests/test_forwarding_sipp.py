@@ -1,0 +1,258 @@
+"""Call forwarding against SIPp phones: Sara calls Marco, whose calls go on to Pia.
+
+* always: Marco's phone never rings, Pia's does, with a Diversion header naming
+  Marco (RFC 5806);
+* busy: Marco's phone says 486, Pia's rings and answers;
+* no answer: Marco's phone rings for his five seconds, is cancelled, Pia answers;
+* unregistered: Marco has no phone; Pia answers;
+* a loop (Marco to Pia, Pia back to Marco) rings Pia and stops there;
+* out: Marco forwards to a number outside; the call reaches SIPp as the provider as
+  a call out by Marco, and the guard refuses a premium-rate target;
+* feature codes from Marco's phone turn forwarding on and off;
+* follow-me: Marco's phone rings for his five seconds, then Pia's (or the provider,
+  for a number outside) rings too and answers; Marco's phone is cancelled.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from officina.pbx.actions import ForwardingInput, check_set_forwarding
+from officina.pbx.models import CallRecord, Extension, Forwarding
+from officina.pbx.tests.livepbx import LivePbx, live_pbx, port_base
+from officina.pbx.tests.test_ring_groups_sipp import (
+    invites_received,
+    people,  # noqa: F401 - a fixture
+    start_phone,
+    stop,
+)
+from officina.pbx.tests.test_sipp import eventually, finished, sipp
+from officina.pbx.tests.test_trunks_sipp import (
+    COMPANY_NUMBER,
+    credentials,
+    make_trunk,
+    messages,
+    provider,
+    read_trunks_now,
+)
+from officina.trunks.actions import NumberInput, check_save_number
+
+pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
+
+
+def forward(number: str, **targets: object) -> None:
+    check_set_forwarding(Extension.objects.get(number=number), ForwardingInput(**targets))  # type: ignore[arg-type]
+
+
+def call(
+    tmp_path: Path, pbx: LivePbx, port: int, caller: tuple[str, str], number: str, scenario: str
+) -> int:
+    extension, password = caller
+    process = sipp(
+        tmp_path, scenario, pbx, port, "-m", "1", "-d", "200", "-trace_msg",
+        rows=[f"{extension};[authentication username={extension} password={password}];{number}"],
+    )  # fmt: skip
+    return finished(process, tmp_path)
+
+
+def ended_records() -> list[CallRecord]:
+    return list(CallRecord.objects.order_by("started_at", "id"))
+
+
+def test_forward_always_rings_the_target_with_a_diversion_header(tmp_path, people):  # noqa: F811
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    forward(marco[0], always=pia[0])
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        marco_phone = start_phone(tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *marco)
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        try:
+            assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+            assert finished(pia_phone, tmp_path / "pia") == 0
+            assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+        finally:
+            stop(marco_phone)
+    assert invites_received(tmp_path / "marco") == 0
+    invite = next(m for m in messages(tmp_path / "pia", "received") if m.startswith("INVITE"))
+    diversion = rf"^Diversion: <sip:{marco[0]}@[^>]+>;reason=unconditional;counter=1"
+    assert re.search(diversion, invite, re.MULTILINE)
+    first, second = ended_records()
+    assert (first.outcome, first.callee_number) == (CallRecord.Outcome.FORWARDED, marco[0])
+    assert (second.outcome, second.callee_number) == (CallRecord.Outcome.ANSWERED, pia[0])
+    assert second.caller_number == sara[0]
+
+
+def test_forward_when_busy_rings_the_target_after_the_busy_answer(tmp_path, people):  # noqa: F811
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    forward(marco[0], busy=pia[0])
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        marco_phone = start_phone(tmp_path / "marco", "uas_busy.xml", pbx, base + 10, *marco)
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0
+        assert finished(pia_phone, tmp_path / "pia") == 0
+        assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+    invite = next(m for m in messages(tmp_path / "pia", "received") if m.startswith("INVITE"))
+    assert ";reason=user-busy;" in invite
+    first, second = ended_records()
+    assert (first.outcome, first.final_status) == (CallRecord.Outcome.FORWARDED, 486)
+    assert second.outcome == CallRecord.Outcome.ANSWERED
+
+
+def test_forward_when_not_answered_after_the_members_seconds(tmp_path, people):  # noqa: F811
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    forward(marco[0], no_answer=pia[0], no_answer_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+        )
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
+        assert finished(pia_phone, tmp_path / "pia") == 0
+        assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+    first, second = ended_records()
+    assert first.outcome == CallRecord.Outcome.FORWARDED
+    assert second.answered_at is not None
+    assert (second.answered_at - first.started_at).total_seconds() >= 4.5
+
+
+def test_forward_when_unregistered_and_a_loop_stops_at_the_second_phone(tmp_path, people):  # noqa: F811
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    forward(marco[0], unregistered=pia[0])
+    forward(pia[0], always=marco[0])  # back to Marco: a loop, not taken
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(pia_phone, tmp_path / "pia") == 0
+        assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+    first, second = ended_records()
+    assert (first.outcome, first.final_status) == (CallRecord.Outcome.FORWARDED, 480)
+    assert second.callee is not None and second.callee.number == pia[0]
+
+
+def test_a_forward_outside_is_a_call_out_by_the_member_through_the_guard(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    marco, sara = people["Marco"][1:], people["Sara"][1:]
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        trunk = make_trunk(studio_rossi, base + 30)
+        check_save_number(
+            studio_rossi,
+            NumberInput(
+                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
+                route_target=marco[0], presented=True,
+            ),
+        )  # fmt: skip
+        read_trunks_now(pbx)
+        forward(marco[0], always="0039021234567")
+        pbx.running.server.proxy.forwarding.load()  # type: ignore[union-attr]
+        the_provider = provider(
+            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
+            *credentials(tmp_path),
+        )  # fmt: skip
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(the_provider, tmp_path / "provider") == 0
+        assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+        # A premium-rate number is refused for Marco, and never reaches the provider.
+        forward(marco[0], always="899123456")
+        pbx.running.server.proxy.forwarding.load()  # type: ignore[union-attr]
+        assert call(tmp_path, pbx, base + 18, sara, marco[0], "uac_refused.xml") == 0
+    invite = next(m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE"))
+    assert invite.startswith("INVITE sip:+39021234567@")
+    assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invite
+    assert f"Diversion: <sip:{marco[0]}@" in invite
+    out = CallRecord.objects.get(outcome="answered")
+    assert out.direction == CallRecord.Direction.OUTBOUND
+    assert out.caller is not None and out.caller.number == marco[0]  # Marco's minutes
+    refused = CallRecord.objects.get(outcome="refused")
+    assert (refused.reason, refused.caller_number) == ("premium", marco[0])
+
+
+def test_feature_codes_from_a_phone_turn_forwarding_on_and_off(tmp_path, people):  # noqa: F811
+    marco, pia = people["Marco"][1:], people["Pia"][1:]
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        assert call(tmp_path, pbx, base + 16, marco, f"*72{pia[0]}", "uac_feature_code.xml") == 0
+        assert Forwarding.objects.get().always == pia[0]
+        assert call(tmp_path, pbx, base + 18, marco, f"*92{pia[0]}", "uac_feature_code.xml") == 0
+        assert call(tmp_path, pbx, base + 20, marco, "*73", "uac_feature_code.xml") == 0
+        rules = pbx.running.server.proxy.forwarding.rules  # type: ignore[union-attr]
+        extension = Extension.objects.get(number=marco[0])
+        assert rules[extension.pk].always == ""
+        assert rules[extension.pk].no_answer == pia[0]
+        # Forwarding to oneself is refused with the reason; "*72" alone is incomplete.
+        assert call(tmp_path, pbx, base + 22, marco, f"*72{marco[0]}", "uac_refused.xml") == 0
+    forwarding = Forwarding.objects.get()
+    assert (forwarding.always, forwarding.no_answer) == ("", pia[0])
+    answers = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 480")]
+    assert any(f'Warning: 399 officina "forwarding always on to {pia[0]}"' in m for m in answers)
+    refused = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 403")]
+    assert "same extension" in refused[0]
+
+
+def test_follow_me_rings_a_colleague_too_after_the_members_seconds(tmp_path, people):  # noqa: F811
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    forward(marco[0], follow_me=pia[0], follow_me_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+        )
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
+        assert finished(pia_phone, tmp_path / "pia") == 0
+        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert len(record.devices_rung) == 2
+    assert record.answered_at is not None
+    assert (record.answered_at - record.started_at).total_seconds() >= 4.5
+
+
+def test_follow_me_rings_a_number_outside_through_the_trunk(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    marco, sara = people["Marco"][1:], people["Sara"][1:]
+    forward(marco[0], follow_me="0039021234567", follow_me_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        trunk = make_trunk(studio_rossi, base + 30)
+        check_save_number(
+            studio_rossi,
+            NumberInput(
+                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
+                route_target=marco[0], presented=True,
+            ),
+        )  # fmt: skip
+        read_trunks_now(pbx)
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+        )
+        the_provider = provider(
+            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
+            *credentials(tmp_path),
+        )  # fmt: skip
+        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0
+        assert finished(the_provider, tmp_path / "provider") == 0
+        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    invites = [m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE")]
+    assert invites[0].startswith("INVITE sip:+39021234567@")
+    assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invites[0]
+    assert len(invites) == 2  # challenged, then with the trunk's credentials
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == "trunk Provider"
