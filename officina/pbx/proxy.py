@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.transfers import Transfers
     from officina.pbx.trunk_calls import TrunkCalls
     from officina.sip import ClientTransaction, ServerTransaction
 
@@ -218,6 +219,8 @@ class Proxy:
         # Call-ID → (the provider, how much higher its CSeq runs) for calls out whose
         # INVITE was sent again with credentials: the dialog's requests follow it.
         self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
+        # Transfers between phones, for the records and the Replaces check; None: none.
+        self.transfers: Transfers | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -240,6 +243,11 @@ class Proxy:
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
         row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
+        if self.transfers is not None and not self.transfers.new_call(
+            request, caller.extension_id, caller.number, row, self.dialogs, wall
+        ):
+            self.fail(server, request, row, 403, Outcome.REFUSED)
+            return
         self.route(server, request, flow, row, caller, callee_number, now, wall)
 
     def route(
@@ -702,6 +710,9 @@ class Proxy:
             request.set_header("CSeq", f"{cseq + shift[1]} {request.cseq.method}")
         if request.method == "BYE":
             self._hung_up(request.call_id, wall)
+        elif request.method == "REFER" and self.transfers is not None:
+            tracked = self.dialogs.get(request.call_id)
+            self.transfers.referred(request, tracked[0] if tracked else None, wall)
         if server is None:
             self.layer.send_stateless(request, peer)
             return
