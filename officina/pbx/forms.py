@@ -12,9 +12,11 @@ from officina.pbx.company_calls import CallFilters
 
 class CompanyCallsFilterForm(forms.Form):
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+        label=_("First day"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(
+        label=_("Last day"), required=False, widget=forms.DateInput({"type": "date"})
+    )
     person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
     direction = forms.ChoiceField(
         label=_("Direction"),
