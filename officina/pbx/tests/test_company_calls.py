@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from officina.pbx.actions import CallRow, do_provision_extension, do_write_call_records
-from officina.pbx.models import CallRecord
+from officina.pbx.models import CallRecord, Extension
 from officina.trunks.actions import NumberInput, TrunkInput, check_save_number, check_save_trunk
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,16 @@ JSON = "application/json"
 DAY = datetime(2026, 3, 10, 22, 30, tzinfo=UTC)  # 23:30 in Rome, 10 March
 
 
-def call(caller, caller_number, callee, callee_number, started, outcome="answered", **extra):
+def call(
+    caller: Extension | None,
+    caller_number: str,
+    callee: Extension | None,
+    callee_number: str,
+    started: datetime,
+    outcome: str = "answered",
+    direction: str = "internal",
+    reason: str = "",
+) -> CallRow:
     answered = started + timedelta(seconds=5) if outcome == "answered" else None
     return CallRow(
         call_id=f"{caller_number}-{callee_number}-{started.timestamp()}",
@@ -34,7 +43,8 @@ def call(caller, caller_number, callee, callee_number, started, outcome="answere
         ended_at=answered + timedelta(seconds=65) if answered else started,
         outcome=outcome,
         final_status=200 if outcome == "answered" else 480,
-        **extra,
+        direction=direction,
+        reason=reason,
     )
 
 
@@ -107,7 +117,7 @@ def test_filters_by_day_person_and_direction(client_for, calls, studio_rossi, gi
     browser = client_for(giulia)
     url = f"/companies/{studio_rossi.slug}/calls/"
 
-    def numbers(**query):
+    def numbers(**query: str) -> list[tuple[str, str, str]]:
         rows = browser.get(url, query).context["rows"]
         return [(call.caller_number, call.callee_number, direction) for call, direction in rows]
 

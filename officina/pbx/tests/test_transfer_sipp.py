@@ -35,7 +35,7 @@ PASSWORDS = {
 
 
 @pytest.fixture
-def pbx(monkeypatch) -> Iterator[LivePbx]:
+def pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[LivePbx]:
     # register() and the rows below read the passwords of test_sipp's module.
     monkeypatch.setattr("officina.pbx.tests.test_sipp.PASSWORDS", PASSWORDS)
     make_extensions(PASSWORDS)
