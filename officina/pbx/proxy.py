@@ -42,6 +42,7 @@ from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
+    from officina.pbx.on_call import OnCallAnnouncer
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -221,6 +222,8 @@ class Proxy:
         self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
         # Transfers between phones, for the records and the Replaces check; None: none.
         self.transfers: Transfers | None = None
+        # Tells the live pages who is on a call; None: nobody is told.
+        self.on_call: OnCallAnnouncer | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -595,6 +598,8 @@ class Proxy:
             row.callee_id = winner.binding.extension_id  # who of the group took it
         if self.ring_groups is not None:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
+        if self.on_call is not None:
+            self.on_call.answered(row)
         context.finished = True
         self.contexts.pop(id(context.server), None)
         self._cancel_pending(context, 'SIP;cause=200;text="Call completed elsewhere"')
@@ -739,6 +744,8 @@ class Proxy:
         self.records.ended(row)
         if self.ring_groups is not None:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
+        if self.on_call is not None:
+            self.on_call.ended(row)
 
     def forget_old_dialogs(self, wall: float) -> None:
         """Close records of calls whose BYE never came (the phone died mid-call)."""
@@ -752,6 +759,8 @@ class Proxy:
             self.records.ended(row)
             if self.ring_groups is not None:
                 self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
+            if self.on_call is not None:
+                self.on_call.ended(row)
 
 
 def new_row(

@@ -20,6 +20,7 @@ from officina.pbx.directory import Directory
 from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
+from officina.pbx.on_call import OnCallAnnouncer
 from officina.pbx.ring_groups import RingGroups
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
@@ -110,6 +111,8 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
     )
     server.proxy.caller_names = caller_names
     server.proxy.ring_groups = ring_groups
+    on_call = OnCallAnnouncer(directory)
+    server.proxy.on_call = on_call
     server.routes.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
     _udp_transport, network.udp = await start_udp(server, host, port)
     udp_port = network.udp.local_address[1]
@@ -143,6 +146,7 @@ async def start_pbx(host: str, port: int, *, advertised_host: str | None = None)
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
         loop.create_task(directory.run_maintenance(), name="sip-directory"),
         loop.create_task(records.run(), name="sip-call-records"),
+        loop.create_task(on_call.run(), name="sip-on-call"),
         loop.create_task(caller_names.run_refresh(), name="sip-caller-names"),
         loop.create_task(ring_groups.run_refresh(), name="sip-ring-groups"),
         loop.create_task(trunks.run_refresh(), name="sip-trunks"),
