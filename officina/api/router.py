@@ -98,6 +98,7 @@ def _add_routers() -> None:
     # serve, and those must not be loaded while this module is half-initialised.
     from officina.api import (
         bookings,
+        calls,
         companies,
         contacts,
         me,
@@ -127,6 +128,7 @@ def _add_routers() -> None:
     api.add_router("/contacts", contacts.router)
     api.add_router("/ring-groups", ring_groups.router)
     api.add_router("/trunks", trunks.router)
+    api.add_router("/calls", calls.router)
     api.add_router("/attendant", phone_services.attendant_router)
     api.add_router("/conferences", phone_services.conferences_router)
     api.add_router("/people-to-meet", meet.people_router)

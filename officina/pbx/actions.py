@@ -213,6 +213,9 @@ class CallRow:
     record_id: int | None = None
     direction: str = "internal"  # a CallRecord.Direction value
     reason: str = ""
+    transferred_by: str = ""  # who transferred the caller here (their REFER)
+    transferred_to: str = ""  # where this call was transferred to (a REFER in it)
+    replaced_call_id: str = ""  # the call this one took over (attended transfer)
 
 
 def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> None:
@@ -240,6 +243,9 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
                         final_status=row.final_status,
                         direction=row.direction,
                         reason=row.reason,
+                        transferred_by=row.transferred_by,
+                        transferred_to=row.transferred_to,
+                        replaced_call_id=row.replaced_call_id,
                     )
                     for row in new
                 ]
@@ -247,12 +253,20 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
             for row, record in zip(new, records, strict=True):
                 row.record_id = record.pk
         closed = [
-            CallRecord(pk=row.record_id, ended_at=row.ended_at, reason=row.reason)
+            CallRecord(
+                pk=row.record_id,
+                ended_at=row.ended_at,
+                reason=row.reason,
+                transferred_to=row.transferred_to,
+            )
             for row in ended
             if row.record_id is not None
         ]
         if closed:
-            CallRecord.objects.bulk_update(closed, ["ended_at", "reason"], batch_size=500)
+            # A REFER comes after the answer was written and before the hang-up.
+            CallRecord.objects.bulk_update(
+                closed, ["ended_at", "reason", "transferred_to"], batch_size=500
+            )
 
 
 # ---------------------------------------------------------------------- call forwarding

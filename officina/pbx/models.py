@@ -255,6 +255,12 @@ class CallRecord(models.Model):
     reason = models.CharField(
         _("reason"), max_length=200, choices=RefusalReason.choices, blank=True
     )
+    # Transfers between phones (officina/pbx/transfers.py): the number whose REFER
+    # placed this call, the number this call was handed on to, and the call this one
+    # took over in an attended transfer (its Call-ID).
+    transferred_by = models.CharField(_("transferred by"), max_length=64, blank=True)
+    transferred_to = models.CharField(_("transferred to"), max_length=64, blank=True)
+    replaced_call_id = models.CharField(_("replaced call"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("call record")

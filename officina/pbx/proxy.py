@@ -57,9 +57,11 @@ from officina.sip.rport import Peer
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
+    from officina.pbx.on_call import OnCallAnnouncer
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.transfers import Transfers
     from officina.pbx.trunk_calls import TrunkCalls
     from officina.sip import ClientTransaction, ServerTransaction
 
@@ -261,6 +263,10 @@ class Proxy:
         self.anchor: MediaAnchor | None = None
         # Members' call forwarding and its feature codes; None: nothing is forwarded.
         self.forwarding: Forwarder | None = None
+        # Transfers between phones, for the records and the Replaces check; None: none.
+        self.transfers: Transfers | None = None
+        # Tells the live pages who is on a call; None: nobody is told.
+        self.on_call: OnCallAnnouncer | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -283,6 +289,11 @@ class Proxy:
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
         row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
+        if self.transfers is not None and not self.transfers.new_call(
+            request, caller.extension_id, caller.number, row, self.dialogs, wall
+        ):
+            self.fail(server, request, row, 403, Outcome.REFUSED)
+            return
         self.route(server, request, flow, row, caller, callee_number, now, wall)
 
     def route(
@@ -908,6 +919,8 @@ class Proxy:
             row.callee_id = winner.binding.extension_id  # who of the group took it
         if self.ring_groups is not None:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
+        if self.on_call is not None:
+            self.on_call.answered(row)
         context.finished = True
         self.contexts.pop(id(context.server), None)
         self._cancel_pending(context, 'SIP;cause=200;text="Call completed elsewhere"')
@@ -1079,6 +1092,9 @@ class Proxy:
             request.set_header("CSeq", f"{cseq + shift[1]} {request.cseq.method}")
         if request.method == "BYE":
             self._hung_up(request.call_id, wall)
+        elif request.method == "REFER" and self.transfers is not None:
+            tracked = self.dialogs.get(request.call_id)
+            self.transfers.referred(request, tracked[0] if tracked else None, wall)
         if server is None:
             self.layer.send_stateless(request, peer)
             return
@@ -1170,6 +1186,8 @@ class Proxy:
         self.records.ended(row)
         if self.ring_groups is not None:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
+        if self.on_call is not None:
+            self.on_call.ended(row)
 
     def forget_old_dialogs(self, wall: float) -> None:
         """Close records of calls whose BYE never came (the phone died mid-call); end the
@@ -1190,6 +1208,8 @@ class Proxy:
             self.records.ended(row)
             if self.ring_groups is not None:
                 self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
+            if self.on_call is not None:
+                self.on_call.ended(row)
 
 
 def new_row(

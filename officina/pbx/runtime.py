@@ -22,6 +22,7 @@ from officina.pbx.forwarding import Forwarder
 from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
+from officina.pbx.on_call import OnCallAnnouncer
 from officina.pbx.ring_groups import RingGroups
 from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.server import ServerConfig, SipServer
@@ -129,6 +130,8 @@ async def start_pbx(
     server.proxy.anchor = anchor
     server.proxy.caller_names = caller_names
     server.proxy.ring_groups = ring_groups
+    on_call = OnCallAnnouncer(directory)
+    server.proxy.on_call = on_call
     server.routes.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
     _udp_transport, network.udp = await start_udp(server, host, port)
     udp_port = network.udp.local_address[1]
@@ -169,6 +172,7 @@ async def start_pbx(
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
         loop.create_task(directory.run_maintenance(), name="sip-directory"),
         loop.create_task(records.run(), name="sip-call-records"),
+        loop.create_task(on_call.run(), name="sip-on-call"),
         loop.create_task(caller_names.run_refresh(), name="sip-caller-names"),
         loop.create_task(ring_groups.run_refresh(), name="sip-ring-groups"),
         loop.create_task(trunks.run_refresh(), name="sip-trunks"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -201,3 +201,23 @@ def forwarding_rule(forwarding: Forwarding) -> ForwardingRule:
 
 def extension_forwarding(extension: Extension) -> Forwarding | None:
     return Forwarding.objects.filter(extension=extension).first()
+
+
+# A call whose hang-up never reached the proxy is not shown as going on forever: the
+# proxy itself closes such records after this long (ProxyPolicy.dialog_lifetime).
+LONGEST_CALL = timedelta(hours=4)
+
+
+def members_on_a_call(member_ids: Iterable[int], now: datetime) -> set[int]:
+    """Which of ``member_ids`` are on an answered call that has not ended."""
+    ids = list(member_ids)
+    if not ids:
+        return set()
+    wanted = set(ids)
+    pairs = CallRecord.objects.filter(
+        Q(caller__member_id__in=ids) | Q(callee__member_id__in=ids),
+        answered_at__isnull=False,
+        ended_at__isnull=True,
+        started_at__gte=now - LONGEST_CALL,
+    ).values_list("caller__member_id", "callee__member_id")
+    return {member_id for pair in pairs for member_id in pair if member_id in wanted}

@@ -26,6 +26,7 @@ from officina.pbx.registrar import Registrar, RegistrarPolicy
 from officina.pbx.relay import RelayPolicy
 from officina.pbx.routes import OwnRoutes
 from officina.pbx.transaction_layer import PbxTransactions, Sender
+from officina.pbx.transfers import Transfers
 from officina.pbx.transports.base import Connection, Flow
 from officina.sip import (
     ServerTransaction,
@@ -112,6 +113,7 @@ class SipServer:
         self.proxy = Proxy(
             directory, self.layer, records, self.tokens, self.routes.record_route, config.proxy
         )
+        self.proxy.transfers = Transfers(directory)
         self.media: MediaDesk | None = None
         self.message_waiting: MessageWaiting | None = None
         self.trunks: TrunkCalls | None = None

@@ -4,10 +4,12 @@ browser phone: its window, its short-lived SIP credential, and who a caller is."
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
@@ -31,7 +33,18 @@ from officina.pbx.browser_credentials import (
     credential_key,
     issue_browser_credential,
 )
-from officina.pbx.forms import ForwardingForm
+from officina.pbx.call_export import write_calls_csv
+from officina.pbx.company_calls import (
+    CALLS_PER_PAGE,
+    EXPORT_MAX_CALLS,
+    CallFilters,
+    CompanyLines,
+    access_company_calls_by_slug,
+    company_call_people,
+    company_calls,
+    company_lines,
+)
+from officina.pbx.forms import CompanyCallsFilterForm, ForwardingForm
 from officina.pbx.models import Extension
 from officina.pbx.runtime import node_secret
 from officina.pbx.selectors import (
@@ -41,6 +54,12 @@ from officina.pbx.selectors import (
     extension_registrations,
     named_call_history,
 )
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from officina.accounts.models import Company
+    from officina.pbx.models import CallRecord
 
 WEBSOCKET_PATH = "/sip/ws"
 # Where the session keeps a new password until the page shows it (the key, not a secret).
@@ -178,3 +197,46 @@ def softphone_caller(request: HttpRequest, number: str) -> JsonResponse:
     looked up here instead."""
     signed_in_member(request)
     return JsonResponse({"number": number, "name": extension_holder_name(number)})
+
+
+def _company_calls_query(
+    request: HttpRequest, slug: str
+) -> tuple[Company, CompanyCallsFilterForm, CompanyLines, QuerySet[CallRecord] | None]:
+    """The company (its owners only), the filters as sent, and the calls they select
+    (None when the filters are not valid: the form says why)."""
+    company = access_company_calls_by_slug(signed_in_member(request), slug)
+    form = CompanyCallsFilterForm(request.GET or None, people=company_call_people(company))
+    lines = company_lines(company)
+    if request.GET and not form.is_valid():
+        return company, form, lines, None
+    filters = form.filters() if request.GET else CallFilters()
+    return company, form, lines, company_calls(lines, filters)
+
+
+@login_required
+@require_GET
+def company_call_history(request: HttpRequest, slug: str) -> HttpResponse:
+    company, form, lines, calls = _company_calls_query(request, slug)
+    page = None
+    if calls is not None:
+        page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(call, lines.direction_of(call)) for call in page] if page is not None else []
+    return render(
+        request,
+        "pbx/company_calls.html",
+        {"company": company, "form": form, "page": page, "rows": rows},
+    )
+
+
+@login_required
+@require_GET
+def company_call_export(request: HttpRequest, slug: str) -> HttpResponse:
+    company, form, lines, calls = _company_calls_query(request, slug)
+    if calls is None:
+        field, errors = next(iter(form.errors.items()))
+        raise OfficinaError.invalid_input(str(errors[0]), field=field)
+    response = HttpResponse(
+        write_calls_csv(calls[:EXPORT_MAX_CALLS], lines), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{company.slug}-calls.csv"'
+    return response

@@ -76,3 +76,12 @@ class SpacePresenceConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif member_id in self.shown:
             self.shown.discard(member_id)
             await self.send_json({"event": "departure", "member_id": member_id})
+
+    async def presence_phone(self, event: dict[str, Any]) -> None:
+        """A member went on a call or off it: told only to listeners the member lets
+        see their presence (asked again: they may have hidden since)."""
+        member_id: int = event["member_id"]
+        if member_id in self.shown and await _may_see(self.scope["user"], self.slug, member_id):
+            await self.send_json(
+                {"event": "phone", "member_id": member_id, "on_call": bool(event["on_call"])}
+            )

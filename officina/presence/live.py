@@ -82,3 +82,19 @@ def broadcast_arrival(check_in: CheckIn, company_name: str = "") -> None:
 
 def broadcast_departure(space_id: int, member_id: int) -> None:
     _send(space_id, member_id, None)
+
+
+def broadcast_on_call(member_id: int, on_call: bool) -> None:
+    """The member's phone went on a call or off it: told to the spaces where they are
+    checked in (each listener's consumer applies the member's visibility)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    spaces = CheckIn.objects.filter(member_id=member_id, ended_at__isnull=True).values_list(
+        "space_id", flat=True
+    )
+    for space_id in set(spaces):
+        async_to_sync(layer.group_send)(
+            space_group(space_id),
+            {"type": "presence.phone", "member_id": member_id, "on_call": on_call},
+        )

@@ -13,6 +13,7 @@ from officina.accounts.kinds import RelationKind
 from officina.pbx.selectors import (
     extension_registrations,
     get_member_extension,
+    members_on_a_call,
     named_call_history,
 )
 from officina.pbx.views import sip_connection_settings
@@ -66,3 +67,10 @@ def relation_label(value: str) -> str:
         return str(RelationKind(value).label)
     except ValueError:
         return value
+
+
+@register.simple_tag
+def members_on_a_call_of(people: list[dict[str, Any]]) -> set[int]:
+    """``{% members_on_a_call_of people as on_call %}``: who of a who's-here list (the
+    payloads ``presence.live`` renders) is on a call now."""
+    return members_on_a_call((person["id"] for person in people), timezone.now())

@@ -46,6 +46,21 @@ import { shownMoment } from "../web/moments.js";
     if (item) item.remove();
   }
 
+  // A member's phone went on a call or off it: a tag after their name.
+  function showOnCall(memberId, onCall) {
+    const item = list.querySelector('li.person[data-member-id="' + memberId + '"]');
+    if (!item) return;
+    const tag = item.querySelector(".on-call");
+    if (onCall && !tag) {
+      const added = document.createElement("span");
+      added.className = "tag on-call";
+      added.textContent = labels.labelOnCall;
+      item.querySelector(".name").after(document.createTextNode(" "), added);
+    } else if (!onCall && tag) {
+      tag.remove();
+    }
+  }
+
   // A session past its planned end is over even if nobody checked out: drop it here too.
   function dropExpired() {
     const now = Date.now();
@@ -65,6 +80,8 @@ import { shownMoment } from "../web/moments.js";
       list.prepend(item);
     } else if (message.event === "departure") {
       remove(message.member_id);
+    } else if (message.event === "phone") {
+      showOnCall(message.member_id, message.on_call);
     }
     refreshCount();
   });
