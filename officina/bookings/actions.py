@@ -23,18 +23,19 @@ from officina.accounts.access import is_space_manager
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import may_book
-from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus
-from .local_times import local_to_instant
+from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus, ResourceKind
+from .local_times import instant_on, local_to_instant
 from .models import (
     Booking,
     BookingFeedToken,
     BookingSeries,
+    DeskRelease,
     FreeAgainWatch,
     OpeningHours,
     Resource,
 )
 from .recurrence import series_days
-from .selectors import Period, active_bookings, first_clash, opening_window
+from .selectors import Period, active_bookings, desk_to_claim, first_clash, opening_window
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
@@ -598,6 +599,99 @@ def do_tell_who_waits_for_free_times(now: datetime | None = None) -> int:
             ]
         )
     return len(told)
+
+
+# --- desks and presence -----------------------------------------------------------------
+
+
+def check_claim_desk(member: Member, space: Space, *, now: datetime | None = None) -> Booking:
+    """Take the desk the member booked in ``space`` for today: presence calls it when the
+    member checks in there (or, checked in already, asks for their desk), so a claim
+    always means the member is at the space. A claimed desk is never released."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = desk_to_claim(member, space, now=now)
+        # Locked and read again: the release job must not give it away meanwhile.
+        if (
+            booking is None
+            or Booking.objects.select_for_update()
+            .filter(pk=booking.pk, status=BookingStatus.CONFIRMED)
+            .values_list("pk", flat=True)
+            .first()
+            is None
+        ):
+            raise OfficinaError(_("You have no desk booked here for today."), ErrorCode.NOT_FOUND)
+        booking.claimed_at = now
+        booking.save(update_fields=["claimed_at", "updated_at"])
+    return booking
+
+
+def check_set_desk_release(manager: Member, space: Space, *, unclaimed_by: time | None) -> None:
+    """Set the local time by which a desk booked for the day must be claimed, or none:
+    then booked desks are kept all day."""
+    if not is_space_manager(manager, space):
+        raise OfficinaError(_("Space not found."), ErrorCode.NOT_FOUND)
+    if unclaimed_by is None:
+        DeskRelease.objects.filter(space=space).delete()
+        return
+    DeskRelease.objects.update_or_create(space=space, defaults={"unclaimed_by": unclaimed_by})
+
+
+def do_release_unclaimed_desks(now: datetime | None = None) -> int:
+    """Release every desk booked for today in a space with a release time that has
+    passed, not claimed by then, and tell each member. How many were released.
+
+    Only bookings that began by the release time are due: a desk booked for the
+    afternoon is claimed in the afternoon. A run after downtime catches up today's;
+    yesterday's desks are over anyway."""
+    from officina.notifications.actions import Notice, do_notify_many
+
+    now = now or timezone.now()
+    released: list[tuple[Booking, datetime]] = []
+    with transaction.atomic():
+        for rule in DeskRelease.objects.select_related("space"):
+            zone = rule.space.zone
+            today = now.astimezone(zone).date()
+            deadline = instant_on(today, rule.unclaimed_by, zone)
+            if now < deadline:
+                continue
+            due = list(
+                Booking.objects.select_for_update(of=("self",))
+                .filter(
+                    resource__space=rule.space,
+                    resource__kind=ResourceKind.DESK,
+                    status=BookingStatus.CONFIRMED,
+                    claimed_at__isnull=True,
+                    starts_at__gte=instant_on(today, time(0, 0), zone),
+                    starts_at__lte=deadline,
+                    ends_at__gt=now,
+                )
+                .select_related("resource__space", "member")
+            )
+            released += [(booking, deadline) for booking in due]
+        Booking.objects.filter(pk__in=[booking.pk for booking, _deadline in released]).update(
+            status=BookingStatus.RELEASED, updated_at=now
+        )
+        do_notify_many(
+            [
+                Notice(
+                    booking.member,
+                    "bookings.desk_released",
+                    gettext_noop(
+                        "Your desk %(resource)s at %(space)s was released: it was not "
+                        "claimed by checking in by %(deadline)s."
+                    ),
+                    url=_resource_url(booking.resource, booking.starts_at),
+                    params={
+                        "resource": booking.resource.name,
+                        "space": booking.resource.space.name,
+                        "deadline": deadline,
+                    },
+                )
+                for booking, deadline in released
+            ]
+        )
+    return len(released)
 
 
 # --- resources ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import Booking, BookingFeedToken, OpeningHours, Resource
+from .models import Booking, BookingFeedToken, DeskRelease, OpeningHours, Resource
 
 
 class OpeningHoursInline(admin.TabularInline[OpeningHours, Any]):
@@ -55,3 +55,9 @@ class BookingFeedTokenAdmin(admin.ModelAdmin[BookingFeedToken]):
     search_fields = ("member__email", "member__last_name")
     readonly_fields = ("token",)
     autocomplete_fields = ("member",)
+
+
+@admin.register(DeskRelease)
+class DeskReleaseAdmin(admin.ModelAdmin[DeskRelease]):
+    list_display = ("space", "unclaimed_by")
+    autocomplete_fields = ("space",)

@@ -223,3 +223,16 @@ class ResourceForm(forms.Form):
             initial[f"opens_{hours.weekday}"] = hours.opens
             initial[f"closes_{hours.weekday}"] = hours.closes
         return initial
+
+
+class DeskReleaseForm(forms.Form):
+    unclaimed_by = forms.TimeField(
+        label=_("Release booked desks not claimed by"),
+        required=False,
+        widget=TIME_INPUT,
+        help_text=_(
+            "Local time of the space. A desk booked for the day that its member has not "
+            "taken by checking in by then is given back, and the member told. Empty: "
+            "booked desks are kept all day."
+        ),
+    )

@@ -199,6 +199,9 @@ class Booking(models.Model):
     )
     # Set by the reminder job (tasks.py) when it tells the member, so it tells them once.
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # A desk's booking is claimed when its member checks in at the space and takes it;
+    # who's here shows where they sit, and the release job leaves it alone.
+    claimed_at = models.DateTimeField(_("desk claimed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -267,6 +270,31 @@ class FreeAgainWatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} waits for {self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class DeskRelease(models.Model):
+    """A space's rule for desks booked and not used: a desk booked for a day and not
+    claimed by checking in by ``unclaimed_by`` (the space's local time) that day is
+    released by the job in tasks.py, and its member told. A space without a row keeps
+    every booked desk."""
+
+    space = models.OneToOneField(
+        "accounts.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="desk_release",
+    )
+    unclaimed_by = models.TimeField(
+        _("release booked desks not claimed by"),
+        help_text=_("Local time of the space, e.g. 10:30."),
+    )
+
+    class Meta:
+        verbose_name = _("release of unclaimed desks")
+        verbose_name_plural = _("releases of unclaimed desks")
+
+    def __str__(self) -> str:
+        return f"{self.space}: desks released at {self.unclaimed_by:%H:%M}"
 
 
 class BookingFeedToken(FeedSecret):

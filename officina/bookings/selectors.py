@@ -12,12 +12,25 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .kinds import ACTIVE_STATUSES, LONGEST_BOOKING_MINUTES, LONGEST_BUFFER_MINUTES, BookingStatus
+from .kinds import (
+    ACTIVE_STATUSES,
+    LONGEST_BOOKING_MINUTES,
+    LONGEST_BUFFER_MINUTES,
+    BookingStatus,
+    ResourceKind,
+)
 from .local_times import instant_on
-from .models import Booking, BookingFeedToken, BookingSeries, OpeningHours, Resource
+from .models import (
+    Booking,
+    BookingFeedToken,
+    BookingSeries,
+    DeskRelease,
+    OpeningHours,
+    Resource,
+)
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Member
+    from officina.accounts.models import Member, Space
 
 # A booking holds its resource for at most this long (its length and its buffer), so one
 # that holds it at some moment of a period started at most this long before the period.
@@ -211,7 +224,7 @@ def member_bookings(
     bookings = Booking.objects.filter(member=member).select_related("resource__space")
     if not include_past:
         bookings = bookings.filter(ends_at__gt=now).exclude(
-            status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED]
+            status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED, BookingStatus.RELEASED]
         )
     return bookings.order_by("starts_at", "id")
 
@@ -252,3 +265,56 @@ def bookings_by_ids(booking_ids: Sequence[int]) -> dict[int, Booking]:
 def series_occurrences(series: BookingSeries) -> list[Booking]:
     """Every date of a series, whatever its status, in order."""
     return list(series.occurrences.select_related("resource__space").order_by("starts_at", "id"))
+
+
+# --- desks and presence ------------------------------------------------------------------
+
+
+def _desk_bookings_today(space: Space, now: datetime) -> QuerySet[Booking]:
+    """Confirmed desk bookings of ``space`` running now or later on its local day."""
+    zone = space.zone
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return Booking.objects.filter(
+        resource__space=space,
+        resource__kind=ResourceKind.DESK,
+        status=BookingStatus.CONFIRMED,
+        starts_at__lt=instant_on(tomorrow, time(0, 0), zone),
+        ends_at__gt=now,
+    )
+
+
+def desk_to_claim(member: Member, space: Space, *, now: datetime | None = None) -> Booking | None:
+    """The member's desk booked in ``space`` for today (the earliest not yet over), not
+    claimed yet: what the check-in form offers to take."""
+    now = now or timezone.now()
+    return (
+        _desk_bookings_today(space, now)
+        .filter(member=member, claimed_at__isnull=True)
+        .select_related("resource")
+        .order_by("starts_at", "id")
+        .first()
+    )
+
+
+def claimed_desk_names(
+    space: Space, member_ids: Iterable[int], *, now: datetime | None = None
+) -> dict[int, str]:
+    """member id → the name of the desk they claimed in ``space`` for today (the booking
+    not over yet). The caller chose whose these are: who's here passes the people the
+    viewer may see."""
+    now = now or timezone.now()
+    rows = (
+        _desk_bookings_today(space, now)
+        .filter(member_id__in=list(member_ids), claimed_at__isnull=False)
+        .order_by("-starts_at", "-id")
+        .values_list("member_id", "resource__name")
+    )
+    names: dict[int, str] = {}
+    for member_id, desk in rows:
+        names.setdefault(member_id, desk)
+    return names
+
+
+def desk_release(space: Space) -> DeskRelease | None:
+    """The space's release time for unclaimed desks, if it has one."""
+    return DeskRelease.objects.filter(space=space).first()

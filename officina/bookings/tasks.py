@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .actions import do_send_booking_reminders, do_tell_who_waits_for_free_times
+from .actions import (
+    do_release_unclaimed_desks,
+    do_send_booking_reminders,
+    do_tell_who_waits_for_free_times,
+)
 
 
 @task()
@@ -17,3 +21,9 @@ def send_booking_reminders() -> int:
 def tell_who_waits_for_free_times() -> int:
     """Tell members that a time they were refused is free again."""
     return do_tell_who_waits_for_free_times()
+
+
+@task()
+def release_unclaimed_desks() -> int:
+    """Give back the desks booked for today and not claimed by the space's release time."""
+    return do_release_unclaimed_desks()

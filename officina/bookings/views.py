@@ -36,6 +36,7 @@ from .access import (
 from .forms import (
     REPEATS,
     BookingForm,
+    DeskReleaseForm,
     FindSlotForm,
     MoveForm,
     ResourceForm,
@@ -369,12 +370,24 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, to_manage=True)
     resources = Resource.objects.filter(space=space).order_by("kind", "name", "id")
+    release = selectors.desk_release(space)
+    form = DeskReleaseForm(
+        request.POST or None, initial={"unclaimed_by": release.unclaimed_by if release else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.check_set_desk_release(
+            member, space, unclaimed_by=form.cleaned_data["unclaimed_by"]
+        )
+        messages.success(request, _("Desk release saved."))
+        return redirect("bookings:manage", slug=space.slug)
     context = {
         "space": space,
         "resources": resources,
         "pending": selectors.pending_bookings(resources),
+        "release_form": form,
     }
-    return render(request, "bookings/manage.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bookings/manage.html", context, status=status)
 
 
 def _resource_form_page(

@@ -142,9 +142,9 @@ def test_whos_here_query_count_does_not_grow_with_people(
         [CheckIn(member=m, space=navigli, started_at=now) for m in crowd[:40]]
     )
     client = client_for(giulia)
-    # session, member, space, role, check-ins + members, main companies, own session,
-    # unread-notifications badge.
-    with django_assert_num_queries(8):
+    # session, member, space, role, check-ins + members, main companies, desks they
+    # claimed, own session, own desk to claim, unread-notifications badge.
+    with django_assert_num_queries(10):
         response = client.get("/spaces/navigli/")
     assert response.status_code == 200
     assert response.content.decode().count('data-member-id="') == 40

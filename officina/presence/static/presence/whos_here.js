@@ -32,6 +32,7 @@
     if (member.kind === "remote") text += labels.labelRemote + " ";
     text += labels.labelSince + " " + member.since;
     if (member.until) text += " · " + labels.labelUntil + " " + member.until;
+    if (member.desk) text += " · " + labels.labelDesk + " " + member.desk;
     detail.append(document.createTextNode(text));
     const note = item.querySelector(".note");
     if (member.note) note.textContent = "“" + member.note + "”"; else note.remove();
