@@ -236,3 +236,18 @@ class DeskReleaseForm(forms.Form):
             "booked desks are kept all day."
         ),
     )
+
+
+class GuestsForm(forms.Form):
+    guests = forms.CharField(
+        label=_("Invite by e-mail"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Anna Bianchi <anna@example.com>"}),
+        max_length=5000,
+        help_text=_(
+            "One address a line, members of the community or anyone else; each gets an "
+            "invitation for their calendar, updated if the booking moves."
+        ),
+    )
+
+    def lines(self) -> list[str]:
+        return str(self.cleaned_data["guests"]).splitlines()

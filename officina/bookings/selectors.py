@@ -23,6 +23,7 @@ from .local_times import instant_on
 from .models import (
     Booking,
     BookingFeedToken,
+    BookingGuest,
     BookingSeries,
     DeskRelease,
     OpeningHours,
@@ -318,3 +319,76 @@ def claimed_desk_names(
 def desk_release(space: Space) -> DeskRelease | None:
     """The space's release time for unclaimed desks, if it has one."""
     return DeskRelease.objects.filter(space=space).first()
+
+
+# --- guests ------------------------------------------------------------------------------
+
+
+def booking_guests(booking: Booking) -> list[BookingGuest]:
+    """Everyone invited to a booking, for its member and the space's managers."""
+    return list(booking.guests.order_by("id"))
+
+
+@dataclass(frozen=True)
+class ComingToday:
+    """A booking of the day and who is coming to it, as one reader may see it: the
+    names they may read, and how many more guests there are."""
+
+    booking: Booking
+    names: list[str]
+    others: int
+
+
+def coming_today(
+    reader: Member | None,
+    space: Space,
+    *,
+    resource: Resource | None = None,
+    now: datetime | None = None,
+) -> list[ComingToday]:
+    """The day's bookings with guests in ``space`` (or of one ``resource`` of it), not
+    over yet, with who is coming as ``reader`` may see it.
+
+    Members invited are named to a reader who may see them (an active member to a
+    signed-in member of the community); outside guests are named to the space's
+    managers only; everyone else is counted. ``reader`` None is the kiosk at the door,
+    read by anyone in the hall: it names nobody."""
+    from officina.accounts.access import is_space_manager
+    from officina.accounts.selectors import may_see_members, visible_member_ids_by_email
+
+    now = now or timezone.now()
+    tomorrow = now.astimezone(space.zone).date() + timedelta(days=1)
+    bookings = Booking.objects.filter(
+        resource__space=space,
+        status__in=ACTIVE_STATUSES,
+        ends_at__gt=now,
+        starts_at__lt=instant_on(tomorrow, time(0, 0), space.zone),
+        guests__isnull=False,
+    )
+    if resource is not None:
+        bookings = bookings.filter(resource=resource)
+    found = list(
+        bookings.distinct()
+        .select_related("resource")
+        .prefetch_related("guests")
+        .order_by("starts_at", "id")
+    )
+    manager = reader is not None and is_space_manager(reader, space)
+    member_emails = [g.email for b in found for g in b.guests.all() if g.member_id]
+    visible = (
+        set(visible_member_ids_by_email(member_emails).values())
+        if reader is not None and may_see_members(reader)
+        else set()
+    )
+    coming = []
+    for booking in found:
+        names, others = [], 0
+        for guest in booking.guests.all():
+            if guest.member_id is not None and guest.member_id in visible:
+                names.append(guest.name)
+            elif guest.member_id is None and manager:
+                names.append(guest.name or guest.email)
+            else:
+                others += 1
+        coming.append(ComingToday(booking, names, others))
+    return coming

@@ -38,6 +38,7 @@ from .forms import (
     BookingForm,
     DeskReleaseForm,
     FindSlotForm,
+    GuestsForm,
     MoveForm,
     ResourceForm,
     SeriesCancelForm,
@@ -208,6 +209,7 @@ def resource_page(
         "form": form,
         "bookable": bookable,
         "waiting_for": waiting_for,
+        "coming_today": selectors.coming_today(member, resource.space, resource=resource),
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/resource.html", context, status=status)
@@ -340,6 +342,25 @@ def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
             return redirect("bookings:mine")
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/move.html", {"booking": booking, "form": form}, status=status)
+
+
+@login_required
+def booking_guests(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Who is invited to a booking, and the form to invite more."""
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    form = GuestsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invited = actions.check_invite_guests(member, booking, form.lines())
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Invitations sent: %(count)s.") % {"count": len(invited)})
+            return redirect("bookings:guests", booking_id=booking.pk)
+    context = {"booking": booking, "guests": selectors.booking_guests(booking), "form": form}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bookings/guests.html", context, status=status)
 
 
 @login_required

@@ -21,7 +21,7 @@ from officina.accounts import selectors as account_selectors
 from officina.accounts.access import access_join_request_by_id, access_space_by_slug, space_role
 from officina.accounts.kinds import PresenceVisibility, SpaceRole
 from officina.accounts.signed_in import signed_in_member
-from officina.bookings.selectors import desk_to_claim
+from officina.bookings.selectors import coming_today, desk_to_claim
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 
@@ -403,9 +403,13 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
     except OfficinaError:
         pass  # not the tablet (yet): a manager may make it one below
     else:
-        return render(
-            request, "presence/kiosk.html", {"kiosk": the_kiosk, "space": the_kiosk.space}
-        )
+        context = {
+            "kiosk": the_kiosk,
+            "space": the_kiosk.space,
+            # Anyone in the hall reads the tablet: guests are counted, never named.
+            "coming_today": coming_today(None, the_kiosk.space),
+        }
+        return render(request, "presence/kiosk.html", context)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
     member = signed_in_member(request)
