@@ -337,7 +337,8 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         if request.POST.get("form") == "role":
             role_form = SpaceRoleForm(request.POST)
             if role_form.is_valid():
-                person = account_selectors.find_member_by_email(role_form.cleaned_data["email"])
+                # A project guest is found too: adding them makes them a member.
+                person = account_selectors.account_by_email(role_form.cleaned_data["email"])
                 if person is None:
                     role_form.add_error("email", _("No member has this e-mail address."))
                 else:
