@@ -11,15 +11,18 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from officina.accounts.models import Member
 from officina.projects import actions
 from officina.projects.kinds import FILE_MAX_BYTES
-from officina.projects.models import FileVersion, SharedFile
+from officina.projects.models import FileVersion, Project, SharedFile
 from officina.projects.tests.fixtures import standing
 from officina.projects.tests.test_uploads import EXE, PDF
 from officina.projects.uploads import check_upload
 
 
-def _share(member, project, name: str = "piano.pdf", *, internal: bool = False) -> SharedFile:
+def _share(
+    member: Member, project: Project, name: str = "piano.pdf", *, internal: bool = False
+) -> SharedFile:
     return actions.check_add_file(
         standing(member, project),
         check_upload(SimpleUploadedFile(name, PDF)),
