@@ -169,7 +169,9 @@ def check_request_sign_up(*, links: SignUpLinks, **sign_up: Unpack[SignUpFields]
     # A member is written to in the language they chose; a newcomer in the page's.
     chosen = existing.language if existing is not None else ""
     with translation.override(chosen or translation.get_language()):
-        if existing is not None:
+        # A project guest who signs up joins the coworking with the account they have:
+        # the link proves the address is theirs, as for a newcomer.
+        if existing is not None and not existing.is_guest:
             message = _(
                 "Hello %(name)s,\n\n"
                 "someone (hopefully you) tried to sign up to Officina with this e-mail address, "
@@ -206,7 +208,13 @@ def check_confirm_sign_up(token: str) -> Member:
             _("This link is not valid or has expired: please sign up again.")
         ) from error
     with transaction.atomic():
-        if Member.objects.filter(email__iexact=fields["email"]).exists():
+        existing = Member.objects.filter(email__iexact=fields["email"]).first()
+        if existing is not None and existing.is_guest:
+            # A project guest becomes a member, with the password they chose now.
+            existing.password = fields["password_hash"]
+            existing.save(update_fields=["password"])
+            return do_make_full_member(existing)
+        if existing is not None:
             raise OfficinaError(
                 _("This account exists already: log in with your e-mail address and password."),
                 ErrorCode.CONFLICT,
@@ -257,6 +265,22 @@ def do_sign_up(
     _apply_invitations([member])
     member_signed_up.send(sender=Member, member=member)
     return member
+
+
+@transaction.atomic
+def do_make_full_member(guest: Member) -> Member:
+    """A project guest joins the coworking. The account stays the same, so their
+    projects, comments, files and history stay theirs; it stops being a guest's, the
+    company invitations waiting for the address apply, and ``member_signed_up`` is sent
+    as for any newcomer (the PBX gives them an extension). A member is left as is."""
+    locked = Member.objects.select_for_update().get(pk=guest.pk)
+    if locked.is_guest:
+        locked.is_guest = False
+        locked.save(update_fields=["is_guest"])
+        _apply_invitations([locked])
+        member_signed_up.send(sender=Member, member=locked)
+    guest.is_guest = False
+    return locked
 
 
 @transaction.atomic
@@ -1049,6 +1073,9 @@ def check_set_space_role(actor: Member, space: Space, member: Member, role: str)
             SpaceMembership.objects.select_for_update().filter(member=member, space=space).first()
         )
         if membership is None:
+            if member.is_guest:
+                # A manager taking a project guest into the space makes them a member.
+                do_make_full_member(member)
             SpaceMembership.objects.create(member=member, space=space, role=role)
             # Added by a manager: a request they had made is answered.
             SpaceJoinRequest.objects.filter(member=member, space=space).delete()

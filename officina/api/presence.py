@@ -52,11 +52,15 @@ class PresentOut(Schema):
     since: datetime
     until: datetime | None
     note: str
+    desk: str = Field(description="the desk they claimed when checking in; empty if none")
 
 
 class CheckInIn(BodyIn):
     until: datetime | None = Field(None, description="planned end; today's closing by default")
     note: Text = Field("", max_length=200, description="e.g. “working on the new catalogue”")
+    claim_desk: bool = Field(
+        False, description="also take the desk booked here for today (404 if there is none)"
+    )
 
 
 class CheckInOut(Schema):
@@ -113,6 +117,7 @@ def who_is_here(request: HttpRequest, slug: Text) -> list[PresentOut]:
             since=present.check_in.started_at,
             until=present.check_in.planned_until,
             note=present.check_in.note,
+            desk=present.desk,
         )
         for present in space_presence(viewer, space)
     ]
@@ -136,6 +141,7 @@ def check_in(request: HttpRequest, slug: Text, payload: CheckInIn) -> Status[Che
         planned_until=until,
         note=payload.note,
         source=CheckInSource.API,
+        claim_desk=payload.claim_desk,
     )
     return Status(201, _check_in_out(session))
 

@@ -1,4 +1,5 @@
-"""/api/projects: the caller's projects, their people, threads and comments, and tasks.
+"""/api/projects: the caller's projects, their people, threads and comments, tasks, and
+shared files with their versions.
 
 Project guests (people from outside the coworking invited to a project) may use these
 routes and no other of the API. Internal threads and tasks are answered to the people of
@@ -10,8 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field, StringConstraints
 
 from officina.accounts.signed_in import signed_in_member
@@ -20,15 +21,21 @@ from officina.api.schemas import COMMON_ERRORS, NO_NUL, BodyIn, ErrorOut, Member
 from officina.api.schemas import translated_when_shown as _
 from officina.projects.access import (
     access_comment_by_id,
+    access_file_by_id,
     access_project_by_id,
     access_task_by_id,
     access_thread_by_id,
+    access_version_by_id,
 )
 from officina.projects.actions import (
+    check_add_file,
+    check_add_version,
     check_comment,
     check_create_task,
     check_delete_comment,
+    check_delete_file,
     check_delete_thread,
+    check_delete_version,
     check_edit_comment,
     check_edit_thread,
     check_set_archived,
@@ -37,15 +44,18 @@ from officina.projects.actions import (
 )
 from officina.projects.kinds import NAME_MAX_LENGTH, TEXT_MAX_LENGTH, TaskStatus
 from officina.projects.selectors import (
+    file_versions,
     my_projects,
+    project_files,
     project_participants,
     project_tasks,
     project_threads,
     thread_comments,
 )
+from officina.projects.uploads import check_upload
 
 if TYPE_CHECKING:
-    from officina.projects.models import Task, Thread
+    from officina.projects.models import FileVersion, SharedFile, Task, Thread
 
 router = Router(tags=["projects"], auth=project_api_auth)
 
@@ -139,6 +149,59 @@ class TaskStatusIn(BodyIn):
 
 class TaskFilter(Schema):
     status: StatusName | None = None  # type: ignore[valid-type]
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    original_name: str
+    content_type: str
+    size: int = Field(description="bytes")
+    sha256: str
+    uploaded_by: MemberRef | None
+    uploaded_at: datetime
+    download: str = Field(description="the address to download this version from")
+
+
+class FileOut(Schema):
+    id: int
+    name: str
+    is_internal: bool
+    created_by: MemberRef | None
+    updated_at: datetime
+    versions: list[VersionOut] = Field(description="newest first")
+
+
+class FileIn(Schema):
+    """The form fields beside the upload (multipart/form-data)."""
+
+    name: Title = Field("", description="shown name; the uploaded file's name by default")
+    is_internal: bool = Field(False, description="only the owning company sees it")
+
+
+def _version_out(version: FileVersion) -> VersionOut:
+    return VersionOut(
+        id=version.pk,
+        number=version.number,
+        original_name=version.original_name,
+        content_type=version.content_type,
+        size=version.size,
+        sha256=version.sha256,
+        uploaded_by=member_ref(version.uploaded_by) if version.uploaded_by else None,
+        uploaded_at=version.uploaded_at,
+        download=f"/api/projects/files/versions/{version.pk}/download",
+    )
+
+
+def _file_out(shared: SharedFile, versions: list[FileVersion]) -> FileOut:
+    return FileOut(
+        id=shared.pk,
+        name=shared.name,
+        is_internal=shared.is_internal,
+        created_by=member_ref(shared.created_by) if shared.created_by else None,
+        updated_at=shared.updated_at,
+        versions=[_version_out(version) for version in versions],
+    )
 
 
 def _thread_out(thread: Thread) -> ThreadOut:
@@ -371,3 +434,101 @@ def create_task(request: HttpRequest, project_id: int, payload: TaskIn) -> Statu
 def set_task_status(request: HttpRequest, task_id: int, payload: TaskStatusIn) -> TaskOut:
     task, standing = access_task_by_id(signed_in_member(request), task_id, to_edit=True)
     return _task_out(check_set_task_status(standing, task, payload.status))
+
+
+# Shared files ----------------------------------------------------------------------------
+# Uploads go through the same check as the pages' (uploads.check_upload: size limit, the
+# accepted types, the content matching its name); what a caller may not see answers 404.
+
+
+@router.get(
+    "/{project_id}/files",
+    response={200: list[FileOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("A project's shared files, each with its versions"),
+)
+def list_files(request: HttpRequest, project_id: int) -> list[FileOut]:
+    standing = access_project_by_id(signed_in_member(request), project_id)
+    return [
+        _file_out(shared, getattr(shared, "all_versions", [])) for shared in project_files(standing)
+    ]
+
+
+@router.post(
+    "/{project_id}/files",
+    response={201: FileOut, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Share a file in a project"),
+)
+def upload_file(
+    request: HttpRequest,
+    project_id: int,
+    upload: File[UploadedFile],
+    details: Form[FileIn],
+) -> Status[FileOut]:
+    standing = access_project_by_id(signed_in_member(request), project_id, to_contribute=True)
+    shared = check_add_file(
+        standing, check_upload(upload), name=details.name, is_internal=details.is_internal
+    )
+    return Status(201, _file_out(shared, file_versions(shared)))
+
+
+@router.get(
+    "/files/{file_id}",
+    response={200: FileOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("A shared file with its versions"),
+)
+def get_file(request: HttpRequest, file_id: int) -> FileOut:
+    shared, _standing = access_file_by_id(signed_in_member(request), file_id)
+    return _file_out(shared, file_versions(shared))
+
+
+@router.post(
+    "/files/{file_id}/versions",
+    response={201: VersionOut, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Upload a new version of a shared file"),
+)
+def upload_version(
+    request: HttpRequest, file_id: int, upload: File[UploadedFile]
+) -> Status[VersionOut]:
+    shared, standing = access_file_by_id(signed_in_member(request), file_id, to_upload=True)
+    version = check_add_version(standing, shared, check_upload(upload))
+    return Status(201, _version_out(version))
+
+
+@router.get(
+    "/files/versions/{version_id}/download",
+    response={200: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Download one version of a shared file"),
+)
+def download_version(request: HttpRequest, version_id: int) -> FileResponse:
+    version, _standing = access_version_by_id(signed_in_member(request), version_id)
+    response = FileResponse(
+        version.content.open("rb"),
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=version.content_type,
+    )
+    # A shared file is never run by the browser as part of this site.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@router.delete(
+    "/files/versions/{version_id}",
+    response={204: None, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Delete one version of a shared file (whoever uploaded it, or an owner)"),
+)
+def delete_version(request: HttpRequest, version_id: int) -> Status[None]:
+    version, standing = access_version_by_id(signed_in_member(request), version_id, to_delete=True)
+    check_delete_version(standing, version)
+    return Status(204, None)
+
+
+@router.delete(
+    "/files/{file_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Delete a shared file and all its versions (whoever shared it, or an owner)"),
+)
+def delete_file(request: HttpRequest, file_id: int) -> Status[None]:
+    shared, standing = access_file_by_id(signed_in_member(request), file_id, to_delete=True)
+    check_delete_file(standing, shared)
+    return Status(204, None)

@@ -9,32 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_manager
+from officina.accounts.selectors import account_by_email
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import may_book
-from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus
-from .local_times import local_to_instant
+from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus, ResourceKind
+from .local_times import instant_on, local_to_instant
 from .models import (
     Booking,
     BookingFeedToken,
+    BookingGuest,
     BookingSeries,
+    DeskRelease,
     FreeAgainWatch,
     OpeningHours,
     Resource,
 )
 from .recurrence import series_days
-from .selectors import Period, active_bookings, first_clash, opening_window
+from .selectors import Period, active_bookings, desk_to_claim, first_clash, opening_window
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
@@ -207,7 +212,9 @@ def check_move(
     moved.blocked_until = ends_at + timedelta(minutes=resource.buffer_minutes)
     if resource.approval_required and not is_space_manager(actor, resource.space):
         moved.status = BookingStatus.PENDING
-    _hold(resource, moved, ignoring=booking)
+    with transaction.atomic():
+        _hold(resource, moved, ignoring=booking)
+        _tell_guests(moved, method="REQUEST")
     return moved
 
 
@@ -217,8 +224,10 @@ def check_cancel(actor: Member, booking: Booking, *, now: datetime | None = None
     if booking.member_id != actor.pk and not is_space_manager(actor, booking.resource.space):
         raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
     _check_still_changeable(booking, now)
-    booking.status = BookingStatus.CANCELLED
-    booking.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        booking.status = BookingStatus.CANCELLED
+        booking.save(update_fields=["status", "updated_at"])
+        _tell_guests(booking, method="CANCEL")
     return booking
 
 
@@ -228,9 +237,99 @@ def check_answer_request(manager: Member, booking: Booking, *, approve: bool) ->
         raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
     if booking.status != BookingStatus.PENDING:
         raise OfficinaError(_("This booking is not waiting for approval."), ErrorCode.CONFLICT)
-    booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
-    booking.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
+        booking.save(update_fields=["status", "updated_at"])
+        _tell_guests(booking, method="REQUEST" if approve else "CANCEL")
     return booking
+
+
+# --- guests ----------------------------------------------------------------------------
+
+GUEST_NAME_MAX_LENGTH = 120
+
+
+def _tell_guests(booking: Booking, *, method: str) -> None:
+    """Once committed, send the booking's guests its new state, one SEQUENCE up."""
+    from .tasks import mail_booking_invitations
+
+    if not BookingGuest.objects.filter(booking_id=booking.pk).exists():
+        return
+    bookings = Booking.objects.filter(pk=booking.pk)
+    bookings.update(invitation_sequence=models.F("invitation_sequence") + 1)
+    # Each mail carries the SEQUENCE of its change, whenever the worker sends it.
+    booking_id, sequence = booking.pk, bookings.values_list("invitation_sequence", flat=True)[0]
+    transaction.on_commit(
+        lambda: mail_booking_invitations.enqueue(booking_id, None, method, sequence)
+    )
+
+
+def _parsed_guest(line: str) -> tuple[str, str]:
+    """ "Anna Bianchi <anna@example.com>" or "anna@example.com": the name and address."""
+    name, address = parseaddr(line.strip())
+    address = address.strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise OfficinaError.invalid_input(
+            _("%(line)s is not an e-mail address.") % {"line": line.strip()}, field="guests"
+        ) from error
+    if len(name) > GUEST_NAME_MAX_LENGTH:
+        raise OfficinaError.invalid_input(_("A guest's name is too long."), field="guests")
+    return name.strip(), address
+
+
+def check_invite_guests(
+    actor: Member, booking: Booking, guests: Iterable[str], *, now: datetime | None = None
+) -> list[BookingGuest]:
+    """Invite people by e-mail to a booking not yet over: members of the community and
+    outside guests ("Name <address>" or an address). Each new guest is mailed an .ics
+    request once this commits; an address invited already is left as it is. A room
+    seats its capacity: the member and their guests."""
+    now = now or timezone.now()
+    if booking.member_id != actor.pk and not is_space_manager(actor, booking.resource.space):
+        raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
+    _check_still_changeable(booking, now)
+    wanted: dict[str, str] = {}
+    for line in guests:
+        if line.strip():
+            name, address = _parsed_guest(line)
+            wanted.setdefault(address, name)
+    if not wanted:
+        raise OfficinaError.invalid_input(_("Give at least one e-mail address."), field="guests")
+    with transaction.atomic():
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        invited = set(booking.guests.values_list("email", flat=True))
+        new = {address: name for address, name in wanted.items() if address not in invited}
+        seats = booking.resource.capacity
+        if 1 + len(invited) + len(new) > seats:
+            raise OfficinaError.invalid_input(
+                _("%(resource)s seats %(seats)s: invite at most %(most)s guests.")
+                % {"resource": booking.resource.name, "seats": seats, "most": seats - 1},
+                field="guests",
+            )
+        made = []
+        for address, name in new.items():
+            account = account_by_email(address)
+            made.append(
+                BookingGuest.objects.create(
+                    booking=booking,
+                    member=account,
+                    email=address,
+                    name=name or (account.display_name if account else ""),
+                )
+            )
+        if made:
+            from .tasks import mail_booking_invitations
+
+            ids, booking_id = [guest.pk for guest in made], booking.pk
+            sequence = Booking.objects.filter(pk=booking_id).values_list(
+                "invitation_sequence", flat=True
+            )[0]
+            transaction.on_commit(
+                lambda: mail_booking_invitations.enqueue(booking_id, ids, "REQUEST", sequence)
+            )
+    return made
 
 
 # --- series ----------------------------------------------------------------------------
@@ -432,6 +531,8 @@ def check_cancel_series(
         Booking.objects.filter(pk__in=[b.pk for b in cancelled]).update(
             status=BookingStatus.CANCELLED, updated_at=now
         )
+        for booking in cancelled:
+            _tell_guests(booking, method="CANCEL")
     return len(cancelled)
 
 
@@ -472,6 +573,8 @@ def check_move_series(
         _hold_all(resource, moved, problems, ignoring=[b.pk for b in moving])
         series.starts, series.ends = starts, ends
         series.save(update_fields=["starts", "ends"])
+        for booking in moved:
+            _tell_guests(booking, method="REQUEST")
     return moved
 
 
@@ -598,6 +701,99 @@ def do_tell_who_waits_for_free_times(now: datetime | None = None) -> int:
             ]
         )
     return len(told)
+
+
+# --- desks and presence -----------------------------------------------------------------
+
+
+def check_claim_desk(member: Member, space: Space, *, now: datetime | None = None) -> Booking:
+    """Take the desk the member booked in ``space`` for today: presence calls it when the
+    member checks in there (or, checked in already, asks for their desk), so a claim
+    always means the member is at the space. A claimed desk is never released."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = desk_to_claim(member, space, now=now)
+        # Locked and read again: the release job must not give it away meanwhile.
+        if (
+            booking is None
+            or Booking.objects.select_for_update()
+            .filter(pk=booking.pk, status=BookingStatus.CONFIRMED)
+            .values_list("pk", flat=True)
+            .first()
+            is None
+        ):
+            raise OfficinaError(_("You have no desk booked here for today."), ErrorCode.NOT_FOUND)
+        booking.claimed_at = now
+        booking.save(update_fields=["claimed_at", "updated_at"])
+    return booking
+
+
+def check_set_desk_release(manager: Member, space: Space, *, unclaimed_by: time | None) -> None:
+    """Set the local time by which a desk booked for the day must be claimed, or none:
+    then booked desks are kept all day."""
+    if not is_space_manager(manager, space):
+        raise OfficinaError(_("Space not found."), ErrorCode.NOT_FOUND)
+    if unclaimed_by is None:
+        DeskRelease.objects.filter(space=space).delete()
+        return
+    DeskRelease.objects.update_or_create(space=space, defaults={"unclaimed_by": unclaimed_by})
+
+
+def do_release_unclaimed_desks(now: datetime | None = None) -> int:
+    """Release every desk booked for today in a space with a release time that has
+    passed, not claimed by then, and tell each member. How many were released.
+
+    Only bookings that began by the release time are due: a desk booked for the
+    afternoon is claimed in the afternoon. A run after downtime catches up today's;
+    yesterday's desks are over anyway."""
+    from officina.notifications.actions import Notice, do_notify_many
+
+    now = now or timezone.now()
+    released: list[tuple[Booking, datetime]] = []
+    with transaction.atomic():
+        for rule in DeskRelease.objects.select_related("space"):
+            zone = rule.space.zone
+            today = now.astimezone(zone).date()
+            deadline = instant_on(today, rule.unclaimed_by, zone)
+            if now < deadline:
+                continue
+            due = list(
+                Booking.objects.select_for_update(of=("self",))
+                .filter(
+                    resource__space=rule.space,
+                    resource__kind=ResourceKind.DESK,
+                    status=BookingStatus.CONFIRMED,
+                    claimed_at__isnull=True,
+                    starts_at__gte=instant_on(today, time(0, 0), zone),
+                    starts_at__lte=deadline,
+                    ends_at__gt=now,
+                )
+                .select_related("resource__space", "member")
+            )
+            released += [(booking, deadline) for booking in due]
+        Booking.objects.filter(pk__in=[booking.pk for booking, _deadline in released]).update(
+            status=BookingStatus.RELEASED, updated_at=now
+        )
+        do_notify_many(
+            [
+                Notice(
+                    booking.member,
+                    "bookings.desk_released",
+                    gettext_noop(
+                        "Your desk %(resource)s at %(space)s was released: it was not "
+                        "claimed by checking in by %(deadline)s."
+                    ),
+                    url=_resource_url(booking.resource, booking.starts_at),
+                    params={
+                        "resource": booking.resource.name,
+                        "space": booking.resource.space.name,
+                        "deadline": deadline,
+                    },
+                )
+                for booking, deadline in released
+            ]
+        )
+    return len(released)
 
 
 # --- resources ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import Booking, BookingFeedToken, OpeningHours, Resource
+from .models import Booking, BookingFeedToken, BookingGuest, DeskRelease, OpeningHours, Resource
 
 
 class OpeningHoursInline(admin.TabularInline[OpeningHours, Any]):
@@ -32,6 +32,17 @@ class ResourceAdmin(admin.ModelAdmin[Resource]):
     inlines = (OpeningHoursInline,)
 
 
+class BookingGuestInline(admin.TabularInline[BookingGuest, Any]):
+    """Read here; guests are invited on the site, which mails them their invitation."""
+
+    model = BookingGuest
+    extra = 0
+    fields = readonly_fields = ("email", "name", "member", "invited_at")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin[Booking]):
     """Read and cancel here; bookings are made and moved on the site, where the rules and
@@ -42,8 +53,17 @@ class BookingAdmin(admin.ModelAdmin[Booking]):
     search_fields = ("title", "resource__name", "member__email", "member__last_name")
     date_hierarchy = "starts_at"
     list_select_related = ("resource", "member")
-    readonly_fields = ("resource", "member", "starts_at", "ends_at", "blocked_until", "created_at")
+    readonly_fields = (
+        "resource",
+        "member",
+        "starts_at",
+        "ends_at",
+        "blocked_until",
+        "claimed_at",
+        "created_at",
+    )
     fields = (*readonly_fields, "title", "status")
+    inlines = (BookingGuestInline,)
 
     def has_add_permission(self, request: Any) -> bool:
         return False
@@ -55,3 +75,9 @@ class BookingFeedTokenAdmin(admin.ModelAdmin[BookingFeedToken]):
     search_fields = ("member__email", "member__last_name")
     readonly_fields = ("token",)
     autocomplete_fields = ("member",)
+
+
+@admin.register(DeskRelease)
+class DeskReleaseAdmin(admin.ModelAdmin[DeskRelease]):
+    list_display = ("space", "unclaimed_by")
+    autocomplete_fields = ("space",)

@@ -223,3 +223,31 @@ class ResourceForm(forms.Form):
             initial[f"opens_{hours.weekday}"] = hours.opens
             initial[f"closes_{hours.weekday}"] = hours.closes
         return initial
+
+
+class DeskReleaseForm(forms.Form):
+    unclaimed_by = forms.TimeField(
+        label=_("Release booked desks not claimed by"),
+        required=False,
+        widget=TIME_INPUT,
+        help_text=_(
+            "Local time of the space. A desk booked for the day that its member has not "
+            "taken by checking in by then is given back, and the member told. Empty: "
+            "booked desks are kept all day."
+        ),
+    )
+
+
+class GuestsForm(forms.Form):
+    guests = forms.CharField(
+        label=_("Invite by e-mail"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Anna Bianchi <anna@example.com>"}),
+        max_length=5000,
+        help_text=_(
+            "One address a line, members of the community or anyone else; each gets an "
+            "invitation for their calendar, updated if the booking moves."
+        ),
+    )
+
+    def lines(self) -> list[str]:
+        return str(self.cleaned_data["guests"]).splitlines()

@@ -48,6 +48,9 @@ class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("confirmed")
     DECLINED = "declined", _("declined")
     CANCELLED = "cancelled", _("cancelled")
+    # A desk booked for the day that nobody claimed by checking in before the space's
+    # release time (``DeskRelease``): given back so that someone else may sit there.
+    RELEASED = "released", _("released (not claimed in time)")
 
 
 # Bookings that hold their resource: a pending request holds it until a manager answers.

@@ -199,6 +199,12 @@ class Booking(models.Model):
     )
     # Set by the reminder job (tasks.py) when it tells the member, so it tells them once.
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # A desk's booking is claimed when its member checks in at the space and takes it;
+    # who's here shows where they sit, and the release job leaves it alone.
+    claimed_at = models.DateTimeField(_("desk claimed at"), null=True, blank=True)
+    # The SEQUENCE of the invitations its guests were sent (invitations.py): each update
+    # or cancellation they are sent counts one up, so their calendars take the newest.
+    invitation_sequence = models.PositiveIntegerField(_("invitation sequence"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -267,6 +273,62 @@ class FreeAgainWatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} waits for {self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class BookingGuest(models.Model):
+    """Someone invited to a booking by e-mail: a member of the community (``member``
+    set) or an outside guest known by address and name only."""
+
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="guests"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="booking_invitations",
+    )
+    email = models.EmailField(_("e-mail address"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    invited_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking guest")
+        verbose_name_plural = _("booking guests")
+        ordering = ("booking", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "email"], name="one_invitation_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} at {self.booking}"
+
+
+class DeskRelease(models.Model):
+    """A space's rule for desks booked and not used: a desk booked for a day and not
+    claimed by checking in by ``unclaimed_by`` (the space's local time) that day is
+    released by the job in tasks.py, and its member told. A space without a row keeps
+    every booked desk."""
+
+    space = models.OneToOneField(
+        "accounts.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="desk_release",
+    )
+    unclaimed_by = models.TimeField(
+        _("release booked desks not claimed by"),
+        help_text=_("Local time of the space, e.g. 10:30."),
+    )
+
+    class Meta:
+        verbose_name = _("release of unclaimed desks")
+        verbose_name_plural = _("releases of unclaimed desks")
+
+    def __str__(self) -> str:
+        return f"{self.space}: desks released at {self.unclaimed_by:%H:%M}"
 
 
 class BookingFeedToken(FeedSecret):

@@ -12,12 +12,26 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .kinds import ACTIVE_STATUSES, LONGEST_BOOKING_MINUTES, LONGEST_BUFFER_MINUTES, BookingStatus
+from .kinds import (
+    ACTIVE_STATUSES,
+    LONGEST_BOOKING_MINUTES,
+    LONGEST_BUFFER_MINUTES,
+    BookingStatus,
+    ResourceKind,
+)
 from .local_times import instant_on
-from .models import Booking, BookingFeedToken, BookingSeries, OpeningHours, Resource
+from .models import (
+    Booking,
+    BookingFeedToken,
+    BookingGuest,
+    BookingSeries,
+    DeskRelease,
+    OpeningHours,
+    Resource,
+)
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Member
+    from officina.accounts.models import Member, Space
 
 # A booking holds its resource for at most this long (its length and its buffer), so one
 # that holds it at some moment of a period started at most this long before the period.
@@ -211,7 +225,7 @@ def member_bookings(
     bookings = Booking.objects.filter(member=member).select_related("resource__space")
     if not include_past:
         bookings = bookings.filter(ends_at__gt=now).exclude(
-            status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED]
+            status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED, BookingStatus.RELEASED]
         )
     return bookings.order_by("starts_at", "id")
 
@@ -252,3 +266,129 @@ def bookings_by_ids(booking_ids: Sequence[int]) -> dict[int, Booking]:
 def series_occurrences(series: BookingSeries) -> list[Booking]:
     """Every date of a series, whatever its status, in order."""
     return list(series.occurrences.select_related("resource__space").order_by("starts_at", "id"))
+
+
+# --- desks and presence ------------------------------------------------------------------
+
+
+def _desk_bookings_today(space: Space, now: datetime) -> QuerySet[Booking]:
+    """Confirmed desk bookings of ``space`` running now or later on its local day."""
+    zone = space.zone
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return Booking.objects.filter(
+        resource__space=space,
+        resource__kind=ResourceKind.DESK,
+        status=BookingStatus.CONFIRMED,
+        starts_at__lt=instant_on(tomorrow, time(0, 0), zone),
+        ends_at__gt=now,
+    )
+
+
+def desk_to_claim(member: Member, space: Space, *, now: datetime | None = None) -> Booking | None:
+    """The member's desk booked in ``space`` for today (the earliest not yet over), not
+    claimed yet: what the check-in form offers to take."""
+    now = now or timezone.now()
+    return (
+        _desk_bookings_today(space, now)
+        .filter(member=member, claimed_at__isnull=True)
+        .select_related("resource")
+        .order_by("starts_at", "id")
+        .first()
+    )
+
+
+def claimed_desk_names(
+    space: Space, member_ids: Iterable[int], *, now: datetime | None = None
+) -> dict[int, str]:
+    """member id → the name of the desk they claimed in ``space`` for today (the booking
+    not over yet). The caller chose whose these are: who's here passes the people the
+    viewer may see."""
+    now = now or timezone.now()
+    rows = (
+        _desk_bookings_today(space, now)
+        .filter(member_id__in=list(member_ids), claimed_at__isnull=False)
+        .order_by("-starts_at", "-id")
+        .values_list("member_id", "resource__name")
+    )
+    names: dict[int, str] = {}
+    for member_id, desk in rows:
+        names.setdefault(member_id, desk)
+    return names
+
+
+def desk_release(space: Space) -> DeskRelease | None:
+    """The space's release time for unclaimed desks, if it has one."""
+    return DeskRelease.objects.filter(space=space).first()
+
+
+# --- guests ------------------------------------------------------------------------------
+
+
+def booking_guests(booking: Booking) -> list[BookingGuest]:
+    """Everyone invited to a booking, for its member and the space's managers."""
+    return list(booking.guests.order_by("id"))
+
+
+@dataclass(frozen=True)
+class ComingToday:
+    """A booking of the day and who is coming to it, as one reader may see it: the
+    names they may read, and how many more guests there are."""
+
+    booking: Booking
+    names: list[str]
+    others: int
+
+
+def coming_today(
+    reader: Member | None,
+    space: Space,
+    *,
+    resource: Resource | None = None,
+    now: datetime | None = None,
+) -> list[ComingToday]:
+    """The day's bookings with guests in ``space`` (or of one ``resource`` of it), not
+    over yet, with who is coming as ``reader`` may see it.
+
+    Members invited are named to a reader who may see them (an active member to a
+    signed-in member of the community); outside guests are named to the space's
+    managers only; everyone else is counted. ``reader`` None is the kiosk at the door,
+    read by anyone in the hall: it names nobody."""
+    from officina.accounts.access import is_space_manager
+    from officina.accounts.selectors import may_see_members, visible_member_ids_by_email
+
+    now = now or timezone.now()
+    tomorrow = now.astimezone(space.zone).date() + timedelta(days=1)
+    bookings = Booking.objects.filter(
+        resource__space=space,
+        status__in=ACTIVE_STATUSES,
+        ends_at__gt=now,
+        starts_at__lt=instant_on(tomorrow, time(0, 0), space.zone),
+        guests__isnull=False,
+    )
+    if resource is not None:
+        bookings = bookings.filter(resource=resource)
+    found = list(
+        bookings.distinct()
+        .select_related("resource")
+        .prefetch_related("guests")
+        .order_by("starts_at", "id")
+    )
+    manager = reader is not None and is_space_manager(reader, space)
+    member_emails = [g.email for b in found for g in b.guests.all() if g.member_id]
+    visible = (
+        set(visible_member_ids_by_email(member_emails).values())
+        if reader is not None and may_see_members(reader)
+        else set()
+    )
+    coming = []
+    for booking in found:
+        names, others = [], 0
+        for guest in booking.guests.all():
+            if guest.member_id is not None and guest.member_id in visible:
+                names.append(guest.name)
+            elif guest.member_id is None and manager:
+                names.append(guest.name or guest.email)
+            else:
+                others += 1
+        coming.append(ComingToday(booking, names, others))
+    return coming

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .actions import do_send_booking_reminders, do_tell_who_waits_for_free_times
+from .actions import (
+    do_release_unclaimed_desks,
+    do_send_booking_reminders,
+    do_tell_who_waits_for_free_times,
+)
+from .invitations import send_invitations
 
 
 @task()
@@ -17,3 +22,17 @@ def send_booking_reminders() -> int:
 def tell_who_waits_for_free_times() -> int:
     """Tell members that a time they were refused is free again."""
     return do_tell_who_waits_for_free_times()
+
+
+@task()
+def release_unclaimed_desks() -> int:
+    """Give back the desks booked for today and not claimed by the space's release time."""
+    return do_release_unclaimed_desks()
+
+
+@task()
+def mail_booking_invitations(
+    booking_id: int, guest_ids: list[int] | None, method: str, sequence: int
+) -> int:
+    """Send a booking's guests its invitation, update or cancellation (invitations.py)."""
+    return send_invitations(booking_id, guest_ids, method, sequence)

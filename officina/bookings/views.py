@@ -39,7 +39,9 @@ from .access import (
 from .forms import (
     REPEATS,
     BookingForm,
+    DeskReleaseForm,
     FindSlotForm,
+    GuestsForm,
     MoveForm,
     ResourceForm,
     SeriesCancelForm,
@@ -215,6 +217,7 @@ def resource_page(
         "waiting_for": waiting_for,
         # Its conference line, to those who may join it: who may book the meeting room.
         "conference_line": meeting_room_lines([resource.pk]).get(resource.pk) if bookable else None,
+        "coming_today": selectors.coming_today(member, resource.space, resource=resource),
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/resource.html", context, status=status)
@@ -350,6 +353,25 @@ def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 
 @login_required
+def booking_guests(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Who is invited to a booking, and the form to invite more."""
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    form = GuestsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invited = actions.check_invite_guests(member, booking, form.lines())
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Invitations sent: %(count)s.") % {"count": len(invited)})
+            return redirect("bookings:guests", booking_id=booking.pk)
+    context = {"booking": booking, "guests": selectors.booking_guests(booking), "form": form}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bookings/guests.html", context, status=status)
+
+
+@login_required
 @require_POST
 def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     member = signed_in_member(request)
@@ -377,12 +399,24 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, to_manage=True)
     resources = Resource.objects.filter(space=space).order_by("kind", "name", "id")
+    release = selectors.desk_release(space)
+    form = DeskReleaseForm(
+        request.POST or None, initial={"unclaimed_by": release.unclaimed_by if release else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.check_set_desk_release(
+            member, space, unclaimed_by=form.cleaned_data["unclaimed_by"]
+        )
+        messages.success(request, _("Desk release saved."))
+        return redirect("bookings:manage", slug=space.slug)
     context = {
         "space": space,
         "resources": resources,
         "pending": selectors.pending_bookings(resources),
+        "release_form": form,
     }
-    return render(request, "bookings/manage.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bookings/manage.html", context, status=status)
 
 
 def _resource_form_page(

@@ -28,6 +28,7 @@ from officina.accounts.selectors import (
     primary_company_names,
     share_a_space,
 )
+from officina.bookings.actions import check_claim_desk
 from officina.core.errors import ErrorCode, OfficinaError
 
 from . import live
@@ -74,11 +75,14 @@ def check_check_in(
     planned_until: datetime | None = None,
     note: str = "",
     source: str = CheckInSource.WEB,
+    claim_desk: bool = False,
     now: datetime | None = None,
 ) -> CheckIn:
     """Start a session at ``space``: on site at a physical space, remote in the digital one.
 
-    Checking in somewhere else ends the session the member had open.
+    Checking in somewhere else ends the session the member had open. With
+    ``claim_desk`` the member also takes the desk they booked there for today (the
+    bookings app's claim): both happen, or neither.
     """
     now = now or timezone.now()
     if not is_space_member(member, space):
@@ -122,10 +126,32 @@ def check_check_in(
                 )
         except IntegrityError as error:
             raise OfficinaError(_("You are already checked in."), ErrorCode.CONFLICT) from error
+        desk = ""
+        if claim_desk:
+            if kind != CheckInKind.ON_SITE:
+                raise OfficinaError.invalid_input(
+                    _("A remote space has no desks."), field="claim_desk"
+                )
+            desk = check_claim_desk(member, space, now=now).resource.name
         company_name = primary_company_names([member.pk]).get(member.pk, "")
-        transaction.on_commit(lambda: live.broadcast_arrival(check_in, company_name))
+        transaction.on_commit(lambda: live.broadcast_arrival(check_in, company_name, desk))
         _fire_arrival_watches(check_in)
     return check_in
+
+
+def check_claim_desk_here(member: Member, space: Space, *, now: datetime | None = None) -> str:
+    """A member checked in at ``space`` takes the desk they booked there for today;
+    the desk's name. Who's here shows it at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        check_in = current_check_ins(now).filter(member=member, space=space).first()
+        if check_in is None or check_in.kind != CheckInKind.ON_SITE:
+            raise OfficinaError(_("Check in here to take your desk."), ErrorCode.CONFLICT)
+        desk = check_claim_desk(member, space, now=now).resource.name
+        check_in.member, check_in.space = member, space
+        company_name = primary_company_names([member.pk]).get(member.pk, "")
+        transaction.on_commit(lambda: live.broadcast_arrival(check_in, company_name, desk))
+    return desk
 
 
 def check_check_out(member: Member, *, now: datetime | None = None) -> CheckIn:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,16 @@ class CheckInForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. the Rossi website")}),
     )
+    # Offered only to a member with a desk booked at the space today (its name in the
+    # label): ticked, the check-in takes the desk too.
+    claim_desk = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args: Any, desk: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if desk:
+            self.fields["claim_desk"].label = _("Take my desk, %(desk)s") % {"desk": desk}
+        else:
+            del self.fields["claim_desk"]
 
 
 class EnableKioskForm(forms.Form):

@@ -42,7 +42,7 @@ def _profile_url(member_id: int) -> str:
     return _profile_url_pattern().replace(str(_PLACEHOLDER_ID), str(member_id))
 
 
-def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
+def member_payload(check_in: CheckIn, company_name: str = "", desk: str = "") -> dict[str, Any]:
     member: Member = check_in.member
     until = check_in.planned_until
     if until is not None and until.astimezone(check_in.space.zone).strftime("%H:%M") == "00:00":
@@ -52,6 +52,8 @@ def member_payload(check_in: CheckIn, company_name: str = "") -> dict[str, Any]:
         "name": member.display_name,
         "initials": member.initials,
         "company": company_name,
+        # The desk they claimed when checking in (bookings), so others find where they sit.
+        "desk": desk,
         "kind": check_in.kind,
         "note": check_in.note,
         # Moments, not texts: each page writes them in its reader's language and clock
@@ -75,9 +77,10 @@ def _send(space_id: int, member_id: int, arrival: dict[str, Any] | None) -> None
     )
 
 
-def broadcast_arrival(check_in: CheckIn, company_name: str = "") -> None:
-    """Also for a session already announced whose audience changed (visibility)."""
-    _send(check_in.space_id, check_in.member_id, member_payload(check_in, company_name))
+def broadcast_arrival(check_in: CheckIn, company_name: str = "", desk: str = "") -> None:
+    """Also for a session already announced whose audience changed (visibility), or
+    whose member took their desk."""
+    _send(check_in.space_id, check_in.member_id, member_payload(check_in, company_name, desk))
 
 
 def broadcast_departure(space_id: int, member_id: int) -> None:

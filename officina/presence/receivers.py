@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from officina.accounts.selectors import primary_company_names
 from officina.accounts.signals import presence_visibility_changed
+from officina.bookings.selectors import claimed_desk_names
 
 from . import live
 from .selectors import current_check_in
@@ -20,7 +21,8 @@ def announce_again_on_visibility_change(sender: object, *, member: Member, **kwa
     check_in = current_check_in(member)
     if check_in is not None:
         company_name = primary_company_names([member.pk]).get(member.pk, "")
-        live.broadcast_arrival(check_in, company_name)
+        desk = claimed_desk_names(check_in.space, [member.pk]).get(member.pk, "")
+        live.broadcast_arrival(check_in, company_name, desk)
 
 
 def connect() -> None:

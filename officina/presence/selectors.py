@@ -25,6 +25,7 @@ from officina.accounts.selectors import (
     primary_company_names,
     visible_members_q,
 )
+from officina.bookings.selectors import claimed_desk_names
 
 from .kinds import CheckInKind
 from .models import ArrivalWatch, CheckIn
@@ -95,17 +96,20 @@ def current_check_in(member: Member, *, now: datetime | None = None) -> CheckIn 
 
 @dataclass
 class PresentMember:
-    """A session on the who's-here page, with the member's main company name."""
+    """A session on the who's-here page, with the member's main company name and the
+    desk they claimed (bookings), if any."""
 
     check_in: CheckIn
     company_name: str
+    desk: str = ""
 
 
 def space_presence(
     viewer: Member, space: Space, *, now: datetime | None = None
 ) -> list[PresentMember]:
-    """Open sessions of a space that ``viewer`` may see, with each member and their main
-    company: two queries (the rules are subqueries of the first).
+    """Open sessions of a space that ``viewer`` may see, with each member, their main
+    company and the desk they claimed: three queries (the rules are subqueries of the
+    first; desks are asked for the people shown only).
 
     Hot page: only the member columns the page shows are loaded, the space is the one
     we already hold, and company names come as plain values.
@@ -129,10 +133,15 @@ def space_presence(
         )
         .order_by("-started_at", "-id")
     )
-    companies = primary_company_names([c.member_id for c in check_ins])
+    member_ids = [c.member_id for c in check_ins]
+    companies = primary_company_names(member_ids)
+    desks = claimed_desk_names(space, member_ids, now=now) if member_ids else {}
     for check_in in check_ins:
         check_in.space = space
-    return [PresentMember(c, companies.get(c.member_id, "")) for c in check_ins]
+    return [
+        PresentMember(c, companies.get(c.member_id, ""), desks.get(c.member_id, ""))
+        for c in check_ins
+    ]
 
 
 def split_by_kind(people: list[PresentMember]) -> tuple[list[PresentMember], list[PresentMember]]:

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("spaces/<slug:slug>/leave/", views.leave, name="leave"),
     path("spaces/<slug:slug>/check-in/", views.check_in, name="check_in"),
+    path("spaces/<slug:slug>/claim-desk/", views.claim_desk, name="claim_desk"),
     path("spaces/<slug:slug>/check-out/", views.check_out, name="check_out"),
     path("spaces/<slug:slug>/people/", views.people, name="people"),
     path("spaces/<slug:slug>/watch/", views.watch, name="watch"),

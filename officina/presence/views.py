@@ -21,6 +21,7 @@ from officina.accounts import selectors as account_selectors
 from officina.accounts.access import access_join_request_by_id, access_space_by_slug, space_role
 from officina.accounts.kinds import PresenceVisibility, SpaceRole
 from officina.accounts.signed_in import signed_in_member
+from officina.bookings.selectors import coming_today, desk_to_claim
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.core.form_errors import show_error_on_form
 
@@ -88,8 +89,9 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "presence/space_join.html", context)
     present = selectors.space_presence(member, the_space)
     on_site, remote = selectors.split_by_kind(present)
-    people = [member_payload(p.check_in, p.company_name) for p in present]
+    people = [member_payload(p.check_in, p.company_name, p.desk) for p in present]
     current = selectors.current_check_in(member)
+    desk = None if the_space.is_remote else desk_to_claim(member, the_space)
     context = {
         "space": the_space,
         "role": role,
@@ -99,7 +101,8 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
         "remote_count": len(remote),
         "current": current,
         "here": current is not None and current.space_id == the_space.pk,
-        "form": CheckInForm(),
+        "desk_to_claim": desk,
+        "form": CheckInForm(desk=desk.resource.name if desk else ""),
     }
     return render(request, "presence/space.html", context)
 
@@ -190,9 +193,10 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 def check_in(request: HttpRequest, slug: str) -> HttpResponse:
     member = signed_in_member(request)
     the_space = access_space_by_slug(member, slug, as_member=True)
-    form = CheckInForm(request.POST)
+    now = timezone.now()
+    desk = None if the_space.is_remote else desk_to_claim(member, the_space, now=now)
+    form = CheckInForm(request.POST, desk=desk.resource.name if desk else "")
     if form.is_valid():
-        now = timezone.now()
         until = form.cleaned_data["until"]
         try:
             actions.check_check_in(
@@ -202,6 +206,7 @@ def check_in(request: HttpRequest, slug: str) -> HttpResponse:
                     actions.planned_until_from_local_time(the_space, until, now) if until else None
                 ),
                 note=form.cleaned_data["note"],
+                claim_desk=form.cleaned_data.get("claim_desk", False),
                 now=now,
             )
         except OfficinaError as error:
@@ -216,6 +221,21 @@ def check_in(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("presence:space", slug=slug)
     for errors in form.errors.values():
         messages.error(request, " ".join(str(e) for e in errors))
+    return redirect("presence:space", slug=slug)
+
+
+@login_required
+@require_POST
+def claim_desk(request: HttpRequest, slug: str) -> HttpResponse:
+    """Checked in already, the member takes the desk they booked for today."""
+    member = signed_in_member(request)
+    the_space = access_space_by_slug(member, slug, as_member=True)
+    try:
+        desk = actions.check_claim_desk_here(member, the_space)
+    except OfficinaError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(desk)s is yours for today.") % {"desk": desk})
     return redirect("presence:space", slug=slug)
 
 
@@ -317,7 +337,8 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         if request.POST.get("form") == "role":
             role_form = SpaceRoleForm(request.POST)
             if role_form.is_valid():
-                person = account_selectors.find_member_by_email(role_form.cleaned_data["email"])
+                # A project guest is found too: adding them makes them a member.
+                person = account_selectors.account_by_email(role_form.cleaned_data["email"])
                 if person is None:
                     role_form.add_error("email", _("No member has this e-mail address."))
                 else:
@@ -383,9 +404,13 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
     except OfficinaError:
         pass  # not the tablet (yet): a manager may make it one below
     else:
-        return render(
-            request, "presence/kiosk.html", {"kiosk": the_kiosk, "space": the_kiosk.space}
-        )
+        context = {
+            "kiosk": the_kiosk,
+            "space": the_kiosk.space,
+            # Anyone in the hall reads the tablet: guests are counted, never named.
+            "coming_today": coming_today(None, the_kiosk.space),
+        }
+        return render(request, "presence/kiosk.html", context)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
     member = signed_in_member(request)

@@ -309,6 +309,12 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
         "trigger": "interval",
         "minutes": 5,
     },
+    # A desk not claimed by its space's release time is free for others within a minute.
+    "release unclaimed desks": {
+        "task": "officina.bookings.tasks.release_unclaimed_desks",
+        "trigger": "interval",
+        "minutes": 1,
+    },
     # Hourly: a member is due a digest a day (or a week) after their last one.
     "daily digests": {
         "task": "officina.notifications.tasks.queue_due_digests",

@@ -54,7 +54,8 @@ def test_space_presence_brings_the_main_company(
 ):
     actions.check_check_in(giulia, navigli)
     actions.check_check_in(marco, navigli)
-    with django_assert_num_queries(2):
+    # The sessions with their members, the main companies, the desks claimed.
+    with django_assert_num_queries(3):
         present = space_presence(luca, navigli)
         companies = {p.check_in.member.display_name: p.company_name for p in present}
         assert all(p.check_in.space.name == "Officina Navigli" for p in present)
@@ -81,7 +82,9 @@ def test_first_render_and_live_push_show_the_same_company(
     CompanyMembership.objects.filter(member=member).update(is_primary=False)
     space = make_space(members=(member,))
     pushed: list[str] = []
-    monkeypatch.setattr(live, "broadcast_arrival", lambda _check_in, name: pushed.append(name))
+    monkeypatch.setattr(
+        live, "broadcast_arrival", lambda _check_in, name, _desk="": pushed.append(name)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         actions.check_check_in(member, space)
     [shown] = space_presence(member, space)

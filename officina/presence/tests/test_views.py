@@ -143,8 +143,9 @@ def test_whos_here_query_count_does_not_grow_with_people(
     )
     client = client_for(giulia)
     # session, member, space, role, check-ins + members, main companies, who of them is
-    # on a call, own session, unread-notifications badge.
-    with django_assert_num_queries(9):
+    # on a call, desks they claimed, own session, own desk to claim, unread-notifications
+    # badge.
+    with django_assert_num_queries(11):
         response = client.get("/spaces/navigli/")
     assert response.status_code == 200
     assert response.content.decode().count('data-member-id="') == 40

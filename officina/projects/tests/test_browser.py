@@ -335,3 +335,58 @@ def test_a_guest_hears_of_a_mention_by_mail_and_an_owner_tidies_up_and_archives(
     owner.locator(".message", has_text="Il progetto è di nuovo in attività").wait_for()
     guest.reload()
     guest.locator("#comment-form").wait_for()
+
+
+@pytest.mark.browser
+def test_inviting_a_clients_person_on_a_phone_in_italian(
+    new_context, giulia, studio_rossi, project, screenshot
+):
+    """Giulia, on a 390 px phone in Italian, invites a person of a client company as a
+    guest; the mail is in her language, the client accepts from its link on their phone,
+    and sees their project only: no internal thread, no community page."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    owner = new_context(giulia, locale="it-IT", **phone).new_page()
+    owner.goto(f"/projects/{project.pk}/people/")
+    assert_no_sideways_scrolling(owner)
+    owner.fill("#id_person-email", "chiara@client.example")
+    owner.select_option("#id_person-role", "viewer")
+    owner.click("#invite-person-form button[type=submit]")
+    with translation.override("it"):
+        sent = _("Invitation sent to %(email)s.") % {"email": "chiara@client.example"}
+        welcome = _("Welcome, %(name)s: this is the project.") % {"name": "Chiara"}
+    assert sent != "Invitation sent to chiara@client.example."  # the Italian is there
+    owner.locator(".message", has_text=sent).wait_for()
+    assert_no_sideways_scrolling(owner)
+    screenshot(owner, "1-invited-it")
+
+    (invitation,) = mail.outbox
+    assert invitation.to == ["chiara@client.example"]
+    assert "Nuovo negozio" in invitation.subject and "invita" in invitation.subject
+    found = re.search(r"https?://\S+/projects/invitations/\S+/", str(invitation.body))
+    assert found is not None
+    guest = new_context(locale="it-IT", **phone).new_page()
+    guest.goto(found.group(0))
+    assert_no_sideways_scrolling(guest)
+    guest.fill("#id_first_name", "Chiara")
+    guest.fill("#id_last_name", "Neri")
+    guest.fill("#id_password", "vetrine-blu-2026")
+    guest.click("#accept-form button[type=submit]")
+    guest.locator(".message", has_text=welcome).wait_for()
+    assert guest.locator("h1").inner_text() == "Nuovo negozio"
+    assert_no_sideways_scrolling(guest)
+    screenshot(guest, "2-guest-project-it")
+    guest.goto(f"/projects/{project.pk}/threads/")
+    threads = guest.locator("#thread-list").inner_text()
+    assert "Calendario lavori" in threads and "Margini e prezzi" not in threads
+    assert_no_sideways_scrolling(guest)
+    internal = project.threads.get(is_internal=True)
+    assert guest.goto(f"/projects/threads/{internal.pk}/").status == 404
+    for closed in ("/feed/", "/members/", "/companies/", "/bookings/", "/spaces/"):
+        assert guest.goto(closed).status == 404, closed
+    guest.goto("/projects/")
+    assert guest.locator("#my-projects .project-row").count() == 1

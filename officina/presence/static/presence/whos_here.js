@@ -35,6 +35,7 @@ import { shownMoment } from "../web/moments.js";
     const clock = (at) => shownMoment(new Date(at), labels.clockFormat, labels.zone);
     text += labels.labelSince + " " + clock(member.since_at);
     if (member.until_at) text += " · " + labels.labelUntil + " " + clock(member.until_at);
+    if (member.desk) text += " · " + labels.labelDesk + " " + member.desk;
     detail.append(document.createTextNode(text));
     const note = item.querySelector(".note");
     if (member.note) note.textContent = "“" + member.note + "”"; else note.remove();

@@ -1,0 +1,226 @@
+"""Desks meet presence: checking in takes the desk booked for today, a desk nobody
+claimed by the space's release time is given back (its member told), and who's here
+shows where people sit, to those who may see them there.
+
+Navigli (Europe/Rome) has Luca (manager), Giulia and Marco; Sara and Ugo are elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from officina.accounts.actions import check_set_presence_visibility
+from officina.accounts.kinds import PresenceVisibility
+from officina.bookings.actions import (
+    check_book,
+    check_claim_desk,
+    check_create_resource,
+    check_set_desk_release,
+    do_release_unclaimed_desks,
+)
+from officina.bookings.kinds import BookingStatus
+from officina.bookings.models import Booking, DeskRelease
+from officina.bookings.selectors import desk_to_claim
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.notifications.selectors import notifications_for
+from officina.presence.actions import check_check_in, check_claim_desk_here
+from officina.presence.models import CheckIn
+from officina.presence.selectors import space_presence
+
+pytestmark = pytest.mark.django_db
+
+ROME = ZoneInfo("Europe/Rome")
+# A Monday morning at Navigli.
+NOW = datetime(2027, 6, 7, 8, 0, tzinfo=ROME)
+ALL_DAY = {weekday: (time(7, 0), time(20, 0)) for weekday in range(7)}
+
+
+def at(hour: int, minute: int = 0, days: int = 0) -> datetime:
+    return NOW.replace(hour=hour, minute=minute) + timedelta(days=days)
+
+
+@pytest.fixture
+def desk(luca: Any, navigli: Any) -> Any:
+    return check_create_resource(
+        luca, navigli, name="Desk 4", kind="desk", max_minutes=12 * 60, hours=ALL_DAY
+    )
+
+
+@pytest.fixture
+def other_desk(luca: Any, navigli: Any) -> Any:
+    return check_create_resource(
+        luca, navigli, name="Desk 7", kind="desk", max_minutes=12 * 60, hours=ALL_DAY
+    )
+
+
+def book(member: Any, resource: Any, start: datetime, end: datetime) -> Booking:
+    return check_book(member, resource, starts_at=start, ends_at=end, now=NOW - timedelta(hours=1))
+
+
+def desks_shown(viewer: Any, space: Any, now: datetime) -> dict[str, str]:
+    return {p.check_in.member.first_name: p.desk for p in space_presence(viewer, space, now=now)}
+
+
+class TestClaiming:
+    def test_checking_in_takes_todays_desk(self, giulia, navigli, desk):
+        booking = book(giulia, desk, at(9), at(18))
+        assert desk_to_claim(giulia, navigli, now=at(9, 5)) == booking
+        check_check_in(giulia, navigli, claim_desk=True, now=at(9, 5))
+        booking.refresh_from_db()
+        assert booking.claimed_at == at(9, 5)
+        assert desk_to_claim(giulia, navigli, now=at(9, 10)) is None
+
+    def test_checking_in_without_a_desk_booked_claims_nothing_and_checks_in_nobody(
+        self, giulia, marco, navigli, desk
+    ):
+        book(marco, desk, at(9), at(18))  # Marco's desk, not Giulia's
+        with pytest.raises(OfficinaError) as refused:
+            check_check_in(giulia, navigli, claim_desk=True, now=at(9, 5))
+        assert refused.value.code == ErrorCode.NOT_FOUND
+        assert not CheckIn.objects.filter(member=giulia).exists()
+        assert Booking.objects.get().claimed_at is None
+
+    def test_only_todays_desk_in_this_space(self, giulia, navigli, san_salvario, desk, room):
+        book(giulia, desk, at(9, days=1), at(18, days=1))  # tomorrow
+        book(giulia, room, at(9), at(10))  # a room is no desk
+        assert desk_to_claim(giulia, navigli, now=at(9, 5)) is None
+        with pytest.raises(OfficinaError):
+            check_claim_desk(giulia, navigli, now=at(9, 5))
+
+    def test_a_desk_is_claimed_once_and_not_after_its_end(self, giulia, navigli, desk):
+        book(giulia, desk, at(9), at(12))
+        check_claim_desk(giulia, navigli, now=at(9, 5))
+        with pytest.raises(OfficinaError):
+            check_claim_desk(giulia, navigli, now=at(9, 10))
+        book(giulia, desk, at(13), at(14))
+        with pytest.raises(OfficinaError):
+            check_claim_desk(giulia, navigli, now=at(14, 1))  # over
+
+    def test_checked_in_already_takes_the_desk_with_one_click(self, giulia, navigli, desk):
+        book(giulia, desk, at(9), at(18))
+        with pytest.raises(OfficinaError) as refused:
+            check_claim_desk_here(giulia, navigli, now=at(9))  # not here yet
+        assert refused.value.code == ErrorCode.CONFLICT
+        check_check_in(giulia, navigli, now=at(9, 5))
+        assert check_claim_desk_here(giulia, navigli, now=at(9, 6)) == "Desk 4"
+
+    def test_a_remote_space_has_no_desks(self, giulia, digital):
+        with pytest.raises(OfficinaError) as refused:
+            check_check_in(giulia, digital, claim_desk=True, now=at(9))
+        assert refused.value.code == ErrorCode.INVALID_INPUT
+        assert not CheckIn.objects.filter(member=giulia).exists()
+
+
+class TestRelease:
+    @pytest.fixture(autouse=True)
+    def half_past_ten(self, luca, navigli):
+        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+
+    def test_an_unclaimed_desk_is_released_at_the_spaces_time_and_its_member_told(
+        self, giulia, marco, navigli, desk, other_desk
+    ):
+        unclaimed = book(giulia, desk, at(9), at(18))
+        claimed = book(marco, other_desk, at(9), at(18))
+        check_check_in(marco, navigli, claim_desk=True, now=at(9, 15))
+        assert do_release_unclaimed_desks(at(10, 29)) == 0
+        assert do_release_unclaimed_desks(at(10, 30)) == 1
+        unclaimed.refresh_from_db()
+        claimed.refresh_from_db()
+        assert unclaimed.status == BookingStatus.RELEASED
+        assert claimed.status == BookingStatus.CONFIRMED
+        with translation.override("en"), timezone.override(ROME):
+            (told,) = [n.shown_text for n in notifications_for(giulia)]
+        assert told.startswith("Your desk Desk 4 at Officina Navigli was released")
+        assert "10:30" in told
+        assert not notifications_for(marco).exists()
+        # Released once: the next run finds nothing, and the desk is free for others.
+        assert do_release_unclaimed_desks(at(10, 35)) == 0
+        assert book(marco, desk, at(11), at(12)).status == BookingStatus.CONFIRMED
+
+    def test_told_in_the_members_language(self, giulia, navigli, desk):
+        book(giulia, desk, at(9), at(18))
+        do_release_unclaimed_desks(at(10, 31))
+        with translation.override("it"), timezone.override(ROME):
+            (told,) = [n.shown_text for n in notifications_for(giulia)]
+        assert told.startswith("La tua scrivania Desk 4 a Officina Navigli è stata liberata")
+
+    def test_a_desk_booked_from_after_the_release_time_is_kept(self, giulia, navigli, desk):
+        afternoon = book(giulia, desk, at(14), at(18))
+        assert do_release_unclaimed_desks(at(15)) == 0
+        afternoon.refresh_from_db()
+        assert afternoon.status == BookingStatus.CONFIRMED
+
+    def test_rooms_pending_and_other_spaces_are_left_alone(
+        self, giulia, marco, luca, navigli, room, make_space
+    ):
+        book(giulia, room, at(9), at(11))
+        assert do_release_unclaimed_desks(at(10, 45)) == 0
+        DeskRelease.objects.all().delete()
+        desk = check_create_resource(
+            luca, navigli, name="Desk 9", kind="desk", max_minutes=600, hours=ALL_DAY
+        )
+        book(marco, desk, at(9), at(18))
+        assert do_release_unclaimed_desks(at(10, 45)) == 0  # no release time: kept all day
+
+    def test_only_a_manager_sets_the_time(self, giulia, navigli):
+        with pytest.raises(OfficinaError) as refused:
+            check_set_desk_release(giulia, navigli, unclaimed_by=time(9))
+        assert refused.value.code == ErrorCode.NOT_FOUND
+        assert DeskRelease.objects.get(space=navigli).unclaimed_by == time(10, 30)
+
+
+class TestWhoIsHereShowsDesks:
+    def test_where_each_person_sits(self, giulia, marco, luca, navigli, desk):
+        book(giulia, desk, at(9), at(18))
+        check_check_in(giulia, navigli, claim_desk=True, now=at(9, 5))
+        check_check_in(marco, navigli, now=at(9, 6))
+        assert desks_shown(luca, navigli, at(9, 10)) == {"Giulia": "Desk 4", "Marco": ""}
+        # When the booking ends the desk is not hers any more.
+        assert desks_shown(luca, navigli, at(18, 1)) == {"Giulia": "", "Marco": ""}
+
+    def test_respecting_presence_visibility(self, giulia, marco, luca, navigli, desk):
+        check_set_presence_visibility(giulia, PresenceVisibility.COMPANIES)
+        book(giulia, desk, at(9), at(18))
+        check_check_in(giulia, navigli, claim_desk=True, now=at(9, 5))
+        assert desks_shown(marco, navigli, at(9, 10)) == {"Giulia": "Desk 4"}  # a colleague
+        assert desks_shown(luca, navigli, at(9, 10)) == {}  # not her colleague: nothing
+
+    def test_the_page_offers_the_desk_and_shows_it(self, client_for, giulia, luca, navigli):
+        local = timezone.localtime(timezone.now(), navigli.zone)
+        if local.time() > time(22, 0):
+            pytest.skip("the desk is booked from now to an hour later, on today")
+        desk = check_create_resource(
+            luca, navigli, name="Desk 13", kind="desk", max_minutes=600,
+            hours={weekday: (time(0, 0), time(23, 59)) for weekday in range(7)},
+        )  # fmt: skip
+        start = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        booking = check_book(giulia, desk, starts_at=start, ends_at=start + timedelta(hours=1))
+        page = client_for(giulia).get(reverse("presence:space", args=[navigli.slug]))
+        assert "Take my desk, Desk 13" in page.content.decode()
+        sent = client_for(giulia).post(
+            reverse("presence:check_in", args=[navigli.slug]), {"claim_desk": "on"}
+        )
+        assert sent.status_code == 302
+        booking.refresh_from_db()
+        assert booking.claimed_at is not None
+        seen = client_for(luca).get(reverse("presence:space", args=[navigli.slug]))
+        assert 'class="desk">Desk 13</span>' in seen.content.decode()
+
+
+class TestTheManagersSetting:
+    def test_set_on_the_manage_page_and_cleared(self, client_for, luca, giulia, navigli):
+        url = reverse("bookings:manage", args=[navigli.slug])
+        assert client_for(luca).post(url, {"unclaimed_by": "10:30"}).status_code == 302
+        assert DeskRelease.objects.get(space=navigli).unclaimed_by == time(10, 30)
+        assert 'value="10:30"' in client_for(luca).get(url).content.decode()
+        assert client_for(giulia).post(url, {"unclaimed_by": "09:00"}).status_code == 404
+        assert client_for(luca).post(url, {"unclaimed_by": "25:00"}).status_code == 400
+        assert DeskRelease.objects.get(space=navigli).unclaimed_by == time(10, 30)
+        assert client_for(luca).post(url, {"unclaimed_by": ""}).status_code == 302
+        assert not DeskRelease.objects.exists()
