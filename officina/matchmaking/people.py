@@ -256,8 +256,10 @@ def _score_pairs(
         if member_id == viewer_id:
             continue
         pair = pairs[member_id]
-        for skill_id, their_sides in their_tags.items():
-            me = listings[skill_id]
+        # In skill order: the sums, so a tie between two people, never depend on the
+        # order the database returned the rows in.
+        for skill_id in sorted(their_tags):
+            their_sides, me = their_tags[skill_id], listings[skill_id]
             # What they give that I need (and, if they offer it, I am their taker).
             if me.needs:
                 giving = max(their_sides.get(_OFFER, 0.0), their_sides.get(_KNOWS, 0.0))
