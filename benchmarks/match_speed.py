@@ -10,8 +10,9 @@ its index.
    member gets ~30 word stems drawn from a Zipf-like vocabulary of 20,000 stems (a few
    words are in almost every profile, most in few), 2–5 skills with strengths, and
    answer counts, and each member's people-to-meet listings (below), then counts members
-   per word and per skill once (``do_recount``, as after an import). Building it through the signals would take an hour: the index is
-   what is measured here, not how it got filled.
+   per word and per skill once (``do_recount``, as after an import). Building it
+   through the signals would take an hour: the index is what is measured here, not how
+   it got filled.
 3. Times ``rank_experts`` (hybrid, the question page's ranking) for ``--requests``
    questions of 8 words and 1–2 skills, and prints p50/p95/max against the target
    (p95 < 100 ms).
