@@ -9,9 +9,10 @@ its index.
 2. Writes the expert index directly (the matchmaking app's own tables, in bulk): each
    member gets ~30 word stems drawn from a Zipf-like vocabulary of 20,000 stems (a few
    words are in almost every profile, most in few), 2–5 skills with strengths, and
-   answer counts, then counts members per word and per skill once (``do_recount``, as
-   after an import). Building it through the signals would take an hour: the index is
-   what is measured here, not how it got filled.
+   answer counts, and each member's people-to-meet listings (below), then counts members
+   per word and per skill once (``do_recount``, as after an import). Building it
+   through the signals would take an hour: the index is what is measured here, not how
+   it got filled.
 3. Times ``rank_experts`` (hybrid, the question page's ranking) for ``--requests``
    questions of 8 words and 1–2 skills, and prints p50/p95/max against the target
    (p95 < 100 ms).
@@ -104,10 +105,10 @@ def seed(members: int, rng: random.Random) -> list[int]:
     EvidenceTerm.objects.bulk_create(terms, batch_size=5000)
     EvidenceSkill.objects.bulk_create(skills, batch_size=5000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=5000)
-    # Rows written in bulk: the kept counts (members per word, per skill, totals) are
-    # counted once, as after an import.
-    do_recount()
     seed_people_to_meet(ids, skill_ids, rng)
+    # Rows written in bulk: the kept counts (members per word, per skill, listing each
+    # skill for people to meet, totals) are counted once, as after an import.
+    do_recount()
     return skill_ids
 
 

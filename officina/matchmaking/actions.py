@@ -114,7 +114,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     EvidenceSkill.objects.bulk_create(skills, batch_size=2000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=2000)
     MeetTag.objects.bulk_create(tags, batch_size=2000)
-    do_add_difference(before, IndexState.of_rows(terms, skills, sizes))
+    do_add_difference(before, IndexState.of_rows(terms, skills, sizes, tags))
     return len(ids)
 
 

@@ -1,7 +1,8 @@
-"""The expert index's counts, kept as rows are rewritten: members per word stem, holders
-per skill, and the community's totals (``TermMembers``, ``SkillHolders``,
-``IndexTotals``). Ranking a question reads them by key instead of counting postings,
-which at 100,000 members was most of a question's time.
+"""The index's counts, kept as rows are rewritten: members per word stem, holders per
+skill, the community's totals (``TermMembers``, ``SkillHolders``, ``IndexTotals``), and
+for people to meet the members listing each skill (``MeetHolders``). Ranking a question
+or a member's suggestions reads them by key instead of counting rows, which at 100,000
+members was most of a question's time and a good part of a suggestion's.
 
 ``IndexState`` is what some members' rows add to the counts; ``do_index_members`` takes
 it before deleting their rows and after writing the new ones, and adds the difference.
@@ -21,6 +22,8 @@ from officina.matchmaking.models import (
     EvidenceSkill,
     EvidenceTerm,
     IndexTotals,
+    MeetHolders,
+    MeetTag,
     SkillHolders,
     TermMembers,
 )
@@ -37,6 +40,7 @@ class IndexState:
 
     terms: Counter[str] = field(default_factory=Counter)
     holders: Counter[int] = field(default_factory=Counter)
+    listers: Counter[int] = field(default_factory=Counter)  # people to meet, per skill
     members: int = 0
     length: int = 0
 
@@ -52,6 +56,12 @@ class IndexState:
                 member_id__in=member_ids, strength__gt=STRENGTH_FLOOR
             ).values_list("skill_id", flat=True)
         )
+        state.listers.update(
+            skill_id
+            for _member_id, skill_id in MeetTag.objects.filter(member_id__in=member_ids)
+            .values_list("member_id", "skill_id")
+            .distinct()
+        )
         size = EvidenceSize.objects.filter(member_id__in=member_ids).aggregate(
             members=Count("pk"), length=Sum("length")
         )
@@ -64,9 +74,13 @@ class IndexState:
         terms: Iterable[EvidenceTerm],
         skills: Iterable[EvidenceSkill],
         sizes: Iterable[EvidenceSize],
+        tags: Iterable[MeetTag] = (),
     ) -> IndexState:
         """What rows about to be written will add."""
         state = cls()
+        state.listers.update(
+            skill_id for _member_id, skill_id in {(row.member_id, row.skill_id) for row in tags}
+        )
         state.terms.update(row.term for row in terms)
         state.holders.update(row.skill_id for row in skills if row.strength > STRENGTH_FLOOR)
         for size in sizes:
@@ -100,13 +114,21 @@ def do_add_difference(before: IndexState, after: IndexState) -> None:
         skill_id: after.holders[skill_id] - before.holders[skill_id]
         for skill_id in before.holders | after.holders
     }
+    lister_deltas = {
+        skill_id: after.listers[skill_id] - before.listers[skill_id]
+        for skill_id in before.listers | after.listers
+    }
     _add(TermMembers._meta.db_table, "term", term_deltas)
     _add(SkillHolders._meta.db_table, "skill_id", holder_deltas)
+    _add(MeetHolders._meta.db_table, "skill_id", lister_deltas)
     TermMembers.objects.filter(
         term__in=[term for term, delta in term_deltas.items() if delta < 0], members__lte=0
     ).delete()
     SkillHolders.objects.filter(
         skill_id__in=[pk for pk, delta in holder_deltas.items() if delta < 0], members__lte=0
+    ).delete()
+    MeetHolders.objects.filter(
+        skill_id__in=[pk for pk, delta in lister_deltas.items() if delta < 0], members__lte=0
     ).delete()
     members, length = after.members - before.members, after.length - before.length
     if members or length:
@@ -122,8 +144,10 @@ def do_recount() -> None:
     without ``do_index_members``: a benchmark, a migration)."""
     TermMembers.objects.all().delete()
     SkillHolders.objects.all().delete()
+    MeetHolders.objects.all().delete()
     terms, holders = TermMembers._meta.db_table, SkillHolders._meta.db_table
     postings, skills = EvidenceTerm._meta.db_table, EvidenceSkill._meta.db_table
+    listers, tags = MeetHolders._meta.db_table, MeetTag._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {terms} (term, members) "  # noqa: S608
@@ -133,6 +157,10 @@ def do_recount() -> None:
             f"INSERT INTO {holders} (skill_id, members) "  # noqa: S608
             f"SELECT skill_id, COUNT(*) FROM {skills} WHERE strength > %s GROUP BY skill_id",
             [STRENGTH_FLOOR],
+        )
+        cursor.execute(
+            f"INSERT INTO {listers} (skill_id, members) "  # noqa: S608
+            f"SELECT skill_id, COUNT(DISTINCT member_id) FROM {tags} GROUP BY skill_id"
         )
     size = EvidenceSize.objects.aggregate(members=Count("pk"), length=Sum("length"))
     IndexTotals.objects.update_or_create(
@@ -160,4 +188,11 @@ def term_members(terms: Iterable[str]) -> dict[str, int]:
 def skill_holders(skill_ids: Iterable[int]) -> dict[int, int]:
     return dict(
         SkillHolders.objects.filter(skill_id__in=list(skill_ids)).values_list("skill_id", "members")
+    )
+
+
+def meet_holders(skill_ids: Iterable[int]) -> dict[int, int]:
+    """How many members list each skill for people to meet (any side)."""
+    return dict(
+        MeetHolders.objects.filter(skill_id__in=list(skill_ids)).values_list("skill_id", "members")
     )

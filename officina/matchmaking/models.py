@@ -25,7 +25,12 @@ class EvidenceTerm(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["term", "member"], name="one_evidence_term_per_member")
         ]
-        indexes = [models.Index(fields=["member"], name="evidence_term_member")]
+        indexes = [
+            models.Index(fields=["member"], name="evidence_term_member"),
+            # A word's postings with their counts, read as one index range: BM25 sums
+            # thousands of them per question without a lookup of each row.
+            models.Index(fields=["term", "member", "count"], name="evidence_term_postings"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.term} ×{self.count}"
@@ -101,6 +106,20 @@ class SkillHolders(models.Model):
 
     def __str__(self) -> str:
         return f"skill {self.skill_id}: {self.members} holders"
+
+
+class MeetHolders(models.Model):
+    """How many members list a skill for people to meet, on any side (offer, knows,
+    need, interest): people to meet weigh a skill by its rarity, and counting its
+    listers per page was a scan of thousands of ``MeetTag`` rows. Kept with the rows."""
+
+    skill = models.OneToOneField(
+        "skills.Skill", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    members = models.IntegerField()  # signed, as TermMembers.members
+
+    def __str__(self) -> str:
+        return f"skill {self.skill_id}: {self.members} listing it"
 
 
 class IndexTotals(models.Model):

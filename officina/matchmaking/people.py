@@ -40,11 +40,11 @@ from django.utils import timezone
 
 from officina.accounts.selectors import community_members, may_see_members
 from officina.knowledge.selectors import Helped, help_around
+from officina.matchmaking.counts import index_totals, meet_holders
 from officina.matchmaking.evidence import CLAIM_SATURATION
 from officina.matchmaking.kinds import IntroductionStatus, MeetSide
 from officina.matchmaking.models import (
     DeclinedSuggestion,
-    EvidenceSize,
     Introduction,
     MeetTag,
     Shown,
@@ -117,8 +117,8 @@ def _tags_of(member_id: int) -> dict[int, dict[str, float]]:
     return tags
 
 
-def _candidate_ids(mine: dict[int, dict[str, float]]) -> set[int]:
-    """The strongest people on each of the viewer's skills, per side that can meet it."""
+def _wanted_sides(mine: dict[int, dict[str, float]]) -> set[tuple[int, str]]:
+    """Each (skill, side) of others that can meet one of the viewer's listings."""
     wanted: set[tuple[int, str]] = set()
     for skill_id, sides in mine.items():
         if MeetSide.NEED in sides:
@@ -127,33 +127,59 @@ def _candidate_ids(mine: dict[int, dict[str, float]]) -> set[int]:
             wanted.add((skill_id, MeetSide.NEED))
         if any(side in sides for side in ALIKE):
             wanted |= {(skill_id, side) for side in ALIKE}
-    if not wanted:
-        return set()
-    # One round trip: each (skill, side) is an index range read strongest first and cut,
-    # the parts joined by the database. Built from the model's table name; values are
-    # parameters.
+    return wanted
+
+
+Theirs = dict[int, dict[int, dict[str, float]]]
+
+
+def _read_tags(sql: str, params: list[int | str]) -> Theirs:
+    theirs: Theirs = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for member_id, skill_id, side, weight in cursor.fetchall():
+            theirs.setdefault(member_id, {}).setdefault(skill_id, {})[side] = weight
+    return theirs
+
+
+def _candidates_tags(mine: dict[int, dict[str, float]], also: Collection[int]) -> Theirs:
+    """The strongest people on each of the viewer's skills, per side that can meet it,
+    and the members ``also``: their rows on the viewer's skills, in one round trip.
+
+    Each (skill, side) is an index range read strongest first and cut, the parts joined
+    by the database, which then reads those members' rows by the (member, skill, side)
+    key: the few thousand candidates never travel to Python and back as parameters.
+    Plain SQL from the model's table name; every value is a parameter."""
+    wanted = sorted(_wanted_sides(mine))
+    if not mine or (not wanted and not also):
+        return {}
     table = MeetTag._meta.db_table
     part = (
         f"SELECT member_id FROM (SELECT member_id FROM {table} WHERE skill_id = %s AND side = %s"  # noqa: S608
         " ORDER BY weight DESC, member_id LIMIT %s) AS best"
     )
+    parts = [part] * len(wanted)
     params: list[int | str] = []
-    for skill_id, side in sorted(wanted):
+    for skill_id, side in wanted:
         params += [skill_id, side, PER_SKILL]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join([part] * len(wanted)), params)
-        return {member_id for (member_id,) in cursor.fetchall()}
+    if also:
+        parts.append(
+            f"SELECT member_id FROM {table} WHERE member_id IN ({', '.join(['%s'] * len(also))})"  # noqa: S608
+        )
+        params += list(also)
+    skills_in = ", ".join(["%s"] * len(mine))
+    sql = (
+        f"SELECT member_id, skill_id, side, weight FROM {table}"  # noqa: S608 - see above
+        f" WHERE skill_id IN ({skills_in}) AND member_id IN ({' UNION '.join(parts)})"
+    )
+    return _read_tags(sql, [*mine, *params])
 
 
-def _their_tags(
-    candidates: Collection[int], skill_ids: Collection[int]
-) -> dict[int, dict[int, dict[str, float]]]:
-    """The candidates' rows on the viewer's skills. In SQL with plain parameters: the
-    ORM prepares each of a few thousand ids through the foreign key, which costs more
-    than the query itself."""
-    theirs: dict[int, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+def _their_tags(candidates: Collection[int], skill_ids: Collection[int]) -> Theirs:
+    """The candidates' rows on the viewer's skills (plain parameters: the ORM prepares
+    each id through the foreign key, which costs more than the query itself)."""
     if not candidates or not skill_ids:
-        return theirs
+        return {}
     table = MeetTag._meta.db_table
     skills_in = ", ".join(["%s"] * len(skill_ids))
     members_in = ", ".join(["%s"] * len(candidates))
@@ -161,21 +187,13 @@ def _their_tags(
         f"SELECT member_id, skill_id, side, weight FROM {table}"  # noqa: S608 - see above
         f" WHERE skill_id IN ({skills_in}) AND member_id IN ({members_in})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*skill_ids, *candidates])
-        for member_id, skill_id, side, weight in cursor.fetchall():
-            theirs[member_id][skill_id][side] = weight
-    return theirs
+    return _read_tags(sql, [*skill_ids, *candidates])
 
 
 def _rarity(skill_ids: Collection[int]) -> dict[int, float]:
-    holders = dict(
-        MeetTag.objects.filter(skill_id__in=list(skill_ids))
-        .values("skill_id")
-        .annotate(members=Count("member_id", distinct=True))
-        .values_list("skill_id", "members")
-    )
-    total = max(EvidenceSize.objects.count(), max(holders.values(), default=1))
+    # Both counts are kept with the index (a row per skill, one row), not counted here.
+    holders = meet_holders(skill_ids)
+    total = max(index_totals().members, max(holders.values(), default=1))
     return {
         skill_id: math.log(1 + total / max(holders.get(skill_id, 1), 1)) for skill_id in skill_ids
     }
@@ -187,57 +205,89 @@ def _others_helped(viewer_id: int, helped: list[Helped]) -> set[int]:
     } - {viewer_id}
 
 
+# The sides as plain strings: the scoring loop looks them up thousands of times per
+# page, and an enum member hashes through Python code.
+_NEED = str(MeetSide.NEED.value)
+_OFFER = str(MeetSide.OFFER.value)
+_KNOWS = str(MeetSide.KNOWS.value)
+_INTEREST = str(MeetSide.INTEREST.value)
+
+
+@dataclass(frozen=True, slots=True)
+class _MyListing:
+    """What the viewer's listing of one skill brings to any pair, worked out once."""
+
+    rarity: float
+    needs: bool
+    help: float  # what the viewer's giving is worth to someone who needs it
+    offers: bool
+    alike: bool  # gives it or is interested in it
+    works: bool  # gives it
+
+    @classmethod
+    def of(cls, sides: dict[str, float], rarity: float) -> _MyListing:
+        giving = max(sides.get(_OFFER, 0.0), sides.get(_KNOWS, 0.0))
+        works = _OFFER in sides or _KNOWS in sides
+        return cls(
+            rarity=rarity,
+            needs=_NEED in sides,
+            help=HELP_WEIGHT * rarity * _claim(giving) if giving > 0 else 0.0,
+            offers=_OFFER in sides,
+            alike=works or _INTEREST in sides,
+            works=works,
+        )
+
+
 def _score_pairs(
     viewer_id: int,
     mine: dict[int, dict[str, float]],
+    theirs: Theirs,
     candidates: Collection[int],
     helped: list[Helped],
 ) -> dict[int, _Pair]:
-    """Both sides' benefits for each of ``candidates`` (and nobody else)."""
-    theirs = _their_tags(candidates, list(mine))
+    """Both sides' benefits for each of ``candidates`` (and nobody else), from their
+    rows on the viewer's skills (``theirs``)."""
     rarity = _rarity(mine)
+    listings = {
+        skill_id: _MyListing.of(sides, rarity[skill_id]) for skill_id, sides in mine.items()
+    }
     pairs: dict[int, _Pair] = defaultdict(_Pair)
     for member_id, their_tags in theirs.items():
         if member_id == viewer_id:
             continue
         pair = pairs[member_id]
-        for skill_id, their_sides in their_tags.items():
-            my_sides = mine[skill_id]
-            rare = rarity[skill_id]
+        # In skill order: the sums, so a tie between two people, never depend on the
+        # order the database returned the rows in.
+        for skill_id in sorted(their_tags):
+            their_sides, me = their_tags[skill_id], listings[skill_id]
             # What they give that I need (and, if they offer it, I am their taker).
-            if MeetSide.NEED in my_sides:
-                giving = max((their_sides.get(side, 0.0) for side in GIVING), default=0.0)
+            if me.needs:
+                giving = max(their_sides.get(_OFFER, 0.0), their_sides.get(_KNOWS, 0.0))
                 if giving > 0:
-                    help_ = HELP_WEIGHT * rare * _claim(giving)
+                    help_ = HELP_WEIGHT * me.rarity * _claim(giving)
                     pair.mine += help_
-                    offers = MeetSide.OFFER in their_sides
+                    offers = _OFFER in their_sides
                     if offers:
-                        pair.theirs += TAKER_WEIGHT * rare
+                        pair.theirs += TAKER_WEIGHT * me.rarity
                     kind = ReasonKind.OFFERS if offers else ReasonKind.KNOWS
                     pair.reasons.append((help_, Reason(kind, skill_id, giver_id=member_id)))
             # What I give that they need.
-            if MeetSide.NEED in their_sides:
-                giving = max((my_sides.get(side, 0.0) for side in GIVING), default=0.0)
-                if giving > 0:
-                    help_ = HELP_WEIGHT * rare * _claim(giving)
-                    pair.theirs += help_
-                    offers = MeetSide.OFFER in my_sides
-                    if offers:
-                        pair.mine += TAKER_WEIGHT * rare
-                    kind = ReasonKind.OFFERS if offers else ReasonKind.KNOWS
-                    pair.reasons.append((help_, Reason(kind, skill_id, giver_id=viewer_id)))
+            if me.help > 0 and _NEED in their_sides:
+                pair.theirs += me.help
+                if me.offers:
+                    pair.mine += TAKER_WEIGHT * me.rarity
+                kind = ReasonKind.OFFERS if me.offers else ReasonKind.KNOWS
+                pair.reasons.append((me.help, Reason(kind, skill_id, giver_id=viewer_id)))
             # Alike: both give it, or both are into it.
-            mine_alike = {side for side in ALIKE if side in my_sides}
-            theirs_alike = {side for side in ALIKE if side in their_sides}
-            if mine_alike and theirs_alike:
-                alike = ALIKE_WEIGHT * rare
-                pair.mine += alike
-                pair.theirs += alike
-                both_work = bool(mine_alike - {MeetSide.INTEREST}) and bool(
-                    theirs_alike - {MeetSide.INTEREST}
-                )
-                kind = ReasonKind.SHARED_WORK if both_work else ReasonKind.SHARED_INTEREST
-                pair.reasons.append((alike, Reason(kind, skill_id)))
+            if me.alike:
+                they_work = _OFFER in their_sides or _KNOWS in their_sides
+                if they_work or _INTEREST in their_sides:
+                    alike = ALIKE_WEIGHT * me.rarity
+                    pair.mine += alike
+                    pair.theirs += alike
+                    both_work = me.works and they_work
+                    kind = ReasonKind.SHARED_WORK if both_work else ReasonKind.SHARED_INTEREST
+                    pair.reasons.append((alike, Reason(kind, skill_id)))
     for each in helped:
         viewer_asked = each.asker_id == viewer_id
         other = each.answerer_id if viewer_asked else each.asker_id
@@ -259,15 +309,16 @@ def _score_pairs(
 
 
 def _excluded_ids(viewer_id: int) -> set[int]:
-    excluded = {viewer_id}
-    for member_id, other_id in DeclinedSuggestion.objects.filter(
+    """The viewer, and whoever either side declined or was asked already: one query."""
+    declined = DeclinedSuggestion.objects.filter(
         Q(member_id=viewer_id) | Q(other_id=viewer_id)
-    ).values_list("member_id", "other_id"):
-        excluded |= {member_id, other_id}
-    for asked_by, asked_of in Introduction.objects.filter(
+    ).values_list("member_id", "other_id")
+    asked = Introduction.objects.filter(
         Q(asked_by_id=viewer_id) | Q(asked_of_id=viewer_id)
-    ).values_list("asked_by_id", "asked_of_id"):
-        excluded |= {asked_by, asked_of}
+    ).values_list("asked_by_id", "asked_of_id")
+    excluded = {viewer_id}
+    for one, other in declined.union(asked, all=True):
+        excluded |= {one, other}
     return excluded
 
 
@@ -329,14 +380,18 @@ def people_to_meet(viewer: Member, limit: int = SUGGESTED) -> list[MeetSuggestio
     mine = _tags_of(viewer.pk)
     helped = help_around(viewer.pk)
     # The answers around the viewer bring people the index's cut may have left out.
-    candidates = _candidate_ids(mine) | _others_helped(viewer.pk, helped)
-    return _suggestions(viewer, _score_pairs(viewer.pk, mine, candidates, helped), limit)
+    others_helped = _others_helped(viewer.pk, helped)
+    theirs = _candidates_tags(mine, others_helped)
+    candidates = theirs.keys() | others_helped
+    return _suggestions(viewer, _score_pairs(viewer.pk, mine, theirs, candidates, helped), limit)
 
 
 def pair_reasons(viewer: Member, other: Member) -> list[Reason]:
     """Why these two should meet (an introduction stores them), strongest first."""
     helped = help_around(viewer.pk)
-    pair = _score_pairs(viewer.pk, _tags_of(viewer.pk), {other.pk}, helped).get(other.pk)
+    mine = _tags_of(viewer.pk)
+    theirs = _their_tags({other.pk}, list(mine))
+    pair = _score_pairs(viewer.pk, mine, theirs, {other.pk}, helped).get(other.pk)
     if pair is None:
         return []
     return [reason for _weight, reason in sorted(pair.reasons, key=lambda item: -item[0])]
@@ -362,7 +417,13 @@ def here_today(viewer: Member, limit: int = SUGGESTED) -> HereToday | None:
         return None
     present = present_member_ids(viewer, session.space) - {viewer.pk}
     mine = _tags_of(viewer.pk)
-    pairs = _score_pairs(viewer.pk, mine, present, help_around(viewer.pk)) if present else {}
+    pairs = (
+        _score_pairs(
+            viewer.pk, mine, _their_tags(present, list(mine)), present, help_around(viewer.pk)
+        )
+        if present
+        else {}
+    )
     return HereToday(
         space=session.space,
         remote=session.kind == CheckInKind.REMOTE,

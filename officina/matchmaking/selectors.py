@@ -151,18 +151,22 @@ def _in(values: Iterable[SqlValue]) -> tuple[str, list[SqlValue]]:
     return ", ".join(["%s"] * len(listed)), listed
 
 
-def _text_scores(
-    asked: Asked,
-    hidden: _Hidden,
-    total: int,
-    average_length: float,
-    top: int | None,
-    among: Collection[int] = (),
-) -> dict[int, float]:
-    """BM25 of the question's words: the ``top`` best members, or those ``among``."""
+@dataclass
+class _TextQuery:
+    """A question's words as BM25 reads them, worked out once per ranking: the words
+    kept (the rarer ones), their IDF, and the postings of the question's own answerers
+    (scored apart, their share taken out) with their evidence lengths."""
+
+    kept: list[str]
+    idf: dict[str, float]
+    hidden_postings: dict[int, dict[str, int]]
+    hidden_lengths: dict[int, int]
+
+
+def _text_query(asked: Asked, hidden: _Hidden, total: int) -> _TextQuery | None:
     query = _question_terms(asked)
     if not query:
-        return {}
+        return None
     # Words in a large share of the evidence (common words the stop list misses) weigh
     # next to nothing in BM25, yet reading their postings is most of the work: count
     # first (kept counts, one row per word), then read the postings of the rarer words only.
@@ -172,9 +176,7 @@ def _text_scores(
     kept = [term for term in by_rarity if frequency[term] <= common]
     kept = (kept or by_rarity[:KEPT_WHEN_ALL_COMMON])[:MAX_QUERY_TERMS]
     if not kept:
-        return {}
-    # The answerers of the question itself (a handful) are scored here, their share of
-    # the evidence taken out; everyone else is scored and cut to the best by the database.
+        return None
     hidden_postings: dict[int, dict[str, int]] = {}
     for member_id, term, count in EvidenceTerm.objects.filter(
         member_id__in=list(hidden.terms), term__in=kept
@@ -189,8 +191,31 @@ def _text_scores(
         term: math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
         for term in kept
     }
+    lengths: dict[int, int] = {}
+    if hidden_postings:
+        lengths = dict(
+            EvidenceSize.objects.filter(member_id__in=list(hidden_postings)).values_list(
+                "member_id", "length"
+            )
+        )
+    return _TextQuery(kept, idf, hidden_postings, lengths)
+
+
+def _text_scores(
+    query: _TextQuery | None,
+    hidden: _Hidden,
+    average_length: float,
+    top: int | None,
+    among: Collection[int] = (),
+) -> dict[int, float]:
+    """BM25 of the question's words: the ``top`` best members, or those ``among``."""
+    if query is None:
+        return {}
+    idf = query.idf
+    # The answerers of the question itself (a handful) are scored below, their share of
+    # the evidence taken out; everyone else is scored and cut to the best by the database.
     sql, params = _bm25_sql(idf, average_length)
-    terms_in, terms = _in(kept)
+    terms_in, terms = _in(query.kept)
     sql += f" WHERE t.term IN ({terms_in})"
     params += terms
     if hidden.terms:
@@ -208,71 +233,48 @@ def _text_scores(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         scores = {member_id: float(score) for member_id, score in cursor.fetchall()}
-    if hidden_postings:
-        lengths = dict(
-            EvidenceSize.objects.filter(member_id__in=list(hidden_postings)).values_list(
-                "member_id", "length"
-            )
-        )
-        for member_id, postings in hidden_postings.items():
-            if among and member_id not in among:
-                continue
-            length = max(lengths.get(member_id, 0) - hidden.lengths[member_id], 1)
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
-            score = 0.0
-            for term, count in postings.items():
-                count -= hidden.terms[member_id][term]
-                if count > 0:
-                    score += idf[term] * count * (BM25_K1 + 1) / (count + norm)
-            if score > 0:
-                scores[member_id] = score
+    for member_id, postings in query.hidden_postings.items():
+        if among and member_id not in among:
+            continue
+        length = max(query.hidden_lengths.get(member_id, 0) - hidden.lengths[member_id], 1)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
+        score = 0.0
+        for term, count in postings.items():
+            count -= hidden.terms[member_id][term]
+            if count > 0:
+                score += idf[term] * count * (BM25_K1 + 1) / (count + norm)
+        if score > 0:
+            scores[member_id] = score
     return scores
 
 
-def _skill_scores(
-    wanted: dict[int, float],
-    hidden: _Hidden,
-    total: int,
-    top: int | None,
-    among: Collection[int] = (),
-) -> dict[int, float]:
-    """The skills graph: the ``top`` strongest holders of each wanted skill (read from
-    the strength index, so a skill held by thousands costs the same as one held by ten),
-    or the members ``among``."""
+SkillRow = tuple[int, int, float, int, int, float]
+_SKILL_FIELDS = ("member_id", "skill_id", "weight", "answers", "accepted", "strength")
+
+
+@dataclass
+class _SkillQuery:
+    """A question's skills as the graph reads them, worked out once per ranking: each
+    skill's holders (less the answerers who hold it through this question alone) and the
+    answerers' own rows on them."""
+
+    wanted: dict[int, float]
+    holders: dict[int, int]
+    answerers_rows: list[SkillRow]
+
+
+def _skill_query(wanted: dict[int, float], hidden: _Hidden) -> _SkillQuery | None:
     if not wanted:
-        return {}
+        return None
     holders = skill_holders(wanted)
     hidden_members = {member_id for member_id, _skill_id in hidden.skills}
-    fields = ("member_id", "skill_id", "weight", "answers", "accepted", "strength")
-    answerers_rows = list(
-        EvidenceSkill.objects.filter(
-            skill_id__in=list(wanted), member_id__in=list(hidden_members)
-        ).values_list(*fields)
-    )
-    rows: list[tuple[int, int, float, int, int, float]] = []
-    if among:
-        rows += EvidenceSkill.objects.filter(
-            skill_id__in=list(wanted), member_id__in=list(among)
-        ).values_list(*fields)
-    else:
-        for skill_id in wanted:
-            # Taking a share out only lowers a strength: the top few plus as many as
-            # there are answerers hold everyone who can be among the best afterwards.
-            rows += (
-                EvidenceSkill.objects.filter(skill_id=skill_id)
-                .order_by("-strength", "member_id")
-                .values_list(*fields)[: (top or 0) + len(hidden_members)]
-            )
-        rows += answerers_rows
-    strengths: dict[int, dict[int, float]] = {}
-    for member_id, skill_id, claimed, answers, accepted, strength in rows:
-        if (member_id, skill_id) in hidden.skills:
-            hidden_claim, hidden_answers, hidden_accepted = hidden.skills[(member_id, skill_id)]
-            strength = skill_strength(
-                claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
-            )
-        if strength > STRENGTH_FLOOR:
-            strengths.setdefault(skill_id, {})[member_id] = strength
+    answerers_rows: list[SkillRow] = []
+    if hidden_members:
+        answerers_rows = list(
+            EvidenceSkill.objects.filter(
+                skill_id__in=list(wanted), member_id__in=list(hidden_members)
+            ).values_list(*_SKILL_FIELDS)
+        )
     # An answerer who holds a skill through this question alone is no holder of it here.
     for member_id, skill_id, claimed, answers, accepted, strength in answerers_rows:
         if (member_id, skill_id) in hidden.skills and strength > STRENGTH_FLOOR:
@@ -282,6 +284,47 @@ def _skill_scores(
             )
             if left <= STRENGTH_FLOOR:
                 holders[skill_id] -= 1
+    return _SkillQuery(wanted, holders, answerers_rows)
+
+
+def _skill_scores(
+    query: _SkillQuery | None,
+    hidden: _Hidden,
+    total: int,
+    top: int | None,
+    among: Collection[int] = (),
+) -> dict[int, float]:
+    """The skills graph: the ``top`` strongest holders of each wanted skill (read from
+    the strength index, so a skill held by thousands costs the same as one held by ten),
+    or the members ``among``."""
+    if query is None:
+        return {}
+    wanted, holders = query.wanted, query.holders
+    hidden_members = {member_id for member_id, _skill_id in hidden.skills}
+    rows: list[SkillRow] = []
+    if among:
+        rows += EvidenceSkill.objects.filter(
+            skill_id__in=list(wanted), member_id__in=list(among)
+        ).values_list(*_SKILL_FIELDS)
+    else:
+        for skill_id in wanted:
+            # Taking a share out only lowers a strength: the top few plus as many as
+            # there are answerers hold everyone who can be among the best afterwards.
+            rows += (
+                EvidenceSkill.objects.filter(skill_id=skill_id)
+                .order_by("-strength", "member_id")
+                .values_list(*_SKILL_FIELDS)[: (top or 0) + len(hidden_members)]
+            )
+        rows += query.answerers_rows
+    strengths: dict[int, dict[int, float]] = {}
+    for member_id, skill_id, claimed, answers, accepted, strength in rows:
+        if (member_id, skill_id) in hidden.skills:
+            hidden_claim, hidden_answers, hidden_accepted = hidden.skills[(member_id, skill_id)]
+            strength = skill_strength(
+                claimed - hidden_claim, answers - hidden_answers, accepted - hidden_accepted
+            )
+        if strength > STRENGTH_FLOOR:
+            strengths.setdefault(skill_id, {})[member_id] = strength
     scores: dict[int, float] = {}
     for skill_id, best in strengths.items():
         idf = math.log(1 + total / max(holders.get(skill_id, 0), 1))
@@ -307,11 +350,13 @@ def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[
     total, average_length = totals.members, totals.average_length
     text: dict[int, float] = {}
     skills: dict[int, float] = {}
-    wanted = _question_skills(asked, spotter)
+    text_query = skill_query = None
     if ranking in (Ranking.FULLTEXT, Ranking.HYBRID):
-        text = _text_scores(asked, hidden, total, average_length, top=CANDIDATES)
+        text_query = _text_query(asked, hidden, total)
+        text = _text_scores(text_query, hidden, average_length, top=CANDIDATES)
     if ranking in (Ranking.SKILLS, Ranking.HYBRID):
-        skills = _skill_scores(wanted, hidden, total, top=CANDIDATES)
+        skill_query = _skill_query(_question_skills(asked, spotter), hidden)
+        skills = _skill_scores(skill_query, hidden, total, top=CANDIDATES)
     if ranking == Ranking.FULLTEXT:
         scores = text
     elif ranking == Ranking.SKILLS:
@@ -322,11 +367,11 @@ def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[
         missing_text = skills.keys() - text.keys()
         if missing_text:
             text.update(
-                _text_scores(asked, hidden, total, average_length, top=None, among=missing_text)
+                _text_scores(text_query, hidden, average_length, top=None, among=missing_text)
             )
         missing_skills = text.keys() - skills.keys()
         if missing_skills:
-            skills.update(_skill_scores(wanted, hidden, total, top=None, among=missing_skills))
+            skills.update(_skill_scores(skill_query, hidden, total, top=None, among=missing_skills))
         text, skills = _scaled(text), _scaled(skills)
         scores = {
             member_id: HYBRID_TEXT_SHARE * text.get(member_id, 0.0)

@@ -192,3 +192,23 @@ def test_here_today_in_a_remote_session(offers_and_needs, giulia, luca, digital)
     today = here(giulia)
     assert today.remote
     assert names(today.suggestions) == ["Luca Ferrari"]
+
+
+# One query each: the viewer's listings; answers around them and those questions' tags;
+# the candidates with their rows on the viewer's skills; the kept listers per skill and
+# the community's size; declines and introductions; exposure; the members shown.
+PEOPLE_TO_MEET_QUERIES = 9
+
+
+def test_people_to_meet_costs_the_same_few_queries_however_many_candidates(
+    offers_and_needs, experts, giulia, marco, tax, make_member, django_assert_num_queries
+):
+    do_decline_suggestion(giulia, marco)
+    with django_assert_num_queries(PEOPLE_TO_MEET_QUERIES):
+        few = people_to_meet(giulia)
+    for number in range(12):
+        check_add_member_skill(make_member(first_name=f"Adviser{number}"), tax, SkillKind.OFFER)
+    with django_assert_num_queries(PEOPLE_TO_MEET_QUERIES):
+        many = people_to_meet(giulia)
+    assert len(few) < len(many) == 8
+    assert "Marco Colombo" not in names(many)

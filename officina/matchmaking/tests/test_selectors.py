@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from officina.knowledge.actions import check_answer_question, check_ask_question
@@ -148,3 +150,27 @@ def test_reading_the_best_few_per_word_and_skill_gives_the_same_top_as_reading_a
         )
         if ranking != Ranking.HYBRID:
             assert len(few) == 4
+
+
+def test_ranking_an_answered_question_reads_each_count_once(
+    vat_question, many_tax_people, giulia, sara, monkeypatch
+):
+    """The hybrid's second pass (each ranking's best scored in the other) reuses the
+    first pass's words, counts and answerers' rows: only its two bounded reads are new."""
+    check_answer_question(sara, vat_question, body="Pay it with an F24 form by the 16th.")
+    asked = Asked(
+        vat_question.title,
+        vat_question.body,
+        (vat_question.tags.get().pk,),
+        giulia.pk,
+        question_id=vat_question.pk,
+    )
+    monkeypatch.setattr(selectors, "CANDIDATES", 4)  # so that both rankings miss some
+    with CaptureQueriesContext(connection) as hybrid:
+        rank_experts(asked)
+    with CaptureQueriesContext(connection) as text:
+        rank_experts(asked, Ranking.FULLTEXT)
+    with CaptureQueriesContext(connection) as skills:
+        rank_experts(asked, Ranking.SKILLS)
+    shared = 4  # the vocabulary, the question's answers and their tags, the totals
+    assert len(hybrid) == len(text) + len(skills) - shared + 2
