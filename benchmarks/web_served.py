@@ -13,7 +13,11 @@ benchmark database, signs members in, and loads the mixed pages over HTTP:
   (Django's test client, as benchmarks/web.py does) over the same mix; each run's
   pages/s is printed as a fraction of it. The CPU the server processes used per
   page during each run is printed too: the difference is the web server's and
-  the network's share.
+  the network's share. On PostgreSQL on this machine, the database server's
+  processes share the same cores: the CPU they spend per page is measured (from
+  /proc, every process named ``postgres``) in process and in each run, and counts
+  in the bound and in the cores used (so nothing else should use PostgreSQL
+  meanwhile). SQLite's work is inside the processes already.
 
     .venv/bin/python benchmarks/web_served.py --database-url sqlite:////tmp/bench.sqlite3
     .venv/bin/python benchmarks/web_served.py \
@@ -142,25 +146,50 @@ def signed_in_sessions(count: int) -> list[str]:
     return keys
 
 
-def cpu_per_page_in_process(pages: list[str], requests: int = 15) -> float:
-    """Median CPU seconds of one page of the mix, rendered in this process."""
+def database_server_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL server processes (0 on SQLite,
+    whose work is done inside the processes that query it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            name, fields = Path(f"/proc/{entry}/stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        if name == "postgres":
+            values = fields.split()
+            total += (int(values[11]) + int(values[12])) / tick
+    return total
+
+
+def cpu_per_page_in_process(pages: list[str], requests: int = 15) -> tuple[float, float]:
+    """CPU seconds of one page of the mix rendered in this process (the median of each
+    page's samples), and the database server's CPU per page meanwhile (their mean)."""
     from django.test import Client
 
     from officina.accounts.models import Member
 
     client = Client()
     client.force_login(Member.objects.filter(email__endswith=web.BENCH_EMAIL_DOMAIN).earliest("pk"))
-    per_page = []
+    per_page, database_per_page = [], []
     for path in pages:
         for _ in range(3):
             client.get(path)
         samples = []
+        database_before = database_server_cpu()
         for _ in range(requests):
             began = time.process_time()
             client.get(path)
             samples.append(time.process_time() - began)
+        database_per_page.append((database_server_cpu() - database_before) / requests)
         per_page.append(statistics.median(samples))
-    return statistics.mean(per_page)
+    return statistics.mean(per_page), statistics.mean(database_per_page)
 
 
 def catch_up_background_work() -> None:
@@ -252,12 +281,13 @@ class Run:
     p95_ms: float
     failures: int
     server_cpu_ms: float
+    database_cpu_ms: float
 
 
 def closed_loop(
     args: argparse.Namespace, server: int, pairs_file: Path, script: Path, clients: int
 ) -> Run:
-    cpu_before = process_tree_cpu(server)
+    cpu_before, database_before = process_tree_cpu(server), database_server_cpu()
     output = subprocess.run(
         [
             "wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{round(args.seconds)}s",
@@ -267,6 +297,7 @@ def closed_loop(
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     cpu = process_tree_cpu(server) - cpu_before
+    database_cpu = database_server_cpu() - database_before
     result = json.loads(output.split("RESULT ", 1)[1])
     pages = max(1, result["requests"])
     return Run(
@@ -276,6 +307,7 @@ def closed_loop(
         result["p95"],
         result["non2xx"] + result["errors"],
         cpu / pages * 1000,
+        database_cpu / pages * 1000,
     )
 
 
@@ -306,7 +338,7 @@ def open_loop(
             latencies.append((time.monotonic() - due) * 1000)
             failures += 0 if ok else 1
 
-    cpu_before = process_tree_cpu(server)
+    cpu_before, database_before = process_tree_cpu(server), database_server_cpu()
     with ThreadPoolExecutor(max_workers=64) as pool:
         for index in range(count):
             delay = began + index / rate - time.monotonic()
@@ -314,6 +346,7 @@ def open_loop(
                 time.sleep(delay)
             pool.submit(fetch, index)
     cpu = process_tree_cpu(server) - cpu_before
+    database_cpu = database_server_cpu() - database_before
     ordered = sorted(latencies)
     return Run(
         f"open loop at {rate:.0f}/s",
@@ -322,6 +355,7 @@ def open_loop(
         ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))],
         failures,
         cpu / max(1, count) * 1000,
+        database_cpu / max(1, count) * 1000,
     )
 
 
@@ -346,8 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pages = mixed_pages(seeded)
     sessions = signed_in_sessions(args.members_signed_in)
     cores = os.cpu_count() or 1
-    cpu_per_page = cpu_per_page_in_process(pages)
-    bound = cores / cpu_per_page
+    cpu_per_page, database_per_page = cpu_per_page_in_process(pages)
+    bound = cores / (cpu_per_page + database_per_page)
     connection.close()
 
     pairs = [(path, session) for session in sessions for path in pages]
@@ -384,19 +418,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{len(sessions)} members signed in; {cores} cores; load average (1 min) "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after"
     )
+    database_part = (
+        f" + {database_per_page * 1000:.1f} ms in the database server"
+        if connection.vendor == "postgresql"
+        else ""
+    )
     print(
-        f"CPU per page in process: {cpu_per_page * 1000:.1f} ms, "
+        f"CPU per page in process: {cpu_per_page * 1000:.1f} ms{database_part}, "
         f"so the bound is {bound:.0f} pages/s"
     )
     print(
         f"\n{'run':<26}{'pages/s':>9}{'of bound':>10}{'p50 ms':>9}{'p95 ms':>9}"
-        f"{'failed':>8}{'server CPU/page ms':>20}{'cores used':>12}"
+        f"{'failed':>8}{'server CPU/page ms':>20}{'db CPU/page ms':>16}{'cores used':>12}"
     )
     for run in runs:
+        cores_used = run.pages_per_second * (run.server_cpu_ms + run.database_cpu_ms) / 1000
         print(
             f"{run.label:<26}{run.pages_per_second:>9.1f}{run.pages_per_second / bound:>10.2f}"
             f"{run.p50_ms:>9.0f}{run.p95_ms:>9.0f}{run.failures:>8}{run.server_cpu_ms:>20.1f}"
-            f"{run.pages_per_second * run.server_cpu_ms / 1000:>12.2f}"
+            f"{run.database_cpu_ms:>16.1f}{cores_used:>12.2f}"
         )
     closed = {run.label: run for run in runs if run.label.startswith("closed")}
     sixteen = closed.get("closed loop, 16 clients")
