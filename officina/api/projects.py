@@ -52,7 +52,7 @@ from officina.projects.selectors import (
     project_threads,
     thread_comments,
 )
-from officina.projects.uploads import check_upload
+from officina.projects.uploads import check_upload, download_response
 
 if TYPE_CHECKING:
     from officina.projects.models import FileVersion, SharedFile, Task, Thread
@@ -501,15 +501,7 @@ def upload_version(
 )
 def download_version(request: HttpRequest, version_id: int) -> FileResponse:
     version, _standing = access_version_by_id(signed_in_member(request), version_id)
-    response = FileResponse(
-        version.content.open("rb"),
-        as_attachment=True,
-        filename=version.original_name,
-        content_type=version.content_type,
-    )
-    # A shared file is never run by the browser as part of this site.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(version)
 
 
 @router.delete(

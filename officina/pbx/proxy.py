@@ -580,12 +580,7 @@ class Proxy:
         if context.finished:
             return
         self._cancel_pending(context, 'SIP;cause=503;text="Media relay unavailable"')
-        warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
-        self._finish(
-            context,
-            make_response(context.request, 503, headers=[("Warning", warning)]),
-            ours=True,
-        )
+        self._finish(context, _media_relay_unavailable(context.request), ours=True)
 
     def ring_also(
         self,
@@ -702,10 +697,7 @@ class Proxy:
         def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
             if error is not None or sdp is None:
                 logger.error("call %s: rtpengine failed: %s", call_id, error)
-                warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
-                self.layer.respond(
-                    server, make_response(request, 503, headers=[("Warning", warning)])
-                )
+                self.layer.respond(server, _media_relay_unavailable(request))
                 return
             request.body = sdp
             self.layer.rewriters[id(server)] = partial(self._desk_response, call_id, from_tag)
@@ -1158,10 +1150,7 @@ class Proxy:
         def rewritten_offer(sdp: bytes | None, error: RtpEngineError | None) -> None:
             if error is not None or sdp is None:
                 logger.error("call %s: rtpengine failed on a re-INVITE: %s", call_id, error)
-                warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
-                self.layer.respond(
-                    server, make_response(request, 503, headers=[("Warning", warning)])
-                )
+                self.layer.respond(server, _media_relay_unavailable(request))
                 return
             request.body = sdp
             self.layer.forward(
@@ -1253,3 +1242,9 @@ def transport_of(binding: Binding) -> str:
 
 
 __all__ = ["ChallengeAnswer", "FlowTokens", "NameAddress", "Proxy", "ProxyPolicy", "new_row"]
+
+
+def _media_relay_unavailable(request: SipRequest) -> SipResponse:
+    """503 for a call whose media rtpengine did not set up, saying why."""
+    warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
+    return make_response(request, 503, headers=[("Warning", warning)])

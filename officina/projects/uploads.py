@@ -1,5 +1,6 @@
 """What a shared file may be: a size limit, a list of accepted types, and the bytes
-checked against the name, so that a program renamed ``report.pdf`` is refused.
+checked against the name, so that a program renamed ``report.pdf`` is refused; and how
+a stored version is handed back (:func:`download_response`).
 
 The type is recognised from the file's first bytes by ``filetype``; plain-text types have
 no such signature, so they must be UTF-8 text without NUL bytes. Office documents are zip
@@ -14,6 +15,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import filetype
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,8 @@ from .kinds import FILE_MAX_BYTES
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
+
+    from .models import FileVersion
 
 # extension → (content type served, extensions filetype may recognise the bytes as)
 BINARY_TYPES: dict[str, tuple[str, frozenset[str]]] = {
@@ -123,3 +127,16 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         size=size,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def download_response(version: FileVersion) -> FileResponse:
+    """One stored version as a download, for the pages and the API alike."""
+    response = FileResponse(
+        version.content.open("rb"),
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=version.content_type,
+    )
+    # A shared file is never run by the browser as part of this site.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

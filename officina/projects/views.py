@@ -60,7 +60,7 @@ from .forms import (
 )
 from .kinds import FILE_MAX_BYTES, LinkKind, TaskStatus
 from .models import ProjectInvitation
-from .uploads import ACCEPTED_EXTENSIONS, check_upload
+from .uploads import ACCEPTED_EXTENSIONS, check_upload, download_response
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -650,15 +650,7 @@ def version_delete(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 def download(request: HttpRequest, version_id: int) -> FileResponse:
     version, _standing = access_version_by_id(signed_in_member(request), version_id)
-    response = FileResponse(
-        version.content.open("rb"),
-        as_attachment=True,
-        filename=version.original_name,
-        content_type=version.content_type,
-    )
-    # A shared file is never run by the browser as part of this site.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(version)
 
 
 # Linked bookings and events --------------------------------------------------------------
