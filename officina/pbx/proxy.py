@@ -46,6 +46,15 @@ from officina.pbx.anchoring import (
 from officina.pbx.bindings import Binding
 from officina.pbx.call_cutoff import hang_up_both
 from officina.pbx.cdr import CallRecordWriter, wall_time
+from officina.pbx.dialog_events import (
+    CONFIRMED,
+    EARLY,
+    INITIATOR,
+    RECIPIENT,
+    TERMINATED,
+    TRYING,
+    DialogEvents,
+)
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
 from officina.pbx.relay import MAX_FORWARDS_OUT
@@ -267,6 +276,8 @@ class Proxy:
         self.transfers: Transfers | None = None
         # Tells the live pages who is on a call; None: nobody is told.
         self.on_call: OnCallAnnouncer | None = None
+        # Tells the phones watching an extension (busy lamps) of its calls; None: nobody.
+        self.dialog_events: DialogEvents | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -526,6 +537,7 @@ class Proxy:
                     fork.prepend_route(route.strip())
             branch = Branch(client=None, binding=binding, step=context.step, media=legs)
             context.branches.append(branch)
+            self._tell_watchers(context, branch, TRYING)
             context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
             if legs is None:
                 self._forward_fork(context, branch, fork, peer)
@@ -614,6 +626,7 @@ class Proxy:
                 )  # fmt: skip
             branch = Branch(client=None, binding=binding, step=context.step, media=legs)
             context.branches.append(branch)
+            self._tell_watchers(context, branch, TRYING)
             context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
             if legs is None:
                 self._forward_fork(context, branch, fork, peer)
@@ -830,6 +843,7 @@ class Proxy:
             if status == 100:
                 return
             branch.provisional = True
+            self._tell_watchers(context, branch, EARLY)
             if branch.cancel_wanted is not None and branch.client is not None:
                 self.layer.cancel(branch.client, branch.cancel_wanted)
                 branch.cancel_wanted = None
@@ -921,6 +935,10 @@ class Proxy:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
         if self.on_call is not None:
             self.on_call.answered(row)
+        self._tell_watchers(context, winner, CONFIRMED)
+        for branch in context.branches:
+            if branch.binding.extension_id != winner.binding.extension_id:
+                self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         context.finished = True
         self.contexts.pop(id(context.server), None)
         self._cancel_pending(context, 'SIP;cause=200;text="Call completed elsewhere"')
@@ -1006,8 +1024,12 @@ class Proxy:
             row.outcome = Outcome.NO_ANSWER
         else:
             row.outcome = Outcome.FAILED
+        for branch in context.branches:
+            self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         if self._forward_unanswered(context, status):
             return
+        if self.dialog_events is not None:
+            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
         self.records.add(row)
 
         def answer_caller() -> None:
@@ -1188,6 +1210,28 @@ class Proxy:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
         if self.on_call is not None:
             self.on_call.ended(row)
+        self._tell_ended(row)
+
+    def _tell_watchers(
+        self, context: ResponseContext, branch: Branch, state: str, *, caller_too: bool = True
+    ) -> None:
+        """The call reached ``state`` on ``branch``'s extension (and, ``caller_too``, on
+        the caller's): their busy lamps are told."""
+        events = self.dialog_events
+        if events is None:
+            return
+        row = context.row
+        if branch.binding.extension_id in self.directory.by_id:  # not a provider's line
+            events.changed(
+                row.call_id, branch.binding.extension_id, RECIPIENT, state, row.caller_number
+            )
+        if caller_too:
+            events.changed(row.call_id, row.caller_id, INITIATOR, state, row.callee_number)
+
+    def _tell_ended(self, row: CallRow) -> None:
+        if self.dialog_events is not None:
+            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
+            self.dialog_events.changed(row.call_id, row.callee_id, RECIPIENT, TERMINATED)
 
     def forget_old_dialogs(self, wall: float) -> None:
         """Close records of calls whose BYE never came (the phone died mid-call); end the
@@ -1210,6 +1254,7 @@ class Proxy:
                 self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
             if self.on_call is not None:
                 self.on_call.ended(row)
+            self._tell_ended(row)
 
 
 def new_row(
