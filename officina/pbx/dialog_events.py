@@ -82,11 +82,17 @@ class DialogEvents(Subscriptions):
         if uri.user == entry.number:
             return entry.extension_id
         other = self.directory.entry(uri.user)
-        if other is None or other.member_id is None or entry.member_id is None:
+        if other is None or not self.colleagues(entry, other):
             return None
+        return other.extension_id
+
+    def colleagues(self, entry: DirectoryEntry, other: DirectoryEntry) -> bool:
+        """Whether the members of the two extensions share a company."""
+        if entry.member_id is None or other.member_id is None:
+            return False
         mine = self.companies.get(entry.member_id, ())
         theirs = self.companies.get(other.member_id, ())
-        return other.extension_id if set(mine) & set(theirs) else None
+        return bool(set(mine) & set(theirs))
 
     def forbidden_reason(self) -> str:
         return "Forbidden (not an extension of your company)"

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
     from officina.pbx.on_call import OnCallAnnouncer
+    from officina.pbx.pickup import CallPickup
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -181,6 +182,10 @@ class ResponseContext:
     # The From the caller sent, when the proxy rewrote it for the callee (a name from
     # the address book, the company's number): answers go back with it (§8.2.6.2).
     caller_from: str = ""
+    # The INVITE as it came, for a colleague who picks the call up (``pickup.py``), and
+    # the picker's extension once one has.
+    as_received: SipRequest | None = None
+    picked_by: int | None = None
 
 
 class FlowTokens:
@@ -278,6 +283,8 @@ class Proxy:
         self.on_call: OnCallAnnouncer | None = None
         # Tells the phones watching an extension (busy lamps) of its calls; None: nobody.
         self.dialog_events: DialogEvents | None = None
+        # Colleagues picking up ringing calls (*8, **202); None: no pickup.
+        self.pickup: CallPickup | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -325,6 +332,12 @@ class Proxy:
             caller is not None
             and forwarding is not None
             and forwarding.feature_code(server, request, caller, callee_number)
+        ):
+            return
+        if (
+            caller is not None
+            and self.pickup is not None
+            and self.pickup.pick_up(server, request, caller, callee_number, wall)
         ):
             return
         callee = self.directory.entry(callee_number)
@@ -412,6 +425,8 @@ class Proxy:
         )
         if request.header("From") != caller_from:
             context.caller_from = caller_from
+        if self.pickup is not None:
+            context.as_received = request.copy()
         ring_timeout = (
             self._ring_seconds(callee) if callee is not None else self.policy.ring_timeout
         )
@@ -931,6 +946,9 @@ class Proxy:
         row.answered_by = winner.binding.user_agent or winner.binding.contact_uri
         if context.group_call:
             row.callee_id = winner.binding.extension_id  # who of the group took it
+        if context.picked_by is not None and context.picked_by == winner.binding.extension_id:
+            row.outcome = Outcome.PICKED_UP
+            row.callee_id = context.picked_by
         if self.ring_groups is not None:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
         if self.on_call is not None:

@@ -24,6 +24,7 @@ from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
 from officina.pbx.on_call import OnCallAnnouncer
+from officina.pbx.pickup import CallPickup
 from officina.pbx.ring_groups import RingGroups
 from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.server import ServerConfig, SipServer
@@ -157,6 +158,7 @@ async def start_pbx(
     dialog_events = DialogEvents(server.layer, settings.SIP_DOMAIN, monotonic, directory)
     await dialog_events.load()
     server.attach_dialog_events(dialog_events)
+    server.proxy.pickup = CallPickup(server.proxy, dialog_events.colleagues)
     trunks = TrunkCalls(server.proxy, server.layer, directory, caller_names)
     await loop.run_in_executor(None, trunks.load)
     server.attach_trunks(trunks)

@@ -23,6 +23,7 @@ from officina.accounts.actions import (
 )
 from officina.accounts.models import Member
 from officina.pbx.dialog_events import DialogEvents
+from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
 from officina.pbx.tests.test_sipp import eventually, finished, register, sipp
 from officina.sip import DigestClient, SipRequest, SipResponse, parse_message
@@ -231,3 +232,58 @@ def test_subscriptions_are_bounded_per_phone(pbx, phone, monkeypatch):
         assert mallory.subscribe("204").status == 503, "and all phones together have one"
     finally:
         mallory.close()
+
+
+# ---------------------------------------------------------------------- pickup
+def ringing_on(pbx: LivePbx, number: str) -> bool:
+    extension_id = next(
+        entry.extension_id
+        for entry in pbx.running.server.directory.by_id.values()
+        if entry.number == number
+    )
+    return any(
+        branch.provisional and branch.binding.extension_id == extension_id
+        for context in list(pbx.running.server.proxy.contexts.values())
+        for branch in context.branches
+    )
+
+
+@pytest.mark.parametrize("code", ["**202", "*8"])
+def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
+    base = pbx.port
+    bob = sipp(
+        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 20, "-m", "1", background=True
+    )
+    assert register(tmp_path, pbx, "202", base + 20, base + 21) == 0
+    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, base + 22, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "203", base + 22, base + 23) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 24, "-m", "1", "-d", "300",
+                 rows=[row("201", "202")])  # fmt: skip
+    assert eventually(lambda: ringing_on(pbx, "202"), 10), "Bob's phone rings"
+    carol = sipp(tmp_path, "uac_pickup.xml", pbx, base + 25, "-m", "1", rows=[row("203", code)])
+    assert finished(carol, tmp_path) == 0, "Carol's code is taken"
+    assert finished(carol_desk, tmp_path) == 0, "Carol's phone answers Alice's call"
+    assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
+    assert finished(alice, tmp_path) == 0, "Alice talks, then hangs up"
+    assert eventually(
+        lambda: CallRecord.objects.filter(caller_number="201", ended_at__isnull=False).exists()
+    )
+    record = CallRecord.objects.get(caller_number="201")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee_number == "202"
+    assert record.callee is not None and record.callee.number == "203"
+    assert len(record.devices_rung) == 2
+
+
+def test_picking_up_outside_the_company_is_forbidden(pbx, tmp_path):
+    base = pbx.port
+    bob = sipp(tmp_path, "uas_ring_until_cancel.xml", pbx, base + 30, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", base + 30, base + 31) == 0
+    alice = sipp(tmp_path, "uac_cancel.xml", pbx, base + 32, "-m", "1", "-d", "3000",
+                 rows=[row("201", "202")])  # fmt: skip
+    assert eventually(lambda: ringing_on(pbx, "202"), 10)
+    mallory = sipp(tmp_path, "uac_refused.xml", pbx, base + 33, "-m", "1",
+                   rows=[row("204", "**202")])  # fmt: skip
+    assert finished(mallory, tmp_path) == 0, "403 to another company's pickup"
+    assert finished(alice, tmp_path) == 0
+    assert finished(bob, tmp_path) == 0
