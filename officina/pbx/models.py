@@ -206,6 +206,7 @@ class CallRecord(models.Model):
         REFUSED = "refused", _("refused")
         FAILED = "failed", _("failed")
         FORWARDED = "forwarded", _("forwarded")
+        PICKED_UP = "picked-up", _("picked up")
 
     class RefusalReason(models.TextChoices):
         """Why the toll-fraud guard refused a call out (the classes are trunks' CallClass)."""

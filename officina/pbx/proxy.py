@@ -46,6 +46,15 @@ from officina.pbx.anchoring import (
 from officina.pbx.bindings import Binding
 from officina.pbx.call_cutoff import hang_up_both
 from officina.pbx.cdr import CallRecordWriter, wall_time
+from officina.pbx.dialog_events import (
+    CONFIRMED,
+    EARLY,
+    INITIATOR,
+    RECIPIENT,
+    TERMINATED,
+    TRYING,
+    DialogEvents,
+)
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
 from officina.pbx.relay import MAX_FORWARDS_OUT
@@ -58,6 +67,7 @@ if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
     from officina.pbx.on_call import OnCallAnnouncer
+    from officina.pbx.pickup import CallPickup
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -172,6 +182,10 @@ class ResponseContext:
     # The From the caller sent, when the proxy rewrote it for the callee (a name from
     # the address book, the company's number): answers go back with it (§8.2.6.2).
     caller_from: str = ""
+    # The INVITE as it came, for a colleague who picks the call up (``pickup.py``), and
+    # the picker's extension once one has.
+    as_received: SipRequest | None = None
+    picked_by: int | None = None
 
 
 class FlowTokens:
@@ -267,6 +281,10 @@ class Proxy:
         self.transfers: Transfers | None = None
         # Tells the live pages who is on a call; None: nobody is told.
         self.on_call: OnCallAnnouncer | None = None
+        # Tells the phones watching an extension (busy lamps) of its calls; None: nobody.
+        self.dialog_events: DialogEvents | None = None
+        # Colleagues picking up ringing calls (*8, **202); None: no pickup.
+        self.pickup: CallPickup | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -314,6 +332,12 @@ class Proxy:
             caller is not None
             and forwarding is not None
             and forwarding.feature_code(server, request, caller, callee_number)
+        ):
+            return
+        if (
+            caller is not None
+            and self.pickup is not None
+            and self.pickup.pick_up(server, request, caller, callee_number, wall)
         ):
             return
         callee = self.directory.entry(callee_number)
@@ -401,6 +425,8 @@ class Proxy:
         )
         if request.header("From") != caller_from:
             context.caller_from = caller_from
+        if self.pickup is not None:
+            context.as_received = request.copy()
         ring_timeout = (
             self._ring_seconds(callee) if callee is not None else self.policy.ring_timeout
         )
@@ -526,6 +552,7 @@ class Proxy:
                     fork.prepend_route(route.strip())
             branch = Branch(client=None, binding=binding, step=context.step, media=legs)
             context.branches.append(branch)
+            self._tell_watchers(context, branch, TRYING)
             context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
             if legs is None:
                 self._forward_fork(context, branch, fork, peer)
@@ -609,6 +636,7 @@ class Proxy:
                 )  # fmt: skip
             branch = Branch(client=None, binding=binding, step=context.step, media=legs)
             context.branches.append(branch)
+            self._tell_watchers(context, branch, TRYING)
             context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
             if legs is None:
                 self._forward_fork(context, branch, fork, peer)
@@ -822,6 +850,7 @@ class Proxy:
             if status == 100:
                 return
             branch.provisional = True
+            self._tell_watchers(context, branch, EARLY)
             if branch.cancel_wanted is not None and branch.client is not None:
                 self.layer.cancel(branch.client, branch.cancel_wanted)
                 branch.cancel_wanted = None
@@ -909,10 +938,17 @@ class Proxy:
         row.answered_by = winner.binding.user_agent or winner.binding.contact_uri
         if context.group_call:
             row.callee_id = winner.binding.extension_id  # who of the group took it
+        if context.picked_by is not None and context.picked_by == winner.binding.extension_id:
+            row.outcome = Outcome.PICKED_UP
+            row.callee_id = context.picked_by
         if self.ring_groups is not None:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
         if self.on_call is not None:
             self.on_call.answered(row)
+        self._tell_watchers(context, winner, CONFIRMED)
+        for branch in context.branches:
+            if branch.binding.extension_id != winner.binding.extension_id:
+                self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         context.finished = True
         self.contexts.pop(id(context.server), None)
         self._cancel_pending(context, 'SIP;cause=200;text="Call completed elsewhere"')
@@ -998,8 +1034,12 @@ class Proxy:
             row.outcome = Outcome.NO_ANSWER
         else:
             row.outcome = Outcome.FAILED
+        for branch in context.branches:
+            self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         if self._forward_unanswered(context, status):
             return
+        if self.dialog_events is not None:
+            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
         self.records.add(row)
 
         def answer_caller() -> None:
@@ -1177,6 +1217,28 @@ class Proxy:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
         if self.on_call is not None:
             self.on_call.ended(row)
+        self._tell_ended(row)
+
+    def _tell_watchers(
+        self, context: ResponseContext, branch: Branch, state: str, *, caller_too: bool = True
+    ) -> None:
+        """The call reached ``state`` on ``branch``'s extension (and, ``caller_too``, on
+        the caller's): their busy lamps are told."""
+        events = self.dialog_events
+        if events is None:
+            return
+        row = context.row
+        if branch.binding.extension_id in self.directory.by_id:  # not a provider's line
+            events.changed(
+                row.call_id, branch.binding.extension_id, RECIPIENT, state, row.caller_number
+            )
+        if caller_too:
+            events.changed(row.call_id, row.caller_id, INITIATOR, state, row.callee_number)
+
+    def _tell_ended(self, row: CallRow) -> None:
+        if self.dialog_events is not None:
+            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
+            self.dialog_events.changed(row.call_id, row.callee_id, RECIPIENT, TERMINATED)
 
     def forget_old_dialogs(self, wall: float) -> None:
         """Close records of calls whose BYE never came (the phone died mid-call); end the
@@ -1199,6 +1261,7 @@ class Proxy:
                 self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
             if self.on_call is not None:
                 self.on_call.ended(row)
+            self._tell_ended(row)
 
 
 def new_row(

@@ -17,12 +17,14 @@ from officina.conferences.actions import do_clear_participants
 from officina.pbx.anchoring import Anchoring, MediaAnchor
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
+from officina.pbx.dialog_events import DialogEvents
 from officina.pbx.directory import Directory
 from officina.pbx.forwarding import Forwarder
 from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
 from officina.pbx.on_call import OnCallAnnouncer
+from officina.pbx.pickup import CallPickup
 from officina.pbx.ring_groups import RingGroups
 from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.server import ServerConfig, SipServer
@@ -153,6 +155,10 @@ async def start_pbx(
     )
     message_waiting = MessageWaiting(server.layer, settings.SIP_DOMAIN, monotonic)
     server.attach_media(media, message_waiting)
+    dialog_events = DialogEvents(server.layer, settings.SIP_DOMAIN, monotonic, directory)
+    await dialog_events.load()
+    server.attach_dialog_events(dialog_events)
+    server.proxy.pickup = CallPickup(server.proxy, dialog_events.colleagues)
     trunks = TrunkCalls(server.proxy, server.layer, directory, caller_names)
     await loop.run_in_executor(None, trunks.load)
     server.attach_trunks(trunks)
@@ -168,6 +174,7 @@ async def start_pbx(
         loop.create_task(media.menus.run_refresh(), name="attendant-menus"),
         loop.create_task(media.conferences.run_refresh(), name="conference-rooms"),
         loop.create_task(message_waiting.run(), name="message-waiting"),
+        loop.create_task(dialog_events.run(), name="dialog-events"),
         loop.create_task(_run_timers(server), name="sip-timers"),
         loop.create_task(directory.run_write_behind(), name="sip-registrations"),
         loop.create_task(directory.run_maintenance(), name="sip-directory"),

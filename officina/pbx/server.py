@@ -25,6 +25,7 @@ from officina.pbx.ratelimit import FailureLimiter
 from officina.pbx.registrar import Registrar, RegistrarPolicy
 from officina.pbx.relay import RelayPolicy
 from officina.pbx.routes import OwnRoutes
+from officina.pbx.subscriptions import event_of
 from officina.pbx.transaction_layer import PbxTransactions, Sender
 from officina.pbx.transfers import Transfers
 from officina.pbx.transports.base import Connection, Flow
@@ -42,8 +43,10 @@ from officina.sip.digest import DigestServer
 from officina.sip.stun import binding_answer
 
 if TYPE_CHECKING:
+    from officina.pbx.dialog_events import DialogEvents
     from officina.pbx.media.desk import MediaDesk
     from officina.pbx.message_waiting import MessageWaiting
+    from officina.pbx.subscriptions import Subscriptions
     from officina.pbx.trunk_calls import TrunkCalls
 
 logger = logging.getLogger("officina.pbx.server")
@@ -116,6 +119,8 @@ class SipServer:
         self.proxy.transfers = Transfers(directory)
         self.media: MediaDesk | None = None
         self.message_waiting: MessageWaiting | None = None
+        # The event packages phones may subscribe to, by event name.
+        self.event_packages: dict[str, Subscriptions] = {}
         self.trunks: TrunkCalls | None = None
 
     def attach_trunks(self, trunks: TrunkCalls) -> None:
@@ -129,7 +134,14 @@ class SipServer:
         dialogs; phones subscribe to their mailbox with ``message_waiting``."""
         self.media = desk
         self.message_waiting = message_waiting
+        self.event_packages[message_waiting.event] = message_waiting
         self.proxy.unanswered = desk
+
+    def attach_dialog_events(self, dialog_events: DialogEvents) -> None:
+        """Phones watch the calls of their company's extensions (busy lamps) through
+        ``dialog_events``, which the proxy tells of every call's state."""
+        self.event_packages[dialog_events.event] = dialog_events
+        self.proxy.dialog_events = dialog_events
 
     # ------------------------------------------------------------------ transports
     def receive(self, data: bytes, flow: Flow) -> None:
@@ -235,8 +247,8 @@ class SipServer:
         if to_tag is not None:
             if self.media is not None and self.media.in_dialog(request, transaction):
                 return  # a call the PBX answered itself (voicemail)
-            if self.message_waiting is not None and self.message_waiting.in_dialog(
-                request, transaction
+            if any(
+                package.in_dialog(request, transaction) for package in self.event_packages.values()
             ):
                 return
             if method == "OPTIONS" and self.routes.addressed_to_us(request):
@@ -251,7 +263,7 @@ class SipServer:
             self._invite(request, transaction, flow, now)
         elif method == "OPTIONS":
             self._answer_options(transaction, request)
-        elif method == "SUBSCRIBE" and self.message_waiting is not None:
+        elif method == "SUBSCRIBE" and self.event_packages:
             self._subscribe(request, transaction, flow, now)
         elif method in ("BYE", "UPDATE", "PRACK"):
             self.layer.respond(transaction, make_response(request, 481))
@@ -313,11 +325,18 @@ class SipServer:
         *,
         retried: bool = False,
     ) -> None:
-        """A phone subscribing to its mailbox: authenticated like a registration."""
-        assert self.message_waiting is not None
+        """A phone subscribing to events (its mailbox, colleagues' calls): authenticated
+        like a registration."""
         verdict = self.gatekeeper.check(request, flow, now, proxy=False, retried=retried)
         if verdict.entry is not None:
-            self.message_waiting.subscribe(request, transaction, flow, verdict.entry)
+            package = self.event_packages.get(event_of(request))
+            if package is None:
+                allowed = ", ".join(self.event_packages)
+                self.layer.respond(
+                    transaction, make_response(request, 489, headers=[("Allow-Events", allowed)])
+                )
+                return
+            package.subscribe(request, transaction, flow, verdict.entry)
         elif verdict.look_up is not None:
 
             def judge_again() -> None:

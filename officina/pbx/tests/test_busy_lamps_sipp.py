@@ -1,0 +1,289 @@
+"""Busy lamps (the dialog event package, RFC 4235) against the running PBX: SIPp watches a
+colleague's extension while a call rings and is answered there; phones written here send
+what a desk phone should not.
+
+Alice (201), Bob (202) and Carol (203) work at one company; Mallory (204) at another.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from officina.accounts.actions import (
+    check_add_company_member,
+    check_answer_company_invitation,
+    check_create_company,
+)
+from officina.accounts.models import Member
+from officina.pbx.dialog_events import DialogEvents
+from officina.pbx.models import CallRecord
+from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
+from officina.pbx.tests.test_sipp import eventually, finished, register, sipp
+from officina.sip import DigestClient, SipRequest, SipResponse, parse_message
+
+pytestmark = [
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed"),
+]
+
+PASSWORDS = {
+    "201": "alice-lamp-secret",
+    "202": "bob-lamp-secret",
+    "203": "carol-lamp-secret",
+    "204": "mallory-lamp-secret",
+}
+NS = "{urn:ietf:params:xml:ns:dialog-info}"
+
+
+@pytest.fixture
+def pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[LivePbx]:
+    # register() reads the passwords of test_sipp's module.
+    monkeypatch.setattr("officina.pbx.tests.test_sipp.PASSWORDS", PASSWORDS)
+    make_extensions(PASSWORDS)
+    alice, bob, carol, mallory = (
+        Member.objects.get(email=f"peer{index}@example.it") for index in range(4)
+    )
+    studio = check_create_company(alice, name="Studio Lampade")
+    for colleague in (bob, carol):
+        check_add_company_member(alice, studio, email=colleague.email)
+        check_answer_company_invitation(colleague, studio, accept=True)
+    check_create_company(mallory, name="Altrove")
+    with live_pbx(port_base() + 50) as running:
+        yield running
+
+
+def dialog_events(pbx: LivePbx) -> DialogEvents:
+    package = pbx.running.server.event_packages["dialog"]
+    assert isinstance(package, DialogEvents)
+    return package
+
+
+def row(user: str, other: str) -> str:
+    return f"{user};[authentication username={user} password={PASSWORDS[user]}];{other}"
+
+
+def notify_bodies(tmp_path: Path) -> list[bytes]:
+    """The bodies of the NOTIFYs SIPp received, in order, from its message log."""
+    log = b"".join(path.read_bytes() for path in tmp_path.glob("blf_watch*_messages.log"))
+    bodies = []
+    for message in re.split(rb"\n\s*UDP message received \[\d+\] bytes :\n\n", log)[1:]:
+        if message.startswith(b"NOTIFY "):
+            head, _, rest = message.partition(b"\r\n\r\n")
+            length = int(re.search(rb"Content-Length: *(\d+)", head, re.IGNORECASE)[1])  # type: ignore[index]
+            bodies.append(rest[:length])
+    return bodies
+
+
+def test_a_colleague_sees_a_call_ring_be_answered_and_end(pbx, tmp_path):
+    base = pbx.port
+    carol = sipp(
+        tmp_path, "blf_watch.xml", pbx, base + 1, "-m", "1", "-trace_msg",
+        rows=[row("203", "202")],
+    )  # fmt: skip
+    assert eventually(lambda: len(dialog_events(pbx).subscriptions) == 1, 10)
+    bob = sipp(tmp_path, "uas_answer.xml", pbx, base + 2, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", base + 2, base + 3) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 4, "-m", "1", "-d", "300",
+                 rows=[row("201", "202")])  # fmt: skip
+    assert finished(alice, tmp_path) == 0
+    assert finished(bob, tmp_path) == 0
+    assert finished(carol, tmp_path) == 0, "every NOTIFY came, and the unsubscription's"
+
+    # Our own PBX's NOTIFYs, no stranger's document: the standard parser is enough here.
+    documents = [ElementTree.fromstring(body) for body in notify_bodies(tmp_path)]  # noqa: S314
+    assert len(documents) == 6
+    versions = [int(document.get("version", "-1")) for document in documents]
+    assert versions == sorted(versions) and len(set(versions)) == 6
+    for document in documents:
+        assert document.tag == f"{NS}dialog-info"
+        assert document.get("state") == "full"
+        assert document.get("entity", "").startswith("sip:202@")
+    states = []
+    for document in documents:
+        dialogs = document.findall(f"{NS}dialog")
+        assert len(dialogs) <= 1
+        if dialogs:
+            dialog = dialogs[0]
+            assert dialog.get("direction") == "recipient"
+            assert dialog.get("call-id") == dialog.get("id") and dialog.get("id")
+            assert dialog.findtext(f"{NS}remote/{NS}identity", "").startswith("sip:201@")
+            states.append(dialog.findtext(f"{NS}state"))
+        else:
+            states.append(None)
+    # Idle when subscribed, the call's four steps, nothing when unsubscribed.
+    assert states == [None, "trying", "early", "confirmed", "terminated", None]
+    assert dialog_events(pbx).subscriptions == {}
+    assert dialog_events(pbx).calls == {}
+
+
+# ---------------------------------------------------------------------- bad input
+class Phone:
+    """A phone on a UDP socket that sends one SUBSCRIBE, with credentials, and reads the
+    final answer."""
+
+    def __init__(self, user: str, port: int, pbx: LivePbx) -> None:
+        self.user = user
+        self.port = port
+        self.pbx = pbx
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind((HOST, port))
+        self.socket.settimeout(5)
+        self.sent = 0
+
+    def close(self) -> None:
+        self.socket.close()
+
+    def subscribe(self, watched: str, **headers: str) -> SipResponse:
+        self.sent += 1
+        fields = {
+            "Via": f"SIP/2.0/UDP {HOST}:{self.port};branch=z9hG4bKlamp{self.sent}a;rport",
+            "Max-Forwards": "70",
+            "From": f"<sip:{self.user}@{HOST}>;tag=lamp{self.sent}",
+            "To": f"<sip:{watched}@{HOST}>",
+            "Call-ID": f"lamp-{self.user}-{self.port}-{self.sent}",
+            "CSeq": "1 SUBSCRIBE",
+            "Contact": f"<sip:{self.user}@{HOST}:{self.port}>",
+            "Event": "dialog",
+            "Expires": "600",
+        } | {name.replace("_", "-"): value for name, value in headers.items()}
+        request = SipRequest("SUBSCRIBE", f"sip:{watched}@{HOST}", list(fields.items()))
+        challenge = self._final(request)
+        if challenge.status != 401:
+            return challenge
+        authorized = DigestClient(self.user, PASSWORDS[self.user]).authorize(request, challenge)
+        assert authorized is not None
+        authorized.set_header(
+            "Via", f"SIP/2.0/UDP {HOST}:{self.port};branch=z9hG4bKlamp{self.sent}b;rport"
+        )
+        authorized.set_header("CSeq", "2 SUBSCRIBE")
+        return self._final(authorized)
+
+    def _final(self, request: SipRequest) -> SipResponse:
+        self.socket.sendto(request.serialize(), (HOST, self.pbx.port))
+        while True:
+            data, address = self.socket.recvfrom(65536)
+            message = parse_message(data)
+            if isinstance(message, SipRequest):  # a NOTIFY: acknowledged, not our answer
+                reply = f"SIP/2.0 200 OK\r\n{_echo(message)}Content-Length: 0\r\n\r\n"
+                self.socket.sendto(reply.encode(), address)
+                continue
+            if message.status >= 200:
+                return message
+
+
+def _echo(request: SipRequest) -> str:
+    return "".join(
+        f"{name}: {request.header(name)}\r\n" for name in ("Via", "From", "To", "Call-ID", "CSeq")
+    )
+
+
+@pytest.fixture
+def phone(pbx: LivePbx) -> Iterator[Phone]:
+    alice = Phone("201", pbx.port + 10, pbx)
+    yield alice
+    alice.close()
+
+
+def test_watching_someone_outside_the_company_is_forbidden(pbx, phone):
+    answer = phone.subscribe("204")
+    assert answer.status == 403
+    assert "not an extension of your company" in answer.reason
+    assert phone.subscribe("299").status == 403  # no such extension: told the same
+    assert dialog_events(pbx).subscriptions == {}
+
+
+def test_bad_subscriptions_get_a_clear_answer(pbx, phone):
+    unknown = phone.subscribe("202", Event="presence")
+    assert unknown.status == 489
+    assert "dialog" in (unknown.header("Allow-Events") or "")
+    malformed = phone.subscribe("202", Expires="soon")
+    assert (malformed.status, malformed.reason) == (400, "Bad Request (Expires)")
+    brief = phone.subscribe("202", Expires="10")
+    assert brief.status == 423 and brief.header("Min-Expires") == "60"
+    refused = phone.subscribe("202", Accept="text/plain")
+    assert refused.status == 406
+    assert refused.header("Accept") == "application/dialog-info+xml"
+    assert dialog_events(pbx).subscriptions == {}
+
+
+def test_subscriptions_are_bounded_per_phone(pbx, phone, monkeypatch):
+    monkeypatch.setattr(DialogEvents, "max_per_subscriber", 2)
+    assert phone.subscribe("202").status == 200
+    assert phone.subscribe("203").status == 200
+    too_many = phone.subscribe("201")
+    assert too_many.status == 403
+    assert "at most 2 subscriptions per phone" in too_many.reason
+    carol = Phone("203", pbx.port + 11, pbx)
+    try:
+        assert carol.subscribe("202").status == 200, "another phone has its own bound"
+    finally:
+        carol.close()
+    monkeypatch.setattr(DialogEvents, "max_subscriptions", 3)
+    mallory = Phone("204", pbx.port + 12, pbx)
+    try:
+        assert mallory.subscribe("204").status == 503, "and all phones together have one"
+    finally:
+        mallory.close()
+
+
+# ---------------------------------------------------------------------- pickup
+def ringing_on(pbx: LivePbx, number: str) -> bool:
+    extension_id = next(
+        entry.extension_id
+        for entry in pbx.running.server.directory.by_id.values()
+        if entry.number == number
+    )
+    return any(
+        branch.provisional and branch.binding.extension_id == extension_id
+        for context in list(pbx.running.server.proxy.contexts.values())
+        for branch in context.branches
+    )
+
+
+@pytest.mark.parametrize("code", ["**202", "*8"])
+def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
+    base = pbx.port
+    bob = sipp(
+        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 20, "-m", "1", background=True
+    )
+    assert register(tmp_path, pbx, "202", base + 20, base + 21) == 0
+    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, base + 22, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "203", base + 22, base + 23) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 24, "-m", "1", "-d", "300",
+                 rows=[row("201", "202")])  # fmt: skip
+    assert eventually(lambda: ringing_on(pbx, "202"), 10), "Bob's phone rings"
+    carol = sipp(tmp_path, "uac_pickup.xml", pbx, base + 25, "-m", "1", rows=[row("203", code)])
+    assert finished(carol, tmp_path) == 0, "Carol's code is taken"
+    assert finished(carol_desk, tmp_path) == 0, "Carol's phone answers Alice's call"
+    assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
+    assert finished(alice, tmp_path) == 0, "Alice talks, then hangs up"
+    assert eventually(
+        lambda: CallRecord.objects.filter(caller_number="201", ended_at__isnull=False).exists()
+    )
+    record = CallRecord.objects.get(caller_number="201")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee_number == "202"
+    assert record.callee is not None and record.callee.number == "203"
+    assert len(record.devices_rung) == 2
+
+
+def test_picking_up_outside_the_company_is_forbidden(pbx, tmp_path):
+    base = pbx.port
+    bob = sipp(tmp_path, "uas_ring_until_cancel.xml", pbx, base + 30, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", base + 30, base + 31) == 0
+    alice = sipp(tmp_path, "uac_cancel.xml", pbx, base + 32, "-m", "1", "-d", "3000",
+                 rows=[row("201", "202")])  # fmt: skip
+    assert eventually(lambda: ringing_on(pbx, "202"), 10)
+    mallory = sipp(tmp_path, "uac_refused.xml", pbx, base + 33, "-m", "1",
+                   rows=[row("204", "**202")])  # fmt: skip
+    assert finished(mallory, tmp_path) == 0, "403 to another company's pickup"
+    assert finished(alice, tmp_path) == 0
+    assert finished(bob, tmp_path) == 0
