@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +154,23 @@ def presence_spaces_q(viewer: Member, via: str = "space") -> Q:
 def presence_shown_to(viewer: Member, member_id: int) -> bool:
     """Whether ``viewer`` may see where ``member_id`` is (by that member's choice)."""
     return Member.objects.filter(pk=member_id).filter(presence_shown_to_q(viewer)).exists()
+
+
+def presence_visible_member_ids(viewer: Member, member_ids: Iterable[int]) -> set[int]:
+    """Which of ``member_ids`` ``viewer`` may see the presence of on a page that is no
+    space's list (the directory, a profile): by each one's choice, and only if they share
+    a space, as who's here shows people only to members of the space (operators: every
+    space). Themselves always."""
+    ids = list(member_ids)
+    if not ids or not may_see_members(viewer):
+        return set()
+    shown = presence_shown_to_q(viewer)
+    if not viewer.is_superuser:
+        sharing = SpaceMembership.objects.filter(
+            space_id__in=member_space_ids_query(viewer)
+        ).values("member_id")
+        shown &= Q(pk=viewer.pk) | Q(pk__in=sharing)
+    return set(Member.objects.filter(pk__in=ids).filter(shown).values_list("pk", flat=True))
 
 
 def visible_members() -> QuerySet[Member]:

@@ -60,6 +60,7 @@ class CallOut(Schema):
     callee_number: str
     callee_name: str
     outcome: str
+    voicemail: bool  # the callee's voicemail took the call; outcome says why it went there
     reason: str
     talk_seconds: int | None
     transferred_by: str
@@ -89,6 +90,7 @@ def _call_out(call: CallRecord, lines: CompanyLines) -> CallOut:
         callee_number=call.callee_number,
         callee_name=_name(call.callee),
         outcome=call.outcome,
+        voicemail=call.voicemail,
         reason=call.reason,
         talk_seconds=None if duration is None else round(duration.total_seconds()),
         transferred_by=call.transferred_by,

@@ -216,6 +216,7 @@ class CallRow:
     transferred_by: str = ""  # who transferred the caller here (their REFER)
     transferred_to: str = ""  # where this call was transferred to (a REFER in it)
     replaced_call_id: str = ""  # the call this one took over (attended transfer)
+    voicemail: bool = False  # the callee's voicemail took the call nobody answered
 
 
 def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> None:
@@ -246,6 +247,7 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
                         transferred_by=row.transferred_by,
                         transferred_to=row.transferred_to,
                         replaced_call_id=row.replaced_call_id,
+                        voicemail=row.voicemail,
                     )
                     for row in new
                 ]
@@ -258,14 +260,16 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
                 ended_at=row.ended_at,
                 reason=row.reason,
                 transferred_to=row.transferred_to,
+                voicemail=row.voicemail,
             )
             for row in ended
             if row.record_id is not None
         ]
         if closed:
-            # A REFER comes after the answer was written and before the hang-up.
+            # A REFER comes after the answer was written and before the hang-up; the
+            # voicemail may take an unanswered call after its record was written.
             CallRecord.objects.bulk_update(
-                closed, ["ended_at", "reason", "transferred_to"], batch_size=500
+                closed, ["ended_at", "reason", "transferred_to", "voicemail"], batch_size=500
             )
 
 

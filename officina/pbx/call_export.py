@@ -50,6 +50,8 @@ def write_calls_csv(calls: Iterable[CallRecord], lines: CompanyLines) -> str:
             _("reason"),
             _("transferred by"),
             _("transferred to"),
+            # Last, so that sheets reading the columns before it by place still work.
+            _("voicemail"),
         ]
     )
     zone = timezone.get_current_timezone()
@@ -69,6 +71,7 @@ def write_calls_csv(calls: Iterable[CallRecord], lines: CompanyLines) -> str:
                 call.get_reason_display() if call.reason else "",
                 neutralised(call.transferred_by),
                 neutralised(call.transferred_to),
+                _("yes") if call.voicemail else "",
             ]
         )
     return out.getvalue()

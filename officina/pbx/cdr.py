@@ -34,7 +34,8 @@ class CallRecordWriter:
         self._wake()
 
     def ended(self, row: CallRow) -> None:
-        """An answered call has hung up; ``row.ended_at`` is set."""
+        """An answered call has hung up (``row.ended_at`` is set), or an unanswered one's
+        voicemail took it (``row.voicemail``)."""
         if row.record_id is None and any(pending is row for pending in self._new):
             return  # not written yet: the insert will carry the end time
         if len(self._new) + len(self._ended) >= MAX_PENDING_RECORDS:

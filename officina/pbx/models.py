@@ -262,6 +262,9 @@ class CallRecord(models.Model):
     transferred_by = models.CharField(_("transferred by"), max_length=64, blank=True)
     transferred_to = models.CharField(_("transferred to"), max_length=64, blank=True)
     replaced_call_id = models.CharField(_("replaced call"), max_length=255, blank=True)
+    # Nobody answered (or no phone was connected) and the callee's voicemail took the
+    # call: the outcome still says why it went there.
+    voicemail = models.BooleanField(_("went to voicemail"), default=False)
 
     class Meta:
         verbose_name = _("call record")

@@ -691,10 +691,16 @@ class Proxy:
         if desk is None or callee is None or flow is None:
             otherwise()
             return
+
+        def taken() -> None:
+            # The record was handed to the writer already (maybe written): say it again.
+            row.voicemail = True
+            self.records.ended(row)
+
         self._to_desk(
             server, request, flow,
             lambda: desk.take_unanswered(server, request, row.caller_number, callee, flow),
-            lambda: None, otherwise,
+            taken, otherwise,
         )  # fmt: skip
 
     def _to_desk(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from officina.accounts.selectors import presence_visible_member_ids
 from officina.contacts.selectors import caller_book
 from officina.pbx.models import CallRecord, Extension, Forwarding, Registration, SipCredential
 
@@ -221,3 +222,11 @@ def members_on_a_call(member_ids: Iterable[int], now: datetime) -> set[int]:
         started_at__gte=now - LONGEST_CALL,
     ).values_list("caller__member_id", "callee__member_id")
     return {member_id for pair in pairs for member_id in pair if member_id in wanted}
+
+
+def members_on_a_call_shown_to(
+    viewer: Member, member_ids: Iterable[int], now: datetime
+) -> set[int]:
+    """Which of ``member_ids`` ``viewer`` may see on a call: being on the phone is
+    presence, so only those whose presence ``viewer`` may see (the directory, profiles)."""
+    return members_on_a_call(presence_visible_member_ids(viewer, member_ids), now)

@@ -29,6 +29,7 @@ def test_owners_read_the_calls_and_others_find_nothing(
     assert directions == ["in", "internal", "out", "out"]
     refused = next(call for call in body["calls"] if call["outcome"] == "refused")
     assert refused["reason"] == "satellite"
+    assert {call["voicemail"] for call in body["calls"]} == {False}
     internal = next(call for call in body["calls"] if call["direction"] == "internal")
     assert internal["talk_seconds"] == 65
     assert internal["caller_name"] == "Giulia Rossi"

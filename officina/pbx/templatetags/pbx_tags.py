@@ -1,8 +1,10 @@
-"""``{% pbx_profile_panel member %}`` for profile pages, a call-duration filter and a
-relation label filter for named callers."""
+"""``{% pbx_profile_panel member %}`` for profile pages, who is on a call (who's here,
+the directory, profiles), a call-duration filter and a relation label filter for named
+callers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -10,10 +12,12 @@ from django import template
 from django.utils import timezone
 
 from officina.accounts.kinds import RelationKind
+from officina.accounts.signed_in import signed_in_member
 from officina.pbx.selectors import (
     extension_registrations,
     get_member_extension,
     members_on_a_call,
+    members_on_a_call_shown_to,
     named_call_history,
 )
 from officina.pbx.views import sip_connection_settings
@@ -74,3 +78,20 @@ def members_on_a_call_of(people: list[dict[str, Any]]) -> set[int]:
     """``{% members_on_a_call_of people as on_call %}``: who of a who's-here list (the
     payloads ``presence.live`` renders) is on a call now."""
     return members_on_a_call((person["id"] for person in people), timezone.now())
+
+
+@register.simple_tag(takes_context=True)
+def members_on_a_call_shown_to_viewer(
+    context: template.Context, members: Iterable[Member]
+) -> set[int]:
+    """``{% members_on_a_call_shown_to_viewer page.object_list as on_call %}``: the ids of
+    ``members`` the signed-in viewer may see on a call (the directory)."""
+    viewer = signed_in_member(context["request"])
+    return members_on_a_call_shown_to(viewer, (member.pk for member in members), timezone.now())
+
+
+@register.simple_tag(takes_context=True)
+def on_a_call_shown_to_viewer(context: template.Context, member: Member) -> bool:
+    """``{% on_a_call_shown_to_viewer profile_member as on_call %}``: whether the
+    signed-in viewer may see ``member`` on a call now (a profile)."""
+    return bool(members_on_a_call_shown_to_viewer(context, [member]))

@@ -179,3 +179,30 @@ def test_the_csv_is_in_the_readers_zone_and_safe_in_a_spreadsheet(
     assert refused[8] == "satellite numbers are not allowed for you"
     # The quote in the caller ID is escaped by the CSV writer, not lost.
     assert '"\'=HYPERLINK(""http://evil"")"' in answer.content.decode()
+
+
+def test_a_call_the_voicemail_took_says_so_on_the_page_and_in_the_csv(
+    client_for, studio_rossi, giulia, marco
+):
+    giulia_x, marco_x = do_provision_extension(giulia), do_provision_extension(marco)
+    taken = call(marco_x, "202", giulia_x, "201", DAY, outcome="no-answer")
+    left = call(giulia_x, "201", marco_x, "202", DAY - timedelta(hours=1), outcome="busy")
+    do_write_call_records([taken, left], [])
+    # The voicemail takes the call after its record was written, as the proxy tells it.
+    taken.voicemail = True
+    do_write_call_records([], [taken])
+    assert taken.record_id is not None
+    assert CallRecord.objects.get(pk=taken.record_id).voicemail
+    browser = client_for(giulia)
+    page = browser.get(f"/companies/{studio_rossi.slug}/calls/").content.decode()
+    assert page.count("no answer · voicemail") == 1
+    assert "busy · voicemail" not in page and "busy" in page
+    rows = list(csv.reader(io.StringIO(
+        browser.get(f"/companies/{studio_rossi.slug}/calls.csv").content.decode()
+    )))  # fmt: skip
+    assert rows[0][-1] == "voicemail"
+    assert [(row[6], row[-1]) for row in rows[1:]] == [("no answer", "yes"), ("busy", "")]
+    giulia.language = "it"
+    giulia.save()
+    italian = client_for(giulia).get(f"/companies/{studio_rossi.slug}/calls/").content.decode()
+    assert "nessuna risposta · segreteria" in italian

@@ -172,8 +172,9 @@ def test_directory_filters_and_query_count(
         make_member()
     client = client_for(giulia)
     # session + member, count, page, companies of the page, top skills of the page,
+    # whose presence the viewer may see of the page, who of them is on a call,
     # the skills of the filter, badge.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         response = client.get("/members/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 36
