@@ -51,7 +51,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("officina.pbx.server")
 
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, REFER, SUBSCRIBE, NOTIFY, MESSAGE"
+ALLOW = (
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, REFER, SUBSCRIBE, NOTIFY, "
+    "MESSAGE"
+)
 SERVER_NAME = "Officina PBX"
 # Requests the proxy relays inside a dialog; outside one they have nowhere to go here.
 _OUT_OF_DIALOG_REFUSED = frozenset({"SUBSCRIBE", "PUBLISH", "MESSAGE", "REFER", "NOTIFY", "INFO"})
