@@ -1149,7 +1149,7 @@ class Proxy:
                 if 200 <= response.status < 300:
                     # On hold, the other party (the re-INVITE's To) hears music till resumed.
                     if holding:
-                        anchor.hold(call_id, to_tag, from_tag)
+                        anchor.hold(call_id, to_tag, from_tag, _number_in(request.from_.uri))
                     else:
                         anchor.resume(call_id)
 
@@ -1253,3 +1253,8 @@ def transport_of(binding: Binding) -> str:
 
 
 __all__ = ["ChallengeAnswer", "FlowTokens", "NameAddress", "Proxy", "ProxyPolicy", "new_row"]
+
+
+def _number_in(uri: object) -> str:
+    """The user part of a SIP URI (a member's extension number), empty for anything else."""
+    return uri.user if isinstance(uri, SipUri) and uri.user else ""

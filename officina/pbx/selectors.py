@@ -9,11 +9,19 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from officina.accounts.selectors import primary_company
 from officina.contacts.selectors import caller_book
-from officina.pbx.models import CallRecord, Extension, Forwarding, Registration, SipCredential
+from officina.pbx.models import (
+    CallRecord,
+    Extension,
+    Forwarding,
+    HoldMusic,
+    Registration,
+    SipCredential,
+)
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Member
+    from officina.accounts.models import Company, Member
     from officina.contacts.caller_book import CallerIdentity
 
 
@@ -221,3 +229,22 @@ def members_on_a_call(member_ids: Iterable[int], now: datetime) -> set[int]:
         started_at__gte=now - LONGEST_CALL,
     ).values_list("caller__member_id", "callee__member_id")
     return {member_id for pair in pairs for member_id in pair if member_id in wanted}
+
+
+def company_hold_music(company: Company) -> HoldMusic | None:
+    return HoldMusic.objects.filter(company=company).first()
+
+
+def hold_music_file_of_extension(number: str) -> str | None:
+    """The file of the hold music a member's call plays when they hold it: their
+    primary company's own music (None: the built-in chime)."""
+    extension = (
+        Extension.objects.filter(number=number, is_active=True, member__isnull=False)
+        .select_related("member")
+        .first()
+    )
+    if extension is None or extension.member is None:
+        return None
+    company = primary_company(extension.member)
+    music = company_hold_music(company) if company is not None else None
+    return music.audio.path if music is not None else None
