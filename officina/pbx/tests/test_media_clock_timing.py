@@ -24,6 +24,7 @@ from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
 from officina.pbx.media.conference import ConferenceCall
 from officina.pbx.media.conference import Stage as ConferenceStage
+from officina.pbx.media.listening import WAIT_FOR_KEYS, ListeningCall
 from officina.pbx.media.player import CATCH_UP_FRAMES
 from officina.pbx.media.session import RtpSession
 from officina.pbx.media.tones import beep
@@ -34,6 +35,7 @@ from officina.sip.sdp import AudioAgreement, Codec
 GREETING_SECONDS = 4.0
 NO_CHOICE_SECONDS = 1.5
 WRONG_PIN_SECONDS = 2.0
+MAILBOX_PROMPT_SECONDS = 2.0
 
 
 def udp_socket() -> socket.socket:
@@ -178,3 +180,49 @@ def test_a_rooms_prompt_keeps_time_when_ticks_come_late():
     # Every frame of the prompt that was due went, at most CATCH_UP_FRAMES at a late tick.
     late_ticks = math.ceil((WRONG_PIN_SECONDS - 0.2) / 0.3)
     assert_caught_up(received, 10, late_ticks)
+
+
+class PromptsOnly:
+    """The listening call's backend for a caller who types nothing: the prompts only
+    (no box is opened, no PIN checked)."""
+
+    def prompt(self, name: str) -> np.ndarray:
+        return sound(MAILBOX_PROMPT_SECONDS)
+
+    def open_box(self, extension_id: int, then: object) -> None:
+        raise AssertionError("no box is opened")
+
+    def check_pin(self, number: str, pin: str, then: object) -> None:
+        raise AssertionError("no PIN is typed")
+
+    def mark_heard(self, message_id: int) -> None:
+        raise AssertionError("nothing is heard")
+
+    def delete(self, message_id: int) -> None:
+        raise AssertionError("nothing is deleted")
+
+
+async def listening_under_a_late_clock(tick_gaps: list[float]) -> tuple[float, list[RtpPacket]]:
+    """``*98``: "mailbox number?", then the wait for keys, then the PBX hangs up."""
+    phone, session = await phone_and_session()
+    ended: list[float] = []
+    now = start = 100.0
+    call = ListeningCall(
+        session, PromptsOnly(), None, False, on_done=lambda call: ended.append(now - start)
+    )
+    for gap in tick_gaps:
+        call.tick(now)
+        now += gap
+    received = await received_by(phone)
+    session.close()
+    phone.close()
+    assert ended, "the call ended"
+    return ended[0], received
+
+
+def test_listening_prompts_and_waits_keep_time_when_ticks_come_late():
+    gaps = [0.02] * 50 + [0.3] * 45
+    ended_at, received = asyncio.run(listening_under_a_late_clock(gaps))
+    assert abs(ended_at - (MAILBOX_PROMPT_SECONDS + WAIT_FOR_KEYS)) <= 0.3, ended_at
+    late_ticks = math.ceil((ended_at - 1.0) / 0.3)
+    assert_caught_up(received, 50, late_ticks)
