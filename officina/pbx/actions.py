@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,18 +36,27 @@ from officina.pbx.models import (
     CallRecord,
     Extension,
     Forwarding,
+    HoldMusic,
     Registration,
     SipCredential,
 )
 from officina.ringgroups.selectors import ring_group_numbers
+from officina.voicemail.sound import SoundError, to_telephone
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Member
+    from django.core.files.uploadedfile import UploadedFile
+
+    from officina.accounts.models import Company, Member
 
 FIRST_MEMBER_EXTENSION = 201
 # Letters and digits that cannot be mistaken for one another when typed into a phone.
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet, not a secret
 PASSWORD_LENGTH = 16
+# An MP3 of ten minutes at 128 kbit/s; stored as 8 kHz 16-bit WAV it is under 10 MB.
+HOLD_MUSIC_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+HOLD_MUSIC_SECONDS_MAX = 600
+# Shorter than this, the repeats are heard as a stutter rather than as music.
+HOLD_MUSIC_SECONDS_MIN = 2
 
 
 def generate_sip_password() -> str:
@@ -347,3 +358,64 @@ def check_set_forward_target_by_id(extension_id: int, case: str, target: str) ->
         extension=extension, defaults={case: cleaned}
     )
     return forwarding
+
+
+def check_upload_hold_music(company: Company, upload: UploadedFile) -> HoldMusic:
+    """A WAV or MP3 a company's owner uploads becomes its hold music, converted by sox
+    to the 8 kHz WAV rtpengine plays; anything else is refused and nothing changes."""
+    if upload.size is None or upload.size > HOLD_MUSIC_UPLOAD_MAX_BYTES:
+        raise OfficinaError.invalid_input(
+            _("The file is larger than %(megabytes)s MB.")
+            % {"megabytes": HOLD_MUSIC_UPLOAD_MAX_BYTES // (1024 * 1024)},
+            field="audio",
+        )
+    data = upload.read(HOLD_MUSIC_UPLOAD_MAX_BYTES + 1)
+    try:
+        converted, seconds = to_telephone(data)
+    except SoundError:
+        raise OfficinaError.invalid_input(
+            _("This is not a WAV or MP3 file that can be played."), field="audio"
+        ) from None
+    if seconds > HOLD_MUSIC_SECONDS_MAX:
+        raise OfficinaError.invalid_input(
+            _("Hold music lasts at most %(minutes)s minutes.")
+            % {"minutes": HOLD_MUSIC_SECONDS_MAX // 60},
+            field="audio",
+        )
+    if seconds < HOLD_MUSIC_SECONDS_MIN:
+        raise OfficinaError.invalid_input(
+            _("Hold music lasts at least %(seconds)s seconds.")
+            % {"seconds": HOLD_MUSIC_SECONDS_MIN},
+            field="audio",
+        )
+    storage = HoldMusic.audio.field.storage
+    with transaction.atomic():
+        music = HoldMusic.objects.select_for_update().filter(company=company).first()
+        if music is None:
+            music = HoldMusic(company=company)
+        old = music.audio.name
+        # A new name each time: rtpengine may be reading the old file for a held call.
+        music.audio.save(f"{uuid.uuid4().hex}.wav", ContentFile(converted), save=False)
+        new = music.audio.name
+        try:
+            music.original_name = (upload.name or "")[:255]
+            music.seconds = seconds
+            music.save()
+        except Exception:
+            storage.delete(new)
+            raise
+        if old:
+            transaction.on_commit(lambda: storage.delete(old))
+    return music
+
+
+def do_remove_hold_music(company: Company) -> None:
+    """Back to the built-in chime."""
+    storage = HoldMusic.audio.field.storage
+    with transaction.atomic():
+        music = HoldMusic.objects.select_for_update().filter(company=company).first()
+        if music is None:
+            return
+        name = music.audio.name
+        music.delete()
+        transaction.on_commit(lambda: storage.delete(name))

@@ -160,9 +160,17 @@ class AnchoredCall:
 class MediaAnchor:
     """The PBX's side of one rtpengine: which calls go through it, and their commands."""
 
-    def __init__(self, engine: RtpEngine, anchoring: Anchoring = Anchoring.NAT) -> None:
+    def __init__(
+        self,
+        engine: RtpEngine,
+        anchoring: Anchoring = Anchoring.NAT,
+        hold_music_file: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.engine = engine
         self.anchoring = anchoring
+        # The holder's number -> the file of their company's music, None for the chime.
+        # It reads the database: it runs on the loop's executor, once per hold.
+        self.hold_music_file = hold_music_file
         self.calls: dict[str, AnchoredCall] = {}  # Call-ID -> an answered anchored call
         self.desk_calls: set[str] = set()  # browsers' calls the PBX answered itself
         # Call-ID -> (the tag of the party hearing hold music, the tag of the one holding)
@@ -225,21 +233,38 @@ class MediaAnchor:
     def answered(self, call_id: str, caller_tag: str, legs: tuple[Leg, Leg]) -> None:
         self.calls[call_id] = AnchoredCall(caller_tag, *legs)
 
-    def hold(self, call_id: str, held_tag: str, holder_tag: str) -> None:
+    def hold(self, call_id: str, held_tag: str, holder_tag: str, holder_number: str = "") -> None:
         """Play hold music to the party ``held_tag`` names (rtpengine's ``play media``,
         repeated until ``resume``), instead of what the holder still sends (a browser
-        holding with "sendonly" goes on sending its microphone)."""
+        holding with "sendonly" goes on sending its microphone): the music of the
+        holder's company when it has its own, else the built-in chime."""
         self.held[call_id] = (held_tag, holder_tag)
 
         async def play() -> bytes:
+            music = await self._music_of(holder_number)
             await self.engine.command("block media", **{"call-id": call_id, "from-tag": holder_tag})
             await self.engine.command(
-                "play media", **{"call-id": call_id, "from-tag": held_tag,
-                                 "blob": self.hold_music, "repeat-times": HOLD_MUSIC_REPEATS}
+                "play media", **{"call-id": call_id, "from-tag": held_tag, **music,
+                                 "repeat-times": HOLD_MUSIC_REPEATS}
             )  # fmt: skip
             return b""
 
         self.in_order(call_id, play(), partial(_log_failure, "play hold music", call_id))
+
+    async def _music_of(self, holder_number: str) -> dict[str, str | bytes]:
+        """``play media``'s source: a company's music as a ``file`` (rtpengine reads it
+        from the site's media folder; a blob travels in one UDP datagram, under 64 KB, four
+        seconds of WAV), the chime as a ``blob``."""
+        if self.hold_music_file is not None and holder_number:
+            loop = asyncio.get_running_loop()
+            try:
+                path = await loop.run_in_executor(None, self.hold_music_file, holder_number)
+            except Exception:
+                logger.exception("reading %s's hold music failed: the chime plays", holder_number)
+                path = None
+            if path is not None:
+                return {"file": path}
+        return {"blob": self.hold_music}
 
     def resume(self, call_id: str) -> None:
         tags = self.held.pop(call_id, None)

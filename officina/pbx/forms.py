@@ -114,3 +114,12 @@ class CompanyCallsFilterForm(forms.Form):
             person_id=data.get("person"),
             direction=data.get("direction") or "",
         )
+
+
+class HoldMusicForm(forms.Form):
+    audio = forms.FileField(
+        label=_("Music (WAV or MP3, up to 10 MB and ten minutes)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "audio/wav,audio/x-wav,audio/mpeg,.wav,.mp3"}
+        ),
+    )

@@ -284,3 +284,27 @@ class CallRecord(models.Model):
         if self.answered_at is None or self.ended_at is None:
             return None
         return self.ended_at - self.answered_at
+
+
+class HoldMusic(models.Model):
+    """A company's own hold music: what the other party hears while one of its people
+    holds a call through rtpengine (without it, the built-in chime). Stored as sox made
+    it, an 8 kHz 16-bit mono WAV, the file rtpengine's ``play media`` reads."""
+
+    company = models.OneToOneField(
+        "accounts.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="hold_music",
+    )
+    audio = models.FileField(_("audio"), upload_to="pbx/hold-music/")
+    original_name = models.CharField(_("uploaded file"), max_length=255)
+    seconds = models.FloatField(_("duration (seconds)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("hold music")
+        verbose_name_plural = _("hold music")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.original_name}"

@@ -1187,7 +1187,7 @@ class Proxy:
                 if 200 <= response.status < 300:
                     # On hold, the other party (the re-INVITE's To) hears music till resumed.
                     if holding:
-                        anchor.hold(call_id, to_tag, from_tag)
+                        anchor.hold(call_id, to_tag, from_tag, _number_in(request.from_.uri))
                     else:
                         anchor.resume(call_id)
 
@@ -1317,3 +1317,8 @@ def _media_relay_unavailable(request: SipRequest) -> SipResponse:
     """503 for a call whose media rtpengine did not set up, saying why."""
     warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
     return make_response(request, 503, headers=[("Warning", warning)])
+
+
+def _number_in(uri: object) -> str:
+    """The user part of a SIP URI (a member's extension number), empty for anything else."""
+    return uri.user if isinstance(uri, SipUri) and uri.user else ""

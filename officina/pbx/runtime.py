@@ -27,6 +27,7 @@ from officina.pbx.on_call import OnCallAnnouncer
 from officina.pbx.pickup import CallPickup
 from officina.pbx.ring_groups import RingGroups
 from officina.pbx.rtpengine import RtpEngine, RtpEngineError
+from officina.pbx.selectors import hold_music_file_of_extension
 from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
@@ -216,7 +217,7 @@ async def start_media_anchor(url: str, anchoring: str) -> MediaAnchor | None:
     except RtpEngineError as error:
         # It may come up after us: every call tries again, and fails clearly while it is away.
         logger.warning("rtpengine at %s:%s does not answer yet: %s", *engine.address, error)
-    return MediaAnchor(engine, policy)
+    return MediaAnchor(engine, policy, hold_music_file_of_extension)
 
 
 def configured_tls() -> TlsContexts | None:

@@ -9,12 +9,19 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from officina.accounts.selectors import presence_visible_member_ids
+from officina.accounts.selectors import presence_visible_member_ids, primary_company
 from officina.contacts.selectors import caller_book
-from officina.pbx.models import CallRecord, Extension, Forwarding, Registration, SipCredential
+from officina.pbx.models import (
+    CallRecord,
+    Extension,
+    Forwarding,
+    HoldMusic,
+    Registration,
+    SipCredential,
+)
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Member
+    from officina.accounts.models import Company, Member
     from officina.contacts.caller_book import CallerIdentity
 
 
@@ -230,3 +237,22 @@ def members_on_a_call_shown_to(
     """Which of ``member_ids`` ``viewer`` may see on a call: being on the phone is
     presence, so only those whose presence ``viewer`` may see (the directory, profiles)."""
     return members_on_a_call(presence_visible_member_ids(viewer, member_ids), now)
+
+
+def company_hold_music(company: Company) -> HoldMusic | None:
+    return HoldMusic.objects.filter(company=company).first()
+
+
+def hold_music_file_of_extension(number: str) -> str | None:
+    """The file of the hold music a member's call plays when they hold it: their
+    primary company's own music (None: the built-in chime)."""
+    extension = (
+        Extension.objects.filter(number=number, is_active=True, member__isnull=False)
+        .select_related("member")
+        .first()
+    )
+    if extension is None or extension.member is None:
+        return None
+    company = primary_company(extension.member)
+    music = company_hold_music(company) if company is not None else None
+    return music.audio.path if music is not None else None

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("phone/browser/", views.softphone, name="softphone"),
     path("phone/browser/credential/", views.softphone_credential, name="softphone-credential"),
     path("phone/browser/caller/<str:number>/", views.softphone_caller, name="softphone-caller"),
+    path("companies/<slug:slug>/hold-music/", views.hold_music, name="hold-music"),
     path("companies/<slug:slug>/calls/", views.company_call_history, name="company-calls"),
     path("companies/<slug:slug>/calls.csv", views.company_call_export, name="company-calls-csv"),
 ]

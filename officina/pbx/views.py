@@ -19,14 +19,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from officina.accounts.access import access_company_by_slug
 from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import OfficinaError
 from officina.core.form_errors import show_error_on_form
 from officina.pbx.access import access_own_extension_by_member
 from officina.pbx.actions import (
     check_set_forwarding,
+    check_upload_hold_music,
     do_provision_extension,
     do_regenerate_sip_password,
+    do_remove_hold_music,
 )
 from officina.pbx.browser_credentials import (
     REFRESH_AFTER_SECONDS,
@@ -44,10 +47,11 @@ from officina.pbx.company_calls import (
     company_calls,
     company_lines,
 )
-from officina.pbx.forms import CompanyCallsFilterForm, ForwardingForm
+from officina.pbx.forms import CompanyCallsFilterForm, ForwardingForm, HoldMusicForm
 from officina.pbx.models import Extension
 from officina.pbx.runtime import node_secret
 from officina.pbx.selectors import (
+    company_hold_music,
     extension_call_history,
     extension_forwarding,
     extension_holder_name,
@@ -240,3 +244,33 @@ def company_call_export(request: HttpRequest, slug: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{company.slug}-calls.csv"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hold_music(request: HttpRequest, slug: str) -> HttpResponse:
+    """A company's own hold music, for its owners: upload it, or go back to the chime."""
+    company = access_company_by_slug(signed_in_member(request), slug, to_manage=True)
+    form = HoldMusicForm()
+    status = 200
+    if request.method == "POST":
+        if "remove" in request.POST:
+            do_remove_hold_music(company)
+            messages.success(request, _("Held calls hear the standard chime again."))
+            return redirect("pbx:hold-music", slug=company.slug)
+        form = HoldMusicForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                check_upload_hold_music(company, form.cleaned_data["audio"])
+            except OfficinaError as error:
+                show_error_on_form(form, error)
+            else:
+                messages.success(request, _("Your music is now the company's hold music."))
+                return redirect("pbx:hold-music", slug=company.slug)
+        status = 400
+    return render(
+        request,
+        "pbx/hold_music.html",
+        {"company": company, "music": company_hold_music(company), "form": form},
+        status=status,
+    )

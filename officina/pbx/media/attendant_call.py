@@ -8,6 +8,9 @@
                         the caller over (``on_choice``) and tells the call how it went
     after ROUNDS_MAX greetings without a choice: "Goodbye." and the PBX hangs up
 
+What is said follows the media clock (``player.py``): a menu's greeting lasts its
+length in time however late the ticks come, and its timeout counts from when it ended.
+
 Nothing here touches the network or the database: the menus (``officina.attendant``'s
 plans) and their sounds are given, the hand-over is the desk's.
 """
@@ -18,12 +21,11 @@ import enum
 from collections import deque
 from collections.abc import Callable
 
-import numpy as np
-
 from officina.attendant.kinds import ROUNDS_MAX, OptionKind
 from officina.attendant.selectors import MenuPlan
-from officina.pbx.media.g711 import Samples, decode, encode
-from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
+from officina.pbx.media.g711 import Samples, decode
+from officina.pbx.media.player import FrameClock, Player
+from officina.pbx.media.session import MediaSession
 from officina.pbx.media.tones import KEYS_KEPT, InBandDtmf
 
 
@@ -33,39 +35,6 @@ class Stage(enum.Enum):
     CHOSEN = "chosen"  # handed to the desk: saying "please hold" while it transfers
     ENDING = "ending"  # saying goodbye; then the call ends
     DONE = "done"
-
-
-class Player:
-    """What a call says, frame by frame, in the session's codec."""
-
-    def __init__(self, session: MediaSession) -> None:
-        self.session = session
-        self._samples: Samples = np.zeros(0, dtype=np.int16)
-        self._encoded = b""
-        self._position = 0
-
-    def say(self, *parts: Samples) -> None:
-        self._samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
-        self._encoded = encode(self._samples, self.session.payload_type)
-        self._position = 0
-
-    def recodec(self) -> None:
-        left = self._samples[self._position :]
-        self._samples = left
-        self._encoded = encode(left, self.session.payload_type)
-        self._position = 0
-
-    @property
-    def saying(self) -> bool:
-        return self._position < len(self._encoded)
-
-    def next_frame(self) -> bytes:
-        frame = self._encoded[self._position : self._position + SAMPLES_PER_FRAME]
-        self._position += SAMPLES_PER_FRAME
-        if len(frame) < SAMPLES_PER_FRAME:
-            silence = encode(np.zeros(SAMPLES_PER_FRAME, dtype=np.int16), self.session.payload_type)
-            frame += silence[len(frame) :]
-        return frame
 
 
 class AttendantCall:
@@ -88,6 +57,7 @@ class AttendantCall:
         self.on_choice = on_choice
         self.on_done = on_done
         self.inband = InBandDtmf() if inband_dtmf else None
+        self.clock = FrameClock()
         self.player = Player(session)
         self.stage = Stage.GREETING
         self.rounds = 1
@@ -109,22 +79,28 @@ class AttendantCall:
                 digit = self.inband.feed(decode(packet.payload, session.payload_type))
                 if digit is not None:
                     self.digit(digit)
-        if self.finished:  # a key may have ended the call
-            return
+        for frame_at, sent in self.clock.frames_due(now):
+            if self.finished:  # a key, or goodbye said, ended the call
+                return
+            frame = self._advance(frame_at)
+            if sent and not self.finished:
+                session.send(frame)
+
+    def _advance(self, frame_at: float) -> bytes:
+        """The frame said at ``frame_at``, after what has ended by then moved the call on."""
         if not self.player.saying:
             if self.stage is Stage.GREETING:
                 self.stage = Stage.WAITING
-                self._wait_until = now + self.menu.timeout_seconds
+                self._wait_until = frame_at + self.menu.timeout_seconds
             elif self.stage is Stage.ENDING:
                 self.finish(self.ended_by or "goodbye")
-                return
             elif (
                 self.stage is Stage.WAITING
                 and self._wait_until is not None
-                and now >= self._wait_until
+                and frame_at >= self._wait_until
             ):
                 self._again("no_choice")
-        session.send(self.player.next_frame())
+        return self.player.next_frame()
 
     def _again(self, prompt: str) -> None:
         """A wrong key or no key: say why and the greeting again, or goodbye at the end."""

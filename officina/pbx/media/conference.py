@@ -27,8 +27,8 @@ import numpy as np
 from officina.conferences.kinds import MUTE_KEY, PIN_TRIES
 from officina.conferences.prompts import PROMPTS, prompt_path
 from officina.conferences.selectors import RoomPlan, owner_muted_call_ids, room_plans
-from officina.pbx.media.attendant_call import Player
 from officina.pbx.media.g711 import Samples, decode, encode
+from officina.pbx.media.player import FrameClock, Player
 from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import InBandDtmf
 from officina.voicemail.sound import read_telephone_wav
@@ -90,6 +90,7 @@ class ConferenceCall:
         self.on_mute = on_mute
         self.on_done = on_done
         self.inband = InBandDtmf() if inband_dtmf else None
+        self.clock = FrameClock()  # for what is said outside the room (player.py)
         self.player = Player(session)
         self.frames: deque[Samples] = deque(maxlen=QUEUED_FRAMES_MAX)
         # Ticks of the room's mix that found no frame of this caller: a gap the others
@@ -142,11 +143,17 @@ class ConferenceCall:
                     self.digit(digit)
             if self.stage is Stage.JOINED:
                 self.frames.append(samples)
-        if self.stage in (Stage.PIN, Stage.ENDING):
+        if self.stage not in (Stage.PIN, Stage.ENDING):
+            return
+        for _frame_at, sent in self.clock.frames_due(now):
             if self.stage is Stage.ENDING and not self.player.saying:
                 self.finish(self.ended_by)
                 return
-            session.send(self.player.next_frame())
+            if self.stage is not Stage.PIN and self.stage is not Stage.ENDING:
+                return  # the PIN typed in time: the room's mix speaks from now on
+            frame = self.player.next_frame()
+            if sent:
+                session.send(frame)
 
     def next_frame(self) -> Samples:
         if self.frames:

@@ -11,8 +11,10 @@
     "No more messages. Thank you. Goodbye."  and the PBX hangs up
 
 Keys work while anything is being said: a member who knows the menu need not
-wait for it. Every read or write of the database goes through ``Backend``,
-which the desk runs in a worker thread and answers on the event loop.
+wait for it. What is said, and the waits after it, follow the media clock
+(``player.py``), not the count of ticks. Every read or write of the database goes
+through ``Backend``, which the desk runs in a worker thread and answers on the
+event loop.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from typing import Protocol
 import numpy as np
 
 from officina.pbx.media.g711 import Samples, decode, encode
+from officina.pbx.media.player import FRAME_SECONDS, FrameClock
 from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import InBandDtmf
 
-FRAME_SECONDS = 0.02
 WAIT_FOR_KEYS = 10.0  # seconds to type a mailbox number or a PIN
 WAIT_AFTER_MENU = 6.0  # seconds after the menu before the next message
 PIN_TRIES = 3
@@ -68,6 +70,7 @@ class ListeningCall:
         self.current = -1
         self.deleted: list[int] = []
         self.heard: list[int] = []
+        self.clock = FrameClock()
         self._outgoing = b""
         self._encoded_as = session.payload_type
         self._position = 0
@@ -115,8 +118,15 @@ class ListeningCall:
                 digit = self.inband.feed(samples)
                 if digit is not None:
                     self.digit(digit)
-        if self.finished:
-            return
+        for _frame_at, sent in self.clock.frames_due(now):
+            if self.finished:
+                return
+            frame = self._advance()
+            if sent and not self.finished:
+                self.session.send(frame)
+
+    def _advance(self) -> bytes:
+        """The next frame said; what ends with it (a prompt, a wait) moves the call on."""
         frame = self._outgoing[self._position : self._position + SAMPLES_PER_FRAME]
         self._position += SAMPLES_PER_FRAME
         if len(frame) < SAMPLES_PER_FRAME:
@@ -136,7 +146,7 @@ class ListeningCall:
                     then()
                 else:
                     self._wait = (left, then)
-        self.session.send(frame)
+        return frame
 
     def _then_wait(self, seconds: float, then: Callable[[], None]) -> Callable[[], None]:
         def start_waiting() -> None:

@@ -7,7 +7,7 @@
 The call is driven by the media clock every 20 ms (``tick``): it plays the frames
 of what it is saying whose time has come (or silence, which keeps the caller's NAT
 binding open; on a loaded machine a tick comes late and then sends the frames it
-owes, so a greeting lasts its length in time, not in ticks), and takes the frames
+owes, so a greeting lasts its length in time, not in ticks: ``player.py``), and takes the frames
 the jitter buffer releases (a packet lost between two that came is silence). When
 to stop is read on the clock, what is kept is what arrived. The recording keeps
 what lies between the first and the last frame loud enough to be speech, with
@@ -18,26 +18,22 @@ silence that ended it are not part of it.
 from __future__ import annotations
 
 import enum
-import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from officina.pbx.media.g711 import Samples, decode, encode
+from officina.pbx.media.g711 import Samples, decode
+from officina.pbx.media.player import FRAME_SECONDS, FrameClock, Player
 from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import KEYS_KEPT, InBandDtmf, beep, rms
 
-FRAME_SECONDS = 0.02
 SPEECH_LEVEL = 300.0  # RMS of a frame above which someone is speaking (full scale 32767)
 SILENCE_ENDS_AFTER = 5.0  # seconds of silence after speech that end a message
 NOTHING_SAID_ENDS_AFTER = 10.0  # seconds without any speech after the tone
 KEPT_AROUND_SPEECH = 0.25  # seconds kept before the first and after the last loud frame
 MIN_MESSAGE_SECONDS = 0.5  # anything shorter was a click or a breath, not a message
-# Frames sent at once after a late tick (100 ms, which a phone's jitter buffer takes);
-# frames due longer ago are skipped rather than sent.
-CATCH_UP_FRAMES = 5
 
 
 class Stage(enum.Enum):
@@ -96,36 +92,14 @@ class VoicemailCall:
         self.digits: deque[str] = deque(maxlen=KEYS_KEPT)
         self.ended_by = ""
         self._recording_since = 0.0
-        self._next_frame_at: float | None = None  # when the next frame said is due
         self._last_speech_at: float | None = None
-        self._greeting = greeting
-        self._outgoing = b""
-        self._position = 0
-        self._say(greeting)
-
-    # ------------------------------------------------------------------ what is played
-    def _say(self, samples: Samples) -> None:
-        self._outgoing = encode(samples, self.session.payload_type)
-        self._position = 0
-
-    def _next_frame(self) -> bytes | None:
-        frame = self._outgoing[self._position : self._position + SAMPLES_PER_FRAME]
-        if not frame:
-            return None
-        self._position += SAMPLES_PER_FRAME
-        if len(frame) < SAMPLES_PER_FRAME:
-            frame += self._silence()[len(frame) :]
-        return frame
-
-    def _silence(self) -> bytes:
-        return encode(np.zeros(SAMPLES_PER_FRAME, dtype=np.int16), self.session.payload_type)
+        self.clock = FrameClock()
+        self.player = Player(session)
+        self.player.say(greeting)
 
     def recodec(self) -> None:
         """The codec changed (a re-INVITE): re-encode what is being said from here on."""
-        if self.stage is Stage.GREETING:
-            self._say(self._greeting[self._position :])
-        elif self.stage is Stage.TONE:
-            self._say(beep()[self._position :])
+        self.player.recodec()
 
     # ------------------------------------------------------------------ the clock
     def tick(self, now: float) -> None:
@@ -148,35 +122,26 @@ class VoicemailCall:
                     self._last_speech_at = now
         if self.finished:
             return
-        # What is said follows the time, not the number of ticks: after ticks that came
-        # late or were skipped (a loaded machine), the frames whose time has passed are
-        # sent at once, up to CATCH_UP_FRAMES, and older ones are skipped, so the
-        # greeting and the tone end when they should and the recording starts on time,
-        # not while the caller, who waited as long as the greeting lasts, is talking.
-        if self._next_frame_at is None:
-            self._next_frame_at = now
-        due = math.floor((now + FRAME_SECONDS / 2 - self._next_frame_at) / FRAME_SECONDS) + 1
-        for index in range(max(due, 0)):
-            frame_at = self._next_frame_at
-            self._next_frame_at += FRAME_SECONDS
+        # On the clock (player.py): the greeting and the tone end when they should and
+        # the recording starts on time, not while the caller, who waited as long as the
+        # greeting lasts, is talking.
+        for frame_at, sent in self.clock.frames_due(now):
             frame = self._advance(frame_at)
-            if index >= due - CATCH_UP_FRAMES:
+            if sent:
                 session.send(frame)
         if self.stage is Stage.RECORDING:
             self._maybe_stop(now)
 
     def _advance(self, frame_at: float) -> bytes:
         """The frame of what is said that starts at ``frame_at`` (silence when done)."""
-        frame = self._next_frame()
-        if frame is None:
+        if not self.player.saying:
             if self.stage is Stage.GREETING:
                 self.stage = Stage.TONE
-                self._say(beep())
-                frame = self._next_frame()
+                self.player.say(beep())
             elif self.stage is Stage.TONE:
                 self.stage = Stage.RECORDING
                 self._recording_since = frame_at
-        return frame if frame is not None else self._silence()
+        return self.player.next_frame()
 
     def _maybe_stop(self, now: float) -> None:
         # On the clock, not on the frames received: a phone that sends nothing while its
@@ -201,7 +166,7 @@ class VoicemailCall:
         if self.stage is Stage.GREETING:
             # Callers who know the greeting skip it with any key.
             self.stage = Stage.TONE
-            self._say(beep())
+            self.player.say(beep())
         elif self.stage is Stage.RECORDING and digit == "#":
             self.finish("#")
 

@@ -9,7 +9,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 import numpy as np
@@ -19,6 +19,7 @@ from officina.pbx.anchoring import HOLD_MUSIC_NOTES, MediaAnchor
 from officina.pbx.media.g711 import decode, encode
 from officina.pbx.rtpengine import Leg, RtpEngine, RtpEngineError, ng_address
 from officina.pbx.tests.livepbx import HOST, port_base, running_rtpengine
+from officina.voicemail.sound import wav_bytes
 
 pytestmark = pytest.mark.realpeer
 
@@ -245,14 +246,19 @@ def test_a_browser_and_a_plain_rtp_phone_hear_each_other_through_rtpengine(rtpen
         phone.close()
 
 
-def chime_share(samples: np.ndarray) -> float:
-    """The share of the samples' energy at the notes of the default hold music."""
+def share_at(samples: np.ndarray, notes: Iterable[float]) -> float:
+    """The share of the samples' energy at ``notes`` (Hz)."""
     power = np.abs(np.fft.rfft(samples.astype(np.float64))) ** 2
     frequencies = np.fft.rfftfreq(len(samples), 1 / 8000)
-    notes = np.zeros_like(power, dtype=bool)
-    for note in HOLD_MUSIC_NOTES:
-        notes |= np.abs(frequencies - note) < 8
-    return float(power[notes].sum() / power.sum())
+    near = np.zeros_like(power, dtype=bool)
+    for note in notes:
+        near |= np.abs(frequencies - note) < 8
+    return float(power[near].sum() / power.sum())
+
+
+def chime_share(samples: np.ndarray) -> float:
+    """The share of the samples' energy at the notes of the default hold music."""
+    return share_at(samples, HOLD_MUSIC_NOTES)
 
 
 async def heard(phone: socket.socket, seconds: float) -> np.ndarray:
@@ -308,6 +314,48 @@ async def test_a_held_phone_hears_the_hold_music_instead_of_the_other_side(rtpen
         assert len(before) and chime_share(before) < 0.01  # the holder's tone
         assert len(on_hold) > 8000 and chime_share(on_hold) > 0.5, chime_share(on_hold)
         assert len(after) and chime_share(after) < 0.01
+        assert anchor.held == {}
+    finally:
+        anchor.close()
+        holder.close()
+        held.close()
+
+
+async def test_a_held_phone_hears_the_holders_company_music(rtpengine, tmp_path):
+    """A company's own music (a file as the upload leaves it: 8 kHz 16-bit mono WAV, here
+    600 + 900 Hz) is what the held phone hears when one of its people holds; a holder whose
+    company has none plays the chime."""
+    t = np.arange(8000 * 6) / 8000
+    chord = 6000 * (np.sin(2 * np.pi * 600 * t) + np.sin(2 * np.pi * 900 * t))
+    company_music = tmp_path / "music.wav"
+    company_music.write_bytes(wav_bytes(chord.astype(np.int16)))
+    files = {"202": str(company_music)}
+    holder, held = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+    for phone in (holder, held):
+        phone.bind((HOST, 0))
+    anchor = MediaAnchor(await started(rtpengine), hold_music_file=files.get)
+    try:
+        await anchor.engine.offer("call-7", "a", plain_sdp(holder.getsockname()[1]), Leg.PLAIN)
+        answer = await anchor.engine.answer(
+            "call-7", "a", "b", plain_sdp(held.getsockname()[1]), Leg.PLAIN
+        )
+        silence = encode(np.zeros(160, dtype=np.int16), 0)
+        for sequence in range(10):  # the holder's RTP, so rtpengine knows where it is
+            header = struct.pack("!BBHII", 0x80, 0, sequence, sequence * 160, 0x1234)
+            holder.sendto(header + silence, (HOST, media_port(answer)))
+        anchor.hold("call-7", held_tag="b", holder_tag="a", holder_number="202")
+        await asyncio.sleep(0.3)
+        on_hold = await heard(held, 2.0)
+        anchor.resume("call-7")
+        anchor.hold("call-7", held_tag="b", holder_tag="a", holder_number="203")  # no music
+        await asyncio.sleep(0.3)
+        chime = await heard(held, 2.0)
+        anchor.resume("call-7")
+        await asyncio.sleep(0.3)
+        assert len(on_hold) > 8000, len(on_hold)
+        assert share_at(on_hold, (600, 900)) > 0.5, share_at(on_hold, (600, 900))
+        assert chime_share(on_hold) < 0.05
+        assert len(chime) > 8000 and chime_share(chime) > 0.5, chime_share(chime)
         assert anchor.held == {}
     finally:
         anchor.close()

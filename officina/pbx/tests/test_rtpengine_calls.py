@@ -19,7 +19,11 @@ from typing import Any
 import pytest
 
 from officina.conftest import CHROMIUM
-from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.actions import (
+    check_upload_hold_music,
+    do_provision_extension,
+    do_set_sip_password,
+)
 from officina.pbx.models import CallRecord, Registration
 from officina.pbx.rtpengine import RtpEngine
 from officina.pbx.tests.livepbx import (
@@ -149,11 +153,20 @@ def test_a_browser_and_a_baresip_phone_call_each_other_through_rtpengine(
     settings,
     tmp_path,
 ):
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from playwright.sync_api import expect
+
+    from officina.accounts.selectors import primary_company
 
     settings.RTPENGINE_URL = rtpengine_url
     do_provision_extension(giulia)  # 201, the browser
     do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, the desk
+    # Giulia's company has music of its own: what Marco hears when she holds.
+    studio = primary_company(giulia)
+    assert studio is not None
+    write_tone(tmp_path / "theme.wav", 3)
+    theme = SimpleUploadedFile("theme.wav", (tmp_path / "theme.wav").read_bytes())
+    music_path = check_upload_hold_music(studio, theme).audio.path
     home = tmp_path / "marco"
     with (
         live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
@@ -186,9 +199,14 @@ def test_a_browser_and_a_baresip_phone_call_each_other_through_rtpengine(
         # Hold and resume from the browser: re-INVITEs through rtpengine, in its direction.
         phone.click("#hold")
         expect(phone.locator("#hold")).to_have_text("Resume")
-        # The held phone gets the hold music: a stream of rtpengine's own (a new SSRC).
+        # The held phone gets the hold music: a stream of rtpengine's own (a new SSRC),
+        # from the file of Giulia's company (rtpengine's log dumps each NG command).
         assert wait_for(lambda: bool(anchor.held), 5)
         assert wait_for(lambda: "SSRC changed" in log.read_text(errors="replace"), 5)
+        engine_log = tmp_path / "rtpengine.log"
+        assert wait_for(lambda: music_path in engine_log.read_text(errors="replace"), 5)
+        # ... which rtpengine read: three seconds (the chime lasts four).
+        assert '"duration": 3000' in engine_log.read_text(errors="replace")
         phone.click("#hold")
         expect(phone.locator("#hold")).to_have_text("Hold")
         received, _sent = audio_bytes(phone)
