@@ -72,7 +72,9 @@ def sound(seconds: float) -> np.ndarray:
 
 def assert_caught_up(received: list[RtpPacket], on_time: int, late: int) -> None:
     """The frames sent are numbered in order; at a late tick at most CATCH_UP_FRAMES go."""
-    sequences = [packet.sequence for packet in received]
+    # Counted from the first packet's number: a session starts at a random one (RFC 3550
+    # §5.1), so the 16-bit numbers may wrap past 65535 during the call.
+    sequences = [(packet.sequence - received[0].sequence) % 65536 for packet in received]
     assert sequences == sorted(sequences)
     assert len(received) <= on_time + late * CATCH_UP_FRAMES
     assert len(received) >= on_time + (late - 1) * CATCH_UP_FRAMES
