@@ -17,7 +17,7 @@ from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text
 from officina.api.schemas import translated_when_shown as _
 from officina.bookings.access import (
     access_booking_by_id,
@@ -47,10 +47,12 @@ from officina.bookings.kinds import (
 from officina.bookings.local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant, zone_named
 from officina.bookings.selectors import (
     ResourceDay,
+    ResourceRow,
     SlotRequest,
     day_of_resources,
     find_slots,
     member_bookings,
+    resource_rows,
     series_occurrences,
 )
 
@@ -243,7 +245,7 @@ def _day_out(resource_day: ResourceDay) -> ResourceDayOut:
             BusyOut(
                 starts_at=booking.starts_at,
                 ends_at=booking.ends_at,
-                member=member_ref(booking.member),
+                member=MemberRef(id=booking.member_id, name=booking.member_name),
                 status=booking.status,
             )
             for booking in resource_day.bookings
@@ -315,7 +317,7 @@ def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
 def availability(request: HttpRequest, slug: Text, day: Query[DayFilter]) -> list[ResourceDayOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
-    resources = list(space_resources(member, space).select_related("space"))
+    resources = resource_rows(space_resources(member, space))
     return [_day_out(resource_day) for resource_day in day_of_resources(resources, day.date)]
 
 
@@ -328,7 +330,7 @@ def slots(request: HttpRequest, slug: Text, filters: Query[SlotFilters]) -> list
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     found = find_slots(
-        resources_to_book(member, space),
+        [ResourceRow.of(resource) for resource in resources_to_book(member, space)],
         SlotRequest(
             day=filters.date,
             earliest=filters.earliest,

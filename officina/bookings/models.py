@@ -22,10 +22,10 @@ from .kinds import (
     LONGEST_BOOKING_MINUTES,
     LONGEST_BUFFER_MINUTES,
     WEEKDAYS,
-    Amenity,
     BookingStatus,
     Frequency,
     ResourceKind,
+    amenity_labels,
 )
 
 
@@ -96,8 +96,7 @@ class Resource(models.Model):
 
     @property
     def amenity_labels(self) -> list[str]:
-        labels = dict(Amenity.choices)
-        return [str(labels[value]) for value in self.amenities if value in labels]
+        return amenity_labels(self.amenities)
 
 
 class OpeningHours(models.Model):
