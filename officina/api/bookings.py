@@ -35,6 +35,7 @@ from officina.bookings.actions import (
     check_move,
     check_move_series,
     check_watch_free_again,
+    check_watch_slot_search,
 )
 from officina.bookings.kinds import (
     LONGEST_BOOKING_MINUTES,
@@ -471,6 +472,70 @@ def move_series(request: HttpRequest, series_id: int, payload: SeriesMoveIn) -> 
         member, series, from_day=payload.from_day, starts=payload.starts, ends=payload.ends
     )
     return ChangedOut(changed=len(moved))
+
+
+class SlotWatchIn(BodyIn):
+    date: LocalDay = Field(ge=EARLIEST_DAY, le=LATEST_DAY, description="the space's local day")
+    earliest: time = time(8, 0)
+    latest: time = time(20, 0)
+    minutes: int = Field(60, ge=15, le=LONGEST_BOOKING_MINUTES)
+    people: int = Field(1, ge=1, le=500)
+    amenities: list[AmenityName] = Field(default_factory=list, max_length=len(Amenity.values))  # type: ignore[valid-type]
+    kind: KindName | None = None  # type: ignore[valid-type]
+
+
+class SlotWatchOut(Schema):
+    id: int
+    space: str
+    date: LocalDay
+    earliest: time
+    latest: time
+    minutes: int
+    people: int
+    amenities: list[str]
+    kind: str
+
+
+@router.post(
+    "/spaces/{slug}/slots/watch",
+    response={201: SlotWatchOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_(
+        "Ask to be told when a slot that fits a search that found nothing frees up "
+        "(409 when one fits already)"
+    ),
+)
+def watch_slot_search(
+    request: HttpRequest, slug: Text, payload: SlotWatchIn
+) -> Status[SlotWatchOut]:
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug, as_member=True)
+    watch = check_watch_slot_search(
+        member,
+        space,
+        SlotRequest(
+            day=payload.date,
+            earliest=payload.earliest,
+            latest=payload.latest,
+            minutes=payload.minutes,
+            people=payload.people,
+            amenities=tuple(payload.amenities),
+            kind=payload.kind or "",
+        ),
+    )
+    return Status(
+        201,
+        SlotWatchOut(
+            id=watch.pk,
+            space=space.slug,
+            date=watch.day,
+            earliest=watch.earliest,
+            latest=watch.latest,
+            minutes=watch.minutes,
+            people=watch.people,
+            amenities=list(watch.amenities),
+            kind=watch.kind,
+        ),
+    )
 
 
 @router.post(

@@ -274,6 +274,48 @@ class FreeAgainWatch(models.Model):
         return f"{self.member} waits for {self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
+class SlotSearchWatch(models.Model):
+    """A member whose search for a slot found nothing, asking to be told when a slot that
+    fits the search frees up.
+
+    The free-again job (tasks.py) searches again for them, tells them once a slot fits
+    and forgets the request; a request is forgotten untold once its day is over."""
+
+    space = models.ForeignKey(
+        "accounts.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="slot_search_watches",
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="slot_search_watches",
+    )
+    day = models.DateField(_("day"))
+    earliest = models.TimeField(_("from"))
+    latest = models.TimeField(_("until"))
+    minutes = models.PositiveIntegerField(_("minutes"))
+    people = models.PositiveIntegerField(_("people"), default=1)
+    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ResourceKind.choices, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("slot search request")
+        verbose_name_plural = _("slot search requests")
+        ordering = ("day", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest__gt=F("earliest")), name="search_watch_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} waits for a slot at {self.space} on {self.day}"
+
+
 class BookingGuest(models.Model):
     """Someone invited to a booking by e-mail: a member of the community (``member``
     set) or an outside guest known by address and name only."""

@@ -7,6 +7,7 @@ from django_tasks import task
 from .actions import (
     do_release_unclaimed_desks,
     do_send_booking_reminders,
+    do_tell_who_searched,
     do_tell_who_waits_for_free_times,
 )
 from .invitations import send_invitations
@@ -20,8 +21,9 @@ def send_booking_reminders() -> int:
 
 @task()
 def tell_who_waits_for_free_times() -> int:
-    """Tell members that a time they were refused is free again."""
-    return do_tell_who_waits_for_free_times()
+    """Tell members that a time they were refused is free again, or that a slot fitting
+    a search that found nothing is free."""
+    return do_tell_who_waits_for_free_times() + do_tell_who_searched()
 
 
 @task()

@@ -333,6 +333,33 @@ def watch_free_again(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def watch_slot_search(request: HttpRequest, slug: str) -> HttpResponse:
+    """Tell me when a slot that fits this search, which found nothing, frees up."""
+    member = signed_in_member(request)
+    space = _space_for_bookings(member, slug)
+    form = FindSlotForm(request.POST)
+    if not form.is_valid():
+        raise OfficinaError.invalid_input(_("Search again, then ask to be told."))
+    data = form.cleaned_data
+    actions.check_watch_slot_search(
+        member,
+        space,
+        selectors.SlotRequest(
+            day=data["day"],
+            earliest=data["earliest"],
+            latest=data["latest"],
+            minutes=data["minutes"],
+            people=data["people"],
+            amenities=tuple(data["amenities"]),
+            kind=data["kind"],
+        ),
+    )
+    messages.success(request, _("You will be told here when a slot that fits frees up."))
+    return redirect(f"{reverse('bookings:find', args=[space.slug])}?{request.POST.urlencode()}")
+
+
+@login_required
 def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
     member = signed_in_member(request)
     booking = access_booking_by_id(member, booking_id)

@@ -322,3 +322,38 @@ def test_wait_for_a_taken_time_then_hear_it_is_free(api_as, giulia, marco, room,
     check_cancel(marco, held)
     assert do_tell_who_waits_for_free_times() == 1
     assert notifications_for(giulia).filter(kind="bookings.free_again").count() == 1
+
+
+def test_ask_to_be_told_when_a_search_that_found_nothing_fits(
+    api_as, giulia, marco, sara, room, navigli, tomorrow
+):
+    search = {
+        "date": str(tomorrow),
+        "earliest": "10:00",
+        "latest": "12:00",
+        "minutes": 60,
+        "people": 6,
+        "amenities": ["screen"],
+    }
+    path = "/bookings/spaces/navigli/slots/watch"
+    assert_error(api_as(giulia).post(path, search), 409, "CONFLICT")  # Sala Brera is free
+    check_book(marco, room, starts_at=at(navigli, tomorrow, 9), ends_at=at(navigli, tomorrow, 13))
+    response = api_as(giulia).post(path, search)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["space"], body["date"], body["people"], body["amenities"]) == (
+        "navigli",
+        str(tomorrow),
+        6,
+        ["screen"],
+    )
+    assert_error(api_as(sara).post(path, search), 404, "NOT_FOUND")  # not of the space
+    for bad in (
+        {**search, "people": 0},
+        {**search, "amenities": ["jacuzzi"]},
+        {**search, "date": "tomorrow"},
+    ):
+        assert_error(api_as(giulia).post(path, bad), 422, "INVALID_INPUT")
+    window_backwards = {**search, "latest": "09:00"}
+    assert_error(api_as(giulia).post(path, window_backwards), 400, "INVALID_INPUT")
+    assert_error(api_as(None).post(path, search), 401, "UNAUTHORIZED")
