@@ -14,9 +14,12 @@ from officina.bookings.actions import (
     MOST_WATCHES,
     check_book,
     check_cancel,
+    check_create_resource,
     check_move,
+    check_set_desk_release,
     check_watch_free_again,
     check_watch_slot_search,
+    do_release_unclaimed_desks,
     do_send_booking_reminders,
     do_tell_who_searched,
     do_tell_who_waits_for_free_times,
@@ -193,6 +196,27 @@ class TestFreeAgainForASearch:
         assert italian.startswith("Sala Brera a Officina Navigli è libera dalle ")
         assert do_tell_who_searched(NOW) == 0
         assert not SlotSearchWatch.objects.exists()
+
+    def test_told_when_an_unclaimed_desk_is_released(self, giulia, marco, luca, navigli):
+        desk = check_create_resource(
+            luca,
+            navigli,
+            name="Desk 4",
+            kind="desk",
+            max_minutes=12 * 60,
+            hours={weekday: (time(8), time(20)) for weekday in range(7)},
+        )
+        check_book(marco, desk, starts_at=at(9), ends_at=at(18), now=at(7))
+        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+        search = SlotRequest(
+            day=NOW.date(), earliest=time(11), latest=time(17), minutes=120, kind="desk"
+        )
+        check_watch_slot_search(giulia, navigli, search, now=at(10))
+        assert do_tell_who_searched(at(10, 25)) == 0
+        assert do_release_unclaimed_desks(at(10, 30)) == 1
+        assert do_tell_who_searched(at(10, 35)) == 1
+        (told,) = texts(giulia)
+        assert told.startswith("Desk 4 at Officina Navigli is free from ")
 
     def test_a_freed_resource_that_does_not_fit_tells_nobody(
         self, giulia, marco, room, buffered_room, navigli
