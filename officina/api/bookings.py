@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -32,8 +32,10 @@ from officina.bookings.actions import (
     check_book_series,
     check_cancel,
     check_cancel_series,
+    check_invite_guests,
     check_move,
     check_move_series,
+    check_remove_guest,
     check_watch_free_again,
     check_watch_slot_search,
 )
@@ -50,6 +52,7 @@ from officina.bookings.selectors import (
     ResourceDay,
     ResourceRow,
     SlotRequest,
+    booking_guests,
     day_of_resources,
     find_slots,
     member_bookings,
@@ -58,7 +61,7 @@ from officina.bookings.selectors import (
 )
 
 if TYPE_CHECKING:
-    from officina.bookings.models import Booking, BookingSeries, Resource
+    from officina.bookings.models import Booking, BookingGuest, BookingSeries, Resource
 
 router = Router(tags=["bookings"])
 
@@ -403,6 +406,62 @@ def cancel(request: HttpRequest, booking_id: int) -> BookingOut:
     member = signed_in_member(request)
     booking = access_booking_by_id(member, booking_id)
     return _booking_out(check_cancel(member, booking))
+
+
+class GuestOut(Schema):
+    id: int
+    email: str
+    name: str
+    member: int | None = Field(description="the guest's account, when they have one")
+
+
+class GuestsIn(BodyIn):
+    guests: list[Annotated[str, Field(min_length=1, max_length=320)]] = Field(
+        min_length=1,
+        max_length=500,
+        description='"Anna Bianchi <anna@example.com>" or "anna@example.com", one a guest',
+    )
+
+
+def _guest_out(guest: BookingGuest) -> GuestOut:
+    return GuestOut(id=guest.pk, email=guest.email, name=guest.name, member=guest.member_id)
+
+
+@router.get(
+    "/{booking_id}/guests",
+    response={200: list[GuestOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("A booking's guests (its member and the space's managers)"),
+)
+def list_guests(request: HttpRequest, booking_id: int) -> list[GuestOut]:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    return [_guest_out(guest) for guest in booking_guests(booking)]
+
+
+@router.post(
+    "/{booking_id}/guests",
+    response={201: list[GuestOut], 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Invite people by e-mail to a booking; each gets an .ics invitation"),
+)
+def invite_guests(
+    request: HttpRequest, booking_id: int, payload: GuestsIn
+) -> Status[list[GuestOut]]:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    invited = check_invite_guests(member, booking, payload.guests)
+    return Status(201, [_guest_out(guest) for guest in invited])
+
+
+@router.delete(
+    "/{booking_id}/guests/{guest_id}",
+    response={204: None, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Take a guest off a booking; they get an .ics cancellation"),
+)
+def remove_guest(request: HttpRequest, booking_id: int, guest_id: int) -> Status[None]:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    check_remove_guest(member, booking, guest_id)
+    return Status(204, None)
 
 
 @router.post(

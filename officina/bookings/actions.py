@@ -275,6 +275,33 @@ def _tell_guests(booking: Booking, *, method: str) -> None:
     )
 
 
+def check_remove_guest(
+    actor: Member, booking: Booking, guest_id: int, *, now: datetime | None = None
+) -> None:
+    """Take a guest off a booking not yet over (its member or the space's managers, as
+    for inviting); once this commits, the guest is mailed a cancellation, one SEQUENCE
+    up. A guest of another booking is "not found"."""
+    from .tasks import mail_guest_removal
+
+    now = now or timezone.now()
+    if booking.member_id != actor.pk and not is_space_manager(actor, booking.resource.space):
+        raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
+    _check_still_changeable(booking, now)
+    with transaction.atomic():
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        guest = BookingGuest.objects.filter(booking=booking, pk=guest_id).first()
+        if guest is None:
+            raise OfficinaError(_("Guest not found."), ErrorCode.NOT_FOUND)
+        guest.delete()
+        bookings = Booking.objects.filter(pk=booking.pk)
+        bookings.update(invitation_sequence=models.F("invitation_sequence") + 1)
+        sequence = bookings.values_list("invitation_sequence", flat=True)[0]
+        booking_id, email, name, member_id = booking.pk, guest.email, guest.name, guest.member_id
+        transaction.on_commit(
+            lambda: mail_guest_removal.enqueue(booking_id, email, name, member_id, sequence)
+        )
+
+
 def _parsed_guest(line: str) -> tuple[str, str]:
     """ "Anna Bianchi <anna@example.com>" or "anna@example.com": the name and address."""
     name, address = parseaddr(line.strip())

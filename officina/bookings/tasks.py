@@ -10,7 +10,7 @@ from .actions import (
     do_tell_who_searched,
     do_tell_who_waits_for_free_times,
 )
-from .invitations import send_invitations
+from .invitations import send_invitations, send_removal
 
 
 @task()
@@ -38,3 +38,11 @@ def mail_booking_invitations(
 ) -> int:
     """Send a booking's guests its invitation, update or cancellation (invitations.py)."""
     return send_invitations(booking_id, guest_ids, method, sequence)
+
+
+@task()
+def mail_guest_removal(
+    booking_id: int, email: str, name: str, member_id: int | None, sequence: int
+) -> int:
+    """Send a guest taken off a booking its cancellation (invitations.py)."""
+    return send_removal(booking_id, email, name, member_id, sequence)
