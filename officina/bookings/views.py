@@ -356,7 +356,9 @@ def watch_slot_search(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     )
     messages.success(request, _("You will be told here when a slot that fits frees up."))
-    return redirect(f"{reverse('bookings:find', args=[space.slug])}?{request.POST.urlencode()}")
+    search = request.POST.copy()
+    search.pop("csrfmiddlewaretoken", None)  # a secret has no place in an address
+    return redirect(f"{reverse('bookings:find', args=[space.slug])}?{search.urlencode()}")
 
 
 @login_required

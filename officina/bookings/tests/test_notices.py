@@ -275,8 +275,12 @@ def test_the_find_page_offers_to_wait_when_nothing_fits_and_refuses_bad_input(
     }
     found = client.get(f"/bookings/{navigli.slug}/find/", query)
     assert found.status_code == 200 and b"watch-search" in found.content
-    asked = client.post(f"/bookings/{navigli.slug}/find/watch/", query)
+    asked = client.post(
+        f"/bookings/{navigli.slug}/find/watch/", {**query, "csrfmiddlewaretoken": "secret"}
+    )
     assert asked.status_code == 302
+    assert asked["Location"].startswith(f"/bookings/{navigli.slug}/find/?day=")
+    assert "secret" not in asked["Location"] and "people=6" in asked["Location"]
     (watch,) = SlotSearchWatch.objects.filter(member=giulia)
     assert (watch.day, watch.people, watch.amenities) == (tomorrow, 6, ["screen"])
     bad = client.post(f"/bookings/{navigli.slug}/find/watch/", {**query, "people": "many"})
