@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bookings.py                       # 200 resources, 365 days
     .venv/bin/python benchmarks/bookings.py --resources 20 --days 30 --requests 20 --bookings 100
+    .venv/bin/python benchmarks/bookings.py --in-process-only     # no server: steps 1 and 2
 
 1. Seeds a scratch SQLite database (its own temporary directory; never var/): one space,
    ``--resources`` resources (rooms, booths, desks, equipment, open 08:00–20:00 on
@@ -47,6 +48,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--in-process-only", action="store_true", help="skip booking through the server"
+    )
     return parser.parse_args(argv)
 
 
@@ -148,7 +152,13 @@ def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.R
     from django.utils import timezone
 
     from officina.bookings.access import space_resources
-    from officina.bookings.selectors import SlotRequest, day_of_resources, find_slots
+    from officina.bookings.selectors import (
+        ResourceRow,
+        SlotRequest,
+        day_of_resources,
+        find_slots,
+        resource_rows,
+    )
 
     today = timezone.localdate()
     weekdays = [
@@ -159,11 +169,13 @@ def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.R
     days = [rng.choice(weekdays) for _ in range(args.requests + 3)]
 
     def availability(run: int) -> object:
-        resources = list(space_resources(manager, space).select_related("space"))
-        return day_of_resources(resources, days[run])
+        return day_of_resources(resource_rows(space_resources(manager, space)), days[run])
 
     def slot(run: int) -> object:
-        resources = space_resources(manager, space).select_related("space")
+        resources = [
+            ResourceRow.of(resource)
+            for resource in space_resources(manager, space).select_related("space")
+        ]
         request = SlotRequest(
             day=days[run],
             earliest=clock(10),
@@ -252,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"in {time.perf_counter() - started:.1f}s (SQLite, load {os.getloadavg()[0]:.2f})"
         )
         in_process(args, space, manager, rng)
-        through_the_server(args, database_url, directory, manager, space)
+        if not args.in_process_only:
+            through_the_server(args, database_url, directory, manager, space)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     return 0

@@ -28,6 +28,7 @@ from .kinds import (
     SpaceKind,
     SpaceRole,
 )
+from .names import shown_name
 
 
 class MemberManager(BaseUserManager["Member"]):
@@ -105,7 +106,7 @@ class Member(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.email.split("@", 1)[0]
+        return shown_name(self.first_name, self.last_name, self.email)
 
     @property
     def initials(self) -> str:

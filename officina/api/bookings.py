@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -17,7 +17,7 @@ from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text
 from officina.api.schemas import translated_when_shown as _
 from officina.bookings.access import (
     access_booking_by_id,
@@ -32,9 +32,12 @@ from officina.bookings.actions import (
     check_book_series,
     check_cancel,
     check_cancel_series,
+    check_invite_guests,
     check_move,
     check_move_series,
+    check_remove_guest,
     check_watch_free_again,
+    check_watch_slot_search,
 )
 from officina.bookings.kinds import (
     LONGEST_BOOKING_MINUTES,
@@ -47,15 +50,18 @@ from officina.bookings.kinds import (
 from officina.bookings.local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant, zone_named
 from officina.bookings.selectors import (
     ResourceDay,
+    ResourceRow,
     SlotRequest,
+    booking_guests,
     day_of_resources,
     find_slots,
     member_bookings,
+    resource_rows,
     series_occurrences,
 )
 
 if TYPE_CHECKING:
-    from officina.bookings.models import Booking, BookingSeries, Resource
+    from officina.bookings.models import Booking, BookingGuest, BookingSeries, Resource
 
 router = Router(tags=["bookings"])
 
@@ -243,7 +249,7 @@ def _day_out(resource_day: ResourceDay) -> ResourceDayOut:
             BusyOut(
                 starts_at=booking.starts_at,
                 ends_at=booking.ends_at,
-                member=member_ref(booking.member),
+                member=MemberRef(id=booking.member_id, name=booking.member_name),
                 status=booking.status,
             )
             for booking in resource_day.bookings
@@ -315,7 +321,7 @@ def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
 def availability(request: HttpRequest, slug: Text, day: Query[DayFilter]) -> list[ResourceDayOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
-    resources = list(space_resources(member, space).select_related("space"))
+    resources = resource_rows(space_resources(member, space))
     return [_day_out(resource_day) for resource_day in day_of_resources(resources, day.date)]
 
 
@@ -328,7 +334,7 @@ def slots(request: HttpRequest, slug: Text, filters: Query[SlotFilters]) -> list
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     found = find_slots(
-        resources_to_book(member, space),
+        [ResourceRow.of(resource) for resource in resources_to_book(member, space)],
         SlotRequest(
             day=filters.date,
             earliest=filters.earliest,
@@ -402,6 +408,62 @@ def cancel(request: HttpRequest, booking_id: int) -> BookingOut:
     return _booking_out(check_cancel(member, booking))
 
 
+class GuestOut(Schema):
+    id: int
+    email: str
+    name: str
+    member: int | None = Field(description="the guest's account, when they have one")
+
+
+class GuestsIn(BodyIn):
+    guests: list[Annotated[str, Field(min_length=1, max_length=320)]] = Field(
+        min_length=1,
+        max_length=500,
+        description='"Anna Bianchi <anna@example.com>" or "anna@example.com", one a guest',
+    )
+
+
+def _guest_out(guest: BookingGuest) -> GuestOut:
+    return GuestOut(id=guest.pk, email=guest.email, name=guest.name, member=guest.member_id)
+
+
+@router.get(
+    "/{booking_id}/guests",
+    response={200: list[GuestOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("A booking's guests (its member and the space's managers)"),
+)
+def list_guests(request: HttpRequest, booking_id: int) -> list[GuestOut]:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    return [_guest_out(guest) for guest in booking_guests(booking)]
+
+
+@router.post(
+    "/{booking_id}/guests",
+    response={201: list[GuestOut], 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Invite people by e-mail to a booking; each gets an .ics invitation"),
+)
+def invite_guests(
+    request: HttpRequest, booking_id: int, payload: GuestsIn
+) -> Status[list[GuestOut]]:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    invited = check_invite_guests(member, booking, payload.guests)
+    return Status(201, [_guest_out(guest) for guest in invited])
+
+
+@router.delete(
+    "/{booking_id}/guests/{guest_id}",
+    response={204: None, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Take a guest off a booking; they get an .ics cancellation"),
+)
+def remove_guest(request: HttpRequest, booking_id: int, guest_id: int) -> Status[None]:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    check_remove_guest(member, booking, guest_id)
+    return Status(204, None)
+
+
 @router.post(
     "/series",
     response={
@@ -469,6 +531,70 @@ def move_series(request: HttpRequest, series_id: int, payload: SeriesMoveIn) -> 
         member, series, from_day=payload.from_day, starts=payload.starts, ends=payload.ends
     )
     return ChangedOut(changed=len(moved))
+
+
+class SlotWatchIn(BodyIn):
+    date: LocalDay = Field(ge=EARLIEST_DAY, le=LATEST_DAY, description="the space's local day")
+    earliest: time = time(8, 0)
+    latest: time = time(20, 0)
+    minutes: int = Field(60, ge=15, le=LONGEST_BOOKING_MINUTES)
+    people: int = Field(1, ge=1, le=500)
+    amenities: list[AmenityName] = Field(default_factory=list, max_length=len(Amenity.values))  # type: ignore[valid-type]
+    kind: KindName | None = None  # type: ignore[valid-type]
+
+
+class SlotWatchOut(Schema):
+    id: int
+    space: str
+    date: LocalDay
+    earliest: time
+    latest: time
+    minutes: int
+    people: int
+    amenities: list[str]
+    kind: str
+
+
+@router.post(
+    "/spaces/{slug}/slots/watch",
+    response={201: SlotWatchOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_(
+        "Ask to be told when a slot that fits a search that found nothing frees up "
+        "(409 when one fits already)"
+    ),
+)
+def watch_slot_search(
+    request: HttpRequest, slug: Text, payload: SlotWatchIn
+) -> Status[SlotWatchOut]:
+    member = signed_in_member(request)
+    space = access_space_by_slug(member, slug, as_member=True)
+    watch = check_watch_slot_search(
+        member,
+        space,
+        SlotRequest(
+            day=payload.date,
+            earliest=payload.earliest,
+            latest=payload.latest,
+            minutes=payload.minutes,
+            people=payload.people,
+            amenities=tuple(payload.amenities),
+            kind=payload.kind or "",
+        ),
+    )
+    return Status(
+        201,
+        SlotWatchOut(
+            id=watch.pk,
+            space=space.slug,
+            date=watch.day,
+            earliest=watch.earliest,
+            latest=watch.latest,
+            minutes=watch.minutes,
+            people=watch.people,
+            amenities=list(watch.amenities),
+            kind=watch.kind,
+        ),
+    )
 
 
 @router.post(

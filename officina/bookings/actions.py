@@ -25,7 +25,7 @@ from officina.accounts.access import is_space_manager
 from officina.accounts.selectors import account_by_email
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .access import may_book
+from .access import may_book, resources_to_book
 from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus, ResourceKind
 from .local_times import instant_on, local_to_instant
 from .models import (
@@ -37,9 +37,20 @@ from .models import (
     FreeAgainWatch,
     OpeningHours,
     Resource,
+    SlotSearchWatch,
 )
 from .recurrence import series_days
-from .selectors import Period, active_bookings, desk_to_claim, first_clash, opening_window
+from .selectors import (
+    Period,
+    ResourceRow,
+    Slot,
+    SlotRequest,
+    active_bookings,
+    desk_to_claim,
+    find_slots,
+    first_clash,
+    opening_window,
+)
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
@@ -262,6 +273,33 @@ def _tell_guests(booking: Booking, *, method: str) -> None:
     transaction.on_commit(
         lambda: mail_booking_invitations.enqueue(booking_id, None, method, sequence)
     )
+
+
+def check_remove_guest(
+    actor: Member, booking: Booking, guest_id: int, *, now: datetime | None = None
+) -> None:
+    """Take a guest off a booking not yet over (its member or the space's managers, as
+    for inviting); once this commits, the guest is mailed a cancellation, one SEQUENCE
+    up. A guest of another booking is "not found"."""
+    from .tasks import mail_guest_removal
+
+    now = now or timezone.now()
+    if booking.member_id != actor.pk and not is_space_manager(actor, booking.resource.space):
+        raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
+    _check_still_changeable(booking, now)
+    with transaction.atomic():
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        guest = BookingGuest.objects.filter(booking=booking, pk=guest_id).first()
+        if guest is None:
+            raise OfficinaError(_("Guest not found."), ErrorCode.NOT_FOUND)
+        guest.delete()
+        bookings = Booking.objects.filter(pk=booking.pk)
+        bookings.update(invitation_sequence=models.F("invitation_sequence") + 1)
+        sequence = bookings.values_list("invitation_sequence", flat=True)[0]
+        booking_id, email, name, member_id = booking.pk, guest.email, guest.name, guest.member_id
+        transaction.on_commit(
+            lambda: mail_guest_removal.enqueue(booking_id, email, name, member_id, sequence)
+        )
 
 
 def _parsed_guest(line: str) -> tuple[str, str]:
@@ -698,6 +736,99 @@ def do_tell_who_waits_for_free_times(now: datetime | None = None) -> int:
                     params=_times(watch.resource, watch.starts_at, watch.ends_at),
                 )
                 for watch in told
+            ]
+        )
+    return len(told)
+
+
+def _slots_for(member: Member, space: Space, request: SlotRequest, now: datetime) -> list[Slot]:
+    """The slots that fit ``request`` among the resources the member may book."""
+    resources = [ResourceRow.of(resource) for resource in resources_to_book(member, space)]
+    return find_slots(resources, request, now=now)
+
+
+def _search_day_over(space: Space, day: date, now: datetime) -> bool:
+    return now >= instant_on(day + timedelta(days=1), time(0, 0), space.zone)
+
+
+def check_watch_slot_search(
+    member: Member, space: Space, request: SlotRequest, *, now: datetime | None = None
+) -> SlotSearchWatch:
+    """Ask to be told when a slot that fits a search that found nothing frees up. The
+    caller passes a space the member belongs to (``access_space_by_slug``)."""
+    now = now or timezone.now()
+    if request.latest <= request.earliest:
+        raise OfficinaError.invalid_input(_("The window must end after it starts."), field="latest")
+    if instant_on(request.day, request.latest, space.zone) <= now:
+        raise OfficinaError.invalid_input(_("That time has already passed."), field="day")
+    if _slots_for(member, space, request, now):
+        raise OfficinaError(_("A slot fits already: book it."), ErrorCode.CONFLICT)
+    waiting = SlotSearchWatch.objects.filter(member=member, day__gte=now.date())
+    if waiting.count() >= MOST_WATCHES:
+        raise OfficinaError(
+            _("You are already waiting for %(most)s searches; that is the most.")
+            % {"most": MOST_WATCHES},
+            ErrorCode.CONFLICT,
+        )
+    watch, _created = SlotSearchWatch.objects.get_or_create(
+        member=member,
+        space=space,
+        day=request.day,
+        earliest=request.earliest,
+        latest=request.latest,
+        minutes=request.minutes,
+        people=request.people,
+        amenities=sorted(request.amenities),
+        kind=request.kind,
+    )
+    return watch
+
+
+def do_tell_who_searched(now: datetime | None = None) -> int:
+    """Tell each member whose search found nothing, once a slot that fits it is free, and
+    forget their request; forget the requests whose day is over. How many were told."""
+    from officina.notifications.actions import Notice, do_notify_many
+
+    now = now or timezone.now()
+    # Locked while searched, forgotten and told in one transaction: two runs at once
+    # never tell anyone twice.
+    with transaction.atomic():
+        over, told = [], []
+        for watch in SlotSearchWatch.objects.select_for_update(of=("self",)).select_related(
+            "space", "member"
+        ):
+            if _search_day_over(watch.space, watch.day, now):
+                over.append(watch.pk)
+                continue
+            request = SlotRequest(
+                day=watch.day,
+                earliest=watch.earliest,
+                latest=watch.latest,
+                minutes=watch.minutes,
+                people=watch.people,
+                amenities=tuple(watch.amenities),
+                kind=watch.kind,
+            )
+            slots = _slots_for(watch.member, watch.space, request, now)
+            if slots:
+                told.append((watch, slots[0]))
+        SlotSearchWatch.objects.filter(pk__in=over + [watch.pk for watch, _slot in told]).delete()
+        resources = Resource.objects.select_related("space").in_bulk(
+            [slot.resource.pk for _watch, slot in told]
+        )
+        do_notify_many(
+            [
+                Notice(
+                    watch.member,
+                    "bookings.free_again",
+                    gettext_noop(
+                        "%(resource)s at %(space)s is free from %(start)s to %(end)s: "
+                        "a slot that fits your search, as you asked."
+                    ),
+                    url=_resource_url(resources[slot.resource.pk], slot.starts_at),
+                    params=_times(resources[slot.resource.pk], slot.starts_at, slot.ends_at),
+                )
+                for watch, slot in told
             ]
         )
     return len(told)

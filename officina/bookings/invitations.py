@@ -77,7 +77,13 @@ def _language(guest: BookingGuest) -> str:
 
 
 def _mail(
-    booking: Booking, guest: BookingGuest, method: str, sequence: int, *, updated: bool
+    booking: Booking,
+    guest: BookingGuest,
+    method: str,
+    sequence: int,
+    *,
+    updated: bool,
+    removed: bool = False,
 ) -> EmailMessage:
     space = booking.resource.space
     with translation.override(_language(guest)), timezone.override(space.zone):
@@ -90,7 +96,17 @@ def _mail(
             "start": formats.time_format(timezone.localtime(booking.starts_at), "H:i"),
             "end": formats.time_format(timezone.localtime(booking.ends_at), "H:i"),
         }
-        if method == CANCEL:
+        if removed:
+            subject = _("No longer invited: %(what)s, %(day)s") % values
+            body = (
+                _(
+                    "Hello,\n\n%(name)s took you off the guests of the booking of %(resource)s "
+                    "at %(space)s on %(day)s from %(start)s to %(end)s. The attached "
+                    "cancellation takes it off your calendar.\n"
+                )
+                % values
+            )
+        elif method == CANCEL:
             subject = _("Cancelled: %(what)s, %(day)s") % values
             body = (
                 _(
@@ -145,3 +161,20 @@ def send_invitations(
     if mails:
         get_connection().send_messages(mails)
     return len(mails)
+
+
+def send_removal(
+    booking_id: int, email: str, name: str, member_id: int | None, sequence: int
+) -> int:
+    """Mail a guest taken off a booking a ``METHOD:CANCEL`` for it as change number
+    ``sequence``. Their row is gone by then, so the task carries what the mail needs."""
+    booking = (
+        Booking.objects.filter(pk=booking_id).select_related("resource__space", "member").first()
+    )
+    if booking is None:
+        return 0
+    guest = BookingGuest(booking=booking, email=email, name=name, member_id=member_id)
+    get_connection().send_messages(
+        [_mail(booking, guest, CANCEL, sequence, updated=True, removed=True)]
+    )
+    return 1

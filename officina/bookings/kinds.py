@@ -3,6 +3,8 @@ the forms use them too."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,12 @@ class Amenity(models.TextChoices):
     MONITOR = "monitor", _("external monitor")
     STANDING = "standing", _("standing desk")
     ACCESSIBLE = "accessible", _("step-free access")
+
+
+def amenity_labels(amenities: Iterable[str]) -> list[str]:
+    """The translated names of these amenities, in their order; unknown values left out."""
+    labels = dict(Amenity.choices)
+    return [str(labels[value]) for value in amenities if value in labels]
 
 
 # Rules a manager may set, and their bounds: a booking never lasts more than a week,

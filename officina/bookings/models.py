@@ -22,10 +22,10 @@ from .kinds import (
     LONGEST_BOOKING_MINUTES,
     LONGEST_BUFFER_MINUTES,
     WEEKDAYS,
-    Amenity,
     BookingStatus,
     Frequency,
     ResourceKind,
+    amenity_labels,
 )
 
 
@@ -96,8 +96,7 @@ class Resource(models.Model):
 
     @property
     def amenity_labels(self) -> list[str]:
-        labels = dict(Amenity.choices)
-        return [str(labels[value]) for value in self.amenities if value in labels]
+        return amenity_labels(self.amenities)
 
 
 class OpeningHours(models.Model):
@@ -273,6 +272,48 @@ class FreeAgainWatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} waits for {self.resource} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class SlotSearchWatch(models.Model):
+    """A member whose search for a slot found nothing, asking to be told when a slot that
+    fits the search frees up.
+
+    The free-again job (tasks.py) searches again for them, tells them once a slot fits
+    and forgets the request; a request is forgotten untold once its day is over."""
+
+    space = models.ForeignKey(
+        "accounts.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="slot_search_watches",
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="slot_search_watches",
+    )
+    day = models.DateField(_("day"))
+    earliest = models.TimeField(_("from"))
+    latest = models.TimeField(_("until"))
+    minutes = models.PositiveIntegerField(_("minutes"))
+    people = models.PositiveIntegerField(_("people"), default=1)
+    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ResourceKind.choices, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("slot search request")
+        verbose_name_plural = _("slot search requests")
+        ordering = ("day", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest__gt=F("earliest")), name="search_watch_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} waits for a slot at {self.space} on {self.day}"
 
 
 class BookingGuest(models.Model):

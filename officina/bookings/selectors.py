@@ -4,13 +4,16 @@ availability per resource, free slots that fit a request, and a member's booking
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from officina.accounts.names import shown_name
 
 from .kinds import (
     ACTIVE_STATUSES,
@@ -18,6 +21,7 @@ from .kinds import (
     LONGEST_BUFFER_MINUTES,
     BookingStatus,
     ResourceKind,
+    amenity_labels,
 )
 from .local_times import instant_on
 from .models import (
@@ -48,22 +52,22 @@ class Period:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
-def opening_windows(resources: Sequence[Resource], day: date) -> dict[int, Period]:
-    """resource id → when it may be booked on the space's local ``day`` (one query; a
-    resource closed that day has no entry)."""
-    by_id = {resource.pk: resource for resource in resources}
+def opening_windows(zones: Mapping[int, ZoneInfo], day: date) -> dict[int, Period]:
+    """resource id → when it may be booked on the space's local ``day``, for the resources
+    of ``zones`` (each with its space's zone); one query; a resource closed that day has
+    no entry."""
     windows = {}
     for resource_id, opens, closes in OpeningHours.objects.filter(
-        resource_id__in=list(by_id), weekday=day.weekday()
+        resource_id__in=list(zones), weekday=day.weekday()
     ).values_list("resource_id", "opens", "closes"):
-        zone = by_id[resource_id].space.zone
+        zone = zones[resource_id]
         windows[resource_id] = Period(instant_on(day, opens, zone), instant_on(day, closes, zone))
     return windows
 
 
 def opening_window(resource: Resource, day: date) -> Period | None:
     """When ``resource`` may be booked on the space's local ``day``; None if closed."""
-    return opening_windows([resource], day).get(resource.pk)
+    return opening_windows({resource.pk: resource.space.zone}, day).get(resource.pk)
 
 
 BOOKING_FIELDS = (
@@ -78,22 +82,27 @@ BOOKING_FIELDS = (
 )
 
 
+def _holding(resource_ids: Sequence[int], period: Period) -> QuerySet[Booking]:
+    """Active bookings of these resources that hold them at some moment of ``period``
+    (their buffer included), in order."""
+    return Booking.objects.filter(
+        resource_id__in=resource_ids,
+        status__in=ACTIVE_STATUSES,
+        # The lower bound lets the (resource, starts_at) index narrow the search.
+        starts_at__gte=period.starts_at - LONGEST_HOLD,
+        starts_at__lt=period.ends_at,
+        blocked_until__gt=period.starts_at,
+    ).order_by("starts_at", "id")
+
+
 def active_bookings(resource_ids: Sequence[int], period: Period) -> QuerySet[Booking]:
     """Active bookings of these resources that hold them at some moment of ``period``
-    (their buffer included)."""
+    (their buffer included), with who booked them."""
     return (
-        Booking.objects.filter(
-            resource_id__in=resource_ids,
-            status__in=ACTIVE_STATUSES,
-            # The lower bound lets the (resource, starts_at) index narrow the search.
-            starts_at__gte=period.starts_at - LONGEST_HOLD,
-            starts_at__lt=period.ends_at,
-            blocked_until__gt=period.starts_at,
-        )
+        _holding(resource_ids, period)
         .select_related("member")
         # Pages show who booked; the rest of the member's row is not needed.
         .only(*BOOKING_FIELDS, "member__first_name", "member__last_name", "member__email")
-        .order_by("starts_at", "id")
     )
 
 
@@ -112,17 +121,144 @@ def first_clash(
     return clashes.first()
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceRow:
+    """A resource as a day's availability and finding a slot read it: the columns they
+    show and apply, as plain values. A space's day reads hundreds of resources, and
+    building model instances (each with its space) was most of its time."""
+
+    pk: int
+    name: str
+    kind: str
+    capacity: int
+    amenities: tuple[str, ...]
+    max_minutes: int
+    max_days_ahead: int
+    min_notice_minutes: int
+    buffer_minutes: int
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, resource: Resource) -> ResourceRow:
+        """The row of a resource already read (with its space)."""
+        return cls(
+            resource.pk,
+            resource.name,
+            resource.kind,
+            resource.capacity,
+            tuple(resource.amenities),
+            resource.max_minutes,
+            resource.max_days_ahead,
+            resource.min_notice_minutes,
+            resource.buffer_minutes,
+            resource.space.zone,
+        )
+
+    @property
+    def kind_label(self) -> str:
+        return str(ResourceKind(self.kind).label)
+
+    @property
+    def amenity_labels(self) -> list[str]:
+        return amenity_labels(self.amenities)
+
+
+def resource_rows(resources: QuerySet[Resource]) -> list[ResourceRow]:
+    """The rows of these resources (one query): pass the reader's resources, e.g.
+    ``access.space_resources(member, space)``, so that the access rules stay theirs."""
+    rows = resources.values_list(
+        "pk",
+        "name",
+        "kind",
+        "capacity",
+        "amenities",
+        "max_minutes",
+        "max_days_ahead",
+        "min_notice_minutes",
+        "buffer_minutes",
+        "space__time_zone",
+    )
+    return [
+        ResourceRow(
+            pk,
+            name,
+            kind,
+            capacity,
+            tuple(amenities),
+            max_minutes,
+            max_days_ahead,
+            min_notice_minutes,
+            buffer_minutes,
+            ZoneInfo(zone_name),
+        )
+        for (
+            pk,
+            name,
+            kind,
+            capacity,
+            amenities,
+            max_minutes,
+            max_days_ahead,
+            min_notice_minutes,
+            buffer_minutes,
+            zone_name,
+        ) in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTime:
+    """An active booking as a day shows it: its times, whether it waits for approval,
+    and who booked it (named as ``Member.display_name`` names them)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    blocked_until: datetime
+    status: str
+    member_id: int
+    member_name: str
+
+
+def _held_times(resource_ids: Sequence[int], period: Period) -> dict[int, list[HeldTime]]:
+    """resource id → its active bookings holding it during ``period``, as plain rows,
+    with their members' names read in the same query."""
+    rows = _holding(resource_ids, period).values_list(
+        "resource_id",
+        "starts_at",
+        "ends_at",
+        "blocked_until",
+        "status",
+        "member_id",
+        "member__first_name",
+        "member__last_name",
+        "member__email",
+    )
+    by_resource: dict[int, list[HeldTime]] = defaultdict(list)
+    for resource_id, starts_at, ends_at, blocked_until, status, member_id, *name in rows:
+        by_resource[resource_id].append(
+            HeldTime(starts_at, ends_at, blocked_until, status, member_id, shown_name(*name))
+        )
+    return by_resource
+
+
 @dataclass
 class ResourceDay:
     """A resource on one local day: its opening window, its bookings, its free periods."""
 
-    resource: Resource
+    resource: ResourceRow
     window: Period | None
-    bookings: list[Booking] = field(default_factory=list)
+    bookings: list[HeldTime] = field(default_factory=list)
     free: list[Period] = field(default_factory=list)
 
 
-def _free_periods(window: Period, bookings: Iterable[Booking], buffer: timedelta) -> list[Period]:
+class _Hold(Protocol):
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def blocked_until(self) -> datetime: ...
+
+
+def _free_periods(window: Period, bookings: Iterable[_Hold], buffer: timedelta) -> list[Period]:
     """Parts of ``window`` where a new booking could start and end: away from every
     booking's held range, and ending at least ``buffer`` before the next one starts."""
     free: list[Period] = []
@@ -139,25 +275,24 @@ def _free_periods(window: Period, bookings: Iterable[Booking], buffer: timedelta
     return [period for period in free if period.ends_at > period.starts_at]
 
 
-def day_of_resources(resources: Sequence[Resource], day: date) -> list[ResourceDay]:
+def day_of_resources(resources: Sequence[ResourceRow], day: date) -> list[ResourceDay]:
     """Each resource's opening window, bookings and free periods on ``day``: two queries
-    for any number of resources, which come with their space."""
+    for any number of resources (of one space)."""
     if not resources:
         return []
-    windows = opening_windows(resources, day)
-    days = [ResourceDay(resource, windows.get(resource.pk)) for resource in resources]
-    zone = resources[0].space.zone
+    windows = opening_windows({resource.pk: resource.zone for resource in resources}, day)
+    zone = resources[0].zone
     whole_day = Period(
         instant_on(day, time.min, zone), instant_on(day + timedelta(days=1), time.min, zone)
     )
-    by_resource: dict[int, list[Booking]] = defaultdict(list)
-    for booking in active_bookings([resource.pk for resource in resources], whole_day):
-        by_resource[booking.resource_id].append(booking)
-    for resource_day in days:
-        resource_day.bookings = by_resource[resource_day.resource.pk]
+    held = _held_times([resource.pk for resource in resources], whole_day)
+    days = []
+    for resource in resources:
+        resource_day = ResourceDay(resource, windows.get(resource.pk), held.get(resource.pk, []))
         if resource_day.window is not None:
-            buffer = timedelta(minutes=resource_day.resource.buffer_minutes)
+            buffer = timedelta(minutes=resource.buffer_minutes)
             resource_day.free = _free_periods(resource_day.window, resource_day.bookings, buffer)
+        days.append(resource_day)
     return days
 
 
@@ -176,14 +311,14 @@ class SlotRequest:
 
 @dataclass(frozen=True)
 class Slot:
-    resource: Resource
+    resource: ResourceRow
     starts_at: datetime
     ends_at: datetime
     free_until: datetime
 
 
 def find_slots(
-    resources: Iterable[Resource], request: SlotRequest, *, now: datetime | None = None
+    resources: Iterable[ResourceRow], request: SlotRequest, *, now: datetime | None = None
 ) -> list[Slot]:
     """For every resource that fits the request, the earliest start in each free period
     of the asked window long enough for the booking, earliest first then by size."""
@@ -201,7 +336,7 @@ def find_slots(
     slots: list[Slot] = []
     for resource_day in day_of_resources(fitting, request.day):
         resource = resource_day.resource
-        zone = resource.space.zone
+        zone = resource.zone
         earliest_start = max(
             instant_on(request.day, request.earliest, zone),
             now + timedelta(minutes=resource.min_notice_minutes),

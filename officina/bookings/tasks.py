@@ -7,9 +7,10 @@ from django_tasks import task
 from .actions import (
     do_release_unclaimed_desks,
     do_send_booking_reminders,
+    do_tell_who_searched,
     do_tell_who_waits_for_free_times,
 )
-from .invitations import send_invitations
+from .invitations import send_invitations, send_removal
 
 
 @task()
@@ -20,8 +21,9 @@ def send_booking_reminders() -> int:
 
 @task()
 def tell_who_waits_for_free_times() -> int:
-    """Tell members that a time they were refused is free again."""
-    return do_tell_who_waits_for_free_times()
+    """Tell members that a time they were refused is free again, or that a slot fitting
+    a search that found nothing is free."""
+    return do_tell_who_waits_for_free_times() + do_tell_who_searched()
 
 
 @task()
@@ -36,3 +38,11 @@ def mail_booking_invitations(
 ) -> int:
     """Send a booking's guests its invitation, update or cancellation (invitations.py)."""
     return send_invitations(booking_id, guest_ids, method, sequence)
+
+
+@task()
+def mail_guest_removal(
+    booking_id: int, email: str, name: str, member_id: int | None, sequence: int
+) -> int:
+    """Send a guest taken off a booking its cancellation (invitations.py)."""
+    return send_removal(booking_id, email, name, member_id, sequence)

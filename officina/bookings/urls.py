@@ -18,6 +18,7 @@ urlpatterns = [
     path("bookings/<int:booking_id>/answer/", views.booking_answer, name="answer"),
     path("bookings/<slug:slug>/", views.space_day, name="space"),
     path("bookings/<slug:slug>/find/", views.find_slot, name="find"),
+    path("bookings/<slug:slug>/find/watch/", views.watch_slot_search, name="watch_search"),
     path("bookings/<slug:slug>/manage/", views.manage, name="manage"),
     path("bookings/<slug:slug>/manage/new/", views.resource_create, name="resource_create"),
 ]

@@ -111,7 +111,7 @@ def space_day(request: HttpRequest, slug: str) -> HttpResponse:
     member = signed_in_member(request)
     space = _space_for_bookings(member, slug)
     day = _day_asked(request, space.zone)
-    resources = list(space_resources(member, space).select_related("space"))
+    resources = selectors.resource_rows(space_resources(member, space))
     context = {
         "space": space,
         "day": day,
@@ -133,7 +133,7 @@ def find_slot(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         slots = selectors.find_slots(
-            resources_to_book(member, space),
+            [selectors.ResourceRow.of(resource) for resource in resources_to_book(member, space)],
             selectors.SlotRequest(
                 day=data["day"],
                 earliest=data["earliest"],
@@ -201,6 +201,7 @@ def resource_page(
                 f"?date={form.cleaned_data['day'].isoformat()}"
             )
     first_day = day - timedelta(days=day.weekday()) if week else day
+    row = selectors.ResourceRow.of(resource)
     shown = [first_day + timedelta(days=offset) for offset in range(7 if week else 1)]
     context = {
         "resource": resource,
@@ -210,7 +211,7 @@ def resource_page(
         "previous_day": day - timedelta(days=7 if week else 1),
         "next_day": day + timedelta(days=7 if week else 1),
         "days": [
-            (shown_day, selectors.day_of_resources([resource], shown_day)[0]) for shown_day in shown
+            (shown_day, selectors.day_of_resources([row], shown_day)[0]) for shown_day in shown
         ],
         "form": form,
         "bookable": bookable,
@@ -329,6 +330,35 @@ def watch_free_again(request: HttpRequest, resource_id: int) -> HttpResponse:
     messages.success(request, _("You will be told here if that time becomes free."))
     day = starts_at.astimezone(resource.space.zone).date()
     return redirect(f"{reverse('bookings:resource', args=[resource.pk])}?date={day.isoformat()}")
+
+
+@login_required
+@require_POST
+def watch_slot_search(request: HttpRequest, slug: str) -> HttpResponse:
+    """Tell me when a slot that fits this search, which found nothing, frees up."""
+    member = signed_in_member(request)
+    space = _space_for_bookings(member, slug)
+    form = FindSlotForm(request.POST)
+    if not form.is_valid():
+        raise OfficinaError.invalid_input(_("Search again, then ask to be told."))
+    data = form.cleaned_data
+    actions.check_watch_slot_search(
+        member,
+        space,
+        selectors.SlotRequest(
+            day=data["day"],
+            earliest=data["earliest"],
+            latest=data["latest"],
+            minutes=data["minutes"],
+            people=data["people"],
+            amenities=tuple(data["amenities"]),
+            kind=data["kind"],
+        ),
+    )
+    messages.success(request, _("You will be told here when a slot that fits frees up."))
+    search = request.POST.copy()
+    search.pop("csrfmiddlewaretoken", None)  # a secret has no place in an address
+    return redirect(f"{reverse('bookings:find', args=[space.slug])}?{search.urlencode()}")
 
 
 @login_required

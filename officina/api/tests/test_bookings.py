@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import icalendar
 import pytest
+from django.core import mail
 
 from officina.bookings.actions import check_book, check_cancel
 from officina.bookings.kinds import BookingStatus
@@ -322,3 +324,124 @@ def test_wait_for_a_taken_time_then_hear_it_is_free(api_as, giulia, marco, room,
     check_cancel(marco, held)
     assert do_tell_who_waits_for_free_times() == 1
     assert notifications_for(giulia).filter(kind="bookings.free_again").count() == 1
+
+
+def test_ask_to_be_told_when_a_search_that_found_nothing_fits(
+    api_as, giulia, marco, sara, room, navigli, tomorrow
+):
+    search = {
+        "date": str(tomorrow),
+        "earliest": "10:00",
+        "latest": "12:00",
+        "minutes": 60,
+        "people": 6,
+        "amenities": ["screen"],
+    }
+    path = "/bookings/spaces/navigli/slots/watch"
+    assert_error(api_as(giulia).post(path, search), 409, "CONFLICT")  # Sala Brera is free
+    check_book(marco, room, starts_at=at(navigli, tomorrow, 9), ends_at=at(navigli, tomorrow, 13))
+    response = api_as(giulia).post(path, search)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["space"], body["date"], body["people"], body["amenities"]) == (
+        "navigli",
+        str(tomorrow),
+        6,
+        ["screen"],
+    )
+    assert_error(api_as(sara).post(path, search), 404, "NOT_FOUND")  # not of the space
+    for bad in (
+        {**search, "people": 0},
+        {**search, "amenities": ["jacuzzi"]},
+        {**search, "date": "tomorrow"},
+    ):
+        assert_error(api_as(giulia).post(path, bad), 422, "INVALID_INPUT")
+    window_backwards = {**search, "latest": "09:00"}
+    assert_error(api_as(giulia).post(path, window_backwards), 400, "INVALID_INPUT")
+    assert_error(api_as(None).post(path, search), 401, "UNAUTHORIZED")
+
+
+@pytest.fixture
+def meeting(giulia: Any, room: Any, navigli: Any, tomorrow: Any) -> Any:
+    return check_book(
+        giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
+    )
+
+
+def test_guests_listed_invited_and_removed_by_the_bookings_member(
+    api_as, giulia, marco, meeting, django_capture_on_commit_callbacks
+):
+    api, path = api_as(giulia), f"/bookings/{meeting.pk}/guests"
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = api.post(path, {"guests": [marco.email, "Anna Bianchi <anna@client.example>"]})
+    assert invited.status_code == 201, invited.content
+    made = {guest["email"]: guest for guest in invited.json()}
+    assert made[marco.email]["member"] == marco.pk
+    assert made["anna@client.example"] == {
+        "id": made["anna@client.example"]["id"],
+        "email": "anna@client.example",
+        "name": "Anna Bianchi",
+        "member": None,
+    }
+    assert len(mail.outbox) == 2
+    assert sorted(g["email"] for g in api.get(path).json()) == sorted(made)
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = api.delete(f"{path}/{made['anna@client.example']['id']}")
+    assert removed.status_code == 204, removed.content
+    assert [g["email"] for g in api.get(path).json()] == [marco.email]
+    cancellation = mail.outbox[-1]
+    assert cancellation.to == ["anna@client.example"]
+    assert cancellation.subject.startswith("No longer invited: Sala Brera")
+    ((_name, content, mimetype),) = cancellation.attachments
+    assert mimetype.startswith("text/calendar; method=CANCEL")
+    (event,) = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    assert event.decoded("sequence") == 1 and str(event["status"]) == "CANCELLED"
+    assert str(event["attendee"]).lower() == "mailto:anna@client.example"
+
+
+def test_guests_of_a_booking_follow_its_access_rules(
+    api_as, giulia, marco, luca, meeting, navigli, tomorrow
+):
+    path = f"/bookings/{meeting.pk}/guests"
+    made = api_as(giulia).post(path, {"guests": ["anna@client.example"]}).json()
+    guest_id = made[0]["id"]
+    # Someone else's booking: not found, whatever the verb; nothing changes.
+    assert_error(api_as(marco).get(path), 404, "NOT_FOUND")
+    assert_error(api_as(marco).post(path, {"guests": ["x@client.example"]}), 404, "NOT_FOUND")
+    assert_error(api_as(marco).delete(f"{path}/{guest_id}"), 404, "NOT_FOUND")
+    assert_error(api_as(None).get(path), 401, "UNAUTHORIZED")
+    # The space's manager may read and change them.
+    assert [g["email"] for g in api_as(luca).get(path).json()] == ["anna@client.example"]
+    # A guest of another booking is not found through this one.
+    other = check_book(
+        marco,
+        meeting.resource,
+        starts_at=at(navigli, tomorrow, 14),
+        ends_at=at(navigli, tomorrow, 15),
+    )
+    (theirs,) = (
+        api_as(marco).post(f"/bookings/{other.pk}/guests", {"guests": ["b@x.example"]}).json()
+    )
+    assert_error(api_as(giulia).delete(f"{path}/{theirs['id']}"), 404, "NOT_FOUND")
+    # A cancelled booking takes no more changes.
+    check_cancel(giulia, meeting)
+    assert_error(api_as(giulia).delete(f"{path}/{guest_id}"), 409, "CONFLICT")
+    assert_error(api_as(giulia).post(path, {"guests": ["c@x.example"]}), 409, "CONFLICT")
+
+
+def test_guests_refuse_bad_input_and_change_nothing(api_as, giulia, meeting):
+    api, path = api_as(giulia), f"/bookings/{meeting.pk}/guests"
+    malformed: list[dict[str, Any]] = [
+        {"guests": []},
+        {"guests": [3]},
+        {"guests": "anna@client.example"},
+        {},
+    ]
+    for body in malformed:
+        assert_error(api.post(path, body), 422, "INVALID_INPUT")
+    refused = assert_error(api.post(path, {"guests": ["not an address"]}), 400, "INVALID_INPUT")
+    assert refused["field"] == "guests"
+    too_many = [f"guest{n}@client.example" for n in range(meeting.resource.capacity)]
+    assert_error(api.post(path, {"guests": too_many}), 400, "INVALID_INPUT")
+    assert api.get(path).json() == []
+    assert_error(api.delete(f"{path}/999999"), 404, "NOT_FOUND")

@@ -22,6 +22,7 @@ from officina.bookings.actions import (
     check_cancel,
     check_invite_guests,
     check_move,
+    check_remove_guest,
 )
 from officina.bookings.models import BookingGuest
 from officina.core.errors import ErrorCode, OfficinaError
@@ -93,6 +94,39 @@ class TestInviting:
         (sent,) = mail.outbox
         assert sent.subject.startswith("Invito: Kick-off")
         assert "Sala Brera" in sent.body
+
+    def test_a_guest_taken_off_gets_a_cancel_in_their_language_and_no_one_else_a_mail(
+        self, giulia, marco, meeting, django_capture_on_commit_callbacks
+    ):
+        marco.language = "it"
+        marco.save(update_fields=["language"])
+        with django_capture_on_commit_callbacks(execute=True):
+            taken_off, _kept = check_invite_guests(
+                giulia, meeting, [marco.email, "anna@client.example"], now=NOW
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            check_remove_guest(giulia, meeting, taken_off.pk, now=NOW)
+        assert len(mail.outbox) == 3
+        sent = mail.outbox[-1]
+        assert sent.to == [marco.email]
+        assert sent.subject.startswith("Invito ritirato: Kick-off")
+        calendar, event = invitation(sent)
+        assert str(calendar["method"]) == "CANCEL"
+        assert event.decoded("sequence") == 1
+        assert [g.email for g in BookingGuest.objects.filter(booking=meeting)] == [
+            "anna@client.example"
+        ]
+        # Taken off twice: the second time there is no such guest.
+        with pytest.raises(OfficinaError) as again:
+            check_remove_guest(giulia, meeting, taken_off.pk, now=NOW)
+        assert again.value.code == ErrorCode.NOT_FOUND
+
+    def test_someone_else_may_not_take_a_guest_off(self, giulia, marco, meeting):
+        (guest,) = check_invite_guests(giulia, meeting, ["anna@client.example"], now=NOW)
+        with pytest.raises(OfficinaError) as refused:
+            check_remove_guest(marco, meeting, guest.pk, now=NOW)
+        assert refused.value.code == ErrorCode.NOT_FOUND
+        assert BookingGuest.objects.filter(pk=guest.pk).exists()
 
     def test_moving_sends_an_update_with_a_higher_sequence(
         self, giulia, meeting, django_capture_on_commit_callbacks

@@ -3,7 +3,7 @@ once, in their own language, and nobody told of what is not so."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,12 +14,18 @@ from officina.bookings.actions import (
     MOST_WATCHES,
     check_book,
     check_cancel,
+    check_create_resource,
     check_move,
+    check_set_desk_release,
     check_watch_free_again,
+    check_watch_slot_search,
+    do_release_unclaimed_desks,
     do_send_booking_reminders,
+    do_tell_who_searched,
     do_tell_who_waits_for_free_times,
 )
-from officina.bookings.models import FreeAgainWatch
+from officina.bookings.models import FreeAgainWatch, SlotSearchWatch
+from officina.bookings.selectors import SlotRequest
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.selectors import notifications_for
 
@@ -155,3 +161,128 @@ def test_the_page_offers_to_wait_after_a_refusal_and_tells_later(
     bad = client.post(f"/bookings/resources/{room.pk}/watch/", {"starts_at": "soon"})
     assert bad.status_code == 400
     assert not FreeAgainWatch.objects.exists()
+
+
+class TestFreeAgainForASearch:
+    """A search that found nothing, and the request to be told when a slot fits."""
+
+    SEARCH = SlotRequest(
+        day=NOW.date() + timedelta(days=1),
+        earliest=time(10),
+        latest=time(12),
+        minutes=60,
+        people=6,
+        amenities=("screen",),
+    )
+
+    def hold_the_room(self, marco: Any, room: Any) -> Any:
+        # Sala Brera is the one room for six with a screen; Sala Darsena seats four.
+        return check_book(
+            marco, room, starts_at=at(9, 30, days=1), ends_at=at(12, 30, days=1), now=NOW
+        )
+
+    def test_told_once_in_their_language_when_a_cancellation_frees_a_fitting_slot(
+        self, giulia, marco, room, buffered_room, navigli
+    ):
+        held = self.hold_the_room(marco, room)
+        check_watch_slot_search(giulia, navigli, self.SEARCH, now=NOW)
+        assert do_tell_who_searched(NOW) == 0
+        check_cancel(marco, held, now=NOW)
+        assert do_tell_who_searched(NOW) == 1
+        (english,) = texts(giulia)
+        assert english.startswith("Sala Brera at Officina Navigli is free from ")
+        assert english.endswith("a slot that fits your search, as you asked.")
+        (italian,) = texts(giulia, "it")
+        assert italian.startswith("Sala Brera a Officina Navigli è libera dalle ")
+        assert do_tell_who_searched(NOW) == 0
+        assert not SlotSearchWatch.objects.exists()
+
+    def test_told_when_an_unclaimed_desk_is_released(self, giulia, marco, luca, navigli):
+        desk = check_create_resource(
+            luca,
+            navigli,
+            name="Desk 4",
+            kind="desk",
+            max_minutes=12 * 60,
+            hours={weekday: (time(8), time(20)) for weekday in range(7)},
+        )
+        check_book(marco, desk, starts_at=at(9), ends_at=at(18), now=at(7))
+        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+        search = SlotRequest(
+            day=NOW.date(), earliest=time(11), latest=time(17), minutes=120, kind="desk"
+        )
+        check_watch_slot_search(giulia, navigli, search, now=at(10))
+        assert do_tell_who_searched(at(10, 25)) == 0
+        assert do_release_unclaimed_desks(at(10, 30)) == 1
+        assert do_tell_who_searched(at(10, 35)) == 1
+        (told,) = texts(giulia)
+        assert told.startswith("Desk 4 at Officina Navigli is free from ")
+
+    def test_a_freed_resource_that_does_not_fit_tells_nobody(
+        self, giulia, marco, room, buffered_room, navigli
+    ):
+        self.hold_the_room(marco, room)
+        small = check_book(
+            marco, buffered_room, starts_at=at(10, days=1), ends_at=at(12, days=1), now=NOW
+        )
+        check_watch_slot_search(giulia, navigli, self.SEARCH, now=NOW)
+        check_cancel(marco, small, now=NOW)
+        assert do_tell_who_searched(NOW) == 0
+        assert texts(giulia) == []
+        assert SlotSearchWatch.objects.count() == 1
+
+    def test_the_request_is_forgotten_untold_after_the_searched_day(
+        self, giulia, marco, room, navigli
+    ):
+        held = self.hold_the_room(marco, room)
+        check_watch_slot_search(giulia, navigli, self.SEARCH, now=NOW)
+        # Still kept late on the searched day (its window has passed, the day has not)...
+        assert do_tell_who_searched(at(23, days=1)) == 0
+        assert SlotSearchWatch.objects.count() == 1
+        # ...and forgotten the day after, even once the room is free.
+        check_cancel(marco, held, now=NOW)
+        assert do_tell_who_searched(at(0, 30, days=2)) == 0
+        assert texts(giulia) == []
+        assert not SlotSearchWatch.objects.exists()
+
+    def test_refused_when_a_slot_fits_already_or_the_time_has_passed(
+        self, giulia, marco, room, navigli
+    ):
+        with pytest.raises(OfficinaError) as fits:
+            check_watch_slot_search(giulia, navigli, self.SEARCH, now=NOW)
+        assert fits.value.code == ErrorCode.CONFLICT
+        self.hold_the_room(marco, room)
+        with pytest.raises(OfficinaError) as passed:
+            check_watch_slot_search(giulia, navigli, self.SEARCH, now=at(12, days=1))
+        assert passed.value.code == ErrorCode.INVALID_INPUT
+        assert not SlotSearchWatch.objects.exists()
+
+
+def test_the_find_page_offers_to_wait_when_nothing_fits_and_refuses_bad_input(
+    client_for, giulia, marco, room, navigli
+):
+    tomorrow = timezone.localdate(timezone.now(), navigli.zone) + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(9, 30), tzinfo=navigli.zone)
+    check_book(marco, room, starts_at=start, ends_at=start + timedelta(hours=3))
+    client = client_for(giulia)
+    query = {
+        "day": tomorrow.isoformat(),
+        "earliest": "10:00",
+        "latest": "12:00",
+        "minutes": "60",
+        "people": "6",
+        "amenities": "screen",
+    }
+    found = client.get(f"/bookings/{navigli.slug}/find/", query)
+    assert found.status_code == 200 and b"watch-search" in found.content
+    asked = client.post(
+        f"/bookings/{navigli.slug}/find/watch/", {**query, "csrfmiddlewaretoken": "secret"}
+    )
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(f"/bookings/{navigli.slug}/find/?day=")
+    assert "secret" not in asked["Location"] and "people=6" in asked["Location"]
+    (watch,) = SlotSearchWatch.objects.filter(member=giulia)
+    assert (watch.day, watch.people, watch.amenities) == (tomorrow, 6, ["screen"])
+    bad = client.post(f"/bookings/{navigli.slug}/find/watch/", {**query, "people": "many"})
+    assert bad.status_code == 400
+    assert SlotSearchWatch.objects.count() == 1

@@ -272,3 +272,27 @@ def test_a_manager_limits_a_resource_to_some_companies(
     page = client_for(marco).post(reverse("bookings:resource", args=[room.pk]), book_form(tomorrow))
     assert "Only some companies" in page.text
     assert not Booking.objects.exists()
+
+
+def test_a_spaces_day_takes_as_many_queries_for_many_resources_and_bookings_as_for_one(
+    client_for, giulia, marco, luca, navigli, room, tomorrow
+):
+    client = client_for(giulia)
+    url = f"{reverse('bookings:space', args=['navigli'])}?date={tomorrow.isoformat()}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_resource:
+        client.get(url)
+    for number in range(5):
+        booth = check_create_resource(
+            luca, navigli, name=f"Cabina {number}", kind="booth", hours=EVERY_DAY
+        )
+        for member, hour in ((giulia, 9), (marco, 11)):
+            check_book(
+                member, booth, starts_at=at(navigli, tomorrow, hour),
+                ends_at=at(navigli, tomorrow, hour + 1),
+            )  # fmt: skip
+    with CaptureQueriesContext(connection) as six_resources:
+        response = client.get(url)
+    assert len(six_resources) == len(one_resource)
+    assert response.text.count("Cabina") == 5
+    assert response.text.count(marco.display_name) == 5
