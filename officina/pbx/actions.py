@@ -41,7 +41,7 @@ from officina.pbx.models import (
     SipCredential,
 )
 from officina.ringgroups.selectors import ring_group_numbers
-from officina.voicemail.sound import SoundError, to_telephone
+from officina.voicemail.sound import uploaded_to_telephone
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -363,19 +363,7 @@ def check_set_forward_target_by_id(extension_id: int, case: str, target: str) ->
 def check_upload_hold_music(company: Company, upload: UploadedFile) -> HoldMusic:
     """A WAV or MP3 a company's owner uploads becomes its hold music, converted by sox
     to the 8 kHz WAV rtpengine plays; anything else is refused and nothing changes."""
-    if upload.size is None or upload.size > HOLD_MUSIC_UPLOAD_MAX_BYTES:
-        raise OfficinaError.invalid_input(
-            _("The file is larger than %(megabytes)s MB.")
-            % {"megabytes": HOLD_MUSIC_UPLOAD_MAX_BYTES // (1024 * 1024)},
-            field="audio",
-        )
-    data = upload.read(HOLD_MUSIC_UPLOAD_MAX_BYTES + 1)
-    try:
-        converted, seconds = to_telephone(data)
-    except SoundError:
-        raise OfficinaError.invalid_input(
-            _("This is not a WAV or MP3 file that can be played."), field="audio"
-        ) from None
+    converted, seconds = uploaded_to_telephone(upload, HOLD_MUSIC_UPLOAD_MAX_BYTES)
     if seconds > HOLD_MUSIC_SECONDS_MAX:
         raise OfficinaError.invalid_input(
             _("Hold music lasts at most %(minutes)s minutes.")

@@ -26,7 +26,7 @@ from .kinds import (
     Language,
 )
 from .models import VoicemailBox, VoicemailMessage
-from .sound import SoundError, to_telephone
+from .sound import uploaded_to_telephone
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -92,19 +92,7 @@ def do_store_spoken_greeting(box_id: int, text: str, language: str, audio: bytes
 def check_upload_greeting(box: VoicemailBox, upload: UploadedFile) -> VoicemailBox:
     """A WAV or MP3 the owner recorded becomes their greeting; anything else is refused
     and nothing changes."""
-    if upload.size is None or upload.size > GREETING_UPLOAD_MAX_BYTES:
-        raise OfficinaError.invalid_input(
-            _("The file is larger than %(megabytes)s MB.")
-            % {"megabytes": GREETING_UPLOAD_MAX_BYTES // (1024 * 1024)},
-            field="audio",
-        )
-    data = upload.read(GREETING_UPLOAD_MAX_BYTES + 1)
-    try:
-        converted, seconds = to_telephone(data)
-    except SoundError:
-        raise OfficinaError.invalid_input(
-            _("This is not a WAV or MP3 file that can be played."), field="audio"
-        ) from None
+    converted, seconds = uploaded_to_telephone(upload, GREETING_UPLOAD_MAX_BYTES)
     if seconds > GREETING_SECONDS_MAX:
         raise OfficinaError.invalid_input(
             _("A greeting lasts at most %(seconds)s seconds.") % {"seconds": GREETING_SECONDS_MAX},

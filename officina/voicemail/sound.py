@@ -13,12 +13,19 @@ import subprocess
 import tempfile
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from officina.core.errors import OfficinaError
 
 from .kinds import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 
 class SoundError(Exception):
@@ -74,6 +81,23 @@ def to_telephone(data: bytes) -> tuple[bytes, float]:
         )
         converted = target_path.read_bytes()
     return converted, len(read_telephone_wav(converted)) / SAMPLE_RATE
+
+
+def uploaded_to_telephone(upload: UploadedFile, max_bytes: int) -> tuple[bytes, float]:
+    """An uploaded WAV or MP3 (a greeting, hold music) as :func:`to_telephone` makes it,
+    or an input error on the form's ``audio`` field: too large, or not playable sound."""
+    if upload.size is None or upload.size > max_bytes:
+        raise OfficinaError.invalid_input(
+            _("The file is larger than %(megabytes)s MB.")
+            % {"megabytes": max_bytes // (1024 * 1024)},
+            field="audio",
+        )
+    try:
+        return to_telephone(upload.read(max_bytes + 1))
+    except SoundError:
+        raise OfficinaError.invalid_input(
+            _("This is not a WAV or MP3 file that can be played."), field="audio"
+        ) from None
 
 
 def speak(text: str, language: str) -> bytes:
