@@ -533,14 +533,9 @@ def move_series(request: HttpRequest, series_id: int, payload: SeriesMoveIn) -> 
     return ChangedOut(changed=len(moved))
 
 
-class SlotWatchIn(BodyIn):
-    date: LocalDay = Field(ge=EARLIEST_DAY, le=LATEST_DAY, description="the space's local day")
-    earliest: time = time(8, 0)
-    latest: time = time(20, 0)
-    minutes: int = Field(60, ge=15, le=LONGEST_BOOKING_MINUTES)
-    people: int = Field(1, ge=1, le=500)
-    amenities: list[AmenityName] = Field(default_factory=list, max_length=len(Amenity.values))  # type: ignore[valid-type]
-    kind: KindName | None = None  # type: ignore[valid-type]
+class SlotWatchIn(BodyIn, SlotFilters):
+    """The search that found nothing, as a body: the same fields and bounds as the slot
+    filters of ``GET …/slots``."""
 
 
 class SlotWatchOut(Schema):
