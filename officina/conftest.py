@@ -31,6 +31,7 @@ a fresh anonymous context; ``screenshot(page, "name")`` saves test-artifacts/<te
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
@@ -58,6 +59,7 @@ from officina.accounts.models import (
     Space,
     SpaceMembership,
 )
+from officina.core.database_threads import use_database_threads
 
 TEST_PASSWORD = "officina-test-pass"  # noqa: S105 - test accounts only
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +90,20 @@ def default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def _loop_with_database_threads() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    use_database_threads(loop)
+    return loop
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """Each asyncio test's loop runs ``run_in_executor(None, ...)`` as the PBX does: on
+    threads that give their database connection back after each job. Asyncio's own
+    threads would keep one each, and PostgreSQL's pool (20 per test process) would run
+    dry a few hundred tests later."""
+    return {"database_threads": _loop_with_database_threads}
 
 
 # --- factories ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from officina.conferences.actions import do_clear_participants
+from officina.core.database_threads import use_database_threads
 from officina.pbx.anchoring import Anchoring, MediaAnchor
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
@@ -102,6 +103,7 @@ async def start_pbx(
     default ``SIP_TLS_PORT``, when a certificate is configured or ``tls`` given) and
     start the background work."""
     loop = asyncio.get_running_loop()
+    use_database_threads(loop)
     node = os.environ.get("SIP_NODE", socket.gethostname())[:64]
     directory = Directory(node=node)
     await loop.run_in_executor(None, directory.load)

@@ -22,7 +22,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 
 from officina.attendant.kinds import OptionKind
 from officina.conferences.actions import do_join, do_leave, do_set_self_muted
+from officina.core.database_threads import DatabaseThreads
 from officina.pbx.media.attendant import Menus
 from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
@@ -155,7 +155,7 @@ class MediaDesk:
         self.menus = Menus()
         self.conferences = Conferences()
         self._joined_calls: set[ConferenceCall] = set()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="media-desk-writer")
+        self._writer = DatabaseThreads(max_workers=1, thread_name_prefix="media-desk-writer")
         self.stats = {
             "taken": 0,
             "refused_sdp": 0,
