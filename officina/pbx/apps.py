@@ -8,6 +8,8 @@ class PbxConfig(AppConfig):
     verbose_name = _("Phone system")
 
     def ready(self) -> None:
-        from officina.pbx import receivers
+        from officina.pbx import ice_servers, receivers
+
+        del ice_servers  # imported for its system check
 
         receivers.connect()

@@ -48,6 +48,7 @@ from officina.pbx.company_calls import (
     company_lines,
 )
 from officina.pbx.forms import CompanyCallsFilterForm, ForwardingForm, HoldMusicForm
+from officina.pbx.ice_servers import ice_configuration
 from officina.pbx.models import Extension
 from officina.pbx.runtime import node_secret
 from officina.pbx.selectors import (
@@ -172,7 +173,8 @@ def softphone(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def softphone_credential(request: HttpRequest) -> JsonResponse:
-    """A SIP credential for the signed-in member's own extension, valid for minutes.
+    """A SIP credential for the signed-in member's own extension, valid for minutes, and
+    the STUN/TURN servers its calls gather candidates from (``pbx/ice_servers.py``).
 
     POST with the CSRF token, so that no other site can make a signed-in browser fetch
     one (a GET could be embedded anywhere)."""
@@ -186,6 +188,7 @@ def softphone_credential(request: HttpRequest) -> JsonResponse:
             "username": credential.username,
             "password": credential.password,
             "expires_at": credential.expires_at,
+            **ice_configuration(extension.number, time.time()).as_json(),
         }
     )
 

@@ -368,6 +368,19 @@ RTPENGINE_PORT_MAX = int(os.environ.get("RTPENGINE_PORT_MAX", "33999"))
 # When a call between two plain SIP phones goes through rtpengine: never, nat (when
 # either party looks NATed) or always.
 MEDIA_ANCHORING = os.environ.get("MEDIA_ANCHORING", "nat")
+# ICE servers handed to browser phones (officina/pbx/ice_servers.py, docs/pbx.md): STUN
+# and TURN URLs, comma-separated, e.g. "stun:turn.example.org:3478" and
+# "turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349". TURN needs the
+# secret the TURN server shares (coturn: use-auth-secret, static-auth-secret); each member
+# gets a credential of their own, valid WEBRTC_TURN_CREDENTIAL_SECONDS (longer than any
+# call: a TURN server refuses to refresh an allocation whose credential has expired).
+# WEBRTC_ICE_TRANSPORT_POLICY=relay sends every browser call through TURN, so that no
+# member's own address reaches the other party.
+WEBRTC_STUN_URLS = [u for u in os.environ.get("WEBRTC_STUN_URLS", "").split(",") if u.strip()]
+WEBRTC_TURN_URLS = [u for u in os.environ.get("WEBRTC_TURN_URLS", "").split(",") if u.strip()]
+WEBRTC_TURN_SECRET = os.environ.get("WEBRTC_TURN_SECRET", "")
+WEBRTC_TURN_CREDENTIAL_SECONDS = int(os.environ.get("WEBRTC_TURN_CREDENTIAL_SECONDS", "43200"))
+WEBRTC_ICE_TRANSPORT_POLICY = os.environ.get("WEBRTC_ICE_TRANSPORT_POLICY", "all")
 # Prompts spoken by espeak-ng, made once per text and language.
 VOICEMAIL_PROMPTS_DIR = Path(os.environ.get("VOICEMAIL_PROMPTS_DIR", VAR_DIR / "prompts"))
 

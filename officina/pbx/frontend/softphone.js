@@ -62,6 +62,7 @@ class BrowserPhone {
       this.setState("failed", this.texts.failed);
       return;
     }
+    this.useIceServers(credential);
     const socket = new JsSIP.WebSocketInterface(this.settings.websocketUrl);
     this.ua = new JsSIP.UA({
       sockets: [socket],
@@ -103,11 +104,17 @@ class BrowserPhone {
     return response.json();
   }
 
+  useIceServers(credential) {
+    this.iceServers = Array.isArray(credential.ice_servers) ? credential.ice_servers : [];
+    this.icePolicy = credential.ice_transport_policy === "relay" ? "relay" : "all";
+  }
+
   async refreshCredential() {
     try {
       const credential = await this.fetchCredential();
       this.ua.set("authorization_user", credential.username);
       this.ua.set("password", credential.password);
+      this.useIceServers(credential);
     } catch (error) {
       this.showError(error.message);
     }
@@ -185,9 +192,10 @@ class BrowserPhone {
   callOptions() {
     return {
       mediaConstraints: this.audioConstraints(),
-      // Host candidates only: media goes straight between the two browsers, or to the
-      // media bridge the PBX names in its SDP; no outside STUN server is asked.
-      pcConfig: { iceServers: [] },
+      // The STUN/TURN servers the site names (none by default: media goes straight
+      // between two browsers, or to the media bridge the PBX names in its SDP), with a
+      // TURN credential as fresh as the last SIP one; "relay" hides the member's address.
+      pcConfig: { iceServers: this.iceServers, iceTransportPolicy: this.icePolicy },
       rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
     };
   }
