@@ -138,6 +138,7 @@ class Branch:
     # and the fork's name there (its via-branch).
     media: tuple[Leg, Leg] | None = None
     label: str = ""
+    to_tag: str = ""  # the device's tag, once it answered with one (its early dialog's)
 
 
 @dataclass(slots=True)
@@ -163,6 +164,7 @@ class ResponseContext:
     next_steps: list[list[tuple[Binding, Peer]]] = field(default_factory=list)
     step_seconds: float = 0.0
     group_call: bool = False
+    group_number: str = ""  # the ring group's, whose busy lamp is lit while the call is
     caller_transport: str = UDP
     caller_host: str = ""
     caller_token: str = ""
@@ -448,6 +450,7 @@ class Proxy:
                 )
         if group is not None:
             context.group_call = True
+            context.group_number = group.number
             context.step_seconds = float(group.ring_seconds)
             context.next_steps = steps[1:]
             ring_timeout = group.ring_seconds * len(steps)
@@ -856,6 +859,7 @@ class Proxy:
             if status == 100:
                 return
             branch.provisional = True
+            branch.to_tag = branch.to_tag or response.to_tag or ""
             self._tell_watchers(context, branch, EARLY)
             if branch.cancel_wanted is not None and branch.client is not None:
                 self.layer.cancel(branch.client, branch.cancel_wanted)
@@ -868,6 +872,7 @@ class Proxy:
             # Every 2xx reaches the caller, even after the first (§16.7 step 5).
             self.layer.relay_response(context.server, response)
             if not context.answered:
+                branch.to_tag = response.to_tag or branch.to_tag
                 context.answered = True
                 context.answer = response
                 self._answered(context, branch)
@@ -1044,8 +1049,10 @@ class Proxy:
             self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         if self._forward_unanswered(context, status):
             return
-        if self.dialog_events is not None:
-            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
+        events = self.dialog_events
+        if events is not None:
+            events.changed(self._number_of(row.caller_id), row.call_id, INITIATOR, TERMINATED)
+            events.changed(context.group_number, row.call_id, RECIPIENT, TERMINATED)
         self.records.add(row)
 
         def answer_caller() -> None:
@@ -1229,22 +1236,45 @@ class Proxy:
         self, context: ResponseContext, branch: Branch, state: str, *, caller_too: bool = True
     ) -> None:
         """The call reached ``state`` on ``branch``'s extension (and, ``caller_too``, on
-        the caller's): their busy lamps are told."""
+        the caller's and on the ring group's number): their busy lamps are told, each
+        dialog from its own side (the caller's tag is the From's, the device's the To's)."""
         events = self.dialog_events
         if events is None:
             return
         row = context.row
-        if branch.binding.extension_id in self.directory.by_id:  # not a provider's line
+        call_id, caller_tag = row.call_id, context.request.from_tag or ""
+        callee = self.directory.by_id.get(branch.binding.extension_id)
+        if callee is not None:  # not a provider's line
             events.changed(
-                row.call_id, branch.binding.extension_id, RECIPIENT, state, row.caller_number
-            )
-        if caller_too:
-            events.changed(row.call_id, row.caller_id, INITIATOR, state, row.callee_number)
+                callee.number, call_id, RECIPIENT, state, row.caller_number,
+                local_tag=branch.to_tag, remote_tag=caller_tag,
+            )  # fmt: skip
+        if not caller_too:
+            return
+        events.changed(
+            self._number_of(row.caller_id), call_id, INITIATOR, state, row.callee_number,
+            local_tag=caller_tag, remote_tag=branch.to_tag,
+        )  # fmt: skip
+        if context.group_number:
+            events.changed(
+                context.group_number, call_id, RECIPIENT, state, row.caller_number,
+                local_tag=branch.to_tag, remote_tag=caller_tag,
+            )  # fmt: skip
 
     def _tell_ended(self, row: CallRow) -> None:
-        if self.dialog_events is not None:
-            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
-            self.dialog_events.changed(row.call_id, row.callee_id, RECIPIENT, TERMINATED)
+        """The call of ``row`` is over: the lamps of its caller, its callee and the number
+        dialled (a ring group's) go out."""
+        events = self.dialog_events
+        if events is None:
+            return
+        events.changed(self._number_of(row.caller_id), row.call_id, INITIATOR, TERMINATED)
+        events.changed(self._number_of(row.callee_id), row.call_id, RECIPIENT, TERMINATED)
+        events.changed(row.callee_number, row.call_id, RECIPIENT, TERMINATED)
+
+    def _number_of(self, extension_id: int | None) -> str:
+        """An extension's number ("" for none: a caller from outside)."""
+        entry = self.directory.by_id.get(extension_id) if extension_id else None
+        return entry.number if entry is not None else ""
 
     def forget_old_dialogs(self, wall: float) -> None:
         """Close records of calls whose BYE never came (the phone died mid-call); end the
