@@ -308,6 +308,8 @@ class Proxy:
             return
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
+        if self.pickup is not None and self.pickup.replacing(server, request, caller, wall):
+            return  # a BLF key picking up the ringing call its lamp was told of
         row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
         if self.transfers is not None and not self.transfers.new_call(
             request, caller.extension_id, caller.number, row, self.dialogs, wall

@@ -23,7 +23,7 @@ from officina.accounts.actions import (
     check_create_company,
 )
 from officina.accounts.models import Member
-from officina.pbx.dialog_events import DialogEvents
+from officina.pbx.dialog_events import CallState, DialogEvents
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
 from officina.pbx.tests.test_sipp import eventually, finished, register, sipp
@@ -335,3 +335,46 @@ def test_picking_up_outside_the_company_is_forbidden(pbx, tmp_path):
     assert finished(mallory, tmp_path) == 0, "403 to another company's pickup"
     assert finished(alice, tmp_path) == 0
     assert finished(bob, tmp_path) == 0
+
+
+def test_a_blf_key_picks_up_the_early_dialog_its_lamp_told_of(pbx, tmp_path):
+    base = pbx.port
+    bob = sipp(
+        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 40, "-m", "1", background=True
+    )
+    assert register(tmp_path, pbx, "202", base + 40, base + 41) == 0
+    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, base + 42, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "203", base + 42, base + 43) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 44, "-m", "1", "-d", "300",
+                 rows=[row("201", "202")])  # fmt: skip
+
+    def told() -> list[CallState]:
+        return [c for c in dialog_events(pbx).calls.get("202", {}).values() if c.local_tag]
+
+    assert eventually(lambda: bool(told()), 10), "Bob's phone rings, with its tag"
+    (early,) = told()
+    assert early.state == "early"
+    # The dialog as Bob's lamp tells it, from Bob's side; for Replaces, the to-tag is the
+    # tag of the phone the INVITE would reach (Bob's), the from-tag the caller's.
+    assert (early.local_tag, early.remote_tag) == (f"{bob.pid}ring1", f"{alice.pid}uac1")
+    replaces = f"{early.call_id};to-tag={early.local_tag};from-tag={early.remote_tag}"
+
+    mallory = sipp(
+        tmp_path, "uac_replaces_refused.xml", pbx, base + 45, "-m", "1",
+        "-key", "replaces", replaces, rows=[row("204", "202")],
+    )  # fmt: skip
+    assert finished(mallory, tmp_path) == 0, "another company's phone gets 403"
+    carol = sipp(
+        tmp_path, "uac_pickup_replaces.xml", pbx, base + 46, "-m", "1",
+        "-key", "replaces", replaces, rows=[row("203", "202")],
+    )  # fmt: skip
+    assert finished(carol, tmp_path) == 0, "Carol's Replaces is taken"
+    assert finished(carol_desk, tmp_path) == 0, "Carol's phone answers Alice's call"
+    assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
+    assert finished(alice, tmp_path) == 0, "Alice talks, then hangs up"
+    assert eventually(
+        lambda: CallRecord.objects.filter(caller_number="201", ended_at__isnull=False).exists()
+    )
+    record = CallRecord.objects.get(caller_number="201")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee is not None and record.callee.number == "203"
