@@ -66,6 +66,7 @@ from officina.sip.rport import Peer
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
+    from officina.pbx.media.g711 import Samples
     from officina.pbx.on_call import OnCallAnnouncer
     from officina.pbx.pickup import CallPickup
     from officina.pbx.ring_groups import RingGroups
@@ -117,6 +118,16 @@ class UnansweredCalls(Protocol):
         caller: DirectoryEntry,
         number: str,
         flow: Flow,
+    ) -> bool: ...
+
+    def take_spoken(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        words: Samples,
+        flow: Flow,
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> bool: ...
 
 
@@ -335,7 +346,7 @@ class Proxy:
         if (
             caller is not None
             and forwarding is not None
-            and forwarding.feature_code(server, request, caller, callee_number)
+            and forwarding.feature_code(server, request, flow, caller, callee_number)
         ):
             return
         if (
@@ -371,7 +382,7 @@ class Proxy:
 
             desk = self.unanswered
             if caller is not None and desk is not None:
-                self._to_desk(
+                self.to_desk(
                     server, request, flow,
                     lambda: desk.take_dialled(server, request, caller, callee_number, flow),
                     answered_here, not_ours,
@@ -702,13 +713,13 @@ class Proxy:
             row.voicemail = True
             self.records.ended(row)
 
-        self._to_desk(
+        self.to_desk(
             server, request, flow,
             lambda: desk.take_unanswered(server, request, row.caller_number, callee, flow),
             taken, otherwise,
         )  # fmt: skip
 
-    def _to_desk(
+    def to_desk(
         self,
         server: ServerTransaction,
         request: SipRequest,
