@@ -18,6 +18,7 @@ import subprocess
 import time
 import wave
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,40 @@ def configure(
         f"<sip:{user}@{HOST}:{pbx.port}>;auth_pass={PASSWORDS[user]};regint=300;"
         f"answermode=auto{account_options}\n"
     )
+
+
+def tone(folder: Path, seconds: int, volume: float = 0.5) -> None:
+    """``tone.wav``, what every phone configured in ``folder`` sends (its aufile source):
+    440 Hz, or silence at volume 0. baresip hangs up when the file ends."""
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(folder / "tone.wav"),
+         "synth", str(seconds), "sine", "440", "vol", str(volume)],
+        check=True,
+    )  # fmt: skip
+
+
+@contextmanager
+def running(folder: Path, homes: dict[str, Path], seconds: int = 60) -> Iterator[None]:
+    """baresip on each configuration in ``homes`` (by name), each logging to
+    ``folder/<name>.log``, for at most ``seconds``; stopped on leaving."""
+    logs = {name: (folder / f"{name}.log").open("w") for name in homes}
+    phones = []
+    try:
+        for name, home in homes.items():
+            phones.append(
+                subprocess.Popen(
+                    ["baresip", "-f", str(home), "-t", str(seconds)],
+                    stdout=logs[name], stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+        yield
+    finally:
+        for phone in phones:
+            phone.terminate()
+        for phone in phones:
+            phone.wait(10)
+        for log in logs.values():
+            log.close()
 
 
 def command(port: int, name: str, params: str = "") -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -296,20 +297,23 @@ def ringing_on(pbx: LivePbx, number: str) -> bool:
     )
 
 
-@pytest.mark.parametrize("code", ["**202", "*8"])
-def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
-    base = pbx.port
-    bob = sipp(
-        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 20, "-m", "1", background=True
-    )
-    assert register(tmp_path, pbx, "202", base + 20, base + 21) == 0
-    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, base + 22, "-m", "1", background=True)
-    assert register(tmp_path, pbx, "203", base + 22, base + 23) == 0
-    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 24, "-m", "1", "-d", "300",
+Phones = tuple[subprocess.Popen[bytes], subprocess.Popen[bytes], subprocess.Popen[bytes]]
+
+
+def alice_rings_bob(pbx: LivePbx, tmp_path: Path, port: int) -> Phones:
+    """Bob's phone (202, SIPp) rings with Alice's call (201), until cancelled; Carol's
+    (203) is registered and answers whatever reaches it. (Bob's, Carol's, Alice's.)"""
+    bob = sipp(tmp_path, "uas_ring_answered_elsewhere.xml", pbx, port, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", port, port + 1) == 0
+    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, port + 2, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "203", port + 2, port + 3) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, port + 4, "-m", "1", "-d", "300",
                  rows=[row("201", "202")])  # fmt: skip
-    assert eventually(lambda: ringing_on(pbx, "202"), 10), "Bob's phone rings"
-    carol = sipp(tmp_path, "uac_pickup.xml", pbx, base + 25, "-m", "1", rows=[row("203", code)])
-    assert finished(carol, tmp_path) == 0, "Carol's code is taken"
+    return bob, carol_desk, alice
+
+
+def carol_took_the_call(tmp_path: Path, phones: Phones) -> None:
+    bob, carol_desk, alice = phones
     assert finished(carol_desk, tmp_path) == 0, "Carol's phone answers Alice's call"
     assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
     assert finished(alice, tmp_path) == 0, "Alice talks, then hangs up"
@@ -321,6 +325,16 @@ def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
     assert record.callee_number == "202"
     assert record.callee is not None and record.callee.number == "203"
     assert len(record.devices_rung) == 2
+
+
+@pytest.mark.parametrize("code", ["**202", "*8"])
+def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
+    base = pbx.port
+    phones = alice_rings_bob(pbx, tmp_path, base + 20)
+    assert eventually(lambda: ringing_on(pbx, "202"), 10), "Bob's phone rings"
+    carol = sipp(tmp_path, "uac_pickup.xml", pbx, base + 25, "-m", "1", rows=[row("203", code)])
+    assert finished(carol, tmp_path) == 0, "Carol's code is taken"
+    carol_took_the_call(tmp_path, phones)
 
 
 def test_picking_up_outside_the_company_is_forbidden(pbx, tmp_path):
@@ -339,14 +353,8 @@ def test_picking_up_outside_the_company_is_forbidden(pbx, tmp_path):
 
 def test_a_blf_key_picks_up_the_early_dialog_its_lamp_told_of(pbx, tmp_path):
     base = pbx.port
-    bob = sipp(
-        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 40, "-m", "1", background=True
-    )
-    assert register(tmp_path, pbx, "202", base + 40, base + 41) == 0
-    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, base + 42, "-m", "1", background=True)
-    assert register(tmp_path, pbx, "203", base + 42, base + 43) == 0
-    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 44, "-m", "1", "-d", "300",
-                 rows=[row("201", "202")])  # fmt: skip
+    phones = alice_rings_bob(pbx, tmp_path, base + 40)
+    bob, _carol_desk, alice = phones
 
     def told() -> list[CallState]:
         return [c for c in dialog_events(pbx).calls.get("202", {}).values() if c.local_tag]
@@ -369,12 +377,4 @@ def test_a_blf_key_picks_up_the_early_dialog_its_lamp_told_of(pbx, tmp_path):
         "-key", "replaces", replaces, rows=[row("203", "202")],
     )  # fmt: skip
     assert finished(carol, tmp_path) == 0, "Carol's Replaces is taken"
-    assert finished(carol_desk, tmp_path) == 0, "Carol's phone answers Alice's call"
-    assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
-    assert finished(alice, tmp_path) == 0, "Alice talks, then hangs up"
-    assert eventually(
-        lambda: CallRecord.objects.filter(caller_number="201", ended_at__isnull=False).exists()
-    )
-    record = CallRecord.objects.get(caller_number="201")
-    assert record.outcome == CallRecord.Outcome.PICKED_UP
-    assert record.callee is not None and record.callee.number == "203"
+    carol_took_the_call(tmp_path, phones)

@@ -6,7 +6,6 @@ loud where silence would be."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import wave
 from pathlib import Path
 
@@ -20,6 +19,8 @@ from officina.pbx.tests.test_baresip import (  # noqa: F401
     configure,
     loudness,
     pbx,
+    running,
+    tone,
     wait_for,
 )
 
@@ -44,37 +45,23 @@ def heard(home: Path) -> list[Path]:
 
 
 def test_feature_codes_from_baresip_are_confirmed_aloud(pbx, tmp_path):  # noqa: F811
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "20", "sine", "440", "vol", "0"],
-        check=True,
-    )  # fmt: skip
+    tone(tmp_path, 20, volume=0)
     base = pbx.port
     alice = tmp_path / "alice"
     configure(alice, "201", pbx, base + 10, base + 12, base + 20)
     log_path = tmp_path / "alice.log"
-    with log_path.open("w") as log:
-        phone = subprocess.Popen(
-            ["baresip", "-f", str(alice), "-t", "60"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            assert wait_for(lambda: Registration.objects.count() == 1), "the phone registers"
-            command(base + 12, "dial", f"sip:*72202@{HOST}:{pbx.port}")
-            assert wait_for(lambda: forwarded_always() == "202")
-            assert wait_for(
-                lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 1, 30
-            ), "the PBX said it and hung up"
-            command(base + 12, "dial", f"sip:*73@{HOST}:{pbx.port}")
-            assert wait_for(lambda: forwarded_always() == "")
-            assert wait_for(
-                lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 2, 30
-            )
-            rules = pbx.running.server.proxy.forwarding.rules
-            assert not rules  # nothing forwarded any more, in memory too
-        finally:
-            phone.terminate()
-            phone.wait(10)
+    with running(tmp_path, {"alice": alice}):
+        assert wait_for(lambda: Registration.objects.count() == 1), "the phone registers"
+        command(base + 12, "dial", f"sip:*72202@{HOST}:{pbx.port}")
+        assert wait_for(lambda: forwarded_always() == "202")
+        assert wait_for(
+            lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 1, 30
+        ), "the PBX said it and hung up"
+        command(base + 12, "dial", f"sip:*73@{HOST}:{pbx.port}")
+        assert wait_for(lambda: forwarded_always() == "")
+        assert wait_for(lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 2, 30)
+        rules = pbx.running.server.proxy.forwarding.rules
+        assert not rules  # nothing forwarded any more, in memory too
     log_text = log_path.read_text(errors="replace")
     # The PBX hung up (baresip tells a BYE from the other side so), not the phone.
     assert log_text.count("session closed: Connection reset by peer") == 2, log_text[-800:]

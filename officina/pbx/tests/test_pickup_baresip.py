@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -20,7 +19,14 @@ from officina.accounts.actions import (
 from officina.accounts.models import Member
 from officina.pbx.models import CallRecord, Registration
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
-from officina.pbx.tests.test_baresip import command, configure, loudness, wait_for
+from officina.pbx.tests.test_baresip import (
+    command,
+    configure,
+    loudness,
+    running,
+    tone,
+    wait_for,
+)
 from officina.pbx.tests.test_busy_lamps_sipp import ringing_on
 from officina.pbx.tests.test_sipp import finished, register, sipp
 
@@ -52,11 +58,7 @@ def pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[LivePbx]:
 
 
 def test_a_baresip_colleague_picks_up_with_star_8_and_hears_the_caller(pbx, tmp_path):
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "20", "sine", "440", "vol", "0.5"],
-        check=True,
-    )  # fmt: skip
+    tone(tmp_path, 20)
     base = pbx.port
     bob = sipp(
         tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 30, "-m", "1", background=True
@@ -65,14 +67,7 @@ def test_a_baresip_colleague_picks_up_with_star_8_and_hears_the_caller(pbx, tmp_
     alice, carol = tmp_path / "alice", tmp_path / "carol"
     configure(alice, "201", pbx, base + 10, base + 12, base + 20)
     configure(carol, "203", pbx, base + 14, base + 16, base + 40)
-    logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("alice", "carol")}
-    phones = []
-    try:
-        for home, name in ((alice, "alice"), (carol, "carol")):
-            phones.append(
-                subprocess.Popen(["baresip", "-f", str(home), "-t", "60"], stdout=logs[name],
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            )  # fmt: skip
+    with running(tmp_path, {"alice": alice, "carol": carol}):
         assert wait_for(lambda: Registration.objects.count() == 3), "every phone registers"
         command(base + 12, "dial", f"sip:202@{HOST}:{pbx.port}")
         assert wait_for(lambda: ringing_on(pbx, "202")), "Bob's phone rings"
@@ -88,13 +83,6 @@ def test_a_baresip_colleague_picks_up_with_star_8_and_hears_the_caller(pbx, tmp_
                 outcome=CallRecord.Outcome.PICKED_UP, ended_at__isnull=False
             ).exists()
         ), "the hang-up passed through the proxy"
-    finally:
-        for phone in phones:
-            phone.terminate()
-        for phone in phones:
-            phone.wait(10)
-        for log in logs.values():
-            log.close()
 
     carol_log = (tmp_path / "carol.log").read_text(errors="replace")
     assert "Call Picked Up" in carol_log, "her *8 was answered 480 Call Picked Up"
