@@ -24,10 +24,13 @@ says *forwarded*.
 **Feature codes** from any phone of the member (the vertical service codes most
 desk phones and PBXs know): ``*72<number>`` forwards every call, ``*73`` stops;
 ``*90<number>`` when busy, ``*91`` stops; ``*92<number>`` when not answered,
-``*93`` stops. The PBX stores the change, then answers ``480`` with the new
-state in its reason phrase and a Warning (the phone shows it; no call is set
-up); a number that cannot be a target gets ``403`` with the reason, a code
-without its number ``484 Address Incomplete``.
+``*93`` stops. The PBX stores the change, then its media desk answers the call,
+says the new state in the member's language (espeak-ng, each sentence spoken once
+and cached, like voicemail's prompts) and hangs up; the 200 carries the state in a
+Warning too, which desk phones show. Without a media desk (or for media it cannot
+answer) the answer is ``480`` with the state in its reason phrase and the Warning.
+A number that cannot be a target gets ``403`` with the reason, a code without its
+number ``484 Address Incomplete``.
 
 The rules are read into memory at start-up and every few seconds after, in a
 worker thread; a feature code's change is in memory as soon as it is stored.
@@ -41,6 +44,7 @@ import re
 from typing import TYPE_CHECKING
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from officina.core.errors import OfficinaError
 from officina.pbx.actions import check_set_forward_target_by_id
@@ -49,10 +53,12 @@ from officina.pbx.models import CallRecord
 from officina.pbx.proxy import new_row
 from officina.pbx.selectors import ForwardingRule, forwarding_rule, forwarding_rules
 from officina.sip import make_response
+from officina.voicemail.sound import SoundError, cached_speech, read_telephone_wav
 
 if TYPE_CHECKING:
     from officina.pbx.actions import CallRow
     from officina.pbx.directory import Directory
+    from officina.pbx.media.g711 import Samples
     from officina.pbx.proxy import Proxy, ResponseContext
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -78,6 +84,15 @@ FEATURE_CODES = {
     "*93": ("no_answer", False),
 }
 _FEATURE_CODE = re.compile(r"(\*7[23]|\*9[0-3])(.*)")
+# What the member hears once a feature code's change is stored.
+CONFIRMATIONS = {
+    ("always", True): _("Every call is now forwarded to %(number)s."),
+    ("always", False): _("Forwarding of every call is off."),
+    ("busy", True): _("Calls while you are busy are now forwarded to %(number)s."),
+    ("busy", False): _("Forwarding when you are busy is off."),
+    ("no_answer", True): _("Calls you do not answer are now forwarded to %(number)s."),
+    ("no_answer", False): _("Forwarding of calls you do not answer is off."),
+}
 # RFC 5806 §4's diversion reasons for each case.
 _REASONS = {
     "always": "unconditional",
@@ -221,7 +236,12 @@ class Forwarder:
 
     # ------------------------------------------------------------------ feature codes
     def feature_code(
-        self, server: ServerTransaction, request: SipRequest, caller: DirectoryEntry, dialled: str
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        caller: DirectoryEntry,
+        dialled: str,
     ) -> bool:
         """Take a dialled feature code (False: ``dialled`` is none)."""
         code = _FEATURE_CODE.fullmatch(dialled)
@@ -237,11 +257,12 @@ class Forwarder:
             )
             return True
         self.layer.respond(server, make_response(request, 100))
+        language = caller.language or "en"
 
-        def done(stored: asyncio.Future[ForwardingRule]) -> None:
+        def done(stored: asyncio.Future[tuple[ForwardingRule, Samples | None]]) -> None:
             error = stored.exception()
             if isinstance(error, OfficinaError):
-                with translation.override(caller.language or "en"):
+                with translation.override(language):
                     reason = str(error.message)
                 warning = '399 officina "' + reason.replace('"', "'") + '"'
                 self.layer.respond(
@@ -253,27 +274,53 @@ class Forwarder:
                 logger.error("could not store a forwarding", exc_info=error)
                 self.layer.respond(server, make_response(request, 500))
                 return
-            rule = stored.result()
+            rule, words = stored.result()
             if rule:
                 self.rules[caller.extension_id] = rule
             else:  # as the next read would have it: only extensions that forward
                 self.rules.pop(caller.extension_id, None)
-            words = case.replace("_", " ")
-            text = f"forwarding {words} on to {target}" if on else f"forwarding {words} off"
-            self.layer.respond(
-                server,
-                make_response(
-                    request,
-                    480,
-                    "Forwarding On" if on else "Forwarding Off",
-                    headers=[("Warning", f'399 officina "{text}"')],
-                ),
+            words_of_case = case.replace("_", " ")
+            text = (
+                f"forwarding {words_of_case} on to {target}"
+                if on
+                else f"forwarding {words_of_case} off"
             )
+            shown = ("Warning", f'399 officina "{text}"')  # on the phone's display
 
-        def store() -> ForwardingRule:
-            return forwarding_rule(
+            def answer_with_status() -> None:
+                reason = "Forwarding On" if on else "Forwarding Off"
+                self.layer.respond(server, make_response(request, 480, reason, headers=[shown]))
+
+            desk = self.proxy.unanswered
+            if desk is None or words is None:
+                answer_with_status()
+                return
+            spoken = words
+            self.proxy.to_desk(
+                server, request, flow,
+                lambda: desk.take_spoken(server, request, caller.number, spoken, flow, (shown,)),
+                lambda: None, answer_with_status,
+            )  # fmt: skip
+
+        def store() -> tuple[ForwardingRule, Samples | None]:
+            rule = forwarding_rule(
                 check_set_forward_target_by_id(caller.extension_id, case, target)
             )
+            return rule, confirmation(case, on, target, language)
 
         asyncio.get_running_loop().run_in_executor(None, store).add_done_callback(done)
         return True
+
+
+def confirmation(case: str, on: bool, target: str, language: str) -> Samples | None:
+    """A feature code's change said in ``language``: the samples of its sentence (made
+    by espeak-ng the first time, then read from the cache), None when it cannot be said.
+    Runs in a worker thread (it may start espeak-ng and reads a file)."""
+    with translation.override(language):
+        # A number is said digit by digit, as it was dialled ("2 0 2", not "two hundred").
+        text = str(CONFIRMATIONS[(case, on)]) % {"number": " ".join(target)}
+    try:
+        return read_telephone_wav(cached_speech(text, language).read_bytes())
+    except (SoundError, OSError, ValueError, EOFError) as error:
+        logger.warning("feature code confirmation not spoken: %s", error)
+        return None

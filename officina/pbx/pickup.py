@@ -2,6 +2,10 @@
 
     *8        the call ringing longest on any extension of the picker's company
     **202     the call ringing on 202 (of the picker's company; anyone else's: 403)
+    INVITE with Replaces: <Call-ID>;to-tag=<202's phone's tag>;from-tag=<caller's tag>
+              what a BLF key sends (RFC 4235 §5 with RFC 3891): the early dialog its
+              busy lamp was told of; allowed as **202 would be (anyone else: 403), one
+              that names no ringing dialog of that call 481
 
 The ringing call gets one more fork, as a ring group's next person or a follow-me
 number would: the caller's INVITE, as it came, to the picker's phones, with
@@ -11,7 +15,8 @@ completed elsewhere": the callee's phone stops ringing) and the caller talks to 
 picker, end to end like any call. The picker's own INVITE (to ``**202``) sets up no
 call of its own: it is answered ``480 Call Picked Up`` once the new fork is on its way,
 or 480 ``Nothing To Pick Up`` when nothing rings there. The call's record says
-``picked-up``, with the picker as the callee.
+``picked-up``, with the picker as the callee. A Replaces pickup is answered and
+forked the same way: the picker's phone then answers the caller's own INVITE.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from officina.sip import SipRequest, make_response
+from officina.sip.replaces import parse_replaces
 
 if TYPE_CHECKING:
     from officina.pbx.proxy import Proxy, ResponseContext
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 
 PICK_UP_ANY = "*8"
 PICK_UP_EXTENSION = "**"
+NOT_YOUR_COMPANY = "Forbidden (not an extension of your company)"
 
 
 class CallPickup:
@@ -51,23 +58,77 @@ class CallPickup:
         if dialled.startswith(PICK_UP_EXTENSION) and len(dialled) > len(PICK_UP_EXTENSION):
             target = self.proxy.directory.entry(dialled[len(PICK_UP_EXTENSION) :])
             if target is None or not self.colleagues(picker, target):
-                reason = "Forbidden (not an extension of your company)"
-                layer.respond(server, make_response(request, 403, reason))
+                layer.respond(server, make_response(request, 403, NOT_YOUR_COMPANY))
                 return True
         elif dialled != PICK_UP_ANY:
             return False
-        context = self.ringing(picker, target)
+        self._take(server, request, picker, self.ringing(picker, target), wall)
+        return True
+
+    def replacing(
+        self, server: ServerTransaction, request: SipRequest, picker: DirectoryEntry, wall: float
+    ) -> bool:
+        """Take an INVITE whose Replaces names a call ringing here (False: it names none,
+        and the INVITE goes on as a transfer's would). A Replaces that cannot be read
+        raises ``SipParseError`` (400)."""
+        value = request.header("Replaces")
+        if value is None:
+            return False
+        replaces = parse_replaces(value)
+        context = next(
+            (
+                context
+                for context in self.proxy.contexts.values()
+                if context.row.call_id == replaces.call_id and not context.finished
+            ),
+            None,
+        )
+        if context is None:
+            return False
+        layer = self.proxy.layer
+        # The tags are the ringing phone's side (RFC 3891 §3): its To tag, the caller's From.
+        ringing = [
+            branch
+            for branch in context.branches
+            if branch.to_tag == replaces.to_tag and not branch.final_status
+        ]
+        if not ringing or replaces.from_tag != context.request.from_tag:
+            reason = "Call/Transaction Does Not Exist (no such ringing dialog)"
+            layer.respond(server, make_response(request, 481, reason))
+            return True
+        target = self.proxy.directory.by_id.get(ringing[0].binding.extension_id)
+        if (
+            target is None
+            or target.extension_id == picker.extension_id
+            or context.row.caller_id == picker.extension_id
+            or not self.colleagues(picker, target)
+        ):
+            layer.respond(server, make_response(request, 403, NOT_YOUR_COMPANY))
+            return True
+        self._take(server, request, picker, context, wall)
+        return True
+
+    def _take(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        picker: DirectoryEntry,
+        context: ResponseContext | None,
+        wall: float,
+    ) -> None:
+        """Ring the picker's phones with the call of ``context`` (None: nothing rings),
+        answering the picker's own INVITE."""
+        layer = self.proxy.layer
         devices = self.proxy.reachable([picker], wall) if context is not None else []
         if context is None or context.as_received is None or not devices:
             layer.respond(server, make_response(request, 480, "Nothing To Pick Up"))
-            return True
+            return
         fork = context.as_received.copy()
         fork.set_header("Answer-Mode", "Auto")
         fork.set_header("Call-Info", f"<sip:{picker.number}@{picker.realm}>;answer-after=0")
         context.picked_by = picker.extension_id
         layer.respond(server, make_response(request, 480, "Call Picked Up"))
         self.proxy.ring_also(context, devices, fork)
-        return True
 
     def ringing(
         self, picker: DirectoryEntry, target: DirectoryEntry | None

@@ -66,6 +66,7 @@ from officina.sip.rport import Peer
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
+    from officina.pbx.media.g711 import Samples
     from officina.pbx.on_call import OnCallAnnouncer
     from officina.pbx.pickup import CallPickup
     from officina.pbx.ring_groups import RingGroups
@@ -119,6 +120,16 @@ class UnansweredCalls(Protocol):
         flow: Flow,
     ) -> bool: ...
 
+    def take_spoken(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        words: Samples,
+        flow: Flow,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class ProxyPolicy:
@@ -138,6 +149,7 @@ class Branch:
     # and the fork's name there (its via-branch).
     media: tuple[Leg, Leg] | None = None
     label: str = ""
+    to_tag: str = ""  # the device's tag, once it answered with one (its early dialog's)
 
 
 @dataclass(slots=True)
@@ -163,6 +175,7 @@ class ResponseContext:
     next_steps: list[list[tuple[Binding, Peer]]] = field(default_factory=list)
     step_seconds: float = 0.0
     group_call: bool = False
+    group_number: str = ""  # the ring group's, whose busy lamp is lit while the call is
     caller_transport: str = UDP
     caller_host: str = ""
     caller_token: str = ""
@@ -306,6 +319,8 @@ class Proxy:
             return
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
+        if self.pickup is not None and self.pickup.replacing(server, request, caller, wall):
+            return  # a BLF key picking up the ringing call its lamp was told of
         row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
         if self.transfers is not None and not self.transfers.new_call(
             request, caller.extension_id, caller.number, row, self.dialogs, wall
@@ -331,7 +346,7 @@ class Proxy:
         if (
             caller is not None
             and forwarding is not None
-            and forwarding.feature_code(server, request, caller, callee_number)
+            and forwarding.feature_code(server, request, flow, caller, callee_number)
         ):
             return
         if (
@@ -367,7 +382,7 @@ class Proxy:
 
             desk = self.unanswered
             if caller is not None and desk is not None:
-                self._to_desk(
+                self.to_desk(
                     server, request, flow,
                     lambda: desk.take_dialled(server, request, caller, callee_number, flow),
                     answered_here, not_ours,
@@ -448,6 +463,7 @@ class Proxy:
                 )
         if group is not None:
             context.group_call = True
+            context.group_number = group.number
             context.step_seconds = float(group.ring_seconds)
             context.next_steps = steps[1:]
             ring_timeout = group.ring_seconds * len(steps)
@@ -697,13 +713,13 @@ class Proxy:
             row.voicemail = True
             self.records.ended(row)
 
-        self._to_desk(
+        self.to_desk(
             server, request, flow,
             lambda: desk.take_unanswered(server, request, row.caller_number, callee, flow),
             taken, otherwise,
         )  # fmt: skip
 
-    def _to_desk(
+    def to_desk(
         self,
         server: ServerTransaction,
         request: SipRequest,
@@ -856,6 +872,7 @@ class Proxy:
             if status == 100:
                 return
             branch.provisional = True
+            branch.to_tag = branch.to_tag or response.to_tag or ""
             self._tell_watchers(context, branch, EARLY)
             if branch.cancel_wanted is not None and branch.client is not None:
                 self.layer.cancel(branch.client, branch.cancel_wanted)
@@ -868,6 +885,7 @@ class Proxy:
             # Every 2xx reaches the caller, even after the first (§16.7 step 5).
             self.layer.relay_response(context.server, response)
             if not context.answered:
+                branch.to_tag = response.to_tag or branch.to_tag
                 context.answered = True
                 context.answer = response
                 self._answered(context, branch)
@@ -1044,8 +1062,10 @@ class Proxy:
             self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         if self._forward_unanswered(context, status):
             return
-        if self.dialog_events is not None:
-            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
+        events = self.dialog_events
+        if events is not None:
+            events.changed(self._number_of(row.caller_id), row.call_id, INITIATOR, TERMINATED)
+            events.changed(context.group_number, row.call_id, RECIPIENT, TERMINATED)
         self.records.add(row)
 
         def answer_caller() -> None:
@@ -1229,22 +1249,45 @@ class Proxy:
         self, context: ResponseContext, branch: Branch, state: str, *, caller_too: bool = True
     ) -> None:
         """The call reached ``state`` on ``branch``'s extension (and, ``caller_too``, on
-        the caller's): their busy lamps are told."""
+        the caller's and on the ring group's number): their busy lamps are told, each
+        dialog from its own side (the caller's tag is the From's, the device's the To's)."""
         events = self.dialog_events
         if events is None:
             return
         row = context.row
-        if branch.binding.extension_id in self.directory.by_id:  # not a provider's line
+        call_id, caller_tag = row.call_id, context.request.from_tag or ""
+        callee = self.directory.by_id.get(branch.binding.extension_id)
+        if callee is not None:  # not a provider's line
             events.changed(
-                row.call_id, branch.binding.extension_id, RECIPIENT, state, row.caller_number
-            )
-        if caller_too:
-            events.changed(row.call_id, row.caller_id, INITIATOR, state, row.callee_number)
+                callee.number, call_id, RECIPIENT, state, row.caller_number,
+                local_tag=branch.to_tag, remote_tag=caller_tag,
+            )  # fmt: skip
+        if not caller_too:
+            return
+        events.changed(
+            self._number_of(row.caller_id), call_id, INITIATOR, state, row.callee_number,
+            local_tag=caller_tag, remote_tag=branch.to_tag,
+        )  # fmt: skip
+        if context.group_number:
+            events.changed(
+                context.group_number, call_id, RECIPIENT, state, row.caller_number,
+                local_tag=branch.to_tag, remote_tag=caller_tag,
+            )  # fmt: skip
 
     def _tell_ended(self, row: CallRow) -> None:
-        if self.dialog_events is not None:
-            self.dialog_events.changed(row.call_id, row.caller_id, INITIATOR, TERMINATED)
-            self.dialog_events.changed(row.call_id, row.callee_id, RECIPIENT, TERMINATED)
+        """The call of ``row`` is over: the lamps of its caller, its callee and the number
+        dialled (a ring group's) go out."""
+        events = self.dialog_events
+        if events is None:
+            return
+        events.changed(self._number_of(row.caller_id), row.call_id, INITIATOR, TERMINATED)
+        events.changed(self._number_of(row.callee_id), row.call_id, RECIPIENT, TERMINATED)
+        events.changed(row.callee_number, row.call_id, RECIPIENT, TERMINATED)
+
+    def _number_of(self, extension_id: int | None) -> str:
+        """An extension's number ("" for none: a caller from outside)."""
+        entry = self.directory.by_id.get(extension_id) if extension_id else None
+        return entry.number if entry is not None else ""
 
     def forget_old_dialogs(self, wall: float) -> None:
         """Close records of calls whose BYE never came (the phone died mid-call); end the

@@ -158,7 +158,9 @@ async def start_pbx(
     )
     message_waiting = MessageWaiting(server.layer, settings.SIP_DOMAIN, monotonic)
     server.attach_media(media, message_waiting)
-    dialog_events = DialogEvents(server.layer, settings.SIP_DOMAIN, monotonic, directory)
+    dialog_events = DialogEvents(
+        server.layer, settings.SIP_DOMAIN, monotonic, directory, ring_groups
+    )
     await dialog_events.load()
     server.attach_dialog_events(dialog_events)
     server.proxy.pickup = CallPickup(server.proxy, dialog_events.colleagues)

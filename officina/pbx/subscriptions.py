@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from officina.sip import SipParseError, SipRequest, make_response, numbered_tags
+from officina.sip import SipParseError, SipRequest, SipUri, make_response, numbered_tags
 from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
@@ -36,13 +36,14 @@ class Subscription:
     call_id: str
     local_tag: str
     subscriber_id: int  # the extension that subscribed
-    extension_id: int  # the extension whose events it watches
+    extension_id: int  # the extension whose events it watches (0: a number of no extension)
     target: str  # the subscriber's Contact
     peer: Peer
     from_header: str  # ours: the SUBSCRIBE's To with our tag
     to_header: str  # the SUBSCRIBE's From
     expires_at: float
     cseq: int = 0
+    resource: str = ""  # the number it watches, as subscribed (the Request-URI's user)
     told: object = None  # what the last NOTIFY said, for packages that tell only changes
 
 
@@ -67,7 +68,9 @@ class Subscriptions:
 
     # ------------------------------------------------------------------ the package's part
     def watched(self, request: SipRequest, entry: DirectoryEntry) -> int | None:
-        """The extension whose events ``entry`` asks for, or None when it may not."""
+        """The extension whose events ``entry`` asks for (0: a number that is no
+        extension, which the package serves by ``Subscription.resource``), or None when
+        it may not."""
         raise NotImplementedError
 
     def forbidden_reason(self) -> str:
@@ -79,6 +82,11 @@ class Subscriptions:
     def subscribed(self, subscription: Subscription) -> None:
         """A new subscription is kept: tell it the state now."""
         self.notify(subscription)
+
+    def lost(self, subscription: Subscription) -> None:
+        """A NOTIFY of ``subscription`` was not taken (no answer, or refused with a
+        status that leaves the subscription alive): a package that tells only changes
+        tells everything next time."""
 
     # ------------------------------------------------------------------ SUBSCRIBE
     def subscribe(
@@ -118,6 +126,7 @@ class Subscriptions:
             )
             return
         contacts = request.contacts
+        uri = request.uri
         tag = self._tags.next()
         subscription = Subscription(
             call_id=request.call_id,
@@ -129,6 +138,7 @@ class Subscriptions:
             from_header=f"{request.header('To')};tag={tag}",
             to_header=request.header("From") or "",
             expires_at=self.clock() + expires,
+            resource=uri.user if isinstance(uri, SipUri) and uri.user else "",
         )
         self._answer(server, request, subscription, expires, to_tag=tag)
         if expires == 0:
@@ -200,8 +210,12 @@ class Subscriptions:
         return [s for s in self.subscriptions.values() if s.extension_id == extension_id]
 
     # ------------------------------------------------------------------ NOTIFY
-    def notify(self, subscription: Subscription, *, terminated: bool = False) -> None:
-        body = self.body(subscription, terminated=terminated)
+    def notify(
+        self, subscription: Subscription, *, terminated: bool = False, body: bytes | None = None
+    ) -> None:
+        """Send a NOTIFY: ``body`` when the package made it, else ``self.body``'s."""
+        if body is None:
+            body = self.body(subscription, terminated=terminated)
         subscription.cseq += 1
         left = max(int(subscription.expires_at - self.clock()), 0)
         state = "terminated;reason=timeout" if terminated else f"active;expires={left}"
@@ -225,9 +239,13 @@ class Subscriptions:
         def answered(_client: ClientTransaction, response: SipResponse) -> None:
             if response.status in (404, 405, 481, 489):  # the phone forgot it (RFC 6665 §4.2.2)
                 self._forget(subscription.call_id)
+            elif response.status >= 300:
+                self.lost(subscription)
 
         try:
-            self.layer.forward(notify, subscription.peer, answered, lambda _client: None)
+            self.layer.forward(
+                notify, subscription.peer, answered, lambda _client: self.lost(subscription)
+            )
             self.notified += 1
         except SipParseError:
             self._forget(subscription.call_id)

@@ -37,6 +37,7 @@ from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
 from officina.pbx.media.conference import ConferenceCall, Conferences
 from officina.pbx.media.conference import Stage as ConferenceStage
+from officina.pbx.media.confirmation_call import ConfirmationCall
 from officina.pbx.media.g711 import Samples
 from officina.pbx.media.listening import ListeningCall
 from officina.pbx.media.ports import MediaPorts, NoMediaPort
@@ -245,6 +246,27 @@ class MediaDesk:
         self._answer(server, request, caller.number, box or 0, flow, listen)
         return True
 
+    def take_spoken(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        words: Samples,
+        flow: Flow,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> bool:
+        """Answer ``request`` only to say ``words``, then hang up (a feature code's
+        confirmation); ``headers`` go on the 200 (a Warning the phone shows). False when
+        its media cannot be answered here (SDES-keyed SRTP)."""
+        if not answerable_media(request):
+            return False
+
+        def confirm(session: MediaSession, dialog: DeskDialog) -> AnsweredCall:
+            return ConfirmationCall(session, words, on_done=lambda call: self._done(dialog, call))
+
+        self._answer(server, request, caller_number, 0, flow, confirm, headers)
+        return True
+
     def _attendant(self, menu: MenuPlan) -> Callable[[MediaSession, DeskDialog], AnsweredCall]:
         def attend(session: MediaSession, dialog: DeskDialog) -> AnsweredCall:
             return AttendantCall(
@@ -327,9 +349,11 @@ class MediaDesk:
         extension_id: int,
         flow: Flow,
         make_call: Callable[[MediaSession, DeskDialog], AnsweredCall],
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Answer an INVITE as a user agent: its SDP agreed (or refused with 488), media
-        ports opened, 200 sent, and ``make_call`` started once the codec is known."""
+        ports opened, 200 sent (with ``headers``), and ``make_call`` started once the
+        codec is known."""
         self.stats["taken"] += 1
         remote: SessionDescription | None = None
         try:
@@ -340,7 +364,9 @@ class MediaDesk:
             return
         if remote is not None and webrtc_offered(request.body):
             self._background(
-                self._answer_browser(server, request, caller_number, extension_id, flow, make_call)
+                self._answer_browser(
+                    server, request, caller_number, extension_id, flow, make_call, headers
+                )
             )
             return
         try:
@@ -376,7 +402,7 @@ class MediaDesk:
 
         dialog.pending_session = start
         self.dialogs[dialog.call_id] = dialog
-        self._send_ok(server, request, dialog)
+        self._send_ok(server, request, dialog, headers)
         if agreement is not None:
             start(agreement)
             dialog.pending_session = None
@@ -389,6 +415,7 @@ class MediaDesk:
         extension_id: int,
         flow: Flow,
         make_call: Callable[[MediaSession, DeskDialog], AnsweredCall],
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Answer a browser's WebRTC offer with aiortc (see ``media/webrtc.py``): 200 with
         its answer, or 488 when aiortc cannot answer it; nothing stays open then."""
@@ -416,7 +443,7 @@ class MediaDesk:
         dialog.call = make_call(session, dialog)
         self.dialogs[dialog.call_id] = dialog
         self.stats["browsers"] += 1
-        self._send_ok(server, request, dialog)
+        self._send_ok(server, request, dialog, headers)
 
     def _new_dialog(
         self,
@@ -446,8 +473,14 @@ class MediaDesk:
         dialog.sip_port = self.layer.sender.local_via(flow.transport)[1]
         return dialog
 
-    def _send_ok(self, server: ServerTransaction, request: SipRequest, dialog: DeskDialog) -> None:
-        """Our 200 with our SDP, retransmitted over UDP until its ACK."""
+    def _send_ok(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        dialog: DeskDialog,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        """Our 200 with our SDP (and ``headers``), retransmitted over UDP until its ACK."""
         response = make_response(
             request,
             200,
@@ -456,6 +489,7 @@ class MediaDesk:
                 ("Contact", f"<sip:voicemail@{self.address}:{dialog.sip_port}>"),
                 ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
                 ("Content-Type", "application/sdp"),
+                *headers,
             ],
             body=dialog.local_sdp.serialize(),
         )

@@ -18,6 +18,7 @@ import subprocess
 import time
 import wave
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,40 @@ def configure(
     )
 
 
+def tone(folder: Path, seconds: int, volume: float = 0.5) -> None:
+    """``tone.wav``, what every phone configured in ``folder`` sends (its aufile source):
+    440 Hz, or silence at volume 0. baresip hangs up when the file ends."""
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(folder / "tone.wav"),
+         "synth", str(seconds), "sine", "440", "vol", str(volume)],
+        check=True,
+    )  # fmt: skip
+
+
+@contextmanager
+def running(folder: Path, homes: dict[str, Path], seconds: int = 60) -> Iterator[None]:
+    """baresip on each configuration in ``homes`` (by name), each logging to
+    ``folder/<name>.log``, for at most ``seconds``; stopped on leaving."""
+    logs = {name: (folder / f"{name}.log").open("w") for name in homes}
+    phones = []
+    try:
+        for name, home in homes.items():
+            phones.append(
+                subprocess.Popen(
+                    ["baresip", "-f", str(home), "-t", str(seconds)],
+                    stdout=logs[name], stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+        yield
+    finally:
+        for phone in phones:
+            phone.terminate()
+        for phone in phones:
+            phone.wait(10)
+        for log in logs.values():
+            log.close()
+
+
 def command(port: int, name: str, params: str = "") -> None:
     """Send one ctrl_tcp command (a netstring-framed JSON object)."""
     payload = json.dumps({"command": name, "params": params, "token": name}).encode()
@@ -116,26 +151,12 @@ def loudness(path: Path) -> float:
 
 
 def test_two_baresips_call_each_other_with_audio(pbx, tmp_path):
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "10", "sine", "440", "vol", "0.5"],
-        check=True,
-    )  # fmt: skip
+    tone(tmp_path, 10)
     base = pbx.port
     alice, bob = tmp_path / "alice", tmp_path / "bob"
     configure(alice, "201", pbx, base + 10, base + 12, base + 20)
     configure(bob, "202", pbx, base + 14, base + 16, base + 30)
-    logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("alice", "bob")}
-    phones = []
-    try:
-        phones.append(
-            subprocess.Popen(["baresip", "-f", str(bob), "-t", "40"], stdout=logs["bob"],
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        )  # fmt: skip
-        phones.append(
-            subprocess.Popen(["baresip", "-f", str(alice), "-t", "40"], stdout=logs["alice"],
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        )  # fmt: skip
+    with running(tmp_path, {"bob": bob, "alice": alice}, seconds=40):
         assert wait_for(lambda: Registration.objects.count() == 2), "both phones register"
         command(base + 12, "dial", f"sip:202@{HOST}:{pbx.port}")
         assert wait_for(lambda: CallRecord.objects.filter(outcome="answered").exists())
@@ -144,13 +165,6 @@ def test_two_baresips_call_each_other_with_audio(pbx, tmp_path):
         assert wait_for(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists()), (
             "the hang-up passed through the proxy"
         )
-    finally:
-        for phone in phones:
-            phone.terminate()
-        for phone in phones:
-            phone.wait(10)
-        for log in logs.values():
-            log.close()
 
     for home, name in ((bob, "bob"), (alice, "alice")):
         log = (tmp_path / f"{name}.log").read_text(errors="replace")

@@ -2,7 +2,8 @@
 colleague's extension while a call rings and is answered there; phones written here send
 what a desk phone should not.
 
-Alice (201), Bob (202) and Carol (203) work at one company; Mallory (204) at another.
+Alice (201), Bob (202) and Carol (203) work at one company, whose ring group 600 rings
+Bob and Carol; Mallory (204) works at another.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -22,10 +24,11 @@ from officina.accounts.actions import (
     check_create_company,
 )
 from officina.accounts.models import Member
-from officina.pbx.dialog_events import DialogEvents
+from officina.pbx.dialog_events import CallState, DialogEvents
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
 from officina.pbx.tests.test_sipp import eventually, finished, register, sipp
+from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.sip import DigestClient, SipRequest, SipResponse, parse_message
 
 pytestmark = [
@@ -41,6 +44,7 @@ PASSWORDS = {
     "204": "mallory-lamp-secret",
 }
 NS = "{urn:ietf:params:xml:ns:dialog-info}"
+GROUP = "600"
 
 
 @pytest.fixture
@@ -55,6 +59,9 @@ def pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[LivePbx]:
     for colleague in (bob, carol):
         check_add_company_member(alice, studio, email=colleague.email)
         check_answer_company_invitation(colleague, studio, accept=True)
+    check_save_ring_group(
+        studio, RingGroupInput(name="Banco", number=GROUP, member_ids=[bob.pk, carol.pk])
+    )
     check_create_company(mallory, name="Altrove")
     with live_pbx(port_base() + 50) as running:
         yield running
@@ -82,6 +89,43 @@ def notify_bodies(tmp_path: Path) -> list[bytes]:
     return bodies
 
 
+def lamp_states(tmp_path: Path, watched: str, caller_tag: str, callee_tag: str) -> list[str | None]:
+    """Check the NOTIFYs one SIPp busy lamp received as RFC 4235 asks, and give the state
+    of the one call each told (None: a document with no call).
+
+    The first document and the last (the subscription's end) are the full state; the
+    ones between tell the call's changes alone (partial); versions count up by one; the
+    call is told from the watched number's side, its tags once the callee's phone gave
+    one (caller's From tag remote, the phone's To tag local)."""
+    # Our own PBX's NOTIFYs, no stranger's document: the standard parser is enough here.
+    documents = [ElementTree.fromstring(body) for body in notify_bodies(tmp_path)]  # noqa: S314
+    versions = [int(document.get("version", "-1")) for document in documents]
+    assert versions == list(range(versions[0], versions[0] + len(documents)))
+    kinds = [document.get("state") for document in documents]
+    assert kinds == ["full"] + ["partial"] * (len(documents) - 2) + ["full"]
+    states: list[str | None] = []
+    for document in documents:
+        assert document.tag == f"{NS}dialog-info"
+        assert document.get("entity", "").startswith(f"sip:{watched}@")
+        dialogs = document.findall(f"{NS}dialog")
+        assert len(dialogs) <= 1
+        if not dialogs:
+            states.append(None)
+            continue
+        dialog = dialogs[0]
+        state = dialog.findtext(f"{NS}state")
+        assert dialog.get("direction") == "recipient"
+        assert dialog.get("call-id") == dialog.get("id") and dialog.get("id")
+        assert dialog.findtext(f"{NS}local/{NS}identity", "").startswith(f"sip:{watched}@")
+        assert dialog.findtext(f"{NS}remote/{NS}identity", "").startswith("sip:201@")
+        if state == "trying":
+            assert dialog.get("local-tag") is None and dialog.get("remote-tag") is None
+        else:
+            assert (dialog.get("local-tag"), dialog.get("remote-tag")) == (callee_tag, caller_tag)
+        states.append(state)
+    return states
+
+
 def test_a_colleague_sees_a_call_ring_be_answered_and_end(pbx, tmp_path):
     base = pbx.port
     carol = sipp(
@@ -97,30 +141,30 @@ def test_a_colleague_sees_a_call_ring_be_answered_and_end(pbx, tmp_path):
     assert finished(bob, tmp_path) == 0
     assert finished(carol, tmp_path) == 0, "every NOTIFY came, and the unsubscription's"
 
-    # Our own PBX's NOTIFYs, no stranger's document: the standard parser is enough here.
-    documents = [ElementTree.fromstring(body) for body in notify_bodies(tmp_path)]  # noqa: S314
-    assert len(documents) == 6
-    versions = [int(document.get("version", "-1")) for document in documents]
-    assert versions == sorted(versions) and len(set(versions)) == 6
-    for document in documents:
-        assert document.tag == f"{NS}dialog-info"
-        assert document.get("state") == "full"
-        assert document.get("entity", "").startswith("sip:202@")
-    states = []
-    for document in documents:
-        dialogs = document.findall(f"{NS}dialog")
-        assert len(dialogs) <= 1
-        if dialogs:
-            dialog = dialogs[0]
-            assert dialog.get("direction") == "recipient"
-            assert dialog.get("call-id") == dialog.get("id") and dialog.get("id")
-            assert dialog.findtext(f"{NS}remote/{NS}identity", "").startswith("sip:201@")
-            states.append(dialog.findtext(f"{NS}state"))
-        else:
-            states.append(None)
+    states = lamp_states(tmp_path, "202", f"{alice.pid}uac1", f"{bob.pid}uas1")
     # Idle when subscribed, the call's four steps, nothing when unsubscribed.
     assert states == [None, "trying", "early", "confirmed", "terminated", None]
     assert dialog_events(pbx).subscriptions == {}
+    assert dialog_events(pbx).calls == {}
+
+
+def test_a_ring_groups_lamp_is_lit_while_it_rings_and_is_answered(pbx, tmp_path):
+    base = pbx.port
+    alice_watches = sipp(
+        tmp_path, "blf_watch.xml", pbx, base + 1, "-m", "1", "-trace_msg",
+        rows=[row("201", GROUP)],
+    )  # fmt: skip
+    assert eventually(lambda: len(dialog_events(pbx).subscriptions) == 1, 10)
+    bob = sipp(tmp_path, "uas_answer.xml", pbx, base + 2, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", base + 2, base + 3) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 4, "-m", "1", "-d", "300",
+                 rows=[row("201", GROUP)])  # fmt: skip
+    assert finished(alice, tmp_path) == 0
+    assert finished(bob, tmp_path) == 0, "Bob, of the group, answers"
+    assert finished(alice_watches, tmp_path) == 0
+
+    states = lamp_states(tmp_path, GROUP, f"{alice.pid}uac1", f"{bob.pid}uas1")
+    assert states == [None, "trying", "early", "confirmed", "terminated", None]
     assert dialog_events(pbx).calls == {}
 
 
@@ -197,6 +241,11 @@ def test_watching_someone_outside_the_company_is_forbidden(pbx, phone):
     assert answer.status == 403
     assert "not an extension of your company" in answer.reason
     assert phone.subscribe("299").status == 403  # no such extension: told the same
+    mallory = Phone("204", pbx.port + 12, pbx)
+    try:
+        assert mallory.subscribe(GROUP).status == 403, "another company's ring group"
+    finally:
+        mallory.close()
     assert dialog_events(pbx).subscriptions == {}
 
 
@@ -248,20 +297,23 @@ def ringing_on(pbx: LivePbx, number: str) -> bool:
     )
 
 
-@pytest.mark.parametrize("code", ["**202", "*8"])
-def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
-    base = pbx.port
-    bob = sipp(
-        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 20, "-m", "1", background=True
-    )
-    assert register(tmp_path, pbx, "202", base + 20, base + 21) == 0
-    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, base + 22, "-m", "1", background=True)
-    assert register(tmp_path, pbx, "203", base + 22, base + 23) == 0
-    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 24, "-m", "1", "-d", "300",
+Phones = tuple[subprocess.Popen[bytes], subprocess.Popen[bytes], subprocess.Popen[bytes]]
+
+
+def alice_rings_bob(pbx: LivePbx, tmp_path: Path, port: int) -> Phones:
+    """Bob's phone (202, SIPp) rings with Alice's call (201), until cancelled; Carol's
+    (203) is registered and answers whatever reaches it. (Bob's, Carol's, Alice's.)"""
+    bob = sipp(tmp_path, "uas_ring_answered_elsewhere.xml", pbx, port, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", port, port + 1) == 0
+    carol_desk = sipp(tmp_path, "uas_answer.xml", pbx, port + 2, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "203", port + 2, port + 3) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, port + 4, "-m", "1", "-d", "300",
                  rows=[row("201", "202")])  # fmt: skip
-    assert eventually(lambda: ringing_on(pbx, "202"), 10), "Bob's phone rings"
-    carol = sipp(tmp_path, "uac_pickup.xml", pbx, base + 25, "-m", "1", rows=[row("203", code)])
-    assert finished(carol, tmp_path) == 0, "Carol's code is taken"
+    return bob, carol_desk, alice
+
+
+def carol_took_the_call(tmp_path: Path, phones: Phones) -> None:
+    bob, carol_desk, alice = phones
     assert finished(carol_desk, tmp_path) == 0, "Carol's phone answers Alice's call"
     assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
     assert finished(alice, tmp_path) == 0, "Alice talks, then hangs up"
@@ -273,6 +325,16 @@ def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
     assert record.callee_number == "202"
     assert record.callee is not None and record.callee.number == "203"
     assert len(record.devices_rung) == 2
+
+
+@pytest.mark.parametrize("code", ["**202", "*8"])
+def test_a_colleague_picks_up_a_ringing_call(pbx, tmp_path, code):
+    base = pbx.port
+    phones = alice_rings_bob(pbx, tmp_path, base + 20)
+    assert eventually(lambda: ringing_on(pbx, "202"), 10), "Bob's phone rings"
+    carol = sipp(tmp_path, "uac_pickup.xml", pbx, base + 25, "-m", "1", rows=[row("203", code)])
+    assert finished(carol, tmp_path) == 0, "Carol's code is taken"
+    carol_took_the_call(tmp_path, phones)
 
 
 def test_picking_up_outside_the_company_is_forbidden(pbx, tmp_path):
@@ -287,3 +349,32 @@ def test_picking_up_outside_the_company_is_forbidden(pbx, tmp_path):
     assert finished(mallory, tmp_path) == 0, "403 to another company's pickup"
     assert finished(alice, tmp_path) == 0
     assert finished(bob, tmp_path) == 0
+
+
+def test_a_blf_key_picks_up_the_early_dialog_its_lamp_told_of(pbx, tmp_path):
+    base = pbx.port
+    phones = alice_rings_bob(pbx, tmp_path, base + 40)
+    bob, _carol_desk, alice = phones
+
+    def told() -> list[CallState]:
+        return [c for c in dialog_events(pbx).calls.get("202", {}).values() if c.local_tag]
+
+    assert eventually(lambda: bool(told()), 10), "Bob's phone rings, with its tag"
+    (early,) = told()
+    assert early.state == "early"
+    # The dialog as Bob's lamp tells it, from Bob's side; for Replaces, the to-tag is the
+    # tag of the phone the INVITE would reach (Bob's), the from-tag the caller's.
+    assert (early.local_tag, early.remote_tag) == (f"{bob.pid}ring1", f"{alice.pid}uac1")
+    replaces = f"{early.call_id};to-tag={early.local_tag};from-tag={early.remote_tag}"
+
+    mallory = sipp(
+        tmp_path, "uac_replaces_refused.xml", pbx, base + 45, "-m", "1",
+        "-key", "replaces", replaces, rows=[row("204", "202")],
+    )  # fmt: skip
+    assert finished(mallory, tmp_path) == 0, "another company's phone gets 403"
+    carol = sipp(
+        tmp_path, "uac_pickup_replaces.xml", pbx, base + 46, "-m", "1",
+        "-key", "replaces", replaces, rows=[row("203", "202")],
+    )  # fmt: skip
+    assert finished(carol, tmp_path) == 0, "Carol's Replaces is taken"
+    carol_took_the_call(tmp_path, phones)

@@ -1,21 +1,36 @@
 """Feature codes from a real baresip phone: ``*72202`` forwards every call of 201 to
-202, ``*73`` stops it; the phone is told with 480 "Forwarding On"/"Forwarding Off"."""
+202, ``*73`` stops it. Each time the PBX answers, says the change (espeak-ng, in the
+member's language) and hangs up: the phone records what it heard, and the words are
+loud where silence would be."""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
+import wave
+from pathlib import Path
 
 import pytest
 
+from officina.pbx.forwarding import confirmation
 from officina.pbx.models import Forwarding, Registration
 from officina.pbx.tests.livepbx import HOST
-from officina.pbx.tests.test_baresip import command, configure, pbx, wait_for  # noqa: F401
+from officina.pbx.tests.test_baresip import (  # noqa: F401
+    command,
+    configure,
+    loudness,
+    pbx,
+    running,
+    tone,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.realpeer,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is needed"),
+    pytest.mark.skipif(
+        shutil.which("baresip") is None or shutil.which("espeak-ng") is None,
+        reason="baresip and espeak-ng are needed",
+    ),
 ]
 
 
@@ -24,31 +39,52 @@ def forwarded_always() -> str | None:
     return forwarding.always if forwarding is not None else None
 
 
-def test_feature_codes_from_baresip_turn_forwarding_on_and_off(pbx, tmp_path):  # noqa: F811
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "1", "sine", "440"],
-        check=True,
-    )  # fmt: skip
+def heard(home: Path) -> list[Path]:
+    """The audio the phone decoded, one file per call."""
+    return sorted((home / "received").glob("*-dec.wav"))
+
+
+def test_feature_codes_from_baresip_are_confirmed_aloud(pbx, tmp_path):  # noqa: F811
+    tone(tmp_path, 20, volume=0)
     base = pbx.port
     alice = tmp_path / "alice"
     configure(alice, "201", pbx, base + 10, base + 12, base + 20)
     log_path = tmp_path / "alice.log"
-    with log_path.open("w") as log:
-        phone = subprocess.Popen(
-            ["baresip", "-f", str(alice), "-t", "40"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            assert wait_for(lambda: Registration.objects.count() == 1), "the phone registers"
-            command(base + 12, "dial", f"sip:*72202@{HOST}:{pbx.port}")
-            assert wait_for(lambda: forwarded_always() == "202")
-            assert wait_for(lambda: "Forwarding On" in log_path.read_text(errors="replace"))
-            command(base + 12, "dial", f"sip:*73@{HOST}:{pbx.port}")
-            assert wait_for(lambda: forwarded_always() == "")
-            assert wait_for(lambda: "Forwarding Off" in log_path.read_text(errors="replace"))
-            rules = pbx.running.server.proxy.forwarding.rules
-            assert not rules  # nothing forwarded any more, in memory too
-        finally:
-            phone.terminate()
-            phone.wait(10)
+    with running(tmp_path, {"alice": alice}):
+        assert wait_for(lambda: Registration.objects.count() == 1), "the phone registers"
+        command(base + 12, "dial", f"sip:*72202@{HOST}:{pbx.port}")
+        assert wait_for(lambda: forwarded_always() == "202")
+        assert wait_for(
+            lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 1, 30
+        ), "the PBX said it and hung up"
+        command(base + 12, "dial", f"sip:*73@{HOST}:{pbx.port}")
+        assert wait_for(lambda: forwarded_always() == "")
+        assert wait_for(lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 2, 30)
+        rules = pbx.running.server.proxy.forwarding.rules
+        assert not rules  # nothing forwarded any more, in memory too
+    log_text = log_path.read_text(errors="replace")
+    # The PBX hung up (baresip tells a BYE from the other side so), not the phone.
+    assert log_text.count("session closed: Connection reset by peer") == 2, log_text[-800:]
+    for recording in heard(alice):
+        # The phone itself sends silence: whatever is loud here came from the PBX. The
+        # sentences last 2-4 s; a confirmation cut short, or silence, fails.
+        with wave.open(str(recording)) as audio:
+            seconds = audio.getnframes() / audio.getframerate()
+        assert seconds > 1.5, f"{recording.name}: {seconds:.2f} s"
+        assert loudness(recording) > 1000, f"{recording.name} holds the words"
+
+
+def test_the_confirmation_is_said_in_the_members_language_once(settings, tmp_path):
+    settings.VOICEMAIL_PROMPTS_DIR = tmp_path
+    italian = confirmation("busy", True, "202", "it")
+    english = confirmation("busy", True, "202", "en")
+    assert italian is not None and english is not None
+    assert len(italian) > 8000 and len(english) > 8000  # over a second each
+    spoken = sorted(path.name[:3] for path in tmp_path.glob("*.wav"))
+    assert spoken == ["en-", "it-"]
+    made = {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.wav")}
+    again = confirmation("busy", True, "202", "it")
+    assert again is not None and (again == italian).all()
+    assert {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.wav")} == made, (
+        "the second time is read from the cache"
+    )

@@ -194,8 +194,13 @@ def test_feature_codes_from_a_phone_turn_forwarding_on_and_off(tmp_path, people)
         assert call(tmp_path, pbx, base + 22, marco, f"*72{marco[0]}", "uac_refused.xml") == 0
     forwarding = Forwarding.objects.get()
     assert (forwarding.always, forwarding.no_answer) == ("", pia[0])
-    answers = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 480")]
+    # Each code is answered by the desk (which then says the change and hangs up: the
+    # scenario waits for its BYE), the new state in a Warning the phone can show.
+    answers = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 200")]
     assert any(f'Warning: 399 officina "forwarding always on to {pia[0]}"' in m for m in answers)
+    assert any('Warning: 399 officina "forwarding always off"' in m for m in answers)
+    byes = [m for m in messages(tmp_path, "received") if m.startswith("BYE ")]
+    assert len(byes) == 3
     refused = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 403")]
     assert "same extension" in refused[0]
 

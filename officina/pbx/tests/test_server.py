@@ -254,10 +254,12 @@ def test_options_keepalive_is_answered(giulia):
 
 
 # ---------------------------------------------------------------------- proxy
-def place_call(giulia: Phone, callee: str = "202") -> SipRequest:
+def place_call(
+    giulia: Phone, callee: str = "202", headers: tuple[tuple[str, str], ...] = ()
+) -> SipRequest:
     invite = giulia.request(
         "INVITE", f"sip:{callee}@{REALM}", f"<sip:{callee}@{REALM}>", body=SDP,
-        headers=[("Content-Type", "application/sdp")],
+        headers=[("Content-Type", "application/sdp"), *headers],
     )  # fmt: skip
     giulia.send(invite)
     challenge = giulia.last_response()

@@ -11,7 +11,6 @@ import ipaddress
 import shutil
 import socket
 import ssl
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,14 @@ from cryptography.x509.oid import NameOID
 
 from officina.pbx.models import CallRecord, Registration
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
-from officina.pbx.tests.test_baresip import command, configure, loudness, wait_for
+from officina.pbx.tests.test_baresip import (
+    command,
+    configure,
+    loudness,
+    running,
+    tone,
+    wait_for,
+)
 from officina.pbx.transports.tcp import TlsCertificateError, TlsContexts
 
 pytestmark = [
@@ -104,11 +110,7 @@ def test_a_phone_on_tls_calls_a_phone_on_udp_and_is_called_back_on_its_connectio
     pbx, certificates, tmp_path
 ):
     ca, _cert, _key = certificates
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "30", "sine", "440", "vol", "0.5"],
-        check=True,
-    )  # fmt: skip
+    tone(tmp_path, 30)
     base, tls_port = pbx.port, pbx.port + 1
     alice, bob = tmp_path / "alice", tmp_path / "bob"
     # baresip listens on its SIP port (UDP, TCP) and the next (TLS): control ports apart.
@@ -126,18 +128,7 @@ def test_a_phone_on_tls_calls_a_phone_on_udp_and_is_called_back_on_its_connectio
         f"<sip:201@{HOST}:{tls_port};transport=tls>;auth_pass={PASSWORDS['201']};"
         f"regint=300;answermode=auto{srtp}\n"
     )
-    logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("alice", "bob")}
-    phones = []
-    try:
-        for home, name in ((bob, "bob"), (alice, "alice")):
-            phones.append(
-                subprocess.Popen(
-                    ["baresip", "-f", str(home), "-t", "60"],
-                    stdout=logs[name],
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-            )
+    with running(tmp_path, {"bob": bob, "alice": alice}):
         assert wait_for(lambda: Registration.objects.count() == 2), "both phones register"
         assert Registration.objects.get(extension__number="201").transport == "TLS"
 
@@ -155,13 +146,6 @@ def test_a_phone_on_tls_calls_a_phone_on_udp_and_is_called_back_on_its_connectio
         time.sleep(4)
         command(base + 9, "hangup")
         assert wait_for(lambda: CallRecord.objects.filter(ended_at__isnull=False).count() == 2)
-    finally:
-        for phone in phones:
-            phone.terminate()
-        for phone in phones:
-            phone.wait(10)
-        for log in logs.values():
-            log.close()
     for home, name in ((alice, "alice"), (bob, "bob")):
         log = (tmp_path / f"{name}.log").read_text(errors="replace")
         assert log.count("SRTP is Enabled") == 2, f"{name} used SRTP on both calls: {log[-1500:]}"

@@ -11,7 +11,6 @@ Carol was placed by Bob's transfer.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,14 @@ import pytest
 
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
-from officina.pbx.tests.test_baresip import command, configure, loudness, wait_for
+from officina.pbx.tests.test_baresip import (
+    command,
+    configure,
+    loudness,
+    running,
+    tone,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.realpeer,
@@ -56,27 +62,13 @@ def phone(tmp_path: Path, pbx: LivePbx, name: str, number: str, index: int) -> P
 
 
 def test_bob_transfers_alice_to_carol_and_they_talk(pbx, tmp_path):
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "30", "sine", "440", "vol", "0.5"],
-        check=True,
-    )  # fmt: skip
+    tone(tmp_path, 30)
     homes = {
         name: phone(tmp_path, pbx, name, number, index)
         for index, (name, number) in enumerate((("alice", "201"), ("bob", "202"), ("carol", "203")))
     }
-    logs = {name: (tmp_path / f"{name}.log").open("w") for name in homes}
-    phones = [
-        subprocess.Popen(
-            ["baresip", "-f", str(home), "-t", "60"],
-            stdout=logs[name],
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        for name, home in homes.items()
-    ]
     alice_ctrl, bob_ctrl = pbx.port + 7, pbx.port + 8
-    try:
+    with running(tmp_path, homes):
         assert wait_for(lambda: len(pbx.running.directory.bindings) == 3, 20), "all register"
         command(alice_ctrl, "dial", f"sip:202@{HOST}:{pbx.port}")
         assert wait_for(
@@ -98,13 +90,6 @@ def test_bob_transfers_alice_to_carol_and_they_talk(pbx, tmp_path):
         assert wait_for(
             lambda: CallRecord.objects.filter(callee_number="203", ended_at__isnull=False).exists()
         )
-    finally:
-        for running in phones:
-            running.terminate()
-        for running in phones:
-            running.wait(10)
-        for log in logs.values():
-            log.close()
 
     to_bob = CallRecord.objects.get(callee_number="202")
     assert (to_bob.caller_number, to_bob.outcome) == ("201", "answered")
