@@ -66,6 +66,7 @@ from officina.sip.rport import Peer
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
+    from officina.pbx.hold import HeldCalls
     from officina.pbx.on_call import OnCallAnnouncer
     from officina.pbx.pickup import CallPickup
     from officina.pbx.ring_groups import RingGroups
@@ -285,6 +286,8 @@ class Proxy:
         self.dialog_events: DialogEvents | None = None
         # Colleagues picking up ringing calls (*8, **202); None: no pickup.
         self.pickup: CallPickup | None = None
+        # Hold music from the media desk in calls no rtpengine carries; None: silence.
+        self.holds: HeldCalls | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -1134,6 +1137,8 @@ class Proxy:
             tracked = self.dialogs.get(request.call_id)
             self.transfers.referred(request, tracked[0] if tracked else None, wall)
         if server is None:
+            if self.holds is not None and request.call_id in self.holds.calls:
+                self.holds.ack(request)
             self.layer.send_stateless(request, peer)
             return
 
@@ -1149,6 +1154,15 @@ class Proxy:
             and is_sdp(request.content_type, request.body)
         ):
             self._reinvite_anchored(server, request, peer, relay)
+            return
+        if (
+            anchored is None
+            and request.method == "INVITE"
+            and self.holds is not None
+            and request.call_id in self.dialogs
+            and self.holds.takes(request)
+        ):
+            self.holds.reinvite(server, request, peer, relay, _number_in(request.from_.uri))
             return
         self.layer.forward(
             request,
@@ -1211,6 +1225,8 @@ class Proxy:
 
     def _hung_up(self, call_id: str, wall: float) -> None:
         self.cseq_shifts.pop(call_id, None)
+        if self.holds is not None:
+            self.holds.end(call_id)
         if self.anchor is not None and call_id in self.anchor.calls:
             self.anchor.end(call_id)
         tracked = self.dialogs.pop(call_id, None)
@@ -1259,6 +1275,8 @@ class Proxy:
                 break
             del self.dialogs[call_id]
             self.cseq_shifts.pop(call_id, None)
+            if self.holds is not None:
+                self.holds.end(call_id)
             if self.anchor is not None and call_id in self.anchor.calls:
                 self.anchor.end(call_id)
             row.ended_at = wall_time(wall)

@@ -45,10 +45,16 @@ def person(email: str, company: Company, role: str) -> Member:
     return member
 
 
-def music(seconds: float, kind: str = "WAV", rate: int = 44100, channels: int = 2) -> bytes:
-    """Two notes at once (600 and 900 Hz) as a WAV or MP3 file."""
+def music(
+    seconds: float,
+    kind: str = "WAV",
+    rate: int = 44100,
+    channels: int = 2,
+    notes: tuple[float, ...] = (600.0, 900.0),
+) -> bytes:
+    """Notes played at once (600 and 900 Hz unless told) as a WAV or MP3 file."""
     t = np.arange(int(rate * seconds)) / rate
-    chord = 0.3 * np.sin(2 * np.pi * 600 * t) + 0.3 * np.sin(2 * np.pi * 900 * t)
+    chord = sum(0.3 * np.sin(2 * np.pi * note * t) for note in notes)
     frames = np.stack([chord] * channels, axis=1)
     data = io.BytesIO()
     if kind == "MP3":
