@@ -820,7 +820,7 @@ class MediaDesk:
                         logger.exception("voicemail call %s failed", dialog.call_id)
                         self._end(dialog, send_bye=True)
             # Every caller's frame of this tick is in: each conference room mixes once.
-            self.conferences.mix()
+            self.conferences.mix(now)
             try:
                 self.holds.tick(now)
             except Exception:
