@@ -4,6 +4,7 @@ checks; bad uploads are refused with the reason and change nothing; no one else 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +19,7 @@ URL = "/hold-music/studio-rossi"
 
 
 @pytest.fixture
-def media_root(settings, tmp_path: Path) -> Path:
+def media_root(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 

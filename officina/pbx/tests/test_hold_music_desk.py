@@ -136,7 +136,9 @@ def pbx() -> Iterator[LivePbx]:
         yield running
 
 
-def company_with_music(name: str, member: Member, notes: tuple[float, ...], primary: bool):
+def company_with_music(
+    name: str, member: Member, notes: tuple[float, ...], primary: bool
+) -> Company:
     company = Company.objects.create(name=name, slug=name.lower())
     CompanyMembership.objects.create(
         member=member, company=company, role=CompanyRole.OWNER, is_primary=primary
