@@ -203,14 +203,16 @@ class HeldCalls:
     ) -> None:
         """Forward a re-INVITE of a held (or now holding) call, rewritten both ways."""
         call_id, author, other = request.call_id, request.from_tag or "", request.to_tag or ""
-        call = self.calls.setdefault(call_id, HeldCall())
+        # A call is followed from its first rewritten description: until then, what it
+        # sends passes as it came (a browser's hold, a codec the desk does not speak).
+        call = self.calls.get(call_id)
         offer = self._parsed(request.content_type, request.body)
         holding = offer is not None and puts_on_hold(request.body)
         port: int | None = None
         opened_now = False
-        if holding and call.holder_tag in (None, author):
+        if holding and (call is None or call.holder_tag in (None, author)):
             stream = self.streams.streams.get(call_id)
-            if stream is not None and call.holder_tag == author:
+            if stream is not None and call is not None and call.holder_tag == author:
                 port = stream.port  # held again (a refreshed offer): the same port
             else:
                 try:
@@ -225,10 +227,12 @@ class HeldCalls:
                 opened_now, port = False, None
             if rewritten is not None:
                 offer = SessionDescription.parse(rewritten)
-            request.body = call.deliver(author, offer, rewritten=rewritten is not None)
+                call = self.calls.setdefault(call_id, HeldCall())
+            if call is not None:
+                request.body = call.deliver(author, offer, rewritten=rewritten is not None)
 
         def answered(client: ClientTransaction, response: SipResponse) -> None:
-            if 200 <= response.status < 300:
+            if 200 <= response.status < 300 and call is not None:
                 self._answered(call, call_id, author, other, port, response)
             elif response.status >= 300 and opened_now:
                 self.streams.close(call_id)  # the hold was refused: the call goes on as it was
