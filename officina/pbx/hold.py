@@ -207,7 +207,10 @@ class HeldCalls:
         # sends passes as it came (a browser's hold, a codec the desk does not speak).
         call = self.calls.get(call_id)
         offer = self._parsed(request.content_type, request.body)
-        holding = offer is not None and puts_on_hold(request.body)
+        # A hold the desk can play to (plain RTP, G.711 offered): only then a port opens.
+        holding = (
+            offer is not None and puts_on_hold(request.body) and _audio_index(offer) is not None
+        )
         port: int | None = None
         opened_now = False
         if holding and (call is None or call.holder_tag in (None, author)):

@@ -119,4 +119,5 @@ async def test_a_browsers_hold_passes_as_it_came(pbx, giulia, marco_desk):  # no
     )
     assert offered.serialize() == browser_hold
     assert answered.serialize() == marcos_sdp(2, "recvonly")
-    assert not streams.streams and invite.call_id not in pbx.server.proxy.holds.calls
+    assert not streams.streams and not streams.ports.in_use  # no port was opened
+    assert invite.call_id not in pbx.server.proxy.holds.calls
