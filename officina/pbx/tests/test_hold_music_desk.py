@@ -201,6 +201,12 @@ def test_a_baresip_holds_a_sipp_phone_which_hears_the_companys_music_then_alice(
         assert share_at(on_hold, (1500,)) < 0.05  # not the other company's
         assert share_at(on_hold, (1000,)) < 0.05  # nor Alice's tone
         assert held.heard_from(start, alice_address).size == 0, "Alice's stream went to the desk"
+        print(  # noqa: T201 - the figures docs/pbx.md quotes, with -s
+            f"held: {len(on_hold) / 8000:.2f} s of music in 3 s, "
+            f"{share_at(on_hold, (600, 900)):.3f} of it at 600+900 Hz, "
+            f"{share_at(on_hold, (1500,)):.4f} at 1500 Hz, "
+            f"{share_at(on_hold, (1000,)):.4f} at 1 kHz"
+        )
 
         command(base + 8, "resume")
         assert wait_for(lambda: not desk.holds.streams, 20), "the resume freed the port"
@@ -215,6 +221,10 @@ def test_a_baresip_holds_a_sipp_phone_which_hears_the_companys_music_then_alice(
         assert wait_for(
             lambda: any(highest >= BOB_FIRST_SEQUENCE + 140 for highest in held.reported), 20
         ), held.reported
+        print(  # noqa: T201
+            f"resumed: {share_at(again, (1000,)):.3f} of Bob's audio at Alice's 1 kHz; "
+            f"Alice reported {max(held.reported) - BOB_FIRST_SEQUENCE} of Bob's packets"
+        )
 
         command(base + 8, "hold")  # held again, and hung up while held: the BYE frees it
         assert wait_for(lambda: bool(desk.holds.streams), 20)
