@@ -223,7 +223,8 @@ def test_a_baresip_holds_a_sipp_phone_which_hears_the_companys_music_then_alice(
         ), held.reported
         print(  # noqa: T201
             f"resumed: {share_at(again, (1000,)):.3f} of Bob's audio at Alice's 1 kHz; "
-            f"Alice reported {max(held.reported) - BOB_FIRST_SEQUENCE} of Bob's packets"
+            f"Alice's highest sequence received: {max(held.reported) - BOB_FIRST_SEQUENCE + 1} "
+            "of Bob's 150 packets"
         )
 
         command(base + 8, "hold")  # held again, and hung up while held: the BYE frees it
