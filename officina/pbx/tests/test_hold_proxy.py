@@ -69,50 +69,68 @@ def reinvite(
     return SessionDescription.parse(forwarded.body), SessionDescription.parse(relayed.body)
 
 
-async def test_a_hold_goes_through_the_desk_until_the_resume(pbx, giulia, marco_desk):  # noqa: F811
+@pytest.fixture
+def streams(pbx):  # noqa: F811
+    """The desk's hold ports, the proxy rewriting holds to them (as ``start_pbx`` wires)."""
     streams = HoldStreams(MediaPorts("127.0.0.1", 39100, 39199))
     pbx.server.proxy.holds = HeldCalls(pbx.server.layer, streams, PROXY_HOST)
+    yield streams
+    streams.close_all()
+
+
+@pytest.fixture
+def call(pbx, giulia, marco_desk):  # noqa: F811
+    """Giulia's answered call to Marco's desk phone: its INVITE and the 200."""
     giulia.register()
     marco_desk.register()
-    invite, ok = answered_call(giulia, marco_desk)
-    try:
-        offered, answered = reinvite(
-            giulia, marco_desk, invite, ok, giulias_sdp(2, "sendonly"), marcos_sdp(2, "recvonly")
+    return answered_call(giulia, marco_desk)
+
+
+async def test_a_hold_goes_through_the_desk_until_the_resume(
+    pbx,
+    giulia,
+    marco_desk,
+    streams,
+    call,  # noqa: F811
+):
+    invite, ok = call
+    offered, answered = reinvite(
+        giulia, marco_desk, invite, ok, giulias_sdp(2, "sendonly"), marcos_sdp(2, "recvonly")
+    )
+    port = streams.streams[invite.call_id].port
+    assert offered.media_address(0) == (PROXY_HOST, port)
+    assert offered.media[0].direction == "sendonly" and offered.origin.session_version == 3
+    assert answered.media_address(0) == (PROXY_HOST, port)  # Giulia sends to the desk
+    assert answered.origin.session_version == 3
+    assert streams.streams[invite.call_id].session is not None  # the music starts
+
+    offered, answered = reinvite(
+        giulia, marco_desk, invite, ok, giulias_sdp(3, "sendrecv"), marcos_sdp(3, "sendrecv")
+    )
+    assert offered.media_address(0) == ("10.0.0.10", 4000)
+    assert answered.media_address(0) == ("10.0.0.20", 6000)
+    assert offered.origin.session_version == 4 and answered.origin.session_version == 4
+    assert not streams.streams and port not in streams.ports.in_use
+
+    # A BYE forgets the call.
+    routes = [("Route", str(route)) for route in ok.record_routes][::-1]
+    giulia.send(
+        giulia.request(
+            "BYE", "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
+            from_tag=invite.from_tag, headers=routes,
         )
-        port = streams.streams[invite.call_id].port
-        assert offered.media_address(0) == (PROXY_HOST, port)
-        assert offered.media[0].direction == "sendonly" and offered.origin.session_version == 3
-        assert answered.media_address(0) == (PROXY_HOST, port)  # Giulia sends to the desk
-        assert answered.origin.session_version == 3
-        assert streams.streams[invite.call_id].session is not None  # the music starts
-
-        offered, answered = reinvite(
-            giulia, marco_desk, invite, ok, giulias_sdp(3, "sendrecv"), marcos_sdp(3, "sendrecv")
-        )
-        assert offered.media_address(0) == ("10.0.0.10", 4000)
-        assert answered.media_address(0) == ("10.0.0.20", 6000)
-        assert offered.origin.session_version == 4 and answered.origin.session_version == 4
-        assert not streams.streams and port not in streams.ports.in_use
-
-        # A BYE forgets the call.
-        routes = [("Route", str(route)) for route in ok.record_routes][::-1]
-        giulia.send(
-            giulia.request(
-                "BYE", "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
-                from_tag=invite.from_tag, headers=routes,
-            )
-        )  # fmt: skip
-        assert invite.call_id not in pbx.server.proxy.holds.calls
-    finally:
-        streams.close_all()
+    )  # fmt: skip
+    assert invite.call_id not in pbx.server.proxy.holds.calls
 
 
-async def test_a_browsers_hold_passes_as_it_came(pbx, giulia, marco_desk):  # noqa: F811
-    streams = HoldStreams(MediaPorts("127.0.0.1", 39100, 39199))
-    pbx.server.proxy.holds = HeldCalls(pbx.server.layer, streams, PROXY_HOST)
-    giulia.register()
-    marco_desk.register()
-    invite, ok = answered_call(giulia, marco_desk)
+async def test_a_browsers_hold_passes_as_it_came(
+    pbx,
+    giulia,
+    marco_desk,
+    streams,
+    call,  # noqa: F811
+):
+    invite, ok = call
     browser_hold = giulias_sdp(2, "sendonly", proto="UDP/TLS/RTP/SAVPF")
     offered, answered = reinvite(
         giulia, marco_desk, invite, ok, browser_hold, marcos_sdp(2, "recvonly")
