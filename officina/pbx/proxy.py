@@ -23,6 +23,8 @@ With rtpengine configured (``anchor``), the SDP of a call whose media must pass
 through it (a browser and a phone; phones behind NAT) is rewritten on the way:
 each fork's offer before it is forwarded, the answers before they are relayed,
 re-INVITEs in their direction; the call's media end with it (``officina.pbx.anchoring``).
+In a call rtpengine does not carry, a re-INVITE that holds goes through ``holds``
+(``officina.pbx.hold``): the held party gets its music from the media desk.
 """
 
 from __future__ import annotations
