@@ -405,7 +405,7 @@ def conference_cost(sizes: list[int], ticks: int = 3000) -> None:
             offset = (tick % 50) * 160
             for call, session, sent in calls:
                 call.frames.append(decode(sent[offset : offset + 160], session.payload_type))
-            room.mix()
+            room.mix(tick * 0.02)
         per_tick = (time.perf_counter() - started) / ticks
         assert all(session.sent == ticks for _call, session, _sent in calls)
         share = per_tick / 0.02

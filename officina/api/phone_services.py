@@ -1,13 +1,18 @@
 """/api/attendant/{company} and /api/conferences/{company}: a company's auto-attendant
 menus and conference rooms (who is in each now); its owners set them up and mute
 callers. A menu's greeting is typed here (spoken by espeak-ng); a recording is uploaded
-on the web page."""
+on the web page.
+
+/api/conferences/meeting-rooms/{resource}: a space's meeting room's conference line,
+with the page's rules: whoever may book the meeting room reads it (and may join it),
+the space's managers set and remove it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -25,9 +30,17 @@ from officina.attendant.kinds import (
     OptionKind,
 )
 from officina.attendant.selectors import company_menus, menu_of_company
+from officina.bookings.access import access_resource_by_id, access_resource_to_manage
 from officina.conferences.access import access_room_by_id, access_rooms_by_company_slug
-from officina.conferences.actions import RoomInput, check_owner_mute, check_save_room
-from officina.conferences.selectors import company_rooms, room_participants
+from officina.conferences.actions import (
+    RoomInput,
+    check_owner_mute,
+    check_save_meeting_room_line,
+    check_save_room,
+    do_delete_room,
+)
+from officina.conferences.selectors import company_rooms, meeting_room_line, room_participants
+from officina.core.errors import ErrorCode, OfficinaError
 from officina.ringgroups.kinds import NUMBER_MAX_DIGITS
 
 if TYPE_CHECKING:
@@ -234,3 +247,69 @@ def mute_participant(
     room = access_room_by_id(signed_in_member(request), slug, room_id, to_manage=True)
     check_owner_mute(room, participant_id, muted=payload.muted)
     return _room_out(room)
+
+
+class MeetingRoomLineOut(Schema):
+    resource_id: int
+    name: str
+    number: str
+    pin: str
+    language: str
+
+
+def _line_out(room: Room, resource_id: int) -> MeetingRoomLineOut:
+    return MeetingRoomLineOut(
+        resource_id=resource_id,
+        name=room.name,
+        number=room.number,
+        pin=room.pin,
+        language=room.language,
+    )
+
+
+def _no_line() -> OfficinaError:
+    return OfficinaError(gettext("This meeting room has no conference line."), ErrorCode.NOT_FOUND)
+
+
+@conferences_router.get(
+    "/meeting-rooms/{resource_id}",
+    response={200: MeetingRoomLineOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("A meeting room's conference line: its number and PIN (who may book the room)"),
+)
+def get_meeting_room_line(request: HttpRequest, resource_id: int) -> MeetingRoomLineOut:
+    resource = access_resource_by_id(signed_in_member(request), resource_id, to_book=True)
+    line = meeting_room_line(resource)
+    if line is None:
+        raise _no_line()
+    return _line_out(line, resource.pk)
+
+
+@conferences_router.post(
+    "/meeting-rooms/{resource_id}",
+    response={200: MeetingRoomLineOut, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_(
+        "Give a meeting room its conference line, or change it (the space's managers); "
+        "whoever may book the meeting room may join"
+    ),
+)
+def set_meeting_room_line(
+    request: HttpRequest, resource_id: int, payload: RoomIn
+) -> MeetingRoomLineOut:
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    line = check_save_meeting_room_line(
+        resource, RoomInput(payload.name, payload.number, payload.pin, payload.language)
+    )
+    return _line_out(line, resource.pk)
+
+
+@conferences_router.delete(
+    "/meeting-rooms/{resource_id}",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Remove a meeting room's conference line (the space's managers)"),
+)
+def remove_meeting_room_line(request: HttpRequest, resource_id: int) -> Status[None]:
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    line = meeting_room_line(resource)
+    if line is not None:
+        do_delete_room(line)
+    return Status(204, None)

@@ -101,6 +101,7 @@ def _add_routers() -> None:
         calls,
         companies,
         contacts,
+        hold_music,
         me,
         meet,
         members,
@@ -129,6 +130,7 @@ def _add_routers() -> None:
     api.add_router("/ring-groups", ring_groups.router)
     api.add_router("/trunks", trunks.router)
     api.add_router("/calls", calls.router)
+    api.add_router("/hold-music", hold_music.router)
     api.add_router("/attendant", phone_services.attendant_router)
     api.add_router("/conferences", phone_services.conferences_router)
     api.add_router("/people-to-meet", meet.people_router)

@@ -362,7 +362,8 @@ def check_set_forward_target_by_id(extension_id: int, case: str, target: str) ->
 
 def check_upload_hold_music(company: Company, upload: UploadedFile) -> HoldMusic:
     """A WAV or MP3 a company's owner uploads becomes its hold music, converted by sox
-    to the 8 kHz WAV rtpengine plays; anything else is refused and nothing changes."""
+    to the 8 kHz WAV rtpengine and the media desk play; anything else is refused and
+    nothing changes."""
     converted, seconds = uploaded_to_telephone(upload, HOLD_MUSIC_UPLOAD_MAX_BYTES)
     if seconds > HOLD_MUSIC_SECONDS_MAX:
         raise OfficinaError.invalid_input(
@@ -382,7 +383,8 @@ def check_upload_hold_music(company: Company, upload: UploadedFile) -> HoldMusic
         if music is None:
             music = HoldMusic(company=company)
         old = music.audio.name
-        # A new name each time: rtpengine may be reading the old file for a held call.
+        # A new name each time: rtpengine or the desk may be reading the old file for a
+        # held call.
         music.audio.save(f"{uuid.uuid4().hex}.wav", ContentFile(converted), save=False)
         new = music.audio.name
         try:

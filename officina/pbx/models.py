@@ -288,8 +288,9 @@ class CallRecord(models.Model):
 
 class HoldMusic(models.Model):
     """A company's own hold music: what the other party hears while one of its people
-    holds a call through rtpengine (without it, the built-in chime). Stored as sox made
-    it, an 8 kHz 16-bit mono WAV, the file rtpengine's ``play media`` reads."""
+    holds a call (without it, the built-in chime). Stored as sox made it, an 8 kHz
+    16-bit mono WAV, the file rtpengine's ``play media`` reads, and the media desk when
+    no rtpengine carries the call."""
 
     company = models.OneToOneField(
         "accounts.Company",

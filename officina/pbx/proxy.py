@@ -23,6 +23,8 @@ With rtpengine configured (``anchor``), the SDP of a call whose media must pass
 through it (a browser and a phone; phones behind NAT) is rewritten on the way:
 each fork's offer before it is forwarded, the answers before they are relayed,
 re-INVITEs in their direction; the call's media end with it (``officina.pbx.anchoring``).
+In a call rtpengine does not carry, a re-INVITE that holds goes through ``holds``
+(``officina.pbx.hold``): the held party gets its music from the media desk.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from officina.sip.rport import Peer
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
+    from officina.pbx.hold import HeldCalls
     from officina.pbx.media.g711 import Samples
     from officina.pbx.on_call import OnCallAnnouncer
     from officina.pbx.pickup import CallPickup
@@ -298,6 +301,8 @@ class Proxy:
         self.dialog_events: DialogEvents | None = None
         # Colleagues picking up ringing calls (*8, **202); None: no pickup.
         self.pickup: CallPickup | None = None
+        # Hold music from the media desk in calls no rtpengine carries; None: silence.
+        self.holds: HeldCalls | None = None
 
     # ------------------------------------------------------------------ new calls
     def invite(
@@ -1154,6 +1159,8 @@ class Proxy:
             tracked = self.dialogs.get(request.call_id)
             self.transfers.referred(request, tracked[0] if tracked else None, wall)
         if server is None:
+            if self.holds is not None and request.call_id in self.holds.calls:
+                self.holds.ack(request)
             self.layer.send_stateless(request, peer)
             return
 
@@ -1169,6 +1176,15 @@ class Proxy:
             and is_sdp(request.content_type, request.body)
         ):
             self._reinvite_anchored(server, request, peer, relay)
+            return
+        if (
+            anchored is None
+            and request.method == "INVITE"
+            and self.holds is not None
+            and request.call_id in self.dialogs
+            and self.holds.takes(request)
+        ):
+            self.holds.reinvite(server, request, peer, relay, _number_in(request.from_.uri))
             return
         self.layer.forward(
             request,
@@ -1231,6 +1247,8 @@ class Proxy:
 
     def _hung_up(self, call_id: str, wall: float) -> None:
         self.cseq_shifts.pop(call_id, None)
+        if self.holds is not None:
+            self.holds.end(call_id)
         if self.anchor is not None and call_id in self.anchor.calls:
             self.anchor.end(call_id)
         tracked = self.dialogs.pop(call_id, None)
@@ -1302,6 +1320,8 @@ class Proxy:
                 break
             del self.dialogs[call_id]
             self.cseq_shifts.pop(call_id, None)
+            if self.holds is not None:
+                self.holds.end(call_id)
             if self.anchor is not None and call_id in self.anchor.calls:
                 self.anchor.end(call_id)
             row.ended_at = wall_time(wall)

@@ -21,6 +21,7 @@ from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.dialog_events import DialogEvents
 from officina.pbx.directory import Directory
 from officina.pbx.forwarding import Forwarder
+from officina.pbx.hold import HeldCalls
 from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
@@ -155,7 +156,9 @@ async def start_pbx(
         directory,
         MediaPorts(host, settings.MEDIA_PORT_MIN, settings.MEDIA_PORT_MAX),
         advertised,
+        hold_music_file=hold_music_file_of_extension,
     )
+    server.proxy.holds = HeldCalls(server.layer, media.holds, advertised)
     message_waiting = MessageWaiting(server.layer, settings.SIP_DOMAIN, monotonic)
     server.attach_media(media, message_waiting)
     dialog_events = DialogEvents(

@@ -29,6 +29,10 @@ class ApiClient:
             f"/api{path}", body, content_type="application/json", headers=self.headers
         )
 
+    def upload(self, path: str, **files: Any) -> Any:
+        """A multipart POST of ``files`` (name -> an uploaded file)."""
+        return self.client.post(f"/api{path}", files, headers=self.headers)
+
     def delete(self, path: str) -> Any:
         return self.client.delete(f"/api{path}", headers=self.headers)
 

@@ -11,6 +11,13 @@ themselves), clipped and encoded in their own codec. With numpy that is a handfu
 of array operations per room whatever its size (``benchmarks/media.py`` measures
 the cost per participant). A muted caller (by ``*``, or by the room's owner on its
 web page) still hears the others; their frame is left out of the sum.
+
+The join and leave tones follow the media clock, as every prompt does
+(``media/player.py``): on a loaded machine the ticks come late, and a tone taken one
+frame per tick stretched (a 0.3 s tone lasted 4.5 s with ticks 300 ms apart). Each mix
+takes the part of the tone that is due at its tick's time and skips what came due in
+between, so the tone ends when it should. What the callers say is still mixed one
+frame per tick.
 """
 
 from __future__ import annotations
@@ -203,36 +210,60 @@ class ConferenceCall:
         self.on_done(self)
 
 
+class RoomTone:
+    """A tone everyone in a room hears (someone joined or left), on the media clock:
+    from the first mix after it was struck, each mix takes the frame due at its time."""
+
+    def __init__(self) -> None:
+        self._samples: Samples = np.zeros(0, dtype=np.int16)
+        self._clock = FrameClock()
+        self._position = 0
+
+    def strike(self, samples: Samples) -> None:
+        """Start ``samples`` at the next mix (replacing a tone still sounding)."""
+        self._samples, self._clock, self._position = samples, FrameClock(), 0
+
+    def overlay(self, now: float) -> np.ndarray | None:
+        """The tone's frame due at ``now`` (None once it has ended); the frames that
+        came due since the last mix are passed over."""
+        if self._position >= self._samples.size:
+            return None
+        due = None
+        for _frame_at, _sent in self._clock.frames_due(now):
+            due = self._position
+            self._position += SAMPLES_PER_FRAME
+        if due is None or due >= self._samples.size:
+            return None
+        overlay = np.zeros(SAMPLES_PER_FRAME, dtype=np.int32)
+        part = self._samples[due : due + SAMPLES_PER_FRAME]
+        overlay[: part.size] = part
+        return overlay
+
+
 class LiveRoom:
     """The callers in one room now, and the tone they all hear."""
 
     def __init__(self, room_id: int) -> None:
         self.room_id = room_id
         self.calls: list[ConferenceCall] = []
-        self._tone: Samples = np.zeros(0, dtype=np.int16)
+        self.tone = RoomTone()
 
     def join(self, call: ConferenceCall) -> None:
         self.calls.append(call)
-        self._tone = JOIN_TONE
+        self.tone.strike(JOIN_TONE)
 
     def leave(self, call: ConferenceCall) -> None:
         if call in self.calls:
             self.calls.remove(call)
-            self._tone = LEAVE_TONE
+            self.tone.strike(LEAVE_TONE)
 
-    def mix(self) -> None:
+    def mix(self, now: float) -> None:
         calls = self.calls
         if not calls:
             return
         frames = np.stack([call.next_frame() for call in calls])
         speaking = np.array([not call.muted for call in calls], dtype=np.int32)
-        overlay = None
-        if self._tone.size:
-            overlay = np.zeros(SAMPLES_PER_FRAME, dtype=np.int32)
-            part = self._tone[:SAMPLES_PER_FRAME]
-            overlay[: part.size] = part
-            self._tone = self._tone[SAMPLES_PER_FRAME:]
-        heard = mix(frames, speaking, overlay)
+        heard = mix(frames, speaking, self.tone.overlay(now))
         for call, samples in zip(calls, heard, strict=True):
             call.session.send(encode(samples, call.session.payload_type))
 
@@ -288,9 +319,9 @@ class Conferences:
         if not room.calls:
             del self.live[call.room.room_id]
 
-    def mix(self) -> None:
+    def mix(self, now: float) -> None:
         for room in list(self.live.values()):
-            room.mix()
+            room.mix(now)
 
 
 def _load(path: Path) -> Samples | None:

@@ -39,6 +39,7 @@ from officina.pbx.media.conference import ConferenceCall, Conferences
 from officina.pbx.media.conference import Stage as ConferenceStage
 from officina.pbx.media.confirmation_call import ConfirmationCall
 from officina.pbx.media.g711 import Samples
+from officina.pbx.media.hold import HoldStreams
 from officina.pbx.media.listening import ListeningCall
 from officina.pbx.media.ports import MediaPorts, NoMediaPort
 from officina.pbx.media.session import MediaSession, RtpSession
@@ -139,6 +140,7 @@ class MediaDesk:
         ports: MediaPorts,
         address: str,
         max_message_seconds: float = MESSAGE_SECONDS_MAX,
+        hold_music_file: Callable[[str], str | None] | None = None,
     ) -> None:
         self.layer = layer
         self.directory = directory
@@ -156,6 +158,8 @@ class MediaDesk:
         self.menus = Menus()
         self.conferences = Conferences()
         self._joined_calls: set[ConferenceCall] = set()
+        # Music for parties held in calls that go phone to phone (``officina.pbx.hold``).
+        self.holds = HoldStreams(ports, hold_music_file)
         self._writer = DatabaseThreads(max_workers=1, thread_name_prefix="media-desk-writer")
         self.stats = {
             "taken": 0,
@@ -850,7 +854,11 @@ class MediaDesk:
                         logger.exception("voicemail call %s failed", dialog.call_id)
                         self._end(dialog, send_bye=True)
             # Every caller's frame of this tick is in: each conference room mixes once.
-            self.conferences.mix()
+            self.conferences.mix(now)
+            try:
+                self.holds.tick(now)
+            except Exception:
+                logger.exception("hold music failed")
 
     async def run_plans(self) -> None:
         loop = asyncio.get_running_loop()
@@ -889,6 +897,7 @@ class MediaDesk:
     def close(self) -> None:
         for dialog in list(self.dialogs.values()):
             self._end(dialog, send_bye=True)
+        self.holds.close_all()
         self._writer.shutdown(wait=False)
 
 

@@ -109,8 +109,14 @@ class RtpSession:
         rtcp_socket: socket.socket,
         agreement: AudioAgreement,
         on_digit: Callable[[str], None],
+        *,
+        latching: bool = True,
     ) -> None:
         self.local_port: int = rtp_socket.getsockname()[1]
+        # Off where two phones send to one port (hold music): the first packet need not
+        # come from the phone we send to.
+        self.latching = latching
+        self.heard_at: float | None = None  # when the last RTP or RTCP datagram came
         self._sockets = (rtp_socket, rtcp_socket)
         self.counters = MediaCounters()
         self.on_digit = on_digit
@@ -158,6 +164,7 @@ class RtpSession:
 
     # ------------------------------------------------------------------ receiving
     def _rtp_received(self, data: bytes, source: tuple[str, int]) -> None:
+        self.heard_at = asyncio.get_running_loop().time()
         counters = self.counters
         latched = counters.latched_to
         if latched is not None and source != latched:
@@ -197,7 +204,7 @@ class RtpSession:
         return self.stats.update(packet.sequence, packet.timestamp, now, timed=timed)
 
     def _latch(self, source: tuple[str, int], packet: RtpPacket) -> None:
-        if self.counters.latched_to is None:
+        if self.latching and self.counters.latched_to is None:
             self.counters.latched_to = source
             self.remote = source
 
@@ -213,6 +220,7 @@ class RtpSession:
         self._reported = (0, 0)
 
     def _rtcp_received(self, data: bytes, source: tuple[str, int]) -> None:
+        self.heard_at = asyncio.get_running_loop().time()
         if source[0] != self.remote[0]:
             self.counters.foreign += 1
             return

@@ -18,7 +18,12 @@ from django.test import Client
 
 from officina.accounts.kinds import CompanyRole
 from officina.accounts.models import Company, CompanyMembership, Member
-from officina.pbx.actions import HOLD_MUSIC_UPLOAD_MAX_BYTES, do_provision_extension
+from officina.pbx.actions import (
+    HOLD_MUSIC_UPLOAD_MAX_BYTES,
+    check_upload_hold_music,
+    do_provision_extension,
+    do_remove_hold_music,
+)
 from officina.pbx.models import HoldMusic
 from officina.pbx.selectors import hold_music_file_of_extension
 from officina.voicemail.sound import read_telephone_wav
@@ -45,10 +50,16 @@ def person(email: str, company: Company, role: str) -> Member:
     return member
 
 
-def music(seconds: float, kind: str = "WAV", rate: int = 44100, channels: int = 2) -> bytes:
-    """Two notes at once (600 and 900 Hz) as a WAV or MP3 file."""
+def music(
+    seconds: float,
+    kind: str = "WAV",
+    rate: int = 44100,
+    channels: int = 2,
+    notes: tuple[float, ...] = (600.0, 900.0),
+) -> bytes:
+    """Notes played at once (600 and 900 Hz unless told) as a WAV or MP3 file."""
     t = np.arange(int(rate * seconds)) / rate
-    chord = 0.3 * np.sin(2 * np.pi * 600 * t) + 0.3 * np.sin(2 * np.pi * 900 * t)
+    chord = sum(0.3 * np.sin(2 * np.pi * note * t) for note in notes)
     frames = np.stack([chord] * channels, axis=1)
     data = io.BytesIO()
     if kind == "MP3":
@@ -133,3 +144,31 @@ def test_the_page_and_its_errors_speak_italian(client: Client, studio: Company) 
         HTTP_ACCEPT_LANGUAGE="it",
     )
     assert "La musica d'attesa dura almeno 2 secondi." in html.unescape(response.content.decode())
+
+
+def test_a_member_of_several_companies_holds_with_the_music_of_the_primary_one(
+    studio: Company,
+) -> None:
+    """``CompanyMembership.is_primary`` says which company is a member's own; without
+    one marked, the company joined first."""
+    other = Company.objects.create(name="Altro srl", slug="altro")
+    member = Member.objects.create_user(email="pia@example.org", password="pw-123456789")
+    first = CompanyMembership.objects.create(member=member, company=other)  # joined first
+    second = CompanyMembership.objects.create(member=member, company=studio)
+    number = do_provision_extension(member).number
+    files = {}
+    for company in (other, studio):
+        upload = SimpleUploadedFile(f"{company.slug}.wav", music(2.5))
+        files[company.slug] = check_upload_hold_music(company, upload).audio.path
+    assert hold_music_file_of_extension(number) == files["altro"]  # none marked primary
+
+    second.is_primary = True
+    second.save()
+    assert hold_music_file_of_extension(number) == files["studio"]
+
+    second.is_primary, first.is_primary = False, True
+    second.save()
+    first.save()
+    assert hold_music_file_of_extension(number) == files["altro"]
+    do_remove_hold_music(other)  # the primary company has none: the chime, not the other's
+    assert hold_music_file_of_extension(number) is None

@@ -22,8 +22,9 @@ from officina.conferences.kinds import PIN_TRIES
 from officina.conferences.selectors import RoomPlan
 from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
-from officina.pbx.media.conference import ConferenceCall
+from officina.pbx.media.conference import JOIN_TONE, ConferenceCall, LiveRoom
 from officina.pbx.media.conference import Stage as ConferenceStage
+from officina.pbx.media.g711 import decode
 from officina.pbx.media.listening import WAIT_FOR_KEYS, ListeningCall
 from officina.pbx.media.player import CATCH_UP_FRAMES
 from officina.pbx.media.session import RtpSession
@@ -228,3 +229,50 @@ def test_listening_prompts_and_waits_keep_time_when_ticks_come_late():
     assert abs(ended_at - (MAILBOX_PROMPT_SECONDS + WAIT_FOR_KEYS)) <= 0.3, ended_at
     late_ticks = math.ceil((ended_at - 1.0) / 0.3)
     assert_caught_up(received, 50, late_ticks)
+
+
+async def room_tone_under_a_clock(tick_gaps: list[float]) -> list[tuple[float, bool]]:
+    """Two callers who say nothing join a room: for each mix after that, when it came
+    and whether what the first caller got was loud (the join tone)."""
+    phones_and_sessions = [await phone_and_session() for _ in range(2)]
+    live = LiveRoom(1)
+    for _phone, session in phones_and_sessions:
+        live.join(
+            ConferenceCall(
+                session, RoomPlan(1, "800", "", "en"), lambda name, language: sound(1.0),
+                inband_dtmf=False, on_join=lambda call: None, on_mute=lambda call: None,
+                on_done=lambda call: None,
+            )
+        )  # fmt: skip
+    now = start = 100.0
+    mixed_at = []
+    for gap in tick_gaps:
+        live.mix(now)
+        mixed_at.append(now - start)
+        now += gap
+    phone = phones_and_sessions[0][0]
+    received = await received_by(phone)
+    for other, session in phones_and_sessions:
+        session.close()
+        other.close()
+    # One frame per mix, in the order of the mixes (their numbers, from the first's).
+    first = received[0].sequence
+    received.sort(key=lambda packet: (packet.sequence - first) % 65536)
+    assert len(received) == len(tick_gaps)
+    return [
+        (at, float(np.sqrt(np.mean(decode(packet.payload, 0).astype(np.float64) ** 2))) > 1000)
+        for at, packet in zip(mixed_at, received, strict=True)
+    ]
+
+
+def test_a_rooms_join_tone_keeps_time_when_ticks_come_late():
+    tone_seconds = len(JOIN_TONE) / 8000
+    on_time = asyncio.run(room_tone_under_a_clock([0.02] * 30))
+    assert [loud for _at, loud in on_time] == [True] * 15 + [False] * 15  # all of its 0.3 s
+    # 100 ms on time, then 300 ms late at every tick: the tone ends when its time is up,
+    # not fifteen ticks (4.5 s) later.
+    late = asyncio.run(room_tone_under_a_clock([0.02] * 5 + [0.3] * 10))
+    heard_at = [at for at, loud in late if loud]
+    assert heard_at and heard_at[0] == 0.0
+    assert heard_at[-1] < tone_seconds, heard_at
+    assert not any(loud for at, loud in late if at > tone_seconds)
