@@ -11,17 +11,8 @@ import pytest
 from django.utils import timezone
 
 from officina.pbx.models import CallRecord, Extension
-from officina.pbx.tests.livepbx import live_pbx, port_base
+from officina.pbx.tests.sipp_provider import SippTrunk, dial, messages
 from officina.pbx.tests.test_sipp import eventually, finished
-from officina.pbx.tests.test_trunks_sipp import (
-    credentials,
-    dial,
-    make_trunk,
-    messages,
-    phones,  # noqa: F401 - a fixture
-    provider,
-    read_trunks_now,
-)
 from officina.pbx.trunk_calls import start_of_today
 from officina.trunks.actions import PermissionInput, check_set_permission
 
@@ -29,10 +20,7 @@ pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_pbx_hangs_up_both_sides_when_the_days_minutes_run_out(
-    tmp_path,
-    phones,  # noqa: F811
-    giulia,
-    studio_rossi,
+    tmp_path, phones, giulia, studio_rossi, sipp_trunk: SippTrunk
 ):
     check_set_permission(studio_rossi, giulia, PermissionInput(daily_minutes=1))
     extension = Extension.objects.get(member=giulia)
@@ -43,26 +31,19 @@ def test_the_pbx_hangs_up_both_sides_when_the_days_minutes_run_out(
         ended_at=started + timedelta(seconds=55), outcome=CallRecord.Outcome.ANSWERED,
         final_status=200, direction=CallRecord.Direction.OUTBOUND,
     )  # fmt: skip
-    with live_pbx(port_base() + 80) as pbx:
-        base = pbx.port
-        make_trunk(studio_rossi, base + 30)
-        read_trunks_now(pbx)
-        the_provider = provider(
-            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
-            *credentials(tmp_path),
-        )  # fmt: skip
-        assert (
-            dial(tmp_path / "giulia", pbx, base + 32, phones["Giulia"], "021234567",
-                 "uac_call_cut.xml") == 0
-        )  # fmt: skip
-        assert finished(the_provider, tmp_path / "provider") == 0  # it got a BYE, said 200
-        assert eventually(
-            lambda: (
-                CallRecord.objects.filter(call_id__startswith="", ended_at__isnull=False)
-                .exclude(call_id="earlier")
-                .exists()
-            )
+    sipp_trunk.reload()
+    the_provider = sipp_trunk.answering(tmp_path / "provider")
+    assert (
+        dial(tmp_path / "giulia", sipp_trunk.pbx, sipp_trunk.base + 32, phones["Giulia"],
+             "021234567", "uac_call_cut.xml") == 0
+    )  # fmt: skip
+    assert finished(the_provider, tmp_path / "provider") == 0  # it got a BYE, said 200
+    assert eventually(
+        lambda: (
+            CallRecord.objects.exclude(call_id="earlier").filter(ended_at__isnull=False).exists()
         )
+    )
+    sipp_trunk.stop()  # and its records written
     bye_at_provider = next(
         m for m in messages(tmp_path / "provider", "received") if m.startswith("BYE ")
     )
