@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forwarding import Forwarder
     from officina.pbx.on_call import OnCallAnnouncer
+    from officina.pbx.outside_minutes import Charge, OutsideMinutes
     from officina.pbx.pickup import CallPickup
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
@@ -175,9 +176,10 @@ class ResponseContext:
     # The INVITE as it came, for a callee who forwards when busy or not answered (the
     # forks change the one in ``request``).
     original: SipRequest | None = None
-    # A call out may last this long once answered (the caller's minutes left today);
-    # the proxy then hangs up for both sides. ``answer`` is the callee's 2xx.
-    talk_limit: float | None = None
+    # Branches to a provider whose answer spends a member's daily minutes for calls
+    # out (binding key → whose): answered, the call ends when they run out
+    # (``outside_minutes``). ``answer`` is the callee's 2xx.
+    charges: dict[str, Charge] = field(default_factory=dict)
     answer: SipResponse | None = None
     # The From the caller sent, when the proxy rewrote it for the callee (a name from
     # the address book, the company's number): answers go back with it (§8.2.6.2).
@@ -463,13 +465,13 @@ class Proxy:
         peer: Peer,
         answer_challenge: ChallengeAnswer,
         now: float,
-        talk_limit: float | None = None,
+        charge: Charge | None = None,
         caller_from: str = "",
     ) -> None:
         """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
-        once with ``answer_challenge``; answered, it is hung up after ``talk_limit``
-        seconds (None: whenever the parties hang up). ``caller_from``: the From the
-        caller sent, when the trunk's caller ID replaced it."""
+        once with ``answer_challenge``; answered, it spends ``charge``'s minutes and ends
+        when they run out (None: whenever the parties hang up). ``caller_from``: the
+        From the caller sent, when the trunk's caller ID replaced it."""
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
             return
@@ -478,7 +480,8 @@ class Proxy:
         context = ResponseContext(server=server, request=request, row=row)
         context.answer_challenge = answer_challenge
         context.caller_cseq = request.cseq.number
-        context.talk_limit = talk_limit
+        if charge is not None:
+            context.charges[provider.binding_key] = charge
         if caller_from and request.header("From") != caller_from:
             context.caller_from = caller_from
         self._start(context, flow, [(provider, peer)], self.policy.ring_timeout, now)
@@ -615,14 +618,19 @@ class Proxy:
         devices: list[tuple[Binding, Peer]],
         request: SipRequest,
         answer_challenge: ChallengeAnswer | None = None,
+        charge: Charge | None = None,
     ) -> None:
         """Fork ``request`` (the INVITE as it came) to more devices while the call rings
-        (follow-me); a provider among them has its challenge answered once."""
+        (follow-me); a provider among them has its challenge answered once, and its
+        answer spends ``charge``'s minutes."""
         if context.finished:
             return
         if answer_challenge is not None:
             context.answer_challenge = answer_challenge
             context.caller_cseq = request.cseq.number
+        if charge is not None:
+            for binding, _peer in devices:
+                context.charges[binding.binding_key] = charge
         for binding, peer in devices:
             fork = request.copy()
             fork.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
@@ -947,6 +955,9 @@ class Proxy:
         if context.picked_by is not None and context.picked_by == winner.binding.extension_id:
             row.outcome = Outcome.PICKED_UP
             row.callee_id = context.picked_by
+        charge = context.charges.get(winner.binding.binding_key)
+        if charge is not None:
+            row.charged_to_id = charge.extension_id
         if self.ring_groups is not None:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
         if self.on_call is not None:
@@ -970,12 +981,14 @@ class Proxy:
                 self.anchor.end(row.call_id)  # other forks' media were set up, not this one's
             else:
                 self.anchor.answered(row.call_id, context.request.from_tag or "", winner.media)
-        if context.talk_limit is not None:
-            self._hang_up_after(context, winner, context.talk_limit)
+        if charge is not None and self.trunks is not None:
+            self._spend_minutes(context, winner, charge, self.trunks.minutes)
 
-    def _hang_up_after(self, context: ResponseContext, winner: Branch, seconds: float) -> None:
-        """End the answered call after ``seconds`` with a BYE to each side, unless it has
-        ended by then (see ``call_cutoff``)."""
+    def _spend_minutes(
+        self, context: ResponseContext, winner: Branch, charge: Charge, minutes: OutsideMinutes
+    ) -> None:
+        """Count the answered call on ``charge``'s daily minutes; when they run out it
+        ends with a BYE to each side, unless it has ended by then (see ``call_cutoff``)."""
         row, answer, client = context.row, context.answer, winner.client
         caller = self.tokens.read(context.caller_token)
         if answer is None or client is None or caller is None:
@@ -990,7 +1003,7 @@ class Proxy:
             hang_up_both(self.layer, invite, answer, caller, callee)
             self._hung_up(row.call_id, self.layer.wall())
 
-        self.layer.call_later(max(seconds, 0.0), hang_up)
+        minutes.answered(row.call_id, charge, hang_up)
 
     def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
         for branch in context.branches:
@@ -1211,6 +1224,8 @@ class Proxy:
 
     def _hung_up(self, call_id: str, wall: float) -> None:
         self.cseq_shifts.pop(call_id, None)
+        if self.trunks is not None:
+            self.trunks.minutes.ended(call_id)
         if self.anchor is not None and call_id in self.anchor.calls:
             self.anchor.end(call_id)
         tracked = self.dialogs.pop(call_id, None)
@@ -1259,6 +1274,8 @@ class Proxy:
                 break
             del self.dialogs[call_id]
             self.cseq_shifts.pop(call_id, None)
+            if self.trunks is not None:
+                self.trunks.minutes.ended(call_id)
             if self.anchor is not None and call_id in self.anchor.calls:
                 self.anchor.end(call_id)
             row.ended_at = wall_time(wall)

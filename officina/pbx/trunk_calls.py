@@ -17,10 +17,9 @@ proxy; the provider's 401/407 is answered once with the trunk's credentials.
 The trunks, numbers, permissions and hours are read into memory (``trunks.
 selectors.trunk_snapshot``) at start-up and every few seconds after, in a worker
 thread, with the providers' host names resolved there too: no SIP message waits
-on the database or on DNS. Minutes talked today are re-read with them, so a call
-that ends counts against the daily limit within ``REFRESH_SECONDS`` (plus the
-call records' write-behind); a call under way is hung up (BYE to both sides) when
-the minutes its caller had left as it started are used.
+on the database or on DNS. Minutes talked today on finished calls are re-read with
+them; the calls under way are counted live (``outside_minutes``), all of a member's
+together, and hung up (BYE to both sides) when the member's minutes run out.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from officina.pbx.bindings import Binding
 from officina.pbx.models import CallRecord
+from officina.pbx.outside_minutes import Charge, OutsideMinutes
 from officina.pbx.proxy import new_row
 from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
@@ -130,11 +130,16 @@ class TrunkCalls:
         self.directory = directory
         self.caller_names = caller_names
         self.providers = Providers()
+        self.minutes = OutsideMinutes(
+            layer.clock, layer.call_later,
+            lambda extension_id: self.providers.used_seconds.get(extension_id, 0.0),
+        )  # fmt: skip
         self._clients: dict[int, tuple[str, str, DigestClient]] = {}
 
     def load(self) -> None:
         """Read trunks, numbers and permissions (synchronous: from a worker thread)."""
         self.providers = read_providers()
+        self.minutes.replan()
 
     async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
         loop = asyncio.get_running_loop()
@@ -142,6 +147,7 @@ class TrunkCalls:
             await asyncio.sleep(every)
             try:
                 self.providers = await loop.run_in_executor(None, read_providers)
+                self.minutes.replan()
             except Exception:
                 logger.exception("could not read the trunks; keeping the last copy")
 
@@ -270,8 +276,7 @@ class TrunkCalls:
                 server, request, row, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
             )
             return True
-        used = self.providers.used_seconds.get(caller.extension_id, 0.0)
-        if used >= allowance.daily_minutes * 60:
+        if self.seconds_left(caller.extension_id, allowance.daily_minutes) <= 0:
             self.proxy.refuse(
                 server, request, row, DAILY_MINUTES_REFUSAL,
                 "the minutes allowed today for calls out are used up",
@@ -286,17 +291,26 @@ class TrunkCalls:
         provider = _provider_binding(trunk, dialled.e164, peer)
         self.proxy.ring_out(
             server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
-            talk_limit=allowance.daily_minutes * 60 - used, caller_from=caller_from,
+            charge=Charge(caller.extension_id, allowance.daily_minutes * 60),
+            caller_from=caller_from,
         )  # fmt: skip
         return True
 
+    def seconds_left(self, extension_id: int, daily_minutes: int) -> float:
+        """What a member has left today of their minutes for calls out, their calls
+        under way counted."""
+        left = self.minutes.left(extension_id)
+        if left is not None:
+            return left
+        return daily_minutes * 60 - self.providers.used_seconds.get(extension_id, 0.0)
+
     def follow_me_branch(
         self, request: SipRequest, member: DirectoryEntry, number: str
-    ) -> tuple[Binding, Peer, ChallengeAnswer] | None:
+    ) -> tuple[Binding, Peer, ChallengeAnswer, Charge] | None:
         """The provider's branch ringing ``member``'s own number outside (follow-me), as
-        a call out of theirs: None when they have no trunk, the number is none, or the
-        guard would refuse it (its class, their minutes left today). ``request`` gets
-        the company's caller ID."""
+        a call out of theirs, on their minutes: None when they have no trunk, the number
+        is none, or the guard would refuse it (its class, their minutes left today).
+        ``request`` gets the company's caller ID."""
         if member.member_id is None:
             return None
         snapshot = self.providers.snapshot
@@ -305,16 +319,20 @@ class TrunkCalls:
         if trunk is None or dialled is None:
             return None
         allowance = snapshot.allowance(trunk.company_id, member.member_id)
-        used = self.providers.used_seconds.get(member.extension_id, 0.0)
         peer = self.peer_of(trunk)
         if (
             dialled.call_class not in allowance.classes
-            or used >= allowance.daily_minutes * 60
+            or self.seconds_left(member.extension_id, allowance.daily_minutes) <= 0
             or peer is None
         ):
             return None
         self._present(request, trunk, dialled.e164)
-        return _provider_binding(trunk, dialled.e164, peer), peer, self._challenge_answer(trunk)
+        return (
+            _provider_binding(trunk, dialled.e164, peer),
+            peer,
+            self._challenge_answer(trunk),
+            Charge(member.extension_id, allowance.daily_minutes * 60),
+        )
 
     @staticmethod
     def _present(request: SipRequest, trunk: TrunkPlan, callee: str) -> None:

@@ -23,7 +23,7 @@ import pytest
 from officina.pbx.actions import ForwardingInput, check_set_forwarding
 from officina.pbx.models import CallRecord, Extension, Forwarding
 from officina.pbx.tests.livepbx import LivePbx, live_pbx, port_base
-from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, SippTrunk, messages
+from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, messages
 from officina.pbx.tests.test_ring_groups_sipp import (
     invites_received,
     people,  # noqa: F401 - a fixture
@@ -132,20 +132,20 @@ def test_forward_when_unregistered_and_a_loop_stops_at_the_second_phone(tmp_path
 def test_a_forward_outside_is_a_call_out_by_the_member_through_the_guard(
     tmp_path,
     people,  # noqa: F811
-    sipp_trunk: SippTrunk,
+    sipp_trunk,
 ):
     marco, sara = people["Marco"][1:], people["Sara"][1:]
     pbx, base = sipp_trunk.pbx, sipp_trunk.base
     sipp_trunk.add_number(marco[0], presented=True)
     forward(marco[0], always="0039021234567")
-    pbx.running.server.proxy.forwarding.load()  # type: ignore[union-attr]
+    pbx.running.server.proxy.forwarding.load()
     the_provider = sipp_trunk.answering(tmp_path / "provider")
     assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
     assert finished(the_provider, tmp_path / "provider") == 0
     assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
     # A premium-rate number is refused for Marco, and never reaches the provider.
     forward(marco[0], always="899123456")
-    pbx.running.server.proxy.forwarding.load()  # type: ignore[union-attr]
+    pbx.running.server.proxy.forwarding.load()
     assert call(tmp_path, pbx, base + 18, sara, marco[0], "uac_refused.xml") == 0
     sipp_trunk.stop()  # and its records written
     invite = next(m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE"))
@@ -204,12 +204,12 @@ def test_follow_me_rings_a_colleague_too_after_the_members_seconds(tmp_path, peo
 def test_follow_me_rings_a_number_outside_through_the_trunk(
     tmp_path,
     people,  # noqa: F811
-    sipp_trunk: SippTrunk,
+    sipp_trunk,
 ):
     marco, sara = people["Marco"][1:], people["Sara"][1:]
     pbx, base = sipp_trunk.pbx, sipp_trunk.base
     forward(marco[0], follow_me="0039021234567", follow_me_seconds=5)
-    pbx.running.server.proxy.forwarding.load()  # type: ignore[union-attr]
+    pbx.running.server.proxy.forwarding.load()
     sipp_trunk.add_number(marco[0], presented=True)
     marco_phone = start_phone(
         tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco

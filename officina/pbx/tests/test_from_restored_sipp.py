@@ -10,7 +10,7 @@ import re
 import pytest
 
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, PROVIDER, SippTrunk, dial, messages
+from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, PROVIDER, dial, messages
 from officina.pbx.tests.test_sipp import eventually, finished
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("sipp_trunk", [{"caller_id_header": "both"}], indirect=True)
 def test_the_caller_gets_answers_with_its_own_from_when_the_trunk_rewrote_it(
-    tmp_path, phones, sipp_trunk: SippTrunk
+    tmp_path, phones, sipp_trunk
 ):
     giulia_number = phones["Giulia"][0]
     sipp_trunk.add_number(phones["Marco"][0], presented=True)

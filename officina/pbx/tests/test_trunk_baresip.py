@@ -12,7 +12,7 @@ import pytest
 
 from officina.pbx.models import CallRecord, Registration
 from officina.pbx.tests.livepbx import HOST
-from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, SippTrunk
+from officina.pbx.tests.sipp_provider import COMPANY_NUMBER
 from officina.pbx.tests.test_baresip import configure, wait_for
 from officina.pbx.tests.test_sipp import eventually, finished
 
@@ -26,9 +26,7 @@ pytestmark = [
 ]
 
 
-def test_a_baresip_phone_answers_a_call_in_from_the_provider(
-    tmp_path, phones, marco, sipp_trunk: SippTrunk
-):
+def test_a_baresip_phone_answers_a_call_in_from_the_provider(tmp_path, phones, marco, sipp_trunk):
     subprocess.run(
         ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
          "synth", "5", "sine", "440", "vol", "0.5"],

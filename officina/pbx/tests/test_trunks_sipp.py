@@ -38,7 +38,6 @@ from officina.pbx.tests.sipp_provider import (
     PROVIDER,
     TRUNK_PASSWORD,
     TRUNK_USER,
-    SippTrunk,
     credentials,
     dial,
     messages,
@@ -69,7 +68,7 @@ pytestmark = [
 
 
 def test_a_call_out_reaches_the_provider_in_e164_with_the_company_number_and_credentials(
-    tmp_path, phones, giulia, sipp_trunk: SippTrunk
+    tmp_path, phones, giulia, sipp_trunk
 ):
     pbx, base = sipp_trunk.pbx, sipp_trunk.base
     sipp_trunk.add_number(phones["Marco"][0], presented=True)
@@ -106,7 +105,7 @@ def test_a_call_out_reaches_the_provider_in_e164_with_the_company_number_and_cre
 
 
 def test_the_guard_refuses_premium_satellite_and_international_until_allowed(
-    tmp_path, phones, giulia, studio_rossi, sipp_trunk: SippTrunk
+    tmp_path, phones, giulia, studio_rossi, sipp_trunk
 ):
     pbx, base = sipp_trunk.pbx, sipp_trunk.base
     the_provider = sipp_trunk.answering(tmp_path / "provider")
@@ -146,7 +145,7 @@ def test_the_guard_refuses_premium_satellite_and_international_until_allowed(
 
 
 def test_a_call_in_to_the_company_number_rings_the_extension_with_the_caller_named(
-    tmp_path, phones, marco, studio_rossi, sipp_trunk: SippTrunk
+    tmp_path, phones, marco, studio_rossi, sipp_trunk
 ):
     check_save_contact(
         studio_rossi,
@@ -186,7 +185,7 @@ def test_a_call_in_to_the_company_number_rings_the_extension_with_the_caller_nam
 
 
 def test_an_unknown_number_gets_404_and_out_of_hours_the_number_rings_elsewhere(
-    tmp_path, phones, giulia, marco, studio_rossi, sipp_trunk: SippTrunk
+    tmp_path, phones, giulia, marco, studio_rossi, sipp_trunk
 ):
     check_save_business_hours(
         studio_rossi, BusinessHoursInput("Europe/Rome", True, [[(time(0), time(23, 59))]] * 7)
@@ -290,7 +289,7 @@ def test_a_registering_trunk_registers_with_digest_and_refreshes_or_shows_the_re
 
 
 def test_the_daily_minutes_count_answered_calls_out_of_today_only(
-    tmp_path, phones, giulia, studio_rossi, sipp_trunk: SippTrunk
+    tmp_path, phones, giulia, studio_rossi, sipp_trunk
 ):
     check_set_permission(studio_rossi, giulia, PermissionInput(daily_minutes=1))
     extension = Extension.objects.get(member=giulia)
@@ -303,7 +302,7 @@ def test_the_daily_minutes_count_answered_calls_out_of_today_only(
             call_id=f"earlier-{seconds}", caller=extension, caller_number=extension.number,
             callee_number="+39021234567", started_at=started, answered_at=started,
             ended_at=started + timedelta(seconds=seconds), outcome=CallRecord.Outcome.ANSWERED,
-            final_status=200, direction=CallRecord.Direction.OUTBOUND,
+            final_status=200, direction=CallRecord.Direction.OUTBOUND, charged_to=extension,
         )  # fmt: skip
     pbx, base = sipp_trunk.pbx, sipp_trunk.base
     sipp_trunk.reload()
