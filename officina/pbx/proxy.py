@@ -176,6 +176,9 @@ class ResponseContext:
     # The INVITE as it came, for a callee who forwards when busy or not answered (the
     # forks change the one in ``request``).
     original: SipRequest | None = None
+    # A company number forwarded when not answered: where the call goes when the ring
+    # time is over (it gets ``original``, its flow and the record of the leg that ends).
+    then: Unanswered | None = None
     # Branches to a provider whose answer spends a member's daily minutes for calls
     # out (binding key → whose): answered, the call ends when they run out
     # (``outside_minutes``). ``answer`` is the callee's 2xx.
@@ -188,6 +191,11 @@ class ResponseContext:
     # the picker's extension once one has.
     as_received: SipRequest | None = None
     picked_by: int | None = None
+
+
+# Where a call goes on when nobody answered it: (its server transaction, the INVITE as
+# it came, its flow, the record of the leg that ended).
+Unanswered = Callable[["ServerTransaction", SipRequest, Flow, CallRow], None]
 
 
 class FlowTokens:
@@ -326,9 +334,13 @@ class Proxy:
         callee_number: str,
         now: float,
         wall: float,
+        unanswered: tuple[float, Unanswered] | None = None,
     ) -> None:
         """Ring ``callee_number`` (an extension or a ring group), or answer it here, or
-        send it out through a trunk; ``caller`` is None for a call in from a trunk."""
+        send it out through a trunk; ``caller`` is None for a call in from a trunk.
+        ``unanswered``: (seconds, where to) the call goes on when nobody has answered
+        within the seconds (a company number's forwarding), before any forward or
+        voicemail of the callee's own."""
         forwarding = self.forwarding
         if (
             caller is not None
@@ -453,6 +465,10 @@ class Proxy:
             context.step_seconds = float(group.ring_seconds)
             context.next_steps = steps[1:]
             ring_timeout = group.ring_seconds * len(steps)
+        if unanswered is not None:
+            ring_timeout, context.then = unanswered
+            context.original = request.copy()
+            context.original.set_header("From", caller_from)
         self._start(context, flow, steps[0], ring_timeout, now)
 
     def ring_out(
@@ -1082,6 +1098,19 @@ class Proxy:
         not answered; False when they do not."""
         case = {486: "busy", 600: "busy", 408: "no_answer", 480: "no_answer"}.get(status)
         flow = self.layer.flow_of(context.server)
+        if (
+            context.then is not None
+            and case == "no_answer"
+            and not context.caller_cancelled
+            and context.original is not None
+            and flow is not None
+        ):
+            row = context.row
+            row.outcome = Outcome.FORWARDED
+            row.final_status = status
+            self.records.add(row)
+            context.then(context.server, context.original, flow, row)
+            return True
         if (
             case is None
             or context.caller_cancelled

@@ -4,7 +4,13 @@
 or the server a trunk registers with) is no extension's and carries no credentials;
 its Request-URI (or To) names one of our numbers (DIDs), which routes it to an
 extension, a ring group or an extension's voicemail, another way out of the
-company's business hours. A number we do not have gets 404.
+company's business hours. A number we do not have gets 404. The number's own
+forwarding comes next: *always* sends every call to its target instead of the
+route (in and out of hours alike); *when not answered* rings the route for the
+number's seconds, then goes to the target (before any forward or voicemail of the
+extension rung). A target outside goes back out through the number's trunk, with
+the number as caller ID and a Diversion header naming it, national and mobile
+numbers only, on no member's minutes.
 
 *Out*: a member dials a number that is no extension nor group: read in the
 trunk's country (``trunks.dialling``), sorted by what it costs, and let through
@@ -43,8 +49,15 @@ from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
 from officina.sip.digest import DigestClient
 from officina.sip.rport import Peer
 from officina.trunks.dialling import provider_number_forms, read_dialled
-from officina.trunks.kinds import CallClass, CallerIdHeader, RouteKind
-from officina.trunks.selectors import TrunkPlan, TrunkSnapshot, trunk_snapshot
+from officina.trunks.kinds import (
+    FORWARD_OUTSIDE,
+    NUMBER_FORWARD_CLASSES,
+    CallClass,
+    CallerIdHeader,
+    NumberForward,
+    RouteKind,
+)
+from officina.trunks.selectors import NumberPlan, TrunkPlan, TrunkSnapshot, trunk_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,7 +65,7 @@ if TYPE_CHECKING:
     from officina.pbx.actions import CallRow
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.directory import Directory
-    from officina.pbx.proxy import ChallengeAnswer, Proxy
+    from officina.pbx.proxy import ChallengeAnswer, Proxy, Unanswered
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
@@ -201,11 +214,79 @@ class TrunkCalls:
             and not schedule.is_open(datetime.fromtimestamp(wall, tz=ZoneInfo("UTC")))
         ):
             kind, target = number.after_hours_kind, number.after_hours_target
+        if number.forward_when == NumberForward.ALWAYS:
+            row.outcome = Outcome.FORWARDED
+            row.ended_at = row.started_at
+            self.proxy.records.add(row)
+            self._forward_number(number, trunk, "unconditional", server, request, flow, row)
+            return True
+        unanswered = None
+        if number.forward_when == NumberForward.NO_ANSWER and kind != RouteKind.VOICEMAIL:
+
+            def forward(
+                server: ServerTransaction, request: SipRequest, flow: Flow, row: CallRow
+            ) -> None:
+                self._forward_number(number, trunk, "no-answer", server, request, flow, row)
+
+            unanswered = (float(number.forward_seconds), forward)
+        self._ring(server, request, flow, row, kind, target, unanswered)
+        return True
+
+    def _ring(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        kind: str,
+        target: str,
+        unanswered: tuple[float, Unanswered] | None = None,
+    ) -> None:
         if kind == RouteKind.VOICEMAIL:
             self._to_voicemail(server, request, flow, row, target)
-            return True
-        self.proxy.route(server, request, flow, row, None, target, now, wall)
-        return True
+            return
+        now, wall = self.layer.clock(), self.layer.wall()
+        self.proxy.route(server, request, flow, row, None, target, now, wall, unanswered)
+
+    def _forward_number(
+        self,
+        number: NumberPlan,
+        trunk: TrunkPlan,
+        reason: str,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        ended: CallRow,
+    ) -> None:
+        """Send a call to ``number`` on to where the number forwards it; ``ended`` is the
+        record of the leg that ends here (written as forwarded)."""
+        request.add_header(
+            "Diversion", f"<sip:{number.e164}@{trunk.host}>;reason={reason};counter=1", first=True
+        )
+        leg = new_row(request, None, ended.caller_number, number.forward_target, self.layer.wall())
+        leg.direction = Direction.INBOUND
+        if number.forward_kind != FORWARD_OUTSIDE:
+            self._ring(server, request, flow, leg, number.forward_kind, number.forward_target)
+            return
+        dialled = read_dialled(number.forward_target, trunk.country)
+        peer = self.peer_of(trunk)
+        if dialled is None or peer is None:
+            self.proxy.fail(server, request, leg, 503, Outcome.FAILED)
+            return
+        leg.direction = Direction.OUTBOUND
+        leg.callee_number = dialled.e164
+        if dialled.call_class not in NUMBER_FORWARD_CLASSES:
+            # Checked when it was set; the trunk's country may have changed since.
+            self.proxy.refuse(
+                server, request, leg, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
+            )
+            return
+        caller_from = request.header("From") or ""
+        self._present(request, trunk, dialled.e164, number.e164)
+        self.proxy.ring_out(
+            server, request, flow, leg, _provider_binding(trunk, dialled.e164, peer), peer,
+            self._challenge_answer(trunk), self.layer.clock(), caller_from=caller_from,
+        )  # fmt: skip
 
     def _to_voicemail(
         self,
@@ -335,9 +416,10 @@ class TrunkCalls:
         )
 
     @staticmethod
-    def _present(request: SipRequest, trunk: TrunkPlan, callee: str) -> None:
-        """The company's number as the caller's, where the trunk wants it."""
-        number = trunk.presented_number
+    def _present(request: SipRequest, trunk: TrunkPlan, callee: str, number: str = "") -> None:
+        """The company's number (``number``, else the trunk's caller ID) as the caller's,
+        where the trunk wants it."""
+        number = number or trunk.presented_number
         if not number:
             return
         identity = f"sip:{number}@{trunk.host}"
