@@ -411,6 +411,14 @@ class Proxy:
         steps = [self.reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]
         if not steps:
+            if unanswered is not None:
+                # Nobody's phone to ring for the number's seconds: on to its target now.
+                row.outcome = Outcome.FORWARDED
+                row.final_status = 480
+                row.ended_at = row.started_at
+                self.records.add(row)
+                unanswered[1](server, request, flow, row)
+                return
             if (
                 callee is not None
                 and group is None

@@ -4,7 +4,8 @@
   straight back out through the trunk to +393331234567, with the number as caller ID
   and a Diversion header naming it, is challenged, answered and hung up by the caller;
 * when not answered after 5 seconds, to an extension: Marco's phone (the number's
-  route) rings, is cancelled, and Giulia's phone answers.
+  route) rings, is cancelled, and Giulia's phone answers; with no phone of Marco's
+  connected the call goes to Giulia at once.
 """
 
 from __future__ import annotations
@@ -95,3 +96,30 @@ def test_a_number_not_answered_in_its_seconds_rings_the_forward_target(
     assert answered.outcome == "answered"
     assert answered.callee is not None and answered.callee.number == giulia[0]
     assert (answered.started_at - rang.started_at).total_seconds() >= 4.5
+
+
+def test_a_number_whose_route_has_no_phone_connected_goes_to_its_target_at_once(
+    tmp_path, phones, sipp_trunk
+):
+    marco, giulia = phones["Marco"], phones["Giulia"]
+    # A minute to wait for Marco, who has no phone connected: the provider's call (which
+    # gives up after 30 s) is answered by Giulia only if it does not wait.
+    sipp_trunk.add_number(
+        marco[0], forward_when="no_answer", forward_seconds=60, forward_kind="extension",
+        forward_target=giulia[0],
+    )  # fmt: skip
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    giulia_phone = start_phone(tmp_path / "giulia", "uas_answer.xml", pbx, base + 12, *giulia)
+    calling = calls_in(sipp_trunk, tmp_path / "caller")
+    try:
+        assert finished(calling, tmp_path / "caller") == 0
+        assert finished(giulia_phone, tmp_path / "giulia") == 0
+    finally:
+        stop(giulia_phone)
+    assert eventually(
+        lambda: CallRecord.objects.filter(outcome="answered", ended_at__isnull=False).exists()
+    )
+    sipp_trunk.stop()  # and its records written
+    rang, answered = CallRecord.objects.order_by("started_at", "id")
+    assert (rang.outcome, rang.final_status) == ("forwarded", 480)
+    assert answered.callee is not None and answered.callee.number == giulia[0]
