@@ -31,6 +31,26 @@ def calls_in(sipp_trunk: SippTrunk, directory: Path) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
+def call_in_until_answered(
+    sipp_trunk: SippTrunk, tmp_path: Path, peers: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    """The provider calls the number; ``peers`` (their directory's name → SIPp, the
+    phones and the provider's answering side) finish, the answered call's record is
+    written and the PBX stopped."""
+    calling = calls_in(sipp_trunk, tmp_path / "caller")
+    try:
+        assert finished(calling, tmp_path / "caller") == 0
+        for name, peer in peers.items():
+            assert finished(peer, tmp_path / name) == 0, name
+    finally:
+        for peer in peers.values():
+            stop(peer)
+    assert eventually(
+        lambda: CallRecord.objects.filter(outcome="answered", ended_at__isnull=False).exists()
+    )
+    sipp_trunk.stop()  # and its records written
+
+
 def test_a_number_forwarded_always_goes_out_through_the_trunk_with_its_caller_id(
     tmp_path, phones, sipp_trunk
 ):
@@ -38,17 +58,9 @@ def test_a_number_forwarded_always_goes_out_through_the_trunk_with_its_caller_id
         phones["Marco"][0], forward_when="always", forward_kind="outside",
         forward_target="333 123 4567",
     )  # fmt: skip
-    answering = sipp_trunk.answering(tmp_path / "mobile")
-    calling = calls_in(sipp_trunk, tmp_path / "caller")
-    try:
-        assert finished(calling, tmp_path / "caller") == 0
-        assert finished(answering, tmp_path / "mobile") == 0
-    finally:
-        stop(answering)
-    assert eventually(
-        lambda: CallRecord.objects.filter(outcome="answered", ended_at__isnull=False).exists()
+    call_in_until_answered(
+        sipp_trunk, tmp_path, {"mobile": sipp_trunk.answering(tmp_path / "mobile")}
     )
-    sipp_trunk.stop()  # and its records written
     invites = [m for m in messages(tmp_path / "mobile", "received") if m.startswith("INVITE ")]
     assert len(invites) == 2  # challenged, then with the trunk's credentials
     assert invites[0].startswith("INVITE sip:+393331234567@")
@@ -77,18 +89,7 @@ def test_a_number_not_answered_in_its_seconds_rings_the_forward_target(
         tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
     )
     giulia_phone = start_phone(tmp_path / "giulia", "uas_answer.xml", pbx, base + 12, *giulia)
-    calling = calls_in(sipp_trunk, tmp_path / "caller")
-    try:
-        assert finished(calling, tmp_path / "caller") == 0
-        assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
-        assert finished(giulia_phone, tmp_path / "giulia") == 0
-    finally:
-        stop(marco_phone)
-        stop(giulia_phone)
-    assert eventually(
-        lambda: CallRecord.objects.filter(outcome="answered", ended_at__isnull=False).exists()
-    )
-    sipp_trunk.stop()  # and its records written
+    call_in_until_answered(sipp_trunk, tmp_path, {"marco": marco_phone, "giulia": giulia_phone})
     invite = next(m for m in messages(tmp_path / "giulia", "received") if m.startswith("INVITE"))
     assert f"Diversion: <sip:{COMPANY_NUMBER}@" in invite and "reason=no-answer" in invite
     rang, answered = CallRecord.objects.order_by("started_at", "id")
@@ -110,16 +111,7 @@ def test_a_number_whose_route_has_no_phone_connected_goes_to_its_target_at_once(
     )  # fmt: skip
     pbx, base = sipp_trunk.pbx, sipp_trunk.base
     giulia_phone = start_phone(tmp_path / "giulia", "uas_answer.xml", pbx, base + 12, *giulia)
-    calling = calls_in(sipp_trunk, tmp_path / "caller")
-    try:
-        assert finished(calling, tmp_path / "caller") == 0
-        assert finished(giulia_phone, tmp_path / "giulia") == 0
-    finally:
-        stop(giulia_phone)
-    assert eventually(
-        lambda: CallRecord.objects.filter(outcome="answered", ended_at__isnull=False).exists()
-    )
-    sipp_trunk.stop()  # and its records written
+    call_in_until_answered(sipp_trunk, tmp_path, {"giulia": giulia_phone})
     rang, answered = CallRecord.objects.order_by("started_at", "id")
     assert (rang.outcome, rang.final_status) == ("forwarded", 480)
     assert answered.callee is not None and answered.callee.number == giulia[0]
