@@ -229,7 +229,7 @@ class TrunkCalls:
                 self._forward_number(number, trunk, "no-answer", server, request, flow, row)
 
             unanswered = (float(number.forward_seconds), forward)
-        self._ring(server, request, flow, row, kind, target, unanswered)
+        self._ring(server, request, flow, row, kind, target, now, wall, unanswered)
         return True
 
     def _ring(
@@ -240,12 +240,14 @@ class TrunkCalls:
         row: CallRow,
         kind: str,
         target: str,
+        now: float,
+        wall: float,
         unanswered: tuple[float, Unanswered] | None = None,
     ) -> None:
+        """Ring where a number routes its calls (a RouteKind and its target)."""
         if kind == RouteKind.VOICEMAIL:
             self._to_voicemail(server, request, flow, row, target)
             return
-        now, wall = self.layer.clock(), self.layer.wall()
         self.proxy.route(server, request, flow, row, None, target, now, wall, unanswered)
 
     def _forward_number(
@@ -263,10 +265,12 @@ class TrunkCalls:
         request.add_header(
             "Diversion", f"<sip:{number.e164}@{trunk.host}>;reason={reason};counter=1", first=True
         )
-        leg = new_row(request, None, ended.caller_number, number.forward_target, self.layer.wall())
+        now, wall = self.layer.clock(), self.layer.wall()
+        leg = new_row(request, None, ended.caller_number, number.forward_target, wall)
         leg.direction = Direction.INBOUND
         if number.forward_kind != FORWARD_OUTSIDE:
-            self._ring(server, request, flow, leg, number.forward_kind, number.forward_target)
+            kind, target = number.forward_kind, number.forward_target
+            self._ring(server, request, flow, leg, kind, target, now, wall)
             return
         dialled = read_dialled(number.forward_target, trunk.country)
         peer = self.peer_of(trunk)
@@ -285,7 +289,7 @@ class TrunkCalls:
         self._present(request, trunk, dialled.e164, number.e164)
         self.proxy.ring_out(
             server, request, flow, leg, _provider_binding(trunk, dialled.e164, peer), peer,
-            self._challenge_answer(trunk), self.layer.clock(), caller_from=caller_from,
+            self._challenge_answer(trunk), now, caller_from=caller_from,
         )  # fmt: skip
 
     def _to_voicemail(
