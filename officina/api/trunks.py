@@ -38,12 +38,15 @@ from officina.trunks.actions import (
 from officina.trunks.kinds import (
     DAILY_MINUTES_DEFAULT,
     DAILY_MINUTES_MAX,
+    FORWARD_KIND_VALUES,
+    FORWARD_SECONDS_DEFAULT,
     MAX_PEER_ADDRESSES,
     NAME_MAX_LENGTH,
     REGISTER_SECONDS_DEFAULT,
     REGISTER_SECONDS_MAX,
     REGISTER_SECONDS_MIN,
     CallerIdHeader,
+    NumberForward,
     RouteKind,
     TrunkMode,
 )
@@ -59,6 +62,8 @@ ModeName = Literal[tuple(TrunkMode.values)]  # type: ignore[valid-type]
 CallerIdName = Literal[tuple(CallerIdHeader.values)]  # type: ignore[valid-type]
 RouteName = Literal[tuple(RouteKind.values)]  # type: ignore[valid-type]
 AfterHoursName = Literal[("", *RouteKind.values)]  # type: ignore[valid-type]
+ForwardWhenName = Literal[tuple(NumberForward.values)]  # type: ignore[valid-type]
+ForwardKindName = Literal[("", *sorted(FORWARD_KIND_VALUES))]  # type: ignore[valid-type]
 
 
 class TrunkOut(Schema):
@@ -108,6 +113,10 @@ class NumberOut(Schema):
     after_hours_kind: str
     after_hours_target: str
     presented: bool
+    forward_when: str
+    forward_seconds: int
+    forward_kind: str
+    forward_target: str
 
 
 class NumberIn(BodyIn):
@@ -118,6 +127,16 @@ class NumberIn(BodyIn):
     after_hours_kind: AfterHoursName = ""
     after_hours_target: Text = Field("", max_length=8)
     presented: bool = Field(False, description="the caller ID of calls out through the trunk")
+    forward_when: ForwardWhenName = Field(  # type: ignore[valid-type]
+        "", description='"" never, "always" instead of the routes, "no_answer" after them'
+    )
+    forward_seconds: int = Field(
+        FORWARD_SECONDS_DEFAULT, description="no_answer: how long the route rings first"
+    )
+    forward_kind: ForwardKindName = ""  # type: ignore[valid-type]
+    forward_target: Text = Field(
+        "", max_length=24, description="an extension, a ring group, or a number outside"
+    )
 
 
 class PermissionOut(Schema):
@@ -188,6 +207,10 @@ def _number_out(number: PhoneNumber) -> NumberOut:
         after_hours_kind=number.after_hours_kind,
         after_hours_target=number.after_hours_target,
         presented=number.presented,
+        forward_when=number.forward_when,
+        forward_seconds=number.forward_seconds,
+        forward_kind=number.forward_kind,
+        forward_target=number.forward_target,
     )
 
 
@@ -200,6 +223,10 @@ def _number_input(payload: NumberIn) -> NumberInput:
         after_hours_kind=payload.after_hours_kind,
         after_hours_target=payload.after_hours_target,
         presented=payload.presented,
+        forward_when=payload.forward_when,
+        forward_seconds=payload.forward_seconds,
+        forward_kind=payload.forward_kind,
+        forward_target=payload.forward_target,
     )
 
 

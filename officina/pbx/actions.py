@@ -228,6 +228,9 @@ class CallRow:
     transferred_to: str = ""  # where this call was transferred to (a REFER in it)
     replaced_call_id: str = ""  # the call this one took over (attended transfer)
     voicemail: bool = False  # the callee's voicemail took the call nobody answered
+    # The extension whose daily minutes for calls out the call spent (answered through
+    # a trunk: dialled out, forwarded out, or a follow-me answered outside).
+    charged_to_id: int | None = None
 
 
 def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> None:
@@ -259,6 +262,7 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
                         transferred_to=row.transferred_to,
                         replaced_call_id=row.replaced_call_id,
                         voicemail=row.voicemail,
+                        charged_to_id=row.charged_to_id,
                     )
                     for row in new
                 ]

@@ -171,8 +171,8 @@ class Forwarder:
         if branch is None:
             logger.info("follow-me of %s to %s not rung", callee.number, rule.follow_me)
             return
-        provider, peer, answer_challenge = branch
-        self.proxy.ring_also(context, [(provider, peer)], request, answer_challenge)
+        provider, peer, answer_challenge, charge = branch
+        self.proxy.ring_also(context, [(provider, peer)], request, answer_challenge, charge)
 
     def ring_seconds(self, callee: DirectoryEntry) -> float | None:
         """How long the callee's phones ring before the no-answer forward."""

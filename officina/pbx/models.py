@@ -265,6 +265,12 @@ class CallRecord(models.Model):
     # Nobody answered (or no phone was connected) and the callee's voicemail took the
     # call: the outcome still says why it went there.
     voicemail = models.BooleanField(_("went to voicemail"), default=False)
+    # Whose daily minutes for calls out the call spent: the caller of a call out, the
+    # member who forwarded it outside, or whose follow-me was answered outside.
+    charged_to = models.ForeignKey(
+        Extension, verbose_name=_("minutes of"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("call record")

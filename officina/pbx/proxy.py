@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from officina.pbx.hold import HeldCalls
     from officina.pbx.media.g711 import Samples
     from officina.pbx.on_call import OnCallAnnouncer
+    from officina.pbx.outside_minutes import Charge, OutsideMinutes
     from officina.pbx.pickup import CallPickup
     from officina.pbx.ring_groups import RingGroups
     from officina.pbx.selectors import DirectoryEntry
@@ -191,9 +192,13 @@ class ResponseContext:
     # The INVITE as it came, for a callee who forwards when busy or not answered (the
     # forks change the one in ``request``).
     original: SipRequest | None = None
-    # A call out may last this long once answered (the caller's minutes left today);
-    # the proxy then hangs up for both sides. ``answer`` is the callee's 2xx.
-    talk_limit: float | None = None
+    # A company number forwarded when not answered: where the call goes when the ring
+    # time is over (it gets ``original``, its flow and the record of the leg that ends).
+    then: Unanswered | None = None
+    # Branches to a provider whose answer spends a member's daily minutes for calls
+    # out (binding key → whose): answered, the call ends when they run out
+    # (``outside_minutes``). ``answer`` is the callee's 2xx.
+    charges: dict[str, Charge] = field(default_factory=dict)
     answer: SipResponse | None = None
     # The From the caller sent, when the proxy rewrote it for the callee (a name from
     # the address book, the company's number): answers go back with it (§8.2.6.2).
@@ -202,6 +207,11 @@ class ResponseContext:
     # the picker's extension once one has.
     as_received: SipRequest | None = None
     picked_by: int | None = None
+
+
+# Where a call goes on when nobody answered it: (its server transaction, the INVITE as
+# it came, its flow, the record of the leg that ended).
+Unanswered = Callable[["ServerTransaction", SipRequest, Flow, CallRow], None]
 
 
 class FlowTokens:
@@ -344,9 +354,13 @@ class Proxy:
         callee_number: str,
         now: float,
         wall: float,
+        unanswered: tuple[float, Unanswered] | None = None,
     ) -> None:
         """Ring ``callee_number`` (an extension or a ring group), or answer it here, or
-        send it out through a trunk; ``caller`` is None for a call in from a trunk."""
+        send it out through a trunk; ``caller`` is None for a call in from a trunk.
+        ``unanswered``: (seconds, where to) the call goes on when nobody has answered
+        within the seconds (a company number's forwarding), before any forward or
+        voicemail of the callee's own."""
         forwarding = self.forwarding
         if (
             caller is not None
@@ -417,6 +431,14 @@ class Proxy:
         steps = [self.reachable(entries, wall) for entries in targets]
         steps = [step for step in steps if step]
         if not steps:
+            if unanswered is not None:
+                # Nobody's phone to ring for the number's seconds: on to its target now.
+                row.outcome = Outcome.FORWARDED
+                row.final_status = 480
+                row.ended_at = row.started_at
+                self.records.add(row)
+                unanswered[1](server, request, flow, row)
+                return
             if (
                 callee is not None
                 and group is None
@@ -472,6 +494,10 @@ class Proxy:
             context.step_seconds = float(group.ring_seconds)
             context.next_steps = steps[1:]
             ring_timeout = group.ring_seconds * len(steps)
+        if unanswered is not None:
+            ring_timeout, context.then = unanswered
+            context.original = request.copy()
+            context.original.set_header("From", caller_from)
         self._start(context, flow, steps[0], ring_timeout, now)
 
     def ring_out(
@@ -484,13 +510,13 @@ class Proxy:
         peer: Peer,
         answer_challenge: ChallengeAnswer,
         now: float,
-        talk_limit: float | None = None,
+        charge: Charge | None = None,
         caller_from: str = "",
     ) -> None:
         """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
-        once with ``answer_challenge``; answered, it is hung up after ``talk_limit``
-        seconds (None: whenever the parties hang up). ``caller_from``: the From the
-        caller sent, when the trunk's caller ID replaced it."""
+        once with ``answer_challenge``; answered, it spends ``charge``'s minutes and ends
+        when they run out (None: whenever the parties hang up). ``caller_from``: the
+        From the caller sent, when the trunk's caller ID replaced it."""
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
             return
@@ -499,7 +525,8 @@ class Proxy:
         context = ResponseContext(server=server, request=request, row=row)
         context.answer_challenge = answer_challenge
         context.caller_cseq = request.cseq.number
-        context.talk_limit = talk_limit
+        if charge is not None:
+            context.charges[provider.binding_key] = charge
         if caller_from and request.header("From") != caller_from:
             context.caller_from = caller_from
         self._start(context, flow, [(provider, peer)], self.policy.ring_timeout, now)
@@ -636,14 +663,19 @@ class Proxy:
         devices: list[tuple[Binding, Peer]],
         request: SipRequest,
         answer_challenge: ChallengeAnswer | None = None,
+        charge: Charge | None = None,
     ) -> None:
         """Fork ``request`` (the INVITE as it came) to more devices while the call rings
-        (follow-me); a provider among them has its challenge answered once."""
+        (follow-me); a provider among them has its challenge answered once, and its
+        answer spends ``charge``'s minutes."""
         if context.finished:
             return
         if answer_challenge is not None:
             context.answer_challenge = answer_challenge
             context.caller_cseq = request.cseq.number
+        if charge is not None:
+            for binding, _peer in devices:
+                context.charges[binding.binding_key] = charge
         for binding, peer in devices:
             fork = request.copy()
             fork.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
@@ -970,6 +1002,9 @@ class Proxy:
         if context.picked_by is not None and context.picked_by == winner.binding.extension_id:
             row.outcome = Outcome.PICKED_UP
             row.callee_id = context.picked_by
+        charge = context.charges.get(winner.binding.binding_key)
+        if charge is not None:
+            row.charged_to_id = charge.extension_id
         if self.ring_groups is not None:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
         if self.on_call is not None:
@@ -993,12 +1028,14 @@ class Proxy:
                 self.anchor.end(row.call_id)  # other forks' media were set up, not this one's
             else:
                 self.anchor.answered(row.call_id, context.request.from_tag or "", winner.media)
-        if context.talk_limit is not None:
-            self._hang_up_after(context, winner, context.talk_limit)
+        if charge is not None and self.trunks is not None:
+            self._spend_minutes(context, winner, charge, self.trunks.minutes)
 
-    def _hang_up_after(self, context: ResponseContext, winner: Branch, seconds: float) -> None:
-        """End the answered call after ``seconds`` with a BYE to each side, unless it has
-        ended by then (see ``call_cutoff``)."""
+    def _spend_minutes(
+        self, context: ResponseContext, winner: Branch, charge: Charge, minutes: OutsideMinutes
+    ) -> None:
+        """Count the answered call on ``charge``'s daily minutes; when they run out it
+        ends with a BYE to each side, unless it has ended by then (see ``call_cutoff``)."""
         row, answer, client = context.row, context.answer, winner.client
         caller = self.tokens.read(context.caller_token)
         if answer is None or client is None or caller is None:
@@ -1013,7 +1050,7 @@ class Proxy:
             hang_up_both(self.layer, invite, answer, caller, callee)
             self._hung_up(row.call_id, self.layer.wall())
 
-        self.layer.call_later(max(seconds, 0.0), hang_up)
+        minutes.answered(row.call_id, charge, hang_up)
 
     def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
         for branch in context.branches:
@@ -1094,6 +1131,19 @@ class Proxy:
         not answered; False when they do not."""
         case = {486: "busy", 600: "busy", 408: "no_answer", 480: "no_answer"}.get(status)
         flow = self.layer.flow_of(context.server)
+        if (
+            context.then is not None
+            and case == "no_answer"
+            and not context.caller_cancelled
+            and context.original is not None
+            and flow is not None
+        ):
+            row = context.row
+            row.outcome = Outcome.FORWARDED
+            row.final_status = status
+            self.records.add(row)
+            context.then(context.server, context.original, flow, row)
+            return True
         if (
             case is None
             or context.caller_cancelled
@@ -1249,6 +1299,8 @@ class Proxy:
         self.cseq_shifts.pop(call_id, None)
         if self.holds is not None:
             self.holds.end(call_id)
+        if self.trunks is not None:
+            self.trunks.minutes.ended(call_id)
         if self.anchor is not None and call_id in self.anchor.calls:
             self.anchor.end(call_id)
         tracked = self.dialogs.pop(call_id, None)
@@ -1322,6 +1374,8 @@ class Proxy:
             self.cseq_shifts.pop(call_id, None)
             if self.holds is not None:
                 self.holds.end(call_id)
+            if self.trunks is not None:
+                self.trunks.minutes.ended(call_id)
             if self.anchor is not None and call_id in self.anchor.calls:
                 self.anchor.end(call_id)
             row.ended_at = wall_time(wall)

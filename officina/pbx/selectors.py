@@ -51,17 +51,15 @@ def extension_members(numbers: Iterable[str]) -> dict[str, int]:
 
 
 def outbound_seconds_since(since: datetime) -> dict[int, float]:
-    """caller's extension id → seconds talked on calls out through a trunk answered
-    since ``since`` (the toll-fraud guard's daily minutes)."""
+    """extension id → seconds talked through a trunk on its daily minutes since
+    ``since`` (the toll-fraud guard's allowance): its calls out, its forwards outside and
+    its follow-me answered outside."""
     seconds: dict[int, float] = {}
-    for caller_id, answered, ended in CallRecord.objects.filter(
-        direction=CallRecord.Direction.OUTBOUND,
-        answered_at__gte=since,
-        ended_at__isnull=False,
-        caller__isnull=False,
-    ).values_list("caller_id", "answered_at", "ended_at"):
-        if caller_id is not None and answered is not None and ended is not None:
-            seconds[caller_id] = seconds.get(caller_id, 0.0) + (ended - answered).total_seconds()
+    for charged_id, answered, ended in CallRecord.objects.filter(
+        charged_to__isnull=False, answered_at__gte=since, ended_at__isnull=False
+    ).values_list("charged_to_id", "answered_at", "ended_at"):
+        if charged_id is not None and answered is not None and ended is not None:
+            seconds[charged_id] = seconds.get(charged_id, 0.0) + (ended - answered).total_seconds()
     return seconds
 
 

@@ -4,7 +4,13 @@
 or the server a trunk registers with) is no extension's and carries no credentials;
 its Request-URI (or To) names one of our numbers (DIDs), which routes it to an
 extension, a ring group or an extension's voicemail, another way out of the
-company's business hours. A number we do not have gets 404.
+company's business hours. A number we do not have gets 404. The number's own
+forwarding comes next: *always* sends every call to its target instead of the
+route (in and out of hours alike); *when not answered* rings the route for the
+number's seconds, then goes to the target (before any forward or voicemail of the
+extension rung). A target outside goes back out through the number's trunk, with
+the number as caller ID and a Diversion header naming it, national and mobile
+numbers only, on no member's minutes.
 
 *Out*: a member dials a number that is no extension nor group: read in the
 trunk's country (``trunks.dialling``), sorted by what it costs, and let through
@@ -17,10 +23,9 @@ proxy; the provider's 401/407 is answered once with the trunk's credentials.
 The trunks, numbers, permissions and hours are read into memory (``trunks.
 selectors.trunk_snapshot``) at start-up and every few seconds after, in a worker
 thread, with the providers' host names resolved there too: no SIP message waits
-on the database or on DNS. Minutes talked today are re-read with them, so a call
-that ends counts against the daily limit within ``REFRESH_SECONDS`` (plus the
-call records' write-behind); a call under way is hung up (BYE to both sides) when
-the minutes its caller had left as it started are used.
+on the database or on DNS. Minutes talked today on finished calls are re-read with
+them; the calls under way are counted live (``outside_minutes``), all of a member's
+together, and hung up (BYE to both sides) when the member's minutes run out.
 """
 
 from __future__ import annotations
@@ -37,14 +42,22 @@ from django.utils import timezone
 
 from officina.pbx.bindings import Binding
 from officina.pbx.models import CallRecord
+from officina.pbx.outside_minutes import Charge, OutsideMinutes
 from officina.pbx.proxy import new_row
 from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
 from officina.sip.digest import DigestClient
 from officina.sip.rport import Peer
 from officina.trunks.dialling import provider_number_forms, read_dialled
-from officina.trunks.kinds import CallClass, CallerIdHeader, RouteKind
-from officina.trunks.selectors import TrunkPlan, TrunkSnapshot, trunk_snapshot
+from officina.trunks.kinds import (
+    FORWARD_OUTSIDE,
+    NUMBER_FORWARD_CLASSES,
+    CallClass,
+    CallerIdHeader,
+    NumberForward,
+    RouteKind,
+)
+from officina.trunks.selectors import NumberPlan, TrunkPlan, TrunkSnapshot, trunk_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,7 +65,7 @@ if TYPE_CHECKING:
     from officina.pbx.actions import CallRow
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.directory import Directory
-    from officina.pbx.proxy import ChallengeAnswer, Proxy
+    from officina.pbx.proxy import ChallengeAnswer, Proxy, Unanswered
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
@@ -130,11 +143,16 @@ class TrunkCalls:
         self.directory = directory
         self.caller_names = caller_names
         self.providers = Providers()
+        self.minutes = OutsideMinutes(
+            layer.clock, layer.call_later,
+            lambda extension_id: self.providers.used_seconds.get(extension_id, 0.0),
+        )  # fmt: skip
         self._clients: dict[int, tuple[str, str, DigestClient]] = {}
 
     def load(self) -> None:
         """Read trunks, numbers and permissions (synchronous: from a worker thread)."""
         self.providers = read_providers()
+        self.minutes.replan()
 
     async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
         loop = asyncio.get_running_loop()
@@ -142,6 +160,7 @@ class TrunkCalls:
             await asyncio.sleep(every)
             try:
                 self.providers = await loop.run_in_executor(None, read_providers)
+                self.minutes.replan()
             except Exception:
                 logger.exception("could not read the trunks; keeping the last copy")
 
@@ -195,11 +214,83 @@ class TrunkCalls:
             and not schedule.is_open(datetime.fromtimestamp(wall, tz=ZoneInfo("UTC")))
         ):
             kind, target = number.after_hours_kind, number.after_hours_target
+        if number.forward_when == NumberForward.ALWAYS:
+            row.outcome = Outcome.FORWARDED
+            row.ended_at = row.started_at
+            self.proxy.records.add(row)
+            self._forward_number(number, trunk, "unconditional", server, request, flow, row)
+            return True
+        unanswered = None
+        if number.forward_when == NumberForward.NO_ANSWER and kind != RouteKind.VOICEMAIL:
+
+            def forward(
+                server: ServerTransaction, request: SipRequest, flow: Flow, row: CallRow
+            ) -> None:
+                self._forward_number(number, trunk, "no-answer", server, request, flow, row)
+
+            unanswered = (float(number.forward_seconds), forward)
+        self._ring(server, request, flow, row, kind, target, now, wall, unanswered)
+        return True
+
+    def _ring(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        kind: str,
+        target: str,
+        now: float,
+        wall: float,
+        unanswered: tuple[float, Unanswered] | None = None,
+    ) -> None:
+        """Ring where a number routes its calls (a RouteKind and its target)."""
         if kind == RouteKind.VOICEMAIL:
             self._to_voicemail(server, request, flow, row, target)
-            return True
-        self.proxy.route(server, request, flow, row, None, target, now, wall)
-        return True
+            return
+        self.proxy.route(server, request, flow, row, None, target, now, wall, unanswered)
+
+    def _forward_number(
+        self,
+        number: NumberPlan,
+        trunk: TrunkPlan,
+        reason: str,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        ended: CallRow,
+    ) -> None:
+        """Send a call to ``number`` on to where the number forwards it; ``ended`` is the
+        record of the leg that ends here (written as forwarded)."""
+        request.add_header(
+            "Diversion", f"<sip:{number.e164}@{trunk.host}>;reason={reason};counter=1", first=True
+        )
+        now, wall = self.layer.clock(), self.layer.wall()
+        leg = new_row(request, None, ended.caller_number, number.forward_target, wall)
+        leg.direction = Direction.INBOUND
+        if number.forward_kind != FORWARD_OUTSIDE:
+            kind, target = number.forward_kind, number.forward_target
+            self._ring(server, request, flow, leg, kind, target, now, wall)
+            return
+        dialled = read_dialled(number.forward_target, trunk.country)
+        peer = self.peer_of(trunk)
+        if dialled is None or peer is None:
+            self.proxy.fail(server, request, leg, 503, Outcome.FAILED)
+            return
+        leg.direction = Direction.OUTBOUND
+        leg.callee_number = dialled.e164
+        if dialled.call_class not in NUMBER_FORWARD_CLASSES:
+            # Checked when it was set; the trunk's country may have changed since.
+            self.proxy.refuse(
+                server, request, leg, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
+            )
+            return
+        caller_from = request.header("From") or ""
+        self._present(request, trunk, dialled.e164, number.e164)
+        self.proxy.ring_out(
+            server, request, flow, leg, _provider_binding(trunk, dialled.e164, peer), peer,
+            self._challenge_answer(trunk), now, caller_from=caller_from,
+        )  # fmt: skip
 
     def _to_voicemail(
         self,
@@ -270,8 +361,7 @@ class TrunkCalls:
                 server, request, row, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
             )
             return True
-        used = self.providers.used_seconds.get(caller.extension_id, 0.0)
-        if used >= allowance.daily_minutes * 60:
+        if self.seconds_left(caller.extension_id, allowance.daily_minutes) <= 0:
             self.proxy.refuse(
                 server, request, row, DAILY_MINUTES_REFUSAL,
                 "the minutes allowed today for calls out are used up",
@@ -286,17 +376,26 @@ class TrunkCalls:
         provider = _provider_binding(trunk, dialled.e164, peer)
         self.proxy.ring_out(
             server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
-            talk_limit=allowance.daily_minutes * 60 - used, caller_from=caller_from,
+            charge=Charge(caller.extension_id, allowance.daily_minutes * 60),
+            caller_from=caller_from,
         )  # fmt: skip
         return True
 
+    def seconds_left(self, extension_id: int, daily_minutes: int) -> float:
+        """What a member has left today of their minutes for calls out, their calls
+        under way counted."""
+        left = self.minutes.left(extension_id)
+        if left is not None:
+            return left
+        return daily_minutes * 60 - self.providers.used_seconds.get(extension_id, 0.0)
+
     def follow_me_branch(
         self, request: SipRequest, member: DirectoryEntry, number: str
-    ) -> tuple[Binding, Peer, ChallengeAnswer] | None:
+    ) -> tuple[Binding, Peer, ChallengeAnswer, Charge] | None:
         """The provider's branch ringing ``member``'s own number outside (follow-me), as
-        a call out of theirs: None when they have no trunk, the number is none, or the
-        guard would refuse it (its class, their minutes left today). ``request`` gets
-        the company's caller ID."""
+        a call out of theirs, on their minutes: None when they have no trunk, the number
+        is none, or the guard would refuse it (its class, their minutes left today).
+        ``request`` gets the company's caller ID."""
         if member.member_id is None:
             return None
         snapshot = self.providers.snapshot
@@ -305,21 +404,26 @@ class TrunkCalls:
         if trunk is None or dialled is None:
             return None
         allowance = snapshot.allowance(trunk.company_id, member.member_id)
-        used = self.providers.used_seconds.get(member.extension_id, 0.0)
         peer = self.peer_of(trunk)
         if (
             dialled.call_class not in allowance.classes
-            or used >= allowance.daily_minutes * 60
+            or self.seconds_left(member.extension_id, allowance.daily_minutes) <= 0
             or peer is None
         ):
             return None
         self._present(request, trunk, dialled.e164)
-        return _provider_binding(trunk, dialled.e164, peer), peer, self._challenge_answer(trunk)
+        return (
+            _provider_binding(trunk, dialled.e164, peer),
+            peer,
+            self._challenge_answer(trunk),
+            Charge(member.extension_id, allowance.daily_minutes * 60),
+        )
 
     @staticmethod
-    def _present(request: SipRequest, trunk: TrunkPlan, callee: str) -> None:
-        """The company's number as the caller's, where the trunk wants it."""
-        number = trunk.presented_number
+    def _present(request: SipRequest, trunk: TrunkPlan, callee: str, number: str = "") -> None:
+        """The company's number (``number``, else the trunk's caller ID) as the caller's,
+        where the trunk wants it."""
+        number = number or trunk.presented_number
         if not number:
             return
         identity = f"sip:{number}@{trunk.host}"

@@ -24,11 +24,19 @@ from officina.ringgroups.selectors import company_ring_groups
 from .dialling import read_dialled
 from .kinds import (
     DAILY_MINUTES_MAX,
+    FORWARD_KIND_VALUES,
+    FORWARD_OUTSIDE,
+    FORWARD_SECONDS_DEFAULT,
+    FORWARD_SECONDS_MAX,
+    FORWARD_SECONDS_MIN,
     MAX_PEER_ADDRESSES,
     NAME_MAX_LENGTH,
+    NUMBER_FORWARD_CLASSES,
     REGISTER_SECONDS_MAX,
     REGISTER_SECONDS_MIN,
+    CallClass,
     CallerIdHeader,
+    NumberForward,
     RouteKind,
     TrunkMode,
 )
@@ -183,6 +191,10 @@ class NumberInput:
     after_hours_kind: str = ""
     after_hours_target: str = ""
     presented: bool = False
+    forward_when: str = NumberForward.NEVER
+    forward_seconds: int = FORWARD_SECONDS_DEFAULT
+    forward_kind: str = ""
+    forward_target: str = ""
 
 
 def _check_target(company: Company, kind: str, target: str, field: str) -> str:
@@ -205,6 +217,50 @@ def _check_target(company: Company, kind: str, target: str, field: str) -> str:
             field=f"{field}_target",
         )
     return target
+
+
+def _check_forward(company: Company, trunk: Trunk, data: NumberInput) -> tuple[str, str]:
+    """The number's forwarding as stored: (kind, target), a number outside in E.164."""
+    if data.forward_when not in NumberForward.values:
+        raise OfficinaError.invalid_input(
+            _("Choose when calls are forwarded."), field="forward_when"
+        )
+    if not data.forward_when:
+        return "", ""
+    if (
+        data.forward_when == NumberForward.NO_ANSWER
+        and not FORWARD_SECONDS_MIN <= data.forward_seconds <= FORWARD_SECONDS_MAX
+    ):
+        raise OfficinaError.invalid_input(
+            _("Between %(min)s and %(max)s seconds.")
+            % {"min": FORWARD_SECONDS_MIN, "max": FORWARD_SECONDS_MAX},
+            field="forward_seconds",
+        )
+    if data.forward_kind not in FORWARD_KIND_VALUES:
+        raise OfficinaError.invalid_input(
+            _("Choose where forwarded calls go."), field="forward_kind"
+        )
+    if data.forward_kind != FORWARD_OUTSIDE:
+        return data.forward_kind, _check_target(
+            company, data.forward_kind, data.forward_target, "forward"
+        )
+    text = "".join(data.forward_target.replace("-", " ").split())
+    dialled = read_dialled(text, trunk.country) if text else None
+    if dialled is None:
+        raise OfficinaError.invalid_input(
+            _("“%(number)s” is not a valid number.") % {"number": text[:40]},
+            field="forward_target",
+        )
+    if dialled.call_class not in NUMBER_FORWARD_CLASSES:
+        raise OfficinaError.invalid_input(
+            _(
+                "%(number)s is a number of the class “%(class)s”: a company number is "
+                "forwarded only to national numbers and mobiles."
+            )
+            % {"number": dialled.e164, "class": CallClass(dialled.call_class).label},
+            field="forward_target",
+        )
+    return FORWARD_OUTSIDE, dialled.e164
 
 
 def _people_of(company: Company) -> set[int]:
@@ -235,6 +291,7 @@ def check_save_number(
         after_target = _check_target(
             company, data.after_hours_kind, data.after_hours_target, "after_hours"
         )
+    forward_kind, forward_target = _check_forward(company, trunk, data)
     with transaction.atomic():
         if number is None:
             number = PhoneNumber()
@@ -249,6 +306,10 @@ def check_save_number(
         number.after_hours_kind = after_kind
         number.after_hours_target = after_target
         number.presented = data.presented
+        number.forward_when = data.forward_when
+        number.forward_seconds = data.forward_seconds
+        number.forward_kind = forward_kind
+        number.forward_target = forward_target
         number.save()
     return number
 

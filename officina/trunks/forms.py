@@ -12,12 +12,17 @@ from .actions import NumberInput, PermissionInput, TrunkInput
 from .kinds import (
     DAILY_MINUTES_DEFAULT,
     DAILY_MINUTES_MAX,
+    FORWARD_KINDS,
+    FORWARD_SECONDS_DEFAULT,
+    FORWARD_SECONDS_MAX,
+    FORWARD_SECONDS_MIN,
     NAME_MAX_LENGTH,
     REGISTER_SECONDS_DEFAULT,
     REGISTER_SECONDS_MAX,
     REGISTER_SECONDS_MIN,
     CallClass,
     CallerIdHeader,
+    NumberForward,
     RouteKind,
     TrunkMode,
 )
@@ -115,6 +120,26 @@ class NumberForm(forms.Form):
         required=False,
         help_text=_("Your people's calls through the trunk show it as the caller's number."),
     )
+    forward_when = forms.ChoiceField(
+        label=_("Forward this number's calls"), choices=NumberForward.choices, required=False,
+        help_text=_(
+            "Always: instead of where the number rings, in and out of business hours. When not "
+            "answered: after it has rung there for the seconds below."
+        ),
+    )  # fmt: skip
+    forward_seconds = forms.IntegerField(
+        label=_("Forward when not answered after (seconds)"),
+        min_value=FORWARD_SECONDS_MIN, max_value=FORWARD_SECONDS_MAX,
+        initial=FORWARD_SECONDS_DEFAULT, required=False,
+    )  # fmt: skip
+    forward_kind = forms.ChoiceField(
+        label=_("Forward to"), choices=[("", "---------"), *FORWARD_KINDS], required=False
+    )
+    forward_target = forms.CharField(
+        label=_("Forward to: extension, ring group or number"), max_length=24, required=False,
+        help_text=_("A number outside goes through this trunk: national numbers and mobiles only."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, trunks: list[Trunk], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -126,6 +151,9 @@ class NumberForm(forms.Form):
             number=data["number"], trunk_id=data["trunk"], route_kind=data["route_kind"],
             route_target=data["route_target"], after_hours_kind=data["after_hours_kind"],
             after_hours_target=data["after_hours_target"], presented=data["presented"],
+            forward_when=data["forward_when"],
+            forward_seconds=data["forward_seconds"] or FORWARD_SECONDS_DEFAULT,
+            forward_kind=data["forward_kind"], forward_target=data["forward_target"],
         )  # fmt: skip
 
     @staticmethod
@@ -134,6 +162,8 @@ class NumberForm(forms.Form):
             "number": number.e164, "trunk": number.trunk_id, "route_kind": number.route_kind,
             "route_target": number.route_target, "after_hours_kind": number.after_hours_kind,
             "after_hours_target": number.after_hours_target, "presented": number.presented,
+            "forward_when": number.forward_when, "forward_seconds": number.forward_seconds,
+            "forward_kind": number.forward_kind, "forward_target": number.forward_target,
         }  # fmt: skip
 
 

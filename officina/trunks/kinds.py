@@ -47,3 +47,26 @@ class RouteKind(models.TextChoices):
     EXTENSION = "extension", _("an extension")
     RING_GROUP = "ring_group", _("a ring group")
     VOICEMAIL = "voicemail", _("an extension's voicemail")
+
+
+class NumberForward(models.TextChoices):
+    """When a number's calls go on elsewhere (set on the number, for every call to it)."""
+
+    NEVER = "", _("never")
+    ALWAYS = "always", _("always")
+    NO_ANSWER = "no_answer", _("when not answered")
+
+
+# Where a number's forwarding sends its calls: where a number may ring, or outside.
+FORWARD_OUTSIDE = "outside"
+FORWARD_KINDS = [*RouteKind.choices, (FORWARD_OUTSIDE, _("a number outside"))]
+FORWARD_KIND_VALUES = frozenset(value for value, _label in FORWARD_KINDS)
+
+
+FORWARD_SECONDS_MIN = 5
+FORWARD_SECONDS_MAX = 120
+FORWARD_SECONDS_DEFAULT = 20
+FORWARD_TARGET_MAX_LENGTH = 16  # an E.164 number
+# A number forwarded outside makes calls nobody of the company dialled, on no one's
+# daily minutes: only to where any of its people may call without an owner's yes.
+NUMBER_FORWARD_CLASSES = frozenset({CallClass.NATIONAL, CallClass.MOBILE})

@@ -17,10 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .kinds import (
     DAILY_MINUTES_DEFAULT,
+    FORWARD_KINDS,
+    FORWARD_SECONDS_DEFAULT,
+    FORWARD_TARGET_MAX_LENGTH,
     NAME_MAX_LENGTH,
     REGISTER_SECONDS_DEFAULT,
     CallClass,
     CallerIdHeader,
+    NumberForward,
     RouteKind,
     TrunkMode,
 )
@@ -91,6 +95,21 @@ class PhoneNumber(models.Model):
     after_hours_target = models.CharField(
         _("out of hours: extension or group"), max_length=6, blank=True
     )
+    # Forwarding of the number itself, in and out of hours: "always" instead of the
+    # route, "no answer" after the route has rung ``forward_seconds`` (trunk_calls.py).
+    forward_when = models.CharField(
+        _("forward"), max_length=10, choices=NumberForward.choices, blank=True
+    )
+    forward_seconds = models.PositiveSmallIntegerField(
+        _("forward after (seconds)"), default=FORWARD_SECONDS_DEFAULT
+    )
+    forward_kind = models.CharField(
+        _("forward to"), max_length=12, choices=FORWARD_KINDS, blank=True
+    )
+    forward_target = models.CharField(
+        _("forward to: extension, group or number"), max_length=FORWARD_TARGET_MAX_LENGTH,
+        blank=True,
+    )  # fmt: skip
     # Shown as the caller's number on calls out through the trunk.
     presented = models.BooleanField(_("caller ID for calls out"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -81,6 +81,10 @@ class NumberPlan:
     route_target: str
     after_hours_kind: str
     after_hours_target: str
+    forward_when: str = ""  # NumberForward
+    forward_seconds: int = 0
+    forward_kind: str = ""  # a RouteKind, or FORWARD_OUTSIDE
+    forward_target: str = ""  # an extension, a ring group, or a number outside in E.164
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +171,10 @@ def trunk_snapshot() -> TrunkSnapshot:
             route_target=number.route_target,
             after_hours_kind=number.after_hours_kind,
             after_hours_target=number.after_hours_target,
+            forward_when=number.forward_when,
+            forward_seconds=number.forward_seconds,
+            forward_kind=number.forward_kind,
+            forward_target=number.forward_target,
         )
         for number in numbers
     }

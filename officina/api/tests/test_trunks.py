@@ -113,6 +113,25 @@ def test_numbers_and_where_they_ring(api_as, giulia, marco, studio_rossi, marco_
         "INVALID_INPUT",
     )
     assert PhoneNumber.objects.get().e164 == "+390287654321"
+    # The number's own forwarding: to a mobile when not answered; a premium one is refused.
+    forwarded = api_as(giulia).post(
+        f"/trunks/studio-rossi/numbers/{listed['id']}",
+        {**number, "forward_when": "no_answer", "forward_seconds": 15,
+         "forward_kind": "outside", "forward_target": "333 123 4567"},
+    )  # fmt: skip
+    assert forwarded.status_code == 200, forwarded.content
+    assert {k: v for k, v in forwarded.json().items() if k.startswith("forward")} == {
+        "forward_when": "no_answer", "forward_seconds": 15, "forward_kind": "outside",
+        "forward_target": "+393331234567",
+    }  # fmt: skip
+    premium = {"forward_when": "always", "forward_kind": "outside", "forward_target": "899123456"}
+    body = assert_error(
+        api_as(giulia).post(f"/trunks/studio-rossi/numbers/{listed['id']}", {**number, **premium}),
+        400,
+        "INVALID_INPUT",
+    )
+    assert body["field"] == "forward_target" and "premium" in body["message"]
+    assert PhoneNumber.objects.get().forward_target == "+393331234567"
     assert api_as(giulia).delete(f"/trunks/studio-rossi/numbers/{listed['id']}").status_code == 204
     assert not PhoneNumber.objects.exists()
 

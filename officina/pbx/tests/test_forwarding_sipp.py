@@ -16,46 +16,26 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from officina.pbx.actions import ForwardingInput, check_set_forwarding
 from officina.pbx.models import CallRecord, Extension, Forwarding
-from officina.pbx.tests.livepbx import LivePbx, live_pbx, port_base
+from officina.pbx.tests.livepbx import live_pbx, port_base
+from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, dial, messages
 from officina.pbx.tests.test_ring_groups_sipp import (
     invites_received,
     people,  # noqa: F401 - a fixture
     start_phone,
     stop,
 )
-from officina.pbx.tests.test_sipp import eventually, finished, sipp
-from officina.pbx.tests.test_trunks_sipp import (
-    COMPANY_NUMBER,
-    credentials,
-    make_trunk,
-    messages,
-    provider,
-    read_trunks_now,
-)
-from officina.trunks.actions import NumberInput, check_save_number
+from officina.pbx.tests.test_sipp import eventually, finished
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
 
 
 def forward(number: str, **targets: object) -> None:
     check_set_forwarding(Extension.objects.get(number=number), ForwardingInput(**targets))  # type: ignore[arg-type]
-
-
-def call(
-    tmp_path: Path, pbx: LivePbx, port: int, caller: tuple[str, str], number: str, scenario: str
-) -> int:
-    extension, password = caller
-    process = sipp(
-        tmp_path, scenario, pbx, port, "-m", "1", "-d", "200", "-trace_msg",
-        rows=[f"{extension};[authentication username={extension} password={password}];{number}"],
-    )  # fmt: skip
-    return finished(process, tmp_path)
 
 
 def ended_records() -> list[CallRecord]:
@@ -70,7 +50,7 @@ def test_forward_always_rings_the_target_with_a_diversion_header(tmp_path, peopl
         marco_phone = start_phone(tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *marco)
         pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
         try:
-            assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+            assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
             assert finished(pia_phone, tmp_path / "pia") == 0
             assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
         finally:
@@ -92,7 +72,7 @@ def test_forward_when_busy_rings_the_target_after_the_busy_answer(tmp_path, peop
         base = pbx.port
         marco_phone = start_phone(tmp_path / "marco", "uas_busy.xml", pbx, base + 10, *marco)
         pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
-        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
         assert finished(marco_phone, tmp_path / "marco") == 0
         assert finished(pia_phone, tmp_path / "pia") == 0
         assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
@@ -112,7 +92,7 @@ def test_forward_when_not_answered_after_the_members_seconds(tmp_path, people): 
             tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
         )
         pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
-        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
         assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
         assert finished(pia_phone, tmp_path / "pia") == 0
         assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
@@ -129,7 +109,7 @@ def test_forward_when_unregistered_and_a_loop_stops_at_the_second_phone(tmp_path
     with live_pbx(port_base() + 70) as pbx:
         base = pbx.port
         pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
-        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
         assert finished(pia_phone, tmp_path / "pia") == 0
         assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
     first, second = ended_records()
@@ -140,33 +120,22 @@ def test_forward_when_unregistered_and_a_loop_stops_at_the_second_phone(tmp_path
 def test_a_forward_outside_is_a_call_out_by_the_member_through_the_guard(
     tmp_path,
     people,  # noqa: F811
-    studio_rossi,
+    sipp_trunk,
 ):
     marco, sara = people["Marco"][1:], people["Sara"][1:]
-    with live_pbx(port_base() + 70) as pbx:
-        base = pbx.port
-        trunk = make_trunk(studio_rossi, base + 30)
-        check_save_number(
-            studio_rossi,
-            NumberInput(
-                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
-                route_target=marco[0], presented=True,
-            ),
-        )  # fmt: skip
-        read_trunks_now(pbx)
-        forward(marco[0], always="0039021234567")
-        pbx.running.server.proxy.forwarding.load()  # type: ignore[union-attr]
-        the_provider = provider(
-            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
-            *credentials(tmp_path),
-        )  # fmt: skip
-        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
-        assert finished(the_provider, tmp_path / "provider") == 0
-        assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
-        # A premium-rate number is refused for Marco, and never reaches the provider.
-        forward(marco[0], always="899123456")
-        pbx.running.server.proxy.forwarding.load()  # type: ignore[union-attr]
-        assert call(tmp_path, pbx, base + 18, sara, marco[0], "uac_refused.xml") == 0
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    sipp_trunk.add_number(marco[0], presented=True)
+    forward(marco[0], always="0039021234567")
+    pbx.running.server.proxy.forwarding.load()
+    the_provider = sipp_trunk.answering(tmp_path / "provider")
+    assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+    assert finished(the_provider, tmp_path / "provider") == 0
+    assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+    # A premium-rate number is refused for Marco, and never reaches the provider.
+    forward(marco[0], always="899123456")
+    pbx.running.server.proxy.forwarding.load()
+    assert dial(tmp_path, pbx, base + 18, sara, marco[0], "uac_refused.xml") == 0
+    sipp_trunk.stop()  # and its records written
     invite = next(m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE"))
     assert invite.startswith("INVITE sip:+39021234567@")
     assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invite
@@ -182,16 +151,16 @@ def test_feature_codes_from_a_phone_turn_forwarding_on_and_off(tmp_path, people)
     marco, pia = people["Marco"][1:], people["Pia"][1:]
     with live_pbx(port_base() + 70) as pbx:
         base = pbx.port
-        assert call(tmp_path, pbx, base + 16, marco, f"*72{pia[0]}", "uac_feature_code.xml") == 0
+        assert dial(tmp_path, pbx, base + 16, marco, f"*72{pia[0]}", "uac_feature_code.xml") == 0
         assert Forwarding.objects.get().always == pia[0]
-        assert call(tmp_path, pbx, base + 18, marco, f"*92{pia[0]}", "uac_feature_code.xml") == 0
-        assert call(tmp_path, pbx, base + 20, marco, "*73", "uac_feature_code.xml") == 0
+        assert dial(tmp_path, pbx, base + 18, marco, f"*92{pia[0]}", "uac_feature_code.xml") == 0
+        assert dial(tmp_path, pbx, base + 20, marco, "*73", "uac_feature_code.xml") == 0
         rules = pbx.running.server.proxy.forwarding.rules  # type: ignore[union-attr]
         extension = Extension.objects.get(number=marco[0])
         assert rules[extension.pk].always == ""
         assert rules[extension.pk].no_answer == pia[0]
         # Forwarding to oneself is refused with the reason; "*72" alone is incomplete.
-        assert call(tmp_path, pbx, base + 22, marco, f"*72{marco[0]}", "uac_refused.xml") == 0
+        assert dial(tmp_path, pbx, base + 22, marco, f"*72{marco[0]}", "uac_refused.xml") == 0
     forwarding = Forwarding.objects.get()
     assert (forwarding.always, forwarding.no_answer) == ("", pia[0])
     # Each code is answered by the desk (which then says the change and hangs up: the
@@ -214,7 +183,7 @@ def test_follow_me_rings_a_colleague_too_after_the_members_seconds(tmp_path, peo
             tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
         )
         pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
-        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
         assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
         assert finished(pia_phone, tmp_path / "pia") == 0
         assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
@@ -228,32 +197,22 @@ def test_follow_me_rings_a_colleague_too_after_the_members_seconds(tmp_path, peo
 def test_follow_me_rings_a_number_outside_through_the_trunk(
     tmp_path,
     people,  # noqa: F811
-    studio_rossi,
+    sipp_trunk,
 ):
     marco, sara = people["Marco"][1:], people["Sara"][1:]
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
     forward(marco[0], follow_me="0039021234567", follow_me_seconds=5)
-    with live_pbx(port_base() + 70) as pbx:
-        base = pbx.port
-        trunk = make_trunk(studio_rossi, base + 30)
-        check_save_number(
-            studio_rossi,
-            NumberInput(
-                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
-                route_target=marco[0], presented=True,
-            ),
-        )  # fmt: skip
-        read_trunks_now(pbx)
-        marco_phone = start_phone(
-            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
-        )
-        the_provider = provider(
-            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
-            *credentials(tmp_path),
-        )  # fmt: skip
-        assert call(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
-        assert finished(marco_phone, tmp_path / "marco") == 0
-        assert finished(the_provider, tmp_path / "provider") == 0
-        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    pbx.running.server.proxy.forwarding.load()
+    sipp_trunk.add_number(marco[0], presented=True)
+    marco_phone = start_phone(
+        tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+    )
+    the_provider = sipp_trunk.answering(tmp_path / "provider")
+    assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+    assert finished(marco_phone, tmp_path / "marco") == 0
+    assert finished(the_provider, tmp_path / "provider") == 0
+    assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    sipp_trunk.stop()  # and its records written
     invites = [m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE")]
     assert invites[0].startswith("INVITE sip:+39021234567@")
     assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invites[0]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,13 +30,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from officina.accounts.models import Company
 from officina.contacts.actions import ContactInput, check_save_contact
-from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord, Extension
-from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
+from officina.pbx.tests.livepbx import HOST, live_pbx, port_base
+from officina.pbx.tests.sipp_provider import (
+    COMPANY_NUMBER,
+    PROVIDER,
+    TRUNK_PASSWORD,
+    TRUNK_USER,
+    credentials,
+    dial,
+    messages,
+    provider,
+    read_trunks_now,
+)
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
-from officina.pbx.tests.test_sipp import SCENARIOS, eventually, finished, sipp
+from officina.pbx.tests.test_sipp import eventually, finished
 from officina.pbx.trunk_calls import start_of_today
 from officina.ringgroups.actions import (
     BusinessHoursInput,
@@ -45,10 +53,8 @@ from officina.ringgroups.actions import (
     check_save_business_hours,
 )
 from officina.trunks.actions import (
-    NumberInput,
     PermissionInput,
     TrunkInput,
-    check_save_number,
     check_save_trunk,
     check_set_permission,
 )
@@ -60,108 +66,20 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed"),
 ]
 
-PROVIDER = "127.0.0.2"
-TRUNK_USER, TRUNK_PASSWORD = "studio-rossi", "trunk-secret-7"
-COMPANY_NUMBER = "+390287654321"  # Studio Rossi's number: caller ID out, Marco's in
-
-
-@pytest.fixture
-def phones(giulia, marco):
-    numbers = {}
-    for member in (giulia, marco):
-        extension = do_provision_extension(member)
-        password = f"{member.first_name.lower()}-desk-pw"
-        do_set_sip_password(extension, password)
-        numbers[member.first_name] = (extension.number, password)
-    return numbers
-
-
-def make_trunk(company: Company, provider_port: int) -> Trunk:
-    return check_save_trunk(
-        company,
-        TrunkInput(
-            name="Provider", host=PROVIDER, port=provider_port, mode="peer",
-            username=TRUNK_USER, password=TRUNK_PASSWORD, peer_addresses=PROVIDER,
-        ),
-    )  # fmt: skip
-
-
-def read_trunks_now(pbx: LivePbx) -> None:
-    """The PBX reads the trunks at once rather than at its next refresh."""
-    trunks = pbx.running.server.trunks
-    assert trunks is not None
-    trunks.load()
-
-
-def provider(
-    directory: Path, scenario: str, pbx: LivePbx, port: int, *args: str, send: bool = False
-) -> subprocess.Popen[bytes]:
-    """SIPp as the provider on 127.0.0.2 (``send``: it calls the PBX)."""
-    directory.mkdir(exist_ok=True)
-    command = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", PROVIDER, "-p", str(port)]
-    command += ["-nostdin", "-trace_err", "-trace_msg", "-timeout", "30s", "-timeout_error"]
-    if send:
-        command.insert(1, f"{HOST}:{pbx.port}")
-    command += ["-m", "1", *args]
-    return subprocess.Popen(
-        command, cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-
-
-def credentials(tmp_path: Path) -> list[str]:
-    """The trunk's credentials as the provider knows them (SIPp's verifyauth)."""
-    injection = tmp_path / "provider-accounts.csv"
-    injection.write_text(f"SEQUENTIAL\n{TRUNK_USER};{TRUNK_PASSWORD}\n")
-    return ["-inf", str(injection)]
-
-
-def messages(directory: Path, kind: str) -> list[str]:
-    """The messages a SIPp instance ``kind`` ("received"/"sent") in its -trace_msg log."""
-    found = []
-    for log in directory.glob("*_messages.log"):
-        for block in re.split(r"^-{10,}.*\n", log.read_text(errors="replace"), flags=re.M):
-            head, _, message = block.partition("\n")
-            if kind in head and message.strip():
-                found.append(message.strip())
-    return found
-
-
-def dial(
-    directory: Path, pbx: LivePbx, port: int, caller: tuple[str, str], number: str, scenario: str
-) -> int:
-    directory.mkdir(exist_ok=True)
-    extension, password = caller
-    process = sipp(
-        directory, scenario, pbx, port, "-m", "1", "-d", "300", "-trace_msg",
-        rows=[f"{extension};[authentication username={extension} password={password}];{number}"],
-    )  # fmt: skip
-    return finished(process, directory)
-
 
 def test_a_call_out_reaches_the_provider_in_e164_with_the_company_number_and_credentials(
-    tmp_path, phones, giulia, studio_rossi
+    tmp_path, phones, giulia, sipp_trunk
 ):
-    with live_pbx(port_base() + 60) as pbx:
-        base = pbx.port
-        trunk = make_trunk(studio_rossi, base + 30)
-        check_save_number(
-            studio_rossi,
-            NumberInput(
-                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
-                route_target=phones["Marco"][0], presented=True,
-            ),
-        )  # fmt: skip
-        read_trunks_now(pbx)
-        the_provider = provider(
-            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
-            *credentials(tmp_path),
-        )  # fmt: skip
-        assert (
-            dial(tmp_path / "giulia", pbx, base + 32, phones["Giulia"], "0039021234567",
-                 "uac_call.xml") == 0
-        )  # fmt: skip
-        assert finished(the_provider, tmp_path / "provider") == 0
-        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    sipp_trunk.add_number(phones["Marco"][0], presented=True)
+    the_provider = sipp_trunk.answering(tmp_path / "provider")
+    assert (
+        dial(tmp_path / "giulia", pbx, base + 32, phones["Giulia"], "0039021234567",
+             "uac_call.xml") == 0
+    )  # fmt: skip
+    assert finished(the_provider, tmp_path / "provider") == 0
+    assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    sipp_trunk.stop()  # and its records written
     received = messages(tmp_path / "provider", "received")
     invites = [m for m in received if m.startswith("INVITE ")]
     assert len(invites) == 2
@@ -187,33 +105,28 @@ def test_a_call_out_reaches_the_provider_in_e164_with_the_company_number_and_cre
 
 
 def test_the_guard_refuses_premium_satellite_and_international_until_allowed(
-    tmp_path, phones, giulia, studio_rossi
+    tmp_path, phones, giulia, studio_rossi, sipp_trunk
 ):
-    with live_pbx(port_base() + 60) as pbx:
-        base = pbx.port
-        make_trunk(studio_rossi, base + 30)
-        read_trunks_now(pbx)
-        the_provider = provider(
-            tmp_path / "provider", "provider_answers_after_challenge.xml", pbx, base + 30,
-            *credentials(tmp_path),
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    the_provider = sipp_trunk.answering(tmp_path / "provider")
+    try:
+        for index, number in enumerate(("899123456", "+8816123456789", "00442079460958")):
+            assert dial(
+                tmp_path / f"refused{index}", pbx, base + 32 + index, phones["Giulia"],
+                number, "uac_refused.xml",
+            ) == 0, number  # fmt: skip
+        assert eventually(lambda: CallRecord.objects.count() == 3)
+        assert messages(tmp_path / "provider", "received") == []
+        check_set_permission(studio_rossi, giulia, PermissionInput(international=True))
+        sipp_trunk.reload()
+        assert (
+            dial(tmp_path / "allowed", pbx, base + 40, phones["Giulia"], "00442079460958",
+                 "uac_call.xml") == 0
         )  # fmt: skip
-        try:
-            for index, number in enumerate(("899123456", "+8816123456789", "00442079460958")):
-                assert dial(
-                    tmp_path / f"refused{index}", pbx, base + 32 + index, phones["Giulia"],
-                    number, "uac_refused.xml",
-                ) == 0, number  # fmt: skip
-            assert eventually(lambda: CallRecord.objects.count() == 3)
-            assert messages(tmp_path / "provider", "received") == []
-            check_set_permission(studio_rossi, giulia, PermissionInput(international=True))
-            read_trunks_now(pbx)
-            assert (
-                dial(tmp_path / "allowed", pbx, base + 40, phones["Giulia"], "00442079460958",
-                     "uac_call.xml") == 0
-            )  # fmt: skip
-            assert finished(the_provider, tmp_path / "provider") == 0
-        finally:
-            stop(the_provider)
+        assert finished(the_provider, tmp_path / "provider") == 0
+    finally:
+        stop(the_provider)
+    sipp_trunk.stop()  # and its records written
     refused = CallRecord.objects.filter(outcome=CallRecord.Outcome.REFUSED).order_by("started_at")
     assert [(r.callee_number, r.reason, r.final_status) for r in refused] == [
         ("+39899123456", "premium", 403),
@@ -232,7 +145,7 @@ def test_the_guard_refuses_premium_satellite_and_international_until_allowed(
 
 
 def test_a_call_in_to_the_company_number_rings_the_extension_with_the_caller_named(
-    tmp_path, phones, marco, studio_rossi
+    tmp_path, phones, marco, studio_rossi, sipp_trunk
 ):
     check_save_contact(
         studio_rossi,
@@ -241,34 +154,25 @@ def test_a_call_in_to_the_company_number_rings_the_extension_with_the_caller_nam
             numbers=[("mobile", "333 123 4567")],
         ),
     )  # fmt: skip
-    with live_pbx(port_base() + 60) as pbx:
-        base = pbx.port
-        trunk = make_trunk(studio_rossi, base + 30)
-        check_save_number(
-            studio_rossi,
-            NumberInput(
-                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
-                route_target=phones["Marco"][0],
-            ),
-        )  # fmt: skip
-        read_trunks_now(pbx)
-        names = pbx.running.server.proxy.caller_names
-        assert names is not None
-        names.load()
-        marco_phone = start_phone(
-            tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *phones["Marco"]
-        )
-        the_provider = provider(
-            tmp_path / "provider", "provider_calls_number.xml", pbx, base + 30,
-            "-key", "did", COMPANY_NUMBER.lstrip("+"), "-key", "caller", "+393331234567",
-            "-d", "300", send=True,
-        )  # fmt: skip
-        try:
-            assert finished(the_provider, tmp_path / "provider") == 0
-            assert finished(marco_phone, tmp_path / "marco") == 0
-        finally:
-            stop(marco_phone)
-        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    sipp_trunk.add_number(phones["Marco"][0])
+    names = pbx.running.server.proxy.caller_names
+    assert names is not None
+    names.load()
+    marco_phone = start_phone(
+        tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *phones["Marco"]
+    )
+    the_provider = sipp_trunk.calling(
+        tmp_path / "provider",
+        "-key", "did", COMPANY_NUMBER.lstrip("+"), "-key", "caller", "+393331234567", "-d", "300",
+    )  # fmt: skip
+    try:
+        assert finished(the_provider, tmp_path / "provider") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0
+    finally:
+        stop(marco_phone)
+    assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+    sipp_trunk.stop()  # and its records written
     invite = next(m for m in messages(tmp_path / "marco", "received") if m.startswith("INVITE"))
     assert re.search(r'^From: "Elena Ferri \(Cliente Srl, client\)" <sip:\+393331234567@', invite,
                      re.MULTILINE)  # fmt: skip
@@ -281,7 +185,7 @@ def test_a_call_in_to_the_company_number_rings_the_extension_with_the_caller_nam
 
 
 def test_an_unknown_number_gets_404_and_out_of_hours_the_number_rings_elsewhere(
-    tmp_path, phones, giulia, marco, studio_rossi
+    tmp_path, phones, giulia, marco, studio_rossi, sipp_trunk
 ):
     check_save_business_hours(
         studio_rossi, BusinessHoursInput("Europe/Rome", True, [[(time(0), time(23, 59))]] * 7)
@@ -290,37 +194,29 @@ def test_an_unknown_number_gets_404_and_out_of_hours_the_number_rings_elsewhere(
     check_add_hours_exception(
         studio_rossi, timezone.localtime(timezone.now(), ZoneInfo("Europe/Rome")).date()
     )
-    with live_pbx(port_base() + 60) as pbx:
-        base = pbx.port
-        trunk = make_trunk(studio_rossi, base + 30)
-        check_save_number(
-            studio_rossi,
-            NumberInput(
-                number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind="extension",
-                route_target=phones["Marco"][0], after_hours_kind="extension",
-                after_hours_target=phones["Giulia"][0],
-            ),
-        )  # fmt: skip
-        read_trunks_now(pbx)
-        unknown = provider(
-            tmp_path / "unknown", "provider_number_unknown.xml", pbx, base + 30,
-            "-key", "did", "0299999999", send=True,
-        )  # fmt: skip
-        assert finished(unknown, tmp_path / "unknown") == 0
-        giulia_phone = start_phone(
-            tmp_path / "giulia", "uas_answer.xml", pbx, base + 10, *phones["Giulia"]
-        )
-        the_provider = provider(
-            tmp_path / "provider", "provider_calls_number.xml", pbx, base + 32,
-            "-key", "did", "0287654321", "-key", "caller", "+390612345678", "-d", "200",
-            send=True,
-        )  # fmt: skip
-        try:
-            assert finished(the_provider, tmp_path / "provider") == 0
-            assert finished(giulia_phone, tmp_path / "giulia") == 0
-        finally:
-            stop(giulia_phone)
-        assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).count() == 2)
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    sipp_trunk.add_number(
+        phones["Marco"][0], after_hours_kind="extension", after_hours_target=phones["Giulia"][0]
+    )
+    unknown = sipp_trunk.calling(
+        tmp_path / "unknown", "-key", "did", "0299999999", scenario="provider_number_unknown.xml"
+    )
+    assert finished(unknown, tmp_path / "unknown") == 0
+    giulia_phone = start_phone(
+        tmp_path / "giulia", "uas_answer.xml", pbx, base + 10, *phones["Giulia"]
+    )
+    the_provider = sipp_trunk.calling(
+        tmp_path / "provider",
+        "-key", "did", "0287654321", "-key", "caller", "+390612345678", "-d", "200",
+        port_offset=2,
+    )  # fmt: skip
+    try:
+        assert finished(the_provider, tmp_path / "provider") == 0
+        assert finished(giulia_phone, tmp_path / "giulia") == 0
+    finally:
+        stop(giulia_phone)
+    assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).count() == 2)
+    sipp_trunk.stop()  # and its records written
     unknown_record = CallRecord.objects.get(outcome=CallRecord.Outcome.NOT_FOUND)
     assert unknown_record.direction == CallRecord.Direction.INBOUND
     assert unknown_record.final_status == 404
@@ -393,7 +289,7 @@ def test_a_registering_trunk_registers_with_digest_and_refreshes_or_shows_the_re
 
 
 def test_the_daily_minutes_count_answered_calls_out_of_today_only(
-    tmp_path, phones, giulia, studio_rossi
+    tmp_path, phones, giulia, studio_rossi, sipp_trunk
 ):
     check_set_permission(studio_rossi, giulia, PermissionInput(daily_minutes=1))
     extension = Extension.objects.get(member=giulia)
@@ -406,22 +302,21 @@ def test_the_daily_minutes_count_answered_calls_out_of_today_only(
             call_id=f"earlier-{seconds}", caller=extension, caller_number=extension.number,
             callee_number="+39021234567", started_at=started, answered_at=started,
             ended_at=started + timedelta(seconds=seconds), outcome=CallRecord.Outcome.ANSWERED,
-            final_status=200, direction=CallRecord.Direction.OUTBOUND,
+            final_status=200, direction=CallRecord.Direction.OUTBOUND, charged_to=extension,
         )  # fmt: skip
-    with live_pbx(port_base() + 60) as pbx:
-        base = pbx.port
-        make_trunk(studio_rossi, base + 30)
-        read_trunks_now(pbx)
-        trunks = pbx.running.server.trunks
-        assert trunks is not None
-        # Yesterday's ten minutes do not count; today's 61 seconds do.
-        assert trunks.providers.used_seconds == {extension.pk: 61.0}
-        assert (
-            dial(tmp_path / "over", pbx, base + 32, phones["Giulia"], "021234567",
-                 "uac_refused.xml") == 0
-        )  # fmt: skip
-        assert eventually(
-            lambda: CallRecord.objects.filter(outcome=CallRecord.Outcome.REFUSED).exists()
-        )
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    sipp_trunk.reload()
+    trunks = pbx.running.server.trunks
+    assert trunks is not None
+    # Yesterday's ten minutes do not count; today's 61 seconds do.
+    assert trunks.providers.used_seconds == {extension.pk: 61.0}
+    assert (
+        dial(tmp_path / "over", pbx, base + 32, phones["Giulia"], "021234567",
+             "uac_refused.xml") == 0
+    )  # fmt: skip
+    assert eventually(
+        lambda: CallRecord.objects.filter(outcome=CallRecord.Outcome.REFUSED).exists()
+    )
+    sipp_trunk.stop()  # and its records written
     refused = CallRecord.objects.get(outcome=CallRecord.Outcome.REFUSED)
     assert (refused.reason, refused.callee_number) == ("daily-minutes", "+39021234567")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from officina.core.errors import OfficinaError
@@ -177,3 +179,49 @@ def test_access_owner_manages_people_and_space_manager_see_others_nothing(
     with pytest.raises(OfficinaError) as missing:
         access_trunk_by_id(giulia, slug, trunk.pk + 100)
     assert str(missing.value.message) == "Trunk or number not found."
+
+
+def test_a_number_forwards_always_or_when_not_answered_and_never_to_a_premium_number(
+    studio_rossi, trunk, giulia
+):
+    extension = do_provision_extension(giulia).number
+    base = NumberInput("02 8765 4321", trunk.pk, "extension", extension)
+
+    def outside(target: str) -> dict[str, object]:
+        return {"forward_when": "always", "forward_kind": "outside", "forward_target": target}
+
+    for forwarding, field, reason in (
+        ({"forward_when": "sometimes"}, "forward_when", ""),
+        ({"forward_when": "always", "forward_kind": "fax"}, "forward_kind", ""),
+        (
+            {"forward_when": "no_answer", "forward_seconds": 3, "forward_kind": "extension",
+             "forward_target": extension},
+            "forward_seconds", "",
+        ),
+        ({"forward_when": "always", "forward_kind": "extension", "forward_target": "999"},
+         "forward_target", ""),
+        (outside("12"), "forward_target", "not a valid number"),
+        (outside("899 123 456"), "forward_target", "premium rate"),
+        (outside("+44 20 7946 0958"), "forward_target", "international"),
+        (outside("+881 6123 456789"), "forward_target", "satellite"),
+    ):  # fmt: skip
+        with pytest.raises(OfficinaError) as refused:
+            check_save_number(studio_rossi, replace(base, **forwarding))
+        assert refused.value.details["field"] == field
+        assert reason in str(refused.value.message)
+    assert not PhoneNumber.objects.exists()
+    number = check_save_number(
+        studio_rossi,
+        replace(
+            base, forward_when="no_answer", forward_seconds=10, forward_kind="outside",
+            forward_target="333 123 4567",
+        ),
+    )  # fmt: skip
+    assert (number.forward_kind, number.forward_target) == ("outside", "+393331234567")
+    plan = trunk_snapshot().numbers["+390287654321"]
+    assert (plan.forward_when, plan.forward_seconds, plan.forward_target) == (
+        "no_answer", 10, "+393331234567",
+    )  # fmt: skip
+    # Turned off, the target goes with it.
+    number = check_save_number(studio_rossi, replace(base, forward_kind="outside"), number)
+    assert (number.forward_when, number.forward_kind, number.forward_target) == ("", "", "")

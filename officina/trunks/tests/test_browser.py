@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from officina.pbx.actions import do_provision_extension
+from officina.trunks.actions import NumberInput, TrunkInput, check_save_number, check_save_trunk
 from officina.trunks.models import OutboundPermission, PhoneNumber, Trunk
 
 PHONE = {"width": 390, "height": 844}
@@ -90,3 +91,44 @@ def test_an_owner_sets_up_trunk_number_and_calls_out_and_the_space_manager_sees_
     assert manager.get_by_role("link", name="New trunk").count() == 0
     assert SECRET not in manager.content()
     assert_no_sideways_scrolling(manager)
+
+
+@pytest.mark.browser
+def test_an_owner_forwards_the_company_number_and_a_premium_target_is_refused(
+    new_context, giulia, studio_rossi, screenshot
+):
+    extension = do_provision_extension(giulia).number
+    trunk = check_save_trunk(
+        studio_rossi, TrunkInput(name="VoIP Italia", host="sip.voip-italia.example", mode="peer")
+    )
+    number = check_save_number(
+        studio_rossi, NumberInput("02 8765 4321", trunk.pk, "extension", extension)
+    )
+    owner = new_context(
+        giulia, locale="it-IT", viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    owner.goto(f"/companies/{studio_rossi.slug}/trunks/")
+    owner.get_by_role("link", name="+390287654321").click()
+    owner.get_by_label("Inoltra le chiamate di questo numero").select_option("no_answer")
+    owner.get_by_label("Inoltra se non risponde nessuno dopo (secondi)").fill("15")
+    owner.select_option("#id_forward_kind", "outside")
+    owner.get_by_label("Inoltra a: interno, gruppo di chiamata o numero").fill("899 123 456")
+    owner.click("#number-form button[type=submit]")
+    error = owner.locator("#number-form .errorlist")
+    error.wait_for()
+    assert "a tariffa" in error.inner_text() and "nazionali e cellulari" in error.inner_text()
+    screenshot(owner, "1-premium-refused")
+    assert_no_sideways_scrolling(owner)
+    number.refresh_from_db()
+    assert number.forward_when == ""
+    owner.get_by_label("Inoltra a: interno, gruppo di chiamata o numero").fill("333 123 4567")
+    owner.click("#number-form button[type=submit]")
+    owner.locator(".message", has_text="+390287654321 è salvato.").wait_for()
+    shown = owner.locator("[data-number='+390287654321'] [data-forward]").inner_text()
+    assert shown == "Inoltrato a un numero esterno +393331234567 se non risponde nessuno dopo 15 s"
+    screenshot(owner, "2-forwarded")
+    assert_no_sideways_scrolling(owner)
+    number.refresh_from_db()
+    assert (number.forward_when, number.forward_seconds, number.forward_target) == (
+        "no_answer", 15, "+393331234567",
+    )  # fmt: skip
