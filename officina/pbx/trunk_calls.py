@@ -42,7 +42,7 @@ from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
 from officina.sip.digest import DigestClient
 from officina.sip.rport import Peer
-from officina.trunks.dialling import provider_number_forms, read_dialled
+from officina.trunks.dialling import provider_number_forms
 from officina.trunks.kinds import CallClass, CallerIdHeader, RouteKind
 from officina.trunks.selectors import TrunkPlan, TrunkSnapshot, trunk_snapshot
 
@@ -255,27 +255,23 @@ class TrunkCalls:
         trunk), which leaves the proxy's 404."""
         if caller.member_id is None:
             return False
-        snapshot = self.providers.snapshot
-        trunk = snapshot.trunk_for_member(caller.member_id)
-        if trunk is None:
+        used = self.providers.used_seconds.get(caller.extension_id, 0.0)
+        verdict = self.providers.snapshot.judge_call_out(caller.member_id, row.callee_number, used)
+        if verdict is None:
             return False
-        dialled = read_dialled(row.callee_number, trunk.country)
-        if dialled is None:
-            return False
+        trunk, dialled = verdict.trunk, verdict.dialled
         row.direction = Direction.OUTBOUND
         row.callee_number = dialled.e164
-        allowance = snapshot.allowance(trunk.company_id, caller.member_id)
-        if dialled.call_class not in allowance.classes:
-            self.proxy.refuse(
-                server, request, row, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
-            )
-            return True
-        used = self.providers.used_seconds.get(caller.extension_id, 0.0)
-        if used >= allowance.daily_minutes * 60:
+        if verdict.refusal == DAILY_MINUTES_REFUSAL:
             self.proxy.refuse(
                 server, request, row, DAILY_MINUTES_REFUSAL,
                 "the minutes allowed today for calls out are used up",
             )  # fmt: skip
+            return True
+        if verdict.refusal:
+            self.proxy.refuse(
+                server, request, row, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
+            )
             return True
         peer = self.peer_of(trunk)
         if peer is None:
@@ -286,7 +282,7 @@ class TrunkCalls:
         provider = _provider_binding(trunk, dialled.e164, peer)
         self.proxy.ring_out(
             server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
-            talk_limit=allowance.daily_minutes * 60 - used, caller_from=caller_from,
+            talk_limit=verdict.seconds_left, caller_from=caller_from,
         )  # fmt: skip
         return True
 
@@ -299,19 +295,13 @@ class TrunkCalls:
         the company's caller ID."""
         if member.member_id is None:
             return None
-        snapshot = self.providers.snapshot
-        trunk = snapshot.trunk_for_member(member.member_id)
-        dialled = read_dialled(number, trunk.country) if trunk is not None else None
-        if trunk is None or dialled is None:
-            return None
-        allowance = snapshot.allowance(trunk.company_id, member.member_id)
         used = self.providers.used_seconds.get(member.extension_id, 0.0)
+        verdict = self.providers.snapshot.judge_call_out(member.member_id, number, used)
+        if verdict is None or verdict.refusal:
+            return None
+        trunk, dialled = verdict.trunk, verdict.dialled
         peer = self.peer_of(trunk)
-        if (
-            dialled.call_class not in allowance.classes
-            or used >= allowance.daily_minutes * 60
-            or peer is None
-        ):
+        if peer is None:
             return None
         self._present(request, trunk, dialled.e164)
         return _provider_binding(trunk, dialled.e164, peer), peer, self._challenge_answer(trunk)
