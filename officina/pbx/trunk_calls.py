@@ -28,17 +28,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from datetime import datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from django.conf import settings
-from django.utils import timezone
 
 from officina.pbx.bindings import Binding
 from officina.pbx.models import CallRecord
 from officina.pbx.proxy import new_row
-from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since
+from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since, start_of_today
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
 from officina.sip.digest import DigestClient
 from officina.sip.rport import Peer
@@ -101,12 +98,6 @@ def resolve(host: str, port: int) -> tuple[str, ...]:
     except OSError:
         return ()
     return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def start_of_today() -> datetime:
-    zone = ZoneInfo(settings.TIME_ZONE)
-    today = timezone.now().astimezone(zone).date()
-    return datetime.combine(today, time(0), zone)
 
 
 def read_providers() -> Providers:
