@@ -41,6 +41,7 @@ def pbx_profile_panel(context: template.Context, member: Member) -> dict[str, An
     extension = get_member_extension(member)
     signed_in = bool(viewer is not None and viewer.is_authenticated)
     panel: dict[str, Any] = {
+        "request": request,  # for the "Call" button, which asks who is viewing
         "member": member,
         "extension": extension,
         "is_self": is_self,
