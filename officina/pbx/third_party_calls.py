@@ -306,7 +306,7 @@ class ThirdPartyCalls:
 
     def _send_to_member(self, call: ThirdPartyCall, method: str, body: bytes = b"") -> None:
         member, peer = call.member_leg, call.member_peer
-        if member is None or peer is None:
+        if member is None or peer is None or member.state == "terminated":
             return
         if method == "ACK":
             request = self._in_dialog(member, "ACK", peer, body, cseq=1)

@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from officina.api.actions import do_create_api_token
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import HOST, LiveOfficina, live_officina, port_base
+from officina.pbx.tests.livepbx import LiveOfficina, live_officina, port_base
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
 from officina.pbx.tests.test_on_call_live import phone
 from officina.trunks.actions import TrunkInput, check_save_trunk
@@ -44,6 +46,7 @@ pytestmark = [
 ]
 
 PASSWORDS = {"giulia": "giulia-c2c-pw", "marco": "marco-c2c-pw"}
+PHONE = {"width": 390, "height": 844}
 PROVIDER = "127.0.0.2"
 
 
@@ -144,7 +147,7 @@ def test_the_members_phone_rings_then_talks_with_the_target(
         command(officina.sip_port + 8, "hangup")  # Marco hangs up
         assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
         giulia_log = tmp_path / "giulia.log"
-        assert wait_for(lambda: "terminated" in giulia_log.read_text(errors="replace"), 15), (
+        assert wait_for(lambda: "session closed" in giulia_log.read_text(errors="replace"), 15), (
             giulia_log.read_text(errors="replace")[-2000:]
         )
     finally:
@@ -210,3 +213,75 @@ def test_a_member_without_a_registered_phone_is_told_so(officina, numbers, giuli
     assert status == 409, answer
     assert answer["message"].startswith("None of your phones is connected")
     assert not CallRecord.objects.exists()
+
+
+@pytest.mark.browser
+def test_the_call_button_on_a_profile_rings_the_members_phone(
+    officina, numbers, giulia, marco, tmp_path, browser
+):
+    """Giulia, in Italian on a phone's screen, presses "Chiama" on Marco's profile: her
+    baresip rings (and answers), Marco's answers, and the page follows the call."""
+    officina.running.directory.load()
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    client = Client()
+    client.force_login(giulia, backend="django.contrib.auth.backends.ModelBackend")
+    context = browser.new_context(base_url=officina.url, viewport=PHONE, is_mobile=True)
+    context.set_default_timeout(30_000)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": officina.url,
+            }
+        ]
+    )
+    _homes, logs, running = start_phones(tmp_path, officina, numbers, "giulia", "marco")
+    try:
+        assert wait_for(lambda: len(officina.running.directory.bindings) == 2, 20), "registered"
+        page = context.new_page()
+        page.goto(f"/members/{marco.pk}/")
+        button = page.get_by_role("button", name="Chiama", exact=True)
+        assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
+        button.click()
+        status = page.locator("#pbx-panel [data-call-status]")
+        status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
+        giulia_log = tmp_path / "giulia.log"
+        assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
+        command(officina.sip_port + 8, "hangup")  # Marco hangs up
+        status.filter(has_text="La chiamata è terminata.").wait_for()
+    finally:
+        context.close()
+        stop_phones(logs, running)
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="answered"
+        ).exists()
+    ), "in her call history as her call to Marco"
+
+
+def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
+    officina, numbers, giulia, tmp_path
+):
+    """Her phone answered; the PBX's 404 for the target gets her phone an ACK refusing
+    its offer (port 0) and a BYE, and the page is told."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    _homes, logs, running = start_phones(tmp_path, officina, numbers, "giulia")
+    try:
+        assert wait_for(lambda: len(officina.running.directory.bindings) == 1, 20), "registered"
+        status, placed = api(officina, token, "/phone/calls", {"target": "299"})
+        assert status == 201, placed
+        assert follow(officina, token, placed["ticket"], "unknown", 30) == "unknown"
+        giulia_log = tmp_path / "giulia.log"
+        assert wait_for(lambda: "session closed" in giulia_log.read_text(errors="replace"), 15), (
+            giulia_log.read_text(errors="replace")[-2000:]
+        )
+    finally:
+        stop_phones(logs, running)
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], callee_number="299", outcome="not-found"
+        ).exists()
+    ), list(CallRecord.objects.values_list("callee_number", "outcome"))
