@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from officina.pbx.models import CallRecord, Extension
+from officina.pbx.selectors import start_of_today
 from officina.pbx.tests.livepbx import live_pbx, port_base
 from officina.pbx.tests.test_sipp import eventually, finished
 from officina.pbx.tests.test_trunks_sipp import (
@@ -22,7 +23,6 @@ from officina.pbx.tests.test_trunks_sipp import (
     provider,
     read_trunks_now,
 )
-from officina.pbx.trunk_calls import start_of_today
 from officina.trunks.actions import PermissionInput, check_set_permission
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]

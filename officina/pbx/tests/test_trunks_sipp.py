@@ -35,10 +35,10 @@ from officina.accounts.models import Company
 from officina.contacts.actions import ContactInput, check_save_contact
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord, Extension
+from officina.pbx.selectors import start_of_today
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_sipp import SCENARIOS, eventually, finished, sipp
-from officina.pbx.trunk_calls import start_of_today
 from officina.ringgroups.actions import (
     BusinessHoursInput,
     check_add_hours_exception,
