@@ -148,7 +148,6 @@ class ThirdPartyCall:
     forks: list[Fork] = field(default_factory=list)
     member_leg: Dialog | None = None
     member_peer: Peer | None = None
-    member_acked: bool = False
     ack: bytes = b""  # the ACK sent to the member's phone (sent again for a 200 again)
     offer: bytes = b""
     loopback: Loopback | None = None
@@ -311,7 +310,6 @@ class ThirdPartyCalls:
         if method == "ACK":
             request = self._in_dialog(member, "ACK", peer, body, cseq=1)
             call.ack = request.serialize()
-            call.member_acked = True
             self.layer.sender.send(peer, call.ack)
             return
         request = self._in_dialog(member, method, peer, body)

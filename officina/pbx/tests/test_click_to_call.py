@@ -25,13 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from officina.api.actions import do_create_api_token
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import LiveOfficina, live_officina, port_base
+from officina.pbx.tests.livepbx import (
+    LiveOfficina,
+    live_officina,
+    port_base,
+    signed_in_context,
+)
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
 from officina.pbx.tests.test_on_call_live import phone
 from officina.trunks.actions import TrunkInput, check_save_trunk
@@ -117,6 +120,13 @@ def start_phones(
     return homes, logs, running
 
 
+def assert_hung_up(log: Path) -> None:
+    """The phone logging to ``log`` had its call closed by the other side (a BYE)."""
+    assert wait_for(lambda: "session closed" in log.read_text(errors="replace"), 15), log.read_text(
+        errors="replace"
+    )[-2000:]
+
+
 def stop_phones(logs: dict[str, Any], running: list[subprocess.Popen[bytes]]) -> None:
     for process in running:
         process.terminate()
@@ -148,10 +158,7 @@ def test_the_members_phone_rings_then_talks_with_the_target(
         time.sleep(4)  # each phone's tone flows to the other
         command(officina.sip_port + 8, "hangup")  # Marco hangs up
         assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
-        giulia_log = tmp_path / "giulia.log"
-        assert wait_for(lambda: "session closed" in giulia_log.read_text(errors="replace"), 15), (
-            giulia_log.read_text(errors="replace")[-2000:]
-        )
+        assert_hung_up(tmp_path / "giulia.log")
     finally:
         stop_phones(logs, running)
 
@@ -226,19 +233,7 @@ def test_the_call_button_on_a_profile_rings_the_members_phone(
     officina.running.directory.load()
     giulia.language = "it"
     giulia.save(update_fields=["language"])
-    client = Client()
-    client.force_login(giulia, backend="django.contrib.auth.backends.ModelBackend")
-    context = browser.new_context(base_url=officina.url, viewport=PHONE, is_mobile=True)
-    context.set_default_timeout(30_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": officina.url,
-            }
-        ]
-    )
+    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
     _homes, logs, running = start_phones(tmp_path, officina, numbers, "giulia", "marco")
     try:
         assert wait_for(lambda: len(officina.running.directory.bindings) == 2, 20), "registered"
@@ -276,10 +271,7 @@ def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
         status, placed = api(officina, token, "/phone/calls", {"target": "299"})
         assert status == 201, placed
         assert follow(officina, token, placed["ticket"], "unknown", 30) == "unknown"
-        giulia_log = tmp_path / "giulia.log"
-        assert wait_for(lambda: "session closed" in giulia_log.read_text(errors="replace"), 15), (
-            giulia_log.read_text(errors="replace")[-2000:]
-        )
+        assert_hung_up(tmp_path / "giulia.log")
     finally:
         stop_phones(logs, running)
     assert wait_for(
