@@ -8,6 +8,7 @@ import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from channels.layers import channel_layers
@@ -23,7 +24,7 @@ from officina.pbx.call_requests import (
 
 
 @pytest.fixture
-async def hub_layer(settings) -> AsyncIterator[None]:
+async def hub_layer(settings: Any) -> AsyncIterator[None]:
     path = os.path.join(tempfile.mkdtemp(prefix="officina-calls-"), "channels.sock")
     hub = ChannelHub(path)
     await hub.start()
