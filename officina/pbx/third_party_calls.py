@@ -27,8 +27,9 @@ keeps its requests (the target's BYE) coming back along the loopback.
 The first leg goes straight to the member's devices (their registrations, as the proxy
 forks); its in-dialog requests (the member's BYE) come to this server, which hands them
 here (``in_dialog``). A BYE from either side ends both; so do a busy or unanswered
-target (the phone gets its ACK, with every stream refused, and a BYE), and a member
-who hangs up while the target rings (CANCEL).
+target (the phone gets its ACK, with every stream refused, and a BYE). A member's BYE
+while the target rings cancels it, though a phone waiting for its ACK may not send one
+(RFC 3261 §15).
 
 Flow I's known weakness: the phone's 200 waits for its ACK until the target answers,
 and a phone gives up after 64*T1 (32 s) without one. The target therefore rings at most
@@ -349,7 +350,7 @@ class ThirdPartyCalls:
             if call.member_leg is not None:
                 call.member_leg.terminate()
             self._hang_up_target(call)
-            self._end(call, CallState.ENDED if call.state.final else _hung_up(call.state))
+            self._end(call, CallState.ENDED)
         elif method in ("INFO", "OPTIONS"):
             self.layer.respond(server, make_response(request, 200))
         elif method == "INVITE":
@@ -521,11 +522,6 @@ class ThirdPartyCalls:
     def _forget(self, call: ThirdPartyCall) -> None:
         self.calls.pop(call.ticket, None)
         self.by_call_id.pop(call.call_id, None)
-
-
-def _hung_up(state: CallState) -> CallState:
-    """The member hung up: before the target answered, the call was not made."""
-    return CallState.ENDED if state is CallState.CONNECTED else CallState.NO_ANSWER
 
 
 def _target_failure(status: int) -> CallState:

@@ -98,8 +98,12 @@ def follow(officina: LiveOfficina, token: str, ticket: str, until: str, seconds:
 
 
 def start_phones(
-    tmp_path: Path, officina: LiveOfficina, numbers: dict[str, str], *names: str
+    tmp_path: Path,
+    officina: LiveOfficina,
+    numbers: dict[str, str],
+    *names: str,
 ) -> tuple[dict[str, Path], dict[str, Any], list[subprocess.Popen[bytes]]]:
+    """baresips for ``names``, each answering by itself."""
     subprocess.run(
         ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
          "synth", "30", "sine", "440", "vol", "0.5"],
