@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,13 +98,12 @@ def follow(officina: LiveOfficina, token: str, ticket: str, until: str, seconds:
     return state
 
 
-def start_phones(
-    tmp_path: Path,
-    officina: LiveOfficina,
-    numbers: dict[str, str],
-    *names: str,
-) -> tuple[dict[str, Path], dict[str, Any], list[subprocess.Popen[bytes]]]:
-    """baresips for ``names``, each answering by itself."""
+@contextmanager
+def registered_phones(
+    tmp_path: Path, officina: LiveOfficina, numbers: dict[str, str], *names: str
+) -> Iterator[dict[str, Path]]:
+    """baresips for ``names``, each answering by itself, once all are registered; their
+    homes by name. Stopped on leaving."""
     subprocess.run(
         ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
          "synth", "30", "sine", "440", "vol", "0.5"],
@@ -121,7 +121,17 @@ def start_phones(
         )
         for name, home in homes.items()
     ]  # fmt: skip
-    return homes, logs, running
+    try:
+        registered = lambda: len(officina.running.directory.bindings) == len(names)  # noqa: E731
+        assert wait_for(registered, 20), "the phones register"
+        yield homes
+    finally:
+        for process in running:
+            process.terminate()
+        for process in running:
+            process.wait(10)
+        for log in logs.values():
+            log.close()
 
 
 def assert_hung_up(log: Path) -> None:
@@ -131,23 +141,12 @@ def assert_hung_up(log: Path) -> None:
     )[-2000:]
 
 
-def stop_phones(logs: dict[str, Any], running: list[subprocess.Popen[bytes]]) -> None:
-    for process in running:
-        process.terminate()
-    for process in running:
-        process.wait(10)
-    for log in logs.values():
-        log.close()
-
-
 def test_the_members_phone_rings_then_talks_with_the_target(
     officina, numbers, giulia, marco, tmp_path
 ):
     officina.running.directory.load()
     _token, token = do_create_api_token(giulia, "click-to-call")
-    homes, logs, running = start_phones(tmp_path, officina, numbers, "giulia", "marco")
-    try:
-        assert wait_for(lambda: len(officina.running.directory.bindings) == 2, 20), "registered"
+    with registered_phones(tmp_path, officina, numbers, "giulia", "marco") as homes:
         status, placed = api(
             officina, token, "/phone/calls", {"target": numbers["marco"], "name": "Marco Bianchi"}
         )
@@ -163,8 +162,6 @@ def test_the_members_phone_rings_then_talks_with_the_target(
         command(officina.sip_port + 8, "hangup")  # Marco hangs up
         assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
         assert_hung_up(tmp_path / "giulia.log")
-    finally:
-        stop_phones(logs, running)
 
     (record,) = CallRecord.objects.all()
     assert (record.caller_number, record.callee_number) == (numbers["giulia"], numbers["marco"])
@@ -179,10 +176,11 @@ def test_the_members_phone_rings_then_talks_with_the_target(
 
 
 def test_a_premium_rate_number_is_refused_before_any_phone_rings(
-    officina, numbers, giulia, studio_rossi, tmp_path
+    officina, numbers, giulia, studio_rossi, tmp_path, request
 ):
     officina.running.directory.load()
-    provider = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    provider = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # what reaches the trunk
+    request.addfinalizer(provider.close)
     provider.bind((PROVIDER, 0))
     provider.settimeout(0.2)
     check_save_trunk(
@@ -194,9 +192,7 @@ def test_a_premium_rate_number_is_refused_before_any_phone_rings(
     )  # fmt: skip
     officina.running.server.trunks.load()
     _token, token = do_create_api_token(giulia, "click-to-call")
-    _homes, logs, running = start_phones(tmp_path, officina, numbers, "giulia")
-    try:
-        assert wait_for(lambda: len(officina.running.directory.bindings) == 1, 20), "registered"
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
         status, refused = api(officina, token, "/phone/calls", {"target": "899 123456"})
         assert status == 403, refused
         assert refused["code"] == "PERMISSION_DENIED"
@@ -210,9 +206,6 @@ def test_a_premium_rate_number_is_refused_before_any_phone_rings(
                 received.append(provider.recv(65536))
         except TimeoutError:
             pass
-    finally:
-        stop_phones(logs, running)
-        provider.close()
     assert received == [], "no INVITE left for the provider"
     assert officina.running.server.third_party.stats["placed"] == 0
     assert "Incoming call" not in (tmp_path / "giulia.log").read_text(errors="replace")
@@ -238,23 +231,21 @@ def test_the_call_button_on_a_profile_rings_the_members_phone(
     giulia.language = "it"
     giulia.save(update_fields=["language"])
     context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
-    _homes, logs, running = start_phones(tmp_path, officina, numbers, "giulia", "marco")
-    try:
-        assert wait_for(lambda: len(officina.running.directory.bindings) == 2, 20), "registered"
-        page = context.new_page()
-        page.goto(f"/members/{marco.pk}/")
-        button = page.get_by_role("button", name="Chiama", exact=True)
-        assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
-        button.click()
-        status = page.locator("#pbx-panel [data-call-status]")
-        status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
-        giulia_log = tmp_path / "giulia.log"
-        assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
-        command(officina.sip_port + 8, "hangup")  # Marco hangs up
-        status.filter(has_text="La chiamata è terminata.").wait_for()
-    finally:
-        context.close()
-        stop_phones(logs, running)
+    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
+        try:
+            page = context.new_page()
+            page.goto(f"/members/{marco.pk}/")
+            button = page.get_by_role("button", name="Chiama", exact=True)
+            assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
+            button.click()
+            status = page.locator("#pbx-panel [data-call-status]")
+            status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
+            giulia_log = tmp_path / "giulia.log"
+            assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
+            command(officina.sip_port + 8, "hangup")  # Marco hangs up
+            status.filter(has_text="La chiamata è terminata.").wait_for()
+        finally:
+            context.close()
     assert wait_for(
         lambda: CallRecord.objects.filter(
             caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="answered"
@@ -269,15 +260,11 @@ def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
     its offer (port 0) and a BYE, and the page is told."""
     officina.running.directory.load()
     _token, token = do_create_api_token(giulia, "click-to-call")
-    _homes, logs, running = start_phones(tmp_path, officina, numbers, "giulia")
-    try:
-        assert wait_for(lambda: len(officina.running.directory.bindings) == 1, 20), "registered"
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
         status, placed = api(officina, token, "/phone/calls", {"target": "299"})
         assert status == 201, placed
         assert follow(officina, token, placed["ticket"], "unknown", 30) == "unknown"
         assert_hung_up(tmp_path / "giulia.log")
-    finally:
-        stop_phones(logs, running)
     assert wait_for(
         lambda: CallRecord.objects.filter(
             caller_number=numbers["giulia"], callee_number="299", outcome="not-found"
