@@ -105,6 +105,7 @@ def _add_routers() -> None:
         me,
         meet,
         members,
+        phone_calls,
         phone_services,
         posts,
         presence,
@@ -131,6 +132,7 @@ def _add_routers() -> None:
     api.add_router("/trunks", trunks.router)
     api.add_router("/calls", calls.router)
     api.add_router("/hold-music", hold_music.router)
+    api.add_router("/phone/calls", phone_calls.router)
     api.add_router("/attendant", phone_services.attendant_router)
     api.add_router("/conferences", phone_services.conferences_router)
     api.add_router("/people-to-meet", meet.people_router)

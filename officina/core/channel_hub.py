@@ -52,6 +52,8 @@ MAX_FRAME_BYTES = 256 * 1024
 # A subscriber that falls this far behind (a stopped worker) loses messages rather than
 # making the hub hold them: the layer's promise is at most once.
 MAX_SUBSCRIBER_BACKLOG = 4 * 1024 * 1024
+# How long joining the first group waits for the hub to take this process's subscription.
+SUBSCRIBE_WAIT_SECONDS = 2.0
 
 
 def _frame(kind: bytes, payload: bytes) -> bytes:
@@ -129,12 +131,21 @@ class HubChannelLayer(InMemoryChannelLayer):  # type: ignore[misc]
             asyncio.AbstractEventLoop, asyncio.StreamWriter
         ] = weakref.WeakKeyDictionary()
         self._subscription: asyncio.Task[None] | None = None
+        self._subscribed: asyncio.Event | None = None
 
     async def group_add(self, group: str, channel: str) -> None:
         await super().group_add(group, channel)
         # A process receives the hub's relays once something in it listens to a group.
         if self._subscription is None or self._subscription.done():
+            self._subscribed = asyncio.Event()
             self._subscription = asyncio.get_running_loop().create_task(self._subscribe())
+        # A request that waits for its answer in a group just joined (a web worker asking
+        # the SIP process, pbx/call_requests.py) must not ask before the answer can reach
+        # this process; the hub down, it goes on after a moment, at most once as ever.
+        if self._subscribed is not None and not self._subscribed.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SUBSCRIBE_WAIT_SECONDS):
+                    await self._subscribed.wait()
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         assert isinstance(message, dict), "Message is not a dict"
@@ -175,6 +186,9 @@ class HubChannelLayer(InMemoryChannelLayer):  # type: ignore[misc]
             delay = 0.1
             try:
                 writer.write(_frame(_SUBSCRIBE, b""))
+                await writer.drain()
+                if self._subscribed is not None:
+                    self._subscribed.set()
                 while True:
                     _kind, payload = await _read_frame(reader)
                     group, message = msgpack.unpackb(payload, raw=False)

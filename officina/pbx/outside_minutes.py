@@ -64,11 +64,14 @@ class OutsideMinutes:
         member = self._members.get(extension_id)
         if member is None:
             return None
+        return member.daily_seconds - self.spent(extension_id)
+
+    def spent(self, extension_id: int) -> float:
+        """Seconds of calls out the member has spent today, their live calls counted."""
+        member = self._members.get(extension_id)
         now = self._clock()
-        spent = self._finished_seconds(extension_id) + sum(
-            now - answered for answered, _ in member.calls.values()
-        )
-        return member.daily_seconds - spent
+        live = sum(now - answered for answered, _ in member.calls.values()) if member else 0.0
+        return self._finished_seconds(extension_id) + live
 
     def live_calls(self, extension_id: int) -> int:
         member = self._members.get(extension_id)

@@ -16,6 +16,7 @@ from django.conf import settings
 from officina.conferences.actions import do_clear_participants
 from officina.core.database_threads import use_database_threads
 from officina.pbx.anchoring import Anchoring, MediaAnchor
+from officina.pbx.call_requests import CallRequestListener
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
 from officina.pbx.dialog_events import DialogEvents
@@ -31,6 +32,7 @@ from officina.pbx.ring_groups import RingGroups
 from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.selectors import hold_music_file_of_extension
 from officina.pbx.server import ServerConfig, SipServer
+from officina.pbx.third_party_calls import ThirdPartyCalls
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
 from officina.pbx.transports.tcp import TcpTransport, TlsContexts
@@ -173,6 +175,12 @@ async def start_pbx(
     forwarder = Forwarder(server.proxy, server.layer, directory, settings.SIP_DOMAIN)
     await loop.run_in_executor(None, forwarder.load)
     server.proxy.forwarding = forwarder
+    third_party = ThirdPartyCalls(
+        server.proxy, server.layer, directory, table, server.receive_message, settings.SIP_DOMAIN
+    )
+    server.attach_third_party(third_party)
+    call_requests = CallRequestListener(third_party.place, third_party.state_of)
+    third_party.on_change = call_requests.changed
     registrations = TrunkRegistrations(
         trunks, server.layer, advertised, udp_port, clock=server.clock, wall=server.wall
     )
@@ -193,6 +201,7 @@ async def start_pbx(
         loop.create_task(trunks.run_refresh(), name="sip-trunks"),
         loop.create_task(forwarder.run_refresh(), name="sip-forwarding"),
         loop.create_task(registrations.run(), name="sip-trunk-registrations"),
+        loop.create_task(call_requests.run(), name="sip-call-requests"),
         loop.create_task(_housekeeping(server, tcp, table), name="sip-housekeeping"),
     ]
     logger.info(

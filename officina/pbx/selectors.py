@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from officina.accounts.selectors import presence_visible_member_ids, primary_company
 from officina.contacts.selectors import caller_book
@@ -48,6 +51,13 @@ def extension_members(numbers: Iterable[str]) -> dict[str, int]:
             number__in=list(numbers), is_active=True, member__isnull=False
         ).values_list("number", "member_id")
     )
+
+
+def start_of_today() -> datetime:
+    """Midnight in the site's time zone: the toll-fraud guard's minutes count from it."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.now().astimezone(zone).date()
+    return datetime.combine(today, time(0), zone)
 
 
 def outbound_seconds_since(since: datetime) -> dict[int, float]:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from officina.pbx.media.desk import MediaDesk
     from officina.pbx.message_waiting import MessageWaiting
     from officina.pbx.subscriptions import Subscriptions
+    from officina.pbx.third_party_calls import ThirdPartyCalls
     from officina.pbx.trunk_calls import TrunkCalls
 
 logger = logging.getLogger("officina.pbx.server")
@@ -125,6 +126,12 @@ class SipServer:
         # The event packages phones may subscribe to, by event name.
         self.event_packages: dict[str, Subscriptions] = {}
         self.trunks: TrunkCalls | None = None
+        self.third_party: ThirdPartyCalls | None = None
+
+    def attach_third_party(self, calls: ThirdPartyCalls) -> None:
+        """Click-to-calls the PBX places itself: the member's leg's requests come to
+        ``calls``, and the second leg enters the proxy as the member's own INVITE."""
+        self.third_party = calls
 
     def attach_trunks(self, trunks: TrunkCalls) -> None:
         """Calls from the providers' addresses come in through ``trunks``, and calls to
@@ -250,6 +257,8 @@ class SipServer:
         if to_tag is not None:
             if self.media is not None and self.media.in_dialog(request, transaction):
                 return  # a call the PBX answered itself (voicemail)
+            if self.third_party is not None and self.third_party.in_dialog(request, transaction):
+                return  # a click-to-call the PBX placed itself
             if any(
                 package.in_dialog(request, transaction) for package in self.event_packages.values()
             ):
@@ -284,6 +293,11 @@ class SipServer:
             return
         if _loops_through_us(request):
             self.layer.respond(transaction, make_response(request, 482))
+            return
+        # The second leg of a click-to-call, from this process itself: the member's own call.
+        caller = self.third_party.caller_on(flow) if self.third_party is not None else None
+        if caller is not None:
+            self.proxy.invite(transaction, request, flow, caller, now, self.wall())
             return
         # A provider's call to one of our numbers: it has no credentials of ours to show.
         if self.trunks is not None and self.trunks.call_in(

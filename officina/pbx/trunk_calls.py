@@ -33,18 +33,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from datetime import datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from django.conf import settings
-from django.utils import timezone
 
 from officina.pbx.bindings import Binding
 from officina.pbx.models import CallRecord
 from officina.pbx.outside_minutes import Charge, OutsideMinutes
 from officina.pbx.proxy import new_row
-from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since
+from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since, start_of_today
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
 from officina.sip.digest import DigestClient
 from officina.sip.rport import Peer
@@ -57,7 +54,13 @@ from officina.trunks.kinds import (
     NumberForward,
     RouteKind,
 )
-from officina.trunks.selectors import NumberPlan, TrunkPlan, TrunkSnapshot, trunk_snapshot
+from officina.trunks.selectors import (
+    CallOut,
+    NumberPlan,
+    TrunkPlan,
+    TrunkSnapshot,
+    trunk_snapshot,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,12 +117,6 @@ def resolve(host: str, port: int) -> tuple[str, ...]:
     except OSError:
         return ()
     return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def start_of_today() -> datetime:
-    zone = ZoneInfo(settings.TIME_ZONE)
-    today = timezone.now().astimezone(zone).date()
-    return datetime.combine(today, time(0), zone)
 
 
 def read_providers() -> Providers:
@@ -346,26 +343,22 @@ class TrunkCalls:
         trunk), which leaves the proxy's 404."""
         if caller.member_id is None:
             return False
-        snapshot = self.providers.snapshot
-        trunk = snapshot.trunk_for_member(caller.member_id)
-        if trunk is None:
+        verdict = self.judge_call_out(caller.member_id, caller.extension_id, row.callee_number)
+        if verdict is None:
             return False
-        dialled = read_dialled(row.callee_number, trunk.country)
-        if dialled is None:
-            return False
+        trunk, dialled = verdict.trunk, verdict.dialled
         row.direction = Direction.OUTBOUND
         row.callee_number = dialled.e164
-        allowance = snapshot.allowance(trunk.company_id, caller.member_id)
-        if dialled.call_class not in allowance.classes:
-            self.proxy.refuse(
-                server, request, row, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
-            )
-            return True
-        if self.seconds_left(caller.extension_id, allowance.daily_minutes) <= 0:
+        if verdict.refusal == DAILY_MINUTES_REFUSAL:
             self.proxy.refuse(
                 server, request, row, DAILY_MINUTES_REFUSAL,
                 "the minutes allowed today for calls out are used up",
             )  # fmt: skip
+            return True
+        if verdict.refusal:
+            self.proxy.refuse(
+                server, request, row, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
+            )
             return True
         peer = self.peer_of(trunk)
         if peer is None:
@@ -376,18 +369,16 @@ class TrunkCalls:
         provider = _provider_binding(trunk, dialled.e164, peer)
         self.proxy.ring_out(
             server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
-            charge=Charge(caller.extension_id, allowance.daily_minutes * 60),
+            charge=Charge(caller.extension_id, verdict.daily_seconds),
             caller_from=caller_from,
         )  # fmt: skip
         return True
 
-    def seconds_left(self, extension_id: int, daily_minutes: int) -> float:
-        """What a member has left today of their minutes for calls out, their calls
-        under way counted."""
-        left = self.minutes.left(extension_id)
-        if left is not None:
-            return left
-        return daily_minutes * 60 - self.providers.used_seconds.get(extension_id, 0.0)
+    def judge_call_out(self, member_id: int, extension_id: int, number: str) -> CallOut | None:
+        """The toll-fraud guard's verdict on a call out of the member's, with the minutes
+        they have spent today counted up to now, their calls under way included."""
+        spent = self.minutes.spent(extension_id)
+        return self.providers.snapshot.judge_call_out(member_id, number, spent)
 
     def follow_me_branch(
         self, request: SipRequest, member: DirectoryEntry, number: str
@@ -398,25 +389,19 @@ class TrunkCalls:
         ``request`` gets the company's caller ID."""
         if member.member_id is None:
             return None
-        snapshot = self.providers.snapshot
-        trunk = snapshot.trunk_for_member(member.member_id)
-        dialled = read_dialled(number, trunk.country) if trunk is not None else None
-        if trunk is None or dialled is None:
+        verdict = self.judge_call_out(member.member_id, member.extension_id, number)
+        if verdict is None or verdict.refusal:
             return None
-        allowance = snapshot.allowance(trunk.company_id, member.member_id)
+        trunk, dialled = verdict.trunk, verdict.dialled
         peer = self.peer_of(trunk)
-        if (
-            dialled.call_class not in allowance.classes
-            or self.seconds_left(member.extension_id, allowance.daily_minutes) <= 0
-            or peer is None
-        ):
+        if peer is None:
             return None
         self._present(request, trunk, dialled.e164)
         return (
             _provider_binding(trunk, dialled.e164, peer),
             peer,
             self._challenge_answer(trunk),
-            Charge(member.extension_id, allowance.daily_minutes * 60),
+            Charge(member.extension_id, verdict.daily_seconds),
         )
 
     @staticmethod

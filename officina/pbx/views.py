@@ -20,9 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from officina.accounts.access import access_company_by_slug
-from officina.accounts.signed_in import signed_in_member
+from officina.accounts.signed_in import signed_in_member, signed_in_member_of
 from officina.core.errors import OfficinaError
 from officina.core.form_errors import show_error_on_form
+from officina.core.safe_redirects import redirect_to_next
 from officina.pbx.access import access_own_extension_by_member
 from officina.pbx.actions import (
     check_set_forwarding,
@@ -37,6 +38,13 @@ from officina.pbx.browser_credentials import (
     issue_browser_credential,
 )
 from officina.pbx.call_export import write_calls_csv
+from officina.pbx.call_requests import CallState
+from officina.pbx.click_to_call import (
+    check_call_progress,
+    check_click_to_call,
+    check_throttle,
+    state_message,
+)
 from officina.pbx.company_calls import (
     CALLS_PER_PAGE,
     EXPORT_MAX_CALLS,
@@ -204,6 +212,51 @@ def softphone_caller(request: HttpRequest, number: str) -> JsonResponse:
     looked up here instead."""
     signed_in_member(request)
     return JsonResponse({"number": number, "name": extension_holder_name(number)})
+
+
+@never_cache
+@login_required
+@require_POST
+def click_to_call(request: HttpRequest) -> HttpResponse:
+    """Ring the member's phones and put them through to ``target`` (a button's form).
+
+    The page's script asks for JSON and follows the call (``click_to_call_progress``);
+    without it the member is sent back with the answer as a message."""
+    member = signed_in_member(request)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    name = request.POST.get("name", "")
+    try:
+        check_throttle(request)
+        placed = check_click_to_call(member, request.POST.get("target", ""), name)
+    except OfficinaError as error:
+        if wants_json:
+            return JsonResponse(error.as_dict(), status=error.http_status)
+        messages.error(request, str(error.message))
+        return redirect_to_next(request, "pbx:phone")
+    message = state_message(placed.state, name)
+    if not wants_json:
+        messages.success(request, message)
+        return redirect_to_next(request, "pbx:phone")
+    progress = reverse("pbx:click-to-call-progress", args=[placed.ticket])
+    return JsonResponse(
+        {"ticket": placed.ticket, "state": placed.state, "message": message, "progress": progress},
+        status=201,
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+async def click_to_call_progress(request: HttpRequest, ticket: str) -> JsonResponse:
+    """The member's call ``ticket`` once its state is no longer ``known`` (a long poll)."""
+    known = request.GET.get("known", "")
+    try:
+        member = signed_in_member_of(await request.auser())
+        state = await check_call_progress(member, ticket, known)
+    except OfficinaError as error:
+        return JsonResponse(error.as_dict(), status=error.http_status)
+    message = state_message(state, request.GET.get("name", ""))
+    return JsonResponse({"state": state, "message": message, "final": CallState(state).final})
 
 
 def _company_calls_query(

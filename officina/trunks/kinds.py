@@ -12,6 +12,8 @@ REGISTER_SECONDS_MAX = 3600
 REGISTER_SECONDS_DEFAULT = 600
 DAILY_MINUTES_MAX = 24 * 60
 DAILY_MINUTES_DEFAULT = 60
+# The guard's refusal when a member's minutes out today are used up (beside the classes).
+DAILY_MINUTES_REFUSAL = "daily-minutes"
 MAX_PEER_ADDRESSES = 16
 
 

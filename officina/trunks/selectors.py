@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from officina.accounts.selectors import company_ids_of_members
 from officina.ringgroups.selectors import company_schedules
 
-from .kinds import DAILY_MINUTES_DEFAULT, DEFAULT_CLASSES, CallClass
+from .dialling import Dialled, read_dialled
+from .kinds import DAILY_MINUTES_DEFAULT, DAILY_MINUTES_REFUSAL, DEFAULT_CLASSES, CallClass
 from .models import OutboundPermission, PhoneNumber, Trunk
 
 if TYPE_CHECKING:
@@ -136,6 +137,38 @@ class TrunkSnapshot:
 
     def allowance(self, company_id: int, member_id: int) -> Allowance:
         return self.allowances.get((company_id, member_id), DEFAULT_ALLOWANCE)
+
+    def judge_call_out(self, member_id: int, number: str, used_seconds: float) -> CallOut | None:
+        """The toll-fraud guard's verdict on ``member_id`` calling ``number`` out through
+        their company's trunk, having talked ``used_seconds`` out today: None when they
+        have no trunk or ``number`` is no telephone number. The one judgement of a call
+        out, whoever asks: the PBX for a dialled call or a follow-me branch, the web for
+        a click-to-call."""
+        trunk = self.trunk_for_member(member_id)
+        dialled = read_dialled(number, trunk.country) if trunk is not None else None
+        if trunk is None or dialled is None:
+            return None
+        allowance = self.allowance(trunk.company_id, member_id)
+        refusal = ""
+        if dialled.call_class not in allowance.classes:
+            refusal = str(dialled.call_class)
+        elif used_seconds >= allowance.daily_minutes * 60:
+            refusal = DAILY_MINUTES_REFUSAL
+        daily_seconds = allowance.daily_minutes * 60
+        return CallOut(trunk, dialled, refusal, daily_seconds - used_seconds, daily_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class CallOut:
+    """A call out as the guard sees it: through ``trunk`` to ``dialled``; ``refusal`` is
+    empty when it may go, else the call class refused or ``DAILY_MINUTES_REFUSAL``;
+    ``seconds_left`` of talk today, of ``daily_seconds``."""
+
+    trunk: TrunkPlan
+    dialled: Dialled
+    refusal: str
+    seconds_left: float
+    daily_seconds: float
 
 
 def trunk_snapshot() -> TrunkSnapshot:

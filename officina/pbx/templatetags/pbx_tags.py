@@ -21,9 +21,11 @@ from officina.pbx.selectors import (
     named_call_history,
 )
 from officina.pbx.views import sip_connection_settings
+from officina.ringgroups.selectors import company_ring_groups
+from officina.trunks.selectors import company_numbers
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Member
+    from officina.accounts.models import Company, Member
 
 register = template.Library()
 
@@ -39,6 +41,7 @@ def pbx_profile_panel(context: template.Context, member: Member) -> dict[str, An
     extension = get_member_extension(member)
     signed_in = bool(viewer is not None and viewer.is_authenticated)
     panel: dict[str, Any] = {
+        "request": request,  # for the "Call" button, which asks who is viewing
         "member": member,
         "extension": extension,
         "is_self": is_self,
@@ -95,3 +98,35 @@ def on_a_call_shown_to_viewer(context: template.Context, member: Member) -> bool
     """``{% on_a_call_shown_to_viewer profile_member as on_call %}``: whether the
     signed-in viewer may see ``member`` on a call now (a profile)."""
     return bool(members_on_a_call_shown_to_viewer(context, [member]))
+
+
+@register.inclusion_tag("pbx/click_to_call.html", takes_context=True)
+def click_to_call(context: template.Context, number: str, name: str) -> dict[str, Any]:
+    """``{% click_to_call number name %}``: the "Call" button that rings the viewer's own
+    phone and puts them through to ``number``; nothing for a viewer without an extension
+    (one read per page, kept on the request), nor for their own number."""
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    own = ""
+    if request is not None and viewer is not None and viewer.is_authenticated:
+        if not hasattr(request, "_click_to_call_from"):
+            extension = get_member_extension(viewer)
+            request._click_to_call_from = extension.number if extension is not None else ""
+        own = request._click_to_call_from
+    return {
+        "request": request,
+        "shown": bool(own and number and number != own),
+        "number": number,
+        "name": name,
+    }
+
+
+@register.simple_tag
+def company_phone_number(company: Company) -> str:
+    """The number a company page's "Call" button dials: its first ring group (the
+    company's own people, inside the PBX), else the number it shows on calls out."""
+    group = company_ring_groups(company).first()
+    if group is not None:
+        return group.number
+    number = company_numbers(company).order_by("-presented", "id").first()
+    return number.e164 if number is not None else ""

@@ -164,6 +164,21 @@ def live_officina(web_port: int, sip_port: int) -> Iterator[LiveOfficina]:
         loop.close()
 
 
+def signed_in_context(browser: Any, officina: LiveOfficina, member: Member, **options: Any) -> Any:
+    """A Playwright context on ``officina`` signed in as ``member`` (``options`` go to
+    ``new_context``: a viewport, a locale...)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
+    context = browser.new_context(base_url=officina.url, **options)
+    context.set_default_timeout(30_000)
+    name = settings.SESSION_COOKIE_NAME
+    context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": officina.url}])
+    return context
+
+
 @contextmanager
 def running_rtpengine(
     ng_port: int, port_min: int, port_max: int, log: Path | None = None

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from officina.pbx.actions import ForwardingInput, check_set_forwarding
 from officina.pbx.models import CallRecord, Extension
+from officina.pbx.selectors import start_of_today
 from officina.pbx.tests.sipp_provider import dial, messages
 from officina.pbx.tests.test_ring_groups_sipp import (
     people,  # noqa: F401 - a fixture
@@ -28,7 +29,6 @@ from officina.pbx.tests.test_ring_groups_sipp import (
     stop,
 )
 from officina.pbx.tests.test_sipp import eventually, finished
-from officina.pbx.trunk_calls import start_of_today
 from officina.trunks.actions import PermissionInput, check_set_permission
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]

@@ -17,13 +17,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from officina.accounts.actions import check_set_presence_visibility
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import HOST, LiveOfficina, live_officina, port_base
+from officina.pbx.tests.livepbx import (
+    HOST,
+    LiveOfficina,
+    live_officina,
+    port_base,
+    signed_in_context,
+)
 from officina.pbx.tests.test_baresip import command, configure, wait_for
 from officina.presence.actions import check_check_in
 
@@ -117,19 +121,7 @@ def test_whos_here_shows_who_is_on_a_call_live(
         )
         for home, log in zip(homes, logs, strict=True)
     ]  # fmt: skip
-    client = Client()
-    client.force_login(luca, backend="django.contrib.auth.backends.ModelBackend")
-    context = chromium.new_context(base_url=officina.url, viewport=PHONE, is_mobile=True)
-    context.set_default_timeout(20_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": officina.url,
-            }
-        ]
-    )
+    context = signed_in_context(chromium, officina, luca, viewport=PHONE, is_mobile=True)
     page = context.new_page()
     heard: list[dict[str, Any]] = []
     page.on(

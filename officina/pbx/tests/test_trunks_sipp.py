@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from officina.contacts.actions import ContactInput, check_save_contact
 from officina.pbx.models import CallRecord, Extension
+from officina.pbx.selectors import start_of_today
 from officina.pbx.tests.livepbx import HOST, live_pbx, port_base
 from officina.pbx.tests.sipp_provider import (
     COMPANY_NUMBER,
@@ -46,7 +47,6 @@ from officina.pbx.tests.sipp_provider import (
 )
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_sipp import eventually, finished
-from officina.pbx.trunk_calls import start_of_today
 from officina.ringgroups.actions import (
     BusinessHoursInput,
     check_add_hours_exception,

@@ -38,6 +38,46 @@
     else openPhone(link.getAttribute("href"), "");
   });
 
+  // "Call" buttons (pbx/click_to_call.html): the PBX rings the member's own phone, then
+  // puts them through; the text beside the button follows the call, asking the server
+  // for each change (it answers when the state is no longer the one the page knows).
+  async function followCall(form) {
+    const status = form.querySelector("[data-call-status]");
+    const button = form.querySelector("button");
+    const name = form.elements.name.value;
+    const json = { Accept: "application/json" };
+    button.disabled = true;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: json, credentials: "same-origin",
+      });
+      const answer = await response.json();
+      status.textContent = answer.message;  // text, never HTML
+      status.dataset.state = answer.state || answer.code;
+      if (!response.ok) return;
+      let state = answer.state;
+      for (;;) {
+        const url = answer.progress + "?known=" + encodeURIComponent(state) +
+          "&name=" + encodeURIComponent(name);
+        const next = await (await fetch(url, { headers: json, credentials: "same-origin" })).json();
+        status.textContent = next.message;
+        if (!next.state) return;
+        status.dataset.state = state = next.state;
+        if (next.final) return;
+      }
+    } catch (_) {
+      status.textContent = form.dataset.failed;
+    } finally {
+      button.disabled = false;
+    }
+  }
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-click-to-call]");
+    if (!form) return;
+    event.preventDefault();
+    followCall(form);
+  });
+
   if (!channel || document.body.classList.contains("softphone-window")) return;
   let banner = null;
   function hideBanner() {

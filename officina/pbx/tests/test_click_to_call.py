@@ -1,0 +1,272 @@
+"""Click-to-call with real peers, through ``officina serve``'s web server and PBX.
+
+Giulia (a baresip that answers by itself) asks for a call to Marco (another such
+baresip) through the API: her phone rings first, showing whom she is calling; once it
+answers, the PBX calls Marco with her phone's offer and gives her phone his answer in
+the ACK (RFC 3725). Each phone plays a tone and decodes the other's. Marco hangs up and
+Giulia's phone is hung up too; the record is Giulia's call to Marco.
+
+The refusals come before any phone rings: a premium-rate number her company does not
+let her call (no INVITE to her phone nor to the provider), and a member whose phones are
+not registered.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from officina.api.actions import do_create_api_token
+from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.models import CallRecord
+from officina.pbx.tests.livepbx import (
+    LiveOfficina,
+    live_officina,
+    port_base,
+    signed_in_context,
+)
+from officina.pbx.tests.test_baresip import command, loudness, wait_for
+from officina.pbx.tests.test_on_call_live import phone
+from officina.trunks.actions import TrunkInput, check_save_trunk
+
+pytestmark = [
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        shutil.which("baresip") is None or shutil.which("sox") is None,
+        reason="baresip and sox are needed",
+    ),
+]
+
+PASSWORDS = {"giulia": "giulia-c2c-pw", "marco": "marco-c2c-pw"}
+PHONE = {"width": 390, "height": 844}
+PROVIDER = "127.0.0.2"
+
+
+@pytest.fixture
+def officina() -> Iterator[LiveOfficina]:
+    with live_officina(web_port=port_base() + 36, sip_port=port_base() + 40) as live:
+        yield live
+
+
+@pytest.fixture
+def numbers(giulia: Any, marco: Any) -> dict[str, str]:
+    made = {}
+    for name, member in (("giulia", giulia), ("marco", marco)):
+        extension = do_provision_extension(member)
+        do_set_sip_password(extension, PASSWORDS[name])
+        made[name] = extension.number
+    return made
+
+
+def api(
+    officina: LiveOfficina, token: str, path: str, body: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(  # noqa: S310 - our own server, over http
+        f"{officina.url}/api{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our server
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def follow(officina: LiveOfficina, token: str, ticket: str, until: str, seconds: float) -> str:
+    """Ask for the call's state until it is ``until`` (or final, or ``seconds`` pass)."""
+    state, deadline = "ringing", time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status, answer = api(officina, token, f"/phone/calls/{ticket}?known={state}")
+        assert status == 200, answer
+        state = str(answer["state"])
+        if state == until or answer["final"]:
+            return state
+    return state
+
+
+@contextmanager
+def registered_phones(
+    tmp_path: Path, officina: LiveOfficina, numbers: dict[str, str], *names: str
+) -> Iterator[dict[str, Path]]:
+    """baresips for ``names``, each answering by itself, once all are registered; their
+    homes by name. Stopped on leaving."""
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
+         "synth", "30", "sine", "440", "vol", "0.5"],
+        check=True,
+    )  # fmt: skip
+    homes = {
+        name: phone(tmp_path, officina, numbers[name], PASSWORDS[name], index)
+        for index, name in enumerate(names)
+    }
+    logs = {name: (tmp_path / f"{name}.log").open("w") for name in homes}
+    running = [
+        subprocess.Popen(
+            ["baresip", "-f", str(home), "-t", "60"],
+            stdout=logs[name], stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        for name, home in homes.items()
+    ]  # fmt: skip
+    try:
+        registered = lambda: len(officina.running.directory.bindings) == len(names)  # noqa: E731
+        assert wait_for(registered, 20), "the phones register"
+        yield homes
+    finally:
+        for process in running:
+            process.terminate()
+        for process in running:
+            process.wait(10)
+        for log in logs.values():
+            log.close()
+
+
+def assert_hung_up(log: Path) -> None:
+    """The phone logging to ``log`` had its call closed by the other side (a BYE)."""
+    assert wait_for(lambda: "session closed" in log.read_text(errors="replace"), 15), log.read_text(
+        errors="replace"
+    )[-2000:]
+
+
+def test_the_members_phone_rings_then_talks_with_the_target(
+    officina, numbers, giulia, marco, tmp_path
+):
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    with registered_phones(tmp_path, officina, numbers, "giulia", "marco") as homes:
+        status, placed = api(
+            officina, token, "/phone/calls", {"target": numbers["marco"], "name": "Marco Bianchi"}
+        )
+        assert status == 201, placed
+        assert placed["state"] == "ringing"
+        assert "Your phone is ringing" in placed["message"]
+        assert follow(officina, token, placed["ticket"], "connected", 30) == "connected"
+        (fork,) = officina.running.server.third_party.calls[placed["ticket"]].forks
+        # What her phone was sent (baresip 1.0 does not log a caller's display name).
+        assert fork.request.from_.display_name == "Calling Marco Bianchi"
+        assert fork.request.body == b"", "the INVITE asks her phone for the offer"
+        time.sleep(4)  # each phone's tone flows to the other
+        command(officina.sip_port + 8, "hangup")  # Marco hangs up
+        assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
+        assert_hung_up(tmp_path / "giulia.log")
+
+    (record,) = CallRecord.objects.all()
+    assert (record.caller_number, record.callee_number) == (numbers["giulia"], numbers["marco"])
+    assert record.caller is not None and record.caller.member == giulia
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert wait_for(
+        lambda: CallRecord.objects.filter(pk=record.pk, ended_at__isnull=False).exists()
+    ), "the record closes with the hang-up"
+    for name in ("giulia", "marco"):
+        (heard,) = (homes[name] / "received").glob("*-dec.wav")
+        assert loudness(heard) > 1000, f"{name} heard the other's tone"
+
+
+def test_a_premium_rate_number_is_refused_before_any_phone_rings(
+    officina, numbers, giulia, studio_rossi, tmp_path, request
+):
+    officina.running.directory.load()
+    provider = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # what reaches the trunk
+    request.addfinalizer(provider.close)
+    provider.bind((PROVIDER, 0))
+    provider.settimeout(0.2)
+    check_save_trunk(
+        studio_rossi,
+        TrunkInput(
+            name="Provider", host=PROVIDER, port=provider.getsockname()[1], mode="peer",
+            username="studio", password="trunk-pw-1", peer_addresses=PROVIDER,
+        ),
+    )  # fmt: skip
+    officina.running.server.trunks.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
+        status, refused = api(officina, token, "/phone/calls", {"target": "899 123456"})
+        assert status == 403, refused
+        assert refused["code"] == "PERMISSION_DENIED"
+        assert refused["message"] == (
+            "You may not call +39899123456: premium-rate numbers are not allowed for you."
+        )
+        time.sleep(2)
+        received = []
+        try:
+            while True:
+                received.append(provider.recv(65536))
+        except TimeoutError:
+            pass
+    assert received == [], "no INVITE left for the provider"
+    assert officina.running.server.third_party.stats["placed"] == 0
+    assert "Incoming call" not in (tmp_path / "giulia.log").read_text(errors="replace")
+    assert not CallRecord.objects.exists()
+
+
+def test_a_member_without_a_registered_phone_is_told_so(officina, numbers, giulia):
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    status, answer = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+    assert status == 409, answer
+    assert answer["message"].startswith("None of your phones is connected")
+    assert not CallRecord.objects.exists()
+
+
+@pytest.mark.browser
+def test_the_call_button_on_a_profile_rings_the_members_phone(
+    officina, numbers, giulia, marco, tmp_path, browser
+):
+    """Giulia, in Italian on a phone's screen, presses "Chiama" on Marco's profile: her
+    baresip rings (and answers), Marco's answers, and the page follows the call."""
+    officina.running.directory.load()
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
+    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
+        try:
+            page = context.new_page()
+            page.goto(f"/members/{marco.pk}/")
+            button = page.get_by_role("button", name="Chiama", exact=True)
+            assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
+            button.click()
+            status = page.locator("#pbx-panel [data-call-status]")
+            status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
+            giulia_log = tmp_path / "giulia.log"
+            assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
+            command(officina.sip_port + 8, "hangup")  # Marco hangs up
+            status.filter(has_text="La chiamata è terminata.").wait_for()
+        finally:
+            context.close()
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="answered"
+        ).exists()
+    ), "in her call history as her call to Marco"
+
+
+def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
+    officina, numbers, giulia, tmp_path
+):
+    """Her phone answered; the PBX's 404 for the target gets her phone an ACK refusing
+    its offer (port 0) and a BYE, and the page is told."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
+        status, placed = api(officina, token, "/phone/calls", {"target": "299"})
+        assert status == 201, placed
+        assert follow(officina, token, placed["ticket"], "unknown", 30) == "unknown"
+        assert_hung_up(tmp_path / "giulia.log")
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], callee_number="299", outcome="not-found"
+        ).exists()
+    ), list(CallRecord.objects.values_list("callee_number", "outcome"))
