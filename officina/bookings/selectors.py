@@ -10,7 +10,9 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from officina.accounts.names import shown_name
@@ -219,14 +221,36 @@ class HeldTime:
     member_name: str
 
 
+def _instant_columns(bookings: QuerySet[Booking], *names: str) -> list[str | Cast]:
+    """The datetime columns ``names`` of ``bookings`` as ``values_list`` should read them
+    for ``_instant``.
+
+    On SQLite a datetime column comes back through two converters, the driver's for its
+    declared type and Django's making it aware (``replace(tzinfo=...)``, slow); for a
+    day's hundreds of bookings, three datetimes each, they were the largest part of
+    reading availability. Read as text (stored in UTC, ISO format), a value is parsed
+    once, offset included, by ``datetime.fromisoformat``.
+    PostgreSQL's driver returns aware datetimes itself: read them as they are."""
+    if connections[bookings.db].vendor != "sqlite":
+        return list(names)
+    return [Cast(name, output_field=TextField()) for name in names]
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A value of a column read with ``_instant_columns``: an aware datetime."""
+    if isinstance(value, str):
+        # Parsed with its offset: some ten times faster than ``replace(tzinfo=UTC)`` after.
+        return datetime.fromisoformat(value + "+00:00")
+    return value
+
+
 def _held_times(resource_ids: Sequence[int], period: Period) -> dict[int, list[HeldTime]]:
     """resource id → its active bookings holding it during ``period``, as plain rows,
     with their members' names read in the same query."""
-    rows = _holding(resource_ids, period).values_list(
+    bookings = _holding(resource_ids, period)
+    rows = bookings.values_list(
         "resource_id",
-        "starts_at",
-        "ends_at",
-        "blocked_until",
+        *_instant_columns(bookings, "starts_at", "ends_at", "blocked_until"),
         "status",
         "member_id",
         "member__first_name",
@@ -236,7 +260,14 @@ def _held_times(resource_ids: Sequence[int], period: Period) -> dict[int, list[H
     by_resource: dict[int, list[HeldTime]] = defaultdict(list)
     for resource_id, starts_at, ends_at, blocked_until, status, member_id, *name in rows:
         by_resource[resource_id].append(
-            HeldTime(starts_at, ends_at, blocked_until, status, member_id, shown_name(*name))
+            HeldTime(
+                _instant(starts_at),
+                _instant(ends_at),
+                _instant(blocked_until),
+                status,
+                member_id,
+                shown_name(*name),
+            )
         )
     return by_resource
 
