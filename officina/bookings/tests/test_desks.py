@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from officina.accounts.actions import check_set_presence_visibility
+from officina.accounts.actions import check_set_kiosk_pin, check_set_presence_visibility
 from officina.accounts.kinds import PresenceVisibility
 from officina.bookings.actions import (
     check_book,
@@ -29,7 +29,13 @@ from officina.bookings.models import Booking, DeskRelease
 from officina.bookings.selectors import desk_to_claim
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.selectors import notifications_for
-from officina.presence.actions import check_check_in, check_claim_desk_here
+from officina.presence.actions import (
+    check_check_in,
+    check_claim_desk_here,
+    check_enable_kiosk,
+    check_kiosk_toggle,
+)
+from officina.presence.kinds import CheckInSource
 from officina.presence.models import CheckIn
 from officina.presence.selectors import space_presence
 
@@ -115,6 +121,74 @@ class TestClaiming:
             check_check_in(giulia, digital, claim_desk=True, now=at(9))
         assert refused.value.code == ErrorCode.INVALID_INPUT
         assert not CheckIn.objects.filter(member=giulia).exists()
+
+
+class TestTheKiosk:
+    """A PIN at the door takes the desk booked for today, as the web check-in does."""
+
+    @pytest.fixture
+    def kiosk(self, luca: Any, giulia: Any, navigli: Any) -> Any:
+        check_set_kiosk_pin(giulia, "4071")
+        return check_enable_kiosk(luca, navigli, name="Door")[0]
+
+    def test_a_pin_check_in_takes_todays_desk(self, giulia, luca, navigli, desk, kiosk):
+        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+        booking = book(giulia, desk, at(9), at(18))
+        answer = check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(9, 5))
+        assert (answer.direction, answer.desk) == ("in", "Desk 4")
+        assert answer.check_in.source == CheckInSource.KIOSK
+        booking.refresh_from_db()
+        assert booking.claimed_at == at(9, 5)
+        assert desks_shown(luca, navigli, at(9, 10)) == {"Giulia": "Desk 4"}
+        # Claimed at the door: the release time passes and the desk stays hers.
+        assert do_release_unclaimed_desks(at(10, 31)) == 0
+        # Checking out at the door claims nothing more.
+        assert check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(12)).desk == ""
+
+    def test_without_a_desk_for_today_it_only_checks_in(self, giulia, navigli, desk, kiosk):
+        tomorrow = book(giulia, desk, at(9, days=1), at(18, days=1))
+        answer = check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(9, 5))
+        assert (answer.direction, answer.desk) == ("in", "")
+        assert CheckIn.objects.filter(member=giulia, ended_at__isnull=True).exists()
+        tomorrow.refresh_from_db()
+        assert tomorrow.claimed_at is None
+
+    def test_a_wrong_pin_neither_checks_in_nor_claims(self, giulia, navigli, desk, kiosk):
+        booking = book(giulia, desk, at(9), at(18))
+        with pytest.raises(OfficinaError):
+            check_kiosk_toggle(kiosk, giulia.pk, "9999", now=at(9, 5))
+        assert not CheckIn.objects.filter(member=giulia).exists()
+        booking.refresh_from_db()
+        assert booking.claimed_at is None
+
+    def test_the_tablet_says_which_desk(self, client_for, giulia, luca, navigli):
+        local = timezone.localtime(timezone.now(), navigli.zone)
+        if local.time() > time(22, 0):
+            pytest.skip("the desk is booked from now to an hour later, on today")
+        check_set_kiosk_pin(giulia, "4071")
+        desk = check_create_resource(
+            luca, navigli, name="Desk 13", kind="desk", max_minutes=600,
+            hours={weekday: (time(0, 0), time(23, 59)) for weekday in range(7)},
+        )  # fmt: skip
+        start = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        booking = check_book(giulia, desk, starts_at=start, ends_at=start + timedelta(hours=1))
+        tablet = client_for(luca)
+        assert tablet.post("/spaces/navigli/kiosk/", {"name": "Door"}).status_code == 302
+        answers = []
+        for language in ("it", "en"):
+            answer = tablet.post(
+                "/spaces/navigli/kiosk/toggle/",
+                {"member": giulia.pk, "pin": "4071"},
+                content_type="application/json",
+                headers={"accept-language": language},
+            ).json()
+            answers.append((answer["direction"], answer["desk"], answer["message"]))
+        assert answers == [
+            ("in", "Desk 13", "Benvenuta/o, Giulia! Check-in fatto: la tua scrivania è Desk 13."),
+            ("out", "", "Goodbye, Giulia! You are checked out."),
+        ]
+        booking.refresh_from_db()
+        assert booking.claimed_at is not None
 
 
 class TestRelease:
