@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import QuerySet, TextField
+from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -437,26 +437,41 @@ def series_occurrences(series: BookingSeries) -> list[Booking]:
 # --- desks and presence ------------------------------------------------------------------
 
 
+def local_day(space: Space, now: datetime) -> Period:
+    """The space's local day that ``now`` falls in, midnight to midnight (23 or 25 hours
+    long on the days the clocks change)."""
+    today = now.astimezone(space.zone).date()
+    return Period(
+        instant_on(today, time(0, 0), space.zone),
+        instant_on(today + timedelta(days=1), time(0, 0), space.zone),
+    )
+
+
+def claimed_on(day: Period) -> Q:
+    """Desk bookings claimed on that local day. A desk booked over several days is
+    claimed day by day: a claim counts for the day it was made on."""
+    return Q(claimed_at__gte=day.starts_at, claimed_at__lt=day.ends_at)
+
+
 def _desk_bookings_today(space: Space, now: datetime) -> QuerySet[Booking]:
     """Confirmed desk bookings of ``space`` running now or later on its local day."""
-    zone = space.zone
-    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
     return Booking.objects.filter(
         resource__space=space,
         resource__kind=ResourceKind.DESK,
         status=BookingStatus.CONFIRMED,
-        starts_at__lt=instant_on(tomorrow, time(0, 0), zone),
+        starts_at__lt=local_day(space, now).ends_at,
         ends_at__gt=now,
     )
 
 
 def desk_to_claim(member: Member, space: Space, *, now: datetime | None = None) -> Booking | None:
     """The member's desk booked in ``space`` for today (the earliest not yet over), not
-    claimed yet: what the check-in form offers to take."""
+    claimed today: what the check-in form offers to take."""
     now = now or timezone.now()
     return (
         _desk_bookings_today(space, now)
-        .filter(member=member, claimed_at__isnull=True)
+        .filter(member=member)
+        .exclude(claimed_on(local_day(space, now)))
         .select_related("resource")
         .order_by("starts_at", "id")
         .first()
@@ -466,13 +481,13 @@ def desk_to_claim(member: Member, space: Space, *, now: datetime | None = None) 
 def claimed_desk_names(
     space: Space, member_ids: Iterable[int], *, now: datetime | None = None
 ) -> dict[int, str]:
-    """member id → the name of the desk they claimed in ``space`` for today (the booking
+    """member id → the name of the desk they claimed in ``space`` today (the booking
     not over yet). The caller chose whose these are: who's here passes the people the
     viewer may see."""
     now = now or timezone.now()
     rows = (
         _desk_bookings_today(space, now)
-        .filter(member_id__in=list(member_ids), claimed_at__isnull=False)
+        .filter(claimed_on(local_day(space, now)), member_id__in=list(member_ids))
         .order_by("-starts_at", "-id")
         .values_list("member_id", "resource__name")
     )

@@ -7,7 +7,7 @@ Navigli (Europe/Rome) has Luca (manager), Giulia and Marco; Sara and Ugo are els
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from officina.bookings.actions import (
 )
 from officina.bookings.kinds import BookingStatus
 from officina.bookings.models import Booking, DeskRelease
-from officina.bookings.selectors import desk_to_claim
+from officina.bookings.selectors import claimed_desk_names, desk_to_claim
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.selectors import notifications_for
 from officina.presence.actions import (
@@ -247,6 +247,115 @@ class TestRelease:
             check_set_desk_release(giulia, navigli, unclaimed_by=time(9))
         assert refused.value.code == ErrorCode.NOT_FOUND
         assert DeskRelease.objects.get(space=navigli).unclaimed_by == time(10, 30)
+
+
+class TestSeveralDays:
+    """A desk booked from Monday 9:00 to Wednesday 18:00 is claimed, or released, day by
+    day: a day released leaves the others booked."""
+
+    @pytest.fixture(autouse=True)
+    def half_past_ten(self, luca, navigli):
+        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+
+    @pytest.fixture
+    def long_desk(self, luca: Any, navigli: Any) -> Any:
+        return check_create_resource(
+            luca, navigli, name="Desk 5", kind="desk", max_minutes=7 * 24 * 60, hours=ALL_DAY
+        )
+
+    def rows(self, giulia: Any) -> list[tuple[datetime, datetime, str, bool]]:
+        return [
+            (b.starts_at, b.ends_at, b.status, b.claimed_at is not None)
+            for b in Booking.objects.filter(member=giulia).order_by("starts_at")
+        ]
+
+    def test_booked_over_days_within_each_days_hours(self, giulia, luca, navigli, long_desk, room):
+        booking = book(giulia, long_desk, at(9), at(18, days=2))
+        assert booking.status == BookingStatus.CONFIRMED
+        with pytest.raises(OfficinaError) as late:
+            book(giulia, long_desk, at(9, days=3), at(21, days=4))
+        assert "from 07:00 to 20:00" in late.value.message
+        with pytest.raises(OfficinaError) as early:
+            book(giulia, long_desk, at(6, days=3), at(18, days=4))
+        assert "from 07:00 to 20:00" in early.value.message
+        closed_tuesday = check_create_resource(
+            luca, navigli, name="Desk 6", kind="desk", max_minutes=7 * 24 * 60,
+            hours={day: hours for day, hours in ALL_DAY.items() if day != 1},
+        )  # fmt: skip
+        with pytest.raises(OfficinaError) as closed:
+            book(giulia, closed_tuesday, at(9), at(18, days=2))
+        assert closed.value.message.startswith("Desk 6 is closed on ")
+        # Only desks are booked across days: a room's booking stays within its day.
+        with pytest.raises(OfficinaError):
+            book(giulia, room, at(9), at(10, days=1))
+
+    def test_claimed_day_by_day_and_released_on_a_later_day(
+        self, giulia, marco, navigli, long_desk
+    ):
+        booking = book(giulia, long_desk, at(9), at(18, days=2))
+        check_check_in(giulia, navigli, claim_desk=True, now=at(9, 5))
+        assert do_release_unclaimed_desks(at(10, 31)) == 0  # claimed on Monday
+        # Monday's claim does not hold on Tuesday: the desk is offered again, and where
+        # Giulia sits is not shown until she claims it.
+        assert desk_to_claim(giulia, navigli, now=at(8, days=1)) == booking
+        assert claimed_desk_names(navigli, [giulia.pk], now=at(8, days=1)) == {}
+        assert do_release_unclaimed_desks(at(10, 29, days=1)) == 0
+        assert do_release_unclaimed_desks(at(10, 30, days=1)) == 1
+        assert self.rows(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.CONFIRMED, True),  # Monday, as it was
+            (at(0, days=1), at(0, days=2), BookingStatus.RELEASED, False),  # Tuesday
+            (at(0, days=2), at(18, days=2), BookingStatus.CONFIRMED, False),  # Wednesday
+        ]
+        with translation.override("en"), timezone.override(ROME):
+            (told,) = [n.shown_text for n in notifications_for(giulia)]
+        assert told.startswith("Your desk Desk 5 at Officina Navigli was released for today")
+        assert "It is still yours from" in told
+        # Tuesday is free for others; Wednesday is still Giulia's.
+        assert book(marco, long_desk, at(11, days=1), at(12, days=1)).is_active
+        with pytest.raises(OfficinaError):
+            book(marco, long_desk, at(11, days=2), at(12, days=2))
+        check_check_in(giulia, navigli, claim_desk=True, now=at(9, days=2))
+        assert do_release_unclaimed_desks(at(10, 45, days=2)) == 0
+        assert claimed_desk_names(navigli, [giulia.pk], now=at(11, days=2)) == {giulia.pk: "Desk 5"}
+
+    def test_released_on_its_first_day_and_its_last(self, giulia, navigli, long_desk):
+        book(giulia, long_desk, at(9), at(18, days=2))
+        assert do_release_unclaimed_desks(at(10, 30)) == 1
+        check_claim_desk(giulia, navigli, now=at(9, days=1))
+        assert do_release_unclaimed_desks(at(10, 30, days=1)) == 0
+        assert do_release_unclaimed_desks(at(10, 30, days=2)) == 1
+        assert self.rows(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.RELEASED, False),
+            (at(0, days=1), at(0, days=2), BookingStatus.CONFIRMED, True),
+            (at(0, days=2), at(18, days=2), BookingStatus.RELEASED, False),
+        ]
+        with translation.override("it"), timezone.override(ROME):
+            last, first = [n.shown_text for n in notifications_for(giulia)]
+        assert "Resta tua da" in first and "Resta tua da" not in last
+
+    def test_across_the_spring_dst_change_each_day_at_local_time(self, giulia, navigli, long_desk):
+        # Clocks jump from 02:00 to 03:00 in Rome on Sunday 28 March 2027.
+        friday = datetime(2027, 3, 26, 12, 0, tzinfo=ROME)
+        saturday, sunday, monday = (datetime(2027, 3, d, tzinfo=ROME) for d in (27, 28, 29))
+        check_book(
+            giulia, long_desk, starts_at=saturday.replace(hour=9),
+            ends_at=monday.replace(hour=18), now=friday,
+        )  # fmt: skip
+        check_claim_desk(giulia, navigli, now=saturday.replace(hour=9, minute=30))
+        assert do_release_unclaimed_desks(saturday.replace(hour=11)) == 0
+        # 10:30 in Rome is 08:30 UTC on Sunday (summer time), 09:30 UTC the day before.
+        assert do_release_unclaimed_desks(datetime(2027, 3, 28, 8, 29, tzinfo=UTC)) == 0
+        assert do_release_unclaimed_desks(datetime(2027, 3, 28, 8, 30, tzinfo=UTC)) == 1
+        assert do_release_unclaimed_desks(datetime(2027, 3, 29, 8, 30, tzinfo=UTC)) == 1
+        assert self.rows(giulia) == [
+            (saturday.replace(hour=9), sunday, BookingStatus.CONFIRMED, True),
+            (sunday, monday, BookingStatus.RELEASED, False),  # a day of 23 hours
+            (monday, monday.replace(hour=18), BookingStatus.RELEASED, False),
+        ]
+        assert monday.astimezone(UTC) - sunday.astimezone(UTC) == timedelta(hours=23)
+        with translation.override("en"), timezone.override(ROME):
+            told = [n.shown_text for n in notifications_for(giulia)]
+        assert all("10:30" in text for text in told)
 
 
 class TestWhoIsHereShowsDesks:
