@@ -312,10 +312,11 @@ def _tell_guests(booking: Booking, *, method: str) -> None:
 
 def check_remove_guest(
     actor: Member, booking: Booking, guest_id: int, *, now: datetime | None = None
-) -> None:
+) -> BookingGuest:
     """Take a guest off a booking not yet over (its member or the space's managers, as
     for inviting); once this commits, the guest is mailed a cancellation, one SEQUENCE
-    up. A guest of another booking is "not found"."""
+    up. A guest of another booking is "not found". The guest taken off (no longer
+    stored)."""
     from .tasks import mail_guest_removal
 
     now = now or timezone.now()
@@ -335,6 +336,7 @@ def check_remove_guest(
         transaction.on_commit(
             lambda: mail_guest_removal.enqueue(booking_id, email, name, member_id, sequence)
         )
+    return guest
 
 
 def _parsed_guest(line: str) -> tuple[str, str]:
