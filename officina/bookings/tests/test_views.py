@@ -221,7 +221,7 @@ class TestTheAdminsRecordsAndRequests:
     filtered; read only, as they are written on the site where the rules run."""
 
     @pytest.fixture
-    def rows(self, giulia, marco, room, navigli, tomorrow) -> dict[str, object]:
+    def rows(self, giulia, marco, room, navigli, tomorrow):
         booking = check_book(
             giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
         )
