@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -59,11 +60,18 @@ def opening_windows(zones: Mapping[int, ZoneInfo], day: date) -> dict[int, Perio
     of ``zones`` (each with its space's zone); one query; a resource closed that day has
     no entry."""
     windows = {}
+    # A space's resources mostly share their hours: each distinct window is worked out
+    # once, not twice per resource (a day's availability reads hundreds).
+    shared: dict[tuple[time, time, ZoneInfo], Period] = {}
     for resource_id, opens, closes in OpeningHours.objects.filter(
         resource_id__in=list(zones), weekday=day.weekday()
     ).values_list("resource_id", "opens", "closes"):
         zone = zones[resource_id]
-        windows[resource_id] = Period(instant_on(day, opens, zone), instant_on(day, closes, zone))
+        window = shared.get((opens, closes, zone))
+        if window is None:
+            window = Period(instant_on(day, opens, zone), instant_on(day, closes, zone))
+            shared[opens, closes, zone] = window
+        windows[resource_id] = window
     return windows
 
 
@@ -247,7 +255,9 @@ def _instant(value: datetime | str) -> datetime:
 def _held_times(resource_ids: Sequence[int], period: Period) -> dict[int, list[HeldTime]]:
     """resource id → its active bookings holding it during ``period``, as plain rows,
     with their members' names read in the same query."""
-    bookings = _holding(resource_ids, period)
+    # In no order: sorting them all in SQL needs a temporary B-tree; each resource's
+    # few are sorted below (two active bookings of a resource never start together).
+    bookings = _holding(resource_ids, period).order_by()
     rows = bookings.values_list(
         "resource_id",
         *_instant_columns(bookings, "starts_at", "ends_at", "blocked_until"),
@@ -269,6 +279,8 @@ def _held_times(resource_ids: Sequence[int], period: Period) -> dict[int, list[H
                 shown_name(*name),
             )
         )
+    for held in by_resource.values():
+        held.sort(key=attrgetter("starts_at"))
     return by_resource
 
 
