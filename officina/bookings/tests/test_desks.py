@@ -69,6 +69,20 @@ def book(member: Any, resource: Any, start: datetime, end: datetime) -> Booking:
     return check_book(member, resource, starts_at=start, ends_at=end, now=NOW - timedelta(hours=1))
 
 
+def desk_booked_from_now(manager: Any, member: Any, space: Any) -> Booking:
+    """Desk 13, booked by ``member`` from the next minute for an hour: for the pages,
+    which read the real clock."""
+    local = timezone.localtime(timezone.now(), space.zone)
+    if local.time() > time(22, 0):
+        pytest.skip("the desk is booked from now to an hour later, on today")
+    desk = check_create_resource(
+        manager, space, name="Desk 13", kind="desk", max_minutes=600,
+        hours={weekday: (time(0, 0), time(23, 59)) for weekday in range(7)},
+    )  # fmt: skip
+    start = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    return check_book(member, desk, starts_at=start, ends_at=start + timedelta(hours=1))
+
+
 def desks_shown(viewer: Any, space: Any, now: datetime) -> dict[str, str]:
     return {p.check_in.member.first_name: p.desk for p in space_presence(viewer, space, now=now)}
 
@@ -162,16 +176,8 @@ class TestTheKiosk:
         assert booking.claimed_at is None
 
     def test_the_tablet_says_which_desk(self, client_for, giulia, luca, navigli):
-        local = timezone.localtime(timezone.now(), navigli.zone)
-        if local.time() > time(22, 0):
-            pytest.skip("the desk is booked from now to an hour later, on today")
+        booking = desk_booked_from_now(luca, giulia, navigli)
         check_set_kiosk_pin(giulia, "4071")
-        desk = check_create_resource(
-            luca, navigli, name="Desk 13", kind="desk", max_minutes=600,
-            hours={weekday: (time(0, 0), time(23, 59)) for weekday in range(7)},
-        )  # fmt: skip
-        start = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
-        booking = check_book(giulia, desk, starts_at=start, ends_at=start + timedelta(hours=1))
         tablet = client_for(luca)
         assert tablet.post("/spaces/navigli/kiosk/", {"name": "Door"}).status_code == 302
         answers = []
@@ -375,15 +381,7 @@ class TestWhoIsHereShowsDesks:
         assert desks_shown(luca, navigli, at(9, 10)) == {}  # not her colleague: nothing
 
     def test_the_page_offers_the_desk_and_shows_it(self, client_for, giulia, luca, navigli):
-        local = timezone.localtime(timezone.now(), navigli.zone)
-        if local.time() > time(22, 0):
-            pytest.skip("the desk is booked from now to an hour later, on today")
-        desk = check_create_resource(
-            luca, navigli, name="Desk 13", kind="desk", max_minutes=600,
-            hours={weekday: (time(0, 0), time(23, 59)) for weekday in range(7)},
-        )  # fmt: skip
-        start = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
-        booking = check_book(giulia, desk, starts_at=start, ends_at=start + timedelta(hours=1))
+        booking = desk_booked_from_now(luca, giulia, navigli)
         page = client_for(giulia).get(reverse("presence:space", args=[navigli.slug]))
         assert "Take my desk, Desk 13" in page.content.decode()
         sent = client_for(giulia).post(
