@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_manager
+from officina.accounts.actions import do_lock_member
 from officina.accounts.selectors import account_by_email
 from officina.core.errors import ErrorCode, OfficinaError
 
@@ -971,8 +973,7 @@ def do_release_unclaimed_desks(now: datetime | None = None) -> int:
             if now < deadline:
                 continue
             due = (
-                Booking.objects.select_for_update(of=("self",))
-                .filter(
+                Booking.objects.filter(
                     resource__space=rule.space,
                     resource__kind=ResourceKind.DESK,
                     status=BookingStatus.CONFIRMED,
@@ -983,7 +984,13 @@ def do_release_unclaimed_desks(now: datetime | None = None) -> int:
                 .select_related("resource__space", "member")
                 .order_by("starts_at", "id")
             )
-            for booking in due:
+            # Their members first, then the bookings, read again: the order a check-in
+            # that claims a desk takes them in. The other way round, the notices' rows
+            # (whose foreign key to the member PostgreSQL checks at commit) waited for a
+            # member checking in, who waited for the booking: a deadlock.
+            for member in sorted({booking.member for booking in due}, key=attrgetter("pk")):
+                do_lock_member(member)
+            for booking in due.select_for_update(of=("self",)):
                 later = _release_day(booking, today, now)
                 released += 1
                 params: dict[str, Any] = {
