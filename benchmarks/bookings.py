@@ -23,17 +23,18 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
+
+import latency  # benchmarks/latency.py: wall-clock and CPU times of each run
 
 TARGET_P95_MS = 20.0
 
@@ -129,25 +130,6 @@ def seed(args: argparse.Namespace, rng: random.Random) -> tuple[Any, Any, date]:
     return space, manager, first_day
 
 
-def timed(runs: int, query: Callable[[int], object]) -> list[float]:
-    for warmup in range(3):
-        query(warmup)
-    times = []
-    for run in range(runs):
-        started = time.perf_counter()
-        query(run)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def report(name: str, times: list[float]) -> None:
-    ordered = sorted(times)
-    p50 = statistics.median(ordered)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    flag = "" if p95 < TARGET_P95_MS else f"  <-- over the {TARGET_P95_MS:.0f} ms target"
-    print(f"{name:<34} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   max {ordered[-1]:7.2f} ms{flag}")
-
-
 def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.Random) -> None:
     from django.utils import timezone
 
@@ -186,8 +168,12 @@ def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.R
         )
         return find_slots(resources, request)
 
-    report(f"availability of a day ({args.resources} res.)", timed(args.requests, availability))
-    report("find a slot (6 people, screen, 10–12)", timed(args.requests, slot))
+    for label, query in (
+        (f"availability of a day ({args.resources} res.)", availability),
+        ("find a slot (6 people, screen, 10–12)", slot),
+    ):
+        spent = latency.measure(query, args.requests, warmups=3)
+        print(latency.summary(label, spent, target_p95_ms=TARGET_P95_MS))
 
 
 def through_the_server(

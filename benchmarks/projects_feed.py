@@ -18,13 +18,13 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import latency  # benchmarks/latency.py: wall-clock and CPU times of each run
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -118,28 +118,6 @@ def seed(args: argparse.Namespace, rng: random.Random) -> tuple[Any, Any]:
     return busiest, people[-1]
 
 
-def timed(call: Callable[[], object], requests: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU milliseconds of each call: on a busy machine the CPU time says
-    what the work costs, the wall clock what a reader waited."""
-    call()  # warm
-    wall, cpu = [], []
-    for _ in range(requests):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        call()
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return wall, cpu
-
-
-def report(label: str, spent: tuple[list[float], list[float]]) -> None:
-    wall, cpu = sorted(spent[0]), sorted(spent[1])
-    p95 = wall[max(0, int(len(wall) * 0.95) - 1)]
-    print(
-        f"{label:<42} p50 {statistics.median(wall):6.2f} ms  p95 {p95:6.2f} ms"
-        f"  max {wall[-1]:6.2f} ms  CPU p50 {statistics.median(cpu):6.2f} ms"
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     rng = random.Random(args.seed)
@@ -160,15 +138,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         took = time.perf_counter() - started
         print(f"seeded {args.projects} projects, {lines} lines in {took:.1f} s")
         for label, member in (("in the most projects", busiest), ("in no project", nobody)):
-            report(f"my_activity, {label}", timed(partial(my_activity, member, 5), args.requests))
+            activity = latency.measure(
+                lambda _run, member=member: my_activity(member, 5), args.requests
+            )
+            print(latency.summary(f"my_activity, {label}", activity))
             client = Client()
             client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
             with CaptureQueriesContext(connection) as queries:
                 assert client.get("/feed/").status_code == 200
-            report(
-                f"/feed/ ({len(queries)} queries), {label}",
-                timed(partial(client.get, "/feed/"), args.requests),
-            )
+            # Counted now: each request the client makes afterwards resets the query log.
+            query_count = len(queries)
+            page = latency.measure(lambda _run, client=client: client.get("/feed/"), args.requests)
+            print(latency.summary(f"/feed/ ({query_count} queries), {label}", page))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

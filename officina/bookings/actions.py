@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from officina.accounts.access import is_space_manager
+from officina.accounts.actions import do_lock_member
 from officina.accounts.selectors import account_by_email
 from officina.core.errors import ErrorCode, OfficinaError
 
@@ -46,9 +48,11 @@ from .selectors import (
     Slot,
     SlotRequest,
     active_bookings,
+    claimed_on,
     desk_to_claim,
     find_slots,
     first_clash,
+    local_day,
     opening_window,
 )
 
@@ -86,22 +90,55 @@ def _check_times(resource: Resource, starts_at: datetime, ends_at: datetime, now
             % {"resource": resource.name, "days": resource.max_days_ahead},
             field="starts_at",
         )
-    window = opening_window(resource, starts_at.astimezone(resource.space.zone).date())
+    zone = resource.space.zone
+    first_day, last_day = starts_at.astimezone(zone).date(), ends_at.astimezone(zone).date()
+    if last_day > first_day and resource.kind == ResourceKind.DESK:
+        _check_desk_days(resource, starts_at, ends_at, first_day, last_day)
+        return
+    window = opening_window(resource, first_day)
     if window is None:
         raise OfficinaError.invalid_input(
             _("%(resource)s is closed that day.") % {"resource": resource.name},
             field="starts_at",
         )
     if starts_at < window.starts_at or ends_at > window.ends_at:
-        raise OfficinaError.invalid_input(
-            _("%(resource)s can be booked that day from %(opens)s to %(closes)s.")
-            % {
-                "resource": resource.name,
-                "opens": _local_clock(window.starts_at, resource),
-                "closes": _local_clock(window.ends_at, resource),
-            },
-            field="starts_at",
-        )
+        raise _outside_hours(resource, window)
+
+
+def _outside_hours(resource: Resource, window: Period) -> OfficinaError:
+    return OfficinaError.invalid_input(
+        _("%(resource)s can be booked that day from %(opens)s to %(closes)s.")
+        % {
+            "resource": resource.name,
+            "opens": _local_clock(window.starts_at, resource),
+            "closes": _local_clock(window.ends_at, resource),
+        },
+        field="starts_at",
+    )
+
+
+def _check_desk_days(
+    resource: Resource, starts_at: datetime, ends_at: datetime, first_day: date, last_day: date
+) -> None:
+    """A desk booked over several days (Monday 9:00 to Wednesday 18:00): open on each of
+    them, from within the first day's hours to within the last day's. It is claimed, or
+    released, day by day (``check_claim_desk``, ``do_release_unclaimed_desks``)."""
+    windows: list[Period] = []
+    for offset in range((last_day - first_day).days + 1):
+        day = first_day + timedelta(days=offset)
+        window = opening_window(resource, day)
+        if window is None:
+            raise OfficinaError.invalid_input(
+                _("%(resource)s is closed on %(day)s.")
+                % {"resource": resource.name, "day": formats.date_format(day)},
+                field="ends_at" if offset else "starts_at",
+            )
+        windows.append(window)
+    first, last = windows[0], windows[-1]
+    if starts_at < first.starts_at:
+        raise _outside_hours(resource, first)
+    if ends_at > last.ends_at:
+        raise _outside_hours(resource, last)
 
 
 def _clean_title(title: str) -> str:
@@ -277,10 +314,11 @@ def _tell_guests(booking: Booking, *, method: str) -> None:
 
 def check_remove_guest(
     actor: Member, booking: Booking, guest_id: int, *, now: datetime | None = None
-) -> None:
+) -> BookingGuest:
     """Take a guest off a booking not yet over (its member or the space's managers, as
     for inviting); once this commits, the guest is mailed a cancellation, one SEQUENCE
-    up. A guest of another booking is "not found"."""
+    up. A guest of another booking is "not found". The guest taken off (no longer
+    stored)."""
     from .tasks import mail_guest_removal
 
     now = now or timezone.now()
@@ -300,6 +338,7 @@ def check_remove_guest(
         transaction.on_commit(
             lambda: mail_guest_removal.enqueue(booking_id, email, name, member_id, sequence)
         )
+    return guest
 
 
 def _parsed_guest(line: str) -> tuple[str, str]:
@@ -840,7 +879,9 @@ def do_tell_who_searched(now: datetime | None = None) -> int:
 def check_claim_desk(member: Member, space: Space, *, now: datetime | None = None) -> Booking:
     """Take the desk the member booked in ``space`` for today: presence calls it when the
     member checks in there (or, checked in already, asks for their desk), so a claim
-    always means the member is at the space. A claimed desk is never released."""
+    always means the member is at the space. A claim holds for the day it is made on: a
+    desk claimed today is not released today, and a desk booked over several days is
+    claimed again on each of them."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = desk_to_claim(member, space, now=now)
@@ -870,61 +911,116 @@ def check_set_desk_release(manager: Member, space: Space, *, unclaimed_by: time 
     DeskRelease.objects.update_or_create(space=space, defaults={"unclaimed_by": unclaimed_by})
 
 
+def _release_day(booking: Booking, day: Period, now: datetime) -> Booking | None:
+    """Free ``booking``'s desk for one local ``day``, keeping the days before and after
+    it booked: the part of that day becomes a released booking of its own (the booking
+    itself when it began that day), and the days after it a new confirmed booking, not
+    claimed yet and not to be reminded of. The booking kept for the days after, if any."""
+    starts_at, ends_at, blocked_until = booking.starts_at, booking.ends_at, booking.blocked_until
+
+    def part(first: datetime, last: datetime, until: datetime, status: str) -> Booking:
+        return Booking(
+            resource=booking.resource,
+            member=booking.member,
+            title=booking.title,
+            series=booking.series,
+            starts_at=first,
+            ends_at=last,
+            blocked_until=until,
+            status=status,
+            reminded_at=now,
+            invitation_sequence=booking.invitation_sequence,
+        )
+
+    released_until = min(ends_at, day.ends_at)
+    if starts_at < day.starts_at:
+        # The days before stay as they were, claimed or not.
+        booking.ends_at = booking.blocked_until = day.starts_at
+        booking.save(update_fields=["ends_at", "blocked_until", "updated_at"])
+        part(day.starts_at, released_until, released_until, BookingStatus.RELEASED).save()
+    else:
+        booking.status = BookingStatus.RELEASED
+        if ends_at > day.ends_at:
+            booking.ends_at = booking.blocked_until = day.ends_at
+        booking.save(update_fields=["status", "ends_at", "blocked_until", "updated_at"])
+    if ends_at <= day.ends_at:
+        return None
+    # Written after the booking shrank: PostgreSQL's exclusion constraint checks each row.
+    later = part(day.ends_at, ends_at, blocked_until, BookingStatus.CONFIRMED)
+    later.save()
+    return later
+
+
 def do_release_unclaimed_desks(now: datetime | None = None) -> int:
     """Release every desk booked for today in a space with a release time that has
-    passed, not claimed by then, and tell each member. How many were released.
+    passed, not claimed today by then, and tell each member. How many were released.
 
     Only bookings that began by the release time are due: a desk booked for the
-    afternoon is claimed in the afternoon. A run after downtime catches up today's;
-    yesterday's desks are over anyway."""
+    afternoon is claimed in the afternoon. A desk booked over several days is claimed,
+    or released, day by day: releasing today's part keeps the following days booked
+    (``_release_day``). A run after downtime catches up today's; yesterday's desks are
+    over anyway."""
     from officina.notifications.actions import Notice, do_notify_many
 
     now = now or timezone.now()
-    released: list[tuple[Booking, datetime]] = []
+    notices = []
+    released = 0
     with transaction.atomic():
         for rule in DeskRelease.objects.select_related("space"):
             zone = rule.space.zone
-            today = now.astimezone(zone).date()
-            deadline = instant_on(today, rule.unclaimed_by, zone)
+            today = local_day(rule.space, now)
+            deadline = instant_on(now.astimezone(zone).date(), rule.unclaimed_by, zone)
             if now < deadline:
                 continue
-            due = list(
-                Booking.objects.select_for_update(of=("self",))
-                .filter(
+            due = (
+                Booking.objects.filter(
                     resource__space=rule.space,
                     resource__kind=ResourceKind.DESK,
                     status=BookingStatus.CONFIRMED,
-                    claimed_at__isnull=True,
-                    starts_at__gte=instant_on(today, time(0, 0), zone),
                     starts_at__lte=deadline,
                     ends_at__gt=now,
                 )
+                .exclude(claimed_on(today))
                 .select_related("resource__space", "member")
+                .order_by("starts_at", "id")
             )
-            released += [(booking, deadline) for booking in due]
-        Booking.objects.filter(pk__in=[booking.pk for booking, _deadline in released]).update(
-            status=BookingStatus.RELEASED, updated_at=now
-        )
-        do_notify_many(
-            [
-                Notice(
-                    booking.member,
-                    "bookings.desk_released",
-                    gettext_noop(
+            # Their members first, then the bookings, read again: the order a check-in
+            # that claims a desk takes them in. The other way round, the notices' rows
+            # (whose foreign key to the member PostgreSQL checks at commit) waited for a
+            # member checking in, who waited for the booking: a deadlock.
+            for member in sorted({booking.member for booking in due}, key=attrgetter("pk")):
+                do_lock_member(member)
+            for booking in due.select_for_update(of=("self",)):
+                later = _release_day(booking, today, now)
+                released += 1
+                params: dict[str, Any] = {
+                    "resource": booking.resource.name,
+                    "space": booking.resource.space.name,
+                    "deadline": deadline,
+                }
+                if later is None:
+                    text = gettext_noop(
                         "Your desk %(resource)s at %(space)s was released: it was not "
                         "claimed by checking in by %(deadline)s."
-                    ),
-                    url=_resource_url(booking.resource, booking.starts_at),
-                    params={
-                        "resource": booking.resource.name,
-                        "space": booking.resource.space.name,
-                        "deadline": deadline,
-                    },
+                    )
+                else:
+                    text = gettext_noop(
+                        "Your desk %(resource)s at %(space)s was released for today: it was "
+                        "not claimed by checking in by %(deadline)s. It is still yours from "
+                        "%(kept_from)s."
+                    )
+                    params["kept_from"] = later.starts_at.astimezone(zone)
+                notices.append(
+                    Notice(
+                        booking.member,
+                        "bookings.desk_released",
+                        text,
+                        url=_resource_url(booking.resource, deadline),
+                        params=params,
+                    )
                 )
-                for booking, deadline in released
-            ]
-        )
-    return len(released)
+        do_notify_many(notices)
+    return released
 
 
 # --- resources ---------------------------------------------------------------------------

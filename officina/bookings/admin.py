@@ -1,10 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db import models
 
-from .models import Booking, BookingFeedToken, BookingGuest, DeskRelease, OpeningHours, Resource
+from .models import (
+    Booking,
+    BookingFeedToken,
+    BookingGuest,
+    DeskRelease,
+    FreeAgainWatch,
+    OpeningHours,
+    Resource,
+    SlotSearchWatch,
+)
 
 
 class OpeningHoursInline(admin.TabularInline[OpeningHours, Any]):
@@ -81,3 +91,56 @@ class BookingFeedTokenAdmin(admin.ModelAdmin[BookingFeedToken]):
 class DeskReleaseAdmin(admin.ModelAdmin[DeskRelease]):
     list_display = ("space", "unclaimed_by")
     autocomplete_fields = ("space",)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[M]):
+    """Rows written on the site, where the rules run and people are told: staff read
+    them here and never add or change one."""
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BookingGuest)
+class BookingGuestAdmin(ReadOnlyAdmin[BookingGuest]):
+    """Who was invited to what. A record: inviting and taking off happen on the site,
+    which mails each guest their invitation or its cancellation."""
+
+    list_display = ("email", "name", "member", "booking", "invited_at")
+    list_filter = ("booking__resource__space", ("member", admin.EmptyFieldListFilter))
+    search_fields = ("email", "name", "booking__title", "booking__resource__name")
+    date_hierarchy = "invited_at"
+    list_select_related = ("member", "booking__resource")
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FreeAgainWatch)
+class FreeAgainWatchAdmin(ReadOnlyAdmin[FreeAgainWatch]):
+    """Members waiting for a taken time to become free. Staff may forget a request;
+    it is made on the site, where its limits are checked."""
+
+    list_display = ("member", "resource", "starts_at", "ends_at", "created_at")
+    list_filter = ("resource__space", "resource__kind")
+    search_fields = ("member__email", "member__last_name", "resource__name")
+    date_hierarchy = "starts_at"
+    list_select_related = ("member", "resource")
+
+
+@admin.register(SlotSearchWatch)
+class SlotSearchWatchAdmin(ReadOnlyAdmin[SlotSearchWatch]):
+    """Members waiting for a slot that fits a search that found nothing. Staff may
+    forget a request; it is made on the site, where its limits are checked."""
+
+    list_display = ("member", "space", "day", "earliest", "latest", "minutes", "people", "kind")
+    list_filter = ("space", "kind")
+    search_fields = ("member__email", "member__last_name")
+    date_hierarchy = "day"
+    list_select_related = ("member", "space")

@@ -14,6 +14,11 @@ urlpatterns = [
     path("bookings/series/<int:series_id>/", views.series_page, name="series"),
     path("bookings/<int:booking_id>/move/", views.booking_move, name="move"),
     path("bookings/<int:booking_id>/guests/", views.booking_guests, name="guests"),
+    path(
+        "bookings/<int:booking_id>/guests/<int:guest_id>/remove/",
+        views.booking_guest_remove,
+        name="guest_remove",
+    ),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="cancel"),
     path("bookings/<int:booking_id>/answer/", views.booking_answer, name="answer"),
     path("bookings/<slug:slug>/", views.space_day, name="space"),

@@ -403,6 +403,21 @@ def booking_guests(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def booking_guest_remove(request: HttpRequest, booking_id: int, guest_id: int) -> HttpResponse:
+    """Take one guest off a booking; they are mailed a cancellation."""
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    guest = actions.check_remove_guest(member, booking, guest_id)
+    messages.success(
+        request,
+        _("%(guest)s is no longer invited and gets a cancellation by e-mail.")
+        % {"guest": guest.name or guest.email},
+    )
+    return redirect("bookings:guests", booking_id=booking.pk)
+
+
+@login_required
+@require_POST
 def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     member = signed_in_member(request)
     booking = access_booking_by_id(member, booking_id)

@@ -29,6 +29,7 @@ from officina.accounts.selectors import (
     share_a_space,
 )
 from officina.bookings.actions import check_claim_desk
+from officina.bookings.selectors import desk_to_claim
 from officina.core.errors import ErrorCode, OfficinaError
 
 from . import live
@@ -84,7 +85,28 @@ def check_check_in(
     ``claim_desk`` the member also takes the desk they booked there for today (the
     bookings app's claim): both happen, or neither.
     """
-    now = now or timezone.now()
+    return _check_in(
+        member,
+        space,
+        planned_until=planned_until,
+        note=note,
+        source=source,
+        claim_desk=claim_desk,
+        now=now or timezone.now(),
+    )[0]
+
+
+def _check_in(
+    member: Member,
+    space: Space,
+    *,
+    planned_until: datetime | None,
+    note: str,
+    source: str,
+    claim_desk: bool,
+    now: datetime,
+) -> tuple[CheckIn, str]:
+    """``check_check_in``, which also gives the name of the desk it claimed ("" for none)."""
     if not is_space_member(member, space):
         raise OfficinaError(_("Join the space before checking in."), ErrorCode.NOT_FOUND)
     note = note.strip()
@@ -136,7 +158,7 @@ def check_check_in(
         company_name = primary_company_names([member.pk]).get(member.pk, "")
         transaction.on_commit(lambda: live.broadcast_arrival(check_in, company_name, desk))
         _fire_arrival_watches(check_in)
-    return check_in
+    return check_in, desk
 
 
 def check_claim_desk_here(member: Member, space: Space, *, now: datetime | None = None) -> str:
@@ -394,13 +416,24 @@ def _record_wrong_pin(kiosk: Kiosk, now: datetime) -> None:
         locked.save(update_fields=["wrong_pins", "wrong_pins_since", "paused_until"])
 
 
+@dataclass(frozen=True, slots=True)
+class KioskAnswer:
+    """What the door tablet did: checked the member ``"in"`` or ``"out"``, and the desk
+    they took on the way in ("" for none)."""
+
+    direction: str
+    check_in: CheckIn
+    desk: str = ""
+
+
 def check_kiosk_toggle(
     kiosk: Kiosk, member_id: int, pin: str, *, now: datetime | None = None
-) -> tuple[str, CheckIn]:
+) -> KioskAnswer:
     """At the door: check the member in, or out if they are here; the PIN proves who it is.
 
-    Too many wrong PINs on one kiosk pause it for a few minutes, on top of each
-    member's own lock.
+    A member with a desk booked here for today takes it on the way in, as the web
+    check-in's "Take my desk" does: both happen, or neither. Too many wrong PINs on one
+    kiosk pause it for a few minutes, on top of each member's own lock.
     """
     now = now or timezone.now()
     space = kiosk.space
@@ -421,5 +454,14 @@ def check_kiosk_toggle(
     Kiosk.objects.filter(pk=kiosk.pk).update(last_used_at=now)
     current = current_check_ins(now).filter(member=member).first()
     if current is not None and current.space_id == space.pk:
-        return "out", check_check_out(member, now=now)
-    return "in", check_check_in(member, space, source=CheckInSource.KIOSK, now=now)
+        return KioskAnswer("out", check_check_out(member, now=now))
+    check_in, desk = _check_in(
+        member,
+        space,
+        planned_until=None,
+        note="",
+        source=CheckInSource.KIOSK,
+        claim_desk=desk_to_claim(member, space, now=now) is not None,
+        now=now,
+    )
+    return KioskAnswer("in", check_in, desk)

@@ -483,10 +483,15 @@ def kiosk_toggle(request: HttpRequest, slug: str) -> JsonResponse:
         pin = str(data.get("pin", ""))
     except (ValueError, TypeError, AttributeError) as error:
         raise OfficinaError(_("Bad request."), ErrorCode.BAD_REQUEST) from error
-    direction, the_check_in = actions.check_kiosk_toggle(the_kiosk, member_id, pin)
-    name = the_check_in.member.first_name
-    if direction == "in":
-        text = _("Welcome, %(name)s! You are checked in.") % {"name": name}
-    else:
+    answer = actions.check_kiosk_toggle(the_kiosk, member_id, pin)
+    name = answer.check_in.member.first_name
+    if answer.direction == "out":
         text = _("Goodbye, %(name)s! You are checked out.") % {"name": name}
-    return JsonResponse({"direction": direction, "message": text})
+    elif answer.desk:
+        text = _("Welcome, %(name)s! You are checked in at your desk, %(desk)s.") % {
+            "name": name,
+            "desk": answer.desk,
+        }
+    else:
+        text = _("Welcome, %(name)s! You are checked in.") % {"name": name}
+    return JsonResponse({"direction": answer.direction, "desk": answer.desk, "message": text})

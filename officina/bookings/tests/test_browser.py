@@ -1,18 +1,21 @@
 """In Chromium, in English and Italian: Giulia books a room; Marco, in a second browser,
 is refused the same time with a clear message; on a phone, Marco finds a free slot and
 books it. On a phone, Giulia's weekly series is refused for the one date Marco holds,
-then booked without it, then cancelled from its last date on."""
+then booked without it, then cancelled from its last date on. On a phone, Giulia takes a
+guest off her booking, once she confirms; the guest is mailed a cancellation."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+import icalendar
 import pytest
 from django.utils import formats, translation
+from playwright.sync_api import expect
 
-from officina.bookings.actions import check_book
-from officina.bookings.models import Booking, BookingSeries
+from officina.bookings.actions import check_book, check_invite_guests
+from officina.bookings.models import Booking, BookingGuest, BookingSeries
 from officina.bookings.tests.fixtures import at
 
 PHONE = {"width": 390, "height": 844}
@@ -167,3 +170,65 @@ def test_a_weekly_series_on_a_phone_refused_for_a_taken_date_then_booked_without
     assert statuses == ["confirmed", "confirmed", "cancelled"]
     assert_no_sideways_scrolling(phone)
     screenshot(phone, f"series-cancelled-{language}")
+
+
+GUEST_WORDS = {
+    "en": {
+        "question": "Take Anna Bianchi off the guests? They will get a cancellation by e-mail.",
+        "button": "Remove Anna Bianchi",
+        "done": "Anna Bianchi is no longer invited and gets a cancellation by e-mail.",
+    },
+    "it": {
+        "question": "Togliere Anna Bianchi dagli ospiti? Riceverà un annullamento per e-mail.",
+        "button": "Rimuovi Anna Bianchi",
+        "done": "Anna Bianchi non è più invitata/o e riceve un annullamento per e-mail.",
+    },
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_a_guest_taken_off_the_guests_page_on_a_phone_after_confirming(
+    new_context, giulia, room, navigli, tomorrow, mailoutbox, screenshot, language
+):
+    giulia.language = language
+    giulia.save(update_fields=["language"])
+    booking = check_book(
+        giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
+    )
+    check_invite_guests(
+        giulia, booking, ["Anna Bianchi <anna@client.example>", "piero.verdi@client.example"]
+    )
+    mailoutbox.clear()
+    words = GUEST_WORDS[language]
+    page = new_context(giulia, locale=language, viewport=PHONE, is_mobile=True).new_page()
+    page.goto(f"/bookings/{booking.pk}/guests/")
+    assert_no_sideways_scrolling(page)
+    screenshot(page, f"guests-{language}")
+    remove = page.get_by_role("button", name=words["button"])
+    # Dismissed: nothing happens.
+    questions: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    remove.click()
+    expect(page.locator("#guest-list li")).to_have_count(2)
+    assert questions == [words["question"]]
+    assert BookingGuest.objects.filter(booking=booking).count() == 2
+    # Accepted: Anna is taken off and mailed a cancellation; Piero stays.
+    page.once("dialog", lambda dialog: dialog.accept())
+    remove.click()
+    expect(page.locator(".message", has_text=words["done"])).to_be_visible()
+    expect(page.locator("#guest-list li")).to_have_count(1)
+    expect(page.locator("#guest-list")).to_contain_text("piero.verdi@client.example")
+    assert_no_sideways_scrolling(page)
+    screenshot(page, f"guest-removed-{language}")
+    (sent,) = mailoutbox
+    assert sent.to == ["anna@client.example"]
+    calendar = icalendar.Calendar.from_ical(sent.attachments[0][1])
+    assert str(calendar["method"]) == "CANCEL"
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("sequence") == 1  # the invitations were 0

@@ -7,15 +7,18 @@ Navigli (Europe/Rome) has Luca (manager), Giulia and Marco; Sara and Ugo are els
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import threading
+from datetime import UTC, datetime, time, timedelta
+from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from officina.accounts.actions import check_set_presence_visibility
+from officina.accounts.actions import check_set_kiosk_pin, check_set_presence_visibility
 from officina.accounts.kinds import PresenceVisibility
 from officina.bookings.actions import (
     check_book,
@@ -26,10 +29,17 @@ from officina.bookings.actions import (
 )
 from officina.bookings.kinds import BookingStatus
 from officina.bookings.models import Booking, DeskRelease
-from officina.bookings.selectors import desk_to_claim
+from officina.bookings.selectors import claimed_desk_names, desk_to_claim
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.selectors import notifications_for
-from officina.presence.actions import check_check_in, check_claim_desk_here
+from officina.presence.actions import (
+    KioskAnswer,
+    check_check_in,
+    check_claim_desk_here,
+    check_enable_kiosk,
+    check_kiosk_toggle,
+)
+from officina.presence.kinds import CheckInSource
 from officina.presence.models import CheckIn
 from officina.presence.selectors import space_presence
 
@@ -61,6 +71,20 @@ def other_desk(luca: Any, navigli: Any) -> Any:
 
 def book(member: Any, resource: Any, start: datetime, end: datetime) -> Booking:
     return check_book(member, resource, starts_at=start, ends_at=end, now=NOW - timedelta(hours=1))
+
+
+def desk_booked_from_now(manager: Any, member: Any, space: Any) -> Booking:
+    """Desk 13, booked by ``member`` from the next minute for an hour: for the pages,
+    which read the real clock."""
+    local = timezone.localtime(timezone.now(), space.zone)
+    if local.time() > time(22, 0):
+        pytest.skip("the desk is booked from now to an hour later, on today")
+    desk = check_create_resource(
+        manager, space, name="Desk 13", kind="desk", max_minutes=600,
+        hours={weekday: (time(0, 0), time(23, 59)) for weekday in range(7)},
+    )  # fmt: skip
+    start = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    return check_book(member, desk, starts_at=start, ends_at=start + timedelta(hours=1))
 
 
 def desks_shown(viewer: Any, space: Any, now: datetime) -> dict[str, str]:
@@ -115,6 +139,130 @@ class TestClaiming:
             check_check_in(giulia, digital, claim_desk=True, now=at(9))
         assert refused.value.code == ErrorCode.INVALID_INPUT
         assert not CheckIn.objects.filter(member=giulia).exists()
+
+
+class TestTheKiosk:
+    """A PIN at the door takes the desk booked for today, as the web check-in does."""
+
+    @pytest.fixture
+    def kiosk(self, luca: Any, giulia: Any, navigli: Any) -> Any:
+        check_set_kiosk_pin(giulia, "4071")
+        return check_enable_kiosk(luca, navigli, name="Door")[0]
+
+    def test_a_pin_check_in_takes_todays_desk(self, giulia, luca, navigli, desk, kiosk):
+        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+        booking = book(giulia, desk, at(9), at(18))
+        answer = check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(9, 5))
+        assert (answer.direction, answer.desk) == ("in", "Desk 4")
+        assert answer.check_in.source == CheckInSource.KIOSK
+        booking.refresh_from_db()
+        assert booking.claimed_at == at(9, 5)
+        assert desks_shown(luca, navigli, at(9, 10)) == {"Giulia": "Desk 4"}
+        # Claimed at the door: the release time passes and the desk stays hers.
+        assert do_release_unclaimed_desks(at(10, 31)) == 0
+        # Checking out at the door claims nothing more.
+        assert check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(12)).desk == ""
+
+    def test_without_a_desk_for_today_it_only_checks_in(self, giulia, navigli, desk, kiosk):
+        tomorrow = book(giulia, desk, at(9, days=1), at(18, days=1))
+        answer = check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(9, 5))
+        assert (answer.direction, answer.desk) == ("in", "")
+        assert CheckIn.objects.filter(member=giulia, ended_at__isnull=True).exists()
+        tomorrow.refresh_from_db()
+        assert tomorrow.claimed_at is None
+
+    def test_a_wrong_pin_neither_checks_in_nor_claims(self, giulia, navigli, desk, kiosk):
+        booking = book(giulia, desk, at(9), at(18))
+        with pytest.raises(OfficinaError):
+            check_kiosk_toggle(kiosk, giulia.pk, "9999", now=at(9, 5))
+        assert not CheckIn.objects.filter(member=giulia).exists()
+        booking.refresh_from_db()
+        assert booking.claimed_at is None
+
+    def test_the_tablet_says_which_desk(self, client_for, giulia, luca, navigli):
+        booking = desk_booked_from_now(luca, giulia, navigli)
+        check_set_kiosk_pin(giulia, "4071")
+        tablet = client_for(luca)
+        assert tablet.post("/spaces/navigli/kiosk/", {"name": "Door"}).status_code == 302
+        answers = []
+        for language in ("it", "en"):
+            answer = tablet.post(
+                "/spaces/navigli/kiosk/toggle/",
+                {"member": giulia.pk, "pin": "4071"},
+                content_type="application/json",
+                headers={"accept-language": language},
+            ).json()
+            answers.append((answer["direction"], answer["desk"], answer["message"]))
+        assert answers == [
+            ("in", "Desk 13", "Benvenuta/o, Giulia! Check-in fatto: la tua scrivania è Desk 13."),
+            ("out", "", "Goodbye, Giulia! You are checked out."),
+        ]
+        booking.refresh_from_db()
+        assert booking.claimed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pin_typed_while_the_desk_is_released_waits_and_takes_no_released_desk(
+    giulia, luca, navigli, desk
+):
+    """The release job holds Giulia's unclaimed desk, locked, when she types her PIN: the
+    kiosk waits for the job, then checks her in without the desk, which is released.
+    Never a released desk claimed, and no deadlock: the job locks the member before
+    her booking, as a check-in does (the other way round, PostgreSQL found one)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("waits for the row lock, seen in PostgreSQL's pg_stat_activity")
+    check_set_kiosk_pin(giulia, "4071")
+    kiosk = check_enable_kiosk(luca, navigli, name="Door")[0]
+    check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+    book(giulia, desk, at(9), at(18))
+    holding, let_go = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def release() -> None:
+        try:
+            with transaction.atomic():
+                outcome["released"] = do_release_unclaimed_desks(at(10, 30))
+                holding.set()
+                let_go.wait(120)
+        finally:
+            connection.close()
+
+    def pin() -> None:
+        try:
+            outcome["answer"] = check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(10, 31))
+        except OfficinaError as error:
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    releasing = threading.Thread(target=release)
+    releasing.start()
+    assert holding.wait(120)
+    at_the_door = threading.Thread(target=pin)
+    at_the_door.start()
+    deadline = monotonic() + 120
+    while not _someone_waits_for_a_lock():
+        assert monotonic() < deadline, "the kiosk never waited for the release job"
+        sleep(0.05)
+    let_go.set()
+    releasing.join(120)
+    at_the_door.join(120)
+    assert outcome["released"] == 1
+    assert "error" not in outcome, outcome.get("error")
+    answer = outcome["answer"]
+    assert isinstance(answer, KioskAnswer) and (answer.direction, answer.desk) == ("in", "")
+    assert CheckIn.objects.filter(member=giulia, ended_at__isnull=True).exists()
+    booking = Booking.objects.get(member=giulia)
+    assert (booking.status, booking.claimed_at) == (BookingStatus.RELEASED, None)
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])
 
 
 class TestRelease:
@@ -175,6 +323,115 @@ class TestRelease:
         assert DeskRelease.objects.get(space=navigli).unclaimed_by == time(10, 30)
 
 
+class TestSeveralDays:
+    """A desk booked from Monday 9:00 to Wednesday 18:00 is claimed, or released, day by
+    day: a day released leaves the others booked."""
+
+    @pytest.fixture(autouse=True)
+    def half_past_ten(self, luca, navigli):
+        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+
+    @pytest.fixture
+    def long_desk(self, luca: Any, navigli: Any) -> Any:
+        return check_create_resource(
+            luca, navigli, name="Desk 5", kind="desk", max_minutes=7 * 24 * 60, hours=ALL_DAY
+        )
+
+    def rows(self, giulia: Any) -> list[tuple[datetime, datetime, str, bool]]:
+        return [
+            (b.starts_at, b.ends_at, b.status, b.claimed_at is not None)
+            for b in Booking.objects.filter(member=giulia).order_by("starts_at")
+        ]
+
+    def test_booked_over_days_within_each_days_hours(self, giulia, luca, navigli, long_desk, room):
+        booking = book(giulia, long_desk, at(9), at(18, days=2))
+        assert booking.status == BookingStatus.CONFIRMED
+        with pytest.raises(OfficinaError) as late:
+            book(giulia, long_desk, at(9, days=3), at(21, days=4))
+        assert "from 07:00 to 20:00" in str(late.value)
+        with pytest.raises(OfficinaError) as early:
+            book(giulia, long_desk, at(6, days=3), at(18, days=4))
+        assert "from 07:00 to 20:00" in str(early.value)
+        closed_tuesday = check_create_resource(
+            luca, navigli, name="Desk 6", kind="desk", max_minutes=7 * 24 * 60,
+            hours={day: hours for day, hours in ALL_DAY.items() if day != 1},
+        )  # fmt: skip
+        with pytest.raises(OfficinaError) as closed:
+            book(giulia, closed_tuesday, at(9), at(18, days=2))
+        assert str(closed.value).startswith("Desk 6 is closed on ")
+        # Only desks are booked across days: a room's booking stays within its day.
+        with pytest.raises(OfficinaError):
+            book(giulia, room, at(9), at(10, days=1))
+
+    def test_claimed_day_by_day_and_released_on_a_later_day(
+        self, giulia, marco, navigli, long_desk
+    ):
+        booking = book(giulia, long_desk, at(9), at(18, days=2))
+        check_check_in(giulia, navigli, claim_desk=True, now=at(9, 5))
+        assert do_release_unclaimed_desks(at(10, 31)) == 0  # claimed on Monday
+        # Monday's claim does not hold on Tuesday: the desk is offered again, and where
+        # Giulia sits is not shown until she claims it.
+        assert desk_to_claim(giulia, navigli, now=at(8, days=1)) == booking
+        assert claimed_desk_names(navigli, [giulia.pk], now=at(8, days=1)) == {}
+        assert do_release_unclaimed_desks(at(10, 29, days=1)) == 0
+        assert do_release_unclaimed_desks(at(10, 30, days=1)) == 1
+        assert self.rows(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.CONFIRMED, True),  # Monday, as it was
+            (at(0, days=1), at(0, days=2), BookingStatus.RELEASED, False),  # Tuesday
+            (at(0, days=2), at(18, days=2), BookingStatus.CONFIRMED, False),  # Wednesday
+        ]
+        with translation.override("en"), timezone.override(ROME):
+            (told,) = [n.shown_text for n in notifications_for(giulia)]
+        assert told.startswith("Your desk Desk 5 at Officina Navigli was released for today")
+        assert "It is still yours from" in told
+        # Tuesday is free for others; Wednesday is still Giulia's.
+        assert book(marco, long_desk, at(11, days=1), at(12, days=1)).is_active
+        with pytest.raises(OfficinaError):
+            book(marco, long_desk, at(11, days=2), at(12, days=2))
+        check_check_in(giulia, navigli, claim_desk=True, now=at(9, days=2))
+        assert do_release_unclaimed_desks(at(10, 45, days=2)) == 0
+        assert claimed_desk_names(navigli, [giulia.pk], now=at(11, days=2)) == {giulia.pk: "Desk 5"}
+
+    def test_released_on_its_first_day_and_its_last(self, giulia, navigli, long_desk):
+        book(giulia, long_desk, at(9), at(18, days=2))
+        assert do_release_unclaimed_desks(at(10, 30)) == 1
+        check_claim_desk(giulia, navigli, now=at(9, days=1))
+        assert do_release_unclaimed_desks(at(10, 30, days=1)) == 0
+        assert do_release_unclaimed_desks(at(10, 30, days=2)) == 1
+        assert self.rows(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.RELEASED, False),
+            (at(0, days=1), at(0, days=2), BookingStatus.CONFIRMED, True),
+            (at(0, days=2), at(18, days=2), BookingStatus.RELEASED, False),
+        ]
+        with translation.override("it"), timezone.override(ROME):
+            last, first = [n.shown_text for n in notifications_for(giulia)]
+        assert "Resta tua da" in first and "Resta tua da" not in last
+
+    def test_across_the_spring_dst_change_each_day_at_local_time(self, giulia, navigli, long_desk):
+        # Clocks jump from 02:00 to 03:00 in Rome on Sunday 28 March 2027.
+        friday = datetime(2027, 3, 26, 12, 0, tzinfo=ROME)
+        saturday, sunday, monday = (datetime(2027, 3, d, tzinfo=ROME) for d in (27, 28, 29))
+        check_book(
+            giulia, long_desk, starts_at=saturday.replace(hour=9),
+            ends_at=monday.replace(hour=18), now=friday,
+        )  # fmt: skip
+        check_claim_desk(giulia, navigli, now=saturday.replace(hour=9, minute=30))
+        assert do_release_unclaimed_desks(saturday.replace(hour=11)) == 0
+        # 10:30 in Rome is 08:30 UTC on Sunday (summer time), 09:30 UTC the day before.
+        assert do_release_unclaimed_desks(datetime(2027, 3, 28, 8, 29, tzinfo=UTC)) == 0
+        assert do_release_unclaimed_desks(datetime(2027, 3, 28, 8, 30, tzinfo=UTC)) == 1
+        assert do_release_unclaimed_desks(datetime(2027, 3, 29, 8, 30, tzinfo=UTC)) == 1
+        assert self.rows(giulia) == [
+            (saturday.replace(hour=9), sunday, BookingStatus.CONFIRMED, True),
+            (sunday, monday, BookingStatus.RELEASED, False),  # a day of 23 hours
+            (monday, monday.replace(hour=18), BookingStatus.RELEASED, False),
+        ]
+        assert monday.astimezone(UTC) - sunday.astimezone(UTC) == timedelta(hours=23)
+        with translation.override("en"), timezone.override(ROME):
+            told = [n.shown_text for n in notifications_for(giulia)]
+        assert all("10:30" in text for text in told)
+
+
 class TestWhoIsHereShowsDesks:
     def test_where_each_person_sits(self, giulia, marco, luca, navigli, desk):
         book(giulia, desk, at(9), at(18))
@@ -192,15 +449,7 @@ class TestWhoIsHereShowsDesks:
         assert desks_shown(luca, navigli, at(9, 10)) == {}  # not her colleague: nothing
 
     def test_the_page_offers_the_desk_and_shows_it(self, client_for, giulia, luca, navigli):
-        local = timezone.localtime(timezone.now(), navigli.zone)
-        if local.time() > time(22, 0):
-            pytest.skip("the desk is booked from now to an hour later, on today")
-        desk = check_create_resource(
-            luca, navigli, name="Desk 13", kind="desk", max_minutes=600,
-            hours={weekday: (time(0, 0), time(23, 59)) for weekday in range(7)},
-        )  # fmt: skip
-        start = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
-        booking = check_book(giulia, desk, starts_at=start, ends_at=start + timedelta(hours=1))
+        booking = desk_booked_from_now(luca, giulia, navigli)
         page = client_for(giulia).get(reverse("presence:space", args=[navigli.slug]))
         assert "Take my desk, Desk 13" in page.content.decode()
         sent = client_for(giulia).post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import icalendar
 import pytest
@@ -13,11 +13,13 @@ from django.urls import reverse
 from officina.bookings.actions import (
     check_book,
     check_create_resource,
+    check_invite_guests,
     check_update_resource,
+    check_watch_free_again,
     feed_token,
 )
 from officina.bookings.kinds import BookingStatus
-from officina.bookings.models import Booking
+from officina.bookings.models import Booking, BookingGuest, FreeAgainWatch, SlotSearchWatch
 from officina.bookings.tests.fixtures import EVERY_DAY, at
 
 pytestmark = pytest.mark.django_db
@@ -212,6 +214,65 @@ def test_the_admin_lists_resources_and_bookings(client_for, admin, giulia, room,
     assert "Sala Brera" in client.get("/admin/bookings/resource/").text
     assert client.get(f"/admin/bookings/resource/{room.pk}/change/").status_code == 200
     assert "Giulia Rossi" in client.get("/admin/bookings/booking/").text
+
+
+class TestTheAdminsRecordsAndRequests:
+    """Guests, free-again requests and slot searches in /admin/: listed, searched and
+    filtered; read only, as they are written on the site where the rules run."""
+
+    @pytest.fixture
+    def rows(self, giulia, marco, room, navigli, tomorrow):
+        booking = check_book(
+            giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
+        )
+        (anna, _marco) = check_invite_guests(
+            giulia, booking, ["Anna Bianchi <anna@client.example>", marco.email]
+        )
+        watch = check_watch_free_again(
+            marco, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11)
+        )
+        search = SlotSearchWatch.objects.create(
+            space=navigli, member=marco, day=tomorrow, earliest=time(10), latest=time(11),
+            minutes=60, people=20,
+        )  # fmt: skip
+        return {"guest": anna, "watch": watch, "search": search}
+
+    def test_guests_listed_searched_filtered_and_read_only(self, client_for, admin, rows):
+        client = client_for(admin)
+        listed = client.get("/admin/bookings/bookingguest/").text
+        assert "anna@client.example" in listed and "marco@" in listed
+        found = client.get("/admin/bookings/bookingguest/", {"q": "bianchi"}).text
+        assert "anna@client.example" in found and "marco@" not in found
+        outside = client.get("/admin/bookings/bookingguest/", {"member__isempty": "1"}).text
+        assert "anna@client.example" in outside and "marco@" not in outside
+        guest = rows["guest"]
+        url = f"/admin/bookings/bookingguest/{guest.pk}/change/"
+        page = client.get(url)
+        assert page.status_code == 200 and 'name="_save"' not in page.text
+        assert client.post(url, {"email": "x@example.com"}).status_code == 403
+        assert client.get("/admin/bookings/bookingguest/add/").status_code == 403
+        # Taking a guest off mails them a cancellation: that happens on the site only.
+        delete = f"/admin/bookings/bookingguest/{guest.pk}/delete/"
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+        assert BookingGuest.objects.filter(pk=guest.pk).exists()
+
+    def test_requests_listed_read_only_and_forgettable(self, client_for, admin, rows, navigli):
+        client = client_for(admin)
+        watches = client.get("/admin/bookings/freeagainwatch/", {"q": "marco"}).text
+        assert "Sala Brera" in watches
+        searches = client.get(
+            "/admin/bookings/slotsearchwatch/", {"space__id__exact": navigli.pk}
+        ).text
+        assert "Marco Colombo" in searches
+        for name, key in (("freeagainwatch", "watch"), ("slotsearchwatch", "search")):
+            change = f"/admin/bookings/{name}/{rows[key].pk}/change/"
+            assert client.post(change, {"minutes": "15"}).status_code == 403
+            assert client.get(f"/admin/bookings/{name}/add/").status_code == 403
+            forgotten = client.post(
+                f"/admin/bookings/{name}/{rows[key].pk}/delete/", {"post": "yes"}
+            )
+            assert forgotten.status_code == 302
+        assert not FreeAgainWatch.objects.exists() and not SlotSearchWatch.objects.exists()
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])

@@ -200,10 +200,11 @@ def test_kiosk_toggles_with_the_right_pin(luca, marco, sara, navigli):
     with pytest.raises(OfficinaError):
         actions.check_kiosk_toggle(kiosk, marco.pk, "0000")
     assert not is_member_present(marco)
-    direction, session = actions.check_kiosk_toggle(kiosk, marco.pk, "4071")
-    assert direction == "in" and session.source == CheckInSource.KIOSK
-    direction, _ = actions.check_kiosk_toggle(kiosk, marco.pk, "4071")
-    assert direction == "out" and not is_member_present(marco)
+    answer = actions.check_kiosk_toggle(kiosk, marco.pk, "4071")
+    assert answer.direction == "in" and answer.check_in.source == CheckInSource.KIOSK
+    assert answer.desk == ""  # no desk booked: none taken
+    answer = actions.check_kiosk_toggle(kiosk, marco.pk, "4071")
+    assert answer.direction == "out" and not is_member_present(marco)
     # Someone who does not belong to the space is unknown to its kiosk, PIN or not.
     check_set_kiosk_pin(sara, "5082")
     with pytest.raises(OfficinaError) as caught:
@@ -228,7 +229,7 @@ def test_many_wrong_pins_pause_the_kiosk(luca, giulia, marco, navigli):
     assert caught.value.code == ErrorCode.RATE_LIMITED
     assert not is_member_present(marco)
     later = now + actions.KIOSK_PAUSE + timedelta(seconds=1)
-    assert actions.check_kiosk_toggle(kiosk, marco.pk, "4071", now=later)[0] == "in"
+    assert actions.check_kiosk_toggle(kiosk, marco.pk, "4071", now=later).direction == "in"
 
 
 def test_past_sessions_are_recorded_closed_and_held_to_check_in_rules(
