@@ -111,6 +111,7 @@ def _add_routers() -> None:
         questions,
         ring_groups,
         search,
+        skills,
         teams,
         trunks,
     )
@@ -134,6 +135,7 @@ def _add_routers() -> None:
     api.add_router("/people-to-meet", meet.people_router)
     api.add_router("/introductions", meet.introductions_router)
     api.add_router("/team", teams.router)
+    api.add_router("/skills", skills.router)
 
 
 _add_routers()

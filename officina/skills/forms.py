@@ -28,3 +28,35 @@ class MemberSkillForm(forms.Form):
         required=False,
         help_text=_("E.g. “ten years of Django” or “looking for a mentor”."),
     )
+
+
+class FreeTagForm(forms.Form):
+    """Something the taxonomy lacks, in the member's words."""
+
+    text = forms.CharField(
+        label=_("Not in the list? Write it"),
+        min_length=2,
+        max_length=80,
+        help_text=_("A free tag: a space manager may later merge it into a skill of the list."),
+    )
+    # Labels of their own: the form beside it asks "As" and "Level" for a listed skill.
+    kind = forms.ChoiceField(label=_("Listed as"), choices=SkillKind.choices)
+    level = forms.TypedChoiceField(
+        label=_("How well"),
+        choices=[("", _("(not stated)")), *SkillLevel.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class MergeFreeTagForm(forms.Form):
+    skill = forms.ModelChoiceField(
+        label=_("Merge into"),
+        queryset=Skill.objects.order_by("category", "name_en"),
+        widget=SkillPicker,
+    )
+
+
+class RenameFreeTagForm(forms.Form):
+    text = forms.CharField(label=_("New text"), min_length=2, max_length=80)
