@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import visible_members_q
 from officina.skills.folding import folded
-from officina.skills.kinds import SkillKind
+from officina.skills.kinds import EvidenceSource, SkillKind
 from officina.skills.models import (
     Endorsement,
     FreeTag,
@@ -97,6 +97,28 @@ def evidence_of(member: Member, limit: int = 20) -> list[SkillEvidence]:
         SkillEvidence.objects.filter(member=member)
         .select_related("skill")
         .order_by("-created_at")[:limit]
+    )
+
+
+def endorsers_by_listing(member: Member) -> dict[int, list[Member]]:
+    """member skill id → who endorsed it (members the community sees), by name, in one
+    query: a profile names them."""
+    endorsers: dict[int, list[Member]] = {}
+    for endorsement in (
+        Endorsement.objects.filter(visible_members_q("endorser"), member_skill__member=member)
+        .select_related("endorser")
+        .order_by("endorser__first_name", "endorser__last_name", "endorser_id")
+    ):
+        endorsers.setdefault(endorsement.member_skill_id, []).append(endorsement.endorser)
+    return endorsers
+
+
+def accepted_answer_skills(member: Member) -> list[tuple[int, int]]:
+    """(skill id, answer id) for each skill an accepted answer of the member showed."""
+    return list(
+        SkillEvidence.objects.filter(member=member, source_kind=EvidenceSource.ACCEPTED_ANSWER)
+        .order_by("-created_at", "pk")
+        .values_list("skill_id", "source_id")
     )
 
 
