@@ -48,7 +48,22 @@ class Skill(models.Model):
 ENDORSABLE_KINDS = frozenset({SkillKind.SKILL, SkillKind.TALENT, SkillKind.OFFER})
 
 
-class MemberSkill(models.Model):
+class Listing(models.Model):
+    """What a member's line of skills says besides the skill: as what, how well, a note.
+    Shared by a taxonomy skill's listing and a free tag's, which a merge turns into one."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=SkillKind.choices)
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=SkillLevel.choices, null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class MemberSkill(Listing):
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -58,12 +73,6 @@ class MemberSkill(models.Model):
     skill = models.ForeignKey(
         Skill, on_delete=models.PROTECT, related_name="member_skills", verbose_name=_("skill")
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=SkillKind.choices)
-    level = models.PositiveSmallIntegerField(
-        _("level"), choices=SkillLevel.choices, null=True, blank=True
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("member skill")
@@ -175,7 +184,7 @@ class FreeTag(models.Model):
         return f"{self.text} ({self.language})"
 
 
-class MemberFreeTag(models.Model):
+class MemberFreeTag(Listing):
     """A member's listing of a free tag: the same kinds, level and note as a skill's."""
 
     member = models.ForeignKey(
@@ -187,12 +196,6 @@ class MemberFreeTag(models.Model):
     tag = models.ForeignKey(
         FreeTag, on_delete=models.CASCADE, related_name="listings", verbose_name=_("free tag")
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=SkillKind.choices)
-    level = models.PositiveSmallIntegerField(
-        _("level"), choices=SkillLevel.choices, null=True, blank=True
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("member's free tag")
