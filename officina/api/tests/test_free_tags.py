@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from officina.skills.kinds import SkillCategory
-from officina.skills.models import FreeTag, MemberSkill, Skill
+from officina.skills.models import FreeTag, MemberSkill
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def accounting(db: None) -> Skill:
-    return Skill.objects.create(
-        slug="accounting",
-        name_en="Accounting",
-        name_it="Contabilità",
-        category=SkillCategory.BUSINESS,
-    )
 
 
 def test_list_merge_and_rename_through_the_api(api_as, luca, giulia, marco, accounting):

@@ -15,18 +15,8 @@ from officina.knowledge.actions import (
 from officina.projects.access import standing_in
 from officina.projects.actions import check_create_project, check_set_archived
 from officina.skills.actions import check_add_member_skill, check_endorse
-from officina.skills.kinds import SkillCategory, SkillKind
+from officina.skills.kinds import SkillKind
 from officina.skills.models import Skill
-
-
-@pytest.fixture
-def accounting(db: None) -> Skill:
-    return Skill.objects.create(
-        slug="accounting",
-        name_en="Accounting",
-        name_it="Contabilità",
-        category=SkillCategory.BUSINESS,
-    )
 
 
 def accepted(asker: Any, answerer: Any, skill: Skill, title: str, space: Any = None) -> Any:
