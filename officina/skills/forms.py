@@ -1,11 +1,29 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from officina.skills.kinds import SkillKind, SkillLevel
 from officina.skills.models import Skill
 from officina.skills.pickers import SkillPicker
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+class LevelField(forms.TypedChoiceField):
+    """How well, optional: a level of the scale, or "(not stated)"."""
+
+    def __init__(self, label: StrOrPromise) -> None:
+        super().__init__(
+            label=label,
+            choices=[("", _("(not stated)")), *SkillLevel.choices],
+            coerce=int,
+            empty_value=None,
+            required=False,
+        )
 
 
 class MemberSkillForm(forms.Form):
@@ -15,13 +33,7 @@ class MemberSkillForm(forms.Form):
         widget=SkillPicker,
     )
     kind = forms.ChoiceField(label=_("As"), choices=SkillKind.choices)
-    level = forms.TypedChoiceField(
-        label=_("Level"),
-        choices=[("", _("(not stated)")), *SkillLevel.choices],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    level = LevelField(_("Level"))
     note = forms.CharField(
         label=_("Note"),
         max_length=200,
@@ -41,13 +53,7 @@ class FreeTagForm(forms.Form):
     )
     # Labels of their own: the form beside it asks "As" and "Level" for a listed skill.
     kind = forms.ChoiceField(label=_("Listed as"), choices=SkillKind.choices)
-    level = forms.TypedChoiceField(
-        label=_("How well"),
-        choices=[("", _("(not stated)")), *SkillLevel.choices],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    level = LevelField(_("How well"))
 
 
 class MergeFreeTagForm(forms.Form):
