@@ -19,6 +19,15 @@ answerer is, by construction, the one who knows most among those who answered.
 
 The sets are written in the CSV shape match_quality.py reads (members.csv,
 questions.csv, answers.csv; lists separated by ";").
+
+- ``meet``: people to meet. ``--meet-members`` members (10,000) list 2–5 skills of the
+  taxonomy each on random sides (offers, skills, needs, interests; a long tail of
+  popularity), the background every suggestion competes with. Then pairs are planted,
+  each member in at most one: **complementary** (A needs x and offers y, B offers x and
+  needs y) and **similar** (both work with the same two skills), with levels at random.
+  Only the listings go into members.csv; the pairs are in pairs.csv
+  (member_a,member_b,kind), which Officina never reads: match_quality.py asks people to
+  meet for each planted member and looks for the other.
 """
 
 from __future__ import annotations
@@ -318,6 +327,61 @@ def generate(out: Path, hard: bool, args: argparse.Namespace) -> None:
     )
 
 
+MEET_SIDES = ("offers", "skills", "needs", "interests")
+
+
+def generate_meet(out: Path, args: argparse.Namespace) -> None:
+    """The people-to-meet set: a background of random listings and planted pairs."""
+    rng = random.Random(f"{args.seed}-meet")
+    all_topics = topics()
+    weights = [1 / (rank + 1) ** 0.6 for rank in range(len(all_topics))]
+    rng.shuffle(weights)
+    names = [topic.name_en for topic in all_topics]
+    listings: list[dict[str, list[str]]] = []
+    for _member in range(args.meet_members):
+        mine: dict[str, list[str]] = {side: [] for side in MEET_SIDES}
+        for name in set(rng.choices(names, weights, k=rng.randint(2, 5))):
+            mine[rng.choice(MEET_SIDES)].append(name)
+        listings.append(mine)
+    members = list(range(args.meet_members))
+    rng.shuffle(members)
+    pairs: list[list[str]] = []
+    for number in range(args.pairs):
+        one, other = members[2 * number], members[2 * number + 1]
+        x, y = rng.sample(names, 2)
+        if number % 2 == 0:
+            kind = "complementary"
+            listings[one]["needs"].append(x)
+            listings[one]["offers"].append(y)
+            listings[other]["offers"].append(x)
+            listings[other]["needs"].append(y)
+        else:
+            kind = "similar"
+            for member in (one, other):
+                listings[member]["skills"] += [x, y]
+        pairs.append([str(one + 1), str(other + 1), kind])
+    out.mkdir(parents=True, exist_ok=True)
+    write(
+        out / "members.csv",
+        ["member_id", "name", "headline", "bio", "skills", "offers", "needs", "interests"],
+        [
+            [
+                str(index + 1),
+                f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "",
+                "",
+                *(
+                    ";".join(dict.fromkeys(mine[side]))
+                    for side in ("skills", "offers", "needs", "interests")
+                ),
+            ]
+            for index, mine in enumerate(listings)
+        ],
+    )
+    write(out / "pairs.csv", ["member_a", "member_b", "kind"], pairs)
+    print(f"{out}: {len(listings)} members, {len(pairs)} planted pairs (half complementary)")
+
+
 def write(path: Path, header: list[str], rows: Sequence[list[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
@@ -331,9 +395,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--questions", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--meet-members", type=int, default=10_000)
+    parser.add_argument("--pairs", type=int, default=400, help="planted pairs to meet")
     args = parser.parse_args(argv)
     generate(args.out / "easy", False, args)
     generate(args.out / "hard", True, args)
+    generate_meet(args.out / "meet", args)
     return 0
 
 

@@ -18,7 +18,16 @@ tags are looked up in the curated taxonomy by name or synonym, in either languag
 name it does not know becomes a skill of its own ("Other"). Officina refuses an empty
 answer, so an empty body is loaded as "--", which holds no word.
 
-Then, for every question with an accepted answer whose author answered at least one
+A people-to-meet set (``make_match_sets.py``'s ``meet``) has ``pairs.csv`` too
+(member_a,member_b,kind: pairs planted by the generator, complementary or similar, which
+Officina never reads). Then, after the index is rebuilt (as ``match_reindex`` does),
+``people_to_meet`` is asked for each planted member, both ways, with each way of cutting
+the candidates (``CandidateCut``): every lister scored (exact), at most 200 per skill and
+side (the cut before), and the default; the other's place among the 8 suggestions gives
+P@1, R@8 (among the 8 shown), nDCG@8 and MRR@8, per kind of pair. ``random`` is the
+baseline of the other drawn among every member.
+
+Otherwise, for every question with an accepted answer whose author answered at least one
 other question, Officina's own expert finder (``rank_experts``) ranks all members but
 the asker, leaving that question and its answers out of every member's evidence; the
 accepted answerer's rank gives P@1, nDCG@3, R@10 and MRR. Members tied on a score
@@ -61,6 +70,8 @@ def setup_django(database_url: str, var_dir: Path) -> None:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []  # a people-to-meet set has members (and pairs) only
     with path.open(newline="", encoding="utf-8") as file:
         return list(csv.DictReader(file))
 
@@ -214,24 +225,33 @@ def _asker_id(question_rows: list[dict[str, str]], answer_row: dict[str, str]) -
 
 @dataclass
 class Scores:
+    """Where the one right member was placed: P@1, nDCG and recall at their depths, MRR.
+
+    ``None`` is a member not in the list at all (people to meet show 8): it counts, for
+    nothing. With one relevant member the ideal DCG is 1."""
+
+    ndcg_depth: int = 3
+    recall_depth: int = 10
     p_at_1: float = 0.0
-    ndcg_at_3: float = 0.0
-    recall_at_10: float = 0.0
+    ndcg: float = 0.0
+    recall: float = 0.0
     reciprocal_rank: float = 0.0
     count: int = 0
 
-    def add(self, rank: int) -> None:
+    def add(self, rank: int | None) -> None:
         self.count += 1
+        if rank is None:
+            return
         self.p_at_1 += float(rank == 1)
-        self.ndcg_at_3 += 1 / math.log2(rank + 1) if rank <= 3 else 0.0
-        self.recall_at_10 += float(rank <= 10)
+        self.ndcg += 1 / math.log2(rank + 1) if rank <= self.ndcg_depth else 0.0
+        self.recall += float(rank <= self.recall_depth)
         self.reciprocal_rank += 1 / rank
 
     def line(self, name: str) -> str:
         n = max(self.count, 1)
         return (
-            f"{name:<10} P@1 {self.p_at_1 / n:.3f}  nDCG@3 {self.ndcg_at_3 / n:.3f}  "
-            f"R@10 {self.recall_at_10 / n:.3f}  MRR {self.reciprocal_rank / n:.3f}"
+            f"{name:<10} P@1 {self.p_at_1 / n:.3f}  nDCG@{self.ndcg_depth} {self.ndcg / n:.3f}  "
+            f"R@{self.recall_depth} {self.recall / n:.3f}  MRR {self.reciprocal_rank / n:.3f}"
         )
 
 
@@ -293,6 +313,49 @@ def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
     print(embeddings_line())
 
 
+def evaluate_meet(
+    loaded: Loaded, pairs: list[dict[str, str]], limit: int | None, seed: int
+) -> None:
+    from officina.matchmaking.people import EVERY_LISTER, SUGGESTED, CandidateCut, people_to_meet
+
+    methods = {
+        "exact": EVERY_LISTER,
+        "per-range": CandidateCut(best=None, per_range=200),
+        "default": CandidateCut(),
+    }
+    if limit:
+        pairs = random.Random(seed).sample(pairs, min(limit, len(pairs)))
+    ways = [(row["member_a"], row["member_b"], row["kind"]) for row in pairs]
+    ways += [(other, one, kind) for one, other, kind in ways]
+    candidates = len(loaded.members) - 1
+    results = {
+        (name, kind): Scores(ndcg_depth=SUGGESTED, recall_depth=SUGGESTED)
+        for name in ["random", *methods]
+        for kind in ("complementary", "similar", "all")
+    }
+    timings = dict.fromkeys(methods, 0.0)
+    for one, other, kind in ways:
+        viewer, wanted = loaded.members[one], loaded.members[other].pk
+        drawn = random.Random(f"{seed}-{one}-{other}").randint(1, candidates)
+        for key in ((("random", kind)), ("random", "all")):
+            results[key].add(drawn if drawn <= SUGGESTED else None)
+        for name, cut in methods.items():
+            started = time.perf_counter()
+            shown = [each.member.pk for each in people_to_meet(viewer, cut=cut)]
+            timings[name] += time.perf_counter() - started
+            rank = shown.index(wanted) + 1 if wanted in shown else None
+            results[(name, kind)].add(rank)
+            results[(name, "all")].add(rank)
+    print(f"people to meet: {len(ways)} planted members asked ({len(pairs)} pairs, both ways)")
+    for (name, kind), scores in results.items():
+        per_page = (
+            f"  ({timings[name] / max(len(ways), 1) * 1000:.1f} ms a page)"
+            if name in timings and kind == "all"
+            else ""
+        )
+        print(f"{scores.line(f'{name} {kind}'.ljust(24))}  ({scores.count}){per_page}")
+
+
 def embeddings_line() -> str:
     import importlib.util
 
@@ -304,7 +367,9 @@ def embeddings_line() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path)
-    parser.add_argument("--limit", type=int, default=0, help="score this many questions (0: all)")
+    parser.add_argument(
+        "--limit", type=int, default=0, help="score this many questions or pairs (0: all)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--no-synonyms",
@@ -325,7 +390,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.directory}: {len(loaded.members)} members, {len(loaded.questions)} questions, "
             f"{len(loaded.accepted_by)} accepted answers, loaded in {took:.0f}s"
         )
-        evaluate(loaded, args.limit or None, args.seed)
+        pairs = read_csv(args.directory / "pairs.csv")
+        if pairs:
+            from officina.matchmaking.actions import do_rebuild_index
+
+            started = time.perf_counter()
+            do_rebuild_index()
+            print(f"index rebuilt in {time.perf_counter() - started:.0f}s")
+            evaluate_meet(loaded, pairs, args.limit or None, args.seed)
+        else:
+            evaluate(loaded, args.limit or None, args.seed)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

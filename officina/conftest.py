@@ -19,8 +19,8 @@ fixture            who / what
 =================  ===========================================================================
 
 Every named member's password is ``TEST_PASSWORD``. Factories for anything else:
-``make_member``, ``make_company``, ``make_space`` (fixtures returning functions), and
-``client_for(member)`` for a logged-in Django test client.
+``make_member``, ``make_company``, ``make_space`` (fixtures returning functions),
+``client_for(member)`` for a logged-in Django test client, and ``accounting``, one skill.
 
 Browser tests (``@pytest.mark.browser``): ``asgi_live_server`` serves officina.asgi.application
 (HTTP and WebSocket) with uvicorn in a background thread against the test database, on a
@@ -60,6 +60,8 @@ from officina.accounts.models import (
     SpaceMembership,
 )
 from officina.core.database_threads import use_database_threads
+from officina.skills.kinds import SkillCategory
+from officina.skills.models import Skill
 
 TEST_PASSWORD = "officina-test-pass"  # noqa: S105 - test accounts only
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -329,6 +331,17 @@ def studio_rossi(community: Community) -> Company:
 @pytest.fixture
 def panificio(community: Community) -> Company:
     return community.panificio
+
+
+@pytest.fixture
+def accounting(db: None) -> Skill:
+    """The skill "Accounting" / "Contabilità", alone in the taxonomy."""
+    return Skill.objects.create(
+        slug="accounting",
+        name_en="Accounting",
+        name_it="Contabilità",
+        category=SkillCategory.BUSINESS,
+    )
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -21,9 +23,14 @@ from officina.api.schemas import (
     skill_out,
 )
 from officina.api.schemas import translated_when_shown as _
+from officina.knowledge.selectors import accepted_questions_seen_by
+from officina.skills.kinds import EvidenceSource
 from officina.skills.selectors import evidence_of, member_skills_with_counts
 from officina.social.access import access_profile_member_by_id
 from officina.social.selectors import directory_page
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 router = Router(tags=["members"])
 
@@ -117,8 +124,18 @@ def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
             )
             for row in member_skills_with_counts(member, viewer)
         ],
-        evidence=[
-            EvidenceOut(skill=skill_out(row.skill), source=row.source_kind, url=row.url)
-            for row in evidence_of(member)
-        ],
+        evidence=_evidence_seen_by(viewer, member),
     )
+
+
+def _evidence_seen_by(viewer: Member, member: Member) -> list[EvidenceOut]:
+    """The member's evidence, as the profile shows it: an accepted answer only when the
+    viewer may read its question (a space's questions stay in the space)."""
+    rows = evidence_of(member)
+    answers = [row.source_id for row in rows if row.source_kind == EvidenceSource.ACCEPTED_ANSWER]
+    seen = accepted_questions_seen_by(viewer, answers)
+    return [
+        EvidenceOut(skill=skill_out(row.skill), source=row.source_kind, url=row.url)
+        for row in rows
+        if row.source_kind != EvidenceSource.ACCEPTED_ANSWER or row.source_id in seen
+    ]

@@ -113,6 +113,7 @@ def _add_routers() -> None:
         questions,
         ring_groups,
         search,
+        skills,
         teams,
         trunks,
     )
@@ -138,6 +139,7 @@ def _add_routers() -> None:
     api.add_router("/people-to-meet", meet.people_router)
     api.add_router("/introductions", meet.introductions_router)
     api.add_router("/team", teams.router)
+    api.add_router("/skills", skills.router)
 
 
 _add_routers()

@@ -216,3 +216,15 @@ def help_around(member_id: int) -> list[Helped]:
         )
         for (asker_id, answerer_id), answered in sorted(questions.items())
     ]
+
+
+def accepted_questions_seen_by(viewer: Member, answer_ids: Sequence[int]) -> dict[int, Question]:
+    """answer id → its question, for the answers that are still their question's
+    accepted answer and whose question ``viewer`` may see (a space's questions stay in
+    the space), in one query."""
+    questions = visible_questions(viewer).filter(accepted_answer_id__in=list(answer_ids))
+    return {
+        question.accepted_answer_id: question
+        for question in questions.only("pk", "title", "accepted_answer_id")
+        if question.accepted_answer_id is not None
+    }

@@ -20,16 +20,17 @@ introduced (they are on the introductions list), and anyone the viewer cannot se
 (project guests, inactive accounts, the site's operators). Project guests get no
 suggestions.
 
-Bounded: candidates are read from the ``MeetTag`` index, at most ``PER_SKILL`` per
-skill and side of the viewer's, strongest first; then those candidates alone are scored
-exactly. A community of 100,000 costs what one of a few thousand does.
+Bounded: the database gives every lister of the viewer's skills, on the sides that can
+meet them, a rough score (the same terms, summed per side, in SQL) and returns the
+``CANDIDATES`` best; those alone are scored exactly, in Python (``CandidateCut``). The
+rows read grow with a skill's listers; the Python work does not.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -56,7 +57,10 @@ from officina.presence.selectors import current_check_in, present_member_ids
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
 
-PER_SKILL = 200
+# How many candidates are scored exactly, the best by the database's rough score.
+# Scoring in Python was most of a page's time (~2,000 candidates at 100,000 members);
+# benchmarks/match_quality.py on the people-to-meet set compares this with every lister.
+CANDIDATES = 200
 HELP_WEIGHT = 1.0
 TAKER_WEIGHT = 0.8
 ALIKE_WEIGHT = 0.5
@@ -117,23 +121,10 @@ def _tags_of(member_id: int) -> dict[int, dict[str, float]]:
     return tags
 
 
-def _wanted_sides(mine: dict[int, dict[str, float]]) -> set[tuple[int, str]]:
-    """Each (skill, side) of others that can meet one of the viewer's listings."""
-    wanted: set[tuple[int, str]] = set()
-    for skill_id, sides in mine.items():
-        if MeetSide.NEED in sides:
-            wanted |= {(skill_id, side) for side in GIVING}
-        if any(side in sides for side in GIVING):
-            wanted.add((skill_id, MeetSide.NEED))
-        if any(side in sides for side in ALIKE):
-            wanted |= {(skill_id, side) for side in ALIKE}
-    return wanted
-
-
 Theirs = dict[int, dict[int, dict[str, float]]]
 
 
-def _read_tags(sql: str, params: list[int | str]) -> Theirs:
+def _read_tags(sql: str, params: Sequence[int | str | float]) -> Theirs:
     theirs: Theirs = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -142,26 +133,98 @@ def _read_tags(sql: str, params: list[int | str]) -> Theirs:
     return theirs
 
 
-def _candidates_tags(mine: dict[int, dict[str, float]], also: Collection[int]) -> Theirs:
-    """The strongest people on each of the viewer's skills, per side that can meet it,
+@dataclass(frozen=True, slots=True)
+class CandidateCut:
+    """Which listers of the viewer's skills are scored exactly.
+
+    ``best``: the database scores every lister of each (skill, side) that can meet the
+    viewer's listings roughly, with the same terms as ``_score_pairs`` summed per side
+    (each row counted: two sides of one skill count twice), takes the harmonic mean of
+    the two sides and returns the ``best`` first. ``per_range``: instead, at most this
+    many per (skill, side), strongest first (the cut before this one: 200; in ties, by
+    member id, which is no better than chance). Neither: every lister, the exact answer
+    the benchmark compares with.
+    """
+
+    best: int | None = CANDIDATES
+    per_range: int | None = None
+
+
+EVERY_LISTER = CandidateCut(best=None)
+
+
+def _rough_terms(
+    mine: dict[int, dict[str, float]], rarity: dict[int, float]
+) -> list[tuple[int, str, float, float, float]]:
+    """(skill, side, mine, mine per claim, theirs) for each side of the viewer's skills a
+    lister can be on: what one row of theirs adds to each side's benefit, the viewer's
+    part as a constant plus a multiple of their claim's saturation."""
+    terms: dict[tuple[int, str], list[float]] = {}
+    for skill_id, sides in mine.items():
+        me = _MyListing.of(sides, rarity[skill_id])
+        for side in (_OFFER, _KNOWS, _NEED, _INTEREST):
+            term = [0.0, 0.0, 0.0]
+            if me.needs and side in (_OFFER, _KNOWS):
+                term[1] += HELP_WEIGHT * me.rarity
+                term[2] += TAKER_WEIGHT * me.rarity if side == _OFFER else 0.0
+            if me.help > 0 and side == _NEED:
+                term[2] += me.help
+                term[0] += TAKER_WEIGHT * me.rarity if me.offers else 0.0
+            if me.alike and side in (_OFFER, _KNOWS, _INTEREST):
+                term[0] += ALIKE_WEIGHT * me.rarity
+                term[2] += ALIKE_WEIGHT * me.rarity
+            if any(term):
+                terms[(skill_id, side)] = term
+    return [
+        (skill_id, side, term[0], term[1], term[2])
+        for (skill_id, side), term in sorted(terms.items())
+    ]
+
+
+def _candidates_tags(
+    mine: dict[int, dict[str, float]],
+    also: Collection[int],
+    rarity: dict[int, float],
+    cut: CandidateCut,
+) -> Theirs:
+    """The candidates (as ``cut`` chooses them among the listers of the viewer's skills)
     and the members ``also``: their rows on the viewer's skills, in one round trip.
 
-    Each (skill, side) is an index range read strongest first and cut, the parts joined
-    by the database, which then reads those members' rows by the (member, skill, side)
-    key: the few thousand candidates never travel to Python and back as parameters.
+    The database does the choosing and reads the chosen members' rows by the (member,
+    skill, side) key: the candidates never travel to Python and back as parameters.
     Plain SQL from the model's table name; every value is a parameter."""
-    wanted = sorted(_wanted_sides(mine))
-    if not mine or (not wanted and not also):
+    terms = _rough_terms(mine, rarity)
+    if not mine or (not terms and not also):
         return {}
     table = MeetTag._meta.db_table
-    part = (
-        f"SELECT member_id FROM (SELECT member_id FROM {table} WHERE skill_id = %s AND side = %s"  # noqa: S608
-        " ORDER BY weight DESC, member_id LIMIT %s) AS best"
-    )
-    parts = [part] * len(wanted)
-    params: list[int | str] = []
-    for skill_id, side in wanted:
-        params += [skill_id, side, PER_SKILL]
+    head: list[int | str | float] = []  # the WITH's values, before the statement's own
+    params: list[int | str | float] = []
+    parts: list[str] = []
+    prefix = ""
+    if terms and cut.best is not None:
+        # Each row's terms, from a VALUES list joined to the index by (skill, side).
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(terms))
+        prefix = f"WITH w(skill_id, side, m0, m1, t0) AS (VALUES {values}) "
+        for term in terms:
+            head += list(term)
+        claim = f"w.m1 * t.weight / (t.weight + {CLAIM_SATURATION})"
+        sides = (
+            f"SELECT t.member_id AS member_id, SUM(w.m0 + {claim}) AS mine, SUM(w.t0) AS theirs"  # noqa: S608
+            f" FROM {table} t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
+            " GROUP BY t.member_id"
+        )
+        parts.append(
+            f"SELECT member_id FROM (SELECT member_id FROM ({sides}) AS s"  # noqa: S608 - see above
+            " WHERE mine > 0 AND theirs > 0"
+            " ORDER BY 2 * mine * theirs / (mine + theirs) DESC, member_id LIMIT %s) AS best"
+        )
+        params.append(cut.best)
+    else:
+        every = f"SELECT member_id FROM {table} WHERE skill_id = %s AND side = %s"  # noqa: S608
+        ranged = f"SELECT member_id FROM ({every} ORDER BY weight DESC, member_id LIMIT %s) AS r"  # noqa: S608
+        for skill_id, side, *_term in terms:
+            parts.append(every if cut.per_range is None else ranged)
+            params += [skill_id, side] if cut.per_range is None else [skill_id, side, cut.per_range]
     if also:
         parts.append(
             f"SELECT member_id FROM {table} WHERE member_id IN ({', '.join(['%s'] * len(also))})"  # noqa: S608
@@ -169,10 +232,10 @@ def _candidates_tags(mine: dict[int, dict[str, float]], also: Collection[int]) -
         params += list(also)
     skills_in = ", ".join(["%s"] * len(mine))
     sql = (
-        f"SELECT member_id, skill_id, side, weight FROM {table}"  # noqa: S608 - see above
+        f"{prefix}SELECT member_id, skill_id, side, weight FROM {table}"  # noqa: S608 - see above
         f" WHERE skill_id IN ({skills_in}) AND member_id IN ({' UNION '.join(parts)})"
     )
-    return _read_tags(sql, [*mine, *params])
+    return _read_tags(sql, [*head, *mine, *params])
 
 
 def _their_tags(candidates: Collection[int], skill_ids: Collection[int]) -> Theirs:
@@ -244,10 +307,12 @@ def _score_pairs(
     theirs: Theirs,
     candidates: Collection[int],
     helped: list[Helped],
+    rarity: dict[int, float] | None = None,
 ) -> dict[int, _Pair]:
     """Both sides' benefits for each of ``candidates`` (and nobody else), from their
-    rows on the viewer's skills (``theirs``)."""
-    rarity = _rarity(mine)
+    rows on the viewer's skills (``theirs``); ``rarity`` when the caller has it."""
+    if rarity is None:
+        rarity = _rarity(mine)
     listings = {
         skill_id: _MyListing.of(sides, rarity[skill_id]) for skill_id, sides in mine.items()
     }
@@ -373,17 +438,22 @@ def _suggestions(
     return chosen
 
 
-def people_to_meet(viewer: Member, limit: int = SUGGESTED) -> list[MeetSuggestion]:
-    """The best people for ``viewer`` to meet, each once, best first, with reasons."""
+def people_to_meet(
+    viewer: Member, limit: int = SUGGESTED, *, cut: CandidateCut | None = None
+) -> list[MeetSuggestion]:
+    """The best people for ``viewer`` to meet, each once, best first, with reasons;
+    ``cut`` bounds the candidates (the default's; the benchmark compares others)."""
     if not may_see_members(viewer):
         return []
     mine = _tags_of(viewer.pk)
     helped = help_around(viewer.pk)
     # The answers around the viewer bring people the index's cut may have left out.
     others_helped = _others_helped(viewer.pk, helped)
-    theirs = _candidates_tags(mine, others_helped)
+    rarity = _rarity(mine)
+    theirs = _candidates_tags(mine, others_helped, rarity, cut or CandidateCut())
     candidates = theirs.keys() | others_helped
-    return _suggestions(viewer, _score_pairs(viewer.pk, mine, theirs, candidates, helped), limit)
+    pairs = _score_pairs(viewer.pk, mine, theirs, candidates, helped, rarity)
+    return _suggestions(viewer, pairs, limit)
 
 
 def pair_reasons(viewer: Member, other: Member) -> list[Reason]:

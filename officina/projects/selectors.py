@@ -295,3 +295,26 @@ def project_ids_of_members(member_ids: list[int]) -> dict[int, set[int]]:
         for company_id in company_ids:
             projects.setdefault(member_id, set()).update(by_company.get(company_id, ()))
     return projects
+
+
+def finished_projects_needing_skills(
+    member: Member, viewer: Member
+) -> list[tuple[Project, set[int]]]:
+    """The archived projects ``member`` took part in (in person or through a company) that
+    needed skills, with those skills' ids, for a profile's evidence; only the projects
+    ``viewer`` takes part in too, since nobody else may see a project. Officina has no
+    other end for a project than its owners archiving it."""
+    taken_part = project_ids_of_members([member.pk]).get(member.pk, set())
+    if not taken_part:
+        return []
+    projects = list(
+        visible_projects(viewer)
+        .filter(pk__in=taken_part, archived_at__isnull=False)
+        .order_by("-archived_at", "pk")
+    )
+    needed: dict[int, set[int]] = {}
+    for project_id, skill_id in Project.needed_skills.through.objects.filter(
+        project_id__in=[project.pk for project in projects]
+    ).values_list("project_id", "skill_id"):
+        needed.setdefault(project_id, set()).add(skill_id)
+    return [(project, needed[project.pk]) for project in projects if project.pk in needed]

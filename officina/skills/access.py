@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from officina.accounts.selectors import may_see_members, visible_members_q
+from officina.accounts.kinds import SpaceRole
+from officina.accounts.selectors import may_see_members, member_space_roles, visible_members_q
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.skills.models import MemberSkill, Skill
+from officina.skills.models import FreeTag, MemberFreeTag, MemberSkill, Skill
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -38,3 +39,25 @@ def access_skill_by_slug(slug: str) -> Skill:
     if skill is None:
         raise OfficinaError(_("Skill not found."), ErrorCode.NOT_FOUND)
     return skill
+
+
+def may_curate_free_tags(member: Member) -> bool:
+    """The taxonomy is the community's: the managers of any of its spaces (and the
+    site's administrators) merge and rename the free tags members add."""
+    if not member.is_authenticated:
+        return False
+    return member.is_superuser or SpaceRole.MANAGER in member_space_roles(member).values()
+
+
+def access_free_tag_by_id(member: Member, tag_id: int) -> FreeTag:
+    tag = FreeTag.objects.filter(pk=tag_id).first()
+    if tag is None or not may_curate_free_tags(member):
+        raise OfficinaError(_("Free tag not found."), ErrorCode.NOT_FOUND)
+    return tag
+
+
+def access_own_free_tag_by_id(member: Member, listing_id: int) -> MemberFreeTag:
+    listing = MemberFreeTag.objects.filter(pk=listing_id, member=member).first()
+    if listing is None:
+        raise OfficinaError(_("Free tag not found."), ErrorCode.NOT_FOUND)
+    return listing

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.text import slugify
@@ -15,14 +16,26 @@ from django.utils.translation import gettext_lazy as _
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.notifications.actions import Notice, do_notify_many
 from officina.notifications.wording import InEachLanguage
+from officina.skills.folding import folded
 from officina.skills.kinds import EvidenceSource, SkillCategory, SkillKind, SkillLevel
-from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
+from officina.skills.models import (
+    Endorsement,
+    FreeTag,
+    MemberFreeTag,
+    MemberSkill,
+    Skill,
+    SkillEvidence,
+)
+from officina.skills.selectors import skill_named
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
 
 MAX_SKILLS_PER_KIND = 30
 MAX_SYNONYMS = 20
+# Free tags are for what the taxonomy lacks; more than this is a list the taxonomy
+# should learn from instead (a manager merges them).
+MAX_FREE_TAGS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +115,18 @@ def check_add_member_skills(member: Member, listings: Sequence[SkillListing]) ->
     return do_add_member_skills(member, _checked_listings(member, listings))
 
 
+def _check_listing_fields(kind: str, level: int | None, note: str) -> None:
+    if kind not in SkillKind.values:
+        raise OfficinaError.invalid_input(_("Unknown kind of skill."))
+    if level is not None and level not in SkillLevel.values:
+        raise OfficinaError.invalid_input(_("Unknown level."))
+    if len(note) > 200:
+        raise OfficinaError.invalid_input(_("The note is too long (200 characters at most)."))
+
+
 def _checked_listings(member: Member, listings: Sequence[SkillListing]) -> list[SkillListing]:
     for listing in listings:
-        if listing.kind not in SkillKind.values:
-            raise OfficinaError.invalid_input(_("Unknown kind of skill."))
-        if listing.level is not None and listing.level not in SkillLevel.values:
-            raise OfficinaError.invalid_input(_("Unknown level."))
-        if len(listing.note) > 200:
-            raise OfficinaError.invalid_input(_("The note is too long (200 characters at most)."))
+        _check_listing_fields(listing.kind, listing.level, listing.note)
     stored = {
         (kind, skill_id): (level, note)
         for kind, skill_id, level, note in MemberSkill.objects.filter(member=member).values_list(
@@ -318,3 +335,163 @@ def do_withdraw_skill_evidence(source_kind: str, source_id: int) -> int:
         source_kind=source_kind, source_id=source_id
     ).delete()
     return deleted
+
+
+def _checked_tag_text(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) < 2 or len(text) > 80:
+        raise OfficinaError.invalid_input(_("A free tag has 2 to 80 characters."))
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What a typed text became: a listing of the taxonomy skill it names, or of a free
+    tag."""
+
+    listing: MemberSkill | MemberFreeTag
+    skill: Skill | None
+    tag: FreeTag | None
+
+
+def check_add_free_tag(
+    member: Member,
+    text: str,
+    kind: str,
+    language: str,
+    *,
+    level: int | None = None,
+    note: str = "",
+) -> Listed:
+    """List what the member typed: the taxonomy skill it names (by a name or a synonym
+    in either language, merged tags' texts included), or else a free tag in the
+    language it was written in (a new one, or the one others wrote the same way)."""
+    text = _checked_tag_text(text)
+    if language not in dict(settings.LANGUAGES):
+        raise OfficinaError.invalid_input(_("Unknown language."))
+    skill = skill_named(text)
+    if skill is not None:
+        row = check_add_member_skill(member, skill, kind, level=level, note=note)
+        return Listed(row, skill, None)
+    _check_listing_fields(kind, level, note)
+    listed = set(MemberFreeTag.objects.filter(member=member).values_list("tag_id", flat=True))
+    tag = FreeTag.objects.filter(key=folded(text), language=language).first()
+    if (tag is None or tag.pk not in listed) and len(listed) >= MAX_FREE_TAGS:
+        raise OfficinaError(
+            _("You already have %(count)d free tags.") % {"count": MAX_FREE_TAGS},
+            ErrorCode.CONFLICT,
+        )
+    listing = do_add_free_tag(member, text, kind, language, level=level, note=note.strip())
+    return Listed(listing, None, listing.tag)
+
+
+@transaction.atomic
+def do_add_free_tag(
+    member: Member,
+    text: str,
+    kind: str,
+    language: str,
+    *,
+    level: int | None = None,
+    note: str = "",
+) -> MemberFreeTag:
+    # get_or_create: two members typing the same new tag at once make one tag.
+    tag, _created = FreeTag.objects.get_or_create(
+        key=folded(text), language=language, defaults={"text": text}
+    )
+    stored = MemberFreeTag.objects.filter(member=member, tag=tag, kind=kind).first()
+    if stored is not None:
+        # Like a skill listed again: only what is stated changes.
+        stored.level = level if level is not None else stored.level
+        stored.note = note or stored.note
+        stored.save(update_fields=["level", "note"])
+        return stored
+    return MemberFreeTag.objects.create(member=member, tag=tag, kind=kind, level=level, note=note)
+
+
+@transaction.atomic
+def do_remove_free_tag(listing: MemberFreeTag) -> None:
+    """Remove a member's listing; a tag nobody lists any more goes too."""
+    tag_id = listing.tag_id
+    listing.delete()
+    FreeTag.objects.filter(pk=tag_id, listings__isnull=True).delete()
+
+
+@dataclass(frozen=True, slots=True)
+class MergedTag:
+    """What a merge did: listings moved to the skill, and those folded into a listing
+    the member had already (one row kept, the better level)."""
+
+    skill: Skill
+    moved: int
+    folded: int
+    synonym: str
+
+
+@transaction.atomic
+def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
+    """Move the tag's listings to ``skill``, make its text a synonym of the skill in the
+    tag's language, and delete the tag.
+
+    A member who listed both, as the same kind, keeps one row: the higher of the two
+    levels, the skill's note unless it had none. Each row is saved on its own (no bulk
+    update) so that the indexes that follow member skills by their signals (search,
+    matchmaking) re-index exactly these members when the merge commits.
+    """
+    # Locked: two managers merging the same tag at once must not both move its rows.
+    tag = FreeTag.objects.select_for_update().get(pk=tag.pk)
+    skill = Skill.objects.select_for_update().get(pk=skill.pk)
+    listings = list(MemberFreeTag.objects.filter(tag=tag).order_by("member_id", "kind"))
+    existing = {
+        (row.member_id, row.kind): row
+        for row in MemberSkill.objects.filter(
+            skill=skill, member_id__in=[listing.member_id for listing in listings]
+        )
+    }
+    moved = folded_count = 0
+    for listing in listings:
+        row = existing.get((listing.member_id, listing.kind))
+        if row is None:
+            MemberSkill.objects.create(
+                member_id=listing.member_id,
+                skill=skill,
+                kind=listing.kind,
+                level=listing.level,
+                note=listing.note,
+            )
+            moved += 1
+            continue
+        levels = [level for level in (row.level, listing.level) if level is not None]
+        row.level = max(levels) if levels else None
+        row.note = row.note or listing.note
+        row.save(update_fields=["level", "note"])
+        folded_count += 1
+    known = {folded(phrase) for phrase in (skill.name_en, skill.name_it, *skill.all_synonyms)}
+    if tag.key not in known:
+        synonyms = dict(skill.tag_synonyms or {})
+        synonyms[tag.language] = [*synonyms.get(tag.language, []), tag.text.lower()]
+        skill.tag_synonyms = synonyms
+        skill.save(update_fields=["tag_synonyms"])
+    tag.delete()
+    return MergedTag(skill=skill, moved=moved, folded=folded_count, synonym=tag.text.lower())
+
+
+def check_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
+    """Correct a free tag's text (a typo, a better word), in the same language."""
+    text = _checked_tag_text(text)
+    if skill_named(text) is not None:
+        raise OfficinaError(
+            _("A skill of the taxonomy has this name: merge the tag into it instead."),
+            ErrorCode.CONFLICT,
+        )
+    if FreeTag.objects.filter(key=folded(text), language=tag.language).exclude(pk=tag.pk).exists():
+        raise OfficinaError(_("Another free tag has this text."), ErrorCode.CONFLICT)
+    return do_rename_free_tag(tag, text)
+
+
+@transaction.atomic
+def do_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
+    tag.text = text
+    tag.key = folded(text)
+    tag.save(update_fields=["text", "key"])
+    return tag

@@ -1,11 +1,29 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from officina.skills.kinds import SkillKind, SkillLevel
 from officina.skills.models import Skill
 from officina.skills.pickers import SkillPicker
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+class LevelField(forms.TypedChoiceField):
+    """How well, optional: a level of the scale, or "(not stated)"."""
+
+    def __init__(self, label: StrOrPromise) -> None:
+        super().__init__(
+            label=label,
+            choices=[("", _("(not stated)")), *SkillLevel.choices],
+            coerce=int,
+            empty_value=None,
+            required=False,
+        )
 
 
 class MemberSkillForm(forms.Form):
@@ -15,16 +33,36 @@ class MemberSkillForm(forms.Form):
         widget=SkillPicker,
     )
     kind = forms.ChoiceField(label=_("As"), choices=SkillKind.choices)
-    level = forms.TypedChoiceField(
-        label=_("Level"),
-        choices=[("", _("(not stated)")), *SkillLevel.choices],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    level = LevelField(_("Level"))
     note = forms.CharField(
         label=_("Note"),
         max_length=200,
         required=False,
         help_text=_("E.g. “ten years of Django” or “looking for a mentor”."),
     )
+
+
+class FreeTagForm(forms.Form):
+    """Something the taxonomy lacks, in the member's words."""
+
+    text = forms.CharField(
+        label=_("Not in the list? Write it"),
+        min_length=2,
+        max_length=80,
+        help_text=_("A free tag: a space manager may later merge it into a skill of the list."),
+    )
+    # Labels of their own: the form beside it asks "As" and "Level" for a listed skill.
+    kind = forms.ChoiceField(label=_("Listed as"), choices=SkillKind.choices)
+    level = LevelField(_("How well"))
+
+
+class MergeFreeTagForm(forms.Form):
+    skill = forms.ModelChoiceField(
+        label=_("Merge into"),
+        queryset=Skill.objects.order_by("category", "name_en"),
+        widget=SkillPicker,
+    )
+
+
+class RenameFreeTagForm(forms.Form):
+    text = forms.CharField(label=_("New text"), min_length=2, max_length=80)

@@ -20,6 +20,9 @@ class Skill(models.Model):
     # Other words for the skill in either language ("iva", "vat"): text that names the
     # skill without its name still finds it (matchmaking reads them).
     synonyms = models.JSONField(_("synonyms"), default=list, blank=True)
+    # Free tags a manager merged into the skill, by the language they were written in
+    # ({"it": ["ceramica raku"]}): what members typed keeps finding the skill.
+    tag_synonyms = models.JSONField(_("synonyms from free tags"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("skill")
@@ -34,12 +37,33 @@ class Skill(models.Model):
         language = (get_language() or "en").split("-")[0]
         return self.name_it if language == "it" else self.name_en
 
+    @property
+    def all_synonyms(self) -> tuple[str, ...]:
+        """The curated synonyms, then the merged free tags' texts in every language."""
+        merged = (text for texts in (self.tag_synonyms or {}).values() for text in texts)
+        return tuple(dict.fromkeys((*self.synonyms, *merged)))
+
 
 # Only what a member can do is endorsable; an interest or a need is not a claim.
 ENDORSABLE_KINDS = frozenset({SkillKind.SKILL, SkillKind.TALENT, SkillKind.OFFER})
 
 
-class MemberSkill(models.Model):
+class Listing(models.Model):
+    """What a member's line of skills says besides the skill: as what, how well, a note.
+    Shared by a taxonomy skill's listing and a free tag's, which a merge turns into one."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=SkillKind.choices)
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=SkillLevel.choices, null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class MemberSkill(Listing):
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -49,12 +73,6 @@ class MemberSkill(models.Model):
     skill = models.ForeignKey(
         Skill, on_delete=models.PROTECT, related_name="member_skills", verbose_name=_("skill")
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=SkillKind.choices)
-    level = models.PositiveSmallIntegerField(
-        _("level"), choices=SkillLevel.choices, null=True, blank=True
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("member skill")
@@ -139,3 +157,58 @@ class SkillEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.skill} ({self.source_kind} {self.source_id})"
+
+
+class FreeTag(models.Model):
+    """A skill a member named that the taxonomy does not have, in the words and the
+    language they used; a space manager merges it into a taxonomy skill or renames it.
+
+    ``key`` is the text folded (lower case, no accents): "Ceramica Raku" and "ceramica
+    raku" are one tag in one language.
+    """
+
+    text = models.CharField(_("text"), max_length=80)
+    key = models.CharField(_("key"), max_length=80, editable=False)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("free tag")
+        verbose_name_plural = _("free tags")
+        ordering = ("key",)
+        constraints = [
+            models.UniqueConstraint(fields=["key", "language"], name="one_free_tag_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.language})"
+
+
+class MemberFreeTag(Listing):
+    """A member's listing of a free tag: the same kinds, level and note as a skill's."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="free_tags",
+        verbose_name=_("member"),
+    )
+    tag = models.ForeignKey(
+        FreeTag, on_delete=models.CASCADE, related_name="listings", verbose_name=_("free tag")
+    )
+
+    class Meta:
+        verbose_name = _("member's free tag")
+        verbose_name_plural = _("members' free tags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "tag", "kind"], name="one_member_free_tag_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__isnull=True) | models.Q(level__gte=1, level__lte=4),
+                name="member_free_tag_level_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.tag} ({self.kind})"

@@ -11,12 +11,12 @@ and the texts it shows come translated in the select's own attributes.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext as _
 
+from officina.skills.folding import folded
 from officina.skills.kinds import SkillCategory
 from officina.skills.selectors import all_skills
 
@@ -24,15 +24,9 @@ if TYPE_CHECKING:
     from officina.skills.models import Skill
 
 
-def folded(text: str) -> str:
-    """Lower case without accents: how typed text is compared to skill names."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
 def skill_words(skill: Skill) -> str:
     """Every word a member may type to find ``skill``, folded, without repeats."""
-    phrases = (skill.name_en, skill.name_it, *skill.synonyms)
+    phrases = (skill.name_en, skill.name_it, *skill.all_synonyms)
     return " ".join(dict.fromkeys(folded(phrase.strip()) for phrase in phrases if phrase.strip()))
 
 

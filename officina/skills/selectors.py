@@ -11,8 +11,16 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.selectors import visible_members_q
-from officina.skills.kinds import SkillKind
-from officina.skills.models import Endorsement, MemberSkill, Skill, SkillEvidence
+from officina.skills.folding import folded
+from officina.skills.kinds import EvidenceSource, SkillKind
+from officina.skills.models import (
+    Endorsement,
+    FreeTag,
+    MemberFreeTag,
+    MemberSkill,
+    Skill,
+    SkillEvidence,
+)
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -58,16 +66,30 @@ KIND_TITLES = {
 
 @dataclass
 class SkillsByKind:
-    """A member's skills grouped for the profile page, in a fixed order of kinds."""
+    """A member's skills grouped for the profile page, in a fixed order of kinds: each
+    group is (kind, title, taxonomy rows, free tags)."""
 
-    groups: list[tuple[str, str, list[MemberSkill]]] = field(default_factory=list)
+    groups: list[tuple[str, str, list[MemberSkill], list[MemberFreeTag]]] = field(
+        default_factory=list
+    )
 
     @classmethod
-    def of(cls, rows: list[MemberSkill]) -> SkillsByKind:
-        grouped = {kind: [row for row in rows if row.kind == kind] for kind in SkillKind.values}
+    def of(cls, rows: list[MemberSkill], free_tags: Sequence[MemberFreeTag] = ()) -> SkillsByKind:
         return cls(
-            groups=[(kind, str(title), grouped[kind]) for kind, title in KIND_TITLES.items()]
+            groups=[
+                (
+                    kind,
+                    str(title),
+                    [row for row in rows if row.kind == kind],
+                    [tag for tag in free_tags if tag.kind == kind],
+                )
+                for kind, title in KIND_TITLES.items()
+            ]
         )
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(rows or tags for _kind, _title, rows, tags in self.groups)
 
 
 def evidence_of(member: Member, limit: int = 20) -> list[SkillEvidence]:
@@ -78,8 +100,62 @@ def evidence_of(member: Member, limit: int = 20) -> list[SkillEvidence]:
     )
 
 
+def endorsers_by_listing(member: Member) -> dict[int, list[Member]]:
+    """member skill id → who endorsed it (members the community sees), by name, in one
+    query: a profile names them."""
+    endorsers: dict[int, list[Member]] = {}
+    for endorsement in (
+        Endorsement.objects.filter(visible_members_q("endorser"), member_skill__member=member)
+        .select_related("endorser")
+        .order_by("endorser__first_name", "endorser__last_name", "endorser_id")
+    ):
+        endorsers.setdefault(endorsement.member_skill_id, []).append(endorsement.endorser)
+    return endorsers
+
+
+def accepted_answer_skills(member: Member) -> list[tuple[int, int]]:
+    """(skill id, answer id) for each skill an accepted answer of the member showed."""
+    return list(
+        SkillEvidence.objects.filter(member=member, source_kind=EvidenceSource.ACCEPTED_ANSWER)
+        .order_by("-created_at", "pk")
+        .values_list("skill_id", "source_id")
+    )
+
+
 def all_skills() -> QuerySet[Skill]:
     return Skill.objects.order_by("category", "name_en")
+
+
+def skill_named(text: str) -> Skill | None:
+    """The taxonomy skill whose name, in either language, or one of whose synonyms is
+    ``text``, accents and case aside: what a member typed as a free tag may be one."""
+    key = folded(text)
+    if not key:
+        return None
+    for skill in Skill.objects.order_by("pk"):
+        if key in {
+            folded(phrase) for phrase in (skill.name_en, skill.name_it, *skill.all_synonyms)
+        }:
+            return skill
+    return None
+
+
+def free_tags_in_use() -> list[FreeTag]:
+    """Every free tag someone lists, with ``members``: how many members list it (any
+    kind), most used first."""
+    return list(
+        FreeTag.objects.annotate(members=Count("listings__member", distinct=True))
+        .filter(members__gt=0)
+        .order_by("-members", "key", "language")
+    )
+
+
+def member_free_tags(member: Member) -> list[MemberFreeTag]:
+    return list(
+        MemberFreeTag.objects.filter(member=member)
+        .select_related("tag")
+        .order_by("kind", "tag__key")
+    )
 
 
 def skills_by_slugs(slugs: list[str]) -> list[Skill]:
@@ -184,13 +260,19 @@ def skill_vocabulary() -> list[SkillWords]:
             tuple(
                 dict.fromkeys(
                     phrase.strip().lower()
-                    for phrase in (name_en, name_it, slug.replace("-", " "), *synonyms)
+                    for phrase in (
+                        name_en,
+                        name_it,
+                        slug.replace("-", " "),
+                        *synonyms,
+                        *(text for texts in (tag_synonyms or {}).values() for text in texts),
+                    )
                     if phrase.strip()
                 )
             ),
         )
-        for skill_id, slug, name_en, name_it, synonyms in Skill.objects.values_list(
-            "pk", "slug", "name_en", "name_it", "synonyms"
+        for skill_id, slug, name_en, name_it, synonyms, tag_synonyms in Skill.objects.values_list(
+            "pk", "slug", "name_en", "name_it", "synonyms", "tag_synonyms"
         )
     ]
 

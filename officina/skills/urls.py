@@ -7,6 +7,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("skills/", views.catalogue, name="catalogue"),
     path("skills/mine/", views.my_skills, name="mine"),
     path("skills/mine/<int:pk>/remove/", views.remove_my_skill, name="remove"),
+    path("skills/mine/free-tags/", views.add_free_tag, name="add_free_tag"),
+    path("skills/mine/free-tags/<int:pk>/remove/", views.remove_free_tag, name="remove_free_tag"),
+    path("skills/free-tags/", views.free_tags, name="free_tags"),
+    path("skills/free-tags/<int:pk>/merge/", views.merge_free_tag, name="merge_free_tag"),
+    path("skills/free-tags/<int:pk>/rename/", views.rename_free_tag, name="rename_free_tag"),
     path("skills/endorse/<int:pk>/", views.toggle_endorsement, name="endorse"),
     path("skills/<slug:slug>/", views.skill_detail, name="detail"),
 ]

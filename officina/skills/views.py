@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,20 +21,34 @@ from officina.matchmaking.actions import do_record_shown
 from officina.matchmaking.cards import suggestion_cards
 from officina.matchmaking.people import people_to_meet
 from officina.skills.access import (
+    access_free_tag_by_id,
     access_member_skill_by_id,
+    access_own_free_tag_by_id,
     access_own_member_skill_by_id,
     access_skill_by_slug,
+    may_curate_free_tags,
 )
 from officina.skills.actions import (
+    check_add_free_tag,
     check_add_member_skill,
     check_endorse,
+    check_rename_free_tag,
+    do_merge_free_tag,
+    do_remove_free_tag,
     do_remove_member_skill,
     do_withdraw_endorsement,
 )
-from officina.skills.forms import MemberSkillForm
+from officina.skills.forms import (
+    FreeTagForm,
+    MemberSkillForm,
+    MergeFreeTagForm,
+    RenameFreeTagForm,
+)
 from officina.skills.kinds import SkillCategory, SkillKind
 from officina.skills.selectors import (
     SkillsByKind,
+    free_tags_in_use,
+    member_free_tags,
     member_skills_with_counts,
     members_with_skill,
     skill_catalogue,
@@ -73,7 +89,6 @@ def skill_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def my_skills(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     form = MemberSkillForm(request.POST or None)
-    status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -89,18 +104,123 @@ def my_skills(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect("skills:mine")
-        status = 400
+        return _my_skills_page(request, form=form, status=400)
+    return _my_skills_page(request, form=form)
+
+
+@login_required
+@require_POST
+def add_free_tag(request: HttpRequest) -> HttpResponse:
+    member = signed_in_member(request)
+    tag_form = FreeTagForm(request.POST, prefix="tag")
+    if tag_form.is_valid():
+        try:
+            # Written in the language of the page the member typed it on.
+            check_add_free_tag(
+                member,
+                tag_form.cleaned_data["text"],
+                tag_form.cleaned_data["kind"],
+                (get_language() or "en").split("-")[0],
+                level=tag_form.cleaned_data["level"],
+            )
+        except OfficinaError as error:
+            show_error_on_form(tag_form, error, default_field="text")
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("skills:mine")
+    return _my_skills_page(request, tag_form=tag_form, status=400)
+
+
+def _my_skills_page(
+    request: HttpRequest,
+    *,
+    form: MemberSkillForm | None = None,
+    tag_form: FreeTagForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    member = signed_in_member(request)
     rows = member_skills_with_counts(member, member)
     # Who to meet for what is listed here: matchmaking's reciprocal suggestions, each
     # person once (it replaced a list of every offer matching every need).
     suggestions = people_to_meet(member, limit=PEOPLE_SHOWN)
     do_record_shown(member, [each.member.pk for each in suggestions])
     context = {
-        "form": form,
-        "skills_by_kind": SkillsByKind.of(rows),
+        "form": form or MemberSkillForm(),
+        "tag_form": tag_form or FreeTagForm(prefix="tag"),
+        "skills_by_kind": SkillsByKind.of(rows, member_free_tags(member)),
         "people": suggestion_cards(member, suggestions),
+        "may_curate": may_curate_free_tags(member),
     }
     return render(request, "skills/mine.html", context, status=status)
+
+
+@login_required
+@require_POST
+def remove_free_tag(request: HttpRequest, pk: int) -> HttpResponse:
+    do_remove_free_tag(access_own_free_tag_by_id(signed_in_member(request), pk))
+    messages.success(request, _("Removed."))
+    return redirect("skills:mine")
+
+
+@login_required
+def free_tags(request: HttpRequest) -> HttpResponse:
+    """The free tags in use, for a space manager to merge into the taxonomy or rename."""
+    member = signed_in_member(request)
+    if not may_curate_free_tags(member):
+        raise OfficinaError(_("Page not found."), ErrorCode.NOT_FOUND)
+    return _free_tags_page(request)
+
+
+def _free_tags_page(
+    request: HttpRequest, *, failed: tuple[int, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    tags = free_tags_in_use()
+    rows = []
+    for tag in tags:
+        merge: forms.Form = MergeFreeTagForm(prefix=f"merge-{tag.pk}")
+        rename: forms.Form = RenameFreeTagForm(
+            prefix=f"rename-{tag.pk}", initial={"text": tag.text}
+        )
+        if failed is not None and failed[0] == tag.pk:
+            if isinstance(failed[1], MergeFreeTagForm):
+                merge = failed[1]
+            else:
+                rename = failed[1]
+        rows.append((tag, merge, rename))
+    media = MergeFreeTagForm().media
+    return render(request, "skills/free_tags.html", {"rows": rows, "media": media}, status=status)
+
+
+@login_required
+@require_POST
+def merge_free_tag(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = access_free_tag_by_id(signed_in_member(request), pk)
+    form = MergeFreeTagForm(request.POST, prefix=f"merge-{tag.pk}")
+    if not form.is_valid():
+        return _free_tags_page(request, failed=(tag.pk, form), status=400)
+    merged = do_merge_free_tag(tag, form.cleaned_data["skill"])
+    messages.success(
+        request,
+        _("“%(tag)s” merged into %(skill)s: %(count)d members.")
+        % {"tag": tag.text, "skill": merged.skill.name, "count": merged.moved + merged.folded},
+    )
+    return redirect("skills:free_tags")
+
+
+@login_required
+@require_POST
+def rename_free_tag(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = access_free_tag_by_id(signed_in_member(request), pk)
+    form = RenameFreeTagForm(request.POST, prefix=f"rename-{tag.pk}")
+    if form.is_valid():
+        try:
+            check_rename_free_tag(tag, form.cleaned_data["text"])
+        except OfficinaError as error:
+            show_error_on_form(form, error, default_field="text")
+        else:
+            messages.success(request, _("Renamed."))
+            return redirect("skills:free_tags")
+    return _free_tags_page(request, failed=(tag.pk, form), status=400)
 
 
 @login_required

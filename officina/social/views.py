@@ -29,7 +29,7 @@ from officina.projects.selectors import my_activity
 from officina.skills.selectors import (
     SkillsByKind,
     all_skills,
-    evidence_of,
+    member_free_tags,
     member_skills_with_counts,
     mutual_help,
     top_skills_of,
@@ -72,6 +72,7 @@ from officina.social.forms import (
     ProfileForm,
 )
 from officina.social.ratelimits import check_message_rate, check_post_rate
+from officina.social.skill_evidence import attach_skill_evidence
 
 # A glance at the member's projects beside the posts; the projects page has the rest.
 FEED_PROJECT_LINES = 5
@@ -257,6 +258,8 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = signed_in_member(request)
     profile_member = access_profile_member_by_id(viewer, pk)
     skill_rows = member_skills_with_counts(profile_member, viewer)
+    free_tags = member_free_tags(profile_member)
+    attach_skill_evidence(profile_member, viewer, skill_rows)
     posts = _post_page(request, selectors.posts_by_author, author=profile_member)
     profile_row = getattr(profile_member, "profile", None)
     follow = selectors.follow_counts(profile_member, viewer)
@@ -264,9 +267,8 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "profile_member": profile_member,
         "profile": profile_row,
         "is_self": viewer.pk == profile_member.pk,
-        "skills_by_kind": SkillsByKind.of(skill_rows),
-        "has_skills": bool(skill_rows),
-        "evidence": evidence_of(profile_member, limit=10),
+        "skills_by_kind": SkillsByKind.of(skill_rows, free_tags),
+        "has_skills": bool(skill_rows or free_tags),
         "companies": member_companies(profile_member),
         "followed_companies": selectors.followed_targets(viewer)["company"],
         "follow": follow,

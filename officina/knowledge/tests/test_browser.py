@@ -1,4 +1,5 @@
-"""In Chromium: Giulia asks, Marco answers, Giulia accepts; Marco's profile shows the evidence."""
+"""In Chromium: Giulia asks, Marco answers, Giulia accepts; Marco's profile shows the
+accepted answer as evidence of the question's skill, linked to the question."""
 
 from __future__ import annotations
 
@@ -48,9 +49,10 @@ def test_ask_answer_accept_shows_evidence(new_context, giulia, marco, python_ski
 
     assert SkillEvidence.objects.filter(member=marco, skill=python_skill).exists()
     answerer.goto(f"/members/{marco.pk}/")
-    evidence = answerer.locator("text=Shown in practice")
-    evidence.wait_for()
-    assert answerer.locator("li:has-text('Accepted answer') .tag", has_text="Python").count() == 1
+    evidence = answerer.locator(".skill-row", has_text="Python").locator(".skill-proof")
+    assert evidence.locator("summary").inner_text() == "Evidence: 1 accepted answer"
+    evidence.locator("summary").click()
+    assert evidence.get_by_role("link", name=question.title).is_visible()
     screenshot(answerer, "4-profile-evidence")
 
     # The notification reached Marco's page.

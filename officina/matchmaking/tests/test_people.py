@@ -13,7 +13,14 @@ from officina.accounts.kinds import PresenceVisibility
 from officina.matchmaking.actions import do_decline_suggestion, do_record_shown
 from officina.matchmaking.cards import suggestion_cards
 from officina.matchmaking.models import MeetTag, Shown
-from officina.matchmaking.people import HereToday, MeetSuggestion, here_today, people_to_meet
+from officina.matchmaking.people import (
+    EVERY_LISTER,
+    CandidateCut,
+    HereToday,
+    MeetSuggestion,
+    here_today,
+    people_to_meet,
+)
 from officina.matchmaking.reasons import ReasonKind
 from officina.presence.actions import check_check_in
 from officina.skills.actions import check_add_member_skill, do_remove_member_skill
@@ -212,3 +219,26 @@ def test_people_to_meet_costs_the_same_few_queries_however_many_candidates(
         many = people_to_meet(giulia)
     assert len(few) < len(many) == 8
     assert "Marco Colombo" not in names(many)
+
+
+def test_the_database_picks_the_candidates_by_both_sides_not_by_index_order(
+    community, tax, ux, giulia, make_member
+):
+    """Giulia needs Tax and VAT and offers UX design. Six advisers offer Tax and six
+    people need UX design, all before Zeno in the index's order; Zeno alone does both.
+    Cut to one per skill and side (the index's order), Zeno is never read; the
+    database's rough score of both sides finds him as the one candidate it returns."""
+    check_add_member_skill(giulia, tax, SkillKind.NEED)
+    check_add_member_skill(giulia, ux, SkillKind.OFFER)
+    for number in range(6):
+        check_add_member_skill(make_member(first_name=f"Adviser{number}"), tax, SkillKind.OFFER)
+        check_add_member_skill(make_member(first_name=f"Learner{number}"), ux, SkillKind.NEED)
+    zeno = make_member(first_name="Zeno")
+    check_add_member_skill(zeno, tax, SkillKind.OFFER)
+    check_add_member_skill(zeno, ux, SkillKind.NEED)
+    assert zeno.display_name not in names(
+        people_to_meet(giulia, cut=CandidateCut(best=None, per_range=1))
+    )
+    assert names(people_to_meet(giulia, cut=CandidateCut(best=1))) == [zeno.display_name]
+    assert names(people_to_meet(giulia, cut=EVERY_LISTER))[0] == zeno.display_name
+    assert names(people_to_meet(giulia))[0] == zeno.display_name

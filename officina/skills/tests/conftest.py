@@ -11,13 +11,3 @@ def django_skill(db: None) -> Skill:
     return Skill.objects.create(
         slug="django", name_en="Django", name_it="Django", category=SkillCategory.DEVELOPMENT
     )
-
-
-@pytest.fixture
-def accounting(db: None) -> Skill:
-    return Skill.objects.create(
-        slug="accounting",
-        name_en="Accounting",
-        name_it="Contabilità",
-        category=SkillCategory.BUSINESS,
-    )

@@ -247,11 +247,11 @@ def test_skills_by_kind_uses_plural_titles_in_order(giulia, django_skill, accoun
     check_add_member_skill(giulia, django_skill, SkillKind.SKILL)
     with translation.override("it"):
         groups = SkillsByKind.of(member_skills_with_counts(giulia)).groups
-    assert [title for _kind, title, _rows in groups] == [
+    assert [title for _kind, title, _rows, _tags in groups] == [
         "Competenze",
         "Talenti",
         "Interessi",
         "Offro",
         "Cerco",
     ]
-    assert [len(rows) for _kind, _title, rows in groups] == [1, 0, 0, 0, 1]
+    assert [len(rows) for _kind, _title, rows, _tags in groups] == [1, 0, 0, 0, 1]

@@ -50,6 +50,7 @@ MEMBER_PAGES = [
     "/bookings/",
     "/bookings/{space}/",
     "/skills/",
+    "/skills/mine/",
     "/meet/",
     "/messages/",
     "/search/?q=design",
