@@ -370,6 +370,10 @@ RTPENGINE_PORT_MAX = int(os.environ.get("RTPENGINE_PORT_MAX", "33999"))
 MEDIA_ANCHORING = os.environ.get("MEDIA_ANCHORING", "nat")
 # Prompts spoken by espeak-ng, made once per text and language.
 VOICEMAIL_PROMPTS_DIR = Path(os.environ.get("VOICEMAIL_PROMPTS_DIR", VAR_DIR / "prompts"))
+# The semantic extra (``pip install officina[semantic]``): expert finding and people to
+# meet also read embeddings of the members' evidence. Used when installed; "off" leaves
+# it out (no embedding on profile saves, the default ranking).
+MATCH_SEMANTIC = os.environ.get("MATCH_SEMANTIC", "on").lower() not in {"off", "0", "false", "no"}
 
 LOGGING = {
     "version": 1,
