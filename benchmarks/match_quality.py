@@ -253,11 +253,11 @@ def rank_of(
 def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
     from officina.knowledge.selectors import question_tag_ids
     from officina.matchmaking import semantic
-    from officina.matchmaking.selectors import Asked, Ranking, rank_experts
+    from officina.matchmaking.selectors import DEFAULT_RANKINGS, Asked, Ranking, rank_experts
 
     # (name, ranking, with the semantic extra): the default install's three, then the
     # extra's own ranking and the hybrid with it, when the extra is installed.
-    methods = [(str(ranking), ranking, False) for ranking in Ranking if ranking != "semantic"]
+    methods = [(str(ranking), ranking, False) for ranking in DEFAULT_RANKINGS]
     if semantic.available():
         methods += [("semantic", Ranking.SEMANTIC, True), ("hybrid+sem", Ranking.HYBRID, True)]
 

@@ -95,6 +95,10 @@ class Ranking(StrEnum):
     SEMANTIC = "semantic"
 
 
+# What the default install ranks by; ``SEMANTIC`` needs the extra.
+DEFAULT_RANKINGS = (Ranking.FULLTEXT, Ranking.SKILLS, Ranking.HYBRID)
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """A question to find experts for; ``question_id`` leaves its own evidence out."""
