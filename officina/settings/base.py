@@ -374,6 +374,9 @@ VOICEMAIL_PROMPTS_DIR = Path(os.environ.get("VOICEMAIL_PROMPTS_DIR", VAR_DIR / "
 # meet also read embeddings of the members' evidence. Used when installed; "off" leaves
 # it out (no embedding on profile saves, the default ranking).
 MATCH_SEMANTIC = os.environ.get("MATCH_SEMANTIC", "on").lower() not in {"off", "0", "false", "no"}
+# Threads of one process's embedding: 1 beside the web workers (one per core already);
+# more for a bulk ``match_reindex`` or the quality benchmark on an otherwise idle machine.
+MATCH_SEMANTIC_THREADS = int(os.environ.get("MATCH_SEMANTIC_THREADS", "1"))
 
 LOGGING = {
     "version": 1,
