@@ -8,6 +8,7 @@ import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "stackexchange_set.py"
 
@@ -34,7 +35,7 @@ USERS = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def _load_script():
+def _load_script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("stackexchange_set", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
