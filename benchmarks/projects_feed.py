@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,16 @@ def seed(args: argparse.Namespace, rng: random.Random) -> tuple[Any, Any]:
     return busiest, people[-1]
 
 
+def _activity_of(member: Any, _run: int) -> object:
+    from officina.projects.selectors import my_activity
+
+    return my_activity(member, 5)
+
+
+def _feed_for(client: Any, _run: int) -> object:
+    return client.get("/feed/")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     rng = random.Random(args.seed)
@@ -129,8 +140,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
-        from officina.projects.selectors import my_activity
-
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         busiest, nobody = seed(args, rng)
@@ -138,9 +147,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         took = time.perf_counter() - started
         print(f"seeded {args.projects} projects, {lines} lines in {took:.1f} s")
         for label, member in (("in the most projects", busiest), ("in no project", nobody)):
-            activity = latency.measure(
-                lambda _run, member=member: my_activity(member, 5), args.requests
-            )
+            activity = latency.measure(partial(_activity_of, member), args.requests)
             print(latency.summary(f"my_activity, {label}", activity))
             client = Client()
             client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
@@ -148,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 assert client.get("/feed/").status_code == 200
             # Counted now: each request the client makes afterwards resets the query log.
             query_count = len(queries)
-            page = latency.measure(lambda _run, client=client: client.get("/feed/"), args.requests)
+            page = latency.measure(partial(_feed_for, client), args.requests)
             print(latency.summary(f"/feed/ ({query_count} queries), {label}", page))
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -4,7 +4,8 @@ introductions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -21,8 +22,15 @@ from officina.knowledge.selectors import (
     answerer_ids,
     may_see_question,
 )
+from officina.matchmaking import semantic
 from officina.matchmaking.counts import IndexState, do_add_difference, do_recount
-from officina.matchmaking.evidence import meet_tags, member_evidence, skill_strength, spotter_of
+from officina.matchmaking.evidence import (
+    LISTED_WEIGHT,
+    meet_tags,
+    member_evidence,
+    skill_strength,
+    spotter_of,
+)
 from officina.matchmaking.kinds import IntroductionStatus
 from officina.matchmaking.models import (
     AnswerInvitation,
@@ -30,6 +38,7 @@ from officina.matchmaking.models import (
     EvidenceSize,
     EvidenceSkill,
     EvidenceTerm,
+    EvidenceVector,
     Introduction,
     MeetTag,
     Shown,
@@ -38,7 +47,7 @@ from officina.matchmaking.people import pair_reasons
 from officina.matchmaking.timing import meeting_slot
 from officina.notifications.actions import Notice, do_notify, do_notify_many
 from officina.notifications.wording import ParamValue
-from officina.skills.selectors import Holding, holdings_of, skill_vocabulary
+from officina.skills.selectors import Holding, holdings_of, skill_names, skill_vocabulary
 from officina.social.actions import do_start_conversation
 from officina.social.selectors import profile_texts
 
@@ -64,6 +73,9 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     answers: dict[int, list[AnswerEvidence]] = {}
     for answer in answer_evidence(member_ids=ids):
         answers.setdefault(answer.member_id, []).append(answer)
+    # Embedding is the slow part (tens of ms a piece): done before the first write, so
+    # that SQLite's write lock is not held meanwhile, and for the changed pieces only.
+    vectors = _vector_changes(ids, profiles, holdings, answers) if semantic.available() else None
     before = IndexState.stored(ids)
     EvidenceTerm.objects.filter(member_id__in=ids).delete()
     EvidenceSkill.objects.filter(member_id__in=ids).delete()
@@ -115,7 +127,73 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     EvidenceSize.objects.bulk_create(sizes, batch_size=2000)
     MeetTag.objects.bulk_create(tags, batch_size=2000)
     do_add_difference(before, IndexState.of_rows(terms, skills, sizes, tags))
+    if vectors is not None:
+        vectors.write()
     return len(ids)
+
+
+@dataclass
+class _VectorChanges:
+    """The semantic extra's rows to replace: pieces whose text changed or went away."""
+
+    stale: list[int] = field(default_factory=list)
+    new: list[EvidenceVector] = field(default_factory=list)
+
+    def write(self) -> None:
+        EvidenceVector.objects.filter(pk__in=self.stale).delete()
+        EvidenceVector.objects.bulk_create(self.new, batch_size=500)
+
+
+def _vector_changes(
+    ids: Sequence[int],
+    profiles: dict[int, str],
+    holdings: dict[int, list[Holding]],
+    answers: dict[int, list[AnswerEvidence]],
+) -> _VectorChanges:
+    listed = [
+        holding
+        for member_holdings in holdings.values()
+        for holding in member_holdings
+        if holding.kind in LISTED_WEIGHT and not holding.added_by_evidence
+    ]
+    names = skill_names([holding.skill_id for holding in listed])
+    listed_names: dict[int, list[str]] = {}
+    for holding in listed:
+        listed_names.setdefault(holding.member_id, []).append(names[holding.skill_id].name_en)
+    pieces: dict[tuple[int, int], tuple[str, bool]] = {}
+    for member_id in ids:
+        profile = semantic.profile_piece(
+            profiles.get(member_id, ""), sorted(listed_names.get(member_id, []))
+        )
+        if profile:
+            pieces[(member_id, EvidenceVector.PROFILE)] = (profile, False)
+        for answer in answers.get(member_id, []):
+            text = semantic.answer_piece(answer.title, answer.details, answer.answer)
+            pieces[(member_id, answer.question_id)] = (text, answer.accepted)
+    digests = {
+        key: semantic.digest(f"{int(accepted)}\n{text}") for key, (text, accepted) in pieces.items()
+    }
+    changes = _VectorChanges()
+    for pk, member_id, question, stored in EvidenceVector.objects.filter(
+        member_id__in=list(ids)
+    ).values_list("pk", "member_id", "question", "digest"):
+        if digests.get((member_id, question)) == stored:
+            del digests[(member_id, question)]
+        else:
+            changes.stale.append(pk)
+    keys = sorted(digests)
+    vectors = semantic.embed_passages([pieces[key][0] for key in keys])
+    changes.new = [
+        EvidenceVector(
+            member_id=member_id,
+            question=question,
+            accepted=pieces[(member_id, question)][1],
+            digest=digests[(member_id, question)],
+            vector=vector,
+        )
+        for (member_id, question), vector in zip(keys, vectors, strict=True)
+    ]
+    return changes
 
 
 def do_index_question_answerers(question_id: int) -> int:

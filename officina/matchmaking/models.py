@@ -78,6 +78,31 @@ class EvidenceSize(models.Model):
         return f"{self.member_id}: {self.length} terms"
 
 
+class EvidenceVector(models.Model):
+    """The semantic extra's index: one piece of a member's evidence as an embedding (the
+    profile with the skills they list: ``question`` 0; an answer: the id of the
+    question it answers), with the digest of the text it was made from, so that a
+    re-index embeds only the pieces that changed. Empty when the extra is not installed."""
+
+    PROFILE = 0
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    question = models.PositiveBigIntegerField()
+    accepted = models.BooleanField(default=False)
+    digest = models.CharField(max_length=32)
+    vector = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "question"], name="one_evidence_vector_per_piece"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: piece {self.question}"
+
+
 class TermMembers(models.Model):
     """How many members' evidence holds a word stem (BM25's document frequency).
 

@@ -24,6 +24,11 @@ Bounded: the database gives every lister of the viewer's skills, on the sides th
 meet them, a rough score (the same terms, summed per side, in SQL) and returns the
 ``CANDIDATES`` best; those alone are scored exactly, in Python (``CandidateCut``). The
 rows read grow with a skill's listers; the Python work does not.
+
+With the semantic extra, the best few (already scored, before the cut to what is shown)
+are reordered a little by how close each one's profile is to the viewer's in meaning
+(``_closeness``): among people equally good to meet, those who do similar work come
+first. It never brings in anyone the skills did not.
 """
 
 from __future__ import annotations
@@ -41,11 +46,13 @@ from django.utils import timezone
 
 from officina.accounts.selectors import community_members, may_see_members
 from officina.knowledge.selectors import Helped, help_around
+from officina.matchmaking import semantic
 from officina.matchmaking.counts import index_totals, meet_holders
 from officina.matchmaking.evidence import CLAIM_SATURATION
 from officina.matchmaking.kinds import IntroductionStatus, MeetSide
 from officina.matchmaking.models import (
     DeclinedSuggestion,
+    EvidenceVector,
     Introduction,
     MeetTag,
     Shown,
@@ -73,6 +80,9 @@ SUGGESTED = 8
 REASONS_SHOWN = 3
 # Scored exactly, then damped: more than are shown, so damping can reorder them.
 DAMPED_POOL = 4
+# With the semantic extra: the closest profile in the pool gains this share of its score,
+# the farthest nothing (a nudge among near-equals, not a reason to meet).
+CLOSENESS_SHARE = 0.25
 
 GIVING = (MeetSide.OFFER, MeetSide.KNOWS)
 ALIKE = (MeetSide.OFFER, MeetSide.KNOWS, MeetSide.INTEREST)
@@ -398,6 +408,30 @@ def _exposure(viewer_id: int, member_ids: list[int]) -> dict[int, int]:
     )
 
 
+def _closeness(viewer_id: int, member_ids: list[int]) -> dict[int, float]:
+    """How close each member's profile is to the viewer's in meaning, from 0 (the
+    farthest of them) to 1 (the closest); empty when the viewer has no profile vector."""
+    vectors = dict(
+        EvidenceVector.objects.filter(
+            member_id__in=[viewer_id, *member_ids], question=EvidenceVector.PROFILE
+        ).values_list("member_id", "vector")
+    )
+    mine = vectors.pop(viewer_id, None)
+    if mine is None or not vectors:
+        return {}
+    owners = list(vectors)
+    similarity = semantic.similarities(
+        semantic.vector_of(bytes(mine)), [bytes(vectors[member_id]) for member_id in owners]
+    )
+    low, high = float(similarity.min()), float(similarity.max())
+    if high <= low:
+        return {}
+    return {
+        member_id: (value - low) / (high - low)
+        for member_id, value in zip(owners, similarity.tolist(), strict=True)
+    }
+
+
 def _suggestions(
     viewer: Member, pairs: dict[int, _Pair], limit: int, *, damped: bool = True
 ) -> list[MeetSuggestion]:
@@ -416,6 +450,15 @@ def _suggestions(
         pool = sorted(
             (
                 (score / (1 + exposure.get(member_id, 0) / EXPOSURE_HALF), member_id)
+                for score, member_id in pool
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )
+    if pool and semantic.available():
+        closeness = _closeness(viewer.pk, [member_id for _score, member_id in pool])
+        pool = sorted(
+            (
+                (score * (1 + CLOSENESS_SHARE * closeness.get(member_id, 0.0)), member_id)
                 for score, member_id in pool
             ),
             key=lambda item: (-item[0], item[1]),

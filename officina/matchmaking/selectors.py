@@ -8,7 +8,9 @@ Three rankings share one index (``models``), and the benchmark
   skill through its tags and the skills its text names in either language, and a
   member through what they list, what endorsers vouch for and what they answered
   (accepted answers count most); rarer skills weigh more (inverse frequency);
-- ``hybrid`` (the default): both, each scaled to its best candidate, added.
+- ``hybrid`` (the default): both, each scaled to its best candidate, added;
+- ``semantic`` (the semantic extra, when installed): the question's embedding against
+  those of each member's pieces of evidence; the hybrid then adds it as a third signal.
 
 Ranking for a question that is already answered leaves out what that question itself
 taught the index (its words and tags in its answerers' evidence): the answerers are
@@ -31,6 +33,7 @@ from django.utils.translation import ngettext
 
 from officina.accounts.selectors import space_members, visible_members
 from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
+from officina.matchmaking import semantic
 from officina.matchmaking.counts import (
     STRENGTH_FLOOR,
     index_totals,
@@ -44,7 +47,13 @@ from officina.matchmaking.evidence import (
     spotter_of,
     terms_of,
 )
-from officina.matchmaking.models import AnswerInvitation, EvidenceSize, EvidenceSkill, EvidenceTerm
+from officina.matchmaking.models import (
+    AnswerInvitation,
+    EvidenceSize,
+    EvidenceSkill,
+    EvidenceTerm,
+    EvidenceVector,
+)
 from officina.skills.kinds import SkillKind
 from officina.skills.selectors import holdings_of, skill_names, skill_vocabulary
 
@@ -68,6 +77,12 @@ HYBRID_TEXT_SHARE = 0.5
 # Each ranking reads at most this many members per word list and per skill (the best
 # first, from the indexes) before the two are combined: far more than a page shows.
 CANDIDATES = 200
+# With the semantic extra, the hybrid's share of the embeddings' ranking.
+SEMANTIC_SHARE = 0.4
+# Up to this many members with evidence, every member's vectors are compared with the
+# question (a few megabytes of float16); past it, only the candidates the words and the
+# skills found, so that a question's cost stays bounded.
+SEMANTIC_SCAN_MEMBERS = 20_000
 SUGGESTED_EXPERTS = 5
 
 SqlValue = str | int | float
@@ -77,6 +92,11 @@ class Ranking(StrEnum):
     FULLTEXT = "fulltext"
     SKILLS = "skills"
     HYBRID = "hybrid"
+    SEMANTIC = "semantic"
+
+
+# What the default install ranks by; ``SEMANTIC`` needs the extra.
+DEFAULT_RANKINGS = (Ranking.FULLTEXT, Ranking.SKILLS, Ranking.HYBRID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,10 +360,36 @@ def _scaled(scores: dict[int, float]) -> dict[int, float]:
     return {member_id: score / best for member_id, score in scores.items()} if best else {}
 
 
-def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[int, float]]:
+def _semantic_scores(asked: Asked, among: Collection[int] | None = None) -> dict[int, float]:
+    """The semantic extra's ranking: every member's pieces of evidence (or those of the
+    members ``among``) against the question, leaving out its own answers."""
+    tags = skill_names(asked.tag_ids).values()
+    tag_text = "; ".join(skill.name_en for skill in tags)
+    query = semantic.embed_query(f"{asked.title}\n{asked.details}\n{tag_text}")
+    rows = EvidenceVector.objects.all()
+    if asked.question_id is not None:
+        rows = rows.exclude(question=asked.question_id)
+    if among is not None:
+        rows = rows.filter(member_id__in=list(among))
+    owners, accepted, vectors = [], [], []
+    for member_id, was_accepted, vector in rows.values_list("member_id", "accepted", "vector"):
+        owners.append(member_id)
+        accepted.append(was_accepted)
+        vectors.append(bytes(vector))
+    return semantic.member_scores(owners, accepted, semantic.similarities(query, vectors))
+
+
+def rank_experts(
+    asked: Asked, ranking: Ranking = Ranking.HYBRID, *, with_semantic: bool | None = None
+) -> list[tuple[int, float]]:
     """The members with the best evidence for ``asked`` (a few hundred at most), best
     first, as ``(member_id, score)``; never the asker. Members with no evidence at all
-    are not listed (their score is 0)."""
+    are not listed (their score is 0). The hybrid reads the semantic extra's embeddings
+    when it is available, or as ``with_semantic`` says (the benchmark compares both)."""
+    with_semantic = semantic.available() and with_semantic in (None, True)
+    if ranking == Ranking.SEMANTIC:
+        scores = _semantic_scores(asked) if with_semantic else {}
+        return _best_first(scores, asked)
     spotter = spotter_of(tuple(skill_vocabulary()))
     hidden = _hidden_shares(asked.question_id, spotter)
     totals = index_totals()
@@ -378,6 +424,18 @@ def rank_experts(asked: Asked, ranking: Ranking = Ranking.HYBRID) -> list[tuple[
             + (1 - HYBRID_TEXT_SHARE) * skills.get(member_id, 0.0)
             for member_id in text.keys() | skills.keys()
         }
+        if with_semantic:
+            among = None if total <= SEMANTIC_SCAN_MEMBERS else scores.keys()
+            meaning = _scaled(_semantic_scores(asked, among))
+            scores = {
+                member_id: (1 - SEMANTIC_SHARE) * scores.get(member_id, 0.0)
+                + SEMANTIC_SHARE * meaning.get(member_id, 0.0)
+                for member_id in scores.keys() | meaning.keys()
+            }
+    return _best_first(scores, asked)
+
+
+def _best_first(scores: dict[int, float], asked: Asked) -> list[tuple[int, float]]:
     scores.pop(asked.asker_id or 0, None)
     # Equal scores in member order, so that a ranking never depends on the database's.
     return sorted(

@@ -383,6 +383,14 @@ WEBRTC_TURN_CREDENTIAL_SECONDS = int(os.environ.get("WEBRTC_TURN_CREDENTIAL_SECO
 WEBRTC_ICE_TRANSPORT_POLICY = os.environ.get("WEBRTC_ICE_TRANSPORT_POLICY", "all")
 # Prompts spoken by espeak-ng, made once per text and language.
 VOICEMAIL_PROMPTS_DIR = Path(os.environ.get("VOICEMAIL_PROMPTS_DIR", VAR_DIR / "prompts"))
+# The semantic extra (``pip install officina[semantic]``): with MATCH_SEMANTIC=on, expert
+# finding and people to meet also read embeddings of the members' evidence. Off unless
+# asked for: on the one real community set measured it lowers P@1 (0.140 to 0.093,
+# docs/matchmaking.md) until its share is tuned.
+MATCH_SEMANTIC = os.environ.get("MATCH_SEMANTIC", "off").lower() in {"on", "1", "true", "yes"}
+# Threads of one process's embedding: 1 beside the web workers (one per core already);
+# more for a bulk ``match_reindex`` or the quality benchmark on an otherwise idle machine.
+MATCH_SEMANTIC_THREADS = int(os.environ.get("MATCH_SEMANTIC_THREADS", "1"))
 
 LOGGING = {
     "version": 1,
