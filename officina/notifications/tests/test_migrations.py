@@ -6,28 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.apps.registry import Apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
+
+from officina.core.tests.migrating import every_leaf, migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("notifications", "0001_initial")]
 AFTER = [("notifications", "0002_notification_params")]
-AFTER_ALL = [("notifications", "0004_endorsed_skill_in_each_language")]
-
-
-def _migrate(targets: list[tuple[str, str]]) -> Apps:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_old_texts_become_messages_read_in_each_language(giulia: Any, marco: Any) -> None:
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         Notification = old.get_model("notifications", "Notification")
         rows = {
             "it": Notification.objects.create(
@@ -44,7 +35,7 @@ def test_old_texts_become_messages_read_in_each_language(giulia: Any, marco: Any
                 recipient_id=giulia.pk, kind="social.follow", text="Something else entirely"
             ),
         }
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         Migrated = new.get_model("notifications", "Notification")
         accepted = Migrated.objects.get(pk=rows["it"].pk)
         assert accepted.text == "%(name)s accepted your answer to “%(title)s”."
@@ -69,7 +60,7 @@ def test_old_texts_become_messages_read_in_each_language(giulia: Any, marco: Any
         Migrated.objects.filter(pk=rows["en"].pk).update(recipient_id=marco.pk)
         marco.language = "it"
         marco.save(update_fields=["language"])
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         Reverted = old.get_model("notifications", "Notification")
         assert Reverted.objects.get(pk=rows["en"].pk).text == (
             "Marco Colombo è arrivato/a a Officina Navigli."
@@ -78,14 +69,14 @@ def test_old_texts_become_messages_read_in_each_language(giulia: Any, marco: Any
             "Marco Colombo accepted your answer to “Come si fa?”."
         )
     finally:
-        _migrate(AFTER_ALL)
+        migrate_to(every_leaf())
 
 
 def test_joining_project_and_invitation_texts_become_messages_and_back(giulia, marco):
     before = [("notifications", "0002_notification_params")]
     after = [("notifications", "0003_more_notifications_as_messages")]
     try:
-        old = _migrate(before)
+        old = migrate_to(before)
         Notification = old.get_model("notifications", "Notification")
         written = {
             "accounts.join_request": "Marco Colombo chiede di entrare in Officina Navigli.",
@@ -99,7 +90,7 @@ def test_joining_project_and_invitation_texts_become_messages_and_back(giulia, m
             kind: Notification.objects.create(recipient_id=giulia.pk, kind=kind, text=text)
             for kind, text in written.items()
         }
-        new = _migrate(after)
+        new = migrate_to(after)
         Migrated = new.get_model("notifications", "Notification")
 
         def stored(kind: str) -> tuple[str, object]:
@@ -136,7 +127,7 @@ def test_joining_project_and_invitation_texts_become_messages_and_back(giulia, m
         # And back: one text again, in the recipient's language.
         giulia.language = "it"
         giulia.save(update_fields=["language"])
-        old = _migrate(before)
+        old = migrate_to(before)
         Reverted = old.get_model("notifications", "Notification")
         assert Reverted.objects.get(pk=rows["matchmaking.invitation"].pk).text == (
             "Marco Colombo ti invita a rispondere a “IVA?”."
@@ -145,7 +136,7 @@ def test_joining_project_and_invitation_texts_become_messages_and_back(giulia, m
             "Something else entirely"
         )
     finally:
-        _migrate(AFTER_ALL)
+        migrate_to(every_leaf())
 
 
 def test_an_endorsed_skill_stored_in_english_gets_both_names_and_back(giulia):
@@ -154,7 +145,7 @@ def test_an_endorsed_skill_stored_in_english_gets_both_names_and_back(giulia):
         ("skills", "0002_skill_synonyms"),
     ]
     try:
-        old = _migrate(before)
+        old = migrate_to(before)
         Skill = old.get_model("skills", "Skill")
         Skill.objects.create(
             slug="accounting", name_en="Accounting", name_it="Contabilità", category="data"
@@ -170,7 +161,7 @@ def test_an_endorsed_skill_stored_in_english_gets_both_names_and_back(giulia):
             )
             for skill in ("Accounting", "A skill deleted since")
         )
-        _migrate(AFTER_ALL)
+        migrate_to(every_leaf())
 
         from officina.notifications.models import Notification as Current
 
@@ -180,8 +171,8 @@ def test_an_endorsed_skill_stored_in_english_gets_both_names_and_back(giulia):
         with translation.override("en"):
             assert "“Accounting”" in Current.objects.get(pk=known.pk).shown_text
 
-        reverted = _migrate(before).get_model("notifications", "Notification")
+        reverted = migrate_to(before).get_model("notifications", "Notification")
         assert reverted.objects.get(pk=known.pk).params["skill"] == "Accounting"
         assert reverted.objects.get(pk=gone.pk).params["skill"] == "A skill deleted since"
     finally:
-        _migrate(AFTER_ALL)
+        migrate_to(every_leaf())
