@@ -107,10 +107,10 @@ def test_owners_read_the_company_calls_others_find_nothing(
             answer = browser.get(f"/companies/{studio_rossi.slug}/{path}", HTTP_ACCEPT=JSON)
             assert answer.status_code == missing.status_code == 404
             assert answer.json() == missing.json(), "forbidden looks like missing"
-    assert "/calls/" in client_for(giulia).get(f"/companies/{studio_rossi.slug}/").content.decode()
-    assert (
-        "/calls/" not in client_for(marco).get(f"/companies/{studio_rossi.slug}/").content.decode()
-    )
+    # The link to the company's calls (not the click-to-call form's /phone/calls/).
+    link = f'href="{url}"'
+    assert link in client_for(giulia).get(f"/companies/{studio_rossi.slug}/").content.decode()
+    assert link not in client_for(marco).get(f"/companies/{studio_rossi.slug}/").content.decode()
 
 
 def test_filters_by_day_person_and_direction(client_for, calls, studio_rossi, giulia, marco):
