@@ -42,9 +42,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.test import Client
@@ -62,6 +63,8 @@ from officina.accounts.models import (
 from officina.core.database_threads import use_database_threads
 from officina.skills.kinds import SkillCategory
 from officina.skills.models import Skill
+
+T = TypeVar("T")
 
 TEST_PASSWORD = "officina-test-pass"  # noqa: S105 - test accounts only
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -403,9 +406,21 @@ def _bind_free_port() -> socket.socket:
 class LiveServer:
     url: str
     port: int
+    loop: asyncio.AbstractEventLoop
 
     def ws_url(self, path: str) -> str:
         return f"ws://127.0.0.1:{self.port}{path}"
+
+    def run_on_server(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work`` as the server would run a view's code, and return its result.
+
+        The test's in-memory channel layer is not thread-safe: a live push sent from the
+        test's thread reaches the server's queues without waking its event loop, so a page
+        is told only when some later request happens to wake it. Run here, ``work``'s
+        ``async_to_sync`` pushes are sent on the server's own loop.
+        """
+        running = sync_to_async(work, thread_sensitive=False)(*args)
+        return asyncio.run_coroutine_threadsafe(running, self.loop).result(timeout=30)
 
 
 @pytest.fixture
@@ -421,7 +436,13 @@ def asgi_live_server(transactional_db: None) -> Iterator[LiveServer]:
         application, log_level="warning", lifespan="off", ws="websockets-sansio", access_log=False
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def serve() -> None:
+        loops.append(asyncio.get_running_loop())
+        await server.serve(sockets=[sock])
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -429,7 +450,7 @@ def asgi_live_server(transactional_db: None) -> Iterator[LiveServer]:
             raise RuntimeError("the live server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}", port=port)
+        yield LiveServer(url=f"http://127.0.0.1:{port}", port=port, loop=loops[0])
     finally:
         server.should_exit = True
         thread.join(timeout=10)

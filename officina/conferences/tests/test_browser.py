@@ -5,7 +5,6 @@ in the call but has no mute button."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,14 +24,8 @@ def assert_no_sideways_scrolling(page: Any) -> None:
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px screen"
 
 
-def in_a_thread(work: Any, *args: Any) -> None:
-    # Playwright's loop runs in this thread; the live push must not run inside it.
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(work, *args).result()
-
-
 def test_the_room_page_shows_who_is_in_the_call_live_and_the_owner_mutes(
-    new_context, giulia, marco, studio_rossi, screenshot
+    new_context, asgi_live_server, giulia, marco, studio_rossi, screenshot
 ):
     giulia.language, marco.language = "it", "en"
     giulia.save()
@@ -61,8 +54,8 @@ def test_the_room_page_shows_who_is_in_the_call_live_and_the_owner_mutes(
     room = Room.objects.get()
 
     now = datetime.now(UTC)
-    in_a_thread(actions.do_join, room.pk, "call-a@test", "201", "Anna Verdi", now)
-    in_a_thread(actions.do_join, room.pk, "call-b@test", "202", "Bruno Neri", now)
+    asgi_live_server.run_on_server(actions.do_join, room.pk, "call-a@test", "201", "Anna Verdi", now)
+    asgi_live_server.run_on_server(actions.do_join, room.pk, "call-b@test", "202", "Bruno Neri", now)
     rows = owner.locator("#participants li")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("Anna Verdi")
@@ -82,12 +75,8 @@ def test_the_room_page_shows_who_is_in_the_call_live_and_the_owner_mutes(
     expect(member.get_by_role("button", name="Mute")).to_have_count(0)
     expect(member.locator("html")).to_have_attribute("data-live", "on")
 
-    in_a_thread(actions.do_leave, room.pk, "call-a@test")
+    asgi_live_server.run_on_server(actions.do_leave, room.pk, "call-a@test")
     expect(owner.locator("#participants li")).to_have_count(1)
-    # The test's in-memory channel layer is handed the push from another thread, which
-    # does not wake the server's event loop: any request does (in ``officina serve`` the
-    # push comes through the hub's socket instead).
-    owner.evaluate("fetch('/')")
     expect(member.locator("#participants li")).to_have_count(1)
     expect(member.locator("#participants li")).to_contain_text("muted")
     screenshot(member, "2-member-sees-one-left")

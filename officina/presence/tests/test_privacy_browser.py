@@ -1,7 +1,7 @@
 """Privacy in Chromium: a newcomer asks to join and a manager lets them in; a member
 who shows their presence to nobody is absent for the others, live too."""
 
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 from playwright.sync_api import expect
@@ -14,12 +14,13 @@ PHONE = {"width": 390, "height": 844}
 
 
 def test_a_newcomer_asks_to_join_and_sees_who_is_here_once_accepted(
-    new_context, make_member, giulia, luca, navigli, screenshot
+    new_context, asgi_live_server, make_member, giulia, luca, navigli, screenshot
 ):
-    # In a thread of its own: Playwright's loop runs in this one, and the check-in's live
-    # push must not run inside it.
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(actions.check_check_in, giulia, navigli, note="the Rossi website").result()
+    # On the server's loop: Playwright's loop runs in this thread, and the check-in's
+    # live push must not run inside it.
+    asgi_live_server.run_on_server(
+        partial(actions.check_check_in, giulia, navigli, note="the Rossi website")
+    )
     luca.language = "it"  # the manager reads Officina in Italian
     luca.save()
     chiara = make_member("chiara@officina.test", first_name="Chiara", last_name="Fontana")

@@ -1,7 +1,6 @@
 """Who's here writes times as every page does, on the reader's clock and in their
 language: an arrival pushed live reads exactly as the same person on the reloaded page."""
 
-from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize(("language", "locale"), [("en", "en-US"), ("it", "it-IT")])
 def test_an_arrival_pushed_live_reads_as_on_the_reloaded_page(
-    new_context, giulia, marco, navigli, language, locale
+    new_context, asgi_live_server, giulia, marco, navigli, language, locale
 ):
     # Tokyo is 8 hours from the space (Rome): a time on the space's clock would show.
     giulia.language, giulia.time_zone = language, "Asia/Tokyo"
@@ -25,8 +24,7 @@ def test_an_arrival_pushed_live_reads_as_on_the_reloaded_page(
     watcher.goto("/spaces/navigli/")
     expect(watcher.locator("html")).to_have_attribute("data-live", "on")
 
-    with ThreadPoolExecutor(1) as thread:
-        check_in = thread.submit(actions.check_check_in, marco, navigli).result()
+    check_in = asgi_live_server.run_on_server(actions.check_check_in, marco, navigli)
     pushed = watcher.locator("#present-list li", has_text="Marco Colombo").locator(".detail")
     expect(pushed).to_be_visible()
     live_text = " ".join(pushed.inner_text().split())
