@@ -34,6 +34,7 @@ from officina.pbx.tests.test_softphone_browser import (
 )
 from officina.voicemail.models import VoicemailMessage
 from officina.voicemail.sound import read_telephone_wav
+from officina.voicemail.tests.test_baresip_voicemail import stored_message
 from officina.voicemail.tests.test_browser import until
 
 pytestmark = [
@@ -220,7 +221,10 @@ def test_the_browser_listens_to_its_voicemail_and_hangs_up(officina, chromium_sa
     from playwright.sync_api import expect
 
     browser, _sentence = chromium_saying(before=9)
-    do_provision_extension(giulia)
+    extension = do_provision_extension(giulia)
+    # A minute-long message keeps the call talking through the hold and resume however
+    # slowly they go: an empty box says goodbye within seconds and hangs up.
+    stored_message(extension.number, 60.0)
     context, phone = open_phone(browser, officina, giulia)
     phone.fill("#dial-number", "*97")
     phone.click("#call")
