@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
 
+from officina.api.router import api
 from officina.api.schemas import NO_NUL, NOT_BLANK
 from officina.knowledge.actions import (
     ANSWER_MIN_LENGTH,
@@ -368,6 +370,19 @@ def test_the_api_reference_speaks_the_readers_language(client):
     english = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["info"]["title"] == "Officina API"
     assert english["paths"]["/api/spaces"]["get"]["summary"] == "All spaces"
+    # Kept once built, each language apart: asked again in either order, the same.
+    assert client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="it").json() == italian
+    assert client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json() == english
+
+
+def test_the_api_reference_is_built_once_per_language():
+    with translation.override("it"):
+        italian = api.get_openapi_schema()
+        assert api.get_openapi_schema() is italian
+    with translation.override("en"):
+        english = api.get_openapi_schema()
+        assert english is not italian
+        assert api.get_openapi_schema() is english
 
 
 def test_every_operation_of_the_api_reference_is_summarised_in_italian(client):

@@ -33,20 +33,21 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def serve(asgi_live_server: Any) -> Callable[[], AbstractContextManager[str]]:
+def serve(asgi_live_server: Any) -> Callable[..., AbstractContextManager[str]]:
     """Starts ``officina serve`` when called (a context manager yielding its URL): after
-    the test has written what the server's scheduler must find at its start.
+    the test has written what the server's scheduler must find at its start. Its web
+    workers are ``WORKERS`` processes unless ``workers`` says otherwise.
 
     Depends on ``asgi_live_server`` for what it brings: committed data and, on SQLite, a
     test database in a file that other processes can open."""
     if connection.vendor == "sqlite" and ":memory:" in str(connection.settings_dict["NAME"]):
         pytest.skip("needs the test database in a file")
 
-    def start() -> AbstractContextManager[str]:
+    def start(workers: int = WORKERS) -> AbstractContextManager[str]:
         return served_in_processes(
             database_url=_database_url(),
             var_dir=Path(tempfile.mkdtemp(prefix="officina-bookings-served-")),
-            workers=WORKERS,
+            workers=workers,
             secret_key=settings.SECRET_KEY,
         )
 
@@ -54,7 +55,7 @@ def serve(asgi_live_server: Any) -> Callable[[], AbstractContextManager[str]]:
 
 
 @pytest.fixture
-def served(serve: Callable[[], AbstractContextManager[str]]) -> Iterator[str]:
+def served(serve: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
     """``officina serve`` running for the whole test; its URL."""
     with serve() as url:
         yield url

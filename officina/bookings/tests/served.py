@@ -62,7 +62,7 @@ def served_in_processes(
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
-                urllib.request.urlopen(f"{url}/api/openapi.json", timeout=5).close()  # noqa: S310
+                urllib.request.urlopen(f"{url}/login/", timeout=5).close()  # noqa: S310
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline or server.poll() is not None:
@@ -70,7 +70,7 @@ def served_in_processes(
                 time.sleep(0.3)
         # Each worker imports Django on its first request: warm them all up.
         for _ in range(workers * 3):
-            urllib.request.urlopen(f"{url}/api/openapi.json", timeout=30).close()  # noqa: S310
+            urllib.request.urlopen(f"{url}/login/", timeout=30).close()  # noqa: S310
         yield url
     finally:
         server.terminate()

@@ -40,7 +40,8 @@ def test_the_run_command_sends_reminders_and_free_again_notices_by_itself(
     check_watch_free_again(giulia, studio, starts_at=later, ends_at=later + timedelta(minutes=20))
     check_cancel(marco, held)
 
-    with serve():
+    # One web worker: the scheduler and the task worker do the work here.
+    with serve(workers=1):
         deadline = clock.monotonic() + 90
         kinds: list[str] = []
         while clock.monotonic() < deadline and len(kinds) < 2:
@@ -71,7 +72,8 @@ def test_the_run_command_releases_an_unclaimed_desk_by_itself(serve, giulia, luc
     # The space releases desks not claimed by a minute ago: this one is due.
     check_set_desk_release(luca, navigli, unclaimed_by=(local_now - timedelta(minutes=1)).time())
 
-    with serve():
+    # One web worker: the scheduler and the task worker do the work here.
+    with serve(workers=1):
         deadline = clock.monotonic() + 90
         while clock.monotonic() < deadline:
             booked.refresh_from_db()
