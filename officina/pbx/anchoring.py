@@ -142,6 +142,19 @@ def binding_looks_natted(binding: Binding) -> bool:
 
 
 @dataclass(slots=True)
+class LateOffer:
+    """An offer that came in a response to an INVITE without one (RFC 3261 §13.2.1): its
+    answer comes in the ACK, and goes to rtpengine as the answer to that offer."""
+
+    cseq: int  # the INVITE's (the ACK's) as its sender numbered it
+    offerer_tag: str
+    answerer_tag: str
+    towards: Leg  # the offerer's leg, where the answer goes
+    via_branch: str = ""
+    answer: bytes | None = None  # rewritten, for a retransmitted ACK
+
+
+@dataclass(slots=True)
 class AnchoredCall:
     """An answered call whose media pass through rtpengine: how to send its re-INVITEs."""
 
@@ -175,6 +188,7 @@ class MediaAnchor:
         self.desk_calls: set[str] = set()  # browsers' calls the PBX answered itself
         # Call-ID -> (the tag of the party hearing hold music, the tag of the one holding)
         self.held: dict[str, tuple[str, str]] = {}
+        self.late_offers: dict[str, LateOffer] = {}  # Call-ID -> the offer an ACK answers
         self.hold_music = default_hold_music()
         self._queues: dict[Hashable, asyncio.Task[None]] = {}
 
@@ -187,9 +201,11 @@ class MediaAnchor:
         callee: Binding,
         callee_transport: str,
     ) -> tuple[Leg, Leg] | None:
-        """(caller's leg, callee's leg) when this fork's media go through rtpengine."""
-        if not is_sdp(content_type, offer):
-            return None  # no offer to rewrite (a late offer): left as it is
+        """(caller's leg, callee's leg) when this fork's media go through rtpengine.
+
+        An INVITE without an offer (a late offer: the callee offers in its answer, the
+        caller answers in the ACK) is decided the same way, save that there is no SDP
+        whose address could tell that the caller is NATed."""
         caller_leg, callee_leg = leg_for(caller_transport), leg_for(callee_transport)
         if caller_leg is not callee_leg:
             return caller_leg, callee_leg
@@ -197,9 +213,57 @@ class MediaAnchor:
             return None
         if self.anchoring is Anchoring.ALWAYS:
             return caller_leg, callee_leg
-        if sdp_looks_natted(offer, caller_host) or binding_looks_natted(callee):
+        offered = is_sdp(content_type, offer)
+        if (offered and sdp_looks_natted(offer, caller_host)) or binding_looks_natted(callee):
             return caller_leg, callee_leg
         return None
+
+    def offer_in_response(
+        self,
+        call_id: str,
+        cseq: int,
+        tags: tuple[str, str],
+        sdp: bytes,
+        legs: tuple[Leg, Leg],
+        via_branch: str = "",
+    ) -> Awaitable[bytes]:
+        """The NG offer for an SDP that came in a response to an INVITE without one:
+        ``tags`` are (the responder's, the INVITE sender's), ``legs`` (the INVITE
+        sender's, the responder's). The answer will come in the sender's ACK (``cseq``
+        the INVITE's): ``answer_in_ack`` rewrites it."""
+        offerer, answerer = tags
+        self.late_offers[call_id] = LateOffer(cseq, offerer, answerer, legs[1], via_branch)
+        return self.engine.offer(
+            call_id, offerer, sdp, legs[0], to_tag=answerer, via_branch=via_branch
+        )
+
+    def answer_in_ack(
+        self, call_id: str, cseq: int, sdp: bytes, then: Callable[[bytes], None]
+    ) -> bool:
+        """Rewrite the answer an ACK carries to a late offer, then ``then`` with the SDP to
+        send (the ACK's own when rtpengine failed: logged). False when the ACK answers
+        no late offer of this call. A retransmitted ACK gets the same rewritten SDP."""
+        late = self.late_offers.get(call_id)
+        if late is None or late.cseq != cseq:
+            return False
+        if late.answer is not None:
+            then(late.answer)
+            return True
+        answer = self.engine.answer(
+            call_id, late.offerer_tag, late.answerer_tag, sdp, late.towards,
+            via_branch=late.via_branch,
+        )  # fmt: skip
+
+        def rewritten(rewritten_sdp: bytes | None, error: RtpEngineError | None) -> None:
+            if error is not None or rewritten_sdp is None:
+                logger.error("call %s: rtpengine failed on an ACK's answer: %s", call_id, error)
+                then(sdp)
+                return
+            late.answer = rewritten_sdp
+            then(rewritten_sdp)
+
+        self.in_order(call_id, answer, rewritten)
+        return True
 
     def in_order(self, key: Hashable, work: Awaitable[bytes] | None, then: Rewritten) -> None:
         """Run ``work`` (an NG command) after the earlier work of ``key``, then ``then``
@@ -287,6 +351,7 @@ class MediaAnchor:
         self.calls.pop(call_id, None)
         self.desk_calls.discard(call_id)
         self.held.pop(call_id, None)
+        self.late_offers.pop(call_id, None)
 
         async def delete() -> bytes:
             await self.engine.delete(call_id)

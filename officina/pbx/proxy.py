@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
@@ -625,28 +625,33 @@ class Proxy:
     def _forward_anchored(
         self, context: ResponseContext, branch: Branch, fork: SipRequest, peer: Peer
     ) -> None:
-        """Forward a fork once rtpengine has rewritten its offer for the device's leg."""
+        """Forward a fork once rtpengine has rewritten its offer for the device's leg (an
+        INVITE without an offer goes as it is: the device's answer brings the offer)."""
         anchor = self.anchor
         assert anchor is not None and branch.media is not None
         context.anchored = True
         branch.label = f"{branch.step}.{len(context.branches)}"
         request = context.request
+        late = not is_sdp(fork.content_type, fork.body)
 
         def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
-            if error is not None or sdp is None:
+            if error is not None or (sdp is None and not late):
                 branch.final_status = 503
                 self._media_failed(context, str(error))
                 return
             if context.finished or branch.step != context.step:
                 branch.final_status = 487  # the caller gave up, or the group moved on
                 return
-            fork.body = sdp
+            if sdp is not None:
+                fork.body = sdp
             self._forward_fork(context, branch, fork, peer)
 
-        offer = anchor.engine.offer(
-            request.call_id, request.from_tag or "", fork.body, branch.media[1],
-            via_branch=branch.label,
-        )  # fmt: skip
+        offer = None
+        if not late:
+            offer = anchor.engine.offer(
+                request.call_id, request.from_tag or "", fork.body, branch.media[1],
+                via_branch=branch.label,
+            )  # fmt: skip
         anchor.in_order(request.call_id, offer, rewritten)
 
     def _media_failed(self, context: ResponseContext, error: str) -> None:
@@ -872,12 +877,20 @@ class Proxy:
         # Through rtpengine: an answer with SDP is rewritten for the caller's leg; every
         # response of the call keeps its place in the order.
         request = context.request
-        answer = None
+        answer: Awaitable[bytes] | None = None
         if response.status < 300 and is_sdp(response.content_type, response.body):
-            answer = self.anchor.engine.answer(
-                request.call_id, request.from_tag or "", response.to_tag or "", response.body,
-                branch.media[0], via_branch=branch.label,
-            )  # fmt: skip
+            if is_sdp(request.content_type, request.body):
+                answer = self.anchor.engine.answer(
+                    request.call_id, request.from_tag or "", response.to_tag or "",
+                    response.body, branch.media[0], via_branch=branch.label,
+                )  # fmt: skip
+            else:
+                # A late offer: the device offers here, the caller answers in its ACK.
+                answer = self.anchor.offer_in_response(
+                    request.call_id, request.cseq.number,
+                    (response.to_tag or "", request.from_tag or ""), response.body,
+                    branch.media, via_branch=branch.label,
+                )  # fmt: skip
 
         def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
             if error is not None:
@@ -1198,6 +1211,7 @@ class Proxy:
             return
         request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
         shift = self.cseq_shifts.get(request.call_id) if self.cseq_shifts else None
+        received_cseq = request.cseq.number
         cseq = 0
         if shift is not None and shift[0] == peer:
             # Towards the provider, whose INVITE went with CSeq + shift.
@@ -1211,6 +1225,8 @@ class Proxy:
         if server is None:
             if self.holds is not None and request.call_id in self.holds.calls:
                 self.holds.ack(request)
+            if self._ack_answers_late_offer(request, received_cseq, peer):
+                return
             self.layer.send_stateless(request, peer)
             return
 
@@ -1220,13 +1236,13 @@ class Proxy:
             self.layer.relay_response(server, response)
 
         anchored = self.anchor.calls.get(request.call_id) if self.anchor is not None else None
-        if (
-            anchored is not None
-            and request.method == "INVITE"
-            and is_sdp(request.content_type, request.body)
-        ):
-            self._reinvite_anchored(server, request, peer, relay)
-            return
+        if anchored is not None and request.method in ("INVITE", "UPDATE"):
+            if is_sdp(request.content_type, request.body):
+                self._reinvite_anchored(server, request, peer, relay)
+                return
+            if request.method == "INVITE":
+                self._reinvite_anchored_late(server, request, received_cseq, peer, relay)
+                return
         if (
             anchored is None
             and request.method == "INVITE"
@@ -1294,6 +1310,57 @@ class Proxy:
 
         offer = anchor.engine.offer(call_id, from_tag, request.body, towards, to_tag=to_tag)
         anchor.in_order(call_id, offer, rewritten_offer)
+
+    def _reinvite_anchored_late(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        received_cseq: int,
+        peer: Peer,
+        relay: Callable[[ClientTransaction, SipResponse], None],
+    ) -> None:
+        """A re-INVITE without SDP in a call through rtpengine: the other party offers in
+        its 2xx (rewritten for the sender's leg), the sender answers in its ACK."""
+        anchor = self.anchor
+        assert anchor is not None
+        call_id, from_tag, to_tag = request.call_id, request.from_tag or "", request.to_tag or ""
+        towards, back = anchor.calls[call_id].towards(from_tag)
+
+        def answered(client: ClientTransaction, response: SipResponse) -> None:
+            offer = None
+            if 100 < response.status < 300 and is_sdp(response.content_type, response.body):
+                offer = anchor.offer_in_response(
+                    call_id, received_cseq, (to_tag, from_tag), response.body, (back, towards)
+                )
+
+            def rewritten(sdp: bytes | None, error: RtpEngineError | None) -> None:
+                if error is not None:
+                    logger.error("call %s: rtpengine failed on a re-INVITE's offer: %s",
+                                 call_id, error)  # fmt: skip
+                elif sdp is not None:
+                    response.body = sdp
+                relay(client, response)
+
+            anchor.in_order(call_id, offer, rewritten)
+
+        self.layer.forward(
+            request,
+            peer,
+            on_response=answered,
+            on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
+        )
+
+    def _ack_answers_late_offer(self, ack: SipRequest, received_cseq: int, peer: Peer) -> bool:
+        """An ACK carrying the answer to an offer rtpengine rewrote: sent on once the
+        answer is rewritten too (True); False for any other ACK."""
+        if self.anchor is None or ack.method != "ACK" or not is_sdp(ack.content_type, ack.body):
+            return False
+
+        def send(sdp: bytes) -> None:
+            ack.body = sdp
+            self.layer.send_stateless(ack, peer)
+
+        return self.anchor.answer_in_ack(ack.call_id, received_cseq, ack.body, send)
 
     def _hung_up(self, call_id: str, wall: float) -> None:
         self.cseq_shifts.pop(call_id, None)

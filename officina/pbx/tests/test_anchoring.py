@@ -84,10 +84,17 @@ def test_two_plain_phones_follow_the_setting():
     assert legs(Anchoring.NEVER, at_home, home_phone) is None
 
 
-def test_an_invite_without_an_offer_is_left_alone():
-    anchor = MediaAnchor(RtpEngine("udp://127.0.0.1:9"), Anchoring.ALWAYS)
-    callee = binding("10.0.0.8", "10.0.0.8")
-    assert anchor.legs("WS", "10.0.0.5", None, b"", callee, "UDP") is None
+@pytest.mark.parametrize("policy", list(Anchoring))
+def test_an_invite_without_an_offer_is_decided_without_one(policy):
+    """A late offer (the callee offers in its answer): the legs' kinds and the callee's
+    registration decide, since there is no caller's SDP to look at."""
+    anchor = MediaAnchor(RtpEngine("udp://127.0.0.1:9"), policy)
+    desk, home_phone = binding("10.0.0.8", "10.0.0.8"), binding("192.168.1.30", "79.20.4.1")
+    assert anchor.legs("WS", "10.0.0.5", None, b"", desk, "UDP") == (Leg.WEBRTC, Leg.PLAIN)
+    office = anchor.legs("UDP", "10.0.0.9", None, b"", desk, "UDP")
+    to_home = anchor.legs("UDP", "10.0.0.9", None, b"", home_phone, "UDP")
+    assert office == ((Leg.PLAIN, Leg.PLAIN) if policy is Anchoring.ALWAYS else None)
+    assert to_home == (None if policy is Anchoring.NEVER else (Leg.PLAIN, Leg.PLAIN))
 
 
 def test_an_offer_holds_when_its_audio_is_sendonly_inactive_or_at_0000():

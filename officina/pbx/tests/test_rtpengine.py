@@ -131,6 +131,38 @@ async def test_rtp_between_two_plain_legs_is_relayed(rtpengine):
         callee.close()
 
 
+async def test_an_ack_answering_a_late_offer_is_rewritten_once_for_its_retransmissions(
+    rtpengine,
+):
+    """A browser's INVITE without SDP: the phone offers in its 200 (made WebRTC for the
+    browser), the browser answers in its ACK (made plain for the phone). A retransmitted
+    ACK gets the same SDP without another command; an ACK of another INVITE is not
+    taken for it."""
+    anchor = MediaAnchor(await started(rtpengine))
+    try:
+        rewritten_offer = await anchor.offer_in_response(
+            "call-late", 2, ("phone", "browser"), plain_sdp(30004), (Leg.WEBRTC, Leg.PLAIN)
+        )
+        assert b" UDP/TLS/RTP/SAVPF " in rewritten_offer
+        sent: list[bytes] = []
+        browser_answer = BROWSER_OFFER.replace(b"a=setup:actpass", b"a=setup:active")
+        assert anchor.answer_in_ack("call-late", 2, browser_answer, sent.append)
+        for _ in range(100):
+            if sent:
+                break
+            await asyncio.sleep(0.01)
+        (to_phone,) = sent
+        assert b" RTP/AVP " in to_phone and b"a=fingerprint" not in to_phone
+        assert port_base() + 82 <= media_port(to_phone) <= port_base() + 99
+        assert anchor.answer_in_ack("call-late", 2, browser_answer, sent.append)
+        assert sent == [to_phone, to_phone]  # at once, the same
+        assert not anchor.answer_in_ack("call-late", 3, browser_answer, sent.append)
+        anchor.end("call-late")
+        assert not anchor.answer_in_ack("call-late", 2, browser_answer, sent.append)
+    finally:
+        anchor.close()
+
+
 async def test_an_sdp_rtpengine_cannot_read_is_refused(rtpengine):
     engine = await started(rtpengine)
     try:

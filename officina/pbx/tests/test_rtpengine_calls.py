@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from officina.conftest import CHROMIUM
@@ -24,6 +26,7 @@ from officina.pbx.actions import (
     do_provision_extension,
     do_set_sip_password,
 )
+from officina.pbx.media.g711 import encode
 from officina.pbx.models import CallRecord, Registration
 from officina.pbx.rtpengine import RtpEngine
 from officina.pbx.tests.livepbx import (
@@ -33,6 +36,7 @@ from officina.pbx.tests.livepbx import (
     port_base,
     running_rtpengine,
 )
+from officina.pbx.tests.rtp_pcap import rtp_packets, write_pcap
 from officina.pbx.tests.test_baresip import MODULES, command, loudness, wait_for
 from officina.pbx.tests.test_softphone_browser import (
     MEDIA_ARGS,
@@ -41,6 +45,7 @@ from officina.pbx.tests.test_softphone_browser import (
     signed_in_context,
     wait_for_more_audio,
 )
+from officina.sip.rtp import PCMU
 
 pytestmark = [
     pytest.mark.browser,
@@ -56,6 +61,7 @@ BARESIP_PASSWORD = "marco-desk-pw"
 WEB_PORT, SIP_PORT = port_base() + 76, port_base() + 75
 PHONE_SIP, PHONE_CTRL, PHONE_RTP = port_base() + 60, port_base() + 62, port_base() + 64
 # (SIP, ctrl_tcp, first RTP port) of a second phone, below the first's ports.
+SIPP = Path(__file__).parent / "sipp"
 SECOND_PHONE = (port_base() + 40, port_base() + 42, port_base() + 44)
 
 
@@ -304,6 +310,129 @@ def test_two_plain_phones_talk_through_rtpengine_when_anchoring_is_always(
         (decoded,) = decoded_calls(home)
         assert loudness(decoded) > 1000, f"{home.name} heard the other's tone"
     assert "Call established" in giulia_log.read_text(errors="replace")
+
+
+def test_offers_in_answers_pass_through_rtpengine(rtpengine_url, giulia, marco, settings, tmp_path):
+    """A SIPp phone calls a baresip with an INVITE without SDP (baresip offers in its
+    200, SIPp answers in the ACK), then re-INVITEs without SDP (the same again). Every
+    SDP each side gets names rtpengine, never the other phone, and rtpengine relays
+    SIPp's tone to baresip throughout."""
+    settings.RTPENGINE_URL = rtpengine_url
+    settings.MEDIA_ANCHORING = "always"
+    do_set_sip_password(do_provision_extension(giulia), "giulia-desk-pw")  # 201, SIPp
+    do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, baresip
+    tone = np.sin(2 * np.pi * 440 * np.arange(8000 * 14) / 8000) * 8000
+    frames = [tone[i : i + 160].astype(np.int16) for i in range(0, len(tone), 160)]
+    write_pcap(tmp_path / "tone.pcap", rtp_packets([(PCMU, encode(f, PCMU)) for f in frames]))
+    (tmp_path / "rows.csv").write_text(
+        "SEQUENTIAL\n201;[authentication username=201 password=giulia-desk-pw];202\n"
+    )
+    sipp_port, sipp_media = port_base() + 20, port_base() + 30
+    home = tmp_path / "marco"
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        baresip_phone(home, "202", BARESIP_PASSWORD),
+    ):
+        anchor = officina.running.anchor
+        assert anchor is not None
+        caller = subprocess.Popen(
+            ["sipp", f"{HOST}:{SIP_PORT}", "-sf", str(SIPP / "late_offers.xml"),
+             "-inf", str(tmp_path / "rows.csv"), "-i", HOST, "-p", str(sipp_port),
+             "-mp", str(sipp_media), "-m", "1", "-nostdin", "-trace_msg", "-trace_err",
+             "-timeout", "40s", "-timeout_error"],
+            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert wait_for(lambda: bool(anchor.calls), 10), "the answered call is anchored"
+        (call_id,) = list(anchor.calls)
+        time.sleep(7)  # well after the re-INVITE (at 4 s), the tone still flowing
+        streams = asyncio.run(_streams_of(rtpengine_url, call_id))
+        assert caller.wait(30) == 0, caller.stderr.read() if caller.stderr else ""
+        assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
+
+    # rtpengine received from both phones: each was told to send to it (baresip by the
+    # rewritten ACKs, SIPp by the rewritten 200s), and SIPp's tone kept coming.
+    baresip_ports = range(PHONE_RTP, PHONE_RTP + 10)
+    by_port = dict(streams)
+    assert by_port.get(sipp_media, 0) > 280, streams  # 5.6 s and more
+    assert any(packets > 50 for port, packets in streams if port in baresip_ports), streams
+    (decoded,) = decoded_calls(home)
+    assert loudness(decoded) > 1000, "baresip heard SIPp's tone"
+    # Each offer SIPp received (the 200s to the INVITE and to the re-INVITE) named
+    # rtpengine's port, not one of baresip's.
+    (messages,) = tmp_path.glob("late_offers_*_messages.log")
+    ports = [int(port) for port in re.findall(r"m=audio (\d+) RTP/AVP", messages.read_text())
+             if int(port) != sipp_media]  # fmt: skip
+    assert len(ports) >= 2, messages.read_text()[-3000:]
+    assert not [port for port in ports if port in baresip_ports], ports
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+
+
+def test_a_hold_by_update_passes_through_rtpengine_and_plays_music(
+    rtpengine_url, giulia, marco, settings, tmp_path
+):
+    """Two SIPp phones (one answering UPDATEs) in a call through rtpengine: the caller
+    holds and resumes with UPDATEs. Each offer and answer reaches the other side
+    rewritten to name rtpengine, and the held phone gets the hold music meanwhile."""
+    settings.RTPENGINE_URL = rtpengine_url
+    settings.MEDIA_ANCHORING = "always"
+    passwords = {"201": "giulia-desk-pw", "202": "marco-desk-pw"}
+    for member, password in zip((giulia, marco), passwords.values(), strict=True):
+        do_set_sip_password(do_provision_extension(member), password)
+    base = port_base()
+    callee_port, callee_media = base + 20, base + 30
+    caller_port, caller_media = base + 22, base + 34
+
+    def sipp(scenario: str, port: int, *args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["sipp", "-sf", str(SIPP / scenario), "-i", HOST, "-p", str(port), "-m", "1",
+             "-nostdin", "-trace_msg", "-trace_err", "-timeout", "40s", "-timeout_error",
+             *args],
+            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    def rows(*row: str) -> str:
+        path = tmp_path / f"rows-{row[0]}.csv"
+        path.write_text("SEQUENTIAL\n" + ";".join(row) + "\n")
+        return str(path)
+
+    with live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina:
+        anchor = officina.running.anchor
+        assert anchor is not None
+        callee = sipp("uas_update.xml", callee_port, "-mp", str(callee_media))
+        register = sipp(
+            "register.xml", base + 21, f"{HOST}:{SIP_PORT}",
+            "-key", "contact_host", HOST, "-key", "contact_port", str(callee_port),
+            "-key", "expires", "300",
+            "-inf", rows("202", "[authentication username=202 password=marco-desk-pw]"),
+        )  # fmt: skip
+        assert register.wait(30) == 0
+        caller = sipp(
+            "update_hold.xml", caller_port, f"{HOST}:{SIP_PORT}", "-mp", str(caller_media),
+            "-inf", rows("201", "[authentication username=201 password=giulia-desk-pw]", "202"),
+        )  # fmt: skip
+        assert wait_for(lambda: bool(anchor.held), 10), "the UPDATE's hold is seen"
+        assert caller.wait(30) == 0, caller.stderr.read() if caller.stderr else ""
+        assert callee.wait(30) == 0, callee.stderr.read() if callee.stderr else ""
+        assert not anchor.held, "the second UPDATE resumed"
+        assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
+
+    def ports_in(pattern: str) -> tuple[list[int], str]:
+        (log,) = tmp_path.glob(pattern)
+        text = log.read_text()
+        return [int(port) for port in re.findall(r"m=audio (\d+) RTP/AVP", text)], text
+
+    # The callee got the INVITE and both UPDATEs naming rtpengine, not the caller; the
+    # caller got the three answers naming rtpengine, not the callee.
+    heard_by_callee, callee_log = ports_in("uas_update_*_messages.log")
+    heard_by_caller, caller_log = ports_in("update_hold_*_messages.log")
+    assert callee_log.count("UPDATE sip:") == 2 and caller_log.count("UPDATE sip:") == 2
+    offers = [port for port in heard_by_callee if port != callee_media]
+    answers = [port for port in heard_by_caller if port != caller_media]
+    assert len(offers) == 3 and caller_media not in offers, callee_log[-3000:]
+    assert len(answers) == 3 and callee_media not in answers, caller_log[-3000:]
+    engine_log = (tmp_path / "rtpengine.log").read_text(errors="replace")
+    assert '"play media"' in engine_log or "play media" in engine_log
 
 
 async def _streams_of(url: str, call_id: str) -> list[tuple[int, int]]:
