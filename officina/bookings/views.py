@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -39,6 +39,7 @@ from .access import (
 from .forms import (
     REPEATS,
     BookingForm,
+    DayForm,
     DeskReleaseForm,
     FindSlotForm,
     GuestsForm,
@@ -48,7 +49,7 @@ from .forms import (
     SeriesMoveForm,
 )
 from .ical import bookings_calendar
-from .kinds import BookingStatus
+from .kinds import BookingStatus, ResourceKind
 from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
 from .models import Resource
 
@@ -69,18 +70,28 @@ def _day_asked(request: HttpRequest, zone: ZoneInfo) -> date:
     return asked
 
 
-def _instants(form: forms.Form, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The form's day and clock times as instants where the resource is."""
+def _instants(
+    form: forms.Form, zone: ZoneInfo, last_day: date | None = None
+) -> tuple[datetime, datetime]:
+    """The form's day (to ``last_day``, for a desk over several days) and clock times as
+    instants where the resource is."""
     day = form.cleaned_data["day"]
     return (
         local_to_instant(datetime.combine(day, form.cleaned_data["starts"]), zone, field="starts"),
-        local_to_instant(datetime.combine(day, form.cleaned_data["ends"]), zone, field="ends"),
+        local_to_instant(
+            datetime.combine(last_day or day, form.cleaned_data["ends"]), zone, field="ends"
+        ),
     )
 
 
-def _on_booking_form(error: OfficinaError) -> OfficinaError:
-    """Actions name the instants (starts_at, ends_at); the forms ask for clock times."""
-    field = {"starts_at": "starts", "ends_at": "ends"}.get(str(error.details.get("field")))
+def _on_booking_form(error: OfficinaError, *, several_days: bool = False) -> OfficinaError:
+    """Actions name the instants (starts_at, ends_at); the forms ask for clock times. Over
+    several days, what the end breaks (a closed day, too many days, a day taken) is the
+    last day's."""
+    fields = {"starts_at": "starts", "ends_at": "last_day" if several_days else "ends"}
+    field = fields.get(str(error.details.get("field")))
+    if field is None and several_days and error.code == ErrorCode.CONFLICT:
+        field = "last_day"
     if field is not None:
         return OfficinaError(error.message, error.code, **{**error.details, "field": field})
     return error
@@ -94,8 +105,12 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     bookings = list(selectors.member_bookings(member))
     lines = meeting_room_lines({booking.resource_id for booking in bookings})
     context = {
-        # Each booking with its meeting room's conference line, if it has one.
-        "bookings": [(booking, lines.get(booking.resource_id)) for booking in bookings],
+        # Each booking with its meeting room's conference line, if it has one, and the
+        # days that can be cancelled alone (a desk over several days).
+        "bookings": [
+            (booking, lines.get(booking.resource_id), selectors.days_left(booking))
+            for booking in bookings
+        ],
         "spaces": [space for space in all_spaces() if space.pk in mine],
         "feed_url": request.build_absolute_uri(reverse("bookings:feed", args=[token])),
     }
@@ -166,7 +181,9 @@ def resource_page(
     week = request.GET.get("view") == "week"
     refused_series = form is not None
     waiting_for = None
-    form = form or BookingForm(request.POST or None, initial={"day": day})
+    form = form or BookingForm(
+        request.POST or None, initial={"day": day}, several_days=resource.kind == ResourceKind.DESK
+    )
     bookable = may_book(member, resource)
     if (
         request.method == "POST"
@@ -177,8 +194,10 @@ def resource_page(
     ):
         return _book_series(request, member, resource, form)
     if request.method == "POST" and not refused_series and bookable and form.is_valid():
+        last_day = form.ends_on()
+        several_days = last_day > form.cleaned_data["day"]
         try:
-            starts_at, ends_at = _instants(form, zone)
+            starts_at, ends_at = _instants(form, zone, last_day)
             booking = actions.check_book(
                 member,
                 resource,
@@ -187,13 +206,22 @@ def resource_page(
                 title=form.cleaned_data["title"],
             )
         except OfficinaError as error:
-            show_error_on_form(form, _on_booking_form(error))
+            show_error_on_form(form, _on_booking_form(error, several_days=several_days))
             if error.code == ErrorCode.CONFLICT:
                 # Someone holds that time: offer to tell the member if it frees up.
                 waiting_for = {"starts_at": starts_at, "ends_at": ends_at}
         else:
             if booking.status == BookingStatus.PENDING:
                 messages.info(request, _("Requested: a manager of the space will answer."))
+            elif several_days:
+                messages.success(
+                    request,
+                    _("Booked from %(first)s to %(last)s.")
+                    % {
+                        "first": formats.date_format(form.cleaned_data["day"], "DATE_FORMAT"),
+                        "last": formats.date_format(last_day, "DATE_FORMAT"),
+                    },
+                )
             else:
                 messages.success(request, _("Booked."))
             return redirect(
@@ -423,6 +451,27 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = access_booking_by_id(member, booking_id)
     actions.check_cancel(member, booking)
     messages.success(request, _("Booking cancelled."))
+    if booking.member_id != member.pk:
+        return redirect("bookings:manage", slug=booking.resource.space.slug)
+    return redirect("bookings:mine")
+
+
+@login_required
+@require_POST
+def booking_cancel_day(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Cancel one day of a desk booked over several days; the others stay booked."""
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    form = DayForm(request.POST)
+    if not form.is_valid():
+        raise OfficinaError.invalid_input(_("Choose the day to cancel."), field="day")
+    day = form.cleaned_data["day"]
+    actions.check_cancel_day(member, booking, day=day)
+    messages.success(
+        request,
+        _("%(resource)s is no longer booked on %(day)s.")
+        % {"resource": booking.resource.name, "day": formats.date_format(day, "DATE_FORMAT")},
+    )
     if booking.member_id != member.pk:
         return redirect("bookings:manage", slug=booking.resource.space.slug)
     return redirect("bookings:mine")
