@@ -20,7 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from officina.accounts.access import is_space_manager
 from officina.accounts.actions import do_lock_member
@@ -79,8 +79,17 @@ def _check_times(resource: Resource, starts_at: datetime, ends_at: datetime, now
             field="starts_at",
         )
     if ends_at - starts_at > timedelta(minutes=resource.max_minutes):
+        days, rest = divmod(resource.max_minutes, 24 * 60)
         raise OfficinaError.invalid_input(
-            _("%(resource)s can be booked for %(minutes)s minutes at most.")
+            # A desk booked over several days: its limit in days, as it is asked for.
+            ngettext(
+                "%(resource)s can be booked for %(days)s day at most.",
+                "%(resource)s can be booked for %(days)s days at most.",
+                days,
+            )
+            % {"resource": resource.name, "days": days}
+            if days and not rest
+            else _("%(resource)s can be booked for %(minutes)s minutes at most.")
             % {"resource": resource.name, "minutes": resource.max_minutes},
             field="ends_at",
         )
