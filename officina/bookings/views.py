@@ -20,7 +20,10 @@ from django.views.decorators.http import require_POST
 from officina.accounts.access import access_space_by_slug, is_space_manager
 from officina.accounts.selectors import all_spaces, member_space_ids
 from officina.accounts.signed_in import signed_in_member
-from officina.conferences.actions import check_save_meeting_room_line
+from officina.conferences.actions import (
+    check_remove_meeting_room_line,
+    check_save_meeting_room_line,
+)
 from officina.conferences.forms import RoomForm
 from officina.conferences.selectors import meeting_room_lines
 from officina.core.errors import ErrorCode, OfficinaError
@@ -584,6 +587,25 @@ def resource_line(request: HttpRequest, resource_id: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"resource": resource, "space": resource.space, "form": form, "line": line}
     return render(request, "bookings/resource_line.html", context, status=status)
+
+
+@login_required
+@require_POST
+def resource_line_remove(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """Take a meeting room's conference line away (a manager of its space, who confirmed
+    on the page)."""
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    try:
+        line = check_remove_meeting_room_line(resource)
+    except OfficinaError as error:  # none to remove: removed already, in another tab
+        messages.error(request, str(error.message))
+        return redirect("bookings:resource_line", resource_id=resource.pk)
+    messages.success(
+        request,
+        _("The conference line %(number)s of %(resource)s is removed.")
+        % {"number": line.number, "resource": resource.name},
+    )
+    return redirect("bookings:resource", resource_id=resource.pk)
 
 
 @login_required
