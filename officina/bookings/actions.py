@@ -114,9 +114,7 @@ def _check_times(resource: Resource, starts_at: datetime, ends_at: datetime, now
         raise _outside_hours(resource, window)
 
 
-def _outside_hours(
-    resource: Resource, window: Period, field: str = "starts_at"
-) -> OfficinaError:
+def _outside_hours(resource: Resource, window: Period, field: str = "starts_at") -> OfficinaError:
     return OfficinaError.invalid_input(
         _("%(resource)s can be booked that day from %(opens)s to %(closes)s.")
         % {
@@ -186,7 +184,9 @@ def _taken_error(
         message = (
             _("%(resource)s is already booked on %(first)s, from %(start)s to %(end)s.")
             if last == first
-            else _("%(resource)s is already booked from %(start)s on %(first)s to %(end)s on %(last)s.")
+            else _(
+                "%(resource)s is already booked from %(start)s on %(first)s to %(end)s on %(last)s."
+            )
         ) % values
         if resource.buffer_minutes:
             message += " " + _("%(buffer)s minutes are kept free after each booking.") % values
@@ -1022,22 +1022,20 @@ def check_cancel_day(
     resource = booking.resource
     if booking.member_id != actor.pk and not is_space_manager(actor, resource.space):
         raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
-    _check_still_changeable(booking, now)
     period = local_day(resource.space, instant_on(day, time(12, 0), resource.space.zone))
-    if not (booking.starts_at < period.ends_at and period.starts_at < booking.ends_at):
-        raise OfficinaError.invalid_input(
-            _("This booking does not hold %(resource)s on %(day)s.")
-            % {"resource": resource.name, "day": formats.date_format(day, "DATE_FORMAT")},
-            field="day",
-        )
-    if period.ends_at <= now:
-        raise OfficinaError.invalid_input(_("That day is over."), field="day")
     with transaction.atomic():
-        locked = Booking.objects.select_for_update().filter(
-            pk=booking.pk, status__in=ACTIVE_STATUSES
-        )
-        if locked.values_list("pk", flat=True).first() is None:
-            raise OfficinaError(_("This booking is no longer active."), ErrorCode.CONFLICT)
+        # Read again, locked: the release job may have split it meanwhile.
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        booking.refresh_from_db()
+        _check_still_changeable(booking, now)
+        if not (booking.starts_at < period.ends_at and period.starts_at < booking.ends_at):
+            raise OfficinaError.invalid_input(
+                _("This booking does not hold %(resource)s on %(day)s.")
+                % {"resource": resource.name, "day": formats.date_format(day, "DATE_FORMAT")},
+                field="day",
+            )
+        if period.ends_at <= now:
+            raise OfficinaError.invalid_input(_("That day is over."), field="day")
         return _free_day(booking, period, BookingStatus.CANCELLED, now)
 
 

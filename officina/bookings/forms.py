@@ -123,7 +123,9 @@ class BookingForm(forms.Form):
 
     def ends_on(self) -> date:
         """The day the booking ends on: the first one unless a later one is given."""
-        return self.cleaned_data.get("last_day") or self.cleaned_data["day"]
+        last: date | None = self.cleaned_data.get("last_day")
+        first: date = self.cleaned_data["day"]
+        return last or first
 
 
 class DayForm(forms.Form):

@@ -25,7 +25,6 @@ urlpatterns = [
         name="guest_remove",
     ),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="cancel"),
-    path("bookings/<int:booking_id>/cancel-day/", views.booking_cancel_day, name="cancel_day"),
     path("bookings/<int:booking_id>/answer/", views.booking_answer, name="answer"),
     path("bookings/<slug:slug>/", views.space_day, name="space"),
     path("bookings/<slug:slug>/find/", views.find_slot, name="find"),

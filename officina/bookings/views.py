@@ -450,31 +450,24 @@ def booking_guest_remove(request: HttpRequest, booking_id: int, guest_id: int) -
 @login_required
 @require_POST
 def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Cancel a booking; with a ``day``, only that day of a desk booked over several
+    days, the others staying booked."""
     member = signed_in_member(request)
     booking = access_booking_by_id(member, booking_id)
-    actions.check_cancel(member, booking)
-    messages.success(request, _("Booking cancelled."))
-    if booking.member_id != member.pk:
-        return redirect("bookings:manage", slug=booking.resource.space.slug)
-    return redirect("bookings:mine")
-
-
-@login_required
-@require_POST
-def booking_cancel_day(request: HttpRequest, booking_id: int) -> HttpResponse:
-    """Cancel one day of a desk booked over several days; the others stay booked."""
-    member = signed_in_member(request)
-    booking = access_booking_by_id(member, booking_id)
-    form = DayForm(request.POST)
-    if not form.is_valid():
-        raise OfficinaError.invalid_input(_("Choose the day to cancel."), field="day")
-    day = form.cleaned_data["day"]
-    actions.check_cancel_day(member, booking, day=day)
-    messages.success(
-        request,
-        _("%(resource)s is no longer booked on %(day)s.")
-        % {"resource": booking.resource.name, "day": formats.date_format(day, "DATE_FORMAT")},
-    )
+    if "day" not in request.POST:
+        actions.check_cancel(member, booking)
+        messages.success(request, _("Booking cancelled."))
+    else:
+        form = DayForm(request.POST)
+        if not form.is_valid():
+            raise OfficinaError.invalid_input(_("Choose the day to cancel."), field="day")
+        day = form.cleaned_data["day"]
+        actions.check_cancel_day(member, booking, day=day)
+        messages.success(
+            request,
+            _("%(resource)s is no longer booked on %(day)s.")
+            % {"resource": booking.resource.name, "day": formats.date_format(day, "DATE_FORMAT")},
+        )
     if booking.member_id != member.pk:
         return redirect("bookings:manage", slug=booking.resource.space.slug)
     return redirect("bookings:mine")

@@ -60,9 +60,7 @@ def check_remove_meeting_room_line(resource: Resource) -> Room:
     stored); "not found" when it has none."""
     room = meeting_room_line(resource)
     if room is None:
-        raise OfficinaError(
-            _("This meeting room has no conference line."), ErrorCode.NOT_FOUND
-        )
+        raise OfficinaError(_("This meeting room has no conference line."), ErrorCode.NOT_FOUND)
     room_id = room.pk
     with transaction.atomic():
         room.delete()

@@ -1,8 +1,9 @@
 """In Chromium, in English and Italian: Giulia books a room; Marco, in a second browser,
 is refused the same time with a clear message; on a phone, Marco finds a free slot and
 books it. On a phone, in Italian, Giulia books a desk for three days (four are refused
-beside the last day's field); Marco sees it taken on each of them. On a phone, Giulia's weekly series is refused for the one date Marco holds,
-then booked without it, then cancelled from its last date on. On a phone, Giulia takes a
+beside the last day's field); Marco sees it taken on each of them. On a phone, Giulia's
+weekly series is refused for the one date Marco holds, then booked without it, then
+cancelled from its last date on. On a phone, Giulia takes a
 guest off her booking, once she confirms; the guest is mailed a cancellation."""
 
 from __future__ import annotations

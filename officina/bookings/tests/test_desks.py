@@ -270,11 +270,13 @@ def _someone_waits_for_a_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-class TestRelease:
-    @pytest.fixture(autouse=True)
-    def half_past_ten(self, luca, navigli):
-        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+@pytest.fixture
+def released_at_half_past_ten(luca: Any, navigli: Any) -> None:
+    check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
 
+
+@pytest.mark.usefixtures("released_at_half_past_ten")
+class TestRelease:
     def test_an_unclaimed_desk_is_released_at_the_spaces_time_and_its_member_told(
         self, giulia, marco, navigli, desk, other_desk
     ):
@@ -328,13 +330,10 @@ class TestRelease:
         assert DeskRelease.objects.get(space=navigli).unclaimed_by == time(10, 30)
 
 
+@pytest.mark.usefixtures("released_at_half_past_ten")
 class TestSeveralDays:
     """A desk booked from Monday 9:00 to Wednesday 18:00 is claimed, or released, day by
     day: a day released leaves the others booked."""
-
-    @pytest.fixture(autouse=True)
-    def half_past_ten(self, luca, navigli):
-        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
 
     @pytest.fixture
     def long_desk(self, luca: Any, navigli: Any) -> Any:
@@ -437,15 +436,12 @@ class TestSeveralDays:
         assert all("10:30" in text for text in told)
 
 
+@pytest.mark.usefixtures("released_at_half_past_ten")
 class TestSeveralDaysWithGuests:
     """A shared desk booked from Monday 9:00 to Wednesday 18:00 with two guests: when a
     day is released or cancelled, the guests follow the days that remain, each part a
     booking of its own in their calendars, and nobody is left invited to the day that
     is gone."""
-
-    @pytest.fixture(autouse=True)
-    def half_past_ten(self, luca, navigli):
-        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
 
     @pytest.fixture
     def shared_desk(self, luca: Any, navigli: Any) -> Any:
@@ -455,7 +451,9 @@ class TestSeveralDaysWithGuests:
         )  # fmt: skip
 
     @pytest.fixture
-    def three_days(self, giulia, marco, shared_desk, django_capture_on_commit_callbacks) -> Any:
+    def three_days(
+        self, giulia: Any, marco: Any, shared_desk: Any, django_capture_on_commit_callbacks: Any
+    ) -> Any:
         booking = book(giulia, shared_desk, at(9), at(18, days=2))
         with django_capture_on_commit_callbacks(execute=True):
             check_invite_guests(
@@ -471,7 +469,7 @@ class TestSeveralDaysWithGuests:
             for b in Booking.objects.filter(member=giulia).order_by("starts_at")
         ]
 
-    def sent(self) -> dict[tuple[str, str], tuple[str, str, int, datetime, datetime]]:
+    def sent(self) -> dict[tuple[str, str], tuple[Any, ...]]:
         """(guest, booking UID) → the mail's method, subject, SEQUENCE, start and end."""
         sent = {}
         for message in mail.outbox:
@@ -536,10 +534,10 @@ class TestSeveralDaysWithGuests:
         assert three_days.starts_at == at(0, days=1)  # the same event in their calendars
         assert three_days.claimed_at is None
         uid = f"booking-{three_days.pk}@officina"
+        tuesday = formats.date_format(at(0, days=1), "DATE_FORMAT")
         assert self.sent() == {
             (guest, uid): (
-                "REQUEST", f"Moved: Bench 2, {formats.date_format(at(0, days=1), 'DATE_FORMAT')} 00:00",
-                1, at(0, days=1), at(18, days=2),
+                "REQUEST", f"Moved: Bench 2, {tuesday} 00:00", 1, at(0, days=1), at(18, days=2),
             )
             for guest in self.GUESTS
         }  # fmt: skip
@@ -628,7 +626,7 @@ class TestSeveralDaysWithGuests:
         page = client.get(reverse("bookings:mine")).content.decode()
         for offset in range(3):
             assert f'value="{first + timedelta(days=offset):%Y-%m-%d}"' in page
-        url = reverse("bookings:cancel_day", args=[booking.pk])
+        url = reverse("bookings:cancel", args=[booking.pk])
         assert client.post(url, {"day": "not a day"}).status_code == 400
         assert client.post(url, {"day": f"{first + timedelta(days=5):%Y-%m-%d}"}).status_code == 400
         assert Booking.objects.filter(member=giulia).count() == 1

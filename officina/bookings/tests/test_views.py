@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Any
 
 import icalendar
 import pytest
@@ -373,17 +374,21 @@ class TestADeskOverSeveralDays:
             hours={day: hours for day, hours in EVERY_DAY.items() if day != closed},
         )  # fmt: skip
 
-    def post(self, client, desk, first, last, starts="09:00", ends="18:00", **headers):
+    def post(self, client: Any, desk: Any, first: date, last: date, **headers: Any) -> Any:
         url = reverse("bookings:resource", args=[desk.pk])
-        data = {**book_form(first, starts, ends), "last_day": last.isoformat()}
+        data = {**book_form(first, "09:00", "18:00"), "last_day": last.isoformat()}
         return client.post(url, data, **headers)
 
-    def test_three_days_booked_from_the_page(self, client_for, giulia, desk, room, navigli, tomorrow):
+    def test_three_days_booked_from_the_page(
+        self, client_for, giulia, desk, room, navigli, tomorrow
+    ):
         client = client_for(giulia)
         page = client.get(reverse("bookings:resource", args=[desk.pk])).text
         assert 'name="last_day"' in page and "several days in a row" in page
         # Only a desk is booked over several days: a room's page has no such field.
-        assert 'name="last_day"' not in client.get(reverse("bookings:resource", args=[room.pk])).text
+        assert (
+            'name="last_day"' not in client.get(reverse("bookings:resource", args=[room.pk])).text
+        )
         last = tomorrow + timedelta(days=2)
         response = self.post(client, desk, tomorrow, last)
         assert response.status_code == 302
@@ -421,12 +426,13 @@ class TestADeskOverSeveralDays:
     ):
         day = tomorrow + timedelta(days=1)
         check_book(marco, desk, starts_at=at(navigli, day, 11), ends_at=at(navigli, day, 12))
+        after = [tomorrow + timedelta(days=offset) for offset in range(7)]
         first, last, extra, field = {
             "before the first": (day, tomorrow, {}, "last_day"),
             "past": (tomorrow - timedelta(days=2), tomorrow, {}, "starts"),
-            "closed": (tomorrow + timedelta(days=4), tomorrow + timedelta(days=6), {}, "last_day"),
-            "taken": (tomorrow, tomorrow + timedelta(days=2), {}, "last_day"),
-            "too many": (tomorrow + timedelta(days=2), tomorrow + timedelta(days=5), {}, "last_day"),
+            "closed": (after[4], after[6], {}, "last_day"),
+            "taken": (tomorrow, after[2], {}, "last_day"),
+            "too many": (after[2], after[5], {}, "last_day"),
             "repeating": (
                 tomorrow, day, {"repeat": "weekly", "until": f"{tomorrow + timedelta(days=21)}"},
                 "last_day",

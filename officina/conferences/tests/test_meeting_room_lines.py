@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -228,7 +229,10 @@ class TestRemovedOnTheManagersPage:
         client.force_login(luca)
         shown = client.get(page).text
         # The browser asks first (web/forms.js), and only then posts.
-        assert "Remove the conference line 810 of Sala Brera? Its number will no longer answer." in shown
+        assert (
+            "Remove the conference line 810 of Sala Brera? Its number will no longer answer."
+            in shown
+        )
         assert client.get(remove).status_code == 405
         assert meeting_room_line(brera) is not None
         removed = client.post(remove, follow=True)
@@ -274,7 +278,10 @@ class TestTheLivePage:
         client.force_login(giulia)
         shown = client.get(page)
         assert shown.status_code == 200
-        assert "Anna Verdi" in shown.text and f'data-live="/ws/meeting-rooms/{brera.pk}/call/"' in shown.text
+        assert (
+            "Anna Verdi" in shown.text
+            and f'data-live="/ws/meeting-rooms/{brera.pk}/call/"' in shown.text
+        )
         assert mute not in shown.text
         assert client.post(mute, {"muted": "yes"}).status_code == 404
         assert not Participant.objects.get().muted_by_owner
@@ -291,7 +298,9 @@ class TestTheLivePage:
         client.force_login(stranger)
         assert client.get(page).status_code == 404
         client.force_login(giulia)
-        assert "Who is in the call" in client.get(reverse("bookings:resource", args=[brera.pk])).text
+        assert (
+            "Who is in the call" in client.get(reverse("bookings:resource", args=[brera.pk])).text
+        )
 
     def test_a_meeting_room_without_a_line_has_no_live_page(self, client, brera, giulia):
         client.force_login(giulia)
@@ -312,7 +321,7 @@ class TestTheLiveChannel:
         from officina.conferences.actions import do_join
         from officina.websocket_routes import websocket_urlpatterns
 
-        def listen(member):  # type: ignore[no-untyped-def]
+        def listen(member: Any) -> WebsocketCommunicator:
             communicator = WebsocketCommunicator(
                 URLRouter(websocket_urlpatterns), f"/ws/meeting-rooms/{brera.pk}/call/"
             )
