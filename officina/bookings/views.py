@@ -398,14 +398,25 @@ def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = access_booking_by_id(member, booking_id)
     zone = booking.resource.space.zone
     local_start, local_end = booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone)
-    initial = {"day": local_start.date(), "starts": local_start.time(), "ends": local_end.time()}
-    form = MoveForm(request.POST or None, initial=initial)
+    initial = {
+        "day": local_start.date(),
+        "last_day": local_end.date() if local_end.date() > local_start.date() else None,
+        "starts": local_start.time(),
+        "ends": local_end.time(),
+    }
+    form = MoveForm(
+        request.POST or None,
+        initial=initial,
+        several_days=booking.resource.kind == ResourceKind.DESK,
+    )
     if request.method == "POST" and form.is_valid():
+        last_day = form.ends_on()
+        several_days = last_day > form.cleaned_data["day"]
         try:
-            starts_at, ends_at = _instants(form, zone)
+            starts_at, ends_at = _instants(form, zone, last_day)
             actions.check_move(member, booking, starts_at=starts_at, ends_at=ends_at)
         except OfficinaError as error:
-            show_error_on_form(form, _on_booking_form(error))
+            show_error_on_form(form, _on_booking_form(error, several_days=several_days))
         else:
             messages.success(request, _("Booking moved."))
             return redirect("bookings:mine")

@@ -1,7 +1,8 @@
 """In Chromium, in English and Italian: Giulia books a room; Marco, in a second browser,
 is refused the same time with a clear message; on a phone, Marco finds a free slot and
 books it. On a phone, in Italian, Giulia books a desk for three days (four are refused
-beside the last day's field); Marco sees it taken on each of them. On a phone, Giulia's
+beside the last day's field); Marco sees it taken on each of them, and free on the day
+she then cancels alone. On a phone, Giulia's
 weekly series is refused for the one date Marco holds, then booked without it, then
 cancelled from its last date on. On a phone, Giulia takes a
 guest off her booking, once she confirms; the guest is mailed a cancellation."""
@@ -296,3 +297,17 @@ def test_a_desk_booked_for_three_days_on_a_phone_in_italian_then_taken_for_anoth
     assert Booking.objects.count() == 1
     assert_no_sideways_scrolling(other)
     screenshot(other, "3-taken-for-marco-en")
+
+    # Giulia gives the middle day back from her bookings; Marco may have it.
+    page.goto("/bookings/")
+    page.get_by_label("Annulla un giorno").select_option(days[1].isoformat())
+    assert_no_sideways_scrolling(page)
+    screenshot(page, "4-cancel-one-day-it")
+    page.get_by_role("button", name="Annulla questo giorno").click()
+    with translation.override("it"):
+        middle = formats.date_format(days[1], "DATE_FORMAT")
+    page.locator(".message", has_text=f"Desk 4 non è più prenotata il {middle}.").wait_for()
+    assert page.get_by_label("Annulla un giorno").count() == 0  # two bookings of a day each
+    other.goto(f"/bookings/resources/{desk.pk}/?date={days[1]}")
+    expect(other.locator("#resource-days")).to_contain_text("free 08:00–20:00")
+    assert Booking.objects.filter(status="confirmed").count() == 2

@@ -467,3 +467,24 @@ class TestADeskOverSeveralDays:
         ]
         assert "Fino al giorno" in too_many.text
         assert Booking.objects.count() == 1
+
+    def test_moved_on_the_page_over_other_days(self, client_for, giulia, desk, navigli, tomorrow):
+        days = [tomorrow + timedelta(days=offset) for offset in range(5)]
+        booking = check_book(
+            giulia, desk, starts_at=at(navigli, days[0], 9), ends_at=at(navigli, days[2], 18)
+        )
+        client = client_for(giulia)
+        url = reverse("bookings:move", args=[booking.pk])
+        form = client.get(url).context["form"]
+        assert (form.initial["day"], form.initial["last_day"]) == (days[0], days[2])
+        refused = client.post(url, {**book_form(days[1], "09:00", "18:00"), "last_day": days[0]})
+        assert refused.context["form"].errors["last_day"] == [
+            "The last day cannot come before the first."
+        ]
+        moved = client.post(url, {**book_form(days[1], "10:00", "17:00"), "last_day": days[3]})
+        assert moved.status_code == 302
+        booking.refresh_from_db()
+        assert (booking.starts_at, booking.ends_at) == (
+            at(navigli, days[1], 10),
+            at(navigli, days[3], 17),
+        )
