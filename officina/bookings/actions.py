@@ -20,7 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from officina.accounts.access import is_space_manager
 from officina.accounts.actions import do_lock_member
@@ -79,8 +79,17 @@ def _check_times(resource: Resource, starts_at: datetime, ends_at: datetime, now
             field="starts_at",
         )
     if ends_at - starts_at > timedelta(minutes=resource.max_minutes):
+        days, rest = divmod(resource.max_minutes, 24 * 60)
         raise OfficinaError.invalid_input(
-            _("%(resource)s can be booked for %(minutes)s minutes at most.")
+            # A desk booked over several days: its limit in days, as it is asked for.
+            ngettext(
+                "%(resource)s can be booked for %(days)s day at most.",
+                "%(resource)s can be booked for %(days)s days at most.",
+                days,
+            )
+            % {"resource": resource.name, "days": days}
+            if days and not rest
+            else _("%(resource)s can be booked for %(minutes)s minutes at most.")
             % {"resource": resource.name, "minutes": resource.max_minutes},
             field="ends_at",
         )
@@ -105,7 +114,7 @@ def _check_times(resource: Resource, starts_at: datetime, ends_at: datetime, now
         raise _outside_hours(resource, window)
 
 
-def _outside_hours(resource: Resource, window: Period) -> OfficinaError:
+def _outside_hours(resource: Resource, window: Period, field: str = "starts_at") -> OfficinaError:
     return OfficinaError.invalid_input(
         _("%(resource)s can be booked that day from %(opens)s to %(closes)s.")
         % {
@@ -113,7 +122,7 @@ def _outside_hours(resource: Resource, window: Period) -> OfficinaError:
             "opens": _local_clock(window.starts_at, resource),
             "closes": _local_clock(window.ends_at, resource),
         },
-        field="starts_at",
+        field=field,
     )
 
 
@@ -138,7 +147,7 @@ def _check_desk_days(
     if starts_at < first.starts_at:
         raise _outside_hours(resource, first)
     if ends_at > last.ends_at:
-        raise _outside_hours(resource, last)
+        raise _outside_hours(resource, last, "ends_at")
 
 
 def _clean_title(title: str) -> str:
@@ -151,32 +160,47 @@ def _clean_title(title: str) -> str:
     return title
 
 
-def _taken_error(resource: Resource, clash: Booking | None = None) -> OfficinaError:
+def _taken_error(
+    resource: Resource, clash: Booking | None = None, *, name_days: bool = False
+) -> OfficinaError:
+    """The refusal of a time ``clash`` holds; ``name_days`` (a booking over several days)
+    says on which day, as the clock times alone would not tell."""
     if clash is None:
         return OfficinaError(
             _("%(resource)s is already booked at that time.") % {"resource": resource.name},
             ErrorCode.CONFLICT,
         )
-    return OfficinaError(
-        _(
-            "%(resource)s is already booked from %(start)s to %(end)s "
-            "(with %(buffer)s minutes kept free after each booking)."
+    zone = resource.space.zone
+    first, last = clash.starts_at.astimezone(zone).date(), clash.ends_at.astimezone(zone).date()
+    values = {
+        "resource": resource.name,
+        "start": _local_clock(clash.starts_at, resource),
+        "end": _local_clock(clash.ends_at, resource),
+        "buffer": resource.buffer_minutes,
+        "first": formats.date_format(first, "DATE_FORMAT"),
+        "last": formats.date_format(last, "DATE_FORMAT"),
+    }
+    if name_days or last > first:
+        message = (
+            _("%(resource)s is already booked on %(first)s, from %(start)s to %(end)s.")
+            if last == first
+            else _(
+                "%(resource)s is already booked from %(start)s on %(first)s to %(end)s on %(last)s."
+            )
+        ) % values
+        if resource.buffer_minutes:
+            message += " " + _("%(buffer)s minutes are kept free after each booking.") % values
+    elif resource.buffer_minutes:
+        message = (
+            _(
+                "%(resource)s is already booked from %(start)s to %(end)s "
+                "(with %(buffer)s minutes kept free after each booking)."
+            )
+            % values
         )
-        % {
-            "resource": resource.name,
-            "start": _local_clock(clash.starts_at, resource),
-            "end": _local_clock(clash.ends_at, resource),
-            "buffer": resource.buffer_minutes,
-        }
-        if resource.buffer_minutes
-        else _("%(resource)s is already booked from %(start)s to %(end)s.")
-        % {
-            "resource": resource.name,
-            "start": _local_clock(clash.starts_at, resource),
-            "end": _local_clock(clash.ends_at, resource),
-        },
-        ErrorCode.CONFLICT,
-    )
+    else:
+        message = _("%(resource)s is already booked from %(start)s to %(end)s.") % values
+    return OfficinaError(message, ErrorCode.CONFLICT)
 
 
 def _hold(resource: Resource, booking: Booking, *, ignoring: Booking | None = None) -> Booking:
@@ -193,7 +217,11 @@ def _hold(resource: Resource, booking: Booking, *, ignoring: Booking | None = No
         Resource.objects.select_for_update().filter(pk=resource.pk).first()
         clash = first_clash(resource, booking.starts_at, booking.blocked_until, ignoring=ignoring)
         if clash is not None:
-            raise _taken_error(resource, clash)
+            zone = resource.space.zone
+            several_days = booking.starts_at.astimezone(zone).date() != (
+                booking.ends_at.astimezone(zone).date()
+            )
+            raise _taken_error(resource, clash, name_days=several_days)
         try:
             with transaction.atomic():
                 booking.save()
@@ -309,6 +337,25 @@ def _tell_guests(booking: Booking, *, method: str) -> None:
     booking_id, sequence = booking.pk, bookings.values_list("invitation_sequence", flat=True)[0]
     transaction.on_commit(
         lambda: mail_booking_invitations.enqueue(booking_id, None, method, sequence)
+    )
+
+
+def _invite_guests_of(booking: Booking, later: Booking) -> None:
+    """Invite ``booking``'s guests to ``later``, the days after it split off: a booking
+    of its own for their calendars, so each is sent a first request for it once this
+    commits."""
+    from .tasks import mail_booking_invitations
+
+    guests = BookingGuest.objects.bulk_create(
+        BookingGuest(booking=later, member_id=guest.member_id, email=guest.email, name=guest.name)
+        for guest in BookingGuest.objects.filter(booking_id=booking.pk).order_by("id")
+    )
+    if not guests:
+        return
+    # bulk_create returns the ids on SQLite and PostgreSQL alike.
+    ids, booking_id, sequence = [guest.pk for guest in guests], later.pk, later.invitation_sequence
+    transaction.on_commit(
+        lambda: mail_booking_invitations.enqueue(booking_id, ids, "REQUEST", sequence)
     )
 
 
@@ -911,14 +958,19 @@ def check_set_desk_release(manager: Member, space: Space, *, unclaimed_by: time 
     DeskRelease.objects.update_or_create(space=space, defaults={"unclaimed_by": unclaimed_by})
 
 
-def _release_day(booking: Booking, day: Period, now: datetime) -> Booking | None:
-    """Free ``booking``'s desk for one local ``day``, keeping the days before and after
-    it booked: the part of that day becomes a released booking of its own (the booking
-    itself when it began that day), and the days after it a new confirmed booking, not
-    claimed yet and not to be reminded of. The booking kept for the days after, if any."""
+def _free_day(booking: Booking, day: Period, status: str, now: datetime) -> Booking | None:
+    """Free ``booking``'s desk for one local ``day`` (``status``: released or cancelled),
+    keeping the days before and after it booked. The part of that day becomes a booking
+    of its own with ``status``; the days before stay on the booking; the days after stay
+    on the booking too when the day was its first, else become a new booking, not
+    claimed yet and not to be reminded of. The guests follow the days that remain: those
+    of the booking stay on it and get its new times, a new booking of the days after gets
+    the same guests with their own invitation, and a part that no longer exists keeps
+    none (a booking left with only that day tells its guests it is off). The booking
+    kept for the days after, if any."""
     starts_at, ends_at, blocked_until = booking.starts_at, booking.ends_at, booking.blocked_until
 
-    def part(first: datetime, last: datetime, until: datetime, status: str) -> Booking:
+    def part(first: datetime, last: datetime, until: datetime, part_status: str) -> Booking:
         return Booking(
             resource=booking.resource,
             member=booking.member,
@@ -927,28 +979,64 @@ def _release_day(booking: Booking, day: Period, now: datetime) -> Booking | None
             starts_at=first,
             ends_at=last,
             blocked_until=until,
-            status=status,
+            status=part_status,
             reminded_at=now,
             invitation_sequence=booking.invitation_sequence,
         )
 
-    released_until = min(ends_at, day.ends_at)
-    if starts_at < day.starts_at:
+    freed_from, freed_until = max(starts_at, day.starts_at), min(ends_at, day.ends_at)
+    before, after = starts_at < day.starts_at, ends_at > day.ends_at
+    if not before and not after:
+        booking.status = status
+        booking.save(update_fields=["status", "updated_at"])
+        _tell_guests(booking, method="CANCEL")
+        return None
+    # The freed day is written first: it holds nothing, so PostgreSQL's exclusion
+    # constraint, which checks each row, never sees the parts overlap.
+    part(freed_from, freed_until, freed_until, status).save()
+    if before:
         # The days before stay as they were, claimed or not.
         booking.ends_at = booking.blocked_until = day.starts_at
         booking.save(update_fields=["ends_at", "blocked_until", "updated_at"])
-        part(day.starts_at, released_until, released_until, BookingStatus.RELEASED).save()
-    else:
-        booking.status = BookingStatus.RELEASED
-        if ends_at > day.ends_at:
-            booking.ends_at = booking.blocked_until = day.ends_at
-        booking.save(update_fields=["status", "ends_at", "blocked_until", "updated_at"])
-    if ends_at <= day.ends_at:
-        return None
-    # Written after the booking shrank: PostgreSQL's exclusion constraint checks each row.
-    later = part(day.ends_at, ends_at, blocked_until, BookingStatus.CONFIRMED)
-    later.save()
-    return later
+        _tell_guests(booking, method="REQUEST")
+        if not after:
+            return None
+        later = part(day.ends_at, ends_at, blocked_until, booking.status)
+        later.save()
+        _invite_guests_of(booking, later)
+        return later
+    # The day was the booking's first: the booking keeps the days after it.
+    booking.starts_at, booking.claimed_at, booking.reminded_at = day.ends_at, None, now
+    booking.save(update_fields=["starts_at", "claimed_at", "reminded_at", "updated_at"])
+    _tell_guests(booking, method="REQUEST")
+    return booking
+
+
+def check_cancel_day(
+    actor: Member, booking: Booking, *, day: date, now: datetime | None = None
+) -> Booking | None:
+    """Cancel one local ``day`` of a desk booked over several days, keeping the others
+    (``_free_day``); a day can be cancelled until it is over. Cancelling the only day
+    left cancels the booking. The booking kept for the days after it, if any."""
+    now = now or timezone.now()
+    resource = booking.resource
+    if booking.member_id != actor.pk and not is_space_manager(actor, resource.space):
+        raise OfficinaError(_("Booking not found."), ErrorCode.NOT_FOUND)
+    period = local_day(resource.space, instant_on(day, time(12, 0), resource.space.zone))
+    with transaction.atomic():
+        # Read again, locked: the release job may have split it meanwhile.
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        booking.refresh_from_db()
+        _check_still_changeable(booking, now)
+        if not (booking.starts_at < period.ends_at and period.starts_at < booking.ends_at):
+            raise OfficinaError.invalid_input(
+                _("This booking does not hold %(resource)s on %(day)s.")
+                % {"resource": resource.name, "day": formats.date_format(day, "DATE_FORMAT")},
+                field="day",
+            )
+        if period.ends_at <= now:
+            raise OfficinaError.invalid_input(_("That day is over."), field="day")
+        return _free_day(booking, period, BookingStatus.CANCELLED, now)
 
 
 def do_release_unclaimed_desks(now: datetime | None = None) -> int:
@@ -958,7 +1046,7 @@ def do_release_unclaimed_desks(now: datetime | None = None) -> int:
     Only bookings that began by the release time are due: a desk booked for the
     afternoon is claimed in the afternoon. A desk booked over several days is claimed,
     or released, day by day: releasing today's part keeps the following days booked
-    (``_release_day``). A run after downtime catches up today's; yesterday's desks are
+    (``_free_day``). A run after downtime catches up today's; yesterday's desks are
     over anyway."""
     from officina.notifications.actions import Notice, do_notify_many
 
@@ -991,7 +1079,7 @@ def do_release_unclaimed_desks(now: datetime | None = None) -> int:
             for member in sorted({booking.member for booking in due}, key=attrgetter("pk")):
                 do_lock_member(member)
             for booking in due.select_for_update(of=("self",)):
-                later = _release_day(booking, today, now)
+                later = _free_day(booking, today, BookingStatus.RELEASED, now)
                 released += 1
                 params: dict[str, Any] = {
                     "resource": booking.resource.name,

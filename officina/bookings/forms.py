@@ -48,10 +48,46 @@ REPEATS = {
 }
 
 
-class BookingForm(forms.Form):
+class DaysAndTimesForm(forms.Form):
+    """A day and two clock times; a desk also from one day to a later one (``last_day``:
+    from the first day's start to the last day's end)."""
+
     day = day_field()
+    last_day = forms.DateField(
+        label=_("To the day"),
+        widget=DATE_INPUT,
+        required=False,
+        validators=[MinValueValidator(EARLIEST_DAY), MaxValueValidator(LATEST_DAY)],
+        help_text=_(
+            "To book the desk for several days in a row: from the first day's start to "
+            "this day's end. Empty: one day."
+        ),
+    )
     starts = forms.TimeField(label=_("From"), widget=TIME_INPUT)
     ends = forms.TimeField(label=_("To"), widget=TIME_INPUT)
+
+    def __init__(self, *args: Any, several_days: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not several_days:  # only a desk is booked over several days
+            del self.fields["last_day"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("day"), data.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", _("The last day cannot come before the first."))
+        return data
+
+    def ends_on(self) -> date:
+        """The day the booking ends on: the first one unless a later one is given."""
+        last: date | None = self.cleaned_data.get("last_day")
+        first: date = self.cleaned_data["day"]
+        return last or first
+
+
+class BookingForm(DaysAndTimesForm):
+    """Book a day's times (a desk's over several days), or a series."""
+
     title = forms.CharField(label=_("What for (optional)"), max_length=120, required=False)
     repeat = forms.ChoiceField(
         label=_("Repeat"),
@@ -91,10 +127,19 @@ class BookingForm(forms.Form):
         return days
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+        data = super().clean()
         if data.get("repeat") and not data.get("until") and "until" not in self.errors:
             self.add_error("until", _("Choose the last day of the series."))
+        first, last = data.get("day"), data.get("last_day")
+        if first and last and last > first and data.get("repeat"):
+            self.add_error(
+                "last_day", _("Book several days in a row or a repeating series, not both.")
+            )
         return data
+
+
+class DayForm(forms.Form):
+    day = day_field()
 
 
 class SeriesCancelForm(forms.Form):
@@ -107,10 +152,8 @@ class SeriesMoveForm(forms.Form):
     ends = forms.TimeField(label=_("To"), widget=TIME_INPUT)
 
 
-class MoveForm(forms.Form):
-    day = day_field()
-    starts = forms.TimeField(label=_("From"), widget=TIME_INPUT)
-    ends = forms.TimeField(label=_("To"), widget=TIME_INPUT)
+class MoveForm(DaysAndTimesForm):
+    """Other times for a booking (a desk's over several days)."""
 
 
 class FindSlotForm(forms.Form):

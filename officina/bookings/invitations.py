@@ -96,6 +96,10 @@ def _mail(
             "start": formats.time_format(timezone.localtime(booking.starts_at), "H:i"),
             "end": formats.time_format(timezone.localtime(booking.ends_at), "H:i"),
         }
+        last_day = timezone.localtime(booking.ends_at).date()
+        if last_day != timezone.localtime(booking.starts_at).date():
+            # A desk over several days: the end says on which day.
+            values["end"] = f"{formats.date_format(last_day, 'DATE_FORMAT')} {values['end']}"
         if removed:
             subject = _("No longer invited: %(what)s, %(day)s") % values
             body = (

@@ -408,6 +408,24 @@ def member_bookings(
     return bookings.order_by("starts_at", "id")
 
 
+def days_left(booking: Booking, *, now: datetime | None = None) -> list[date]:
+    """The local days a booking over several days still holds (not over yet), each of
+    which can be cancelled alone; none for a booking within one day."""
+    now = now or timezone.now()
+    zone = booking.resource.space.zone
+    first = booking.starts_at.astimezone(zone).date()
+    # A part that ends at midnight does not hold the day that begins then.
+    last = (booking.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+    if last == first:
+        return []
+    today = now.astimezone(zone).date()
+    return [
+        day
+        for day in (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+        if day >= today
+    ]
+
+
 def feed_bookings(member: Member, *, now: datetime | None = None) -> list[Booking]:
     """What the member's calendar feed shows: active bookings from a month ago on."""
     now = now or timezone.now()

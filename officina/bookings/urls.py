@@ -11,6 +11,11 @@ urlpatterns = [
     path("bookings/resources/<int:resource_id>/watch/", views.watch_free_again, name="watch"),
     path("bookings/resources/<int:resource_id>/edit/", views.resource_edit, name="resource_edit"),
     path("bookings/resources/<int:resource_id>/line/", views.resource_line, name="resource_line"),
+    path(
+        "bookings/resources/<int:resource_id>/line/remove/",
+        views.resource_line_remove,
+        name="resource_line_remove",
+    ),
     path("bookings/series/<int:series_id>/", views.series_page, name="series"),
     path("bookings/<int:booking_id>/move/", views.booking_move, name="move"),
     path("bookings/<int:booking_id>/guests/", views.booking_guests, name="guests"),

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -20,7 +20,10 @@ from django.views.decorators.http import require_POST
 from officina.accounts.access import access_space_by_slug, is_space_manager
 from officina.accounts.selectors import all_spaces, member_space_ids
 from officina.accounts.signed_in import signed_in_member
-from officina.conferences.actions import check_save_meeting_room_line
+from officina.conferences.actions import (
+    check_remove_meeting_room_line,
+    check_save_meeting_room_line,
+)
 from officina.conferences.forms import RoomForm
 from officina.conferences.selectors import meeting_room_lines
 from officina.core.errors import ErrorCode, OfficinaError
@@ -39,6 +42,7 @@ from .access import (
 from .forms import (
     REPEATS,
     BookingForm,
+    DayForm,
     DeskReleaseForm,
     FindSlotForm,
     GuestsForm,
@@ -48,7 +52,7 @@ from .forms import (
     SeriesMoveForm,
 )
 from .ical import bookings_calendar
-from .kinds import BookingStatus
+from .kinds import BookingStatus, ResourceKind
 from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
 from .models import Resource
 
@@ -69,18 +73,28 @@ def _day_asked(request: HttpRequest, zone: ZoneInfo) -> date:
     return asked
 
 
-def _instants(form: forms.Form, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The form's day and clock times as instants where the resource is."""
+def _instants(
+    form: forms.Form, zone: ZoneInfo, last_day: date | None = None
+) -> tuple[datetime, datetime]:
+    """The form's day (to ``last_day``, for a desk over several days) and clock times as
+    instants where the resource is."""
     day = form.cleaned_data["day"]
     return (
         local_to_instant(datetime.combine(day, form.cleaned_data["starts"]), zone, field="starts"),
-        local_to_instant(datetime.combine(day, form.cleaned_data["ends"]), zone, field="ends"),
+        local_to_instant(
+            datetime.combine(last_day or day, form.cleaned_data["ends"]), zone, field="ends"
+        ),
     )
 
 
-def _on_booking_form(error: OfficinaError) -> OfficinaError:
-    """Actions name the instants (starts_at, ends_at); the forms ask for clock times."""
-    field = {"starts_at": "starts", "ends_at": "ends"}.get(str(error.details.get("field")))
+def _on_booking_form(error: OfficinaError, *, several_days: bool = False) -> OfficinaError:
+    """Actions name the instants (starts_at, ends_at); the forms ask for clock times. Over
+    several days, what the end breaks (a closed day, too many days, a day taken) is the
+    last day's."""
+    fields = {"starts_at": "starts", "ends_at": "last_day" if several_days else "ends"}
+    field = fields.get(str(error.details.get("field")))
+    if field is None and several_days and error.code == ErrorCode.CONFLICT:
+        field = "last_day"
     if field is not None:
         return OfficinaError(error.message, error.code, **{**error.details, "field": field})
     return error
@@ -94,8 +108,12 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     bookings = list(selectors.member_bookings(member))
     lines = meeting_room_lines({booking.resource_id for booking in bookings})
     context = {
-        # Each booking with its meeting room's conference line, if it has one.
-        "bookings": [(booking, lines.get(booking.resource_id)) for booking in bookings],
+        # Each booking with its meeting room's conference line, if it has one, and the
+        # days that can be cancelled alone (a desk over several days).
+        "bookings": [
+            (booking, lines.get(booking.resource_id), selectors.days_left(booking))
+            for booking in bookings
+        ],
         "spaces": [space for space in all_spaces() if space.pk in mine],
         "feed_url": request.build_absolute_uri(reverse("bookings:feed", args=[token])),
     }
@@ -166,7 +184,9 @@ def resource_page(
     week = request.GET.get("view") == "week"
     refused_series = form is not None
     waiting_for = None
-    form = form or BookingForm(request.POST or None, initial={"day": day})
+    form = form or BookingForm(
+        request.POST or None, initial={"day": day}, several_days=resource.kind == ResourceKind.DESK
+    )
     bookable = may_book(member, resource)
     if (
         request.method == "POST"
@@ -177,8 +197,10 @@ def resource_page(
     ):
         return _book_series(request, member, resource, form)
     if request.method == "POST" and not refused_series and bookable and form.is_valid():
+        last_day = form.ends_on()
+        several_days = last_day > form.cleaned_data["day"]
         try:
-            starts_at, ends_at = _instants(form, zone)
+            starts_at, ends_at = _instants(form, zone, last_day)
             booking = actions.check_book(
                 member,
                 resource,
@@ -187,13 +209,22 @@ def resource_page(
                 title=form.cleaned_data["title"],
             )
         except OfficinaError as error:
-            show_error_on_form(form, _on_booking_form(error))
+            show_error_on_form(form, _on_booking_form(error, several_days=several_days))
             if error.code == ErrorCode.CONFLICT:
                 # Someone holds that time: offer to tell the member if it frees up.
                 waiting_for = {"starts_at": starts_at, "ends_at": ends_at}
         else:
             if booking.status == BookingStatus.PENDING:
                 messages.info(request, _("Requested: a manager of the space will answer."))
+            elif several_days:
+                messages.success(
+                    request,
+                    _("Booked from %(first)s to %(last)s.")
+                    % {
+                        "first": formats.date_format(form.cleaned_data["day"], "DATE_FORMAT"),
+                        "last": formats.date_format(last_day, "DATE_FORMAT"),
+                    },
+                )
             else:
                 messages.success(request, _("Booked."))
             return redirect(
@@ -367,14 +398,25 @@ def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = access_booking_by_id(member, booking_id)
     zone = booking.resource.space.zone
     local_start, local_end = booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone)
-    initial = {"day": local_start.date(), "starts": local_start.time(), "ends": local_end.time()}
-    form = MoveForm(request.POST or None, initial=initial)
+    initial = {
+        "day": local_start.date(),
+        "last_day": local_end.date() if local_end.date() > local_start.date() else None,
+        "starts": local_start.time(),
+        "ends": local_end.time(),
+    }
+    form = MoveForm(
+        request.POST or None,
+        initial=initial,
+        several_days=booking.resource.kind == ResourceKind.DESK,
+    )
     if request.method == "POST" and form.is_valid():
+        last_day = form.ends_on()
+        several_days = last_day > form.cleaned_data["day"]
         try:
-            starts_at, ends_at = _instants(form, zone)
+            starts_at, ends_at = _instants(form, zone, last_day)
             actions.check_move(member, booking, starts_at=starts_at, ends_at=ends_at)
         except OfficinaError as error:
-            show_error_on_form(form, _on_booking_form(error))
+            show_error_on_form(form, _on_booking_form(error, several_days=several_days))
         else:
             messages.success(request, _("Booking moved."))
             return redirect("bookings:mine")
@@ -419,10 +461,24 @@ def booking_guest_remove(request: HttpRequest, booking_id: int, guest_id: int) -
 @login_required
 @require_POST
 def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Cancel a booking; with a ``day``, only that day of a desk booked over several
+    days, the others staying booked."""
     member = signed_in_member(request)
     booking = access_booking_by_id(member, booking_id)
-    actions.check_cancel(member, booking)
-    messages.success(request, _("Booking cancelled."))
+    if "day" not in request.POST:
+        actions.check_cancel(member, booking)
+        messages.success(request, _("Booking cancelled."))
+    else:
+        form = DayForm(request.POST)
+        if not form.is_valid():
+            raise OfficinaError.invalid_input(_("Choose the day to cancel."), field="day")
+        day = form.cleaned_data["day"]
+        actions.check_cancel_day(member, booking, day=day)
+        messages.success(
+            request,
+            _("%(resource)s is no longer booked on %(day)s.")
+            % {"resource": booking.resource.name, "day": formats.date_format(day, "DATE_FORMAT")},
+        )
     if booking.member_id != member.pk:
         return redirect("bookings:manage", slug=booking.resource.space.slug)
     return redirect("bookings:mine")
@@ -535,6 +591,25 @@ def resource_line(request: HttpRequest, resource_id: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"resource": resource, "space": resource.space, "form": form, "line": line}
     return render(request, "bookings/resource_line.html", context, status=status)
+
+
+@login_required
+@require_POST
+def resource_line_remove(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """Take a meeting room's conference line away (a manager of its space, who confirmed
+    on the page)."""
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    try:
+        line = check_remove_meeting_room_line(resource)
+    except OfficinaError as error:  # none to remove: removed already, in another tab
+        messages.error(request, str(error.message))
+        return redirect("bookings:resource_line", resource_id=resource.pk)
+    messages.success(
+        request,
+        _("The conference line %(number)s of %(resource)s is removed.")
+        % {"number": line.number, "resource": resource.name},
+    )
+    return redirect("bookings:resource", resource_id=resource.pk)
 
 
 @login_required

@@ -1,5 +1,7 @@
-"""The one path to a company's conference rooms: its people (and its space's managers)
-see them and who is in them; its owners set them up and mute callers."""
+"""The one path to conference rooms. A company's: its people (and its space's managers)
+see them and who is in them; its owners set them up and mute callers. A meeting room's
+line: whoever may book the meeting room sees who is in it; the space's managers mute
+callers."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import access_company_workings_by_slug, is_company_owner
+from officina.bookings.access import access_resource_by_id, access_resource_to_manage
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .selectors import room_of_company
+from .selectors import meeting_room_line, room_of_company
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
+    from officina.bookings.models import Resource
 
     from .models import Room
 
@@ -39,3 +43,23 @@ def access_room_by_id(member: Member, slug: str, room_id: int, *, to_manage: boo
     if room is None:
         raise _not_found()
     return room
+
+
+def access_meeting_room_line(
+    member: Member, resource_id: int, *, to_manage: bool = False
+) -> tuple[Resource, Room]:
+    """A meeting room and its conference line: for whoever may book the meeting room,
+    or, ``to_manage``, for the managers of its space. A meeting room without a line is
+    "not found" like one the member may not book."""
+    try:
+        resource = (
+            access_resource_to_manage(member, resource_id)
+            if to_manage
+            else access_resource_by_id(member, resource_id, to_book=True)
+        )
+    except OfficinaError:
+        raise _not_found() from None
+    room = meeting_room_line(resource)
+    if room is None:
+        raise _not_found()
+    return resource, room

@@ -54,6 +54,21 @@ def check_save_meeting_room_line(resource: Resource, data: RoomInput) -> Room:
     return _check_save(data, room)
 
 
+def check_remove_meeting_room_line(resource: Resource) -> Room:
+    """Take a meeting room's conference line away: its number no longer answers. The
+    caller checked that the member manages the space. The line removed (no longer
+    stored); "not found" when it has none."""
+    room = meeting_room_line(resource)
+    if room is None:
+        raise OfficinaError(_("This meeting room has no conference line."), ErrorCode.NOT_FOUND)
+    room_id = room.pk
+    with transaction.atomic():
+        room.delete()
+        # Whoever keeps its live page open sees the call empty.
+        _announce(room_id)
+    return room
+
+
 def _check_save(data: RoomInput, room: Room) -> Room:
     name = " ".join(data.name.split())
     if not name or len(name) > NAME_MAX_LENGTH:

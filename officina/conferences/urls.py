@@ -18,4 +18,10 @@ urlpatterns = [
         views.mute,
         name="mute",
     ),
+    path("meeting-rooms/<int:resource_id>/call/", views.meeting_room_live, name="meeting_room"),
+    path(
+        "meeting-rooms/<int:resource_id>/call/participants/<int:participant_id>/mute/",
+        views.meeting_room_mute,
+        name="meeting_room_mute",
+    ),
 ]

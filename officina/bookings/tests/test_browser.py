@@ -1,7 +1,10 @@
 """In Chromium, in English and Italian: Giulia books a room; Marco, in a second browser,
 is refused the same time with a clear message; on a phone, Marco finds a free slot and
-books it. On a phone, Giulia's weekly series is refused for the one date Marco holds,
-then booked without it, then cancelled from its last date on. On a phone, Giulia takes a
+books it. On a phone, in Italian, Giulia books a desk for three days (four are refused
+beside the last day's field); Marco sees it taken on each of them, and free on the day
+she then cancels alone. On a phone, Giulia's
+weekly series is refused for the one date Marco holds, then booked without it, then
+cancelled from its last date on. On a phone, Giulia takes a
 guest off her booking, once she confirms; the guest is mailed a cancellation."""
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import pytest
 from django.utils import formats, translation
 from playwright.sync_api import expect
 
-from officina.bookings.actions import check_book, check_invite_guests
+from officina.bookings.actions import check_book, check_create_resource, check_invite_guests
 from officina.bookings.models import Booking, BookingGuest, BookingSeries
-from officina.bookings.tests.fixtures import at
+from officina.bookings.tests.fixtures import EVERY_DAY, at
 
 PHONE = {"width": 390, "height": 844}
 
@@ -232,3 +235,79 @@ def test_a_guest_taken_off_the_guests_page_on_a_phone_after_confirming(
     assert str(calendar["method"]) == "CANCEL"
     (event,) = calendar.walk("VEVENT")
     assert event.decoded("sequence") == 1  # the invitations were 0
+
+
+@pytest.mark.browser
+def test_a_desk_booked_for_three_days_on_a_phone_in_italian_then_taken_for_another(
+    new_context, luca, giulia, marco, navigli, tomorrow, screenshot
+):
+    desk = check_create_resource(
+        luca, navigli, name="Desk 4", kind="desk", max_minutes=3 * 24 * 60, hours=EVERY_DAY
+    )
+    giulia.language, marco.language = "it", "en"
+    giulia.save(update_fields=["language"])
+    marco.save(update_fields=["language"])
+    days = [tomorrow + timedelta(days=offset) for offset in range(3)]
+    page = new_context(
+        giulia, locale="it-IT", viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    page.goto(f"/bookings/resources/{desk.pk}/?date={tomorrow}")
+    last_day = page.get_by_label("Fino al giorno")
+    expect(last_day).to_be_visible()
+    page.fill("#id_day", tomorrow.isoformat())
+    page.fill("#id_starts", "09:00")
+    page.fill("#id_ends", "18:00")
+    # Four days are one too many: said beside the last day, and nothing is booked.
+    last_day.fill((tomorrow + timedelta(days=3)).isoformat())
+    page.click("#booking-form button[type=submit]")
+    expect(page.locator("#booking-form div:has(> #id_last_day) .errorlist")).to_have_text(
+        "Desk 4 si può prenotare per 3 giorni al massimo."
+    )
+    assert not Booking.objects.exists()
+    assert_no_sideways_scrolling(page)
+    screenshot(page, "1-four-days-refused-it")
+    page.get_by_label("Fino al giorno").fill(days[-1].isoformat())
+    page.click("#booking-form button[type=submit]")
+    with translation.override("it"):
+        first, last = (formats.date_format(day, "DATE_FORMAT") for day in (days[0], days[-1]))
+    page.locator(".message", has_text=f"Prenotato dal {first} al {last}.").wait_for()
+    booking = Booking.objects.get()
+    assert (booking.member, booking.starts_at, booking.ends_at) == (
+        giulia,
+        at(navigli, days[0], 9),
+        at(navigli, days[-1], 18),
+    )
+    assert_no_sideways_scrolling(page)
+    screenshot(page, "2-three-days-booked-it")
+
+    other = new_context(marco, viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    for day in (days[0], days[2], days[1]):
+        other.goto(f"/bookings/resources/{desk.pk}/?date={day}")
+        expect(other.locator("#resource-days .busy").first).to_contain_text(
+            f"{days[0]:%-d %b} 09:00 – {days[2]:%-d %b} 18:00 Giulia Rossi"
+        )
+    expect(other.locator("#resource-days")).to_contain_text("fully booked")  # the middle day
+    other.fill("#id_day", days[1].isoformat())
+    other.fill("#id_starts", "10:00")
+    other.fill("#id_ends", "11:00")
+    other.click("#booking-form button[type=submit]")
+    expect(other.locator("#booking-form .errorlist")).to_contain_text(
+        "Desk 4 is already booked from 09:00 on"
+    )
+    assert Booking.objects.count() == 1
+    assert_no_sideways_scrolling(other)
+    screenshot(other, "3-taken-for-marco-en")
+
+    # Giulia gives the middle day back from her bookings; Marco may have it.
+    page.goto("/bookings/")
+    page.get_by_label("Annulla un giorno").select_option(days[1].isoformat())
+    assert_no_sideways_scrolling(page)
+    screenshot(page, "4-cancel-one-day-it")
+    page.get_by_role("button", name="Annulla questo giorno").click()
+    with translation.override("it"):
+        middle = formats.date_format(days[1], "DATE_FORMAT")
+    page.locator(".message", has_text=f"Desk 4 non è più prenotata il {middle}.").wait_for()
+    assert page.get_by_label("Annulla un giorno").count() == 0  # two bookings of a day each
+    other.goto(f"/bookings/resources/{desk.pk}/?date={days[1]}")
+    expect(other.locator("#resource-days")).to_contain_text("free 08:00–20:00")
+    assert Booking.objects.filter(status="confirmed").count() == 2

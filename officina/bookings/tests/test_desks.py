@@ -13,17 +13,22 @@ from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
+from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from officina.accounts.actions import check_set_kiosk_pin, check_set_presence_visibility
 from officina.accounts.kinds import PresenceVisibility
 from officina.bookings.actions import (
     check_book,
+    check_cancel,
+    check_cancel_day,
     check_claim_desk,
     check_create_resource,
+    check_invite_guests,
     check_set_desk_release,
     do_release_unclaimed_desks,
 )
@@ -265,11 +270,13 @@ def _someone_waits_for_a_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-class TestRelease:
-    @pytest.fixture(autouse=True)
-    def half_past_ten(self, luca, navigli):
-        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
+@pytest.fixture
+def released_at_half_past_ten(luca: Any, navigli: Any) -> None:
+    check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
 
+
+@pytest.mark.usefixtures("released_at_half_past_ten")
+class TestRelease:
     def test_an_unclaimed_desk_is_released_at_the_spaces_time_and_its_member_told(
         self, giulia, marco, navigli, desk, other_desk
     ):
@@ -323,13 +330,10 @@ class TestRelease:
         assert DeskRelease.objects.get(space=navigli).unclaimed_by == time(10, 30)
 
 
+@pytest.mark.usefixtures("released_at_half_past_ten")
 class TestSeveralDays:
     """A desk booked from Monday 9:00 to Wednesday 18:00 is claimed, or released, day by
     day: a day released leaves the others booked."""
-
-    @pytest.fixture(autouse=True)
-    def half_past_ten(self, luca, navigli):
-        check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
 
     @pytest.fixture
     def long_desk(self, luca: Any, navigli: Any) -> Any:
@@ -430,6 +434,207 @@ class TestSeveralDays:
         with translation.override("en"), timezone.override(ROME):
             told = [n.shown_text for n in notifications_for(giulia)]
         assert all("10:30" in text for text in told)
+
+
+@pytest.mark.usefixtures("released_at_half_past_ten")
+class TestSeveralDaysWithGuests:
+    """A shared desk booked from Monday 9:00 to Wednesday 18:00 with two guests: when a
+    day is released or cancelled, the guests follow the days that remain, each part a
+    booking of its own in their calendars, and nobody is left invited to the day that
+    is gone."""
+
+    @pytest.fixture
+    def shared_desk(self, luca: Any, navigli: Any) -> Any:
+        return check_create_resource(
+            luca, navigli, name="Bench 2", kind="desk", capacity=3,
+            max_minutes=7 * 24 * 60, hours=ALL_DAY,
+        )  # fmt: skip
+
+    @pytest.fixture
+    def three_days(
+        self, giulia: Any, marco: Any, shared_desk: Any, django_capture_on_commit_callbacks: Any
+    ) -> Any:
+        booking = book(giulia, shared_desk, at(9), at(18, days=2))
+        with django_capture_on_commit_callbacks(execute=True):
+            check_invite_guests(
+                giulia, booking, [marco.email, "Anna Bianchi <anna@client.example>"],
+                now=NOW - timedelta(hours=1),
+            )  # fmt: skip
+        mail.outbox.clear()
+        return booking
+
+    def parts(self, giulia: Any) -> list[tuple[datetime, datetime, str, list[str]]]:
+        return [
+            (b.starts_at, b.ends_at, b.status, sorted(g.email for g in b.guests.all()))
+            for b in Booking.objects.filter(member=giulia).order_by("starts_at")
+        ]
+
+    def sent(self) -> dict[tuple[str, str], tuple[Any, ...]]:
+        """(guest, booking UID) → the mail's method, subject, SEQUENCE, start and end."""
+        sent = {}
+        for message in mail.outbox:
+            ((_name, content, _type),) = message.attachments
+            calendar = icalendar.Calendar.from_ical(content)
+            (event,) = calendar.walk("VEVENT")
+            sent[message.to[0], str(event["uid"])] = (
+                str(calendar["method"]),
+                message.subject,
+                event.decoded("sequence"),
+                event.decoded("dtstart"),
+                event.decoded("dtend"),
+            )
+        return sent
+
+    GUESTS = ["anna@client.example", "marco@officina.test"]
+
+    def test_a_day_released_in_the_middle(
+        self, giulia, navigli, three_days, django_capture_on_commit_callbacks
+    ):
+        check_claim_desk(giulia, navigli, now=at(9, 5))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert do_release_unclaimed_desks(at(10, 30, days=1)) == 1
+        later = Booking.objects.get(member=giulia, starts_at=at(0, days=2))
+        assert self.parts(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.CONFIRMED, self.GUESTS),  # Monday
+            (at(0, days=1), at(0, days=2), BookingStatus.RELEASED, []),  # Tuesday, gone
+            (at(0, days=2), at(18, days=2), BookingStatus.CONFIRMED, self.GUESTS),  # Wednesday
+        ]
+        # Marco is still the member he was; Anna still named.
+        assert {(g.email, g.name, g.member_id) for g in later.guests.all()} == {
+            (g.email, g.name, g.member_id) for g in three_days.guests.all()
+        }
+        monday, wednesday = f"booking-{three_days.pk}@officina", f"booking-{later.pk}@officina"
+        sent = self.sent()
+        assert set(sent) == {(guest, uid) for guest in self.GUESTS for uid in (monday, wednesday)}
+        for guest in self.GUESTS:
+            method, subject, sequence, start, end = sent[guest, monday]
+            assert (method, sequence, start, end) == ("REQUEST", 1, at(9), at(0, days=1))
+            assert subject.startswith("Moved: ")
+            method, subject, sequence, start, end = sent[guest, wednesday]
+            assert (method, sequence, start, end) == ("REQUEST", 0, at(0, days=2), at(18, days=2))
+            assert subject.startswith("Invitation: ")
+        # Each part moves on its own from now on: a change of Wednesday reaches its guests.
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            check_cancel(giulia, later, now=at(11, days=1))
+        assert {(m.to[0], m.subject.split(":")[0]) for m in mail.outbox} == {
+            (guest, "Cancelled") for guest in self.GUESTS
+        }
+
+    def test_released_on_its_first_day_the_booking_keeps_the_days_after(
+        self, giulia, three_days, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert do_release_unclaimed_desks(at(10, 30)) == 1
+        assert self.parts(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.RELEASED, []),
+            (at(0, days=1), at(18, days=2), BookingStatus.CONFIRMED, self.GUESTS),
+        ]
+        three_days.refresh_from_db()
+        assert three_days.starts_at == at(0, days=1)  # the same event in their calendars
+        assert three_days.claimed_at is None
+        uid = f"booking-{three_days.pk}@officina"
+        tuesday = formats.date_format(at(0, days=1), "DATE_FORMAT")
+        assert self.sent() == {
+            (guest, uid): (
+                "REQUEST", f"Moved: Bench 2, {tuesday} 00:00", 1, at(0, days=1), at(18, days=2),
+            )
+            for guest in self.GUESTS
+        }  # fmt: skip
+
+    def test_released_on_its_last_day_and_a_day_alone(
+        self, giulia, navigli, three_days, shared_desk, django_capture_on_commit_callbacks
+    ):
+        for day in (0, 1):
+            check_claim_desk(giulia, navigli, now=at(9, 5, days=day))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert do_release_unclaimed_desks(at(10, 30, days=2)) == 1
+        assert self.parts(giulia) == [
+            (at(9), at(0, days=2), BookingStatus.CONFIRMED, self.GUESTS),
+            (at(0, days=2), at(18, days=2), BookingStatus.RELEASED, []),
+        ]
+        assert {(to, method) for (to, _uid), (method, *_rest) in self.sent().items()} == {
+            (guest, "REQUEST") for guest in self.GUESTS
+        }
+        # A desk booked for one day and released: its guests are told it is off.
+        mail.outbox.clear()
+        alone = book(giulia, shared_desk, at(9, days=3), at(18, days=3))
+        with django_capture_on_commit_callbacks(execute=True):
+            check_invite_guests(giulia, alone, ["anna@client.example"], now=NOW)
+            assert do_release_unclaimed_desks(at(10, 30, days=3)) == 1
+        assert [(m.to, m.subject.split(":")[0]) for m in mail.outbox] == [
+            (["anna@client.example"], "Invitation"),
+            (["anna@client.example"], "Cancelled"),
+        ]
+
+    def test_a_day_cancelled_in_the_middle(
+        self, giulia, marco, three_days, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            later = check_cancel_day(giulia, three_days, day=at(0, days=1).date(), now=NOW)
+        assert later is not None
+        assert self.parts(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.CONFIRMED, self.GUESTS),
+            (at(0, days=1), at(0, days=2), BookingStatus.CANCELLED, []),
+            (at(0, days=2), at(18, days=2), BookingStatus.CONFIRMED, self.GUESTS),
+        ]
+        assert len(self.sent()) == 4
+        # Tuesday is free for others.
+        assert book(marco, three_days.resource, at(11, days=1), at(12, days=1)).is_active
+
+    def test_cancelling_days_down_to_none(self, giulia, three_days):
+        for offset in (0, 2):
+            check_cancel_day(giulia, three_days, day=at(0, days=offset).date(), now=NOW)
+        three_days.refresh_from_db()
+        assert (three_days.starts_at, three_days.ends_at) == (at(0, days=1), at(0, days=2))
+        assert check_cancel_day(giulia, three_days, day=at(0, days=1).date(), now=NOW) is None
+        assert self.parts(giulia) == [
+            (at(9), at(0, days=1), BookingStatus.CANCELLED, []),
+            (at(0, days=1), at(0, days=2), BookingStatus.CANCELLED, self.GUESTS),
+            (at(0, days=2), at(18, days=2), BookingStatus.CANCELLED, []),
+        ]
+
+    def test_refusals_change_nothing(self, giulia, marco, luca, three_days):
+        before = self.parts(giulia)
+        refusals = [
+            (marco, at(0, days=1), ErrorCode.NOT_FOUND, "Booking not found."),
+            (giulia, at(0, days=3), ErrorCode.INVALID_INPUT, "does not hold Bench 2 on"),
+            (giulia, at(0, days=-1), ErrorCode.INVALID_INPUT, "does not hold Bench 2 on"),
+        ]
+        for who, day, code, text in refusals:
+            with pytest.raises(OfficinaError) as refused:
+                check_cancel_day(who, three_days, day=day.date(), now=at(9, days=1))
+            assert refused.value.code == code
+            assert text in str(refused.value)
+        with pytest.raises(OfficinaError) as over:
+            check_cancel_day(giulia, three_days, day=at(0).date(), now=at(9, days=1))
+        assert str(over.value) == "That day is over."
+        assert self.parts(giulia) == before
+        # The space's manager may cancel a day of it.
+        check_cancel_day(luca, three_days, day=at(0, days=2).date(), now=at(9, days=1))
+        assert self.parts(giulia)[-1][2] == BookingStatus.CANCELLED
+
+    def test_cancelled_from_my_bookings(self, client_for, giulia, shared_desk):
+        local = timezone.localtime(timezone.now(), shared_desk.space.zone)
+        first = local.date() + timedelta(days=1)
+        booking = check_book(
+            giulia, shared_desk,
+            starts_at=datetime.combine(first, time(9), tzinfo=ROME),
+            ends_at=datetime.combine(first + timedelta(days=2), time(18), tzinfo=ROME),
+        )  # fmt: skip
+        client = client_for(giulia)
+        page = client.get(reverse("bookings:mine")).content.decode()
+        for offset in range(3):
+            assert f'value="{first + timedelta(days=offset):%Y-%m-%d}"' in page
+        url = reverse("bookings:cancel", args=[booking.pk])
+        assert client.post(url, {"day": "not a day"}).status_code == 400
+        assert client.post(url, {"day": f"{first + timedelta(days=5):%Y-%m-%d}"}).status_code == 400
+        assert Booking.objects.filter(member=giulia).count() == 1
+        answer = client.post(url, {"day": f"{first + timedelta(days=1):%Y-%m-%d}"}, follow=True)
+        assert "Bench 2 is no longer booked on" in answer.content.decode()
+        assert sorted(Booking.objects.filter(member=giulia).values_list("status", flat=True)) == [
+            BookingStatus.CANCELLED, BookingStatus.CONFIRMED, BookingStatus.CONFIRMED,
+        ]  # fmt: skip
 
 
 class TestWhoIsHereShowsDesks:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
+from typing import Any
 
 import icalendar
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import formats, translation
 
 from officina.bookings.actions import (
     check_book,
@@ -357,3 +359,132 @@ def test_a_spaces_day_takes_as_many_queries_for_many_resources_and_bookings_as_f
     assert len(six_resources) == len(one_resource)
     assert response.text.count("Cabina") == 5
     assert response.text.count(marco.display_name) == 5
+
+
+class TestADeskOverSeveralDays:
+    """The resource page books a desk from one day to a later one; each refusal is shown
+    beside the field it concerns, in the member's language, and books nothing."""
+
+    @pytest.fixture
+    def desk(self, luca, navigli, tomorrow):
+        # Three days at most; closed on the weekday five days from tomorrow.
+        closed = (tomorrow + timedelta(days=5)).weekday()
+        return check_create_resource(
+            luca, navigli, name="Desk 4", kind="desk", max_minutes=3 * 24 * 60,
+            hours={day: hours for day, hours in EVERY_DAY.items() if day != closed},
+        )  # fmt: skip
+
+    def post(self, client: Any, desk: Any, first: date, last: date, **headers: Any) -> Any:
+        url = reverse("bookings:resource", args=[desk.pk])
+        data = {**book_form(first, "09:00", "18:00"), "last_day": last.isoformat()}
+        return client.post(url, data, **headers)
+
+    def test_three_days_booked_from_the_page(
+        self, client_for, giulia, desk, room, navigli, tomorrow
+    ):
+        client = client_for(giulia)
+        page = client.get(reverse("bookings:resource", args=[desk.pk])).text
+        assert 'name="last_day"' in page and "several days in a row" in page
+        # Only a desk is booked over several days: a room's page has no such field.
+        assert (
+            'name="last_day"' not in client.get(reverse("bookings:resource", args=[room.pk])).text
+        )
+        last = tomorrow + timedelta(days=2)
+        response = self.post(client, desk, tomorrow, last)
+        assert response.status_code == 302
+        booking = Booking.objects.get()
+        assert (booking.starts_at, booking.ends_at) == (
+            at(navigli, tomorrow, 9),
+            at(navigli, last, 18),
+        )
+        shown = client.get(response.url).text
+        assert f"Booked from {formats.date_format(tomorrow, 'DATE_FORMAT')} to" in shown
+        middle = client.get(
+            reverse("bookings:resource", args=[desk.pk]),
+            {"date": (tomorrow + timedelta(days=1)).isoformat()},
+        ).text
+        assert f"{formats.date_format(at(navigli, tomorrow, 9), 'j M H:i')} – " in middle
+        assert "fully booked" in middle
+        # The same day as the first, or none: one day.
+        Booking.objects.all().delete()
+        assert self.post(client, desk, tomorrow, tomorrow).status_code == 302
+        assert Booking.objects.get().ends_at == at(navigli, tomorrow, 18)
+
+    @pytest.mark.parametrize(
+        ("case", "error"),
+        [
+            ("before the first", "The last day cannot come before the first."),
+            ("past", "That time has already passed."),
+            ("closed", "Desk 4 is closed on "),
+            ("taken", "Desk 4 is already booked on "),
+            ("too many", "Desk 4 can be booked for 3 days at most."),
+            ("repeating", "Book several days in a row or a repeating series, not both."),
+        ],
+    )
+    def test_refusals_beside_the_field_and_nothing_booked(
+        self, client_for, giulia, marco, desk, navigli, tomorrow, case, error
+    ):
+        day = tomorrow + timedelta(days=1)
+        check_book(marco, desk, starts_at=at(navigli, day, 11), ends_at=at(navigli, day, 12))
+        after = [tomorrow + timedelta(days=offset) for offset in range(7)]
+        first, last, extra, field = {
+            "before the first": (day, tomorrow, {}, "last_day"),
+            "past": (tomorrow - timedelta(days=2), tomorrow, {}, "starts"),
+            "closed": (after[4], after[6], {}, "last_day"),
+            "taken": (tomorrow, after[2], {}, "last_day"),
+            "too many": (after[2], after[5], {}, "last_day"),
+            "repeating": (
+                tomorrow, day, {"repeat": "weekly", "until": f"{tomorrow + timedelta(days=21)}"},
+                "last_day",
+            ),
+        }[case]  # fmt: skip
+        url = reverse("bookings:resource", args=[desk.pk])
+        data = {**book_form(first, "09:00", "18:00"), "last_day": last.isoformat(), **extra}
+        response = client_for(giulia).post(url, data)
+        assert response.status_code == 400
+        errors = response.context["form"].errors
+        assert list(errors) == [field]
+        assert errors[field][0].startswith(error)
+        assert Booking.objects.count() == 1
+
+    def test_refused_in_italian(self, client_for, giulia, marco, desk, navigli, tomorrow):
+        giulia.language = "it"
+        giulia.save(update_fields=["language"])
+        day = tomorrow + timedelta(days=1)
+        check_book(marco, desk, starts_at=at(navigli, day, 11), ends_at=at(navigli, day, 12))
+        client = client_for(giulia)
+        taken = self.post(client, desk, tomorrow, day, HTTP_ACCEPT_LANGUAGE="it")
+        with translation.override("it"):
+            on = formats.date_format(day, "DATE_FORMAT")
+        assert taken.context["form"].errors["last_day"] == [
+            f"Desk 4 è già prenotata il {on}, dalle 11:00 alle 12:00."
+        ]
+        too_many = self.post(
+            client, desk, tomorrow, tomorrow + timedelta(days=4), HTTP_ACCEPT_LANGUAGE="it"
+        )
+        assert too_many.context["form"].errors["last_day"] == [
+            "Desk 4 si può prenotare per 3 giorni al massimo."
+        ]
+        assert "Fino al giorno" in too_many.text
+        assert Booking.objects.count() == 1
+
+    def test_moved_on_the_page_over_other_days(self, client_for, giulia, desk, navigli, tomorrow):
+        days = [tomorrow + timedelta(days=offset) for offset in range(5)]
+        booking = check_book(
+            giulia, desk, starts_at=at(navigli, days[0], 9), ends_at=at(navigli, days[2], 18)
+        )
+        client = client_for(giulia)
+        url = reverse("bookings:move", args=[booking.pk])
+        form = client.get(url).context["form"]
+        assert (form.initial["day"], form.initial["last_day"]) == (days[0], days[2])
+        refused = client.post(url, {**book_form(days[1], "09:00", "18:00"), "last_day": days[0]})
+        assert refused.context["form"].errors["last_day"] == [
+            "The last day cannot come before the first."
+        ]
+        moved = client.post(url, {**book_form(days[1], "10:00", "17:00"), "last_day": days[3]})
+        assert moved.status_code == 302
+        booking.refresh_from_db()
+        assert (booking.starts_at, booking.ends_at) == (
+            at(navigli, days[1], 10),
+            at(navigli, days[3], 17),
+        )

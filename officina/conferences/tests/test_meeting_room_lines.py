@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -212,3 +213,135 @@ def test_the_pbx_answers_who_may_book_the_meeting_room_and_refuses_others(
             "-mp", str(port_base() + 30), rows=[credentials("201", "810")],
         )  # fmt: skip
         assert finished(answered, tmp_path) == 0
+
+
+@pytest.mark.django_db
+class TestRemovedOnTheManagersPage:
+    def test_a_manager_removes_it_after_confirming_and_nobody_else_can(
+        self, client, brera, luca, giulia
+    ):
+        check_save_meeting_room_line(brera, RoomInput(name="Brera", number="810", pin="4321"))
+        page = reverse("bookings:resource_line", args=[brera.pk])
+        remove = reverse("bookings:resource_line_remove", args=[brera.pk])
+        client.force_login(giulia)  # she may book it, she does not manage the space
+        assert client.post(remove).status_code == 404
+        assert meeting_room_line(brera) is not None
+        client.force_login(luca)
+        shown = client.get(page).text
+        # The browser asks first (web/forms.js), and only then posts.
+        assert (
+            "Remove the conference line 810 of Sala Brera? Its number will no longer answer."
+            in shown
+        )
+        assert client.get(remove).status_code == 405
+        assert meeting_room_line(brera) is not None
+        removed = client.post(remove, follow=True)
+        assert removed.redirect_chain[-1][0] == reverse("bookings:resource", args=[brera.pk])
+        assert "The conference line 810 of Sala Brera is removed." in removed.text
+        assert meeting_room_line(brera) is None and "810" not in room_plans()
+        assert "Remove the conference line" not in client.get(page).text
+        # Removed twice: there is none to remove, and it says so.
+        again = client.post(remove, follow=True)
+        assert again.redirect_chain[-1][0] == page
+        assert "This meeting room has no conference line." in again.text
+        assert not Room.objects.exists()
+
+    def test_removed_in_italian(self, client, brera, luca):
+        check_save_meeting_room_line(brera, LINE)
+        luca.language = "it"
+        luca.save(update_fields=["language"])
+        client.force_login(luca)
+        removed = client.post(
+            reverse("bookings:resource_line_remove", args=[brera.pk]), follow=True
+        )
+        assert "La linea per le conferenze 810 di Sala Brera è stata tolta." in removed.text
+
+
+@pytest.mark.django_db
+class TestTheLivePage:
+    """Who is in the meeting room's call: for whoever may book the meeting room; its
+    space's managers mute."""
+
+    def test_who_may_book_it_sees_the_call_and_only_managers_mute(
+        self, client, brera, luca, giulia, navigli, make_member, studio_rossi
+    ):
+        from datetime import UTC, datetime
+
+        from officina.conferences.actions import do_join
+        from officina.conferences.models import Participant
+
+        line = check_save_meeting_room_line(brera, RoomInput(name="Brera", number="810"))
+        do_join(line.pk, "call-a@test", "201", "Anna Verdi", datetime.now(UTC))
+        anna = Participant.objects.get()
+        page = reverse("conferences:meeting_room", args=[brera.pk])
+        mute = reverse("conferences:meeting_room_mute", args=[brera.pk, anna.pk])
+        client.force_login(giulia)
+        shown = client.get(page)
+        assert shown.status_code == 200
+        assert (
+            "Anna Verdi" in shown.text
+            and f'data-live="/ws/meeting-rooms/{brera.pk}/call/"' in shown.text
+        )
+        assert mute not in shown.text
+        assert client.post(mute, {"muted": "yes"}).status_code == 404
+        assert not Participant.objects.get().muted_by_owner
+        client.force_login(luca)
+        assert mute in client.get(page).text
+        assert client.post(mute, {"muted": "yes"}).status_code == 302
+        assert Participant.objects.get().muted_by_owner
+        # A member of the space the company limit leaves out: as if there were no line.
+        stranger = make_member()
+        do_join_space(stranger, navigli)
+        check_update_resource(
+            luca, brera, hours=EVERY_DAY, only_companies=[studio_rossi], name=brera.name
+        )
+        client.force_login(stranger)
+        assert client.get(page).status_code == 404
+        client.force_login(giulia)
+        assert (
+            "Who is in the call" in client.get(reverse("bookings:resource", args=[brera.pk])).text
+        )
+
+    def test_a_meeting_room_without_a_line_has_no_live_page(self, client, brera, giulia):
+        client.force_login(giulia)
+        assert client.get(reverse("conferences:meeting_room", args=[brera.pk])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+class TestTheLiveChannel:
+    async def test_who_may_book_it_listens_and_others_are_refused(
+        self, brera, giulia, sara, navigli
+    ):
+        from datetime import UTC, datetime
+
+        from channels.db import database_sync_to_async
+        from channels.routing import URLRouter
+        from channels.testing import WebsocketCommunicator
+
+        from officina.conferences.actions import do_join
+        from officina.websocket_routes import websocket_urlpatterns
+
+        def listen(member: Any) -> WebsocketCommunicator:
+            communicator = WebsocketCommunicator(
+                URLRouter(websocket_urlpatterns), f"/ws/meeting-rooms/{brera.pk}/call/"
+            )
+            communicator.scope["user"] = member
+            return communicator
+
+        refused = listen(giulia)
+        connected, code = await refused.connect()
+        assert (connected, code) == (False, 4404)  # no line yet
+        line = await database_sync_to_async(check_save_meeting_room_line)(brera, LINE)
+        outsider = listen(sara)  # not a member of Navigli
+        connected, code = await outsider.connect()
+        assert (connected, code) == (False, 4404)
+        listener = listen(giulia)
+        connected, _ = await listener.connect()
+        assert connected
+        assert await listener.receive_json_from(timeout=10) == {"participants": []}
+        await database_sync_to_async(do_join)(
+            line.pk, "call-a@test", "201", "Anna Verdi", datetime.now(UTC)
+        )
+        message = await listener.receive_json_from(timeout=10)
+        assert [person["name"] for person in message["participants"]] == ["Anna Verdi"]
+        await listener.disconnect()
