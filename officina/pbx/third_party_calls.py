@@ -29,7 +29,8 @@ forks); its in-dialog requests (the member's BYE) come to this server, which han
 here (``in_dialog``). A BYE from either side ends both; so do a busy or unanswered
 target (the phone gets its ACK, with every stream refused, and a BYE). A member's BYE
 while the target rings cancels it, though a phone waiting for its ACK may not send one
-(RFC 3261 §15).
+(RFC 3261 §15); the member's other way is the page's "Cancel" (``cancel``), which
+cancels whichever leg rings.
 
 Flow I's known weakness: the phone's 200 waits for its ACK until the target answers,
 and a phone gives up after 64*T1 (32 s) without one. The target therefore rings at most
@@ -187,6 +188,29 @@ class ThirdPartyCalls:
         call = self.calls.get(ticket)
         if call is None or call.caller.number != extension:
             return None
+        return call.state
+
+    def cancel(self, ticket: str, extension: str) -> CallState | None:
+        """Stop ``extension``'s call ``ticket`` while a phone rings; its state afterwards
+        (None: no such call of that extension).
+
+        The member's phones ringing: each gets CANCEL. The member answered and the target
+        rings: the target gets CANCEL (through the proxy, which records the call as
+        cancelled), and the member's phone, still waiting for the ACK of its 200, gets it
+        with every stream refused, then a BYE. An answered call is not cancelled (the
+        member hangs up on their phone), nor is one already over."""
+        call = self.calls.get(ticket)
+        if call is None or call.caller.number != extension:
+            return None
+        if call.state is CallState.RINGING:
+            for fork in call.forks:
+                if not fork.final and fork.client is not None:
+                    self.layer.cancel(fork.client, None)
+            self._end(call, CallState.CANCELLED)
+        elif call.state is CallState.CONNECTING:
+            self._hang_up_target(call)
+            self._refuse_member(call)
+            self._end(call, CallState.CANCELLED)
         return call.state
 
     def place(self, ticket: str, extension: str, target: str, target_name: str) -> CallState:
@@ -349,8 +373,9 @@ class ThirdPartyCalls:
             self.layer.respond(server, make_response(request, 200))
             if call.member_leg is not None:
                 call.member_leg.terminate()
+            answered = call.state is CallState.CONNECTED
             self._hang_up_target(call)
-            self._end(call, CallState.ENDED)
+            self._end(call, CallState.ENDED if answered else CallState.CANCELLED)
         elif method in ("INFO", "OPTIONS"):
             self.layer.respond(server, make_response(request, 200))
         elif method == "INVITE":
@@ -495,6 +520,8 @@ class ThirdPartyCalls:
             offer = None
         self._send_to_member(call, "ACK", _refusal_of(offer))
         self._send_to_member(call, "BYE")
+        if call.member_leg is not None:
+            call.member_leg.terminate()  # once: the target's late answer sends nothing more
 
     # ------------------------------------------------------------------ the end
     def _change(self, call: ThirdPartyCall, state: CallState) -> None:
