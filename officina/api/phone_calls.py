@@ -1,7 +1,7 @@
 """/api/phone/calls: click-to-call. The PBX rings your own phones, and once you answer
 puts you through to the number you gave, as a call of your extension (the call-out rules
 of your company apply, and it is in your call history). Then follow the call by asking
-for its state."""
+for its state, and cancel it while a phone still rings."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from officina.pbx.call_requests import CallState
 from officina.pbx.click_to_call import (
     NAME_MAX_LENGTH,
     check_call_progress,
+    check_cancel_call,
     check_click_to_call,
     check_throttle,
     state_message,
@@ -92,4 +93,21 @@ async def call_progress(
 ) -> CallStateOut:
     member = signed_in_member_of(request.auth)  # type: ignore[attr-defined]
     state = await check_call_progress(member, ticket, known)
+    return CallStateOut(state=state, message=state_message(state, name[:60]), final=state.final)
+
+
+@router.delete(
+    "/{ticket}",
+    response={200: CallStateOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Cancel your call while it rings"),
+    description=_(
+        "Stops the call while your phones, or the target, still ring: the ringing phones "
+        "are cancelled and the state is `cancelled`. A call already over keeps its state. "
+        "404: no such call of yours; 409: the call has been answered (hang up on your "
+        "phone), or the phone system is not answering."
+    ),
+)
+async def cancel_call(request: HttpRequest, ticket: Text, name: Text = "") -> CallStateOut:
+    member = signed_in_member_of(request.auth)  # type: ignore[attr-defined]
+    state = await check_cancel_call(member, ticket)
     return CallStateOut(state=state, message=state_message(state, name[:60]), final=state.final)

@@ -9,6 +9,10 @@ Giulia's phone is hung up too; the record is Giulia's call to Marco.
 The refusals come before any phone rings: a premium-rate number her company does not
 let her call (no INVITE to her phone nor to the provider), and a member whose phones are
 not registered.
+
+Stopping a call while the target rings (a SIPp phone that rings until cancelled): her
+"Cancel" (the API's DELETE, the page's button) and her phone's own hang-up each CANCEL
+the target, and the record is her cancelled call.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -36,8 +41,11 @@ from officina.pbx.tests.livepbx import (
     port_base,
     signed_in_context,
 )
+from officina.pbx.tests.sipp_provider import messages
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
 from officina.pbx.tests.test_on_call_live import phone
+from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
+from officina.pbx.tests.test_sipp import finished
 from officina.trunks.actions import TrunkInput, check_save_trunk
 
 pytestmark = [
@@ -71,13 +79,17 @@ def numbers(giulia: Any, marco: Any) -> dict[str, str]:
 
 
 def api(
-    officina: LiveOfficina, token: str, path: str, body: dict[str, str] | None = None
+    officina: LiveOfficina,
+    token: str,
+    path: str,
+    body: dict[str, str] | None = None,
+    method: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(  # noqa: S310 - our own server, over http
         f"{officina.url}/api{path}",
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        method="POST" if body is not None else "GET",
+        method=method or ("POST" if body is not None else "GET"),
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our server
@@ -270,3 +282,115 @@ def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
             caller_number=numbers["giulia"], callee_number="299", outcome="not-found"
         ).exists()
     ), list(CallRecord.objects.values_list("callee_number", "outcome"))
+
+
+def ringing_target(tmp_path: Path, officina: LiveOfficina, numbers: dict[str, str]) -> Any:
+    """Marco's phone, a SIPp that rings (180) until it is cancelled, then answers 487."""
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    port, number = officina.sip_port + 35, numbers["marco"]
+    return start_phone(
+        tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, port, number, PASSWORDS["marco"]
+    )
+
+
+def assert_cancelled_record(numbers: dict[str, str]) -> None:
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="cancelled"
+        ).exists()
+    ), list(CallRecord.objects.values_list("callee_number", "outcome"))
+
+
+def test_cancel_while_the_target_rings_cancels_it(officina, numbers, giulia, marco, tmp_path):
+    """Her phone answered, Marco's rings: her DELETE cancels his INVITE, her phone gets its
+    ACK (every stream refused) and a BYE, and the call is cancelled; Marco cannot cancel
+    her call, nor can anyone once it is over."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    _token, marcos = do_create_api_token(marco, "click-to-call")
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
+        target = ringing_target(tmp_path, officina, numbers)
+        try:
+            status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+            assert status == 201, placed
+            ticket = placed["ticket"]
+            assert follow(officina, token, ticket, "connecting", 20) == "connecting"
+            assert wait_for(
+                lambda: any(
+                    m.startswith("SIP/2.0 180") for m in messages(tmp_path / "marco", "sent")
+                ),
+                10,
+            ), "Marco's phone rings"
+            status, refused = api(officina, marcos, f"/phone/calls/{ticket}", method="DELETE")
+            assert (status, refused["code"]) == (404, "NOT_FOUND"), "not his call"
+            status, cancelled = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert status == 200, cancelled
+            assert cancelled == {
+                "state": "cancelled", "message": "You cancelled the call.", "final": True,
+            }  # fmt: skip
+            assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+            assert_hung_up(tmp_path / "giulia.log")
+            assert follow(officina, token, ticket, "cancelled", 5) == "cancelled"
+            status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert (status, again["state"]) == (200, "cancelled")
+        finally:
+            stop(target)
+    assert any(m.startswith("CANCEL ") for m in messages(tmp_path / "marco", "received"))
+    assert_cancelled_record(numbers)
+
+
+def test_the_members_hang_up_while_the_target_rings_cancels_it(officina, numbers, giulia, tmp_path):
+    """Her phone (SIPp) answers with its offer and hangs up before its ACK, as phones that
+    do not wait for it do: Marco's ringing phone is cancelled, and so is the call."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    port, number = officina.sip_port + 37, numbers["giulia"]
+    member = start_phone(
+        tmp_path / "giulia", "uas_offer_then_bye.xml", pbx, port, number, PASSWORDS["giulia"]
+    )
+    target = ringing_target(tmp_path, officina, numbers)
+    try:
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        assert follow(officina, token, placed["ticket"], "cancelled", 20) == "cancelled"
+        assert finished(member, tmp_path / "giulia") == 0, "her BYE was answered"
+        assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+    finally:
+        stop(member)
+        stop(target)
+    assert any(m.startswith("CANCEL ") for m in messages(tmp_path / "marco", "received"))
+    assert_cancelled_record(numbers)
+
+
+@pytest.mark.browser
+def test_the_cancel_button_stops_a_call_while_the_target_rings(
+    officina, numbers, giulia, marco, tmp_path, browser
+):
+    """In Italian on a phone's screen: "Annulla" shows while the call rings and cancels
+    it; Marco's ringing phone gets CANCEL."""
+    officina.running.directory.load()
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
+        target = ringing_target(tmp_path, officina, numbers)
+        try:
+            page = context.new_page()
+            page.goto(f"/members/{marco.pk}/")
+            cancel = page.locator("#pbx-panel").get_by_role("button", name="Annulla", exact=True)
+            assert not cancel.is_visible(), "nothing to cancel before the call"
+            page.get_by_role("button", name="Chiama", exact=True).click()
+            status = page.locator("#pbx-panel [data-call-status]")
+            status.filter(has_text=f"Chiamata a {marco.display_name}").wait_for()
+            box = cancel.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+            cancel.click()
+            status.filter(has_text="Hai annullato la chiamata.").wait_for()
+            cancel.wait_for(state="hidden")
+            assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+            assert_hung_up(tmp_path / "giulia.log")
+        finally:
+            stop(target)
+            context.close()
+    assert_cancelled_record(numbers)
