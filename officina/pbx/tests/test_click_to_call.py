@@ -36,6 +36,7 @@ from officina.api.actions import do_create_api_token
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import (
+    HOST,
     LiveOfficina,
     live_officina,
     port_base,
@@ -43,8 +44,10 @@ from officina.pbx.tests.livepbx import (
 )
 from officina.pbx.tests.sipp_provider import messages
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
+from officina.pbx.tests.test_hold_music_desk import BOB_FIRST_SEQUENCE, HeldPhone
 from officina.pbx.tests.test_on_call_live import phone
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
+from officina.pbx.tests.test_rtpengine import share_at
 from officina.pbx.tests.test_sipp import finished
 from officina.trunks.actions import TrunkInput, check_save_trunk
 
@@ -394,3 +397,87 @@ def test_the_cancel_button_stops_a_call_while_the_target_rings(
             stop(target)
             context.close()
     assert_cancelled_record(numbers)
+
+
+def test_the_member_holds_and_resumes_a_click_to_call(officina, numbers, giulia, tmp_path):
+    """Her desk phone's hold and resume (re-INVITEs) go on to Marco's phone through the
+    PBX, and his answers come back to hers (RFC 3725 §6). Marco is a SIPp phone whose
+    media are a socket of the test: before the hold he hears her tone, while held the
+    desk's music, after the resume her tone again; and her phone receives him again."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    base = officina.sip_port
+    desk = officina.running.media
+    held = HeldPhone(base + 30)
+    try:
+        with registered_phones(tmp_path, officina, numbers, "giulia"):
+            marco = start_phone(
+                tmp_path / "marco", "uas_held.xml", pbx, base + 35, numbers["marco"],
+                PASSWORDS["marco"], "-key", "rtp_port", str(base + 30),
+            )  # fmt: skip
+            status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+            assert status == 201, placed
+            assert follow(officina, token, placed["ticket"], "connected", 30) == "connected"
+            assert wait_for(lambda: len(held.packets) > 50), "Marco receives her RTP"
+            giulias = held.packets[-1][1]
+
+            command(base + 7, "hold")
+            assert wait_for(lambda: bool(desk.holds.streams), 20), "the hold reached Marco"
+            (stream,) = desk.holds.streams.values()
+            start = time.monotonic()
+            time.sleep(3)
+            assert held.heard_from(start, giulias).size == 0, "her stream went to the desk"
+            assert len(held.heard_from(start, (HOST, stream.port))) > 8000, "music instead"
+
+            command(base + 7, "resume")
+            assert wait_for(lambda: not desk.holds.streams, 20), "the resume reached Marco"
+            resumed = time.monotonic()
+            assert wait_for(lambda: len(held.heard_from(resumed, giulias)) > 8000, 20)
+            again = held.heard_from(resumed, giulias)
+            assert share_at(again, (440,)) > 0.5, "Marco hears her tone again"
+            held.talk(giulias, 3.0)  # and she receives him: her reports say so
+            assert wait_for(
+                lambda: any(n >= BOB_FIRST_SEQUENCE + 140 for n in held.reported), 20
+            ), held.reported
+
+            command(base + 7, "hold")  # held again (the scenario's third offer), hung up
+            assert wait_for(lambda: bool(desk.holds.streams), 20)
+            command(base + 7, "hangup")
+            assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
+            assert finished(marco, tmp_path / "marco") == 0
+    finally:
+        held.close()
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="answered"
+        ).exists()
+    )
+    answers = [m for m in messages(tmp_path / "marco", "sent") if m.startswith("SIP/2.0 200")]
+    assert sum("a=recvonly" in m for m in answers) == 2, "his answers to both holds"
+
+
+def test_the_target_holds_and_resumes_a_click_to_call(officina, numbers, giulia, tmp_path):
+    """The other way: Marco's phone holds and resumes; each re-INVITE reaches her phone
+    from the PBX, and her answer goes back to his (the desk plays her music meanwhile)."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    desk = officina.running.media
+    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        assert follow(officina, token, placed["ticket"], "connected", 30) == "connected"
+        giulias: Path = tmp_path / "giulia.log"
+
+        def offers() -> int:
+            return giulias.read_text(errors="replace").count("got re-INVITE")
+
+        command(officina.sip_port + 8, "hold")
+        assert wait_for(lambda: offers() == 1 and bool(desk.holds.streams), 20), "held"
+        command(officina.sip_port + 8, "resume")
+        assert wait_for(lambda: offers() == 2 and not desk.holds.streams, 20), "resumed"
+        command(officina.sip_port + 8, "hangup")
+        assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
+    marcos = (tmp_path / "marco.log").read_text(errors="replace")
+    assert "call: hold" in marcos and "call: resume" in marcos
+    assert "488" not in marcos and "491" not in marcos, marcos[-2000:]

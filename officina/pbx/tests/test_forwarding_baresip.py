@@ -83,6 +83,7 @@ def test_a_refused_feature_code_is_said_in_the_members_language(pbx, tmp_path, s
     alice = tmp_path / "alice"
     configure(alice, "201", pbx, base + 10, base + 12, base + 20)
     member = Extension.objects.get(number="201").member
+    assert member is not None
 
     def speaks(language: str) -> None:
         member.language = language

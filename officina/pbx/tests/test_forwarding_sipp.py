@@ -195,6 +195,7 @@ def test_a_refused_feature_code_that_cannot_be_said_keeps_its_sip_error(
     monkeypatch.setenv("PATH", str(tools))
     marco = people["Marco"][1:]
     member = Extension.objects.get(number=marco[0]).member
+    assert member is not None
     member.language = "it"
     member.save(update_fields=["language"])
     with live_pbx(port_base() + 70) as pbx:
