@@ -76,9 +76,17 @@ def place_call(request: HttpRequest, payload: CallIn) -> Status[PlacedCallOut]:
     return Status(201, PlacedCallOut(ticket=placed.ticket, state=placed.state, message=message))
 
 
+# A call's state, or why not: not yours (404), the phone system not answering (409).
+STATE_ANSWERS = {200: CallStateOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS}
+
+
+def state_out(state: CallState, name: str) -> CallStateOut:
+    return CallStateOut(state=state, message=state_message(state, name[:60]), final=state.final)
+
+
 @router.get(
     "/{ticket}",
-    response={200: CallStateOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    response=STATE_ANSWERS,
     summary=_("How your call is going"),
     description=_(
         "Answers as soon as the call's state is no longer `known` (or after 25 seconds "
@@ -92,13 +100,12 @@ async def call_progress(
     name: Text = "",
 ) -> CallStateOut:
     member = signed_in_member_of(request.auth)  # type: ignore[attr-defined]
-    state = await check_call_progress(member, ticket, known)
-    return CallStateOut(state=state, message=state_message(state, name[:60]), final=state.final)
+    return state_out(await check_call_progress(member, ticket, known), name)
 
 
 @router.delete(
     "/{ticket}",
-    response={200: CallStateOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    response=STATE_ANSWERS,
     summary=_("Cancel your call while it rings"),
     description=_(
         "Stops the call while your phones, or the target, still ring: the ringing phones "
@@ -109,5 +116,4 @@ async def call_progress(
 )
 async def cancel_call(request: HttpRequest, ticket: Text, name: Text = "") -> CallStateOut:
     member = signed_in_member_of(request.auth)  # type: ignore[attr-defined]
-    state = await check_cancel_call(member, ticket)
-    return CallStateOut(state=state, message=state_message(state, name[:60]), final=state.final)
+    return state_out(await check_cancel_call(member, ticket), name)

@@ -8,6 +8,7 @@ import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -67,12 +68,21 @@ class Calls:
         return state
 
 
-async def test_a_request_and_the_calls_progress_go_through_the_hub(hub_layer):
-    calls = Calls()
+@asynccontextmanager
+async def listening(calls: Calls) -> AsyncIterator[CallRequestListener]:
+    """The SIP process's listener, answering for ``calls``, while the block runs."""
     listener = CallRequestListener(calls.place, calls.state_of, calls.cancel)
-    listening = asyncio.get_running_loop().create_task(listener.run())
+    running = asyncio.get_running_loop().create_task(listener.run())
     try:
         await asyncio.sleep(0.2)  # the listener joins its group
+        yield listener
+    finally:
+        running.cancel()
+
+
+async def test_a_request_and_the_calls_progress_go_through_the_hub(hub_layer):
+    calls = Calls()
+    async with listening(calls) as listener:
         ticket = new_ticket()
         assert await ask_to_place(ticket, "201", "202", "Marco") is CallState.RINGING
         assert calls.placed == [(ticket, "201", "202", "Marco")]
@@ -90,16 +100,11 @@ async def test_a_request_and_the_calls_progress_go_through_the_hub(hub_layer):
         assert await ask_progress(ticket, "201", "connected", seconds=0.5) is CallState.CONNECTED
         # Someone else's extension learns nothing of the call.
         assert await ask_progress(ticket, "202", "ringing") is CallState.ENDED
-    finally:
-        listening.cancel()
 
 
 async def test_a_cancel_goes_through_the_hub_for_the_callers_own_call_only(hub_layer):
     calls = Calls()
-    listener = CallRequestListener(calls.place, calls.state_of, calls.cancel)
-    listening = asyncio.get_running_loop().create_task(listener.run())
-    try:
-        await asyncio.sleep(0.2)  # the listener joins its group
+    async with listening(calls):
         ticket = new_ticket()
         await ask_to_place(ticket, "201", "202", "Marco")
         with pytest.raises(NoSuchCall):
@@ -109,8 +114,6 @@ async def test_a_cancel_goes_through_the_hub_for_the_callers_own_call_only(hub_l
             await ask_to_cancel(new_ticket(), "201")
         assert await ask_to_cancel(ticket, "201") is CallState.CANCELLED
         assert await ask_progress(ticket, "201", "ringing") is CallState.CANCELLED
-    finally:
-        listening.cancel()
 
 
 async def test_nobody_listening_is_told_as_no_answer(hub_layer):

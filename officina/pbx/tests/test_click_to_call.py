@@ -261,11 +261,7 @@ def test_the_call_button_on_a_profile_rings_the_members_phone(
             status.filter(has_text="La chiamata è terminata.").wait_for()
         finally:
             context.close()
-    assert wait_for(
-        lambda: CallRecord.objects.filter(
-            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="answered"
-        ).exists()
-    ), "in her call history as her call to Marco"
+    assert_record(numbers, "answered")
 
 
 def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
@@ -296,10 +292,11 @@ def ringing_target(tmp_path: Path, officina: LiveOfficina, numbers: dict[str, st
     )
 
 
-def assert_cancelled_record(numbers: dict[str, str]) -> None:
+def assert_record(numbers: dict[str, str], outcome: str) -> None:
+    """In Giulia's call history as her call to Marco, with ``outcome``."""
     assert wait_for(
         lambda: CallRecord.objects.filter(
-            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="cancelled"
+            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome=outcome
         ).exists()
     ), list(CallRecord.objects.values_list("callee_number", "outcome"))
 
@@ -339,7 +336,7 @@ def test_cancel_while_the_target_rings_cancels_it(officina, numbers, giulia, mar
         finally:
             stop(target)
     assert any(m.startswith("CANCEL ") for m in messages(tmp_path / "marco", "received"))
-    assert_cancelled_record(numbers)
+    assert_record(numbers, "cancelled")
 
 
 def test_the_members_hang_up_while_the_target_rings_cancels_it(officina, numbers, giulia, tmp_path):
@@ -363,7 +360,7 @@ def test_the_members_hang_up_while_the_target_rings_cancels_it(officina, numbers
         stop(member)
         stop(target)
     assert any(m.startswith("CANCEL ") for m in messages(tmp_path / "marco", "received"))
-    assert_cancelled_record(numbers)
+    assert_record(numbers, "cancelled")
 
 
 @pytest.mark.browser
@@ -396,7 +393,7 @@ def test_the_cancel_button_stops_a_call_while_the_target_rings(
         finally:
             stop(target)
             context.close()
-    assert_cancelled_record(numbers)
+    assert_record(numbers, "cancelled")
 
 
 def test_the_member_holds_and_resumes_a_click_to_call(officina, numbers, giulia, tmp_path):
@@ -448,11 +445,7 @@ def test_the_member_holds_and_resumes_a_click_to_call(officina, numbers, giulia,
             assert finished(marco, tmp_path / "marco") == 0
     finally:
         held.close()
-    assert wait_for(
-        lambda: CallRecord.objects.filter(
-            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="answered"
-        ).exists()
-    )
+    assert_record(numbers, "answered")
     answers = [m for m in messages(tmp_path / "marco", "sent") if m.startswith("SIP/2.0 200")]
     assert sum("a=recvonly" in m for m in answers) == 2, "his answers to both holds"
 

@@ -46,6 +46,20 @@ def heard(home: Path) -> list[Path]:
     return sorted((home / "received").glob("*-dec.wav"))
 
 
+def assert_said_and_hung_up(log_path: Path, home: Path, calls: int) -> None:
+    """Each of the phone's ``calls`` was hung up by the PBX (baresip tells a BYE from the
+    other side so), not by the phone, after words it heard."""
+    log_text = log_path.read_text(errors="replace")
+    assert log_text.count("session closed: Connection reset by peer") == calls, log_text[-800:]
+    for recording in heard(home):
+        # The phone itself sends silence: whatever is loud here came from the PBX. The
+        # sentences last 2-4 s; words cut short, or silence, fail.
+        with wave.open(str(recording)) as audio:
+            seconds = audio.getnframes() / audio.getframerate()
+        assert seconds > 1.5, f"{recording.name}: {seconds:.2f} s"
+        assert loudness(recording) > 1000, f"{recording.name} holds the words"
+
+
 def test_feature_codes_from_baresip_are_confirmed_aloud(pbx, tmp_path):  # noqa: F811
     tone(tmp_path, 20, volume=0)
     base = pbx.port
@@ -64,16 +78,7 @@ def test_feature_codes_from_baresip_are_confirmed_aloud(pbx, tmp_path):  # noqa:
         assert wait_for(lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 2, 30)
         rules = pbx.running.server.proxy.forwarding.rules
         assert not rules  # nothing forwarded any more, in memory too
-    log_text = log_path.read_text(errors="replace")
-    # The PBX hung up (baresip tells a BYE from the other side so), not the phone.
-    assert log_text.count("session closed: Connection reset by peer") == 2, log_text[-800:]
-    for recording in heard(alice):
-        # The phone itself sends silence: whatever is loud here came from the PBX. The
-        # sentences last 2-4 s; a confirmation cut short, or silence, fails.
-        with wave.open(str(recording)) as audio:
-            seconds = audio.getnframes() / audio.getframerate()
-        assert seconds > 1.5, f"{recording.name}: {seconds:.2f} s"
-        assert loudness(recording) > 1000, f"{recording.name} holds the words"
+    assert_said_and_hung_up(log_path, alice, calls=2)
 
 
 def test_a_refused_feature_code_is_said_in_the_members_language(pbx, tmp_path, settings):  # noqa: F811
@@ -103,13 +108,7 @@ def test_a_refused_feature_code_is_said_in_the_members_language(pbx, tmp_path, s
             lambda: not pbx.running.server.media.dialogs and len(heard(alice)) == 2, 30
         ), "the PBX said what is missing and hung up"
     assert forwarded_always() is None, "nothing stored"
-    log_text = (tmp_path / "alice.log").read_text(errors="replace")
-    assert log_text.count("session closed: Connection reset by peer") == 2, log_text[-800:]
-    for recording in heard(alice):
-        with wave.open(str(recording)) as audio:
-            seconds = audio.getnframes() / audio.getframerate()
-        assert seconds > 1.5, f"{recording.name}: {seconds:.2f} s"
-        assert loudness(recording) > 1000, f"{recording.name} holds the words"
+    assert_said_and_hung_up(tmp_path / "alice.log", alice, calls=2)
     # The PBX makes its other prompts at start too; these two are the reasons, each in
     # its member's language (cached_speech finds them made, and makes nothing).
     made = {path.name for path in (tmp_path / "prompts").glob("*.wav")}
