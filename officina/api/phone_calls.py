@@ -1,7 +1,7 @@
 """/api/phone/calls: click-to-call. The PBX rings your own phones, and once you answer
 puts you through to the number you gave, as a call of your extension (the call-out rules
 of your company apply, and it is in your call history). Then follow the call by asking
-for its state."""
+for its state, and cancel it while a phone still rings."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from officina.pbx.call_requests import CallState
 from officina.pbx.click_to_call import (
     NAME_MAX_LENGTH,
     check_call_progress,
+    check_cancel_call,
     check_click_to_call,
     check_throttle,
     state_message,
@@ -75,9 +76,17 @@ def place_call(request: HttpRequest, payload: CallIn) -> Status[PlacedCallOut]:
     return Status(201, PlacedCallOut(ticket=placed.ticket, state=placed.state, message=message))
 
 
+# A call's state, or why not: not yours (404), the phone system not answering (409).
+STATE_ANSWERS = {200: CallStateOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS}
+
+
+def state_out(state: CallState, name: str) -> CallStateOut:
+    return CallStateOut(state=state, message=state_message(state, name[:60]), final=state.final)
+
+
 @router.get(
     "/{ticket}",
-    response={200: CallStateOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    response=STATE_ANSWERS,
     summary=_("How your call is going"),
     description=_(
         "Answers as soon as the call's state is no longer `known` (or after 25 seconds "
@@ -91,5 +100,20 @@ async def call_progress(
     name: Text = "",
 ) -> CallStateOut:
     member = signed_in_member_of(request.auth)  # type: ignore[attr-defined]
-    state = await check_call_progress(member, ticket, known)
-    return CallStateOut(state=state, message=state_message(state, name[:60]), final=state.final)
+    return state_out(await check_call_progress(member, ticket, known), name)
+
+
+@router.delete(
+    "/{ticket}",
+    response=STATE_ANSWERS,
+    summary=_("Cancel your call while it rings"),
+    description=_(
+        "Stops the call while your phones, or the target, still ring: the ringing phones "
+        "are cancelled and the state is `cancelled`. A call already over keeps its state. "
+        "404: no such call of yours; 409: the call has been answered (hang up on your "
+        "phone), or the phone system is not answering."
+    ),
+)
+async def cancel_call(request: HttpRequest, ticket: Text, name: Text = "") -> CallStateOut:
+    member = signed_in_member_of(request.auth)  # type: ignore[attr-defined]
+    return state_out(await check_cancel_call(member, ticket), name)

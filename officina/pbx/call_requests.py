@@ -12,6 +12,10 @@ its own, which only its waiting request has joined, and waits for the answer.
 * ``progress``: the state of a call placed before, answered as soon as it differs from
   the one the page knows (a long poll: a state that changed while nobody asked is not
   lost, the SIP process keeps each call's last state for a while).
+* ``cancel``: stop a call that still rings (the member's phones, or the target); the
+  answer is the call's state afterwards (``cancelled``, or the state that could not be
+  cancelled: ``connected``, or one already final), or that the extension has no such
+  call.
 
 Why the layer rather than a socket of our own or the database: it is already there in
 every deployment (the hub between ``officina serve``'s processes, or Redis), delivers in
@@ -40,6 +44,7 @@ logger = logging.getLogger("officina.pbx.call_requests")
 REQUESTS_GROUP = "pbx.calls"
 PLACE = "pbx.place_call"
 PROGRESS = "pbx.call_progress"
+CANCEL = "pbx.cancel_call"
 STATE = "pbx.call_state"
 # How long a web worker waits for the SIP process: it answers a request at once, so
 # this only bounds the wait when the SIP process is not running.
@@ -63,6 +68,7 @@ class CallState(StrEnum):
     UNKNOWN = "unknown"  # the target is no number the PBX knows
     FAILED = "failed"  # anything else
     ENDED = "ended"  # hung up (or forgotten)
+    CANCELLED = "cancelled"  # the member stopped it while a phone rang
 
     @property
     def final(self) -> bool:
@@ -130,6 +136,20 @@ async def ask_progress(
     return _state_of(answer)
 
 
+async def ask_to_cancel(ticket: str, extension: str) -> CallState | None:
+    """Ask the SIP process to cancel ``extension``'s call ``ticket``; the call's state
+    afterwards. None when the SIP process did not answer; ``NoSuchCall`` when the
+    extension has no such call."""
+    answer = await _ask({"type": CANCEL, "ticket": ticket, "extension": extension}, ANSWER_SECONDS)
+    if answer is not None and not answer.get("found", True):
+        raise NoSuchCall(ticket)
+    return _state_of(answer)
+
+
+class NoSuchCall(LookupError):
+    """The extension has no call of that ticket (never placed, forgotten, or another's)."""
+
+
 def _state_of(answer: dict[str, Any] | None) -> CallState | None:
     if answer is None:
         return None
@@ -153,12 +173,14 @@ class CallRequestListener:
 
     ``place(ticket, extension, target, target_name)`` starts a call and returns its
     first state; ``state_of(ticket, extension)`` is a call's state now (None: no such
-    call of that extension). The caller of ``changed(ticket)`` says a call's state
-    changed, which answers those waiting for it.
+    call of that extension); ``cancel(ticket, extension)`` stops it if it still rings and
+    returns its state then (None likewise). The caller of ``changed(ticket)`` says a
+    call's state changed, which answers those waiting for it.
     """
 
     place: Callable[[str, str, str, str], CallState]
     state_of: Callable[[str, str], CallState | None]
+    cancel: Callable[[str, str], CallState | None]
     waiters: dict[str, list[_Waiter]] = field(default_factory=dict)
     _layer: Any = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -190,6 +212,9 @@ class CallRequestListener:
                 str(message.get("target_name", "")),
             )
             await self._reply(reply_to, ticket, state)
+        elif message.get("type") == CANCEL:
+            after = self.cancel(ticket, extension)
+            await self._reply(reply_to, ticket, after or CallState.ENDED, found=after is not None)
         elif message.get("type") == PROGRESS:
             now = self.state_of(ticket, extension)
             known = str(message.get("known", ""))
@@ -221,10 +246,12 @@ class CallRequestListener:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _reply(self, reply_to: str, ticket: str, state: CallState) -> None:
+    async def _reply(
+        self, reply_to: str, ticket: str, state: CallState, *, found: bool = True
+    ) -> None:
         if self._layer is not None:
             await self._layer.group_send(
-                reply_to, {"type": STATE, "ticket": ticket, "state": str(state)}
+                reply_to, {"type": STATE, "ticket": ticket, "state": str(state), "found": found}
             )
 
 
@@ -232,7 +259,9 @@ __all__ = [
     "REQUESTS_GROUP",
     "CallRequestListener",
     "CallState",
+    "NoSuchCall",
     "ask_progress",
+    "ask_to_cancel",
     "ask_to_place",
     "new_ticket",
 ]

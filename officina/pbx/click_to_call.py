@@ -23,7 +23,14 @@ from ninja.throttling import SimpleRateThrottle
 
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.access import access_own_extension_by_member
-from officina.pbx.call_requests import CallState, ask_progress, ask_to_place, new_ticket
+from officina.pbx.call_requests import (
+    CallState,
+    NoSuchCall,
+    ask_progress,
+    ask_to_cancel,
+    ask_to_place,
+    new_ticket,
+)
 from officina.pbx.models import CallRecord
 from officina.pbx.selectors import (
     extension_number_exists,
@@ -138,6 +145,30 @@ async def check_call_progress(member: Member, ticket: str, known: str) -> CallSt
     return state
 
 
+async def check_cancel_call(member: Member, ticket: str) -> CallState:
+    """Stop the member's call ``ticket`` while a phone rings: ``cancelled``, or the state
+    of a call already over. Another member's call, or none, is "No such call."; an
+    answered one is the member's to hang up on their phone."""
+    extension = await sync_to_async(access_own_extension_by_member)(member)
+    if not _TICKET.fullmatch(ticket):
+        raise OfficinaError(_("No such call."), ErrorCode.NOT_FOUND)
+    try:
+        state = await ask_to_cancel(ticket, extension.number)
+    except NoSuchCall:
+        raise OfficinaError(_("No such call."), ErrorCode.NOT_FOUND) from None
+    if state is None:
+        raise OfficinaError(
+            _("The phone system is not answering: try again in a moment."), ErrorCode.CONFLICT
+        )
+    if state is CallState.CONNECTED:
+        raise OfficinaError(
+            _("The call has been answered: hang up on your phone to end it."),
+            ErrorCode.CONFLICT,
+            state=str(state),
+        )
+    return state
+
+
 _MESSAGES: dict[CallState, Promise] = {
     CallState.RINGING: _("Your phone is ringing: answer it, and the call goes on to %(name)s."),
     CallState.NO_DEVICE: _(
@@ -153,6 +184,7 @@ _MESSAGES: dict[CallState, Promise] = {
     CallState.UNKNOWN: _("%(name)s is not a number the phone system knows."),
     CallState.FAILED: _("The call could not be made."),
     CallState.ENDED: _("The call has ended."),
+    CallState.CANCELLED: _("You cancelled the call."),
 }
 
 
@@ -165,6 +197,7 @@ __all__ = [
     "ClickToCallThrottle",
     "PlacedCall",
     "check_call_progress",
+    "check_cancel_call",
     "check_click_to_call",
     "check_throttle",
     "state_message",

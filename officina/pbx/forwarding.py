@@ -29,8 +29,10 @@ says the new state in the member's language (espeak-ng, each sentence spoken onc
 and cached, like voicemail's prompts) and hangs up; the 200 carries the state in a
 Warning too, which desk phones show. Without a media desk (or for media it cannot
 answer) the answer is ``480`` with the state in its reason phrase and the Warning.
-A number that cannot be a target gets ``403`` with the reason, a code without its
-number ``484 Address Incomplete``.
+A refused code is said the same way: a number that cannot be a target (the reason,
+"Calls cannot be forwarded to the same extension."), a code without its number or
+with one too many (how to dial it); when that cannot be said the answer is ``403``
+with the reason in a Warning, or ``484 Address Incomplete`` (``Dial The Code Alone``).
 
 The rules are read into memory at start-up and every few seconds after, in a
 worker thread; a feature code's change is in memory as soon as it is stored.
@@ -41,6 +43,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils import translation
@@ -56,6 +60,8 @@ from officina.sip import make_response
 from officina.voicemail.sound import SoundError, cached_speech, read_telephone_wav
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from officina.pbx.actions import CallRow
     from officina.pbx.directory import Directory
     from officina.pbx.media.g711 import Samples
@@ -93,6 +99,9 @@ CONFIRMATIONS = {
     ("no_answer", True): _("Calls you do not answer are now forwarded to %(number)s."),
     ("no_answer", False): _("Forwarding of calls you do not answer is off."),
 }
+# What the member hears when a code comes without its number, or with one it takes none.
+NUMBER_MISSING = _("Dial the code followed by the number to forward your calls to.")
+NUMBER_EXTRA = _("Dial this code alone, without a number.")
 # RFC 5806 §4's diversion reasons for each case.
 _REASONS = {
     "always": "unconditional",
@@ -249,32 +258,33 @@ class Forwarder:
             return False
         case, on = FEATURE_CODES[code.group(1)]
         target = code.group(2)
-        if on != bool(target):
-            # "*72" without a number, or "*73123": say what is missing or too much.
-            self.layer.respond(
-                server,
-                make_response(request, 484, "Address Incomplete" if on else "Dial The Code Alone"),
-            )
-            return True
         self.layer.respond(server, make_response(request, 100))
         language = caller.language or "en"
+        loop = asyncio.get_running_loop()
+        if on != bool(target):
+            # "*72" without a number, or "*73123": say what is missing or too much.
+            phrase = "Address Incomplete" if on else "Dial The Code Alone"
+            reason = str_in(NUMBER_MISSING if on else NUMBER_EXTRA, language)
 
-        def done(stored: asyncio.Future[tuple[ForwardingRule, Samples | None]]) -> None:
+            def refuse(spoken: asyncio.Future[Samples | None]) -> None:
+                self._refuse(server, request, flow, caller, 484, phrase, reason, spoken.result())
+
+            loop.run_in_executor(None, said, reason, language).add_done_callback(refuse)
+            return True
+
+        def done(stored: asyncio.Future[FeatureCodeResult]) -> None:
             error = stored.exception()
-            if isinstance(error, OfficinaError):
-                with translation.override(language):
-                    reason = str(error.message)
-                warning = '399 officina "' + reason.replace('"', "'") + '"'
-                self.layer.respond(
-                    server,
-                    make_response(request, 403, "Forbidden", headers=[("Warning", warning)]),
-                )
-                return
             if error is not None:
                 logger.error("could not store a forwarding", exc_info=error)
                 self.layer.respond(server, make_response(request, 500))
                 return
-            rule, words = stored.result()
+            result = stored.result()
+            if result.refusal:
+                self._refuse(
+                    server, request, flow, caller, 403, "Forbidden", result.refusal, result.words
+                )
+                return
+            rule = result.rule
             if rule:
                 self.rules[caller.extension_id] = rule
             else:  # as the next read would have it: only extensions that forward
@@ -291,36 +301,96 @@ class Forwarder:
                 reason = "Forwarding On" if on else "Forwarding Off"
                 self.layer.respond(server, make_response(request, 480, reason, headers=[shown]))
 
-            desk = self.proxy.unanswered
-            if desk is None or words is None:
-                answer_with_status()
-                return
-            spoken = words
-            self.proxy.to_desk(
-                server, request, flow,
-                lambda: desk.take_spoken(server, request, caller.number, spoken, flow, (shown,)),
-                lambda: None, answer_with_status,
-            )  # fmt: skip
+            self._say(server, request, flow, caller, result.words, shown, answer_with_status)
 
-        def store() -> tuple[ForwardingRule, Samples | None]:
-            rule = forwarding_rule(
-                check_set_forward_target_by_id(caller.extension_id, case, target)
+        def store() -> FeatureCodeResult:
+            try:
+                stored = check_set_forward_target_by_id(caller.extension_id, case, target)
+            except OfficinaError as error:
+                refusal = str_in(error.message, language)
+                return FeatureCodeResult(None, refusal, said(refusal, language))
+            return FeatureCodeResult(
+                forwarding_rule(stored), "", confirmation(case, on, target, language)
             )
-            return rule, confirmation(case, on, target, language)
 
-        asyncio.get_running_loop().run_in_executor(None, store).add_done_callback(done)
+        loop.run_in_executor(None, store).add_done_callback(done)
         return True
+
+    def _refuse(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        caller: DirectoryEntry,
+        status: int,
+        phrase: str,
+        reason: str,
+        words: Samples | None,
+    ) -> None:
+        """Say why a feature code is refused, then hang up; the refusal's ``status`` when
+        it cannot be said. Either way the reason is in a Warning the phone can show."""
+        shown = ("Warning", '399 officina "' + reason.replace('"', "'") + '"')
+
+        def answer_with_status() -> None:
+            self.layer.respond(server, make_response(request, status, phrase, headers=[shown]))
+
+        self._say(server, request, flow, caller, words, shown, answer_with_status)
+
+    def _say(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        caller: DirectoryEntry,
+        words: Samples | None,
+        shown: tuple[str, str],
+        otherwise: Callable[[], None],
+    ) -> None:
+        """The desk answers to say ``words`` and hangs up; ``otherwise`` when there are no
+        words, no desk, or media the desk cannot answer."""
+        desk = self.proxy.unanswered
+        if desk is None or words is None:
+            otherwise()
+            return
+        spoken = words
+        self.proxy.to_desk(
+            server, request, flow,
+            lambda: desk.take_spoken(server, request, caller.number, spoken, flow, (shown,)),
+            lambda: None, otherwise,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureCodeResult:
+    """What storing a feature code's change gave: the rule now, or why it was refused
+    (in the member's language); and what to say."""
+
+    rule: ForwardingRule | None
+    refusal: str
+    words: Samples | None
+
+
+def str_in(text: str | Promise, language: str) -> str:
+    """``text`` (a lazy translation, say) in ``language``."""
+    with translation.override(language):
+        return str(text)
 
 
 def confirmation(case: str, on: bool, target: str, language: str) -> Samples | None:
-    """A feature code's change said in ``language``: the samples of its sentence (made
-    by espeak-ng the first time, then read from the cache), None when it cannot be said.
-    Runs in a worker thread (it may start espeak-ng and reads a file)."""
+    """A feature code's change said in ``language``: the samples of its sentence, None
+    when it cannot be said. Runs in a worker thread."""
     with translation.override(language):
         # A number is said digit by digit, as it was dialled ("2 0 2", not "two hundred").
         text = str(CONFIRMATIONS[(case, on)]) % {"number": " ".join(target)}
+    return said(text, language)
+
+
+def said(text: str, language: str) -> Samples | None:
+    """``text`` spoken in ``language`` (made by espeak-ng the first time, then read from
+    the cache), None when it cannot be said. Runs in a worker thread (it may start
+    espeak-ng and reads a file)."""
     try:
         return read_telephone_wav(cached_speech(text, language).read_bytes())
     except (SoundError, OSError, ValueError, EOFError) as error:
-        logger.warning("feature code confirmation not spoken: %s", error)
+        logger.warning("feature code's words not spoken: %s", error)
         return None

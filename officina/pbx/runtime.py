@@ -179,7 +179,7 @@ async def start_pbx(
         server.proxy, server.layer, directory, table, server.receive_message, settings.SIP_DOMAIN
     )
     server.attach_third_party(third_party)
-    call_requests = CallRequestListener(third_party.place, third_party.state_of)
+    call_requests = CallRequestListener(third_party.place, third_party.state_of, third_party.cancel)
     third_party.on_change = call_requests.changed
     registrations = TrunkRegistrations(
         trunks, server.layer, advertised, udp_port, clock=server.clock, wall=server.wall

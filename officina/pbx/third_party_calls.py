@@ -29,7 +29,11 @@ forks); its in-dialog requests (the member's BYE) come to this server, which han
 here (``in_dialog``). A BYE from either side ends both; so do a busy or unanswered
 target (the phone gets its ACK, with every stream refused, and a BYE). A member's BYE
 while the target rings cancels it, though a phone waiting for its ACK may not send one
-(RFC 3261 §15).
+(RFC 3261 §15); the member's other way is the page's "Cancel" (``cancel``), which
+cancels whichever leg rings.
+
+A re-INVITE from either side (hold, resume) has its offer passed to the other in a
+re-INVITE of that leg, and the answer brought back (RFC 3725 §6).
 
 Flow I's known weakness: the phone's 200 waits for its ACK until the target answers,
 and a phone gives up after 64*T1 (32 s) without one. The target therefore rings at most
@@ -157,6 +161,9 @@ class ThirdPartyCall:
     target_leg: Dialog | None = None
     target_ack: SipRequest | None = None
     ended_at: float | None = None
+    offer_passing: bool = False  # a re-INVITE's offer is on its way to the other side
+    # What to do with the target's final answer to the re-INVITE we sent it.
+    on_target_answer: Callable[[SipResponse], None] | None = None
 
 
 class ThirdPartyCalls:
@@ -187,6 +194,29 @@ class ThirdPartyCalls:
         call = self.calls.get(ticket)
         if call is None or call.caller.number != extension:
             return None
+        return call.state
+
+    def cancel(self, ticket: str, extension: str) -> CallState | None:
+        """Stop ``extension``'s call ``ticket`` while a phone rings; its state afterwards
+        (None: no such call of that extension).
+
+        The member's phones ringing: each gets CANCEL. The member answered and the target
+        rings: the target gets CANCEL (through the proxy, which records the call as
+        cancelled), and the member's phone, still waiting for the ACK of its 200, gets it
+        with every stream refused, then a BYE. An answered call is not cancelled (the
+        member hangs up on their phone), nor is one already over."""
+        call = self.calls.get(ticket)
+        if call is None or call.caller.number != extension:
+            return None
+        if call.state is CallState.RINGING:
+            for fork in call.forks:
+                if not fork.final and fork.client is not None:
+                    self.layer.cancel(fork.client, None)
+            self._end(call, CallState.CANCELLED)
+        elif call.state is CallState.CONNECTING:
+            self._hang_up_target(call)
+            self._refuse_member(call)
+            self._end(call, CallState.CANCELLED)
         return call.state
 
     def place(self, ticket: str, extension: str, target: str, target_name: str) -> CallState:
@@ -223,9 +253,13 @@ class ThirdPartyCalls:
             return _("Calling %(name)s") % {"name": name}
 
     # ------------------------------------------------------------------ the member's leg
-    def _ring(self, call: ThirdPartyCall, binding: Binding, peer: Peer, shown: str) -> None:
+    def _contact(self, peer: Peer) -> str:
+        """Our Contact towards the member's phone at ``peer``."""
         host, port = self.layer.sender.local_via(peer.transport)
         transport = "" if peer.transport == "UDP" else f";transport={peer.transport.lower()}"
+        return f"<sip:click-to-call@{host}:{port}{transport}>"
+
+    def _ring(self, call: ThirdPartyCall, binding: Binding, peer: Peer, shown: str) -> None:
         invite = SipRequest(
             "INVITE",
             binding.contact_uri,
@@ -235,7 +269,7 @@ class ThirdPartyCalls:
                 ("To", f"<sip:{call.caller.number}@{self.domain}>"),
                 ("Call-ID", call.call_id),
                 ("CSeq", "1 INVITE"),
-                ("Contact", f"<sip:click-to-call@{host}:{port}{transport}>"),
+                ("Contact", self._contact(peer)),
                 ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"),
                 ("Content-Length", "0"),
             ],
@@ -349,14 +383,13 @@ class ThirdPartyCalls:
             self.layer.respond(server, make_response(request, 200))
             if call.member_leg is not None:
                 call.member_leg.terminate()
+            answered = call.state is CallState.CONNECTED
             self._hang_up_target(call)
-            self._end(call, CallState.ENDED)
+            self._end(call, CallState.ENDED if answered else CallState.CANCELLED)
         elif method in ("INFO", "OPTIONS"):
             self.layer.respond(server, make_response(request, 200))
         elif method == "INVITE":
-            # Hold and codec changes would need the offer taken to the other side and its
-            # answer back (RFC 3725 §6); refused for now, the call goes on as it was.
-            self.layer.respond(server, make_response(request, 488))
+            self._member_offers(call, request, server)
         else:
             self.layer.respond(
                 server,
@@ -422,6 +455,10 @@ class ThirdPartyCalls:
         if isinstance(message, SipResponse):
             if message.cseq.method == "INVITE" and message.cseq.number == 1:
                 self._target_answered(call, message)
+            elif message.cseq.method == "INVITE" and message.status >= 200:
+                on_answer, call.on_target_answer = call.on_target_answer, None
+                if on_answer is not None:
+                    on_answer(message)
             return
         self._target_request(call, message)
 
@@ -467,7 +504,7 @@ class ThirdPartyCalls:
         elif method in ("INFO", "OPTIONS"):
             self._to_proxy(call, make_response(request, 200))
         elif method == "INVITE":
-            self._to_proxy(call, make_response(request, 488))  # see in_dialog
+            self._target_offers(call, request)
         else:
             self._to_proxy(call, make_response(request, 405))
 
@@ -495,6 +532,103 @@ class ThirdPartyCalls:
             offer = None
         self._send_to_member(call, "ACK", _refusal_of(offer))
         self._send_to_member(call, "BYE")
+        if call.member_leg is not None:
+            call.member_leg.terminate()  # once: the target's late answer sends nothing more
+
+    # ------------------------------------------------------------------ re-INVITEs
+    # Hold, resume, a codec change: one side's offer goes to the other in a re-INVITE of
+    # its own leg, and that side's answer comes back in the 200 (RFC 3725 §6). One at a
+    # time: a re-INVITE while another's offer is on its way gets 491 (RFC 3261 §14.2), and
+    # so does one before both legs are up. A re-INVITE without an offer (which would
+    # want the other side's offer in our 200 and its answer in the ACK) gets 488.
+    def _offer_refused(self, call: ThirdPartyCall, request: SipRequest) -> SipResponse | None:
+        if call.offer_passing or call.state is not CallState.CONNECTED:
+            return make_response(request, 491)
+        if not request.body:
+            return make_response(request, 488, "Offer Required")
+        return None
+
+    def _member_offers(
+        self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
+    ) -> None:
+        refused = self._offer_refused(call, request)
+        target, peer = call.target_leg, call.member_peer
+        if refused is not None or target is None or peer is None:
+            self.layer.respond(server, refused or make_response(request, 481))
+            return
+        call.offer_passing = True
+        host, port = call.loopback.remote if call.loopback is not None else ("", 0)
+
+        def new_via() -> Via:
+            return Via.parse(f"SIP/2.0/TCP {host}:{port};branch={new_branch()}")
+
+        contact = ("Contact", f"<sip:{call.caller.number}@{host}:{port};transport=tcp>")
+        reinvite = target.create_request(
+            "INVITE",
+            new_via(),
+            headers=[contact, ("Content-Type", "application/sdp")],
+            body=request.body,
+        )
+
+        def answered(response: SipResponse) -> None:
+            call.offer_passing = False
+            if response.status < 300:
+                ack = target.create_request("ACK", new_via(), cseq=reinvite.cseq.number)
+                self._to_proxy(call, ack)
+                answer = make_response(
+                    request,
+                    200,
+                    headers=[("Contact", self._contact(peer)), ("Content-Type", "application/sdp")],
+                    body=response.body,
+                )
+            else:  # the call goes on as it was (RFC 3261 §14.1)
+                self._to_proxy(call, _ack_of_failure(reinvite, response))
+                answer = make_response(request, response.status, response.reason)
+            self.layer.respond(server, answer)
+
+        call.on_target_answer = answered
+        self._to_proxy(call, reinvite)
+
+    def _target_offers(self, call: ThirdPartyCall, request: SipRequest) -> None:
+        refused = self._offer_refused(call, request)
+        member, peer = call.member_leg, call.member_peer
+        if refused is not None or member is None or peer is None:
+            self._to_proxy(call, refused or make_response(request, 481))
+            return
+        call.offer_passing = True
+        headers = [("Contact", self._contact(peer)), ("Content-Type", "application/sdp")]
+        via = Via.parse(self.layer.via(peer.transport, new_branch()))
+        reinvite = member.create_request("INVITE", via, headers=headers, body=request.body)
+        reinvite.pop_via()  # the transaction puts its own
+        host, port = call.loopback.remote if call.loopback is not None else ("", 0)
+
+        def answered(_client: ClientTransaction, response: SipResponse) -> None:
+            if response.status < 200:
+                return
+            call.offer_passing = False
+            if response.status < 300:
+                ack = self._in_dialog(member, "ACK", peer, b"", cseq=reinvite.cseq.number)
+                self.layer.sender.send(peer, ack.serialize())
+                contact = f"<sip:{call.caller.number}@{host}:{port};transport=tcp>"
+                answer = make_response(
+                    request,
+                    200,
+                    headers=[("Contact", contact), ("Content-Type", "application/sdp")],
+                    body=response.body,
+                )
+            else:
+                answer = make_response(request, response.status, response.reason)
+            self._to_proxy(call, answer)
+
+        def timed_out(_client: ClientTransaction) -> None:
+            call.offer_passing = False
+            self._to_proxy(call, make_response(request, 408))
+
+        try:
+            self.layer.forward(reinvite, peer, on_response=answered, on_timeout=timed_out)
+        except SipParseError:
+            call.offer_passing = False
+            self._to_proxy(call, make_response(request, 500))
 
     # ------------------------------------------------------------------ the end
     def _change(self, call: ThirdPartyCall, state: CallState) -> None:

@@ -41,6 +41,7 @@ from officina.pbx.call_export import write_calls_csv
 from officina.pbx.call_requests import CallState
 from officina.pbx.click_to_call import (
     check_call_progress,
+    check_cancel_call,
     check_click_to_call,
     check_throttle,
     state_message,
@@ -238,8 +239,15 @@ def click_to_call(request: HttpRequest) -> HttpResponse:
         messages.success(request, message)
         return redirect_to_next(request, "pbx:phone")
     progress = reverse("pbx:click-to-call-progress", args=[placed.ticket])
+    cancel = reverse("pbx:click-to-call-cancel", args=[placed.ticket])
     return JsonResponse(
-        {"ticket": placed.ticket, "state": placed.state, "message": message, "progress": progress},
+        {
+            "ticket": placed.ticket,
+            "state": placed.state,
+            "message": message,
+            "progress": progress,
+            "cancel": cancel,
+        },
         status=201,
     )
 
@@ -257,6 +265,20 @@ async def click_to_call_progress(request: HttpRequest, ticket: str) -> JsonRespo
         return JsonResponse(error.as_dict(), status=error.http_status)
     message = state_message(state, request.GET.get("name", ""))
     return JsonResponse({"state": state, "message": message, "final": CallState(state).final})
+
+
+@never_cache
+@login_required
+@require_POST
+async def click_to_call_cancel(request: HttpRequest, ticket: str) -> JsonResponse:
+    """Stop the member's call ``ticket`` while a phone still rings (the "Cancel" button)."""
+    try:
+        member = signed_in_member_of(await request.auser())
+        state = await check_cancel_call(member, ticket)
+    except OfficinaError as error:
+        return JsonResponse(error.as_dict(), status=error.http_status)
+    message = state_message(state, request.POST.get("name", ""))
+    return JsonResponse({"state": state, "message": message, "final": state.final})
 
 
 def _company_calls_query(

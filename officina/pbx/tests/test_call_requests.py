@@ -8,6 +8,7 @@ import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from officina.core.channel_hub import ChannelHub
 from officina.pbx.call_requests import (
     CallRequestListener,
     CallState,
+    NoSuchCall,
     ask_progress,
+    ask_to_cancel,
     ask_to_place,
     new_ticket,
 )
@@ -58,13 +61,28 @@ class Calls:
     def state_of(self, ticket: str, extension: str) -> CallState | None:
         return self.states.get(ticket) if extension == "201" else None
 
+    def cancel(self, ticket: str, extension: str) -> CallState | None:
+        state = self.state_of(ticket, extension)
+        if state in (CallState.RINGING, CallState.CONNECTING):
+            state = self.states[ticket] = CallState.CANCELLED
+        return state
+
+
+@asynccontextmanager
+async def listening(calls: Calls) -> AsyncIterator[CallRequestListener]:
+    """The SIP process's listener, answering for ``calls``, while the block runs."""
+    listener = CallRequestListener(calls.place, calls.state_of, calls.cancel)
+    running = asyncio.get_running_loop().create_task(listener.run())
+    try:
+        await asyncio.sleep(0.2)  # the listener joins its group
+        yield listener
+    finally:
+        running.cancel()
+
 
 async def test_a_request_and_the_calls_progress_go_through_the_hub(hub_layer):
     calls = Calls()
-    listener = CallRequestListener(calls.place, calls.state_of)
-    listening = asyncio.get_running_loop().create_task(listener.run())
-    try:
-        await asyncio.sleep(0.2)  # the listener joins its group
+    async with listening(calls) as listener:
         ticket = new_ticket()
         assert await ask_to_place(ticket, "201", "202", "Marco") is CallState.RINGING
         assert calls.placed == [(ticket, "201", "202", "Marco")]
@@ -82,8 +100,20 @@ async def test_a_request_and_the_calls_progress_go_through_the_hub(hub_layer):
         assert await ask_progress(ticket, "201", "connected", seconds=0.5) is CallState.CONNECTED
         # Someone else's extension learns nothing of the call.
         assert await ask_progress(ticket, "202", "ringing") is CallState.ENDED
-    finally:
-        listening.cancel()
+
+
+async def test_a_cancel_goes_through_the_hub_for_the_callers_own_call_only(hub_layer):
+    calls = Calls()
+    async with listening(calls):
+        ticket = new_ticket()
+        await ask_to_place(ticket, "201", "202", "Marco")
+        with pytest.raises(NoSuchCall):
+            await ask_to_cancel(ticket, "202")  # not 202's call: nothing learnt, nothing done
+        assert calls.states[ticket] is CallState.RINGING
+        with pytest.raises(NoSuchCall):
+            await ask_to_cancel(new_ticket(), "201")
+        assert await ask_to_cancel(ticket, "201") is CallState.CANCELLED
+        assert await ask_progress(ticket, "201", "ringing") is CallState.CANCELLED
 
 
 async def test_nobody_listening_is_told_as_no_answer(hub_layer):

@@ -9,6 +9,10 @@ Giulia's phone is hung up too; the record is Giulia's call to Marco.
 The refusals come before any phone rings: a premium-rate number her company does not
 let her call (no INVITE to her phone nor to the provider), and a member whose phones are
 not registered.
+
+Stopping a call while the target rings (a SIPp phone that rings until cancelled): her
+"Cancel" (the API's DELETE, the page's button) and her phone's own hang-up each CANCEL
+the target, and the record is her cancelled call.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,13 +36,19 @@ from officina.api.actions import do_create_api_token
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import (
+    HOST,
     LiveOfficina,
     live_officina,
     port_base,
     signed_in_context,
 )
+from officina.pbx.tests.sipp_provider import messages
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
+from officina.pbx.tests.test_hold_music_desk import BOB_FIRST_SEQUENCE, HeldPhone
 from officina.pbx.tests.test_on_call_live import phone
+from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
+from officina.pbx.tests.test_rtpengine import share_at
+from officina.pbx.tests.test_sipp import finished
 from officina.trunks.actions import TrunkInput, check_save_trunk
 
 pytestmark = [
@@ -71,13 +82,17 @@ def numbers(giulia: Any, marco: Any) -> dict[str, str]:
 
 
 def api(
-    officina: LiveOfficina, token: str, path: str, body: dict[str, str] | None = None
+    officina: LiveOfficina,
+    token: str,
+    path: str,
+    body: dict[str, str] | None = None,
+    method: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(  # noqa: S310 - our own server, over http
         f"{officina.url}/api{path}",
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        method="POST" if body is not None else "GET",
+        method=method or ("POST" if body is not None else "GET"),
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our server
@@ -246,11 +261,7 @@ def test_the_call_button_on_a_profile_rings_the_members_phone(
             status.filter(has_text="La chiamata è terminata.").wait_for()
         finally:
             context.close()
-    assert wait_for(
-        lambda: CallRecord.objects.filter(
-            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome="answered"
-        ).exists()
-    ), "in her call history as her call to Marco"
+    assert_record(numbers, "answered")
 
 
 def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
@@ -270,3 +281,196 @@ def test_a_target_the_pbx_does_not_know_ends_the_members_answered_call(
             caller_number=numbers["giulia"], callee_number="299", outcome="not-found"
         ).exists()
     ), list(CallRecord.objects.values_list("callee_number", "outcome"))
+
+
+def ringing_target(tmp_path: Path, officina: LiveOfficina, numbers: dict[str, str]) -> Any:
+    """Marco's phone, a SIPp that rings (180) until it is cancelled, then answers 487."""
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    port, number = officina.sip_port + 35, numbers["marco"]
+    return start_phone(
+        tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, port, number, PASSWORDS["marco"]
+    )
+
+
+def assert_record(numbers: dict[str, str], outcome: str) -> None:
+    """In Giulia's call history as her call to Marco, with ``outcome``."""
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], callee_number=numbers["marco"], outcome=outcome
+        ).exists()
+    ), list(CallRecord.objects.values_list("callee_number", "outcome"))
+
+
+def test_cancel_while_the_target_rings_cancels_it(officina, numbers, giulia, marco, tmp_path):
+    """Her phone answered, Marco's rings: her DELETE cancels his INVITE, her phone gets its
+    ACK (every stream refused) and a BYE, and the call is cancelled; Marco cannot cancel
+    her call, nor can anyone once it is over."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    _token, marcos = do_create_api_token(marco, "click-to-call")
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
+        target = ringing_target(tmp_path, officina, numbers)
+        try:
+            status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+            assert status == 201, placed
+            ticket = placed["ticket"]
+            assert follow(officina, token, ticket, "connecting", 20) == "connecting"
+            assert wait_for(
+                lambda: any(
+                    m.startswith("SIP/2.0 180") for m in messages(tmp_path / "marco", "sent")
+                ),
+                10,
+            ), "Marco's phone rings"
+            status, refused = api(officina, marcos, f"/phone/calls/{ticket}", method="DELETE")
+            assert (status, refused["code"]) == (404, "NOT_FOUND"), "not his call"
+            status, cancelled = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert status == 200, cancelled
+            assert cancelled == {
+                "state": "cancelled", "message": "You cancelled the call.", "final": True,
+            }  # fmt: skip
+            assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+            assert_hung_up(tmp_path / "giulia.log")
+            assert follow(officina, token, ticket, "cancelled", 5) == "cancelled"
+            status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert (status, again["state"]) == (200, "cancelled")
+        finally:
+            stop(target)
+    assert any(m.startswith("CANCEL ") for m in messages(tmp_path / "marco", "received"))
+    assert_record(numbers, "cancelled")
+
+
+def test_the_members_hang_up_while_the_target_rings_cancels_it(officina, numbers, giulia, tmp_path):
+    """Her phone (SIPp) answers with its offer and hangs up before its ACK, as phones that
+    do not wait for it do: Marco's ringing phone is cancelled, and so is the call."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    port, number = officina.sip_port + 37, numbers["giulia"]
+    member = start_phone(
+        tmp_path / "giulia", "uas_offer_then_bye.xml", pbx, port, number, PASSWORDS["giulia"]
+    )
+    target = ringing_target(tmp_path, officina, numbers)
+    try:
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        assert follow(officina, token, placed["ticket"], "cancelled", 20) == "cancelled"
+        assert finished(member, tmp_path / "giulia") == 0, "her BYE was answered"
+        assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+    finally:
+        stop(member)
+        stop(target)
+    assert any(m.startswith("CANCEL ") for m in messages(tmp_path / "marco", "received"))
+    assert_record(numbers, "cancelled")
+
+
+@pytest.mark.browser
+def test_the_cancel_button_stops_a_call_while_the_target_rings(
+    officina, numbers, giulia, marco, tmp_path, browser
+):
+    """In Italian on a phone's screen: "Annulla" shows while the call rings and cancels
+    it; Marco's ringing phone gets CANCEL."""
+    officina.running.directory.load()
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
+    with registered_phones(tmp_path, officina, numbers, "giulia"):
+        target = ringing_target(tmp_path, officina, numbers)
+        try:
+            page = context.new_page()
+            page.goto(f"/members/{marco.pk}/")
+            cancel = page.locator("#pbx-panel").get_by_role("button", name="Annulla", exact=True)
+            assert not cancel.is_visible(), "nothing to cancel before the call"
+            page.get_by_role("button", name="Chiama", exact=True).click()
+            status = page.locator("#pbx-panel [data-call-status]")
+            status.filter(has_text=f"Chiamata a {marco.display_name}").wait_for()
+            box = cancel.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+            cancel.click()
+            status.filter(has_text="Hai annullato la chiamata.").wait_for()
+            cancel.wait_for(state="hidden")
+            assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+            assert_hung_up(tmp_path / "giulia.log")
+        finally:
+            stop(target)
+            context.close()
+    assert_record(numbers, "cancelled")
+
+
+def test_the_member_holds_and_resumes_a_click_to_call(officina, numbers, giulia, tmp_path):
+    """Her desk phone's hold and resume (re-INVITEs) go on to Marco's phone through the
+    PBX, and his answers come back to hers (RFC 3725 §6). Marco is a SIPp phone whose
+    media are a socket of the test: before the hold he hears her tone, while held the
+    desk's music, after the resume her tone again; and her phone receives him again."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    base = officina.sip_port
+    desk = officina.running.media
+    held = HeldPhone(base + 30)
+    try:
+        with registered_phones(tmp_path, officina, numbers, "giulia"):
+            marco = start_phone(
+                tmp_path / "marco", "uas_held.xml", pbx, base + 35, numbers["marco"],
+                PASSWORDS["marco"], "-key", "rtp_port", str(base + 30),
+            )  # fmt: skip
+            status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+            assert status == 201, placed
+            assert follow(officina, token, placed["ticket"], "connected", 30) == "connected"
+            assert wait_for(lambda: len(held.packets) > 50), "Marco receives her RTP"
+            giulias = held.packets[-1][1]
+
+            command(base + 7, "hold")
+            assert wait_for(lambda: bool(desk.holds.streams), 20), "the hold reached Marco"
+            (stream,) = desk.holds.streams.values()
+            start = time.monotonic()
+            time.sleep(3)
+            assert held.heard_from(start, giulias).size == 0, "her stream went to the desk"
+            assert len(held.heard_from(start, (HOST, stream.port))) > 8000, "music instead"
+
+            command(base + 7, "resume")
+            assert wait_for(lambda: not desk.holds.streams, 20), "the resume reached Marco"
+            resumed = time.monotonic()
+            assert wait_for(lambda: len(held.heard_from(resumed, giulias)) > 8000, 20)
+            again = held.heard_from(resumed, giulias)
+            assert share_at(again, (440,)) > 0.5, "Marco hears her tone again"
+            held.talk(giulias, 3.0)  # and she receives him: her reports say so
+            assert wait_for(
+                lambda: any(n >= BOB_FIRST_SEQUENCE + 140 for n in held.reported), 20
+            ), held.reported
+
+            command(base + 7, "hold")  # held again (the scenario's third offer), hung up
+            assert wait_for(lambda: bool(desk.holds.streams), 20)
+            command(base + 7, "hangup")
+            assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
+            assert finished(marco, tmp_path / "marco") == 0
+    finally:
+        held.close()
+    assert_record(numbers, "answered")
+    answers = [m for m in messages(tmp_path / "marco", "sent") if m.startswith("SIP/2.0 200")]
+    assert sum("a=recvonly" in m for m in answers) == 2, "his answers to both holds"
+
+
+def test_the_target_holds_and_resumes_a_click_to_call(officina, numbers, giulia, tmp_path):
+    """The other way: Marco's phone holds and resumes; each re-INVITE reaches her phone
+    from the PBX, and her answer goes back to his (the desk plays her music meanwhile)."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    desk = officina.running.media
+    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        assert follow(officina, token, placed["ticket"], "connected", 30) == "connected"
+        giulias: Path = tmp_path / "giulia.log"
+
+        def offers() -> int:
+            return giulias.read_text(errors="replace").count("got re-INVITE")
+
+        command(officina.sip_port + 8, "hold")
+        assert wait_for(lambda: offers() == 1 and bool(desk.holds.streams), 20), "held"
+        command(officina.sip_port + 8, "resume")
+        assert wait_for(lambda: offers() == 2 and not desk.holds.streams, 20), "resumed"
+        command(officina.sip_port + 8, "hangup")
+        assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
+    marcos = (tmp_path / "marco.log").read_text(errors="replace")
+    assert "call: hold" in marcos and "call: resume" in marcos
+    assert "488" not in marcos and "491" not in marcos, marcos[-2000:]

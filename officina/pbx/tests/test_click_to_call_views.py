@@ -130,9 +130,30 @@ def test_signed_out_nobody_calls(client, extensions):
     assert client.post("/phone/calls/", {"target": "202"}).status_code == 302
     answer = client.get("/phone/calls/" + "0" * 32 + "/?known=ringing")
     assert answer.status_code == 302
+    assert client.post("/phone/calls/" + "0" * 32 + "/cancel/").status_code == 302
 
 
 def test_a_call_that_is_not_one_is_not_found(client_for, giulia, extensions):
     answer = client_for(giulia).get("/phone/calls/not-a-ticket/?known=ringing")
     assert answer.status_code == 404
     assert answer.json()["message"] == "No such call."
+
+
+def test_cancelling_a_call_that_is_not_one_is_not_found(client_for, giulia, extensions):
+    client = client_for(giulia)
+    answer = client.post("/phone/calls/not-a-ticket/cancel/", HTTP_ACCEPT="application/json")
+    assert answer.status_code == 404
+    assert answer.json() == {"code": "NOT_FOUND", "message": "No such call."}
+    assert client.get("/phone/calls/" + "0" * 32 + "/cancel/").status_code == 405
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Cancel"), ("it", "Annulla")])
+def test_the_cancel_button_waits_hidden_beside_the_call_button(
+    client_for, giulia, marco, extensions, language, label
+):
+    giulia.language = language
+    giulia.save(update_fields=["language"])
+    profile = client_for(giulia).get(f"/members/{marco.pk}/").content.decode()
+    assert f'<button type="button" class="secondary" data-call-cancel hidden>{label}</button>' in (
+        profile
+    ), "shown by the page's script only while a phone rings"

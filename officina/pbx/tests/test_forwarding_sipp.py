@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -159,19 +160,59 @@ def test_feature_codes_from_a_phone_turn_forwarding_on_and_off(tmp_path, people)
         extension = Extension.objects.get(number=marco[0])
         assert rules[extension.pk].always == ""
         assert rules[extension.pk].no_answer == pia[0]
-        # Forwarding to oneself is refused with the reason; "*72" alone is incomplete.
-        assert dial(tmp_path, pbx, base + 22, marco, f"*72{marco[0]}", "uac_refused.xml") == 0
+        # Forwarding to oneself is refused, and the desk says why; so is "*72" alone.
+        own = f"*72{marco[0]}"
+        assert dial(tmp_path, pbx, base + 22, marco, own, "uac_feature_code.xml") == 0
+        assert dial(tmp_path, pbx, base + 24, marco, "*72", "uac_feature_code.xml") == 0
     forwarding = Forwarding.objects.get()
     assert (forwarding.always, forwarding.no_answer) == ("", pia[0])
-    # Each code is answered by the desk (which then says the change and hangs up: the
-    # scenario waits for its BYE), the new state in a Warning the phone can show.
+    # Each code is answered by the desk (which then says the change, or why not, and hangs
+    # up: the scenario waits for its BYE), in a Warning the phone can show too.
     answers = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 200")]
     assert any(f'Warning: 399 officina "forwarding always on to {pia[0]}"' in m for m in answers)
     assert any('Warning: 399 officina "forwarding always off"' in m for m in answers)
+    warning = 'Warning: 399 officina "Calls cannot be forwarded to the same extension."'
+    assert any(warning in m for m in answers)
+    warning = 'Warning: 399 officina "Dial the code followed by the number to forward your'
+    assert any(warning in m for m in answers)
     byes = [m for m in messages(tmp_path, "received") if m.startswith("BYE ")]
-    assert len(byes) == 3
-    refused = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 403")]
-    assert "same extension" in refused[0]
+    assert len(byes) == 5
+
+
+def test_a_refused_feature_code_that_cannot_be_said_keeps_its_sip_error(
+    tmp_path,
+    people,  # noqa: F811
+    settings,
+    monkeypatch,
+):
+    """Without espeak-ng nothing can be said: the refusal is the SIP error, the reason in
+    its Warning (in the member's language), and nothing is stored."""
+    settings.VOICEMAIL_PROMPTS_DIR = tmp_path / "prompts"  # nothing said before, either
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("sipp", "sox"):  # every tool the test and the PBX use, but espeak-ng
+        (tools / tool).symlink_to(str(shutil.which(tool)))
+    monkeypatch.setenv("PATH", str(tools))
+    marco = people["Marco"][1:]
+    member = Extension.objects.get(number=marco[0]).member
+    assert member is not None
+    member.language = "it"
+    member.save(update_fields=["language"])
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        assert dial(tmp_path, pbx, base + 22, marco, f"*72{marco[0]}", "uac_refused.xml") == 0
+        assert dial(tmp_path, pbx, base + 24, marco, "*72", "uac_incomplete.xml") == 0
+        assert dial(tmp_path, pbx, base + 26, marco, "*73202", "uac_incomplete.xml") == 0
+    assert not Forwarding.objects.exists()
+    received = messages(tmp_path, "received")
+    (refused,) = [m for m in received if m.startswith("SIP/2.0 403")]
+    assert 'Warning: 399 officina "Le chiamate non possono essere inoltrate' in refused
+    incomplete = [m for m in received if m.startswith("SIP/2.0 484")]
+    assert sorted(m.splitlines()[0] for m in incomplete) == [
+        "SIP/2.0 484 Address Incomplete", "SIP/2.0 484 Dial The Code Alone",
+    ]  # fmt: skip
+    assert all('Warning: 399 officina "Componi ' in m for m in incomplete)
+    assert not [m for m in received if m.startswith("SIP/2.0 200")]
 
 
 def test_follow_me_rings_a_colleague_too_after_the_members_seconds(tmp_path, people):  # noqa: F811

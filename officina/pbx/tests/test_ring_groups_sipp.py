@@ -61,11 +61,18 @@ def people(make_member, giulia, marco, sara, studio_rossi):
 
 
 def start_phone(
-    directory: Path, scenario: str, pbx: LivePbx, port: int, number: str, password: str
+    directory: Path,
+    scenario: str,
+    pbx: LivePbx,
+    port: int,
+    number: str,
+    password: str,
+    *options: str,
 ) -> subprocess.Popen[bytes]:
-    """A SIPp phone listening on ``port``, registered there as ``number``."""
+    """A SIPp phone listening on ``port``, registered there as ``number``; ``options``
+    go to its SIPp (``-key name value``)."""
     directory.mkdir()
-    phone = sipp(directory, scenario, pbx, port, "-m", "1", "-trace_msg", background=True)
+    phone = sipp(directory, scenario, pbx, port, "-m", "1", "-trace_msg", *options, background=True)
     register = sipp(
         directory, "register.xml", pbx, port + 1, "-m", "1",
         "-key", "contact_host", HOST, "-key", "contact_port", str(port), "-key", "expires", "300",

@@ -41,33 +41,63 @@
   // "Call" buttons (pbx/click_to_call.html): the PBX rings the member's own phone, then
   // puts them through; the text beside the button follows the call, asking the server
   // for each change (it answers when the state is no longer the one the page knows).
+  // While a phone rings, "Cancel" beside it stops the call.
+  const RINGING = ["ringing", "connecting"];
   async function followCall(form) {
     const status = form.querySelector("[data-call-status]");
-    const button = form.querySelector("button");
+    const button = form.querySelector("button[type=submit]");
+    const cancel = form.querySelector("[data-call-cancel]");
     const name = form.elements.name.value;
     const json = { Accept: "application/json" };
+    let ended = false;
+    function show(answer) {
+      if (ended) return;
+      status.textContent = answer.message;  // text, never HTML
+      status.dataset.state = answer.state || answer.code;
+      cancel.hidden = !RINGING.includes(answer.state);
+      ended = Boolean(answer.final);
+    }
     button.disabled = true;
     try {
       const response = await fetch(form.action, {
         method: "POST", body: new FormData(form), headers: json, credentials: "same-origin",
       });
       const answer = await response.json();
-      status.textContent = answer.message;  // text, never HTML
-      status.dataset.state = answer.state || answer.code;
+      show(answer);
       if (!response.ok) return;
+      cancel.onclick = async () => {
+        cancel.disabled = true;
+        try {
+          const body = new FormData();
+          body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+          body.append("name", name);
+          const cancelled = await fetch(answer.cancel, {
+            method: "POST", body: body, headers: json, credentials: "same-origin",
+          });
+          show(await cancelled.json());
+        } catch (_) {
+          status.textContent = form.dataset.failed;
+        } finally {
+          cancel.disabled = false;
+        }
+      };
       let state = answer.state;
-      for (;;) {
+      while (!ended) {
         const url = answer.progress + "?known=" + encodeURIComponent(state) +
           "&name=" + encodeURIComponent(name);
         const next = await (await fetch(url, { headers: json, credentials: "same-origin" })).json();
-        status.textContent = next.message;
-        if (!next.state) return;
-        status.dataset.state = state = next.state;
-        if (next.final) return;
+        if (!next.state) {
+          show(next);
+          return;
+        }
+        show(next);
+        state = next.state;
       }
     } catch (_) {
       status.textContent = form.dataset.failed;
     } finally {
+      cancel.hidden = true;
+      cancel.onclick = null;
       button.disabled = false;
     }
   }
