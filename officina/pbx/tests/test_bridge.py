@@ -1,0 +1,226 @@
+"""The desk's bridge between a caller and the person it put through, and the menu's
+ringing, over real RTP sessions on loopback UDP (sockets stand for the two phones) with
+the ticks the media clock gives."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import numpy as np
+
+from officina.attendant.kinds import ROUNDS_MAX
+from officina.attendant.selectors import MenuPlan
+from officina.pbx.media.attendant_call import AttendantCall, Stage
+from officina.pbx.media.bridge import KEY_FRAMES, BridgedCall
+from officina.pbx.media.g711 import decode, encode
+from officina.pbx.media.session import RtpSession
+from officina.pbx.media.tones import InBandDtmf, ringback
+from officina.sip.rtp import PCMA, PCMU, DtmfEvent, RtpPacket, RtpStream
+from officina.sip.sdp import AudioAgreement, Codec
+
+LAWS = {PCMU: Codec("0", "PCMU", 8000, 1), PCMA: Codec("8", "PCMA", 8000, 1)}
+
+
+def udp_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    return sock
+
+
+async def phone_and_session(
+    law: int, telephone_event: int | None = None
+) -> tuple[socket.socket, RtpSession]:
+    phone = udp_socket()
+    agreement = AudioAgreement(
+        "127.0.0.1", phone.getsockname()[1], LAWS[law], telephone_event, "sendrecv"
+    )
+    session = RtpSession(udp_socket(), udp_socket(), agreement, on_digit=lambda digit: None)
+    await session.start()
+    return phone, session
+
+
+def tone(hz: float, frames: int) -> np.ndarray:
+    t = np.arange(160 * frames) / 8000
+    return (np.sin(2 * np.pi * hz * t) * 8000).astype(np.int16)
+
+
+def drain(phone: socket.socket) -> list[RtpPacket]:
+    packets = []
+    while True:
+        try:
+            packets.append(RtpPacket.parse(phone.recv(2048)))
+        except BlockingIOError:
+            return packets
+
+
+def purity(samples: np.ndarray, hz: float) -> float:
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64))) ** 2
+    frequencies = np.fft.rfftfreq(len(samples), 1 / 8000)
+    return float(spectrum[np.abs(frequencies - hz) <= 30].sum() / spectrum.sum())
+
+
+async def talk(
+    bridge: BridgedCall,
+    speakers: list[tuple[socket.socket, RtpSession, int, np.ndarray]],
+    frames: int,
+) -> None:
+    """Each phone sends its sound to its session, a frame every 20 ms, and the bridge
+    ticks on the loop's clock."""
+    loop = asyncio.get_running_loop()
+    streams = [RtpStream(0x1000 + index, law) for index, (_, _, law, _) in enumerate(speakers)]
+    for frame in range(frames):
+        for stream, (phone, session, law, sound) in zip(streams, speakers, strict=True):
+            payload = encode(sound[frame * 160 : (frame + 1) * 160], law)
+            phone.sendto(stream.packet(payload, 160), ("127.0.0.1", session.local_port))
+        await asyncio.sleep(0.02)
+        bridge.tick(loop.time())
+    for _ in range(10):  # what the jitter buffers still hold
+        await asyncio.sleep(0.02)
+        bridge.tick(loop.time())
+
+
+def test_each_side_hears_the_other_re_encoded_between_pcmu_and_pcma():
+    async def run() -> None:
+        caller_phone, caller = await phone_and_session(PCMU)
+        callee_phone, callee = await phone_and_session(PCMA)
+        ended = []
+        bridge = BridgedCall(caller, callee, on_done=ended.append)
+        await talk(
+            bridge,
+            [
+                (caller_phone, caller, PCMU, tone(1000, 100)),
+                (callee_phone, callee, PCMA, tone(700, 100)),
+            ],
+            frames=100,
+        )
+        to_callee, to_caller = drain(callee_phone), drain(caller_phone)
+        assert {p.payload_type for p in to_callee} == {PCMA}
+        assert {p.payload_type for p in to_caller} == {PCMU}
+        assert len(to_callee) >= 90 and len(to_caller) >= 90
+        heard_by_callee = decode(b"".join(p.payload for p in to_callee), PCMA)
+        heard_by_caller = decode(b"".join(p.payload for p in to_caller), PCMU)
+        assert purity(heard_by_callee, 1000) > 0.95
+        assert purity(heard_by_caller, 700) > 0.95
+        bridge.hung_up()
+        bridge.hung_up()
+        assert ended == [bridge] and bridge.ended_by == "caller hung up"
+        for session in (caller, callee):
+            session.close()
+        caller_phone.close()
+        callee_phone.close()
+
+    asyncio.run(run())
+
+
+def test_a_key_goes_on_as_rfc4733_events_and_the_audio_waits_meanwhile():
+    async def run() -> None:
+        caller_phone, caller = await phone_and_session(PCMU, 101)
+        callee_phone, callee = await phone_and_session(PCMU, 101)
+        bridge = BridgedCall(caller, callee, on_done=lambda call: None)
+        bridge.digit("5")
+        await talk(bridge, [(caller_phone, caller, PCMU, tone(1000, 20))], frames=20)
+        packets = drain(callee_phone)
+        events = [p for p in packets if p.payload_type == 101]
+        audio = [p for p in packets if p.payload_type == PCMU]
+        # One press: five packets of growing duration, the last one thrice, all at the
+        # press's start time, the first marked.
+        assert len(events) == KEY_FRAMES + 2
+        parsed = [DtmfEvent.parse(p.payload) for p in events]
+        assert {e.digit for e in parsed} == {"5"}
+        assert [e.duration for e in parsed] == [160, 320, 480, 640, 800, 800, 800]
+        assert [e.end for e in parsed] == [False] * 4 + [True] * 3
+        assert len({p.timestamp for p in events}) == 1 and events[0].marker
+        assert not any(p.marker for p in events[1:])
+        # The audio after it goes on from where the press ended; none went meanwhile.
+        assert audio[0].timestamp == events[0].timestamp + 800
+        assert audio[0].sequence == (events[-1].sequence + 1) & 0xFFFF
+        assert bridge.keys_sent == {"to_onward": 1, "to_caller": 0}
+
+    asyncio.run(run())
+
+
+def test_a_key_goes_on_as_its_tones_to_a_phone_without_telephone_events():
+    async def run() -> None:
+        caller_phone, caller = await phone_and_session(PCMU, 101)
+        callee_phone, callee = await phone_and_session(PCMA, None)
+        bridge = BridgedCall(caller, callee, on_done=lambda call: None)
+        bridge.onward_digit("9")  # the callee's key, on to the caller's RFC 4733
+        bridge.digit("7")
+        bridge.digit("7")
+        await talk(bridge, [], frames=2 * (KEY_FRAMES + 2))
+        packets = drain(callee_phone)
+        assert {p.payload_type for p in packets} == {PCMA}
+        detector = InBandDtmf()
+        heard = [detector.feed(decode(p.payload, PCMA)) for p in packets]
+        assert [key for key in heard if key is not None] == ["7", "7"]
+        to_caller = drain(caller_phone)
+        assert {DtmfEvent.parse(p.payload).digit for p in to_caller} == {"9"}
+
+    asyncio.run(run())
+
+
+def menu_call(session: RtpSession, rounds: int = 1) -> AttendantCall:
+    menu = MenuPlan(1, 1, "500", "Front desk", "en", None, 5, {"2": ("extension", "202")})
+    said: list[str] = []
+
+    def prompt(name: str, language: str) -> np.ndarray:
+        said.append(name)
+        return np.zeros(800, dtype=np.int16)
+
+    call = AttendantCall(
+        session,
+        menu,
+        lambda number: None,
+        lambda plan: np.zeros(800, dtype=np.int16),
+        prompt,
+        inband_dtmf=False,
+        on_choice=lambda call, kind, number: None,
+        on_done=lambda call: None,
+    )
+    call.said = said  # type: ignore[attr-defined]
+    call.rounds = rounds
+    return call
+
+
+def test_ringing_the_menu_plays_the_ring_tone_after_please_hold_then_back_to_the_menu():
+    async def run() -> None:
+        phone, session = await phone_and_session(PCMU)
+        call = menu_call(session)
+        call.digit("2")
+        assert call.stage is Stage.CHOSEN and call.chosen == ("extension", "202")
+        call.ringing(ringback())
+        assert call.stage is Stage.RINGING
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while loop.time() - start < 1.5:  # "please hold" (0.1 s here), then ringing
+            await asyncio.sleep(0.02)
+            call.tick(loop.time())
+        heard = decode(b"".join(p.payload for p in drain(phone)), PCMU)
+        assert purity(heard[2000:8000], 425) > 0.9
+        call.digit("2")  # a key while it rings changes nothing
+        assert call.stage is Stage.RINGING
+        call.not_reached("busy", "busy (486)")
+        assert call.stage is Stage.GREETING and call.rounds == 2 and call.chosen is None
+        assert call.said[-1] == "busy"  # type: ignore[attr-defined]
+        call.not_reached("busy", "again")  # not ringing any more: nothing
+        assert call.rounds == 2
+        session.close()
+
+    asyncio.run(run())
+
+
+def test_busy_in_the_last_round_says_why_and_goodbye():
+    async def run() -> None:
+        phone, session = await phone_and_session(PCMU)
+        call = menu_call(session, rounds=ROUNDS_MAX)
+        call.digit("2")
+        call.ringing(ringback())
+        call.not_reached("no_answer", "no answer (487)")
+        assert call.stage is Stage.ENDING and call.ended_by == "no answer (487)"
+        assert call.said[-2:] == ["no_answer", "goodbye"]  # type: ignore[attr-defined]
+        session.close()
+        phone.close()
+
+    asyncio.run(run())
