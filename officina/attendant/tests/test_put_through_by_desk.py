@@ -29,14 +29,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from officina.accounts.models import Company
-from officina.attendant.actions import MenuInput, check_save_menu
+from officina.attendant.actions import MenuInput
+from officina.attendant.tests.test_sipp_attendant import front_desk
 from officina.pbx.media.attendant_call import AttendantCall, Stage
 from officina.pbx.media.bridge import BridgedCall
 from officina.pbx.media.g711 import decode, encode
 from officina.pbx.models import CallRecord, Extension
-from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
+from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
 from officina.pbx.tests.test_baresip import configure, wait_for
+from officina.pbx.tests.test_bridge import purity
 from officina.pbx.tests.test_sipp import PASSWORDS, credentials, finished, register, sipp
 from officina.sip.rtp import PCMU, RtpError, RtpPacket, RtpStream
 from officina.voicemail.actions import check_update_box, do_open_box
@@ -110,20 +111,9 @@ class MediaPeer:
         self.socket.close()
 
 
-def purity(samples: np.ndarray, hz: float) -> float:
-    """The share of the signal's energy within 30 Hz of ``hz`` (1.0: a clean tone)."""
-    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64))) ** 2
-    frequencies = np.fft.rfftfreq(len(samples), 1 / 8000)
-    total = float(spectrum.sum())
-    return float(spectrum[np.abs(frequencies - hz) <= 30].sum()) / total if total else 0.0
-
-
 @pytest.fixture
 def pbx() -> Iterator[LivePbx]:
-    make_extensions(PASSWORDS)
-    company = Company.objects.create(name="Front desk srl", slug="front-desk")
-    check_save_menu(
-        company,
+    front_desk(
         MenuInput(
             name="Front desk",
             number="500",
@@ -131,7 +121,7 @@ def pbx() -> Iterator[LivePbx]:
             greeting_text="Welcome. Press 2 for Bob.",
             timeout_seconds=10,
             options={"2": ("extension", "202")},
-        ),
+        )
     )
     with live_pbx(port_base() + 60) as running:
         menus = running.running.media.menus
@@ -257,6 +247,10 @@ def test_when_the_pbx_cannot_put_the_caller_through(
     calling_from = time.monotonic()
     if ring_seconds is None and outcome == CallRecord.Outcome.CANCELLED:
         assert call.stage is Stage.RINGING
+        # Bob's phone is called by the caller, the menu named beside them.
+        invite = dialog.onward.leg.invite
+        assert invite.from_.uri_text.startswith("sip:201@")
+        assert invite.from_.display_name.endswith("(Front desk)")
     assert finished(bob, tmp_path) == 0  # 486 and its ACK, or a CANCEL
     assert finished(caller, tmp_path) == 0
     if ring_seconds is None and outcome == CallRecord.Outcome.CANCELLED:

@@ -16,29 +16,11 @@ from officina.pbx.media.bridge import KEY_FRAMES, BridgedCall
 from officina.pbx.media.g711 import decode, encode
 from officina.pbx.media.session import RtpSession
 from officina.pbx.media.tones import InBandDtmf, ringback
-from officina.sip.rtp import PCMA, PCMU, DtmfEvent, RtpPacket, RtpStream
-from officina.sip.sdp import AudioAgreement, Codec
+from officina.pbx.tests.test_media_clock_timing import phone_and_session, received_by
+from officina.sip.rtp import PCMA, PCMU, DtmfEvent, RtpStream
+from officina.sip.sdp import Codec
 
 LAWS = {PCMU: Codec("0", "PCMU", 8000, 1), PCMA: Codec("8", "PCMA", 8000, 1)}
-
-
-def udp_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.setblocking(False)
-    return sock
-
-
-async def phone_and_session(
-    law: int, telephone_event: int | None = None
-) -> tuple[socket.socket, RtpSession]:
-    phone = udp_socket()
-    agreement = AudioAgreement(
-        "127.0.0.1", phone.getsockname()[1], LAWS[law], telephone_event, "sendrecv"
-    )
-    session = RtpSession(udp_socket(), udp_socket(), agreement, on_digit=lambda digit: None)
-    await session.start()
-    return phone, session
 
 
 def tone(hz: float, frames: int) -> np.ndarray:
@@ -46,16 +28,8 @@ def tone(hz: float, frames: int) -> np.ndarray:
     return (np.sin(2 * np.pi * hz * t) * 8000).astype(np.int16)
 
 
-def drain(phone: socket.socket) -> list[RtpPacket]:
-    packets = []
-    while True:
-        try:
-            packets.append(RtpPacket.parse(phone.recv(2048)))
-        except BlockingIOError:
-            return packets
-
-
 def purity(samples: np.ndarray, hz: float) -> float:
+    """The share of the signal's energy within 30 Hz of ``hz`` (1.0: a clean tone)."""
     spectrum = np.abs(np.fft.rfft(samples.astype(np.float64))) ** 2
     frequencies = np.fft.rfftfreq(len(samples), 1 / 8000)
     return float(spectrum[np.abs(frequencies - hz) <= 30].sum() / spectrum.sum())
@@ -83,9 +57,9 @@ async def talk(
 
 def test_each_side_hears_the_other_re_encoded_between_pcmu_and_pcma():
     async def run() -> None:
-        caller_phone, caller = await phone_and_session(PCMU)
-        callee_phone, callee = await phone_and_session(PCMA)
-        ended = []
+        caller_phone, caller = await phone_and_session(LAWS[PCMU])
+        callee_phone, callee = await phone_and_session(LAWS[PCMA])
+        ended: list[BridgedCall] = []
         bridge = BridgedCall(caller, callee, on_done=ended.append)
         await talk(
             bridge,
@@ -95,7 +69,7 @@ def test_each_side_hears_the_other_re_encoded_between_pcmu_and_pcma():
             ],
             frames=100,
         )
-        to_callee, to_caller = drain(callee_phone), drain(caller_phone)
+        to_callee, to_caller = await received_by(callee_phone), await received_by(caller_phone)
         assert {p.payload_type for p in to_callee} == {PCMA}
         assert {p.payload_type for p in to_caller} == {PCMU}
         assert len(to_callee) >= 90 and len(to_caller) >= 90
@@ -116,12 +90,12 @@ def test_each_side_hears_the_other_re_encoded_between_pcmu_and_pcma():
 
 def test_a_key_goes_on_as_rfc4733_events_and_the_audio_waits_meanwhile():
     async def run() -> None:
-        caller_phone, caller = await phone_and_session(PCMU, 101)
-        callee_phone, callee = await phone_and_session(PCMU, 101)
+        caller_phone, caller = await phone_and_session(LAWS[PCMU], 101)
+        callee_phone, callee = await phone_and_session(LAWS[PCMU], 101)
         bridge = BridgedCall(caller, callee, on_done=lambda call: None)
         bridge.digit("5")
         await talk(bridge, [(caller_phone, caller, PCMU, tone(1000, 20))], frames=20)
-        packets = drain(callee_phone)
+        packets = await received_by(callee_phone)
         events = [p for p in packets if p.payload_type == 101]
         audio = [p for p in packets if p.payload_type == PCMU]
         # One press: five packets of growing duration, the last one thrice, all at the
@@ -143,25 +117,26 @@ def test_a_key_goes_on_as_rfc4733_events_and_the_audio_waits_meanwhile():
 
 def test_a_key_goes_on_as_its_tones_to_a_phone_without_telephone_events():
     async def run() -> None:
-        caller_phone, caller = await phone_and_session(PCMU, 101)
-        callee_phone, callee = await phone_and_session(PCMA, None)
+        caller_phone, caller = await phone_and_session(LAWS[PCMU], 101)
+        callee_phone, callee = await phone_and_session(LAWS[PCMA], None)
         bridge = BridgedCall(caller, callee, on_done=lambda call: None)
         bridge.onward_digit("9")  # the callee's key, on to the caller's RFC 4733
         bridge.digit("7")
         bridge.digit("7")
         await talk(bridge, [], frames=2 * (KEY_FRAMES + 2))
-        packets = drain(callee_phone)
+        packets = await received_by(callee_phone)
         assert {p.payload_type for p in packets} == {PCMA}
         detector = InBandDtmf()
         heard = [detector.feed(decode(p.payload, PCMA)) for p in packets]
         assert [key for key in heard if key is not None] == ["7", "7"]
-        to_caller = drain(caller_phone)
+        to_caller = await received_by(caller_phone)
         assert {DtmfEvent.parse(p.payload).digit for p in to_caller} == {"9"}
 
     asyncio.run(run())
 
 
-def menu_call(session: RtpSession, rounds: int = 1) -> AttendantCall:
+def menu_call(session: RtpSession, rounds: int = 1) -> tuple[AttendantCall, list[str]]:
+    """A menu's call (a 0.1 s greeting, 2 for Bob), and the names of the prompts it says."""
     menu = MenuPlan(1, 1, "500", "Front desk", "en", None, 5, {"2": ("extension", "202")})
     said: list[str] = []
 
@@ -179,31 +154,34 @@ def menu_call(session: RtpSession, rounds: int = 1) -> AttendantCall:
         on_choice=lambda call, kind, number: None,
         on_done=lambda call: None,
     )
-    call.said = said  # type: ignore[attr-defined]
     call.rounds = rounds
-    return call
+    return call, said
+
+
+def stage(call: AttendantCall) -> Stage:
+    return call.stage
 
 
 def test_ringing_the_menu_plays_the_ring_tone_after_please_hold_then_back_to_the_menu():
     async def run() -> None:
-        phone, session = await phone_and_session(PCMU)
-        call = menu_call(session)
+        phone, session = await phone_and_session(LAWS[PCMU])
+        call, said = menu_call(session)
         call.digit("2")
-        assert call.stage is Stage.CHOSEN and call.chosen == ("extension", "202")
+        assert stage(call) is Stage.CHOSEN and call.chosen == ("extension", "202")
         call.ringing(ringback())
-        assert call.stage is Stage.RINGING
+        assert stage(call) is Stage.RINGING
         loop = asyncio.get_running_loop()
         start = loop.time()
         while loop.time() - start < 1.5:  # "please hold" (0.1 s here), then ringing
             await asyncio.sleep(0.02)
             call.tick(loop.time())
-        heard = decode(b"".join(p.payload for p in drain(phone)), PCMU)
+        heard = decode(b"".join(p.payload for p in await received_by(phone)), PCMU)
         assert purity(heard[2000:8000], 425) > 0.9
         call.digit("2")  # a key while it rings changes nothing
-        assert call.stage is Stage.RINGING
+        assert stage(call) is Stage.RINGING
         call.not_reached("busy", "busy (486)")
-        assert call.stage is Stage.GREETING and call.rounds == 2 and call.chosen is None
-        assert call.said[-1] == "busy"  # type: ignore[attr-defined]
+        assert stage(call) is Stage.GREETING and call.rounds == 2 and call.chosen is None
+        assert said[-1] == "busy"
         call.not_reached("busy", "again")  # not ringing any more: nothing
         assert call.rounds == 2
         session.close()
@@ -213,13 +191,13 @@ def test_ringing_the_menu_plays_the_ring_tone_after_please_hold_then_back_to_the
 
 def test_busy_in_the_last_round_says_why_and_goodbye():
     async def run() -> None:
-        phone, session = await phone_and_session(PCMU)
-        call = menu_call(session, rounds=ROUNDS_MAX)
+        phone, session = await phone_and_session(LAWS[PCMU])
+        call, said = menu_call(session, rounds=ROUNDS_MAX)
         call.digit("2")
         call.ringing(ringback())
         call.not_reached("no_answer", "no answer (487)")
-        assert call.stage is Stage.ENDING and call.ended_by == "no answer (487)"
-        assert call.said[-2:] == ["no_answer", "goodbye"]  # type: ignore[attr-defined]
+        assert stage(call) is Stage.ENDING and call.ended_by == "no answer (487)"
+        assert said[-2:] == ["no_answer", "goodbye"]
         session.close()
         phone.close()
 
