@@ -699,7 +699,8 @@ class MediaDesk:
         number, it calls the number through the proxy as any call of its own (ringing,
         ring groups, voicemail when nobody answers), tells us how it went in NOTIFYs, and
         we hang up our leg once the new call is answered. Nothing is relayed through
-        this process after that.
+        this process after that. A phone that does not follow the REFER is put through
+        by the desk's own call instead (``_not_transferred``, ``_call_onward``).
         """
         if kind == OptionKind.VOICEMAIL:
             entry = self.directory.entry(number)
