@@ -16,6 +16,7 @@ rings has Bob's call CANCELled.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import socket
@@ -136,12 +137,15 @@ def peer() -> Iterator[MediaPeer]:
     media.close()
 
 
-def call_the_menu(pbx: LivePbx, tmp_path: Path, peer: MediaPeer, stay_ms: int):  # type: ignore[no-untyped-def]
-    """SIPp dials 500, presses 2, refuses the REFER, stays ``stay_ms``, presses 5 and hangs
-    up; the caller's media starts once the PBX has answered. (SIPp, the menu's call.)"""
+def call_the_menu(  # type: ignore[no-untyped-def]
+    pbx: LivePbx, tmp_path: Path, peer: MediaPeer, stay_ms: int, refer_answer: int = 501
+):
+    """SIPp dials 500, presses 2, refuses the REFER (501; or 202, then a NOTIFY of a
+    failed call), stays ``stay_ms``, presses 5 and hangs up; the caller's media starts
+    once the PBX has answered. (SIPp, the menu's call.)"""
     caller = sipp(
         tmp_path, "uac_menu_refer_refused.xml", pbx, port_base() + 40, "-m", "1",
-        "-d", str(stay_ms), rows=[credentials("201", f"500;2;{peer.port};5")],
+        "-d", str(stay_ms), rows=[credentials("201", f"500;2;{peer.port};5;{refer_answer}")],
     )  # fmt: skip
     media = pbx.running.media
     assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
@@ -216,17 +220,20 @@ def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(pbx, tmp_path, p
 
 
 @pytest.mark.parametrize(
-    ("scenario", "ring_seconds", "stay_ms", "outcome"),
+    ("scenario", "ring_seconds", "stay_ms", "outcome", "refer_answer"),
     [
-        ("uas_busy.xml", None, 4000, CallRecord.Outcome.BUSY),
-        ("uas_ring_until_cancel.xml", 2.0, 6000, CallRecord.Outcome.CANCELLED),
-        ("uas_ring_until_cancel.xml", None, 6000, CallRecord.Outcome.CANCELLED),
+        ("uas_busy.xml", None, 4000, CallRecord.Outcome.BUSY, 501),
+        # The phone accepts the REFER, then reports its new call failed: the PBX calls.
+        ("uas_busy.xml", None, 4000, CallRecord.Outcome.BUSY, 202),
+        ("uas_ring_until_cancel.xml", 2.0, 6000, CallRecord.Outcome.CANCELLED, 501),
+        ("uas_ring_until_cancel.xml", None, 6000, CallRecord.Outcome.CANCELLED, 501),
     ],
-    ids=["busy", "no-answer", "caller-hangs-up-while-ringing"],
+    ids=["busy", "notify-failed-then-busy", "no-answer", "caller-hangs-up-while-ringing"],
 )
 def test_when_the_pbx_cannot_put_the_caller_through(
-    pbx, tmp_path, peer, scenario, ring_seconds, stay_ms, outcome
+    pbx, tmp_path, peer, scenario, ring_seconds, stay_ms, outcome, refer_answer, caplog
 ):
+    caplog.set_level(logging.INFO, logger="officina.pbx.media")
     # Bob has no voicemail: busy or unanswered, his calls end there (the proxy's own
     # answer), not in a box that would answer in his place.
     bob_extension = Extension.objects.get(number="202")
@@ -240,7 +247,7 @@ def test_when_the_pbx_cannot_put_the_caller_through(
     assert register(tmp_path, pbx, "202", base + 44, base + 45) == 0
     if ring_seconds is not None:
         media.onward_ring_seconds = ring_seconds
-    caller, dialog = call_the_menu(pbx, tmp_path, peer, stay_ms=stay_ms)
+    caller, dialog = call_the_menu(pbx, tmp_path, peer, stay_ms, refer_answer)
     call = dialog.call
     assert isinstance(call, AttendantCall)
     assert wait_for(lambda: media.stats["called_onward"] == 1, 10)
@@ -259,8 +266,11 @@ def test_when_the_pbx_cannot_put_the_caller_through(
         chunks = [heard[i : i + 1600] for i in range(0, len(heard) - 1600, 1600)]
         assert sum(purity(chunk, 425.0) > 0.9 for chunk in chunks) >= 4
     assert media.stats["bridged"] == 0
+    why = "new call failed (486)" if refer_answer == 202 else "REFER refused (501)"
+    assert f"not transferred: {why}" in caplog.text
     assert list(call.keys) == ["2", "5"]
-    assert call.ended_by == "caller hung up"
+    # (The PBX answers the BYE, then ends the call: wait for the end.)
+    assert wait_for(lambda: call.ended_by == "caller hung up", 5)
     if ring_seconds is not None or outcome == CallRecord.Outcome.BUSY:
         # The reason, then the menu again, where the caller's 5 (not on the menu) is
         # heard: its third round.

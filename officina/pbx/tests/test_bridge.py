@@ -32,7 +32,8 @@ def purity(samples: np.ndarray, hz: float) -> float:
     """The share of the signal's energy within 30 Hz of ``hz`` (1.0: a clean tone)."""
     spectrum = np.abs(np.fft.rfft(samples.astype(np.float64))) ** 2
     frequencies = np.fft.rfftfreq(len(samples), 1 / 8000)
-    return float(spectrum[np.abs(frequencies - hz) <= 30].sum() / spectrum.sum())
+    total = float(spectrum.sum())
+    return float(spectrum[np.abs(frequencies - hz) <= 30].sum()) / total if total else 0.0
 
 
 async def talk(
