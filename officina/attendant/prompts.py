@@ -17,6 +17,8 @@ PROMPTS = {
     "not_on_menu": _("That key is not on the menu."),
     "no_choice": _("We did not hear your choice."),
     "putting_through": _("Please hold: we are putting you through."),
+    "busy": _("The line is busy."),
+    "no_answer": _("There is no answer."),
     "cannot_put_through": _("Sorry, the call cannot be put through now. Goodbye."),
     "goodbye": _("Thank you for calling. Goodbye."),
 }

@@ -179,6 +179,8 @@ async def start_pbx(
         server.proxy, server.layer, directory, table, server.receive_message, settings.SIP_DOMAIN
     )
     server.attach_third_party(third_party)
+    # A menu's caller whose phone cannot transfer is put through by the desk's own call.
+    media.placer = third_party.placer
     call_requests = CallRequestListener(third_party.place, third_party.state_of, third_party.cancel)
     third_party.on_change = call_requests.changed
     registrations = TrunkRegistrations(

@@ -16,13 +16,11 @@ A member asks the web to call someone (``click_to_call.py``), which asks this pr
         media flows between the phone and the target; signalling stays on the PBX
 ```
 
-The second leg is a call *of the member's extension*: it enters the proxy on a
-``Loopback`` connection that only this process can open, so the proxy takes it as the
-member's authenticated INVITE (``SipServer._invite``) and does with it what it does with
-a dialled call: an extension, a ring group, a company number, or a number outside
-through the company's trunk behind the toll-fraud guard and with the company's caller
-ID; the call record, the busy lamps and "on a call" follow. The proxy's Record-Route
-keeps its requests (the target's BYE) coming back along the loopback.
+The second leg is a call *of the member's extension* (``placed_calls.py``): it enters
+the proxy as the member's authenticated INVITE and goes wherever a dialled call goes:
+an extension, a ring group, a company number, or a number outside through the company's
+trunk behind the toll-fraud guard and with the company's caller ID; the call record,
+the busy lamps and "on a call" follow.
 
 The first leg goes straight to the member's devices (their registrations, as the proxy
 forks); its in-dialog requests (the member's BYE) come to this server, which hands them
@@ -38,12 +36,14 @@ re-INVITE of that leg, and the answer brought back (RFC 3725 §6).
 Flow I's known weakness: the phone's 200 waits for its ACK until the target answers,
 and a phone gives up after 64*T1 (32 s) without one. The target therefore rings at most
 ``TARGET_RING_SECONDS``.
+
+Flow I's known weakness: the phone's 200 waits for its ACK until the target answers,
+and a phone gives up after 64*T1 (32 s) without one. The target therefore rings at most
+``TARGET_RING_SECONDS``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -55,7 +55,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from officina.pbx.call_requests import CallState
-from officina.pbx.transports.base import TCP, Flow
+from officina.pbx.placed_calls import CallPlacer, PlacedLeg, caller_on
 from officina.sip import (
     ClientTransaction,
     Dialog,
@@ -63,11 +63,9 @@ from officina.sip import (
     SipRequest,
     SipResponse,
     Via,
-    make_cancel,
     make_response,
     new_branch,
     new_tag,
-    parse_message,
 )
 from officina.sip.sdp import MediaDescription, Origin, SdpParseError, SessionDescription
 
@@ -77,7 +75,7 @@ if TYPE_CHECKING:
     from officina.pbx.proxy import Proxy
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
-    from officina.pbx.transports.base import ConnectionTable
+    from officina.pbx.transports.base import ConnectionTable, Flow
     from officina.sip import ServerTransaction
     from officina.sip.rport import Peer
 
@@ -89,48 +87,9 @@ MEMBER_RING_SECONDS = 30.0
 TARGET_RING_SECONDS = 28.0
 # A finished call's state stays readable this long (the page asks once more).
 KEEP_SECONDS = 60.0
-# Loopback connections stay this long after their call, for the last BYE's answer.
-LOOPBACK_LINGER_SECONDS = 32.0
 # Click-to-calls at once on this node; beyond it a request is refused (failed).
 MAX_CALLS = 1000
-LOOPBACK_HOST = "click-to-call.invalid"  # never resolvable (RFC 6761): no one else's flow
 CANCELLED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"'
-
-_loopback_numbers = itertools.count(1)
-
-
-class Loopback:
-    """A connection from this process to its own proxy, carrying one click-to-call's
-    second leg. Only this module makes one: a request arriving on it is the member's."""
-
-    transport = TCP
-
-    def __init__(self, call: ThirdPartyCall, deliver: Callable[[bytes], None]) -> None:
-        number = next(_loopback_numbers) % 65_535 + 1
-        self.key = f"c2c-{number}"
-        self.remote = (LOOPBACK_HOST, number)
-        self.opened_at = time.monotonic()
-        self.messages_received = 1  # never reaped as unused (ConnectionTable.expire)
-        self.call = call
-        self._deliver = deliver
-        self.closed = False
-
-    @property
-    def last_activity(self) -> float:
-        return time.monotonic()  # held by its call, not by traffic: never reaped as idle
-
-    @last_activity.setter
-    def last_activity(self, _moment: float) -> None:
-        return
-
-    def send(self, data: bytes) -> bool:
-        if self.closed:
-            return False
-        self._deliver(data)
-        return True
-
-    def close(self) -> None:
-        self.closed = True
 
 
 @dataclass(eq=False)
@@ -155,15 +114,9 @@ class ThirdPartyCall:
     member_peer: Peer | None = None
     ack: bytes = b""  # the ACK sent to the member's phone (sent again for a 200 again)
     offer: bytes = b""
-    loopback: Loopback | None = None
-    invite: SipRequest | None = None  # the second leg's INVITE
-    target_final: bool = False
-    target_leg: Dialog | None = None
-    target_ack: SipRequest | None = None
-    ended_at: float | None = None
+    target_leg: PlacedLeg | None = None
     offer_passing: bool = False  # a re-INVITE's offer is on its way to the other side
-    # What to do with the target's final answer to the re-INVITE we sent it.
-    on_target_answer: Callable[[SipResponse], None] | None = None
+    ended_at: float | None = None
 
 
 class ThirdPartyCalls:
@@ -181,8 +134,7 @@ class ThirdPartyCalls:
         self.proxy = proxy
         self.layer = layer
         self.directory = directory
-        self.table = table
-        self.receive = receive  # SipServer.receive_message: into the proxy
+        self.placer = CallPlacer(layer, table, receive, domain)
         self.domain = domain
         self.calls: dict[str, ThirdPartyCall] = {}
         self.by_call_id: dict[str, ThirdPartyCall] = {}
@@ -399,91 +351,26 @@ class ThirdPartyCalls:
 
     # ------------------------------------------------------------------ the target's leg
     def _call_target(self, call: ThirdPartyCall) -> None:
-        loop = asyncio.get_running_loop()
-
-        def deliver(data: bytes) -> None:
-            loop.call_soon(self._from_proxy, call, data)
-
-        loopback = Loopback(call, deliver)
-        call.loopback = loopback
-        self.table.add(loopback)
-        host, port = loopback.remote
-        caller = call.caller
-        name = caller.display_name.replace('"', "").replace("\\", "")
-        call.invite = SipRequest(
-            "INVITE",
-            f"sip:{call.target}@{self.domain}",
-            [
-                ("Via", f"SIP/2.0/TCP {host}:{port};branch={new_branch()}"),
-                ("Max-Forwards", "70"),
-                ("From", f'"{name}" <sip:{caller.number}@{self.domain}>;tag={new_tag()}'),
-                ("To", f"<sip:{call.target}@{self.domain}>"),
-                ("Call-ID", f"{call.call_id}-target"),
-                ("CSeq", "1 INVITE"),
-                ("Contact", f"<sip:{caller.number}@{host}:{port};transport=tcp>"),
-                ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"),
-                ("Content-Type", "application/sdp"),
-            ],
-            call.offer,
+        call.target_leg = self.placer.place(
+            call.caller,
+            call.target,
+            call_id=f"{call.call_id}-target",
+            offer=call.offer,
+            display_name=call.caller.display_name,
+            ring_seconds=TARGET_RING_SECONDS,
+            on_answer=lambda response: self._target_answered(call, response),
+            on_failure=lambda status: self._target_failed(call, status),
+            on_bye=lambda: self._target_hung_up(call),
+            on_offer=lambda request: self._target_offers(call, request),
         )
-        self._to_proxy(call, call.invite.copy())
-        self.layer.call_later(TARGET_RING_SECONDS, lambda: self._target_ring_over(call))
 
-    def caller_on(self, flow: Flow) -> DirectoryEntry | None:
+    @staticmethod
+    def caller_on(flow: Flow) -> DirectoryEntry | None:
         """The member a request arriving on ``flow`` comes from, when ``flow`` is one of
-        our loopbacks (the proxy then skips the challenge): None for any other flow."""
-        connection = flow.connection
-        if isinstance(connection, Loopback) and not connection.closed:
-            return connection.call.caller
-        return None
-
-    def _to_proxy(self, call: ThirdPartyCall, message: SipRequest | SipResponse) -> None:
-        loopback = call.loopback
-        if loopback is None:
-            return
-        flow = Flow(TCP, loopback.remote[0], loopback.remote[1], connection=loopback)
-        # Never from inside the server's own call stack (a response handler): the next
-        # turn of the loop, as a message from a socket would come.
-        asyncio.get_running_loop().call_soon(self.receive, message, flow)
-
-    def _from_proxy(self, call: ThirdPartyCall, data: bytes) -> None:
-        try:
-            message = parse_message(data)
-        except SipParseError:
-            logger.warning("click-to-call %s: unreadable message from the proxy", call.ticket)
-            return
-        if isinstance(message, SipResponse):
-            if message.cseq.method == "INVITE" and message.cseq.number == 1:
-                self._target_answered(call, message)
-            elif message.cseq.method == "INVITE" and message.status >= 200:
-                on_answer, call.on_target_answer = call.on_target_answer, None
-                if on_answer is not None:
-                    on_answer(message)
-            return
-        self._target_request(call, message)
+        the loopbacks of the calls this process places: None for any other flow."""
+        return caller_on(flow)
 
     def _target_answered(self, call: ThirdPartyCall, response: SipResponse) -> None:
-        status = response.status
-        invite = call.invite
-        if status < 200 or invite is None:
-            return
-        if status >= 300:
-            if not call.target_final:
-                call.target_final = True
-                self._to_proxy(call, _ack_of_failure(invite, response))
-                self._refuse_member(call)
-                self._end(call, _target_failure(status))
-            return
-        if call.target_leg is not None:  # the 200 again: our ACK was lost
-            if call.target_ack is not None:
-                self._to_proxy(call, call.target_ack.copy())
-            return
-        call.target_final = True
-        call.target_leg = Dialog.from_uac(invite, response)
-        host, port = call.loopback.remote if call.loopback is not None else ("", 0)
-        via = Via.parse(f"SIP/2.0/TCP {host}:{port};branch={new_branch()}")
-        call.target_ack = call.target_leg.create_request("ACK", via, cseq=1)
-        self._to_proxy(call, call.target_ack.copy())
         if call.state.final:  # the member hung up while the 200 was on its way
             self._hang_up_target(call)
             return
@@ -491,37 +378,17 @@ class ThirdPartyCalls:
         self.stats["connected"] += 1
         self._change(call, CallState.CONNECTED)
 
-    def _target_request(self, call: ThirdPartyCall, request: SipRequest) -> None:
-        method = request.method
-        if method == "ACK":
-            return
-        if method == "BYE":
-            self._to_proxy(call, make_response(request, 200))
-            if call.target_leg is not None:
-                call.target_leg.terminate()
-            self._send_to_member(call, "BYE")
-            self._end(call, CallState.ENDED)
-        elif method in ("INFO", "OPTIONS"):
-            self._to_proxy(call, make_response(request, 200))
-        elif method == "INVITE":
-            self._target_offers(call, request)
-        else:
-            self._to_proxy(call, make_response(request, 405))
+    def _target_failed(self, call: ThirdPartyCall, status: int) -> None:
+        self._refuse_member(call)
+        self._end(call, _target_failure(status))
 
-    def _target_ring_over(self, call: ThirdPartyCall) -> None:
-        if call.target_final or call.state.final or call.invite is None:
-            return
-        self._to_proxy(call, make_cancel(call.invite, None))
+    def _target_hung_up(self, call: ThirdPartyCall) -> None:
+        self._send_to_member(call, "BYE")
+        self._end(call, CallState.ENDED)
 
     def _hang_up_target(self, call: ThirdPartyCall) -> None:
-        target = call.target_leg
-        if target is not None and target.state != "terminated":
-            host, port = call.loopback.remote if call.loopback is not None else ("", 0)
-            via = Via.parse(f"SIP/2.0/TCP {host}:{port};branch={new_branch()}")
-            self._to_proxy(call, target.create_request("BYE", via))
-            target.terminate()
-        elif call.invite is not None and not call.target_final:
-            self._to_proxy(call, make_cancel(call.invite, None))
+        if call.target_leg is not None:
+            call.target_leg.hang_up()
 
     def _refuse_member(self, call: ThirdPartyCall) -> None:
         """End the member's answered leg: its offer gets an answer refusing every stream
@@ -557,24 +424,10 @@ class ThirdPartyCalls:
             self.layer.respond(server, refused or make_response(request, 481))
             return
         call.offer_passing = True
-        host, port = call.loopback.remote if call.loopback is not None else ("", 0)
-
-        def new_via() -> Via:
-            return Via.parse(f"SIP/2.0/TCP {host}:{port};branch={new_branch()}")
-
-        contact = ("Contact", f"<sip:{call.caller.number}@{host}:{port};transport=tcp>")
-        reinvite = target.create_request(
-            "INVITE",
-            new_via(),
-            headers=[contact, ("Content-Type", "application/sdp")],
-            body=request.body,
-        )
 
         def answered(response: SipResponse) -> None:
             call.offer_passing = False
             if response.status < 300:
-                ack = target.create_request("ACK", new_via(), cseq=reinvite.cseq.number)
-                self._to_proxy(call, ack)
                 answer = make_response(
                     request,
                     200,
@@ -582,25 +435,24 @@ class ThirdPartyCalls:
                     body=response.body,
                 )
             else:  # the call goes on as it was (RFC 3261 §14.1)
-                self._to_proxy(call, _ack_of_failure(reinvite, response))
                 answer = make_response(request, response.status, response.reason)
             self.layer.respond(server, answer)
 
-        call.on_target_answer = answered
-        self._to_proxy(call, reinvite)
+        target.reinvite(request.body, answered)
 
     def _target_offers(self, call: ThirdPartyCall, request: SipRequest) -> None:
+        target = call.target_leg
+        assert target is not None
         refused = self._offer_refused(call, request)
         member, peer = call.member_leg, call.member_peer
         if refused is not None or member is None or peer is None:
-            self._to_proxy(call, refused or make_response(request, 481))
+            target.respond(refused or make_response(request, 481))
             return
         call.offer_passing = True
         headers = [("Contact", self._contact(peer)), ("Content-Type", "application/sdp")]
         via = Via.parse(self.layer.via(peer.transport, new_branch()))
         reinvite = member.create_request("INVITE", via, headers=headers, body=request.body)
         reinvite.pop_via()  # the transaction puts its own
-        host, port = call.loopback.remote if call.loopback is not None else ("", 0)
 
         def answered(_client: ClientTransaction, response: SipResponse) -> None:
             if response.status < 200:
@@ -609,26 +461,25 @@ class ThirdPartyCalls:
             if response.status < 300:
                 ack = self._in_dialog(member, "ACK", peer, b"", cseq=reinvite.cseq.number)
                 self.layer.sender.send(peer, ack.serialize())
-                contact = f"<sip:{call.caller.number}@{host}:{port};transport=tcp>"
                 answer = make_response(
                     request,
                     200,
-                    headers=[("Contact", contact), ("Content-Type", "application/sdp")],
+                    headers=[("Contact", target.contact), ("Content-Type", "application/sdp")],
                     body=response.body,
                 )
             else:
                 answer = make_response(request, response.status, response.reason)
-            self._to_proxy(call, answer)
+            target.respond(answer)
 
         def timed_out(_client: ClientTransaction) -> None:
             call.offer_passing = False
-            self._to_proxy(call, make_response(request, 408))
+            target.respond(make_response(request, 408))
 
         try:
             self.layer.forward(reinvite, peer, on_response=answered, on_timeout=timed_out)
         except SipParseError:
             call.offer_passing = False
-            self._to_proxy(call, make_response(request, 500))
+            target.respond(make_response(request, 500))
 
     # ------------------------------------------------------------------ the end
     def _change(self, call: ThirdPartyCall, state: CallState) -> None:
@@ -643,14 +494,8 @@ class ThirdPartyCalls:
         call.ended_at = time.monotonic()
         logger.info("click-to-call %s from %s: %s", call.ticket[:8], call.caller.number, state)
         self._change(call, state)
-        loopback = call.loopback
-
-        def forget() -> None:
-            if loopback is not None:
-                loopback.close()
-                self.table.remove(loopback)
-
-        self.layer.call_later(LOOPBACK_LINGER_SECONDS, forget)
+        if call.target_leg is not None:
+            call.target_leg.release()
         self.layer.call_later(KEEP_SECONDS, lambda: self._forget(call))
 
     def _forget(self, call: ThirdPartyCall) -> None:
@@ -670,19 +515,6 @@ def _target_failure(status: int) -> CallState:
     return CallState.FAILED
 
 
-def _ack_of_failure(invite: SipRequest, response: SipResponse) -> SipRequest:
-    """The ACK of a final failure, hop by hop to the proxy (RFC 3261 §17.1.1.3)."""
-    headers = [("Via", str(invite.top_via)), ("Max-Forwards", "70")]
-    headers += [
-        ("From", invite.header("From") or ""),
-        ("To", response.header("To") or ""),
-        ("Call-ID", invite.call_id),
-        ("CSeq", f"{invite.cseq.number} ACK"),
-        ("Content-Length", "0"),
-    ]
-    return SipRequest("ACK", invite.uri_text, headers)
-
-
 def _refusal_of(offer: SessionDescription | None) -> bytes:
     """An answer refusing every stream of ``offer`` (RFC 3264 §6: port 0)."""
     if offer is None:
@@ -696,4 +528,4 @@ def _refusal_of(offer: SessionDescription | None) -> bytes:
     return refusal.serialize()
 
 
-__all__ = ["Loopback", "ThirdPartyCalls"]
+__all__ = ["ThirdPartyCalls"]

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from officina.accounts.models import Company
-from officina.attendant.actions import MenuInput, check_save_menu
+from officina.attendant.actions import MenuInput
+from officina.attendant.tests.test_sipp_attendant import front_desk
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
+from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
 from officina.pbx.tests.test_baresip import command, configure, wait_for
 from officina.voicemail.models import VoicemailMessage
 
@@ -77,10 +77,7 @@ def stop(phone: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def pbx(tmp_path: Path) -> Iterator[LivePbx]:
-    make_extensions(PASSWORDS)
-    company = Company.objects.create(name="Front desk srl", slug="front-desk")
-    check_save_menu(
-        company,
+    front_desk(
         MenuInput(
             name="Support",
             number="510",
@@ -88,9 +85,6 @@ def pbx(tmp_path: Path) -> Iterator[LivePbx]:
             greeting_text="Support. Press 3 to leave Bob a message.",
             options={"3": ("voicemail", "202")},
         ),
-    )
-    check_save_menu(
-        company,
         MenuInput(
             name="Front desk",
             number="500",
@@ -99,6 +93,7 @@ def pbx(tmp_path: Path) -> Iterator[LivePbx]:
             timeout_seconds=4,
             options={"2": ("extension", "202"), "5": ("menu", "510")},
         ),
+        passwords=PASSWORDS,
     )
     spoken = tmp_path / "spoken.wav"
     subprocess.run(["espeak-ng", "-v", "en", "-w", str(spoken), SENTENCE], check=True)

@@ -33,13 +33,20 @@ pytestmark = [
 ]
 
 
+def front_desk(*menus: MenuInput, passwords: dict[str, str] = PASSWORDS) -> Company:
+    """Extensions 201, 202... with ``passwords``, and the company Front desk srl with
+    ``menus``."""
+    make_extensions(passwords)
+    company = Company.objects.create(name="Front desk srl", slug="front-desk")
+    for menu in menus:
+        check_save_menu(company, menu)
+    return company
+
+
 @pytest.fixture
 def pbx() -> Iterator[LivePbx]:
-    make_extensions(PASSWORDS)
-    company = Company.objects.create(name="Front desk srl", slug="front-desk")
-    check_save_menu(
-        company,
-        MenuInput(name="Front desk", number="500", language="en", greeting_text="Welcome."),
+    company = front_desk(
+        MenuInput(name="Front desk", number="500", language="en", greeting_text="Welcome.")
     )
     check_save_room(company, RoomInput(name="Weekly", number="800", language="en"))
     with live_pbx(port_base() + 80) as running:

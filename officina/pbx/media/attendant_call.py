@@ -6,6 +6,10 @@
     a key of the menu:  another menu ─> its GREETING (in place)
                         a person, a ring group, a voicemail ─> CHOSEN: the desk hands
                         the caller over (``on_choice``) and tells the call how it went
+    CHOSEN ─(the caller's phone cannot transfer: the desk calls the number itself)─>
+        RINGING (the ring tone) ─(answered)─> the desk bridges the call
+                                ─(busy, no answer: the reason)─> GREETING, or goodbye
+                                  after the last round
     after ROUNDS_MAX greetings without a choice: "Goodbye." and the PBX hangs up
 
 What is said follows the media clock (``player.py``): a menu's greeting lasts its
@@ -33,6 +37,7 @@ class Stage(enum.Enum):
     GREETING = "greeting"  # the menu's greeting (after a prompt, if any) is being said
     WAITING = "waiting"  # said; waiting for a key
     CHOSEN = "chosen"  # handed to the desk: saying "please hold" while it transfers
+    RINGING = "ringing"  # the desk calls the choice itself: the ring tone until it answers
     ENDING = "ending"  # saying goodbye; then the call ends
     DONE = "done"
 
@@ -66,6 +71,7 @@ class AttendantCall:
         self.chosen: tuple[str, str] | None = None
         self.ended_by = ""
         self._wait_until: float | None = None
+        self._ring_tone: Samples | None = None
         self.player.say(sound(menu))
 
     # ------------------------------------------------------------------ the clock
@@ -94,6 +100,8 @@ class AttendantCall:
                 self._wait_until = frame_at + self.menu.timeout_seconds
             elif self.stage is Stage.ENDING:
                 self.finish(self.ended_by or "goodbye")
+            elif self.stage is Stage.RINGING and self._ring_tone is not None:
+                self.player.say(self._ring_tone)
             elif (
                 self.stage is Stage.WAITING
                 and self._wait_until is not None
@@ -107,6 +115,9 @@ class AttendantCall:
         if self.rounds >= ROUNDS_MAX:
             self.say_goodbye("goodbye", "no choice")
             return
+        self._greet_again(prompt)
+
+    def _greet_again(self, prompt: str) -> None:
         self.rounds += 1
         self.stage = Stage.GREETING
         self._wait_until = None
@@ -137,6 +148,37 @@ class AttendantCall:
         self.stage = Stage.CHOSEN
         self.player.say(self.prompt("putting_through", self.menu.language))
         self.on_choice(self, kind, number)
+
+    def ringing(self, tone: Samples) -> None:
+        """The desk calls the choice itself: the ring tone, again and again, until the
+        call is answered (the desk bridges it) or not (``not_reached``)."""
+        if self.stage is not Stage.CHOSEN:
+            return
+        self.stage = Stage.RINGING
+        self._ring_tone = tone
+        if not self.player.saying:  # else "please hold" ends first, then it rings
+            self.player.say(tone)
+
+    def not_reached(self, prompt: str, reason: str) -> None:
+        """The choice was busy or did not answer: say ``prompt`` and the menu again, as
+        after a wrong key; after the last round, ``prompt`` and goodbye."""
+        if self.stage is not Stage.RINGING:
+            return
+        self._ring_tone = None
+        if self.rounds >= ROUNDS_MAX:
+            self.stage = Stage.ENDING
+            self.ended_by = reason
+            language = self.menu.language
+            self.player.say(self.prompt(prompt, language), self.prompt("goodbye", language))
+            return
+        self.chosen = None
+        self._greet_again(prompt)
+
+    def put_through(self) -> None:
+        """The desk bridged the caller to the choice: this call has nothing more to say
+        (the desk goes on with the same session, the caller still on the line)."""
+        self.stage = Stage.DONE
+        self.ended_by = "put through"
 
     def say_goodbye(self, prompt: str, reason: str) -> None:
         """Say ``prompt`` and end the call (the hand-over failed, or nothing was chosen)."""

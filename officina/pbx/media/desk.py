@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ from officina.core.database_threads import DatabaseThreads
 from officina.pbx.media.attendant import Menus
 from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
+from officina.pbx.media.bridge import BridgedCall
 from officina.pbx.media.conference import ConferenceCall, Conferences
 from officina.pbx.media.conference import Stage as ConferenceStage
 from officina.pbx.media.confirmation_call import ConfirmationCall
@@ -43,12 +45,22 @@ from officina.pbx.media.hold import HoldStreams
 from officina.pbx.media.listening import ListeningCall
 from officina.pbx.media.ports import MediaPorts, NoMediaPort
 from officina.pbx.media.session import MediaSession, RtpSession
+from officina.pbx.media.tones import ringback
 from officina.pbx.media.voicemail_call import VoicemailCall
 from officina.pbx.media.webrtc import WebRtcRefused, WebRtcSession, webrtc_offered
-from officina.sip import SipParseError, SipRequest, SipResponse, make_response, numbered_tags
+from officina.sip import (
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    make_response,
+    new_tag,
+    numbered_tags,
+)
 from officina.sip.rport import Peer
+from officina.sip.rtp import PCMA
 from officina.sip.sdp import (
     AudioAgreement,
+    Codec,
     SdpParseError,
     SessionDescription,
     answer,
@@ -71,6 +83,7 @@ if TYPE_CHECKING:
     from officina.attendant.selectors import MenuPlan
     from officina.conferences.selectors import RoomPlan
     from officina.pbx.directory import Directory
+    from officina.pbx.placed_calls import CallPlacer, PlacedLeg
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
@@ -82,6 +95,12 @@ TICK = 0.02
 # Seconds a caller put through by REFER may wait for the new call's answer (its callee's
 # ring time, and the voicemail after it, are shorter) before the attendant gives up.
 TRANSFER_SECONDS_MAX = 150.0
+# Seconds the desk's own call to a caller's choice may ring (for a phone that cannot
+# transfer): the callee's ring time and a ring group's steps end sooner, in voicemail
+# or a failure; this bounds a target that rings on.
+ONWARD_RING_SECONDS = 120.0
+BUSY = (486, 600, 603)
+NOT_ANSWERED = (408, 480, 487)
 PLANS_REFRESH = 5.0
 T1, T2 = 0.5, 4.0  # RFC 3261 timers for retransmitting our 2xx until its ACK
 LANGUAGES = ("it", "en")
@@ -130,6 +149,20 @@ class DeskDialog:
     cseq: int = 1
     sip_port: int = 0  # ours, on the caller's transport (for the Refer-To we send)
     pending_session: Callable[[AudioAgreement], None] | None = field(default=None, repr=False)
+    refers: int = 0  # REFERs sent: a late timer of an earlier one is told apart
+    onward: Onward | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Onward:
+    """The desk's own call to the number a caller chose, for a phone that cannot
+    transfer: its leg through the proxy and its media ports (a session once answered)."""
+
+    leg: PlacedLeg
+    rtp: socket.socket
+    rtcp: socket.socket
+    port: int
+    session: RtpSession | None = None
 
 
 class MediaDesk:
@@ -161,6 +194,9 @@ class MediaDesk:
         # Music for parties held in calls that go phone to phone (``officina.pbx.hold``).
         self.holds = HoldStreams(ports, hold_music_file)
         self._writer = DatabaseThreads(max_workers=1, thread_name_prefix="media-desk-writer")
+        # Calls of the desk's own through the proxy (``runtime`` gives it the node's).
+        self.placer: CallPlacer | None = None
+        self.onward_ring_seconds = ONWARD_RING_SECONDS
         self.stats = {
             "taken": 0,
             "refused_sdp": 0,
@@ -168,6 +204,8 @@ class MediaDesk:
             "no_port": 0,
             "transferred": 0,
             "not_transferred": 0,
+            "called_onward": 0,  # a phone that could not transfer: the desk called
+            "bridged": 0,  # ... and the call it placed was answered
             "browsers": 0,  # calls answered with aiortc (WebRTC)
         }
         self.stored: list[int] = []  # ids of messages stored (tests, benchmarks)
@@ -661,7 +699,8 @@ class MediaDesk:
         number, it calls the number through the proxy as any call of its own (ringing,
         ring groups, voicemail when nobody answers), tells us how it went in NOTIFYs, and
         we hang up our leg once the new call is answered. Nothing is relayed through
-        this process after that.
+        this process after that. A phone that does not follow the REFER is put through
+        by the desk's own call instead (``_not_transferred``, ``_call_onward``).
         """
         if kind == OptionKind.VOICEMAIL:
             entry = self.directory.entry(number)
@@ -681,6 +720,8 @@ class MediaDesk:
             )
             return
         dialog.cseq += 1
+        dialog.refers += 1
+        refer_number = dialog.refers
         transport = (
             "" if dialog.peer.transport == "UDP" else f";transport={dialog.peer.transport.lower()}"
         )
@@ -716,10 +757,13 @@ class MediaDesk:
         except SipParseError:
             self._not_transferred(dialog, "REFER not sent")
             return
+
+        def timed_out() -> None:
+            if dialog.refers == refer_number:
+                self._not_transferred(dialog, "transfer timed out")
+
         # A phone that accepted the REFER but never reports the new call's end.
-        self.layer.call_later(
-            TRANSFER_SECONDS_MAX, lambda: self._not_transferred(dialog, "transfer timed out")
-        )
+        self.layer.call_later(TRANSFER_SECONDS_MAX, timed_out)
 
     def _transfer_progress(self, dialog: DeskDialog, request: SipRequest) -> None:
         """A NOTIFY of the REFER we sent: its body (message/sipfrag) is the status line of
@@ -742,14 +786,129 @@ class MediaDesk:
             self._not_transferred(dialog, f"new call failed ({status})")
 
     def _not_transferred(self, dialog: DeskDialog, reason: str) -> None:
+        """The caller's phone did not follow the REFER: the desk calls the choice itself
+        (``_call_onward``), except after a REFER accepted and never reported on (the
+        phone may be in that call) or when it cannot; then goodbye."""
         call = dialog.call
         if self.dialogs.get(dialog.call_id) is not dialog or not isinstance(call, AttendantCall):
             return
         if call.stage is not AttendantStage.CHOSEN:
             return
+        logger.info("call %s not transferred: %s", dialog.call_id, reason)
+        if reason != "transfer timed out" and self._call_onward(dialog, call):
+            return
         self.stats["not_transferred"] += 1
-        logger.info("call %s not put through: %s", dialog.call_id, reason)
         call.say_goodbye("cannot_put_through", reason)
+
+    # ------------------------------------------------------------------ putting through itself
+    def _call_onward(self, dialog: DeskDialog, call: AttendantCall) -> bool:
+        """Call the caller's choice as the caller (the proxy routes it as their own call:
+        ring groups, forwarding, voicemail), with our own RTP offer; the caller hears the
+        ring tone meanwhile. False when it cannot be placed."""
+        caller = self.directory.entry(dialog.caller_number)
+        if self.placer is None or caller is None or call.chosen is None:
+            return False
+        try:
+            rtp, rtcp = self.ports.open()
+        except NoMediaPort:
+            self.stats["no_port"] += 1
+            return False
+        port = rtp.getsockname()[1]
+        self._versions += 1
+        # The caller's law first: a callee that takes it needs no re-encoding.
+        laws = [Codec("0", "PCMU", 8000), Codec("8", "PCMA", 8000)]
+        if call.session.payload_type == PCMA:
+            laws.reverse()
+        local = offer(address=self.address, port=port, codecs=laws, session_id=str(self._versions))
+        number = call.chosen[1]
+        name = caller.display_name or caller.number
+        leg = self.placer.place(
+            caller,
+            number,
+            call_id=f"menu-{new_tag()}{new_tag()}",
+            offer=local.serialize(),
+            display_name=f"{name} ({call.menu.name})",
+            ring_seconds=self.onward_ring_seconds,
+            on_answer=lambda response: self._onward_answered(dialog, response),
+            on_failure=lambda status: self._onward_failed(dialog, status),
+            on_bye=lambda: self._onward_hung_up(dialog),
+        )
+        dialog.onward = Onward(leg, rtp, rtcp, port)
+        self.stats["called_onward"] += 1
+        call.ringing(_RINGBACK)
+        return True
+
+    def _ringing_call(self, dialog: DeskDialog) -> AttendantCall | None:
+        call = dialog.call
+        if (
+            self.dialogs.get(dialog.call_id) is not dialog
+            or not isinstance(call, AttendantCall)
+            or call.stage is not AttendantStage.RINGING
+        ):
+            return None
+        return call
+
+    def _onward_answered(self, dialog: DeskDialog, response: SipResponse) -> None:
+        """Answered: the caller and the callee are bridged through two RTP sessions."""
+        call, onward = self._ringing_call(dialog), dialog.onward
+        if call is None or onward is None:
+            return
+        try:
+            remote = SessionDescription.parse(response.body)
+            agreement = audio_agreement(remote, remote)
+        except SdpParseError as error:
+            self._close_onward(dialog)
+            call.say_goodbye("cannot_put_through", f"answer unusable ({error})")
+            return
+        session = RtpSession(
+            onward.rtp, onward.rtcp, agreement, lambda digit: self._onward_digit(dialog, digit)
+        )
+        onward.session = session
+        call.put_through()
+        dialog.call = BridgedCall(
+            call.session, session, on_done=lambda done: self._done(dialog, done)
+        )
+        self._background(session.start())
+        self.stats["bridged"] += 1
+        logger.info("call %s put through to %s by the desk", dialog.call_id, call.chosen)
+
+    def _onward_failed(self, dialog: DeskDialog, status: int) -> None:
+        """Busy or no answer: the reason, and the menu again; anything else: goodbye."""
+        call = self._ringing_call(dialog)
+        if call is None:
+            return
+        self._close_onward(dialog)
+        if status in BUSY:
+            call.not_reached("busy", f"busy ({status})")
+        elif status in NOT_ANSWERED:
+            call.not_reached("no_answer", f"no answer ({status})")
+        else:
+            self.stats["not_transferred"] += 1
+            call.say_goodbye("cannot_put_through", f"call failed ({status})")
+
+    def _onward_hung_up(self, dialog: DeskDialog) -> None:
+        if isinstance(dialog.call, BridgedCall) and self.dialogs.get(dialog.call_id) is dialog:
+            dialog.call.finish("callee hung up")
+
+    def _onward_digit(self, dialog: DeskDialog, digit: str) -> None:
+        if isinstance(dialog.call, BridgedCall):
+            dialog.call.onward_digit(digit)
+
+    def _close_onward(self, dialog: DeskDialog) -> None:
+        """Hang up the desk's own call (CANCEL while it rings, BYE once answered) and
+        free its ports."""
+        onward = dialog.onward
+        if onward is None:
+            return
+        dialog.onward = None
+        onward.leg.hang_up()
+        onward.leg.release()
+        if onward.session is not None:
+            onward.session.close()
+        else:
+            onward.rtp.close()
+            onward.rtcp.close()
+        self.ports.release(onward.port)
 
     def _digit(self, dialog: DeskDialog, digit: str) -> None:
         if dialog.call is not None:
@@ -795,6 +954,7 @@ class MediaDesk:
         if self.dialogs.get(dialog.call_id) is not dialog:
             return
         del self.dialogs[dialog.call_id]
+        self._close_onward(dialog)
         call = dialog.call
         if call is not None:
             call.finish("ended")
@@ -902,6 +1062,7 @@ class MediaDesk:
 
 
 _SILENCE = np.zeros(1600, dtype=np.int16)
+_RINGBACK = ringback()
 # Wrong PINs (*98) an extension may enter per hour: a 4-digit PIN has 10,000 values,
 # so guessing one this way takes about a month of calls.
 PIN_GUESSES_PER_HOUR = 10

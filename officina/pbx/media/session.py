@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, cast
 
 from officina.sip.rtp import (
+    DtmfEvent,
     DtmfReceiver,
     JitterBuffer,
     ReceptionStats,
@@ -237,6 +238,30 @@ class RtpSession:
         if self.closed or not self.sending or self._rtp is None or self._rtp.transport is None:
             return
         self._rtp.transport.sendto(self.stream.packet(payload, SAMPLES_PER_FRAME), self.remote)
+        self.counters.sent += 1
+
+    def send_event(self, event: DtmfEvent, *, first: bool, last: bool) -> None:
+        """One RFC 4733 packet of a key press: every packet of a press carries the
+        press's start time, the first one the marker; after the ``last`` one the
+        stream's time moves on by the press's duration (RFC 4733 §2.5.1)."""
+        telephone_event = self.agreement.telephone_event
+        if (
+            telephone_event is None
+            or self.closed
+            or not self.sending
+            or self._rtp is None
+            or self._rtp.transport is None
+        ):
+            return
+        stream = self.stream
+        payload = event.serialize()
+        packet = RtpPacket(
+            telephone_event, stream.sequence, stream.timestamp, stream.ssrc, payload, first
+        )
+        stream.sequence = (stream.sequence + 1) & 0xFFFF
+        if last:
+            stream.timestamp = (stream.timestamp + event.duration) & 0xFFFFFFFF
+        self._rtp.transport.sendto(packet.serialize(), self.remote)
         self.counters.sent += 1
 
     def report(self, now: float) -> None:

@@ -1,5 +1,5 @@
 """Tones in and out: the DTMF detector for phones that send key presses as sound, and
-the beep before recording.
+the beep before recording, the ring tone while a call put through rings.
 
 In-band detection (ITU-T Q.24 tones) runs the Goertzel algorithm on each 20 ms
 packet for the eight DTMF frequencies, as one matrix product: the 8 x 160
@@ -100,6 +100,20 @@ def beep(seconds: float = 0.4, frequency: float = 1000.0) -> NDArray[np.int16]:
     t = np.arange(int(RATE * seconds)) / RATE
     ramp = np.minimum(1.0, np.minimum(t, seconds - t) / 0.01)  # no clicks at either end
     return (np.sin(2 * np.pi * frequency * t) * ramp * 10000).astype(np.int16)
+
+
+# The ring tone a caller hears while the call they are put through rings: 425 Hz, one
+# second on and four off (ITU-T E.180, as Italian and most European exchanges play it).
+RINGBACK_HZ = 425.0
+RINGBACK_ON, RINGBACK_OFF = 1.0, 4.0
+
+
+def ringback() -> NDArray[np.int16]:
+    """One cadence of the ring tone (five seconds), to be said again and again."""
+    t = np.arange(int(RATE * RINGBACK_ON)) / RATE
+    ramp = np.minimum(1.0, np.minimum(t, RINGBACK_ON - t) / 0.01)
+    tone = (np.sin(2 * np.pi * RINGBACK_HZ * t) * ramp * 6000).astype(np.int16)
+    return np.concatenate([tone, np.zeros(int(RATE * RINGBACK_OFF), dtype=np.int16)])
 
 
 def rms(samples: NDArray[np.int16]) -> float:

@@ -46,11 +46,17 @@ def udp_socket() -> socket.socket:
     return sock
 
 
-async def phone_and_session() -> tuple[socket.socket, RtpSession]:
-    """A socket standing for the phone, and the PBX's RTP session towards it (PCMU)."""
+PCMU_CODEC = Codec("0", "PCMU", 8000, 1)
+
+
+async def phone_and_session(
+    codec: Codec = PCMU_CODEC, telephone_event: int | None = None
+) -> tuple[socket.socket, RtpSession]:
+    """A socket standing for the phone, and the PBX's RTP session towards it (PCMU
+    unless ``codec`` says otherwise)."""
     phone = udp_socket()
     agreement = AudioAgreement(
-        "127.0.0.1", phone.getsockname()[1], Codec("0", "PCMU", 8000, 1), None, "sendrecv"
+        "127.0.0.1", phone.getsockname()[1], codec, telephone_event, "sendrecv"
     )
     session = RtpSession(udp_socket(), udp_socket(), agreement, on_digit=lambda digit: None)
     await session.start()

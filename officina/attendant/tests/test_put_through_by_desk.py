@@ -1,0 +1,283 @@
+"""A menu's caller whose phone does not follow the REFER is put through by the PBX itself.
+
+SIPp plays a phone that cannot transfer: it dials menu 500, presses 2 (Bob) and answers
+the PBX's REFER with 501. The PBX then calls Bob itself, as the caller (through the
+proxy, which rings Bob's phone as for any call of Alice's), and relays the media of the
+two legs. The caller's media is this test's own socket: it sends a 1 kHz tone (PCMU)
+and keeps what comes back. Bob is a baresip that answers by itself, speaks only PCMA
+and sends a 700 Hz tone: the PBX re-encodes each way, and each side must hear the other's
+tone clean. A key the caller presses reaches Bob; the caller's BYE hangs Bob up; the
+call record is one call of Alice's answered by Bob.
+
+Then the failures, with SIPp as Bob's phone: busy, and ringing with nobody answering,
+put the caller back in the menu after the reason; a caller who hangs up while Bob
+rings has Bob's call CANCELled.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from officina.attendant.actions import MenuInput
+from officina.attendant.tests.test_sipp_attendant import front_desk
+from officina.pbx.media.attendant_call import AttendantCall, Stage
+from officina.pbx.media.bridge import BridgedCall
+from officina.pbx.media.g711 import decode, encode
+from officina.pbx.models import CallRecord, Extension
+from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
+from officina.pbx.tests.test_baresip import configure, wait_for
+from officina.pbx.tests.test_bridge import purity
+from officina.pbx.tests.test_sipp import PASSWORDS, credentials, finished, register, sipp
+from officina.sip.rtp import PCMU, RtpError, RtpPacket, RtpStream
+from officina.voicemail.actions import check_update_box, do_open_box
+
+pytestmark = [
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        any(shutil.which(tool) is None for tool in ("sipp", "baresip", "sox", "espeak-ng")),
+        reason="SIPp, baresip, sox and espeak-ng are needed",
+    ),
+]
+
+CALLER_HZ, BOB_HZ = 1000.0, 700.0
+
+
+class MediaPeer:
+    """The caller's media: sends a tone in PCMU every 20 ms once it knows where to, and
+    keeps every RTP packet that arrives, with when it came."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind((HOST, 0))
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.to: tuple[str, int] | None = None
+        self.received: list[tuple[float, RtpPacket]] = []
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._send, daemon=True),
+            threading.Thread(target=self._receive, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _send(self) -> None:
+        stream = RtpStream(0xCA11E5, PCMU)
+        t = np.arange(160 * 500) / 8000
+        tone = encode((np.sin(2 * np.pi * CALLER_HZ * t) * 8000).astype(np.int16), PCMU)
+        index, next_at = 0, time.monotonic()
+        while not self._stop.is_set():
+            next_at += 0.02
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            if self.to is None:
+                continue
+            frame = tone[(index % 500) * 160 : (index % 500 + 1) * 160]
+            self.socket.sendto(stream.packet(frame, 160), self.to)
+            index += 1
+
+    def _receive(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.socket.recv(2048)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                self.received.append((time.monotonic(), RtpPacket.parse(data)))
+            except RtpError:
+                continue
+
+    def audio_since(self, moment: float) -> np.ndarray:
+        payloads = [p.payload for at, p in self.received if at >= moment and p.payload_type == 0]
+        return decode(b"".join(payloads), PCMU)
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(2)
+        self.socket.close()
+
+
+@pytest.fixture
+def pbx() -> Iterator[LivePbx]:
+    front_desk(
+        MenuInput(
+            name="Front desk",
+            number="500",
+            language="en",
+            greeting_text="Welcome. Press 2 for Bob.",
+            timeout_seconds=10,
+            options={"2": ("extension", "202")},
+        )
+    )
+    with live_pbx(port_base() + 60) as running:
+        menus = running.running.media.menus
+        assert wait_for(lambda: "500" in menus.plans and len(menus.prompts) > 1, 30)
+        yield running
+
+
+@pytest.fixture
+def peer() -> Iterator[MediaPeer]:
+    media = MediaPeer()
+    yield media
+    media.close()
+
+
+def call_the_menu(  # type: ignore[no-untyped-def]
+    pbx: LivePbx, tmp_path: Path, peer: MediaPeer, stay_ms: int, refer_answer: int = 501
+):
+    """SIPp dials 500, presses 2, refuses the REFER (501; or 202, then a NOTIFY of a
+    failed call), stays ``stay_ms``, presses 5 and hangs up; the caller's media starts
+    once the PBX has answered. (SIPp, the menu's call.)"""
+    caller = sipp(
+        tmp_path, "uac_menu_refer_refused.xml", pbx, port_base() + 40, "-m", "1",
+        "-d", str(stay_ms), rows=[credentials("201", f"500;2;{peer.port};5;{refer_answer}")],
+    )  # fmt: skip
+    media = pbx.running.media
+    assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
+    dialog = next(iter(media.dialogs.values()))
+    peer.to = (HOST, dialog.local_sdp.media[0].port)
+    return caller, dialog
+
+
+def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(pbx, tmp_path, peer):
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
+         "synth", "40", "sine", str(BOB_HZ), "vol", "0.5"],
+        check=True,
+    )  # fmt: skip
+    bob_home = tmp_path / "bob"
+    base = pbx.port
+    configure(bob_home, "201", pbx, base + 10, base + 12, base + 20)
+    (bob_home / "accounts").write_text(
+        f"<sip:202@{HOST}:{pbx.port}>;auth_pass={PASSWORDS['202']};regint=300;"
+        "answermode=auto;audio_codecs=PCMA\n"
+    )
+    log = tmp_path / "bob.log"
+    # -v: baresip logs the RFC 4733 events it receives.
+    bob = subprocess.Popen(
+        ["baresip", "-v", "-f", str(bob_home), "-t", "60"],
+        stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    media = pbx.running.media
+    try:
+        assert wait_for(lambda: len(pbx.running.directory.bindings) == 1, 20), "Bob registers"
+        caller, dialog = call_the_menu(pbx, tmp_path, peer, stay_ms=8000)
+        assert wait_for(lambda: isinstance(dialog.call, BridgedCall), 20), log.read_text(
+            errors="replace"
+        )[-2000:]
+        bridge = dialog.call
+        bridged_at = time.monotonic()
+        assert finished(caller, tmp_path) == 0  # the key, the 501, eight seconds, BYE
+        # The caller's BYE hung Bob up.
+        assert wait_for(lambda: "session closed" in log.read_text(errors="replace"), 15)
+    finally:
+        bob.terminate()
+        bob.wait(10)
+    assert media.stats["called_onward"] == 1 and media.stats["bridged"] == 1
+    assert bridge.ended_by == "caller hung up"
+    # Each leg kept its own law: PCMU to the caller, PCMA to Bob.
+    assert bridge.session.payload_type == 0 and bridge.onward.payload_type == 8
+    # The caller heard Bob's tone, re-encoded and clean; many seconds of it.
+    heard = peer.audio_since(bridged_at + 1.0)
+    assert len(heard) >= 8000 * 5, len(heard)
+    assert purity(heard, BOB_HZ) > 0.9, purity(heard, BOB_HZ)
+    # Bob heard the caller's tone, clean too.
+    (recording,) = (bob_home / "received").glob("*-dec.wav")
+    with wave.open(str(recording)) as audio:
+        bob_heard = np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2")
+    loud = bob_heard[np.abs(bob_heard) > 0]
+    assert len(loud) > 8000 * 4
+    assert purity(bob_heard, CALLER_HZ) > 0.8, purity(bob_heard, CALLER_HZ)
+    # The key pressed after the bridge went on to Bob (as RFC 4733 events), once.
+    assert bridge.keys_sent["to_onward"] == 1
+    ends = re.findall(r"received event: '(.)' \(end=1\)", log.read_text(errors="replace"))
+    assert ends == ["5"]
+    assert bridge.relayed["to_onward"] > 300 and bridge.relayed["to_caller"] > 300
+    # One call of Alice's to Bob, answered by Bob and ended; the menu's call besides.
+    assert wait_for(
+        lambda: CallRecord.objects.filter(callee_number="202", ended_at__isnull=False).exists()
+    )
+    (record,) = CallRecord.objects.filter(callee_number="202")
+    assert record.caller_number == "201" and record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by
+    assert CallRecord.objects.filter(callee_number="500", caller_number="201").count() == 1
+    assert wait_for(lambda: media.dialogs == {} and media.ports.in_use == set())
+
+
+@pytest.mark.parametrize(
+    ("scenario", "ring_seconds", "stay_ms", "outcome", "refer_answer"),
+    [
+        ("uas_busy.xml", None, 4000, CallRecord.Outcome.BUSY, 501),
+        # The phone accepts the REFER, then reports its new call failed: the PBX calls.
+        ("uas_busy.xml", None, 4000, CallRecord.Outcome.BUSY, 202),
+        ("uas_ring_until_cancel.xml", 2.0, 6000, CallRecord.Outcome.CANCELLED, 501),
+        ("uas_ring_until_cancel.xml", None, 6000, CallRecord.Outcome.CANCELLED, 501),
+    ],
+    ids=["busy", "notify-failed-then-busy", "no-answer", "caller-hangs-up-while-ringing"],
+)
+def test_when_the_pbx_cannot_put_the_caller_through(
+    pbx, tmp_path, peer, scenario, ring_seconds, stay_ms, outcome, refer_answer, caplog
+):
+    caplog.set_level(logging.INFO, logger="officina.pbx.media")
+    # Bob has no voicemail: busy or unanswered, his calls end there (the proxy's own
+    # answer), not in a box that would answer in his place.
+    bob_extension = Extension.objects.get(number="202")
+    check_update_box(
+        do_open_box(bob_extension), enabled=False, ring_seconds=20, email_messages=False
+    )
+    media = pbx.running.media
+    assert wait_for(lambda: media.ring_seconds(bob_extension.pk) is None, 15)
+    base = port_base()
+    bob = sipp(tmp_path, scenario, pbx, base + 44, "-m", "1", background=True)
+    assert register(tmp_path, pbx, "202", base + 44, base + 45) == 0
+    if ring_seconds is not None:
+        media.onward_ring_seconds = ring_seconds
+    caller, dialog = call_the_menu(pbx, tmp_path, peer, stay_ms, refer_answer)
+    call = dialog.call
+    assert isinstance(call, AttendantCall)
+    assert wait_for(lambda: media.stats["called_onward"] == 1, 10)
+    calling_from = time.monotonic()
+    if ring_seconds is None and outcome == CallRecord.Outcome.CANCELLED:
+        assert call.stage is Stage.RINGING
+        # Bob's phone is called by the caller, the menu named beside them.
+        invite = dialog.onward.leg.invite
+        assert invite.from_.uri_text.startswith("sip:201@")
+        assert invite.from_.display_name.endswith("(Front desk)")
+    assert finished(bob, tmp_path) == 0  # 486 and its ACK, or a CANCEL
+    assert finished(caller, tmp_path) == 0
+    if ring_seconds is None and outcome == CallRecord.Outcome.CANCELLED:
+        # "Please hold", then the ring tone (425 Hz, a second on) while Bob's phone rang.
+        heard = peer.audio_since(calling_from)
+        chunks = [heard[i : i + 1600] for i in range(0, len(heard) - 1600, 1600)]
+        assert sum(purity(chunk, 425.0) > 0.9 for chunk in chunks) >= 4
+    assert media.stats["bridged"] == 0
+    why = "new call failed (486)" if refer_answer == 202 else "REFER refused (501)"
+    assert f"not transferred: {why}" in caplog.text
+    assert list(call.keys) == ["2", "5"]
+    # (The PBX answers the BYE, then ends the call: wait for the end.)
+    assert wait_for(lambda: call.ended_by == "caller hung up", 5)
+    if ring_seconds is not None or outcome == CallRecord.Outcome.BUSY:
+        # The reason, then the menu again, where the caller's 5 (not on the menu) is
+        # heard: its third round.
+        assert call.rounds == 3 and call.chosen is None
+    else:
+        assert call.rounds == 1  # the 5 came while Bob's phone rang: nothing to do
+    assert wait_for(lambda: CallRecord.objects.filter(callee_number="202").exists())
+    (record,) = CallRecord.objects.filter(callee_number="202")
+    assert record.caller_number == "201" and record.outcome == outcome
+    assert wait_for(lambda: media.dialogs == {} and media.ports.in_use == set())

@@ -1,0 +1,161 @@
+"""A caller of the desk put through by the desk itself: two RTP legs joined back to back.
+
+When a caller's phone does not follow the auto-attendant's REFER, the desk calls the
+chosen number itself (``placed_calls.py``) and, once it answers, relays the media
+between the caller's session and the new one on the media clock: each tick, what each
+side's jitter buffer releases goes to the other side, re-encoded when the two agreed
+different G.711 laws (PCMU and PCMA). Key presses go across too: as RFC 4733 events to
+a side that agreed telephone-event, as the keys' tones (Q.23) to one that did not; while
+a key is sent, that side's audio waits (RFC 4733 §2.6: no tone and event at once). Tones
+a phone sends in the audio pass with it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from officina.pbx.media.g711 import decode, encode
+from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession, RtpSession
+from officina.pbx.media.tones import dtmf_tone
+from officina.sip.rtp import DtmfEvent
+
+# A key press sent across lasts five frames (100 ms, what phones send), then two quiet
+# frames so that two presses of one key are heard as two.
+KEY_FRAMES = 5
+KEY_GAP_FRAMES = 2
+# Key presses waiting to go one way; beyond this a flood of presses is dropped, not queued.
+KEYS_WAITING_MAX = 32
+
+
+def relayed(payload: bytes, source: int, sink: int) -> bytes:
+    """A frame from a side speaking ``source`` (PCMU 0, PCMA 8) for one speaking ``sink``."""
+    if source == sink:
+        return payload
+    return encode(decode(payload, source), sink)
+
+
+class _KeysTo:
+    """Key presses going to one side, one frame's worth each tick."""
+
+    def __init__(self, sink: MediaSession) -> None:
+        self.sink = sink
+        self.frames: deque[Callable[[], None]] = deque()
+        self.presses = 0
+
+    def press(self, digit: str) -> None:
+        if len(self.frames) >= KEYS_WAITING_MAX * (KEY_FRAMES + KEY_GAP_FRAMES):
+            return
+        self.presses += 1
+        sink = self.sink
+        if isinstance(sink, RtpSession) and sink.agreement.telephone_event is not None:
+            for index in range(KEY_FRAMES):
+                last = index == KEY_FRAMES - 1
+                duration = SAMPLES_PER_FRAME * (index + 1)
+                event = DtmfEvent.for_digit(digit, duration=duration, end=last)
+                self.frames.append(self._event(event, first=index == 0, last=last))
+            gap = b""
+        else:
+            tone = dtmf_tone(digit, seconds=KEY_FRAMES * SAMPLES_PER_FRAME / 8000)
+            sound = encode(tone, sink.payload_type)
+            for start in range(0, len(sound), SAMPLES_PER_FRAME):
+                self.frames.append(self._frame(sound[start : start + SAMPLES_PER_FRAME]))
+            gap = encode(np.zeros(SAMPLES_PER_FRAME, dtype=np.int16), sink.payload_type)
+        for _ in range(KEY_GAP_FRAMES):
+            self.frames.append(self._frame(gap))
+
+    def _event(self, event: DtmfEvent, *, first: bool, last: bool) -> Callable[[], None]:
+        sink = self.sink
+        assert isinstance(sink, RtpSession)
+
+        def send() -> None:
+            # The end packet three times (RFC 4733 §2.5.1.4); only the last moves time on.
+            for again in range(3 if last else 1):
+                sink.send_event(event, first=first, last=last and again == 2)
+
+        return send
+
+    def _frame(self, frame: bytes) -> Callable[[], None]:
+        def send() -> None:
+            if frame:
+                self.sink.send(frame)
+
+        return send
+
+    def send_one(self) -> bool:
+        """Send the next frame of a key press, if one waits (True: the audio waits)."""
+        if not self.frames:
+            return False
+        self.frames.popleft()()
+        return True
+
+
+class BridgedCall:
+    """The caller (``session``) and the person put through (``onward``), back to back."""
+
+    def __init__(
+        self,
+        session: MediaSession,
+        onward: RtpSession,
+        on_done: Callable[[BridgedCall], None],
+    ) -> None:
+        self.session = session
+        self.onward = onward
+        self.on_done = on_done
+        self.ended_by = ""
+        self.relayed = {"to_onward": 0, "to_caller": 0}
+        self._keys_to_onward = _KeysTo(onward)
+        self._keys_to_caller = _KeysTo(session)
+        self._finished = False
+
+    @property
+    def keys_sent(self) -> dict[str, int]:
+        """Key presses sent on, each way."""
+        return {
+            "to_onward": self._keys_to_onward.presses,
+            "to_caller": self._keys_to_caller.presses,
+        }
+
+    def tick(self, now: float) -> None:
+        if self._finished:
+            return
+        ways = (
+            (self.session, self.onward, self._keys_to_onward, "to_onward"),
+            (self.onward, self.session, self._keys_to_caller, "to_caller"),
+        )
+        for source, sink, keys, counter in ways:
+            source.report(now)
+            packets = source.buffer.pop(now)
+            if keys.send_one():
+                continue  # a key press goes this way: this tick's audio is dropped
+            for packet in packets:
+                if packet is not None:
+                    sink.send(relayed(packet.payload, source.payload_type, sink.payload_type))
+                    self.relayed[counter] += 1
+
+    def digit(self, digit: str) -> None:
+        """A key the caller pressed (RFC 4733 or INFO): on to the person."""
+        self._keys_to_onward.press(digit)
+
+    def onward_digit(self, digit: str) -> None:
+        """A key the person pressed: on to the caller."""
+        self._keys_to_caller.press(digit)
+
+    def recodec(self) -> None:
+        return  # each frame is re-encoded for the codec its side has now
+
+    def hung_up(self) -> None:
+        self.finish("caller hung up")
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    def finish(self, reason: str) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self.ended_by = reason
+        self.on_done(self)
