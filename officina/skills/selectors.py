@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -243,6 +253,62 @@ def top_skills_of(member_ids: list[int], per_member: int = 3) -> dict[int, list[
 def member_skills_with_names() -> QuerySet[MemberSkill]:
     """Member skills with their skill row: for the search index's member documents."""
     return MemberSkill.objects.select_related("skill")
+
+
+def member_free_tags_with_texts() -> QuerySet[MemberFreeTag]:
+    """Members' free tags with the tag's row: for the search index's member documents."""
+    return MemberFreeTag.objects.select_related("tag")
+
+
+def free_tag_member_ids(tag_id: int) -> list[int]:
+    """Who lists the free tag: their documents show its text, so a rename re-indexes them."""
+    return list(
+        MemberFreeTag.objects.filter(tag_id=tag_id).values_list("member_id", flat=True).distinct()
+    )
+
+
+def listers_q(wanted: str) -> Q:
+    """A filter on members: those who list what ``wanted`` names, in any kind. That is
+    the taxonomy skill whose slug it is (the directory's links), or whose name or synonym
+    it is in either language, and the free tags written that way in any language,
+    accents and case aside ("ceramica raku" finds "Ceramica Raku")."""
+    key = folded(wanted)
+    if not key:
+        return Q(pk__in=[])
+    skill = Skill.objects.filter(slug=wanted).only("pk").first() or skill_named(wanted)
+    taggers = MemberFreeTag.objects.filter(tag__key=key).values("member_id")
+    if skill is None:
+        return Q(pk__in=taggers)
+    holders = MemberSkill.objects.filter(skill=skill).values("member_id")
+    return Q(pk__in=holders) | Q(pk__in=taggers)
+
+
+# The directory's filter offers the most used free tags; a rarer one is still found by its
+# text in the address (``?skill=raku``), as profiles link to it.
+FREE_TAG_CHOICES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FreeTagChoice:
+    """A free tag as a filter offers it: its folded text (the value, the same in every
+    language it was written in) and the text a member wrote."""
+
+    key: str
+    text: str
+
+
+def free_tag_choices(limit: int = FREE_TAG_CHOICES) -> list[FreeTagChoice]:
+    """The free tags in use, one per folded text whatever its languages, most listed
+    first, in one query."""
+    rows = (
+        MemberFreeTag.objects.values("tag__key")
+        .annotate(listings=Count("pk"), text=Min("tag__text"))
+        .order_by("-listings", "tag__key")[:limit]
+    )
+    return sorted(
+        (FreeTagChoice(row["tag__key"], row["text"]) for row in rows),
+        key=lambda choice: choice.key,
+    )
 
 
 @dataclass(frozen=True, slots=True)
