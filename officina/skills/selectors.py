@@ -30,6 +30,7 @@ from officina.skills.models import (
     MemberSkill,
     Skill,
     SkillEvidence,
+    StatedEvidence,
 )
 
 if TYPE_CHECKING:
@@ -108,6 +109,56 @@ def evidence_of(member: Member, limit: int = 20) -> list[SkillEvidence]:
         .select_related("skill")
         .order_by("-created_at")[:limit]
     )
+
+
+@dataclass
+class StatedByMember:
+    """The evidence a member stated, by skill id and by free tag id, oldest first."""
+
+    by_skill: dict[int, list[StatedEvidence]] = field(default_factory=dict)
+    by_tag: dict[int, list[StatedEvidence]] = field(default_factory=dict)
+
+    def of(self, listing: MemberSkill | MemberFreeTag) -> list[StatedEvidence]:
+        if isinstance(listing, MemberSkill):
+            return self.by_skill.get(listing.skill_id, [])
+        return self.by_tag.get(listing.tag_id, [])
+
+
+def stated_evidence_of(member: Member) -> StatedByMember:
+    """Every link or note the member gave as evidence of their skills and free tags, in
+    one query."""
+    stated = StatedByMember()
+    for row in StatedEvidence.objects.filter(member=member).order_by("created_at", "pk"):
+        if row.skill_id is not None:
+            stated.by_skill.setdefault(row.skill_id, []).append(row)
+        elif row.tag_id is not None:
+            stated.by_tag.setdefault(row.tag_id, []).append(row)
+    return stated
+
+
+# The kinds that claim a skill; interests and needs prove nothing. In this order: the
+# evidence shows on the first of a skill's listings.
+GIVING_KINDS = (SkillKind.SKILL, SkillKind.TALENT, SkillKind.OFFER)
+
+
+def attach_stated_evidence(
+    member: Member, rows: Sequence[MemberSkill], free_tags: Sequence[MemberFreeTag] = ()
+) -> None:
+    """Set ``stated`` (the member's links and notes) and ``takes_evidence`` on each of
+    the member's listings: evidence belongs to the skill or the free tag, so it shows
+    on its first listing of a giving kind, and on no other. One query."""
+    stated = stated_evidence_of(member)
+    order = {kind: position for position, kind in enumerate(GIVING_KINDS)}
+    placed: set[tuple[bool, int]] = set()
+    listings: list[MemberSkill | MemberFreeTag] = [*rows, *free_tags]
+    for listing in sorted(listings, key=lambda listing: order.get(listing.kind, len(order))):
+        is_skill = isinstance(listing, MemberSkill)
+        key = (is_skill, listing.skill_id if is_skill else listing.tag_id)  # type: ignore[union-attr]
+        takes = listing.kind in order and key not in placed
+        if takes:
+            placed.add(key)
+        listing.takes_evidence = takes  # type: ignore[union-attr]
+        listing.stated = stated.of(listing) if takes else []  # type: ignore[union-attr]
 
 
 def endorsers_by_listing(member: Member) -> dict[int, list[Member]]:
