@@ -520,6 +520,77 @@ def _move_stated_evidence(
         row.save(update_fields=["skill", "tag"])
 
 
+@dataclass(frozen=True, slots=True)
+class MergedTags:
+    """What merging several free tags did: how many members listed one of them (each
+    now lists the target instead)."""
+
+    members: int
+
+
+def check_merge_free_tags(
+    tags: Sequence[FreeTag], *, into_tag: FreeTag | None = None, into_skill: Skill | None = None
+) -> MergedTags:
+    """Merge free tags into one of them or into a taxonomy skill (the admin's action):
+    exactly one target; a tag merged into itself is left as it is."""
+    if (into_tag is None) == (into_skill is None):
+        raise OfficinaError.invalid_input(
+            _("Choose one target: a free tag or a skill of the list.")
+        )
+    sources = [tag for tag in tags if into_tag is None or tag.pk != into_tag.pk]
+    if not sources:
+        raise OfficinaError.invalid_input(_("Select at least one other free tag to merge."))
+    if into_skill is not None:
+        return do_merge_free_tags_into_skill(sources, into_skill)
+    assert into_tag is not None  # noqa: S101 - one of the two, checked above
+    return do_merge_free_tags_into_tag(sources, into_tag)
+
+
+@transaction.atomic
+def do_merge_free_tags_into_skill(tags: Sequence[FreeTag], skill: Skill) -> MergedTags:
+    """Each tag merged as :func:`do_merge_free_tag` does: every text a synonym of the
+    skill, each member's listings folded into one row per kind."""
+    members = set(
+        MemberFreeTag.objects.filter(tag__in=list(tags)).values_list("member_id", flat=True)
+    )
+    for tag in sorted(tags, key=lambda tag: tag.pk):
+        do_merge_free_tag(tag, skill)
+    return MergedTags(members=len(members))
+
+
+@transaction.atomic
+def do_merge_free_tags_into_tag(tags: Sequence[FreeTag], target: FreeTag) -> MergedTags:
+    """Move the tags' listings to ``target`` (one row per member and kind, the better
+    level, the target's note unless it had none) with the evidence members stated, and
+    delete the tags. Rows are saved one by one: search re-indexes exactly these members
+    when the merge commits."""
+    # Locked in key order: two merges of overlapping tags wait for each other.
+    locked = list(
+        FreeTag.objects.select_for_update()
+        .filter(pk__in=[*(tag.pk for tag in tags), target.pk])
+        .order_by("pk")
+    )
+    sources = [tag for tag in locked if tag.pk != target.pk]
+    existing = {
+        (row.member_id, row.kind): row for row in MemberFreeTag.objects.filter(tag=target)
+    }
+    members = set()
+    for listing in MemberFreeTag.objects.filter(tag__in=sources).order_by("member_id", "pk"):
+        members.add(listing.member_id)
+        row = existing.get((listing.member_id, listing.kind))
+        if row is None:
+            listing.tag = target
+            listing.save(update_fields=["tag"])
+            existing[(listing.member_id, listing.kind)] = listing
+            continue
+        _fold_listing(listing, into=row)
+        listing.delete()
+    for source in sources:
+        _move_stated_evidence(source, into=target)
+        source.delete()
+    return MergedTags(members=len(members))
+
+
 def check_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
     """Correct a free tag's text (a typo, a better word), in the same language."""
     text = _checked_tag_text(text)
