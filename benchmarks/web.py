@@ -346,8 +346,8 @@ def seed(members: int, posts: int, rng: random.Random) -> Seeded:
     from officina.notifications.models import Notification
     from officina.presence.kinds import CheckInKind
     from officina.presence.models import CheckIn
-    from officina.skills.kinds import SkillKind, SkillLevel
     from officina.skills.folding import folded
+    from officina.skills.kinds import SkillKind, SkillLevel
     from officina.skills.models import FreeTag, MemberFreeTag, MemberSkill, Skill
     from officina.social.kinds import ReactionKind, Visibility
     from officina.social.models import Follow, Post, Profile, Reaction
@@ -500,18 +500,17 @@ def seed(members: int, posts: int, rng: random.Random) -> Seeded:
         # of their own, so that the rest of the community is the one seeded before.
         tag_rng = random.Random(f"free tags {members}")
         tags = [
-            FreeTag(text=text, key=folded(text), language=language)
-            for text, language in FREE_TAGS
+            FreeTag(text=text, key=folded(text), language=language) for text, language in FREE_TAGS
         ]
         _bulk(FreeTag, tags)
         tags = list(FreeTag.objects.order_by("id"))
-        tag_rows = [
+        free_tag_rows = [
             MemberFreeTag(member_id=member_id, tag=tag, kind=tag_rng.choice(list(SkillKind)))
             for member_id in member_ids
             if tag_rng.random() < 0.2
             for tag in tag_rng.sample(tags, tag_rng.randint(1, 2))
         ]
-        counts["free tags"] = _bulk(MemberFreeTag, tag_rows)
+        counts["free tags"] = _bulk(MemberFreeTag, free_tag_rows)
 
         follow_rows = []
         for member_id in member_ids[:-1]:

@@ -97,7 +97,10 @@ def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
         profile = profiles.get(member.pk)
         skills = ", ".join(
             [
-                *(f"{each.skill.name_en} {each.skill.name_it}" for each in member.member_skills.all()),
+                *(
+                    f"{each.skill.name_en} {each.skill.name_it}"
+                    for each in member.member_skills.all()
+                ),
                 *dict.fromkeys(each.tag.text for each in member.free_tags.all()),
             ]
         )

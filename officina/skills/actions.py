@@ -542,7 +542,7 @@ def check_merge_free_tags(
         raise OfficinaError.invalid_input(_("Select at least one other free tag to merge."))
     if into_skill is not None:
         return do_merge_free_tags_into_skill(sources, into_skill)
-    assert into_tag is not None  # noqa: S101 - one of the two, checked above
+    assert into_tag is not None
     return do_merge_free_tags_into_tag(sources, into_tag)
 
 
@@ -571,9 +571,7 @@ def do_merge_free_tags_into_tag(tags: Sequence[FreeTag], target: FreeTag) -> Mer
         .order_by("pk")
     )
     sources = [tag for tag in locked if tag.pk != target.pk]
-    existing = {
-        (row.member_id, row.kind): row for row in MemberFreeTag.objects.filter(tag=target)
-    }
+    existing = {(row.member_id, row.kind): row for row in MemberFreeTag.objects.filter(tag=target)}
     members = set()
     for listing in MemberFreeTag.objects.filter(tag__in=sources).order_by("member_id", "pk"):
         members.add(listing.member_id)

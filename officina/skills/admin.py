@@ -71,7 +71,7 @@ class MergeFreeTagsForm(forms.Form):
     def __init__(self, tags: list[FreeTag], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["into_tag"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
+        assert isinstance(field, forms.ModelChoiceField)
         field.queryset = FreeTag.objects.filter(pk__in=[tag.pk for tag in tags]).order_by("key")
 
 

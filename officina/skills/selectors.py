@@ -148,7 +148,7 @@ def attach_stated_evidence(
     the member's listings: evidence belongs to the skill or the free tag, so it shows
     on its first listing of a giving kind, and on no other. One query."""
     stated = stated_evidence_of(member)
-    order = {kind: position for position, kind in enumerate(GIVING_KINDS)}
+    order: dict[str, int] = {kind: position for position, kind in enumerate(GIVING_KINDS)}
     placed: set[tuple[bool, int]] = set()
     listings: list[MemberSkill | MemberFreeTag] = [*rows, *free_tags]
     for listing in sorted(listings, key=lambda listing: order.get(listing.kind, len(order))):

@@ -9,9 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("skills/mine/<int:pk>/remove/", views.remove_my_skill, name="remove"),
     path("skills/mine/<int:pk>/evidence/", views.add_evidence, name="add_evidence"),
     path("skills/mine/evidence/<int:pk>/", views.edit_evidence, name="edit_evidence"),
-    path(
-        "skills/mine/evidence/<int:pk>/remove/", views.remove_evidence, name="remove_evidence"
-    ),
+    path("skills/mine/evidence/<int:pk>/remove/", views.remove_evidence, name="remove_evidence"),
     path("skills/mine/free-tags/", views.add_free_tag, name="add_free_tag"),
     path(
         "skills/mine/free-tags/<int:pk>/evidence/",

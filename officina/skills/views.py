@@ -239,7 +239,9 @@ def edit_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatedEvidenceForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            check_edit_stated_evidence(evidence, form.cleaned_data["url"], form.cleaned_data["text"])
+            check_edit_stated_evidence(
+                evidence, form.cleaned_data["url"], form.cleaned_data["text"]
+            )
         except OfficinaError as error:
             show_error_on_form(form, error, default_field="url")
         else:

@@ -264,8 +264,9 @@ def directory_page(
     page_number: str | int | None = 1,
 ) -> Page[Member]:
     """Active members, filtered by name or headline, skill (a skill's slug or name, or a
-    free tag's text) and company (slug or name); the matches (a count, or their ids), the page and the page's companies:
-    3 queries whatever the page."""
+    free tag's text) and company (slug or name); the matches (a count, or their ids), the
+    page and the page's companies: 3 queries whatever the page (and one or two to look up
+    the skill filtered by)."""
     members = visible_members()
     words = query.split()[:5]
     for word in words:

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 
 def found(viewer: Member, query: str) -> list[int]:
-    return [hit.object_id for hit in search(viewer, query, kinds=["member"]).groups.get("member", [])]
+    return [
+        hit.object_id for hit in search(viewer, query, kinds=["member"]).groups.get("member", [])
+    ]
 
 
 def in_directory(skill: str) -> set[int]:
@@ -99,7 +101,9 @@ def test_a_rebuilt_index_holds_the_free_tags(giulia, marco):
     assert found(marco, "raku") == [giulia.pk]
 
 
-def test_search_page_queries_do_not_grow_with_free_tags(tagged, client_for, giulia, marco, make_member):
+def test_search_page_queries_do_not_grow_with_free_tags(
+    tagged, client_for, giulia, marco, make_member
+):
     """A member found by a free tag costs what one found by anything else: the same
     queries however many members and tags match (members found: ranked ids, visibility,
     documents; posts, questions and companies: ranked ids only; then the session, the
@@ -139,8 +143,9 @@ def test_the_directory_filter_finds_free_tags_as_skills(tagged, giulia, marco, s
     assert in_directory("nothing like it") == set()
 
 
-def test_the_directory_page_offers_the_free_tags(tagged, client_for, giulia, marco, make_member,
-                                                  django_assert_num_queries):
+def test_the_directory_page_offers_the_free_tags(
+    tagged, client_for, giulia, marco, make_member, django_assert_num_queries
+):
     client = client_for(marco)
     for language, group in (("it", "Con le parole dei membri"), ("en", "In members’ own words")):
         html = client.get("/members/", headers={"accept-language": language}).content.decode()

@@ -53,13 +53,13 @@ def test_two_tags_become_one_and_a_message_counts_the_members(
     reactjs = tag(marco, "ReactJS", SkillKind.OFFER, level=SkillLevel.BEGINNER)
     dotted = tag(sara, "react.js")
     check_add_stated_evidence(reactjs.listing, "https://github.com/marco/shop", "")
-    response = merge_in_admin(client_for(admin), [react.tag, reactjs.tag, dotted.tag],
-                              into_tag=react.tag)
+    response = merge_in_admin(
+        client_for(admin), [react.tag, reactjs.tag, dotted.tag], into_tag=react.tag
+    )
     assert messages_of(response) == ["2 members moved to “React”."]
     assert set(FreeTag.objects.values_list("text", flat=True)) == {"React"}
     rows = {
-        (row.member_id, row.kind, row.level)
-        for row in MemberFreeTag.objects.filter(tag=react.tag)
+        (row.member_id, row.kind, row.level) for row in MemberFreeTag.objects.filter(tag=react.tag)
     }
     assert rows == {
         (giulia.pk, SkillKind.SKILL, SkillLevel.ADVANCED),
@@ -68,7 +68,11 @@ def test_two_tags_become_one_and_a_message_counts_the_members(
     }
     # Marco's evidence followed his listing.
     evidence = StatedEvidence.objects.get()
-    assert (evidence.member_id, evidence.tag_id, evidence.skill_id) == (marco.pk, react.tag.pk, None)
+    assert (evidence.member_id, evidence.tag_id, evidence.skill_id) == (
+        marco.pk,
+        react.tag.pk,
+        None,
+    )
 
 
 def test_a_member_with_both_tags_keeps_one_row_the_best_level_and_all_evidence(giulia):
@@ -82,9 +86,7 @@ def test_a_member_with_both_tags_keeps_one_row_the_best_level_and_all_evidence(g
     check_add_stated_evidence(first.listing, "https://example.com/talk", "My KubeCon talk")
     check_add_stated_evidence(second.listing, "https://example.com/talk", "My KubeCon talk")
     check_add_stated_evidence(second.listing, "", "Runs the bakery's cluster")
-    merged = check_merge_free_tags(
-        [first.tag, second.tag, interest.tag], into_tag=first.tag
-    )
+    merged = check_merge_free_tags([first.tag, second.tag, interest.tag], into_tag=first.tag)
     assert merged.members == 1
     rows = list(MemberFreeTag.objects.filter(member=giulia).order_by("kind"))
     assert [(row.tag_id, row.kind, row.level, row.note) for row in rows] == [

@@ -42,8 +42,15 @@ def test_a_member_adds_edits_and_removes_evidence_on_my_skills(client_for, giuli
     )
     assert added.status_code == 302
     evidence = StatedEvidence.objects.get()
-    assert (evidence.member_id, evidence.skill_id, evidence.tag_id) == (giulia.pk, listed.skill_id, None)
-    assert (evidence.url, evidence.text) == ("https://example.com/bilanci", "Bilanci di tre cooperative")
+    assert (evidence.member_id, evidence.skill_id, evidence.tag_id) == (
+        giulia.pk,
+        listed.skill_id,
+        None,
+    )
+    assert (evidence.url, evidence.text) == (
+        "https://example.com/bilanci",
+        "Bilanci di tre cooperative",
+    )
     page = client.get(MINE).content.decode()
     assert 'value="https://example.com/bilanci"' in page
     assert "Evidence: 1 link or note" in page
@@ -61,7 +68,12 @@ def test_a_member_adds_edits_and_removes_evidence_on_my_skills(client_for, giuli
 @pytest.mark.parametrize(
     ("url", "text", "english", "italian"),
     [
-        ("", "  ", "Give a link, a short text, or both.", "Indica un link, un breve testo o entrambi."),
+        (
+            "",
+            "  ",
+            "Give a link, a short text, or both.",
+            "Indica un link, un breve testo o entrambi.",
+        ),
         (
             "javascript:alert(1)",
             "",
@@ -122,8 +134,10 @@ def test_the_action_bounds_what_the_form_cannot(giulia, listed):
     with pytest.raises(OfficinaError) as refused:
         check_add_stated_evidence(listed, "https://example.com/more", "")
     assert "5 pieces of evidence" in str(refused.value.message)
-    with pytest.raises(OfficinaError):  # the same twice
-        check_edit_stated_evidence(StatedEvidence.objects.last(), "https://example.com/0", "")
+    latest = StatedEvidence.objects.order_by("pk").last()
+    assert latest is not None
+    with pytest.raises(OfficinaError):  # made the same as another
+        check_edit_stated_evidence(latest, "https://example.com/0", "")
     assert StatedEvidence.objects.count() == MAX_STATED_EVIDENCE
 
 
@@ -137,7 +151,9 @@ def test_needs_and_interests_take_no_evidence(giulia, accounting):
     assert not StatedEvidence.objects.exists()
 
 
-def test_evidence_is_the_skills_and_goes_with_its_last_listing(client_for, giulia, listed, accounting):
+def test_evidence_is_the_skills_and_goes_with_its_last_listing(
+    client_for, giulia, listed, accounting
+):
     offer = check_add_member_skill(giulia, accounting, SkillKind.OFFER)
     check_add_stated_evidence(offer, "https://example.com/studio", "")
     page = client_for(giulia).get(MINE).content.decode()
@@ -173,14 +189,20 @@ def test_free_tags_take_evidence_too(client_for, giulia, marco):
 def test_nobody_adds_or_edits_anothers_evidence(client_for, giulia, marco, listed):
     evidence = check_add_stated_evidence(listed, "https://example.com/mine", "")
     other = client_for(marco)
-    assert other.post(
-        f"/skills/mine/{listed.pk}/evidence/",
-        {f"evidence-skill-{listed.pk}-url": "https://example.com/theirs"},
-    ).status_code == 404
-    assert other.post(
-        f"/skills/mine/evidence/{evidence.pk}/",
-        {f"evidence-{evidence.pk}-url": "https://example.com/theirs"},
-    ).status_code == 404
+    assert (
+        other.post(
+            f"/skills/mine/{listed.pk}/evidence/",
+            {f"evidence-skill-{listed.pk}-url": "https://example.com/theirs"},
+        ).status_code
+        == 404
+    )
+    assert (
+        other.post(
+            f"/skills/mine/evidence/{evidence.pk}/",
+            {f"evidence-{evidence.pk}-url": "https://example.com/theirs"},
+        ).status_code
+        == 404
+    )
     assert other.post(f"/skills/mine/evidence/{evidence.pk}/remove/").status_code == 404
     evidence.refresh_from_db()
     assert evidence.url == "https://example.com/mine"
@@ -197,9 +219,11 @@ def test_the_profile_shows_stated_evidence_beside_the_communitys(client_for, giu
         ("en", "Evidence: 1 endorsement · 2 links or notes"),
         ("it", "Prove: 1 raccomandazione · 2 link o note"),
     ):
-        html = client_for(marco).get(
-            f"/members/{giulia.pk}/", headers={"accept-language": language}
-        ).content.decode()
+        html = (
+            client_for(marco)
+            .get(f"/members/{giulia.pk}/", headers={"accept-language": language})
+            .content.decode()
+        )
         assert summary in html
         assert (
             '<a href="https://example.com/bilanci" rel="nofollow noopener noreferrer ugc" '
