@@ -54,8 +54,12 @@ def test_the_room_page_shows_who_is_in_the_call_live_and_the_owner_mutes(
     room = Room.objects.get()
 
     now = datetime.now(UTC)
-    asgi_live_server.run_on_server(actions.do_join, room.pk, "call-a@test", "201", "Anna Verdi", now)
-    asgi_live_server.run_on_server(actions.do_join, room.pk, "call-b@test", "202", "Bruno Neri", now)
+    asgi_live_server.run_on_server(
+        actions.do_join, room.pk, "call-a@test", "201", "Anna Verdi", now
+    )
+    asgi_live_server.run_on_server(
+        actions.do_join, room.pk, "call-b@test", "202", "Bruno Neri", now
+    )
     rows = owner.locator("#participants li")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("Anna Verdi")
