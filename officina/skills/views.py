@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -218,30 +219,33 @@ def add_free_tag_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _add_evidence(request: HttpRequest, listing: MemberSkill | MemberFreeTag) -> HttpResponse:
-    prefix = _evidence_prefix(listing)
-    form = StatedEvidenceForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            check_add_stated_evidence(listing, form.cleaned_data["url"], form.cleaned_data["text"])
-        except OfficinaError as error:
-            show_error_on_form(form, error, default_field="url")
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("skills:mine")
-    return _my_skills_page(request, evidence=(prefix, form), status=400)
+    return _save_evidence(
+        request,
+        _evidence_prefix(listing),
+        lambda url, text: check_add_stated_evidence(listing, url, text),
+    )
 
 
 @login_required
 @require_POST
 def edit_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = access_own_stated_evidence_by_id(signed_in_member(request), pk)
-    prefix = f"evidence-{evidence.pk}"
+    return _save_evidence(
+        request,
+        f"evidence-{evidence.pk}",
+        lambda url, text: check_edit_stated_evidence(evidence, url, text),
+    )
+
+
+def _save_evidence(
+    request: HttpRequest, prefix: str, save: Callable[[str, str], object]
+) -> HttpResponse:
+    """The form sent with ``prefix``, saved by ``save(url, text)``; refused, the page again
+    with that form open and its error."""
     form = StatedEvidenceForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            check_edit_stated_evidence(
-                evidence, form.cleaned_data["url"], form.cleaned_data["text"]
-            )
+            save(form.cleaned_data["url"], form.cleaned_data["text"])
         except OfficinaError as error:
             show_error_on_form(form, error, default_field="url")
         else:
