@@ -304,6 +304,23 @@ class Seeded:
     seconds: float
 
 
+# Skills in members' own words (free tags), in the language they were written in.
+FREE_TAGS = [
+    ("Kubernetes", "en"),
+    ("ReactJS", "en"),
+    ("Figma", "en"),
+    ("Tailwind CSS", "en"),
+    ("Ceramica raku", "it"),
+    ("Legatoria", "it"),
+    ("Sartoria", "it"),
+    ("Permacultura", "it"),
+    ("Restauro del mobile", "it"),
+    ("Lingua dei segni", "it"),
+    ("Rust", "en"),
+    ("Event planning", "en"),
+]
+
+
 def _bulk(model: Any, rows: list[Any], batch_size: int = 2000) -> int:
     for start in range(0, len(rows), batch_size):
         model.objects.bulk_create(rows[start : start + batch_size])
@@ -329,8 +346,9 @@ def seed(members: int, posts: int, rng: random.Random) -> Seeded:
     from officina.notifications.models import Notification
     from officina.presence.kinds import CheckInKind
     from officina.presence.models import CheckIn
+    from officina.skills.folding import folded
     from officina.skills.kinds import SkillKind, SkillLevel
-    from officina.skills.models import MemberSkill, Skill
+    from officina.skills.models import FreeTag, MemberFreeTag, MemberSkill, Skill
     from officina.social.kinds import ReactionKind, Visibility
     from officina.social.models import Follow, Post, Profile, Reaction
 
@@ -477,6 +495,22 @@ def seed(members: int, posts: int, rng: random.Random) -> Seeded:
                     )
                 )
         counts["member skills"] = _bulk(MemberSkill, skill_rows)
+
+        # Free tags: what members list that the taxonomy lacks. Drawn from a generator
+        # of their own, so that the rest of the community is the one seeded before.
+        tag_rng = random.Random(f"free tags {members}")
+        tags = [
+            FreeTag(text=text, key=folded(text), language=language) for text, language in FREE_TAGS
+        ]
+        _bulk(FreeTag, tags)
+        tags = list(FreeTag.objects.order_by("id"))
+        free_tag_rows = [
+            MemberFreeTag(member_id=member_id, tag=tag, kind=tag_rng.choice(list(SkillKind)))
+            for member_id in member_ids
+            if tag_rng.random() < 0.2
+            for tag in tag_rng.sample(tags, tag_rng.randint(1, 2))
+        ]
+        counts["free tags"] = _bulk(MemberFreeTag, free_tag_rows)
 
         follow_rows = []
         for member_id in member_ids[:-1]:
@@ -704,12 +738,14 @@ def pages(seeded: Seeded) -> list[tuple[str, str, str]]:
         ("directory, name", f"/members/?q={seeded.surname}", viewer),
         ("directory, skill", "/members/?skill=django", viewer),
         ("directory, company", f"/members/?company={seeded.company_slug}", viewer),
+        ("directory, free tag", "/members/?skill=ceramica+raku", viewer),
         ("search: caffè", "/search/?q=caff%C3%A8", viewer),
         ("search: progetto", "/search/?q=progetto", viewer),
         ("search: fatturazione elettronica", "/search/?q=fatturazione+elettronica", viewer),
         ("search: designer", "/search/?q=designer", viewer),
         ("search: Giulia", "/search/?q=Giulia", viewer),
         ("search: GDPR newsletter", "/search/?q=GDPR+newsletter", viewer),
+        ("search: free tag", "/search/?q=kubernetes", viewer),
         ("who's here", f"/spaces/{seeded.space_slug}/", viewer),
     ]
 

@@ -37,7 +37,9 @@ router = Router(tags=["members"])
 
 class MemberFilters(Schema):
     q: Text = Field("", max_length=200, description="words of the name or headline")
-    skill: Text = Field("", max_length=80, description="a skill slug")
+    skill: Text = Field(
+        "", max_length=80, description="a skill slug, a skill's name or a free tag's text"
+    )
     company: Text = Field("", max_length=140, description="a company slug or words of its name")
     page: int = Field(1, ge=1, le=100_000)
 
@@ -83,7 +85,7 @@ def _headline(member: object) -> str:
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> MemberList:
     page = directory_page(
         query=filters.q,
-        skill_slug=filters.skill,
+        skill=filters.skill,
         company=filters.company,
         page_number=filters.page,
     )

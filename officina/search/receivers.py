@@ -29,10 +29,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from officina.accounts.selectors import company_member_ids
 from officina.search.actions import do_index_objects
 from officina.search.kinds import DocumentKind
+from officina.skills.selectors import free_tag_member_ids
 
 # The rows that make up a member's document besides the member's own: their profile,
-# skills and company memberships.
-MEMBER_PARTS = ("social.Profile", "skills.MemberSkill", "accounts.CompanyMembership")
+# skills, free tags and company memberships.
+MEMBER_PARTS = (
+    "social.Profile",
+    "skills.MemberSkill",
+    "skills.MemberFreeTag",
+    "accounts.CompanyMembership",
+)
 # The through table of ``Question.tags``.
 QUESTION_TAGS = "knowledge.Question_tags"
 
@@ -99,6 +105,12 @@ def _company_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     schedule_reindex(DocumentKind.MEMBER, company_member_ids(instance.pk))
 
 
+def _free_tag_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A renamed free tag: the documents of whoever lists it show its text. (A deleted
+    tag's listings go with it, each re-indexing its member.)"""
+    schedule_reindex(DocumentKind.MEMBER, free_tag_member_ids(instance.pk))
+
+
 def _question_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     schedule_reindex(DocumentKind.QUESTION, [instance.pk])
 
@@ -132,6 +144,7 @@ def connect() -> None:
             _question_changed, sender="knowledge.Question", dispatch_uid=f"search-question-{uid}"
         )
         signal.connect(_post_changed, sender="social.Post", dispatch_uid=f"search-post-{uid}")
+    post_save.connect(_free_tag_changed, sender="skills.FreeTag", dispatch_uid="search-free-tag")
     m2m_changed.connect(
         _question_tags_changed, sender=QUESTION_TAGS, dispatch_uid="search-question-tags"
     )

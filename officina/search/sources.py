@@ -28,7 +28,7 @@ from officina.knowledge.selectors import questions_to_index, visible_questions
 from officina.search.kinds import DocumentKind
 from officina.search.models import SearchDocument
 from officina.search.stemming import terms
-from officina.skills.selectors import member_skills_with_names
+from officina.skills.selectors import member_free_tags_with_texts, member_skills_with_names
 from officina.social.access import visible_posts
 from officina.social.selectors import posts_to_index, profiles_to_index
 
@@ -87,13 +87,22 @@ def _only(queryset: QuerySet, ids: list[int] | None) -> QuerySet:  # type: ignor
 def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
     profile_url = url_maker("social:profile")
     members = _only(members_to_index(), ids).prefetch_related(
-        Prefetch("member_skills", queryset=member_skills_with_names())
+        Prefetch("member_skills", queryset=member_skills_with_names()),
+        # Free tags are found as the taxonomy's skills are: by their words, stemmed in
+        # both languages, accents and case aside.
+        Prefetch("free_tags", queryset=member_free_tags_with_texts()),
     )
     profiles = {profile.member_id: profile for profile in _only(profiles_to_index(), ids)}
     for member in members.iterator(chunk_size=1000):
         profile = profiles.get(member.pk)
         skills = ", ".join(
-            f"{each.skill.name_en} {each.skill.name_it}" for each in member.member_skills.all()
+            [
+                *(
+                    f"{each.skill.name_en} {each.skill.name_it}"
+                    for each in member.member_skills.all()
+                ),
+                *dict.fromkeys(each.tag.text for each in member.free_tags.all()),
+            ]
         )
         companies = " · ".join(each.company.name for each in member.company_memberships.all())
         body = "\n".join(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from officina.accounts.kinds import SpaceRole
 from officina.accounts.selectors import may_see_members, member_space_roles, visible_members_q
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.skills.models import FreeTag, MemberFreeTag, MemberSkill, Skill
+from officina.skills.models import FreeTag, MemberFreeTag, MemberSkill, Skill, StatedEvidence
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -61,3 +61,10 @@ def access_own_free_tag_by_id(member: Member, listing_id: int) -> MemberFreeTag:
     if listing is None:
         raise OfficinaError(_("Free tag not found."), ErrorCode.NOT_FOUND)
     return listing
+
+
+def access_own_stated_evidence_by_id(member: Member, evidence_id: int) -> StatedEvidence:
+    evidence = StatedEvidence.objects.filter(pk=evidence_id, member=member).first()
+    if evidence is None:
+        raise OfficinaError(_("Evidence not found."), ErrorCode.NOT_FOUND)
+    return evidence

@@ -8,7 +8,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -19,12 +22,14 @@ from officina.notifications.wording import InEachLanguage
 from officina.skills.folding import folded
 from officina.skills.kinds import EvidenceSource, SkillCategory, SkillKind, SkillLevel
 from officina.skills.models import (
+    ENDORSABLE_KINDS,
     Endorsement,
     FreeTag,
     MemberFreeTag,
     MemberSkill,
     Skill,
     SkillEvidence,
+    StatedEvidence,
 )
 from officina.skills.selectors import skill_named
 
@@ -36,6 +41,11 @@ MAX_SYNONYMS = 20
 # Free tags are for what the taxonomy lacks; more than this is a list the taxonomy
 # should learn from instead (a manager merges them).
 MAX_FREE_TAGS = 10
+# Evidence a member states for one skill or free tag: a few links or notes, the best ones;
+# a portfolio is one link. A merge may leave more (nothing the members wrote is lost).
+MAX_STATED_EVIDENCE = 5
+MAX_EVIDENCE_URL = 500
+MAX_EVIDENCE_TEXT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +209,15 @@ def do_add_member_skills(member: Member, listings: Sequence[SkillListing]) -> li
 
 @transaction.atomic
 def do_remove_member_skill(member_skill: MemberSkill) -> None:
+    """Remove a listing; the evidence the member stated for the skill goes with their
+    last listing of it."""
     member_skill.delete()
+    if not MemberSkill.objects.filter(
+        member_id=member_skill.member_id, skill_id=member_skill.skill_id
+    ).exists():
+        StatedEvidence.objects.filter(
+            member_id=member_skill.member_id, skill_id=member_skill.skill_id
+        ).delete()
 
 
 def check_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
@@ -411,9 +429,12 @@ def do_add_free_tag(
 
 @transaction.atomic
 def do_remove_free_tag(listing: MemberFreeTag) -> None:
-    """Remove a member's listing; a tag nobody lists any more goes too."""
+    """Remove a member's listing (with the evidence they stated for the tag, when it was
+    their last listing of it); a tag nobody lists any more goes too."""
     tag_id = listing.tag_id
     listing.delete()
+    if not MemberFreeTag.objects.filter(member_id=listing.member_id, tag_id=tag_id).exists():
+        StatedEvidence.objects.filter(member_id=listing.member_id, tag_id=tag_id).delete()
     FreeTag.objects.filter(pk=tag_id, listings__isnull=True).delete()
 
 
@@ -461,10 +482,7 @@ def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
             )
             moved += 1
             continue
-        levels = [level for level in (row.level, listing.level) if level is not None]
-        row.level = max(levels) if levels else None
-        row.note = row.note or listing.note
-        row.save(update_fields=["level", "note"])
+        _fold_listing(listing, into=row)
         folded_count += 1
     known = {folded(phrase) for phrase in (skill.name_en, skill.name_it, *skill.all_synonyms)}
     if tag.key not in known:
@@ -472,8 +490,103 @@ def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
         synonyms[tag.language] = [*synonyms.get(tag.language, []), tag.text.lower()]
         skill.tag_synonyms = synonyms
         skill.save(update_fields=["tag_synonyms"])
+    _move_stated_evidence(tag, skill=skill)
     tag.delete()
     return MergedTag(skill=skill, moved=moved, folded=folded_count, synonym=tag.text.lower())
+
+
+def _fold_listing(listing: MemberFreeTag, *, into: MemberSkill | MemberFreeTag) -> None:
+    """A member listed both as the same kind: one row stays, with the higher of the two
+    levels and its own note unless it had none."""
+    levels = [level for level in (into.level, listing.level) if level is not None]
+    into.level = max(levels) if levels else None
+    into.note = into.note or listing.note
+    into.save(update_fields=["level", "note"])
+
+
+def _move_stated_evidence(
+    tag: FreeTag, *, skill: Skill | None = None, into: FreeTag | None = None
+) -> None:
+    """What members stated as evidence of ``tag`` now proves the skill or the tag it is
+    merged into; a link or note a member gave for that one already is not doubled."""
+    target = Q(skill=skill) if skill is not None else Q(tag=into)
+    for row in StatedEvidence.objects.filter(tag=tag).order_by("pk"):
+        if StatedEvidence.objects.filter(
+            target, member_id=row.member_id, url=row.url, text=row.text
+        ).exists():
+            row.delete()
+            continue
+        row.skill, row.tag = skill, into
+        row.save(update_fields=["skill", "tag"])
+
+
+@dataclass(frozen=True, slots=True)
+class MergedTags:
+    """What merging several free tags did: how many members listed one of them (each
+    now lists the target instead)."""
+
+    members: int
+
+
+def check_merge_free_tags(
+    tags: Sequence[FreeTag], *, into_tag: FreeTag | None = None, into_skill: Skill | None = None
+) -> MergedTags:
+    """Merge free tags into one of them or into a taxonomy skill (the admin's action):
+    exactly one target; a tag merged into itself is left as it is."""
+    if (into_tag is None) == (into_skill is None):
+        raise OfficinaError.invalid_input(
+            _("Choose one target: a free tag or a skill of the list.")
+        )
+    sources = [tag for tag in tags if into_tag is None or tag.pk != into_tag.pk]
+    if not sources:
+        raise OfficinaError.invalid_input(_("Select at least one other free tag to merge."))
+    if into_skill is not None:
+        return do_merge_free_tags_into_skill(sources, into_skill)
+    assert into_tag is not None
+    return do_merge_free_tags_into_tag(sources, into_tag)
+
+
+@transaction.atomic
+def do_merge_free_tags_into_skill(tags: Sequence[FreeTag], skill: Skill) -> MergedTags:
+    """Each tag merged as :func:`do_merge_free_tag` does: every text a synonym of the
+    skill, each member's listings folded into one row per kind."""
+    members = set(
+        MemberFreeTag.objects.filter(tag__in=list(tags)).values_list("member_id", flat=True)
+    )
+    for tag in sorted(tags, key=lambda tag: tag.pk):
+        do_merge_free_tag(tag, skill)
+    return MergedTags(members=len(members))
+
+
+@transaction.atomic
+def do_merge_free_tags_into_tag(tags: Sequence[FreeTag], target: FreeTag) -> MergedTags:
+    """Move the tags' listings to ``target`` (one row per member and kind, the better
+    level, the target's note unless it had none) with the evidence members stated, and
+    delete the tags. Rows are saved one by one: search re-indexes exactly these members
+    when the merge commits."""
+    # Locked in key order: two merges of overlapping tags wait for each other.
+    locked = list(
+        FreeTag.objects.select_for_update()
+        .filter(pk__in=[*(tag.pk for tag in tags), target.pk])
+        .order_by("pk")
+    )
+    sources = [tag for tag in locked if tag.pk != target.pk]
+    existing = {(row.member_id, row.kind): row for row in MemberFreeTag.objects.filter(tag=target)}
+    members = set()
+    for listing in MemberFreeTag.objects.filter(tag__in=sources).order_by("member_id", "pk"):
+        members.add(listing.member_id)
+        row = existing.get((listing.member_id, listing.kind))
+        if row is None:
+            listing.tag = target
+            listing.save(update_fields=["tag"])
+            existing[(listing.member_id, listing.kind)] = listing
+            continue
+        _fold_listing(listing, into=row)
+        listing.delete()
+    for source in sources:
+        _move_stated_evidence(source, into=target)
+        source.delete()
+    return MergedTags(members=len(members))
 
 
 def check_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
@@ -495,3 +608,95 @@ def do_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
     tag.key = folded(text)
     tag.save(update_fields=["text", "key"])
     return tag
+
+
+def _checked_evidence(url: str, text: str) -> tuple[str, str]:
+    url, text = url.strip(), " ".join(text.split())
+    if not url and not text:
+        raise OfficinaError.invalid_input(_("Give a link, a short text, or both."), field="url")
+    if len(url) > MAX_EVIDENCE_URL:
+        raise OfficinaError.invalid_input(
+            _("The link is too long (%(count)d characters at most).") % {"count": MAX_EVIDENCE_URL},
+            field="url",
+        )
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError as error:
+            raise OfficinaError.invalid_input(
+                _("Enter a web address that starts with http:// or https://."), field="url"
+            ) from error
+    if len(text) > MAX_EVIDENCE_TEXT:
+        raise OfficinaError.invalid_input(
+            _("The text is too long (%(count)d characters at most).")
+            % {"count": MAX_EVIDENCE_TEXT},
+            field="text",
+        )
+    return url, text
+
+
+def check_add_stated_evidence(
+    listing: MemberSkill | MemberFreeTag, url: str, text: str
+) -> StatedEvidence:
+    """Add a link or a short text that proves the skill (or free tag) of one of the
+    member's listings; the evidence belongs to the skill, whichever of its listings
+    (skill, talent, offer) it was added from."""
+    url, text = _checked_evidence(url, text)
+    if listing.kind not in ENDORSABLE_KINDS:
+        raise OfficinaError.invalid_input(
+            _("Only skills, talents and offers have evidence."), field="url"
+        )
+    target = _evidence_target(listing)
+    stated = StatedEvidence.objects.filter(target, member_id=listing.member_id)
+    if stated.filter(url=url, text=text).exists():
+        raise OfficinaError(_("You gave this evidence already."), ErrorCode.CONFLICT)
+    if stated.count() >= MAX_STATED_EVIDENCE:
+        raise OfficinaError(
+            _("You gave %(count)d pieces of evidence for this already: edit or remove one.")
+            % {"count": MAX_STATED_EVIDENCE},
+            ErrorCode.CONFLICT,
+        )
+    return do_add_stated_evidence(listing, url, text)
+
+
+def _evidence_target(listing: MemberSkill | MemberFreeTag) -> Q:
+    if isinstance(listing, MemberSkill):
+        return Q(skill_id=listing.skill_id, tag__isnull=True)
+    return Q(tag_id=listing.tag_id, skill__isnull=True)
+
+
+@transaction.atomic
+def do_add_stated_evidence(
+    listing: MemberSkill | MemberFreeTag, url: str, text: str
+) -> StatedEvidence:
+    if isinstance(listing, MemberSkill):
+        return StatedEvidence.objects.create(
+            member_id=listing.member_id, skill_id=listing.skill_id, url=url, text=text
+        )
+    return StatedEvidence.objects.create(
+        member_id=listing.member_id, tag_id=listing.tag_id, url=url, text=text
+    )
+
+
+def check_edit_stated_evidence(evidence: StatedEvidence, url: str, text: str) -> StatedEvidence:
+    url, text = _checked_evidence(url, text)
+    target = Q(skill_id=evidence.skill_id, tag_id=evidence.tag_id)
+    if (
+        StatedEvidence.objects.filter(target, member_id=evidence.member_id, url=url, text=text)
+        .exclude(pk=evidence.pk)
+        .exists()
+    ):
+        raise OfficinaError(_("You gave this evidence already."), ErrorCode.CONFLICT)
+    return do_edit_stated_evidence(evidence, url, text)
+
+
+@transaction.atomic
+def do_edit_stated_evidence(evidence: StatedEvidence, url: str, text: str) -> StatedEvidence:
+    evidence.url, evidence.text = url, text
+    evidence.save(update_fields=["url", "text"])
+    return evidence
+
+
+@transaction.atomic
+def do_remove_stated_evidence(evidence: StatedEvidence) -> None:
+    evidence.delete()

@@ -1,12 +1,16 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from officina.core.errors import OfficinaError
-from officina.skills.actions import check_rename_free_tag
+from officina.skills.actions import check_merge_free_tags, check_rename_free_tag
 from officina.skills.models import (
     Endorsement,
     FreeTag,
@@ -48,6 +52,29 @@ class SkillEvidenceAdmin(admin.ModelAdmin[SkillEvidence]):
     autocomplete_fields = ("skill",)
 
 
+class MergeFreeTagsForm(forms.Form):
+    """Where the selected free tags go: one of them, or a skill of the taxonomy."""
+
+    into_tag = forms.ModelChoiceField(
+        label=_("Into the free tag"),
+        queryset=FreeTag.objects.none(),
+        required=False,
+        empty_label=_("(none: into a skill)"),
+    )
+    into_skill = forms.ModelChoiceField(
+        label=_("Or into the skill"),
+        queryset=Skill.objects.order_by("name_en"),
+        required=False,
+        empty_label=_("(none: into a free tag)"),
+    )
+
+    def __init__(self, tags: list[FreeTag], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["into_tag"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = FreeTag.objects.filter(pk__in=[tag.pk for tag in tags]).order_by("key")
+
+
 class MemberFreeTagInline(admin.TabularInline[MemberFreeTag, FreeTag]):
     model = MemberFreeTag
     fields = ("member", "kind", "level", "note")
@@ -66,6 +93,7 @@ class FreeTagAdmin(admin.ModelAdmin[FreeTag]):
     search_fields = ("text",)
     fields = ("text", "language")
     inlines = (MemberFreeTagInline,)
+    actions = ("merge_free_tags",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FreeTag]:
         return (
@@ -88,3 +116,45 @@ class FreeTagAdmin(admin.ModelAdmin[FreeTag]):
             check_rename_free_tag(FreeTag.objects.get(pk=obj.pk), obj.text)
         except OfficinaError as error:
             messages.error(request, str(error.message))
+
+    @admin.action(description=_("Merge the selected free tags"), permissions=["change"])
+    def merge_free_tags(
+        self, request: HttpRequest, queryset: QuerySet[FreeTag]
+    ) -> TemplateResponse | None:
+        """Many members write one thing differently ("react.js", "ReactJS"): their tags
+        become one free tag, or a skill of the taxonomy. A page asks which first."""
+        tags = list(queryset.order_by("-members", "key"))
+        applying = "apply" in request.POST
+        form = MergeFreeTagsForm(tags, request.POST if applying else None)
+        if applying and form.is_valid():
+            into_tag, into_skill = form.cleaned_data["into_tag"], form.cleaned_data["into_skill"]
+            try:
+                merged = check_merge_free_tags(tags, into_tag=into_tag, into_skill=into_skill)
+            except OfficinaError as error:
+                form.add_error(None, str(error.message))
+            else:
+                target = into_tag.text if into_tag is not None else into_skill.name
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d member moved to “%(target)s”.",
+                        "%(count)d members moved to “%(target)s”.",
+                        merged.members,
+                    )
+                    % {"count": merged.members, "target": target},
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge free tags"),
+            "opts": self.model._meta,
+            "tags": tags,
+            "form": form,
+            "selected": [tag.pk for tag in tags],
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/skills/freetag/merge.html", context, status=400 if applying else 200
+        )

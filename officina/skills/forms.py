@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from officina.skills.actions import MAX_EVIDENCE_TEXT, MAX_EVIDENCE_URL
 from officina.skills.kinds import SkillKind, SkillLevel
 from officina.skills.models import Skill
 from officina.skills.pickers import SkillPicker
@@ -66,3 +67,22 @@ class MergeFreeTagForm(forms.Form):
 
 class RenameFreeTagForm(forms.Form):
     text = forms.CharField(label=_("New text"), min_length=2, max_length=80)
+
+
+class StatedEvidenceForm(forms.Form):
+    """A link or a short text that proves a skill; the action checks what the form
+    cannot (a link's scheme, one of the two given)."""
+
+    url = forms.CharField(
+        label=_("Link"),
+        max_length=MAX_EVIDENCE_URL,
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text=_("A portfolio, a repository, a published work…"),
+    )
+    text = forms.CharField(
+        label=_("Or a short text"),
+        max_length=MAX_EVIDENCE_TEXT,
+        required=False,
+        help_text=_("E.g. “designed the Navigli bakery’s website”."),
+    )

@@ -212,3 +212,58 @@ class MemberFreeTag(Listing):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.tag} ({self.kind})"
+
+
+class StatedEvidence(models.Model):
+    """What a member points to as proof of a skill or a free tag they list: a link (http
+    or https), a short text ("the bakery's new site"), or both. Unlike
+    :class:`SkillEvidence`, which the community observed, the member states it; both show
+    on the profile beside the skill."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stated_evidence",
+        verbose_name=_("member"),
+    )
+    skill = models.ForeignKey(
+        Skill,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stated_evidence",
+        verbose_name=_("skill"),
+    )
+    tag = models.ForeignKey(
+        FreeTag,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stated_evidence",
+        verbose_name=_("free tag"),
+    )
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    text = models.CharField(_("text"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stated evidence")
+        verbose_name_plural = _("stated evidence")
+        ordering = ("created_at", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(skill__isnull=False, tag__isnull=True)
+                | models.Q(skill__isnull=True, tag__isnull=False),
+                name="stated_evidence_of_a_skill_or_a_tag",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(url="", text=""), name="stated_evidence_not_empty"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "skill"], name="stated_evidence_member_skill"),
+            models.Index(fields=["member", "tag"], name="stated_evidence_member_tag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.skill or self.tag}: {self.url or self.text}"

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +30,7 @@ from officina.skills.models import (
     MemberSkill,
     Skill,
     SkillEvidence,
+    StatedEvidence,
 )
 
 if TYPE_CHECKING:
@@ -98,6 +109,56 @@ def evidence_of(member: Member, limit: int = 20) -> list[SkillEvidence]:
         .select_related("skill")
         .order_by("-created_at")[:limit]
     )
+
+
+@dataclass
+class StatedByMember:
+    """The evidence a member stated, by skill id and by free tag id, oldest first."""
+
+    by_skill: dict[int, list[StatedEvidence]] = field(default_factory=dict)
+    by_tag: dict[int, list[StatedEvidence]] = field(default_factory=dict)
+
+    def of(self, listing: MemberSkill | MemberFreeTag) -> list[StatedEvidence]:
+        if isinstance(listing, MemberSkill):
+            return self.by_skill.get(listing.skill_id, [])
+        return self.by_tag.get(listing.tag_id, [])
+
+
+def stated_evidence_of(member: Member) -> StatedByMember:
+    """Every link or note the member gave as evidence of their skills and free tags, in
+    one query."""
+    stated = StatedByMember()
+    for row in StatedEvidence.objects.filter(member=member).order_by("created_at", "pk"):
+        if row.skill_id is not None:
+            stated.by_skill.setdefault(row.skill_id, []).append(row)
+        elif row.tag_id is not None:
+            stated.by_tag.setdefault(row.tag_id, []).append(row)
+    return stated
+
+
+# The kinds that claim a skill; interests and needs prove nothing. In this order: the
+# evidence shows on the first of a skill's listings.
+GIVING_KINDS = (SkillKind.SKILL, SkillKind.TALENT, SkillKind.OFFER)
+
+
+def attach_stated_evidence(
+    member: Member, rows: Sequence[MemberSkill], free_tags: Sequence[MemberFreeTag] = ()
+) -> None:
+    """Set ``stated`` (the member's links and notes) and ``takes_evidence`` on each of
+    the member's listings: evidence belongs to the skill or the free tag, so it shows
+    on its first listing of a giving kind, and on no other. One query."""
+    stated = stated_evidence_of(member)
+    order: dict[str, int] = {kind: position for position, kind in enumerate(GIVING_KINDS)}
+    placed: set[tuple[bool, int]] = set()
+    listings: list[MemberSkill | MemberFreeTag] = [*rows, *free_tags]
+    for listing in sorted(listings, key=lambda listing: order.get(listing.kind, len(order))):
+        is_skill = isinstance(listing, MemberSkill)
+        key = (is_skill, listing.skill_id if is_skill else listing.tag_id)  # type: ignore[union-attr]
+        takes = listing.kind in order and key not in placed
+        if takes:
+            placed.add(key)
+        listing.takes_evidence = takes  # type: ignore[union-attr]
+        listing.stated = stated.of(listing) if takes else []  # type: ignore[union-attr]
 
 
 def endorsers_by_listing(member: Member) -> dict[int, list[Member]]:
@@ -243,6 +304,62 @@ def top_skills_of(member_ids: list[int], per_member: int = 3) -> dict[int, list[
 def member_skills_with_names() -> QuerySet[MemberSkill]:
     """Member skills with their skill row: for the search index's member documents."""
     return MemberSkill.objects.select_related("skill")
+
+
+def member_free_tags_with_texts() -> QuerySet[MemberFreeTag]:
+    """Members' free tags with the tag's row: for the search index's member documents."""
+    return MemberFreeTag.objects.select_related("tag")
+
+
+def free_tag_member_ids(tag_id: int) -> list[int]:
+    """Who lists the free tag: their documents show its text, so a rename re-indexes them."""
+    return list(
+        MemberFreeTag.objects.filter(tag_id=tag_id).values_list("member_id", flat=True).distinct()
+    )
+
+
+def listers_q(wanted: str) -> Q:
+    """A filter on members: those who list what ``wanted`` names, in any kind. That is
+    the taxonomy skill whose slug it is (the directory's links), or whose name or synonym
+    it is in either language, and the free tags written that way in any language,
+    accents and case aside ("ceramica raku" finds "Ceramica Raku")."""
+    key = folded(wanted)
+    if not key:
+        return Q(pk__in=[])
+    skill = Skill.objects.filter(slug=wanted).only("pk").first() or skill_named(wanted)
+    taggers = MemberFreeTag.objects.filter(tag__key=key).values("member_id")
+    if skill is None:
+        return Q(pk__in=taggers)
+    holders = MemberSkill.objects.filter(skill=skill).values("member_id")
+    return Q(pk__in=holders) | Q(pk__in=taggers)
+
+
+# The directory's filter offers the most used free tags; a rarer one is still found by its
+# text in the address (``?skill=raku``), as profiles link to it.
+FREE_TAG_CHOICES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FreeTagChoice:
+    """A free tag as a filter offers it: its folded text (the value, the same in every
+    language it was written in) and the text a member wrote."""
+
+    key: str
+    text: str
+
+
+def free_tag_choices(limit: int = FREE_TAG_CHOICES) -> list[FreeTagChoice]:
+    """The free tags in use, one per folded text whatever its languages, most listed
+    first, in one query."""
+    rows = (
+        MemberFreeTag.objects.values("tag__key")
+        .annotate(listings=Count("pk"), text=Min("tag__text"))
+        .order_by("-listings", "tag__key")[:limit]
+    )
+    return sorted(
+        (FreeTagChoice(row["tag__key"], row["text"]) for row in rows),
+        key=lambda choice: choice.key,
+    )
 
 
 @dataclass(frozen=True, slots=True)

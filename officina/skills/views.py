@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,17 +28,21 @@ from officina.skills.access import (
     access_member_skill_by_id,
     access_own_free_tag_by_id,
     access_own_member_skill_by_id,
+    access_own_stated_evidence_by_id,
     access_skill_by_slug,
     may_curate_free_tags,
 )
 from officina.skills.actions import (
     check_add_free_tag,
     check_add_member_skill,
+    check_add_stated_evidence,
+    check_edit_stated_evidence,
     check_endorse,
     check_rename_free_tag,
     do_merge_free_tag,
     do_remove_free_tag,
     do_remove_member_skill,
+    do_remove_stated_evidence,
     do_withdraw_endorsement,
 )
 from officina.skills.forms import (
@@ -43,16 +50,22 @@ from officina.skills.forms import (
     MemberSkillForm,
     MergeFreeTagForm,
     RenameFreeTagForm,
+    StatedEvidenceForm,
 )
 from officina.skills.kinds import SkillCategory, SkillKind
+from officina.skills.models import MemberFreeTag, MemberSkill
 from officina.skills.selectors import (
     SkillsByKind,
+    attach_stated_evidence,
     free_tags_in_use,
     member_free_tags,
     member_skills_with_counts,
     members_with_skill,
     skill_catalogue,
 )
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 PAGE_SIZE = 40
 # People to meet on the skills page; the people-to-meet page shows more.
@@ -136,10 +149,13 @@ def _my_skills_page(
     *,
     form: MemberSkillForm | None = None,
     tag_form: FreeTagForm | None = None,
+    evidence: tuple[str, StatedEvidenceForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     member = signed_in_member(request)
     rows = member_skills_with_counts(member, member)
+    free_tags = member_free_tags(member)
+    _add_evidence_forms(member, rows, free_tags, evidence)
     # Who to meet for what is listed here: matchmaking's reciprocal suggestions, each
     # person once (it replaced a list of every offer matching every need).
     suggestions = people_to_meet(member, limit=PEOPLE_SHOWN)
@@ -147,11 +163,103 @@ def _my_skills_page(
     context = {
         "form": form or MemberSkillForm(),
         "tag_form": tag_form or FreeTagForm(prefix="tag"),
-        "skills_by_kind": SkillsByKind.of(rows, member_free_tags(member)),
+        "skills_by_kind": SkillsByKind.of(rows, free_tags),
         "people": suggestion_cards(member, suggestions),
         "may_curate": may_curate_free_tags(member),
     }
     return render(request, "skills/mine.html", context, status=status)
+
+
+def _add_evidence_forms(
+    member: Member,
+    rows: list[MemberSkill],
+    free_tags: list[MemberFreeTag],
+    failed: tuple[str, StatedEvidenceForm] | None,
+) -> None:
+    """Each listing that takes evidence gets a form to add some, and each piece of
+    evidence one to edit it; the form that failed is shown again, open, with its errors."""
+    attach_stated_evidence(member, rows, free_tags)
+
+    def form_for(prefix: str, initial: dict[str, str] | None = None) -> StatedEvidenceForm:
+        if failed is not None and failed[0] == prefix:
+            return failed[1]
+        return StatedEvidenceForm(prefix=prefix, initial=initial)
+
+    listings: list[MemberSkill | MemberFreeTag] = [*rows, *free_tags]
+    for listing in listings:
+        if not listing.takes_evidence:  # type: ignore[union-attr]
+            continue
+        prefix = _evidence_prefix(listing)
+        listing.evidence_form = form_for(prefix)  # type: ignore[union-attr]
+        opened = failed is not None and failed[0] == prefix
+        for item in listing.stated:  # type: ignore[union-attr]
+            item.form = form_for(f"evidence-{item.pk}", {"url": item.url, "text": item.text})
+            opened = opened or (failed is not None and failed[0] == f"evidence-{item.pk}")
+        listing.evidence_open = opened  # type: ignore[union-attr]
+
+
+def _evidence_prefix(listing: MemberSkill | MemberFreeTag) -> str:
+    if isinstance(listing, MemberSkill):
+        return f"evidence-skill-{listing.pk}"
+    return f"evidence-tag-{listing.pk}"
+
+
+@login_required
+@require_POST
+def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Evidence of a listed skill: a link or a short text."""
+    return _add_evidence(request, access_own_member_skill_by_id(signed_in_member(request), pk))
+
+
+@login_required
+@require_POST
+def add_free_tag_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Evidence of a free tag the member lists."""
+    return _add_evidence(request, access_own_free_tag_by_id(signed_in_member(request), pk))
+
+
+def _add_evidence(request: HttpRequest, listing: MemberSkill | MemberFreeTag) -> HttpResponse:
+    return _save_evidence(
+        request,
+        _evidence_prefix(listing),
+        lambda url, text: check_add_stated_evidence(listing, url, text),
+    )
+
+
+@login_required
+@require_POST
+def edit_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = access_own_stated_evidence_by_id(signed_in_member(request), pk)
+    return _save_evidence(
+        request,
+        f"evidence-{evidence.pk}",
+        lambda url, text: check_edit_stated_evidence(evidence, url, text),
+    )
+
+
+def _save_evidence(
+    request: HttpRequest, prefix: str, save: Callable[[str, str], object]
+) -> HttpResponse:
+    """The form sent with ``prefix``, saved by ``save(url, text)``; refused, the page again
+    with that form open and its error."""
+    form = StatedEvidenceForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            save(form.cleaned_data["url"], form.cleaned_data["text"])
+        except OfficinaError as error:
+            show_error_on_form(form, error, default_field="url")
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("skills:mine")
+    return _my_skills_page(request, evidence=(prefix, form), status=400)
+
+
+@login_required
+@require_POST
+def remove_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    do_remove_stated_evidence(access_own_stated_evidence_by_id(signed_in_member(request), pk))
+    messages.success(request, _("Removed."))
+    return redirect("skills:mine")
 
 
 @login_required

@@ -32,6 +32,7 @@ from officina.accounts.selectors import (
     with_companies_listed,
 )
 from officina.core.errors import ErrorCode, OfficinaError
+from officina.skills.selectors import listers_q
 from officina.social.access import visible_posts, visible_posts_q
 from officina.social.kinds import ReactionKind
 from officina.social.models import (
@@ -258,13 +259,14 @@ def _with_directory_relations(members: QuerySet[Member]) -> QuerySet[Member]:
 def directory_page(
     *,
     query: str = "",
-    skill_slug: str = "",
+    skill: str = "",
     company: str = "",
     page_number: str | int | None = 1,
 ) -> Page[Member]:
-    """Active members, filtered by name or headline, skill (slug) and company (slug or
-    name); the matches (a count, or their ids), the page and the page's companies:
-    3 queries whatever the page."""
+    """Active members, filtered by name or headline, skill (a skill's slug or name, or a
+    free tag's text) and company (slug or name); the matches (a count, or their ids), the
+    page and the page's companies: 3 queries whatever the page (and one or two to look up
+    the skill filtered by)."""
     members = visible_members()
     words = query.split()[:5]
     for word in words:
@@ -274,8 +276,9 @@ def directory_page(
         members = members.filter(
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(pk__in=with_headline)
         )
-    if skill_slug:
-        members = members.filter(member_skills__skill__slug=skill_slug).distinct()
+    if skill:
+        # A skill of the taxonomy or a free tag, by slug or as written (listers_q).
+        members = members.filter(listers_q(skill))
     if company:
         # A company's slug (links from company pages) or words of its name (the form).
         members = members.filter(

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING
 
 from officina.knowledge.selectors import accepted_questions_seen_by
 from officina.projects.selectors import finished_projects_needing_skills
-from officina.skills.kinds import SkillKind
-from officina.skills.selectors import accepted_answer_skills, endorsers_by_listing
+from officina.skills.selectors import (
+    accepted_answer_skills,
+    attach_stated_evidence,
+    endorsers_by_listing,
+)
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
     from officina.knowledge.models import Question
     from officina.projects.models import Project
-    from officina.skills.models import MemberSkill
-
-# What a member does with a skill; interests and needs show no evidence.
-GIVING_KINDS = (SkillKind.SKILL, SkillKind.TALENT, SkillKind.OFFER)
+    from officina.skills.models import MemberFreeTag, MemberSkill, StatedEvidence
 
 
 @dataclass
@@ -33,16 +33,28 @@ class SkillEvidence:
     endorsers: list[Member] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
+    # Links and notes the member gave themselves.
+    stated: list[StatedEvidence] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.endorsers or self.questions or self.projects)
+        return bool(self.endorsers or self.questions or self.projects or self.stated)
 
 
-def attach_skill_evidence(member: Member, viewer: Member, rows: list[MemberSkill]) -> None:
+def attach_skill_evidence(
+    member: Member,
+    viewer: Member,
+    rows: list[MemberSkill],
+    free_tags: list[MemberFreeTag] | None = None,
+) -> None:
     """Set ``row.proof`` (a :class:`SkillEvidence`) on each of ``rows``, the member's
-    listings. Endorsements belong to their listing; answers and projects to the skill,
-    shown once, on its first listing of a giving kind (skill, talent, offer). Four
-    queries, whatever the number of skills."""
+    listings, and on their ``free_tags``. Endorsements belong to their listing; answers,
+    projects and what the member stated to the skill (or the tag), shown once, on its
+    first listing of a giving kind (skill, talent, offer). Five queries, whatever the
+    number of skills."""
+    tags = free_tags or []
+    attach_stated_evidence(member, rows, tags)
+    for listing in tags:
+        listing.proof = SkillEvidence(stated=listing.stated)  # type: ignore[attr-defined]
     endorsers = endorsers_by_listing(member)
     shown = accepted_answer_skills(member)
     questions = accepted_questions_seen_by(viewer, [answer_id for _skill, answer_id in shown])
@@ -54,12 +66,9 @@ def attach_skill_evidence(member: Member, viewer: Member, rows: list[MemberSkill
     for project, skill_ids in finished_projects_needing_skills(member, viewer):
         for skill_id in skill_ids:
             by_skill.setdefault(skill_id, SkillEvidence()).projects.append(project)
-    placed: set[int] = set()
-    order: dict[str, int] = {kind: position for position, kind in enumerate(GIVING_KINDS)}
-    for row in sorted(rows, key=lambda row: order.get(row.kind, len(order))):
-        proof = SkillEvidence(endorsers=endorsers.get(row.pk, []))
-        if row.kind in GIVING_KINDS and row.skill_id not in placed:
-            placed.add(row.skill_id)
+    for row in rows:
+        proof = SkillEvidence(endorsers=endorsers.get(row.pk, []), stated=row.stated)  # type: ignore[attr-defined]
+        if row.takes_evidence:  # type: ignore[attr-defined]
             found = by_skill.get(row.skill_id, SkillEvidence())
             proof.questions, proof.projects = found.questions, found.projects
         row.proof = proof  # type: ignore[attr-defined]

@@ -26,9 +26,11 @@ from officina.core.form_errors import show_error_on_form
 from officina.core.safe_redirects import redirect_to_next
 from officina.notifications.actions import do_mark_read_for_url
 from officina.projects.selectors import my_activity
+from officina.skills.folding import folded
 from officina.skills.selectors import (
     SkillsByKind,
     all_skills,
+    free_tag_choices,
     member_free_tags,
     member_skills_with_counts,
     mutual_help,
@@ -235,20 +237,27 @@ def directory(request: HttpRequest) -> HttpResponse:
     skill = request.GET.get("skill", "").strip()[:80]
     company = request.GET.get("company", "").strip()[:140]
     page = selectors.directory_page(
-        query=query, skill_slug=skill, company=company, page_number=request.GET.get("page")
+        query=query, skill=skill, company=company, page_number=request.GET.get("page")
     )
     top_skills = top_skills_of([member.pk for member in page.object_list])
     for member in page.object_list:
         member.top_skills = top_skills.get(member.pk, [])
     filters = request.GET.copy()
     filters.pop("page", None)
+    skills, free_tags, skill_key = list(all_skills()), free_tag_choices(), folded(skill)
     context = {
         "page": page,
         "query": query,
         "skill": skill,
+        "skill_key": skill_key,
+        # A free tag too rare to be offered, or a skill's name typed in the address: the
+        # filter still shows what it filters by.
+        "skill_offered": any(each.slug == skill for each in skills)
+        or any(tag.key == skill_key for tag in free_tags),
         "company": company,
         "filters": filters.urlencode(),
-        "skills": all_skills(),
+        "skills": skills,
+        "free_tags": free_tags,
     }
     return render(request, "social/directory.html", context)
 
@@ -259,7 +268,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     profile_member = access_profile_member_by_id(viewer, pk)
     skill_rows = member_skills_with_counts(profile_member, viewer)
     free_tags = member_free_tags(profile_member)
-    attach_skill_evidence(profile_member, viewer, skill_rows)
+    attach_skill_evidence(profile_member, viewer, skill_rows, free_tags)
     posts = _post_page(request, selectors.posts_by_author, author=profile_member)
     profile_row = getattr(profile_member, "profile", None)
     follow = selectors.follow_counts(profile_member, viewer)

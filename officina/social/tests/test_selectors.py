@@ -99,10 +99,10 @@ def test_directory_by_name_with_a_skill_or_company_filter(giulia, marco, sara, m
     skill = Skill.objects.create(slug="ceramics-t", name_en="Ceramics", name_it="Ceramica")
     do_add_member_skill(giulia, skill, "skill")
     do_add_member_skill(marco, skill, "offer")
-    with_skill = directory_page(query="o", skill_slug="ceramics-t")
+    with_skill = directory_page(query="o", skill="ceramics-t")
     assert [member.pk for member in with_skill.object_list] == [marco.pk, giulia.pk]
     assert with_skill.paginator.count == 2
-    named = directory_page(query="colombo", skill_slug="ceramics-t").object_list
+    named = directory_page(query="colombo", skill="ceramics-t").object_list
     assert [member.pk for member in named] == [marco.pk]
     in_company = directory_page(query="ross", company="studio-rossi").object_list
     assert [member.pk for member in in_company] == [giulia.pk]

@@ -173,8 +173,8 @@ def test_directory_filters_and_query_count(
     client = client_for(giulia)
     # session + member, count, page, companies of the page, top skills of the page,
     # whose presence the viewer may see of the page, who of them is on a call,
-    # the skills of the filter, badge.
-    with django_assert_num_queries(10):
+    # the skills and the free tags of the filter, badge.
+    with django_assert_num_queries(11):
         response = client.get("/members/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 36
