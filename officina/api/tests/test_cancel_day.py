@@ -76,9 +76,7 @@ def test_a_day_in_the_middle_then_the_first_then_the_last(api_as, giulia, navigl
     assert [b["id"] for b in api.get("/bookings/mine").json()] == []
 
 
-def test_the_first_day_keeps_the_booking_for_the_days_after(
-    api_as, giulia, navigli, bench, today
-):
+def test_the_first_day_keeps_the_booking_for_the_days_after(api_as, giulia, navigli, bench, today):
     first = today + timedelta(days=1)
     booking = three_days(giulia, bench, first)
     body = api_as(giulia).post(f"/bookings/{booking.pk}/cancel-day", {"day": str(first)}).json()
