@@ -484,10 +484,15 @@ def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
             continue
         _fold_listing(listing, into=row)
         folded_count += 1
+    # The tag's text, and the texts merged into it before, become the skill's synonyms.
     known = {folded(phrase) for phrase in (skill.name_en, skill.name_it, *skill.all_synonyms)}
-    if tag.key not in known:
+    learnt = _new_texts(tag.texts, known)
+    if learnt:
         synonyms = dict(skill.tag_synonyms or {})
-        synonyms[tag.language] = [*synonyms.get(tag.language, []), tag.text.lower()]
+        synonyms[tag.language] = [
+            *synonyms.get(tag.language, []),
+            *(text.lower() for text in learnt),
+        ]
         skill.tag_synonyms = synonyms
         skill.save(update_fields=["tag_synonyms"])
     _move_stated_evidence(tag, skill=skill)
@@ -586,7 +591,28 @@ def do_merge_free_tags_into_tag(tags: Sequence[FreeTag], target: FreeTag) -> Mer
     for source in sources:
         _move_stated_evidence(source, into=target)
         source.delete()
+    # The merged tags' texts (and those merged into them before) stay the target's
+    # synonyms: saved last, so that its members, the moved ones included, are re-indexed.
+    kept = next(tag for tag in locked if tag.pk == target.pk)
+    known = {folded(text) for text in kept.texts}
+    learnt = _new_texts((text for source in sources for text in source.texts), known)
+    if learnt:
+        kept.synonyms = [*(kept.synonyms or []), *learnt]
+        kept.save(update_fields=["synonyms"])
+        target.synonyms = kept.synonyms
     return MergedTags(members=len(members))
+
+
+def _new_texts(texts: Iterable[str], known: set[str]) -> list[str]:
+    """Those of ``texts`` that are none of the ``known`` folded texts, nor one another,
+    as written; ``known`` learns them."""
+    learnt = []
+    for text in texts:
+        key = folded(text)
+        if key and key not in known:
+            known.add(key)
+            learnt.append(text)
+    return learnt
 
 
 def check_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
