@@ -211,17 +211,7 @@ def _room_out(room: Room) -> RoomOut:
 
 
 def _participants_out(room: Room) -> list[ParticipantOut]:
-    return [
-        ParticipantOut(
-            id=person.pk,
-            number=person.number,
-            name=person.name,
-            joined_at=person.joined_at,
-            muted_self=person.muted_self,
-            muted_by_owner=person.muted_by_owner,
-        )
-        for person in room_participants(room.pk)
-    ]
+    return [ParticipantOut.model_validate(person) for person in room_participants(room.pk)]
 
 
 @conferences_router.get(
