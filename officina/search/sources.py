@@ -102,9 +102,7 @@ def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
                     for each in member.member_skills.all()
                 ),
                 # A tag's merged texts too: "ReactJS" merged into "React" still finds.
-                *dict.fromkeys(
-                    text for each in member.free_tags.all() for text in each.tag.texts
-                ),
+                *dict.fromkeys(text for each in member.free_tags.all() for text in each.tag.texts),
             ]
         )
         companies = " · ".join(each.company.name for each in member.company_memberships.all())

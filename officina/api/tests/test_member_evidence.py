@@ -65,7 +65,7 @@ def test_the_evidence_a_member_states_shows_as_on_the_profile(
     page = profile.get(reverse("social:profile", args=[marco.pk])).content.decode()
     assert "https://example.com/ledger" in page and "My kiln" in page
     # A free tag no longer listed: its evidence is not shown (as on the profile).
-    do_remove_free_tag(raku)
+    do_remove_free_tag(raku)  # type: ignore[arg-type]
     assert stated(api_as(giulia), marco) == expected[:2]
     assert api_as(None).get(f"/members/{marco.pk}").status_code == 401
 
