@@ -31,7 +31,7 @@ from officina.skills.models import (
     SkillEvidence,
     StatedEvidence,
 )
-from officina.skills.selectors import skill_named
+from officina.skills.selectors import free_tags_merged_from, skill_named
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -383,7 +383,8 @@ def check_add_free_tag(
 ) -> Listed:
     """List what the member typed: the taxonomy skill it names (by a name or a synonym
     in either language, merged tags' texts included), or else a free tag in the
-    language it was written in (a new one, or the one others wrote the same way)."""
+    language it was written in (a new one, or the one others wrote the same way), or
+    the free tag a tag written that way was merged into."""
     text = _checked_tag_text(text)
     if language not in dict(settings.LANGUAGES):
         raise OfficinaError.invalid_input(_("Unknown language."))
@@ -394,12 +395,15 @@ def check_add_free_tag(
     _check_listing_fields(kind, level, note)
     listed = set(MemberFreeTag.objects.filter(member=member).values_list("tag_id", flat=True))
     tag = FreeTag.objects.filter(key=folded(text), language=language).first()
+    if tag is None:
+        merged_into = free_tags_merged_from(folded(text))
+        tag = FreeTag.objects.filter(pk__in=merged_into[:1]).first()
     if (tag is None or tag.pk not in listed) and len(listed) >= MAX_FREE_TAGS:
         raise OfficinaError(
             _("You already have %(count)d free tags.") % {"count": MAX_FREE_TAGS},
             ErrorCode.CONFLICT,
         )
-    listing = do_add_free_tag(member, text, kind, language, level=level, note=note.strip())
+    listing = do_add_free_tag(member, text, kind, language, level=level, note=note.strip(), tag=tag)
     return Listed(listing, None, listing.tag)
 
 
@@ -412,11 +416,14 @@ def do_add_free_tag(
     *,
     level: int | None = None,
     note: str = "",
+    tag: FreeTag | None = None,
 ) -> MemberFreeTag:
-    # get_or_create: two members typing the same new tag at once make one tag.
-    tag, _created = FreeTag.objects.get_or_create(
-        key=folded(text), language=language, defaults={"text": text}
-    )
+    """List ``tag``, or else the free tag of ``text`` in ``language``, made if new."""
+    if tag is None:
+        # get_or_create: two members typing the same new tag at once make one tag.
+        tag, _created = FreeTag.objects.get_or_create(
+            key=folded(text), language=language, defaults={"text": text}
+        )
     stored = MemberFreeTag.objects.filter(member=member, tag=tag, kind=kind).first()
     if stored is not None:
         # Like a skill listed again: only what is stated changes.
