@@ -31,6 +31,7 @@ from officina.bookings.actions import (
     check_book,
     check_book_series,
     check_cancel,
+    check_cancel_day,
     check_cancel_series,
     check_invite_guests,
     check_move,
@@ -406,6 +407,39 @@ def cancel(request: HttpRequest, booking_id: int) -> BookingOut:
     member = signed_in_member(request)
     booking = access_booking_by_id(member, booking_id)
     return _booking_out(check_cancel(member, booking))
+
+
+class CancelDayIn(BodyIn):
+    day: LocalDay = Field(
+        ge=EARLIEST_DAY, le=LATEST_DAY, description="the day to free, in the space's zone"
+    )
+
+
+class DayCancelledOut(Schema):
+    booking: BookingOut = Field(
+        description="the booking now: its days before the one cancelled, or its days after "
+        "when that day was its first; cancelled when that day was its only one"
+    )
+    following: BookingOut | None = Field(
+        description="the days after the one cancelled, when they became a booking of their own"
+    )
+
+
+@router.post(
+    "/{booking_id}/cancel-day",
+    response={200: DayCancelledOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    summary=_("Cancel one day of a desk booked over several days, keeping the others"),
+)
+def cancel_day(request: HttpRequest, booking_id: int, payload: CancelDayIn) -> DayCancelledOut:
+    member = signed_in_member(request)
+    booking = access_booking_by_id(member, booking_id)
+    following = check_cancel_day(member, booking, day=payload.day)
+    return DayCancelledOut(
+        booking=_booking_out(booking),
+        following=None
+        if following is None or following.pk == booking.pk
+        else _booking_out(following),
+    )
 
 
 class GuestOut(Schema):

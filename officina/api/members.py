@@ -25,12 +25,18 @@ from officina.api.schemas import (
 from officina.api.schemas import translated_when_shown as _
 from officina.knowledge.selectors import accepted_questions_seen_by
 from officina.skills.kinds import EvidenceSource
-from officina.skills.selectors import evidence_of, member_skills_with_counts
+from officina.skills.selectors import (
+    attach_stated_evidence,
+    evidence_of,
+    member_free_tags,
+    member_skills_with_counts,
+)
 from officina.social.access import access_profile_member_by_id
 from officina.social.selectors import directory_page
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
+    from officina.skills.models import MemberFreeTag, MemberSkill
 
 router = Router(tags=["members"])
 
@@ -68,12 +74,23 @@ class EvidenceOut(Schema):
     url: str
 
 
+class StatedEvidenceOut(Schema):
+    skill: SkillOut | None = Field(description="the taxonomy skill it proves; null for a free tag")
+    free_tag: str | None = Field(description="the free tag it proves, as written; null for a skill")
+    url: str = Field(description="a link (http or https), or empty")
+    text: str = Field(description="a short text, or empty")
+
+
 class MemberDetail(MemberRef):
     headline: str
     bio: str
     companies: list[CompanyRef]
     skills: list[MemberSkillOut]
     evidence: list[EvidenceOut]
+    stated_evidence: list[StatedEvidenceOut] = Field(
+        description="links and notes the member gave as evidence of their skills and free "
+        "tags, as the profile shows them: of a skill, talent or offer they list"
+    )
 
 
 def _headline(member: object) -> str:
@@ -111,6 +128,7 @@ def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
     viewer = signed_in_member(request)
     member = access_profile_member_by_id(viewer, member_id)
     profile = getattr(member, "profile", None)
+    rows = member_skills_with_counts(member, viewer)
     return MemberDetail(
         **member_ref(member).dict(),
         headline=profile.headline if profile else "",
@@ -124,10 +142,31 @@ def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
                 endorsements=row.endorsement_count,  # type: ignore[attr-defined]
                 evidence=row.evidence_count,  # type: ignore[attr-defined]
             )
-            for row in member_skills_with_counts(member, viewer)
+            for row in rows
         ],
         evidence=_evidence_seen_by(viewer, member),
+        stated_evidence=_stated_evidence(member, rows, member_free_tags(member)),
     )
+
+
+def _stated_evidence(
+    member: Member, rows: list[MemberSkill], free_tags: list[MemberFreeTag]
+) -> list[StatedEvidenceOut]:
+    """What the member stated, as the profile shows it: beside the first listing of a
+    giving kind of its skill or free tag (none for a skill only of interest or need, or
+    no longer listed), in the order of the listings, oldest first."""
+    attach_stated_evidence(member, rows, free_tags)
+    shown = [
+        StatedEvidenceOut(skill=skill_out(row.skill), free_tag=None, url=each.url, text=each.text)
+        for row in rows
+        for each in row.stated  # type: ignore[attr-defined]
+    ]
+    shown += [
+        StatedEvidenceOut(skill=None, free_tag=listing.tag.text, url=each.url, text=each.text)
+        for listing in free_tags
+        for each in listing.stated  # type: ignore[attr-defined]
+    ]
+    return shown
 
 
 def _evidence_seen_by(viewer: Member, member: Member) -> list[EvidenceOut]:

@@ -9,6 +9,7 @@ the space's managers set and remove it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
@@ -31,7 +32,11 @@ from officina.attendant.kinds import (
 )
 from officina.attendant.selectors import company_menus, menu_of_company
 from officina.bookings.access import access_resource_by_id, access_resource_to_manage
-from officina.conferences.access import access_room_by_id, access_rooms_by_company_slug
+from officina.conferences.access import (
+    access_meeting_room_line,
+    access_room_by_id,
+    access_rooms_by_company_slug,
+)
 from officina.conferences.actions import (
     RoomInput,
     check_owner_mute,
@@ -169,6 +174,7 @@ class ParticipantOut(Schema):
     id: int
     number: str
     name: str
+    joined_at: datetime
     muted_self: bool
     muted_by_owner: bool
 
@@ -200,17 +206,42 @@ def _room_out(room: Room) -> RoomOut:
         number=room.number,
         pin=room.pin,
         language=room.language,
-        participants=[
-            ParticipantOut(
-                id=person.pk,
-                number=person.number,
-                name=person.name,
-                muted_self=person.muted_self,
-                muted_by_owner=person.muted_by_owner,
-            )
-            for person in room_participants(room.pk)
-        ],
+        participants=_participants_out(room),
     )
+
+
+def _participants_out(room: Room) -> list[ParticipantOut]:
+    return [ParticipantOut.model_validate(person) for person in room_participants(room.pk)]
+
+
+@conferences_router.get(
+    "/meeting-rooms/{resource_id}/participants",
+    response={200: list[ParticipantOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Who is in a meeting room's call now (who may book the room)"),
+)
+def meeting_room_participants(request: HttpRequest, resource_id: int) -> list[ParticipantOut]:
+    _resource, room = access_meeting_room_line(signed_in_member(request), resource_id)
+    return _participants_out(room)
+
+
+# Before the company rooms' routes: the path of a company's room
+# (/{slug}/{room_id}/participants/...) would take this one otherwise.
+@conferences_router.post(
+    "/meeting-rooms/{resource_id}/participants/{participant_id}/mute",
+    response={200: list[ParticipantOut], 404: ErrorOut, **COMMON_ERRORS},
+    summary=_(
+        "Mute or unmute a caller in a meeting room's call "
+        "(the space's managers; within a second on the call)"
+    ),
+)
+def mute_meeting_room_participant(
+    request: HttpRequest, resource_id: int, participant_id: int, payload: MuteIn
+) -> list[ParticipantOut]:
+    _resource, room = access_meeting_room_line(
+        signed_in_member(request), resource_id, to_manage=True
+    )
+    check_owner_mute(room, participant_id, muted=payload.muted)
+    return _participants_out(room)
 
 
 @conferences_router.get(

@@ -101,7 +101,8 @@ def _member_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
                     f"{each.skill.name_en} {each.skill.name_it}"
                     for each in member.member_skills.all()
                 ),
-                *dict.fromkeys(each.tag.text for each in member.free_tags.all()),
+                # A tag's merged texts too: "ReactJS" merged into "React" still finds.
+                *dict.fromkeys(text for each in member.free_tags.all() for text in each.tag.texts),
             ]
         )
         companies = " · ".join(each.company.name for each in member.company_memberships.all())

@@ -31,7 +31,7 @@ from officina.skills.models import (
     SkillEvidence,
     StatedEvidence,
 )
-from officina.skills.selectors import skill_named
+from officina.skills.selectors import free_tags_merged_from, skill_named
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -383,7 +383,8 @@ def check_add_free_tag(
 ) -> Listed:
     """List what the member typed: the taxonomy skill it names (by a name or a synonym
     in either language, merged tags' texts included), or else a free tag in the
-    language it was written in (a new one, or the one others wrote the same way)."""
+    language it was written in (a new one, or the one others wrote the same way), or
+    the free tag a tag written that way was merged into."""
     text = _checked_tag_text(text)
     if language not in dict(settings.LANGUAGES):
         raise OfficinaError.invalid_input(_("Unknown language."))
@@ -394,12 +395,15 @@ def check_add_free_tag(
     _check_listing_fields(kind, level, note)
     listed = set(MemberFreeTag.objects.filter(member=member).values_list("tag_id", flat=True))
     tag = FreeTag.objects.filter(key=folded(text), language=language).first()
+    if tag is None:
+        merged_into = free_tags_merged_from(folded(text))
+        tag = FreeTag.objects.filter(pk__in=merged_into[:1]).first()
     if (tag is None or tag.pk not in listed) and len(listed) >= MAX_FREE_TAGS:
         raise OfficinaError(
             _("You already have %(count)d free tags.") % {"count": MAX_FREE_TAGS},
             ErrorCode.CONFLICT,
         )
-    listing = do_add_free_tag(member, text, kind, language, level=level, note=note.strip())
+    listing = do_add_free_tag(member, text, kind, language, level=level, note=note.strip(), tag=tag)
     return Listed(listing, None, listing.tag)
 
 
@@ -412,11 +416,14 @@ def do_add_free_tag(
     *,
     level: int | None = None,
     note: str = "",
+    tag: FreeTag | None = None,
 ) -> MemberFreeTag:
-    # get_or_create: two members typing the same new tag at once make one tag.
-    tag, _created = FreeTag.objects.get_or_create(
-        key=folded(text), language=language, defaults={"text": text}
-    )
+    """List ``tag``, or else the free tag of ``text`` in ``language``, made if new."""
+    if tag is None:
+        # get_or_create: two members typing the same new tag at once make one tag.
+        tag, _created = FreeTag.objects.get_or_create(
+            key=folded(text), language=language, defaults={"text": text}
+        )
     stored = MemberFreeTag.objects.filter(member=member, tag=tag, kind=kind).first()
     if stored is not None:
         # Like a skill listed again: only what is stated changes.
@@ -484,10 +491,15 @@ def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
             continue
         _fold_listing(listing, into=row)
         folded_count += 1
+    # The tag's text, and the texts merged into it before, become the skill's synonyms.
     known = {folded(phrase) for phrase in (skill.name_en, skill.name_it, *skill.all_synonyms)}
-    if tag.key not in known:
+    learnt = _new_texts(tag.texts, known)
+    if learnt:
         synonyms = dict(skill.tag_synonyms or {})
-        synonyms[tag.language] = [*synonyms.get(tag.language, []), tag.text.lower()]
+        synonyms[tag.language] = [
+            *synonyms.get(tag.language, []),
+            *(text.lower() for text in learnt),
+        ]
         skill.tag_synonyms = synonyms
         skill.save(update_fields=["tag_synonyms"])
     _move_stated_evidence(tag, skill=skill)
@@ -586,7 +598,28 @@ def do_merge_free_tags_into_tag(tags: Sequence[FreeTag], target: FreeTag) -> Mer
     for source in sources:
         _move_stated_evidence(source, into=target)
         source.delete()
+    # The merged tags' texts (and those merged into them before) stay the target's
+    # synonyms: saved last, so that its members, the moved ones included, are re-indexed.
+    kept = next(tag for tag in locked if tag.pk == target.pk)
+    known = {folded(text) for text in kept.texts}
+    learnt = _new_texts((text for source in sources for text in source.texts), known)
+    if learnt:
+        kept.synonyms = [*(kept.synonyms or []), *learnt]
+        kept.save(update_fields=["synonyms"])
+        target.synonyms = kept.synonyms
     return MergedTags(members=len(members))
+
+
+def _new_texts(texts: Iterable[str], known: set[str]) -> list[str]:
+    """Those of ``texts`` that are none of the ``known`` folded texts, nor one another,
+    as written; ``known`` learns them."""
+    learnt = []
+    for text in texts:
+        key = folded(text)
+        if key and key not in known:
+            known.add(key)
+            learnt.append(text)
+    return learnt
 
 
 def check_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:

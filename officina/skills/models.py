@@ -170,6 +170,9 @@ class FreeTag(models.Model):
     text = models.CharField(_("text"), max_length=80)
     key = models.CharField(_("key"), max_length=80, editable=False)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    # The texts of free tags merged into this one, as they were written ("ReactJS" in
+    # "React"): searching for them still finds the members who list it.
+    synonyms = models.JSONField(_("synonyms"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -182,6 +185,11 @@ class FreeTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.text} ({self.language})"
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Its text, then the texts merged into it."""
+        return (self.text, *(self.synonyms or ()))
 
 
 class MemberFreeTag(Listing):

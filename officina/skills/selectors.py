@@ -321,17 +321,27 @@ def free_tag_member_ids(tag_id: int) -> list[int]:
 def listers_q(wanted: str) -> Q:
     """A filter on members: those who list what ``wanted`` names, in any kind. That is
     the taxonomy skill whose slug it is (the directory's links), or whose name or synonym
-    it is in either language, and the free tags written that way in any language,
-    accents and case aside ("ceramica raku" finds "Ceramica Raku")."""
+    it is in either language, and the free tags written that way in any language, or
+    into which a tag written that way was merged, accents and case aside ("ceramica raku"
+    finds "Ceramica Raku", "reactjs" finds "React" once "ReactJS" was merged into it)."""
     key = folded(wanted)
     if not key:
         return Q(pk__in=[])
     skill = Skill.objects.filter(slug=wanted).only("pk").first() or skill_named(wanted)
-    taggers = MemberFreeTag.objects.filter(tag__key=key).values("member_id")
+    taggers = MemberFreeTag.objects.filter(
+        Q(tag__key=key) | Q(tag_id__in=free_tags_merged_from(key))
+    ).values("member_id")
     if skill is None:
         return Q(pk__in=taggers)
     holders = MemberSkill.objects.filter(skill=skill).values("member_id")
     return Q(pk__in=holders) | Q(pk__in=taggers)
+
+
+def free_tags_merged_from(key: str) -> list[int]:
+    """The ids of the free tags into which a tag whose folded text is ``key`` was merged:
+    one query over the tags that have merged texts."""
+    merged = FreeTag.objects.exclude(synonyms=[]).only("pk", "synonyms").order_by("pk")
+    return [tag.pk for tag in merged if key in {folded(text) for text in tag.synonyms}]
 
 
 # The directory's filter offers the most used free tags; a rarer one is still found by its

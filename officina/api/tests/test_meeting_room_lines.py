@@ -4,6 +4,8 @@ book the meeting room reads its number and PIN; everyone else gets 404."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from officina.accounts.actions import do_join_space
@@ -88,3 +90,100 @@ def test_bad_input_gets_the_reason_and_changes_nothing(api_as, brera, luca, giul
     assert refused.json()["message"] == "Only a meeting room can have a conference line."
     assert manager.post("/conferences/meeting-rooms/999999", LINE).status_code == 404
     assert not Room.objects.exists()
+
+
+@pytest.fixture
+def in_the_call(brera, luca):
+    """Sala Brera's line with two callers in it, joined as the PBX records them."""
+    from officina.conferences.actions import RoomInput, check_save_meeting_room_line, do_join
+
+    line = check_save_meeting_room_line(brera, RoomInput(**LINE))
+    first, second = datetime(2026, 12, 7, 9, 0, tzinfo=UTC), datetime(2026, 12, 7, 9, 2, tzinfo=UTC)
+    do_join(line.pk, "call-a@test", "201", "Anna Verdi", first)
+    do_join(line.pk, "call-b@test", "+393471234567", "", second)
+    return line
+
+
+def test_who_may_book_the_room_sees_who_is_in_its_call(
+    api_as, brera, in_the_call, luca, giulia, sara, navigli, make_member, studio_rossi
+):
+    url = f"/conferences/meeting-rooms/{brera.pk}/participants"
+    response = api_as(giulia).get(url)
+    assert response.status_code == 200, response.content
+    assert [
+        {key: person[key] for key in ("number", "name", "joined_at", "muted_self")}
+        for person in response.json()
+    ] == [
+        {"number": "201", "name": "Anna Verdi", "joined_at": "2026-12-07T09:00:00Z",
+         "muted_self": False},
+        {"number": "+393471234567", "name": "", "joined_at": "2026-12-07T09:02:00Z",
+         "muted_self": False},
+    ]  # fmt: skip
+    assert api_as(luca).get(url).json() == response.json()
+    for stranger in (sara, None):  # of another space; nobody signed in
+        assert api_as(stranger).get(url).status_code == (404 if stranger else 401)
+    # A company limit leaves the space's others out, as for booking the room.
+    stella = make_member(first_name="Stella")
+    do_join_space(stella, navigli)
+    assert api_as(stella).get(url).status_code == 200
+    check_update_resource(
+        luca, brera, hours=EVERY_DAY, only_companies=[studio_rossi], name=brera.name
+    )
+    body = api_as(stella).get(url).json()
+    assert body["code"] == "NOT_FOUND" and body["message"] == "Conference room not found."
+
+
+def test_a_meeting_room_without_a_line_has_no_participants(api_as, brera, giulia, luca):
+    for member in (giulia, luca):
+        response = api_as(member).get(f"/conferences/meeting-rooms/{brera.pk}/participants")
+        assert response.status_code == 404
+        assert response.json()["code"] == "NOT_FOUND"
+    assert api_as(giulia).get("/conferences/meeting-rooms/999999/participants").status_code == 404
+
+
+def test_the_managers_mute_a_caller_and_nobody_else(api_as, brera, in_the_call, luca, giulia):
+    from officina.conferences.models import Participant
+
+    anna = Participant.objects.get(call_id="call-a@test")
+    url = f"/conferences/meeting-rooms/{brera.pk}/participants/{anna.pk}/mute"
+    assert api_as(giulia).post(url, {"muted": True}).status_code == 404  # may book, not manage
+    anna.refresh_from_db()
+    assert not anna.muted_by_owner
+    muted = api_as(luca).post(url, {"muted": True})
+    assert muted.status_code == 200, muted.content
+    assert [person["muted_by_owner"] for person in muted.json()] == [True, False]
+    anna.refresh_from_db()
+    assert anna.muted_by_owner
+    assert (
+        api_as(giulia)
+        .get(f"/conferences/meeting-rooms/{brera.pk}/participants")
+        .json()[0]["muted_by_owner"]
+    )
+    assert [p["muted_by_owner"] for p in api_as(luca).post(url, {"muted": False}).json()] == [
+        False, False,
+    ]  # fmt: skip
+    assert api_as(luca).post(url, {"muted": "loud"}).status_code == 422
+    assert api_as(luca).post(url, {}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "This caller has left the room."), ("it", "Questa persona ha lasciato la sala.")],
+)
+def test_a_caller_who_left_is_not_found_in_both_languages(
+    api_as, brera, in_the_call, luca, language, message
+):
+    from officina.conferences.actions import do_leave
+    from officina.conferences.models import Participant
+
+    anna = Participant.objects.get(call_id="call-a@test")
+    do_leave(in_the_call.pk, "call-a@test")
+    api = api_as(luca)
+    response = api.client.post(
+        f"/api/conferences/meeting-rooms/{brera.pk}/participants/{anna.pk}/mute",
+        '{"muted": true}',
+        content_type="application/json",
+        headers={**api.headers, "accept-language": language},
+    )
+    assert response.status_code == 404
+    assert response.json() == {"code": "NOT_FOUND", "message": message}

@@ -20,7 +20,7 @@ from officina.skills.actions import (
     do_merge_free_tag,
     do_remove_free_tag,
 )
-from officina.skills.kinds import SkillKind
+from officina.skills.kinds import SkillCategory, SkillKind
 from officina.skills.models import FreeTag
 from officina.social.selectors import directory_page
 
@@ -165,6 +165,67 @@ def test_the_directory_page_offers_the_free_tags(
         check_add_free_tag(make_member(), f"Tag {number}", SkillKind.SKILL, "en")
     # session + member, the slug, the skills (names), count, page, companies of the
     # page, top skills of the page, whose presence the viewer may see, who is on a
-    # call, the skills of the filter, the free tags of the filter, badge.
-    with django_assert_num_queries(13):
+    # call, the skills of the filter, the free tags of the filter, the tags merged from
+    # the filter's text, badge.
+    with django_assert_num_queries(14):
         client.get("/members/", {"skill": "ceramica raku"})
+
+
+def test_merged_free_tags_texts_keep_finding_their_members(
+    giulia, marco, sara, client_for, django_capture_on_commit_callbacks
+):
+    """Merged into "React", "ReactJS" and "react.js" are the tag's synonyms: the site
+    search and the directory's filter still find who listed them, and who lists React."""
+    from officina.skills.actions import check_merge_free_tags
+
+    with django_capture_on_commit_callbacks(execute=True):
+        react = check_add_free_tag(giulia, "React", SkillKind.SKILL, "en").tag
+        reactjs = check_add_free_tag(marco, "ReactJS", SkillKind.OFFER, "en").tag
+        dotted = check_add_free_tag(sara, "react.js", SkillKind.SKILL, "it").tag
+    assert react and reactjs and dotted
+    assert found(giulia, "reactjs") == [marco.pk] and in_directory("reactjs") == {marco.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        check_merge_free_tags([reactjs, dotted], into_tag=react)
+    react.refresh_from_db()
+    assert react.synonyms == ["ReactJS", "react.js"]
+    everyone = {giulia.pk, marco.pk, sara.pk}
+    for text in ("reactjs", "ReactJS", " REACT.JS ", "React"):
+        assert in_directory(text) == everyone, text
+    assert set(found(giulia, "reactjs")) == everyone
+    assert in_directory("react native") == set()
+    # The index rebuilt from scratch holds the merged texts too.
+    do_rebuild_index()
+    assert set(found(giulia, "reactjs")) == everyone
+    # The search page and the directory page, in both languages.
+    client = client_for(giulia)
+    for language in ("it", "en"):
+        headers = {"accept-language": language}
+        html = client.get(reverse("search:results"), {"q": "ReactJS"}, headers=headers).text
+        assert all(f'href="/members/{pk}/"' in html for pk in everyone)
+        page = client.get("/members/", {"skill": "ReactJS"}, headers=headers)
+        assert {member.pk for member in page.context["page"].object_list} == everyone
+    # Merged again, into a skill of the taxonomy: the texts merged before follow.
+    from officina.skills.models import Skill
+
+    frontend = Skill.objects.create(
+        slug="frontend", name_en="Front-end development", name_it="Sviluppo front-end",
+        category=SkillCategory.DEVELOPMENT,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        check_merge_free_tags([react], into_skill=frontend)
+    frontend.refresh_from_db()
+    assert frontend.tag_synonyms == {"en": ["react", "reactjs", "react.js"]}
+    assert in_directory("reactjs") == everyone
+
+
+def test_a_merge_teaches_no_text_twice(giulia, marco, sara):
+    from officina.skills.actions import check_merge_free_tags
+
+    react = check_add_free_tag(giulia, "React", SkillKind.SKILL, "en").tag
+    same = check_add_free_tag(marco, "react", SkillKind.SKILL, "it").tag  # another language
+    reactjs = check_add_free_tag(sara, "ReactJS", SkillKind.SKILL, "en").tag
+    assert react and same and reactjs
+    check_merge_free_tags([same], into_tag=reactjs)
+    check_merge_free_tags([reactjs], into_tag=react)
+    react.refresh_from_db()
+    assert react.synonyms == ["ReactJS"]  # "react" is its own text

@@ -200,3 +200,15 @@ def test_only_staff_with_the_right_may_merge(client_for, giulia, marco, make_mem
     allowed = client_for(staff).post(CHANGELIST, data, follow=True)
     assert messages_of(allowed) == ["1 member moved to “Figma”."]
     assert FreeTag.objects.count() == 1
+
+
+def test_a_merged_text_typed_again_lists_the_tag_it_was_merged_into(giulia, marco, sara):
+    react = tag(giulia, "React")
+    reactjs = tag(marco, "ReactJS")
+    check_merge_free_tags([reactjs.tag], into_tag=react.tag)
+    again = check_add_free_tag(sara, "  reactjs ", SkillKind.OFFER, "it")
+    assert again.tag == react.tag and again.skill is None
+    assert set(FreeTag.objects.values_list("text", flat=True)) == {"React"}
+    assert set(MemberFreeTag.objects.values_list("member__first_name", "tag__text")) == {
+        ("Giulia", "React"), ("Marco", "React"), ("Sara", "React"),
+    }  # fmt: skip
