@@ -427,9 +427,13 @@ class LiveServer:
 def asgi_live_server(transactional_db: None) -> Iterator[LiveServer]:
     """officina.asgi.application served by uvicorn in a thread: HTTP and WebSocket."""
     import uvicorn
+    from channels.layers import channel_layers
 
     from officina.asgi import application
 
+    # A channel layer of this server's own: the in-memory layer is made once per process,
+    # and would keep the groups and queues of earlier tests' servers (and their loops).
+    channel_layers.backends.clear()
     sock = _bind_free_port()
     port = sock.getsockname()[1]
     config = uvicorn.Config(
@@ -455,6 +459,7 @@ def asgi_live_server(transactional_db: None) -> Iterator[LiveServer]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        channel_layers.backends.clear()
 
 
 @pytest.fixture
