@@ -25,12 +25,14 @@ A step passes when every call was answered, p99 jitter is under 20 ms and no
 packet was lost. The generator shares the machine's cores with the server.
 
 ``--conference`` measures, in this process, what a conference room costs the PBX
-per 20 ms tick for each size given: decoding every caller's frame, the mix (each
-hears the sum of the others) and encoding a frame for each, with the real
-``LiveRoom`` and ``ConferenceCall`` (half the callers in PCMU, half in PCMA; their
-sockets replaced by a counter). It prints the time per tick, per participant, and
-how many participants one core would mix within the 20 ms of a tick. ``--sessions ""``
-skips the calls.
+per 20 ms tick for each size given: taking every caller's frame out of their jitter
+buffer and decoding it, the mix (each hears the sum of the others) and encoding a
+frame for each, with the real ``LiveRoom`` and ``ConferenceCall`` (half the callers
+in PCMU, half in PCMA; their sockets replaced by a counter, the packets put in their
+jitter buffers outside the time measured). It does so with the clock on time (one
+frame a tick) and 100 ms late at every tick (five frames a tick), and prints the time
+per tick, per participant, and how many participants one core would mix in real time.
+``--sessions ""`` skips the calls.
 
 ``--opus 5,10,20`` answers that many browsers at once in this process, as the desk
 does, with ``WebRtcSession`` (aiortc: ICE, DTLS-SRTP, Opus): the browsers are aiortc
@@ -358,7 +360,8 @@ def run(step: Coroutine[None, None, dict[str, float]]) -> dict[str, float]:
 
 
 def conference_cost(sizes: list[int], ticks: int = 3000) -> None:
-    """Decode + mix + encode per tick for rooms of ``sizes`` callers (see the docstring)."""
+    """Jitter buffers out + decode + mix + encode per tick for rooms of ``sizes`` callers,
+    with the clock on time and with it 100 ms late at every tick (see the docstring)."""
     import os
 
     import django
@@ -369,13 +372,16 @@ def conference_cost(sizes: list[int], ticks: int = 3000) -> None:
 
     from officina.conferences.selectors import RoomPlan
     from officina.pbx.media.conference import ConferenceCall, LiveRoom
-    from officina.pbx.media.g711 import decode, encode
+    from officina.pbx.media.player import CATCH_UP_FRAMES, FRAME_SECONDS
+    from officina.sip.rtp import JitterBuffer
 
     class Socketless:
-        """What the mix asks of an RTP session: its codec, and where a frame goes."""
+        """What the mix asks of an RTP session: its codec, its jitter buffer (filled by
+        the benchmark as the datagrams would), and where a frame goes."""
 
         def __init__(self, payload_type: int) -> None:
             self.payload_type = payload_type
+            self.buffer = JitterBuffer()
             self.sent = 0
 
         def send(self, payload: bytes) -> None:
@@ -384,37 +390,50 @@ def conference_cost(sizes: list[int], ticks: int = 3000) -> None:
     rng = np.random.default_rng(7)
     speech = (rng.normal(0, 3000, 160 * 50)).astype(np.int16)  # a second of loud noise
     for size in sizes:
-        room = LiveRoom(1)
-        plan = RoomPlan(1, "800", "", "en")
-        calls = []
-        for index in range(size):
-            session = Socketless(0 if index % 2 == 0 else 8)
-            call = ConferenceCall(
-                session,  # type: ignore[arg-type]
-                plan,
-                lambda name, language: np.zeros(0, dtype=np.int16),
-                inband_dtmf=False,
-                on_join=lambda call: None,
-                on_mute=lambda call: None,
-                on_done=lambda call: None,
+        for frames_per_tick in (1, CATCH_UP_FRAMES):
+            room = LiveRoom(1)
+            plan = RoomPlan(1, "800", "", "en")
+            calls = []
+            for index in range(size):
+                session = Socketless(0 if index % 2 == 0 else 8)
+                call = ConferenceCall(
+                    session,  # type: ignore[arg-type]
+                    plan,
+                    lambda name, language: np.zeros(0, dtype=np.int16),
+                    inband_dtmf=False,
+                    on_join=lambda call: None,
+                    on_mute=lambda call: None,
+                    on_done=lambda call: None,
+                )
+                room.join(call)
+                calls.append((session, encode(speech, session.payload_type)))
+            spent = 0.0
+            for frame in range(ticks * frames_per_tick):
+                at = frame * FRAME_SECONDS
+                offset = (frame % 50) * 160
+                for index, (session, said) in enumerate(calls):
+                    packet = RtpPacket(
+                        session.payload_type, frame & 0xFFFF, frame * 160, index,
+                        said[offset : offset + 160],
+                    )  # fmt: skip
+                    session.buffer.push(packet, at)
+                if (frame + 1) % frames_per_tick == 0:
+                    started = time.perf_counter()
+                    room.mix(at)
+                    spent += time.perf_counter() - started
+            sent = [session.sent for session, _said in calls]
+            # Every frame after the first tick's (the clock starts there) went to everyone.
+            assert sent == [ticks * frames_per_tick - frames_per_tick + 1] * size, sent
+            per_tick = spent / ticks
+            share = spent / (ticks * frames_per_tick * FRAME_SECONDS)
+            clock = "on time" if frames_per_tick == 1 else f"{frames_per_tick * 20} ms late"
+            print(
+                f"conference of {size:3d}, clock {clock}: {per_tick * 1e6:7.1f} us per tick "
+                f"({frames_per_tick} frame{'s' if frames_per_tick > 1 else ''}), "
+                f"{per_tick * 1e6 / size:5.1f} us per participant, {share * 100:5.2f}% of a "
+                f"core -> {size / share:6.0f} participants per core",
+                flush=True,
             )
-            room.join(call)
-            calls.append((call, session, encode(speech, session.payload_type)))
-        started = time.perf_counter()
-        for tick in range(ticks):
-            offset = (tick % 50) * 160
-            for call, session, sent in calls:
-                call.frames.append(decode(sent[offset : offset + 160], session.payload_type))
-            room.mix(tick * 0.02)
-        per_tick = (time.perf_counter() - started) / ticks
-        assert all(session.sent == ticks for _call, session, _sent in calls)
-        share = per_tick / 0.02
-        print(
-            f"conference of {size:3d}: {per_tick * 1e6:7.1f} us per 20 ms tick, "
-            f"{per_tick * 1e6 / size:5.1f} us per participant, {share * 100:5.2f}% of a core "
-            f"-> {size / share:6.0f} participants per core",
-            flush=True,
-        )
 
 
 def opus_browsers(connection: Any, count: int) -> None:

@@ -4,20 +4,23 @@
          three tries) ─> JOINED (a rising tone for everyone) ─> DONE (a falling tone
          for those left)
 
-Mixing is done here, in Python, once per 20 ms tick for each room with callers: the
-frames the jitter buffers released are decoded to 16-bit samples, stacked, summed,
-and each caller is sent the sum minus their own frame (they hear everyone but
-themselves), clipped and encoded in their own codec. With numpy that is a handful
-of array operations per room whatever its size (``benchmarks/media.py`` measures
-the cost per participant). A muted caller (by ``*``, or by the room's owner on its
-web page) still hears the others; their frame is left out of the sum.
+Mixing is done here, in Python, on the room's media clock (``FrameClock``, as every
+prompt: ``media/player.py``): at each tick the room mixes every 20 ms frame that came
+due since the last one. For each frame, each caller's jitter buffer gives the frame
+that plays at that frame's time (the buffer plays each frame at its RTP timestamp);
+the frames are decoded to 16-bit samples, stacked, summed, and each caller is sent the
+sum minus their own frame (they hear everyone but themselves), clipped and encoded in
+their own codec. With numpy that is a handful of array operations per room whatever
+its size and however many frames are due (``benchmarks/media.py`` measures the cost
+per participant). A muted caller (by ``*``, or by the room's owner on its web page)
+still hears the others; their frame is left out of the sum.
 
-The join and leave tones follow the media clock, as every prompt does
-(``media/player.py``): on a loaded machine the ticks come late, and a tone taken one
-frame per tick stretched (a 0.3 s tone lasted 4.5 s with ticks 300 ms apart). Each mix
-takes the part of the tone that is due at its tick's time and skips what came due in
-between, so the tone ends when it should. What the callers say is still mixed one
-frame per tick.
+On a loaded machine the ticks come late. Mixed one frame per tick, what the callers
+said fell behind and was cut (ticks 300 ms apart sent one frame in fifteen). Now a late
+tick sends the frames it owes, at most ``CATCH_UP_FRAMES`` (100 ms) as a prompt does:
+a tick up to 100 ms late loses nothing, and beyond that the older frames are taken
+from the buffers and passed over, so the room stays on time rather than falling
+behind. The join and leave tones follow the same clock: a 0.3 s tone lasts 0.3 s.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import numpy as np
 from officina.conferences.kinds import MUTE_KEY, PIN_TRIES
 from officina.conferences.prompts import PROMPTS, prompt_path
 from officina.conferences.selectors import RoomPlan, owner_muted_call_ids, room_plans
-from officina.pbx.media.g711 import Samples, decode, encode
+from officina.pbx.media.g711 import Samples, decode, decode_rows, encode_rows, silence
 from officina.pbx.media.player import FrameClock, Player
 from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession
 from officina.pbx.media.tones import InBandDtmf
@@ -44,8 +47,9 @@ logger = logging.getLogger("officina.pbx.media")
 
 REFRESH_SECONDS = 1.0  # an owner's mute on the web page takes effect within this
 LANGUAGES = ("it", "en")
-# Frames a caller may be ahead of the mix (a burst after a stall): beyond these the
-# oldest are dropped, so that what they say is never heard later and later.
+# Frames a caller may be ahead of the mix (the jitter buffer releases at once what it
+# held when the caller's timeline moved): beyond these the oldest are dropped, so that
+# what they say is never heard later and later.
 QUEUED_FRAMES_MAX = 3
 _SILENCE = np.zeros(1600, dtype=np.int16)
 
@@ -70,12 +74,13 @@ class Stage(enum.Enum):
 
 def mix(frames: np.ndarray, speaking: np.ndarray, overlay: np.ndarray | None = None) -> np.ndarray:
     """Each row: the sum of the other rows' frames (those ``speaking``), plus ``overlay``
-    (a tone everybody hears), clipped to 16 bits. ``frames`` is (callers, 160) int16."""
+    (a tone everybody hears), clipped to 16 bits. ``frames`` is (callers, 160) int16, or
+    (frames, callers, 160) for several frames at once, ``overlay`` then (frames, 160)."""
     stack = frames.astype(np.int32) * speaking[:, None]
-    total = stack.sum(axis=0)
+    total = stack.sum(axis=-2)
     if overlay is not None:
         total = total + overlay
-    heard: np.ndarray = np.clip(total[None, :] - stack, -32768, 32767).astype(np.int16)
+    heard: np.ndarray = np.clip(total[..., None, :] - stack, -32768, 32767).astype(np.int16)
     return heard
 
 
@@ -99,8 +104,8 @@ class ConferenceCall:
         self.inband = InBandDtmf() if inband_dtmf else None
         self.clock = FrameClock()  # for what is said outside the room (player.py)
         self.player = Player(session)
-        self.frames: deque[Samples] = deque(maxlen=QUEUED_FRAMES_MAX)
-        # Ticks of the room's mix that found no frame of this caller: a gap the others
+        self.frames: deque[bytes] = deque(maxlen=QUEUED_FRAMES_MAX)  # G.711, for the mix
+        # Frames of the room's mix that found no frame of this caller: a gap the others
         # hear (the frame was lost, late, or the caller sends nothing while silent).
         self.frames_missing = 0
         self.self_muted = False
@@ -130,43 +135,51 @@ class ConferenceCall:
             self.on_join(self)
 
     def tick(self, now: float) -> None:
-        """Take what the caller sent; outside the room, also say the next frame."""
+        """Outside the room, take what the caller sent (their keys) and say what is due;
+        in it, the room's mix takes what they say (``frame_at``)."""
         if self.finished:
             return
-        session = self.session
-        session.report(now)
-        # The jitter buffer releases each frame on the caller's own timeline; the mix
-        # keeps at most QUEUED_FRAMES_MAX of them, so lateness stays bounded, and a frame
-        # that is missing is silence in the sum.
-        for packet in session.buffer.pop(now):
-            samples = (
-                np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
-                if packet is None
-                else decode(packet.payload, session.payload_type)
-            )
-            if self.inband is not None:
-                digit = self.inband.feed(samples)
-                if digit is not None:
-                    self.digit(digit)
-            if self.stage is Stage.JOINED:
-                self.frames.append(samples)
+        self.session.report(now)
         if self.stage not in (Stage.PIN, Stage.ENDING):
             return
+        self._take(now)
+        if self.stage not in (Stage.PIN, Stage.ENDING):
+            return  # the PIN typed: the room's mix takes what they say from now on
+        session = self.session
         for _frame_at, sent in self.clock.frames_due(now):
             if self.stage is Stage.ENDING and not self.player.saying:
                 self.finish(self.ended_by)
                 return
-            if self.stage is not Stage.PIN and self.stage is not Stage.ENDING:
-                return  # the PIN typed in time: the room's mix speaks from now on
             frame = self.player.next_frame()
             if sent:
                 session.send(frame)
 
-    def next_frame(self) -> Samples:
+    def _take(self, until: float) -> None:
+        """Take what the jitter buffer releases by ``until`` (on the caller's own
+        timeline; a frame that never came, or not of 20 ms, is silence) and listen for
+        keys in it; in the room, keep it for the mix (at most QUEUED_FRAMES_MAX wait)."""
+        session = self.session
+        for packet in session.buffer.pop(until):
+            payload = (
+                packet.payload
+                if packet is not None and len(packet.payload) == SAMPLES_PER_FRAME
+                else silence(session.payload_type)
+            )
+            if self.inband is not None:
+                digit = self.inband.feed(decode(payload, session.payload_type))
+                if digit is not None:
+                    self.digit(digit)
+            if self.stage is Stage.JOINED:
+                self.frames.append(payload)
+
+    def frame_at(self, at: float) -> bytes:
+        """What the caller said in the room's frame that starts at ``at``, in their codec:
+        the frame their jitter buffer plays by then (the mix asks in time order)."""
+        self._take(at)
         if self.frames:
             return self.frames.popleft()
         self.frames_missing += 1
-        return np.zeros(SAMPLES_PER_FRAME, np.int16)
+        return silence(self.session.payload_type)
 
     def digit(self, digit: str) -> None:
         if self.stage is Stage.JOINED:
@@ -211,33 +224,33 @@ class ConferenceCall:
 
 
 class RoomTone:
-    """A tone everyone in a room hears (someone joined or left), on the media clock:
-    from the first mix after it was struck, each mix takes the frame due at its time."""
+    """A tone everyone in a room hears (someone joined or left), on the room's media
+    clock: it starts at the newest frame due at the first mix after it was struck (the
+    frames due before that came due before it was struck), then goes on frame by frame,
+    whether a frame is sent or passed over."""
 
     def __init__(self) -> None:
         self._samples: Samples = np.zeros(0, dtype=np.int16)
-        self._clock = FrameClock()
-        self._position = 0
+        self._position: int | None = 0  # None: struck, not yet mixed
 
     def strike(self, samples: Samples) -> None:
         """Start ``samples`` at the next mix (replacing a tone still sounding)."""
-        self._samples, self._clock, self._position = samples, FrameClock(), 0
+        self._samples, self._position = samples, None
 
-    def overlay(self, now: float) -> np.ndarray | None:
-        """The tone's frame due at ``now`` (None once it has ended); the frames that
-        came due since the last mix are passed over."""
-        if self._position >= self._samples.size:
+    def overlay(self, frames: int) -> np.ndarray | None:
+        """The tone's part of the ``frames`` frames due at a mix, (frames, 160) int32
+        (None when the tone is not sounding in any of them)."""
+        if self._position is None:
+            self._position = -(frames - 1) * SAMPLES_PER_FRAME
+        start = self._position
+        end = start + frames * SAMPLES_PER_FRAME
+        self._position = end
+        first, last = max(start, 0), min(end, self._samples.size)
+        if first >= last:
             return None
-        due = None
-        for _frame_at, _sent in self._clock.frames_due(now):
-            due = self._position
-            self._position += SAMPLES_PER_FRAME
-        if due is None or due >= self._samples.size:
-            return None
-        overlay = np.zeros(SAMPLES_PER_FRAME, dtype=np.int32)
-        part = self._samples[due : due + SAMPLES_PER_FRAME]
-        overlay[: part.size] = part
-        return overlay
+        overlay = np.zeros(frames * SAMPLES_PER_FRAME, dtype=np.int32)
+        overlay[first - start : last - start] = self._samples[first:last]
+        return overlay.reshape(frames, SAMPLES_PER_FRAME)
 
 
 class LiveRoom:
@@ -247,6 +260,7 @@ class LiveRoom:
         self.room_id = room_id
         self.calls: list[ConferenceCall] = []
         self.tone = RoomTone()
+        self.clock = FrameClock()
 
     def join(self, call: ConferenceCall) -> None:
         self.calls.append(call)
@@ -258,14 +272,34 @@ class LiveRoom:
             self.tone.strike(LEAVE_TONE)
 
     def mix(self, now: float) -> None:
+        """Mix and send the frames due by ``now`` (at most CATCH_UP_FRAMES: the older
+        ones are taken from the callers and passed over, so the room keeps time)."""
         calls = self.calls
         if not calls:
             return
-        frames = np.stack([call.next_frame() for call in calls])
+        due = list(self.clock.frames_due(now))
+        if not due:
+            return
+        overlay = self.tone.overlay(len(due))
+        said: list[bytes] = []
+        for frame_at, sent in due:
+            if sent:
+                said.extend([call.frame_at(frame_at) for call in calls])
+            else:
+                for call in calls:
+                    call.frame_at(frame_at)
+        # The frames sent (the newest due), every caller's in one array and one lookup
+        # each way: (frames, callers, 160).
+        count, size = len(said) // len(calls), len(calls) * SAMPLES_PER_FRAME
+        laws = [call.session.payload_type for call in calls]
+        received = np.frombuffer(b"".join(said), dtype=np.uint8)
+        frames = decode_rows(received.reshape(count, len(calls), SAMPLES_PER_FRAME), laws)
         speaking = np.array([not call.muted for call in calls], dtype=np.int32)
-        heard = mix(frames, speaking, self.tone.overlay(now))
-        for call, samples in zip(calls, heard, strict=True):
-            call.session.send(encode(samples, call.session.payload_type))
+        heard = mix(frames, speaking, None if overlay is None else overlay[-count:])
+        encoded = encode_rows(heard, laws).tobytes()
+        for index, call in enumerate(calls):
+            for start in range(index * SAMPLES_PER_FRAME, len(encoded), size):
+                call.session.send(encoded[start : start + SAMPLES_PER_FRAME])
 
 
 class Conferences:

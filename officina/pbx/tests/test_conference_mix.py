@@ -30,3 +30,16 @@ def test_a_tone_is_heard_by_all_and_loud_sums_are_clipped():
     assert heard[:, 0].tolist() == [5, 5, 32767]
     heard = mix(frames(-30000, -30000, 0), np.array([1, 1, 1]))
     assert heard[:, 0].tolist() == [-30000, -30000, -32768]
+
+
+def test_several_frames_at_once_are_each_mixed_as_alone():
+    """A late tick mixes the frames due together: (frames, callers, 160), a tone's part
+    for each frame; the same as mixing each frame on its own."""
+    rng = np.random.default_rng(3)
+    stack = rng.integers(-20000, 20000, (5, 4, 160)).astype(np.int16)
+    speaking = np.array([1, 0, 1, 1])
+    overlay = rng.integers(-6000, 6000, (5, 160)).astype(np.int32)
+    heard = mix(stack, speaking, overlay)
+    assert heard.shape == stack.shape
+    for frame in range(5):
+        assert (heard[frame] == mix(stack[frame], speaking, overlay[frame])).all()

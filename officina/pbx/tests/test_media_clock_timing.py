@@ -24,13 +24,13 @@ from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
 from officina.pbx.media.conference import JOIN_TONE, ConferenceCall, LiveRoom
 from officina.pbx.media.conference import Stage as ConferenceStage
-from officina.pbx.media.g711 import decode
+from officina.pbx.media.g711 import decode, encode
 from officina.pbx.media.listening import WAIT_FOR_KEYS, ListeningCall
-from officina.pbx.media.player import CATCH_UP_FRAMES
-from officina.pbx.media.session import RtpSession
+from officina.pbx.media.player import CATCH_UP_FRAMES, FRAME_SECONDS, FrameClock
+from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
 from officina.pbx.media.tones import beep
 from officina.pbx.media.voicemail_call import Stage, VoicemailCall
-from officina.sip.rtp import RtpPacket
+from officina.sip.rtp import PCMA, PCMU, RtpPacket, RtpStream
 from officina.sip.sdp import AudioAgreement, Codec
 
 GREETING_SECONDS = 4.0
@@ -237,12 +237,30 @@ def test_listening_prompts_and_waits_keep_time_when_ticks_come_late():
     assert_caught_up(received, 50, late_ticks)
 
 
-async def room_tone_under_a_clock(tick_gaps: list[float]) -> list[tuple[float, bool]]:
-    """Two callers who say nothing join a room: for each mix after that, when it came
-    and whether what the first caller got was loud (the join tone)."""
-    phones_and_sessions = [await phone_and_session() for _ in range(2)]
+def frames_sent(mixed_at: list[float]) -> list[list[int]]:
+    """The frames each of a room's mixes at ``mixed_at`` sends, numbered from the first
+    mix's, as the media clock gives them (the newest CATCH_UP_FRAMES of those due)."""
+    clock = FrameClock()
+    first = mixed_at[0]
+    return [
+        [
+            round((frame_at - first) / FRAME_SECONDS)
+            for frame_at, sent in clock.frames_due(now)
+            if sent
+        ]
+        for now in mixed_at
+    ]
+
+
+def in_order(received: list[RtpPacket]) -> list[RtpPacket]:
+    """The packets in the order they were sent (their numbers, from the first's)."""
+    first = received[0].sequence
+    return sorted(received, key=lambda packet: (packet.sequence - first) % 65536)
+
+
+def joined_room(sessions: list[RtpSession]) -> LiveRoom:
     live = LiveRoom(1)
-    for _phone, session in phones_and_sessions:
+    for session in sessions:
         live.join(
             ConferenceCall(
                 session, RoomPlan(1, "800", "", "en"), lambda name, language: sound(1.0),
@@ -250,35 +268,181 @@ async def room_tone_under_a_clock(tick_gaps: list[float]) -> list[tuple[float, b
                 on_done=lambda call: None,
             )
         )  # fmt: skip
-    now = start = 100.0
+    return live
+
+
+async def room_tone_under_a_clock(tick_gaps: list[float]) -> list[tuple[int, bool]]:
+    """Two callers who say nothing join a room: for each frame the first caller got, its
+    number on the room's clock (from the first mix's) and whether it was loud."""
+    phones_and_sessions = [await phone_and_session() for _ in range(2)]
+    live = joined_room([session for _phone, session in phones_and_sessions])
+    now = 100.0
     mixed_at = []
     for gap in tick_gaps:
         live.mix(now)
-        mixed_at.append(now - start)
+        mixed_at.append(now)
         now += gap
     phone = phones_and_sessions[0][0]
-    received = await received_by(phone)
+    received = in_order(await received_by(phone))
     for other, session in phones_and_sessions:
         session.close()
         other.close()
-    # One frame per mix, in the order of the mixes (their numbers, from the first's).
-    first = received[0].sequence
-    received.sort(key=lambda packet: (packet.sequence - first) % 65536)
-    assert len(received) == len(tick_gaps)
+    sent = [frame for frames in frames_sent(mixed_at) for frame in frames]
+    assert len(received) == len(sent)
     return [
-        (at, float(np.sqrt(np.mean(decode(packet.payload, 0).astype(np.float64) ** 2))) > 1000)
-        for at, packet in zip(mixed_at, received, strict=True)
+        (frame, float(np.sqrt(np.mean(decode(packet.payload, 0).astype(np.float64) ** 2))) > 1000)
+        for frame, packet in zip(sent, received, strict=True)
     ]
 
 
 def test_a_rooms_join_tone_keeps_time_when_ticks_come_late():
-    tone_seconds = len(JOIN_TONE) / 8000
+    tone_frames = len(JOIN_TONE) // SAMPLES_PER_FRAME  # 0.3 s
     on_time = asyncio.run(room_tone_under_a_clock([0.02] * 30))
-    assert [loud for _at, loud in on_time] == [True] * 15 + [False] * 15  # all of its 0.3 s
-    # 100 ms on time, then 300 ms late at every tick: the tone ends when its time is up,
-    # not fifteen ticks (4.5 s) later.
+    assert on_time == [(frame, frame < tone_frames) for frame in range(30)]  # all of it
+    # Mixes at 0, 20 and 40 ms, then every 100 ms: five frames at each of those, the
+    # whole tone and nothing more.
+    late = asyncio.run(room_tone_under_a_clock([0.02] * 2 + [0.1] * 8))
+    assert late == [(frame, frame < tone_frames) for frame in range(3 + 7 * 5)]
+    # Mixes every 20 ms up to 100 ms, then every 300 ms: the tone ends when its time is
+    # up (the frames passed over at the late ticks are the rest of it), not fifteen
+    # ticks (4.5 s) later.
     late = asyncio.run(room_tone_under_a_clock([0.02] * 5 + [0.3] * 10))
-    heard_at = [at for at, loud in late if loud]
-    assert heard_at and heard_at[0] == 0.0
-    assert heard_at[-1] < tone_seconds, heard_at
-    assert not any(loud for at, loud in late if at > tone_seconds)
+    assert [loud for _frame, loud in late] == [True] * 6 + [False] * 9 * CATCH_UP_FRAMES
+    assert [frame for frame, _loud in late][:11] == [0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20]
+
+
+# Each caller's tone: a multiple of 50 Hz (a whole number of cycles in a 20 ms frame, so
+# its level in a frame is one bin of the frame's spectrum), away from the join tone's
+# 600 and 900 Hz. The level of each frame tells its number: 1500 + 500 x (number mod 8).
+CALLER_TONES = (400, 1200, 2000)
+LEVEL_STEPS = 8
+
+
+def caller_frame(frequency: int, number: int) -> np.ndarray:
+    at = np.arange(number * SAMPLES_PER_FRAME, (number + 1) * SAMPLES_PER_FRAME) / 8000
+    level = 1500 + 500 * (number % LEVEL_STEPS)
+    return (np.sin(2 * np.pi * frequency * at) * level).astype(np.int16)
+
+
+def tone_levels(samples: np.ndarray) -> list[float]:
+    """Each caller's tone's amplitude in one 20 ms frame."""
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64))) * 2 / SAMPLES_PER_FRAME
+    return [float(spectrum[frequency // 50]) for frequency in CALLER_TONES]
+
+
+async def send_tone(
+    phone: socket.socket, session: RtpSession, frequency: int, payload_type: int
+) -> None:
+    """A phone saying its tone without end: a frame every 20 ms on absolute deadlines
+    (a late wake-up sends the frames it owes), numbered by RTP timestamp as a phone
+    does."""
+    loop = asyncio.get_running_loop()
+    stream = RtpStream(frequency, payload_type, sequence=60000)
+    started, number = loop.time(), 0
+    while True:
+        while started + number * FRAME_SECONDS <= loop.time():
+            payload = encode(caller_frame(frequency, number), payload_type)
+            phone.sendto(
+                stream.packet(payload, SAMPLES_PER_FRAME), ("127.0.0.1", session.local_port)
+            )
+            number += 1
+        await asyncio.sleep(started + number * FRAME_SECONDS - loop.time())
+
+
+async def callers_under_a_clock(
+    tick_gaps: list[float],
+) -> tuple[list[list[int]], list[tuple[int, list[RtpPacket]]]]:
+    """Three callers in a room, each saying a tone of their own all along (the third in
+    PCMA), with the room's ticks ``tick_gaps`` apart on the loop's own clock, as the
+    desk's are: the frames the mixes sent (numbered on the room's clock) and what each
+    caller's phone received (its codec, the packets in order)."""
+    laws = (PCMU, PCMU, PCMA)
+    for law in laws:
+        encode(np.zeros(1, dtype=np.int16), law)  # the codec's tables, built on first use
+    phones_and_sessions = [
+        await phone_and_session(Codec(str(law), "PCMU" if law == PCMU else "PCMA", 8000, 1))
+        for law in laws
+    ]
+    sessions = [session for _phone, session in phones_and_sessions]
+    live = joined_room(sessions)
+    calls = list(live.calls)
+    senders = [
+        asyncio.create_task(send_tone(phone, session, frequency, law))
+        for (phone, session), frequency, law in zip(
+            phones_and_sessions, CALLER_TONES, laws, strict=True
+        )
+    ]
+    received: list[list[RtpPacket]] = [[] for _ in phones_and_sessions]
+
+    def read_phones() -> None:
+        # Read as it comes: a few seconds of frames would fill a socket's buffer.
+        for (phone, _session), packets in zip(phones_and_sessions, received, strict=True):
+            while True:
+                try:
+                    packets.append(RtpPacket.parse(phone.recv(2048)))
+                except BlockingIOError:
+                    break
+
+    loop = asyncio.get_running_loop()
+    mixed_at = []
+    tick_at = loop.time()
+    try:
+        for gap in tick_gaps:
+            # The phones share the loop with the room here: first the frames they owe
+            # by now are sent and read (one datagram a socket at each turn of the loop),
+            # as a phone's own would have been, sent from elsewhere, by a late tick.
+            await asyncio.sleep(0.002)
+            now = loop.time()
+            for call in calls:
+                call.tick(now)
+            live.mix(now)
+            mixed_at.append(now)
+            read_phones()
+            tick_at += gap
+            await asyncio.sleep(tick_at - loop.time())
+        await asyncio.sleep(0.1)
+        read_phones()
+    finally:
+        for sender in senders:
+            sender.cancel()
+        for phone, session in phones_and_sessions:
+            session.close()
+            phone.close()
+    return frames_sent(mixed_at), [
+        (law, in_order(packets)) for law, packets in zip(laws, received, strict=True)
+    ]
+
+
+def test_a_rooms_callers_are_mixed_frame_by_frame_when_ticks_come_late():
+    on_time, late = 25, 10
+    mixes, phones = asyncio.run(callers_under_a_clock([0.02] * on_time + [0.3] * late))
+    # A mix at the first tick and at each of the on_time after it; then after each late
+    # gap, the five newest of the fifteen frames due go, not one.
+    assert [len(frames) for frames in mixes[on_time + 1 :]] == [CATCH_UP_FRAMES] * (late - 1)
+    sent = [frame for frames in mixes for frame in frames]
+    for index, (law, received) in enumerate(phones):
+        assert len(received) == len(sent), (index, len(received), len(sent))
+        others = [other for other in range(len(CALLER_TONES)) if other != index]
+        # From the fifth tick on time (the buffers' 60 ms, the join tone's 0.3 s).
+        checked = [
+            (frame, tone_levels(decode(packet.payload, law)))
+            for frame, packet in zip(sent, received, strict=True)
+            if frame >= on_time - 5
+        ]
+        assert len(checked) >= 6 + (late - 1) * CATCH_UP_FRAMES
+        for other in others:
+            levels = [levels[other] for _frame, levels in checked]
+            # No gap: every 20 ms the phone got holds the other caller's tone.
+            assert min(levels) > 1000, (index, other, levels)
+            # And the frame of it said at that frame's time: the level steps tell each
+            # frame's number, which keeps the same distance to the room's frames, so
+            # every frame sent is the next one said, and the ones passed over at a late
+            # tick were passed over in time (nothing is squeezed in after).
+            numbers = [round((level - 1500) / 500) % LEVEL_STEPS for level in levels]
+            offsets = {
+                (number - frame) % LEVEL_STEPS
+                for number, (frame, _levels) in zip(numbers, checked, strict=True)
+            }
+            assert len(offsets) == 1, (index, other, numbers, [frame for frame, _ in checked])
+        # Nobody hears themselves.
+        assert max(levels[index] for _frame, levels in checked) < 200, index

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from officina.pbx.media.g711 import decode, encode
+from officina.pbx.media.g711 import decode, decode_rows, encode, encode_rows, silence
 from officina.pbx.media.tones import KEYS, InBandDtmf, beep, dtmf_tone, frame_digit
 from officina.pbx.media.voicemail_call import Recording
 from officina.sip.rtp import PCMA, PCMU, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
@@ -38,6 +38,28 @@ def test_other_payload_types_are_refused():
         decode(b"\x00", 18)
     with pytest.raises(ValueError):
         encode(np.zeros(1, dtype=np.int16), 101)
+    with pytest.raises(ValueError):
+        decode_rows(np.zeros((2, 160), dtype=np.uint8), [PCMU, 18])
+    with pytest.raises(ValueError):
+        encode_rows(np.zeros((2, 160), dtype=np.int16), [101, PCMA])
+
+
+def test_rows_in_their_own_laws_are_each_as_one_call_alone():
+    """A room's frames, (frames, callers, 160), each caller in their own law, in one
+    lookup: the same bytes and samples as each frame on its own."""
+    laws = [PCMU, PCMA, PCMA, PCMU]
+    samples = RNG.integers(-32768, 32768, (3, len(laws), 160)).astype(np.int16)
+    encoded = encode_rows(samples, laws)
+    assert encoded.shape == samples.shape
+    decoded = decode_rows(encoded, laws)
+    assert decoded.dtype == np.int16
+    for frame in range(3):
+        for row, law in enumerate(laws):
+            alone = encode(samples[frame, row], law)
+            assert encoded[frame, row].tobytes() == alone
+            assert (decoded[frame, row] == decode(alone, law)).all()
+    assert (decode(silence(PCMU), PCMU) == 0).all()
+    assert (decode(silence(PCMA), PCMA) == 8).all()  # A-law's smallest step, nearest to 0
 
 
 @pytest.mark.parametrize("key", list("".join(KEYS)))
