@@ -50,7 +50,12 @@ def test_complete_profile_with_avatar(new_context, giulia, tmp_path, screenshot)
         page.locator(".profile-head .headline").inner_text() == "Architetta e designer di interni"
     )
     avatar = page.locator(".profile-head img.avatar")
-    assert avatar.evaluate("img => img.complete && img.naturalWidth") == 512
+    # The page is there before its picture: wait until the browser has decoded it.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.profile-head img.avatar');"
+        " return img !== null && img.complete && img.naturalWidth > 0; }"
+    )
+    assert avatar.evaluate("img => img.naturalWidth") == 512
     assert page.locator("a[href='https://github.com/giulia']").count() == 1
     screenshot(page, "2-profile")
 
