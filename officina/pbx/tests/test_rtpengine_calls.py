@@ -312,6 +312,22 @@ def test_two_plain_phones_talk_through_rtpengine_when_anchoring_is_always(
     assert "Call established" in giulia_log.read_text(errors="replace")
 
 
+def sipp_phone(tmp_path: Path, scenario: str, port: int, *args: str) -> subprocess.Popen[bytes]:
+    """One call of SIPp's ``scenario`` on ``port``, its messages traced in ``tmp_path``."""
+    return subprocess.Popen(
+        ["sipp", "-sf", str(SIPP / scenario), "-i", HOST, "-p", str(port), "-m", "1",
+         "-nostdin", "-trace_msg", "-trace_err", "-timeout", "40s", "-timeout_error", *args],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def injection_file(tmp_path: Path, *row: str) -> str:
+    """A SIPp injection file of one row (its fields ``row``), named after its first."""
+    path = tmp_path / f"rows-{row[0]}.csv"
+    path.write_text("SEQUENTIAL\n" + ";".join(row) + "\n")
+    return str(path)
+
+
 def test_offers_in_answers_pass_through_rtpengine(rtpengine_url, giulia, marco, settings, tmp_path):
     """A SIPp phone calls a baresip with an INVITE without SDP (baresip offers in its
     200, SIPp answers in the ACK), then re-INVITEs without SDP (the same again). Every
@@ -324,8 +340,8 @@ def test_offers_in_answers_pass_through_rtpengine(rtpengine_url, giulia, marco, 
     tone = np.sin(2 * np.pi * 440 * np.arange(8000 * 14) / 8000) * 8000
     frames = [tone[i : i + 160].astype(np.int16) for i in range(0, len(tone), 160)]
     write_pcap(tmp_path / "tone.pcap", rtp_packets([(PCMU, encode(f, PCMU)) for f in frames]))
-    (tmp_path / "rows.csv").write_text(
-        "SEQUENTIAL\n201;[authentication username=201 password=giulia-desk-pw];202\n"
+    rows = injection_file(
+        tmp_path, "201", "[authentication username=201 password=giulia-desk-pw]", "202"
     )
     sipp_port, sipp_media = port_base() + 20, port_base() + 30
     home = tmp_path / "marco"
@@ -335,12 +351,9 @@ def test_offers_in_answers_pass_through_rtpengine(rtpengine_url, giulia, marco, 
     ):
         anchor = officina.running.anchor
         assert anchor is not None
-        caller = subprocess.Popen(
-            ["sipp", f"{HOST}:{SIP_PORT}", "-sf", str(SIPP / "late_offers.xml"),
-             "-inf", str(tmp_path / "rows.csv"), "-i", HOST, "-p", str(sipp_port),
-             "-mp", str(sipp_media), "-m", "1", "-nostdin", "-trace_msg", "-trace_err",
-             "-timeout", "40s", "-timeout_error"],
-            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        caller = sipp_phone(
+            tmp_path, "late_offers.xml", sipp_port, f"{HOST}:{SIP_PORT}",
+            "-inf", rows, "-mp", str(sipp_media),
         )  # fmt: skip
         assert wait_for(lambda: bool(anchor.calls), 10), "the answered call is anchored"
         (call_id,) = list(anchor.calls)
@@ -382,34 +395,29 @@ def test_a_hold_by_update_passes_through_rtpengine_and_plays_music(
     base = port_base()
     callee_port, callee_media = base + 20, base + 30
     caller_port, caller_media = base + 22, base + 34
-
-    def sipp(scenario: str, port: int, *args: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            ["sipp", "-sf", str(SIPP / scenario), "-i", HOST, "-p", str(port), "-m", "1",
-             "-nostdin", "-trace_msg", "-trace_err", "-timeout", "40s", "-timeout_error",
-             *args],
-            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-
-    def rows(*row: str) -> str:
-        path = tmp_path / f"rows-{row[0]}.csv"
-        path.write_text("SEQUENTIAL\n" + ";".join(row) + "\n")
-        return str(path)
+    callee_rows = injection_file(
+        tmp_path, "202", f"[authentication username=202 password={passwords['202']}]"
+    )
+    caller_rows = injection_file(
+        tmp_path, "201", f"[authentication username=201 password={passwords['201']}]", "202"
+    )
 
     with live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina:
         anchor = officina.running.anchor
         assert anchor is not None
-        callee = sipp("uas_update.xml", callee_port, "-mp", str(callee_media))
-        register = sipp(
+        callee = sipp_phone(tmp_path, "uas_update.xml", callee_port, "-mp", str(callee_media))
+        register = sipp_phone(
+            tmp_path,
             "register.xml", base + 21, f"{HOST}:{SIP_PORT}",
             "-key", "contact_host", HOST, "-key", "contact_port", str(callee_port),
             "-key", "expires", "300",
-            "-inf", rows("202", "[authentication username=202 password=marco-desk-pw]"),
+            "-inf", callee_rows,
         )  # fmt: skip
         assert register.wait(30) == 0
-        caller = sipp(
+        caller = sipp_phone(
+            tmp_path,
             "update_hold.xml", caller_port, f"{HOST}:{SIP_PORT}", "-mp", str(caller_media),
-            "-inf", rows("201", "[authentication username=201 password=giulia-desk-pw]", "202"),
+            "-inf", caller_rows,
         )  # fmt: skip
         assert wait_for(lambda: bool(anchor.held), 10), "the UPDATE's hold is seen"
         assert caller.wait(30) == 0, caller.stderr.read() if caller.stderr else ""
