@@ -427,16 +427,7 @@ class ThirdPartyCalls:
 
         def answered(response: SipResponse) -> None:
             call.offer_passing = False
-            if response.status < 300:
-                answer = make_response(
-                    request,
-                    200,
-                    headers=[("Contact", self._contact(peer)), ("Content-Type", "application/sdp")],
-                    body=response.body,
-                )
-            else:  # the call goes on as it was (RFC 3261 §14.1)
-                answer = make_response(request, response.status, response.reason)
-            self.layer.respond(server, answer)
+            self.layer.respond(server, _passed_on(request, response, self._contact(peer)))
 
         target.reinvite(request.body, answered)
 
@@ -461,15 +452,7 @@ class ThirdPartyCalls:
             if response.status < 300:
                 ack = self._in_dialog(member, "ACK", peer, b"", cseq=reinvite.cseq.number)
                 self.layer.sender.send(peer, ack.serialize())
-                answer = make_response(
-                    request,
-                    200,
-                    headers=[("Contact", target.contact), ("Content-Type", "application/sdp")],
-                    body=response.body,
-                )
-            else:
-                answer = make_response(request, response.status, response.reason)
-            target.respond(answer)
+            target.respond(_passed_on(request, response, target.contact))
 
         def timed_out(_client: ClientTransaction) -> None:
             call.offer_passing = False
@@ -501,6 +484,15 @@ class ThirdPartyCalls:
     def _forget(self, call: ThirdPartyCall) -> None:
         self.calls.pop(call.ticket, None)
         self.by_call_id.pop(call.call_id, None)
+
+
+def _passed_on(request: SipRequest, response: SipResponse, contact: str) -> SipResponse:
+    """Our answer to a re-INVITE whose offer went to the other side: that side's SDP
+    answer in a 200, or its refusal (the call goes on as it was, RFC 3261 §14.1)."""
+    if response.status < 300:
+        headers = [("Contact", contact), ("Content-Type", "application/sdp")]
+        return make_response(request, 200, headers=headers, body=response.body)
+    return make_response(request, response.status, response.reason)
 
 
 def _target_failure(status: int) -> CallState:
