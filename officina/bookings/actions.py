@@ -325,8 +325,10 @@ def check_answer_request(manager: Member, booking: Booking, *, approve: bool) ->
 GUEST_NAME_MAX_LENGTH = 120
 
 
-def _tell_guests(booking: Booking, *, method: str) -> None:
-    """Once committed, send the booking's guests its new state, one SEQUENCE up."""
+def _tell_guests(booking: Booking, *, method: str, freed_day: date | None = None) -> None:
+    """Once committed, send the booking's guests its new state, one SEQUENCE up;
+    ``freed_day``: the booking is shorter because that day of it was freed, which the
+    mail says rather than that it moved."""
     from .tasks import mail_booking_invitations
 
     if not BookingGuest.objects.filter(booking_id=booking.pk).exists():
@@ -335,8 +337,9 @@ def _tell_guests(booking: Booking, *, method: str) -> None:
     bookings.update(invitation_sequence=models.F("invitation_sequence") + 1)
     # Each mail carries the SEQUENCE of its change, whenever the worker sends it.
     booking_id, sequence = booking.pk, bookings.values_list("invitation_sequence", flat=True)[0]
+    freed = freed_day.isoformat() if freed_day is not None else None
     transaction.on_commit(
-        lambda: mail_booking_invitations.enqueue(booking_id, None, method, sequence)
+        lambda: mail_booking_invitations.enqueue(booking_id, None, method, sequence, freed)
     )
 
 
@@ -985,6 +988,7 @@ def _free_day(booking: Booking, day: Period, status: str, now: datetime) -> Book
         )
 
     freed_from, freed_until = max(starts_at, day.starts_at), min(ends_at, day.ends_at)
+    freed_day = timezone.localtime(day.starts_at, booking.resource.space.zone).date()
     before, after = starts_at < day.starts_at, ends_at > day.ends_at
     if not before and not after:
         booking.status = status
@@ -998,7 +1002,7 @@ def _free_day(booking: Booking, day: Period, status: str, now: datetime) -> Book
         # The days before stay as they were, claimed or not.
         booking.ends_at = booking.blocked_until = day.starts_at
         booking.save(update_fields=["ends_at", "blocked_until", "updated_at"])
-        _tell_guests(booking, method="REQUEST")
+        _tell_guests(booking, method="REQUEST", freed_day=freed_day)
         if not after:
             return None
         later = part(day.ends_at, ends_at, blocked_until, booking.status)
@@ -1008,7 +1012,7 @@ def _free_day(booking: Booking, day: Period, status: str, now: datetime) -> Book
     # The day was the booking's first: the booking keeps the days after it.
     booking.starts_at, booking.claimed_at, booking.reminded_at = day.ends_at, None, now
     booking.save(update_fields=["starts_at", "claimed_at", "reminded_at", "updated_at"])
-    _tell_guests(booking, method="REQUEST")
+    _tell_guests(booking, method="REQUEST", freed_day=freed_day)
     return booking
 
 

@@ -12,7 +12,7 @@ attendee written: nobody learns the other guests' addresses.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import icalendar
 from django.conf import settings
@@ -84,6 +84,7 @@ def _mail(
     *,
     updated: bool,
     removed: bool = False,
+    freed_day: date | None = None,
 ) -> EmailMessage:
     space = booking.resource.space
     with translation.override(_language(guest)), timezone.override(space.zone):
@@ -119,6 +120,17 @@ def _mail(
                 )
                 % values
             )
+        elif updated and freed_day is not None:
+            values["freed"] = formats.date_format(freed_day, "DATE_FORMAT")
+            subject = _("Shortened: %(what)s, now %(day)s %(start)s") % values
+            body = (
+                _(
+                    "Hello,\n\n%(name)s freed %(freed)s from the booking you are invited to: "
+                    "%(resource)s at %(space)s, now on %(day)s from %(start)s to %(end)s. The "
+                    "attached invitation updates your calendar.\n"
+                )
+                % values
+            )
         elif updated:
             subject = _("Moved: %(what)s, %(day)s %(start)s") % values
             body = (
@@ -148,11 +160,17 @@ def _mail(
 
 
 def send_invitations(
-    booking_id: int, guest_ids: list[int] | None, method: str, sequence: int
+    booking_id: int,
+    guest_ids: list[int] | None,
+    method: str,
+    sequence: int,
+    *,
+    freed_day: date | None = None,
 ) -> int:
     """Mail the booking's guests (those of ``guest_ids``, or all) its current state as
     change number ``sequence``; how many mails went out. ``guest_ids`` names new guests:
-    their first request."""
+    their first request; ``freed_day``, a day of the booking that was freed (the mail
+    says it is shorter, not moved)."""
     booking = (
         Booking.objects.filter(pk=booking_id).select_related("resource__space", "member").first()
     )
@@ -161,7 +179,10 @@ def send_invitations(
     guests = booking.guests.select_related("member")
     if guest_ids is not None:
         guests = guests.filter(pk__in=guest_ids)
-    mails = [_mail(booking, guest, method, sequence, updated=guest_ids is None) for guest in guests]
+    mails = [
+        _mail(booking, guest, method, sequence, updated=guest_ids is None, freed_day=freed_day)
+        for guest in guests
+    ]
     if mails:
         get_connection().send_messages(mails)
     return len(mails)

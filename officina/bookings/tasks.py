@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django_tasks import task
 
 from .actions import (
@@ -34,10 +36,16 @@ def release_unclaimed_desks() -> int:
 
 @task()
 def mail_booking_invitations(
-    booking_id: int, guest_ids: list[int] | None, method: str, sequence: int
+    booking_id: int,
+    guest_ids: list[int] | None,
+    method: str,
+    sequence: int,
+    freed_day: str | None = None,
 ) -> int:
-    """Send a booking's guests its invitation, update or cancellation (invitations.py)."""
-    return send_invitations(booking_id, guest_ids, method, sequence)
+    """Send a booking's guests its invitation, update or cancellation (invitations.py);
+    ``freed_day`` (ISO date): the update is that this day of it was freed."""
+    freed = date.fromisoformat(freed_day) if freed_day else None
+    return send_invitations(booking_id, guest_ids, method, sequence, freed_day=freed)
 
 
 @task()

@@ -509,7 +509,8 @@ class TestSeveralDaysWithGuests:
         for guest in self.GUESTS:
             method, subject, sequence, start, end = sent[guest, monday]
             assert (method, sequence, start, end) == ("REQUEST", 1, at(9), at(0, days=1))
-            assert subject.startswith("Moved: ")
+            monday_date = formats.date_format(at(9), "DATE_FORMAT")
+            assert subject == f"Shortened: Bench 2, now {monday_date} 09:00"
             method, subject, sequence, start, end = sent[guest, wednesday]
             assert (method, sequence, start, end) == ("REQUEST", 0, at(0, days=2), at(18, days=2))
             assert subject.startswith("Invitation: ")
@@ -537,7 +538,8 @@ class TestSeveralDaysWithGuests:
         tuesday = formats.date_format(at(0, days=1), "DATE_FORMAT")
         assert self.sent() == {
             (guest, uid): (
-                "REQUEST", f"Moved: Bench 2, {tuesday} 00:00", 1, at(0, days=1), at(18, days=2),
+                "REQUEST", f"Shortened: Bench 2, now {tuesday} 00:00", 1, at(0, days=1),
+                at(18, days=2),
             )
             for guest in self.GUESTS
         }  # fmt: skip
@@ -570,6 +572,8 @@ class TestSeveralDaysWithGuests:
     def test_a_day_cancelled_in_the_middle(
         self, giulia, marco, three_days, django_capture_on_commit_callbacks
     ):
+        marco.language = "it"
+        marco.save(update_fields=["language"])
         with django_capture_on_commit_callbacks(execute=True):
             later = check_cancel_day(giulia, three_days, day=at(0, days=1).date(), now=NOW)
         assert later is not None
@@ -579,6 +583,17 @@ class TestSeveralDaysWithGuests:
             (at(0, days=2), at(18, days=2), BookingStatus.CONFIRMED, self.GUESTS),
         ]
         assert len(self.sent()) == 4
+        # The days kept before Tuesday are told as shortened, naming the freed day, in
+        # each guest's language (Marco's is Italian).
+        kept = {message.to[0]: message for message in mail.outbox if "09:00" in message.subject}
+        tuesday = at(0, days=1).date()
+        anna = kept["anna@client.example"]
+        assert anna.subject.startswith("Shortened: Bench 2, now ")
+        assert f"freed {formats.date_format(tuesday, 'DATE_FORMAT')} from" in anna.body
+        with translation.override("it"):
+            italian_tuesday = formats.date_format(tuesday, "DATE_FORMAT")
+        assert kept[marco.email].subject.startswith("Accorciata: Bench 2, ora ")
+        assert f"ha liberato il {italian_tuesday} dalla prenotazione" in kept[marco.email].body
         # Tuesday is free for others.
         assert book(marco, three_days.resource, at(11, days=1), at(12, days=1)).is_active
 
