@@ -116,7 +116,8 @@ def test_a_key_flood_at_a_menu_or_a_room_has_a_defined_end_and_others_are_answer
     # Meanwhile another caller dials the room and is answered.
     started = time.monotonic()
     other = sipp(
-        tmp_path, "join_and_leave.xml", pbx, base + 40, "-m", "1", "-mp", str(base + 50),
+        tmp_path, "join_and_leave.xml", pbx, base + 40, "-m", "1", "-d", "500",
+        "-mp", str(base + 50),
         rows=[credentials("202", "800")],
     )  # fmt: skip
     assert finished(other, tmp_path) == 0

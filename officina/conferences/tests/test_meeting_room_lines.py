@@ -183,8 +183,11 @@ class TestTheManagersPage:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is needed")
 def test_the_pbx_answers_who_may_book_the_meeting_room_and_refuses_others(
-    tmp_path, luca, navigli, giulia, outsider
+    tmp_path, client, luca, navigli, giulia, outsider
 ):
+    """Giulia calls in from a real phone (SIPp): while she is in the call the API lists
+    her among the room's callers, to whoever may book the room and to nobody else; once
+    she hangs up the list is empty again."""
     from officina.pbx.actions import do_provision_extension, do_set_sip_password
     from officina.pbx.tests.livepbx import live_pbx, port_base
     from officina.pbx.tests.test_baresip import wait_for
@@ -209,10 +212,29 @@ def test_the_pbx_answers_who_may_book_the_meeting_room_and_refuses_others(
         assert finished(refused, tmp_path) == 0  # the scenario expects the 403
         assert media.dialogs == {} and media.ports.in_use == set()
         answered = sipp(
-            tmp_path, "join_and_leave.xml", pbx, port_base() + 20, "-m", "1",
+            tmp_path, "join_and_leave.xml", pbx, port_base() + 20, "-m", "1", "-d", "8000",
             "-mp", str(port_base() + 30), rows=[credentials("201", "810")],
         )  # fmt: skip
+        callers = f"/api/conferences/meeting-rooms/{meeting_room.pk}/participants"
+
+        def listed() -> list[dict[str, object]]:
+            response = client.get(callers)
+            assert response.status_code == 200, response.content
+            return response.json()
+
+        client.force_login(giulia)
+        assert wait_for(lambda: listed() != [], 8), "the caller never showed in the API"
+        (caller,) = listed()
+        assert (caller["number"], caller["name"], caller["muted_by_owner"]) == (
+            "201",
+            giulia.display_name,
+            False,
+        )
+        client.force_login(outsider)
+        assert client.get(callers).status_code == 404
         assert finished(answered, tmp_path) == 0
+        client.force_login(giulia)
+        assert wait_for(lambda: listed() == [], 10), "the caller is still listed"
 
 
 @pytest.mark.django_db
