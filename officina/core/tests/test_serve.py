@@ -367,8 +367,14 @@ def test_each_web_worker_listens_on_its_own_socket_and_gets_its_share_of_connect
         established = {
             inode for inode, state in _sockets_on_port(port).items() if state == "ESTABLISHED"
         }
-        served = {pid: len(_socket_inodes(pid) & established) for pid in workers}
-        assert sum(served.values()) == 32, served
+        # Read the workers again: on a loaded machine the supervisor may have replaced
+        # one that missed its health check, and the replacement serves its socket.
+        served = {
+            pid: len(_socket_inodes(pid) & established)
+            for pid in _children(server.pid)
+            if _socket_inodes(pid) & listening
+        }
+        assert sum(served.values()) == 32, (served, log.read_text()[-2000:])
         # The kernel hashes each connection to a socket: with 32 connections one worker
         # gets fewer than 4 about once in 400,000 runs.
         assert min(served.values()) >= 4, served
@@ -378,7 +384,7 @@ def test_each_web_worker_listens_on_its_own_socket_and_gets_its_share_of_connect
 
         # A worker that dies is replaced on its own socket, which the supervisor kept
         # open: the connections the kernel hashes to it meanwhile wait, none is refused.
-        os.kill(next(iter(workers)), signal.SIGKILL)
+        os.kill(next(iter(served)), signal.SIGKILL)
         for _ in range(16):
             connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             connection_.request("GET", "/login/")
