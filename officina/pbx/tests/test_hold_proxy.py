@@ -1,7 +1,8 @@
 """The proxy's side of hold music from the desk, driven in memory: a plain phone's hold
-re-INVITE reaches the held phone rewritten (the desk's port, sendonly, a new version)
-and its answer reaches the holder rewritten too; the resume passes with the phones' own
-addresses and frees the port; a browser's hold (DTLS-SRTP) passes as it came."""
+(re-INVITE or UPDATE) reaches the held phone rewritten (the desk's port, sendonly, a new
+version) and its answer reaches the holder rewritten too (its own desk port); the resume
+passes with the phones' own addresses and frees the ports; a browser's hold
+(DTLS-SRTP) passes as it came."""
 
 from __future__ import annotations
 
@@ -49,18 +50,24 @@ def answered_call(caller: Phone, callee: Phone) -> tuple[SipRequest, SipResponse
 
 
 def reinvite(
-    caller: Phone, callee: Phone, invite: SipRequest, ok: SipResponse, offer: bytes, answer: bytes
+    caller: Phone,
+    callee: Phone,
+    invite: SipRequest,
+    ok: SipResponse,
+    offer: bytes,
+    answer: bytes,
+    method: str = "INVITE",
 ) -> tuple[SessionDescription, SessionDescription]:
-    """The caller's re-INVITE with ``offer``, the callee's 200 with ``answer``: what
-    each of them got."""
+    """The caller's re-INVITE (or UPDATE) with ``offer``, the callee's 200 with
+    ``answer``: what each of them got."""
     routes = [("Route", str(route)) for route in ok.record_routes][::-1]
     request = caller.request(
-        "INVITE", "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
+        method, "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
         from_tag=invite.from_tag, headers=[*routes, ("Content-Type", "application/sdp")],
         body=offer,
     )  # fmt: skip
     caller.send(request)
-    (forwarded,) = requests_of(callee.inbox(), "INVITE")
+    (forwarded,) = requests_of(callee.inbox(), method)
     response = make_response(
         forwarded, 200, to_tag="desk", headers=[("Content-Type", "application/sdp")], body=answer
     )
@@ -86,31 +93,38 @@ def call(pbx, giulia, marco_desk):  # noqa: F811
     return answered_call(giulia, marco_desk)
 
 
+@pytest.mark.parametrize("method", ["INVITE", "UPDATE"])
 async def test_a_hold_goes_through_the_desk_until_the_resume(
     pbx,  # noqa: F811
     giulia,  # noqa: F811
     marco_desk,  # noqa: F811
     streams,
     call,
+    method,
 ):
     invite, ok = call
     offered, answered = reinvite(
-        giulia, marco_desk, invite, ok, giulias_sdp(2, "sendonly"), marcos_sdp(2, "recvonly")
-    )
-    port = streams.streams[invite.call_id].port
-    assert offered.media_address(0) == (PROXY_HOST, port)
+        giulia, marco_desk, invite, ok, giulias_sdp(2, "sendonly"), marcos_sdp(2, "recvonly"),
+        method,
+    )  # fmt: skip
+    stream = streams.streams[invite.call_id]
+    marcos, giulias = stream.ports["desk"].port, stream.ports[invite.from_tag or ""].port
+    assert marcos != giulias  # one port each: each phone's RTP is told apart
+    assert offered.media_address(0) == (PROXY_HOST, marcos)
     assert offered.media[0].direction == "sendonly" and offered.origin.session_version == 3
-    assert answered.media_address(0) == (PROXY_HOST, port)  # Giulia sends to the desk
+    assert answered.media_address(0) == (PROXY_HOST, giulias)  # Giulia sends to the desk
     assert answered.origin.session_version == 3
-    assert streams.streams[invite.call_id].session is not None  # the music starts
+    assert stream.listener == "desk"  # Marco hears the music
+    assert all(port.session is not None for port in stream.ports.values())
 
     offered, answered = reinvite(
-        giulia, marco_desk, invite, ok, giulias_sdp(3, "sendrecv"), marcos_sdp(3, "sendrecv")
-    )
+        giulia, marco_desk, invite, ok, giulias_sdp(3, "sendrecv"), marcos_sdp(3, "sendrecv"),
+        method,
+    )  # fmt: skip
     assert offered.media_address(0) == ("10.0.0.10", 4000)
     assert answered.media_address(0) == ("10.0.0.20", 6000)
     assert offered.origin.session_version == 4 and answered.origin.session_version == 4
-    assert not streams.streams and port not in streams.ports.in_use
+    assert not streams.streams and not {marcos, giulias} & streams.ports.in_use
 
     # A BYE forgets the call.
     routes = [("Route", str(route)) for route in ok.record_routes][::-1]
