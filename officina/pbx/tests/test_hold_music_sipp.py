@@ -224,6 +224,7 @@ def test_two_phones_holding_each_other_each_hear_the_music_while_held(pbx, tmp_p
     # reaches the sockets within them), the listener hears the chime, the other
     # phone nothing at all; with no listener, neither hears anything.
     bounds = [at for at, _state in timeline[1:]] + [ended]
+    figures = []
     for (start, state), end in zip(timeline[1:], bounds[1:], strict=True):
         window = (start + 0.3, end - 0.1)
         for name, media in phones_media.items():
@@ -239,4 +240,9 @@ def test_two_phones_holding_each_other_each_hear_the_music_while_held(pbx, tmp_p
                 share_at(heard, HOLD_MUSIC_NOTES),
             )
             assert len({whence for _at, whence, _payload in packets}) == 1, state
+            figures.append(
+                f"{name} held: {len(heard) / 8000:.2f} s of music in {seconds:.2f} s, "
+                f"{share_at(heard, HOLD_MUSIC_NOTES):.3f} at the chime's notes"
+            )
     assert not pbx.running.media.ports.in_use
+    print("\n".join(figures))  # noqa: T201 - the figures docs/pbx.md quotes, with -s
