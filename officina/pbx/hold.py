@@ -119,7 +119,7 @@ def _point_at(description: SessionDescription, index: int, address: str, port: i
     media.lines = [("c", _connection(address)), *lines]
 
 
-def _direct(description: SessionDescription, index: int, direction: str) -> None:
+def _set_direction(description: SessionDescription, index: int, direction: str) -> None:
     """Make stream ``index`` say ``direction``, whatever its author (or the session
     level) said."""
     media = description.media[index]
@@ -163,7 +163,7 @@ def held_offer(offer: bytes, address: str, port: int, direction: str = "sendonly
             and value.partition(":")[2].split(" ")[0] not in kept
         )
     ]
-    _direct(description, index, direction)
+    _set_direction(description, index, direction)
     for other, stream in enumerate(description.media):
         if other != index:
             stream.port = 0
@@ -182,7 +182,7 @@ def desk_answer(
         return None
     _point_at(answer, index, address, port)
     if direction is not None:
-        _direct(answer, index, direction)
+        _set_direction(answer, index, direction)
     return answer
 
 

@@ -19,7 +19,7 @@ from officina.pbx.media.hold import HoldStreams
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.tests.test_rtpengine import share_at
 from officina.sip.rtp import RtpStream
-from officina.sip.sdp import SessionDescription, audio_agreement
+from officina.sip.sdp import DIRECTIONS, SessionDescription, audio_agreement
 
 DESK = "192.0.2.10"
 
@@ -87,6 +87,21 @@ def test_the_holder_is_answered_with_the_desks_port_as_the_held_party_chose():
     assert at_desk.media[0].direction == "recvonly" and at_desk.media[1].port == 0
     refused = SessionDescription.parse(answer_of(4).replace(b"audio 5000", b"audio 0"))
     assert desk_answer(refused, DESK, 30010) is None
+
+
+def test_while_the_other_phone_holds_an_offer_and_its_answer_make_the_desk_play_to_its_author():
+    """The held phone resumes (or offers anything) while the other still holds: the
+    holder is offered the desk ``recvonly``, and its answer says the desk sends."""
+    resume = OLD_HOLD.replace(b"c=IN IP4 0.0.0.0", b"c=IN IP4 198.51.100.1")
+    rewritten = held_offer(resume, DESK, 30012, "recvonly")
+    assert rewritten is not None
+    offer = SessionDescription.parse(rewritten)
+    assert offer.media_address(0) == (DESK, 30012) and offer.media[0].direction == "recvonly"
+    holding = SessionDescription.parse(answer_of(5, direction="sendonly"))
+    at_desk = desk_answer(holding, DESK, 30010, "sendonly")
+    assert at_desk is not None
+    assert at_desk.media_address(0) == (DESK, 30010) and at_desk.media[0].direction == "sendonly"
+    assert [value for kind, value in at_desk.media[0].lines if value in DIRECTIONS] == ["sendonly"]
 
 
 def test_a_rewritten_description_gets_a_version_its_receiver_has_not_seen():
