@@ -23,8 +23,8 @@ With rtpengine configured (``anchor``), the SDP of a call whose media must pass
 through it (a browser and a phone; phones behind NAT) is rewritten on the way:
 each fork's offer before it is forwarded, the answers before they are relayed,
 re-INVITEs in their direction; the call's media end with it (``officina.pbx.anchoring``).
-In a call rtpengine does not carry, a re-INVITE that holds goes through ``holds``
-(``officina.pbx.hold``): the held party gets its music from the media desk.
+In a call rtpengine does not carry, a re-INVITE or UPDATE that holds goes through
+``holds`` (``officina.pbx.hold``): the held party gets its music from the media desk.
 """
 
 from __future__ import annotations
@@ -1245,12 +1245,13 @@ class Proxy:
                 return
         if (
             anchored is None
-            and request.method == "INVITE"
+            and request.method in ("INVITE", "UPDATE")
             and self.holds is not None
             and request.call_id in self.dialogs
             and self.holds.takes(request)
         ):
-            self.holds.reinvite(server, request, peer, relay, _number_in(request.from_.uri))
+            numbers = (_number_in(request.from_.uri), _number_in(request.to.uri))
+            self.holds.forward(server, request, peer, relay, numbers)
             return
         self.layer.forward(
             request,

@@ -1,15 +1,23 @@
 """Hold music from the media desk's own ports, for calls whose media go straight from
 phone to phone (no rtpengine carries them).
 
-While a call is held, the held party receives from one of the desk's ports (the proxy
-rewrote the held party's offer and the holder's answer to name it, see
-``officina.pbx.hold``): the holder's company's music, or the built-in chime, looped in
-the codec the held phone chose, on the desk's media clock (``FrameClock``, as every
-prompt). Both phones send to that port (the holder's stream, which nobody hears while
-it holds, and the held phone's RTCP): nothing is latched and what arrives is thrown
-away, only counted as a sign that the call lives. The port is freed when the call is
-resumed or hung up, or after ``MEDIA_TIMEOUT`` without a datagram from either phone
-(the call ended without a BYE reaching us).
+While a call is held, each of its two phones sends to a port of the desk of its own
+(the proxy rewrote the descriptions each phone gets to name it, see
+``officina.pbx.hold``), and the held one, the *listener*, receives from its port the
+holder's company's music, or the built-in chime, looped in the codec it chose, on the
+desk's media clock (``FrameClock``, as every prompt). One port per phone is what lets
+the desk latch (RFC 4961, as its other sessions do): the first RTP packet reaching a
+phone's port comes from that phone, so the music goes back to wherever its packets come
+from, not only to the address its description names (a phone behind NAT names one
+nobody outside reaches). Until a packet comes, the music goes to that address. The
+holder's stream, which nobody hears while it holds, is received on its own port and
+thrown away, only counted as a sign that the call lives.
+
+Who listens can change without new ports: a held phone that holds back becomes the
+holder, and the phone that held it, now held, the listener (``officina.pbx.hold`` says
+when). The ports are freed when the call is resumed or hung up, or after
+``MEDIA_TIMEOUT`` without a datagram from either phone (the call ended without a BYE
+reaching us).
 """
 
 from __future__ import annotations
@@ -33,9 +41,9 @@ from officina.voicemail.sound import read_telephone_wav
 
 logger = logging.getLogger("officina.pbx.media")
 
-# Seconds without RTP or RTCP from either phone after which a held call's port is freed:
-# rtpengine's own default for a call whose media stopped. Phones send RTCP on a held
-# stream (RFC 3264 §5.1) every few seconds, so a live call never comes near it.
+# Seconds without RTP or RTCP from either phone after which a held call's ports are
+# freed: rtpengine's own default for a call whose media stopped. Phones send RTCP on a
+# held stream (RFC 3264 §5.1) every few seconds, so a live call never comes near it.
 MEDIA_TIMEOUT = 60.0
 # Companies' music kept decoded: a file is read once for the holds that follow it. Ten
 # minutes of music (the longest upload) is 9.6 MB of samples.
@@ -43,16 +51,14 @@ MUSIC_KEPT = 4
 
 
 @dataclass(slots=True, eq=False)
-class HoldStream:
-    """One held party's music: the port it receives from, and, once its phone has
-    answered the offer naming that port, the session that sends."""
+class HoldPort:
+    """One phone's port of a held call: where that phone sends, and, when it is the
+    listener, whence its music comes (once it answered an offer naming the port)."""
 
-    call_id: str
     sockets: tuple[socket.socket, socket.socket]
     port: int
-    opened_at: float
     session: RtpSession | None = None
-    music: Samples | None = None
+    music: Samples | None = None  # the other phone's company's music, or the chime
     position: int = 0
     clock: FrameClock = field(default_factory=FrameClock)
 
@@ -65,8 +71,28 @@ class HoldStream:
         return music[indices]
 
 
+@dataclass(slots=True, eq=False)
+class HoldStream:
+    """A held call at the desk: a port for each phone (by its dialog tag), and which
+    phone hears the music."""
+
+    call_id: str
+    opened_at: float
+    ports: dict[str, HoldPort] = field(default_factory=dict)
+    listener: str | None = None
+
+    def heard_at(self) -> float:
+        """When the last datagram came from either phone (the opening, before any)."""
+        heard = [
+            port.session.heard_at
+            for port in self.ports.values()
+            if port.session is not None and port.session.heard_at is not None
+        ]
+        return max(heard, default=self.opened_at)
+
+
 class HoldStreams:
-    """The held parties the desk plays music to, by Call-ID (one held party per call)."""
+    """The held calls the desk plays music in, by Call-ID (one listener per call)."""
 
     def __init__(
         self,
@@ -76,7 +102,7 @@ class HoldStreams:
     ) -> None:
         self.ports = ports
         # The holder's number -> the file of their company's music, None for the chime.
-        # It reads the database: it runs on the loop's executor, once per hold.
+        # It reads the database: it runs on the loop's executor, once per port.
         self.music_file = music_file
         self.media_timeout = media_timeout
         self.streams: dict[str, HoldStream] = {}
@@ -85,32 +111,46 @@ class HoldStreams:
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats = {"held": 0, "timed_out": 0}
 
-    def open(self, call_id: str, holder_number: str) -> int:
-        """A port for the party held in ``call_id`` (raises ``NoMediaPort``); the
-        holder's music is looked up meanwhile."""
-        self.close(call_id)
-        rtp, rtcp = self.ports.open()
+    def open(self, call_id: str, tag: str, holder_number: str) -> int:
+        """The port of the phone of ``tag`` in ``call_id``, opened now unless it is
+        already (raises ``NoMediaPort``); the music it would hear, that of the phone
+        of ``holder_number``, is looked up meanwhile."""
         loop = asyncio.get_running_loop()
-        stream = HoldStream(call_id, (rtp, rtcp), rtp.getsockname()[1], loop.time())
-        self.streams[call_id] = stream
-        task = loop.create_task(self._load_music(stream, holder_number))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return stream.port
-
-    def start(self, call_id: str, agreement: AudioAgreement) -> bool:
-        """The held phone answered: send it the music where and as its answer said.
-        False when the call has no port open (it ended meanwhile)."""
         stream = self.streams.get(call_id)
         if stream is None:
+            stream = self.streams[call_id] = HoldStream(call_id, loop.time())
+        held = stream.ports.get(tag)
+        if held is not None:
+            return held.port
+        rtp, rtcp = self.ports.open()
+        held = stream.ports[tag] = HoldPort((rtp, rtcp), rtp.getsockname()[1])
+        task = loop.create_task(self._load_music(held, holder_number))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return held.port
+
+    def start(self, call_id: str, listener: str, agreement: AudioAgreement) -> bool:
+        """An offer/answer naming the call's ports is done: the phone of ``listener``
+        hears the music where and as ``agreement`` says (its own address, direction and
+        the codec agreed), the other phone's port only receives. False when the call
+        has no port for the listener (it ended meanwhile)."""
+        stream = self.streams.get(call_id)
+        if stream is None or listener not in stream.ports:
             return False
-        if stream.session is None:
-            stream.session = RtpSession(*stream.sockets, agreement, _no_keys, latching=False)
-            task = asyncio.get_running_loop().create_task(stream.session.start())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        else:  # held again while held (a refreshed offer): same port, maybe a new codec
-            stream.session.agree(agreement)
+        # The phone that holds gets nothing (its description says it does not receive).
+        silent = agreement._replace(direction="inactive")
+        for tag, held in stream.ports.items():
+            agreed = agreement if tag == listener else silent
+            if held.session is None:
+                held.session = RtpSession(*held.sockets, agreed, _no_keys)
+                task = asyncio.get_running_loop().create_task(held.session.start())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            else:  # a new offer/answer: maybe another codec, address or listener
+                held.session.agree(agreed)
+        if stream.listener != listener:
+            stream.ports[listener].clock = FrameClock()
+        stream.listener = listener
         self.stats["held"] += 1
         return True
 
@@ -118,34 +158,37 @@ class HoldStreams:
         stream = self.streams.pop(call_id, None)
         if stream is None:
             return
-        if stream.session is not None:
-            stream.session.close()
-        else:
-            for sock in stream.sockets:
-                sock.close()
-        self.ports.release(stream.port)
+        for held in stream.ports.values():
+            if held.session is not None:
+                held.session.close()
+            else:
+                for sock in held.sockets:
+                    sock.close()
+            self.ports.release(held.port)
 
     def tick(self, now: float) -> None:
-        """Each held party's frames due by ``now``; a call silent too long is let go."""
+        """The listeners' frames due by ``now``; a call silent too long is let go."""
         for stream in list(self.streams.values()):
-            session = stream.session
-            heard = session.heard_at if session is not None else None
-            if now - (heard if heard is not None else stream.opened_at) > self.media_timeout:
-                logger.info("call %s: no media while held, its hold port freed", stream.call_id)
+            if now - stream.heard_at() > self.media_timeout:
+                logger.info("call %s: no media while held, its hold ports freed", stream.call_id)
                 self.stats["timed_out"] += 1
                 self.close(stream.call_id)
                 continue
-            if session is None or stream.music is None:
-                continue
-            # What the phones send here is not heard by anyone: released and dropped, so
-            # the jitter buffer holds nothing.
-            session.buffer.pop(now)
-            for _frame_at, send in stream.clock.frames_due(now):
-                frame = stream.next_frame()
-                if send:
-                    session.send(encode(frame, session.payload_type))
+            for tag, held in stream.ports.items():
+                session = held.session
+                if session is None:
+                    continue
+                # What the phones send here is not heard by anyone: released and
+                # dropped, so the jitter buffer holds nothing.
+                session.buffer.pop(now)
+                if tag != stream.listener or held.music is None:
+                    continue
+                for _frame_at, send in held.clock.frames_due(now):
+                    frame = held.next_frame()
+                    if send:
+                        session.send(encode(frame, session.payload_type))
 
-    async def _load_music(self, stream: HoldStream, holder_number: str) -> None:
+    async def _load_music(self, held: HoldPort, holder_number: str) -> None:
         path: str | None = None
         if self.music_file is not None and holder_number:
             loop = asyncio.get_running_loop()
@@ -163,9 +206,9 @@ class HoldStreams:
                 path = None
         if path is not None and path in self._music:
             self._music.move_to_end(path)
-            stream.music = self._music[path]
+            held.music = self._music[path]
         else:
-            stream.music = self.chime
+            held.music = self.chime
 
     def close_all(self) -> None:
         for call_id in list(self.streams):

@@ -110,13 +110,8 @@ class RtpSession:
         rtcp_socket: socket.socket,
         agreement: AudioAgreement,
         on_digit: Callable[[str], None],
-        *,
-        latching: bool = True,
     ) -> None:
         self.local_port: int = rtp_socket.getsockname()[1]
-        # Off where two phones send to one port (hold music): the first packet need not
-        # come from the phone we send to.
-        self.latching = latching
         self.heard_at: float | None = None  # when the last RTP or RTCP datagram came
         self._sockets = (rtp_socket, rtcp_socket)
         self.counters = MediaCounters()
@@ -205,7 +200,7 @@ class RtpSession:
         return self.stats.update(packet.sequence, packet.timestamp, now, timed=timed)
 
     def _latch(self, source: tuple[str, int], packet: RtpPacket) -> None:
-        if self.latching and self.counters.latched_to is None:
+        if self.counters.latched_to is None:
             self.counters.latched_to = source
             self.remote = source
 

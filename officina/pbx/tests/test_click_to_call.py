@@ -44,7 +44,7 @@ from officina.pbx.tests.livepbx import (
 )
 from officina.pbx.tests.sipp_provider import messages
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
-from officina.pbx.tests.test_hold_music_desk import BOB_FIRST_SEQUENCE, HeldPhone
+from officina.pbx.tests.test_hold_music_desk import BOB_FIRST_SEQUENCE, HeldPhone, music_port
 from officina.pbx.tests.test_on_call_live import phone
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_rtpengine import share_at
@@ -420,12 +420,13 @@ def test_the_member_holds_and_resumes_a_click_to_call(officina, numbers, giulia,
             giulias = held.packets[-1][1]
 
             command(base + 7, "hold")
-            assert wait_for(lambda: bool(desk.holds.streams), 20), "the hold reached Marco"
-            (stream,) = desk.holds.streams.values()
+            assert wait_for(lambda: music_port(desk) is not None, 20), "the hold reached Marco"
+            port = music_port(desk)
+            assert port is not None
             start = time.monotonic()
             time.sleep(3)
             assert held.heard_from(start, giulias).size == 0, "her stream went to the desk"
-            assert len(held.heard_from(start, (HOST, stream.port))) > 8000, "music instead"
+            assert len(held.heard_from(start, (HOST, port))) > 8000, "music instead"
 
             command(base + 7, "resume")
             assert wait_for(lambda: not desk.holds.streams, 20), "the resume reached Marco"

@@ -1,5 +1,6 @@
 """Hold music from the media desk: the descriptions the proxy rewrites, their versions,
-and the desk's hold port (music on the clock, freed after silence).
+and the desk's hold ports (music on the clock to the listener, latched to its RTP, freed
+after silence).
 
 The real call (a baresip holding a SIPp phone) is in ``test_hold_music_desk.py``.
 """
@@ -13,11 +14,12 @@ import numpy as np
 
 from officina.pbx.anchoring import HOLD_MUSIC_NOTES
 from officina.pbx.hold import HeldCall, desk_answer, held_offer
-from officina.pbx.media.g711 import decode
+from officina.pbx.media.g711 import decode, encode
 from officina.pbx.media.hold import HoldStreams
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.tests.test_rtpengine import share_at
-from officina.sip.sdp import SessionDescription, audio_agreement
+from officina.sip.rtp import RtpStream
+from officina.sip.sdp import DIRECTIONS, SessionDescription, audio_agreement
 
 DESK = "192.0.2.10"
 
@@ -87,6 +89,21 @@ def test_the_holder_is_answered_with_the_desks_port_as_the_held_party_chose():
     assert desk_answer(refused, DESK, 30010) is None
 
 
+def test_while_the_other_phone_holds_an_offer_and_its_answer_make_the_desk_play_to_its_author():
+    """The held phone resumes (or offers anything) while the other still holds: the
+    holder is offered the desk ``recvonly``, and its answer says the desk sends."""
+    resume = OLD_HOLD.replace(b"c=IN IP4 0.0.0.0", b"c=IN IP4 198.51.100.1")
+    rewritten = held_offer(resume, DESK, 30012, "recvonly")
+    assert rewritten is not None
+    offer = SessionDescription.parse(rewritten)
+    assert offer.media_address(0) == (DESK, 30012) and offer.media[0].direction == "recvonly"
+    holding = SessionDescription.parse(answer_of(5, direction="sendonly"))
+    at_desk = desk_answer(holding, DESK, 30010, "sendonly")
+    assert at_desk is not None
+    assert at_desk.media_address(0) == (DESK, 30010) and at_desk.media[0].direction == "sendonly"
+    assert [value for kind, value in at_desk.media[0].lines if value in DIRECTIONS] == ["sendonly"]
+
+
 def test_a_rewritten_description_gets_a_version_its_receiver_has_not_seen():
     call = HeldCall()
 
@@ -108,7 +125,17 @@ def test_a_rewritten_description_gets_a_version_its_receiver_has_not_seen():
     assert delivered(answer_of(9, address="198.51.100.3"), rewritten=False) == 10
 
 
-async def test_the_desk_plays_the_chime_on_its_port_and_frees_it_after_silence():
+def received(phone: socket.socket) -> np.ndarray:
+    """What reached ``phone`` so far, decoded (PCMU)."""
+    samples = [np.zeros(0, dtype=np.int16)]
+    while True:
+        try:
+            samples.append(decode(phone.recv(2048)[12:], 0))
+        except BlockingIOError:
+            return np.concatenate(samples)
+
+
+async def test_the_desk_plays_the_chime_to_the_listener_and_frees_its_ports_after_silence():
     phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     phone.bind(("127.0.0.1", 0))
     phone.setblocking(False)
@@ -116,39 +143,76 @@ async def test_the_desk_plays_the_chime_on_its_port_and_frees_it_after_silence()
     holds = HoldStreams(ports, media_timeout=5.0)
     loop = asyncio.get_running_loop()
     try:
-        port = holds.open("call-1", holder_number="")  # no holder's company: the chime
+        port = holds.open("call-1", "bob", holder_number="")  # no holder's company: the chime
+        holder_port = holds.open("call-1", "alice", holder_number="")
+        assert holds.open("call-1", "bob", holder_number="") == port  # opened once
         answer = SessionDescription.parse(
             answer_of(1, address="127.0.0.1").replace(b"5000", str(phone.getsockname()[1]).encode())
         )
-        assert holds.start("call-1", audio_agreement(answer, answer))
+        assert holds.start("call-1", "bob", audio_agreement(answer, answer))
         stream = holds.streams["call-1"]
+        bobs = stream.ports["bob"]
         for _ in range(200):  # the music is loaded in the loop's executor
-            if stream.music is not None and stream.session is not None:
+            if bobs.music is not None and bobs.session is not None:
                 break
             await asyncio.sleep(0.01)
         start = loop.time()
         for tick in range(150):  # three seconds of the clock, the chime's first notes
             holds.tick(start + 0.02 * tick)
         await asyncio.sleep(0.2)
-        samples = []
-        while True:
-            try:
-                samples.append(decode(phone.recv(2048)[12:], 0))
-            except BlockingIOError:
-                break
-        heard = np.concatenate(samples)
-        assert len(heard) == 150 * 160
+        heard = received(phone)
+        assert len(heard) == 150 * 160  # and nothing from the holder's port
         assert share_at(heard, HOLD_MUSIC_NOTES) > 0.5
 
-        # The holder's stream and the held phone's RTCP keep the port; silence frees it.
-        phone.sendto(b"\x80\x00" + b"\x00" * 170, ("127.0.0.1", port))
+        # The holder's stream and the held phone's RTCP keep the ports; silence frees them.
+        phone.sendto(b"\x80\x00" + b"\x00" * 170, ("127.0.0.1", holder_port))
         await asyncio.sleep(0.1)
-        assert stream.session is not None and stream.session.heard_at is not None
-        holds.tick(stream.session.heard_at + 4.0)
+        session = stream.ports["alice"].session
+        assert session is not None and session.heard_at is not None
+        holds.tick(session.heard_at + 4.0)
         assert "call-1" in holds.streams
-        holds.tick(stream.session.heard_at + 5.5)
-        assert "call-1" not in holds.streams and port not in ports.in_use
+        holds.tick(session.heard_at + 5.5)
+        assert "call-1" not in holds.streams and not {port, holder_port} & ports.in_use
         assert holds.stats["timed_out"] == 1
+    finally:
+        holds.close_all()
+        phone.close()
+
+
+async def test_the_music_follows_the_held_phones_rtp_rather_than_its_description():
+    """A held phone behind NAT names an address nobody reaches; its RTP, from its real
+    socket, says where the music must go (latching, RFC 4961)."""
+    phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    phone.bind(("127.0.0.1", 0))
+    phone.setblocking(False)
+    ports = MediaPorts("127.0.0.1", 39000, 39099)
+    holds = HoldStreams(ports)
+    loop = asyncio.get_running_loop()
+    try:
+        port = holds.open("call-1", "bob", holder_number="")
+        holds.open("call-1", "alice", holder_number="")
+        answer = SessionDescription.parse(answer_of(1, address="192.0.2.33"))
+        assert holds.start("call-1", "bob", audio_agreement(answer, answer))
+        bobs = holds.streams["call-1"].ports["bob"]
+        for _ in range(200):
+            if bobs.music is not None and bobs.session is not None:
+                break
+            await asyncio.sleep(0.01)
+        start = loop.time()
+        for tick in range(25):
+            holds.tick(start + 0.02 * tick)
+        await asyncio.sleep(0.1)
+        assert received(phone).size == 0  # sent to 192.0.2.33:5000 meanwhile
+
+        keepalive = RtpStream(0xB0B, 0, 1).packet(encode(np.zeros(160, dtype=np.int16), 0), 160)
+        phone.sendto(keepalive, ("127.0.0.1", port))
+        await asyncio.sleep(0.1)
+        assert bobs.session is not None
+        assert bobs.session.counters.latched_to == phone.getsockname()
+        for tick in range(25, 75):
+            holds.tick(start + 0.02 * tick)
+        await asyncio.sleep(0.1)
+        assert len(received(phone)) == 50 * 160
     finally:
         holds.close_all()
         phone.close()

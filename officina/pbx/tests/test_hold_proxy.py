@@ -1,7 +1,9 @@
 """The proxy's side of hold music from the desk, driven in memory: a plain phone's hold
-re-INVITE reaches the held phone rewritten (the desk's port, sendonly, a new version)
-and its answer reaches the holder rewritten too; the resume passes with the phones' own
-addresses and frees the port; a browser's hold (DTLS-SRTP) passes as it came."""
+(re-INVITE or UPDATE) reaches the held phone rewritten (the desk's port, sendonly, a new
+version) and its answer reaches the holder rewritten too (its own desk port); the resume
+passes with the phones' own addresses and frees the ports; a browser's hold
+(DTLS-SRTP) passes as it came; a held phone that holds back has the desk play to the
+other, and the music stays with whichever phone is still held."""
 
 from __future__ import annotations
 
@@ -49,23 +51,37 @@ def answered_call(caller: Phone, callee: Phone) -> tuple[SipRequest, SipResponse
 
 
 def reinvite(
-    caller: Phone, callee: Phone, invite: SipRequest, ok: SipResponse, offer: bytes, answer: bytes
+    caller: Phone,
+    callee: Phone,
+    invite: SipRequest,
+    ok: SipResponse,
+    offer: bytes,
+    answer: bytes,
+    method: str = "INVITE",
+    *,
+    back: bool = False,
 ) -> tuple[SessionDescription, SessionDescription]:
-    """The caller's re-INVITE with ``offer``, the callee's 200 with ``answer``: what
-    each of them got."""
-    routes = [("Route", str(route)) for route in ok.record_routes][::-1]
-    request = caller.request(
-        "INVITE", "sip:202@10.0.0.20:5060", header(ok, "To"), call_id=invite.call_id,
-        from_tag=invite.from_tag, headers=[*routes, ("Content-Type", "application/sdp")],
-        body=offer,
+    """The caller's re-INVITE (or UPDATE) with ``offer``, the callee's 200 with
+    ``answer`` (``back``: the callee's, the caller's 200): what each of them got."""
+    routes = [("Route", str(route)) for route in ok.record_routes]
+    if back:
+        sender, receiver, uri = callee, caller, f"sip:201@{caller.host}:{caller.port}"
+        to, from_tag, to_tag = header(invite, "From"), "desk", invite.from_tag or ""
+    else:
+        sender, receiver, uri = caller, callee, "sip:202@10.0.0.20:5060"
+        to, from_tag, to_tag = header(ok, "To"), invite.from_tag or "", "desk"
+        routes.reverse()
+    request = sender.request(
+        method, uri, to, call_id=invite.call_id, from_tag=from_tag,
+        headers=[*routes, ("Content-Type", "application/sdp")], body=offer,
     )  # fmt: skip
-    caller.send(request)
-    (forwarded,) = requests_of(callee.inbox(), "INVITE")
+    sender.send(request)
+    (forwarded,) = requests_of(receiver.inbox(), method)
     response = make_response(
-        forwarded, 200, to_tag="desk", headers=[("Content-Type", "application/sdp")], body=answer
+        forwarded, 200, to_tag=to_tag, headers=[("Content-Type", "application/sdp")], body=answer
     )
-    callee.send(response)
-    (relayed,) = [m for m in caller.inbox() if isinstance(m, SipResponse) and m.status == 200]
+    receiver.send(response)
+    (relayed,) = [m for m in sender.inbox() if isinstance(m, SipResponse) and m.status == 200]
     return SessionDescription.parse(forwarded.body), SessionDescription.parse(relayed.body)
 
 
@@ -86,31 +102,38 @@ def call(pbx, giulia, marco_desk):  # noqa: F811
     return answered_call(giulia, marco_desk)
 
 
+@pytest.mark.parametrize("method", ["INVITE", "UPDATE"])
 async def test_a_hold_goes_through_the_desk_until_the_resume(
     pbx,  # noqa: F811
     giulia,  # noqa: F811
     marco_desk,  # noqa: F811
     streams,
     call,
+    method,
 ):
     invite, ok = call
     offered, answered = reinvite(
-        giulia, marco_desk, invite, ok, giulias_sdp(2, "sendonly"), marcos_sdp(2, "recvonly")
-    )
-    port = streams.streams[invite.call_id].port
-    assert offered.media_address(0) == (PROXY_HOST, port)
+        giulia, marco_desk, invite, ok, giulias_sdp(2, "sendonly"), marcos_sdp(2, "recvonly"),
+        method,
+    )  # fmt: skip
+    stream = streams.streams[invite.call_id]
+    marcos, giulias = stream.ports["desk"].port, stream.ports[invite.from_tag or ""].port
+    assert marcos != giulias  # one port each: each phone's RTP is told apart
+    assert offered.media_address(0) == (PROXY_HOST, marcos)
     assert offered.media[0].direction == "sendonly" and offered.origin.session_version == 3
-    assert answered.media_address(0) == (PROXY_HOST, port)  # Giulia sends to the desk
+    assert answered.media_address(0) == (PROXY_HOST, giulias)  # Giulia sends to the desk
     assert answered.origin.session_version == 3
-    assert streams.streams[invite.call_id].session is not None  # the music starts
+    assert stream.listener == "desk"  # Marco hears the music
+    assert all(port.session is not None for port in stream.ports.values())
 
     offered, answered = reinvite(
-        giulia, marco_desk, invite, ok, giulias_sdp(3, "sendrecv"), marcos_sdp(3, "sendrecv")
-    )
+        giulia, marco_desk, invite, ok, giulias_sdp(3, "sendrecv"), marcos_sdp(3, "sendrecv"),
+        method,
+    )  # fmt: skip
     assert offered.media_address(0) == ("10.0.0.10", 4000)
     assert answered.media_address(0) == ("10.0.0.20", 6000)
     assert offered.origin.session_version == 4 and answered.origin.session_version == 4
-    assert not streams.streams and port not in streams.ports.in_use
+    assert not streams.streams and not {marcos, giulias} & streams.ports.in_use
 
     # A BYE forgets the call.
     routes = [("Route", str(route)) for route in ok.record_routes][::-1]
@@ -121,6 +144,53 @@ async def test_a_hold_goes_through_the_desk_until_the_resume(
         )
     )  # fmt: skip
     assert invite.call_id not in pbx.server.proxy.holds.calls
+
+
+async def test_a_held_phone_that_holds_back_hands_the_music_to_the_other(
+    pbx,  # noqa: F811
+    giulia,  # noqa: F811
+    marco_desk,  # noqa: F811
+    streams,
+    call,
+):
+    """Giulia holds Marco, Marco holds back, Giulia resumes first, Marco resumes."""
+    invite, ok = call
+    giulias_tag = invite.from_tag or ""
+    reinvite(giulia, marco_desk, invite, ok, giulias_sdp(2, "sendonly"), marcos_sdp(2, "recvonly"))
+    stream = streams.streams[invite.call_id]
+    marcos, giulias = stream.ports["desk"].port, stream.ports[giulias_tag].port
+    assert stream.listener == "desk"
+
+    offered, answered = reinvite(
+        giulia, marco_desk, invite, ok, marcos_sdp(3, "sendonly"), giulias_sdp(3, "recvonly"),
+        back=True,
+    )  # fmt: skip
+    assert offered.media_address(0) == (PROXY_HOST, giulias)  # the desk plays to Giulia
+    assert offered.media[0].direction == "sendonly"
+    assert answered.media_address(0) == (PROXY_HOST, marcos)  # Marco's stream to the desk
+    assert stream.listener == giulias_tag
+    assert pbx.server.proxy.holds.calls[invite.call_id].holding == {giulias_tag, "desk"}
+
+    # Giulia resumes, Marco still holds: he is asked to receive only, from the desk, and
+    # Giulia is told the desk sends (her music goes on).
+    offered, answered = reinvite(
+        giulia, marco_desk, invite, ok, giulias_sdp(4, "sendrecv"), marcos_sdp(4, "sendonly")
+    )
+    assert offered.media_address(0) == (PROXY_HOST, marcos)
+    assert offered.media[0].direction == "recvonly"
+    assert answered.media_address(0) == (PROXY_HOST, giulias)
+    assert answered.media[0].direction == "sendonly"
+    assert stream.listener == giulias_tag and streams.streams[invite.call_id] is stream
+    assert pbx.server.proxy.holds.calls[invite.call_id].holding == {"desk"}
+
+    # Marco resumes: the phones talk directly, the ports are freed.
+    offered, answered = reinvite(
+        giulia, marco_desk, invite, ok, marcos_sdp(5, "sendrecv"), giulias_sdp(5, "sendrecv"),
+        back=True,
+    )  # fmt: skip
+    assert offered.media_address(0) == ("10.0.0.20", 6000)
+    assert answered.media_address(0) == ("10.0.0.10", 4000)
+    assert not streams.streams and not {marcos, giulias} & streams.ports.in_use
 
 
 async def test_a_browsers_hold_passes_as_it_came(

@@ -405,7 +405,11 @@ def test_a_hold_by_update_passes_through_rtpengine_and_plays_music(
     with live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina:
         anchor = officina.running.anchor
         assert anchor is not None
-        callee = sipp_phone(tmp_path, "uas_update.xml", callee_port, "-mp", str(callee_media))
+        callee = sipp_phone(
+            tmp_path,
+            "uas_update.xml", callee_port, "-mp", str(callee_media),
+            "-key", "rtp_host", HOST, "-key", "rtp_port", str(callee_media),
+        )  # fmt: skip
         register = sipp_phone(
             tmp_path,
             "register.xml", base + 21, f"{HOST}:{SIP_PORT}",

@@ -1,0 +1,248 @@
+"""Hold music from the media desk, without rtpengine, between SIPp phones whose media
+are plain UDP sockets of the test (``HeldPhone``: every packet, when and whence):
+
+* a hold by UPDATE (RFC 3311) plays the music as a re-INVITE's does, till the UPDATE
+  that resumes;
+* a held phone behind NAT (its description names an address nobody reaches) gets the
+  music where its RTP comes from;
+* two phones holding each other: whoever is held by the other hears the music, the
+  one holding does not, and resuming in either order leaves the music with the phone
+  still held, then with nobody.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from officina.pbx.anchoring import HOLD_MUSIC_NOTES
+from officina.pbx.media.g711 import decode
+from officina.pbx.tests.livepbx import HOST, LivePbx
+from officina.pbx.tests.sipp_provider import messages
+from officina.pbx.tests.test_baresip import wait_for
+from officina.pbx.tests.test_hold_music_desk import HeldPhone, music_port
+from officina.pbx.tests.test_rtpengine import share_at
+from officina.pbx.tests.test_rtpengine_calls import injection_file, sipp_phone
+from officina.pbx.tests.test_sipp import credentials, pbx, register  # noqa: F401 (fixture)
+
+pytestmark = [
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is needed"),
+]
+
+UNREACHABLE = "192.0.2.33"  # TEST-NET-1 (RFC 5737): what a phone behind NAT names
+
+
+def holding_by_update(
+    live: LivePbx, tmp_path: Path, held_host: str
+) -> tuple[HeldPhone, list[subprocess.Popen[bytes]]]:
+    """Bob (202) answers UPDATEs naming ``held_host`` and the test's socket; Alice (201)
+    calls him, holds him with an UPDATE for 3 s and resumes with another."""
+    base = live.port
+    held = HeldPhone(base + 20)
+    bob = sipp_phone(
+        tmp_path,
+        "uas_update.xml", base + 4, "-mp", str(base + 30),
+        "-key", "rtp_host", held_host, "-key", "rtp_port", str(base + 20),
+    )  # fmt: skip
+    assert register(tmp_path, live, "202", base + 4, base + 2) == 0
+    alice = sipp_phone(
+        tmp_path,
+        "update_hold.xml", base + 6, f"{HOST}:{live.port}", "-mp", str(base + 40),
+        "-inf", injection_file(tmp_path, *credentials("201", "202").split(";")),
+    )  # fmt: skip
+    return held, [alice, bob]
+
+
+def music_source(live: LivePbx) -> tuple[str, int]:
+    """Where the music of the one held call comes from, once it plays."""
+    assert wait_for(lambda: music_port(live.running.media) is not None, 15), "the hold is seen"
+    port = music_port(live.running.media)
+    assert port is not None
+    return HOST, port
+
+
+def finish(phones: list[subprocess.Popen[bytes]], held: HeldPhone) -> None:
+    try:
+        for phone in phones:
+            assert phone.wait(40) == 0, phone.stderr.read().decode() if phone.stderr else ""
+    finally:
+        for phone in phones:
+            if phone.poll() is None:
+                phone.kill()
+        held.close()
+
+
+def test_a_hold_by_update_plays_the_music_till_the_update_that_resumes(pbx, tmp_path):  # noqa: F811
+    held, phones = holding_by_update(pbx, tmp_path, HOST)
+    desk = pbx.running.media
+    try:
+        source = music_source(pbx)
+        assert wait_for(lambda: len(held.heard_from(0, source)) > 8000, 5), "a second of it"
+        heard = held.heard_from(0, source)
+        assert share_at(heard, HOLD_MUSIC_NOTES) > 0.5, share_at(heard, HOLD_MUSIC_NOTES)
+        assert wait_for(lambda: not desk.holds.streams, 10), "the second UPDATE resumed"
+        resumed = time.monotonic()
+        time.sleep(0.5)
+        assert not held.since(resumed + 0.1), "the music stopped with the resume"
+        assert not desk.ports.in_use
+    finally:
+        finish(phones, held)
+    # Bob was offered the desk's port, sendonly, then Alice's own again.
+    updates = [m for m in messages(tmp_path, "received") if m.startswith("UPDATE ")]
+    assert len(updates) == 2
+    assert f"m=audio {source[1]} RTP/AVP" in updates[0] and "a=sendonly" in updates[0]
+    assert f"m=audio {pbx.port + 40} RTP/AVP" in updates[1] and "a=sendrecv" in updates[1]
+
+
+def test_a_held_phone_behind_nat_hears_the_music_where_its_rtp_comes_from(pbx, tmp_path):  # noqa: F811
+    held, phones = holding_by_update(pbx, tmp_path, UNREACHABLE)
+    try:
+        source = music_source(pbx)
+        time.sleep(0.3)
+        assert not held.packets, f"the music went to {UNREACHABLE}, as Bob's answer said"
+        # Bob's phone sends RTP from its socket (as phones behind NAT keep doing).
+        talking = threading.Thread(target=held.talk, args=(source, 2.0), daemon=True)
+        talking.start()
+        assert wait_for(lambda: len(held.heard_from(0, source)) > 8000, 5), "a second of it"
+        heard = held.heard_from(0, source)
+        assert share_at(heard, HOLD_MUSIC_NOTES) > 0.5, share_at(heard, HOLD_MUSIC_NOTES)
+        (stream,) = pbx.running.media.holds.streams.values()
+        session = stream.ports[stream.listener or ""].session
+        assert session is not None and session.counters.latched_to == (HOST, pbx.port + 20)
+        talking.join(5)
+    finally:
+        finish(phones, held)
+
+
+@dataclass(frozen=True)
+class HoldState:
+    """What the desk does in the call at one moment: who hears the music (None: nobody,
+    the phones talk directly) and who holds, by phone ("alice", "bob")."""
+
+    listener: str | None
+    holding: frozenset[str]
+
+
+def test_two_phones_holding_each_other_each_hear_the_music_while_held(pbx, tmp_path):  # noqa: F811
+    """Alice holds Bob, Bob holds back, Alice resumes first, Bob resumes; then Alice
+    holds Bob, Bob holds back, Bob resumes first, Alice resumes. Alice answers Bob's
+    holds ``recvonly`` (she accepts to receive), and Bob's resume ``sendonly`` while
+    she still holds; Bob answers Alice's resume ``sendonly`` while he still holds."""
+    base = pbx.port
+    phones_media = {"alice": HeldPhone(base + 24), "bob": HeldPhone(base + 20)}
+    holds = pbx.running.server.proxy.holds
+    assert holds is not None
+    timeline: list[tuple[float, HoldState]] = []
+    watching = True
+
+    def who(tag: str) -> str:
+        return "alice" if "calling" in tag else "bob"
+
+    def watch() -> None:
+        """The desk's state every 10 ms, each change with its time."""
+        while watching:
+            try:
+                streams = list(holds.streams.streams.values())
+                calls = list(holds.calls.values())
+            except RuntimeError:  # changed while read: read again
+                continue
+            listener = streams[0].listener if streams else None
+            holding = frozenset(who(tag) for tag in calls[0].holding) if calls else frozenset()
+            state = HoldState(who(listener) if listener else None, holding)
+            if not timeline or timeline[-1][1] != state:
+                timeline.append((time.monotonic(), state))
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    bob = sipp_phone(
+        tmp_path,
+        "uas_mutual_hold.xml", base + 4, "-mp", str(base + 30), "-key", "user", "202",
+        "-key", "rtp_host", HOST, "-key", "rtp_port", str(base + 20),
+    )  # fmt: skip
+    phones = [bob]
+    try:
+        assert register(tmp_path, pbx, "202", base + 4, base + 2) == 0
+        alice = sipp_phone(
+            tmp_path,
+            "uac_mutual_hold.xml", base + 6, f"{HOST}:{pbx.port}", "-mp", str(base + 40),
+            "-key", "rtp_port", str(base + 24),
+            "-inf", injection_file(tmp_path, *credentials("201", "202").split(";")),
+        )  # fmt: skip
+        phones.insert(0, alice)
+        for phone in phones:
+            assert phone.wait(60) == 0, phone.stderr.read().decode() if phone.stderr else ""
+    finally:
+        watching = False
+        watcher.join(2)
+        for phone in phones:
+            if phone.poll() is None:
+                phone.kill()
+        for media in phones_media.values():
+            media.close()
+    ended = time.monotonic()
+
+    alice_holds, bob_holds, both = (
+        frozenset({"alice"}),
+        frozenset({"bob"}),
+        frozenset({"alice", "bob"}),
+    )
+    nobody = HoldState(None, frozenset())
+    expected = [
+        nobody,  # the call, before any hold
+        HoldState("bob", alice_holds),  # Alice holds Bob
+        HoldState("alice", both),  # Bob holds back: his music stops, hers starts
+        HoldState("alice", bob_holds),  # Alice resumes first: Bob still holds her
+        nobody,  # Bob resumes: the phones talk directly
+        HoldState("bob", alice_holds),
+        HoldState("alice", both),
+        HoldState("bob", alice_holds),  # Bob resumes first: Alice still holds him
+        nobody,  # Alice resumes
+    ]
+    # A state seen for less than 50 ms is one caught between two writes of one change.
+    timeline = [
+        (at, state)
+        for (at, state), (then, _next) in zip(timeline, [*timeline[1:], (ended, None)], strict=True)
+        if then - at >= 0.05
+    ]
+    timeline = [
+        entry
+        for index, entry in enumerate(timeline)
+        if index == 0 or timeline[index - 1][1] != entry[1]
+    ]
+    assert [state for _at, state in timeline] == expected, "\n".join(map(str, timeline))
+
+    # In each state's time (its first 0.3 s and last 0.1 s left out: the change
+    # reaches the sockets within them), the listener hears the chime, the other
+    # phone nothing at all; with no listener, neither hears anything.
+    bounds = [at for at, _state in timeline[1:]] + [ended]
+    figures = []
+    for (start, state), end in zip(timeline[1:], bounds[1:], strict=True):
+        window = (start + 0.3, end - 0.1)
+        for name, media in phones_media.items():
+            packets = [p for p in media.since(window[0]) if p[0] < window[1]]
+            if name != state.listener:
+                assert not packets, (state, name, len(packets))
+                continue
+            heard = decode(b"".join(payload for _at, _whence, payload in packets), 0)
+            seconds = window[1] - window[0]
+            assert len(heard) > 0.8 * 8000 * seconds, (state, len(heard), seconds)
+            assert share_at(heard, HOLD_MUSIC_NOTES) > 0.5, (
+                state,
+                share_at(heard, HOLD_MUSIC_NOTES),
+            )
+            assert len({whence for _at, whence, _payload in packets}) == 1, state
+            figures.append(
+                f"{name} held: {len(heard) / 8000:.2f} s of music in {seconds:.2f} s, "
+                f"{share_at(heard, HOLD_MUSIC_NOTES):.3f} at the chime's notes"
+            )
+    assert not pbx.running.media.ports.in_use
+    print("\n".join(figures))  # noqa: T201 - the figures docs/pbx.md quotes, with -s
