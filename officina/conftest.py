@@ -97,6 +97,38 @@ def default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+# pytest-django's fixtures through which a test reaches the database (a test may also be
+# marked ``django_db``); fixtures that need one of them bring it into the test's closure.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        default=False,
+        help="run only the tests that use the database: the suite's second run, on "
+        "PostgreSQL, where the others would only repeat the first run",
+    )
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(
+        getattr(item, "fixturenames", ())
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("database_tests_only"):
+        return
+    without_database = [item for item in items if not _uses_database(item)]
+    if without_database:
+        config.hook.pytest_deselected(items=without_database)
+        items[:] = [item for item in items if _uses_database(item)]
+
+
 def _loop_with_database_threads() -> asyncio.AbstractEventLoop:
     loop = asyncio.new_event_loop()
     use_database_threads(loop)
