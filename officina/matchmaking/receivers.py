@@ -49,6 +49,8 @@ def _member_part_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def _endorsement_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if instance.member_skill_id is None:
+        return  # a free tag's: the index knows the taxonomy's skills only
     try:
         member_skill = instance.member_skill
     except ObjectDoesNotExist:
