@@ -678,6 +678,51 @@ def do_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
     return tag
 
 
+def checked_free_tag_synonyms(text: str, synonyms: Iterable[str]) -> list[str]:
+    """The synonyms a manager gives a free tag of ``text``, spaces tidied, as written:
+    each of 2 to 80 characters, none given twice nor the tag's own text (accents and
+    case aside, as a tag's key). Refused with the reason otherwise."""
+    own = folded(text)
+    seen: set[str] = set()
+    checked = []
+    for synonym in synonyms:
+        synonym = " ".join(synonym.split())
+        if not synonym:
+            continue
+        if len(synonym) < 2 or len(synonym) > 80:
+            raise OfficinaError.invalid_input(
+                _("“%(synonym)s”: a synonym has 2 to 80 characters.") % {"synonym": synonym},
+                field="synonyms",
+            )
+        key = folded(synonym)
+        if key == own:
+            raise OfficinaError.invalid_input(
+                _("“%(synonym)s” is the tag's own text, not a synonym.") % {"synonym": synonym},
+                field="synonyms",
+            )
+        if key in seen:
+            raise OfficinaError.invalid_input(
+                _("“%(synonym)s” is given twice.") % {"synonym": synonym}, field="synonyms"
+            )
+        seen.add(key)
+        checked.append(synonym)
+    return checked
+
+
+def check_set_free_tag_synonyms(tag: FreeTag, synonyms: Iterable[str]) -> FreeTag:
+    """Replace the tag's synonyms (those merges left included): searching for any of
+    them finds its members, typing one lists the tag."""
+    return do_set_free_tag_synonyms(tag, checked_free_tag_synonyms(tag.text, synonyms))
+
+
+@transaction.atomic
+def do_set_free_tag_synonyms(tag: FreeTag, synonyms: list[str]) -> FreeTag:
+    # Saved, not updated: search re-indexes whoever lists the tag when this commits.
+    tag.synonyms = synonyms
+    tag.save(update_fields=["synonyms"])
+    return tag
+
+
 def _checked_evidence(url: str, text: str) -> tuple[str, str]:
     url, text = url.strip(), " ".join(text.split())
     if not url and not text:
