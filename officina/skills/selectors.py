@@ -405,28 +405,39 @@ class SkillWords:
     phrases: tuple[str, ...]
 
 
+# The fields of a skill that its phrases come from: a save of none of them changes none.
+VOCABULARY_FIELDS = ("slug", "name_en", "name_it", "synonyms", "tag_synonyms")
+
+
+def _skill_words(
+    skill_id: int,
+    slug: str,
+    name_en: str,
+    name_it: str,
+    synonyms: list[str],
+    tag_synonyms: dict[str, list[str]] | None,
+) -> SkillWords:
+    phrases = (
+        name_en,
+        name_it,
+        slug.replace("-", " "),
+        *synonyms,
+        *(text for texts in (tag_synonyms or {}).values() for text in texts),
+    )
+    return SkillWords(
+        skill_id,
+        tuple(dict.fromkeys(phrase.strip().lower() for phrase in phrases if phrase.strip())),
+    )
+
+
 def skill_vocabulary() -> list[SkillWords]:
-    return [
-        SkillWords(
-            skill_id,
-            tuple(
-                dict.fromkeys(
-                    phrase.strip().lower()
-                    for phrase in (
-                        name_en,
-                        name_it,
-                        slug.replace("-", " "),
-                        *synonyms,
-                        *(text for texts in (tag_synonyms or {}).values() for text in texts),
-                    )
-                    if phrase.strip()
-                )
-            ),
-        )
-        for skill_id, slug, name_en, name_it, synonyms, tag_synonyms in Skill.objects.values_list(
-            "pk", "slug", "name_en", "name_it", "synonyms", "tag_synonyms"
-        )
-    ]
+    return [_skill_words(*row) for row in Skill.objects.values_list("pk", *VOCABULARY_FIELDS)]
+
+
+def skill_words(skill_id: int) -> SkillWords | None:
+    """One skill's phrases, as :func:`skill_vocabulary` has them, read now."""
+    row = Skill.objects.filter(pk=skill_id).values_list("pk", *VOCABULARY_FIELDS).first()
+    return _skill_words(*row) if row is not None else None
 
 
 @dataclass(frozen=True, slots=True)
