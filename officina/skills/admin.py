@@ -46,8 +46,8 @@ class MemberSkillAdmin(admin.ModelAdmin[MemberSkill]):
 
 @admin.register(Endorsement)
 class EndorsementAdmin(admin.ModelAdmin[Endorsement]):
-    list_display = ("endorser", "member_skill", "created_at")
-    raw_id_fields = ("endorser", "member_skill")
+    list_display = ("endorser", "member_skill", "member_free_tag", "created_at")
+    raw_id_fields = ("endorser", "member_skill", "member_free_tag")
 
 
 @admin.register(SkillEvidence)

@@ -171,6 +171,9 @@ def test_merged_into_another_tag_in_the_admin_the_endorsements_follow(
             (sara.pk, marco.pk, react.tag.pk),
         ]
     )
+    # The admin lists them, each with the listing it vouches for.
+    listed_page = client_for(admin).get("/admin/skills/endorsement/")
+    assert listed_page.context["cl"].result_count == 3 and "React (en)" in listed_page.text
 
 
 def test_several_tags_merged_into_a_skill_keep_one_endorsement_per_endorser(
