@@ -61,11 +61,23 @@ class MemberList(Schema):
 
 
 class MemberSkillOut(Schema):
+    id: int = Field(description="the listing, to endorse it (/api/skills/member-skills/{id})")
     skill: SkillOut
     kind: str
     level: int | None
     endorsements: int
+    endorsed: bool = Field(description="whether you endorse it")
     evidence: int
+
+
+class MemberFreeTagOut(Schema):
+    id: int = Field(description="the listing, to endorse it (/api/skills/member-free-tags/{id})")
+    text: str = Field(description="the free tag as its members wrote it")
+    language: str = Field(description="the language it was written in")
+    kind: str
+    level: int | None
+    endorsements: int
+    endorsed: bool = Field(description="whether you endorse it")
 
 
 class EvidenceOut(Schema):
@@ -86,6 +98,9 @@ class MemberDetail(MemberRef):
     bio: str
     companies: list[CompanyRef]
     skills: list[MemberSkillOut]
+    free_tags: list[MemberFreeTagOut] = Field(
+        description="what the member listed that the taxonomy lacks, in their words"
+    )
     evidence: list[EvidenceOut]
     stated_evidence: list[StatedEvidenceOut] = Field(
         description="links and notes the member gave as evidence of their skills and free "
@@ -129,6 +144,7 @@ def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
     member = access_profile_member_by_id(viewer, member_id)
     profile = getattr(member, "profile", None)
     rows = member_skills_with_counts(member, viewer)
+    free_tags = member_free_tags(member, viewer)
     return MemberDetail(
         **member_ref(member).dict(),
         headline=profile.headline if profile else "",
@@ -136,16 +152,30 @@ def get_member(request: HttpRequest, member_id: int) -> MemberDetail:
         companies=[company_ref(each.company) for each in member_companies(member)],
         skills=[
             MemberSkillOut(
+                id=row.pk,
                 skill=skill_out(row.skill),
                 kind=row.kind,
                 level=row.level,
                 endorsements=row.endorsement_count,  # type: ignore[attr-defined]
+                endorsed=row.endorsed_by_viewer,  # type: ignore[attr-defined]
                 evidence=row.evidence_count,  # type: ignore[attr-defined]
             )
             for row in rows
         ],
+        free_tags=[
+            MemberFreeTagOut(
+                id=listing.pk,
+                text=listing.tag.text,
+                language=listing.tag.language,
+                kind=listing.kind,
+                level=listing.level,
+                endorsements=listing.endorsement_count,  # type: ignore[attr-defined]
+                endorsed=listing.endorsed_by_viewer,  # type: ignore[attr-defined]
+            )
+            for listing in free_tags
+        ],
         evidence=_evidence_seen_by(viewer, member),
-        stated_evidence=_stated_evidence(member, rows, member_free_tags(member)),
+        stated_evidence=_stated_evidence(member, rows, free_tags),
     )
 
 

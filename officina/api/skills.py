@@ -1,5 +1,6 @@
-"""/api/skills: members' free tags (add, remove) and, for space managers, merging a free
-tag into a taxonomy skill or renaming it."""
+"""/api/skills: members' free tags (add, remove), endorsing another member's skill or
+free tag, and, for space managers, merging a free tag into a taxonomy skill or renaming
+it."""
 
 from __future__ import annotations
 
@@ -17,19 +18,23 @@ from officina.api.schemas import translated_when_shown as _
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.skills.access import (
     access_free_tag_by_id,
+    access_member_free_tag_by_id,
+    access_member_skill_by_id,
     access_own_free_tag_by_id,
     may_curate_free_tags,
 )
 from officina.skills.actions import (
     check_add_free_tag,
+    check_endorse,
     check_rename_free_tag,
     do_merge_free_tag,
     do_remove_free_tag,
+    do_withdraw_endorsement,
 )
 from officina.skills.selectors import free_tags_in_use, skills_by_slugs
 
 if TYPE_CHECKING:
-    from officina.skills.models import FreeTag
+    from officina.skills.models import FreeTag, MemberFreeTag, MemberSkill
 
 router = Router(tags=["skills"])
 
@@ -154,3 +159,59 @@ def merge_free_tag(request: HttpRequest, tag_id: int, payload: MergeIn) -> Merge
 def rename_free_tag(request: HttpRequest, tag_id: int, payload: RenameIn) -> FreeTagOut:
     tag = access_free_tag_by_id(signed_in_member(request), tag_id)
     return _free_tag_out(check_rename_free_tag(tag, payload.text))
+
+
+class EndorsementOut(Schema):
+    endorsements: int = Field(description="how many members endorse the listing now")
+
+
+def _endorsed(request: HttpRequest, listing: MemberSkill | MemberFreeTag) -> Status[EndorsementOut]:
+    check_endorse(signed_in_member(request), listing)
+    return Status(201, EndorsementOut(endorsements=listing.endorsements.count()))
+
+
+ENDORSEMENT_ERRORS: dict[int, type[Schema]] = {404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS}
+
+
+@router.post(
+    "/member-skills/{listing_id}/endorsement",
+    response={201: EndorsementOut, **ENDORSEMENT_ERRORS},
+    summary=_("Endorse another member's skill, talent or offer"),
+)
+def endorse_member_skill(request: HttpRequest, listing_id: int) -> Status[EndorsementOut]:
+    """``listing_id`` is the ``id`` of a skill in ``GET /api/members/{id}``. ``400`` your
+    own, an interest or a need; ``409`` endorsed already."""
+    return _endorsed(request, access_member_skill_by_id(signed_in_member(request), listing_id))
+
+
+@router.delete(
+    "/member-skills/{listing_id}/endorsement",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Withdraw my endorsement of a member's skill"),
+)
+def withdraw_member_skill_endorsement(request: HttpRequest, listing_id: int) -> Status[None]:
+    member = signed_in_member(request)
+    do_withdraw_endorsement(member, access_member_skill_by_id(member, listing_id))
+    return Status(204, None)
+
+
+@router.post(
+    "/member-free-tags/{listing_id}/endorsement",
+    response={201: EndorsementOut, **ENDORSEMENT_ERRORS},
+    summary=_("Endorse another member's free tag, as a skill"),
+)
+def endorse_member_free_tag(request: HttpRequest, listing_id: int) -> Status[EndorsementOut]:
+    """``listing_id`` is the ``id`` of a free tag in ``GET /api/members/{id}``. ``400``
+    your own, an interest or a need; ``409`` endorsed already."""
+    return _endorsed(request, access_member_free_tag_by_id(signed_in_member(request), listing_id))
+
+
+@router.delete(
+    "/member-free-tags/{listing_id}/endorsement",
+    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Withdraw my endorsement of a member's free tag"),
+)
+def withdraw_member_free_tag_endorsement(request: HttpRequest, listing_id: int) -> Status[None]:
+    member = signed_in_member(request)
+    do_withdraw_endorsement(member, access_member_free_tag_by_id(member, listing_id))
+    return Status(204, None)

@@ -185,6 +185,19 @@ def _phrase_key(word: str) -> str:
     return min(stems(word), key=len, default=fold_accents(word))
 
 
+def phrase_terms(phrase: str) -> tuple[str, ...]:
+    """The index terms that a text naming ``phrase`` holds, one per word the index keeps
+    (stop words and one-letter words are not kept): the spotter's key of each word is
+    one of the stems :func:`terms_of` counts."""
+    return tuple(
+        dict.fromkeys(
+            _phrase_key(word)
+            for word in words(phrase)
+            if word not in STOP_WORDS and len(word) >= 2 and stems(word)
+        )
+    )
+
+
 class SkillSpotter:
     """Finds the taxonomy's skills named in a text, by any of their phrases."""
 

@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db import connection
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -43,6 +44,7 @@ from officina.matchmaking.counts import (
 from officina.matchmaking.evidence import (
     SkillSpotter,
     answer_share,
+    phrase_terms,
     skill_strength,
     spotter_of,
     terms_of,
@@ -540,3 +542,23 @@ def experts_for_question(
         )
         for member in chosen
     ]
+
+
+def members_whose_texts_may_name(phrases: Iterable[str]) -> set[int]:
+    """The members whose indexed texts (profile, answers and their questions) hold every
+    word of one of ``phrases``: those whose skills a change of the taxonomy's words may
+    change. One query per phrase, over the index's postings; a phrase of stop words only
+    finds nobody (the spotter still finds it at the next ``match_reindex``)."""
+    found: set[int] = set()
+    for phrase in phrases:
+        terms = phrase_terms(phrase)
+        if not terms:
+            continue
+        found.update(
+            EvidenceTerm.objects.filter(term__in=terms)
+            .values("member_id")
+            .annotate(terms=Count("term", distinct=True))
+            .filter(terms=len(terms))
+            .values_list("member_id", flat=True)
+        )
+    return found

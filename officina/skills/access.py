@@ -1,9 +1,10 @@
-"""The one path to a member skill row for writes (endorse, remove)."""
+"""The one path to a member's skill or free tag row for writes (endorse, remove)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.kinds import SpaceRole
@@ -17,14 +18,24 @@ if TYPE_CHECKING:
 
 def access_member_skill_by_id(member: Member, member_skill_id: int) -> MemberSkill:
     """Any active member may see (and endorse) another active member's skills."""
-    member_skill = (
-        MemberSkill.objects.select_related("skill", "member")
-        .filter(visible_members_q("member"), pk=member_skill_id)
-        .first()
-    )
-    if member_skill is None or not may_see_members(member):
+    rows = MemberSkill.objects.select_related("skill", "member")
+    return _visible_listing(member, rows, member_skill_id)
+
+
+def access_member_free_tag_by_id(member: Member, listing_id: int) -> MemberFreeTag:
+    """A member's free tag, seen (and endorsed) as their skills are."""
+    rows = MemberFreeTag.objects.select_related("tag", "member")
+    return _visible_listing(member, rows, listing_id)
+
+
+Listings = TypeVar("Listings", MemberSkill, MemberFreeTag)
+
+
+def _visible_listing(member: Member, rows: QuerySet[Listings], listing_id: int) -> Listings:
+    listing = rows.filter(visible_members_q("member"), pk=listing_id).first()
+    if listing is None or not may_see_members(member):
         raise OfficinaError(_("Skill not found."), ErrorCode.NOT_FOUND)
-    return member_skill
+    return listing
 
 
 def access_own_member_skill_by_id(member: Member, member_skill_id: int) -> MemberSkill:

@@ -220,47 +220,64 @@ def do_remove_member_skill(member_skill: MemberSkill) -> None:
         ).delete()
 
 
-def check_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
-    _check_endorsement(endorser, member_skill)
-    if Endorsement.objects.filter(endorser=endorser, member_skill=member_skill).exists():
+def check_endorse(endorser: Member, listing: MemberSkill | MemberFreeTag) -> Endorsement:
+    """Vouch for another member's skill, talent or offer: a taxonomy skill's listing or a
+    free tag's, by the same rules."""
+    _check_endorsement(endorser, listing)
+    if Endorsement.objects.filter(_endorsed(listing), endorser=endorser).exists():
         raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT)
-    return do_endorse(endorser, member_skill)
+    return do_endorse(endorser, listing)
 
 
-def _check_endorsement(endorser: Member, member_skill: MemberSkill) -> None:
-    if member_skill.member_id == endorser.pk:
+def _check_endorsement(endorser: Member, listing: MemberSkill | MemberFreeTag) -> None:
+    if listing.member_id == endorser.pk:
         raise OfficinaError.invalid_input(_("You cannot endorse yourself."))
-    if not member_skill.is_endorsable:
+    if not listing.is_endorsable:
         raise OfficinaError.invalid_input(_("Only skills, talents and offers can be endorsed."))
 
 
+def _endorsed(listing: MemberSkill | MemberFreeTag) -> Q:
+    """The endorsements of ``listing``, whichever of the two sorts it is."""
+    if isinstance(listing, MemberSkill):
+        return Q(member_skill=listing)
+    return Q(member_free_tag=listing)
+
+
+def _endorsement(endorser: Member, listing: MemberSkill | MemberFreeTag) -> Endorsement:
+    if isinstance(listing, MemberSkill):
+        return Endorsement(endorser=endorser, member_skill=listing)
+    return Endorsement(endorser=endorser, member_free_tag=listing)
+
+
 @transaction.atomic
-def do_endorse(endorser: Member, member_skill: MemberSkill) -> Endorsement:
+def do_endorse(endorser: Member, listing: MemberSkill | MemberFreeTag) -> Endorsement:
+    endorsement = _endorsement(endorser, listing)
     try:
         # A savepoint: a concurrent duplicate must not break the caller's transaction.
         with transaction.atomic():
-            endorsement = Endorsement.objects.create(endorser=endorser, member_skill=member_skill)
+            endorsement.save()
     except IntegrityError as error:
         raise OfficinaError(_("You already endorsed this skill."), ErrorCode.CONFLICT) from error
-    do_notify_many([_endorsement_notice(endorser, member_skill)])
+    do_notify_many([_endorsement_notice(endorser, listing)])
     return endorsement
 
 
-def _endorsement_notice(endorser: Member, member_skill: MemberSkill) -> Notice:
-    recipient = member_skill.member
+def _endorsement_notice(endorser: Member, listing: MemberSkill | MemberFreeTag) -> Notice:
+    recipient = listing.member
+    # A skill by both names: the recipient reads it in the language they read in then. A
+    # free tag has the one text its members wrote.
+    skill: str | InEachLanguage = (
+        InEachLanguage({"en": listing.skill.name_en, "it": listing.skill.name_it})
+        if isinstance(listing, MemberSkill)
+        else listing.tag.text
+    )
     return Notice(
         recipient,
         "skills.endorsement",
         _("%(name)s endorsed your skill “%(skill)s”."),
         actor=endorser,
         url=reverse("social:profile", args=[recipient.pk]),
-        params={
-            "name": endorser.display_name,
-            # Both names: the recipient reads it in the language they read in then.
-            "skill": InEachLanguage(
-                {"en": member_skill.skill.name_en, "it": member_skill.skill.name_it}
-            ),
-        },
+        params={"name": endorser.display_name, "skill": skill},
     )
 
 
@@ -301,10 +318,8 @@ def do_endorse_many(endorsements: Sequence[tuple[Member, MemberSkill]]) -> list[
 
 
 @transaction.atomic
-def do_withdraw_endorsement(endorser: Member, member_skill: MemberSkill) -> bool:
-    deleted, _rows = Endorsement.objects.filter(
-        endorser=endorser, member_skill=member_skill
-    ).delete()
+def do_withdraw_endorsement(endorser: Member, listing: MemberSkill | MemberFreeTag) -> bool:
+    deleted, _rows = Endorsement.objects.filter(_endorsed(listing), endorser=endorser).delete()
     return deleted > 0
 
 
@@ -462,7 +477,8 @@ def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
     tag's language, and delete the tag.
 
     A member who listed both, as the same kind, keeps one row: the higher of the two
-    levels, the skill's note unless it had none. Each row is saved on its own (no bulk
+    levels, the skill's note unless it had none, the endorsements of both (one per
+    endorser). Each row is saved on its own (no bulk
     update) so that the indexes that follow member skills by their signals (search,
     matchmaking) re-index exactly these members when the merge commits.
     """
@@ -480,7 +496,7 @@ def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
     for listing in listings:
         row = existing.get((listing.member_id, listing.kind))
         if row is None:
-            MemberSkill.objects.create(
+            row = MemberSkill.objects.create(
                 member_id=listing.member_id,
                 skill=skill,
                 kind=listing.kind,
@@ -488,9 +504,10 @@ def do_merge_free_tag(tag: FreeTag, skill: Skill) -> MergedTag:
                 note=listing.note,
             )
             moved += 1
-            continue
-        _fold_listing(listing, into=row)
-        folded_count += 1
+        else:
+            _fold_listing(listing, into=row)
+            folded_count += 1
+        _move_endorsements(listing, into=row)
     # The tag's text, and the texts merged into it before, become the skill's synonyms.
     known = {folded(phrase) for phrase in (skill.name_en, skill.name_it, *skill.all_synonyms)}
     learnt = _new_texts(tag.texts, known)
@@ -514,6 +531,22 @@ def _fold_listing(listing: MemberFreeTag, *, into: MemberSkill | MemberFreeTag) 
     into.level = max(levels) if levels else None
     into.note = into.note or listing.note
     into.save(update_fields=["level", "note"])
+
+
+def _move_endorsements(listing: MemberFreeTag, *, into: MemberSkill | MemberFreeTag) -> None:
+    """The endorsements of a merged tag's listing vouch for the listing it became; an
+    endorser who vouched for both counts once. Saved one by one, like the listings."""
+    given = set(Endorsement.objects.filter(_endorsed(into)).values_list("endorser_id", flat=True))
+    for endorsement in Endorsement.objects.filter(member_free_tag=listing).order_by("pk"):
+        if endorsement.endorser_id in given:
+            endorsement.delete()
+            continue
+        given.add(endorsement.endorser_id)
+        if isinstance(into, MemberSkill):
+            endorsement.member_skill, endorsement.member_free_tag = into, None
+        else:
+            endorsement.member_skill, endorsement.member_free_tag = None, into
+        endorsement.save(update_fields=["member_skill", "member_free_tag"])
 
 
 def _move_stated_evidence(
@@ -573,7 +606,8 @@ def do_merge_free_tags_into_skill(tags: Sequence[FreeTag], skill: Skill) -> Merg
 @transaction.atomic
 def do_merge_free_tags_into_tag(tags: Sequence[FreeTag], target: FreeTag) -> MergedTags:
     """Move the tags' listings to ``target`` (one row per member and kind, the better
-    level, the target's note unless it had none) with the evidence members stated, and
+    level, the target's note unless it had none, the endorsements of both, one per
+    endorser) with the evidence members stated, and
     delete the tags. Rows are saved one by one: search re-indexes exactly these members
     when the merge commits."""
     # Locked in key order: two merges of overlapping tags wait for each other.
@@ -594,6 +628,7 @@ def do_merge_free_tags_into_tag(tags: Sequence[FreeTag], target: FreeTag) -> Mer
             existing[(listing.member_id, listing.kind)] = listing
             continue
         _fold_listing(listing, into=row)
+        _move_endorsements(listing, into=row)
         listing.delete()
     for source in sources:
         _move_stated_evidence(source, into=target)
@@ -640,6 +675,51 @@ def do_rename_free_tag(tag: FreeTag, text: str) -> FreeTag:
     tag.text = text
     tag.key = folded(text)
     tag.save(update_fields=["text", "key"])
+    return tag
+
+
+def checked_free_tag_synonyms(text: str, synonyms: Iterable[str]) -> list[str]:
+    """The synonyms a manager gives a free tag of ``text``, spaces tidied, as written:
+    each of 2 to 80 characters, none given twice nor the tag's own text (accents and
+    case aside, as a tag's key). Refused with the reason otherwise."""
+    own = folded(text)
+    seen: set[str] = set()
+    checked = []
+    for synonym in synonyms:
+        synonym = " ".join(synonym.split())
+        if not synonym:
+            continue
+        if len(synonym) < 2 or len(synonym) > 80:
+            raise OfficinaError.invalid_input(
+                _("“%(synonym)s”: a synonym has 2 to 80 characters.") % {"synonym": synonym},
+                field="synonyms",
+            )
+        key = folded(synonym)
+        if key == own:
+            raise OfficinaError.invalid_input(
+                _("“%(synonym)s” is the tag's own text, not a synonym.") % {"synonym": synonym},
+                field="synonyms",
+            )
+        if key in seen:
+            raise OfficinaError.invalid_input(
+                _("“%(synonym)s” is given twice.") % {"synonym": synonym}, field="synonyms"
+            )
+        seen.add(key)
+        checked.append(synonym)
+    return checked
+
+
+def check_set_free_tag_synonyms(tag: FreeTag, synonyms: Iterable[str]) -> FreeTag:
+    """Replace the tag's synonyms (those merges left included): searching for any of
+    them finds its members, typing one lists the tag."""
+    return do_set_free_tag_synonyms(tag, checked_free_tag_synonyms(tag.text, synonyms))
+
+
+@transaction.atomic
+def do_set_free_tag_synonyms(tag: FreeTag, synonyms: list[str]) -> FreeTag:
+    # Saved, not updated: search re-indexes whoever lists the tag when this commits.
+    tag.synonyms = synonyms
+    tag.save(update_fields=["synonyms"])
     return tag
 
 

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from officina.core.errors import OfficinaError
-from officina.skills.actions import check_merge_free_tags, check_rename_free_tag
+from officina.skills.actions import (
+    check_merge_free_tags,
+    check_rename_free_tag,
+    check_set_free_tag_synonyms,
+    checked_free_tag_synonyms,
+)
+from officina.skills.forms import SynonymsField
 from officina.skills.models import (
     Endorsement,
     FreeTag,
@@ -40,8 +46,8 @@ class MemberSkillAdmin(admin.ModelAdmin[MemberSkill]):
 
 @admin.register(Endorsement)
 class EndorsementAdmin(admin.ModelAdmin[Endorsement]):
-    list_display = ("endorser", "member_skill", "created_at")
-    raw_id_fields = ("endorser", "member_skill")
+    list_display = ("endorser", "member_skill", "member_free_tag", "created_at")
+    raw_id_fields = ("endorser", "member_skill", "member_free_tag")
 
 
 @admin.register(SkillEvidence)
@@ -75,6 +81,26 @@ class MergeFreeTagsForm(forms.Form):
         field.queryset = FreeTag.objects.filter(pk__in=[tag.pk for tag in tags]).order_by("key")
 
 
+class FreeTagAdminForm(forms.ModelForm[FreeTag]):
+    """A tag's text and its synonyms, one per line: typos in them are refused on the
+    field, before anything is saved."""
+
+    synonyms = SynonymsField(label=_("Synonyms"), required=False)
+
+    class Meta:
+        model = FreeTag
+        fields = ("text", "synonyms")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        text = cleaned.get("text") or self.instance.text
+        try:
+            cleaned["synonyms"] = checked_free_tag_synonyms(text, cleaned.get("synonyms") or [])
+        except OfficinaError as error:
+            self.add_error("synonyms", str(error.message))
+        return cleaned
+
+
 class MemberFreeTagInline(admin.TabularInline[MemberFreeTag, FreeTag]):
     model = MemberFreeTag
     fields = ("member", "kind", "level", "note")
@@ -85,13 +111,15 @@ class MemberFreeTagInline(admin.TabularInline[MemberFreeTag, FreeTag]):
 @admin.register(FreeTag)
 class FreeTagAdmin(admin.ModelAdmin[FreeTag]):
     """The free tags with how many members list each. Merging moves members' rows and
-    teaches the skill a synonym: that is done on the free tags page
-    (``skills:free_tags``) or through the API, never by editing rows here."""
+    teaches the skill a synonym: that is done by the action here, on the free tags page
+    (``skills:free_tags``) or through the API, never by editing rows. A tag's text and
+    its synonyms are edited here, through the same checks as elsewhere."""
 
+    form = FreeTagAdminForm
     list_display = ("text", "language", "member_count", "created_at")
     list_filter = ("language",)
     search_fields = ("text",)
-    fields = ("text", "language")
+    fields = ("text", "language", "synonyms")
     inlines = (MemberFreeTagInline,)
     actions = ("merge_free_tags",)
 
@@ -112,8 +140,12 @@ class FreeTagAdmin(admin.ModelAdmin[FreeTag]):
 
     def save_model(self, request: HttpRequest, obj: FreeTag, form: Any, change: bool) -> None:
         # A new text is a rename: the same checks and folded key as on the page.
+        stored = FreeTag.objects.get(pk=obj.pk)
         try:
-            check_rename_free_tag(FreeTag.objects.get(pk=obj.pk), obj.text)
+            if "text" in form.changed_data:
+                stored = check_rename_free_tag(stored, obj.text)
+            if "synonyms" in form.changed_data:
+                check_set_free_tag_synonyms(stored, form.cleaned_data["synonyms"])
         except OfficinaError as error:
             messages.error(request, str(error.message))
 

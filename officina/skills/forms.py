@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -86,3 +86,31 @@ class StatedEvidenceForm(forms.Form):
         required=False,
         help_text=_("E.g. “designed the Navigli bakery’s website”."),
     )
+
+
+class SynonymsField(forms.Field):
+    """Synonyms as a manager types them: one per line, or separated by commas. The
+    stored list is shown one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 40})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            _("One per line, or separated by commas; none twice, case and accents aside."),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(str(each) for each in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list):
+            return [str(each) for each in value]
+        lines = str(value or "").replace(",", "\n").splitlines()
+        return [" ".join(line.split()) for line in lines if line.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial) != self.to_python(data)

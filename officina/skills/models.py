@@ -62,6 +62,10 @@ class Listing(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def is_endorsable(self) -> bool:
+        return self.kind in ENDORSABLE_KINDS
+
 
 class MemberSkill(Listing):
     member = models.ForeignKey(
@@ -91,13 +95,11 @@ class MemberSkill(Listing):
     def __str__(self) -> str:
         return f"{self.member} · {self.skill} ({self.kind})"
 
-    @property
-    def is_endorsable(self) -> bool:
-        return self.kind in ENDORSABLE_KINDS
-
 
 class Endorsement(models.Model):
-    """A member vouching for another member's skill (never their own)."""
+    """A member vouching for another member's listing (never their own): of a taxonomy
+    skill, or of a free tag. One table for both: a merge turns the tag's listing into the
+    skill's, and its endorsements move by changing which of the two they point to."""
 
     endorser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -108,8 +110,18 @@ class Endorsement(models.Model):
     member_skill = models.ForeignKey(
         MemberSkill,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="endorsements",
         verbose_name=_("member skill"),
+    )
+    member_free_tag = models.ForeignKey(
+        "MemberFreeTag",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="endorsements",
+        verbose_name=_("member's free tag"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -119,11 +131,20 @@ class Endorsement(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["member_skill", "endorser"], name="one_endorsement_per_endorser"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["member_free_tag", "endorser"],
+                name="one_free_tag_endorsement_per_endorser",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(member_skill__isnull=False, member_free_tag__isnull=True)
+                | models.Q(member_skill__isnull=True, member_free_tag__isnull=False),
+                name="endorsement_of_a_skill_or_a_free_tag",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.endorser} → {self.member_skill}"
+        return f"{self.endorser} → {self.member_skill or self.member_free_tag}"
 
 
 class SkillEvidence(models.Model):

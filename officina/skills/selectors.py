@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import (
     Count,
@@ -47,23 +47,25 @@ def member_skills_with_counts(member: Member, viewer: Member | None = None) -> l
         .annotate(total=Count("pk"))
         .values("total")
     )
-    rows = (
-        MemberSkill.objects.filter(member=member)
-        .select_related("skill")
-        .annotate(
-            endorsement_count=Count("endorsements", distinct=True),
-            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)),
-        )
-    )
-    if viewer is not None and viewer.is_authenticated:
-        rows = rows.annotate(
-            endorsed_by_viewer=Exists(
-                Endorsement.objects.filter(member_skill=OuterRef("pk"), endorser=viewer)
-            )
-        )
-    else:
-        rows = rows.annotate(endorsed_by_viewer=Value(False))
+    rows = _with_endorsements(
+        MemberSkill.objects.filter(member=member).select_related("skill"), "member_skill", viewer
+    ).annotate(evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)))
     return list(rows.order_by("kind", "-endorsement_count", "skill__name_en"))
+
+
+Listings = TypeVar("Listings", MemberSkill, MemberFreeTag)
+
+
+def _with_endorsements(
+    rows: QuerySet[Listings], endorsed: str, viewer: Member | None
+) -> QuerySet[Listings]:
+    """``endorsement_count`` and ``endorsed_by_viewer`` on listings of either sort:
+    ``endorsed`` names the endorsement's field that points to them."""
+    rows = rows.annotate(endorsement_count=Count("endorsements", distinct=True))
+    if viewer is None or not viewer.is_authenticated:
+        return rows.annotate(endorsed_by_viewer=Value(False))
+    given = Endorsement.objects.filter(**{endorsed: OuterRef("pk")}, endorser=viewer)
+    return rows.annotate(endorsed_by_viewer=Exists(given))
 
 
 KIND_TITLES = {
@@ -161,16 +163,40 @@ def attach_stated_evidence(
         listing.stated = stated.of(listing) if takes else []  # type: ignore[union-attr]
 
 
-def endorsers_by_listing(member: Member) -> dict[int, list[Member]]:
-    """member skill id → who endorsed it (members the community sees), by name, in one
-    query: a profile names them."""
-    endorsers: dict[int, list[Member]] = {}
+@dataclass
+class EndorsersByListing:
+    """Who endorsed each of a member's listings, by member skill id and by free tag
+    listing id, by name."""
+
+    by_skill: dict[int, list[Member]] = field(default_factory=dict)
+    by_tag: dict[int, list[Member]] = field(default_factory=dict)
+
+    def of(self, listing: MemberSkill | MemberFreeTag) -> list[Member]:
+        if isinstance(listing, MemberSkill):
+            return self.by_skill.get(listing.pk, [])
+        return self.by_tag.get(listing.pk, [])
+
+
+def endorsers_by_listing(member: Member) -> EndorsersByListing:
+    """Who endorsed each of the member's skills and free tags (members the community
+    sees), in one query: a profile names them."""
+    endorsers = EndorsersByListing()
     for endorsement in (
-        Endorsement.objects.filter(visible_members_q("endorser"), member_skill__member=member)
+        Endorsement.objects.filter(
+            Q(member_skill__member=member) | Q(member_free_tag__member=member),
+            visible_members_q("endorser"),
+        )
         .select_related("endorser")
         .order_by("endorser__first_name", "endorser__last_name", "endorser_id")
     ):
-        endorsers.setdefault(endorsement.member_skill_id, []).append(endorsement.endorser)
+        if endorsement.member_skill_id is not None:
+            endorsers.by_skill.setdefault(endorsement.member_skill_id, []).append(
+                endorsement.endorser
+            )
+        elif endorsement.member_free_tag_id is not None:
+            endorsers.by_tag.setdefault(endorsement.member_free_tag_id, []).append(
+                endorsement.endorser
+            )
     return endorsers
 
 
@@ -211,12 +237,11 @@ def free_tags_in_use() -> list[FreeTag]:
     )
 
 
-def member_free_tags(member: Member) -> list[MemberFreeTag]:
-    return list(
-        MemberFreeTag.objects.filter(member=member)
-        .select_related("tag")
-        .order_by("kind", "tag__key")
-    )
+def member_free_tags(member: Member, viewer: Member | None = None) -> list[MemberFreeTag]:
+    """The member's free tags with ``endorsement_count`` and ``endorsed_by_viewer``, in
+    one query."""
+    rows = MemberFreeTag.objects.filter(member=member).select_related("tag")
+    return list(_with_endorsements(rows, "member_free_tag", viewer).order_by("kind", "tag__key"))
 
 
 def skills_by_slugs(slugs: list[str]) -> list[Skill]:
@@ -380,28 +405,39 @@ class SkillWords:
     phrases: tuple[str, ...]
 
 
+# The fields of a skill that its phrases come from: a save of none of them changes none.
+VOCABULARY_FIELDS = ("slug", "name_en", "name_it", "synonyms", "tag_synonyms")
+
+
+def _skill_words(
+    skill_id: int,
+    slug: str,
+    name_en: str,
+    name_it: str,
+    synonyms: list[str],
+    tag_synonyms: dict[str, list[str]] | None,
+) -> SkillWords:
+    phrases = (
+        name_en,
+        name_it,
+        slug.replace("-", " "),
+        *synonyms,
+        *(text for texts in (tag_synonyms or {}).values() for text in texts),
+    )
+    return SkillWords(
+        skill_id,
+        tuple(dict.fromkeys(phrase.strip().lower() for phrase in phrases if phrase.strip())),
+    )
+
+
 def skill_vocabulary() -> list[SkillWords]:
-    return [
-        SkillWords(
-            skill_id,
-            tuple(
-                dict.fromkeys(
-                    phrase.strip().lower()
-                    for phrase in (
-                        name_en,
-                        name_it,
-                        slug.replace("-", " "),
-                        *synonyms,
-                        *(text for texts in (tag_synonyms or {}).values() for text in texts),
-                    )
-                    if phrase.strip()
-                )
-            ),
-        )
-        for skill_id, slug, name_en, name_it, synonyms, tag_synonyms in Skill.objects.values_list(
-            "pk", "slug", "name_en", "name_it", "synonyms", "tag_synonyms"
-        )
-    ]
+    return [_skill_words(*row) for row in Skill.objects.values_list("pk", *VOCABULARY_FIELDS)]
+
+
+def skill_words(skill_id: int) -> SkillWords | None:
+    """One skill's phrases, as :func:`skill_vocabulary` has them, read now."""
+    row = Skill.objects.filter(pk=skill_id).values_list("pk", *VOCABULARY_FIELDS).first()
+    return _skill_words(*row) if row is not None else None
 
 
 @dataclass(frozen=True, slots=True)

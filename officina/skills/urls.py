@@ -21,5 +21,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("skills/free-tags/<int:pk>/merge/", views.merge_free_tag, name="merge_free_tag"),
     path("skills/free-tags/<int:pk>/rename/", views.rename_free_tag, name="rename_free_tag"),
     path("skills/endorse/<int:pk>/", views.toggle_endorsement, name="endorse"),
+    path(
+        "skills/endorse/free-tag/<int:pk>/",
+        views.toggle_free_tag_endorsement,
+        name="endorse_free_tag",
+    ),
     path("skills/<slug:slug>/", views.skill_detail, name="detail"),
 ]

@@ -25,6 +25,7 @@ from officina.matchmaking.cards import suggestion_cards
 from officina.matchmaking.people import people_to_meet
 from officina.skills.access import (
     access_free_tag_by_id,
+    access_member_free_tag_by_id,
     access_member_skill_by_id,
     access_own_free_tag_by_id,
     access_own_member_skill_by_id,
@@ -154,7 +155,7 @@ def _my_skills_page(
 ) -> HttpResponse:
     member = signed_in_member(request)
     rows = member_skills_with_counts(member, member)
-    free_tags = member_free_tags(member)
+    free_tags = member_free_tags(member, member)
     _add_evidence_forms(member, rows, free_tags, evidence)
     # Who to meet for what is listed here: matchmaking's reciprocal suggestions, each
     # person once (it replaced a list of every offer matching every need).
@@ -345,13 +346,26 @@ def remove_my_skill(request: HttpRequest, pk: int) -> HttpResponse:
 def toggle_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
     """Endorse a member's skill, or withdraw the endorsement when ``withdraw`` is sent."""
     member = signed_in_member(request)
-    member_skill = access_member_skill_by_id(member, pk)
-    profile_url = reverse("social:profile", args=[member_skill.member_id])
+    return _toggle_endorsement(request, member, access_member_skill_by_id(member, pk))
+
+
+@login_required
+@require_POST
+def toggle_free_tag_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Endorse a member's free tag, or withdraw the endorsement, as a skill's."""
+    member = signed_in_member(request)
+    return _toggle_endorsement(request, member, access_member_free_tag_by_id(member, pk))
+
+
+def _toggle_endorsement(
+    request: HttpRequest, member: Member, listing: MemberSkill | MemberFreeTag
+) -> HttpResponse:
+    profile_url = reverse("social:profile", args=[listing.member_id])
     if request.POST.get("withdraw"):
-        do_withdraw_endorsement(member, member_skill)
+        do_withdraw_endorsement(member, listing)
         return redirect_to_next(request, profile_url)
     try:
-        check_endorse(member, member_skill)
+        check_endorse(member, listing)
     except OfficinaError as error:
         if error.code != ErrorCode.CONFLICT:
             raise

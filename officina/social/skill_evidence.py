@@ -47,15 +47,15 @@ def attach_skill_evidence(
     free_tags: list[MemberFreeTag] | None = None,
 ) -> None:
     """Set ``row.proof`` (a :class:`SkillEvidence`) on each of ``rows``, the member's
-    listings, and on their ``free_tags``. Endorsements belong to their listing; answers,
-    projects and what the member stated to the skill (or the tag), shown once, on its
-    first listing of a giving kind (skill, talent, offer). Five queries, whatever the
-    number of skills."""
+    listings, and on their ``free_tags``. Endorsements belong to their listing (a free
+    tag's too); answers, projects and what the member stated to the skill (or the tag),
+    shown once, on its first listing of a giving kind (skill, talent, offer). Five
+    queries, whatever the number of skills."""
     tags = free_tags or []
     attach_stated_evidence(member, rows, tags)
-    for listing in tags:
-        listing.proof = SkillEvidence(stated=listing.stated)  # type: ignore[attr-defined]
     endorsers = endorsers_by_listing(member)
+    for listing in tags:
+        listing.proof = SkillEvidence(endorsers=endorsers.of(listing), stated=listing.stated)  # type: ignore[attr-defined]
     shown = accepted_answer_skills(member)
     questions = accepted_questions_seen_by(viewer, [answer_id for _skill, answer_id in shown])
     by_skill: dict[int, SkillEvidence] = {}
@@ -67,7 +67,7 @@ def attach_skill_evidence(
         for skill_id in skill_ids:
             by_skill.setdefault(skill_id, SkillEvidence()).projects.append(project)
     for row in rows:
-        proof = SkillEvidence(endorsers=endorsers.get(row.pk, []), stated=row.stated)  # type: ignore[attr-defined]
+        proof = SkillEvidence(endorsers=endorsers.of(row), stated=row.stated)  # type: ignore[attr-defined]
         if row.takes_evidence:  # type: ignore[attr-defined]
             found = by_skill.get(row.skill_id, SkillEvidence())
             proof.questions, proof.projects = found.questions, found.projects

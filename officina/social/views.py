@@ -267,7 +267,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = signed_in_member(request)
     profile_member = access_profile_member_by_id(viewer, pk)
     skill_rows = member_skills_with_counts(profile_member, viewer)
-    free_tags = member_free_tags(profile_member)
+    free_tags = member_free_tags(profile_member, viewer)
     attach_skill_evidence(profile_member, viewer, skill_rows, free_tags)
     posts = _post_page(request, selectors.posts_by_author, author=profile_member)
     profile_row = getattr(profile_member, "profile", None)

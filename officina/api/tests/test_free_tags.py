@@ -95,3 +95,69 @@ def test_remove_my_free_tag_only(api_as, giulia, marco):
         api_as(giulia).delete(f"/skills/mine/free-tags/{listed['listing_id']}").status_code == 204
     )
     assert not FreeTag.objects.exists()
+
+
+def test_a_members_free_tags_are_endorsed_through_the_api(
+    api_as, giulia, marco, sara, make_member, accounting
+):
+    from officina.notifications.models import Notification
+    from officina.skills.actions import check_add_free_tag
+
+    as_giulia, as_marco = api_as(giulia), api_as(marco)
+    as_giulia.post("/skills/mine/free-tags", {"text": "Ceramica raku", "kind": "offer"})
+    as_giulia.post("/skills/mine/free-tags", {"text": "contabilita", "kind": "skill"})
+    member = as_marco.get(f"/members/{giulia.pk}").json()
+    (tag,) = member["free_tags"]
+    (skill,) = member["skills"]
+    assert {key: tag[key] for key in ("text", "kind", "endorsements", "endorsed")} == {
+        "text": "Ceramica raku",
+        "kind": "offer",
+        "endorsements": 0,
+        "endorsed": False,
+    }
+
+    endorsed = as_marco.post(f"/skills/member-free-tags/{tag['id']}/endorsement")
+    assert (endorsed.status_code, endorsed.json()) == (201, {"endorsements": 1})
+    again = as_marco.post(f"/skills/member-free-tags/{tag['id']}/endorsement")
+    assert (again.status_code, again.json()["code"]) == (409, "CONFLICT")
+    own = as_giulia.post(f"/skills/member-free-tags/{tag['id']}/endorsement")
+    assert (own.status_code, own.json()["code"]) == (400, "INVALID_INPUT")
+    by_sara = api_as(sara).post(f"/skills/member-free-tags/{tag['id']}/endorsement")
+    assert by_sara.json() == {"endorsements": 2}
+    # A catalogue skill the same way, by the id the member's detail gives.
+    assert as_marco.post(f"/skills/member-skills/{skill['id']}/endorsement").status_code == 201
+    assert Notification.objects.filter(recipient=giulia, kind="skills.endorsement").count() == 3
+
+    seen = as_marco.get(f"/members/{giulia.pk}").json()
+    assert (seen["free_tags"][0]["endorsements"], seen["free_tags"][0]["endorsed"]) == (2, True)
+    assert (seen["skills"][0]["endorsements"], seen["skills"][0]["endorsed"]) == (1, True)
+    assert as_giulia.get(f"/members/{giulia.pk}").json()["free_tags"][0]["endorsed"] is False
+
+    withdrawn = as_marco.delete(f"/skills/member-free-tags/{tag['id']}/endorsement")
+    assert withdrawn.status_code == 204
+    assert as_marco.delete(f"/skills/member-skills/{skill['id']}/endorsement").status_code == 204
+    seen = as_marco.get(f"/members/{giulia.pk}").json()
+    assert (seen["free_tags"][0]["endorsements"], seen["free_tags"][0]["endorsed"]) == (1, False)
+    assert seen["skills"][0]["endorsements"] == 0
+
+    # A member who left is nobody's to endorse (as a wrong id: 404).
+    gone = make_member()
+    gone_tag = check_add_free_tag(gone, "Legatoria", "skill", "it").listing
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    hidden = as_marco.post(f"/skills/member-free-tags/{gone_tag.pk}/endorsement")
+    assert hidden.status_code == 404
+    assert as_marco.post("/skills/member-free-tags/999999/endorsement").status_code == 404
+    assert api_as(None).post(f"/skills/member-free-tags/{tag['id']}/endorsement").status_code == 401
+
+
+def test_the_schema_describes_endorsing(api_as, giulia):
+    schema = api_as(giulia).get("/openapi.json").json()
+    for path in (
+        "/api/skills/member-free-tags/{listing_id}/endorsement",
+        "/api/skills/member-skills/{listing_id}/endorsement",
+    ):
+        assert set(schema["paths"][path]) == {"post", "delete"}
+        assert set(schema["paths"][path]["post"]["responses"]) >= {"201", "404", "409"}
+    detail = schema["components"]["schemas"]["MemberDetail"]["properties"]
+    assert "free_tags" in detail
