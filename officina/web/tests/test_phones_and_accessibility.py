@@ -98,24 +98,25 @@ def _axe_violations(page: Any) -> list[str]:
     ]
 
 
-def test_every_main_page_fits_a_phone_and_passes_axe(demo_pages, new_context, screenshot):
+# One test per language: the two run side by side on the suite's two workers.
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_main_page_fits_a_phone_and_passes_axe(language, demo_pages, new_context, screenshot):
     assert AXE_CORE_JS.is_file(), f"{AXE_CORE_JS} missing: scripts/test installs axe-core"
     member, member_pages = demo_pages
     problems: list[str] = []
-    for language in LANGUAGES:
-        for who, paths in ((member, member_pages), (None, VISITOR_PAGES)):
-            # The member's setting speaks for them; the visitor's browser for the visitor.
-            Member.objects.filter(pk=member.pk).update(language=language)
-            # The checker is injected as a script: only the test's own pages bypass the CSP.
-            context = new_context(who, locale=language, viewport=PHONE, bypass_csp=True)
-            page = context.new_page()
-            for path in paths:
-                response = page.goto(path)
-                assert response is not None and response.ok, (path, response and response.status)
-                expect(page.locator("html")).to_have_attribute("lang", language)
-                label = f"{language}-{'member' if who else 'visitor'}-{path}"
-                if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
-                    problems.append(f"{label} scrolls sideways: {page.evaluate(WIDER_THAN_SCREEN)}")
-                problems += [f"{label} {violation}" for violation in _axe_violations(page)]
-                screenshot(page, label.strip("/").replace("/", "_").replace("?", "_"))
+    for who, paths in ((member, member_pages), (None, VISITOR_PAGES)):
+        # The member's setting speaks for them; the visitor's browser for the visitor.
+        Member.objects.filter(pk=member.pk).update(language=language)
+        # The checker is injected as a script: only the test's own pages bypass the CSP.
+        context = new_context(who, locale=language, viewport=PHONE, bypass_csp=True)
+        page = context.new_page()
+        for path in paths:
+            response = page.goto(path)
+            assert response is not None and response.ok, (path, response and response.status)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            label = f"{language}-{'member' if who else 'visitor'}-{path}"
+            if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+                problems.append(f"{label} scrolls sideways: {page.evaluate(WIDER_THAN_SCREEN)}")
+            problems += [f"{label} {violation}" for violation in _axe_violations(page)]
+            screenshot(page, label.strip("/").replace("/", "_").replace("?", "_"))
     assert not problems, "\n".join(problems)
