@@ -220,7 +220,8 @@ def test_the_pbx_answers_who_may_book_the_meeting_room_and_refuses_others(
         def listed() -> list[dict[str, object]]:
             response = client.get(callers)
             assert response.status_code == 200, response.content
-            return response.json()
+            participants: list[dict[str, object]] = response.json()
+            return participants
 
         client.force_login(giulia)
         assert wait_for(lambda: listed() != [], 8), "the caller never showed in the API"
