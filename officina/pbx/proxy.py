@@ -334,7 +334,7 @@ class Proxy:
             return
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
-        if self.pickup is not None and self.pickup.replacing(server, request, caller, wall):
+        if self.pickup is not None and self.pickup.replacing(server, request, flow, caller, wall):
             return  # a BLF key picking up the ringing call its lamp was told of
         row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
         if self.transfers is not None and not self.transfers.new_call(
@@ -371,7 +371,7 @@ class Proxy:
         if (
             caller is not None
             and self.pickup is not None
-            and self.pickup.pick_up(server, request, caller, callee_number, wall)
+            and self.pickup.pick_up(server, request, flow, caller, callee_number, wall)
         ):
             return
         callee = self.directory.entry(callee_number)

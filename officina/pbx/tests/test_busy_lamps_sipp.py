@@ -27,7 +27,7 @@ from officina.accounts.models import Member
 from officina.pbx.dialog_events import CallState, DialogEvents
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
-from officina.pbx.tests.test_sipp import eventually, finished, register, sipp
+from officina.pbx.tests.test_sipp import SCENARIOS, eventually, finished, register, sipp
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.sip import DigestClient, SipRequest, SipResponse, parse_message
 
@@ -378,3 +378,71 @@ def test_a_blf_key_picks_up_the_early_dialog_its_lamp_told_of(pbx, tmp_path):
     )  # fmt: skip
     assert finished(carol, tmp_path) == 0, "Carol's Replaces is taken"
     carol_took_the_call(tmp_path, phones)
+
+
+@pytest.fixture
+def stopped_after() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Phones to stop when the test ends, so that a failed test leaves no phone on its
+    port for the next."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("key", ["**202", "blf"])
+def test_only_the_phone_that_picks_up_gets_the_call(pbx, tmp_path, stopped_after, key):
+    """Carol has two phones registered; the one she picks up with gets the call, the other
+    (which would answer anything that reached it) does not ring at all."""
+    base = pbx.port
+    bob = sipp(
+        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 13, "-m", "1", background=True
+    )
+    carol_desk = sipp(
+        tmp_path, "uas_answer.xml", pbx, base + 15, "-m", "1", "-trace_msg", background=True
+    )
+    stopped_after += [bob, carol_desk]
+    assert register(tmp_path, pbx, "202", base + 13, base + 14) == 0
+    assert register(tmp_path, pbx, "203", base + 15, base + 16) == 0
+    assert register(tmp_path, pbx, "203", base + 17, base + 16) == 0, "her second phone"
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 18, "-m", "1", "-d", "300",
+                 rows=[row("201", "202")])  # fmt: skip
+    stopped_after.append(alice)
+
+    def told() -> list[CallState]:
+        return [c for c in dialog_events(pbx).calls.get("202", {}).values() if c.local_tag]
+
+    assert eventually(lambda: bool(told()), 10), "Bob's phone rings"
+    if key == "blf":
+        (early,) = told()
+        dialled = "202"
+        header = f"Replaces: {early.call_id};to-tag={early.local_tag};from-tag={early.remote_tag}"
+    else:
+        dialled, header = key, "User-Agent: SIPp pickup"
+    # The phone registered on base + 17 asks, and answers the call it is sent there.
+    carol_phone = sipp(
+        tmp_path, "uac_pickup_here.xml", pbx, base + 17, "-m", "1",
+        "-oocsf", str(SCENARIOS / "uas_answer.xml"), "-key", "header", header,
+        rows=[row("203", dialled)],
+    )  # fmt: skip
+    stopped_after.append(carol_phone)
+    assert finished(carol_phone, tmp_path) == 0, "the phone that asked answers and talks"
+    assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
+    assert finished(alice, tmp_path) == 0
+    assert eventually(
+        lambda: CallRecord.objects.filter(caller_number="201", ended_at__isnull=False).exists()
+    )
+    record = CallRecord.objects.get(caller_number="201")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee is not None and record.callee.number == "203"
+    assert len(record.devices_rung) == 2, "Bob's phone and the one Carol picked up with"
+
+    assert carol_desk.poll() is None, "Carol's other phone is still waiting for a call"
+    carol_desk.terminate()
+    carol_desk.wait(5)
+    desk_log = b"".join(
+        p.read_bytes() for p in tmp_path.glob(f"uas_answer_{carol_desk.pid}_messages.log")
+    )
+    assert b"INVITE sip:" not in desk_log, "nothing reached Carol's other phone"
