@@ -3,7 +3,8 @@ colleague's extension while a call rings and is answered there; phones written h
 what a desk phone should not.
 
 Alice (201), Bob (202) and Carol (203) work at one company, whose ring group 600 rings
-Bob and Carol; Mallory (204) works at another.
+Bob and Carol at once and 601 one after the other (five seconds each); Mallory (204)
+works at another.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ PASSWORDS = {
 }
 NS = "{urn:ietf:params:xml:ns:dialog-info}"
 GROUP = "600"
+HUNT = "601"
 
 
 @pytest.fixture
@@ -62,6 +64,13 @@ def pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[LivePbx]:
     check_save_ring_group(
         studio, RingGroupInput(name="Banco", number=GROUP, member_ids=[bob.pk, carol.pk])
     )
+    check_save_ring_group(
+        studio,
+        RingGroupInput(
+            name="Turno", number=HUNT, strategy="hunt", ring_seconds=5,
+            member_ids=[bob.pk, carol.pk],
+        ),
+    )  # fmt: skip
     check_create_company(mallory, name="Altrove")
     with live_pbx(port_base() + 50) as running:
         yield running
@@ -77,9 +86,11 @@ def row(user: str, other: str) -> str:
     return f"{user};[authentication username={user} password={PASSWORDS[user]}];{other}"
 
 
-def notify_bodies(tmp_path: Path) -> list[bytes]:
-    """The bodies of the NOTIFYs SIPp received, in order, from its message log."""
-    log = b"".join(path.read_bytes() for path in tmp_path.glob("blf_watch*_messages.log"))
+def notify_bodies(tmp_path: Path, watcher: str = "*") -> list[bytes]:
+    """The bodies of the NOTIFYs SIPp received, in order, from its message log (that of
+    the SIPp whose process id is ``watcher``, when several watch)."""
+    logs = tmp_path.glob(f"blf_watch*_{watcher}_messages.log")
+    log = b"".join(path.read_bytes() for path in logs)
     bodies = []
     for message in re.split(rb"\n\s*UDP message received \[\d+\] bytes :\n\n", log)[1:]:
         if message.startswith(b"NOTIFY "):
@@ -89,7 +100,9 @@ def notify_bodies(tmp_path: Path) -> list[bytes]:
     return bodies
 
 
-def lamp_states(tmp_path: Path, watched: str, caller_tag: str, callee_tag: str) -> list[str | None]:
+def lamp_states(
+    tmp_path: Path, watched: str, caller_tag: str, callee_tag: str, watcher: str = "*"
+) -> list[str | None]:
     """Check the NOTIFYs one SIPp busy lamp received as RFC 4235 asks, and give the state
     of the one call each told (None: a document with no call).
 
@@ -98,7 +111,10 @@ def lamp_states(tmp_path: Path, watched: str, caller_tag: str, callee_tag: str) 
     call is told from the watched number's side, its tags once the callee's phone gave
     one (caller's From tag remote, the phone's To tag local)."""
     # Our own PBX's NOTIFYs, no stranger's document: the standard parser is enough here.
-    documents = [ElementTree.fromstring(body) for body in notify_bodies(tmp_path)]  # noqa: S314
+    documents = [
+        ElementTree.fromstring(body)  # noqa: S314
+        for body in notify_bodies(tmp_path, watcher)
+    ]
     versions = [int(document.get("version", "-1")) for document in documents]
     assert versions == list(range(versions[0], versions[0] + len(documents)))
     kinds = [document.get("state") for document in documents]
@@ -165,6 +181,59 @@ def test_a_ring_groups_lamp_is_lit_while_it_rings_and_is_answered(pbx, tmp_path)
 
     states = lamp_states(tmp_path, GROUP, f"{alice.pid}uac1", f"{bob.pid}uas1")
     assert states == [None, "trying", "early", "confirmed", "terminated", None]
+    assert dialog_events(pbx).calls == {}
+
+
+def test_a_hunt_puts_out_the_lamp_of_whom_it_stops_ringing(pbx, tmp_path, stopped_after):
+    """Bob's phone rings its five seconds and the hunt moves on to Carol: Bob's lamp goes
+    from early to terminated then, while Carol's is lit, not when the call ends."""
+    base = pbx.port
+    lamps = {
+        watched: sipp(
+            tmp_path,
+            "blf_watch_unanswered.xml",
+            pbx,
+            port,
+            "-m",
+            "1",
+            "-trace_msg",
+            rows=[row("201", watched)],
+        )
+        for watched, port in (("202", base + 1), ("203", base + 2))
+    }
+    stopped_after += lamps.values()
+    assert eventually(lambda: len(dialog_events(pbx).subscriptions) == 2, 10)
+    bob = sipp(tmp_path, "uas_ring_until_cancel.xml", pbx, base + 3, "-m", "1", background=True)
+    carol = sipp(tmp_path, "uas_ring_until_cancel.xml", pbx, base + 5, "-m", "1", background=True)
+    stopped_after += [bob, carol]
+    assert register(tmp_path, pbx, "202", base + 3, base + 4) == 0
+    assert register(tmp_path, pbx, "203", base + 5, base + 6) == 0
+    # Alice gives up 8 s after the first ringing: Bob's 5 s, then 3 s of Carol's (whose
+    # ringing comes to her meanwhile).
+    alice = sipp(tmp_path, "uac_cancel.xml", pbx, base + 7, "-m", "1", "-d", "8000",
+                 "-pause_msg_ign", rows=[row("201", HUNT)])  # fmt: skip
+    stopped_after.append(alice)
+
+    def lamp(number: str) -> str | None:
+        calls = list(dialog_events(pbx).calls.get(number, {}).values())
+        return calls[0].state if calls else None
+
+    assert eventually(lambda: lamp("202") == "early", 5), "Bob's phone rings first"
+    assert lamp("203") is None, "Carol's does not yet"
+    assert eventually(lambda: lamp("203") == "early", 10), "the hunt moves on to Carol"
+    assert lamp("202") is None, "Bob's lamp went out as the hunt left him"
+    assert finished(alice, tmp_path) == 0
+    assert finished(bob, tmp_path) == 0, "Bob's phone was cancelled"
+    assert finished(carol, tmp_path) == 0, "so was Carol's, when Alice gave up"
+    for process in lamps.values():
+        assert finished(process, tmp_path) == 0, "each lamp was told terminated"
+
+    caller_tag = f"{alice.pid}uac1"
+    for watched, phone in (("202", bob), ("203", carol)):
+        states = lamp_states(
+            tmp_path, watched, caller_tag, f"{phone.pid}ring1", str(lamps[watched].pid)
+        )
+        assert states == [None, "trying", "early", "terminated", None], watched
     assert dialog_events(pbx).calls == {}
 
 
