@@ -12,7 +12,8 @@ one's company.
                 <remote><identity>sip:201@domain</identity></remote>...
 
 The proxy tells ``DialogEvents.changed`` when a call of a number is tried, rings
-(early), is answered (confirmed) and ends (terminated). A new or refreshed
+(early), is answered (confirmed) and ends (terminated); for a hunting group's person,
+also terminated when the hunt stops ringing them and moves on. A new or refreshed
 subscription gets the number's calls as they are now (``state="full"``); after that
 each change is told alone (``state="partial"``, the one dialog that changed), the
 ``version`` one higher with every NOTIFY (§4.1). A NOTIFY the phone did not take (no

@@ -3,8 +3,9 @@ through the trunk end.
 
 A member may talk through their company's trunk for some minutes a day (the
 toll-fraud guard's allowance). Every call answered through the trunk on their
-allowance spends them: one they dialled, one they forwarded outside, and their
-follow-me answered on their mobile. What finished calls spent today comes from the
+allowance spends them: one they dialled, one they forwarded outside, one to the
+company number that rings them forwarded outside, and their follow-me answered on
+their mobile. What finished calls spent today comes from the
 call records (``TrunkCalls.providers.used_seconds``, re-read every few seconds); what
 the calls under way spend is counted here, because several calls out at once must
 share what is left rather than each be given all of it: with ``n`` of them live the

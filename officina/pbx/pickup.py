@@ -8,8 +8,8 @@
               that names no ringing dialog of that call 481
 
 The ringing call gets one more fork, as a ring group's next person or a follow-me
-number would: the caller's INVITE, as it came, to the picker's phones, with
-``Answer-Mode: Auto`` (RFC 5373) and ``Call-Info: answer-after=0`` so that they answer
+number would: the caller's INVITE, as it came, to the picker's phone that asked, with
+``Answer-Mode: Auto`` (RFC 5373) and ``Call-Info: answer-after=0`` so that it answers
 at once. The picker's phone answers it, the proxy cancels the other forks ("Call
 completed elsewhere": the callee's phone stops ringing) and the caller talks to the
 picker, end to end like any call. The picker's own INVITE (to ``**202``) sets up no
@@ -17,6 +17,16 @@ call of its own: it is answered ``480 Call Picked Up`` once the new fork is on i
 or 480 ``Nothing To Pick Up`` when nothing rings there. The call's record says
 ``picked-up``, with the picker as the callee. A Replaces pickup is answered and
 forked the same way: the picker's phone then answers the caller's own INVITE.
+
+Which of the picker's phones asked (``sending_phones``): the registered binding whose
+``+sip.instance`` the request's Contact names (RFC 5626), else whose contact its
+Contact is (RFC 3261 §19.1.4), else that registered on the connection it came on (TCP,
+TLS, WebSocket), else that is reached at the address it came from. When none of them
+is, all the picker's phones ring: the request came through another proxy, or from a
+phone that registered with another Contact than it calls with, or from one that did
+not register at all (it authenticated for the call alone). Refusing the pickup there
+would refuse a colleague who asked for the call; ringing all their phones still brings
+it to them.
 """
 
 from __future__ import annotations
@@ -24,12 +34,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from officina.sip import SipRequest, make_response
+from officina.sip import SipParseError, SipRequest, Uri, make_response, parse_uri
 from officina.sip.replaces import parse_replaces
+from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
+    from officina.pbx.bindings import Binding
     from officina.pbx.proxy import Proxy, ResponseContext
     from officina.pbx.selectors import DirectoryEntry
+    from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
 
 PICK_UP_ANY = "*8"
@@ -48,6 +61,7 @@ class CallPickup:
         self,
         server: ServerTransaction,
         request: SipRequest,
+        flow: Flow,
         picker: DirectoryEntry,
         dialled: str,
         wall: float,
@@ -62,11 +76,16 @@ class CallPickup:
                 return True
         elif dialled != PICK_UP_ANY:
             return False
-        self._take(server, request, picker, self.ringing(picker, target), wall)
+        self._take(server, request, flow, picker, self.ringing(picker, target), wall)
         return True
 
     def replacing(
-        self, server: ServerTransaction, request: SipRequest, picker: DirectoryEntry, wall: float
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        picker: DirectoryEntry,
+        wall: float,
     ) -> bool:
         """Take an INVITE whose Replaces names a call ringing here (False: it names none,
         and the INVITE goes on as a transfer's would). A Replaces that cannot be read
@@ -105,21 +124,23 @@ class CallPickup:
         ):
             layer.respond(server, make_response(request, 403, NOT_YOUR_COMPANY))
             return True
-        self._take(server, request, picker, context, wall)
+        self._take(server, request, flow, picker, context, wall)
         return True
 
     def _take(
         self,
         server: ServerTransaction,
         request: SipRequest,
+        flow: Flow,
         picker: DirectoryEntry,
         context: ResponseContext | None,
         wall: float,
     ) -> None:
-        """Ring the picker's phones with the call of ``context`` (None: nothing rings),
-        answering the picker's own INVITE."""
+        """Ring the picker's phone that asked with the call of ``context`` (None: nothing
+        rings), answering the picker's own INVITE."""
         layer = self.proxy.layer
         devices = self.proxy.reachable([picker], wall) if context is not None else []
+        devices = sending_phones(devices, request, flow) or devices
         if context is None or context.as_received is None or not devices:
             layer.respond(server, make_response(request, 480, "Nothing To Pick Up"))
             return
@@ -157,3 +178,41 @@ class CallPickup:
                 ):
                     return context
         return None
+
+
+def sending_phones(
+    devices: list[tuple[Binding, Peer]], request: SipRequest, flow: Flow
+) -> list[tuple[Binding, Peer]]:
+    """The phones among ``devices`` (one extension's) that sent ``request`` over ``flow``;
+    none when it cannot be told (see the module's header).
+
+    The tests go from what names one phone to what a proxy or a NAT in front may share
+    among several: the first that holds for any device decides."""
+    try:
+        contacts = request.contacts
+    except SipParseError:
+        contacts = []  # told apart by where it came from alone
+    contact = contacts[0] if len(contacts) == 1 else None
+    instance = contact.instance if contact is not None else None
+    source = Peer(flow.transport, flow.host, flow.port)
+    tests: list[Callable[[Binding, Peer], bool]] = [
+        lambda binding, _peer: bool(instance) and binding.instance_id == instance,
+        lambda binding, _peer: contact is not None and _same_uri(binding.contact_uri, contact.uri),
+        lambda binding, _peer: (
+            bool(binding.connection_key) and binding.connection_key == flow.connection_key
+        ),
+        lambda _binding, peer: peer == source,
+    ]
+    for test in tests:
+        sent = [(binding, peer) for binding, peer in devices if test(binding, peer)]
+        if sent:
+            return sent
+    return []
+
+
+def _same_uri(text: str, uri: Uri) -> bool:
+    """Whether a binding's contact (as stored) is ``uri`` (RFC 3261 §19.1.4)."""
+    try:
+        return parse_uri(text) == uri
+    except SipParseError:
+        return False

@@ -334,7 +334,7 @@ class Proxy:
             return
         uri = request.uri
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
-        if self.pickup is not None and self.pickup.replacing(server, request, caller, wall):
+        if self.pickup is not None and self.pickup.replacing(server, request, flow, caller, wall):
             return  # a BLF key picking up the ringing call its lamp was told of
         row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
         if self.transfers is not None and not self.transfers.new_call(
@@ -371,7 +371,7 @@ class Proxy:
         if (
             caller is not None
             and self.pickup is not None
-            and self.pickup.pick_up(server, request, caller, callee_number, wall)
+            and self.pickup.pick_up(server, request, flow, caller, callee_number, wall)
         ):
             return
         callee = self.directory.entry(callee_number)
@@ -709,6 +709,11 @@ class Proxy:
         self._next_step(context)
 
     def _next_step(self, context: ResponseContext) -> None:
+        # The people the hunt leaves are no longer rung: their lamps go out now, not when
+        # the call ends (RFC 4235: their dialog of the call is over).
+        for branch in context.branches:
+            if branch.step == context.step:
+                self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         context.step += 1
         devices = context.next_steps.pop(0)
         self._ring(context, devices, last_step=not context.next_steps)
@@ -923,7 +928,9 @@ class Proxy:
                 return
             branch.provisional = True
             branch.to_tag = branch.to_tag or response.to_tag or ""
-            self._tell_watchers(context, branch, EARLY)
+            if branch.cancel_wanted is None and branch.step == context.step:
+                # Not a phone being cancelled, nor one a hunt has left: its lamp is out.
+                self._tell_watchers(context, branch, EARLY)
             if branch.cancel_wanted is not None and branch.client is not None:
                 self.layer.cancel(branch.client, branch.cancel_wanted)
                 branch.cancel_wanted = None

@@ -10,7 +10,8 @@ route (in and out of hours alike); *when not answered* rings the route for the
 number's seconds, then goes to the target (before any forward or voicemail of the
 extension rung). A target outside goes back out through the number's trunk, with
 the number as caller ID and a Diversion header naming it, national and mobile
-numbers only, on no member's minutes.
+numbers only, on the minutes of the person the number rings (none for a ring
+group's number).
 
 *Out*: a member dials a number that is no extension nor group: read in the
 trunk's country (``trunks.dialling``), sorted by what it costs, and let through
@@ -89,6 +90,7 @@ _REFUSAL_TEXT = {
     CallClass.SATELLITE: "satellite numbers are not allowed for this extension",
 }
 DAILY_MINUTES_REFUSAL = CallRecord.RefusalReason.DAILY_MINUTES
+_DAILY_MINUTES_TEXT = "the minutes allowed today for calls out are used up"
 
 
 class Providers:
@@ -211,11 +213,13 @@ class TrunkCalls:
             and not schedule.is_open(datetime.fromtimestamp(wall, tz=ZoneInfo("UTC")))
         ):
             kind, target = number.after_hours_kind, number.after_hours_target
+        # A number that rings one person is theirs: sent on outside, it spends their minutes.
+        holder = self.directory.entry(target) if kind != RouteKind.RING_GROUP else None
         if number.forward_when == NumberForward.ALWAYS:
             row.outcome = Outcome.FORWARDED
             row.ended_at = row.started_at
             self.proxy.records.add(row)
-            self._forward_number(number, trunk, "unconditional", server, request, flow, row)
+            self._forward_number(number, trunk, holder, "unconditional", server, request, flow, row)
             return True
         unanswered = None
         if number.forward_when == NumberForward.NO_ANSWER and kind != RouteKind.VOICEMAIL:
@@ -223,7 +227,7 @@ class TrunkCalls:
             def forward(
                 server: ServerTransaction, request: SipRequest, flow: Flow, row: CallRow
             ) -> None:
-                self._forward_number(number, trunk, "no-answer", server, request, flow, row)
+                self._forward_number(number, trunk, holder, "no-answer", server, request, flow, row)
 
             unanswered = (float(number.forward_seconds), forward)
         self._ring(server, request, flow, row, kind, target, now, wall, unanswered)
@@ -251,6 +255,7 @@ class TrunkCalls:
         self,
         number: NumberPlan,
         trunk: TrunkPlan,
+        holder: DirectoryEntry | None,
         reason: str,
         server: ServerTransaction,
         request: SipRequest,
@@ -258,7 +263,9 @@ class TrunkCalls:
         ended: CallRow,
     ) -> None:
         """Send a call to ``number`` on to where the number forwards it; ``ended`` is the
-        record of the leg that ends here (written as forwarded)."""
+        record of the leg that ends here (written as forwarded). Outside, the call spends
+        the daily minutes of ``holder`` (the person the number rings; None: a ring
+        group's number, bounded by its classes alone)."""
         request.add_header(
             "Diversion", f"<sip:{number.e164}@{trunk.host}>;reason={reason};counter=1", first=True
         )
@@ -282,11 +289,19 @@ class TrunkCalls:
                 server, request, leg, dialled.call_class, _REFUSAL_TEXT[dialled.call_class]
             )
             return
+        charge = None
+        if holder is not None and holder.member_id is not None:
+            allowance = self.providers.snapshot.allowance(number.company_id, holder.member_id)
+            daily_seconds = allowance.daily_minutes * 60
+            if self.minutes.spent(holder.extension_id) >= daily_seconds:
+                self.proxy.refuse(server, request, leg, DAILY_MINUTES_REFUSAL, _DAILY_MINUTES_TEXT)
+                return
+            charge = Charge(holder.extension_id, daily_seconds)
         caller_from = request.header("From") or ""
         self._present(request, trunk, dialled.e164, number.e164)
         self.proxy.ring_out(
             server, request, flow, leg, _provider_binding(trunk, dialled.e164, peer), peer,
-            self._challenge_answer(trunk), now, caller_from=caller_from,
+            self._challenge_answer(trunk), now, charge=charge, caller_from=caller_from,
         )  # fmt: skip
 
     def _to_voicemail(
@@ -350,10 +365,7 @@ class TrunkCalls:
         row.direction = Direction.OUTBOUND
         row.callee_number = dialled.e164
         if verdict.refusal == DAILY_MINUTES_REFUSAL:
-            self.proxy.refuse(
-                server, request, row, DAILY_MINUTES_REFUSAL,
-                "the minutes allowed today for calls out are used up",
-            )  # fmt: skip
+            self.proxy.refuse(server, request, row, DAILY_MINUTES_REFUSAL, _DAILY_MINUTES_TEXT)
             return True
         if verdict.refusal:
             self.proxy.refuse(

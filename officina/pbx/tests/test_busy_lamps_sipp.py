@@ -3,7 +3,8 @@ colleague's extension while a call rings and is answered there; phones written h
 what a desk phone should not.
 
 Alice (201), Bob (202) and Carol (203) work at one company, whose ring group 600 rings
-Bob and Carol; Mallory (204) works at another.
+Bob and Carol at once and 601 one after the other (five seconds each); Mallory (204)
+works at another.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from officina.accounts.models import Member
 from officina.pbx.dialog_events import CallState, DialogEvents
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
-from officina.pbx.tests.test_sipp import eventually, finished, register, sipp
+from officina.pbx.tests.test_sipp import SCENARIOS, eventually, finished, register, sipp
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.sip import DigestClient, SipRequest, SipResponse, parse_message
 
@@ -45,6 +46,7 @@ PASSWORDS = {
 }
 NS = "{urn:ietf:params:xml:ns:dialog-info}"
 GROUP = "600"
+HUNT = "601"
 
 
 @pytest.fixture
@@ -62,6 +64,13 @@ def pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[LivePbx]:
     check_save_ring_group(
         studio, RingGroupInput(name="Banco", number=GROUP, member_ids=[bob.pk, carol.pk])
     )
+    check_save_ring_group(
+        studio,
+        RingGroupInput(
+            name="Turno", number=HUNT, strategy="hunt", ring_seconds=5,
+            member_ids=[bob.pk, carol.pk],
+        ),
+    )  # fmt: skip
     check_create_company(mallory, name="Altrove")
     with live_pbx(port_base() + 50) as running:
         yield running
@@ -77,9 +86,11 @@ def row(user: str, other: str) -> str:
     return f"{user};[authentication username={user} password={PASSWORDS[user]}];{other}"
 
 
-def notify_bodies(tmp_path: Path) -> list[bytes]:
-    """The bodies of the NOTIFYs SIPp received, in order, from its message log."""
-    log = b"".join(path.read_bytes() for path in tmp_path.glob("blf_watch*_messages.log"))
+def notify_bodies(tmp_path: Path, watcher: str = "*") -> list[bytes]:
+    """The bodies of the NOTIFYs SIPp received, in order, from its message log (that of
+    the SIPp whose process id is ``watcher``, when several watch)."""
+    logs = tmp_path.glob(f"blf_watch*_{watcher}_messages.log")
+    log = b"".join(path.read_bytes() for path in logs)
     bodies = []
     for message in re.split(rb"\n\s*UDP message received \[\d+\] bytes :\n\n", log)[1:]:
         if message.startswith(b"NOTIFY "):
@@ -89,7 +100,9 @@ def notify_bodies(tmp_path: Path) -> list[bytes]:
     return bodies
 
 
-def lamp_states(tmp_path: Path, watched: str, caller_tag: str, callee_tag: str) -> list[str | None]:
+def lamp_states(
+    tmp_path: Path, watched: str, caller_tag: str, callee_tag: str, watcher: str = "*"
+) -> list[str | None]:
     """Check the NOTIFYs one SIPp busy lamp received as RFC 4235 asks, and give the state
     of the one call each told (None: a document with no call).
 
@@ -98,7 +111,10 @@ def lamp_states(tmp_path: Path, watched: str, caller_tag: str, callee_tag: str) 
     call is told from the watched number's side, its tags once the callee's phone gave
     one (caller's From tag remote, the phone's To tag local)."""
     # Our own PBX's NOTIFYs, no stranger's document: the standard parser is enough here.
-    documents = [ElementTree.fromstring(body) for body in notify_bodies(tmp_path)]  # noqa: S314
+    documents = [
+        ElementTree.fromstring(body)  # noqa: S314
+        for body in notify_bodies(tmp_path, watcher)
+    ]
     versions = [int(document.get("version", "-1")) for document in documents]
     assert versions == list(range(versions[0], versions[0] + len(documents)))
     kinds = [document.get("state") for document in documents]
@@ -165,6 +181,59 @@ def test_a_ring_groups_lamp_is_lit_while_it_rings_and_is_answered(pbx, tmp_path)
 
     states = lamp_states(tmp_path, GROUP, f"{alice.pid}uac1", f"{bob.pid}uas1")
     assert states == [None, "trying", "early", "confirmed", "terminated", None]
+    assert dialog_events(pbx).calls == {}
+
+
+def test_a_hunt_puts_out_the_lamp_of_whom_it_stops_ringing(pbx, tmp_path, stopped_after):
+    """Bob's phone rings its five seconds and the hunt moves on to Carol: Bob's lamp goes
+    from early to terminated then, while Carol's is lit, not when the call ends."""
+    base = pbx.port
+    lamps = {
+        watched: sipp(
+            tmp_path,
+            "blf_watch_unanswered.xml",
+            pbx,
+            port,
+            "-m",
+            "1",
+            "-trace_msg",
+            rows=[row("201", watched)],
+        )
+        for watched, port in (("202", base + 1), ("203", base + 2))
+    }
+    stopped_after += lamps.values()
+    assert eventually(lambda: len(dialog_events(pbx).subscriptions) == 2, 10)
+    bob = sipp(tmp_path, "uas_ring_until_cancel.xml", pbx, base + 3, "-m", "1", background=True)
+    carol = sipp(tmp_path, "uas_ring_until_cancel.xml", pbx, base + 5, "-m", "1", background=True)
+    stopped_after += [bob, carol]
+    assert register(tmp_path, pbx, "202", base + 3, base + 4) == 0
+    assert register(tmp_path, pbx, "203", base + 5, base + 6) == 0
+    # Alice gives up 8 s after the first ringing: Bob's 5 s, then 3 s of Carol's (whose
+    # ringing comes to her meanwhile).
+    alice = sipp(tmp_path, "uac_cancel.xml", pbx, base + 7, "-m", "1", "-d", "8000",
+                 "-pause_msg_ign", rows=[row("201", HUNT)])  # fmt: skip
+    stopped_after.append(alice)
+
+    def lamp(number: str) -> str | None:
+        calls = list(dialog_events(pbx).calls.get(number, {}).values())
+        return calls[0].state if calls else None
+
+    assert eventually(lambda: lamp("202") == "early", 5), "Bob's phone rings first"
+    assert lamp("203") is None, "Carol's does not yet"
+    assert eventually(lambda: lamp("203") == "early", 10), "the hunt moves on to Carol"
+    assert lamp("202") is None, "Bob's lamp went out as the hunt left him"
+    assert finished(alice, tmp_path) == 0
+    assert finished(bob, tmp_path) == 0, "Bob's phone was cancelled"
+    assert finished(carol, tmp_path) == 0, "so was Carol's, when Alice gave up"
+    for process in lamps.values():
+        assert finished(process, tmp_path) == 0, "each lamp was told terminated"
+
+    caller_tag = f"{alice.pid}uac1"
+    for watched, phone in (("202", bob), ("203", carol)):
+        states = lamp_states(
+            tmp_path, watched, caller_tag, f"{phone.pid}ring1", str(lamps[watched].pid)
+        )
+        assert states == [None, "trying", "early", "terminated", None], watched
     assert dialog_events(pbx).calls == {}
 
 
@@ -378,3 +447,71 @@ def test_a_blf_key_picks_up_the_early_dialog_its_lamp_told_of(pbx, tmp_path):
     )  # fmt: skip
     assert finished(carol, tmp_path) == 0, "Carol's Replaces is taken"
     carol_took_the_call(tmp_path, phones)
+
+
+@pytest.fixture
+def stopped_after() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Phones to stop when the test ends, so that a failed test leaves no phone on its
+    port for the next."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("key", ["**202", "blf"])
+def test_only_the_phone_that_picks_up_gets_the_call(pbx, tmp_path, stopped_after, key):
+    """Carol has two phones registered; the one she picks up with gets the call, the other
+    (which would answer anything that reached it) does not ring at all."""
+    base = pbx.port
+    bob = sipp(
+        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 13, "-m", "1", background=True
+    )
+    carol_desk = sipp(
+        tmp_path, "uas_answer.xml", pbx, base + 15, "-m", "1", "-trace_msg", background=True
+    )
+    stopped_after += [bob, carol_desk]
+    assert register(tmp_path, pbx, "202", base + 13, base + 14) == 0
+    assert register(tmp_path, pbx, "203", base + 15, base + 16) == 0
+    assert register(tmp_path, pbx, "203", base + 17, base + 16) == 0, "her second phone"
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 18, "-m", "1", "-d", "300",
+                 rows=[row("201", "202")])  # fmt: skip
+    stopped_after.append(alice)
+
+    def told() -> list[CallState]:
+        return [c for c in dialog_events(pbx).calls.get("202", {}).values() if c.local_tag]
+
+    assert eventually(lambda: bool(told()), 10), "Bob's phone rings"
+    if key == "blf":
+        (early,) = told()
+        dialled = "202"
+        header = f"Replaces: {early.call_id};to-tag={early.local_tag};from-tag={early.remote_tag}"
+    else:
+        dialled, header = key, "User-Agent: SIPp pickup"
+    # The phone registered on base + 17 asks, and answers the call it is sent there.
+    carol_phone = sipp(
+        tmp_path, "uac_pickup_here.xml", pbx, base + 17, "-m", "1",
+        "-oocsf", str(SCENARIOS / "uas_answer.xml"), "-key", "header", header,
+        rows=[row("203", dialled)],
+    )  # fmt: skip
+    stopped_after.append(carol_phone)
+    assert finished(carol_phone, tmp_path) == 0, "the phone that asked answers and talks"
+    assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
+    assert finished(alice, tmp_path) == 0
+    assert eventually(
+        lambda: CallRecord.objects.filter(caller_number="201", ended_at__isnull=False).exists()
+    )
+    record = CallRecord.objects.get(caller_number="201")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee is not None and record.callee.number == "203"
+    assert len(record.devices_rung) == 2, "Bob's phone and the one Carol picked up with"
+
+    assert carol_desk.poll() is None, "Carol's other phone is still waiting for a call"
+    carol_desk.terminate()
+    carol_desk.wait(5)
+    desk_log = b"".join(
+        p.read_bytes() for p in tmp_path.glob(f"uas_answer_{carol_desk.pid}_messages.log")
+    )
+    assert b"INVITE sip:" not in desk_log, "nothing reached Carol's other phone"

@@ -2,7 +2,9 @@
 
 * always, to a mobile outside: the provider calls Studio Rossi's number; the call goes
   straight back out through the trunk to +393331234567, with the number as caller ID
-  and a Diversion header naming it, is challenged, answered and hung up by the caller;
+  and a Diversion header naming it, is challenged, answered and hung up by the caller,
+  on the minutes of Marco, whom the number rings; with his minutes for today used up it
+  is refused (403) and nothing goes out;
 * when not answered after 5 seconds, to an extension: Marco's phone (the number's
   route) rings, is cancelled, and Giulia's phone answers; with no phone of Marco's
   connected the call goes to Giulia at once.
@@ -15,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from officina.pbx.models import CallRecord
+from officina.pbx.models import CallRecord, Extension
 from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, SippTrunk, messages
+from officina.pbx.tests.test_call_cutoff_sipp import spent_earlier_today
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_sipp import eventually, finished
+from officina.trunks.actions import PermissionInput, check_set_permission
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +77,29 @@ def test_a_number_forwarded_always_goes_out_through_the_trunk_with_its_caller_id
         ("answered", CallRecord.Direction.OUTBOUND, "+393331234567"),
     ]
     out = records[1]
-    assert out.caller_number == "+393401112233" and out.charged_to is None
+    assert out.caller_number == "+393401112233"
+    assert out.charged_to is not None and out.charged_to.number == phones["Marco"][0]
+
+
+def test_a_number_forwarded_outside_is_refused_when_its_persons_minutes_are_used(
+    tmp_path, phones, marco, studio_rossi, sipp_trunk
+):
+    check_set_permission(studio_rossi, marco, PermissionInput(daily_minutes=1))
+    spent_earlier_today(Extension.objects.get(member=marco), 60)
+    sipp_trunk.add_number(
+        phones["Marco"][0], forward_when="always", forward_kind="outside",
+        forward_target="333 123 4567",
+    )  # fmt: skip
+    calling = sipp_trunk.calling(
+        tmp_path / "caller", "-key", "did", COMPANY_NUMBER, scenario="provider_call_refused.xml"
+    )
+    assert finished(calling, tmp_path / "caller") == 0, "403 to the provider"
+    sipp_trunk.stop()  # and its records written
+    records = CallRecord.objects.exclude(call_id="earlier").order_by("started_at", "id")
+    assert [(r.outcome, r.reason, r.callee_number) for r in records] == [
+        ("forwarded", "", COMPANY_NUMBER),
+        ("refused", "daily-minutes", "+393331234567"),
+    ]
 
 
 def test_a_number_not_answered_in_its_seconds_rings_the_forward_target(

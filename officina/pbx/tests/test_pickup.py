@@ -1,6 +1,6 @@
 """A BLF key's pickup (an INVITE with Replaces naming a ringing call's early dialog) on
 the in-memory network: who may, which dialog it must name, and what the picker's
-phones get."""
+phones get; which of the picker's phones a pickup rings."""
 
 from __future__ import annotations
 
@@ -61,3 +61,33 @@ def test_a_blf_key_picks_up_only_the_dialog_that_rings_and_only_for_a_colleague(
     (fork,) = requests_of(got, "INVITE")
     assert fork.call_id == call.call_id and fork.header("Answer-Mode") == "Auto"
     assert fork.header("Replaces") is None, "the caller's INVITE, as it came"
+
+
+@pytest.mark.parametrize("asking", ["mobile", "unregistered"])
+def test_only_the_phone_that_asks_gets_the_picked_up_call(pbx, asking):
+    """Sara's desk and mobile are registered; the mobile dials **202 and only it is rung.
+    A phone of hers that never registered dials it: both of hers ring (which one asked
+    cannot be told)."""
+    giulia, marco = (
+        Phone(pbx, number, f"{name}-secret", f"10.0.0.{index}", 5060)
+        for index, (number, name) in enumerate((("201", "giulia"), ("202", "marco")), start=10)
+    )
+    desk, mobile, elsewhere = (
+        Phone(pbx, "203", "sara-secret", f"10.0.0.{index}", 5060) for index in (12, 13, 14)
+    )
+    for phone in (giulia, marco, desk, mobile):
+        assert phone.register().status == 200
+    pbx.server.proxy.pickup = CallPickup(pbx.server.proxy, lambda _a, _b: True)
+    place_call(giulia)
+    (ringing,) = requests_of(marco.inbox(), "INVITE")
+    marco.answer(ringing, 180, to_tag="desk")
+    desk.inbox()
+    mobile.inbox()
+
+    picker = mobile if asking == "mobile" else elsewhere
+    place_call(picker, "**202")
+    got = {phone.host: phone.inbox() for phone in (desk, mobile, elsewhere)}
+    assert statuses(got[picker.host])[-1] == 480  # Call Picked Up
+    rung = {host for host, messages in got.items() if requests_of(messages, "INVITE")}
+    expected = {mobile.host} if asking == "mobile" else {desk.host, mobile.host}
+    assert rung == expected

@@ -142,8 +142,9 @@ def test_caller_cancels(pbx, tmp_path):
     )
     assert register(tmp_path, pbx, "202", base + 40, base + 41) == 0
     caller = sipp(
-        tmp_path, "uac_cancel.xml", pbx, base + 42, "-m", "1", rows=[credentials("201", "202")]
-    )
+        tmp_path, "uac_cancel.xml", pbx, base + 42, "-m", "1", "-d", "300",
+        rows=[credentials("201", "202")],
+    )  # fmt: skip
     assert finished(caller, tmp_path) == 0
     assert finished(ringing, tmp_path) == 0
     assert eventually(lambda: CallRecord.objects.exists())
