@@ -474,3 +474,197 @@ def test_the_target_holds_and_resumes_a_click_to_call(officina, numbers, giulia,
     marcos = (tmp_path / "marco.log").read_text(errors="replace")
     assert "call: hold" in marcos and "call: resume" in marcos
     assert "488" not in marcos and "491" not in marcos, marcos[-2000:]
+
+
+def sipp_phones(
+    tmp_path: Path,
+    officina: LiveOfficina,
+    numbers: dict[str, str],
+    member_scenario: str,
+    target_scenario: str = "uas_reinvited.xml",
+) -> tuple[Any, Any]:
+    """Giulia's phone (a SIPp playing ``member_scenario``) and Marco's (a SIPp playing
+    ``target_scenario``: by default it answers, answers one re-INVITE, and waits for the
+    BYE), both registered over UDP."""
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    base = officina.sip_port
+    member = start_phone(
+        tmp_path / "giulia", member_scenario, pbx, base + 37, numbers["giulia"],
+        PASSWORDS["giulia"],
+    )  # fmt: skip
+    target = start_phone(
+        tmp_path / "marco", target_scenario, pbx, base + 35, numbers["marco"],
+        PASSWORDS["marco"],
+    )  # fmt: skip
+    return member, target
+
+
+def hang_up_from_the_api(officina: LiveOfficina, token: str, ticket: str) -> None:
+    """The API's DELETE ends the answered call: ``hung-up``, and asked again the same."""
+    status, ended = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+    assert status == 200, ended
+    assert ended == {"state": "hung-up", "message": "You ended the call.", "final": True}
+    status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+    assert (status, again["state"]) == (200, "hung-up"), "a call already over keeps its state"
+
+
+def assert_ended_on_the_web(numbers: dict[str, str]) -> None:
+    """Her answered call to Marco, closed with its hang-up time, ended by her on the web."""
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], outcome="answered", ended_at__isnull=False
+        ).exists()
+    ), list(CallRecord.objects.values_list("outcome", "ended_at"))
+    (record,) = CallRecord.objects.filter(caller_number=numbers["giulia"])
+    assert record.callee_number == numbers["marco"]
+    assert record.ended_by == CallRecord.EndedBy.CALLER_ON_THE_WEB
+    assert record.ended_at is not None and record.answered_at is not None
+    assert record.ended_at > record.answered_at
+
+
+def test_a_late_offer_reinvite_gets_the_other_sides_offer_and_the_api_hangs_up(
+    officina, numbers, giulia, tmp_path
+):
+    """Her phone's re-INVITE without SDP (RFC 3261 §14.1) reaches Marco's as one without
+    SDP; his 200's offer comes to her in the PBX's 200 (her scenario checks it), and her
+    ACK's answer goes on in his ACK. Then her DELETE sends each phone a BYE, which each
+    answers 200 (both scenarios end there), and the record says she ended it on the web."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    member, target = sipp_phones(tmp_path, officina, numbers, "member_late_offer.xml")
+    try:
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        ticket = placed["ticket"]
+        assert follow(officina, token, ticket, "connected", 30) == "connected"
+
+        def reinvited() -> list[str]:
+            received = messages(tmp_path / "marco", "received")
+            return [m for m in received if m.startswith("INVITE ")][1:]
+
+        def acked() -> list[str]:
+            return [m for m in messages(tmp_path / "marco", "received") if m.startswith("ACK ")]
+
+        assert wait_for(lambda: len(acked()) == 2, 15), "Marco's 200 to the re-INVITE is ACKed"
+        (reinvite,) = reinvited()
+        assert "o=member" not in reinvite and "Content-Length: 0" in reinvite, reinvite
+        assert "o=member 1 2" in acked()[1], "her answer reaches Marco in the ACK"
+        offers = [m for m in messages(tmp_path / "giulia", "received") if "o=target 1 2" in m]
+        assert len(offers) >= 1 and offers[0].startswith("SIP/2.0 200"), "his offer, in a 200"
+
+        hang_up_from_the_api(officina, token, ticket)
+        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
+        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
+        assert follow(officina, token, ticket, "hung-up", 5) == "hung-up"
+    finally:
+        stop(member)
+        stop(target)
+    for name in ("giulia", "marco"):
+        sent = messages(tmp_path / name, "sent")
+        assert any(m.startswith("SIP/2.0 200") and "BYE" in m.split("CSeq:")[1][:20] for m in sent)
+    assert_ended_on_the_web(numbers)
+
+
+def test_the_targets_late_offer_reinvite_gets_her_phones_offer(officina, numbers, giulia, tmp_path):
+    """The other way: Marco's re-INVITE without SDP reaches her phone as one without SDP;
+    her phone's offer comes to him in the 200 and his answer to her in the PBX's ACK
+    (each scenario checks what it got)."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    member, target = sipp_phones(
+        tmp_path, officina, numbers, "member_offers_late.xml", "uas_late_offer_reinvite.xml"
+    )
+    try:
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        ticket = placed["ticket"]
+        assert follow(officina, token, ticket, "connected", 30) == "connected"
+
+        def her_acks() -> list[str]:
+            return [m for m in messages(tmp_path / "giulia", "received") if m.startswith("ACK ")]
+
+        assert wait_for(lambda: len(her_acks()) == 2, 15), "her 200 to the re-INVITE is ACKed"
+        received = messages(tmp_path / "giulia", "received")
+        (reinvite,) = [m for m in received if m.startswith("INVITE ")][1:]
+        assert "Content-Length: 0" in reinvite and "o=target" not in reinvite, reinvite
+        assert "o=target 1 3" in her_acks()[1], "his answer reaches her in the ACK"
+
+        hang_up_from_the_api(officina, token, ticket)
+        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
+        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
+    finally:
+        stop(member)
+        stop(target)
+    assert_ended_on_the_web(numbers)
+
+
+def test_the_pbx_sends_its_200_to_her_reinvite_again_until_her_ack(
+    officina, numbers, giulia, tmp_path
+):
+    """Over UDP her phone leaves the PBX's first 200 to its re-INVITE unanswered: the PBX
+    sends it again after T1 (0.5 s), her phone ACKs that one, and then no more come."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    member, target = sipp_phones(tmp_path, officina, numbers, "member_acks_late.xml")
+    try:
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        ticket = placed["ticket"]
+        assert follow(officina, token, ticket, "connected", 30) == "connected"
+
+        def oks() -> list[str]:
+            received = messages(tmp_path / "giulia", "received")
+            return [m for m in received if m.startswith("SIP/2.0 200") and "10 INVITE" in m]
+
+        def her_acks() -> list[str]:
+            return [m for m in messages(tmp_path / "giulia", "sent") if m.startswith("ACK ")]
+
+        assert wait_for(lambda: len(her_acks()) == 1, 15), "her phone ACKs, at last"
+        assert len(oks()) >= 2, "the 200 came again before her ACK"
+        assert len(set(oks())) == 1, "the very same 200"
+        count = len(oks())
+        time.sleep(4)  # the next one would have come 1 s after the last (T1 doubled)
+        assert len(oks()) == count, "nothing more once ACKed"
+        assert officina.running.server.third_party.calls[ticket].state == "connected"
+
+        hang_up_from_the_api(officina, token, ticket)
+        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
+        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
+    finally:
+        stop(member)
+        stop(target)
+    assert_ended_on_the_web(numbers)
+
+
+@pytest.mark.browser
+def test_the_hang_up_button_ends_an_answered_call(
+    officina, numbers, giulia, marco, tmp_path, browser
+):
+    """In Italian on a phone's screen: once Marco answers, "Riaggancia" shows beside the
+    call and ends it; both baresips get a BYE, the page says so, and the record says she
+    ended it on the web."""
+    officina.running.directory.load()
+    giulia.language = "it"
+    giulia.save(update_fields=["language"])
+    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
+    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
+        try:
+            page = context.new_page()
+            page.goto(f"/members/{marco.pk}/")
+            panel = page.locator("#pbx-panel")
+            hang_up = panel.get_by_role("button", name="Riaggancia", exact=True)
+            assert not hang_up.is_visible(), "nothing to hang up before the call"
+            page.get_by_role("button", name="Chiama", exact=True).click()
+            status = panel.locator("[data-call-status]")
+            status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
+            assert not panel.get_by_role("button", name="Annulla", exact=True).is_visible()
+            box = hang_up.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+            hang_up.click()
+            status.filter(has_text="Hai chiuso la chiamata.").wait_for()
+            hang_up.wait_for(state="hidden")
+            assert_hung_up(tmp_path / "giulia.log")
+            assert_hung_up(tmp_path / "marco.log")
+        finally:
+            context.close()
+    assert_ended_on_the_web(numbers)
