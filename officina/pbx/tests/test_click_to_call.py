@@ -185,6 +185,8 @@ def test_the_members_phone_rings_then_talks_with_the_target(
     assert wait_for(
         lambda: CallRecord.objects.filter(pk=record.pk, ended_at__isnull=False).exists()
     ), "the record closes with the hang-up"
+    record.refresh_from_db()
+    assert record.ended_by == CallRecord.EndedBy.CALLEE, "Marco hung up"
     for name in ("giulia", "marco"):
         (heard,) = (homes[name] / "received").glob("*-dec.wav")
         assert loudness(heard) > 1000, f"{name} heard the other's tone"
@@ -236,6 +238,13 @@ def test_a_member_without_a_registered_phone_is_told_so(officina, numbers, giuli
     assert not CallRecord.objects.exists()
 
 
+def italian_phone_screen(browser: Any, officina: LiveOfficina, member: Any) -> Any:
+    """A browser context signed in as ``member``, who reads Italian, on a phone's screen."""
+    member.language = "it"
+    member.save(update_fields=["language"])
+    return signed_in_context(browser, officina, member, viewport=PHONE, is_mobile=True)
+
+
 @pytest.mark.browser
 def test_the_call_button_on_a_profile_rings_the_members_phone(
     officina, numbers, giulia, marco, tmp_path, browser
@@ -243,9 +252,7 @@ def test_the_call_button_on_a_profile_rings_the_members_phone(
     """Giulia, in Italian on a phone's screen, presses "Chiama" on Marco's profile: her
     baresip rings (and answers), Marco's answers, and the page follows the call."""
     officina.running.directory.load()
-    giulia.language = "it"
-    giulia.save(update_fields=["language"])
-    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
+    context = italian_phone_screen(browser, officina, giulia)
     with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
         try:
             page = context.new_page()
@@ -370,9 +377,7 @@ def test_the_cancel_button_stops_a_call_while_the_target_rings(
     """In Italian on a phone's screen: "Annulla" shows while the call rings and cancels
     it; Marco's ringing phone gets CANCEL."""
     officina.running.directory.load()
-    giulia.language = "it"
-    giulia.save(update_fields=["language"])
-    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
+    context = italian_phone_screen(browser, officina, giulia)
     with registered_phones(tmp_path, officina, numbers, "giulia"):
         target = ringing_target(tmp_path, officina, numbers)
         try:
@@ -476,16 +481,23 @@ def test_the_target_holds_and_resumes_a_click_to_call(officina, numbers, giulia,
     assert "488" not in marcos and "491" not in marcos, marcos[-2000:]
 
 
-def sipp_phones(
+@contextmanager
+def answered_sipp_call(
     tmp_path: Path,
     officina: LiveOfficina,
     numbers: dict[str, str],
+    giulia: Any,
     member_scenario: str,
     target_scenario: str = "uas_reinvited.xml",
-) -> tuple[Any, Any]:
-    """Giulia's phone (a SIPp playing ``member_scenario``) and Marco's (a SIPp playing
-    ``target_scenario``: by default it answers, answers one re-INVITE, and waits for the
-    BYE), both registered over UDP."""
+) -> Iterator[str]:
+    """Giulia's click-to-call to Marco, answered, between two SIPp phones registered over
+    UDP: hers plays ``member_scenario``, his ``target_scenario`` (by default he answers,
+    answers one re-INVITE, and waits for the BYE). The block gets the ticket; then her
+    ``DELETE`` ends the call: ``hung-up`` (and asked again, the same), each phone gets a
+    BYE and answers 200 (each scenario ends there), and the record has its hang-up time
+    and says she ended it on the web."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
     pbx: Any = SimpleNamespace(port=officina.sip_port)
     base = officina.sip_port
     member = start_phone(
@@ -496,16 +508,25 @@ def sipp_phones(
         tmp_path / "marco", target_scenario, pbx, base + 35, numbers["marco"],
         PASSWORDS["marco"],
     )  # fmt: skip
-    return member, target
+    try:
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        ticket = placed["ticket"]
+        assert follow(officina, token, ticket, "connected", 30) == "connected"
+        yield ticket
 
-
-def hang_up_from_the_api(officina: LiveOfficina, token: str, ticket: str) -> None:
-    """The API's DELETE ends the answered call: ``hung-up``, and asked again the same."""
-    status, ended = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
-    assert status == 200, ended
-    assert ended == {"state": "hung-up", "message": "You ended the call.", "final": True}
-    status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
-    assert (status, again["state"]) == (200, "hung-up"), "a call already over keeps its state"
+        status, ended = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+        assert status == 200, ended
+        assert ended == {"state": "hung-up", "message": "You ended the call.", "final": True}
+        status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+        assert (status, again["state"]) == (200, "hung-up"), "a call over keeps its state"
+        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
+        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
+        assert follow(officina, token, ticket, "hung-up", 5) == "hung-up"
+    finally:
+        stop(member)
+        stop(target)
+    assert_ended_on_the_web(numbers)
 
 
 def assert_ended_on_the_web(numbers: dict[str, str]) -> None:
@@ -522,80 +543,39 @@ def assert_ended_on_the_web(numbers: dict[str, str]) -> None:
     assert record.ended_at > record.answered_at
 
 
+def received(directory: Path, start: str) -> list[str]:
+    """What the SIPp phone in ``directory`` received that starts with ``start``."""
+    return [m for m in messages(directory, "received") if m.startswith(start)]
+
+
 def test_a_late_offer_reinvite_gets_the_other_sides_offer_and_the_api_hangs_up(
     officina, numbers, giulia, tmp_path
 ):
     """Her phone's re-INVITE without SDP (RFC 3261 §14.1) reaches Marco's as one without
     SDP; his 200's offer comes to her in the PBX's 200 (her scenario checks it), and her
-    ACK's answer goes on in his ACK. Then her DELETE sends each phone a BYE, which each
-    answers 200 (both scenarios end there), and the record says she ended it on the web."""
-    officina.running.directory.load()
-    _token, token = do_create_api_token(giulia, "click-to-call")
-    member, target = sipp_phones(tmp_path, officina, numbers, "member_late_offer.xml")
-    try:
-        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
-        assert status == 201, placed
-        ticket = placed["ticket"]
-        assert follow(officina, token, ticket, "connected", 30) == "connected"
-
-        def reinvited() -> list[str]:
-            received = messages(tmp_path / "marco", "received")
-            return [m for m in received if m.startswith("INVITE ")][1:]
-
-        def acked() -> list[str]:
-            return [m for m in messages(tmp_path / "marco", "received") if m.startswith("ACK ")]
-
-        assert wait_for(lambda: len(acked()) == 2, 15), "Marco's 200 to the re-INVITE is ACKed"
-        (reinvite,) = reinvited()
+    ACK's answer goes on in his ACK. Then her DELETE hangs up both phones."""
+    marcos = tmp_path / "marco"
+    with answered_sipp_call(tmp_path, officina, numbers, giulia, "member_late_offer.xml"):
+        assert wait_for(lambda: len(received(marcos, "ACK ")) == 2, 15), "his 200 is ACKed"
+        (reinvite,) = received(marcos, "INVITE ")[1:]
         assert "o=member" not in reinvite and "Content-Length: 0" in reinvite, reinvite
-        assert "o=member 1 2" in acked()[1], "her answer reaches Marco in the ACK"
+        assert "o=member 1 2" in received(marcos, "ACK ")[1], "her answer reaches Marco"
         offers = [m for m in messages(tmp_path / "giulia", "received") if "o=target 1 2" in m]
         assert len(offers) >= 1 and offers[0].startswith("SIP/2.0 200"), "his offer, in a 200"
-
-        hang_up_from_the_api(officina, token, ticket)
-        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
-        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
-        assert follow(officina, token, ticket, "hung-up", 5) == "hung-up"
-    finally:
-        stop(member)
-        stop(target)
-    for name in ("giulia", "marco"):
-        sent = messages(tmp_path / name, "sent")
-        assert any(m.startswith("SIP/2.0 200") and "BYE" in m.split("CSeq:")[1][:20] for m in sent)
-    assert_ended_on_the_web(numbers)
 
 
 def test_the_targets_late_offer_reinvite_gets_her_phones_offer(officina, numbers, giulia, tmp_path):
     """The other way: Marco's re-INVITE without SDP reaches her phone as one without SDP;
     her phone's offer comes to him in the 200 and his answer to her in the PBX's ACK
     (each scenario checks what it got)."""
-    officina.running.directory.load()
-    _token, token = do_create_api_token(giulia, "click-to-call")
-    member, target = sipp_phones(
-        tmp_path, officina, numbers, "member_offers_late.xml", "uas_late_offer_reinvite.xml"
-    )
-    try:
-        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
-        assert status == 201, placed
-        ticket = placed["ticket"]
-        assert follow(officina, token, ticket, "connected", 30) == "connected"
-
-        def her_acks() -> list[str]:
-            return [m for m in messages(tmp_path / "giulia", "received") if m.startswith("ACK ")]
-
-        assert wait_for(lambda: len(her_acks()) == 2, 15), "her 200 to the re-INVITE is ACKed"
-        received = messages(tmp_path / "giulia", "received")
-        (reinvite,) = [m for m in received if m.startswith("INVITE ")][1:]
+    giulias = tmp_path / "giulia"
+    with answered_sipp_call(
+        tmp_path, officina, numbers, giulia, "member_offers_late.xml", "uas_late_offer_reinvite.xml"
+    ):
+        assert wait_for(lambda: len(received(giulias, "ACK ")) == 2, 15), "her 200 is ACKed"
+        (reinvite,) = received(giulias, "INVITE ")[1:]
         assert "Content-Length: 0" in reinvite and "o=target" not in reinvite, reinvite
-        assert "o=target 1 3" in her_acks()[1], "his answer reaches her in the ACK"
-
-        hang_up_from_the_api(officina, token, ticket)
-        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
-        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
-    finally:
-        stop(member)
-        stop(target)
-    assert_ended_on_the_web(numbers)
+        assert "o=target 1 3" in received(giulias, "ACK ")[1], "his answer reaches her"
 
 
 def test_the_pbx_sends_its_200_to_her_reinvite_again_until_her_ack(
@@ -603,22 +583,15 @@ def test_the_pbx_sends_its_200_to_her_reinvite_again_until_her_ack(
 ):
     """Over UDP her phone leaves the PBX's first 200 to its re-INVITE unanswered: the PBX
     sends it again after T1 (0.5 s), her phone ACKs that one, and then no more come."""
-    officina.running.directory.load()
-    _token, token = do_create_api_token(giulia, "click-to-call")
-    member, target = sipp_phones(tmp_path, officina, numbers, "member_acks_late.xml")
-    try:
-        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
-        assert status == 201, placed
-        ticket = placed["ticket"]
-        assert follow(officina, token, ticket, "connected", 30) == "connected"
+    giulias = tmp_path / "giulia"
 
-        def oks() -> list[str]:
-            received = messages(tmp_path / "giulia", "received")
-            return [m for m in received if m.startswith("SIP/2.0 200") and "10 INVITE" in m]
+    def oks() -> list[str]:
+        return [m for m in received(giulias, "SIP/2.0 200") if "10 INVITE" in m]
 
-        def her_acks() -> list[str]:
-            return [m for m in messages(tmp_path / "giulia", "sent") if m.startswith("ACK ")]
+    def her_acks() -> list[str]:
+        return [m for m in messages(giulias, "sent") if m.startswith("ACK ")]
 
+    with answered_sipp_call(tmp_path, officina, numbers, giulia, "member_acks_late.xml") as ticket:
         assert wait_for(lambda: len(her_acks()) == 1, 15), "her phone ACKs, at last"
         assert len(oks()) >= 2, "the 200 came again before her ACK"
         assert len(set(oks())) == 1, "the very same 200"
@@ -626,14 +599,6 @@ def test_the_pbx_sends_its_200_to_her_reinvite_again_until_her_ack(
         time.sleep(4)  # the next one would have come 1 s after the last (T1 doubled)
         assert len(oks()) == count, "nothing more once ACKed"
         assert officina.running.server.third_party.calls[ticket].state == "connected"
-
-        hang_up_from_the_api(officina, token, ticket)
-        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
-        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
-    finally:
-        stop(member)
-        stop(target)
-    assert_ended_on_the_web(numbers)
 
 
 @pytest.mark.browser
@@ -644,9 +609,7 @@ def test_the_hang_up_button_ends_an_answered_call(
     call and ends it; both baresips get a BYE, the page says so, and the record says she
     ended it on the web."""
     officina.running.directory.load()
-    giulia.language = "it"
-    giulia.save(update_fields=["language"])
-    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
+    context = italian_phone_screen(browser, officina, giulia)
     with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
         try:
             page = context.new_page()
