@@ -52,7 +52,9 @@ class OkUntilAck:
                 self.on_no_ack()
                 return
             self.layer.sender.send(self.peer, self.ok)
-            self._again_after(min(delay * 2, T2), elapsed + delay)
+            # The last wait ends at 64*T1 exactly, rather than up to T2 after it.
+            sent_at = elapsed + delay
+            self._again_after(min(delay * 2, T2, GIVE_UP_AFTER - sent_at), sent_at)
 
         self.layer.call_later(delay, again)
 

@@ -1363,12 +1363,13 @@ class Proxy:
 
         return self.anchor.answer_in_ack(ack.call_id, received_cseq, ack.body, send)
 
-    def ended_on_the_web(self, call_id: str) -> None:
-        """The caller of ``call_id`` ended it from Officina's page (click-to-call): its
-        record says so rather than naming the side whose BYE comes next."""
+    def ending(self, call_id: str, by: CallRecord.EndedBy) -> None:
+        """The PBX is about to end ``call_id`` itself (a click-to-call the member ends on
+        the page, or whose phone never ACKed): its record says who ended it ``by``, rather
+        than naming the side whose BYE comes next."""
         tracked = self.dialogs.get(call_id)
         if tracked is not None:
-            tracked[0].ended_by = CallRecord.EndedBy.CALLER_ON_THE_WEB
+            tracked[0].ended_by = by
 
     def _hung_up(self, call_id: str, wall: float, from_tag: str = "") -> None:
         self.cseq_shifts.pop(call_id, None)

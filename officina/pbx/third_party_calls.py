@@ -58,6 +58,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from officina.pbx.call_requests import CallState
+from officina.pbx.models import CallRecord
 from officina.pbx.ok_retransmission import OkUntilAck
 from officina.pbx.placed_calls import CallPlacer, PlacedLeg, caller_on
 from officina.sip import (
@@ -177,10 +178,7 @@ class ThirdPartyCalls:
             self._refuse_member(call)
             self._end(call, CallState.CANCELLED)
         elif call.state is CallState.CONNECTED:
-            target = call.target_leg
-            if target is not None and target.invite is not None:
-                self.proxy.ended_on_the_web(target.invite.call_id)
-            self._hang_up_both(call)
+            self._hang_up_both(call, CallRecord.EndedBy.CALLER_ON_THE_WEB)
             self._end(call, CallState.HUNG_UP)
         return call.state
 
@@ -418,9 +416,12 @@ class ThirdPartyCalls:
         if call.target_leg is not None:
             call.target_leg.hang_up()
 
-    def _hang_up_both(self, call: ThirdPartyCall) -> None:
-        """A BYE to each answered leg: the target's through the proxy, the member's phone
-        directly."""
+    def _hang_up_both(self, call: ThirdPartyCall, by: CallRecord.EndedBy) -> None:
+        """A BYE to each answered leg: the target's through the proxy (whose record says
+        who ended the call ``by``), the member's phone directly."""
+        target = call.target_leg
+        if target is not None and target.invite is not None:
+            self.proxy.ending(target.invite.call_id, by)
         self._hang_up_target(call)
         self._send_to_member(call, "BYE")
         if call.member_leg is not None:
@@ -493,7 +494,7 @@ class ThirdPartyCalls:
         """The member's phone never ACKed our 2xx (RFC 3261 §13.3.1.4): the call is over."""
         call.awaiting_ack = None
         logger.info("click-to-call %s: no ACK from the member's phone", call.ticket[:8])
-        self._hang_up_both(call)
+        self._hang_up_both(call, CallRecord.EndedBy.PHONE_SYSTEM)
         self._end(call, CallState.ENDED)
 
     def _target_offers(self, call: ThirdPartyCall, request: SipRequest) -> None:

@@ -489,24 +489,28 @@ def answered_sipp_call(
     giulia: Any,
     member_scenario: str,
     target_scenario: str = "uas_reinvited.xml",
+    *,
+    ended_by: str = CallRecord.EndedBy.CALLER_ON_THE_WEB,
 ) -> Iterator[str]:
     """Giulia's click-to-call to Marco, answered, between two SIPp phones registered over
     UDP: hers plays ``member_scenario``, his ``target_scenario`` (by default he answers,
     answers one re-INVITE, and waits for the BYE). The block gets the ticket; then her
-    ``DELETE`` ends the call: ``hung-up`` (and asked again, the same), each phone gets a
+    ``DELETE`` ends the call: ``hung-up`` (and asked again, the same); or, ``ended_by``
+    the phone system, the PBX ends it by itself within 45 s (``ended``). Each phone gets a
     BYE and answers 200 (each scenario ends there), and the record has its hang-up time
-    and says she ended it on the web."""
+    and says who ended it."""
     officina.running.directory.load()
     _token, token = do_create_api_token(giulia, "click-to-call")
     pbx: Any = SimpleNamespace(port=officina.sip_port)
     base = officina.sip_port
+    lifetime = ("-timeout", "90s")  # over the 30 s a SIPp phone lives by default
     member = start_phone(
         tmp_path / "giulia", member_scenario, pbx, base + 37, numbers["giulia"],
-        PASSWORDS["giulia"],
+        PASSWORDS["giulia"], *lifetime,
     )  # fmt: skip
     target = start_phone(
         tmp_path / "marco", target_scenario, pbx, base + 35, numbers["marco"],
-        PASSWORDS["marco"],
+        PASSWORDS["marco"], *lifetime,
     )  # fmt: skip
     try:
         status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
@@ -515,22 +519,24 @@ def answered_sipp_call(
         assert follow(officina, token, ticket, "connected", 30) == "connected"
         yield ticket
 
-        status, ended = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
-        assert status == 200, ended
-        assert ended == {"state": "hung-up", "message": "You ended the call.", "final": True}
-        status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
-        assert (status, again["state"]) == (200, "hung-up"), "a call over keeps its state"
+        if ended_by == CallRecord.EndedBy.CALLER_ON_THE_WEB:
+            status, ended = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert status == 200, ended
+            assert ended == {"state": "hung-up", "message": "You ended the call.", "final": True}
+            status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert (status, again["state"]) == (200, "hung-up"), "a call over keeps its state"
+        else:
+            assert follow(officina, token, ticket, "ended", 45) == "ended"
         assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
         assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
-        assert follow(officina, token, ticket, "hung-up", 5) == "hung-up"
     finally:
         stop(member)
         stop(target)
-    assert_ended_on_the_web(numbers)
+    assert_ended_by(numbers, ended_by)
 
 
-def assert_ended_on_the_web(numbers: dict[str, str]) -> None:
-    """Her answered call to Marco, closed with its hang-up time, ended by her on the web."""
+def assert_ended_by(numbers: dict[str, str], ended_by: str) -> None:
+    """Her answered call to Marco, closed with its hang-up time, ended ``ended_by``."""
     assert wait_for(
         lambda: CallRecord.objects.filter(
             caller_number=numbers["giulia"], outcome="answered", ended_at__isnull=False
@@ -538,7 +544,7 @@ def assert_ended_on_the_web(numbers: dict[str, str]) -> None:
     ), list(CallRecord.objects.values_list("outcome", "ended_at"))
     (record,) = CallRecord.objects.filter(caller_number=numbers["giulia"])
     assert record.callee_number == numbers["marco"]
-    assert record.ended_by == CallRecord.EndedBy.CALLER_ON_THE_WEB
+    assert record.ended_by == ended_by
     assert record.ended_at is not None and record.answered_at is not None
     assert record.ended_at > record.answered_at
 
@@ -601,6 +607,27 @@ def test_the_pbx_sends_its_200_to_her_reinvite_again_until_her_ack(
         assert officina.running.server.third_party.calls[ticket].state == "connected"
 
 
+def test_without_her_ack_the_pbx_gives_up_after_64_t1_and_hangs_up_both(
+    officina, numbers, giulia, tmp_path
+):
+    """Her phone never ACKs the PBX's 200 to its re-INVITE: the 200 is sent again, the
+    interval doubling up to T2 (4 s), and 64*T1 (32 s) after it the PBX ends the call with
+    a BYE to each phone; the record says the phone system ended it."""
+    giulias = tmp_path / "giulia"
+
+    def oks() -> list[str]:
+        return [m for m in received(giulias, "SIP/2.0 200") if "10 INVITE" in m]
+
+    with answered_sipp_call(
+        tmp_path, officina, numbers, giulia, "member_never_acks.xml",
+        ended_by=CallRecord.EndedBy.PHONE_SYSTEM,
+    ):  # fmt: skip
+        assert wait_for(lambda: len(oks()) >= 4, 15), "sent again at 0.5, 1.5, 3.5 s"
+    # The first and ten more (at 0.5, 1.5, 3.5, 7.5, 11.5, ... 31.5 s), then the BYE at 32 s.
+    assert len(oks()) == 11, len(oks())
+    assert len(received(giulias, "BYE ")) == 1
+
+
 @pytest.mark.browser
 def test_the_hang_up_button_ends_an_answered_call(
     officina, numbers, giulia, marco, tmp_path, browser
@@ -630,4 +657,4 @@ def test_the_hang_up_button_ends_an_answered_call(
             assert_hung_up(tmp_path / "marco.log")
         finally:
             context.close()
-    assert_ended_on_the_web(numbers)
+    assert_ended_by(numbers, CallRecord.EndedBy.CALLER_ON_THE_WEB)
