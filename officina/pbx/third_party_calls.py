@@ -463,32 +463,22 @@ class ThirdPartyCalls:
         call.offer_passing = True
         late = not request.body
 
+        def late_answer(answer: bytes) -> None:
+            # The answer to the target's offer (our 200 carried it) is in the member's ACK.
+            call.offer_passing = False
+            target.answer_offer(answer)
+
         def answered(response: SipResponse) -> None:
             passed = _passed_on(request, response, self._contact(peer))
             self.layer.respond(server, passed)
+            if passed.status >= 300 or call.state.final or not late:
+                call.offer_passing = False
             if passed.status >= 300 or call.state.final:
-                call.offer_passing = False
                 return
-            # The answer to the target's offer (a late offer) is in the member's ACK.
-            take_answer = target.answer_offer if late else None
-            if not late:
-                call.offer_passing = False
             ok = OkUntilAck(self.layer, peer, passed.serialize(), lambda: self._no_ack(call))
-            call.awaiting_ack = (request.cseq.number, ok, self._answer_to(call, take_answer))
+            call.awaiting_ack = (request.cseq.number, ok, late_answer if late else None)
 
         target.reinvite(request.body, answered)
-
-    def _answer_to(
-        self, call: ThirdPartyCall, take_answer: Callable[[bytes], None] | None
-    ) -> Callable[[bytes], None] | None:
-        if take_answer is None:
-            return None
-
-        def answer(body: bytes) -> None:
-            call.offer_passing = False
-            take_answer(body)
-
-        return answer
 
     def _no_ack(self, call: ThirdPartyCall) -> None:
         """The member's phone never ACKed our 2xx (RFC 3261 §13.3.1.4): the call is over."""
