@@ -238,11 +238,34 @@ def test_a_member_without_a_registered_phone_is_told_so(officina, numbers, giuli
     assert not CallRecord.objects.exists()
 
 
-def italian_phone_screen(browser: Any, officina: LiveOfficina, member: Any) -> Any:
-    """A browser context signed in as ``member``, who reads Italian, on a phone's screen."""
+@contextmanager
+def profile_on_a_phone(browser: Any, officina: LiveOfficina, member: Any, shown: Any) -> Any:
+    """``shown``'s profile page, open for ``member``, who reads Italian, on a phone's
+    screen; the browser context closed on leaving."""
     member.language = "it"
     member.save(update_fields=["language"])
-    return signed_in_context(browser, officina, member, viewport=PHONE, is_mobile=True)
+    context = signed_in_context(browser, officina, member, viewport=PHONE, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(f"/members/{shown.pk}/")
+        yield page
+    finally:
+        context.close()
+
+
+def call_until_shown(page: Any, label: str, text: str) -> tuple[Any, Any]:
+    """Press "Chiama" on ``page`` and wait until the call's status says ``text``: the
+    panel's button ``label`` (hidden before the call, and then within 390 px) and the
+    status."""
+    panel = page.locator("#pbx-panel")
+    button = panel.get_by_role("button", name=label, exact=True)
+    assert not button.is_visible(), f"no {label} before the call"
+    page.get_by_role("button", name="Chiama", exact=True).click()
+    status = panel.locator("[data-call-status]")
+    status.filter(has_text=text).wait_for()
+    box = button.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    return button, status
 
 
 @pytest.mark.browser
@@ -252,22 +275,19 @@ def test_the_call_button_on_a_profile_rings_the_members_phone(
     """Giulia, in Italian on a phone's screen, presses "Chiama" on Marco's profile: her
     baresip rings (and answers), Marco's answers, and the page follows the call."""
     officina.running.directory.load()
-    context = italian_phone_screen(browser, officina, giulia)
-    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
-        try:
-            page = context.new_page()
-            page.goto(f"/members/{marco.pk}/")
-            button = page.get_by_role("button", name="Chiama", exact=True)
-            assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
-            button.click()
-            status = page.locator("#pbx-panel [data-call-status]")
-            status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
-            giulia_log = tmp_path / "giulia.log"
-            assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
-            command(officina.sip_port + 8, "hangup")  # Marco hangs up
-            status.filter(has_text="La chiamata è terminata.").wait_for()
-        finally:
-            context.close()
+    with (
+        registered_phones(tmp_path, officina, numbers, "giulia", "marco"),
+        profile_on_a_phone(browser, officina, giulia, marco) as page,
+    ):
+        button = page.get_by_role("button", name="Chiama", exact=True)
+        assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
+        button.click()
+        status = page.locator("#pbx-panel [data-call-status]")
+        status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
+        giulia_log = tmp_path / "giulia.log"
+        assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
+        command(officina.sip_port + 8, "hangup")  # Marco hangs up
+        status.filter(has_text="La chiamata è terminata.").wait_for()
     assert_record(numbers, "answered")
 
 
@@ -377,27 +397,19 @@ def test_the_cancel_button_stops_a_call_while_the_target_rings(
     """In Italian on a phone's screen: "Annulla" shows while the call rings and cancels
     it; Marco's ringing phone gets CANCEL."""
     officina.running.directory.load()
-    context = italian_phone_screen(browser, officina, giulia)
     with registered_phones(tmp_path, officina, numbers, "giulia"):
         target = ringing_target(tmp_path, officina, numbers)
         try:
-            page = context.new_page()
-            page.goto(f"/members/{marco.pk}/")
-            cancel = page.locator("#pbx-panel").get_by_role("button", name="Annulla", exact=True)
-            assert not cancel.is_visible(), "nothing to cancel before the call"
-            page.get_by_role("button", name="Chiama", exact=True).click()
-            status = page.locator("#pbx-panel [data-call-status]")
-            status.filter(has_text=f"Chiamata a {marco.display_name}").wait_for()
-            box = cancel.bounding_box()
-            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
-            cancel.click()
-            status.filter(has_text="Hai annullato la chiamata.").wait_for()
-            cancel.wait_for(state="hidden")
-            assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
-            assert_hung_up(tmp_path / "giulia.log")
+            with profile_on_a_phone(browser, officina, giulia, marco) as page:
+                ringing = f"Chiamata a {marco.display_name}"
+                cancel, status = call_until_shown(page, "Annulla", ringing)
+                cancel.click()
+                status.filter(has_text="Hai annullato la chiamata.").wait_for()
+                cancel.wait_for(state="hidden")
+                assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+                assert_hung_up(tmp_path / "giulia.log")
         finally:
             stop(target)
-            context.close()
     assert_record(numbers, "cancelled")
 
 
@@ -636,25 +648,16 @@ def test_the_hang_up_button_ends_an_answered_call(
     call and ends it; both baresips get a BYE, the page says so, and the record says she
     ended it on the web."""
     officina.running.directory.load()
-    context = italian_phone_screen(browser, officina, giulia)
-    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
-        try:
-            page = context.new_page()
-            page.goto(f"/members/{marco.pk}/")
-            panel = page.locator("#pbx-panel")
-            hang_up = panel.get_by_role("button", name="Riaggancia", exact=True)
-            assert not hang_up.is_visible(), "nothing to hang up before the call"
-            page.get_by_role("button", name="Chiama", exact=True).click()
-            status = panel.locator("[data-call-status]")
-            status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
-            assert not panel.get_by_role("button", name="Annulla", exact=True).is_visible()
-            box = hang_up.bounding_box()
-            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
-            hang_up.click()
-            status.filter(has_text="Hai chiuso la chiamata.").wait_for()
-            hang_up.wait_for(state="hidden")
-            assert_hung_up(tmp_path / "giulia.log")
-            assert_hung_up(tmp_path / "marco.log")
-        finally:
-            context.close()
+    with (
+        registered_phones(tmp_path, officina, numbers, "giulia", "marco"),
+        profile_on_a_phone(browser, officina, giulia, marco) as page,
+    ):
+        talking = f"Sei in linea con {marco.display_name}."
+        hang_up, status = call_until_shown(page, "Riaggancia", talking)
+        assert not page.get_by_role("button", name="Annulla", exact=True).is_visible()
+        hang_up.click()
+        status.filter(has_text="Hai chiuso la chiamata.").wait_for()
+        hang_up.wait_for(state="hidden")
+        assert_hung_up(tmp_path / "giulia.log")
+        assert_hung_up(tmp_path / "marco.log")
     assert_ended_by(numbers, CallRecord.EndedBy.CALLER_ON_THE_WEB)
