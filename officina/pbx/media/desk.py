@@ -534,7 +534,16 @@ class MediaDesk:
             ],
             body=dialog.local_sdp.serialize(),
         )
+        self._send_until_acked(dialog, server, response)
+
+    def _send_until_acked(
+        self, dialog: DeskDialog, server: ServerTransaction, response: SipResponse
+    ) -> None:
+        """Send our 2xx, and again over UDP until its ACK; without one the call is over
+        (RFC 3261 §13.3.1.4)."""
         self.layer.respond(server, response)
+        if dialog.ok is not None:
+            dialog.ok.acknowledged()  # an earlier 2xx's ACK is no longer awaited
         dialog.ok = OkUntilAck(
             self.layer, dialog.peer, response.serialize(), lambda: self._end(dialog, send_bye=True)
         )
@@ -642,13 +651,22 @@ class MediaDesk:
             if dialog.call is not None:
                 dialog.call.session.agree(agreement)
                 dialog.call.recodec()
+        self._answer_reinvite(dialog, server, request, local)
+
+    def _answer_reinvite(
+        self,
+        dialog: DeskDialog,
+        server: ServerTransaction,
+        request: SipRequest,
+        local: SessionDescription,
+    ) -> None:
+        """Our 200 to a re-INVITE with ``local``, sent again over UDP until its ACK, as the
+        INVITE's (RFC 3261 §13.3.1.4)."""
         dialog.local_sdp = local
-        self.layer.respond(
-            server,
-            make_response(
-                request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
-            ),
+        response = make_response(
+            request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
         )
+        self._send_until_acked(dialog, server, response)
 
     async def _reinvite_browser(
         self,
@@ -667,13 +685,7 @@ class MediaDesk:
         except (WebRtcRefused, SdpParseError) as error:
             self._refuse_sdp(server, request, str(error))
             return
-        dialog.local_sdp = local
-        self.layer.respond(
-            server,
-            make_response(
-                request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
-            ),
-        )
+        self._answer_reinvite(dialog, server, request, local)
 
     # ------------------------------------------------------------------ the attendant's hand-over
     def _hand_over(self, dialog: DeskDialog, call: AttendantCall, kind: str, number: str) -> None:
