@@ -1,7 +1,7 @@
 """/api/phone/calls: click-to-call. The PBX rings your own phones, and once you answer
 puts you through to the number you gave, as a call of your extension (the call-out rules
 of your company apply, and it is in your call history). Then follow the call by asking
-for its state, and cancel it while a phone still rings."""
+for its state, and end it (cancelled while a phone rings, hung up once answered)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from officina.pbx.call_requests import CallState
 from officina.pbx.click_to_call import (
     NAME_MAX_LENGTH,
     check_call_progress,
-    check_cancel_call,
     check_click_to_call,
+    check_end_call,
     check_throttle,
     state_message,
 )
@@ -106,14 +106,15 @@ async def call_progress(
 @router.delete(
     "/{ticket}",
     response=STATE_ANSWERS,
-    summary=_("Cancel your call while it rings"),
+    summary=_("End your call"),
     description=_(
-        "Stops the call while your phones, or the target, still ring: the ringing phones "
-        "are cancelled and the state is `cancelled`. A call already over keeps its state. "
-        "404: no such call of yours; 409: the call has been answered (hang up on your "
-        "phone), or the phone system is not answering."
+        "While your phones, or the target, still ring, the ringing phones are cancelled "
+        "and the state is `cancelled`; once answered, both phones are hung up and the "
+        "state is `hung-up`. A call already over keeps its state. 404: no such call of "
+        "yours (or one over for more than a minute); 409: the phone system is not "
+        "answering."
     ),
 )
-async def cancel_call(request: HttpRequest, ticket: Text, name: Text = "") -> CallStateOut:
+async def end_call(request: HttpRequest, ticket: Text, name: Text = "") -> CallStateOut:
     member = signed_in_member_of(request.auth)  # type: ignore[attr-defined]
-    return state_out(await check_cancel_call(member, ticket), name)
+    return state_out(await check_end_call(member, ticket), name)

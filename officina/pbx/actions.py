@@ -231,6 +231,9 @@ class CallRow:
     # The extension whose daily minutes for calls out the call spent (answered through
     # a trunk: dialled out, forwarded out, or a follow-me answered outside).
     charged_to_id: int | None = None
+    ended_by: str = ""  # a CallRecord.EndedBy value, once hung up
+    # The caller's From tag (not stored): a BYE carrying it is the caller's hang-up.
+    caller_tag: str = ""
 
 
 def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> None:
@@ -263,6 +266,7 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
                         replaced_call_id=row.replaced_call_id,
                         voicemail=row.voicemail,
                         charged_to_id=row.charged_to_id,
+                        ended_by=row.ended_by,
                     )
                     for row in new
                 ]
@@ -273,6 +277,7 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
             CallRecord(
                 pk=row.record_id,
                 ended_at=row.ended_at,
+                ended_by=row.ended_by,
                 reason=row.reason,
                 transferred_to=row.transferred_to,
                 voicemail=row.voicemail,
@@ -284,7 +289,9 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
             # A REFER comes after the answer was written and before the hang-up; the
             # voicemail may take an unanswered call after its record was written.
             CallRecord.objects.bulk_update(
-                closed, ["ended_at", "reason", "transferred_to", "voicemail"], batch_size=500
+                closed,
+                ["ended_at", "ended_by", "reason", "transferred_to", "voicemail"],
+                batch_size=500,
             )
 
 

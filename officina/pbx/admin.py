@@ -47,6 +47,7 @@ class CallRecordAdmin(admin.ModelAdmin[CallRecord]):
         "final_status",
         "answered_by",
         "duration",
+        "ended_by",
     )
     list_filter = ("outcome",)
     search_fields = ("call_id", "caller_number", "callee_number")

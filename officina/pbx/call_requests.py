@@ -12,10 +12,10 @@ its own, which only its waiting request has joined, and waits for the answer.
 * ``progress``: the state of a call placed before, answered as soon as it differs from
   the one the page knows (a long poll: a state that changed while nobody asked is not
   lost, the SIP process keeps each call's last state for a while).
-* ``cancel``: stop a call that still rings (the member's phones, or the target); the
-  answer is the call's state afterwards (``cancelled``, or the state that could not be
-  cancelled: ``connected``, or one already final), or that the extension has no such
-  call.
+* ``end``: stop a call at whatever stage: cancel the ringing phones (the member's, or
+  the target), or hang up both once answered; the answer is the call's state afterwards
+  (``cancelled``, ``hung-up``, or the state of a call already over), or that the
+  extension has no such call.
 
 Why the layer rather than a socket of our own or the database: it is already there in
 every deployment (the hub between ``officina serve``'s processes, or Redis), delivers in
@@ -44,7 +44,7 @@ logger = logging.getLogger("officina.pbx.call_requests")
 REQUESTS_GROUP = "pbx.calls"
 PLACE = "pbx.place_call"
 PROGRESS = "pbx.call_progress"
-CANCEL = "pbx.cancel_call"
+END = "pbx.end_call"
 STATE = "pbx.call_state"
 # How long a web worker waits for the SIP process: it answers a request at once, so
 # this only bounds the wait when the SIP process is not running.
@@ -69,6 +69,7 @@ class CallState(StrEnum):
     FAILED = "failed"  # anything else
     ENDED = "ended"  # hung up (or forgotten)
     CANCELLED = "cancelled"  # the member stopped it while a phone rang
+    HUNG_UP = "hung-up"  # the member ended the answered call from the page
 
     @property
     def final(self) -> bool:
@@ -136,11 +137,11 @@ async def ask_progress(
     return _state_of(answer)
 
 
-async def ask_to_cancel(ticket: str, extension: str) -> CallState | None:
-    """Ask the SIP process to cancel ``extension``'s call ``ticket``; the call's state
+async def ask_to_end(ticket: str, extension: str) -> CallState | None:
+    """Ask the SIP process to end ``extension``'s call ``ticket``; the call's state
     afterwards. None when the SIP process did not answer; ``NoSuchCall`` when the
     extension has no such call."""
-    answer = await _ask({"type": CANCEL, "ticket": ticket, "extension": extension}, ANSWER_SECONDS)
+    answer = await _ask({"type": END, "ticket": ticket, "extension": extension}, ANSWER_SECONDS)
     if answer is not None and not answer.get("found", True):
         raise NoSuchCall(ticket)
     return _state_of(answer)
@@ -173,14 +174,14 @@ class CallRequestListener:
 
     ``place(ticket, extension, target, target_name)`` starts a call and returns its
     first state; ``state_of(ticket, extension)`` is a call's state now (None: no such
-    call of that extension); ``cancel(ticket, extension)`` stops it if it still rings and
-    returns its state then (None likewise). The caller of ``changed(ticket)`` says a
+    call of that extension); ``end(ticket, extension)`` stops it, ringing or answered,
+    and returns its state then (None likewise). The caller of ``changed(ticket)`` says a
     call's state changed, which answers those waiting for it.
     """
 
     place: Callable[[str, str, str, str], CallState]
     state_of: Callable[[str, str], CallState | None]
-    cancel: Callable[[str, str], CallState | None]
+    end: Callable[[str, str], CallState | None]
     waiters: dict[str, list[_Waiter]] = field(default_factory=dict)
     _layer: Any = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -212,8 +213,8 @@ class CallRequestListener:
                 str(message.get("target_name", "")),
             )
             await self._reply(reply_to, ticket, state)
-        elif message.get("type") == CANCEL:
-            after = self.cancel(ticket, extension)
+        elif message.get("type") == END:
+            after = self.end(ticket, extension)
             await self._reply(reply_to, ticket, after or CallState.ENDED, found=after is not None)
         elif message.get("type") == PROGRESS:
             now = self.state_of(ticket, extension)
@@ -261,7 +262,7 @@ __all__ = [
     "CallState",
     "NoSuchCall",
     "ask_progress",
-    "ask_to_cancel",
+    "ask_to_end",
     "ask_to_place",
     "new_ticket",
 ]

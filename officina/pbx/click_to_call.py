@@ -27,7 +27,7 @@ from officina.pbx.call_requests import (
     CallState,
     NoSuchCall,
     ask_progress,
-    ask_to_cancel,
+    ask_to_end,
     ask_to_place,
     new_ticket,
 )
@@ -145,26 +145,21 @@ async def check_call_progress(member: Member, ticket: str, known: str) -> CallSt
     return state
 
 
-async def check_cancel_call(member: Member, ticket: str) -> CallState:
-    """Stop the member's call ``ticket`` while a phone rings: ``cancelled``, or the state
-    of a call already over. Another member's call, or none, is "No such call."; an
-    answered one is the member's to hang up on their phone."""
+async def check_end_call(member: Member, ticket: str) -> CallState:
+    """End the member's call ``ticket``: ``cancelled`` while a phone rings, ``hung-up``
+    once answered (both phones get a BYE), or the state of a call already over. Another
+    member's call, or none (or one over long enough to be forgotten), is "No such
+    call."."""
     extension = await sync_to_async(access_own_extension_by_member)(member)
     if not _TICKET.fullmatch(ticket):
         raise OfficinaError(_("No such call."), ErrorCode.NOT_FOUND)
     try:
-        state = await ask_to_cancel(ticket, extension.number)
+        state = await ask_to_end(ticket, extension.number)
     except NoSuchCall:
         raise OfficinaError(_("No such call."), ErrorCode.NOT_FOUND) from None
     if state is None:
         raise OfficinaError(
             _("The phone system is not answering: try again in a moment."), ErrorCode.CONFLICT
-        )
-    if state is CallState.CONNECTED:
-        raise OfficinaError(
-            _("The call has been answered: hang up on your phone to end it."),
-            ErrorCode.CONFLICT,
-            state=str(state),
         )
     return state
 
@@ -185,6 +180,7 @@ _MESSAGES: dict[CallState, Promise] = {
     CallState.FAILED: _("The call could not be made."),
     CallState.ENDED: _("The call has ended."),
     CallState.CANCELLED: _("You cancelled the call."),
+    CallState.HUNG_UP: _("You ended the call."),
 }
 
 
@@ -197,8 +193,8 @@ __all__ = [
     "ClickToCallThrottle",
     "PlacedCall",
     "check_call_progress",
-    "check_cancel_call",
     "check_click_to_call",
+    "check_end_call",
     "check_throttle",
     "state_message",
 ]

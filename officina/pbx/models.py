@@ -218,6 +218,14 @@ class CallRecord(models.Model):
         SATELLITE = "satellite", _("satellite numbers are not allowed for you")
         DAILY_MINUTES = "daily-minutes", _("your minutes for calls out today are used up")
 
+    class EndedBy(models.TextChoices):
+        """Whose hang-up ended an answered call."""
+
+        CALLER = "caller", _("the caller")
+        CALLEE = "callee", _("the callee")
+        CALLER_ON_THE_WEB = "caller-web", _("the caller, on the web")
+        PHONE_SYSTEM = "pbx", _("the phone system")
+
     class Direction(models.TextChoices):
         INTERNAL = "internal", _("internal")
         INBOUND = "in", _("in from a trunk")
@@ -247,6 +255,9 @@ class CallRecord(models.Model):
     started_at = models.DateTimeField(_("started"), db_index=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # Empty while the call lasts, for a call never answered, and for one whose BYE never
+    # came (its record closed when the PBX forgot the dialog).
+    ended_by = models.CharField(_("ended by"), max_length=16, choices=EndedBy.choices, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     final_status = models.PositiveSmallIntegerField(_("final SIP status"), null=True, blank=True)
     direction = models.CharField(

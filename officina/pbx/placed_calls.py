@@ -18,6 +18,12 @@ CANCEL while it rings; it rings at most the ``ring_seconds`` it was placed with.
 codec changes: ``reinvite`` sends the target a new offer and reports its final answer
 (the ACK sent); the target's own re-INVITE goes to ``on_offer``, whose owner answers it
 with ``respond`` (without an ``on_offer``, 488: the call goes on as it was).
+
+Late offers (RFC 3261 §14.1, RFC 3725 §6): ``reinvite`` without an offer asks the target
+for one; its 200 carries it and is not ACKed until the owner has the answer
+(``answer_offer``, which sends the ACK with it). The other way, a re-INVITE of the
+target's without SDP is answered with an offer (``respond`` with ``on_ack``), and the
+answer comes in the target's ACK, handed to ``on_ack``.
 """
 
 from __future__ import annotations
@@ -119,6 +125,13 @@ class PlacedLeg:
         self.on_offer = on_offer
         # The re-INVITE we sent and what to do with its final answer, while it is out.
         self._reinvite: tuple[SipRequest, Callable[[SipResponse], None]] | None = None
+        # Our re-INVITE without an offer, answered with one: its ACK waits for the answer.
+        self._offer_to_answer: SipRequest | None = None
+        # The ACK of our last answered re-INVITE, sent again if its 2xx comes again.
+        self._reinvite_ack: SipRequest | None = None
+        # Our 2xx with an offer to the target's re-INVITE: its CSeq and who takes the
+        # answer its ACK brings.
+        self._awaiting_ack: tuple[int, Callable[[bytes], None]] | None = None
         loop = asyncio.get_running_loop()
 
         def deliver(data: bytes) -> None:
@@ -153,20 +166,36 @@ class PlacedLeg:
 
     def reinvite(self, offer: bytes, on_answer: Callable[[SipResponse], None]) -> None:
         """Send the answered target a re-INVITE with ``offer``; ``on_answer`` gets its final
-        answer (a 2xx is ACKed, a failure too: the call goes on as it was)."""
+        answer (a 2xx is ACKed, a failure too: the call goes on as it was). Without an
+        ``offer`` the target's 2xx brings one, and its ACK waits for ``answer_offer``."""
         dialog = self.dialog
         assert dialog is not None and self._reinvite is None
-        request = dialog.create_request(
-            "INVITE",
-            self._via(),
-            headers=[("Contact", self.contact), ("Content-Type", "application/sdp")],
-            body=offer,
-        )
+        headers = [("Contact", self.contact)]
+        if offer:
+            headers.append(("Content-Type", "application/sdp"))
+        request = dialog.create_request("INVITE", self._via(), headers=headers, body=offer)
         self._reinvite = (request, on_answer)
         self._to_proxy(request)
 
-    def respond(self, response: SipResponse) -> None:
-        """Answer a request the target sent (its re-INVITE given to ``on_offer``)."""
+    def answer_offer(self, answer: bytes) -> None:
+        """ACK the 2xx that brought the target's offer (to our re-INVITE without one),
+        with ``answer``."""
+        request, dialog = self._offer_to_answer, self.dialog
+        if request is None or dialog is None or dialog.state == "terminated":
+            return
+        self._offer_to_answer = None
+        headers = [("Content-Type", "application/sdp")] if answer else []
+        self._reinvite_ack = dialog.create_request(
+            "ACK", self._via(), headers=headers, body=answer, cseq=request.cseq.number
+        )
+        self._to_proxy(self._reinvite_ack.copy())
+
+    def respond(self, response: SipResponse, on_ack: Callable[[bytes], None] | None = None) -> None:
+        """Answer a request the target sent (its re-INVITE given to ``on_offer``). A 2xx
+        with an offer (to a re-INVITE without one) names in ``on_ack`` who takes the
+        answer that the target's ACK brings."""
+        if on_ack is not None:
+            self._awaiting_ack = (response.cseq.number, on_ack)
         self._to_proxy(response)
 
     def _cancel(self) -> None:
@@ -244,11 +273,23 @@ class PlacedLeg:
     def _reinvite_answered(self, response: SipResponse) -> None:
         pending, dialog = self._reinvite, self.dialog
         if pending is None or dialog is None or response.cseq.number != pending[0].cseq.number:
-            return  # a 2xx again, or the answer to a re-INVITE we no longer wait for
+            # A 2xx again (its ACK was lost: the same ACK again; or its answer is still
+            # awaited), or the answer to a re-INVITE we no longer wait for.
+            ack = self._reinvite_ack
+            if (
+                ack is not None
+                and response.status < 300
+                and ack.cseq.number == response.cseq.number
+            ):
+                self._to_proxy(ack.copy())
+            return
         self._reinvite = None
         request, on_answer = pending
-        if response.status < 300:
-            self._to_proxy(dialog.create_request("ACK", self._via(), cseq=request.cseq.number))
+        if response.status < 300 and not request.body:
+            self._offer_to_answer = request  # ACKed with the owner's answer
+        elif response.status < 300:
+            self._reinvite_ack = dialog.create_request("ACK", self._via(), cseq=request.cseq.number)
+            self._to_proxy(self._reinvite_ack.copy())
         else:
             self._to_proxy(_ack_of_failure(request, response))
         if not self.given_up:
@@ -257,6 +298,11 @@ class PlacedLeg:
     def _request(self, request: SipRequest) -> None:
         method = request.method
         if method == "ACK":
+            awaiting = self._awaiting_ack
+            if awaiting is not None and awaiting[0] == request.cseq.number:
+                self._awaiting_ack = None
+                if not self.given_up:
+                    awaiting[1](request.body)
             return
         if method == "BYE":
             self._to_proxy(make_response(request, 200))

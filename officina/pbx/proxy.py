@@ -1067,6 +1067,7 @@ class Proxy:
             if tracked is None or tracked[0] is not row:
                 return  # hung up already
             row.reason = CallRecord.RefusalReason.DAILY_MINUTES
+            row.ended_by = CallRecord.EndedBy.PHONE_SYSTEM
             hang_up_both(self.layer, invite, answer, caller, callee)
             self._hung_up(row.call_id, self.layer.wall())
 
@@ -1225,7 +1226,7 @@ class Proxy:
             cseq = request.cseq.number
             request.set_header("CSeq", f"{cseq + shift[1]} {request.cseq.method}")
         if request.method == "BYE":
-            self._hung_up(request.call_id, wall)
+            self._hung_up(request.call_id, wall, request.from_tag or "")
         elif request.method == "REFER" and self.transfers is not None:
             tracked = self.dialogs.get(request.call_id)
             self.transfers.referred(request, tracked[0] if tracked else None, wall)
@@ -1370,7 +1371,15 @@ class Proxy:
 
         return self.anchor.answer_in_ack(ack.call_id, received_cseq, ack.body, send)
 
-    def _hung_up(self, call_id: str, wall: float) -> None:
+    def ending(self, call_id: str, by: CallRecord.EndedBy) -> None:
+        """The PBX is about to end ``call_id`` itself (a click-to-call the member ends on
+        the page, or whose phone never ACKed): its record says who ended it ``by``, rather
+        than naming the side whose BYE comes next."""
+        tracked = self.dialogs.get(call_id)
+        if tracked is not None:
+            tracked[0].ended_by = by
+
+    def _hung_up(self, call_id: str, wall: float, from_tag: str = "") -> None:
         self.cseq_shifts.pop(call_id, None)
         if self.holds is not None:
             self.holds.end(call_id)
@@ -1383,6 +1392,9 @@ class Proxy:
             return
         row, _answered = tracked
         row.ended_at = wall_time(wall)
+        if not row.ended_by and from_tag and row.caller_tag:
+            caller = from_tag == row.caller_tag
+            row.ended_by = CallRecord.EndedBy.CALLER if caller else CallRecord.EndedBy.CALLEE
         self.records.ended(row)
         if self.ring_groups is not None:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
@@ -1479,6 +1491,7 @@ def new_row(
         ended_at=None,
         outcome=Outcome.FAILED,
         final_status=None,
+        caller_tag=request.from_tag or "",
     )
 
 

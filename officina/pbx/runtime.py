@@ -181,7 +181,7 @@ async def start_pbx(
     server.attach_third_party(third_party)
     # A menu's caller whose phone cannot transfer is put through by the desk's own call.
     media.placer = third_party.placer
-    call_requests = CallRequestListener(third_party.place, third_party.state_of, third_party.cancel)
+    call_requests = CallRequestListener(third_party.place, third_party.state_of, third_party.end)
     third_party.on_change = call_requests.changed
     registrations = TrunkRegistrations(
         trunks, server.layer, advertised, udp_port, clock=server.clock, wall=server.wall

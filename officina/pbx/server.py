@@ -233,8 +233,12 @@ class SipServer:
             decision = self.relay.decide(request, flow.host, now)
             if decision.peer is not None:
                 self.proxy.in_dialog(None, request, decision.peer, self.wall())
-            elif self.media is not None and not decision.refused:
-                self.media.ack(request)
+            elif decision.refused:
+                return
+            elif self.media is not None and self.media.ack(request):
+                return  # a call the PBX answered itself
+            elif self.third_party is not None:
+                self.third_party.ack(request)  # a re-INVITE of a click-to-call's member
         except SipParseError:
             return
 

@@ -31,11 +31,14 @@ while the target rings cancels it, though a phone waiting for its ACK may not se
 cancels whichever leg rings.
 
 A re-INVITE from either side (hold, resume) has its offer passed to the other in a
-re-INVITE of that leg, and the answer brought back (RFC 3725 §6).
+re-INVITE of that leg, and the answer brought back (RFC 3725 §6). A re-INVITE without
+an offer (a late offer) gets the other side's: that side is sent a re-INVITE without
+SDP, its 200's offer goes in our 200, and the answer in the first side's ACK goes on in
+the other's ACK. Our 200 to the member's re-INVITE is sent again over UDP until its ACK
+(``OkUntilAck``); none in 64*T1 ends the call with a BYE to both.
 
-Flow I's known weakness: the phone's 200 waits for its ACK until the target answers,
-and a phone gives up after 64*T1 (32 s) without one. The target therefore rings at most
-``TARGET_RING_SECONDS``.
+The member may also end an answered call from the page (``end``): both legs get a BYE
+(RFC 3725 §7), and the record says the caller ended it on the web.
 
 Flow I's known weakness: the phone's 200 waits for its ACK until the target answers,
 and a phone gives up after 64*T1 (32 s) without one. The target therefore rings at most
@@ -55,6 +58,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from officina.pbx.call_requests import CallState
+from officina.pbx.models import CallRecord
+from officina.pbx.ok_retransmission import OkUntilAck
 from officina.pbx.placed_calls import CallPlacer, PlacedLeg, caller_on
 from officina.sip import (
     ClientTransaction,
@@ -116,6 +121,9 @@ class ThirdPartyCall:
     offer: bytes = b""
     target_leg: PlacedLeg | None = None
     offer_passing: bool = False  # a re-INVITE's offer is on its way to the other side
+    # Our 2xx to the member's re-INVITE until its ACK: that re-INVITE's CSeq, the 2xx,
+    # and who takes the ACK's body (the answer to a late offer), if anyone.
+    awaiting_ack: tuple[int, OkUntilAck, Callable[[bytes], None] | None] | None = None
     ended_at: float | None = None
 
 
@@ -148,15 +156,15 @@ class ThirdPartyCalls:
             return None
         return call.state
 
-    def cancel(self, ticket: str, extension: str) -> CallState | None:
-        """Stop ``extension``'s call ``ticket`` while a phone rings; its state afterwards
+    def end(self, ticket: str, extension: str) -> CallState | None:
+        """Stop ``extension``'s call ``ticket``, at whatever stage; its state afterwards
         (None: no such call of that extension).
 
         The member's phones ringing: each gets CANCEL. The member answered and the target
         rings: the target gets CANCEL (through the proxy, which records the call as
         cancelled), and the member's phone, still waiting for the ACK of its 200, gets it
-        with every stream refused, then a BYE. An answered call is not cancelled (the
-        member hangs up on their phone), nor is one already over."""
+        with every stream refused, then a BYE. Both answered: each leg gets a BYE (RFC
+        3725 §7) and the state is ``hung-up``. A call already over keeps its state."""
         call = self.calls.get(ticket)
         if call is None or call.caller.number != extension:
             return None
@@ -169,6 +177,9 @@ class ThirdPartyCalls:
             self._hang_up_target(call)
             self._refuse_member(call)
             self._end(call, CallState.CANCELLED)
+        elif call.state is CallState.CONNECTED:
+            self._hang_up_both(call, CallRecord.EndedBy.CALLER_ON_THE_WEB)
+            self._end(call, CallState.HUNG_UP)
         return call.state
 
     def place(self, ticket: str, extension: str, target: str, target_name: str) -> CallState:
@@ -325,6 +336,21 @@ class ThirdPartyCalls:
         except SipParseError:
             logger.debug("BYE to a phone that answered too late not sent")
 
+    def ack(self, request: SipRequest) -> bool:
+        """The member's ACK of our 2xx to their re-INVITE: the 2xx is not sent again, and
+        the answer it carries to a late offer goes on to the target (True: ours)."""
+        call = self.by_call_id.get(request.call_id)
+        if call is None or request.to_tag != call.tag:
+            return False
+        awaiting = call.awaiting_ack
+        if awaiting is not None and awaiting[0] == request.cseq.number:
+            call.awaiting_ack = None
+            _cseq, ok, take_answer = awaiting
+            ok.acknowledged()
+            if take_answer is not None:
+                take_answer(request.body)
+        return True
+
     def in_dialog(self, request: SipRequest, server: ServerTransaction) -> bool:
         """A request from the member's phone in a click-to-call: handled here (True)."""
         call = self.by_call_id.get(request.call_id)
@@ -390,6 +416,17 @@ class ThirdPartyCalls:
         if call.target_leg is not None:
             call.target_leg.hang_up()
 
+    def _hang_up_both(self, call: ThirdPartyCall, by: CallRecord.EndedBy) -> None:
+        """A BYE to each answered leg: the target's through the proxy (whose record says
+        who ended the call ``by``), the member's phone directly."""
+        target = call.target_leg
+        if target is not None and target.invite is not None:
+            self.proxy.ending(target.invite.call_id, by)
+        self._hang_up_target(call)
+        self._send_to_member(call, "BYE")
+        if call.member_leg is not None:
+            call.member_leg.terminate()
+
     def _refuse_member(self, call: ThirdPartyCall) -> None:
         """End the member's answered leg: its offer gets an answer refusing every stream
         (an ACK must carry one), then a BYE."""
@@ -404,15 +441,15 @@ class ThirdPartyCalls:
 
     # ------------------------------------------------------------------ re-INVITEs
     # Hold, resume, a codec change: one side's offer goes to the other in a re-INVITE of
-    # its own leg, and that side's answer comes back in the 200 (RFC 3725 §6). One at a
-    # time: a re-INVITE while another's offer is on its way gets 491 (RFC 3261 §14.2), and
-    # so does one before both legs are up. A re-INVITE without an offer (which would
-    # want the other side's offer in our 200 and its answer in the ACK) gets 488.
+    # its own leg, and that side's answer comes back in the 200 (RFC 3725 §6). A
+    # re-INVITE without an offer sends the other side one without an offer too: its 200
+    # brings an offer, which goes in our 200, and the answer in the first side's ACK goes
+    # in our ACK to the other side (RFC 3261 §14.1). One at a time: a re-INVITE while
+    # another's offer is on its way gets 491 (RFC 3261 §14.2), and so does one before
+    # both legs are up.
     def _offer_refused(self, call: ThirdPartyCall, request: SipRequest) -> SipResponse | None:
         if call.offer_passing or call.state is not CallState.CONNECTED:
             return make_response(request, 491)
-        if not request.body:
-            return make_response(request, 488, "Offer Required")
         return None
 
     def _member_offers(
@@ -424,12 +461,31 @@ class ThirdPartyCalls:
             self.layer.respond(server, refused or make_response(request, 481))
             return
         call.offer_passing = True
+        late = not request.body
+
+        def late_answer(answer: bytes) -> None:
+            # The answer to the target's offer (our 200 carried it) is in the member's ACK.
+            call.offer_passing = False
+            target.answer_offer(answer)
 
         def answered(response: SipResponse) -> None:
-            call.offer_passing = False
-            self.layer.respond(server, _passed_on(request, response, self._contact(peer)))
+            passed = _passed_on(request, response, self._contact(peer))
+            self.layer.respond(server, passed)
+            if passed.status >= 300 or call.state.final or not late:
+                call.offer_passing = False
+            if passed.status >= 300 or call.state.final:
+                return
+            ok = OkUntilAck(self.layer, peer, passed.serialize(), lambda: self._no_ack(call))
+            call.awaiting_ack = (request.cseq.number, ok, late_answer if late else None)
 
         target.reinvite(request.body, answered)
+
+    def _no_ack(self, call: ThirdPartyCall) -> None:
+        """The member's phone never ACKed our 2xx (RFC 3261 §13.3.1.4): the call is over."""
+        call.awaiting_ack = None
+        logger.info("click-to-call %s: no ACK from the member's phone", call.ticket[:8])
+        self._hang_up_both(call, CallRecord.EndedBy.PHONE_SYSTEM)
+        self._end(call, CallState.ENDED)
 
     def _target_offers(self, call: ThirdPartyCall, request: SipRequest) -> None:
         target = call.target_leg
@@ -440,19 +496,42 @@ class ThirdPartyCalls:
             target.respond(refused or make_response(request, 481))
             return
         call.offer_passing = True
-        headers = [("Contact", self._contact(peer)), ("Content-Type", "application/sdp")]
+        late = not request.body
+        headers = [("Contact", self._contact(peer))]
+        if not late:
+            headers.append(("Content-Type", "application/sdp"))
         via = Via.parse(self.layer.via(peer.transport, new_branch()))
         reinvite = member.create_request("INVITE", via, headers=headers, body=request.body)
         reinvite.pop_via()  # the transaction puts its own
+        acks: list[bytes] = []  # our ACK to the member's 2xx, once sent (sent again)
+        finals: list[int] = []  # the member's final answer, once it came
+
+        def ack_member(answer: bytes) -> None:
+            ack = self._in_dialog(member, "ACK", peer, answer, cseq=reinvite.cseq.number)
+            acks.append(ack.serialize())
+            self.layer.sender.send(peer, acks[-1])
+
+        def finish_late_offer(answer: bytes) -> None:
+            call.offer_passing = False
+            ack_member(answer)
 
         def answered(_client: ClientTransaction, response: SipResponse) -> None:
             if response.status < 200:
                 return
-            call.offer_passing = False
-            if response.status < 300:
-                ack = self._in_dialog(member, "ACK", peer, b"", cseq=reinvite.cseq.number)
-                self.layer.sender.send(peer, ack.serialize())
-            target.respond(_passed_on(request, response, target.contact))
+            if finals:  # the 2xx again: our ACK was lost (sent again), or is still to come
+                if acks and response.status < 300:
+                    self.layer.sender.send(peer, acks[-1])
+                return
+            finals.append(response.status)
+            passed = _passed_on(request, response, target.contact)
+            if response.status >= 300 or not late:
+                call.offer_passing = False
+                if response.status < 300:
+                    ack_member(b"")
+                target.respond(passed)
+                return
+            # The member's offer goes to the target; the answer in its ACK comes back.
+            target.respond(passed, on_ack=finish_late_offer)
 
         def timed_out(_client: ClientTransaction) -> None:
             call.offer_passing = False
@@ -475,6 +554,9 @@ class ThirdPartyCalls:
         if call.ended_at is not None:
             return
         call.ended_at = time.monotonic()
+        if call.awaiting_ack is not None:
+            call.awaiting_ack[1].acknowledged()  # nothing more is sent in a call that is over
+            call.awaiting_ack = None
         logger.info("click-to-call %s from %s: %s", call.ticket[:8], call.caller.number, state)
         self._change(call, state)
         if call.target_leg is not None:
@@ -487,8 +569,9 @@ class ThirdPartyCalls:
 
 
 def _passed_on(request: SipRequest, response: SipResponse, contact: str) -> SipResponse:
-    """Our answer to a re-INVITE whose offer went to the other side: that side's SDP
-    answer in a 200, or its refusal (the call goes on as it was, RFC 3261 §14.1)."""
+    """Our answer to a re-INVITE whose offer went to the other side: that side's SDP (its
+    answer, or its offer to a re-INVITE without one) in a 200, or its refusal (the call
+    goes on as it was, RFC 3261 §14.1)."""
     if response.status < 300:
         headers = [("Contact", contact), ("Content-Type", "application/sdp")]
         return make_response(request, 200, headers=headers, body=response.body)

@@ -41,8 +41,8 @@ from officina.pbx.call_export import write_calls_csv
 from officina.pbx.call_requests import CallState
 from officina.pbx.click_to_call import (
     check_call_progress,
-    check_cancel_call,
     check_click_to_call,
+    check_end_call,
     check_throttle,
     state_message,
 )
@@ -239,14 +239,14 @@ def click_to_call(request: HttpRequest) -> HttpResponse:
         messages.success(request, message)
         return redirect_to_next(request, "pbx:phone")
     progress = reverse("pbx:click-to-call-progress", args=[placed.ticket])
-    cancel = reverse("pbx:click-to-call-cancel", args=[placed.ticket])
+    end = reverse("pbx:click-to-call-end", args=[placed.ticket])
     return JsonResponse(
         {
             "ticket": placed.ticket,
             "state": placed.state,
             "message": message,
             "progress": progress,
-            "cancel": cancel,
+            "end": end,
         },
         status=201,
     )
@@ -270,11 +270,12 @@ async def click_to_call_progress(request: HttpRequest, ticket: str) -> JsonRespo
 @never_cache
 @login_required
 @require_POST
-async def click_to_call_cancel(request: HttpRequest, ticket: str) -> JsonResponse:
-    """Stop the member's call ``ticket`` while a phone still rings (the "Cancel" button)."""
+async def click_to_call_end(request: HttpRequest, ticket: str) -> JsonResponse:
+    """End the member's call ``ticket``: "Cancel" while a phone rings, "Hang up" once
+    answered."""
     try:
         member = signed_in_member_of(await request.auser())
-        state = await check_cancel_call(member, ticket)
+        state = await check_end_call(member, ticket)
     except OfficinaError as error:
         return JsonResponse(error.as_dict(), status=error.http_status)
     message = state_message(state, request.POST.get("name", ""))

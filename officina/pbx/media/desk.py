@@ -48,6 +48,7 @@ from officina.pbx.media.session import MediaSession, RtpSession
 from officina.pbx.media.tones import ringback
 from officina.pbx.media.voicemail_call import VoicemailCall
 from officina.pbx.media.webrtc import WebRtcRefused, WebRtcSession, webrtc_offered
+from officina.pbx.ok_retransmission import OkUntilAck
 from officina.sip import (
     SipParseError,
     SipRequest,
@@ -102,7 +103,6 @@ ONWARD_RING_SECONDS = 120.0
 BUSY = (486, 600, 603)
 NOT_ANSWERED = (408, 480, 487)
 PLANS_REFRESH = 5.0
-T1, T2 = 0.5, 4.0  # RFC 3261 timers for retransmitting our 2xx until its ACK
 LANGUAGES = ("it", "en")
 
 
@@ -143,8 +143,7 @@ class DeskDialog:
     started: datetime
     local_sdp: SessionDescription
     call: AnsweredCall | None = None
-    ok: bytes = b""
-    acked: bool = False
+    ok: OkUntilAck | None = None  # our 2xx, sent again over UDP until its ACK
     awaiting_answer: bool = False  # our 200 carried an offer; the ACK brings the answer
     cseq: int = 1
     sip_port: int = 0  # ours, on the caller's transport (for the Refer-To we send)
@@ -535,10 +534,19 @@ class MediaDesk:
             ],
             body=dialog.local_sdp.serialize(),
         )
-        dialog.ok = response.serialize()
+        self._send_until_acked(dialog, server, response)
+
+    def _send_until_acked(
+        self, dialog: DeskDialog, server: ServerTransaction, response: SipResponse
+    ) -> None:
+        """Send our 2xx, and again over UDP until its ACK; without one the call is over
+        (RFC 3261 §13.3.1.4)."""
         self.layer.respond(server, response)
-        if dialog.peer.transport == "UDP":
-            self._retransmit_ok(dialog, T1, 0.0)
+        if dialog.ok is not None:
+            dialog.ok.acknowledged()  # an earlier 2xx's ACK is no longer awaited
+        dialog.ok = OkUntilAck(
+            self.layer, dialog.peer, response.serialize(), lambda: self._end(dialog, send_bye=True)
+        )
 
     def _refuse_sdp(self, server: ServerTransaction, request: SipRequest, reason: str) -> None:
         self.stats["refused_sdp"] += 1
@@ -551,21 +559,6 @@ class MediaDesk:
                 headers=[("Warning", f'399 officina "{warning}"'), ("Accept", "application/sdp")],
             ),
         )
-
-    def _retransmit_ok(self, dialog: DeskDialog, delay: float, elapsed: float) -> None:
-        """Send our 2xx again at T1, 2 T1, ... T2 until its ACK; without one in 64 T1 the
-        call is over (RFC 3261 §13.3.1.4)."""
-
-        def again() -> None:
-            if dialog.acked or self.dialogs.get(dialog.call_id) is not dialog:
-                return
-            if elapsed + delay >= 64 * T1:
-                self._end(dialog, send_bye=True)
-                return
-            self.layer.sender.send(dialog.peer, dialog.ok)
-            self._retransmit_ok(dialog, min(delay * 2, T2), elapsed + delay)
-
-        self.layer.call_later(delay, again)
 
     def _greeting(self, plan: BoxPlan) -> Samples | None:
         if plan.greeting is not None and plan.greeting in self.sounds:
@@ -607,7 +600,8 @@ class MediaDesk:
         dialog = self.dialogs.get(request.call_id)
         if dialog is None or request.to_tag != dialog.local_tag:
             return False
-        dialog.acked = True
+        if dialog.ok is not None:
+            dialog.ok.acknowledged()
         if dialog.awaiting_answer:
             dialog.awaiting_answer = False
             try:
@@ -657,13 +651,22 @@ class MediaDesk:
             if dialog.call is not None:
                 dialog.call.session.agree(agreement)
                 dialog.call.recodec()
+        self._answer_reinvite(dialog, server, request, local)
+
+    def _answer_reinvite(
+        self,
+        dialog: DeskDialog,
+        server: ServerTransaction,
+        request: SipRequest,
+        local: SessionDescription,
+    ) -> None:
+        """Our 200 to a re-INVITE with ``local``, sent again over UDP until its ACK, as the
+        INVITE's (RFC 3261 §13.3.1.4)."""
         dialog.local_sdp = local
-        self.layer.respond(
-            server,
-            make_response(
-                request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
-            ),
+        response = make_response(
+            request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
         )
+        self._send_until_acked(dialog, server, response)
 
     async def _reinvite_browser(
         self,
@@ -682,13 +685,7 @@ class MediaDesk:
         except (WebRtcRefused, SdpParseError) as error:
             self._refuse_sdp(server, request, str(error))
             return
-        dialog.local_sdp = local
-        self.layer.respond(
-            server,
-            make_response(
-                request, 200, headers=[("Content-Type", "application/sdp")], body=local.serialize()
-            ),
-        )
+        self._answer_reinvite(dialog, server, request, local)
 
     # ------------------------------------------------------------------ the attendant's hand-over
     def _hand_over(self, dialog: DeskDialog, call: AttendantCall, kind: str, number: str) -> None:
@@ -954,6 +951,8 @@ class MediaDesk:
         if self.dialogs.get(dialog.call_id) is not dialog:
             return
         del self.dialogs[dialog.call_id]
+        if dialog.ok is not None:
+            dialog.ok.acknowledged()  # nothing more is sent in a dialog that is over
         self._close_onward(dialog)
         call = dialog.call
         if call is not None:

@@ -165,6 +165,7 @@ def test_two_baresips_call_each_other_with_audio(pbx, tmp_path):
         assert wait_for(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists()), (
             "the hang-up passed through the proxy"
         )
+        assert CallRecord.objects.get().ended_by == CallRecord.EndedBy.CALLER, "Alice hung up"
 
     for home, name in ((bob, "bob"), (alice, "alice")):
         log = (tmp_path / f"{name}.log").read_text(errors="replace")

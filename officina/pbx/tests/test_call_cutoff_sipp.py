@@ -70,6 +70,7 @@ def test_the_pbx_hangs_up_both_sides_when_the_days_minutes_run_out(
     assert bye_at_phone.startswith(f"BYE sip:{phones['Giulia'][0]}@")
     call = CallRecord.objects.exclude(call_id="earlier").get()
     assert call.reason == "daily-minutes"
+    assert call.ended_by == CallRecord.EndedBy.PHONE_SYSTEM
     assert call.duration is not None
     # Five seconds were left (the load on the machine may add a little).
     assert 4.5 <= call.duration.total_seconds() <= 9

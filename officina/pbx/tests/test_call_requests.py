@@ -20,7 +20,7 @@ from officina.pbx.call_requests import (
     CallState,
     NoSuchCall,
     ask_progress,
-    ask_to_cancel,
+    ask_to_end,
     ask_to_place,
     new_ticket,
 )
@@ -61,17 +61,19 @@ class Calls:
     def state_of(self, ticket: str, extension: str) -> CallState | None:
         return self.states.get(ticket) if extension == "201" else None
 
-    def cancel(self, ticket: str, extension: str) -> CallState | None:
+    def end(self, ticket: str, extension: str) -> CallState | None:
         state = self.state_of(ticket, extension)
         if state in (CallState.RINGING, CallState.CONNECTING):
             state = self.states[ticket] = CallState.CANCELLED
+        elif state is CallState.CONNECTED:
+            state = self.states[ticket] = CallState.HUNG_UP
         return state
 
 
 @asynccontextmanager
 async def listening(calls: Calls) -> AsyncIterator[CallRequestListener]:
     """The SIP process's listener, answering for ``calls``, while the block runs."""
-    listener = CallRequestListener(calls.place, calls.state_of, calls.cancel)
+    listener = CallRequestListener(calls.place, calls.state_of, calls.end)
     running = asyncio.get_running_loop().create_task(listener.run())
     try:
         await asyncio.sleep(0.2)  # the listener joins its group
@@ -102,18 +104,29 @@ async def test_a_request_and_the_calls_progress_go_through_the_hub(hub_layer):
         assert await ask_progress(ticket, "202", "ringing") is CallState.ENDED
 
 
-async def test_a_cancel_goes_through_the_hub_for_the_callers_own_call_only(hub_layer):
+async def test_an_end_goes_through_the_hub_for_the_callers_own_call_only(hub_layer):
     calls = Calls()
     async with listening(calls):
         ticket = new_ticket()
         await ask_to_place(ticket, "201", "202", "Marco")
         with pytest.raises(NoSuchCall):
-            await ask_to_cancel(ticket, "202")  # not 202's call: nothing learnt, nothing done
+            await ask_to_end(ticket, "202")  # not 202's call: nothing learnt, nothing done
         assert calls.states[ticket] is CallState.RINGING
         with pytest.raises(NoSuchCall):
-            await ask_to_cancel(new_ticket(), "201")
-        assert await ask_to_cancel(ticket, "201") is CallState.CANCELLED
+            await ask_to_end(new_ticket(), "201")
+        assert await ask_to_end(ticket, "201") is CallState.CANCELLED
         assert await ask_progress(ticket, "201", "ringing") is CallState.CANCELLED
+
+
+async def test_an_answered_call_is_hung_up_through_the_hub(hub_layer):
+    calls = Calls()
+    async with listening(calls):
+        ticket = new_ticket()
+        await ask_to_place(ticket, "201", "202", "Marco")
+        calls.states[ticket] = CallState.CONNECTED
+        assert await ask_to_end(ticket, "201") is CallState.HUNG_UP
+        assert await ask_to_end(ticket, "201") is CallState.HUNG_UP, "asked again: the same"
+        assert await ask_progress(ticket, "201", "connected") is CallState.HUNG_UP
 
 
 async def test_nobody_listening_is_told_as_no_answer(hub_layer):

@@ -185,6 +185,8 @@ def test_the_members_phone_rings_then_talks_with_the_target(
     assert wait_for(
         lambda: CallRecord.objects.filter(pk=record.pk, ended_at__isnull=False).exists()
     ), "the record closes with the hang-up"
+    record.refresh_from_db()
+    assert record.ended_by == CallRecord.EndedBy.CALLEE, "Marco hung up"
     for name in ("giulia", "marco"):
         (heard,) = (homes[name] / "received").glob("*-dec.wav")
         assert loudness(heard) > 1000, f"{name} heard the other's tone"
@@ -236,6 +238,36 @@ def test_a_member_without_a_registered_phone_is_told_so(officina, numbers, giuli
     assert not CallRecord.objects.exists()
 
 
+@contextmanager
+def profile_on_a_phone(browser: Any, officina: LiveOfficina, member: Any, shown: Any) -> Any:
+    """``shown``'s profile page, open for ``member``, who reads Italian, on a phone's
+    screen; the browser context closed on leaving."""
+    member.language = "it"
+    member.save(update_fields=["language"])
+    context = signed_in_context(browser, officina, member, viewport=PHONE, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(f"/members/{shown.pk}/")
+        yield page
+    finally:
+        context.close()
+
+
+def call_until_shown(page: Any, label: str, text: str) -> tuple[Any, Any]:
+    """Press "Chiama" on ``page`` and wait until the call's status says ``text``: the
+    panel's button ``label`` (hidden before the call, and then within 390 px) and the
+    status."""
+    panel = page.locator("#pbx-panel")
+    button = panel.get_by_role("button", name=label, exact=True)
+    assert not button.is_visible(), f"no {label} before the call"
+    page.get_by_role("button", name="Chiama", exact=True).click()
+    status = panel.locator("[data-call-status]")
+    status.filter(has_text=text).wait_for()
+    box = button.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    return button, status
+
+
 @pytest.mark.browser
 def test_the_call_button_on_a_profile_rings_the_members_phone(
     officina, numbers, giulia, marco, tmp_path, browser
@@ -243,24 +275,19 @@ def test_the_call_button_on_a_profile_rings_the_members_phone(
     """Giulia, in Italian on a phone's screen, presses "Chiama" on Marco's profile: her
     baresip rings (and answers), Marco's answers, and the page follows the call."""
     officina.running.directory.load()
-    giulia.language = "it"
-    giulia.save(update_fields=["language"])
-    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
-    with registered_phones(tmp_path, officina, numbers, "giulia", "marco"):
-        try:
-            page = context.new_page()
-            page.goto(f"/members/{marco.pk}/")
-            button = page.get_by_role("button", name="Chiama", exact=True)
-            assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
-            button.click()
-            status = page.locator("#pbx-panel [data-call-status]")
-            status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
-            giulia_log = tmp_path / "giulia.log"
-            assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
-            command(officina.sip_port + 8, "hangup")  # Marco hangs up
-            status.filter(has_text="La chiamata è terminata.").wait_for()
-        finally:
-            context.close()
+    with (
+        registered_phones(tmp_path, officina, numbers, "giulia", "marco"),
+        profile_on_a_phone(browser, officina, giulia, marco) as page,
+    ):
+        button = page.get_by_role("button", name="Chiama", exact=True)
+        assert button.bounding_box()["x"] + button.bounding_box()["width"] <= PHONE["width"]
+        button.click()
+        status = page.locator("#pbx-panel [data-call-status]")
+        status.filter(has_text=f"Sei in linea con {marco.display_name}.").wait_for()
+        giulia_log = tmp_path / "giulia.log"
+        assert "answering call" in giulia_log.read_text(errors="replace"), "her phone rang"
+        command(officina.sip_port + 8, "hangup")  # Marco hangs up
+        status.filter(has_text="La chiamata è terminata.").wait_for()
     assert_record(numbers, "answered")
 
 
@@ -370,29 +397,19 @@ def test_the_cancel_button_stops_a_call_while_the_target_rings(
     """In Italian on a phone's screen: "Annulla" shows while the call rings and cancels
     it; Marco's ringing phone gets CANCEL."""
     officina.running.directory.load()
-    giulia.language = "it"
-    giulia.save(update_fields=["language"])
-    context = signed_in_context(browser, officina, giulia, viewport=PHONE, is_mobile=True)
     with registered_phones(tmp_path, officina, numbers, "giulia"):
         target = ringing_target(tmp_path, officina, numbers)
         try:
-            page = context.new_page()
-            page.goto(f"/members/{marco.pk}/")
-            cancel = page.locator("#pbx-panel").get_by_role("button", name="Annulla", exact=True)
-            assert not cancel.is_visible(), "nothing to cancel before the call"
-            page.get_by_role("button", name="Chiama", exact=True).click()
-            status = page.locator("#pbx-panel [data-call-status]")
-            status.filter(has_text=f"Chiamata a {marco.display_name}").wait_for()
-            box = cancel.bounding_box()
-            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
-            cancel.click()
-            status.filter(has_text="Hai annullato la chiamata.").wait_for()
-            cancel.wait_for(state="hidden")
-            assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
-            assert_hung_up(tmp_path / "giulia.log")
+            with profile_on_a_phone(browser, officina, giulia, marco) as page:
+                ringing = f"Chiamata a {marco.display_name}"
+                cancel, status = call_until_shown(page, "Annulla", ringing)
+                cancel.click()
+                status.filter(has_text="Hai annullato la chiamata.").wait_for()
+                cancel.wait_for(state="hidden")
+                assert finished(target, tmp_path / "marco") == 0, "Marco's phone got CANCEL"
+                assert_hung_up(tmp_path / "giulia.log")
         finally:
             stop(target)
-            context.close()
     assert_record(numbers, "cancelled")
 
 
@@ -475,3 +492,173 @@ def test_the_target_holds_and_resumes_a_click_to_call(officina, numbers, giulia,
     marcos = (tmp_path / "marco.log").read_text(errors="replace")
     assert "call: hold" in marcos and "call: resume" in marcos
     assert "488" not in marcos and "491" not in marcos, marcos[-2000:]
+
+
+@contextmanager
+def answered_sipp_call(
+    tmp_path: Path,
+    officina: LiveOfficina,
+    numbers: dict[str, str],
+    giulia: Any,
+    member_scenario: str,
+    target_scenario: str = "uas_reinvited.xml",
+    *,
+    ended_by: str = CallRecord.EndedBy.CALLER_ON_THE_WEB,
+) -> Iterator[str]:
+    """Giulia's click-to-call to Marco, answered, between two SIPp phones registered over
+    UDP: hers plays ``member_scenario``, his ``target_scenario`` (by default he answers,
+    answers one re-INVITE, and waits for the BYE). The block gets the ticket; then her
+    ``DELETE`` ends the call: ``hung-up`` (and asked again, the same); or, ``ended_by``
+    the phone system, the PBX ends it by itself within 45 s (``ended``). Each phone gets a
+    BYE and answers 200 (each scenario ends there), and the record has its hang-up time
+    and says who ended it."""
+    officina.running.directory.load()
+    _token, token = do_create_api_token(giulia, "click-to-call")
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    base = officina.sip_port
+    lifetime = ("-timeout", "90s")  # over the 30 s a SIPp phone lives by default
+    member = start_phone(
+        tmp_path / "giulia", member_scenario, pbx, base + 37, numbers["giulia"],
+        PASSWORDS["giulia"], *lifetime,
+    )  # fmt: skip
+    target = start_phone(
+        tmp_path / "marco", target_scenario, pbx, base + 35, numbers["marco"],
+        PASSWORDS["marco"], *lifetime,
+    )  # fmt: skip
+    try:
+        status, placed = api(officina, token, "/phone/calls", {"target": numbers["marco"]})
+        assert status == 201, placed
+        ticket = placed["ticket"]
+        assert follow(officina, token, ticket, "connected", 30) == "connected"
+        yield ticket
+
+        if ended_by == CallRecord.EndedBy.CALLER_ON_THE_WEB:
+            status, ended = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert status == 200, ended
+            assert ended == {"state": "hung-up", "message": "You ended the call.", "final": True}
+            status, again = api(officina, token, f"/phone/calls/{ticket}", method="DELETE")
+            assert (status, again["state"]) == (200, "hung-up"), "a call over keeps its state"
+        else:
+            assert follow(officina, token, ticket, "ended", 45) == "ended"
+        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
+        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
+    finally:
+        stop(member)
+        stop(target)
+    assert_ended_by(numbers, ended_by)
+
+
+def assert_ended_by(numbers: dict[str, str], ended_by: str) -> None:
+    """Her answered call to Marco, closed with its hang-up time, ended ``ended_by``."""
+    assert wait_for(
+        lambda: CallRecord.objects.filter(
+            caller_number=numbers["giulia"], outcome="answered", ended_at__isnull=False
+        ).exists()
+    ), list(CallRecord.objects.values_list("outcome", "ended_at"))
+    (record,) = CallRecord.objects.filter(caller_number=numbers["giulia"])
+    assert record.callee_number == numbers["marco"]
+    assert record.ended_by == ended_by
+    assert record.ended_at is not None and record.answered_at is not None
+    assert record.ended_at > record.answered_at
+
+
+def received(directory: Path, start: str) -> list[str]:
+    """What the SIPp phone in ``directory`` received that starts with ``start``."""
+    return [m for m in messages(directory, "received") if m.startswith(start)]
+
+
+def test_a_late_offer_reinvite_gets_the_other_sides_offer_and_the_api_hangs_up(
+    officina, numbers, giulia, tmp_path
+):
+    """Her phone's re-INVITE without SDP (RFC 3261 §14.1) reaches Marco's as one without
+    SDP; his 200's offer comes to her in the PBX's 200 (her scenario checks it), and her
+    ACK's answer goes on in his ACK. Then her DELETE hangs up both phones."""
+    marcos = tmp_path / "marco"
+    with answered_sipp_call(tmp_path, officina, numbers, giulia, "member_late_offer.xml"):
+        assert wait_for(lambda: len(received(marcos, "ACK ")) == 2, 15), "his 200 is ACKed"
+        (reinvite,) = received(marcos, "INVITE ")[1:]
+        assert "o=member" not in reinvite and "Content-Length: 0" in reinvite, reinvite
+        assert "o=member 1 2" in received(marcos, "ACK ")[1], "her answer reaches Marco"
+        offers = [m for m in messages(tmp_path / "giulia", "received") if "o=target 1 2" in m]
+        assert len(offers) >= 1 and offers[0].startswith("SIP/2.0 200"), "his offer, in a 200"
+
+
+def test_the_targets_late_offer_reinvite_gets_her_phones_offer(officina, numbers, giulia, tmp_path):
+    """The other way: Marco's re-INVITE without SDP reaches her phone as one without SDP;
+    her phone's offer comes to him in the 200 and his answer to her in the PBX's ACK
+    (each scenario checks what it got)."""
+    giulias = tmp_path / "giulia"
+    with answered_sipp_call(
+        tmp_path, officina, numbers, giulia, "member_offers_late.xml", "uas_late_offer_reinvite.xml"
+    ):
+        assert wait_for(lambda: len(received(giulias, "ACK ")) == 2, 15), "her 200 is ACKed"
+        (reinvite,) = received(giulias, "INVITE ")[1:]
+        assert "Content-Length: 0" in reinvite and "o=target" not in reinvite, reinvite
+        assert "o=target 1 3" in received(giulias, "ACK ")[1], "his answer reaches her"
+
+
+def test_the_pbx_sends_its_200_to_her_reinvite_again_until_her_ack(
+    officina, numbers, giulia, tmp_path
+):
+    """Over UDP her phone leaves the PBX's first 200 to its re-INVITE unanswered: the PBX
+    sends it again after T1 (0.5 s), her phone ACKs that one, and then no more come."""
+    giulias = tmp_path / "giulia"
+
+    def oks() -> list[str]:
+        return [m for m in received(giulias, "SIP/2.0 200") if "10 INVITE" in m]
+
+    def her_acks() -> list[str]:
+        return [m for m in messages(giulias, "sent") if m.startswith("ACK ")]
+
+    with answered_sipp_call(tmp_path, officina, numbers, giulia, "member_acks_late.xml") as ticket:
+        assert wait_for(lambda: len(her_acks()) == 1, 15), "her phone ACKs, at last"
+        assert len(oks()) >= 2, "the 200 came again before her ACK"
+        assert len(set(oks())) == 1, "the very same 200"
+        count = len(oks())
+        time.sleep(4)  # the next one would have come 1 s after the last (T1 doubled)
+        assert len(oks()) == count, "nothing more once ACKed"
+        assert officina.running.server.third_party.calls[ticket].state == "connected"
+
+
+def test_without_her_ack_the_pbx_gives_up_after_64_t1_and_hangs_up_both(
+    officina, numbers, giulia, tmp_path
+):
+    """Her phone never ACKs the PBX's 200 to its re-INVITE: the 200 is sent again, the
+    interval doubling up to T2 (4 s), and 64*T1 (32 s) after it the PBX ends the call with
+    a BYE to each phone; the record says the phone system ended it."""
+    giulias = tmp_path / "giulia"
+
+    def oks() -> list[str]:
+        return [m for m in received(giulias, "SIP/2.0 200") if "10 INVITE" in m]
+
+    with answered_sipp_call(
+        tmp_path, officina, numbers, giulia, "member_never_acks.xml",
+        ended_by=CallRecord.EndedBy.PHONE_SYSTEM,
+    ):  # fmt: skip
+        assert wait_for(lambda: len(oks()) >= 4, 15), "sent again at 0.5, 1.5, 3.5 s"
+    # The first and ten more (at 0.5, 1.5, 3.5, 7.5, 11.5, ... 31.5 s), then the BYE at 32 s.
+    assert len(oks()) == 11, len(oks())
+    assert len(received(giulias, "BYE ")) == 1
+
+
+@pytest.mark.browser
+def test_the_hang_up_button_ends_an_answered_call(
+    officina, numbers, giulia, marco, tmp_path, browser
+):
+    """In Italian on a phone's screen: once Marco answers, "Riaggancia" shows beside the
+    call and ends it; both baresips get a BYE, the page says so, and the record says she
+    ended it on the web."""
+    officina.running.directory.load()
+    with (
+        registered_phones(tmp_path, officina, numbers, "giulia", "marco"),
+        profile_on_a_phone(browser, officina, giulia, marco) as page,
+    ):
+        talking = f"Sei in linea con {marco.display_name}."
+        hang_up, status = call_until_shown(page, "Riaggancia", talking)
+        assert not page.get_by_role("button", name="Annulla", exact=True).is_visible()
+        hang_up.click()
+        status.filter(has_text="Hai chiuso la chiamata.").wait_for()
+        hang_up.wait_for(state="hidden")
+        assert_hung_up(tmp_path / "giulia.log")
+        assert_hung_up(tmp_path / "marco.log")
+    assert_ended_by(numbers, CallRecord.EndedBy.CALLER_ON_THE_WEB)

@@ -130,7 +130,7 @@ def test_signed_out_nobody_calls(client, extensions):
     assert client.post("/phone/calls/", {"target": "202"}).status_code == 302
     answer = client.get("/phone/calls/" + "0" * 32 + "/?known=ringing")
     assert answer.status_code == 302
-    assert client.post("/phone/calls/" + "0" * 32 + "/cancel/").status_code == 302
+    assert client.post("/phone/calls/" + "0" * 32 + "/end/").status_code == 302
 
 
 def test_a_call_that_is_not_one_is_not_found(client_for, giulia, extensions):
@@ -139,21 +139,28 @@ def test_a_call_that_is_not_one_is_not_found(client_for, giulia, extensions):
     assert answer.json()["message"] == "No such call."
 
 
-def test_cancelling_a_call_that_is_not_one_is_not_found(client_for, giulia, extensions):
+def test_ending_a_call_that_is_not_one_is_not_found(client_for, giulia, extensions):
     client = client_for(giulia)
-    answer = client.post("/phone/calls/not-a-ticket/cancel/", HTTP_ACCEPT="application/json")
+    answer = client.post("/phone/calls/not-a-ticket/end/", HTTP_ACCEPT="application/json")
     assert answer.status_code == 404
     assert answer.json() == {"code": "NOT_FOUND", "message": "No such call."}
-    assert client.get("/phone/calls/" + "0" * 32 + "/cancel/").status_code == 405
+    assert client.get("/phone/calls/" + "0" * 32 + "/end/").status_code == 405
 
 
-@pytest.mark.parametrize(("language", "label"), [("en", "Cancel"), ("it", "Annulla")])
-def test_the_cancel_button_waits_hidden_beside_the_call_button(
-    client_for, giulia, marco, extensions, language, label
+@pytest.mark.parametrize(
+    ("language", "cancel", "hang_up"),
+    [("en", "Cancel", "Hang up"), ("it", "Annulla", "Riaggancia")],
+)
+def test_the_cancel_and_hang_up_buttons_wait_hidden_beside_the_call_button(
+    client_for, giulia, marco, extensions, language, cancel, hang_up
 ):
     giulia.language = language
     giulia.save(update_fields=["language"])
     profile = client_for(giulia).get(f"/members/{marco.pk}/").content.decode()
-    assert f'<button type="button" class="secondary" data-call-cancel hidden>{label}</button>' in (
+    assert f'<button type="button" class="secondary" data-call-cancel hidden>{cancel}</button>' in (
         profile
     ), "shown by the page's script only while a phone rings"
+    assert (
+        f'<button type="button" class="secondary" data-call-hang-up hidden>{hang_up}</button>'
+        in profile
+    ), "shown by the page's script only once the call is answered"

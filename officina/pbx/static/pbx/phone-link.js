@@ -41,12 +41,14 @@
   // "Call" buttons (pbx/click_to_call.html): the PBX rings the member's own phone, then
   // puts them through; the text beside the button follows the call, asking the server
   // for each change (it answers when the state is no longer the one the page knows).
-  // While a phone rings, "Cancel" beside it stops the call.
+  // While a phone rings, "Cancel" beside it stops the call; once answered, "Hang up"
+  // ends it (the PBX hangs up both phones).
   const RINGING = ["ringing", "connecting"];
   async function followCall(form) {
     const status = form.querySelector("[data-call-status]");
     const button = form.querySelector("button[type=submit]");
     const cancel = form.querySelector("[data-call-cancel]");
+    const hangUp = form.querySelector("[data-call-hang-up]");
     const name = form.elements.name.value;
     const json = { Accept: "application/json" };
     let ended = false;
@@ -55,6 +57,7 @@
       status.textContent = answer.message;  // text, never HTML
       status.dataset.state = answer.state || answer.code;
       cancel.hidden = !RINGING.includes(answer.state);
+      hangUp.hidden = answer.state !== "connected";
       ended = Boolean(answer.final);
     }
     button.disabled = true;
@@ -65,22 +68,24 @@
       const answer = await response.json();
       show(answer);
       if (!response.ok) return;
-      cancel.onclick = async () => {
-        cancel.disabled = true;
+      async function end(pressed) {
+        pressed.disabled = true;
         try {
           const body = new FormData();
           body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
           body.append("name", name);
-          const cancelled = await fetch(answer.cancel, {
+          const ended = await fetch(answer.end, {
             method: "POST", body: body, headers: json, credentials: "same-origin",
           });
-          show(await cancelled.json());
+          show(await ended.json());
         } catch (_) {
           status.textContent = form.dataset.failed;
         } finally {
-          cancel.disabled = false;
+          pressed.disabled = false;
         }
-      };
+      }
+      cancel.onclick = () => end(cancel);
+      hangUp.onclick = () => end(hangUp);
       let state = answer.state;
       while (!ended) {
         const url = answer.progress + "?known=" + encodeURIComponent(state) +
@@ -98,6 +103,8 @@
     } finally {
       cancel.hidden = true;
       cancel.onclick = null;
+      hangUp.hidden = true;
+      hangUp.onclick = null;
       button.disabled = false;
     }
   }
