@@ -155,16 +155,13 @@ class ConferenceCall:
                 session.send(frame)
 
     def _take(self, until: float) -> None:
-        """Take what the jitter buffer releases by ``until`` (on the caller's own
-        timeline; a frame that never came, or not of 20 ms, is silence) and listen for
-        keys in it; in the room, keep it for the mix (at most QUEUED_FRAMES_MAX wait)."""
+        """Take the 20 ms frames the jitter buffer releases by ``until`` (on the caller's
+        own timeline, cut from packets of whatever time the phone sends; a frame that
+        never came is silence) and listen for keys in them; in the room, keep them for
+        the mix (at most QUEUED_FRAMES_MAX wait)."""
         session = self.session
-        for packet in session.buffer.pop(until):
-            payload = (
-                packet.payload
-                if packet is not None and len(packet.payload) == SAMPLES_PER_FRAME
-                else silence(session.payload_type)
-            )
+        for frame in session.buffer.pop(until):
+            payload = frame if frame is not None else silence(session.payload_type)
             if self.inband is not None:
                 digit = self.inband.feed(decode(payload, session.payload_type))
                 if digit is not None:
