@@ -121,6 +121,7 @@ class RoomHeard:
     sent: dict[str, int]
     received: dict[str, int]
     ptime: dict[str, int]
+    passed_over: int  # frames of the room's mix passed over at ticks over 100 ms late
 
 
 def phones_in_a_room(
@@ -153,6 +154,7 @@ def phones_in_a_room(
             port: (call.frames_missing, call.session.counters.sent, call.session.stats.received)
             for port, call in by_port.items()
         }
+        passed_over_before = live.frames_passed_over
         time.sleep(TOGETHER_SECONDS)
         dialogs = pbx.running.media.dialogs
         caller = {port: dialogs[call.call_id].caller_number for port, call in by_port.items()}
@@ -173,6 +175,7 @@ def phones_in_a_room(
             for port, call in by_port.items()
         }
         ptime = {caller[port]: call.session.agreement.ptime for port, call in by_port.items()}
+        passed_over = live.frames_passed_over - passed_over_before
     finally:
         for phone in phones:
             phone.terminate()
@@ -196,7 +199,8 @@ def phones_in_a_room(
     print("frames missing per participant (of 300 x others):", gaps)  # noqa: T201 - with -s
     print("PBX side (mix had no frame, buffer lost, RTP lost):", pbx_side)  # noqa: T201
     print("packets sent, received, packet time:", sent, received, ptime)  # noqa: T201
-    return RoomHeard(gaps, pbx_side, sent, received, ptime)
+    print("frames of the mix passed over (ticks over 100 ms late):", passed_over)  # noqa: T201
+    return RoomHeard(gaps, pbx_side, sent, received, ptime, passed_over)
 
 
 def test_ten_baresips_in_a_room_each_hear_the_other_nine_without_gaps(pbx, tmp_path):

@@ -258,6 +258,8 @@ class LiveRoom:
         self.calls: list[ConferenceCall] = []
         self.tone = RoomTone()
         self.clock = FrameClock()
+        # Frames due at a tick more than CATCH_UP_FRAMES late, passed over (see mix).
+        self.frames_passed_over = 0
 
     def join(self, call: ConferenceCall) -> None:
         self.calls.append(call)
@@ -283,6 +285,7 @@ class LiveRoom:
             if sent:
                 said.extend([call.frame_at(frame_at) for call in calls])
             else:
+                self.frames_passed_over += 1
                 for call in calls:
                     call.frame_at(frame_at)
         # The frames sent (the newest due), every caller's in one array and one lookup

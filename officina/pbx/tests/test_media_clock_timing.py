@@ -289,6 +289,9 @@ async def room_tone_under_a_clock(tick_gaps: list[float]) -> list[tuple[int, boo
         other.close()
     sent = [frame for frames in frames_sent(mixed_at) for frame in frames]
     assert len(received) == len(sent)
+    # Every frame due from the first mix to the last was sent or passed over, and counted.
+    due = round((mixed_at[-1] - mixed_at[0]) / FRAME_SECONDS) + 1
+    assert live.frames_passed_over == due - len(sent)
     return [
         (frame, float(np.sqrt(np.mean(decode(packet.payload, 0).astype(np.float64) ** 2))) > 1000)
         for frame, packet in zip(sent, received, strict=True)
