@@ -31,6 +31,8 @@ import pytest
 from officina.accounts.models import Company
 from officina.conferences.actions import RoomInput, check_save_room
 from officina.conferences.models import Participant
+from officina.pbx.media.conference import ConferenceCall
+from officina.pbx.media.session import RtpSession
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
 from officina.pbx.tests.test_baresip import command, configure, wait_for
 
@@ -124,6 +126,12 @@ class RoomHeard:
     passed_over: int  # frames of the room's mix passed over at ticks over 100 ms late
 
 
+def rtp_session(call: ConferenceCall) -> RtpSession:
+    """A phone's session in the room (plain RTP: no browser here)."""
+    assert isinstance(call.session, RtpSession)
+    return call.session
+
+
 def phones_in_a_room(
     pbx: LivePbx, tmp_path: Path, count: int, account_options: dict[int, str]
 ) -> RoomHeard:
@@ -149,32 +157,32 @@ def phones_in_a_room(
             time.sleep(0.2)
         assert wait_for(lambda: Participant.objects.count() == count, 20)
         (live,) = room.live.values()
-        by_port = {call.session.local_port: call for call in live.calls}
+        calls = {call.session.local_port: (call, rtp_session(call)) for call in live.calls}
         before = {
-            port: (call.frames_missing, call.session.counters.sent, call.session.stats.received)
-            for port, call in by_port.items()
+            port: (call.frames_missing, session.counters.sent, session.stats.received)
+            for port, (call, session) in calls.items()
         }
         passed_over_before = live.frames_passed_over
         time.sleep(TOGETHER_SECONDS)
         dialogs = pbx.running.media.dialogs
-        caller = {port: dialogs[call.call_id].caller_number for port, call in by_port.items()}
+        caller = {port: dialogs[call.call_id].caller_number for port, (call, _s) in calls.items()}
         pbx_side = {
             caller[port]: (
                 call.frames_missing - before[port][0],
-                call.session.buffer.late_or_lost,
-                call.session.stats.lost,
+                session.buffer.late_or_lost,
+                session.stats.lost,
             )
-            for port, call in by_port.items()
+            for port, (call, session) in calls.items()
         }
         sent = {
-            caller[port]: call.session.counters.sent - before[port][1]
-            for port, call in by_port.items()
+            caller[port]: session.counters.sent - before[port][1]
+            for port, (_call, session) in calls.items()
         }
         received = {
-            caller[port]: call.session.stats.received - before[port][2]
-            for port, call in by_port.items()
+            caller[port]: session.stats.received - before[port][2]
+            for port, (_call, session) in calls.items()
         }
-        ptime = {caller[port]: call.session.agreement.ptime for port, call in by_port.items()}
+        ptime = {caller[port]: session.agreement.ptime for port, (_c, session) in calls.items()}
         passed_over = live.frames_passed_over - passed_over_before
     finally:
         for phone in phones:

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from officina.pbx.media.g711 import decode, encode
-from officina.pbx.media.session import SAMPLES_PER_FRAME
+from officina.pbx.media.session import SAMPLES_PER_FRAME, RtpSession
 from officina.pbx.media.tones import beep, dtmf_tone, rms
 from officina.pbx.media.voicemail_call import Stage, VoicemailCall
 from officina.pbx.tests.test_media_clock_timing import (
@@ -148,6 +148,7 @@ def test_a_message_said_in_30_or_40_ms_packets_is_recorded_whole(ptime, lost):
     # The '#' said in the packets' audio, cut into 20 ms frames, was heard.
     assert call.stage is Stage.DONE and call.ended_by == "#", call.ended_by
     session, recording = call.session, call.recording
+    assert isinstance(session, RtpSession)
     assert session.stats.lost == len(lost)
     assert session.buffer.late_or_lost == 2 * len(lost)  # each lost packet spans 2 frames
     assert session.buffer.late == 0
