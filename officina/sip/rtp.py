@@ -456,12 +456,14 @@ class JitterBuffer:
         self._origin = now + self.delay - timestamp / self.clock_rate
 
     def push(self, packet: RtpPacket, now: float) -> None:
+        if not packet.payload:
+            return  # no audio: nothing to play, and no length to count a loss by
         extended = self._extend(packet.sequence)
         timestamp = self._extend_timestamp(packet.timestamp)
         if not self._started:
             self._started = True
             self._start(extended, timestamp, now)
-            self._packet_units = len(packet.payload) or self._frame_units
+            self._packet_units = len(packet.payload)
         if extended < self._next or extended in self._packets:
             self.late += 1
             return
@@ -516,7 +518,7 @@ class JitterBuffer:
                     spans.append((at, at + missing, None))
             length = len(packet.payload)
             spans.append((timestamp, timestamp + length, packet))
-            sequence, at, units = extended + 1, max(at, timestamp + length), length or units
+            sequence, at, units = extended + 1, max(at, timestamp + length), length
         return spans, at
 
     def _frame(self, start: int, spans: list[tuple[int, int, RtpPacket | None]]) -> bytes | None:
@@ -550,7 +552,7 @@ class JitterBuffer:
             del self._packets[first]
             self._next = first + 1
             self._audio_at = max(self._audio_at, end)
-            self._packet_units = len(packet.payload) or self._packet_units
+            self._packet_units = len(packet.payload)
 
     def drain(self) -> list[bytes | None]:
         """Whatever is still held, as frames whatever their time (the call ended)."""

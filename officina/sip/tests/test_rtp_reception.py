@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import struct
 
 import pytest
@@ -384,3 +385,23 @@ def test_the_packetiser_cuts_20_ms_frames_into_packets_of_the_time_asked_for():
     assert forty.flush() == frames[0]  # before a key press: what waits goes, shorter
     assert forty.flush() == b""
     assert forty.push(frames[1]) == []
+
+
+def test_whatever_a_phone_sends_comes_out_as_20_ms_frames():
+    # Packets of random lengths (empty ones too), numbers and timestamps jumping back
+    # and forth, arriving at random times: every frame released is 160 bytes or missing.
+    rng = random.Random(11)
+    for _run in range(30):
+        buffer = JitterBuffer()
+        sequence, timestamp, now = rng.randrange(65536), rng.randrange(2**32), 0.0
+        for _packet in range(300):
+            length = rng.choice([0, 1, 80, 160, 240, 320, 480, 1000])
+            sequence = (sequence + rng.choice([1, 1, 1, 2, -1, 0, 500])) & 0xFFFF
+            timestamp = (timestamp + rng.choice([length, length, 160, -240, 0, 8000])) % 2**32
+            now += rng.choice([0.0, 0.01, 0.02, 0.03, 0.5])
+            buffer.push(
+                RtpPacket(rng.choice([0, 8]), sequence, timestamp, 7, b"\x55" * length), now
+            )
+            frames = buffer.pop(now)
+            assert all(frame is None or len(frame) == 160 for frame in frames)
+        assert all(frame is None or len(frame) == 160 for frame in buffer.drain())
