@@ -19,10 +19,12 @@ raise `RtpError` (a `RemoteProtocolError`); nothing here does I/O.
 
 from __future__ import annotations
 
+import math
 import struct
 import sys
 from array import array
 from dataclasses import dataclass, field
+from functools import cache
 
 from officina.sip.errors import RemoteProtocolError
 
@@ -239,6 +241,12 @@ def alaw_decode(data: bytes) -> bytes:
     return _pcm(array("h", [table[b] for b in data]))
 
 
+@cache
+def g711_silence(payload_type: int) -> bytes:
+    """One sample of silence in G.711: A-law for ``PCMA``, μ-law otherwise."""
+    return (alaw_encode if payload_type == PCMA else ulaw_encode)(b"\x00\x00")
+
+
 # --------------------------------------------------------------------- RFC 4733
 @dataclass(frozen=True, slots=True)
 class DtmfEvent:
@@ -353,13 +361,21 @@ class ReceptionStats:
 
 
 class JitterBuffer:
-    """Packets of one source put back in order and released on their own timeline.
+    """G.711 packets of one source put back in order and released on their own timeline,
+    re-framed into the media clock's frames.
 
-    ``push(packet, now)`` keeps a packet; ``pop(now)`` returns, in sequence order, the
-    packets whose playout time has come, with ``None`` for each frame of audio that
-    never arrived in time (counted in ``late_or_lost``). A packet arriving after its
-    turn was given up is dropped and counted in ``late``. The delay is the price:
-    60 ms absorbs the jitter of an ordinary network and is inaudible in a voicemail.
+    ``push(packet, now)`` keeps a packet of any length: phones send 10, 20, 30, 40 or
+    60 ms of audio a packet, as their ``a=ptime`` is set. ``pop(now)`` returns, in order,
+    the ``frame``-long frames (20 ms: 160 bytes, one a sample) whose playout time has
+    come, cut from the packets by RTP timestamp, not by arrival: a 30 ms packet gives a
+    frame and half of the next, two 10 ms packets make one. So every call the desk
+    answers (a room's mix, a recording, in-band keys) takes 20 ms frames whatever the
+    phone sends. A frame whose audio never arrived in time is ``None``; one missing
+    only part of it (a frame across a lost 30 ms packet) has silence in that part; both
+    are counted in ``late_or_lost``. A packet arriving after all of its audio was
+    released is dropped and counted in ``late``. The delay is the price: 60 ms absorbs
+    the jitter of an ordinary network and is inaudible in a voicemail; a frame is
+    released when its start is due, so the packets it needs have had 40 ms of it.
 
     A packet's playout time comes from its RTP timestamp (the sender's media clock,
     ``clock_rate`` units a second), not from its sequence number: the sequence numbers
@@ -367,10 +383,15 @@ class JitterBuffer:
     RFC 4733 key presses interleaves the event packets with its audio in the same
     numbering (baresip sends one event packet between two audio packets, the audio's
     timestamps going on by 160 each), so counting sequence numbers as 20 ms frames
-    put the buffer 20 ms further behind at every event packet. A missing sequence
-    number is a lost frame only when the audio's timestamps have a hole there too.
+    put the buffer 20 ms further behind at every event packet. Audio is missing only
+    where the timestamps have a hole and the sequence numbers one too, and then at most
+    what the missing numbers carried (each as long as the packet before them); the rest
+    of a hole is the sender's pause (a phone silent between words), which is not
+    released at all: the frames go on from the next packet's timestamp. A frame whose
+    end lies past every packet held waits for the next one until its end is due too;
+    then its tail is taken for a pause.
 
-    ``capacity`` frames may be held. More means the source runs ahead of its own
+    ``capacity`` packets may be held. More means the source runs ahead of its own
     timeline (a burst, a clock faster than ours): the timeline is moved so that the
     newest packet plays after the delay, and what is held is released at once, in
     order; nothing that arrived is thrown away. A timestamp that jumps more than
@@ -391,9 +412,12 @@ class JitterBuffer:
         self.clock_rate = clock_rate
         self._frame_units = round(frame * clock_rate)
         self._packets: dict[int, tuple[int, RtpPacket]] = {}  # sequence -> (timestamp, packet)
-        self._ready: list[RtpPacket] = []  # released at the next pop whatever its time
-        self._next: int | None = None  # extended sequence number of the next to play
-        self._next_timestamp = 0  # extended timestamp the next frame of audio starts at
+        self._ready: list[bytes | None] = []  # released at the next pop whatever its time
+        self._started = False
+        self._next = 0  # extended sequence number after the last packet taken
+        self._audio_at = 0  # extended timestamp where the audio after that packet starts
+        self._packet_units = self._frame_units  # that packet's length: what a number held
+        self._frame_at = 0  # extended timestamp of the next frame released
         self._origin = 0.0  # when timestamp 0 of the extended timeline plays
         self.late = 0
         self.late_or_lost = 0
@@ -425,71 +449,145 @@ class JitterBuffer:
     def _plays_at(self, timestamp: int) -> float:
         return self._origin + timestamp / self.clock_rate
 
-    def _anchor(self, timestamp: int, now: float) -> None:
-        """The timeline on which ``timestamp`` plays after the delay from ``now``."""
+    def _start(self, sequence: int, timestamp: int, now: float) -> None:
+        """Frames from ``timestamp`` on, which plays after the delay from ``now``."""
+        self._next = sequence
+        self._audio_at = self._frame_at = timestamp
         self._origin = now + self.delay - timestamp / self.clock_rate
 
     def push(self, packet: RtpPacket, now: float) -> None:
+        if not packet.payload:
+            return  # no audio: nothing to play, and no length to count a loss by
         extended = self._extend(packet.sequence)
         timestamp = self._extend_timestamp(packet.timestamp)
-        if self._next is None:
-            self._next = extended
-            self._next_timestamp = timestamp
-            self._anchor(timestamp, now)
+        if not self._started:
+            self._started = True
+            self._start(extended, timestamp, now)
+            self._packet_units = len(packet.payload)
         if extended < self._next or extended in self._packets:
             self.late += 1
             return
         ahead = self._plays_at(timestamp) - (now + self.delay)
         if abs(ahead) > self.capacity * self.frame or len(self._packets) >= self.capacity:
             self._resynchronise(extended, timestamp, now)
+        elif timestamp + len(packet.payload) <= self._frame_at:
+            self.late += 1  # every frame it had a part of went without it
+            return
         self._packets[extended] = (timestamp, packet)
 
     def _resynchronise(self, sequence: int, timestamp: int, now: float) -> None:
         self.resynchronised += 1
         self._ready = self.drain()
-        self._next = sequence
-        self._next_timestamp = timestamp
-        self._anchor(timestamp, now)
+        self._start(sequence, timestamp, now)
 
-    def pop(self, now: float) -> list[RtpPacket | None]:
-        out: list[RtpPacket | None] = list(self._ready)
-        self._ready.clear()
-        if self._next is None:
-            return out
+    def pop(self, now: float) -> list[bytes | None]:
+        out, self._ready = self._ready, []
+        size = self._frame_units
         while self._packets:
-            held = self._packets.get(self._next)
-            if held is None:
-                first = min(self._packets)
-                timestamp, _packet = self._packets[first]
-                missing_frames = (timestamp - self._next_timestamp) // self._frame_units
-                if min(first - self._next, missing_frames) <= 0:
-                    # The numbers in between carried no audio of this stream (key
-                    # presses), or the source was silent: nothing is missing.
-                    self._next = first
-                    continue
-                # A frame of audio is missing; it may still come, until its turn.
-                if self._plays_at(self._next_timestamp) > now:
-                    break
-                self.late_or_lost += 1
-                out.append(None)
-                self._next += 1
-                self._next_timestamp += self._frame_units
-                continue
-            timestamp, packet = held
-            if self._plays_at(timestamp) > now:
+            start = self._frame_at
+            if self._plays_at(start) > now:
                 break
-            del self._packets[self._next]
-            out.append(packet)
-            self._next += 1
-            self._next_timestamp = timestamp + self._frame_units
+            timestamp, packet = self._packets[min(self._packets)]
+            if timestamp <= start and start + size <= timestamp + len(packet.payload):
+                # The frame lies in one packet (every frame of a phone sending 20 ms).
+                out.append(packet.payload[start - timestamp : start + size - timestamp])
+            else:
+                spans, held_until = self._spans()
+                if not any(begin <= start < end for begin, end, _packet in spans):
+                    # Nothing was sent here: the sender paused until its next packet.
+                    self._frame_at = min(begin for begin, _end, _packet in spans if begin > start)
+                    continue
+                if held_until < start + size and self._plays_at(start + size) > now:
+                    break  # what ends the frame may still come
+                out.append(self._frame(start, spans))
+            self._frame_at = start + size
+            self._forget_played()
         return out
 
-    def drain(self) -> list[RtpPacket]:
-        """Whatever is still held, in order (the call ended)."""
-        held = self._ready + [self._packets[key][1] for key in sorted(self._packets)]
-        self._ready = []
-        self._packets.clear()
-        return held
+    def _spans(self) -> tuple[list[tuple[int, int, RtpPacket | None]], int]:
+        """The audio held from the last packet taken on, in order: (start, end, packet)
+        for each packet, (start, end, None) for the audio of the numbers missing between
+        two (the sender's pauses are not spans); and where the last packet held ends."""
+        spans: list[tuple[int, int, RtpPacket | None]] = []
+        sequence, at, units = self._next, self._audio_at, self._packet_units
+        for extended in sorted(self._packets):
+            timestamp, packet = self._packets[extended]
+            if timestamp > at:
+                missing = min((extended - sequence) * units, timestamp - at)
+                if missing > 0:
+                    spans.append((at, at + missing, None))
+            length = len(packet.payload)
+            spans.append((timestamp, timestamp + length, packet))
+            sequence, at, units = extended + 1, max(at, timestamp + length), length
+        return spans, at
+
+    def _frame(self, start: int, spans: list[tuple[int, int, RtpPacket | None]]) -> bytes | None:
+        """The frame at ``start`` from the parts of ``spans`` in it (silence where none
+        is), or None when none of its audio came; counted when some was lost."""
+        size = self._frame_units
+        frame: bytearray | None = None
+        lost = False
+        for begin, end, packet in spans:
+            first, last = max(begin, start), min(end, start + size)
+            if first >= last:
+                continue
+            if packet is None:
+                lost = True
+                continue
+            if frame is None:
+                frame = bytearray(g711_silence(packet.payload_type) * size)
+            frame[first - start : last - start] = packet.payload[first - begin : last - begin]
+        if lost or frame is None:
+            self.late_or_lost += 1
+        return None if frame is None else bytes(frame)
+
+    def _forget_played(self) -> None:
+        """Let go of the packets whose audio has all been released."""
+        while self._packets:
+            first = min(self._packets)
+            timestamp, packet = self._packets[first]
+            end = timestamp + len(packet.payload)
+            if end > self._frame_at:
+                return
+            del self._packets[first]
+            self._next = first + 1
+            self._audio_at = max(self._audio_at, end)
+            self._packet_units = len(packet.payload)
+
+    def drain(self) -> list[bytes | None]:
+        """Whatever is still held, as frames whatever their time (the call ended)."""
+        return self.pop(math.inf)
+
+
+class Packetiser:
+    """The media clock's frames cut into packets as long as the receiver asked for (its
+    ``a=ptime``, in samples: G.711 has one byte a sample). The desk makes 20 ms frames;
+    a phone set to 30 ms gets a 240-byte packet each time that much audio is waiting
+    (two packets, then none, at three ticks in a row), one set to 10 ms two packets a
+    frame."""
+
+    def __init__(self, samples: int = 160) -> None:
+        self.samples = samples
+        self._waiting = bytearray()
+
+    def push(self, audio: bytes) -> list[bytes]:
+        """The packets' payloads ``audio`` completes, in order."""
+        size = self.samples
+        if not self._waiting and len(audio) == size:
+            return [audio]
+        self._waiting += audio
+        count = len(self._waiting) // size
+        payloads = [
+            bytes(self._waiting[index * size : (index + 1) * size]) for index in range(count)
+        ]
+        del self._waiting[: count * size]
+        return payloads
+
+    def flush(self) -> bytes:
+        """What waits, shorter than a packet (before a key press's events, or a new
+        codec), and nothing waits after."""
+        waiting, self._waiting = bytes(self._waiting), bytearray()
+        return waiting
 
 
 class DtmfReceiver:

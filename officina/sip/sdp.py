@@ -13,7 +13,8 @@ offer is valid but nothing in it is acceptable).
 Answer rules (RFC 3264 §6): one m-line per offered m-line, in order; a
 rejected stream gets port 0; formats are the offered ones we support, in
 the offerer's order; `telephone-event` follows when offered; the direction
-is mirrored (sendonly <-> recvonly).
+is mirrored (sendonly <-> recvonly); `a=ptime` is the packet time we send
+the offerer, the one it asked for (`packet_time`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 _MIRROR = {"sendonly": "recvonly", "recvonly": "sendonly"}
 _STATIC_PAYLOADS = {"0": ("PCMU", 8000, 1), "8": ("PCMA", 8000, 1), "9": ("G722", 8000, 1)}
 MAX_SDP = 65535
+PTIME_DEFAULT = 20  # ms of audio a packet without a=ptime (RFC 3551 §4.5 for G.711)
+# Packet times we send, in ms: multiples of 10 (what phones are set to) up to 60; a
+# longer packet adds its length to the call's delay.
+PTIME_MIN, PTIME_MAX = 10, 60
 
 
 class SdpParseError(RemoteProtocolError):
@@ -277,7 +282,7 @@ def answer(
             lines.append(("a", f"fmtp:{events[0].payload_type} 0-16"))
         direction = media.direction or offer.direction
         lines.append(("a", _MIRROR.get(direction, direction)))
-        lines.append(("a", "ptime:20"))
+        lines.append(("a", f"ptime:{packet_time(media)}"))
         result.media.append(
             MediaDescription(
                 media.media, port, media.proto, [c.payload_type for c in selected], lines=lines
@@ -311,19 +316,42 @@ def offer(
     )
 
 
+def packet_time(media: MediaDescription) -> int:
+    """The ms of audio a packet sent to whoever wrote ``media`` holds: its ``a=ptime``
+    (the packet time it would like to receive, RFC 3264 §5; PTIME_DEFAULT without one),
+    at most its ``a=maxptime`` (RFC 4566 §6), rounded down to a multiple of 10 ms within
+    PTIME_MIN-PTIME_MAX. A value that is not a number is passed over, as if absent."""
+    wanted = _milliseconds(media.attribute("ptime")) or PTIME_DEFAULT
+    ceiling = _milliseconds(media.attribute("maxptime"))
+    if ceiling is not None:
+        wanted = min(wanted, ceiling)
+    return max(PTIME_MIN, min(PTIME_MAX, int(wanted) // 10 * 10))
+
+
+def _milliseconds(value: str | None) -> float | None:
+    try:
+        milliseconds = float(value) if value else None
+    except ValueError:
+        return None
+    return milliseconds if milliseconds is not None and 0 < milliseconds < 10_000 else None
+
+
 class AudioAgreement(NamedTuple):
-    """What an offer and its answer settled for the first audio stream."""
+    """What an offer and its answer settled for the first audio stream; ``ptime`` is the
+    ms of audio in each packet we send (``packet_time``)."""
 
     remote_host: str
     remote_port: int
     codec: Codec
     telephone_event: int | None
     direction: str
+    ptime: int = PTIME_DEFAULT
 
 
 def audio_agreement(answer: SessionDescription, remote: SessionDescription) -> AudioAgreement:
-    """Read the agreed codec from ``answer`` (whichever side made it) and where to send
-    RTP from ``remote`` (the other side's description, offer or answer).
+    """Read the agreed codec from ``answer`` (whichever side made it), and where to send
+    RTP and how much audio a packet holds from ``remote`` (the other side's description,
+    offer or answer).
 
     Raises SdpParseError(488) when no audio stream was accepted with a G.711 codec.
     """
@@ -343,5 +371,6 @@ def audio_agreement(answer: SessionDescription, remote: SessionDescription) -> A
         except ValueError:
             event = None
         direction = media.direction or answer.direction
-        return AudioAgreement(host, port, voice[0], event, direction)
+        ptime = packet_time(remote.media[index])
+        return AudioAgreement(host, port, voice[0], event, direction, ptime)
     raise SdpParseError("no audio stream agreed", 488)

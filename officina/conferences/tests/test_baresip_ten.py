@@ -1,4 +1,5 @@
-"""Ten baresip phones in one conference room: each hears the other nine, without gaps.
+"""Ten baresip phones in one conference room: each hears the other nine, without gaps;
+and three, one of them sending 30 ms packets, the others 20 ms.
 
 Each phone sends a steady tone of its own (``aufile``; 350 to 2250 Hz, each a multiple
 of 50 Hz, so that every 20 ms frame of 160 samples holds a whole number of its cycles
@@ -8,6 +9,10 @@ decoded must hold the nine other tones: a frame where one of them is missing is 
 (a frame of that caller the PBX did not mix in, or a frame the PBX did not send). The
 test counts them per participant, with what the PBX's side counted (frames its jitter
 buffer gave up, ticks a caller had no frame for the mix).
+
+Phones are often set to 30 ms of audio a packet: the PBX cuts what such a phone sends
+into its 20 ms frames and sends it 30 ms packets (the ``a=ptime`` of its offer), and
+the room sounds the same to everyone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import subprocess
 import time
 import wave
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +31,8 @@ import pytest
 from officina.accounts.models import Company
 from officina.conferences.actions import RoomInput, check_save_room
 from officina.conferences.models import Participant
+from officina.pbx.media.conference import ConferenceCall
+from officina.pbx.media.session import RtpSession
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, make_extensions, port_base
 from officina.pbx.tests.test_baresip import command, configure, wait_for
 
@@ -54,7 +62,7 @@ def phone_ports(base: int, index: int) -> tuple[int, int, int]:
     return sip, sip + 2, sip + 4
 
 
-def make_phone(tmp_path: Path, index: int, pbx: LivePbx) -> Path:
+def make_phone(tmp_path: Path, index: int, pbx: LivePbx, account_options: str = "") -> Path:
     number, frequency = NUMBERS[index], TONES[index]
     source = tmp_path / f"tone-{frequency}.wav"
     subprocess.run(
@@ -72,7 +80,7 @@ def make_phone(tmp_path: Path, index: int, pbx: LivePbx) -> Path:
     (home / "config").write_text(config[:start] + f"audio_source aufile,{source}" + config[end:])
     (home / "accounts").write_text(
         f"<sip:{number}@{HOST}:{pbx.port}>;auth_pass={PASSWORDS[number]};regint=300;"
-        "answermode=auto\n"
+        f"answermode=auto{account_options}\n"
     )
     return home
 
@@ -102,8 +110,36 @@ def pbx() -> Iterator[LivePbx]:
         yield running
 
 
-def test_ten_baresips_in_a_room_each_hear_the_other_nine_without_gaps(pbx, tmp_path):
-    homes = [make_phone(tmp_path, index, pbx) for index in range(len(TONES))]
+@dataclass
+class RoomHeard:
+    """What a room of baresips heard: for each phone (its number), the 20 ms frames it
+    decoded missing another's tone; the PBX's side (frames the mix had none of the caller,
+    frames its jitter buffer gave up, RTP packets lost; by number); the packets the PBX
+    sent each phone and received from it while all were in, and the packet time agreed
+    (by number)."""
+
+    gaps: dict[str, int]
+    pbx_side: dict[str, tuple[int, int, int]]
+    sent: dict[str, int]
+    received: dict[str, int]
+    ptime: dict[str, int]
+    passed_over: int  # frames of the room's mix passed over at ticks over 100 ms late
+
+
+def rtp_session(call: ConferenceCall) -> RtpSession:
+    """A phone's session in the room (plain RTP: no browser here)."""
+    assert isinstance(call.session, RtpSession)
+    return call.session
+
+
+def phones_in_a_room(
+    pbx: LivePbx, tmp_path: Path, count: int, account_options: dict[int, str]
+) -> RoomHeard:
+    """The first ``count`` phones (``account_options`` added to some's account) dial room
+    810 and stay TOGETHER_SECONDS; then each one's decoded audio is checked."""
+    homes = [
+        make_phone(tmp_path, index, pbx, account_options.get(index, "")) for index in range(count)
+    ]
     phones = [
         subprocess.Popen(
             ["baresip", "-f", str(home), "-t", "60"],
@@ -115,22 +151,39 @@ def test_ten_baresips_in_a_room_each_hear_the_other_nine_without_gaps(pbx, tmp_p
     ]
     room = pbx.running.media.conferences
     try:
-        assert wait_for(lambda: len(pbx.running.directory.bindings) == len(TONES), 20)
-        for index in range(len(TONES)):
+        assert wait_for(lambda: len(pbx.running.directory.bindings) == count, 20)
+        for index in range(count):
             command(phone_ports(port_base(), index)[1], "dial", f"sip:810@{HOST}:{pbx.port}")
             time.sleep(0.2)
-        assert wait_for(lambda: Participant.objects.count() == len(TONES), 20)
+        assert wait_for(lambda: Participant.objects.count() == count, 20)
         (live,) = room.live.values()
-        before = {call.session.local_port: call.frames_missing for call in live.calls}
-        time.sleep(TOGETHER_SECONDS)
-        pbx_side = {
-            call.session.local_port: (
-                call.frames_missing - before[call.session.local_port],
-                call.session.buffer.late_or_lost,
-                call.session.stats.lost,
-            )
-            for call in live.calls
+        calls = {call.session.local_port: (call, rtp_session(call)) for call in live.calls}
+        before = {
+            port: (call.frames_missing, session.counters.sent, session.stats.received)
+            for port, (call, session) in calls.items()
         }
+        passed_over_before = live.frames_passed_over
+        time.sleep(TOGETHER_SECONDS)
+        dialogs = pbx.running.media.dialogs
+        caller = {port: dialogs[call.call_id].caller_number for port, (call, _s) in calls.items()}
+        pbx_side = {
+            caller[port]: (
+                call.frames_missing - before[port][0],
+                session.buffer.late_or_lost,
+                session.stats.lost,
+            )
+            for port, (call, session) in calls.items()
+        }
+        sent = {
+            caller[port]: session.counters.sent - before[port][1]
+            for port, (_call, session) in calls.items()
+        }
+        received = {
+            caller[port]: session.stats.received - before[port][2]
+            for port, (_call, session) in calls.items()
+        }
+        ptime = {caller[port]: session.agreement.ptime for port, (_c, session) in calls.items()}
+        passed_over = live.frames_passed_over - passed_over_before
     finally:
         for phone in phones:
             phone.terminate()
@@ -143,16 +196,41 @@ def test_ten_baresips_in_a_room_each_hear_the_other_nine_without_gaps(pbx, tmp_p
 
     gaps = {}
     for index, home in enumerate(homes):
-        levels = tone_levels(decoded(home)[MEASURED])
-        others = [other for other in range(len(TONES)) if other != index]
+        levels = tone_levels(decoded(home)[MEASURED])[:, :count]
+        others = [other for other in range(count) if other != index]
         heard = levels[:, others]
         # A tone present is about 2950 (0.09 of full scale); a missing one is noise.
         missing = heard < 1000
         gaps[NUMBERS[index]] = int(missing.sum())
         assert np.median(heard) > 2000, (NUMBERS[index], np.median(heard, axis=0))
         assert np.median(levels[:, index]) < 300, "nobody hears themselves"
-    print("frames missing per participant (of 300 x 9):", gaps)  # noqa: T201 - with -s
+    print("frames missing per participant (of 300 x others):", gaps)  # noqa: T201 - with -s
     print("PBX side (mix had no frame, buffer lost, RTP lost):", pbx_side)  # noqa: T201
+    print("packets sent, received, packet time:", sent, received, ptime)  # noqa: T201
+    print("frames of the mix passed over (ticks over 100 ms late):", passed_over)  # noqa: T201
+    return RoomHeard(gaps, pbx_side, sent, received, ptime, passed_over)
+
+
+def test_ten_baresips_in_a_room_each_hear_the_other_nine_without_gaps(pbx, tmp_path):
+    heard = phones_in_a_room(pbx, tmp_path, len(TONES), {})
     frames = 6 * 50 * (len(TONES) - 1)
-    for number, missing_frames in gaps.items():
-        assert missing_frames <= frames // 100, (number, gaps, pbx_side)
+    for number, missing_frames in heard.gaps.items():
+        assert missing_frames <= frames // 100, (number, heard.gaps, heard.pbx_side)
+
+
+def test_a_phone_sending_30_ms_packets_hears_and_is_heard_without_gaps(pbx, tmp_path):
+    heard = phones_in_a_room(pbx, tmp_path, 3, {0: ";ptime=30"})
+    # The PBX sends each phone the packet time its offer asked for: 30 ms packets to the
+    # first (33 a second), 20 ms to the others (50); and the first sends 30 ms packets.
+    assert heard.ptime == {"201": 30, "202": 20, "203": 20}
+    for number, ptime in heard.ptime.items():
+        expected = TOGETHER_SECONDS * 1000 / ptime
+        for packets in (heard.sent[number], heard.received[number]):
+            assert 0.9 * expected <= packets <= 1.1 * expected, (number, heard)
+    frames = 6 * 50 * 2
+    for number, missing_frames in heard.gaps.items():
+        assert missing_frames <= frames // 100, (number, heard.gaps, heard.pbx_side)
+    # What the 30 ms phone said was cut into the room's frames: the frames its jitter
+    # buffer gave up are those its lost packets spanned (two each), and 1% at most.
+    _mix_missing, buffer_lost, rtp_lost = heard.pbx_side["201"]
+    assert buffer_lost <= 2 * rtp_lost + frames // 100, heard.pbx_side

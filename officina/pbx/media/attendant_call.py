@@ -80,9 +80,9 @@ class AttendantCall:
             return
         session = self.session
         session.report(now)
-        for packet in session.buffer.pop(now):
-            if self.inband is not None and packet is not None:
-                digit = self.inband.feed(decode(packet.payload, session.payload_type))
+        for frame in session.buffer.pop(now):
+            if self.inband is not None and frame is not None:
+                digit = self.inband.feed(decode(frame, session.payload_type))
                 if digit is not None:
                     self.digit(digit)
         for frame_at, sent in self.clock.frames_due(now):

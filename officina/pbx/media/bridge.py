@@ -127,12 +127,12 @@ class BridgedCall:
         )
         for source, sink, keys, counter in ways:
             source.report(now)
-            packets = source.buffer.pop(now)
+            frames = source.buffer.pop(now)
             if keys.send_one():
                 continue  # a key press goes this way: this tick's audio is dropped
-            for packet in packets:
-                if packet is not None:
-                    sink.send(relayed(packet.payload, source.payload_type, sink.payload_type))
+            for frame in frames:
+                if frame is not None:
+                    sink.send(relayed(frame, source.payload_type, sink.payload_type))
                     self.relayed[counter] += 1
 
     def digit(self, digit: str) -> None:

@@ -155,16 +155,13 @@ class ConferenceCall:
                 session.send(frame)
 
     def _take(self, until: float) -> None:
-        """Take what the jitter buffer releases by ``until`` (on the caller's own
-        timeline; a frame that never came, or not of 20 ms, is silence) and listen for
-        keys in it; in the room, keep it for the mix (at most QUEUED_FRAMES_MAX wait)."""
+        """Take the 20 ms frames the jitter buffer releases by ``until`` (on the caller's
+        own timeline, cut from packets of whatever time the phone sends; a frame that
+        never came is silence) and listen for keys in them; in the room, keep them for
+        the mix (at most QUEUED_FRAMES_MAX wait)."""
         session = self.session
-        for packet in session.buffer.pop(until):
-            payload = (
-                packet.payload
-                if packet is not None and len(packet.payload) == SAMPLES_PER_FRAME
-                else silence(session.payload_type)
-            )
+        for frame in session.buffer.pop(until):
+            payload = frame if frame is not None else silence(session.payload_type)
             if self.inband is not None:
                 digit = self.inband.feed(decode(payload, session.payload_type))
                 if digit is not None:
@@ -261,6 +258,8 @@ class LiveRoom:
         self.calls: list[ConferenceCall] = []
         self.tone = RoomTone()
         self.clock = FrameClock()
+        # Frames due at a tick more than CATCH_UP_FRAMES late, passed over (see mix).
+        self.frames_passed_over = 0
 
     def join(self, call: ConferenceCall) -> None:
         self.calls.append(call)
@@ -286,6 +285,7 @@ class LiveRoom:
             if sent:
                 said.extend([call.frame_at(frame_at) for call in calls])
             else:
+                self.frames_passed_over += 1
                 for call in calls:
                     call.frame_at(frame_at)
         # The frames sent (the newest due), every caller's in one array and one lookup

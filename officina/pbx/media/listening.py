@@ -108,11 +108,11 @@ class ListeningCall:
         if self.finished:
             return
         self.session.report(now)
-        for packet in self.session.buffer.pop(now):
+        for frame in self.session.buffer.pop(now):
             if self.inband is not None:
                 samples = (
-                    decode(packet.payload, self.session.payload_type)
-                    if packet is not None
+                    decode(frame, self.session.payload_type)
+                    if frame is not None
                     else np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
                 )
                 digit = self.inband.feed(samples)

@@ -11,7 +11,13 @@ stream. A new offer (re-INVITE) unlatches.
 Received audio goes through the core's jitter buffer and reception counters;
 RFC 4733 events are reported once per key press (and counted in the reception
 counters: they take sequence numbers of the same stream). The session does no timing
-of its own: the media clock (``MediaClock``) calls ``play(now)`` every 20 ms.
+of its own: the media clock calls the call's ``tick(now)`` every 20 ms.
+
+Phones are set to 20 ms of audio a packet, or 30 (many desk phones and softphones),
+10, 40 or 60. The calls deal in the clock's 20 ms frames only: the jitter buffer cuts
+what a phone sends into them by timestamp, and ``send`` cuts the calls' frames into
+packets of the time the phone's SDP asked for (``AudioAgreement.ptime``, a=ptime
+within a=maxptime), numbered with timestamps that go on by what each holds.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from officina.sip.rtp import (
     DtmfEvent,
     DtmfReceiver,
     JitterBuffer,
+    Packetiser,
     ReceptionStats,
     RtpError,
     RtpPacket,
@@ -40,6 +47,7 @@ from officina.sip.sdp import AudioAgreement
 logger = logging.getLogger("officina.pbx.media")
 
 SAMPLES_PER_FRAME = 160  # 20 ms of G.711 at 8 kHz
+SAMPLES_PER_MS = 8
 MAX_DATAGRAM = 1500
 RTCP_INTERVAL = 5.0  # seconds between receiver reports (RFC 3550 §6.2's minimum)
 
@@ -62,8 +70,9 @@ class MediaCounters:
 class MediaSession(Protocol):
     """What a call the desk answered uses of its media: a phone's RTP (``RtpSession``)
     or a browser's WebRTC leg (``officina.pbx.media.webrtc.WebRtcSession``). Received
-    audio is G.711 packets in ``buffer``, released on the media clock; ``send`` takes
-    one 20 ms frame of G.711 in ``payload_type``."""
+    audio is G.711 in ``buffer``, released as 20 ms frames on the media clock; ``send``
+    takes one 20 ms frame of G.711 in ``payload_type`` (which goes to the phone in
+    packets of the time it asked for)."""
 
     local_port: int
     payload_type: int
@@ -126,10 +135,14 @@ class RtpSession:
         self._reported = (0, 0)
         self._source_ssrc: int | None = None
         self.closed = False
+        self.packetiser = Packetiser()
         self.agree(agreement)
 
     def agree(self, agreement: AudioAgreement) -> None:
         """Use what an offer/answer settled (the first, or a re-INVITE's): unlatch."""
+        # What waits for a whole packet goes now, in the codec it was made in.
+        self._send_audio(self.packetiser.flush())
+        self.packetiser.samples = agreement.ptime * SAMPLES_PER_MS
         self.agreement = agreement
         self.payload_type = int(agreement.codec.payload_type)
         self.remote = (agreement.remote_host, agreement.remote_port)
@@ -229,10 +242,18 @@ class RtpSession:
 
     # ------------------------------------------------------------------ sending
     def send(self, payload: bytes) -> None:
-        """One 20 ms frame of encoded audio to the phone."""
-        if self.closed or not self.sending or self._rtp is None or self._rtp.transport is None:
+        """One 20 ms frame of encoded audio to the phone: sent in the packets of the
+        phone's packet time it completes (with 30 ms, two at one tick and none at the
+        next; a phone's jitter buffer takes the 10 ms that moves them)."""
+        if self.closed or not self.sending:
             return
-        self._rtp.transport.sendto(self.stream.packet(payload, SAMPLES_PER_FRAME), self.remote)
+        for audio in self.packetiser.push(payload):
+            self._send_audio(audio)
+
+    def _send_audio(self, audio: bytes) -> None:
+        if not audio or self.closed or self._rtp is None or self._rtp.transport is None:
+            return
+        self._rtp.transport.sendto(self.stream.packet(audio, len(audio)), self.remote)
         self.counters.sent += 1
 
     def send_event(self, event: DtmfEvent, *, first: bool, last: bool) -> None:
@@ -248,6 +269,9 @@ class RtpSession:
             or self._rtp.transport is None
         ):
             return
+        # The audio before the press goes first, in a shorter packet: the event's time
+        # starts where it ends (RFC 4733 §2.6: no audio and event at once).
+        self._send_audio(self.packetiser.flush())
         stream = self.stream
         payload = event.serialize()
         packet = RtpPacket(

@@ -107,11 +107,8 @@ class VoicemailCall:
             return
         session = self.session
         session.report(now)
-        for packet in session.buffer.pop(now):
-            if packet is None:
-                samples = np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
-            else:
-                samples = decode(packet.payload, session.payload_type)
+        for frame in session.buffer.pop(now):
+            samples = self._samples(frame)
             if self.inband is not None:
                 digit = self.inband.feed(samples)
                 if digit is not None:
@@ -131,6 +128,12 @@ class VoicemailCall:
                 session.send(frame)
         if self.stage is Stage.RECORDING:
             self._maybe_stop(now)
+
+    def _samples(self, frame: bytes | None) -> Samples:
+        """A frame the jitter buffer released (None: it never came) as samples."""
+        if frame is None:
+            return np.zeros(SAMPLES_PER_FRAME, dtype=np.int16)
+        return decode(frame, self.session.payload_type)
 
     def _advance(self, frame_at: float) -> bytes:
         """The frame of what is said that starts at ``frame_at`` (silence when done)."""
@@ -172,9 +175,9 @@ class VoicemailCall:
 
     def hung_up(self) -> None:
         """The caller's BYE: what was recorded so far is the message."""
-        for packet in self.session.buffer.drain():
+        for frame in self.session.buffer.drain():
             if self.stage is Stage.RECORDING:
-                self.recording.add(decode(packet.payload, self.session.payload_type))
+                self.recording.add(self._samples(frame))
         self.finish("caller hung up")
 
     def finish(self, reason: str) -> None:

@@ -50,13 +50,13 @@ PCMU_CODEC = Codec("0", "PCMU", 8000, 1)
 
 
 async def phone_and_session(
-    codec: Codec = PCMU_CODEC, telephone_event: int | None = None
+    codec: Codec = PCMU_CODEC, telephone_event: int | None = None, ptime: int = 20
 ) -> tuple[socket.socket, RtpSession]:
     """A socket standing for the phone, and the PBX's RTP session towards it (PCMU
-    unless ``codec`` says otherwise)."""
+    unless ``codec`` says otherwise; packets of ``ptime`` ms)."""
     phone = udp_socket()
     agreement = AudioAgreement(
-        "127.0.0.1", phone.getsockname()[1], codec, telephone_event, "sendrecv"
+        "127.0.0.1", phone.getsockname()[1], codec, telephone_event, "sendrecv", ptime
     )
     session = RtpSession(udp_socket(), udp_socket(), agreement, on_digit=lambda digit: None)
     await session.start()
@@ -289,6 +289,9 @@ async def room_tone_under_a_clock(tick_gaps: list[float]) -> list[tuple[int, boo
         other.close()
     sent = [frame for frames in frames_sent(mixed_at) for frame in frames]
     assert len(received) == len(sent)
+    # Every frame due from the first mix to the last was sent or passed over, and counted.
+    due = round((mixed_at[-1] - mixed_at[0]) / FRAME_SECONDS) + 1
+    assert live.frames_passed_over == due - len(sent)
     return [
         (frame, float(np.sqrt(np.mean(decode(packet.payload, 0).astype(np.float64) ** 2))) > 1000)
         for frame, packet in zip(sent, received, strict=True)
@@ -331,45 +334,62 @@ def tone_levels(samples: np.ndarray) -> list[float]:
 
 
 async def send_tone(
-    phone: socket.socket, session: RtpSession, frequency: int, payload_type: int
+    phone: socket.socket,
+    session: RtpSession,
+    frequency: int,
+    payload_type: int,
+    ptime: int = 20,
+    lost: frozenset[int] = frozenset(),
 ) -> None:
-    """A phone saying its tone without end: a frame every 20 ms on absolute deadlines
-    (a late wake-up sends the frames it owes), numbered by RTP timestamp as a phone
-    does."""
+    """A phone saying its tone without end: a packet of ``ptime`` ms on absolute
+    deadlines (a late wake-up sends the packets it owes), numbered by RTP timestamp as a
+    phone does; the packets numbered in ``lost`` (from 0) never arrive."""
     loop = asyncio.get_running_loop()
     stream = RtpStream(frequency, payload_type, sequence=60000)
+    samples = ptime * 8
     started, number = loop.time(), 0
     while True:
-        while started + number * FRAME_SECONDS <= loop.time():
-            payload = encode(caller_frame(frequency, number), payload_type)
-            phone.sendto(
-                stream.packet(payload, SAMPLES_PER_FRAME), ("127.0.0.1", session.local_port)
+        while started + number * ptime / 1000 <= loop.time():
+            first = number * samples // SAMPLES_PER_FRAME
+            said = np.concatenate(
+                [caller_frame(frequency, frame) for frame in range(first, first + ptime // 10)]
             )
+            offset = number * samples - first * SAMPLES_PER_FRAME
+            packet = stream.packet(encode(said[offset : offset + samples], payload_type), samples)
+            if number not in lost:
+                phone.sendto(packet, ("127.0.0.1", session.local_port))
             number += 1
-        await asyncio.sleep(started + number * FRAME_SECONDS - loop.time())
+        await asyncio.sleep(started + number * ptime / 1000 - loop.time())
 
 
 async def callers_under_a_clock(
     tick_gaps: list[float],
-) -> tuple[list[list[int]], list[tuple[int, list[RtpPacket]]]]:
+    ptimes: tuple[int, int, int] = (20, 20, 20),
+    lost: frozenset[int] = frozenset(),
+) -> tuple[list[list[int]], list[tuple[int, list[RtpPacket]]], list[RtpSession]]:
     """Three callers in a room, each saying a tone of their own all along (the third in
-    PCMA), with the room's ticks ``tick_gaps`` apart on the loop's own clock, as the
-    desk's are: the frames the mixes sent (numbered on the room's clock) and what each
-    caller's phone received (its codec, the packets in order)."""
+    PCMA) in packets of its ``ptimes`` (the second's packets numbered in ``lost`` never
+    arrive), with the room's ticks ``tick_gaps`` apart on the loop's own clock, as the
+    desk's are: the frames the mixes sent (numbered on the room's clock), what each
+    caller's phone received (its codec, the packets in order), and the PBX's sessions."""
     laws = (PCMU, PCMU, PCMA)
     for law in laws:
         encode(np.zeros(1, dtype=np.int16), law)  # the codec's tables, built on first use
     phones_and_sessions = [
-        await phone_and_session(Codec(str(law), "PCMU" if law == PCMU else "PCMA", 8000, 1))
-        for law in laws
+        await phone_and_session(
+            Codec(str(law), "PCMU" if law == PCMU else "PCMA", 8000, 1), ptime=ptime
+        )
+        for law, ptime in zip(laws, ptimes, strict=True)
     ]
     sessions = [session for _phone, session in phones_and_sessions]
     live = joined_room(sessions)
     calls = list(live.calls)
     senders = [
-        asyncio.create_task(send_tone(phone, session, frequency, law))
-        for (phone, session), frequency, law in zip(
-            phones_and_sessions, CALLER_TONES, laws, strict=True
+        asyncio.create_task(
+            send_tone(phone, session, frequency, law, ptime, lost if index == 1 else frozenset())
+        )
+        for index, ((phone, session), frequency, law, ptime) in enumerate(
+            zip(phones_and_sessions, CALLER_TONES, laws, ptimes, strict=True)
         )
     ]
     received: list[list[RtpPacket]] = [[] for _ in phones_and_sessions]
@@ -408,41 +428,56 @@ async def callers_under_a_clock(
         for phone, session in phones_and_sessions:
             session.close()
             phone.close()
-    return frames_sent(mixed_at), [
-        (law, in_order(packets)) for law, packets in zip(laws, received, strict=True)
-    ]
+    return (
+        frames_sent(mixed_at),
+        [(law, in_order(packets)) for law, packets in zip(laws, received, strict=True)],
+        sessions,
+    )
 
 
 def test_a_rooms_callers_are_mixed_frame_by_frame_when_ticks_come_late():
     on_time, late = 25, 10
-    mixes, phones = asyncio.run(callers_under_a_clock([0.02] * on_time + [0.3] * late))
+    mixes, phones, _sessions = asyncio.run(callers_under_a_clock([0.02] * on_time + [0.3] * late))
     # A mix at the first tick and at each of the on_time after it; then after each late
     # gap, the five newest of the fifteen frames due go, not one.
     assert [len(frames) for frames in mixes[on_time + 1 :]] == [CATCH_UP_FRAMES] * (late - 1)
     sent = [frame for frames in mixes for frame in frames]
     for index, (law, received) in enumerate(phones):
         assert len(received) == len(sent), (index, len(received), len(sent))
-        others = [other for other in range(len(CALLER_TONES)) if other != index]
         # From the fifth tick on time (the buffers' 60 ms, the join tone's 0.3 s).
-        checked = [
-            (frame, tone_levels(decode(packet.payload, law)))
-            for frame, packet in zip(sent, received, strict=True)
-            if frame >= on_time - 5
-        ]
+        checked = assert_hears_the_others(
+            index, law, sent, [packet.payload for packet in received], on_time - 5
+        )
         assert len(checked) >= 6 + (late - 1) * CATCH_UP_FRAMES
-        for other in others:
-            levels = [levels[other] for _frame, levels in checked]
-            # No gap: every 20 ms the phone got holds the other caller's tone.
-            assert min(levels) > 1000, (index, other, levels)
-            # And the frame of it said at that frame's time: the level steps tell each
-            # frame's number, which keeps the same distance to the room's frames, so
-            # every frame sent is the next one said, and the ones passed over at a late
-            # tick were passed over in time (nothing is squeezed in after).
-            numbers = [round((level - 1500) / 500) % LEVEL_STEPS for level in levels]
-            offsets = {
-                (number - frame) % LEVEL_STEPS
-                for number, (frame, _levels) in zip(numbers, checked, strict=True)
-            }
-            assert len(offsets) == 1, (index, other, numbers, [frame for frame, _ in checked])
-        # Nobody hears themselves.
-        assert max(levels[index] for _frame, levels in checked) < 200, index
+
+
+def assert_hears_the_others(
+    index: int, law: int, sent: list[int], heard: list[bytes], since: int
+) -> list[tuple[int, list[float]]]:
+    """Caller ``index`` heard ``heard`` (20 ms frames in ``law``) for the room's frames
+    ``sent``: from frame ``since`` on, every one holds the others' tones, each said at
+    that frame's time, and not its own. The frames checked, with the tones' levels."""
+    checked = [
+        (frame, tone_levels(decode(audio, law)))
+        for frame, audio in zip(sent, heard, strict=False)
+        if frame >= since
+    ]
+    for other in range(len(CALLER_TONES)):
+        if other == index:
+            continue
+        levels = [levels[other] for _frame, levels in checked]
+        # No gap: every 20 ms the phone got holds the other caller's tone.
+        assert min(levels) > 1000, (index, other, levels)
+        # And the frame of it said at that frame's time: the level steps tell each
+        # frame's number, which keeps the same distance to the room's frames, so
+        # every frame sent is the next one said, and the ones passed over at a late
+        # tick were passed over in time (nothing is squeezed in after).
+        numbers = [round((level - 1500) / 500) % LEVEL_STEPS for level in levels]
+        offsets = {
+            (number - frame) % LEVEL_STEPS
+            for number, (frame, _levels) in zip(numbers, checked, strict=True)
+        }
+        assert len(offsets) == 1, (index, other, numbers, [frame for frame, _ in checked])
+    # Nobody hears themselves.
+    assert max(levels[index] for _frame, levels in checked) < 200, index
+    return checked

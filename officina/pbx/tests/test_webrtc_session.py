@@ -95,7 +95,7 @@ async def call(offered: list[str] | None, agreed: str) -> None:
     for _ in range(150):
         await asyncio.sleep(0.02)
         session.send(tone)
-        received += [p for p in session.buffer.pop(loop.time()) if p is not None]
+        received += [frame for frame in session.buffer.pop(loop.time()) if frame is not None]
     session.close()
     for task in listening:
         task.cancel()
@@ -103,7 +103,7 @@ async def call(offered: list[str] | None, agreed: str) -> None:
     await asyncio.sleep(0.1)
 
     assert len(received) > 80
-    inbound = np.concatenate([decode(p.payload, PCMU) for p in received[-50:]])
+    inbound = np.concatenate([decode(frame, PCMU) for frame in received[-50:]])
     assert np.sqrt(np.mean(inbound.astype(np.float64) ** 2)) > 2000
     assert dominant(inbound, 8000) == pytest.approx(600, abs=25)
     assert len(heard) > 50

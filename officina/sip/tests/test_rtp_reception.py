@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import struct
 
 import pytest
@@ -11,6 +12,7 @@ from officina.sip.rtp import (
     DtmfEvent,
     DtmfReceiver,
     JitterBuffer,
+    Packetiser,
     ReceptionStats,
     RtpError,
     RtpPacket,
@@ -20,12 +22,21 @@ from officina.sip.rtp import (
 from officina.sip.sdp import SdpParseError, SessionDescription, answer, audio_agreement, offer
 
 
-def packet(
-    sequence: int, timestamp: int | None = None, payload: bytes = b"\xff" * 160
-) -> RtpPacket:
+def packet(sequence: int, timestamp: int | None = None, payload: bytes | None = None) -> RtpPacket:
+    """A 20 ms packet whose bytes are its number (mod 256), so a frame tells where it came
+    from."""
     return RtpPacket(
-        0, sequence & 0xFFFF, (sequence * 160 if timestamp is None else timestamp), 7, payload
+        0,
+        sequence & 0xFFFF,
+        (sequence * 160 if timestamp is None else timestamp),
+        7,
+        bytes([sequence % 256]) * 160 if payload is None else payload,
     )
+
+
+def numbers(frames: list[bytes | None]) -> list[int | None]:
+    """The number of the packet each frame came from (``packet``'s bytes), None if lost."""
+    return [None if frame is None else frame[0] for frame in frames]
 
 
 def test_stats_count_loss_duplicates_and_wrap():
@@ -54,7 +65,7 @@ def test_jitter_buffer_reorders_and_reports_gaps():
         buffer.push(packet(sequence), arrival)
     assert buffer.pop(0.05) == []
     played = buffer.pop(0.145)
-    assert [p.sequence if p else None for p in played] == [10, 11, 12, None, 14]
+    assert numbers(played) == [10, 11, 12, None, 14]
     assert buffer.late_or_lost == 1
     buffer.push(packet(11), 0.2)  # its turn has passed
     assert buffer.late == 1
@@ -64,7 +75,7 @@ def test_jitter_buffer_across_the_sequence_wrap():
     buffer = JitterBuffer(delay=0.0)
     for index, sequence in enumerate([65534, 65535, 0, 1]):
         buffer.push(packet(sequence, timestamp=0xFFFFFF00 + index * 160), index * 0.02)
-    assert [p.sequence for p in buffer.pop(1.0) if p] == [65534, 65535, 0, 1]
+    assert numbers(buffer.pop(1.0)) == [65534 % 256, 65535 % 256, 0, 1]
     assert buffer.late_or_lost == buffer.resynchronised == 0  # the timestamps wrapped too
 
 
@@ -87,10 +98,10 @@ def baresip_with_key_presses(frames: int, presses: range) -> list[tuple[float, R
 
 def play(
     sent: list[tuple[float, RtpPacket]], until: float
-) -> tuple[JitterBuffer, list[RtpPacket | None]]:
+) -> tuple[JitterBuffer, list[bytes | None]]:
     """The session's part (audio to the buffer) and the media clock's (a pop each 20 ms)."""
     buffer = JitterBuffer()
-    played: list[RtpPacket | None] = []
+    played: list[bytes | None] = []
     pending = sorted(sent, key=lambda item: item[0])
     tick = 0.0
     while tick <= until:
@@ -108,8 +119,8 @@ def test_key_presses_between_audio_packets_are_not_lost_audio():
     # the buffer that counted sequence numbers as frames released 827 of 1,003 as lost.
     sent = baresip_with_key_presses(1000, range(100, 400, 5))
     buffer, played = play(sent, until=21.0)
-    audio = [p.sequence for _arrival, p in sent if p.payload_type == 0]
-    assert [p.sequence for p in played if p is not None] == audio
+    audio = [p.sequence % 256 for _arrival, p in sent if p.payload_type == 0]
+    assert numbers(played) == audio
     assert None not in played
     assert buffer.late_or_lost == buffer.late == buffer.resynchronised == 0
 
@@ -119,9 +130,8 @@ def test_a_lost_audio_packet_among_key_presses_is_one_silent_frame_in_its_place(
     lost = [item for item in sent if item[1].payload_type == 0][120]
     sent.remove(lost)
     buffer, played = play(sent, until=7.0)
-    sequences = [p.sequence if p is not None else None for p in played]
     assert len(played) == 300
-    assert sequences.index(None) == 120
+    assert numbers(played).index(None) == 120
     assert buffer.late_or_lost == 1
 
 
@@ -129,12 +139,12 @@ def test_a_source_running_ahead_of_its_timeline_loses_nothing():
     # A phone that sends 200 frames (4 s of audio) in 2 s: the buffer fills, moves its
     # timeline, and releases everything it held; nothing is dropped.
     buffer = JitterBuffer()
-    played: list[RtpPacket | None] = []
+    played: list[bytes | None] = []
     for frame in range(200):
         buffer.push(packet(frame), frame * 0.01)
         played.extend(buffer.pop(frame * 0.01))
     played.extend(buffer.pop(10.0))
-    assert [p.sequence for p in played if p is not None] == list(range(200))
+    assert numbers(played) == [frame % 256 for frame in range(200)]
     assert buffer.late == buffer.late_or_lost == 0
     assert buffer.resynchronised > 0
 
@@ -147,8 +157,125 @@ def test_a_timestamp_jump_moves_the_timeline_instead_of_holding_the_audio():
     for frame in range(10, 20):
         buffer.push(packet(frame, timestamp=480000 + frame * 160), frame * 0.02)
     played = buffer.pop(19 * 0.02 + 0.06)
-    assert [p.sequence for p in played if p is not None] == list(range(20))
+    assert numbers(played) == list(range(20))
     assert buffer.resynchronised == 1
+
+
+def said(start: int, length: int) -> bytes:
+    """What a phone said from timestamp ``start`` on: a byte for each sample telling its
+    time (never 0xFF, μ-law's silence)."""
+    return bytes(1 + (at % 200) for at in range(start, start + length))
+
+
+def sent_in_packets(
+    milliseconds: int, count: int, lost: tuple[int, ...] = (), order: list[int] | None = None
+) -> list[tuple[float, RtpPacket]]:
+    """``count`` packets of ``milliseconds`` each, each sent when its audio is captured
+    (in ``order``, one a packet time apart), those in ``lost`` never arriving."""
+    units = milliseconds * 8
+    sent = []
+    for slot, number in enumerate(order if order is not None else range(count)):
+        if number not in lost:
+            payload = said(number * units, units)
+            sent.append(
+                (
+                    (slot + 1) * milliseconds / 1000,
+                    RtpPacket(0, 500 + number, number * units, 7, payload),
+                )
+            )
+    return sent
+
+
+def heard(frames: list[bytes | None]) -> bytes:
+    """The frames end to end, a lost one as 160 bytes of silence."""
+    return b"".join(b"\xff" * 160 if frame is None else frame for frame in frames)
+
+
+@pytest.mark.parametrize("milliseconds", [10, 20, 30, 40, 60])
+def test_packets_of_any_length_are_released_as_20_ms_frames_in_time(milliseconds):
+    # Three seconds of audio: 150 frames of 160 bytes, each the next 20 ms said.
+    count = 3000 // milliseconds
+    buffer, played = play(sent_in_packets(milliseconds, count), until=3.2)
+    assert {len(frame) for frame in played if frame is not None} == {160}
+    assert heard(played) == said(0, 24000)
+    assert buffer.late == buffer.late_or_lost == buffer.resynchronised == 0
+
+
+def test_reordered_30_ms_packets_are_put_back_by_timestamp():
+    order = list(range(100))
+    for index in range(3, 98, 7):  # (the first packet to come starts the timeline)
+        order[index], order[index + 2] = order[index + 2], order[index]  # 60 ms apart
+    buffer, played = play(sent_in_packets(30, 100, order=order), until=3.2)
+    assert heard(played) == said(0, 24000)
+    assert buffer.late == buffer.late_or_lost == 0
+
+
+def test_a_lost_30_ms_packet_is_silence_in_its_place_and_counted_in_the_frames_it_spans():
+    # Packet 11 held [2640, 2880): the end of frame 16 [2560, 2720) and frame 17
+    # [2720, 2880) wholly; packet 20 [4800, 5040): frame 30 wholly, half of frame 31.
+    buffer, played = play(sent_in_packets(30, 100, lost=(11, 20)), until=3.2)
+    expected = bytearray(said(0, 24000))
+    for number in (11, 20):
+        expected[number * 240 : (number + 1) * 240] = b"\xff" * 240
+    assert heard(played) == bytes(expected)
+    assert len(played) == 150
+    assert [index for index, frame in enumerate(played) if frame is None] == [17, 30]
+    assert buffer.late_or_lost == 4  # frames 16, 17, 30 and 31
+    assert buffer.late == 0
+
+
+def test_a_lost_10_ms_packet_is_half_a_frame_of_silence():
+    buffer, played = play(sent_in_packets(10, 300, lost=(41,)), until=3.2)
+    expected = bytearray(said(0, 24000))
+    expected[41 * 80 : 42 * 80] = b"\xff" * 80
+    assert heard(played) == bytes(expected)
+    assert None not in played
+    assert buffer.late_or_lost == 1
+
+
+def test_a_30_ms_packet_too_late_for_part_of_its_audio_gives_the_rest():
+    sent = sent_in_packets(30, 100)
+    _arrival, late_packet = sent.pop(11)  # [2640, 2880): frame 16's end, frame 17
+    # The first packet came at 0.03 s: timestamp 0 plays at 0.09 s, frame 16 at 0.41 s
+    # (released by the tick at 0.42 s) and frame 17 at 0.43 s (the tick at 0.44 s).
+    sent.append((0.43, late_packet))
+    buffer, played = play(sent, until=3.2)
+    expected = bytearray(said(0, 24000))
+    expected[2640:2720] = b"\xff" * 80
+    assert heard(played) == bytes(expected)
+    assert buffer.late_or_lost == 1 and buffer.late == 0
+    sent.remove((0.43, late_packet))
+    sent.append((0.45, late_packet))  # after frame 17 too: nothing of it is used
+    buffer, played = play(sent, until=3.2)
+    assert buffer.late == 1 and buffer.late_or_lost == 2
+
+
+def test_a_phone_that_pauses_between_words_loses_nothing():
+    # 30 ms packets, then nothing for 0.4 s (silence suppression: the timestamps go on,
+    # the sequence numbers do not), then 30 ms packets again.
+    first = sent_in_packets(30, 20)
+    later = [
+        (
+            arrival + 1.0,
+            RtpPacket(0, 520 + index, 8000 + index * 240, 7, said(8000 + index * 240, 240)),
+        )
+        for index, (arrival, _packet) in enumerate(sent_in_packets(30, 20))
+    ]
+    buffer, played = play(first + later, until=2.5)
+    # The first 600 ms are 30 frames; the second talk's frames start at its first
+    # packet's timestamp, not on the first talk's frame grid.
+    assert heard(played[:30]) == said(0, 4800)
+    assert heard(played[30:]) == said(8000, 4800)
+    assert buffer.late_or_lost == buffer.late == 0
+
+
+def test_the_end_of_a_call_drains_the_last_part_frame():
+    buffer = JitterBuffer()
+    for number in range(3):  # 90 ms: four frames and a half
+        buffer.push(RtpPacket(0, number, number * 240, 7, said(number * 240, 240)), 0.0)
+    frames = buffer.drain()
+    assert heard(frames) == said(0, 720) + b"\xff" * 80
+    assert buffer.late_or_lost == 0
 
 
 def test_dtmf_receiver_reports_each_press_once():
@@ -212,3 +339,69 @@ def test_no_common_codec_is_488():
     with pytest.raises(SdpParseError) as raised:
         answer(remote, address="127.0.0.1", ports=[30000])
     assert raised.value.status == 488
+
+
+@pytest.mark.parametrize(
+    ("attributes", "ptime"),
+    [
+        ("", 20),
+        ("a=ptime:30\r\n", 30),
+        ("a=ptime:10\r\n", 10),
+        ("a=ptime:40\r\na=maxptime:60\r\n", 40),
+        ("a=ptime:60\r\na=maxptime:40\r\n", 40),
+        ("a=maxptime:10\r\n", 10),
+        ("a=ptime:30.0\r\n", 30),
+        ("a=ptime:25\r\n", 20),
+        ("a=ptime:5\r\n", 10),
+        ("a=ptime:200\r\n", 60),
+        ("a=ptime:soon\r\n", 20),
+    ],
+)
+def test_the_answer_sends_the_packet_time_the_offerer_asked_for(attributes, ptime):
+    remote = SessionDescription.parse(OFFER + attributes)
+    ours = answer(remote, address="127.0.0.1", ports=[30000])
+    assert ours.media[0].attribute("ptime") == str(ptime)
+    assert audio_agreement(ours, remote).ptime == ptime
+
+
+def test_an_answer_to_our_offer_gives_its_packet_time():
+    ours = offer(address="127.0.0.1", port=30002)
+    assert ours.media[0].attribute("ptime") == "20"
+    theirs = SessionDescription.parse(OFFER.replace("10.0.0.5", "10.0.0.9") + "a=ptime:30\r\n")
+    assert audio_agreement(theirs, theirs).ptime == 30
+
+
+def test_the_packetiser_cuts_20_ms_frames_into_packets_of_the_time_asked_for():
+    frames = [bytes([number]) * 160 for number in range(6)]
+    thirty = Packetiser(240)
+    packets = [thirty.push(frame) for frame in frames]
+    assert [len(at_tick) for at_tick in packets] == [0, 1, 1, 0, 1, 1]
+    assert b"".join(payload for at_tick in packets for payload in at_tick) == b"".join(frames)
+    assert {len(payload) for at_tick in packets for payload in at_tick} == {240}
+    ten = Packetiser(80)
+    assert ten.push(frames[0]) == [frames[0][:80], frames[0][80:]]
+    forty = Packetiser(320)
+    assert forty.push(frames[0]) == []
+    assert forty.flush() == frames[0]  # before a key press: what waits goes, shorter
+    assert forty.flush() == b""
+    assert forty.push(frames[1]) == []
+
+
+def test_whatever_a_phone_sends_comes_out_as_20_ms_frames():
+    # Packets of random lengths (empty ones too), numbers and timestamps jumping back
+    # and forth, arriving at random times: every frame released is 160 bytes or missing.
+    rng = random.Random(11)
+    for _run in range(30):
+        buffer = JitterBuffer()
+        sequence, timestamp, now = rng.randrange(65536), rng.randrange(2**32), 0.0
+        for _packet in range(300):
+            length = rng.choice([0, 1, 80, 160, 240, 320, 480, 1000])
+            sequence = (sequence + rng.choice([1, 1, 1, 2, -1, 0, 500])) & 0xFFFF
+            timestamp = (timestamp + rng.choice([length, length, 160, -240, 0, 8000])) % 2**32
+            now += rng.choice([0.0, 0.01, 0.02, 0.03, 0.5])
+            buffer.push(
+                RtpPacket(rng.choice([0, 8]), sequence, timestamp, 7, b"\x55" * length), now
+            )
+            frames = buffer.pop(now)
+            assert all(frame is None or len(frame) == 160 for frame in frames)
+        assert all(frame is None or len(frame) == 160 for frame in buffer.drain())
