@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from django.db import OperationalError
 
 from officina.attendant.kinds import OptionKind
 from officina.conferences.actions import do_join, do_leave, do_set_self_muted
@@ -374,13 +375,16 @@ class MediaDesk:
     def _write(self, work: Callable[[], object]) -> None:
         """A conference room's record of who is in it, written in the desk's one writer
         thread: in the order the calls joined, muted and left (a leave never overtakes its
-        join), and one write at a time. A failure is logged."""
+        join), and one write at a time. A write the database refuses as locked is tried
+        again (``_written``); any other failure is logged."""
 
         def done(finished: asyncio.Future[object]) -> None:
             if finished.exception() is not None:
                 logger.error("media desk write failed", exc_info=finished.exception())
 
-        asyncio.get_running_loop().run_in_executor(self._writer, work).add_done_callback(done)
+        asyncio.get_running_loop().run_in_executor(self._writer, _written, work).add_done_callback(
+            done
+        )
 
     def _answer(
         self,
@@ -1197,3 +1201,22 @@ def answerable_media(request: SipRequest) -> bool:
         or any("SAVP" not in media.proto for media in audio)
         or webrtc_offered(request.body)
     )
+
+
+# A room's record is written in one transaction per change, each safe to repeat.
+LOCKED_WRITE_ATTEMPTS = 6
+
+
+def _written(work: Callable[[], object]) -> object:
+    """``work`` done, tried again while SQLite says the database is locked: another
+    connection held its write lock past the busy timeout, or (connections sharing one
+    cache, as in-memory databases do) at once. Waits 50, 100, 200, 400 and 800 ms
+    between tries, so a caller's join is recorded late rather than lost."""
+    for attempt in range(LOCKED_WRITE_ATTEMPTS - 1):
+        try:
+            return work()
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.05 * 2**attempt)
+    return work()
