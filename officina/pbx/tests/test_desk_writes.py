@@ -3,12 +3,12 @@ tried again, in the writer thread, so a join or a leave is late rather than lost
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from django.db import OperationalError
 
-from officina.pbx.media import desk
 from officina.pbx.media.desk import LOCKED_WRITE_ATTEMPTS, _written
 
 
@@ -28,7 +28,7 @@ class Flaky:
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr(desk.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
     return slept
 
 
