@@ -29,7 +29,7 @@ from officina.ringgroups.kinds import (
     RingStrategy,
     RingTargets,
 )
-from officina.ringgroups.selectors import company_ring_groups, ring_group_of_company
+from officina.ringgroups.selectors import owner_ring_groups, ring_group_of_owner
 
 if TYPE_CHECKING:
     from officina.ringgroups.models import RingGroup
@@ -110,7 +110,7 @@ def _group_input(payload: RingGroupIn) -> RingGroupInput:
 )
 def list_ring_groups(request: HttpRequest, slug: Text) -> list[RingGroupOut]:
     company = access_ring_groups_by_company_slug(signed_in_member(request), slug)
-    return [_group_out(group) for group in company_ring_groups(company)]
+    return [_group_out(group) for group in owner_ring_groups(company)]
 
 
 @router.post(
@@ -121,7 +121,7 @@ def list_ring_groups(request: HttpRequest, slug: Text) -> list[RingGroupOut]:
 def add_ring_group(request: HttpRequest, slug: Text, payload: RingGroupIn) -> Status[RingGroupOut]:
     company = access_ring_groups_by_company_slug(signed_in_member(request), slug, to_manage=True)
     group = check_save_ring_group(company, _group_input(payload))
-    saved = ring_group_of_company(company, group.pk)
+    saved = ring_group_of_owner(company, group.pk)
     assert saved is not None
     return Status(201, _group_out(saved))
 
@@ -150,7 +150,7 @@ def change_ring_group(
 ) -> RingGroupOut:
     member = signed_in_member(request)
     group = access_ring_group_by_id(member, slug, group_id, to_manage=True)
-    check_save_ring_group(group.company, _group_input(payload), group)
+    check_save_ring_group(group.owner, _group_input(payload), group)
     return _group_out(access_ring_group_by_id(member, slug, group_id))
 
 

@@ -50,7 +50,7 @@ from officina.trunks.kinds import (
     RouteKind,
     TrunkMode,
 )
-from officina.trunks.selectors import company_numbers, company_permissions, company_trunks
+from officina.trunks.selectors import company_permissions, owner_numbers, owner_trunks
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
@@ -253,7 +253,7 @@ def _permission_out(member: Member, permission: OutboundPermission | None) -> Pe
     summary=_("A company's SIP trunks (the owners)"),
 )
 def list_trunks(request: HttpRequest, slug: Text) -> list[TrunkOut]:
-    return [_trunk_out(trunk) for trunk in company_trunks(_owned_company(request, slug))]
+    return [_trunk_out(trunk) for trunk in owner_trunks(_owned_company(request, slug))]
 
 
 @router.post(
@@ -273,7 +273,7 @@ def add_trunk(request: HttpRequest, slug: Text, payload: TrunkIn) -> Status[Trun
 )
 def change_trunk(request: HttpRequest, slug: Text, trunk_id: int, payload: TrunkIn) -> TrunkOut:
     trunk = access_trunk_by_id(signed_in_member(request), slug, trunk_id, to_manage=True)
-    return _trunk_out(check_save_trunk(trunk.company, _trunk_input(payload), trunk))
+    return _trunk_out(check_save_trunk(trunk.owner, _trunk_input(payload), trunk))
 
 
 @router.delete(
@@ -293,7 +293,7 @@ def remove_trunk(request: HttpRequest, slug: Text, trunk_id: int) -> Status[None
     summary=_("A company's numbers and where they ring (the owners)"),
 )
 def list_numbers(request: HttpRequest, slug: Text) -> list[NumberOut]:
-    return [_number_out(number) for number in company_numbers(_owned_company(request, slug))]
+    return [_number_out(number) for number in owner_numbers(_owned_company(request, slug))]
 
 
 @router.post(
@@ -313,7 +313,7 @@ def add_number(request: HttpRequest, slug: Text, payload: NumberIn) -> Status[Nu
 )
 def change_number(request: HttpRequest, slug: Text, number_id: int, payload: NumberIn) -> NumberOut:
     number = access_number_by_id(signed_in_member(request), slug, number_id, to_manage=True)
-    return _number_out(check_save_number(number.trunk.company, _number_input(payload), number))
+    return _number_out(check_save_number(number.trunk.owner, _number_input(payload), number))
 
 
 @router.delete(
