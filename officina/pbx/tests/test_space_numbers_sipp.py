@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,6 +35,12 @@ from officina.ringgroups.actions import (
     check_save_ring_group,
 )
 
+if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
+
+    from officina.pbx.tests.sipp_provider import SippTrunk
+
 pytestmark = [
     pytest.mark.realpeer,
     pytest.mark.django_db(transaction=True),
@@ -45,7 +52,9 @@ SPACE_TRUNK = {"space": True}
 SHARED_SPACE_TRUNK = {"space": True, "members_call_out": True}
 
 
-def call_the_space(sipp_trunk, directory, caller: str = "+393331234567"):
+def call_the_space(
+    sipp_trunk: SippTrunk, directory: Path, caller: str = "+393331234567"
+) -> subprocess.Popen[bytes]:
     return sipp_trunk.calling(
         directory, "-key", "did", SPACE_NUMBER.lstrip("+"), "-key", "caller", caller,
         "-d", "300",

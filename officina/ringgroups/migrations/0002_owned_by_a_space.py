@@ -4,6 +4,20 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def forget_what_spaces_own(apps, schema_editor):
+    # Going back, only companies own these: a space's have no company to go to.
+    apps.get_model("ringgroups", "RingGroup").objects.filter(space__isnull=False).delete()
+    # The hours' periods and exceptions first, then the hours in SQL: the ORM's cascade
+    # from the historical BusinessHours refuses its own rows here ("Must be
+    # BusinessHours instance").
+    hours = apps.get_model("ringgroups", "BusinessHours")
+    ids = list(hours.objects.filter(space__isnull=False).values_list("pk", flat=True))
+    for child in ("OpeningPeriod", "HoursException"):
+        apps.get_model("ringgroups", child).objects.filter(hours_id__in=ids).delete()
+    table = schema_editor.quote_name(hours._meta.db_table)
+    schema_editor.execute(f"DELETE FROM {table} WHERE space_id IS NOT NULL")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,4 +54,5 @@ class Migration(migrations.Migration):
             model_name='ringgroup',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('company__isnull', False), ('space__isnull', True)), models.Q(('company__isnull', True), ('space__isnull', False)), _connector='OR'), name='ring_group_owned_by_a_company_or_a_space'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, forget_what_spaces_own),
     ]

@@ -4,6 +4,11 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def forget_what_spaces_own(apps, schema_editor):
+    # Going back, only companies own these: a space's have no company to go to.
+    apps.get_model("trunks", "Trunk").objects.filter(space__isnull=False).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,4 +44,5 @@ class Migration(migrations.Migration):
             model_name='trunk',
             constraint=models.CheckConstraint(condition=models.Q(('members_call_out', False), ('space__isnull', False), _connector='OR'), name='trunk_members_call_out_only_for_a_space'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, forget_what_spaces_own),
     ]

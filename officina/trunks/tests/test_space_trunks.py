@@ -4,6 +4,8 @@ shared for calls out only when the managers say so."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -37,7 +39,7 @@ def company_trunk(studio_rossi):
     return check_save_trunk(studio_rossi, a_trunk(name="Rossi line"))
 
 
-def refused_by_the_database(make) -> None:
+def refused_by_the_database(make: Callable[[], object]) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         make()
 
