@@ -162,6 +162,7 @@ def _add_routers() -> None:
     api.add_router("/projects", projects.router)
     api.add_router("/contacts", contacts.router)
     api.add_router("/ring-groups", ring_groups.router)
+    api.add_router("/space-ring-groups", ring_groups.space_router)
     api.add_router("/trunks", trunks.router)
     api.add_router("/space-trunks", trunks.space_router)
     api.add_router("/calls", calls.router)

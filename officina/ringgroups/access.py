@@ -9,17 +9,15 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import (
-    access_company_workings_by_slug,
     access_phone_owner_by_slug,
     may_manage_phone_owner,
-    sees_company_workings,
 )
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .selectors import ring_group_of_owner
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Company, Member
+    from officina.accounts.models import Member
     from officina.accounts.selectors import PhoneOwner
 
     from .models import RingGroup
@@ -31,19 +29,6 @@ def _not_found() -> OfficinaError:
 
 def may_manage_ring_groups(member: Member, owner: PhoneOwner) -> bool:
     return may_manage_phone_owner(member, owner)
-
-
-def may_see_ring_groups(member: Member, company: Company) -> bool:
-    return sees_company_workings(member, company)
-
-
-def access_ring_groups_by_company_slug(
-    member: Member, slug: str, *, to_manage: bool = False
-) -> Company:
-    try:
-        return access_company_workings_by_slug(member, slug, to_manage=to_manage)
-    except OfficinaError:
-        raise _not_found() from None
 
 
 def access_ring_group_owner_by_slug(

@@ -1,6 +1,7 @@
-"""/api/space-trunks as named members: a space's managers keep its trunks and numbers; a
-company's owner who is a member of the space finds nothing; a space's manager changes no
-company's trunk; bad input is refused with the field named; the OpenAPI schema lists it."""
+"""/api/space-trunks and /api/space-ring-groups as named members: a space's managers keep
+its trunks, numbers and ring groups; a company's owner who is a member of the space finds
+nothing; a space's manager changes no company's trunk; bad input is refused with the
+field named; the OpenAPI schema lists it."""
 
 from __future__ import annotations
 
@@ -101,3 +102,26 @@ def test_the_schema_lists_the_space_endpoints(client):
     operation = schema["paths"]["/api/space-trunks/{slug}"]["post"]
     assert operation["operationId"] == "space_add_trunk"
     assert "members_call_out" in schema["components"]["schemas"]["TrunkIn"]["properties"]
+
+
+def test_a_space_manager_keeps_the_space_ring_groups(api_as, luca, giulia, marco, sara, navigli):
+    api = api_as(luca)
+    group = {"name": "Reception", "number": "650", "members": [marco.pk, giulia.pk]}
+    created = api.post("/space-ring-groups/navigli", group)
+    assert created.status_code == 201, created.content
+    assert [place["member"]["id"] for place in created.json()["members"]] == [marco.pk, giulia.pk]
+    body = assert_error(
+        api.post("/space-ring-groups/navigli", {**group, "number": "651", "members": [sara.pk]}),
+        400,
+        "INVALID_INPUT",
+    )
+    assert body["field"] == "members"
+    group_id = created.json()["id"]
+    for not_manager in (giulia, marco):
+        assert_error(api_as(not_manager).get("/space-ring-groups/navigli"), 404, "NOT_FOUND")
+        assert_error(
+            api_as(not_manager).delete(f"/space-ring-groups/navigli/{group_id}"), 404, "NOT_FOUND"
+        )
+    # Giulia, an owner of Studio Rossi, does not reach it through her company's address.
+    assert_error(api_as(giulia).delete(f"/ring-groups/studio-rossi/{group_id}"), 404, "NOT_FOUND")
+    assert api.delete(f"/space-ring-groups/navigli/{group_id}").status_code == 204
