@@ -121,7 +121,7 @@ class PhoneNumber(models.Model):
     e164 = models.CharField(_("number"), max_length=16, unique=True)
     route_kind = models.CharField(_("calls go to"), max_length=12, choices=RouteKind.choices)
     route_target = models.CharField(_("extension or group"), max_length=6)
-    # Out of the company's business hours (ringgroups' hours): empty kind = as in hours.
+    # Out of its owner's business hours (ringgroups' hours): empty kind = as in hours.
     after_hours_kind = models.CharField(
         _("out of hours, calls go to"), max_length=12, choices=RouteKind.choices, blank=True
     )
