@@ -76,6 +76,26 @@ def access_company_workings_by_slug(
     return company
 
 
+def access_phone_owner_by_slug(
+    member: Member, owner_field: str, slug: str, *, to_manage: bool = False
+) -> Company | Space:
+    """The company or the space (``owner_field``, as ``selectors.owner_field`` names it)
+    whose phone system (trunks, numbers, ring groups, business hours) ``member`` may see
+    or, ``to_manage``, change: a company's as :func:`access_company_workings_by_slug`
+    says; a space's for its managers alone, to see and to change."""
+    if owner_field == "space":
+        return access_space_by_slug(member, slug, to_manage=True)
+    return access_company_workings_by_slug(member, slug, to_manage=to_manage)
+
+
+def may_manage_phone_owner(member: Member, owner: Company | Space) -> bool:
+    """Whether ``member`` changes the phone system of ``owner``: a company's owners, a
+    space's managers."""
+    if isinstance(owner, Space):
+        return is_space_manager(member, owner)
+    return is_company_owner(member, owner)
+
+
 def space_role(member: Member, space: Space) -> str | None:
     """The member's role in the space, or None when they do not belong to it."""
     if not may_see_members(member):

@@ -470,3 +470,36 @@ def company_member_ids(company_id: int) -> list[int]:
     return list(
         CompanyMembership.objects.filter(company_id=company_id).values_list("member_id", flat=True)
     )
+
+
+# A company or a space owns the phone system's things (trunks, numbers, ring groups,
+# business hours): each of those names its owner in a field of that name.
+PhoneOwner = Company | Space
+
+
+def owner_field(owner: PhoneOwner) -> str:
+    """The field ("company" or "space") that names ``owner`` on what it owns."""
+    return "space" if isinstance(owner, Space) else "company"
+
+
+def owner_people_ids(owner: PhoneOwner) -> set[int]:
+    """Who a company's or a space's phone system may ring: its people, or its members."""
+    if isinstance(owner, Space):
+        return set(space_member_roles(owner.pk))
+    return set(CompanyMembership.objects.filter(company=owner).values_list("member_id", flat=True))
+
+
+def space_ids_of_members() -> dict[int, tuple[int, ...]]:
+    """member id → the ids of the spaces they belong to."""
+    spaces: dict[int, list[int]] = {}
+    for member_id, space_id in SpaceMembership.objects.values_list("member_id", "space_id"):
+        spaces.setdefault(member_id, []).append(space_id)
+    return {member_id: tuple(ids) for member_id, ids in spaces.items()}
+
+
+def owner_people(owner: PhoneOwner) -> list[Member]:
+    """Whom a ring group of ``owner`` may list: a company's people (owners first, then by
+    name), a space's members (by name)."""
+    if isinstance(owner, Space):
+        return list(space_members(owner))
+    return [membership.member for membership in company_people(owner)]

@@ -1,5 +1,6 @@
 """/api/ring-groups/{company}: a company's ring groups; its owners set them up, each
-person listed says whether the group's calls ring them (do not disturb otherwise)."""
+person listed says whether the group's calls ring them (do not disturb otherwise).
+/api/space-ring-groups/{space}: a space's ring groups, for its managers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import Field
 from officina.accounts.signed_in import signed_in_member
 from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
 from officina.api.schemas import translated_when_shown as _
-from officina.ringgroups.access import access_ring_group_by_id, access_ring_groups_by_company_slug
+from officina.ringgroups.access import access_ring_group_by_id, access_ring_group_owner_by_slug
 from officina.ringgroups.actions import (
     RingGroupInput,
     check_save_ring_group,
@@ -29,7 +30,7 @@ from officina.ringgroups.kinds import (
     RingStrategy,
     RingTargets,
 )
-from officina.ringgroups.selectors import company_ring_groups, ring_group_of_company
+from officina.ringgroups.selectors import owner_ring_groups, ring_group_of_owner
 
 if TYPE_CHECKING:
     from officina.ringgroups.models import RingGroup
@@ -103,63 +104,110 @@ def _group_input(payload: RingGroupIn) -> RingGroupInput:
     )
 
 
-@router.get(
-    "/{slug}",
-    response={200: list[RingGroupOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("A company's ring groups"),
-)
-def list_ring_groups(request: HttpRequest, slug: Text) -> list[RingGroupOut]:
-    company = access_ring_groups_by_company_slug(signed_in_member(request), slug)
-    return [_group_out(group) for group in company_ring_groups(company)]
+# The same endpoints for a company (``/ring-groups/{company}``: its people read, its
+# owners change) and a space (``/space-ring-groups/{space}``: its managers): registered
+# once per owner.
+_SUMMARIES = {
+    "company": {
+        "list_ring_groups": _("A company's ring groups"),
+        "add_ring_group": _("Make a ring group (the company's owners)"),
+        "set_availability": _("Say whether the group's calls ring me (false: do not disturb)"),
+        "change_ring_group": _(
+            "Change a ring group: every setting and the people, in order (the owners)"
+        ),
+        "remove_ring_group": _("Remove a ring group (the owners)"),
+    },
+    "space": {
+        "list_ring_groups": _("A space's ring groups (its managers)"),
+        "add_ring_group": _("Make a ring group of the space's members (its managers)"),
+        "set_availability": _(
+            "Say whether a space group's calls ring me (false: do not disturb; its managers)"
+        ),
+        "change_ring_group": _(
+            "Change a space's ring group: every setting and the members, in order (its managers)"
+        ),
+        "remove_ring_group": _("Remove a space's ring group (its managers)"),
+    },
+}
 
 
-@router.post(
-    "/{slug}",
-    response={201: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Make a ring group (the company's owners)"),
-)
-def add_ring_group(request: HttpRequest, slug: Text, payload: RingGroupIn) -> Status[RingGroupOut]:
-    company = access_ring_groups_by_company_slug(signed_in_member(request), slug, to_manage=True)
-    group = check_save_ring_group(company, _group_input(payload))
-    saved = ring_group_of_company(company, group.pk)
-    assert saved is not None
-    return Status(201, _group_out(saved))
+def _add_owner_routes(router: Router, owner: str) -> None:
+    """The ring group endpoints of a company (``owner="company"``) or a space."""
+    summaries = _SUMMARIES[owner]
+
+    def operation_id(name: str) -> str | None:
+        # The company's endpoints keep the operation ids they always had.
+        return None if owner == "company" else f"space_{name}"
+
+    @router.get(
+        "/{slug}",
+        response={200: list[RingGroupOut], 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["list_ring_groups"],
+        operation_id=operation_id("list_ring_groups"),
+    )
+    def list_ring_groups(request: HttpRequest, slug: Text) -> list[RingGroupOut]:
+        found = access_ring_group_owner_by_slug(signed_in_member(request), slug, owner=owner)
+        return [_group_out(group) for group in owner_ring_groups(found)]
+
+    @router.post(
+        "/{slug}",
+        response={201: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["add_ring_group"],
+        operation_id=operation_id("add_ring_group"),
+    )
+    def add_ring_group(
+        request: HttpRequest, slug: Text, payload: RingGroupIn
+    ) -> Status[RingGroupOut]:
+        found = access_ring_group_owner_by_slug(
+            signed_in_member(request), slug, owner=owner, to_manage=True
+        )
+        group = check_save_ring_group(found, _group_input(payload))
+        saved = ring_group_of_owner(found, group.pk)
+        assert saved is not None
+        return Status(201, _group_out(saved))
+
+    @router.post(
+        "/{slug}/{group_id}/availability",
+        response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["set_availability"],
+        operation_id=operation_id("set_availability"),
+    )
+    def set_availability(
+        request: HttpRequest, slug: Text, group_id: int, payload: AvailabilityIn
+    ) -> RingGroupOut:
+        member = signed_in_member(request)
+        group = access_ring_group_by_id(member, slug, group_id, owner=owner)
+        check_set_availability(member, group, available=payload.available)
+        return _group_out(access_ring_group_by_id(member, slug, group_id, owner=owner))
+
+    @router.post(
+        "/{slug}/{group_id}",
+        response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["change_ring_group"],
+        operation_id=operation_id("change_ring_group"),
+    )
+    def change_ring_group(
+        request: HttpRequest, slug: Text, group_id: int, payload: RingGroupIn
+    ) -> RingGroupOut:
+        member = signed_in_member(request)
+        group = access_ring_group_by_id(member, slug, group_id, owner=owner, to_manage=True)
+        check_save_ring_group(group.owner, _group_input(payload), group)
+        return _group_out(access_ring_group_by_id(member, slug, group_id, owner=owner))
+
+    @router.delete(
+        "/{slug}/{group_id}",
+        response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["remove_ring_group"],
+        operation_id=operation_id("remove_ring_group"),
+    )
+    def remove_ring_group(request: HttpRequest, slug: Text, group_id: int) -> Status[None]:
+        group = access_ring_group_by_id(
+            signed_in_member(request), slug, group_id, owner=owner, to_manage=True
+        )
+        do_delete_ring_group(group)
+        return Status(204, None)
 
 
-@router.post(
-    "/{slug}/{group_id}/availability",
-    response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Say whether the group's calls ring me (false: do not disturb)"),
-)
-def set_availability(
-    request: HttpRequest, slug: Text, group_id: int, payload: AvailabilityIn
-) -> RingGroupOut:
-    member = signed_in_member(request)
-    group = access_ring_group_by_id(member, slug, group_id)
-    check_set_availability(member, group, available=payload.available)
-    return _group_out(access_ring_group_by_id(member, slug, group_id))
-
-
-@router.post(
-    "/{slug}/{group_id}",
-    response={200: RingGroupOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Change a ring group: every setting and the people, in order (the owners)"),
-)
-def change_ring_group(
-    request: HttpRequest, slug: Text, group_id: int, payload: RingGroupIn
-) -> RingGroupOut:
-    member = signed_in_member(request)
-    group = access_ring_group_by_id(member, slug, group_id, to_manage=True)
-    check_save_ring_group(group.company, _group_input(payload), group)
-    return _group_out(access_ring_group_by_id(member, slug, group_id))
-
-
-@router.delete(
-    "/{slug}/{group_id}",
-    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Remove a ring group (the owners)"),
-)
-def remove_ring_group(request: HttpRequest, slug: Text, group_id: int) -> Status[None]:
-    group = access_ring_group_by_id(signed_in_member(request), slug, group_id, to_manage=True)
-    do_delete_ring_group(group)
-    return Status(204, None)
+_add_owner_routes(router, "company")
+space_router = Router(tags=["ring groups"])
+_add_owner_routes(space_router, "space")

@@ -1,9 +1,11 @@
 """/api/trunks/{company}: a company's SIP trunks, its numbers (DIDs) and where they ring,
-and what each of its people may call out to (the toll-fraud guard's classes and minutes).
+and what each of its people may call out to (the toll-fraud guard's classes and minutes);
+/api/space-trunks/{space}: a space's trunks and numbers, the same way.
 
-Only the company's owners use it, reading as well as changing: the trunks' credentials
-and the allowances are an admin's business. A trunk's password is written, never read:
-answers say only whether one is set, and a change without one keeps it.
+Only the company's owners (the space's managers) use it, reading as well as changing:
+the trunks' credentials and the allowances are an admin's business. A trunk's password
+is written, never read: answers say only whether one is set, and a change without one
+keeps it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.trunks.access import (
     access_number_by_id,
     access_trunk_by_id,
+    access_trunk_owner_by_slug,
     access_trunks_by_company_slug,
 )
 from officina.trunks.actions import (
@@ -50,10 +53,11 @@ from officina.trunks.kinds import (
     RouteKind,
     TrunkMode,
 )
-from officina.trunks.selectors import company_numbers, company_permissions, company_trunks
+from officina.trunks.selectors import company_permissions, owner_numbers, owner_trunks
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
+    from officina.accounts.selectors import PhoneOwner
     from officina.trunks.models import OutboundPermission, PhoneNumber, Trunk
 
 router = Router(tags=["trunks"])
@@ -78,6 +82,7 @@ class TrunkOut(Schema):
     peer_addresses: list[str]
     caller_id_header: str
     country: str
+    members_call_out: bool
     status: str
     last_response: str
     registered_until: datetime | None
@@ -102,6 +107,11 @@ class TrunkIn(BodyIn):
     )
     caller_id_header: CallerIdName = "pai"  # type: ignore[valid-type]
     country: Text = Field("IT", min_length=2, max_length=2)
+    members_call_out: bool = Field(
+        False,
+        description="a space's trunk only: its members without a company trunk call out "
+        "through it, with the space's number as caller ID",
+    )
 
 
 class NumberOut(Schema):
@@ -176,6 +186,7 @@ def _trunk_out(trunk: Trunk) -> TrunkOut:
         peer_addresses=[part.strip() for part in trunk.peer_addresses.split(",") if part.strip()],
         caller_id_header=trunk.caller_id_header,
         country=trunk.country,
+        members_call_out=trunk.members_call_out,
         status=trunk.status,
         last_response=trunk.last_response,
         registered_until=trunk.registered_until,
@@ -194,6 +205,7 @@ def _trunk_input(payload: TrunkIn) -> TrunkInput:
         peer_addresses=", ".join(payload.peer_addresses),
         caller_id_header=payload.caller_id_header,
         country=payload.country,
+        members_call_out=payload.members_call_out,
     )
 
 
@@ -246,86 +258,144 @@ def _permission_out(member: Member, permission: OutboundPermission | None) -> Pe
     )  # fmt: skip
 
 
-# ---------------------------------------------------------------------- trunks
-@router.get(
-    "/{slug}",
-    response={200: list[TrunkOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("A company's SIP trunks (the owners)"),
-)
-def list_trunks(request: HttpRequest, slug: Text) -> list[TrunkOut]:
-    return [_trunk_out(trunk) for trunk in company_trunks(_owned_company(request, slug))]
+# ------------------------------------------------------------ trunks and numbers
+# The same endpoints for a company (``/trunks/{company}``, its owners) and a space
+# (``/space-trunks/{space}``, its managers): registered once per owner.
+_SUMMARIES = {
+    "company": {
+        "list_trunks": _("A company's SIP trunks (the owners)"),
+        "add_trunk": _("Add a SIP trunk (the owners)"),
+        "change_trunk": _("Change a SIP trunk; an empty password keeps the one set (the owners)"),
+        "remove_trunk": _("Remove a SIP trunk and its numbers (the owners)"),
+        "list_numbers": _("A company's numbers and where they ring (the owners)"),
+        "add_number": _("Add a number on one of the company's trunks (the owners)"),
+        "change_number": _("Change a number and where it rings (the owners)"),
+        "remove_number": _("Remove a number (the owners)"),
+    },
+    "space": {
+        "list_trunks": _("A space's SIP trunks (its managers)"),
+        "add_trunk": _("Add a SIP trunk of the space (its managers)"),
+        "change_trunk": _(
+            "Change a space's SIP trunk; an empty password keeps the one set (its managers)"
+        ),
+        "remove_trunk": _("Remove a space's SIP trunk and its numbers (its managers)"),
+        "list_numbers": _("A space's numbers and where they ring (its managers)"),
+        "add_number": _("Add a number on one of the space's trunks (its managers)"),
+        "change_number": _("Change a space's number and where it rings (its managers)"),
+        "remove_number": _("Remove a space's number (its managers)"),
+    },
+}
 
 
-@router.post(
-    "/{slug}",
-    response={201: TrunkOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Add a SIP trunk (the owners)"),
-)
-def add_trunk(request: HttpRequest, slug: Text, payload: TrunkIn) -> Status[TrunkOut]:
-    trunk = check_save_trunk(_owned_company(request, slug), _trunk_input(payload))
-    return Status(201, _trunk_out(trunk))
+def _add_owner_routes(router: Router, owner: str) -> None:
+    """The trunk and number endpoints of a company (``owner="company"``) or a space."""
+    summaries = _SUMMARIES[owner]
 
+    def operation_id(name: str) -> str | None:
+        # The company's endpoints keep the operation ids they always had.
+        return None if owner == "company" else f"space_{name}"
 
-@router.post(
-    "/{slug}/trunks/{trunk_id}",
-    response={200: TrunkOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Change a SIP trunk; an empty password keeps the one set (the owners)"),
-)
-def change_trunk(request: HttpRequest, slug: Text, trunk_id: int, payload: TrunkIn) -> TrunkOut:
-    trunk = access_trunk_by_id(signed_in_member(request), slug, trunk_id, to_manage=True)
-    return _trunk_out(check_save_trunk(trunk.company, _trunk_input(payload), trunk))
+    def owned(request: HttpRequest, slug: str) -> PhoneOwner:
+        return access_trunk_owner_by_slug(
+            signed_in_member(request), slug, owner=owner, to_manage=True
+        )
 
-
-@router.delete(
-    "/{slug}/trunks/{trunk_id}",
-    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Remove a SIP trunk and its numbers (the owners)"),
-)
-def remove_trunk(request: HttpRequest, slug: Text, trunk_id: int) -> Status[None]:
-    do_delete_trunk(access_trunk_by_id(signed_in_member(request), slug, trunk_id, to_manage=True))
-    return Status(204, None)
-
-
-# ---------------------------------------------------------------------- numbers
-@router.get(
-    "/{slug}/numbers",
-    response={200: list[NumberOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("A company's numbers and where they ring (the owners)"),
-)
-def list_numbers(request: HttpRequest, slug: Text) -> list[NumberOut]:
-    return [_number_out(number) for number in company_numbers(_owned_company(request, slug))]
-
-
-@router.post(
-    "/{slug}/numbers",
-    response={201: NumberOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Add a number on one of the company's trunks (the owners)"),
-)
-def add_number(request: HttpRequest, slug: Text, payload: NumberIn) -> Status[NumberOut]:
-    number = check_save_number(_owned_company(request, slug), _number_input(payload))
-    return Status(201, _number_out(number))
-
-
-@router.post(
-    "/{slug}/numbers/{number_id}",
-    response={200: NumberOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Change a number and where it rings (the owners)"),
-)
-def change_number(request: HttpRequest, slug: Text, number_id: int, payload: NumberIn) -> NumberOut:
-    number = access_number_by_id(signed_in_member(request), slug, number_id, to_manage=True)
-    return _number_out(check_save_number(number.trunk.company, _number_input(payload), number))
-
-
-@router.delete(
-    "/{slug}/numbers/{number_id}",
-    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Remove a number (the owners)"),
-)
-def remove_number(request: HttpRequest, slug: Text, number_id: int) -> Status[None]:
-    do_delete_number(
-        access_number_by_id(signed_in_member(request), slug, number_id, to_manage=True)
+    @router.get(
+        "/{slug}",
+        response={200: list[TrunkOut], 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["list_trunks"],
+        operation_id=operation_id("list_trunks"),
     )
-    return Status(204, None)
+    def list_trunks(request: HttpRequest, slug: Text) -> list[TrunkOut]:
+        return [_trunk_out(trunk) for trunk in owner_trunks(owned(request, slug))]
+
+    @router.post(
+        "/{slug}",
+        response={201: TrunkOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["add_trunk"],
+        operation_id=operation_id("add_trunk"),
+    )
+    def add_trunk(request: HttpRequest, slug: Text, payload: TrunkIn) -> Status[TrunkOut]:
+        trunk = check_save_trunk(owned(request, slug), _trunk_input(payload))
+        return Status(201, _trunk_out(trunk))
+
+    @router.post(
+        "/{slug}/trunks/{trunk_id}",
+        response={200: TrunkOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["change_trunk"],
+        operation_id=operation_id("change_trunk"),
+    )
+    def change_trunk(request: HttpRequest, slug: Text, trunk_id: int, payload: TrunkIn) -> TrunkOut:
+        trunk = access_trunk_by_id(
+            signed_in_member(request), slug, trunk_id, owner=owner, to_manage=True
+        )
+        return _trunk_out(check_save_trunk(trunk.owner, _trunk_input(payload), trunk))
+
+    @router.delete(
+        "/{slug}/trunks/{trunk_id}",
+        response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["remove_trunk"],
+        operation_id=operation_id("remove_trunk"),
+    )
+    def remove_trunk(request: HttpRequest, slug: Text, trunk_id: int) -> Status[None]:
+        do_delete_trunk(
+            access_trunk_by_id(
+                signed_in_member(request), slug, trunk_id, owner=owner, to_manage=True
+            )
+        )
+        return Status(204, None)
+
+    @router.get(
+        "/{slug}/numbers",
+        response={200: list[NumberOut], 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["list_numbers"],
+        operation_id=operation_id("list_numbers"),
+    )
+    def list_numbers(request: HttpRequest, slug: Text) -> list[NumberOut]:
+        return [_number_out(number) for number in owner_numbers(owned(request, slug))]
+
+    @router.post(
+        "/{slug}/numbers",
+        response={201: NumberOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["add_number"],
+        operation_id=operation_id("add_number"),
+    )
+    def add_number(request: HttpRequest, slug: Text, payload: NumberIn) -> Status[NumberOut]:
+        number = check_save_number(owned(request, slug), _number_input(payload))
+        return Status(201, _number_out(number))
+
+    @router.post(
+        "/{slug}/numbers/{number_id}",
+        response={200: NumberOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["change_number"],
+        operation_id=operation_id("change_number"),
+    )
+    def change_number(
+        request: HttpRequest, slug: Text, number_id: int, payload: NumberIn
+    ) -> NumberOut:
+        number = access_number_by_id(
+            signed_in_member(request), slug, number_id, owner=owner, to_manage=True
+        )
+        return _number_out(check_save_number(number.trunk.owner, _number_input(payload), number))
+
+    @router.delete(
+        "/{slug}/numbers/{number_id}",
+        response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["remove_number"],
+        operation_id=operation_id("remove_number"),
+    )
+    def remove_number(request: HttpRequest, slug: Text, number_id: int) -> Status[None]:
+        do_delete_number(
+            access_number_by_id(
+                signed_in_member(request), slug, number_id, owner=owner, to_manage=True
+            )
+        )
+        return Status(204, None)
+
+
+_add_owner_routes(router, "company")
+space_router = Router(tags=["trunks"])
+_add_owner_routes(space_router, "space")
 
 
 # ---------------------------------------------------------------------- calls out

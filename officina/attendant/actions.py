@@ -18,7 +18,7 @@ from officina.conferences.selectors import number_is_a_room
 from officina.core.errors import OfficinaError
 from officina.pbx.selectors import extension_number_exists
 from officina.ringgroups.kinds import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
-from officina.ringgroups.selectors import company_ring_groups, number_is_a_ring_group
+from officina.ringgroups.selectors import number_is_a_ring_group, owner_ring_groups
 from officina.voicemail.kinds import GREETING_SECONDS_MAX, GREETING_UPLOAD_MAX_BYTES
 from officina.voicemail.sound import SoundError, speak, to_telephone
 
@@ -76,7 +76,7 @@ def _check_option(company: Company, own_number: str, key: str, kind: str, number
         known = extension_number_exists(number)
         wrong = _("Key %(key)s: %(number)s is nobody's extension.")
     elif kind == OptionKind.RING_GROUP:
-        known = company_ring_groups(company).filter(number=number).exists()
+        known = owner_ring_groups(company).filter(number=number).exists()
         wrong = _("Key %(key)s: %(number)s is not a ring group of the company.")
     else:
         known = number != own_number and company_menu_by_number(company, number) is not None

@@ -10,7 +10,7 @@ from officina.accounts.selectors import company_people, find_member_by_email, pr
 from officina.conferences.selectors import number_is_a_room
 from officina.core.demo import DemoContext
 from officina.pbx.selectors import extension_number_exists, get_member_extension
-from officina.ringgroups.selectors import company_ring_groups, number_is_a_ring_group
+from officina.ringgroups.selectors import number_is_a_ring_group, owner_ring_groups
 
 from .actions import MenuInput, check_save_menu
 from .kinds import OptionKind
@@ -51,7 +51,7 @@ def populate(context: DemoContext) -> None:
     )
     if colleague is not None:
         options["1"] = (OptionKind.EXTENSION, colleague.number)
-    group = company_ring_groups(company).first()
+    group = owner_ring_groups(company).first()
     if group is not None:
         options["2"] = (OptionKind.RING_GROUP, group.number)
     owner_extension = get_member_extension(owner)

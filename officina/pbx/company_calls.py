@@ -18,7 +18,7 @@ from officina.accounts.access import access_company_workings_by_slug
 from officina.accounts.selectors import company_people
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.models import CallRecord, Extension
-from officina.trunks.selectors import company_numbers
+from officina.trunks.selectors import owner_numbers
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
@@ -76,7 +76,7 @@ def company_lines(company: Company) -> CompanyLines:
     return CompanyLines(
         extension_ids=sorted(extensions.values()),
         extension_of_member=extensions,
-        numbers=list(company_numbers(company).values_list("e164", flat=True)),
+        numbers=list(owner_numbers(company).values_list("e164", flat=True)),
     )
 
 

@@ -1,4 +1,5 @@
-"""Ringing a company's ring group: whom, in what order, and who is busy.
+"""Ringing the ring group of a company or of a space: whom, in what order, and who is
+busy.
 
 The groups (``ringgroups.selectors.ring_group_plans``) and who is present now
 (``presence.selectors.present_member_ids_for_routing``) are read into memory at start-up
@@ -37,20 +38,24 @@ REFRESH_SECONDS = 5.0
 class RingGroups:
     def __init__(self) -> None:
         self.plans: dict[str, RingGroupPlan] = {}
-        self.present: frozenset[int] = frozenset()
+        self.present: frozenset[int] = frozenset()  # checked in anywhere
+        self.present_at: dict[int, frozenset[int]] = {}  # space id → checked in there
         self.on_call: dict[int, int] = {}  # extension id → calls in progress
         self.idle_since: dict[int, float] = {}  # extension id → end of its last call
 
     def load(self) -> None:
         """Read the groups and who is present (synchronous: call from a worker thread)."""
-        self.plans, self.present = _read()
+        self.plans, self.present_at = _read()
+        self.present = frozenset().union(*self.present_at.values())
 
     async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(every)
             try:
-                self.plans, self.present = await loop.run_in_executor(None, _read)
+                plans, present_at = await loop.run_in_executor(None, _read)
+                self.plans, self.present_at = plans, present_at
+                self.present = frozenset().union(*present_at.values())
             except Exception:
                 logger.exception("could not read the ring groups; keeping the last copy")
 
@@ -83,7 +88,13 @@ class RingGroups:
         """The extensions to ring, one list per step: one step for ring-all, one per person
         for the hunting strategies (people on a call left out)."""
         if plan.targets == RingTargets.PRESENT:
-            member_ids: Iterable[int] = (m for m in plan.company_member_ids if m in self.present)
+            # A company's group: its people here anywhere; a space's: its members here.
+            here = (
+                self.present
+                if plan.space_id is None
+                else self.present_at.get(plan.space_id, frozenset())
+            )
+            member_ids: Iterable[int] = (m for m in plan.owner_member_ids if m in here)
         else:
             member_ids = plan.available_member_ids
         entries = directory.entries_of_members(member_ids)
@@ -112,6 +123,7 @@ class RingGroups:
             self.idle_since[extension_id] = wall
 
 
-def _read() -> tuple[dict[str, RingGroupPlan], frozenset[int]]:
+def _read() -> tuple[dict[str, RingGroupPlan], dict[int, frozenset[int]]]:
     plans = {plan.number: plan for plan in ring_group_plans()}
-    return plans, frozenset(present_member_ids_for_routing())
+    present = present_member_ids_for_routing()
+    return plans, {space_id: frozenset(ids) for space_id, ids in present.items()}

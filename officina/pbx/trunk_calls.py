@@ -1,12 +1,12 @@
-"""Calls in from and out through companies' SIP trunks.
+"""Calls in from and out through the SIP trunks of companies and spaces.
 
 *In*: an INVITE from one of a provider's addresses (a peer trunk's listed addresses,
 or the server a trunk registers with) is no extension's and carries no credentials;
 its Request-URI (or To) names one of our numbers (DIDs), which routes it to an
 extension, a ring group or an extension's voicemail, another way out of the
-company's business hours. A number we do not have gets 404. The number's own
-forwarding comes next: *always* sends every call to its target instead of the
-route (in and out of hours alike); *when not answered* rings the route for the
+business hours of the company or the space it belongs to. A number we do not have
+gets 404. The number's own forwarding comes next: *always* sends every call to its
+target instead of the route (in and out of hours alike); *when not answered* rings the route for the
 number's seconds, then goes to the target (before any forward or voicemail of the
 extension rung). A target outside goes back out through the number's trunk, with
 the number as caller ID and a Diversion header naming it, national and mobile
@@ -16,10 +16,12 @@ group's number).
 *Out*: a member dials a number that is no extension nor group: read in the
 trunk's country (``trunks.dialling``), sorted by what it costs, and let through
 the toll-fraud guard (the classes the company allows this member, the minutes
-left today) or refused with 403 and the reason in the call record. Let through,
-it goes to the provider with an E.164 Request-URI and the company's number as
-caller ID (P-Asserted-Identity and/or From, per trunk), as one branch of the
-proxy; the provider's 401/407 is answered once with the trunk's credentials.
+left today) or refused with 403 and the reason in the call record. A member
+whose companies have no trunk calls out through a trunk of their space when its
+managers allow it, on the default classes and minutes. Let through, it goes to
+the provider with an E.164 Request-URI and the trunk's number as caller ID
+(P-Asserted-Identity and/or From, per trunk), as one branch of the proxy; the
+provider's 401/407 is answered once with the trunk's credentials.
 
 The trunks, numbers, permissions and hours are read into memory (``trunks.
 selectors.trunk_snapshot``) at start-up and every few seconds after, in a worker
@@ -206,7 +208,7 @@ class TrunkCalls:
             self.proxy.fail(server, request, row, 404, Outcome.NOT_FOUND)
             return True
         kind, target = number.route_kind, number.route_target
-        schedule = snapshot.schedules.get(number.company_id)
+        schedule = snapshot.schedule_of(number)
         if (
             number.after_hours_kind
             and schedule is not None

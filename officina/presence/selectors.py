@@ -81,11 +81,14 @@ def is_member_present(member: Member, *, now: datetime | None = None) -> bool:
     return current_check_ins(now).filter(member=member).exists()
 
 
-def present_member_ids_for_routing(*, now: datetime | None = None) -> set[int]:
-    """Ids of every member checked in now, for ringing whoever is here: a call that
-    rings them tells nobody where they are, so no viewer's choice applies; pages use the
-    viewer's reads above."""
-    return set(current_check_ins(now).values_list("member_id", flat=True))
+def present_member_ids_for_routing(*, now: datetime | None = None) -> dict[int, set[int]]:
+    """space id → ids of the members checked in there now, for ringing whoever is here:
+    a call that rings them tells nobody where they are, so no viewer's choice applies;
+    pages use the viewer's reads above."""
+    present: dict[int, set[int]] = {}
+    for space_id, member_id in current_check_ins(now).values_list("space_id", "member_id"):
+        present.setdefault(space_id, set()).add(member_id)
+    return present
 
 
 def current_check_in(member: Member, *, now: datetime | None = None) -> CheckIn | None:

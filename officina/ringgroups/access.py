@@ -1,5 +1,6 @@
-"""The one path to a company's ring groups: its people see them (and say whether they are
-available), its owners set them up, its space's managers see them too."""
+"""The one path to the ring groups of a company or a space: a company's people see them
+(and say whether they are available), its owners set them up, its space's managers see
+them too; a space's managers set up and see the space's own."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import (
-    access_company_workings_by_slug,
-    is_company_owner,
-    sees_company_workings,
+    access_phone_owner_by_slug,
+    may_manage_phone_owner,
 )
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .selectors import ring_group_of_company
+from .selectors import ring_group_of_owner
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Company, Member
+    from officina.accounts.models import Member
+    from officina.accounts.selectors import PhoneOwner
 
     from .models import RingGroup
 
@@ -26,28 +27,25 @@ def _not_found() -> OfficinaError:
     return OfficinaError(_("Ring group not found."), ErrorCode.NOT_FOUND)
 
 
-def may_manage_ring_groups(member: Member, company: Company) -> bool:
-    return is_company_owner(member, company)
+def may_manage_ring_groups(member: Member, owner: PhoneOwner) -> bool:
+    return may_manage_phone_owner(member, owner)
 
 
-def may_see_ring_groups(member: Member, company: Company) -> bool:
-    return sees_company_workings(member, company)
-
-
-def access_ring_groups_by_company_slug(
-    member: Member, slug: str, *, to_manage: bool = False
-) -> Company:
+def access_ring_group_owner_by_slug(
+    member: Member, slug: str, *, owner: str = "company", to_manage: bool = False
+) -> PhoneOwner:
+    """The company (``owner="company"``) or space (``"space"``) called ``slug``."""
     try:
-        return access_company_workings_by_slug(member, slug, to_manage=to_manage)
+        return access_phone_owner_by_slug(member, owner, slug, to_manage=to_manage)
     except OfficinaError:
         raise _not_found() from None
 
 
 def access_ring_group_by_id(
-    member: Member, slug: str, group_id: int, *, to_manage: bool = False
+    member: Member, slug: str, group_id: int, *, owner: str = "company", to_manage: bool = False
 ) -> RingGroup:
-    company = access_ring_groups_by_company_slug(member, slug, to_manage=to_manage)
-    group = ring_group_of_company(company, group_id)
+    found = access_ring_group_owner_by_slug(member, slug, owner=owner, to_manage=to_manage)
+    group = ring_group_of_owner(found, group_id)
     if group is None:
         raise _not_found()
     return group

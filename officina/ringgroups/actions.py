@@ -1,4 +1,5 @@
-"""Set up a company's ring groups and say whether one is available for a group's calls.
+"""Set up the ring groups and business hours of a company or a space, and say whether
+one is available for a group's calls.
 
 ``check_*`` validate everything first and change nothing on an error.
 """
@@ -8,13 +9,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from officina.accounts.selectors import company_ids_of_members
+from officina.accounts.selectors import owner_field, owner_people_ids
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_number_exists
 
@@ -32,7 +33,8 @@ from .models import BusinessHours, HoursException, OpeningPeriod, RingGroup, Rin
 from .selectors import number_is_a_ring_group
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Company, Member
+    from officina.accounts.models import Member
+    from officina.accounts.selectors import PhoneOwner
 
 
 @dataclass
@@ -47,7 +49,7 @@ class RingGroupInput:
     out_of_hours_number: str = ""
 
 
-def _check(company: Company, data: RingGroupInput, group: RingGroup | None) -> RingGroupInput:
+def _check(owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None) -> RingGroupInput:
     name = " ".join(data.name.split())
     if not name:
         raise OfficinaError.invalid_input(_("Give the group a name."), field="name")
@@ -86,11 +88,14 @@ def _check(company: Company, data: RingGroupInput, group: RingGroup | None) -> R
             _("At most %(count)s people in a group.") % {"count": MAX_LISTED_MEMBERS},
             field="members",
         )
-    companies = company_ids_of_members(member_ids) if member_ids else {}
-    if any(company.pk not in companies.get(member_id, ()) for member_id in member_ids):
+    if not set(member_ids) <= owner_people_ids(owner):
+        message = (
+            _("Only members of %(owner)s can be in its groups.")
+            if owner_field(owner) == "space"
+            else _("Only people of %(company)s can be in its groups.")
+        )
         raise OfficinaError.invalid_input(
-            _("Only people of %(company)s can be in its groups.") % {"company": company.name},
-            field="members",
+            message % {"owner": owner.name, "company": owner.name}, field="members"
         )
     if data.targets == RingTargets.LISTED and not member_ids:
         raise OfficinaError.invalid_input(_("List at least one person."), field="members")
@@ -116,15 +121,15 @@ def _check(company: Company, data: RingGroupInput, group: RingGroup | None) -> R
 
 
 def check_save_ring_group(
-    company: Company, data: RingGroupInput, group: RingGroup | None = None
+    owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None = None
 ) -> RingGroup:
-    """Create a ring group of ``company`` or change ``group``; the listed people keep
-    whether they were available."""
-    clean = _check(company, data, group)
+    """Create a ring group of ``owner`` (a company or a space) or change ``group``; the
+    listed people keep whether they were available."""
+    clean = _check(owner, data, group)
     try:
         with transaction.atomic():
             if group is None:
-                group = RingGroup(company=company)
+                group = RingGroup(**{owner_field(owner): owner})
             group.name = clean.name
             group.number = clean.number
             group.strategy = clean.strategy
@@ -175,8 +180,9 @@ class BusinessHoursInput:
     weekly: list[list[tuple[time, time]]] = field(default_factory=lambda: [[] for _ in range(7)])
 
 
-def check_save_business_hours(company: Company, data: BusinessHoursInput) -> BusinessHours:
-    """Set ``company``'s time zone, holidays and weekly hours (its exceptions stay)."""
+def check_save_business_hours(owner: PhoneOwner, data: BusinessHoursInput) -> BusinessHours:
+    """Set the time zone, holidays and weekly hours of ``owner`` (a company or a space;
+    its exceptions stay)."""
     try:
         ZoneInfo(data.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -200,8 +206,9 @@ def check_save_business_hours(company: Company, data: BusinessHoursInput) -> Bus
                     _("The periods of a day must not overlap."), field=f"day_{weekday}"
                 )
     with transaction.atomic():
+        owned: dict[str, Any] = {owner_field(owner): owner}
         hours, _created = BusinessHours.objects.update_or_create(
-            company=company,
+            **owned,
             defaults={"time_zone": data.time_zone, "italian_holidays": data.italian_holidays},
         )
         OpeningPeriod.objects.filter(hours=hours).delete()
@@ -216,14 +223,14 @@ def check_save_business_hours(company: Company, data: BusinessHoursInput) -> Bus
 
 
 def check_add_hours_exception(
-    company: Company,
+    owner: PhoneOwner,
     day: date,
     *,
     opens: time | None = None,
     closes: time | None = None,
     note: str = "",
 ) -> HoursException:
-    """Close ``company`` on ``day`` (no times) or open it only from ``opens`` to ``closes``;
+    """Close ``owner`` on ``day`` (no times) or open it only from ``opens`` to ``closes``;
     replaces an exception already set for that day."""
     if (opens is None) != (closes is None):
         raise OfficinaError.invalid_input(
@@ -233,12 +240,15 @@ def check_add_hours_exception(
         raise OfficinaError.invalid_input(_("A period must close after it opens."), field="closes")
     note = " ".join(note.split())[:80]
     with transaction.atomic():
-        hours, _created = BusinessHours.objects.get_or_create(company=company)
+        owned: dict[str, Any] = {owner_field(owner): owner}
+        hours, _created = BusinessHours.objects.get_or_create(**owned)
         exception, _created = HoursException.objects.update_or_create(
             hours=hours, day=day, defaults={"opens": opens, "closes": closes, "note": note}
         )
     return exception
 
 
-def do_remove_hours_exception(company: Company, exception_id: int) -> None:
-    HoursException.objects.filter(hours__company=company, pk=exception_id).delete()
+def do_remove_hours_exception(owner: PhoneOwner, exception_id: int) -> None:
+    HoursException.objects.filter(
+        **{f"hours__{owner_field(owner)}": owner}, pk=exception_id
+    ).delete()

@@ -12,7 +12,7 @@ class RingGroupMemberInline(admin.TabularInline[RingGroupMember, RingGroup]):
 
 @admin.register(RingGroup)
 class RingGroupAdmin(admin.ModelAdmin[RingGroup]):
-    list_display = ("number", "name", "company", "strategy", "targets")
+    list_display = ("number", "name", "company", "space", "strategy", "targets")
     list_filter = ("strategy", "targets")
-    raw_id_fields = ("company",)
+    raw_id_fields = ("company", "space")
     inlines = (RingGroupMemberInline,)

@@ -1,5 +1,5 @@
 """The ring group form: the group's settings, and a place in the ringing order for each
-person of the company (empty: not in the group)."""
+person of the company or member of the space (empty: not in the group)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class RingGroupForm(forms.Form):
     in_hours_only = forms.BooleanField(
         label=_("Only in business hours"),
         required=False,
-        help_text=_("Out of the company's business hours its calls go elsewhere."),
+        help_text=_("Out of business hours its calls go elsewhere."),
     )
     out_of_hours_number = forms.CharField(
         label=_("Out of hours, calls go to"),

@@ -1,4 +1,4 @@
-"""Ring groups: a number of a company that rings several of its people.
+"""Ring groups: a number of a company or of a space that rings several of its people.
 
 A group rings either the people listed in it, in their order, or whoever of the
 company is present now (checked in at a space or in a remote session, as
@@ -9,7 +9,7 @@ calls (do not disturb otherwise).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -23,13 +23,27 @@ from .kinds import (
     RingTargets,
 )
 
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Space
+
 
 class RingGroup(models.Model):
+    # Exactly one owner: a company (its people) or a space (its members).
     company = models.ForeignKey(
         "accounts.Company",
         verbose_name=_("company"),
         on_delete=models.CASCADE,
         related_name="ring_groups",
+        null=True,
+        blank=True,
+    )
+    space = models.ForeignKey(
+        "accounts.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="ring_groups",
+        null=True,
+        blank=True,
     )
     name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
     number = models.CharField(_("number"), max_length=NUMBER_MAX_DIGITS, unique=True)
@@ -55,9 +69,23 @@ class RingGroup(models.Model):
         verbose_name = _("ring group")
         verbose_name_plural = _("ring groups")
         ordering = ("number",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(company__isnull=False, space__isnull=True)
+                | models.Q(company__isnull=True, space__isnull=False),
+                name="ring_group_owned_by_a_company_or_a_space",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    @property
+    def owner(self) -> Company | Space:
+        """The company or the space it belongs to (exactly one, as the constraint says)."""
+        owner = self.company if self.company is not None else self.space
+        assert owner is not None  # the database's check constraint
+        return owner
 
 
 class RingGroupMember(models.Model):
@@ -86,14 +114,24 @@ class RingGroupMember(models.Model):
 
 
 class BusinessHours(models.Model):
-    """A company's business hours: where its clocks are, and whether Italian public
-    holidays close it. The periods and exceptions hang off it."""
+    """The business hours of a company or of a space: where its clocks are, and whether
+    Italian public holidays close it. The periods and exceptions hang off it."""
 
     company = models.OneToOneField(
         "accounts.Company",
         verbose_name=_("company"),
         on_delete=models.CASCADE,
         related_name="business_hours",
+        null=True,
+        blank=True,
+    )
+    space = models.OneToOneField(
+        "accounts.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="business_hours",
+        null=True,
+        blank=True,
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Rome")
     italian_holidays = models.BooleanField(_("closed on Italian public holidays"), default=True)
@@ -101,9 +139,16 @@ class BusinessHours(models.Model):
     class Meta:
         verbose_name = _("business hours")
         verbose_name_plural = _("business hours")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(company__isnull=False, space__isnull=True)
+                | models.Q(company__isnull=True, space__isnull=False),
+                name="business_hours_of_a_company_or_a_space",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.company_id} {self.time_zone}"
+        return f"{self.company_id or self.space_id} {self.time_zone}"
 
 
 class OpeningPeriod(models.Model):

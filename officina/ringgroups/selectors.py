@@ -11,17 +11,19 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from officina.accounts.selectors import company_ids_of_members
+from officina.accounts.selectors import company_ids_of_members, owner_field, space_ids_of_members
 
 from .business_hours import Period, Schedule
 from .models import BusinessHours, RingGroup, RingGroupMember
 
 if TYPE_CHECKING:
-    from officina.accounts.models import Company, Member
+    from officina.accounts.models import Member
+    from officina.accounts.selectors import PhoneOwner
 
 
-def company_ring_groups(company: Company) -> QuerySet[RingGroup]:
-    return RingGroup.objects.filter(company=company).prefetch_related(
+def owner_ring_groups(owner: PhoneOwner) -> QuerySet[RingGroup]:
+    """The ring groups of a company or of a space."""
+    return RingGroup.objects.filter(**{owner_field(owner): owner}).prefetch_related(
         Prefetch(
             "members",
             queryset=RingGroupMember.objects.select_related("member").order_by("position", "id"),
@@ -29,8 +31,8 @@ def company_ring_groups(company: Company) -> QuerySet[RingGroup]:
     )
 
 
-def ring_group_of_company(company: Company, group_id: int) -> RingGroup | None:
-    return company_ring_groups(company).filter(pk=group_id).first()
+def ring_group_of_owner(owner: PhoneOwner, group_id: int) -> RingGroup | None:
+    return owner_ring_groups(owner).filter(pk=group_id).first()
 
 
 def number_is_a_ring_group(number: str, *, except_group: RingGroup | None = None) -> bool:
@@ -44,12 +46,12 @@ def ring_group_numbers() -> set[str]:
     return set(RingGroup.objects.values_list("number", flat=True))
 
 
-def my_places(member: Member, company: Company) -> dict[int, RingGroupMember]:
-    """group id → the member's place in it, for the company's groups."""
-    return {
-        place.group_id: place
-        for place in RingGroupMember.objects.filter(member=member, group__company=company)
-    }
+def my_places(member: Member, owner: PhoneOwner) -> dict[int, RingGroupMember]:
+    """group id → the member's place in it, for the groups of a company or a space."""
+    places = RingGroupMember.objects.filter(
+        member=member, **{f"group__{owner_field(owner)}": owner}
+    )
+    return {place.group_id: place for place in places}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ class RingGroupPlan:
     """What the PBX needs to ring a group, read once and held in memory."""
 
     group_id: int
-    company_id: int
+    company_id: int | None  # exactly one of the two
     number: str
     name: str
     strategy: str
@@ -65,12 +67,14 @@ class RingGroupPlan:
     ring_seconds: int
     # Listed members who are available, in their order (the listed targets).
     available_member_ids: tuple[int, ...]
-    # Everyone of the company, by id (the targets when it rings whoever is present).
-    company_member_ids: tuple[int, ...]
-    # The company's hours when the group follows them (None: it rings at any hour), and
-    # where calls go when the company is closed ("" for nowhere).
+    # Everyone of the company, or every member of the space, by id (the targets when it
+    # rings whoever is present).
+    owner_member_ids: tuple[int, ...]
+    # The owner's hours when the group follows them (None: it rings at any hour), and
+    # where calls go when it is closed ("" for nowhere).
     schedule: Schedule | None = None
     out_of_hours_number: str = ""
+    space_id: int | None = None
 
 
 def _schedule_of(hours: BusinessHours) -> Schedule:
@@ -97,41 +101,61 @@ def _hours_with_details() -> QuerySet[BusinessHours]:
     return BusinessHours.objects.prefetch_related("periods", "exceptions")
 
 
-def company_business_hours(company: Company) -> BusinessHours | None:
-    return _hours_with_details().filter(company=company).first()
+def owner_business_hours(owner: PhoneOwner) -> BusinessHours | None:
+    """The business hours of a company or of a space."""
+    return _hours_with_details().filter(**{owner_field(owner): owner}).first()
 
 
-def company_schedule(company: Company) -> Schedule | None:
-    """The company's hours as a ``Schedule`` (None when it has set none: always open)."""
-    hours = company_business_hours(company)
+def owner_schedule(owner: PhoneOwner) -> Schedule | None:
+    """The owner's hours as a ``Schedule`` (None when it has set none: always open)."""
+    hours = owner_business_hours(owner)
     return _schedule_of(hours) if hours is not None else None
 
 
 def company_schedules() -> dict[int, Schedule]:
     """company id → its hours, for every company that has set some. Three queries."""
-    return {hours.company_id: _schedule_of(hours) for hours in _hours_with_details()}
+    return {
+        hours.company_id: _schedule_of(hours)
+        for hours in _hours_with_details().filter(company__isnull=False)
+        if hours.company_id is not None
+    }
 
 
-def is_company_open(company: Company, now: datetime | None = None) -> bool | None:
-    """Whether the company is within its business hours now (None: it has set none)."""
-    schedule = company_schedule(company)
+def space_schedules() -> dict[int, Schedule]:
+    """space id → its hours, for every space that has set some. Three queries."""
+    return {
+        hours.space_id: _schedule_of(hours)
+        for hours in _hours_with_details().filter(space__isnull=False)
+        if hours.space_id is not None
+    }
+
+
+def is_owner_open(owner: PhoneOwner, now: datetime | None = None) -> bool | None:
+    """Whether the company or space is within its business hours now (None: it has set
+    none)."""
+    schedule = owner_schedule(owner)
     if schedule is None:
         return None
     return schedule.is_open(now or timezone.now())
 
 
 def ring_group_plans() -> list[RingGroupPlan]:
-    """Every group, ready to ring. Five queries."""
+    """Every group, ready to ring. Nine queries."""
     groups = list(
         RingGroup.objects.prefetch_related(
             Prefetch("members", queryset=RingGroupMember.objects.order_by("position", "id"))
         )
     )
     schedules = company_schedules()
+    of_spaces = space_schedules()
     people: dict[int, list[int]] = {}
     for member_id, company_ids in company_ids_of_members().items():
         for company_id in company_ids:
             people.setdefault(company_id, []).append(member_id)
+    members: dict[int, list[int]] = {}
+    for member_id, space_ids in space_ids_of_members().items():
+        for space_id in space_ids:
+            members.setdefault(space_id, []).append(member_id)
     return [
         RingGroupPlan(
             group_id=group.pk,
@@ -144,9 +168,24 @@ def ring_group_plans() -> list[RingGroupPlan]:
             available_member_ids=tuple(
                 place.member_id for place in group.members.all() if place.available
             ),
-            company_member_ids=tuple(sorted(people.get(group.company_id, ()))),
-            schedule=schedules.get(group.company_id) if group.in_hours_only else None,
+            owner_member_ids=tuple(
+                sorted(
+                    members.get(group.space_id, ())
+                    if group.space_id is not None
+                    else people.get(group.company_id or 0, ())
+                )
+            ),
+            schedule=(
+                (
+                    of_spaces.get(group.space_id)
+                    if group.space_id is not None
+                    else schedules.get(group.company_id or 0)
+                )
+                if group.in_hours_only
+                else None
+            ),
             out_of_hours_number=group.out_of_hours_number,
+            space_id=group.space_id,
         )
         for group in groups
     ]

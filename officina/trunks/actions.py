@@ -1,5 +1,5 @@
-"""Set up a company's trunks, numbers and outbound permissions; record what the PBX
-heard from a provider about our registration.
+"""Set up the trunks and numbers of a company or a space, and a company's outbound
+permissions; record what the PBX heard from a provider about our registration.
 
 ``check_*`` validate everything first and change nothing on an error.
 """
@@ -16,10 +16,10 @@ import phonenumbers
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from officina.accounts.selectors import company_people
+from officina.accounts.selectors import owner_field, owner_people_ids
 from officina.core.errors import OfficinaError
 from officina.pbx.selectors import extension_members
-from officina.ringgroups.selectors import company_ring_groups
+from officina.ringgroups.selectors import owner_ring_groups
 
 from .dialling import read_dialled
 from .kinds import (
@@ -45,6 +45,7 @@ from .selectors import number_is_taken
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
+    from officina.accounts.selectors import PhoneOwner
 
 # A host name (RFC 1123 labels) or an IPv4 address; IPv6 is given in brackets.
 _HOST = re.compile(
@@ -65,6 +66,7 @@ class TrunkInput:
     peer_addresses: str = ""
     caller_id_header: str = CallerIdHeader.PAI
     country: str = "IT"
+    members_call_out: bool = False  # a space's trunk only
 
 
 def _clean_host(text: str) -> str:
@@ -103,7 +105,7 @@ def _clean_addresses(text: str) -> str:
     return ", ".join(cleaned)
 
 
-def _check_trunk(company: Company, data: TrunkInput, trunk: Trunk | None) -> TrunkInput:
+def _check_trunk(owner: PhoneOwner, data: TrunkInput, trunk: Trunk | None) -> TrunkInput:
     name = " ".join(data.name.split())
     if not name or len(name) > NAME_MAX_LENGTH:
         raise OfficinaError.invalid_input(
@@ -153,21 +155,31 @@ def _check_trunk(company: Company, data: TrunkInput, trunk: Trunk | None) -> Tru
         raise OfficinaError.invalid_input(
             _("Give the country as its two-letter code, e.g. IT."), field="country"
         )
+    if data.members_call_out and owner_field(owner) != "space":
+        raise OfficinaError.invalid_input(
+            _(
+                "Only a space's trunk is shared with its members; a company sets "
+                "each person's calls out."
+            ),
+            field="members_call_out",
+        )
     return TrunkInput(
         name=name, host=host, mode=data.mode, port=data.port, username=username,
         password=password, register_seconds=data.register_seconds, peer_addresses=addresses,
         caller_id_header=data.caller_id_header, country=country,
+        members_call_out=data.members_call_out,
     )  # fmt: skip
 
 
-def check_save_trunk(company: Company, data: TrunkInput, trunk: Trunk | None = None) -> Trunk:
-    """Make a trunk for ``company``, or change ``trunk`` (an empty password keeps it)."""
-    clean = _check_trunk(company, data, trunk)
+def check_save_trunk(owner: PhoneOwner, data: TrunkInput, trunk: Trunk | None = None) -> Trunk:
+    """Make a trunk for ``owner`` (a company or a space), or change ``trunk`` (an empty
+    password keeps it)."""
+    clean = _check_trunk(owner, data, trunk)
     if trunk is None:
-        trunk = Trunk(company=company)
+        trunk = Trunk(**{owner_field(owner): owner})
     for name in (
         "name", "mode", "host", "port", "username", "register_seconds", "peer_addresses",
-        "caller_id_header", "country",
+        "caller_id_header", "country", "members_call_out",
     ):  # fmt: skip
         setattr(trunk, name, getattr(clean, name))
     if clean.password:
@@ -197,29 +209,36 @@ class NumberInput:
     forward_target: str = ""
 
 
-def _check_target(company: Company, kind: str, target: str, field: str) -> str:
+def _check_target(owner: PhoneOwner, kind: str, target: str, field: str) -> str:
+    """Where ``owner``'s number may ring: a ring group of ``owner``, or the extension (or
+    its voicemail) of one of its people (a company's) or members (a space's)."""
     target = target.strip()
+    of_a_space = owner_field(owner) == "space"
     if kind not in RouteKind.values:
         raise OfficinaError.invalid_input(_("Choose where the calls go."), field=f"{field}_kind")
     if kind == RouteKind.RING_GROUP:
-        if not company_ring_groups(company).filter(number=target).exists():
+        if not owner_ring_groups(owner).filter(number=target).exists():
+            message = (
+                _("%(number)s is not a ring group of this space.")
+                if of_a_space
+                else _("%(number)s is not a ring group of your company.")
+            )
             raise OfficinaError.invalid_input(
-                _("%(number)s is not a ring group of your company.") % {"number": target[:8]},
-                field=f"{field}_target",
+                message % {"number": target[:8]}, field=f"{field}_target"
             )
         return target
-    people = _people_of(company)
-    owner = extension_members([target]).get(target)
-    if owner is None or owner not in people:
-        raise OfficinaError.invalid_input(
-            _("%(number)s is not the extension of one of your company's people.")
-            % {"number": target[:8]},
-            field=f"{field}_target",
+    holder = extension_members([target]).get(target)
+    if holder is None or holder not in owner_people_ids(owner):
+        message = (
+            _("%(number)s is not the extension of a member of this space.")
+            if of_a_space
+            else _("%(number)s is not the extension of one of your company's people.")
         )
+        raise OfficinaError.invalid_input(message % {"number": target[:8]}, field=f"{field}_target")
     return target
 
 
-def _check_forward(company: Company, trunk: Trunk, data: NumberInput) -> tuple[str, str]:
+def _check_forward(owner: PhoneOwner, trunk: Trunk, data: NumberInput) -> tuple[str, str]:
     """The number's forwarding as stored: (kind, target), a number outside in E.164."""
     if data.forward_when not in NumberForward.values:
         raise OfficinaError.invalid_input(
@@ -242,7 +261,7 @@ def _check_forward(company: Company, trunk: Trunk, data: NumberInput) -> tuple[s
         )
     if data.forward_kind != FORWARD_OUTSIDE:
         return data.forward_kind, _check_target(
-            company, data.forward_kind, data.forward_target, "forward"
+            owner, data.forward_kind, data.forward_target, "forward"
         )
     text = "".join(data.forward_target.replace("-", " ").split())
     dialled = read_dialled(text, trunk.country) if text else None
@@ -263,17 +282,14 @@ def _check_forward(company: Company, trunk: Trunk, data: NumberInput) -> tuple[s
     return FORWARD_OUTSIDE, dialled.e164
 
 
-def _people_of(company: Company) -> set[int]:
-    return {membership.member_id for membership in company_people(company)}
-
-
 def check_save_number(
-    company: Company, data: NumberInput, number: PhoneNumber | None = None
+    owner: PhoneOwner, data: NumberInput, number: PhoneNumber | None = None
 ) -> PhoneNumber:
-    """Add a number (DID) on one of the company's trunks, or change ``number``."""
-    trunk = Trunk.objects.filter(company=company, pk=data.trunk_id).first()
+    """Add a number (DID) on one of the trunks of ``owner`` (a company or a space), or
+    change ``number``."""
+    trunk = Trunk.objects.filter(**{owner_field(owner): owner}, pk=data.trunk_id).first()
     if trunk is None:
-        raise OfficinaError.invalid_input(_("Choose one of your company's trunks."), field="trunk")
+        raise OfficinaError.invalid_input(_("Choose one of your trunks."), field="trunk")
     dialled = read_dialled("".join(data.number.replace("-", " ").split()), trunk.country)
     if dialled is None:
         raise OfficinaError.invalid_input(
@@ -284,14 +300,14 @@ def check_save_number(
         raise OfficinaError.invalid_input(
             _("%(number)s is already on Officina.") % {"number": dialled.e164}, field="number"
         )
-    target = _check_target(company, data.route_kind, data.route_target, "route")
+    target = _check_target(owner, data.route_kind, data.route_target, "route")
     after_kind, after_target = "", ""
     if data.after_hours_kind:
         after_kind = data.after_hours_kind
         after_target = _check_target(
-            company, data.after_hours_kind, data.after_hours_target, "after_hours"
+            owner, data.after_hours_kind, data.after_hours_target, "after_hours"
         )
-    forward_kind, forward_target = _check_forward(company, trunk, data)
+    forward_kind, forward_target = _check_forward(owner, trunk, data)
     with transaction.atomic():
         if number is None:
             number = PhoneNumber()
@@ -331,7 +347,7 @@ class PermissionInput:
 def check_set_permission(
     company: Company, member: Member, data: PermissionInput
 ) -> OutboundPermission:
-    if member.pk not in _people_of(company):
+    if member.pk not in owner_people_ids(company):
         raise OfficinaError.invalid_input(
             _("Only your company's people call out through its trunks."), field="member"
         )

@@ -5,8 +5,8 @@ from .models import OutboundPermission, PhoneNumber, Trunk
 
 @admin.register(Trunk)
 class TrunkAdmin(admin.ModelAdmin[Trunk]):
-    list_display = ("name", "company", "mode", "host", "status", "checked_at")
-    exclude = ("password",)  # never shown back; set it on the company's trunk page
+    list_display = ("name", "company", "space", "mode", "host", "status", "checked_at")
+    exclude = ("password",)  # never shown back; set it on the trunk's own page
 
 
 @admin.register(PhoneNumber)

@@ -1,5 +1,5 @@
-"""The owners' forms: a trunk (its password never shown back), a number, and what one
-person may call out to."""
+"""The forms of a company's owners and a space's managers: a trunk (its password never
+shown back), a number, and what one of a company's people may call out to."""
 
 from __future__ import annotations
 
@@ -63,9 +63,21 @@ class TrunkForm(forms.Form):
     country = forms.CharField(
         label=_("Country"), max_length=2, initial="IT", help_text=_("Two letters, e.g. IT.")
     )
+    members_call_out = forms.BooleanField(
+        label=_("Members may call out through it"),
+        required=False,
+        help_text=_(
+            "Members of the space whose company has no trunk call out with the space's "
+            "number, national and mobile numbers only, 60 minutes a day."
+        ),
+    )
 
-    def __init__(self, *args: Any, has_password: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, has_password: bool = False, for_space: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not for_space:
+            del self.fields["members_call_out"]
         self.fields["password"].help_text = (
             _("A password is set; leave this empty to keep it.")
             if has_password
@@ -79,6 +91,7 @@ class TrunkForm(forms.Form):
             username=data["username"], password=data["password"],
             register_seconds=data["register_seconds"], peer_addresses=data["peer_addresses"],
             caller_id_header=data["caller_id_header"], country=data["country"],
+            members_call_out=data.get("members_call_out", False),
         )  # fmt: skip
 
     @staticmethod
@@ -88,7 +101,7 @@ class TrunkForm(forms.Form):
             name: getattr(trunk, name)
             for name in (
                 "name", "mode", "host", "port", "username", "register_seconds",
-                "peer_addresses", "caller_id_header", "country",
+                "peer_addresses", "caller_id_header", "country", "members_call_out",
             )
         }  # fmt: skip
 

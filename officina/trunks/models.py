@@ -1,5 +1,8 @@
-"""A company's lines to a telephone provider: SIP trunks, the numbers (DIDs) that
-arrive on them, and who of its people may call out through them, to where.
+"""The lines of a company or of a space to a telephone provider: SIP trunks, the
+numbers (DIDs) that arrive on them, and who may call out through them, to where.
+
+A trunk has exactly one owner, a company or a space (a database constraint says so);
+its numbers are its owner's.
 
 The trunk's password is kept as typed: answering the provider's digest challenge
 (RFC 3261 §22) needs it, and the provider stores the same secret. It is never shown
@@ -8,7 +11,7 @@ back: the pages and the API only say whether one is set.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +32,9 @@ from .kinds import (
     TrunkMode,
 )
 
+if TYPE_CHECKING:
+    from officina.accounts.models import Company, Space
+
 
 class Trunk(models.Model):
     class Status(models.TextChoices):
@@ -39,9 +45,18 @@ class Trunk(models.Model):
 
     company = models.ForeignKey(
         "accounts.Company", verbose_name=_("company"), on_delete=models.CASCADE,
-        related_name="trunks",
+        related_name="trunks", null=True, blank=True,
+    )  # fmt: skip
+    space = models.ForeignKey(
+        "accounts.Space", verbose_name=_("space"), on_delete=models.CASCADE,
+        related_name="trunks", null=True, blank=True,
     )  # fmt: skip
     name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    # A space's trunk only: its members whose companies have no trunk call out through
+    # it, with its number as caller ID, when the space's managers allow it.
+    members_call_out = models.BooleanField(
+        _("the space's members may call out through it"), default=False
+    )
     mode = models.CharField(
         _("how the provider knows us"), max_length=10, choices=TrunkMode.choices,
         default=TrunkMode.REGISTER,
@@ -73,10 +88,28 @@ class Trunk(models.Model):
     class Meta:
         verbose_name = _("SIP trunk")
         verbose_name_plural = _("SIP trunks")
-        ordering = ("company", "name", "id")
+        ordering = ("company", "space", "name", "id")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=False, space__isnull=True)
+                | Q(company__isnull=True, space__isnull=False),
+                name="trunk_owned_by_a_company_or_a_space",
+            ),
+            models.CheckConstraint(
+                condition=Q(members_call_out=False) | Q(space__isnull=False),
+                name="trunk_members_call_out_only_for_a_space",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.host})"
+
+    @property
+    def owner(self) -> Company | Space:
+        """The company or the space it belongs to (exactly one, as the constraint says)."""
+        owner = self.company if self.company is not None else self.space
+        assert owner is not None  # the database's check constraint
+        return owner
 
 
 class PhoneNumber(models.Model):
@@ -88,7 +121,7 @@ class PhoneNumber(models.Model):
     e164 = models.CharField(_("number"), max_length=16, unique=True)
     route_kind = models.CharField(_("calls go to"), max_length=12, choices=RouteKind.choices)
     route_target = models.CharField(_("extension or group"), max_length=6)
-    # Out of the company's business hours (ringgroups' hours): empty kind = as in hours.
+    # Out of its owner's business hours (ringgroups' hours): empty kind = as in hours.
     after_hours_kind = models.CharField(
         _("out of hours, calls go to"), max_length=12, choices=RouteKind.choices, blank=True
     )

@@ -1,5 +1,5 @@
-"""Reads of trunks, numbers and outbound permissions: a company's own, for its pages,
-and the snapshot the PBX holds in memory to route calls in and out."""
+"""Reads of trunks, numbers and outbound permissions: a company's or a space's own, for
+their pages, and the snapshot the PBX holds in memory to route calls in and out."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from officina.accounts.selectors import company_ids_of_members
-from officina.ringgroups.selectors import company_schedules
+from officina.accounts.selectors import company_ids_of_members, owner_field, space_ids_of_members
+from officina.ringgroups.selectors import company_schedules, space_schedules
 
 from .dialling import Dialled, read_dialled
 from .kinds import DAILY_MINUTES_DEFAULT, DAILY_MINUTES_REFUSAL, DEFAULT_CLASSES, CallClass
@@ -17,23 +17,28 @@ from .models import OutboundPermission, PhoneNumber, Trunk
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
+    from officina.accounts.selectors import PhoneOwner
     from officina.ringgroups.business_hours import Schedule
 
 
-def company_trunks(company: Company) -> QuerySet[Trunk]:
-    return Trunk.objects.filter(company=company).prefetch_related("numbers")
+def owner_trunks(owner: PhoneOwner) -> QuerySet[Trunk]:
+    """The trunks of a company or of a space."""
+    return Trunk.objects.filter(**{owner_field(owner): owner}).prefetch_related("numbers")
 
 
-def trunk_of_company(company: Company, trunk_id: int) -> Trunk | None:
-    return company_trunks(company).filter(pk=trunk_id).first()
+def trunk_of_owner(owner: PhoneOwner, trunk_id: int) -> Trunk | None:
+    return owner_trunks(owner).filter(pk=trunk_id).first()
 
 
-def company_numbers(company: Company) -> QuerySet[PhoneNumber]:
-    return PhoneNumber.objects.filter(trunk__company=company).select_related("trunk")
+def owner_numbers(owner: PhoneOwner) -> QuerySet[PhoneNumber]:
+    """The numbers of a company or of a space (on its trunks)."""
+    return PhoneNumber.objects.filter(**{f"trunk__{owner_field(owner)}": owner}).select_related(
+        "trunk"
+    )
 
 
-def number_of_company(company: Company, number_id: int) -> PhoneNumber | None:
-    return company_numbers(company).filter(pk=number_id).first()
+def number_of_owner(owner: PhoneOwner, number_id: int) -> PhoneNumber | None:
+    return owner_numbers(owner).filter(pk=number_id).first()
 
 
 def number_is_taken(e164: str, *, except_number: PhoneNumber | None = None) -> bool:
@@ -59,7 +64,8 @@ def permission_of(company: Company, member: Member) -> OutboundPermission | None
 @dataclass(frozen=True, slots=True)
 class TrunkPlan:
     trunk_id: int
-    company_id: int
+    company_id: int | None  # exactly one of the two
+    space_id: int | None
     name: str
     mode: str
     host: str
@@ -71,13 +77,16 @@ class TrunkPlan:
     caller_id_header: str
     country: str
     presented_number: str  # E.164 shown on calls out ("" when the trunk has no number)
+    # A space's trunk: its members without a company trunk may call out through it.
+    members_call_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class NumberPlan:
     e164: str
     trunk_id: int
-    company_id: int
+    company_id: int | None  # exactly one of the two
+    space_id: int | None
     route_kind: str
     route_target: str
     after_hours_kind: str
@@ -123,20 +132,39 @@ class TrunkSnapshot:
     allowances: dict[tuple[int, int], Allowance] = field(default_factory=dict)
     # member id → their company ids, the primary first
     member_companies: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # member id → the ids of their spaces
+    member_spaces: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # company id → its business hours (absent: always open)
     schedules: dict[int, Schedule] = field(default_factory=dict)
+    # space id → its business hours (absent: always open)
+    space_schedules: dict[int, Schedule] = field(default_factory=dict)
 
     def trunk_for_member(self, member_id: int) -> TrunkPlan | None:
         """The trunk a member's calls out take: their first company's (primary first)
-        that has one, the lowest-numbered trunk of it."""
+        that has one, the lowest-numbered trunk of it; without any, the first trunk of
+        one of their spaces whose managers let its members call out through it."""
         for company_id in self.member_companies.get(member_id, ()):
             for trunk in self.trunks.values():  # ordered by id
                 if trunk.company_id == company_id:
                     return trunk
+        spaces = self.member_spaces.get(member_id, ())
+        for trunk in self.trunks.values():
+            if trunk.members_call_out and trunk.space_id in spaces:
+                return trunk
         return None
 
-    def allowance(self, company_id: int, member_id: int) -> Allowance:
+    def allowance(self, company_id: int | None, member_id: int) -> Allowance:
+        """What a company allows one of its people; through a space's trunk, the default
+        (no company set it)."""
+        if company_id is None:
+            return DEFAULT_ALLOWANCE
         return self.allowances.get((company_id, member_id), DEFAULT_ALLOWANCE)
+
+    def schedule_of(self, number: NumberPlan) -> Schedule | None:
+        """The business hours of the number's owner (None: it has set none)."""
+        if number.space_id is not None:
+            return self.space_schedules.get(number.space_id)
+        return self.schedules.get(number.company_id) if number.company_id is not None else None
 
     def judge_call_out(self, member_id: int, number: str, used_seconds: float) -> CallOut | None:
         """The toll-fraud guard's verdict on ``member_id`` calling ``number`` out through
@@ -172,7 +200,7 @@ class CallOut:
 
 
 def trunk_snapshot() -> TrunkSnapshot:
-    """Everything the PBX needs to route calls through trunks. Six queries."""
+    """Everything the PBX needs to route calls through trunks. Nine queries."""
     numbers = list(PhoneNumber.objects.select_related("trunk").order_by("-presented", "id"))
     presented: dict[int, str] = {}
     for number in numbers:
@@ -181,6 +209,7 @@ def trunk_snapshot() -> TrunkSnapshot:
         trunk.pk: TrunkPlan(
             trunk_id=trunk.pk,
             company_id=trunk.company_id,
+            space_id=trunk.space_id,
             name=trunk.name,
             mode=trunk.mode,
             host=trunk.host,
@@ -192,6 +221,7 @@ def trunk_snapshot() -> TrunkSnapshot:
             caller_id_header=trunk.caller_id_header,
             country=trunk.country,
             presented_number=presented.get(trunk.pk, ""),
+            members_call_out=trunk.members_call_out,
         )
         for trunk in Trunk.objects.order_by("id")
     }
@@ -200,6 +230,7 @@ def trunk_snapshot() -> TrunkSnapshot:
             e164=number.e164,
             trunk_id=number.trunk_id,
             company_id=number.trunk.company_id,
+            space_id=number.trunk.space_id,
             route_kind=number.route_kind,
             route_target=number.route_target,
             after_hours_kind=number.after_hours_kind,
@@ -217,10 +248,14 @@ def trunk_snapshot() -> TrunkSnapshot:
     }
     companies = {trunk.company_id for trunk in trunks.values()}
     schedules = {key: value for key, value in company_schedules().items() if key in companies}
+    spaces = {trunk.space_id for trunk in trunks.values()}
+    of_spaces = {key: value for key, value in space_schedules().items() if key in spaces}
     return TrunkSnapshot(
         trunks=trunks,
         numbers=plans,
         allowances=allowances,
         member_companies=company_ids_of_members(),
+        member_spaces=space_ids_of_members(),
         schedules=schedules,
+        space_schedules=of_spaces,
     )

@@ -21,8 +21,8 @@ from officina.pbx.selectors import (
     named_call_history,
 )
 from officina.pbx.views import sip_connection_settings
-from officina.ringgroups.selectors import company_ring_groups
-from officina.trunks.selectors import company_numbers
+from officina.ringgroups.selectors import owner_ring_groups
+from officina.trunks.selectors import owner_numbers
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company, Member
@@ -125,8 +125,8 @@ def click_to_call(context: template.Context, number: str, name: str) -> dict[str
 def company_phone_number(company: Company) -> str:
     """The number a company page's "Call" button dials: its first ring group (the
     company's own people, inside the PBX), else the number it shows on calls out."""
-    group = company_ring_groups(company).first()
+    group = owner_ring_groups(company).first()
     if group is not None:
         return group.number
-    number = company_numbers(company).order_by("-presented", "id").first()
+    number = owner_numbers(company).order_by("-presented", "id").first()
     return number.e164 if number is not None else ""

@@ -3,7 +3,8 @@
 ``phones``: Giulia's and Marco's extensions with SIP passwords, name → (number, password).
 ``sipp_trunk``: a running PBX with Studio Rossi's peer trunk to SIPp as the provider
 (``sipp_provider.SippTrunk``); parametrize it indirectly with a dict of ``TrunkInput``
-fields to change the trunk (``caller_id_header="both"``).
+fields to change the trunk (``caller_id_header="both"``), and ``"space": True`` for the
+trunk of the space Officina Navigli (Studio Rossi's) instead.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ def phones(giulia: Member, marco: Member) -> dict[str, tuple[str, str]]:
 
 @pytest.fixture
 def sipp_trunk(request: pytest.FixtureRequest, studio_rossi: Company) -> Iterator[SippTrunk]:
-    fields = getattr(request, "param", {})
+    fields = dict(getattr(request, "param", {}))
+    owner = request.getfixturevalue("navigli") if fields.pop("space", False) else studio_rossi
     # The test may stop the PBX itself (``SippTrunk.stop``); closing again does nothing.
     with ExitStack() as running:
         pbx = running.enter_context(live_pbx(port_base() + 60))
         provider_port = pbx.port + 30
         trunk = check_save_trunk(
-            studio_rossi,
+            owner,
             TrunkInput(
                 name="Provider", host=PROVIDER, port=provider_port, mode="peer",
                 username=TRUNK_USER, password=TRUNK_PASSWORD, peer_addresses=PROVIDER,

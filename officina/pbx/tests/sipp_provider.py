@@ -102,7 +102,7 @@ class SippTrunk:
         )  # fmt: skip
         for name, value in fields.items():
             setattr(data, name, value)
-        number = check_save_number(self.trunk.company, data)
+        number = check_save_number(self.trunk.owner, data)
         self.reload()
         return number
 

@@ -97,3 +97,15 @@ def test_whoever_is_present_now(trio, studio_rossi, navigli, digital):
     assert sorted(numbers(groups.steps(plan, directory))[0]) == sorted(
         [ext["Giulia"], ext["Marco"]]
     )
+
+
+def test_whoever_is_here_in_a_space_group_is_checked_in_at_that_space(trio, navigli, digital, luca):
+    giulia, marco, _pia = trio  # Pia is of Studio Rossi, not a member of Navigli
+    check_save_ring_group(navigli, RingGroupInput("Front desk", "650", targets="present"))
+    check_check_in(marco, navigli)
+    check_check_in(giulia, digital)  # here, but at another space
+    check_check_in(luca, navigli)  # a manager of Navigli is one of its members
+    groups, directory, ext = ready([*trio, luca])
+    plan = groups.plan("650")
+    assert plan is not None
+    assert sorted(numbers(groups.steps(plan, directory))[0]) == sorted([ext["Marco"], ext["Luca"]])

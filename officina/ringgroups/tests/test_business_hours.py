@@ -23,7 +23,7 @@ from officina.ringgroups.actions import (
     check_save_business_hours,
     check_save_ring_group,
 )
-from officina.ringgroups.selectors import is_company_open
+from officina.ringgroups.selectors import is_owner_open
 
 pytestmark = pytest.mark.django_db
 
@@ -69,21 +69,21 @@ def test_open_by_the_wall_clock_on_both_sides_of_both_dst_changes(
     office_hours, studio_rossi, utc, open_
 ):
     with time_machine.travel(datetime.fromisoformat(utc).replace(tzinfo=UTC), tick=False):
-        assert is_company_open(studio_rossi) is open_
+        assert is_owner_open(studio_rossi) is open_
 
 
 def test_dated_exceptions_close_a_day_or_open_a_holiday(office_hours, studio_rossi):
     check_add_hours_exception(studio_rossi, date(2027, 12, 7), note="Sant'Ambrogio")
     # Open on the morning of Easter Monday, for once.
     check_add_hours_exception(studio_rossi, date(2027, 3, 29), opens=clock(9), closes=clock(12))
-    assert is_company_open(studio_rossi, datetime(2027, 12, 7, 10, tzinfo=UTC)) is False
-    assert is_company_open(studio_rossi, datetime(2027, 12, 6, 10, tzinfo=UTC)) is True
-    assert is_company_open(studio_rossi, datetime(2027, 3, 29, 8, tzinfo=UTC)) is True  # 10:00
-    assert is_company_open(studio_rossi, datetime(2027, 3, 29, 10, tzinfo=UTC)) is False  # 12:00
+    assert is_owner_open(studio_rossi, datetime(2027, 12, 7, 10, tzinfo=UTC)) is False
+    assert is_owner_open(studio_rossi, datetime(2027, 12, 6, 10, tzinfo=UTC)) is True
+    assert is_owner_open(studio_rossi, datetime(2027, 3, 29, 8, tzinfo=UTC)) is True  # 10:00
+    assert is_owner_open(studio_rossi, datetime(2027, 3, 29, 10, tzinfo=UTC)) is False  # 12:00
 
 
 def test_a_company_without_hours_is_neither_open_nor_closed(studio_rossi):
-    assert is_company_open(studio_rossi) is None
+    assert is_owner_open(studio_rossi) is None
 
 
 @pytest.mark.parametrize(
