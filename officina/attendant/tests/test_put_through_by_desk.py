@@ -37,6 +37,7 @@ from officina.pbx.media.bridge import BridgedCall
 from officina.pbx.media.g711 import decode, encode
 from officina.pbx.models import CallRecord, Extension
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_pbx, port_base
+from officina.pbx.tests.sipp_provider import messages
 from officina.pbx.tests.test_baresip import configure, wait_for
 from officina.pbx.tests.test_bridge import purity
 from officina.pbx.tests.test_sipp import PASSWORDS, credentials, finished, register, sipp
@@ -138,14 +139,22 @@ def peer() -> Iterator[MediaPeer]:
 
 
 def call_the_menu(  # type: ignore[no-untyped-def]
-    pbx: LivePbx, tmp_path: Path, peer: MediaPeer, stay_ms: int, refer_answer: int = 501
+    pbx: LivePbx,
+    tmp_path: Path,
+    peer: MediaPeer,
+    stay_ms: int,
+    refer_answer: int = 501,
+    reinvite_answer: str = "",
 ):
     """SIPp dials 500, presses 2, refuses the REFER (501; or 202, then a NOTIFY of a
-    failed call), stays ``stay_ms``, presses 5 and hangs up; the caller's media starts
-    once the PBX has answered. (SIPp, the menu's call.)"""
+    failed call), refuses with ``reinvite_answer`` (488) the PBX's re-INVITE that would
+    take it out of the media path (empty: none is expected), stays ``stay_ms``, presses 5
+    and hangs up; the caller's media starts once the PBX has answered. (SIPp, the menu's
+    call.)"""
+    row = f"500;2;{peer.port};5;{refer_answer};{reinvite_answer}"
     caller = sipp(
         tmp_path, "uac_menu_refer_refused.xml", pbx, port_base() + 40, "-m", "1",
-        "-d", str(stay_ms), rows=[credentials("201", f"500;2;{peer.port};5;{refer_answer}")],
+        "-d", str(stay_ms), rows=[credentials("201", row)],
     )  # fmt: skip
     media = pbx.running.media
     assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
@@ -176,19 +185,23 @@ def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(pbx, tmp_path, p
     media = pbx.running.media
     try:
         assert wait_for(lambda: len(pbx.running.directory.bindings) == 1, 20), "Bob registers"
-        caller, dialog = call_the_menu(pbx, tmp_path, peer, stay_ms=8000)
+        # The caller's phone refuses (488) the re-INVITE that would have the PBX step out
+        # of the media path: the PBX keeps relaying.
+        caller, dialog = call_the_menu(pbx, tmp_path, peer, stay_ms=8000, reinvite_answer="488")
         assert wait_for(lambda: isinstance(dialog.call, BridgedCall), 20), log.read_text(
             errors="replace"
         )[-2000:]
         bridge = dialog.call
         bridged_at = time.monotonic()
-        assert finished(caller, tmp_path) == 0  # the key, the 501, eight seconds, BYE
+        # The key, the 501, the 488, eight seconds, BYE.
+        assert finished(caller, tmp_path) == 0
         # The caller's BYE hung Bob up.
         assert wait_for(lambda: "session closed" in log.read_text(errors="replace"), 15)
     finally:
         bob.terminate()
         bob.wait(10)
     assert media.stats["called_onward"] == 1 and media.stats["bridged"] == 1
+    assert media.stats["stepped_out"] == 0 and not bridge.direct
     assert bridge.ended_by == "caller hung up"
     # Each leg kept its own law: PCMU to the caller, PCMA to Bob.
     assert bridge.session.payload_type == 0 and bridge.onward.payload_type == 8
@@ -280,4 +293,88 @@ def test_when_the_pbx_cannot_put_the_caller_through(
     assert wait_for(lambda: CallRecord.objects.filter(callee_number="202").exists())
     (record,) = CallRecord.objects.filter(callee_number="202")
     assert record.caller_number == "201" and record.outcome == outcome
+    assert wait_for(lambda: media.dialogs == {} and media.ports.in_use == set())
+
+
+def received(directory: Path, *methods: str) -> list[str]:
+    """The requests of ``methods`` the SIPp phone in ``directory`` received, in order,
+    each once (a retransmission is the same bytes)."""
+    found = [m for m in messages(directory, "received") if m.startswith(methods)]
+    return list(dict.fromkeys(found))
+
+
+def audio_port(message: str) -> int:
+    """The audio port a SIP message's SDP names."""
+    match = re.search(r"^m=audio (\d+) ", message, re.M)
+    assert match is not None, message
+    return int(match.group(1))
+
+
+def test_the_pbx_steps_out_of_the_media_path_and_passes_the_hold_on(pbx, tmp_path, peer):
+    """Bob (SIPp) answers the PBX's call; the PBX then asks the caller's phone for an
+    offer (a re-INVITE without SDP), takes it to Bob in a re-INVITE, and brings his
+    answer back in the ACK: the two phones send to each other and the desk frees its
+    ports. Bob holds (the caller's phone gets the PBX's re-INVITE, sendonly, from the
+    desk's hold music as in any call of two phones), resumes, and hangs up: the caller's
+    phone gets a BYE."""
+    bob_peer = MediaPeer()
+    bob_dir = tmp_path / "bob"
+    bob_dir.mkdir()
+    base = port_base()
+    media = pbx.running.media
+    try:
+        bob = sipp(
+            bob_dir, "uas_desk_stepped_out.xml", pbx, base + 44, "-m", "1", "-trace_msg",
+            "-key", "user", "202", "-key", "rtp_host", HOST,
+            "-key", "rtp_port", str(bob_peer.port), background=True,
+        )  # fmt: skip
+        assert register(bob_dir, pbx, "202", base + 44, base + 45) == 0
+        caller = sipp(
+            tmp_path, "uac_menu_desk_steps_out.xml", pbx, base + 40, "-m", "1", "-trace_msg",
+            rows=[credentials("201", f"500;2;{peer.port}")],
+        )  # fmt: skip
+        assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
+        dialog = next(iter(media.dialogs.values()))
+        peer.to = (HOST, dialog.local_sdp.media[0].port)
+        assert wait_for(lambda: media.stats["stepped_out"] == 1, 20), media.stats
+        bridge = dialog.call
+        assert isinstance(bridge, BridgedCall) and bridge.direct
+        relayed = dict(bridge.relayed)
+        # Nothing of the call goes through the desk now: its two RTP ports are free.
+        assert media.ports.in_use == set()
+        # The caller's offer reached Bob, and Bob's answer the caller: each phone now
+        # sends where the other's description says.
+        callers = received(tmp_path, "INVITE", "ACK")
+        bobs = received(bob_dir, "INVITE")
+        assert callers[-1].startswith("ACK") and audio_port(callers[-1]) == bob_peer.port
+        assert "m=audio" not in callers[-2]  # the PBX asked for the caller's offer
+        assert len(bobs) == 2 and audio_port(bobs[1]) == peer.port
+        peer.to = (HOST, audio_port(callers[-1]))
+        bob_peer.to = (HOST, audio_port(bobs[1]))
+        direct_from = time.monotonic()
+        time.sleep(1.5)
+        assert (
+            len(peer.audio_since(direct_from)) >= 8000
+            and len(bob_peer.audio_since(direct_from)) >= 8000
+        )
+        # Bob holds: the caller's phone is sent his offer, sendonly, from the desk's hold
+        # music (the proxy's hold handling, as in any call); then he resumes.
+        assert wait_for(lambda: bool(media.holds.streams), 10), "held"
+        assert wait_for(lambda: not media.holds.streams, 10), "resumed"
+        assert finished(bob, bob_dir) == 0  # held, resumed, hung up (BYE, 200)
+        assert finished(caller, tmp_path) == 0  # its BYE came from the PBX
+    finally:
+        bob_peer.close()
+    invites = received(tmp_path, "INVITE")
+    assert len(invites) == 3  # the step-out's, the hold's, the resume's
+    held, resumed = invites[1], invites[2]
+    assert "a=sendonly" in held and audio_port(held) != bob_peer.port
+    assert "a=sendonly" not in resumed and audio_port(resumed) == bob_peer.port
+    assert bridge.relayed == relayed  # nothing relayed since the step-out
+    assert bridge.ended_by == "callee hung up"
+    assert wait_for(
+        lambda: CallRecord.objects.filter(callee_number="202", ended_at__isnull=False).exists()
+    )
+    (record,) = CallRecord.objects.filter(callee_number="202")
+    assert record.caller_number == "201" and record.outcome == CallRecord.Outcome.ANSWERED
     assert wait_for(lambda: media.dialogs == {} and media.ports.in_use == set())
