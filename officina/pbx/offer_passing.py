@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from officina.pbx.ok_retransmission import OkUntilAck
 from officina.sip import SipParseError, SipRequest, SipResponse, Via, make_response, new_branch
+from officina.sip.sdp import SdpParseError, SessionDescription
 
 if TYPE_CHECKING:
     from officina.pbx.placed_calls import PlacedLeg
@@ -193,12 +194,21 @@ class OfferPassing:
         self.reinvite_phone(request.body, answered)
 
     # ------------------------------------------------------------------ joining the media
-    def join_media(self, keep: Callable[[bytes], bytes], joined: Callable[[bool], None]) -> None:
+    def join_media(
+        self,
+        keep: Callable[[bytes], bytes],
+        take_back: Callable[[], bytes],
+        joined: Callable[[bool, SipResponse | None], None],
+    ) -> None:
         """Have the two sides send their media to each other (RFC 3725 §4-5: the phone's
         offer, asked for, goes to the placed leg's side, whose answer goes back in the
-        ACK). ``joined`` says whether they now do. A refusal from either side, or no
-        answer, leaves the media as they were: the phone's offer is then answered by
-        ``keep`` (our own answer, the media staying with us)."""
+        ACK). ``joined`` says whether they now do.
+
+        Otherwise the media stay with us: the phone refused or gave no offer; or the
+        other side refused the phone's offer (488), or took it with no voice codec (its
+        audio refused with port 0, RFC 3264 §6, or telephone-event alone). The phone's offer is then
+        answered by ``keep`` (our own answer), and a side that took it with its audio
+        refused is sent our offer again (``take_back``), whose answer ``joined`` gets."""
         self.passing = True
 
         def phone_answered(response: SipResponse | None, ack: Callable[[bytes], None]) -> None:
@@ -206,18 +216,27 @@ class OfferPassing:
                 self.passing = False
                 if response is not None and response.status < 300:
                     ack(b"")  # a 200 without the offer asked for: nothing changes
-                joined(False)
+                joined(False, None)
                 return
             offer = response.body
 
-            def placed_answered(placed_response: SipResponse) -> None:
+            def taken_back(again: SipResponse) -> None:
                 self.passing = False
-                if placed_response.status < 300 and placed_response.body and not self.closed:
+                joined(False, again)
+
+            def placed_answered(placed_response: SipResponse) -> None:
+                took = placed_response.status < 300
+                if took and _audio_accepted(placed_response.body) and not self.closed:
+                    self.passing = False
                     ack(placed_response.body)
-                    joined(True)
+                    joined(True, None)
                     return
                 ack(keep(offer))
-                joined(False)
+                if took and not self.closed:
+                    self.placed.reinvite(take_back(), taken_back)
+                    return
+                self.passing = False
+                joined(False, None)
 
             self.placed.reinvite(offer, placed_answered)
 
@@ -229,6 +248,27 @@ class OfferPassing:
         if self._awaiting_ack is not None:
             self._awaiting_ack[1].acknowledged()
             self._awaiting_ack = None
+
+
+# Formats that carry no voice: an answer keeping only these shares no codec with the offer.
+NOT_VOICE = ("telephone-event", "cn")
+
+
+def _audio_accepted(body: bytes) -> bool:
+    """Whether an answer accepts an audio stream with a voice codec: not refused with port
+    0, nor kept with telephone-event alone (as baresip answers an offer of no codec it
+    has)."""
+    try:
+        description = SessionDescription.parse(body)
+        for media in description.media:
+            if media.media != "audio" or media.port == 0:
+                continue
+            names = {codec.payload_type: codec.name.lower() for codec in media.codecs()}
+            if any(names.get(fmt) not in NOT_VOICE for fmt in media.formats):
+                return True
+    except SdpParseError:
+        return False
+    return False
 
 
 def passed_on(request: SipRequest, response: SipResponse, contact: str) -> SipResponse:

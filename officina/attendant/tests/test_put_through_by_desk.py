@@ -147,14 +147,14 @@ def call_the_menu(  # type: ignore[no-untyped-def]
     reinvite_answer: str = "",
 ):
     """SIPp dials 500, presses 2, refuses the REFER (501; or 202, then a NOTIFY of a
-    failed call), refuses with ``reinvite_answer`` (488) the PBX's re-INVITE that would
-    take it out of the media path (empty: none is expected), stays ``stay_ms``, presses 5
-    and hangs up; the caller's media starts once the PBX has answered. (SIPp, the menu's
-    call.)"""
+    failed call), answers with ``reinvite_answer`` (488, or 200 with its offer) the PBX's
+    re-INVITE that would take it out of the media path (empty: none is expected), stays
+    ``stay_ms``, presses 5 and hangs up; the caller's media starts once the PBX has
+    answered. (SIPp, the menu's call; -trace_msg keeps what it got.)"""
     row = f"500;2;{peer.port};5;{refer_answer};{reinvite_answer}"
     caller = sipp(
         tmp_path, "uac_menu_refer_refused.xml", pbx, port_base() + 40, "-m", "1",
-        "-d", str(stay_ms), rows=[credentials("201", row)],
+        "-d", str(stay_ms), "-trace_msg", rows=[credentials("201", row)],
     )  # fmt: skip
     media = pbx.running.media
     assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
@@ -163,7 +163,23 @@ def call_the_menu(  # type: ignore[no-untyped-def]
     return caller, dialog
 
 
-def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(pbx, tmp_path, peer):
+@pytest.mark.parametrize(
+    "reinvite_answer",
+    [
+        # The caller's phone refuses (488) the re-INVITE that would have the PBX step out
+        # of the media path.
+        "488",
+        # It offers PCMU, which Bob's phone (PCMA only) refuses: no common codec.
+        "200",
+    ],
+    ids=["the-caller-refuses-the-step-out", "no-common-codec-for-the-step-out"],
+)
+def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(
+    pbx, tmp_path, peer, reinvite_answer, caplog
+):
+    """The PBX bridges the two phones; it cannot step out of the media path (the
+    caller's phone or Bob's refuses), so it relays the media to the end of the call."""
+    caplog.set_level(logging.INFO, logger="officina.pbx.media")
     subprocess.run(
         ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
          "synth", "40", "sine", str(BOB_HZ), "vol", "0.5"],
@@ -185,15 +201,15 @@ def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(pbx, tmp_path, p
     media = pbx.running.media
     try:
         assert wait_for(lambda: len(pbx.running.directory.bindings) == 1, 20), "Bob registers"
-        # The caller's phone refuses (488) the re-INVITE that would have the PBX step out
-        # of the media path: the PBX keeps relaying.
-        caller, dialog = call_the_menu(pbx, tmp_path, peer, stay_ms=8000, reinvite_answer="488")
+        caller, dialog = call_the_menu(
+            pbx, tmp_path, peer, stay_ms=8000, reinvite_answer=reinvite_answer
+        )
         assert wait_for(lambda: isinstance(dialog.call, BridgedCall), 20), log.read_text(
             errors="replace"
         )[-2000:]
         bridge = dialog.call
         bridged_at = time.monotonic()
-        # The key, the 501, the 488, eight seconds, BYE.
+        # The key, the 501, the re-INVITE, eight seconds, BYE.
         assert finished(caller, tmp_path) == 0
         # The caller's BYE hung Bob up.
         assert wait_for(lambda: "session closed" in log.read_text(errors="replace"), 15)
@@ -202,6 +218,12 @@ def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(pbx, tmp_path, p
         bob.wait(10)
     assert media.stats["called_onward"] == 1 and media.stats["bridged"] == 1
     assert media.stats["stepped_out"] == 0 and not bridge.direct
+    assert "the desk stays in the media path" in caplog.text
+    if reinvite_answer == "200":
+        # Bob's answer kept telephone-event alone: the caller's offer was answered by the
+        # desk, on its own port, and Bob was sent the desk's offer again.
+        (ack,) = received(tmp_path, "ACK")
+        assert audio_port(ack) == bridge.session.local_port
     assert bridge.ended_by == "caller hung up"
     # Each leg kept its own law: PCMU to the caller, PCMA to Bob.
     assert bridge.session.payload_type == 0 and bridge.onward.payload_type == 8
@@ -310,13 +332,15 @@ def audio_port(message: str) -> int:
     return int(match.group(1))
 
 
-def test_the_pbx_steps_out_of_the_media_path_and_passes_the_hold_on(pbx, tmp_path, peer):
+@pytest.mark.parametrize("holder", ["callee", "caller"])
+def test_the_pbx_steps_out_of_the_media_path_and_passes_the_hold_on(pbx, tmp_path, peer, holder):
     """Bob (SIPp) answers the PBX's call; the PBX then asks the caller's phone for an
     offer (a re-INVITE without SDP), takes it to Bob in a re-INVITE, and brings his
     answer back in the ACK: the two phones send to each other and the desk frees its
     ports. Bob holds (the caller's phone gets the PBX's re-INVITE, sendonly, from the
     desk's hold music as in any call of two phones), resumes, and hangs up: the caller's
-    phone gets a BYE."""
+    phone gets a BYE. Or the caller holds, resumes and hangs up, and Bob's phone gets
+    each of those from the PBX."""
     bob_peer = MediaPeer()
     bob_dir = tmp_path / "bob"
     bob_dir.mkdir()
@@ -325,13 +349,13 @@ def test_the_pbx_steps_out_of_the_media_path_and_passes_the_hold_on(pbx, tmp_pat
     try:
         bob = sipp(
             bob_dir, "uas_desk_stepped_out.xml", pbx, base + 44, "-m", "1", "-trace_msg",
-            "-key", "user", "202", "-key", "rtp_host", HOST,
+            "-key", "user", "202", "-key", "rtp_host", HOST, "-key", "holder", holder,
             "-key", "rtp_port", str(bob_peer.port), background=True,
         )  # fmt: skip
         assert register(bob_dir, pbx, "202", base + 44, base + 45) == 0
         caller = sipp(
             tmp_path, "uac_menu_desk_steps_out.xml", pbx, base + 40, "-m", "1", "-trace_msg",
-            rows=[credentials("201", f"500;2;{peer.port}")],
+            "-key", "holder", holder, rows=[credentials("201", f"500;2;{peer.port}")],
         )  # fmt: skip
         assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
         dialog = next(iter(media.dialogs.values()))
@@ -357,21 +381,26 @@ def test_the_pbx_steps_out_of_the_media_path_and_passes_the_hold_on(pbx, tmp_pat
             len(peer.audio_since(direct_from)) >= 8000
             and len(bob_peer.audio_since(direct_from)) >= 8000
         )
-        # Bob holds: the caller's phone is sent his offer, sendonly, from the desk's hold
-        # music (the proxy's hold handling, as in any call); then he resumes.
+        # One holds: the other's phone is sent the offer, sendonly, from the desk's hold
+        # music (the proxy's hold handling, as in any call); then it resumes.
         assert wait_for(lambda: bool(media.holds.streams), 10), "held"
         assert wait_for(lambda: not media.holds.streams, 10), "resumed"
-        assert finished(bob, bob_dir) == 0  # held, resumed, hung up (BYE, 200)
-        assert finished(caller, tmp_path) == 0  # its BYE came from the PBX
+        assert finished(bob, bob_dir) == 0  # its hold, resume and BYE answered, or sent
+        assert finished(caller, tmp_path) == 0
     finally:
         bob_peer.close()
-    invites = received(tmp_path, "INVITE")
-    assert len(invites) == 3  # the step-out's, the hold's, the resume's
-    held, resumed = invites[1], invites[2]
-    assert "a=sendonly" in held and audio_port(held) != bob_peer.port
-    assert "a=sendonly" not in resumed and audio_port(resumed) == bob_peer.port
+    if holder == "callee":
+        held_phone, holders_port = tmp_path, bob_peer.port
+        invites = received(tmp_path, "INVITE")[1:]  # after the step-out's
+    else:
+        held_phone, holders_port = bob_dir, peer.port
+        invites = received(bob_dir, "INVITE")[2:]  # after the call's and the step-out's
+    assert len(invites) == 2, received(held_phone, "INVITE")
+    held, resumed = invites
+    assert "a=sendonly" in held and audio_port(held) != holders_port
+    assert "a=sendonly" not in resumed and audio_port(resumed) == holders_port
     assert bridge.relayed == relayed  # nothing relayed since the step-out
-    assert bridge.ended_by == "callee hung up"
+    assert bridge.ended_by == ("callee hung up" if holder == "callee" else "caller hung up")
     assert wait_for(
         lambda: CallRecord.objects.filter(callee_number="202", ended_at__isnull=False).exists()
     )

@@ -165,6 +165,7 @@ class Onward:
     rtp: socket.socket
     rtcp: socket.socket
     port: int
+    offer: SessionDescription  # ours, to the callee
     session: RtpSession | None = None
     # The re-INVITEs passed between the caller and the callee: from the step-out's start,
     # kept once the phones talk directly (``stepped_out``; both RTP ports freed then).
@@ -856,7 +857,7 @@ class MediaDesk:
             on_failure=lambda status: self._onward_failed(dialog, status),
             on_bye=lambda: self._onward_hung_up(dialog),
         )
-        dialog.onward = Onward(leg, rtp, rtcp, port)
+        dialog.onward = Onward(leg, rtp, rtcp, port, local)
         self.stats["called_onward"] += 1
         call.ringing(_RINGBACK)
         return True
@@ -944,12 +945,21 @@ class MediaDesk:
             dialog.local_sdp = local
             return local.serialize()
 
-        def joined(direct: bool) -> None:
+        def take_back() -> bytes:
+            # The callee took the caller's offer with its audio refused (no codec in
+            # common): it gets our own offer again, the bridge staying.
+            sdp = onward.offer
+            sdp.origin = sdp.origin._replace(session_version=sdp.origin.session_version + 1)
+            return sdp.serialize()
+
+        def joined(direct: bool, taken_back: SipResponse | None) -> None:
             if self.dialogs.get(dialog.call_id) is not dialog or dialog.onward is not onward:
                 return
             if not direct:
                 onward.passing = None
                 onward.leg.on_offer = None  # the callee's re-INVITEs: 488, as the bridge's
+                if taken_back is not None and onward.session is not None:
+                    self._agree_onward(onward.session, taken_back)
                 logger.info("call %s: the desk stays in the media path", dialog.call_id)
                 return
             bridge.direct = True
@@ -961,7 +971,17 @@ class MediaDesk:
             self.stats["stepped_out"] += 1
             logger.info("call %s: the phones talk directly", dialog.call_id)
 
-        passing.join_media(keep, joined)
+        passing.join_media(keep, take_back, joined)
+
+    @staticmethod
+    def _agree_onward(session: RtpSession, response: SipResponse) -> None:
+        """The callee's answer to our offer made again: its session follows it."""
+        try:
+            remote = SessionDescription.parse(response.body)
+            session.agree(audio_agreement(remote, remote))
+        except SdpParseError as error:
+            # Refused, or no audio: the callee's side stays silent till the call ends.
+            logger.info("callee's media not taken back (%s, %s)", response.status, error)
 
     def _onward_failed(self, dialog: DeskDialog, status: int) -> None:
         """Busy or no answer: the reason, and the menu again; anything else: goodbye."""
