@@ -955,6 +955,8 @@ class MediaDesk:
         def joined(direct: bool, taken_back: SipResponse | None) -> None:
             if self.dialogs.get(dialog.call_id) is not dialog or dialog.onward is not onward:
                 return
+            # Our next request to the caller (the BYE) follows the step-out's re-INVITE.
+            dialog.cseq = max(dialog.cseq, phone.local_seq or 0)
             if not direct:
                 onward.passing = None
                 onward.leg.on_offer = None  # the callee's re-INVITEs: 488, as the bridge's
@@ -1016,7 +1018,7 @@ class MediaDesk:
         onward.leg.release()
         if onward.passing is not None:
             onward.passing.close()
-            # Our BYE to the caller follows the re-INVITEs we sent it.
+            # Our BYE to the caller follows the re-INVITEs passed to it.
             dialog.cseq = max(dialog.cseq, onward.passing.phone.local_seq or 0)
         if onward.stepped_out:
             return  # its session closed and its port freed then
