@@ -194,6 +194,32 @@ def call_the_menu(  # type: ignore[no-untyped-def]
     return caller, dialog
 
 
+def start_bob(
+    pbx: LivePbx, tmp_path: Path, codec: str
+) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """Bob's baresip, answering by itself, speaking ``codec`` only and sending a 700 Hz
+    tone; its process, its home (``received/`` holds what it decoded) and its log (-v:
+    the RFC 4733 events it receives are there)."""
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
+         "synth", "40", "sine", str(BOB_HZ), "vol", "0.5"],
+        check=True,
+    )  # fmt: skip
+    bob_home = tmp_path / "bob"
+    base = pbx.port
+    configure(bob_home, "201", pbx, base + 10, base + 12, base + 20)
+    (bob_home / "accounts").write_text(
+        f"<sip:202@{HOST}:{pbx.port}>;auth_pass={PASSWORDS['202']};regint=300;"
+        f"answermode=auto;audio_codecs={codec}\n"
+    )
+    log = tmp_path / "bob.log"
+    bob = subprocess.Popen(
+        ["baresip", "-v", "-f", str(bob_home), "-t", "60"],
+        stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return bob, bob_home, log
+
+
 @pytest.mark.parametrize(
     "reinvite_answer",
     [
@@ -211,24 +237,7 @@ def test_a_phone_that_cannot_transfer_is_put_through_by_the_pbx(
     """The PBX bridges the two phones; it cannot step out of the media path (the
     caller's phone or Bob's refuses), so it relays the media to the end of the call."""
     caplog.set_level(logging.INFO, logger="officina.pbx.media")
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "40", "sine", str(BOB_HZ), "vol", "0.5"],
-        check=True,
-    )  # fmt: skip
-    bob_home = tmp_path / "bob"
-    base = pbx.port
-    configure(bob_home, "201", pbx, base + 10, base + 12, base + 20)
-    (bob_home / "accounts").write_text(
-        f"<sip:202@{HOST}:{pbx.port}>;auth_pass={PASSWORDS['202']};regint=300;"
-        "answermode=auto;audio_codecs=PCMA\n"
-    )
-    log = tmp_path / "bob.log"
-    # -v: baresip logs the RFC 4733 events it receives.
-    bob = subprocess.Popen(
-        ["baresip", "-v", "-f", str(bob_home), "-t", "60"],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    bob, bob_home, log = start_bob(pbx, tmp_path, "PCMA")
     media = pbx.running.media
     try:
         assert wait_for(lambda: len(pbx.running.directory.bindings) == 1, 20), "Bob registers"
@@ -455,23 +464,7 @@ def test_a_phone_put_through_talks_to_baresip_directly_keys_too(pbx, tmp_path, p
     caller's socket sends its tone, and a key as RFC 4733 events, where Bob's answer (in
     the ACK) says, and hears Bob's tone from there; Bob hears the tone and the key. The
     caller then holds and resumes (baresip answers each) and hangs up: Bob's call ends."""
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp_path / "tone.wav"),
-         "synth", "40", "sine", str(BOB_HZ), "vol", "0.5"],
-        check=True,
-    )  # fmt: skip
-    bob_home = tmp_path / "bob"
-    base = pbx.port
-    configure(bob_home, "201", pbx, base + 10, base + 12, base + 20)
-    (bob_home / "accounts").write_text(
-        f"<sip:202@{HOST}:{pbx.port}>;auth_pass={PASSWORDS['202']};regint=300;"
-        "answermode=auto;audio_codecs=PCMU\n"
-    )
-    log = tmp_path / "bob.log"
-    bob = subprocess.Popen(
-        ["baresip", "-v", "-f", str(bob_home), "-t", "60"],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    bob, bob_home, log = start_bob(pbx, tmp_path, "PCMU")
     media = pbx.running.media
     try:
         assert wait_for(lambda: len(pbx.running.directory.bindings) == 1, 20), "Bob registers"
