@@ -35,7 +35,8 @@ re-INVITE of that leg, and the answer brought back (RFC 3725 §6). A re-INVITE w
 an offer (a late offer) gets the other side's: that side is sent a re-INVITE without
 SDP, its 200's offer goes in our 200, and the answer in the first side's ACK goes on in
 the other's ACK. Our 200 to the member's re-INVITE is sent again over UDP until its ACK
-(``OkUntilAck``); none in 64*T1 ends the call with a BYE to both.
+(``OkUntilAck``); none in 64*T1 ends the call with a BYE to both. The passing is
+``offer_passing.py``, shared with the auto-attendant's own put-through.
 
 The member may also end an answered call from the page (``end``): both legs get a BYE
 (RFC 3725 §7), and the record says the caller ended it on the web.
@@ -59,7 +60,7 @@ from django.utils.translation import gettext as _
 
 from officina.pbx.call_requests import CallState
 from officina.pbx.models import CallRecord
-from officina.pbx.ok_retransmission import OkUntilAck
+from officina.pbx.offer_passing import OfferPassing
 from officina.pbx.placed_calls import CallPlacer, PlacedLeg, caller_on
 from officina.sip import (
     ClientTransaction,
@@ -120,10 +121,8 @@ class ThirdPartyCall:
     ack: bytes = b""  # the ACK sent to the member's phone (sent again for a 200 again)
     offer: bytes = b""
     target_leg: PlacedLeg | None = None
-    offer_passing: bool = False  # a re-INVITE's offer is on its way to the other side
-    # Our 2xx to the member's re-INVITE until its ACK: that re-INVITE's CSeq, the 2xx,
-    # and who takes the ACK's body (the answer to a late offer), if anyone.
-    awaiting_ack: tuple[int, OkUntilAck, Callable[[bytes], None] | None] | None = None
+    # The re-INVITEs passed between the legs, once both are answered.
+    passing: OfferPassing | None = None
     ended_at: float | None = None
 
 
@@ -342,13 +341,8 @@ class ThirdPartyCalls:
         call = self.by_call_id.get(request.call_id)
         if call is None or request.to_tag != call.tag:
             return False
-        awaiting = call.awaiting_ack
-        if awaiting is not None and awaiting[0] == request.cseq.number:
-            call.awaiting_ack = None
-            _cseq, ok, take_answer = awaiting
-            ok.acknowledged()
-            if take_answer is not None:
-                take_answer(request.body)
+        if call.passing is not None:
+            call.passing.phone_acked(request)
         return True
 
     def in_dialog(self, request: SipRequest, server: ServerTransaction) -> bool:
@@ -401,6 +395,11 @@ class ThirdPartyCalls:
             self._hang_up_target(call)
             return
         self._send_to_member(call, "ACK", response.body)
+        member, peer, target = call.member_leg, call.member_peer, call.target_leg
+        if member is not None and peer is not None and target is not None:
+            call.passing = OfferPassing(
+                self.layer, member, peer, self._contact(peer), target, lambda: self._no_ack(call)
+            )
         self.stats["connected"] += 1
         self._change(call, CallState.CONNECTED)
 
@@ -440,49 +439,19 @@ class ThirdPartyCalls:
             call.member_leg.terminate()  # once: the target's late answer sends nothing more
 
     # ------------------------------------------------------------------ re-INVITEs
-    # Hold, resume, a codec change: one side's offer goes to the other in a re-INVITE of
-    # its own leg, and that side's answer comes back in the 200 (RFC 3725 §6). A
-    # re-INVITE without an offer sends the other side one without an offer too: its 200
-    # brings an offer, which goes in our 200, and the answer in the first side's ACK goes
-    # in our ACK to the other side (RFC 3261 §14.1). One at a time: a re-INVITE while
-    # another's offer is on its way gets 491 (RFC 3261 §14.2), and so does one before
-    # both legs are up.
-    def _offer_refused(self, call: ThirdPartyCall, request: SipRequest) -> SipResponse | None:
-        if call.offer_passing or call.state is not CallState.CONNECTED:
-            return make_response(request, 491)
-        return None
-
+    # Hold, resume, a codec change: passed between the two legs (``offer_passing.py``,
+    # RFC 3725 §6) once both are answered; before that a re-INVITE gets 491 (RFC 3261
+    # §14.2).
     def _member_offers(
         self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
     ) -> None:
-        refused = self._offer_refused(call, request)
-        target, peer = call.target_leg, call.member_peer
-        if refused is not None or target is None or peer is None:
-            self.layer.respond(server, refused or make_response(request, 481))
+        if call.passing is None:
+            self.layer.respond(server, make_response(request, 491))
             return
-        call.offer_passing = True
-        late = not request.body
-
-        def late_answer(answer: bytes) -> None:
-            # The answer to the target's offer (our 200 carried it) is in the member's ACK.
-            call.offer_passing = False
-            target.answer_offer(answer)
-
-        def answered(response: SipResponse) -> None:
-            passed = _passed_on(request, response, self._contact(peer))
-            self.layer.respond(server, passed)
-            if passed.status >= 300 or call.state.final or not late:
-                call.offer_passing = False
-            if passed.status >= 300 or call.state.final:
-                return
-            ok = OkUntilAck(self.layer, peer, passed.serialize(), lambda: self._no_ack(call))
-            call.awaiting_ack = (request.cseq.number, ok, late_answer if late else None)
-
-        target.reinvite(request.body, answered)
+        call.passing.from_phone(request, server)
 
     def _no_ack(self, call: ThirdPartyCall) -> None:
         """The member's phone never ACKed our 2xx (RFC 3261 §13.3.1.4): the call is over."""
-        call.awaiting_ack = None
         logger.info("click-to-call %s: no ACK from the member's phone", call.ticket[:8])
         self._hang_up_both(call, CallRecord.EndedBy.PHONE_SYSTEM)
         self._end(call, CallState.ENDED)
@@ -490,58 +459,10 @@ class ThirdPartyCalls:
     def _target_offers(self, call: ThirdPartyCall, request: SipRequest) -> None:
         target = call.target_leg
         assert target is not None
-        refused = self._offer_refused(call, request)
-        member, peer = call.member_leg, call.member_peer
-        if refused is not None or member is None or peer is None:
-            target.respond(refused or make_response(request, 481))
+        if call.passing is None:
+            target.respond(make_response(request, 491))
             return
-        call.offer_passing = True
-        late = not request.body
-        headers = [("Contact", self._contact(peer))]
-        if not late:
-            headers.append(("Content-Type", "application/sdp"))
-        via = Via.parse(self.layer.via(peer.transport, new_branch()))
-        reinvite = member.create_request("INVITE", via, headers=headers, body=request.body)
-        reinvite.pop_via()  # the transaction puts its own
-        acks: list[bytes] = []  # our ACK to the member's 2xx, once sent (sent again)
-        finals: list[int] = []  # the member's final answer, once it came
-
-        def ack_member(answer: bytes) -> None:
-            ack = self._in_dialog(member, "ACK", peer, answer, cseq=reinvite.cseq.number)
-            acks.append(ack.serialize())
-            self.layer.sender.send(peer, acks[-1])
-
-        def finish_late_offer(answer: bytes) -> None:
-            call.offer_passing = False
-            ack_member(answer)
-
-        def answered(_client: ClientTransaction, response: SipResponse) -> None:
-            if response.status < 200:
-                return
-            if finals:  # the 2xx again: our ACK was lost (sent again), or is still to come
-                if acks and response.status < 300:
-                    self.layer.sender.send(peer, acks[-1])
-                return
-            finals.append(response.status)
-            passed = _passed_on(request, response, target.contact)
-            if response.status >= 300 or not late:
-                call.offer_passing = False
-                if response.status < 300:
-                    ack_member(b"")
-                target.respond(passed)
-                return
-            # The member's offer goes to the target; the answer in its ACK comes back.
-            target.respond(passed, on_ack=finish_late_offer)
-
-        def timed_out(_client: ClientTransaction) -> None:
-            call.offer_passing = False
-            target.respond(make_response(request, 408))
-
-        try:
-            self.layer.forward(reinvite, peer, on_response=answered, on_timeout=timed_out)
-        except SipParseError:
-            call.offer_passing = False
-            target.respond(make_response(request, 500))
+        call.passing.from_placed(request)
 
     # ------------------------------------------------------------------ the end
     def _change(self, call: ThirdPartyCall, state: CallState) -> None:
@@ -554,9 +475,8 @@ class ThirdPartyCalls:
         if call.ended_at is not None:
             return
         call.ended_at = time.monotonic()
-        if call.awaiting_ack is not None:
-            call.awaiting_ack[1].acknowledged()  # nothing more is sent in a call that is over
-            call.awaiting_ack = None
+        if call.passing is not None:
+            call.passing.close()  # nothing more is sent in a call that is over
         logger.info("click-to-call %s from %s: %s", call.ticket[:8], call.caller.number, state)
         self._change(call, state)
         if call.target_leg is not None:
@@ -566,16 +486,6 @@ class ThirdPartyCalls:
     def _forget(self, call: ThirdPartyCall) -> None:
         self.calls.pop(call.ticket, None)
         self.by_call_id.pop(call.call_id, None)
-
-
-def _passed_on(request: SipRequest, response: SipResponse, contact: str) -> SipResponse:
-    """Our answer to a re-INVITE whose offer went to the other side: that side's SDP (its
-    answer, or its offer to a re-INVITE without one) in a 200, or its refusal (the call
-    goes on as it was, RFC 3261 §14.1)."""
-    if response.status < 300:
-        headers = [("Contact", contact), ("Content-Type", "application/sdp")]
-        return make_response(request, 200, headers=headers, body=response.body)
-    return make_response(request, response.status, response.reason)
 
 
 def _target_failure(status: int) -> CallState:

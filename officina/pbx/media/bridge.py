@@ -8,6 +8,10 @@ different G.711 laws (PCMU and PCMA). Key presses go across too: as RFC 4733 eve
 a side that agreed telephone-event, as the keys' tones (Q.23) to one that did not; while
 a key is sent, that side's audio waits (RFC 4733 §2.6: no tone and event at once). Tones
 a phone sends in the audio pass with it.
+
+Once the desk has stepped out of the media path (``MediaDesk._step_out``: the phones
+send to each other), the bridge is ``direct`` and relays nothing; its sessions are
+closed and their ports freed.
 """
 
 from __future__ import annotations
@@ -109,6 +113,9 @@ class BridgedCall:
         self._keys_to_onward = _KeysTo(onward)
         self._keys_to_caller = _KeysTo(session)
         self._finished = False
+        # The phones send their media to each other now (the desk stepped out): nothing
+        # is relayed.
+        self.direct = False
 
     @property
     def keys_sent(self) -> dict[str, int]:
@@ -119,7 +126,7 @@ class BridgedCall:
         }
 
     def tick(self, now: float) -> None:
-        if self._finished:
+        if self._finished or self.direct:
             return
         ways = (
             (self.session, self.onward, self._keys_to_onward, "to_onward"),

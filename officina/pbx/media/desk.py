@@ -49,8 +49,10 @@ from officina.pbx.media.session import MediaSession, RtpSession
 from officina.pbx.media.tones import ringback
 from officina.pbx.media.voicemail_call import VoicemailCall
 from officina.pbx.media.webrtc import WebRtcRefused, WebRtcSession, webrtc_offered
+from officina.pbx.offer_passing import OfferPassing
 from officina.pbx.ok_retransmission import OkUntilAck
 from officina.sip import (
+    Dialog,
     SipParseError,
     SipRequest,
     SipResponse,
@@ -138,6 +140,8 @@ class DeskDialog:
     peer: Peer  # the flow the INVITE came on: the caller behind NAT is reached there
     from_header: str  # the caller's From, our To in requests we send
     to_header: str  # the caller's To with our tag, our From
+    local_uri: str  # the address in the caller's To
+    remote_uri: str  # the address in the caller's From
     callee_id: int
     caller_number: str
     caller_name: str
@@ -162,7 +166,12 @@ class Onward:
     rtp: socket.socket
     rtcp: socket.socket
     port: int
+    offer: SessionDescription  # ours, to the callee
     session: RtpSession | None = None
+    # The re-INVITEs passed between the caller and the callee: from the step-out's start,
+    # kept once the phones talk directly (``stepped_out``; both RTP ports freed then).
+    passing: OfferPassing | None = None
+    stepped_out: bool = False
 
 
 class MediaDesk:
@@ -206,6 +215,7 @@ class MediaDesk:
             "not_transferred": 0,
             "called_onward": 0,  # a phone that could not transfer: the desk called
             "bridged": 0,  # ... and the call it placed was answered
+            "stepped_out": 0,  # ... and its phones then talked directly
             "browsers": 0,  # calls answered with aiortc (WebRTC)
         }
         self.stored: list[int] = []  # ids of messages stored (tests, benchmarks)
@@ -508,6 +518,8 @@ class MediaDesk:
             peer=self.layer.peer_for_flow(flow),
             from_header=request.header("From") or "",
             to_header="",
+            local_uri=request.to.uri_text,
+            remote_uri=request.from_.uri_text,
             callee_id=extension_id,
             caller_number=caller_number,
             caller_name=caller.display_name if caller else "",
@@ -531,7 +543,7 @@ class MediaDesk:
             200,
             to_tag=dialog.local_tag,
             headers=[
-                ("Contact", f"<sip:voicemail@{self.address}:{dialog.sip_port}>"),
+                ("Contact", self._contact(dialog)),
                 ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
                 ("Content-Type", "application/sdp"),
                 *headers,
@@ -539,6 +551,10 @@ class MediaDesk:
             body=dialog.local_sdp.serialize(),
         )
         self._send_until_acked(dialog, server, response)
+
+    def _contact(self, dialog: DeskDialog) -> str:
+        """Our Contact in ``dialog``: requests in it come back to this node."""
+        return f"<sip:voicemail@{self.address}:{dialog.sip_port}>"
 
     def _send_until_acked(
         self, dialog: DeskDialog, server: ServerTransaction, response: SipResponse
@@ -581,6 +597,8 @@ class MediaDesk:
             if dialog.call is not None:
                 dialog.call.hung_up()
             self._end(dialog, send_bye=False)
+        elif method == "INVITE" and dialog.onward is not None and dialog.onward.passing:
+            dialog.onward.passing.from_phone(request, server)  # on to the callee
         elif method == "INVITE":
             self._reinvite(dialog, request, server)
         elif method == "INFO":
@@ -606,6 +624,8 @@ class MediaDesk:
             return False
         if dialog.ok is not None:
             dialog.ok.acknowledged()
+        if dialog.onward is not None and dialog.onward.passing is not None:
+            dialog.onward.passing.phone_acked(request)
         if dialog.awaiting_answer:
             dialog.awaiting_answer = False
             try:
@@ -643,19 +663,26 @@ class MediaDesk:
             dialog.awaiting_answer = True
         else:
             try:
-                remote = SessionDescription.parse(request.body)
-                local = answer(
-                    remote, address=self.address, ports=[port], session_id=sdp.origin.session_id
-                )
-                local.origin = local.origin._replace(session_version=sdp.origin.session_version)
-                agreement = audio_agreement(local, remote)
+                local = self._answer_again(dialog, request.body)
             except SdpParseError as error:
                 self._refuse_sdp(server, request, str(error))  # the call goes on as it was
                 return
-            if dialog.call is not None:
-                dialog.call.session.agree(agreement)
-                dialog.call.recodec()
         self._answer_reinvite(dialog, server, request, local)
+
+    def _answer_again(self, dialog: DeskDialog, body: bytes) -> SessionDescription:
+        """Our answer to the caller's new offer ``body`` (in the version the caller's
+        re-INVITE or our own moved to), on our port; the call's session takes what it
+        agrees. Raises SdpParseError when it cannot be answered."""
+        sdp = dialog.local_sdp
+        port = sdp.media[0].port if sdp.media else 0
+        remote = SessionDescription.parse(body)
+        local = answer(remote, address=self.address, ports=[port], session_id=sdp.origin.session_id)
+        local.origin = local.origin._replace(session_version=sdp.origin.session_version)
+        agreement = audio_agreement(local, remote)
+        if dialog.call is not None:
+            dialog.call.session.agree(agreement)
+            dialog.call.recodec()
+        return local
 
     def _answer_reinvite(
         self,
@@ -834,7 +861,7 @@ class MediaDesk:
             on_failure=lambda status: self._onward_failed(dialog, status),
             on_bye=lambda: self._onward_hung_up(dialog),
         )
-        dialog.onward = Onward(leg, rtp, rtcp, port)
+        dialog.onward = Onward(leg, rtp, rtcp, port, local)
         self.stats["called_onward"] += 1
         call.ringing(_RINGBACK)
         return True
@@ -872,6 +899,95 @@ class MediaDesk:
         self._background(session.start())
         self.stats["bridged"] += 1
         logger.info("call %s put through to %s by the desk", dialog.call_id, call.chosen)
+        if isinstance(call.session, RtpSession):  # a browser's media cannot go to a phone
+            self._step_out(dialog)
+
+    def _step_out(self, dialog: DeskDialog) -> None:
+        """Have the caller's and the callee's phones send their media to each other
+        (RFC 3725: the caller's offer, asked for in a re-INVITE without SDP, goes to the
+        callee in a re-INVITE, whose answer goes to the caller in the ACK). The desk then
+        keeps the signalling only: each side's re-INVITE (hold, resume, codecs) is passed
+        to the other (``offer_passing.py``). A refusal on either side keeps the bridge,
+        and the callee's re-INVITEs get 488 as before."""
+        onward, bridge = dialog.onward, dialog.call
+        if onward is None or not isinstance(bridge, BridgedCall):
+            return
+        phone = Dialog(
+            call_id=dialog.call_id,
+            local_tag=dialog.local_tag,
+            remote_tag=dialog.remote_tag,
+            local_uri=dialog.local_uri,
+            remote_uri=dialog.remote_uri,
+            remote_target=dialog.remote_target,
+            route_set=[],  # as the desk's other requests (BYE, REFER): straight to the phone
+            local_seq=dialog.cseq,
+            remote_seq=None,
+            is_uac=False,
+            state="confirmed",
+        )
+        passing = OfferPassing(
+            self.layer,
+            phone,
+            dialog.peer,
+            self._contact(dialog),
+            onward.leg,
+            lambda: self._end(dialog, send_bye=True),
+        )
+        onward.passing = passing
+        onward.leg.on_offer = passing.from_placed
+
+        def keep(offer: bytes) -> bytes:
+            # The callee refused the caller's offer: we answer it, the bridge stays.
+            sdp = dialog.local_sdp
+            sdp.origin = sdp.origin._replace(session_version=sdp.origin.session_version + 1)
+            try:
+                local = self._answer_again(dialog, offer)
+            except SdpParseError as error:
+                logger.info("call %s: the caller's offer unusable (%s)", dialog.call_id, error)
+                self.layer.call_later(0, lambda: self._end(dialog, send_bye=True))
+                return b""
+            dialog.local_sdp = local
+            return local.serialize()
+
+        def take_back() -> bytes:
+            # The callee took the caller's offer with its audio refused (no codec in
+            # common): it gets our own offer again, the bridge staying.
+            sdp = onward.offer
+            sdp.origin = sdp.origin._replace(session_version=sdp.origin.session_version + 1)
+            return sdp.serialize()
+
+        def joined(direct: bool, taken_back: SipResponse | None) -> None:
+            if self.dialogs.get(dialog.call_id) is not dialog or dialog.onward is not onward:
+                return
+            # Our next request to the caller (the BYE) follows the step-out's re-INVITE.
+            dialog.cseq = max(dialog.cseq, phone.local_seq or 0)
+            if not direct:
+                onward.passing = None
+                onward.leg.on_offer = None  # the callee's re-INVITEs: 488, as the bridge's
+                if taken_back is not None and onward.session is not None:
+                    self._agree_onward(onward.session, taken_back)
+                logger.info("call %s: the desk stays in the media path", dialog.call_id)
+                return
+            bridge.direct = True
+            onward.stepped_out = True
+            for session in (bridge.session, onward.session):
+                if session is not None:
+                    session.close()
+                    self.ports.release(session.local_port)
+            self.stats["stepped_out"] += 1
+            logger.info("call %s: the phones talk directly", dialog.call_id)
+
+        passing.join_media(keep, take_back, joined)
+
+    @staticmethod
+    def _agree_onward(session: RtpSession, response: SipResponse) -> None:
+        """The callee's answer to our offer made again: its session follows it."""
+        try:
+            remote = SessionDescription.parse(response.body)
+            session.agree(audio_agreement(remote, remote))
+        except SdpParseError as error:
+            # Refused, or no audio: the callee's side stays silent till the call ends.
+            logger.info("callee's media not taken back (%s, %s)", response.status, error)
 
     def _onward_failed(self, dialog: DeskDialog, status: int) -> None:
         """Busy or no answer: the reason, and the menu again; anything else: goodbye."""
@@ -904,6 +1020,12 @@ class MediaDesk:
         dialog.onward = None
         onward.leg.hang_up()
         onward.leg.release()
+        if onward.passing is not None:
+            onward.passing.close()
+            # Our BYE to the caller follows the re-INVITEs passed to it.
+            dialog.cseq = max(dialog.cseq, onward.passing.phone.local_seq or 0)
+        if onward.stepped_out:
+            return  # its session closed and its port freed then
         if onward.session is not None:
             onward.session.close()
         else:
@@ -961,8 +1083,9 @@ class MediaDesk:
         call = dialog.call
         if call is not None:
             call.finish("ended")
-            call.session.close()
-            self.ports.release(call.session.local_port)
+            if not (isinstance(call, BridgedCall) and call.direct):  # else closed and freed
+                call.session.close()
+                self.ports.release(call.session.local_port)
         else:
             port = dialog.local_sdp.media[0].port if dialog.local_sdp.media else 0
             self.ports.release(port)
