@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from officina.bookings.actions import check_book, check_cancel, check_create_res
 from officina.bookings.kinds import LONGEST_BOOKING_MINUTES, LONGEST_BUFFER_MINUTES
 from officina.bookings.models import OpeningHours, Resource
 from officina.bookings.selectors import (
+    HeldTime,
     Period,
     ResourceRow,
     SlotRequest,
@@ -247,6 +248,27 @@ def test_bookings_over_several_days_are_read_as_models_read_them(giulia, marco, 
     assert local_periods(free["Desk 1"], navigli) == [(time(0, 30), time(23, 59))]
     assert free["Desk 2"] == []
     assert local_periods(free["Desk 3"], navigli) == [(time(0), time(23, 59))]
+
+
+def test_free_periods_are_the_same_in_any_zone_and_never_empty(navigli):
+    def held(starts: datetime, ends: datetime, buffer: int = 0) -> HeldTime:
+        return HeldTime(starts, ends, ends + timedelta(minutes=buffer), "confirmed", 1, "Giulia")
+
+    window = Period(at(navigli, DAY, 8), at(navigli, DAY, 20))
+    in_utc = Period(window.starts_at.astimezone(UTC), window.ends_at.astimezone(UTC))
+    bookings = [
+        held(at(navigli, DAY, 7), at(navigli, DAY, 8)),  # ends at the opening
+        held(at(navigli, DAY, 10), at(navigli, DAY, 11), buffer=15),
+        held(at(navigli, DAY, 19, 50), at(navigli, DAY, 20, 30)),  # past the closing
+    ]
+    buffer = timedelta(minutes=15)
+    free = _free_periods(in_utc, bookings, buffer)
+    assert free == _free_periods(window, bookings, buffer)
+    assert local_periods(free, navigli) == [(time(8), time(9, 45)), (time(11, 15), time(19, 35))]
+    # A window with nothing in it (hours within a skipped hour of a clock change).
+    nothing = Period(window.starts_at, window.starts_at)
+    assert _free_periods(nothing, [], buffer) == []
+    assert _free_periods(nothing, bookings[1:], buffer) == []
 
 
 def test_a_closed_day_has_no_window(luca, navigli):
