@@ -129,7 +129,7 @@ def _held_statement(vendor: str) -> str:
         f"SELECT {resource}, {times}, {status}, {member}, {first_name}, {last_name}, {email} "  # noqa: S608
         f"FROM {table} INNER JOIN {members} ON {member} = {member_pk} "
         f"WHERE {_one_of(resource, vendor)} AND {status} IN ({statuses}) "
-        # The lower bound lets the (resource, starts_at) index narrow the search.
+        # The lower bound lets the (resource, starts_at, blocked_until) index narrow the search.
         f"AND {starts_at} >= %s AND {starts_at} < %s AND {blocked_until} > %s"
     )
 
@@ -202,7 +202,7 @@ def _holding(resource_ids: Sequence[int], period: Period) -> QuerySet[Booking]:
     return Booking.objects.filter(
         resource_id__in=resource_ids,
         status__in=ACTIVE_STATUSES,
-        # The lower bound lets the (resource, starts_at) index narrow the search.
+        # The lower bound lets the (resource, starts_at, blocked_until) index narrow the search.
         starts_at__gte=period.starts_at - LONGEST_HOLD,
         starts_at__lt=period.ends_at,
         blocked_until__gt=period.starts_at,
