@@ -142,9 +142,8 @@ def seed(args: argparse.Namespace, rng: random.Random) -> tuple[Any, Any, date]:
 def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.Random) -> None:
     from django.utils import timezone
 
-    from officina.bookings.access import space_resources
+    from officina.bookings.access import bookable_resources, space_resources
     from officina.bookings.selectors import (
-        ResourceRow,
         SlotRequest,
         day_of_resources,
         find_slots,
@@ -163,10 +162,8 @@ def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.R
         return day_of_resources(resource_rows(space_resources(manager, space)), days[run])
 
     def slot(run: int) -> object:
-        resources = [
-            ResourceRow.of(resource)
-            for resource in space_resources(manager, space).select_related("space")
-        ]
+        # As the page reads them: the resources the manager may book.
+        resources = resource_rows(bookable_resources(manager, space))
         request = SlotRequest(
             day=days[run],
             earliest=clock(10),
