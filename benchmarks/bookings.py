@@ -3,8 +3,11 @@
     .venv/bin/python benchmarks/bookings.py                       # 200 resources, 365 days
     .venv/bin/python benchmarks/bookings.py --resources 20 --days 30 --requests 20 --bookings 100
     .venv/bin/python benchmarks/bookings.py --in-process-only     # no server: steps 1 and 2
+    .venv/bin/python benchmarks/bookings.py --in-process-only --database /tmp/bookings.sqlite3
+                                                                  # seeded once, then reused
 
-1. Seeds a scratch SQLite database (its own temporary directory; never var/): one space,
+1. Seeds a scratch SQLite database (its own temporary directory, or ``--database`` when
+   given, seeded only if it has no space yet, and kept; never var/): one space,
    ``--resources`` resources (rooms, booths, desks, equipment, open 08:00–20:00 on
    weekdays) and ``--per-day`` bookings per resource and weekday over ``--days`` days,
    half of them past, half to come.
@@ -51,6 +54,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--in-process-only", action="store_true", help="skip booking through the server"
+    )
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="SQLite file to seed when new and keep (with --in-process-only: seeding a year "
+        "takes minutes, the timing seconds; the server's bookings would change it)",
     )
     return parser.parse_args(argv)
 
@@ -133,9 +142,8 @@ def seed(args: argparse.Namespace, rng: random.Random) -> tuple[Any, Any, date]:
 def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.Random) -> None:
     from django.utils import timezone
 
-    from officina.bookings.access import space_resources
+    from officina.bookings.access import bookable_resources, space_resources
     from officina.bookings.selectors import (
-        ResourceRow,
         SlotRequest,
         day_of_resources,
         find_slots,
@@ -154,10 +162,8 @@ def in_process(args: argparse.Namespace, space: Any, manager: Any, rng: random.R
         return day_of_resources(resource_rows(space_resources(manager, space)), days[run])
 
     def slot(run: int) -> object:
-        resources = [
-            ResourceRow.of(resource)
-            for resource in space_resources(manager, space).select_related("space")
-        ]
+        # As the page reads them: the resources the manager may book.
+        resources = resource_rows(bookable_resources(manager, space))
         request = SlotRequest(
             day=days[run],
             earliest=clock(10),
@@ -234,21 +240,35 @@ def through_the_server(
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     rng = random.Random(args.seed)
+    if args.database is not None and not args.in_process_only:
+        sys.exit("--database keeps a seeded database for --in-process-only runs")
     directory = Path(tempfile.mkdtemp(prefix="officina-bench-bookings-"))
-    database_url = f"sqlite:///{directory / 'bench.sqlite3'}"
+    database_file = args.database or directory / "bench.sqlite3"
+    database_url = f"sqlite:///{database_file.resolve()}"
     try:
         setup_django(database_url, directory)
         from django.core.management import call_command
 
+        from officina.accounts.models import Member, Space
         from officina.bookings.models import Booking
 
+        # Migrated each time, so that a kept database gets the code's new indexes.
         call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        space, manager, _first_day = seed(args, rng)
-        print(
-            f"Seeded {args.resources} resources and {Booking.objects.count():,} bookings "
-            f"in {time.perf_counter() - started:.1f}s (SQLite, load {os.getloadavg()[0]:.2f})"
-        )
+        space = Space.objects.filter(slug="bench").first()
+        if space is None:
+            started = time.perf_counter()
+            space, manager, _first_day = seed(args, rng)
+            print(
+                f"Seeded {args.resources} resources and {Booking.objects.count():,} bookings "
+                f"in {time.perf_counter() - started:.1f}s "
+                f"(SQLite, load {os.getloadavg()[0]:.2f})"
+            )
+        else:
+            manager = Member.objects.get(email="manager@bench.test")
+            print(
+                f"Reusing {database_file}: {Booking.objects.count():,} bookings "
+                f"(SQLite, load {os.getloadavg()[0]:.2f})"
+            )
         in_process(args, space, manager, rng)
         if not args.in_process_only:
             through_the_server(args, database_url, directory, manager, space)

@@ -23,6 +23,7 @@ from officina.bookings.access import (
     access_booking_by_id,
     access_resource_by_id,
     access_series_by_id,
+    bookable_resources,
     resources_to_book,
     space_resources,
 )
@@ -51,7 +52,6 @@ from officina.bookings.kinds import (
 from officina.bookings.local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant, zone_named
 from officina.bookings.selectors import (
     ResourceDay,
-    ResourceRow,
     SlotRequest,
     booking_guests,
     day_of_resources,
@@ -335,7 +335,7 @@ def slots(request: HttpRequest, slug: Text, filters: Query[SlotFilters]) -> list
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     found = find_slots(
-        [ResourceRow.of(resource) for resource in resources_to_book(member, space)],
+        resource_rows(bookable_resources(member, space)),
         SlotRequest(
             day=filters.date,
             earliest=filters.earliest,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import is_space_manager
@@ -95,15 +95,23 @@ def member_ids_who_may_book(resource: Resource) -> frozenset[int]:
     return frozenset(allowed)
 
 
-def resources_to_book(member: Member, space: Space) -> list[Resource]:
-    """The resources of ``space`` the member may book, in a fixed number of queries."""
-    resources = list(
-        space_resources(member, space).select_related("space").prefetch_related("only_companies")
-    )
+def bookable_resources(member: Member, space: Space) -> QuerySet[Resource]:
+    """The resources of ``space`` the member may book (``may_book``'s rule, in SQL): all
+    they see for a manager; else those limited to no company or to one of theirs."""
+    resources = space_resources(member, space)
     if member.is_superuser or is_space_manager(member, space):
         return resources
-    company_ids = _company_ids(member)
-    return [resource for resource in resources if _open_to(resource, company_ids)]
+    limits = Resource.only_companies.through.objects.filter(resource_id=OuterRef("pk"))
+    return resources.filter(
+        ~Exists(limits) | Exists(limits.filter(company_id__in=_company_ids(member)))
+    )
+
+
+def resources_to_book(member: Member, space: Space) -> list[Resource]:
+    """The resources of ``space`` the member may book, in a fixed number of queries."""
+    return list(
+        bookable_resources(member, space).select_related("space").prefetch_related("only_companies")
+    )
 
 
 def access_resource_by_id(member: Member, resource_id: int, *, to_book: bool = False) -> Resource:

@@ -27,7 +27,7 @@ from officina.accounts.actions import do_lock_member
 from officina.accounts.selectors import account_by_email
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .access import may_book, resources_to_book
+from .access import bookable_resources, may_book
 from .kinds import ACTIVE_STATUSES, Amenity, BookingStatus, ResourceKind
 from .local_times import instant_on, local_to_instant
 from .models import (
@@ -44,7 +44,6 @@ from .models import (
 from .recurrence import series_days
 from .selectors import (
     Period,
-    ResourceRow,
     Slot,
     SlotRequest,
     active_bookings,
@@ -54,6 +53,7 @@ from .selectors import (
     first_clash,
     local_day,
     opening_window,
+    resource_rows,
 )
 
 if TYPE_CHECKING:
@@ -832,7 +832,7 @@ def do_tell_who_waits_for_free_times(now: datetime | None = None) -> int:
 
 def _slots_for(member: Member, space: Space, request: SlotRequest, now: datetime) -> list[Slot]:
     """The slots that fit ``request`` among the resources the member may book."""
-    resources = [ResourceRow.of(resource) for resource in resources_to_book(member, space)]
+    resources = resource_rows(bookable_resources(member, space))
     return find_slots(resources, request, now=now)
 
 

@@ -35,8 +35,8 @@ from .access import (
     access_resource_by_id,
     access_resource_to_manage,
     access_series_by_id,
+    bookable_resources,
     may_book,
-    resources_to_book,
     space_resources,
 )
 from .forms import (
@@ -151,7 +151,7 @@ def find_slot(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         slots = selectors.find_slots(
-            [selectors.ResourceRow.of(resource) for resource in resources_to_book(member, space)],
+            selectors.resource_rows(bookable_resources(member, space)),
             selectors.SlotRequest(
                 day=data["day"],
                 earliest=data["earliest"],

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from officina.bookings.actions import check_book, check_cancel, check_create_resource
+from officina.bookings.kinds import LONGEST_BOOKING_MINUTES, LONGEST_BUFFER_MINUTES
 from officina.bookings.models import OpeningHours, Resource
 from officina.bookings.selectors import (
+    HeldTime,
     Period,
     ResourceRow,
     SlotRequest,
@@ -182,6 +184,91 @@ def test_a_day_read_as_rows_is_the_day_read_as_models(
     assert [b[3] for b in booked["Cabina"]] == ["pending", "pending"]
     assert booked["Sala Darsena"][0][5] == "nameless.person"
     assert as_rows[[row[1] for row in as_rows].index("Chiusa")][4] is None
+
+
+def test_bookings_over_several_days_are_read_as_models_read_them(giulia, marco, luca, navigli):
+    """A day's read starts a week and a buffer before the day (``LONGEST_HOLD``): a desk
+    held the longest time allowed, with the longest buffer, from as early as it can still
+    hold the day; one held across the whole day; one whose buffer ends at the day's
+    midnight (not holding it), then booked again after the day."""
+    desks = [
+        check_create_resource(
+            luca,
+            navigli,
+            name=f"Desk {number}",
+            kind="desk",
+            max_minutes=LONGEST_BOOKING_MINUTES,
+            buffer_minutes=LONGEST_BUFFER_MINUTES,
+            hours={weekday: (time(0), time(23, 59)) for weekday in range(7)},
+        )
+        for number in range(1, 4)
+    ]
+    earlier = at(navigli, DAY - timedelta(days=10), 9)
+    longest = check_book(
+        giulia,
+        desks[0],
+        starts_at=at(navigli, DAY - timedelta(days=8), 20, 30),
+        ends_at=at(navigli, DAY - timedelta(days=1), 20, 30),
+        now=earlier,
+    )
+    assert longest.blocked_until == at(navigli, DAY, 0, 30)
+    check_book(
+        marco,
+        desks[1],
+        starts_at=at(navigli, DAY - timedelta(days=1), 9),
+        ends_at=at(navigli, DAY + timedelta(days=1), 18),
+        now=earlier,
+    )
+    ended = check_book(
+        marco,
+        desks[2],
+        starts_at=at(navigli, DAY - timedelta(days=2), 8),
+        ends_at=at(navigli, DAY - timedelta(days=1), 20),
+        now=earlier,
+    )
+    assert ended.blocked_until == at(navigli, DAY, 0)
+    check_book(
+        giulia,
+        desks[2],
+        starts_at=at(navigli, DAY + timedelta(days=1), 8),
+        ends_at=at(navigli, DAY + timedelta(days=2), 9),
+        now=earlier,
+    )
+
+    resources = list(navigli.bookable_resources.select_related("space"))
+    as_rows = _day_read_as_rows(resource_rows(navigli.bookable_resources), DAY)
+    assert as_rows == _day_read_as_models(resources, DAY)
+    booked = {name: bookings for _pk, name, _kind, _cap, _window, bookings, _free in as_rows}
+    assert [b[:3] for b in booked["Desk 1"]] == [
+        (longest.starts_at, longest.ends_at, longest.blocked_until)
+    ]
+    assert [b[4] for b in booked["Desk 2"]] == [marco.pk]
+    assert booked["Desk 3"] == []
+    free = {name: free for _pk, name, _kind, _cap, _window, _bookings, free in as_rows}
+    assert local_periods(free["Desk 1"], navigli) == [(time(0, 30), time(23, 59))]
+    assert free["Desk 2"] == []
+    assert local_periods(free["Desk 3"], navigli) == [(time(0), time(23, 59))]
+
+
+def test_free_periods_are_the_same_in_any_zone_and_never_empty(navigli):
+    def held(starts: datetime, ends: datetime, buffer: int = 0) -> HeldTime:
+        return HeldTime(starts, ends, ends + timedelta(minutes=buffer), "confirmed", 1, "Giulia")
+
+    window = Period(at(navigli, DAY, 8), at(navigli, DAY, 20))
+    in_utc = Period(window.starts_at.astimezone(UTC), window.ends_at.astimezone(UTC))
+    bookings = [
+        held(at(navigli, DAY, 7), at(navigli, DAY, 8)),  # ends at the opening
+        held(at(navigli, DAY, 10), at(navigli, DAY, 11), buffer=15),
+        held(at(navigli, DAY, 19, 50), at(navigli, DAY, 20, 30)),  # past the closing
+    ]
+    buffer = timedelta(minutes=15)
+    free = _free_periods(in_utc, bookings, buffer)
+    assert free == _free_periods(window, bookings, buffer)
+    assert local_periods(free, navigli) == [(time(8), time(9, 45)), (time(11, 15), time(19, 35))]
+    # A window with nothing in it (hours within a skipped hour of a clock change).
+    nothing = Period(window.starts_at, window.starts_at)
+    assert _free_periods(nothing, [], buffer) == []
+    assert _free_periods(nothing, bookings[1:], buffer) == []
 
 
 def test_a_closed_day_has_no_window(luca, navigli):
