@@ -78,13 +78,14 @@ class OnCallAnnouncer:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            changes, self.pending = self.pending, []
-            news = self._news(changes)
+            news = self.take_news()
             if news:
                 await loop.run_in_executor(None, _broadcast, news)
 
-    def _news(self, changes: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
-        """Each member's last change, when it differs from what the pages last heard."""
+    def take_news(self) -> list[tuple[int, bool]]:
+        """The changes waiting, as the pages are to hear them: each member's last one,
+        when it differs from what they last heard."""
+        changes, self.pending = self.pending, []
         news = []
         for member_id, on_call in dict(changes).items():
             if on_call == (member_id in self.shown_on_call):
