@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/sip_registrar.py --calls 3000 [--profile]
     .venv/bin/python benchmarks/sip_registrar.py --floor [--rate 3000]
 
-Without --floor: drives the PBX's ``SipServer`` in process, as the UDP
+Without --floor or --calls: drives the PBX's ``SipServer`` in process, as the UDP
 transport does, with SIPp's two REGISTERs (no credentials, 401; with digest
 credentials, 200) for 498 extensions, and prints the microseconds of CPU
 each half takes on one core, then what the stages of the authenticated
@@ -18,8 +18,9 @@ uas_answer.xml): INVITE, 407, ACK, INVITE with credentials, 100, 180, 200,
 ACK, BYE, 200 -- eight messages in, eight out. It prints the microseconds of
 CPU per call on the PBX's thread (its event loop's other work included, the
 phones' own work left out), and with --profile the 30 functions with the
-most time of their own. No sockets are read or written: the kernel's share,
-which `benchmarks/sip.py` counts, is not in these figures.
+most time of their own (OFFICINA_BENCH_CUMULATIVE=<n> adds the first n by
+cumulative time). No sockets are read or written: the kernel's share, which
+`benchmarks/sip.py` counts, is not in these figures.
 
 With --floor: runs SIPp's registration scenario against a Python responder
 that does next to nothing (uvloop, one datagram in, the copied headers and a
