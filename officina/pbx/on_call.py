@@ -2,8 +2,8 @@
 
 The proxy reports each answered call and each hang-up; a member goes "on a call" with
 their first answered call and off it when their last one ends (a member may hold a
-call on the desk phone while another rings on the browser). The changes made since the
-worker last ran go to it together, as one job: ``presence.live.broadcast_on_call``
+call on the desk phone while another rings on the browser). The changes of a fifth of
+a second go to the worker together, as one job: ``presence.live.broadcast_on_call``
 sends each to the who's-here groups of the spaces where the member is checked in; each
 listener's consumer decides, by the member's presence visibility, whether that listener
 hears it. Only a member's last change in a batch is told, and only when it differs
