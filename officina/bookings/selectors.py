@@ -98,14 +98,14 @@ def _columns(model: type[Model], *names: str) -> list[str]:
 
 @cache
 def _hours_statement(vendor: str) -> str:
-    """Opening hours on a weekday of the resources whose ids are the first parameter:
-    their resource's id, opening and closing times."""
+    """Opening hours of the resources whose ids are the first parameter on the weekdays
+    listed in the second: their resource's id, weekday, opening and closing times."""
     table, resource, weekday, opens, closes = _columns(
         OpeningHours, "resource", "weekday", "opens", "closes"
     )
     return (
-        f"SELECT {resource}, {_as_stored(opens, vendor)}, {_as_stored(closes, vendor)} "  # noqa: S608
-        f"FROM {table} WHERE {_one_of(resource, vendor)} AND {weekday} = %s"
+        f"SELECT {resource}, {weekday}, {_as_stored(opens, vendor)}, {_as_stored(closes, vendor)} "  # noqa: S608
+        f"FROM {table} WHERE {_one_of(resource, vendor)} AND {_one_of(weekday, vendor)}"
     )
 
 
@@ -163,19 +163,33 @@ def opening_windows(zones: Mapping[int, ZoneInfo], day: date) -> dict[int, Perio
     """resource id → when it may be booked on the space's local ``day``, for the resources
     of ``zones`` (each with its space's zone); one query; a resource closed that day has
     no entry."""
-    windows = {}
-    # A space's resources mostly share their hours: each distinct window is worked out
-    # once, not twice per resource (a day's availability reads hundreds).
-    shared: dict[tuple[time | str, time | str, ZoneInfo], Period] = {}
-    for resource_id, opens, closes in _run(_hours_statement, [list(zones), day.weekday()]):
-        zone = zones[resource_id]
-        window = shared.get((opens, closes, zone))
-        if window is None:
-            window = Period(
-                instant_on(day, _clock(opens), zone), instant_on(day, _clock(closes), zone)
-            )
-            shared[opens, closes, zone] = window
-        windows[resource_id] = window
+    return opening_windows_on(zones, [day])[day]
+
+
+def opening_windows_on(
+    zones: Mapping[int, ZoneInfo], days: Sequence[date]
+) -> dict[date, dict[int, Period]]:
+    """``opening_windows`` of each of ``days``, in one query whatever their number."""
+    hours: dict[int, list[tuple[int, time | str, time | str]]] = defaultdict(list)
+    weekdays = sorted({day.weekday() for day in days})
+    for resource_id, weekday, opens, closes in _run(_hours_statement, [list(zones), weekdays]):
+        hours[weekday].append((resource_id, opens, closes))
+    windows: dict[date, dict[int, Period]] = {}
+    for day in days:
+        on_day: dict[int, Period] = {}
+        windows[day] = on_day
+        # A space's resources mostly share their hours: each distinct window is worked
+        # out once, not twice per resource (a day's availability reads hundreds).
+        shared: dict[tuple[time | str, time | str, ZoneInfo], Period] = {}
+        for resource_id, opens, closes in hours[day.weekday()]:
+            zone = zones[resource_id]
+            window = shared.get((opens, closes, zone))
+            if window is None:
+                window = Period(
+                    instant_on(day, _clock(opens), zone), instant_on(day, _clock(closes), zone)
+                )
+                shared[opens, closes, zone] = window
+            on_day[resource_id] = window
     return windows
 
 
@@ -426,28 +440,54 @@ def _free_periods(window: Period, bookings: Iterable[_Hold], buffer: timedelta) 
 def day_of_resources(resources: Sequence[ResourceRow], day: date) -> list[ResourceDay]:
     """Each resource's opening window, bookings and free periods on ``day``: two queries
     for any number of resources (of one space)."""
-    if not resources:
-        return []
-    windows = opening_windows({resource.pk: resource.zone for resource in resources}, day)
-    zone = resources[0].zone
-    whole_day = Period(
+    return days_of_resources(resources, [day])[0] if resources else []
+
+
+def _whole_day(day: date, zone: ZoneInfo) -> Period:
+    return Period(
         instant_on(day, time.min, zone), instant_on(day + timedelta(days=1), time.min, zone)
     )
-    held = _held_times([resource.pk for resource in resources], whole_day)
+
+
+def days_of_resources(
+    resources: Sequence[ResourceRow], days: Sequence[date]
+) -> list[list[ResourceDay]]:
+    """``day_of_resources`` of each of ``days`` (in order, e.g. a week), in two queries
+    whatever the number of resources and days: a booking over midnight is on both days."""
+    if not resources or not days:
+        return [[] for _day in days]
+    windows = opening_windows_on({resource.pk: resource.zone for resource in resources}, days)
+    zone = resources[0].zone
+    whole_days = [_whole_day(day, zone) for day in days]
+    held = _held_times(
+        [resource.pk for resource in resources],
+        Period(min(whole_days).starts_at, max(whole_days).ends_at),
+    )
     # Each distinct window once in UTC, for _free_periods.
     in_utc = {
         window: Period(window.starts_at.astimezone(UTC), window.ends_at.astimezone(UTC))
-        for window in set(windows.values())
+        for on_day in windows.values()
+        for window in set(on_day.values())
     }
-    days = []
-    for resource in resources:
-        window = windows.get(resource.pk)
-        resource_day = ResourceDay(resource, window, held.get(resource.pk, []))
-        if window is not None:
-            buffer = timedelta(minutes=resource.buffer_minutes)
-            resource_day.free = _free_periods(in_utc[window], resource_day.bookings, buffer)
-        days.append(resource_day)
-    return days
+    shown = []
+    for day, whole_day in zip(days, whole_days, strict=True):
+        resource_days = []
+        for resource in resources:
+            window = windows[day].get(resource.pk)
+            # Those holding the resource during the day, as _holding finds them.
+            bookings = [
+                booking
+                for booking in held.get(resource.pk, [])
+                if booking.starts_at < whole_day.ends_at
+                and booking.blocked_until > whole_day.starts_at
+            ]
+            resource_day = ResourceDay(resource, window, bookings)
+            if window is not None:
+                buffer = timedelta(minutes=resource.buffer_minutes)
+                resource_day.free = _free_periods(in_utc[window], bookings, buffer)
+            resource_days.append(resource_day)
+        shown.append(resource_days)
+    return shown
 
 
 @dataclass(frozen=True)
@@ -517,6 +557,41 @@ def member_bookings(
             status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED, BookingStatus.RELEASED]
         )
     return bookings.order_by("starts_at", "id")
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A booking on a member's calendar: their own, or one they are a guest of."""
+
+    booking: Booking
+    as_guest: bool
+
+
+def member_calendar(member: Member, days: Sequence[date]) -> list[list[CalendarEntry]]:
+    """For each of ``days`` (local days, each booking's in its space's zone), the active
+    bookings of the member and those they are a guest of that fall on it, soonest first:
+    one query. A booking over midnight is on each of its days."""
+    # Every zone is within 14 hours of UTC: the query reads a little more than needed,
+    # and each booking is placed on its days in its own space's zone below.
+    margin = timedelta(hours=14)
+    first = datetime.combine(min(days), time.min, tzinfo=UTC) - margin
+    last = datetime.combine(max(days) + timedelta(days=1), time.min, tzinfo=UTC) + margin
+    bookings = (
+        Booking.objects.filter(Q(member=member) | Q(guests__member=member))
+        .filter(status__in=ACTIVE_STATUSES, starts_at__lt=last, ends_at__gt=first)
+        .select_related("resource__space")
+        .distinct()
+        .order_by("starts_at", "id")
+    )
+    shown: list[list[CalendarEntry]] = [[] for _day in days]
+    for booking in bookings:
+        zone = booking.resource.space.zone
+        entry = CalendarEntry(booking, as_guest=booking.member_id != member.pk)
+        for index, day in enumerate(days):
+            whole_day = _whole_day(day, zone)
+            if booking.starts_at < whole_day.ends_at and booking.ends_at > whole_day.starts_at:
+                shown[index].append(entry)
+    return shown
 
 
 def days_left(booking: Booking, *, now: datetime | None = None) -> list[date]:

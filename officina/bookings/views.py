@@ -1,5 +1,6 @@
-"""Booking pages: my bookings, a space's day, a resource's day or week, finding a slot,
-booking, moving, cancelling; managers' resources and requests; the iCal feed."""
+"""Booking pages: my bookings (a list, a day or a week), a space's day or week, a
+resource's day or week, finding a slot, booking, moving, cancelling; managers'
+resources and requests; the iCal feed."""
 
 from __future__ import annotations
 
@@ -73,6 +74,28 @@ def _day_asked(request: HttpRequest, zone: ZoneInfo) -> date:
     return asked
 
 
+def _days_shown(day: date, *, week: bool) -> list[date]:
+    """``day`` alone, or the seven days of its week, Monday first."""
+    if not week:
+        return [day]
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=offset) for offset in range(7)]
+
+
+def _calendar_context(day: date, *, week: bool) -> tuple[list[date], dict[str, object]]:
+    """The days shown (``day`` or its week) and what their navigation needs: the day
+    asked and the day (or the week) before and after."""
+    shown = _days_shown(day, week=week)
+    step = timedelta(days=7 if week else 1)
+    return shown, {
+        "day": day,
+        "week": week,
+        "shown": shown,
+        "previous_day": day - step,
+        "next_day": day + step,
+    }
+
+
 def _instants(
     form: forms.Form, zone: ZoneInfo, last_day: date | None = None
 ) -> tuple[datetime, datetime]:
@@ -103,6 +126,9 @@ def _on_booking_form(error: OfficinaError, *, several_days: bool = False) -> Off
 @login_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
+    view = request.GET.get("view")
+    if view in ("day", "week"):
+        return _my_calendar(request, member, week=view == "week")
     mine = member_space_ids(member)
     token = actions.feed_token(member)
     bookings = list(selectors.member_bookings(member))
@@ -120,6 +146,16 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/mine.html", context)
 
 
+def _my_calendar(request: HttpRequest, member: Member, *, week: bool) -> HttpResponse:
+    """The member's bookings, and those they are a guest of, on a day or a week; each
+    in its space's zone (the day asked is read in the reader's zone)."""
+    shown, context = _calendar_context(
+        _day_asked(request, timezone.get_current_timezone()), week=week
+    )
+    context["days"] = list(zip(shown, selectors.member_calendar(member, shown), strict=True))
+    return render(request, "bookings/my_calendar.html", context)
+
+
 def _space_for_bookings(member: Member, slug: str) -> Space:
     return access_space_by_slug(member, slug, as_member=True)
 
@@ -129,15 +165,24 @@ def space_day(request: HttpRequest, slug: str) -> HttpResponse:
     member = signed_in_member(request)
     space = _space_for_bookings(member, slug)
     day = _day_asked(request, space.zone)
+    week = request.GET.get("view") == "week"
     resources = selectors.resource_rows(space_resources(member, space))
+    shown, calendar = _calendar_context(day, week=week)
     context = {
+        **calendar,
         "space": space,
-        "day": day,
-        "previous_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
-        "days": selectors.day_of_resources(resources, day),
         "is_manager": is_space_manager(member, space),
     }
+    if week:
+        # A week lists, compactly, the resources booked each day, not their free times.
+        context["days"] = [
+            (shown_day, [resource_day for resource_day in on_day if resource_day.bookings])
+            for shown_day, on_day in zip(
+                shown, selectors.days_of_resources(resources, shown), strict=True
+            )
+        ]
+        return render(request, "bookings/space_week.html", context)
+    context["days"] = selectors.day_of_resources(resources, day)
     return render(request, "bookings/space_day.html", context)
 
 
@@ -231,18 +276,17 @@ def resource_page(
                 f"{reverse('bookings:resource', args=[resource.pk])}"
                 f"?date={form.cleaned_data['day'].isoformat()}"
             )
-    first_day = day - timedelta(days=day.weekday()) if week else day
+    shown, calendar = _calendar_context(day, week=week)
     row = selectors.ResourceRow.of(resource)
-    shown = [first_day + timedelta(days=offset) for offset in range(7 if week else 1)]
     context = {
+        **calendar,
         "resource": resource,
         "space": resource.space,
-        "day": day,
-        "week": week,
-        "previous_day": day - timedelta(days=7 if week else 1),
-        "next_day": day + timedelta(days=7 if week else 1),
         "days": [
-            (shown_day, selectors.day_of_resources([row], shown_day)[0]) for shown_day in shown
+            (shown_day, resource_days[0])
+            for shown_day, resource_days in zip(
+                shown, selectors.days_of_resources([row], shown), strict=True
+            )
         ],
         "form": form,
         "bookable": bookable,

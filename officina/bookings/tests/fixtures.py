@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from officina.bookings.actions import check_create_resource
+from officina.bookings.actions import check_book, check_create_resource
 
 EVERY_DAY = {weekday: (time(8, 0), time(20, 0)) for weekday in range(7)}
 
@@ -22,6 +22,20 @@ EVERY_DAY = {weekday: (time(8, 0), time(20, 0)) for weekday in range(7)}
 def at(space: Any, day: date, hour: int, minute: int = 0) -> datetime:
     """``hour:minute`` on ``day`` where ``space`` is."""
     return datetime.combine(day, time(hour, minute), tzinfo=space.zone)
+
+
+def five_booths_booked(manager: Any, space: Any, day: date, early: Any, late: Any) -> None:
+    """Phone booths "Cabina 0" to "Cabina 4", open every day, each booked on ``day`` by
+    ``early`` from 9:00 to 10:00 and by ``late`` from 11:00 to 12:00: many resources and
+    bookings for the pages whose queries must not grow with them."""
+    for number in range(5):
+        booth = check_create_resource(
+            manager, space, name=f"Cabina {number}", kind="booth", hours=EVERY_DAY
+        )
+        for member, hour in ((early, 9), (late, 11)):
+            check_book(
+                member, booth, starts_at=at(space, day, hour), ends_at=at(space, day, hour + 1)
+            )
 
 
 @pytest.fixture

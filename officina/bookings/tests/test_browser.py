@@ -107,6 +107,47 @@ def test_the_space_day_in_italian_on_a_phone(new_context, giulia, room, tomorrow
     screenshot(page, "space-day-it")
 
 
+WEEK_TITLE = {"en": "Week of", "it": "Settimana del"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_the_week_of_a_space_and_of_a_member_on_a_phone(
+    new_context, giulia, marco, luca, room, navigli, tomorrow, screenshot, language
+):
+    giulia.language = language
+    giulia.save(update_fields=["language"])
+    long_name = check_create_resource(
+        luca, navigli, name="Sala riunioni grande del secondo piano con vista sul Naviglio",
+        kind="room", capacity=12, hours=EVERY_DAY,
+    )  # fmt: skip
+    for member, resource, hour in (
+        (giulia, room, 9), (marco, room, 10), (giulia, long_name, 11), (marco, long_name, 14),
+    ):  # fmt: skip
+        check_book(
+            member, resource, starts_at=at(navigli, tomorrow, hour),
+            ends_at=at(navigli, tomorrow, hour + 1),
+        )  # fmt: skip
+    page = new_context(
+        giulia, locale=language, viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    page.goto(f"/bookings/navigli/?date={tomorrow}&view=week")
+    week = page.locator("#space-week")
+    assert WEEK_TITLE[language] in page.locator(".day-nav strong").inner_text()
+    assert week.locator(".week-day").count() == 7
+    assert "10:00–11:00 Marco" in week.inner_text()
+    assert_no_sideways_scrolling(page)
+    screenshot(page, f"space-week-{language}")
+
+    page.goto(f"/bookings/?view=week&date={tomorrow}")
+    mine = page.locator("#my-calendar")
+    assert mine.locator(".week-day").count() == 7
+    assert "09:00–10:00" in mine.inner_text() and "11:00–12:00" in mine.inner_text()
+    assert "10:00–11:00" not in mine.inner_text()
+    assert_no_sideways_scrolling(page)
+    screenshot(page, f"my-week-{language}")
+
+
 WORDS = {
     "en": {
         "refused": "Nothing was booked. These dates cannot be:",

@@ -22,7 +22,7 @@ from officina.bookings.actions import (
 )
 from officina.bookings.kinds import BookingStatus
 from officina.bookings.models import Booking, BookingGuest, FreeAgainWatch, SlotSearchWatch
-from officina.bookings.tests.fixtures import EVERY_DAY, at
+from officina.bookings.tests.fixtures import EVERY_DAY, at, five_booths_booked
 
 pytestmark = pytest.mark.django_db
 
@@ -345,15 +345,7 @@ def test_a_spaces_day_takes_as_many_queries_for_many_resources_and_bookings_as_f
     client.get(url)
     with CaptureQueriesContext(connection) as one_resource:
         client.get(url)
-    for number in range(5):
-        booth = check_create_resource(
-            luca, navigli, name=f"Cabina {number}", kind="booth", hours=EVERY_DAY
-        )
-        for member, hour in ((giulia, 9), (marco, 11)):
-            check_book(
-                member, booth, starts_at=at(navigli, tomorrow, hour),
-                ends_at=at(navigli, tomorrow, hour + 1),
-            )  # fmt: skip
+    five_booths_booked(luca, navigli, tomorrow, giulia, marco)
     with CaptureQueriesContext(connection) as six_resources:
         response = client.get(url)
     assert len(six_resources) == len(one_resource)
