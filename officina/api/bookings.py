@@ -57,12 +57,19 @@ from officina.bookings.selectors import (
     day_of_resources,
     find_slots,
     member_bookings,
+    photos_by_resource,
     resource_rows,
     series_occurrences,
 )
 
 if TYPE_CHECKING:
-    from officina.bookings.models import Booking, BookingGuest, BookingSeries, Resource
+    from officina.bookings.models import (
+        Booking,
+        BookingGuest,
+        BookingSeries,
+        Resource,
+        ResourcePhoto,
+    )
 
 router = Router(tags=["bookings"])
 
@@ -70,6 +77,11 @@ AmenityName = Literal[tuple(Amenity.values)]  # type: ignore[valid-type]
 KindName = Literal[tuple(ResourceKind.values)]  # type: ignore[valid-type]
 FrequencyName = Literal[tuple(Frequency.values)]  # type: ignore[valid-type]
 ZONE_DESCRIPTION = "IANA zone of times given without an offset; the space's zone by default"
+
+
+class PhotoOut(Schema):
+    url: str = Field(description="the photo (a JPEG), for whoever may see the resource")
+    caption: str = Field(description="what the photo shows: its alt text")
 
 
 class ResourceOut(Schema):
@@ -86,6 +98,7 @@ class ResourceOut(Schema):
     price_per_hour: Decimal | None
     credits_per_hour: Decimal | None
     may_book: bool
+    photos: list[PhotoOut] = Field(description="in their order; the first is the thumbnail")
 
 
 class PeriodOut(Schema):
@@ -222,7 +235,7 @@ class ChangedOut(Schema):
     changed: int
 
 
-def _resource_out(resource: Resource, bookable: bool) -> ResourceOut:
+def _resource_out(resource: Resource, bookable: bool, photos: list[ResourcePhoto]) -> ResourceOut:
     return ResourceOut(
         id=resource.pk,
         name=resource.name,
@@ -237,6 +250,7 @@ def _resource_out(resource: Resource, bookable: bool) -> ResourceOut:
         price_per_hour=resource.price_per_hour,
         credits_per_hour=resource.credits_per_hour,
         may_book=bookable,
+        photos=[PhotoOut(url=photo.url, caption=photo.caption) for photo in photos],
     )
 
 
@@ -308,9 +322,11 @@ def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
     member = signed_in_member(request)
     space = access_space_by_slug(member, slug, as_member=True)
     bookable = {resource.pk for resource in resources_to_book(member, space)}
+    resources = list(space_resources(member, space))
+    photos = photos_by_resource(resource.pk for resource in resources)
     return [
-        _resource_out(resource, resource.pk in bookable)
-        for resource in space_resources(member, space)
+        _resource_out(resource, resource.pk in bookable, photos.get(resource.pk, []))
+        for resource in resources
     ]
 
 

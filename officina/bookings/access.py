@@ -23,7 +23,7 @@ from officina.accounts.selectors import (
 )
 from officina.core.errors import ErrorCode, OfficinaError
 
-from .models import Booking, BookingSeries, Resource
+from .models import Booking, BookingSeries, Resource, ResourcePhoto
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member, Space
@@ -142,6 +142,21 @@ def access_resource_to_manage(member: Member, resource_id: int) -> Resource:
     if resource is None or not is_space_manager(member, resource.space):
         raise _resource_not_found()
     return resource
+
+
+def access_resource_photo_by_id(member: Member, photo_id: int) -> ResourcePhoto:
+    """A photo of a resource the member sees, or of any resource of a space they manage
+    (a resource not bookable yet is shown to its managers)."""
+    if not _is_signed_in(member):
+        raise _resource_not_found()
+    photo = ResourcePhoto.objects.select_related("resource__space").filter(pk=photo_id).first()
+    if photo is None:
+        raise _resource_not_found()
+    if visible_resources(member).filter(pk=photo.resource_id).exists():
+        return photo
+    if is_space_manager(member, photo.resource.space):
+        return photo
+    raise _resource_not_found()
 
 
 def can_manage_booking(member: Member, booking: Booking) -> bool:

@@ -39,8 +39,10 @@ from .models import (
     FreeAgainWatch,
     OpeningHours,
     Resource,
+    ResourcePhoto,
     SlotSearchWatch,
 )
+from .photos import MAX_PHOTOS, process_photo
 from .recurrence import series_days
 from .selectors import (
     Period,
@@ -57,6 +59,8 @@ from .selectors import (
 )
 
 if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
     from officina.accounts.models import Member, Space
 
 TITLE_MAX_LENGTH = 120
@@ -1204,6 +1208,87 @@ def check_update_resource(
         _save_resource(resource, fields, hours)
         resource.only_companies.set(only_companies or [])
     return resource
+
+
+# --- photos ------------------------------------------------------------------------------
+
+
+def _photo_not_found() -> OfficinaError:
+    return OfficinaError(_("Photo not found."), ErrorCode.NOT_FOUND)
+
+
+def _lock_resource(resource: Resource) -> None:
+    # Two uploads at once must not both pass the count, nor two moves swap one photo twice.
+    Resource.objects.select_for_update().filter(pk=resource.pk).first()
+
+
+def check_add_resource_photo(
+    manager: Member, resource: Resource, upload: UploadedFile, *, caption: str = ""
+) -> ResourcePhoto:
+    """Add a photo at the end of a resource's photos; without a caption, the resource's
+    name describes it. Refused, with nothing stored, beyond ``MAX_PHOTOS`` or for a file
+    that is not a JPEG, PNG or WebP image of at most 5 MB."""
+    if not is_space_manager(manager, resource.space):
+        raise OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+    image = process_photo(upload)
+    with transaction.atomic():
+        _lock_resource(resource)
+        photos = list(resource.photos.all())
+        if len(photos) >= MAX_PHOTOS:
+            raise OfficinaError.invalid_input(
+                _("A resource has at most %(count)d photos: remove one first.")
+                % {"count": MAX_PHOTOS},
+                field="photo",
+            )
+        photo = ResourcePhoto(
+            resource=resource,
+            caption=caption.strip() or resource.name,
+            position=max((photo.position for photo in photos), default=-1) + 1,
+        )
+        photo.image.save(image.name or "photo.jpg", image, save=False)
+        try:
+            photo.save()
+        except Exception:
+            # No row, no file: a failed insert must not leave an orphan behind.
+            photo.image.storage.delete(photo.image.name)
+            raise
+    return photo
+
+
+def check_remove_resource_photo(manager: Member, resource: Resource, photo_id: int) -> None:
+    """Take a photo off a resource (its file is deleted once that is committed)."""
+    if not is_space_manager(manager, resource.space):
+        raise OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+    with transaction.atomic():
+        _lock_resource(resource)
+        photo = resource.photos.filter(pk=photo_id).first()
+        if photo is None:
+            raise _photo_not_found()
+        storage, name = photo.image.storage, photo.image.name
+        photo.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def check_move_resource_photo(
+    manager: Member, resource: Resource, photo_id: int, *, earlier: bool
+) -> None:
+    """Swap a photo with the one before it (``earlier``) or after it; at either end,
+    nothing changes."""
+    if not is_space_manager(manager, resource.space):
+        raise OfficinaError(_("Resource not found."), ErrorCode.NOT_FOUND)
+    with transaction.atomic():
+        _lock_resource(resource)
+        photos = list(resource.photos.all())
+        index = next((i for i, photo in enumerate(photos) if photo.pk == photo_id), None)
+        if index is None:
+            raise _photo_not_found()
+        other = index - 1 if earlier else index + 1
+        if not 0 <= other < len(photos):
+            return
+        photos[index], photos[other] = photos[other], photos[index]
+        for position, photo in enumerate(photos):
+            photo.position = position
+        ResourcePhoto.objects.bulk_update(photos, ["position"])
 
 
 # --- calendar feed -----------------------------------------------------------------------

@@ -294,3 +294,21 @@ class GuestsForm(forms.Form):
 
     def lines(self) -> list[str]:
         return str(self.cleaned_data["guests"]).splitlines()
+
+
+class ResourcePhotoForm(forms.Form):
+    """A photo to add; its bytes are checked by ``actions.check_add_resource_photo``."""
+
+    photo = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    caption = forms.CharField(
+        label=_("Caption"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "What the photo shows, for people who cannot see it; empty: the resource's name."
+        ),
+    )

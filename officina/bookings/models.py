@@ -8,10 +8,13 @@ A booking keeps the resource from its start until its end plus the resource's bu
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from officina.core.calendar_feeds import FeedSecret
@@ -97,6 +100,39 @@ class Resource(models.Model):
     @property
     def amenity_labels(self) -> list[str]:
         return amenity_labels(self.amenities)
+
+
+class ResourcePhoto(models.Model):
+    """A photo of a resource, as re-encoded by ``photos.process_photo`` (never the bytes
+    that were sent). ``position`` orders them; the first is the resource's thumbnail."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("image"), upload_to="resource-photos/")
+    caption = models.CharField(
+        _("caption"),
+        max_length=200,
+        help_text=_("Describes the photo to people who cannot see it."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo of a resource")
+        verbose_name_plural = _("photos of resources")
+        ordering = ("resource", "position", "id")
+
+    def __str__(self) -> str:
+        return self.caption
+
+    @property
+    def url(self) -> str:
+        # The file's random name is in the address: a new photo is a new address, so
+        # browsers may keep one for good.
+        return reverse(
+            "bookings:photo", kwargs={"photo_id": self.pk, "name": PurePath(self.image.name).name}
+        )
 
 
 class OpeningHours(models.Model):

@@ -37,6 +37,7 @@ from .models import (
     DeskRelease,
     OpeningHours,
     Resource,
+    ResourcePhoto,
 )
 
 if TYPE_CHECKING:
@@ -789,3 +790,24 @@ def coming_today(
                 others += 1
         coming.append(ComingToday(booking, names, others))
     return coming
+
+
+def resource_photos(resource: Resource) -> list[ResourcePhoto]:
+    """A resource's photos in their order, the first being its thumbnail."""
+    return list(resource.photos.all())
+
+
+def photos_by_resource(resource_ids: Iterable[int]) -> dict[int, list[ResourcePhoto]]:
+    """The photos of each of these resources that has any, in their order (one query)."""
+    photos: dict[int, list[ResourcePhoto]] = defaultdict(list)
+    for photo in ResourcePhoto.objects.filter(resource_id__in=list(resource_ids)).order_by(
+        "resource_id", "position", "id"
+    ):
+        photos[photo.resource_id].append(photo)
+    return dict(photos)
+
+
+def first_photos(resource_ids: Iterable[int]) -> dict[int, ResourcePhoto]:
+    """The first photo of each of these resources that has any: the thumbnails of a
+    space's day and of a search's answer."""
+    return {pk: photos[0] for pk, photos in photos_by_resource(resource_ids).items()}

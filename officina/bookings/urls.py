@@ -12,6 +12,17 @@ urlpatterns = [
     path("bookings/resources/<int:resource_id>/edit/", views.resource_edit, name="resource_edit"),
     path("bookings/resources/<int:resource_id>/line/", views.resource_line, name="resource_line"),
     path(
+        "bookings/resources/<int:resource_id>/photos/",
+        views.resource_photos,
+        name="resource_photos",
+    ),
+    path(
+        "bookings/resources/<int:resource_id>/photos/<int:photo_id>/",
+        views.resource_photo_change,
+        name="resource_photo_change",
+    ),
+    path("bookings/photos/<int:photo_id>/<str:name>", views.resource_photo, name="photo"),
+    path(
         "bookings/resources/<int:resource_id>/line/remove/",
         views.resource_line_remove,
         name="resource_line_remove",

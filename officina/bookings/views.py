@@ -5,12 +5,13 @@ resources and requests; the iCal feed."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -34,6 +35,7 @@ from . import actions, selectors
 from .access import (
     access_booking_by_id,
     access_resource_by_id,
+    access_resource_photo_by_id,
     access_resource_to_manage,
     access_series_by_id,
     bookable_resources,
@@ -49,6 +51,7 @@ from .forms import (
     GuestsForm,
     MoveForm,
     ResourceForm,
+    ResourcePhotoForm,
     SeriesCancelForm,
     SeriesMoveForm,
 )
@@ -56,6 +59,7 @@ from .ical import bookings_calendar
 from .kinds import BookingStatus, ResourceKind
 from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
 from .models import Resource
+from .photos import MAX_PHOTOS
 
 if TYPE_CHECKING:
     from django import forms
@@ -168,6 +172,7 @@ def space_day(request: HttpRequest, slug: str) -> HttpResponse:
     week = request.GET.get("view") == "week"
     resources = selectors.resource_rows(space_resources(member, space))
     shown, calendar = _calendar_context(day, week=week)
+    thumbnails = selectors.first_photos(row.pk for row in resources)
     context = {
         **calendar,
         "space": space,
@@ -182,7 +187,10 @@ def space_day(request: HttpRequest, slug: str) -> HttpResponse:
             )
         ]
         return render(request, "bookings/space_week.html", context)
-    context["days"] = selectors.day_of_resources(resources, day)
+    context["days"] = [
+        (resource_day, thumbnails.get(resource_day.resource.pk))
+        for resource_day in selectors.day_of_resources(resources, day)
+    ]
     return render(request, "bookings/space_day.html", context)
 
 
@@ -193,6 +201,7 @@ def find_slot(request: HttpRequest, slug: str) -> HttpResponse:
     tomorrow = timezone.localtime(timezone.now(), space.zone).date() + timedelta(days=1)
     form = FindSlotForm(request.GET or None, initial={"day": tomorrow})
     slots = None
+    thumbnails = {}
     if form.is_valid():
         data = form.cleaned_data
         slots = selectors.find_slots(
@@ -207,11 +216,18 @@ def find_slot(request: HttpRequest, slug: str) -> HttpResponse:
                 kind=data["kind"],
             ),
         )
+        thumbnails = selectors.first_photos({slot.resource.pk for slot in slots})
     status = 400 if request.GET and not form.is_valid() else 200
     return render(
         request,
         "bookings/find.html",
-        {"space": space, "form": form, "slots": slots},
+        {
+            "space": space,
+            "form": form,
+            "slots": None
+            if slots is None
+            else [(slot, thumbnails.get(slot.resource.pk)) for slot in slots],
+        },
         status=status,
     )
 
@@ -294,6 +310,8 @@ def resource_page(
         # Its conference line, to those who may join it: who may book the meeting room.
         "conference_line": meeting_room_lines([resource.pk]).get(resource.pk) if bookable else None,
         "coming_today": selectors.coming_today(member, resource.space, resource=resource),
+        "photos": selectors.resource_photos(resource),
+        "is_manager": is_space_manager(member, resource.space),
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "bookings/resource.html", context, status=status)
@@ -676,4 +694,67 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="bookings.ics"'
+    return response
+
+
+@login_required
+def resource_photos(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """A resource's photos, for the managers of its space: add, reorder, remove."""
+    member = signed_in_member(request)
+    resource = access_resource_to_manage(member, resource_id)
+    form = ResourcePhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.check_add_resource_photo(
+                member, resource, form.cleaned_data["photo"], caption=form.cleaned_data["caption"]
+            )
+        except OfficinaError as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Photo added."))
+            return redirect("bookings:resource_photos", resource_id=resource.pk)
+    context = {
+        "resource": resource,
+        "space": resource.space,
+        "form": form,
+        "photos": selectors.resource_photos(resource),
+        "max_photos": MAX_PHOTOS,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bookings/resource_photos.html", context, status=status)
+
+
+@login_required
+@require_POST
+def resource_photo_change(request: HttpRequest, resource_id: int, photo_id: int) -> HttpResponse:
+    """Move a photo earlier or later, or remove it (``action``: ``earlier``, ``later``,
+    ``remove``; the page asks before removing)."""
+    member = signed_in_member(request)
+    resource = access_resource_to_manage(member, resource_id)
+    action = request.POST.get("action")
+    try:
+        if action == "remove":
+            actions.check_remove_resource_photo(member, resource, photo_id)
+            messages.success(request, _("Photo removed."))
+        elif action in {"earlier", "later"}:
+            actions.check_move_resource_photo(
+                member, resource, photo_id, earlier=action == "earlier"
+            )
+        else:
+            raise OfficinaError.invalid_input(_("Choose what to do with the photo."))
+    except OfficinaError as error:  # removed already, in another tab
+        messages.error(request, str(error.message))
+    return redirect("bookings:resource_photos", resource_id=resource.pk)
+
+
+@login_required
+def resource_photo(request: HttpRequest, photo_id: int, name: str) -> FileResponse:
+    """A photo of a resource, to whoever sees the resource: served by Django so that it
+    works with or without a web server in front, and never to visitors."""
+    photo = access_resource_photo_by_id(signed_in_member(request), photo_id)
+    if PurePath(photo.image.name).name != name:
+        raise OfficinaError(_("Photo not found."), ErrorCode.NOT_FOUND)
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    # The address carries the file's random name: a new photo is a new address.
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
     return response

@@ -34,6 +34,27 @@ def test_resources_of_a_space_for_its_members_only(api_as, giulia, sara, room):
     assert_error(api_as(None).get("/bookings/spaces/navigli/resources"), 401, "UNAUTHORIZED")
 
 
+def test_resources_carry_their_photos_in_order(api_as, client_for, luca, giulia, room):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from officina.bookings.actions import check_add_resource_photo, check_move_resource_photo
+    from officina.bookings.tests.fixtures import photo_bytes
+
+    (resource,) = api_as(giulia).get("/bookings/spaces/navigli/resources").json()
+    assert resource["photos"] == []
+    table, window = (
+        check_add_resource_photo(luca, room, SimpleUploadedFile("p.jpg", photo_bytes()), caption=c)
+        for c in ("The long table", "")
+    )
+    check_move_resource_photo(luca, room, window.pk, earlier=True)
+    (resource,) = api_as(giulia).get("/bookings/spaces/navigli/resources").json()
+    assert resource["photos"] == [
+        {"url": window.url, "caption": "Sala Brera"},
+        {"url": table.url, "caption": "The long table"},
+    ]
+    assert client_for(giulia).get(window.url).status_code == 200
+
+
 def test_book_with_local_times_then_see_it_in_availability(api_as, giulia, room, navigli, tomorrow):
     api = api_as(giulia)
     response = api.post(

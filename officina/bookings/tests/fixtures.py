@@ -8,11 +8,13 @@ Imported by the conftest here and by the API's booking tests.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from officina.bookings.actions import check_book, check_create_resource
 
@@ -68,3 +70,12 @@ def buffered_room(luca, navigli):
 @pytest.fixture
 def tomorrow(navigli: Any) -> date:
     return timezone.localtime(timezone.now(), navigli.zone).date() + timedelta(days=1)
+
+
+def photo_bytes(image_format: str = "JPEG", size: tuple[int, int] = (800, 600)) -> bytes:
+    """A real image of a room, as a camera or a phone would send it, with EXIF data."""
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"  # Make: must not survive the re-encoding
+    Image.new("RGB", size, (30, 120, 200)).save(buffer, format=image_format, exif=exif)
+    return buffer.getvalue()

@@ -5,7 +5,8 @@ beside the last day's field); Marco sees it taken on each of them, and free on t
 she then cancels alone. On a phone, Giulia's
 weekly series is refused for the one date Marco holds, then booked without it, then
 cancelled from its last date on. On a phone, Giulia takes a
-guest off her booking, once she confirms; the guest is mailed a cancellation."""
+guest off her booking, once she confirms; the guest is mailed a cancellation. On a phone,
+in Italian, Luca adds a photo of a room and sees it on the room's page."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 
 from officina.bookings.actions import check_book, check_create_resource, check_invite_guests
 from officina.bookings.models import Booking, BookingGuest, BookingSeries
-from officina.bookings.tests.fixtures import EVERY_DAY, at
+from officina.bookings.tests.fixtures import EVERY_DAY, at, photo_bytes
 
 PHONE = {"width": 390, "height": 844}
 
@@ -352,3 +353,33 @@ def test_a_desk_booked_for_three_days_on_a_phone_in_italian_then_taken_for_anoth
     other.goto(f"/bookings/resources/{desk.pk}/?date={days[1]}")
     expect(other.locator("#resource-days")).to_contain_text("free 08:00–20:00")
     assert Booking.objects.filter(status="confirmed").count() == 2
+
+
+@pytest.mark.browser
+def test_a_manager_adds_a_photo_on_a_phone_in_italian_and_sees_it_on_the_resource_page(
+    new_context, luca, room, screenshot
+):
+    luca.language = "it"
+    luca.save(update_fields=["language"])
+    page = new_context(luca, locale="it-IT", viewport=PHONE, is_mobile=True).new_page()
+    page.goto(f"/bookings/resources/{room.pk}/photos/")
+    assert "Foto di Sala Brera" in page.locator("h1").inner_text()
+    page.set_input_files(
+        "#id_photo", {"name": "sala.png", "mimeType": "image/png", "buffer": photo_bytes("PNG")}
+    )
+    page.fill("#id_caption", "Il tavolo lungo e la finestra")
+    page.get_by_role("button", name="Aggiungi la foto").click()
+    expect(page.locator(".message", has_text="Foto aggiunta.")).to_be_visible()
+    assert_no_sideways_scrolling(page)
+    screenshot(page, "photos-it")
+
+    page.goto(f"/bookings/resources/{room.pk}/")
+    photo = page.get_by_role("img", name="Il tavolo lungo e la finestra")
+    expect(photo).to_have_attribute("loading", "lazy")
+    photo.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
+    assert photo.bounding_box()["width"] <= PHONE["width"]
+    assert_no_sideways_scrolling(page)
+    screenshot(page, "resource-with-photo-it")
