@@ -22,6 +22,7 @@ from officina.api.schemas import translated_when_shown as _
 from officina.bookings.access import (
     access_booking_by_id,
     access_resource_by_id,
+    access_resource_to_manage,
     access_series_by_id,
     bookable_resources,
     resources_to_book,
@@ -40,7 +41,9 @@ from officina.bookings.actions import (
     check_remove_guest,
     check_watch_free_again,
     check_watch_slot_search,
+    do_regenerate_resource_feed_token,
 )
+from officina.bookings.ical import resource_feed_address
 from officina.bookings.kinds import (
     LONGEST_BOOKING_MINUTES,
     LONGEST_INTERVAL,
@@ -58,6 +61,7 @@ from officina.bookings.selectors import (
     find_slots,
     member_bookings,
     photos_by_resource,
+    resource_photos,
     resource_rows,
     series_occurrences,
 )
@@ -99,6 +103,10 @@ class ResourceOut(Schema):
     credits_per_hour: Decimal | None
     may_book: bool
     photos: list[PhotoOut] = Field(description="in their order; the first is the thumbnail")
+    feed_url: str | None = Field(
+        description="the secret address of its calendar (its bookings and who holds each), "
+        "to whoever may book it; null otherwise"
+    )
 
 
 class PeriodOut(Schema):
@@ -235,7 +243,9 @@ class ChangedOut(Schema):
     changed: int
 
 
-def _resource_out(resource: Resource, bookable: bool, photos: list[ResourcePhoto]) -> ResourceOut:
+def _resource_out(
+    request: HttpRequest, resource: Resource, bookable: bool, photos: list[ResourcePhoto]
+) -> ResourceOut:
     return ResourceOut(
         id=resource.pk,
         name=resource.name,
@@ -251,6 +261,7 @@ def _resource_out(resource: Resource, bookable: bool, photos: list[ResourcePhoto
         credits_per_hour=resource.credits_per_hour,
         may_book=bookable,
         photos=[PhotoOut(url=photo.url, caption=photo.caption) for photo in photos],
+        feed_url=(resource_feed_address(request, resource) if bookable else None),
     )
 
 
@@ -325,9 +336,20 @@ def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
     resources = list(space_resources(member, space))
     photos = photos_by_resource(resource.pk for resource in resources)
     return [
-        _resource_out(resource, resource.pk in bookable, photos.get(resource.pk, []))
+        _resource_out(request, resource, resource.pk in bookable, photos.get(resource.pk, []))
         for resource in resources
     ]
+
+
+@router.post(
+    "/resources/{resource_id}/feed/regenerate",
+    response={200: ResourceOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("A new calendar address for a resource; the old one stops working (managers)"),
+)
+def regenerate_resource_feed(request: HttpRequest, resource_id: int) -> ResourceOut:
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    do_regenerate_resource_feed_token(resource)
+    return _resource_out(request, resource, True, resource_photos(resource))
 
 
 @router.get(

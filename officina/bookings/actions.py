@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop, ngettext
 from officina.accounts.access import is_space_manager
 from officina.accounts.actions import do_lock_member
 from officina.accounts.selectors import account_by_email
+from officina.core.calendar_feeds import new_secret
 from officina.core.errors import ErrorCode, OfficinaError
 
 from .access import bookable_resources, may_book
@@ -1302,3 +1303,11 @@ def feed_token(member: Member) -> str:
 def do_regenerate_feed_token(member: Member) -> str:
     """A new secret; the old bookings calendar address stops working at once."""
     return BookingFeedToken.regenerate(member)
+
+
+def do_regenerate_resource_feed_token(resource: Resource) -> str:
+    """A new secret for the resource's calendar; the old address stops working at once.
+    The caller checked that the member manages the resource's space."""
+    resource.feed_token = new_secret()
+    resource.save(update_fields=["feed_token"])
+    return resource.feed_token

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from officina.core.calendar_feeds import FeedSecret
+from officina.core.calendar_feeds import FeedSecret, new_secret
 
 from .kinds import (
     ACTIVE_STATUSES,
@@ -87,6 +87,11 @@ class Resource(models.Model):
     )
     is_active = models.BooleanField(_("bookable"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The secret in the address of the resource's calendar (its bookings, for whoever may
+    # book it); a manager replaces it to revoke the old address.
+    feed_token = models.CharField(
+        _("calendar address secret"), max_length=64, unique=True, default=new_secret, editable=False
+    )
 
     class Meta:
         verbose_name = _("bookable resource")

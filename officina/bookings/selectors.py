@@ -19,6 +19,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from officina.accounts.names import shown_name
+from officina.core.calendar_feeds import could_be_secret
 
 from .kinds import (
     ACTIVE_STATUSES,
@@ -613,16 +614,32 @@ def days_left(booking: Booking, *, now: datetime | None = None) -> list[date]:
     ]
 
 
-def feed_bookings(member: Member, *, now: datetime | None = None) -> list[Booking]:
-    """What the member's calendar feed shows: active bookings from a month ago on."""
+def _feed_bookings(bookings: QuerySet[Booking], now: datetime | None) -> list[Booking]:
+    """What a calendar feed shows of ``bookings``: the active ones from a month ago on."""
     now = now or timezone.now()
     return list(
-        Booking.objects.filter(
-            member=member, status__in=ACTIVE_STATUSES, ends_at__gte=now - timedelta(days=30)
-        )
+        bookings.filter(status__in=ACTIVE_STATUSES, ends_at__gte=now - timedelta(days=30))
         .select_related("resource__space")
         .order_by("starts_at", "id")[:500]
     )
+
+
+def feed_bookings(member: Member, *, now: datetime | None = None) -> list[Booking]:
+    """What the member's calendar feed shows: their active bookings from a month ago on."""
+    return _feed_bookings(Booking.objects.filter(member=member), now)
+
+
+def resource_feed_bookings(resource: Resource, *, now: datetime | None = None) -> list[Booking]:
+    """What the resource's calendar feed shows: its active bookings from a month ago on,
+    each with its booker (the feed names them)."""
+    return _feed_bookings(Booking.objects.filter(resource=resource).select_related("member"), now)
+
+
+def resource_by_feed_token(token: str) -> Resource | None:
+    """The bookable resource whose calendar address carries ``token``."""
+    if not could_be_secret(token):
+        return None
+    return Resource.objects.select_related("space").filter(feed_token=token, is_active=True).first()
 
 
 def member_by_feed_token(token: str) -> Member | None:

@@ -7,7 +7,13 @@ urlpatterns = [
     path("bookings/", views.my_bookings, name="mine"),
     path("bookings/ical/regenerate/", views.regenerate_feed, name="regenerate_feed"),
     path("bookings/ical/<str:token>.ics", views.feed, name="feed"),
+    path("bookings/resources/ical/<str:token>.ics", views.resource_feed, name="resource_feed"),
     path("bookings/resources/<int:resource_id>/", views.resource_page, name="resource"),
+    path(
+        "bookings/resources/<int:resource_id>/ical/regenerate/",
+        views.regenerate_resource_feed,
+        name="regenerate_resource_feed",
+    ),
     path("bookings/resources/<int:resource_id>/watch/", views.watch_free_again, name="watch"),
     path("bookings/resources/<int:resource_id>/edit/", views.resource_edit, name="resource_edit"),
     path("bookings/resources/<int:resource_id>/line/", views.resource_line, name="resource_line"),

@@ -55,7 +55,7 @@ from .forms import (
     SeriesCancelForm,
     SeriesMoveForm,
 )
-from .ical import bookings_calendar
+from .ical import booker_summary, bookings_calendar, resource_feed_address
 from .kinds import BookingStatus, ResourceKind
 from .local_times import EARLIEST_DAY, LATEST_DAY, local_to_instant
 from .models import Resource
@@ -311,6 +311,9 @@ def resource_page(
         "conference_line": meeting_room_lines([resource.pk]).get(resource.pk) if bookable else None,
         "coming_today": selectors.coming_today(member, resource.space, resource=resource),
         "photos": selectors.resource_photos(resource),
+        # Its calendar's secret address, to whoever may book it (its bookings and bookers
+        # are what its day page shows them); managers may replace it.
+        "feed_url": (resource_feed_address(request, resource) if bookable else None),
         "is_manager": is_space_manager(member, resource.space),
     }
     status = 400 if request.method == "POST" else 200
@@ -692,6 +695,35 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         name=_("Officina bookings"),
         base_url=request.build_absolute_uri("/").rstrip("/"),
     )
+    return _calendar_response(body)
+
+
+@login_required
+@require_POST
+def regenerate_resource_feed(request: HttpRequest, resource_id: int) -> HttpResponse:
+    resource = access_resource_to_manage(signed_in_member(request), resource_id)
+    actions.do_regenerate_resource_feed_token(resource)
+    messages.success(request, _("New calendar address made; the old one no longer works."))
+    return redirect("bookings:resource", resource_id=resource.pk)
+
+
+def resource_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A resource's bookings, with who holds each; calendar apps fetch it without a
+    session, so the secret address is the only key."""
+    resource = selectors.resource_by_feed_token(token)
+    if resource is None:
+        raise OfficinaError(_("Unknown calendar address."), ErrorCode.NOT_FOUND)
+    body = bookings_calendar(
+        selectors.resource_feed_bookings(resource),
+        name=_("%(resource)s at %(space)s")
+        % {"resource": resource.name, "space": resource.space.name},
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        summary=booker_summary,
+    )
+    return _calendar_response(body)
+
+
+def _calendar_response(body: bytes) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="bookings.ics"'
     return response

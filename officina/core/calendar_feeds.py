@@ -25,6 +25,16 @@ if TYPE_CHECKING:
 SHORTEST_SECRET, LONGEST_SECRET = 16, 64
 
 
+def new_secret() -> str:
+    """A fresh secret for a calendar address."""
+    return secrets.token_urlsafe(24)
+
+
+def could_be_secret(token: str) -> bool:
+    """Whether ``token`` has the length of one of our secrets, worth looking up."""
+    return SHORTEST_SECRET <= len(token) <= LONGEST_SECRET
+
+
 class FeedSecret(models.Model):
     """The secret in a member's calendar address of one app."""
 
@@ -44,21 +54,21 @@ class FeedSecret(models.Model):
     def secret_of(cls, member: Member) -> str:
         """The member's secret, made on first use."""
         secret, _created = cls._default_manager.get_or_create(
-            member=member, defaults={"token": secrets.token_urlsafe(24)}
+            member=member, defaults={"token": new_secret()}
         )
         return secret.token
 
     @classmethod
     def regenerate(cls, member: Member) -> str:
         """A new secret; the old address stops working at once."""
-        token = secrets.token_urlsafe(24)
+        token = new_secret()
         cls._default_manager.update_or_create(member=member, defaults={"token": token})
         return token
 
     @classmethod
     def member_with(cls, token: str) -> Member | None:
         """The active member whose address carries ``token``."""
-        if not SHORTEST_SECRET <= len(token) <= LONGEST_SECRET:
+        if not could_be_secret(token):
             return None
         found = (
             cls._default_manager.select_related("member")

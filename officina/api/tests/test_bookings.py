@@ -9,10 +9,10 @@ import icalendar
 import pytest
 from django.core import mail
 
-from officina.bookings.actions import check_book, check_cancel
+from officina.bookings.actions import check_book, check_cancel, check_create_resource
 from officina.bookings.kinds import BookingStatus
 from officina.bookings.models import Booking
-from officina.bookings.tests.fixtures import at, buffered_room, room, tomorrow
+from officina.bookings.tests.fixtures import EVERY_DAY, at, buffered_room, room, tomorrow
 
 __all__ = ["buffered_room", "room", "tomorrow"]  # fixtures shared with the app's own tests
 
@@ -466,3 +466,38 @@ def test_guests_refuse_bad_input_and_change_nothing(api_as, giulia, meeting):
     assert_error(api.post(path, {"guests": too_many}), 400, "INVALID_INPUT")
     assert api.get(path).json() == []
     assert_error(api.delete(f"{path}/999999"), 404, "NOT_FOUND")
+
+
+def test_a_resource_s_calendar_address_for_those_who_may_book_it(
+    api_as, client, luca, giulia, marco, sara, navigli, panificio, room, tomorrow
+):
+    check_create_resource(
+        luca, navigli, name="Cabina Panificio", kind="booth", hours=EVERY_DAY,
+        only_companies=[panificio],
+    )  # fmt: skip
+    check_book(giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11))
+    resources = {
+        r["name"]: r for r in api_as(marco).get("/bookings/spaces/navigli/resources").json()
+    }
+    # Marco (Studio Rossi) may book Sala Brera, not the booth kept for Panificio's people.
+    assert resources["Cabina Panificio"]["feed_url"] is None
+    address = resources["Sala Brera"]["feed_url"]
+    assert address == f"http://testserver/bookings/resources/ical/{room.feed_token}.ics"
+    (event,) = icalendar.Calendar.from_ical(client.get(address).content).walk("VEVENT")
+    assert str(event["summary"]) == "Giulia Rossi"
+    assert_error(api_as(sara).get("/bookings/spaces/navigli/resources"), 404, "NOT_FOUND")
+
+
+def test_a_manager_makes_a_new_calendar_address_for_a_resource(api_as, client, luca, giulia, room):
+    url = f"/bookings/resources/{room.pk}/feed/regenerate"
+    assert_error(api_as(giulia).post(url, {}), 404, "NOT_FOUND")
+    assert_error(api_as(None).post(url, {}), 401, "UNAUTHORIZED")
+    (before,) = api_as(giulia).get("/bookings/spaces/navigli/resources").json()
+    response = api_as(luca).post(url, {})
+    assert response.status_code == 200, response.content
+    after = response.json()["feed_url"]
+    assert after != before["feed_url"]
+    assert client.get(before["feed_url"]).status_code == 404
+    assert client.get(after).status_code == 200
+    (listed,) = api_as(giulia).get("/bookings/spaces/navigli/resources").json()
+    assert listed["feed_url"] == after

@@ -6,7 +6,9 @@ she then cancels alone. On a phone, Giulia's
 weekly series is refused for the one date Marco holds, then booked without it, then
 cancelled from its last date on. On a phone, Giulia takes a
 guest off her booking, once she confirms; the guest is mailed a cancellation. On a phone,
-in Italian, Luca adds a photo of a room and sees it on the room's page."""
+in Italian, Luca adds a photo of a room and sees it on the room's page. On a phone, Luca
+makes a new address for a room's calendar: the old one stops answering, the new one
+holds Giulia's booking."""
 
 from __future__ import annotations
 
@@ -383,3 +385,50 @@ def test_a_manager_adds_a_photo_on_a_phone_in_italian_and_sees_it_on_the_resourc
     assert photo.bounding_box()["width"] <= PHONE["width"]
     assert_no_sideways_scrolling(page)
     screenshot(page, "resource-with-photo-it")
+
+
+FEED_WORDS = {
+    "en": {
+        "heading": "Its calendar",
+        "address": "Resource calendar address",
+        "button": "Make a new address (the old one stops working)",
+        "done": "New calendar address made; the old one no longer works.",
+    },
+    "it": {
+        "heading": "Il suo calendario",
+        "address": "Indirizzo del calendario della risorsa",
+        "button": "Crea un nuovo indirizzo (il vecchio smette di funzionare)",
+        "done": "Nuovo indirizzo del calendario creato; il vecchio non funziona più.",
+    },
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_a_manager_replaces_a_resource_s_calendar_address_on_a_phone(
+    new_context, luca, giulia, room, navigli, tomorrow, screenshot, language
+):
+    luca.language = language
+    luca.save(update_fields=["language"])
+    check_book(giulia, room, starts_at=at(navigli, tomorrow, 10), ends_at=at(navigli, tomorrow, 11))
+    words = FEED_WORDS[language]
+    page = new_context(luca, locale=language, viewport=PHONE, is_mobile=True).new_page()
+    page.goto(f"/bookings/resources/{room.pk}/")
+    expect(page.locator("#resource-calendar h2")).to_have_text(words["heading"])
+    old = page.get_by_label(words["address"]).input_value()
+    assert old.endswith(f"/bookings/resources/ical/{room.feed_token}.ics")
+    assert_no_sideways_scrolling(page)
+    screenshot(page, f"resource-calendar-{language}")
+    page.get_by_role("button", name=words["button"]).click()
+    expect(page.locator(".message", has_text=words["done"])).to_be_visible()
+    new = page.get_by_label(words["address"]).input_value()
+    assert new != old
+    assert_no_sideways_scrolling(page)
+    # As a calendar app fetches it: without a session, the old address gone.
+    anonymous = new_context().request
+    assert anonymous.get(old).status == 404
+    fetched = anonymous.get(new)
+    assert fetched.ok
+    (event,) = icalendar.Calendar.from_ical(fetched.body()).walk("VEVENT")
+    assert str(event["summary"]) == "Giulia Rossi"
+    assert event.decoded("dtstart") == at(navigli, tomorrow, 10)
