@@ -48,15 +48,16 @@ def days_of_week(html: str) -> list[str]:
 
 
 @pytest.fixture
-def dst_week(giulia, marco, room, navigli):
+def dst_week(giulia, marco, room, buffered_room, navigli):
     """Around the spring change: Saturday night into Sunday (over midnight and over the
-    change), Sunday 00:30 (before the change, still Saturday in UTC), Sunday 10:00 (after
-    it), Marco's Monday of the next week, and a cancelled booking that shows nowhere."""
+    change), Sunday 00:30 in another room (before the change, still Saturday in UTC; the
+    night holds the first room then), Sunday 10:00 (after it), Marco's Monday of the next
+    week, and a cancelled booking that shows nowhere."""
     saturday = DST_SUNDAY - timedelta(days=1)
     return {
         "night": booked(giulia, room, at(navigli, saturday, 22), at(navigli, DST_SUNDAY, 9)),
         "early": booked(
-            marco, room, at(navigli, DST_SUNDAY, 0, 30), at(navigli, DST_SUNDAY, 1, 30)
+            marco, buffered_room, at(navigli, DST_SUNDAY, 0, 30), at(navigli, DST_SUNDAY, 1, 30)
         ),
         "morning": booked(
             giulia, room, at(navigli, DST_SUNDAY, 10), at(navigli, DST_SUNDAY, 11), title="Retro"
