@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from officina.accounts.access import access_space_by_slug
@@ -30,6 +30,7 @@ from officina.bookings.access import (
 )
 from officina.bookings.actions import (
     TITLE_MAX_LENGTH,
+    check_add_resource_photo,
     check_book,
     check_book_series,
     check_cancel,
@@ -39,6 +40,7 @@ from officina.bookings.actions import (
     check_move,
     check_move_series,
     check_remove_guest,
+    check_remove_resource_photo,
     check_watch_free_again,
     check_watch_slot_search,
     do_regenerate_resource_feed_token,
@@ -84,6 +86,7 @@ ZONE_DESCRIPTION = "IANA zone of times given without an offset; the space's zone
 
 
 class PhotoOut(Schema):
+    id: int
     url: str = Field(description="the photo (a JPEG), for whoever may see the resource")
     caption: str = Field(description="what the photo shows: its alt text")
 
@@ -260,7 +263,7 @@ def _resource_out(
         price_per_hour=resource.price_per_hour,
         credits_per_hour=resource.credits_per_hour,
         may_book=bookable,
-        photos=[PhotoOut(url=photo.url, caption=photo.caption) for photo in photos],
+        photos=[PhotoOut(id=photo.pk, url=photo.url, caption=photo.caption) for photo in photos],
         feed_url=(resource_feed_address(request, resource) if bookable else None),
     )
 
@@ -349,6 +352,40 @@ def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
 def regenerate_resource_feed(request: HttpRequest, resource_id: int) -> ResourceOut:
     resource = access_resource_to_manage(signed_in_member(request), resource_id)
     do_regenerate_resource_feed_token(resource)
+    return _resource_out(request, resource, True, resource_photos(resource))
+
+
+class PhotoIn(Schema):
+    caption: Text = Field(
+        "",
+        max_length=200,
+        description="what the photo shows (its alt text); the resource's name if empty",
+    )
+
+
+@router.post(
+    "/resources/{resource_id}/photos",
+    response={201: ResourceOut, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Add a photo of a resource: a JPEG, PNG or WebP image up to 5 MB (managers)"),
+)
+def add_resource_photo(
+    request: HttpRequest, resource_id: int, photo: File[UploadedFile], details: Form[PhotoIn]
+) -> Status[ResourceOut]:
+    member = signed_in_member(request)
+    resource = access_resource_to_manage(member, resource_id)
+    check_add_resource_photo(member, resource, photo, caption=details.caption)
+    return Status(201, _resource_out(request, resource, True, resource_photos(resource)))
+
+
+@router.delete(
+    "/resources/{resource_id}/photos/{photo_id}",
+    response={200: ResourceOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Take a photo off a resource (managers)"),
+)
+def remove_resource_photo(request: HttpRequest, resource_id: int, photo_id: int) -> ResourceOut:
+    member = signed_in_member(request)
+    resource = access_resource_to_manage(member, resource_id)
+    check_remove_resource_photo(member, resource, photo_id)
     return _resource_out(request, resource, True, resource_photos(resource))
 
 

@@ -13,6 +13,7 @@ from .models import (
     FreeAgainWatch,
     OpeningHours,
     Resource,
+    ResourcePhoto,
     SlotSearchWatch,
 )
 
@@ -21,6 +22,22 @@ class OpeningHoursInline(admin.TabularInline[OpeningHours, Any]):
     model = OpeningHours
     extra = 0
     max_num = 7
+
+
+class ResourcePhotoInline(admin.TabularInline[ResourcePhoto, Any]):
+    """Captions here; photos are added, ordered and removed on the site or through the
+    API, which check and re-encode the file and delete it with its row."""
+
+    model = ResourcePhoto
+    extra = 0
+    fields = ("image", "caption", "position")
+    readonly_fields = ("image", "position")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Resource)
@@ -39,7 +56,7 @@ class ResourceAdmin(admin.ModelAdmin[Resource]):
     search_fields = ("name", "description")
     autocomplete_fields = ("space", "only_companies")
     list_select_related = ("space",)
-    inlines = (OpeningHoursInline,)
+    inlines = (OpeningHoursInline, ResourcePhotoInline)
 
 
 class BookingGuestInline(admin.TabularInline[BookingGuest, Any]):

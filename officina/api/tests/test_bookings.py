@@ -49,10 +49,38 @@ def test_resources_carry_their_photos_in_order(api_as, client_for, luca, giulia,
     check_move_resource_photo(luca, room, window.pk, earlier=True)
     (resource,) = api_as(giulia).get("/bookings/spaces/navigli/resources").json()
     assert resource["photos"] == [
-        {"url": window.url, "caption": "Sala Brera"},
-        {"url": table.url, "caption": "The long table"},
+        {"id": window.pk, "url": window.url, "caption": "Sala Brera"},
+        {"id": table.pk, "url": table.url, "caption": "The long table"},
     ]
     assert client_for(giulia).get(window.url).status_code == 200
+
+
+def test_a_manager_adds_and_removes_photos_through_the_api(api_as, luca, giulia, room):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from officina.bookings.tests.fixtures import photo_bytes
+
+    path = f"/bookings/resources/{room.pk}/photos"
+    added = api_as(luca).upload(
+        path, photo=SimpleUploadedFile("room.png", photo_bytes()), caption="The long table"
+    )
+    assert added.status_code == 201, added.content
+    (photo,) = added.json()["photos"]
+    assert photo["caption"] == "The long table"
+    # A file that is not an image, whatever its name says: refused, nothing stored.
+    disguised = api_as(luca).upload(
+        path, photo=SimpleUploadedFile("room.jpg", b"#!/bin/sh\necho hello\n")
+    )
+    assert_error(disguised, 400, "INVALID_INPUT")
+    assert len(api_as(luca).get("/bookings/spaces/navigli/resources").json()[0]["photos"]) == 1
+    # A member who does not manage the space sees the photo and may not change it.
+    refused = api_as(giulia).upload(path, photo=SimpleUploadedFile("p.jpg", photo_bytes()))
+    assert_error(refused, 404, "NOT_FOUND")
+    assert_error(api_as(giulia).delete(f"{path}/{photo['id']}"), 404, "NOT_FOUND")
+    removed = api_as(luca).delete(f"{path}/{photo['id']}")
+    assert removed.status_code == 200, removed.content
+    assert removed.json()["photos"] == []
+    assert_error(api_as(luca).delete(f"{path}/{photo['id']}"), 404, "NOT_FOUND")
 
 
 def test_book_with_local_times_then_see_it_in_availability(api_as, giulia, room, navigli, tomorrow):

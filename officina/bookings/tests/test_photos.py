@@ -204,3 +204,16 @@ class TestWhereTheyAreShown:
         check_update_resource(luca, room, hours=EVERY_DAY, is_active=False)
         assert client_for(giulia).get(photo.url).status_code == 404
         assert client_for(luca).get(photo.url).status_code == 200
+
+
+def test_the_admin_edits_captions_and_neither_adds_nor_deletes_photos(
+    client_for, admin, luca, room
+):
+    photo = add(luca, room, "The long table")
+    page = client_for(admin).get(reverse("admin:bookings_resource_change", args=[room.pk]))
+    assert page.status_code == 200
+    assert "The long table" in page.text
+    assert 'name="photos-0-caption"' in page.text
+    assert 'name="photos-0-DELETE"' not in page.text
+    assert "Add another Resource photo" not in page.text
+    assert ResourcePhoto.objects.get(pk=photo.pk).caption == "The long table"
