@@ -172,7 +172,6 @@ def space_day(request: HttpRequest, slug: str) -> HttpResponse:
     week = request.GET.get("view") == "week"
     resources = selectors.resource_rows(space_resources(member, space))
     shown, calendar = _calendar_context(day, week=week)
-    thumbnails = selectors.first_photos(row.pk for row in resources)
     context = {
         **calendar,
         "space": space,
@@ -187,6 +186,8 @@ def space_day(request: HttpRequest, slug: str) -> HttpResponse:
             )
         ]
         return render(request, "bookings/space_week.html", context)
+    # Only the day shows each resource's first photo.
+    thumbnails = selectors.first_photos(row.pk for row in resources)
     context["days"] = [
         (resource_day, thumbnails.get(resource_day.resource.pk))
         for resource_day in selectors.day_of_resources(resources, day)
