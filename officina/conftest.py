@@ -123,10 +123,13 @@ def _uses_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("database_tests_only"):
         return
-    without_database = [item for item in items if not _uses_database(item)]
+    kept: list[pytest.Item] = []
+    without_database: list[pytest.Item] = []
+    for item in items:
+        (kept if _uses_database(item) else without_database).append(item)
     if without_database:
         config.hook.pytest_deselected(items=without_database)
-        items[:] = [item for item in items if _uses_database(item)]
+        items[:] = kept
 
 
 def _loop_with_database_threads() -> asyncio.AbstractEventLoop:
