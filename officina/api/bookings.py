@@ -352,6 +352,11 @@ def list_resources(request: HttpRequest, slug: Text) -> list[ResourceOut]:
 def regenerate_resource_feed(request: HttpRequest, resource_id: int) -> ResourceOut:
     resource = access_resource_to_manage(signed_in_member(request), resource_id)
     do_regenerate_resource_feed_token(resource)
+    return _managed_resource_out(request, resource)
+
+
+def _managed_resource_out(request: HttpRequest, resource: Resource) -> ResourceOut:
+    """A resource as its manager sees it after a change: bookable, with its photos."""
     return _resource_out(request, resource, True, resource_photos(resource))
 
 
@@ -374,7 +379,7 @@ def add_resource_photo(
     member = signed_in_member(request)
     resource = access_resource_to_manage(member, resource_id)
     check_add_resource_photo(member, resource, photo, caption=details.caption)
-    return Status(201, _resource_out(request, resource, True, resource_photos(resource)))
+    return Status(201, _managed_resource_out(request, resource))
 
 
 @router.delete(
@@ -386,7 +391,7 @@ def remove_resource_photo(request: HttpRequest, resource_id: int, photo_id: int)
     member = signed_in_member(request)
     resource = access_resource_to_manage(member, resource_id)
     check_remove_resource_photo(member, resource, photo_id)
-    return _resource_out(request, resource, True, resource_photos(resource))
+    return _managed_resource_out(request, resource)
 
 
 @router.get(
