@@ -17,14 +17,26 @@ answerer is, by construction, the one who knows most among those who answered.
   is in either; most questions carry no tag; half the members list no skills and half
   the answers are empty.
 
+Members list free tags too (members.csv's ``free_tags``: ``side:language:text``): a
+quarter of the listed skills are written as a free tag naming the skill ("Photography
+for startups", "Fotografia per startup"), which claims it as listing it would; and some
+members list a niche tag no taxonomy has, in Italian or in English ("Apicoltura
+urbana" or "Urban beekeeping", a few tags popular, most rare). free_tags.csv gives each
+Italian niche tag its English text as a synonym (a space manager's merge), so the two
+ways of writing it meet.
+
 The sets are written in the CSV shape match_quality.py reads (members.csv,
-questions.csv, answers.csv; lists separated by ";").
+questions.csv, answers.csv, free_tags.csv; lists separated by ";").
 
 - ``meet``: people to meet. ``--meet-members`` members (10,000) list 2–5 skills of the
   taxonomy each on random sides (offers, skills, needs, interests; a long tail of
   popularity), the background every suggestion competes with. Then pairs are planted,
   each member in at most one: **complementary** (A needs x and offers y, B offers x and
   needs y) and **similar** (both work with the same two skills), with levels at random.
+  Background members list 0–2 free tags on random sides (as above). **free tags**
+  pairs (``--tag-pairs``) are complementary on niche free tags only: A needs x (written
+  in Italian) and offers y (in English), B offers x (in English) and needs y (in
+  Italian), so each need meets its offer through the synonym.
   Only the listings go into members.csv; the pairs are in pairs.csv
   (member_a,member_b,kind), which Officina never reads: match_quality.py asks people to
   meet for each planted member and looks for the other.
@@ -126,6 +138,61 @@ HEADLINE_EN = ("Freelance", "Consultant in", "Working on", "Specialised in")
 HEADLINE_IT = ("Libero professionista:", "Consulente di", "Mi occupo di", "Specializzata in")
 
 
+MEMBER_COLUMNS = [
+    "member_id",
+    "name",
+    "headline",
+    "bio",
+    "skills",
+    "offers",
+    "needs",
+    "interests",
+    "free_tags",
+]
+
+# Niche free tags (no taxonomy skill's name or synonym in them), each written in Italian
+# or in English; the most popular first.
+NICHE_TAGS = [
+    ("Apicoltura urbana", "Urban beekeeping"),
+    ("Birra artigianale", "Home brewing"),
+    ("Rilegatura artigianale", "Hand bookbinding"),
+    ("Calligrafia", "Calligraphy"),
+    ("Tessitura a mano", "Hand weaving"),
+    ("Riparazione di biciclette", "Bicycle repair"),
+    ("Giardinaggio verticale", "Vertical gardening"),
+    ("Teatro d'improvvisazione", "Improv theatre"),
+    ("Lingua dei segni", "Sign language"),
+    ("Cucina vegana", "Vegan cooking"),
+    ("Arrampicata", "Climbing"),
+    ("Scacchi", "Chess"),
+    ("Orologeria", "Watchmaking"),
+    ("Liuteria", "Violin making"),
+    ("Vela d'altura", "Offshore sailing"),
+    ("Mosaico", "Mosaic art"),
+]
+NICHE_WEIGHTS = [1 / (rank + 1) for rank in range(len(NICHE_TAGS))]
+
+
+def niche_tag(rng: random.Random, language: str | None = None) -> tuple[str, str]:
+    """(language, text) of a niche tag drawn by popularity, in ``language`` or either."""
+    italian, english = rng.choices(NICHE_TAGS, NICHE_WEIGHTS)[0]
+    language = language or rng.choice(("it", "en"))
+    return (language, italian if language == "it" else english)
+
+
+def free_tag_item(side: str, language: str, text: str) -> str:
+    return f"{side}:{language}:{text}"
+
+
+def write_free_tags(out: Path) -> None:
+    """Each Italian niche tag goes by its English text too (as a merge would leave it)."""
+    write(
+        out / "free_tags.csv",
+        ["text", "language", "synonyms"],
+        [[italian, "it", english] for italian, english in NICHE_TAGS],
+    )
+
+
 @dataclass
 class Topic:
     slug: str
@@ -199,6 +266,22 @@ def profile_row(
     def name(slug: str) -> str:
         return by_slug[slug].name_it if italian else by_slug[slug].name_en
 
+    # A quarter of the listings are typed as a free tag that names the skill.
+    as_tags = {slug for slug in listed if rng.random() < 0.25}
+    language = "it" if italian else "en"
+    suffix = "per startup" if italian else "for startups"
+    tags = [
+        free_tag_item(
+            "offers" if person.strengths[slug] >= 0.7 else "skills",
+            language,
+            f"{name(slug)} {suffix}",
+        )
+        for slug in listed
+        if slug in as_tags
+    ]
+    if rng.random() < 0.3:
+        tags.append(free_tag_item(rng.choice(("skills", "interests")), *niche_tag(rng)))
+    listed = [slug for slug in listed if slug not in as_tags]
     skills = [name(slug) for slug in listed if person.strengths[slug] < 0.7]
     offers = [name(slug) for slug in listed if person.strengths[slug] >= 0.7]
     interests = [name(slug) for slug in person.interests]
@@ -211,6 +294,7 @@ def profile_row(
         ";".join(offers),
         "",
         ";".join(interests),
+        ";".join(tags),
     ]
 
 
@@ -307,9 +391,10 @@ def generate(out: Path, hard: bool, args: argparse.Namespace) -> None:
             )
     write(
         out / "members.csv",
-        ["member_id", "name", "headline", "bio", "skills", "offers", "needs", "interests"],
+        MEMBER_COLUMNS,
         [profile_row(rng, person, by_slug, hard) for person in people],
     )
+    write_free_tags(out)
     write(
         out / "questions.csv",
         ["question_id", "asked_by", "title", "body", "tags", "created_at"],
@@ -339,9 +424,11 @@ def generate_meet(out: Path, args: argparse.Namespace) -> None:
     names = [topic.name_en for topic in all_topics]
     listings: list[dict[str, list[str]]] = []
     for _member in range(args.meet_members):
-        mine: dict[str, list[str]] = {side: [] for side in MEET_SIDES}
+        mine: dict[str, list[str]] = {side: [] for side in (*MEET_SIDES, "free_tags")}
         for name in set(rng.choices(names, weights, k=rng.randint(2, 5))):
             mine[rng.choice(MEET_SIDES)].append(name)
+        for _tag in range(rng.randint(0, 2)):
+            mine["free_tags"].append(free_tag_item(rng.choice(MEET_SIDES), *niche_tag(rng)))
         listings.append(mine)
     members = list(range(args.meet_members))
     rng.shuffle(members)
@@ -360,26 +447,39 @@ def generate_meet(out: Path, args: argparse.Namespace) -> None:
             for member in (one, other):
                 listings[member]["skills"] += [x, y]
         pairs.append([str(one + 1), str(other + 1), kind])
+    for number in range(args.pairs, args.pairs + args.tag_pairs):
+        one, other = members[2 * number], members[2 * number + 1]
+        (x_it, x_en), (y_it, y_en) = rng.sample(NICHE_TAGS, 2)
+        listings[one]["free_tags"] += [
+            free_tag_item("needs", "it", x_it),
+            free_tag_item("offers", "en", y_en),
+        ]
+        listings[other]["free_tags"] += [
+            free_tag_item("offers", "en", x_en),
+            free_tag_item("needs", "it", y_it),
+        ]
+        pairs.append([str(one + 1), str(other + 1), "free tags"])
     out.mkdir(parents=True, exist_ok=True)
     write(
         out / "members.csv",
-        ["member_id", "name", "headline", "bio", "skills", "offers", "needs", "interests"],
+        MEMBER_COLUMNS,
         [
             [
                 str(index + 1),
                 f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                 "",
                 "",
-                *(
-                    ";".join(dict.fromkeys(mine[side]))
-                    for side in ("skills", "offers", "needs", "interests")
-                ),
+                *(";".join(dict.fromkeys(mine[column])) for column in MEMBER_COLUMNS[4:]),
             ]
             for index, mine in enumerate(listings)
         ],
     )
     write(out / "pairs.csv", ["member_a", "member_b", "kind"], pairs)
-    print(f"{out}: {len(listings)} members, {len(pairs)} planted pairs (half complementary)")
+    write_free_tags(out)
+    print(
+        f"{out}: {len(listings)} members, {len(pairs)} planted pairs ({args.pairs} on skills, "
+        f"half complementary; {args.tag_pairs} on free tags)"
+    )
 
 
 def write(path: Path, header: list[str], rows: Sequence[list[str]]) -> None:
@@ -397,6 +497,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--meet-members", type=int, default=10_000)
     parser.add_argument("--pairs", type=int, default=400, help="planted pairs to meet")
+    parser.add_argument(
+        "--tag-pairs", type=int, default=200, help="planted pairs to meet on free tags"
+    )
     args = parser.parse_args(argv)
     generate(args.out / "easy", False, args)
     generate(args.out / "hard", True, args)

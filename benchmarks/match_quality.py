@@ -7,25 +7,29 @@
 DIR holds a labelled set in this CSV shape (UTF-8, a header row, lists separated by ";",
 every column but the ids may be empty):
 
-- ``members.csv``: member_id,name,headline,bio,skills,offers,needs,interests
+- ``members.csv``: member_id,name,headline,bio,skills,offers,needs,interests,free_tags
+  (``free_tags``, optional: items ``side:language:text``, side one of the four list
+  columns, e.g. ``offers:it:Apicoltura urbana``)
+- ``free_tags.csv`` (optional): text,language,synonyms: the synonyms a free tag goes by
 - ``questions.csv``: question_id,asked_by,title,body,tags,created_at
 - ``answers.csv``: answer_id,question_id,member_id,body,accepted,created_at (accepted 1/0)
 
 The set is loaded into a scratch SQLite database (its own temporary directory) through
 Officina's actions, as an import would: members sign up, write their profile and list
-their skills, ask, answer and accept; the expert index follows by itself. Skills and
-tags are looked up in the curated taxonomy by name or synonym, in either language; a
-name it does not know becomes a skill of its own ("Other"). Officina refuses an empty
-answer, so an empty body is loaded as "--", which holds no word.
+their skills and free tags (typed text: one naming a taxonomy skill lists the skill),
+give the free tags their synonyms, ask, answer and accept; the expert index follows by
+itself. Skills and tags are looked up in the curated taxonomy by name or synonym, in
+either language; a name it does not know becomes a skill of its own ("Other"). Officina
+refuses an empty answer, so an empty body is loaded as "--", which holds no word.
 
 A people-to-meet set (``make_match_sets.py``'s ``meet``) has ``pairs.csv`` too
-(member_a,member_b,kind: pairs planted by the generator, complementary or similar, which
-Officina never reads). Then, after the index is rebuilt (as ``match_reindex`` does),
-``people_to_meet`` is asked for each planted member, both ways, with each way of cutting
-the candidates (``CandidateCut``): every lister scored (exact), at most 200 per skill and
-side (the cut before), and the default; the other's place among the 8 suggestions gives
-P@1, R@8 (among the 8 shown), nDCG@8 and MRR@8, per kind of pair. ``random`` is the
-baseline of the other drawn among every member.
+(member_a,member_b,kind: pairs planted by the generator, complementary, similar or on
+free tags, which Officina never reads). Then, after the index is rebuilt (as
+``match_reindex`` does), ``people_to_meet`` is asked for each planted member, both ways,
+with each way of cutting the candidates (``CandidateCut``): every lister scored (exact),
+at most 200 per skill and side (the cut before), and the default; the other's place
+among the 8 suggestions gives P@1, R@8 (among the 8 shown), nDCG@8 and MRR@8, per kind
+of pair. ``random`` is the baseline of the other drawn among every member.
 
 Otherwise, for every question with an accepted answer whose author answered at least one
 other question, Officina's own expert finder (``rank_experts``) ranks all members but
@@ -140,8 +144,15 @@ def load(directory: Path, *, synonyms: bool = True) -> Loaded:
         check_answer_question,
         check_ask_question,
     )
-    from officina.skills.actions import SkillListing, check_add_member_skills, check_add_to_taxonomy
+    from officina.skills.actions import (
+        SkillListing,
+        check_add_free_tag,
+        check_add_member_skills,
+        check_add_to_taxonomy,
+        check_set_free_tag_synonyms,
+    )
     from officina.skills.curated import curated_taxonomy
+    from officina.skills.folding import folded
     from officina.skills.kinds import SkillKind
     from officina.social.actions import do_update_profile
 
@@ -149,6 +160,13 @@ def load(directory: Path, *, synonyms: bool = True) -> Loaded:
         [entry if synonyms else replace(entry, synonyms=()) for entry in curated_taxonomy()]
     )
     lookup = SkillLookup()
+    tags: dict[tuple[str, str], Any] = {}  # (key, language) -> the free tag listed
+    kind_of_column = {
+        "skills": SkillKind.SKILL,
+        "offers": SkillKind.OFFER,
+        "needs": SkillKind.NEED,
+        "interests": SkillKind.INTEREST,
+    }
     member_rows = read_csv(directory / "members.csv")
     question_rows = read_csv(directory / "questions.csv")
     answer_rows = read_csv(directory / "answers.csv")
@@ -174,16 +192,20 @@ def load(directory: Path, *, synonyms: bool = True) -> Loaded:
                 )
             listings = {
                 (kind, skill.pk): SkillListing(skill, kind)
-                for column, kind in (
-                    ("skills", SkillKind.SKILL),
-                    ("offers", SkillKind.OFFER),
-                    ("needs", SkillKind.NEED),
-                    ("interests", SkillKind.INTEREST),
-                )
+                for column, kind in kind_of_column.items()
                 for skill in map(lookup, split_list(row.get(column)))
             }
             if listings:
                 check_add_member_skills(member, list(listings.values())[:30])
+            for item in split_list(row.get("free_tags")):
+                column, language, text = item.split(":", 2)
+                listed = check_add_free_tag(member, text, kind_of_column[column], language)
+                if listed.tag is not None:
+                    tags[(listed.tag.key, listed.tag.language)] = listed.tag
+        for row in read_csv(directory / "free_tags.csv"):
+            tag = tags.get((folded(row["text"]), row["language"]))
+            if tag is not None:
+                check_set_free_tag_synonyms(tag, split_list(row.get("synonyms")))
         questions = {}
         for row in sorted(question_rows, key=lambda row: row.get("created_at") or ""):
             title = (row.get("title") or "").strip() or (row.get("body") or "")[:80]
@@ -335,10 +357,11 @@ def evaluate_meet(
     ways = [(row["member_a"], row["member_b"], row["kind"]) for row in pairs]
     ways += [(other, one, kind) for one, other, kind in ways]
     candidates = len(loaded.members) - 1
+    kinds = [*dict.fromkeys(kind for _one, _other, kind in ways), "all"]
     results = {
         (name, kind): Scores(ndcg_depth=SUGGESTED, recall_depth=SUGGESTED)
         for name in ["random", *methods]
-        for kind in ("complementary", "similar", "all")
+        for kind in kinds
     }
     timings = dict.fromkeys(methods, 0.0)
     for one, other, kind in ways:

@@ -9,18 +9,22 @@ its index.
 2. Writes the expert index directly (the matchmaking app's own tables, in bulk): each
    member gets ~30 word stems drawn from a Zipf-like vocabulary of 20,000 stems (a few
    words are in almost every profile, most in few), 2–5 skills with strengths, and
-   answer counts, and each member's people-to-meet listings (below), then counts members
-   per word and per skill once (``do_recount``, as after an import). Building it
+   answer counts, and each member's people-to-meet listings (below) and free tags, then
+   counts members per word and per skill once (``do_recount``, as after an import). Building it
    through the signals would take an hour: the index is what is measured here, not how
    it got filled.
 3. Times ``rank_experts`` (hybrid, the question page's ranking) for ``--requests``
    questions of 8 words and 1–2 skills, and prints p50/p95/max against the target
    (p95 < 100 ms).
 4. Times ``people_to_meet`` for ``--requests`` members drawn at random (each member has
-   2–5 listings: offers, skills, needs, interests, over the taxonomy; 100,000 "shown"
-   pairs feed the exposure damping), against the same target; and, right after each,
-   the same member with the cut before (200 listers a skill and side), for a fair
-   comparison on a shared machine.
+   2–5 listings: offers, skills, needs, interests, over the taxonomy, and 0–3 free tags
+   on random sides, drawn from 2,000 with a Zipf-like popularity: the most listed one is
+   on ~9% of the members; every tenth tag goes by a synonym, the text of the next tag,
+   and every twentieth names a taxonomy skill ("Photography for startups", each skill once); one
+   "shown" pair per member feeds the exposure damping), against the same target; and,
+   right after each, the same member with the cut before (200 listers a skill and side),
+   for a fair comparison on a shared machine. Then the same for ``--requests`` members
+   who list the most listed free tag (thousands of listers at 100,000 members).
 5. Times incremental updates: ``do_index_members`` rewriting one member's rows alone,
    and a whole profile save (which re-indexes the member in matchmaking and search).
 """
@@ -37,6 +41,10 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -108,6 +116,7 @@ def seed(members: int, rng: random.Random) -> list[int]:
     EvidenceSkill.objects.bulk_create(skills, batch_size=5000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=5000)
     seed_people_to_meet(ids, skill_ids, rng)
+    seed_free_tags(ids, rng)
     # Rows written in bulk: the kept counts (members per word, per skill, listing each
     # skill for people to meet, totals) are counted once, as after an import.
     do_recount()
@@ -137,6 +146,76 @@ def seed_people_to_meet(ids: list[int], skill_ids: list[int], rng: random.Random
     )
 
 
+FREE_TAGS = 2_000
+
+
+def free_tag_text(rank: int, skill_names: list[str]) -> str:
+    if rank % 20 == 19 and rank // 20 < len(skill_names):
+        return f"{skill_names[rank // 20]} for startups"  # names a skill
+    return f"Free tag {rank}"
+
+
+def seed_free_tags(ids: list[int], rng: random.Random) -> None:
+    """Free tags (the skills app's rows, in bulk) and their people-to-meet rows, built as
+    the index builds them (``meet_free_tag_rows``): each member lists 0–3 of ``FREE_TAGS``,
+    rank r drawn with a probability close to 1/r, on random sides."""
+    from officina.matchmaking.actions import meet_free_tag_rows
+    from officina.matchmaking.models import MeetFreeTag
+    from officina.skills.folding import folded
+    from officina.skills.models import FreeTag
+    from officina.skills.selectors import FreeTagHolding, all_skills
+
+    skill_names = sorted(skill.name_en for skill in all_skills())
+    texts = [free_tag_text(rank, skill_names) for rank in range(FREE_TAGS)]
+    FreeTag.objects.bulk_create(
+        [
+            FreeTag(
+                text=text,
+                key=folded(text),
+                language="en",
+                # Every tenth tag goes by the next one's text too: their listers meet.
+                synonyms=[texts[rank + 1]] if rank % 10 == 0 else [],
+            )
+            for rank, text in enumerate(texts)
+        ],
+        batch_size=5000,
+    )
+    tags = {tag.key: tag for tag in FreeTag.objects.all()}
+    kinds = ("offer", "skill", "need", "interest")
+    rows = []
+    for member_id in ids:
+        ranks = {int(FREE_TAGS ** rng.random()) - 1 for _ in range(rng.randint(0, 3))}
+        holdings = []
+        for rank in ranks:
+            tag = tags[folded(texts[rank])]
+            level = rng.choice((None, 1, 2, 3, 4))
+            texts_of = (tag.text, *tag.synonyms)
+            holdings.append(
+                FreeTagHolding(member_id, tag.pk, texts_of, rng.choice(kinds), level, 0)
+            )
+        rows += meet_free_tag_rows(member_id, holdings)
+    MeetFreeTag.objects.bulk_create(rows, batch_size=5000)
+
+
+def most_listed_tag_members(limit: int, rng: random.Random) -> tuple[int, list[int]]:
+    """How many members list the most listed free tag, and ``limit`` of them."""
+    from django.db.models import Count
+
+    from officina.matchmaking.models import MeetFreeTag
+
+    top = (
+        MeetFreeTag.objects.values("key")
+        .annotate(listers=Count("member", distinct=True))
+        .order_by("-listers", "key")
+        .first()
+    )
+    assert top is not None
+    listers = sorted(
+        set(MeetFreeTag.objects.filter(key=top["key"]).values_list("member_id", flat=True))
+    )
+    return top["listers"], rng.sample(listers, min(limit, len(listers)))
+
+
 def percentiles(timings: list[float]) -> str:
     ordered = sorted(timings)
     p95 = ordered[max(int(len(ordered) * 0.95) - 1, 0)]
@@ -145,6 +224,31 @@ def percentiles(timings: list[float]) -> str:
         f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms "
         f"({verdict} the target p95 < {TARGET_P95_MS:.0f} ms)"
     )
+
+
+def time_people_to_meet(title: str, viewers: Sequence[Member | None]) -> None:
+    """Times ``people_to_meet`` for each viewer with the default cut and, right after it,
+    with the cut before (200 a skill and side): under a shared machine's load, only side
+    by side is a fair match."""
+    from officina.matchmaking.people import CandidateCut, people_to_meet
+
+    before = CandidateCut(best=None, per_range=200)
+    timings, timings_before, found, tagged = [], [], [], 0
+    for viewer in viewers:
+        assert viewer is not None
+        started = time.perf_counter()
+        suggestions = people_to_meet(viewer)
+        timings.append((time.perf_counter() - started) * 1000)
+        found.append(len(suggestions))
+        tagged += any(reason.tag for each in suggestions for reason in each.reasons)
+        started = time.perf_counter()
+        people_to_meet(viewer, cut=before)
+        timings_before.append((time.perf_counter() - started) * 1000)
+    print(
+        f"{title}: {percentiles(timings)}; {statistics.mean(found):.1f} suggestions each on "
+        f"average, {tagged} with a free tag among the reasons (load {os.getloadavg()[0]:.2f})"
+    )
+    print(f"  the same members with 200 a skill and side: {percentiles(timings_before)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -189,27 +293,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"(load {os.getloadavg()[0]:.2f})")
 
         from officina.accounts.selectors import member_by_id
-        from officina.matchmaking.people import CandidateCut, people_to_meet
 
         viewers = [member_by_id(member_id) for member_id in rng.sample(member_ids, args.requests)]
-        # The cut before (200 a skill and side) timed on the same members, each right after
-        # the default: under a shared machine's load, only side by side is a fair match.
-        before = CandidateCut(best=None, per_range=200)
-        timings, timings_before, found = [], [], []
-        for viewer in viewers:
-            assert viewer is not None
-            started = time.perf_counter()
-            found.append(len(people_to_meet(viewer)))
-            timings.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            people_to_meet(viewer, cut=before)
-            timings_before.append((time.perf_counter() - started) * 1000)
-        print(
-            f"people to meet, {args.requests} members: {percentiles(timings)}; "
-            f"{statistics.mean(found):.1f} suggestions each on average "
-            f"(load {os.getloadavg()[0]:.2f})"
+        time_people_to_meet(f"people to meet, {args.requests} members", viewers)
+        listers, tagged_ids = most_listed_tag_members(args.requests, rng)
+        time_people_to_meet(
+            f"people to meet, {len(tagged_ids)} members listing the most listed free tag "
+            f"({listers:,} list it)",
+            [member_by_id(member_id) for member_id in tagged_ids],
         )
-        print(f"  the same members with 200 a skill and side: {percentiles(timings_before)}")
 
         from officina.accounts.selectors import community_members
 

@@ -164,6 +164,15 @@ def answerer_ids(question_id: int) -> set[int]:
     return set(Answer.objects.filter(question_id=question_id).values_list("author_id", flat=True))
 
 
+def question_ids_tagged(skill_id: int) -> list[int]:
+    """The questions tagged with the skill: their documents show its names."""
+    return list(
+        Question.tags.through.objects.filter(skill_id=skill_id).values_list(
+            "question_id", flat=True
+        )
+    )
+
+
 def question_tag_ids(question: Question) -> list[int]:
     return list(
         Question.tags.through.objects.filter(question_id=question.pk).values_list(

@@ -26,6 +26,7 @@ from officina.matchmaking import semantic
 from officina.matchmaking.counts import IndexState, do_add_difference, do_recount
 from officina.matchmaking.evidence import (
     LISTED_WEIGHT,
+    meet_free_tags,
     meet_tags,
     member_evidence,
     skill_strength,
@@ -40,6 +41,7 @@ from officina.matchmaking.models import (
     EvidenceTerm,
     EvidenceVector,
     Introduction,
+    MeetFreeTag,
     MeetTag,
     Shown,
 )
@@ -47,7 +49,14 @@ from officina.matchmaking.people import pair_reasons
 from officina.matchmaking.timing import meeting_slot
 from officina.notifications.actions import Notice, do_notify, do_notify_many
 from officina.notifications.wording import ParamValue
-from officina.skills.selectors import Holding, holdings_of, skill_names, skill_vocabulary
+from officina.skills.selectors import (
+    FreeTagHolding,
+    Holding,
+    free_tag_holdings_of,
+    holdings_of,
+    skill_names,
+    skill_vocabulary,
+)
 from officina.social.actions import do_start_conversation
 from officina.social.selectors import profile_texts
 
@@ -57,6 +66,21 @@ if TYPE_CHECKING:
 
 # Members indexed per round of queries when the whole index is rebuilt.
 REBUILD_BATCH = 500
+
+
+def meet_free_tag_rows(member_id: int, tags: Sequence[FreeTagHolding]) -> list[MeetFreeTag]:
+    """One member's ``MeetFreeTag`` rows (unsaved) for their free tag listings."""
+    return [
+        MeetFreeTag(
+            member_id=member_id,
+            tag_id=row.tag_id,
+            key=row.key,
+            text=row.text,
+            side=row.side,
+            weight=row.weight,
+        )
+        for row in meet_free_tags(tags)
+    ]
 
 
 @transaction.atomic
@@ -70,28 +94,38 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     holdings: dict[int, list[Holding]] = {}
     for holding in holdings_of(ids):
         holdings.setdefault(holding.member_id, []).append(holding)
+    free_tags: dict[int, list[FreeTagHolding]] = {}
+    for tag in free_tag_holdings_of(ids):
+        free_tags.setdefault(tag.member_id, []).append(tag)
     answers: dict[int, list[AnswerEvidence]] = {}
     for answer in answer_evidence(member_ids=ids):
         answers.setdefault(answer.member_id, []).append(answer)
     # Embedding is the slow part (tens of ms a piece): done before the first write, so
     # that SQLite's write lock is not held meanwhile, and for the changed pieces only.
-    vectors = _vector_changes(ids, profiles, holdings, answers) if semantic.available() else None
+    vectors = (
+        _vector_changes(ids, profiles, holdings, free_tags, answers)
+        if semantic.available()
+        else None
+    )
     before = IndexState.stored(ids)
     EvidenceTerm.objects.filter(member_id__in=ids).delete()
     EvidenceSkill.objects.filter(member_id__in=ids).delete()
     EvidenceSize.objects.filter(member_id__in=ids).delete()
     MeetTag.objects.filter(member_id__in=ids).delete()
-    terms, skills, sizes, tags = [], [], [], []
+    MeetFreeTag.objects.filter(member_id__in=ids).delete()
+    terms, skills, sizes, tags, tag_rows = [], [], [], [], []
     for member_id in ids:
         tags += [
             MeetTag(member_id=member_id, skill_id=skill_id, side=side, weight=weight)
             for (skill_id, side), weight in meet_tags(holdings.get(member_id, [])).items()
         ]
+        tag_rows += meet_free_tag_rows(member_id, free_tags.get(member_id, []))
         evidence = member_evidence(
             profiles.get(member_id, ""),
             holdings.get(member_id, []),
             answers.get(member_id, []),
             spotter,
+            free_tags.get(member_id, []),
         )
         if not evidence.terms and not evidence.skills:
             continue
@@ -126,6 +160,7 @@ def do_index_members(member_ids: Iterable[int]) -> int:
     EvidenceSkill.objects.bulk_create(skills, batch_size=2000)
     EvidenceSize.objects.bulk_create(sizes, batch_size=2000)
     MeetTag.objects.bulk_create(tags, batch_size=2000)
+    MeetFreeTag.objects.bulk_create(tag_rows, batch_size=2000)
     do_add_difference(before, IndexState.of_rows(terms, skills, sizes, tags))
     if vectors is not None:
         vectors.write()
@@ -148,6 +183,7 @@ def _vector_changes(
     ids: Sequence[int],
     profiles: dict[int, str],
     holdings: dict[int, list[Holding]],
+    free_tags: dict[int, list[FreeTagHolding]],
     answers: dict[int, list[AnswerEvidence]],
 ) -> _VectorChanges:
     listed = [
@@ -160,6 +196,12 @@ def _vector_changes(
     listed_names: dict[int, list[str]] = {}
     for holding in listed:
         listed_names.setdefault(holding.member_id, []).append(names[holding.skill_id].name_en)
+    # A free tag offered or known says what the member does as a listed skill does, in
+    # the member's own words (the model reads both languages).
+    for member_id, tags in free_tags.items():
+        listed_names.setdefault(member_id, []).extend(
+            tag.texts[0] for tag in tags if tag.kind in LISTED_WEIGHT
+        )
     pieces: dict[tuple[int, int], tuple[str, bool]] = {}
     for member_id in ids:
         profile = semantic.profile_piece(

@@ -14,13 +14,14 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from officina.knowledge.selectors import AnswerEvidence
 from officina.search.stemming import fold_accents, stems, words
+from officina.skills.folding import folded
 from officina.skills.kinds import SkillKind
-from officina.skills.selectors import Holding, SkillWords
+from officina.skills.selectors import FreeTagHolding, Holding, SkillWords
 
 # Words too common in either language to tell one expert from another.
 STOP_WORDS = frozenset(
@@ -267,23 +268,41 @@ def answer_share(answer: AnswerEvidence, spotter: SkillSpotter) -> Evidence:
     return share
 
 
+def claim_weight(kind: str, level: int | None, endorsements: int) -> float:
+    """What listing a skill (or a free tag) as ``kind`` claims: 0 for a need."""
+    if kind in LISTED_WEIGHT:
+        weight = LISTED_WEIGHT[SkillKind(kind)] + LEVEL_STEP * (level or 2)
+        return weight + ENDORSEMENT_WEIGHT * math.log1p(endorsements)
+    return INTEREST_WEIGHT if kind == SkillKind.INTEREST else 0.0
+
+
 def member_evidence(
     profile: str,
     holdings: Sequence[Holding],
     answers: Sequence[AnswerEvidence],
     spotter: SkillSpotter,
+    free_tags: Sequence[FreeTagHolding] = (),
 ) -> Evidence:
-    """The whole evidence of one member."""
+    """The whole evidence of one member.
+
+    A free tag the member gives or is interested in counts where a listed skill does:
+    its texts are words of their evidence, and a skill its texts name (by the skill's
+    names or synonyms) is claimed as listing that skill would claim it."""
     evidence = Evidence(terms=terms_of(profile))
     for holding in holdings:
         if holding.added_by_evidence:
             continue  # its accepted answers below count for it, once
-        if holding.kind in LISTED_WEIGHT:
-            weight = LISTED_WEIGHT[SkillKind(holding.kind)] + LEVEL_STEP * (holding.level or 2)
-            weight += ENDORSEMENT_WEIGHT * math.log1p(holding.endorsements)
+        weight = claim_weight(holding.kind, holding.level, holding.endorsements)
+        if weight > 0:
             evidence.add_skill(holding.skill_id, weight)
-        elif holding.kind == SkillKind.INTEREST:
-            evidence.add_skill(holding.skill_id, INTEREST_WEIGHT)
+    for tag in free_tags:
+        weight = claim_weight(tag.kind, tag.level, tag.endorsements)
+        if weight <= 0:
+            continue
+        evidence.terms.update(terms_of("\n".join(tag.texts)))
+        named = set().union(*(spotter.skills_in(text) for text in tag.texts))
+        for skill_id in sorted(named):
+            evidence.add_skill(skill_id, weight)
     for skill_id in spotter.skills_in(profile):
         evidence.add_skill(skill_id, PROFILE_MENTION_WEIGHT)
     for answer in answers:
@@ -298,6 +317,30 @@ def member_evidence(
         evidence.answers += 1
         evidence.accepted += share.accepted
     return evidence
+
+
+def tags_speaking_of(
+    tags: Iterable[FreeTagHolding],
+    spotter: SkillSpotter,
+    skill_ids: Collection[int],
+    terms: Collection[str] = (),
+) -> dict[int, list[FreeTagHolding]]:
+    """Which of these free tags, given (offered or known), speak of what is asked: a tag
+    whose text or synonym names one of ``skill_ids``, or whose every word is one of
+    ``terms`` (a question's stems); by member, offers first."""
+    found: dict[int, list[FreeTagHolding]] = {}
+    for tag in tags:
+        if tag.kind not in LISTED_WEIGHT:
+            continue
+        names = any(set(spotter.skills_in(text)) & set(skill_ids) for text in tag.texts)
+        said = any(
+            (words_of := phrase_terms(text)) and set(words_of) <= set(terms) for text in tag.texts
+        )
+        if names or said:
+            found.setdefault(tag.member_id, []).append(tag)
+    for listed in found.values():
+        listed.sort(key=lambda tag: (tag.kind != SkillKind.OFFER, tag.texts[0]))
+    return found
 
 
 # A claimed skill saturates (listing, endorsements, mentions); answers on a skill count by
@@ -332,11 +375,38 @@ def meet_tags(holdings: Sequence[Holding]) -> dict[tuple[int, str], float]:
     tags: dict[tuple[int, str], float] = {}
     for holding in holdings:
         side = MEET_SIDE_OF_KIND[SkillKind(holding.kind)]
-        if holding.kind in LISTED_WEIGHT:
-            weight = LISTED_WEIGHT[SkillKind(holding.kind)] + LEVEL_STEP * (holding.level or 2)
-            weight += ENDORSEMENT_WEIGHT * math.log1p(holding.endorsements)
-        else:
-            weight = 1.0
+        weight = _meet_weight(holding.kind, holding.level, holding.endorsements)
         key = (holding.skill_id, side)
         tags[key] = max(tags.get(key, 0.0), weight)
     return tags
+
+
+def _meet_weight(kind: str, level: int | None, endorsements: int) -> float:
+    return claim_weight(kind, level, endorsements) if kind in LISTED_WEIGHT else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class MeetFreeTagRow:
+    tag_id: int
+    key: str  # one of the tag's texts, folded
+    text: str  # the tag's own text, as written
+    side: str
+    weight: float
+
+
+def meet_free_tags(tags: Sequence[FreeTagHolding]) -> list[MeetFreeTagRow]:
+    """One member's free tag listings as people to meet read them: a row per text the
+    tag goes by (its own and its synonyms, folded, each once) and side."""
+    rows: dict[tuple[int, str, str], MeetFreeTagRow] = {}
+    for tag in tags:
+        side = MEET_SIDE_OF_KIND[SkillKind(tag.kind)]
+        weight = _meet_weight(tag.kind, tag.level, tag.endorsements)
+        for key in dict.fromkeys(folded(text)[:80] for text in tag.texts):
+            if not key:
+                continue
+            stored = rows.get((tag.tag_id, key, side))
+            if stored is None or stored.weight < weight:
+                rows[(tag.tag_id, key, side)] = MeetFreeTagRow(
+                    tag.tag_id, key, tag.texts[0], side, weight
+                )
+    return list(rows.values())

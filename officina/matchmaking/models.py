@@ -321,3 +321,33 @@ class Introduction(models.Model):
 
     def other_than(self, member_id: int) -> int:
         return self.asked_of_id if member_id == self.asked_by_id else self.asked_by_id
+
+
+class MeetFreeTag(models.Model):
+    """One member's listing of a free tag as people-to-meet reads it, once per text the
+    tag goes by (its own, then its synonyms), each folded as the skills app folds a tag
+    (``key``: lower case, no accents): two members meet on a tag when one of its texts is
+    one of the other's. ``text`` is the tag as the member wrote it, for the reason shown.
+    Kept with the member's other rows."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey("skills.FreeTag", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+    text = models.CharField(max_length=80)
+    side = models.CharField(max_length=10, choices=MeetSide.choices)
+    weight = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "tag", "side", "key"], name="one_meet_free_tag_per_side"
+            )
+        ]
+        # Covering: people to meet count a text's listers and score their rows from the
+        # index alone (a popular tag has thousands of rows, each a lookup otherwise).
+        indexes = [
+            models.Index(fields=["key", "side", "weight", "member"], name="meet_free_tag_listers")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.side} {self.text}"

@@ -1,7 +1,8 @@
 """Reads: people to meet, and who of the people here today.
 
 For a viewer and a candidate, each side's *benefit* from meeting the other is summed
-over the viewer's listed skills (every reason involves one of them):
+over the viewer's listed skills and free tags (every reason involves one of them; a free
+tag meets the other's tags by any of their texts, folded, ``MeetFreeTag``):
 
 - *help*: the other gives (offers or knows) a skill this side needs, by how strongly
   (the claim saturates, as for experts);
@@ -20,10 +21,11 @@ introduced (they are on the introductions list), and anyone the viewer cannot se
 (project guests, inactive accounts, the site's operators). Project guests get no
 suggestions.
 
-Bounded: the database gives every lister of the viewer's skills, on the sides that can
-meet them, a rough score (the same terms, summed per side, in SQL) and returns the
-``CANDIDATES`` best; those alone are scored exactly, in Python (``CandidateCut``). The
-rows read grow with a skill's listers; the Python work does not.
+Bounded: the database gives every lister of the viewer's skills and free tags, on the
+sides that can meet them, a rough score (the same terms, summed per side, in SQL) and
+returns the ``CANDIDATES`` best; those alone are scored exactly, in Python
+(``CandidateCut``). The rows the database reads grow with a skill's or a tag's listers;
+the Python work does not.
 
 With the semantic extra, the best few (already scored, before the cut to what is shown)
 are reordered a little by how close each one's profile is to the viewer's in meaning
@@ -54,6 +56,7 @@ from officina.matchmaking.models import (
     DeclinedSuggestion,
     EvidenceVector,
     Introduction,
+    MeetFreeTag,
     MeetTag,
     Shown,
 )
@@ -122,38 +125,148 @@ def _claim(weight: float) -> float:
     return weight / (weight + CLAIM_SATURATION)
 
 
-def _tags_of(member_id: int) -> dict[int, dict[str, float]]:
-    tags: dict[int, dict[str, float]] = defaultdict(dict)
-    for skill_id, side, weight in MeetTag.objects.filter(member_id=member_id).values_list(
-        "skill_id", "side", "weight"
-    ):
-        tags[skill_id][side] = weight
-    return tags
+@dataclass
+class _Mine:
+    """The viewer's listings by *topic*: a taxonomy skill (its id), or a free tag (minus
+    its id), with the folded texts the tag goes by, its text as the viewer wrote it, and
+    how many members list any of those texts (the viewer included)."""
+
+    sides: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    keys: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    texts: dict[int, str] = field(default_factory=dict)
+    listers: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def skills(self) -> dict[int, dict[str, float]]:
+        return {topic: sides for topic, sides in self.sides.items() if topic > 0}
+
+    def topic_keys(self) -> list[tuple[str, int]]:
+        """(folded text, topic) for each text of the viewer's free tags."""
+        return sorted((key, topic) for topic, keys in self.keys.items() for key in keys)
+
+
+def _tags_of(member_id: int) -> _Mine:
+    """A member's skills and free tags, with each free tag's listers counted, in one
+    query. A tag's listers are counted in the database (an index range per text), not
+    read: a popular tag has thousands, a skill's are kept (``meet_holders``)."""
+    skills, tags = MeetTag._meta.db_table, MeetFreeTag._meta.db_table
+    listers = (
+        f"SELECT m.tag_id AS tag_id, COUNT(DISTINCT o.member_id) AS listers"  # noqa: S608 - table names from the models
+        f" FROM {tags} m JOIN {tags} o ON o.key = m.key WHERE m.member_id = %s GROUP BY m.tag_id"
+    )
+    sql = (
+        f"SELECT skill_id, '', '', side, weight, 0 FROM {skills} WHERE member_id = %s"  # noqa: S608 - see above
+        f" UNION ALL SELECT -v.tag_id, v.key, v.text, v.side, v.weight, c.listers"
+        f" FROM {tags} v JOIN ({listers}) AS c ON c.tag_id = v.tag_id WHERE v.member_id = %s"
+    )
+    mine = _Mine()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member_id, member_id, member_id])
+        for topic, key, text, side, weight, listers_of in cursor.fetchall():
+            mine.sides[topic][side] = max(mine.sides[topic].get(side, 0.0), weight)
+            if topic < 0:
+                mine.keys[topic].add(key)
+                mine.texts[topic] = text
+                mine.listers[topic] = listers_of
+    return mine
 
 
 Theirs = dict[int, dict[int, dict[str, float]]]
 
 
-def _read_tags(sql: str, params: Sequence[int | str | float]) -> Theirs:
-    theirs: Theirs = {}
+@dataclass
+class _TheirRows:
+    """Members' rows on the viewer's topics (skills and free tags): their sides, and
+    their own text for each of the viewer's free tags they list."""
+
+    theirs: Theirs = field(default_factory=dict)
+    texts: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def _read_rows(sql: str, params: Sequence[int | str | float]) -> _TheirRows:
+    """Rows of (member, topic, side, weight, text): a member's tag may meet one of the
+    viewer's by more than one text, or two of their tags the same one; the strongest
+    row of a side counts, and the first text read names it."""
+    found = _TheirRows()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for member_id, skill_id, side, weight in cursor.fetchall():
-            theirs.setdefault(member_id, {}).setdefault(skill_id, {})[side] = weight
-    return theirs
+        for member_id, topic, side, weight, text in cursor.fetchall():
+            sides = found.theirs.setdefault(member_id, {}).setdefault(topic, {})
+            sides[side] = max(sides.get(side, 0.0), weight)
+            if topic < 0:
+                found.texts.setdefault((member_id, topic), text)
+    return found
+
+
+class _Statement:
+    """A statement built in parts, each with its parameters, in the order written.
+
+    Plain SQL from the models' table names; every value is a parameter."""
+
+    def __init__(self) -> None:
+        self.ctes: list[str] = []
+        self.params: list[int | str | float] = []
+
+    def values(self, name: str, rows: Sequence[Sequence[int | str | float]]) -> None:
+        """A ``WITH`` list of literal rows, e.g. ``w(skill_id, side, m0, m1, t0)``."""
+        row = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
+        self.ctes.append(f"{name} AS (VALUES {', '.join([row] * len(rows))})")
+        for each in rows:
+            self.params += list(each)
+
+    def cte(self, name: str, sql: str, params: Sequence[int | str | float]) -> None:
+        self.ctes.append(f"{name} AS ({sql})")
+        self.params += list(params)
+
+    def sql(self, body: str) -> str:
+        return f"WITH {', '.join(self.ctes)} {body}" if self.ctes else body
+
+
+def _free_tag_rows() -> str:
+    """Members' free tag rows on the viewer's free tags, by the viewer's topic (``k``:
+    the viewer's folded texts), one row per (member, topic, side), the strongest."""
+    return (
+        "SELECT f.member_id AS member_id, k.topic AS skill_id, f.side AS side,"  # noqa: S608 - see _Statement
+        f" MAX(f.weight) AS weight FROM {MeetFreeTag._meta.db_table} f JOIN k ON f.key = k.key"
+        " GROUP BY f.member_id, k.topic, f.side"
+    )
+
+
+def _rows_of_chosen(mine: _Mine) -> tuple[str, list[int]]:
+    """The rows of the members in ``chosen`` (a ``WITH`` of the statement) on the
+    viewer's skills and on their free tags (``k``, when the viewer lists any): the
+    statement's body and its own parameters."""
+    skills, tags = MeetTag._meta.db_table, MeetFreeTag._meta.db_table
+    branches, params = [], []
+    if mine.skills:
+        branches.append(
+            f"SELECT member_id, skill_id, side, weight, '' FROM {skills}"  # noqa: S608 - see _Statement
+            f" WHERE skill_id IN ({', '.join(['%s'] * len(mine.skills))})"
+            " AND member_id IN (SELECT member_id FROM chosen)"
+        )
+        params += list(mine.skills)
+    if mine.keys:
+        branches.append(
+            # By member first (a popular text has thousands of listers, the chosen are few):
+            # SQLite joins in the order written with CROSS JOIN.
+            "SELECT f.member_id, k.topic, f.side, f.weight, f.text FROM chosen c"  # noqa: S608
+            f" CROSS JOIN {tags} f CROSS JOIN k WHERE f.member_id = c.member_id AND f.key = k.key"
+        )
+    return " UNION ALL ".join(branches), params
 
 
 @dataclass(frozen=True, slots=True)
 class CandidateCut:
-    """Which listers of the viewer's skills are scored exactly.
+    """Which listers of the viewer's skills and free tags are scored exactly.
 
-    ``best``: the database scores every lister of each (skill, side) that can meet the
-    viewer's listings roughly, with the same terms as ``_score_pairs`` summed per side
-    (each row counted: two sides of one skill count twice), takes the harmonic mean of
-    the two sides and returns the ``best`` first. ``per_range``: instead, at most this
-    many per (skill, side), strongest first (the cut before this one: 200; in ties, by
-    member id, which is no better than chance). Neither: every lister, the exact answer
-    the benchmark compares with.
+    ``best``: the database scores every lister of each (skill or free tag, side) that can
+    meet the viewer's listings roughly, with the same terms as ``_score_pairs`` summed per
+    side (each row counted: two sides of one skill count twice; a free tag's texts that
+    meet one of the viewer's tags count once a side), takes the harmonic mean of the two
+    sides and returns the ``best`` first. ``per_range``: instead, at most this many per
+    (skill, side), strongest first, and every lister of the viewer's free tags (the cut
+    before this one: 200; in ties, by member id, which is no better than chance).
+    Neither: every lister, the exact answer the benchmark compares with.
     """
 
     best: int | None = CANDIDATES
@@ -166,9 +279,9 @@ EVERY_LISTER = CandidateCut(best=None)
 def _rough_terms(
     mine: dict[int, dict[str, float]], rarity: dict[int, float]
 ) -> list[tuple[int, str, float, float, float]]:
-    """(skill, side, mine, mine per claim, theirs) for each side of the viewer's skills a
-    lister can be on: what one row of theirs adds to each side's benefit, the viewer's
-    part as a constant plus a multiple of their claim's saturation."""
+    """(topic, side, mine, mine per claim, theirs) for each side of the viewer's skills and
+    free tags a lister can be on: what one row of theirs adds to each side's benefit, the
+    viewer's part as a constant plus a multiple of their claim's saturation."""
     terms: dict[tuple[int, str], list[float]] = {}
     for skill_id, sides in mine.items():
         me = _MyListing.of(sides, rarity[skill_id])
@@ -191,85 +304,95 @@ def _rough_terms(
     ]
 
 
-def _candidates_tags(
-    mine: dict[int, dict[str, float]],
-    also: Collection[int],
-    rarity: dict[int, float],
-    cut: CandidateCut,
-) -> Theirs:
-    """The candidates (as ``cut`` chooses them among the listers of the viewer's skills)
-    and the members ``also``: their rows on the viewer's skills, in one round trip.
+def _candidates_rows(
+    mine: _Mine, also: Collection[int], rarity: dict[int, float], cut: CandidateCut
+) -> _TheirRows:
+    """The candidates (as ``cut`` chooses them among the listers of the viewer's skills
+    and free tags) and the members ``also``: their rows on the viewer's skills and free
+    tags, in one round trip.
 
     The database does the choosing and reads the chosen members' rows by the (member,
-    skill, side) key: the candidates never travel to Python and back as parameters.
-    Plain SQL from the model's table name; every value is a parameter."""
-    terms = _rough_terms(mine, rarity)
-    if not mine or (not terms and not also):
-        return {}
-    table = MeetTag._meta.db_table
-    head: list[int | str | float] = []  # the WITH's values, before the statement's own
+    skill, side) key: the candidates never travel to Python and back as parameters."""
+    terms = _rough_terms(mine.sides, rarity)
+    if not mine.sides or (not terms and not also):
+        return _TheirRows()
+    skills, tags = MeetTag._meta.db_table, MeetFreeTag._meta.db_table
+    statement = _statement_on(mine)
     params: list[int | str | float] = []
     parts: list[str] = []
-    prefix = ""
     if terms and cut.best is not None:
-        # Each row's terms, from a VALUES list joined to the index by (skill, side).
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(terms))
-        prefix = f"WITH w(skill_id, side, m0, m1, t0) AS (VALUES {values}) "
-        for term in terms:
-            head += list(term)
-        claim = f"w.m1 * t.weight / (t.weight + {CLAIM_SATURATION})"
+        # Each row's terms, from a VALUES list joined to the index by (topic, side): a
+        # skill's rows as they are, a free tag's rows (by any of its texts) by the
+        # viewer's topic, one per member and side, so two texts of one tag count once.
+        statement.values("w(skill_id, side, m0, m1, t0)", terms)
+        listed = [
+            f"SELECT t.member_id AS member_id, t.weight AS weight, w.m0 AS m0, w.m1 AS m1,"  # noqa: S608 - see _Statement
+            f" w.t0 AS t0 FROM {skills} t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
+        ]
+        if mine.keys:
+            listed.append(
+                f"SELECT t.member_id, t.weight, w.m0, w.m1, w.t0 FROM ({_free_tag_rows()})"  # noqa: S608
+                " AS t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
+            )
+        claim = f"m1 * weight / (weight + {CLAIM_SATURATION})"
         sides = (
-            f"SELECT t.member_id AS member_id, SUM(w.m0 + {claim}) AS mine, SUM(w.t0) AS theirs"  # noqa: S608
-            f" FROM {table} t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
-            " GROUP BY t.member_id"
+            f"SELECT member_id, SUM(m0 + {claim}) AS mine, SUM(t0) AS theirs"  # noqa: S608
+            f" FROM ({' UNION ALL '.join(listed)}) AS r GROUP BY member_id"
         )
         parts.append(
-            f"SELECT member_id FROM (SELECT member_id FROM ({sides}) AS s"  # noqa: S608 - see above
+            f"SELECT member_id FROM (SELECT member_id FROM ({sides}) AS s"  # noqa: S608
             " WHERE mine > 0 AND theirs > 0"
             " ORDER BY 2 * mine * theirs / (mine + theirs) DESC, member_id LIMIT %s) AS best"
         )
         params.append(cut.best)
     else:
-        every = f"SELECT member_id FROM {table} WHERE skill_id = %s AND side = %s"  # noqa: S608
+        every = f"SELECT member_id FROM {skills} WHERE skill_id = %s AND side = %s"  # noqa: S608
         ranged = f"SELECT member_id FROM ({every} ORDER BY weight DESC, member_id LIMIT %s) AS r"  # noqa: S608
         for skill_id, side, *_term in terms:
-            parts.append(every if cut.per_range is None else ranged)
-            params += [skill_id, side] if cut.per_range is None else [skill_id, side, cut.per_range]
+            if skill_id > 0:
+                parts.append(every if cut.per_range is None else ranged)
+                params += [skill_id, side]
+                params += [] if cut.per_range is None else [cut.per_range]
+        if mine.keys:
+            # Every lister of the viewer's free tags, as before the rough score.
+            parts.append(f"SELECT f.member_id FROM {tags} f JOIN k ON f.key = k.key")  # noqa: S608
     if also:
-        parts.append(
-            f"SELECT member_id FROM {table} WHERE member_id IN ({', '.join(['%s'] * len(also))})"  # noqa: S608
-        )
-        params += list(also)
-    skills_in = ", ".join(["%s"] * len(mine))
-    sql = (
-        f"{prefix}SELECT member_id, skill_id, side, weight FROM {table}"  # noqa: S608 - see above
-        f" WHERE skill_id IN ({skills_in}) AND member_id IN ({' UNION '.join(parts)})"
-    )
-    return _read_tags(sql, [*head, *mine, *params])
+        statement.values("also(member_id)", [(member_id,) for member_id in sorted(also)])
+        parts.append("SELECT member_id FROM also")
+    statement.cte("chosen(member_id)", " UNION ".join(parts), params)
+    return _read_chosen(statement, mine)
 
 
-def _their_tags(candidates: Collection[int], skill_ids: Collection[int]) -> Theirs:
-    """The candidates' rows on the viewer's skills (plain parameters: the ORM prepares
-    each id through the foreign key, which costs more than the query itself)."""
-    if not candidates or not skill_ids:
-        return {}
-    table = MeetTag._meta.db_table
-    skills_in = ", ".join(["%s"] * len(skill_ids))
-    members_in = ", ".join(["%s"] * len(candidates))
-    sql = (
-        f"SELECT member_id, skill_id, side, weight FROM {table}"  # noqa: S608 - see above
-        f" WHERE skill_id IN ({skills_in}) AND member_id IN ({members_in})"
-    )
-    return _read_tags(sql, [*skill_ids, *candidates])
+def _statement_on(mine: _Mine) -> _Statement:
+    """A statement on the viewer's free tags' texts (``k``), when they list any."""
+    statement = _Statement()
+    if mine.keys:
+        statement.values("k(key, topic)", mine.topic_keys())
+    return statement
 
 
-def _rarity(skill_ids: Collection[int]) -> dict[int, float]:
-    # Both counts are kept with the index (a row per skill, one row), not counted here.
-    holders = meet_holders(skill_ids)
+def _read_chosen(statement: _Statement, mine: _Mine) -> _TheirRows:
+    body, params = _rows_of_chosen(mine)
+    return _read_rows(statement.sql(body), [*statement.params, *params])
+
+
+def _rows_among(mine: _Mine, members: Collection[int]) -> _TheirRows:
+    """The rows of ``members`` on the viewer's skills and free tags (as parameters: the
+    ORM prepares each id through the foreign key, which costs more than the query)."""
+    if not members or not mine.sides:
+        return _TheirRows()
+    statement = _statement_on(mine)
+    statement.values("chosen(member_id)", [(member_id,) for member_id in sorted(members)])
+    return _read_chosen(statement, mine)
+
+
+def _rarity(mine: _Mine) -> dict[int, float]:
+    # Both counts are kept with the index (a row per skill, one row), not counted here;
+    # a free tag's listers were counted with the viewer's listings.
+    holders = meet_holders(list(mine.skills))
+    holders.update(mine.listers)
     total = max(index_totals().members, max(holders.values(), default=1))
-    return {
-        skill_id: math.log(1 + total / max(holders.get(skill_id, 1), 1)) for skill_id in skill_ids
-    }
+    return {topic: math.log(1 + total / max(holders.get(topic, 1), 1)) for topic in mine.sides}
 
 
 def _others_helped(viewer_id: int, helped: list[Helped]) -> set[int]:
@@ -313,19 +436,25 @@ class _MyListing:
 
 def _score_pairs(
     viewer_id: int,
-    mine: dict[int, dict[str, float]],
+    mine: _Mine,
     theirs: Theirs,
     candidates: Collection[int],
     helped: list[Helped],
-    rarity: dict[int, float] | None = None,
+    rarity: dict[int, float],
+    texts: dict[tuple[int, int], str] | None = None,
 ) -> dict[int, _Pair]:
     """Both sides' benefits for each of ``candidates`` (and nobody else), from their
-    rows on the viewer's skills (``theirs``); ``rarity`` when the caller has it."""
-    if rarity is None:
-        rarity = _rarity(mine)
-    listings = {
-        skill_id: _MyListing.of(sides, rarity[skill_id]) for skill_id, sides in mine.items()
-    }
+    rows on the viewer's skills and free tags (``theirs``, by topic; ``texts``: their
+    free tags' texts as they wrote them)."""
+    listings = {topic: _MyListing.of(sides, rarity[topic]) for topic, sides in mine.sides.items()}
+    their_texts = texts or {}
+
+    def reason(kind: ReasonKind, topic: int, writer_id: int, giver_id: int | None) -> Reason:
+        if topic > 0:
+            return Reason(kind, topic, giver_id=giver_id)
+        text = mine.texts[topic] if writer_id == viewer_id else their_texts[(writer_id, topic)]
+        return Reason(kind, giver_id=giver_id, tag=text)
+
     pairs: dict[int, _Pair] = defaultdict(_Pair)
     for member_id, their_tags in theirs.items():
         if member_id == viewer_id:
@@ -345,14 +474,14 @@ def _score_pairs(
                     if offers:
                         pair.theirs += TAKER_WEIGHT * me.rarity
                     kind = ReasonKind.OFFERS if offers else ReasonKind.KNOWS
-                    pair.reasons.append((help_, Reason(kind, skill_id, giver_id=member_id)))
+                    pair.reasons.append((help_, reason(kind, skill_id, member_id, member_id)))
             # What I give that they need.
             if me.help > 0 and _NEED in their_sides:
                 pair.theirs += me.help
                 if me.offers:
                     pair.mine += TAKER_WEIGHT * me.rarity
                 kind = ReasonKind.OFFERS if me.offers else ReasonKind.KNOWS
-                pair.reasons.append((me.help, Reason(kind, skill_id, giver_id=viewer_id)))
+                pair.reasons.append((me.help, reason(kind, skill_id, viewer_id, viewer_id)))
             # Alike: both give it, or both are into it.
             if me.alike:
                 they_work = _OFFER in their_sides or _KNOWS in their_sides
@@ -362,7 +491,7 @@ def _score_pairs(
                     pair.theirs += alike
                     both_work = me.works and they_work
                     kind = ReasonKind.SHARED_WORK if both_work else ReasonKind.SHARED_INTEREST
-                    pair.reasons.append((alike, Reason(kind, skill_id)))
+                    pair.reasons.append((alike, reason(kind, skill_id, viewer_id, None)))
     for each in helped:
         viewer_asked = each.asker_id == viewer_id
         other = each.answerer_id if viewer_asked else each.asker_id
@@ -376,10 +505,10 @@ def _score_pairs(
         else:
             pair.theirs += weight
             pair.mine += ANSWERER_SHARE * weight
-        reason = Reason(
+        answered = Reason(
             ReasonKind.ANSWERED, each.tag_id, giver_id=each.answerer_id, count=each.questions
         )
-        pair.reasons.append((weight, reason))
+        pair.reasons.append((weight, answered))
     return pairs
 
 
@@ -493,9 +622,9 @@ def people_to_meet(
     # The answers around the viewer bring people the index's cut may have left out.
     others_helped = _others_helped(viewer.pk, helped)
     rarity = _rarity(mine)
-    theirs = _candidates_tags(mine, others_helped, rarity, cut or CandidateCut())
-    candidates = theirs.keys() | others_helped
-    pairs = _score_pairs(viewer.pk, mine, theirs, candidates, helped, rarity)
+    found = _candidates_rows(mine, others_helped, rarity, cut or CandidateCut())
+    candidates = found.theirs.keys() | others_helped
+    pairs = _score_pairs(viewer.pk, mine, found.theirs, candidates, helped, rarity, found.texts)
     return _suggestions(viewer, pairs, limit)
 
 
@@ -503,8 +632,10 @@ def pair_reasons(viewer: Member, other: Member) -> list[Reason]:
     """Why these two should meet (an introduction stores them), strongest first."""
     helped = help_around(viewer.pk)
     mine = _tags_of(viewer.pk)
-    theirs = _their_tags({other.pk}, list(mine))
-    pair = _score_pairs(viewer.pk, mine, theirs, {other.pk}, helped).get(other.pk)
+    found = _rows_among(mine, {other.pk})
+    pair = _score_pairs(
+        viewer.pk, mine, found.theirs, {other.pk}, helped, _rarity(mine), found.texts
+    ).get(other.pk)
     if pair is None:
         return []
     return [reason for _weight, reason in sorted(pair.reasons, key=lambda item: -item[0])]
@@ -530,13 +661,18 @@ def here_today(viewer: Member, limit: int = SUGGESTED) -> HereToday | None:
         return None
     present = present_member_ids(viewer, session.space) - {viewer.pk}
     mine = _tags_of(viewer.pk)
-    pairs = (
-        _score_pairs(
-            viewer.pk, mine, _their_tags(present, list(mine)), present, help_around(viewer.pk)
+    pairs: dict[int, _Pair] = {}
+    if present:
+        found = _rows_among(mine, present)
+        pairs = _score_pairs(
+            viewer.pk,
+            mine,
+            found.theirs,
+            present,
+            help_around(viewer.pk),
+            _rarity(mine),
+            found.texts,
         )
-        if present
-        else {}
-    )
     return HereToday(
         space=session.space,
         remote=session.kind == CheckInKind.REMOTE,

@@ -43,12 +43,15 @@ SIMILAR = frozenset({ReasonKind.SHARED_WORK, ReasonKind.SHARED_INTEREST})
 class Reason:
     """``giver`` offers or knows ``skill``, which the other needs; ``giver`` (the
     answerer) answered ``count`` of the other's questions, most often on ``skill``; or
-    both share ``skill``. Member ids are the pair's own, so either side can read it."""
+    both share ``skill``. Member ids are the pair's own, so either side can read it.
+    Instead of a skill, a free tag: ``tag``, its text as the member wrote it (the giver,
+    or the one who asked, for a shared one)."""
 
     kind: ReasonKind
     skill_id: int | None = None
     giver_id: int | None = None
     count: int = 0
+    tag: str = ""
 
     @property
     def complementary(self) -> bool:
@@ -62,6 +65,8 @@ class Reason:
             data["giver"] = self.giver_id
         if self.count:
             data["count"] = self.count
+        if self.tag:
+            data["tag"] = self.tag
         return data
 
     @classmethod
@@ -71,7 +76,13 @@ class Reason:
             kind = ReasonKind(data["kind"])
         except (KeyError, ValueError):
             return None
-        return cls(kind, data.get("skill"), data.get("giver"), int(data.get("count", 0)))
+        return cls(
+            kind,
+            data.get("skill"),
+            data.get("giver"),
+            int(data.get("count", 0)),
+            str(data.get("tag", "")),
+        )
 
 
 def reasons_from_data(rows: Iterable[Mapping[str, Any]]) -> list[Reason]:
@@ -88,7 +99,7 @@ def worded(reason: Reason, reader_id: int, other_name: str, skills: Mapping[int,
     skill = (
         skills[reason.skill_id].name
         if reason.skill_id is not None and reason.skill_id in skills
-        else ""
+        else reason.tag
     )
     values = {"name": other_name, "skill": skill, "count": reason.count}
     reader_gives = reason.giver_id == reader_id

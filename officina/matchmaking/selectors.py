@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -47,6 +47,7 @@ from officina.matchmaking.evidence import (
     phrase_terms,
     skill_strength,
     spotter_of,
+    tags_speaking_of,
     terms_of,
 )
 from officina.matchmaking.models import (
@@ -57,7 +58,13 @@ from officina.matchmaking.models import (
     EvidenceVector,
 )
 from officina.skills.kinds import SkillKind
-from officina.skills.selectors import holdings_of, skill_names, skill_vocabulary
+from officina.skills.selectors import (
+    FreeTagHolding,
+    free_tag_holdings_of,
+    holdings_of,
+    skill_names,
+    skill_vocabulary,
+)
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -459,8 +466,12 @@ def _reasons(
     skills: dict[int, Skill],
     evidence: dict[tuple[int, int], tuple[int, int]],
     listed: dict[tuple[int, int], str],
+    tags: Sequence[FreeTagHolding] = (),
 ) -> list[str]:
     reasons: list[str] = []
+    for tag in tags:
+        worded = _("offers %(skill)s") if tag.kind == SkillKind.OFFER else _("knows %(skill)s")
+        reasons.append(worded % {"skill": tag.texts[0]})
     for skill_id in sorted(wanted, key=lambda pk: (-wanted[pk], skills[pk].name)):
         name = skills[skill_id].name
         answers, accepted = evidence.get((member_id, skill_id), (0, 0))
@@ -515,7 +526,8 @@ def experts_for_question(
     if not chosen:
         return []
     chosen_ids = [member.pk for member in chosen]
-    wanted = _question_skills(asked, spotter_of(tuple(skill_vocabulary())))
+    spotter = spotter_of(tuple(skill_vocabulary()))
+    wanted = _question_skills(asked, spotter)
     skills = skill_names(list(wanted))
     evidence = {
         (member_id, skill_id): (answers, accepted)
@@ -531,13 +543,20 @@ def experts_for_question(
             SkillKind.OFFER
         ):
             listed[(holding.member_id, holding.skill_id)] = holding.kind
+    # Free tags: by the skills their texts name, or by the question's own words.
+    tags = tags_speaking_of(
+        free_tag_holdings_of(chosen_ids),
+        spotter,
+        list(wanted),
+        set(terms_of(f"{asked.title}\n{asked.details}")),
+    )
     invited = set(
         AnswerInvitation.objects.filter(question_id=question.pk).values_list("member_id", flat=True)
     )
     return [
         ExpertSuggestion(
             member=member,
-            reasons=_reasons(member.pk, wanted, skills, evidence, listed),
+            reasons=_reasons(member.pk, wanted, skills, evidence, listed, tags.get(member.pk, ())),
             invited=member.pk in invited,
         )
         for member in chosen

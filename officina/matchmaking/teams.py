@@ -9,10 +9,11 @@ skill not yet covered, the candidate chosen is the one with the best
     + TIE_BONUS × the people of the team, and the asker, they already know
 
 where knowing someone is working in the same company, having talked in a conversation,
-being on the same project, or one having endorsed the other. Only members the asker
-can see are candidates (active, never project guests), never the asker. A skill nobody
-holds is listed as uncovered. Each member comes with the required skills they cover and
-why, in the reader's language.
+being on the same project, or one having endorsed the other (a skill or a free tag). A
+free tag counts as a listed skill does when its text or a synonym names the skill. Only
+members the asker can see are candidates (active, never project guests), never the
+asker. A skill nobody holds is listed as uncovered. Each member comes with the required
+skills they cover and why, in the reader's language.
 """
 
 from __future__ import annotations
@@ -31,10 +32,17 @@ from officina.accounts.selectors import (
     visible_members_q,
 )
 from officina.matchmaking.counts import skill_holders
+from officina.matchmaking.evidence import spotter_of, tags_speaking_of
 from officina.matchmaking.models import EvidenceSkill
 from officina.projects.selectors import project_ids_of_members
 from officina.skills.kinds import SkillKind
-from officina.skills.selectors import endorsement_pairs, holdings_of, skill_names
+from officina.skills.selectors import (
+    endorsement_pairs,
+    free_tag_holdings_of,
+    holdings_of,
+    skill_names,
+    skill_vocabulary,
+)
 from officina.social.selectors import conversation_ids_of_members
 
 if TYPE_CHECKING:
@@ -203,13 +211,29 @@ def suggest_team(viewer: Member, skill_ids: Sequence[int]) -> Team:
         key = (holding_row.member_id, holding_row.skill_id)
         if holding_row.kind == SkillKind.OFFER or key not in kinds:
             kinds[key] = holding_row.kind
+    # A skill covered through a free tag that names it: the tag, as the member wrote it.
+    spotter = spotter_of(tuple(skill_vocabulary()))
+    tagged = {
+        (tag.member_id, skill_id): tag
+        for tags in tags_speaking_of(free_tag_holdings_of(chosen), spotter, order).values()
+        for tag in reversed(tags)
+        for text in tag.texts
+        for skill_id in spotter.skills_in(text)
+    }
     team = Team(uncovered=[skills[pk] for pk in uncovered], skills=[skills[pk] for pk in order])
     for member_id in chosen:
         covers = [skills[pk] for pk in order if (member_id, pk) in strength]
-        reasons = [
-            _skill_reason(skill, kinds.get((member_id, skill.pk)), *shown[(member_id, skill.pk)])
-            for skill in covers
-        ]
+        reasons = []
+        for skill in covers:
+            kind = kinds.get((member_id, skill.pk))
+            tag = tagged.get((member_id, skill.pk))
+            if kind is None and not any(shown[(member_id, skill.pk)]) and tag is not None:
+                worded = (
+                    _("offers %(skill)s") if tag.kind == SkillKind.OFFER else _("knows %(skill)s")
+                )
+                reasons.append(worded % {"skill": tag.texts[0]})
+                continue
+            reasons.append(_skill_reason(skill, kind, *shown[(member_id, skill.pk)]))
         for other in [viewer.pk, *chosen]:
             if other == member_id:
                 continue

@@ -24,12 +24,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from officina.accounts.selectors import company_member_ids
+from officina.knowledge.selectors import question_ids_tagged
 from officina.search.actions import do_index_objects
 from officina.search.kinds import DocumentKind
-from officina.skills.selectors import free_tag_member_ids
+from officina.skills.selectors import free_tag_member_ids, skill_member_ids
 
 # The rows that make up a member's document besides the member's own: their profile,
 # skills, free tags and company memberships.
@@ -111,6 +112,44 @@ def _free_tag_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     schedule_reindex(DocumentKind.MEMBER, free_tag_member_ids(instance.pk))
 
 
+# A skill's names are shown by the documents of its listers and of the questions tagged
+# with it (its synonyms are in no document).
+SKILL_NAMES = ("name_en", "name_it")
+
+
+class _NamesBefore(threading.local):
+    def __init__(self) -> None:
+        self.by_skill: dict[int, tuple[str, str]] = {}
+
+
+_names_before = _NamesBefore()
+
+
+def _names_saved(update_fields: frozenset[str] | None) -> bool:
+    return update_fields is None or bool(set(update_fields) & set(SKILL_NAMES))
+
+
+def _skill_saving(
+    sender: Any, instance: Any, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if instance.pk is None or not _names_saved(update_fields):
+        return
+    stored = sender.objects.filter(pk=instance.pk).values_list(*SKILL_NAMES).first()
+    if stored is not None:
+        _names_before.by_skill[instance.pk] = stored
+
+
+def _skill_saved(
+    sender: Any, instance: Any, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    """A skill renamed (in the admin): the documents holding its old name hold the new."""
+    before = _names_before.by_skill.pop(instance.pk, None)
+    if before is None or before == tuple(getattr(instance, name) for name in SKILL_NAMES):
+        return
+    schedule_reindex(DocumentKind.MEMBER, skill_member_ids(instance.pk))
+    schedule_reindex(DocumentKind.QUESTION, question_ids_tagged(instance.pk))
+
+
 def _question_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     schedule_reindex(DocumentKind.QUESTION, [instance.pk])
 
@@ -145,6 +184,8 @@ def connect() -> None:
         )
         signal.connect(_post_changed, sender="social.Post", dispatch_uid=f"search-post-{uid}")
     post_save.connect(_free_tag_changed, sender="skills.FreeTag", dispatch_uid="search-free-tag")
+    pre_save.connect(_skill_saving, sender="skills.Skill", dispatch_uid="search-skill-saving")
+    post_save.connect(_skill_saved, sender="skills.Skill", dispatch_uid="search-skill-saved")
     m2m_changed.connect(
         _question_tags_changed, sender=QUESTION_TAGS, dispatch_uid="search-question-tags"
     )

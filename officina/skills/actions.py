@@ -682,7 +682,23 @@ def checked_free_tag_synonyms(text: str, synonyms: Iterable[str]) -> list[str]:
     """The synonyms a manager gives a free tag of ``text``, spaces tidied, as written:
     each of 2 to 80 characters, none given twice nor the tag's own text (accents and
     case aside, as a tag's key). Refused with the reason otherwise."""
-    own = folded(text)
+    return _checked_synonyms(
+        {folded(text)}, synonyms, str(_("“%(synonym)s” is the tag's own text, not a synonym."))
+    )
+
+
+def checked_skill_synonyms(names: Iterable[str], synonyms: Iterable[str]) -> list[str]:
+    """A taxonomy skill's synonyms as a manager gives them, by the free tags' rules: each
+    of 2 to 80 characters, none given twice nor one of the skill's names (accents and
+    case aside)."""
+    return _checked_synonyms(
+        {folded(name) for name in names},
+        synonyms,
+        str(_("“%(synonym)s” is the skill's own name, not a synonym.")),
+    )
+
+
+def _checked_synonyms(own: set[str], synonyms: Iterable[str], own_message: str) -> list[str]:
     seen: set[str] = set()
     checked = []
     for synonym in synonyms:
@@ -695,11 +711,8 @@ def checked_free_tag_synonyms(text: str, synonyms: Iterable[str]) -> list[str]:
                 field="synonyms",
             )
         key = folded(synonym)
-        if key == own:
-            raise OfficinaError.invalid_input(
-                _("“%(synonym)s” is the tag's own text, not a synonym.") % {"synonym": synonym},
-                field="synonyms",
-            )
+        if key in own:
+            raise OfficinaError.invalid_input(own_message % {"synonym": synonym}, field="synonyms")
         if key in seen:
             raise OfficinaError.invalid_input(
                 _("“%(synonym)s” is given twice.") % {"synonym": synonym}, field="synonyms"

@@ -15,6 +15,7 @@ from officina.skills.actions import (
     check_rename_free_tag,
     check_set_free_tag_synonyms,
     checked_free_tag_synonyms,
+    checked_skill_synonyms,
 )
 from officina.skills.forms import SynonymsField
 from officina.skills.models import (
@@ -27,8 +28,32 @@ from officina.skills.models import (
 )
 
 
+class SkillAdminForm(forms.ModelForm[Skill]):
+    """A skill's names and its synonyms, one per line or separated by commas, checked as
+    a free tag's are: a synonym given twice, one of the skill's names, or not of 2 to 80
+    characters is refused on the field."""
+
+    synonyms = SynonymsField(label=_("Synonyms"), required=False)
+
+    class Meta:
+        model = Skill
+        fields = ("slug", "name_en", "name_it", "category", "synonyms", "tag_synonyms")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        names = [
+            cleaned.get(name) or getattr(self.instance, name) for name in ("name_en", "name_it")
+        ]
+        try:
+            cleaned["synonyms"] = checked_skill_synonyms(names, cleaned.get("synonyms") or [])
+        except OfficinaError as error:
+            self.add_error("synonyms", str(error.message))
+        return cleaned
+
+
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin[Skill]):
+    form = SkillAdminForm
     list_display = ("name_en", "name_it", "category", "slug")
     list_filter = ("category",)
     search_fields = ("name_en", "name_it", "slug")

@@ -343,6 +343,13 @@ def free_tag_member_ids(tag_id: int) -> list[int]:
     )
 
 
+def skill_member_ids(skill_id: int) -> list[int]:
+    """Who lists the skill: their documents show its names, so a rename re-indexes them."""
+    return list(
+        MemberSkill.objects.filter(skill_id=skill_id).values_list("member_id", flat=True).distinct()
+    )
+
+
 def listers_q(wanted: str) -> Q:
     """A filter on members: those who list what ``wanted`` names, in any kind. That is
     the taxonomy skill whose slug it is (the directory's links), or whose name or synonym
@@ -472,14 +479,53 @@ def holdings_of(member_ids: Sequence[int]) -> list[Holding]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class FreeTagHolding:
+    """One member's listing of a free tag, with the texts the tag goes by (its own as
+    written, then its synonyms) and how many endorsed it."""
+
+    member_id: int
+    tag_id: int
+    texts: tuple[str, ...]
+    kind: str
+    level: int | None
+    endorsements: int
+
+
+def free_tag_holdings_of(member_ids: Sequence[int]) -> list[FreeTagHolding]:
+    """Every free tag listing of these members with its endorsement count, in one query."""
+    rows = (
+        MemberFreeTag.objects.filter(member_id__in=list(member_ids))
+        .annotate(endorsement_count=Count("endorsements"))
+        .values_list(
+            "member_id",
+            "tag_id",
+            "tag__text",
+            "tag__synonyms",
+            "kind",
+            "level",
+            "endorsement_count",
+        )
+        .order_by("member_id", "tag_id", "kind")
+    )
+    return [
+        FreeTagHolding(member_id, tag_id, (text, *(synonyms or ())), kind, level, endorsements)
+        for member_id, tag_id, text, synonyms, kind, level, endorsements in rows
+    ]
+
+
 def skill_names(skill_ids: Sequence[int]) -> dict[int, Skill]:
     return {skill.pk: skill for skill in Skill.objects.filter(pk__in=list(skill_ids))}
 
 
 def endorsement_pairs(member_ids: Sequence[int]) -> set[tuple[int, int]]:
-    """(endorser, endorsed) among these members: who vouched for whom, in one query."""
-    return set(
-        Endorsement.objects.filter(
-            endorser_id__in=list(member_ids), member_skill__member_id__in=list(member_ids)
-        ).values_list("endorser_id", "member_skill__member_id")
-    )
+    """(endorser, endorsed) among these members: who vouched for whom, for a taxonomy
+    skill or a free tag, in one query."""
+    ids = list(member_ids)
+    return {
+        (endorser, skill_member or tag_member)
+        for endorser, skill_member, tag_member in Endorsement.objects.filter(
+            Q(member_skill__member_id__in=ids) | Q(member_free_tag__member_id__in=ids),
+            endorser_id__in=ids,
+        ).values_list("endorser_id", "member_skill__member_id", "member_free_tag__member_id")
+    }

@@ -30,6 +30,7 @@ def test_people_to_meet_with_reasons_as_data_and_words(api_as, tax_pair, tax, gi
             "kind": "offers",
             "text": "Marco Colombo offers Tax and VAT, which you need",
             "skill_id": tax.pk,
+            "tag": None,
             "giver_id": marco.pk,
             "count": 0,
         }

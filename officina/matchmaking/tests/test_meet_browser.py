@@ -5,12 +5,19 @@ find the conversation that opened with the two of them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from playwright.sync_api import Locator, Page
 
 from officina.matchmaking.kinds import IntroductionStatus
 from officina.matchmaking.models import Introduction
 from officina.matchmaking.tests.test_browser import PHONE, assert_no_sideways_scrolling
-from officina.skills.actions import check_add_member_skill
+from officina.skills.actions import (
+    check_add_free_tag,
+    check_add_member_skill,
+    check_set_free_tag_synonyms,
+)
 from officina.skills.kinds import SkillKind, SkillLevel
 from officina.social.models import ConversationMember
 
@@ -23,15 +30,21 @@ def tax_and_ux(community, tax, ux, giulia, marco):
     check_add_member_skill(marco, ux, SkillKind.INTEREST)
 
 
-@pytest.mark.browser
-def test_double_opt_in_between_two_browsers(tax_and_ux, giulia, marco, new_context, screenshot):
+def marco_on_the_phone_of(giulia: Any, new_context: Any) -> tuple[Page, Locator]:
+    """Giulia's people to meet on a phone in Italian, and Marco's card there."""
     phone = new_context(
         giulia, locale="it-IT", viewport=PHONE, is_mobile=True, has_touch=True
     ).new_page()
     phone.goto("/meet/")
-    assert phone.locator("h1").inner_text() == "Persone da conoscere"
     card = phone.locator("#people .person", has_text="Marco Colombo")
     card.wait_for()
+    return phone, card
+
+
+@pytest.mark.browser
+def test_double_opt_in_between_two_browsers(tax_and_ux, giulia, marco, new_context, screenshot):
+    phone, card = marco_on_the_phone_of(giulia, new_context)
+    assert phone.locator("h1").inner_text() == "Persone da conoscere"
     text = card.inner_text()
     assert "Marco Colombo offre Fisco e IVA, che ti serve" in text
     assert "siete entrambi interessati a UX design" in text
@@ -78,3 +91,24 @@ def test_double_opt_in_between_two_browsers(tax_and_ux, giulia, marco, new_conte
     phone.wait_for_url(f"**/messages/{introduction.conversation_id}/")
     assert_no_sideways_scrolling(phone)
     screenshot(phone, "5-conversation")
+
+
+@pytest.mark.browser
+def test_a_suggestion_on_free_tags_names_them_in_italian_on_a_phone(
+    community, giulia, marco, new_context, screenshot
+):
+    """Giulia and Marco share no skill of the taxonomy: she needs the free tag "Figma
+    prototyping", which he offers as "Prototipazione Figma" (its synonym)."""
+    check_add_free_tag(giulia, "Figma prototyping", SkillKind.NEED, "en")
+    check_add_free_tag(giulia, "Ceramica raku", SkillKind.INTEREST, "it")
+    figma = check_add_free_tag(marco, "Prototipazione Figma", SkillKind.OFFER, "it").tag
+    assert figma is not None and PHONE["width"] == 390
+    check_set_free_tag_synonyms(figma, ["Figma prototyping"])
+    check_add_free_tag(marco, "Ceramica Raku", SkillKind.INTEREST, "it")
+    phone, card = marco_on_the_phone_of(giulia, new_context)
+    text = card.inner_text()
+    assert "Marco Colombo offre Prototipazione Figma, che ti serve" in text
+    assert "siete entrambi interessati a Ceramica raku" in text
+    assert "Complementari" in text and "Affini" in text
+    assert_no_sideways_scrolling(phone)
+    screenshot(phone, "free-tags")

@@ -201,9 +201,10 @@ def test_here_today_in_a_remote_session(offers_and_needs, giulia, luca, digital)
     assert names(today.suggestions) == ["Luca Ferrari"]
 
 
-# One query each: the viewer's listings; answers around them and those questions' tags;
-# the candidates with their rows on the viewer's skills; the kept listers per skill and
-# the community's size; declines and introductions; exposure; the members shown.
+# One query each: the viewer's listings (and their free tags' listers counted); answers
+# around them and those questions' tags; the candidates with their rows on the viewer's
+# skills and free tags; the kept listers per skill and the community's size; declines and
+# introductions; exposure; the members shown.
 PEOPLE_TO_MEET_QUERIES = 9
 
 

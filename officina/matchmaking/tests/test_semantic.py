@@ -19,7 +19,7 @@ from officina.matchmaking import semantic
 from officina.matchmaking.models import EvidenceVector
 from officina.matchmaking.people import people_to_meet
 from officina.matchmaking.selectors import Asked, Ranking, rank_experts
-from officina.skills.actions import check_add_member_skill
+from officina.skills.actions import check_add_free_tag, check_add_member_skill
 from officina.skills.kinds import SkillKind, SkillLevel
 from officina.social.actions import do_update_profile
 
@@ -120,6 +120,20 @@ def test_only_the_changed_piece_is_embedded_again(semantic_on, bakers, giulia):
     # A cleared profile takes its piece away.
     do_update_profile(baker, headline="", bio="", links=[])
     assert not EvidenceVector.objects.filter(member=baker, question=EvidenceVector.PROFILE)
+
+
+@needs_the_extra
+def test_a_free_tag_offered_is_read_by_meaning(semantic_on, community, giulia, make_member):
+    """A member whose only evidence is a free tag they offer, in Italian: an English
+    question on what it means, with no word in common, finds them."""
+    baker = make_member(first_name="Bruna")
+    check_add_free_tag(baker, "Panificazione con lievito madre", SkillKind.OFFER, "it")
+    make_member(first_name="Carlo")  # someone else, with nothing said
+    piece = EvidenceVector.objects.get(member=baker, question=EvidenceVector.PROFILE)
+    assert piece.digest == semantic.digest("0\nPanificazione con lievito madre")
+    asked = Asked("How often should I feed my sourdough starter?", "", asker_id=giulia.pk)
+    assert baker.pk not in ids(rank_experts(asked, with_semantic=False))
+    assert ids(rank_experts(asked, Ranking.SEMANTIC))[0] == baker.pk
 
 
 @needs_the_extra
