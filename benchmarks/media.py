@@ -1,7 +1,9 @@
-"""Media benchmark: concurrent G.711 voicemail sessions through ``officina serve``.
+"""Media benchmark: concurrent G.711 voicemail sessions and relayed phone-to-phone calls
+through ``officina serve``.
 
     .venv/bin/python benchmarks/media.py [--sessions 50,100,200] [--seconds 20]
                                          [--conference 3,10,30] [--opus 5,10,20]
+                                         [--relayed 100,200,300] [--no-kamailio]
 
 Starts the run command (``officina serve``: web and SIP in one process) on a
 fresh SQLite database with two extensions, 201 (the caller) and 202 (absent, so
@@ -18,7 +20,8 @@ For every step it prints, over the packets the PBX sent during the steady part
 * jitter: for each received packet, |arrival gap - timestamp gap| in ms, its p50
   and p99 over all sessions, and the largest RFC 3550 running estimate;
 * lost packets: expected (from sequence numbers) minus received, all sessions;
-* the server's CPU (user + system, from /proc) per second of the steady part,
+* the CPU of the server and every process it started (user + system, from /proc) per
+  second of the steady part,
   and sessions per core = sessions / that share of one core.
 
 A step passes when every call was answered, p99 jitter is under 20 ms and no
@@ -43,51 +46,94 @@ steady part as a share of one core and legs per core, the frames each leg receiv
 per second (50 is all of them), how late the clock's ticks ran (p99) and the frames
 our sender queue dropped. A step passes at 47.5 frames a second or more and ticks
 less than a frame late.
+
+``--relayed 100,200,300`` measures calls between two plain SIP phones whose media pass
+through rtpengine. It starts ``officina serve`` as the sessions do (a fresh SQLite
+database, its own ports), with ``MEDIA_ANCHORING=always`` and the rtpengine it starts
+itself on the ``BENCH_RTPENGINE_PORTS`` range (four ports a call: at least five times
+the largest step). The generator runs in two child processes, one event loop each,
+sending every leg's frame on one 20 ms timer: the callee (202, registered with digest)
+answers each INVITE the PBX forks to it with 180 and 200 with its SDP, the callers (201,
+registered too) place the N calls, a second per 100, as phones do (INVITE, 407, ACK, INVITE with
+credentials, ACK along the Record-Route). A call counts as relayed when the SDP each side
+got names a port of rtpengine's range, not the other phone's. Both sides send 20 ms PCMU
+frames; once every call is set up and two seconds have passed, each measures for
+``--seconds`` what arrives from the relay, as the sessions step does (jitter p50 and p99,
+the RFC 3550 estimate, lost packets from sequence numbers), then the callers hang up
+(BYE). It prints per step the calls answered and relayed, the jitter and losses of both
+directions, the CPU of the server's whole process tree (rtpengine included) per second
+of the measured part and calls per core, and the CPU of each side of the generator and
+how late its clock ran (p99), to tell which side was saturated. A step passes with every
+call relayed, p99 under 20 ms and nothing lost. Steps start 32 s apart: rtpengine keeps
+a deleted call's ports 30 s.
+
+Then, unless ``--no-kamailio``, the same steps through Kamailio
+(``benchmarks/kamailio/kamailio-relay.cfg``: registrar, digest, record-routing proxy,
+its ``rtpengine`` module) driving an rtpengine of its own started with the same command
+and ports, on the same SIP port, and the two printed side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import math
+import multiprocessing
 import os
 import random
-import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from process_cpu import process_tree_cpu  # noqa: E402
+from sip import stop  # noqa: E402
 
 from officina.pbx.media.g711 import encode  # noqa: E402
-from officina.sip import DigestClient, SipResponse, parse_message  # noqa: E402
+from officina.sip import DigestClient, SipRequest, SipResponse, parse_message  # noqa: E402
 from officina.sip.rtp import PCMU, RtpPacket, RtpStream  # noqa: E402
+from officina.sip.sdp import SessionDescription  # noqa: E402
 
 HOST = "127.0.0.1"
 WEB_PORT = int(os.environ.get("BENCH_WEB_PORT", "21500"))
 SIP_PORT = int(os.environ.get("BENCH_SIP_PORT", "21501"))
-MEDIA_PORTS = os.environ.get("BENCH_MEDIA_PORTS", "21600-21999")
+MEDIA_PORTS = os.environ.get("BENCH_MEDIA_PORTS", "22000-23999")
 PASSWORD = "bench-media-password"  # noqa: S105 - a throw-away database
 DOMAIN = "bench.officina.local"
 WARM_UP = 2.0  # seconds of each call not measured (set-up, first packets)
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+# The relayed calls' rtpengine (four ports a call: RTP and RTCP, each side).
+RTPENGINE_PORTS = os.environ.get("BENCH_RTPENGINE_PORTS", "44000-45999")
+RTPENGINE_DELETE_DELAY = 30  # seconds: rtpengine's default (--delete-delay)
+KAMAILIO_RELAY_CFG = REPO / "benchmarks" / "kamailio" / "kamailio-relay.cfg"
+Result = TypeVar("Result")
 
 
 # ---------------------------------------------------------------------- the server
-def start_server(workdir: Path) -> subprocess.Popen[bytes]:
-    low, high = MEDIA_PORTS.split("-")
+def start_server(
+    workdir: Path,
+    web_port: int = WEB_PORT,
+    sip_port: int = SIP_PORT,
+    media_ports: str = MEDIA_PORTS,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``officina serve`` on a fresh SQLite database in ``workdir``, with extensions 201
+    and 202 (their password ``PASSWORD``); ``extra_env`` adds to its settings."""
+    low, high = media_ports.split("-")
     env = {
         **os.environ,
         "OFFICINA_VAR_DIR": str(workdir / "var"),
@@ -98,9 +144,11 @@ def start_server(workdir: Path) -> subprocess.Popen[bytes]:
         "MEDIA_PORT_MAX": high,
         "VOICEMAIL_PROMPTS_DIR": str(REPO / "var" / "prompts"),
         "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    officina = [str(REPO / ".venv" / "bin" / "officina")]
+    env.pop("RTPENGINE_URL", None)
+    officina = [sys.executable, "-m", "officina.cli"]
     subprocess.run([*officina, "migrate", "-v0"], env=env, check=True, cwd=REPO)
     populate = (
         "from officina.accounts.models import Member\n"
@@ -111,8 +159,8 @@ def start_server(workdir: Path) -> subprocess.Popen[bytes]:
     )
     subprocess.run([*officina, "shell", "-c", populate], env=env, check=True, cwd=REPO)
     process = subprocess.Popen(
-        [*officina, "serve", "--host", HOST, "--port", str(WEB_PORT),
-         "--sip-host", HOST, "--sip-port", str(SIP_PORT)],
+        [*officina, "serve", "--host", HOST, "--port", str(web_port),
+         "--sip-host", HOST, "--sip-port", str(sip_port)],
         env=env, cwd=REPO, stdout=(workdir / "officina.log").open("wb"),
         stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -123,13 +171,22 @@ def start_server(workdir: Path) -> subprocess.Popen[bytes]:
 
 
 # ---------------------------------------------------------------------- signalling
-class Signalling(asyncio.DatagramProtocol):
-    """One UDP socket for every call's SIP, answers routed by Call-ID and CSeq."""
+Address = tuple[str, int]
+OnRequest = Callable[[SipRequest, Address], None]
 
-    def __init__(self) -> None:
+
+class Signalling(asyncio.DatagramProtocol):
+    """One UDP socket for every call's SIP, answers routed by Call-ID and CSeq.
+
+    Requests go to ``on_request`` when given; otherwise (the PBX hanging up, a NOTIFY,
+    an OPTIONS) they get a 200 so that the PBX stops retrying."""
+
+    def __init__(self, server: Address = (HOST, SIP_PORT), on_request: OnRequest | None = None):
         self.transport: asyncio.DatagramTransport | None = None
         self.waiting: dict[tuple[str, int], asyncio.Queue[SipResponse]] = {}
         self.port = 0
+        self.server = server
+        self.on_request = on_request
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -144,19 +201,17 @@ class Signalling(asyncio.DatagramProtocol):
             queue = self.waiting.get((message.call_id, message.cseq.number))
             if queue is not None:
                 queue.put_nowait(message)
+        elif self.on_request is not None:
+            self.on_request(message, addr)
         elif message.method in ("BYE", "NOTIFY", "OPTIONS"):
-            # The PBX hanging up (or anything else): answer 200 so it stops retrying.
-            lines = ["SIP/2.0 200 OK"]
-            for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-                lines += [f"{name}: {value}" for value in message.header_values(name)]
-            assert self.transport is not None
-            self.transport.sendto(
-                ("\r\n".join([*lines, "Content-Length: 0", "", ""])).encode(), addr
-            )
+            self.reply(response(message, 200), addr)
 
     def send(self, text: str) -> None:
+        self.reply(text, self.server)
+
+    def reply(self, text: str, addr: Address) -> None:
         assert self.transport is not None
-        self.transport.sendto(text.encode(), (HOST, SIP_PORT))
+        self.transport.sendto(text.encode(), addr)
 
     async def transaction(self, text: str, call_id: str, cseq: int) -> SipResponse:
         """Send a request (again every 500 ms, as over UDP) until a final answer."""
@@ -177,20 +232,22 @@ class Signalling(asyncio.DatagramProtocol):
             del self.waiting[(call_id, cseq)]
 
 
-CALLEE = f"<sip:202@{DOMAIN}>"
+CALLER_NUMBER, CALLEE_NUMBER = "201", "202"
+CALLEE = f"<sip:{CALLEE_NUMBER}@{DOMAIN}>"
 
 
 def request(method: str, uri: str, call_id: str, cseq: int, from_tag: str, sip_port: int,
-            to: str = CALLEE, extra: list[str] | None = None, body: str = "") -> str:  # fmt: skip
+            to: str = CALLEE, extra: list[str] | None = None, body: str = "",
+            user: str = CALLER_NUMBER) -> str:  # fmt: skip
     branch = f"z9hG4bK{random.getrandbits(48):x}"
     lines = [
         f"{method} {uri} SIP/2.0",
         f"Via: SIP/2.0/UDP {HOST}:{sip_port};branch={branch};rport",
-        f"From: <sip:201@{DOMAIN}>;tag={from_tag}",
+        f"From: <sip:{user}@{DOMAIN}>;tag={from_tag}",
         f"To: {to}",
         f"Call-ID: {call_id}",
         f"CSeq: {cseq} {method}",
-        f"Contact: <sip:201@{HOST}:{sip_port}>",
+        f"Contact: <sip:{user}@{HOST}:{sip_port}>",
         "Max-Forwards: 70",
         *(extra or []),
     ]
@@ -200,12 +257,79 @@ def request(method: str, uri: str, call_id: str, cseq: int, from_tag: str, sip_p
     return "\r\n".join(lines)
 
 
+def response(message: SipRequest, status: int, reason: str = "OK", to_tag: str = "",
+             extra: list[str] | None = None, body: str = "") -> str:  # fmt: skip
+    """The answer to ``message``: its Via, From, To (with ``to_tag``), Call-ID and CSeq."""
+    lines = [f"SIP/2.0 {status} {reason}"]
+    lines += [f"Via: {value}" for value in message.header_values("Via")]
+    lines += [f"From: {value}" for value in message.header_values("From")]
+    to = message.header("To") or ""
+    lines.append(f"To: {to};tag={to_tag}" if to_tag and ";tag=" not in to else f"To: {to}")
+    for name in ("Call-ID", "CSeq"):
+        lines += [f"{name}: {value}" for value in message.header_values(name)]
+    lines += extra or []
+    if body:
+        lines.append("Content-Type: application/sdp")
+    lines += [f"Content-Length: {len(body)}", "", body]
+    return "\r\n".join(lines)
+
+
+async def register(sip: Signalling, number: str, expires: int = 3600) -> None:
+    """REGISTER ``number`` at the signalling socket's address, 401, then with digest
+    (``expires`` 0: the binding removed)."""
+    uri = f"sip:{sip.server[0]}:{sip.server[1]}"
+    call_id = f"register-{number}-{expires}-{random.getrandbits(32):x}"
+    tag, to = f"r{number}", f"<sip:{number}@{DOMAIN}>"
+    lifetime = [f"Expires: {expires}"]
+    answer = await sip.transaction(
+        request("REGISTER", uri, call_id, 1, tag, sip.port, to=to, extra=lifetime, user=number),
+        call_id, 1,
+    )  # fmt: skip
+    if answer.status == 401:
+        challenge = DigestClient.pick(answer.www_authenticate)
+        assert challenge is not None
+        credentials = DigestClient(number, PASSWORD).authorization(challenge, "REGISTER", uri)
+        answer = await sip.transaction(
+            request("REGISTER", uri, call_id, 2, tag, sip.port, to=to, user=number,
+                    extra=[*lifetime, f"Authorization: {credentials}"]),
+            call_id, 2,
+        )  # fmt: skip
+    if answer.status != 200:
+        raise SystemExit(f"{number} could not register: {answer.status}")
+
+
+async def invite(sip: Signalling, call_id: str, tag: str, port: int) -> SipResponse:
+    """Call the callee as a phone does (INVITE, 407, ACK, INVITE with credentials),
+    offering PCMU on ``port``: the final answer."""
+    uri = f"sip:{CALLEE_NUMBER}@{sip.server[0]}:{sip.server[1]}"
+    first = await sip.transaction(
+        request("INVITE", uri, call_id, 1, tag, sip.port, body=offer(port)), call_id, 1
+    )
+    if first.status != 407:
+        return first
+    sip.send(request("ACK", uri, call_id, 1, tag, sip.port, to=first.header("To") or ""))
+    challenge = DigestClient.pick(first.proxy_authenticate)
+    assert challenge is not None
+    credentials = DigestClient(CALLER_NUMBER, PASSWORD).authorization(challenge, "INVITE", uri)
+    return await sip.transaction(
+        request("INVITE", uri, call_id, 2, tag, sip.port,
+                extra=[f"Proxy-Authorization: {credentials}"], body=offer(port)),
+        call_id, 2,
+    )  # fmt: skip
+
+
 def offer(port: int) -> str:
     return (
         f"v=0\r\no=bench 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\n"
         f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
         "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
     )
+
+
+def media_address(sdp: bytes) -> Address:
+    """Where an SDP's first stream wants RTP."""
+    host, port = SessionDescription.parse(sdp).media_address(0)
+    return host or HOST, port
 
 
 # ---------------------------------------------------------------------- media
@@ -224,6 +348,11 @@ class Reception(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         arrived = time.monotonic()
         if arrived < self.measure_from:
+            return
+        if len(data) > 1 and 192 <= data[1] <= 223:
+            # RTCP (RFC 5761 §4): the PBX's receiver reports go to our RTP port + 1, which
+            # may be another session's RTP socket here (ports come from the kernel, not
+            # in pairs as a phone takes them). Not audio: left out.
             return
         packet = RtpPacket.parse(data)
         if self.first_sequence is None:
@@ -265,69 +394,86 @@ def speech_like_frames(count: int = 250) -> list[bytes]:
     return [encode(rng.normal(0, 3000, 160).astype(np.int16), PCMU) for _ in range(count)]
 
 
+async def open_session(measure_from: float = 0.0) -> Session:
+    """A phone's RTP socket on a port the kernel picks, and its outgoing PCMU stream."""
+    transport, reception = await asyncio.get_running_loop().create_datagram_endpoint(
+        Reception, local_addr=(HOST, 0)
+    )
+    reception.measure_from = measure_from
+    return Session(RtpStream(random.getrandbits(32), PCMU), transport, reception)
+
+
+async def send_frames(
+    sessions: list[Session], stop: asyncio.Event, lateness: list[float] | None = None
+) -> None:
+    """Every 20 ms, on absolute deadlines, one frame to each session that has somewhere
+    to send it: one timer for all of them. ``lateness`` gets how late each tick ran (s)."""
+    frames = speech_like_frames()
+    # The process's clock, not the loop's: uvloop's counts whole milliseconds, read when
+    # the loop wakes, and would hide how late a tick really runs.
+    deadline = time.monotonic()
+    index = 0
+    while not stop.is_set():
+        deadline += 0.02
+        delay = deadline - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if lateness is not None:
+            lateness.append(max(time.monotonic() - deadline, 0.0))
+        frame = frames[index % len(frames)]
+        index += 1
+        for session in sessions:
+            if session.remote is not None:
+                session.transport.sendto(session.stream.packet(frame, 160), session.remote)
+
+
+def arrivals(receptions: list[Reception]) -> dict[str, Any]:
+    """What ``receptions`` measured: every deviation (ms, an array), the largest RFC 3550
+    estimate (ms), the packets received and lost."""
+    return {
+        "deviations": np.array([d for r in receptions for d in r.deviations]) * 1000,
+        "max_rfc3550_ms": max((r.jitter / 8 for r in receptions), default=0.0),
+        "received": sum(r.received for r in receptions),
+        "lost": sum(r.lost for r in receptions),
+    }
+
+
+def percentiles(deviations: np.ndarray) -> dict[str, float]:
+    """The p50 and p99 of the deviations (ms), NaN when nothing arrived."""
+    if not len(deviations):
+        return {"p50_ms": float("nan"), "p99_ms": float("nan")}
+    p50, p99 = np.percentile(deviations, [50, 99])
+    return {"p50_ms": float(p50), "p99_ms": float(p99)}
+
+
 async def run_step(count: int, seconds: float) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     _transport, sip = await loop.create_datagram_endpoint(Signalling, local_addr=(HOST, 0))
-    frames = speech_like_frames()
     sessions: list[Session] = []
     stop_sending = asyncio.Event()
 
-    async def sender() -> None:
-        deadline = loop.time()
-        index = 0
-        while not stop_sending.is_set():
-            deadline += 0.02
-            delay = deadline - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            frame = frames[index % len(frames)]
-            index += 1
-            for session in sessions:
-                if session.remote is not None:
-                    session.transport.sendto(session.stream.packet(frame, 160), session.remote)
-
     async def call(number: int) -> None:
-        rtp_transport, reception = await loop.create_datagram_endpoint(
-            Reception, local_addr=(HOST, 0)
-        )
-        port = rtp_transport.get_extra_info("sockname")[1]
-        session = Session(RtpStream(random.getrandbits(32), PCMU), rtp_transport, reception)
+        session = await open_session()
         sessions.append(session)
         call_id = f"bench-{number}-{random.getrandbits(32):x}"
         tag = f"t{number}"
-        uri = f"sip:202@{HOST}:{SIP_PORT}"
-        first = await sip.transaction(
-            request("INVITE", uri, call_id, 1, tag, sip.port, body=offer(port)), call_id, 1
-        )
-        if first.status == 407:
-            sip.send(request("ACK", uri, call_id, 1, tag, sip.port, to=first.header("To") or ""))
-            challenge = DigestClient.pick(first.proxy_authenticate)
-            assert challenge is not None
-            credentials = DigestClient("201", PASSWORD).authorization(challenge, "INVITE", uri)
-            answer = await sip.transaction(
-                request("INVITE", uri, call_id, 2, tag, sip.port,
-                        extra=[f"Proxy-Authorization: {credentials}"], body=offer(port)),
-                call_id, 2,
-            )  # fmt: skip
-        else:
-            answer = first
+        port = session.transport.get_extra_info("sockname")[1]
+        answer = await invite(sip, call_id, tag, port)
         if answer.status != 200:
             return
         to = answer.header("To") or ""
         contact = answer.contacts[0].uri
-        sdp = answer.body.decode()
-        media_port = int(re.search(r"m=audio (\d+)", sdp).group(1))  # type: ignore[union-attr]
         sip.send(request("ACK", str(contact), call_id, answer.cseq.number, tag, sip.port, to=to))
-        session.remote = (HOST, media_port)
+        session.remote = media_address(answer.body)
         session.answered = True
-        reception.measure_from = time.monotonic() + WARM_UP
+        session.reception.measure_from = time.monotonic() + WARM_UP
         await asyncio.sleep(seconds)
         session.remote = None  # stop sending
         await sip.transaction(
             request("BYE", str(contact), call_id, 3, tag, sip.port, to=to), call_id, 3
         )
 
-    sending = loop.create_task(sender())
+    sending = loop.create_task(send_frames(sessions, stop_sending))
     # Calls start over about a second per 100, as phones would not all dial in one tick.
     starts = []
     for number in range(count):
@@ -337,26 +483,445 @@ async def run_step(count: int, seconds: float) -> dict[str, float]:
     stop_sending.set()
     await sending
     failures = [r for r in results if isinstance(r, BaseException)]
-    deviations = np.array([d for s in sessions for d in s.reception.deviations]) * 1000
+    heard = arrivals([s.reception for s in sessions])
     return {
         "sessions": count,
         "answered": sum(s.answered for s in sessions),
         "failures": len(failures),
-        "p50_ms": float(np.percentile(deviations, 50)) if len(deviations) else float("nan"),
-        "p99_ms": float(np.percentile(deviations, 99)) if len(deviations) else float("nan"),
-        "max_rfc3550_ms": max((s.reception.jitter / 8 for s in sessions), default=0.0),
-        "received": sum(s.reception.received for s in sessions),
-        "lost": sum(s.reception.lost for s in sessions),
+        **percentiles(heard["deviations"]),
+        "max_rfc3550_ms": heard["max_rfc3550_ms"],
+        "received": heard["received"],
+        "lost": heard["lost"],
     }
 
 
-def run(step: Coroutine[None, None, dict[str, float]]) -> dict[str, float]:
+def print_largest_passing(
+    rows: list[dict[str, Any]], count: str, what: str, prefix: str = ""
+) -> None:
+    passed = [row for row in rows if row["ok"]]
+    if passed:
+        best = max(passed, key=lambda row: row[count])
+        print(
+            f"{prefix}largest passing step: {best[count]:.0f} concurrent {what} "
+            f"(p99 jitter {best['p99_ms']:.2f} ms, no loss), "
+            f"{best['per_core']:.0f} {what} per core of server CPU"
+        )
+
+
+def run(step: Coroutine[None, None, Result]) -> Result:
     """The generator on uvloop when installed (as the server runs)."""
     try:
         import uvloop
     except ImportError:
         return asyncio.run(step)
     return uvloop.run(step)
+
+
+# ---------------------------------------------------------------------- relayed calls
+# The generator of relayed calls runs in two processes, each one event loop sending every
+# leg's frame on one timer: the callers (201) and the callee (202) that answers them.
+# The parent tells them when to measure and when to stop, and counts everyone's CPU.
+def relay_callers(connection: Connection, count: int, server: Address) -> None:
+    run(_place_relayed_calls(connection, count, server))
+
+
+def relay_callee(connection: Connection, server: Address) -> None:
+    run(_answer_relayed_calls(connection, server))
+
+
+async def _told(connection: Connection, what: str) -> None:
+    said = await asyncio.get_running_loop().run_in_executor(None, connection.recv)
+    assert said == what, (said, what)
+
+
+async def _measured(
+    connection: Connection, sessions: list[Session], lateness: list[float], until: str
+) -> dict[str, Any]:
+    """What the sessions received from when the parent says "measure" until it says
+    ``until``, and how late the clock ran meanwhile (ms)."""
+    await _told(connection, "measure")
+    for session in sessions:
+        session.reception.measure_from = time.monotonic()
+    lateness.clear()
+    await _told(connection, until)
+    return {**arrivals([s.reception for s in sessions]), "late": np.array(lateness) * 1000}
+
+
+async def _place_relayed_calls(connection: Connection, count: int, server: Address) -> None:
+    """201 registers, then calls 202 ``count`` times as a phone does and talks until
+    told to hang up; reports, per Call-ID, (its RTP port, the port its answer named)."""
+    loop = asyncio.get_running_loop()
+    _transport, sip = await loop.create_datagram_endpoint(
+        lambda: Signalling(server), local_addr=(HOST, 0)
+    )
+    await register(sip, CALLER_NUMBER)
+    connection.send("registered")
+    sessions: list[Session] = []
+    ports: dict[str, tuple[int, int]] = {}
+    stop, lateness = asyncio.Event(), list[float]()
+    sending = loop.create_task(send_frames(sessions, stop, lateness))
+
+    async def call(number: int) -> tuple[str, str, int] | None:
+        """The BYE that ends the call once it is answered: (request, Call-ID, CSeq)."""
+        session = await open_session(measure_from=math.inf)
+        sessions.append(session)
+        call_id, tag = f"relayed-{number}-{random.getrandbits(32):x}", f"c{number}"
+        port = session.transport.get_extra_info("sockname")[1]
+        answer = await invite(sip, call_id, tag, port)
+        if answer.status != 200:
+            raise RuntimeError(f"{answer.status} {answer.reason} {answer.header('Warning') or ''}")
+        # The caller's route set is the Record-Route list read bottom-up (RFC 3261 §12.1.2).
+        routes = [f"Route: {route}" for route in reversed(answer.split_header("Record-Route"))]
+        to, contact = answer.header("To") or "", str(answer.contacts[0].uri)
+        sip.send(request("ACK", contact, call_id, answer.cseq.number, tag, sip.port, to=to,
+                         extra=routes))  # fmt: skip
+        session.remote = media_address(answer.body)
+        session.answered = True
+        ports[call_id] = (port, session.remote[1])
+        cseq = answer.cseq.number + 1
+        bye = request("BYE", contact, call_id, cseq, tag, sip.port, to=to, extra=routes)
+        return bye, call_id, cseq
+
+    # Calls start over about a second per 100, as phones would not all dial in one tick.
+    starts = []
+    for number in range(count):
+        starts.append(loop.create_task(call(number)))
+        await asyncio.sleep(0.01)
+    placed = await asyncio.gather(*starts, return_exceptions=True)
+    connection.send("placed")
+    heard = await _measured(connection, sessions, lateness, "hang up")
+    for session in sessions:
+        session.remote = None
+    byes = [bye for bye in placed if isinstance(bye, tuple)]
+    await asyncio.gather(*(sip.transaction(*bye) for bye in byes), return_exceptions=True)
+    stop.set()
+    await sending
+    await register(sip, CALLER_NUMBER, expires=0)
+    failures = [str(result) for result in placed if isinstance(result, BaseException)]
+    connection.send({**heard, "ports": ports, "answered": len(byes), "failures": failures})
+
+
+@dataclass
+class Answering:
+    """A call 202 answers: its RTP session, where the INVITE's SDP said to send, and
+    the 200 it repeats until the ACK comes."""
+
+    session: Session | None = None
+    remote: Address | None = None
+    ok: str | None = None
+    acked: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def _answer_relayed_calls(connection: Connection, server: Address) -> None:
+    """202 registers and answers every INVITE with 180 and 200 (its SDP), talks from the
+    ACK until the BYE; reports, per Call-ID, (its RTP port, the port the INVITE named)."""
+    loop = asyncio.get_running_loop()
+    sessions: list[Session] = []
+    calls: dict[str, Answering] = {}
+    answering: set[asyncio.Task[None]] = set()  # referenced until done (the loop's are weak)
+
+    async def answer(call: Answering, invitation: SipRequest, addr: Address) -> None:
+        tag = f"a{random.getrandbits(32):x}"
+        sip.reply(response(invitation, 180, "Ringing", tag), addr)
+        call.session = await open_session(measure_from=math.inf)
+        sessions.append(call.session)
+        call.remote = media_address(invitation.body)
+        port = call.session.transport.get_extra_info("sockname")[1]
+        extra = [f"Record-Route: {route}" for route in invitation.header_values("Record-Route")]
+        extra.append(f"Contact: <sip:{CALLEE_NUMBER}@{HOST}:{sip.port}>")
+        call.ok = response(invitation, 200, "OK", tag, extra, offer(port))
+        interval = 0.5  # RFC 3261 §13.3.1.4: the 200 again, T1 doubling up to T2
+        for _attempt in range(10):
+            sip.reply(call.ok, addr)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(call.acked.wait(), interval)
+                return
+            interval = min(interval * 2, 4.0)
+
+    def on_request(message: SipRequest, addr: Address) -> None:
+        call = calls.get(message.call_id)
+        if message.method == "INVITE":
+            if call is None:
+                calls[message.call_id] = call = Answering()
+                task = loop.create_task(answer(call, message, addr))
+                answering.add(task)
+                task.add_done_callback(answering.discard)
+            elif call.ok is not None:
+                sip.reply(call.ok, addr)  # our 200 was lost, or the INVITE came again
+        elif message.method == "ACK":
+            if call is not None and call.session is not None and not call.acked.is_set():
+                call.acked.set()
+                call.session.answered = True
+                call.session.remote = call.remote
+        elif message.method == "BYE":
+            sip.reply(response(message, 200), addr)
+            if call is not None and call.session is not None:
+                call.session.remote = None
+        else:
+            sip.reply(response(message, 200), addr)
+
+    _transport, sip = await loop.create_datagram_endpoint(
+        lambda: Signalling(server, on_request), local_addr=(HOST, 0)
+    )
+    await register(sip, CALLEE_NUMBER)
+    stop, lateness = asyncio.Event(), list[float]()
+    sending = loop.create_task(send_frames(sessions, stop, lateness))
+    connection.send("registered")
+    heard = await _measured(connection, sessions, lateness, "report")
+    stop.set()
+    await sending
+    # The next step's callee registers from another socket: this one must not ring.
+    await register(sip, CALLEE_NUMBER, expires=0)
+    ports = {
+        call_id: (call.session.transport.get_extra_info("sockname")[1], call.remote[1])
+        for call_id, call in calls.items()
+        if call.session is not None and call.remote is not None and call.acked.is_set()
+    }
+    connection.send({**heard, "ports": ports})
+
+
+async def sip_answers(server: Address) -> bool:
+    """Does the SIP server answer an OPTIONS yet?"""
+    loop = asyncio.get_running_loop()
+    transport, sip = await loop.create_datagram_endpoint(
+        lambda: Signalling(server), local_addr=(HOST, 0)
+    )
+    call_id, uri = f"ready-{random.getrandbits(32):x}", f"sip:{server[0]}:{server[1]}"
+    try:
+        await sip.transaction(
+            request("OPTIONS", uri, call_id, 1, "ready", sip.port, to=f"<{uri}>"), call_id, 1
+        )
+    except TimeoutError:
+        return False
+    finally:
+        transport.close()
+    return True
+
+
+def _expect(connection: Connection, what: str, timeout: float, process: BaseProcess) -> None:
+    deadline = time.monotonic() + timeout
+    while not connection.poll(0.5):
+        if not process.is_alive():
+            raise SystemExit(f"the generator stopped before saying {what!r}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the generator did not say {what!r} in {timeout:.0f} s")
+    said = connection.recv()
+    if said != what:
+        raise SystemExit(f"the generator said {said!r}, not {what!r}")
+
+
+def _cpu(pids: list[int], named: str | None = None) -> float:
+    return sum(process_tree_cpu(pid, named) for pid in pids)
+
+
+def relayed_step(
+    count: int, seconds: float, server: Address, engine_ports: range, server_pids: list[int]
+) -> dict[str, Any]:
+    """``count`` calls from 201 to 202 through the server, measured for ``seconds``
+    once every call is set up and ``WARM_UP`` has passed."""
+    spawn = multiprocessing.get_context("spawn")
+    to_callee, callee_end = spawn.Pipe()
+    to_callers, callers_end = spawn.Pipe()
+    callee = spawn.Process(target=relay_callee, args=(callee_end, server), daemon=True)
+    callers = spawn.Process(target=relay_callers, args=(callers_end, count, server), daemon=True)
+    callee.start()
+    try:
+        _expect(to_callee, "registered", 60, callee)
+        callers.start()
+        _expect(to_callers, "registered", 60, callers)
+        _expect(to_callers, "placed", 60 + count / 10, callers)
+        time.sleep(WARM_UP)
+        to_callers.send("measure")
+        to_callee.send("measure")
+        parts = (server_pids, [callers.pid or 0], [callee.pid or 0])
+        before, started = [_cpu(pids) for pids in parts], time.monotonic()
+        relay_before = _cpu(server_pids, "rtpengine")
+        time.sleep(seconds)
+        elapsed = time.monotonic() - started
+        spent = [_cpu(pids) - cpu for pids, cpu in zip(parts, before, strict=True)]
+        server_cpu, callers_cpu, callee_cpu = (cpu / elapsed for cpu in spent)
+        rtpengine_cpu = (_cpu(server_pids, "rtpengine") - relay_before) / elapsed
+        to_callers.send("hang up")
+        placed = to_callers.recv()
+        to_callee.send("report")
+        answered = to_callee.recv()
+    finally:
+        for process in (callers, callee):
+            if process.pid is None:
+                continue  # never started
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+
+    def relayed(call_id: str) -> bool:
+        """Each side was told to send to rtpengine, not to the other phone."""
+        if call_id not in answered["ports"]:
+            return False
+        caller_port, caller_sends_to = placed["ports"][call_id]
+        callee_port, callee_sends_to = answered["ports"][call_id]
+        return (
+            caller_sends_to in engine_ports and caller_sends_to != callee_port
+            and callee_sends_to in engine_ports and callee_sends_to != caller_port
+        )  # fmt: skip
+
+    row: dict[str, Any] = {
+        "calls": count,
+        "answered": placed["answered"],
+        "relayed": sum(relayed(call_id) for call_id in placed["ports"]),
+        "failures": placed["failures"],
+        **percentiles(np.concatenate([placed["deviations"], answered["deviations"]])),
+        "p99_to_callers_ms": percentiles(placed["deviations"])["p99_ms"],
+        "p99_to_callee_ms": percentiles(answered["deviations"])["p99_ms"],
+        "max_rfc3550_ms": max(placed["max_rfc3550_ms"], answered["max_rfc3550_ms"]),
+        "received": placed["received"] + answered["received"],
+        "lost_to_callers": placed["lost"],
+        "lost_to_callee": answered["lost"],
+        "server_cpu": server_cpu,
+        "rtpengine_cpu": rtpengine_cpu,
+        "callers_cpu": callers_cpu,
+        "callee_cpu": callee_cpu,
+        # How late the generator's 20 ms clock ran (p99 of both sides' ticks): a late
+        # tick delays every leg's frame, and shows as jitter that is not the relay's.
+        "late_p99_ms": percentiles(np.concatenate([placed["late"], answered["late"]]))["p99_ms"],
+    }
+    row["lost"] = row["lost_to_callers"] + row["lost_to_callee"]
+    row["per_core"] = row["relayed"] / server_cpu if server_cpu > 0 else float("inf")
+    row["ok"] = row["relayed"] == count and row["p99_ms"] < 20 and row["lost"] == 0
+    return row
+
+
+def relayed_calls(steps: list[int], seconds: float, kamailio: bool) -> None:
+    """Start ``officina serve`` with every call between two phones through its rtpengine,
+    and run each step of relayed calls; then, with ``kamailio``, the same steps through
+    Kamailio and an rtpengine of its own (see the docstring)."""
+    if shutil.which("rtpengine") is None:
+        raise SystemExit("rtpengine is needed for --relayed (Debian: rtpengine-daemon)")
+    if kamailio and shutil.which("kamailio") is None:
+        raise SystemExit("kamailio is not installed: --no-kamailio leaves the reference out")
+    low, high = (int(port) for port in RTPENGINE_PORTS.split("-"))
+    engine_ports = range(low, high + 1)
+    # Four ports a call (RTP and RTCP, each side), a quarter more for calls being freed.
+    needed = 5 * max(steps)
+    if len(engine_ports) < needed:
+        raise SystemExit(
+            f"BENCH_RTPENGINE_PORTS {RTPENGINE_PORTS} has {len(engine_ports)} ports; "
+            f"{max(steps)} calls need {needed}"
+        )
+    results: dict[str, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory(prefix="officina-relay-bench-") as folder:
+        workdir = Path(folder)
+        (workdir / "var").mkdir()
+        server = start_server(
+            workdir,
+            extra_env={
+                "MEDIA_ANCHORING": "always",
+                "RTPENGINE_PORT_MIN": str(low),
+                "RTPENGINE_PORT_MAX": str(high),
+            },
+        )
+        try:
+            results["officina"] = relayed_steps("officina", steps, seconds, engine_ports, [server])
+        finally:
+            stop(server)
+        if kamailio:
+            processes = start_kamailio_relay(workdir, engine_ports)
+            try:
+                results["kamailio"] = relayed_steps(
+                    "kamailio", steps, seconds, engine_ports, processes
+                )
+            finally:
+                for process in processes:
+                    stop(process)
+    if len(results) == 2:
+        print("relayed calls, Officina beside Kamailio (each with its rtpengine):")
+        for ours, theirs in zip(results["officina"], results["kamailio"], strict=True):
+            print(
+                f"{ours['calls']:4d} calls: "
+                + "; ".join(
+                    f"{name} relayed {row['relayed']}, p99 {row['p99_ms']:.2f} ms, lost "
+                    f"{row['lost']}, CPU {row['server_cpu'] * 100:.0f}% -> "
+                    f"{row['per_core']:.0f} calls per core"
+                    for name, row in (("Officina", ours), ("Kamailio", theirs))
+                )
+                + f"; CPU ratio {ours['server_cpu'] / max(theirs['server_cpu'], 1e-9):.2f}"
+            )
+
+
+def start_kamailio_relay(workdir: Path, engine_ports: range) -> list[subprocess.Popen[bytes]]:
+    """rtpengine (as ``officina serve`` starts it) and Kamailio driving it, on SIP_PORT."""
+    from officina.pbx.rtpengine_process import rtpengine_command
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((HOST, 0))  # a free port for the NG commands, a moment before rtpengine
+        ng_port = probe.getsockname()[1]
+    engine = subprocess.Popen(
+        rtpengine_command(ng_port, HOST, engine_ports.start, engine_ports.stop - 1),
+        stdin=subprocess.DEVNULL, stdout=(workdir / "rtpengine.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    kamailio = subprocess.Popen(
+        ["kamailio", "-f", str(KAMAILIO_RELAY_CFG), "-DD", "-E",
+         "-A", f"BENCH_PORT={SIP_PORT}", "-A", "BENCH_CHILDREN=2",
+         "-A", f'BENCH_NG="udp:{HOST}:{ng_port}"', "-A", f'BENCH_PASSWORD="{PASSWORD}"',
+         "-m", "256", "-M", "16"],
+        cwd=workdir, stdout=(workdir / "kamailio.log").open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    time.sleep(2.0)
+    for process in (engine, kamailio):
+        if process.poll() is not None:
+            raise SystemExit(
+                (workdir / "rtpengine.log").read_text()[-1000:]
+                + (workdir / "kamailio.log").read_text()[-1000:]
+            )
+    return [engine, kamailio]
+
+
+def relayed_steps(
+    name: str,
+    steps: list[int],
+    seconds: float,
+    engine_ports: range,
+    processes: list[subprocess.Popen[bytes]],
+) -> list[dict[str, Any]]:
+    """Each step of relayed calls through the SIP server on SIP_PORT, once it relays one;
+    the CPU is that of ``processes`` and their children."""
+    address = (HOST, SIP_PORT)
+    pids = [process.pid for process in processes]
+    # Ready when one call was relayed: rtpengine starts beside the SIP server.
+    deadline = time.monotonic() + 60
+    while not run(sip_answers(address)):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{name} did not answer SIP in 60 s")
+    while relayed_step(1, 1.0, address, engine_ports, pids)["relayed"] < 1:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{name} relayed no call through rtpengine in 60 s")
+    rows = []
+    for index, count in enumerate(steps):
+        if index:
+            # rtpengine keeps a deleted call's ports RTPENGINE_DELETE_DELAY seconds: the
+            # next step starts once the last one's are free, as a fresh range would be.
+            time.sleep(RTPENGINE_DELETE_DELAY + 2)
+        row = relayed_step(count, seconds, address, engine_ports, pids)
+        rows.append(row)
+        print(
+            f"{name}: {count:4d} relayed calls: answered {row['answered']}, relayed "
+            f"{row['relayed']}; jitter p50 {row['p50_ms']:.2f} ms p99 "
+            f"{row['p99_ms']:.2f} ms (to the callers {row['p99_to_callers_ms']:.2f}, "
+            f"to the callee {row['p99_to_callee_ms']:.2f}; RFC 3550 max "
+            f"{row['max_rfc3550_ms']:.2f}), received {row['received']} lost "
+            f"{row['lost_to_callers']} + {row['lost_to_callee']}; server CPU "
+            f"{row['server_cpu'] * 100:.0f}% of a core (rtpengine "
+            f"{row['rtpengine_cpu'] * 100:.0f}%) -> {row['per_core']:.0f} calls "
+            f"per core; generator CPU {row['callers_cpu'] * 100:.0f}% (callers) "
+            f"{row['callee_cpu'] * 100:.0f}% (callee), its clock late p99 "
+            f"{row['late_p99_ms']:.2f} ms [{'pass' if row['ok'] else 'FAIL'}]",
+            flush=True,
+        )
+        if row["failures"]:
+            examples = "; ".join(sorted(set(row["failures"]))[:3])
+            print(f"{name}: {len(row['failures'])} calls failed, e.g. {examples}", flush=True)
+    print_largest_passing(rows, "calls", "relayed calls", f"{name}: ")
+    return rows
 
 
 def conference_cost(sizes: list[int], ticks: int = 3000) -> None:
@@ -602,13 +1167,29 @@ def main() -> None:
         default="",
         help="comma-separated counts of concurrent WebRTC (Opus) legs to answer and run",
     )
+    parser.add_argument(
+        "--relayed",
+        default="100,200,300",
+        help="comma-separated steps of concurrent calls between two phones through rtpengine",
+    )
+    parser.add_argument(
+        "--no-kamailio",
+        dest="kamailio",
+        action="store_false",
+        help="leave out the reference: the relayed calls through Kamailio and its rtpengine",
+    )
     args = parser.parse_args()
     if args.opus:
         opus_cost([int(n) for n in args.opus.split(",")], args.seconds)
     if args.conference:
         conference_cost([int(n) for n in args.conference.split(",")])
-    if not args.sessions:
-        return
+    if args.sessions:
+        voicemail_sessions([int(n) for n in args.sessions.split(",")], args.seconds)
+    if args.relayed:
+        relayed_calls([int(n) for n in args.relayed.split(",")], args.seconds, args.kamailio)
+
+
+def voicemail_sessions(steps: list[int], seconds: float) -> None:
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is needed (the PBX speaks its prompts with it)")
@@ -617,13 +1198,19 @@ def main() -> None:
         (workdir / "var").mkdir()
         server = start_server(workdir)
         try:
+            # Ready when one call is answered: the PBX loads its prompts after it starts
+            # listening, and calls that come before are not what a step measures.
+            deadline = time.monotonic() + 60
+            while run(run_step(1, 1.0))["answered"] < 1:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the PBX answered no call in 60 s")
             rows = []
-            for count in (int(n) for n in args.sessions.split(",")):
-                before = cpu_seconds(server.pid)
+            for count in steps:
+                before = process_tree_cpu(server.pid)
                 started = time.monotonic()
-                row = run(run_step(count, args.seconds))
+                row = run(run_step(count, seconds))
                 elapsed = time.monotonic() - started
-                cpu = (cpu_seconds(server.pid) - before) / elapsed
+                cpu = (process_tree_cpu(server.pid) - before) / elapsed
                 row["server_cpu"] = cpu
                 row["per_core"] = count / cpu if cpu > 0 else float("inf")
                 row["ok"] = row["answered"] == count and row["p99_ms"] < 20 and row["lost"] == 0
@@ -639,20 +1226,9 @@ def main() -> None:
                     flush=True,
                 )
                 time.sleep(3.0)  # the messages of this step are stored
-            passed = [r for r in rows if r["ok"]]
-            if passed:
-                best = max(passed, key=lambda r: r["sessions"])
-                print(
-                    f"largest passing step: {best['sessions']:.0f} concurrent sessions "
-                    f"(p99 jitter {best['p99_ms']:.2f} ms, no loss), "
-                    f"{best['per_core']:.0f} sessions per core of server CPU"
-                )
+            print_largest_passing(rows, "sessions", "sessions")
         finally:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from process_cpu import process_tree_cpu  # noqa: E402
+
 SCENARIOS = REPO / "officina" / "pbx" / "tests" / "sipp"
 KAMAILIO_CFG = REPO / "benchmarks" / "kamailio" / "kamailio.cfg"
 PASSWORD = "bench-secret"  # noqa: S105 - the benchmark's throwaway users
@@ -78,31 +82,6 @@ class Step:
     def ok(self) -> bool:
         paced = self.total < 2 or self.achieved >= 0.95 * self.offered  # one has no rate
         return self.total > 0 and self.failed <= 0.01 * self.total and paced
-
-
-def cpu_seconds(root: int) -> float:
-    """User + system CPU time of a process and all its descendants (from /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    family = {root}
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in family and pid not in family:
-                family.add(pid)
-                grew = True
-    return sum(times.get(pid, 0.0) for pid in family)
 
 
 def _seconds(clock: str) -> float:
@@ -181,9 +160,9 @@ def step_up(
     best: Step | None = None
     rate = start
     while rate <= limit:
-        before = cpu_seconds(server_pid)
+        before = process_tree_cpu(server_pid)
         step = run(rate)
-        step.server_cpu = cpu_seconds(server_pid) - before
+        step.server_cpu = process_tree_cpu(server_pid) - before
         verdict = "ok" if step.ok else "FAILED"
         print(
             f"  {name}: offered {step.offered:7.0f}/s  achieved {step.achieved:7.0f}/s "
@@ -401,9 +380,12 @@ def _measure(
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server and wait for it: ``officina serve`` stops its children first (each
+    given up to 20 s), and killing it sooner would leave them running (rtpengine on its
+    ports)."""
     process.terminate()
     try:
-        process.wait(15)
+        process.wait(60)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

@@ -413,6 +413,7 @@ def serve_floor(port: int) -> None:
 def floor(rate: float, seconds: float) -> None:
     sys.path.insert(0, str(REPO / "benchmarks"))
     import sip
+    from process_cpu import process_tree_cpu
 
     port = 15260
     with tempfile.TemporaryDirectory(prefix="officina-sip-floor-") as temp:
@@ -423,14 +424,14 @@ def floor(rate: float, seconds: float) -> None:
             users = sip.write_csv(
                 workdir / "users.csv", [sip.credentials_row(str(201 + i)) for i in range(50)]
             )
-            before = sip.cpu_seconds(server.pid)
+            before = process_tree_cpu(server.pid)
             step = sip.sipp_run(
                 "register.xml", port, port + 13, workdir, rate, int(rate * seconds),
                 ["-inf", str(users), "-key", "contact_host", "127.0.0.1", "-key",
                  "contact_port", "5999", "-key", "expires", "3600"],
                 timeout=seconds * 3 + 30,
             )  # fmt: skip
-            cpu = sip.cpu_seconds(server.pid) - before
+            cpu = process_tree_cpu(server.pid) - before
         finally:
             server.terminate()
             server.wait(10)

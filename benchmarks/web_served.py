@@ -55,6 +55,7 @@ sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 sys.path.insert(0, str(REPO_ROOT))
 
 import web  # noqa: E402 - benchmarks/web.py: the database, its seeding and its pages
+from process_cpu import process_tree_cpu  # noqa: E402
 
 TARGET_SATURATION = 0.8
 TARGET_OPEN_LOOP_P95_MS = 100.0
@@ -211,29 +212,6 @@ def catch_up_background_work() -> None:
 
 
 # The server -------------------------------------------------------------------------------
-
-
-def process_tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by ``root`` and its living descendants."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, parent = int(entry), int(fields[1])
-        children.setdefault(parent, []).append(pid)
-        stats[pid] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
 
 
 def start_server(args: argparse.Namespace, var_dir: Path) -> subprocess.Popen[bytes]:
