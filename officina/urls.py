@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("officina.ringgroups.urls")),
     path("", include("officina.ringgroups.space_urls", namespace="space-ringgroups")),
     path("", include("officina.attendant.urls")),
+    path("", include("officina.attendant.space_urls", namespace="space-attendant")),
     path("", include("officina.conferences.urls")),
     path("", include("officina.trunks.urls")),
     path("", include("officina.trunks.space_urls", namespace="space-trunks")),

@@ -48,6 +48,9 @@ class ReasonOut(Schema):
     )
     text: str = Field(description="the reason in the reader's language, from their side")
     skill_id: int | None
+    tag: str | None = Field(
+        default=None, description="a free tag instead of a skill: its text as the member wrote it"
+    )
     giver_id: int | None = Field(description="who gives, or who answered")
     count: int
 
@@ -95,6 +98,7 @@ def _reasons_out(card: PersonCard) -> list[ReasonOut]:
             kind=reason.kind.value,
             text=text,
             skill_id=reason.skill_id,
+            tag=reason.tag or None,
             giver_id=reason.giver_id,
             count=reason.count,
         )

@@ -1,7 +1,7 @@
 """/api/attendant/{company} and /api/conferences/{company}: a company's auto-attendant
 menus and conference rooms (who is in each now); its owners set them up and mute
 callers. A menu's greeting is typed here (spoken by espeak-ng); a recording is uploaded
-on the web page.
+on the web page. /api/space-attendant/{space}: a space's menus, for its managers.
 
 /api/conferences/meeting-rooms/{resource}: a space's meeting room's conference line,
 with the page's rules: whoever may book the meeting room reads it (and may join it),
@@ -18,10 +18,10 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, Text
+from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, Text, owner_operation_id
 from officina.api.schemas import translated_when_shown as _
-from officina.attendant.access import access_menu_by_id, access_menus_by_company_slug
-from officina.attendant.actions import MenuInput, check_save_menu, do_delete_menu
+from officina.attendant.access import access_menu_by_id, access_menu_owner_by_slug
+from officina.attendant.actions import MenuInput, check_delete_menu, check_save_menu
 from officina.attendant.kinds import (
     GREETING_TEXT_MAX,
     NAME_MAX_LENGTH,
@@ -30,7 +30,7 @@ from officina.attendant.kinds import (
     TIMEOUT_SECONDS_MIN,
     OptionKind,
 )
-from officina.attendant.selectors import company_menus, menu_of_company
+from officina.attendant.selectors import menu_of_owner, owner_menus
 from officina.bookings.access import access_resource_by_id, access_resource_to_manage
 from officina.conferences.access import (
     access_meeting_room_line,
@@ -125,49 +125,88 @@ def _menu_input(payload: MenuIn) -> MenuInput:
     )
 
 
-@attendant_router.get(
-    "/{slug}",
-    response={200: list[MenuOut], 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("A company's auto-attendant menus"),
-)
-def list_menus(request: HttpRequest, slug: Text) -> list[MenuOut]:
-    company = access_menus_by_company_slug(signed_in_member(request), slug)
-    return [_menu_out(menu) for menu in company_menus(company)]
+# The same endpoints for a company (``/attendant/{company}``: its people read, its owners
+# change) and a space (``/space-attendant/{space}``: its managers): registered once per
+# owner.
+_SUMMARIES = {
+    "company": {
+        "list_menus": _("A company's auto-attendant menus"),
+        "add_menu": _("Make a menu (the company's owners); the greeting is spoken from its text"),
+        "change_menu": _("Change a menu: every setting and every key (the owners)"),
+        "remove_menu": _("Remove a menu (the owners)"),
+    },
+    "space": {
+        "list_menus": _("A space's auto-attendant menus (its managers)"),
+        "add_menu": _(
+            "Make a menu of the space (its managers); the greeting is spoken from its text"
+        ),
+        "change_menu": _("Change a space's menu: every setting and every key (its managers)"),
+        "remove_menu": _("Remove a space's menu (its managers)"),
+    },
+}
 
 
-@attendant_router.post(
-    "/{slug}",
-    response={201: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Make a menu (the company's owners); the greeting is spoken from its text"),
-)
-def add_menu(request: HttpRequest, slug: Text, payload: MenuIn) -> Status[MenuOut]:
-    company = access_menus_by_company_slug(signed_in_member(request), slug, to_manage=True)
-    menu = check_save_menu(company, _menu_input(payload))
-    saved = menu_of_company(company, menu.pk)
-    assert saved is not None
-    return Status(201, _menu_out(saved))
+def _add_owner_routes(router: Router, owner: str) -> None:
+    """The menu endpoints of a company (``owner="company"``) or a space."""
+    summaries = _SUMMARIES[owner]
+
+    def operation_id(name: str) -> str | None:
+        return owner_operation_id(owner, name)
+
+    @router.get(
+        "/{slug}",
+        response={200: list[MenuOut], 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["list_menus"],
+        operation_id=operation_id("list_menus"),
+    )
+    def list_menus(request: HttpRequest, slug: Text) -> list[MenuOut]:
+        found = access_menu_owner_by_slug(signed_in_member(request), slug, owner=owner)
+        return [_menu_out(menu) for menu in owner_menus(found)]
+
+    @router.post(
+        "/{slug}",
+        response={201: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["add_menu"],
+        operation_id=operation_id("add_menu"),
+    )
+    def add_menu(request: HttpRequest, slug: Text, payload: MenuIn) -> Status[MenuOut]:
+        found = access_menu_owner_by_slug(
+            signed_in_member(request), slug, owner=owner, to_manage=True
+        )
+        menu = check_save_menu(found, _menu_input(payload))
+        saved = menu_of_owner(found, menu.pk)
+        assert saved is not None
+        return Status(201, _menu_out(saved))
+
+    @router.post(
+        "/{slug}/{menu_id}",
+        response={200: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["change_menu"],
+        operation_id=operation_id("change_menu"),
+    )
+    def change_menu(request: HttpRequest, slug: Text, menu_id: int, payload: MenuIn) -> MenuOut:
+        member = signed_in_member(request)
+        menu = access_menu_by_id(member, slug, menu_id, owner=owner, to_manage=True)
+        check_save_menu(menu.owner, _menu_input(payload), menu)
+        return _menu_out(access_menu_by_id(member, slug, menu_id, owner=owner))
+
+    @router.delete(
+        "/{slug}/{menu_id}",
+        response={204: None, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+        summary=summaries["remove_menu"],
+        operation_id=operation_id("remove_menu"),
+    )
+    def remove_menu(request: HttpRequest, slug: Text, menu_id: int) -> Status[None]:
+        menu = access_menu_by_id(
+            signed_in_member(request), slug, menu_id, owner=owner, to_manage=True
+        )
+        check_delete_menu(menu)
+        return Status(204, None)
 
 
-@attendant_router.post(
-    "/{slug}/{menu_id}",
-    response={200: MenuOut, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Change a menu: every setting and every key (the owners)"),
-)
-def change_menu(request: HttpRequest, slug: Text, menu_id: int, payload: MenuIn) -> MenuOut:
-    member = signed_in_member(request)
-    menu = access_menu_by_id(member, slug, menu_id, to_manage=True)
-    check_save_menu(menu.company, _menu_input(payload), menu)
-    return _menu_out(access_menu_by_id(member, slug, menu_id))
-
-
-@attendant_router.delete(
-    "/{slug}/{menu_id}",
-    response={204: None, 404: ErrorOut, **COMMON_ERRORS},
-    summary=_("Remove a menu (the owners)"),
-)
-def remove_menu(request: HttpRequest, slug: Text, menu_id: int) -> Status[None]:
-    do_delete_menu(access_menu_by_id(signed_in_member(request), slug, menu_id, to_manage=True))
-    return Status(204, None)
+_add_owner_routes(attendant_router, "company")
+space_attendant_router = Router(tags=["auto-attendant"])
+_add_owner_routes(space_attendant_router, "space")
 
 
 class ParticipantOut(Schema):

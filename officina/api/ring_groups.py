@@ -1,6 +1,7 @@
 """/api/ring-groups/{company}: a company's ring groups; its owners set them up, each
 person listed says whether the group's calls ring them (do not disturb otherwise).
-/api/space-ring-groups/{space}: a space's ring groups, for its managers."""
+/api/space-ring-groups/{space}: a space's ring groups, for its managers; a member of the
+space listed in one says whether its calls ring them."""
 
 from __future__ import annotations
 
@@ -11,14 +12,26 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import (
+    COMMON_ERRORS,
+    BodyIn,
+    ErrorOut,
+    MemberRef,
+    Text,
+    member_ref,
+    owner_operation_id,
+)
 from officina.api.schemas import translated_when_shown as _
-from officina.ringgroups.access import access_ring_group_by_id, access_ring_group_owner_by_slug
+from officina.ringgroups.access import (
+    access_own_place_by_id,
+    access_ring_group_by_id,
+    access_ring_group_owner_by_slug,
+)
 from officina.ringgroups.actions import (
     RingGroupInput,
+    check_delete_ring_group,
     check_save_ring_group,
     check_set_availability,
-    do_delete_ring_group,
 )
 from officina.ringgroups.kinds import (
     MAX_LISTED_MEMBERS,
@@ -121,7 +134,7 @@ _SUMMARIES = {
         "list_ring_groups": _("A space's ring groups (its managers)"),
         "add_ring_group": _("Make a ring group of the space's members (its managers)"),
         "set_availability": _(
-            "Say whether a space group's calls ring me (false: do not disturb; its managers)"
+            "Say whether a space group's calls ring me (false: do not disturb; its members in it)"
         ),
         "change_ring_group": _(
             "Change a space's ring group: every setting and the members, in order (its managers)"
@@ -136,8 +149,7 @@ def _add_owner_routes(router: Router, owner: str) -> None:
     summaries = _SUMMARIES[owner]
 
     def operation_id(name: str) -> str | None:
-        # The company's endpoints keep the operation ids they always had.
-        return None if owner == "company" else f"space_{name}"
+        return owner_operation_id(owner, name)
 
     @router.get(
         "/{slug}",
@@ -176,9 +188,9 @@ def _add_owner_routes(router: Router, owner: str) -> None:
         request: HttpRequest, slug: Text, group_id: int, payload: AvailabilityIn
     ) -> RingGroupOut:
         member = signed_in_member(request)
-        group = access_ring_group_by_id(member, slug, group_id, owner=owner)
+        group = access_own_place_by_id(member, slug, group_id, owner=owner)
         check_set_availability(member, group, available=payload.available)
-        return _group_out(access_ring_group_by_id(member, slug, group_id, owner=owner))
+        return _group_out(access_own_place_by_id(member, slug, group_id, owner=owner))
 
     @router.post(
         "/{slug}/{group_id}",
@@ -196,7 +208,7 @@ def _add_owner_routes(router: Router, owner: str) -> None:
 
     @router.delete(
         "/{slug}/{group_id}",
-        response={204: None, 404: ErrorOut, **COMMON_ERRORS},
+        response={204: None, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
         summary=summaries["remove_ring_group"],
         operation_id=operation_id("remove_ring_group"),
     )
@@ -204,7 +216,7 @@ def _add_owner_routes(router: Router, owner: str) -> None:
         group = access_ring_group_by_id(
             signed_in_member(request), slug, group_id, owner=owner, to_manage=True
         )
-        do_delete_ring_group(group)
+        check_delete_ring_group(group)
         return Status(204, None)
 
 

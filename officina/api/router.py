@@ -169,6 +169,7 @@ def _add_routers() -> None:
     api.add_router("/hold-music", hold_music.router)
     api.add_router("/phone/calls", phone_calls.router)
     api.add_router("/attendant", phone_services.attendant_router)
+    api.add_router("/space-attendant", phone_services.space_attendant_router)
     api.add_router("/conferences", phone_services.conferences_router)
     api.add_router("/people-to-meet", meet.people_router)
     api.add_router("/introductions", meet.introductions_router)

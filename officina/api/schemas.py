@@ -64,6 +64,13 @@ class ValidationErrorOut(ErrorOut):
     details: list[ValidationDetail]
 
 
+def owner_operation_id(owner: str, name: str) -> str | None:
+    """The operation id of an endpoint registered once per owner of a phone system
+    (``owner``: "company" or "space"): the company's keep the ids they always had (None:
+    the function's name), a space's are ``space_<name>``."""
+    return None if owner == "company" else f"space_{name}"
+
+
 def enforced_by_the_action(**rules: JsonValue) -> JsonDict:
     """JSON Schema keywords for a rule the action checks (one rule for the web and the API).
 

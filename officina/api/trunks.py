@@ -19,7 +19,15 @@ from pydantic import Field
 
 from officina.accounts.selectors import company_people
 from officina.accounts.signed_in import signed_in_member
-from officina.api.schemas import COMMON_ERRORS, BodyIn, ErrorOut, MemberRef, Text, member_ref
+from officina.api.schemas import (
+    COMMON_ERRORS,
+    BodyIn,
+    ErrorOut,
+    MemberRef,
+    Text,
+    member_ref,
+    owner_operation_id,
+)
 from officina.api.schemas import translated_when_shown as _
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.trunks.access import (
@@ -292,8 +300,7 @@ def _add_owner_routes(router: Router, owner: str) -> None:
     summaries = _SUMMARIES[owner]
 
     def operation_id(name: str) -> str | None:
-        # The company's endpoints keep the operation ids they always had.
-        return None if owner == "company" else f"space_{name}"
+        return owner_operation_id(owner, name)
 
     def owned(request: HttpRequest, slug: str) -> PhoneOwner:
         return access_trunk_owner_by_slug(

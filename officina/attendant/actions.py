@@ -1,4 +1,4 @@
-"""Set up a company's auto-attendant menus.
+"""Set up the auto-attendant menus of a company or of a space.
 
 ``check_save_menu`` validates everything first (the options, the numbers, the greeting's
 sound) and changes nothing on an error: a wrong option or an unreadable upload leaves
@@ -14,11 +14,14 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from officina.accounts.selectors import owner_field, owner_people_ids
 from officina.conferences.selectors import number_is_a_room
 from officina.core.errors import OfficinaError
-from officina.pbx.selectors import extension_number_exists
+from officina.pbx.selectors import extension_members, extension_number_exists
 from officina.ringgroups.kinds import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
 from officina.ringgroups.selectors import number_is_a_ring_group, owner_ring_groups
+from officina.trunks.actions import hold_route_targets, refuse_if_routed_to
+from officina.trunks.kinds import RouteKind
 from officina.voicemail.kinds import GREETING_SECONDS_MAX, GREETING_UPLOAD_MAX_BYTES
 from officina.voicemail.sound import SoundError, speak, to_telephone
 
@@ -33,12 +36,12 @@ from .kinds import (
 )
 from .models import Menu, MenuOption
 from .prompts import Language
-from .selectors import company_menu_by_number, number_is_a_menu
+from .selectors import number_is_a_menu, owner_menu_by_number
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
-    from officina.accounts.models import Company
+    from officina.accounts.selectors import PhoneOwner
 
 
 @dataclass
@@ -65,7 +68,10 @@ def _check_number(number: str, field_name: str) -> str:
     return number
 
 
-def _check_option(company: Company, own_number: str, key: str, kind: str, number: str) -> str:
+def _check_option(owner: PhoneOwner, own_number: str, key: str, kind: str, number: str) -> str:
+    """One key's destination, always the owner's own: the extension or voicemail of one
+    of a company's people (a space's members), its ring groups, its other menus."""
+    of_a_space = owner_field(owner) == "space"
     where = f"option_{key}"
     if key not in KEYS:
         raise OfficinaError.invalid_input(_("Unknown key %(key)s.") % {"key": key[:2]}, field=where)
@@ -73,20 +79,32 @@ def _check_option(company: Company, own_number: str, key: str, kind: str, number
         raise OfficinaError.invalid_input(_("Unknown kind of destination."), field=where)
     number = _check_number(number, where)
     if kind in (OptionKind.EXTENSION, OptionKind.VOICEMAIL):
-        known = extension_number_exists(number)
-        wrong = _("Key %(key)s: %(number)s is nobody's extension.")
+        known = extension_members([number]).get(number) in owner_people_ids(owner)
+        wrong = (
+            _("Key %(key)s: %(number)s is not the extension of a member of the space.")
+            if of_a_space
+            else _("Key %(key)s: %(number)s is not the extension of one of the company's people.")
+        )
     elif kind == OptionKind.RING_GROUP:
-        known = owner_ring_groups(company).filter(number=number).exists()
-        wrong = _("Key %(key)s: %(number)s is not a ring group of the company.")
+        known = owner_ring_groups(owner).filter(number=number).exists()
+        wrong = (
+            _("Key %(key)s: %(number)s is not a ring group of the space.")
+            if of_a_space
+            else _("Key %(key)s: %(number)s is not a ring group of the company.")
+        )
     else:
-        known = number != own_number and company_menu_by_number(company, number) is not None
-        wrong = _("Key %(key)s: %(number)s is not another menu of the company.")
+        known = number != own_number and owner_menu_by_number(owner, number) is not None
+        wrong = (
+            _("Key %(key)s: %(number)s is not another menu of the space.")
+            if of_a_space
+            else _("Key %(key)s: %(number)s is not another menu of the company.")
+        )
     if not known:
         raise OfficinaError.invalid_input(wrong % {"key": key, "number": number}, field=where)
     return number
 
 
-def _check(company: Company, data: MenuInput, menu: Menu | None) -> MenuInput:
+def _check(owner: PhoneOwner, data: MenuInput, menu: Menu | None) -> MenuInput:
     name = " ".join(data.name.split())
     if not name:
         raise OfficinaError.invalid_input(_("Give the menu a name."), field="name")
@@ -106,6 +124,8 @@ def _check(company: Company, data: MenuInput, menu: Menu | None) -> MenuInput:
             _("%(number)s is already taken: choose another number.") % {"number": number},
             field="number",
         )
+    if menu is not None and number != menu.number:
+        refuse_if_routed_to(RouteKind.MENU, menu.number, seen_by=owner, field="number")
     if data.language not in Language.values:
         raise OfficinaError.invalid_input(_("Italian or English."), field="language")
     text = " ".join(data.greeting_text.split())
@@ -123,13 +143,18 @@ def _check(company: Company, data: MenuInput, menu: Menu | None) -> MenuInput:
     elsewhere = data.out_of_hours_number.strip()
     if elsewhere:
         elsewhere = _check_number(elsewhere, "out_of_hours_number")
-        if elsewhere == number or company_menu_by_number(company, elsewhere) is None:
+        if elsewhere == number or owner_menu_by_number(owner, elsewhere) is None:
+            message = (
+                _("%(number)s is not another menu of the space.")
+                if owner_field(owner) == "space"
+                else _("%(number)s is not another menu of the company.")
+            )
             raise OfficinaError.invalid_input(
-                _("%(number)s is not another menu of the company.") % {"number": elsewhere},
+                message % {"number": elsewhere},
                 field="out_of_hours_number",
             )
     options = {
-        key: (kind, _check_option(company, number, key, kind, target))
+        key: (kind, _check_option(owner, number, key, kind, target))
         for key, (kind, target) in sorted(data.options.items())
     }
     return MenuInput(
@@ -200,15 +225,28 @@ def _greeting_sound(
 
 
 def check_save_menu(
-    company: Company, data: MenuInput, menu: Menu | None = None, upload: UploadedFile | None = None
+    owner: PhoneOwner, data: MenuInput, menu: Menu | None = None, upload: UploadedFile | None = None
 ) -> Menu:
-    checked = _check(company, data, menu)
+    """Make a menu of ``owner`` (a company or a space), or change ``menu``."""
+    checked = _check(owner, data, menu)
     sound = _greeting_sound(checked, menu, upload)
     old_file = menu.greeting.name if menu is not None and sound is not None else ""
     try:
         with transaction.atomic():
+            # Checked again once the menus and groups its keys name, and the menu itself,
+            # are locked: none is removed or renumbered before this is saved.
+            _groups, menus = hold_route_targets(
+                [
+                    checked.out_of_hours_number,
+                    *(target for _kind, target in checked.options.values()),
+                ],
+                menu_id=menu.pk if menu is not None else None,
+            )
+            if menu is not None and menu.pk in menus:
+                menu.number = menus[menu.pk]
+            checked = _check(owner, data, menu)
             if menu is None:
-                menu = Menu(company=company)
+                menu = Menu(**{owner_field(owner): owner})
             menu.name = checked.name
             menu.number = checked.number
             menu.language = checked.language
@@ -235,9 +273,15 @@ def check_save_menu(
     return menu
 
 
-def do_delete_menu(menu: Menu) -> None:
+def check_delete_menu(menu: Menu) -> None:
+    """Remove ``menu``, unless calls are routed to it (a number, another menu's key)."""
     greeting = menu.greeting.name
     storage = menu.greeting.storage
-    menu.delete()
+    with transaction.atomic():
+        _groups, menus = hold_route_targets([], menu_id=menu.pk)
+        if menu.pk not in menus:
+            return  # removed meanwhile
+        refuse_if_routed_to(RouteKind.MENU, menus[menu.pk], seen_by=menu.owner)
+        menu.delete()
     if greeting:
         storage.delete(greeting)

@@ -61,7 +61,7 @@ class MenuForm(forms.Form):
         label=_("Out of business hours, this menu answers instead"),
         max_length=NUMBER_MAX_DIGITS,
         required=False,
-        help_text=_("The number of another menu of the company; empty: this one at any hour."),
+        help_text=_("The number of another of your menus; empty: this one at any hour."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 

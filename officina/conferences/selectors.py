@@ -26,6 +26,11 @@ def room_of_company(company: Company, room_id: int) -> Room | None:
     return company_rooms(company).filter(pk=room_id).first()
 
 
+def room_numbered(number: str) -> Room | None:
+    """The conference room whose extension is ``number`` (its meeting room read too), if any."""
+    return Room.objects.filter(number=number).select_related("resource").first()
+
+
 def number_is_a_room(number: str, *, except_room: Room | None = None) -> bool:
     rooms = Room.objects.filter(number=number)
     if except_room is not None:

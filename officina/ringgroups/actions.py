@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from officina.accounts.selectors import owner_field, owner_people_ids
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_number_exists
+from officina.trunks.actions import hold_route_targets, refuse_if_routed_to
+from officina.trunks.kinds import RouteKind
 
 from .kinds import (
     MAX_LISTED_MEMBERS,
@@ -72,6 +74,8 @@ def _check(owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None) -> 
             _("%(number)s is already taken: choose another number.") % {"number": number},
             field="number",
         )
+    if group is not None and number != group.number:
+        refuse_if_routed_to(RouteKind.RING_GROUP, group.number, seen_by=owner, field="number")
     if data.strategy not in RingStrategy.values:
         raise OfficinaError.invalid_input(_("Unknown way of ringing."), field="strategy")
     if data.targets not in RingTargets.values:
@@ -125,9 +129,16 @@ def check_save_ring_group(
 ) -> RingGroup:
     """Create a ring group of ``owner`` (a company or a space) or change ``group``; the
     listed people keep whether they were available."""
-    clean = _check(owner, data, group)
     try:
         with transaction.atomic():
+            # Checked once the group it overflows to, and the group itself, are locked:
+            # neither is removed or renumbered before this is saved.
+            groups, _menus = hold_route_targets(
+                [data.out_of_hours_number], group_id=group.pk if group is not None else None
+            )
+            if group is not None and group.pk in groups:
+                group.number = groups[group.pk]
+            clean = _check(owner, data, group)
             if group is None:
                 group = RingGroup(**{owner_field(owner): owner})
             group.name = clean.name
@@ -155,14 +166,22 @@ def check_save_ring_group(
             )
     except IntegrityError:
         raise OfficinaError.invalid_input(
-            _("%(number)s was just taken: choose another number.") % {"number": clean.number},
+            _("%(number)s was just taken: choose another number.")
+            % {"number": data.number.strip()},
             field="number",
         ) from None
     return group
 
 
-def do_delete_ring_group(group: RingGroup) -> None:
-    group.delete()
+def check_delete_ring_group(group: RingGroup) -> None:
+    """Remove ``group``, unless calls are routed to it (a number, a menu's key, another
+    group out of hours)."""
+    with transaction.atomic():
+        groups, _menus = hold_route_targets([], group_id=group.pk)
+        if group.pk not in groups:
+            return  # removed meanwhile
+        refuse_if_routed_to(RouteKind.RING_GROUP, groups[group.pk], seen_by=group.owner)
+        group.delete()
 
 
 def check_set_availability(member: Member, group: RingGroup, *, available: bool) -> None:

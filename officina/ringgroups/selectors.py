@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from officina.accounts.selectors import company_ids_of_members, owner_field, space_ids_of_members
@@ -17,6 +17,8 @@ from .business_hours import Period, Schedule
 from .models import BusinessHours, RingGroup, RingGroupMember
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from officina.accounts.models import Member
     from officina.accounts.selectors import PhoneOwner
 
@@ -35,11 +37,34 @@ def ring_group_of_owner(owner: PhoneOwner, group_id: int) -> RingGroup | None:
     return owner_ring_groups(owner).filter(pk=group_id).first()
 
 
+def ring_group_numbered(number: str) -> RingGroup | None:
+    """The ring group whose extension is ``number``, if any."""
+    return RingGroup.objects.filter(number=number).first()
+
+
 def number_is_a_ring_group(number: str, *, except_group: RingGroup | None = None) -> bool:
     groups = RingGroup.objects.filter(number=number)
     if except_group is not None:
         groups = groups.exclude(pk=except_group.pk)
     return groups.exists()
+
+
+def lock_ring_groups(numbers: Iterable[str], *, group_id: int | None = None) -> dict[int, str]:
+    """Row-lock, until the transaction ends, the ring groups numbered ``numbers`` and the
+    group ``group_id``, by id (one order for every caller, so two never wait for each
+    other); their id → number as they are now. A no-op lock on SQLite, whose write
+    transactions are serialised already."""
+    groups = RingGroup.objects.select_for_update().filter(
+        Q(number__in=list(numbers)) | Q(pk=group_id)
+    )
+    return dict(groups.order_by("pk").values_list("pk", "number"))
+
+
+def ring_groups_overflowing_to(number: str) -> list[tuple[str, int | None, int | None]]:
+    """(number, its company's id, its space's id) of the groups whose calls go to
+    ``number`` out of hours."""
+    groups = RingGroup.objects.filter(out_of_hours_number=number).order_by("number")
+    return list(groups.values_list("number", "company_id", "space_id"))
 
 
 def ring_group_numbers() -> set[str]:
@@ -52,6 +77,25 @@ def my_places(member: Member, owner: PhoneOwner) -> dict[int, RingGroupMember]:
         member=member, **{f"group__{owner_field(owner)}": owner}
     )
     return {place.group_id: place for place in places}
+
+
+def is_listed_in(member: Member, group: RingGroup) -> bool:
+    return RingGroupMember.objects.filter(group=group, member=member).exists()
+
+
+def my_ring_group_places(member: Member) -> list[RingGroupMember]:
+    """The member's places in the ring groups of their companies and of the spaces they
+    belong to, with each group and its owner, by the group's name."""
+    return list(
+        RingGroupMember.objects.filter(member=member)
+        .filter(
+            Q(group__company__memberships__member=member)
+            | Q(group__space__memberships__member=member)
+        )
+        .select_related("group", "group__company", "group__space")
+        .order_by("group__name", "group_id")
+        .distinct()
+    )
 
 
 @dataclass(frozen=True, slots=True)

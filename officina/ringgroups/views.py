@@ -1,6 +1,6 @@
 """The ring groups of a company or a space: the list (with each person's own available /
-do not disturb switch), the form of a company's owners or a space's managers, and the
-business hours.
+do not disturb switch, which the phone page shows too), the form of a company's owners
+or a space's managers, and the business hours.
 
 The same views serve a company's pages and a space's (``owner`` in the URL's keyword
 arguments, see ``urls.owner_pages``); their links and redirects keep to the owner's
@@ -23,18 +23,21 @@ from officina.accounts.selectors import owner_people
 from officina.accounts.signed_in import signed_in_member
 from officina.core.errors import OfficinaError
 from officina.core.form_errors import show_error_on_form
+from officina.trunks.kinds import RouteKind
+from officina.trunks.selectors import routed_to
 
 from .access import (
+    access_own_place_by_id,
     access_ring_group_by_id,
     access_ring_group_owner_by_slug,
     may_manage_ring_groups,
 )
 from .actions import (
     check_add_hours_exception,
+    check_delete_ring_group,
     check_save_business_hours,
     check_save_ring_group,
     check_set_availability,
-    do_delete_ring_group,
     do_remove_hours_exception,
 )
 
@@ -45,10 +48,10 @@ from .forms import BusinessHoursForm, HoursExceptionForm, RingGroupForm
 from .selectors import is_owner_open, my_places, owner_business_hours, owner_ring_groups
 
 
-def _to(request: HttpRequest, name: str, slug: str) -> HttpResponse:
+def _to(request: HttpRequest, name: str, slug: str, *more: object) -> HttpResponse:
     """To ``name``'s page of the owner whose page this was (a company's or a space's)."""
     namespace = request.resolver_match.namespace if request.resolver_match else None
-    return redirect(reverse(f"ringgroups:{name}", args=[slug], current_app=namespace))
+    return redirect(reverse(f"ringgroups:{name}", args=[slug, *more], current_app=namespace))
 
 
 @login_required
@@ -95,7 +98,16 @@ def group_edit(
             initial=RingGroupForm.initial_of(group) if group is not None else None, people=people
         )
     return render(
-        request, "ringgroups/form.html", {**owner_page_context(found), "group": group, "form": form}
+        request,
+        "ringgroups/form.html",
+        {
+            **owner_page_context(found),
+            "group": group,
+            "form": form,
+            "routed_from": routed_to(RouteKind.RING_GROUP, group.number, seen_by=found)
+            if group
+            else [],
+        },
     )
 
 
@@ -107,7 +119,12 @@ def group_delete(
     group = access_ring_group_by_id(
         signed_in_member(request), slug, group_id, owner=owner, to_manage=True
     )
-    do_delete_ring_group(group)
+    try:
+        check_delete_ring_group(group)
+    except OfficinaError as error:
+        # Said on the group's page, where the button is and what routes here is listed.
+        messages.error(request, str(error.message))
+        return _to(request, "edit", slug, group.pk)
     messages.success(request, _("%(name)s is removed.") % {"name": group.name})
     return _to(request, "list", slug)
 
@@ -118,7 +135,7 @@ def set_availability(
     request: HttpRequest, slug: str, group_id: int, owner: str = "company"
 ) -> HttpResponse:
     member = signed_in_member(request)
-    group = access_ring_group_by_id(member, slug, group_id, owner=owner)
+    group = access_own_place_by_id(member, slug, group_id, owner=owner)
     available = request.POST.get("available") == "yes"
     check_set_availability(member, group, available=available)
     if available:
@@ -128,6 +145,11 @@ def set_availability(
             request,
             _("Do not disturb: %(name)s's calls no longer ring you.") % {"name": group.name},
         )
+    # Back to the phone page it was switched on, or that shows it: a space's groups
+    # are listed for its managers alone.
+    from_phone = request.POST.get("next") == "phone"
+    if from_phone or (owner == "space" and not may_manage_ring_groups(member, group.owner)):
+        return redirect(reverse("pbx:phone") + "#ring-groups")
     return _to(request, "list", slug)
 
 

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from officina.accounts.selectors import owner_field, owner_people_ids
-from officina.core.errors import OfficinaError
+from officina.attendant.selectors import lock_menus, owner_menus
+from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_members
-from officina.ringgroups.selectors import owner_ring_groups
+from officina.ringgroups.selectors import lock_ring_groups, owner_ring_groups
 
 from .dialling import read_dialled
 from .kinds import (
@@ -41,9 +42,11 @@ from .kinds import (
     TrunkMode,
 )
 from .models import OutboundPermission, PhoneNumber, Trunk
-from .selectors import number_is_taken
+from .selectors import number_is_taken, routed_to
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from officina.accounts.models import Company, Member
     from officina.accounts.selectors import PhoneOwner
 
@@ -194,6 +197,43 @@ def do_delete_trunk(trunk: Trunk) -> None:
     trunk.delete()
 
 
+def hold_route_targets(
+    numbers: Iterable[str], *, menu_id: int | None = None, group_id: int | None = None
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Row-lock, until the transaction ends, the ring groups and the menus ``numbers``
+    name, and the group ``group_id`` or the menu ``menu_id`` itself; their id → number
+    as they are now (groups, menus). Whatever routes calls to a menu or a group takes
+    this lock before it checks its target and saves, and the removal or renumbering of
+    the menu or group takes it before it asks ``routed_to``: one waits for the other, and
+    each sees what the other committed (on PostgreSQL; SQLite's write transactions are
+    serialised already). Groups before menus, each by id: one order for everyone, so two
+    never wait for each other."""
+    wanted = {number.strip() for number in numbers if number and number.strip()}
+    return (
+        lock_ring_groups(wanted, group_id=group_id),
+        lock_menus(wanted, menu_id=menu_id),
+    )
+
+
+def refuse_if_routed_to(
+    kind: str, number: str, *, seen_by: PhoneOwner | None, field: str = ""
+) -> None:
+    """Refuse to remove (no ``field``: a conflict) or renumber (the error on ``field``)
+    the menu or ring group ``number`` (``kind`` a ``RouteKind``) while calls are routed
+    to it: they would find nothing there (480). The refusal names only what ``seen_by``
+    may see (``routed_to``). Asked inside the transaction that removes or renumbers it,
+    after ``hold_route_targets`` locked it."""
+    routes = routed_to(kind, number, seen_by=seen_by)
+    if not routes:
+        return
+    message = _("In use: calls come here from %(routes)s. Send them elsewhere first.") % {
+        "routes": ", ".join(routes)
+    }
+    if field:
+        raise OfficinaError.invalid_input(message, field=field)
+    raise OfficinaError(message, ErrorCode.CONFLICT)
+
+
 @dataclass
 class NumberInput:
     number: str
@@ -210,19 +250,29 @@ class NumberInput:
 
 
 def _check_target(owner: PhoneOwner, kind: str, target: str, field: str) -> str:
-    """Where ``owner``'s number may ring: a ring group of ``owner``, or the extension (or
-    its voicemail) of one of its people (a company's) or members (a space's)."""
+    """Where ``owner``'s number may ring: a ring group or an auto-attendant menu of
+    ``owner``, or the extension (or its voicemail) of one of its people (a company's) or
+    members (a space's)."""
     target = target.strip()
     of_a_space = owner_field(owner) == "space"
     if kind not in RouteKind.values:
         raise OfficinaError.invalid_input(_("Choose where the calls go."), field=f"{field}_kind")
-    if kind == RouteKind.RING_GROUP:
-        if not owner_ring_groups(owner).filter(number=target).exists():
+    if kind in (RouteKind.RING_GROUP, RouteKind.MENU):
+        if kind == RouteKind.RING_GROUP:
+            known = owner_ring_groups(owner).filter(number=target).exists()
             message = (
                 _("%(number)s is not a ring group of this space.")
                 if of_a_space
                 else _("%(number)s is not a ring group of your company.")
             )
+        else:
+            known = owner_menus(owner).filter(number=target).exists()
+            message = (
+                _("%(number)s is not an auto-attendant menu of this space.")
+                if of_a_space
+                else _("%(number)s is not an auto-attendant menu of your company.")
+            )
+        if not known:
             raise OfficinaError.invalid_input(
                 message % {"number": target[:8]}, field=f"{field}_target"
             )
@@ -287,6 +337,13 @@ def check_save_number(
 ) -> PhoneNumber:
     """Add a number (DID) on one of the trunks of ``owner`` (a company or a space), or
     change ``number``."""
+    with transaction.atomic():
+        # The menus and groups it routes to stay until it is saved (hold_route_targets).
+        hold_route_targets([data.route_target, data.after_hours_target, data.forward_target])
+        return _save_number(owner, data, number)
+
+
+def _save_number(owner: PhoneOwner, data: NumberInput, number: PhoneNumber | None) -> PhoneNumber:
     trunk = Trunk.objects.filter(**{owner_field(owner): owner}, pk=data.trunk_id).first()
     if trunk is None:
         raise OfficinaError.invalid_input(_("Choose one of your trunks."), field="trunk")
@@ -308,25 +365,24 @@ def check_save_number(
             owner, data.after_hours_kind, data.after_hours_target, "after_hours"
         )
     forward_kind, forward_target = _check_forward(owner, trunk, data)
-    with transaction.atomic():
-        if number is None:
-            number = PhoneNumber()
-        if data.presented:
-            PhoneNumber.objects.filter(trunk=trunk, presented=True).exclude(pk=number.pk).update(
-                presented=False
-            )
-        number.trunk = trunk
-        number.e164 = dialled.e164
-        number.route_kind = data.route_kind
-        number.route_target = target
-        number.after_hours_kind = after_kind
-        number.after_hours_target = after_target
-        number.presented = data.presented
-        number.forward_when = data.forward_when
-        number.forward_seconds = data.forward_seconds
-        number.forward_kind = forward_kind
-        number.forward_target = forward_target
-        number.save()
+    if number is None:
+        number = PhoneNumber()
+    if data.presented:
+        PhoneNumber.objects.filter(trunk=trunk, presented=True).exclude(pk=number.pk).update(
+            presented=False
+        )
+    number.trunk = trunk
+    number.e164 = dialled.e164
+    number.route_kind = data.route_kind
+    number.route_target = target
+    number.after_hours_kind = after_kind
+    number.after_hours_target = after_target
+    number.presented = data.presented
+    number.forward_when = data.forward_when
+    number.forward_seconds = data.forward_seconds
+    number.forward_kind = forward_kind
+    number.forward_target = forward_target
+    number.save()
     return number
 
 

@@ -113,7 +113,7 @@ class NumberForm(forms.Form):
     trunk = forms.TypedChoiceField(label=_("Trunk"), coerce=int)
     route_kind = forms.ChoiceField(label=_("Calls go to"), choices=RouteKind.choices)
     route_target = forms.CharField(
-        label=_("Extension or ring group"),
+        label=_("Extension, ring group or menu"),
         max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
@@ -123,7 +123,7 @@ class NumberForm(forms.Form):
         required=False,
     )
     after_hours_target = forms.CharField(
-        label=_("Out of hours: extension or ring group"),
+        label=_("Out of hours: extension, ring group or menu"),
         max_length=6,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
@@ -149,7 +149,7 @@ class NumberForm(forms.Form):
         label=_("Forward to"), choices=[("", "---------"), *FORWARD_KINDS], required=False
     )
     forward_target = forms.CharField(
-        label=_("Forward to: extension, ring group or number"), max_length=24, required=False,
+        label=_("Forward to: extension, ring group, menu or number"), max_length=24, required=False,
         help_text=_("A number outside goes through this trunk: national numbers and mobiles only."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )  # fmt: skip

@@ -49,6 +49,7 @@ class RouteKind(models.TextChoices):
     EXTENSION = "extension", _("an extension")
     RING_GROUP = "ring_group", _("a ring group")
     VOICEMAIL = "voicemail", _("an extension's voicemail")
+    MENU = "menu", _("an auto-attendant menu")
 
 
 class NumberForward(models.TextChoices):

@@ -6,16 +6,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from officina.accounts.selectors import company_ids_of_members, owner_field, space_ids_of_members
-from officina.ringgroups.selectors import company_schedules, space_schedules
+from officina.accounts.selectors import (
+    company_ids_of_members,
+    owner_field,
+    owner_people_ids,
+    space_ids_of_members,
+)
+from officina.attendant.selectors import menu_routes_to
+from officina.pbx.selectors import forwarding_holders_to
+from officina.ringgroups.selectors import (
+    company_schedules,
+    ring_groups_overflowing_to,
+    space_schedules,
+)
 
 from .dialling import Dialled, read_dialled
-from .kinds import DAILY_MINUTES_DEFAULT, DAILY_MINUTES_REFUSAL, DEFAULT_CLASSES, CallClass
+from .kinds import (
+    DAILY_MINUTES_DEFAULT,
+    DAILY_MINUTES_REFUSAL,
+    DEFAULT_CLASSES,
+    CallClass,
+    RouteKind,
+)
 from .models import OutboundPermission, PhoneNumber, Trunk
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from officina.accounts.models import Company, Member
     from officina.accounts.selectors import PhoneOwner
     from officina.ringgroups.business_hours import Schedule
@@ -46,6 +67,158 @@ def number_is_taken(e164: str, *, except_number: PhoneNumber | None = None) -> b
     if except_number is not None:
         numbers = numbers.exclude(pk=except_number.pk)
     return numbers.exists()
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedFrom:
+    """One way calls reach a menu or a ring group: a phone number's route (``how`` is
+    ``"route"``, ``"after_hours"`` or ``"forward"``), a menu's key (``how`` the key) or
+    out-of-hours menu (``how`` empty), a ring group's out-of-hours number, a member's
+    own call forwarding (``number`` their extension, ``how`` their name)."""
+
+    # "number" (a DID, in E.164), "forwarding" (an extension), or a RouteKind: MENU,
+    # RING_GROUP
+    kind: str
+    number: str
+    how: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "forwarding":
+            return _("the call forwarding of %(name)s (%(number)s)") % {
+                "name": self.how,
+                "number": self.number,
+            }
+        if self.kind == "number":
+            said = {
+                "route": _("the number %(number)s"),
+                "after_hours": _("the number %(number)s out of hours"),
+                "forward": _("the number %(number)s forwarded"),
+            }[self.how]
+        elif self.kind == RouteKind.MENU and self.how:
+            said = _("key %(key)s of menu %(number)s")
+        elif self.kind == RouteKind.MENU:
+            said = _("menu %(number)s out of hours")
+        else:
+            said = _("ring group %(number)s out of hours")
+        return said % {"number": self.number, "key": self.how}
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedHere:
+    """What sends calls to a menu or a ring group, as one owner's managers are told it:
+    ``named`` the routes they may see (their own numbers, menus and groups, their own
+    people's forwarding), the rest only counted: ``outside_forwarding`` the forwarding of
+    people who are not theirs (another company's member may forward to any menu),
+    ``outside_routes`` the numbers, menus and groups of other owners. Iterating gives the
+    phrases to list, the named first."""
+
+    named: tuple[RoutedFrom, ...] = ()
+    outside_forwarding: int = 0
+    outside_routes: int = 0
+    of_a_space: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.named or self.outside_forwarding or self.outside_routes)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (str(route) for route in self.named)
+        if self.outside_forwarding:
+            said = (
+                ngettext(
+                    "the call forwarding of %(count)s person outside the space",
+                    "the call forwarding of %(count)s people outside the space",
+                    self.outside_forwarding,
+                )
+                if self.of_a_space
+                else ngettext(
+                    "the call forwarding of %(count)s person outside the company",
+                    "the call forwarding of %(count)s people outside the company",
+                    self.outside_forwarding,
+                )
+            )
+            yield said % {"count": self.outside_forwarding}
+        if self.outside_routes:
+            said = (
+                ngettext(
+                    "%(count)s route from outside the space",
+                    "%(count)s routes from outside the space",
+                    self.outside_routes,
+                )
+                if self.of_a_space
+                else ngettext(
+                    "%(count)s route from outside the company",
+                    "%(count)s routes from outside the company",
+                    self.outside_routes,
+                )
+            )
+            yield said % {"count": self.outside_routes}
+
+
+def routed_to(kind: str, number: str, *, seen_by: PhoneOwner | None) -> RoutedHere:
+    """Everything that sends calls to the menu or ring group ``number`` (``kind`` a
+    ``RouteKind``): the phone numbers routed or forwarded there, the menus' keys and
+    out-of-hours menus, the ring groups' out-of-hours numbers, the members' own call
+    forwarding. The one answer to "what routes here", asked before a menu or a group is
+    removed or renumbered. Named when ``seen_by`` (the company or space asking) owns the
+    route or the forwarding member is one of its people, counted otherwise; None names
+    everything (the Django admin's staff see every owner). Five queries, six with a
+    forwarding to tell apart."""
+    phone_numbers = (
+        PhoneNumber.objects.filter(
+            Q(route_kind=kind, route_target=number)
+            | Q(after_hours_kind=kind, after_hours_target=number)
+            | Q(forward_kind=kind, forward_target=number)
+        )
+        .select_related("trunk")
+        .order_by("e164")
+    )
+    # (the route, its owner's (company id, space id)) for the numbers, menus and groups
+    owned: list[tuple[RoutedFrom, tuple[int | None, int | None]]] = []
+    for phone in phone_numbers:
+        for how, (its_kind, its_target) in {
+            "route": (phone.route_kind, phone.route_target),
+            "after_hours": (phone.after_hours_kind, phone.after_hours_target),
+            "forward": (phone.forward_kind, phone.forward_target),
+        }.items():
+            if (its_kind, its_target) == (kind, number):
+                owned.append(
+                    (
+                        RoutedFrom("number", phone.e164, how),
+                        (phone.trunk.company_id, phone.trunk.space_id),
+                    )
+                )
+    owned += [
+        (RoutedFrom(RouteKind.MENU, menu, key), (company_id, space_id))
+        for menu, key, company_id, space_id in menu_routes_to(kind, number)
+    ]
+    if kind == RouteKind.RING_GROUP:
+        owned += [
+            (RoutedFrom(kind, group), (company_id, space_id))
+            for group, company_id, space_id in ring_groups_overflowing_to(number)
+        ]
+    forwarding = forwarding_holders_to(number)
+    if seen_by is None:
+        return RoutedHere(
+            tuple(route for route, _owner in owned)
+            + tuple(RoutedFrom("forwarding", ext, name) for _id, name, ext in forwarding)
+        )
+    of_a_space = owner_field(seen_by) == "space"
+    theirs = (None, seen_by.pk) if of_a_space else (seen_by.pk, None)
+    people = owner_people_ids(seen_by) if forwarding else set()
+    named = [route for route, owner in owned if owner == theirs]
+    named += [
+        RoutedFrom("forwarding", extension, name)
+        for member_id, name, extension in forwarding
+        if member_id in people
+    ]
+    return RoutedHere(
+        tuple(named),
+        outside_forwarding=sum(
+            1 for member_id, _name, _ext in forwarding if member_id not in people
+        ),
+        outside_routes=sum(1 for _route, owner in owned if owner != theirs),
+        of_a_space=of_a_space,
+    )
 
 
 def company_permissions(company: Company) -> dict[int, OutboundPermission]:

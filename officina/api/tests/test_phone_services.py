@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from officina.attendant.models import Menu
 from officina.conferences.actions import do_join
 from officina.conferences.models import Participant, Room
@@ -64,3 +66,55 @@ def test_an_owner_makes_a_room_and_mutes_a_caller(api_as, giulia, marco, sara):
     assert owner.post(path, {"muted": True}).json()["participants"][0]["muted_by_owner"]
     assert Participant.objects.get().muted_by_owner
     assert api_as(sara).get("/conferences/studio-rossi").status_code == 404
+
+
+def test_the_space_managers_build_its_menus_through_the_api(api_as, navigli, luca, giulia, marco):
+    marcos = do_provision_extension(marco).number
+    manager = api_as(luca)
+    made = manager.post(
+        f"/space-attendant/{navigli.slug}",
+        {"name": "Reception", "number": "580", "language": "en", "greeting_text": "Welcome.",
+         "options": [{"key": "2", "kind": "extension", "number": marcos}]},
+    )  # fmt: skip
+    assert made.status_code == 201, made.content
+    menu = made.json()
+    assert Menu.objects.get().space == navigli
+    assert manager.get(f"/space-attendant/{navigli.slug}").json()[0]["number"] == "580"
+    for other in (giulia, marco):
+        assert api_as(other).get(f"/space-attendant/{navigli.slug}").status_code == 404
+        path = f"/space-attendant/{navigli.slug}/{menu['id']}"
+        assert api_as(other).delete(path).status_code == 404
+    assert api_as(giulia).get(f"/attendant/{navigli.slug}").status_code == 404
+    assert manager.delete(f"/space-attendant/{navigli.slug}/{menu['id']}").status_code == 204
+    assert not Menu.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Key 1: {} is not the extension of one of the company's people."),
+        ("it", "Tasto 1: {} non è l'interno di una persona dell'azienda."),
+    ],
+)
+def test_a_company_menu_key_to_someone_not_of_the_company_is_refused(
+    api_as, giulia, sara, language, message
+):
+    saras = do_provision_extension(sara).number  # of Panificio Bianchi
+    owner = api_as(giulia)
+    owner.headers["Accept-Language"] = language
+    response = owner.post(
+        "/attendant/studio-rossi",
+        {
+            "name": "Front desk",
+            "number": "500",
+            "greeting_text": "Benvenuti.",
+            "options": [{"key": "1", "kind": "voicemail", "number": saras}],
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "INVALID_INPUT",
+        "message": message.format(saras),
+        "field": "option_1",
+    }
+    assert not Menu.objects.exists()

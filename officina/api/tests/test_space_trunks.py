@@ -125,3 +125,28 @@ def test_a_space_manager_keeps_the_space_ring_groups(api_as, luca, giulia, marco
     # Giulia, an owner of Studio Rossi, does not reach it through her company's address.
     assert_error(api_as(giulia).delete(f"/ring-groups/studio-rossi/{group_id}"), 404, "NOT_FOUND")
     assert api.delete(f"/space-ring-groups/navigli/{group_id}").status_code == 204
+
+
+def test_a_space_member_in_its_group_says_do_not_disturb_through_the_api(
+    api_as, luca, giulia, marco, sara, navigli
+):
+    """Marco, listed in Navigli's group though not its manager, switches his own place;
+    Giulia (of the space, not in the group) and Sara (not of the space) reach nothing,
+    and Marco still cannot change the group."""
+    created = api_as(luca).post(
+        "/space-ring-groups/navigli", {"name": "Reception", "number": "650", "members": [marco.pk]}
+    )
+    group_id = created.json()["id"]
+    switch = f"/space-ring-groups/navigli/{group_id}/availability"
+    answer = api_as(marco).post(switch, {"available": False})
+    assert answer.status_code == 200, answer.content
+    (place,) = answer.json()["members"]
+    assert (place["member"]["id"], place["available"]) == (marco.pk, False)
+    assert api_as(marco).post(switch, {"available": True}).json()["members"][0]["available"]
+    for other in (giulia, sara):
+        assert_error(api_as(other).post(switch, {"available": False}), 404, "NOT_FOUND")
+    change = {"name": "Mine", "number": "650", "members": [marco.pk]}
+    assert_error(
+        api_as(marco).post(f"/space-ring-groups/navigli/{group_id}", change), 404, "NOT_FOUND"
+    )
+    assert_error(api_as(marco).delete(f"/space-ring-groups/navigli/{group_id}"), 404, "NOT_FOUND")

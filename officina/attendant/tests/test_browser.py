@@ -1,7 +1,8 @@
 """In Chromium on a phone, in Italian: Giulia builds Studio Rossi's front-desk menu (a
-taken number and a key to nobody's extension refused first, with the reason next to
-the field); the typed greeting is spoken and plays in the page. Marco, in English,
-sees the menu and cannot change it."""
+taken number and a key to an extension not of the company refused first, with the
+reason next to the field); the typed greeting is spoken and plays in the page. Marco, in
+English, sees the menu and cannot change it. A menu a number is routed to says so on its
+page and is not removed."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from officina.attendant.actions import MenuInput, check_save_menu
 from officina.attendant.models import Menu
 from officina.pbx.actions import do_provision_extension
+from officina.trunks.actions import NumberInput, TrunkInput, check_save_number, check_save_trunk
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +54,7 @@ def test_an_owner_builds_a_menu_and_a_member_sees_it(
     owner.fill("#id_number", "500")
     owner.click("#menu-form button[type=submit]")
     expect(owner.locator("#menu-form .errorlist")).to_contain_text(
-        "Tasto 1: 999 non è l'interno di nessuno."
+        "Tasto 1: 999 non è l'interno di una persona dell'azienda."
     )
     assert not Menu.objects.exists(), "nothing is saved half-way"
     owner.fill("#id_target_1", taken)
@@ -83,3 +86,39 @@ def test_an_owner_builds_a_menu_and_a_member_sees_it(
     expect(member.get_by_role("link", name="New menu")).to_have_count(0)
     assert member.goto(f"/companies/{studio_rossi.slug}/attendant/{menu.pk}/").status == 404
     screenshot(member, "3-member")
+
+
+def test_a_menu_a_number_is_routed_to_says_so_and_stays(
+    new_context, giulia, studio_rossi, screenshot
+):
+    """On a phone, in Italian: the menu's page lists the number routed to it; removing it
+    is refused on the same page, and the menu stays."""
+    giulia.language = "it"
+    giulia.save()
+    extension = do_provision_extension(giulia).number
+    menu = check_save_menu(
+        studio_rossi, MenuInput(name="Sera", number="501", greeting_text="Siamo chiusi.")
+    )
+    trunk = check_save_trunk(
+        studio_rossi, TrunkInput(name="Linea", host="sip.example", mode="peer")
+    )
+    check_save_number(
+        studio_rossi,
+        NumberInput("0255510001", trunk.pk, "extension", extension, "menu", "501"),
+    )
+    owner = new_context(
+        giulia, locale="it-IT", viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    owner.goto(f"/companies/{studio_rossi.slug}/attendant/{menu.pk}/")
+    expect(owner.locator("#routed-from")).to_contain_text(
+        "Qui arrivano le chiamate da: il numero +390255510001 fuori orario."
+    )
+    owner.get_by_role("button", name="Elimina questo menu").click()
+    expect(owner.locator(".message")).to_have_text(
+        "In uso: qui arrivano le chiamate da: il numero +390255510001 fuori orario. "
+        "Prima mandale altrove."
+    )
+    assert owner.url.endswith(f"/attendant/{menu.pk}/")
+    screenshot(owner, "routed-here")
+    assert_no_sideways_scrolling(owner)
+    assert Menu.objects.filter(pk=menu.pk).exists()

@@ -352,14 +352,14 @@ class TestTheLiveChannel:
             return communicator
 
         refused = listen(giulia)
-        connected, code = await refused.connect()
+        connected, code = await refused.connect(timeout=10)
         assert (connected, code) == (False, 4404)  # no line yet
         line = await database_sync_to_async(check_save_meeting_room_line)(brera, LINE)
         outsider = listen(sara)  # not a member of Navigli
-        connected, code = await outsider.connect()
+        connected, code = await outsider.connect(timeout=10)
         assert (connected, code) == (False, 4404)
         listener = listen(giulia)
-        connected, _ = await listener.connect()
+        connected, _ = await listener.connect(timeout=10)
         assert connected
         assert await listener.receive_json_from(timeout=10) == {"participants": []}
         await database_sync_to_async(do_join)(

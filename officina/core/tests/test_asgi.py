@@ -15,7 +15,7 @@ SIP_SERVER_NOT_RUNNING = 1013
 async def close_code(path: str, headers: list[tuple[bytes, bytes]]) -> int | None:
     """The close code of a refused connection; None when it was accepted."""
     communicator = WebsocketCommunicator(application, path, headers=headers, subprotocols=["sip"])
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=10)
     if connected:
         await communicator.disconnect()
         return None

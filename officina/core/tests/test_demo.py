@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from officina.accounts.demo import DEMO_EMAIL
@@ -22,7 +23,9 @@ from officina.pbx.models import Extension
 from officina.presence.demo import CLOSES, OPENS
 from officina.presence.models import CheckIn
 from officina.presence.selectors import current_check_ins
+from officina.ringgroups.models import RingGroup
 from officina.social.models import Post
+from officina.trunks.models import PhoneNumber
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -49,6 +52,26 @@ def test_demo_builds_a_community_once(capsys):
     assert set(menu.options.values_list("key", flat=True)) == {"1", "2", "9"}
     room = Room.objects.get(company=giulia_company)
     assert (room.number, room.pin) == ("800", "2026")
+    # The space she manages answers a menu of its own on its number (docs/pbx.md).
+    giulia = Member.objects.get(email=DEMO_EMAIL)
+    space_menu = Menu.objects.get(space__slug="navigli")
+    assert space_menu.number == "510" and space_menu.greeting and space_menu.greeting_text
+    keys = dict(space_menu.options.values_list("key", "number"))
+    assert keys["1"] == Extension.objects.get(member=giulia).number
+    assert keys["2"] == RingGroup.objects.get(space__slug="navigli").number
+    number = PhoneNumber.objects.get(trunk__space__slug="navigli")
+    assert (number.route_kind, number.route_target) == ("menu", "510")
+    browser = Client()
+    browser.force_login(giulia)
+    for language, menu_page in (("it", "Centralino automatico"), ("en", "Auto-attendant")):
+        giulia.language = language
+        giulia.save()
+        page = browser.get("/spaces/navigli/").content.decode()
+        assert "/spaces/navigli/attendant/" in page and menu_page in page
+        page = browser.get("/spaces/navigli/attendant/").content.decode()
+        assert "510" in page and "Benvenuti a Officina Navigli" in page
+        page = browser.get("/spaces/navigli/trunks/").content.decode()
+        assert number.e164 in page and "510" in page
     members_before = Member.objects.count()
 
     call_command("demo")

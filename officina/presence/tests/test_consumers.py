@@ -25,7 +25,7 @@ def _listen(member: Member | None, slug: str = "navigli") -> WebsocketCommunicat
 
 async def _assert_arrival_and_departure(giulia: Member, marco: Member, navigli: Space) -> None:
     communicator = _listen(giulia)
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     await database_sync_to_async(actions.check_check_in)(marco, navigli, note="Rossi website")
     message = await communicator.receive_json_from(timeout=10)
@@ -75,7 +75,7 @@ async def test_members_hear_arrivals_through_redis(giulia, marco, navigli):
 
 async def test_other_spaces_are_not_heard(giulia, luca, sara, navigli, san_salvario):
     communicator = _listen(giulia)
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     await database_sync_to_async(actions.check_check_in)(sara, san_salvario)
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
@@ -85,19 +85,19 @@ async def test_other_spaces_are_not_heard(giulia, luca, sara, navigli, san_salva
 async def test_non_members_cannot_listen(who, outsider, sara, navigli):
     member = {"anonymous": None, "outsider": outsider, "sara": sara}[who]
     communicator = _listen(member)
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=10)
     assert not connected
     assert code in (4401, 4404)
 
 
 async def test_missing_space_looks_like_a_forbidden_one(giulia):
-    connected, code = await _listen(giulia, "nowhere").connect()
+    connected, code = await _listen(giulia, "nowhere").connect(timeout=10)
     assert not connected and code == 4404
 
 
 async def test_the_channel_ignores_what_pages_send(giulia, navigli):
     communicator = _listen(giulia)
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     await communicator.send_json_to({"event": "arrival", "member": {"id": 1}})
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()

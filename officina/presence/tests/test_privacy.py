@@ -151,7 +151,7 @@ def _listen(member: Member) -> WebsocketCommunicator:
 @pytest.mark.django_db(transaction=True)
 async def test_live_push_follows_the_choice(giulia, marco, luca, navigli):
     colleague, manager = _listen(marco), _listen(luca)
-    assert (await colleague.connect())[0] and (await manager.connect())[0]
+    assert (await colleague.connect(timeout=10))[0] and (await manager.connect(timeout=10))[0]
     await database_sync_to_async(_hide)(giulia, COMPANIES)
     await database_sync_to_async(actions.check_check_in)(giulia, navigli)
     arrival = await colleague.receive_json_from(timeout=10)
@@ -179,7 +179,7 @@ async def test_departures_reach_only_who_saw_the_arrival(giulia, luca, navigli):
     await database_sync_to_async(_hide)(giulia, NOBODY)
     await database_sync_to_async(actions.check_check_in)(giulia, navigli)
     manager = _listen(luca)
-    assert (await manager.connect())[0]
+    assert (await manager.connect(timeout=10))[0]
     await database_sync_to_async(actions.check_check_out)(giulia)
     assert await manager.receive_nothing(timeout=0.5)
     await manager.disconnect()

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
-from officina.ringgroups.models import BusinessHours, RingGroup
+from officina.ringgroups.models import BusinessHours, RingGroup, RingGroupMember
 from officina.ringgroups.selectors import ring_group_plans
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,64 @@ def test_nobody_but_the_space_managers_reaches_its_groups(
         client_for(luca).get(f"/spaces/navigli/ring-groups/{company_group.pk}/").status_code == 404
     )
     assert RingGroup.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "ring", "quiet", "again", "said"),
+    [
+        ("en", "Its calls ring you.", "Do not disturb", "Available again",
+         "Do not disturb: Reception&#x27;s calls no longer ring you."),
+        ("it", "Le sue chiamate ti fanno squillare.", "Non disturbare", "Di nuovo disponibile",
+         "Non disturbare: le chiamate di Reception non ti fanno più squillare."),
+    ],
+)  # fmt: skip
+def test_a_space_member_in_its_group_switches_do_not_disturb_from_the_phone_page(
+    client_for, luca, giulia, marco, navigli, language, ring, quiet, again, said
+):
+    """Marco, a member of Navigli but not its manager, is listed in its group: his phone
+    page shows the group with his switch, in his language; he says do not disturb and
+    is available again. He still does not see nor change the group."""
+    group = check_save_ring_group(
+        navigli, RingGroupInput(name="Reception", number="650", member_ids=[marco.pk])
+    )
+    browser = client_for(marco)
+    browser.cookies["django_language"] = language
+    page = browser.get("/phone/").content.decode()
+    assert 'id="ring-groups"' in page and ring in page and quiet in page, page
+    switch = f"/spaces/navigli/ring-groups/{group.pk}/availability/"
+    assert f'action="{switch}"' in page
+    answer = browser.post(switch, {"available": "no", "next": "phone"})
+    assert (answer.status_code, answer["Location"]) == (302, "/phone/#ring-groups")
+    assert not RingGroupMember.objects.get(group=group, member=marco).available
+    page = browser.get("/phone/").content.decode()
+    assert said in page and again in page, page
+    assert browser.post(switch, {"available": "yes"})["Location"] == "/phone/#ring-groups"
+    assert RingGroupMember.objects.get(group=group, member=marco).available
+    # Switching is all: the group's pages stay his manager's.
+    assert browser.get("/spaces/navigli/ring-groups/").status_code == 404
+    assert browser.get(f"/spaces/navigli/ring-groups/{group.pk}/").status_code == 404
+    assert browser.post(f"/spaces/navigli/ring-groups/{group.pk}/delete/").status_code == 404
+    assert RingGroup.objects.filter(pk=group.pk).exists()
+
+
+def test_only_the_members_listed_in_a_space_group_switch_their_own_place(
+    client_for, luca, giulia, marco, sara, navigli
+):
+    group = check_save_ring_group(
+        navigli, RingGroupInput(name="Reception", number="650", member_ids=[marco.pk])
+    )
+    switch = f"/spaces/navigli/ring-groups/{group.pk}/availability/"
+    # Giulia is of the space but not in the group; Sara is not of the space.
+    for other in (giulia, sara):
+        assert client_for(other).post(switch, {"available": "no"}).status_code == 404
+        assert 'id="ring-groups"' not in client_for(other).get("/phone/").content.decode()
+    assert RingGroupMember.objects.get(group=group, member=marco).available
+    # Luca, its manager, goes back to the groups' page.
+    check_save_ring_group(
+        navigli,
+        RingGroupInput(name="Reception", number="650", member_ids=[marco.pk, luca.pk]),
+        group,
+    )
+    answer = client_for(luca).post(switch, {"available": "no"})
+    assert answer["Location"] == "/spaces/navigli/ring-groups/"
+    assert not RingGroupMember.objects.get(group=group, member=luca).available

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from officina.attendant.models import Menu
 from officina.core.errors import OfficinaError
 from officina.pbx.actions import do_provision_extension
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
@@ -121,6 +122,44 @@ def test_a_number_is_stored_in_e164_and_routes_to_the_company_only(
             panificio, NumberInput("02 1111 2222", trunk.pk, "extension", sara_extension.number)
         )
     assert list(PhoneNumber.objects.values_list("e164", flat=True)) == ["+390287654321"]
+
+
+def test_a_number_may_go_to_a_menu_of_its_company_only_in_and_out_of_hours(
+    studio_rossi, panificio, trunk, giulia
+):
+    Menu.objects.create(company=studio_rossi, name="Reception", number="500", greeting="g.wav")
+    Menu.objects.create(company=studio_rossi, name="Closed", number="501", greeting="g.wav")
+    Menu.objects.create(company=panificio, name="Bakery", number="510", greeting="g.wav")
+    giulia_extension = do_provision_extension(giulia)
+    number = check_save_number(
+        studio_rossi,
+        NumberInput(
+            "0287654321", trunk.pk, "menu", "500", after_hours_kind="menu",
+            after_hours_target="501", forward_when="always", forward_kind="menu",
+            forward_target="501",
+        ),
+    )  # fmt: skip
+    assert (number.route_kind, number.route_target) == ("menu", "500")
+    assert (number.after_hours_kind, number.after_hours_target) == ("menu", "501")
+    assert (number.forward_kind, number.forward_target) == ("menu", "501")
+    for wrong, field in (
+        (NumberInput("0287654322", trunk.pk, "menu", "510"), "route_target"),
+        (NumberInput("0287654322", trunk.pk, "menu", giulia_extension.number), "route_target"),
+        (
+            NumberInput("0287654322", trunk.pk, "extension", giulia_extension.number,
+                        after_hours_kind="menu", after_hours_target="510"),
+            "after_hours_target",
+        ),
+        (
+            NumberInput("0287654322", trunk.pk, "menu", "500", forward_when="always",
+                        forward_kind="menu", forward_target="510"),
+            "forward_target",
+        ),
+    ):  # fmt: skip
+        with pytest.raises(OfficinaError) as refused:
+            check_save_number(studio_rossi, wrong)
+        assert refused.value.details["field"] == field
+    assert PhoneNumber.objects.count() == 1
 
 
 def test_a_number_may_ring_a_group_and_one_number_is_presented(studio_rossi, trunk, giulia):

@@ -112,7 +112,7 @@ def test_an_owner_forwards_the_company_number_and_a_premium_target_is_refused(
     owner.get_by_label("Inoltra le chiamate di questo numero").select_option("no_answer")
     owner.get_by_label("Inoltra se non risponde nessuno dopo (secondi)").fill("15")
     owner.select_option("#id_forward_kind", "outside")
-    owner.get_by_label("Inoltra a: interno, gruppo di chiamata o numero").fill("899 123 456")
+    owner.get_by_label("Inoltra a: interno, gruppo di chiamata, menu o numero").fill("899 123 456")
     owner.click("#number-form button[type=submit]")
     error = owner.locator("#number-form .errorlist")
     error.wait_for()
@@ -121,7 +121,7 @@ def test_an_owner_forwards_the_company_number_and_a_premium_target_is_refused(
     assert_no_sideways_scrolling(owner)
     number.refresh_from_db()
     assert number.forward_when == ""
-    owner.get_by_label("Inoltra a: interno, gruppo di chiamata o numero").fill("333 123 4567")
+    owner.get_by_label("Inoltra a: interno, gruppo di chiamata, menu o numero").fill("333 123 4567")
     owner.click("#number-form button[type=submit]")
     owner.locator(".message", has_text="+390287654321 è salvato.").wait_for()
     shown = owner.locator("[data-number='+390287654321'] [data-forward]").inner_text()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from officina.attendant.models import Menu
 from officina.trunks.actions import TrunkInput, check_save_trunk
-from officina.trunks.models import OutboundPermission, Trunk
+from officina.trunks.models import OutboundPermission, PhoneNumber, Trunk
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +94,33 @@ def test_the_permission_form_reads_mobiles_beside_nationals_in_italian(
     page = client_for(giulia).get(f"/companies/{studio_rossi.slug}/trunks/").content.decode()
     assert "cellulari" in page and "nazionali" in page
     assert "cellulare<" not in page and "cellulare " not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "refusal"),
+    [
+        ("en", "an auto-attendant menu", "510 is not an auto-attendant menu of your company."),
+        ("it", "un menu del centralino automatico",
+         "510 non è un menu del centralino automatico della tua azienda."),
+    ],
+)  # fmt: skip
+def test_an_owner_routes_the_number_to_the_company_menu_and_not_to_another(
+    client_for, studio_rossi, panificio, trunk, giulia, language, kind, refusal
+):
+    Menu.objects.create(company=studio_rossi, name="Reception", number="500", greeting="g.wav")
+    Menu.objects.create(company=panificio, name="Bakery", number="510", greeting="g.wav")
+    giulia.language = language
+    giulia.save()
+    browser = client_for(giulia)
+    url = f"/companies/{studio_rossi.slug}/numbers/new/"
+    assert f'<option value="menu">{kind}</option>' in browser.get(url).content.decode()
+    form = {"number": "02 8765 4321", "trunk": trunk.pk, "route_kind": "menu"}
+    refused = browser.post(url, {**form, "route_target": "510"})
+    assert refusal in refused.content.decode()
+    assert not PhoneNumber.objects.exists()
+    taken = browser.post(url, {**form, "route_target": "500", "forward_seconds": "20"})
+    assert taken.status_code == 302
+    number = PhoneNumber.objects.get()
+    assert (number.route_kind, number.route_target) == ("menu", "500")
+    listing = browser.get(f"/companies/{studio_rossi.slug}/trunks/").content.decode()
+    assert f"{kind} 500" in listing

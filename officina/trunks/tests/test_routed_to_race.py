@@ -1,0 +1,121 @@
+"""A route saved at the very moment its menu or ring group is removed: the removal and
+every save that routes there lock the menu's or group's row (``hold_route_targets``),
+so one waits for the other and sees what it committed. Never a number, a key, an
+overflow or a forward left routing to nothing. PostgreSQL only: the wait is seen in
+``pg_stat_activity``, and SQLite's write transactions are serialised already."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from officina.attendant.actions import check_delete_menu, check_save_menu
+from officina.attendant.models import Menu
+from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.tests.row_locks import first_holds_then_second
+from officina.pbx.actions import ForwardingInput, check_set_forwarding, do_provision_extension
+from officina.pbx.models import Forwarding
+from officina.ringgroups.actions import (
+    RingGroupInput,
+    check_delete_ring_group,
+    check_save_ring_group,
+)
+from officina.ringgroups.models import RingGroup
+from officina.trunks.actions import TrunkInput, check_save_number, check_save_trunk
+from officina.trunks.models import PhoneNumber
+
+from .test_routed_to import a_menu, number_to
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("waits for the row lock, seen in PostgreSQL's pg_stat_activity")
+
+
+def test_a_menu_is_not_removed_under_a_number_being_routed_to_it(studio_rossi, giulia):
+    person = do_provision_extension(giulia).number
+    trunk = check_save_trunk(studio_rossi, TrunkInput(name="Line", host="sip.example", mode="peer"))
+    evening = check_save_menu(studio_rossi, a_menu("501"))
+    outcome = first_holds_then_second(
+        lambda: check_save_number(
+            studio_rossi, number_to(trunk, person, "0255510001", "menu", "501", "route")
+        ),
+        lambda: check_delete_menu(evening),
+    )
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.code == ErrorCode.CONFLICT
+    assert "the number +390255510001" in str(refused.message)
+    assert Menu.objects.filter(pk=evening.pk).exists()
+    assert PhoneNumber.objects.get(e164="+390255510001").route_target == "501"
+
+
+def test_a_menu_is_not_renumbered_under_a_key_being_sent_to_it(studio_rossi):
+    evening = check_save_menu(studio_rossi, a_menu("501"))
+    outcome = first_holds_then_second(
+        lambda: check_save_menu(studio_rossi, a_menu("500", options={"3": ("menu", "501")})),
+        lambda: check_save_menu(studio_rossi, a_menu("509"), Menu.objects.get(pk=evening.pk)),
+    )
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.details["field"] == "number"
+    assert "key 3 of menu 500" in str(refused.message)
+    assert Menu.objects.get(pk=evening.pk).number == "501"
+
+
+def test_a_group_is_not_removed_under_another_group_overflowing_to_it(studio_rossi, giulia):
+    desk = check_save_ring_group(
+        studio_rossi, RingGroupInput(name="Desk", number="650", member_ids=[giulia.pk])
+    )
+    outcome = first_holds_then_second(
+        lambda: check_save_ring_group(
+            studio_rossi,
+            RingGroupInput(
+                name="Late", number="651", member_ids=[giulia.pk], out_of_hours_number="650"
+            ),
+        ),
+        lambda: check_delete_ring_group(RingGroup.objects.get(pk=desk.pk)),
+    )
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.code == ErrorCode.CONFLICT
+    assert "ring group 651 out of hours" in str(refused.message)
+    assert RingGroup.objects.filter(pk=desk.pk).exists()
+
+
+def test_a_forward_waits_for_the_menus_removal_and_is_refused(studio_rossi, giulia):
+    evening = check_save_menu(studio_rossi, a_menu("501"))
+    own = do_provision_extension(giulia)
+    outcome = first_holds_then_second(
+        lambda: check_delete_menu(evening),
+        lambda: check_set_forwarding(own, ForwardingInput(always="501")),
+    )
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.details["field"] == "always"
+    assert not Menu.objects.filter(pk=evening.pk).exists()
+    assert not Forwarding.objects.filter(always="501").exists()
+
+
+def test_a_number_waits_for_the_groups_renumbering_and_is_refused(navigli, marco):
+    person = do_provision_extension(marco).number
+    trunk = check_save_trunk(navigli, TrunkInput(name="Line", host="sip.example", mode="peer"))
+    desk = check_save_ring_group(
+        navigli, RingGroupInput(name="Desk", number="650", member_ids=[marco.pk])
+    )
+    outcome = first_holds_then_second(
+        lambda: check_save_ring_group(
+            navigli, RingGroupInput(name="Desk", number="659", member_ids=[marco.pk]), desk
+        ),
+        lambda: check_save_number(
+            navigli, number_to(trunk, person, "0255510009", "ring_group", "650", "route")
+        ),
+    )
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.details["field"] == "route_target"
+    assert RingGroup.objects.get(pk=desk.pk).number == "659"
+    assert not PhoneNumber.objects.filter(e164="+390255510009").exists()
