@@ -30,7 +30,9 @@ from officina.pbx.bindings import (
     registration_values,
 )
 from officina.pbx.credentials import digest_ha1_pair
+from officina.pbx.forward_targets import forward_target
 from officina.pbx.models import (
+    FORWARDING_CASES,
     MAX_NO_ANSWER_SECONDS,
     MIN_NO_ANSWER_SECONDS,
     CallRecord,
@@ -41,6 +43,7 @@ from officina.pbx.models import (
     SipCredential,
 )
 from officina.ringgroups.selectors import ring_group_numbers
+from officina.trunks.actions import hold_route_targets
 from officina.voicemail.sound import uploaded_to_telephone
 
 if TYPE_CHECKING:
@@ -231,6 +234,9 @@ class CallRow:
     # The extension whose daily minutes for calls out the call spent (answered through
     # a trunk: dialled out, forwarded out, or a follow-me answered outside).
     charged_to_id: int | None = None
+    # The owner of the number that forwarded the call outside through its trunk.
+    charged_company_id: int | None = None
+    charged_space_id: int | None = None
     ended_by: str = ""  # a CallRecord.EndedBy value, once hung up
     # The caller's From tag (not stored): a BYE carrying it is the caller's hang-up.
     caller_tag: str = ""
@@ -266,6 +272,8 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
                         replaced_call_id=row.replaced_call_id,
                         voicemail=row.voicemail,
                         charged_to_id=row.charged_to_id,
+                        charged_company_id=row.charged_company_id,
+                        charged_space_id=row.charged_space_id,
                         ended_by=row.ended_by,
                     )
                     for row in new
@@ -296,7 +304,6 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
 
 
 # ---------------------------------------------------------------------- call forwarding
-FORWARDING_CASES = ("always", "busy", "no_answer", "unregistered", "follow_me")
 # A target as dialled: an extension, a group or a number outside, with an optional "+".
 _FORWARD_TARGET = re.compile(r"\+?[0-9]{2,20}")
 # What people type between digits ("02 8765-4321", "(02) 8765.4321").
@@ -315,7 +322,8 @@ class ForwardingInput:
 
 
 def clean_forward_target(extension: Extension, value: str, field: str) -> str:
-    """A forward target as stored (digits, maybe a leading "+"), or an input error."""
+    """A forward target as stored (digits, maybe a leading "+"), or an input error: it
+    must be somewhere the extension's member may forward to (``forward_targets``)."""
     target = _NUMBER_PUNCTUATION.sub("", value or "")
     if not target:
         return ""
@@ -328,11 +336,21 @@ def clean_forward_target(extension: Extension, value: str, field: str) -> str:
         raise OfficinaError.invalid_input(
             _("Calls cannot be forwarded to the same extension."), field=field
         )
+    forward_target(extension.member, target, field)
     return target
 
 
 def check_set_forwarding(extension: Extension, data: ForwardingInput) -> Forwarding:
     """Validate and store where ``extension``'s calls are forwarded."""
+    with transaction.atomic():
+        # A menu or ring group it forwards to stays until this is saved.
+        hold_route_targets(
+            _NUMBER_PUNCTUATION.sub("", getattr(data, case) or "") for case in FORWARDING_CASES
+        )
+        return _set_forwarding(extension, data)
+
+
+def _set_forwarding(extension: Extension, data: ForwardingInput) -> Forwarding:
     targets = {
         case: clean_forward_target(extension, getattr(data, case), case)
         for case in FORWARDING_CASES
@@ -364,10 +382,13 @@ def check_set_forward_target_by_id(extension_id: int, case: str, target: str) ->
         raise OfficinaError(_("This extension does not exist."), ErrorCode.NOT_FOUND)
     if case not in FORWARDING_CASES:
         raise OfficinaError.invalid_input(_("Unknown forwarding case."), field="case")
-    cleaned = clean_forward_target(extension, target, case)
-    forwarding, _created = Forwarding.objects.update_or_create(
-        extension=extension, defaults={case: cleaned}
-    )
+    with transaction.atomic():
+        # A menu or ring group it forwards to stays until this is saved.
+        hold_route_targets([_NUMBER_PUNCTUATION.sub("", target or "")])
+        cleaned = clean_forward_target(extension, target, case)
+        forwarding, _created = Forwarding.objects.update_or_create(
+            extension=extension, defaults={case: cleaned}
+        )
     return forwarding
 
 

@@ -42,6 +42,9 @@ HOLD_MUSIC_REPEATS = 10_000
 HOLD_ADDRESS = "0.0.0.0"  # noqa: S104 (an SDP address, not a socket's)
 # The Warning text a caller gets when rtpengine does not answer.
 MEDIA_RELAY_UNAVAILABLE = "media relay unavailable"
+# The Warning text of a 480 whose callee has phones, none able to take the caller's media
+# without rtpengine (a browser calling plain phones only, or the other way round).
+NO_MEDIA_BRIDGE = "no phone of the callee can take this call without a media bridge"
 
 # (rewritten SDP or None when there was nothing to rewrite, the error if rtpengine failed)
 Rewritten = Callable[[bytes | None, RtpEngineError | None], None]
@@ -58,6 +61,14 @@ class Anchoring(enum.StrEnum):
 def leg_for(transport: str) -> Leg:
     """A device on a WebSocket is a browser; anything else speaks plain RTP."""
     return Leg.WEBRTC if transport.upper() in (WS, WSS) else Leg.PLAIN
+
+
+def rings_without_rtpengine(caller_transport: str, device_transport: str) -> bool:
+    """Can a device take a caller's call with no rtpengine to bridge them? Only when both
+    speak the same media: a browser (WebRTC only) cannot take a plain RTP phone's call,
+    nor the PBX's desk's (it offers plain RTP), and a plain phone cannot take a browser's
+    (it answers DTLS-SRTP with plain RTP, and nobody hears anything)."""
+    return leg_for(caller_transport) is leg_for(device_transport)
 
 
 def is_sdp(content_type: str | None, body: bytes) -> bool:
@@ -94,6 +105,31 @@ def puts_on_hold(sdp: bytes) -> bool:
         if description.media_address(index)[0] == HOLD_ADDRESS:
             return True
     return False
+
+
+# Chromium gives the track of an audio stream the RTP of sources (SSRCs) no ``a=ssrc``
+# line names, but only the latest new such source's: when rtpengine's hold music (a source
+# of its own) ends and the other party's RTP comes again, from the source the browser had
+# before the hold, the track stays on the music's and the browser hears nothing. Chromium
+# forgets every such source when a remote description without ``a=msid`` follows one with
+# it. So an offer holding a browser names the stream, and the resume, which does not, makes
+# Chromium take the other party's RTP as a new source.
+HELD_STREAM_MSID = "officina-held officina-held-audio"
+
+
+def naming_the_held_stream(sdp: bytes) -> bytes:
+    """A hold offer rewritten for a browser, with an ``a=msid`` line in each audio stream
+    (unchanged when it already names one, or cannot be read)."""
+    try:
+        description = SessionDescription.parse(sdp)
+    except SdpParseError:
+        return sdp
+    audio = [media for media in description.media if media.media == "audio" and media.port]
+    if not audio or any(media.attribute("msid") is not None for media in audio):
+        return sdp
+    for media in audio:
+        media.lines.append(("a", f"msid:{HELD_STREAM_MSID}"))
+    return description.serialize()
 
 
 def default_hold_music() -> bytes:

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
     from officina.pbx.models import Forwarding
 
-_TARGET_HELP = _("An extension, a ring group or a telephone number; empty: not forwarded.")
+_TARGET_HELP = _(
+    "An extension, a ring group, a menu, a conference room or a telephone number; empty: "
+    "not forwarded."
+)
 
 
 def _target(label: StrOrPromise) -> forms.CharField:

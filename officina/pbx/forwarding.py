@@ -1,7 +1,8 @@
 """Call forwarding: where an extension's calls go instead of, or after, its phones.
 
-Four cases, each with its own target (an extension, a ring group, or a number
-outside through the member's company trunk):
+Four cases, each with its own target (an extension, a ring group, a menu or a
+conference room the media desk answers, or a number outside through the member's
+company trunk; ``forward_targets`` says which may be set):
 
 * **always**: the callee's phones do not ring, the call goes straight on;
 * **busy**: every phone of the callee said busy (486/600);
@@ -15,6 +16,11 @@ the call already carries are its chain of forwards: a target already in it (A
 forwards to B, B forwards back to A) is a loop, and that forward is not taken:
 the call ends where it is, as if the forward were not set (voicemail, busy...).
 A call follows at most ``MAX_FORWARDS`` forwards.
+
+**Follow-me** rings one more number beside the member's phones after their seconds:
+an extension's phones, a ring group's people, or a number outside as one more branch.
+A menu or a conference room cannot ring: the desk answers the call there and the
+phones are cancelled, as when one of them answers.
 
 A forward to a number outside is a call out by the member who forwards: it goes
 through their company's trunk and its toll-fraud guard (their classes, their
@@ -54,6 +60,7 @@ from officina.core.errors import OfficinaError
 from officina.pbx.actions import check_set_forward_target_by_id
 from officina.pbx.cdr import wall_time
 from officina.pbx.models import CallRecord
+from officina.pbx.newest_read import NewestRead
 from officina.pbx.proxy import new_row
 from officina.pbx.selectors import ForwardingRule, forwarding_rule, forwarding_rules
 from officina.sip import make_response
@@ -132,19 +139,23 @@ class Forwarder:
         self.directory = directory
         self.domain = domain
         self.rules: dict[int, ForwardingRule] = {}
+        self._read = NewestRead(forwarding_rules, self._keep)
 
     def load(self) -> None:
         """Read every extension's forwarding (synchronous: from a worker thread)."""
-        self.rules = forwarding_rules()
+        self._read()
 
     async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(every)
             try:
-                self.rules = await loop.run_in_executor(None, forwarding_rules)
+                await loop.run_in_executor(None, self._read)
             except Exception:
                 logger.exception("could not read the forwarding; keeping the last copy")
+
+    def _keep(self, rules: dict[int, ForwardingRule]) -> None:
+        self.rules = rules
 
     def rule(self, callee: DirectoryEntry) -> ForwardingRule | None:
         return self.rules.get(callee.extension_id)
@@ -168,20 +179,50 @@ class Forwarder:
         rule = self.rules.get(callee.extension_id)
         if context.finished or rule is None or not rule.follow_me:
             return
-        target = self.directory.entry(rule.follow_me)
-        if target is not None:
-            devices = self.proxy.reachable([target], self.layer.wall())
-            self.proxy.ring_also(context, devices, request)
+        number, wall = rule.follow_me, self.layer.wall()
+        people = self._people_of(number, wall)
+        if people is not None:
+            others = [entry for entry in people if entry.extension_id != callee.extension_id]
+            self.proxy.ring_also(context, self.proxy.reachable(others, wall), request)
+            return
+        desk = self.proxy.unanswered
+        flow = self.layer.flow_of(context.server)
+        if desk is not None and flow is not None and desk.answers(number):
+            # A menu or a room cannot ring beside the phones: it answers, they stop.
+            server, caller_number = context.server, context.row.caller_number
+            from_outside = context.row.caller_id is None
+            self.proxy.ringing_to_desk(
+                context, request, flow,
+                lambda: desk.take_forwarded(
+                    server, request, caller_number, number, flow, callee, from_outside=from_outside
+                ),
+            )  # fmt: skip
             return
         trunks = self.proxy.trunks
-        branch = (
-            trunks.follow_me_branch(request, callee, rule.follow_me) if trunks is not None else None
-        )
+        branch = trunks.follow_me_branch(request, callee, number) if trunks is not None else None
         if branch is None:
-            logger.info("follow-me of %s to %s not rung", callee.number, rule.follow_me)
+            logger.info("follow-me of %s to %s not rung", callee.number, number)
             return
         provider, peer, answer_challenge, charge = branch
         self.proxy.ring_also(context, [(provider, peer)], request, answer_challenge, charge)
+
+    def _people_of(self, number: str, wall: float) -> list[DirectoryEntry] | None:
+        """Whose phones a follow-me to ``number`` rings: the extension's; a ring group's
+        people all at once (a hunt's steps too: the call rings already), or where the
+        group sends its calls out of hours. None: ``number`` is neither."""
+        entry = self.directory.entry(number)
+        if entry is not None:
+            return [entry]
+        groups = self.proxy.ring_groups
+        group = groups.plan(number) if groups is not None else None
+        if groups is None or group is None:
+            return None
+        group, entry = groups.route(group, self.directory, wall)
+        if entry is not None:
+            return [entry]
+        if group is None:
+            return []  # closed, and the group sends its calls nowhere then
+        return [person for step in groups.steps(group, self.directory) for person in step]
 
     def ring_seconds(self, callee: DirectoryEntry) -> float | None:
         """How long the callee's phones ring before the no-answer forward."""
@@ -235,6 +276,22 @@ class Forwarder:
             leg = new_row(request, row.caller_id, row.caller_number, target, wall)
             leg.direction = row.direction
             self.proxy.route(server, request, flow, leg, caller, target, now, wall)
+            return True
+        desk = self.proxy.unanswered
+        if desk is not None and desk.answers(target):
+            # A menu or a conference room: the desk answers for the member who forwards,
+            # whoever calls (from inside, from outside through a trunk).
+            leg = new_row(request, row.caller_id, row.caller_number, target, wall)
+            leg.direction = row.direction
+            self.proxy.to_desk(
+                server, request, flow,
+                lambda: desk.take_forwarded(
+                    server, request, leg.caller_number, target, flow, callee,
+                    from_outside=caller is None,
+                ),
+                lambda: self.proxy.answered_here(leg),
+                lambda: self.proxy.fail(server, request, leg, 480, Outcome.UNREGISTERED),
+            )  # fmt: skip
             return True
         # Out through the trunk: a call out by the member who forwards, on their allowance.
         leg = new_row(request, callee.extension_id, callee.number, target, wall)
@@ -309,6 +366,8 @@ class Forwarder:
             except OfficinaError as error:
                 refusal = str_in(error.message, language)
                 return FeatureCodeResult(None, refusal, said(refusal, language))
+            # Read now: a refresh that began before the change must not put it back.
+            self._read()
             return FeatureCodeResult(
                 forwarding_rule(stored), "", confirmation(case, on, target, language)
             )

@@ -61,6 +61,11 @@ class Extension(models.Model):
 MIN_NO_ANSWER_SECONDS, MAX_NO_ANSWER_SECONDS = 5, 120
 
 
+# Forwarding's cases, each a target field: every call, busy, not answered, no phone
+# connected, and follow-me's number rung also.
+FORWARDING_CASES = ("always", "busy", "no_answer", "unregistered", "follow_me")
+
+
 class Forwarding(models.Model):
     """Where an extension's calls go instead of, or after, its own phones.
 
@@ -282,11 +287,27 @@ class CallRecord(models.Model):
         Extension, verbose_name=_("minutes of"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
     )  # fmt: skip
+    # Whose trunk a call to one of its numbers, forwarded outside by the number, went
+    # back out through: the number's owner, a company or a space (at most one), pays it.
+    charged_company = models.ForeignKey(
+        "accounts.Company", verbose_name=_("paid by the company"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    charged_space = models.ForeignKey(
+        "accounts.Space", verbose_name=_("paid by the space"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("call record")
         verbose_name_plural = _("call records")
         ordering = ("-started_at", "-id")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=Q(charged_company__isnull=True) | Q(charged_space__isnull=True),
+                name="pbx_call_paid_by_one_owner",
+            )
+        ]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=("caller", "-started_at"), name="pbx_cdr_caller_started"),
             models.Index(fields=("callee", "-started_at"), name="pbx_cdr_callee_started"),

@@ -139,7 +139,11 @@ class CallPickup:
         """Ring the picker's phone that asked with the call of ``context`` (None: nothing
         rings), answering the picker's own INVITE."""
         layer = self.proxy.layer
-        devices = self.proxy.reachable([picker], wall) if context is not None else []
+        devices = []
+        if context is not None:
+            # Only the picker's phones that can take the caller's media.
+            reachable = self.proxy.reachable([picker], wall)
+            devices = self.proxy.media_can_meet(reachable, context.caller_transport)
         devices = sending_phones(devices, request, flow) or devices
         if context is None or context.as_received is None or not devices:
             layer.respond(server, make_response(request, 480, "Nothing To Pick Up"))

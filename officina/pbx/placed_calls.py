@@ -16,8 +16,21 @@ answer; the ACK is already sent), ``on_failure`` with a final failure status (it
 sent), ``on_bye`` when the target hangs up; ``hang_up`` sends a BYE once answered or a
 CANCEL while it rings; it rings at most the ``ring_seconds`` it was placed with. Hold and
 codec changes: ``reinvite`` sends the target a new offer and reports its final answer
-(the ACK sent); the target's own re-INVITE goes to ``on_offer``, whose owner answers it
-with ``respond`` (without an ``on_offer``, 488: the call goes on as it was).
+(the ACK sent); the target's own re-INVITE goes to ``on_offer``, whose owner refuses it
+with ``respond`` or takes it with ``respond_until_acked`` (without an ``on_offer``, 488:
+the call goes on as it was). That 2xx is sent again until the target's ACK when the
+proxy reaches the target over UDP (RFC 3261 §13.3.1.4, ``ok_retransmission.py``; the
+proxy relays each one as it relayed the first), and none in 64*T1 tells the owner to
+end the call. Other requests in the call: ``request`` sends one (an INFO) and reports
+the target's final answer (None after 64*T1 without one); the target's INFO goes to
+``on_info`` when its owner passes it on (answered with ``respond``), else is answered
+200 here; its UPDATE goes to ``on_update`` (answered with ``respond``; without one,
+405). The INVITE's Allow lists UPDATE when the owner placed it saying it takes them
+(``updates``); ``target_updates`` says whether the target's 2xx listed UPDATE in its
+own Allow (RFC 3311 §5.1: only then may we send it one). A Contact in the target's
+re-INVITE or UPDATE, or in its 2xx to ours, becomes the dialog's remote target (RFC 3261
+§12.2), the Request-URI of our next requests; the proxy still sends them to the flow its
+Record-Route token names.
 
 Late offers (RFC 3261 §14.1, RFC 3725 §6): ``reinvite`` without an offer asks the target
 for one; its 200 carries it and is not ACKed until the owner has the answer
@@ -35,9 +48,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
 from officina.pbx.transports.base import TCP, Flow
 from officina.sip import (
     Dialog,
+    RemoteProtocolError,
     SipParseError,
     SipRequest,
     SipResponse,
@@ -56,8 +71,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("officina.pbx.placed_calls")
 
+# The requests a placed call takes in its dialog (its INVITE's Allow, a 405's).
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+ALLOW_UPDATE = f"{ALLOW}, UPDATE"
+
 # Loopback connections stay this long after their call, for the last BYE's answer.
 LOOPBACK_LINGER_SECONDS = 32.0
+# 64*T1: a request of ours in the call unanswered this long is given up (RFC 3261 §17.1.2).
+REQUEST_SECONDS = 32.0
 LOOPBACK_HOST = "click-to-call.invalid"  # never resolvable (RFC 6761): no one else's flow
 
 _loopback_numbers = itertools.count(1)
@@ -123,15 +144,19 @@ class PlacedLeg:
         self.on_failure = on_failure
         self.on_bye = on_bye
         self.on_offer = on_offer
+        self.on_info: Callable[[SipRequest], None] | None = None
+        self.on_update: Callable[[SipRequest], None] | None = None
+        # Our requests other than INVITE out in the call, by CSeq: who takes the answer.
+        self._requests: dict[int, Callable[[SipResponse | None], None]] = {}
         # The re-INVITE we sent and what to do with its final answer, while it is out.
         self._reinvite: tuple[SipRequest, Callable[[SipResponse], None]] | None = None
         # Our re-INVITE without an offer, answered with one: its ACK waits for the answer.
         self._offer_to_answer: SipRequest | None = None
         # The ACK of our last answered re-INVITE, sent again if its 2xx comes again.
         self._reinvite_ack: SipRequest | None = None
-        # Our 2xx with an offer to the target's re-INVITE: its CSeq and who takes the
-        # answer its ACK brings.
-        self._awaiting_ack: tuple[int, Callable[[bytes], None]] | None = None
+        # Our 2xx to the target's re-INVITE until its ACK: that re-INVITE's CSeq, the 2xx
+        # sent again, and who takes the answer its ACK brings (to a 2xx with an offer).
+        self._awaiting_ack: tuple[int, OkUntilAck, Callable[[bytes], None] | None] | None = None
         loop = asyncio.get_running_loop()
 
         def deliver(data: bytes) -> None:
@@ -145,12 +170,14 @@ class PlacedLeg:
         self.dialog: Dialog | None = None
         self.ack: SipRequest | None = None
         self.released = False
+        self.target_updates = False  # the target's 2xx listed UPDATE in its Allow
 
     # ------------------------------------------------------------------ asked by the owner
     def hang_up(self) -> None:
         """End the call: a BYE once answered, a CANCEL while it rings. Nothing is
         reported to the owner after this."""
         self.given_up = True
+        self._stop_sending_ok()
         dialog = self.dialog
         if dialog is not None and dialog.state != "terminated":
             self._to_proxy(dialog.create_request("BYE", self._via()))
@@ -177,6 +204,32 @@ class PlacedLeg:
         self._reinvite = (request, on_answer)
         self._to_proxy(request)
 
+    def request(
+        self,
+        method: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
+        on_answer: Callable[[SipResponse | None], None],
+    ) -> None:
+        """Send the answered target a request other than INVITE (an INFO) in the call;
+        ``on_answer`` gets its final answer, or None when none came in 64*T1 or the call
+        is over."""
+        dialog = self.dialog
+        if dialog is None or dialog.state == "terminated":
+            on_answer(None)
+            return
+        request = dialog.create_request(method, self._via(), headers=headers, body=body)
+        number = request.cseq.number
+        self._requests[number] = on_answer
+
+        def expire() -> None:
+            waiting = self._requests.pop(number, None)
+            if waiting is not None and not self.given_up:
+                waiting(None)
+
+        self.placer.layer.call_later(REQUEST_SECONDS, expire)
+        self._to_proxy(request)
+
     def answer_offer(self, answer: bytes) -> None:
         """ACK the 2xx that brought the target's offer (to our re-INVITE without one),
         with ``answer``."""
@@ -188,15 +241,47 @@ class PlacedLeg:
         self._reinvite_ack = dialog.create_request(
             "ACK", self._via(), headers=headers, body=answer, cseq=request.cseq.number
         )
-        self._to_proxy(self._reinvite_ack.copy())
+        self._to_proxy(self._reinvite_ack)
 
-    def respond(self, response: SipResponse, on_ack: Callable[[bytes], None] | None = None) -> None:
-        """Answer a request the target sent (its re-INVITE given to ``on_offer``). A 2xx
+    def respond(self, response: SipResponse) -> None:
+        """Answer a request the target sent (its re-INVITE given to ``on_offer``) with a
+        failure; a 2xx to a re-INVITE goes with ``respond_until_acked``."""
+        self._to_proxy(response)
+
+    def respond_until_acked(
+        self,
+        ok: SipResponse,
+        on_no_ack: Callable[[], None],
+        timers: AckTimers = RFC_3261,
+        on_ack: Callable[[bytes], None] | None = None,
+    ) -> None:
+        """Answer the target's re-INVITE with the 2xx ``ok``, sent again until its ACK
+        when the target's hop is UDP; ``on_no_ack`` is told if none comes in 64*T1. A 2xx
         with an offer (to a re-INVITE without one) names in ``on_ack`` who takes the
         answer that the target's ACK brings."""
-        if on_ack is not None:
-            self._awaiting_ack = (response.cseq.number, on_ack)
-        self._to_proxy(response)
+        self._stop_sending_ok()  # an earlier 2xx's ACK is no longer awaited
+        vias = ok.vias
+        # Our proxy's Via towards the loopback, then the hop the proxy received it on.
+        over_udp = len(vias) > 1 and vias[1].transport.upper() == "UDP"
+        again = OkUntilAck(
+            self.placer.layer.call_later,
+            lambda: self._to_proxy(ok),
+            lambda: self._no_ack(on_no_ack),
+            over_udp=over_udp,
+            timers=timers,
+        )
+        self._awaiting_ack = (ok.cseq.number, again, on_ack)
+        self._to_proxy(ok)
+
+    def _no_ack(self, on_no_ack: Callable[[], None]) -> None:
+        self._awaiting_ack = None
+        if not self.given_up:
+            on_no_ack()
+
+    def _stop_sending_ok(self) -> None:
+        if self._awaiting_ack is not None:
+            self._awaiting_ack[1].acknowledged()
+            self._awaiting_ack = None
 
     def _cancel(self) -> None:
         if self.invite is not None and not self.final and not self.cancelled:
@@ -209,6 +294,7 @@ class PlacedLeg:
         if self.released:
             return
         self.released = True
+        self._stop_sending_ok()
         loopback, table = self.loopback, self.placer.table
 
         def forget() -> None:
@@ -226,8 +312,10 @@ class PlacedLeg:
         host, port = self.loopback.remote
         flow = Flow(TCP, host, port, connection=self.loopback)
         # Never from inside the server's own call stack (a response handler): the next
-        # turn of the loop, as a message from a socket would come.
-        asyncio.get_running_loop().call_soon(self.placer.receive, message, flow)
+        # turn of the loop, as a message from a socket would come. A copy, as bytes
+        # would be: the proxy rewrites what it forwards (towards a trunk that challenged
+        # the INVITE, the CSeq), and the re-INVITE kept here is matched to its answer.
+        asyncio.get_running_loop().call_soon(self.placer.receive, message.copy(), flow)
 
     def _ring_over(self) -> None:
         self._cancel()  # its 487 comes to the owner as the failure
@@ -243,6 +331,11 @@ class PlacedLeg:
                 self._answered(message)
             elif message.cseq.method == "INVITE" and message.status >= 200:
                 self._reinvite_answered(message)
+            elif message.status >= 200:
+                self._target_refreshed(message)
+                waiting = self._requests.pop(message.cseq.number, None)
+                if waiting is not None and not self.given_up:
+                    waiting(message)
             return
         self._request(message)
 
@@ -259,12 +352,13 @@ class PlacedLeg:
             return
         if self.dialog is not None:  # the 200 again: our ACK was lost
             if self.ack is not None:
-                self._to_proxy(self.ack.copy())
+                self._to_proxy(self.ack)
             return
         self.final = True
+        self.target_updates = response.allows("UPDATE")
         self.dialog = Dialog.from_uac(invite, response)
         self.ack = self.dialog.create_request("ACK", self._via(), cseq=1)
-        self._to_proxy(self.ack.copy())
+        self._to_proxy(self.ack)
         if self.given_up:  # the owner hung up while the 200 was on its way
             self.hang_up()
             return
@@ -281,45 +375,79 @@ class PlacedLeg:
                 and response.status < 300
                 and ack.cseq.number == response.cseq.number
             ):
-                self._to_proxy(ack.copy())
+                self._to_proxy(ack)
             return
         self._reinvite = None
+        self._target_refreshed(response)
         request, on_answer = pending
         if response.status < 300 and not request.body:
             self._offer_to_answer = request  # ACKed with the owner's answer
         elif response.status < 300:
             self._reinvite_ack = dialog.create_request("ACK", self._via(), cseq=request.cseq.number)
-            self._to_proxy(self._reinvite_ack.copy())
+            self._to_proxy(self._reinvite_ack)
         else:
             self._to_proxy(_ack_of_failure(request, response))
         if not self.given_up:
             on_answer(response)
 
+    def _target_refreshed(self, response: SipResponse) -> None:
+        """The target's 2xx to our re-INVITE or UPDATE: its Contact, if any, becomes the
+        remote target of our next requests (RFC 3261 §12.2.1.2)."""
+        if self.dialog is None or response.status >= 300:
+            return
+        try:
+            self.dialog.receive_response(response)
+        except SipParseError:
+            logger.info("placed call %s: a 2xx with two Contacts", self.loopback.key)
+
+    def _takes_request(self, request: SipRequest) -> bool:
+        """The target's re-INVITE or UPDATE applied to the dialog (RFC 3261 §12.2.2): a
+        new Contact becomes the remote target. False: refused here (a CSeq lower than the
+        dialog's, 500; more than one Contact, 400)."""
+        if self.dialog is None:
+            return True
+        try:
+            self.dialog.receive_request(request)
+        except RemoteProtocolError as error:
+            self._to_proxy(make_response(request, error.status))
+            return False
+        return True
+
     def _request(self, request: SipRequest) -> None:
         method = request.method
+        if method in ("INVITE", "UPDATE") and not self._takes_request(request):
+            return
         if method == "ACK":
             awaiting = self._awaiting_ack
             if awaiting is not None and awaiting[0] == request.cseq.number:
                 self._awaiting_ack = None
-                if not self.given_up:
-                    awaiting[1](request.body)
+                _cseq, ok, take_answer = awaiting
+                ok.acknowledged()
+                if take_answer is not None and not self.given_up:
+                    take_answer(request.body)
             return
         if method == "BYE":
+            self._stop_sending_ok()
             self._to_proxy(make_response(request, 200))
             if self.dialog is not None and self.dialog.state != "terminated":
                 self.dialog.terminate()
                 if not self.given_up:
                     self.on_bye()
+        elif method == "INFO" and self.on_info is not None and not self.given_up:
+            self.on_info(request)  # its owner answers it (``respond``)
         elif method in ("INFO", "OPTIONS"):
             self._to_proxy(make_response(request, 200))
         elif method == "INVITE" and self.on_offer is not None and not self.given_up:
             self.on_offer(request)  # its owner answers it (``respond``)
+        elif method == "UPDATE" and self.on_update is not None and not self.given_up:
+            self.on_update(request)  # its owner answers it (``respond``)
         elif method == "INVITE":
             # Nobody to take the offer to the other side (RFC 3725 §6): the call goes on
             # as it was.
             self._to_proxy(make_response(request, 488))
         else:
-            self._to_proxy(make_response(request, 405))
+            allow = ALLOW if self.on_update is None else ALLOW_UPDATE
+            self._to_proxy(make_response(request, 405, headers=[("Allow", allow)]))
 
 
 class CallPlacer:
@@ -350,9 +478,12 @@ class CallPlacer:
         on_failure: Callable[[int], None],
         on_bye: Callable[[], None],
         on_offer: Callable[[SipRequest], None] | None = None,
+        updates: bool = False,
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer``, From showing
-        ``display_name``; CANCELled after ``ring_seconds`` without an answer."""
+        ``display_name``; CANCELled after ``ring_seconds`` without an answer. ``updates``:
+        the owner takes the target's UPDATEs (``on_update``), so the INVITE's Allow lists
+        UPDATE."""
         leg = PlacedLeg(self, caller, on_answer, on_failure, on_bye, on_offer)
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
@@ -368,12 +499,12 @@ class CallPlacer:
                 ("Call-ID", call_id),
                 ("CSeq", "1 INVITE"),
                 ("Contact", f"<sip:{caller.number}@{host}:{port};transport=tcp>"),
-                ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"),
+                ("Allow", ALLOW_UPDATE if updates else ALLOW),
                 ("Content-Type", "application/sdp"),
             ],
             offer,
         )
-        leg._to_proxy(leg.invite.copy())
+        leg._to_proxy(leg.invite)
         self.layer.call_later(ring_seconds, leg._ring_over)
         return leg
 

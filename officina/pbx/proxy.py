@@ -40,10 +40,13 @@ from typing import TYPE_CHECKING, Protocol
 from officina.pbx.actions import CallRow
 from officina.pbx.anchoring import (
     MEDIA_RELAY_UNAVAILABLE,
+    NO_MEDIA_BRIDGE,
     MediaAnchor,
     is_sdp,
     leg_for,
+    naming_the_held_stream,
     puts_on_hold,
+    rings_without_rtpengine,
 )
 from officina.pbx.bindings import Binding
 from officina.pbx.call_cutoff import hang_up_both
@@ -122,6 +125,31 @@ class UnansweredCalls(Protocol):
         caller: DirectoryEntry,
         number: str,
         flow: Flow,
+    ) -> bool: ...
+
+    def take_menu(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        number: str,
+        flow: Flow,
+    ) -> bool: ...
+
+    def answers(self, number: str) -> bool:
+        """Is ``number`` one the desk answers itself: a menu or a conference room?"""
+        ...
+
+    def take_forwarded(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        number: str,
+        flow: Flow,
+        forwarder: DirectoryEntry,
+        *,
+        from_outside: bool,
     ) -> bool: ...
 
     def take_spoken(
@@ -336,7 +364,8 @@ class Proxy:
         callee_number = uri.user if isinstance(uri, SipUri) and uri.user else ""
         if self.pickup is not None and self.pickup.replacing(server, request, flow, caller, wall):
             return  # a BLF key picking up the ringing call its lamp was told of
-        row = new_row(request, caller.extension_id, caller.number, callee_number, wall)
+        # The desk's onward call for a caller from outside is no extension's (id 0).
+        row = new_row(request, caller.extension_id or None, caller.number, callee_number, wall)
         if self.transfers is not None and not self.transfers.new_call(
             request, caller.extension_id, caller.number, row, self.dialogs, wall
         ):
@@ -382,14 +411,6 @@ class Proxy:
             row.callee_id = callee.extension_id
         if callee is None and group is None:
 
-            def answered_here() -> None:
-                # A number the PBX answers itself (voicemail, a menu, a conference room).
-                row.outcome = Outcome.ANSWERED
-                row.final_status = 200
-                row.answered_at = row.ended_at = row.started_at
-                row.answered_by = "Officina"
-                self.records.add(row)
-
             def not_ours() -> None:
                 if (
                     caller is not None
@@ -404,7 +425,7 @@ class Proxy:
                 self.to_desk(
                     server, request, flow,
                     lambda: desk.take_dialled(server, request, caller, callee_number, flow),
-                    answered_here, not_ours,
+                    lambda: self.answered_here(row), not_ours,
                 )  # fmt: skip
             else:
                 not_ours()
@@ -428,8 +449,11 @@ class Proxy:
         else:
             self.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
-        steps = [self.reachable(entries, wall) for entries in targets]
+        reachable = [self.reachable(entries, wall) for entries in targets]
+        steps = [self.media_can_meet(devices, flow.transport) for devices in reachable]
         steps = [step for step in steps if step]
+        # Phones there were, none able to take this caller's media: the caller is told why.
+        warning = NO_MEDIA_BRIDGE if any(reachable) else ""
         if not steps:
             if unanswered is not None:
                 # Nobody's phone to ring for the number's seconds: on to its target now.
@@ -450,7 +474,7 @@ class Proxy:
                 return
             # A group's calls have no voicemail of their own; a person's go to theirs.
             voicemail_of = callee if group is None else None
-            self.fail(server, request, row, 480, Outcome.UNREGISTERED, voicemail_of, flow)
+            self.fail(server, request, row, 480, Outcome.UNREGISTERED, voicemail_of, flow, warning)
             return
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
@@ -516,7 +540,11 @@ class Proxy:
         """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
         once with ``answer_challenge``; answered, it spends ``charge``'s minutes and ends
         when they run out (None: whenever the parties hang up). ``caller_from``: the
-        From the caller sent, when the trunk's caller ID replaced it."""
+        From the caller sent, when the trunk's caller ID replaced it. A provider speaks
+        plain RTP: without rtpengine a browser's call does not go out (480, and why)."""
+        if not self.media_can_meet([(provider, peer)], flow.transport):
+            self.fail(server, request, row, 480, Outcome.UNREGISTERED, warning=NO_MEDIA_BRIDGE)
+            return
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
             return
@@ -558,9 +586,8 @@ class Proxy:
         row.reason = reason
         row.ended_at = row.started_at
         self.records.add(row)
-        warning = '399 officina "' + text.replace('"', "'") + '"'
         self.layer.respond(
-            server, make_response(request, 403, "Forbidden", headers=[("Warning", warning)])
+            server, make_response(request, 403, "Forbidden", headers=[_warning(text)])
         )
 
     def reachable(self, entries: list[DirectoryEntry], wall: float) -> list[tuple[Binding, Peer]]:
@@ -575,6 +602,23 @@ class Proxy:
                     continue
                 reachable.append((binding, peer))
         return reachable
+
+    def media_can_meet(
+        self, devices: list[tuple[Binding, Peer]], caller_transport: str
+    ) -> list[tuple[Binding, Peer]]:
+        """The devices whose media can meet those of a caller on ``caller_transport``:
+        without rtpengine a browser is not rung for a plain RTP caller, nor a plain phone
+        for a browser. Every way a call reaches a device passes here (the first ring, a
+        ring group's steps, forwarding, follow-me, pickup, click-to-call's first leg, a
+        call out to a provider); with no device left the callee is unreachable
+        (forwarding, voicemail, 480)."""
+        if self.anchor is not None:
+            return devices
+        return [
+            (binding, peer)
+            for binding, peer in devices
+            if rings_without_rtpengine(caller_transport, peer.transport)
+        ]
 
     def _ring(
         self, context: ResponseContext, devices: list[tuple[Binding, Peer]], *, last_step: bool
@@ -675,6 +719,7 @@ class Proxy:
         answer spends ``charge``'s minutes."""
         if context.finished:
             return
+        devices = self.media_can_meet(devices, context.caller_transport)
         if answer_challenge is not None:
             context.answer_challenge = answer_challenge
             context.caller_cseq = request.cseq.number
@@ -702,8 +747,10 @@ class Proxy:
                 self._forward_anchored(context, branch, fork, peer)
 
     def _step_over(self, context: ResponseContext, step: int) -> None:
-        """A hunting group's person did not answer in time: on to the next one."""
-        if context.finished or context.step != step:
+        """A hunting group's person did not answer in time: on to the next one, unless
+        a colleague has picked the call up meanwhile (``pickup.py``): then the hunt stops
+        there, and the picker's phone, a fork of this step, rings on."""
+        if context.finished or context.step != step or context.picked_by is not None:
             return
         self._cancel_pending(context, 'SIP;cause=480;text="No answer"')
         self._next_step(context)
@@ -764,6 +811,43 @@ class Proxy:
             server, request, flow,
             lambda: desk.take_unanswered(server, request, row.caller_number, callee, flow),
             taken, otherwise,
+        )  # fmt: skip
+
+    def answered_here(self, row: CallRow, by: str = "Officina") -> None:
+        """Record a call the desk answered at once (``by``: Officina for a menu, a
+        conference room, a feature code; voicemail for a box). The desk's calls end
+        in its own dialogs, not here: the record ends as it starts, so nobody seems on
+        a call after it."""
+        row.outcome = Outcome.ANSWERED
+        row.final_status = 200
+        row.answered_at = row.ended_at = row.started_at
+        row.answered_by = by
+        self.records.add(row)
+
+    def ringing_to_desk(
+        self,
+        context: ResponseContext,
+        request: SipRequest,
+        flow: Flow,
+        take: Callable[[], bool],
+    ) -> None:
+        """The desk takes a call still ringing (a follow-me to a menu or a conference
+        room, ``take``): its phones are cancelled as when one of them answers, and its
+        record says Officina answered. ``request`` is the INVITE as it came. When the
+        desk cannot take it after all (its media) the caller hears 480."""
+        if context.finished:
+            return
+        context.finished = True
+        self.contexts.pop(id(context.server), None)
+        if self.anchor is not None and context.anchored:
+            self.anchor.end(request.call_id)  # the phones' forks; the desk's leg is new
+        self._cancel_pending(context, 'SIP;cause=200;text="Call completed elsewhere"')
+        for branch in context.branches:
+            self._tell_watchers(context, branch, TERMINATED, caller_too=False)
+        server, row = context.server, context.row
+        self.to_desk(
+            server, request, flow, take, lambda: self.answered_here(row),
+            lambda: self.fail(server, request, row, 480, Outcome.NO_ANSWER),
         )  # fmt: skip
 
     def to_desk(
@@ -854,14 +938,18 @@ class Proxy:
         outcome: str,
         callee: DirectoryEntry | None = None,
         flow: Flow | None = None,
+        warning: str = "",
     ) -> None:
+        """End a call here with ``status`` (its voicemail first, for those that go
+        there); ``warning`` says why in a Warning header (RFC 3261 §20.43)."""
         row.outcome = outcome
         row.final_status = status
         row.ended_at = row.started_at
         self.records.add(row)
+        headers = [_warning(warning)] if warning else []
 
         def answer_caller() -> None:
-            self.layer.respond(server, make_response(request, status))
+            self.layer.respond(server, make_response(request, status, headers=headers))
 
         if status in _TO_VOICEMAIL:
             self._to_voicemail(server, request, row, callee, flow, answer_caller)
@@ -1088,7 +1176,8 @@ class Proxy:
             not branch.final_status for branch in context.branches if branch.step == context.step
         ):
             return
-        if context.next_steps and (context.best is None or context.best.status < 600):
+        hunting = context.next_steps and context.picked_by is None
+        if hunting and (context.best is None or context.best.status < 600):
             # Everyone of this step said no (busy, declined): the next person now.
             context.best = None
             self._next_step(context)
@@ -1309,6 +1398,10 @@ class Proxy:
                 logger.error("call %s: rtpengine failed on a re-INVITE: %s", call_id, error)
                 self.layer.respond(server, _media_relay_unavailable(request))
                 return
+            if holding and towards is Leg.WEBRTC:
+                # So that after the resume the browser takes the other party's RTP again,
+                # not only the hold music's (``naming_the_held_stream``).
+                sdp = naming_the_held_stream(sdp)
             request.body = sdp
             self.layer.forward(
                 request,
@@ -1520,8 +1613,12 @@ __all__ = ["ChallengeAnswer", "FlowTokens", "NameAddress", "Proxy", "ProxyPolicy
 
 def _media_relay_unavailable(request: SipRequest) -> SipResponse:
     """503 for a call whose media rtpengine did not set up, saying why."""
-    warning = f'399 officina "{MEDIA_RELAY_UNAVAILABLE}"'
-    return make_response(request, 503, headers=[("Warning", warning)])
+    return make_response(request, 503, headers=[_warning(MEDIA_RELAY_UNAVAILABLE)])
+
+
+def _warning(text: str) -> tuple[str, str]:
+    """A Warning header saying why the proxy answered as it did (RFC 3261 §20.43)."""
+    return ("Warning", '399 officina "' + text.replace('"', "'") + '"')
 
 
 def _number_in(uri: object) -> str:

@@ -159,6 +159,7 @@ async def start_pbx(
         MediaPorts(host, settings.MEDIA_PORT_MIN, settings.MEDIA_PORT_MAX),
         advertised,
         hold_music_file=hold_music_file_of_extension,
+        outside_steps_out=settings.TRUNK_MEDIA_STEP_OUT,
     )
     server.proxy.holds = HeldCalls(server.layer, media.holds, advertised)
     message_waiting = MessageWaiting(server.layer, settings.SIP_DOMAIN, monotonic)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from officina.accounts.selectors import presence_visible_member_ids, primary_company
 from officina.contacts.selectors import caller_book
 from officina.pbx.models import (
+    FORWARDING_CASES,
     CallRecord,
     Extension,
     Forwarding,
@@ -217,6 +218,31 @@ def forwarding_rule(forwarding: Forwarding) -> ForwardingRule:
 
 def extension_forwarding(extension: Extension) -> Forwarding | None:
     return Forwarding.objects.filter(extension=extension).first()
+
+
+def forwarding_holders_to(number: str) -> list[tuple[int, str, str]]:
+    """(member's id, their display name, their extension) of each active extension whose call
+    forwarding, in any case (always, busy, not answered, no phone connected, follow-me),
+    sends calls to ``number``; by extension. One query."""
+    targets = Q()
+    for case in FORWARDING_CASES:
+        targets |= Q(**{case: number})
+    forwardings = (
+        Forwarding.objects.filter(
+            targets, extension__is_active=True, extension__member__isnull=False
+        )
+        .select_related("extension__member")
+        .order_by("extension__number")
+    )
+    return [
+        (
+            forwarding.extension.member.pk,
+            forwarding.extension.member.display_name,
+            forwarding.extension.number,
+        )
+        for forwarding in forwardings
+        if forwarding.extension.member is not None
+    ]
 
 
 # A call whose hang-up never reached the proxy is not shown as going on forever: the

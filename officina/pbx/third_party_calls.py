@@ -31,11 +31,16 @@ while the target rings cancels it, though a phone waiting for its ACK may not se
 cancels whichever leg rings.
 
 A re-INVITE from either side (hold, resume) has its offer passed to the other in a
-re-INVITE of that leg, and the answer brought back (RFC 3725 §6). A re-INVITE without
+re-INVITE of that leg, and the answer brought back (RFC 3725 §6); an UPDATE (RFC 3311)
+goes on in an UPDATE (in a re-INVITE to a side whose Allow lacks UPDATE), and our answers
+in both dialogs list UPDATE in their Allow. A new Contact in either side's re-INVITE or
+UPDATE, or in its 2xx to ours, becomes that side's remote target (RFC 3261 §12.2): the
+member's phone is then sent our next requests (the BYE) there. A re-INVITE without
 an offer (a late offer) gets the other side's: that side is sent a re-INVITE without
 SDP, its 200's offer goes in our 200, and the answer in the first side's ACK goes on in
-the other's ACK. Our 200 to the member's re-INVITE is sent again over UDP until its ACK
-(``OkUntilAck``); none in 64*T1 ends the call with a BYE to both. The passing is
+the other's ACK. Our 200 to either side's re-INVITE (the member's, or the target's
+through the proxy) is sent again over UDP until its ACK (``OkUntilAck``); none in 64*T1
+ends the call with a BYE to both. The passing is
 ``offer_passing.py``, shared with the auto-attendant's own put-through.
 
 The member may also end an answered call from the page (``end``): both legs get a BYE
@@ -61,7 +66,8 @@ from django.utils.translation import gettext as _
 from officina.pbx.call_requests import CallState
 from officina.pbx.models import CallRecord
 from officina.pbx.offer_passing import OfferPassing
-from officina.pbx.placed_calls import CallPlacer, PlacedLeg, caller_on
+from officina.pbx.ok_retransmission import RFC_3261, AckTimers
+from officina.pbx.placed_calls import ALLOW_UPDATE, CallPlacer, Loopback, PlacedLeg, caller_on
 from officina.sip import (
     ClientTransaction,
     Dialog,
@@ -118,6 +124,7 @@ class ThirdPartyCall:
     forks: list[Fork] = field(default_factory=list)
     member_leg: Dialog | None = None
     member_peer: Peer | None = None
+    member_updates: bool = False  # the member's phone listed UPDATE in its 200's Allow
     ack: bytes = b""  # the ACK sent to the member's phone (sent again for a 200 again)
     offer: bytes = b""
     target_leg: PlacedLeg | None = None
@@ -147,6 +154,8 @@ class ThirdPartyCalls:
         self.by_call_id: dict[str, ThirdPartyCall] = {}
         self.on_change: Callable[[str, CallState], None] = lambda _ticket, _state: None
         self.stats = {"placed": 0, "connected": 0, "no_device": 0}
+        # Of our 2xx to a re-INVITE, sent again until its ACK; shorter ones in tests.
+        self.ack_timers: AckTimers = RFC_3261
 
     # ------------------------------------------------------------------ asked by the web
     def state_of(self, ticket: str, extension: str) -> CallState | None:
@@ -186,7 +195,12 @@ class ThirdPartyCalls:
         caller = self.directory.entry(extension)
         if ticket in self.calls or not target or len(self.calls) >= MAX_CALLS:
             return CallState.FAILED
-        devices = self.proxy.reachable([caller], time.time()) if caller is not None else []
+        devices = []
+        if caller is not None:
+            # The phone's offer reaches the target as the member's call on a loopback,
+            # which the proxy takes for a plain phone's: only phones that fit it ring.
+            reachable = self.proxy.reachable([caller], time.time())
+            devices = self.proxy.media_can_meet(reachable, Loopback.transport)
         if caller is None or not devices:
             self.stats["no_device"] += 1
             return CallState.NO_DEVICE
@@ -232,7 +246,7 @@ class ThirdPartyCalls:
                 ("Call-ID", call.call_id),
                 ("CSeq", "1 INVITE"),
                 ("Contact", self._contact(peer)),
-                ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"),
+                ("Allow", ALLOW_UPDATE),
                 ("Content-Length", "0"),
             ],
         )
@@ -274,6 +288,7 @@ class ThirdPartyCalls:
             return
         call.member_leg = Dialog.from_uac(fork.client.request, response)
         call.member_peer = fork.peer
+        call.member_updates = response.allows("UPDATE")
         call.offer = response.body
         for other in call.forks:
             if other is not fork and not other.final and other.client is not None:
@@ -302,6 +317,8 @@ class ThirdPartyCalls:
 
     def _send_to_member(self, call: ThirdPartyCall, method: str, body: bytes = b"") -> None:
         member, peer = call.member_leg, call.member_peer
+        if call.passing is not None:  # where a target refresh of the phone's took it
+            peer = call.passing.peer
         if member is None or peer is None or member.state == "terminated":
             return
         if method == "ACK":
@@ -360,12 +377,11 @@ class ThirdPartyCalls:
             self._end(call, CallState.ENDED if answered else CallState.CANCELLED)
         elif method in ("INFO", "OPTIONS"):
             self.layer.respond(server, make_response(request, 200))
-        elif method == "INVITE":
+        elif method in ("INVITE", "UPDATE"):
             self._member_offers(call, request, server)
         else:
             self.layer.respond(
-                server,
-                make_response(request, 405, headers=[("Allow", "INVITE, ACK, BYE, INFO")]),
+                server, make_response(request, 405, headers=[("Allow", ALLOW_UPDATE)])
             )
         return True
 
@@ -382,7 +398,9 @@ class ThirdPartyCalls:
             on_failure=lambda status: self._target_failed(call, status),
             on_bye=lambda: self._target_hung_up(call),
             on_offer=lambda request: self._target_offers(call, request),
+            updates=True,  # passed to the member's phone (``OfferPassing``)
         )
+        call.target_leg.on_update = call.target_leg.on_offer
 
     @staticmethod
     def caller_on(flow: Flow) -> DirectoryEntry | None:
@@ -398,7 +416,14 @@ class ThirdPartyCalls:
         member, peer, target = call.member_leg, call.member_peer, call.target_leg
         if member is not None and peer is not None and target is not None:
             call.passing = OfferPassing(
-                self.layer, member, peer, self._contact(peer), target, lambda: self._no_ack(call)
+                self.layer,
+                member,
+                peer,
+                self._contact(peer),
+                target,
+                lambda: self._no_ack(call),
+                self.ack_timers,
+                phone_updates=call.member_updates,
             )
         self.stats["connected"] += 1
         self._change(call, CallState.CONNECTED)
@@ -438,21 +463,24 @@ class ThirdPartyCalls:
         if call.member_leg is not None:
             call.member_leg.terminate()  # once: the target's late answer sends nothing more
 
-    # ------------------------------------------------------------------ re-INVITEs
-    # Hold, resume, a codec change: passed between the two legs (``offer_passing.py``,
-    # RFC 3725 §6) once both are answered; before that a re-INVITE gets 491 (RFC 3261
-    # §14.2).
+    # ------------------------------------------------------------------ re-INVITEs, UPDATEs
+    # Hold, resume, a codec change, a session refresh: passed between the two legs
+    # (``offer_passing.py``, RFC 3725 §6, RFC 3311) once both are answered; before that a
+    # re-INVITE or UPDATE gets 491 (RFC 3261 §14.2, RFC 3311 §5.2).
     def _member_offers(
         self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
     ) -> None:
         if call.passing is None:
             self.layer.respond(server, make_response(request, 491))
-            return
-        call.passing.from_phone(request, server)
+        elif request.method == "UPDATE":
+            call.passing.update_from_phone(request, server)
+        else:
+            call.passing.from_phone(request, server)
 
     def _no_ack(self, call: ThirdPartyCall) -> None:
-        """The member's phone never ACKed our 2xx (RFC 3261 §13.3.1.4): the call is over."""
-        logger.info("click-to-call %s: no ACK from the member's phone", call.ticket[:8])
+        """A side never ACKed our 2xx to its re-INVITE (RFC 3261 §13.3.1.4): the call is
+        over."""
+        logger.info("click-to-call %s: a 2xx to a re-INVITE never ACKed", call.ticket[:8])
         self._hang_up_both(call, CallRecord.EndedBy.PHONE_SYSTEM)
         self._end(call, CallState.ENDED)
 
@@ -461,8 +489,10 @@ class ThirdPartyCalls:
         assert target is not None
         if call.passing is None:
             target.respond(make_response(request, 491))
-            return
-        call.passing.from_placed(request)
+        elif request.method == "UPDATE":
+            call.passing.update_from_placed(request)
+        else:
+            call.passing.from_placed(request)
 
     # ------------------------------------------------------------------ the end
     def _change(self, call: ThirdPartyCall, state: CallState) -> None:

@@ -310,13 +310,25 @@ def udp_peer(binding: Binding) -> Peer:
     """
     if binding.udp_peer is not None:
         return binding.udp_peer
-    try:
-        uri = parse_uri(binding.contact_uri)
-    except SipParseError:
-        uri = None
-    if isinstance(uri, SipUri) and uri.host.strip("[]") == binding.received_host:
-        peer = Peer(UDP, binding.received_host, uri.port or 5060)
-    else:
-        peer = Peer(UDP, binding.received_host, binding.received_port)
+    peer = peer_for_target(
+        Peer(UDP, binding.received_host, binding.received_port), binding.contact_uri
+    )
     binding.udp_peer = peer
+    return peer
+
+
+def peer_for_target(peer: Peer, target: str) -> Peer:
+    """Where a device reached at ``peer`` is reached once it names ``target`` as its
+    Contact (a registration, or a target refresh in a dialog, RFC 3261 §12.2): over UDP,
+    at ``target``'s port when ``target`` names ``peer``'s host (a device may listen on
+    another port than it sends from); at ``peer`` otherwise (behind NAT, the pinhole it
+    sends from). Over a connection, on that connection."""
+    if peer.transport != UDP:
+        return peer
+    try:
+        uri = parse_uri(target)
+    except SipParseError:
+        return peer
+    if isinstance(uri, SipUri) and uri.host.strip("[]") == peer.host.strip("[]"):
+        return Peer(UDP, peer.host, uri.port or 5060)
     return peer

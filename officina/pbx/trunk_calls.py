@@ -3,7 +3,9 @@
 *In*: an INVITE from one of a provider's addresses (a peer trunk's listed addresses,
 or the server a trunk registers with) is no extension's and carries no credentials;
 its Request-URI (or To) names one of our numbers (DIDs), which routes it to an
-extension, a ring group or an extension's voicemail, another way out of the
+extension, a ring group, an extension's voicemail or an auto-attendant menu (the
+media desk answers; a key the caller presses has the desk call the choice and relay
+the two legs), another way out of the
 business hours of the company or the space it belongs to. A number we do not have
 gets 404. The number's own forwarding comes next: *always* sends every call to its
 target instead of the route (in and out of hours alike); *when not answered* rings the route for the
@@ -42,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 from officina.pbx.bindings import Binding
 from officina.pbx.models import CallRecord
+from officina.pbx.newest_read import NewestRead
 from officina.pbx.outside_minutes import Charge, OutsideMinutes
 from officina.pbx.proxy import new_row
 from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since, start_of_today
@@ -149,21 +152,25 @@ class TrunkCalls:
             lambda extension_id: self.providers.used_seconds.get(extension_id, 0.0),
         )  # fmt: skip
         self._clients: dict[int, tuple[str, str, DigestClient]] = {}
+        self._read = NewestRead(read_providers, self._keep)
 
     def load(self) -> None:
         """Read trunks, numbers and permissions (synchronous: from a worker thread)."""
-        self.providers = read_providers()
-        self.minutes.replan()
+        if self._read():
+            self.minutes.replan()
 
     async def run_refresh(self, every: float = REFRESH_SECONDS) -> None:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(every)
             try:
-                self.providers = await loop.run_in_executor(None, read_providers)
-                self.minutes.replan()
+                if await loop.run_in_executor(None, self._read):
+                    self.minutes.replan()
             except Exception:
                 logger.exception("could not read the trunks; keeping the last copy")
+
+    def _keep(self, providers: Providers) -> None:
+        self.providers = providers
 
     def provider_at(self, host: str) -> TrunkPlan | None:
         trunk_id = self.providers.by_source.get(host)
@@ -216,7 +223,11 @@ class TrunkCalls:
         ):
             kind, target = number.after_hours_kind, number.after_hours_target
         # A number that rings one person is theirs: sent on outside, it spends their minutes.
-        holder = self.directory.entry(target) if kind != RouteKind.RING_GROUP else None
+        holder = (
+            self.directory.entry(target)
+            if kind in (RouteKind.EXTENSION, RouteKind.VOICEMAIL)
+            else None
+        )
         if number.forward_when == NumberForward.ALWAYS:
             row.outcome = Outcome.FORWARDED
             row.ended_at = row.started_at
@@ -224,7 +235,11 @@ class TrunkCalls:
             self._forward_number(number, trunk, holder, "unconditional", server, request, flow, row)
             return True
         unanswered = None
-        if number.forward_when == NumberForward.NO_ANSWER and kind != RouteKind.VOICEMAIL:
+        # Voicemail and a menu answer at once: nothing is left unanswered to forward.
+        if number.forward_when == NumberForward.NO_ANSWER and kind not in (
+            RouteKind.VOICEMAIL,
+            RouteKind.MENU,
+        ):
 
             def forward(
                 server: ServerTransaction, request: SipRequest, flow: Flow, row: CallRow
@@ -251,6 +266,9 @@ class TrunkCalls:
         if kind == RouteKind.VOICEMAIL:
             self._to_voicemail(server, request, flow, row, target)
             return
+        if kind == RouteKind.MENU:
+            self._to_menu(server, request, flow, row, target)
+            return
         self.proxy.route(server, request, flow, row, None, target, now, wall, unanswered)
 
     def _forward_number(
@@ -265,9 +283,11 @@ class TrunkCalls:
         ended: CallRow,
     ) -> None:
         """Send a call to ``number`` on to where the number forwards it; ``ended`` is the
-        record of the leg that ends here (written as forwarded). Outside, the call spends
-        the daily minutes of ``holder`` (the person the number rings; None: a ring
-        group's number, bounded by its classes alone)."""
+        record of the leg that ends here (written as forwarded). Outside, the number's
+        owner (its company or space, whose trunk it goes through) pays it, as its record
+        says, within the classes every person may call; it also spends the daily minutes
+        of ``holder`` (the person the number rings; None: a ring group's number, which
+        rings no one person, and no company has a daily limit of its own)."""
         request.add_header(
             "Diversion", f"<sip:{number.e164}@{trunk.host}>;reason={reason};counter=1", first=True
         )
@@ -299,6 +319,7 @@ class TrunkCalls:
                 self.proxy.refuse(server, request, leg, DAILY_MINUTES_REFUSAL, _DAILY_MINUTES_TEXT)
                 return
             charge = Charge(holder.extension_id, daily_seconds)
+        leg.charged_company_id, leg.charged_space_id = number.company_id, number.space_id
         caller_from = request.header("From") or ""
         self._present(request, trunk, dialled.e164, number.e164)
         self.proxy.ring_out(
@@ -323,11 +344,21 @@ class TrunkCalls:
         if not unanswered.take_unanswered(server, request, row.caller_number, callee, flow):
             self.proxy.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
-        row.outcome = Outcome.ANSWERED
-        row.final_status = 200
-        row.answered_at = row.started_at
-        row.answered_by = "voicemail"
-        self.proxy.records.add(row)
+        self.proxy.answered_here(row, "voicemail")
+
+    def _to_menu(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        number: str,
+    ) -> None:
+        desk = self.proxy.unanswered
+        if desk is None or not desk.take_menu(server, request, row.caller_number, number, flow):
+            self.proxy.fail(server, request, row, 480, Outcome.UNREGISTERED)
+            return
+        self.proxy.answered_here(row)
 
     def name_caller(self, request: SipRequest, caller_number: str, callee: DirectoryEntry) -> None:
         """Show the callee's phones who is calling from outside, as their company's

@@ -57,6 +57,7 @@ from officina.pbx.company_calls import (
     company_lines,
 )
 from officina.pbx.forms import CompanyCallsFilterForm, ForwardingForm, HoldMusicForm
+from officina.pbx.forward_targets import where_forwards_go
 from officina.pbx.ice_servers import ice_configuration
 from officina.pbx.models import Extension
 from officina.pbx.runtime import node_secret
@@ -68,6 +69,7 @@ from officina.pbx.selectors import (
     extension_registrations,
     named_call_history,
 )
+from officina.ringgroups.selectors import my_ring_group_places
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -96,14 +98,20 @@ def phone_context(
     request: HttpRequest, extension: Extension, forwarding_form: ForwardingForm | None = None
 ) -> dict[str, object]:
     now = timezone.now()
+    stored = extension_forwarding(extension)
     return {
         "forwarding_form": forwarding_form
-        or ForwardingForm(initial=ForwardingForm.initial_of(extension_forwarding(extension))),
+        or ForwardingForm(initial=ForwardingForm.initial_of(stored)),
+        "forwards_go": where_forwards_go(extension.member, stored),
         "extension": extension,
         "credential": getattr(extension, "sip_credential", None),
         "sip": sip_connection_settings(request),
         "registrations": list(extension_registrations(extension, now)),
         "calls": named_call_history(extension),
+        # The groups the member is in, each with its do-not-disturb switch.
+        "ring_group_places": my_ring_group_places(extension.member)
+        if extension.member is not None
+        else [],
     }
 
 

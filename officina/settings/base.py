@@ -368,6 +368,10 @@ RTPENGINE_PORT_MAX = int(os.environ.get("RTPENGINE_PORT_MAX", "33999"))
 # When a call between two plain SIP phones goes through rtpengine: never, nat (when
 # either party looks NATed) or always.
 MEDIA_ANCHORING = os.environ.get("MEDIA_ANCHORING", "nat")
+# A provider's caller put through by a menu: the desk steps out of the media path (the
+# provider and the callee send to each other, docs/trunks.md) unless "0": for a provider
+# that takes media only from the address it sends to, or no re-INVITE in a call.
+TRUNK_MEDIA_STEP_OUT = os.environ.get("TRUNK_MEDIA_STEP_OUT", "1") != "0"
 # ICE servers handed to browser phones (officina/pbx/ice_servers.py, docs/pbx.md): STUN
 # and TURN URLs, comma-separated, e.g. "stun:turn.example.org:3478" and
 # "turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349". TURN needs the

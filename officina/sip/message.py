@@ -241,6 +241,10 @@ class SipMessage:
             out.extend(split_commas(value))
         return out
 
+    def allows(self, method: str) -> bool:
+        """Whether the Allow header lists ``method`` (RFC 3261 §20.5); no Allow: False."""
+        return method.upper() in (token.strip().upper() for token in self.split_header("Allow"))
+
     def has_header(self, name: str) -> bool:
         key = header_key(name)
         return any(e[0] == key for e in self._entries)

@@ -590,6 +590,33 @@ class Packetiser:
         return waiting
 
 
+class Pacer:
+    """When each packet of a stream goes, for packets whose time does not fall on the
+    media clock's 20 ms ticks (a phone set to 30 ms gets two packets at one tick and
+    none at the next; one set to 10 ms two at each): ``interval`` seconds after the one
+    before, and never before it is made (``now``). A packet whose turn is more than an
+    interval away (the clock caught up after a late tick, making several at once) goes
+    with the one before it, so the stream does not fall further behind; the times never
+    go back."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: float | None = None
+
+    def due(self, now: float) -> float:
+        """When the packet made at ``now`` goes (``now`` itself: at once)."""
+        last = self._last
+        at = now if last is None else max(last + self.interval, now)
+        if last is not None and at - now > self.interval + PACE_SLACK:
+            at = max(last, now)
+        self._last = at
+        return at
+
+
+# Seconds by which a packet's time may come early and still count as on time.
+PACE_SLACK = 1e-6
+
+
 class DtmfReceiver:
     """RFC 4733 §2.5.1: one key press is many packets (same timestamp, growing duration,
     the end packet sent three times); report each press once, when it first arrives."""

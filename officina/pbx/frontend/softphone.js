@@ -387,6 +387,10 @@ class BrowserPhone {
     const status = event && event.message && event.message.status_code;
     if (status === 486 || status === 600) return this.texts.busy;
     if (status === 404 || status === 484) return this.texts.notFound;
+    // The Warning the proxy adds when the callee's phones cannot take a browser's call
+    // without rtpengine (NO_MEDIA_BRIDGE in officina/pbx/anchoring.py).
+    const warning = status === 480 ? event.message.getHeader("Warning") || "" : "";
+    if (warning.includes("without a media bridge")) return this.texts.noMediaBridge;
     if (status === 480 || status === 408) return this.texts.unavailable;
     if (status === 603) return this.texts.rejected;
     if (event && event.cause === JsSIP.C.causes.USER_DENIED_MEDIA_ACCESS) return this.texts.noMicrophone;

@@ -65,14 +65,19 @@ class Menus:
 
     def answering(self, number: str, wall: float) -> MenuPlan | None:
         """The menu that answers a call to ``number`` at ``wall``: the menu itself, or, out
-        of its company's hours, the menu it names for then (one hop)."""
+        of its owner's hours (a company's or a space's), the menu it names for then (one
+        hop, to a menu of the same owner)."""
         plan = self.plans.get(number)
         if plan is None or plan.schedule is None:
             return plan
         if plan.schedule.is_open(datetime.fromtimestamp(wall, UTC)):
             return plan
         other = self.plans.get(plan.out_of_hours_number)
-        return other if other is not None and other.company_id == plan.company_id else plan
+        same_owner = other is not None and (other.company_id, other.space_id) == (
+            plan.company_id,
+            plan.space_id,
+        )
+        return other if other is not None and same_owner else plan
 
     def submenu(self, number: str) -> MenuPlan | None:
         return self.plans.get(number)

@@ -9,6 +9,11 @@ a side that agreed telephone-event, as the keys' tones (Q.23) to one that did no
 a key is sent, that side's audio waits (RFC 4733 §2.6: no tone and event at once). Tones
 a phone sends in the audio pass with it.
 
+A side that holds (its new offer ``sendonly``, ``inactive`` or to 0.0.0.0, answered by
+the desk while it stays in the media path) is sent nothing, and the other side hears the
+hold ``music`` in place of what the holding side sends, on the media clock, till the
+offer that resumes; then the relaying goes on.
+
 Once the desk has stepped out of the media path (``MediaDesk._step_out``: the phones
 send to each other), the bridge is ``direct`` and relays nothing; its sessions are
 closed and their ports freed.
@@ -21,7 +26,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from officina.pbx.media.g711 import decode, encode
+from officina.pbx.media.g711 import Samples, decode, encode
+from officina.pbx.media.hold import looped
+from officina.pbx.media.player import FrameClock
 from officina.pbx.media.session import SAMPLES_PER_FRAME, MediaSession, RtpSession
 from officina.pbx.media.tones import dtmf_tone
 from officina.sip.rtp import DtmfEvent
@@ -116,6 +123,15 @@ class BridgedCall:
         # The phones send their media to each other now (the desk stepped out): nothing
         # is relayed.
         self.direct = False
+        # The desk is about to step out: nothing is sent to either phone (what comes is
+        # dropped), so that neither latches on our port once it takes the new offer.
+        self.quiet = False
+        # The sides that hold ("caller", "onward"); the other side hears ``music`` (20 ms
+        # frames each, from where its clock and position say) in place of theirs.
+        self.holding: set[str] = set()
+        self.music: Samples | None = None
+        self.music_sent = {"to_onward": 0, "to_caller": 0}
+        self._music_clocks: dict[str, tuple[FrameClock, list[int]]] = {}
 
     @property
     def keys_sent(self) -> dict[str, int]:
@@ -129,18 +145,44 @@ class BridgedCall:
         if self._finished or self.direct:
             return
         ways = (
-            (self.session, self.onward, self._keys_to_onward, "to_onward"),
-            (self.onward, self.session, self._keys_to_caller, "to_caller"),
+            (self.session, self.onward, self._keys_to_onward, "to_onward", "caller"),
+            (self.onward, self.session, self._keys_to_caller, "to_caller", "onward"),
         )
-        for source, sink, keys, counter in ways:
+        for source, sink, keys, counter, side in ways:
             source.report(now)
             frames = source.buffer.pop(now)
+            if self.quiet:
+                continue
+            if side in self.holding:
+                self._play_music(side, sink, counter, now)
+                continue
             if keys.send_one():
                 continue  # a key press goes this way: this tick's audio is dropped
             for frame in frames:
                 if frame is not None:
                     sink.send(relayed(frame, source.payload_type, sink.payload_type))
                     self.relayed[counter] += 1
+
+    def _play_music(self, side: str, sink: MediaSession, counter: str, now: float) -> None:
+        """The music frames due by ``now`` to ``sink``, whose other side holds."""
+        clock, position = self._music_clocks[side]
+        music = self.music
+        for _frame_at, send in clock.frames_due(now):
+            if music is None or len(music) < SAMPLES_PER_FRAME:
+                continue
+            frame, position[0] = looped(music, position[0])
+            if send:
+                sink.send(encode(frame, sink.payload_type))
+                self.music_sent[counter] += 1
+
+    def hold(self, side: str, holding: bool) -> None:
+        """``side`` ("caller" or "onward") holds, or resumes: the other side hears the
+        music from its start, or again what ``side`` sends."""
+        if holding and side not in self.holding:
+            self._music_clocks[side] = (FrameClock(), [0])
+            self.holding.add(side)
+        elif not holding:
+            self.holding.discard(side)
 
     def digit(self, digit: str) -> None:
         """A key the caller pressed (RFC 4733 or INFO): on to the person."""

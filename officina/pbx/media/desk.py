@@ -5,9 +5,10 @@ The proxy hands over the caller's INVITE (``take``) instead of its final
 failure; the desk answers it as a user agent (RFC 3261 §12-13): 200 with its
 SDP answer (or with an offer when the INVITE had none, the answer then coming
 in the ACK), its own To tag and Contact, the 2xx retransmitted over UDP until
-the ACK. Requests in that dialog (BYE, re-INVITE, INFO) come back here through
-``in_dialog``. SDP that cannot be read, or offers nothing we speak, is refused
-with 488 and nothing is opened.
+the ACK. Requests in that dialog (BYE, re-INVITE, UPDATE, INFO) come back here through
+``in_dialog``; the Allow of our answers lists UPDATE for every call but a browser's
+(whose offers aiortc answers in re-INVITEs only). SDP that cannot be read, or offers
+nothing we speak, is refused with 488 and nothing is opened.
 
 One media clock (``run_clock``) ticks every call each 20 ms, on the event
 loop's monotonic time with absolute deadlines, so that one late tick does not
@@ -34,6 +35,7 @@ from django.db import OperationalError
 from officina.attendant.kinds import OptionKind
 from officina.conferences.actions import do_join, do_leave, do_set_self_muted
 from officina.core.database_threads import DatabaseThreads
+from officina.pbx.anchoring import HOLD_ADDRESS, puts_on_hold
 from officina.pbx.media.attendant import Menus
 from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
@@ -51,6 +53,9 @@ from officina.pbx.media.voicemail_call import VoicemailCall
 from officina.pbx.media.webrtc import WebRtcRefused, WebRtcSession, webrtc_offered
 from officina.pbx.offer_passing import OfferPassing
 from officina.pbx.ok_retransmission import OkUntilAck
+from officina.pbx.placed_calls import ALLOW, ALLOW_UPDATE
+from officina.pbx.selectors import DirectoryEntry
+from officina.pbx.transaction_layer import peer_for_target
 from officina.sip import (
     Dialog,
     SipParseError,
@@ -88,7 +93,6 @@ if TYPE_CHECKING:
     from officina.conferences.selectors import RoomPlan
     from officina.pbx.directory import Directory
     from officina.pbx.placed_calls import CallPlacer, PlacedLeg
-    from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
@@ -155,6 +159,9 @@ class DeskDialog:
     pending_session: Callable[[AudioAgreement], None] | None = field(default=None, repr=False)
     refers: int = 0  # REFERs sent: a late timer of an earlier one is told apart
     onward: Onward | None = None
+    # A call in from a trunk: the caller is no extension, and its phone is the provider's.
+    from_outside: bool = False
+    updates: bool = False  # the caller's phone listed UPDATE in its INVITE's Allow
 
 
 @dataclass(slots=True, eq=False)
@@ -166,7 +173,8 @@ class Onward:
     rtp: socket.socket
     rtcp: socket.socket
     port: int
-    offer: SessionDescription  # ours, to the callee
+    offer: SessionDescription  # ours, to the callee (our last description there)
+    number: str = ""  # the number called
     session: RtpSession | None = None
     # The re-INVITEs passed between the caller and the callee: from the step-out's start,
     # kept once the phones talk directly (``stepped_out``; both RTP ports freed then).
@@ -183,6 +191,8 @@ class MediaDesk:
         address: str,
         max_message_seconds: float = MESSAGE_SECONDS_MAX,
         hold_music_file: Callable[[str], str | None] | None = None,
+        *,
+        outside_steps_out: bool = True,
     ) -> None:
         self.layer = layer
         self.directory = directory
@@ -206,6 +216,9 @@ class MediaDesk:
         # Calls of the desk's own through the proxy (``runtime`` gives it the node's).
         self.placer: CallPlacer | None = None
         self.onward_ring_seconds = ONWARD_RING_SECONDS
+        # A caller from a trunk put through by the desk: the provider's media and the
+        # callee's go to each other (settings.TRUNK_MEDIA_STEP_OUT, docs/trunks.md).
+        self.outside_steps_out = outside_steps_out
         self.stats = {
             "taken": 0,
             "refused_sdp": 0,
@@ -296,6 +309,58 @@ class MediaDesk:
             )
 
         self._answer(server, request, caller.number, box or 0, flow, listen)
+        return True
+
+    def answers(self, number: str) -> bool:
+        return self.menus.answering(number, time.time()) is not None or (
+            number in self.conferences.plans
+        )
+
+    def take_forwarded(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        number: str,
+        flow: Flow,
+        forwarder: DirectoryEntry,
+        *,
+        from_outside: bool,
+    ) -> bool:
+        """Answer a call ``forwarder`` forwards (or follows) to the menu or conference
+        room ``number``. A meeting room's line takes it when ``forwarder`` may join it (the
+        caller may be anyone: someone outside, a colleague who may not book the room).
+        False when ``number`` is neither, ``forwarder`` may not join, or the call's media
+        cannot be answered here."""
+        if not answerable_media(request):
+            return False
+        menu = self.menus.answering(number, time.time())
+        room = self.conferences.plans.get(number)
+        if menu is not None:
+            make_call = self._attendant(menu)
+        elif room is not None and (room.may_join is None or forwarder.member_id in room.may_join):
+            make_call = self._conference(room)
+        else:
+            return False
+        self._answer(server, request, caller_number, 0, flow, make_call, from_outside=from_outside)
+        return True
+
+    def take_menu(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        caller_number: str,
+        number: str,
+        flow: Flow,
+    ) -> bool:
+        """Answer a call in from a trunk with the menu ``number`` (or its menu for out of
+        hours); False when it is no menu or its media cannot be answered here."""
+        menu = self.menus.answering(number, time.time())
+        if menu is None or not answerable_media(request):
+            return False
+        self._answer(
+            server, request, caller_number, 0, flow, self._attendant(menu), from_outside=True
+        )
         return True
 
     def take_spoken(
@@ -405,10 +470,12 @@ class MediaDesk:
         flow: Flow,
         make_call: Callable[[MediaSession, DeskDialog], AnsweredCall],
         headers: tuple[tuple[str, str], ...] = (),
+        *,
+        from_outside: bool = False,
     ) -> None:
         """Answer an INVITE as a user agent: its SDP agreed (or refused with 488), media
         ports opened, 200 sent (with ``headers``), and ``make_call`` started once the
-        codec is known."""
+        codec is known. ``from_outside``: a call in from a trunk."""
         self.stats["taken"] += 1
         remote: SessionDescription | None = None
         try:
@@ -448,6 +515,9 @@ class MediaDesk:
             self._refuse_sdp(server, request, str(error))
             return
         dialog = self._new_dialog(request, caller_number, extension_id, flow, local)
+        if from_outside:
+            dialog.from_outside = True
+            dialog.caller_name = request.from_.display_name or ""
         dialog.awaiting_answer = agreement is None
 
         def start(agreed: AudioAgreement) -> None:
@@ -525,6 +595,7 @@ class MediaDesk:
             caller_name=caller.display_name if caller else "",
             started=datetime.now(UTC),
             local_sdp=local,
+            updates=request.allows("UPDATE"),
         )
         dialog.to_header = f"{request.header('To')};tag={dialog.local_tag}"
         dialog.sip_port = self.layer.sender.local_via(flow.transport)[1]
@@ -544,7 +615,7 @@ class MediaDesk:
             to_tag=dialog.local_tag,
             headers=[
                 ("Contact", self._contact(dialog)),
-                ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+                ("Allow", _allow(dialog)),
                 ("Content-Type", "application/sdp"),
                 *headers,
             ],
@@ -564,7 +635,7 @@ class MediaDesk:
         self.layer.respond(server, response)
         if dialog.ok is not None:
             dialog.ok.acknowledged()  # an earlier 2xx's ACK is no longer awaited
-        dialog.ok = OkUntilAck(
+        dialog.ok = OkUntilAck.to_peer(
             self.layer, dialog.peer, response.serialize(), lambda: self._end(dialog, send_bye=True)
         )
 
@@ -600,7 +671,18 @@ class MediaDesk:
         elif method == "INVITE" and dialog.onward is not None and dialog.onward.passing:
             dialog.onward.passing.from_phone(request, server)  # on to the callee
         elif method == "INVITE":
+            _refresh_target(dialog, request)
             self._reinvite(dialog, request, server)
+        elif method == "UPDATE" and dialog.onward is not None and dialog.onward.passing:
+            dialog.onward.passing.update_from_phone(request, server)  # on to the callee
+        elif method == "UPDATE" and _allow(dialog) == ALLOW_UPDATE:
+            _refresh_target(dialog, request)
+            self._update(dialog, request, server)
+        elif method == "INFO" and dialog.onward is not None and dialog.onward.stepped_out:
+            if dialog.onward.passing is not None:
+                dialog.onward.passing.info_from_phone(request, server)  # on to the callee
+            else:
+                self.layer.respond(server, make_response(request, 481))
         elif method == "INFO":
             self.layer.respond(server, make_response(request, 200))
             signal = _info_digit(request)
@@ -613,8 +695,7 @@ class MediaDesk:
             self._transfer_progress(dialog, request)
         else:
             self.layer.respond(
-                server,
-                make_response(request, 405, headers=[("Allow", "INVITE, ACK, BYE, OPTIONS, INFO")]),
+                server, make_response(request, 405, headers=[("Allow", _allow(dialog))])
             )
         return True
 
@@ -669,6 +750,29 @@ class MediaDesk:
                 return
         self._answer_reinvite(dialog, server, request, local)
 
+    def _update(self, dialog: DeskDialog, request: SipRequest, server: ServerTransaction) -> None:
+        """The caller's UPDATE (RFC 3311): its offer answered as a re-INVITE's, in its 200
+        (nothing to ACK); one without an offer changes nothing. An offer while ours (in
+        a 200) awaits its answer gets 491 (§5.2)."""
+        if not request.body:
+            self.layer.respond(server, make_response(request, 200))
+            return
+        if dialog.awaiting_answer:
+            self.layer.respond(server, make_response(request, 491))
+            return
+        sdp = dialog.local_sdp
+        sdp.origin = sdp.origin._replace(session_version=sdp.origin.session_version + 1)
+        try:
+            local = self._answer_again(dialog, request.body)
+        except SdpParseError as error:
+            self._refuse_sdp(server, request, str(error))
+            return
+        dialog.local_sdp = local
+        headers = [("Contact", self._contact(dialog)), ("Content-Type", "application/sdp")]
+        self.layer.respond(
+            server, make_response(request, 200, headers=headers, body=local.serialize())
+        )
+
     def _answer_again(self, dialog: DeskDialog, body: bytes) -> SessionDescription:
         """Our answer to the caller's new offer ``body`` (in the version the caller's
         re-INVITE or our own moved to), on our port; the call's session takes what it
@@ -678,10 +782,11 @@ class MediaDesk:
         remote = SessionDescription.parse(body)
         local = answer(remote, address=self.address, ports=[port], session_id=sdp.origin.session_id)
         local.origin = local.origin._replace(session_version=sdp.origin.session_version)
-        agreement = audio_agreement(local, remote)
+        agreement = _answered(local, remote)
         if dialog.call is not None:
             dialog.call.session.agree(agreement)
             dialog.call.recodec()
+            self._holds(dialog, "caller", body)
         return local
 
     def _answer_reinvite(
@@ -746,6 +851,12 @@ class MediaDesk:
                 inband_dtmf=session.agreement.telephone_event is None,
                 on_done=lambda done: self._done(dialog, done),
             )
+            return
+        if dialog.from_outside:
+            # The provider's end of a call in: no phone of ours to transfer; we call.
+            if not self._call_onward(dialog, call):
+                self.stats["not_transferred"] += 1
+                call.say_goodbye("cannot_put_through", "not placed")
             return
         dialog.cseq += 1
         dialog.refers += 1
@@ -833,7 +944,13 @@ class MediaDesk:
         """Call the caller's choice as the caller (the proxy routes it as their own call:
         ring groups, forwarding, voicemail), with our own RTP offer; the caller hears the
         ring tone meanwhile. False when it cannot be placed."""
-        caller = self.directory.entry(dialog.caller_number)
+        if dialog.from_outside:
+            caller: DirectoryEntry | None = DirectoryEntry(
+                extension_id=0, number=dialog.caller_number, display_name=dialog.caller_name,
+                realm="", ha1_md5="", ha1_sha256="",
+            )  # fmt: skip
+        else:
+            caller = self.directory.entry(dialog.caller_number)
         if self.placer is None or caller is None or call.chosen is None:
             return False
         try:
@@ -860,8 +977,9 @@ class MediaDesk:
             on_answer=lambda response: self._onward_answered(dialog, response),
             on_failure=lambda status: self._onward_failed(dialog, status),
             on_bye=lambda: self._onward_hung_up(dialog),
+            updates=True,  # answered by the desk while it relays, passed on once out
         )
-        dialog.onward = Onward(leg, rtp, rtcp, port, local)
+        dialog.onward = Onward(leg, rtp, rtcp, port, local, number)
         self.stats["called_onward"] += 1
         call.ringing(_RINGBACK)
         return True
@@ -892,6 +1010,10 @@ class MediaDesk:
             onward.rtp, onward.rtcp, agreement, lambda digit: self._onward_digit(dialog, digit)
         )
         onward.session = session
+        # The callee's re-INVITEs and UPDATEs are the desk's to answer while it relays.
+        onward.leg.on_offer = onward.leg.on_update = lambda request: self._onward_offer(
+            dialog, request
+        )
         call.put_through()
         dialog.call = BridgedCall(
             call.session, session, on_done=lambda done: self._done(dialog, done)
@@ -899,16 +1021,21 @@ class MediaDesk:
         self._background(session.start())
         self.stats["bridged"] += 1
         logger.info("call %s put through to %s by the desk", dialog.call_id, call.chosen)
-        if isinstance(call.session, RtpSession):  # a browser's media cannot go to a phone
+        # A browser's media cannot go to a phone; a provider's goes to it when the
+        # node lets providers' media leave the desk (a refusal keeps the relaying).
+        if isinstance(call.session, RtpSession) and (
+            self.outside_steps_out or not dialog.from_outside
+        ):
             self._step_out(dialog)
 
     def _step_out(self, dialog: DeskDialog) -> None:
         """Have the caller's and the callee's phones send their media to each other
         (RFC 3725: the caller's offer, asked for in a re-INVITE without SDP, goes to the
         callee in a re-INVITE, whose answer goes to the caller in the ACK). The desk then
-        keeps the signalling only: each side's re-INVITE (hold, resume, codecs) is passed
-        to the other (``offer_passing.py``). A refusal on either side keeps the bridge,
-        and the callee's re-INVITEs get 488 as before."""
+        keeps the signalling only: each side's re-INVITE and UPDATE (hold, resume, codecs)
+        is passed to the other (``offer_passing.py``), and so is each side's INFO. A refusal on
+        either side keeps the bridge, each side's offers answered by the desk
+        (``_onward_offer``; a hold plays the music to the other side)."""
         onward, bridge = dialog.onward, dialog.call
         if onward is None or not isinstance(bridge, BridgedCall):
             return
@@ -932,6 +1059,7 @@ class MediaDesk:
             self._contact(dialog),
             onward.leg,
             lambda: self._end(dialog, send_bye=True),
+            phone_updates=dialog.updates,
         )
         onward.passing = passing
         onward.leg.on_offer = passing.from_placed
@@ -959,17 +1087,19 @@ class MediaDesk:
         def joined(direct: bool, taken_back: SipResponse | None) -> None:
             if self.dialogs.get(dialog.call_id) is not dialog or dialog.onward is not onward:
                 return
-            # Our next request to the caller (the BYE) follows the step-out's re-INVITE.
-            dialog.cseq = max(dialog.cseq, phone.local_seq or 0)
+            _after_passing(dialog, passing)
             if not direct:
                 onward.passing = None
-                onward.leg.on_offer = None  # the callee's re-INVITEs: 488, as the bridge's
+                # The callee's re-INVITEs (hold, resume) are answered by the desk again.
+                onward.leg.on_offer = lambda request: self._onward_offer(dialog, request)
                 if taken_back is not None and onward.session is not None:
                     self._agree_onward(onward.session, taken_back)
                 logger.info("call %s: the desk stays in the media path", dialog.call_id)
                 return
             bridge.direct = True
             onward.stepped_out = True
+            onward.leg.on_info = passing.info_from_placed  # keys in INFO: on to the caller
+            onward.leg.on_update = passing.update_from_placed  # on to the caller
             for session in (bridge.session, onward.session):
                 if session is not None:
                     session.close()
@@ -977,7 +1107,100 @@ class MediaDesk:
             self.stats["stepped_out"] += 1
             logger.info("call %s: the phones talk directly", dialog.call_id)
 
-        passing.join_media(keep, take_back, joined)
+        def quiet(silent: bool) -> None:
+            bridge.quiet = silent
+
+        passing.join_media(keep, take_back, joined, quiet)
+
+    def _onward_offer(self, dialog: DeskDialog, request: SipRequest) -> None:
+        """The callee's re-INVITE or UPDATE while the desk relays: its offer answered by
+        the desk (its own port, the direction mirrored: ``recvonly`` to a hold); one
+        without an offer gets the desk's offer (a re-INVITE's answer then in its ACK)."""
+        onward = dialog.onward
+        if onward is None or onward.session is None or not isinstance(dialog.call, BridgedCall):
+            return
+        if onward.passing is not None:  # the step-out's offers are on their way
+            onward.leg.respond(make_response(request, 491))
+            return
+        session, placed = onward.session, onward.leg
+        ours = onward.offer
+        ours.origin = ours.origin._replace(session_version=ours.origin.session_version + 1)
+        headers = [("Contact", placed.contact)]
+        if not request.body:
+            if request.method == "UPDATE":
+                placed.respond(make_response(request, 200, headers=headers))
+                return
+            description = offer(
+                address=self.address,
+                port=onward.port,
+                session_id=ours.origin.session_id,
+                session_version=ours.origin.session_version,
+            )
+            onward.offer = description
+            headers.append(("Content-Type", "application/sdp"))
+            placed.respond_until_acked(
+                make_response(request, 200, headers=headers, body=description.serialize()),
+                lambda: self._end(dialog, send_bye=True),
+                on_ack=lambda answer: self._onward_answer(dialog, answer),
+            )
+            return
+        try:
+            remote = SessionDescription.parse(request.body)
+            local = answer(
+                remote, address=self.address, ports=[onward.port], session_id=ours.origin.session_id
+            )
+            local.origin = local.origin._replace(session_version=ours.origin.session_version)
+            agreement = _answered(local, remote)
+        except SdpParseError as error:
+            logger.info("call %s: the callee's offer refused (%s)", dialog.call_id, error)
+            placed.respond(make_response(request, 488))
+            return
+        session.agree(agreement)
+        onward.offer = local
+        headers.append(("Content-Type", "application/sdp"))
+        ok = make_response(request, 200, headers=headers, body=local.serialize())
+        if request.method == "UPDATE":
+            placed.respond(ok)  # nothing to ACK
+        else:  # sent again until its ACK; none in 64*T1 ends the call
+            placed.respond_until_acked(ok, lambda: self._end(dialog, send_bye=True))
+        self._holds(dialog, "onward", request.body)
+
+    def _onward_answer(self, dialog: DeskDialog, body: bytes) -> None:
+        """The callee's answer, in its ACK, to the offer the desk made in its 200."""
+        onward = dialog.onward
+        if onward is None or onward.session is None:
+            return
+        try:
+            remote = SessionDescription.parse(body)
+            onward.session.agree(audio_agreement(remote, remote))
+        except SdpParseError as error:
+            logger.info("call %s: the callee's answer unusable (%s)", dialog.call_id, error)
+            return
+        self._holds(dialog, "onward", b"")
+
+    def _holds(self, dialog: DeskDialog, side: str, sdp: bytes) -> None:
+        """A new offer ``sdp`` from ``side`` of a call the desk relays: a hold (the other side
+        then hears the music of the holder's company, the chime till it is read) or
+        not."""
+        bridge = dialog.call
+        if not isinstance(bridge, BridgedCall) or bridge.direct:
+            return
+        holding = bool(sdp) and puts_on_hold(sdp)
+        if holding == (side in bridge.holding):
+            return
+        bridge.hold(side, holding)
+        logger.info("call %s: the %s %s", dialog.call_id, side, "holds" if holding else "resumes")
+        if not holding:
+            return
+        if bridge.music is None:
+            bridge.music = self.holds.chime
+        onward = dialog.onward
+        number = dialog.caller_number if side == "caller" else onward.number if onward else ""
+
+        async def load() -> None:
+            bridge.music = await self.holds.music_of(number)
+
+        self._background(load())
 
     @staticmethod
     def _agree_onward(session: RtpSession, response: SipResponse) -> None:
@@ -1022,8 +1245,7 @@ class MediaDesk:
         onward.leg.release()
         if onward.passing is not None:
             onward.passing.close()
-            # Our BYE to the caller follows the re-INVITEs passed to it.
-            dialog.cseq = max(dialog.cseq, onward.passing.phone.local_seq or 0)
+            _after_passing(dialog, onward.passing)
         if onward.stepped_out:
             return  # its session closed and its port freed then
         if onward.session is not None:
@@ -1287,6 +1509,42 @@ def _load(path: Path) -> Samples | None:
     except (OSError, ValueError, EOFError) as error:
         logger.warning("greeting %s not readable: %s", path, error)
         return None
+
+
+def _after_passing(dialog: DeskDialog, passing: OfferPassing) -> None:
+    """Our dialog with the caller as the passing of offers left it: our next request (the
+    BYE) follows the re-INVITEs passed to the caller, and goes to the remote target its
+    requests and answers last named (RFC 3261 §12.2)."""
+    dialog.cseq = max(dialog.cseq, passing.phone.local_seq or 0)
+    dialog.remote_target = passing.phone.remote_target
+    dialog.peer = passing.peer
+
+
+def _refresh_target(dialog: DeskDialog, request: SipRequest) -> None:
+    """The caller's re-INVITE or UPDATE, answered by the desk: its Contact, if one, is the
+    caller's remote target from now on (RFC 3261 §12.2.2, RFC 3311 §5.2)."""
+    contacts = request.contacts
+    if len(contacts) == 1:
+        dialog.remote_target = contacts[0].uri_text
+        dialog.peer = peer_for_target(dialog.peer, dialog.remote_target)
+
+
+def _allow(dialog: DeskDialog) -> str:
+    """The requests the desk takes in ``dialog``: UPDATE too, but for a browser's call."""
+    session = dialog.call.session if dialog.call is not None else None
+    return ALLOW if isinstance(session, WebRtcSession) else ALLOW_UPDATE
+
+
+def _answered(local: SessionDescription, remote: SessionDescription) -> AudioAgreement:
+    """What the desk's answer ``local`` to ``remote``'s offer settles, the direction the
+    offer's (a phone that holds, ``sendonly`` or ``inactive``, is sent nothing)."""
+    agreement = audio_agreement(local, remote)
+    for index, media in enumerate(remote.media):
+        if media.media == "audio":
+            held = remote.media_address(index)[0] == HOLD_ADDRESS  # RFC 2543's hold
+            direction = "inactive" if held else media.direction or remote.direction
+            return agreement._replace(direction=direction)
+    return agreement
 
 
 def _info_digit(request: SipRequest) -> str | None:

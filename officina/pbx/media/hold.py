@@ -65,10 +65,15 @@ class HoldPort:
     def next_frame(self) -> Samples:
         """The next 20 ms of the music, going round to its start at the end."""
         assert self.music is not None
-        music = self.music
-        indices = (self.position + np.arange(SAMPLES_PER_FRAME)) % len(music)
-        self.position = (self.position + SAMPLES_PER_FRAME) % len(music)
-        return music[indices]
+        frame, self.position = looped(self.music, self.position)
+        return frame
+
+
+def looped(music: Samples, position: int) -> tuple[Samples, int]:
+    """The 20 ms of ``music`` from ``position``, going round to its start at the end, and
+    the position after them."""
+    indices = (position + np.arange(SAMPLES_PER_FRAME)) % len(music)
+    return music[indices], (position + SAMPLES_PER_FRAME) % len(music)
 
 
 @dataclass(slots=True, eq=False)
@@ -189,6 +194,10 @@ class HoldStreams:
                         session.send(encode(frame, session.payload_type))
 
     async def _load_music(self, held: HoldPort, holder_number: str) -> None:
+        held.music = await self.music_of(holder_number)
+
+    async def music_of(self, holder_number: str) -> Samples:
+        """The music of the company of the phone of ``holder_number``, or the chime."""
         path: str | None = None
         if self.music_file is not None and holder_number:
             loop = asyncio.get_running_loop()
@@ -206,9 +215,8 @@ class HoldStreams:
                 path = None
         if path is not None and path in self._music:
             self._music.move_to_end(path)
-            held.music = self._music[path]
-        else:
-            held.music = self.chime
+            return self._music[path]
+        return self.chime
 
     def close_all(self) -> None:
         for call_id in list(self.streams):

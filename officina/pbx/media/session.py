@@ -6,7 +6,17 @@ NAT): RTP is sent to the address the SDP named until the first valid packet of
 the agreed payload arrives, then to wherever that packet came from, and from
 then on packets from any other address are dropped and counted as foreign:
 a stranger who guesses the port can neither inject audio nor redirect the
-stream. A new offer (re-INVITE) unlatches.
+stream. A new offer (re-INVITE) unlatches. RTP from the very address the latest
+description names always takes the latch back: after a re-INVITE, a packet still on
+its way from the stream the last description named (the PBX's own hold music, which
+it stops only once the resume's answer has passed) may latch first, and the phone's
+own RTP, from where its new description says, must not be dropped as foreign after
+it. Until RTP comes, the phone's RTCP says where it is: a held phone behind NAT may
+send nothing else. The first valid RTCP from an address other than the one its
+description names has the RTP go to that address, at the port before the one it came
+from (RTP on the even port, RTCP on the next), or at that very port when it came to
+our RTP port (rtcp-mux, RFC 5761: its packet type tells it from RTP); the RTP that
+comes later latches as above.
 
 Received audio goes through the core's jitter buffer and reception counters;
 RFC 4733 events are reported once per key press (and counted in the reception
@@ -17,7 +27,10 @@ Phones are set to 20 ms of audio a packet, or 30 (many desk phones and softphone
 10, 40 or 60. The calls deal in the clock's 20 ms frames only: the jitter buffer cuts
 what a phone sends into them by timestamp, and ``send`` cuts the calls' frames into
 packets of the time the phone's SDP asked for (``AudioAgreement.ptime``, a=ptime
-within a=maxptime), numbered with timestamps that go on by what each holds.
+within a=maxptime), numbered with timestamps that go on by what each holds. Packets
+whose time is not the clock's 20 ms go out paced (``Pacer``): a phone set to 30 ms gets
+one every 30 ms, not two at one tick and none at the next, its packets waiting on the
+event loop's timer for their turn.
 """
 
 from __future__ import annotations
@@ -26,14 +39,17 @@ import asyncio
 import logging
 import random
 import socket
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
 from officina.sip.rtp import (
+    PACE_SLACK,
     DtmfEvent,
     DtmfReceiver,
     JitterBuffer,
+    Pacer,
     Packetiser,
     ReceptionStats,
     RtpError,
@@ -134,19 +150,32 @@ class RtpSession:
         self._report_at = 0.0
         self._reported = (0, 0)
         self._source_ssrc: int | None = None
+        # Where the phone's RTCP came from, when it moved our RTP there (before any RTP).
+        self._rtcp_from: str | None = None
+        # The address the latest description names for the phone's RTP (set by ``agree``).
+        self._named: tuple[str, int]
         self.closed = False
         self.packetiser = Packetiser()
+        self.pacer = Pacer(SAMPLES_PER_FRAME / 8000)
+        # Packets waiting for their time (``Pacer``), oldest first, and the timer of the
+        # first one.
+        self._paced: deque[tuple[float, bytes]] = deque()
+        self._pace_timer: asyncio.TimerHandle | None = None
         self.agree(agreement)
 
     def agree(self, agreement: AudioAgreement) -> None:
         """Use what an offer/answer settled (the first, or a re-INVITE's): unlatch."""
         # What waits for a whole packet goes now, in the codec it was made in.
+        self._send_waiting()
         self._send_audio(self.packetiser.flush())
         self.packetiser.samples = agreement.ptime * SAMPLES_PER_MS
+        self.pacer = Pacer(agreement.ptime / 1000)
         self.agreement = agreement
         self.payload_type = int(agreement.codec.payload_type)
         self.remote = (agreement.remote_host, agreement.remote_port)
+        self._named = self.remote
         self.counters.latched_to = None
+        self._rtcp_from = None
         if not hasattr(self, "stream"):
             self.stream = RtpStream(self.ssrc, self.payload_type, random.getrandbits(16))
         self.stream.payload_type = self.payload_type
@@ -164,6 +193,10 @@ class RtpSession:
 
     def close(self) -> None:
         self.closed = True
+        self._paced.clear()
+        if self._pace_timer is not None:
+            self._pace_timer.cancel()
+            self._pace_timer = None
         for protocol in (self._rtp, self._rtcp):
             if protocol is not None and protocol.transport is not None:
                 protocol.transport.close()
@@ -173,12 +206,17 @@ class RtpSession:
 
     # ------------------------------------------------------------------ receiving
     def _rtp_received(self, data: bytes, source: tuple[str, int]) -> None:
+        if len(data) > 1 and 192 <= data[1] <= 223:  # RTCP on the RTP port (RFC 5761 §4)
+            self._rtcp_received(data, source, muxed=True)
+            return
         self.heard_at = asyncio.get_running_loop().time()
         counters = self.counters
         latched = counters.latched_to
         if latched is not None and source != latched:
-            counters.foreign += 1
-            return
+            if source != self._named:
+                counters.foreign += 1
+                return
+            counters.latched_to = None  # the named address itself: latched below
         try:
             packet = RtpPacket.parse(data)
         except RtpError:
@@ -228,17 +266,24 @@ class RtpSession:
         self.buffer = JitterBuffer()
         self._reported = (0, 0)
 
-    def _rtcp_received(self, data: bytes, source: tuple[str, int]) -> None:
+    def _rtcp_received(self, data: bytes, source: tuple[str, int], *, muxed: bool = False) -> None:
         self.heard_at = asyncio.get_running_loop().time()
-        if source[0] != self.remote[0]:
-            self.counters.foreign += 1
+        counters = self.counters
+        learn = (
+            source[0] != self.remote[0] and counters.latched_to is None and self._rtcp_from is None
+        )
+        if source[0] != self.remote[0] and not learn:
+            counters.foreign += 1
             return
         try:
             parse_rtcp(data)
         except RtpError:
-            self.counters.malformed += 1
+            counters.malformed += 1
             return
-        self.counters.rtcp += 1
+        if learn:
+            self._rtcp_from = source[0]
+            self.remote = source if muxed else (source[0], source[1] - 1)
+        counters.rtcp += 1
 
     # ------------------------------------------------------------------ sending
     def send(self, payload: bytes) -> None:
@@ -247,8 +292,41 @@ class RtpSession:
         next; a phone's jitter buffer takes the 10 ms that moves them)."""
         if self.closed or not self.sending:
             return
-        for audio in self.packetiser.push(payload):
-            self._send_audio(audio)
+        packets = self.packetiser.push(payload)
+        if self.packetiser.samples == SAMPLES_PER_FRAME:
+            for audio in packets:  # one a tick: the clock's own time
+                self._send_audio(audio)
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for audio in packets:
+            at = self.pacer.due(now)
+            if at <= now:
+                self._send_waiting()  # those before it first, in order
+                self._send_audio(audio)
+                continue
+            self._paced.append((at, audio))
+            if self._pace_timer is None:
+                self._pace_timer = loop.call_at(at, self._send_due)
+
+    def _send_due(self) -> None:
+        """The waiting packets whose time has come; the timer set for the next one."""
+        self._pace_timer = None
+        loop = asyncio.get_running_loop()
+        paced = self._paced
+        while paced and paced[0][0] <= loop.time() + PACE_SLACK:
+            self._send_audio(paced.popleft()[1])
+        if paced:
+            self._pace_timer = loop.call_at(paced[0][0], self._send_due)
+
+    def _send_waiting(self) -> None:
+        """Every packet still waiting for its time, now (before a key press's events, a
+        new codec or address, or a packet that goes at once)."""
+        if self._pace_timer is not None:
+            self._pace_timer.cancel()
+            self._pace_timer = None
+        while self._paced:
+            self._send_audio(self._paced.popleft()[1])
 
     def _send_audio(self, audio: bytes) -> None:
         if not audio or self.closed or self._rtp is None or self._rtp.transport is None:
@@ -271,6 +349,7 @@ class RtpSession:
             return
         # The audio before the press goes first, in a shorter packet: the event's time
         # starts where it ends (RFC 4733 §2.6: no audio and event at once).
+        self._send_waiting()
         self._send_audio(self.packetiser.flush())
         stream = self.stream
         payload = event.serialize()

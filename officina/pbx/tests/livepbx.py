@@ -181,10 +181,10 @@ def signed_in_context(browser: Any, officina: LiveOfficina, member: Member, **op
 
 @contextmanager
 def running_rtpengine(
-    ng_port: int, port_min: int, port_max: int, log: Path | None = None
+    ng_port: int, port_min: int, port_max: int, log: Path | None = None, *options: str
 ) -> Iterator[str]:
     """Debian's rtpengine in userspace on loopback; yields its NG address (its log goes
-    to ``log``, when given)."""
+    to ``log``, when given; ``options`` are more of its command line)."""
     errors_to = log.open("wb") if log is not None else subprocess.PIPE
     process = subprocess.Popen(
         [
@@ -192,6 +192,7 @@ def running_rtpengine(
             f"--interface={HOST}",
             f"--listen-ng={HOST}:{ng_port}", f"--port-min={port_min}",
             f"--port-max={port_max}", "--log-stderr", f"--log-level={7 if log else 5}",
+            *options,
         ],
         stdout=subprocess.DEVNULL, stderr=errors_to,
     )  # fmt: skip

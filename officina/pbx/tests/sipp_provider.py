@@ -11,20 +11,41 @@ import re
 import subprocess
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import time
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from officina.pbx.tests.livepbx import HOST, LivePbx
 from officina.pbx.tests.test_sipp import SCENARIOS, finished, sipp
+from officina.ringgroups.actions import (
+    BusinessHoursInput,
+    check_add_hours_exception,
+    check_save_business_hours,
+)
 from officina.trunks.actions import NumberInput, check_save_number
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from officina.accounts.selectors import PhoneOwner
     from officina.trunks.models import PhoneNumber, Trunk
 
 PROVIDER = "127.0.0.2"
 TRUNK_USER, TRUNK_PASSWORD = "studio-rossi", "trunk-secret-7"
 COMPANY_NUMBER = "+390287654321"  # Studio Rossi's number: caller ID out, Marco's in
+
+
+def close_today(owner: PhoneOwner) -> None:
+    """Give ``owner`` (a company or a space) hours open every day, and close it all day
+    today by an exception (today where it is: Europe/Rome)."""
+    check_save_business_hours(
+        owner, BusinessHoursInput("Europe/Rome", True, [[(time(0), time(23, 59))]] * 7)
+    )
+    check_add_hours_exception(
+        owner, timezone.localtime(timezone.now(), ZoneInfo("Europe/Rome")).date()
+    )
 
 
 def read_trunks_now(pbx: LivePbx) -> None:

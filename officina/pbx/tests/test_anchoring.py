@@ -12,11 +12,14 @@ from officina.pbx.anchoring import (
     MediaAnchor,
     binding_looks_natted,
     default_hold_music,
+    naming_the_held_stream,
     puts_on_hold,
+    rings_without_rtpengine,
     sdp_looks_natted,
 )
 from officina.pbx.bindings import Binding
 from officina.pbx.rtpengine import Leg, RtpEngine
+from officina.sip.sdp import SessionDescription
 
 
 def sdp(address: str) -> bytes:
@@ -72,6 +75,15 @@ def test_two_browsers_stay_peer_to_peer():
     assert legs(Anchoring.ALWAYS, browser, binding("x.invalid", "10.0.0.6", "WSS")) is None
 
 
+@pytest.mark.parametrize(
+    ("caller", "device", "rings"),
+    [("UDP", "WSS", False), ("TCP", "WS", False), ("WSS", "UDP", False), ("WS", "TCP", False),
+     ("WSS", "WSS", True), ("WS", "WSS", True), ("UDP", "TCP", True)],
+)  # fmt: skip
+def test_without_rtpengine_only_devices_of_the_callers_kind_ring(caller, device, rings):
+    assert rings_without_rtpengine(caller, device) is rings
+
+
 def test_two_plain_phones_follow_the_setting():
     office = ("UDP", "10.0.0.9", sdp("10.0.0.9"))
     at_home = ("UDP", PUBLIC, sdp("192.168.1.20"))
@@ -104,6 +116,18 @@ def test_an_offer_holds_when_its_audio_is_sendonly_inactive_or_at_0000():
     assert not puts_on_hold(sdp("10.0.0.5") + b"a=sendrecv\r\n")
     assert not puts_on_hold(sdp("10.0.0.5") + b"a=recvonly\r\n")
     assert not puts_on_hold(b"garbage")
+
+
+def test_a_hold_offer_for_a_browser_names_its_audio_stream_and_nothing_else():
+    offer = sdp("127.0.0.1") + b"a=sendonly\r\nm=video 0 RTP/AVP 96\r\n"
+    named = SessionDescription.parse(naming_the_held_stream(offer))
+    audio, video = named.media
+    assert audio.attribute("msid") == "officina-held officina-held-audio"
+    assert audio.direction == "sendonly" and video.attribute("msid") is None
+    # An offer naming a stream of its own keeps it; one that cannot be read passes as it is.
+    own = sdp("127.0.0.1") + b"a=msid:theirs track\r\n"
+    assert naming_the_held_stream(own) == own
+    assert naming_the_held_stream(b"garbage") == b"garbage"
 
 
 def test_the_default_hold_music_is_a_telephone_wav():

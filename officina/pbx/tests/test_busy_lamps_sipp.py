@@ -515,3 +515,46 @@ def test_only_the_phone_that_picks_up_gets_the_call(pbx, tmp_path, stopped_after
         p.read_bytes() for p in tmp_path.glob(f"uas_answer_{carol_desk.pid}_messages.log")
     )
     assert b"INVITE sip:" not in desk_log, "nothing reached Carol's other phone"
+
+
+def test_a_call_picked_up_during_a_hunt_is_not_cancelled_when_the_step_ends(
+    pbx, tmp_path, stopped_after
+):
+    """Alice calls the hunting group 601 (Bob, then Carol, five seconds each). While Bob's
+    phone rings, Carol picks the call up with **202; her phone rings six seconds before it
+    answers, past the end of Bob's step. The hunt stops at the pickup: her ringing phone
+    is not cancelled (her scenario would fail on a CANCEL), nor rung a second time as the
+    group's next person; Bob's stops when she answers, and the record is her pickup."""
+    base = pbx.port
+    bob = sipp(
+        tmp_path, "uas_ring_answered_elsewhere.xml", pbx, base + 60, "-m", "1", background=True
+    )
+    stopped_after.append(bob)
+    assert register(tmp_path, pbx, "202", base + 60, base + 61) == 0
+    assert register(tmp_path, pbx, "203", base + 62, base + 63) == 0
+    alice = sipp(tmp_path, "uac_call.xml", pbx, base + 64, "-m", "1", "-d", "300",
+                 rows=[row("201", HUNT)])  # fmt: skip
+    stopped_after.append(alice)
+    assert eventually(lambda: ringing_on(pbx, "202"), 10), "the hunt rings Bob first"
+    carol = sipp(
+        tmp_path, "uac_pickup_here.xml", pbx, base + 62, "-m", "1", "-d", "6000",
+        "-oocsf", str(SCENARIOS / "uas_answer_after_ringing.xml"), "-trace_msg",
+        "-key", "header", "User-Agent: SIPp pickup", rows=[row("203", "**202")],
+    )  # fmt: skip
+    stopped_after.append(carol)
+    assert finished(carol, tmp_path) == 0, "her phone rang, answered and talked"
+    assert finished(bob, tmp_path) == 0, "Bob's phone stops ringing: CANCEL, cause 200"
+    assert finished(alice, tmp_path) == 0, "Alice talked to Carol, then hung up"
+    logs = tmp_path.glob(f"uac_pickup_here_{carol.pid}_messages.log")
+    log = b"".join(path.read_bytes() for path in logs)
+    received = re.findall(rb"message received \[\d+\] bytes :\s+([A-Z]+) sip:", log)
+    assert received.count(b"INVITE") == 1, "the picked-up call, once: not the hunt's next step"
+    assert b"CANCEL" not in received
+    assert eventually(
+        lambda: CallRecord.objects.filter(caller_number="201", ended_at__isnull=False).exists()
+    )
+    record = CallRecord.objects.get(caller_number="201")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee is not None and record.callee.number == "203"
+    assert record.answered_at is not None
+    assert (record.answered_at - record.started_at).total_seconds() > 5, "past Bob's step"

@@ -35,6 +35,7 @@ import pytest
 from officina.api.actions import do_create_api_token
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
+from officina.pbx.ok_retransmission import AckTimers
 from officina.pbx.tests.livepbx import (
     HOST,
     LiveOfficina,
@@ -48,7 +49,7 @@ from officina.pbx.tests.test_hold_music_desk import BOB_FIRST_SEQUENCE, HeldPhon
 from officina.pbx.tests.test_on_call_live import phone
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_rtpengine import share_at
-from officina.pbx.tests.test_sipp import finished
+from officina.pbx.tests.test_sipp import finished, sipp
 from officina.trunks.actions import TrunkInput, check_save_trunk
 
 pytestmark = [
@@ -504,14 +505,15 @@ def answered_sipp_call(
     target_scenario: str = "uas_reinvited.xml",
     *,
     ended_by: str = CallRecord.EndedBy.CALLER_ON_THE_WEB,
+    member_options: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """Giulia's click-to-call to Marco, answered, between two SIPp phones registered over
     UDP: hers plays ``member_scenario``, his ``target_scenario`` (by default he answers,
     answers one re-INVITE, and waits for the BYE). The block gets the ticket; then her
     ``DELETE`` ends the call: ``hung-up`` (and asked again, the same); or, ``ended_by``
-    the phone system, the PBX ends it by itself within 45 s (``ended``). Each phone gets a
-    BYE and answers 200 (each scenario ends there), and the record has its hang-up time
-    and says who ended it."""
+    the phone system or the callee, the call ends by itself within 45 s (``ended``). Each
+    scenario ends (a phone's with the BYE it gets, answered 200), and the record has its
+    hang-up time and says who ended it. ``member_options`` go to her SIPp."""
     officina.running.directory.load()
     _token, token = do_create_api_token(giulia, "click-to-call")
     pbx: Any = SimpleNamespace(port=officina.sip_port)
@@ -519,7 +521,7 @@ def answered_sipp_call(
     lifetime = ("-timeout", "90s")  # over the 30 s a SIPp phone lives by default
     member = start_phone(
         tmp_path / "giulia", member_scenario, pbx, base + 37, numbers["giulia"],
-        PASSWORDS["giulia"], *lifetime,
+        PASSWORDS["giulia"], *lifetime, *member_options,
     )  # fmt: skip
     target = start_phone(
         tmp_path / "marco", target_scenario, pbx, base + 35, numbers["marco"],
@@ -540,8 +542,8 @@ def answered_sipp_call(
             assert (status, again["state"]) == (200, "hung-up"), "a call over keeps its state"
         else:
             assert follow(officina, token, ticket, "ended", 45) == "ended"
-        assert finished(member, tmp_path / "giulia") == 0, "her phone got a BYE, answered 200"
-        assert finished(target, tmp_path / "marco") == 0, "his phone got a BYE, answered 200"
+        assert finished(member, tmp_path / "giulia") == 0, "her phone's scenario ran to its end"
+        assert finished(target, tmp_path / "marco") == 0, "his phone's scenario ran to its end"
     finally:
         stop(member)
         stop(target)
@@ -583,6 +585,52 @@ def test_a_late_offer_reinvite_gets_the_other_sides_offer_and_the_api_hangs_up(
         assert len(offers) >= 1 and offers[0].startswith("SIP/2.0 200"), "his offer, in a 200"
 
 
+def test_an_update_from_either_phone_reaches_the_other(officina, numbers, giulia, tmp_path):
+    """UPDATEs (RFC 3311) in an answered click-to-call, both phones listing UPDATE in
+    their Allow: her new offer reaches Marco in an UPDATE and his answer comes back in the
+    PBX's 200; his UPDATE without SDP (a session refresh) reaches her phone. Every INVITE
+    and 200 of the PBX's lists UPDATE in its Allow (each scenario checks what it got)."""
+    giulias, marcos = tmp_path / "giulia", tmp_path / "marco"
+    with answered_sipp_call(
+        tmp_path, officina, numbers, giulia, "member_updates.xml", "uas_takes_updates.xml"
+    ):
+        assert wait_for(lambda: len(received(giulias, "UPDATE ")) == 1, 15), "his UPDATE"
+        (refresh,) = received(giulias, "UPDATE ")
+        assert "Content-Length: 0" in refresh, refresh
+        (update,) = received(marcos, "UPDATE ")
+        assert "o=member 1 2" in update, update
+    assert not received(giulias, "INVITE ")[1:] and not received(marcos, "INVITE ")[1:], (
+        "nothing went in a re-INVITE"
+    )
+
+
+def test_a_new_contact_in_her_reinvite_takes_the_pbxs_bye_there(
+    officina, numbers, giulia, tmp_path
+):
+    """Target refresh (RFC 3261 §12.2.2): her phone's re-INVITE names another port of its
+    host in its Contact. When Marco hangs up, the PBX's BYE to her phone goes there, to
+    the new Contact."""
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    pbx: Any = SimpleNamespace(port=officina.sip_port)
+    moved_port = officina.sip_port + 39
+    catcher = sipp(moved, "bye_answered.xml", pbx, moved_port, "-m", "1", "-trace_msg",
+                   "-timeout", "90s", background=True)  # fmt: skip
+    try:
+        with answered_sipp_call(
+            tmp_path, officina, numbers, giulia, "member_moves.xml", "uas_reinvited_then_bye.xml",
+            ended_by=CallRecord.EndedBy.CALLEE,
+            member_options=("-key", "moved_port", str(moved_port)),
+        ):  # fmt: skip
+            pass
+        assert finished(catcher, moved) == 0, "the BYE came to the new port, answered 200"
+    finally:
+        stop(catcher)
+    (bye,) = received(moved, "BYE ")
+    assert bye.startswith(f"BYE sip:moved@{HOST}:{moved_port}"), bye
+    assert not received(tmp_path / "giulia", "BYE "), "nothing to the old port"
+
+
 def test_the_targets_late_offer_reinvite_gets_her_phones_offer(officina, numbers, giulia, tmp_path):
     """The other way: Marco's re-INVITE without SDP reaches her phone as one without SDP;
     her phone's offer comes to him in the 200 and his answer to her in the PBX's ACK
@@ -597,22 +645,66 @@ def test_the_targets_late_offer_reinvite_gets_her_phones_offer(officina, numbers
         assert "o=target 1 3" in received(giulias, "ACK ")[1], "his answer reaches her"
 
 
-def test_the_pbx_sends_its_200_to_her_reinvite_again_until_her_ack(
-    officina, numbers, giulia, tmp_path
+@pytest.mark.parametrize(
+    ("side", "scenarios", "answer"),
+    [
+        ("giulia", ("member_drops_first_ack.xml", "uas_late_offer_reinvite.xml"), "o=target 1 3"),
+        ("marco", ("member_late_offer.xml", "uas_drops_first_ack.xml"), "o=member 1 2"),
+    ],
+    ids=["her-phone", "the-targets-phone"],
+)
+def test_a_lost_ack_with_a_late_offers_answer_comes_again_with_the_200_again(
+    officina, numbers, giulia, tmp_path, side, scenarios, answer
 ):
-    """Over UDP her phone leaves the PBX's first 200 to its re-INVITE unanswered: the PBX
-    sends it again after T1 (0.5 s), her phone ACKs that one, and then no more come."""
-    giulias = tmp_path / "giulia"
+    """A re-INVITE without SDP from one side (Marco's, or hers) reaches the other side's
+    phone as one without SDP; that phone's 200 brings the offer, and the answer comes to
+    it in the PBX's ACK. The phone acts as if that ACK were lost and sends its 200 again
+    (RFC 3261 §13.3.1.4): the PBX sends its ACK again, with the same answer (the scenario
+    waits for it, and checks it), and the call stays up, past 64*T1 of the PBX's
+    shortened T1 (3.2 s), with no BYE. Her phone gets the ACK straight from the PBX, his
+    through the proxy."""
+    officina.running.server.third_party.ack_timers = AckTimers(t1=0.05, t2=0.4)
+    phone = tmp_path / side
+
+    def acks() -> list[str]:  # of the phone's 200 with its offer, the answer in them
+        return [m for m in received(phone, "ACK ") if answer in m]
+
+    with answered_sipp_call(tmp_path, officina, numbers, giulia, *scenarios) as ticket:
+        assert wait_for(lambda: len(acks()) == 2, 15), "the ACK came again"
+        first, again = acks()
+        assert first == again, "the very same ACK"
+        time.sleep(4)
+        assert officina.running.server.third_party.calls[ticket].state == "connected"
+        assert not received(tmp_path / "giulia", "BYE ")
+        assert not received(tmp_path / "marco", "BYE ")
+        assert len(acks()) == 2, "no more ACKs than 200s"
+
+
+@pytest.mark.parametrize(
+    ("side", "scenarios"),
+    [
+        ("giulia", ("member_acks_late.xml", "uas_reinvited.xml")),
+        ("marco", ("uas_reinvited.xml", "uas_reinvites_acks_late.xml")),
+    ],
+    ids=["her-reinvite", "the-targets-reinvite"],
+)
+def test_the_pbx_sends_its_200_to_a_reinvite_again_until_its_ack(
+    officina, numbers, giulia, tmp_path, side, scenarios
+):
+    """Over UDP one side's phone (hers, or Marco's, whose 200 the proxy relays from the
+    PBX's leg to him) leaves the PBX's first 200 to its re-INVITE unanswered: the PBX
+    sends it again after T1 (0.5 s), the phone ACKs that one, and then no more come."""
+    phone = tmp_path / side
 
     def oks() -> list[str]:
-        return [m for m in received(giulias, "SIP/2.0 200") if "10 INVITE" in m]
+        return [m for m in received(phone, "SIP/2.0 200") if "10 INVITE" in m]
 
-    def her_acks() -> list[str]:
-        return [m for m in messages(giulias, "sent") if m.startswith("ACK ")]
+    def acks() -> list[str]:
+        return [m for m in messages(phone, "sent") if m.startswith("ACK ") and "10 ACK" in m]
 
-    with answered_sipp_call(tmp_path, officina, numbers, giulia, "member_acks_late.xml") as ticket:
-        assert wait_for(lambda: len(her_acks()) == 1, 15), "her phone ACKs, at last"
-        assert len(oks()) >= 2, "the 200 came again before her ACK"
+    with answered_sipp_call(tmp_path, officina, numbers, giulia, *scenarios) as ticket:
+        assert wait_for(lambda: len(acks()) == 1, 15), "the phone ACKs, at last"
+        assert len(oks()) >= 2, "the 200 came again before the ACK"
         assert len(set(oks())) == 1, "the very same 200"
         count = len(oks())
         time.sleep(4)  # the next one would have come 1 s after the last (T1 doubled)
@@ -624,21 +716,51 @@ def test_without_her_ack_the_pbx_gives_up_after_64_t1_and_hangs_up_both(
     officina, numbers, giulia, tmp_path
 ):
     """Her phone never ACKs the PBX's 200 to its re-INVITE: the 200 is sent again, the
-    interval doubling up to T2 (4 s), and 64*T1 (32 s) after it the PBX ends the call with
-    a BYE to each phone; the record says the phone system ended it."""
+    interval doubling up to T2, and 64*T1 after it the PBX ends the call with a BYE to each
+    phone; the record says the phone system ended it. T1 is shortened to 50 ms (T2 400 ms)
+    so that the test waits 3.2 s rather than 32."""
+    officina.running.server.third_party.ack_timers = AckTimers(t1=0.05, t2=0.4)
     giulias = tmp_path / "giulia"
 
     def oks() -> list[str]:
         return [m for m in received(giulias, "SIP/2.0 200") if "10 INVITE" in m]
 
+    started = time.monotonic()
     with answered_sipp_call(
         tmp_path, officina, numbers, giulia, "member_never_acks.xml",
         ended_by=CallRecord.EndedBy.PHONE_SYSTEM,
     ):  # fmt: skip
-        assert wait_for(lambda: len(oks()) >= 4, 15), "sent again at 0.5, 1.5, 3.5 s"
-    # The first and ten more (at 0.5, 1.5, 3.5, 7.5, 11.5, ... 31.5 s), then the BYE at 32 s.
+        assert wait_for(lambda: len(received(giulias, "BYE ")) == 1, 15), "the PBX gave up"
+    assert time.monotonic() - started < 20, "at 64*T1 of the short T1, not 32 s"
+    # The first and ten more (at 0.05, 0.15, 0.35, 0.75, 1.15, ... 3.15 s), the BYE at 3.2 s.
     assert len(oks()) == 11, len(oks())
-    assert len(received(giulias, "BYE ")) == 1
+    assert not [m for m in messages(giulias, "sent") if "10 ACK" in m]
+    assert len(received(tmp_path / "marco", "BYE ")) == 1
+
+
+def test_without_the_targets_ack_the_pbx_gives_up_after_64_t1_and_hangs_up_both(
+    officina, numbers, giulia, tmp_path
+):
+    """Marco's phone never ACKs the PBX's 200 to its re-INVITE: with T1 shortened to
+    50 ms (T2 400 ms) the 200 is sent again ten times, and 64*T1 (3.2 s) after it the PBX
+    ends the call with a BYE to each phone; the record says the phone system ended it."""
+    officina.running.server.third_party.ack_timers = AckTimers(t1=0.05, t2=0.4)
+    marcos = tmp_path / "marco"
+
+    def oks() -> list[str]:
+        return [m for m in received(marcos, "SIP/2.0 200") if "10 INVITE" in m]
+
+    started = time.monotonic()
+    with answered_sipp_call(
+        tmp_path, officina, numbers, giulia, "uas_reinvited.xml", "uas_reinvites_never_acks.xml",
+        ended_by=CallRecord.EndedBy.PHONE_SYSTEM,
+    ):  # fmt: skip
+        assert wait_for(lambda: len(received(marcos, "BYE ")) == 1, 15), "the PBX gave up"
+    assert time.monotonic() - started < 20, "at 64*T1 of the short T1, not 32 s"
+    # The first and ten more (at 0.05, 0.15, 0.35, 0.75, 1.15, ... 3.15 s), the BYE at 3.2 s.
+    assert len(oks()) == 11, len(oks())
+    assert not [m for m in messages(marcos, "sent") if "10 ACK" in m]
+    assert len(received(tmp_path / "giulia", "BYE ")) == 1
 
 
 @pytest.mark.browser

@@ -151,10 +151,12 @@ def assert_sounds_like_the_sentence(message: VoicemailMessage, sentence: np.ndar
     assert 0.3 < (levels >= 300).mean() < 0.98
 
 
-def open_phone(browser: Any, officina: LiveOfficina, member: Any) -> tuple[Any, Any]:
+def open_phone(
+    browser: Any, officina: LiveOfficina, member: Any, locale: str = "en-US"
+) -> tuple[Any, Any]:
     from playwright.sync_api import expect
 
-    context = signed_in_context(browser, officina, member, locale="en-US")
+    context = signed_in_context(browser, officina, member, locale=locale)
     phone = context.new_page()
     phone.goto("/phone/browser/")
     expect(phone.locator("#softphone-state")).to_have_attribute("data-state", "registered")
@@ -258,13 +260,14 @@ def test_a_browser_goes_through_a_menu_with_keys_to_a_voicemail(
     5 opens the support menu, 3 there takes Marco's voicemail, on the same call."""
     from playwright.sync_api import expect
 
-    from officina.accounts.models import Company
+    from officina.accounts.models import Company, CompanyMembership
     from officina.attendant.actions import MenuInput, check_save_menu
 
     browser, sentence = chromium_saying(before=14)  # after the menus, greeting and tone
     do_provision_extension(giulia)  # 201
     do_provision_extension(marco)  # 202
     company = Company.objects.create(name="Front desk srl", slug="front-desk")
+    CompanyMembership.objects.create(member=marco, company=company)
     check_save_menu(
         company,
         MenuInput(

@@ -10,16 +10,20 @@
   a call out by Marco, and the guard refuses a premium-rate target;
 * feature codes from Marco's phone turn forwarding on and off;
 * follow-me: Marco's phone rings for his five seconds, then Pia's (or the provider,
-  for a number outside) rings too and answers; Marco's phone is cancelled.
+  for a number outside) rings too and answers; Marco's phone is cancelled. A follow-me
+  to a menu: after the five seconds the desk answers with the menu and Marco's phone
+  is cancelled.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+from typing import TYPE_CHECKING
 
 import pytest
 
+from officina.attendant.actions import MenuInput, check_save_menu
 from officina.pbx.actions import ForwardingInput, check_set_forwarding
 from officina.pbx.models import CallRecord, Extension, Forwarding
 from officina.pbx.tests.livepbx import live_pbx, port_base
@@ -31,6 +35,11 @@ from officina.pbx.tests.test_ring_groups_sipp import (
     stop,
 )
 from officina.pbx.tests.test_sipp import eventually, finished
+from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company
+    from officina.pbx.tests.livepbx import LivePbx
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +73,43 @@ def test_forward_always_rings_the_target_with_a_diversion_header(tmp_path, peopl
     assert (first.outcome, first.callee_number) == (CallRecord.Outcome.FORWARDED, marco[0])
     assert (second.outcome, second.callee_number) == (CallRecord.Outcome.ANSWERED, pia[0])
     assert second.caller_number == sara[0]
+
+
+def front_desk_menu(company: Company) -> None:
+    """Studio Rossi's menu 500, "Front desk"."""
+    check_save_menu(
+        company, MenuInput(name="Front desk", number="500", language="en", greeting_text="Welcome.")
+    )
+
+
+def menu_read(pbx: LivePbx) -> None:
+    """Once the PBX's desk has menu 500 and its prompts."""
+    menus = pbx.running.media.menus
+    assert eventually(lambda: "500" in menus.plans and len(menus.prompts) > 1, 30)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng says the greeting")
+def test_forward_always_to_a_menu_is_answered_by_the_menu(tmp_path, people, studio_rossi):  # noqa: F811
+    """Marco forwards to his company's menu 500: Sara's call is answered by the menu (its
+    greeting's RTP reaches her), not sent out through a trunk as an unknown number."""
+    marco, sara = people["Marco"][1:], people["Sara"][1:]
+    front_desk_menu(studio_rossi)
+    forward(marco[0], always="500")
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        media = pbx.running.media
+        menu_read(pbx)
+        marco_phone = start_phone(tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *marco)
+        try:
+            assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+            assert eventually(lambda: len(ended_records()) == 2 and media.dialogs == {})
+        finally:
+            stop(marco_phone)
+    assert invites_received(tmp_path / "marco") == 0
+    first, second = ended_records()
+    assert (first.outcome, first.callee_number) == (CallRecord.Outcome.FORWARDED, marco[0])
+    assert (second.outcome, second.callee_number) == (CallRecord.Outcome.ANSWERED, "500")
+    assert (second.caller_number, second.answered_by) == (sara[0], "Officina")
 
 
 def test_forward_when_busy_rings_the_target_after_the_busy_answer(tmp_path, people):  # noqa: F811
@@ -132,8 +178,10 @@ def test_a_forward_outside_is_a_call_out_by_the_member_through_the_guard(
     assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
     assert finished(the_provider, tmp_path / "provider") == 0
     assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
-    # A premium-rate number is refused for Marco, and never reaches the provider.
-    forward(marco[0], always="899123456")
+    # A premium-rate number is refused for Marco (a forward stored before the guard
+    # checked targets, or the company's permissions changed since), and never reaches
+    # the provider.
+    Forwarding.objects.filter(extension__number=marco[0]).update(always="899123456")
     pbx.running.server.proxy.forwarding.load()
     assert dial(tmp_path, pbx, base + 18, sara, marco[0], "uac_refused.xml") == 0
     sipp_trunk.stop()  # and its records written
@@ -215,9 +263,24 @@ def test_a_refused_feature_code_that_cannot_be_said_keeps_its_sip_error(
     assert not [m for m in received if m.startswith("SIP/2.0 200")]
 
 
-def test_follow_me_rings_a_colleague_too_after_the_members_seconds(tmp_path, people):  # noqa: F811
+@pytest.mark.parametrize("target", ["extension", "ring group"])
+def test_follow_me_rings_a_colleague_too_after_the_members_seconds(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+    target,
+):
+    """Marco's follow-me is Pia's extension, or ring group 650 whose people are Pia and
+    Marco himself (his phone rings once, not twice)."""
     marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
-    forward(marco[0], follow_me=pia[0], follow_me_seconds=5)
+    follow_me = pia[0]
+    if target == "ring group":
+        group = RingGroupInput(
+            name="Desk", number="650", strategy="ring_all",
+            member_ids=[people["Pia"][0].pk, people["Marco"][0].pk],
+        )  # fmt: skip
+        follow_me = check_save_ring_group(studio_rossi, group).number
+    forward(marco[0], follow_me=follow_me, follow_me_seconds=5)
     with live_pbx(port_base() + 70) as pbx:
         base = pbx.port
         marco_phone = start_phone(
@@ -261,3 +324,35 @@ def test_follow_me_rings_a_number_outside_through_the_trunk(
     record = CallRecord.objects.get()
     assert record.outcome == CallRecord.Outcome.ANSWERED
     assert record.answered_by == "trunk Provider"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng says the greeting")
+def test_follow_me_to_a_menu_takes_the_caller_there_and_cancels_the_phones(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    """Marco's follow-me is menu 500: after his five seconds the desk answers Sara's call
+    with the menu, and Marco's ringing phone is cancelled as when another phone answers."""
+    marco, sara = people["Marco"][1:], people["Sara"][1:]
+    front_desk_menu(studio_rossi)
+    forward(marco[0], follow_me="500", follow_me_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        media = pbx.running.media
+        menu_read(pbx)
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+        )
+        assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+        assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
+        assert media.stats["taken"] == 1
+        assert eventually(lambda: media.dialogs == {} and CallRecord.objects.exists())
+    cancel = next(m for m in messages(tmp_path / "marco", "received") if m.startswith("CANCEL"))
+    assert 'Reason: SIP;cause=200;text="Call completed elsewhere"' in cancel
+    record = CallRecord.objects.get()
+    assert (record.outcome, record.answered_by) == (CallRecord.Outcome.ANSWERED, "Officina")
+    assert record.callee is not None and record.callee.number == marco[0]
+    assert len(record.devices_rung) == 1
+    answers = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 200")]
+    assert any("m=audio" in m for m in answers), "the desk answered Sara"

@@ -14,6 +14,7 @@ from officina.pbx.actions import (
 )
 from officina.pbx.actions import check_set_forwarding as set_forwarding
 from officina.pbx.models import Forwarding
+from officina.trunks.actions import TrunkInput, check_save_trunk
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +30,30 @@ GOOD = {
 
 
 @pytest.fixture
-def giulia(client):
+def giulia(client, make_company):
+    """Giulia (201), her colleague Bob (202) and their company's trunk, in Italy."""
     member = Member.objects.create_user(
         email="giulia@example.it", password="pw", first_name="Giulia"
     )
     do_provision_extension(member)
+    bob = Member.objects.create_user(
+        email="bob@example.it", password="pw", first_name="Bob", last_name="Rossi"
+    )
+    do_provision_extension(bob)
+    assert (member.extension.number, bob.extension.number) == ("201", "202")
+    company = make_company("Studio", members=(member, bob))
+    check_save_trunk(
+        company,
+        TrunkInput(name="Provider", host="sip.example.it", username="studio", password="secret"),
+    )
     client.force_login(member)
     return member
 
 
 def test_the_phone_page_shows_the_form_with_what_is_set(client, giulia):
-    set_forwarding(giulia.extension, ForwardingInput(busy="205"))
+    set_forwarding(giulia.extension, ForwardingInput(busy="202"))
     response = client.get(reverse("pbx:phone"))
-    assert response.context["forwarding_form"].initial["busy"] == "205"
+    assert response.context["forwarding_form"].initial["busy"] == "202"
     assert b'id="forwarding"' in response.content
     assert b"*72" in response.content
 
@@ -98,13 +110,13 @@ def test_saving_needs_a_post_and_a_signed_in_member(client, giulia):
 
 def test_a_feature_code_sets_one_case_and_refuses_an_unknown_one(giulia):
     extension = giulia.extension
-    check_set_forward_target_by_id(extension.pk, "busy", "203")
-    check_set_forward_target_by_id(extension.pk, "always", "204")
+    check_set_forward_target_by_id(extension.pk, "busy", "202")
+    check_set_forward_target_by_id(extension.pk, "always", "0287654321")
     check_set_forward_target_by_id(extension.pk, "always", "")
     forwarding = Forwarding.objects.get()
-    assert (forwarding.always, forwarding.busy) == ("", "203")
+    assert (forwarding.always, forwarding.busy) == ("", "202")
     with translation.override("en"), pytest.raises(OfficinaError, match="Unknown"):
-        check_set_forward_target_by_id(extension.pk, "sometimes", "203")
+        check_set_forward_target_by_id(extension.pk, "sometimes", "202")
     extension.is_active = False
     extension.save()
     with pytest.raises(OfficinaError, match="does not exist"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import struct
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from officina.pbx.hold import HeldCall, desk_answer, held_offer
 from officina.pbx.media.g711 import decode, encode
 from officina.pbx.media.hold import HoldStreams
 from officina.pbx.media.ports import MediaPorts
+from officina.pbx.media.session import RtpSession
 from officina.pbx.tests.test_rtpengine import share_at
 from officina.sip.rtp import RtpStream
 from officina.sip.sdp import DIRECTIONS, SessionDescription, audio_agreement
@@ -215,4 +217,97 @@ async def test_the_music_follows_the_held_phones_rtp_rather_than_its_description
         assert len(received(phone)) == 50 * 160
     finally:
         holds.close_all()
+        phone.close()
+
+
+async def test_a_held_phones_rtcp_says_where_its_rtp_goes_till_rtp_comes():
+    """A held phone behind NAT that sends only RTCP: its first report, from an address
+    other than its description's, has the RTP go to the port before the report's; a
+    stranger's report after it is foreign; the phone's RTP, when it comes, latches."""
+
+    def udp(host: str = "127.0.0.1") -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((host, 0))
+        return sock
+
+    phone_rtcp, stranger, phone_rtp = udp(), udp("127.0.0.2"), udp()
+    ports = MediaPorts("127.0.0.1", 39000, 39099)
+    rtp, rtcp = ports.open()
+    answer = SessionDescription.parse(answer_of(1, address="192.0.2.33"))
+    session = RtpSession(rtp, rtcp, audio_agreement(answer, answer), lambda _digit: None)
+    await session.start()
+    report = struct.pack("!BBHI", 0x80, 201, 1, 0xB0B)
+    try:
+        assert session.remote == ("192.0.2.33", 5000)
+        phone_rtcp.sendto(report, ("127.0.0.1", session.local_port + 1))
+        await asyncio.sleep(0.1)
+        assert session.remote == ("127.0.0.1", phone_rtcp.getsockname()[1] - 1)
+        assert session.counters.rtcp == 1 and session.counters.latched_to is None
+        stranger.sendto(report, ("127.0.0.1", session.local_port))  # muxed, and too late
+        await asyncio.sleep(0.1)
+        assert session.remote == ("127.0.0.1", phone_rtcp.getsockname()[1] - 1)
+        assert session.counters.foreign == 1 and session.counters.rtcp == 1
+        keepalive = RtpStream(0xB0B, 0, 1).packet(encode(np.zeros(160, dtype=np.int16), 0), 160)
+        phone_rtp.sendto(keepalive, ("127.0.0.1", session.local_port))
+        await asyncio.sleep(0.1)
+        assert session.counters.latched_to == phone_rtp.getsockname()
+        assert session.remote == phone_rtp.getsockname()
+        # A new offer/answer: the description's address again, till RTCP or RTP says.
+        session.agree(audio_agreement(answer, answer))
+        assert session.remote == ("192.0.2.33", 5000)
+    finally:
+        session.close()
+        ports.release(session.local_port)
+        for sock in (phone_rtcp, stranger, phone_rtp):
+            sock.close()
+
+
+async def test_the_address_a_new_description_names_takes_the_latch_back():
+    """The desk's leg was held: the PBX's hold music came to it from a port of its own.
+    The resume names the phone's address again, but a music packet still on its way
+    arrives first and latches. The phone's own RTP, from the very address its new
+    description names, takes the latch back and is heard; what the music's port sends
+    after that is foreign."""
+    music = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    music.bind(("127.0.0.1", 0))
+    phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    phone.bind(("127.0.0.1", 0))
+    ports = MediaPorts("127.0.0.1", 39100, 39199)
+    rtp, rtcp = ports.open()
+
+    def naming(sock: socket.socket) -> SessionDescription:
+        host, port = sock.getsockname()
+        return SessionDescription.parse(
+            answer_of(1, address=host, direction="sendrecv").replace(
+                b"m=audio 5000", f"m=audio {port}".encode()
+            )
+        )
+
+    held = naming(music)
+    session = RtpSession(rtp, rtcp, audio_agreement(held, held), lambda _digit: None)
+    await session.start()
+    silence = encode(np.zeros(160, dtype=np.int16), 0)
+    music_stream, phone_stream = RtpStream(0x4D05, 0, 1), RtpStream(0xB0B, 0, 1)
+    to_desk = ("127.0.0.1", session.local_port)
+    try:
+        music.sendto(music_stream.packet(silence, 160), to_desk)
+        await asyncio.sleep(0.05)
+        assert session.counters.latched_to == music.getsockname()
+        resumed = naming(phone)
+        session.agree(audio_agreement(resumed, resumed))
+        music.sendto(music_stream.packet(silence, 160), to_desk)  # late, latches first
+        await asyncio.sleep(0.05)
+        assert session.counters.latched_to == music.getsockname()
+        phone.sendto(phone_stream.packet(silence, 160), to_desk)
+        await asyncio.sleep(0.05)
+        assert session.counters.latched_to == phone.getsockname()
+        assert session.remote == phone.getsockname()
+        music.sendto(music_stream.packet(silence, 160), to_desk)
+        await asyncio.sleep(0.05)
+        assert session.counters.foreign == 1
+        assert session.counters.latched_to == phone.getsockname()
+    finally:
+        session.close()
+        ports.release(session.local_port)
+        music.close()
         phone.close()

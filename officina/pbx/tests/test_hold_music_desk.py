@@ -220,8 +220,11 @@ def test_a_baresip_holds_a_sipp_phone_which_hears_the_companys_music_then_alice(
         )
 
         command(base + 8, "resume")
-        assert wait_for(lambda: not desk.holds.streams, 20), "the resume freed the port"
-        assert not {held_port.port for held_port in stream.ports.values()} & desk.ports.in_use
+        # (The desk's loop drops the stream, then releases its ports: wait for both.)
+        held_ports = {held_port.port for held_port in stream.ports.values()}
+        assert wait_for(
+            lambda: not desk.holds.streams and not held_ports & desk.ports.in_use, 20
+        ), "the resume freed the port"
         resumed = time.monotonic()
         assert wait_for(lambda: len(held.heard_from(resumed, alice_address)) > 8000, 20)
         again = held.heard_from(resumed, alice_address)

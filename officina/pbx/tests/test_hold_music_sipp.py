@@ -4,7 +4,8 @@ are plain UDP sockets of the test (``HeldPhone``: every packet, when and whence)
 * a hold by UPDATE (RFC 3311) plays the music as a re-INVITE's does, till the UPDATE
   that resumes;
 * a held phone behind NAT (its description names an address nobody reaches) gets the
-  music where its RTP comes from;
+  music where its RTP comes from, or, sending no RTP, where its RTCP says (the port
+  before, or the same port when muxed);
 * two phones holding each other: whoever is held by the other hears the music, the
   one holding does not, and resuming in either order leaves the music with the phone
   still held, then with nobody.
@@ -13,6 +14,8 @@ are plain UDP sockets of the test (``HeldPhone``: every packet, when and whence)
 from __future__ import annotations
 
 import shutil
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -44,7 +47,8 @@ def holding_by_update(
     live: LivePbx, tmp_path: Path, held_host: str
 ) -> tuple[HeldPhone, list[subprocess.Popen[bytes]]]:
     """Bob (202) answers UPDATEs naming ``held_host`` and the test's socket; Alice (201)
-    calls him, holds him with an UPDATE for 3 s and resumes with another."""
+    calls him, holds him with an UPDATE for 5 s and resumes with another (5 s leave a
+    second of music to hear however late a loaded machine sees the hold)."""
     base = live.port
     held = HeldPhone(base + 20)
     bob = sipp_phone(
@@ -102,21 +106,50 @@ def test_a_hold_by_update_plays_the_music_till_the_update_that_resumes(pbx, tmp_
     assert f"m=audio {pbx.port + 40} RTP/AVP" in updates[1] and "a=sendrecv" in updates[1]
 
 
-def test_a_held_phone_behind_nat_hears_the_music_where_its_rtp_comes_from(pbx, tmp_path):  # noqa: F811
+def send_reports(sock: socket.socket, to: tuple[str, int], seconds: float) -> None:
+    """Receiver reports without report blocks (RFC 3550 §6.4.2), every 200 ms."""
+    report = struct.pack("!BBHI", 0x80, 201, 1, 0xB0B0B0B0)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        sock.sendto(report, to)
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("sends", ["rtp", "rtcp", "rtcp-mux"])
+def test_a_held_phone_behind_nat_hears_the_music_where_its_media_come_from(
+    pbx,  # noqa: F811
+    tmp_path,
+    sends,
+):
+    """Bob's description names an address nobody reaches. His phone, held, sends from
+    its real sockets: RTP (as phones behind NAT keep doing), or only RTCP, from its RTCP
+    port (the RTP port + 1) to the desk's RTCP port or, muxed, from its RTP port to the
+    desk's RTP port. The music goes to Bob's real RTP port."""
     held, phones = holding_by_update(pbx, tmp_path, UNREACHABLE)
     try:
         source = music_source(pbx)
         time.sleep(0.3)
         assert not held.packets, f"the music went to {UNREACHABLE}, as Bob's answer said"
-        # Bob's phone sends RTP from its socket (as phones behind NAT keep doing).
-        talking = threading.Thread(target=held.talk, args=(source, 2.0), daemon=True)
+        if sends == "rtp":
+            talking = threading.Thread(target=held.talk, args=(source, 2.0), daemon=True)
+        else:
+            sock, to = (
+                (held.socket, source)
+                if sends == "rtcp-mux"
+                else (held.rtcp, (source[0], source[1] + 1))
+            )
+            talking = threading.Thread(target=send_reports, args=(sock, to, 2.0), daemon=True)
         talking.start()
         assert wait_for(lambda: len(held.heard_from(0, source)) > 8000, 5), "a second of it"
         heard = held.heard_from(0, source)
         assert share_at(heard, HOLD_MUSIC_NOTES) > 0.5, share_at(heard, HOLD_MUSIC_NOTES)
         (stream,) = pbx.running.media.holds.streams.values()
         session = stream.ports[stream.listener or ""].session
-        assert session is not None and session.counters.latched_to == (HOST, pbx.port + 20)
+        assert session is not None and session.remote == (HOST, pbx.port + 20)
+        if sends == "rtp":
+            assert session.counters.latched_to == (HOST, pbx.port + 20)
+        else:
+            assert session.counters.rtcp > 0 and session.counters.latched_to is None
         talking.join(5)
     finally:
         finish(phones, held)
@@ -131,11 +164,18 @@ class HoldState:
     holding: frozenset[str]
 
 
-def test_two_phones_holding_each_other_each_hear_the_music_while_held(pbx, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("held_back", ["recvonly", "inactive"])
+def test_two_phones_holding_each_other_each_hear_the_music_while_held(
+    pbx,  # noqa: F811
+    tmp_path,
+    held_back,
+):
     """Alice holds Bob, Bob holds back, Alice resumes first, Bob resumes; then Alice
     holds Bob, Bob holds back, Bob resumes first, Alice resumes. Alice answers Bob's
-    holds ``recvonly`` (she accepts to receive), and Bob's resume ``sendonly`` while
-    she still holds; Bob answers Alice's resume ``sendonly`` while he still holds."""
+    holds ``recvonly`` (she accepts to receive), or ``inactive`` (as a phone that still
+    holds answers, RFC 6337 §5.3: she is sent nothing then, and hears the music once
+    she resumes while Bob still holds), and Bob's resume ``sendonly`` while she still
+    holds; Bob answers Alice's resume ``sendonly`` while he still holds."""
     base = pbx.port
     phones_media = {"alice": HeldPhone(base + 24), "bob": HeldPhone(base + 20)}
     holds = pbx.running.server.proxy.holds
@@ -174,7 +214,7 @@ def test_two_phones_holding_each_other_each_hear_the_music_while_held(pbx, tmp_p
         alice = sipp_phone(
             tmp_path,
             "uac_mutual_hold.xml", base + 6, f"{HOST}:{pbx.port}", "-mp", str(base + 40),
-            "-key", "rtp_port", str(base + 24),
+            "-key", "rtp_port", str(base + 24), "-key", "held_back", held_back,
             "-inf", injection_file(tmp_path, *credentials("201", "202").split(";")),
         )  # fmt: skip
         phones.insert(0, alice)
@@ -222,14 +262,16 @@ def test_two_phones_holding_each_other_each_hear_the_music_while_held(pbx, tmp_p
 
     # In each state's time (its first 0.3 s and last 0.1 s left out: the change
     # reaches the sockets within them), the listener hears the chime, the other
-    # phone nothing at all; with no listener, neither hears anything.
+    # phone nothing at all; with no listener, neither hears anything, nor while both
+    # hold and Alice answered Bob's hold ``inactive``.
     bounds = [at for at, _state in timeline[1:]] + [ended]
     figures = []
     for (start, state), end in zip(timeline[1:], bounds[1:], strict=True):
         window = (start + 0.3, end - 0.1)
         for name, media in phones_media.items():
             packets = [p for p in media.since(window[0]) if p[0] < window[1]]
-            if name != state.listener:
+            silent = held_back == "inactive" and state.holding == both
+            if name != state.listener or silent:
                 assert not packets, (state, name, len(packets))
                 continue
             heard = decode(b"".join(payload for _at, _whence, payload in packets), 0)

@@ -7,7 +7,10 @@
   is refused (403) and nothing goes out;
 * when not answered after 5 seconds, to an extension: Marco's phone (the number's
   route) rings, is cancelled, and Giulia's phone answers; with no phone of Marco's
-  connected the call goes to Giulia at once.
+  connected the call goes to Giulia at once;
+* a number that rings a ring group, forwarded always to a mobile: it rings no one person,
+  so the number's owner pays, the company or the space whose trunk it goes out through,
+  as the record says; nobody's minutes are spent.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, SippTrunk, messages
 from officina.pbx.tests.test_call_cutoff_sipp import spent_earlier_today
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_sipp import eventually, finished
+from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.trunks.actions import PermissionInput, check_set_permission
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
@@ -79,6 +83,40 @@ def test_a_number_forwarded_always_goes_out_through_the_trunk_with_its_caller_id
     out = records[1]
     assert out.caller_number == "+393401112233"
     assert out.charged_to is not None and out.charged_to.number == phones["Marco"][0]
+    assert (out.charged_company, out.charged_space) == (sipp_trunk.trunk.owner, None)
+
+
+@pytest.mark.parametrize(
+    "sipp_trunk", [{}, {"space": True}], indirect=True, ids=["company", "space"]
+)
+def test_a_group_number_forwarded_outside_is_paid_by_the_numbers_owner(
+    tmp_path, phones, marco, sipp_trunk
+):
+    """The number rings a ring group of its owner (Studio Rossi, or the space Navigli) and
+    is forwarded always to a mobile: out through the owner's trunk, with the number as
+    caller ID; its record is paid by that owner and spends no member's minutes."""
+    owner = sipp_trunk.trunk.owner
+    check_save_ring_group(owner, RingGroupInput(name="Desk", number="600", member_ids=[marco.pk]))
+    sipp_trunk.add_number(
+        "600", route_kind="ring_group", forward_when="always", forward_kind="outside",
+        forward_target="333 123 4567",
+    )  # fmt: skip
+    call_in_until_answered(
+        sipp_trunk, tmp_path, {"mobile": sipp_trunk.answering(tmp_path / "mobile")}
+    )
+    invites = [m for m in messages(tmp_path / "mobile", "received") if m.startswith("INVITE ")]
+    assert invites[0].startswith("INVITE sip:+393331234567@")
+    assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invites[0]
+    records = CallRecord.objects.order_by("started_at", "id")
+    assert [(r.outcome, r.direction) for r in records] == [
+        ("forwarded", CallRecord.Direction.INBOUND),
+        ("answered", CallRecord.Direction.OUTBOUND),
+    ]
+    forwarded, out = records
+    assert (forwarded.charged_company, forwarded.charged_space) == (None, None)
+    paid_by = (out.charged_company, out.charged_space)
+    assert paid_by == ((owner, None) if sipp_trunk.trunk.company else (None, owner))
+    assert out.charged_to is None, "a group's number spends no member's minutes"
 
 
 def test_a_number_forwarded_outside_is_refused_when_its_persons_minutes_are_used(

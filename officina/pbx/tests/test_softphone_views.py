@@ -48,6 +48,19 @@ def test_the_phone_window_carries_its_settings_and_no_secret(giulia):
     assert re.findall(r"<script(?![^>]*(?:src=|application/json))", html) == []
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "Their phones cannot take a call from the browser right now"),
+     ("it", "I suoi telefoni non possono ricevere ora una chiamata dal browser")],
+)  # fmt: skip
+def test_the_phone_says_when_the_callees_phones_cannot_take_a_browsers_call(giulia, language, text):
+    """The text the phone shows for a 480 whose Warning says no phone of the callee can
+    take the browser's media (no rtpengine to bridge them), in the member's language."""
+    client = signed_in(giulia)
+    response = client.get(reverse("pbx:softphone"), headers={"accept-language": language})
+    assert f"<dt>noMediaBridge</dt><dd>{text}</dd>" in response.content.decode()
+
+
 @pytest.mark.parametrize("dial", ["20a", "sip:evil@example.com", "1" * 17, "<b>"])
 def test_the_phone_window_ignores_anything_but_a_number_to_dial(giulia, dial):
     response = signed_in(giulia).get(reverse("pbx:softphone"), {"dial": dial})

@@ -16,24 +16,15 @@ not to a company. Marco is at the reception desk.
 from __future__ import annotations
 
 import shutil
-from datetime import time
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.sipp_provider import dial, messages
+from officina.pbx.tests.sipp_provider import close_today, dial, messages
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_sipp import eventually, finished
-from officina.ringgroups.actions import (
-    BusinessHoursInput,
-    RingGroupInput,
-    check_add_hours_exception,
-    check_save_business_hours,
-    check_save_ring_group,
-)
+from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 
 if TYPE_CHECKING:
     import subprocess
@@ -89,13 +80,7 @@ def test_a_call_to_the_space_number_rings_the_reception(tmp_path, phones, marco,
 def test_out_of_the_space_hours_its_number_rings_the_space_ring_group(
     tmp_path, phones, giulia, navigli, sipp_trunk
 ):
-    check_save_business_hours(
-        navigli, BusinessHoursInput("Europe/Rome", True, [[(time(0), time(23, 59))]] * 7)
-    )
-    # Closed all day today, where the space is.
-    check_add_hours_exception(
-        navigli, timezone.localtime(timezone.now(), ZoneInfo("Europe/Rome")).date()
-    )
+    close_today(navigli)
     check_save_ring_group(
         navigli, RingGroupInput(name="Evening desk", number="650", member_ids=[giulia.pk])
     )

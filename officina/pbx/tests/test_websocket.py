@@ -82,7 +82,7 @@ async def servers():
         await running.stop()
 
 
-async def test_browser_registers_over_websocket_and_receives_a_call():
+async def test_browser_registers_over_websocket_and_only_a_browsers_call_rings_it():
     async with servers() as (running, sip_port, web_port):
         browser = await websockets.connect(
             f"ws://{HOST}:{web_port}/sip/ws",
@@ -102,8 +102,9 @@ async def test_browser_registers_over_websocket_and_receives_a_call():
         ok = parse_message(frame(await browser.recv()))
         assert isinstance(ok, SipResponse) and ok.status == 200
 
-        # A desk phone on UDP calls the browser's extension: the INVITE must come down the
-        # browser's own WebSocket (its Contact host does not exist).
+        # A desk phone on UDP calls the browser's extension. With no rtpengine to bridge
+        # plain RTP and WebRTC the browser could not take the call: it is not rung, and
+        # 202, with no other phone, is unreachable, so the voicemail answers.
         loop = asyncio.get_running_loop()
         transport, phone = await loop.create_datagram_endpoint(
             UdpPhone, local_addr=(HOST, sip_port + 1)
@@ -121,17 +122,41 @@ async def test_browser_registers_over_websocket_and_receives_a_call():
         assert authorized is not None
         authorized.set_header("Via", f"{udp_via};branch=z9hG4bKws4;rport")
         transport.sendto(authorized.serialize(), (HOST, sip_port))
+        answered = await next_response(phone.messages, 200)
+        assert "sip:voicemail@" in (answered.header("Contact") or "")
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(browser.recv(), 0.5)  # no INVITE came down
+        transport.close()
 
+        # Another browser calls it: the INVITE comes down the first's own WebSocket (its
+        # Contact host does not exist), recorded on the WebSocket transport.
+        caller = await websockets.connect(
+            f"ws://{HOST}:{web_port}/sip/ws",
+            subprotocols=[Subprotocol("sip")],
+            origin=Origin(f"http://{HOST}:{web_port}"),
+        )
+        ws_invite = request("INVITE", f"sip:202@{REALM}", "201", f"<sip:202@{REALM}>", via, 5)
+        await caller.send(ws_invite.serialize().decode())
+        challenge = parse_message(frame(await asyncio.wait_for(caller.recv(), 5)))
+        assert isinstance(challenge, SipResponse) and challenge.status == 407
+        authorized = DigestClient("201", PASSWORDS["201"]).authorize(ws_invite, challenge)
+        assert authorized is not None
+        authorized.set_header("Via", f"{via};branch=z9hG4bKws6")
+        await caller.send(authorized.serialize().decode())
         incoming = parse_message(frame(await asyncio.wait_for(browser.recv(), 5)))
         assert isinstance(incoming, SipRequest) and incoming.method == "INVITE"
         assert incoming.uri_text == "sip:202@df7jal23ls0d.invalid;transport=ws"
         assert "transport=ws" in (incoming.header("Record-Route") or "")
         busy = make_response(incoming, 486, to_tag="browser")
         await browser.send(busy.serialize().decode())
+        final = None
+        while final is None:
+            message = parse_message(frame(await asyncio.wait_for(caller.recv(), 5)))
+            if isinstance(message, SipResponse) and message.status >= 200:
+                final = message
         # Busy everywhere: the caller gets 202's voicemail instead of the 486.
-        answered = await next_response(phone.messages, 200)
-        assert "sip:voicemail@" in (answered.header("Contact") or "")
-        transport.close()
+        assert final.status == 200 and "sip:voicemail@" in (final.header("Contact") or "")
+        await caller.close()
 
         await browser.close()
         await asyncio.sleep(0.2)

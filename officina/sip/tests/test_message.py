@@ -110,6 +110,16 @@ def test_folding_and_multi_value_headers():
     assert msg.serialize() == data
 
 
+def test_allow_lists_methods_over_several_lines_in_any_case():
+    with_update = INVITE.replace(
+        b"Max-Forwards: 70\r\n", b"Allow: INVITE, ACK\r\nAllow: update\r\n"
+    )
+    assert parse_message(with_update).allows("UPDATE")
+    assert parse_message(with_update).allows("ack")
+    assert not parse_message(with_update).allows("INFO")
+    assert not parse_message(INVITE).allows("INVITE")  # no Allow: nothing is known
+
+
 def test_contact_wildcard():
     data = (
         b"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"

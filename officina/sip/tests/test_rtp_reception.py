@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import struct
 
+import numpy as np
 import pytest
 
 from officina.sip.rtp import (
@@ -12,6 +13,7 @@ from officina.sip.rtp import (
     DtmfEvent,
     DtmfReceiver,
     JitterBuffer,
+    Pacer,
     Packetiser,
     ReceptionStats,
     RtpError,
@@ -385,6 +387,49 @@ def test_the_packetiser_cuts_20_ms_frames_into_packets_of_the_time_asked_for():
     assert forty.flush() == frames[0]  # before a key press: what waits goes, shorter
     assert forty.flush() == b""
     assert forty.push(frames[1]) == []
+
+
+def made_and_paced(ptime: int, ticks: list[float]) -> list[tuple[float, float]]:
+    """When each packet of ``ptime`` ms is made and when it goes, the clock's 20 ms
+    frames coming at ``ticks``."""
+    packetiser, pacer = Packetiser(ptime * 8), Pacer(ptime / 1000)
+    return [(now, pacer.due(now)) for now in ticks for _ in packetiser.push(bytes(160))]
+
+
+def paced(ptime: int, ticks: list[float]) -> list[float]:
+    return [at for _made, at in made_and_paced(ptime, ticks)]
+
+
+def test_30_ms_packets_go_30_ms_apart_on_a_20_ms_clock():
+    ticks = [100.0 + 0.02 * number for number in range(300)]
+    times = paced(30, ticks)
+    assert len(times) == 200
+    gaps = np.diff(times)
+    assert np.allclose(gaps, 0.03), sorted(set(np.round(gaps, 4)))
+    # Never before the packet is made: each goes at or after the tick that made it.
+    waits = [at - made for made, at in made_and_paced(30, ticks)]
+    assert min(waits) >= 0 and max(waits) <= 0.01 + 1e-9
+    # 10 ms: two packets a frame, 10 ms apart; 40 and 60 ms: at the ticks that make them.
+    assert np.allclose(np.diff(paced(10, ticks)), 0.01)
+    assert np.allclose(np.diff(paced(40, ticks)), 0.04)
+    assert np.allclose(np.diff(paced(60, ticks)), 0.06)
+
+
+def test_pacing_follows_a_late_clock_without_bunching_or_drifting():
+    rng = random.Random(5)
+    # Ticks on absolute deadlines, each up to 4 ms late: still 30 ms apart on average,
+    # none closer than the lateness allows.
+    ticks = [100.0 + 0.02 * number + rng.uniform(0, 0.004) for number in range(600)]
+    gaps = np.diff(paced(30, ticks))
+    assert abs(float(np.median(gaps)) - 0.03) <= 0.002
+    assert gaps.min() >= 0.026 and gaps.max() <= 0.034
+    # A tick 300 ms late (the clock catching up at once): what it makes goes at once
+    # after the ones before, never before them, and the pace goes on after.
+    ticks = [100.0 + 0.02 * number for number in range(50)]
+    ticks += [ticks[-1] + 0.3] * 5 + [ticks[-1] + 0.3 + 0.02 * n for n in range(1, 50)]
+    times = paced(30, ticks)
+    assert times == sorted(times)
+    assert np.allclose(np.diff(times[-20:]), 0.03)
 
 
 def test_whatever_a_phone_sends_comes_out_as_20_ms_frames():
