@@ -7,16 +7,14 @@ Navigli (Europe/Rome) has Luca (manager), Giulia and Marco; Sara and Ugo are els
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, time, timedelta
-from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
@@ -36,6 +34,7 @@ from officina.bookings.kinds import BookingStatus
 from officina.bookings.models import Booking, DeskRelease
 from officina.bookings.selectors import claimed_desk_names, desk_to_claim
 from officina.core.errors import ErrorCode, OfficinaError
+from officina.core.tests.row_locks import first_holds_then_second
 from officina.notifications.selectors import notifications_for
 from officina.presence.actions import (
     KioskAnswer,
@@ -220,54 +219,17 @@ def test_a_pin_typed_while_the_desk_is_released_waits_and_takes_no_released_desk
     kiosk = check_enable_kiosk(luca, navigli, name="Door")[0]
     check_set_desk_release(luca, navigli, unclaimed_by=time(10, 30))
     book(giulia, desk, at(9), at(18))
-    holding, let_go = threading.Event(), threading.Event()
-    outcome: dict[str, object] = {}
-
-    def release() -> None:
-        try:
-            with transaction.atomic():
-                outcome["released"] = do_release_unclaimed_desks(at(10, 30))
-                holding.set()
-                let_go.wait(120)
-        finally:
-            connection.close()
-
-    def pin() -> None:
-        try:
-            outcome["answer"] = check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(10, 31))
-        except OfficinaError as error:
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    releasing = threading.Thread(target=release)
-    releasing.start()
-    assert holding.wait(120)
-    at_the_door = threading.Thread(target=pin)
-    at_the_door.start()
-    deadline = monotonic() + 120
-    while not _someone_waits_for_a_lock():
-        assert monotonic() < deadline, "the kiosk never waited for the release job"
-        sleep(0.05)
-    let_go.set()
-    releasing.join(120)
-    at_the_door.join(120)
-    assert outcome["released"] == 1
-    assert "error" not in outcome, outcome.get("error")
-    answer = outcome["answer"]
-    assert isinstance(answer, KioskAnswer) and (answer.direction, answer.desk) == ("in", "")
+    outcome = first_holds_then_second(
+        lambda: do_release_unclaimed_desks(at(10, 30)),
+        lambda: check_kiosk_toggle(kiosk, giulia.pk, "4071", now=at(10, 31)),
+    )
+    assert outcome["waited"] is True, "the kiosk never waited for the release job"
+    assert outcome["first"] == 1
+    answer = outcome["second"]
+    assert isinstance(answer, KioskAnswer) and (answer.direction, answer.desk) == ("in", ""), answer
     assert CheckIn.objects.filter(member=giulia, ended_at__isnull=True).exists()
     booking = Booking.objects.get(member=giulia)
     assert (booking.status, booking.claimed_at) == (BookingStatus.RELEASED, None)
-
-
-def _someone_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def _communicator(member: Member | None = None) -> WebsocketCommunicator:
 
 async def test_anonymous_socket_is_refused():
     communicator = _communicator()
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=10)
     assert not connected
     assert code == 4401
 
@@ -32,8 +32,8 @@ async def test_notification_is_pushed_to_the_recipient_only(make_member):
     marco = await sync_to_async(make_member)(first_name="Marco")
     giulia_socket = _communicator(giulia)
     marco_socket = _communicator(marco)
-    assert (await giulia_socket.connect())[0]
-    assert (await marco_socket.connect())[0]
+    assert (await giulia_socket.connect(timeout=10))[0]
+    assert (await marco_socket.connect(timeout=10))[0]
     await sync_to_async(do_notify)(giulia, "test.kind", actor=marco, text="Hello", url="/feed/")
     message = await giulia_socket.receive_json_from(timeout=3)
     assert message["type"] == "notification"
@@ -46,7 +46,7 @@ async def test_notification_is_pushed_to_the_recipient_only(make_member):
 
 async def test_deactivated_member_socket_is_refused(make_member):
     ghost = await sync_to_async(make_member)(first_name="Ghost", is_active=False)
-    connected, code = await _communicator(ghost).connect()
+    connected, code = await _communicator(ghost).connect(timeout=10)
     assert not connected
     assert code == 4401
 
@@ -77,7 +77,7 @@ async def test_a_pushed_notification_speaks_the_pages_language(make_member, head
         headers=[(b"origin", b"http://127.0.0.1"), *headers],
     )
     communicator.scope["user"] = giulia
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     await sync_to_async(check_follow_member)(marco, giulia)
     message = await communicator.receive_json_from(timeout=3)
     assert message["text"] == expected
@@ -97,7 +97,7 @@ async def test_a_pushed_moment_is_in_the_readers_time_zone(make_member):
         headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", b"django_language=it")],
     )
     communicator.scope["user"] = giulia
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     moment = datetime(2026, 12, 24, 16, 30, tzinfo=UTC)
     await sync_to_async(do_notify)(
         giulia, "x.y", text=gettext_noop("Starts %(when)s."), params={"when": moment}

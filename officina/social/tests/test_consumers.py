@@ -21,7 +21,7 @@ def _socket(member: Member | None = None) -> WebsocketCommunicator:
 
 
 async def test_anonymous_socket_is_refused():
-    connected, code = await _socket().connect()
+    connected, code = await _socket().connect(timeout=10)
     assert not connected
     assert code == 4401
 
@@ -32,7 +32,7 @@ async def test_foreign_origin_is_refused(make_member):
         application, "/ws/messages/", headers=[(b"origin", b"https://evil.example")]
     )
     communicator.scope["user"] = giulia
-    connected, _code = await communicator.connect()
+    connected, _code = await communicator.connect(timeout=10)
     assert not connected
 
 
@@ -42,7 +42,7 @@ async def test_message_reaches_participants_and_nobody_else(make_member):
     sara = await sync_to_async(make_member)(first_name="Sara")
     sockets = {member.first_name: _socket(member) for member in (giulia, marco, sara)}
     for socket in sockets.values():
-        assert (await socket.connect())[0]
+        assert (await socket.connect(timeout=10))[0]
     conversation = await sync_to_async(check_start_conversation)(giulia, [marco])
     await sync_to_async(check_send_message)(giulia, conversation, "Ciao <b>Marco</b>")
     received = await sockets["Marco"].receive_json_from(timeout=3)
