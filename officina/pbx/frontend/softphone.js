@@ -373,8 +373,18 @@ class BrowserPhone {
 
   toggleHold() {
     if (!this.session || !this.session.isEstablished()) return;
-    if (this.session.isOnHold().local) this.session.unhold();
-    else this.session.hold();
+    // JsSIP ignores a hold or resume asked while a re-INVITE awaits its answer, and says
+    // "on hold" before the answer comes: the button waits for that answer, so a quick
+    // second press (resume right after hold) is taken, not silently lost.
+    const button = byId("hold");
+    const settled = () => {
+      button.disabled = false;
+    };
+    button.disabled = true;
+    const asked = this.session.isOnHold().local
+      ? this.session.unhold({}, settled)
+      : this.session.hold({}, settled);
+    if (!asked) settled();
   }
 
   toggleMute() {
@@ -408,7 +418,10 @@ class BrowserPhone {
     byId("incoming").hidden = true;
     byId("in-call").hidden = true;
     byId("hold").textContent = this.texts.hold;
+    byId("hold").setAttribute("aria-pressed", "false");
+    byId("hold").disabled = false;
     byId("mute").textContent = this.texts.mute;
+    byId("mute").setAttribute("aria-pressed", "false");
     this.post({ type: "incoming-over" });
     this.setState("registered", text);
     if (info) this.addRecent(info);

@@ -10,6 +10,7 @@ round again.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -217,11 +218,24 @@ def test_a_browser_leaves_a_voicemail_and_the_phone_page_plays_it(
     marco_context.close()
 
 
-def test_the_browser_listens_to_its_voicemail_and_hangs_up(officina, chromium_saying, giulia):
+def test_the_browser_listens_to_its_voicemail_and_hangs_up(
+    officina, chromium_saying, giulia, monkeypatch
+):
     """*97 from the browser: the listening call's prompts reach Chromium, before and after
-    hold and resume, and hanging up from the browser closes the leg and frees its port."""
+    hold and resume, and hanging up from the browser closes the leg and frees its port.
+    The desk answers re-INVITEs late, as on a busy node: a resume pressed at once after
+    the hold waits for the hold's answer rather than being lost."""
     from playwright.sync_api import expect
 
+    from officina.pbx.media.webrtc import WebRtcSession
+
+    answer_now = WebRtcSession.renegotiate
+
+    async def answer_late(session: WebRtcSession, offer: bytes) -> str:
+        await asyncio.sleep(1.5)
+        return await answer_now(session, offer)
+
+    monkeypatch.setattr(WebRtcSession, "renegotiate", answer_late)
     browser, _sentence = chromium_saying(before=9)
     extension = do_provision_extension(giulia)
     # A minute-long message keeps the call talking through the hold and resume however
@@ -237,8 +251,10 @@ def test_the_browser_listens_to_its_voicemail_and_hangs_up(officina, chromium_sa
     # Hold and resume: re-INVITEs that aiortc answers on the same transports.
     phone.click("#hold")
     expect(phone.locator("#hold")).to_have_text("Resume")
+    expect(phone.locator("#hold")).to_be_disabled()  # until the hold's answer
     phone.click("#hold")
     expect(phone.locator("#hold")).to_have_text("Hold")
+    expect(phone.locator("#hold")).to_be_enabled()
     expect(phone.locator("#softphone-error")).to_be_hidden()
     received, _sent = audio_bytes(phone)
     wait_for_more_audio(phone, received + 4000)  # the prompts again after the resume
