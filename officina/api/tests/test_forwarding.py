@@ -281,3 +281,8 @@ def test_the_schema_lists_the_endpoints(api_as, giulia):
     assert set(paths["/api/me/forwarding"]) == {"get", "put", "patch"}
     assert set(paths["/api/forwarding/{slug}/{member_id}"]) == {"get"}
     assert set(paths["/api/space-forwarding/{slug}/{member_id}"]) == {"get"}
+    api = api_as(giulia)
+    italian = api.client.get(
+        "/api/openapi.json", headers={**api.headers, "accept-language": "it"}
+    ).json()["paths"]
+    assert italian["/api/me/forwarding"]["get"]["summary"] == "Dove sono inoltrate le mie chiamate"
