@@ -281,6 +281,11 @@ def test_the_schema_lists_the_endpoints(api_as, giulia):
     assert set(paths["/api/me/forwarding"]) == {"get", "put", "patch"}
     assert set(paths["/api/forwarding/{slug}/{member_id}"]) == {"get"}
     assert set(paths["/api/space-forwarding/{slug}/{member_id}"]) == {"get"}
+    # The action's bounds, published so that a client sends what is accepted.
+    components = api_as(giulia).get("/openapi.json").json()["components"]["schemas"]
+    for name in ("no_answer_seconds", "follow_me_seconds"):
+        seconds = components["ForwardingIn"]["properties"][name]
+        assert (seconds["minimum"], seconds["maximum"]) == (5, 120)
     api = api_as(giulia)
     italian = api.client.get(
         "/api/openapi.json", headers={**api.headers, "accept-language": "it"}
