@@ -371,14 +371,15 @@ def check_change_forwarding(extension: Extension, changes: Mapping[str, Any]) ->
     with transaction.atomic():
         # The new targets are held as the page holds its own; those kept are in the
         # stored row already, which keeps their menu or group from being removed. The
-        # row is locked after the targets, as the page's save takes them: a change made
-        # meanwhile is not lost under this one.
+        # row is locked after the targets, in the order the page's save takes them, and
+        # made first when there is none (undone with a refusal): a change made meanwhile
+        # is read, not lost under this one.
         hold_route_targets(
             _NUMBER_PUNCTUATION.sub("", str(changes[case] or ""))
             for case in FORWARDING_CASES
             if case in changes
         )
-        stored = Forwarding.objects.select_for_update().filter(extension=extension).first()
+        stored, _created = Forwarding.objects.select_for_update().get_or_create(extension=extension)
         return _set_forwarding(extension, replace(ForwardingInput.of(stored), **changes))
 
 
