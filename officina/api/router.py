@@ -133,6 +133,7 @@ def _add_routers() -> None:
         calls,
         companies,
         contacts,
+        forwarding,
         hold_music,
         me,
         meet,
@@ -151,6 +152,7 @@ def _add_routers() -> None:
     )
 
     api.add_router("/me", me.router)
+    api.add_router("/me/forwarding", forwarding.me_router)
     api.add_router("/members", members.router)
     api.add_router("/companies", companies.router)
     api.add_router("/spaces", presence.router)
@@ -167,6 +169,8 @@ def _add_routers() -> None:
     api.add_router("/space-trunks", trunks.space_router)
     api.add_router("/calls", calls.router)
     api.add_router("/hold-music", hold_music.router)
+    api.add_router("/forwarding", forwarding.company_router)
+    api.add_router("/space-forwarding", forwarding.space_router)
     api.add_router("/phone/calls", phone_calls.router)
     api.add_router("/attendant", phone_services.attendant_router)
     api.add_router("/space-attendant", phone_services.space_attendant_router)

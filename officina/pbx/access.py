@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from officina.accounts.access import access_phone_owner_by_slug
+from officina.accounts.selectors import member_by_id, owner_people_ids
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import get_member_extension
 
@@ -19,6 +21,20 @@ def access_own_extension_by_member(member: Member) -> Extension:
     if not member.is_authenticated or not member.is_active:
         raise OfficinaError(_("No such extension."), ErrorCode.NOT_FOUND)
     extension = get_member_extension(member)
+    if extension is None or not extension.is_active:
+        raise OfficinaError(_("No such extension."), ErrorCode.NOT_FOUND)
+    return extension
+
+
+def access_person_extension_by_id(
+    viewer: Member, owner_field: str, slug: str, member_id: int
+) -> Extension:
+    """The active extension of ``member_id``, one of the people of the company (its
+    owners read it) or of the space (its managers) that ``owner_field`` and ``slug``
+    name; "no such company", "not yours" and "not one of its people" look the same."""
+    owner = access_phone_owner_by_slug(viewer, owner_field, slug, to_manage=True)
+    person = member_by_id(member_id) if member_id in owner_people_ids(owner) else None
+    extension = get_member_extension(person) if person is not None else None
     if extension is None or not extension.is_active:
         raise OfficinaError(_("No such extension."), ErrorCode.NOT_FOUND)
     return extension

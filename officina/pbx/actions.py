@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -319,6 +319,18 @@ class ForwardingInput:
     unregistered: str = ""
     follow_me: str = ""
     follow_me_seconds: int = 15
+    # The least and the most seconds either wait may be.
+    SECONDS_RANGE: ClassVar[tuple[int, int]] = (MIN_NO_ANSWER_SECONDS, MAX_NO_ANSWER_SECONDS)
+
+    @classmethod
+    def of(cls, forwarding: Forwarding | None) -> ForwardingInput:
+        """``forwarding`` as stored; nothing stored: nothing forwarded, the default seconds."""
+        if forwarding is None:
+            return cls()
+        return cls(**{field.name: getattr(forwarding, field.name) for field in fields(cls)})
+
+
+FORWARDING_FIELDS = frozenset(field.name for field in fields(ForwardingInput))
 
 
 def clean_forward_target(extension: Extension, value: str, field: str) -> str:
@@ -350,19 +362,47 @@ def check_set_forwarding(extension: Extension, data: ForwardingInput) -> Forward
         return _set_forwarding(extension, data)
 
 
+def check_change_forwarding(extension: Extension, changes: Mapping[str, Any]) -> Forwarding:
+    """Change the cases and seconds named in ``changes`` and keep the others as stored,
+    then validate and store the whole, as :func:`check_set_forwarding` does."""
+    unknown = sorted(set(changes) - FORWARDING_FIELDS)
+    if unknown:
+        raise OfficinaError.invalid_input(_("Unknown forwarding case."), field=unknown[0])
+    with transaction.atomic():
+        # The new targets are held as the page holds its own; those kept are in the
+        # stored row already, which keeps their menu or group from being removed. The
+        # row is locked after the targets, in the order the page's save takes them, and
+        # made first when there is none (undone with a refusal): a change made meanwhile
+        # is read, not lost under this one.
+        hold_route_targets(
+            _NUMBER_PUNCTUATION.sub("", str(changes[case] or ""))
+            for case in FORWARDING_CASES
+            if case in changes
+        )
+        stored, _created = Forwarding.objects.select_for_update().get_or_create(extension=extension)
+        return _set_forwarding(extension, replace(ForwardingInput.of(stored), **changes))
+
+
 def _set_forwarding(extension: Extension, data: ForwardingInput) -> Forwarding:
-    targets = {
-        case: clean_forward_target(extension, getattr(data, case), case)
-        for case in FORWARDING_CASES
-    }
+    # Every field is judged before any refusal, so each wrong one is named at once;
+    # the first (in the form's order) is the error's own field.
+    refusals: dict[str, str] = {}
+    targets = {}
+    for case in FORWARDING_CASES:
+        try:
+            targets[case] = clean_forward_target(extension, getattr(data, case), case)
+        except OfficinaError as error:
+            refusals[case] = str(error.message)
     for field in ("no_answer_seconds", "follow_me_seconds"):
         seconds = getattr(data, field)
         if not MIN_NO_ANSWER_SECONDS <= seconds <= MAX_NO_ANSWER_SECONDS:
-            raise OfficinaError.invalid_input(
-                _("Between %(low)d and %(high)d seconds.")
-                % {"low": MIN_NO_ANSWER_SECONDS, "high": MAX_NO_ANSWER_SECONDS},
-                field=field,
-            )
+            refusals[field] = _("Between %(low)d and %(high)d seconds.") % {
+                "low": MIN_NO_ANSWER_SECONDS,
+                "high": MAX_NO_ANSWER_SECONDS,
+            }
+    if refusals:
+        field, message = next(iter(refusals.items()))
+        raise OfficinaError.invalid_input(message, field=field, fields=refusals)
     forwarding, _created = Forwarding.objects.update_or_create(
         extension=extension,
         defaults={

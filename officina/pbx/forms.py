@@ -3,6 +3,7 @@ company's call history."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -56,15 +57,7 @@ class ForwardingForm(forms.Form):
     def initial_of(forwarding: Forwarding | None) -> dict[str, object] | None:
         if forwarding is None:
             return None
-        return {
-            "always": forwarding.always,
-            "busy": forwarding.busy,
-            "no_answer": forwarding.no_answer,
-            "no_answer_seconds": forwarding.no_answer_seconds,
-            "unregistered": forwarding.unregistered,
-            "follow_me": forwarding.follow_me,
-            "follow_me_seconds": forwarding.follow_me_seconds,
-        }
+        return asdict(ForwardingInput.of(forwarding))
 
     def forwarding_input(self) -> ForwardingInput:
         data = self.cleaned_data

@@ -111,27 +111,46 @@ def forward_target(member: Member | None, number: str, field: str = "") -> Forwa
     return ForwardTarget(OUTSIDE, number, readable(verdict.dialled.e164))
 
 
+def forwards_of(
+    member: Member | None, forwarding: Forwarding | None
+) -> dict[str, tuple[str, ForwardTarget | None]]:
+    """Each case of ``forwarding`` that is set → (its number, what that number is now as
+    ``member``'s target; None: nothing, a menu removed since, say), in the phone page's
+    order."""
+    if forwarding is None:
+        return {}
+    found: dict[str, ForwardTarget | None] = {}
+    forwards = {}
+    for case in CASES:
+        number = getattr(forwarding, case)
+        if not number:
+            continue
+        if number not in found:
+            try:
+                found[number] = forward_target(member, number)
+            except OfficinaError:
+                found[number] = None
+        forwards[case] = (number, found[number])
+    return forwards
+
+
+def said_of(number: str, target: ForwardTarget | None) -> str:
+    """Where a forward to ``number`` goes, as the phone page says it."""
+    if target is None:
+        return _("to %(number)s, which nothing answers now") % {"number": number}
+    return str(target)
+
+
 def where_forwards_go(
     member: Member | None, forwarding: Forwarding | None
 ) -> list[tuple[str, str]]:
     """(the case, where it goes) for each case of ``forwarding`` that is set, as the
     phone page says them; a target that is nothing any more (a menu removed since) is
     said to be so."""
-    if forwarding is None:
-        return []
-    said: dict[str, str] = {}
-    found = []
-    for case, label in CASES.items():
-        number = getattr(forwarding, case)
-        if not number:
-            continue
-        if number not in said:
-            try:
-                said[number] = str(forward_target(member, number))
-            except OfficinaError:
-                said[number] = _("to %(number)s, which nothing answers now") % {"number": number}
-        found.append((str(label), said[number]))
-    return found
+    return [
+        (str(CASES[case]), said_of(number, target))
+        for case, (number, target) in forwards_of(member, forwarding).items()
+    ]
 
 
 def _formatted(template: Promise, **values: object) -> Promise:

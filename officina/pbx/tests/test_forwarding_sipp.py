@@ -17,14 +17,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from typing import TYPE_CHECKING
 
 import pytest
+from django.test import Client
 
+from officina.api.actions import check_create_api_token
 from officina.attendant.actions import MenuInput, check_save_menu
 from officina.pbx.actions import ForwardingInput, check_set_forwarding
+from officina.pbx.forwarding import REFRESH_SECONDS
 from officina.pbx.models import CallRecord, Extension, Forwarding
 from officina.pbx.tests.livepbx import live_pbx, port_base
 from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, dial, messages
@@ -73,6 +77,43 @@ def test_forward_always_rings_the_target_with_a_diversion_header(tmp_path, peopl
     assert (first.outcome, first.callee_number) == (CallRecord.Outcome.FORWARDED, marco[0])
     assert (second.outcome, second.callee_number) == (CallRecord.Outcome.ANSWERED, pia[0])
     assert second.caller_number == sara[0]
+
+
+def test_a_forward_set_through_the_api_is_what_the_running_pbx_applies_next(tmp_path, people):  # noqa: F811
+    """The PBX runs with nothing forwarded; Marco sets "always to Pia" through
+    /api/me/forwarding with his token; the PBX's own read of the forwarding takes it,
+    and Sara's next call rings Pia's phone, never Marco's."""
+    marco, pia, sara = people["Marco"], people["Pia"][1:], people["Sara"][1:]
+    _token, plain = check_create_api_token(marco[0], "desk")
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        forwarder = pbx.running.server.proxy.forwarding
+        assert forwarder is not None and forwarder.rules == {}
+        marco_phone = start_phone(tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *marco[1:])
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        try:
+            response = Client().put(
+                "/api/me/forwarding",
+                json.dumps({"always": pia[0]}),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {plain}"},
+            )
+            assert response.status_code == 200, response.content
+            extension_id = Extension.objects.get(number=marco[1]).pk
+            # Read by the PBX's periodic refresh, not by anything the test calls.
+            assert eventually(
+                lambda: getattr(forwarder.rules.get(extension_id), "always", "") == pia[0],
+                REFRESH_SECONDS * 3,
+            )
+            assert dial(tmp_path, pbx, base + 16, sara, marco[1], "uac_call.xml") == 0
+            assert finished(pia_phone, tmp_path / "pia") == 0
+            assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+        finally:
+            stop(marco_phone)
+    assert invites_received(tmp_path / "marco") == 0
+    first, second = ended_records()
+    assert (first.outcome, first.callee_number) == (CallRecord.Outcome.FORWARDED, marco[1])
+    assert (second.outcome, second.callee_number) == (CallRecord.Outcome.ANSWERED, pia[0])
 
 
 def front_desk_menu(company: Company) -> None:

@@ -1,0 +1,194 @@
+"""/api/me/forwarding: where the calling member's calls are forwarded, read and changed
+with the phone page's rules (the same action, the same checks of every target);
+/api/forwarding/{company}/{member} and /api/space-forwarding/{space}/{member}: a
+person's forwarding as their company's owners, or their space's managers, read it. Only
+the member changes their own, as on the phone page.
+
+The running PBX reads the stored forwarding every few seconds (docs/pbx.md), so a change
+made here is what the next call after that meets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from officina.accounts.signed_in import signed_in_member
+from officina.api.schemas import (
+    COMMON_ERRORS,
+    BodyIn,
+    ErrorOut,
+    Text,
+    enforced_by_the_action,
+    owner_operation_id,
+)
+from officina.api.schemas import translated_when_shown as _
+from officina.pbx.access import access_own_extension_by_member, access_person_extension_by_id
+from officina.pbx.actions import ForwardingInput, check_change_forwarding, check_set_forwarding
+from officina.pbx.forward_targets import forwards_of, said_of
+from officina.pbx.selectors import extension_forwarding
+
+if TYPE_CHECKING:
+    from officina.pbx.models import Extension
+
+me_router = Router(tags=["call forwarding"])
+
+# As the phone page's fields: a number as dialled, with the spaces and dashes people type.
+TARGET_MAX_LENGTH = 32
+_TARGET = (
+    "an extension, a ring group, a menu, a conference room or a telephone number outside; "
+    "empty: not forwarded"
+)
+_LEAST, _MOST = ForwardingInput.SECONDS_RANGE
+# Nothing forwarded, and the phone page's seconds.
+_UNSET = ForwardingInput()
+_SECONDS = enforced_by_the_action(minimum=_LEAST, maximum=_MOST)
+
+
+class ForwardOut(Schema):
+    number: str = Field(description="the target as dialled")
+    kind: str | None = Field(
+        description="extension, ring_group, menu, room or outside; "
+        "null: nothing answers this number now"
+    )
+    name: str = Field(
+        description="the person's, group's, menu's or room's name; a number outside as read"
+    )
+    said: str = Field(description="where the forward goes, as the phone page says it")
+
+
+class ForwardingOut(Schema):
+    always: ForwardOut | None
+    busy: ForwardOut | None
+    no_answer: ForwardOut | None
+    no_answer_seconds: int
+    unregistered: ForwardOut | None
+    follow_me: ForwardOut | None
+    follow_me_seconds: int
+
+
+class ForwardingIn(BodyIn):
+    """The whole forwarding: a case left out is not forwarded, seconds left out are the
+    defaults."""
+
+    always: Text = Field("", max_length=TARGET_MAX_LENGTH, description="every call: " + _TARGET)
+    busy: Text = Field("", max_length=TARGET_MAX_LENGTH, description="when busy: " + _TARGET)
+    no_answer: Text = Field(
+        "", max_length=TARGET_MAX_LENGTH, description="when not answered: " + _TARGET
+    )
+    no_answer_seconds: int = Field(
+        _UNSET.no_answer_seconds,
+        description="how long the phones ring before a call is not answered",
+        json_schema_extra=_SECONDS,
+    )
+    unregistered: Text = Field(
+        "", max_length=TARGET_MAX_LENGTH, description="when no phone is connected: " + _TARGET
+    )
+    follow_me: Text = Field(
+        "", max_length=TARGET_MAX_LENGTH, description="rings too, after the seconds: " + _TARGET
+    )
+    follow_me_seconds: int = Field(
+        _UNSET.follow_me_seconds,
+        description="how long the phones ring alone before the follow-me number rings too",
+        json_schema_extra=_SECONDS,
+    )
+
+
+class ForwardingChangeIn(BodyIn):
+    """Only the fields sent change; "" turns a case off."""
+
+    always: Text | None = Field(None, max_length=TARGET_MAX_LENGTH)
+    busy: Text | None = Field(None, max_length=TARGET_MAX_LENGTH)
+    no_answer: Text | None = Field(None, max_length=TARGET_MAX_LENGTH)
+    no_answer_seconds: int | None = Field(None, json_schema_extra=_SECONDS)
+    unregistered: Text | None = Field(None, max_length=TARGET_MAX_LENGTH)
+    follow_me: Text | None = Field(None, max_length=TARGET_MAX_LENGTH)
+    follow_me_seconds: int | None = Field(None, json_schema_extra=_SECONDS)
+
+
+def _forwarding_out(extension: Extension) -> ForwardingOut:
+    stored = extension_forwarding(extension)
+    kept = ForwardingInput.of(stored)
+    forwards = {
+        case: ForwardOut(
+            number=number,
+            kind=target.kind if target is not None else None,
+            name=target.name if target is not None else number,
+            said=said_of(number, target),
+        )
+        for case, (number, target) in forwards_of(extension.member, stored).items()
+    }
+    return ForwardingOut(
+        always=forwards.get("always"),
+        busy=forwards.get("busy"),
+        no_answer=forwards.get("no_answer"),
+        no_answer_seconds=kept.no_answer_seconds,
+        unregistered=forwards.get("unregistered"),
+        follow_me=forwards.get("follow_me"),
+        follow_me_seconds=kept.follow_me_seconds,
+    )
+
+
+def _own_extension(request: HttpRequest) -> Extension:
+    return access_own_extension_by_member(signed_in_member(request))
+
+
+@me_router.get(
+    "",
+    response={200: ForwardingOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Where my calls are forwarded"),
+)
+def my_forwarding(request: HttpRequest) -> ForwardingOut:
+    return _forwarding_out(_own_extension(request))
+
+
+@me_router.put(
+    "",
+    response={200: ForwardingOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Set where my calls are forwarded: every case at once, as the phone page does"),
+)
+def set_my_forwarding(request: HttpRequest, payload: ForwardingIn) -> ForwardingOut:
+    extension = _own_extension(request)
+    check_set_forwarding(extension, ForwardingInput(**payload.dict()))
+    return _forwarding_out(extension)
+
+
+@me_router.patch(
+    "",
+    response={200: ForwardingOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary=_("Change some cases of my call forwarding, the others kept"),
+)
+def change_my_forwarding(request: HttpRequest, payload: ForwardingChangeIn) -> ForwardingOut:
+    extension = _own_extension(request)
+    check_change_forwarding(extension, payload.dict(exclude_none=True))
+    return _forwarding_out(extension)
+
+
+_SUMMARIES = {
+    "company": _("Where one of the company's people has their calls forwarded (the owners)"),
+    "space": _("Where one of the space's members has their calls forwarded (its managers)"),
+}
+
+
+def _add_owner_route(router: Router, owner: str) -> None:
+    """A person's forwarding, read by a company's owners (``owner="company"``) or a
+    space's managers."""
+
+    @router.get(
+        "/{slug}/{member_id}",
+        response={200: ForwardingOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=_SUMMARIES[owner],
+        operation_id=owner_operation_id(owner, "person_forwarding"),
+    )
+    def person_forwarding(request: HttpRequest, slug: Text, member_id: int) -> ForwardingOut:
+        extension = access_person_extension_by_id(signed_in_member(request), owner, slug, member_id)
+        return _forwarding_out(extension)
+
+
+company_router = Router(tags=["call forwarding"])
+_add_owner_route(company_router, "company")
+space_router = Router(tags=["call forwarding"])
+_add_owner_route(space_router, "space")
