@@ -77,7 +77,7 @@ def test_a_group_is_not_removed_under_another_group_overflowing_to_it(studio_ros
                 name="Late", number="651", member_ids=[giulia.pk], out_of_hours_number="650"
             ),
         ),
-        lambda: check_delete_ring_group(RingGroup.objects.get(pk=desk.pk)),
+        lambda: check_delete_ring_group(RingGroup.objects.get(pk=desk.pk), seen_by=studio_rossi),
     )
     assert outcome["waited"] is True
     refused = outcome["second"]
