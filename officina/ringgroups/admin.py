@@ -55,8 +55,12 @@ class RingGroupAdminForm(forms.ModelForm[RingGroup]):
             [cleaned.get("out_of_hours_number", "")],
             group_id=group.pk if group is not None else None,
         )
+        if group is not None and group.pk not in groups:
+            # Saving it now would make it again, without its people.
+            self.add_error(None, _("This ring group was removed meanwhile."))
+            return cleaned
         try:
-            if group is not None and group.pk in groups and number != groups[group.pk]:
+            if group is not None and number != groups[group.pk]:
                 refuse_if_routed_to(
                     RouteKind.RING_GROUP, groups[group.pk], seen_by=None, field="number"
                 )

@@ -164,6 +164,16 @@ def test_the_admin_sends_a_group_out_of_hours_only_to_an_extension_or_a_group(
     assert RingGroup.objects.get(pk=desk.pk).out_of_hours_number == "651"
 
 
+def test_the_admins_change_form_does_not_make_a_removed_group_again(navigli, marco):
+    desk, late = groups(navigli, marco)
+    data = {k: v for k, v in model_to_dict(late).items() if v is not None}
+    form = RingGroupAdminForm(data={**data, "name": "Later"}, instance=late)
+    RingGroup.objects.filter(pk=late.pk).delete()  # by another staff member meanwhile
+    assert not form.is_valid()
+    assert form.non_field_errors() == ["This ring group was removed meanwhile."]
+    assert list(RingGroup.objects.all()) == [desk]
+
+
 @pytest.mark.parametrize(
     ("language", "words"),
     [("en", "In use: calls come here from"), ("it", "In uso")],
