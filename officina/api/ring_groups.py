@@ -216,7 +216,7 @@ def _add_owner_routes(router: Router, owner: str) -> None:
         group = access_ring_group_by_id(
             signed_in_member(request), slug, group_id, owner=owner, to_manage=True
         )
-        check_delete_ring_group(group)
+        check_delete_ring_group(group, seen_by=group.owner)
         return Status(204, None)
 
 

@@ -103,15 +103,7 @@ def _check(owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None) -> 
         )
     if data.targets == RingTargets.LISTED and not member_ids:
         raise OfficinaError.invalid_input(_("List at least one person."), field="members")
-    elsewhere = data.out_of_hours_number.strip()
-    if elsewhere and (
-        elsewhere == number
-        or not (extension_number_exists(elsewhere) or number_is_a_ring_group(elsewhere))
-    ):
-        raise OfficinaError.invalid_input(
-            _("Out of hours, calls go to an extension or another ring group's number."),
-            field="out_of_hours_number",
-        )
+    elsewhere = check_out_of_hours_number(number, data.out_of_hours_number)
     return RingGroupInput(
         name,
         number,
@@ -122,6 +114,22 @@ def _check(owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None) -> 
         data.in_hours_only,
         elsewhere,
     )
+
+
+def check_out_of_hours_number(number: str, out_of_hours_number: str) -> str:
+    """Where the group ``number`` sends calls out of hours, as saved ("" for nowhere): an
+    extension or another group. Asked after ``hold_route_targets`` locked that group, so
+    it is still there when the save commits."""
+    elsewhere = out_of_hours_number.strip()
+    if elsewhere and (
+        elsewhere == number
+        or not (extension_number_exists(elsewhere) or number_is_a_ring_group(elsewhere))
+    ):
+        raise OfficinaError.invalid_input(
+            _("Out of hours, calls go to an extension or another ring group's number."),
+            field="out_of_hours_number",
+        )
+    return elsewhere
 
 
 def check_save_ring_group(
@@ -173,15 +181,25 @@ def check_save_ring_group(
     return group
 
 
-def check_delete_ring_group(group: RingGroup) -> None:
+def hold_ring_group_for_removal(group: RingGroup, *, seen_by: PhoneOwner | None) -> bool:
+    """Row-lock ``group`` until the transaction ends and refuse (a conflict naming what
+    ``seen_by`` may see, ``refuse_if_routed_to``) while calls are routed to it; False
+    when it is gone already. Whatever removes a group asks this first, inside its
+    transaction: a route saved meanwhile waits for the removal (``hold_route_targets``)."""
+    groups, _menus = hold_route_targets([], group_id=group.pk)
+    if group.pk not in groups:
+        return False
+    refuse_if_routed_to(RouteKind.RING_GROUP, groups[group.pk], seen_by=seen_by)
+    return True
+
+
+def check_delete_ring_group(group: RingGroup, *, seen_by: PhoneOwner | None) -> None:
     """Remove ``group``, unless calls are routed to it (a number, a menu's key, another
-    group out of hours)."""
+    group out of hours); the refusal names what ``seen_by`` may see (the group's owner
+    on its pages, everything for the admin's staff: None)."""
     with transaction.atomic():
-        groups, _menus = hold_route_targets([], group_id=group.pk)
-        if group.pk not in groups:
-            return  # removed meanwhile
-        refuse_if_routed_to(RouteKind.RING_GROUP, groups[group.pk], seen_by=group.owner)
-        group.delete()
+        if hold_ring_group_for_removal(group, seen_by=seen_by):
+            group.delete()
 
 
 def check_set_availability(member: Member, group: RingGroup, *, available: bool) -> None:

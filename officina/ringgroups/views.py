@@ -120,7 +120,7 @@ def group_delete(
         signed_in_member(request), slug, group_id, owner=owner, to_manage=True
     )
     try:
-        check_delete_ring_group(group)
+        check_delete_ring_group(group, seen_by=group.owner)
     except OfficinaError as error:
         # Said on the group's page, where the button is and what routes here is listed.
         messages.error(request, str(error.message))

@@ -338,12 +338,16 @@ def check_save_number(
     """Add a number (DID) on one of the trunks of ``owner`` (a company or a space), or
     change ``number``."""
     with transaction.atomic():
-        # The menus and groups it routes to stay until it is saved (hold_route_targets).
-        hold_route_targets([data.route_target, data.after_hours_target, data.forward_target])
-        return _save_number(owner, data, number)
+        return do_save_number(hold_and_check_number(owner, data, number or PhoneNumber()))
 
 
-def _save_number(owner: PhoneOwner, data: NumberInput, number: PhoneNumber | None) -> PhoneNumber:
+def hold_and_check_number(owner: PhoneOwner, data: NumberInput, number: PhoneNumber) -> PhoneNumber:
+    """Check ``data`` for ``owner``'s ``number`` (a new ``PhoneNumber()`` to add one) and
+    set it on ``number``, not saved yet; inside the transaction that saves it
+    (``do_save_number``), so that the menus and groups it routes to, row-locked here
+    (``hold_route_targets``), stay until it is saved. The admin asks this while
+    validating its form, in the transaction of its change view."""
+    hold_route_targets([data.route_target, data.after_hours_target, data.forward_target])
     trunk = Trunk.objects.filter(**{owner_field(owner): owner}, pk=data.trunk_id).first()
     if trunk is None:
         raise OfficinaError.invalid_input(_("Choose one of your trunks."), field="trunk")
@@ -365,12 +369,6 @@ def _save_number(owner: PhoneOwner, data: NumberInput, number: PhoneNumber | Non
             owner, data.after_hours_kind, data.after_hours_target, "after_hours"
         )
     forward_kind, forward_target = _check_forward(owner, trunk, data)
-    if number is None:
-        number = PhoneNumber()
-    if data.presented:
-        PhoneNumber.objects.filter(trunk=trunk, presented=True).exclude(pk=number.pk).update(
-            presented=False
-        )
     number.trunk = trunk
     number.e164 = dialled.e164
     number.route_kind = data.route_kind
@@ -382,6 +380,16 @@ def _save_number(owner: PhoneOwner, data: NumberInput, number: PhoneNumber | Non
     number.forward_seconds = data.forward_seconds
     number.forward_kind = forward_kind
     number.forward_target = forward_target
+    return number
+
+
+def do_save_number(number: PhoneNumber) -> PhoneNumber:
+    """Save ``number`` as ``hold_and_check_number`` set it; the one number its trunk
+    presents as caller ID when it is."""
+    if number.presented:
+        PhoneNumber.objects.filter(trunk=number.trunk, presented=True).exclude(pk=number.pk).update(
+            presented=False
+        )
     number.save()
     return number
 

@@ -134,7 +134,7 @@ def test_a_ring_group_that_calls_are_routed_to_stays(navigli, marco):
         navigli, number_to(trunk, person, "0255510009", "ring_group", "650", "after_hours")
     )
     removed, renumbered = refusals(
-        lambda: check_delete_ring_group(desk),
+        lambda: check_delete_ring_group(desk, seen_by=desk.owner),
         lambda: check_save_ring_group(
             navigli, RingGroupInput(name="Desk", number="659", member_ids=[marco.pk]), desk
         ),
@@ -146,19 +146,19 @@ def test_a_ring_group_that_calls_are_routed_to_stays(navigli, marco):
     assert (removed.code, str(removed.message)) == (ErrorCode.CONFLICT, expected)
     assert (renumbered.details["field"], str(renumbered.message)) == ("number", expected)
     with translation.override("it"), pytest.raises(OfficinaError) as refused:
-        check_delete_ring_group(desk)
+        check_delete_ring_group(desk, seen_by=desk.owner)
     assert "il gruppo di chiamata 651 fuori orario" in str(refused.value.message)
     assert RingGroup.objects.get(pk=desk.pk).number == "650"
 
     phone.delete()
     check_save_menu(navigli, a_menu("520"), Menu.objects.get(number="520"))
     with pytest.raises(OfficinaError):
-        check_delete_ring_group(desk)
+        check_delete_ring_group(desk, seen_by=desk.owner)
     late = RingGroup.objects.get(number="651")
     check_save_ring_group(
         navigli, RingGroupInput(name="Late", number="651", member_ids=[marco.pk]), late
     )
-    check_delete_ring_group(desk)
+    check_delete_ring_group(desk, seen_by=desk.owner)
     assert not RingGroup.objects.filter(pk=desk.pk).exists()
 
 
@@ -183,7 +183,7 @@ def test_a_members_own_forwarding_to_a_menu_or_a_group_keeps_it(studio_rossi, gi
     assert (removed.code, str(removed.message)) == (ErrorCode.CONFLICT, expected)
     assert (renumbered.details["field"], str(renumbered.message)) == ("number", expected)
     with translation.override("it"), pytest.raises(OfficinaError) as refused:
-        check_delete_ring_group(desk)
+        check_delete_ring_group(desk, seen_by=desk.owner)
     assert str(refused.value.message) == (
         f"In uso: qui arrivano le chiamate da: l'inoltro di chiamata di Giulia Rossi "
         f"({own.number}), l'inoltro di chiamata di Marco Colombo ({theirs.number}). Prima "
@@ -297,7 +297,7 @@ def test_a_refusal_names_only_what_the_company_asking_may_see(
     assert (removed.code, str(removed.message)) == (ErrorCode.CONFLICT, expected)
     assert (renumbered.details["field"], str(renumbered.message)) == ("number", expected)
     with pytest.raises(OfficinaError) as refused:
-        check_delete_ring_group(desk)
+        check_delete_ring_group(desk, seen_by=desk.owner)
     assert str(refused.value.message) == (
         "In use: calls come here from 1 route from outside the company. Send them elsewhere first."
     )
@@ -307,7 +307,7 @@ def test_a_refusal_names_only_what_the_company_asking_may_see(
             lambda: check_save_menu(studio_rossi, a_menu("509"), evening),
         )
         with pytest.raises(OfficinaError) as refused:
-            check_delete_ring_group(desk)
+            check_delete_ring_group(desk, seen_by=desk.owner)
     assert str(removed.message) == (
         f"In uso: qui arrivano le chiamate da: l'inoltro di chiamata di Giulia Rossi "
         f"({own.number}), l'inoltro di chiamata di 2 persone esterne all'azienda. Prima "
@@ -334,13 +334,13 @@ def test_a_spaces_refusal_counts_the_forwarding_of_people_outside_it(navigli, ma
     check_set_forwarding(theirs, ForwardingInput(busy="650"))
     check_set_forwarding(do_provision_extension(sara), ForwardingInput(always="650"))
     with pytest.raises(OfficinaError) as refused:
-        check_delete_ring_group(desk)
+        check_delete_ring_group(desk, seen_by=desk.owner)
     assert str(refused.value.message) == (
         f"In use: calls come here from the call forwarding of Marco Colombo ({theirs.number}), "
         "the call forwarding of 1 person outside the space. Send them elsewhere first."
     )
     with translation.override("it"), pytest.raises(OfficinaError) as refused:
-        check_delete_ring_group(desk)
+        check_delete_ring_group(desk, seen_by=desk.owner)
     assert "l'inoltro di chiamata di 1 persona esterna allo spazio" in str(refused.value.message)
 
 

@@ -1,6 +1,7 @@
 """A route saved at the very moment its menu or ring group is removed: the removal and
 every save that routes there lock the menu's or group's row (``hold_route_targets``),
-so one waits for the other and sees what it committed. Never a number, a key, an
+so one waits for the other and sees what it committed; the Django admin's removals and
+saves too. Never a number, a key, an
 overflow or a forward left routing to nothing. PostgreSQL only: the wait is seen in
 ``pg_stat_activity``, and SQLite's write transactions are serialised already."""
 
@@ -24,6 +25,7 @@ from officina.ringgroups.models import RingGroup
 from officina.trunks.actions import TrunkInput, check_save_number, check_save_trunk
 from officina.trunks.models import PhoneNumber
 
+from .test_admin import number_form
 from .test_routed_to import a_menu, number_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,7 +79,7 @@ def test_a_group_is_not_removed_under_another_group_overflowing_to_it(studio_ros
                 name="Late", number="651", member_ids=[giulia.pk], out_of_hours_number="650"
             ),
         ),
-        lambda: check_delete_ring_group(RingGroup.objects.get(pk=desk.pk)),
+        lambda: check_delete_ring_group(RingGroup.objects.get(pk=desk.pk), seen_by=studio_rossi),
     )
     assert outcome["waited"] is True
     refused = outcome["second"]
@@ -119,3 +121,59 @@ def test_a_number_waits_for_the_groups_renumbering_and_is_refused(navigli, marco
     assert isinstance(refused, OfficinaError) and refused.details["field"] == "route_target"
     assert RingGroup.objects.get(pk=desk.pk).number == "659"
     assert not PhoneNumber.objects.filter(e164="+390255510009").exists()
+
+
+@pytest.mark.parametrize("removal", ["delete page", "bulk action"])
+def test_the_admins_removal_of_a_group_waits_for_a_number_being_routed_to_it(
+    client_for, admin, navigli, marco, removal
+):
+    person = do_provision_extension(marco).number
+    trunk = check_save_trunk(navigli, TrunkInput(name="Line", host="sip.example", mode="peer"))
+    desk = check_save_ring_group(
+        navigli, RingGroupInput(name="Desk", number="650", member_ids=[marco.pk])
+    )
+    staff = client_for(admin)
+    if removal == "delete page":
+        url, posted = f"/admin/ringgroups/ringgroup/{desk.pk}/delete/", {"post": "yes"}
+    else:
+        url = "/admin/ringgroups/ringgroup/"
+        posted = {
+            "action": "delete_unless_routed_to",
+            "_selected_action": str(desk.pk),
+            "post": "yes",
+        }
+    outcome = first_holds_then_second(
+        lambda: check_save_number(
+            navigli, number_to(trunk, person, "0255510001", "ring_group", "650", "route")
+        ),
+        lambda: staff.post(url, posted, follow=True),
+    )
+    assert outcome["waited"] is True
+    page = outcome["second"].content.decode()  # type: ignore[attr-defined]
+    assert "Ring group “650 Desk” stays. In use: calls come here from the number +390255510001" in (
+        page
+    )
+    assert RingGroup.objects.filter(pk=desk.pk).exists()
+
+
+def test_a_number_saved_in_the_admin_waits_for_the_groups_removal_and_is_refused(
+    client_for, admin, navigli, marco
+):
+    trunk = check_save_trunk(navigli, TrunkInput(name="Line", host="sip.example", mode="peer"))
+    desk = check_save_ring_group(
+        navigli, RingGroupInput(name="Desk", number="650", member_ids=[marco.pk])
+    )
+    staff = client_for(admin)
+    outcome = first_holds_then_second(
+        lambda: check_delete_ring_group(desk, seen_by=navigli),
+        lambda: staff.post(
+            "/admin/trunks/phonenumber/add/",
+            number_form(trunk, "0255510001", "ring_group", "650"),
+        ),
+    )
+    assert outcome["waited"] is True
+    answer = outcome["second"]
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert "650 is not a ring group of this space." in answer.content.decode()  # type: ignore[attr-defined]
+    assert not RingGroup.objects.filter(pk=desk.pk).exists()
+    assert not PhoneNumber.objects.exists()
