@@ -31,6 +31,7 @@ from officina.pbx.tests.test_baresip import command, configure, wait_for
 
 pytestmark = [
     pytest.mark.realpeer,
+    pytest.mark.timing,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         any(shutil.which(tool) is None for tool in ("baresip", "sox", "espeak-ng")),

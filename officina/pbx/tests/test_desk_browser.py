@@ -173,6 +173,7 @@ def wait_until_known(officina: LiveOfficina, number: str, page: Any) -> None:
     raise AssertionError(f"the PBX does not know {number}")
 
 
+@pytest.mark.timing  # frames dropped for sending counted
 def test_a_browser_leaves_a_voicemail_and_the_phone_page_plays_it(
     officina, chromium_saying, giulia, marco, screenshot
 ):
