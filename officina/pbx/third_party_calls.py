@@ -195,7 +195,7 @@ class ThirdPartyCalls:
         caller = self.directory.entry(extension)
         if ticket in self.calls or not target or len(self.calls) >= MAX_CALLS:
             return CallState.FAILED
-        devices = []
+        reachable, devices = [], []
         if caller is not None:
             # The phone's offer reaches the target as the member's call on a loopback. The
             # proxy bridges a browser's media (WebRTC) to a plain phone's through rtpengine
@@ -205,7 +205,8 @@ class ThirdPartyCalls:
             devices = self.proxy.media_can_meet(reachable, Loopback.transport)
         if caller is None or not devices:
             self.stats["no_device"] += 1
-            return CallState.NO_DEVICE
+            # Phones there are, browsers all: the member is told why none rings.
+            return CallState.NO_MEDIA_BRIDGE if reachable else CallState.NO_DEVICE
         call = ThirdPartyCall(
             ticket=ticket,
             caller=caller,
