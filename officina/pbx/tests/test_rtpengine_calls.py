@@ -271,6 +271,15 @@ def test_a_click_to_call_answered_in_the_browser_phone_talks_through_rtpengine(
         assert (answered.caller_leg, answered.callee_leg) == (Leg.WEBRTC, Leg.PLAIN)
         wait_for_more_audio(phone, 8000)  # a second of PCMU and more, from the phone
         phone.wait_for_timeout(2000)  # and the phone hears the browser meanwhile
+        # Hold and resume from the browser: passed on to Marco through rtpengine.
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_text("Resume")
+        assert wait_for(lambda: bool(anchor.held), 5), "Marco hears hold music"
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_text("Hold")
+        received, _sent = audio_bytes(phone)
+        wait_for_more_audio(phone, received + 4000)  # audio is back after the resume
+        assert not anchor.held
         phone.click("#hangup")
         assert follow(officina, token, placed["ticket"], "ended", 10) == "ended"
         assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
