@@ -59,6 +59,8 @@ class CallState(StrEnum):
 
     RINGING = "ringing"  # the member's phones ring
     NO_DEVICE = "no-device"  # none of the member's phones is registered
+    # The member's only phones are browsers, and no rtpengine bridges them to the target.
+    NO_MEDIA_BRIDGE = "no-media-bridge"
     CONNECTING = "connecting"  # the member answered; the target rings
     CONNECTED = "connected"  # the target answered
     DECLINED = "declined"  # the member's phones refused (busy, declined)

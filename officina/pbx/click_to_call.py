@@ -170,6 +170,10 @@ _MESSAGES: dict[CallState, Promise] = {
         "None of your phones is connected: open the browser phone, or register a phone "
         "on the Phone page, and try again."
     ),
+    CallState.NO_MEDIA_BRIDGE: _(
+        "Only your browser phone is connected, and the phone system has no media bridge "
+        "to put a call through from it: register a phone on the Phone page, and try again."
+    ),
     CallState.CONNECTING: _("Calling %(name)s…"),
     CallState.CONNECTED: _("You are talking with %(name)s."),
     CallState.DECLINED: _("Your phone refused the call."),

@@ -143,7 +143,7 @@ class CallPickup:
         if context is not None:
             # Only the picker's phones that can take the caller's media.
             reachable = self.proxy.reachable([picker], wall)
-            devices = self.proxy.media_can_meet(reachable, context.caller_transport)
+            devices = self.proxy.media_can_meet(reachable, context.caller_media)
         devices = sending_phones(devices, request, flow) or devices
         if context is None or context.as_received is None or not devices:
             layer.respond(server, make_response(request, 480, "Nothing To Pick Up"))

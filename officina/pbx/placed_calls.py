@@ -9,7 +9,10 @@ call: an extension, a ring group (its strategy, its business hours), forwarding 
 follow-me, voicemail when nobody answers, a number outside through the company's trunk
 behind the toll-fraud guard; the call record, the busy lamps and "on a call" follow. The
 proxy's Record-Route keeps its requests (the target's BYE) coming back along the
-loopback.
+loopback. Its media are those of the device whose offer it carries: the loopback says
+that device's transport (``media_transport_of``), so that a browser's (click-to-call's
+member answering in the browser phone) is bridged through rtpengine like a browser's
+own call.
 
 ``PlacedLeg`` is that call as its owner sees it: ``on_answer`` with the 2xx (its SDP
 answer; the ACK is already sent), ``on_failure`` with a final failure status (its ACK
@@ -90,13 +93,21 @@ class Loopback:
 
     transport = TCP
 
-    def __init__(self, caller: DirectoryEntry, deliver: Callable[[bytes], None]) -> None:
+    def __init__(
+        self,
+        caller: DirectoryEntry,
+        deliver: Callable[[bytes], None],
+        media_transport: str = TCP,
+    ) -> None:
         number = next(_loopback_numbers) % 65_535 + 1
         self.key = f"c2c-{number}"
         self.remote = (LOOPBACK_HOST, number)
         self.opened_at = time.monotonic()
         self.messages_received = 1  # never reaped as unused (ConnectionTable.expire)
         self.caller = caller
+        # The transport of the device whose SDP the call carries: the proxy bridges the
+        # call's media as that device's (``media_transport_of``), not as the loopback's.
+        self.media_transport = media_transport
         self._deliver = deliver
         self.closed = False
 
@@ -127,6 +138,16 @@ def caller_on(flow: Flow) -> DirectoryEntry | None:
     return None
 
 
+def media_transport_of(flow: Flow) -> str:
+    """The transport whose kind of media a caller on ``flow`` speaks: the flow's own, but
+    on one of our loopbacks the device's whose SDP the placed call carries (the browser
+    phone answering click-to-call speaks WebRTC, whatever the loopback's TCP)."""
+    connection = flow.connection
+    if isinstance(connection, Loopback):
+        return connection.media_transport
+    return flow.transport
+
+
 class PlacedLeg:
     """One call placed through the proxy as ``caller``'s own (see the module's text)."""
 
@@ -138,6 +159,7 @@ class PlacedLeg:
         on_failure: Callable[[int], None],
         on_bye: Callable[[], None],
         on_offer: Callable[[SipRequest], None] | None = None,
+        media_transport: str = TCP,
     ) -> None:
         self.placer = placer
         self.on_answer = on_answer
@@ -162,7 +184,7 @@ class PlacedLeg:
         def deliver(data: bytes) -> None:
             loop.call_soon(self._from_proxy, data)
 
-        self.loopback = Loopback(caller, deliver)
+        self.loopback = Loopback(caller, deliver, media_transport)
         self.invite: SipRequest | None = None
         self.final = False  # a final answer to the INVITE came
         self.cancelled = False  # our CANCEL is sent
@@ -479,12 +501,14 @@ class CallPlacer:
         on_bye: Callable[[], None],
         on_offer: Callable[[SipRequest], None] | None = None,
         updates: bool = False,
+        media_transport: str = TCP,
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer``, From showing
         ``display_name``; CANCELled after ``ring_seconds`` without an answer. ``updates``:
         the owner takes the target's UPDATEs (``on_update``), so the INVITE's Allow lists
-        UPDATE."""
-        leg = PlacedLeg(self, caller, on_answer, on_failure, on_bye, on_offer)
+        UPDATE. ``media_transport``: that of the device whose ``offer`` it is, when not the
+        PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine)."""
+        leg = PlacedLeg(self, caller, on_answer, on_failure, on_bye, on_offer, media_transport)
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
         name = "".join(c for c in display_name if c not in '"\\\r\n\0')[:60]
@@ -522,4 +546,4 @@ def _ack_of_failure(invite: SipRequest, response: SipResponse) -> SipRequest:
     return SipRequest("ACK", invite.uri_text, headers)
 
 
-__all__ = ["CallPlacer", "Loopback", "PlacedLeg", "caller_on"]
+__all__ = ["CallPlacer", "Loopback", "PlacedLeg", "caller_on", "media_transport_of"]

@@ -62,6 +62,7 @@ from officina.pbx.dialog_events import (
 )
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
+from officina.pbx.placed_calls import media_transport_of
 from officina.pbx.relay import MAX_FORWARDS_OUT
 from officina.pbx.rtpengine import Leg, RtpEngineError
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
@@ -209,6 +210,9 @@ class ResponseContext:
     group_call: bool = False
     group_number: str = ""  # the ring group's, whose busy lamp is lit while the call is
     caller_transport: str = UDP
+    # The transport whose kind of media the caller speaks: ``caller_transport`` but for a
+    # call the PBX places with a browser's offer (``placed_calls.media_transport_of``).
+    caller_media: str = UDP
     caller_host: str = ""
     caller_token: str = ""
     anchored: bool = False  # some fork's media were set up in rtpengine
@@ -450,7 +454,8 @@ class Proxy:
             self.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
         reachable = [self.reachable(entries, wall) for entries in targets]
-        steps = [self.media_can_meet(devices, flow.transport) for devices in reachable]
+        media = media_transport_of(flow)
+        steps = [self.media_can_meet(devices, media) for devices in reachable]
         steps = [step for step in steps if step]
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
@@ -542,7 +547,7 @@ class Proxy:
         when they run out (None: whenever the parties hang up). ``caller_from``: the
         From the caller sent, when the trunk's caller ID replaced it. A provider speaks
         plain RTP: without rtpengine a browser's call does not go out (480, and why)."""
-        if not self.media_can_meet([(provider, peer)], flow.transport):
+        if not self.media_can_meet([(provider, peer)], media_transport_of(flow)):
             self.fail(server, request, row, 480, Outcome.UNREGISTERED, warning=NO_MEDIA_BRIDGE)
             return
         if request.max_forwards == 0:
@@ -570,6 +575,7 @@ class Proxy:
         context.ring_deadline = now + ring_timeout
         self.contexts[id(context.server)] = context
         context.caller_transport = flow.transport
+        context.caller_media = media_transport_of(flow)
         context.caller_host = flow.host
         context.caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         context.request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
@@ -630,7 +636,7 @@ class Proxy:
             legs = None
             if self.anchor is not None:
                 legs = self.anchor.legs(
-                    context.caller_transport, context.caller_host, request.content_type,
+                    context.caller_media, context.caller_host, request.content_type,
                     request.body, binding, peer.transport,
                 )  # fmt: skip
             # Each fork is its own message (its client transaction keeps it, and a CANCEL
@@ -719,7 +725,7 @@ class Proxy:
         answer spends ``charge``'s minutes."""
         if context.finished:
             return
-        devices = self.media_can_meet(devices, context.caller_transport)
+        devices = self.media_can_meet(devices, context.caller_media)
         if answer_challenge is not None:
             context.answer_challenge = answer_challenge
             context.caller_cseq = request.cseq.number
@@ -734,7 +740,7 @@ class Proxy:
             legs = None
             if self.anchor is not None:
                 legs = self.anchor.legs(
-                    context.caller_transport, context.caller_host, request.content_type,
+                    context.caller_media, context.caller_host, request.content_type,
                     request.body, binding, peer.transport,
                 )  # fmt: skip
             branch = Branch(client=None, binding=binding, step=context.step, media=legs)
@@ -865,7 +871,7 @@ class Proxy:
         anchor = self.anchor
         if (
             anchor is None
-            or leg_for(flow.transport) is not Leg.WEBRTC
+            or leg_for(media_transport_of(flow)) is not Leg.WEBRTC
             or not is_sdp(request.content_type, request.body)
         ):
             if take():

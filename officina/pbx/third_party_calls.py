@@ -195,15 +195,18 @@ class ThirdPartyCalls:
         caller = self.directory.entry(extension)
         if ticket in self.calls or not target or len(self.calls) >= MAX_CALLS:
             return CallState.FAILED
-        devices = []
+        reachable, devices = [], []
         if caller is not None:
-            # The phone's offer reaches the target as the member's call on a loopback,
-            # which the proxy takes for a plain phone's: only phones that fit it ring.
+            # The phone's offer reaches the target as the member's call on a loopback. The
+            # proxy bridges a browser's media (WebRTC) to a plain phone's through rtpengine
+            # (``media_transport_of``); without rtpengine only plain phones ring, the kind
+            # nearly every target is (desk phones, trunks, the PBX's own desk).
             reachable = self.proxy.reachable([caller], time.time())
             devices = self.proxy.media_can_meet(reachable, Loopback.transport)
         if caller is None or not devices:
             self.stats["no_device"] += 1
-            return CallState.NO_DEVICE
+            # Phones there are, browsers all: the member is told why none rings.
+            return CallState.NO_MEDIA_BRIDGE if reachable else CallState.NO_DEVICE
         call = ThirdPartyCall(
             ticket=ticket,
             caller=caller,
@@ -387,6 +390,7 @@ class ThirdPartyCalls:
 
     # ------------------------------------------------------------------ the target's leg
     def _call_target(self, call: ThirdPartyCall) -> None:
+        assert call.member_peer is not None
         call.target_leg = self.placer.place(
             call.caller,
             call.target,
@@ -399,6 +403,8 @@ class ThirdPartyCalls:
             on_bye=lambda: self._target_hung_up(call),
             on_offer=lambda request: self._target_offers(call, request),
             updates=True,  # passed to the member's phone (``OfferPassing``)
+            # The offer is the phone's: a browser's is bridged through rtpengine.
+            media_transport=call.member_peer.transport,
         )
         call.target_leg.on_update = call.target_leg.on_offer
 

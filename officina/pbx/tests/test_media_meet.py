@@ -129,14 +129,15 @@ def test_a_follow_me_rings_only_the_phones_that_can_take_the_call(pbx):
 
 
 def test_click_to_call_rings_only_the_members_phones_that_suit_its_second_leg(pbx):
-    """The member's answer goes to the target as a plain phone's call on a loopback: their
-    browser phone is not rung, and with only a browser there is no phone to ring."""
+    """Without rtpengine the member's answer can go to the target only as a plain phone's
+    call: their browser phone is not rung, and with only a browser the member is told that
+    there is no media bridge (not that no phone is connected)."""
     giulia_browser = browser(pbx, "201", "giulia-secret", "10.0.0.10")
     calls = ThirdPartyCalls(
         pbx.server.proxy, pbx.server.layer, pbx.directory, ConnectionTable(),
         lambda _message, _flow: None, REALM,
     )  # fmt: skip
-    assert calls.place("ticket-1", "201", "202", "Marco") is CallState.NO_DEVICE
+    assert calls.place("ticket-1", "201", "202", "Marco") is CallState.NO_MEDIA_BRIDGE
     assert requests_of(giulia_browser.inbox(), "INVITE") == []
 
     giulia_desk = desk(pbx, "201", "giulia-secret", "10.0.0.11")

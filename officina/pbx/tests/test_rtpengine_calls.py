@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from officina.api.actions import do_create_api_token
 from officina.conftest import CHROMIUM
 from officina.pbx.actions import (
     check_upload_hold_music,
@@ -28,7 +29,7 @@ from officina.pbx.actions import (
 )
 from officina.pbx.media.g711 import encode
 from officina.pbx.models import CallRecord, Registration
-from officina.pbx.rtpengine import RtpEngine
+from officina.pbx.rtpengine import Leg, RtpEngine
 from officina.pbx.tests.livepbx import (
     HOST,
     LiveOfficina,
@@ -38,6 +39,7 @@ from officina.pbx.tests.livepbx import (
 )
 from officina.pbx.tests.rtp_pcap import rtp_packets, write_pcap
 from officina.pbx.tests.test_baresip import MODULES, command, loudness, wait_for
+from officina.pbx.tests.test_click_to_call import api, follow
 from officina.pbx.tests.test_softphone_browser import (
     MEDIA_ARGS,
     audio_bytes,
@@ -233,6 +235,61 @@ def test_a_browser_and_a_baresip_phone_call_each_other_through_rtpengine(
         ("201", "202"),
         ("202", "201"),
     }
+
+
+def test_a_click_to_call_answered_in_the_browser_phone_talks_through_rtpengine(
+    rtpengine_url,
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Giulia's only phone is the browser phone: the PBX rings it, takes its WebRTC offer
+    (flow I of RFC 3725) and calls Marco's plain baresip with it, through rtpengine, which
+    makes the offer plain for Marco and his answer WebRTC for the browser."""
+    from playwright.sync_api import expect
+
+    settings.RTPENGINE_URL = rtpengine_url
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, the desk
+    _key, token = do_create_api_token(giulia, "click-to-call")
+    home = tmp_path / "marco"
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        baresip_phone(home, "202", BARESIP_PASSWORD) as log,
+    ):
+        anchor = officina.running.anchor
+        assert anchor is not None
+        context, phone = open_phone(media_browser, officina, giulia)
+        status, placed = api(officina, token, "/phone/calls", {"target": "202"})
+        assert status == 201, placed
+        expect(phone.locator("#incoming")).to_be_visible()
+        phone.click("#answer")
+        assert follow(officina, token, placed["ticket"], "connected", 15) == "connected"
+        (answered,) = anchor.calls.values()
+        assert (answered.caller_leg, answered.callee_leg) == (Leg.WEBRTC, Leg.PLAIN)
+        wait_for_more_audio(phone, 8000)  # a second of PCMU and more, from the phone
+        phone.wait_for_timeout(2000)  # and the phone hears the browser meanwhile
+        # Hold and resume from the browser: passed on to Marco through rtpengine.
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_text("Resume")
+        assert wait_for(lambda: bool(anchor.held), 5), "Marco hears hold music"
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_text("Hold")
+        received, _sent = audio_bytes(phone)
+        wait_for_more_audio(phone, received + 4000)  # audio is back after the resume
+        assert not anchor.held
+        phone.click("#hangup")
+        assert follow(officina, token, placed["ticket"], "ended", 10) == "ended"
+        assert wait_for(lambda: not anchor.calls, 5), "the BYE ended the media"
+        context.close()
+
+    (decoded,) = decoded_calls(home)
+    assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert (record.caller_number, record.callee_number) == ("201", "202")
 
 
 def test_a_silent_rtpengine_fails_the_call_with_503_and_leaves_nothing(
