@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from officina.accounts.models import Company
     from officina.pbx.media.desk import DeskDialog, MediaDesk
     from officina.pbx.tests.livepbx import LivePbx
-    from officina.pbx.tests.sipp_provider import SippTrunk
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
 
@@ -511,7 +510,7 @@ def test_a_call_from_outside_forwarded_to_a_ring_group_rings_its_people(
     tmp_path,
     people,  # noqa: F811
     studio_rossi,
-    sipp_trunk: SippTrunk,
+    sipp_trunk,
     case,
 ):
     """The provider's caller dials Studio Rossi's number, which rings Marco; his calls go
