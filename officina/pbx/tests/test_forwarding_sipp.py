@@ -13,7 +13,8 @@
   for a number outside) rings too and answers; Marco's phone is cancelled. A follow-me
   to a menu: after the five seconds the desk answers with the menu and Marco's phone
   is cancelled; to a conference room: the desk puts Sara in the room, where she and Pia
-  hear each other;
+  hear each other. A follow-me to an ordered-hunt ring group rings its people one after
+  another, Marco's phone ringing all along;
 * a caller from outside (SIPp as the provider, through the company's trunk) whose call
   to Marco is forwarded to a ring group reaches its people.
 """
@@ -38,7 +39,7 @@ from officina.pbx.actions import ForwardingInput, check_set_forwarding
 from officina.pbx.forwarding import REFRESH_SECONDS
 from officina.pbx.models import CallRecord, Extension, Forwarding
 from officina.pbx.tests.livepbx import HOST, live_pbx, port_base
-from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, dial, messages
+from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, dial, message_times, messages
 from officina.pbx.tests.test_bridge import purity
 from officina.pbx.tests.test_ring_groups_sipp import (
     invites_received,
@@ -566,3 +567,54 @@ def test_a_call_from_outside_forwarded_to_a_ring_group_rings_its_people(
     for record in (forwarded, answered):
         assert (record.caller_id, record.caller_number) == (None, OUTSIDE_CALLER)
         assert record.direction == CallRecord.Direction.INBOUND
+
+
+def test_follow_me_to_an_ordered_hunt_group_rings_its_people_one_after_another(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    """Marco's follow-me is ring group 650, an ordered hunt of Giulia then Pia, five
+    seconds each. Marco's phone rings from the start; after his five seconds Giulia's
+    rings beside it, Pia's not yet; after the group's five seconds Giulia's is cancelled
+    (no answer) and Pia's rings and answers; Marco's rang all along, till then."""
+    giulia, marco, pia, sara = (people[name][1:] for name in ("Giulia", "Marco", "Pia", "Sara"))
+    group = RingGroupInput(
+        name="Desk", number="650", strategy="hunt", ring_seconds=5,
+        member_ids=[people["Giulia"][0].pk, people["Pia"][0].pk],
+    )  # fmt: skip
+    check_save_ring_group(studio_rossi, group)
+    forward(marco[0], follow_me="650", follow_me_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_answered_elsewhere.xml", pbx, base + 10, *marco
+        )
+        giulia_phone = start_phone(
+            tmp_path / "giulia", "uas_ring_until_cancel.xml", pbx, base + 12, *giulia
+        )
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 14, *pia)
+        try:
+            assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+            assert finished(marco_phone, tmp_path / "marco") == 0  # CANCEL with cause=200
+            assert finished(pia_phone, tmp_path / "pia") == 0
+            assert finished(giulia_phone, tmp_path / "giulia") == 0  # rang, then CANCEL
+            assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+        finally:
+            stop(giulia_phone)
+    # The first of each (a retransmission may follow).
+    marco_rang, giulia_rang, pia_rang = (
+        message_times(tmp_path / name, "INVITE sip:")[0] for name in ("marco", "giulia", "pia")
+    )
+    giulia_cancelled = message_times(tmp_path / "giulia", "CANCEL ")[0]
+    marco_cancelled = message_times(tmp_path / "marco", "CANCEL ")[0]
+    assert giulia_rang - marco_rang >= 4.5  # Marco's follow-me seconds
+    assert pia_rang - giulia_rang >= 4.5  # the group's seconds, for Giulia alone
+    assert giulia_cancelled <= pia_rang + 0.5  # the hunt moved on from her to Pia
+    assert marco_cancelled >= pia_rang  # Marco's phone rang on, till Pia answered
+    cancel = next(m for m in messages(tmp_path / "giulia", "received") if m.startswith("CANCEL"))
+    assert 'Reason: SIP;cause=480;text="No answer"' in cancel
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.callee is not None and record.callee.number == marco[0]
+    assert len(record.devices_rung) == 3
