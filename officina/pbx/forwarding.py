@@ -18,9 +18,11 @@ the call ends where it is, as if the forward were not set (voicemail, busy...).
 A call follows at most ``MAX_FORWARDS`` forwards.
 
 **Follow-me** rings one more number beside the member's phones after their seconds:
-an extension's phones, a ring group's people, or a number outside as one more branch.
-A menu or a conference room cannot ring: the desk answers the call there and the
-phones are cancelled, as when one of them answers.
+an extension's phones; a ring group's people as a call to the group rings them (all at
+once, or one after another for the group's seconds: the proxy's own hunt), the member's
+phones ringing on all along; or a number outside as one more branch. A menu or a
+conference room cannot ring: the desk answers the call there and the phones are
+cancelled, as when one of them answers.
 
 A forward to a number outside is a call out by the member who forwards: it goes
 through their company's trunk and its toll-fraud guard (their classes, their
@@ -174,16 +176,23 @@ class Forwarder:
         self, context: ResponseContext, callee: DirectoryEntry, request: SipRequest
     ) -> None:
         """Ring ``callee``'s follow-me number too, if the call is still ringing: an
-        extension's phones, or a number outside through their company's trunk as a call
-        out of theirs (not rung when the guard would refuse it)."""
+        extension's phones, a ring group's people as the group rings them, or a number
+        outside through their company's trunk as a call out of theirs (not rung when the
+        guard would refuse it)."""
         rule = self.rules.get(callee.extension_id)
         if context.finished or rule is None or not rule.follow_me:
             return
         number, wall = rule.follow_me, self.layer.wall()
         people = self._people_of(number, wall)
         if people is not None:
-            others = [entry for entry in people if entry.extension_id != callee.extension_id]
-            self.proxy.ring_also(context, self.proxy.reachable(others, wall), request)
+            steps, step_seconds = people
+            reachable = [
+                self.proxy.reachable(
+                    [entry for entry in step if entry.extension_id != callee.extension_id], wall
+                )
+                for step in steps
+            ]
+            self.proxy.hunt_also(context, reachable, step_seconds, request)
             return
         desk = self.proxy.unanswered
         flow = self.layer.flow_of(context.server)
@@ -206,23 +215,28 @@ class Forwarder:
         provider, peer, answer_challenge, charge = branch
         self.proxy.ring_also(context, [(provider, peer)], request, answer_challenge, charge)
 
-    def _people_of(self, number: str, wall: float) -> list[DirectoryEntry] | None:
-        """Whose phones a follow-me to ``number`` rings: the extension's; a ring group's
-        people all at once (a hunt's steps too: the call rings already), or where the
-        group sends its calls out of hours. None: ``number`` is neither."""
+    def _people_of(
+        self, number: str, wall: float
+    ) -> tuple[list[list[DirectoryEntry]], float] | None:
+        """Whose phones a follow-me to ``number`` rings, step by step, and how long each
+        step rings before the next: the extension's (one step); a ring group's people in
+        the steps a call to the group rings (``RingGroups.steps``: everyone in one, or one
+        person a step, skipping who is on a call or does not take the group's calls), for
+        the group's seconds; or where the group sends its calls out of hours. None:
+        ``number`` is neither."""
         entry = self.directory.entry(number)
         if entry is not None:
-            return [entry]
+            return [[entry]], 0.0
         groups = self.proxy.ring_groups
         group = groups.plan(number) if groups is not None else None
         if groups is None or group is None:
             return None
         group, entry = groups.route(group, self.directory, wall)
         if entry is not None:
-            return [entry]
+            return [[entry]], 0.0
         if group is None:
-            return []  # closed, and the group sends its calls nowhere then
-        return [person for step in groups.steps(group, self.directory) for person in step]
+            return [], 0.0  # closed, and the group sends its calls nowhere then
+        return groups.steps(group, self.directory), float(group.ring_seconds)
 
     def ring_seconds(self, callee: DirectoryEntry) -> float | None:
         """How long the callee's phones ring before the no-answer forward."""

@@ -175,6 +175,9 @@ class Branch:
     client: ClientTransaction | None
     binding: Binding
     step: int = 0  # which step of a hunting ring group rang it
+    # Rings on through a hunt's steps, whatever step it is at: a member's own phones
+    # beside the hunting ring group their follow-me rings.
+    rings_through_steps: bool = False
     provisional: bool = False
     final_status: int = 0
     cancel_wanted: str | None = None  # Reason to send once the branch has rung
@@ -203,10 +206,12 @@ class ResponseContext:
     caller_cancelled: bool = False
     ring_deadline: float = 0.0
     # A hunting ring group rings one step (one person's devices) at a time: the step
-    # ringing now, those still to come, and how long each rings.
+    # ringing now, those still to come, how long each rings, and the INVITE they fork
+    # (a follow-me's own copy; None: ``request``).
     step: int = 0
     next_steps: list[list[tuple[Binding, Peer]]] = field(default_factory=list)
     step_seconds: float = 0.0
+    step_request: SipRequest | None = None
     group_call: bool = False
     group_number: str = ""  # the ring group's, whose busy lamp is lit while the call is
     caller_transport: str = UDP
@@ -454,9 +459,7 @@ class Proxy:
             self.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
         reachable = [self.reachable(entries, wall) for entries in targets]
-        media = media_transport_of(flow)
-        steps = [self.media_can_meet(devices, media) for devices in reachable]
-        steps = [step for step in steps if step]
+        steps = self._ringable(reachable, media_transport_of(flow))
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
         if not steps:
@@ -579,7 +582,8 @@ class Proxy:
         context.caller_host = flow.host
         context.caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         context.request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
-        self._ring(context, devices, last_step=not context.next_steps)
+        self._ring(context, devices, context.request, last_step=not context.next_steps)
+        self._time_step(context)
         self.layer.call_later(ring_timeout, lambda: self._ring_timeout(context))
 
     def refuse(
@@ -626,11 +630,27 @@ class Proxy:
             if rings_without_rtpengine(caller_transport, peer.transport)
         ]
 
+    def _ringable(
+        self, steps: list[list[tuple[Binding, Peer]]], caller_media: str
+    ) -> list[list[tuple[Binding, Peer]]]:
+        """The steps of ``steps`` whose devices can take the caller's media (the transport
+        whose kind of media it speaks), each with only those devices (a step left with
+        none is no step)."""
+        ringable = [self.media_can_meet(devices, caller_media) for devices in steps]
+        return [step for step in ringable if step]
+
     def _ring(
-        self, context: ResponseContext, devices: list[tuple[Binding, Peer]], *, last_step: bool
+        self,
+        context: ResponseContext,
+        devices: list[tuple[Binding, Peer]],
+        request: SipRequest,
+        *,
+        last_step: bool,
     ) -> None:
-        """Fork the INVITE to ``devices`` (one step of a hunting group, or everyone)."""
-        request = context.request
+        """Fork ``request`` to ``devices`` (one step of a hunting group, or everyone).
+
+        ``last_step``: nothing forks ``request`` after these devices, so the last of them
+        gets it itself rather than a copy."""
         last = len(devices) - 1
         for index, (binding, peer) in enumerate(devices):
             legs = None
@@ -656,6 +676,9 @@ class Proxy:
                 self._forward_fork(context, branch, fork, peer)
             else:
                 self._forward_anchored(context, branch, fork, peer)
+
+    def _time_step(self, context: ResponseContext) -> None:
+        """The step that just rang gives way to the next after the group's seconds."""
         if context.next_steps:
             step = context.step
             self.layer.call_later(context.step_seconds, lambda: self._step_over(context, step))
@@ -689,7 +712,7 @@ class Proxy:
                 branch.final_status = 503
                 self._media_failed(context, str(error))
                 return
-            if context.finished or branch.step != context.step:
+            if context.finished or _left_behind(context, branch):
                 branch.final_status = 487  # the caller gave up, or the group moved on
                 return
             if sdp is not None:
@@ -721,8 +744,8 @@ class Proxy:
         charge: Charge | None = None,
     ) -> None:
         """Fork ``request`` (the INVITE as it came) to more devices while the call rings
-        (follow-me); a provider among them has its challenge answered once, and its
-        answer spends ``charge``'s minutes."""
+        (a pickup, follow-me to a number outside); a provider among them has its challenge
+        answered once, and its answer spends ``charge``'s minutes."""
         if context.finished:
             return
         devices = self.media_can_meet(devices, context.caller_media)
@@ -732,25 +755,34 @@ class Proxy:
         if charge is not None:
             for binding, _peer in devices:
                 context.charges[binding.binding_key] = charge
-        for binding, peer in devices:
-            fork = request.copy()
-            fork.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
-            fork.uri = binding.contact_uri
-            self._add_record_routes(fork, context.caller_transport, context.caller_token, peer)
-            legs = None
-            if self.anchor is not None:
-                legs = self.anchor.legs(
-                    context.caller_media, context.caller_host, request.content_type,
-                    request.body, binding, peer.transport,
-                )  # fmt: skip
-            branch = Branch(client=None, binding=binding, step=context.step, media=legs)
-            context.branches.append(branch)
-            self._tell_watchers(context, branch, TRYING)
-            context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
-            if legs is None:
-                self._forward_fork(context, branch, fork, peer)
-            else:
-                self._forward_anchored(context, branch, fork, peer)
+        request = request.copy()
+        request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
+        self._ring(context, devices, request, last_step=False)
+
+    def hunt_also(
+        self,
+        context: ResponseContext,
+        steps: list[list[tuple[Binding, Peer]]],
+        step_seconds: float,
+        request: SipRequest,
+    ) -> None:
+        """Ring ``steps`` while the call rings (a follow-me to a colleague or a ring group)
+        as a call to the group rings them: the first now, each next one when the one
+        before has had ``step_seconds`` or everyone in it said no; one step (an extension,
+        a group that rings all) rings at once. The phones ringing already ring on through
+        every step. ``request`` is the INVITE as it came."""
+        steps = self._ringable(steps, context.caller_media)
+        if context.finished or not steps:
+            return
+        for branch in context.branches:
+            branch.rings_through_steps = True
+        request = request.copy()
+        request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
+        context.step_request = request
+        context.next_steps = steps[1:]
+        context.step_seconds = step_seconds
+        self._ring(context, steps[0], request, last_step=not context.next_steps)
+        self._time_step(context)
 
     def _step_over(self, context: ResponseContext, step: int) -> None:
         """A hunting group's person did not answer in time: on to the next one, unless
@@ -758,18 +790,19 @@ class Proxy:
         there, and the picker's phone, a fork of this step, rings on."""
         if context.finished or context.step != step or context.picked_by is not None:
             return
-        self._cancel_pending(context, 'SIP;cause=480;text="No answer"')
+        self._cancel_pending(context, 'SIP;cause=480;text="No answer"', _stepping(context))
         self._next_step(context)
 
     def _next_step(self, context: ResponseContext) -> None:
         # The people the hunt leaves are no longer rung: their lamps go out now, not when
         # the call ends (RFC 4235: their dialog of the call is over).
-        for branch in context.branches:
-            if branch.step == context.step:
-                self._tell_watchers(context, branch, TERMINATED, caller_too=False)
+        for branch in _stepping(context):
+            self._tell_watchers(context, branch, TERMINATED, caller_too=False)
         context.step += 1
         devices = context.next_steps.pop(0)
-        self._ring(context, devices, last_step=not context.next_steps)
+        request = context.step_request or context.request
+        self._ring(context, devices, request, last_step=not context.next_steps)
+        self._time_step(context)
 
     def _name_caller(
         self, request: SipRequest, caller: DirectoryEntry, callee: DirectoryEntry
@@ -1022,7 +1055,7 @@ class Proxy:
                 return
             branch.provisional = True
             branch.to_tag = branch.to_tag or response.to_tag or ""
-            if branch.cancel_wanted is None and branch.step == context.step:
+            if branch.cancel_wanted is None and not _left_behind(context, branch):
                 # Not a phone being cancelled, nor one a hunt has left: its lamp is out.
                 self._tell_watchers(context, branch, EARLY)
             if branch.cancel_wanted is not None and branch.client is not None:
@@ -1041,7 +1074,7 @@ class Proxy:
                 context.answer = response
                 self._answered(context, branch)
             return
-        if context.answered or context.finished or branch.step != context.step:
+        if context.answered or context.finished or _left_behind(context, branch):
             return  # a person a hunting group has moved past: their answer is no verdict
         if context.best is None or _better(response, context.best):
             context.best = response
@@ -1070,6 +1103,7 @@ class Proxy:
             client=None,
             binding=branch.binding,
             step=branch.step,
+            rings_through_steps=branch.rings_through_steps,
             media=branch.media,
             label=branch.label,
         )
@@ -1097,7 +1131,7 @@ class Proxy:
         if branch.final_status:
             return
         branch.final_status = 408
-        if context.answered or context.finished or branch.step != context.step:
+        if context.answered or context.finished or _left_behind(context, branch):
             return
         if context.best is None:
             context.best = make_response(context.request, 408)
@@ -1167,8 +1201,11 @@ class Proxy:
 
         minutes.answered(row.call_id, charge, hang_up)
 
-    def _cancel_pending(self, context: ResponseContext, reason: str) -> None:
-        for branch in context.branches:
+    def _cancel_pending(
+        self, context: ResponseContext, reason: str, branches: list[Branch] | None = None
+    ) -> None:
+        """CANCEL the call's ``branches`` (all of them by default) still unanswered."""
+        for branch in context.branches if branches is None else branches:
             if branch.final_status or branch.client is None:
                 continue
             if branch.provisional:
@@ -1178,15 +1215,26 @@ class Proxy:
                 branch.cancel_wanted = reason
 
     def _maybe_finish(self, context: ResponseContext) -> None:
-        if context.finished or any(
-            not branch.final_status for branch in context.branches if branch.step == context.step
-        ):
+        if context.finished:
             return
         hunting = context.next_steps and context.picked_by is None
-        if hunting and (context.best is None or context.best.status < 600):
-            # Everyone of this step said no (busy, declined): the next person now.
+        step = _stepping(context)
+        if (
+            hunting
+            and step
+            and all(branch.final_status for branch in step)
+            and (context.best is None or context.best.status < 600)
+        ):
+            # Everyone of this step said no (busy, declined): the next person now, while
+            # the phones that ring through the steps (if any) go on ringing.
             context.best = None
             self._next_step(context)
+            return
+        if any(
+            not branch.final_status
+            for branch in context.branches
+            if not _left_behind(context, branch)
+        ):
             return
         if context.best is None:
             self._finish(context, make_response(context.request, 480), ours=True)
@@ -1592,6 +1640,20 @@ def new_row(
         final_status=None,
         caller_tag=request.from_tag or "",
     )
+
+
+def _stepping(context: ResponseContext) -> list[Branch]:
+    """The branches of the hunt's step ringing now (those its next step stops)."""
+    return [
+        branch
+        for branch in context.branches
+        if branch.step == context.step and not branch.rings_through_steps
+    ]
+
+
+def _left_behind(context: ResponseContext, branch: Branch) -> bool:
+    """Has the hunt moved past ``branch``'s step? (Its answers are no verdict then.)"""
+    return branch.step != context.step and not branch.rings_through_steps
 
 
 def _better(candidate: SipResponse, current: SipResponse) -> bool:

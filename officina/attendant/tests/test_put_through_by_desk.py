@@ -73,10 +73,12 @@ CALLER_HZ, BOB_HZ = 1000.0, 700.0
 
 
 class MediaPeer:
-    """The caller's media: sends a tone in PCMU every 20 ms once it knows where to, and
-    keeps every RTP packet that arrives, with when it came."""
+    """The caller's media: sends a tone in PCMU every 20 ms once it knows where to (of
+    ``hz``, the caller's by default), and keeps every RTP packet that arrives, with when
+    it came."""
 
-    def __init__(self) -> None:
+    def __init__(self, hz: float = CALLER_HZ) -> None:
+        self.hz = hz
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind((HOST, 0))
         self.socket.settimeout(0.1)
@@ -96,7 +98,7 @@ class MediaPeer:
     def _send(self) -> None:
         stream = RtpStream(0xCA11E5, PCMU)
         t = np.arange(160 * 500) / 8000
-        tone = encode((np.sin(2 * np.pi * CALLER_HZ * t) * 8000).astype(np.int16), PCMU)
+        tone = encode((np.sin(2 * np.pi * self.hz * t) * 8000).astype(np.int16), PCMU)
         index, next_at = 0, time.monotonic()
         while not self._stop.is_set():
             next_at += 0.02

@@ -89,6 +89,22 @@ def messages(directory: Path, kind: str) -> list[str]:
     return found
 
 
+def message_times(directory: Path, first_line: str) -> list[float]:
+    """When a SIPp instance logged each message whose first line starts with
+    ``first_line`` (seconds of the day, from its -trace_msg log)."""
+    times = []
+    for log in directory.glob("*_messages.log"):
+        stamp = 0.0
+        for line in log.read_text(errors="replace").splitlines():
+            found = re.match(r"^-{10,} \d{4}-\d\d-\d\d (\d\d):(\d\d):([\d.]+)", line)
+            if found:
+                hours, minutes, seconds = found.groups()
+                stamp = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+            elif line.startswith(first_line):
+                times.append(stamp)
+    return times
+
+
 def dial(
     directory: Path, pbx: LivePbx, port: int, caller: tuple[str, str], number: str, scenario: str
 ) -> int:

@@ -12,7 +12,11 @@
 * follow-me: Marco's phone rings for his five seconds, then Pia's (or the provider,
   for a number outside) rings too and answers; Marco's phone is cancelled. A follow-me
   to a menu: after the five seconds the desk answers with the menu and Marco's phone
-  is cancelled.
+  is cancelled; to a conference room: the desk puts Sara in the room, where she and Pia
+  hear each other. A follow-me to an ordered-hunt ring group rings its people one after
+  another, Marco's phone ringing all along;
+* a caller from outside (SIPp as the provider, through the company's trunk) whose call
+  to Marco is forwarded to a ring group reaches its people.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -27,22 +32,30 @@ from django.test import Client
 
 from officina.api.actions import check_create_api_token
 from officina.attendant.actions import MenuInput, check_save_menu
+from officina.attendant.tests.test_put_through_by_desk import CALLER_HZ, MediaPeer
+from officina.conferences.actions import RoomInput, check_save_room
+from officina.conferences.models import Participant
 from officina.pbx.actions import ForwardingInput, check_set_forwarding
 from officina.pbx.forwarding import REFRESH_SECONDS
 from officina.pbx.models import CallRecord, Extension, Forwarding
-from officina.pbx.tests.livepbx import live_pbx, port_base
-from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, dial, messages
+from officina.pbx.tests.livepbx import HOST, live_pbx, port_base
+from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, dial, message_times, messages
+from officina.pbx.tests.test_bridge import purity
 from officina.pbx.tests.test_ring_groups_sipp import (
     invites_received,
     people,  # noqa: F401 - a fixture
     start_phone,
     stop,
 )
-from officina.pbx.tests.test_sipp import eventually, finished
+from officina.pbx.tests.test_sipp import eventually, finished, sipp
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 
 if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
+
     from officina.accounts.models import Company
+    from officina.pbx.media.desk import DeskDialog, MediaDesk
     from officina.pbx.tests.livepbx import LivePbx
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.django_db(transaction=True)]
@@ -397,3 +410,211 @@ def test_follow_me_to_a_menu_takes_the_caller_there_and_cancels_the_phones(
     assert len(record.devices_rung) == 1
     answers = [m for m in messages(tmp_path, "received") if m.startswith("SIP/2.0 200")]
     assert any("m=audio" in m for m in answers), "the desk answered Sara"
+
+
+PIA_HZ = 1400.0  # Pia's tone in the room: clear of the caller's and of the join tone's
+OUTSIDE_CALLER = "+393401112233"
+
+
+def calling_with_media(
+    directory: Path,
+    pbx: LivePbx,
+    port: int,
+    caller: tuple[str, str],
+    number: str,
+    media: MediaPeer,
+    talk_ms: int,
+) -> subprocess.Popen[bytes]:
+    """``caller`` dials ``number`` (in the background), their media at ``media``'s
+    socket, and hangs up ``talk_ms`` after the answer."""
+    directory.mkdir()
+    extension, password = caller
+    return sipp(
+        directory, "uac_call_media.xml", pbx, port, "-m", "1", "-d", str(talk_ms),
+        "-trace_msg", "-key", "rtp_port", str(media.port),
+        rows=[f"{extension};[authentication username={extension} password={password}];{number}"],
+    )  # fmt: skip
+
+
+def desk_dialog_of(media: MediaDesk, number: str) -> DeskDialog | None:
+    """The call the desk answered from ``number``, if any."""
+    return next((d for d in media.dialogs.values() if d.caller_number == number), None)
+
+
+def test_follow_me_to_a_conference_room_puts_the_caller_in_the_room(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    """Marco's follow-me is conference room 700, where Pia is talking already (a tone of
+    her own): after Marco's five seconds the desk answers Sara's call in the room. Marco's
+    ringing phone is cancelled as when another phone answers; Sara is one of the room's
+    participants (its row, the desk's live room) and hears Pia, who hears her (the room
+    sends each the other's tone, neither their own); her call keeps one record, answered
+    by Officina."""
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    check_save_room(studio_rossi, RoomInput(name="Weekly", number="700", language="en"))
+    forward(marco[0], follow_me="700", follow_me_seconds=5)
+    sara_media, pia_media = MediaPeer(), MediaPeer(hz=PIA_HZ)
+    try:
+        with live_pbx(port_base() + 70) as pbx:
+            base, media = pbx.port, pbx.running.media
+            assert eventually(lambda: "700" in media.conferences.plans, 15)
+            marco_phone = start_phone(
+                tmp_path / "marco", "uas_ring_answered_elsewhere.xml", pbx, base + 10, *marco
+            )
+            pia_call = calling_with_media(
+                tmp_path / "pia", pbx, base + 12, pia, "700", pia_media, 12000
+            )
+            assert eventually(lambda: Participant.objects.filter(number=pia[0]).exists(), 10)
+            pias = desk_dialog_of(media, pia[0])
+            assert pias is not None
+            pia_media.to = (HOST, pias.local_sdp.media[0].port)
+            sara_call = calling_with_media(
+                tmp_path / "sara", pbx, base + 16, sara, marco[0], sara_media, 4000
+            )
+            assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
+            assert eventually(lambda: desk_dialog_of(media, sara[0]) is not None)
+            saras = desk_dialog_of(media, sara[0])
+            assert saras is not None
+            sara_media.to = (HOST, saras.local_sdp.media[0].port)
+            assert eventually(
+                lambda: Participant.objects.filter(number=sara[0], call_id=saras.call_id).exists()
+            )
+            (room,) = media.conferences.live.values()
+            assert {call.call_id for call in room.calls} == {pias.call_id, saras.call_id}
+            talking = time.monotonic()
+            time.sleep(2)
+            heard_by_sara = sara_media.audio_since(talking)
+            heard_by_pia = pia_media.audio_since(talking)
+            assert finished(sara_call, tmp_path / "sara") == 0
+            assert finished(pia_call, tmp_path / "pia") == 0
+            assert eventually(lambda: media.dialogs == {} and not Participant.objects.exists())
+            assert eventually(lambda: CallRecord.objects.count() == 2)
+    finally:
+        sara_media.close()
+        pia_media.close()
+    assert len(heard_by_sara) >= 8000 and len(heard_by_pia) >= 8000
+    assert purity(heard_by_sara, PIA_HZ) > 0.5 and purity(heard_by_sara, CALLER_HZ) < 0.05
+    assert purity(heard_by_pia, CALLER_HZ) > 0.5 and purity(heard_by_pia, PIA_HZ) < 0.05
+    cancel = next(m for m in messages(tmp_path / "marco", "received") if m.startswith("CANCEL"))
+    assert 'Reason: SIP;cause=200;text="Call completed elsewhere"' in cancel
+    record = CallRecord.objects.get(call_id=saras.call_id)
+    assert (record.outcome, record.answered_by) == (CallRecord.Outcome.ANSWERED, "Officina")
+    assert record.caller_number == sara[0]
+    assert record.callee is not None and record.callee.number == marco[0]
+    assert len(record.devices_rung) == 1
+
+
+@pytest.mark.parametrize("case", ["always", "no_answer"])
+def test_a_call_from_outside_forwarded_to_a_ring_group_rings_its_people(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+    sipp_trunk,
+    case,
+):
+    """The provider's caller dials Studio Rossi's number, which rings Marco; his calls go
+    to ring group 650 (Giulia and Pia, all at once) always, or once his phone has rung
+    five seconds unanswered. Both ring, Pia answers, Giulia's phone is cancelled; the
+    records: Marco's leg forwarded, the group's answered by Pia, each naming the caller
+    from outside."""
+    giulia, marco, pia = people["Giulia"], people["Marco"], people["Pia"]
+    group = RingGroupInput(
+        name="Desk", number="650", strategy="ring_all", member_ids=[giulia[0].pk, pia[0].pk]
+    )
+    check_save_ring_group(studio_rossi, group)
+    if case == "always":
+        forward(marco[1], always="650")
+    else:
+        forward(marco[1], no_answer="650", no_answer_seconds=5)
+    pbx, base = sipp_trunk.pbx, sipp_trunk.base
+    proxy = pbx.running.server.proxy
+    assert proxy.ring_groups is not None and proxy.forwarding is not None
+    proxy.ring_groups.load()
+    proxy.forwarding.load()
+    sipp_trunk.add_number(marco[1])
+    marco_scenario = "uas_answer.xml" if case == "always" else "uas_ring_until_cancel.xml"
+    marco_phone = start_phone(tmp_path / "marco", marco_scenario, pbx, base + 10, *marco[1:])
+    giulia_phone = start_phone(
+        tmp_path / "giulia", "uas_ring_answered_elsewhere.xml", pbx, base + 12, *giulia[1:]
+    )
+    pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 14, *pia[1:])
+    the_provider = sipp_trunk.calling(
+        tmp_path / "provider",
+        "-key", "did", COMPANY_NUMBER.lstrip("+"), "-key", "caller", OUTSIDE_CALLER, "-d", "300",
+    )  # fmt: skip
+    try:
+        assert finished(the_provider, tmp_path / "provider") == 0
+        assert finished(giulia_phone, tmp_path / "giulia") == 0  # CANCEL with cause=200
+        assert finished(pia_phone, tmp_path / "pia") == 0
+        if case == "no_answer":
+            assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
+        assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+    finally:
+        stop(marco_phone)
+    sipp_trunk.stop()  # and its records written
+    assert invites_received(tmp_path / "marco") == (0 if case == "always" else 1)
+    invite = next(m for m in messages(tmp_path / "pia", "received") if m.startswith("INVITE"))
+    assert f"<sip:{OUTSIDE_CALLER}@" in invite
+    reason = "unconditional" if case == "always" else "no-answer"
+    assert re.search(rf"^Diversion: <sip:{marco[1]}@[^>]+>;reason={reason};", invite, re.M)
+    forwarded, answered = CallRecord.objects.order_by("started_at", "id")
+    assert (forwarded.outcome, forwarded.callee_number) == ("forwarded", COMPANY_NUMBER)
+    assert forwarded.callee is not None and forwarded.callee.number == marco[1]
+    assert (answered.outcome, answered.callee_number) == ("answered", "650")
+    assert answered.callee is not None and answered.callee.number == pia[1]
+    for record in (forwarded, answered):
+        assert (record.caller_id, record.caller_number) == (None, OUTSIDE_CALLER)
+        assert record.direction == CallRecord.Direction.INBOUND
+
+
+def test_follow_me_to_an_ordered_hunt_group_rings_its_people_one_after_another(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    """Marco's follow-me is ring group 650, an ordered hunt of Giulia then Pia, five
+    seconds each. Marco's phone rings from the start; after his five seconds Giulia's
+    rings beside it, Pia's not yet; after the group's five seconds Giulia's is cancelled
+    (no answer) and Pia's rings and answers; Marco's rang all along, till then."""
+    giulia, marco, pia, sara = (people[name][1:] for name in ("Giulia", "Marco", "Pia", "Sara"))
+    group = RingGroupInput(
+        name="Desk", number="650", strategy="hunt", ring_seconds=5,
+        member_ids=[people["Giulia"][0].pk, people["Pia"][0].pk],
+    )  # fmt: skip
+    check_save_ring_group(studio_rossi, group)
+    forward(marco[0], follow_me="650", follow_me_seconds=5)
+    with live_pbx(port_base() + 70) as pbx:
+        base = pbx.port
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_answered_elsewhere.xml", pbx, base + 10, *marco
+        )
+        giulia_phone = start_phone(
+            tmp_path / "giulia", "uas_ring_until_cancel.xml", pbx, base + 12, *giulia
+        )
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 14, *pia)
+        try:
+            assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+            assert finished(marco_phone, tmp_path / "marco") == 0  # CANCEL with cause=200
+            assert finished(pia_phone, tmp_path / "pia") == 0
+            assert finished(giulia_phone, tmp_path / "giulia") == 0  # rang, then CANCEL
+            assert eventually(lambda: CallRecord.objects.filter(ended_at__isnull=False).exists())
+        finally:
+            stop(giulia_phone)
+    # The first of each (a retransmission may follow).
+    marco_rang, giulia_rang, pia_rang = (
+        message_times(tmp_path / name, "INVITE sip:")[0] for name in ("marco", "giulia", "pia")
+    )
+    giulia_cancelled = message_times(tmp_path / "giulia", "CANCEL ")[0]
+    marco_cancelled = message_times(tmp_path / "marco", "CANCEL ")[0]
+    assert giulia_rang - marco_rang >= 4.5  # Marco's follow-me seconds
+    assert pia_rang - giulia_rang >= 4.5  # the group's seconds, for Giulia alone
+    assert giulia_cancelled <= pia_rang + 0.5  # the hunt moved on from her to Pia
+    assert marco_cancelled >= pia_rang  # Marco's phone rang on, till Pia answered
+    cancel = next(m for m in messages(tmp_path / "giulia", "received") if m.startswith("CANCEL"))
+    assert 'Reason: SIP;cause=480;text="No answer"' in cancel
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.callee is not None and record.callee.number == marco[0]
+    assert len(record.devices_rung) == 3

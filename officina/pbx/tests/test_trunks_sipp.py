@@ -41,6 +41,7 @@ from officina.pbx.tests.sipp_provider import (
     TRUNK_USER,
     credentials,
     dial,
+    message_times,
     messages,
     provider,
     read_trunks_now,
@@ -226,17 +227,7 @@ def test_an_unknown_number_gets_404_and_out_of_hours_the_number_rings_elsewhere(
 
 def registration_times(directory: Path) -> list[float]:
     """When the registrar answered 200 (seconds, from its -trace_msg log)."""
-    times = []
-    for log in directory.glob("*_messages.log"):
-        stamp = 0.0
-        for line in log.read_text(errors="replace").splitlines():
-            found = re.match(r"^-{10,} \d{4}-\d\d-\d\d (\d\d):(\d\d):([\d.]+)", line)
-            if found:
-                hours, minutes, seconds = found.groups()
-                stamp = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-            elif line.startswith("SIP/2.0 200 OK"):
-                times.append(stamp)
-    return times
+    return message_times(directory, "SIP/2.0 200 OK")
 
 
 @pytest.mark.parametrize("password", [TRUNK_PASSWORD, "a-wrong-password"])
