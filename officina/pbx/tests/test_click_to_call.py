@@ -18,6 +18,7 @@ the target, and the record is her cancelled call.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -492,7 +493,9 @@ def test_the_target_holds_and_resumes_a_click_to_call(officina, numbers, giulia,
         assert follow(officina, token, placed["ticket"], "ended", 30) == "ended"
     marcos = (tmp_path / "marco.log").read_text(errors="replace")
     assert "call: hold" in marcos and "call: resume" in marcos
-    assert "488" not in marcos and "491" not in marcos, marcos[-2000:]
+    # A refused offer in baresip's log is a status line (the Call-ID's random hex may
+    # hold the same digits).
+    assert not re.search(r"\b(?:488|491) [A-Z]", marcos), marcos[-2000:]
 
 
 @contextmanager
