@@ -355,10 +355,7 @@ def clean_forward_target(extension: Extension, value: str, field: str) -> str:
 def check_set_forwarding(extension: Extension, data: ForwardingInput) -> Forwarding:
     """Validate and store where ``extension``'s calls are forwarded."""
     with transaction.atomic():
-        # A menu or ring group it forwards to stays until this is saved.
-        hold_route_targets(
-            _NUMBER_PUNCTUATION.sub("", getattr(data, case) or "") for case in FORWARDING_CASES
-        )
+        _hold_forward_targets(getattr(data, case) for case in FORWARDING_CASES)
         return _set_forwarding(extension, data)
 
 
@@ -374,13 +371,15 @@ def check_change_forwarding(extension: Extension, changes: Mapping[str, Any]) ->
         # row is locked after the targets, in the order the page's save takes them, and
         # made first when there is none (undone with a refusal): a change made meanwhile
         # is read, not lost under this one.
-        hold_route_targets(
-            _NUMBER_PUNCTUATION.sub("", str(changes[case] or ""))
-            for case in FORWARDING_CASES
-            if case in changes
-        )
+        _hold_forward_targets(changes[case] for case in FORWARDING_CASES if case in changes)
         stored, _created = Forwarding.objects.select_for_update().get_or_create(extension=extension)
         return _set_forwarding(extension, replace(ForwardingInput.of(stored), **changes))
+
+
+def _hold_forward_targets(targets: Iterable[str | None]) -> None:
+    """Row-lock the menus and ring groups among ``targets`` (as typed) until the
+    transaction ends: what a forwarding sends calls to stays until it is saved."""
+    hold_route_targets(_NUMBER_PUNCTUATION.sub("", str(target or "")) for target in targets)
 
 
 def _set_forwarding(extension: Extension, data: ForwardingInput) -> Forwarding:
@@ -423,8 +422,7 @@ def check_set_forward_target_by_id(extension_id: int, case: str, target: str) ->
     if case not in FORWARDING_CASES:
         raise OfficinaError.invalid_input(_("Unknown forwarding case."), field="case")
     with transaction.atomic():
-        # A menu or ring group it forwards to stays until this is saved.
-        hold_route_targets([_NUMBER_PUNCTUATION.sub("", target or "")])
+        _hold_forward_targets([target])
         cleaned = clean_forward_target(extension, target, case)
         forwarding, _created = Forwarding.objects.update_or_create(
             extension=extension, defaults={case: cleaned}
