@@ -168,15 +168,15 @@ class SessionDescription:
         if not value:
             return host, port + 1
         parts = value.split(" ")
-        if not parts[0].isdigit() or not 0 < int(parts[0]) <= 65535:
-            return host, port + 1
-        if len(parts) == 1:
-            return host, int(parts[0])
         try:
-            named = _connection_address(" ".join(parts[1:]))
-        except SdpParseError:
+            # ASCII digits only: int() would take "²", "+1" or " 1".
+            rtcp_port = int(parts[0]) if parts[0].isascii() and parts[0].isdigit() else 0
+            named = _connection_address(" ".join(parts[1:])) if len(parts) > 1 else host
+        except (ValueError, SdpParseError):
             return host, port + 1
-        return named, int(parts[0])
+        if not named or not 0 < rtcp_port <= 65535:
+            return host, port + 1
+        return named, rtcp_port
 
     @classmethod
     def parse(cls, data: bytes | str) -> SessionDescription:

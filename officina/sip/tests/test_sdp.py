@@ -76,9 +76,10 @@ def test_fuzz(data):
         sdp = SessionDescription.parse(OFFER[:40] + data)
     except SdpParseError:
         return
-    for media in sdp.media:
+    for index, media in enumerate(sdp.media):
         with contextlib.suppress(SdpParseError):
             media.codecs()
+        sdp.rtcp_address(index)  # never raises: a malformed a=rtcp is passed over
     sdp.serialize()
 
 
@@ -103,8 +104,10 @@ def _audio_with(attribute: str) -> SessionDescription:
         ("a=rtcp:port\r\n", ("192.0.2.20", 4001)),
         ("a=rtcp:0\r\n", ("192.0.2.20", 4001)),
         ("a=rtcp:70000\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:\u00b2\r\n", ("192.0.2.20", 4001)),  # a digit, not an ASCII one
         ("a=rtcp:53020 IN XX h\r\n", ("192.0.2.20", 4001)),
         ("a=rtcp:53020 IN IP4\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:53020 IN IP4 \r\n", ("192.0.2.20", 4001)),  # an empty address
     ],
 )
 def test_rtcp_address_follows_rfc3605(attribute, where):
@@ -126,3 +129,14 @@ def test_agreement_carries_where_rtcp_goes_when_not_the_next_port():
         # What we write names no RTCP port: ours is always the RTP port + 1.
         assert ours.media[0].attribute("rtcp") is None
         assert ours.rtcp_address(0) == ("127.0.0.1", 30001)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=40))
+def test_any_rtcp_attribute_gives_a_port_or_the_next_one(value):
+    try:
+        sdp = _audio_with(f"a=rtcp:{value}\r\n")
+    except SdpParseError:
+        return
+    host, port = sdp.rtcp_address(0)
+    assert 0 < port <= 65535 and host
