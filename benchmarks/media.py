@@ -3,6 +3,7 @@ through ``officina serve``.
 
     .venv/bin/python benchmarks/media.py [--sessions 50,100,200] [--seconds 20]
                                          [--conference 3,10,30] [--opus 5,10,20]
+                                         [--bridge 1,5,10,20]
                                          [--relayed 100,200,300] [--no-kamailio]
 
 Starts the run command (``officina serve``: web and SIP in one process) on a
@@ -46,6 +47,24 @@ steady part as a share of one core and legs per core, the frames each leg receiv
 per second (50 is all of them), how late the clock's ticks ran (p99) and the frames
 our sender queue dropped. A step passes at 47.5 frames a second or more and ticks
 less than a frame late.
+
+``--bridge 1,5,10,20`` bridges that many browsers to as many plain phones at once in
+this process, along the desk's own path for a browser put through to a phone
+(``MediaDesk._answer_browser`` then ``_onward_answered``): each browser's offer answered by
+``WebRtcSession`` (ICE, DTLS-SRTP, Opus), each phone's leg an ``RtpSession`` agreed from
+the desk's G.711 offer (``sdp.offer``) and the phone's answer (``sdp.answer``), the two
+joined by a ``BridgedCall`` that a ``MediaDesk``'s own media clock (``run_clock``) ticks
+every 20 ms: Opus in, G.711 out and the other way. The browsers are aiortc peers in a
+child process sending loud noise (as ``--opus``); the phones, plain RTP sockets in
+another, one event loop sending every phone's 20 ms PCMU frame of noise on one timer.
+After two seconds both sides measure for ``--seconds``: the browsers the frames their
+tracks decoded and the packets their inbound RTP statistics count lost; the phones the
+packets received, lost (sequence numbers) and each packet's jitter (as the sessions
+step). It prints this process's CPU (all its threads) as a share of one core, frames per
+second per leg on each side (50 is all of them), lost frames each side, the p99 jitter at
+the phones, the frames the bridge relayed each way, and whether the step passed: nothing
+lost either way, p99 jitter under 20 ms, and at least 47.5 frames a second on each side
+(a bridge that stopped relaying loses nothing by sequence numbers).
 
 ``--relayed 100,200,300`` measures calls between two plain SIP phones whose media pass
 through rtpengine. It starts ``officina serve`` as the sessions do (a fresh SQLite
@@ -93,7 +112,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -558,7 +577,8 @@ async def _place_relayed_calls(connection: Connection, count: int, server: Addre
     connection.send("registered")
     sessions: list[Session] = []
     ports: dict[str, tuple[int, int]] = {}
-    stop, lateness = asyncio.Event(), list[float]()
+    stop = asyncio.Event()
+    lateness: list[float] = []
     sending = loop.create_task(send_frames(sessions, stop, lateness))
 
     async def call(number: int) -> tuple[str, str, int] | None:
@@ -664,7 +684,8 @@ async def _answer_relayed_calls(connection: Connection, server: Address) -> None
         lambda: Signalling(server, on_request), local_addr=(HOST, 0)
     )
     await register(sip, CALLEE_NUMBER)
-    stop, lateness = asyncio.Event(), list[float]()
+    stop = asyncio.Event()
+    lateness: list[float] = []
     sending = loop.create_task(send_frames(sessions, stop, lateness))
     connection.send("registered")
     heard = await _measured(connection, sessions, lateness, "report")
@@ -1008,6 +1029,7 @@ def opus_browsers(connection: Any, count: int) -> None:
 
     from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection
     from aiortc import RTCSessionDescription as Description
+    from aiortc.mediastreams import MediaStreamError
     from av import AudioFrame
 
     class Microphone(MediaStreamTrack):
@@ -1041,15 +1063,25 @@ def opus_browsers(connection: Any, count: int) -> None:
             self.pts += 960
             return frame
 
+    async def lost(peers: list[Any]) -> int:
+        """Packets the peers' inbound RTP statistics count lost (sequence numbers)."""
+        total = 0
+        for peer in peers:
+            for stats in (await peer.getStats()).values():
+                if stats.type == "inbound-rtp":
+                    total += stats.packetsLost
+        return total
+
     async def browse() -> None:
         loop = asyncio.get_running_loop()
         received = [0]
-        peers = []
+        peers: list[Any] = []
 
         async def listen(track: MediaStreamTrack) -> None:
-            while True:
-                await track.recv()
-                received[0] += 1
+            with contextlib.suppress(MediaStreamError):  # the leg closed, at the end
+                while True:
+                    await track.recv()
+                    received[0] += 1
 
         for _ in range(count):
             peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -1060,8 +1092,18 @@ def opus_browsers(connection: Any, count: int) -> None:
             answer = await loop.run_in_executor(None, connection.recv)
             await peer.setRemoteDescription(Description(answer, "answer"))
             peers.append(peer)
-        await loop.run_in_executor(None, connection.recv)  # the end of the step
-        connection.send(received[0])
+        # From "measure" (or the start, without one) to "done", the end of the step.
+        measured_from, frames_before, lost_before = loop.time(), 0, 0
+        while (said := await loop.run_in_executor(None, connection.recv)) != "done":
+            assert said == "measure", said
+            measured_from, frames_before, lost_before = loop.time(), received[0], await lost(peers)
+        connection.send(
+            {
+                "frames": received[0] - frames_before,
+                "seconds": loop.time() - measured_from,
+                "lost": await lost(peers) - lost_before,
+            }
+        )
         for peer in peers:
             await peer.close()
 
@@ -1125,7 +1167,7 @@ async def opus_step(count: int, seconds: float) -> dict[str, float]:
         "cpu": cpu,
         "per_core": count / cpu if cpu > 0 else float("inf"),
         "received_per_leg_s": steady_received / count / steady_seconds,
-        "browsers_received": float(browsers_received),
+        "browsers_received": float(browsers_received["frames"]),
         "late_p99_ms": float(np.percentile(late, 99)) if late.size else 0.0,
         "dropped": float(sum(s.counters.send_dropped for s in sessions)),
     }
@@ -1155,6 +1197,171 @@ def opus_cost(steps: list[int], seconds: float) -> None:
         )
 
 
+async def _bridge_phones(connection: Connection, count: int) -> None:
+    """``count`` plain phones: their RTP ports to the parent, the desk's ports from it;
+    then a PCMU frame of noise to each every 20 ms, and what they received from
+    "measure" to "done" back to the parent."""
+    sessions = [await open_session(measure_from=math.inf) for _ in range(count)]
+    connection.send([s.transport.get_extra_info("sockname")[1] for s in sessions])
+    desk_ports = await asyncio.get_running_loop().run_in_executor(None, connection.recv)
+    for session, port in zip(sessions, desk_ports, strict=True):
+        session.remote = (HOST, port)
+    stop = asyncio.Event()
+    lateness: list[float] = []
+    sending = asyncio.create_task(send_frames(sessions, stop, lateness))
+    started = time.monotonic()
+    result = await _measured(connection, sessions, lateness, "done")
+    result["seconds"] = time.monotonic() - max(
+        (s.reception.measure_from for s in sessions), default=started
+    )
+    stop.set()
+    await sending
+    connection.send(result)
+
+
+def bridge_phones(connection: Connection, count: int) -> None:
+    run(_bridge_phones(connection, count))
+
+
+@dataclass
+class BridgeDialog:
+    """What the desk's clock reads of a call it answered (``DeskDialog``): its Call-ID
+    and the call it ticks. The signalling of the two legs is not measured here."""
+
+    call_id: str
+    call: Any
+
+
+async def bridge_step(count: int, seconds: float) -> dict[str, float]:
+    """``count`` browsers each bridged to a plain phone as the desk bridges them (see the
+    module's comment), measured for ``seconds``."""
+    from officina.pbx.media.bridge import BridgedCall
+    from officina.pbx.media.desk import MediaDesk
+    from officina.pbx.media.ports import MediaPorts
+    from officina.pbx.media.session import RtpSession
+    from officina.pbx.media.webrtc import WebRtcSession
+    from officina.sip.sdp import Codec, answer, audio_agreement
+    from officina.sip.sdp import offer as desk_offer
+
+    loop = asyncio.get_running_loop()
+    spawn = multiprocessing.get_context("spawn")
+    to_browsers, browsers_end = multiprocessing.Pipe()
+    to_phones, phones_end = multiprocessing.Pipe()
+    children = [
+        spawn.Process(target=opus_browsers, args=(browsers_end, count), daemon=True),
+        spawn.Process(target=bridge_phones, args=(phones_end, count), daemon=True),
+    ]
+    for child in children:
+        child.start()
+    ports = MediaPorts(HOST, 42000, 43999)
+    # The desk's media clock, with neither signalling nor a directory: only its clock runs.
+    desk = MediaDesk(cast(Any, None), cast(Any, None), ports, HOST)
+    phone_ports = await loop.run_in_executor(None, to_phones.recv)
+    bridges: list[BridgedCall] = []
+    browsers: list[WebRtcSession] = []
+    for index, phone_port in enumerate(phone_ports):
+        browser_offer = await loop.run_in_executor(None, to_browsers.recv)
+        browser = WebRtcSession(*ports.open(), HOST)
+        to_browsers.send(await browser.answer(browser_offer.encode()))
+        browsers.append(browser)
+        rtp, rtcp = ports.open()
+        # The desk's offer to the phone, the browser's law (PCMU) first, and the phone's
+        # answer (PCMU), as ``MediaDesk._call_onward`` and ``_onward_answered`` make them.
+        ours = desk_offer(
+            address=HOST,
+            port=rtp.getsockname()[1],
+            codecs=[Codec("0", "PCMU", 8000), Codec("8", "PCMA", 8000)],
+        )
+        theirs = answer(ours, address=HOST, ports=[phone_port], codecs=["PCMU"])
+        phone = RtpSession(rtp, rtcp, audio_agreement(theirs, theirs), lambda _digit: None)
+        await phone.start()
+        bridge = BridgedCall(browser, phone, on_done=lambda _call: None)
+        bridges.append(bridge)
+        desk.dialogs[f"bridge-{index}"] = cast(Any, BridgeDialog(f"bridge-{index}", bridge))
+    to_phones.send([bridge.onward.local_port for bridge in bridges])
+    clock = loop.create_task(desk.run_clock())
+    await asyncio.sleep(WARM_UP)  # ICE and DTLS, the first frames
+    relayed_before = [dict(bridge.relayed) for bridge in bridges]
+    cpu_before, wall_before = time.process_time(), time.monotonic()
+    to_browsers.send("measure")
+    to_phones.send("measure")
+    # How late this loop runs a 20 ms timer on absolute deadlines, as the desk's clock
+    # is run (its own ticks are not timed): a late tick holds back every leg's frame.
+    lateness: list[float] = []
+    deadline = time.monotonic()
+    while time.monotonic() < wall_before + seconds:
+        deadline += 0.02
+        await asyncio.sleep(max(deadline - time.monotonic(), 0))
+        lateness.append(max(time.monotonic() - deadline, 0.0))
+    to_browsers.send("done")
+    to_phones.send("done")
+    cpu = (time.process_time() - cpu_before) / (time.monotonic() - wall_before)
+    at_browsers = await loop.run_in_executor(None, to_browsers.recv)
+    at_phones = await loop.run_in_executor(None, to_phones.recv)
+    clock.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await clock
+    relayed = {
+        way: sum(
+            b.relayed[way] - before[way] for b, before in zip(bridges, relayed_before, strict=True)
+        )
+        for way in ("to_onward", "to_caller")
+    }
+    for bridge in bridges:
+        bridge.session.close()
+        bridge.onward.close()
+    desk.dialogs.clear()
+    desk.close()
+    await asyncio.sleep(0.5)
+    for child in children:
+        child.join(10)
+    return {
+        "legs": float(count),
+        "cpu": cpu,
+        "per_core": count / cpu if cpu > 0 else float("inf"),
+        "browser_frames_s": at_browsers["frames"] / count / at_browsers["seconds"],
+        "browser_lost": float(at_browsers["lost"]),
+        "phone_frames_s": at_phones["received"] / count / at_phones["seconds"],
+        "phone_lost": float(at_phones["lost"]),
+        **percentiles(at_phones["deviations"]),
+        "late_p99_ms": float(np.percentile(np.array(lateness) * 1000, 99)),
+        "phones_late_p99_ms": float(np.percentile(at_phones["late"], 99)),
+        "to_phones_s": relayed["to_onward"] / count / seconds,
+        "to_browsers_s": relayed["to_caller"] / count / seconds,
+        "dropped": float(sum(browser.counters.send_dropped for browser in browsers)),
+    }
+
+
+def bridge_cost(steps: list[int], seconds: float) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "officina.settings.test")
+    django.setup()
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}", flush=True)
+    for count in steps:
+        row = run(bridge_step(count, seconds))
+        lost = row["browser_lost"] + row["phone_lost"]
+        ok = (
+            lost == 0
+            and row["p99_ms"] < 20
+            and row["browser_frames_s"] >= 47.5
+            and row["phone_frames_s"] >= 47.5
+        )
+        print(
+            f"{count:4d} browsers bridged to phones: {row['cpu'] * 100:5.1f}% of a core "
+            f"-> {row['per_core']:.0f} bridges per core; frames in per leg: browser "
+            f"{row['browser_frames_s']:.1f}/s, phone {row['phone_frames_s']:.1f}/s; lost: "
+            f"browsers {row['browser_lost']:.0f}, phones {row['phone_lost']:.0f}; phone "
+            f"jitter p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms; relayed per leg "
+            f"{row['to_phones_s']:.1f}/s to the phone, {row['to_browsers_s']:.1f}/s to the "
+            f"browser; {row['dropped']:.0f} frames dropped (sender behind); clock late p99: "
+            f"bridge {row['late_p99_ms']:.1f} ms, phones {row['phones_late_p99_ms']:.1f} ms; "
+            f"load average "
+            f"{os.getloadavg()[0]:.2f} [{'pass' if ok else 'FAIL'}]",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", default="50,100,200", help="comma-separated steps")
@@ -1166,6 +1373,11 @@ def main() -> None:
         "--opus",
         default="",
         help="comma-separated counts of concurrent WebRTC (Opus) legs to answer and run",
+    )
+    parser.add_argument(
+        "--bridge",
+        default="",
+        help="comma-separated counts of browsers bridged at once to plain RTP phones",
     )
     parser.add_argument(
         "--relayed",
@@ -1181,6 +1393,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.opus:
         opus_cost([int(n) for n in args.opus.split(",")], args.seconds)
+    if args.bridge:
+        bridge_cost([int(n) for n in args.bridge.split(",")], args.seconds)
     if args.conference:
         conference_cost([int(n) for n in args.conference.split(",")])
     if args.sessions:

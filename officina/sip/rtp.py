@@ -116,13 +116,16 @@ class RtpPacket:
 
 
 class RtpStream:
-    """Numbers outgoing packets of one source: sequence +1 per packet, timestamp + samples."""
+    """Numbers outgoing packets of one source: sequence +1 per packet, timestamp + samples;
+    counts them and their payload octets for its sender reports (RFC 3550 §6.4.1)."""
 
     def __init__(self, ssrc: int, payload_type: int, sequence: int = 0, timestamp: int = 0):
         self.ssrc = ssrc
         self.payload_type = payload_type
         self.sequence = sequence & 0xFFFF
         self.timestamp = timestamp & 0xFFFFFFFF
+        self.packets = 0
+        self.octets = 0
 
     def packet(self, payload: bytes, samples: int, *, marker: bool = False) -> bytes:
         data = RtpPacket(
@@ -130,7 +133,13 @@ class RtpStream:
         ).serialize()
         self.sequence = (self.sequence + 1) & 0xFFFF
         self.timestamp = (self.timestamp + samples) & 0xFFFFFFFF
+        self.sent(payload)
         return data
+
+    def sent(self, payload: bytes) -> None:
+        """Count a packet of the stream sent (one numbered outside ``packet`` too)."""
+        self.packets = (self.packets + 1) & 0xFFFFFFFF
+        self.octets = (self.octets + len(payload)) & 0xFFFFFFFF
 
 
 # --------------------------------------------------------------------- G.711
@@ -665,6 +674,34 @@ def receiver_report(
 ) -> bytes:
     """An RR with one report block about ``source``. ``previous`` is (expected, received)
     at the last report, for the fraction lost over the interval (A.3)."""
+    return struct.pack("!BBHI", 0x81, RTCP_RR, 7, ssrc) + _report_block(source, stats, previous)
+
+
+# Seconds from the NTP epoch (1900) to the Unix one (1970).
+NTP_UNIX_OFFSET = 2_208_988_800
+
+
+def sender_report(
+    stream: RtpStream,
+    wallclock: float,
+    block: tuple[int, ReceptionStats, tuple[int, int]] | None = None,
+) -> bytes:
+    """An SR (RFC 3550 §6.4.1) of ``stream`` at ``wallclock`` (Unix seconds): the NTP
+    time, the stream's RTP timestamp now (that of its next packet), the packets and
+    payload octets it sent; with a report block when ``block`` gives (source, its
+    reception statistics, (expected, received) at the last report), as
+    ``receiver_report``."""
+    ntp = wallclock + NTP_UNIX_OFFSET
+    seconds = int(ntp) & 0xFFFFFFFF
+    fraction = int((ntp - int(ntp)) * (1 << 32)) & 0xFFFFFFFF
+    blocks = _report_block(*block) if block is not None else b""
+    count = 1 if block is not None else 0
+    header = struct.pack("!BBHI", 0x80 | count, RTCP_SR, 6 + 6 * count, stream.ssrc)
+    info = struct.pack("!IIIII", seconds, fraction, stream.timestamp, stream.packets, stream.octets)
+    return header + info + blocks
+
+
+def _report_block(source: int, stats: ReceptionStats, previous: tuple[int, int]) -> bytes:
     expected_interval = stats.expected - previous[0]
     received_interval = stats.received - previous[1]
     lost_interval = expected_interval - received_interval
@@ -675,7 +712,7 @@ def receiver_report(
     )
     cumulative = min(stats.lost, 0x7FFFFF)
     highest = (stats.cycles + stats.max_sequence) & 0xFFFFFFFF
-    block = struct.pack(
+    return struct.pack(
         "!IIIIII",
         source,
         (min(fraction, 255) << 24) | cumulative,
@@ -684,4 +721,3 @@ def receiver_report(
         0,  # last SR timestamp: we do not keep SR times (no round-trip estimate)
         0,
     )
-    return struct.pack("!BBHI", 0x81, RTCP_RR, 7, ssrc) + block

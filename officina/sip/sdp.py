@@ -4,6 +4,7 @@
     media    = m=<media> <port>[/<count>] <proto> <fmt> ... [i=] *c= *b= [k=] *a=
     origin   = o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>
     rtpmap   = a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>]
+    rtcp     = a=rtcp:<port> [<nettype> <addrtype> <connection-address>]   (RFC 3605 §2.1)
 
 Lines are kept in order (type, value), so an unchanged description serializes
 back to the same text (with CRLF line ends). Malformed input raises
@@ -15,6 +16,13 @@ rejected stream gets port 0; formats are the offered ones we support, in
 the offerer's order; `telephone-event` follows when offered; the direction
 is mirrored (sendonly <-> recvonly); `a=ptime` is the packet time we send
 the offerer, the one it asked for (`packet_time`).
+
+RTCP goes to the RTP port + 1 (RFC 3550 §11) unless the stream says otherwise with
+`a=rtcp` (RFC 3605): a phone whose RTCP socket is elsewhere, or whose NAT told it
+where its RTCP is seen from. `rtcp_address` reads it; one that is not a port, or not
+a valid address, is passed over, as if absent (the RTP port + 1 then). Our own RTCP
+is always on the RTP port + 1 (`officina.pbx.media.ports`), so what we write carries
+no `a=rtcp`.
 """
 
 from __future__ import annotations
@@ -151,6 +159,24 @@ class SessionDescription:
         """Where the stream at `index` wants RTP: (connection address, port)."""
         media = self.media[index]
         return media.connection_address or self.connection_address, media.port
+
+    def rtcp_address(self, index: int) -> tuple[str | None, int]:
+        """Where the stream at `index` wants RTCP: its `a=rtcp` port (and address, when
+        the attribute names one, else the stream's), or the RTP port + 1 without one."""
+        host, port = self.media_address(index)
+        value = self.media[index].attribute("rtcp")
+        if not value:
+            return host, port + 1
+        parts = value.split(" ")
+        try:
+            # ASCII digits only: int() would take "²", "+1" or " 1".
+            rtcp_port = int(parts[0]) if parts[0].isascii() and parts[0].isdigit() else 0
+            named = _connection_address(" ".join(parts[1:])) if len(parts) > 1 else host
+        except (ValueError, SdpParseError):
+            return host, port + 1
+        if not named or not 0 < rtcp_port <= 65535:
+            return host, port + 1
+        return named, rtcp_port
 
     @classmethod
     def parse(cls, data: bytes | str) -> SessionDescription:
@@ -338,7 +364,8 @@ def _milliseconds(value: str | None) -> float | None:
 
 class AudioAgreement(NamedTuple):
     """What an offer and its answer settled for the first audio stream; ``ptime`` is the
-    ms of audio in each packet we send (``packet_time``)."""
+    ms of audio in each packet we send (``packet_time``); ``rtcp`` where the other side
+    wants its RTCP (``rtcp_address``), None for the RTP port + 1."""
 
     remote_host: str
     remote_port: int
@@ -346,6 +373,7 @@ class AudioAgreement(NamedTuple):
     telephone_event: int | None
     direction: str
     ptime: int = PTIME_DEFAULT
+    rtcp: tuple[str, int] | None = None
 
 
 def audio_agreement(answer: SessionDescription, remote: SessionDescription) -> AudioAgreement:
@@ -372,5 +400,8 @@ def audio_agreement(answer: SessionDescription, remote: SessionDescription) -> A
             event = None
         direction = media.direction or answer.direction
         ptime = packet_time(remote.media[index])
-        return AudioAgreement(host, port, voice[0], event, direction, ptime)
+        rtcp_host, rtcp_port = remote.rtcp_address(index)
+        named = (rtcp_host or host, rtcp_port)
+        rtcp = None if named == (host, port + 1) else named
+        return AudioAgreement(host, port, voice[0], event, direction, ptime, rtcp)
     raise SdpParseError("no audio stream agreed", 488)

@@ -9,7 +9,10 @@ desk's media clock (``FrameClock``, as every prompt). One port per phone is what
 the desk latch (RFC 4961, as its other sessions do): the first RTP packet reaching a
 phone's port comes from that phone, so the music goes back to wherever its packets come
 from, not only to the address its description names (a phone behind NAT names one
-nobody outside reaches). Until a packet comes, the music goes to that address. The
+nobody outside reaches). Until a packet comes, the music goes to that address, or, once
+its RTCP comes from elsewhere, where that RTCP says its RTP is (``RtpSession``: its port
+less the distance the phone's ``a=rtcp`` puts between the two); our RTCP goes back
+where its RTCP came from, or before any, where its description's ``a=rtcp`` says. The
 holder's stream, which nobody hears while it holds, is received on its own port and
 thrown away, only counted as a sign that the call lives.
 
@@ -186,6 +189,9 @@ class HoldStreams:
                 # What the phones send here is not heard by anyone: released and
                 # dropped, so the jitter buffer holds nothing.
                 session.buffer.pop(now)
+                # Reports to both phones (RFC 3550 §6.4): the listener's, sender reports
+                # of the music, where its RTCP comes from or its description says.
+                session.report(now)
                 if tag != stream.listener or held.music is None:
                     continue
                 for _frame_at, send in held.clock.frames_due(now):

@@ -14,9 +14,20 @@ own RTP, from where its new description says, must not be dropped as foreign aft
 it. Until RTP comes, the phone's RTCP says where it is: a held phone behind NAT may
 send nothing else. The first valid RTCP from an address other than the one its
 description names has the RTP go to that address, at the port before the one it came
-from (RTP on the even port, RTCP on the next), or at that very port when it came to
-our RTP port (rtcp-mux, RFC 5761: its packet type tells it from RTP); the RTP that
-comes later latches as above.
+from, less the distance its description puts between its RTP and its RTCP (one port
+without ``a=rtcp``, RFC 3605: a NAT that keeps the phone's ports keeps that distance),
+or at that very port when it came to our RTP port (rtcp-mux, RFC 5761: its packet type
+tells it from RTP); the RTP that comes later latches as above.
+
+RTCP is symmetric too: our reports go to wherever the phone's first valid RTCP came
+from (from the socket it came to), until a new offer; before any, to where its
+description says (``a=rtcp``, or the RTP port + 1), or, once its RTP came from
+elsewhere than its description says (NAT), to that address's port at the same
+distance; the first RTCP from the phone has the next report go at once. Every
+``RTCP_INTERVAL`` a session that sent audio sends a sender report
+(RFC 3550 §6.4.1: a held phone hearing music, sending nothing, learns from it that the
+stream lives), with a report block when it received any; one that only received, a
+receiver report.
 
 Received audio goes through the core's jitter buffer and reception counters;
 RFC 4733 events are reported once per key press (and counted in the reception
@@ -39,6 +50,7 @@ import asyncio
 import logging
 import random
 import socket
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +69,7 @@ from officina.sip.rtp import (
     RtpStream,
     parse_rtcp,
     receiver_report,
+    sender_report,
 )
 from officina.sip.sdp import AudioAgreement
 
@@ -149,11 +162,17 @@ class RtpSession:
         self._rtcp: _Datagrams | None = None
         self._report_at = 0.0
         self._reported = (0, 0)
+        self._sent_reported = 0  # the stream's packet count at the last report
         self._source_ssrc: int | None = None
         # Where the phone's RTCP came from, when it moved our RTP there (before any RTP).
         self._rtcp_from: str | None = None
-        # The address the latest description names for the phone's RTP (set by ``agree``).
+        # The address the latest description names for the phone's RTP (set by ``agree``),
+        # and for its RTCP.
         self._named: tuple[str, int]
+        self._named_rtcp: tuple[str, int]
+        # Where the phone's first valid RTCP since the latest description came from, and
+        # whether it came to our RTP port (muxed): our reports go back there.
+        self.rtcp_latched_to: tuple[tuple[str, int], bool] | None = None
         self.closed = False
         self.packetiser = Packetiser()
         self.pacer = Pacer(SAMPLES_PER_FRAME / 8000)
@@ -174,8 +193,10 @@ class RtpSession:
         self.payload_type = int(agreement.codec.payload_type)
         self.remote = (agreement.remote_host, agreement.remote_port)
         self._named = self.remote
+        self._named_rtcp = agreement.rtcp or (self.remote[0], self.remote[1] + 1)
         self.counters.latched_to = None
         self._rtcp_from = None
+        self.rtcp_latched_to = None
         if not hasattr(self, "stream"):
             self.stream = RtpStream(self.ssrc, self.payload_type, random.getrandbits(16))
         self.stream.payload_type = self.payload_type
@@ -282,8 +303,26 @@ class RtpSession:
             return
         if learn:
             self._rtcp_from = source[0]
-            self.remote = source if muxed else (source[0], source[1] - 1)
+            self.remote = source if muxed else (source[0], source[1] - self._rtcp_distance)
+        if self.rtcp_latched_to is None:
+            self.rtcp_latched_to = (source, muxed)
+            # The reports before went where the description said, which a phone behind
+            # NAT names and nobody reaches: the next one goes at the next tick.
+            self._report_at = 0.0
         counters.rtcp += 1
+
+    @property
+    def _rtcp_distance(self) -> int:
+        """How far the phone's description puts its RTCP port from its RTP port."""
+        return self._named_rtcp[1] - self._named[1]
+
+    def rtcp_destination(self) -> tuple[tuple[str, int], bool]:
+        """Where our RTCP goes, and whether from our RTP port (see the module's comment)."""
+        if self.rtcp_latched_to is not None:
+            return self.rtcp_latched_to
+        if self.remote != self._named:
+            return (self.remote[0], self.remote[1] + self._rtcp_distance), False
+        return self._named_rtcp, False
 
     # ------------------------------------------------------------------ sending
     def send(self, payload: bytes) -> None:
@@ -357,18 +396,31 @@ class RtpSession:
             telephone_event, stream.sequence, stream.timestamp, stream.ssrc, payload, first
         )
         stream.sequence = (stream.sequence + 1) & 0xFFFF
+        stream.sent(payload)
         if last:
             stream.timestamp = (stream.timestamp + event.duration) & 0xFFFFFFFF
         self._rtp.transport.sendto(packet.serialize(), self.remote)
         self.counters.sent += 1
 
     def report(self, now: float) -> None:
-        """An RTCP receiver report every few seconds (RFC 3550 §6.4.2)."""
+        """A sender report every ``RTCP_INTERVAL`` while we send audio, else a receiver
+        report while we receive (RFC 3550 §6.4); the first as soon as there is either."""
         if now < self._report_at or self._rtcp is None or self._rtcp.transport is None:
             return
-        self._report_at = now + RTCP_INTERVAL
-        if self.stats.received == 0:
+        sending = self.stream.packets != self._sent_reported
+        if not sending and self.stats.received == 0:
             return
-        report = receiver_report(self.ssrc, self._source_ssrc or 0, self.stats, self._reported)
+        self._report_at = now + RTCP_INTERVAL
+        block = (
+            (self._source_ssrc or 0, self.stats, self._reported) if self.stats.received else None
+        )
+        if sending:
+            report = sender_report(self.stream, time.time(), block)
+        else:
+            report = receiver_report(self.ssrc, self._source_ssrc or 0, self.stats, self._reported)
         self._reported = (self.stats.expected, self.stats.received)
-        self._rtcp.transport.sendto(report, (self.remote[0], self.remote[1] + 1))
+        self._sent_reported = self.stream.packets
+        destination, muxed = self.rtcp_destination()
+        channel = self._rtp if muxed else self._rtcp
+        if channel is not None and channel.transport is not None:
+            channel.transport.sendto(report, destination)

@@ -6,6 +6,9 @@ are plain UDP sockets of the test (``HeldPhone``: every packet, when and whence)
 * a held phone behind NAT (its description names an address nobody reaches) gets the
   music where its RTP comes from, or, sending no RTP, where its RTCP says (the port
   before, or the same port when muxed);
+* a held phone whose RTCP is elsewhere than its RTP port + 1 (``a=rtcp``, RFC 3605)
+  gets the music at its RTP port, and the desk's RTCP where its RTCP comes from or,
+  before any, where its ``a=rtcp`` says;
 * two phones holding each other: whoever is held by the other hears the music, the
   one holding does not, and resuming in either order leaves the music with the phone
   still held, then with nobody.
@@ -33,6 +36,7 @@ from officina.pbx.tests.test_hold_music_desk import HeldPhone, music_port
 from officina.pbx.tests.test_rtpengine import share_at
 from officina.pbx.tests.test_rtpengine_calls import injection_file, sipp_phone
 from officina.pbx.tests.test_sipp import credentials, pbx, register  # noqa: F401 (fixture)
+from officina.sip.rtp import RTCP_SR
 
 pytestmark = [
     pytest.mark.realpeer,
@@ -44,17 +48,20 @@ UNREACHABLE = "192.0.2.33"  # TEST-NET-1 (RFC 5737): what a phone behind NAT nam
 
 
 def holding_by_update(
-    live: LivePbx, tmp_path: Path, held_host: str
+    live: LivePbx, tmp_path: Path, held_host: str, rtcp_port: int | None = None
 ) -> tuple[HeldPhone, list[subprocess.Popen[bytes]]]:
-    """Bob (202) answers UPDATEs naming ``held_host`` and the test's socket; Alice (201)
-    calls him, holds him with an UPDATE for 5 s and resumes with another (5 s leave a
-    second of music to hear however late a loaded machine sees the hold)."""
+    """Bob (202) answers UPDATEs naming ``held_host`` and the test's socket (and, with
+    ``rtcp_port``, that port for his RTCP: ``a=rtcp``); Alice (201) calls him, holds him
+    with an UPDATE for 5 s and resumes with another (5 s leave a second of music to hear
+    however late a loaded machine sees the hold)."""
     base = live.port
     held = HeldPhone(base + 20)
+    declared = () if rtcp_port is None else ("-key", "rtcp_port", str(rtcp_port))
     bob = sipp_phone(
         tmp_path,
-        "uas_update.xml", base + 4, "-mp", str(base + 30),
-        "-key", "rtp_host", held_host, "-key", "rtp_port", str(base + 20),
+        "uas_update.xml" if rtcp_port is None else "uas_update_rtcp.xml",
+        base + 4, "-mp", str(base + 30),
+        "-key", "rtp_host", held_host, "-key", "rtp_port", str(base + 20), *declared,
     )  # fmt: skip
     assert register(tmp_path, live, "202", base + 4, base + 2) == 0
     alice = sipp_phone(
@@ -153,6 +160,75 @@ def test_a_held_phone_behind_nat_hears_the_music_where_its_media_come_from(
         talking.join(5)
     finally:
         finish(phones, held)
+
+
+class RtcpPort:
+    """A phone's RTCP socket: every RTCP packet that reaches it (type, whence)."""
+
+    def __init__(self, port: int) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind((HOST, port))
+        self.socket.settimeout(0.2)
+        self.received: list[tuple[int, tuple[str, int]]] = []
+        self._running = True
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        while self._running:
+            try:
+                data, source = self.socket.recvfrom(2048)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if len(data) >= 8 and data[0] >> 6 == 2 and 192 <= data[1] <= 223:
+                self.received.append((data[1], source))
+
+    def close(self) -> None:
+        self._running = False
+        self._thread.join(1)
+        self.socket.close()
+
+
+@pytest.mark.parametrize("behind_nat", [False, True])
+def test_a_held_phone_whose_rtcp_is_not_next_to_its_rtp_gets_it_where_it_says(
+    pbx,  # noqa: F811
+    tmp_path,
+    behind_nat,
+):
+    """Bob's descriptions put his RTCP seven ports above his RTP (``a=rtcp``, RFC
+    3605), as a phone does whose NAT mapped them so. Named at his real address, and
+    sending nothing while held, he gets the music at his RTP port and the desk's sender
+    reports at his RTCP port. Named at an address nobody reaches (behind NAT), sending
+    only RTCP, from that port: the music goes to his real RTP port (his RTCP's port less
+    the seven), not the port before his RTCP's, and the reports back where his RTCP
+    came from."""
+    base = pbx.port
+    rtcp = RtcpPort(base + 27)
+    held, phones = holding_by_update(pbx, tmp_path, UNREACHABLE if behind_nat else HOST, base + 27)
+    try:
+        source = music_source(pbx)
+        desk_rtcp = (source[0], source[1] + 1)
+        if behind_nat:
+            talking = threading.Thread(
+                target=send_reports, args=(rtcp.socket, desk_rtcp, 2.0), daemon=True
+            )
+            talking.start()
+        assert wait_for(lambda: len(held.heard_from(0, source)) > 8000, 5), "a second of it"
+        heard = held.heard_from(0, source)
+        assert share_at(heard, HOLD_MUSIC_NOTES) > 0.5, share_at(heard, HOLD_MUSIC_NOTES)
+        assert wait_for(lambda: (RTCP_SR, desk_rtcp) in rtcp.received, 3), rtcp.received
+        (stream,) = pbx.running.media.holds.streams.values()
+        session = stream.ports[stream.listener or ""].session
+        assert session is not None and session.remote == (HOST, base + 20)
+        assert session.rtcp_destination() == ((HOST, base + 27), False)
+        if behind_nat:
+            assert session.counters.rtcp > 0 and session.counters.latched_to is None
+            talking.join(5)
+    finally:
+        finish(phones, held)
+        rtcp.close()
 
 
 @dataclass(frozen=True)

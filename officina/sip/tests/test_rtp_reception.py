@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from officina.sip.rtp import (
+    NTP_UNIX_OFFSET,
     RTCP_RR,
+    RTCP_SR,
     DtmfEvent,
     DtmfReceiver,
     JitterBuffer,
@@ -18,8 +20,10 @@ from officina.sip.rtp import (
     ReceptionStats,
     RtpError,
     RtpPacket,
+    RtpStream,
     parse_rtcp,
     receiver_report,
+    sender_report,
 )
 from officina.sip.sdp import SdpParseError, SessionDescription, answer, audio_agreement, offer
 
@@ -311,6 +315,29 @@ def test_receiver_report_round_trip_and_fraction_lost():
         parse_rtcp(report[:-1])
     with pytest.raises(RtpError):
         parse_rtcp(b"\x00" * 8)
+
+
+def test_sender_report_counts_what_the_stream_sent():
+    stream = RtpStream(0xCAFE, 0, sequence=10, timestamp=1000)
+    for _ in range(3):
+        stream.packet(b"\xff" * 160, 160)
+    stream.sent(b"\x01\x00\x00\xa0")  # an RFC 4733 packet numbered outside ``packet``
+    report = sender_report(stream, 1_800_000_000.25)
+    (parsed,) = parse_rtcp(report)
+    assert parsed.packet_type == RTCP_SR and parsed.ssrc == 0xCAFE
+    assert report[0] == 0x80  # no report block
+    seconds, fraction, timestamp, packets, octets = struct.unpack_from("!IIIII", report, 8)
+    assert seconds == 1_800_000_000 + NTP_UNIX_OFFSET and fraction == 1 << 30
+    assert (timestamp, packets, octets) == (1480, 4, 484)
+    # With a report block about what we received: the receiver report's own block.
+    stats = ReceptionStats()
+    for sequence in range(100):
+        if sequence % 4 != 1:
+            stats.update(sequence, sequence * 160, sequence * 0.02)
+    report = sender_report(stream, 1_800_000_000.25, (7, stats, (0, 0)))
+    (parsed,) = parse_rtcp(report)
+    assert parsed.packet_type == RTCP_SR and report[0] == 0x81
+    assert report[28:] == receiver_report(1234, 7, stats, (0, 0))[8:]
 
 
 OFFER = (

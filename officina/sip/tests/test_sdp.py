@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from officina.sip.sdp import SdpParseError, SessionDescription, answer
+from officina.sip.sdp import SdpParseError, SessionDescription, answer, audio_agreement
 
 OFFER = (
     b"v=0\r\n"
@@ -76,7 +76,67 @@ def test_fuzz(data):
         sdp = SessionDescription.parse(OFFER[:40] + data)
     except SdpParseError:
         return
-    for media in sdp.media:
+    for index, media in enumerate(sdp.media):
         with contextlib.suppress(SdpParseError):
             media.codecs()
+        sdp.rtcp_address(index)  # never raises: a malformed a=rtcp is passed over
     sdp.serialize()
+
+
+def _audio_with(attribute: str) -> SessionDescription:
+    return SessionDescription.parse(
+        "v=0\r\no=bob 1 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+        f"m=audio 4000 RTP/AVP 0\r\n{attribute}a=sendrecv\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("attribute", "where"),
+    [
+        ("", ("192.0.2.20", 4001)),  # RFC 3550 §11: the RTP port + 1
+        ("a=rtcp:4001\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:53020\r\n", ("192.0.2.20", 53020)),  # RFC 3605 §2.1: another port
+        ("a=rtcp:53020 IN IP4 198.51.100.7\r\n", ("198.51.100.7", 53020)),  # and address
+        ("a=rtcp:53020 IN IP6 2001:db8::7\r\n", ("2001:db8::7", 53020)),
+        ("a=rtcp:4000\r\n", ("192.0.2.20", 4000)),  # the RTP port itself (muxed)
+        # Not a port, or not an address: passed over, as if absent.
+        ("a=rtcp:\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:port\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:0\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:70000\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:\u00b2\r\n", ("192.0.2.20", 4001)),  # a digit, not an ASCII one
+        ("a=rtcp:53020 IN XX h\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:53020 IN IP4\r\n", ("192.0.2.20", 4001)),
+        ("a=rtcp:53020 IN IP4 \r\n", ("192.0.2.20", 4001)),  # an empty address
+    ],
+)
+def test_rtcp_address_follows_rfc3605(attribute, where):
+    sdp = _audio_with(attribute)
+    assert sdp.rtcp_address(0) == where
+    assert sdp.serialize() == _audio_with(attribute).serialize()  # kept as it came
+
+
+def test_agreement_carries_where_rtcp_goes_when_not_the_next_port():
+    for attribute, rtcp in [
+        ("", None),
+        ("a=rtcp:4001\r\n", None),
+        ("a=rtcp:53020\r\n", ("192.0.2.20", 53020)),
+        ("a=rtcp:53020 IN IP4 198.51.100.7\r\n", ("198.51.100.7", 53020)),
+    ]:
+        remote = _audio_with(attribute)
+        ours = answer(remote, address="127.0.0.1", ports=[30000])
+        assert audio_agreement(ours, remote).rtcp == rtcp, attribute
+        # What we write names no RTCP port: ours is always the RTP port + 1.
+        assert ours.media[0].attribute("rtcp") is None
+        assert ours.rtcp_address(0) == ("127.0.0.1", 30001)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=40))
+def test_any_rtcp_attribute_gives_a_port_or_the_next_one(value):
+    try:
+        sdp = _audio_with(f"a=rtcp:{value}\r\n")
+    except SdpParseError:
+        return
+    host, port = sdp.rtcp_address(0)
+    assert 0 < port <= 65535 and host
