@@ -52,9 +52,9 @@ def overflowing_from_company_to_space(studio_rossi, navigli, giulia, marco) -> R
         ),
         (
             "it",
-            "Lo spazio “Officina Navigli” resta. In uso da fuori: le chiamate arrivano al "
-            "gruppo di chiamata 640 da il gruppo di chiamata 651 fuori orario. Prima mandale "
-            "altrove.",
+            "Lo spazio “Officina Navigli” resta. In uso da fuori: arrivano chiamate a: il "
+            "gruppo di chiamata 640, da: il gruppo di chiamata 651 fuori orario. Prima "
+            "mandale altrove.",
         ),
     ],
 )
