@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from officina.accounts.models import Company, Space
+from officina.accounts.models import Company, Member, Space
 from officina.attendant.actions import MenuInput, check_save_menu
 from officina.attendant.models import Menu
 from officina.attendant.selectors import menu_plans
@@ -28,7 +28,9 @@ SPACES = "/admin/accounts/space/"
 COMPANIES = "/admin/accounts/company/"
 
 
-def overflowing_from_company_to_space(studio_rossi, navigli, giulia, marco) -> RingGroup:
+def overflowing_from_company_to_space(
+    studio_rossi: Company, navigli: Space, giulia: Member, marco: Member
+) -> RingGroup:
     """Navigli's group 640, which Studio Rossi's group 651 sends calls to out of hours."""
     desk = check_save_ring_group(
         navigli, RingGroupInput(name="Desk", number="640", member_ids=[marco.pk])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from officina.api import ring_groups
+from officina.ringgroups.access import access_ring_group_by_id
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.ringgroups.models import RingGroup, RingGroupMember
 
@@ -37,11 +38,10 @@ def test_a_group_removed_meanwhile_is_not_made_again(
         request.getfixturevalue(owner),
         RingGroupInput(name="Desk", number="650", member_ids=[marco.pk]),
     )
-    found = ring_groups.access_ring_group_by_id
-    calls = []
+    calls: list[int] = []
 
     def removed_by_another_manager_once_found(*args: object, **kwargs: object) -> RingGroup:
-        group = found(*args, **kwargs)  # type: ignore[arg-type]
+        group = access_ring_group_by_id(*args, **kwargs)  # type: ignore[arg-type]
         if not calls:
             RingGroup.objects.filter(pk=group.pk).delete()
         calls.append(group.pk)

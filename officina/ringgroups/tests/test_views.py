@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from officina.ringgroups import views
+from officina.ringgroups.access import access_ring_group_by_id
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.ringgroups.models import RingGroup, RingGroupMember
 
@@ -132,10 +133,9 @@ def test_the_page_does_not_make_a_group_removed_meanwhile_again(
     desk = check_save_ring_group(
         studio_rossi, RingGroupInput(name="Desk", number="600", member_ids=[marco.pk])
     )
-    found = views.access_ring_group_by_id
 
     def removed_by_another_owner_once_found(*args: object, **kwargs: object) -> RingGroup:
-        group = found(*args, **kwargs)  # type: ignore[arg-type]
+        group = access_ring_group_by_id(*args, **kwargs)  # type: ignore[arg-type]
         RingGroup.objects.filter(pk=group.pk).delete()
         return group
 
