@@ -1,12 +1,26 @@
-"""Admin for the community's managers: every model searchable and filterable."""
+"""Admin for the community's managers: every model searchable and filterable.
+
+Removing a company or a space removes its phone system with it (trunks and numbers, ring
+groups, menus): refused, one at a time or in bulk, while calls come to one of its groups
+or menus from outside it (``trunks.actions.hold_owner_for_removal``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from officina.core.errors import OfficinaError
+from officina.trunks.actions import hold_owner_for_removal
 
 from .models import (
     Company,
@@ -90,8 +104,88 @@ class MemberAdmin(UserAdmin[Member]):
     )
 
 
+_Owner = TypeVar("_Owner", Company, Space)
+
+
+class PhoneOwnerAdmin(admin.ModelAdmin[_Owner]):
+    """The removal of a company or a space, on its delete page and in bulk, refused while
+    calls are routed to its ring groups or menus from outside it; its groups and menus
+    stay locked from the check to the removal, so a route saved meanwhile waits for it."""
+
+    actions = ("delete_unless_routed_to",)
+    # "%(name)s stays. %(refusal)s" and "none was removed", said of one of these.
+    stays: ClassVar[Promise]
+    none_removed: ClassVar[Promise]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Replaced by delete_unless_routed_to: the site's own would take the owner's
+        # groups and menus from under the routes of others.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def refused(self, owner: _Owner, refusal: OfficinaError) -> str:
+        return str(self.stays) % {"name": owner.name, "refusal": refusal.message}
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # One transaction from the check to the removal: the locks are held, so no route
+        # to its groups or menus is saved in between.
+        with transaction.atomic():
+            owner = self.get_object(request, unquote(object_id))
+            if owner is not None and self.has_delete_permission(request, owner):
+                try:
+                    hold_owner_for_removal(owner)
+                except OfficinaError as refusal:
+                    self.message_user(request, self.refused(owner, refusal), messages.ERROR)
+                    opts = self.model._meta
+                    return HttpResponseRedirect(
+                        reverse(
+                            f"admin:{opts.app_label}_{opts.model_name}_change", args=(owner.pk,)
+                        )
+                    )
+            return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(
+        permissions=["delete"],
+        description=_("Delete selected %(verbose_name_plural)s"),
+    )
+    def delete_unless_routed_to(
+        self, request: HttpRequest, queryset: QuerySet[_Owner]
+    ) -> HttpResponse | None:
+        """The site's bulk removal, refused whole when calls are routed from outside to
+        the groups or menus of any of them (each refusal said)."""
+        with transaction.atomic():
+            refused = False
+            for owner in queryset.order_by("pk"):
+                try:
+                    hold_owner_for_removal(owner)
+                except OfficinaError as refusal:
+                    self.message_user(request, self.refused(owner, refusal), messages.ERROR)
+                    refused = True
+            if refused:
+                self.message_user(request, str(self.none_removed), messages.ERROR)
+                return None
+            response: HttpResponse | None = delete_selected(self, request, queryset)
+            return response
+
+    def delete_model(self, request: HttpRequest, obj: _Owner) -> None:
+        with transaction.atomic():
+            hold_owner_for_removal(obj)
+            obj.delete()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_Owner]) -> None:
+        with transaction.atomic():
+            for owner in queryset.order_by("pk"):
+                hold_owner_for_removal(owner)
+            queryset.delete()
+
+
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin[Company]):
+class CompanyAdmin(PhoneOwnerAdmin[Company]):
+    stays = _("The company “%(name)s” stays. %(refusal)s")
+    none_removed = _("No company was removed.")
     list_display = ("name", "city", "space", "created_at")
     list_filter = ("space", "city")
     search_fields = ("name", "slug", "city", "description")
@@ -127,7 +221,9 @@ class CompanyRelationAdmin(admin.ModelAdmin[CompanyRelation]):
 
 
 @admin.register(Space)
-class SpaceAdmin(admin.ModelAdmin[Space]):
+class SpaceAdmin(PhoneOwnerAdmin[Space]):
+    stays = _("The space “%(name)s” stays. %(refusal)s")
+    none_removed = _("No space was removed.")
     list_display = ("name", "kind", "join_policy", "city", "time_zone", "capacity")
     list_filter = ("kind", "join_policy", "city", "time_zone")
     search_fields = ("name", "slug", "address", "city")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from officina.accounts.selectors import owner_field, owner_people_ids
 from officina.conferences.selectors import number_is_a_room
-from officina.core.errors import OfficinaError
+from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_members, extension_number_exists
 from officina.ringgroups.kinds import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
 from officina.ringgroups.selectors import number_is_a_ring_group, owner_ring_groups
@@ -242,7 +242,13 @@ def check_save_menu(
                 ],
                 menu_id=menu.pk if menu is not None else None,
             )
-            if menu is not None and menu.pk in menus:
+            if menu is not None:
+                if menu.pk not in menus:
+                    # Saving it now would make again what its owner removed.
+                    raise OfficinaError(
+                        _("This menu was removed meanwhile: nothing was saved."),
+                        ErrorCode.NOT_FOUND,
+                    )
                 menu.number = menus[menu.pk]
             checked = _check(owner, data, menu)
             if menu is None:

@@ -74,8 +74,6 @@ def _check(owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None) -> 
             _("%(number)s is already taken: choose another number.") % {"number": number},
             field="number",
         )
-    if group is not None and number != group.number:
-        refuse_if_routed_to(RouteKind.RING_GROUP, group.number, seen_by=owner, field="number")
     if data.strategy not in RingStrategy.values:
         raise OfficinaError.invalid_input(_("Unknown way of ringing."), field="strategy")
     if data.targets not in RingTargets.values:
@@ -132,6 +130,41 @@ def check_out_of_hours_number(number: str, out_of_hours_number: str) -> str:
     return elsewhere
 
 
+def hold_ring_group_for_change(
+    group: RingGroup | None, data: RingGroupInput, *, seen_by: PhoneOwner | None
+) -> None:
+    """Row-lock, until the transaction ends, ``group`` (None: a group being made) and the
+    group ``data`` sends calls to out of hours (``hold_route_targets``), and refuse the
+    change of a group removed meanwhile (saving it would make it again, without its
+    people) or renumbered away from a number calls are routed to (``refuse_if_routed_to``,
+    naming what ``seen_by`` may see: None for the admin's staff). ``group.number`` is set
+    to the number it has now. Whatever saves a group asks this first, inside the
+    transaction that saves it: the page, the API and the admin."""
+    groups, _menus = hold_route_targets(
+        [data.out_of_hours_number], group_id=group.pk if group is not None else None
+    )
+    if group is None:
+        return
+    if group.pk not in groups:
+        raise OfficinaError(
+            _("This ring group was removed meanwhile: nothing was saved."), ErrorCode.NOT_FOUND
+        )
+    group.number = groups[group.pk]
+    if data.number.strip() != group.number:
+        refuse_if_routed_to(RouteKind.RING_GROUP, group.number, seen_by=seen_by, field="number")
+
+
+def hold_and_check_ring_group(
+    owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None, *, seen_by: PhoneOwner | None
+) -> RingGroupInput:
+    """``data`` as ``owner``'s group ``group`` (None: a new one) is saved with it, once
+    ``hold_ring_group_for_change`` has locked what the save depends on; inside the
+    transaction that saves it. The admin asks this while validating its form, in the
+    transaction of its change view, with ``seen_by=None``."""
+    hold_ring_group_for_change(group, data, seen_by=seen_by)
+    return _check(owner, data, group)
+
+
 def check_save_ring_group(
     owner: PhoneOwner, data: RingGroupInput, group: RingGroup | None = None
 ) -> RingGroup:
@@ -141,12 +174,7 @@ def check_save_ring_group(
         with transaction.atomic():
             # Checked once the group it overflows to, and the group itself, are locked:
             # neither is removed or renumbered before this is saved.
-            groups, _menus = hold_route_targets(
-                [data.out_of_hours_number], group_id=group.pk if group is not None else None
-            )
-            if group is not None and group.pk in groups:
-                group.number = groups[group.pk]
-            clean = _check(owner, data, group)
+            clean = hold_and_check_ring_group(owner, data, group, seen_by=owner)
             if group is None:
                 group = RingGroup(**{owner_field(owner): owner})
             group.name = clean.name

@@ -1,8 +1,9 @@
 """The admin's pages for ring groups keep the rules and take the locks the group's own
-pages do (``ringgroups.actions``, ``trunks.actions.hold_route_targets``): a group that
-calls are routed to is neither renumbered nor removed, one at a time or in bulk, and a
-route saved meanwhile waits for the change. Staff see every owner, so the refusals name
-every route (``seen_by=None``)."""
+pages do, through the same actions (``ringgroups.actions``): a group is saved only as
+its owner's managers could save it, a group that calls are routed to is neither
+renumbered nor removed, one at a time or in bulk, a group removed meanwhile is not made
+again, and a route saved meanwhile waits for the change. Staff see every owner, so the
+refusals name every route (``seen_by=None``)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,20 @@ from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from officina.core.errors import OfficinaError
-from officina.trunks.actions import hold_route_targets, refuse_if_routed_to
-from officina.trunks.kinds import RouteKind
 
-from .actions import check_delete_ring_group, check_out_of_hours_number, hold_ring_group_for_removal
+from .actions import (
+    RingGroupInput,
+    check_delete_ring_group,
+    hold_and_check_ring_group,
+    hold_ring_group_for_removal,
+)
 from .models import RingGroup, RingGroupMember
 
 
@@ -34,10 +39,56 @@ class RingGroupMemberInline(admin.TabularInline[RingGroupMember, RingGroup]):
     extra = 0
 
 
+# The rows of the group's people as the admin's inline posts them, under its prefix (the
+# relation's name): read by the group's form too, whose checks need its people in order.
+PEOPLE_PREFIX = "members"
+PeopleFormSet: type[BaseInlineFormSet[RingGroupMember, RingGroup, Any]] = (
+    forms.inlineformset_factory(
+        RingGroup, RingGroupMember, fields=("member", "position", "available"), extra=0
+    )
+)
+
+
+def people_after_save(form: forms.ModelForm[RingGroup]) -> list[int] | None:
+    """The ids of the group's people in ringing order as the admin's save leaves them:
+    its rows as they are, changed, removed or added by the inline posted with ``form``
+    (none posted: as they are). None when the inline has errors of its own: they are
+    shown, and nothing is saved."""
+    group = form.instance
+    rows: dict[object, tuple[int, int, int]] = (
+        {
+            place.pk: (place.position, index, place.member_id)
+            for index, place in enumerate(RingGroupMember.objects.filter(group=group))
+        }
+        if group.pk is not None
+        else {}
+    )
+    if f"{PEOPLE_PREFIX}-TOTAL_FORMS" in form.data:
+        people = PeopleFormSet(form.data, instance=group, prefix=PEOPLE_PREFIX)
+        if not people.is_valid():
+            return None
+        for index, row in enumerate(people.forms, start=len(rows)):
+            kept = row not in people.deleted_forms
+            if row in people.initial_forms:
+                if not kept:
+                    rows.pop(row.instance.pk, None)
+                    continue
+            elif not (kept and row.has_changed()):
+                continue
+            member = row.cleaned_data.get("member")
+            if member is not None:
+                key = row.instance.pk if row in people.initial_forms else ("new", index)
+                rows[key] = (row.cleaned_data["position"], index, member.pk)
+    return [member_id for _position, _index, member_id in sorted(rows.values())]
+
+
 class RingGroupAdminForm(forms.ModelForm[RingGroup]):
-    """The admin's own edit keeps the rules the group's page keeps: a group that calls
-    are routed to keeps its number, and out of hours it sends calls to an extension or
-    another group that stays until the edit is saved."""
+    """The admin's edit of a group is checked as the group's page checks it
+    (``hold_and_check_ring_group``), its people as the inline leaves them: the people of
+    its owner only, a number free and in the right format, kept while calls are routed to
+    it, an out-of-hours number that stays until the admin's save commits (its change
+    view is one transaction, and the check locks it), and no group made again that was
+    removed meanwhile."""
 
     class Meta:
         model = RingGroup
@@ -45,30 +96,34 @@ class RingGroupAdminForm(forms.ModelForm[RingGroup]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        number = cleaned.get("number")
-        if number is None:
-            return cleaned  # the number's own error is shown
-        group = self.instance if self.instance.pk is not None else None
-        # Held until the admin's save commits (its change view is one transaction): the
-        # group is not routed to, nor the group it overflows to removed, meanwhile.
-        groups, _menus = hold_route_targets(
-            [cleaned.get("out_of_hours_number", "")],
-            group_id=group.pk if group is not None else None,
+        owner = cleaned.get("company") or cleaned.get("space")
+        if self.errors or (cleaned.get("company") and cleaned.get("space")) or owner is None:
+            return cleaned  # the fields' own errors, or the one-owner rule's, are shown
+        member_ids = people_after_save(self)
+        if member_ids is None:
+            return cleaned  # the inline's own errors are shown
+        data = RingGroupInput(
+            name=cleaned["name"],
+            number=cleaned["number"],
+            strategy=cleaned["strategy"],
+            targets=cleaned["targets"],
+            ring_seconds=cleaned["ring_seconds"],
+            member_ids=member_ids,
+            in_hours_only=cleaned["in_hours_only"],
+            out_of_hours_number=cleaned["out_of_hours_number"],
         )
-        if group is not None and group.pk not in groups:
-            # Saving it now would make it again, without its people.
-            self.add_error(None, _("This ring group was removed meanwhile."))
-            return cleaned
+        group = self.instance if self.instance.pk is not None else None
         try:
-            if group is not None and number != groups[group.pk]:
-                refuse_if_routed_to(
-                    RouteKind.RING_GROUP, groups[group.pk], seen_by=None, field="number"
-                )
-            cleaned["out_of_hours_number"] = check_out_of_hours_number(
-                number, cleaned.get("out_of_hours_number", "")
-            )
+            checked = hold_and_check_ring_group(owner, data, group, seen_by=None)
         except OfficinaError as refusal:
-            self.add_error(str(refusal.details["field"]), str(refusal.message))
+            field = str(refusal.details.get("field", ""))
+            self.add_error(field if field in self.fields else None, str(refusal.message))
+            return cleaned
+        # As checked (the name on one line, the numbers without spaces): the form sets
+        # these on the group again before the admin saves it.
+        cleaned["name"] = checked.name
+        cleaned["number"] = checked.number
+        cleaned["out_of_hours_number"] = checked.out_of_hours_number
         return cleaned
 
 

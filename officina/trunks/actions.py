@@ -42,7 +42,7 @@ from .kinds import (
     TrunkMode,
 )
 from .models import OutboundPermission, PhoneNumber, Trunk
-from .selectors import number_is_taken, routed_to
+from .selectors import number_is_taken, routed_to, routed_to_from_outside
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -232,6 +232,40 @@ def refuse_if_routed_to(
     if field:
         raise OfficinaError.invalid_input(message, field=field)
     raise OfficinaError(message, ErrorCode.CONFLICT)
+
+
+def hold_owner_for_removal(owner: PhoneOwner) -> None:
+    """Row-lock, until the transaction ends, the ring groups and menus of ``owner`` (a
+    company or a space, ``hold_route_targets``) and refuse (a conflict naming every
+    route: only the Django admin's staff remove an owner) while calls are routed to any
+    of them from outside ``owner`` (``routed_to_from_outside``): removing it would take
+    its groups and menus, and leave those routes sending calls to nothing. Its own
+    numbers, menus' keys and groups' overflow go with it. Asked inside the transaction
+    that removes it: a route saved meanwhile waits for the removal, and is refused."""
+    hold_route_targets(
+        [
+            *owner_ring_groups(owner).values_list("number", flat=True),
+            *owner_menus(owner).values_list("number", flat=True),
+        ]
+    )
+    found = routed_to_from_outside(owner)
+    if not found:
+        return
+    said = []
+    for kind, number, routes in found:
+        where = _("ring group %(number)s") if kind == RouteKind.RING_GROUP else _("menu %(number)s")
+        said.append(
+            _("%(where)s from %(routes)s")
+            % {
+                "where": where % {"number": number},
+                "routes": ", ".join(str(route) for route in routes),
+            }
+        )
+    raise OfficinaError(
+        _("In use from outside: calls come to %(targets)s. Send them elsewhere first.")
+        % {"targets": "; ".join(said)},
+        ErrorCode.CONFLICT,
+    )
 
 
 @dataclass

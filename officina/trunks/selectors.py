@@ -16,10 +16,11 @@ from officina.accounts.selectors import (
     owner_people_ids,
     space_ids_of_members,
 )
-from officina.attendant.selectors import menu_routes_to
+from officina.attendant.selectors import menu_routes_to, owner_menus
 from officina.pbx.selectors import forwarding_holders_to
 from officina.ringgroups.selectors import (
     company_schedules,
+    owner_ring_groups,
     ring_groups_overflowing_to,
     space_schedules,
 )
@@ -154,15 +155,16 @@ class RoutedHere:
             yield said % {"count": self.outside_routes}
 
 
-def routed_to(kind: str, number: str, *, seen_by: PhoneOwner | None) -> RoutedHere:
-    """Everything that sends calls to the menu or ring group ``number`` (``kind`` a
-    ``RouteKind``): the phone numbers routed or forwarded there, the menus' keys and
-    out-of-hours menus, the ring groups' out-of-hours numbers, the members' own call
-    forwarding. The one answer to "what routes here", asked before a menu or a group is
-    removed or renumbered. Named when ``seen_by`` (the company or space asking) owns the
-    route or the forwarding member is one of its people, counted otherwise; None names
-    everything (the Django admin's staff see every owner). Five queries, six with a
-    forwarding to tell apart."""
+# A route's owner: (company id, space id), one of the two None.
+_Owned = tuple[int | None, int | None]
+
+
+def _routes_to(
+    kind: str, number: str
+) -> tuple[list[tuple[RoutedFrom, _Owned]], list[tuple[int, RoutedFrom]]]:
+    """What sends calls to the menu or ring group ``number``: the numbers', menus' and
+    groups' routes, each with its owner, and the members' own call forwarding, each with
+    the member's id (a member belongs to no one owner). Five queries."""
     phone_numbers = (
         PhoneNumber.objects.filter(
             Q(route_kind=kind, route_target=number)
@@ -172,8 +174,7 @@ def routed_to(kind: str, number: str, *, seen_by: PhoneOwner | None) -> RoutedHe
         .select_related("trunk")
         .order_by("e164")
     )
-    # (the route, its owner's (company id, space id)) for the numbers, menus and groups
-    owned: list[tuple[RoutedFrom, tuple[int | None, int | None]]] = []
+    owned: list[tuple[RoutedFrom, _Owned]] = []
     for phone in phone_numbers:
         for how, (its_kind, its_target) in {
             "route": (phone.route_kind, phone.route_target),
@@ -196,29 +197,64 @@ def routed_to(kind: str, number: str, *, seen_by: PhoneOwner | None) -> RoutedHe
             (RoutedFrom(kind, group), (company_id, space_id))
             for group, company_id, space_id in ring_groups_overflowing_to(number)
         ]
-    forwarding = forwarding_holders_to(number)
+    return owned, [
+        (member_id, RoutedFrom("forwarding", extension, name))
+        for member_id, name, extension in forwarding_holders_to(number)
+    ]
+
+
+def _owned_by(owner: PhoneOwner) -> _Owned:
+    return (None, owner.pk) if owner_field(owner) == "space" else (owner.pk, None)
+
+
+def routed_to(kind: str, number: str, *, seen_by: PhoneOwner | None) -> RoutedHere:
+    """Everything that sends calls to the menu or ring group ``number`` (``kind`` a
+    ``RouteKind``): the phone numbers routed or forwarded there, the menus' keys and
+    out-of-hours menus, the ring groups' out-of-hours numbers, the members' own call
+    forwarding. The one answer to "what routes here", asked before a menu or a group is
+    removed or renumbered. Named when ``seen_by`` (the company or space asking) owns the
+    route or the forwarding member is one of its people, counted otherwise; None names
+    everything (the Django admin's staff see every owner). Five queries, six with a
+    forwarding to tell apart."""
+    owned, forwarding = _routes_to(kind, number)
     if seen_by is None:
         return RoutedHere(
-            tuple(route for route, _owner in owned)
-            + tuple(RoutedFrom("forwarding", ext, name) for _id, name, ext in forwarding)
+            tuple(route for route, _owner in owned) + tuple(route for _id, route in forwarding)
         )
-    of_a_space = owner_field(seen_by) == "space"
-    theirs = (None, seen_by.pk) if of_a_space else (seen_by.pk, None)
+    theirs = _owned_by(seen_by)
     people = owner_people_ids(seen_by) if forwarding else set()
     named = [route for route, owner in owned if owner == theirs]
-    named += [
-        RoutedFrom("forwarding", extension, name)
-        for member_id, name, extension in forwarding
-        if member_id in people
-    ]
+    named += [route for member_id, route in forwarding if member_id in people]
     return RoutedHere(
         tuple(named),
-        outside_forwarding=sum(
-            1 for member_id, _name, _ext in forwarding if member_id not in people
-        ),
+        outside_forwarding=sum(1 for member_id, _route in forwarding if member_id not in people),
         outside_routes=sum(1 for _route, owner in owned if owner != theirs),
-        of_a_space=of_a_space,
+        of_a_space=owner_field(seen_by) == "space",
     )
+
+
+def routed_to_from_outside(owner: PhoneOwner) -> list[tuple[str, str, tuple[RoutedFrom, ...]]]:
+    """(kind, number, routes) for each ring group and menu of ``owner`` (a ``RouteKind``,
+    its number) that calls are routed to from outside it: the routes that removing
+    ``owner`` would leave sending calls to nothing. Its own numbers, menus and groups go
+    with it; every member's call forwarding stays (a member outlives a company or a
+    space), as do other owners' groups overflowing to one of its groups. By number, ring
+    groups first. Five queries for each of its groups and menus, and four."""
+    theirs = _owned_by(owner)
+    targets = [
+        *((RouteKind.RING_GROUP, group.number) for group in owner_ring_groups(owner)),
+        *((RouteKind.MENU, menu.number) for menu in owner_menus(owner)),
+    ]
+    found: list[tuple[str, str, tuple[RoutedFrom, ...]]] = []
+    for kind, number in targets:
+        owned, forwarding = _routes_to(kind, number)
+        outside = (
+            *(route for route, its in owned if its != theirs),
+            *(route for _member_id, route in forwarding),
+        )
+        if outside:
+            found.append((kind, number, outside))
+    return found
 
 
 def company_permissions(company: Company) -> dict[int, OutboundPermission]:

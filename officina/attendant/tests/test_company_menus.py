@@ -9,7 +9,7 @@ import pytest
 
 from officina.attendant.actions import MenuInput, check_save_menu
 from officina.attendant.models import Menu
-from officina.core.errors import OfficinaError
+from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.actions import do_provision_extension
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 
@@ -83,4 +83,17 @@ def test_the_page_refuses_a_key_to_someone_not_of_the_company(
     assert shown in page
     # Next to key 1's field, not on top of the form.
     assert page.index("id_target_1") < page.index(shown)
+    assert not Menu.objects.exists()
+
+
+def test_a_menu_removed_meanwhile_is_not_made_again(studio_rossi):
+    check_save_menu(studio_rossi, a_menu())
+    opened = Menu.objects.get()  # the menu's page is opened, then another owner
+    Menu.objects.all().delete()  # removes the menu
+    with pytest.raises(OfficinaError) as refused:
+        check_save_menu(
+            studio_rossi, MenuInput(name="Desk", number="500", greeting_text="Hi."), opened
+        )
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    assert str(refused.value.message) == "This menu was removed meanwhile: nothing was saved."
     assert not Menu.objects.exists()

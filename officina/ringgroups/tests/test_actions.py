@@ -84,3 +84,19 @@ def test_only_a_member_of_the_group_sets_their_availability(giulia, marco, studi
     with pytest.raises(OfficinaError) as raised:
         check_set_availability(marco, group, available=False)
     assert raised.value.code == ErrorCode.NOT_FOUND
+
+
+def test_a_group_removed_meanwhile_is_not_made_again(giulia, marco, studio_rossi):
+    desk = check_save_ring_group(studio_rossi, RingGroupInput("Desk", "600", member_ids=[marco.pk]))
+    opened = RingGroup.objects.get(pk=desk.pk)  # the page is opened, then another owner
+    RingGroup.objects.filter(pk=desk.pk).delete()  # removes the group
+    with pytest.raises(OfficinaError) as refused:
+        check_save_ring_group(
+            studio_rossi, RingGroupInput("Front desk", "600", member_ids=[giulia.pk]), opened
+        )
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    assert str(refused.value.message) == (
+        "This ring group was removed meanwhile: nothing was saved."
+    )
+    assert not RingGroup.objects.exists()
+    assert not RingGroupMember.objects.exists()

@@ -18,7 +18,7 @@ from officina.accounts.models import Member, Space
 from officina.pbx.actions import ForwardingInput, check_set_forwarding, do_provision_extension
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.ringgroups.admin import RingGroupAdminForm
-from officina.ringgroups.models import RingGroup
+from officina.ringgroups.models import RingGroup, RingGroupMember
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse
@@ -45,17 +45,35 @@ def shown(response: _MonkeyPatchedWSGIResponse) -> str:
     return response.content.decode()
 
 
-def change_form(group: RingGroup, **changes: object) -> dict[str, object]:
-    """The admin's change form of ``group`` as posted, its people left as they are."""
+def change_form(
+    group: RingGroup, *, people: list[dict[str, object]] | None = None, **changes: object
+) -> dict[str, object]:
+    """The admin's change form of ``group`` as posted, its people left as they are, or
+    ``people``: the inline's rows, its own first (``id``, ``DELETE``), then new ones."""
     posted = {k: v for k, v in model_to_dict(group).items() if v not in (None, False)}
     posted.update(changes)
-    return {
-        **posted,
-        "members-TOTAL_FORMS": "0",
-        "members-INITIAL_FORMS": "0",
+    rows = people or []
+    initial = sum(1 for row in rows if row.get("id"))
+    inline: dict[str, object] = {
+        "members-TOTAL_FORMS": str(len(rows)),
+        "members-INITIAL_FORMS": str(initial),
         "members-MIN_NUM_FORMS": "0",
         "members-MAX_NUM_FORMS": "1000",
     }
+    for index, row in enumerate(rows):
+        inline.update({f"members-{index}-{name}": value for name, value in row.items()})
+        inline[f"members-{index}-group"] = str(group.pk) if group.pk else ""
+    return {**posted, **inline}
+
+
+def place_of(group: RingGroup, member: Member, **changes: object) -> dict[str, object]:
+    """The inline's row of ``member``'s place in ``group`` as it is, with ``changes``."""
+    place = RingGroupMember.objects.get(group=group, member=member)
+    row: dict[str, object] = {"id": place.pk, "member": member.pk, "position": place.position}
+    if place.available:
+        row["available"] = "on"
+    row.update(changes)
+    return row
 
 
 def test_a_group_calls_are_routed_to_is_not_removed_from_its_delete_page(
@@ -170,7 +188,7 @@ def test_the_admins_change_form_does_not_make_a_removed_group_again(navigli, mar
     form = RingGroupAdminForm(data={**data, "name": "Later"}, instance=late)
     RingGroup.objects.filter(pk=late.pk).delete()  # by another staff member meanwhile
     assert not form.is_valid()
-    assert form.non_field_errors() == ["This ring group was removed meanwhile."]
+    assert form.non_field_errors() == ["This ring group was removed meanwhile: nothing was saved."]
     assert list(RingGroup.objects.all()) == [desk]
 
 
@@ -191,3 +209,86 @@ def test_a_group_calls_are_routed_to_keeps_its_number_in_the_admin(navigli, marc
     data["number"] = "650"
     data["name"] = "Front desk"
     assert RingGroupAdminForm(data=data, instance=desk).is_valid()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"ring_seconds": "500"}, "ring_seconds", "Between 5 and 120 seconds."),
+        ({"number": "6x"}, "number", "The number is 2 to 6 digits."),
+        ({"number": "650"}, "number", "650 is already taken: choose another number."),
+        (
+            {"out_of_hours_number": "651"},
+            "out_of_hours_number",
+            "Out of hours, calls go to an extension or another ring group&#x27;s number.",
+        ),
+    ],
+)
+def test_the_admin_saves_a_group_only_as_its_page_would(
+    client_for, admin, navigli, marco, changes, field, message
+):
+    _desk, late = groups(navigli, marco)
+    refused = client_for(admin).post(f"{GROUPS}{late.pk}/change/", change_form(late, **changes))
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    assert message in " ".join(form.errors.get(field, [])).replace("'", "&#x27;"), form.errors
+    late.refresh_from_db()
+    assert (late.number, late.ring_seconds, late.out_of_hours_number) == ("651", 15, "650")
+
+
+def test_the_admin_lists_only_the_owners_people_and_at_least_one(
+    client_for, admin, navigli, marco, giulia, sara
+):
+    desk, _late = groups(navigli, marco)
+    client = client_for(admin)
+    # Sara is a member of San Salvario, not of Navigli.
+    stranger = {"member": sara.pk, "position": 2, "available": "on"}
+    refused = client.post(
+        f"{GROUPS}{desk.pk}/change/", change_form(desk, people=[place_of(desk, marco), stranger])
+    )
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.non_field_errors() == [
+        "Only members of Officina Navigli can be in its groups."
+    ]
+    emptied = client.post(
+        f"{GROUPS}{desk.pk}/change/", change_form(desk, people=[place_of(desk, marco, DELETE="on")])
+    )
+    assert emptied.context["adminform"].form.non_field_errors() == ["List at least one person."]
+    assert list(desk.members.values_list("member", flat=True)) == [marco.pk]
+    # Giulia is: in she goes, before Marco, and Marco stays as staff left him.
+    saved = client.post(
+        f"{GROUPS}{desk.pk}/change/",
+        change_form(
+            desk,
+            people=[
+                place_of(desk, marco, position=2, available=""),
+                {"member": giulia.pk, "position": 1, "available": "on"},
+            ],
+        ),
+    )
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    assert list(desk.members.values_list("member", "position", "available")) == [
+        (giulia.pk, 1, True),
+        (marco.pk, 2, False),
+    ]
+
+
+def test_the_admin_makes_a_group_only_of_its_owners_people(
+    client_for, admin, studio_rossi, giulia, sara
+):
+    client = client_for(admin)
+    new = RingGroup(company=studio_rossi, name="Desk", number="660")
+    posted = change_form(new, people=[{"member": sara.pk, "position": 1}])
+    posted.update({"strategy": "ring_all", "targets": "listed", "ring_seconds": "15"})
+    refused = client.post(f"{GROUPS}add/", posted)
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.non_field_errors() == [
+        "Only people of Studio Rossi can be in its groups."
+    ]
+    assert not RingGroup.objects.exists()
+    posted = change_form(new, people=[{"member": giulia.pk, "position": 1}], name="  Front   desk ")
+    posted.update({"strategy": "ring_all", "targets": "listed", "ring_seconds": "15"})
+    assert client.post(f"{GROUPS}add/", posted).status_code == 302
+    made = RingGroup.objects.get()
+    assert (made.name, made.company, made.number) == ("Front desk", studio_rossi, "660")
+    assert list(made.members.values_list("member", flat=True)) == [giulia.pk]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from officina.ringgroups import views
+from officina.ringgroups.access import access_ring_group_by_id
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.ringgroups.models import RingGroup, RingGroupMember
 
@@ -123,3 +125,38 @@ def test_an_owner_sets_business_hours_with_a_break_and_an_exception(
     # Marco sees them; only owners change them.
     assert client_for(marco).get(url).status_code == 200
     assert client_for(marco).post(url, form).status_code == 404
+
+
+def test_the_page_does_not_make_a_group_removed_meanwhile_again(
+    client_for, giulia, marco, studio_rossi, monkeypatch
+):
+    desk = check_save_ring_group(
+        studio_rossi, RingGroupInput(name="Desk", number="600", member_ids=[marco.pk])
+    )
+
+    def removed_by_another_owner_once_found(*args: object, **kwargs: object) -> RingGroup:
+        group = access_ring_group_by_id(*args, **kwargs)  # type: ignore[arg-type]
+        RingGroup.objects.filter(pk=group.pk).delete()
+        return group
+
+    monkeypatch.setattr(views, "access_ring_group_by_id", removed_by_another_owner_once_found)
+    browser = client_for(giulia)
+    browser.cookies["django_language"] = "it"
+    page = browser.post(
+        reverse("ringgroups:edit", args=[studio_rossi.slug, desk.pk]),
+        {
+            "name": "Front desk",
+            "number": "600",
+            "strategy": "hunt",
+            "targets": "listed",
+            "ring_seconds": "10",
+            f"place_{giulia.pk}": "1",
+        },
+    )
+    assert page.status_code == 200
+    assert (
+        "Questo gruppo di chiamata è stato rimosso nel frattempo: non è stato salvato nulla."
+        in (page.content.decode())
+    )
+    assert not RingGroup.objects.exists()
+    assert not RingGroupMember.objects.exists()

@@ -1,7 +1,8 @@
 """A route saved at the very moment its menu or ring group is removed: the removal and
 every save that routes there lock the menu's or group's row (``hold_route_targets``),
 so one waits for the other and sees what it committed; the Django admin's removals and
-saves too. Never a number, a key, an
+saves too, and its removal of a company or a space. A group's save that waits for its
+removal refuses rather than make it again. Never a number, a key, an
 overflow or a forward left routing to nothing. PostgreSQL only: the wait is seen in
 ``pg_stat_activity``, and SQLite's write transactions are serialised already."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from officina.accounts.models import Space
 from officina.attendant.actions import check_delete_menu, check_save_menu
 from officina.attendant.models import Menu
 from officina.core.errors import ErrorCode, OfficinaError
@@ -22,7 +24,13 @@ from officina.ringgroups.actions import (
     check_save_ring_group,
 )
 from officina.ringgroups.models import RingGroup
-from officina.trunks.actions import TrunkInput, check_save_number, check_save_trunk
+from officina.ringgroups.tests.test_admin import change_form
+from officina.trunks.actions import (
+    TrunkInput,
+    check_save_number,
+    check_save_trunk,
+    hold_owner_for_removal,
+)
 from officina.trunks.models import PhoneNumber
 
 from .test_admin import number_form
@@ -177,3 +185,87 @@ def test_a_number_saved_in_the_admin_waits_for_the_groups_removal_and_is_refused
     assert "650 is not a ring group of this space." in answer.content.decode()  # type: ignore[attr-defined]
     assert not RingGroup.objects.filter(pk=desk.pk).exists()
     assert not PhoneNumber.objects.exists()
+
+
+def test_a_groups_save_waits_for_its_removal_and_does_not_make_it_again(studio_rossi, giulia):
+    desk = check_save_ring_group(
+        studio_rossi, RingGroupInput(name="Desk", number="650", member_ids=[giulia.pk])
+    )
+    opened = RingGroup.objects.get(pk=desk.pk)  # the group's page, opened before it goes
+    outcome = first_holds_then_second(
+        lambda: check_delete_ring_group(desk, seen_by=studio_rossi),
+        lambda: check_save_ring_group(
+            studio_rossi, RingGroupInput(name="Front desk", number="650", member_ids=[giulia.pk]),
+            opened,
+        ),
+    )  # fmt: skip
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.code == ErrorCode.NOT_FOUND
+    assert not RingGroup.objects.exists()
+
+
+def test_the_admins_save_of_a_group_waits_for_its_removal_and_does_not_make_it_again(
+    client_for, admin, navigli, marco
+):
+    desk = check_save_ring_group(
+        navigli, RingGroupInput(name="Desk", number="650", member_ids=[marco.pk])
+    )
+    staff = client_for(admin)
+    # Both taken before the removal, which leaves ``desk`` without an id.
+    url, posted = f"/admin/ringgroups/ringgroup/{desk.pk}/change/", change_form(desk, name="Desk 2")
+    outcome = first_holds_then_second(
+        lambda: check_delete_ring_group(desk, seen_by=navigli), lambda: staff.post(url, posted)
+    )
+    assert outcome["waited"] is True
+    answer = outcome["second"]
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert "This ring group was removed meanwhile: nothing was saved." in (
+        answer.content.decode()  # type: ignore[attr-defined]
+    )
+    assert not RingGroup.objects.exists()
+
+
+def test_the_admins_removal_of_a_space_waits_for_another_owners_overflow_to_its_group(
+    client_for, admin, navigli, studio_rossi, giulia, marco
+):
+    check_save_ring_group(navigli, RingGroupInput(name="Desk", number="640", member_ids=[marco.pk]))
+    staff = client_for(admin)
+    outcome = first_holds_then_second(
+        lambda: check_save_ring_group(
+            studio_rossi,
+            RingGroupInput(
+                name="Late", number="651", member_ids=[giulia.pk], out_of_hours_number="640"
+            ),
+        ),
+        lambda: staff.post(
+            f"/admin/accounts/space/{navigli.pk}/delete/", {"post": "yes"}, follow=True
+        ),
+    )
+    assert outcome["waited"] is True
+    page = outcome["second"].content.decode()  # type: ignore[attr-defined]
+    assert (
+        "The space “Officina Navigli” stays. In use from outside: calls come to ring group 640 "
+        "from ring group 651 out of hours."
+    ) in page
+    assert Space.objects.filter(pk=navigli.pk).exists()
+
+
+def test_a_forward_waits_for_the_removal_of_the_company_of_its_menu_and_is_refused(
+    studio_rossi, giulia
+):
+    check_save_menu(studio_rossi, a_menu("501"))
+    own = do_provision_extension(giulia)
+
+    def remove_the_company() -> None:
+        hold_owner_for_removal(studio_rossi)
+        studio_rossi.delete()
+
+    outcome = first_holds_then_second(
+        remove_the_company, lambda: check_set_forwarding(own, ForwardingInput(always="501"))
+    )
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.details["field"] == "always"
+    assert not Menu.objects.exists()
+    assert not Forwarding.objects.filter(always="501").exists()
