@@ -16,6 +16,7 @@ from officina.api.actions import do_create_api_token
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import LiveOfficina, live_officina, port_base, running_rtpengine
+from officina.pbx.tests.sipp_provider import PROVIDER
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
 from officina.pbx.tests.test_click_to_call import api, follow
 from officina.pbx.tests.test_rtpengine_calls import (
@@ -32,6 +33,11 @@ from officina.pbx.tests.test_softphone_browser import (
     media_browser,  # noqa: F401 (a fixture)
     wait_for_more_audio,
 )
+from officina.trunks.actions import TrunkInput, check_save_trunk
+
+# The number outside Giulia calls, as the trunk sends it (the provider's baresip answers
+# only calls to its account's user).
+OUTSIDE = "+390212345678"
 
 pytestmark = [
     pytest.mark.browser,
@@ -186,4 +192,59 @@ def test_a_click_to_call_from_a_browser_to_a_browser_goes_peer_to_peer(
     record = CallRecord.objects.get()
     assert record.outcome == CallRecord.Outcome.ANSWERED
     assert (record.caller_number, record.callee_number) == ("201", "202")
+    assert record.ended_by == CallRecord.EndedBy.CALLEE
+
+
+@pytest.mark.skipif(not shutil.which("baresip"), reason="baresip is needed")
+def test_a_click_to_call_to_a_number_outside_answered_in_the_browser_goes_through_the_trunk(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """Giulia's browser phone answers her click-to-call to a number outside, with no
+    rtpengine: the desk's plain offer goes out through Studio Rossi's trunk to the
+    provider (a baresip on the provider's address, answering), and the desk relays
+    between the two; the provider hears the browser, the browser hears the provider."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    _key, token = do_create_api_token(giulia, "click-to-call")
+    provider_ports = (port_base() + 40, port_base() + 42, port_base() + 44)
+    home = tmp_path / "provider"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, OUTSIDE, "", provider_ports, PROVIDER, registers=False) as log,
+    ):
+        check_save_trunk(
+            studio_rossi,
+            TrunkInput(
+                name="Provider", host=PROVIDER, port=provider_ports[0], mode="peer",
+                username="studio", password="trunk-pw-1", peer_addresses=PROVIDER,
+            ),
+        )  # fmt: skip
+        officina.running.server.trunks.load()
+        desk = officina.running.media
+        context, phone = open_phone(media_browser, officina, giulia)
+        status, placed = api(officina, token, "/phone/calls", {"target": "02 1234 5678"})
+        assert status == 201, placed
+        expect(phone.locator("#incoming")).to_be_visible()
+        phone.click("#answer")
+        assert follow(officina, token, placed["ticket"], "connected", 15) == "connected"
+        (relay,) = desk.relays
+        wait_for_more_audio(phone, 8000)  # a second of audio and more, from the provider
+        phone.wait_for_timeout(1500)  # and the provider hears the browser meanwhile
+        assert relay.relayed["to_onward"] > 50
+        command(provider_ports[1], "hangup")  # the person outside hangs up
+        assert follow(officina, token, placed["ticket"], "ended", 10) == "ended"
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+        context.close()
+
+    (decoded,) = decoded_calls(home)
+    assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert (record.caller_number, record.callee_number) == ("201", OUTSIDE)
     assert record.ended_by == CallRecord.EndedBy.CALLEE
