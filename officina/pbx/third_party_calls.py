@@ -43,6 +43,15 @@ through the proxy) is sent again over UDP until its ACK (``OkUntilAck``); none i
 ends the call with a BYE to both. The passing is
 ``offer_passing.py``, shared with the auto-attendant's own put-through.
 
+The member's phone that answers may be the browser phone (WebRTC). With rtpengine its
+offer goes on as it is, and the proxy bridges its media (``media_transport_of``). Without
+rtpengine the node's desk does (``_bridge``, ``media/browser_bridge.py``): aiortc answers
+the browser's offer, the target is called with the desk's plain RTP, the browser gets the
+answer in its ACK once the target answers, and the desk relays between the two on its
+media clock. Re-INVITEs and UPDATEs are then answered by the desk on each side, never
+passed on (a hold plays music to the other side); keys in INFO go across. A target whose
+phones are all browsers gets the browser's own offer either way: peer to peer.
+
 The member may also end an answered call from the page (``end``): both legs get a BYE
 (RFC 3725 §7), and the record says the caller ended it on the web.
 
