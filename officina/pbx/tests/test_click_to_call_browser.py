@@ -224,7 +224,9 @@ def test_a_click_to_call_to_a_number_outside_answered_in_the_browser_goes_throug
                 username="studio", password="trunk-pw-1", peer_addresses=PROVIDER,
             ),
         )  # fmt: skip
-        officina.running.server.trunks.load()
+        trunks = officina.running.server.trunks
+        assert trunks is not None
+        trunks.load()  # at once, not at the next refresh
         desk = officina.running.media
         context, phone = open_phone(media_browser, officina, giulia)
         status, placed = api(officina, token, "/phone/calls", {"target": "02 1234 5678"})
