@@ -66,7 +66,8 @@ def test_a_click_to_call_answered_in_the_browser_phone_is_bridged_by_the_desk(
     the desk answers its WebRTC offer with aiortc and calls Marco's baresip with plain
     RTP, and relays between them. Both hear each other; a hold from either side plays
     the music to the other, and the resume brings the voice back; the call is recorded
-    as Giulia's to Marco, and its ports are freed at the end."""
+    as Giulia's to Marco, and its ports are freed at the end. A key from the browser's
+    dial pad reaches Marco as an RFC 4733 event."""
     from playwright.sync_api import expect
 
     do_provision_extension(giulia)  # 201, the browser
@@ -88,6 +89,11 @@ def test_a_click_to_call_answered_in_the_browser_phone_is_bridged_by_the_desk(
         wait_for_more_audio(phone, 8000)  # a second of audio and more, from baresip
         phone.wait_for_timeout(1500)  # and baresip hears the browser meanwhile
         assert relay.relayed["to_onward"] > 50 and relay.relayed["to_caller"] > 50
+        # A key from the dial pad: the browser sends it in an INFO, the desk on to Marco.
+        phone.click(".dialpad [data-key='5']")
+        assert wait_for(lambda: relay.keys_sent["to_onward"] == 1, 5)
+        heard_key = "received event: '5'"  # baresip's RFC 4733 event
+        assert wait_for(lambda: heard_key in log.read_text(errors="replace"), 5)
 
         # Hold and resume from the browser: the desk answers it, Marco hears the music.
         phone.click("#hold")
