@@ -513,7 +513,7 @@ class ThirdPartyCalls:
                 sdp = await bridge.browser_offers(request.body)
             except WebRtcRefused as error:
                 sdp = b""
-                logger.info("click-to-call %s: browser's offer refused (%s)", call.ticket, error)
+                logger.info("click-to-call %s: offer refused (%s)", call.ticket[:8], error)
             finally:
                 call.answering = False
             if call.state is not CallState.CONNECTED:
@@ -533,7 +533,7 @@ class ThirdPartyCalls:
                 if call.member_ok is not None:
                     call.member_ok[1].acknowledged()  # an earlier 2xx's ACK: not awaited
                 again = OkUntilAck.to_peer(
-                    self.layer, call.member_peer or peer, ok.serialize(),
+                    self.layer, peer, ok.serialize(),
                     lambda: self._no_ack(call), self.ack_timers,
                 )  # fmt: skip
                 call.member_ok = (request.cseq.number, again)
@@ -616,7 +616,7 @@ class ThirdPartyCalls:
             try:
                 answer = call.bridge.other_answered(response.body)
             except SdpParseError as error:
-                logger.info("click-to-call %s: target's answer unusable (%s)", call.ticket, error)
+                logger.info("click-to-call %s: answer unusable (%s)", call.ticket[:8], error)
                 self._hang_up_target(call)
                 self._refuse_member(call)
                 self._end(call, CallState.FAILED)
