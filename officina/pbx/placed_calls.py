@@ -12,7 +12,8 @@ proxy's Record-Route keeps its requests (the target's BYE) coming back along the
 loopback. Its media are those of the device whose offer it carries: the loopback says
 that device's transport (``media_transport_of``), so that a browser's (click-to-call's
 member answering in the browser phone) is bridged through rtpengine like a browser's
-own call.
+own call. Without rtpengine click-to-call carries the desk's plain offer instead (its
+``BrowserBridge``), on a loopback saying TCP.
 
 ``PlacedLeg`` is that call as its owner sees it: ``on_answer`` with the 2xx (its SDP
 answer; the ACK is already sent), ``on_failure`` with a final failure status (its ACK

@@ -182,6 +182,8 @@ async def start_pbx(
     server.attach_third_party(third_party)
     # A menu's caller whose phone cannot transfer is put through by the desk's own call.
     media.placer = third_party.placer
+    # Without rtpengine a click-to-call answered in the browser phone is bridged by the desk.
+    third_party.desk = media
     call_requests = CallRequestListener(third_party.place, third_party.state_of, third_party.end)
     third_party.on_change = call_requests.changed
     registrations = TrunkRegistrations(

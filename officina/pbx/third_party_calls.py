@@ -43,6 +43,15 @@ through the proxy) is sent again over UDP until its ACK (``OkUntilAck``); none i
 ends the call with a BYE to both. The passing is
 ``offer_passing.py``, shared with the auto-attendant's own put-through.
 
+The member's phone that answers may be the browser phone (WebRTC). With rtpengine its
+offer goes on as it is, and the proxy bridges its media (``media_transport_of``). Without
+rtpengine the node's desk does (``_bridge``, ``media/browser_bridge.py``): aiortc answers
+the browser's offer, the target is called with the desk's plain RTP, the browser gets the
+answer in its ACK once the target answers, and the desk relays between the two on its
+media clock. Re-INVITEs and UPDATEs are then answered by the desk on each side, never
+passed on (a hold plays music to the other side); keys in INFO go across. A target whose
+phones are all browsers gets the browser's own offer either way: peer to peer.
+
 The member may also end an answered call from the page (``end``): both legs get a BYE
 (RFC 3725 §7), and the record says the caller ended it on the web.
 
@@ -53,6 +62,7 @@ and a phone gives up after 64*T1 (32 s) without one. The target therefore rings 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -63,14 +73,22 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from officina.pbx.anchoring import leg_for
 from officina.pbx.call_requests import CallState
+from officina.pbx.media.desk import info_digit
+from officina.pbx.media.ports import NoMediaPort
+from officina.pbx.media.webrtc import WebRtcRefused
 from officina.pbx.models import CallRecord
 from officina.pbx.offer_passing import OfferPassing
-from officina.pbx.ok_retransmission import RFC_3261, AckTimers
+from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
 from officina.pbx.placed_calls import ALLOW_UPDATE, CallPlacer, Loopback, PlacedLeg, caller_on
+from officina.pbx.rtpengine import Leg
+from officina.pbx.transaction_layer import peer_for_target
+from officina.pbx.transports.base import TCP
 from officina.sip import (
     ClientTransaction,
     Dialog,
+    RemoteProtocolError,
     SipParseError,
     SipRequest,
     SipResponse,
@@ -84,6 +102,8 @@ from officina.sip.sdp import MediaDescription, Origin, SdpParseError, SessionDes
 if TYPE_CHECKING:
     from officina.pbx.bindings import Binding
     from officina.pbx.directory import Directory
+    from officina.pbx.media.browser_bridge import BrowserBridge
+    from officina.pbx.media.desk import MediaDesk
     from officina.pbx.proxy import Proxy
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
@@ -130,6 +150,12 @@ class ThirdPartyCall:
     target_leg: PlacedLeg | None = None
     # The re-INVITEs passed between the legs, once both are answered.
     passing: OfferPassing | None = None
+    # A browser's leg joined to a plain target by the desk (no rtpengine): each side's
+    # offers are answered here, never passed on.
+    bridge: BrowserBridge | None = None
+    answering: bool = False  # the browser's new offer is with aiortc
+    # Our 2xx to the browser's re-INVITE, sent again until its ACK (that re-INVITE's CSeq).
+    member_ok: tuple[int, OkUntilAck] | None = None
     ended_at: float | None = None
 
 
@@ -156,6 +182,10 @@ class ThirdPartyCalls:
         self.stats = {"placed": 0, "connected": 0, "no_device": 0}
         # Of our 2xx to a re-INVITE, sent again until its ACK; shorter ones in tests.
         self.ack_timers: AckTimers = RFC_3261
+        # The node's media desk (``runtime`` gives it): without rtpengine it bridges a
+        # browser that answers to a plain target. None: nothing bridges such a call.
+        self.desk: MediaDesk | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ asked by the web
     def state_of(self, ticket: str, extension: str) -> CallState | None:
@@ -197,15 +227,21 @@ class ThirdPartyCalls:
             return CallState.FAILED
         reachable, devices = [], []
         if caller is not None:
-            # The phone's offer reaches the target as the member's call on a loopback. The
-            # proxy bridges a browser's media (WebRTC) to a plain phone's through rtpengine
-            # (``media_transport_of``); without rtpengine only plain phones ring, the kind
-            # nearly every target is (desk phones, trunks, the PBX's own desk).
+            # The phone's offer reaches the target as the member's call on a loopback. A
+            # browser's media (WebRTC) meet a plain target's through rtpengine, which the
+            # proxy asks (``media_transport_of``), or else through the desk (``_bridge``);
+            # with neither only plain phones ring, the kind nearly every target is (desk
+            # phones, trunks, the PBX's own desk).
             reachable = self.proxy.reachable([caller], time.time())
-            devices = self.proxy.media_can_meet(reachable, Loopback.transport)
+            devices = (
+                reachable
+                if self.desk is not None
+                else self.proxy.media_can_meet(reachable, Loopback.transport)
+            )
         if caller is None or not devices:
             self.stats["no_device"] += 1
-            # Phones there are, browsers all: the member is told why none rings.
+            # Phones there are, browsers all, and nothing to bridge them: the member is
+            # told why none rings.
             return CallState.NO_MEDIA_BRIDGE if reachable else CallState.NO_DEVICE
         call = ThirdPartyCall(
             ticket=ticket,
@@ -300,7 +336,12 @@ class ThirdPartyCalls:
             self._end(call, CallState.FAILED)
             return
         self._change(call, CallState.CONNECTING)
-        self._call_target(call)
+        if self._bridged_by_desk(call, fork.peer):
+            self._bridge(call)
+        else:
+            # The offer is the phone's: a browser's is bridged through rtpengine, or goes
+            # to browsers only (``_bridged_by_desk``).
+            self._call_target(call, call.offer, fork.peer.transport)
 
     def _fork_failed(self, call: ThirdPartyCall, fork: Fork, status: int) -> None:
         fork.final = True
@@ -363,6 +404,10 @@ class ThirdPartyCalls:
             return False
         if call.passing is not None:
             call.passing.phone_acked(request)
+        awaiting = call.member_ok
+        if awaiting is not None and awaiting[0] == request.cseq.number:
+            call.member_ok = None
+            awaiting[1].acknowledged()
         return True
 
     def in_dialog(self, request: SipRequest, server: ServerTransaction) -> bool:
@@ -380,6 +425,9 @@ class ThirdPartyCalls:
             self._end(call, CallState.ENDED if answered else CallState.CANCELLED)
         elif method in ("INFO", "OPTIONS"):
             self.layer.respond(server, make_response(request, 200))
+            digit = info_digit(request) if method == "INFO" else None
+            if digit is not None and call.bridge is not None:
+                call.bridge.digit(digit)  # the browser's key: on to the target
         elif method in ("INVITE", "UPDATE"):
             self._member_offers(call, request, server)
         else:
@@ -388,14 +436,159 @@ class ThirdPartyCalls:
             )
         return True
 
+    # ------------------------------------------------------------------ the desk's bridge
+    def _bridged_by_desk(self, call: ThirdPartyCall, peer: Peer) -> bool:
+        """Does the desk join the answering phone (at ``peer``) to the target? When it is
+        a browser, no rtpengine runs, and the target is not an extension with browsers
+        only (two browsers talk peer to peer: the browser's own offer goes to them)."""
+        if self.desk is None or self.proxy.anchor is not None:
+            return False
+        return leg_for(peer.transport) is Leg.WEBRTC and not self._browsers_only(call.target)
+
+    def _browsers_only(self, target: str) -> bool:
+        """Is ``target`` an extension whose connected phones are all browsers?"""
+        entry = self.directory.entry(target)
+        if entry is None:
+            return False
+        devices = self.proxy.reachable([entry], time.time())
+        return bool(devices) and all(leg_for(peer.transport) is Leg.WEBRTC for _b, peer in devices)
+
+    def _bridge(self, call: ThirdPartyCall) -> None:
+        """The browser's offer answered by the desk (aiortc), which calls the target with
+        plain RTP of its own; the browser gets the answer in its ACK once the target
+        answers (``_target_answered``). An offer aiortc cannot answer, or no media port
+        free: the call fails, the browser's 200 ACKed with every stream refused."""
+        assert self.desk is not None
+        bridge = self.desk.bridge_browser(call.caller.number, call.target)
+        bridge.on_failure = lambda: self._bridge_failed(call)
+        call.bridge = bridge
+
+        async def open_media() -> None:
+            try:
+                offer = await bridge.open(call.offer)
+            except (WebRtcRefused, NoMediaPort) as error:
+                logger.info("click-to-call %s: not bridged (%r)", call.ticket[:8], error)
+                if call.state is CallState.CONNECTING:
+                    self._refuse_member(call)
+                    self._end(call, CallState.FAILED)
+                return
+            if call.state is not CallState.CONNECTING:  # the member gave up meanwhile
+                bridge.close()
+                return
+            self._call_target(call, offer, TCP)
+
+        task = asyncio.get_running_loop().create_task(open_media())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _bridge_failed(self, call: ThirdPartyCall) -> None:
+        """The desk could not go on relaying: both legs are hung up."""
+        self._hang_up_both(call, CallRecord.EndedBy.PHONE_SYSTEM)
+        self._end(call, CallState.ENDED)
+
+    def _bridge_answers_member(
+        self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
+    ) -> None:
+        """The browser's re-INVITE or UPDATE (hold, resume, a new microphone) answered by
+        aiortc on the same transports, its 200 sent again until the ACK (a re-INVITE's);
+        one that cannot be answered gets 488 and the call goes on as it was."""
+        bridge, member, peer = call.bridge, call.member_leg, call.member_peer
+        assert bridge is not None and member is not None and peer is not None
+        if call.answering:
+            self.layer.respond(server, make_response(request, 491))
+            return
+        try:
+            member.receive_request(request)  # CSeq order; a new Contact is its target
+        except RemoteProtocolError as error:
+            self.layer.respond(server, make_response(request, error.status))
+            return
+        call.member_peer = peer = peer_for_target(peer, member.remote_target)
+        if request.method == "UPDATE" and not request.body:
+            self.layer.respond(server, make_response(request, 200))  # a session refresh
+            return
+        call.answering = True
+
+        async def answer() -> None:
+            try:
+                sdp = await bridge.browser_offers(request.body)
+            except WebRtcRefused as error:
+                sdp = b""
+                logger.info("click-to-call %s: offer refused (%s)", call.ticket[:8], error)
+            finally:
+                call.answering = False
+            if call.state is not CallState.CONNECTED:
+                self.layer.respond(server, make_response(request, 481))
+                return
+            if not sdp:
+                self.layer.respond(server, make_response(request, 488))
+                return
+            headers = [
+                ("Contact", self._contact(peer)),
+                ("Allow", ALLOW_UPDATE),
+                ("Content-Type", "application/sdp"),
+            ]
+            ok = make_response(request, 200, headers=headers, body=sdp)
+            self.layer.respond(server, ok)
+            if request.method == "INVITE":
+                if call.member_ok is not None:
+                    call.member_ok[1].acknowledged()  # an earlier 2xx's ACK: not awaited
+                again = OkUntilAck.to_peer(
+                    self.layer, peer, ok.serialize(),
+                    lambda: self._no_ack(call), self.ack_timers,
+                )  # fmt: skip
+                call.member_ok = (request.cseq.number, again)
+
+        task = asyncio.get_running_loop().create_task(answer())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _bridge_answers_target(self, call: ThirdPartyCall, request: SipRequest) -> None:
+        """The target's re-INVITE or UPDATE answered by the desk on its port (a hold:
+        ``recvonly``, and the browser hears the music); one without an offer gets the
+        desk's (a re-INVITE's answer then comes in its ACK); 488 for one it cannot take."""
+        bridge, placed = call.bridge, call.target_leg
+        assert bridge is not None and placed is not None
+        headers = [("Contact", placed.contact), ("Allow", ALLOW_UPDATE)]
+        if not request.body and request.method == "UPDATE":
+            placed.respond(make_response(request, 200, headers=headers))
+            return
+        on_ack = None
+        try:
+            if request.body:
+                sdp = bridge.other_offers(request.body)
+            else:
+                sdp, on_ack = bridge.offer_again(), bridge.other_answers
+        except SdpParseError as error:
+            logger.info("click-to-call %s: target's offer refused (%s)", call.ticket[:8], error)
+            placed.respond(make_response(request, 488))
+            return
+        headers.append(("Content-Type", "application/sdp"))
+        ok = make_response(request, 200, headers=headers, body=sdp)
+        if request.method == "UPDATE":
+            placed.respond(ok)  # nothing to ACK
+        else:
+            placed.respond_until_acked(
+                ok, lambda: self._no_ack(call), self.ack_timers, on_ack=on_ack
+            )
+
+    def _target_info(self, call: ThirdPartyCall, request: SipRequest) -> None:
+        """The target's INFO in a bridged call: a key goes on to the browser as tones."""
+        placed = call.target_leg
+        assert placed is not None
+        placed.respond(make_response(request, 200))
+        digit = info_digit(request)
+        if digit is not None and call.bridge is not None:
+            call.bridge.other_digit(digit)
+
     # ------------------------------------------------------------------ the target's leg
-    def _call_target(self, call: ThirdPartyCall) -> None:
-        assert call.member_peer is not None
+    def _call_target(self, call: ThirdPartyCall, offer: bytes, media_transport: str) -> None:
+        """Place the target's leg with ``offer``, whose media are those of a device on
+        ``media_transport`` (the proxy rings the target's devices that suit them)."""
         call.target_leg = self.placer.place(
             call.caller,
             call.target,
             call_id=f"{call.call_id}-target",
-            offer=call.offer,
+            offer=offer,
             display_name=call.caller.display_name,
             ring_seconds=TARGET_RING_SECONDS,
             on_answer=lambda response: self._target_answered(call, response),
@@ -403,10 +596,11 @@ class ThirdPartyCalls:
             on_bye=lambda: self._target_hung_up(call),
             on_offer=lambda request: self._target_offers(call, request),
             updates=True,  # passed to the member's phone (``OfferPassing``)
-            # The offer is the phone's: a browser's is bridged through rtpengine.
-            media_transport=call.member_peer.transport,
+            media_transport=media_transport,
         )
         call.target_leg.on_update = call.target_leg.on_offer
+        if call.bridge is not None:
+            call.target_leg.on_info = lambda request: self._target_info(call, request)
 
     @staticmethod
     def caller_on(flow: Flow) -> DirectoryEntry | None:
@@ -417,6 +611,19 @@ class ThirdPartyCalls:
     def _target_answered(self, call: ThirdPartyCall, response: SipResponse) -> None:
         if call.state.final:  # the member hung up while the 200 was on its way
             self._hang_up_target(call)
+            return
+        if call.bridge is not None:
+            try:
+                answer = call.bridge.other_answered(response.body)
+            except SdpParseError as error:
+                logger.info("click-to-call %s: answer unusable (%s)", call.ticket[:8], error)
+                self._hang_up_target(call)
+                self._refuse_member(call)
+                self._end(call, CallState.FAILED)
+                return
+            self._send_to_member(call, "ACK", answer)  # aiortc's, to the browser's offer
+            self.stats["connected"] += 1
+            self._change(call, CallState.CONNECTED)
             return
         self._send_to_member(call, "ACK", response.body)
         member, peer, target = call.member_leg, call.member_peer, call.target_leg
@@ -476,7 +683,9 @@ class ThirdPartyCalls:
     def _member_offers(
         self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
     ) -> None:
-        if call.passing is None:
+        if call.bridge is not None and call.state is CallState.CONNECTED:
+            self._bridge_answers_member(call, request, server)
+        elif call.passing is None:
             self.layer.respond(server, make_response(request, 491))
         elif request.method == "UPDATE":
             call.passing.update_from_phone(request, server)
@@ -493,7 +702,9 @@ class ThirdPartyCalls:
     def _target_offers(self, call: ThirdPartyCall, request: SipRequest) -> None:
         target = call.target_leg
         assert target is not None
-        if call.passing is None:
+        if call.bridge is not None and call.state is CallState.CONNECTED:
+            self._bridge_answers_target(call, request)
+        elif call.passing is None:
             target.respond(make_response(request, 491))
         elif request.method == "UPDATE":
             call.passing.update_from_placed(request)
@@ -513,6 +724,10 @@ class ThirdPartyCalls:
         call.ended_at = time.monotonic()
         if call.passing is not None:
             call.passing.close()  # nothing more is sent in a call that is over
+        if call.member_ok is not None:
+            call.member_ok[1].acknowledged()
+        if call.bridge is not None:
+            call.bridge.close()  # the desk's relaying stops, both ports freed
         logger.info("click-to-call %s from %s: %s", call.ticket[:8], call.caller.number, state)
         self._change(call, state)
         if call.target_leg is not None:

@@ -35,11 +35,12 @@ from django.db import OperationalError
 from officina.attendant.kinds import OptionKind
 from officina.conferences.actions import do_join, do_leave, do_set_self_muted
 from officina.core.database_threads import DatabaseThreads
-from officina.pbx.anchoring import HOLD_ADDRESS, puts_on_hold
+from officina.pbx.anchoring import puts_on_hold
 from officina.pbx.media.attendant import Menus
 from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
 from officina.pbx.media.bridge import BridgedCall
+from officina.pbx.media.browser_bridge import BrowserBridge, answered_agreement
 from officina.pbx.media.conference import ConferenceCall, Conferences
 from officina.pbx.media.conference import Stage as ConferenceStage
 from officina.pbx.media.confirmation_call import ConfirmationCall
@@ -232,6 +233,9 @@ class MediaDesk:
             "browsers": 0,  # calls answered with aiortc (WebRTC)
         }
         self.stored: list[int] = []  # ids of messages stored (tests, benchmarks)
+        # Calls of others the desk relays between a browser and a plain phone
+        # (``bridge_browser``): ticked on the one media clock with the desk's own.
+        self.relays: set[BridgedCall] = set()
 
     # ------------------------------------------------------------------ proxy's questions
     def plan(self, extension_id: int) -> BoxPlan:
@@ -685,7 +689,7 @@ class MediaDesk:
                 self.layer.respond(server, make_response(request, 481))
         elif method == "INFO":
             self.layer.respond(server, make_response(request, 200))
-            signal = _info_digit(request)
+            signal = info_digit(request)
             if signal is not None:
                 self._digit(dialog, signal)
         elif method == "OPTIONS":
@@ -782,7 +786,7 @@ class MediaDesk:
         remote = SessionDescription.parse(body)
         local = answer(remote, address=self.address, ports=[port], session_id=sdp.origin.session_id)
         local.origin = local.origin._replace(session_version=sdp.origin.session_version)
-        agreement = _answered(local, remote)
+        agreement = answered_agreement(local, remote)
         if dialog.call is not None:
             dialog.call.session.agree(agreement)
             dialog.call.recodec()
@@ -1150,7 +1154,7 @@ class MediaDesk:
                 remote, address=self.address, ports=[onward.port], session_id=ours.origin.session_id
             )
             local.origin = local.origin._replace(session_version=ours.origin.session_version)
-            agreement = _answered(local, remote)
+            agreement = answered_agreement(local, remote)
         except SdpParseError as error:
             logger.info("call %s: the callee's offer refused (%s)", dialog.call_id, error)
             placed.respond(make_response(request, 488))
@@ -1335,6 +1339,21 @@ class MediaDesk:
         except SipParseError:
             logger.debug("BYE to %s not sent", dialog.remote_target)
 
+    # ------------------------------------------------------------------ others' calls
+    def bridge_browser(self, browser_number: str, other_number: str) -> BrowserBridge:
+        """A bridge between a browser's leg and a plain-RTP leg of a call the PBX keeps
+        back to back (``media/browser_bridge.py``), relayed on this desk's clock."""
+        self.stats["browsers"] += 1
+        return BrowserBridge(
+            self.ports,
+            self.address,
+            self.holds,
+            self.relays,
+            self._background,
+            browser_number=browser_number,
+            other_number=other_number,
+        )
+
     # ------------------------------------------------------------------ background
     def _background(self, work: Coroutine[object, object, None]) -> None:
         """Run ``work`` on the loop, holding it until done (the loop keeps only weak
@@ -1361,6 +1380,12 @@ class MediaDesk:
                     except Exception:
                         logger.exception("voicemail call %s failed", dialog.call_id)
                         self._end(dialog, send_bye=True)
+            for relay in list(self.relays):
+                try:
+                    relay.tick(now)
+                except Exception:
+                    logger.exception("bridged call failed")
+                    relay.finish("failed")  # its owner hangs up both legs and frees it
             # Every caller's frame of this tick is in: each conference room mixes once.
             self.conferences.mix(now)
             try:
@@ -1405,6 +1430,8 @@ class MediaDesk:
     def close(self) -> None:
         for dialog in list(self.dialogs.values()):
             self._end(dialog, send_bye=True)
+        for relay in list(self.relays):
+            relay.finish("closed")  # its owner hangs up both legs
         self.holds.close_all()
         self._writer.shutdown(wait=False)
 
@@ -1535,19 +1562,7 @@ def _allow(dialog: DeskDialog) -> str:
     return ALLOW if isinstance(session, WebRtcSession) else ALLOW_UPDATE
 
 
-def _answered(local: SessionDescription, remote: SessionDescription) -> AudioAgreement:
-    """What the desk's answer ``local`` to ``remote``'s offer settles, the direction the
-    offer's (a phone that holds, ``sendonly`` or ``inactive``, is sent nothing)."""
-    agreement = audio_agreement(local, remote)
-    for index, media in enumerate(remote.media):
-        if media.media == "audio":
-            held = remote.media_address(index)[0] == HOLD_ADDRESS  # RFC 2543's hold
-            direction = "inactive" if held else media.direction or remote.direction
-            return agreement._replace(direction=direction)
-    return agreement
-
-
-def _info_digit(request: SipRequest) -> str | None:
+def info_digit(request: SipRequest) -> str | None:
     """The key of an ``application/dtmf-relay`` INFO (``Signal=5``), as many phones send."""
     if (request.content_type or "").split(";")[0].strip().lower() != "application/dtmf-relay":
         return None

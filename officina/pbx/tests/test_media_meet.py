@@ -14,6 +14,8 @@ from officina.pbx.anchoring import NO_MEDIA_BRIDGE
 from officina.pbx.bindings import Binding
 from officina.pbx.call_requests import CallState
 from officina.pbx.forwarding import Forwarder
+from officina.pbx.media.desk import MediaDesk
+from officina.pbx.media.ports import MediaPorts
 from officina.pbx.pickup import CallPickup
 from officina.pbx.selectors import ForwardingRule
 from officina.pbx.tests.harness import REALM, Pbx, Phone
@@ -129,9 +131,10 @@ def test_a_follow_me_rings_only_the_phones_that_can_take_the_call(pbx):
 
 
 def test_click_to_call_rings_only_the_members_phones_that_suit_its_second_leg(pbx):
-    """Without rtpengine the member's answer can go to the target only as a plain phone's
-    call: their browser phone is not rung, and with only a browser the member is told that
-    there is no media bridge (not that no phone is connected)."""
+    """With neither rtpengine nor the desk to bridge a browser (a node always has its
+    desk; ``ThirdPartyCalls`` alone has not) the member's answer can go to the target only
+    as a plain phone's call: their browser phone is not rung, and with only a browser the
+    member is told that there is no media bridge (not that no phone is connected)."""
     giulia_browser = browser(pbx, "201", "giulia-secret", "10.0.0.10")
     calls = ThirdPartyCalls(
         pbx.server.proxy, pbx.server.layer, pbx.directory, ConnectionTable(),
@@ -210,3 +213,25 @@ def test_a_browsers_call_does_not_go_out_to_a_provider(pbx):
     place_call(sara_desk, "0039021234567")
     (sent,) = requests_of(provider.inbox(), "INVITE")
     assert sent.uri_text == "sip:+39021234567@10.0.0.99:5060"
+
+
+def test_with_the_desk_to_bridge_click_to_call_rings_the_members_browser_too(pbx):
+    """The node's desk bridges a browser that answers to a plain target: every phone of
+    the member rings, the browser phone too, each asked for its offer (no SDP)."""
+    giulia_browser = browser(pbx, "201", "giulia-secret", "10.0.0.10")
+    giulia_desk = desk(pbx, "201", "giulia-secret", "10.0.0.11")
+    calls = ThirdPartyCalls(
+        pbx.server.proxy, pbx.server.layer, pbx.directory, ConnectionTable(),
+        lambda _message, _flow: None, REALM,
+    )  # fmt: skip
+    calls.desk = MediaDesk(
+        pbx.server.layer, pbx.directory, MediaPorts("127.0.0.1", 40000, 40010), "127.0.0.1"
+    )
+    try:
+        assert calls.place("ticket-1", "201", "202", "Marco") is CallState.RINGING
+    finally:
+        calls.desk.close()
+    for phone in (giulia_browser, giulia_desk):
+        (ringing,) = requests_of(phone.inbox(), "INVITE")
+        assert ringing.header("To") == f"<sip:201@{REALM}>"
+        assert ringing.body == b""

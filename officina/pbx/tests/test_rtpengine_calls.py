@@ -88,10 +88,14 @@ def baresip_phone(
     number: str,
     password: str,
     ports: tuple[int, int, int] = (PHONE_SIP, PHONE_CTRL, PHONE_RTP),
+    host: str = HOST,
+    *,
+    registers: bool = True,
 ) -> Iterator[Path]:
     """A baresip registered as ``number`` (answering by itself, sending a 440 Hz tone,
-    keeping what it decodes in ``home/received``) on ``ports`` (SIP, ctrl_tcp, RTP);
-    yields its log."""
+    keeping what it decodes in ``home/received``) on ``ports`` (SIP, ctrl_tcp, RTP) at
+    ``host``; yields its log. Without ``registers`` it only answers the calls it gets (a
+    provider's end of a peer trunk)."""
     sip_port, ctrl_port, rtp_port = ports
     home.mkdir()
     (home / "received").mkdir()
@@ -100,9 +104,9 @@ def baresip_phone(
         "\n".join(
             [
                 "poll_method epoll",
-                f"sip_listen {HOST}:{sip_port}",
+                f"sip_listen {host}:{sip_port}",
                 "sip_trans_def udp",
-                f"net_interface {HOST}",
+                f"net_interface {host}",
                 f"rtp_ports {rtp_port}-{rtp_port + 9}",
                 "audio_player aubridge,nowhere",
                 "audio_alert aubridge,alert",
@@ -116,14 +120,15 @@ def baresip_phone(
                 "module_app account.so",
                 "module_app menu.so",
                 "module_app ctrl_tcp.so",
-                f"ctrl_tcp_listen {HOST}:{ctrl_port}",
+                f"ctrl_tcp_listen {HOST}:{ctrl_port}",  # the test's own channel
                 "",
             ]
         )
     )
-    (home / "accounts").write_text(
-        f"<sip:{number}@{HOST}:{SIP_PORT}>;auth_pass={password};regint=300;answermode=auto\n"
-    )
+    account = f"<sip:{number}@{HOST}:{SIP_PORT}>;auth_pass={password};regint=300"
+    if not registers:
+        account = f"<sip:{number}@{host}:{sip_port}>;regint=0"
+    (home / "accounts").write_text(f"{account};answermode=auto\n")
     log_path = home / "baresip.log"
     with log_path.open("w") as log:
         phone = subprocess.Popen(
@@ -132,11 +137,22 @@ def baresip_phone(
         )  # fmt: skip
         try:
             registered = Registration.objects.filter(contact_uri__contains=f":{sip_port}")
-            assert wait_for(registered.exists), "the baresip registers"
+            if registers:
+                assert wait_for(registered.exists), "the baresip registers"
+            else:
+                assert wait_for(lambda: listening(HOST, ctrl_port), 5), "the baresip starts"
             yield log_path
         finally:
             phone.terminate()
             phone.wait(10)
+
+
+def listening(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
 
 
 def decoded_calls(home: Path) -> list[Path]:
