@@ -31,6 +31,7 @@ NOTHING_FORWARDED = {
     "follow_me": None,
     "follow_me_seconds": 15,
 }
+IN_FORCE = {"in_force": True, "refusal": None}
 
 
 @pytest.fixture
@@ -99,12 +100,14 @@ def test_a_member_sets_reads_and_changes_their_forwarding(api_as, phones, marco)
             "kind": "extension",
             "name": "Giulia Rossi",
             "said": f"to {phones['Giulia']} — Giulia Rossi",
+            **IN_FORCE,
         },
         "no_answer": {
             "number": "810",
             "kind": "room",
             "name": "Sala Brera",
             "said": "to conference room 810 — Sala Brera",
+            **IN_FORCE,
         },
         "no_answer_seconds": 10,
         "follow_me": {
@@ -112,6 +115,7 @@ def test_a_member_sets_reads_and_changes_their_forwarding(api_as, phones, marco)
             "kind": "outside",
             "name": "+39 333 123 4567",
             "said": "to the outside number +39 333 123 4567",
+            **IN_FORCE,
         },
     }
     assert response.json() == expected
