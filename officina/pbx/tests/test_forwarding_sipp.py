@@ -232,22 +232,31 @@ def test_a_forward_outside_is_a_call_out_by_the_member_through_the_guard(
     assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
     assert finished(the_provider, tmp_path / "provider") == 0
     assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
-    # A premium-rate number is refused for Marco (a forward stored before the guard
-    # checked targets, or the company's permissions changed since), and never reaches
-    # the provider.
+    # A premium-rate number Marco may not call (a forward stored before the guard
+    # checked targets, or the company's permissions changed since): his phone page says
+    # the forward is not in force, and why; the PBX, judging it the same way, skips it:
+    # Sara's call rings Marco's own phone, and never reaches the provider.
     Forwarding.objects.filter(extension__number=marco[0]).update(always="899123456")
     pbx.running.server.proxy.forwarding.load()
-    assert dial(tmp_path, pbx, base + 18, sara, marco[0], "uac_refused.xml") == 0
+    client = Client()
+    client.force_login(people["Marco"][0])
+    page = client.get("/phone/").content.decode()
+    assert "data-not-in-force" in page
+    assert "Your company does not let you call premium rate numbers" in page
+    marco_phone = start_phone(tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *marco)
+    assert dial(tmp_path, pbx, base + 18, sara, marco[0], "uac_call.xml") == 0
+    assert finished(marco_phone, tmp_path / "marco") == 0
     sipp_trunk.stop()  # and its records written
-    invite = next(m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE"))
-    assert invite.startswith("INVITE sip:+39021234567@")
+    invites = [m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE")]
+    assert all(m.startswith("INVITE sip:+39021234567@") for m in invites)  # never 899...
+    invite = invites[0]
     assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invite
     assert f"Diversion: <sip:{marco[0]}@" in invite
-    out = CallRecord.objects.get(outcome="answered")
+    out, own = CallRecord.objects.filter(outcome="answered").order_by("started_at", "id")
     assert out.direction == CallRecord.Direction.OUTBOUND
     assert out.caller is not None and out.caller.number == marco[0]  # Marco's minutes
-    refused = CallRecord.objects.get(outcome="refused")
-    assert (refused.reason, refused.caller_number) == ("premium", marco[0])
+    assert (own.callee_number, own.caller_number) == (marco[0], sara[0])
+    assert not CallRecord.objects.filter(outcome="refused").exists()
 
 
 def test_feature_codes_from_a_phone_turn_forwarding_on_and_off(tmp_path, people):  # noqa: F811
