@@ -22,7 +22,13 @@ an extension's phones; a ring group's people as a call to the group rings them (
 once, or one after another for the group's seconds: the proxy's own hunt), the member's
 phones ringing on all along; or a number outside as one more branch. A menu or a
 conference room cannot ring: the desk answers the call there and the phones are
-cancelled, as when one of them answers.
+cancelled, as when one of them answers (when the desk cannot take it after all, the call
+goes on as an unanswered one: the no-answer forward, voicemail, 480).
+
+Each forward and follow-me is judged at the call as the phone page judges a stored one
+(``forward_targets.judge_forward_target``, asked of ``RunningNumbers``, what this PBX
+holds): one no longer allowed (a class of numbers the company no longer allows, a
+meeting room the member may no longer book, a target gone) is skipped, as if not set.
 
 A forward to a number outside is a call out by the member who forwards: it goes
 through their company's trunk and its toll-fraud guard (their classes, their
