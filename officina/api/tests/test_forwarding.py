@@ -10,14 +10,17 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from officina.accounts.actions import check_add_company_member, check_answer_company_invitation
 from officina.accounts.models import Company
 from officina.api.tests.test_contacts import assert_error
 from officina.bookings.actions import check_create_resource
 from officina.bookings.models import Resource
 from officina.bookings.tests.fixtures import EVERY_DAY
 from officina.conferences.actions import RoomInput, check_save_meeting_room_line
-from officina.pbx.actions import do_provision_extension
+from officina.pbx.actions import ForwardingInput, check_set_forwarding, do_provision_extension
 from officina.pbx.models import Forwarding
 from officina.trunks.actions import TrunkInput, check_save_trunk
 
@@ -413,3 +416,32 @@ def read(api: Any, url: str, language: str) -> Any:
     response = api.client.get(url, headers={**api.headers, "accept-language": language})
     assert response.status_code == 200, response.content
     return response.json()
+
+
+def test_the_list_reads_each_target_once_however_many_forward_there(
+    api_as, phones, giulia, marco, make_member, studio_rossi
+):
+    """Ten more of Studio Rossi's people, each forwarding to Giulia and to a number
+    outside as Marco does: the list asks no more queries than for Marco alone, each
+    target and the trunks' rules being read once for the page."""
+    send(api_as(marco), "put", {"busy": phones["Giulia"], "always": "333 123 4567"})
+    api = api_as(giulia)
+    api.get("/forwarding/studio-rossi")  # the token's first use is written once
+    alone = queries_of(api, "/forwarding/studio-rossi")
+    for index in range(10):
+        member = make_member(f"person{index}@officina.test", first_name=f"P{index}")
+        check_add_company_member(giulia, studio_rossi, email=member.email)
+        check_answer_company_invitation(member, studio_rossi, accept=True)
+        check_set_forwarding(
+            do_provision_extension(member),
+            ForwardingInput(busy=phones["Giulia"], always="333 123 4567"),
+        )
+    assert len(api.get("/forwarding/studio-rossi").json()["people"]) == 12
+    assert queries_of(api, "/forwarding/studio-rossi") == alone
+
+
+def queries_of(api: Any, url: str) -> int:
+    """How many queries GET ``url`` asks."""
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).status_code == 200
+    return len(queries)
