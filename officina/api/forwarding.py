@@ -1,8 +1,14 @@
 """/api/me/forwarding: where the calling member's calls are forwarded, read and changed
 with the phone page's rules (the same action, the same checks of every target);
 /api/forwarding/{company}/{member} and /api/space-forwarding/{space}/{member}: a
-person's forwarding as their company's owners, or their space's managers, read it. Only
-the member changes their own, as on the phone page.
+person's forwarding as their company's owners, or their space's managers, read it;
+/api/forwarding/{company} and /api/space-forwarding/{space}: everyone's, a page at a
+time. Only the member changes their own, as on the phone page.
+
+Each forward is shown as it stands now, judged as a save judges it: one stored before a
+rule changed (a class of numbers the company no longer allows, a meeting room the member
+may no longer book, a target gone) is not in force, and says why; the PBX does not
+follow it either.
 
 The running PBX reads the stored forwarding every few seconds (docs/pbx.md), so a change
 made here is what the next call after that meets.
@@ -12,8 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from officina.accounts.signed_in import signed_in_member
@@ -21,18 +28,24 @@ from officina.api.schemas import (
     COMMON_ERRORS,
     BodyIn,
     ErrorOut,
+    PageMeta,
     Text,
     enforced_by_the_action,
     owner_operation_id,
 )
 from officina.api.schemas import translated_when_shown as _
-from officina.pbx.access import access_own_extension_by_member, access_person_extension_by_id
+from officina.pbx.access import (
+    access_own_extension_by_member,
+    access_owner_people_by_slug,
+    access_person_extension_by_id,
+)
 from officina.pbx.actions import ForwardingInput, check_change_forwarding, check_set_forwarding
-from officina.pbx.forward_targets import forwards_of, said_of
-from officina.pbx.selectors import extension_forwarding
+from officina.pbx.forward_targets import NumberBook, StoredNumbers, forwards_of
+from officina.pbx.selectors import extension_forwarding, extensions_with_forwarding
 
 if TYPE_CHECKING:
-    from officina.pbx.models import Extension
+    from officina.accounts.models import Member
+    from officina.pbx.models import Extension, Forwarding
 
 me_router = Router(tags=["call forwarding"])
 
@@ -46,18 +59,28 @@ _LEAST, _MOST = ForwardingInput.SECONDS_RANGE
 # Nothing forwarded, and the phone page's seconds.
 _UNSET = ForwardingInput()
 _SECONDS = enforced_by_the_action(minimum=_LEAST, maximum=_MOST)
+# As other lists of people: a company's or a space's fits in a page or two.
+PEOPLE_PER_PAGE = 50
 
 
 class ForwardOut(Schema):
     number: str = Field(description="the target as dialled")
     kind: str | None = Field(
-        description="extension, ring_group, menu, room or outside; "
-        "null: nothing answers this number now"
+        description="extension, ring_group, menu, room or outside; null: not in force"
     )
     name: str = Field(
-        description="the person's, group's, menu's or room's name; a number outside as read"
+        description="the person's, group's, menu's or room's name; a number outside as "
+        "read; the number when not in force"
     )
     said: str = Field(description="where the forward goes, as the phone page says it")
+    in_force: bool = Field(
+        description="whether calls follow it now: false for a forward stored before a rule "
+        "changed (a class of numbers the company no longer allows, a meeting room the member "
+        "may no longer book, a target gone), which the phone system skips"
+    )
+    refusal: str | None = Field(
+        description="why it is not in force, in the request's language; null when it is"
+    )
 
 
 class ForwardingOut(Schema):
@@ -109,17 +132,39 @@ class ForwardingChangeIn(BodyIn):
     follow_me_seconds: int | None = Field(None, json_schema_extra=_SECONDS)
 
 
+class PersonForwardingOut(ForwardingOut):
+    member_id: int
+    name: str = Field(description="the person's name")
+    extension: str | None = Field(description="their extension; null: they have none")
+
+
+class PeopleForwardingOut(Schema):
+    meta: PageMeta
+    people: list[PersonForwardingOut]
+
+
+class PageIn(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+
+
 def _forwarding_out(extension: Extension) -> ForwardingOut:
-    stored = extension_forwarding(extension)
+    return _forwarding_of(extension.member, extension_forwarding(extension), StoredNumbers())
+
+
+def _forwarding_of(
+    member: Member | None, stored: Forwarding | None, book: NumberBook
+) -> ForwardingOut:
     kept = ForwardingInput.of(stored)
     forwards = {
         case: ForwardOut(
-            number=number,
-            kind=target.kind if target is not None else None,
-            name=target.name if target is not None else number,
-            said=said_of(number, target),
+            number=forward.number,
+            kind=forward.target.kind if forward.target is not None else None,
+            name=forward.target.name if forward.target is not None else forward.number,
+            said=forward.said,
+            in_force=forward.in_force,
+            refusal=forward.refusal or None,
         )
-        for case, (number, target) in forwards_of(extension.member, stored).items()
+        for case, forward in forwards_of(member, stored, book).items()
     }
     return ForwardingOut(
         always=forwards.get("always"),
@@ -171,11 +216,49 @@ _SUMMARIES = {
     "company": _("Where one of the company's people has their calls forwarded (the owners)"),
     "space": _("Where one of the space's members has their calls forwarded (its managers)"),
 }
+_LIST_SUMMARIES = {
+    "company": _("Where each of the company's people has their calls forwarded (the owners)"),
+    "space": _("Where each of the space's members has their calls forwarded (its managers)"),
+}
 
 
-def _add_owner_route(router: Router, owner: str) -> None:
-    """A person's forwarding, read by a company's owners (``owner="company"``) or a
-    space's managers."""
+def _add_owner_routes(router: Router, owner: str) -> None:
+    """Everyone's forwarding, a page at a time, and one person's, read by a company's
+    owners (``owner="company"``) or a space's managers."""
+
+    @router.get(
+        "/{slug}",
+        response={200: PeopleForwardingOut, 404: ErrorOut, **COMMON_ERRORS},
+        summary=_LIST_SUMMARIES[owner],
+        operation_id=owner_operation_id(owner, "people_forwarding"),
+    )
+    def people_forwarding(
+        request: HttpRequest, slug: Text, query: Query[PageIn]
+    ) -> PeopleForwardingOut:
+        people = access_owner_people_by_slug(signed_in_member(request), owner, slug)
+        page = Paginator(people, PEOPLE_PER_PAGE).get_page(query.page)
+        shown = list(page.object_list)
+        extensions = extensions_with_forwarding(shown)
+        # One book for the page: the trunks' rules and each target are read once.
+        book = StoredNumbers()
+        listed = []
+        for person in shown:
+            extension, stored = extensions.get(person.pk, (None, None))
+            forwarding = _forwarding_of(person, stored, book)
+            listed.append(
+                PersonForwardingOut(
+                    **forwarding.dict(),
+                    member_id=person.pk,
+                    name=person.display_name,
+                    extension=extension.number if extension is not None else None,
+                )
+            )
+        return PeopleForwardingOut(
+            meta=PageMeta(
+                page=page.number, pages=page.paginator.num_pages, count=page.paginator.count
+            ),
+            people=listed,
+        )
 
     @router.get(
         "/{slug}/{member_id}",
@@ -189,6 +272,6 @@ def _add_owner_route(router: Router, owner: str) -> None:
 
 
 company_router = Router(tags=["call forwarding"])
-_add_owner_route(company_router, "company")
+_add_owner_routes(company_router, "company")
 space_router = Router(tags=["call forwarding"])
-_add_owner_route(space_router, "space")
+_add_owner_routes(space_router, "space")

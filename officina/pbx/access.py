@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from officina.accounts.access import access_phone_owner_by_slug
-from officina.accounts.selectors import member_by_id, owner_people_ids
+from officina.accounts.selectors import member_by_id, owner_people, owner_people_ids
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import get_member_extension
 
@@ -38,3 +38,11 @@ def access_person_extension_by_id(
     if extension is None or not extension.is_active:
         raise OfficinaError(_("No such extension."), ErrorCode.NOT_FOUND)
     return extension
+
+
+def access_owner_people_by_slug(viewer: Member, owner_field: str, slug: str) -> list[Member]:
+    """The people of the company (its owners read them) or the members of the space (its
+    managers) that ``owner_field`` and ``slug`` name, as ring groups list them; "no such
+    company" and "not yours" look the same."""
+    owner = access_phone_owner_by_slug(viewer, owner_field, slug, to_manage=True)
+    return owner_people(owner)

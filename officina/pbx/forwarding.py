@@ -22,7 +22,13 @@ an extension's phones; a ring group's people as a call to the group rings them (
 once, or one after another for the group's seconds: the proxy's own hunt), the member's
 phones ringing on all along; or a number outside as one more branch. A menu or a
 conference room cannot ring: the desk answers the call there and the phones are
-cancelled, as when one of them answers.
+cancelled, as when one of them answers (when the desk cannot take it after all, the call
+goes on as an unanswered one: the no-answer forward, voicemail, 480).
+
+Each forward and follow-me is judged at the call as the phone page judges a stored one
+(``forward_targets.judge_forward_target``, asked of ``RunningNumbers``, what this PBX
+holds): one no longer allowed (a class of numbers the company no longer allows, a
+meeting room the member may no longer book, a target gone) is skipped, as if not set.
 
 A forward to a number outside is a call out by the member who forwards: it goes
 through their company's trunk and its toll-fraud guard (their classes, their
@@ -61,6 +67,7 @@ from django.utils.translation import gettext_lazy as _
 from officina.core.errors import OfficinaError
 from officina.pbx.actions import check_set_forward_target_by_id
 from officina.pbx.cdr import wall_time
+from officina.pbx.forward_targets import judge_forward_target
 from officina.pbx.models import CallRecord
 from officina.pbx.newest_read import NewestRead
 from officina.pbx.proxy import new_row
@@ -73,12 +80,14 @@ if TYPE_CHECKING:
 
     from officina.pbx.actions import CallRow
     from officina.pbx.directory import Directory
+    from officina.pbx.forward_targets import RoomEntry
     from officina.pbx.media.g711 import Samples
     from officina.pbx.proxy import Proxy, ResponseContext
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction, SipRequest
+    from officina.trunks.selectors import CallOut
 
 logger = logging.getLogger("officina.pbx.forwarding")
 
@@ -132,6 +141,39 @@ def diverted_numbers(request: SipRequest) -> list[str]:
     return numbers
 
 
+class RunningNumbers:
+    """The numbers as the running PBX holds them (its directory, ring groups, the desk's
+    menus and rooms, the trunks' rules): what a call meets now. The book the PBX judges
+    a forward's target in, as the phone page judges it in the database."""
+
+    def __init__(self, proxy: Proxy, directory: Directory) -> None:
+        self.proxy = proxy
+        self.directory = directory
+
+    def extension_name(self, number: str) -> str | None:
+        entry = self.directory.entry(number)
+        return (entry.display_name or number) if entry is not None else None
+
+    def ring_group_name(self, number: str) -> str | None:
+        groups = self.proxy.ring_groups
+        plan = groups.plan(number) if groups is not None else None
+        return plan.name if plan is not None else None
+
+    def menu_name(self, number: str) -> str | None:
+        desk = self.proxy.unanswered
+        return desk.menu_name(number) if desk is not None else None
+
+    def room(self, number: str) -> RoomEntry | None:
+        desk = self.proxy.unanswered
+        return desk.room(number) if desk is not None else None
+
+    def call_out(self, member_id: int, number: str) -> CallOut | None:
+        trunks = self.proxy.trunks
+        if trunks is None:
+            return None
+        return trunks.providers.snapshot.judge_call_out(member_id, number, 0.0)
+
+
 class Forwarder:
     def __init__(
         self, proxy: Proxy, layer: PbxTransactions, directory: Directory, domain: str
@@ -141,6 +183,7 @@ class Forwarder:
         self.directory = directory
         self.domain = domain
         self.rules: dict[int, ForwardingRule] = {}
+        self.numbers = RunningNumbers(proxy, directory)
         self._read = NewestRead(forwarding_rules, self._keep)
 
     def load(self) -> None:
@@ -162,6 +205,21 @@ class Forwarder:
     def rule(self, callee: DirectoryEntry) -> ForwardingRule | None:
         return self.rules.get(callee.extension_id)
 
+    def in_force(self, callee: DirectoryEntry, number: str) -> bool:
+        """May ``callee``'s calls go to ``number`` now? The phone page's judgement of a
+        stored forward (``judge_forward_target``), asked of what this PBX holds: a forward
+        saved before a rule changed (a class of numbers the company no longer allows, a
+        meeting room the member may no longer book, a menu removed) is not followed."""
+        try:
+            judge_forward_target(callee.member_id, number, self.numbers)
+        except OfficinaError as error:
+            with translation.override("en"):
+                logger.info(
+                    "forward of %s to %s not in force: %s", callee.number, number, error.message
+                )
+            return False
+        return True
+
     def forwards_later(self, callee: DirectoryEntry) -> bool:
         """Does ``callee`` forward after their phones have rung (busy, no answer)?"""
         rule = self.rules.get(callee.extension_id)
@@ -181,6 +239,8 @@ class Forwarder:
         guard would refuse it)."""
         rule = self.rules.get(callee.extension_id)
         if context.finished or rule is None or not rule.follow_me:
+            return
+        if not self.in_force(callee, rule.follow_me):
             return
         number, wall = rule.follow_me, self.layer.wall()
         people = self._people_of(number, wall)
@@ -263,8 +323,8 @@ class Forwarder:
         (with ``status``, the answer that made it forward, if any)."""
         rule = self.rules.get(callee.extension_id)
         target = getattr(rule, case) if rule is not None else ""
-        if not target:
-            return False
+        if not target or not self.in_force(callee, target):
+            return False  # as if not set: the call goes on as it would without
         chain = diverted_numbers(request)
         if target == callee.number or target in chain or len(chain) >= MAX_FORWARDS:
             logger.info(

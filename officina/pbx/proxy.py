@@ -71,6 +71,7 @@ from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
     from officina.pbx.caller_names import CallerNames
+    from officina.pbx.forward_targets import RoomEntry
     from officina.pbx.forwarding import Forwarder
     from officina.pbx.hold import HeldCalls
     from officina.pbx.media.g711 import Samples
@@ -141,6 +142,14 @@ class UnansweredCalls(Protocol):
         """Is ``number`` one the desk answers itself: a menu or a conference room?"""
         ...
 
+    def menu_name(self, number: str) -> str | None:
+        """The name of the menu numbered ``number`` (None: no menu)."""
+        ...
+
+    def room(self, number: str) -> RoomEntry | None:
+        """The conference room numbered ``number`` and who may join it (None: no room)."""
+        ...
+
     def take_forwarded(
         self,
         server: ServerTransaction,
@@ -199,6 +208,11 @@ class ResponseContext:
     branches: list[Branch] = field(default_factory=list)
     best: SipResponse | None = None
     best_is_ours: bool = False  # ``best`` was made here (a timeout), not a device's
+    # The best answer of the phones that ring through a hunt's steps (the member's own
+    # beside their follow-me): a step that moves on forgets its people's answers, not
+    # these, which still count when the call ends (§16.7.6).
+    through_best: SipResponse | None = None
+    through_best_is_ours: bool = False
     # Our Via is on top of ``request``: its last fork was the received request itself.
     via_pushed: bool = False
     answered: bool = False
@@ -776,6 +790,8 @@ class Proxy:
             return
         for branch in context.branches:
             branch.rings_through_steps = True
+        # What the member's phones said so far (one busy, another ringing on) is theirs.
+        context.through_best, context.through_best_is_ours = context.best, context.best_is_ours
         request = request.copy()
         request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
         context.step_request = request
@@ -873,7 +889,9 @@ class Proxy:
         """The desk takes a call still ringing (a follow-me to a menu or a conference
         room, ``take``): its phones are cancelled as when one of them answers, and its
         record says Officina answered. ``request`` is the INVITE as it came. When the
-        desk cannot take it after all (its media) the caller hears 480."""
+        desk cannot take it after all (media it cannot answer: SDES-keyed SRTP) the call
+        goes on as when nobody answers: where the callee forwards unanswered calls, else
+        their voicemail, else 480."""
         if context.finished:
             return
         context.finished = True
@@ -886,8 +904,18 @@ class Proxy:
         server, row = context.server, context.row
         self.to_desk(
             server, request, flow, take, lambda: self.answered_here(row),
-            lambda: self.fail(server, request, row, 480, Outcome.NO_ANSWER),
+            lambda: self._not_taken_by_desk(context, request, flow),
         )  # fmt: skip
+
+    def _not_taken_by_desk(self, context: ResponseContext, request: SipRequest, flow: Flow) -> None:
+        """The desk refused a call its phones were cancelled for: as when nobody answers,
+        the callee's no-answer forward (or a company number's), their voicemail, 480."""
+        row = context.row
+        row.final_status = 480
+        row.ended_at = wall_time(self.layer.wall())
+        if self._forward_unanswered(context, 480):
+            return
+        self.fail(context.server, request, row, 480, Outcome.NO_ANSWER, context.callee, flow)
 
     def to_desk(
         self,
@@ -1076,9 +1104,7 @@ class Proxy:
             return
         if context.answered or context.finished or _left_behind(context, branch):
             return  # a person a hunting group has moved past: their answer is no verdict
-        if context.best is None or _better(response, context.best):
-            context.best = response
-            context.best_is_ours = False
+        _keep_if_best(context, branch, response, ours=False)
         if status >= 600:
             self._cancel_pending(context, 'SIP;cause=600;text="Busy Everywhere"')
         self._maybe_finish(context)
@@ -1133,9 +1159,7 @@ class Proxy:
         branch.final_status = 408
         if context.answered or context.finished or _left_behind(context, branch):
             return
-        if context.best is None:
-            context.best = make_response(context.request, 408)
-            context.best_is_ours = True
+        _keep_if_best(context, branch, make_response(context.request, 408), ours=True)
         self._maybe_finish(context)
 
     def _answered(self, context: ResponseContext, winner: Branch) -> None:
@@ -1226,8 +1250,11 @@ class Proxy:
             and (context.best is None or context.best.status < 600)
         ):
             # Everyone of this step said no (busy, declined): the next person now, while
-            # the phones that ring through the steps (if any) go on ringing.
-            context.best = None
+            # the phones that ring through the steps (if any) go on ringing. Their own
+            # answers stay (a member's busy phone beside their follow-me's hunt is still
+            # busy at its end); the step's are no verdict any more.
+            context.best = context.through_best
+            context.best_is_ours = context.through_best_is_ours
             self._next_step(context)
             return
         if any(
@@ -1654,6 +1681,22 @@ def _stepping(context: ResponseContext) -> list[Branch]:
 def _left_behind(context: ResponseContext, branch: Branch) -> bool:
     """Has the hunt moved past ``branch``'s step? (Its answers are no verdict then.)"""
     return branch.step != context.step and not branch.rings_through_steps
+
+
+def _keep_if_best(
+    context: ResponseContext, branch: Branch, response: SipResponse, *, ours: bool
+) -> None:
+    """Keep ``response``, a branch's final answer (``ours``: made here, a timeout), as the
+    call's best so far when it is (§16.7.6); a phone ringing through a hunt's steps keeps
+    it as the best of those too. A timeout is only kept where nothing was said."""
+    if branch.rings_through_steps and (
+        context.through_best is None or (not ours and _better(response, context.through_best))
+    ):
+        context.through_best = response
+        context.through_best_is_ours = ours
+    if context.best is None or (not ours and _better(response, context.best)):
+        context.best = response
+        context.best_is_ours = ours
 
 
 def _better(candidate: SipResponse, current: SipResponse) -> bool:

@@ -220,6 +220,22 @@ def extension_forwarding(extension: Extension) -> Forwarding | None:
     return Forwarding.objects.filter(extension=extension).first()
 
 
+def extensions_with_forwarding(
+    members: Iterable[Member],
+) -> dict[int, tuple[Extension, Forwarding | None]]:
+    """member id → (their active extension, its forwarding if any stored), for those of
+    ``members`` who have one. One query."""
+    extensions = Extension.objects.filter(member__in=list(members), is_active=True).select_related(
+        "forwarding"
+    )
+    found = {}
+    for extension in extensions:
+        forwarding = getattr(extension, "forwarding", None)
+        assert extension.member_id is not None  # filtered on its member
+        found[extension.member_id] = (extension, forwarding)
+    return found
+
+
 def forwarding_holders_to(number: str) -> list[tuple[int, str, str]]:
     """(member's id, their display name, their extension) of each active extension whose call
     forwarding, in any case (always, busy, not answered, no phone connected, follow-me),

@@ -10,12 +10,17 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from officina.accounts.actions import check_add_company_member, check_answer_company_invitation
+from officina.accounts.models import Company
 from officina.api.tests.test_contacts import assert_error
 from officina.bookings.actions import check_create_resource
+from officina.bookings.models import Resource
 from officina.bookings.tests.fixtures import EVERY_DAY
 from officina.conferences.actions import RoomInput, check_save_meeting_room_line
-from officina.pbx.actions import do_provision_extension
+from officina.pbx.actions import ForwardingInput, check_set_forwarding, do_provision_extension
 from officina.pbx.models import Forwarding
 from officina.trunks.actions import TrunkInput, check_save_trunk
 
@@ -31,6 +36,7 @@ NOTHING_FORWARDED = {
     "follow_me": None,
     "follow_me_seconds": 15,
 }
+IN_FORCE = {"in_force": True, "refusal": None}
 
 
 @pytest.fixture
@@ -99,12 +105,14 @@ def test_a_member_sets_reads_and_changes_their_forwarding(api_as, phones, marco)
             "kind": "extension",
             "name": "Giulia Rossi",
             "said": f"to {phones['Giulia']} — Giulia Rossi",
+            **IN_FORCE,
         },
         "no_answer": {
             "number": "810",
             "kind": "room",
             "name": "Sala Brera",
             "said": "to conference room 810 — Sala Brera",
+            **IN_FORCE,
         },
         "no_answer_seconds": 10,
         "follow_me": {
@@ -112,6 +120,7 @@ def test_a_member_sets_reads_and_changes_their_forwarding(api_as, phones, marco)
             "kind": "outside",
             "name": "+39 333 123 4567",
             "said": "to the outside number +39 333 123 4567",
+            **IN_FORCE,
         },
     }
     assert response.json() == expected
@@ -281,6 +290,9 @@ def test_the_schema_lists_the_endpoints(api_as, giulia):
     assert set(paths["/api/me/forwarding"]) == {"get", "put", "patch"}
     assert set(paths["/api/forwarding/{slug}/{member_id}"]) == {"get"}
     assert set(paths["/api/space-forwarding/{slug}/{member_id}"]) == {"get"}
+    assert set(paths["/api/forwarding/{slug}"]) == {"get"}
+    assert set(paths["/api/space-forwarding/{slug}"]) == {"get"}
+    assert paths["/api/space-forwarding/{slug}"]["get"]["operationId"] == "space_people_forwarding"
     # The action's bounds, published so that a client sends what is accepted.
     components = api_as(giulia).get("/openapi.json").json()["components"]["schemas"]
     for name in ("no_answer_seconds", "follow_me_seconds"):
@@ -291,3 +303,145 @@ def test_the_schema_lists_the_endpoints(api_as, giulia):
         "/api/openapi.json", headers={**api.headers, "accept-language": "it"}
     ).json()["paths"]
     assert italian["/api/me/forwarding"]["get"]["summary"] == "Dove sono inoltrate le mie chiamate"
+
+
+def person(member: Any, extension: str | None, **forwards: Any) -> dict[str, Any]:
+    """One person of a list of forwarding: the single reading's shape, plus who."""
+    return {
+        **NOTHING_FORWARDED,
+        **forwards,
+        "member_id": member.pk,
+        "name": member.display_name,
+        "extension": extension,
+    }
+
+
+def test_owners_and_managers_list_everyones_forwarding_a_page_at_a_time(
+    api_as, phones, giulia, marco, sara, luca, outsider, monkeypatch
+):
+    """Studio Rossi's owner lists its people (owners first), Navigli's manager its
+    members (by name; Luca has no extension); each item is what the single reading says.
+    Anyone else gets 404, as for one person's."""
+    assert send(api_as(marco), "put", {"busy": phones["Giulia"]}).status_code == 200
+    marcos = api_as(marco).get(URL).json()
+    listed = api_as(giulia).get("/forwarding/studio-rossi")
+    assert listed.status_code == 200, listed.content
+    assert listed.json() == {
+        "meta": {"page": 1, "pages": 1, "count": 2},
+        "people": [
+            person(giulia, phones["Giulia"]),
+            person(marco, phones["Marco"], **{k: v for k, v in marcos.items() if v}),
+        ],
+    }
+    members = api_as(luca).get("/space-forwarding/navigli").json()
+    assert [(p["name"], p["extension"]) for p in members["people"]] == [
+        ("Giulia Rossi", phones["Giulia"]),
+        ("Luca Ferrari", None),
+        ("Marco Colombo", phones["Marco"]),
+    ]
+    assert members["people"][2]["busy"] == marcos["busy"]
+    # A page at a time, as other lists of the API.
+    monkeypatch.setattr("officina.api.forwarding.PEOPLE_PER_PAGE", 1)
+    second = api_as(giulia).get("/forwarding/studio-rossi?page=2").json()
+    assert second["meta"] == {"page": 2, "pages": 2, "count": 2}
+    assert [p["member_id"] for p in second["people"]] == [marco.pk]
+    assert_error(api_as(giulia).get("/forwarding/studio-rossi?page=0"), 422, "INVALID_INPUT")
+    for other, url in (
+        (sara, "/forwarding/studio-rossi"),
+        (luca, "/forwarding/studio-rossi"),
+        (marco, "/forwarding/studio-rossi"),  # one of its people, not an owner
+        (giulia, "/space-forwarding/navigli"),  # a member of the space, not a manager
+        (outsider, "/space-forwarding/navigli"),
+        (giulia, "/forwarding/no-such-company"),
+    ):
+        assert_error(api_as(other).get(url), 404, "NOT_FOUND")
+    assert_error(api_as(None).get("/forwarding/studio-rossi"), 401, "UNAUTHORIZED")
+
+
+@pytest.mark.parametrize(
+    ("language", "reasons"),
+    [
+        (
+            "en",
+            {
+                "always": "Your company does not let you call premium rate numbers: calls "
+                "cannot go to 899123456.",
+                "no_answer": "Only who may book its meeting room may forward calls to "
+                "conference room 810.",
+            },
+        ),
+        (
+            "it",
+            {
+                "always": "La tua azienda non ti permette di chiamare numeri di tipo a "
+                "tariffa maggiorata: le chiamate non possono andare al 899123456.",
+                "no_answer": "Solo chi può prenotare la sua sala riunioni può inoltrare le "
+                "chiamate alla sala conferenze 810.",
+            },
+        ),
+    ],
+)
+def test_a_stored_forward_no_longer_allowed_is_read_as_not_in_force_and_why(
+    api_as, phones, giulia, marco, language, reasons
+):
+    """Marco's forwards stored before the checks that now refuse them: a premium-rate
+    number, and Sala Brera's line after he lost the right to book it (Navigli's room is
+    now for another company only). Both read as not in force, with the reason in the
+    reader's language, for him and for his company's owner; his busy forward to Giulia
+    is in force."""
+    send(api_as(marco), "put", {"busy": phones["Giulia"], "no_answer": "810"})
+    Forwarding.objects.filter(extension__member=marco).update(always="899123456")
+    brera = Resource.objects.get(name="Sala Brera")
+    brera.only_companies.set([Company.objects.get(slug="panificio-bianchi")])
+    mine = read(api_as(marco), f"/api{URL}", language)
+    for case, reason in reasons.items():
+        number = "899123456" if case == "always" else "810"
+        assert mine[case]["in_force"] is False
+        assert mine[case]["kind"] is None
+        assert mine[case]["refusal"] == reason
+        assert mine[case]["number"] == number
+        assert reason in mine[case]["said"]
+    assert mine["busy"]["in_force"] is True and mine["busy"]["refusal"] is None
+    assert read(api_as(giulia), f"/api/forwarding/studio-rossi/{marco.pk}", language) == mine
+    (listed,) = [
+        p
+        for p in read(api_as(giulia), "/api/forwarding/studio-rossi", language)["people"]
+        if p["member_id"] == marco.pk
+    ]
+    assert listed["always"] == mine["always"]
+
+
+def read(api: Any, url: str, language: str) -> Any:
+    """What GET ``url`` answers, asked in ``language``."""
+    response = api.client.get(url, headers={**api.headers, "accept-language": language})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_list_reads_each_target_once_however_many_forward_there(
+    api_as, phones, giulia, marco, make_member, studio_rossi
+):
+    """Ten more of Studio Rossi's people, each forwarding to Giulia and to a number
+    outside as Marco does: the list asks no more queries than for Marco alone, each
+    target and the trunks' rules being read once for the page."""
+    send(api_as(marco), "put", {"busy": phones["Giulia"], "always": "333 123 4567"})
+    api = api_as(giulia)
+    api.get("/forwarding/studio-rossi")  # the token's first use is written once
+    alone = queries_of(api, "/forwarding/studio-rossi")
+    for index in range(10):
+        member = make_member(f"person{index}@officina.test", first_name=f"P{index}")
+        check_add_company_member(giulia, studio_rossi, email=member.email)
+        check_answer_company_invitation(member, studio_rossi, accept=True)
+        check_set_forwarding(
+            do_provision_extension(member),
+            ForwardingInput(busy=phones["Giulia"], always="333 123 4567"),
+        )
+    assert len(api.get("/forwarding/studio-rossi").json()["people"]) == 12
+    assert queries_of(api, "/forwarding/studio-rossi") == alone
+
+
+def queries_of(api: Any, url: str) -> int:
+    """How many queries GET ``url`` asks."""
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).status_code == 200
+    return len(queries)

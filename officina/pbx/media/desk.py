@@ -36,6 +36,7 @@ from officina.attendant.kinds import OptionKind
 from officina.conferences.actions import do_join, do_leave, do_set_self_muted
 from officina.core.database_threads import DatabaseThreads
 from officina.pbx.anchoring import puts_on_hold
+from officina.pbx.forward_targets import RoomEntry
 from officina.pbx.media.attendant import Menus
 from officina.pbx.media.attendant_call import AttendantCall
 from officina.pbx.media.attendant_call import Stage as AttendantStage
@@ -319,6 +320,15 @@ class MediaDesk:
         return self.menus.answering(number, time.time()) is not None or (
             number in self.conferences.plans
         )
+
+    def menu_name(self, number: str) -> str | None:
+        plan = self.menus.plans.get(number)
+        return plan.name if plan is not None else None
+
+    def room(self, number: str) -> RoomEntry | None:
+        plan = self.conferences.plans.get(number)
+        # The desk holds no room's name: a forward's judge needs only who may join.
+        return RoomEntry(number, plan.may_join) if plan is not None else None
 
     def take_forwarded(
         self,

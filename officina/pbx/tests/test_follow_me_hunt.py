@@ -146,3 +146,65 @@ def test_a_longest_idle_hunt_moves_on_at_once_when_a_person_is_busy(phones, stud
     assert cancels(phone["Marco"]) == []
     phone["Giulia"].answer(giulias, 200, to_tag="giulia")
     assert cancels(phone["Marco"]) == ['SIP;cause=200;text="Call completed elsewhere"']
+
+
+def test_the_members_busy_phone_is_still_busy_when_the_hunt_ends_unanswered(
+    phones, studio_rossi, giulia, marco
+):
+    """Marco's phone says busy (486) while his follow-me hunts Pia, then Ada. Pia says
+    busy: the hunt steps on to Ada (Marco's answer is his, not the step's); Ada does not
+    take the call (480). Nobody answered and Marco's phone was busy: the best answer is
+    his 486 (§16.7.6), so his busy forward (Giulia) takes the call, not his no-answer one
+    (Sara herself)."""
+    pbx, phone, pia, ada = phones
+    pbx.server.proxy.ring_groups = ring_group(studio_rossi, "hunt", pia, ada)
+    forwarder = pbx.server.proxy.forwarding
+    assert forwarder is not None
+    (marco_id,) = forwarder.rules
+    forwarder.rules[marco_id] = ForwardingRule(
+        busy=phone["Giulia"].user, no_answer=phone["Sara"].user,
+        follow_me="650", follow_me_seconds=5,
+    )  # fmt: skip
+    place_call(phone["Sara"], phone["Marco"].user)
+    (ringing,) = invites(phone["Marco"])
+    phone["Marco"].answer(ringing, 180, to_tag="marco")
+    pbx.advance(6)
+    (pias,) = invites(phone["Pia"])
+    phone["Marco"].answer(ringing, 486, to_tag="marco")
+    phone["Pia"].answer(pias, 486, to_tag="pia")
+    (adas,) = invites(phone["Ada"])
+    assert invites(phone["Giulia"]) == []
+    phone["Ada"].answer(adas, 480, to_tag="ada")
+    (forwarded,) = invites(phone["Giulia"])
+    assert ";reason=user-busy;" in (forwarded.header("Diversion") or "")
+    assert invites(phone["Sara"]) == []
+
+
+def test_a_step_that_says_busy_alone_is_no_verdict_once_the_hunt_steps_on(
+    phones, studio_rossi, giulia, marco
+):
+    """The other way round: Marco's phone rings on, unanswered; Pia says busy, the hunt
+    steps on, and Ada says 480. Pia's busy went with her step: the call ends unanswered
+    (480), so his no-answer forward (Giulia) takes it, not his busy one (Sara)."""
+    pbx, phone, pia, ada = phones
+    pbx.server.proxy.ring_groups = ring_group(studio_rossi, "hunt", pia, ada)
+    forwarder = pbx.server.proxy.forwarding
+    assert forwarder is not None
+    (marco_id,) = forwarder.rules
+    forwarder.rules[marco_id] = ForwardingRule(
+        busy=phone["Sara"].user, no_answer=phone["Giulia"].user,
+        follow_me="650", follow_me_seconds=5,
+    )  # fmt: skip
+    place_call(phone["Sara"], phone["Marco"].user)
+    (ringing,) = invites(phone["Marco"])
+    phone["Marco"].answer(ringing, 180, to_tag="marco")
+    pbx.advance(6)
+    (pias,) = invites(phone["Pia"])
+    phone["Pia"].answer(pias, 486, to_tag="pia")
+    (adas,) = invites(phone["Ada"])
+    phone["Ada"].answer(adas, 480, to_tag="ada")
+    assert invites(phone["Giulia"]) == []  # Marco's phone rings on
+    pbx.advance(30)  # his ring time ends
+    (forwarded,) = invites(phone["Giulia"])
+    assert ";reason=no-answer;" in (forwarded.header("Diversion") or "")
+    assert invites(phone["Sara"]) == []

@@ -232,22 +232,31 @@ def test_a_forward_outside_is_a_call_out_by_the_member_through_the_guard(
     assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
     assert finished(the_provider, tmp_path / "provider") == 0
     assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
-    # A premium-rate number is refused for Marco (a forward stored before the guard
-    # checked targets, or the company's permissions changed since), and never reaches
-    # the provider.
+    # A premium-rate number Marco may not call (a forward stored before the guard
+    # checked targets, or the company's permissions changed since): his phone page says
+    # the forward is not in force, and why; the PBX, judging it the same way, skips it:
+    # Sara's call rings Marco's own phone, and never reaches the provider.
     Forwarding.objects.filter(extension__number=marco[0]).update(always="899123456")
     pbx.running.server.proxy.forwarding.load()
-    assert dial(tmp_path, pbx, base + 18, sara, marco[0], "uac_refused.xml") == 0
+    client = Client()
+    client.force_login(people["Marco"][0])
+    page = client.get("/phone/").content.decode()
+    assert "data-not-in-force" in page
+    assert "Your company does not let you call premium rate numbers" in page
+    marco_phone = start_phone(tmp_path / "marco", "uas_answer.xml", pbx, base + 10, *marco)
+    assert dial(tmp_path, pbx, base + 18, sara, marco[0], "uac_call.xml") == 0
+    assert finished(marco_phone, tmp_path / "marco") == 0
     sipp_trunk.stop()  # and its records written
-    invite = next(m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE"))
-    assert invite.startswith("INVITE sip:+39021234567@")
+    invites = [m for m in messages(tmp_path / "provider", "received") if m.startswith("INVITE")]
+    assert all(m.startswith("INVITE sip:+39021234567@") for m in invites)  # never 899...
+    invite = invites[0]
     assert f"P-Asserted-Identity: <sip:{COMPANY_NUMBER}@" in invite
     assert f"Diversion: <sip:{marco[0]}@" in invite
-    out = CallRecord.objects.get(outcome="answered")
+    out, own = CallRecord.objects.filter(outcome="answered").order_by("started_at", "id")
     assert out.direction == CallRecord.Direction.OUTBOUND
     assert out.caller is not None and out.caller.number == marco[0]  # Marco's minutes
-    refused = CallRecord.objects.get(outcome="refused")
-    assert (refused.reason, refused.caller_number) == ("premium", marco[0])
+    assert (own.callee_number, own.caller_number) == (marco[0], sara[0])
+    assert not CallRecord.objects.filter(outcome="refused").exists()
 
 
 def test_feature_codes_from_a_phone_turn_forwarding_on_and_off(tmp_path, people):  # noqa: F811
@@ -618,3 +627,110 @@ def test_follow_me_to_an_ordered_hunt_group_rings_its_people_one_after_another(
     assert record.outcome == CallRecord.Outcome.ANSWERED
     assert record.callee is not None and record.callee.number == marco[0]
     assert len(record.devices_rung) == 3
+
+
+# SDES-keyed SRTP: a desk phone's kind of secure offer, which the desk cannot answer.
+SDES_OFFER = (
+    "audio 6000 RTP/SAVP 0",
+    "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz",
+)
+
+
+def test_a_follow_me_the_desk_cannot_take_goes_on_to_the_no_answer_forward(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    """Marco's follow-me after five seconds is conference room 700, and Pia takes his
+    unanswered calls. Sara's offer is SDES-keyed SRTP, which the desk cannot answer: after
+    the five seconds Marco's phone is cancelled for the room, the desk refuses the call,
+    and it goes on as an unanswered one: Pia's phone rings with a no-answer Diversion and
+    answers, rather than Sara hearing 480."""
+    marco, pia, sara = people["Marco"][1:], people["Pia"][1:], people["Sara"][1:]
+    check_save_room(studio_rossi, RoomInput(name="Weekly", number="700", language="en"))
+    forward(marco[0], follow_me="700", follow_me_seconds=5, no_answer=pia[0])
+    with live_pbx(port_base() + 70) as pbx:
+        base, media = pbx.port, pbx.running.media
+        assert eventually(lambda: "700" in media.conferences.plans, 15)
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, base + 10, *marco
+        )
+        pia_phone = start_phone(tmp_path / "pia", "uas_answer.xml", pbx, base + 12, *pia)
+        try:
+            caller = sipp(
+                tmp_path, "uac_call_offer.xml", pbx, base + 16, "-m", "1", "-d", "300",
+                "-trace_msg",
+                rows=[f"{sara[0]};[authentication username={sara[0]} password={sara[1]}];"
+                      f"{marco[0]};{SDES_OFFER[0]};{SDES_OFFER[1]}"],
+            )  # fmt: skip
+            assert finished(caller, tmp_path) == 0
+            assert finished(marco_phone, tmp_path / "marco") == 0  # rang, then CANCEL
+            assert finished(pia_phone, tmp_path / "pia") == 0
+            assert eventually(lambda: CallRecord.objects.filter(outcome="answered").exists())
+        finally:
+            stop(pia_phone)
+            stop(marco_phone)
+    assert media.stats["taken"] == 0
+    invite = next(m for m in messages(tmp_path / "pia", "received") if m.startswith("INVITE"))
+    assert re.search(rf"^Diversion: <sip:{marco[0]}@[^>]+>;reason=no-answer;", invite, re.M)
+    assert "RTP/SAVP" in invite  # Sara's own offer, as she made it
+    first, second = ended_records()
+    assert (first.outcome, first.final_status) == (CallRecord.Outcome.FORWARDED, 480)
+    assert first.callee is not None and first.callee.number == marco[0]
+    assert (second.outcome, second.callee_number) == (CallRecord.Outcome.ANSWERED, pia[0])
+
+
+def test_a_busy_phone_beside_a_follow_me_hunt_sends_the_unanswered_call_to_the_busy_forward(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    """Marco's follow-me after five seconds is ring group 650, an ordered hunt of Giulia
+    then Pia; his busy forward is conference room 700. His phone rings, then says busy
+    (486) while Giulia's rings; Giulia says busy too, so the hunt steps on to Pia, who
+    is unavailable (480). Nobody answered and Marco's own phone was busy: the call goes
+    to his busy forward, the room, as when his phone is busy and the follow-me is one
+    number (RFC 3261 §16.7.6: his 486 is the best answer); Pia's 480 alone would have
+    made it an unanswered call, which he does not forward."""
+    giulia, marco, pia, sara = (people[name][1:] for name in ("Giulia", "Marco", "Pia", "Sara"))
+    group = RingGroupInput(
+        name="Desk", number="650", strategy="hunt", ring_seconds=5,
+        member_ids=[people["Giulia"][0].pk, people["Pia"][0].pk],
+    )  # fmt: skip
+    check_save_ring_group(studio_rossi, group)
+    check_save_room(studio_rossi, RoomInput(name="Weekly", number="700", language="en"))
+    forward(marco[0], follow_me="650", follow_me_seconds=5, busy="700")
+    with live_pbx(port_base() + 70) as pbx:
+        base, media = pbx.port, pbx.running.media
+        assert eventually(lambda: "700" in media.conferences.plans, 15)
+        # Marco's phone says busy 6.5 s in, while Giulia (rung at 5 s) rings; she says
+        # busy at 8 s, and Pia at once.
+        marco_phone = start_phone(
+            tmp_path / "marco", "uas_ring_then_busy.xml", pbx, base + 10, *marco,
+            "-d", "6500",
+        )  # fmt: skip
+        giulia_phone = start_phone(
+            tmp_path / "giulia", "uas_ring_then_busy.xml", pbx, base + 12, *giulia,
+            "-d", "3000",
+        )  # fmt: skip
+        pia_phone = start_phone(tmp_path / "pia", "uas_unavailable.xml", pbx, base + 14, *pia)
+        try:
+            assert dial(tmp_path, pbx, base + 16, sara, marco[0], "uac_call.xml") == 0
+            for phone, name in (
+                (marco_phone, "marco"),
+                (giulia_phone, "giulia"),
+                (pia_phone, "pia"),
+            ):
+                assert finished(phone, tmp_path / name) == 0
+            assert eventually(lambda: len(ended_records()) == 2 and media.dialogs == {})
+        finally:
+            for phone in (marco_phone, giulia_phone, pia_phone):
+                stop(phone)
+    marco_busy = message_times(tmp_path / "marco", "SIP/2.0 486")[0]
+    giulia_busy = message_times(tmp_path / "giulia", "SIP/2.0 486")[0]
+    pia_rang = message_times(tmp_path / "pia", "INVITE sip:")[0]
+    assert marco_busy < giulia_busy <= pia_rang  # his busy came while the first step rang
+    forwarded, room = ended_records()
+    assert (forwarded.outcome, forwarded.final_status) == (CallRecord.Outcome.FORWARDED, 486)
+    assert forwarded.callee is not None and forwarded.callee.number == marco[0]
+    assert (room.outcome, room.callee_number, room.answered_by) == ("answered", "700", "Officina")

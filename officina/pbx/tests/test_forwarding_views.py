@@ -121,3 +121,38 @@ def test_a_feature_code_sets_one_case_and_refuses_an_unknown_one(giulia):
     extension.save()
     with pytest.raises(OfficinaError, match="does not exist"):
         check_set_forward_target_by_id(extension.pk, "busy", "205")
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "reason"),
+    [
+        (
+            "en",
+            "to 899123456, not in force: calls do not go there.",
+            "Your company does not let you call premium rate numbers",
+        ),
+        (
+            "it",
+            "al 899123456, non in vigore: le chiamate non vanno lì.",
+            "La tua azienda non ti permette di chiamare numeri di tipo a tariffa maggiorata",
+        ),
+    ],
+)
+def test_a_stored_forward_no_longer_allowed_is_shown_not_in_force_and_why(
+    client, giulia, language, said, reason
+):
+    """A forward stored before the guard judged targets (a premium-rate number Giulia's
+    company does not let her call) and one to Bob, which is fine: the page shows the
+    first as not in force, with the reason in Giulia's language; the second as where
+    calls go."""
+    set_forwarding(giulia.extension, ForwardingInput(busy="202"))
+    Forwarding.objects.filter(extension=giulia.extension).update(always="899123456")
+    giulia.language = language
+    giulia.save(update_fields=["language"])
+    with translation.override(language):
+        page = client.get(reverse("pbx:phone"), headers={"accept-language": language})
+    text = page.content.decode()
+    (not_in_force,) = [line for line in text.splitlines() if "data-not-in-force" in line]
+    assert said in not_in_force and reason in not_in_force
+    assert "202" not in not_in_force
+    assert text.count("data-not-in-force") == 1
