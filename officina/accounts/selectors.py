@@ -514,6 +514,15 @@ def hold_owner_while_adding(owner: PhoneOwner) -> bool:
         return cursor.fetchone() is not None
 
 
+def owned_by_any(owners: Iterable[PhoneOwner]) -> Q:
+    """What any of ``owners`` (companies and spaces) owns, as a filter of a model whose
+    owner is named in ``company`` or ``space``; nothing when there are none."""
+    ids: dict[str, list[int]] = {"company": [], "space": []}
+    for owner in owners:
+        ids[owner_field(owner)].append(owner.pk)
+    return Q(company__in=ids["company"]) | Q(space__in=ids["space"])
+
+
 def owner_people_ids(owner: PhoneOwner) -> set[int]:
     """Who a company's or a space's phone system may ring: its people, or its members."""
     if isinstance(owner, Space):

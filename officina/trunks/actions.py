@@ -203,20 +203,25 @@ def do_delete_trunk(trunk: Trunk) -> None:
 
 
 def hold_route_targets(
-    numbers: Iterable[str], *, menu_id: int | None = None, group_id: int | None = None
+    numbers: Iterable[str],
+    *,
+    menu_id: int | None = None,
+    group_id: int | None = None,
+    owners: Iterable[PhoneOwner] = (),
 ) -> tuple[dict[int, str], dict[int, str]]:
     """Row-lock, until the transaction ends, the ring groups and the menus ``numbers``
-    name, and the group ``group_id`` or the menu ``menu_id`` itself; their id → number
-    as they are now (groups, menus). Whatever routes calls to a menu or a group takes
-    this lock before it checks its target and saves, and the removal or renumbering of
-    the menu or group takes it before it asks ``routed_to``: one waits for the other, and
-    each sees what the other committed (on PostgreSQL; SQLite's write transactions are
-    serialised already). Groups before menus, each by id: one order for everyone, so two
-    never wait for each other."""
+    name, the group ``group_id`` or the menu ``menu_id`` itself, and every group and
+    menu of ``owners``; their id → number as they are now (groups, menus). Whatever
+    routes calls to a menu or a group takes this lock before it checks its target and
+    saves, and the removal or renumbering of the menu or group takes it before it asks
+    ``routed_to``: one waits for the other, and each sees what the other committed (on
+    PostgreSQL; SQLite's write transactions are serialised already). Groups before
+    menus, each by id: one order for everyone, so two never wait for each other."""
     wanted = {number.strip() for number in numbers if number and number.strip()}
+    owners = list(owners)
     return (
-        lock_ring_groups(wanted, group_id=group_id),
-        lock_menus(wanted, menu_id=menu_id),
+        lock_ring_groups(wanted, group_id=group_id, owners=owners),
+        lock_menus(wanted, menu_id=menu_id, owners=owners),
     )
 
 
@@ -248,16 +253,8 @@ def hold_owners_for_removal(owners: Iterable[PhoneOwner]) -> None:
     each. Asked inside the transaction that removes them."""
     owners = list(owners)
     lock_owners_for_removal(owners)
-    hold_route_targets(
-        [
-            number
-            for owner in owners
-            for number in (
-                *owner_ring_groups(owner).values_list("number", flat=True),
-                *owner_menus(owner).values_list("number", flat=True),
-            )
-        ]
-    )
+    # By owner, not by the numbers they have now: one renumbered meanwhile is locked too.
+    hold_route_targets([], owners=owners)
 
 
 def refuse_removal_if_routed_to(owner: PhoneOwner) -> None:
