@@ -14,14 +14,17 @@ from datetime import datetime, timedelta
 from typing import NotRequired, Required, TypedDict, Unpack
 
 from django.conf import settings
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models import FileField
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -1090,3 +1093,42 @@ def check_set_space_role(actor: Member, space: Space, member: Member, role: str)
             )
         membership.role = role
         membership.save(update_fields=["role"])
+
+
+def do_remove_owners(owners: Sequence[Company] | Sequence[Space]) -> None:
+    """Remove the companies or spaces ``owners`` with everything that goes with them (the
+    database's cascade: a company's hold music, projects and their files, a space's
+    resources and their photos, either's trunks, ring groups and menus), and once that
+    is committed, the stored files of every row removed (its logo, its menus' greetings,
+    ...): Django leaves a removed row's files in storage by design, and nothing would
+    ever read them again. Inside the transaction that checked the removal
+    (``trunks.actions.hold_owners_for_removal``); a removal rolled back keeps them."""
+    files = _stored_files_going_with(owners)
+    for owner in owners:
+        owner.delete()
+    transaction.on_commit(lambda: _delete_stored_files(files))
+
+
+def _stored_files_going_with(
+    owners: Sequence[Company] | Sequence[Space],
+) -> list[tuple[Storage, str]]:
+    # The rows the admin's confirmation page lists too: every one the cascade removes,
+    # none deleted in bulk unseen (NestedObjects fetches those a plain Collector would
+    # leave to a fast DELETE).
+    removed = NestedObjects(using=router.db_for_write(Company))
+    removed.collect(list(owners))
+    files: list[tuple[Storage, str]] = []
+    for model, rows in removed.data.items():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, FileField):
+                files.extend(
+                    (field.storage, name)
+                    for row in rows
+                    if (name := getattr(row, field.attname).name)
+                )
+    return files
+
+
+def _delete_stored_files(files: list[tuple[Storage, str]]) -> None:
+    for storage, name in files:
+        storage.delete(name)

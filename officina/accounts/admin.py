@@ -2,7 +2,9 @@
 
 Removing a company or a space removes its phone system with it (trunks and numbers, ring
 groups, menus): refused, one at a time or in bulk, while calls come to one of its groups
-or menus from outside it (``trunks.actions.hold_owner_for_removal``)."""
+or menus from outside it (``trunks.actions.hold_owners_for_removal``,
+``refuse_removal_if_routed_to``); once it is removed, so are the stored files of what went
+with it (``accounts.actions.do_remove_owners``)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from officina.core.errors import OfficinaError
-from officina.trunks.actions import hold_owner_for_removal
+from officina.trunks.actions import (
+    hold_owner_for_removal,
+    hold_owners_for_removal,
+    refuse_removal_if_routed_to,
+)
 
+from .actions import do_remove_owners
 from .models import (
     Company,
     CompanyInvitation,
@@ -109,8 +116,9 @@ _Owner = TypeVar("_Owner", Company, Space)
 
 class PhoneOwnerAdmin(admin.ModelAdmin[_Owner]):
     """The removal of a company or a space, on its delete page and in bulk, refused while
-    calls are routed to its ring groups or menus from outside it; its groups and menus
-    stay locked from the check to the removal, so a route saved meanwhile waits for it."""
+    calls are routed to its ring groups or menus from outside it; it, its groups and its
+    menus stay locked from the check to the removal, so a route saved or a group or menu
+    made for it meanwhile waits for it. Its files go once the removal commits."""
 
     actions = ("delete_unless_routed_to",)
     # "%(name)s stays. %(refusal)s" and "none was removed", said of one of these.
@@ -158,9 +166,13 @@ class PhoneOwnerAdmin(admin.ModelAdmin[_Owner]):
         the groups or menus of any of them (each refusal said)."""
         with transaction.atomic():
             refused = False
-            for owner in queryset.order_by("pk"):
+            owners = list(queryset.order_by("pk"))
+            # All of them at once: their groups and menus in the one order every save
+            # takes them in, never one owner's after another's.
+            hold_owners_for_removal(owners)
+            for owner in owners:
                 try:
-                    hold_owner_for_removal(owner)
+                    refuse_removal_if_routed_to(owner)
                 except OfficinaError as refusal:
                     self.message_user(request, self.refused(owner, refusal), messages.ERROR)
                     refused = True
@@ -173,13 +185,15 @@ class PhoneOwnerAdmin(admin.ModelAdmin[_Owner]):
     def delete_model(self, request: HttpRequest, obj: _Owner) -> None:
         with transaction.atomic():
             hold_owner_for_removal(obj)
-            obj.delete()
+            do_remove_owners([obj])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_Owner]) -> None:
         with transaction.atomic():
-            for owner in queryset.order_by("pk"):
-                hold_owner_for_removal(owner)
-            queryset.delete()
+            owners = list(queryset.order_by("pk"))
+            hold_owners_for_removal(owners)
+            for owner in owners:
+                refuse_removal_if_routed_to(owner)
+            do_remove_owners(owners)
 
 
 @admin.register(Company)

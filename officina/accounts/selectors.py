@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -480,6 +481,46 @@ PhoneOwner = Company | Space
 def owner_field(owner: PhoneOwner) -> str:
     """The field ("company" or "space") that names ``owner`` on what it owns."""
     return "space" if isinstance(owner, Space) else "company"
+
+
+def lock_owners_for_removal(owners: Iterable[PhoneOwner]) -> None:
+    """Row-lock (``FOR UPDATE``), until the transaction ends, the companies and the spaces
+    ``owners`` about to be removed, companies before spaces, each by id: one order for
+    every removal, so two never wait for each other. A ring group, a menu or a number
+    being made for one of them waits for the removal (``hold_owner_while_adding``). A
+    no-op lock on SQLite, whose write transactions are serialised already."""
+    owners = list(owners)
+    for model in (Company, Space):
+        ids = sorted(owner.pk for owner in owners if isinstance(owner, model))
+        if ids:
+            list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+
+
+def hold_owner_while_adding(owner: PhoneOwner) -> bool:
+    """Share-lock the row of ``owner`` (a company or a space) until the transaction ends,
+    while a ring group, a menu or a number is made for it; False when it is gone. The
+    lock is PostgreSQL's ``FOR KEY SHARE``, the one a foreign key's insert takes: it
+    waits only for a removal (``lock_owners_for_removal``), never for an update of the
+    owner's row (a space's removal sets its companies' space to nothing, and must not wait
+    for a company's new group that waits, in turn, for one of the space's groups). Django
+    says only ``FOR UPDATE`` and ``FOR NO KEY UPDATE``, hence the SQL. SQLite's write
+    transactions are serialised already."""
+    model = Space if isinstance(owner, Space) else Company
+    if connection.vendor != "postgresql":
+        return model.objects.filter(pk=owner.pk).exists()
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [owner.pk])  # noqa: S608 (the table's name is the model's, quoted)
+        return cursor.fetchone() is not None
+
+
+def owned_by_any(owners: Iterable[PhoneOwner]) -> Q:
+    """What any of ``owners`` (companies and spaces) owns, as a filter of a model whose
+    owner is named in ``company`` or ``space``; nothing when there are none."""
+    ids: dict[str, list[int]] = {"company": [], "space": []}
+    for owner in owners:
+        ids[owner_field(owner)].append(owner.pk)
+    return Q(company__in=ids["company"]) | Q(space__in=ids["space"])
 
 
 def owner_people_ids(owner: PhoneOwner) -> set[int]:

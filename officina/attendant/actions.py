@@ -20,7 +20,11 @@ from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_members, extension_number_exists
 from officina.ringgroups.kinds import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
 from officina.ringgroups.selectors import number_is_a_ring_group, owner_ring_groups
-from officina.trunks.actions import hold_route_targets, refuse_if_routed_to
+from officina.trunks.actions import (
+    hold_owner_for_adding,
+    hold_route_targets,
+    refuse_if_routed_to,
+)
 from officina.trunks.kinds import RouteKind
 from officina.voicemail.kinds import GREETING_SECONDS_MAX, GREETING_UPLOAD_MAX_BYTES
 from officina.voicemail.sound import SoundError, speak, to_telephone
@@ -234,7 +238,10 @@ def check_save_menu(
     try:
         with transaction.atomic():
             # Checked again once the menus and groups its keys name, and the menu itself,
-            # are locked: none is removed or renumbered before this is saved.
+            # are locked: none is removed or renumbered before this is saved. A new
+            # menu's owner is held first: its removal does not take a menu made meanwhile.
+            if menu is None:
+                hold_owner_for_adding(owner)
             _groups, menus = hold_route_targets(
                 [
                     checked.out_of_hours_number,

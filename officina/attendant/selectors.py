@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from officina.accounts.selectors import owner_field
+from officina.accounts.selectors import owned_by_any, owner_field
 from officina.ringgroups.selectors import company_schedules, space_schedules
 
 from .kinds import OptionKind
@@ -54,12 +54,16 @@ def menu_routes_to(kind: str, number: str) -> list[tuple[str, str, int | None, i
     return routes
 
 
-def lock_menus(numbers: Iterable[str], *, menu_id: int | None = None) -> dict[int, str]:
-    """Row-lock, until the transaction ends, the menus numbered ``numbers`` and the menu
-    ``menu_id``, by id (one order for every caller, so two never wait for each other);
-    their id → number as they are now. A no-op lock on SQLite, whose write transactions
-    are serialised already."""
-    menus = Menu.objects.select_for_update().filter(Q(number__in=list(numbers)) | Q(pk=menu_id))
+def lock_menus(
+    numbers: Iterable[str], *, menu_id: int | None = None, owners: Iterable[PhoneOwner] = ()
+) -> dict[int, str]:
+    """Row-lock, until the transaction ends, the menus numbered ``numbers``, the menu
+    ``menu_id`` and every menu of ``owners``, by id (one order for every caller, so two
+    never wait for each other); their id → number as they are now. A no-op lock on
+    SQLite, whose write transactions are serialised already."""
+    menus = Menu.objects.select_for_update().filter(
+        Q(number__in=list(numbers)) | Q(pk=menu_id) | owned_by_any(owners)
+    )
     return dict(menus.order_by("pk").values_list("pk", "number"))
 
 

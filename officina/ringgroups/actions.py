@@ -18,7 +18,11 @@ from django.utils.translation import gettext as _
 from officina.accounts.selectors import owner_field, owner_people_ids
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_number_exists
-from officina.trunks.actions import hold_route_targets, refuse_if_routed_to
+from officina.trunks.actions import (
+    hold_owner_for_adding,
+    hold_route_targets,
+    refuse_if_routed_to,
+)
 from officina.trunks.kinds import RouteKind
 
 from .kinds import (
@@ -159,8 +163,12 @@ def hold_and_check_ring_group(
 ) -> RingGroupInput:
     """``data`` as ``owner``'s group ``group`` (None: a new one) is saved with it, once
     ``hold_ring_group_for_change`` has locked what the save depends on; inside the
-    transaction that saves it. The admin asks this while validating its form, in the
-    transaction of its change view, with ``seen_by=None``."""
+    transaction that saves it. A new group's owner is held first
+    (``hold_owner_for_adding``): its removal does not take a group made meanwhile. The
+    admin asks this while validating its form, in the transaction of its change view,
+    with ``seen_by=None``."""
+    if group is None:
+        hold_owner_for_adding(owner)
     hold_ring_group_for_change(group, data, seen_by=seen_by)
     return _check(owner, data, group)
 

@@ -3,7 +3,8 @@ pages do, through the same actions (``ringgroups.actions``): a group is saved on
 its owner's managers could save it, a group that calls are routed to is neither
 renumbered nor removed, one at a time or in bulk, a group removed meanwhile is not made
 again, and a route saved meanwhile waits for the change. Staff see every owner, so the
-refusals name every route (``seen_by=None``)."""
+refusals name every route (``seen_by=None``). A group's owner is set when it is made and
+never changed (``OWNER_FIELDS``, read-only on the change form)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ from .actions import (
     hold_ring_group_for_removal,
 )
 from .models import RingGroup, RingGroupMember
+
+# A group's owner, read-only once it is made: moving it to another owner would leave its
+# old owner's numbers, menus and groups routing to another owner's group (and refusing
+# the move while anything routes there would only say so after staff had chosen), its
+# people would belong to no one listed, and its hours would be another's.
+OWNER_FIELDS = ("company", "space")
 
 
 class RingGroupMemberInline(admin.TabularInline[RingGroupMember, RingGroup]):
@@ -96,9 +103,14 @@ class RingGroupAdminForm(forms.ModelForm[RingGroup]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        owner = cleaned.get("company") or cleaned.get("space")
-        if self.errors or (cleaned.get("company") and cleaned.get("space")) or owner is None:
-            return cleaned  # the fields' own errors, or the one-owner rule's, are shown
+        if self.instance.pk is not None:
+            owner = self.instance.owner  # read-only once made (OWNER_FIELDS)
+        else:
+            owner = cleaned.get("company") or cleaned.get("space")
+            if cleaned.get("company") and cleaned.get("space"):
+                return cleaned  # the one-owner rule's error is shown
+        if self.errors or owner is None:
+            return cleaned  # the fields' own errors are shown
         member_ids = people_after_save(self)
         if member_ids is None:
             return cleaned  # the inline's own errors are shown
@@ -135,6 +147,11 @@ class RingGroupAdmin(admin.ModelAdmin[RingGroup]):
     raw_id_fields = ("company", "space")
     inlines = (RingGroupMemberInline,)
     actions = ("delete_unless_routed_to",)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: RingGroup | None = None
+    ) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), *(OWNER_FIELDS if obj else ()))
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

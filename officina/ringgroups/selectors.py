@@ -11,7 +11,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from officina.accounts.selectors import company_ids_of_members, owner_field, space_ids_of_members
+from officina.accounts.selectors import (
+    company_ids_of_members,
+    owned_by_any,
+    owner_field,
+    space_ids_of_members,
+)
 
 from .business_hours import Period, Schedule
 from .models import BusinessHours, RingGroup, RingGroupMember
@@ -49,13 +54,15 @@ def number_is_a_ring_group(number: str, *, except_group: RingGroup | None = None
     return groups.exists()
 
 
-def lock_ring_groups(numbers: Iterable[str], *, group_id: int | None = None) -> dict[int, str]:
-    """Row-lock, until the transaction ends, the ring groups numbered ``numbers`` and the
-    group ``group_id``, by id (one order for every caller, so two never wait for each
-    other); their id → number as they are now. A no-op lock on SQLite, whose write
-    transactions are serialised already."""
+def lock_ring_groups(
+    numbers: Iterable[str], *, group_id: int | None = None, owners: Iterable[PhoneOwner] = ()
+) -> dict[int, str]:
+    """Row-lock, until the transaction ends, the ring groups numbered ``numbers``, the
+    group ``group_id`` and every group of ``owners``, by id (one order for every caller,
+    so two never wait for each other); their id → number as they are now. A no-op lock
+    on SQLite, whose write transactions are serialised already."""
     groups = RingGroup.objects.select_for_update().filter(
-        Q(number__in=list(numbers)) | Q(pk=group_id)
+        Q(number__in=list(numbers)) | Q(pk=group_id) | owned_by_any(owners)
     )
     return dict(groups.order_by("pk").values_list("pk", "number"))
 

@@ -16,7 +16,12 @@ import phonenumbers
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from officina.accounts.selectors import owner_field, owner_people_ids
+from officina.accounts.selectors import (
+    hold_owner_while_adding,
+    lock_owners_for_removal,
+    owner_field,
+    owner_people_ids,
+)
 from officina.attendant.selectors import lock_menus, owner_menus
 from officina.core.errors import ErrorCode, OfficinaError
 from officina.pbx.selectors import extension_members
@@ -198,20 +203,25 @@ def do_delete_trunk(trunk: Trunk) -> None:
 
 
 def hold_route_targets(
-    numbers: Iterable[str], *, menu_id: int | None = None, group_id: int | None = None
+    numbers: Iterable[str],
+    *,
+    menu_id: int | None = None,
+    group_id: int | None = None,
+    owners: Iterable[PhoneOwner] = (),
 ) -> tuple[dict[int, str], dict[int, str]]:
     """Row-lock, until the transaction ends, the ring groups and the menus ``numbers``
-    name, and the group ``group_id`` or the menu ``menu_id`` itself; their id → number
-    as they are now (groups, menus). Whatever routes calls to a menu or a group takes
-    this lock before it checks its target and saves, and the removal or renumbering of
-    the menu or group takes it before it asks ``routed_to``: one waits for the other, and
-    each sees what the other committed (on PostgreSQL; SQLite's write transactions are
-    serialised already). Groups before menus, each by id: one order for everyone, so two
-    never wait for each other."""
+    name, the group ``group_id`` or the menu ``menu_id`` itself, and every group and
+    menu of ``owners``; their id → number as they are now (groups, menus). Whatever
+    routes calls to a menu or a group takes this lock before it checks its target and
+    saves, and the removal or renumbering of the menu or group takes it before it asks
+    ``routed_to``: one waits for the other, and each sees what the other committed (on
+    PostgreSQL; SQLite's write transactions are serialised already). Groups before
+    menus, each by id: one order for everyone, so two never wait for each other."""
     wanted = {number.strip() for number in numbers if number and number.strip()}
+    owners = list(owners)
     return (
-        lock_ring_groups(wanted, group_id=group_id),
-        lock_menus(wanted, menu_id=menu_id),
+        lock_ring_groups(wanted, group_id=group_id, owners=owners),
+        lock_menus(wanted, menu_id=menu_id, owners=owners),
     )
 
 
@@ -234,20 +244,26 @@ def refuse_if_routed_to(
     raise OfficinaError(message, ErrorCode.CONFLICT)
 
 
-def hold_owner_for_removal(owner: PhoneOwner) -> None:
-    """Row-lock, until the transaction ends, the ring groups and menus of ``owner`` (a
-    company or a space, ``hold_route_targets``) and refuse (a conflict naming every
-    route: only the Django admin's staff remove an owner) while calls are routed to any
-    of them from outside ``owner`` (``routed_to_from_outside``): removing it would take
-    its groups and menus, and leave those routes sending calls to nothing. Its own
-    numbers, menus' keys and groups' overflow go with it. Asked inside the transaction
-    that removes it: a route saved meanwhile waits for the removal, and is refused."""
-    hold_route_targets(
-        [
-            *owner_ring_groups(owner).values_list("number", flat=True),
-            *owner_menus(owner).values_list("number", flat=True),
-        ]
-    )
+def hold_owners_for_removal(owners: Iterable[PhoneOwner]) -> None:
+    """Row-lock, until the transaction ends, the companies and spaces ``owners`` about to
+    be removed (``lock_owners_for_removal``: nothing is made for them meanwhile), then
+    all their ring groups and menus at once (``hold_route_targets``: groups before menus,
+    each by id across every owner, the order every save takes them in, so a save never
+    waits for a removal that waits for it). Then ask ``refuse_removal_if_routed_to`` of
+    each. Asked inside the transaction that removes them."""
+    owners = list(owners)
+    lock_owners_for_removal(owners)
+    # By owner, not by the numbers they have now: one renumbered meanwhile is locked too.
+    hold_route_targets([], owners=owners)
+
+
+def refuse_removal_if_routed_to(owner: PhoneOwner) -> None:
+    """Refuse (a conflict naming every route: only the Django admin's staff remove an
+    owner) while calls are routed to a ring group or menu of ``owner`` from outside it
+    (``routed_to_from_outside``): removing it would take its groups and menus, and leave
+    those routes sending calls to nothing. Its own numbers, menus' keys and groups'
+    overflow go with it. Asked once ``hold_owners_for_removal`` holds it: a route saved
+    meanwhile waits for the removal, and is refused."""
     found = routed_to_from_outside(owner)
     if not found:
         return
@@ -266,6 +282,29 @@ def hold_owner_for_removal(owner: PhoneOwner) -> None:
         % {"targets": "; ".join(said)},
         ErrorCode.CONFLICT,
     )
+
+
+def hold_owner_for_removal(owner: PhoneOwner) -> None:
+    """``hold_owners_for_removal`` and ``refuse_removal_if_routed_to`` for one company or
+    space, inside the transaction that removes it."""
+    hold_owners_for_removal([owner])
+    refuse_removal_if_routed_to(owner)
+
+
+def hold_owner_for_adding(owner: PhoneOwner) -> None:
+    """Hold ``owner`` (a company or a space) until the transaction ends while a ring
+    group, a menu or a number is made for it (``hold_owner_while_adding``), and refuse
+    when it was removed meanwhile. Asked first, before the groups and menus are locked
+    (``hold_route_targets``): the order its removal takes them in. Without it a group
+    made between the removal's check and its commit, and routed to from outside at once,
+    would go with the owner and leave that route sending calls to nothing."""
+    if not hold_owner_while_adding(owner):
+        message = (
+            _("The space %(name)s was removed meanwhile: nothing was saved.")
+            if owner_field(owner) == "space"
+            else _("The company %(name)s was removed meanwhile: nothing was saved.")
+        )
+        raise OfficinaError(message % {"name": owner.name}, ErrorCode.NOT_FOUND)
 
 
 @dataclass
@@ -379,9 +418,20 @@ def hold_and_check_number(owner: PhoneOwner, data: NumberInput, number: PhoneNum
     """Check ``data`` for ``owner``'s ``number`` (a new ``PhoneNumber()`` to add one) and
     set it on ``number``, not saved yet; inside the transaction that saves it
     (``do_save_number``), so that the menus and groups it routes to, row-locked here
-    (``hold_route_targets``), stay until it is saved. The admin asks this while
-    validating its form, in the transaction of its change view."""
+    (``hold_route_targets``), stay until it is saved, and ``number`` itself, row-locked
+    too, is not removed meanwhile (saving it would make it again); a new one's owner is
+    held (``hold_owner_for_adding``). The page, the API and the admin (while validating
+    its form, in the transaction of its change view) ask this."""
+    if number.pk is None:
+        hold_owner_for_adding(owner)
     hold_route_targets([data.route_target, data.after_hours_target, data.forward_target])
+    # After the groups and menus: numbers come last in the one order of every lock.
+    if number.pk is not None and not list(
+        PhoneNumber.objects.select_for_update().filter(pk=number.pk).values("pk")
+    ):
+        raise OfficinaError(
+            _("This number was removed meanwhile: nothing was saved."), ErrorCode.NOT_FOUND
+        )
     trunk = Trunk.objects.filter(**{owner_field(owner): owner}, pk=data.trunk_id).first()
     if trunk is None:
         raise OfficinaError.invalid_input(_("Choose one of your trunks."), field="trunk")

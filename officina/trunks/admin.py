@@ -20,6 +20,15 @@ class TrunkAdmin(admin.ModelAdmin[Trunk]):
     list_display = ("name", "company", "space", "mode", "host", "status", "checked_at")
     exclude = ("password",)  # never shown back; set it on the trunk's own page
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Trunk | None = None
+    ) -> tuple[str, ...]:
+        # Its owner is set when it is made and never changed: its numbers route to its
+        # owner's extensions, ring groups and menus, and would route, under another owner,
+        # to what is not theirs. A number moves to another owner's trunk only through the
+        # number's form, which checks its routes against the new owner.
+        return (*super().get_readonly_fields(request, obj), *(("company", "space") if obj else ()))
+
 
 class PhoneNumberAdminForm(forms.ModelForm[PhoneNumber]):
     """The admin's edit of a number is checked as the number's page checks it

@@ -4,17 +4,31 @@ come to one of its groups or menus from outside it (another owner's group overfl
 there, anyone's own call forwarding: members outlive it), naming every route in the
 staff member's language; nothing goes. Routes inside it go with it, and what the PBX
 reads afterwards routes nowhere that is gone. The removal waits for a route being
-saved: ``trunks/tests/test_routed_to_race.py``."""
+saved: ``trunks/tests/test_routed_to_race.py``. Once the removal commits, the stored
+files of everything removed with it go (a menu's greeting, the hold music, the logo, a
+space's resources' photos); a removal refused keeps them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from officina.accounts.models import Company, Member, Space
 from officina.attendant.actions import MenuInput, check_save_menu
 from officina.attendant.models import Menu
 from officina.attendant.selectors import menu_plans
-from officina.pbx.actions import ForwardingInput, check_set_forwarding, do_provision_extension
+from officina.bookings.actions import check_add_resource_photo, check_create_resource
+from officina.bookings.tests.fixtures import EVERY_DAY, photo_bytes
+from officina.pbx.actions import (
+    ForwardingInput,
+    check_set_forwarding,
+    check_upload_hold_music,
+    do_provision_extension,
+)
+from officina.pbx.tests.test_hold_music import music as tune
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.ringgroups.models import RingGroup
 from officina.ringgroups.selectors import ring_group_plans
@@ -174,3 +188,85 @@ def test_routes_inside_the_owner_go_with_it_and_the_pbx_reads_nothing_gone(
         ).number
         == "650"
     )  # its number is free again
+
+
+def stored_files(company: Company, menu_number: str = "501") -> list[Path]:
+    """The company's menu greeting, hold music and logo, as stored."""
+    menu = check_save_menu(
+        company, MenuInput(name="Evening", number=menu_number, greeting_text="Closed.")
+    )
+    music = check_upload_hold_music(company, SimpleUploadedFile("theme.wav", tune(2.0)))
+    company.logo.save("logo.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+    files = [Path(menu.greeting.path), Path(music.audio.path), Path(company.logo.path)]
+    assert all(path.is_file() for path in files)
+    return files
+
+
+@pytest.mark.parametrize("removal", ["delete page", "bulk action"])
+def test_the_files_of_a_removed_company_go_once_the_removal_commits(
+    client_for, admin, studio_rossi, panificio, django_capture_on_commit_callbacks, removal
+):
+    files = stored_files(studio_rossi)
+    others = stored_files(panificio, "502") if removal == "bulk action" else []
+    client = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        if removal == "delete page":
+            answer = client.post(f"{COMPANIES}{studio_rossi.pk}/delete/", {"post": "yes"})
+        else:
+            answer = client.post(
+                COMPANIES,
+                {
+                    "action": "delete_unless_routed_to",
+                    "_selected_action": [studio_rossi.pk, panificio.pk],
+                    "post": "yes",
+                },
+            )
+        assert answer.status_code == 302
+        assert not Company.objects.filter(pk=studio_rossi.pk).exists()
+        # Not before the removal commits: a removal rolled back keeps them.
+        assert all(path.is_file() for path in files + others)
+    for callback in waiting:
+        callback()
+    assert not any(path.exists() for path in files + others)
+
+
+def test_the_files_of_a_company_that_stays_stay(client_for, admin, studio_rossi, sara):
+    files = stored_files(studio_rossi)
+    check_set_forwarding(do_provision_extension(sara), ForwardingInput(always="501"))
+    client = client_for(admin)
+    answer = client.post(f"{COMPANIES}{studio_rossi.pk}/delete/", {"post": "yes"}, follow=True)
+    assert "The company “Studio Rossi” stays." in answer.content.decode()
+    answer = client.post(
+        COMPANIES,
+        {
+            "action": "delete_unless_routed_to",
+            "_selected_action": [studio_rossi.pk],
+            "post": "yes",
+        },
+        follow=True,
+    )
+    assert "No company was removed." in answer.content.decode()
+    assert all(path.is_file() for path in files)
+    assert Menu.objects.filter(company=studio_rossi).exists()
+
+
+def test_the_photos_of_a_removed_spaces_resources_go_with_it(
+    client_for, admin, navigli, luca, django_capture_on_commit_callbacks
+):
+    greeting = Path(
+        check_save_menu(
+            navigli, MenuInput(name="Reception", number="510", greeting_text="Welcome.")
+        ).greeting.path
+    )
+    room = check_create_resource(
+        luca, navigli, name="Sala Brera", kind="room", capacity=8, hours=EVERY_DAY
+    )
+    photo = check_add_resource_photo(
+        luca, room, SimpleUploadedFile("brera.jpg", photo_bytes(), content_type="image/jpeg")
+    )
+    picture = Path(photo.image.path)
+    assert picture.is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client_for(admin).post(f"{SPACES}{navigli.pk}/delete/", {"post": "yes"})
+    assert answer.status_code == 302
+    assert not greeting.exists() and not picture.exists()

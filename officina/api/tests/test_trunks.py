@@ -1,6 +1,7 @@
 """/api/trunks as named members: only the company's owners read and change trunks,
 numbers and calls-out permissions; the trunk password is written, never read; bad input
-is refused with the field named and nothing changed."""
+is refused with the field named and nothing changed; a number removed meanwhile is not
+made again (404, as any number the caller cannot reach)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from officina.api import trunks
 from officina.api.tests.test_contacts import assert_error
 from officina.pbx.actions import do_provision_extension
+from officina.trunks.access import access_number_by_id
 from officina.trunks.models import OutboundPermission, PhoneNumber, Trunk
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +178,34 @@ def test_calls_out_per_person_with_the_defaults_until_set(
     )
     assert OutboundPermission.objects.get(member=marco).daily_minutes == 300
     assert OutboundPermission.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This number was removed meanwhile: nothing was saved."),
+        ("it", "Questo numero è stato rimosso nel frattempo: non è stato salvato nulla."),
+    ],
+)
+def test_a_number_removed_meanwhile_is_not_made_again(
+    api_as, giulia, marco_extension, monkeypatch, language, message
+):
+    trunk = api_as(giulia).post("/trunks/studio-rossi", TRUNK).json()
+    number = {
+        "number": "02 8765 4321", "trunk": trunk["id"], "route_kind": "extension",
+        "route_target": marco_extension,
+    }  # fmt: skip
+    added = api_as(giulia).post("/trunks/studio-rossi/numbers", number).json()
+
+    def removed_by_another_owner_once_found(*args: object, **kwargs: object) -> PhoneNumber:
+        found = access_number_by_id(*args, **kwargs)  # type: ignore[arg-type]
+        PhoneNumber.objects.filter(pk=found.pk).delete()
+        return found
+
+    monkeypatch.setattr(trunks, "access_number_by_id", removed_by_another_owner_once_found)
+    api = api_as(giulia)
+    api.headers["Accept-Language"] = language
+    changed = api.post(f"/trunks/studio-rossi/numbers/{added['id']}", {**number, "presented": True})
+    assert changed.status_code == 404
+    assert changed.json() == {"code": "NOT_FOUND", "message": message}
+    assert not PhoneNumber.objects.exists()

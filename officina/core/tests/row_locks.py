@@ -13,11 +13,15 @@ from officina.core.errors import OfficinaError
 
 
 def first_holds_then_second(
-    first: Callable[[], object], second: Callable[[], object]
+    first: Callable[[], object],
+    second: Callable[[], object],
+    *,
+    first_then: Callable[[], object] | None = None,
 ) -> dict[str, object]:
     """``first`` runs in a transaction kept open until ``second``, in another thread,
-    waits for a lock; then ``first`` commits and ``second`` goes on. What each returned
-    or raised, and whether ``second`` waited."""
+    waits for a lock (or ends); then ``first_then``, if any, runs in the same
+    transaction (the rest of a change checked by ``first``), ``first`` commits and
+    ``second`` goes on. What each returned or raised, and whether ``second`` waited."""
     holding, let_go = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
@@ -27,6 +31,8 @@ def first_holds_then_second(
                 outcome["first"] = first()
                 holding.set()
                 let_go.wait(120)
+                if first_then is not None:
+                    first_then()
         except OfficinaError as error:
             outcome["first"] = error
             holding.set()
@@ -58,9 +64,14 @@ def first_holds_then_second(
 
 
 def someone_waits_for_a_lock() -> bool:
+    return waiting_for_a_lock() > 0
+
+
+def waiting_for_a_lock() -> int:
+    """How many transactions of the test database wait for a lock now."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
-        return bool(cursor.fetchone()[0])
+        return int(cursor.fetchone()[0])

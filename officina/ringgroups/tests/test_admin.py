@@ -2,7 +2,8 @@
 group that calls are routed to (here another group's out-of-hours number and a member's
 forwarding) is neither removed, one at a time or in bulk, nor renumbered there; the
 refusal names every route (staff see every owner), in the staff member's language, and
-nothing changes. Once nothing routes to it, it goes. The admin's removal waits for a
+nothing changes. Once nothing routes to it, it goes. Its owner is set once: the change
+form shows it and does not change it. The admin's removal waits for a
 route being saved: ``trunks/tests/test_routed_to_race.py``."""
 
 from __future__ import annotations
@@ -292,3 +293,28 @@ def test_the_admin_makes_a_group_only_of_its_owners_people(
     made = RingGroup.objects.get()
     assert (made.name, made.company, made.number) == ("Front desk", studio_rossi, "660")
     assert list(made.members.values_list("member", flat=True)) == [giulia.pk]
+
+
+def test_a_groups_owner_is_set_once(client_for, admin, navigli, studio_rossi, marco, sara):
+    desk, _late = groups(navigli, marco)
+    client = client_for(admin)
+    page = client.get(f"{GROUPS}{desk.pk}/change/").content.decode()
+    assert 'name="space"' not in page and 'name="company"' not in page
+    # Moved to Studio Rossi, group 651 of the space would overflow to another's group.
+    answer = client.post(
+        f"{GROUPS}{desk.pk}/change/",
+        change_form(desk, name="Front", company=studio_rossi.pk, space=""),
+    )
+    assert answer.status_code == 302, shown(answer)
+    desk.refresh_from_db()
+    assert (desk.name, desk.space_id, desk.company_id) == ("Front", navigli.pk, None)
+    # Still checked as the space's: Sara, a member of San Salvario only, is refused.
+    stranger = {"member": sara.pk, "position": 2, "available": "on"}
+    refused = client.post(
+        f"{GROUPS}{desk.pk}/change/",
+        change_form(desk, company=studio_rossi.pk, people=[place_of(desk, marco), stranger]),
+    )
+    assert refused.context["adminform"].form.non_field_errors() == [
+        "Only members of Officina Navigli can be in its groups."
+    ]
+    assert 'name="company"' in client.get(f"{GROUPS}add/").content.decode()

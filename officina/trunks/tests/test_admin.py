@@ -1,18 +1,21 @@
 """The admin's number form is checked as the number's page checks it, through the same
 action (``hold_and_check_number``): a number rings a ring group or a menu of its trunk's
 owner that exists, written in E.164, the one its trunk presents as caller ID; a refused
-save keeps what was there. The save waits for a group's removal under way:
+save keeps what was there, a number removed while its form was open is not made again,
+and a trunk's owner is set once. The save waits for a group's removal under way:
 ``test_routed_to_race.py``."""
 
 from __future__ import annotations
 
 import pytest
+from django.forms.models import model_to_dict
 
 from officina.accounts.models import Member, Space
 from officina.attendant.actions import check_save_menu
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
 from officina.ringgroups.models import RingGroup
 from officina.trunks.actions import TrunkInput, check_save_number, check_save_trunk
+from officina.trunks.admin import PhoneNumberAdminForm
 from officina.trunks.models import PhoneNumber, Trunk
 
 from .test_routed_to import a_menu, number_to
@@ -112,3 +115,43 @@ def test_the_admin_keeps_one_caller_id_per_trunk_and_refuses_a_taken_number(
     assert list(PhoneNumber.objects.filter(presented=True).values_list("e164", flat=True)) == [
         "+390255510002"
     ]
+
+
+def test_the_admins_number_form_does_not_make_a_removed_number_again(line):
+    number = check_save_number(
+        line.owner, number_to(line, "650", "0255510001", "ring_group", "650", "route")
+    )
+    opened = PhoneNumber.objects.get(pk=number.pk)  # the change form, opened before it goes
+    form = PhoneNumberAdminForm(
+        data=number_form(line, "+390255510001", "ring_group", "650", forward_seconds="30"),
+        instance=opened,
+    )
+    PhoneNumber.objects.filter(pk=number.pk).delete()  # by another staff member meanwhile
+    assert not form.is_valid()
+    assert form.non_field_errors() == ["This number was removed meanwhile: nothing was saved."]
+    assert not PhoneNumber.objects.exists()
+
+
+def test_a_trunks_owner_is_set_once(client_for, admin, line, studio_rossi):
+    check_save_number(
+        line.owner, number_to(line, "650", "0255510001", "ring_group", "650", "route")
+    )
+    client = client_for(admin)
+    url = f"/admin/trunks/trunk/{line.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="space"' not in page and 'name="company"' not in page
+    assert "Officina Navigli" in page  # shown, not offered
+    posted = {
+        key: value
+        for key, value in model_to_dict(line, exclude=["password"]).items()
+        if value not in (None, False)
+    }
+    answer = client.post(
+        url, {**posted, "name": "Main line", "company": studio_rossi.pk, "space": ""}
+    )
+    assert answer.status_code == 302, answer.content.decode()
+    line.refresh_from_db()
+    # Its number still routes to group 650 of its own owner, not to another's.
+    assert (line.name, line.space_id, line.company_id) == ("Main line", line.owner.pk, None)
+    # A new trunk is given its owner.
+    assert 'name="company"' in client.get("/admin/trunks/trunk/add/").content.decode()

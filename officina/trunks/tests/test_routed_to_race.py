@@ -8,14 +8,19 @@ overflow or a forward left routing to nothing. PostgreSQL only: the wait is seen
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
+import threading
+from collections.abc import Callable
+from time import monotonic, sleep
 
-from officina.accounts.models import Space
+import pytest
+from django.db import connection, transaction
+
+from officina.accounts.models import Company, Space
 from officina.attendant.actions import check_delete_menu, check_save_menu
 from officina.attendant.models import Menu
+from officina.attendant.selectors import lock_menus
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.core.tests.row_locks import first_holds_then_second
+from officina.core.tests.row_locks import first_holds_then_second, waiting_for_a_lock
 from officina.pbx.actions import ForwardingInput, check_set_forwarding, do_provision_extension
 from officina.pbx.models import Forwarding
 from officina.ringgroups.actions import (
@@ -29,6 +34,7 @@ from officina.trunks.actions import (
     TrunkInput,
     check_save_number,
     check_save_trunk,
+    do_delete_number,
     hold_owner_for_removal,
 )
 from officina.trunks.models import PhoneNumber
@@ -269,3 +275,144 @@ def test_a_forward_waits_for_the_removal_of_the_company_of_its_menu_and_is_refus
     assert isinstance(refused, OfficinaError) and refused.details["field"] == "always"
     assert not Menu.objects.exists()
     assert not Forwarding.objects.filter(always="501").exists()
+
+
+def test_a_number_saved_in_the_admin_waits_for_its_removal_and_is_not_made_again(
+    client_for, admin, navigli, marco
+):
+    trunk = check_save_trunk(navigli, TrunkInput(name="Line", host="sip.example", mode="peer"))
+    check_save_ring_group(navigli, RingGroupInput(name="Desk", number="650", member_ids=[marco.pk]))
+    number = check_save_number(
+        navigli, number_to(trunk, "650", "0255510001", "ring_group", "650", "route")
+    )
+    staff = client_for(admin)
+    # Taken before the removal, which leaves ``number`` without an id.
+    url = f"/admin/trunks/phonenumber/{number.pk}/change/"
+    posted = number_form(trunk, "+390255510001", "ring_group", "650", forward_seconds="30")
+    outcome = first_holds_then_second(
+        lambda: do_delete_number(number), lambda: staff.post(url, posted)
+    )
+    assert outcome["waited"] is True
+    answer = outcome["second"]
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert "This number was removed meanwhile: nothing was saved." in (
+        answer.content.decode()  # type: ignore[attr-defined]
+    )
+    assert not PhoneNumber.objects.exists()
+
+
+@pytest.mark.parametrize("made", ["ring group", "menu"])
+def test_a_group_or_menu_made_for_a_company_being_removed_waits_and_is_refused(
+    studio_rossi, giulia, sara, made
+):
+    theirs = do_provision_extension(sara)
+
+    def make_one_and_forward_to_it() -> None:
+        # Made for the company between its removal's check and its commit, and at once
+        # routed to from outside it: the removal would take it from under the forward.
+        if made == "ring group":
+            check_save_ring_group(
+                studio_rossi, RingGroupInput(name="New", number="652", member_ids=[giulia.pk])
+            )
+        else:
+            check_save_menu(studio_rossi, a_menu("652"))
+        check_set_forwarding(theirs, ForwardingInput(always="652"))
+
+    outcome = first_holds_then_second(
+        lambda: hold_owner_for_removal(studio_rossi),
+        make_one_and_forward_to_it,
+        first_then=studio_rossi.delete,
+    )
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.code == ErrorCode.NOT_FOUND
+    assert refused.message == "The company Studio Rossi was removed meanwhile: nothing was saved."
+    assert not Company.objects.filter(pk=studio_rossi.pk).exists()
+    assert not RingGroup.objects.exists() and not Menu.objects.exists()
+    assert not Forwarding.objects.filter(always="652").exists()
+
+
+def test_a_bulk_removal_and_a_groups_save_never_wait_for_each_other(
+    client_for, admin, studio_rossi, panificio, giulia, sara
+):
+    """Panificio's group (the lower id) is saved to overflow to Studio Rossi's (the
+    higher): the save locks Panificio's, then Studio Rossi's. The bulk removal of both
+    takes every group in that same order, whatever company each is of: were it to lock
+    Studio Rossi's first (its company's id is lower) and Panificio's after, each would
+    wait for the other. A third transaction holds Studio Rossi's menu, so that the save
+    comes while the removal is under way."""
+    assert studio_rossi.pk < panificio.pk
+    bakery = check_save_ring_group(
+        panificio, RingGroupInput(name="Bakery", number="660", member_ids=[sara.pk])
+    )
+    desk = check_save_ring_group(
+        studio_rossi, RingGroupInput(name="Desk", number="650", member_ids=[giulia.pk])
+    )
+    evening = check_save_menu(studio_rossi, a_menu("501"))
+    assert bakery.pk < desk.pk
+    staff = client_for(admin)
+    outcome: dict[str, object] = {}
+    holding, let_go = threading.Event(), threading.Event()
+
+    def hold_the_menu() -> None:
+        try:
+            with transaction.atomic():
+                lock_menus([], menu_id=evening.pk)
+                holding.set()
+                let_go.wait(120)
+        finally:
+            connection.close()
+
+    def run(name: str, work: Callable[[], object]) -> threading.Thread:
+        def record() -> None:
+            try:
+                outcome[name] = work()
+            except Exception as error:
+                outcome[name] = error
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=record)
+        thread.start()
+        return thread
+
+    def until_waiting(count: int) -> None:
+        deadline = monotonic() + 60
+        while waiting_for_a_lock() < count:
+            assert monotonic() < deadline, f"fewer than {count} waiting"
+            sleep(0.05)
+
+    holder = threading.Thread(target=hold_the_menu)
+    holder.start()
+    assert holding.wait(60)
+    removal = run(
+        "removal",
+        lambda: staff.post(
+            "/admin/accounts/company/",
+            {
+                "action": "delete_unless_routed_to",
+                "_selected_action": [studio_rossi.pk, panificio.pk],
+                "post": "yes",
+            },
+        ),
+    )
+    until_waiting(1)
+    save = run(
+        "save",
+        lambda: check_save_ring_group(
+            panificio,
+            RingGroupInput(
+                name="Bakery", number="660", member_ids=[sara.pk], out_of_hours_number="650"
+            ),
+            RingGroup.objects.get(pk=bakery.pk),
+        ),
+    )
+    until_waiting(2)
+    let_go.set()
+    for thread in (holder, removal, save):
+        thread.join(120)
+    assert getattr(outcome["removal"], "status_code", outcome["removal"]) == 302
+    refused = outcome["save"]
+    assert isinstance(refused, OfficinaError) and refused.code == ErrorCode.NOT_FOUND
+    assert not Company.objects.filter(pk__in=[studio_rossi.pk, panificio.pk]).exists()
+    assert not RingGroup.objects.exists()

@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from officina.attendant.models import Menu
-from officina.trunks.actions import TrunkInput, check_save_trunk
+from officina.pbx.actions import do_provision_extension
+from officina.trunks import views
+from officina.trunks.access import access_number_by_id
+from officina.trunks.actions import NumberInput, TrunkInput, check_save_number, check_save_trunk
 from officina.trunks.models import OutboundPermission, PhoneNumber, Trunk
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +127,32 @@ def test_an_owner_routes_the_number_to_the_company_menu_and_not_to_another(
     assert (number.route_kind, number.route_target) == ("menu", "500")
     listing = browser.get(f"/companies/{studio_rossi.slug}/trunks/").content.decode()
     assert f"{kind} 500" in listing
+
+
+def test_a_number_removed_while_its_page_was_open_is_not_made_again(
+    client_for, studio_rossi, trunk, giulia, marco, monkeypatch
+):
+    person = do_provision_extension(marco).number
+    number = check_save_number(
+        studio_rossi, NumberInput("02 8765 4321", trunk.pk, "extension", person)
+    )
+
+    def removed_by_another_owner_once_found(*args: object, **kwargs: object) -> PhoneNumber:
+        found = access_number_by_id(*args, **kwargs)  # type: ignore[arg-type]
+        PhoneNumber.objects.filter(pk=found.pk).delete()
+        return found
+
+    monkeypatch.setattr(views, "access_number_by_id", removed_by_another_owner_once_found)
+    giulia.language = "it"
+    giulia.save()
+    form = {
+        "number": "02 8765 4321", "trunk": trunk.pk, "route_kind": "extension",
+        "route_target": person, "forward_seconds": "20", "presented": "on",
+    }  # fmt: skip
+    answer = client_for(giulia).post(f"/companies/{studio_rossi.slug}/numbers/{number.pk}/", form)
+    assert answer.status_code == 200
+    assert (
+        "Questo numero è stato rimosso nel frattempo: non è stato salvato nulla."
+        in answer.content.decode()
+    )
+    assert not PhoneNumber.objects.exists()
