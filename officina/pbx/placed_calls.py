@@ -169,6 +169,9 @@ class PlacedLeg:
         self.on_offer = on_offer
         self.on_info: Callable[[SipRequest], None] | None = None
         self.on_update: Callable[[SipRequest], None] | None = None
+        # The target's provisional answers (its phones ring), for an owner that tells its
+        # own caller (a browser's call bridged by the desk, ``bridged_calls.py``).
+        self.on_progress: Callable[[SipResponse], None] | None = None
         # Our requests other than INVITE out in the call, by CSeq: who takes the answer.
         self._requests: dict[int, Callable[[SipResponse | None], None]] = {}
         # The re-INVITE we sent and what to do with its final answer, while it is out.
@@ -364,7 +367,11 @@ class PlacedLeg:
 
     def _answered(self, response: SipResponse) -> None:
         status, invite = response.status, self.invite
-        if status < 200 or invite is None:
+        if invite is None:
+            return
+        if status < 200:
+            if self.on_progress is not None and not self.given_up and not self.final:
+                self.on_progress(response)
             return
         if status >= 300:
             self._to_proxy(_ack_of_failure(invite, response))

@@ -70,6 +70,7 @@ from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_resp
 from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
+    from officina.pbx.bridged_calls import BridgedBrowserCalls
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forward_targets import RoomEntry
     from officina.pbx.forwarding import Forwarder
@@ -352,6 +353,9 @@ class Proxy:
         self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
         # rtpengine, for calls whose media the PBX anchors; None: media go end to end.
         self.anchor: MediaAnchor | None = None
+        # Without rtpengine, the node's desk bridging a browser's call to plain phones
+        # (``bridged_calls.py``; ``runtime`` gives it). None: such a call gets 480.
+        self.browser_bridges: BridgedBrowserCalls | None = None
         # Members' call forwarding and its feature codes; None: nothing is forwarded.
         self.forwarding: Forwarder | None = None
         # Transfers between phones, for the records and the Replaces check; None: none.
@@ -435,6 +439,12 @@ class Proxy:
         if callee is None and group is None:
 
             def not_ours() -> None:
+                if self._bridges_browser(caller, request, flow):
+                    assert caller is not None and self.browser_bridges is not None
+                    # Out through a trunk (plain RTP), or nowhere: the desk's own call
+                    # finds out, behind the same guard, and the browser is told.
+                    self.browser_bridges.take(server, request, flow, caller, callee_number)
+                    return
                 if (
                     caller is not None
                     and self.trunks is not None
@@ -476,6 +486,12 @@ class Proxy:
         steps = self._ringable(reachable, media_transport_of(flow))
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
+        if not steps and warning and self._bridges_browser(caller, request, flow):
+            assert caller is not None and self.browser_bridges is not None
+            # The callee's phones are plain: the desk bridges, calling the same number
+            # as the caller (forwarding, a group's steps, voicemail apply to that call).
+            self.browser_bridges.take(server, request, flow, caller, callee_number)
+            return
         if not steps:
             if unanswered is not None:
                 # Nobody's phone to ring for the number's seconds: on to its target now.
@@ -643,6 +659,19 @@ class Proxy:
             for binding, peer in devices
             if rings_without_rtpengine(caller_transport, peer.transport)
         ]
+
+    def _bridges_browser(
+        self, caller: DirectoryEntry | None, request: SipRequest, flow: Flow
+    ) -> bool:
+        """Does the desk bridge this call to plain phones? A member's browser (WebRTC)
+        offering its media, no rtpengine to bridge them, and a desk on this node."""
+        return (
+            caller is not None
+            and self.browser_bridges is not None
+            and self.anchor is None
+            and leg_for(media_transport_of(flow)) is Leg.WEBRTC
+            and is_sdp(request.content_type, request.body)
+        )
 
     def _ringable(
         self, steps: list[list[tuple[Binding, Peer]]], caller_media: str
