@@ -439,11 +439,15 @@ class Proxy:
         if callee is None and group is None:
 
             def not_ours() -> None:
-                if self._bridges_browser(caller, request, flow):
-                    assert caller is not None and self.browser_bridges is not None
+                bridges = self.browser_bridges
+                if (
+                    caller is not None
+                    and bridges is not None
+                    and self._desk_bridges(request, flow, Leg.WEBRTC)
+                ):
                     # Out through a trunk (plain RTP), or nowhere: the desk's own call
                     # finds out, behind the same guard, and the browser is told.
-                    self.browser_bridges.take(server, request, flow, caller, callee_number)
+                    bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
                     return
                 if (
                     caller is not None
@@ -486,12 +490,20 @@ class Proxy:
         steps = self._ringable(reachable, media_transport_of(flow))
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
-        if not steps and warning and self._bridges_browser(caller, request, flow):
-            assert caller is not None and self.browser_bridges is not None
-            # The callee's phones are plain: the desk bridges, calling the same number
-            # as the caller (forwarding, a group's steps, voicemail apply to that call).
-            self.browser_bridges.take(server, request, flow, caller, callee_number)
-            return
+        bridges = self.browser_bridges
+        if not steps and warning and bridges is not None:
+            # The callee's phones speak the other media: the desk bridges, calling the
+            # same number as the caller (forwarding, a group's steps, voicemail apply
+            # to that call).
+            if caller is not None and self._desk_bridges(request, flow, Leg.WEBRTC):
+                bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
+                return
+            if self._desk_bridges(request, flow, Leg.PLAIN):
+                bridges.take(
+                    server, request, flow, caller or _from_outside(request, row),
+                    callee_number, browser_calling=False,
+                )  # fmt: skip
+                return
         if not steps:
             if unanswered is not None:
                 # Nobody's phone to ring for the number's seconds: on to its target now.
@@ -660,16 +672,14 @@ class Proxy:
             if rings_without_rtpengine(caller_transport, peer.transport)
         ]
 
-    def _bridges_browser(
-        self, caller: DirectoryEntry | None, request: SipRequest, flow: Flow
-    ) -> bool:
-        """Does the desk bridge this call to plain phones? A member's browser (WebRTC)
-        offering its media, no rtpengine to bridge them, and a desk on this node."""
+    def _desk_bridges(self, request: SipRequest, flow: Flow, caller_leg: Leg) -> bool:
+        """Does the desk bridge this call, from a caller whose media are ``caller_leg``'s,
+        to phones of the other kind? Only with no rtpengine to bridge them, a desk on
+        this node, and an offer in the INVITE."""
         return (
-            caller is not None
-            and self.browser_bridges is not None
+            self.browser_bridges is not None
             and self.anchor is None
-            and leg_for(media_transport_of(flow)) is Leg.WEBRTC
+            and leg_for(media_transport_of(flow)) is caller_leg
             and is_sdp(request.content_type, request.body)
         )
 
@@ -1764,3 +1774,14 @@ def _warning(text: str) -> tuple[str, str]:
 def _number_in(uri: object) -> str:
     """The user part of a SIP URI (a member's extension number), empty for anything else."""
     return uri.user if isinstance(uri, SipUri) and uri.user else ""
+
+
+def _from_outside(request: SipRequest, row: CallRow) -> DirectoryEntry:
+    """A provider's caller as the desk's own call shows them: no extension's (id 0),
+    as the desk's put-through of a menu's caller from outside."""
+    from officina.pbx.selectors import DirectoryEntry
+
+    return DirectoryEntry(
+        extension_id=0, number=row.caller_number,
+        display_name=request.from_.display_name or "", realm="", ha1_md5="", ha1_sha256="",
+    )  # fmt: skip

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from typing import Any
 
 import pytest
 
@@ -18,7 +17,9 @@ from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpen
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_rtpengine_calls import (
     BARESIP_PASSWORD,
+    HOST,
     PHONE_CTRL,
+    SIP_PORT,
     baresip_phone,
     decoded_calls,
     open_phone,
@@ -91,6 +92,55 @@ def test_a_browsers_call_to_a_plain_phone_is_bridged_by_the_desk(
     record = CallRecord.objects.get()
     assert record.outcome == CallRecord.Outcome.ANSWERED
     assert (record.caller_number, record.callee_number) == ("201", "202")
+    assert record.ended_by == CallRecord.EndedBy.CALLEE
+
+
+@pytest.mark.skipif(not shutil.which("baresip"), reason="baresip is needed")
+def test_a_plain_phones_call_to_a_member_on_the_browser_phone_is_bridged_by_the_desk(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Marco's baresip calls Giulia, whose only phone is the browser phone: the desk calls
+    the browser without an offer, answers the browser's in the ACK and Marco's in his 200,
+    and relays. The incoming call names Marco; both hear each other; Giulia hangs up and
+    Marco's call ends. One record: Marco's call to Giulia, answered, ended by Giulia."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, baresip
+    home = tmp_path / "marco"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, "202", BARESIP_PASSWORD) as log,
+    ):
+        desk = officina.running.media
+        context, phone = open_phone(media_browser, officina, giulia)
+        command(PHONE_CTRL, "dial", f"sip:201@{HOST}:{SIP_PORT}")
+        expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+        expect(phone.locator("#incoming-number")).to_have_text("202")
+        phone.click("#answer")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        assert wait_for(lambda: len(desk.relays) == 1, 10)
+        (relay,) = desk.relays
+        wait_for_more_audio(phone, 8000)  # a second of audio and more, from baresip
+        phone.wait_for_timeout(1500)  # and baresip hears the browser meanwhile
+        assert relay.relayed["to_onward"] > 50 and relay.relayed["to_caller"] > 50
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        ended = lambda: "terminated" in log.read_text(errors="replace")  # noqa: E731
+        assert wait_for(ended, 5), log.read_text(errors="replace")[-2000:]
+        context.close()
+
+    (decoded,) = decoded_calls(home)
+    assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
+    record = CallRecord.objects.get()
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert (record.caller_number, record.callee_number) == ("202", "201")
     assert record.ended_by == CallRecord.EndedBy.CALLEE
 
 
