@@ -591,7 +591,9 @@ class Proxy:
         once with ``answer_challenge``; answered, it spends ``charge``'s minutes and ends
         when they run out (None: whenever the parties hang up). ``caller_from``: the
         From the caller sent, when the trunk's caller ID replaced it. A provider speaks
-        plain RTP: without rtpengine a browser's call does not go out (480, and why)."""
+        plain RTP: without rtpengine a browser's call does not go out (480, and why); a
+        browser's dialled number outside reaches the desk's bridge before (``route``),
+        so what comes here is a forward or a follow-me out from a browser's call."""
         if not self.media_can_meet([(provider, peer)], media_transport_of(flow)):
             self.fail(server, request, row, 480, Outcome.UNREGISTERED, warning=NO_MEDIA_BRIDGE)
             return
@@ -662,8 +664,9 @@ class Proxy:
         without rtpengine a browser is not rung for a plain RTP caller, nor a plain phone
         for a browser. Every way a call reaches a device passes here (the first ring, a
         ring group's steps, forwarding, follow-me, pickup, click-to-call's first leg, a
-        call out to a provider); with no device left the callee is unreachable
-        (forwarding, voicemail, 480)."""
+        call out to a provider); with no device left ``route`` has the desk bridge the
+        call (``bridged_calls.py``), else the callee is unreachable (forwarding,
+        voicemail, 480)."""
         if self.anchor is not None:
             return devices
         return [

@@ -11,13 +11,12 @@ import pytest
 
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import LivePbx
+from officina.pbx.tests.livepbx import HOST, LivePbx
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
 from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
 from officina.pbx.tests.test_ring_groups_sipp import start_phone, stop
 from officina.pbx.tests.test_rtpengine_calls import (
     BARESIP_PASSWORD,
-    HOST,
     PHONE_CTRL,
     SIP_PORT,
     baresip_phone,
