@@ -69,6 +69,10 @@ def test_a_browsers_call_to_a_plain_phone_is_bridged_by_the_desk(
         wait_for_more_audio(phone, 8000)  # a second of audio and more, from baresip
         phone.wait_for_timeout(1500)  # and baresip hears the browser meanwhile
         assert relay.relayed["to_onward"] > 50 and relay.relayed["to_caller"] > 50
+        # A key from the dial pad: the browser sends it in an INFO, the desk on to Marco.
+        phone.click(".dialpad [data-key='5']")
+        heard_key = "received event: '5'"  # baresip's RFC 4733 event
+        assert wait_for(lambda: heard_key in log.read_text(errors="replace"), 5)
 
         phone.click("#hold")
         expect(phone.locator("#hold")).to_have_text("Resume")
@@ -185,3 +189,44 @@ def test_a_browsers_call_to_a_busy_plain_phone_goes_to_the_callees_voicemail(
     record = CallRecord.objects.get()
     assert (record.caller_number, record.callee_number) == ("201", "202")
     assert record.voicemail
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed")
+def test_a_browser_giving_up_while_a_plain_phone_rings_cancels_the_desks_call(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Giulia's browser calls Marco's SIPp desk phone, which rings; she hangs up before
+    it answers: the browser hears the ringing, the desk phone gets the CANCEL of the
+    desk's call, nothing is left open, and the record says cancelled."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), "marco-desk-pw")  # 202, SIPp
+    with officina_without_rtpengine(settings) as officina:
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        marco_desk: subprocess.Popen[bytes] = start_phone(
+            tmp_path / "marco", "uas_ring_until_cancel.xml", pbx, officina.sip_port + 4,
+            "202", "marco-desk-pw", "-timeout", "60s",
+        )  # fmt: skip
+        try:
+            desk = officina.running.media
+            context, phone = open_phone(media_browser, officina, giulia)
+            phone.fill("#dial-number", "202")
+            phone.click("#call")
+            expect(phone.locator("#call-state")).to_contain_text("Ringing", timeout=10_000)
+            phone.click("#hangup")
+            expect(phone.locator("#in-call")).to_be_hidden()
+            assert marco_desk.wait(15) == 0, "the desk phone got its CANCEL"
+            bridges = officina.running.server.proxy.browser_bridges
+            assert bridges is not None
+            assert wait_for(lambda: not bridges.calls and not desk.ports.in_use, 5)
+            context.close()
+        finally:
+            stop(marco_desk)
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == ("201", "202")
+    assert record.outcome == CallRecord.Outcome.CANCELLED
