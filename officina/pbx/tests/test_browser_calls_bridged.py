@@ -230,3 +230,42 @@ def test_a_browser_giving_up_while_a_plain_phone_rings_cancels_the_desks_call(
     record = CallRecord.objects.get()
     assert (record.caller_number, record.callee_number) == ("201", "202")
     assert record.outcome == CallRecord.Outcome.CANCELLED
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed")
+def test_a_busy_plain_phone_without_voicemail_is_busy_for_the_browser(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Marco's only phone, a SIPp desk phone, answers busy and he has no voicemail: the
+    desk passes the 486 back, the browser phone says *Busy*, nothing is left open, and
+    the one record says busy."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    box_owner = do_provision_extension(marco)  # 202, the SIPp desk phone
+    do_set_sip_password(box_owner, "marco-desk-pw")
+    check_update_box(do_open_box(box_owner), enabled=False, ring_seconds=10, email_messages=False)
+    with officina_without_rtpengine(settings) as officina:
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        marco_desk: subprocess.Popen[bytes] = start_phone(
+            tmp_path / "marco", "uas_busy.xml", pbx, officina.sip_port + 4, "202",
+            "marco-desk-pw", "-timeout", "60s",
+        )  # fmt: skip
+        try:
+            desk = officina.running.media
+            context, phone = open_phone(media_browser, officina, giulia)
+            phone.fill("#dial-number", "202")
+            phone.click("#call")
+            expect(phone.locator("#softphone-state")).to_have_text("Busy", timeout=10_000)
+            expect(phone.locator("#in-call")).to_be_hidden()
+            assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+            context.close()
+        finally:
+            stop(marco_desk)
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == ("201", "202")
+    assert record.outcome == CallRecord.Outcome.BUSY
