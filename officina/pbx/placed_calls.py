@@ -169,6 +169,9 @@ class PlacedLeg:
         self.on_offer = on_offer
         self.on_info: Callable[[SipRequest], None] | None = None
         self.on_update: Callable[[SipRequest], None] | None = None
+        # The target's provisional answers (its phones ring), for an owner that tells its
+        # own caller (a browser's call bridged by the desk, ``bridged_calls.py``).
+        self.on_progress: Callable[[SipResponse], None] | None = None
         # Our requests other than INVITE out in the call, by CSeq: who takes the answer.
         self._requests: dict[int, Callable[[SipResponse | None], None]] = {}
         # The re-INVITE we sent and what to do with its final answer, while it is out.
@@ -203,6 +206,8 @@ class PlacedLeg:
         self._stop_sending_ok()
         dialog = self.dialog
         if dialog is not None and dialog.state != "terminated":
+            if self.ack is None and self._offer_to_answer is self.invite:
+                self.answer_offer(b"")  # a 2xx is ACKed before its dialog's BYE
             self._to_proxy(dialog.create_request("BYE", self._via()))
             dialog.terminate()
         else:
@@ -254,17 +259,21 @@ class PlacedLeg:
         self._to_proxy(request)
 
     def answer_offer(self, answer: bytes) -> None:
-        """ACK the 2xx that brought the target's offer (to our re-INVITE without one),
-        with ``answer``."""
+        """ACK the 2xx that brought the target's offer (to our INVITE or re-INVITE
+        without one), with ``answer``."""
         request, dialog = self._offer_to_answer, self.dialog
         if request is None or dialog is None or dialog.state == "terminated":
             return
         self._offer_to_answer = None
         headers = [("Content-Type", "application/sdp")] if answer else []
-        self._reinvite_ack = dialog.create_request(
+        ack = dialog.create_request(
             "ACK", self._via(), headers=headers, body=answer, cseq=request.cseq.number
         )
-        self._to_proxy(self._reinvite_ack)
+        if request is self.invite:
+            self.ack = ack  # the first 2xx's: sent again if that 2xx comes again
+        else:
+            self._reinvite_ack = ack
+        self._to_proxy(ack)
 
     def respond(self, response: SipResponse) -> None:
         """Answer a request the target sent (its re-INVITE given to ``on_offer``) with a
@@ -364,7 +373,11 @@ class PlacedLeg:
 
     def _answered(self, response: SipResponse) -> None:
         status, invite = response.status, self.invite
-        if status < 200 or invite is None:
+        if invite is None:
+            return
+        if status < 200:
+            if self.on_progress is not None and not self.given_up and not self.final:
+                self.on_progress(response)
             return
         if status >= 300:
             self._to_proxy(_ack_of_failure(invite, response))
@@ -380,8 +393,13 @@ class PlacedLeg:
         self.final = True
         self.target_updates = response.allows("UPDATE")
         self.dialog = Dialog.from_uac(invite, response)
-        self.ack = self.dialog.create_request("ACK", self._via(), cseq=1)
-        self._to_proxy(self.ack)
+        if invite.body:
+            self.ack = self.dialog.create_request("ACK", self._via(), cseq=1)
+            self._to_proxy(self.ack)
+        else:
+            # Placed without an offer: the 2xx brings the target's, and the ACK waits
+            # for the owner's answer (``answer_offer``).
+            self._offer_to_answer = invite
         if self.given_up:  # the owner hung up while the 200 was on its way
             self.hang_up()
             return
@@ -504,7 +522,8 @@ class CallPlacer:
         updates: bool = False,
         media_transport: str = TCP,
     ) -> PlacedLeg:
-        """Call ``target`` as ``caller`` with the SDP ``offer``, From showing
+        """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
+        brings one, and ``answer_offer`` sends the ACK with the answer), From showing
         ``display_name``; CANCELled after ``ring_seconds`` without an answer. ``updates``:
         the owner takes the target's UPDATEs (``on_update``), so the INVITE's Allow lists
         UPDATE. ``media_transport``: that of the device whose ``offer`` it is, when not the
@@ -525,7 +544,7 @@ class CallPlacer:
                 ("CSeq", "1 INVITE"),
                 ("Contact", f"<sip:{caller.number}@{host}:{port};transport=tcp>"),
                 ("Allow", ALLOW_UPDATE if updates else ALLOW),
-                ("Content-Type", "application/sdp"),
+                *([("Content-Type", "application/sdp")] if offer else []),
             ],
             offer,
         )

@@ -70,6 +70,7 @@ from officina.sip import NameAddress, SipRequest, SipResponse, SipUri, make_resp
 from officina.sip.rport import Peer
 
 if TYPE_CHECKING:
+    from officina.pbx.bridged_calls import BridgedBrowserCalls
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.forward_targets import RoomEntry
     from officina.pbx.forwarding import Forwarder
@@ -352,6 +353,9 @@ class Proxy:
         self.cseq_shifts: dict[str, tuple[Peer, int]] = {}
         # rtpengine, for calls whose media the PBX anchors; None: media go end to end.
         self.anchor: MediaAnchor | None = None
+        # Without rtpengine, the node's desk bridging a browser's call to plain phones
+        # (``bridged_calls.py``; ``runtime`` gives it). None: such a call gets 480.
+        self.browser_bridges: BridgedBrowserCalls | None = None
         # Members' call forwarding and its feature codes; None: nothing is forwarded.
         self.forwarding: Forwarder | None = None
         # Transfers between phones, for the records and the Replaces check; None: none.
@@ -435,6 +439,16 @@ class Proxy:
         if callee is None and group is None:
 
             def not_ours() -> None:
+                bridges = self.browser_bridges
+                if (
+                    caller is not None
+                    and bridges is not None
+                    and self._desk_bridges(request, flow, Leg.WEBRTC)
+                ):
+                    # Out through a trunk (plain RTP), or nowhere: the desk's own call
+                    # finds out, behind the same guard, and the browser is told.
+                    bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
+                    return
                 if (
                     caller is not None
                     and self.trunks is not None
@@ -476,6 +490,20 @@ class Proxy:
         steps = self._ringable(reachable, media_transport_of(flow))
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
+        bridges = self.browser_bridges
+        if not steps and warning and bridges is not None:
+            # The callee's phones speak the other media: the desk bridges, calling the
+            # same number as the caller (forwarding, a group's steps, voicemail apply
+            # to that call).
+            if caller is not None and self._desk_bridges(request, flow, Leg.WEBRTC):
+                bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
+                return
+            if self._desk_bridges(request, flow, Leg.PLAIN):
+                bridges.take(
+                    server, request, flow, caller or _from_outside(request, row),
+                    callee_number, browser_calling=False,
+                )  # fmt: skip
+                return
         if not steps:
             if unanswered is not None:
                 # Nobody's phone to ring for the number's seconds: on to its target now.
@@ -563,7 +591,9 @@ class Proxy:
         once with ``answer_challenge``; answered, it spends ``charge``'s minutes and ends
         when they run out (None: whenever the parties hang up). ``caller_from``: the
         From the caller sent, when the trunk's caller ID replaced it. A provider speaks
-        plain RTP: without rtpengine a browser's call does not go out (480, and why)."""
+        plain RTP: without rtpengine a browser's call does not go out (480, and why); a
+        browser's dialled number outside reaches the desk's bridge before (``route``),
+        so what comes here is a forward or a follow-me out from a browser's call."""
         if not self.media_can_meet([(provider, peer)], media_transport_of(flow)):
             self.fail(server, request, row, 480, Outcome.UNREGISTERED, warning=NO_MEDIA_BRIDGE)
             return
@@ -634,8 +664,9 @@ class Proxy:
         without rtpengine a browser is not rung for a plain RTP caller, nor a plain phone
         for a browser. Every way a call reaches a device passes here (the first ring, a
         ring group's steps, forwarding, follow-me, pickup, click-to-call's first leg, a
-        call out to a provider); with no device left the callee is unreachable
-        (forwarding, voicemail, 480)."""
+        call out to a provider); with no device left ``route`` has the desk bridge the
+        call (``bridged_calls.py``), else the callee is unreachable (forwarding,
+        voicemail, 480)."""
         if self.anchor is not None:
             return devices
         return [
@@ -643,6 +674,17 @@ class Proxy:
             for binding, peer in devices
             if rings_without_rtpengine(caller_transport, peer.transport)
         ]
+
+    def _desk_bridges(self, request: SipRequest, flow: Flow, caller_leg: Leg) -> bool:
+        """Does the desk bridge this call, from a caller whose media are ``caller_leg``'s,
+        to phones of the other kind? Only with no rtpengine to bridge them, a desk on
+        this node, and an offer in the INVITE."""
+        return (
+            self.browser_bridges is not None
+            and self.anchor is None
+            and leg_for(media_transport_of(flow)) is caller_leg
+            and is_sdp(request.content_type, request.body)
+        )
 
     def _ringable(
         self, steps: list[list[tuple[Binding, Peer]]], caller_media: str
@@ -1735,3 +1777,14 @@ def _warning(text: str) -> tuple[str, str]:
 def _number_in(uri: object) -> str:
     """The user part of a SIP URI (a member's extension number), empty for anything else."""
     return uri.user if isinstance(uri, SipUri) and uri.user else ""
+
+
+def _from_outside(request: SipRequest, row: CallRow) -> DirectoryEntry:
+    """A provider's caller as the desk's own call shows them: no extension's (id 0),
+    as the desk's put-through of a menu's caller from outside."""
+    from officina.pbx.selectors import DirectoryEntry
+
+    return DirectoryEntry(
+        extension_id=0, number=row.caller_number,
+        display_name=request.from_.display_name or "", realm="", ha1_md5="", ha1_sha256="",
+    )  # fmt: skip

@@ -16,6 +16,7 @@ from django.conf import settings
 from officina.conferences.actions import do_clear_participants
 from officina.core.database_threads import use_database_threads
 from officina.pbx.anchoring import Anchoring, MediaAnchor
+from officina.pbx.bridged_calls import BridgedBrowserCalls
 from officina.pbx.call_requests import CallRequestListener
 from officina.pbx.caller_names import CallerNames
 from officina.pbx.cdr import CallRecordWriter
@@ -184,6 +185,8 @@ async def start_pbx(
     media.placer = third_party.placer
     # Without rtpengine a click-to-call answered in the browser phone is bridged by the desk.
     third_party.desk = media
+    # Without rtpengine a browser's call to plain phones is bridged by the desk too.
+    server.proxy.browser_bridges = BridgedBrowserCalls(server.layer, media, third_party.placer)
     call_requests = CallRequestListener(third_party.place, third_party.state_of, third_party.end)
     third_party.on_change = call_requests.changed
     registrations = TrunkRegistrations(

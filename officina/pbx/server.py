@@ -225,6 +225,9 @@ class SipServer:
             self.layer.respond(transaction, make_response(request, 500))
 
     def cancel(self, invite: ServerTransaction) -> bool:
+        bridges = self.proxy.browser_bridges
+        if bridges is not None and bridges.cancel(invite):
+            return True
         return self.proxy.cancel(invite)
 
     def ack(self, request: SipRequest, flow: Flow, now: float) -> None:
@@ -237,6 +240,8 @@ class SipServer:
                 return
             elif self.media is not None and self.media.ack(request):
                 return  # a call the PBX answered itself
+            elif self.proxy.browser_bridges is not None and self.proxy.browser_bridges.ack(request):
+                return  # a browser's call the desk bridges
             elif self.third_party is not None:
                 self.third_party.ack(request)  # a re-INVITE of a click-to-call's member
         except SipParseError:
@@ -261,6 +266,9 @@ class SipServer:
         if to_tag is not None:
             if self.media is not None and self.media.in_dialog(request, transaction):
                 return  # a call the PBX answered itself (voicemail)
+            bridges = self.proxy.browser_bridges
+            if bridges is not None and bridges.in_dialog(request, transaction):
+                return  # a browser's call the desk bridges to plain phones
             if self.third_party is not None and self.third_party.in_dialog(request, transaction):
                 return  # a click-to-call the PBX placed itself
             if any(

@@ -1,11 +1,14 @@
 """A browser's WebRTC leg joined to a plain-RTP leg by the desk, for a call whose two
-sides the PBX keeps back to back (click-to-call answered in the browser phone, with no
-rtpengine to bridge the two kinds of media).
+sides the PBX keeps back to back, with no rtpengine to bridge the two kinds of media:
+click-to-call answered in the browser phone, and a call between a browser and plain phones
+(``bridged_calls.py``).
 
 The browser's offer (its 200 to the PBX's INVITE without SDP) is answered with aiortc
 (``WebRtcSession``, ``webrtc.py``), and the other side is offered plain G.711 on a port
 of the desk's range (``offer``). Once the other side answers (``other_answered``), the
-two sessions are a ``BridgedCall`` on the desk's media clock: each tick what one side's
+two sessions are a ``BridgedCall`` on the desk's media clock (a plain phone calling a
+browser: ``open_answering`` takes the phone's offer and the browser's, from its 200 to an
+INVITE without one, and answers both): each tick what one side's
 jitter buffer releases goes to the other, key presses go across (the browser's come as
 SIP INFO, the other side's as RFC 4733 events or INFO), and a side that holds has the
 other hear the hold music of its company (the chime until it is read), as in the
@@ -125,6 +128,36 @@ class BrowserBridge:
         )
         return self.plain_sdp.serialize()
 
+    async def open_answering(self, other_offer: bytes, browser_offer: bytes) -> bytes:
+        """The other way round: the other side called with ``other_offer`` and the
+        browser, called without an offer, offered ``browser_offer`` in its 200. The
+        browser's answer is kept in ``browser_answer`` (for its ACK); returns our answer
+        to the other side, and the relaying starts. Raises ``WebRtcRefused``,
+        ``NoMediaPort`` or SdpParseError (the other side's offer has no G.711 audio);
+        nothing stays open then."""
+        try:
+            remote = SessionDescription.parse(other_offer)
+            rtp, rtcp = self.ports.open()
+            self.browser = WebRtcSession(rtp, rtcp, self.address)
+            self.browser_answer = (await self.browser.answer(browser_offer)).encode()
+            if self.closed:
+                raise WebRtcRefused("the call ended before its media were ready")
+            self.plain = self.ports.open()
+            self.plain_port = self.plain[0].getsockname()[1]
+            local = answer(
+                remote, address=self.address, ports=[self.plain_port],
+                session_id=str(self.plain_port),
+            )  # fmt: skip
+        except BaseException:
+            self.close()
+            raise
+        self.plain_sdp = local
+        self.other = RtpSession(*self.plain, answered_agreement(local, remote), self.other_digit)
+        self.plain = None
+        self._relay()
+        self._holds("onward", puts_on_hold(other_offer))
+        return local.serialize()
+
     def other_answered(self, sdp: bytes) -> bytes:
         """The other side's answer to our offer: the relaying starts. Returns the answer
         for the browser (its ACK's). Raises SdpParseError when the answer has no usable
@@ -134,11 +167,15 @@ class BrowserBridge:
         agreement = audio_agreement(remote, remote)
         self.other = RtpSession(*self.plain, agreement, self.other_digit)
         self.plain = None  # the session has the sockets now
+        self._relay()
+        return self.browser_answer
+
+    def _relay(self) -> None:
+        assert self.browser is not None and self.other is not None
         self.call = BridgedCall(self.browser, self.other, on_done=self._finished)
         self.call.music = self.holds.chime
         self.relays.add(self.call)
         self.background(self.other.start())
-        return self.browser_answer
 
     # ------------------------------------------------------------------ offers once answered
     async def browser_offers(self, sdp: bytes) -> bytes:

@@ -1,8 +1,10 @@
-"""Without rtpengine a browser's call rings only phones that can take WebRTC: Chromium
-(fake media) calls members whose phone is a SIPp desk phone (plain RTP), directly, through
-their own forwarding (always, and when not answered) and through a ring group. The desk
-phone never receives an INVITE, and the browser phone says why nobody can answer; a
-member with a browser phone too has that one rung."""
+"""Without rtpengine a browser's call and a plain phone meet through the desk
+(``bridged_calls.py``): Chromium (fake media) calling a member whose phone is a SIPp desk
+phone (plain RTP) through his colleague's forwarding reaches it, bridged. With no desk to
+bridge them (``Proxy.browser_bridges`` None), a browser's call rings only phones that can
+take WebRTC: directly, through forwarding (always, and when not answered) and through a
+ring group the desk phone never receives an INVITE, and the browser phone says why nobody
+can answer; a member with a browser phone too has that one rung."""
 
 from __future__ import annotations
 
@@ -79,10 +81,41 @@ def officina(callees: dict[str, Any]) -> Iterator[LiveOfficina]:
         yield live
 
 
-def test_a_browsers_call_never_rings_a_plain_phone_without_rtpengine(
+def test_a_browsers_call_forwarded_to_a_plain_phone_is_bridged_by_the_desk(
+    tmp_path, callees, officina, media_browser, giulia, marco
+):
+    """Giulia's browser calls Sara, who forwards every call to Marco's desk phone: the
+    forward applies to the desk's own call, the desk phone rings and answers, and the
+    browser is connected; her hang-up reaches the desk phone."""
+    from playwright.sync_api import expect
+
+    pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+    phone_dir = tmp_path / "marco"
+    marco_desk: subprocess.Popen[bytes] = start_phone(
+        phone_dir, "uas_answer.xml", pbx, officina.sip_port + 4, callees["desk"],
+        "marco-desk-pw", "-timeout", "60s",
+    )  # fmt: skip
+    try:
+        context, phone = open_phone(media_browser, officina, giulia, "en-US")
+        phone.fill("#dial-number", callees["forwarded"])
+        phone.click("#call")
+        expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+        assert len(officina.running.media.relays) == 1
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        context.close()
+        assert marco_desk.wait(15) == 0, "the desk phone got its BYE"
+    finally:
+        stop(marco_desk)
+    assert invites_received(phone_dir) == 1
+
+
+def test_with_no_desk_to_bridge_a_browsers_call_never_rings_a_plain_phone(
     tmp_path, callees, officina, media_browser, giulia, marco
 ):
     from playwright.sync_api import expect
+
+    officina.running.server.proxy.browser_bridges = None  # a node with nothing to bridge
 
     desk, forwarded, unanswered = callees["desk"], callees["forwarded"], callees["unanswered"]
     pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]

@@ -1,0 +1,565 @@
+"""Calls between a browser and plain phones, bridged by the desk when no rtpengine runs.
+
+A browser (WebRTC: ICE, DTLS-SRTP, Opus) and a plain phone (RTP, G.711) cannot hear each
+other directly. With rtpengine the proxy bridges them (``anchoring.py``); without it the
+proxy hands such a call here (``Proxy.route``) with what it was for, the number dialled:
+a browser's call whose callee has phones, none a browser, or to a number that is not ours
+(out through a trunk); a plain phone's call (a member's desk phone, a provider's caller,
+the desk putting a menu's caller through) to a member whose only phones are browsers.
+
+This is a back-to-back user agent on the node's desk. The caller's INVITE is kept as it
+came, and the PBX calls the same number *as the caller's own call* (``placed_calls.py``),
+so that the proxy rings the callee's phones that suit the new call's media, and a ring
+group's steps, forwarding, follow-me, voicemail, the trunk and its toll-fraud guard all
+apply as to any call. That placed call is the one the call records name (the caller
+calling the number); the caller's own INVITE leaves no record.
+
+* A browser calling: aiortc prepares the browser's answer at once (``BrowserBridge.open``)
+  and the placed call carries the desk's plain PCMU/PCMA offer (the loopback says TCP:
+  plain phones ring). The browser gets its 200 once the callee answers.
+* A plain phone calling: the placed call carries no offer and says WebSocket (browsers
+  ring). The browser that answers offers in its 200; the desk answers it in the ACK with
+  aiortc, answers the phone's own offer on a plain port (``BrowserBridge.open_answering``)
+  and sends the phone its 200. An offer of aiortc's own would need the desk to take the
+  ICE-controlling and DTLS roles it never takes elsewhere; the browser's offer is the
+  one path aiortc answers everywhere in the desk, and JsSIP offers in a 200 as a matter
+  of course.
+
+Then, either way:
+
+* The callee's phones ring: the caller gets 180. A final failure (busy 486, 480, 603,
+  404, 403 of the guard, 408) is passed back with its status. The caller's CANCEL
+  cancels the placed call.
+* Answered, the desk relays and transcodes between the two on its media clock
+  (``BridgedCall``). Either side's BYE ends both. Each side's re-INVITE or UPDATE (hold,
+  resume, a new microphone) is answered by the desk on that side, never passed across:
+  a hold plays the holder's company music to the other side. Keys go across: the
+  browser's SIP INFO as RFC 4733 events, the phone's events or INFO as the browser's
+  tones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from officina.pbx.media.desk import info_digit
+from officina.pbx.media.ports import NoMediaPort
+from officina.pbx.media.webrtc import WebRtcRefused
+from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
+from officina.pbx.placed_calls import ALLOW_UPDATE
+from officina.pbx.transports.base import TCP, WS
+from officina.sip import (
+    Dialog,
+    RemoteProtocolError,
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    Via,
+    make_response,
+    new_branch,
+    new_tag,
+)
+from officina.sip.sdp import SdpParseError, SessionDescription, answer
+
+if TYPE_CHECKING:
+    from officina.pbx.media.browser_bridge import BrowserBridge
+    from officina.pbx.media.desk import MediaDesk
+    from officina.pbx.placed_calls import CallPlacer, PlacedLeg
+    from officina.pbx.selectors import DirectoryEntry
+    from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.transports.base import Flow
+    from officina.sip import ServerTransaction
+    from officina.sip.rport import Peer
+
+logger = logging.getLogger("officina.pbx.bridged_calls")
+
+# How long the placed call rings before it is given up: longer than any callee's ring
+# time and a ring group's steps, which end sooner in voicemail or a failure themselves.
+ONWARD_RING_SECONDS = 120.0
+
+
+@dataclass(eq=False)
+class DeskBridgedCall:
+    """One call between a browser and plain phones, bridged by the desk."""
+
+    server: ServerTransaction  # the caller's INVITE
+    invite: SipRequest
+    peer: Peer  # the caller's connection
+    dialog: Dialog  # ours with the caller (UAS)
+    bridge: BrowserBridge
+    target: str
+    browser_calling: bool  # the caller is the browser (else the callee's phones are)
+    onward: PlacedLeg | None = None
+    answered: bool = False  # the caller has our 200
+    over: bool = False
+    ringing_sent: bool = False
+    ok: tuple[int, OkUntilAck] | None = None  # our 2xx to the caller until its ACK
+    answering: bool = False  # aiortc answers a browser's re-INVITE
+    answer_in_ack: bool = False  # our 2xx to the plain caller's re-INVITE carried an offer
+    sip_port: int = 0
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+class BridgedBrowserCalls:
+    """The calls between browsers and plain phones this node bridges (see the module's
+    text)."""
+
+    def __init__(
+        self,
+        layer: PbxTransactions,
+        desk: MediaDesk,
+        placer: CallPlacer,
+        ack_timers: AckTimers = RFC_3261,
+    ) -> None:
+        self.layer = layer
+        self.desk = desk
+        self.placer = placer
+        self.ack_timers = ack_timers
+        self.calls: dict[str, DeskBridgedCall] = {}  # the caller's Call-ID -> its call
+        self.by_server: dict[int, DeskBridgedCall] = {}  # id(server transaction) -> call
+        self.stats = {"taken": 0, "answered": 0, "failed": 0, "cancelled": 0}
+
+    # ------------------------------------------------------------------ from the proxy
+    def take(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        caller: DirectoryEntry,
+        target: str,
+        *,
+        browser_calling: bool,
+    ) -> None:
+        """Bridge ``request`` (from ``caller``, authenticated: a member, or a provider's
+        caller as an entry of no extension) to ``target``, the number dialled.
+        ``browser_calling``: the caller is a browser and the callee's phones plain; else
+        the caller is plain and the callee's phones browsers."""
+        if not browser_calling:
+            try:  # nothing rings for an offer the desk could not answer
+                answer(SessionDescription.parse(request.body), address="0.0.0.0", ports=[9])  # noqa: S104
+            except SdpParseError as error:
+                self.layer.respond(
+                    server,
+                    make_response(request, 488, headers=[_warning(f"{error}")]),
+                )
+                return
+        self.layer.respond(server, make_response(request, 100))
+        browser, other = (caller.number, target) if browser_calling else (target, caller.number)
+        call = DeskBridgedCall(
+            server=server,
+            invite=request,
+            peer=self.layer.peer_for_flow(flow),
+            dialog=Dialog.from_uas(request, new_tag()),
+            bridge=self.desk.bridge_browser(browser, other),
+            target=target,
+            browser_calling=browser_calling,
+            sip_port=self.layer.sender.local_via(flow.transport)[1],
+        )
+        call.bridge.on_failure = lambda: self._relaying_failed(call)
+        self.calls[request.call_id] = call
+        self.by_server[id(server)] = call
+        self.stats["taken"] += 1
+        logger.info(
+            "call %s from %s to %s: bridged by the desk", request.call_id, caller.number, target
+        )
+        if browser_calling:
+            self._run(call, self._open(call, caller))
+        else:
+            self._place(call, caller, b"", WS)
+
+    async def _open(self, call: DeskBridgedCall, caller: DirectoryEntry) -> None:
+        """The browser's answer prepared, the desk's plain offer made: the call is placed."""
+        try:
+            offer = await call.bridge.open(call.invite.body)
+        except WebRtcRefused as error:
+            logger.info("call %s: the browser's offer refused (%s)", call.invite.call_id, error)
+            self._fail(call, 488, f"{error}")
+            return
+        except NoMediaPort:
+            self._fail(call, 503, "no media port free")
+            return
+        if call.over:  # the browser gave up while aiortc answered
+            call.bridge.close()
+            return
+        self._place(call, caller, offer, TCP)
+
+    def _place(
+        self, call: DeskBridgedCall, caller: DirectoryEntry, offer: bytes, media: str
+    ) -> None:
+        call.onward = leg = self.placer.place(
+            caller,
+            call.target,
+            call_id=f"{call.invite.call_id}-bridged",
+            offer=offer,
+            display_name=caller.display_name,
+            ring_seconds=ONWARD_RING_SECONDS,
+            on_answer=lambda response: self._onward_answered(call, response),
+            on_failure=lambda status: self._onward_failed(call, status),
+            on_bye=lambda: self._onward_hung_up(call),
+            on_offer=lambda request: self._onward_offers(call, request),
+            updates=True,
+            media_transport=media,
+        )
+        leg.on_update = leg.on_offer
+        leg.on_info = lambda request: self._onward_info(call, request)
+        leg.on_progress = lambda response: self._onward_progress(call, response)
+
+    def cancel(self, server: ServerTransaction) -> bool:
+        """The caller's CANCEL: the placed call is cancelled too. False (the transaction
+        layer answers the INVITE 487) whether ``server`` is a call of ours or not."""
+        call = self.by_server.get(id(server))
+        if call is None or call.answered or call.over:
+            return False
+        self.stats["cancelled"] += 1
+        self._hang_up_onward(call)
+        self._end(call)
+        return False
+
+    # ------------------------------------------------------------------ the placed call
+    def _onward_progress(self, call: DeskBridgedCall, response: SipResponse) -> None:
+        """The callee's phones ring: the caller hears it (once; no early media)."""
+        if call.over or call.ringing_sent or response.status not in (180, 183):
+            return
+        call.ringing_sent = True
+        self.layer.respond(
+            call.server,
+            make_response(
+                call.invite, 180, to_tag=call.dialog.local_tag,
+                headers=[("Contact", self._contact(call))],
+            ),
+        )  # fmt: skip
+
+    def _onward_answered(self, call: DeskBridgedCall, response: SipResponse) -> None:
+        leg = call.onward
+        assert leg is not None
+        if call.over:
+            leg.hang_up()
+            return
+        if not call.browser_calling:
+            self._run(call, self._answer_both(call, leg, response.body))
+            return
+        try:
+            browser_answer = call.bridge.other_answered(response.body)
+        except SdpParseError as error:
+            logger.info("call %s: the callee's answer unusable (%s)", call.invite.call_id, error)
+            leg.hang_up()
+            self._fail(call, 488, "the callee's answer has no G.711 audio")
+            return
+        self._answer_caller(call, browser_answer)
+
+    async def _answer_both(
+        self, call: DeskBridgedCall, leg: PlacedLeg, browser_offer: bytes
+    ) -> None:
+        """The browser answered offering in its 200: aiortc answers it (in the ACK), the
+        desk answers the plain caller's offer, and the caller gets its 200."""
+        try:
+            phone_answer = await call.bridge.open_answering(call.invite.body, browser_offer)
+        except (WebRtcRefused, SdpParseError, NoMediaPort) as error:
+            logger.info("call %s: not bridged (%r)", call.invite.call_id, error)
+            leg.hang_up()
+            self._fail(call, 503 if isinstance(error, NoMediaPort) else 488, f"{error}")
+            return
+        if call.over:
+            leg.hang_up()
+            return
+        leg.answer_offer(call.bridge.browser_answer)
+        self._answer_caller(call, phone_answer)
+
+    def _answer_caller(self, call: DeskBridgedCall, sdp: bytes) -> None:
+        call.answered = True
+        call.dialog.state = "confirmed"
+        self.stats["answered"] += 1
+        ok = make_response(
+            call.invite, 200, to_tag=call.dialog.local_tag,
+            headers=[("Contact", self._contact(call)), ("Allow", ALLOW_UPDATE),
+                     ("Content-Type", "application/sdp")],
+            body=sdp,
+        )  # fmt: skip
+        self._send_until_acked(call, call.server, ok, call.invite.cseq.number)
+
+    def _onward_failed(self, call: DeskBridgedCall, status: int) -> None:
+        if not call.over:
+            self._fail(call, status if 300 <= status < 700 else 500)
+
+    def _onward_hung_up(self, call: DeskBridgedCall) -> None:
+        self._send_to_caller(call, "BYE")
+        self._end(call)
+
+    def _onward_info(self, call: DeskBridgedCall, request: SipRequest) -> None:
+        """The callee's INFO: a key goes across (to a browser as tones, to a plain phone
+        as an RFC 4733 event)."""
+        leg = call.onward
+        assert leg is not None
+        leg.respond(make_response(request, 200))
+        digit = info_digit(request)
+        if digit is None:
+            return
+        if call.browser_calling:
+            call.bridge.other_digit(digit)
+        else:
+            call.bridge.digit(digit)
+
+    def _onward_offers(self, call: DeskBridgedCall, request: SipRequest) -> None:
+        """The callee's re-INVITE or UPDATE, answered by the desk on the callee's side."""
+        leg = call.onward
+        assert leg is not None
+        if not call.answered or call.over:
+            leg.respond(make_response(request, 491))
+            return
+        headers = [("Contact", leg.contact), ("Allow", ALLOW_UPDATE)]
+        if not request.body and request.method == "UPDATE":
+            leg.respond(make_response(request, 200, headers=headers))  # a session refresh
+            return
+        if not call.browser_calling:
+            self._browser_offers(call, request, lambda response: self._to_onward(call, response))
+            return
+        on_ack = None
+        try:
+            if request.body:
+                sdp = call.bridge.other_offers(request.body)
+            else:
+                sdp, on_ack = call.bridge.offer_again(), call.bridge.other_answers
+        except SdpParseError as error:
+            logger.info("call %s: the callee's offer refused (%s)", call.invite.call_id, error)
+            leg.respond(make_response(request, 488))
+            return
+        headers.append(("Content-Type", "application/sdp"))
+        ok = make_response(request, 200, headers=headers, body=sdp)
+        if request.method == "UPDATE":
+            leg.respond(ok)
+        else:
+            leg.respond_until_acked(ok, lambda: self._no_ack(call), self.ack_timers, on_ack=on_ack)
+
+    def _to_onward(self, call: DeskBridgedCall, response: SipResponse) -> None:
+        """Our answer to a request of the callee's (a 2xx to a re-INVITE, until its ACK)."""
+        leg = call.onward
+        if leg is None:
+            return
+        if response.status < 300 and response.cseq.method == "INVITE":
+            leg.respond_until_acked(response, lambda: self._no_ack(call), self.ack_timers)
+        else:
+            leg.respond(response)
+
+    # ------------------------------------------------------------------ from the caller
+    def ack(self, request: SipRequest) -> bool:
+        """The caller's ACK of our 2xx (True: ours); the answer it carries to our offer
+        goes to the desk."""
+        call = self.calls.get(request.call_id)
+        if call is None or request.to_tag != call.dialog.local_tag:
+            return False
+        waiting = call.ok
+        if waiting is not None and waiting[0] == request.cseq.number:
+            call.ok = None
+            waiting[1].acknowledged()
+            if call.answer_in_ack and request.body:
+                call.answer_in_ack = False
+                call.bridge.other_answers(request.body)
+        return True
+
+    def in_dialog(self, request: SipRequest, server: ServerTransaction) -> bool:
+        """A request of the caller's in a bridged call: handled here (True)."""
+        call = self.calls.get(request.call_id)
+        if call is None or request.to_tag != call.dialog.local_tag:
+            return False
+        try:
+            call.dialog.receive_request(request)  # CSeq order; a new Contact, the target
+        except RemoteProtocolError as error:
+            self.layer.respond(server, make_response(request, error.status))
+            return True
+        method = request.method
+        if method == "BYE":
+            self.layer.respond(server, make_response(request, 200))
+            call.dialog.terminate()
+            self._hang_up_onward(call)
+            self._end(call)
+        elif method in ("INFO", "OPTIONS"):
+            self.layer.respond(server, make_response(request, 200))
+            digit = info_digit(request) if method == "INFO" else None
+            if digit is not None and call.browser_calling:
+                call.bridge.digit(digit)
+            elif digit is not None:
+                call.bridge.other_digit(digit)
+        elif method in ("INVITE", "UPDATE") and call.browser_calling:
+            self._browser_offers(
+                call, request, lambda response: self._to_caller(call, server, response)
+            )
+        elif method in ("INVITE", "UPDATE"):
+            self._phone_offers(call, request, server)
+        else:
+            self.layer.respond(
+                server, make_response(request, 405, headers=[("Allow", ALLOW_UPDATE)])
+            )
+        return True
+
+    def _to_caller(
+        self, call: DeskBridgedCall, server: ServerTransaction, response: SipResponse
+    ) -> None:
+        if response.status < 300 and response.cseq.method == "INVITE":
+            self._send_until_acked(call, server, response, response.cseq.number)
+        else:
+            self.layer.respond(server, response)
+
+    def _browser_offers(
+        self,
+        call: DeskBridgedCall,
+        request: SipRequest,
+        respond: Callable[[SipResponse], None],
+    ) -> None:
+        """The browser's re-INVITE or UPDATE (hold, resume, a new microphone) answered by
+        aiortc on the same transports; 488 for one it cannot answer (the call goes on)."""
+        if not call.answered or call.answering or call.over:
+            respond(make_response(request, 491))
+            return
+        if request.method == "UPDATE" and not request.body:
+            respond(make_response(request, 200))  # a session refresh
+            return
+        call.answering = True
+
+        async def answer() -> None:
+            try:
+                sdp = await call.bridge.browser_offers(request.body)
+            except WebRtcRefused as error:
+                sdp = b""
+                logger.info("call %s: the browser's offer refused (%s)", call.invite.call_id, error)
+            finally:
+                call.answering = False
+            if call.over:
+                respond(make_response(request, 481))
+                return
+            if not sdp:
+                respond(make_response(request, 488))
+                return
+            contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
+            respond(
+                make_response(
+                    request, 200,
+                    headers=[("Contact", contact), ("Allow", ALLOW_UPDATE),
+                             ("Content-Type", "application/sdp")],
+                    body=sdp,
+                )
+            )  # fmt: skip
+
+        self._run(call, answer())
+
+    def _phone_offers(
+        self, call: DeskBridgedCall, request: SipRequest, server: ServerTransaction
+    ) -> None:
+        """The plain caller's re-INVITE or UPDATE, answered by the desk on its port (a
+        hold: ``recvonly``, and the browser hears the music); without an offer, the
+        desk's, its answer coming in the ACK; 488 for one it cannot take."""
+        if not call.answered or call.over:
+            self.layer.respond(server, make_response(request, 491))
+            return
+        headers = [("Contact", self._contact(call)), ("Allow", ALLOW_UPDATE)]
+        if not request.body and request.method == "UPDATE":
+            self.layer.respond(server, make_response(request, 200, headers=headers))
+            return
+        try:
+            if request.body:
+                sdp = call.bridge.other_offers(request.body)
+            else:
+                sdp = call.bridge.offer_again()
+        except SdpParseError as error:
+            logger.info("call %s: the caller's offer refused (%s)", call.invite.call_id, error)
+            self.layer.respond(server, make_response(request, 488))
+            return
+        headers.append(("Content-Type", "application/sdp"))
+        ok = make_response(request, 200, headers=headers, body=sdp)
+        if request.method == "UPDATE":
+            self.layer.respond(server, ok)
+            return
+        self._send_until_acked(call, server, ok, request.cseq.number)
+        call.answer_in_ack = not request.body
+
+    # ------------------------------------------------------------------ the end
+    def _fail(self, call: DeskBridgedCall, status: int, warning: str = "") -> None:
+        """The caller's INVITE gets a final failure ``status``: the call never began."""
+        if call.over:
+            return
+        self.stats["failed"] += 1
+        headers = [_warning(warning)] if warning else []
+        self.layer.respond(
+            call.server,
+            make_response(call.invite, status, to_tag=call.dialog.local_tag, headers=headers),
+        )
+        self._end(call)
+
+    def _relaying_failed(self, call: DeskBridgedCall) -> None:
+        """The desk could not go on relaying: both sides are hung up."""
+        self._hang_up_onward(call)
+        self._send_to_caller(call, "BYE")
+        self._end(call)
+
+    def _no_ack(self, call: DeskBridgedCall) -> None:
+        """A side never ACKed a 2xx of ours (RFC 3261 §13.3.1.4): the call is over."""
+        logger.info("call %s: a 2xx never ACKed", call.invite.call_id)
+        self._relaying_failed(call)
+
+    def _hang_up_onward(self, call: DeskBridgedCall) -> None:
+        if call.onward is not None:
+            call.onward.hang_up()
+
+    def _end(self, call: DeskBridgedCall) -> None:
+        if call.over:
+            return
+        call.over = True
+        call.bridge.close()  # the relaying stops, both ports freed
+        if call.ok is not None:
+            call.ok[1].acknowledged()
+        if call.onward is not None:
+            call.onward.release()
+        self.calls.pop(call.invite.call_id, None)
+        self.by_server.pop(id(call.server), None)
+
+    # ------------------------------------------------------------------ sending
+    def _contact(self, call: DeskBridgedCall) -> str:
+        """Our Contact with the caller: its requests in the call come back to us."""
+        return f"<sip:bridge@{self.desk.address}:{call.sip_port}>"
+
+    @staticmethod
+    def _onward_contact(call: DeskBridgedCall) -> str:
+        assert call.onward is not None
+        return call.onward.contact
+
+    def _send_until_acked(
+        self, call: DeskBridgedCall, server: ServerTransaction, ok: SipResponse, cseq: int
+    ) -> None:
+        self.layer.respond(server, ok)
+        if call.ok is not None:
+            call.ok[1].acknowledged()  # an earlier 2xx's ACK is no longer awaited
+        again = OkUntilAck.to_peer(
+            self.layer, call.peer, ok.serialize(), lambda: self._no_ack(call), self.ack_timers
+        )
+        call.ok = (cseq, again)
+
+    def _send_to_caller(self, call: DeskBridgedCall, method: str) -> None:
+        dialog = call.dialog
+        if not call.answered or dialog.state == "terminated":
+            return
+        via = Via.parse(self.layer.via(call.peer.transport, new_branch()))
+        request = dialog.create_request(method, via)
+        request.pop_via()  # the transaction puts its own
+        if method == "BYE":
+            dialog.terminate()
+        try:
+            self.layer.forward(
+                request, call.peer, on_response=lambda *_: None, on_timeout=lambda *_: None
+            )
+        except SipParseError:
+            logger.debug("%s to the caller not sent", method)
+
+    def _run(self, call: DeskBridgedCall, work: Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        call.tasks.add(task)
+        task.add_done_callback(call.tasks.discard)
+
+
+def _warning(text: str) -> tuple[str, str]:
+    return ("Warning", f'399 officina "{text.replace(chr(34), "")[:100]}"')
+
+
+__all__ = ["BridgedBrowserCalls", "DeskBridgedCall"]
