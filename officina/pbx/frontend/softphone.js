@@ -401,7 +401,15 @@ class BrowserPhone {
     session.refer(target, {
       replaces,
       eventHandlers: {
-        requestFailed: (event) => failed(event.response && event.response.status_code, event.cause),
+        requestFailed: (event) => {
+          const status = event.response && event.response.status_code;
+          // Refused outright, not tried: a call the phone system bridges itself (a
+          // click-to-call answered here, the voicemail) has no phone to hand over.
+          if ([403, 405, 501, 603].includes(status) && this.isCurrent(session)) {
+            this.setTransferBusy(false);
+            this.setTransferStatus(this.texts.transferRefused);
+          } else failed(status, event.cause);
+        },
         trying: () => this.setTransferStatus(this.texts.transferTrying.replace("%s", number)),
         progress: () => this.setTransferStatus(this.texts.transferRinging.replace("%s", number)),
         accepted: () => {
