@@ -319,6 +319,8 @@ class BrowserPhone {
     session.on("replaces", (request) => this.onReplaced(session, request));
     session.on("ended", () => this.onSessionEnded(session, info, this.texts.ended, null));
     session.on("failed", (event) => this.onSessionEnded(session, info, this.failureText(event), previous));
+    // A transfer's new call starts neither held nor muted, whatever the old one was.
+    if (placing) this.resetCallButtons();
     if (placing === "replacing") {
       // The other end of an attended transfer: the caller who replaces our call comes
       // in answered, as the call it replaces was.
@@ -440,6 +442,8 @@ class BrowserPhone {
     this.consultation = session;
     this.consultationInfo = { number: session.remote_identity.uri.user || "" };
     session.on("peerconnection", (event) => this.attachAudio(event.peerconnection));
+    // One transfer at a time: the consulted party cannot move us elsewhere meanwhile.
+    session.on("refer", (request) => request.reject());
     const number = this.consultationInfo.number;
     this.setTransferStatus(this.texts.consulting.replace("%s", number));
     session.on("progress", () => this.setTransferStatus(this.texts.transferRinging.replace("%s", number)));
@@ -455,7 +459,8 @@ class BrowserPhone {
       byId("transfer-complete").hidden = true;
       byId("transfer-cancel").hidden = true;
       this.setTransferBusy(false);
-      if (text) this.setTransferStatus(text);
+      // Hung up by Cancel: nothing to report, the first call is coming back.
+      if (text && !session.officinaCancelled) this.setTransferStatus(text);
       this.addRecent({ number, name: "", direction: "outgoing", answered: session.start_time !== null });
     };
     session.on("ended", () => over(this.transferredTo ? "" : this.texts.consultEnded));
@@ -471,9 +476,13 @@ class BrowserPhone {
   }
 
   cancelTransfer() {
-    if (this.consultation) this.consultation.terminate();
+    if (this.consultation) {
+      this.consultation.officinaCancelled = true;
+      this.consultation.terminate();
+    }
     if (this.session && this.session.isOnHold().local) this.toggleHold();
     this.closeTransfer();
+    this.setTransferStatus("");
   }
 
   closeTransfer() {
@@ -647,17 +656,21 @@ class BrowserPhone {
     this.sessionInfo = null;
     byId("incoming").hidden = true;
     byId("in-call").hidden = true;
-    byId("hold").textContent = this.texts.hold;
-    byId("hold").setAttribute("aria-pressed", "false");
-    byId("hold").disabled = false;
-    byId("mute").textContent = this.texts.mute;
-    byId("mute").setAttribute("aria-pressed", "false");
+    this.resetCallButtons();
     this.post({ type: "incoming-over" });
     this.setState("registered", text);
     if (info) this.addRecent(info);
   }
 
   // ------------------------------------------------------------------ display
+  resetCallButtons() {
+    byId("hold").textContent = this.texts.hold;
+    byId("hold").setAttribute("aria-pressed", "false");
+    byId("hold").disabled = false;
+    byId("mute").textContent = this.texts.mute;
+    byId("mute").setAttribute("aria-pressed", "false");
+  }
+
   showCall(state) {
     const info = this.sessionInfo;
     byId("call-name").textContent = info.name || info.number;

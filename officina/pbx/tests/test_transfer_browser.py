@@ -126,7 +126,21 @@ def test_an_attended_transfer_replaces_the_consultation_call(
     )
     giulia_calls_marco(giulia_phone, marco_phone)
 
-    # Giulia consults Sara first: Marco waits on hold.
+    # Giulia consults Sara first: Marco waits on hold. She thinks better of it while
+    # Sara's phone rings: Cancel hangs that call up and Marco is back.
+    giulia_phone.click("#transfer-open")
+    giulia_phone.fill("#transfer-number", "203")
+    giulia_phone.click("#transfer-consult")
+    expect(marco_phone.locator("#call-state")).to_have_text("In attesa")
+    expect(sara_phone.locator("#incoming")).to_be_visible()
+    giulia_phone.click("#transfer-cancel")
+    expect(sara_phone.locator("#incoming")).to_be_hidden()
+    expect(marco_phone.locator("#call-state")).to_have_text("Connesso")
+    expect(giulia_phone.locator("#hold")).to_have_text("Hold")
+    expect(giulia_phone.locator("#transfer")).to_be_hidden()
+    expect(giulia_phone.locator("#transfer-status")).to_have_text("")
+
+    # Again, and this time Sara answers.
     giulia_phone.click("#transfer-open")
     giulia_phone.fill("#transfer-number", "203")
     giulia_phone.click("#transfer-consult")
