@@ -396,6 +396,8 @@ class BrowserPhone {
     const failed = (status, cause) => {
       if (!this.isCurrent(session)) return;
       this.setTransferBusy(false);
+      // An attended one may be tried again, or cancelled: the consultation is still up.
+      byId("transfer-complete").hidden = !(this.consultation && this.consultation.isEstablished());
       this.setTransferStatus(
         this.texts.transferFailed.replace("%s", this.failureText({ message: { status_code: status, getHeader: () => "" }, cause })),
       );

@@ -128,3 +128,51 @@ def test_a_plain_phone_transfers_the_browser_which_follows_the_refer(
     assert first.transferred_to == "203"
     second = CallRecord.objects.get(caller_number="201", callee_number="203")
     assert second.transferred_by == "202"
+
+
+def test_an_attended_transfer_a_plain_phone_cannot_follow_fails_and_is_cancelled(
+    rtpengine_url, media_browser, giulia, marco, sara, settings, tmp_path
+):
+    """baresip 1.0 puts a Refer-To's Replaces into its INVITE's Request-URI, which the
+    proxy refuses (400): the browser says the transfer failed and keeps both calls;
+    Cancel hangs the consultation up and the plain phone is back."""
+    from playwright.sync_api import expect
+
+    settings.RTPENGINE_URL = rtpengine_url
+    do_provision_extension(giulia)  # 201, a browser
+    do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, baresip
+    do_provision_extension(sara)  # 203, a browser
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        baresip_phone(tmp_path / "marco", "202", BARESIP_PASSWORD) as log,
+    ):
+        giulia_context, giulia_phone = open_phone(media_browser, officina, giulia)
+        sara_context, sara_phone = open_phone(media_browser, officina, sara)
+        giulia_phone.fill("#dial-number", "202")
+        giulia_phone.click("#call")
+        expect(giulia_phone.locator("#call-state")).to_have_text("Connected")
+        giulia_phone.click("#transfer-open")
+        giulia_phone.fill("#transfer-number", "203")
+        giulia_phone.click("#transfer-consult")
+        expect(sara_phone.locator("#incoming-number")).to_have_text("201")
+        sara_phone.click("#answer")
+        giulia_phone.click("#transfer-complete")
+        expect(giulia_phone.locator("#transfer-status")).to_have_text(
+            "Transfer failed: The call could not be made. The call is still yours."
+        )
+        assert "headers are not allowed in a Request-URI" in log.read_text(errors="replace")
+        expect(giulia_phone.locator("#transfer-complete")).to_be_visible()  # may try again
+        expect(sara_phone.locator("#call-number")).to_have_text("201")
+
+        giulia_phone.click("#transfer-cancel")
+        expect(sara_phone.locator("#in-call")).to_be_hidden()
+        expect(giulia_phone.locator("#hold")).to_have_text("Hold")
+        expect(giulia_phone.locator("#call-number")).to_have_text("202")
+        received = int(
+            giulia_phone.locator("#call-audio").get_attribute("data-bytes-received") or 0
+        )
+        wait_for_more_audio(giulia_phone, received + 4000)  # the plain phone, resumed
+        giulia_phone.click("#hangup")
+        expect(giulia_phone.locator("#in-call")).to_be_hidden()
+        giulia_context.close()
+        sara_context.close()
