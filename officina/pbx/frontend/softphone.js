@@ -454,12 +454,17 @@ class BrowserPhone {
       byId("transfer-complete").hidden = false;
     });
     byId("transfer-cancel").hidden = false;
+    // While consulting, the panel offers what ends the consultation, nothing else.
+    byId("transfer-submit").hidden = true;
+    byId("transfer-consult").hidden = true;
     const over = (text) => {
       if (this.consultation !== session) return;
       this.consultation = null;
       this.consultationInfo = null;
       byId("transfer-complete").hidden = true;
       byId("transfer-cancel").hidden = true;
+      byId("transfer-submit").hidden = false;
+      byId("transfer-consult").hidden = false;
       this.setTransferBusy(false);
       // Hung up by Cancel: nothing to report, the first call is coming back.
       if (text && !session.officinaCancelled) this.setTransferStatus(text);
@@ -493,6 +498,8 @@ class BrowserPhone {
     byId("transfer-number").value = "";
     byId("transfer-complete").hidden = true;
     byId("transfer-cancel").hidden = true;
+    byId("transfer-submit").hidden = false;
+    byId("transfer-consult").hidden = false;
     this.setTransferBusy(false);
   }
 

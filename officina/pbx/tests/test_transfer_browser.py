@@ -149,6 +149,7 @@ def test_an_attended_transfer_replaces_the_consultation_call(
     sara_phone.click("#answer")
     expect(giulia_phone.locator("#transfer-complete")).to_be_visible()
     expect(giulia_phone.locator("#transfer-status")).to_contain_text("Talking to 203")
+    expect(giulia_phone.locator("#transfer-submit")).to_be_hidden()  # one transfer at a time
     screenshot(giulia_phone, "consulting-en-390")
     giulia_phone.click("#transfer-complete")
 
