@@ -1442,6 +1442,7 @@ class Proxy:
         elif request.method == "REFER" and self.transfers is not None:
             tracked = self.dialogs.get(request.call_id)
             self.transfers.referred(request, tracked[0] if tracked else None, wall)
+            self.transfers.readdress(request, peer)
         if server is None:
             if self.holds is not None and request.call_id in self.holds.calls:
                 self.holds.ack(request)

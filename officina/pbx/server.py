@@ -120,7 +120,7 @@ class SipServer:
         self.proxy = Proxy(
             directory, self.layer, records, self.tokens, self.routes.record_route, config.proxy
         )
-        self.proxy.transfers = Transfers(directory)
+        self.proxy.transfers = Transfers(directory, self.routes)
         self.media: MediaDesk | None = None
         self.message_waiting: MessageWaiting | None = None
         # The event packages phones may subscribe to, by event name.

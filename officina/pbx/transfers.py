@@ -18,6 +18,13 @@ records tell what happened, and one check:
   from a party of that call or from someone one of its parties referred there:
   otherwise anyone who learnt a Call-ID and tags could take over a colleague's
   call (RFC 3891 §7 leaves that check to the callee's phone, which many skip).
+
+And one courtesy: a browser phone names its transfer target by the community's SIP
+domain (``sip:203@officina.example``), the only name it knows; a plain phone that
+has no outbound proxy dials that host as it stands, and the domain need not resolve
+to the PBX. A Refer-To naming us by a name without a port is readdressed, on its way
+to a phone over UDP, TCP or TLS, to our address on that phone's transport (what the
+PBX's own REFERs say, ``officina/pbx/media/desk.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +39,11 @@ from officina.sip.replaces import parse_replaces
 if TYPE_CHECKING:
     from officina.pbx.actions import CallRow
     from officina.pbx.directory import Directory
+    from officina.pbx.routes import OwnRoutes
+    from officina.sip.rport import Peer
+
+# The transports of browser phones: they reach the PBX by the site's name already.
+_WEB_TRANSPORTS = frozenset({"WS", "WSS"})
 
 # How long a referred phone has to place its new call. Phones dial at once (the REFER's
 # 202 and the new INVITE are a round trip apart); 64 s is SIP's transaction timeout
@@ -50,8 +62,10 @@ class Referral:
 
 
 class Transfers:
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, routes: OwnRoutes | None = None) -> None:
         self.directory = directory
+        # This server's names and addresses (None: Refer-To headers pass as they came).
+        self.routes = routes
         # (the transferee's extension id, the number it is referred to) -> referral
         self.referrals: OrderedDict[tuple[int, str], Referral] = OrderedDict()
 
@@ -87,6 +101,32 @@ class Transfers:
         if len(self.referrals) >= MAX_REFERRALS:
             self.referrals.popitem(last=False)
         self.referrals[key] = Referral(transferor, replaced, wall + REFERRAL_SECONDS)
+
+    def readdress(self, request: SipRequest, peer: Peer) -> None:
+        """Point the Refer-To of a REFER going to ``peer`` at our own address on the
+        peer's transport when it names us by a name without a port."""
+        if self.routes is None or peer.transport in _WEB_TRANSPORTS:
+            return
+        try:
+            target = NameAddress.parse(request.header("Refer-To") or "").uri
+        except SipParseError:
+            return
+        if not isinstance(target, SipUri) or not target.user or target.port is not None:
+            return
+        if target.maddr or not self.routes.names_us(target):
+            return
+        host, port = self.routes.sender.local_via(peer.transport)
+        params: dict[str, str | None] = (
+            {} if peer.transport == "UDP" else {"transport": peer.transport.lower()}
+        )
+        ours = SipUri(
+            host, target.user, port=port, scheme=target.scheme, params=params,
+            headers=dict(target.headers),
+        )  # fmt: skip
+        # An addr-spec without brackets when it can be one: baresip 1.0 dials the value
+        # as it stands. With headers (an attended transfer's Replaces) or parameters the
+        # brackets are required (RFC 3261 §20).
+        request.set_header("Refer-To", f"<{ours}>" if target.headers or params else str(ours))
 
     def new_call(
         self,

@@ -8,6 +8,9 @@
 // ("phone" names the window that rang, should the member have opened two.)
 // It signs in with a short-lived credential the web server issues to the signed-in
 // member (POST /phone/browser/credential/), fetched again before it expires.
+// Transfers (REFER, RFC 3515): blind, or attended after a consultation call whose
+// dialog the REFER's Replaces names (RFC 3891); the phone also follows a REFER it is
+// sent, and takes an INVITE that replaces its call (the other end of an attended one).
 // Bundled with JsSIP by esbuild at setup (scripts/setup-env.sh); never committed.
 import JsSIP from "jssip/lib/JsSIP";
 
@@ -43,6 +46,13 @@ class BrowserPhone {
     this.ua = null;
     this.session = null;
     this.sessionInfo = null;
+    // The consultation call of an attended transfer, while the first call is held.
+    this.consultation = null;
+    this.consultationInfo = null;
+    // Set for the moment a call is placed or taken that is not the member's own new
+    // call (a consultation, the call a REFER asks for, an INVITE with Replaces), so
+    // that onNewSession knows it from a second call, which it turns away.
+    this.placing = null;
     this.timer = null;
     this.statsTimer = null;
     this.pendingDial = this.settings.dial || "";
@@ -141,7 +151,12 @@ class BrowserPhone {
     }
     byId("recent-calls").addEventListener("click", (event) => {
       const target = event.target.closest("[data-key-dial]");
-      if (target) this.dial(target.dataset.keyDial);
+      if (!target) return;
+      // While the transfer panel is open, a recent call names whom to transfer to.
+      if (!byId("transfer").hidden) {
+        byId("transfer-number").value = target.dataset.keyDial;
+        byId("transfer-number").focus();
+      } else this.dial(target.dataset.keyDial);
     });
     byId("answer").addEventListener("click", () => this.answer());
     byId("decline").addEventListener("click", () => this.decline());
@@ -149,6 +164,16 @@ class BrowserPhone {
     byId("hold").addEventListener("click", () => this.toggleHold());
     byId("mute").addEventListener("click", () => this.toggleMute());
     byId("microphone").addEventListener("change", (event) => this.chooseMicrophone(event.target.value));
+    byId("transfer-open").addEventListener("click", () => this.openTransfer());
+    byId("transfer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.blindTransfer(byId("transfer-number").value.trim());
+    });
+    byId("transfer-consult").addEventListener("click", () =>
+      this.consult(byId("transfer-number").value.trim()),
+    );
+    byId("transfer-complete").addEventListener("click", () => this.completeTransfer());
+    byId("transfer-cancel").addEventListener("click", () => this.cancelTransfer());
   }
 
   pressKey(key) {
@@ -259,35 +284,232 @@ class BrowserPhone {
 
   onNewSession(data) {
     const session = data.session;
-    if (this.session) {
+    const placing = this.placing;
+    this.placing = null;
+    if (placing === "consultation") {
+      this.adoptConsultation(session);
+      return;
+    }
+    if (this.session && !placing) {
       // Busy here: the other devices of the member may still take it.
       if (data.originator === "remote") session.terminate({ status_code: 486 });
       return;
     }
+    // The call being transferred away, kept should the new one fail.
+    const previous = this.session && { session: this.session, info: this.sessionInfo };
     this.session = session;
     const number = session.remote_identity.uri.user || "";
-    this.sessionInfo = {
+    const info = {
       number,
       name: session.remote_identity.display_name || "",
       direction: data.originator === "remote" ? "incoming" : "outgoing",
       answered: false,
     };
+    this.sessionInfo = info;
     session.on("peerconnection", (event) => this.attachAudio(event.peerconnection));
     if (session.connection) this.attachAudio(session.connection);
-    session.on("progress", () => this.setCallState(this.texts.ringing));
-    session.on("accepted", () => this.onAccepted());
-    session.on("confirmed", () => this.onAccepted());
-    session.on("hold", () => this.onHoldChanged());
-    session.on("unhold", () => this.onHoldChanged());
-    session.on("muted", () => this.onMuteChanged());
-    session.on("unmuted", () => this.onMuteChanged());
-    session.on("ended", (event) => this.onEnded(this.texts.ended, event));
-    session.on("failed", (event) => this.onEnded(this.failureText(event), event));
-    if (data.originator === "remote") {
+    session.on("progress", () => this.isCurrent(session) && this.setCallState(this.texts.ringing));
+    session.on("accepted", () => this.isCurrent(session) && this.onAccepted());
+    session.on("confirmed", () => this.isCurrent(session) && this.onAccepted());
+    session.on("hold", () => this.isCurrent(session) && this.onHoldChanged());
+    session.on("unhold", () => this.isCurrent(session) && this.onHoldChanged());
+    session.on("muted", () => this.isCurrent(session) && this.onMuteChanged());
+    session.on("unmuted", () => this.isCurrent(session) && this.onMuteChanged());
+    session.on("refer", (request) => this.onReferred(session, request));
+    session.on("replaces", (request) => this.onReplaced(session, request));
+    session.on("ended", () => this.onSessionEnded(session, info, this.texts.ended, null));
+    session.on("failed", (event) => this.onSessionEnded(session, info, this.failureText(event), previous));
+    // A transfer's new call starts neither held nor muted, whatever the old one was.
+    if (placing) this.resetCallButtons();
+    if (placing === "replacing") {
+      // The other end of an attended transfer: the caller who replaces our call comes
+      // in answered, as the call it replaces was.
+      this.showCall(this.texts.connected);
+      session.answer(this.callOptions());
+    } else if (data.originator === "remote") {
       this.showIncoming();
     } else {
-      this.showCall(this.texts.calling);
+      this.showCall(placing === "referred" ? this.texts.transferredCalling : this.texts.calling);
     }
+  }
+
+  isCurrent(session) {
+    return session === this.session;
+  }
+
+  // ------------------------------------------------------------------ transfers
+  // The other side transfers us (a REFER in our call): we call whom it names, and our
+  // new call takes the place of the old one, which the transferor then ends.
+  onReferred(session, request) {
+    if (!this.isCurrent(session)) {
+      request.reject();
+      return;
+    }
+    const target = request.request.refer_to.uri.user || "";
+    this.setTransferStatus(this.texts.transferredTo.replace("%s", target));
+    this.placing = "referred";
+    request.accept(null, this.callOptions());
+    this.placing = null;
+  }
+
+  // An INVITE with Replaces naming our call: the party we talk to has been transferred
+  // to us by an attended transfer; the newcomer takes over, and JsSIP ends the old call
+  // once the new one is confirmed.
+  onReplaced(session, request) {
+    if (!this.isCurrent(session)) {
+      request.reject();
+      return;
+    }
+    this.placing = "replacing";
+    request.accept();
+    this.placing = null;
+  }
+
+  openTransfer() {
+    if (!this.session || !this.session.isEstablished()) return;
+    const panel = byId("transfer");
+    panel.hidden = !panel.hidden;
+    byId("transfer-open").setAttribute("aria-expanded", String(!panel.hidden));
+    if (!panel.hidden) byId("transfer-number").focus();
+  }
+
+  transferTarget(number) {
+    if (!DIALABLE.test(number)) {
+      this.setTransferStatus(this.texts.badNumber);
+      return null;
+    }
+    return `sip:${number}@${this.settings.domain}`;
+  }
+
+  blindTransfer(number) {
+    if (!this.session || !this.session.isEstablished() || this.consultation) return;
+    const target = this.transferTarget(number);
+    if (!target) return;
+    this.referFor(this.session, target, number, null);
+  }
+
+  // The REFER and what its NOTIFYs say of the transferee's new call (sipfrag): trying,
+  // ringing, connected (we hang up), failed (the call stays, and says why).
+  referFor(session, target, number, replaces) {
+    this.setTransferBusy(true);
+    this.setTransferStatus(this.texts.transferring.replace("%s", number));
+    const failed = (status, cause) => {
+      if (!this.isCurrent(session)) return;
+      this.setTransferBusy(false);
+      // An attended one may be tried again, or cancelled: the consultation is still up.
+      byId("transfer-complete").hidden = !(this.consultation && this.consultation.isEstablished());
+      this.setTransferStatus(
+        this.texts.transferFailed.replace("%s", this.failureText({ message: { status_code: status, getHeader: () => "" }, cause })),
+      );
+    };
+    session.refer(target, {
+      replaces,
+      eventHandlers: {
+        requestFailed: (event) => {
+          const status = event.response && event.response.status_code;
+          // Refused outright, not tried: a call the phone system bridges itself (a
+          // click-to-call answered here, the voicemail) has no phone to hand over.
+          if ([403, 405, 501, 603].includes(status) && this.isCurrent(session)) {
+            this.setTransferBusy(false);
+            this.setTransferStatus(this.texts.transferRefused);
+          } else failed(status, event.cause);
+        },
+        trying: () => this.setTransferStatus(this.texts.transferTrying.replace("%s", number)),
+        progress: () => this.setTransferStatus(this.texts.transferRinging.replace("%s", number)),
+        accepted: () => {
+          this.transferredTo = number;
+          if (this.consultation) this.consultation.terminate();
+          if (!session.isEnded()) session.terminate();
+        },
+        failed: (event) => failed(Number(event.status_line.status_code), null),
+      },
+    });
+  }
+
+  consult(number) {
+    if (!this.session || !this.session.isEstablished() || this.consultation) return;
+    const target = this.transferTarget(number);
+    if (!target) return;
+    this.setTransferBusy(true);
+    const call = () => {
+      this.placing = "consultation";
+      this.ua.call(target, this.callOptions());
+      this.placing = null;
+    };
+    if (this.session.isOnHold().local) call();
+    else if (!this.session.hold({}, call)) call();
+  }
+
+  adoptConsultation(session) {
+    this.consultation = session;
+    this.consultationInfo = { number: session.remote_identity.uri.user || "" };
+    session.on("peerconnection", (event) => this.attachAudio(event.peerconnection));
+    // One transfer at a time: the consulted party cannot move us elsewhere meanwhile.
+    session.on("refer", (request) => request.reject());
+    const number = this.consultationInfo.number;
+    this.setTransferStatus(this.texts.consulting.replace("%s", number));
+    session.on("progress", () => this.setTransferStatus(this.texts.transferRinging.replace("%s", number)));
+    session.on("confirmed", () => {
+      this.setTransferStatus(this.texts.consultConnected.replace("%s", number));
+      byId("transfer-complete").hidden = false;
+    });
+    byId("transfer-cancel").hidden = false;
+    // While consulting, the panel offers what ends the consultation, nothing else.
+    byId("transfer-submit").hidden = true;
+    byId("transfer-consult").hidden = true;
+    const over = (text) => {
+      if (this.consultation !== session) return;
+      this.consultation = null;
+      this.consultationInfo = null;
+      byId("transfer-complete").hidden = true;
+      byId("transfer-cancel").hidden = true;
+      byId("transfer-submit").hidden = false;
+      byId("transfer-consult").hidden = false;
+      this.setTransferBusy(false);
+      // Hung up by Cancel: nothing to report, the first call is coming back.
+      if (text && !session.officinaCancelled) this.setTransferStatus(text);
+      this.addRecent({ number, name: "", direction: "outgoing", answered: session.start_time !== null });
+    };
+    session.on("ended", () => over(this.transferredTo ? "" : this.texts.consultEnded));
+    session.on("failed", (event) => over(this.texts.transferFailed.replace("%s", this.failureText(event))));
+  }
+
+  completeTransfer() {
+    const consultation = this.consultation;
+    if (!this.session || !consultation || !consultation.isEstablished()) return;
+    const number = this.consultationInfo.number;
+    byId("transfer-complete").hidden = true;
+    this.referFor(this.session, this.transferTarget(number), number, consultation);
+  }
+
+  cancelTransfer() {
+    if (this.consultation) {
+      this.consultation.officinaCancelled = true;
+      this.consultation.terminate();
+    }
+    if (this.session && this.session.isOnHold().local) this.toggleHold();
+    this.closeTransfer();
+    this.setTransferStatus("");
+  }
+
+  closeTransfer() {
+    byId("transfer").hidden = true;
+    byId("transfer-open").setAttribute("aria-expanded", "false");
+    byId("transfer-number").value = "";
+    byId("transfer-complete").hidden = true;
+    byId("transfer-cancel").hidden = true;
+    byId("transfer-submit").hidden = false;
+    byId("transfer-consult").hidden = false;
+    this.setTransferBusy(false);
+  }
+
+  setTransferBusy(busy) {
+    byId("transfer-submit").disabled = busy;
+    byId("transfer-consult").disabled = busy;
+  }
+
+  setTransferStatus(text) {
+    byId("transfer-status").textContent = text;
   }
 
   async showIncoming() {
@@ -351,6 +573,9 @@ class BrowserPhone {
     this.sessionInfo.answered = true;
     this.sessionInfo.answeredAt = Date.now();
     this.setCallState(this.texts.connected);
+    // A transfer's new call follows the old one in the same display: one timer each.
+    clearInterval(this.timer);
+    clearInterval(this.statsTimer);
     this.timer = setInterval(() => this.showDuration(), 1000);
     // Microphones have names (and ids) only once the site may use one: list them now.
     this.listMicrophones();
@@ -408,7 +633,30 @@ class BrowserPhone {
     return this.texts.callFailed;
   }
 
-  onEnded(text, _event) {
+  onSessionEnded(session, info, text, previous) {
+    if (!this.isCurrent(session)) {
+      // A call a transfer took over: only the recent calls still show it.
+      this.addRecent(info);
+      return;
+    }
+    if (previous && !previous.session.isEnded()) {
+      // The call a REFER asked for failed: the transferor's call is still ours.
+      this.addRecent(info);
+      this.session = previous.session;
+      this.sessionInfo = previous.info;
+      this.showCall(this.texts.connected);
+      this.setTransferStatus(this.texts.transferFailed.replace("%s", text));
+      return;
+    }
+    if (this.transferredTo) text = this.texts.transferDone.replace("%s", this.transferredTo);
+    this.transferredTo = null;
+    if (this.consultation) this.consultation.terminate();
+    this.closeTransfer();
+    this.setTransferStatus("");
+    this.onEnded(text);
+  }
+
+  onEnded(text) {
     const info = this.sessionInfo;
     clearInterval(this.timer);
     clearInterval(this.statsTimer);
@@ -417,17 +665,21 @@ class BrowserPhone {
     this.sessionInfo = null;
     byId("incoming").hidden = true;
     byId("in-call").hidden = true;
-    byId("hold").textContent = this.texts.hold;
-    byId("hold").setAttribute("aria-pressed", "false");
-    byId("hold").disabled = false;
-    byId("mute").textContent = this.texts.mute;
-    byId("mute").setAttribute("aria-pressed", "false");
+    this.resetCallButtons();
     this.post({ type: "incoming-over" });
     this.setState("registered", text);
     if (info) this.addRecent(info);
   }
 
   // ------------------------------------------------------------------ display
+  resetCallButtons() {
+    byId("hold").textContent = this.texts.hold;
+    byId("hold").setAttribute("aria-pressed", "false");
+    byId("hold").disabled = false;
+    byId("mute").textContent = this.texts.mute;
+    byId("mute").setAttribute("aria-pressed", "false");
+  }
+
   showCall(state) {
     const info = this.sessionInfo;
     byId("call-name").textContent = info.name || info.number;

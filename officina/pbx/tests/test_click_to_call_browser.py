@@ -117,6 +117,17 @@ def test_a_click_to_call_answered_in_the_browser_phone_is_bridged_by_the_desk(
         relayed = relay.relayed["to_caller"]
         assert wait_for(lambda: relay.relayed["to_caller"] > relayed + 25, 5)
 
+        # The desk bridges this call and hands nobody over: a transfer is refused at
+        # once (405), and the call goes on.
+        phone.click("#transfer-open")
+        phone.fill("#transfer-number", "203")
+        phone.click("#transfer-submit")
+        expect(phone.locator("#transfer-status")).to_have_text(
+            "This call cannot be transferred; it is still yours."
+        )
+        expect(phone.locator("#transfer-submit")).to_be_enabled()
+        expect(phone.locator("#in-call")).to_be_visible()
+
         phone.click("#hangup")
         assert follow(officina, token, placed["ticket"], "ended", 10) == "ended"
         assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"

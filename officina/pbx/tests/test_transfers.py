@@ -1,0 +1,70 @@
+"""A Refer-To naming the PBX by the community's SIP domain (what a browser phone
+sends) is readdressed to our own address on the transferee's transport, since a plain
+phone dials the Refer-To's host as it stands."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+
+from officina.pbx.routes import OwnRoutes
+from officina.pbx.transfers import Transfers
+from officina.sip import SipRequest, SipUri
+from officina.sip.rport import Peer
+
+PORTS = {"UDP": 5070, "TCP": 5071, "TLS": 5072, "WS": 8000, "WSS": 8443}
+
+
+class Interfaces:
+    def local_via(self, transport: str) -> tuple[str, int]:
+        return "192.0.2.10", PORTS[transport]
+
+
+def transfers() -> Transfers:
+    routes = OwnRoutes(cast(Any, Interfaces()), cast(Any, None))
+    routes.local_hosts = {"officina.example", "192.0.2.10", "127.0.0.1"}
+    return Transfers(cast(Any, None), routes)
+
+
+def refer(refer_to: str) -> SipRequest:
+    return SipRequest(
+        "REFER",
+        SipUri("192.0.2.20", "202", port=5060),
+        [("Call-ID", "a@b"), ("CSeq", "2 REFER"), ("Refer-To", refer_to)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("refer_to", "transport", "readdressed"),
+    [
+        # A blind transfer to a phone over UDP: an addr-spec, as baresip wants it.
+        ("<sip:203@officina.example>", "UDP", "sip:203@192.0.2.10:5070"),
+        ("<sip:203@officina.example>", "TCP", "<sip:203@192.0.2.10:5071;transport=tcp>"),
+        # An attended one keeps its Replaces, in brackets.
+        (
+            "<sip:203@officina.example?Replaces=c%40d%3Bto-tag%3D1%3Bfrom-tag%3D2>",
+            "UDP",
+            "<sip:203@192.0.2.10:5070?Replaces=c%40d%3Bto-tag%3D1%3Bfrom-tag%3D2>",
+        ),
+        # Browsers reach us by the domain: as it came.
+        ("<sip:203@officina.example>", "WSS", "<sip:203@officina.example>"),
+        # Somewhere else, an address with its port, nobody's number: as they came.
+        ("<sip:203@elsewhere.example>", "UDP", "<sip:203@elsewhere.example>"),
+        ("sip:203@officina.example:5090", "UDP", "sip:203@officina.example:5090"),
+        ("<sip:officina.example>", "UDP", "<sip:officina.example>"),
+        ("not a uri", "UDP", "not a uri"),
+    ],
+)
+def test_a_refer_to_naming_us_by_our_domain_gets_our_address(
+    refer_to: str, transport: str, readdressed: str
+) -> None:
+    request = refer(refer_to)
+    transfers().readdress(request, Peer(transport, "192.0.2.20", 5060))
+    assert request.header("Refer-To") == readdressed
+
+
+def test_without_our_routes_nothing_is_readdressed() -> None:
+    request = refer("<sip:203@officina.example>")
+    Transfers(cast(Any, None)).readdress(request, Peer("UDP", "192.0.2.20", 5060))
+    assert request.header("Refer-To") == "<sip:203@officina.example>"
