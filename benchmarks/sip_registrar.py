@@ -17,10 +17,14 @@ registered phones then make SIPp's call scenario (uac_call.xml against
 uas_answer.xml): INVITE, 407, ACK, INVITE with credentials, 100, 180, 200,
 ACK, BYE, 200 -- eight messages in, eight out. It prints the microseconds of
 CPU per call on the PBX's thread (its event loop's turn after each message
-included, the phones' own work left out), and with --profile the 30 functions with the
+included, the phones' own work left out), the garbage collector's share of it by
+generation, and with --profile the 30 functions with the
 most time of their own (OFFICINA_BENCH_CUMULATIVE=<n> adds the first n by
 cumulative time). No sockets are read or written: the kernel's share, which
-`benchmarks/sip.py` counts, is not in these figures.
+`benchmarks/sip.py` counts, is not in these figures. Nor is a steady state: a call's
+transactions live up to 32 s (Timers J, L, M), so a run of fewer calls than the PBX
+makes in 32 s keeps every call it made, and a longer one (--calls 10000 --rounds 7)
+shows what the collector pays for the calls kept.
 
 With --floor: runs SIPp's registration scenario against a Python responder
 that does next to nothing (uvloop, one datagram in, the copied headers and a
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import os
 import subprocess
@@ -347,6 +352,17 @@ async def _calls(count: int, rounds: int, profile: bool) -> None:
     numbers = itertools.count(1)
     for _ in range(500):  # warm-up: caches filled, first call records written
         await one_call(next(numbers))
+    # The collector's own CPU time, by generation, from here on (whichever thread it ran on).
+    collections = [0.0, 0.0, 0.0]
+    collecting_since = [0.0]
+
+    def timed_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting_since[0] = time.thread_time()
+        else:
+            collections[info["generation"]] += time.thread_time() - collecting_since[0]
+
+    gc.callbacks.append(timed_collection)
     figures, others = [], []
     for _ in range(rounds):
         process, thread = time.process_time(), clock()
@@ -359,6 +375,12 @@ async def _calls(count: int, rounds: int, profile: bool) -> None:
     print(f"  CPU per call on its database threads:         {_listed(others)} us")
     median = statistics.median(figures)
     print(f"  median on the PBX's thread {median:.0f} us  ({1e6 / median:,.0f} calls/s)")
+    gc.callbacks.remove(timed_collection)
+    young, middle, full = (seconds / (count * rounds) * 1e6 for seconds in collections)
+    print(
+        f"  garbage collector, per call: {young + middle + full:.0f} us "
+        f"(young {young:.0f}, middle {middle:.0f}, full {full:.0f})"
+    )
     if profile:
         # CPU time, not wall time: waits for the database threads to give the GIL back
         # are not the PBX's work.

@@ -159,8 +159,15 @@ class PbxTransactions:
                 self._stray(event.response)
             elif isinstance(event, TransactionTerminated):
                 # Nothing is kept outside the transaction but the flow it came on.
-                self.flows.pop(id(event.transaction), None)
-                self.rewriters.pop(id(event.transaction), None)
+                transaction = event.transaction
+                self.flows.pop(id(transaction), None)
+                self.rewriters.pop(id(transaction), None)
+                # The branch's owner holds the call, whose branches hold this transaction:
+                # left in place, that cycle outlives the call until a full collection of
+                # the garbage collector (the call by then among the oldest objects, walked
+                # again by every full collection). Cut here, the call is freed as soon as
+                # nothing else holds it.
+                transaction.context = None
 
     def _stray(self, response: SipResponse) -> None:
         """A 2xx to an INVITE whose client transaction is gone: relay it statelessly

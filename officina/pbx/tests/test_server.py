@@ -1,6 +1,7 @@
 """The registrar and the proxy, driven in memory through ``SipServer.receive``."""
 
 import asyncio
+import gc
 
 import pytest
 from aioice import stun
@@ -10,6 +11,7 @@ from officina.accounts.models import Member
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord, Registration
+from officina.pbx.proxy import ResponseContext
 from officina.pbx.tests.harness import REALM, Pbx, Phone
 from officina.sip import SipRequest, SipResponse, parse_message
 
@@ -353,6 +355,32 @@ def test_callee_can_hang_up_through_the_proxy(pbx, giulia, marco_desk):
     )  # fmt: skip
     marco_desk.send(bye)
     assert requests_of(giulia.inbox(), "BYE")
+
+
+def test_a_finished_call_is_freed_without_the_garbage_collector(pbx, giulia, marco_desk):
+    """Once its transactions have ended, nothing of a call is left for the cyclic garbage
+    collector: at a thousand calls a second each would otherwise wait for a full
+    collection, and be walked by every one meanwhile."""
+    gc.collect()  # earlier tests' garbage, so that only this call's can be found
+    gc.disable()
+    try:
+        desk_invite, _ok = answered_call(giulia, marco_desk)
+        bye = marco_desk.request(
+            "BYE", "sip:201@10.0.0.10:5060", header(desk_invite, "From"),
+            call_id=desk_invite.call_id, from_tag="desk",
+            headers=[("Route", str(r)) for r in desk_invite.record_routes],
+        )  # fmt: skip
+        marco_desk.send(bye)
+        (giulia_bye,) = requests_of(giulia.inbox(), "BYE")
+        giulia.answer(giulia_bye, 200, to_tag=giulia_bye.to_tag or "")
+        assert statuses(marco_desk.inbox()) == [200]
+        pbx.advance(64 * 0.5 + 1)  # every transaction's last timer (64*T1) has fired
+        assert len(pbx.server.layer.core) == 0
+        # With the collector off, cyclic garbage is still listed among the live objects.
+        left = [o for o in gc.get_objects() if isinstance(o, ResponseContext)]
+    finally:
+        gc.enable()
+    assert left == []
 
 
 def test_every_device_busy_gives_486(pbx, giulia, marco_desk, marco_mobile):

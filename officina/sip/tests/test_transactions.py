@@ -242,6 +242,37 @@ def test_invite_timer_a_doubles_without_cap_and_b_times_out():
     assert of(net.alice_events, TransactionTimeout)
 
 
+def test_a_timer_later_in_the_slot_being_handled_fires_at_its_deadline_not_before():
+    # Timers share slots of 10 ms: handling the start of a slot leaves its later timers.
+    layer = TransactionLayer()
+    _tx, _events = layer.send_request(request("INVITE"), BOB, 0.004)
+    assert layer.next_timer() == 0.504  # Timer A
+    assert layer.handle_timer(0.502) == []
+    assert layer.next_timer() == 0.504
+    (resent,) = layer.handle_timer(0.504)
+    assert isinstance(resent, Send) and resent.data.startswith(b"INVITE")
+    assert layer.next_timer() == pytest.approx(1.504)  # A doubled
+
+
+def test_timers_due_together_fire_in_deadline_order_across_transactions():
+    layer = TransactionLayer()
+    late, _ = layer.send_request(request("INVITE"), BOB, 0.3)
+    early, _ = layer.send_request(request("OPTIONS"), BOB, 0.0)
+    stopped, _ = layer.send_request(request("OPTIONS"), BOB, 0.1)
+    layer.receive(make_response(stopped.request, 200), BOB, 0.2)  # E and F stopped, K runs
+    # Handled ten seconds late: E (0.5), A (0.8) and K (5.2, ending the answered one)
+    # fire once each, earliest first; E and A then start again from now.
+    events = layer.handle_timer(10.0)
+    order = [
+        (e.transaction, e.data.split(b" ", 1)[0]) if isinstance(e, Send) else e.transaction
+        for e in events
+        if isinstance(e, Send | TransactionTerminated)
+    ]
+    assert order == [(early, b"OPTIONS"), (late, b"INVITE"), stopped]
+    assert layer.next_timer() == pytest.approx(11.0)  # E and A, each doubled to 1 s
+    assert stopped.terminated and not early.terminated and not late.terminated
+
+
 def test_invite_server_timer_h_when_ack_never_comes():
     net = Network(drop=lambda data: data.startswith(b"ACK"))
     _tx, events = net.alice.send_request(request("INVITE"), net.bob_peer, net.now)
