@@ -3,7 +3,8 @@ comes first among members who are otherwise equal."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone, translation
@@ -15,6 +16,9 @@ from officina.skills.actions import check_add_member_skill
 from officina.skills.kinds import SkillKind, SkillLevel
 from officina.social.actions import do_update_profile
 
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -22,7 +26,9 @@ def ids(ranked: list[tuple[int, float]]) -> list[int]:
     return [member_id for member_id, _score in ranked]
 
 
-def _answered_on(member, asker, when, title="Which bike lights for winter?"):
+def _answered_on(
+    member: Member, asker: Member, when: datetime, title: str = "Which bike lights for winter?"
+) -> None:
     question = check_ask_question(asker, title=title, body="Commuting in the dark.", at=when)
     check_answer_question(member, question, body="Dynamo lights, always on.", at=when)
 
