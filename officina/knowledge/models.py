@@ -97,7 +97,7 @@ class Answer(models.Model):
         indexes = [
             models.Index(fields=["question", "-score"], name="answer_question_score"),
             # Who answered lately (expert finding) reads the last few months of answers.
-            models.Index(fields=["created_at"], name="answer_created"),
+            models.Index(fields=["created_at", "author", "question"], name="answer_created"),
         ]
 
     def __str__(self) -> str:
