@@ -127,3 +127,15 @@ def test_the_page_says_who_answered_lately(twins, giulia, tax):
     with translation.override("it"):
         reasons = {s.member: s.reasons for s in experts_for_question(question, giulia)}
     assert "ha risposto a delle domande di recente" in reasons[regular]
+
+
+def test_answers_in_a_space_are_no_recent_activity(community, giulia, marco, navigli):
+    in_space = check_ask_question(
+        giulia, title="Who waters the plants at Navigli?", body="August.", space=navigli
+    )
+    check_answer_question(marco, in_space, body="The manager does, on Mondays.")
+    asked = Asked("Plants", "", (), giulia.pk)
+    assert marco.pk not in ids(rank_experts(asked, Ranking.RECENT))
+    in_community = check_ask_question(giulia, title="Which plants for a dark office?", body="?")
+    check_answer_question(marco, in_community, body="Pothos and snake plants.")
+    assert ids(rank_experts(asked, Ranking.RECENT)) == [marco.pk]
