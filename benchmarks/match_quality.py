@@ -34,7 +34,11 @@ of pair. ``random`` is the baseline of the other drawn among every member.
 Otherwise, for every question with an accepted answer whose author answered at least one
 other question, Officina's own expert finder (``rank_experts``) ranks all members but
 the asker, leaving that question and its answers out of every member's evidence; the
-accepted answerer's rank gives P@1, nDCG@3, R@10 and MRR. Members tied on a score
+accepted answerer's rank gives P@1, nDCG@3, R@10 and MRR, over every question and
+over those of even and of odd ids apart (weights are chosen on the even ones and
+reported on the odd ones). Each question is ranked as of when it was asked: recent
+activity counts only the answers given before it (the words and skills of the other
+answers count whenever they were given, as the index holds them). Members tied on a score
 (those without any evidence, all at 0) are ordered at random, the same way for every
 method. ``random`` is the baseline of a random order.
 """
@@ -312,8 +316,17 @@ def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
     if limit:
         scored = random.Random(seed).sample(scored, min(limit, len(scored)))
     candidates = len(loaded.members) - 1
-    results = {name: Scores() for name in ["random", *(name for name, _r, _s in methods)]}
+    names = ["random", *(name for name, _r, _s in methods)]
+    # Every question, then those of even and of odd ids apart: weights chosen on one
+    # half are reported on the other, so that the figures do not fit the set.
+    halves = ("all", "even ids", "odd ids")
+    results = {(name, half): Scores() for name in names for half in halves}
     timings: dict[str, float] = {name: 0.0 for name, _r, _s in methods}
+
+    def add(name: str, question_id: str, rank: int) -> None:
+        for half in ("all", "odd ids" if int(question_id) % 2 else "even ids"):
+            results[(name, half)].add(rank)
+
     for question_id in scored:
         question = loaded.questions[question_id]
         expert = loaded.members[loaded.accepted_by[question_id]].pk
@@ -323,22 +336,25 @@ def evaluate(loaded: Loaded, limit: int | None, seed: int) -> None:
             tag_ids=tuple(question_tag_ids(question)),
             asker_id=question.author_id,
             question_id=question.pk,
+            asked_at=question.created_at,
         )
-        results["random"].add(random.Random(f"{seed}-{question_id}").randint(1, candidates))
+        add("random", question_id, random.Random(f"{seed}-{question_id}").randint(1, candidates))
         for name, ranking, with_semantic in methods:
             started = time.perf_counter()
             ranked = rank_experts(asked, ranking, with_semantic=with_semantic)
             timings[name] += time.perf_counter() - started
             tie_break = random.Random(f"{seed}-{question_id}-ties")
-            results[name].add(rank_of(expert, ranked, candidates, tie_break))
+            add(name, question_id, rank_of(expert, ranked, candidates, tie_break))
     print(f"questions scored: {len(scored)} (candidates per question: {candidates})")
-    for name, scores in results.items():
-        per_query = (
-            f"  ({timings[name] / max(len(scored), 1) * 1000:.1f} ms a question)"
-            if name in timings
-            else ""
-        )
-        print(scores.line(name) + per_query)
+    for half in halves:
+        print(f"{half}: {results[('random', half)].count} questions")
+        for name in names:
+            per_query = (
+                f"  ({timings[name] / max(len(scored), 1) * 1000:.1f} ms a question)"
+                if name in timings and half == "all"
+                else ""
+            )
+            print(results[(name, half)].line(name) + per_query)
     print(embeddings_line())
 
 

@@ -10,7 +10,10 @@ its index.
    member gets ~30 word stems drawn from a Zipf-like vocabulary of 20,000 stems (a few
    words are in almost every profile, most in few), 2–5 skills with strengths, and
    answer counts, and each member's people-to-meet listings (below) and free tags, then
-   counts members per word and per skill once (``do_recount``, as after an import). Building it
+   counts members per word and per skill once (``do_recount``, as after an import); and
+   the community's questions and answers of the last year (one question per five
+   members, two answers each, a tenth of the members giving nearly half of them),
+   which expert finding reads for recent activity. Building it
    through the signals would take an hour: the index is what is measured here, not how
    it got filled.
 3. Times ``rank_experts`` (hybrid, the question page's ranking) for ``--requests``
@@ -117,10 +120,47 @@ def seed(members: int, rng: random.Random) -> list[int]:
     EvidenceSize.objects.bulk_create(sizes, batch_size=5000)
     seed_people_to_meet(ids, skill_ids, rng)
     seed_free_tags(ids, rng)
+    seed_answers(ids, rng)
     # Rows written in bulk: the kept counts (members per word, per skill, listing each
     # skill for people to meet, totals) are counted once, as after an import.
     do_recount()
     return skill_ids
+
+
+def seed_answers(ids: list[int], rng: random.Random) -> None:
+    """A year of community questions and answers, written in bulk, dated afterwards
+    (the models date a row when it is created)."""
+    from django.db import connection
+
+    from officina.knowledge.models import Answer, Question
+
+    asked = Question.objects.bulk_create(
+        [
+            Question(author_id=rng.choice(ids), title=f"Question {n}", body="Details.")
+            for n in range(len(ids) // 5)
+        ],
+        batch_size=5000,
+    )
+    answers = [
+        Answer(
+            question_id=question.pk,
+            # A tenth of the members give nearly half the answers.
+            author_id=ids[int(len(ids) * rng.random() ** 3)],
+            body="An answer.",
+        )
+        for question in asked
+        for _ in range(2)
+    ]
+    Answer.objects.bulk_create(answers, batch_size=5000)
+    days = {question.pk: rng.uniform(0, 365) for question in asked}
+    with connection.cursor() as cursor:
+        for table in (Question._meta.db_table, Answer._meta.db_table):
+            key = "id" if table == Question._meta.db_table else "question_id"
+            # SQLite's date arithmetic: this benchmark runs on SQLite only.
+            cursor.executemany(
+                f"UPDATE {table} SET created_at = datetime('now', %s) WHERE {key} = %s",  # noqa: S608
+                [(f"-{day:.4f} days", pk) for pk, day in days.items()],
+            )
 
 
 SIDES = ("offer", "knows", "need", "interest")

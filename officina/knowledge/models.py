@@ -94,7 +94,11 @@ class Answer(models.Model):
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         ordering = ("-score", "created_at", "id")
-        indexes = [models.Index(fields=["question", "-score"], name="answer_question_score")]
+        indexes = [
+            models.Index(fields=["question", "-score"], name="answer_question_score"),
+            # Who answered lately (expert finding) reads the last few months of answers.
+            models.Index(fields=["created_at", "author", "question"], name="answer_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author} → {self.question}"

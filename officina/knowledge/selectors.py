@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Sum, Value, When
 
 from officina.accounts.selectors import may_see_members, member_space_ids
 from officina.knowledge.kinds import Visibility
@@ -162,6 +163,47 @@ def answer_evidence(
 def answerer_ids(question_id: int) -> set[int]:
     """Who answered the question (each once)."""
     return set(Answer.objects.filter(question_id=question_id).values_list("author_id", flat=True))
+
+
+def answer_activity(
+    periods: Sequence[tuple[datetime, float]],
+    before: datetime,
+    *,
+    leave_out_question_id: int | None = None,
+    top: int | None = None,
+    among: Collection[int] = (),
+) -> dict[int, float]:
+    """How much each member answered lately, on questions the whole community sees: each
+    answer given before ``before`` weighs the weight of the first of ``periods`` (their
+    starts, newest first) it falls in; older ones weigh nothing. The ``top`` most active,
+    most active first, or the members ``among``. Only the answers in the periods are
+    read (the index on the answers' dates), however old the community is."""
+    if not periods:
+        return {}
+    # The months' answers are read by date (the index on the answers' dates, covering
+    # their author and question); the few questions of spaces are looked up and left
+    # out, rather than every question joined, which reads all of a community's past.
+    answers = Answer.objects.filter(created_at__lt=before, created_at__gte=periods[-1][0]).exclude(
+        question_id__in=Question.objects.filter(visibility=Visibility.SPACE).values("pk")
+    )
+    if leave_out_question_id is not None:
+        answers = answers.exclude(question_id=leave_out_question_id)
+    if among:
+        answers = answers.filter(author_id__in=list(among))
+    weight = Case(
+        *(When(created_at__gte=start, then=Value(float(worth))) for start, worth in periods),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    rows = (
+        answers.values("author_id")
+        .annotate(activity=Sum(weight))
+        .order_by("-activity", "author_id")
+        .values_list("author_id", "activity")
+    )
+    if top is not None:
+        rows = rows[:top]
+    return {author_id: float(activity) for author_id, activity in rows if activity}
 
 
 def question_ids_tagged(skill_id: int) -> list[int]:

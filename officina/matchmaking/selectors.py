@@ -8,7 +8,13 @@ Three rankings share one index (``models``), and the benchmark
   skill through its tags and the skills its text names in either language, and a
   member through what they list, what endorsers vouch for and what they answered
   (accepted answers count most); rarer skills weigh more (inverse frequency);
-- ``hybrid`` (the default): both, each scaled to its best candidate, added;
+- ``recent``: who answered most lately, before the question was asked (answers weigh
+  less as they age: half as much a month older);
+- ``hybrid`` (the default): the words and the skills, each scaled to its best
+  candidate, averaged, then raised by up to 35% for the recently active (their
+  activity scaled likewise): on a real community who is around to answer matters
+  too, yet activity alone never makes an expert (a member the words and the skills do
+  not find stays out);
 - ``semantic`` (the semantic extra, when installed): the question's embedding against
   those of each member's pieces of evidence; the hybrid then adds it as a third signal.
 
@@ -24,16 +30,23 @@ import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from officina.accounts.selectors import space_members, visible_members
-from officina.knowledge.selectors import answer_evidence, answerer_ids, question_tag_ids
+from officina.knowledge.selectors import (
+    answer_activity,
+    answer_evidence,
+    answerer_ids,
+    question_tag_ids,
+)
 from officina.matchmaking import semantic
 from officina.matchmaking.counts import (
     STRENGTH_FLOOR,
@@ -83,6 +96,16 @@ MAX_QUERY_TERMS = 16
 TAG_WEIGHT = 1.0
 MENTION_WEIGHT = 0.7
 HYBRID_TEXT_SHARE = 0.5
+# Recent activity: answers in the last RECENT_PERIODS periods before the question (four
+# months), each period's weight halving every RECENT_HALF_LIFE. The hybrid multiplies a
+# member's words-and-skills score by 1 + RECENT_SHARE × their activity scaled to the
+# most active: chosen on the real set's even questions (docs/matchmaking.md) as the
+# largest share that costs the generated sets, where activity tells nothing, no more
+# than chance (0.5 gave more on the real set and a significant loss on "hard").
+RECENT_PERIOD = timedelta(days=15)
+RECENT_PERIODS = 8
+RECENT_HALF_LIFE = timedelta(days=30)
+RECENT_SHARE = 0.35
 # Each ranking reads at most this many members per word list and per skill (the best
 # first, from the indexes) before the two are combined: far more than a page shows.
 CANDIDATES = 200
@@ -100,23 +123,27 @@ SqlValue = str | int | float
 class Ranking(StrEnum):
     FULLTEXT = "fulltext"
     SKILLS = "skills"
+    RECENT = "recent"
     HYBRID = "hybrid"
     SEMANTIC = "semantic"
 
 
 # What the default install ranks by; ``SEMANTIC`` needs the extra.
-DEFAULT_RANKINGS = (Ranking.FULLTEXT, Ranking.SKILLS, Ranking.HYBRID)
+DEFAULT_RANKINGS = (Ranking.FULLTEXT, Ranking.SKILLS, Ranking.RECENT, Ranking.HYBRID)
 
 
 @dataclass(frozen=True, slots=True)
 class Asked:
-    """A question to find experts for; ``question_id`` leaves its own evidence out."""
+    """A question to find experts for; ``question_id`` leaves its own evidence out;
+    ``asked_at`` is when it is asked (now, unless told): only answers given before it
+    count as recent activity."""
 
     title: str
     details: str
     tag_ids: tuple[int, ...] = ()
     asker_id: int | None = None
     question_id: int | None = None
+    asked_at: datetime | None = None
 
 
 @dataclass
@@ -364,6 +391,29 @@ def _skill_scores(
     return scores
 
 
+def recent_periods(asked_at: datetime) -> list[tuple[datetime, float]]:
+    """The periods before ``asked_at`` whose answers count as recent activity, newest
+    first, each with its weight (halving every ``RECENT_HALF_LIFE``, at its middle)."""
+    return [
+        (
+            asked_at - RECENT_PERIOD * (index + 1),
+            0.5 ** ((index + 0.5) * RECENT_PERIOD / RECENT_HALF_LIFE),
+        )
+        for index in range(RECENT_PERIODS)
+    ]
+
+
+def _recent_scores(asked: Asked, top: int | None, among: Collection[int] = ()) -> dict[int, float]:
+    """Who answered lately, before the question was asked (never its own answers)."""
+    return answer_activity(
+        recent_periods(asked.asked_at or timezone.now()),
+        asked.asked_at or timezone.now(),
+        leave_out_question_id=asked.question_id,
+        top=top,
+        among=among,
+    )
+
+
 def _scaled(scores: dict[int, float]) -> dict[int, float]:
     best = max(scores.values(), default=0.0)
     return {member_id: score / best for member_id, score in scores.items()} if best else {}
@@ -405,6 +455,7 @@ def rank_experts(
     total, average_length = totals.members, totals.average_length
     text: dict[int, float] = {}
     skills: dict[int, float] = {}
+    recent: dict[int, float] = {}
     text_query = skill_query = None
     if ranking in (Ranking.FULLTEXT, Ranking.HYBRID):
         text_query = _text_query(asked, hidden, total)
@@ -412,26 +463,37 @@ def rank_experts(
     if ranking in (Ranking.SKILLS, Ranking.HYBRID):
         skill_query = _skill_query(_question_skills(asked, spotter), hidden)
         skills = _skill_scores(skill_query, hidden, total, top=CANDIDATES)
+    if ranking in (Ranking.RECENT, Ranking.HYBRID):
+        recent = _recent_scores(asked, top=CANDIDATES)
     if ranking == Ranking.FULLTEXT:
         scores = text
     elif ranking == Ranking.SKILLS:
         scores = skills
+    elif ranking == Ranking.RECENT:
+        scores = recent
     else:
-        # The best of each ranking get their exact score in the other one too, so that
-        # a member strong on both is not scored on one of them only.
-        missing_text = skills.keys() - text.keys()
+        # The best of each ranking get their exact score in the others too, so that a
+        # member strong on two is not scored on one of them only.
+        found = text.keys() | skills.keys() | recent.keys()
+        missing_text = found - text.keys()
         if missing_text:
             text.update(
                 _text_scores(text_query, hidden, average_length, top=None, among=missing_text)
             )
-        missing_skills = text.keys() - skills.keys()
+        missing_skills = found - skills.keys()
         if missing_skills:
             skills.update(_skill_scores(skill_query, hidden, total, top=None, among=missing_skills))
-        text, skills = _scaled(text), _scaled(skills)
+        missing_recent = found - recent.keys()
+        if missing_recent:
+            recent.update(_recent_scores(asked, top=None, among=missing_recent))
+        text, skills, recent = _scaled(text), _scaled(skills), _scaled(recent)
         scores = {
-            member_id: HYBRID_TEXT_SHARE * text.get(member_id, 0.0)
-            + (1 - HYBRID_TEXT_SHARE) * skills.get(member_id, 0.0)
-            for member_id in text.keys() | skills.keys()
+            member_id: (
+                HYBRID_TEXT_SHARE * text.get(member_id, 0.0)
+                + (1 - HYBRID_TEXT_SHARE) * skills.get(member_id, 0.0)
+            )
+            * (1 + RECENT_SHARE * recent.get(member_id, 0.0))
+            for member_id in found
         }
         if with_semantic:
             among = None if total <= SEMANTIC_SCAN_MEMBERS else scores.keys()
@@ -467,6 +529,8 @@ def _reasons(
     evidence: dict[tuple[int, int], tuple[int, int]],
     listed: dict[tuple[int, int], str],
     tags: Sequence[FreeTagHolding] = (),
+    *,
+    recently_active: bool = False,
 ) -> list[str]:
     reasons: list[str] = []
     for tag in tags:
@@ -498,6 +562,8 @@ def _reasons(
             reasons.append(_("offers %(skill)s") % {"skill": name})
         elif kind in (SkillKind.SKILL, SkillKind.TALENT):
             reasons.append(_("knows %(skill)s") % {"skill": name})
+    if recently_active:
+        reasons.append(_("has answered questions lately"))
     if not reasons:
         reasons.append(_("their profile and answers speak of what you ask"))
     return reasons[:3]
@@ -516,6 +582,7 @@ def experts_for_question(
         tag_ids=tuple(question_tag_ids(question)),
         asker_id=question.author_id,
         question_id=question.pk,
+        asked_at=timezone.now(),
     )
     answered = answerer_ids(question.pk)
     ranked = [pair for pair in rank_experts(asked) if pair[0] not in answered]
@@ -553,10 +620,19 @@ def experts_for_question(
     invited = set(
         AnswerInvitation.objects.filter(question_id=question.pk).values_list("member_id", flat=True)
     )
+    recent = _recent_scores(asked, top=None, among=chosen_ids)
     return [
         ExpertSuggestion(
             member=member,
-            reasons=_reasons(member.pk, wanted, skills, evidence, listed, tags.get(member.pk, ())),
+            reasons=_reasons(
+                member.pk,
+                wanted,
+                skills,
+                evidence,
+                listed,
+                tags.get(member.pk, ()),
+                recently_active=member.pk in recent,
+            ),
             invited=member.pk in invited,
         )
         for member in chosen

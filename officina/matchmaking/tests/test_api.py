@@ -15,7 +15,7 @@ def test_the_asker_gets_the_experts_with_reasons(api_as, vat_question, giulia, m
     assert response.json() == [
         {
             "member": {"id": sara.pk, "name": "Sara Bianchi"},
-            "reasons": ["had 1 answer on Tax and VAT accepted"],
+            "reasons": ["had 1 answer on Tax and VAT accepted", "has answered questions lately"],
             "invited": False,
         },
         {

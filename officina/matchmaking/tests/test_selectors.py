@@ -93,7 +93,10 @@ def test_the_asker_alone_sees_suggestions_with_reasons_in_their_language(
     with translation.override("it"):
         suggestions = experts_for_question(vat_question, giulia)
     assert [s.member for s in suggestions] == [sara, marco]
-    assert suggestions[0].reasons == ["ha avuto 1 risposta su Fisco e IVA accettata"]
+    assert suggestions[0].reasons == [
+        "ha avuto 1 risposta su Fisco e IVA accettata",
+        "ha risposto a delle domande di recente",
+    ]
     assert suggestions[1].reasons == ["offre Fisco e IVA"]
 
 
@@ -144,7 +147,9 @@ def test_reading_the_best_few_per_word_and_skill_gives_the_same_top_as_reading_a
     vat_question, many_tax_people, giulia, monkeypatch
 ):
     asked = Asked(vat_question.title, vat_question.body, (vat_question.tags.get().pk,), giulia.pk)
-    for ranking in DEFAULT_RANKINGS:
+    # Recent activity alone is bounded the same way (test_recent_activity.py): here only
+    # Sara answered anything.
+    for ranking in (Ranking.FULLTEXT, Ranking.SKILLS, Ranking.HYBRID):
         everyone = rank_experts(asked, ranking)
         assert len(everyone) > 8
         monkeypatch.setattr(selectors, "CANDIDATES", 4)
@@ -161,8 +166,8 @@ def test_reading_the_best_few_per_word_and_skill_gives_the_same_top_as_reading_a
 def test_ranking_an_answered_question_reads_each_count_once(
     vat_question, many_tax_people, giulia, sara, monkeypatch
 ):
-    """The hybrid's second pass (each ranking's best scored in the other) reuses the
-    first pass's words, counts and answerers' rows: only its two bounded reads are new."""
+    """The hybrid's second pass (each ranking's best scored in the others) reuses the
+    first pass's words, counts and answerers' rows: only its three bounded reads are new."""
     check_answer_question(sara, vat_question, body="Pay it with an F24 form by the 16th.")
     asked = Asked(
         vat_question.title,
@@ -178,5 +183,8 @@ def test_ranking_an_answered_question_reads_each_count_once(
         rank_experts(asked, Ranking.FULLTEXT)
     with CaptureQueriesContext(connection) as skills:
         rank_experts(asked, Ranking.SKILLS)
+    with CaptureQueriesContext(connection) as recent:
+        rank_experts(asked, Ranking.RECENT)
     shared = 4  # the vocabulary, the question's answers and their tags, the totals
-    assert len(hybrid) == len(text) + len(skills) - shared + 2
+    assert len(recent) == shared + 1
+    assert len(hybrid) == len(text) + len(skills) + len(recent) - 2 * shared + 3
