@@ -36,6 +36,9 @@ Then, either way:
   a hold plays the holder's company music to the other side. Keys go across: the
   browser's SIP INFO as RFC 4733 events, the phone's events or INFO as the browser's
   tones.
+* The plain phone a browser called transfers the browser (a blind REFER): the desk
+  carries it out, since a B2BUA hands nobody a REFER (``_onward_refers``, docs/pbx.md
+  "Transfers in a bridged call"). Other REFERs are refused, and the call goes on.
 """
 
 from __future__ import annotations
