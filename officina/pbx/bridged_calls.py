@@ -36,6 +36,9 @@ Then, either way:
   a hold plays the holder's company music to the other side. Keys go across: the
   browser's SIP INFO as RFC 4733 events, the phone's events or INFO as the browser's
   tones.
+* The plain phone a browser called transfers the browser (a blind REFER): the desk
+  carries it out, since a B2BUA hands nobody a REFER (``_onward_refers``, docs/pbx.md
+  "Transfers in a bridged call"). Other REFERs are refused, and the call goes on.
 """
 
 from __future__ import annotations
@@ -54,10 +57,12 @@ from officina.pbx.placed_calls import ALLOW_UPDATE
 from officina.pbx.transports.base import TCP, WS
 from officina.sip import (
     Dialog,
+    NameAddress,
     RemoteProtocolError,
     SipParseError,
     SipRequest,
     SipResponse,
+    SipUri,
     Via,
     make_response,
     new_branch,
@@ -101,7 +106,20 @@ class DeskBridgedCall:
     answering: bool = False  # aiortc answers a browser's re-INVITE
     answer_in_ack: bool = False  # our 2xx to the plain caller's re-INVITE carried an offer
     sip_port: int = 0
+    caller: DirectoryEntry | None = None  # who placed the onward call (as its own)
+    transfer: DeskTransfer | None = None  # a transfer the desk carries out, while it rings
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+@dataclass(eq=False)
+class DeskTransfer:
+    """A transfer the desk carries out for the onward party (its REFER, RFC 3515): the
+    new call to ``target`` rings while the old one goes on."""
+
+    refer: SipRequest  # the transferor's REFER: its NOTIFYs report the new call
+    transferor: PlacedLeg  # the transferor's call (the onward call until the transfer)
+    target: str
+    leg: PlacedLeg | None = None  # the new call, from the remaining party to the target
 
 
 class BridgedBrowserCalls:
@@ -158,6 +176,7 @@ class BridgedBrowserCalls:
             target=target,
             browser_calling=browser_calling,
             sip_port=self.layer.sender.local_via(flow.transport)[1],
+            caller=caller,
         )
         call.bridge.on_failure = lambda: self._relaying_failed(call)
         self.calls[request.call_id] = call
@@ -190,7 +209,7 @@ class BridgedBrowserCalls:
     def _place(
         self, call: DeskBridgedCall, caller: DirectoryEntry, offer: bytes, media: str
     ) -> None:
-        call.onward = leg = self.placer.place(
+        call.onward = self.placer.place(
             caller,
             call.target,
             call_id=f"{call.invite.call_id}-bridged",
@@ -200,13 +219,17 @@ class BridgedBrowserCalls:
             on_answer=lambda response: self._onward_answered(call, response),
             on_failure=lambda status: self._onward_failed(call, status),
             on_bye=lambda: self._onward_hung_up(call),
-            on_offer=lambda request: self._onward_offers(call, request),
             updates=True,
             media_transport=media,
         )
-        leg.on_update = leg.on_offer
+        self._listen_to_onward(call, call.onward)
+        call.onward.on_progress = lambda response: self._onward_progress(call, response)
+
+    def _listen_to_onward(self, call: DeskBridgedCall, leg: PlacedLeg) -> None:
+        """``leg``, the onward call (the first, or a transfer's), is heard in the call."""
+        leg.on_offer = leg.on_update = lambda request: self._onward_offers(call, request)
         leg.on_info = lambda request: self._onward_info(call, request)
-        leg.on_progress = lambda response: self._onward_progress(call, response)
+        leg.on_refer = lambda request: self._onward_refers(call, request)
 
     def cancel(self, server: ServerTransaction) -> bool:
         """The caller's CANCEL: the placed call is cancelled too. False (the transaction
@@ -343,6 +366,126 @@ class BridgedBrowserCalls:
             leg.respond_until_acked(response, lambda: self._no_ack(call), self.ack_timers)
         else:
             leg.respond(response)
+
+    # ------------------------------------------------------------------ transfers
+    def _onward_refers(self, call: DeskBridgedCall, request: SipRequest) -> None:
+        """The onward party transfers the browser caller (blind, RFC 3515): the desk,
+        the browser's other end, calls the Refer-To's number as the browser (through the
+        proxy: ring groups, forwarding, voicemail, the trunk's guard apply), reports to
+        the transferor in NOTIFYs, and on the answer bridges the browser to the new call
+        on the same plain port and ends the transferor's. A failure leaves the call as it
+        was."""
+        leg = call.onward
+        assert leg is not None
+        if not call.browser_calling or call.caller is None:
+            # The onward party is a browser: its partner, a plain caller, would need a
+            # second WebRTC leg the desk does not make; the browser says why.
+            leg.respond(make_response(request, 501, headers=[_warning("not transferable")]))
+            return
+        if not call.answered or call.over or call.transfer is not None or call.answering:
+            leg.respond(make_response(request, 491))
+            return
+        try:
+            target = NameAddress.parse(request.header("Refer-To") or "").uri
+        except SipParseError:
+            leg.respond(make_response(request, 400, headers=[_warning("bad Refer-To")]))
+            return
+        if not isinstance(target, SipUri) or not target.user:
+            leg.respond(make_response(request, 416))
+            return
+        if target.headers.get("Replaces") or target.headers.get("replaces"):
+            # An attended transfer names a dialog the desk does not hold.
+            leg.respond(make_response(request, 501, headers=[_warning("no attended transfer")]))
+            return
+        transfer = DeskTransfer(refer=request, transferor=leg, target=target.user)
+        call.transfer = transfer
+        leg.respond(make_response(request, 202, headers=[("Contact", leg.contact)]))
+        self._notify(transfer, "100 Trying")
+        logger.info("call %s: transferred to %s by the desk", call.invite.call_id, target.user)
+        transfer.leg = self.placer.place(
+            call.caller,
+            target.user,
+            call_id=f"{call.invite.call_id}-transfer-{request.cseq.number}",
+            offer=call.bridge.offer_again(),
+            display_name=call.caller.display_name,
+            ring_seconds=ONWARD_RING_SECONDS,
+            on_answer=lambda response: self._transfer_answered(call, transfer, response),
+            on_failure=lambda status: self._transfer_failed(call, transfer, status),
+            on_bye=lambda: self._onward_hung_up(call),
+            updates=True,
+            media_transport=TCP,
+        )
+        transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
+
+    def _transfer_rings(self, transfer: DeskTransfer, response: SipResponse) -> None:
+        if response.status == 180:
+            self._notify(transfer, "180 Ringing")
+
+    def _transfer_answered(
+        self, call: DeskBridgedCall, transfer: DeskTransfer, response: SipResponse
+    ) -> None:
+        """The new call answered: the browser is bridged to it on the same plain port
+        (its remote address re-pointed, unlatched), the transferor's call ends."""
+        new = transfer.leg
+        assert new is not None
+        call.transfer = None
+        if call.over:
+            new.hang_up()
+            new.release()
+            self._notify(transfer, "487 Request Terminated")
+            return
+        try:
+            SessionDescription.parse(response.body)
+        except SdpParseError as error:
+            logger.info("call %s: the transfer's answer unusable (%s)", call.invite.call_id, error)
+            new.hang_up()
+            new.release()
+            self._notify(transfer, "488 Not Acceptable Here")
+            return
+        call.bridge.other_answers(response.body)
+        call.onward = new
+        self._listen_to_onward(call, new)
+        old = transfer.transferor
+        old.on_bye = lambda: None  # its end is no longer the call's
+        old.on_offer = old.on_update = old.on_info = old.on_refer = None
+        self._notify(transfer, "200 OK", then=lambda: self._end_transferor(old))
+
+    @staticmethod
+    def _end_transferor(old: PlacedLeg) -> None:
+        """After the final NOTIFY: a phone that has not hung up on its 200 is hung up."""
+        if old.dialog is not None and old.dialog.state != "terminated":
+            old.hang_up()
+        old.release()
+
+    def _transfer_failed(self, call: DeskBridgedCall, transfer: DeskTransfer, status: int) -> None:
+        """The new call failed: the transferor hears why, the call goes on as it was."""
+        if call.transfer is transfer:
+            call.transfer = None
+        if transfer.leg is not None:
+            transfer.leg.release()
+        self._notify(transfer, f"{status} {_REASONS.get(status, 'Failed')}")
+
+    def _notify(
+        self,
+        transfer: DeskTransfer,
+        status_line: str,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """A NOTIFY in the REFER's implicit subscription (RFC 3515 §2.4.4): the new
+        call's progress as a sipfrag; a final status ends the subscription."""
+        final = not status_line.startswith("1")
+        state = "terminated;reason=noresource" if final else "active;expires=60"
+        transfer.transferor.request(
+            "NOTIFY",
+            f"SIP/2.0 {status_line}\r\n".encode(),
+            [
+                ("Event", f"refer;id={transfer.refer.cseq.number}"),
+                ("Subscription-State", state),
+                ("Contact", transfer.transferor.contact),
+                ("Content-Type", "message/sipfrag;version=2.0"),
+            ],
+            lambda _response: then() if then is not None else None,
+        )
 
     # ------------------------------------------------------------------ from the caller
     def ack(self, request: SipRequest) -> bool:
@@ -508,6 +651,10 @@ class BridgedBrowserCalls:
             return
         call.over = True
         call.bridge.close()  # the relaying stops, both ports freed
+        transfer, call.transfer = call.transfer, None
+        if transfer is not None and transfer.leg is not None:
+            transfer.leg.hang_up()  # the transfer's call, still ringing, is cancelled
+            transfer.leg.release()
         if call.ok is not None:
             call.ok[1].acknowledged()
         if call.onward is not None:
@@ -558,8 +705,16 @@ class BridgedBrowserCalls:
         task.add_done_callback(call.tasks.discard)
 
 
+# Reason phrases of the failures a transfer's NOTIFY reports (the number is what counts).
+_REASONS = {
+    403: "Forbidden", 404: "Not Found", 408: "Request Timeout", 480: "Temporarily Unavailable",
+    486: "Busy Here", 487: "Request Terminated", 488: "Not Acceptable Here",
+    500: "Server Internal Error", 503: "Service Unavailable", 603: "Decline",
+}  # fmt: skip
+
+
 def _warning(text: str) -> tuple[str, str]:
     return ("Warning", f'399 officina "{text.replace(chr(34), "")[:100]}"')
 
 
-__all__ = ["BridgedBrowserCalls", "DeskBridgedCall"]
+__all__ = ["BridgedBrowserCalls", "DeskBridgedCall", "DeskTransfer"]

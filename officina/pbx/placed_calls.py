@@ -172,6 +172,9 @@ class PlacedLeg:
         # The target's provisional answers (its phones ring), for an owner that tells its
         # own caller (a browser's call bridged by the desk, ``bridged_calls.py``).
         self.on_progress: Callable[[SipResponse], None] | None = None
+        # The target's REFER (it transfers its party), for an owner that carries transfers
+        # out itself (a call bridged by the desk, ``bridged_calls.py``); it answers it.
+        self.on_refer: Callable[[SipRequest], None] | None = None
         # Our requests other than INVITE out in the call, by CSeq: who takes the answer.
         self._requests: dict[int, Callable[[SipResponse | None], None]] = {}
         # The re-INVITE we sent and what to do with its final answer, while it is out.
@@ -482,6 +485,8 @@ class PlacedLeg:
             self.on_offer(request)  # its owner answers it (``respond``)
         elif method == "UPDATE" and self.on_update is not None and not self.given_up:
             self.on_update(request)  # its owner answers it (``respond``)
+        elif method == "REFER" and self.on_refer is not None and not self.given_up:
+            self.on_refer(request)  # its owner answers it (``respond``)
         elif method == "INVITE":
             # Nobody to take the offer to the other side (RFC 3725 §6): the call goes on
             # as it was.

@@ -1,0 +1,151 @@
+"""Transfers in calls the desk bridges (``bridged_calls.py``, no rtpengine), with real
+peers: Chromium (JsSIP, DTLS-SRTP, Opus) for Giulia's browser phone, baresips (plain RTP,
+G.711) for Marco's and Sara's desk phones.
+
+Giulia's browser calls Marco's baresip; the desk bridges them. Marco transfers Giulia
+with baresip's ``transfer`` command: the desk, the browser's other end, answers his
+REFER, calls the number as Giulia, reports in NOTIFYs, and on the answer bridges the
+browser to the new call and ends Marco's."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.models import CallRecord
+from officina.pbx.tests.livepbx import HOST, LiveOfficina
+from officina.pbx.tests.test_baresip import command, loudness, wait_for
+from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
+from officina.pbx.tests.test_rtpengine_calls import (
+    PHONE_CTRL,
+    SECOND_PHONE,
+    SIP_PORT,
+    baresip_phone,
+    decoded_calls,
+    open_phone,
+)
+from officina.pbx.tests.test_softphone_browser import (
+    audio_bytes,
+    media_browser,  # noqa: F401 (a fixture)
+    wait_for_more_audio,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which("baresip"), reason="baresip is needed"),
+]
+
+PASSWORDS = {"202": "marco-bridged-pw", "203": "sara-bridged-pw"}
+
+
+def _bridged_call(officina: LiveOfficina, browser: Any, giulia: Any) -> tuple[Any, Any]:
+    """Giulia's browser calls Marco (202), bridged by the desk, and hears him; returns
+    (the browser context, the phone's page)."""
+    from playwright.sync_api import expect
+
+    desk = officina.running.media
+    context, phone = open_phone(browser, officina, giulia)
+    phone.fill("#dial-number", "202")
+    phone.click("#call")
+    expect(phone.locator("#in-call")).to_be_visible(timeout=15_000)
+    assert wait_for(lambda: len(desk.relays) == 1, 10)
+    wait_for_more_audio(phone, 4000)  # Marco's tone, through the desk
+    return context, phone
+
+
+def test_a_plain_phone_transfers_its_bridged_browser_party_blind(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco transfers Giulia's browser to Sara (203): Sara's baresip answers, Giulia's
+    browser goes on hearing audio (Sara's tone) and Sara hears Giulia; Marco's call ends;
+    Giulia's call stays one call in her browser. Records: Giulia's call to Marco
+    transferred to 203, her call to Sara placed by Marco's transfer."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    for member, number in ((marco, "202"), (sara, "203")):
+        do_set_sip_password(do_provision_extension(member), PASSWORDS[number])
+    marco_home, sara_home = tmp_path / "marco", tmp_path / "sara"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(marco_home, "202", PASSWORDS["202"]) as marco_log,
+        baresip_phone(sara_home, "203", PASSWORDS["203"], SECOND_PHONE) as sara_log,
+    ):
+        desk = officina.running.media
+        context, phone = _bridged_call(officina, media_browser, giulia)
+        command(PHONE_CTRL, "transfer", f"sip:203@{HOST}:{SIP_PORT}")
+        answered = CallRecord.objects.filter(callee_number="203", outcome="answered")
+        assert wait_for(answered.exists, 15), sara_log.read_text(errors="replace")[-2000:]
+        marco_done = lambda: "terminated" in marco_log.read_text(errors="replace")  # noqa: E731
+        assert wait_for(marco_done, 10), marco_log.read_text(errors="replace")[-2000:]
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        received, _sent = audio_bytes(phone)
+        wait_for_more_audio(phone, received + 8000)  # Sara's tone now
+        phone.wait_for_timeout(1500)  # and Sara hears the browser meanwhile
+        assert len(desk.relays) == 1
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        sara_done = lambda: "terminated" in sara_log.read_text(errors="replace")  # noqa: E731
+        assert wait_for(sara_done, 5), sara_log.read_text(errors="replace")[-2000:]
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        context.close()
+
+    (heard,) = decoded_calls(sara_home)
+    assert loudness(heard) > 300, "Sara heard Giulia"
+    to_marco = CallRecord.objects.get(callee_number="202")
+    assert (to_marco.caller_number, to_marco.outcome) == ("201", "answered")
+    assert to_marco.transferred_to == "203"
+    assert to_marco.ended_at is not None
+    to_sara = CallRecord.objects.get(callee_number="203")
+    assert (to_sara.caller_number, to_sara.outcome) == ("201", "answered")
+    assert to_sara.transferred_by == "202"
+
+
+def test_a_bridged_transfer_to_no_such_number_fails_and_the_desk_keeps_the_call(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Marco transfers Giulia to 299, no one's number: the final NOTIFY tells his phone
+    404 Not Found, and the desk hangs up neither side. baresip 1.0 ends its own call on
+    a failed transfer (``ua.c`` drops the call on ``CALL_EVENT_TRANSFER_FAILED``), so
+    the call ends by Marco's BYE, which the browser follows; the records say so."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), PASSWORDS["202"])
+    marco_home = tmp_path / "marco"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(marco_home, "202", PASSWORDS["202"]) as marco_log,
+    ):
+        desk = officina.running.media
+        context, phone = _bridged_call(officina, media_browser, giulia)
+        command(PHONE_CTRL, "transfer", f"sip:299@{HOST}:{SIP_PORT}")
+        failed = lambda: "transfer failed: 404 Not Found" in marco_log.read_text(errors="replace")  # noqa: E731
+        assert wait_for(failed, 10), marco_log.read_text(errors="replace")[-2000:]
+        expect(phone.locator("#in-call")).to_be_hidden(timeout=10_000)
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        context.close()
+
+    record = CallRecord.objects.get(callee_number="202")
+    assert (record.caller_number, record.outcome) == ("201", "answered")
+    assert record.ended_by == CallRecord.EndedBy.CALLEE, "Marco's phone hung up, not the desk"
+    assert record.transferred_to == "299"
+    attempt = CallRecord.objects.get(callee_number="299")
+    assert (attempt.caller_number, attempt.outcome) == ("201", "not-found")
+    assert attempt.transferred_by == "202"
