@@ -38,6 +38,14 @@ from officina.trunks.selectors import trunk_snapshot
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def media_of_its_own(settings, tmp_path):
+    """Files stored here (and those a refused removal keeps) stay out of the media folder
+    other tests of the same worker look into."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 SPACES = "/admin/accounts/space/"
 COMPANIES = "/admin/accounts/company/"
 

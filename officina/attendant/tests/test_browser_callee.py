@@ -259,7 +259,7 @@ def test_a_menu_refers_a_baresip_to_a_browser(
 
 
 @pytest.mark.parametrize("voicemail", [True, False], ids=["voicemail", "no-voicemail"])
-def test_without_rtpengine_a_browser_only_member_is_not_left_in_silence(
+def test_without_rtpengine_a_browser_only_member_is_rung_and_the_caller_not_left_in_silence(
     menu,
     media_browser,  # noqa: F811
     peer,  # noqa: F811
@@ -267,28 +267,27 @@ def test_without_rtpengine_a_browser_only_member_is_not_left_in_silence(
     tmp_path,
     voicemail,
 ):
-    """No rtpengine: Bob's browser cannot take the desk's plain RTP call, so the proxy
-    does not ring it and Bob is unreachable, as with no phone at all: the caller is put
-    through to his voicemail, whose greeting they hear; or, with his box closed, hears
-    "There is no answer." and the menu again, where the key they press next is heard."""
+    """No rtpengine: the desk bridges the menu's plain call to Bob's browser, which rings.
+    Unanswered, the caller is put through to his voicemail (answering the call the desk
+    placed in the browser's place, by plain RTP, relayed as it is), whose greeting they
+    hear; or, his box closed and the call declined, hears "There is no answer." and the
+    menu again, where the key they press next is heard."""
+    from playwright.sync_api import expect
+
     settings.RTPENGINE_URL = ""
     bob = Member.objects.get(extension__number="202")
-    if not voicemail:
-        check_update_box(
-            do_open_box(bob.extension), enabled=False, ring_seconds=20, email_messages=False
-        )
+    check_update_box(
+        do_open_box(bob.extension), enabled=voicemail, ring_seconds=5, email_messages=False
+    )
     with live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina:
         media = officina.running.media
         assert officina.running.anchor is None
         assert wait_for(lambda: "500" in media.menus.plans and len(media.menus.prompts) > 1, 30)
-        if not voicemail:
-            assert wait_for(lambda: media.ring_seconds(bob.extension.pk) is None, 15)
+        assert wait_for(lambda: (media.ring_seconds(bob.extension.pk) is not None) == voicemail, 15)
         context, phone = open_phone(media_browser, officina, bob)
-        # The caller refuses the re-INVITE by which the desk would step out of the media
-        # path to the voicemail: what it hears comes from the desk's port throughout.
         caller = sipp(
             tmp_path, "uac_menu_refer_refused.xml", LivePbx(SIP_PORT, officina.running, None),  # type: ignore[arg-type]
-            port_base() + 40, "-m", "1", "-d", "6000", "-trace_msg",
+            port_base() + 40, "-m", "1", "-d", "14000", "-trace_msg",
             rows=[credentials("201", f"500;2;{peer.port};5;501;{'488' if voicemail else ''}")],
         )  # fmt: skip
         assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
@@ -296,22 +295,22 @@ def test_without_rtpengine_a_browser_only_member_is_not_left_in_silence(
         call = dialog.call
         assert isinstance(call, AttendantCall)
         peer.to = (HOST, dialog.local_sdp.media[0].port)
-        assert wait_for(lambda: media.stats["called_onward"] == 1, 10)
+        expect(phone.locator("#incoming")).to_be_visible()  # Bob's browser rings
+        if not voicemail:
+            phone.click("#decline")
+        expect(phone.locator("#incoming")).to_be_hidden(timeout=15000)
         failed_at = time.monotonic()
         assert finished(caller, tmp_path) == 0
         heard = peer.audio_since(failed_at)
-        assert not phone.locator("#incoming").is_visible()  # the browser never rang
         context.close()
     assert rms(heard) > 300, rms(heard)  # spoken to, not left in silence
     (record,) = CallRecord.objects.filter(callee_number="202")
-    assert (record.caller_number, record.final_status) == ("201", 480)
-    assert record.devices_rung == []
+    assert record.caller_number == "201"
     if voicemail:
-        assert media.stats["bridged"] == 1 and media.stats["stored"] == 1
-        assert isinstance(dialog.call, BridgedCall)
+        assert record.voicemail is not None
+        assert media.stats["stored"] == 1
     else:
-        assert record.outcome == CallRecord.Outcome.UNREGISTERED
-        assert media.stats["bridged"] == 0
+        assert record.outcome != CallRecord.Outcome.ANSWERED
         assert wait_for(lambda: call.ended_by == "caller hung up", 5)
         # The reason, then the menu again, where the caller's 5 (not on the menu) is heard.
         assert call.rounds == 3 and call.chosen is None and list(call.keys) == ["2", "5"]

@@ -56,6 +56,15 @@ logger = logging.getLogger("officina.pbx.media")
 PLAIN_CODECS = (Codec("0", "PCMU", 8000), Codec("8", "PCMA", 8000))
 
 
+def offers_webrtc(sdp: bytes) -> bool:
+    """Is ``sdp`` a browser's offer (DTLS-SRTP: ``UDP/TLS/RTP/SAVPF``), not plain RTP?"""
+    try:
+        description = SessionDescription.parse(sdp)
+    except SdpParseError:
+        return True  # aiortc says what is wrong with it
+    return any("TLS" in media.proto.upper() for media in description.media)
+
+
 def answered_agreement(local: SessionDescription, remote: SessionDescription) -> AudioAgreement:
     """What our answer ``local`` to ``remote``'s offer settles, the direction the offer's
     (a phone that holds, ``sendonly`` or ``inactive``, is sent nothing)."""
@@ -98,6 +107,10 @@ class BrowserBridge:
         self.plain_sdp: SessionDescription | None = None  # our last description there
         self.other: RtpSession | None = None
         self.call: BridgedCall | None = None
+        # A plain phone's call that the browser's forwarding (or its voicemail) had
+        # answered by plain RTP in its 200: that side's session and our description there.
+        self.answerer: RtpSession | None = None
+        self.answerer_sdp: SessionDescription | None = None
         self.closed = False
         # Told when the relaying fails on the media clock (not when ``close`` is called):
         # the owner ends both legs.
@@ -134,7 +147,14 @@ class BrowserBridge:
         browser's answer is kept in ``browser_answer`` (for its ACK); returns our answer
         to the other side, and the relaying starts. Raises ``WebRtcRefused``,
         ``NoMediaPort`` or SdpParseError (the other side's offer has no G.711 audio);
-        nothing stays open then."""
+        nothing stays open then.
+
+        The 200 may come from no browser at all: the member's forwarding or voicemail
+        answered the call the desk placed, offering plain RTP. Then both sides are
+        answered on plain ports of ours and relayed as they are
+        (``_open_plain_answering``)."""
+        if not offers_webrtc(browser_offer):
+            return self._open_plain_answering(other_offer, browser_offer)
         try:
             remote = SessionDescription.parse(other_offer)
             rtp, rtcp = self.ports.open()
@@ -155,6 +175,46 @@ class BrowserBridge:
         self.other = RtpSession(*self.plain, answered_agreement(local, remote), self.other_digit)
         self.plain = None
         self._relay()
+        self._holds("onward", puts_on_hold(other_offer))
+        return local.serialize()
+
+    def _open_plain_answering(self, other_offer: bytes, answerer_offer: bytes) -> bytes:
+        """Both sides plain: each offer answered on a port of ours (the answerer's
+        answer kept in ``browser_answer``, for the ACK), relayed on the desk's clock."""
+        opened: list[tuple[socket.socket, socket.socket]] = []
+        try:
+            remote = SessionDescription.parse(other_offer)
+            answerer_remote = SessionDescription.parse(answerer_offer)
+            opened.append(self.ports.open())
+            opened.append(self.ports.open())
+            other_port, answerer_port = (pair[0].getsockname()[1] for pair in opened)
+            local = answer(
+                remote, address=self.address, ports=[other_port], session_id=str(other_port)
+            )
+            answerer_local = answer(
+                answerer_remote, address=self.address, ports=[answerer_port],
+                session_id=str(answerer_port),
+            )  # fmt: skip
+        except BaseException:
+            for pair in opened:
+                port = pair[0].getsockname()[1]
+                for sock in pair:
+                    sock.close()
+                self.ports.release(port)
+            self.close()
+            raise
+        self.plain_port, self.plain_sdp = other_port, local
+        self.other = RtpSession(*opened[0], answered_agreement(local, remote), self.other_digit)
+        self.answerer_sdp = answerer_local
+        self.answerer = RtpSession(
+            *opened[1], answered_agreement(answerer_local, answerer_remote), self.digit
+        )
+        self.browser_answer = answerer_local.serialize()
+        self.call = BridgedCall(self.answerer, self.other, on_done=self._finished)
+        self.call.music = self.holds.chime
+        self.relays.add(self.call)
+        self.background(self.answerer.start())
+        self.background(self.other.start())
         self._holds("onward", puts_on_hold(other_offer))
         return local.serialize()
 
@@ -182,6 +242,8 @@ class BrowserBridge:
         """aiortc's answer to the browser's new offer (hold, resume, a new microphone); a
         hold has the other side hear the music. Raises ``WebRtcRefused``: the call goes
         on as it was."""
+        if self.answerer is not None and not self.closed:
+            return self._answerer_offers(sdp)
         if self.browser is None or self.closed:
             raise WebRtcRefused("the call is over")
         if not sdp:
@@ -189,6 +251,26 @@ class BrowserBridge:
         answered = (await self.browser.renegotiate(sdp)).encode()
         self._holds("caller", puts_on_hold(sdp))
         return answered
+
+    def _answerer_offers(self, sdp: bytes) -> bytes:
+        """Our answer, on the same port, to a new offer of the plain side that answered
+        in the browser's place (a hold has the caller hear the music). Raises
+        ``WebRtcRefused`` for no offer or one without G.711: the call goes on."""
+        ours, session = self.answerer_sdp, self.answerer
+        assert ours is not None and session is not None
+        try:
+            remote = SessionDescription.parse(sdp)
+            local = answer(
+                remote, address=self.address, ports=[session.local_port],
+                session_id=ours.origin.session_id,
+            )  # fmt: skip
+        except SdpParseError as error:
+            raise WebRtcRefused(f"an offer without G.711 audio ({error})") from None
+        local.origin = ours.origin._replace(session_version=ours.origin.session_version + 1)
+        session.agree(answered_agreement(local, remote))
+        self.answerer_sdp = local
+        self._holds("caller", puts_on_hold(sdp))
+        return local.serialize()
 
     def other_offers(self, sdp: bytes) -> bytes:
         """Our answer to the other side's new offer, on our port (``recvonly`` to a
@@ -286,7 +368,7 @@ class BrowserBridge:
         if self.call is not None:
             self.relays.discard(self.call)
             self.call.finish("ended")
-        for session in (self.browser, self.other):
+        for session in (self.browser, self.other, self.answerer):
             if session is not None:
                 session.close()
                 self.ports.release(session.local_port)
