@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import RedirectView
-from django.views.static import serve
 
 from officina.api.router import api
+from officina.web.views import company_logo
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
@@ -43,7 +43,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # and go through their own view (social:avatar), never through this public door.
     re_path(
         rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>companies/[^/]+)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
+        company_logo,
     ),
 ]

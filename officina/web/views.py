@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.static import serve
 
 from officina.accounts import selectors as account_selectors
 from officina.accounts.signed_in import signed_in_member
@@ -36,3 +38,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "companies": account_selectors.member_companies(user),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def company_logo(request: HttpRequest, path: str) -> FileResponse:
+    """A company's logo, from MEDIA_ROOT as it is now (read per request, not when the URLs
+    were loaded: a changed setting is followed)."""
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
