@@ -197,10 +197,7 @@ class BrowserBridge:
             )  # fmt: skip
         except BaseException:
             for pair in opened:
-                port = pair[0].getsockname()[1]
-                for sock in pair:
-                    sock.close()
-                self.ports.release(port)
+                self._release(pair)
             self.close()
             raise
         self.plain_port, self.plain_sdp = other_port, local
@@ -373,8 +370,12 @@ class BrowserBridge:
                 session.close()
                 self.ports.release(session.local_port)
         if self.plain is not None:  # opened, never answered
-            port = self.plain[0].getsockname()[1]
-            for sock in self.plain:
-                sock.close()
-            self.ports.release(port)
+            self._release(self.plain)
             self.plain = None
+
+    def _release(self, pair: tuple[socket.socket, socket.socket]) -> None:
+        """Close a pair of sockets no session took, and give its port back."""
+        port = pair[0].getsockname()[1]
+        for sock in pair:
+            sock.close()
+        self.ports.release(port)
