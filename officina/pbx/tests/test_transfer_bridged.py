@@ -274,3 +274,63 @@ def test_a_failed_transfer_by_the_browser_keeps_its_bridged_call(
     attempt = CallRecord.objects.get(caller_number="202", callee_number="299")
     assert attempt.outcome == "not-found"
     assert attempt.transferred_by == "201"
+
+
+def test_a_browser_callee_transfers_its_bridged_plain_caller_blind(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+    screenshot,
+):
+    """Marco's baresip calls Giulia, whose only phone is the browser phone (bridged by
+    the desk); Giulia (Italian, 390 px) transfers Marco to Sara (203): the desk's REFER
+    goes to Marco's phone straight, naming the PBX by its address on his transport, and
+    Marco's baresip calls Sara directly. Records: Marco's call to Giulia transferred to
+    203, his call to Sara transferred by 201."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    for member, number in ((marco, "202"), (sara, "203")):
+        do_set_sip_password(do_provision_extension(member), PASSWORDS[number])
+    marco_home, sara_home = tmp_path / "marco", tmp_path / "sara"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(marco_home, "202", PASSWORDS["202"]),
+        baresip_phone(sara_home, "203", PASSWORDS["203"], SECOND_PHONE) as sara_log,
+    ):
+        desk = officina.running.media
+        context = signed_in_context(
+            media_browser, officina, giulia, locale="it-IT", viewport=PHONE_SIZE
+        )
+        phone = context.new_page()
+        phone.goto("/phone/browser/")
+        expect(phone.locator("#softphone-state")).to_have_attribute("data-state", "registered")
+        command(PHONE_CTRL, "dial", f"sip:201@{HOST}:{SIP_PORT}")
+        expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+        phone.click("#answer")
+        expect(phone.locator("#call-state")).to_have_text("Connesso")
+        assert wait_for(lambda: len(desk.relays) == 1, 10)
+        wait_for_more_audio(phone, 4000)
+        phone.click("#transfer-open")
+        phone.fill("#transfer-number", "203")
+        phone.click("#transfer-submit")
+        expect(phone.locator("#in-call")).to_be_hidden(timeout=15_000)
+        expect(phone.locator("#softphone-state")).to_have_text("Trasferita a 203")
+        screenshot(phone, "bridged-callee-transferred-it-390")
+        answered = CallRecord.objects.filter(
+            caller_number="202", callee_number="203", outcome="answered"
+        )
+        assert wait_for(answered.exists, 15), sara_log.read_text(errors="replace")[-2000:]
+        assert wait_for(lambda: not desk.relays, 10), "Marco and Sara talk directly"
+        phone.wait_for_timeout(3000)
+        command(PHONE_CTRL, "hangup")
+        context.close()
+
+    assert loudness(decoded_calls(sara_home)[-1]) > 300, "Sara heard Marco"
+    to_giulia = CallRecord.objects.get(caller_number="202", callee_number="201")
+    assert to_giulia.transferred_to == "203"
+    to_sara = CallRecord.objects.get(caller_number="202", callee_number="203")
+    assert to_sara.transferred_by == "201"
