@@ -542,7 +542,9 @@ def test_a_browsers_hold_answered_491_is_sent_again_later_and_the_call_stays(
     do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, SIPp
     base = port_base()
     callee_port, callee_media = base + 20, base + 30
-    rows = injection_file(tmp_path, "202", f"[authentication username=202 password={BARESIP_PASSWORD}]")
+    rows = injection_file(
+        tmp_path, "202", f"[authentication username=202 password={BARESIP_PASSWORD}]"
+    )
     with live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina:
         callee = sipp_phone(
             tmp_path, "uas_hold_crossed.xml", callee_port, "-mp", str(callee_media),
@@ -582,7 +584,9 @@ def test_a_browsers_hold_answered_491_is_sent_again_later_and_the_call_stays(
         )
     ]
     assert len(invites) == 4, text[-3000:]  # the call, the hold refused 491 twice, again
-    assert all(2.1 <= later - sooner <= 4.5 for sooner, later in itertools.pairwise(invites[1:])), invites
+    assert all(2.1 <= later - sooner <= 4.5 for sooner, later in itertools.pairwise(invites[1:])), (
+        invites
+    )
     cseqs = [int(number) for number in re.findall(r"\nCSeq: (\d+) INVITE", text)]
     assert sorted(set(cseqs)) == list(dict.fromkeys(cseqs)) and len(set(cseqs)) == 4, cseqs
     holds = text.split("491 Request Pending", 1)[1]

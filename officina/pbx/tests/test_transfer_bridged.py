@@ -9,6 +9,7 @@ browser to the new call and ends Marco's."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import HOST, LiveOfficina
+from officina.pbx.tests.livepbx import HOST, LiveOfficina, port_base
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
 from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
 from officina.pbx.tests.test_rtpengine_calls import (
@@ -25,7 +26,9 @@ from officina.pbx.tests.test_rtpengine_calls import (
     SIP_PORT,
     baresip_phone,
     decoded_calls,
+    injection_file,
     open_phone,
+    sipp_phone,
 )
 from officina.pbx.tests.test_softphone_browser import (
     PHONE_SIZE,
@@ -334,3 +337,50 @@ def test_a_browser_callee_transfers_its_bridged_plain_caller_blind(
     assert to_giulia.transferred_to == "203"
     to_sara = CallRecord.objects.get(caller_number="202", callee_number="203")
     assert to_sara.transferred_by == "201"
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed")
+def test_the_desks_call_for_a_transfer_says_who_referred_it(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco's baresip transfers Giulia's browser to Sara, a SIPp phone: the INVITE the
+    desk places for the transfer carries ``Referred-By: <sip:202@…>`` (RFC 3892), so
+    Sara's phone can show who put the call through. The browser's hang-up ends Sara's."""
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), PASSWORDS["202"])
+    do_set_sip_password(do_provision_extension(sara), PASSWORDS["203"])
+    base = port_base()
+    sara_port, sara_media = base + 20, base + 30
+    rows = injection_file(
+        tmp_path, "203", f"[authentication username=203 password={PASSWORDS['203']}]"
+    )
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(tmp_path / "marco", "202", PASSWORDS["202"]),
+    ):
+        sara_phone = sipp_phone(tmp_path, "uas_answer.xml", sara_port, "-mp", str(sara_media))
+        register = sipp_phone(
+            tmp_path,
+            "register.xml", base + 21, f"{HOST}:{SIP_PORT}",
+            "-key", "contact_host", HOST, "-key", "contact_port", str(sara_port),
+            "-key", "expires", "300", "-inf", rows,
+        )  # fmt: skip
+        assert register.wait(30) == 0
+        context, phone = _bridged_call(officina, media_browser, giulia)
+        command(PHONE_CTRL, "transfer", f"sip:203@{HOST}:{SIP_PORT}")
+        answered = CallRecord.objects.filter(callee_number="203", outcome="answered")
+        assert wait_for(answered.exists, 15)
+        phone.wait_for_timeout(1000)
+        phone.click("#hangup")
+        assert sara_phone.wait(30) == 0, sara_phone.stderr.read() if sara_phone.stderr else ""
+        context.close()
+
+    (log,) = tmp_path.glob("uas_answer_*_messages.log")
+    invite = log.read_text().split("\nINVITE ", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"^Referred-By: <sip:202@[^>]+>\s*$", invite, re.MULTILINE), invite
+    assert CallRecord.objects.get(callee_number="203").transferred_by == "202"
