@@ -29,7 +29,8 @@ end the call. Other requests in the call: ``request`` sends one (an INFO) and re
 the target's final answer (None after 64*T1 without one); the target's INFO goes to
 ``on_info`` when its owner passes it on (answered with ``respond``), else is answered
 200 here; its UPDATE goes to ``on_update`` (answered with ``respond``; without one,
-405). The INVITE's Allow lists UPDATE when the owner placed it saying it takes them
+405), its REFER to ``on_refer`` and its NOTIFY to ``on_notify`` when the owner takes
+transfers (without them, 405). The INVITE's Allow lists UPDATE when the owner placed it saying it takes them
 (``updates``); ``target_updates`` says whether the target's 2xx listed UPDATE in its
 own Allow (RFC 3311 §5.1: only then may we send it one). A Contact in the target's
 re-INVITE or UPDATE, or in its 2xx to ours, becomes the dialog's remote target (RFC 3261
