@@ -30,12 +30,12 @@ the target's final answer (None after 64*T1 without one); the target's INFO goes
 ``on_info`` when its owner passes it on (answered with ``respond``), else is answered
 200 here; its UPDATE goes to ``on_update`` (answered with ``respond``; without one,
 405), its REFER to ``on_refer`` and its NOTIFY to ``on_notify`` when the owner takes
-transfers (without them, 405). The INVITE's Allow lists UPDATE when the owner placed it saying it takes them
-(``updates``); ``target_updates`` says whether the target's 2xx listed UPDATE in its
-own Allow (RFC 3311 §5.1: only then may we send it one). A Contact in the target's
-re-INVITE or UPDATE, or in its 2xx to ours, becomes the dialog's remote target (RFC 3261
-§12.2), the Request-URI of our next requests; the proxy still sends them to the flow its
-Record-Route token names.
+transfers (without them, 405). The INVITE's Allow lists UPDATE when the owner placed it
+saying it takes them (``updates``); ``target_updates`` says whether the target's 2xx
+listed UPDATE in its own Allow (RFC 3311 §5.1: only then may we send it one). A Contact
+in the target's re-INVITE or UPDATE, or in its 2xx to ours, becomes the dialog's remote
+target (RFC 3261 §12.2), the Request-URI of our next requests; the proxy still sends them
+to the flow its Record-Route token names.
 
 Late offers (RFC 3261 §14.1, RFC 3725 §6): ``reinvite`` without an offer asks the target
 for one; its 200 carries it and is not ACKed until the owner has the answer
