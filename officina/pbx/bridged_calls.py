@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -597,8 +598,8 @@ class BridgedBrowserCalls:
             return
         respond(make_response(request, 200))
         state = request.header("Subscription-State") or "active"
-        fragment = request.body.split(b"\r\n", 1)[0].split(b" ")
-        final_status = len(fragment) > 1 and fragment[1][:1] in b"23456"
+        status = _SIPFRAG_STATUS.match(request.body)
+        final_status = status is not None and int(status[1]) >= 200
         if state.lower().startswith("terminated") or final_status:
             call.referral = None
             if not state.lower().startswith("terminated"):
@@ -880,6 +881,9 @@ class BridgedBrowserCalls:
         call.tasks.add(task)
         task.add_done_callback(call.tasks.discard)
 
+
+# The status line a REFER's NOTIFY reports (RFC 3420 sipfrag): "SIP/2.0 180 Ringing".
+_SIPFRAG_STATUS = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9]) ")
 
 # Reason phrases of the failures a transfer's NOTIFY reports (the number is what counts).
 _REASONS = {
