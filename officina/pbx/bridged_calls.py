@@ -38,13 +38,20 @@ Then, either way:
   tones.
 * The plain phone a browser called transfers the browser (a blind REFER): the desk
   carries it out, since a B2BUA hands nobody a REFER (``_onward_refers``, docs/pbx.md
-  "Transfers in a bridged call"). Other REFERs are refused, and the call goes on.
+  "Transfers in a bridged call").
+* The browser (caller or callee) transfers its plain party (a blind REFER): the desk
+  sends the plain party a REFER of its own naming the same number (``_browser_refers``),
+  so that the plain phone calls the target directly (a plain target: no bridge at all;
+  a browser: the proxy bridges that new call as any other), and passes its answer and
+  its NOTIFYs back to the browser. A REFER with Replaces (attended) is refused, and the
+  call goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -76,6 +83,7 @@ if TYPE_CHECKING:
     from officina.pbx.placed_calls import CallPlacer, PlacedLeg
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
+    from officina.pbx.transfers import Transfers
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
     from officina.sip.rport import Peer
@@ -108,6 +116,7 @@ class DeskBridgedCall:
     sip_port: int = 0
     caller: DirectoryEntry | None = None  # who placed the onward call (as its own)
     transfer: DeskTransfer | None = None  # a transfer the desk carries out, while it rings
+    referral: BrowserReferral | None = None  # the browser's transfer, until its final NOTIFY
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -120,6 +129,16 @@ class DeskTransfer:
     transferor: PlacedLeg  # the transferor's call (the onward call until the transfer)
     target: str
     leg: PlacedLeg | None = None  # the new call, from the remaining party to the target
+
+
+@dataclass(eq=False)
+class BrowserReferral:
+    """The browser transfers its plain party (RFC 3515): the desk's own REFER to that
+    party, whose answer and NOTIFYs go back to the browser in the browser's REFER's."""
+
+    refer: SipRequest  # the browser's REFER: its answer, its subscription's id
+    respond: Callable[[SipResponse], None]  # answers the browser's REFER
+    accepted: bool = False  # the plain party took our REFER (2xx): NOTIFYs follow
 
 
 class BridgedBrowserCalls:
@@ -137,6 +156,9 @@ class BridgedBrowserCalls:
         self.desk = desk
         self.placer = placer
         self.ack_timers = ack_timers
+        # The proxy's transfers (``runtime`` gives them): a REFER the desk sends a plain
+        # caller straight, not through the proxy, names the target by our address there.
+        self.transfers: Transfers | None = None
         self.calls: dict[str, DeskBridgedCall] = {}  # the caller's Call-ID -> its call
         self.by_server: dict[int, DeskBridgedCall] = {}  # id(server transaction) -> call
         self.stats = {"taken": 0, "answered": 0, "failed": 0, "cancelled": 0}
@@ -230,6 +252,7 @@ class BridgedBrowserCalls:
         leg.on_offer = leg.on_update = lambda request: self._onward_offers(call, request)
         leg.on_info = lambda request: self._onward_info(call, request)
         leg.on_refer = lambda request: self._onward_refers(call, request)
+        leg.on_notify = lambda request: self._plain_notifies(call, request, leg.respond)
 
     def cancel(self, server: ServerTransaction) -> bool:
         """The caller's CANCEL: the placed call is cancelled too. False (the transaction
@@ -377,12 +400,15 @@ class BridgedBrowserCalls:
         was."""
         leg = call.onward
         assert leg is not None
-        if not call.browser_calling or call.caller is None:
-            # The onward party is a browser: its partner, a plain caller, would need a
-            # second WebRTC leg the desk does not make; the browser says why.
+        if not call.browser_calling:
+            # The onward party is the browser: it transfers the plain caller.
+            self._browser_refers(call, request, leg.respond)
+            return
+        if call.caller is None:
             leg.respond(make_response(request, 501, headers=[_warning("not transferable")]))
             return
-        if not call.answered or call.over or call.transfer is not None or call.answering:
+        busy = call.transfer is not None or call.referral is not None
+        if not call.answered or call.over or busy or call.answering:
             leg.respond(make_response(request, 491))
             return
         try:
@@ -398,6 +424,12 @@ class BridgedBrowserCalls:
             leg.respond(make_response(request, 501, headers=[_warning("no attended transfer")]))
             return
         transfer = DeskTransfer(refer=request, transferor=leg, target=target.user)
+        transferor = request.from_.uri
+        referred_by = (
+            [("Referred-By", f"<{SipUri(self.placer.domain, transferor.user)}>")]
+            if isinstance(transferor, SipUri) and transferor.user
+            else []
+        )
         call.transfer = transfer
         leg.respond(make_response(request, 202, headers=[("Contact", leg.contact)]))
         self._notify(transfer, "100 Trying")
@@ -414,6 +446,7 @@ class BridgedBrowserCalls:
             on_bye=lambda: self._onward_hung_up(call),
             updates=True,
             media_transport=TCP,
+            headers=referred_by,  # RFC 3892: the new party sees who put the call through
         )
         transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
 
@@ -487,6 +520,121 @@ class BridgedBrowserCalls:
             lambda _response: then() if then is not None else None,
         )
 
+    def _browser_refers(
+        self,
+        call: DeskBridgedCall,
+        request: SipRequest,
+        respond: Callable[[SipResponse], None],
+    ) -> None:
+        """The browser transfers its plain party (blind): the desk sends that party a
+        REFER of its own to the same number, from the browser (``Referred-By``), and
+        answers the browser's REFER as the plain party answers ours (202, or its refusal).
+        The plain phone then calls the target itself, directly when the target's phones
+        are plain too; the desk re-placing the call would keep it bridged for nothing.
+        Its NOTIFYs come back to the browser (``_plain_notifies``); on a 2xx the plain
+        phone hangs its old call up, or the browser does, and the desk ends both sides."""
+        busy = call.transfer is not None or call.referral is not None
+        if not call.answered or call.over or busy:
+            respond(make_response(request, 491))
+            return
+        try:
+            target = NameAddress.parse(request.header("Refer-To") or "").uri
+        except SipParseError:
+            respond(make_response(request, 400, headers=[_warning("bad Refer-To")]))
+            return
+        if not isinstance(target, SipUri) or not target.user:
+            respond(make_response(request, 416))
+            return
+        if target.headers.get("Replaces") or target.headers.get("replaces"):
+            # An attended transfer's Replaces names the browser's consultation call, which
+            # the plain party cannot reach: it is the browser's with someone else, not ours.
+            respond(make_response(request, 501, headers=[_warning("no attended transfer")]))
+            return
+        browser = call.caller.number if call.browser_calling and call.caller else None
+        if browser is None:
+            sender = request.from_.uri
+            browser = sender.user if isinstance(sender, SipUri) else None
+        referral = BrowserReferral(refer=request, respond=respond)
+        call.referral = referral
+        domain = self.placer.domain
+        headers = [("Refer-To", f"<{SipUri(domain, target.user)}>")]
+        if browser:
+            headers.append(("Referred-By", f"<{SipUri(domain, browser)}>"))
+        logger.info(
+            "call %s: the browser transfers its party to %s", call.invite.call_id, target.user
+        )
+        self._to_plain_party(
+            call,
+            "REFER",
+            b"",
+            headers,
+            lambda answer: self._plain_took_refer(call, referral, answer),
+        )
+
+    def _plain_took_refer(
+        self, call: DeskBridgedCall, referral: BrowserReferral, answer: SipResponse | None
+    ) -> None:
+        """The plain party's answer to our REFER is the browser's answer to its own."""
+        status = 408 if answer is None else answer.status
+        if 200 <= status < 300 and call.referral is referral and not call.over:
+            referral.accepted = True
+            contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
+            referral.respond(make_response(referral.refer, 202, headers=[("Contact", contact)]))
+            return
+        if call.referral is referral:
+            call.referral = None
+        if status < 300:
+            status = 481  # the call ended meanwhile
+        referral.respond(make_response(referral.refer, status))
+
+    def _plain_notifies(
+        self, call: DeskBridgedCall, request: SipRequest, respond: Callable[[SipResponse], None]
+    ) -> None:
+        """The plain party's NOTIFY about our REFER: passed to the browser in its own
+        REFER's subscription (same sipfrag, same state); a final one ends the transfer."""
+        referral = call.referral
+        if referral is None or not referral.accepted or call.over:
+            respond(make_response(request, 481))  # no subscription of ours
+            return
+        respond(make_response(request, 200))
+        state = request.header("Subscription-State") or "active"
+        status = _SIPFRAG_STATUS.match(request.body)
+        final_status = status is not None and int(status[1]) >= 200
+        if state.lower().startswith("terminated") or final_status:
+            call.referral = None
+            if not state.lower().startswith("terminated"):
+                state = "terminated;reason=noresource"
+        contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
+        headers = [
+            ("Event", f"refer;id={referral.refer.cseq.number}"),
+            ("Subscription-State", state),
+            ("Contact", contact),
+            ("Content-Type", request.header("Content-Type") or "message/sipfrag;version=2.0"),
+        ]
+        if call.browser_calling:
+            self._to_caller_in_call(call, "NOTIFY", request.body, headers, lambda _answer: None)
+        else:
+            assert call.onward is not None
+            call.onward.request("NOTIFY", request.body, headers, lambda _answer: None)
+
+    def _to_plain_party(
+        self,
+        call: DeskBridgedCall,
+        method: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
+        on_answer: Callable[[SipResponse | None], None],
+    ) -> None:
+        """A request to the plain side of the call: the onward call when the browser
+        called, else the caller."""
+        if call.browser_calling:
+            leg = call.onward
+            assert leg is not None
+            leg.request(method, body, [*headers, ("Contact", leg.contact)], on_answer)
+        else:
+            headers = [*headers, ("Contact", self._contact(call))]
+            self._to_caller_in_call(call, method, body, headers, on_answer)
+
     # ------------------------------------------------------------------ from the caller
     def ack(self, request: SipRequest) -> bool:
         """The caller's ACK of our 2xx (True: ours); the answer it carries to our offer
@@ -532,6 +680,14 @@ class BridgedBrowserCalls:
             )
         elif method in ("INVITE", "UPDATE"):
             self._phone_offers(call, request, server)
+        elif method == "REFER" and call.browser_calling:
+            self._browser_refers(
+                call, request, lambda response: self.layer.respond(server, response)
+            )
+        elif method == "NOTIFY" and not call.browser_calling:
+            self._plain_notifies(
+                call, request, lambda response: self.layer.respond(server, response)
+            )
         else:
             self.layer.respond(
                 server, make_response(request, 405, headers=[("Allow", ALLOW_UPDATE)])
@@ -684,26 +840,50 @@ class BridgedBrowserCalls:
         call.ok = (cseq, again)
 
     def _send_to_caller(self, call: DeskBridgedCall, method: str) -> None:
+        self._to_caller_in_call(call, method, b"", [], lambda _answer: None)
+
+    def _to_caller_in_call(
+        self,
+        call: DeskBridgedCall,
+        method: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
+        on_answer: Callable[[SipResponse | None], None],
+    ) -> None:
+        """A request to the caller in our dialog with it; ``on_answer`` gets its final
+        answer, or None (no answer in 64*T1, or no call to send it in)."""
         dialog = call.dialog
         if not call.answered or dialog.state == "terminated":
+            on_answer(None)
             return
         via = Via.parse(self.layer.via(call.peer.transport, new_branch()))
-        request = dialog.create_request(method, via)
+        request = dialog.create_request(method, via, headers=headers, body=body)
         request.pop_via()  # the transaction puts its own
         if method == "BYE":
             dialog.terminate()
+        if method == "REFER" and self.transfers is not None:
+            self.transfers.readdress(request, call.peer)  # the proxy does it for the others
+
+        def answered(_client: object, response: SipResponse) -> None:
+            if response.status >= 200:
+                on_answer(response)
+
         try:
             self.layer.forward(
-                request, call.peer, on_response=lambda *_: None, on_timeout=lambda *_: None
+                request, call.peer, on_response=answered, on_timeout=lambda _: on_answer(None)
             )
         except SipParseError:
             logger.debug("%s to the caller not sent", method)
+            on_answer(None)
 
     def _run(self, call: DeskBridgedCall, work: Coroutine[object, object, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
         call.tasks.add(task)
         task.add_done_callback(call.tasks.discard)
 
+
+# The status line a REFER's NOTIFY reports (RFC 3420 sipfrag): "SIP/2.0 180 Ringing".
+_SIPFRAG_STATUS = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9]) ")
 
 # Reason phrases of the failures a transfer's NOTIFY reports (the number is what counts).
 _REASONS = {
@@ -717,4 +897,4 @@ def _warning(text: str) -> tuple[str, str]:
     return ("Warning", f'399 officina "{text.replace(chr(34), "")[:100]}"')
 
 
-__all__ = ["BridgedBrowserCalls", "DeskBridgedCall", "DeskTransfer"]
+__all__ = ["BridgedBrowserCalls", "BrowserReferral", "DeskBridgedCall", "DeskTransfer"]

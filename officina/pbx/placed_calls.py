@@ -29,12 +29,13 @@ end the call. Other requests in the call: ``request`` sends one (an INFO) and re
 the target's final answer (None after 64*T1 without one); the target's INFO goes to
 ``on_info`` when its owner passes it on (answered with ``respond``), else is answered
 200 here; its UPDATE goes to ``on_update`` (answered with ``respond``; without one,
-405). The INVITE's Allow lists UPDATE when the owner placed it saying it takes them
-(``updates``); ``target_updates`` says whether the target's 2xx listed UPDATE in its
-own Allow (RFC 3311 §5.1: only then may we send it one). A Contact in the target's
-re-INVITE or UPDATE, or in its 2xx to ours, becomes the dialog's remote target (RFC 3261
-§12.2), the Request-URI of our next requests; the proxy still sends them to the flow its
-Record-Route token names.
+405), its REFER to ``on_refer`` and its NOTIFY to ``on_notify`` when the owner takes
+transfers (without them, 405). The INVITE's Allow lists UPDATE when the owner placed it
+saying it takes them (``updates``); ``target_updates`` says whether the target's 2xx
+listed UPDATE in its own Allow (RFC 3311 §5.1: only then may we send it one). A Contact
+in the target's re-INVITE or UPDATE, or in its 2xx to ours, becomes the dialog's remote
+target (RFC 3261 §12.2), the Request-URI of our next requests; the proxy still sends them
+to the flow its Record-Route token names.
 
 Late offers (RFC 3261 §14.1, RFC 3725 §6): ``reinvite`` without an offer asks the target
 for one; its 200 carries it and is not ACKed until the owner has the answer
@@ -175,6 +176,9 @@ class PlacedLeg:
         # The target's REFER (it transfers its party), for an owner that carries transfers
         # out itself (a call bridged by the desk, ``bridged_calls.py``); it answers it.
         self.on_refer: Callable[[SipRequest], None] | None = None
+        # The target's NOTIFY (how a REFER of ours goes, RFC 3515), for the owner that sent
+        # it the REFER on someone else's behalf (``bridged_calls.py``); it answers it.
+        self.on_notify: Callable[[SipRequest], None] | None = None
         # Our requests other than INVITE out in the call, by CSeq: who takes the answer.
         self._requests: dict[int, Callable[[SipResponse | None], None]] = {}
         # The re-INVITE we sent and what to do with its final answer, while it is out.
@@ -487,6 +491,8 @@ class PlacedLeg:
             self.on_update(request)  # its owner answers it (``respond``)
         elif method == "REFER" and self.on_refer is not None and not self.given_up:
             self.on_refer(request)  # its owner answers it (``respond``)
+        elif method == "NOTIFY" and self.on_notify is not None and not self.given_up:
+            self.on_notify(request)  # its owner answers it (``respond``)
         elif method == "INVITE":
             # Nobody to take the offer to the other side (RFC 3725 §6): the call goes on
             # as it was.
@@ -526,13 +532,15 @@ class CallPlacer:
         on_offer: Callable[[SipRequest], None] | None = None,
         updates: bool = False,
         media_transport: str = TCP,
+        headers: list[tuple[str, str]] | None = None,
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
         brings one, and ``answer_offer`` sends the ACK with the answer), From showing
         ``display_name``; CANCELled after ``ring_seconds`` without an answer. ``updates``:
         the owner takes the target's UPDATEs (``on_update``), so the INVITE's Allow lists
         UPDATE. ``media_transport``: that of the device whose ``offer`` it is, when not the
-        PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine)."""
+        PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine).
+        ``headers``: more of the INVITE's (a transfer's ``Referred-By``, RFC 3892)."""
         leg = PlacedLeg(self, caller, on_answer, on_failure, on_bye, on_offer, media_transport)
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
@@ -549,6 +557,7 @@ class CallPlacer:
                 ("CSeq", "1 INVITE"),
                 ("Contact", f"<sip:{caller.number}@{host}:{port};transport=tcp>"),
                 ("Allow", ALLOW_UPDATE if updates else ALLOW),
+                *(headers or []),
                 *([("Content-Type", "application/sdp")] if offer else []),
             ],
             offer,

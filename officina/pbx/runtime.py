@@ -187,6 +187,7 @@ async def start_pbx(
     third_party.desk = media
     # Without rtpengine a browser's call to plain phones is bridged by the desk too.
     server.proxy.browser_bridges = BridgedBrowserCalls(server.layer, media, third_party.placer)
+    server.proxy.browser_bridges.transfers = server.proxy.transfers
     call_requests = CallRequestListener(third_party.place, third_party.state_of, third_party.end)
     third_party.on_change = call_requests.changed
     registrations = TrunkRegistrations(

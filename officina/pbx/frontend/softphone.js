@@ -12,6 +12,7 @@
 // dialog the REFER's Replaces names (RFC 3891); the phone also follows a REFER it is
 // sent, and takes an INVITE that replaces its call (the other end of an attended one).
 // Bundled with JsSIP by esbuild at setup (scripts/setup-env.sh); never committed.
+import DialogRequestSender from "jssip/lib/Dialog/RequestSender";
 import JsSIP from "jssip/lib/JsSIP";
 
 import { shownMoment } from "../../web/static/web/moments.js";
@@ -23,6 +24,60 @@ const RECENT_LIMIT = 20;
 // own services that start with a star (*97 your voicemail, *98 any box).
 const DIALABLE = /^\*?[0-9]{1,16}$/;
 const TONES = /^[0-9*#]$/;
+// A hold or resume answered 491 (the other end offered at the same moment) is sent
+// again at most this many times before the call is given up, as JsSIP gives it up at once.
+const CROSSED_OFFER_TRIES = 5;
+
+// RFC 3261 §14.1: a re-INVITE answered 491 is sent again after a random while, 2.1 to
+// 4 s by the end that chose the Call-ID (our own calls), 0 to 2 s by the other, so that
+// the two offers do not cross again.
+function crossedOfferDelay(session) {
+  return session.direction === "outgoing" ? 2100 + Math.random() * 1900 : Math.random() * 2000;
+}
+
+// JsSIP meets a re-INVITE's first 491 on its own: the same request again after a fixed
+// second, with its old CSeq on a new transaction (the header is not rewritten), and the
+// call ended on a second 491. The phone retries itself (retryingCrossedOffers), with a
+// new request and the random wait of §14.1: the 491 goes straight to the request's owner.
+const receiveInDialog = DialogRequestSender.prototype._receiveResponse;
+DialogRequestSender.prototype._receiveResponse = function receiveCrossedOffer(response) {
+  if (response.method === JsSIP.C.INVITE && response.status_code === 491) {
+    this._eventHandlers.onErrorResponse(response);
+    return;
+  }
+  receiveInDialog.call(this, response);
+};
+
+// Runs ``ask`` (a JsSIP hold() or unhold()) so that its re-INVITE, answered 491, is sent
+// again after crossedOfferDelay instead of ending the call. JsSIP ends the call on any
+// failed hold or resume and has no hook for the answer: the re-INVITE hold() sends
+// (synchronously, through the session's _sendReinvite) gets a failure handler of ours,
+// and the same re-INVITE goes out again through that same method; other failures end
+// the call as before.
+function retryingCrossedOffers(session, ask) {
+  const send = session._sendReinvite;
+  session._sendReinvite = function sendRetrying(options) {
+    session._sendReinvite = send;
+    const handlers = options.eventHandlers || {};
+    let tries = 0;
+    const failed = (response) => {
+      if (response && response.status_code === 491 && tries < CROSSED_OFFER_TRIES && !session.isEnded()) {
+        tries += 1;
+        setTimeout(() => {
+          if (!session.isEnded()) send.call(session, { ...options, eventHandlers: { ...handlers, failed } });
+        }, crossedOfferDelay(session));
+        return;
+      }
+      if (handlers.failed) handlers.failed(response);
+    };
+    return send.call(session, { ...options, eventHandlers: { ...handlers, failed } });
+  };
+  try {
+    return ask();
+  } finally {
+    session._sendReinvite = send;
+  }
+}
 
 function byId(id) {
   return document.getElementById(id);
@@ -304,6 +359,7 @@ class BrowserPhone {
       name: session.remote_identity.display_name || "",
       direction: data.originator === "remote" ? "incoming" : "outgoing",
       answered: false,
+      referred: placing === "referred", // the call a REFER asked us to place
     };
     this.sessionInfo = info;
     session.on("peerconnection", (event) => this.attachAudio(event.peerconnection));
@@ -436,8 +492,9 @@ class BrowserPhone {
       this.ua.call(target, this.callOptions());
       this.placing = null;
     };
-    if (this.session.isOnHold().local) call();
-    else if (!this.session.hold({}, call)) call();
+    const session = this.session;
+    if (session.isOnHold().local) call();
+    else if (!retryingCrossedOffers(session, () => session.hold({}, call))) call();
   }
 
   adoptConsultation(session) {
@@ -573,6 +630,9 @@ class BrowserPhone {
     this.sessionInfo.answered = true;
     this.sessionInfo.answeredAt = Date.now();
     this.setCallState(this.texts.connected);
+    // Transferred, and now talking to whom we were sent to: the call line says so (its
+    // number), the "being transferred" line is over.
+    if (this.sessionInfo.referred) this.setTransferStatus("");
     // A transfer's new call follows the old one in the same display: one timer each.
     clearInterval(this.timer);
     clearInterval(this.statsTimer);
@@ -606,9 +666,10 @@ class BrowserPhone {
       button.disabled = false;
     };
     button.disabled = true;
-    const asked = this.session.isOnHold().local
-      ? this.session.unhold({}, settled)
-      : this.session.hold({}, settled);
+    const session = this.session;
+    const asked = retryingCrossedOffers(session, () =>
+      session.isOnHold().local ? session.unhold({}, settled) : session.hold({}, settled),
+    );
     if (!asked) settled();
   }
 

@@ -6,6 +6,7 @@ clearly and nothing is left behind."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import shutil
@@ -518,6 +519,78 @@ def test_a_hold_by_update_passes_through_rtpengine_and_plays_music(
     assert len(answers) == 3 and callee_media not in answers, caller_log[-3000:]
     engine_log = (tmp_path / "rtpengine.log").read_text(errors="replace")
     assert '"play media"' in engine_log or "play media" in engine_log
+
+
+def test_a_browsers_hold_answered_491_is_sent_again_later_and_the_call_stays(
+    rtpengine_url,
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Giulia's browser calls Marco's SIPp phone (through rtpengine: the re-INVITEs reach
+    it) and holds; SIPp answers that re-INVITE 491 Request Pending, as when both ends
+    offer at once, and the next one too. The browser keeps the call and sends the hold
+    again each time, as a new request, after RFC 3261 §14.1's random wait (2.1 to 4 s:
+    the browser chose the Call-ID); SIPp takes the third (recvonly): the call shows on
+    hold, and Giulia hangs up as usual."""
+    from playwright.sync_api import expect
+
+    settings.RTPENGINE_URL = rtpengine_url
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), BARESIP_PASSWORD)  # 202, SIPp
+    base = port_base()
+    callee_port, callee_media = base + 20, base + 30
+    rows = injection_file(
+        tmp_path, "202", f"[authentication username=202 password={BARESIP_PASSWORD}]"
+    )
+    with live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina:
+        callee = sipp_phone(
+            tmp_path, "uas_hold_crossed.xml", callee_port, "-mp", str(callee_media),
+            "-key", "rtp_port", str(callee_media),
+        )  # fmt: skip
+        register = sipp_phone(
+            tmp_path,
+            "register.xml", base + 21, f"{HOST}:{SIP_PORT}",
+            "-key", "contact_host", HOST, "-key", "contact_port", str(callee_port),
+            "-key", "expires", "300", "-inf", rows,
+        )  # fmt: skip
+        assert register.wait(30) == 0
+        context, phone = open_phone(media_browser, officina, giulia)
+        phone.fill("#dial-number", "202")
+        phone.click("#call")
+        expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_text("Resume")
+        expect(phone.locator("#hold")).to_be_disabled()  # until the hold is answered
+        phone.wait_for_timeout(3500)  # a 491 or two came meanwhile: the call is still on
+        expect(phone.locator("#in-call")).to_be_visible()
+        expect(phone.locator("#call-state")).to_have_text("On hold")
+        expect(phone.locator("#hold")).to_be_enabled(timeout=10_000)  # the third one's 200
+        expect(phone.locator("#in-call")).to_be_visible()
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert callee.wait(30) == 0, callee.stderr.read() if callee.stderr else ""
+        context.close()
+
+    (log,) = tmp_path.glob("uas_hold_crossed_*_messages.log")
+    text = log.read_text()
+    invites = [
+        float(hours) * 3600 + float(minutes) * 60 + float(seconds)
+        for hours, minutes, seconds in re.findall(
+            r"(\d\d):(\d\d):(\d\d\.\d+)\s*\n\S+ message received \[\d+\] bytes :\s*\n+INVITE ",
+            text,
+        )
+    ]
+    assert len(invites) == 4, text[-3000:]  # the call, the hold refused 491 twice, again
+    assert all(2.1 <= later - sooner <= 4.5 for sooner, later in itertools.pairwise(invites[1:])), (
+        invites
+    )
+    cseqs = [int(number) for number in re.findall(r"\nCSeq: (\d+) INVITE", text)]
+    assert sorted(set(cseqs)) == list(dict.fromkeys(cseqs)) and len(set(cseqs)) == 4, cseqs
+    holds = text.split("491 Request Pending", 1)[1]
+    assert "a=sendonly" in holds, "the second re-INVITE holds"
 
 
 async def _streams_of(url: str, call_id: str) -> list[tuple[int, int]]:

@@ -106,6 +106,8 @@ def test_a_blind_transfer_puts_the_other_party_through_and_ends_our_call(
     expect(giulia_phone.locator("#softphone-state")).to_have_text("Transferred to 203")
     expect(marco_phone.locator("#call-number")).to_have_text("203")
     expect(marco_phone.locator("#call-state")).to_have_text("Connesso")
+    # Transferred and answered: the line no longer says he is being transferred.
+    expect(marco_phone.locator("#transfer-status")).to_have_text("")
     wait_for_more_audio(sara_phone, 0)  # Marco's audio reaches Sara
     screenshot(giulia_phone, "transferred-en-390")
 
