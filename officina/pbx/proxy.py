@@ -163,6 +163,10 @@ class UnansweredCalls(Protocol):
         from_outside: bool,
     ) -> bool: ...
 
+    def forward_refusal(
+        self, request: SipRequest, number: str, forwarder: DirectoryEntry
+    ) -> str: ...
+
     def take_spoken(
         self,
         server: ServerTransaction,
