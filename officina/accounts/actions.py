@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import NotRequired, Required, TypedDict, Unpack
 
 from django.conf import settings
-from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
@@ -23,8 +22,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
-from django.db import IntegrityError, router, transaction
-from django.db.models import FileField
+from django.db import IntegrityError, transaction
+from django.db.models import CASCADE, FileField, Model
+from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -1112,21 +1112,52 @@ def do_remove_owners(owners: Sequence[Company] | Sequence[Space]) -> None:
 def _stored_files_going_with(
     owners: Sequence[Company] | Sequence[Space],
 ) -> list[tuple[Storage, str]]:
-    # The rows the admin's confirmation page lists too: every one the cascade removes,
-    # none deleted in bulk unseen (NestedObjects fetches those a plain Collector would
-    # leave to a fast DELETE).
-    removed = NestedObjects(using=router.db_for_write(Company))
-    removed.collect(list(owners))
-    files: list[tuple[Storage, str]] = []
-    for model, rows in removed.data.items():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, FileField):
-                files.extend(
-                    (field.storage, name)
-                    for row in rows
-                    if (name := getattr(row, field.attname).name)
-                )
-    return files
+    # Only the file columns of the rows the cascade removes, streamed: a space with years
+    # of bookings must not be loaded row by row to find its few photos.
+    if not owners:
+        return []
+    files: dict[tuple[Storage, str], None] = {}  # ordered, each file once
+    for model, lookup in _cascade_paths(type(owners[0])):
+        columns = [field for field in model._meta.concrete_fields if isinstance(field, FileField)]
+        if not columns:
+            continue
+        names = (
+            model._base_manager.filter(**{lookup: [owner.pk for owner in owners]})
+            .values_list(*(field.attname for field in columns))
+            .iterator()
+        )
+        for row in names:
+            for field, name in zip(columns, row, strict=True):
+                if name:
+                    files[field.storage, name] = None
+    return list(files)
+
+
+def _cascade_paths(root: type[Model]) -> list[tuple[type[Model], str]]:
+    """Every model a removal of ``root`` rows deletes with them (``on_delete=CASCADE``,
+    followed down), each with the lookup from it to the ``root`` rows (``"pk__in"`` for
+    ``root`` itself, ``"resource__space__in"`` for a space's resources' photos). A model
+    reached along two paths is listed on both; a path never visits a model twice."""
+    paths: list[tuple[type[Model], str]] = []
+
+    def walk(model: type[Model], path: tuple[str, ...], seen: frozenset[type[Model]]) -> None:
+        paths.append((model, "__".join((*path, "in")) if path else "pk__in"))
+        # Hidden relations too (``related_name="+"``, a project's owning company): the
+        # cascade follows them.
+        for relation in model._meta.get_fields(include_hidden=True):
+            child = relation.related_model
+            if (
+                isinstance(relation, ForeignObjectRel)
+                and relation.auto_created
+                and relation.on_delete is CASCADE
+                and not relation.many_to_many
+                and isinstance(child, type)
+                and child not in seen
+            ):
+                walk(child, (relation.field.name, *path), seen | {child})
+
+    walk(root, (), frozenset({root}))
+    return paths
 
 
 def _delete_stored_files(files: list[tuple[Storage, str]]) -> None:

@@ -523,11 +523,21 @@ def owned_by_any(owners: Iterable[PhoneOwner]) -> Q:
     return Q(company__in=ids["company"]) | Q(space__in=ids["space"])
 
 
+def _owner_memberships(
+    owner: PhoneOwner,
+) -> QuerySet[SpaceMembership, SpaceMembership] | QuerySet[CompanyMembership, CompanyMembership]:
+    """The memberships that make someone one of ``owner``'s people for its phone system: a
+    company's people, a space's members, only those others may see (an account closed, a
+    project guest: nobody's to ring, nor to read). The one rule behind
+    ``owner_people_ids`` and ``owner_people``, so a single read and a list agree."""
+    if isinstance(owner, Space):
+        return SpaceMembership.objects.filter(visible_members_q("member"), space=owner)
+    return CompanyMembership.objects.filter(visible_members_q("member"), company=owner)
+
+
 def owner_people_ids(owner: PhoneOwner) -> set[int]:
     """Who a company's or a space's phone system may ring: its people, or its members."""
-    if isinstance(owner, Space):
-        return set(space_member_roles(owner.pk))
-    return set(CompanyMembership.objects.filter(company=owner).values_list("member_id", flat=True))
+    return set(_owner_memberships(owner).values_list("member_id", flat=True))
 
 
 def space_ids_of_members() -> dict[int, tuple[int, ...]]:
@@ -539,8 +549,10 @@ def space_ids_of_members() -> dict[int, tuple[int, ...]]:
 
 
 def owner_people(owner: PhoneOwner) -> list[Member]:
-    """Whom a ring group of ``owner`` may list: a company's people (owners first, then by
-    name), a space's members (by name)."""
+    """``owner_people_ids``'s people, as a ring group or a list of forwarding shows them:
+    a company's owners first, then by name; a space's members by name."""
+    by_name = ("member__first_name", "member__last_name", "member__id")
+    memberships = _owner_memberships(owner).select_related("member")
     if isinstance(owner, Space):
-        return list(space_members(owner))
-    return [membership.member for membership in company_people(owner)]
+        return [membership.member for membership in memberships.order_by(*by_name)]
+    return [membership.member for membership in memberships.order_by("-role", *by_name)]

@@ -364,7 +364,10 @@ class Forwarder:
                     from_outside=caller is None,
                 ),
                 lambda: self.proxy.answered_here(leg),
-                lambda: self.proxy.fail(server, request, leg, 480, Outcome.UNREGISTERED),
+                lambda: self._not_taken_by_desk(
+                    server, request, flow, leg, callee, case, status,
+                    desk.forward_refusal(request, target, callee),
+                ),
             )  # fmt: skip
             return True
         # Out through the trunk: a call out by the member who forwards, on their allowance.
@@ -373,6 +376,34 @@ class Forwarder:
         if trunks is None or not trunks.call_out(server, request, flow, callee, leg, now):
             self.proxy.fail(server, request, leg, 404, Outcome.NOT_FOUND)
         return True
+
+    def _not_taken_by_desk(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        leg: CallRow,
+        callee: DirectoryEntry,
+        case: str,
+        status: int,
+        refusal: str,
+    ) -> None:
+        """The desk cannot take the call ``callee`` forwards to a menu or a room (SDES-keyed
+        SRTP; the room no longer theirs): it is ``callee``'s call again, ending as it would
+        without the forward, in their voicemail if they have it on, else with the answer
+        that made it forward (busy stays busy; an unanswered or always-forwarded call gets
+        480) and a Warning saying why. It is not forwarded again: no loop."""
+        target = leg.callee_number
+        leg.callee_id, leg.callee_number = callee.extension_id, callee.number
+        if case == "busy":
+            status, outcome = status or 486, Outcome.BUSY
+        else:
+            status = 480
+            outcome = {"no_answer": Outcome.NO_ANSWER, "unavailable": Outcome.UNREGISTERED}.get(
+                case, Outcome.FAILED
+            )
+        warning = f"forwarded to {target}, which cannot take the call: {refusal}"
+        self.proxy.fail(server, request, leg, status, outcome, callee, flow, warning)
 
     # ------------------------------------------------------------------ feature codes
     def feature_code(

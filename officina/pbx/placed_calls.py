@@ -100,6 +100,7 @@ class Loopback:
         caller: DirectoryEntry,
         deliver: Callable[[bytes], None],
         media_transport: str = TCP,
+        media_host: str = "",
     ) -> None:
         number = next(_loopback_numbers) % 65_535 + 1
         self.key = f"c2c-{number}"
@@ -110,6 +111,9 @@ class Loopback:
         # The transport of the device whose SDP the call carries: the proxy bridges the
         # call's media as that device's (``media_transport_of``), not as the loopback's.
         self.media_transport = media_transport
+        # The host that device sends from, which its SDP is judged against for NAT
+        # (``MEDIA_ANCHORING=nat``; empty: none known, the loopback's own name).
+        self.media_host = media_host
         self._deliver = deliver
         self.closed = False
 
@@ -140,6 +144,16 @@ def caller_on(flow: Flow) -> DirectoryEntry | None:
     return None
 
 
+def media_host_of(flow: Flow) -> str:
+    """The host a caller on ``flow`` sends from, as its SDP is judged for NAT: the flow's
+    own, but on one of our loopbacks the device's whose SDP the placed call carries (the
+    member's phone answering click-to-call), when known."""
+    connection = flow.connection
+    if isinstance(connection, Loopback) and connection.media_host:
+        return connection.media_host
+    return flow.host
+
+
 def media_transport_of(flow: Flow) -> str:
     """The transport whose kind of media a caller on ``flow`` speaks: the flow's own, but
     on one of our loopbacks the device's whose SDP the placed call carries (the browser
@@ -162,6 +176,7 @@ class PlacedLeg:
         on_bye: Callable[[], None],
         on_offer: Callable[[SipRequest], None] | None = None,
         media_transport: str = TCP,
+        media_host: str = "",
     ) -> None:
         self.placer = placer
         self.on_answer = on_answer
@@ -195,7 +210,7 @@ class PlacedLeg:
         def deliver(data: bytes) -> None:
             loop.call_soon(self._from_proxy, data)
 
-        self.loopback = Loopback(caller, deliver, media_transport)
+        self.loopback = Loopback(caller, deliver, media_transport, media_host)
         self.invite: SipRequest | None = None
         self.final = False  # a final answer to the INVITE came
         self.cancelled = False  # our CANCEL is sent
@@ -533,15 +548,19 @@ class CallPlacer:
         updates: bool = False,
         media_transport: str = TCP,
         headers: list[tuple[str, str]] | None = None,
+        media_host: str = "",
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
         brings one, and ``answer_offer`` sends the ACK with the answer), From showing
         ``display_name``; CANCELled after ``ring_seconds`` without an answer. ``updates``:
         the owner takes the target's UPDATEs (``on_update``), so the INVITE's Allow lists
         UPDATE. ``media_transport``: that of the device whose ``offer`` it is, when not the
-        PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine).
+        PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine);
+        ``media_host``: where that device sends from, its SDP judged against it for NAT.
         ``headers``: more of the INVITE's (a transfer's ``Referred-By``, RFC 3892)."""
-        leg = PlacedLeg(self, caller, on_answer, on_failure, on_bye, on_offer, media_transport)
+        leg = PlacedLeg(
+            self, caller, on_answer, on_failure, on_bye, on_offer, media_transport, media_host
+        )
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
         name = "".join(c for c in display_name if c not in '"\\\r\n\0')[:60]

@@ -62,7 +62,7 @@ from officina.pbx.dialog_events import (
 )
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
-from officina.pbx.placed_calls import media_transport_of
+from officina.pbx.placed_calls import media_host_of, media_transport_of
 from officina.pbx.relay import MAX_FORWARDS_OUT
 from officina.pbx.rtpengine import Leg, RtpEngineError
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
@@ -162,6 +162,10 @@ class UnansweredCalls(Protocol):
         *,
         from_outside: bool,
     ) -> bool: ...
+
+    def forward_refusal(
+        self, request: SipRequest, number: str, forwarder: DirectoryEntry
+    ) -> str: ...
 
     def take_spoken(
         self,
@@ -623,7 +627,7 @@ class Proxy:
         self.contexts[id(context.server)] = context
         context.caller_transport = flow.transport
         context.caller_media = media_transport_of(flow)
-        context.caller_host = flow.host
+        context.caller_host = media_host_of(flow)
         context.caller_token = self.tokens.make(self.layer.peer_for_flow(flow))
         context.request.decrement_max_forwards(ceiling=MAX_FORWARDS_OUT)
         self._ring(context, devices, context.request, last_step=not context.next_steps)

@@ -341,7 +341,7 @@ class ThirdPartyCalls:
         else:
             # The offer is the phone's: a browser's is bridged through rtpengine, or goes
             # to browsers only (``_bridged_by_desk``).
-            self._call_target(call, call.offer, fork.peer.transport)
+            self._call_target(call, call.offer, fork.peer.transport, fork.peer.host)
 
     def _fork_failed(self, call: ThirdPartyCall, fork: Fork, status: int) -> None:
         fork.final = True
@@ -581,9 +581,12 @@ class ThirdPartyCalls:
             call.bridge.other_digit(digit)
 
     # ------------------------------------------------------------------ the target's leg
-    def _call_target(self, call: ThirdPartyCall, offer: bytes, media_transport: str) -> None:
+    def _call_target(
+        self, call: ThirdPartyCall, offer: bytes, media_transport: str, media_host: str = ""
+    ) -> None:
         """Place the target's leg with ``offer``, whose media are those of a device on
-        ``media_transport`` (the proxy rings the target's devices that suit them)."""
+        ``media_transport`` (the proxy rings the target's devices that suit them) sending
+        from ``media_host`` (its SDP judged against it for NAT, not against the loopback)."""
         call.target_leg = self.placer.place(
             call.caller,
             call.target,
@@ -597,6 +600,7 @@ class ThirdPartyCalls:
             on_offer=lambda request: self._target_offers(call, request),
             updates=True,  # passed to the member's phone (``OfferPassing``)
             media_transport=media_transport,
+            media_host=media_host,
         )
         call.target_leg.on_update = call.target_leg.on_offer
         if call.bridge is not None:

@@ -358,6 +358,23 @@ def test_owners_and_managers_list_everyones_forwarding_a_page_at_a_time(
     assert_error(api_as(None).get("/forwarding/studio-rossi"), 401, "UNAUTHORIZED")
 
 
+def test_a_closed_account_is_in_neither_the_list_nor_the_single_read(
+    api_as, phones, giulia, marco, luca
+):
+    """Marco's account is closed (an admin turned it off), his extension left as it was.
+    Studio Rossi's owner and Navigli's manager find him neither in the list nor by his
+    id: both read one rule of who their people are (``owner_people_ids``)."""
+    marco.is_active = False
+    marco.save(update_fields=["is_active"])
+    for reader, url in ((giulia, "/forwarding/studio-rossi"), (luca, "/space-forwarding/navigli")):
+        listed = api_as(reader).get(url)
+        assert listed.status_code == 200, listed.content
+        assert marco.pk not in [p["member_id"] for p in listed.json()["people"]], url
+        assert giulia.pk in [p["member_id"] for p in listed.json()["people"]], url
+        assert_error(api_as(reader).get(f"{url}/{marco.pk}"), 404, "NOT_FOUND")
+        assert api_as(reader).get(f"{url}/{giulia.pk}").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("language", "reasons"),
     [

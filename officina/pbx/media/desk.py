@@ -345,19 +345,30 @@ class MediaDesk:
         room ``number``. A meeting room's line takes it when ``forwarder`` may join it (the
         caller may be anyone: someone outside, a colleague who may not book the room).
         False when ``number`` is neither, ``forwarder`` may not join, or the call's media
-        cannot be answered here."""
-        if not answerable_media(request):
+        cannot be answered here (``forward_refusal`` says which)."""
+        if self.forward_refusal(request, number, forwarder):
             return False
         menu = self.menus.answering(number, time.time())
-        room = self.conferences.plans.get(number)
         if menu is not None:
             make_call = self._attendant(menu)
-        elif room is not None and (room.may_join is None or forwarder.member_id in room.may_join):
-            make_call = self._conference(room)
         else:
-            return False
+            make_call = self._conference(self.conferences.plans[number])  # judged just above
         self._answer(server, request, caller_number, 0, flow, make_call, from_outside=from_outside)
         return True
+
+    def forward_refusal(self, request: SipRequest, number: str, forwarder: DirectoryEntry) -> str:
+        """Why the desk cannot take a call ``forwarder`` forwards to ``number`` (empty: it
+        can), in words for a Warning the caller's phone may show."""
+        if not answerable_media(request):
+            return "its media (SDES-keyed SRTP) cannot be answered here"
+        if self.menus.answering(number, time.time()) is not None:
+            return ""
+        room = self.conferences.plans.get(number)
+        if room is None:
+            return f"{number} is no longer a menu or a conference room"
+        if room.may_join is not None and forwarder.member_id not in room.may_join:
+            return f"{forwarder.number} may not join conference room {number}"
+        return ""
 
     def take_menu(
         self,

@@ -680,6 +680,50 @@ def test_a_follow_me_the_desk_cannot_take_goes_on_to_the_no_answer_forward(
     assert (second.outcome, second.callee_number) == (CallRecord.Outcome.ANSWERED, pia[0])
 
 
+def test_a_busy_forward_the_desk_cannot_take_stays_busy_and_says_why(
+    tmp_path,
+    people,  # noqa: F811
+    studio_rossi,
+):
+    """Marco forwards when busy to conference room 700, and his voicemail is on. Sara's
+    offer is SDES-keyed SRTP, which neither the room nor the voicemail can answer: his
+    phone says busy, the desk refuses the room, the call is Marco's again and his
+    voicemail cannot take it either, so Sara hears his busy (486), not a bare 480, with a
+    Warning naming the room and the reason; nothing is forwarded a second time."""
+    marco, sara = people["Marco"][1:], people["Sara"][1:]
+    check_save_room(studio_rossi, RoomInput(name="Weekly", number="700", language="en"))
+    forward(marco[0], busy="700")
+    with live_pbx(port_base() + 70) as pbx:
+        base, media = pbx.port, pbx.running.media
+        assert eventually(lambda: "700" in media.conferences.plans, 15)
+        marco_phone = start_phone(tmp_path / "marco", "uas_busy.xml", pbx, base + 10, *marco)
+        try:
+            caller = sipp(
+                tmp_path, "uac_offer_not_answered.xml", pbx, base + 16, "-m", "1",
+                "-trace_msg",
+                rows=[f"{sara[0]};[authentication username={sara[0]} password={sara[1]}];"
+                      f"{marco[0]};{SDES_OFFER[0]};{SDES_OFFER[1]}"],
+            )  # fmt: skip
+            assert finished(caller, tmp_path) == 0
+            assert finished(marco_phone, tmp_path / "marco") == 0
+            assert eventually(lambda: len(ended_records()) == 2)
+        finally:
+            stop(marco_phone)
+    assert media.stats["taken"] == 0  # neither the room nor the voicemail answered
+    final = next(m for m in messages(tmp_path, "received") if re.match(r"SIP/2.0 48[06]", m))
+    assert final.startswith("SIP/2.0 486"), final
+    assert re.search(
+        r'^Warning: 399 officina "forwarded to 700, which cannot take the call: '
+        r'its media \(SDES-keyed SRTP\)', final, re.M,
+    )  # fmt: skip
+    assert invites_received(tmp_path / "marco") == 1
+    first, second = ended_records()
+    assert (first.outcome, first.final_status) == (CallRecord.Outcome.FORWARDED, 486)
+    assert (second.outcome, second.final_status) == (CallRecord.Outcome.BUSY, 486)
+    assert second.callee is not None and second.callee.number == marco[0]
+    assert not second.voicemail
+
+
 def test_a_busy_phone_beside_a_follow_me_hunt_sends_the_unanswered_call_to_the_busy_forward(
     tmp_path,
     people,  # noqa: F811

@@ -693,3 +693,37 @@ def test_a_browser_leaves_a_voicemail_through_rtpengine(
     message = VoicemailMessage.objects.get()
     assert message.caller_number == "201" and message.box.extension.number == "202"
     assert message.duration == pytest.approx(expected, rel=0.15), (message.duration, expected)
+
+
+def test_a_click_to_call_between_phones_not_behind_nat_is_not_anchored(
+    rtpengine_url, giulia, marco, settings, tmp_path
+):
+    """MEDIA_ANCHORING=nat: Giulia clicks to call Marco; her baresip's offer names the
+    address it sends from, as Marco's does, so neither looks NATed and the media go from
+    phone to phone. The offer reaches the proxy on the PBX's own loopback, but it is
+    judged against her phone's address, not the loopback's; each phone hears the other."""
+    settings.RTPENGINE_URL = rtpengine_url
+    settings.MEDIA_ANCHORING = "nat"
+    passwords = {"201": "giulia-desk-pw", "202": BARESIP_PASSWORD}
+    for member, password in zip((giulia, marco), passwords.values(), strict=True):
+        do_set_sip_password(do_provision_extension(member), password)
+    _key, token = do_create_api_token(giulia, "click-to-call")
+    giulia_home, marco_home = tmp_path / "giulia", tmp_path / "marco"
+    with (
+        live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina,
+        baresip_phone(marco_home, "202", passwords["202"]),
+        baresip_phone(giulia_home, "201", passwords["201"], SECOND_PHONE),
+    ):
+        anchor = officina.running.anchor
+        assert anchor is not None
+        assert wait_for(lambda: len(officina.running.directory.bindings) == 2, 20)
+        status, placed = api(officina, token, "/phone/calls", {"target": "202"})
+        assert status == 201, placed
+        assert follow(officina, token, placed["ticket"], "connected", 30) == "connected"
+        time.sleep(3)  # let the tone flow
+        assert anchor.calls == {}, "not through rtpengine"
+        status, ended = api(officina, token, f"/phone/calls/{placed['ticket']}", method="DELETE")
+        assert (status, ended["state"]) == (200, "hung-up"), ended
+    for home in (giulia_home, marco_home):
+        (decoded,) = decoded_calls(home)
+        assert loudness(decoded) > 1000, f"{home.name} heard the other's tone"

@@ -15,6 +15,7 @@ from time import monotonic, sleep
 import pytest
 from django.db import connection, transaction
 
+from officina.accounts.actions import do_remove_owners
 from officina.accounts.models import Company, Space
 from officina.attendant.actions import check_delete_menu, check_save_menu
 from officina.attendant.models import Menu
@@ -416,3 +417,53 @@ def test_a_bulk_removal_and_a_groups_save_never_wait_for_each_other(
     assert isinstance(refused, OfficinaError) and refused.code == ErrorCode.NOT_FOUND
     assert not Company.objects.filter(pk__in=[studio_rossi.pk, panificio.pk]).exists()
     assert not RingGroup.objects.exists()
+
+
+def remove_company(company: Company) -> None:
+    """The admin's removal of ``company``: checked, then removed, in one transaction."""
+    hold_owner_for_removal(company)
+    do_remove_owners([company])
+
+
+def test_a_group_renumbered_while_its_company_is_removed_waits_and_is_refused(studio_rossi, giulia):
+    """The removal has checked Studio Rossi (its groups held by owner, whatever their
+    numbers) when the page of its group 650, opened before, renumbers it 659: the save
+    waits for the removal, finds the group gone and is refused; nothing is made again."""
+    desk = check_save_ring_group(
+        studio_rossi, RingGroupInput(name="Desk", number="650", member_ids=[giulia.pk])
+    )
+    opened = RingGroup.objects.get(pk=desk.pk)
+    outcome = first_holds_then_second(
+        lambda: remove_company(studio_rossi),
+        lambda: check_save_ring_group(
+            studio_rossi, RingGroupInput(name="Desk", number="659", member_ids=[giulia.pk]),
+            opened,
+        ),
+    )  # fmt: skip
+    assert outcome["waited"] is True
+    refused = outcome["second"]
+    assert isinstance(refused, OfficinaError) and refused.code == ErrorCode.NOT_FOUND
+    assert not RingGroup.objects.exists()
+    assert not Company.objects.filter(slug="studio-rossi").exists()
+
+
+def test_a_removal_waits_for_its_groups_renumbering_and_takes_the_group_as_renumbered(
+    studio_rossi, giulia
+):
+    """Group 650 is being renumbered 659 (its save holds the row) when Studio Rossi's
+    removal is asked: the removal's check waits for it rather than judge the old number,
+    then removes the group under its new number; no group of Studio Rossi is left."""
+    desk = check_save_ring_group(
+        studio_rossi, RingGroupInput(name="Desk", number="650", member_ids=[giulia.pk])
+    )
+    outcome = first_holds_then_second(
+        lambda: check_save_ring_group(
+            studio_rossi, RingGroupInput(name="Desk", number="659", member_ids=[giulia.pk]),
+            RingGroup.objects.get(pk=desk.pk),
+        ),
+        lambda: transaction.atomic()(remove_company)(Company.objects.get(pk=studio_rossi.pk)),
+    )  # fmt: skip
+    assert outcome["waited"] is True
+    assert outcome["second"] is None
+    assert not RingGroup.objects.exists()
+    assert not Company.objects.filter(pk=studio_rossi.pk).exists()
