@@ -66,6 +66,9 @@ class Step:
     total: int
     failed: int
     server_cpu: float = 0.0  # CPU seconds the server used during the step
+    # Requests SIPp sent again for want of an answer within T1 (500 ms) and more: each
+    # one is a message more for the server, so CPU per attempt grows with them.
+    retransmissions: int = 0
 
     @property
     def expected(self) -> float:
@@ -132,7 +135,8 @@ def sipp_run(
     started_in = _time_all_started(
         [(_seconds(row[clock]), int(row[total])) for row in rows[1:]], calls, elapsed
     )
-    return Step(rate, started_in, calls, failed)
+    retransmissions = int(last[header.index("Retransmissions(C)")])
+    return Step(rate, started_in, calls, failed, retransmissions=retransmissions)
 
 
 def _time_all_started(samples: list[tuple[float, int]], calls: int, elapsed: float) -> float:
@@ -168,7 +172,8 @@ def step_up(
         print(
             f"  {name}: offered {step.offered:7.0f}/s  achieved {step.achieved:7.0f}/s "
             f"({100 * step.achieved / step.offered:3.0f}%)  failed {step.failed}/{step.total}  "
-            f"server CPU {1000 * step.server_cpu / max(step.total, 1):.2f} ms each  {verdict}",
+            f"server CPU {1000 * step.server_cpu / max(step.total, 1):.2f} ms each  "
+            f"SIPp retransmitted {step.retransmissions}  {verdict}",
             flush=True,
         )
         if not step.ok:
