@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -65,6 +66,9 @@ class Step:
     total: int
     failed: int
     server_cpu: float = 0.0  # CPU seconds the server used during the step
+    # Requests SIPp sent again for want of an answer within T1 (500 ms) and more: each
+    # one is a message more for the server, so CPU per attempt grows with them.
+    retransmissions: int = 0
 
     @property
     def expected(self) -> float:
@@ -131,7 +135,8 @@ def sipp_run(
     started_in = _time_all_started(
         [(_seconds(row[clock]), int(row[total])) for row in rows[1:]], calls, elapsed
     )
-    return Step(rate, started_in, calls, failed)
+    retransmissions = int(last[header.index("Retransmissions(C)")])
+    return Step(rate, started_in, calls, failed, retransmissions=retransmissions)
 
 
 def _time_all_started(samples: list[tuple[float, int]], calls: int, elapsed: float) -> float:
@@ -167,7 +172,8 @@ def step_up(
         print(
             f"  {name}: offered {step.offered:7.0f}/s  achieved {step.achieved:7.0f}/s "
             f"({100 * step.achieved / step.offered:3.0f}%)  failed {step.failed}/{step.total}  "
-            f"server CPU {1000 * step.server_cpu / max(step.total, 1):.2f} ms each  {verdict}",
+            f"server CPU {1000 * step.server_cpu / max(step.total, 1):.2f} ms each  "
+            f"SIPp retransmitted {step.retransmissions}  {verdict}",
             flush=True,
         )
         if not step.ok:
@@ -248,7 +254,9 @@ def serve_officina(port: int) -> None:
     """The PBX alone, as ``officina serve`` runs it (runs in a child).
 
     With OFFICINA_BENCH_PROFILE=<file> the server runs under cProfile and writes its
-    statistics there when stopped (SIGTERM).
+    statistics there when stopped (SIGTERM): the PBX's thread to <file>, its database
+    threads' jobs to <file>.database, both in CPU time (a thread waiting for a core or
+    for the GIL is not working).
     """
     import signal
 
@@ -260,10 +268,12 @@ def serve_officina(port: int) -> None:
     use_uvloop()
     profile_path = os.environ.get("OFFICINA_BENCH_PROFILE")
     profiler = None
+    database_profilers: list[Any] = []
     if profile_path:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)
+        database_profilers = profile_database_threads()
         profiler.enable()
 
     async def serve() -> None:
@@ -278,6 +288,39 @@ def serve_officina(port: int) -> None:
         if profiler is not None and profile_path:
             profiler.disable()
             profiler.dump_stats(profile_path)
+            if database_profilers:
+                import pstats
+
+                merged = pstats.Stats(database_profilers[0])
+                for other in database_profilers[1:]:
+                    merged.add(other)
+                merged.dump_stats(f"{profile_path}.database")
+
+
+def profile_database_threads() -> list[Any]:
+    """Run every job of the PBX's database threads under its thread's own profiler."""
+    import cProfile
+    import threading
+
+    from officina.core import database_threads
+
+    profilers: list[cProfile.Profile] = []
+    mine = threading.local()
+    unprofiled = database_threads._then_give_back
+
+    def profiled(work: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        profiler = getattr(mine, "profiler", None)
+        if profiler is None:
+            profiler = mine.profiler = cProfile.Profile(time.thread_time)
+            profilers.append(profiler)
+        profiler.enable()
+        try:
+            return unprofiled(work, *args, **kwargs)
+        finally:
+            profiler.disable()
+
+    database_threads._then_give_back = profiled
+    return profilers
 
 
 def start_officina(workdir: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -250,57 +250,74 @@ def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> N
     """
     with transaction.atomic():
         if new:
-            records = CallRecord.objects.bulk_create(
-                [
-                    CallRecord(
-                        call_id=row.call_id,
-                        caller_id=row.caller_id,
-                        caller_number=row.caller_number,
-                        callee_id=row.callee_id,
-                        callee_number=row.callee_number,
-                        devices_rung=row.devices_rung,
-                        answered_by=row.answered_by,
-                        started_at=row.started_at,
-                        answered_at=row.answered_at,
-                        ended_at=row.ended_at,
-                        outcome=row.outcome,
-                        final_status=row.final_status,
-                        direction=row.direction,
-                        reason=row.reason,
-                        transferred_by=row.transferred_by,
-                        transferred_to=row.transferred_to,
-                        replaced_call_id=row.replaced_call_id,
-                        voicemail=row.voicemail,
-                        charged_to_id=row.charged_to_id,
-                        charged_company_id=row.charged_company_id,
-                        charged_space_id=row.charged_space_id,
-                        ended_by=row.ended_by,
-                    )
-                    for row in new
-                ]
-            )
-            for row, record in zip(new, records, strict=True):
-                row.record_id = record.pk
-        closed = [
-            CallRecord(
-                pk=row.record_id,
-                ended_at=row.ended_at,
-                ended_by=row.ended_by,
-                reason=row.reason,
-                transferred_to=row.transferred_to,
-                voicemail=row.voicemail,
-            )
-            for row in ended
-            if row.record_id is not None
-        ]
+            _insert_call_records(new)
+        closed = [row for row in ended if row.record_id is not None]
         if closed:
             # A REFER comes after the answer was written and before the hang-up; the
             # voicemail may take an unanswered call after its record was written.
-            CallRecord.objects.bulk_update(
-                closed,
-                ["ended_at", "ended_by", "reason", "transferred_to", "voicemail"],
-                batch_size=500,
+            _close_call_records(closed)
+
+
+def _insert_call_records(rows: Sequence[CallRow]) -> None:
+    """Insert the records and give each row its record's id.
+
+    One multi-row INSERT ... RETURNING a batch, its values prepared by the fields:
+    ``bulk_create`` would first make a model instance per row and prepare each value
+    through the query compiler: 180-240 µs of CPU per record, 150 at a time on SQLite,
+    against 50-70 µs this way, on the database thread that shares the GIL with the
+    proxy. Ids come back in the order of the rows, as ``bulk_create`` relies on too."""
+    connection = connections[router.db_for_write(CallRecord)]
+    quote = connection.ops.quote_name
+    meta = CallRecord._meta
+    # Every column but the id, each read from the CallRow attribute of its name
+    # (``caller_id`` for ``caller``): a column CallRow lacks fails here, in the tests.
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    batch = max(1, connection.ops.bulk_batch_size(fields, rows))
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), batch):
+            chunk = rows[first : first + batch]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+                f"VALUES {', '.join([one_row] * len(chunk))} "
+                f"RETURNING {quote(meta.get_field('id').column)}",
+                [
+                    field.get_db_prep_save(getattr(row, field.attname), connection)
+                    for row in chunk
+                    for field in fields
+                ],
             )
+            for row, (record_id,) in zip(chunk, cursor.fetchall(), strict=True):
+                row.record_id = record_id
+
+
+# What a call record gains after it was first written: its end, and how it ended.
+_CLOSING_FIELDS = ("ended_at", "ended_by", "reason", "transferred_to", "voicemail")
+
+
+def _close_call_records(rows: Sequence[CallRow]) -> None:
+    """Write the closing fields of records already inserted: one statement, run once per
+    row. ``bulk_update`` would build a CASE expression with a branch per row and field,
+    about a millisecond of Python per row, on the database thread whose GIL the proxy
+    waits for; under load most answered calls end after their insert (the insert waits
+    half a second for company), so this runs for nearly every call."""
+    connection = connections[router.db_for_write(CallRecord)]
+    quote = connection.ops.quote_name
+    meta = CallRecord._meta
+    fields = [field for field in meta.concrete_fields if field.name in _CLOSING_FIELDS]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    statement = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
+        f"WHERE {quote(meta.get_field('id').column)} = %s"
+    )
+    values = [
+        [field.get_db_prep_save(getattr(row, field.name), connection) for field in fields]
+        + [row.record_id]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, values)
 
 
 # ---------------------------------------------------------------------- call forwarding

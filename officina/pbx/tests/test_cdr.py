@@ -57,3 +57,36 @@ def test_a_call_ended_after_its_record_was_written_is_closed_by_an_update():
     writer.ended(row)
     writer.flush_now()
     assert CallRecord.objects.get(pk=row.record_id).ended_at == row.ended_at
+
+
+def test_the_update_writes_every_closing_field_of_each_record_and_no_other_record():
+    writer = CallRecordWriter()
+    transferred, to_voicemail, untouched = answered("a"), answered("b"), answered("c")
+    for row in (transferred, to_voicemail, untouched):
+        writer.add(row)
+    writer.flush_now()
+    transferred.ended_at = STARTED + timedelta(seconds=61)
+    transferred.ended_by = CallRecord.EndedBy.CALLEE
+    transferred.transferred_to = "305"
+    to_voicemail.ended_at = STARTED + timedelta(seconds=62)
+    to_voicemail.voicemail = True
+    to_voicemail.reason = "busy"
+    writer.ended(transferred)
+    writer.ended(to_voicemail)
+    writer.flush_now()
+    first = CallRecord.objects.get(call_id="a")
+    assert (first.ended_at, first.ended_by, first.transferred_to, first.voicemail) == (
+        transferred.ended_at,
+        CallRecord.EndedBy.CALLEE,
+        "305",
+        False,
+    )
+    second = CallRecord.objects.get(call_id="b")
+    assert (second.ended_at, second.voicemail, second.reason, second.transferred_to) == (
+        to_voicemail.ended_at,
+        True,
+        "busy",
+        "",
+    )
+    third = CallRecord.objects.get(call_id="c")
+    assert (third.ended_at, third.voicemail, third.ended_by) == (None, False, "")
