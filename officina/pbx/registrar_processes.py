@@ -238,9 +238,12 @@ class RegistrarProcesses:
             answer()  # nothing to read, or being read already: what is known now
 
     def _tell_others(self, message: tuple[Any, ...]) -> None:
+        others = [link for link in self.links if link is not self._origin]
+        if not others:
+            return  # one registrar process applying its own change: nothing to pickle
         data = frame(message)
-        for link in self.links:
-            if link is not self._origin and not link.writer.is_closing():
+        for link in others:
+            if not link.writer.is_closing():
                 link.writer.write(data)
 
     # ------------------------------------------------------------------ Replicas
