@@ -153,14 +153,16 @@ async def start_pbx(
     )
     udp_port = network.udp.local_address[1]
     network.port = udp_port
+    tcp = TcpTransport(server, table, StreamFramer)
+    # Bound without SO_REUSEPORT, the TCP port also stops a second PBX on this port
+    # before it starts registrar processes in the first one's UDP group.
+    await tcp.start(host, udp_port)
     registrars = None
     if registrar_count > 0 and network.udp.direct is not None:
         # Bound first, this socket is the group's index 0: all but REGISTERs stay here.
         attach_steering(network.udp.direct, registrar_count)
         registrars = RegistrarProcesses(server, network.udp, host, udp_port, registrar_count)
         await registrars.start()
-    tcp = TcpTransport(server, table, StreamFramer)
-    await tcp.start(host, udp_port)
     network.tcp = tcp
     tls = tls or configured_tls()
     if tls is not None:
