@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Protocol
 
 from officina.pbx.actions import do_delete_expired_registrations, do_save_bindings
 from officina.pbx.bindings import Binding, binding_from_registration
@@ -36,6 +37,19 @@ class _PendingWrites:
 
     def __bool__(self) -> bool:
         return bool(self.saved or self.removed)
+
+
+class Replicas(Protocol):
+    """Copies of the directory kept in other processes (the registrar processes), told
+    of every change made here."""
+
+    def binding_saved(self, binding: Binding) -> None: ...
+
+    def binding_removed(self, extension_id: int, binding_key: str) -> None: ...
+
+    def other_nodes_merged(self, bindings: list[Binding]) -> None: ...
+
+    def entries_replaced(self, entries: list[DirectoryEntry]) -> None: ...
 
 
 class Directory:
@@ -58,6 +72,7 @@ class Directory:
         # member id → entry, rebuilt when ``by_number`` is replaced or grows.
         self._by_member: dict[int, DirectoryEntry] = {}
         self._by_member_of: dict[str, DirectoryEntry] | None = None
+        self.replicas: Replicas | None = None
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
@@ -81,19 +96,29 @@ class Directory:
     def merge_other_nodes(self, registrations: list[Registration]) -> None:
         """Replace what this node knows of other nodes' bindings with ``registrations``
         (theirs, freshly read from the database); this node's own stay as they are."""
+        others = [binding_from_registration(registration) for registration in registrations]
+        self.merge_other_node_bindings(others)
+        if self.replicas is not None:
+            self.replicas.other_nodes_merged(others)
+
+    def merge_other_node_bindings(self, others: list[Binding]) -> None:
         for extension_id, stored in list(self.bindings.items()):
             for binding_key, binding in list(stored.items()):
                 if binding.node != self.node:
                     del stored[binding_key]
             if not stored:
                 del self.bindings[extension_id]
-        for registration in registrations:
-            binding = binding_from_registration(registration)
+        for binding in others:
             stored = self.bindings.setdefault(binding.extension_id, {})
             if binding.binding_key not in stored:
                 stored[binding.binding_key] = binding
 
     def _replace_entries(self, entries: list[DirectoryEntry]) -> None:
+        if self.replicas is not None:
+            self.replicas.entries_replaced(entries)
+        self.replace_entries(entries)
+
+    def replace_entries(self, entries: list[DirectoryEntry]) -> None:
         self.by_number = {entry.number: entry for entry in entries}
         self.by_id = {entry.extension_id: entry for entry in entries}
 
@@ -139,7 +164,9 @@ class Directory:
         cheap without a restart ever forgetting a live device.
         """
         key = (binding.extension_id, binding.binding_key)
-        self.bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
+        self.store_binding(binding)
+        if self.replicas is not None:
+            self.replicas.binding_saved(binding)
         if previous is not None and previous.persisted_expires_at and binding.same_device(previous):
             persisted = previous.persisted_expires_at
             now = self.clock()
@@ -160,17 +187,29 @@ class Directory:
         stored = self.bindings.get(binding.extension_id, {})
         if stored.get(binding.binding_key) is binding:
             del stored[binding.binding_key]
+            if self.replicas is not None:
+                self.replicas.binding_removed(binding.extension_id, binding.binding_key)
 
     def remove_binding(self, extension_id: int, binding_key: str) -> None:
+        self.discard_binding(extension_id, binding_key)
+        if self.replicas is not None:
+            self.replicas.binding_removed(extension_id, binding_key)
+        key = (extension_id, binding_key)
+        self._pending.saved.pop(key, None)
+        self._pending.removed.add(key)
+        self._wake_flusher()
+
+    def store_binding(self, binding: Binding) -> None:
+        """In memory only."""
+        self.bindings.setdefault(binding.extension_id, {})[binding.binding_key] = binding
+
+    def discard_binding(self, extension_id: int, binding_key: str) -> None:
+        """In memory only."""
         stored = self.bindings.get(extension_id)
         if stored is not None:
             stored.pop(binding_key, None)
             if not stored:
                 del self.bindings[extension_id]
-        key = (extension_id, binding_key)
-        self._pending.saved.pop(key, None)
-        self._pending.removed.add(key)
-        self._wake_flusher()
 
     def drop_connection(self, connection_key: str) -> int:
         """Forget bindings reachable only through a connection that has closed (RFC 5626 §5)."""

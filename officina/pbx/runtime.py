@@ -29,6 +29,7 @@ from officina.pbx.media.ports import MediaPorts
 from officina.pbx.message_waiting import MessageWaiting
 from officina.pbx.on_call import OnCallAnnouncer
 from officina.pbx.pickup import CallPickup
+from officina.pbx.registrar_processes import RegistrarProcesses
 from officina.pbx.ring_groups import RingGroups
 from officina.pbx.rtpengine import RtpEngine, RtpEngineError
 from officina.pbx.selectors import hold_music_file_of_extension
@@ -36,6 +37,7 @@ from officina.pbx.server import ServerConfig, SipServer
 from officina.pbx.third_party_calls import ThirdPartyCalls
 from officina.pbx.transports.base import ConnectionTable, monotonic
 from officina.pbx.transports.network import Network, guess_advertised_host
+from officina.pbx.transports.steering import attach_steering, steering_supported
 from officina.pbx.transports.tcp import TcpTransport, TlsContexts
 from officina.pbx.transports.udp import start_udp
 from officina.pbx.transports.websocket import WebSocketHub
@@ -73,8 +75,11 @@ class RunningPbx:
     tcp_port: int
     media: MediaDesk
     anchor: MediaAnchor | None = None
+    registrars: RegistrarProcesses | None = None
 
     async def stop(self) -> None:
+        if self.registrars is not None:
+            await self.registrars.stop()
         self.media.close()
         if self.anchor is not None:
             self.anchor.close()
@@ -142,11 +147,22 @@ async def start_pbx(
     on_call = OnCallAnnouncer(directory)
     server.proxy.on_call = on_call
     server.routes.local_hosts = {advertised, settings.SIP_DOMAIN, host, "127.0.0.1", "localhost"}
-    _udp_transport, network.udp = await start_udp(server, host, port)
+    registrar_count = settings.SIP_REGISTRAR_PROCESSES if steering_supported() else 0
+    _udp_transport, network.udp = await start_udp(
+        server, host, port, reuse_port=registrar_count > 0
+    )
     udp_port = network.udp.local_address[1]
     network.port = udp_port
     tcp = TcpTransport(server, table, StreamFramer)
+    # Bound without SO_REUSEPORT, the TCP port also stops a second PBX on this port
+    # before it starts registrar processes in the first one's UDP group.
     await tcp.start(host, udp_port)
+    registrars = None
+    if registrar_count > 0 and network.udp.direct is not None:
+        # Bound first, this socket is the group's index 0: all but REGISTERs stay here.
+        attach_steering(network.udp.direct, registrar_count)
+        registrars = RegistrarProcesses(server, network.udp, host, udp_port, registrar_count)
+        await registrars.start()
     network.tcp = tcp
     tls = tls or configured_tls()
     if tls is not None:
@@ -213,6 +229,8 @@ async def start_pbx(
         loop.create_task(call_requests.run(), name="sip-call-requests"),
         loop.create_task(_housekeeping(server, tcp, table), name="sip-housekeeping"),
     ]
+    if registrars is not None:
+        tasks.append(loop.create_task(registrars.supervise(), name="sip-registrar-processes"))
     logger.info(
         "SIP server on %s:%s (UDP, TCP)%s as %s, WebSocket at /sip/ws; %d extensions, %d devices",
         host,
@@ -222,7 +240,9 @@ async def start_pbx(
         len(directory.by_number),
         sum(len(bindings) for bindings in directory.bindings.values()),
     )
-    return RunningPbx(server, network, directory, records, tasks, udp_port, udp_port, media, anchor)
+    return RunningPbx(
+        server, network, directory, records, tasks, udp_port, udp_port, media, anchor, registrars
+    )
 
 
 async def start_media_anchor(url: str, anchoring: str) -> MediaAnchor | None:

@@ -181,7 +181,7 @@ class SipServer:
 
     def _receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
         try:
-            if isinstance(message, SipRequest) and _is_registration(message):
+            if isinstance(message, SipRequest) and is_registration(message):
                 self.registrar.receive(message, flow, now)
                 return
             self.layer.receive(message, flow, now)
@@ -407,7 +407,7 @@ class SipServer:
         self.proxy.forget_old_dialogs(self.wall())
 
 
-def _is_registration(request: SipRequest) -> bool:
+def is_registration(request: SipRequest) -> bool:
     """A REGISTER for this registrar: out of any dialog and not routed elsewhere."""
     return (
         request.method == "REGISTER" and request.to_tag is None and not request.has_header("Route")

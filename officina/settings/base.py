@@ -334,6 +334,11 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
 SIP_HOST = os.environ.get("SIP_HOST", "0.0.0.0")  # noqa: S104
 SIP_PORT = int(os.environ.get("SIP_PORT", "5060"))
 SIP_DOMAIN = os.environ.get("SIP_DOMAIN", "officina.local")
+# Processes answering REGISTERs over UDP beside the PBX process, on other cores (Linux
+# only; 0: the PBX process answers them all). By default one for every two cores.
+SIP_REGISTRAR_PROCESSES = int(
+    os.environ.get("SIP_REGISTRAR_PROCESSES") or (os.cpu_count() or 1) // 2
+)
 # HTTPS served by ``officina serve`` itself (and so wss:// for the browser phone), when no
 # reverse proxy terminates TLS in front of it: a PEM certificate chain and its key.
 WEB_TLS_CERT_FILE = os.environ.get("WEB_TLS_CERT_FILE", "")

@@ -19,6 +19,8 @@ LANGUAGE_CODE = "en"
 # The suite pins the default ranking (scores, query counts) whether or not the semantic
 # extra is installed; its own tests turn it on.
 MATCH_SEMANTIC = False
+# One SIP process, as everywhere but Linux: the registrar processes' own tests turn them on.
+SIP_REGISTRAR_PROCESSES = 0
 
 # Several suites may share one PostgreSQL server (parallel runs on a developer machine):
 # TEST_DATABASE_NAME keeps each run's test database apart. SQLite's test databases are in

@@ -76,11 +76,12 @@ class UdpTransport(asyncio.DatagramProtocol):
 
 
 async def start_udp(
-    sink: MessageSink, host: str, port: int
+    sink: MessageSink, host: str, port: int, *, reuse_port: bool = False
 ) -> tuple[asyncio.DatagramTransport, UdpTransport]:
+    """``reuse_port``: the port is shared with the registrar processes (``steering.py``)."""
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.create_datagram_endpoint(
-        lambda: UdpTransport(sink), local_addr=(host, port)
+        lambda: UdpTransport(sink), local_addr=(host, port), reuse_port=reuse_port or None
     )
     protocol.transport = transport  # connection_made runs later, from the loop
     # A deep receive buffer absorbs bursts (benchmarks, many phones re-registering at once).

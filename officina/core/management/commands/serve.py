@@ -6,7 +6,10 @@
   not threads: Django's views are Python, and one process runs Python on one
   core at a time, so a second core only serves pages from a second process;
 - SIP: one process (registrar, proxy, media and their timers share one event
-  loop and one in-memory directory); the web workers relay ``/sip/ws`` to it;
+  loop and one in-memory directory); the web workers relay ``/sip/ws`` to it. On
+  Linux it starts and supervises ``SIP_REGISTRAR_PROCESSES`` registrar processes of
+  its own, which answer the REGISTERs that come over UDP
+  (``officina.pbx.registrar_processes``);
 - background: one process running the task worker and the periodic jobs
   (``officina.core.background``);
 - rtpengine, when installed and ``RTPENGINE_URL`` names none: the media relay
