@@ -335,9 +335,12 @@ SIP_HOST = os.environ.get("SIP_HOST", "0.0.0.0")  # noqa: S104
 SIP_PORT = int(os.environ.get("SIP_PORT", "5060"))
 SIP_DOMAIN = os.environ.get("SIP_DOMAIN", "officina.local")
 # Processes answering REGISTERs over UDP beside the PBX process, on other cores (Linux
-# only; 0: the PBX process answers them all). By default one for every two cores.
+# only; 0: the PBX process answers them all). By default one for every two cores from
+# four cores up: on fewer, a registrar process would share the PBX's cores and cost
+# more CPU per registration than it frees (docs/pbx.md, "Registrar processes").
+_CORES = os.cpu_count() or 1
 SIP_REGISTRAR_PROCESSES = int(
-    os.environ.get("SIP_REGISTRAR_PROCESSES") or (os.cpu_count() or 1) // 2
+    os.environ.get("SIP_REGISTRAR_PROCESSES") or (_CORES // 2 if _CORES >= 4 else 0)
 )
 # HTTPS served by ``officina serve`` itself (and so wss:// for the browser phone), when no
 # reverse proxy terminates TLS in front of it: a PEM certificate chain and its key.
