@@ -69,9 +69,11 @@ from officina.sip import (
 )
 
 if TYPE_CHECKING:
+    from officina.pbx.bindings import Binding
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import ConnectionTable
+    from officina.sip.rport import Peer
 
 logger = logging.getLogger("officina.pbx.placed_calls")
 
@@ -109,6 +111,13 @@ class Loopback:
         # The transport of the device whose SDP the call carries: the proxy bridges the
         # call's media as that device's (``media_transport_of``), not as the loopback's.
         self.media_transport = media_transport
+        # A leg of a call the proxy records already (the desk's branch of a fork,
+        # ``bridged_calls.py``): it rings these devices only, nothing else of the
+        # number's (no forwarding, follow-me, voicemail, group steps) and leaves no
+        # record. None: a call of its own, routed as any dialled call.
+        self.rings: list[tuple[Binding, Peer]] | None = None
+        # Of ``rings``, the device that answered (the proxy says, the desk reads).
+        self.answered_by: Binding | None = None
         self._deliver = deliver
         self.closed = False
 
@@ -136,6 +145,15 @@ def caller_on(flow: Flow) -> DirectoryEntry | None:
     connection = flow.connection
     if isinstance(connection, Loopback) and not connection.closed:
         return connection.caller
+    return None
+
+
+def devices_only_on(flow: Flow) -> Loopback | None:
+    """The loopback ``flow`` is, when its call rings given devices only (``Loopback.rings``):
+    None for any other flow."""
+    connection = flow.connection
+    if isinstance(connection, Loopback) and connection.rings is not None:
+        return connection
     return None
 
 
@@ -526,14 +544,18 @@ class CallPlacer:
         on_offer: Callable[[SipRequest], None] | None = None,
         updates: bool = False,
         media_transport: str = TCP,
+        rings: list[tuple[Binding, Peer]] | None = None,
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
         brings one, and ``answer_offer`` sends the ACK with the answer), From showing
         ``display_name``; CANCELled after ``ring_seconds`` without an answer. ``updates``:
         the owner takes the target's UPDATEs (``on_update``), so the INVITE's Allow lists
         UPDATE. ``media_transport``: that of the device whose ``offer`` it is, when not the
-        PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine)."""
+        PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine).
+        ``rings``: the devices to ring, and nothing else of ``target``'s, for a leg inside
+        a call the proxy records already (``Loopback.rings``)."""
         leg = PlacedLeg(self, caller, on_answer, on_failure, on_bye, on_offer, media_transport)
+        leg.loopback.rings = rings
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
         name = "".join(c for c in display_name if c not in '"\\\r\n\0')[:60]
@@ -571,4 +593,11 @@ def _ack_of_failure(invite: SipRequest, response: SipResponse) -> SipRequest:
     return SipRequest("ACK", invite.uri_text, headers)
 
 
-__all__ = ["CallPlacer", "Loopback", "PlacedLeg", "caller_on", "media_transport_of"]
+__all__ = [
+    "CallPlacer",
+    "Loopback",
+    "PlacedLeg",
+    "caller_on",
+    "devices_only_on",
+    "media_transport_of",
+]
