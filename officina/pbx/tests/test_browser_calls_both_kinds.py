@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -32,6 +34,11 @@ from officina.pbx.tests.test_softphone_browser import (
 )
 from officina.voicemail.actions import check_update_box, do_open_box
 
+if TYPE_CHECKING:
+    from officina.accounts.models import Member
+    from officina.pbx.models import Extension
+    from officina.pbx.tests.livepbx import LiveOfficina
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.realpeer,
@@ -46,7 +53,7 @@ SIPP_AGENT = "SIPp register"  # what the SIPp phones register with
 GIULIA_DESK_PASSWORD = "giulia-desk-pw"
 
 
-def _giulia_with_a_desk_phone_too(giulia, marco):  # type: ignore[no-untyped-def]
+def _giulia_with_a_desk_phone_too(giulia: Member, marco: Member) -> Extension:
     """Giulia, 201: the browser phone and a SIPp desk phone; Marco, 202: a baresip.
     Giulia's extension is returned."""
     extension = do_provision_extension(giulia)
@@ -55,7 +62,9 @@ def _giulia_with_a_desk_phone_too(giulia, marco):  # type: ignore[no-untyped-def
     return extension
 
 
-def _desk_phone(officina, tmp_path, scenario: str, number: str, password: str, *options: str):  # type: ignore[no-untyped-def]
+def _desk_phone(
+    officina: LiveOfficina, tmp_path: Path, scenario: str, number: str, password: str, *options: str
+) -> subprocess.Popen[bytes]:
     pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
     phone: subprocess.Popen[bytes] = start_phone(
         tmp_path / f"desk-{number}", scenario, pbx, officina.sip_port + 4, number, password,
