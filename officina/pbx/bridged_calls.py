@@ -7,12 +7,25 @@ a browser's call whose callee has phones, none a browser, or to a number that is
 (out through a trunk); a plain phone's call (a member's desk phone, a provider's caller,
 the desk putting a menu's caller through) to a member whose only phones are browsers.
 
+A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
+the fitting ones directly, the others through one more branch of the same fork, to the
+desk (``branch``). That branch is a ``DeskBranchLine``, a connection from this process to
+itself: the proxy forks to it as to a device, the desk takes the fork as a user agent
+(``take_branch``) and bridges it as below, except that its call rings only that branch's
+devices (``Loopback.rings``: no forwarding, follow-me, voicemail or group steps of its
+own, and no record, since the proxy's call applies those once and keeps the record) and
+its answers copy the fork's Record-Route, so the caller's requests keep passing the
+proxy. The first phone to answer takes the call; the proxy cancels the other branches,
+the desk's branch its call. Answered through the desk, the branch takes the name and
+extension of the phone that answered, for the proxy's record.
+
 This is a back-to-back user agent on the node's desk. The caller's INVITE is kept as it
 came, and the PBX calls the same number *as the caller's own call* (``placed_calls.py``),
 so that the proxy rings the callee's phones that suit the new call's media, and a ring
 group's steps, forwarding, follow-me, voicemail, the trunk and its toll-fraud guard all
 apply as to any call. That placed call is the one the call records name (the caller
-calling the number); the caller's own INVITE leaves no record.
+calling the number); the caller's own INVITE leaves no record (a branch's is the other
+way round: the proxy's call is recorded, the desk's not).
 
 * A browser calling: aiortc prepares the browser's answer at once (``BrowserBridge.open``)
   and the placed call carries the desk's plain PCMU/PCMA offer (the loopback says TCP:

@@ -683,7 +683,8 @@ class Proxy:
         ring group's steps, forwarding, follow-me, pickup, click-to-call's first leg, a
         call out to a provider); with no device left ``route`` has the desk bridge the
         call (``bridged_calls.py``), else the callee is unreachable (forwarding,
-        voicemail, 480)."""
+        voicemail, 480). In ``route`` the devices left out still ring, through a branch
+        to the desk (``_with_desk_branches``), when some device of the call fits."""
         if self.anchor is not None:
             return devices
         return [
