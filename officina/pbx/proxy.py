@@ -1412,7 +1412,7 @@ class Proxy:
         if self._forward_unanswered(context, status):
             return
         events = self.dialog_events
-        if events is not None:
+        if events is not None and row.recorded:
             events.changed(self._number_of(row.caller_id), row.call_id, INITIATOR, TERMINATED)
             events.changed(context.group_number, row.call_id, RECIPIENT, TERMINATED)
         self.records.add(row)
@@ -1705,8 +1705,8 @@ class Proxy:
         the caller's and on the ring group's number): their busy lamps are told, each
         dialog from its own side (the caller's tag is the From's, the device's the To's)."""
         events = self.dialog_events
-        if events is None:
-            return
+        if events is None or not context.row.recorded:
+            return  # a leg of the desk's inside a call: that call's dialog is the lamps'
         row = context.row
         call_id, caller_tag = row.call_id, context.request.from_tag or ""
         callee = self.directory.by_id.get(branch.binding.extension_id)
