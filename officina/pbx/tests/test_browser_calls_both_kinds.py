@@ -276,3 +276,71 @@ def test_a_browsers_call_rings_the_callees_browser_and_plain_phone(
     assert record.answered_by.startswith("baresip")
     assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, record.answered_by])
     assert record.ended_by == CallRecord.EndedBy.CALLER
+
+
+def test_each_step_of_a_hunt_group_rings_the_phones_of_both_kinds(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """Sara's baresip calls Studio Rossi's hunt group (Giulia, then Marco, 5 seconds
+    each). Giulia's step rings her SIPp desk phone and her browser phone; neither answers,
+    and both are cancelled as the hunt moves on (her popup goes, the desk phone gets the
+    CANCEL). Marco's step is his browser phone only, through the desk: he answers and
+    hears Sara. One record: Sara's call to the group, taken by Marco on the browser
+    phone, every device of both steps rung."""
+    from playwright.sync_api import expect
+
+    from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
+
+    _giulia_with_a_desk_phone_too(giulia, marco)  # 201 and 202 (Marco: the browser here)
+    do_set_sip_password(do_provision_extension(sara), BARESIP_PASSWORD)  # 203, baresip
+    check_save_ring_group(
+        studio_rossi,
+        RingGroupInput(
+            name="Reception", number="600", strategy="hunt", ring_seconds=5,
+            member_ids=[giulia.pk, marco.pk],
+        ),
+    )  # fmt: skip
+    home = tmp_path / "sara"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, "203", BARESIP_PASSWORD) as log,
+    ):
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_ring_until_cancel.xml", "201", GIULIA_DESK_PASSWORD
+        )
+        try:
+            desk = officina.running.media
+            giulia_context, giulia_phone = open_phone(media_browser, officina, giulia)
+            marco_context, marco_phone = open_phone(media_browser, officina, marco)
+            command(PHONE_CTRL, "dial", f"sip:600@{HOST}:{SIP_PORT}")
+            expect(giulia_phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            assert desk_phone.poll() is None, "Giulia's desk phone rings too"
+            expect(marco_phone.locator("#incoming")).to_be_visible(timeout=15_000)
+            expect(giulia_phone.locator("#incoming")).to_be_hidden()
+            assert desk_phone.wait(5) == 0, "Giulia's desk phone got its CANCEL"
+            marco_phone.click("#answer")
+            expect(marco_phone.locator("#call-state")).to_have_text("Connected")
+            assert wait_for(lambda: len(desk.relays) == 1, 10)
+            wait_for_more_audio(marco_phone, 8000)  # a second of Sara's tone and more
+            marco_phone.click("#hangup")
+            expect(marco_phone.locator("#in-call")).to_be_hidden()
+            assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+            ended = lambda: "terminated" in log.read_text(errors="replace")  # noqa: E731
+            assert wait_for(ended, 5), log.read_text(errors="replace")[-2000:]
+            giulia_context.close()
+            marco_context.close()
+        finally:
+            stop(desk_phone)
+
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == ("203", "600")
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.callee.number == "202"
+    assert record.answered_by == BROWSER_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT, BROWSER_AGENT])
