@@ -344,3 +344,58 @@ def test_each_step_of_a_hunt_group_rings_the_phones_of_both_kinds(
     assert record.callee is not None and record.callee.number == "202"
     assert record.answered_by == BROWSER_AGENT
     assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT, BROWSER_AGENT])
+
+
+def test_a_click_to_call_rings_the_targets_phones_of_both_kinds(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Giulia asks for a call to Marco through the API; her baresip answers, and Marco's
+    SIPp desk phone and browser phone both ring (the browser through the desk's branch).
+    His browser answers: the desk phone gets the CANCEL, and Giulia's baresip hears
+    Marco's browser through the desk."""
+    from playwright.sync_api import expect
+
+    from officina.api.actions import do_create_api_token
+    from officina.pbx.tests.test_click_to_call import api, follow
+
+    do_set_sip_password(do_provision_extension(giulia), BARESIP_PASSWORD)  # 201, baresip
+    do_set_sip_password(do_provision_extension(marco), "marco-desk-pw")  # 202, both kinds
+    _key, token = do_create_api_token(giulia, "click-to-call")
+    home = tmp_path / "giulia"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, "201", BARESIP_PASSWORD) as log,
+    ):
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_ring_until_cancel.xml", "202", "marco-desk-pw"
+        )
+        try:
+            desk = officina.running.media
+            context, phone = open_phone(media_browser, officina, marco)
+            status, placed = api(officina, token, "/phone/calls", {"target": "202"})
+            assert status == 201, placed
+            expect(phone.locator("#incoming")).to_be_visible(timeout=15_000)
+            assert desk_phone.poll() is None, "Marco's desk phone rings too"
+            phone.click("#answer")
+            assert follow(officina, token, placed["ticket"], "connected", 15) == "connected"
+            assert desk_phone.wait(15) == 0, "the desk phone got its CANCEL"
+            assert wait_for(lambda: len(desk.relays) == 1, 10)
+            wait_for_more_audio(phone, 8000)  # a second of Giulia's tone and more
+            phone.wait_for_timeout(1500)  # and the baresip hears the browser meanwhile
+            phone.click("#hangup")
+            assert follow(officina, token, placed["ticket"], "ended", 10) == "ended"
+            assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+            context.close()
+        finally:
+            stop(desk_phone)
+
+    (decoded,) = decoded_calls(home)
+    assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
+    record = CallRecord.objects.get(callee_number="202")
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == BROWSER_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
