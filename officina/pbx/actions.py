@@ -240,6 +240,9 @@ class CallRow:
     ended_by: str = ""  # a CallRecord.EndedBy value, once hung up
     # The caller's From tag (not stored): a BYE carrying it is the caller's hang-up.
     caller_tag: str = ""
+    # False for a leg inside a call recorded already (the desk ringing a member's phones
+    # of the other media kind for one branch of that call): never written.
+    recorded: bool = True
 
 
 def do_write_call_records(new: Sequence[CallRow], ended: Sequence[CallRow]) -> None:

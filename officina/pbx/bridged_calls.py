@@ -7,12 +7,25 @@ a browser's call whose callee has phones, none a browser, or to a number that is
 (out through a trunk); a plain phone's call (a member's desk phone, a provider's caller,
 the desk putting a menu's caller through) to a member whose only phones are browsers.
 
+A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
+the fitting ones directly, the others through one more branch of the same fork, to the
+desk (``branch``). That branch is a ``DeskBranchLine``, a connection from this process to
+itself: the proxy forks to it as to a device, the desk takes the fork as a user agent
+(``take_branch``) and bridges it as below, except that its call rings only that branch's
+devices (``Loopback.rings``: no forwarding, follow-me, voicemail or group steps of its
+own, and no record, since the proxy's call applies those once and keeps the record) and
+its answers copy the fork's Record-Route, so the caller's requests keep passing the
+proxy. The first phone to answer takes the call; the proxy cancels the other branches,
+the desk's branch its call. Answered through the desk, the branch takes the name and
+extension of the phone that answered, for the proxy's record.
+
 This is a back-to-back user agent on the node's desk. The caller's INVITE is kept as it
 came, and the PBX calls the same number *as the caller's own call* (``placed_calls.py``),
 so that the proxy rings the callee's phones that suit the new call's media, and a ring
 group's steps, forwarding, follow-me, voicemail, the trunk and its toll-fraud guard all
 apply as to any call. That placed call is the one the call records name (the caller
-calling the number); the caller's own INVITE leaves no record.
+calling the number); the caller's own INVITE leaves no record (a branch's is the other
+way round: the proxy's call is recorded, the desk's not).
 
 * A browser calling: aiortc prepares the browser's answer at once (``BrowserBridge.open``)
   and the placed call carries the desk's plain PCMU/PCMA offer (the loopback says TCP:
@@ -50,18 +63,21 @@ Then, either way:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from officina.pbx.bindings import Binding
 from officina.pbx.media.desk import info_digit
 from officina.pbx.media.ports import NoMediaPort
 from officina.pbx.media.webrtc import WebRtcRefused
 from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
-from officina.pbx.placed_calls import ALLOW_UPDATE
-from officina.pbx.transports.base import TCP, WS
+from officina.pbx.placed_calls import ALLOW_UPDATE, LOOPBACK_LINGER_SECONDS
+from officina.pbx.transports.base import TCP, WS, Flow
 from officina.sip import (
     Dialog,
     NameAddress,
@@ -74,7 +90,9 @@ from officina.sip import (
     make_response,
     new_branch,
     new_tag,
+    parse_message,
 )
+from officina.sip.rport import Peer
 from officina.sip.sdp import SdpParseError, SessionDescription, answer
 
 if TYPE_CHECKING:
@@ -86,13 +104,102 @@ if TYPE_CHECKING:
     from officina.pbx.transfers import Transfers
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
-    from officina.sip.rport import Peer
 
 logger = logging.getLogger("officina.pbx.bridged_calls")
 
 # How long the placed call rings before it is given up: longer than any callee's ring
 # time and a ring group's steps, which end sooner in voicemail or a failure themselves.
 ONWARD_RING_SECONDS = 120.0
+BRANCH_HOST = "desk-branch.invalid"  # never resolvable (RFC 6761): no one else's flow
+# What the call records name a desk's branch by until one of its phones answers.
+BRANCH_AGENT = "Officina media bridge"
+
+_line_numbers = itertools.count(1)
+
+
+class DeskBranchLine:
+    """The desk's end of one branch of a call the proxy forks (``Proxy.route``): a
+    connection whose two ends are this process. What the proxy sends on it reaches the
+    SIP server as received on it, where the desk takes the fork's INVITE as a user agent
+    (``BridgedBrowserCalls.take_branch``); what the desk answers comes back the same way,
+    to the proxy's client transaction. It stands for ``devices``, a member's phones of
+    the other media kind than the caller's, which the desk rings through its bridge."""
+
+    transport = TCP
+
+    def __init__(
+        self,
+        receive: Callable[[SipRequest | SipResponse, Flow], None],
+        devices: list[tuple[Binding, Peer]],
+        caller: DirectoryEntry,
+        number: str,
+        *,
+        browser_calling: bool,
+    ) -> None:
+        number_here = next(_line_numbers) % 65_535 + 1
+        self.key = f"desk-branch-{number_here}"
+        self.remote = (BRANCH_HOST, number_here)
+        self.opened_at = time.monotonic()
+        self.messages_received = 1  # never reaped as unused (ConnectionTable.expire)
+        self.closed = False
+        self._receive = receive
+        self.devices = devices
+        self.caller = caller
+        self.number = number
+        self.browser_calling = browser_calling
+        self.taken = False  # the proxy's fork arrived: a call of the desk's has it
+        # The branch as the proxy forks it: a device of the member's, at this line. Its
+        # agent and extension become those of the phone that answers, for the record.
+        first = devices[0][0]
+        self.binding = Binding(
+            extension_id=first.extension_id,
+            binding_key=self.key,
+            contact_uri=f"sip:{number}@{BRANCH_HOST}:{number_here};transport=tcp",
+            q=None,
+            transport=TCP,
+            received_host=BRANCH_HOST,
+            received_port=number_here,
+            connection_key=self.key,
+            node="",
+            path="",
+            user_agent=BRANCH_AGENT,
+            instance_id="",
+            reg_id=None,
+            call_id="",
+            cseq=0,
+            registered_at=0.0,
+            expires_at=0.0,
+        )
+        self.peer = Peer(TCP, BRANCH_HOST, number_here)
+
+    @property
+    def last_activity(self) -> float:
+        return time.monotonic()  # held by its call, not by traffic: never reaped as idle
+
+    @last_activity.setter
+    def last_activity(self, _moment: float) -> None:
+        return
+
+    def send(self, data: bytes) -> bool:
+        if self.closed:
+            return False
+        # The next turn of the loop, as a message from a socket would come: never from
+        # inside the server's own call stack.
+        asyncio.get_running_loop().call_soon(self._arrive, data)
+        return True
+
+    def _arrive(self, data: bytes) -> None:
+        if self.closed:
+            return
+        try:
+            message = parse_message(data)
+        except SipParseError:
+            logger.warning("desk branch %s: unreadable message", self.key)
+            return
+        self._receive(message, Flow(TCP, *self.remote, connection=self))
+
+    def close(self) -> None:
+        self.closed = True
 
 
 @dataclass(eq=False)
@@ -117,6 +224,9 @@ class DeskBridgedCall:
     caller: DirectoryEntry | None = None  # who placed the onward call (as its own)
     transfer: DeskTransfer | None = None  # a transfer the desk carries out, while it rings
     referral: BrowserReferral | None = None  # the browser's transfer, until its final NOTIFY
+    # The branch of a proxy's fork this call is (the caller's other phones ring directly,
+    # the call is recorded there); None: the whole call is the desk's.
+    line: DeskBranchLine | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -162,8 +272,64 @@ class BridgedBrowserCalls:
         self.calls: dict[str, DeskBridgedCall] = {}  # the caller's Call-ID -> its call
         self.by_server: dict[int, DeskBridgedCall] = {}  # id(server transaction) -> call
         self.stats = {"taken": 0, "answered": 0, "failed": 0, "cancelled": 0}
+        self.lines: dict[str, DeskBranchLine] = {}  # branches made, by their binding key
 
     # ------------------------------------------------------------------ from the proxy
+    def branch(
+        self,
+        devices: list[tuple[Binding, Peer]],
+        caller: DirectoryEntry,
+        number: str,
+        *,
+        browser_calling: bool,
+    ) -> tuple[Binding, Peer]:
+        """One more branch for a fork whose callee has ``devices`` of the other media kind
+        than ``caller``'s (a browser's, ``browser_calling``, or a plain phone's), beside
+        the devices the proxy rings directly: the desk takes it, answers the caller's
+        offer in those devices' place and rings them, and only them (``number``: the
+        number dialled, named on the desk's call)."""
+        line = DeskBranchLine(
+            self.placer.receive, devices, caller, number, browser_calling=browser_calling
+        )
+        self.placer.table.add(line)
+        self.lines[line.key] = line
+        # A step never reached, a call answered before the fork went: nothing comes on
+        # the line, which goes once no fork could still be on its way.
+        self.layer.call_later(
+            ONWARD_RING_SECONDS + LOOPBACK_LINGER_SECONDS,
+            lambda: None if line.taken else self._retire(line),
+        )
+        return line.binding, line.peer
+
+    def behind(self, binding: Binding) -> list[str] | None:
+        """The devices a branch of ours (``binding``) rings, as the call record names
+        them; None for any other binding."""
+        line = self.lines.get(binding.binding_key)
+        if line is None or binding is not line.binding:
+            return None
+        return [device.user_agent or device.contact_uri for device, _peer in line.devices]
+
+    def take_branch(self, server: ServerTransaction, request: SipRequest, flow: Flow) -> bool:
+        """The proxy's fork to one of our branches (False: ``flow`` is no line of ours):
+        bridged as a call of the desk's, ringing that branch's devices only."""
+        line = flow.connection
+        if not isinstance(line, DeskBranchLine) or line.closed:
+            return False
+        if line.taken:  # one fork per line: anything more is no call of ours
+            self.layer.respond(server, make_response(request, 482))
+            return True
+        line.taken = True
+        self.take(
+            server, request, flow, line.caller, line.number,
+            browser_calling=line.browser_calling, line=line,
+        )  # fmt: skip
+        return True
+
+    def _retire(self, line: DeskBranchLine) -> None:
+        line.close()
+        self.placer.table.remove(line)
+        self.lines.pop(line.key, None)
+
     def take(
         self,
         server: ServerTransaction,
@@ -173,11 +339,13 @@ class BridgedBrowserCalls:
         target: str,
         *,
         browser_calling: bool,
+        line: DeskBranchLine | None = None,
     ) -> None:
         """Bridge ``request`` (from ``caller``, authenticated: a member, or a provider's
         caller as an entry of no extension) to ``target``, the number dialled.
         ``browser_calling``: the caller is a browser and the callee's phones plain; else
-        the caller is plain and the callee's phones browsers."""
+        the caller is plain and the callee's phones browsers. ``line``: the branch of a
+        proxy's fork ``request`` came on, whose devices are rung and nothing else."""
         if not browser_calling:
             try:  # nothing rings for an offer the desk could not answer
                 answer(SessionDescription.parse(request.body), address="0.0.0.0", ports=[9])  # noqa: S104
@@ -199,6 +367,7 @@ class BridgedBrowserCalls:
             browser_calling=browser_calling,
             sip_port=self.layer.sender.local_via(flow.transport)[1],
             caller=caller,
+            line=line,
         )
         call.bridge.on_failure = lambda: self._relaying_failed(call)
         self.calls[request.call_id] = call
@@ -243,6 +412,7 @@ class BridgedBrowserCalls:
             on_bye=lambda: self._onward_hung_up(call),
             updates=True,
             media_transport=media,
+            rings=call.line.devices if call.line is not None else None,
         )
         self._listen_to_onward(call, call.onward)
         call.onward.on_progress = lambda response: self._onward_progress(call, response)
@@ -275,7 +445,7 @@ class BridgedBrowserCalls:
             call.server,
             make_response(
                 call.invite, 180, to_tag=call.dialog.local_tag,
-                headers=[("Contact", self._contact(call))],
+                headers=[*_record_routes(call), ("Contact", self._contact(call))],
             ),
         )  # fmt: skip
 
@@ -285,6 +455,11 @@ class BridgedBrowserCalls:
         if call.over:
             leg.hang_up()
             return
+        answering = leg.loopback.answered_by
+        if call.line is not None and answering is not None:
+            # The proxy's record of the call names the phone that answered, not the desk.
+            call.line.binding.user_agent = answering.user_agent or answering.contact_uri
+            call.line.binding.extension_id = answering.extension_id
         if not call.browser_calling:
             self._run(call, self._answer_both(call, leg, response.body))
             return
@@ -321,8 +496,8 @@ class BridgedBrowserCalls:
         self.stats["answered"] += 1
         ok = make_response(
             call.invite, 200, to_tag=call.dialog.local_tag,
-            headers=[("Contact", self._contact(call)), ("Allow", ALLOW_UPDATE),
-                     ("Content-Type", "application/sdp")],
+            headers=[*_record_routes(call), ("Contact", self._contact(call)),
+                     ("Allow", ALLOW_UPDATE), ("Content-Type", "application/sdp")],
             body=sdp,
         )  # fmt: skip
         self._send_until_acked(call, call.server, ok, call.invite.cseq.number)
@@ -817,6 +992,9 @@ class BridgedBrowserCalls:
             call.onward.release()
         self.calls.pop(call.invite.call_id, None)
         self.by_server.pop(id(call.server), None)
+        line = call.line
+        if line is not None:  # kept a while for the last answers in the call
+            self.layer.call_later(LOOPBACK_LINGER_SECONDS, lambda: self._retire(line))
 
     # ------------------------------------------------------------------ sending
     def _contact(self, call: DeskBridgedCall) -> str:
@@ -893,8 +1071,21 @@ _REASONS = {
 }  # fmt: skip
 
 
+def _record_routes(call: DeskBridgedCall) -> list[tuple[str, str]]:
+    """The Record-Route of a fork's INVITE, which our answers to a branch copy (RFC 3261
+    §12.1.1): the caller's requests in the call then pass the proxy, which keeps the
+    record. A caller the desk took whole sent none."""
+    return [("Record-Route", value) for value in call.invite.header_values("Record-Route")]
+
+
 def _warning(text: str) -> tuple[str, str]:
     return ("Warning", f'399 officina "{text.replace(chr(34), "")[:100]}"')
 
 
-__all__ = ["BridgedBrowserCalls", "BrowserReferral", "DeskBridgedCall", "DeskTransfer"]
+__all__ = [
+    "BridgedBrowserCalls",
+    "BrowserReferral",
+    "DeskBranchLine",
+    "DeskBridgedCall",
+    "DeskTransfer",
+]

@@ -30,6 +30,8 @@ class CallRecordWriter:
 
     def add(self, row: CallRow) -> None:
         """A call attempt to record (answered calls get their end through ``ended``)."""
+        if not row.recorded:
+            return
         if len(self._new) + len(self._ended) >= MAX_PENDING_RECORDS:
             self.dropped += 1
             return
@@ -40,6 +42,8 @@ class CallRecordWriter:
     def ended(self, row: CallRow) -> None:
         """An answered call has hung up (``row.ended_at`` is set), or an unanswered one's
         voicemail took it (``row.voicemail``)."""
+        if not row.recorded:
+            return
         if row.record_id is None and id(row) in self._new_ids:
             return  # not written yet: the insert will carry the end time
         if len(self._new) + len(self._ended) >= MAX_PENDING_RECORDS:

@@ -70,9 +70,11 @@ from officina.sip import (
 )
 
 if TYPE_CHECKING:
+    from officina.pbx.bindings import Binding
     from officina.pbx.selectors import DirectoryEntry
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import ConnectionTable
+    from officina.sip.rport import Peer
 
 logger = logging.getLogger("officina.pbx.placed_calls")
 
@@ -114,6 +116,13 @@ class Loopback:
         # The host that device sends from, which its SDP is judged against for NAT
         # (``MEDIA_ANCHORING=nat``; empty: none known, the loopback's own name).
         self.media_host = media_host
+        # A leg of a call the proxy records already (the desk's branch of a fork,
+        # ``bridged_calls.py``): it rings these devices only, nothing else of the
+        # number's (no forwarding, follow-me, voicemail, group steps) and leaves no
+        # record. None: a call of its own, routed as any dialled call.
+        self.rings: list[tuple[Binding, Peer]] | None = None
+        # Of ``rings``, the device that answered (the proxy says, the desk reads).
+        self.answered_by: Binding | None = None
         self._deliver = deliver
         self.closed = False
 
@@ -152,6 +161,15 @@ def media_host_of(flow: Flow) -> str:
     if isinstance(connection, Loopback) and connection.media_host:
         return connection.media_host
     return flow.host
+
+
+def devices_only_on(flow: Flow) -> Loopback | None:
+    """The loopback ``flow`` is, when its call rings given devices only (``Loopback.rings``):
+    None for any other flow."""
+    connection = flow.connection
+    if isinstance(connection, Loopback) and connection.rings is not None:
+        return connection
+    return None
 
 
 def media_transport_of(flow: Flow) -> str:
@@ -549,6 +567,7 @@ class CallPlacer:
         media_transport: str = TCP,
         headers: list[tuple[str, str]] | None = None,
         media_host: str = "",
+        rings: list[tuple[Binding, Peer]] | None = None,
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
         brings one, and ``answer_offer`` sends the ACK with the answer), From showing
@@ -557,10 +576,13 @@ class CallPlacer:
         UPDATE. ``media_transport``: that of the device whose ``offer`` it is, when not the
         PBX's own (a browser's WebSocket: the proxy bridges its media through rtpengine);
         ``media_host``: where that device sends from, its SDP judged against it for NAT.
-        ``headers``: more of the INVITE's (a transfer's ``Referred-By``, RFC 3892)."""
+        ``headers``: more of the INVITE's (a transfer's ``Referred-By``, RFC 3892).
+        ``rings``: the devices to ring, and nothing else of ``target``'s, for a leg inside
+        a call the proxy records already (``Loopback.rings``)."""
         leg = PlacedLeg(
             self, caller, on_answer, on_failure, on_bye, on_offer, media_transport, media_host
         )
+        leg.loopback.rings = rings
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
         name = "".join(c for c in display_name if c not in '"\\\r\n\0')[:60]
@@ -599,4 +621,11 @@ def _ack_of_failure(invite: SipRequest, response: SipResponse) -> SipRequest:
     return SipRequest("ACK", invite.uri_text, headers)
 
 
-__all__ = ["CallPlacer", "Loopback", "PlacedLeg", "caller_on", "media_transport_of"]
+__all__ = [
+    "CallPlacer",
+    "Loopback",
+    "PlacedLeg",
+    "caller_on",
+    "devices_only_on",
+    "media_transport_of",
+]

@@ -62,7 +62,7 @@ from officina.pbx.dialog_events import (
 )
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
-from officina.pbx.placed_calls import media_host_of, media_transport_of
+from officina.pbx.placed_calls import Loopback, devices_only_on, media_host_of, media_transport_of
 from officina.pbx.relay import MAX_FORWARDS_OUT
 from officina.pbx.rtpengine import Leg, RtpEngineError
 from officina.pbx.transports.base import CONNECTION_ORIENTED, UDP, Flow
@@ -263,6 +263,9 @@ class ResponseContext:
     # the picker's extension once one has.
     as_received: SipRequest | None = None
     picked_by: int | None = None
+    # The loopback of a leg the desk placed to ring given devices for a branch of a call
+    # recorded already (``_ring_devices``): told which of them answered.
+    rings_for: Loopback | None = None
 
 
 # Where a call goes on when nobody answered it: (its server transaction, the INVITE as
@@ -397,6 +400,10 @@ class Proxy:
             return  # a BLF key picking up the ringing call its lamp was told of
         # The desk's onward call for a caller from outside is no extension's (id 0).
         row = new_row(request, caller.extension_id or None, caller.number, callee_number, wall)
+        line = devices_only_on(flow)
+        if line is not None:
+            self._ring_devices(server, request, flow, row, line, now)
+            return
         if self.transfers is not None and not self.transfers.new_call(
             request, caller.extension_id, caller.number, row, self.dialogs, wall
         ):
@@ -491,10 +498,20 @@ class Proxy:
             self.fail(server, request, row, 480, Outcome.UNREGISTERED)
             return
         reachable = [self.reachable(entries, wall) for entries in targets]
-        steps = self._ringable(reachable, media_transport_of(flow))
+        caller_media = media_transport_of(flow)
+        steps = self._ringable(reachable, caller_media)
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
         bridges = self.browser_bridges
+        if steps and bridges is not None:
+            caller_leg = leg_for(caller_media)
+            if self._desk_bridges(request, flow, caller_leg):
+                # Some phones take the caller's media, others are of the other kind: these
+                # ring too, through the desk, as one more branch of each step.
+                steps = self._with_desk_branches(
+                    reachable, caller_media, caller or _from_outside(request, row),
+                    callee_number, browser_calling=caller_leg is Leg.WEBRTC,
+                )  # fmt: skip
         if not steps and warning and bridges is not None:
             # The callee's phones speak the other media: the desk bridges, calling the
             # same number as the caller (forwarding, a group's steps, voicemail apply
@@ -670,7 +687,8 @@ class Proxy:
         ring group's steps, forwarding, follow-me, pickup, click-to-call's first leg, a
         call out to a provider); with no device left ``route`` has the desk bridge the
         call (``bridged_calls.py``), else the callee is unreachable (forwarding,
-        voicemail, 480)."""
+        voicemail, 480). In ``route`` the devices left out still ring, through a branch
+        to the desk (``_with_desk_branches``), when some device of the call fits."""
         if self.anchor is not None:
             return devices
         return [
@@ -689,6 +707,59 @@ class Proxy:
             and leg_for(media_transport_of(flow)) is caller_leg
             and is_sdp(request.content_type, request.body)
         )
+
+    def _ring_devices(
+        self,
+        server: ServerTransaction,
+        request: SipRequest,
+        flow: Flow,
+        row: CallRow,
+        line: Loopback,
+        now: float,
+    ) -> None:
+        """A leg the desk placed for one branch of a call recorded already (``line.rings``,
+        ``bridged_calls.py``): it rings those devices that can take its media and nothing
+        else; the outer call applies forwarding, follow-me and voicemail, once, and keeps
+        the one record."""
+        row.recorded = False
+        devices = self.media_can_meet(line.rings or [], media_transport_of(flow))
+        if not devices:
+            self.fail(server, request, row, 480, Outcome.UNREGISTERED)
+            return
+        self.layer.respond(server, make_response(request, 100))
+        context = ResponseContext(server=server, request=request, row=row)
+        context.rings_for = line
+        self._start(context, flow, devices, self.policy.ring_timeout, now)
+
+    def _with_desk_branches(
+        self,
+        steps: list[list[tuple[Binding, Peer]]],
+        caller_media: str,
+        caller: DirectoryEntry,
+        number: str,
+        *,
+        browser_calling: bool,
+    ) -> list[list[tuple[Binding, Peer]]]:
+        """``steps`` with, in each, the devices that take the caller's media and, in place
+        of those of the other kind, one branch to the desk, which answers for them and
+        rings them through its bridge (``BridgedBrowserCalls.branch``): a member with a
+        desk phone and the browser phone has both rung, whatever they call from."""
+        bridges = self.browser_bridges
+        assert bridges is not None
+        with_branches: list[list[tuple[Binding, Peer]]] = []
+        for devices in steps:
+            fitting = self.media_can_meet(devices, caller_media)
+            others = [
+                device
+                for device in devices
+                if not rings_without_rtpengine(caller_media, device[1].transport)
+            ]
+            if others:
+                branch = bridges.branch(others, caller, number, browser_calling=browser_calling)
+                fitting = [*fitting, branch]
+            if fitting:
+                with_branches.append(fitting)
+        return with_branches
 
     def _ringable(
         self, steps: list[list[tuple[Binding, Peer]]], caller_media: str
@@ -731,7 +802,8 @@ class Proxy:
             branch = Branch(client=None, binding=binding, step=context.step, media=legs)
             context.branches.append(branch)
             self._tell_watchers(context, branch, TRYING)
-            context.row.devices_rung.append(binding.user_agent or binding.contact_uri)
+            bridged = self.browser_bridges.behind(binding) if self.browser_bridges else None
+            context.row.devices_rung.extend(bridged or [binding.user_agent or binding.contact_uri])
             if legs is None:
                 self._forward_fork(context, branch, fork, peer)
             else:
@@ -1223,9 +1295,11 @@ class Proxy:
         charge = context.charges.get(winner.binding.binding_key)
         if charge is not None:
             row.charged_to_id = charge.extension_id
-        if self.ring_groups is not None:
+        if context.rings_for is not None:
+            context.rings_for.answered_by = winner.binding  # the desk's branch names it
+        if self.ring_groups is not None and row.recorded:
             self.ring_groups.call_answered((row.caller_id, row.callee_id))
-        if self.on_call is not None:
+        if self.on_call is not None and row.recorded:
             self.on_call.answered(row)
         self._tell_watchers(context, winner, CONFIRMED)
         for branch in context.branches:
@@ -1342,7 +1416,7 @@ class Proxy:
         if self._forward_unanswered(context, status):
             return
         events = self.dialog_events
-        if events is not None:
+        if events is not None and row.recorded:
             events.changed(self._number_of(row.caller_id), row.call_id, INITIATOR, TERMINATED)
             events.changed(context.group_number, row.call_id, RECIPIENT, TERMINATED)
         self.records.add(row)
@@ -1356,8 +1430,11 @@ class Proxy:
             self.layer.respond(context.server, best)
 
         if not context.caller_cancelled and status in _TO_VOICEMAIL:
+            # The INVITE as it came when kept: the last fork may have been the received
+            # request itself, our Via on top, which the desk's 200 would copy and a
+            # caller that matches its answers by their top Via (baresip) would ignore.
             self._to_voicemail(
-                context.server, context.request, row, context.callee,
+                context.server, context.as_received or context.request, row, context.callee,
                 self.layer.flow_of(context.server), answer_caller,
             )  # fmt: skip
             return
@@ -1617,6 +1694,8 @@ class Proxy:
             caller = from_tag == row.caller_tag
             row.ended_by = CallRecord.EndedBy.CALLER if caller else CallRecord.EndedBy.CALLEE
         self.records.ended(row)
+        if not row.recorded:
+            return  # the outer call's record, lamps and pages are the call's
         if self.ring_groups is not None:
             self.ring_groups.call_ended((row.caller_id, row.callee_id), wall)
         if self.on_call is not None:
@@ -1630,8 +1709,8 @@ class Proxy:
         the caller's and on the ring group's number): their busy lamps are told, each
         dialog from its own side (the caller's tag is the From's, the device's the To's)."""
         events = self.dialog_events
-        if events is None:
-            return
+        if events is None or not context.row.recorded:
+            return  # a leg of the desk's inside a call: that call's dialog is the lamps'
         row = context.row
         call_id, caller_tag = row.call_id, context.request.from_tag or ""
         callee = self.directory.by_id.get(branch.binding.extension_id)

@@ -303,6 +303,9 @@ class SipServer:
         if request.max_forwards == 0:
             self.layer.respond(transaction, make_response(request, 483))
             return
+        bridges = self.proxy.browser_bridges
+        if bridges is not None and bridges.take_branch(transaction, request, flow):
+            return  # our own fork to the desk, for a member's phones of the other media kind
         if _loops_through_us(request):
             self.layer.respond(transaction, make_response(request, 482))
             return
