@@ -66,7 +66,6 @@ import asyncio
 import itertools
 import logging
 import re
-import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -76,7 +75,7 @@ from officina.pbx.media.desk import info_digit
 from officina.pbx.media.ports import NoMediaPort
 from officina.pbx.media.webrtc import WebRtcRefused
 from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
-from officina.pbx.placed_calls import ALLOW_UPDATE, LOOPBACK_LINGER_SECONDS
+from officina.pbx.placed_calls import ALLOW_UPDATE, LOOPBACK_LINGER_SECONDS, InProcessLine
 from officina.pbx.transports.base import TCP, WS, Flow
 from officina.sip import (
     Dialog,
@@ -117,15 +116,13 @@ BRANCH_AGENT = "Officina media bridge"
 _line_numbers = itertools.count(1)
 
 
-class DeskBranchLine:
+class DeskBranchLine(InProcessLine):
     """The desk's end of one branch of a call the proxy forks (``Proxy.route``): a
     connection whose two ends are this process. What the proxy sends on it reaches the
     SIP server as received on it, where the desk takes the fork's INVITE as a user agent
     (``BridgedBrowserCalls.take_branch``); what the desk answers comes back the same way,
     to the proxy's client transaction. It stands for ``devices``, a member's phones of
     the other media kind than the caller's, which the desk rings through its bridge."""
-
-    transport = TCP
 
     def __init__(
         self,
@@ -137,11 +134,7 @@ class DeskBranchLine:
         browser_calling: bool,
     ) -> None:
         number_here = next(_line_numbers) % 65_535 + 1
-        self.key = f"desk-branch-{number_here}"
-        self.remote = (BRANCH_HOST, number_here)
-        self.opened_at = time.monotonic()
-        self.messages_received = 1  # never reaped as unused (ConnectionTable.expire)
-        self.closed = False
+        super().__init__("desk-branch", BRANCH_HOST, number_here)
         self._receive = receive
         self.devices = devices
         self.caller = caller
@@ -172,14 +165,6 @@ class DeskBranchLine:
         )
         self.peer = Peer(TCP, BRANCH_HOST, number_here)
 
-    @property
-    def last_activity(self) -> float:
-        return time.monotonic()  # held by its call, not by traffic: never reaped as idle
-
-    @last_activity.setter
-    def last_activity(self, _moment: float) -> None:
-        return
-
     def send(self, data: bytes) -> bool:
         if self.closed:
             return False
@@ -197,9 +182,6 @@ class DeskBranchLine:
             logger.warning("desk branch %s: unreadable message", self.key)
             return
         self._receive(message, Flow(TCP, *self.remote, connection=self))
-
-    def close(self) -> None:
-        self.closed = True
 
 
 @dataclass(eq=False)

@@ -91,11 +91,35 @@ LOOPBACK_HOST = "click-to-call.invalid"  # never resolvable (RFC 6761): no one e
 _loopback_numbers = itertools.count(1)
 
 
-class Loopback:
-    """A connection from this process to its own proxy, carrying one placed call. Only
-    this module makes one: a request arriving on it is ``caller``'s."""
+class InProcessLine:
+    """A connection whose two ends are this process (a ``Connection`` to the proxy's
+    connection table), held by the call it carries rather than by its traffic: never
+    reaped as idle or unused by ``ConnectionTable.expire``. Subclasses send."""
 
     transport = TCP
+
+    def __init__(self, key_prefix: str, host: str, number: int) -> None:
+        self.key = f"{key_prefix}-{number}"
+        self.remote = (host, number)
+        self.opened_at = time.monotonic()
+        self.messages_received = 1  # never unused
+        self.closed = False
+
+    @property
+    def last_activity(self) -> float:
+        return time.monotonic()  # never idle
+
+    @last_activity.setter
+    def last_activity(self, _moment: float) -> None:
+        return
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Loopback(InProcessLine):
+    """A connection from this process to its own proxy, carrying one placed call. Only
+    this module makes one: a request arriving on it is ``caller``'s."""
 
     def __init__(
         self,
@@ -104,11 +128,7 @@ class Loopback:
         media_transport: str = TCP,
         media_host: str = "",
     ) -> None:
-        number = next(_loopback_numbers) % 65_535 + 1
-        self.key = f"c2c-{number}"
-        self.remote = (LOOPBACK_HOST, number)
-        self.opened_at = time.monotonic()
-        self.messages_received = 1  # never reaped as unused (ConnectionTable.expire)
+        super().__init__("c2c", LOOPBACK_HOST, next(_loopback_numbers) % 65_535 + 1)
         self.caller = caller
         # The transport of the device whose SDP the call carries: the proxy bridges the
         # call's media as that device's (``media_transport_of``), not as the loopback's.
@@ -124,24 +144,12 @@ class Loopback:
         # Of ``rings``, the device that answered (the proxy says, the desk reads).
         self.answered_by: Binding | None = None
         self._deliver = deliver
-        self.closed = False
-
-    @property
-    def last_activity(self) -> float:
-        return time.monotonic()  # held by its call, not by traffic: never reaped as idle
-
-    @last_activity.setter
-    def last_activity(self, _moment: float) -> None:
-        return
 
     def send(self, data: bytes) -> bool:
         if self.closed:
             return False
         self._deliver(data)
         return True
-
-    def close(self) -> None:
-        self.closed = True
 
 
 def caller_on(flow: Flow) -> DirectoryEntry | None:
