@@ -36,12 +36,12 @@ from officina.api.schemas import (
 from officina.api.schemas import translated_when_shown as _
 from officina.pbx.access import (
     access_own_extension_by_member,
-    access_owner_people_by_slug,
+    access_owner_extensions_by_slug,
     access_person_extension_by_id,
 )
 from officina.pbx.actions import ForwardingInput, check_change_forwarding, check_set_forwarding
 from officina.pbx.forward_targets import NumberBook, StoredNumbers, forwards_of
-from officina.pbx.selectors import extension_forwarding, extensions_with_forwarding
+from officina.pbx.selectors import extension_forwarding
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
@@ -135,7 +135,10 @@ class ForwardingChangeIn(BodyIn):
 class PersonForwardingOut(ForwardingOut):
     member_id: int
     name: str = Field(description="the person's name")
-    extension: str | None = Field(description="their extension; null: they have none")
+    extension: str = Field(
+        description="their extension: only people with one are listed, as only they have "
+        "forwarding (reading one without is a 404)"
+    )
 
 
 class PeopleForwardingOut(Schema):
@@ -221,6 +224,17 @@ _LIST_SUMMARIES = {
     "space": _("Where each of the space's members has their calls forwarded (its managers)"),
 }
 
+# Who has no extension has no forwarding: the list leaves them out and the single read
+# answers 404, as /me/forwarding does for the member themselves.
+_LIST_DESCRIPTION = _(
+    "Only the people with an extension are listed: who has none has no call forwarding, "
+    "and reading theirs answers 404."
+)
+_DESCRIPTION = _(
+    "404: no such company or space of yours, or the person is not one of its people or "
+    "has no extension (and so no call forwarding; the list leaves them out)."
+)
+
 
 def _add_owner_routes(router: Router, owner: str) -> None:
     """Everyone's forwarding, a page at a time, and one person's, read by a company's
@@ -230,29 +244,25 @@ def _add_owner_routes(router: Router, owner: str) -> None:
         "/{slug}",
         response={200: PeopleForwardingOut, 404: ErrorOut, **COMMON_ERRORS},
         summary=_LIST_SUMMARIES[owner],
+        description=_LIST_DESCRIPTION,
         operation_id=owner_operation_id(owner, "people_forwarding"),
     )
     def people_forwarding(
         request: HttpRequest, slug: Text, query: Query[PageIn]
     ) -> PeopleForwardingOut:
-        people = access_owner_people_by_slug(signed_in_member(request), owner, slug)
-        page = Paginator(people, PEOPLE_PER_PAGE).get_page(query.page)
-        shown = list(page.object_list)
-        extensions = extensions_with_forwarding(shown)
+        reachable = access_owner_extensions_by_slug(signed_in_member(request), owner, slug)
+        page = Paginator(reachable, PEOPLE_PER_PAGE).get_page(query.page)
         # One book for the page: the trunks' rules and each target are read once.
         book = StoredNumbers()
-        listed = []
-        for person in shown:
-            extension, stored = extensions.get(person.pk, (None, None))
-            forwarding = _forwarding_of(person, stored, book)
-            listed.append(
-                PersonForwardingOut(
-                    **forwarding.dict(),
-                    member_id=person.pk,
-                    name=person.display_name,
-                    extension=extension.number if extension is not None else None,
-                )
+        listed = [
+            PersonForwardingOut(
+                **_forwarding_of(person, stored, book).dict(),
+                member_id=person.pk,
+                name=person.display_name,
+                extension=extension.number,
             )
+            for person, extension, stored in page.object_list
+        ]
         return PeopleForwardingOut(
             meta=PageMeta(
                 page=page.number, pages=page.paginator.num_pages, count=page.paginator.count
@@ -264,6 +274,7 @@ def _add_owner_routes(router: Router, owner: str) -> None:
         "/{slug}/{member_id}",
         response={200: ForwardingOut, 404: ErrorOut, **COMMON_ERRORS},
         summary=_SUMMARIES[owner],
+        description=_DESCRIPTION,
         operation_id=owner_operation_id(owner, "person_forwarding"),
     )
     def person_forwarding(request: HttpRequest, slug: Text, member_id: int) -> ForwardingOut:

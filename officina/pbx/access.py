@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from officina.accounts.access import access_phone_owner_by_slug
 from officina.accounts.selectors import member_by_id, owner_people, owner_people_ids
 from officina.core.errors import ErrorCode, OfficinaError
-from officina.pbx.selectors import get_member_extension
+from officina.pbx.selectors import extensions_with_forwarding, get_member_extension
 
 if TYPE_CHECKING:
     from officina.accounts.models import Member
-    from officina.pbx.models import Extension
+    from officina.pbx.models import Extension, Forwarding
 
 
 def access_own_extension_by_member(member: Member) -> Extension:
@@ -40,9 +40,16 @@ def access_person_extension_by_id(
     return extension
 
 
-def access_owner_people_by_slug(viewer: Member, owner_field: str, slug: str) -> list[Member]:
-    """The people of the company (its owners read them) or the members of the space (its
-    managers) that ``owner_field`` and ``slug`` name, as ring groups list them; "no such
-    company" and "not yours" look the same."""
+def access_owner_extensions_by_slug(
+    viewer: Member, owner_field: str, slug: str
+) -> list[tuple[Member, Extension, Forwarding | None]]:
+    """Those of the people of the company (its owners read them) or of the members of the
+    space (its managers) that ``owner_field`` and ``slug`` name who have an active
+    extension, as ring groups order them, each with that extension and its stored
+    forwarding; "no such company" and "not yours" look the same. The people
+    ``access_person_extension_by_id`` finds, no more: who has no extension has no
+    forwarding to read."""
     owner = access_phone_owner_by_slug(viewer, owner_field, slug, to_manage=True)
-    return owner_people(owner)
+    people = owner_people(owner)
+    extensions = extensions_with_forwarding(people)
+    return [(person, *extensions[person.pk]) for person in people if person.pk in extensions]

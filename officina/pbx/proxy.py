@@ -1521,8 +1521,6 @@ class Proxy:
         if request.method == "BYE":
             self._hung_up(request.call_id, wall, request.from_tag or "")
         elif request.method == "REFER" and self.transfers is not None:
-            tracked = self.dialogs.get(request.call_id)
-            self.transfers.referred(request, tracked[0] if tracked else None, wall)
             self.transfers.readdress(request, peer)
         if server is None:
             if self.holds is not None and request.call_id in self.holds.calls:
@@ -1535,6 +1533,8 @@ class Proxy:
         def relay(_client: ClientTransaction, response: SipResponse) -> None:
             if cseq:
                 response.set_header("CSeq", f"{cseq} {response.cseq.method}")
+            if request.method == "REFER" and 200 <= response.status < 300:
+                self._refer_accepted(request)
             self.layer.relay_response(server, response)
 
         anchored = self.anchor.calls.get(request.call_id) if self.anchor is not None else None
@@ -1561,6 +1561,15 @@ class Proxy:
             on_response=relay,
             on_timeout=lambda client: self.layer.respond(server, make_response(request, 408)),
         )
+
+    def _refer_accepted(self, request: SipRequest) -> None:
+        """The transferee (a phone, or the desk of a bridged call) took the REFER it was
+        relayed: only now is the call transferred. A refused REFER (405, 491, 501: the
+        call goes on as it was) leaves the record as it was and nobody referred."""
+        if self.transfers is None:
+            return
+        tracked = self.dialogs.get(request.call_id)
+        self.transfers.referred(request, tracked[0] if tracked else None, self.layer.wall())
 
     def _reinvite_anchored(
         self,

@@ -8,9 +8,11 @@ phone then places a new call: an ordinary INVITE, authenticated, checked, routed
 recorded like any other. What this module adds is memory, so that the call
 records tell what happened, and one check:
 
-* a REFER relayed in an answered call marks that call's record ``transferred_to``
+* a REFER relayed in an answered call and accepted (a 2xx from the transferee, a
+  phone or the desk of a bridged call) marks that call's record ``transferred_to``
   the number in its Refer-To, and remembers, for a short while, that the other
-  party (the transferee) was referred there by the sender (the transferor);
+  party (the transferee) was referred there by the sender (the transferor). A
+  refused REFER (405, 491, 501...) transferred nothing: the call goes on as it was;
 * the transferee's new call to that number is marked ``transferred_by`` the
   transferor and, for an attended transfer, ``replaced_call_id`` the consultation
   call it takes over;
@@ -70,8 +72,8 @@ class Transfers:
         self.referrals: OrderedDict[tuple[int, str], Referral] = OrderedDict()
 
     def referred(self, request: SipRequest, row: CallRow | None, wall: float) -> None:
-        """A REFER is relayed inside the answered call of ``row`` (None: a dialog the
-        proxy does not track, which leaves nothing to record)."""
+        """A REFER relayed inside the answered call of ``row`` was accepted (None: a
+        dialog the proxy does not track, which leaves nothing to record)."""
         if row is None:
             return
         try:

@@ -21,7 +21,7 @@ from officina.bookings.models import Resource
 from officina.bookings.tests.fixtures import EVERY_DAY
 from officina.conferences.actions import RoomInput, check_save_meeting_room_line
 from officina.pbx.actions import ForwardingInput, check_set_forwarding, do_provision_extension
-from officina.pbx.models import Forwarding
+from officina.pbx.models import Extension, Forwarding
 from officina.trunks.actions import TrunkInput, check_save_trunk
 
 pytestmark = pytest.mark.django_db
@@ -320,8 +320,8 @@ def test_owners_and_managers_list_everyones_forwarding_a_page_at_a_time(
     api_as, phones, giulia, marco, sara, luca, outsider, monkeypatch
 ):
     """Studio Rossi's owner lists its people (owners first), Navigli's manager its
-    members (by name; Luca has no extension); each item is what the single reading says.
-    Anyone else gets 404, as for one person's."""
+    members (by name; Luca has no extension, so no forwarding: he is not listed); each
+    item is what the single reading says. Anyone else gets 404, as for one person's."""
     assert send(api_as(marco), "put", {"busy": phones["Giulia"]}).status_code == 200
     marcos = api_as(marco).get(URL).json()
     listed = api_as(giulia).get("/forwarding/studio-rossi")
@@ -336,10 +336,9 @@ def test_owners_and_managers_list_everyones_forwarding_a_page_at_a_time(
     members = api_as(luca).get("/space-forwarding/navigli").json()
     assert [(p["name"], p["extension"]) for p in members["people"]] == [
         ("Giulia Rossi", phones["Giulia"]),
-        ("Luca Ferrari", None),
         ("Marco Colombo", phones["Marco"]),
     ]
-    assert members["people"][2]["busy"] == marcos["busy"]
+    assert members["people"][1]["busy"] == marcos["busy"]
     # A page at a time, as other lists of the API.
     monkeypatch.setattr("officina.api.forwarding.PEOPLE_PER_PAGE", 1)
     second = api_as(giulia).get("/forwarding/studio-rossi?page=2").json()
@@ -356,6 +355,47 @@ def test_owners_and_managers_list_everyones_forwarding_a_page_at_a_time(
     ):
         assert_error(api_as(other).get(url), 404, "NOT_FOUND")
     assert_error(api_as(None).get("/forwarding/studio-rossi"), 401, "UNAUTHORIZED")
+
+
+def test_the_list_holds_exactly_the_people_a_single_read_finds(
+    api_as, phones, giulia, marco, luca, make_member, studio_rossi
+):
+    """Anna joins Studio Rossi and has no extension yet; Marco's extension is turned off
+    (an admin did). Neither has call forwarding, nor Luca, who has no extension: reading
+    any of them alone is a 404, and none of them is in their company's or space's list,
+    whose count is only of who is listed. Whoever is listed reads alone as listed."""
+    anna = make_member("anna@officina.test", first_name="Anna")
+    check_add_company_member(giulia, studio_rossi, email=anna.email)
+    check_answer_company_invitation(anna, studio_rossi, accept=True)
+    marcos_extension = Extension.objects.get(member=marco)
+    marcos_extension.is_active = False
+    marcos_extension.save(update_fields=["is_active"])
+    for reader, url, people in (
+        (giulia, "/forwarding/studio-rossi", (giulia, marco, anna)),
+        (luca, "/space-forwarding/navigli", (giulia, luca, marco)),
+    ):
+        listed = api_as(reader).get(url).json()
+        assert listed["meta"] == {"page": 1, "pages": 1, "count": 1}, url
+        assert listed["people"] == [person(giulia, phones["Giulia"])], url
+        for one in people:
+            alone = api_as(reader).get(f"{url}/{one.pk}")
+            if one == giulia:
+                assert alone.status_code == 200, alone.content
+                assert alone.json() == NOTHING_FORWARDED
+            else:
+                assert_error(alone, 404, "NOT_FOUND")
+
+
+def test_the_schema_says_every_listed_person_has_an_extension(api_as, giulia):
+    schemas = api_as(giulia).get("/openapi.json").json()["components"]["schemas"]
+    listed = schemas["PersonForwardingOut"]
+    assert listed["properties"]["extension"]["type"] == "string"
+    assert "extension" in listed["required"]
+    paths = api_as(giulia).get("/openapi.json").json()["paths"]
+    for path in ("/api/forwarding/{slug}", "/api/space-forwarding/{slug}"):
+        assert "Only the people with an extension" in paths[path]["get"]["description"]
+    for path in ("/api/forwarding/{slug}/{member_id}", "/api/space-forwarding/{slug}/{member_id}"):
+        assert "has no extension" in paths[path]["get"]["description"]
 
 
 def test_a_closed_account_is_in_neither_the_list_nor_the_single_read(

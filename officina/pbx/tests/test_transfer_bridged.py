@@ -384,3 +384,63 @@ def test_the_desks_call_for_a_transfer_says_who_referred_it(
     invite = log.read_text().split("\nINVITE ", 1)[1].split("\n\n", 1)[0]
     assert re.search(r"^Referred-By: <sip:202@[^>]+>\s*$", invite, re.MULTILINE), invite
     assert CallRecord.objects.get(callee_number="203").transferred_by == "202"
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed")
+def test_a_refer_the_desk_refuses_leaves_the_call_not_transferred(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+):
+    """Giulia's browser calls Marco, a SIPp phone, bridged by the desk; Marco's phone
+    sends a REFER naming a call to replace (an attended transfer), which the desk of a
+    bridged call cannot carry out: it answers 501 and the call goes on until Giulia hangs
+    up. Nothing was transferred, and the record says so: no ``transferred_to``."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), PASSWORDS["202"])
+    base = port_base()
+    marco_port, marco_media = base + 20, base + 30
+    rows = injection_file(
+        tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]"
+    )
+    replaces = "consult%40elsewhere%3Bto-tag%3Da%3Bfrom-tag%3Db"
+    with officina_without_rtpengine(settings) as officina:
+        desk = officina.running.media
+        marco_phone = sipp_phone(
+            tmp_path,
+            "uas_transferor_refused.xml", marco_port, "-mp", str(marco_media),
+            "-key", "user", "202",
+            "-key", "refer_to", f"<sip:203@{HOST}:{SIP_PORT}?Replaces={replaces}>",
+        )  # fmt: skip
+        register = sipp_phone(
+            tmp_path,
+            "register.xml", base + 21, f"{HOST}:{SIP_PORT}",
+            "-key", "contact_host", HOST, "-key", "contact_port", str(marco_port),
+            "-key", "expires", "300", "-inf", rows,
+        )  # fmt: skip
+        assert register.wait(30) == 0
+        context, phone = open_phone(media_browser, officina, giulia)
+        phone.fill("#dial-number", "202")
+        phone.click("#call")
+        expect(phone.locator("#in-call")).to_be_visible(timeout=15_000)
+        assert wait_for(lambda: len(desk.relays) == 1, 10)
+        refused = lambda: any(  # noqa: E731
+            "SIP/2.0 501" in log.read_text() for log in tmp_path.glob("uas_transferor_*.log")
+        )
+        assert wait_for(refused, 15), "the desk refused the REFER"
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        assert len(desk.relays) == 1, "the call goes on"
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert marco_phone.wait(30) == 0, marco_phone.stderr.read() if marco_phone.stderr else ""
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        context.close()
+
+    record = CallRecord.objects.get(callee_number="202")
+    assert (record.caller_number, record.outcome) == ("201", "answered")
+    assert record.ended_at is not None
+    assert record.transferred_to == ""
