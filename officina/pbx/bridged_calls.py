@@ -132,6 +132,7 @@ class DeskBranchLine(InProcessLine):
         number: str,
         *,
         browser_calling: bool,
+        headers: list[tuple[str, str]] | None = None,
     ) -> None:
         number_here = next(_line_numbers) % 65_535 + 1
         super().__init__("desk-branch", BRANCH_HOST, number_here)
@@ -140,6 +141,9 @@ class DeskBranchLine(InProcessLine):
         self.caller = caller
         self.number = number
         self.browser_calling = browser_calling
+        # What the proxy's fork carries for ``devices`` beyond the caller's INVITE (a
+        # pickup's Answer-Mode and Call-Info): the desk's call to them carries it too.
+        self.headers = headers or []
         self.taken = False  # the proxy's fork arrived: a call of the desk's has it
         # The branch as the proxy forks it: a device of the member's, at this line. Its
         # agent and extension become those of the phone that answers, for the record.
@@ -264,15 +268,18 @@ class BridgedBrowserCalls:
         number: str,
         *,
         browser_calling: bool,
+        headers: list[tuple[str, str]] | None = None,
     ) -> tuple[Binding, Peer]:
         """One more branch for a fork whose callee has ``devices`` of the other media kind
         than ``caller``'s (a browser's, ``browser_calling``, or a plain phone's), beside
         the devices the proxy rings directly: the desk takes it, answers the caller's
         offer in those devices' place and rings them, and only them (``number``: the
-        number dialled, named on the desk's call)."""
+        number dialled, named on the desk's call; ``headers``: more of its INVITE's, as
+        a pickup's fork asks the picker's phone to answer at once)."""
         line = DeskBranchLine(
-            self.placer.receive, devices, caller, number, browser_calling=browser_calling
-        )
+            self.placer.receive, devices, caller, number,
+            browser_calling=browser_calling, headers=headers,
+        )  # fmt: skip
         self.placer.table.add(line)
         self.lines[line.key] = line
         # A step never reached, a call answered before the fork went: nothing comes on
@@ -395,6 +402,7 @@ class BridgedBrowserCalls:
             updates=True,
             media_transport=media,
             rings=call.line.devices if call.line is not None else None,
+            headers=call.line.headers if call.line is not None else None,
         )
         self._listen_to_onward(call, call.onward)
         call.onward.on_progress = lambda response: self._onward_progress(call, response)
