@@ -9,7 +9,8 @@ the desk putting a menu's caller through) to a member whose only phones are brow
 
 A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
 the fitting ones directly, the others through one more branch of the same fork, to the
-desk (``branch``). That branch is a ``DeskBranchLine``, a connection from this process to
+desk (``branch``); a follow-me or a pickup ringing more phones adds such branches to the
+ringing call (``Proxy.also_ringing``). That branch is a ``DeskBranchLine``, a connection from this process to
 itself: the proxy forks to it as to a device, the desk takes the fork as a user agent
 (``take_branch``) and bridges it as below, except that its call rings only that branch's
 devices (``Loopback.rings``: no forwarding, follow-me, voicemail or group steps of its

@@ -17,6 +17,9 @@ call of its own: it is answered ``480 Call Picked Up`` once the new fork is on i
 or 480 ``Nothing To Pick Up`` when nothing rings there. The call's record says
 ``picked-up``, with the picker as the callee. A Replaces pickup is answered and
 forked the same way: the picker's phone then answers the caller's own INVITE.
+Without rtpengine a picker's phone of the other media kind than the caller's is rung
+through a branch of the fork to the desk (``Proxy.also_ringing``), whose own call to
+it carries the same Answer-Mode and Call-Info.
 
 Which of the picker's phones asked (``sending_phones``): the registered binding whose
 ``+sip.instance`` the request's Contact names (RFC 5626), else whose contact its

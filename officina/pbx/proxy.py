@@ -687,8 +687,9 @@ class Proxy:
         ring group's steps, forwarding, follow-me, pickup, click-to-call's first leg, a
         call out to a provider); with no device left ``route`` has the desk bridge the
         call (``bridged_calls.py``), else the callee is unreachable (forwarding,
-        voicemail, 480). In ``route`` the devices left out still ring, through a branch
-        to the desk (``_with_desk_branches``), when some device of the call fits."""
+        voicemail, 480). In ``route`` when some device of the call fits, and in a
+        follow-me or a pickup of a ringing call (``also_ringing``), the devices left out
+        still ring, through a branch to the desk (``_with_desk_branches``)."""
         if self.anchor is not None:
             return devices
         return [

@@ -33,6 +33,7 @@ from officina.pbx.tests.test_rtpengine_calls import (
     open_phone,
 )
 from officina.pbx.tests.test_softphone_browser import (
+    audio_bytes,
     media_browser,  # noqa: F401 (a fixture)
     wait_for_more_audio,
 )
@@ -126,3 +127,64 @@ def test_a_follow_me_from_a_desk_phone_call_rings_a_browser_only_colleague(
     assert record.answered_by == BROWSER_AGENT
     assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
     assert record.ended_by == CallRecord.EndedBy.CALLEE
+
+
+def test_a_colleague_picks_up_from_the_browser_a_plain_call_ringing_a_desk_phone(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    luca,
+    settings,
+    tmp_path,
+):
+    """Luca's baresip calls Marco's SIPp desk phone; Giulia, his colleague with the
+    browser phone only, dials *8. Her browser is rung through the desk with the call and
+    answers it by itself (the pickup's Answer-Mode on the desk's call); Marco's desk phone
+    gets the CANCEL, completed elsewhere; Giulia and Luca hear each other through the
+    desk's bridge; Luca hangs up. One record: Luca's call to Marco, picked up by Giulia
+    on the browser phone."""
+    from playwright.sync_api import expect
+
+    _three_phones(giulia, marco, luca)
+    home = tmp_path / "luca"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, "203", BARESIP_PASSWORD) as log,
+    ):
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_ring_answered_elsewhere.xml", "202", MARCO_DESK_PASSWORD
+        )
+        try:
+            desk = officina.running.media
+            proxy = officina.running.server.proxy
+            context, phone = open_phone(media_browser, officina, giulia)
+            command(PHONE_CTRL, "dial", f"sip:202@{HOST}:{SIP_PORT}")
+            ringing = lambda: any(c.branches for c in list(proxy.contexts.values()))  # noqa: E731
+            assert wait_for(ringing, 10), "Marco's desk phone rings"
+            phone.fill("#dial-number", "*8")
+            phone.click("#call")
+            expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+            expect(phone.locator("#incoming")).to_be_hidden()
+            assert desk_phone.wait(15) == 0, "Marco's desk phone got its CANCEL"
+            assert wait_for(lambda: len(desk.relays) == 1, 10)
+            (relay,) = desk.relays
+            received, _sent = audio_bytes(phone)
+            wait_for_more_audio(phone, received + 8000)  # a second of Luca's tone and more
+            phone.wait_for_timeout(1500)  # and baresip hears the browser meanwhile
+            assert relay.relayed["to_onward"] > 50 and relay.relayed["to_caller"] > 50
+            command(PHONE_CTRL, "hangup")
+            expect(phone.locator("#in-call")).to_be_hidden(timeout=10_000)
+            assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+            context.close()
+        finally:
+            stop(desk_phone)
+
+    (decoded,) = decoded_calls(home)
+    assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == ("203", "202")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee is not None and record.callee.number == "201"
+    assert record.answered_by == BROWSER_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
+    assert record.ended_by == CallRecord.EndedBy.CALLER
