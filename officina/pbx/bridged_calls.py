@@ -10,15 +10,15 @@ the desk putting a menu's caller through) to a member whose only phones are brow
 A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
 the fitting ones directly, the others through one more branch of the same fork, to the
 desk (``branch``); a follow-me or a pickup ringing more phones adds such branches to the
-ringing call (``Proxy.also_ringing``). That branch is a ``DeskBranchLine``, a connection from this process to
-itself: the proxy forks to it as to a device, the desk takes the fork as a user agent
-(``take_branch``) and bridges it as below, except that its call rings only that branch's
-devices (``Loopback.rings``: no forwarding, follow-me, voicemail or group steps of its
-own, and no record, since the proxy's call applies those once and keeps the record) and
-its answers copy the fork's Record-Route, so the caller's requests keep passing the
-proxy. The first phone to answer takes the call; the proxy cancels the other branches,
-the desk's branch its call. Answered through the desk, the branch takes the name and
-extension of the phone that answered, for the proxy's record.
+ringing call (``Proxy.also_ringing``). That branch is a ``DeskBranchLine``, a connection
+from this process to itself: the proxy forks to it as to a device, the desk takes the
+fork as a user agent (``take_branch``) and bridges it as below, except that its call
+rings only that branch's devices (``Loopback.rings``: no forwarding, follow-me,
+voicemail or group steps of its own, and no record, since the proxy's call applies those
+once and keeps the record) and its answers copy the fork's Record-Route, so the caller's
+requests keep passing the proxy. The first phone to answer takes the call; the proxy
+cancels the other branches, the desk's branch its call. Answered through the desk, the
+branch takes the name and extension of the phone that answered, for the proxy's record.
 
 This is a back-to-back user agent on the node's desk. The caller's INVITE is kept as it
 came, and the PBX calls the same number *as the caller's own call* (``placed_calls.py``),
