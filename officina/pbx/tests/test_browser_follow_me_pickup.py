@@ -19,9 +19,14 @@ from officina.pbx.actions import (
     do_set_sip_password,
 )
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import HOST
+from officina.pbx.tests.livepbx import HOST, LivePbx
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
-from officina.pbx.tests.test_browser_calls_both_kinds import BROWSER_AGENT, SIPP_AGENT, _desk_phone
+from officina.pbx.tests.test_browser_calls_both_kinds import (
+    BROWSER_AGENT,
+    GIULIA_DESK_PASSWORD,
+    SIPP_AGENT,
+    _desk_phone,
+)
 from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
 from officina.pbx.tests.test_ring_groups_sipp import stop
 from officina.pbx.tests.test_rtpengine_calls import (
@@ -32,6 +37,7 @@ from officina.pbx.tests.test_rtpengine_calls import (
     decoded_calls,
     open_phone,
 )
+from officina.pbx.tests.test_sipp import finished, sipp
 from officina.pbx.tests.test_softphone_browser import (
     audio_bytes,
     media_browser,  # noqa: F401 (a fixture)
@@ -186,5 +192,65 @@ def test_a_colleague_picks_up_from_the_browser_a_plain_call_ringing_a_desk_phone
     assert record.outcome == CallRecord.Outcome.PICKED_UP
     assert record.callee is not None and record.callee.number == "201"
     assert record.answered_by == BROWSER_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
+    assert record.ended_by == CallRecord.EndedBy.CALLER
+
+
+def test_a_colleague_picks_up_from_a_desk_phone_a_browsers_call(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    luca,
+    settings,
+    tmp_path,
+):
+    """Luca's browser calls Marco, whose browser phone rings; Giulia, his colleague with
+    SIPp desk phones only, dials *8 from one of them. Her phones are rung through the desk
+    (the caller's offer is WebRTC) with Answer-Mode: Auto and answer-after=0 on the desk's
+    call, which the SIPp phone requires, and it answers: Marco's popup goes, Luca's
+    browser is connected (through the desk's bridge), Luca hangs up and the phone gets the
+    BYE. One record: Luca's call to Marco, picked up by Giulia's desk phone."""
+    from playwright.sync_api import expect
+
+    do_set_sip_password(do_provision_extension(giulia), GIULIA_DESK_PASSWORD)  # 201, SIPp
+    do_provision_extension(marco)  # 202, the browser
+    do_provision_extension(luca)  # 203, the browser
+    with officina_without_rtpengine(settings) as officina:
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        giulia_phone = _desk_phone(
+            officina, tmp_path, "uas_auto_answer.xml", "201", GIULIA_DESK_PASSWORD
+        )
+        try:
+            desk = officina.running.media
+            marco_context, marco_phone = open_phone(media_browser, officina, marco)
+            context, phone = open_phone(media_browser, officina, luca)
+            phone.fill("#dial-number", "202")
+            phone.click("#call")
+            expect(marco_phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            picking = tmp_path / "picking"
+            picking.mkdir()
+            credentials = f"[authentication username=201 password={GIULIA_DESK_PASSWORD}]"
+            picker = sipp(
+                picking, "uac_pickup.xml", pbx, officina.sip_port + 8, "-m", "1",
+                rows=[f"201;{credentials};*8"],
+            )  # fmt: skip
+            assert finished(picker, picking) == 0, "480 Call Picked Up to Giulia's *8"
+            expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+            expect(marco_phone.locator("#incoming")).to_be_hidden()
+            assert wait_for(lambda: len(desk.relays) == 1, 10), "bridged by the desk"
+            phone.click("#hangup")
+            expect(phone.locator("#in-call")).to_be_hidden()
+            assert giulia_phone.wait(15) == 0, "Giulia's phone answered with the headers, then BYE"
+            assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+            context.close()
+            marco_context.close()
+        finally:
+            stop(giulia_phone)
+
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == ("203", "202")
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee is not None and record.callee.number == "201"
+    assert record.answered_by == SIPP_AGENT
     assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
     assert record.ended_by == CallRecord.EndedBy.CALLER
