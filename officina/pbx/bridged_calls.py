@@ -9,15 +9,16 @@ the desk putting a menu's caller through) to a member whose only phones are brow
 
 A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
 the fitting ones directly, the others through one more branch of the same fork, to the
-desk (``branch``). That branch is a ``DeskBranchLine``, a connection from this process to
-itself: the proxy forks to it as to a device, the desk takes the fork as a user agent
-(``take_branch``) and bridges it as below, except that its call rings only that branch's
-devices (``Loopback.rings``: no forwarding, follow-me, voicemail or group steps of its
-own, and no record, since the proxy's call applies those once and keeps the record) and
-its answers copy the fork's Record-Route, so the caller's requests keep passing the
-proxy. The first phone to answer takes the call; the proxy cancels the other branches,
-the desk's branch its call. Answered through the desk, the branch takes the name and
-extension of the phone that answered, for the proxy's record.
+desk (``branch``); a follow-me or a pickup ringing more phones adds such branches to the
+ringing call (``Proxy.also_ringing``). That branch is a ``DeskBranchLine``, a connection
+from this process to itself: the proxy forks to it as to a device, the desk takes the
+fork as a user agent (``take_branch``) and bridges it as below, except that its call
+rings only that branch's devices (``Loopback.rings``: no forwarding, follow-me,
+voicemail or group steps of its own, and no record, since the proxy's call applies those
+once and keeps the record) and its answers copy the fork's Record-Route, so the caller's
+requests keep passing the proxy. The first phone to answer takes the call; the proxy
+cancels the other branches, the desk's branch its call. Answered through the desk, the
+branch takes the name and extension of the phone that answered, for the proxy's record.
 
 This is a back-to-back user agent on the node's desk. The caller's INVITE is kept as it
 came, and the PBX calls the same number *as the caller's own call* (``placed_calls.py``),
@@ -132,6 +133,7 @@ class DeskBranchLine(InProcessLine):
         number: str,
         *,
         browser_calling: bool,
+        headers: list[tuple[str, str]] | None = None,
     ) -> None:
         number_here = next(_line_numbers) % 65_535 + 1
         super().__init__("desk-branch", BRANCH_HOST, number_here)
@@ -140,6 +142,9 @@ class DeskBranchLine(InProcessLine):
         self.caller = caller
         self.number = number
         self.browser_calling = browser_calling
+        # What the proxy's fork carries for ``devices`` beyond the caller's INVITE (a
+        # pickup's Answer-Mode and Call-Info): the desk's call to them carries it too.
+        self.headers = headers or []
         self.taken = False  # the proxy's fork arrived: a call of the desk's has it
         # The branch as the proxy forks it: a device of the member's, at this line. Its
         # agent and extension become those of the phone that answers, for the record.
@@ -264,15 +269,18 @@ class BridgedBrowserCalls:
         number: str,
         *,
         browser_calling: bool,
+        headers: list[tuple[str, str]] | None = None,
     ) -> tuple[Binding, Peer]:
         """One more branch for a fork whose callee has ``devices`` of the other media kind
         than ``caller``'s (a browser's, ``browser_calling``, or a plain phone's), beside
         the devices the proxy rings directly: the desk takes it, answers the caller's
         offer in those devices' place and rings them, and only them (``number``: the
-        number dialled, named on the desk's call)."""
+        number dialled, named on the desk's call; ``headers``: more of its INVITE's, as
+        a pickup's fork asks the picker's phone to answer at once)."""
         line = DeskBranchLine(
-            self.placer.receive, devices, caller, number, browser_calling=browser_calling
-        )
+            self.placer.receive, devices, caller, number,
+            browser_calling=browser_calling, headers=headers,
+        )  # fmt: skip
         self.placer.table.add(line)
         self.lines[line.key] = line
         # A step never reached, a call answered before the fork went: nothing comes on
@@ -395,6 +403,7 @@ class BridgedBrowserCalls:
             updates=True,
             media_transport=media,
             rings=call.line.devices if call.line is not None else None,
+            headers=call.line.headers if call.line is not None else None,
         )
         self._listen_to_onward(call, call.onward)
         call.onward.on_progress = lambda response: self._onward_progress(call, response)

@@ -252,7 +252,7 @@ class Forwarder:
                 )
                 for step in steps
             ]
-            self.proxy.hunt_also(context, reachable, step_seconds, request)
+            self.proxy.hunt_also(context, reachable, step_seconds, request, number)
             return
         desk = self.proxy.unanswered
         flow = self.layer.flow_of(context.server)
@@ -273,7 +273,12 @@ class Forwarder:
             logger.info("follow-me of %s to %s not rung", callee.number, number)
             return
         provider, peer, answer_challenge, charge = branch
-        self.proxy.ring_also(context, [(provider, peer)], request, answer_challenge, charge)
+        # A provider speaks plain RTP: a browser's call reaches it only through rtpengine.
+        devices = self.proxy.media_can_meet([(provider, peer)], context.caller_media)
+        if not devices:
+            logger.info("follow-me of %s to %s not rung: no media bridge", callee.number, number)
+            return
+        self.proxy.ring_also(context, devices, request, answer_challenge, charge)
 
     def _people_of(
         self, number: str, wall: float

@@ -17,6 +17,9 @@ call of its own: it is answered ``480 Call Picked Up`` once the new fork is on i
 or 480 ``Nothing To Pick Up`` when nothing rings there. The call's record says
 ``picked-up``, with the picker as the callee. A Replaces pickup is answered and
 forked the same way: the picker's phone then answers the caller's own INVITE.
+Without rtpengine a picker's phone of the other media kind than the caller's is rung
+through a branch of the fork to the desk (``Proxy.also_ringing``), whose own call to
+it carries the same Answer-Mode and Call-Info.
 
 Which of the picker's phones asked (``sending_phones``): the registered binding whose
 ``+sip.instance`` the request's Contact names (RFC 5626), else whose contact its
@@ -139,21 +142,32 @@ class CallPickup:
         """Ring the picker's phone that asked with the call of ``context`` (None: nothing
         rings), answering the picker's own INVITE."""
         layer = self.proxy.layer
-        devices = []
-        if context is not None:
-            # Only the picker's phones that can take the caller's media.
-            reachable = self.proxy.reachable([picker], wall)
-            devices = self.proxy.media_can_meet(reachable, context.caller_media)
-        devices = sending_phones(devices, request, flow) or devices
-        if context is None or context.as_received is None or not devices:
+        if context is None or context.as_received is None:
             layer.respond(server, make_response(request, 480, "Nothing To Pick Up"))
             return
+        phones = self.proxy.reachable([picker], wall)
+        asked = sending_phones(phones, request, flow)
         fork = context.as_received.copy()
-        fork.set_header("Answer-Mode", "Auto")
-        fork.set_header("Call-Info", f"<sip:{picker.number}@{picker.realm}>;answer-after=0")
+        auto_answer = [
+            ("Answer-Mode", "Auto"),
+            ("Call-Info", f"<sip:{picker.number}@{picker.realm}>;answer-after=0"),
+        ]
+        for name, value in auto_answer:
+            fork.set_header(name, value)
+        # A phone of the other media kind than the caller's rings through the desk, whose
+        # call to it asks it to answer at once too; the phone that asked, when it can be
+        # rung, else the picker's others.
+        ringing = []
+        if asked:
+            ringing = self.proxy.also_ringing(context, [asked], fork, picker.number, auto_answer)
+        if not ringing:
+            ringing = self.proxy.also_ringing(context, [phones], fork, picker.number, auto_answer)
+        if not ringing:
+            layer.respond(server, make_response(request, 480, "Nothing To Pick Up"))
+            return
         context.picked_by = picker.extension_id
         layer.respond(server, make_response(request, 480, "Call Picked Up"))
-        self.proxy.ring_also(context, devices, fork)
+        self.proxy.ring_also(context, ringing[0], fork)
 
     def ringing(
         self, picker: DirectoryEntry, target: DirectoryEntry | None

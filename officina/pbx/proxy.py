@@ -454,7 +454,7 @@ class Proxy:
                 if (
                     caller is not None
                     and bridges is not None
-                    and self._desk_bridges(request, flow, Leg.WEBRTC)
+                    and self._desk_bridges(request, media_transport_of(flow), Leg.WEBRTC)
                 ):
                     # Out through a trunk (plain RTP), or nowhere: the desk's own call
                     # finds out, behind the same guard, and the browser is told.
@@ -505,7 +505,7 @@ class Proxy:
         bridges = self.browser_bridges
         if steps and bridges is not None:
             caller_leg = leg_for(caller_media)
-            if self._desk_bridges(request, flow, caller_leg):
+            if self._desk_bridges(request, caller_media, caller_leg):
                 # Some phones take the caller's media, others are of the other kind: these
                 # ring too, through the desk, as one more branch of each step.
                 steps = self._with_desk_branches(
@@ -516,10 +516,10 @@ class Proxy:
             # The callee's phones speak the other media: the desk bridges, calling the
             # same number as the caller (forwarding, a group's steps, voicemail apply
             # to that call).
-            if caller is not None and self._desk_bridges(request, flow, Leg.WEBRTC):
+            if caller is not None and self._desk_bridges(request, caller_media, Leg.WEBRTC):
                 bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
                 return
-            if self._desk_bridges(request, flow, Leg.PLAIN):
+            if self._desk_bridges(request, caller_media, Leg.PLAIN):
                 bridges.take(
                     server, request, flow, caller or _from_outside(request, row),
                     callee_number, browser_calling=False,
@@ -687,8 +687,9 @@ class Proxy:
         ring group's steps, forwarding, follow-me, pickup, click-to-call's first leg, a
         call out to a provider); with no device left ``route`` has the desk bridge the
         call (``bridged_calls.py``), else the callee is unreachable (forwarding,
-        voicemail, 480). In ``route`` the devices left out still ring, through a branch
-        to the desk (``_with_desk_branches``), when some device of the call fits."""
+        voicemail, 480). In ``route`` when some device of the call fits, and in a
+        follow-me or a pickup of a ringing call (``also_ringing``), the devices left out
+        still ring, through a branch to the desk (``_with_desk_branches``)."""
         if self.anchor is not None:
             return devices
         return [
@@ -697,14 +698,15 @@ class Proxy:
             if rings_without_rtpengine(caller_transport, peer.transport)
         ]
 
-    def _desk_bridges(self, request: SipRequest, flow: Flow, caller_leg: Leg) -> bool:
-        """Does the desk bridge this call, from a caller whose media are ``caller_leg``'s,
-        to phones of the other kind? Only with no rtpengine to bridge them, a desk on
-        this node, and an offer in the INVITE."""
+    def _desk_bridges(self, request: SipRequest, caller_media: str, caller_leg: Leg) -> bool:
+        """Does the desk bridge this call, from a caller whose media are ``caller_leg``'s
+        (speaking those of ``caller_media``, a transport), to phones of the other kind?
+        Only with no rtpengine to bridge them, a desk on this node, and an offer in the
+        INVITE."""
         return (
             self.browser_bridges is not None
             and self.anchor is None
-            and leg_for(media_transport_of(flow)) is caller_leg
+            and leg_for(caller_media) is caller_leg
             and is_sdp(request.content_type, request.body)
         )
 
@@ -739,11 +741,14 @@ class Proxy:
         number: str,
         *,
         browser_calling: bool,
+        headers: list[tuple[str, str]] | None = None,
     ) -> list[list[tuple[Binding, Peer]]]:
         """``steps`` with, in each, the devices that take the caller's media and, in place
         of those of the other kind, one branch to the desk, which answers for them and
         rings them through its bridge (``BridgedBrowserCalls.branch``): a member with a
-        desk phone and the browser phone has both rung, whatever they call from."""
+        desk phone and the browser phone has both rung, whatever they call from.
+        ``headers``: what the fork carries for its devices beyond the caller's INVITE (a
+        pickup's auto-answer), which the desk's call to them carries too."""
         bridges = self.browser_bridges
         assert bridges is not None
         with_branches: list[list[tuple[Binding, Peer]]] = []
@@ -755,7 +760,9 @@ class Proxy:
                 if not rings_without_rtpengine(caller_media, device[1].transport)
             ]
             if others:
-                branch = bridges.branch(others, caller, number, browser_calling=browser_calling)
+                branch = bridges.branch(
+                    others, caller, number, browser_calling=browser_calling, headers=headers
+                )
                 fitting = [*fitting, branch]
             if fitting:
                 with_branches.append(fitting)
@@ -769,6 +776,32 @@ class Proxy:
         none is no step)."""
         ringable = [self.media_can_meet(devices, caller_media) for devices in steps]
         return [step for step in ringable if step]
+
+    def also_ringing(
+        self,
+        context: ResponseContext,
+        steps: list[list[tuple[Binding, Peer]]],
+        request: SipRequest,
+        number: str,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> list[list[tuple[Binding, Peer]]]:
+        """``steps`` (a member's phones, a group's people) as the ringing call of
+        ``context`` can ring them too (a follow-me to a colleague or a group, a pickup),
+        as its first ring would (``route``): the phones that take the caller's media and,
+        when the desk bridges, those of the other kind through one branch to the desk a
+        step (``_with_desk_branches``; ``number``: the number they are rung for,
+        ``headers``: what ``request``, the fork, carries for them). Otherwise, with
+        rtpengine every phone, without a desk the fitting ones only. A step left with
+        nothing to ring is no step."""
+        caller_media = context.caller_media
+        if not self._desk_bridges(request, caller_media, leg_for(caller_media)):
+            return self._ringable(steps, caller_media)
+        row = context.row
+        caller = self.directory.by_id.get(row.caller_id) if row.caller_id is not None else None
+        return self._with_desk_branches(
+            steps, caller_media, caller or _from_outside(request, row), number,
+            browser_calling=leg_for(caller_media) is Leg.WEBRTC, headers=headers,
+        )  # fmt: skip
 
     def _ring(
         self,
@@ -877,10 +910,11 @@ class Proxy:
     ) -> None:
         """Fork ``request`` (the INVITE as it came) to more devices while the call rings
         (a pickup, follow-me to a number outside); a provider among them has its challenge
-        answered once, and its answer spends ``charge``'s minutes."""
+        answered once, and its answer spends ``charge``'s minutes. ``devices`` are those
+        the call can ring (``also_ringing``, ``media_can_meet``): they are not judged
+        again, since a branch to the desk rings phones of the other kind."""
         if context.finished:
             return
-        devices = self.media_can_meet(devices, context.caller_media)
         if answer_challenge is not None:
             context.answer_challenge = answer_challenge
             context.caller_cseq = request.cseq.number
@@ -897,14 +931,18 @@ class Proxy:
         steps: list[list[tuple[Binding, Peer]]],
         step_seconds: float,
         request: SipRequest,
+        number: str,
     ) -> None:
-        """Ring ``steps`` while the call rings (a follow-me to a colleague or a ring group)
-        as a call to the group rings them: the first now, each next one when the one
-        before has had ``step_seconds`` or everyone in it said no; one step (an extension,
-        a group that rings all) rings at once. The phones ringing already ring on through
-        every step. ``request`` is the INVITE as it came."""
-        steps = self._ringable(steps, context.caller_media)
-        if context.finished or not steps:
+        """Ring ``steps`` while the call rings (a follow-me to a colleague or a ring group,
+        ``number``) as a call to the group rings them: the first now, each next one when
+        the one before has had ``step_seconds`` or everyone in it said no; one step (an
+        extension, a group that rings all) rings at once. Phones of the other media kind
+        than the caller's ring through the desk (``also_ringing``). The phones ringing
+        already ring on through every step. ``request`` is the INVITE as it came."""
+        if context.finished:
+            return
+        steps = self.also_ringing(context, steps, request, number)
+        if not steps:
             return
         for branch in context.branches:
             branch.rings_through_steps = True

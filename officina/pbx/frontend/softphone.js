@@ -21,9 +21,21 @@ const CHANNEL = "officina-phone";
 const MICROPHONE_KEY = "officina-phone-microphone";
 const RECENT_LIMIT = 20;
 // Only numbers are dialled: extensions, the community's other numbers, and the PBX's
-// own services that start with a star (*97 your voicemail, *98 any box).
+// own services that start with a star (*97 your voicemail, *98 any box, *8 pickup).
 const DIALABLE = /^\*?[0-9]{1,16}$/;
 const TONES = /^[0-9*#]$/;
+// Call pickup (*8): the PBX answers our own call "480 Call Picked Up" and rings this
+// phone with the picked call, asking it to answer at once (Answer-Mode: Auto, RFC 5373).
+// Only a call asking so within this long of that 480 is answered unasked: no caller can
+// make the phone answer by itself.
+const PICKUP_REASON = "Call Picked Up";
+const PICKUP_ANSWER_MS = 10000;
+
+// Is ``event`` (our call failed) the PBX's answer to our pickup?
+function isPickedUp(event) {
+  const response = event && event.message;
+  return Boolean(response) && response.status_code === 480 && response.reason_phrase === PICKUP_REASON;
+}
 // A hold or resume answered 491 (the other end offered at the same moment) is sent
 // again at most this many times before the call is given up, as JsSIP gives it up at once.
 const CROSSED_OFFER_TRIES = 5;
@@ -374,7 +386,10 @@ class BrowserPhone {
     session.on("refer", (request) => this.onReferred(session, request));
     session.on("replaces", (request) => this.onReplaced(session, request));
     session.on("ended", () => this.onSessionEnded(session, info, this.texts.ended, null));
-    session.on("failed", (event) => this.onSessionEnded(session, info, this.failureText(event), previous));
+    session.on("failed", (event) => {
+      if (isPickedUp(event)) this.pickupAskedAt = Date.now(); // the picked call rings here next
+      this.onSessionEnded(session, info, this.failureText(event), previous);
+    });
     // A transfer's new call starts neither held nor muted, whatever the old one was.
     if (placing) this.resetCallButtons();
     if (placing === "replacing") {
@@ -382,6 +397,8 @@ class BrowserPhone {
       // in answered, as the call it replaces was.
       this.showCall(this.texts.connected);
       session.answer(this.callOptions());
+    } else if (data.originator === "remote" && this.pickedUp(data.request)) {
+      this.answer();
     } else if (data.originator === "remote") {
       this.showIncoming();
     } else {
@@ -391,6 +408,15 @@ class BrowserPhone {
 
   isCurrent(session) {
     return session === this.session;
+  }
+
+  // Is ``request`` (an incoming INVITE) the call this phone just picked up?
+  pickedUp(request) {
+    const asked = this.pickupAskedAt && Date.now() - this.pickupAskedAt < PICKUP_ANSWER_MS;
+    const mode = (request.getHeader("Answer-Mode") || "").split(";")[0].trim().toLowerCase();
+    if (!asked || mode !== "auto") return false;
+    this.pickupAskedAt = 0;
+    return true;
   }
 
   // ------------------------------------------------------------------ transfers
@@ -681,6 +707,7 @@ class BrowserPhone {
 
   failureText(event) {
     const status = event && event.message && event.message.status_code;
+    if (isPickedUp(event)) return this.texts.pickingUp;
     if (status === 486 || status === 600) return this.texts.busy;
     if (status === 404 || status === 484) return this.texts.notFound;
     // The Warning the proxy adds when the callee's phones cannot take a browser's call
