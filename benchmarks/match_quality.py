@@ -20,7 +20,8 @@ their skills and free tags (typed text: one naming a taxonomy skill lists the sk
 give the free tags their synonyms, ask, answer and accept; the expert index follows by
 itself. Skills and tags are looked up in the curated taxonomy by name or synonym, in
 either language; a name it does not know becomes a skill of its own ("Other"). Officina
-refuses an empty answer, so an empty body is loaded as "--", which holds no word.
+refuses an empty answer, so an empty body is loaded as "--", which holds no word; and a
+body longer than it takes (10,000 characters) is cut there, as the headline and bio are.
 
 A people-to-meet set (``make_match_sets.py``'s ``meet``) has ``pairs.csv`` too
 (member_a,member_b,kind: pairs planted by the generator, complementary, similar or on
@@ -144,6 +145,7 @@ def load(directory: Path, *, synonyms: bool = True) -> Loaded:
 
     from officina.accounts.actions import SignUp, do_sign_up_many
     from officina.knowledge.actions import (
+        BODY_MAX_LENGTH,
         check_accept_answer,
         check_answer_question,
         check_ask_question,
@@ -216,7 +218,7 @@ def load(directory: Path, *, synonyms: bool = True) -> Loaded:
             questions[row["question_id"]] = check_ask_question(
                 members[row["asked_by"]],
                 title=title.ljust(10, ".")[:200],
-                body=(row.get("body") or "").strip() or title,
+                body=((row.get("body") or "").strip() or title)[:BODY_MAX_LENGTH],
                 tags=[lookup(name) for name in split_list(row.get("tags"))][:5],
                 at=parse_time(row.get("created_at")),
             )
@@ -227,7 +229,7 @@ def load(directory: Path, *, synonyms: bool = True) -> Loaded:
             answer = check_answer_question(
                 members[row["member_id"]],
                 question,
-                body=(row.get("body") or "").strip() or ANSWER_PLACEHOLDER,
+                body=((row.get("body") or "").strip() or ANSWER_PLACEHOLDER)[:BODY_MAX_LENGTH],
                 at=max(
                     parse_time(row.get("created_at")) or question.created_at, question.created_at
                 ),

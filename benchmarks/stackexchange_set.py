@@ -15,9 +15,12 @@ so are the answers to them. Bodies are HTML in the dump: they are turned into pl
 text (code blocks and links keep their words). Tags (``<ale><brewing>`` or
 ``|ale|brewing|``) become the question's tags, with dashes read as spaces.
 
-No package registry ships such a dump, so the script reads one already on disk; the
+No package registry ships such a dump, so the script reads one already on disk, e.g. a
+copy kept in a public repository (``git show HEAD:path/Posts.xml`` from a clone). The
 figures in docs/matchmaking.md are for beer.stackexchange.com (Posts.xml of January
-2014 to March 2017: 663 questions, 1,572 answers, 782 authors).
+2014 to March 2017: 663 questions, 1,572 answers, 782 authors), matheducators (Posts.xml
+of March to May 2014, in jrfoster/spark-intro) and quantumcomputing (Posts.xml and
+Users.xml of March to September 2018, in Jean-Low/StackERedes, under ``data/``).
 """
 
 from __future__ import annotations
