@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from officina.accounts.names import shown_name
 from officina.accounts.selectors import presence_visible_member_ids, primary_company
 from officina.contacts.selectors import caller_book
 from officina.pbx.models import (
@@ -146,25 +147,50 @@ class DirectoryEntry:
 
 def directory_entries(numbers: list[str] | None = None) -> list[DirectoryEntry]:
     """Active extensions with their credentials (all of them, or only ``numbers``)."""
-    credentials = SipCredential.objects.filter(extension__is_active=True).select_related(
-        "extension__member"
-    )
+    credentials = SipCredential.objects.filter(extension__is_active=True)
     if numbers is not None:
         credentials = credentials.filter(extension__number__in=numbers)
+    # Plain rows, not model instances: the PBX re-reads every extension every few
+    # seconds on a thread that shares the interpreter with the proxy, and building a
+    # credential, an extension and a member (with every field converted) per row cost
+    # about three quarters of that read.
+    rows = credentials.values_list(
+        "extension_id",
+        "extension__number",
+        "realm",
+        "ha1_md5",
+        "ha1_sha256",
+        "extension__member_id",
+        "extension__member__first_name",
+        "extension__member__last_name",
+        "extension__member__email",
+        "extension__member__language",
+    )
     return [
         DirectoryEntry(
-            extension_id=credential.extension_id,
-            number=credential.extension.number,
+            extension_id=extension_id,
+            number=number,
             display_name=(
-                credential.extension.member.display_name if credential.extension.member else ""
+                shown_name(first_name, last_name, email) if member_id is not None else ""
             ),
-            realm=credential.realm,
-            ha1_md5=credential.ha1_md5,
-            ha1_sha256=credential.ha1_sha256,
-            member_id=credential.extension.member_id,
-            language=(credential.extension.member.language if credential.extension.member else ""),
+            realm=realm,
+            ha1_md5=ha1_md5,
+            ha1_sha256=ha1_sha256,
+            member_id=member_id,
+            language=language if member_id is not None else "",
         )
-        for credential in credentials
+        for (
+            extension_id,
+            number,
+            realm,
+            ha1_md5,
+            ha1_sha256,
+            member_id,
+            first_name,
+            last_name,
+            email,
+            language,
+        ) in rows
     ]
 
 
