@@ -91,6 +91,7 @@ from officina.sip import (
     new_tag,
     parse_message,
 )
+from officina.sip.replaces import Replaces, parse_replaces
 from officina.sip.rport import Peer
 from officina.sip.sdp import SdpParseError, SessionDescription, answer
 
@@ -231,6 +232,9 @@ class BrowserReferral:
     refer: SipRequest  # the browser's REFER: its answer, its subscription's id
     respond: Callable[[SipResponse], None]  # answers the browser's REFER
     accepted: bool = False  # the plain party took our REFER (2xx): NOTIFYs follow
+    # An attended transfer's: the browser's bridged call with the target, which the plain
+    # party's new call replaces at the target's phone; the desk ends it on success.
+    consultation: DeskBridgedCall | None = None
 
 
 class BridgedBrowserCalls:
@@ -351,7 +355,7 @@ class BridgedBrowserCalls:
             caller=caller,
             line=line,
         )
-        call.bridge.on_failure = lambda: self._relaying_failed(call)
+        call.bridge.on_failure = lambda: self._hang_up_both(call)
         self.calls[request.call_id] = call
         self.by_server[id(server)] = call
         self.stats["taken"] += 1
@@ -702,19 +706,41 @@ class BridgedBrowserCalls:
         if not isinstance(target, SipUri) or not target.user:
             respond(make_response(request, 416))
             return
-        if target.headers.get("Replaces") or target.headers.get("replaces"):
-            # An attended transfer's Replaces names the browser's consultation call, which
-            # the plain party cannot reach: it is the browser's with someone else, not ours.
-            respond(make_response(request, 501, headers=[_warning("no attended transfer")]))
-            return
+        domain = self.placer.domain
+        refer_to = SipUri(domain, target.user)
+        consultation = None
+        replaces_value = target.headers.get("Replaces") or target.headers.get("replaces")
+        if replaces_value:
+            try:
+                replaces = parse_replaces(replaces_value)
+            except SipParseError as error:
+                respond(make_response(request, 400, headers=[_warning(f"{error}")]))
+                return
+            consultation = self._consultation(replaces, call)
+            if consultation is None:
+                # The consultation is no call of the desk's: a browser's with another
+                # browser, whose dialog the plain party's INVITE could only reach
+                # through a bridge the desk would have to make as the transferee's.
+                respond(
+                    make_response(
+                        request,
+                        501,
+                        headers=[_warning("attended transfer: consultation not bridged here")],
+                    )
+                )
+                return
+            # The plain party is to replace the desk's dialog with the target, the one
+            # the target's phone holds (RFC 3891 §3: the to-tag is the target's own).
+            named = self._target_dialog(consultation)
+            refer_to = SipUri(domain, target.user, headers={"Replaces": named.header_value()})
+            self._consultation_named(call, target.user, replaces.call_id, named.call_id)
         browser = call.caller.number if call.browser_calling and call.caller else None
         if browser is None:
             sender = request.from_.uri
             browser = sender.user if isinstance(sender, SipUri) else None
-        referral = BrowserReferral(refer=request, respond=respond)
+        referral = BrowserReferral(refer=request, respond=respond, consultation=consultation)
         call.referral = referral
-        domain = self.placer.domain
-        headers = [("Refer-To", f"<{SipUri(domain, target.user)}>")]
+        headers = [("Refer-To", f"<{refer_to}>")]
         if browser:
             headers.append(("Referred-By", f"<{SipUri(domain, browser)}>"))
         logger.info(
@@ -726,6 +752,53 @@ class BridgedBrowserCalls:
             b"",
             headers,
             lambda answer: self._plain_took_refer(call, referral, answer),
+        )
+
+    def _consultation(
+        self, replaces: Replaces, transferred: DeskBridgedCall
+    ) -> DeskBridgedCall | None:
+        """The answered call of the desk's whose dialog with the browser ``replaces`` names
+        (its Call-ID and both tags, in either order: JsSIP names the tags of its INVITE's
+        From and To, not its own and its peer's), other than ``transferred``."""
+        tags = {replaces.to_tag, replaces.from_tag}
+        for call in self.calls.values():
+            if call is transferred or not call.answered or call.over:
+                continue
+            if call.browser_calling:
+                dialog: Dialog | None = call.dialog
+            else:
+                dialog = call.onward.dialog if call.onward is not None else None
+            if (
+                dialog is not None
+                and dialog.call_id == replaces.call_id
+                and {dialog.local_tag, dialog.remote_tag} == tags
+            ):
+                return call
+        return None
+
+    @staticmethod
+    def _target_dialog(consultation: DeskBridgedCall) -> Replaces:
+        """The desk's dialog with the plain target of ``consultation`` as the target's
+        phone holds it: its own tag is the to-tag, the desk's the from-tag."""
+        if consultation.browser_calling:
+            assert consultation.onward is not None and consultation.onward.dialog is not None
+            dialog = consultation.onward.dialog
+        else:
+            dialog = consultation.dialog
+        return Replaces(dialog.call_id, to_tag=dialog.remote_tag, from_tag=dialog.local_tag)
+
+    def _consultation_named(
+        self, call: DeskBridgedCall, target: str, browser_call_id: str, target_call_id: str
+    ) -> None:
+        """A plain caller's referral, which the proxy noted from the browser's REFER as it
+        relayed it here, is to replace the target's dialog, not the browser's: the proxy
+        lets the new call's Replaces through only for the call it was referred to take
+        over (``Transfers.new_call``). The REFER to a plain callee passes the proxy, which
+        notes the Call-ID it names itself."""
+        if call.browser_calling or call.caller is None or self.transfers is None:
+            return
+        self.transfers.replaces_instead(
+            call.caller.extension_id, target, browser_call_id, target_call_id
         )
 
     def _plain_took_refer(
@@ -759,6 +832,12 @@ class BridgedBrowserCalls:
         final_status = status is not None and int(status[1]) >= 200
         if state.lower().startswith("terminated") or final_status:
             call.referral = None
+            consultation = referral.consultation
+            if consultation is not None and status is not None and status[1].startswith(b"2"):
+                # The target's phone took the plain party's call in the consultation's
+                # place: the desk's two legs of it end (the target's, already replaced,
+                # may cross our BYE with its own).
+                self._hang_up_both(consultation)
             if not state.lower().startswith("terminated"):
                 state = "terminated;reason=noresource"
         contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
@@ -944,8 +1023,11 @@ class BridgedBrowserCalls:
         )
         self._end(call)
 
-    def _relaying_failed(self, call: DeskBridgedCall) -> None:
-        """The desk could not go on relaying: both sides are hung up."""
+    def _hang_up_both(self, call: DeskBridgedCall) -> None:
+        """Both sides are hung up: the desk could not go on relaying, or the call was
+        replaced by an attended transfer."""
+        if call.over:
+            return
         self._hang_up_onward(call)
         self._send_to_caller(call, "BYE")
         self._end(call)
@@ -953,7 +1035,7 @@ class BridgedBrowserCalls:
     def _no_ack(self, call: DeskBridgedCall) -> None:
         """A side never ACKed a 2xx of ours (RFC 3261 §13.3.1.4): the call is over."""
         logger.info("call %s: a 2xx never ACKed", call.invite.call_id)
-        self._relaying_failed(call)
+        self._hang_up_both(call)
 
     def _hang_up_onward(self, call: DeskBridgedCall) -> None:
         if call.onward is not None:

@@ -30,7 +30,7 @@ PBX's own REFERs say, ``officina/pbx/media/desk.py``).
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from officina.sip import NameAddress, SipParseError, SipRequest, SipUri
@@ -101,6 +101,18 @@ class Transfers:
         if len(self.referrals) >= MAX_REFERRALS:
             self.referrals.popitem(last=False)
         self.referrals[key] = Referral(transferor, replaced, wall + REFERRAL_SECONDS)
+
+    def replaces_instead(
+        self, transferee_id: int, number: str, replaced: str, call_id: str
+    ) -> None:
+        """The referral of ``transferee_id`` to ``number`` that was to take over the call
+        ``replaced`` takes over ``call_id`` instead: the desk, which bridges the
+        transferor's consultation, names its own dialog with the target in the REFER it
+        sends the transferee (``bridged_calls.py``)."""
+        key = (transferee_id, number)
+        referral = self.referrals.get(key)
+        if referral is not None and referral.replaces == replaced:
+            self.referrals[key] = replace(referral, replaces=call_id)
 
     def readdress(self, request: SipRequest, peer: Peer) -> None:
         """Point the Refer-To of a REFER going to ``peer`` at our own address on the

@@ -68,3 +68,19 @@ def test_without_our_routes_nothing_is_readdressed() -> None:
     request = refer("<sip:203@officina.example>")
     Transfers(cast(Any, None)).readdress(request, Peer("UDP", "192.0.2.20", 5060))
     assert request.header("Refer-To") == "<sip:203@officina.example>"
+
+
+def test_a_referral_to_replace_one_call_can_be_pointed_at_another() -> None:
+    """The desk names its own dialog with the target in place of the browser's: the
+    transferee's referral follows, so that its new call's Replaces is let through."""
+    from officina.pbx.transfers import Referral
+
+    table = transfers()
+    table.referrals[(7, "203")] = Referral("201", "browser-call", until=100.0)
+    table.referrals[(8, "203")] = Referral("201", "someone-else", until=100.0)
+    table.replaces_instead(7, "203", "browser-call", "desk-call")
+    table.replaces_instead(8, "203", "browser-call", "desk-call")  # another call: kept
+    table.replaces_instead(9, "203", "browser-call", "desk-call")  # no referral: nothing
+    assert table.referrals[(7, "203")] == Referral("201", "desk-call", until=100.0)
+    assert table.referrals[(8, "203")].replaces == "someone-else"
+    assert (9, "203") not in table.referrals
