@@ -367,6 +367,14 @@ class BridgedBrowserCalls:
         else:
             self._place(call, caller, b"", WS)
 
+    @staticmethod
+    def _passed_on(call: DeskBridgedCall) -> list[tuple[str, str]]:
+        """What of the caller's INVITE the placed call carries: an attended transfer's
+        Replaces (RFC 3891), which the proxy let through for the caller, so that the
+        callee's phone swaps the call it names for this one."""
+        replaces = call.invite.header("Replaces")
+        return [("Replaces", replaces)] if replaces else []
+
     async def _open(self, call: DeskBridgedCall, caller: DirectoryEntry) -> None:
         """The browser's answer prepared, the desk's plain offer made: the call is placed."""
         try:
@@ -399,6 +407,7 @@ class BridgedBrowserCalls:
             updates=True,
             media_transport=media,
             rings=call.line.devices if call.line is not None else None,
+            headers=self._passed_on(call),
         )
         self._listen_to_onward(call, call.onward)
         call.onward.on_progress = lambda response: self._onward_progress(call, response)
@@ -718,22 +727,17 @@ class BridgedBrowserCalls:
                 return
             consultation = self._consultation(replaces, call)
             if consultation is None:
-                # The consultation is no call of the desk's: a browser's with another
-                # browser, whose dialog the plain party's INVITE could only reach
-                # through a bridge the desk would have to make as the transferee's.
-                respond(
-                    make_response(
-                        request,
-                        501,
-                        headers=[_warning("attended transfer: consultation not bridged here")],
-                    )
-                )
-                return
-            # The plain party is to replace the desk's dialog with the target, the one
-            # the target's phone holds (RFC 3891 §3: the to-tag is the target's own).
-            named = self._target_dialog(consultation)
-            refer_to = SipUri(domain, target.user, headers={"Replaces": named.header_value()})
-            self._consultation_named(call, target.user, replaces.call_id, named.call_id)
+                # A consultation the desk does not bridge (browser to browser, direct):
+                # the target's phone holds the dialog as the browser names it, and the
+                # plain party's call to it, bridged by the desk in turn, carries that
+                # Replaces on (``take``).
+                refer_to = SipUri(domain, target.user, headers={"Replaces": replaces_value})
+            else:
+                # The plain party is to replace the desk's dialog with the target, the
+                # one the target's phone holds (RFC 3891 §3: the to-tag is the target's).
+                named = self._target_dialog(consultation)
+                refer_to = SipUri(domain, target.user, headers={"Replaces": named.header_value()})
+                self._consultation_named(call, target.user, replaces.call_id, named.call_id)
         browser = call.caller.number if call.browser_calling and call.caller else None
         if browser is None:
             sender = request.from_.uri

@@ -114,6 +114,16 @@ class Transfers:
         if referral is not None and referral.replaces == replaced:
             self.referrals[key] = replace(referral, replaces=call_id)
 
+    def placed_again(self, row: CallRow, wall: float) -> None:
+        """The call of ``row``, a transfer's new call, is handed to the desk, which places
+        it again as the caller's own (``bridged_calls.py``): the referral ``new_call``
+        took waits for that call, the one recorded, whose Replaces it lets through."""
+        if row.caller_id is None or not row.transferred_by:
+            return
+        self.referrals[(row.caller_id, row.callee_number)] = Referral(
+            row.transferred_by, row.replaced_call_id or "", wall + REFERRAL_SECONDS
+        )
+
     def readdress(self, request: SipRequest, peer: Peer) -> None:
         """Point the Refer-To of a REFER going to ``peer`` at our own address on the
         peer's transport when it names us by a name without a port."""

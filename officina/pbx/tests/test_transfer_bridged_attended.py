@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -93,6 +94,60 @@ def _finished(process: subprocess.Popen[bytes]) -> int:
     return code
 
 
+def _audio_sent(phone: Any) -> int:
+    """The bytes of audio the page's current call has sent."""
+    return int(
+        phone.evaluate(
+            """() => officinaPhone.session.connection.getStats().then((report) => {
+                 let bytes = 0;
+                 report.forEach((entry) => {
+                   if (entry.type === "outbound-rtp") bytes += entry.bytesSent;
+                 });
+                 return bytes;
+               })"""
+        )
+    )
+
+
+def _consult(phone: Any, party: str, target: str) -> None:
+    """The browser calls ``party``, holds it and calls ``target``, who answers (a plain
+    phone by itself; a browser, whose page the caller answers)."""
+    from playwright.sync_api import expect
+
+    phone.fill("#dial-number", party)
+    phone.click("#call")
+    expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+    phone.click("#transfer-open")
+    phone.fill("#transfer-number", target)
+    phone.click("#transfer-consult")
+
+
+def _marco_follows_the_refer(
+    tmp_path: Path, base: int, port: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Marco's SIPp phone got the desk's REFER (Refer-To 203 with Replaces, Referred-By
+    201): its call to 203 with that Replaces is placed (another SIPp, which hangs up
+    after 6 s). Returns that SIPp and the Replaces it sends."""
+    deadline = time.monotonic() + 15
+    while not _requests(_messages(tmp_path, "uas_transferee_attended"), "REFER"):
+        assert time.monotonic() < deadline, _messages(tmp_path, "uas_transferee_attended")
+        time.sleep(0.1)
+    (refer,) = _requests(_messages(tmp_path, "uas_transferee_attended"), "REFER")
+    refer_to = re.fullmatch(r"<sip:(\d+)@[^?>]+\?Replaces=([^>]+)>", _header(refer, "Refer-To"))
+    assert refer_to is not None, refer
+    assert refer_to[1] == "203"
+    assert _header(refer, "Referred-By").startswith("<sip:201@"), refer
+    replaces = unquote(refer_to[2])
+    rows = injection_file(
+        tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "203"
+    )
+    replacing = sipp_phone(
+        tmp_path, "uac_call_replaces.xml", port, f"{HOST}:{SIP_PORT}",
+        "-mp", str(base + 84), "-key", "replaces", replaces, "-d", "6000", "-inf", rows,
+    )  # fmt: skip
+    return replacing, replaces
+
+
 def test_the_browser_transfers_its_bridged_plain_party_to_a_bridged_plain_consultation(
     media_browser,  # noqa: F811
     giulia,
@@ -128,34 +183,11 @@ def test_the_browser_transfers_its_bridged_plain_party_to_a_bridged_plain_consul
         _registered(tmp_path, "203", sara_port, base + 23)
 
         context, phone = open_phone(media_browser, officina, giulia)
-        phone.fill("#dial-number", "202")
-        phone.click("#call")
-        expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
-        phone.click("#transfer-open")
-        phone.fill("#transfer-number", "203")
-        phone.click("#transfer-consult")
+        _consult(phone, "202", "203")
         expect(phone.locator("#transfer-complete")).to_be_visible(timeout=15_000)
         assert wait_for(lambda: len(desk.relays) == 2, 10), "both calls bridged"
         phone.click("#transfer-complete")
-
-        # Marco's phone follows the desk's REFER: a call of its own to Sara, with Replaces.
-        deadline = time.monotonic() + 10
-        while not _requests(_messages(tmp_path, "uas_transferee_attended"), "REFER"):
-            assert time.monotonic() < deadline, _messages(tmp_path, "uas_transferee_attended")
-            time.sleep(0.1)
-        (refer,) = _requests(_messages(tmp_path, "uas_transferee_attended"), "REFER")
-        refer_to = re.fullmatch(r"<sip:(\d+)@[^?>]+\?Replaces=([^>]+)>", _header(refer, "Refer-To"))
-        assert refer_to is not None, refer
-        assert refer_to[1] == "203"
-        replaces = unquote(refer_to[2])
-        assert _header(refer, "Referred-By").startswith("<sip:201@"), refer
-        rows = injection_file(
-            tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "203"
-        )
-        replacing = sipp_phone(
-            tmp_path, "uac_call_replaces.xml", replacing_port, f"{HOST}:{SIP_PORT}",
-            "-mp", str(base + 84), "-key", "replaces", replaces, "-d", "3000", "-inf", rows,
-        )  # fmt: skip
+        replacing, _replaces = _marco_follows_the_refer(tmp_path, base, replacing_port)
 
         expect(phone.locator("#in-call")).to_be_hidden(timeout=15_000)
         expect(phone.locator("#softphone-state")).to_have_text("Transferred to 203")
@@ -201,3 +233,78 @@ def test_the_browser_transfers_its_bridged_plain_party_to_a_bridged_plain_consul
     assert to_sara.outcome == "answered"
     assert to_sara.transferred_by == "201"
     assert to_sara.replaced_call_id == consultation_id
+
+
+def test_the_browser_transfers_its_bridged_plain_party_to_a_browser_it_consulted_directly(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Giulia's browser calls Marco's SIPp phone (bridged), consults Sara's browser (a
+    direct call, browser to browser) and completes the transfer. The desk's REFER to
+    Marco carries Giulia's Replaces as it came; Marco's INVITE with it reaches the desk
+    (plain caller, browser callee), whose INVITE to Sara's browser carries it on: her
+    phone takes the call by itself in place of Giulia's, bridged by the desk, and
+    Giulia's consultation ends. Records: Giulia's call to Marco transferred to 203,
+    Marco's to Sara transferred by 201 replacing the consultation, one record a call."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, a browser
+    do_set_sip_password(do_provision_extension(marco), PASSWORDS["202"])
+    do_provision_extension(sara)  # 203, a browser
+    base = port_base()
+    marco_port, replacing_port = base + 20, base + 24
+    with officina_without_rtpengine(settings) as officina:
+        desk = officina.running.media
+        marco_phone = sipp_phone(
+            tmp_path, "uas_transferee_attended.xml", marco_port,
+            "-mp", str(base + 30), "-key", "user", "202",
+        )  # fmt: skip
+        _registered(tmp_path, "202", marco_port, base + 21)
+        giulia_context, phone = open_phone(media_browser, officina, giulia)
+        sara_context, sara_phone = open_phone(media_browser, officina, sara)
+
+        _consult(phone, "202", "203")
+        expect(sara_phone.locator("#incoming-number")).to_have_text("201", timeout=15_000)
+        sara_phone.click("#answer")
+        expect(phone.locator("#transfer-complete")).to_be_visible(timeout=15_000)
+        assert len(desk.relays) == 1, "the consultation is direct"
+        consulted = sara_phone.evaluate("() => officinaPhone.session.id")
+        phone.click("#transfer-complete")
+        replacing, replaces = _marco_follows_the_refer(tmp_path, base, replacing_port)
+
+        # Sara's browser swaps Giulia's call for Marco's, without ringing.
+        expect(sara_phone.locator("#call-number")).to_have_text("202", timeout=15_000)
+        expect(sara_phone.locator("#incoming")).to_be_hidden()
+        sara_phone.wait_for_function(
+            "(old) => officinaPhone.session?.isEstablished() && officinaPhone.session.id !== old",
+            arg=consulted,
+        )
+        assert wait_for(lambda: len(desk.relays) == 1, 10), "Marco and Sara, bridged"
+        assert wait_for(lambda: _audio_sent(sara_phone) > 1000, 10), "Sara's audio, to the desk"
+        expect(phone.locator("#in-call")).to_be_hidden(timeout=15_000)
+        expect(phone.locator("#softphone-state")).to_have_text("Transferred to 203")
+        assert _finished(replacing) == 0
+        assert _finished(marco_phone) == 0
+        expect(sara_phone.locator("#in-call")).to_be_hidden(timeout=10_000)
+        assert wait_for(lambda: not desk.relays, 5), "the desk relays nothing more"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        giulia_context.close()
+        sara_context.close()
+
+    assert CallRecord.objects.count() == 3, list(CallRecord.objects.values_list(
+        "caller_number", "callee_number"
+    ))  # fmt: skip
+    consultation = CallRecord.objects.get(caller_number="201", callee_number="203")
+    assert consultation.outcome == "answered"
+    assert consultation.ended_at is not None
+    assert replaces.startswith(f"{consultation.call_id};"), replaces
+    to_marco = CallRecord.objects.get(caller_number="201", callee_number="202")
+    assert (to_marco.outcome, to_marco.transferred_to) == ("answered", "203")
+    to_sara = CallRecord.objects.get(caller_number="202", callee_number="203")
+    assert to_sara.outcome == "answered"
+    assert to_sara.transferred_by == "201"
+    assert to_sara.replaced_call_id == consultation.call_id

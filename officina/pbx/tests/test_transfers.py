@@ -84,3 +84,27 @@ def test_a_referral_to_replace_one_call_can_be_pointed_at_another() -> None:
     assert table.referrals[(7, "203")] == Referral("201", "desk-call", until=100.0)
     assert table.referrals[(8, "203")].replaces == "someone-else"
     assert (9, "203") not in table.referrals
+
+
+def test_a_transfers_call_the_desk_places_again_finds_its_referral_again() -> None:
+    """A transferee's new call the desk bridges is placed again as the transferee's own:
+    the proxy checks that second INVITE too, so the referral its first one took is back
+    for it, Replaces and all; a call no transfer placed leaves nothing behind."""
+    from officina.pbx.proxy import new_row
+    from officina.pbx.transfers import REFERRAL_SECONDS, Referral
+
+    table = transfers()
+    invite = SipRequest(
+        "INVITE",
+        SipUri("officina.example", "203"),
+        [("Call-ID", "new"), ("From", "<sip:202@officina.example>;tag=a")],
+    )
+    row = new_row(invite, 8, "202", "203", 50.0)
+    row.transferred_by, row.replaced_call_id = "201", "consultation"
+    table.placed_again(row, 50.0)
+    assert table.referrals[(8, "203")] == Referral(
+        "201", "consultation", until=50.0 + REFERRAL_SECONDS
+    )
+    plain = new_row(invite, 9, "204", "203", 50.0)
+    table.placed_again(plain, 50.0)
+    assert (9, "203") not in table.referrals
