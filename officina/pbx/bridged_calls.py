@@ -56,8 +56,17 @@ Then, either way:
   sends the plain party a REFER of its own naming the same number (``_browser_refers``),
   so that the plain phone calls the target directly (a plain target: no bridge at all;
   a browser: the proxy bridges that new call as any other), and passes its answer and
-  its NOTIFYs back to the browser. A REFER with Replaces (attended) is refused, and the
-  call goes on.
+  its NOTIFYs back to the browser.
+* The browser's attended transfer (Replaces naming its consultation call): the same REFER,
+  with a Replaces the target's phone can match. A plain target the desk bridges too held
+  the consultation with the desk, never with the browser: the REFER names the desk's
+  dialog with that phone as the phone holds it, the plain party's INVITE with it reaches
+  the phone directly and replaces the desk's call there, and on the 200 NOTIFY the desk
+  ends the consultation's two legs. A browser consulted directly holds the dialog the
+  browser named: the REFER carries it as it came, and the plain party's call, which the
+  desk bridges to that browser, carries it on in the desk's INVITE, so the browser takes
+  it in the consultation's place. A plain phone's own REFER with Replaces (it transfers
+  the browser, attended) is still answered 501.
 """
 
 from __future__ import annotations
@@ -702,7 +711,14 @@ class BridgedBrowserCalls:
         The plain phone then calls the target itself, directly when the target's phones
         are plain too; the desk re-placing the call would keep it bridged for nothing.
         Its NOTIFYs come back to the browser (``_plain_notifies``); on a 2xx the plain
-        phone hangs its old call up, or the browser does, and the desk ends both sides."""
+        phone hangs its old call up, or the browser does, and the desk ends both sides.
+
+        Attended (Replaces naming the browser's consultation call as the browser holds
+        it): a consultation the desk bridges too is named in our REFER as the target's
+        phone holds it, the desk's own dialog with that phone (``_target_dialog``), and
+        ends once the plain party's call has replaced it; any other (a browser consulted
+        directly) is named as it came, and the plain party's call, bridged by the desk
+        to the browser, carries it on (``_passed_on``)."""
         busy = call.transfer is not None or call.referral is not None
         if not call.answered or call.over or busy:
             respond(make_response(request, 491))
