@@ -123,16 +123,16 @@ def _consult(phone: Any, party: str, target: str) -> None:
 
 
 def _marco_follows_the_refer(
-    tmp_path: Path, base: int, port: int
+    tmp_path: Path, base: int, port: int, scenario: str = "uas_transferee_attended"
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Marco's SIPp phone got the desk's REFER (Refer-To 203 with Replaces, Referred-By
     201): its call to 203 with that Replaces is placed (another SIPp, which hangs up
     after 6 s). Returns that SIPp and the Replaces it sends."""
     deadline = time.monotonic() + 15
-    while not _requests(_messages(tmp_path, "uas_transferee_attended"), "REFER"):
-        assert time.monotonic() < deadline, _messages(tmp_path, "uas_transferee_attended")
+    while not _requests(_messages(tmp_path, scenario), "REFER"):
+        assert time.monotonic() < deadline, _messages(tmp_path, scenario)
         time.sleep(0.1)
-    (refer,) = _requests(_messages(tmp_path, "uas_transferee_attended"), "REFER")
+    (refer,) = _requests(_messages(tmp_path, scenario), "REFER")
     refer_to = re.fullmatch(r"<sip:(\d+)@[^?>]+\?Replaces=([^>]+)>", _header(refer, "Refer-To"))
     assert refer_to is not None, refer
     assert refer_to[1] == "203"
@@ -308,3 +308,70 @@ def test_the_browser_transfers_its_bridged_plain_party_to_a_browser_it_consulted
     assert to_sara.outcome == "answered"
     assert to_sara.transferred_by == "201"
     assert to_sara.replaced_call_id == consultation.call_id
+
+
+def test_the_browser_transfers_its_bridged_plain_caller_to_a_bridged_plain_consultation(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco's SIPp phone calls Giulia, whose only phone is the browser (bridged); she
+    consults Sara's SIPp phone (bridged too) and completes. The desk's REFER goes to
+    Marco's phone straight, in its dialog with him, naming its own dialog with Sara; the
+    proxy, which noted Giulia's Call-ID when it relayed her REFER, lets Marco's Replaces
+    for the desk's Call-ID through. Records as for a browser that called."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), PASSWORDS["202"])
+    do_set_sip_password(do_provision_extension(sara), PASSWORDS["203"])
+    base = port_base()
+    marco_port, sara_port, replacing_port = base + 20, base + 22, base + 24
+    with officina_without_rtpengine(settings) as officina:
+        desk = officina.running.media
+        sara_phone = sipp_phone(
+            tmp_path, "uas_answer.xml", sara_port, "-mp", str(base + 50), "-m", "2"
+        )
+        _registered(tmp_path, "203", sara_port, base + 23)
+        context, phone = open_phone(media_browser, officina, giulia)
+        rows = injection_file(
+            tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "201"
+        )
+        marco_phone = sipp_phone(
+            tmp_path, "uac_transferee_attended.xml", marco_port, f"{HOST}:{SIP_PORT}",
+            "-mp", str(base + 30), "-inf", rows,
+        )  # fmt: skip
+        expect(phone.locator("#incoming-number")).to_have_text("202", timeout=15_000)
+        phone.click("#answer")
+        expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+        phone.click("#transfer-open")
+        phone.fill("#transfer-number", "203")
+        phone.click("#transfer-consult")
+        expect(phone.locator("#transfer-complete")).to_be_visible(timeout=15_000)
+        assert wait_for(lambda: len(desk.relays) == 2, 10), "both calls bridged"
+        phone.click("#transfer-complete")
+        replacing, replaces = _marco_follows_the_refer(
+            tmp_path, base, replacing_port, "uac_transferee_attended"
+        )
+        expect(phone.locator("#in-call")).to_be_hidden(timeout=15_000)
+        expect(phone.locator("#softphone-state")).to_have_text("Transferred to 203")
+        assert _finished(replacing) == 0
+        assert _finished(marco_phone) == 0
+        assert _finished(sara_phone) == 0
+        assert wait_for(lambda: not desk.relays, 5), "the desk relays nothing more"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        context.close()
+
+    consulted = _requests(_messages(tmp_path, "uas_answer"), "INVITE")[0]
+    consultation_id = _header(consulted, "Call-ID")
+    assert replaces.startswith(f"{consultation_id};"), replaces
+    to_giulia = CallRecord.objects.get(caller_number="202", callee_number="201")
+    assert (to_giulia.outcome, to_giulia.transferred_to) == ("answered", "203")
+    to_sara = CallRecord.objects.get(caller_number="202", callee_number="203")
+    assert to_sara.outcome == "answered"
+    assert to_sara.transferred_by == "201"
+    assert to_sara.replaced_call_id == consultation_id
+    assert CallRecord.objects.count() == 3
