@@ -174,7 +174,7 @@ def test_the_browser_transfers_its_bridged_plain_party_to_a_bridged_plain_consul
         desk = officina.running.media
         marco_phone = sipp_phone(
             tmp_path, "uas_transferee_attended.xml", marco_port,
-            "-mp", str(base + 30), "-key", "user", "202",
+            "-mp", str(base + 30), "-key", "user", "202", "-key", "sipfrag", "200 OK",
         )  # fmt: skip
         sara_phone = sipp_phone(
             tmp_path, "uas_answer.xml", sara_port, "-mp", str(base + 50), "-m", "2"
@@ -261,7 +261,7 @@ def test_the_browser_transfers_its_bridged_plain_party_to_a_browser_it_consulted
         desk = officina.running.media
         marco_phone = sipp_phone(
             tmp_path, "uas_transferee_attended.xml", marco_port,
-            "-mp", str(base + 30), "-key", "user", "202",
+            "-mp", str(base + 30), "-key", "user", "202", "-key", "sipfrag", "200 OK",
         )  # fmt: skip
         _registered(tmp_path, "202", marco_port, base + 21)
         giulia_context, phone = open_phone(media_browser, officina, giulia)
@@ -375,3 +375,55 @@ def test_the_browser_transfers_its_bridged_plain_caller_to_a_bridged_plain_consu
     assert to_sara.transferred_by == "201"
     assert to_sara.replaced_call_id == consultation_id
     assert CallRecord.objects.count() == 3
+
+
+def test_a_failed_attended_transfer_keeps_both_bridged_calls(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """As the first test, but Marco's phone reports that its new call failed (481 in the
+    NOTIFY's sipfrag): the browser says the transfer failed and keeps both calls (the
+    consultation can still be completed), the desk goes on bridging both, and ends
+    neither; Giulia's hang-up ends them."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), PASSWORDS["202"])
+    do_set_sip_password(do_provision_extension(sara), PASSWORDS["203"])
+    base = port_base()
+    marco_port, sara_port = base + 20, base + 22
+    with officina_without_rtpengine(settings) as officina:
+        desk = officina.running.media
+        marco_phone = sipp_phone(
+            tmp_path, "uas_transferee_attended.xml", marco_port, "-mp", str(base + 30),
+            "-key", "user", "202", "-key", "sipfrag", "481 Call Does Not Exist",
+        )  # fmt: skip
+        sara_phone = sipp_phone(tmp_path, "uas_answer.xml", sara_port, "-mp", str(base + 50))
+        _registered(tmp_path, "202", marco_port, base + 21)
+        _registered(tmp_path, "203", sara_port, base + 23)
+        context, phone = open_phone(media_browser, officina, giulia)
+        _consult(phone, "202", "203")
+        expect(phone.locator("#transfer-complete")).to_be_visible(timeout=15_000)
+        assert wait_for(lambda: len(desk.relays) == 2, 10), "both calls bridged"
+        phone.click("#transfer-complete")
+        expect(phone.locator("#transfer-status")).to_contain_text("Transfer failed", timeout=15_000)
+        expect(phone.locator("#in-call")).to_be_visible()
+        expect(phone.locator("#transfer-complete")).to_be_visible()
+        phone.wait_for_timeout(1000)
+        assert len(desk.relays) == 2, "the desk keeps both calls"
+        assert marco_phone.poll() is None and sara_phone.poll() is None, "nobody hung up"
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden(timeout=10_000)
+        assert _finished(marco_phone) == 0
+        assert _finished(sara_phone) == 0
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        context.close()
+
+    assert not CallRecord.objects.filter(caller_number="202").exists(), "no new call"
+    consultation = CallRecord.objects.get(caller_number="201", callee_number="203")
+    assert consultation.outcome == "answered"
