@@ -818,7 +818,7 @@ class BridgedBrowserCalls:
         if call.browser_calling or call.caller is None or self.transfers is None:
             return
         self.transfers.replaces_instead(
-            call.caller.extension_id, target, browser_call_id, target_call_id
+            call.caller.extension_id, target, browser_call_id, target_call_id, self.layer.wall()
         )
 
     def _plain_took_refer(

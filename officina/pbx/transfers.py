@@ -68,6 +68,9 @@ class Transfers:
         self.routes = routes
         # (the transferee's extension id, the number it is referred to) -> referral
         self.referrals: OrderedDict[tuple[int, str], Referral] = OrderedDict()
+        # A consultation's Call-ID as its transferor knows it -> (the Call-ID the
+        # transferee is to replace instead, until): the desk's, for a bridged one.
+        self.renamed: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     def referred(self, request: SipRequest, row: CallRow | None, wall: float) -> None:
         """A REFER is relayed inside the answered call of ``row`` (None: a dialog the
@@ -86,6 +89,9 @@ class Transfers:
             replaced = parse_replaces(replaces).call_id if replaces else ""
         except SipParseError:
             return
+        renamed = self.renamed.pop(replaced, None) if replaced else None
+        if renamed is not None and renamed[1] >= wall:
+            replaced = renamed[0]
         if sender.user == row.caller_number:
             transferor, transferee_id = row.caller_number, row.callee_id
         else:
@@ -103,16 +109,22 @@ class Transfers:
         self.referrals[key] = Referral(transferor, replaced, wall + REFERRAL_SECONDS)
 
     def replaces_instead(
-        self, transferee_id: int, number: str, replaced: str, call_id: str
+        self, transferee_id: int, number: str, replaced: str, call_id: str, wall: float
     ) -> None:
-        """The referral of ``transferee_id`` to ``number`` that was to take over the call
+        """The referral of ``transferee_id`` to ``number`` that is to take over the call
         ``replaced`` takes over ``call_id`` instead: the desk, which bridges the
         transferor's consultation, names its own dialog with the target in the REFER it
-        sends the transferee (``bridged_calls.py``)."""
+        sends the transferee (``bridged_calls.py``). The referral noted already is
+        re-pointed; one noted later (the REFER is accepted after this) is, when noted."""
         key = (transferee_id, number)
         referral = self.referrals.get(key)
         if referral is not None and referral.replaces == replaced:
             self.referrals[key] = replace(referral, replaces=call_id)
+            return
+        self.renamed.pop(replaced, None)
+        if len(self.renamed) >= MAX_REFERRALS:
+            self.renamed.popitem(last=False)
+        self.renamed[replaced] = (call_id, wall + REFERRAL_SECONDS)
 
     def placed_again(self, row: CallRow, wall: float) -> None:
         """The call of ``row``, a transfer's new call, is handed to the desk, which places
