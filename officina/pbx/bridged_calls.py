@@ -57,8 +57,17 @@ Then, either way:
   sends the plain party a REFER of its own naming the same number (``_browser_refers``),
   so that the plain phone calls the target directly (a plain target: no bridge at all;
   a browser: the proxy bridges that new call as any other), and passes its answer and
-  its NOTIFYs back to the browser. A REFER with Replaces (attended) is refused, and the
-  call goes on.
+  its NOTIFYs back to the browser.
+* The browser's attended transfer (Replaces naming its consultation call): the same REFER,
+  with a Replaces the target's phone can match. A plain target the desk bridges too held
+  the consultation with the desk, never with the browser: the REFER names the desk's
+  dialog with that phone as the phone holds it, the plain party's INVITE with it reaches
+  the phone directly and replaces the desk's call there, and on the 200 NOTIFY the desk
+  ends the consultation's two legs. A browser consulted directly holds the dialog the
+  browser named: the REFER carries it as it came, and the plain party's call, which the
+  desk bridges to that browser, carries it on in the desk's INVITE, so the browser takes
+  it in the consultation's place. A plain phone's own REFER with Replaces (it transfers
+  the browser, attended) is still answered 501.
 """
 
 from __future__ import annotations
@@ -92,6 +101,7 @@ from officina.sip import (
     new_tag,
     parse_message,
 )
+from officina.sip.replaces import Replaces, parse_replaces
 from officina.sip.rport import Peer
 from officina.sip.sdp import SdpParseError, SessionDescription, answer
 
@@ -236,6 +246,9 @@ class BrowserReferral:
     refer: SipRequest  # the browser's REFER: its answer, its subscription's id
     respond: Callable[[SipResponse], None]  # answers the browser's REFER
     accepted: bool = False  # the plain party took our REFER (2xx): NOTIFYs follow
+    # An attended transfer's: the browser's bridged call with the target, which the plain
+    # party's new call replaces at the target's phone; the desk ends it on success.
+    consultation: DeskBridgedCall | None = None
 
 
 class BridgedBrowserCalls:
@@ -359,7 +372,7 @@ class BridgedBrowserCalls:
             caller=caller,
             line=line,
         )
-        call.bridge.on_failure = lambda: self._relaying_failed(call)
+        call.bridge.on_failure = lambda: self._hang_up_both(call)
         self.calls[request.call_id] = call
         self.by_server[id(server)] = call
         self.stats["taken"] += 1
@@ -370,6 +383,14 @@ class BridgedBrowserCalls:
             self._run(call, self._open(call, caller))
         else:
             self._place(call, caller, b"", WS)
+
+    @staticmethod
+    def _passed_on(call: DeskBridgedCall) -> list[tuple[str, str]]:
+        """What of the caller's INVITE the placed call carries: an attended transfer's
+        Replaces (RFC 3891), which the proxy let through for the caller, so that the
+        callee's phone swaps the call it names for this one."""
+        replaces = call.invite.header("Replaces")
+        return [("Replaces", replaces)] if replaces else []
 
     async def _open(self, call: DeskBridgedCall, caller: DirectoryEntry) -> None:
         """The browser's answer prepared, the desk's plain offer made: the call is placed."""
@@ -403,7 +424,7 @@ class BridgedBrowserCalls:
             updates=True,
             media_transport=media,
             rings=call.line.devices if call.line is not None else None,
-            headers=call.line.headers if call.line is not None else None,
+            headers=[*(call.line.headers if call.line is not None else []), *self._passed_on(call)],
         )
         self._listen_to_onward(call, call.onward)
         call.onward.on_progress = lambda response: self._onward_progress(call, response)
@@ -698,7 +719,14 @@ class BridgedBrowserCalls:
         The plain phone then calls the target itself, directly when the target's phones
         are plain too; the desk re-placing the call would keep it bridged for nothing.
         Its NOTIFYs come back to the browser (``_plain_notifies``); on a 2xx the plain
-        phone hangs its old call up, or the browser does, and the desk ends both sides."""
+        phone hangs its old call up, or the browser does, and the desk ends both sides.
+
+        Attended (Replaces naming the browser's consultation call as the browser holds
+        it): a consultation the desk bridges too is named in our REFER as the target's
+        phone holds it, the desk's own dialog with that phone (``_target_dialog``), and
+        ends once the plain party's call has replaced it; any other (a browser consulted
+        directly) is named as it came, and the plain party's call, bridged by the desk
+        to the browser, carries it on (``_passed_on``)."""
         busy = call.transfer is not None or call.referral is not None
         if not call.answered or call.over or busy:
             respond(make_response(request, 491))
@@ -711,19 +739,36 @@ class BridgedBrowserCalls:
         if not isinstance(target, SipUri) or not target.user:
             respond(make_response(request, 416))
             return
-        if target.headers.get("Replaces") or target.headers.get("replaces"):
-            # An attended transfer's Replaces names the browser's consultation call, which
-            # the plain party cannot reach: it is the browser's with someone else, not ours.
-            respond(make_response(request, 501, headers=[_warning("no attended transfer")]))
-            return
+        domain = self.placer.domain
+        refer_to = SipUri(domain, target.user)
+        consultation = None
+        replaces_value = target.headers.get("Replaces") or target.headers.get("replaces")
+        if replaces_value:
+            try:
+                replaces = parse_replaces(replaces_value)
+            except SipParseError as error:
+                respond(make_response(request, 400, headers=[_warning(f"{error}")]))
+                return
+            consultation = self._consultation(replaces, call)
+            if consultation is None:
+                # A consultation the desk does not bridge (browser to browser, direct):
+                # the target's phone holds the dialog as the browser names it, and the
+                # plain party's call to it, bridged by the desk in turn, carries that
+                # Replaces on (``take``).
+                refer_to = SipUri(domain, target.user, headers={"Replaces": replaces_value})
+            else:
+                # The plain party is to replace the desk's dialog with the target, the
+                # one the target's phone holds (RFC 3891 §3: the to-tag is the target's).
+                named = self._target_dialog(consultation)
+                refer_to = SipUri(domain, target.user, headers={"Replaces": named.header_value()})
+                self._consultation_named(call, target.user, replaces.call_id, named.call_id)
         browser = call.caller.number if call.browser_calling and call.caller else None
         if browser is None:
             sender = request.from_.uri
             browser = sender.user if isinstance(sender, SipUri) else None
-        referral = BrowserReferral(refer=request, respond=respond)
+        referral = BrowserReferral(refer=request, respond=respond, consultation=consultation)
         call.referral = referral
-        domain = self.placer.domain
-        headers = [("Refer-To", f"<{SipUri(domain, target.user)}>")]
+        headers = [("Refer-To", f"<{refer_to}>")]
         if browser:
             headers.append(("Referred-By", f"<{SipUri(domain, browser)}>"))
         logger.info(
@@ -735,6 +780,53 @@ class BridgedBrowserCalls:
             b"",
             headers,
             lambda answer: self._plain_took_refer(call, referral, answer),
+        )
+
+    def _consultation(
+        self, replaces: Replaces, transferred: DeskBridgedCall
+    ) -> DeskBridgedCall | None:
+        """The answered call of the desk's whose dialog with the browser ``replaces`` names
+        (its Call-ID and both tags, in either order: JsSIP names the tags of its INVITE's
+        From and To, not its own and its peer's), other than ``transferred``."""
+        tags = {replaces.to_tag, replaces.from_tag}
+        for call in self.calls.values():
+            if call is transferred or not call.answered or call.over:
+                continue
+            if call.browser_calling:
+                dialog: Dialog | None = call.dialog
+            else:
+                dialog = call.onward.dialog if call.onward is not None else None
+            if (
+                dialog is not None
+                and dialog.call_id == replaces.call_id
+                and {dialog.local_tag, dialog.remote_tag} == tags
+            ):
+                return call
+        return None
+
+    @staticmethod
+    def _target_dialog(consultation: DeskBridgedCall) -> Replaces:
+        """The desk's dialog with the plain target of ``consultation`` as the target's
+        phone holds it: its own tag is the to-tag, the desk's the from-tag."""
+        if consultation.browser_calling:
+            assert consultation.onward is not None and consultation.onward.dialog is not None
+            dialog = consultation.onward.dialog
+        else:
+            dialog = consultation.dialog
+        return Replaces(dialog.call_id, to_tag=dialog.remote_tag, from_tag=dialog.local_tag)
+
+    def _consultation_named(
+        self, call: DeskBridgedCall, target: str, browser_call_id: str, target_call_id: str
+    ) -> None:
+        """A plain caller's referral, which the proxy noted from the browser's REFER as it
+        relayed it here, is to replace the target's dialog, not the browser's: the proxy
+        lets the new call's Replaces through only for the call it was referred to take
+        over (``Transfers.new_call``). The REFER to a plain callee passes the proxy, which
+        notes the Call-ID it names itself."""
+        if call.browser_calling or call.caller is None or self.transfers is None:
+            return
+        self.transfers.replaces_instead(
+            call.caller.extension_id, target, browser_call_id, target_call_id, self.layer.wall()
         )
 
     def _plain_took_refer(
@@ -768,6 +860,12 @@ class BridgedBrowserCalls:
         final_status = status is not None and int(status[1]) >= 200
         if state.lower().startswith("terminated") or final_status:
             call.referral = None
+            consultation = referral.consultation
+            if consultation is not None and status is not None and status[1].startswith(b"2"):
+                # The target's phone took the plain party's call in the consultation's
+                # place: the desk's two legs of it end (the target's, already replaced,
+                # may cross our BYE with its own).
+                self._hang_up_both(consultation)
             if not state.lower().startswith("terminated"):
                 state = "terminated;reason=noresource"
         contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
@@ -953,8 +1051,11 @@ class BridgedBrowserCalls:
         )
         self._end(call)
 
-    def _relaying_failed(self, call: DeskBridgedCall) -> None:
-        """The desk could not go on relaying: both sides are hung up."""
+    def _hang_up_both(self, call: DeskBridgedCall) -> None:
+        """Both sides are hung up: the desk could not go on relaying, or the call was
+        replaced by an attended transfer."""
+        if call.over:
+            return
         self._hang_up_onward(call)
         self._send_to_caller(call, "BYE")
         self._end(call)
@@ -962,7 +1063,7 @@ class BridgedBrowserCalls:
     def _no_ack(self, call: DeskBridgedCall) -> None:
         """A side never ACKed a 2xx of ours (RFC 3261 §13.3.1.4): the call is over."""
         logger.info("call %s: a 2xx never ACKed", call.invite.call_id)
-        self._relaying_failed(call)
+        self._hang_up_both(call)
 
     def _hang_up_onward(self, call: DeskBridgedCall) -> None:
         if call.onward is not None:

@@ -516,6 +516,11 @@ class Proxy:
             # The callee's phones speak the other media: the desk bridges, calling the
             # same number as the caller (forwarding, a group's steps, voicemail apply
             # to that call).
+            if self.transfers is not None and self._desk_bridges(
+                request, caller_media, leg_for(caller_media)
+            ):
+                # The desk places the call again as the caller's own, the one recorded.
+                self.transfers.placed_again(row, wall)
             if caller is not None and self._desk_bridges(request, caller_media, Leg.WEBRTC):
                 bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
                 return

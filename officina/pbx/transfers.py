@@ -32,7 +32,7 @@ PBX's own REFERs say, ``officina/pbx/media/desk.py``).
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from officina.sip import NameAddress, SipParseError, SipRequest, SipUri
@@ -70,6 +70,9 @@ class Transfers:
         self.routes = routes
         # (the transferee's extension id, the number it is referred to) -> referral
         self.referrals: OrderedDict[tuple[int, str], Referral] = OrderedDict()
+        # A consultation's Call-ID as its transferor knows it -> (the Call-ID the
+        # transferee is to replace instead, until): the desk's, for a bridged one.
+        self.renamed: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     def referred(self, request: SipRequest, row: CallRow | None, wall: float) -> None:
         """A REFER relayed inside the answered call of ``row`` was accepted (None: a
@@ -88,6 +91,9 @@ class Transfers:
             replaced = parse_replaces(replaces).call_id if replaces else ""
         except SipParseError:
             return
+        renamed = self.renamed.pop(replaced, None) if replaced else None
+        if renamed is not None and renamed[1] >= wall:
+            replaced = renamed[0]
         if sender.user == row.caller_number:
             transferor, transferee_id = row.caller_number, row.callee_id
         else:
@@ -103,6 +109,34 @@ class Transfers:
         if len(self.referrals) >= MAX_REFERRALS:
             self.referrals.popitem(last=False)
         self.referrals[key] = Referral(transferor, replaced, wall + REFERRAL_SECONDS)
+
+    def replaces_instead(
+        self, transferee_id: int, number: str, replaced: str, call_id: str, wall: float
+    ) -> None:
+        """The referral of ``transferee_id`` to ``number`` that is to take over the call
+        ``replaced`` takes over ``call_id`` instead: the desk, which bridges the
+        transferor's consultation, names its own dialog with the target in the REFER it
+        sends the transferee (``bridged_calls.py``). The referral noted already is
+        re-pointed; one noted later (the REFER is accepted after this) is, when noted."""
+        key = (transferee_id, number)
+        referral = self.referrals.get(key)
+        if referral is not None and referral.replaces == replaced:
+            self.referrals[key] = replace(referral, replaces=call_id)
+            return
+        self.renamed.pop(replaced, None)
+        if len(self.renamed) >= MAX_REFERRALS:
+            self.renamed.popitem(last=False)
+        self.renamed[replaced] = (call_id, wall + REFERRAL_SECONDS)
+
+    def placed_again(self, row: CallRow, wall: float) -> None:
+        """The call of ``row``, a transfer's new call, is handed to the desk, which places
+        it again as the caller's own (``bridged_calls.py``): the referral ``new_call``
+        took waits for that call, the one recorded, whose Replaces it lets through."""
+        if row.caller_id is None or not row.transferred_by:
+            return
+        self.referrals[(row.caller_id, row.callee_number)] = Referral(
+            row.transferred_by, row.replaced_call_id or "", wall + REFERRAL_SECONDS
+        )
 
     def readdress(self, request: SipRequest, peer: Peer) -> None:
         """Point the Refer-To of a REFER going to ``peer`` at our own address on the

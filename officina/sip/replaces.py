@@ -34,6 +34,11 @@ class Replaces:
     from_tag: str
     early_only: bool = False
 
+    def header_value(self) -> str:
+        """The value as a Replaces header carries it (and, escaped, a Refer-To URI)."""
+        early = ";early-only" if self.early_only else ""
+        return f"{self.call_id};to-tag={self.to_tag};from-tag={self.from_tag}{early}"
+
 
 def parse_replaces(text: str) -> Replaces:
     """Read a Replaces value; a missing tag or a Call-ID that is no word is the sender's

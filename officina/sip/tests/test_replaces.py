@@ -30,3 +30,13 @@ def test_a_broken_replaces_is_the_senders_error(value, why):
     with pytest.raises(SipParseError, match=why) as raised:
         parse_replaces(value)
     assert raised.value.status == 400
+
+
+def test_a_replaces_written_back_reads_the_same():
+    for named in (
+        Replaces("98732@sip.example.com", "ff87ff", "r33th4x0r"),
+        Replaces("a1-bridged", "x", "y", early_only=True),
+    ):
+        value = named.header_value()
+        assert parse_replaces(value) == named
+    assert Replaces("c", "t", "f").header_value() == "c;to-tag=t;from-tag=f"
