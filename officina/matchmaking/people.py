@@ -385,11 +385,12 @@ def _rough_rows(
         "reached(member_id)", " UNION ".join(["SELECT member_id FROM others", *strongest]), params
     )
     # Their rows on the popular topic, by member (an index lookup each): SQLite joins in
-    # the order written with CROSS JOIN.
+    # the order written with CROSS JOIN, and "+" keeps it off the (skill, side) index,
+    # which it would otherwise scan whole for each member.
     if popular > 0:
         on_popular = (
             f"SELECT t.member_id, t.weight, w.m0, w.m1, w.t0 FROM reached r CROSS JOIN {skills} t"  # noqa: S608
-            " CROSS JOIN w WHERE t.member_id = r.member_id AND t.skill_id = %s"
+            " CROSS JOIN w WHERE t.member_id = r.member_id AND +t.skill_id = %s"
             " AND w.skill_id = t.skill_id AND w.side = t.side"
         )
     else:
