@@ -24,8 +24,10 @@ suggestions.
 Bounded: the database gives every lister of the viewer's skills and free tags, on the
 sides that can meet them, a rough score (the same terms, summed per side, in SQL) and
 returns the ``CANDIDATES`` best; those alone are scored exactly, in Python
-(``CandidateCut``). The rows the database reads grow with a skill's or a tag's listers;
-the Python work does not.
+(``CandidateCut``). The viewer's most listed topic, when its listers outnumber all the
+others' (a popular tag: thousands), is read only for the members the other topics reach
+and for the strongest of each of its sides. The rows the database reads grow with the
+other topics' listers; the Python work does not.
 
 With the semantic extra, the best few (already scored, before the cut to what is shown)
 are reordered a little by how close each one's profile is to the viewer's in meaning
@@ -222,13 +224,14 @@ class _Statement:
         return f"WITH {', '.join(self.ctes)} {body}" if self.ctes else body
 
 
-def _free_tag_rows() -> str:
+def _free_tag_rows(where: str = "") -> str:
     """Members' free tag rows on the viewer's free tags, by the viewer's topic (``k``:
-    the viewer's folded texts), one row per (member, topic, side), the strongest."""
+    the viewer's folded texts, ``where`` a condition on them), one row per (member,
+    topic, side), the strongest."""
     return (
         "SELECT f.member_id AS member_id, k.topic AS skill_id, f.side AS side,"  # noqa: S608 - see _Statement
         f" MAX(f.weight) AS weight FROM {MeetFreeTag._meta.db_table} f JOIN k ON f.key = k.key"
-        " GROUP BY f.member_id, k.topic, f.side"
+        f"{f' WHERE {where}' if where else ''} GROUP BY f.member_id, k.topic, f.side"
     )
 
 
@@ -240,9 +243,11 @@ def _rows_of_chosen(mine: _Mine) -> tuple[str, list[int]]:
     branches, params = [], []
     if mine.skills:
         branches.append(
-            f"SELECT member_id, skill_id, side, weight, '' FROM {skills}"  # noqa: S608 - see _Statement
-            f" WHERE skill_id IN ({', '.join(['%s'] * len(mine.skills))})"
-            " AND member_id IN (SELECT member_id FROM chosen)"
+            # By member too (the unique (member, skill, side) index): a skill's range holds
+            # thousands of listers, the chosen are a few hundred.
+            "SELECT t.member_id, t.skill_id, t.side, t.weight, '' FROM chosen c"  # noqa: S608 - see _Statement
+            f" CROSS JOIN {skills} t WHERE t.member_id = c.member_id"
+            f" AND t.skill_id IN ({', '.join(['%s'] * len(mine.skills))})"
         )
         params += list(mine.skills)
     if mine.keys:
@@ -267,13 +272,35 @@ class CandidateCut:
     (skill, side), strongest first, and every lister of the viewer's free tags (the cut
     before this one: 200; in ties, by member id, which is no better than chance).
     Neither: every lister, the exact answer the benchmark compares with.
+
+    ``popular`` (with ``best``): the viewer's most listed topic, when its listers outnumber
+    those of all their other topics together (``_popular_topic``), is not read whole:
+    its rows are read for the members the other topics reach, and for the ``best``
+    strongest of each of its sides (in ties by member id, as the rough score orders
+    them). So whoever meets the viewer on another topic too is scored in full, and of
+    those who meet them on that topic alone, the ``best`` by the rough score are there
+    (the rough score of one row grows with its weight); only someone listing it on two
+    sides and nothing else, below the ``best`` of both, can be left out. Reading and
+    grouping the thousands of listers of a popular tag was most of a page's time.
     """
 
     best: int | None = CANDIDATES
     per_range: int | None = None
+    popular: bool = True
 
 
 EVERY_LISTER = CandidateCut(best=None)
+
+
+def _popular_topic(listers: dict[int, int], topics: Collection[int], best: int) -> int | None:
+    """The most listed of ``topics`` (ties: the lowest id), when it has more listers than
+    all the others together and than ``best``: reading its rows for the members the
+    others reach (an index lookup each) is then cheaper than reading all of them."""
+    if not topics:
+        return None
+    most = min(topics, key=lambda topic: (-listers.get(topic, 0), topic))
+    rest = sum(listers.get(topic, 0) for topic in topics if topic != most)
+    return most if listers.get(most, 0) > max(rest, best) else None
 
 
 def _rough_terms(
@@ -304,8 +331,85 @@ def _rough_terms(
     ]
 
 
+def _rough_rows(
+    mine: _Mine,
+    popular: int | None,
+    statement: _Statement,
+    terms: Sequence[tuple[int, str, float, float, float]],
+    best: int,
+) -> tuple[str, list[int | str | float]]:
+    """The rows the rough score sums, (member_id, weight, m0, m1, t0), one per member,
+    topic and side: every lister's on each topic but ``popular``; on ``popular`` (see
+    ``CandidateCut``), the rows of the members the others reach (``reached``, a ``WITH``
+    added to ``statement``) and of the ``best`` strongest of each of its sides: the SQL
+    and its own parameters."""
+    skills, tags = MeetTag._meta.db_table, MeetFreeTag._meta.db_table
+    skill_rows = (
+        f"SELECT t.member_id AS member_id, t.weight AS weight, w.m0 AS m0, w.m1 AS m1,"  # noqa: S608 - see _Statement
+        f" w.t0 AS t0 FROM {skills} t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
+    )
+
+    def tag_rows(where: str = "") -> str:
+        return (
+            f"SELECT t.member_id, t.weight, w.m0, w.m1, w.t0 FROM ({_free_tag_rows(where)})"  # noqa: S608
+            " AS t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
+        )
+
+    if popular is None:
+        return " UNION ALL ".join([skill_rows, tag_rows()] if mine.keys else [skill_rows]), []
+    others = [f"{skill_rows} WHERE w.skill_id <> %s"]
+    others_params: list[int | str | float] = [popular]
+    if mine.keys:
+        others.append(tag_rows("k.topic <> %s"))
+        others_params.append(popular)
+    # The strongest of each side: the rough score of one row grows with its weight.
+    strongest: list[str] = []
+    params: list[int | str | float] = []
+    for topic, side, *_term in terms:
+        if topic != popular:
+            continue
+        if popular > 0:
+            strongest.append(
+                f"SELECT * FROM (SELECT member_id FROM {skills} WHERE skill_id = %s AND side = %s"  # noqa: S608
+                " ORDER BY weight DESC, member_id LIMIT %s)"
+            )
+            params += [popular, side, best]
+        else:
+            strongest.append(
+                f"SELECT * FROM (SELECT f.member_id FROM {tags} f JOIN k ON f.key = k.key"  # noqa: S608
+                " WHERE k.topic = %s AND f.side = %s ORDER BY f.weight DESC, f.member_id LIMIT %s)"
+            )
+            params += [popular, side, best]
+    statement.cte("others", " UNION ALL ".join(others), others_params)
+    statement.cte(
+        "reached(member_id)", " UNION ".join(["SELECT member_id FROM others", *strongest]), params
+    )
+    # Their rows on the popular topic, by member (an index lookup each): SQLite joins in
+    # the order written with CROSS JOIN, and "+" keeps it off the (skill, side) index,
+    # which it would otherwise scan whole for each member.
+    if popular > 0:
+        on_popular = (
+            f"SELECT t.member_id, t.weight, w.m0, w.m1, w.t0 FROM reached r CROSS JOIN {skills} t"  # noqa: S608
+            " CROSS JOIN w WHERE t.member_id = r.member_id AND +t.skill_id = %s"
+            " AND w.skill_id = t.skill_id AND w.side = t.side"
+        )
+    else:
+        on_popular = (
+            "SELECT g.member_id, g.weight, w.m0, w.m1, w.t0 FROM (SELECT f.member_id AS member_id,"  # noqa: S608
+            " k.topic AS topic, f.side AS side, MAX(f.weight) AS weight FROM reached r"
+            f" CROSS JOIN {tags} f CROSS JOIN k WHERE f.member_id = r.member_id AND f.key = k.key"
+            " AND k.topic = %s GROUP BY f.member_id, f.side) AS g"
+            " JOIN w ON w.skill_id = g.topic AND w.side = g.side"
+        )
+    return f"SELECT * FROM others UNION ALL {on_popular}", [popular]  # noqa: S608
+
+
 def _candidates_rows(
-    mine: _Mine, also: Collection[int], rarity: dict[int, float], cut: CandidateCut
+    mine: _Mine,
+    also: Collection[int],
+    rarity: dict[int, float],
+    listers: dict[int, int],
+    cut: CandidateCut,
 ) -> _TheirRows:
     """The candidates (as ``cut`` chooses them among the listers of the viewer's skills
     and free tags) and the members ``also``: their rows on the viewer's skills and free
@@ -325,19 +429,16 @@ def _candidates_rows(
         # skill's rows as they are, a free tag's rows (by any of its texts) by the
         # viewer's topic, one per member and side, so two texts of one tag count once.
         statement.values("w(skill_id, side, m0, m1, t0)", terms)
-        listed = [
-            f"SELECT t.member_id AS member_id, t.weight AS weight, w.m0 AS m0, w.m1 AS m1,"  # noqa: S608 - see _Statement
-            f" w.t0 AS t0 FROM {skills} t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
-        ]
-        if mine.keys:
-            listed.append(
-                f"SELECT t.member_id, t.weight, w.m0, w.m1, w.t0 FROM ({_free_tag_rows()})"  # noqa: S608
-                " AS t JOIN w ON t.skill_id = w.skill_id AND t.side = w.side"
-            )
+        popular = (
+            _popular_topic(listers, {topic for topic, *_term in terms}, cut.best)
+            if cut.popular
+            else None
+        )
+        listed, params = _rough_rows(mine, popular, statement, terms, cut.best)
         claim = f"m1 * weight / (weight + {CLAIM_SATURATION})"
         sides = (
             f"SELECT member_id, SUM(m0 + {claim}) AS mine, SUM(t0) AS theirs"  # noqa: S608
-            f" FROM ({' UNION ALL '.join(listed)}) AS r GROUP BY member_id"
+            f" FROM ({listed}) AS r GROUP BY member_id"
         )
         parts.append(
             f"SELECT member_id FROM (SELECT member_id FROM ({sides}) AS s"  # noqa: S608
@@ -386,11 +487,16 @@ def _rows_among(mine: _Mine, members: Collection[int]) -> _TheirRows:
     return _read_chosen(statement, mine)
 
 
-def _rarity(mine: _Mine) -> dict[int, float]:
-    # Both counts are kept with the index (a row per skill, one row), not counted here;
-    # a free tag's listers were counted with the viewer's listings.
+def _listers(mine: _Mine) -> dict[int, int]:
+    """How many members list each of the viewer's topics: a skill's count is kept with
+    the index (a row per skill), a free tag's was counted with the viewer's listings."""
     holders = meet_holders(list(mine.skills))
     holders.update(mine.listers)
+    return holders
+
+
+def _rarity(mine: _Mine, holders: dict[int, int]) -> dict[int, float]:
+    # The community's size is kept with the index too (one row), not counted here.
     total = max(index_totals().members, max(holders.values(), default=1))
     return {topic: math.log(1 + total / max(holders.get(topic, 1), 1)) for topic in mine.sides}
 
@@ -621,8 +727,9 @@ def people_to_meet(
     helped = help_around(viewer.pk)
     # The answers around the viewer bring people the index's cut may have left out.
     others_helped = _others_helped(viewer.pk, helped)
-    rarity = _rarity(mine)
-    found = _candidates_rows(mine, others_helped, rarity, cut or CandidateCut())
+    listers = _listers(mine)
+    rarity = _rarity(mine, listers)
+    found = _candidates_rows(mine, others_helped, rarity, listers, cut or CandidateCut())
     candidates = found.theirs.keys() | others_helped
     pairs = _score_pairs(viewer.pk, mine, found.theirs, candidates, helped, rarity, found.texts)
     return _suggestions(viewer, pairs, limit)
@@ -634,7 +741,13 @@ def pair_reasons(viewer: Member, other: Member) -> list[Reason]:
     mine = _tags_of(viewer.pk)
     found = _rows_among(mine, {other.pk})
     pair = _score_pairs(
-        viewer.pk, mine, found.theirs, {other.pk}, helped, _rarity(mine), found.texts
+        viewer.pk,
+        mine,
+        found.theirs,
+        {other.pk},
+        helped,
+        _rarity(mine, _listers(mine)),
+        found.texts,
     ).get(other.pk)
     if pair is None:
         return []
@@ -670,7 +783,7 @@ def here_today(viewer: Member, limit: int = SUGGESTED) -> HereToday | None:
             found.theirs,
             present,
             help_around(viewer.pk),
-            _rarity(mine),
+            _rarity(mine, _listers(mine)),
             found.texts,
         )
     return HereToday(

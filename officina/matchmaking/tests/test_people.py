@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from django.db.models import Count
 from django.utils import translation
 
 from officina.accounts.actions import check_create_project_guest, check_set_presence_visibility
@@ -18,6 +19,7 @@ from officina.matchmaking.people import (
     CandidateCut,
     HereToday,
     MeetSuggestion,
+    _popular_topic,
     here_today,
     people_to_meet,
 )
@@ -243,3 +245,69 @@ def test_the_database_picks_the_candidates_by_both_sides_not_by_index_order(
     assert names(people_to_meet(giulia, cut=CandidateCut(best=1))) == [zeno.display_name]
     assert names(people_to_meet(giulia, cut=EVERY_LISTER))[0] == zeno.display_name
     assert names(people_to_meet(giulia))[0] == zeno.display_name
+
+
+def test_the_most_listed_topic_is_read_for_whom_the_others_reach(
+    community, tax, ux, giulia, make_member
+):
+    """Giulia needs Tax and VAT, offered by more members than she lists anything else
+    with, and offers UX design. Cut to 3 candidates, Tax and VAT's listers are read for
+    the members UX design reaches and for the 3 strongest of each side only. Zeno, the
+    last lister of both, offers Tax and needs UX design: found through UX design with
+    his Tax row counted (three learners need UX design only, before him in the index's
+    order: without his Tax row he would tie with them and lose). The same first three,
+    scores included, as scoring every lister, and as reading Tax and VAT whole."""
+    check_add_member_skill(giulia, tax, SkillKind.NEED)
+    check_add_member_skill(giulia, ux, SkillKind.OFFER, level=SkillLevel.ADVANCED)
+    for number in range(8):
+        check_add_member_skill(make_member(first_name=f"Adviser{number}"), tax, SkillKind.OFFER)
+    for number in range(3):
+        check_add_member_skill(make_member(first_name=f"Learner{number}"), ux, SkillKind.NEED)
+    zeno = make_member(first_name="Zeno")
+    check_add_member_skill(zeno, tax, SkillKind.OFFER)
+    check_add_member_skill(zeno, ux, SkillKind.NEED)
+    listers = {tax.pk: 10, ux.pk: 5}  # with Giulia
+    assert dict(MeetTag.objects.values_list("skill_id").annotate(Count("member"))) == listers
+    assert _popular_topic(listers, listers.keys(), best=3) == tax.pk
+
+    shown = people_to_meet(giulia, cut=CandidateCut(best=3))
+    exact = people_to_meet(giulia, cut=EVERY_LISTER)
+    assert names(shown)[0] == zeno.display_name
+    assert [(each.member, each.score) for each in shown] == [
+        (each.member, each.score) for each in exact[:3]
+    ]
+    whole = people_to_meet(giulia, cut=CandidateCut(best=3, popular=False))
+    assert [(each.member, each.score) for each in shown] == [
+        (each.member, each.score) for each in whole
+    ]
+
+
+def test_of_those_met_on_the_most_listed_topic_alone_the_strongest_are_read(
+    community, tax, giulia, make_member
+):
+    """Giulia needs Tax and VAT only; nine members offer it, Ada last in the index's
+    order but as an expert. Cut to 3 candidates, the 3 strongest offers are read, Ada
+    first, with the scores of scoring every lister."""
+    check_add_member_skill(giulia, tax, SkillKind.NEED)
+    for number in range(8):
+        check_add_member_skill(make_member(first_name=f"Adviser{number}"), tax, SkillKind.OFFER)
+    ada = make_member(first_name="Ada")
+    check_add_member_skill(ada, tax, SkillKind.OFFER, level=SkillLevel.EXPERT)
+    assert _popular_topic({tax.pk: 10}, [tax.pk], best=3) == tax.pk
+
+    shown = people_to_meet(giulia, cut=CandidateCut(best=3))
+    exact = people_to_meet(giulia, cut=EVERY_LISTER)
+    assert names(shown)[0] == ada.display_name
+    assert [(each.member, each.score) for each in shown] == [
+        (each.member, each.score) for each in exact[:3]
+    ]
+
+
+def test_a_topic_is_bounded_only_when_it_outnumbers_the_others_and_the_cut():
+    assert _popular_topic({1: 900, 2: 500, -3: 300}, [1, 2, -3], best=200) == 1
+    assert _popular_topic({1: 700, 2: 500, -3: 300}, [1, 2, -3], best=200) is None
+    assert _popular_topic({-3: 150}, [-3], best=200) is None
+    assert _popular_topic({-3: 250}, [-3], best=200) == -3
+    # Ties: the lowest id, so the same statement for the same viewer.
+    assert _popular_topic({4: 600, 2: 600}, [4, 2], best=200) is None
+    assert _popular_topic({}, [], best=200) is None
