@@ -432,6 +432,8 @@ def test_a_refer_the_desk_refuses_leaves_the_call_not_transferred(
             "SIP/2.0 501" in log.read_text() for log in tmp_path.glob("uas_transferor_*.log")
         )
         assert wait_for(refused, 15), "the desk refused the REFER"
+        (marco_log,) = tmp_path.glob("uas_transferor_refused_*_messages.log")
+        assert 'Warning: 399 officina "no attended transfer to a browser"' in marco_log.read_text()
         expect(phone.locator("#call-state")).to_have_text("Connected")
         assert len(desk.relays) == 1, "the call goes on"
         phone.click("#hangup")
