@@ -66,8 +66,12 @@ Then, either way:
   ends the consultation's two legs. A browser consulted directly holds the dialog the
   browser named: the REFER carries it as it came, and the plain party's call, which the
   desk bridges to that browser, carries it on in the desk's INVITE, so the browser takes
-  it in the consultation's place. A plain phone's own REFER with Replaces (it transfers
-  the browser, attended) is still answered 501.
+  it in the consultation's place.
+* The plain phone's attended transfer of the browser (its REFER's Replaces naming its
+  consultation with a plain target): the desk's call to the target as the browser carries
+  that Replaces, the target's phone takes it in the consultation's place, and the rest is
+  the blind path (``_onward_refers``); a consultation with a browser, which the desk
+  bridges too, is answered 501.
 """
 
 from __future__ import annotations
@@ -584,7 +588,16 @@ class BridgedBrowserCalls:
         proxy: ring groups, forwarding, voicemail, the trunk's guard apply), reports to
         the transferor in NOTIFYs, and on the answer bridges the browser to the new call
         on the same plain port and ends the transferor's. A failure leaves the call as it
-        was."""
+        was.
+
+        Attended (the Refer-To carries a Replaces naming the transferor's consultation
+        with the target): the desk's new call carries that Replaces as it came, so that
+        the target's phone swaps the consultation for it (RFC 3891); the rest is as for
+        a blind transfer. The transferor, a plain phone, consulted a plain target
+        directly and wrote the Replaces as the target holds that dialog. A consultation
+        the desk bridges (a browser target) is refused 501: that browser holds the desk's
+        dialog, not the one named, and the new call, from the browser's bridge to a
+        browser, would be bridged by the desk twice over."""
         leg = call.onward
         assert leg is not None
         if not call.browser_calling:
@@ -606,10 +619,26 @@ class BridgedBrowserCalls:
         if not isinstance(target, SipUri) or not target.user:
             leg.respond(make_response(request, 416))
             return
-        if target.headers.get("Replaces") or target.headers.get("replaces"):
-            # An attended transfer names a dialog the desk does not hold.
-            leg.respond(make_response(request, 501, headers=[_warning("no attended transfer")]))
-            return
+        replacing: list[tuple[str, str]] = []
+        replaces_value = target.headers.get("Replaces") or target.headers.get("replaces")
+        if replaces_value:
+            try:
+                replaces = parse_replaces(replaces_value)
+            except SipParseError as error:
+                leg.respond(make_response(request, 400, headers=[_warning(f"{error}")]))
+                return
+            if self._bridges_dialog(replaces.call_id):
+                # The consultation is a call of the desk's with a browser: the target's
+                # browser holds the desk's dialog, not the one named.
+                leg.respond(
+                    make_response(
+                        request, 501, headers=[_warning("no attended transfer to a browser")]
+                    )
+                )
+                return
+            # A plain target consulted directly: the transferor names the dialog as the
+            # target holds it (RFC 3891 §3, the to-tag the target's own), so it passes on.
+            replacing = [("Replaces", replaces.header_value())]
         transfer = DeskTransfer(refer=request, transferor=leg, target=target.user)
         transferor = request.from_.uri
         referred_by = (
@@ -633,9 +662,22 @@ class BridgedBrowserCalls:
             on_bye=lambda: self._onward_hung_up(call),
             updates=True,
             media_transport=TCP,
-            headers=referred_by,  # RFC 3892: the new party sees who put the call through
+            # RFC 3892: the new party sees who put the call through; RFC 3891: an attended
+            # transfer's new call takes the consultation's place at the target's phone.
+            headers=[*referred_by, *replacing],
         )
         transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
+
+    def _bridges_dialog(self, call_id: str) -> bool:
+        """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with
+        the desk, or the desk's onward call."""
+        for call in self.calls.values():
+            if call.over:
+                continue
+            onward = call.onward.dialog if call.onward is not None else None
+            if call.invite.call_id == call_id or (onward is not None and onward.call_id == call_id):
+                return True
+        return False
 
     def _transfer_rings(self, transfer: DeskTransfer, response: SipResponse) -> None:
         if response.status == 180:
