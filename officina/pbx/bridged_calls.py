@@ -57,7 +57,8 @@ Then, either way:
   sends the plain party a REFER of its own naming the same number (``_browser_refers``),
   so that the plain phone calls the target directly (a plain target: no bridge at all;
   a browser: the proxy bridges that new call as any other), and passes its answer and
-  its NOTIFYs back to the browser.
+  its NOTIFYs back to the browser (``browser_referrals.py``, shared with the
+  click-to-call the desk bridges).
 * The browser's attended transfer (Replaces naming its consultation call): the same REFER,
   with a Replaces the target's phone can match. A plain target the desk bridges too held
   the consultation with the desk, never with the browser: the REFER names the desk's

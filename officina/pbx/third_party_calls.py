@@ -52,6 +52,12 @@ media clock. Re-INVITEs and UPDATEs are then answered by the desk on each side, 
 passed on (a hold plays music to the other side); keys in INFO go across. A target whose
 phones are all browsers gets the browser's own offer either way: peer to peer.
 
+In such a bridged call the browser's blind transfer (REFER) cannot be relayed: the desk
+sends the target a REFER of its own naming the same number, from the member, and passes
+its answer and NOTIFYs back to the browser (``_browser_refers``, ``browser_referrals.py``,
+shared with ``bridged_calls.py``); the target calls the transfer target itself. The
+proxy, relaying that REFER, records the transfer. An attended one (Replaces) gets 501.
+
 The member may also end an answered call from the page (``end``): both legs get a BYE
 (RFC 3725 §7), and the record says the caller ended it on the web.
 
