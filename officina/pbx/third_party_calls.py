@@ -660,6 +660,8 @@ class ThirdPartyCalls:
     def _target_took_refer(
         self, call: ThirdPartyCall, referral: BrowserReferral, answer: SipResponse | None
     ) -> None:
+        """The target's answer to our REFER is the browser's answer to its own; a refusal
+        ends the referral and the call goes on."""
         peer = call.member_peer
         call_on = call.referral is referral and call.state is CallState.CONNECTED
         contact = self._contact(peer) if peer is not None else ""
