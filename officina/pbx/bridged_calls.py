@@ -57,7 +57,8 @@ Then, either way:
   sends the plain party a REFER of its own naming the same number (``_browser_refers``),
   so that the plain phone calls the target directly (a plain target: no bridge at all;
   a browser: the proxy bridges that new call as any other), and passes its answer and
-  its NOTIFYs back to the browser.
+  its NOTIFYs back to the browser (``browser_referrals.py``, shared with the
+  click-to-call the desk bridges).
 * The browser's attended transfer (Replaces naming its consultation call): the same REFER,
   with a Replaces the target's phone can match. A plain target the desk bridges too held
   the consultation with the desk, never with the browser: the REFER names the desk's
@@ -79,12 +80,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from officina.pbx.bindings import Binding
+from officina.pbx.browser_referrals import BrowserReferral, refer_headers, referred_to
+from officina.pbx.browser_referrals import warning as _warning
 from officina.pbx.media.desk import info_digit
 from officina.pbx.media.ports import NoMediaPort
 from officina.pbx.media.webrtc import WebRtcRefused
@@ -240,19 +242,6 @@ class DeskTransfer:
     transferor: PlacedLeg  # the transferor's call (the onward call until the transfer)
     target: str
     leg: PlacedLeg | None = None  # the new call, from the remaining party to the target
-
-
-@dataclass(eq=False)
-class BrowserReferral:
-    """The browser transfers its plain party (RFC 3515): the desk's own REFER to that
-    party, whose answer and NOTIFYs go back to the browser in the browser's REFER's."""
-
-    refer: SipRequest  # the browser's REFER: its answer, its subscription's id
-    respond: Callable[[SipResponse], None]  # answers the browser's REFER
-    accepted: bool = False  # the plain party took our REFER (2xx): NOTIFYs follow
-    # An attended transfer's: the browser's bridged call with the target, which the plain
-    # party's new call replaces at the target's phone; the desk ends it on success.
-    consultation: DeskBridgedCall | None = None
 
 
 class BridgedBrowserCalls:
@@ -773,16 +762,13 @@ class BridgedBrowserCalls:
         if not call.answered or call.over or busy:
             respond(make_response(request, 491))
             return
-        try:
-            target = NameAddress.parse(request.header("Refer-To") or "").uri
-        except SipParseError:
-            respond(make_response(request, 400, headers=[_warning("bad Refer-To")]))
+        referred = referred_to(request)
+        if isinstance(referred, SipResponse):
+            respond(referred)
             return
-        if not isinstance(target, SipUri) or not target.user:
-            respond(make_response(request, 416))
-            return
+        number, target = referred
         domain = self.placer.domain
-        refer_to = SipUri(domain, target.user)
+        refer_to = SipUri(domain, number)
         consultation = None
         replaces_value = target.headers.get("Replaces") or target.headers.get("replaces")
         if replaces_value:
@@ -797,30 +783,30 @@ class BridgedBrowserCalls:
                 # the target's phone holds the dialog as the browser names it, and the
                 # plain party's call to it, bridged by the desk in turn, carries that
                 # Replaces on (``take``).
-                refer_to = SipUri(domain, target.user, headers={"Replaces": replaces_value})
+                refer_to = SipUri(domain, number, headers={"Replaces": replaces_value})
             else:
                 # The plain party is to replace the desk's dialog with the target, the
                 # one the target's phone holds (RFC 3891 §3: the to-tag is the target's).
                 named = self._target_dialog(consultation)
-                refer_to = SipUri(domain, target.user, headers={"Replaces": named.header_value()})
-                self._consultation_named(call, target.user, replaces.call_id, named.call_id)
+                refer_to = SipUri(domain, number, headers={"Replaces": named.header_value()})
+                self._consultation_named(call, number, replaces.call_id, named.call_id)
         browser = call.caller.number if call.browser_calling and call.caller else None
         if browser is None:
             sender = request.from_.uri
             browser = sender.user if isinstance(sender, SipUri) else None
-        referral = BrowserReferral(refer=request, respond=respond, consultation=consultation)
+        referral = BrowserReferral(refer=request, respond=respond)
+        if consultation is not None:
+            # The target's phone took the plain party's call in the consultation's
+            # place: the desk's two legs of it end (the target's, already replaced,
+            # may cross our BYE with its own).
+            referral.on_success = lambda: self._hang_up_both(consultation)
         call.referral = referral
-        headers = [("Refer-To", f"<{refer_to}>")]
-        if browser:
-            headers.append(("Referred-By", f"<{SipUri(domain, browser)}>"))
-        logger.info(
-            "call %s: the browser transfers its party to %s", call.invite.call_id, target.user
-        )
+        logger.info("call %s: the browser transfers its party to %s", call.invite.call_id, number)
         self._to_plain_party(
             call,
             "REFER",
             b"",
-            headers,
+            refer_headers(refer_to, domain, browser),
             lambda answer: self._plain_took_refer(call, referral, answer),
         )
 
@@ -875,17 +861,11 @@ class BridgedBrowserCalls:
         self, call: DeskBridgedCall, referral: BrowserReferral, answer: SipResponse | None
     ) -> None:
         """The plain party's answer to our REFER is the browser's answer to its own."""
-        status = 408 if answer is None else answer.status
-        if 200 <= status < 300 and call.referral is referral and not call.over:
-            referral.accepted = True
-            contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
-            referral.respond(make_response(referral.refer, 202, headers=[("Contact", contact)]))
-            return
-        if call.referral is referral:
+        call_on = call.referral is referral and not call.over
+        contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
+        took = referral.plain_answered(answer, call_on=call_on, contact=contact)
+        if not took and call.referral is referral:
             call.referral = None
-        if status < 300:
-            status = 481  # the call ended meanwhile
-        referral.respond(make_response(referral.refer, status))
 
     def _plain_notifies(
         self, call: DeskBridgedCall, request: SipRequest, respond: Callable[[SipResponse], None]
@@ -897,26 +877,10 @@ class BridgedBrowserCalls:
             respond(make_response(request, 481))  # no subscription of ours
             return
         respond(make_response(request, 200))
-        state = request.header("Subscription-State") or "active"
-        status = _SIPFRAG_STATUS.match(request.body)
-        final_status = status is not None and int(status[1]) >= 200
-        if state.lower().startswith("terminated") or final_status:
-            call.referral = None
-            consultation = referral.consultation
-            if consultation is not None and status is not None and status[1].startswith(b"2"):
-                # The target's phone took the plain party's call in the consultation's
-                # place: the desk's two legs of it end (the target's, already replaced,
-                # may cross our BYE with its own).
-                self._hang_up_both(consultation)
-            if not state.lower().startswith("terminated"):
-                state = "terminated;reason=noresource"
         contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
-        headers = [
-            ("Event", f"refer;id={referral.refer.cseq.number}"),
-            ("Subscription-State", state),
-            ("Contact", contact),
-            ("Content-Type", request.header("Content-Type") or "message/sipfrag;version=2.0"),
-        ]
+        headers, over = referral.plain_notified(request, contact)
+        if over and call.referral is referral:
+            call.referral = None
         if call.browser_calling:
             self._to_caller_in_call(call, "NOTIFY", request.body, headers, lambda _answer: None)
         else:
@@ -1194,9 +1158,6 @@ class BridgedBrowserCalls:
         task.add_done_callback(call.tasks.discard)
 
 
-# The status line a REFER's NOTIFY reports (RFC 3420 sipfrag): "SIP/2.0 180 Ringing".
-_SIPFRAG_STATUS = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9]) ")
-
 # Reason phrases of the failures a transfer's NOTIFY reports (the number is what counts).
 _REASONS = {
     403: "Forbidden", 404: "Not Found", 408: "Request Timeout", 480: "Temporarily Unavailable",
@@ -1212,13 +1173,8 @@ def _record_routes(call: DeskBridgedCall) -> list[tuple[str, str]]:
     return [("Record-Route", value) for value in call.invite.header_values("Record-Route")]
 
 
-def _warning(text: str) -> tuple[str, str]:
-    return ("Warning", f'399 officina "{text.replace(chr(34), "")[:100]}"')
-
-
 __all__ = [
     "BridgedBrowserCalls",
-    "BrowserReferral",
     "DeskBranchLine",
     "DeskBridgedCall",
     "DeskTransfer",

@@ -52,6 +52,12 @@ media clock. Re-INVITEs and UPDATEs are then answered by the desk on each side, 
 passed on (a hold plays music to the other side); keys in INFO go across. A target whose
 phones are all browsers gets the browser's own offer either way: peer to peer.
 
+In such a bridged call the browser's blind transfer (REFER) cannot be relayed: the desk
+sends the target a REFER of its own naming the same number, from the member, and passes
+its answer and NOTIFYs back to the browser (``_browser_refers``, ``browser_referrals.py``,
+shared with ``bridged_calls.py``); the target calls the transfer target itself. The
+proxy, relaying that REFER, records the transfer. An attended one (Replaces) gets 501.
+
 The member may also end an answered call from the page (``end``): both legs get a BYE
 (RFC 3725 §7), and the record says the caller ended it on the web.
 
@@ -74,6 +80,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from officina.pbx.anchoring import leg_for
+from officina.pbx.browser_referrals import BrowserReferral, refer_headers, referred_to, warning
 from officina.pbx.call_requests import CallState
 from officina.pbx.media.desk import info_digit
 from officina.pbx.media.ports import NoMediaPort
@@ -92,6 +99,7 @@ from officina.sip import (
     SipParseError,
     SipRequest,
     SipResponse,
+    SipUri,
     Via,
     make_response,
     new_branch,
@@ -156,6 +164,8 @@ class ThirdPartyCall:
     answering: bool = False  # the browser's new offer is with aiortc
     # Our 2xx to the browser's re-INVITE, sent again until its ACK (that re-INVITE's CSeq).
     member_ok: tuple[int, OkUntilAck] | None = None
+    # The browser's blind transfer of a bridged call, until the target's final NOTIFY.
+    referral: BrowserReferral | None = None
     ended_at: float | None = None
 
 
@@ -370,7 +380,23 @@ class ThirdPartyCalls:
             call.ack = request.serialize()
             self.layer.sender.send(peer, call.ack)
             return
-        request = self._in_dialog(member, method, peer, body)
+        self._request_to_member(call, method, body)
+
+    def _request_to_member(
+        self,
+        call: ThirdPartyCall,
+        method: str,
+        body: bytes,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """A request other than ACK to the member's phone in its call (``headers``: for a
+        body other than SDP, its Content-Type among them)."""
+        member, peer = call.member_leg, call.member_peer
+        if call.passing is not None:  # where a target refresh of the phone's took it
+            peer = call.passing.peer
+        if member is None or peer is None or member.state == "terminated":
+            return
+        request = self._in_dialog(member, method, peer, body, headers=headers)
         request.pop_via()  # the transaction puts its own
         try:
             self.layer.forward(
@@ -380,10 +406,17 @@ class ThirdPartyCalls:
             logger.debug("%s to the member's phone not sent", method)
 
     def _in_dialog(
-        self, dialog: Dialog, method: str, peer: Peer, body: bytes, cseq: int | None = None
+        self,
+        dialog: Dialog,
+        method: str,
+        peer: Peer,
+        body: bytes,
+        cseq: int | None = None,
+        headers: list[tuple[str, str]] | None = None,
     ) -> SipRequest:
         via = Via.parse(self.layer.via(peer.transport, new_branch()))
-        headers = [("Content-Type", "application/sdp")] if body else []
+        if headers is None:
+            headers = [("Content-Type", "application/sdp")] if body else []
         return dialog.create_request(method, via, headers=headers, body=body, cseq=cseq)
 
     def _ack_and_bye(self, dialog: Dialog, peer: Peer) -> None:
@@ -430,6 +463,8 @@ class ThirdPartyCalls:
                 call.bridge.digit(digit)  # the browser's key: on to the target
         elif method in ("INVITE", "UPDATE"):
             self._member_offers(call, request, server)
+        elif method == "REFER" and call.bridge is not None:
+            self._browser_refers(call, request, server)
         else:
             self.layer.respond(
                 server, make_response(request, 405, headers=[("Allow", ALLOW_UPDATE)])
@@ -580,6 +615,76 @@ class ThirdPartyCalls:
         if digit is not None and call.bridge is not None:
             call.bridge.other_digit(digit)
 
+    # ------------------------------------------------------------------ the browser's transfer
+    def _browser_refers(
+        self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
+    ) -> None:
+        """The browser transfers the target (blind): the desk sends the target a REFER of
+        its own naming the same number, from the member (``browser_referrals.py``); the
+        target's answer is the browser's, its NOTIFYs go back to the browser
+        (``_target_notifies``). The REFER passes the proxy in the target's call, which
+        records the transfer as any other. An attended one (Replaces) gets 501: the
+        consultation would be a call of the browser's the target's phone never held."""
+        placed, member, peer = call.target_leg, call.member_leg, call.member_peer
+        if (
+            call.state is not CallState.CONNECTED
+            or call.referral is not None
+            or placed is None
+            or member is None
+            or peer is None
+        ):
+            self.layer.respond(server, make_response(request, 491))
+            return
+        referred = referred_to(request)
+        if isinstance(referred, SipResponse):
+            self.layer.respond(server, referred)
+            return
+        number, target = referred
+        if target.headers.get("Replaces") or target.headers.get("replaces"):
+            refusal = make_response(request, 501, headers=[warning("no attended transfer")])
+            self.layer.respond(server, refusal)
+            return
+        referral = BrowserReferral(
+            refer=request, respond=lambda response: self.layer.respond(server, response)
+        )
+        call.referral = referral
+        logger.info("click-to-call %s: the browser transfers to %s", call.ticket[:8], number)
+        headers = refer_headers(SipUri(self.domain, number), self.domain, call.caller.number)
+        placed.request(
+            "REFER",
+            b"",
+            [*headers, ("Contact", placed.contact)],
+            lambda answer: self._target_took_refer(call, referral, answer),
+        )
+
+    def _target_took_refer(
+        self, call: ThirdPartyCall, referral: BrowserReferral, answer: SipResponse | None
+    ) -> None:
+        """The target's answer to our REFER is the browser's answer to its own; a refusal
+        ends the referral and the call goes on."""
+        peer = call.member_peer
+        call_on = call.referral is referral and call.state is CallState.CONNECTED
+        contact = self._contact(peer) if peer is not None else ""
+        took = referral.plain_answered(
+            answer, call_on=call_on and peer is not None, contact=contact
+        )
+        if not took and call.referral is referral:
+            call.referral = None
+
+    def _target_notifies(self, call: ThirdPartyCall, request: SipRequest) -> None:
+        """The target's NOTIFY about our REFER: passed to the browser in its REFER's
+        subscription; a final one ends the referral."""
+        placed, referral, peer = call.target_leg, call.referral, call.member_peer
+        assert placed is not None
+        if referral is None or not referral.accepted or peer is None or call.state.final:
+            placed.respond(make_response(request, 481))  # no subscription of ours
+            return
+        placed.respond(make_response(request, 200))
+        headers, over = referral.plain_notified(request, self._contact(peer))
+        if over:
+            call.referral = None
+        self._request_to_member(call, "NOTIFY", request.body, headers)
+
     # ------------------------------------------------------------------ the target's leg
     def _call_target(
         self, call: ThirdPartyCall, offer: bytes, media_transport: str, media_host: str = ""
@@ -605,6 +710,7 @@ class ThirdPartyCalls:
         call.target_leg.on_update = call.target_leg.on_offer
         if call.bridge is not None:
             call.target_leg.on_info = lambda request: self._target_info(call, request)
+            call.target_leg.on_notify = lambda request: self._target_notifies(call, request)
 
     @staticmethod
     def caller_on(flow: Flow) -> DirectoryEntry | None:

@@ -117,13 +117,14 @@ def test_a_click_to_call_answered_in_the_browser_phone_is_bridged_by_the_desk(
         relayed = relay.relayed["to_caller"]
         assert wait_for(lambda: relay.relayed["to_caller"] > relayed + 25, 5)
 
-        # The desk bridges this call and hands nobody over: a transfer is refused at
-        # once (405), and the call goes on.
+        # A transfer to no one's number: the desk refers Marco's phone there on the
+        # browser's behalf, his call to 203 fails, the browser hears so in the NOTIFY
+        # passed back, and the call goes on (test_click_to_call_transfer_browser.py).
         phone.click("#transfer-open")
         phone.fill("#transfer-number", "203")
         phone.click("#transfer-submit")
         expect(phone.locator("#transfer-status")).to_have_text(
-            "This call cannot be transferred; it is still yours."
+            "Transfer failed: No such number. The call is still yours.", timeout=15_000
         )
         expect(phone.locator("#transfer-submit")).to_be_enabled()
         expect(phone.locator("#in-call")).to_be_visible()
@@ -136,10 +137,14 @@ def test_a_click_to_call_answered_in_the_browser_phone_is_bridged_by_the_desk(
 
     (decoded,) = decoded_calls(home)
     assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
-    record = CallRecord.objects.get()
+    record = CallRecord.objects.get(caller_number="201")
     assert record.outcome == CallRecord.Outcome.ANSWERED
     assert (record.caller_number, record.callee_number) == ("201", "202")
     assert record.ended_by == CallRecord.EndedBy.CALLER
+    assert record.transferred_to == "203"
+    attempt = CallRecord.objects.get(caller_number="202")
+    assert (attempt.callee_number, attempt.outcome) == ("203", "not-found")
+    assert attempt.transferred_by == "201"
 
 
 @pytest.fixture(params=[False, True], ids=["without-rtpengine", "rtpengine"])
