@@ -527,8 +527,7 @@ class Proxy:
                 return
             if self._desk_bridges(request, caller_media, Leg.PLAIN):
                 bridges.take(
-                    server, request, flow,
-                    caller or self._outsider_named(request, row, callee or targets[0][0]),
+                    server, request, flow, caller or _from_outside(request, row),
                     callee_number, browser_calling=False,
                 )  # fmt: skip
                 return
@@ -999,9 +998,11 @@ class Proxy:
     def _outsider_named(
         self, request: SipRequest, row: CallRow, callee: DirectoryEntry
     ) -> DirectoryEntry:
-        """A provider's caller as the desk's call to ``callee``'s phones shows them: by the
-        name ``callee``'s company gives the number, as the phones rung directly see it (the
-        proxy renames their From only after the desk's branches are made)."""
+        """A provider's caller as the desk's branch to ``callee``'s phones shows them: by
+        the name ``callee``'s company gives the number, as the phones rung directly see it.
+        The proxy renames the From of its forks only after the branches are made, and the
+        branch's call rings its devices only, never routed (and so named) again, as a call
+        the desk takes whole is."""
         outsider = _from_outside(request, row)
         return outsider if self.trunks is None else self.trunks.named_for(outsider, callee)
 

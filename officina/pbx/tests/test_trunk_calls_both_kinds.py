@@ -213,3 +213,50 @@ def test_a_call_in_to_a_ring_group_answered_on_a_desk_phone_takes_the_browsers_p
     assert record.answered_by == SIPP_AGENT
     assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
     assert record.ended_by == CallRecord.EndedBy.CALLER
+
+
+def test_a_call_in_to_a_member_on_the_browser_only_shows_the_caller_by_the_books_name(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """The provider (a baresip on 127.0.0.2) calls Studio Rossi's number, which rings
+    Giulia, on the browser phone only: the desk takes the whole call and its call to the
+    browser shows the caller by the name in the company's contacts. She answers and hears
+    the provider's tone, and hangs up."""
+    from playwright.sync_api import expect
+
+    check_save_contact(
+        studio_rossi,
+        ContactInput(name="Elena Ferri", relation="client", numbers=[("mobile", "333 123 4567")]),
+    )
+    do_provision_extension(giulia)  # 201, the browser only
+    home = tmp_path / "provider"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, CALLER, "", PROVIDER_PORTS, PROVIDER, registers=False) as log,
+    ):
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        desk = officina.running.media
+        context, phone = open_phone(media_browser, officina, giulia)
+        command(PROVIDER_PORTS[1], "dial", f"sip:{COMPANY_NUMBER}@{HOST}:{SIP_PORT}")
+        expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+        expect(phone.locator("#incoming-number")).to_have_text(CALLER)
+        expect(phone.locator("#incoming-name")).to_contain_text("Elena Ferri")
+        phone.click("#answer")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        assert wait_for(lambda: len(desk.relays) == 1, 10)
+        wait_for_more_audio(phone, 8000)  # a second of the provider's tone and more
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+        ended = lambda: "terminated" in log.read_text(errors="replace")  # noqa: E731
+        assert wait_for(ended, 5), log.read_text(errors="replace")[-2000:]
+        context.close()
+
+    record = CallRecord.objects.get()
+    assert record.caller_number == CALLER
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == BROWSER_AGENT
