@@ -509,7 +509,8 @@ class Proxy:
                 # Some phones take the caller's media, others are of the other kind: these
                 # ring too, through the desk, as one more branch of each step.
                 steps = self._with_desk_branches(
-                    reachable, caller_media, caller or _from_outside(request, row),
+                    reachable, caller_media,
+                    caller or self._outsider_named(request, row, callee or targets[0][0]),
                     callee_number, browser_calling=caller_leg is Leg.WEBRTC,
                 )  # fmt: skip
         if not steps and warning and bridges is not None:
@@ -993,6 +994,17 @@ class Proxy:
             return
         sender = request.from_
         request.set_header("From", str(NameAddress(sender.uri_text, shown, dict(sender.params))))
+
+    def _outsider_named(
+        self, request: SipRequest, row: CallRow, callee: DirectoryEntry
+    ) -> DirectoryEntry:
+        """A provider's caller as the desk's branch to ``callee``'s phones shows them: by
+        the name ``callee``'s company gives the number, as the phones rung directly see it.
+        The proxy renames the From of its forks only after the branches are made, and the
+        branch's call rings its devices only, never routed (and so named) again, as a call
+        the desk takes whole is."""
+        outsider = _from_outside(request, row)
+        return outsider if self.trunks is None else self.trunks.named_for(outsider, callee)
 
     def _ring_seconds(self, callee: DirectoryEntry) -> float:
         """How long the callee's devices ring: their voicemail's setting, when it is on."""

@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -363,18 +364,24 @@ class TrunkCalls:
     def name_caller(self, request: SipRequest, caller_number: str, callee: DirectoryEntry) -> None:
         """Show the callee's phones who is calling from outside, as their company's
         address book knows the number."""
-        if self.caller_names is None:
-            return
         outsider = DirectoryEntry(
             extension_id=0, number=caller_number, display_name=request.from_.display_name or "",
             realm="", ha1_md5="", ha1_sha256="",
         )  # fmt: skip
-        shown = self.caller_names.display_name(outsider, callee)
-        if shown is not None:
+        named = self.named_for(outsider, callee)
+        if named is not outsider:
             sender = request.from_
             request.set_header(
-                "From", str(NameAddress(sender.uri_text, shown, dict(sender.params)))
+                "From", str(NameAddress(sender.uri_text, named.display_name, dict(sender.params)))
             )
+
+    def named_for(self, outsider: DirectoryEntry, callee: DirectoryEntry) -> DirectoryEntry:
+        """``outsider``, a caller from outside, by the name ``callee``'s company's address
+        book gives their number (``outsider`` itself when the book does not know it)."""
+        if self.caller_names is None:
+            return outsider
+        shown = self.caller_names.display_name(outsider, callee)
+        return outsider if shown is None else replace(outsider, display_name=shown)
 
     # ------------------------------------------------------------------ calls out
     def call_out(

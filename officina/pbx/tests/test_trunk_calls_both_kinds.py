@@ -1,0 +1,262 @@
+"""A call in from a provider through a peer trunk, without rtpengine, rings a member's
+phones of both media kinds as a member's own call does: the plain ones with the
+provider's offer, the browser through the desk's branch of the same fork
+(``Proxy._with_desk_branches``, ``BridgedBrowserCalls.branch``). Real peers: Chromium
+(JsSIP, DTLS-SRTP, Opus) for the browser phones, SIPp desk phones, and a baresip or a
+SIPp on the provider's address (127.0.0.2) as the provider."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from typing import TYPE_CHECKING
+
+import pytest
+
+from officina.contacts.actions import ContactInput, check_save_contact
+from officina.pbx.actions import do_provision_extension, do_set_sip_password
+from officina.pbx.models import CallRecord
+from officina.pbx.tests.livepbx import HOST, LivePbx, port_base
+from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, PROVIDER, messages, provider
+from officina.pbx.tests.test_baresip import command, loudness, wait_for
+from officina.pbx.tests.test_browser_calls_both_kinds import (
+    BROWSER_AGENT,
+    GIULIA_DESK_PASSWORD,
+    SIPP_AGENT,
+    _desk_phone,
+)
+from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
+from officina.pbx.tests.test_ring_groups_sipp import stop
+from officina.pbx.tests.test_rtpengine_calls import (
+    SIP_PORT,
+    baresip_phone,
+    decoded_calls,
+    open_phone,
+)
+from officina.pbx.tests.test_sipp import finished
+from officina.pbx.tests.test_softphone_browser import (
+    media_browser,  # noqa: F401 (a fixture)
+    wait_for_more_audio,
+)
+from officina.trunks.actions import NumberInput, TrunkInput, check_save_number, check_save_trunk
+
+if TYPE_CHECKING:
+    from officina.accounts.models import Company
+    from officina.pbx.tests.livepbx import LiveOfficina
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.realpeer,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not shutil.which("baresip") or not shutil.which("sipp"), reason="baresip and SIPp"
+    ),
+]
+
+CALLER = "+393331234567"  # the person outside, as the provider presents them
+PROVIDER_PORTS = (port_base() + 40, port_base() + 42, port_base() + 44)  # SIP, ctrl, RTP
+
+
+def _trunk_with_the_number(
+    officina: LiveOfficina, studio_rossi: Company, route_kind: str, route_target: str
+) -> None:
+    """Studio Rossi's peer trunk to the provider on 127.0.0.2, its number ringing
+    ``route_target``; the PBX reads both (and the contacts' names) at once."""
+    trunk = check_save_trunk(
+        studio_rossi,
+        TrunkInput(
+            name="Provider", host=PROVIDER, port=PROVIDER_PORTS[0], mode="peer",
+            username="studio", password="trunk-pw-1", peer_addresses=PROVIDER,
+        ),
+    )  # fmt: skip
+    check_save_number(
+        studio_rossi,
+        NumberInput(
+            number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind=route_kind,
+            route_target=route_target,
+        ),
+    )  # fmt: skip
+    trunks = officina.running.server.trunks
+    names = officina.running.server.proxy.caller_names
+    assert trunks is not None and names is not None
+    trunks.load()
+    names.load()
+
+
+def test_a_call_in_from_the_provider_rings_both_phones_and_the_browser_answers(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """The provider (a baresip on 127.0.0.2, sending a tone) calls Studio Rossi's number,
+    which rings Giulia: her SIPp desk phone directly and her browser phone through the
+    desk, both showing the caller by the name in the company's contacts. The browser
+    answers: the desk phone gets the CANCEL, the provider and the browser hear each other
+    through the desk's bridge, and Giulia hangs up. One record: an inbound call from the
+    number as the provider presented it, answered by the browser phone."""
+    from playwright.sync_api import expect
+
+    check_save_contact(
+        studio_rossi,
+        ContactInput(
+            name="Elena Ferri", relation="client", organisation="Cliente Srl",
+            numbers=[("mobile", "333 123 4567")],
+        ),
+    )  # fmt: skip
+    do_set_sip_password(do_provision_extension(giulia), GIULIA_DESK_PASSWORD)  # 201
+    home = tmp_path / "provider"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, CALLER, "", PROVIDER_PORTS, PROVIDER, registers=False) as log,
+    ):
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_ring_until_cancel.xml", "201", GIULIA_DESK_PASSWORD
+        )
+        try:
+            desk = officina.running.media
+            context, phone = open_phone(media_browser, officina, giulia)
+            command(PROVIDER_PORTS[1], "dial", f"sip:{COMPANY_NUMBER}@{HOST}:{SIP_PORT}")
+            expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            expect(phone.locator("#incoming-number")).to_have_text(CALLER)
+            expect(phone.locator("#incoming-name")).to_contain_text("Elena Ferri")
+            assert desk_phone.poll() is None, "the desk phone rings on"
+            phone.click("#answer")
+            expect(phone.locator("#call-state")).to_have_text("Connected")
+            assert desk_phone.wait(15) == 0, "the desk phone got its CANCEL"
+            assert wait_for(lambda: len(desk.relays) == 1, 10)
+            (relay,) = desk.relays
+            wait_for_more_audio(phone, 8000)  # a second of the provider's tone and more
+            phone.wait_for_timeout(1500)  # and the provider hears the browser meanwhile
+            assert relay.relayed["to_onward"] > 50 and relay.relayed["to_caller"] > 50
+            phone.click("#hangup")
+            expect(phone.locator("#in-call")).to_be_hidden()
+            assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+            ended = lambda: "terminated" in log.read_text(errors="replace")  # noqa: E731
+            assert wait_for(ended, 5), log.read_text(errors="replace")[-2000:]
+            context.close()
+        finally:
+            stop(desk_phone)
+
+    invite = next(m for m in messages(tmp_path / "desk-201", "received") if m.startswith("INVITE"))
+    assert re.search(rf'^From: "Elena Ferri[^"]*" <sip:\{CALLER}@', invite, re.MULTILINE), invite
+    (decoded,) = decoded_calls(home)
+    assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
+    record = CallRecord.objects.get()
+    assert record.direction == CallRecord.Direction.INBOUND
+    assert record.caller is None and record.caller_number == CALLER
+    assert record.callee_number == COMPANY_NUMBER
+    assert record.callee is not None and record.callee.member == giulia
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == BROWSER_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
+    assert record.ended_by == CallRecord.EndedBy.CALLEE
+
+
+def test_a_call_in_to_a_ring_group_answered_on_a_desk_phone_takes_the_browsers_popup_away(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """The provider (SIPp on 127.0.0.2) calls Studio Rossi's number, which rings the group
+    of Giulia (the browser phone only) and Marco (a SIPp desk phone) at once. Giulia's
+    browser shows the call through the desk's branch while Marco's desk phone rings and
+    answers: her popup goes, nothing is left bridging; the provider hangs up and the desk
+    phone gets the BYE. One record: the group's call, answered by Marco's desk phone."""
+    from playwright.sync_api import expect
+
+    from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
+
+    do_provision_extension(giulia)  # 201, the browser only
+    do_set_sip_password(do_provision_extension(marco), "marco-desk-pw")  # 202, SIPp
+    check_save_ring_group(
+        studio_rossi,
+        RingGroupInput(name="Reception", number="600", member_ids=[giulia.pk, marco.pk]),
+    )
+    with officina_without_rtpengine(settings) as officina:
+        _trunk_with_the_number(officina, studio_rossi, "ring_group", "600")
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_answer_after_ringing.xml", "202", "marco-desk-pw",
+            "-d", "4000",
+        )  # fmt: skip
+        try:
+            desk = officina.running.media
+            bridges = officina.running.server.proxy.browser_bridges
+            assert bridges is not None
+            context, phone = open_phone(media_browser, officina, giulia)
+            pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+            the_provider = provider(
+                tmp_path / "provider", "provider_calls_number.xml", pbx, PROVIDER_PORTS[0],
+                "-key", "did", COMPANY_NUMBER, "-key", "caller", CALLER, "-d", "3000", send=True,
+            )  # fmt: skip
+            expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            expect(phone.locator("#incoming-number")).to_have_text(CALLER)
+            expect(phone.locator("#incoming")).to_be_hidden(timeout=10_000)  # answered there
+            expect(phone.locator("#in-call")).to_be_hidden()
+            assert wait_for(lambda: not bridges.calls and not desk.ports.in_use, 5)
+            assert finished(the_provider, tmp_path / "provider") == 0
+            assert desk_phone.wait(15) == 0, "the desk phone got the provider's BYE"
+            context.close()
+        finally:
+            stop(desk_phone)
+
+    record = CallRecord.objects.get()
+    assert record.direction == CallRecord.Direction.INBOUND
+    assert (record.caller_number, record.callee_number) == (CALLER, COMPANY_NUMBER)
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.callee is not None and record.callee.number == "202"
+    assert record.answered_by == SIPP_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
+    assert record.ended_by == CallRecord.EndedBy.CALLER
+
+
+def test_a_call_in_to_a_member_on_the_browser_only_shows_the_caller_by_the_books_name(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """The provider (a baresip on 127.0.0.2) calls Studio Rossi's number, which rings
+    Giulia, on the browser phone only: the desk takes the whole call and its call to the
+    browser shows the caller by the name in the company's contacts. She answers and hears
+    the provider's tone, and hangs up."""
+    from playwright.sync_api import expect
+
+    check_save_contact(
+        studio_rossi,
+        ContactInput(name="Elena Ferri", relation="client", numbers=[("mobile", "333 123 4567")]),
+    )
+    do_provision_extension(giulia)  # 201, the browser only
+    home = tmp_path / "provider"
+    with (
+        officina_without_rtpengine(settings) as officina,
+        baresip_phone(home, CALLER, "", PROVIDER_PORTS, PROVIDER, registers=False) as log,
+    ):
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        desk = officina.running.media
+        context, phone = open_phone(media_browser, officina, giulia)
+        command(PROVIDER_PORTS[1], "dial", f"sip:{COMPANY_NUMBER}@{HOST}:{SIP_PORT}")
+        expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+        expect(phone.locator("#incoming-number")).to_have_text(CALLER)
+        expect(phone.locator("#incoming-name")).to_contain_text("Elena Ferri")
+        phone.click("#answer")
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        assert wait_for(lambda: len(desk.relays) == 1, 10)
+        wait_for_more_audio(phone, 8000)  # a second of the provider's tone and more
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+        ended = lambda: "terminated" in log.read_text(errors="replace")  # noqa: E731
+        assert wait_for(ended, 5), log.read_text(errors="replace")[-2000:]
+        context.close()
+
+    record = CallRecord.objects.get()
+    assert record.caller_number == CALLER
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == BROWSER_AGENT
