@@ -371,13 +371,14 @@ def _rough_rows(
         if popular > 0:
             strongest.append(
                 f"SELECT * FROM (SELECT member_id FROM {skills} WHERE skill_id = %s AND side = %s"  # noqa: S608
-                " ORDER BY weight DESC, member_id LIMIT %s)"
+                " ORDER BY weight DESC, member_id LIMIT %s) AS top"
             )
             params += [popular, side, best]
         else:
             strongest.append(
                 f"SELECT * FROM (SELECT f.member_id FROM {tags} f JOIN k ON f.key = k.key"  # noqa: S608
-                " WHERE k.topic = %s AND f.side = %s ORDER BY f.weight DESC, f.member_id LIMIT %s)"
+                " WHERE k.topic = %s AND f.side = %s ORDER BY f.weight DESC, f.member_id"
+                " LIMIT %s) AS top"
             )
             params += [popular, side, best]
     statement.cte("others", " UNION ALL ".join(others), others_params)
@@ -398,7 +399,7 @@ def _rough_rows(
             "SELECT g.member_id, g.weight, w.m0, w.m1, w.t0 FROM (SELECT f.member_id AS member_id,"  # noqa: S608
             " k.topic AS topic, f.side AS side, MAX(f.weight) AS weight FROM reached r"
             f" CROSS JOIN {tags} f CROSS JOIN k WHERE f.member_id = r.member_id AND f.key = k.key"
-            " AND k.topic = %s GROUP BY f.member_id, f.side) AS g"
+            " AND k.topic = %s GROUP BY f.member_id, k.topic, f.side) AS g"
             " JOIN w ON w.skill_id = g.topic AND w.side = g.side"
         )
     return f"SELECT * FROM others UNION ALL {on_popular}", [popular]  # noqa: S608
