@@ -141,6 +141,8 @@ def test_a_plain_phones_call_to_a_member_on_the_browser_phone_is_bridged_by_the_
 
     (decoded,) = decoded_calls(home)
     assert loudness(decoded) > 300, log.read_text(errors="replace")[-2000:]
+    # The record's end is written by the PBX's batch of closing updates, after the BYE.
+    assert wait_for(lambda: CallRecord.objects.exclude(ended_by="").exists(), 5)
     record = CallRecord.objects.get()
     assert record.outcome == CallRecord.Outcome.ANSWERED
     assert (record.caller_number, record.callee_number) == ("202", "201")
