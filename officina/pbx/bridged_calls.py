@@ -95,7 +95,6 @@ from officina.pbx.placed_calls import ALLOW_UPDATE, LOOPBACK_LINGER_SECONDS, InP
 from officina.pbx.transports.base import TCP, WS, Flow
 from officina.sip import (
     Dialog,
-    NameAddress,
     RemoteProtocolError,
     SipParseError,
     SipRequest,
@@ -600,14 +599,11 @@ class BridgedBrowserCalls:
         if not call.answered or call.over or busy or call.answering:
             leg.respond(make_response(request, 491))
             return
-        try:
-            target = NameAddress.parse(request.header("Refer-To") or "").uri
-        except SipParseError:
-            leg.respond(make_response(request, 400, headers=[_warning("bad Refer-To")]))
+        named = referred_to(request)
+        if isinstance(named, SipResponse):
+            leg.respond(named)
             return
-        if not isinstance(target, SipUri) or not target.user:
-            leg.respond(make_response(request, 416))
-            return
+        number, target = named
         replacing: list[tuple[str, str]] = []
         replaces_value = target.headers.get("Replaces") or target.headers.get("replaces")
         if replaces_value:
@@ -628,7 +624,7 @@ class BridgedBrowserCalls:
             # A plain target consulted directly: the transferor names the dialog as the
             # target holds it (RFC 3891 §3, the to-tag the target's own), so it passes on.
             replacing = [("Replaces", replaces.header_value())]
-        transfer = DeskTransfer(refer=request, transferor=leg, target=target.user)
+        transfer = DeskTransfer(refer=request, transferor=leg, target=number)
         transferor = request.from_.uri
         referred_by = (
             [("Referred-By", f"<{SipUri(self.placer.domain, transferor.user)}>")]
@@ -638,10 +634,10 @@ class BridgedBrowserCalls:
         call.transfer = transfer
         leg.respond(make_response(request, 202, headers=[("Contact", leg.contact)]))
         self._notify(transfer, "100 Trying")
-        logger.info("call %s: transferred to %s by the desk", call.invite.call_id, target.user)
+        logger.info("call %s: transferred to %s by the desk", call.invite.call_id, number)
         transfer.leg = self.placer.place(
             call.caller,
-            target.user,
+            number,
             call_id=f"{call.invite.call_id}-transfer-{request.cseq.number}",
             offer=call.bridge.offer_again(),
             display_name=call.caller.display_name,
