@@ -32,9 +32,11 @@ a fresh anonymous context; ``screenshot(page, "name")`` saves test-artifacts/<te
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import re
+import signal
 import socket
 import tempfile
 import threading
@@ -82,6 +84,36 @@ CHROMIUM_ARGS = [
 ]
 
 _sequence = itertools.count(1)
+
+
+# Real peers a test starts as child processes; see ``no_peer_outlives_its_test``.
+PEER_PROGRAMS = frozenset({"sipp", "baresip"})
+
+
+@pytest.fixture(autouse=True)
+def no_peer_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A real peer (SIPp, baresip) a test started ends with the test.
+
+    A test that fails midway leaves its peers running until their own timeouts, still
+    bound to the ports the next test on the same worker uses: that test would then fail
+    for this alone (SIPp exits 254 when it cannot bind).
+    """
+    yield
+    if request.node.get_closest_marker("realpeer") is None:
+        return
+    for pid in _child_processes():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() in PEER_PROGRAMS:
+                os.kill(pid, signal.SIGKILL)
+
+
+def _child_processes() -> list[int]:
+    """This process's children, started from any of its threads (Linux only)."""
+    children: list[int] = []
+    for task in Path("/proc/self/task").glob("*"):
+        with contextlib.suppress(OSError):
+            children.extend(int(pid) for pid in (task / "children").read_text().split())
+    return children
 
 
 @pytest.fixture(autouse=True)
