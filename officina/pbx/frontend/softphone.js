@@ -14,6 +14,7 @@
 // Bundled with JsSIP by esbuild at setup (scripts/setup-env.sh); never committed.
 import DialogRequestSender from "jssip/lib/Dialog/RequestSender";
 import JsSIP from "jssip/lib/JsSIP";
+import RTCSession from "jssip/lib/RTCSession";
 
 import { shownMoment } from "../../web/static/web/moments.js";
 
@@ -89,6 +90,22 @@ function retryingCrossedOffers(session, ask) {
   } finally {
     session._sendReinvite = send;
   }
+}
+
+// Runs ``act`` (which sends a new offer: hold, resume) once ``session`` is confirmed.
+// The page says Connected as soon as Answer is pressed, while JsSIP is still sending its
+// 200 (a hold then is refused and the press lost), and until the ACK comes: a call the
+// PBX placed without an offer was answered with ours in the 200 and the PBX's answer
+// comes in that ACK; JsSIP lets a re-INVITE go out before it, the ACK's answer then
+// lands on the re-INVITE's offer, the re-INVITE's own answer fails ("Hold Failed") and
+// the call ends. RFC 3261 §14.1: no new offer while one is outstanding.
+function onceConfirmed(session, act) {
+  const { STATUS_ANSWERED, STATUS_WAITING_FOR_ACK } = RTCSession.C;
+  if (session.status === STATUS_ANSWERED || session.status === STATUS_WAITING_FOR_ACK) {
+    session.once("confirmed", () => act());
+    return;
+  }
+  act();
 }
 
 function byId(id) {
@@ -519,8 +536,10 @@ class BrowserPhone {
       this.placing = null;
     };
     const session = this.session;
-    if (session.isOnHold().local) call();
-    else if (!retryingCrossedOffers(session, () => session.hold({}, call))) call();
+    onceConfirmed(session, () => {
+      if (session.isOnHold().local) call();
+      else if (!retryingCrossedOffers(session, () => session.hold({}, call))) call();
+    });
   }
 
   adoptConsultation(session) {
@@ -693,10 +712,12 @@ class BrowserPhone {
     };
     button.disabled = true;
     const session = this.session;
-    const asked = retryingCrossedOffers(session, () =>
-      session.isOnHold().local ? session.unhold({}, settled) : session.hold({}, settled),
-    );
-    if (!asked) settled();
+    onceConfirmed(session, () => {
+      const asked = retryingCrossedOffers(session, () =>
+        session.isOnHold().local ? session.unhold({}, settled) : session.hold({}, settled),
+      );
+      if (!asked) settled();
+    });
   }
 
   toggleMute() {

@@ -427,3 +427,65 @@ def test_a_failed_attended_transfer_keeps_both_bridged_calls(
     assert not CallRecord.objects.filter(caller_number="202").exists(), "no new call"
     consultation = CallRecord.objects.get(caller_number="201", callee_number="203")
     assert consultation.outcome == "answered"
+
+
+@pytest.mark.parametrize("pressed", ["on answering", "awaiting the ack"])
+def test_a_hold_asked_before_the_desks_ack_waits_for_it(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    settings,
+    tmp_path,
+    monkeypatch,
+    pressed,
+):
+    """Marco's SIPp phone calls Giulia's browser, bridged: the desk calls the browser
+    without an offer, the browser offers in its 200 and the desk answers in its ACK,
+    held back here by 2 s (as aiortc can take on a loaded machine). Giulia presses Hold
+    as soon as the call says Connected, or once the browser's 200 is out: the hold's
+    re-INVITE goes only after that ACK. Before, a press while the browser was still
+    answering was lost, and one awaiting the ACK crossed the ACK's answer with the
+    re-INVITE's and the call ended. The call is held, still up, until Giulia hangs up,
+    which ends Marco's call."""
+    from playwright.sync_api import expect
+
+    from officina.pbx.placed_calls import PlacedLeg
+
+    answer_offer = PlacedLeg.answer_offer
+
+    def answer_late(leg: PlacedLeg, answer: bytes) -> None:
+        leg.placer.layer.call_later(2.0, lambda: answer_offer(leg, answer))
+
+    monkeypatch.setattr(PlacedLeg, "answer_offer", answer_late)
+    do_provision_extension(giulia)  # 201, the browser
+    do_set_sip_password(do_provision_extension(marco), PASSWORDS["202"])
+    base = port_base()
+    with officina_without_rtpengine(settings) as officina:
+        desk = officina.running.media
+        context, phone = open_phone(media_browser, officina, giulia)
+        rows = injection_file(
+            tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "201"
+        )
+        marco_phone = sipp_phone(
+            tmp_path, "uac_call_cut.xml", base + 20, f"{HOST}:{SIP_PORT}",
+            "-mp", str(base + 30), "-inf", rows,
+        )  # fmt: skip
+        expect(phone.locator("#incoming-number")).to_have_text("202", timeout=15_000)
+        phone.click("#answer")
+        expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+        if pressed == "awaiting the ack":
+            phone.wait_for_function(  # JsSIP's STATUS_WAITING_FOR_ACK
+                "() => officinaPhone.session && officinaPhone.session.status === 6"
+            )
+        phone.click("#hold")
+        expect(phone.locator("#hold")).to_have_attribute("aria-pressed", "true")
+        assert wait_for(lambda: any("caller" in relay.holding for relay in desk.relays), 10)
+        phone.wait_for_timeout(3000)  # past the desk's ACK
+        expect(phone.locator("#in-call")).to_be_visible()
+        expect(phone.locator("#hold")).to_have_attribute("aria-pressed", "true")
+        assert marco_phone.poll() is None, "Marco's call goes on"
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert _finished(marco_phone) == 0
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        context.close()
