@@ -71,10 +71,12 @@ def _marco_transfers_giulia(
     giulia: Any,
     target_scenario: str,
     replaces: str = "",
+    transferor_scenario: str = "uac_transferor.xml",
 ) -> Iterator[tuple[Any, Any, Any, subprocess.Popen[bytes], subprocess.Popen[bytes]]]:
     """Sara's SIPp phone (``target_scenario``) registered; Marco's SIPp phone calls
     Giulia's browser, she answers (bridged by the desk), and his phone sends its REFER
-    to 203 (attended: with ``replaces``, his consultation with Sara). Yields (the desk,
+    to 203 (attended: with ``replaces``, his consultation with Sara), as
+    ``transferor_scenario`` goes on. Yields (the desk,
     the browser context, its page, Marco's SIPp, Sara's SIPp)."""
     from playwright.sync_api import expect
 
@@ -105,7 +107,7 @@ def _marco_transfers_giulia(
         )
         marco_phone = sipp_phone(
             tmp_path,
-            "uac_transferor.xml", base + MARCO_PORT, f"{HOST}:{SIP_PORT}",
+            transferor_scenario, base + MARCO_PORT, f"{HOST}:{SIP_PORT}",
             "-mp", str(base + MARCO_MEDIA), "-inf", rows,
             "-key", "refer_to", refer_to,
         )  # fmt: skip
@@ -270,3 +272,42 @@ def test_a_plain_caller_transfers_the_browser_it_called_attended(
     assert (to_sara.caller_number, to_sara.outcome) == ("201", "answered")
     assert to_sara.transferred_by == "202"
     assert to_sara.replaced_call_id == CONSULTATION
+
+
+def test_a_plain_callers_refers_are_refused_as_the_other_parties_are(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco's phone sends a REFER whose Refer-To cannot be read (400), one naming a
+    ``tel:`` URI (416), a good one, which the browser takes while Sara's phone rings
+    (NOTIFYs of 100 and 180), and another meanwhile (491): his phone checks each answer,
+    then hangs up. Only the good REFER reached the browser; Giulia gives up on Sara's
+    ringing call, which cancels it."""
+    from playwright.sync_api import expect
+
+    _provision(giulia, marco, sara)
+    with _marco_transfers_giulia(
+        settings, tmp_path, media_browser, giulia, "uas_ring_until_cancel.xml",
+        transferor_scenario="uac_transferor_refused.xml",
+    ) as (desk, context, phone, marco_phone, sara_phone):  # fmt: skip
+        assert _finished(marco_phone) == 0, "each REFER answered as expected"
+        refer_to = phone.evaluate("window.referTo")
+        assert re.fullmatch(r"<sip:203@[^>?]+>", refer_to), refer_to
+        expect(phone.locator("#call-number")).to_have_text("203")
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert _finished(sara_phone) == 0, "Giulia's giving up cancelled Sara's ringing"
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        context.close()
+
+    assert wait_for(lambda: not CallRecord.objects.filter(ended_at=None).exists(), 5)
+    to_giulia = CallRecord.objects.get(callee_number="201")
+    assert to_giulia.transferred_to == "203"
+    attempt = CallRecord.objects.get(callee_number="203")
+    assert attempt.outcome != "answered"
+    assert attempt.transferred_by == "202"
