@@ -73,6 +73,12 @@ Then, either way:
   that Replaces, the target's phone takes it in the consultation's place, and the rest is
   the blind path (``_onward_refers``); a consultation with a browser, which the desk
   bridges too, is answered 501.
+* The plain caller's transfer of the browser it called (its REFER, blind or attended):
+  the desk sends the browser a REFER of its own to the same number (``_caller_refers``),
+  a Replaces naming a plain target's consultation passed on as it came, and relays the
+  browser's answer and NOTIFYs back to the caller, as for the browser's REFER the other
+  way round. The browser calls the target itself; the proxy bridges that call in turn,
+  and the desk's call carries the Replaces on (``_passed_on``).
 """
 
 from __future__ import annotations
@@ -225,7 +231,10 @@ class DeskBridgedCall:
     sip_port: int = 0
     caller: DirectoryEntry | None = None  # who placed the onward call (as its own)
     transfer: DeskTransfer | None = None  # a transfer the desk carries out, while it rings
-    referral: BrowserReferral | None = None  # the browser's transfer, until its final NOTIFY
+    # A transfer by REFER the desk passes to the other side as a REFER of its own (the
+    # browser's, or a plain caller's of the browser it called), until its final NOTIFY.
+    referral: BrowserReferral | None = None
+    referral_from_caller: bool = False  # whose REFER that is: the caller's, or the onward's
     # The branch of a proxy's fork this call is (the caller's other phones ring directly,
     # the call is recorded there); None: the whole call is the desk's.
     line: DeskBranchLine | None = None
@@ -426,7 +435,9 @@ class BridgedBrowserCalls:
         leg.on_offer = leg.on_update = lambda request: self._onward_offers(call, request)
         leg.on_info = lambda request: self._onward_info(call, request)
         leg.on_refer = lambda request: self._onward_refers(call, request)
-        leg.on_notify = lambda request: self._plain_notifies(call, request, leg.respond)
+        leg.on_notify = lambda request: self._referee_notifies(
+            call, request, leg.respond, from_caller=False
+        )
 
     def cancel(self, server: ServerTransaction) -> bool:
         """The caller's CANCEL: the placed call is cancelled too. False (the transaction
@@ -604,26 +615,11 @@ class BridgedBrowserCalls:
             leg.respond(named)
             return
         number, target = named
-        replacing: list[tuple[str, str]] = []
-        replaces_value = target.headers.get("Replaces") or target.headers.get("replaces")
-        if replaces_value:
-            try:
-                replaces = parse_replaces(replaces_value)
-            except SipParseError as error:
-                leg.respond(make_response(request, 400, headers=[_warning(f"{error}")]))
-                return
-            if self._bridges_dialog(replaces.call_id):
-                # The consultation is a call of the desk's with a browser: the target's
-                # browser holds the desk's dialog, not the one named.
-                leg.respond(
-                    make_response(
-                        request, 501, headers=[_warning("no attended transfer to a browser")]
-                    )
-                )
-                return
-            # A plain target consulted directly: the transferor names the dialog as the
-            # target holds it (RFC 3891 §3, the to-tag the target's own), so it passes on.
-            replacing = [("Replaces", replaces.header_value())]
+        replaces = self._direct_consultation(request, target)
+        if isinstance(replaces, SipResponse):
+            leg.respond(replaces)
+            return
+        replacing = [("Replaces", replaces.header_value())] if replaces is not None else []
         transfer = DeskTransfer(refer=request, transferor=leg, target=number)
         transferor = request.from_.uri
         referred_by = (
@@ -652,6 +648,28 @@ class BridgedBrowserCalls:
             headers=[*referred_by, *replacing],
         )
         transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
+
+    def _direct_consultation(
+        self, request: SipRequest, target: SipUri
+    ) -> Replaces | SipResponse | None:
+        """The consultation a plain phone's attended REFER (``target``, its Refer-To)
+        names, to be passed on as it came (None: a blind transfer), or the answer refusing
+        it: 400 for a Replaces that cannot be read, 501 for a consultation the desk
+        bridges (a browser target), whose browser holds the desk's dialog, not the one
+        named. A plain target consulted directly holds the dialog as the transferor names
+        it (RFC 3891 §3, the to-tag the target's own)."""
+        value = target.headers.get("Replaces") or target.headers.get("replaces")
+        if not value:
+            return None
+        try:
+            replaces = parse_replaces(value)
+        except SipParseError as error:
+            return make_response(request, 400, headers=[_warning(f"{error}")])
+        if self._bridges_dialog(replaces.call_id):
+            return make_response(
+                request, 501, headers=[_warning("no attended transfer to a browser")]
+            )
+        return replaces
 
     def _bridges_dialog(self, call_id: str) -> bool:
         """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with
@@ -745,7 +763,7 @@ class BridgedBrowserCalls:
         answers the browser's REFER as the plain party answers ours (202, or its refusal).
         The plain phone then calls the target itself, directly when the target's phones
         are plain too; the desk re-placing the call would keep it bridged for nothing.
-        Its NOTIFYs come back to the browser (``_plain_notifies``); on a 2xx the plain
+        Its NOTIFYs come back to the browser (``_referee_notifies``); on a 2xx the plain
         phone hangs its old call up, or the browser does, and the desk ends both sides.
 
         Attended (Replaces naming the browser's consultation call as the browser holds
@@ -796,14 +814,64 @@ class BridgedBrowserCalls:
             # place: the desk's two legs of it end (the target's, already replaced,
             # may cross our BYE with its own).
             referral.on_success = lambda: self._hang_up_both(consultation)
-        call.referral = referral
+        call.referral, call.referral_from_caller = referral, call.browser_calling
         logger.info("call %s: the browser transfers its party to %s", call.invite.call_id, number)
-        self._to_plain_party(
+        self._to_referee(
             call,
             "REFER",
             b"",
             refer_headers(refer_to, domain, browser),
-            lambda answer: self._plain_took_refer(call, referral, answer),
+            lambda answer: self._referee_took_refer(call, referral, answer),
+        )
+
+    def _caller_refers(
+        self, call: DeskBridgedCall, request: SipRequest, server: ServerTransaction
+    ) -> None:
+        """The plain caller transfers the browser it called (its REFER, RFC 3515): the
+        desk sends the browser a REFER of its own to the same number, from the caller
+        (``Referred-By``), in the onward call, and answers the caller's REFER as the
+        browser answers ours (202, or its refusal). The browser then calls the target
+        itself (through the proxy, which bridges that call in turn when the target's
+        phones are plain) and reports in NOTIFYs, which come back to the caller in its
+        own REFER's subscription (``_referee_notifies``); on the final 200 the caller
+        hangs up, and its BYE ends the browser's old call, as any BYE here.
+
+        Attended (a Replaces naming the caller's consultation with the target): the
+        caller consulted a plain target directly and names the dialog as the target's
+        phone holds it, so our REFER carries it as it came; the browser's call with it,
+        bridged by the desk, carries it on to the target's phone (``_passed_on``). A
+        consultation the desk bridges (a browser target) is refused 501, as the onward
+        party's own (``_direct_consultation``)."""
+
+        def respond(response: SipResponse) -> None:
+            self.layer.respond(server, response)
+
+        busy = call.transfer is not None or call.referral is not None
+        if not call.answered or call.over or busy:
+            respond(make_response(request, 491))
+            return
+        referred = referred_to(request)
+        if isinstance(referred, SipResponse):
+            respond(referred)
+            return
+        number, target = referred
+        replaces = self._direct_consultation(request, target)
+        if isinstance(replaces, SipResponse):
+            respond(replaces)
+            return
+        domain = self.placer.domain
+        passed_on = {"Replaces": replaces.header_value()} if replaces is not None else {}
+        refer_to = SipUri(domain, number, headers=passed_on)
+        referral = BrowserReferral(refer=request, respond=respond)
+        call.referral, call.referral_from_caller = referral, True
+        caller = call.caller.number if call.caller is not None else None
+        logger.info("call %s: the caller transfers the browser to %s", call.invite.call_id, number)
+        self._to_referee(
+            call,
+            "REFER",
+            b"",
+            refer_headers(refer_to, domain, caller),
+            lambda answer: self._referee_took_refer(call, referral, answer),
         )
 
     def _consultation(
@@ -853,37 +921,50 @@ class BridgedBrowserCalls:
             call.caller.extension_id, target, browser_call_id, target_call_id, self.layer.wall()
         )
 
-    def _plain_took_refer(
+    def _referee_took_refer(
         self, call: DeskBridgedCall, referral: BrowserReferral, answer: SipResponse | None
     ) -> None:
-        """The plain party's answer to our REFER is the browser's answer to its own."""
+        """The referred side's answer to our REFER is the referrer's answer to its own."""
         call_on = call.referral is referral and not call.over
-        contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
+        contact = self._contact_with(call, caller=call.referral_from_caller)
         took = referral.plain_answered(answer, call_on=call_on, contact=contact)
         if not took and call.referral is referral:
             call.referral = None
 
-    def _plain_notifies(
-        self, call: DeskBridgedCall, request: SipRequest, respond: Callable[[SipResponse], None]
+    def _referee_notifies(
+        self,
+        call: DeskBridgedCall,
+        request: SipRequest,
+        respond: Callable[[SipResponse], None],
+        *,
+        from_caller: bool,
     ) -> None:
-        """The plain party's NOTIFY about our REFER: passed to the browser in its own
-        REFER's subscription (same sipfrag, same state); a final one ends the transfer."""
+        """A NOTIFY about our REFER from the side we referred (the caller's, or the
+        onward party's): passed to the referrer in its own REFER's subscription (same
+        sipfrag, same state); a final one ends the transfer. Any other NOTIFY is in no
+        subscription of ours."""
         referral = call.referral
-        if referral is None or not referral.accepted or call.over:
-            respond(make_response(request, 481))  # no subscription of ours
+        referrer_is_caller = call.referral_from_caller
+        if (
+            referral is None
+            or not referral.accepted
+            or call.over
+            or from_caller == referrer_is_caller
+        ):
+            respond(make_response(request, 481))
             return
         respond(make_response(request, 200))
-        contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
+        contact = self._contact_with(call, caller=referrer_is_caller)
         headers, over = referral.plain_notified(request, contact)
         if over and call.referral is referral:
             call.referral = None
-        if call.browser_calling:
+        if referrer_is_caller:
             self._to_caller_in_call(call, "NOTIFY", request.body, headers, lambda _answer: None)
         else:
             assert call.onward is not None
             call.onward.request("NOTIFY", request.body, headers, lambda _answer: None)
 
-    def _to_plain_party(
+    def _to_referee(
         self,
         call: DeskBridgedCall,
         method: str,
@@ -891,9 +972,9 @@ class BridgedBrowserCalls:
         headers: list[tuple[str, str]],
         on_answer: Callable[[SipResponse | None], None],
     ) -> None:
-        """A request to the plain side of the call: the onward call when the browser
-        called, else the caller."""
-        if call.browser_calling:
+        """A request to the side the call's referral refers: the onward call when the
+        caller sent the REFER, else the caller."""
+        if call.referral_from_caller:
             leg = call.onward
             assert leg is not None
             leg.request(method, body, [*headers, ("Contact", leg.contact)], on_answer)
@@ -950,10 +1031,13 @@ class BridgedBrowserCalls:
             self._browser_refers(
                 call, request, lambda response: self.layer.respond(server, response)
             )
-        elif method == "NOTIFY" and not call.browser_calling:
-            self._plain_notifies(
-                call, request, lambda response: self.layer.respond(server, response)
-            )
+        elif method == "REFER":
+            self._caller_refers(call, request, server)
+        elif method == "NOTIFY":
+            self._referee_notifies(
+                call, request, lambda response: self.layer.respond(server, response),
+                from_caller=True,
+            )  # fmt: skip
         else:
             self.layer.respond(
                 server, make_response(request, 405, headers=[("Allow", ALLOW_UPDATE)])
@@ -998,7 +1082,7 @@ class BridgedBrowserCalls:
             if not sdp:
                 respond(make_response(request, 488))
                 return
-            contact = self._contact(call) if call.browser_calling else self._onward_contact(call)
+            contact = self._contact_with(call, caller=call.browser_calling)
             respond(
                 make_response(
                     request, 200,
@@ -1095,8 +1179,10 @@ class BridgedBrowserCalls:
         """Our Contact with the caller: its requests in the call come back to us."""
         return f"<sip:bridge@{self.desk.address}:{call.sip_port}>"
 
-    @staticmethod
-    def _onward_contact(call: DeskBridgedCall) -> str:
+    def _contact_with(self, call: DeskBridgedCall, *, caller: bool) -> str:
+        """Our Contact in our dialog with the caller (``caller``), or in the onward call."""
+        if caller:
+            return self._contact(call)
         assert call.onward is not None
         return call.onward.contact
 
