@@ -21,11 +21,24 @@ import { shownMoment } from "../../web/static/web/moments.js";
 const CHANNEL = "officina-phone";
 const MICROPHONE_KEY = "officina-phone-microphone";
 const RECENT_LIMIT = 20;
-// Only numbers are dialled: extensions, the community's other numbers, and the PBX's
-// own services that start with a star (*97 your voicemail, *98 any box, *8 pickup).
-const DIALABLE = /^\*?[0-9]{1,16}$/;
+// What a desk phone dials: extensions and the community's other numbers, numbers outside
+// (a leading + before the country code: the PBX reads them in the trunk's country, as
+// officina/trunks/dialling.py does), and the PBX's own codes that start with one or two
+// stars (*97 your voicemail, *98 any box, *8 pickup, **202 the call ringing on 202).
+const DIALABLE = /^(\*{1,2}[0-9]{1,16}|\+?[0-9]{1,16})$/;
+// Members paste numbers as their contacts write them ("+39 (02) 1234-5678"): these
+// separators go before the number is dialled, since a SIP URI's user part has no room
+// for them; the ones officina/trunks/dialling.py drops, tabs and non-breaking spaces too.
+const SEPARATORS = /[\s.\-/()]/g;
 const TONES = /^[0-9*#]$/;
-// Call pickup (*8): the PBX answers our own call "480 Call Picked Up" and rings this
+
+// ``typed`` as it is dialled (separators dropped), or null when it is none of DIALABLE.
+function dialable(typed) {
+  const number = typed.replace(SEPARATORS, "");
+  return DIALABLE.test(number) ? number : null;
+}
+
+// Call pickup (*8, or **202 for the call ringing on 202): the PBX answers our own call "480 Call Picked Up" and rings this
 // phone with the picked call, asking it to answer at once (Answer-Mode: Auto, RFC 5373).
 // Only a call asking so within this long of that 480 is answered unasked: no caller can
 // make the phone answer by itself.
@@ -266,7 +279,7 @@ class BrowserPhone {
       return;
     }
     const field = byId("dial-number");
-    field.value = (field.value + key).slice(0, 16);
+    field.value = (field.value + key).slice(0, field.maxLength);
   }
 
   // Keys go as RTP events (RFC 4733) when the other side agreed telephone-event; the
@@ -351,9 +364,10 @@ class BrowserPhone {
   }
 
   // ------------------------------------------------------------------ calls
-  dial(number) {
+  dial(typed) {
     this.hideError();
-    if (!DIALABLE.test(number)) {
+    const number = dialable(typed);
+    if (!number) {
       this.showError(this.texts.badNumber);
       return;
     }
@@ -363,7 +377,7 @@ class BrowserPhone {
       return;
     }
     byId("dial-number").value = "";
-    this.ua.call(`sip:${number}@${this.settings.domain}`, this.callOptions());
+    this.ua.call(this.sipUri(number), this.callOptions());
   }
 
   onNewSession(data) {
@@ -472,19 +486,23 @@ class BrowserPhone {
     if (!panel.hidden) byId("transfer-number").focus();
   }
 
-  transferTarget(number) {
-    if (!DIALABLE.test(number)) {
-      this.setTransferStatus(this.texts.badNumber);
-      return null;
-    }
+  // The number the transfer field holds, as dial() would call it; null (and the panel
+  // says what is accepted) when it is none.
+  transferNumber(typed) {
+    const number = dialable(typed);
+    if (!number) this.setTransferStatus(this.texts.badNumber);
+    return number;
+  }
+
+  sipUri(number) {
     return `sip:${number}@${this.settings.domain}`;
   }
 
-  blindTransfer(number) {
+  blindTransfer(typed) {
     if (!this.session || !this.session.isEstablished() || this.consultation) return;
-    const target = this.transferTarget(number);
-    if (!target) return;
-    this.referFor(this.session, target, number, null);
+    const number = this.transferNumber(typed);
+    if (!number) return;
+    this.referFor(this.session, this.sipUri(number), number, null);
   }
 
   // The REFER and what its NOTIFYs say of the transferee's new call (sipfrag): trying,
@@ -525,10 +543,11 @@ class BrowserPhone {
     });
   }
 
-  consult(number) {
+  consult(typed) {
     if (!this.session || !this.session.isEstablished() || this.consultation) return;
-    const target = this.transferTarget(number);
-    if (!target) return;
+    const number = this.transferNumber(typed);
+    if (!number) return;
+    const target = this.sipUri(number);
     this.setTransferBusy(true);
     const call = () => {
       this.placing = "consultation";
@@ -581,7 +600,7 @@ class BrowserPhone {
     if (!this.session || !consultation || !consultation.isEstablished()) return;
     const number = this.consultationInfo.number;
     byId("transfer-complete").hidden = true;
-    this.referFor(this.session, this.transferTarget(number), number, consultation);
+    this.referFor(this.session, this.sipUri(number), number, consultation);
   }
 
   cancelTransfer() {
