@@ -419,7 +419,7 @@ class BrowserPhone {
     session.on("ended", () => this.onSessionEnded(session, info, this.texts.ended, null));
     session.on("failed", (event) => {
       if (isPickedUp(event)) this.pickupAskedAt = Date.now(); // the picked call rings here next
-      this.onSessionEnded(session, info, this.failureText(event), previous);
+      this.onSessionEnded(session, info, this.failureText(event, info.number), previous);
     });
     // A transfer's new call starts neither held nor muted, whatever the old one was.
     if (placing) this.resetCallButtons();
@@ -516,7 +516,7 @@ class BrowserPhone {
       // An attended one may be tried again, or cancelled: the consultation is still up.
       byId("transfer-complete").hidden = !(this.consultation && this.consultation.isEstablished());
       this.setTransferStatus(
-        this.texts.transferFailed.replace("%s", this.failureText({ message: { status_code: status, getHeader: () => "" }, cause })),
+        this.texts.transferFailed.replace("%s", this.failureText({ message: { status_code: status, getHeader: () => "" }, cause }, number)),
       );
     };
     session.refer(target, {
@@ -592,7 +592,7 @@ class BrowserPhone {
       this.addRecent({ number, name: "", direction: "outgoing", answered: session.start_time !== null });
     };
     session.on("ended", () => over(this.transferredTo ? "" : this.texts.consultEnded));
-    session.on("failed", (event) => over(this.texts.transferFailed.replace("%s", this.failureText(event))));
+    session.on("failed", (event) => over(this.texts.transferFailed.replace("%s", this.failureText(event, number))));
   }
 
   completeTransfer() {
@@ -745,11 +745,18 @@ class BrowserPhone {
     else this.session.mute({ audio: true });
   }
 
-  failureText(event) {
+  // Why the call to ``number`` failed, as ``event`` (JsSIP's, or the like) tells.
+  failureText(event, number) {
     const status = event && event.message && event.message.status_code;
     if (isPickedUp(event)) return this.texts.pickingUp;
     if (status === 486 || status === 600) return this.texts.busy;
+    // A number with its country code is no extension: the PBX found no way out to it
+    // (phonenumbers holds it invalid, or the member's company has no trunk).
+    if (status === 404 && number.startsWith("+")) return this.texts.notFoundOutside;
     if (status === 404 || status === 484) return this.texts.notFound;
+    // The company's guard on calls out (the number's class, today's minutes), or a
+    // pickup of another company's extension; through the desk only the status comes.
+    if (status === 403) return this.texts.forbidden;
     // The Warning the proxy adds when the callee's phones cannot take a browser's call
     // without rtpengine (NO_MEDIA_BRIDGE in officina/pbx/anchoring.py).
     const warning = status === 480 ? event.message.getHeader("Warning") || "" : "";
