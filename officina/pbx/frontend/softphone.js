@@ -17,29 +17,16 @@ import JsSIP from "jssip/lib/JsSIP";
 import RTCSession from "jssip/lib/RTCSession";
 
 import { shownMoment } from "../../web/static/web/moments.js";
+import { dialable } from "./dialling.js";
 
 const CHANNEL = "officina-phone";
 const MICROPHONE_KEY = "officina-phone-microphone";
 const RECENT_LIMIT = 20;
-// What a desk phone dials: extensions and the community's other numbers, numbers outside
-// (a leading + before the country code: the PBX reads them in the trunk's country, as
-// officina/trunks/dialling.py does), and the PBX's own codes that start with one or two
-// stars (*97 your voicemail, *98 any box, *8 pickup, **202 the call ringing on 202).
-const DIALABLE = /^(\*{1,2}[0-9]{1,16}|\+?[0-9]{1,16})$/;
-// Members paste numbers as their contacts write them ("+39 (02) 1234-5678"): these
-// separators go before the number is dialled, since a SIP URI's user part has no room
-// for them; the ones officina/trunks/dialling.py drops, tabs and non-breaking spaces too.
-const SEPARATORS = /[\s.\-/()]/g;
 const TONES = /^[0-9*#]$/;
 
-// ``typed`` as it is dialled (separators dropped), or null when it is none of DIALABLE.
-function dialable(typed) {
-  const number = typed.replace(SEPARATORS, "");
-  return DIALABLE.test(number) ? number : null;
-}
-
-// Call pickup (*8, or **202 for the call ringing on 202): the PBX answers our own call "480 Call Picked Up" and rings this
-// phone with the picked call, asking it to answer at once (Answer-Mode: Auto, RFC 5373).
+// Call pickup (*8, or **202 for the call ringing on 202): the PBX answers our own call
+// "480 Call Picked Up" and rings this phone with the picked call, asking it to answer at
+// once (Answer-Mode: Auto, RFC 5373).
 // Only a call asking so within this long of that 480 is answered unasked: no caller can
 // make the phone answer by itself.
 const PICKUP_REASON = "Call Picked Up";
