@@ -17,16 +17,16 @@ import JsSIP from "jssip/lib/JsSIP";
 import RTCSession from "jssip/lib/RTCSession";
 
 import { shownMoment } from "../../web/static/web/moments.js";
+import { dialable } from "./dialling.js";
 
 const CHANNEL = "officina-phone";
 const MICROPHONE_KEY = "officina-phone-microphone";
 const RECENT_LIMIT = 20;
-// Only numbers are dialled: extensions, the community's other numbers, and the PBX's
-// own services that start with a star (*97 your voicemail, *98 any box, *8 pickup).
-const DIALABLE = /^\*?[0-9]{1,16}$/;
 const TONES = /^[0-9*#]$/;
-// Call pickup (*8): the PBX answers our own call "480 Call Picked Up" and rings this
-// phone with the picked call, asking it to answer at once (Answer-Mode: Auto, RFC 5373).
+
+// Call pickup (*8, or **202 for the call ringing on 202): the PBX answers our own call
+// "480 Call Picked Up" and rings this phone with the picked call, asking it to answer at
+// once (Answer-Mode: Auto, RFC 5373).
 // Only a call asking so within this long of that 480 is answered unasked: no caller can
 // make the phone answer by itself.
 const PICKUP_REASON = "Call Picked Up";
@@ -266,7 +266,7 @@ class BrowserPhone {
       return;
     }
     const field = byId("dial-number");
-    field.value = (field.value + key).slice(0, 16);
+    field.value = (field.value + key).slice(0, field.maxLength);
   }
 
   // Keys go as RTP events (RFC 4733) when the other side agreed telephone-event; the
@@ -351,9 +351,10 @@ class BrowserPhone {
   }
 
   // ------------------------------------------------------------------ calls
-  dial(number) {
+  dial(typed) {
     this.hideError();
-    if (!DIALABLE.test(number)) {
+    const number = dialable(typed);
+    if (!number) {
       this.showError(this.texts.badNumber);
       return;
     }
@@ -363,7 +364,7 @@ class BrowserPhone {
       return;
     }
     byId("dial-number").value = "";
-    this.ua.call(`sip:${number}@${this.settings.domain}`, this.callOptions());
+    this.ua.call(this.sipUri(number), this.callOptions());
   }
 
   onNewSession(data) {
@@ -405,7 +406,7 @@ class BrowserPhone {
     session.on("ended", () => this.onSessionEnded(session, info, this.texts.ended, null));
     session.on("failed", (event) => {
       if (isPickedUp(event)) this.pickupAskedAt = Date.now(); // the picked call rings here next
-      this.onSessionEnded(session, info, this.failureText(event), previous);
+      this.onSessionEnded(session, info, this.failureText(event, info.number), previous);
     });
     // A transfer's new call starts neither held nor muted, whatever the old one was.
     if (placing) this.resetCallButtons();
@@ -472,19 +473,23 @@ class BrowserPhone {
     if (!panel.hidden) byId("transfer-number").focus();
   }
 
-  transferTarget(number) {
-    if (!DIALABLE.test(number)) {
-      this.setTransferStatus(this.texts.badNumber);
-      return null;
-    }
+  // The number the transfer field holds, as dial() would call it; null (and the panel
+  // says what is accepted) when it is none.
+  transferNumber(typed) {
+    const number = dialable(typed);
+    if (!number) this.setTransferStatus(this.texts.badNumber);
+    return number;
+  }
+
+  sipUri(number) {
     return `sip:${number}@${this.settings.domain}`;
   }
 
-  blindTransfer(number) {
+  blindTransfer(typed) {
     if (!this.session || !this.session.isEstablished() || this.consultation) return;
-    const target = this.transferTarget(number);
-    if (!target) return;
-    this.referFor(this.session, target, number, null);
+    const number = this.transferNumber(typed);
+    if (!number) return;
+    this.referFor(this.session, this.sipUri(number), number, null);
   }
 
   // The REFER and what its NOTIFYs say of the transferee's new call (sipfrag): trying,
@@ -498,7 +503,7 @@ class BrowserPhone {
       // An attended one may be tried again, or cancelled: the consultation is still up.
       byId("transfer-complete").hidden = !(this.consultation && this.consultation.isEstablished());
       this.setTransferStatus(
-        this.texts.transferFailed.replace("%s", this.failureText({ message: { status_code: status, getHeader: () => "" }, cause })),
+        this.texts.transferFailed.replace("%s", this.failureText({ message: { status_code: status, getHeader: () => "" }, cause }, number)),
       );
     };
     session.refer(target, {
@@ -525,10 +530,11 @@ class BrowserPhone {
     });
   }
 
-  consult(number) {
+  consult(typed) {
     if (!this.session || !this.session.isEstablished() || this.consultation) return;
-    const target = this.transferTarget(number);
-    if (!target) return;
+    const number = this.transferNumber(typed);
+    if (!number) return;
+    const target = this.sipUri(number);
     this.setTransferBusy(true);
     const call = () => {
       this.placing = "consultation";
@@ -573,7 +579,7 @@ class BrowserPhone {
       this.addRecent({ number, name: "", direction: "outgoing", answered: session.start_time !== null });
     };
     session.on("ended", () => over(this.transferredTo ? "" : this.texts.consultEnded));
-    session.on("failed", (event) => over(this.texts.transferFailed.replace("%s", this.failureText(event))));
+    session.on("failed", (event) => over(this.texts.transferFailed.replace("%s", this.failureText(event, number))));
   }
 
   completeTransfer() {
@@ -581,7 +587,7 @@ class BrowserPhone {
     if (!this.session || !consultation || !consultation.isEstablished()) return;
     const number = this.consultationInfo.number;
     byId("transfer-complete").hidden = true;
-    this.referFor(this.session, this.transferTarget(number), number, consultation);
+    this.referFor(this.session, this.sipUri(number), number, consultation);
   }
 
   cancelTransfer() {
@@ -726,11 +732,18 @@ class BrowserPhone {
     else this.session.mute({ audio: true });
   }
 
-  failureText(event) {
+  // Why the call to ``number`` failed, as ``event`` (JsSIP's, or the like) tells.
+  failureText(event, number) {
     const status = event && event.message && event.message.status_code;
     if (isPickedUp(event)) return this.texts.pickingUp;
     if (status === 486 || status === 600) return this.texts.busy;
+    // A number with its country code is no extension: the PBX found no way out to it
+    // (phonenumbers holds it invalid, or the member's company has no trunk).
+    if (status === 404 && number.startsWith("+")) return this.texts.notFoundOutside;
     if (status === 404 || status === 484) return this.texts.notFound;
+    // The company's guard on calls out (the number's class, today's minutes), or a
+    // pickup of another company's extension; through the desk only the status comes.
+    if (status === 403) return this.texts.forbidden;
     // The Warning the proxy adds when the callee's phones cannot take a browser's call
     // without rtpengine (NO_MEDIA_BRIDGE in officina/pbx/anchoring.py).
     const warning = status === 480 ? event.message.getHeader("Warning") || "" : "";

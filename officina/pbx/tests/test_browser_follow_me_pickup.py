@@ -135,6 +135,7 @@ def test_a_follow_me_from_a_desk_phone_call_rings_a_browser_only_colleague(
     assert record.ended_by == CallRecord.EndedBy.CALLEE
 
 
+@pytest.mark.parametrize("pickup_code", ["*8", "**202", "** 202"])
 def test_a_colleague_picks_up_from_the_browser_a_plain_call_ringing_a_desk_phone(
     media_browser,  # noqa: F811
     giulia,
@@ -142,13 +143,15 @@ def test_a_colleague_picks_up_from_the_browser_a_plain_call_ringing_a_desk_phone
     luca,
     settings,
     tmp_path,
+    pickup_code,
 ):
     """Luca's baresip calls Marco's SIPp desk phone; Giulia, his colleague with the
-    browser phone only, dials *8. Her browser is rung through the desk with the call and
-    answers it by itself (the pickup's Answer-Mode on the desk's call); Marco's desk phone
-    gets the CANCEL, completed elsewhere; Giulia and Luca hear each other through the
-    desk's bridge; Luca hangs up. One record: Luca's call to Marco, picked up by Giulia
-    on the browser phone."""
+    browser phone only, dials *8 (any call ringing in the company) or **202 (the call
+    ringing on Marco's 202, typed with a space or not). Her browser is rung through the
+    desk with the call and answers it by itself (the pickup's Answer-Mode on the desk's
+    call); Marco's desk phone gets the CANCEL, completed elsewhere; Giulia and Luca hear
+    each other through the desk's bridge; Luca hangs up. One record: Luca's call to
+    Marco, picked up by Giulia on the browser phone."""
     from playwright.sync_api import expect
 
     _three_phones(giulia, marco, luca)
@@ -167,7 +170,7 @@ def test_a_colleague_picks_up_from_the_browser_a_plain_call_ringing_a_desk_phone
             command(PHONE_CTRL, "dial", f"sip:202@{HOST}:{SIP_PORT}")
             ringing = lambda: any(c.branches for c in list(proxy.contexts.values()))  # noqa: E731
             assert wait_for(ringing, 10), "Marco's desk phone rings"
-            phone.fill("#dial-number", "*8")
+            phone.fill("#dial-number", pickup_code)
             phone.click("#call")
             expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
             expect(phone.locator("#incoming")).to_be_hidden()

@@ -242,7 +242,24 @@ def test_an_unreachable_callee_a_wrong_number_and_bad_input_are_told_in_italian(
     phone.fill("#dial-number", "999")
     phone.click("#call")
     expect(phone.locator("#softphone-state")).to_have_text("Numero inesistente")
-    phone.fill("#dial-number", "20a")
+    # A number outside as contacts write it, with no trunk to call it out through.
+    phone.fill("#dial-number", "+39 (02) 1234-5678")
     phone.click("#call")
-    expect(phone.locator("#softphone-error")).to_have_text("Scrivi un numero: solo cifre.")
+    expect(phone.locator("#softphone-state")).to_have_text(
+        "Questo numero non si può chiamare da qui: non è un numero valido, o la tua "
+        "azienda non ha una linea per le chiamate verso l'esterno"
+    )
+    # A pickup of an extension that is not of her company: the PBX's 403.
+    phone.fill("#dial-number", "**299")
+    phone.click("#call")
+    expect(phone.locator("#softphone-state")).to_have_text("Non consentito dal tuo interno")
+    for typed in ("20a", "+39 02 +1234", "***8"):
+        phone.fill("#dial-number", typed)
+        phone.click("#call")
+        expect(phone.locator("#softphone-error")).to_have_text(
+            "Scrivi un interno o un numero: cifre, con + davanti al prefisso del paese, o "
+            "un codice che inizia con * o ** (*8, **202). Spazi, punti, trattini e "
+            "parentesi non contano."
+        )
+        expect(phone.locator("#in-call")).to_be_hidden()
     context.close()

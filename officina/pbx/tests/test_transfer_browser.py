@@ -190,6 +190,25 @@ def test_a_failed_blind_transfer_keeps_the_call_and_says_why(
     )
     giulia_calls_marco(giulia_phone, marco_phone)
     giulia_phone.click("#transfer-open")
+    giulia_phone.fill("#transfer-number", "20a")
+    giulia_phone.click("#transfer-submit")
+    expect(giulia_phone.locator("#transfer-status")).to_have_text(
+        "Type an extension or a number: digits, with + before a country code, or a code "
+        "starting with * or ** (*8, **202). Spaces, dots, dashes and brackets are left out."
+    )
+    # A number outside as contacts write it, with no trunk to call it out through.
+    giulia_phone.fill("#transfer-number", "+39 (02) 1234-5678")
+    giulia_phone.click("#transfer-submit")
+    expect(giulia_phone.locator("#transfer-status")).to_have_text(
+        "Transfer failed: This number cannot be called from here: it is not a valid number, "
+        "or your company has no line for calls outside. The call is still yours."
+    )
+    expect(marco_phone.locator("#transfer-status")).to_have_text(
+        "Trasferimento non riuscito: Questo numero non si può chiamare da qui: non è un "
+        "numero valido, o la tua azienda non ha una linea per le chiamate verso l'esterno. "
+        "La chiamata resta tua."
+    )
+    expect(giulia_phone.locator("#transfer-submit")).to_be_enabled()
     giulia_phone.fill("#transfer-number", "999")
     giulia_phone.click("#transfer-submit")
     expect(giulia_phone.locator("#transfer-status")).to_have_text(

@@ -1,7 +1,8 @@
 """A call in from a provider through a peer trunk, without rtpengine, rings a member's
 phones of both media kinds as a member's own call does: the plain ones with the
 provider's offer, the browser through the desk's branch of the same fork
-(``Proxy._with_desk_branches``, ``BridgedBrowserCalls.branch``). Real peers: Chromium
+(``Proxy._with_desk_branches``, ``BridgedBrowserCalls.branch``); a browser's call out
+goes through the desk's own call to the provider. Real peers: Chromium
 (JsSIP, DTLS-SRTP, Opus) for the browser phones, SIPp desk phones, and a baresip or a
 SIPp on the provider's address (127.0.0.2) as the provider."""
 
@@ -17,7 +18,15 @@ from officina.contacts.actions import ContactInput, check_save_contact
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, port_base
-from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, PROVIDER, messages, provider
+from officina.pbx.tests.sipp_provider import (
+    COMPANY_NUMBER,
+    PROVIDER,
+    TRUNK_PASSWORD,
+    TRUNK_USER,
+    credentials,
+    messages,
+    provider,
+)
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
 from officina.pbx.tests.test_browser_calls_both_kinds import (
     BROWSER_AGENT,
@@ -54,6 +63,7 @@ pytestmark = [
 ]
 
 CALLER = "+393331234567"  # the person outside, as the provider presents them
+MILAN_NUMBER = "+390212345678"  # whom Giulia calls out, as the provider expects it
 PROVIDER_PORTS = (port_base() + 40, port_base() + 42, port_base() + 44)  # SIP, ctrl, RTP
 
 
@@ -66,7 +76,7 @@ def _trunk_with_the_number(
         studio_rossi,
         TrunkInput(
             name="Provider", host=PROVIDER, port=PROVIDER_PORTS[0], mode="peer",
-            username="studio", password="trunk-pw-1", peer_addresses=PROVIDER,
+            username=TRUNK_USER, password=TRUNK_PASSWORD, peer_addresses=PROVIDER,
         ),
     )  # fmt: skip
     check_save_number(
@@ -260,3 +270,54 @@ def test_a_call_in_to_a_member_on_the_browser_only_shows_the_caller_by_the_books
     assert record.caller_number == CALLER
     assert record.outcome == CallRecord.Outcome.ANSWERED
     assert record.answered_by == BROWSER_AGENT
+
+
+@pytest.mark.parametrize("typed", ["+39 02 1234 5678", "+39 (02) 1234-5678"])
+def test_a_number_typed_the_international_way_goes_out_through_the_trunk(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+    typed,
+):
+    """Giulia, on the browser phone only, dials a Milan number as her contacts write it
+    (+39, spaces, brackets, a dash). The browser sends it without the separators, the
+    desk calls it out through Studio Rossi's trunk, and the provider (SIPp on 127.0.0.2,
+    which challenges the call) gets an INVITE for the E.164 number and answers; Giulia is
+    connected and hangs up. One record: Giulia's call out to the E.164 number, answered."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser only
+    directory = tmp_path / "provider"
+    with officina_without_rtpengine(settings) as officina:
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        the_provider = provider(
+            directory, "provider_answers_after_challenge.xml", pbx, PROVIDER_PORTS[0],
+            *credentials(tmp_path),
+        )  # fmt: skip
+        try:
+            desk = officina.running.media
+            context, phone = open_phone(media_browser, officina, giulia)
+            phone.fill("#dial-number", typed)
+            phone.click("#call")
+            expect(phone.locator("#call-state")).to_have_text("Connected", timeout=15_000)
+            expect(phone.locator("#softphone-error")).to_be_hidden()
+            phone.click("#hangup")
+            expect(phone.locator("#in-call")).to_be_hidden()
+            assert finished(the_provider, directory) == 0, "the provider got the BYE"
+            assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+            context.close()
+        finally:
+            stop(the_provider)
+
+    invites = [m for m in messages(directory, "received") if m.startswith("INVITE ")]
+    assert invites, "the provider got no INVITE"
+    for invite in invites:  # the first, then again with the trunk's credentials
+        assert invite.startswith(f"INVITE sip:{MILAN_NUMBER}@{PROVIDER}:"), invite
+    record = CallRecord.objects.get()
+    assert record.direction == CallRecord.Direction.OUTBOUND
+    assert record.caller is not None and record.caller.member == giulia
+    assert record.callee_number == MILAN_NUMBER
+    assert record.outcome == CallRecord.Outcome.ANSWERED
