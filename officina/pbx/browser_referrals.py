@@ -11,8 +11,8 @@ a provider's 405 or 501 included: the call goes on), and its NOTIFYs are passed 
 to the browser in the browser's REFER's implicit subscription, same sipfrag, same
 state; a final one ends the referral.
 
-The other way round is the same: a plain party's REFER (a caller of the browser's)
-becomes the desk's REFER to the browser, whose answer and
+The other way round is the same: a plain party's REFER (a caller of the browser's, or
+the target of a click-to-call) becomes the desk's REFER to the browser, whose answer and
 NOTIFYs go back to the plain party; a Replaces it carries passes on as it came, unless
 it names a consultation the desk bridges (``passed_consultation``).
 
