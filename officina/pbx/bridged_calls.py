@@ -60,7 +60,8 @@ Then, either way:
   its NOTIFYs back to the browser (``browser_referrals.py``, shared with the
   click-to-call the desk bridges).
 * The browser's attended transfer (Replaces naming its consultation call): the same REFER,
-  with a Replaces the target's phone can match. A plain target the desk bridges too held
+  with a Replaces the target's phone can match (``named_for_browser``, which the
+  click-to-call the desk bridges uses too). A plain target the desk bridges too held
   the consultation with the desk, never with the browser: the REFER names the desk's
   dialog with that phone as the phone holds it, the plain party's INVITE with it reaches
   the phone directly and replaces the desk's call there, and on the 200 NOTIFY the desk
@@ -91,7 +92,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from officina.pbx.bindings import Binding
-from officina.pbx.browser_referrals import BrowserReferral, refer_headers, referred_to
+from officina.pbx.browser_referrals import (
+    BrowserReferral,
+    passed_consultation,
+    refer_headers,
+    referred_to,
+)
 from officina.pbx.browser_referrals import warning as _warning
 from officina.pbx.media.desk import info_digit
 from officina.pbx.media.ports import NoMediaPort
@@ -250,6 +256,18 @@ class DeskTransfer:
     transferor: PlacedLeg  # the transferor's call (the onward call until the transfer)
     target: str
     leg: PlacedLeg | None = None  # the new call, from the remaining party to the target
+
+
+@dataclass(frozen=True, eq=False)
+class NamedInRefer:
+    """What the desk's REFER on a browser's behalf names: ``uri``, its Refer-To, and for
+    an attended transfer to a consultation the desk bridges, that call, the Call-ID the
+    browser named it by, and what ends it once the transfer succeeded."""
+
+    uri: SipUri
+    consultation: DeskBridgedCall | None = None
+    browser_call_id: str = ""
+    on_success: Callable[[], None] | None = None
 
 
 class BridgedBrowserCalls:
@@ -615,7 +633,7 @@ class BridgedBrowserCalls:
             leg.respond(named)
             return
         number, target = named
-        replaces = self._direct_consultation(request, target)
+        replaces = passed_consultation(request, target, self.bridges_dialog)
         if isinstance(replaces, SipResponse):
             leg.respond(replaces)
             return
@@ -649,29 +667,7 @@ class BridgedBrowserCalls:
         )
         transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
 
-    def _direct_consultation(
-        self, request: SipRequest, target: SipUri
-    ) -> Replaces | SipResponse | None:
-        """The consultation a plain phone's attended REFER (``target``, its Refer-To)
-        names, to be passed on as it came (None: a blind transfer), or the answer refusing
-        it: 400 for a Replaces that cannot be read, 501 for a consultation the desk
-        bridges (a browser target), whose browser holds the desk's dialog, not the one
-        named. A plain target consulted directly holds the dialog as the transferor names
-        it (RFC 3891 §3, the to-tag the target's own)."""
-        value = target.headers.get("Replaces") or target.headers.get("replaces")
-        if not value:
-            return None
-        try:
-            replaces = parse_replaces(value)
-        except SipParseError as error:
-            return make_response(request, 400, headers=[_warning(f"{error}")])
-        if self._bridges_dialog(replaces.call_id):
-            return make_response(
-                request, 501, headers=[_warning("no attended transfer to a browser")]
-            )
-        return replaces
-
-    def _bridges_dialog(self, call_id: str) -> bool:
+    def bridges_dialog(self, call_id: str) -> bool:
         """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with
         the desk, or the desk's onward call."""
         for call in self.calls.values():
@@ -768,10 +764,11 @@ class BridgedBrowserCalls:
 
         Attended (Replaces naming the browser's consultation call as the browser holds
         it): a consultation the desk bridges too is named in our REFER as the target's
-        phone holds it, the desk's own dialog with that phone (``_target_dialog``), and
-        ends once the plain party's call has replaced it; any other (a browser consulted
-        directly) is named as it came, and the plain party's call, bridged by the desk
-        to the browser, carries it on (``_passed_on``)."""
+        phone holds it, the desk's own dialog with that phone, and ends once the plain
+        party's call has replaced it; any other (a browser consulted directly) is named
+        as it came, and the plain party's call, bridged by the desk to the browser,
+        carries it on (``named_for_browser``, shared with the click-to-call the desk
+        bridges)."""
         busy = call.transfer is not None or call.referral is not None
         if not call.answered or call.over or busy:
             respond(make_response(request, 491))
@@ -781,46 +778,26 @@ class BridgedBrowserCalls:
             respond(referred)
             return
         number, target = referred
-        domain = self.placer.domain
-        refer_to = SipUri(domain, number)
-        consultation = None
-        replaces_value = target.headers.get("Replaces") or target.headers.get("replaces")
-        if replaces_value:
-            try:
-                replaces = parse_replaces(replaces_value)
-            except SipParseError as error:
-                respond(make_response(request, 400, headers=[_warning(f"{error}")]))
-                return
-            consultation = self._consultation(replaces, call)
-            if consultation is None:
-                # A consultation the desk does not bridge (browser to browser, direct):
-                # the target's phone holds the dialog as the browser names it, and the
-                # plain party's call to it, bridged by the desk in turn, carries that
-                # Replaces on (``take``).
-                refer_to = SipUri(domain, number, headers={"Replaces": replaces_value})
-            else:
-                # The plain party is to replace the desk's dialog with the target, the
-                # one the target's phone holds (RFC 3891 §3: the to-tag is the target's).
-                named = self._target_dialog(consultation)
-                refer_to = SipUri(domain, number, headers={"Replaces": named.header_value()})
-                self._consultation_named(call, number, replaces.call_id, named.call_id)
+        named = self.named_for_browser(request, number, target, call)
+        if isinstance(named, SipResponse):
+            respond(named)
+            return
+        if named.consultation is not None:
+            self._consultation_named(
+                call, number, named.browser_call_id, self._target_dialog(named.consultation).call_id
+            )
         browser = call.caller.number if call.browser_calling and call.caller else None
         if browser is None:
             sender = request.from_.uri
             browser = sender.user if isinstance(sender, SipUri) else None
-        referral = BrowserReferral(refer=request, respond=respond)
-        if consultation is not None:
-            # The target's phone took the plain party's call in the consultation's
-            # place: the desk's two legs of it end (the target's, already replaced,
-            # may cross our BYE with its own).
-            referral.on_success = lambda: self._hang_up_both(consultation)
+        referral = BrowserReferral(refer=request, respond=respond, on_success=named.on_success)
         call.referral, call.referral_from_caller = referral, call.browser_calling
         logger.info("call %s: the browser transfers its party to %s", call.invite.call_id, number)
         self._to_referee(
             call,
             "REFER",
             b"",
-            refer_headers(refer_to, domain, browser),
+            refer_headers(named.uri, self.placer.domain, browser),
             lambda answer: self._referee_took_refer(call, referral, answer),
         )
 
@@ -841,7 +818,7 @@ class BridgedBrowserCalls:
         phone holds it, so our REFER carries it as it came; the browser's call with it,
         bridged by the desk, carries it on to the target's phone (``_passed_on``). A
         consultation the desk bridges (a browser target) is refused 501, as the onward
-        party's own (``_direct_consultation``)."""
+        party's own (``passed_consultation``)."""
 
         def respond(response: SipResponse) -> None:
             self.layer.respond(server, response)
@@ -855,7 +832,7 @@ class BridgedBrowserCalls:
             respond(referred)
             return
         number, target = referred
-        replaces = self._direct_consultation(request, target)
+        replaces = passed_consultation(request, target, self.bridges_dialog)
         if isinstance(replaces, SipResponse):
             respond(replaces)
             return
@@ -874,8 +851,45 @@ class BridgedBrowserCalls:
             lambda answer: self._referee_took_refer(call, referral, answer),
         )
 
+    def named_for_browser(
+        self,
+        request: SipRequest,
+        number: str,
+        target: SipUri,
+        transferred: DeskBridgedCall | None = None,
+    ) -> NamedInRefer | SipResponse:
+        """What the desk's REFER on behalf of a browser transferring ``transferred`` (or
+        a call of another's: a click-to-call the desk bridges) names, from the browser's
+        REFER (its Refer-To ``target``, to ``number``), or the answer refusing that REFER
+        (400: a Replaces that cannot be read). Attended, with a consultation the desk
+        bridges: the desk's own dialog with the target, as the target's phone holds it
+        (RFC 3891 §3: the to-tag is the target's), and the consultation's two legs end
+        once the plain party's call has replaced it (the target's, already replaced, may
+        cross our BYE with its own). Any other consultation (a browser consulted
+        directly, browser to browser) is named as it came: the target's phone holds the
+        dialog as the browser names it, and the plain party's call to it, bridged by the
+        desk in turn, carries that Replaces on (``take``)."""
+        domain = self.placer.domain
+        value = target.headers.get("Replaces") or target.headers.get("replaces")
+        if not value:
+            return NamedInRefer(SipUri(domain, number))
+        try:
+            replaces = parse_replaces(value)
+        except SipParseError as error:
+            return make_response(request, 400, headers=[_warning(f"{error}")])
+        consultation = self._consultation(replaces, transferred)
+        if consultation is None:
+            return NamedInRefer(SipUri(domain, number, headers={"Replaces": value}))
+        named = self._target_dialog(consultation).header_value()
+        return NamedInRefer(
+            SipUri(domain, number, headers={"Replaces": named}),
+            consultation=consultation,
+            browser_call_id=replaces.call_id,
+            on_success=lambda: self._hang_up_both(consultation),
+        )
+
     def _consultation(
-        self, replaces: Replaces, transferred: DeskBridgedCall
+        self, replaces: Replaces, transferred: DeskBridgedCall | None
     ) -> DeskBridgedCall | None:
         """The answered call of the desk's whose dialog with the browser ``replaces`` names
         (its Call-ID and both tags, in either order: JsSIP names the tags of its INVITE's

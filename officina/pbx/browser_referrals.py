@@ -11,6 +11,11 @@ a provider's 405 or 501 included: the call goes on), and its NOTIFYs are passed 
 to the browser in the browser's REFER's implicit subscription, same sipfrag, same
 state; a final one ends the referral.
 
+The other way round is the same: a plain party's REFER (a caller of the browser's, or
+the target of a click-to-call) becomes the desk's REFER to the browser, whose answer and
+NOTIFYs go back to the plain party; a Replaces it carries passes on as it came, unless
+it names a consultation the desk bridges (``passed_consultation``).
+
 The calls keep their dialogs and how they send in them; this module is what both do
 with the REFER, its answer and the NOTIFYs.
 """
@@ -22,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from officina.sip import NameAddress, SipParseError, SipRequest, SipResponse, SipUri, make_response
+from officina.sip.replaces import Replaces, parse_replaces
 
 # The status line a REFER's NOTIFY reports (RFC 3420 sipfrag): "SIP/2.0 180 Ringing".
 SIPFRAG_STATUS = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9]) ")
@@ -43,6 +49,27 @@ def referred_to(request: SipRequest) -> tuple[str, SipUri] | SipResponse:
     if not isinstance(target, SipUri) or not target.user:
         return make_response(request, 416)
     return target.user, target
+
+
+def passed_consultation(
+    request: SipRequest, target: SipUri, bridged: Callable[[str], bool]
+) -> Replaces | SipResponse | None:
+    """The consultation a plain phone's attended REFER (``target``, its Refer-To) names,
+    to be passed on as it came (None: a blind transfer), or the answer refusing it: 400
+    for a Replaces that cannot be read, 501 for a consultation the desk bridges
+    (``bridged``, by Call-ID: a browser target), whose browser holds the desk's dialog,
+    not the one named. A plain target consulted directly holds the dialog as the
+    transferor names it (RFC 3891 §3, the to-tag the target's own)."""
+    value = target.headers.get("Replaces") or target.headers.get("replaces")
+    if not value:
+        return None
+    try:
+        replaces = parse_replaces(value)
+    except SipParseError as error:
+        return make_response(request, 400, headers=[warning(f"{error}")])
+    if bridged(replaces.call_id):
+        return make_response(request, 501, headers=[warning("no attended transfer to a browser")])
+    return replaces
 
 
 def refer_headers(refer_to: SipUri, domain: str, browser: str | None) -> list[tuple[str, str]]:
@@ -105,4 +132,11 @@ class BrowserReferral:
         return headers, over
 
 
-__all__ = ["SIPFRAG_STATUS", "BrowserReferral", "refer_headers", "referred_to", "warning"]
+__all__ = [
+    "SIPFRAG_STATUS",
+    "BrowserReferral",
+    "passed_consultation",
+    "refer_headers",
+    "referred_to",
+    "warning",
+]

@@ -52,11 +52,21 @@ media clock. Re-INVITEs and UPDATEs are then answered by the desk on each side, 
 passed on (a hold plays music to the other side); keys in INFO go across. A target whose
 phones are all browsers gets the browser's own offer either way: peer to peer.
 
-In such a bridged call the browser's blind transfer (REFER) cannot be relayed: the desk
-sends the target a REFER of its own naming the same number, from the member, and passes
-its answer and NOTIFYs back to the browser (``_browser_refers``, ``browser_referrals.py``,
-shared with ``bridged_calls.py``); the target calls the transfer target itself. The
-proxy, relaying that REFER, records the transfer. An attended one (Replaces) gets 501.
+In such a bridged call a REFER cannot be relayed either way; the desk sends the other
+side a REFER of its own naming the same number and passes its answer and NOTIFYs back,
+as in the desk's other bridged calls (``browser_referrals.py``, shared with
+``bridged_calls.py``):
+
+* the browser's (``_browser_refers``): the target gets the desk's REFER, from the member,
+  and calls the transfer target itself. Attended, the consultation is named as
+  ``BridgedBrowserCalls.named_for_browser`` names it for any browser: one the desk
+  bridges as the target's phone holds the desk's dialog with it (and it ends once
+  replaced), any other as it came. The proxy, relaying that REFER, records the transfer;
+* the target's (``_target_refers``): the browser gets the desk's REFER, from the target,
+  and calls the new party itself (``onReferred`` in the softphone); its NOTIFYs go to
+  the target (``_browser_notifies``). A Replaces naming the target's consultation with a
+  plain phone passes as it came; one the desk bridges gets 501 (``passed_consultation``).
+  The proxy, which relayed the target's REFER to us, records it once we accept it.
 
 The member may also end an answered call from the page (``end``): both legs get a BYE
 (RFC 3725 §7), and the record says the caller ended it on the web.
@@ -80,7 +90,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from officina.pbx.anchoring import leg_for
-from officina.pbx.browser_referrals import BrowserReferral, refer_headers, referred_to, warning
+from officina.pbx.bridged_calls import NamedInRefer
+from officina.pbx.browser_referrals import (
+    BrowserReferral,
+    passed_consultation,
+    refer_headers,
+    referred_to,
+    warning,
+)
 from officina.pbx.call_requests import CallState
 from officina.pbx.media.desk import info_digit
 from officina.pbx.media.ports import NoMediaPort
@@ -164,8 +181,10 @@ class ThirdPartyCall:
     answering: bool = False  # the browser's new offer is with aiortc
     # Our 2xx to the browser's re-INVITE, sent again until its ACK (that re-INVITE's CSeq).
     member_ok: tuple[int, OkUntilAck] | None = None
-    # The browser's blind transfer of a bridged call, until the target's final NOTIFY.
+    # A transfer by REFER in a bridged call the desk passes to the other side as a REFER
+    # of its own (the browser's, or the target's of the browser), until its final NOTIFY.
     referral: BrowserReferral | None = None
+    referral_from_target: bool = False  # whose REFER that is: the target's, or the browser's
     ended_at: float | None = None
 
 
@@ -388,22 +407,36 @@ class ThirdPartyCalls:
         method: str,
         body: bytes,
         headers: list[tuple[str, str]] | None = None,
+        on_answer: Callable[[SipResponse | None], None] | None = None,
     ) -> None:
         """A request other than ACK to the member's phone in its call (``headers``: for a
-        body other than SDP, its Content-Type among them)."""
+        body other than SDP, its Content-Type among them); ``on_answer`` gets its final
+        answer (None: none came, or the request could not be sent)."""
         member, peer = call.member_leg, call.member_peer
         if call.passing is not None:  # where a target refresh of the phone's took it
             peer = call.passing.peer
         if member is None or peer is None or member.state == "terminated":
+            if on_answer is not None:
+                on_answer(None)
             return
         request = self._in_dialog(member, method, peer, body, headers=headers)
         request.pop_via()  # the transaction puts its own
+
+        def answered(_client: object, response: SipResponse) -> None:
+            if on_answer is not None and response.status >= 200:
+                on_answer(response)
+
         try:
             self.layer.forward(
-                request, peer, on_response=lambda *_: None, on_timeout=lambda *_: None
+                request,
+                peer,
+                on_response=answered,
+                on_timeout=lambda _client: on_answer(None) if on_answer is not None else None,
             )
         except SipParseError:
             logger.debug("%s to the member's phone not sent", method)
+            if on_answer is not None:
+                on_answer(None)
 
     def _in_dialog(
         self,
@@ -465,6 +498,8 @@ class ThirdPartyCalls:
             self._member_offers(call, request, server)
         elif method == "REFER" and call.bridge is not None:
             self._browser_refers(call, request, server)
+        elif method == "NOTIFY" and call.bridge is not None:
+            self._browser_notifies(call, request, server)
         else:
             self.layer.respond(
                 server, make_response(request, 405, headers=[("Allow", ALLOW_UPDATE)])
@@ -615,16 +650,22 @@ class ThirdPartyCalls:
         if digit is not None and call.bridge is not None:
             call.bridge.other_digit(digit)
 
-    # ------------------------------------------------------------------ the browser's transfer
+    # ------------------------------------------------------------------ transfers
     def _browser_refers(
         self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
     ) -> None:
-        """The browser transfers the target (blind): the desk sends the target a REFER of
-        its own naming the same number, from the member (``browser_referrals.py``); the
-        target's answer is the browser's, its NOTIFYs go back to the browser
+        """The browser transfers the target: the desk sends the target a REFER of its own
+        naming the same number, from the member (``browser_referrals.py``); the target's
+        answer is the browser's, its NOTIFYs go back to the browser
         (``_target_notifies``). The REFER passes the proxy in the target's call, which
-        records the transfer as any other. An attended one (Replaces) gets 501: the
-        consultation would be a call of the browser's the target's phone never held."""
+        records the transfer as any other.
+
+        Attended (Replaces naming the browser's consultation): as for the browser in any
+        call the desk bridges (``BridgedBrowserCalls.named_for_browser``), a consultation
+        the desk bridges is named as the target's phone holds it, the desk's dialog with
+        that phone, and ends once replaced; any other is named as it came. The proxy
+        notes the Call-ID our REFER names, so the target's INVITE with it is let through
+        and recorded as replacing it."""
         placed, member, peer = call.target_leg, call.member_leg, call.member_peer
         if (
             call.state is not CallState.CONNECTED
@@ -640,50 +681,158 @@ class ThirdPartyCalls:
             self.layer.respond(server, referred)
             return
         number, target = referred
-        if target.headers.get("Replaces") or target.headers.get("replaces"):
-            refusal = make_response(request, 501, headers=[warning("no attended transfer")])
-            self.layer.respond(server, refusal)
+        bridges = self.proxy.browser_bridges
+        if bridges is None:
+            # Only the calls the desk bridges hold the consultation; without them there is
+            # none it could name.
+            named: NamedInRefer | SipResponse = NamedInRefer(SipUri(self.domain, number))
+            if target.headers.get("Replaces") or target.headers.get("replaces"):
+                named = make_response(request, 501, headers=[warning("no attended transfer")])
+        else:
+            named = bridges.named_for_browser(request, number, target)
+        if isinstance(named, SipResponse):
+            self.layer.respond(server, named)
             return
         referral = BrowserReferral(
-            refer=request, respond=lambda response: self.layer.respond(server, response)
+            refer=request,
+            respond=lambda response: self.layer.respond(server, response),
+            on_success=named.on_success,
         )
-        call.referral = referral
+        call.referral, call.referral_from_target = referral, False
         logger.info("click-to-call %s: the browser transfers to %s", call.ticket[:8], number)
-        headers = refer_headers(SipUri(self.domain, number), self.domain, call.caller.number)
+        headers = refer_headers(named.uri, self.domain, call.caller.number)
         placed.request(
             "REFER",
             b"",
             [*headers, ("Contact", placed.contact)],
-            lambda answer: self._target_took_refer(call, referral, answer),
+            lambda answer: self._referee_took_refer(call, referral, answer),
         )
 
-    def _target_took_refer(
+    def _target_refers(self, call: ThirdPartyCall, request: SipRequest) -> None:
+        """The target transfers the member (its REFER in the target's call, blind or
+        attended): the desk sends the browser a REFER of its own to the same number, from
+        the target (``Referred-By``), and answers the target's REFER as the browser
+        answers ours (202, or its refusal). The browser calls the new party itself
+        (through the proxy, which bridges that call in turn when its phones are plain)
+        and reports in NOTIFYs, which go back to the target in its own REFER's
+        subscription (``_browser_notifies``); on the final 200 the target hangs up, which
+        ends the browser's old call. The proxy, which relayed the target's REFER here,
+        records the transfer once we accept it (``Proxy._refer_accepted``).
+
+        Attended: a Replaces naming the target's consultation with a plain phone is
+        passed on as it came (the browser's call, bridged by the desk, carries it on); a
+        consultation the desk bridges is refused 501 (``passed_consultation``)."""
+        placed = call.target_leg
+        assert placed is not None
+        if call.state is not CallState.CONNECTED or call.referral is not None:
+            placed.respond(make_response(request, 491))
+            return
+        referred = referred_to(request)
+        if isinstance(referred, SipResponse):
+            placed.respond(referred)
+            return
+        number, target = referred
+        bridges = self.proxy.browser_bridges
+        replaces = passed_consultation(
+            request, target, bridges.bridges_dialog if bridges is not None else _no_dialog
+        )
+        if isinstance(replaces, SipResponse):
+            placed.respond(replaces)
+            return
+        passed_on = {"Replaces": replaces.header_value()} if replaces is not None else {}
+        referral = BrowserReferral(refer=request, respond=placed.respond)
+        call.referral, call.referral_from_target = referral, True
+        sender = request.from_.uri
+        transferor = sender.user if isinstance(sender, SipUri) else None
+        logger.info("click-to-call %s: the target transfers to %s", call.ticket[:8], number)
+        peer = call.member_peer
+        headers = refer_headers(
+            SipUri(self.domain, number, headers=passed_on), self.domain, transferor
+        )
+        contact = [("Contact", self._contact(peer))] if peer is not None else []
+        self._request_to_member(
+            call,
+            "REFER",
+            b"",
+            [*headers, *contact],
+            lambda answer: self._referee_took_refer(call, referral, answer),
+        )
+
+    def _referee_took_refer(
         self, call: ThirdPartyCall, referral: BrowserReferral, answer: SipResponse | None
     ) -> None:
-        """The target's answer to our REFER is the browser's answer to its own; a refusal
-        ends the referral and the call goes on."""
-        peer = call.member_peer
+        """The referred side's answer to our REFER is the referrer's answer to its own; a
+        refusal ends the referral and the call goes on."""
         call_on = call.referral is referral and call.state is CallState.CONNECTED
-        contact = self._contact(peer) if peer is not None else ""
-        took = referral.plain_answered(
-            answer, call_on=call_on and peer is not None, contact=contact
-        )
+        contact = self._referrer_contact(call)
+        took = referral.plain_answered(answer, call_on=call_on and contact != "", contact=contact)
         if not took and call.referral is referral:
             call.referral = None
+
+    def _referrer_contact(self, call: ThirdPartyCall) -> str:
+        """Our Contact in the dialog with the side whose REFER the call's referral is
+        ("": that side's leg is gone)."""
+        if call.referral_from_target:
+            return call.target_leg.contact if call.target_leg is not None else ""
+        return self._contact(call.member_peer) if call.member_peer is not None else ""
 
     def _target_notifies(self, call: ThirdPartyCall, request: SipRequest) -> None:
         """The target's NOTIFY about our REFER: passed to the browser in its REFER's
         subscription; a final one ends the referral."""
-        placed, referral, peer = call.target_leg, call.referral, call.member_peer
+        placed = call.target_leg
         assert placed is not None
-        if referral is None or not referral.accepted or peer is None or call.state.final:
-            placed.respond(make_response(request, 481))  # no subscription of ours
-            return
-        placed.respond(make_response(request, 200))
-        headers, over = referral.plain_notified(request, self._contact(peer))
+        if self._referee_notified(call, request, placed.respond, from_target=True):
+            headers = self._notified_headers(call, request)
+            self._request_to_member(call, "NOTIFY", request.body, headers)
+
+    def _browser_notifies(
+        self, call: ThirdPartyCall, request: SipRequest, server: ServerTransaction
+    ) -> None:
+        """The browser's NOTIFY about our REFER: passed to the target in its REFER's
+        subscription; a final one ends the referral."""
+
+        def respond(response: SipResponse) -> None:
+            self.layer.respond(server, response)
+
+        placed = call.target_leg
+        if self._referee_notified(call, request, respond, from_target=False):
+            assert placed is not None
+            headers = self._notified_headers(call, request)
+            placed.request("NOTIFY", request.body, headers, lambda _answer: None)
+
+    def _referee_notified(
+        self,
+        call: ThirdPartyCall,
+        request: SipRequest,
+        respond: Callable[[SipResponse], None],
+        *,
+        from_target: bool,
+    ) -> bool:
+        """Whether a NOTIFY (from the target, or else the browser) is about the REFER we
+        sent that side for the other: answered 200 then, else 481 (no subscription of
+        ours)."""
+        referral = call.referral
+        if (
+            referral is None
+            or not referral.accepted
+            or call.state.final
+            or from_target == call.referral_from_target
+            or self._referrer_contact(call) == ""
+        ):
+            respond(make_response(request, 481))
+            return False
+        respond(make_response(request, 200))
+        return True
+
+    def _notified_headers(self, call: ThirdPartyCall, request: SipRequest) -> list[tuple[str, str]]:
+        """The headers of the NOTIFY passing ``request`` on to the referrer; a final one
+        ends the referral."""
+        referral = call.referral
+        assert referral is not None
+        headers, over = referral.plain_notified(request, self._referrer_contact(call))
         if over:
             call.referral = None
-        self._request_to_member(call, "NOTIFY", request.body, headers)
+        return headers
 
     # ------------------------------------------------------------------ the target's leg
     def _call_target(
@@ -711,6 +860,7 @@ class ThirdPartyCalls:
         if call.bridge is not None:
             call.target_leg.on_info = lambda request: self._target_info(call, request)
             call.target_leg.on_notify = lambda request: self._target_notifies(call, request)
+            call.target_leg.on_refer = lambda request: self._target_refers(call, request)
 
     @staticmethod
     def caller_on(flow: Flow) -> DirectoryEntry | None:
@@ -847,6 +997,11 @@ class ThirdPartyCalls:
     def _forget(self, call: ThirdPartyCall) -> None:
         self.calls.pop(call.ticket, None)
         self.by_call_id.pop(call.call_id, None)
+
+
+def _no_dialog(_call_id: str) -> bool:
+    """No call of the desk's bridges (none runs): no dialog is one of them."""
+    return False
 
 
 def _target_failure(status: int) -> CallState:
