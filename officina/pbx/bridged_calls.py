@@ -769,13 +769,8 @@ class BridgedBrowserCalls:
         as it came, and the plain party's call, bridged by the desk to the browser,
         carries it on (``named_for_browser``, shared with the click-to-call the desk
         bridges)."""
-        busy = call.transfer is not None or call.referral is not None
-        if not call.answered or call.over or busy:
-            respond(make_response(request, 491))
-            return
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            respond(referred)
+        referred = self._transfer_asked(call, request, respond)
+        if referred is None:
             return
         number, target = referred
         named = self.named_for_browser(request, number, target, call)
@@ -801,6 +796,23 @@ class BridgedBrowserCalls:
             lambda answer: self._referee_took_refer(call, referral, answer),
         )
 
+    @staticmethod
+    def _transfer_asked(
+        call: DeskBridgedCall, request: SipRequest, respond: Callable[[SipResponse], None]
+    ) -> tuple[str, SipUri] | None:
+        """The number and Refer-To of a REFER the desk passes to the other side, or None
+        once it is refused: 491 while the call is not answered or another transfer is
+        under way, 400 or 416 for a Refer-To it cannot read (``referred_to``)."""
+        busy = call.transfer is not None or call.referral is not None
+        if not call.answered or call.over or busy:
+            respond(make_response(request, 491))
+            return None
+        referred = referred_to(request)
+        if isinstance(referred, SipResponse):
+            respond(referred)
+            return None
+        return referred
+
     def _caller_refers(
         self, call: DeskBridgedCall, request: SipRequest, server: ServerTransaction
     ) -> None:
@@ -823,13 +835,8 @@ class BridgedBrowserCalls:
         def respond(response: SipResponse) -> None:
             self.layer.respond(server, response)
 
-        busy = call.transfer is not None or call.referral is not None
-        if not call.answered or call.over or busy:
-            respond(make_response(request, 491))
-            return
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            respond(referred)
+        referred = self._transfer_asked(call, request, respond)
+        if referred is None:
             return
         number, target = referred
         replaces = passed_consultation(request, target, self.bridges_dialog)

@@ -288,25 +288,9 @@ def test_a_check_in_posted_to_one_worker_is_pushed_to_a_page_on_another(
     assert pushed["member"]["note"] == "at the big table"
 
 
-def _sockets_on_port(port: int) -> dict[int, str]:
-    """Inode → state ("LISTEN" or "ESTABLISHED") of this machine's TCP sockets whose
-    local port is ``port``, from /proc/net/tcp."""
-    states = {"0A": "LISTEN", "01": "ESTABLISHED"}
-    found: dict[int, str] = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(FileNotFoundError), open(table) as lines:
-            next(lines)
-            for line in lines:
-                fields = line.split()
-                local_port = int(fields[1].rsplit(":", 1)[1], 16)
-                if local_port == port and fields[3] in states:
-                    found[int(fields[9])] = states[fields[3]]
-    return found
-
-
-def _server_side_of(port: int, client_port: int) -> int | None:
-    """Inode of the server's end of the loopback connection from ``client_port`` to
-    ``port``, or None if it is not established."""
+def _tcp_sockets() -> Iterator[tuple[int, int, str, int]]:
+    """This machine's TCP sockets from /proc/net/tcp and tcp6: (local port, remote port,
+    state as the kernel writes it, inode)."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with contextlib.suppress(FileNotFoundError), open(table) as lines:
             next(lines)
@@ -314,8 +298,26 @@ def _server_side_of(port: int, client_port: int) -> int | None:
                 fields = line.split()
                 local_port = int(fields[1].rsplit(":", 1)[1], 16)
                 remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-                if (local_port, remote_port, fields[3]) == (port, client_port, "01"):
-                    return int(fields[9])
+                yield local_port, remote_port, fields[3], int(fields[9])
+
+
+def _sockets_on_port(port: int) -> dict[int, str]:
+    """Inode → state ("LISTEN" or "ESTABLISHED") of this machine's TCP sockets whose
+    local port is ``port``."""
+    states = {"0A": "LISTEN", "01": "ESTABLISHED"}
+    return {
+        inode: states[state]
+        for local_port, _remote_port, state, inode in _tcp_sockets()
+        if local_port == port and state in states
+    }
+
+
+def _server_side_of(port: int, client_port: int) -> int | None:
+    """Inode of the server's end of the loopback connection from ``client_port`` to
+    ``port``, or None if it is not established."""
+    for local_port, remote_port, state, inode in _tcp_sockets():
+        if (local_port, remote_port, state) == (port, client_port, "01"):
+            return inode
     return None
 
 
