@@ -21,6 +21,8 @@ from officina.pbx.media.bridge import BridgedCall
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import HOST, LivePbx, live_officina, port_base
 from officina.pbx.tests.test_baresip import command, loudness, wait_for
+from officina.pbx.tests.test_browser_calls_both_kinds import BROWSER_AGENT, SIPP_AGENT, _desk_phone
+from officina.pbx.tests.test_ring_groups_sipp import stop
 from officina.pbx.tests.test_rtpengine_calls import (
     PHONE_CTRL,
     baresip_phone,
@@ -314,3 +316,68 @@ def test_without_rtpengine_a_browser_only_member_is_rung_and_the_caller_not_left
         assert wait_for(lambda: call.ended_by == "caller hung up", 5)
         # The reason, then the menu again, where the caller's 5 (not on the menu) is heard.
         assert call.rounds == 3 and call.chosen is None and list(call.keys) == ["2", "5"]
+
+
+def test_without_rtpengine_a_member_with_both_kinds_of_phone_is_put_through_to_the_browser(
+    menu,
+    media_browser,  # noqa: F811
+    peer,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    """No rtpengine: a SIPp phone that does not transfer dials the menu and presses 2.
+    The desk puts it through to Bob, who has a SIPp desk phone and the browser phone:
+    both ring (the desk phone directly, the browser through the desk's branch of the same
+    fork). The browser answers, the desk phone gets the CANCEL, and the caller and Bob
+    hear each other across the two relays of the desk (the put-through's and the
+    branch's bridge); the caller hangs up. One record of the put-through: Alice's call
+    to Bob, answered by the browser, both phones rung (the menu's call besides)."""
+    from playwright.sync_api import expect
+
+    settings.RTPENGINE_URL = ""
+    bob = Member.objects.get(extension__number="202")
+    with live_officina(web_port=WEB_PORT, sip_port=SIP_PORT) as officina:
+        media = officina.running.media
+        assert officina.running.anchor is None
+        assert wait_for(lambda: "500" in media.menus.plans and len(media.menus.prompts) > 1, 30)
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_ring_until_cancel.xml", "202", PASSWORDS["202"]
+        )
+        try:
+            context, phone = open_phone(media_browser, officina, bob)
+            caller = sipp(
+                tmp_path, "uac_menu_refer_refused.xml", LivePbx(SIP_PORT, officina.running, None),  # type: ignore[arg-type]
+                port_base() + 40, "-m", "1", "-d", "8000", "-trace_msg",
+                rows=[credentials("201", f"500;2;{peer.port};5;501;488")],
+            )  # fmt: skip
+            assert wait_for(lambda: any(d.call is not None for d in media.dialogs.values()), 15)
+            dialog = next(iter(media.dialogs.values()))
+            peer.to = (HOST, dialog.local_sdp.media[0].port)
+            expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            assert desk_phone.poll() is None, "the desk phone rings on"
+            phone.click("#answer")
+            expect(phone.locator("#call-state")).to_have_text("Connected")
+            answered_at = time.monotonic()
+            assert desk_phone.wait(15) == 0, "the desk phone got its CANCEL"
+            assert wait_for(lambda: isinstance(dialog.call, BridgedCall), 10)
+            assert wait_for(lambda: len(media.relays) == 1, 10)
+            (branch,) = media.relays  # the desk's branch: Bob's browser and the put-through
+            wait_for_more_audio(phone, 8000)  # a second of the caller's tone and more
+            assert finished(caller, tmp_path) == 0  # the key, eight seconds, BYE
+            expect(phone.locator("#in-call")).to_be_hidden(timeout=10_000)
+            heard = peer.audio_since(answered_at)
+            context.close()
+        finally:
+            stop(desk_phone)
+    put_through = dialog.call
+    assert isinstance(put_through, BridgedCall) and not put_through.direct
+    assert put_through.ended_by == "caller hung up"
+    assert put_through.relayed["to_onward"] > 300 and put_through.relayed["to_caller"] > 300
+    assert branch.relayed["to_onward"] > 300 and branch.relayed["to_caller"] > 300
+    assert rms(heard) > 300, rms(heard)  # the caller heard the browser's fake microphone
+    (record,) = CallRecord.objects.filter(callee_number="202")
+    assert record.caller_number == "201" and record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == BROWSER_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, SIPP_AGENT])
+    assert CallRecord.objects.filter(callee_number="500", caller_number="201").count() == 1
+    assert wait_for(lambda: not media.dialogs and not media.ports.in_use and not media.relays)

@@ -272,6 +272,57 @@ def test_a_call_in_to_a_member_on_the_browser_only_shows_the_caller_by_the_books
     assert record.answered_by == BROWSER_AGENT
 
 
+def test_a_call_in_the_desk_takes_whole_is_recorded_as_the_call_to_the_company_number(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """The provider (SIPp on 127.0.0.2) calls Studio Rossi's number, which rings Giulia,
+    on the browser phone only: the desk takes the whole call and places it again to her
+    browser. She answers, and the provider hangs up. The one record reads as the record
+    of a call in to a member's plain phone does: inbound, from the number as the provider
+    presented it, to the company's number dialled, answered by Giulia's browser."""
+    from playwright.sync_api import expect
+
+    check_save_contact(
+        studio_rossi,
+        ContactInput(name="Elena Ferri", relation="client", numbers=[("mobile", "333 123 4567")]),
+    )
+    do_provision_extension(giulia)  # 201, the browser only
+    with officina_without_rtpengine(settings) as officina:
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        desk = officina.running.media
+        context, phone = open_phone(media_browser, officina, giulia)
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        the_provider = provider(
+            tmp_path / "provider", "provider_calls_number.xml", pbx, PROVIDER_PORTS[0],
+            "-key", "did", COMPANY_NUMBER, "-key", "caller", CALLER, "-d", "2000", send=True,
+        )  # fmt: skip
+        try:
+            expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            expect(phone.locator("#incoming-name")).to_contain_text("Elena Ferri")
+            phone.click("#answer")
+            expect(phone.locator("#call-state")).to_have_text("Connected")
+            assert finished(the_provider, tmp_path / "provider") == 0
+            expect(phone.locator("#in-call")).to_be_hidden(timeout=10_000)
+            assert wait_for(lambda: not desk.relays and not desk.ports.in_use, 5)
+            context.close()
+        finally:
+            stop(the_provider)
+
+    record = CallRecord.objects.get()
+    assert record.direction == CallRecord.Direction.INBOUND
+    assert record.caller is None and record.caller_number == CALLER
+    assert record.callee_number == COMPANY_NUMBER
+    assert record.callee is not None and record.callee.member == giulia
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.answered_by == BROWSER_AGENT
+    assert record.devices_rung == [BROWSER_AGENT]
+    assert record.ended_by == CallRecord.EndedBy.CALLER
+
+
 @pytest.mark.parametrize("typed", ["+39 02 1234 5678", "+39 (02) 1234-5678"])
 def test_a_number_typed_the_international_way_goes_out_through_the_trunk(
     media_browser,  # noqa: F811
