@@ -5,7 +5,8 @@ her click-to-call to Marco (202), and SIPp phones for Marco and Sara (203).
 * Marco's phone transfers Giulia (its REFER in its call with the desk): the desk sends
   the browser a REFER of its own, the browser calls Sara (bridged by the desk in turn),
   and the browser's NOTIFYs reach Marco's phone in his REFER's subscription
-  (``ThirdPartyCalls._target_refers``).
+  (``ThirdPartyCalls._target_refers``); its REFERs are refused as any party's are (400,
+  416, 491 while one is pending).
 * Giulia's browser consults Sara (bridged too) and completes: the desk's REFER to Marco
   names the desk's dialog with Sara as Sara's phone holds it, and Marco's INVITE with it
   replaces that call at Sara's phone (``BridgedBrowserCalls.named_for_browser``)."""
@@ -68,12 +69,13 @@ def _provision(giulia: Any, marco: Any, sara: Any) -> str:
 @contextmanager
 def _giulia_clicks_to_call_marco(
     settings: Any, tmp_path: Path, browser: Any, giulia: Any, token: str, marco_scenario: str,
-    *marco_keys: str, sara_calls: int = 1,
+    *marco_keys: str, sara_calls: int = 1, sara_scenario: str = "uas_answer.xml",
 ) -> Iterator[tuple[Any, Any, Any, str]]:  # fmt: skip
-    """Marco's SIPp phone (``marco_scenario``, with ``marco_keys``) and Sara's (answering
-    ``sara_calls`` calls) registered; Giulia clicks to call 202 and answers in her browser
-    phone, which the desk bridges to Marco's. Yields (the running Officina, the browser context, its
-    page, the click-to-call's ticket); both phones' scenarios must pass."""
+    """Marco's SIPp phone (``marco_scenario``, with ``marco_keys``) and Sara's
+    (``sara_scenario``, taking ``sara_calls`` calls) registered; Giulia clicks to call
+    202 and answers in her browser phone, which the desk bridges to Marco's. Yields (the
+    running Officina, the browser context, its page, the click-to-call's ticket); both
+    phones' scenarios must pass."""
     from playwright.sync_api import expect
 
     base = port_base()
@@ -84,7 +86,7 @@ def _giulia_clicks_to_call_marco(
             "-key", "user", "202", *marco_keys,
         )  # fmt: skip
         sara_phone = sipp_phone(
-            tmp_path, "uas_answer.xml", base + SARA_PORT, "-mp", str(base + SARA_MEDIA),
+            tmp_path, sara_scenario, base + SARA_PORT, "-mp", str(base + SARA_MEDIA),
             "-m", str(sara_calls),
         )  # fmt: skip
         _registered(tmp_path, "202", base + MARCO_PORT, base + MARCO_PORT + 1)
@@ -158,6 +160,53 @@ def test_the_target_of_a_bridged_click_to_call_transfers_the_browser(
     to_sara = CallRecord.objects.get(callee_number="203")
     assert (to_sara.caller_number, to_sara.outcome) == ("201", "answered")
     assert to_sara.transferred_by == "202"
+
+
+def test_the_targets_refers_are_refused_as_the_other_parties_are(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco's phone sends, in its call with the desk, a REFER whose Refer-To cannot be
+    read (400), one naming a ``tel:`` URI (416), a good one, which the browser takes
+    while Sara's phone rings (NOTIFYs of 100 and 180), and another meanwhile (491): his
+    phone checks each answer, then hangs up. Only the good REFER reached the browser;
+    Giulia gives up on Sara's ringing call, which cancels it."""
+    from playwright.sync_api import expect
+
+    token = _provision(giulia, marco, sara)
+    with _giulia_clicks_to_call_marco(
+        settings, tmp_path, media_browser, giulia, token,
+        "uas_transferor_refers_refused.xml", "-key", "refer_to", f"<sip:203@{HOST}:{SIP_PORT}>",
+        sara_scenario="uas_ring_until_cancel.xml",
+    ) as (officina, context, phone, ticket):  # fmt: skip
+        desk = officina.running.media
+        expect(phone.locator("#call-number")).to_have_text("203", timeout=15_000)
+        assert follow(officina, token, ticket, "ended", 20) == "ended", "Marco hung up"
+        referred_to = phone.evaluate("window.referTo")
+        assert re.fullmatch(r"<sip:203@[^>?]+>", referred_to), referred_to
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        context.close()
+
+    marco_heard = _messages(tmp_path, "uas_transferor_refers_refused")
+    finals = [
+        message.split()[1]
+        for message in _traced(marco_heard)
+        if re.match(r"SIP/2.0 [2-6]", message) and _header(message, "CSeq").endswith("REFER")
+    ]
+    assert finals == ["400", "416", "202", "491"], marco_heard
+    assert wait_for(lambda: not CallRecord.objects.filter(ended_at=None).exists(), 5)
+    to_marco = CallRecord.objects.get(callee_number="202")
+    assert to_marco.transferred_to == "203"
+    attempt = CallRecord.objects.get(callee_number="203")
+    assert attempt.outcome != "answered"
+    assert attempt.transferred_by == "202"
 
 
 def test_the_browser_transfers_its_bridged_click_to_call_to_a_bridged_consultation(

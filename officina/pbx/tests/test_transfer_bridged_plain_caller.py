@@ -7,14 +7,17 @@ Marco (202) calls Giulia (201), whose only phone is the browser, and she answers
 desk bridges the call. Marco's phone then sends a REFER to 203 in its call with the
 desk; the desk sends the browser a REFER of its own, the browser calls Sara (a plain
 phone: the proxy has the desk bridge that call in turn), and the browser's NOTIFYs
-reach Marco's phone in his own REFER's subscription."""
+reach Marco's phone in his own REFER's subscription. Attended, Marco's second line really
+consults Sara first (plain to plain, through the proxy) and his REFER's Replaces names
+that call: the browser's call takes the consultation's place at Sara's phone; a
+consultation with Sara's browser, which the desk bridges, is refused 501."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,8 @@ from officina.pbx.tests.test_transfer_bridged_attended import (
     _messages,
     _registered,
     _requests,
+    _tag,
+    _traced,
 )
 from officina.pbx.tests.test_transfer_bridged_attended_plain import (
     CONSULTATION,
@@ -61,6 +66,7 @@ pytestmark = [
 # (video), so the phones' media are ten apart.
 MARCO_PORT, MARCO_MEDIA = 20, 30
 SARA_PORT, SARA_MEDIA = 22, 40
+CONSULTING_PORT, CONSULTING_MEDIA = 24, 50
 
 
 @contextmanager
@@ -72,21 +78,16 @@ def _marco_transfers_giulia(
     target_scenario: str,
     replaces: str = "",
     transferor_scenario: str = "uac_transferor.xml",
+    consultation: Callable[[], str] | None = None,
+    sara_calls: int = 1,
 ) -> Iterator[tuple[Any, Any, Any, subprocess.Popen[bytes], subprocess.Popen[bytes]]]:
-    """Sara's SIPp phone (``target_scenario``) registered; Marco's SIPp phone calls
-    Giulia's browser, she answers (bridged by the desk), and his phone sends its REFER
-    to 203 (attended: with ``replaces``, his consultation with Sara), as
-    ``transferor_scenario`` goes on. Yields (the desk,
-    the browser context, its page, Marco's SIPp, Sara's SIPp)."""
-    from playwright.sync_api import expect
-
+    """Sara's SIPp phone (``target_scenario``, taking ``sara_calls`` calls) registered;
+    Marco's SIPp phone calls Giulia's browser, she answers (bridged by the desk), and his
+    phone sends its REFER to 203 (attended: with ``replaces``, his consultation with
+    Sara, or the Replaces ``consultation`` returns once it has placed a real one), as
+    ``transferor_scenario`` goes on. Yields (the desk, the browser context, its page,
+    Marco's SIPp, Sara's SIPp)."""
     base = port_base()
-    escaped = replaces.replace("@", "%40").replace(";", "%3B").replace("=", "%3D")
-    refer_to = (
-        f"<sip:203@{HOST}:{SIP_PORT}?Replaces={escaped}>"
-        if replaces
-        else f"<sip:203@{HOST}:{SIP_PORT}>"
-    )
     with officina_without_rtpengine(settings) as officina:
         desk = officina.running.media
         context, phone = open_phone(browser, officina, giulia)
@@ -99,24 +100,92 @@ def _marco_transfers_giulia(
                  }))"""
         )
         sara_phone = sipp_phone(
-            tmp_path, target_scenario, base + SARA_PORT, "-mp", str(base + SARA_MEDIA)
-        )
-        _registered(tmp_path, "203", base + SARA_PORT, base + SARA_PORT + 1)
-        rows = injection_file(
-            tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "201"
-        )
-        marco_phone = sipp_phone(
-            tmp_path,
-            transferor_scenario, base + MARCO_PORT, f"{HOST}:{SIP_PORT}",
-            "-mp", str(base + MARCO_MEDIA), "-inf", rows,
-            "-key", "refer_to", refer_to,
+            tmp_path, target_scenario, base + SARA_PORT, "-mp", str(base + SARA_MEDIA),
+            "-m", str(sara_calls),
         )  # fmt: skip
-        expect(phone.locator("#incoming")).to_be_visible(timeout=15_000)
-        expect(phone.locator("#incoming-number")).to_have_text("202")
-        phone.click("#answer")
-        expect(phone.locator("#call-state")).to_have_text("Connected")
-        assert wait_for(lambda: len(desk.relays) == 1, 10)
+        _registered(tmp_path, "203", base + SARA_PORT, base + SARA_PORT + 1)
+        if consultation is not None:
+            replaces = consultation()
+        marco_phone = _marco_calls_giulia(tmp_path, transferor_scenario, replaces)
+        _giulia_answers_marco(phone, desk, 1)
         yield desk, context, phone, marco_phone, sara_phone
+
+
+def _giulia_answers_marco(phone: Any, desk: Any, bridged: int) -> None:
+    """Giulia's browser ``phone`` answers Marco's call, which makes ``bridged`` calls the
+    ``desk`` bridges."""
+    from playwright.sync_api import expect
+
+    expect(phone.locator("#incoming")).to_be_visible(timeout=15_000)
+    expect(phone.locator("#incoming-number")).to_have_text("202")
+    phone.click("#answer")
+    expect(phone.locator("#call-state")).to_have_text("Connected")
+    assert wait_for(lambda: len(desk.relays) == bridged, 10)
+
+
+def _marco_calls_giulia(
+    tmp_path: Path, transferor_scenario: str, replaces: str
+) -> subprocess.Popen[bytes]:
+    """Marco's SIPp phone calling 201, to refer her to 203 (with ``replaces``, if any)."""
+    base = port_base()
+    escaped = replaces.replace("@", "%40").replace(";", "%3B").replace("=", "%3D")
+    refer_to = (
+        f"<sip:203@{HOST}:{SIP_PORT}?Replaces={escaped}>"
+        if replaces
+        else f"<sip:203@{HOST}:{SIP_PORT}>"
+    )
+    rows = injection_file(
+        tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "201"
+    )
+    return sipp_phone(
+        tmp_path,
+        transferor_scenario, base + MARCO_PORT, f"{HOST}:{SIP_PORT}",
+        "-mp", str(base + MARCO_MEDIA), "-inf", rows,
+        "-key", "refer_to", refer_to,
+    )  # fmt: skip
+
+
+def _marco_consults_sara(
+    tmp_path: Path, sara_page: Any = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Marco's second SIPp phone places his consultation, a call of its own to 203 through
+    the proxy, which it hangs up after 20 s: plain to plain, or, with ``sara_page``, to
+    Sara's browser, which answers it (bridged by the desk). Once answered, returns that
+    SIPp and the Replaces naming the call as Sara's end holds it (RFC 3891 §3: the
+    answering end's tag the to-tag, Marco's the from-tag)."""
+    base = port_base()
+    rows = injection_file(
+        tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "203"
+    )
+    consulting = sipp_phone(
+        tmp_path, "uac_call.xml", base + CONSULTING_PORT, f"{HOST}:{SIP_PORT}",
+        "-mp", str(base + CONSULTING_MEDIA), "-inf", rows, "-d", "20000",
+    )  # fmt: skip
+    if sara_page is not None:
+        from playwright.sync_api import expect
+
+        expect(sara_page.locator("#incoming")).to_be_visible(timeout=15_000)
+        sara_page.click("#answer")
+
+    def answered() -> list[str]:
+        return [
+            message
+            for message in _traced(_messages(tmp_path, "uac_call"))
+            if message.startswith("SIP/2.0 200") and _header(message, "CSeq").endswith("INVITE")
+        ]
+
+    assert wait_for(lambda: bool(answered()), 15), _messages(tmp_path, "uac_call")
+    answer = answered()[0]
+    replaces = (
+        f"{_header(answer, 'Call-ID')};to-tag={_tag(_header(answer, 'To'))}"
+        f";from-tag={_tag(_header(answer, 'From'))}"
+    )
+    return consulting, replaces
+
+
+def _marco_heard(tmp_path: Path) -> str:
+    """What Marco's phone whose attended REFER is refused traced."""
+    return _messages(tmp_path, "uac_transferor_attended_refused")
 
 
 def _final_notify(tmp_path: Path) -> str:
@@ -272,6 +341,143 @@ def test_a_plain_caller_transfers_the_browser_it_called_attended(
     assert (to_sara.caller_number, to_sara.outcome) == ("201", "answered")
     assert to_sara.transferred_by == "202"
     assert to_sara.replaced_call_id == CONSULTATION
+
+
+def test_a_plain_caller_transfers_the_browser_to_the_phone_it_consulted(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco's second phone line really consults Sara's phone (plain to plain, through
+    the proxy), then his call with Giulia's browser REFERs her to 203 with a Replaces
+    naming that consultation. The browser calls Sara with it; the proxy lets it through
+    (Giulia is no party to the consultation, but its party referred her there), and the
+    desk bridging her call carries it to Sara's phone, which gets it while it still holds
+    the consultation, the Replaces naming that dialog as it holds it. Marco hears 200 OK
+    and hangs up, the browser is connected to 203, bridged to Sara; the consultation
+    ends by Marco's hang-up, not the desk's. Records: Giulia's call to Sara transferred
+    by 202, replacing the consultation."""
+    from playwright.sync_api import expect
+
+    _provision(giulia, marco, sara)
+    consulting: list[subprocess.Popen[bytes]] = []
+
+    def consult() -> str:
+        process, replaces = _marco_consults_sara(tmp_path)
+        consulting.append(process)
+        return replaces
+
+    with _marco_transfers_giulia(
+        settings, tmp_path, media_browser, giulia, "uas_answer.xml",
+        consultation=consult, sara_calls=2,
+    ) as (desk, context, phone, marco_phone, sara_phone):  # fmt: skip
+        assert _finished(marco_phone) == 0, "Marco heard 200 OK and hung up"
+        expect(phone.locator("#call-number")).to_have_text("203", timeout=15_000)
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        assert wait_for(lambda: len(desk.relays) == 1, 10), "Marco's bridge ended"
+        (relay,) = desk.relays
+        assert relay.onward.remote[1] == port_base() + SARA_MEDIA, "bridged to Sara"
+        (consulting_phone,) = consulting
+        assert _finished(consulting_phone) == 0, "Marco hung his consultation up"
+        expect(phone.locator("#call-state")).to_have_text("Connected")
+        phone.click("#hangup")
+        expect(phone.locator("#in-call")).to_be_hidden()
+        assert _finished(sara_phone) == 0, "Giulia's hang-up ended Sara's call"
+        assert wait_for(lambda: not desk.ports.in_use, 5), "every media port freed"
+        context.close()
+
+    assert _final_notify(tmp_path).startswith("SIP/2.0 200")
+    # Sara's phone: Marco's consultation, then the desk's call, which names it.
+    sara_said = _messages(tmp_path, "uas_answer")
+    sara_traced = _traced(sara_said)
+    consulted, replacing = _requests(sara_said, "INVITE")
+    consultation_id = _header(consulted, "Call-ID")
+    assert _header(consulted, "From").startswith("<sip:202@"), consulted
+    (answered,) = (
+        message
+        for message in sara_traced
+        if message.startswith("SIP/2.0 200")
+        and _header(message, "Call-ID") == consultation_id
+        and _header(message, "CSeq").endswith("INVITE")
+    )
+    marco_tag = _tag(_header(consulted, "From"))
+    named = replacing.split("\n\n", 1)[0]
+    assert _header(named, "Replaces") == (
+        f"{consultation_id};to-tag={_tag(_header(answered, 'To'))};from-tag={marco_tag}"
+    )
+    assert re.search(r"<sip:201@", _header(named, "From")), "Giulia calls Sara"
+    consultation_byes = [
+        message
+        for message in sara_traced
+        if message.startswith("BYE ") and _header(message, "Call-ID") == consultation_id
+    ]
+    assert [_tag(_header(bye, "From")) for bye in consultation_byes] == [marco_tag]
+    assert sara_traced.index(replacing) < sara_traced.index(consultation_byes[0]), (
+        "the replacing call came while Sara's phone held the consultation"
+    )
+    assert wait_for(lambda: not CallRecord.objects.filter(ended_at=None).exists(), 5)
+    to_giulia = CallRecord.objects.get(callee_number="201")
+    assert to_giulia.transferred_to == "203"
+    consultation = CallRecord.objects.get(caller_number="202", callee_number="203")
+    assert consultation.outcome == "answered"
+    to_sara = CallRecord.objects.get(caller_number="201", callee_number="203")
+    assert to_sara.outcome == "answered"
+    assert to_sara.transferred_by == "202"
+    assert to_sara.replaced_call_id == consultation_id
+
+
+def test_a_plain_callers_attended_transfer_to_a_browser_it_consulted_is_refused(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco's second line consults Sara, whose only phone is the browser (the desk
+    bridges that call), and his call with Giulia's browser REFERs her to 203 with a
+    Replaces naming it: the desk bridges the consultation, so Sara's browser holds the
+    desk's dialog, not the one named, and the REFER is refused 501 with a Warning saying
+    why. Nothing reaches Giulia's browser: her call with Marco goes on, bridged, until
+    she hangs up; no call to 203 is placed for her."""
+    from playwright.sync_api import expect
+
+    _provision(giulia, marco, sara)
+    with officina_without_rtpengine(settings) as officina:
+        desk = officina.running.media
+        giulia_context, giulia_page = open_phone(media_browser, officina, giulia)
+        sara_context, sara_page = open_phone(media_browser, officina, sara)
+        consulting, replaces = _marco_consults_sara(tmp_path, sara_page)
+        expect(sara_page.locator("#call-state")).to_have_text("Connected")
+        marco_phone = _marco_calls_giulia(tmp_path, "uac_transferor_attended_refused.xml", replaces)
+        _giulia_answers_marco(giulia_page, desk, 2)
+        assert wait_for(lambda: "SIP/2.0 501" in _marco_heard(tmp_path), 10), _marco_heard(tmp_path)
+        giulia_page.wait_for_timeout(1000)
+        expect(giulia_page.locator("#call-number")).to_have_text("202")
+        expect(giulia_page.locator("#call-state")).to_have_text("Connected")
+        assert len(desk.relays) == 2, "Marco's calls with both browsers still bridged"
+        assert marco_phone.poll() is None, "Marco's call goes on"
+        giulia_page.click("#hangup")
+        expect(giulia_page.locator("#in-call")).to_be_hidden()
+        assert _finished(marco_phone) == 0, "Giulia's hang-up ended Marco's call"
+        assert _finished(consulting) == 0, "Marco hung his consultation up"
+        expect(sara_page.locator("#in-call")).to_be_hidden()
+        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
+        giulia_context.close()
+        sara_context.close()
+
+    (refusal,) = (
+        message for message in _traced(_marco_heard(tmp_path)) if message.startswith("SIP/2.0 501")
+    )
+    assert "no attended transfer to a browser" in _header(refusal, "Warning"), refusal
+    assert wait_for(lambda: not CallRecord.objects.filter(ended_at=None).exists(), 5)
+    to_giulia = CallRecord.objects.get(callee_number="201")
+    assert (to_giulia.caller_number, to_giulia.outcome) == ("202", "answered")
+    assert to_giulia.transferred_to == ""
+    assert not CallRecord.objects.filter(caller_number="201").exists()
 
 
 def test_a_plain_callers_refers_are_refused_as_the_other_parties_are(
