@@ -416,9 +416,13 @@ class BridgedBrowserCalls:
     def _passed_on(call: DeskBridgedCall) -> list[tuple[str, str]]:
         """What of the caller's INVITE the placed call carries: an attended transfer's
         Replaces (RFC 3891), which the proxy let through for the caller, so that the
-        callee's phone swaps the call it names for this one."""
-        replaces = call.invite.header("Replaces")
-        return [("Replaces", replaces)] if replaces else []
+        callee's phone swaps the call it names for this one; a transfer's Referred-By
+        (RFC 3892), so that the callee's phone shows who put the call through."""
+        return [
+            (name, value)
+            for name in ("Replaces", "Referred-By")
+            if (value := call.invite.header(name))
+        ]
 
     async def _open(self, call: DeskBridgedCall, caller: DirectoryEntry) -> None:
         """The browser's answer prepared, the desk's plain offer made: the call is placed."""

@@ -447,8 +447,12 @@ class BrowserPhone {
     }
     const target = request.request.refer_to.uri.user || "";
     this.setTransferStatus(this.texts.transferredTo.replace("%s", target));
+    // RFC 3892: the new call tells the party called who sent us there.
+    const referredBy = request.request.getHeader("Referred-By");
+    const options = this.callOptions();
+    if (referredBy) options.extraHeaders = [...(options.extraHeaders || []), `Referred-By: ${referredBy}`];
     this.placing = "referred";
-    request.accept(null, this.callOptions());
+    request.accept(null, options);
     this.placing = null;
   }
 

@@ -238,6 +238,9 @@ def test_a_plain_caller_transfers_the_browser_it_called(
     (sara_log,) = tmp_path.glob("uas_answer_*_messages.log")
     invite = sara_log.read_text().split("\nINVITE ", 1)[1].split("\n\n", 1)[0]
     assert re.search(r"^From: .*<sip:201@", invite, re.MULTILINE), "Giulia calls Sara"
+    # RFC 3892: Sara's phone is told who put the call through, from the browser's INVITE
+    # (JsSIP adds no Referred-By of its own) through the desk's bridge.
+    assert re.search(r"^Referred-By: <sip:202@", invite, re.MULTILINE), invite
     assert wait_for(lambda: not CallRecord.objects.filter(ended_at=None).exists(), 5)
     to_giulia = CallRecord.objects.get(callee_number="201")
     assert (to_giulia.caller_number, to_giulia.outcome) == ("202", "answered")
