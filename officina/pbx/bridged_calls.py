@@ -98,7 +98,8 @@ from officina.pbx.browser_referrals import (
     BrowserReferral,
     passed_consultation,
     refer_headers,
-    referred_to,
+    refer_to_number,
+    transfer_asked,
 )
 from officina.pbx.browser_referrals import warning as _warning
 from officina.pbx.media.desk import info_digit
@@ -638,13 +639,8 @@ class BridgedBrowserCalls:
         if call.caller is None:
             leg.respond(make_response(request, 501, headers=[_warning("not transferable")]))
             return
-        busy = call.transfer is not None or call.referral is not None
-        if not call.answered or call.over or busy or call.answering:
-            leg.respond(make_response(request, 491))
-            return
-        named = referred_to(request)
-        if isinstance(named, SipResponse):
-            leg.respond(named)
+        named = transfer_asked(request, leg.respond, busy=self._busy(call) or call.answering)
+        if named is None:
             return
         number, target = named
         replaces = passed_consultation(request, target, self.bridges_dialog)
@@ -783,7 +779,7 @@ class BridgedBrowserCalls:
         as it came, and the plain party's call, bridged by the desk to the browser,
         carries it on (``named_for_browser``, shared with the click-to-call the desk
         bridges)."""
-        referred = self._transfer_asked(call, request, respond)
+        referred = transfer_asked(request, respond, busy=self._busy(call))
         if referred is None:
             return
         number, target = referred
@@ -811,21 +807,11 @@ class BridgedBrowserCalls:
         )
 
     @staticmethod
-    def _transfer_asked(
-        call: DeskBridgedCall, request: SipRequest, respond: Callable[[SipResponse], None]
-    ) -> tuple[str, SipUri] | None:
-        """The number and Refer-To of a REFER the desk passes to the other side, or None
-        once it is refused: 491 while the call is not answered or another transfer is
-        under way, 400 or 416 for a Refer-To it cannot read (``referred_to``)."""
-        busy = call.transfer is not None or call.referral is not None
-        if not call.answered or call.over or busy:
-            respond(make_response(request, 491))
-            return None
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            respond(referred)
-            return None
-        return referred
+    def _busy(call: DeskBridgedCall) -> bool:
+        """Whether ``call`` cannot be transferred now (``transfer_asked``: 491): not
+        answered yet, over, or in another transfer."""
+        in_transfer = call.transfer is not None or call.referral is not None
+        return not call.answered or call.over or in_transfer
 
     def _caller_refers(
         self, call: DeskBridgedCall, request: SipRequest, server: ServerTransaction
@@ -849,7 +835,7 @@ class BridgedBrowserCalls:
         def respond(response: SipResponse) -> None:
             self.layer.respond(server, response)
 
-        referred = self._transfer_asked(call, request, respond)
+        referred = transfer_asked(request, respond, busy=self._busy(call))
         if referred is None:
             return
         number, target = referred
@@ -858,8 +844,7 @@ class BridgedBrowserCalls:
             respond(replaces)
             return
         domain = self.placer.domain
-        passed_on = {"Replaces": replaces.header_value()} if replaces is not None else {}
-        refer_to = SipUri(domain, number, headers=passed_on)
+        refer_to = refer_to_number(domain, number, replaces)
         referral = BrowserReferral(refer=request, respond=respond)
         call.referral, call.referral_from_caller = referral, True
         caller = call.caller.number if call.caller is not None else None
@@ -893,17 +878,16 @@ class BridgedBrowserCalls:
         domain = self.placer.domain
         value = target.headers.get("Replaces") or target.headers.get("replaces")
         if not value:
-            return NamedInRefer(SipUri(domain, number))
+            return NamedInRefer(refer_to_number(domain, number))
         try:
             replaces = parse_replaces(value)
         except SipParseError as error:
             return make_response(request, 400, headers=[_warning(f"{error}")])
         consultation = self._consultation(replaces, transferred)
         if consultation is None:
-            return NamedInRefer(SipUri(domain, number, headers={"Replaces": value}))
-        named = self._target_dialog(consultation).header_value()
+            return NamedInRefer(refer_to_number(domain, number, value))
         return NamedInRefer(
-            SipUri(domain, number, headers={"Replaces": named}),
+            refer_to_number(domain, number, self._target_dialog(consultation)),
             consultation=consultation,
             browser_call_id=replaces.call_id,
             on_success=lambda: self._hang_up_both(consultation),

@@ -51,6 +51,32 @@ def referred_to(request: SipRequest) -> tuple[str, SipUri] | SipResponse:
     return target.user, target
 
 
+def transfer_asked(
+    request: SipRequest, respond: Callable[[SipResponse], None], *, busy: bool
+) -> tuple[str, SipUri] | None:
+    """The number and Refer-To of a REFER the desk carries out in a call it bridges, or
+    None once ``respond`` has refused it: 491 while the call is ``busy`` (not answered
+    yet, ending, or in another transfer), 400 or 416 for a Refer-To it cannot read
+    (``referred_to``)."""
+    if busy:
+        respond(make_response(request, 491))
+        return None
+    referred = referred_to(request)
+    if isinstance(referred, SipResponse):
+        respond(referred)
+        return None
+    return referred
+
+
+def refer_to_number(domain: str, number: str, replaces: Replaces | str | None = None) -> SipUri:
+    """The Refer-To of the desk's REFER: ``number`` in our ``domain``, with the dialog the
+    new call is to take the place of (RFC 3891) for an attended transfer."""
+    if replaces is None:
+        return SipUri(domain, number)
+    value = replaces if isinstance(replaces, str) else replaces.header_value()
+    return SipUri(domain, number, headers={"Replaces": value})
+
+
 def passed_consultation(
     request: SipRequest, target: SipUri, bridged: Callable[[str], bool]
 ) -> Replaces | SipResponse | None:
@@ -137,6 +163,8 @@ __all__ = [
     "BrowserReferral",
     "passed_consultation",
     "refer_headers",
+    "refer_to_number",
     "referred_to",
+    "transfer_asked",
     "warning",
 ]

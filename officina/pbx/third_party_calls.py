@@ -95,7 +95,8 @@ from officina.pbx.browser_referrals import (
     BrowserReferral,
     passed_consultation,
     refer_headers,
-    referred_to,
+    refer_to_number,
+    transfer_asked,
     warning,
 )
 from officina.pbx.call_requests import CallState
@@ -667,25 +668,21 @@ class ThirdPartyCalls:
         notes the Call-ID our REFER names, so the target's INVITE with it is let through
         and recorded as replacing it."""
         placed, member, peer = call.target_leg, call.member_leg, call.member_peer
-        if (
-            call.state is not CallState.CONNECTED
-            or call.referral is not None
-            or placed is None
-            or member is None
-            or peer is None
-        ):
-            self.layer.respond(server, make_response(request, 491))
+        gone = placed is None or member is None or peer is None
+        referred = transfer_asked(
+            request,
+            lambda response: self.layer.respond(server, response),
+            busy=self._busy(call) or gone,
+        )
+        if referred is None:
             return
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            self.layer.respond(server, referred)
-            return
+        assert placed is not None
         number, target = referred
         bridges = self.proxy.browser_bridges
         if bridges is None:
             # Only the calls the desk bridges hold the consultation; without them there is
             # none it could name.
-            named: NamedInRefer | SipResponse = NamedInRefer(SipUri(self.domain, number))
+            named: NamedInRefer | SipResponse = NamedInRefer(refer_to_number(self.domain, number))
             if target.headers.get("Replaces") or target.headers.get("replaces"):
                 named = make_response(request, 501, headers=[warning("no attended transfer")])
         else:
@@ -724,12 +721,8 @@ class ThirdPartyCalls:
         consultation the desk bridges is refused 501 (``passed_consultation``)."""
         placed = call.target_leg
         assert placed is not None
-        if call.state is not CallState.CONNECTED or call.referral is not None:
-            placed.respond(make_response(request, 491))
-            return
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            placed.respond(referred)
+        referred = transfer_asked(request, placed.respond, busy=self._busy(call))
+        if referred is None:
             return
         number, target = referred
         bridges = self.proxy.browser_bridges
@@ -739,7 +732,6 @@ class ThirdPartyCalls:
         if isinstance(replaces, SipResponse):
             placed.respond(replaces)
             return
-        passed_on = {"Replaces": replaces.header_value()} if replaces is not None else {}
         referral = BrowserReferral(refer=request, respond=placed.respond)
         call.referral, call.referral_from_target = referral, True
         sender = request.from_.uri
@@ -747,7 +739,7 @@ class ThirdPartyCalls:
         logger.info("click-to-call %s: the target transfers to %s", call.ticket[:8], number)
         peer = call.member_peer
         headers = refer_headers(
-            SipUri(self.domain, number, headers=passed_on), self.domain, transferor
+            refer_to_number(self.domain, number, replaces), self.domain, transferor
         )
         contact = [("Contact", self._contact(peer))] if peer is not None else []
         self._request_to_member(
@@ -757,6 +749,12 @@ class ThirdPartyCalls:
             [*headers, *contact],
             lambda answer: self._referee_took_refer(call, referral, answer),
         )
+
+    @staticmethod
+    def _busy(call: ThirdPartyCall) -> bool:
+        """Whether ``call`` cannot be transferred now (``transfer_asked``: 491): not
+        connected, or in another transfer."""
+        return call.state is not CallState.CONNECTED or call.referral is not None
 
     def _referee_took_refer(
         self, call: ThirdPartyCall, referral: BrowserReferral, answer: SipResponse | None
