@@ -74,8 +74,11 @@ Then, either way:
 * The plain phone's attended transfer of the browser (its REFER's Replaces naming its
   consultation with a plain target): the desk's call to the target as the browser carries
   that Replaces, the target's phone takes it in the consultation's place, and the rest is
-  the blind path (``_onward_refers``); a consultation with a browser, which the desk
-  bridges too, is answered 501.
+  the blind path (``_onward_refers``). A consultation with a browser, which the desk
+  bridges too, is held by that browser as the desk's dialog, not the one named: the desk
+  names its own half as the browser holds it and refers the browser caller there, so
+  that the two browsers talk directly and the consultation, replaced, ends both its
+  halves (``_refer_to_consulted_browser``).
 * The plain caller's transfer of the browser it called (its REFER, blind or attended):
   the desk sends the browser a REFER of its own to the same number (``_caller_refers``),
   a Replaces naming a plain target's consultation passed on as it came, and relays the
@@ -96,6 +99,7 @@ from typing import TYPE_CHECKING
 from officina.pbx.bindings import Binding
 from officina.pbx.browser_referrals import (
     BrowserReferral,
+    named_consultation,
     passed_consultation,
     refer_headers,
     refer_to_number,
@@ -627,9 +631,8 @@ class BridgedBrowserCalls:
         the target's phone swaps the consultation for it (RFC 3891); the rest is as for
         a blind transfer. The transferor, a plain phone, consulted a plain target
         directly and wrote the Replaces as the target holds that dialog. A consultation
-        the desk bridges (a browser target) is refused 501: that browser holds the desk's
-        dialog, not the one named, and the new call, from the browser's bridge to a
-        browser, would be bridged by the desk twice over."""
+        the desk bridges (a browser target) holds the desk's dialog, not the one named:
+        the browser caller is referred there instead (``_refer_to_consulted_browser``)."""
         leg = call.onward
         assert leg is not None
         if not call.browser_calling:
@@ -643,9 +646,12 @@ class BridgedBrowserCalls:
         if named is None:
             return
         number, target = named
-        replaces = passed_consultation(request, target, self.bridges_dialog)
+        replaces = named_consultation(request, target)
         if isinstance(replaces, SipResponse):
             leg.respond(replaces)
+            return
+        if replaces is not None and self.bridges_dialog(replaces.call_id):
+            self._refer_to_consulted_browser(call, request, number, replaces)
             return
         replacing = [("Replaces", replaces.header_value())] if replaces is not None else []
         transfer = DeskTransfer(refer=request, transferor=leg, target=number)
@@ -676,6 +682,57 @@ class BridgedBrowserCalls:
             headers=[*referred_by, *replacing],
         )
         transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
+
+    def _refer_to_consulted_browser(
+        self, call: DeskBridgedCall, request: SipRequest, number: str, replaces: Replaces
+    ) -> None:
+        """The onward party's attended transfer of the browser caller whose consultation
+        the desk bridges too (a browser target): the target's browser holds the desk's
+        dialog with it, not the one ``replaces`` names, the transferor's with the desk.
+        The desk, which holds both halves of that bridge, names the target's half as the
+        target's browser holds it (RFC 3891 §3) and refers the browser caller itself to
+        ``number`` with that Replaces, from the transferor (``Referred-By``): the browser
+        calls the target's browser directly, whose softphone takes the call in the
+        consultation's place without ringing and hangs the consultation up, and the desk,
+        whose bridge that BYE ends, hangs up the transferor's half. The transferor's
+        REFER gets the browser's answer, and the browser's NOTIFYs, as for any REFER the
+        desk passes on (``_referee_notifies``); on the 200 the transferor hangs up. The
+        desk's placing the call itself would bridge a browser to a browser through its
+        transcoding twice over. A named dialog that is no live consultation of the
+        desk's: 202 and a NOTIFY of 481, the call goes on as it was."""
+        leg = call.onward
+        assert leg is not None and call.caller is not None
+        consultation = self._consultation(replaces, call, browser=False)
+        held = self._dialog_with(consultation, browser=True) if consultation else None
+        if held is None:
+            failed = DeskTransfer(refer=request, transferor=leg, target=number)
+            leg.respond(make_response(request, 202, headers=[("Contact", leg.contact)]))
+            self._notify(failed, "481 Call/Transaction Does Not Exist")
+            return
+        if self.transfers is not None:
+            # The proxy lets the browser's INVITE with Replaces through only for the call
+            # its referral is to take over: the desk's with the target, not the one named.
+            self.transfers.replaces_instead(
+                call.caller.extension_id, number, replaces.call_id, held.call_id,
+                self.layer.wall(),
+            )  # fmt: skip
+        sender = request.from_.uri
+        transferor = sender.user if isinstance(sender, SipUri) else None
+        domain = self.placer.domain
+        refer_to = refer_to_number(domain, number, self._held_by_peer(held))
+        referral = BrowserReferral(refer=request, respond=leg.respond)
+        call.referral, call.referral_from_caller = referral, False
+        logger.info(
+            "call %s: the browser referred to %s's browser it consulted",
+            call.invite.call_id, number,
+        )  # fmt: skip
+        self._to_referee(
+            call,
+            "REFER",
+            b"",
+            refer_headers(refer_to, domain, transferor),
+            lambda answer: self._referee_took_refer(call, referral, answer),
+        )
 
     def bridges_dialog(self, call_id: str) -> bool:
         """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with
@@ -829,8 +886,9 @@ class BridgedBrowserCalls:
         caller consulted a plain target directly and names the dialog as the target's
         phone holds it, so our REFER carries it as it came; the browser's call with it,
         bridged by the desk, carries it on to the target's phone (``_passed_on``). A
-        consultation the desk bridges (a browser target) is refused 501, as the onward
-        party's own (``passed_consultation``)."""
+        consultation the desk bridges (a browser target) is refused 501
+        (``passed_consultation``): the onward party's REFER gets that consultation named
+        as its browser holds it (``_refer_to_consulted_browser``), the caller's not yet."""
 
         def respond(response: SipResponse) -> None:
             self.layer.respond(server, response)
@@ -894,19 +952,17 @@ class BridgedBrowserCalls:
         )
 
     def _consultation(
-        self, replaces: Replaces, transferred: DeskBridgedCall | None
+        self, replaces: Replaces, transferred: DeskBridgedCall | None, *, browser: bool = True
     ) -> DeskBridgedCall | None:
-        """The answered call of the desk's whose dialog with the browser ``replaces`` names
-        (its Call-ID and both tags, in either order: JsSIP names the tags of its INVITE's
-        From and To, not its own and its peer's), other than ``transferred``."""
+        """The answered call of the desk's whose dialog with the browser (``browser``), or
+        else with its plain party, ``replaces`` names (its Call-ID and both tags, in
+        either order: JsSIP names the tags of its INVITE's From and To, not its own and
+        its peer's), other than ``transferred``."""
         tags = {replaces.to_tag, replaces.from_tag}
         for call in self.calls.values():
             if call is transferred or not call.answered or call.over:
                 continue
-            if call.browser_calling:
-                dialog: Dialog | None = call.dialog
-            else:
-                dialog = call.onward.dialog if call.onward is not None else None
+            dialog = self._dialog_with(call, browser=browser)
             if (
                 dialog is not None
                 and dialog.call_id == replaces.call_id
@@ -916,15 +972,25 @@ class BridgedBrowserCalls:
         return None
 
     @staticmethod
-    def _target_dialog(consultation: DeskBridgedCall) -> Replaces:
-        """The desk's dialog with the plain target of ``consultation`` as the target's
-        phone holds it: its own tag is the to-tag, the desk's the from-tag."""
-        if consultation.browser_calling:
-            assert consultation.onward is not None and consultation.onward.dialog is not None
-            dialog = consultation.onward.dialog
-        else:
-            dialog = consultation.dialog
+    def _dialog_with(call: DeskBridgedCall, *, browser: bool) -> Dialog | None:
+        """The desk's dialog in ``call`` with its browser (``browser``) or its plain
+        party: the caller's, or the onward call's (None: not placed yet)."""
+        if call.browser_calling == browser:
+            return call.dialog
+        return call.onward.dialog if call.onward is not None else None
+
+    @staticmethod
+    def _held_by_peer(dialog: Dialog) -> Replaces:
+        """The desk's ``dialog`` as its peer holds it (RFC 3891 §3): the peer's own tag is
+        the to-tag, the desk's the from-tag."""
         return Replaces(dialog.call_id, to_tag=dialog.remote_tag, from_tag=dialog.local_tag)
+
+    def _target_dialog(self, consultation: DeskBridgedCall) -> Replaces:
+        """The desk's dialog with the plain target of ``consultation`` as the target's
+        phone holds it."""
+        dialog = self._dialog_with(consultation, browser=False)
+        assert dialog is not None
+        return self._held_by_peer(dialog)
 
     def _consultation_named(
         self, call: DeskBridgedCall, target: str, browser_call_id: str, target_call_id: str

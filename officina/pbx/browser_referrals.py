@@ -77,6 +77,19 @@ def refer_to_number(domain: str, number: str, replaces: Replaces | str | None = 
     return SipUri(domain, number, headers={"Replaces": value})
 
 
+def named_consultation(request: SipRequest, target: SipUri) -> Replaces | SipResponse | None:
+    """The consultation a plain phone's attended REFER (``target``, its Refer-To) names
+    (None: a blind transfer), or the answer refusing it: 400 for a Replaces that cannot
+    be read."""
+    value = target.headers.get("Replaces") or target.headers.get("replaces")
+    if not value:
+        return None
+    try:
+        return parse_replaces(value)
+    except SipParseError as error:
+        return make_response(request, 400, headers=[warning(f"{error}")])
+
+
 def passed_consultation(
     request: SipRequest, target: SipUri, bridged: Callable[[str], bool]
 ) -> Replaces | SipResponse | None:
@@ -86,14 +99,8 @@ def passed_consultation(
     (``bridged``, by Call-ID: a browser target), whose browser holds the desk's dialog,
     not the one named. A plain target consulted directly holds the dialog as the
     transferor names it (RFC 3891 §3, the to-tag the target's own)."""
-    value = target.headers.get("Replaces") or target.headers.get("replaces")
-    if not value:
-        return None
-    try:
-        replaces = parse_replaces(value)
-    except SipParseError as error:
-        return make_response(request, 400, headers=[warning(f"{error}")])
-    if bridged(replaces.call_id):
+    replaces = named_consultation(request, target)
+    if isinstance(replaces, Replaces) and bridged(replaces.call_id):
         return make_response(request, 501, headers=[warning("no attended transfer to a browser")])
     return replaces
 
@@ -161,6 +168,7 @@ class BrowserReferral:
 __all__ = [
     "SIPFRAG_STATUS",
     "BrowserReferral",
+    "named_consultation",
     "passed_consultation",
     "refer_headers",
     "refer_to_number",

@@ -146,19 +146,20 @@ def _marco_calls_giulia(
 
 
 def _marco_consults_sara(
-    tmp_path: Path, sara_page: Any = None
+    tmp_path: Path, sara_page: Any = None, scenario: str = "uac_call.xml"
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Marco's second SIPp phone places his consultation, a call of its own to 203 through
-    the proxy, which it hangs up after 20 s: plain to plain, or, with ``sara_page``, to
-    Sara's browser, which answers it (bridged by the desk). Once answered, returns that
-    SIPp and the Replaces naming the call as Sara's end holds it (RFC 3891 §3: the
-    answering end's tag the to-tag, Marco's the from-tag)."""
+    the proxy, which it hangs up after 20 s (``scenario``; uac_call_cut.xml waits for the
+    other end's BYE instead): plain to plain, or, with ``sara_page``, to Sara's browser,
+    which answers it (bridged by the desk). Once answered, returns that SIPp and the
+    Replaces naming the call as Sara's end holds it (RFC 3891 §3: the answering end's
+    tag the to-tag, Marco's the from-tag)."""
     base = port_base()
     rows = injection_file(
         tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "203"
     )
     consulting = sipp_phone(
-        tmp_path, "uac_call.xml", base + CONSULTING_PORT, f"{HOST}:{SIP_PORT}",
+        tmp_path, scenario, base + CONSULTING_PORT, f"{HOST}:{SIP_PORT}",
         "-mp", str(base + CONSULTING_MEDIA), "-inf", rows, "-d", "20000",
     )  # fmt: skip
     if sara_page is not None:
@@ -166,15 +167,16 @@ def _marco_consults_sara(
 
         expect(sara_page.locator("#incoming")).to_be_visible(timeout=15_000)
         sara_page.click("#answer")
+    traced = scenario.removesuffix(".xml")
 
     def answered() -> list[str]:
         return [
             message
-            for message in _traced(_messages(tmp_path, "uac_call"))
+            for message in _traced(_messages(tmp_path, traced))
             if message.startswith("SIP/2.0 200") and _header(message, "CSeq").endswith("INVITE")
         ]
 
-    assert wait_for(lambda: bool(answered()), 15), _messages(tmp_path, "uac_call")
+    assert wait_for(lambda: bool(answered()), 15), _messages(tmp_path, traced)
     answer = answered()[0]
     replaces = (
         f"{_header(answer, 'Call-ID')};to-tag={_tag(_header(answer, 'To'))}"
