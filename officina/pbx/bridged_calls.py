@@ -84,7 +84,9 @@ Then, either way:
   a Replaces naming a plain target's consultation passed on as it came, and relays the
   browser's answer and NOTIFYs back to the caller, as for the browser's REFER the other
   way round. The browser calls the target itself; the proxy bridges that call in turn,
-  and the desk's call carries the Replaces on (``_passed_on``).
+  and the desk's call carries the Replaces on (``_passed_on``). A consultation with a
+  browser, which the desk bridges, is named as that browser holds it, as for the onward
+  party (``_refer_to_consulted_browser``): the two browsers then talk directly.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ from officina.pbx.bindings import Binding
 from officina.pbx.browser_referrals import (
     BrowserReferral,
     named_consultation,
-    passed_consultation,
+    no_consultation_notify,
     refer_headers,
     refer_to_number,
     transfer_asked,
@@ -651,7 +653,9 @@ class BridgedBrowserCalls:
             leg.respond(replaces)
             return
         if replaces is not None and self.bridges_dialog(replaces.call_id):
-            self._refer_to_consulted_browser(call, request, number, replaces)
+            self._refer_to_consulted_browser(
+                call, request, number, replaces, leg.respond, from_caller=False
+            )
             return
         replacing = [("Replaces", replaces.header_value())] if replaces is not None else []
         transfer = DeskTransfer(refer=request, transferor=leg, target=number)
@@ -684,46 +688,50 @@ class BridgedBrowserCalls:
         transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
 
     def _refer_to_consulted_browser(
-        self, call: DeskBridgedCall, request: SipRequest, number: str, replaces: Replaces
+        self,
+        call: DeskBridgedCall,
+        request: SipRequest,
+        number: str,
+        replaces: Replaces,
+        respond: Callable[[SipResponse], None],
+        *,
+        from_caller: bool,
     ) -> None:
-        """The onward party's attended transfer of the browser caller whose consultation
-        the desk bridges too (a browser target): the target's browser holds the desk's
-        dialog with it, not the one ``replaces`` names, the transferor's with the desk.
-        The desk, which holds both halves of that bridge, names the target's half as the
-        target's browser holds it (RFC 3891 §3) and refers the browser caller itself to
-        ``number`` with that Replaces, from the transferor (``Referred-By``): the browser
-        calls the target's browser directly, whose softphone takes the call in the
-        consultation's place without ringing and hangs the consultation up, and the desk,
-        whose bridge that BYE ends, hangs up the transferor's half. The transferor's
-        REFER gets the browser's answer, and the browser's NOTIFYs, as for any REFER the
+        """The plain party's attended transfer of its browser (``request``: the onward
+        party's REFER, or the caller's, ``from_caller``) whose consultation the desk
+        bridges too (a browser target): the target's browser holds the desk's dialog with
+        it, not the one ``replaces`` names, the transferor's with the desk. The desk,
+        which holds both halves of that bridge, names the target's half as the target's
+        browser holds it (RFC 3891 §3) and refers the browser itself to ``number`` with
+        that Replaces, from the transferor (``Referred-By``): the browser calls the
+        target's browser directly, whose softphone takes the call in the consultation's
+        place without ringing and hangs the consultation up, and the desk, whose bridge
+        that BYE ends, hangs up the transferor's half. The transferor's REFER gets the
+        browser's answer (``respond``), and the browser's NOTIFYs, as for any REFER the
         desk passes on (``_referee_notifies``); on the 200 the transferor hangs up. The
         desk's placing the call itself would bridge a browser to a browser through its
         transcoding twice over. A named dialog that is no live consultation of the
         desk's: 202 and a NOTIFY of 481, the call goes on as it was."""
-        leg = call.onward
-        assert leg is not None and call.caller is not None
-        consultation = self._consultation(replaces, call, browser=False)
-        held = self._dialog_with(consultation, browser=True) if consultation else None
+        # The transferee: the browser, the callee when the caller transfers it (the
+        # proxy tracks the caller's call, and noted a referral, only for its fork's
+        # branch, whose answering phone it names).
+        if from_caller:
+            answering = call.onward.loopback.answered_by if call.onward is not None else None
+            transferee_id = answering.extension_id if answering is not None else None
+        else:
+            transferee_id = call.caller.extension_id if call.caller is not None else None
+        held = self.consulted_browser(replaces, transferee_id, number, call)
         if held is None:
-            failed = DeskTransfer(refer=request, transferor=leg, target=number)
-            leg.respond(make_response(request, 202, headers=[("Contact", leg.contact)]))
-            self._notify(failed, "481 Call/Transaction Does Not Exist")
+            self._no_consultation(call, request, respond, from_caller=from_caller)
             return
-        if self.transfers is not None:
-            # The proxy lets the browser's INVITE with Replaces through only for the call
-            # its referral is to take over: the desk's with the target, not the one named.
-            self.transfers.replaces_instead(
-                call.caller.extension_id, number, replaces.call_id, held.call_id,
-                self.layer.wall(),
-            )  # fmt: skip
         sender = request.from_.uri
         transferor = sender.user if isinstance(sender, SipUri) else None
         domain = self.placer.domain
-        refer_to = refer_to_number(domain, number, self._held_by_peer(held))
-        referral = BrowserReferral(refer=request, respond=leg.respond)
-        call.referral, call.referral_from_caller = referral, False
+        refer_to = refer_to_number(domain, number, held)
+        referral = BrowserReferral(refer=request, respond=respond)
+        call.referral, call.referral_from_caller = referral, from_caller
         logger.info(
-            "call %s: the browser referred to %s's browser it consulted",
+            "call %s: the browser referred to %s's browser consulted",
             call.invite.call_id, number,
         )  # fmt: skip
         self._to_referee(
@@ -733,6 +741,50 @@ class BridgedBrowserCalls:
             refer_headers(refer_to, domain, transferor),
             lambda answer: self._referee_took_refer(call, referral, answer),
         )
+
+    def consulted_browser(
+        self,
+        replaces: Replaces,
+        transferee_id: int | None,
+        number: str,
+        transferred: DeskBridgedCall | None = None,
+    ) -> Replaces | None:
+        """What a plain transferor's attended REFER (``replaces``: its consultation as it
+        holds it with the desk) names, once the desk bridges that consultation to a
+        browser: the desk's dialog with that browser, as the browser holds it (RFC 3891
+        §3), for the desk's REFER to the transferee (``transferee_id``, referred to
+        ``number``; not ``transferred``, the call transferred); None when no live
+        consultation of the desk's has the named dialog. The proxy lets the transferee's
+        INVITE with Replaces through only for the call its referral, noted from the
+        transferor's REFER, is to take over: it is re-pointed at the desk's Call-ID."""
+        consultation = self._consultation(replaces, transferred, browser=False)
+        held = self._dialog_with(consultation, browser=True) if consultation else None
+        if held is None:
+            return None
+        if self.transfers is not None and transferee_id is not None:
+            self.transfers.replaces_instead(
+                transferee_id, number, replaces.call_id, held.call_id, self.layer.wall()
+            )
+        return self._held_by_peer(held)
+
+    def _no_consultation(
+        self,
+        call: DeskBridgedCall,
+        request: SipRequest,
+        respond: Callable[[SipResponse], None],
+        *,
+        from_caller: bool,
+    ) -> None:
+        """A REFER whose Replaces names a Call-ID of the desk's but no dialog of a live
+        consultation: accepted, then failed in its one NOTIFY with the 481 the target's
+        phone would have given (RFC 3891 §3); the call goes on as it was."""
+        contact = self._contact_with(call, caller=from_caller)
+        respond(make_response(request, 202, headers=[("Contact", contact)]))
+        body, headers = no_consultation_notify(request, contact)
+        if from_caller:
+            self._to_caller_in_call(call, "NOTIFY", body, headers, lambda _answer: None)
+        elif call.onward is not None:
+            call.onward.request("NOTIFY", body, headers, lambda _answer: None)
 
     def bridges_dialog(self, call_id: str) -> bool:
         """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with
@@ -886,9 +938,8 @@ class BridgedBrowserCalls:
         caller consulted a plain target directly and names the dialog as the target's
         phone holds it, so our REFER carries it as it came; the browser's call with it,
         bridged by the desk, carries it on to the target's phone (``_passed_on``). A
-        consultation the desk bridges (a browser target) is refused 501
-        (``passed_consultation``): the onward party's REFER gets that consultation named
-        as its browser holds it (``_refer_to_consulted_browser``), the caller's not yet."""
+        consultation the desk bridges (a browser target) is named as its browser holds it
+        instead, as for the onward party's REFER (``_refer_to_consulted_browser``)."""
 
         def respond(response: SipResponse) -> None:
             self.layer.respond(server, response)
@@ -897,9 +948,14 @@ class BridgedBrowserCalls:
         if referred is None:
             return
         number, target = referred
-        replaces = passed_consultation(request, target, self.bridges_dialog)
+        replaces = named_consultation(request, target)
         if isinstance(replaces, SipResponse):
             respond(replaces)
+            return
+        if replaces is not None and self.bridges_dialog(replaces.call_id):
+            self._refer_to_consulted_browser(
+                call, request, number, replaces, respond, from_caller=True
+            )
             return
         domain = self.placer.domain
         refer_to = refer_to_number(domain, number, replaces)

@@ -13,8 +13,11 @@ state; a final one ends the referral.
 
 The other way round is the same: a plain party's REFER (a caller of the browser's, or
 the target of a click-to-call) becomes the desk's REFER to the browser, whose answer and
-NOTIFYs go back to the plain party; a Replaces it carries passes on as it came, unless
-it names a consultation the desk bridges (``passed_consultation``).
+NOTIFYs go back to the plain party; a Replaces it carries (``named_consultation``)
+passes on as it came, unless it names a consultation the desk bridges, with a browser:
+the desk's REFER then names that browser's own dialog with the desk instead
+(``BridgedBrowserCalls.consulted_browser``), or a failure (``no_consultation_notify``)
+when no live consultation has the dialog named.
 
 The calls keep their dialogs and how they send in them; this module is what both do
 with the REFER, its answer and the NOTIFYs.
@@ -90,19 +93,18 @@ def named_consultation(request: SipRequest, target: SipUri) -> Replaces | SipRes
         return make_response(request, 400, headers=[warning(f"{error}")])
 
 
-def passed_consultation(
-    request: SipRequest, target: SipUri, bridged: Callable[[str], bool]
-) -> Replaces | SipResponse | None:
-    """The consultation a plain phone's attended REFER (``target``, its Refer-To) names,
-    to be passed on as it came (None: a blind transfer), or the answer refusing it: 400
-    for a Replaces that cannot be read, 501 for a consultation the desk bridges
-    (``bridged``, by Call-ID: a browser target), whose browser holds the desk's dialog,
-    not the one named. A plain target consulted directly holds the dialog as the
-    transferor names it (RFC 3891 §3, the to-tag the target's own)."""
-    replaces = named_consultation(request, target)
-    if isinstance(replaces, Replaces) and bridged(replaces.call_id):
-        return make_response(request, 501, headers=[warning("no attended transfer to a browser")])
-    return replaces
+def no_consultation_notify(refer: SipRequest, contact: str) -> tuple[bytes, list[tuple[str, str]]]:
+    """The one NOTIFY (body, headers) of an attended ``refer`` the desk accepted whose
+    Replaces names a Call-ID of the desk's but no dialog of a live consultation: it
+    failed with the 481 the target's phone would have given (RFC 3891 §3), and the
+    subscription is over. ``contact``: ours in the transferor's dialog."""
+    headers = [
+        ("Event", f"refer;id={refer.cseq.number}"),
+        ("Subscription-State", "terminated;reason=noresource"),
+        ("Contact", contact),
+        ("Content-Type", "message/sipfrag;version=2.0"),
+    ]
+    return b"SIP/2.0 481 Call/Transaction Does Not Exist\r\n", headers
 
 
 def refer_headers(refer_to: SipUri, domain: str, browser: str | None) -> list[tuple[str, str]]:
@@ -169,7 +171,7 @@ __all__ = [
     "SIPFRAG_STATUS",
     "BrowserReferral",
     "named_consultation",
-    "passed_consultation",
+    "no_consultation_notify",
     "refer_headers",
     "refer_to_number",
     "referred_to",
