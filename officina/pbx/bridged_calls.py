@@ -731,7 +731,7 @@ class BridgedBrowserCalls:
         referral = BrowserReferral(refer=request, respond=respond)
         call.referral, call.referral_from_caller = referral, from_caller
         logger.info(
-            "call %s: the browser referred to %s's browser consulted",
+            "call %s: the browser referred to %s, the browser consulted through the desk",
             call.invite.call_id, number,
         )  # fmt: skip
         self._to_referee(
