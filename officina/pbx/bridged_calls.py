@@ -74,14 +74,19 @@ Then, either way:
 * The plain phone's attended transfer of the browser (its REFER's Replaces naming its
   consultation with a plain target): the desk's call to the target as the browser carries
   that Replaces, the target's phone takes it in the consultation's place, and the rest is
-  the blind path (``_onward_refers``); a consultation with a browser, which the desk
-  bridges too, is answered 501.
+  the blind path (``_onward_refers``). A consultation with a browser, which the desk
+  bridges too, is held by that browser as the desk's dialog, not the one named: the desk
+  names its own half as the browser holds it and refers the browser caller there, so
+  that the two browsers talk directly and the consultation, replaced, ends both its
+  halves (``_refer_to_consulted_browser``).
 * The plain caller's transfer of the browser it called (its REFER, blind or attended):
   the desk sends the browser a REFER of its own to the same number (``_caller_refers``),
   a Replaces naming a plain target's consultation passed on as it came, and relays the
   browser's answer and NOTIFYs back to the caller, as for the browser's REFER the other
   way round. The browser calls the target itself; the proxy bridges that call in turn,
-  and the desk's call carries the Replaces on (``_passed_on``).
+  and the desk's call carries the Replaces on (``_passed_on``). A consultation with a
+  browser, which the desk bridges, is named as that browser holds it, as for the onward
+  party (``_refer_to_consulted_browser``): the two browsers then talk directly.
 """
 
 from __future__ import annotations
@@ -96,9 +101,11 @@ from typing import TYPE_CHECKING
 from officina.pbx.bindings import Binding
 from officina.pbx.browser_referrals import (
     BrowserReferral,
-    passed_consultation,
+    named_consultation,
+    no_consultation_notify,
     refer_headers,
-    referred_to,
+    refer_to_number,
+    transfer_asked,
 )
 from officina.pbx.browser_referrals import warning as _warning
 from officina.pbx.media.desk import info_digit
@@ -626,9 +633,8 @@ class BridgedBrowserCalls:
         the target's phone swaps the consultation for it (RFC 3891); the rest is as for
         a blind transfer. The transferor, a plain phone, consulted a plain target
         directly and wrote the Replaces as the target holds that dialog. A consultation
-        the desk bridges (a browser target) is refused 501: that browser holds the desk's
-        dialog, not the one named, and the new call, from the browser's bridge to a
-        browser, would be bridged by the desk twice over."""
+        the desk bridges (a browser target) holds the desk's dialog, not the one named:
+        the browser caller is referred there instead (``_refer_to_consulted_browser``)."""
         leg = call.onward
         assert leg is not None
         if not call.browser_calling:
@@ -638,18 +644,18 @@ class BridgedBrowserCalls:
         if call.caller is None:
             leg.respond(make_response(request, 501, headers=[_warning("not transferable")]))
             return
-        busy = call.transfer is not None or call.referral is not None
-        if not call.answered or call.over or busy or call.answering:
-            leg.respond(make_response(request, 491))
-            return
-        named = referred_to(request)
-        if isinstance(named, SipResponse):
-            leg.respond(named)
+        named = transfer_asked(request, leg.respond, busy=self._busy(call) or call.answering)
+        if named is None:
             return
         number, target = named
-        replaces = passed_consultation(request, target, self.bridges_dialog)
+        replaces = named_consultation(request, target)
         if isinstance(replaces, SipResponse):
             leg.respond(replaces)
+            return
+        if replaces is not None and self.bridges_dialog(replaces.call_id):
+            self._refer_to_consulted_browser(
+                call, request, number, replaces, leg.respond, from_caller=False
+            )
             return
         replacing = [("Replaces", replaces.header_value())] if replaces is not None else []
         transfer = DeskTransfer(refer=request, transferor=leg, target=number)
@@ -680,6 +686,105 @@ class BridgedBrowserCalls:
             headers=[*referred_by, *replacing],
         )
         transfer.leg.on_progress = lambda response: self._transfer_rings(transfer, response)
+
+    def _refer_to_consulted_browser(
+        self,
+        call: DeskBridgedCall,
+        request: SipRequest,
+        number: str,
+        replaces: Replaces,
+        respond: Callable[[SipResponse], None],
+        *,
+        from_caller: bool,
+    ) -> None:
+        """The plain party's attended transfer of its browser (``request``: the onward
+        party's REFER, or the caller's, ``from_caller``) whose consultation the desk
+        bridges too (a browser target): the target's browser holds the desk's dialog with
+        it, not the one ``replaces`` names, the transferor's with the desk. The desk,
+        which holds both halves of that bridge, names the target's half as the target's
+        browser holds it (RFC 3891 §3) and refers the browser itself to ``number`` with
+        that Replaces, from the transferor (``Referred-By``): the browser calls the
+        target's browser directly, whose softphone takes the call in the consultation's
+        place without ringing and hangs the consultation up, and the desk, whose bridge
+        that BYE ends, hangs up the transferor's half. The transferor's REFER gets the
+        browser's answer (``respond``), and the browser's NOTIFYs, as for any REFER the
+        desk passes on (``_referee_notifies``); on the 200 the transferor hangs up. The
+        desk's placing the call itself would bridge a browser to a browser through its
+        transcoding twice over. A named dialog that is no live consultation of the
+        desk's: 202 and a NOTIFY of 481, the call goes on as it was."""
+        # The transferee: the browser, the callee when the caller transfers it (the
+        # proxy tracks the caller's call, and noted a referral, only for its fork's
+        # branch, whose answering phone it names).
+        if from_caller:
+            answering = call.onward.loopback.answered_by if call.onward is not None else None
+            transferee_id = answering.extension_id if answering is not None else None
+        else:
+            transferee_id = call.caller.extension_id if call.caller is not None else None
+        held = self.consulted_browser(replaces, transferee_id, number, call)
+        if held is None:
+            self._no_consultation(call, request, respond, from_caller=from_caller)
+            return
+        sender = request.from_.uri
+        transferor = sender.user if isinstance(sender, SipUri) else None
+        domain = self.placer.domain
+        refer_to = refer_to_number(domain, number, held)
+        referral = BrowserReferral(refer=request, respond=respond)
+        call.referral, call.referral_from_caller = referral, from_caller
+        logger.info(
+            "call %s: the browser referred to %s, the browser consulted through the desk",
+            call.invite.call_id, number,
+        )  # fmt: skip
+        self._to_referee(
+            call,
+            "REFER",
+            b"",
+            refer_headers(refer_to, domain, transferor),
+            lambda answer: self._referee_took_refer(call, referral, answer),
+        )
+
+    def consulted_browser(
+        self,
+        replaces: Replaces,
+        transferee_id: int | None,
+        number: str,
+        transferred: DeskBridgedCall | None = None,
+    ) -> Replaces | None:
+        """What a plain transferor's attended REFER (``replaces``: its consultation as it
+        holds it with the desk) names, once the desk bridges that consultation to a
+        browser: the desk's dialog with that browser, as the browser holds it (RFC 3891
+        §3), for the desk's REFER to the transferee (``transferee_id``, referred to
+        ``number``; not ``transferred``, the call transferred); None when no live
+        consultation of the desk's has the named dialog. The proxy lets the transferee's
+        INVITE with Replaces through only for the call its referral, noted from the
+        transferor's REFER, is to take over: it is re-pointed at the desk's Call-ID."""
+        consultation = self._consultation(replaces, transferred, browser=False)
+        held = self._dialog_with(consultation, browser=True) if consultation else None
+        if held is None:
+            return None
+        if self.transfers is not None and transferee_id is not None:
+            self.transfers.replaces_instead(
+                transferee_id, number, replaces.call_id, held.call_id, self.layer.wall()
+            )
+        return self._held_by_peer(held)
+
+    def _no_consultation(
+        self,
+        call: DeskBridgedCall,
+        request: SipRequest,
+        respond: Callable[[SipResponse], None],
+        *,
+        from_caller: bool,
+    ) -> None:
+        """A REFER whose Replaces names a Call-ID of the desk's but no dialog of a live
+        consultation: accepted, then failed in its one NOTIFY with the 481 the target's
+        phone would have given (RFC 3891 §3); the call goes on as it was."""
+        contact = self._contact_with(call, caller=from_caller)
+        respond(make_response(request, 202, headers=[("Contact", contact)]))
+        body, headers = no_consultation_notify(request, contact)
+        if from_caller:
+            self._to_caller_in_call(call, "NOTIFY", body, headers, lambda _answer: None)
+        elif call.onward is not None:
+            call.onward.request("NOTIFY", body, headers, lambda _answer: None)
 
     def bridges_dialog(self, call_id: str) -> bool:
         """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with
@@ -783,7 +888,7 @@ class BridgedBrowserCalls:
         as it came, and the plain party's call, bridged by the desk to the browser,
         carries it on (``named_for_browser``, shared with the click-to-call the desk
         bridges)."""
-        referred = self._transfer_asked(call, request, respond)
+        referred = transfer_asked(request, respond, busy=self._busy(call))
         if referred is None:
             return
         number, target = referred
@@ -811,21 +916,11 @@ class BridgedBrowserCalls:
         )
 
     @staticmethod
-    def _transfer_asked(
-        call: DeskBridgedCall, request: SipRequest, respond: Callable[[SipResponse], None]
-    ) -> tuple[str, SipUri] | None:
-        """The number and Refer-To of a REFER the desk passes to the other side, or None
-        once it is refused: 491 while the call is not answered or another transfer is
-        under way, 400 or 416 for a Refer-To it cannot read (``referred_to``)."""
-        busy = call.transfer is not None or call.referral is not None
-        if not call.answered or call.over or busy:
-            respond(make_response(request, 491))
-            return None
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            respond(referred)
-            return None
-        return referred
+    def _busy(call: DeskBridgedCall) -> bool:
+        """Whether ``call`` cannot be transferred now (``transfer_asked``: 491): not
+        answered yet, over, or in another transfer."""
+        in_transfer = call.transfer is not None or call.referral is not None
+        return not call.answered or call.over or in_transfer
 
     def _caller_refers(
         self, call: DeskBridgedCall, request: SipRequest, server: ServerTransaction
@@ -843,23 +938,27 @@ class BridgedBrowserCalls:
         caller consulted a plain target directly and names the dialog as the target's
         phone holds it, so our REFER carries it as it came; the browser's call with it,
         bridged by the desk, carries it on to the target's phone (``_passed_on``). A
-        consultation the desk bridges (a browser target) is refused 501, as the onward
-        party's own (``passed_consultation``)."""
+        consultation the desk bridges (a browser target) is named as its browser holds it
+        instead, as for the onward party's REFER (``_refer_to_consulted_browser``)."""
 
         def respond(response: SipResponse) -> None:
             self.layer.respond(server, response)
 
-        referred = self._transfer_asked(call, request, respond)
+        referred = transfer_asked(request, respond, busy=self._busy(call))
         if referred is None:
             return
         number, target = referred
-        replaces = passed_consultation(request, target, self.bridges_dialog)
+        replaces = named_consultation(request, target)
         if isinstance(replaces, SipResponse):
             respond(replaces)
             return
+        if replaces is not None and self.bridges_dialog(replaces.call_id):
+            self._refer_to_consulted_browser(
+                call, request, number, replaces, respond, from_caller=True
+            )
+            return
         domain = self.placer.domain
-        passed_on = {"Replaces": replaces.header_value()} if replaces is not None else {}
-        refer_to = SipUri(domain, number, headers=passed_on)
+        refer_to = refer_to_number(domain, number, replaces)
         referral = BrowserReferral(refer=request, respond=respond)
         call.referral, call.referral_from_caller = referral, True
         caller = call.caller.number if call.caller is not None else None
@@ -893,36 +992,33 @@ class BridgedBrowserCalls:
         domain = self.placer.domain
         value = target.headers.get("Replaces") or target.headers.get("replaces")
         if not value:
-            return NamedInRefer(SipUri(domain, number))
+            return NamedInRefer(refer_to_number(domain, number))
         try:
             replaces = parse_replaces(value)
         except SipParseError as error:
             return make_response(request, 400, headers=[_warning(f"{error}")])
         consultation = self._consultation(replaces, transferred)
         if consultation is None:
-            return NamedInRefer(SipUri(domain, number, headers={"Replaces": value}))
-        named = self._target_dialog(consultation).header_value()
+            return NamedInRefer(refer_to_number(domain, number, value))
         return NamedInRefer(
-            SipUri(domain, number, headers={"Replaces": named}),
+            refer_to_number(domain, number, self._target_dialog(consultation)),
             consultation=consultation,
             browser_call_id=replaces.call_id,
             on_success=lambda: self._hang_up_both(consultation),
         )
 
     def _consultation(
-        self, replaces: Replaces, transferred: DeskBridgedCall | None
+        self, replaces: Replaces, transferred: DeskBridgedCall | None, *, browser: bool = True
     ) -> DeskBridgedCall | None:
-        """The answered call of the desk's whose dialog with the browser ``replaces`` names
-        (its Call-ID and both tags, in either order: JsSIP names the tags of its INVITE's
-        From and To, not its own and its peer's), other than ``transferred``."""
+        """The answered call of the desk's whose dialog with the browser (``browser``), or
+        else with its plain party, ``replaces`` names (its Call-ID and both tags, in
+        either order: JsSIP names the tags of its INVITE's From and To, not its own and
+        its peer's), other than ``transferred``."""
         tags = {replaces.to_tag, replaces.from_tag}
         for call in self.calls.values():
             if call is transferred or not call.answered or call.over:
                 continue
-            if call.browser_calling:
-                dialog: Dialog | None = call.dialog
-            else:
-                dialog = call.onward.dialog if call.onward is not None else None
+            dialog = self._dialog_with(call, browser=browser)
             if (
                 dialog is not None
                 and dialog.call_id == replaces.call_id
@@ -932,15 +1028,25 @@ class BridgedBrowserCalls:
         return None
 
     @staticmethod
-    def _target_dialog(consultation: DeskBridgedCall) -> Replaces:
-        """The desk's dialog with the plain target of ``consultation`` as the target's
-        phone holds it: its own tag is the to-tag, the desk's the from-tag."""
-        if consultation.browser_calling:
-            assert consultation.onward is not None and consultation.onward.dialog is not None
-            dialog = consultation.onward.dialog
-        else:
-            dialog = consultation.dialog
+    def _dialog_with(call: DeskBridgedCall, *, browser: bool) -> Dialog | None:
+        """The desk's dialog in ``call`` with its browser (``browser``) or its plain
+        party: the caller's, or the onward call's (None: not placed yet)."""
+        if call.browser_calling == browser:
+            return call.dialog
+        return call.onward.dialog if call.onward is not None else None
+
+    @staticmethod
+    def _held_by_peer(dialog: Dialog) -> Replaces:
+        """The desk's ``dialog`` as its peer holds it (RFC 3891 §3): the peer's own tag is
+        the to-tag, the desk's the from-tag."""
         return Replaces(dialog.call_id, to_tag=dialog.remote_tag, from_tag=dialog.local_tag)
+
+    def _target_dialog(self, consultation: DeskBridgedCall) -> Replaces:
+        """The desk's dialog with the plain target of ``consultation`` as the target's
+        phone holds it."""
+        dialog = self._dialog_with(consultation, browser=False)
+        assert dialog is not None
+        return self._held_by_peer(dialog)
 
     def _consultation_named(
         self, call: DeskBridgedCall, target: str, browser_call_id: str, target_call_id: str

@@ -13,8 +13,11 @@ state; a final one ends the referral.
 
 The other way round is the same: a plain party's REFER (a caller of the browser's, or
 the target of a click-to-call) becomes the desk's REFER to the browser, whose answer and
-NOTIFYs go back to the plain party; a Replaces it carries passes on as it came, unless
-it names a consultation the desk bridges (``passed_consultation``).
+NOTIFYs go back to the plain party; a Replaces it carries (``named_consultation``)
+passes on as it came, unless it names a consultation the desk bridges, with a browser:
+the desk's REFER then names that browser's own dialog with the desk instead
+(``BridgedBrowserCalls.consulted_browser``), or a failure (``no_consultation_notify``)
+when no live consultation has the dialog named.
 
 The calls keep their dialogs and how they send in them; this module is what both do
 with the REFER, its answer and the NOTIFYs.
@@ -51,25 +54,57 @@ def referred_to(request: SipRequest) -> tuple[str, SipUri] | SipResponse:
     return target.user, target
 
 
-def passed_consultation(
-    request: SipRequest, target: SipUri, bridged: Callable[[str], bool]
-) -> Replaces | SipResponse | None:
-    """The consultation a plain phone's attended REFER (``target``, its Refer-To) names,
-    to be passed on as it came (None: a blind transfer), or the answer refusing it: 400
-    for a Replaces that cannot be read, 501 for a consultation the desk bridges
-    (``bridged``, by Call-ID: a browser target), whose browser holds the desk's dialog,
-    not the one named. A plain target consulted directly holds the dialog as the
-    transferor names it (RFC 3891 §3, the to-tag the target's own)."""
+def transfer_asked(
+    request: SipRequest, respond: Callable[[SipResponse], None], *, busy: bool
+) -> tuple[str, SipUri] | None:
+    """The number and Refer-To of a REFER the desk carries out in a call it bridges, or
+    None once ``respond`` has refused it: 491 while the call is ``busy`` (not answered
+    yet, ending, or in another transfer), 400 or 416 for a Refer-To it cannot read
+    (``referred_to``)."""
+    if busy:
+        respond(make_response(request, 491))
+        return None
+    referred = referred_to(request)
+    if isinstance(referred, SipResponse):
+        respond(referred)
+        return None
+    return referred
+
+
+def refer_to_number(domain: str, number: str, replaces: Replaces | str | None = None) -> SipUri:
+    """The Refer-To of the desk's REFER: ``number`` in our ``domain``, with the dialog the
+    new call is to take the place of (RFC 3891) for an attended transfer."""
+    if replaces is None:
+        return SipUri(domain, number)
+    value = replaces if isinstance(replaces, str) else replaces.header_value()
+    return SipUri(domain, number, headers={"Replaces": value})
+
+
+def named_consultation(request: SipRequest, target: SipUri) -> Replaces | SipResponse | None:
+    """The consultation a plain phone's attended REFER (``target``, its Refer-To) names
+    (None: a blind transfer), or the answer refusing it: 400 for a Replaces that cannot
+    be read."""
     value = target.headers.get("Replaces") or target.headers.get("replaces")
     if not value:
         return None
     try:
-        replaces = parse_replaces(value)
+        return parse_replaces(value)
     except SipParseError as error:
         return make_response(request, 400, headers=[warning(f"{error}")])
-    if bridged(replaces.call_id):
-        return make_response(request, 501, headers=[warning("no attended transfer to a browser")])
-    return replaces
+
+
+def no_consultation_notify(refer: SipRequest, contact: str) -> tuple[bytes, list[tuple[str, str]]]:
+    """The one NOTIFY (body, headers) of an attended ``refer`` the desk accepted whose
+    Replaces names a Call-ID of the desk's but no dialog of a live consultation: it
+    failed with the 481 the target's phone would have given (RFC 3891 §3), and the
+    subscription is over. ``contact``: ours in the transferor's dialog."""
+    headers = [
+        ("Event", f"refer;id={refer.cseq.number}"),
+        ("Subscription-State", "terminated;reason=noresource"),
+        ("Contact", contact),
+        ("Content-Type", "message/sipfrag;version=2.0"),
+    ]
+    return b"SIP/2.0 481 Call/Transaction Does Not Exist\r\n", headers
 
 
 def refer_headers(refer_to: SipUri, domain: str, browser: str | None) -> list[tuple[str, str]]:
@@ -135,8 +170,11 @@ class BrowserReferral:
 __all__ = [
     "SIPFRAG_STATUS",
     "BrowserReferral",
-    "passed_consultation",
+    "named_consultation",
+    "no_consultation_notify",
     "refer_headers",
+    "refer_to_number",
     "referred_to",
+    "transfer_asked",
     "warning",
 ]

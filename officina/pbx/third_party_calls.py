@@ -65,7 +65,9 @@ as in the desk's other bridged calls (``browser_referrals.py``, shared with
 * the target's (``_target_refers``): the browser gets the desk's REFER, from the target,
   and calls the new party itself (``onReferred`` in the softphone); its NOTIFYs go to
   the target (``_browser_notifies``). A Replaces naming the target's consultation with a
-  plain phone passes as it came; one the desk bridges gets 501 (``passed_consultation``).
+  plain phone passes as it came; one the desk bridges, with a browser, is named as that
+  browser holds it (``BridgedBrowserCalls.consulted_browser``): the two browsers then
+  talk directly.
   The proxy, which relayed the target's REFER to us, records it once we accept it.
 
 The member may also end an answered call from the page (``end``): both legs get a BYE
@@ -93,9 +95,11 @@ from officina.pbx.anchoring import leg_for
 from officina.pbx.bridged_calls import NamedInRefer
 from officina.pbx.browser_referrals import (
     BrowserReferral,
-    passed_consultation,
+    named_consultation,
+    no_consultation_notify,
     refer_headers,
-    referred_to,
+    refer_to_number,
+    transfer_asked,
     warning,
 )
 from officina.pbx.call_requests import CallState
@@ -667,25 +671,21 @@ class ThirdPartyCalls:
         notes the Call-ID our REFER names, so the target's INVITE with it is let through
         and recorded as replacing it."""
         placed, member, peer = call.target_leg, call.member_leg, call.member_peer
-        if (
-            call.state is not CallState.CONNECTED
-            or call.referral is not None
-            or placed is None
-            or member is None
-            or peer is None
-        ):
-            self.layer.respond(server, make_response(request, 491))
+        gone = placed is None or member is None or peer is None
+        referred = transfer_asked(
+            request,
+            lambda response: self.layer.respond(server, response),
+            busy=self._busy(call) or gone,
+        )
+        if referred is None:
             return
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            self.layer.respond(server, referred)
-            return
+        assert placed is not None
         number, target = referred
         bridges = self.proxy.browser_bridges
         if bridges is None:
             # Only the calls the desk bridges hold the consultation; without them there is
             # none it could name.
-            named: NamedInRefer | SipResponse = NamedInRefer(SipUri(self.domain, number))
+            named: NamedInRefer | SipResponse = NamedInRefer(refer_to_number(self.domain, number))
             if target.headers.get("Replaces") or target.headers.get("replaces"):
                 named = make_response(request, 501, headers=[warning("no attended transfer")])
         else:
@@ -721,25 +721,37 @@ class ThirdPartyCalls:
 
         Attended: a Replaces naming the target's consultation with a plain phone is
         passed on as it came (the browser's call, bridged by the desk, carries it on); a
-        consultation the desk bridges is refused 501 (``passed_consultation``)."""
+        consultation the desk bridges (a browser target) is named as that browser holds
+        it (``BridgedBrowserCalls.consulted_browser``), so that the member's browser calls
+        it directly and takes the consultation's place, and the desk, whose bridge the
+        replaced call's BYE ends, hangs up the target's consultation line. One naming a
+        Call-ID of the desk's but no live consultation: 202 and a NOTIFY of 481."""
         placed = call.target_leg
         assert placed is not None
-        if call.state is not CallState.CONNECTED or call.referral is not None:
-            placed.respond(make_response(request, 491))
-            return
-        referred = referred_to(request)
-        if isinstance(referred, SipResponse):
-            placed.respond(referred)
+        referred = transfer_asked(request, placed.respond, busy=self._busy(call))
+        if referred is None:
             return
         number, target = referred
         bridges = self.proxy.browser_bridges
-        replaces = passed_consultation(
-            request, target, bridges.bridges_dialog if bridges is not None else _no_dialog
-        )
+        replaces = named_consultation(request, target)
         if isinstance(replaces, SipResponse):
             placed.respond(replaces)
             return
-        passed_on = {"Replaces": replaces.header_value()} if replaces is not None else {}
+        if (
+            replaces is not None
+            and bridges is not None
+            and bridges.bridges_dialog(replaces.call_id)
+        ):
+            # A consultation the desk bridges (a browser target) is named as its browser
+            # holds it, so that the member's browser calls that browser directly.
+            member = call.caller.extension_id
+            named = bridges.consulted_browser(replaces, member, number)
+            if named is None:
+                placed.respond(make_response(request, 202, headers=[("Contact", placed.contact)]))
+                body, headers = no_consultation_notify(request, placed.contact)
+                placed.request("NOTIFY", body, headers, lambda _answer: None)
+                return
+            replaces = named
         referral = BrowserReferral(refer=request, respond=placed.respond)
         call.referral, call.referral_from_target = referral, True
         sender = request.from_.uri
@@ -747,7 +759,7 @@ class ThirdPartyCalls:
         logger.info("click-to-call %s: the target transfers to %s", call.ticket[:8], number)
         peer = call.member_peer
         headers = refer_headers(
-            SipUri(self.domain, number, headers=passed_on), self.domain, transferor
+            refer_to_number(self.domain, number, replaces), self.domain, transferor
         )
         contact = [("Contact", self._contact(peer))] if peer is not None else []
         self._request_to_member(
@@ -757,6 +769,12 @@ class ThirdPartyCalls:
             [*headers, *contact],
             lambda answer: self._referee_took_refer(call, referral, answer),
         )
+
+    @staticmethod
+    def _busy(call: ThirdPartyCall) -> bool:
+        """Whether ``call`` cannot be transferred now (``transfer_asked``: 491): not
+        connected, or in another transfer."""
+        return call.state is not CallState.CONNECTED or call.referral is not None
 
     def _referee_took_refer(
         self, call: ThirdPartyCall, referral: BrowserReferral, answer: SipResponse | None
@@ -997,11 +1015,6 @@ class ThirdPartyCalls:
     def _forget(self, call: ThirdPartyCall) -> None:
         self.calls.pop(call.ticket, None)
         self.by_call_id.pop(call.call_id, None)
-
-
-def _no_dialog(_call_id: str) -> bool:
-    """No call of the desk's bridges (none runs): no dialog is one of them."""
-    return False
 
 
 def _target_failure(status: int) -> CallState:

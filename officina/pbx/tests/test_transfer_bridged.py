@@ -387,7 +387,7 @@ def test_the_desks_call_for_a_transfer_says_who_referred_it(
 
 
 @pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed")
-def test_a_refer_the_desk_refuses_leaves_the_call_not_transferred(
+def test_a_refer_naming_no_consultation_of_the_desks_fails_and_the_call_goes_on(
     media_browser,  # noqa: F811
     giulia,
     marco,
@@ -395,10 +395,12 @@ def test_a_refer_the_desk_refuses_leaves_the_call_not_transferred(
     tmp_path,
 ):
     """Giulia's browser calls Marco, a SIPp phone, bridged by the desk; Marco's phone
-    sends a REFER naming a call to replace (an attended transfer) that the desk bridges
-    itself (here Marco's own call with the desk), which it cannot carry out: it answers
-    501 and the call goes on until Giulia hangs up. Nothing was transferred, and the
-    record says so: no ``transferred_to``."""
+    sends a REFER naming a call to replace (an attended transfer) by a Call-ID the desk
+    bridges (here Marco's own call with the desk) but a dialog it does not hold (a
+    to-tag no one has): the desk, which would carry out an attended transfer to a
+    consultation it bridges, finds none, answers 202 and reports 481 in its NOTIFY, as
+    a phone asked to replace a call it does not have would. The call goes on until
+    Giulia hangs up; Giulia's browser was never referred, nothing rang."""
     from playwright.sync_api import expect
 
     do_provision_extension(giulia)  # 201, the browser
@@ -412,7 +414,7 @@ def test_a_refer_the_desk_refuses_leaves_the_call_not_transferred(
         desk = officina.running.media
         marco_phone = sipp_phone(
             tmp_path,
-            "uas_transferor_refused.xml", marco_port, "-mp", str(marco_media),
+            "uas_transferor_no_dialog.xml", marco_port, "-mp", str(marco_media),
             "-key", "user", "202",
             "-key", "refer_to", f"<sip:203@{HOST}:{SIP_PORT}?Replaces=",
         )  # fmt: skip
@@ -424,18 +426,22 @@ def test_a_refer_the_desk_refuses_leaves_the_call_not_transferred(
         )  # fmt: skip
         assert register.wait(30) == 0
         context, phone = open_phone(media_browser, officina, giulia)
+        phone.evaluate(
+            """() => officinaPhone.ua.on("newRTCSession", ({ session }) =>
+                 session.on("refer", () => { window.referred = true; }))"""
+        )
         phone.fill("#dial-number", "202")
         phone.click("#call")
         expect(phone.locator("#in-call")).to_be_visible(timeout=15_000)
         assert wait_for(lambda: len(desk.relays) == 1, 10)
-        refused = lambda: any(  # noqa: E731
-            "SIP/2.0 501" in log.read_text() for log in tmp_path.glob("uas_transferor_*.log")
+        failed = lambda: any(  # noqa: E731
+            "SIP/2.0 481" in log.read_text() for log in tmp_path.glob("uas_transferor_*.log")
         )
-        assert wait_for(refused, 15), "the desk refused the REFER"
-        (marco_log,) = tmp_path.glob("uas_transferor_refused_*_messages.log")
-        assert 'Warning: 399 officina "no attended transfer to a browser"' in marco_log.read_text()
+        assert wait_for(failed, 15), "the desk reported the transfer failed"
+        phone.wait_for_timeout(1000)  # a REFER to the browser would have come by now
         expect(phone.locator("#call-state")).to_have_text("Connected")
         assert len(desk.relays) == 1, "the call goes on"
+        assert phone.evaluate("window.referred") is None, "the browser was never referred"
         phone.click("#hangup")
         expect(phone.locator("#in-call")).to_be_hidden()
         assert marco_phone.wait(30) == 0, marco_phone.stderr.read() if marco_phone.stderr else ""
@@ -445,4 +451,5 @@ def test_a_refer_the_desk_refuses_leaves_the_call_not_transferred(
     record = CallRecord.objects.get(callee_number="202")
     assert (record.caller_number, record.outcome) == ("201", "answered")
     assert record.ended_at is not None
-    assert record.transferred_to == ""
+    assert record.ended_by == CallRecord.EndedBy.CALLER, "Giulia hung up, not the desk"
+    assert not CallRecord.objects.filter(callee_number="203").exists(), "no call placed"

@@ -9,8 +9,9 @@ desk; the desk sends the browser a REFER of its own, the browser calls Sara (a p
 phone: the proxy has the desk bridge that call in turn), and the browser's NOTIFYs
 reach Marco's phone in his own REFER's subscription. Attended, Marco's second line really
 consults Sara first (plain to plain, through the proxy) and his REFER's Replaces names
-that call: the browser's call takes the consultation's place at Sara's phone; a
-consultation with Sara's browser, which the desk bridges, is refused 501."""
+that call: the browser's call takes the consultation's place at Sara's phone. A
+consultation with Sara's browser, which the desk bridges, is
+``test_transfer_bridged_browser_consulted.py``."""
 
 from __future__ import annotations
 
@@ -146,19 +147,20 @@ def _marco_calls_giulia(
 
 
 def _marco_consults_sara(
-    tmp_path: Path, sara_page: Any = None
+    tmp_path: Path, sara_page: Any = None, scenario: str = "uac_call.xml"
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Marco's second SIPp phone places his consultation, a call of its own to 203 through
-    the proxy, which it hangs up after 20 s: plain to plain, or, with ``sara_page``, to
-    Sara's browser, which answers it (bridged by the desk). Once answered, returns that
-    SIPp and the Replaces naming the call as Sara's end holds it (RFC 3891 §3: the
-    answering end's tag the to-tag, Marco's the from-tag)."""
+    the proxy, which it hangs up after 20 s (``scenario``; uac_call_cut.xml waits for the
+    other end's BYE instead): plain to plain, or, with ``sara_page``, to Sara's browser,
+    which answers it (bridged by the desk). Once answered, returns that SIPp and the
+    Replaces naming the call as Sara's end holds it (RFC 3891 §3: the answering end's
+    tag the to-tag, Marco's the from-tag)."""
     base = port_base()
     rows = injection_file(
         tmp_path, "202", f"[authentication username=202 password={PASSWORDS['202']}]", "203"
     )
     consulting = sipp_phone(
-        tmp_path, "uac_call.xml", base + CONSULTING_PORT, f"{HOST}:{SIP_PORT}",
+        tmp_path, scenario, base + CONSULTING_PORT, f"{HOST}:{SIP_PORT}",
         "-mp", str(base + CONSULTING_MEDIA), "-inf", rows, "-d", "20000",
     )  # fmt: skip
     if sara_page is not None:
@@ -166,26 +168,22 @@ def _marco_consults_sara(
 
         expect(sara_page.locator("#incoming")).to_be_visible(timeout=15_000)
         sara_page.click("#answer")
+    traced = scenario.removesuffix(".xml")
 
     def answered() -> list[str]:
         return [
             message
-            for message in _traced(_messages(tmp_path, "uac_call"))
+            for message in _traced(_messages(tmp_path, traced))
             if message.startswith("SIP/2.0 200") and _header(message, "CSeq").endswith("INVITE")
         ]
 
-    assert wait_for(lambda: bool(answered()), 15), _messages(tmp_path, "uac_call")
+    assert wait_for(lambda: bool(answered()), 15), _messages(tmp_path, traced)
     answer = answered()[0]
     replaces = (
         f"{_header(answer, 'Call-ID')};to-tag={_tag(_header(answer, 'To'))}"
         f";from-tag={_tag(_header(answer, 'From'))}"
     )
     return consulting, replaces
-
-
-def _marco_heard(tmp_path: Path) -> str:
-    """What Marco's phone whose attended REFER is refused traced."""
-    return _messages(tmp_path, "uac_transferor_attended_refused")
 
 
 def _final_notify(tmp_path: Path) -> str:
@@ -430,57 +428,6 @@ def test_a_plain_caller_transfers_the_browser_to_the_phone_it_consulted(
     assert to_sara.outcome == "answered"
     assert to_sara.transferred_by == "202"
     assert to_sara.replaced_call_id == consultation_id
-
-
-def test_a_plain_callers_attended_transfer_to_a_browser_it_consulted_is_refused(
-    media_browser,  # noqa: F811
-    giulia,
-    marco,
-    sara,
-    settings,
-    tmp_path,
-):
-    """Marco's second line consults Sara, whose only phone is the browser (the desk
-    bridges that call), and his call with Giulia's browser REFERs her to 203 with a
-    Replaces naming it: the desk bridges the consultation, so Sara's browser holds the
-    desk's dialog, not the one named, and the REFER is refused 501 with a Warning saying
-    why. Nothing reaches Giulia's browser: her call with Marco goes on, bridged, until
-    she hangs up; no call to 203 is placed for her."""
-    from playwright.sync_api import expect
-
-    _provision(giulia, marco, sara)
-    with officina_without_rtpengine(settings) as officina:
-        desk = officina.running.media
-        giulia_context, giulia_page = open_phone(media_browser, officina, giulia)
-        sara_context, sara_page = open_phone(media_browser, officina, sara)
-        consulting, replaces = _marco_consults_sara(tmp_path, sara_page)
-        expect(sara_page.locator("#call-state")).to_have_text("Connected")
-        marco_phone = _marco_calls_giulia(tmp_path, "uac_transferor_attended_refused.xml", replaces)
-        _giulia_answers_marco(giulia_page, desk, 2)
-        assert wait_for(lambda: "SIP/2.0 501" in _marco_heard(tmp_path), 10), _marco_heard(tmp_path)
-        giulia_page.wait_for_timeout(1000)
-        expect(giulia_page.locator("#call-number")).to_have_text("202")
-        expect(giulia_page.locator("#call-state")).to_have_text("Connected")
-        assert len(desk.relays) == 2, "Marco's calls with both browsers still bridged"
-        assert marco_phone.poll() is None, "Marco's call goes on"
-        giulia_page.click("#hangup")
-        expect(giulia_page.locator("#in-call")).to_be_hidden()
-        assert _finished(marco_phone) == 0, "Giulia's hang-up ended Marco's call"
-        assert _finished(consulting) == 0, "Marco hung his consultation up"
-        expect(sara_page.locator("#in-call")).to_be_hidden()
-        assert wait_for(lambda: not desk.relays, 5), "the relaying stopped"
-        giulia_context.close()
-        sara_context.close()
-
-    (refusal,) = (
-        message for message in _traced(_marco_heard(tmp_path)) if message.startswith("SIP/2.0 501")
-    )
-    assert "no attended transfer to a browser" in _header(refusal, "Warning"), refusal
-    assert wait_for(lambda: not CallRecord.objects.filter(ended_at=None).exists(), 5)
-    to_giulia = CallRecord.objects.get(callee_number="201")
-    assert (to_giulia.caller_number, to_giulia.outcome) == ("202", "answered")
-    assert to_giulia.transferred_to == ""
-    assert not CallRecord.objects.filter(caller_number="201").exists()
 
 
 def test_a_plain_callers_refers_are_refused_as_the_other_parties_are(
