@@ -514,7 +514,12 @@ class Proxy:
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
         bridges = self.browser_bridges
-        if steps and bridges is not None:
+        # A provider's caller whose callee has browsers only is rung through the desk's
+        # branch too, never handed to the desk whole: the desk's own call would speak
+        # WebSocket without an offer, so that the callee's no-answer or busy forward to a
+        # plain phone (or the number's own forward) could not ring it. Rung here, the
+        # call meets forwarding, a group's steps and voicemail as any call the proxy rings.
+        if bridges is not None and (steps or (warning and caller is None)):
             caller_leg = leg_for(caller_media)
             if self._desk_bridges(request, caller_media, caller_leg):
                 # Some phones take the caller's media, others are of the other kind: these
