@@ -44,8 +44,9 @@ desk's not).
 Then, either way:
 
 * The callee's phones ring: the caller gets 180. A final failure (busy 486, 480, 603,
-  404, 403 of the guard, 408) is passed back with its status. The caller's CANCEL
-  cancels the placed call.
+  404, 403 of the guard, 408) is passed back with its status, reason phrase and Warning
+  (the guard's reason, which the browser phone shows). The caller's CANCEL cancels the
+  placed call.
 * Answered, the desk relays and transcodes between the two on its media clock
   (``BridgedCall``). Either side's BYE ends both. Each side's re-INVITE or UPDATE (hold,
   resume, a new microphone) is answered by the desk on that side, never passed across:
@@ -550,8 +551,20 @@ class BridgedBrowserCalls:
         self._send_until_acked(call, call.server, ok, call.invite.cseq.number)
 
     def _onward_failed(self, call: DeskBridgedCall, status: int) -> None:
-        if not call.over:
-            self._fail(call, status if 300 <= status < 700 else 500)
+        """The placed call failed: the caller gets its status, with its reason phrase and
+        Warning as they came (the guard's "premium-rate numbers are not allowed...",
+        which the browser phone tells the member), as a phone calling directly would."""
+        if call.over:
+            return
+        if not 300 <= status < 700:
+            self._fail(call, 500)
+            return
+        failure = call.onward.failure if call.onward is not None else None
+        if failure is None:
+            self._fail(call, status)
+            return
+        warnings = [("Warning", value) for value in failure.header_values("Warning")]
+        self._fail(call, status, reason=failure.reason, headers=warnings)
 
     def _onward_hung_up(self, call: DeskBridgedCall) -> None:
         self._send_to_caller(call, "BYE")
@@ -1160,15 +1173,27 @@ class BridgedBrowserCalls:
         call.answer_in_ack = not request.body
 
     # ------------------------------------------------------------------ the end
-    def _fail(self, call: DeskBridgedCall, status: int, warning: str = "") -> None:
-        """The caller's INVITE gets a final failure ``status``: the call never began."""
+    def _fail(
+        self,
+        call: DeskBridgedCall,
+        status: int,
+        warning: str = "",
+        *,
+        reason: str | None = None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """The caller's INVITE gets a final failure ``status``: the call never began.
+        ``warning``: the desk's own reason, in a Warning; ``reason`` and ``headers``: a
+        reason phrase and Warnings passed on from the placed call's failure."""
         if call.over:
             return
         self.stats["failed"] += 1
-        headers = [_warning(warning)] if warning else []
+        headers = [*(headers or []), *([_warning(warning)] if warning else [])]
         self.layer.respond(
             call.server,
-            make_response(call.invite, status, to_tag=call.dialog.local_tag, headers=headers),
+            make_response(
+                call.invite, status, reason, to_tag=call.dialog.local_tag, headers=headers
+            ),
         )
         self._end(call)
 

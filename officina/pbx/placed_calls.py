@@ -17,8 +17,9 @@ own call. Without rtpengine click-to-call carries the desk's plain offer instead
 
 ``PlacedLeg`` is that call as its owner sees it: ``on_answer`` with the 2xx (its SDP
 answer; the ACK is already sent), ``on_failure`` with a final failure status (its ACK
-sent), ``on_bye`` when the target hangs up; ``hang_up`` sends a BYE once answered or a
-CANCEL while it rings; it rings at most the ``ring_seconds`` it was placed with. Hold and
+sent; the failure itself in ``failure``), ``on_bye`` when the target hangs up;
+``hang_up`` sends a BYE once answered or a CANCEL while it rings; it rings at most the
+``ring_seconds`` it was placed with. Hold and
 codec changes: ``reinvite`` sends the target a new offer and reports its final answer
 (the ACK sent); the target's own re-INVITE goes to ``on_offer``, whose owner refuses it
 with ``respond`` or takes it with ``respond_until_acked`` (without an ``on_offer``, 488:
@@ -251,6 +252,9 @@ class PlacedLeg:
         self.loopback = Loopback(caller, deliver, media_transport, media_host)
         self.invite: SipRequest | None = None
         self.final = False  # a final answer to the INVITE came
+        # That answer when it was a failure: its reason phrase and Warning say why, for
+        # an owner that passes them on (``bridged_calls.py``, to the browser calling).
+        self.failure: SipResponse | None = None
         self.cancelled = False  # our CANCEL is sent
         self.given_up = False  # the owner hung up: nothing more is reported
         self.dialog: Dialog | None = None
@@ -443,6 +447,7 @@ class PlacedLeg:
             self._to_proxy(_ack_of_failure(invite, response))
             if not self.final:
                 self.final = True
+                self.failure = response
                 if not self.given_up:
                     self.on_failure(status)
             return
