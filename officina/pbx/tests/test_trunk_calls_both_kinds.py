@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.utils import timezone
@@ -78,10 +78,15 @@ PROVIDER_PORTS = (port_base() + 40, port_base() + 42, port_base() + 44)  # SIP, 
 
 
 def _trunk_with_the_number(
-    officina: LiveOfficina, studio_rossi: Company, route_kind: str, route_target: str
+    officina: LiveOfficina,
+    studio_rossi: Company,
+    route_kind: str,
+    route_target: str,
+    **forwarding: Any,
 ) -> None:
     """Studio Rossi's peer trunk to the provider on 127.0.0.2, its number ringing
-    ``route_target``; the PBX reads both (and the contacts' names) at once."""
+    ``route_target`` (and forwarding as ``forwarding``, ``NumberInput``'s fields); the PBX
+    reads both (and the contacts' names) at once."""
     trunk = check_save_trunk(
         studio_rossi,
         TrunkInput(
@@ -93,7 +98,7 @@ def _trunk_with_the_number(
         studio_rossi,
         NumberInput(
             number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind=route_kind,
-            route_target=route_target,
+            route_target=route_target, **forwarding,
         ),
     )  # fmt: skip
     trunks = officina.running.server.trunks

@@ -136,3 +136,97 @@ def test_a_call_in_to_a_browser_only_member_goes_on_to_their_no_answer_forward(
     assert answered.outcome == CallRecord.Outcome.ANSWERED
     assert answered.answered_by == SIPP_AGENT
     assert answered.ended_by == CallRecord.EndedBy.CALLER
+
+
+def test_a_call_in_to_a_browser_only_member_goes_on_to_the_numbers_no_answer_forward(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """Studio Rossi's number rings Giulia, on the browser phone only, and forwards the
+    calls nobody answers within 5 seconds to Marco (202). The provider (SIPp) calls: her
+    browser rings; after the number's seconds the popup goes and Marco's SIPp desk phone
+    rings with a Diversion naming the number, and answers. Two records, as when the number
+    rings a plain phone: the number's call forwarded (480), and Marco's, answered."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser only
+    do_set_sip_password(do_provision_extension(marco), MARCO_DESK_PASSWORD)  # 202, SIPp
+    with officina_without_rtpengine(settings) as officina:
+        _trunk_with_the_number(
+            officina, studio_rossi, "extension", "201", forward_when="no_answer",
+            forward_seconds=5, forward_kind="extension", forward_target="202",
+        )  # fmt: skip
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_answer_after_ringing.xml", "202", MARCO_DESK_PASSWORD,
+            "-d", "1000",
+        )  # fmt: skip
+        directory = tmp_path / "provider"
+        the_provider = None
+        try:
+            context, phone = open_phone(media_browser, officina, giulia)
+            the_provider = _provider_calls(officina, directory, 2000)
+            expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            assert desk_phone.poll() is None, "the desk phone waits for the forward"
+            expect(phone.locator("#incoming")).to_be_hidden(timeout=15_000)
+            assert finished(the_provider, directory) == 0, "put through to Marco, then BYE"
+            assert desk_phone.wait(15) == 0, "the desk phone answered and got the BYE"
+            context.close()
+        finally:
+            stop(desk_phone)
+            if the_provider is not None:
+                stop(the_provider)
+
+    (invite,) = [m for m in messages(tmp_path / "desk-202", "received") if m.startswith("INVITE")]
+    assert f"Diversion: <sip:{COMPANY_NUMBER}@" in invite and "reason=no-answer" in invite
+    forwarded, answered = CallRecord.objects.order_by("started_at", "id")
+    assert (forwarded.caller_number, forwarded.callee_number) == (CALLER, COMPANY_NUMBER)
+    assert (forwarded.outcome, forwarded.final_status) == (CallRecord.Outcome.FORWARDED, 480)
+    assert (answered.caller_number, answered.callee_number) == (CALLER, "202")
+    assert answered.direction == CallRecord.Direction.INBOUND
+    assert answered.outcome == CallRecord.Outcome.ANSWERED
+    assert answered.answered_by == SIPP_AGENT
+
+
+def test_a_call_in_to_a_browser_only_member_nobody_answers_goes_to_their_voicemail(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """Giulia, on the browser phone only, forwards nothing and has her voicemail after 5
+    seconds. The provider (SIPp) calls Studio Rossi's number, which rings her: her browser
+    rings, she does not answer; after her seconds the popup goes and the voicemail answers
+    the provider's offer itself. One record: the call in to the number, not answered,
+    taken by Giulia's voicemail."""
+    from playwright.sync_api import expect
+
+    from officina.voicemail.actions import check_update_box, do_open_box
+
+    extension = do_provision_extension(giulia)  # 201, the browser only
+    check_update_box(do_open_box(extension), enabled=True, ring_seconds=5, email_messages=False)
+    with officina_without_rtpengine(settings) as officina:
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        directory = tmp_path / "provider"
+        the_provider = None
+        try:
+            context, phone = open_phone(media_browser, officina, giulia)
+            the_provider = _provider_calls(officina, directory, 2000)
+            expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            expect(phone.locator("#incoming")).to_be_hidden(timeout=15_000)
+            assert finished(the_provider, directory) == 0, "the voicemail answered, then BYE"
+            context.close()
+        finally:
+            if the_provider is not None:
+                stop(the_provider)
+
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == (CALLER, COMPANY_NUMBER)
+    assert record.callee is not None and record.callee.member == giulia
+    assert record.outcome == CallRecord.Outcome.NO_ANSWER
+    assert record.voicemail
+    assert record.devices_rung == [BROWSER_AGENT]
