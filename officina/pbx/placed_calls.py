@@ -144,11 +144,6 @@ class Loopback(InProcessLine):
         self.rings: list[tuple[Binding, Peer]] | None = None
         # Of ``rings``, the device that answered (the proxy says, the desk reads).
         self.answered_by: Binding | None = None
-        # The number a provider's caller dialled, when this is their call placed again
-        # by the desk, which took it whole (``bridged_calls.py``): the placed call's
-        # record reads as the call in to that number, as the proxy's own record of a call
-        # in does. Empty: any other call, recorded as dialled.
-        self.called_in_on = ""
         self._deliver = deliver
 
     def send(self, data: bytes) -> bool:
@@ -184,13 +179,6 @@ def devices_only_on(flow: Flow) -> Loopback | None:
     if isinstance(connection, Loopback) and connection.rings is not None:
         return connection
     return None
-
-
-def number_called_in(flow: Flow) -> str:
-    """The number a provider's caller dialled, when ``flow`` is the loopback of their call
-    the desk placed again (``Loopback.called_in_on``): "" for any other flow."""
-    connection = flow.connection
-    return connection.called_in_on if isinstance(connection, Loopback) else ""
 
 
 def media_transport_of(flow: Flow) -> str:
@@ -593,7 +581,6 @@ class CallPlacer:
         headers: list[tuple[str, str]] | None = None,
         media_host: str = "",
         rings: list[tuple[Binding, Peer]] | None = None,
-        called_in_on: str = "",
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
         brings one, and ``answer_offer`` sends the ACK with the answer), From showing
@@ -604,14 +591,11 @@ class CallPlacer:
         ``media_host``: where that device sends from, its SDP judged against it for NAT.
         ``headers``: more of the INVITE's (a transfer's ``Referred-By``, RFC 3892).
         ``rings``: the devices to ring, and nothing else of ``target``'s, for a leg inside
-        a call the proxy records already (``Loopback.rings``). ``called_in_on``: the
-        number a provider's caller dialled, this being their call placed again
-        (``Loopback.called_in_on``)."""
+        a call the proxy records already (``Loopback.rings``)."""
         leg = PlacedLeg(
             self, caller, on_answer, on_failure, on_bye, on_offer, media_transport, media_host
         )
         leg.loopback.rings = rings
-        leg.loopback.called_in_on = called_in_on
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
         name = "".join(c for c in display_name if c not in '"\\\r\n\0')[:60]

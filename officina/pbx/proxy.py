@@ -67,7 +67,6 @@ from officina.pbx.placed_calls import (
     devices_only_on,
     media_host_of,
     media_transport_of,
-    number_called_in,
 )
 from officina.pbx.relay import MAX_FORWARDS_OUT
 from officina.pbx.rtpengine import Leg, RtpEngineError
@@ -406,11 +405,6 @@ class Proxy:
             return  # a BLF key picking up the ringing call its lamp was told of
         # The desk's onward call for a caller from outside is no extension's (id 0).
         row = new_row(request, caller.extension_id or None, caller.number, callee_number, wall)
-        called_in_on = number_called_in(flow)
-        if called_in_on:
-            # A provider's call the desk took whole and places again: this is its one
-            # record, which reads as the proxy's record of a call in it rings itself.
-            row.direction, row.callee_number = CallRecord.Direction.INBOUND, called_in_on
         line = devices_only_on(flow)
         if line is not None:
             self._ring_devices(server, request, flow, row, line, now)
@@ -541,12 +535,8 @@ class Proxy:
             if caller is not None and self._desk_bridges(request, caller_media, Leg.WEBRTC):
                 bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
                 return
-            if self._desk_bridges(request, caller_media, Leg.PLAIN):
-                bridges.take(
-                    server, request, flow, caller or _from_outside(request, row),
-                    callee_number, browser_calling=False,
-                    called_in_on=row.callee_number if caller is None else "",
-                )  # fmt: skip
+            if caller is not None and self._desk_bridges(request, caller_media, Leg.PLAIN):
+                bridges.take(server, request, flow, caller, callee_number, browser_calling=False)
                 return
         if not steps:
             if unanswered is not None:
