@@ -230,3 +230,63 @@ def test_a_call_in_to_a_browser_only_member_nobody_answers_goes_to_their_voicema
     assert record.outcome == CallRecord.Outcome.NO_ANSWER
     assert record.voicemail
     assert record.devices_rung == [BROWSER_AGENT]
+
+
+@pytest.mark.parametrize("case", ["always", "busy"])
+def test_a_call_in_to_a_browser_only_member_forwarded_always_or_when_busy(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    studio_rossi,
+    settings,
+    tmp_path,
+    case,
+):
+    """Studio Rossi's number rings Giulia, on the browser phone only, who forwards her
+    calls to Marco (202) always, or when she is busy. Busy: her browser is in a call to
+    her voicemail (``*97``) and answers the desk's branch 486. Either way the provider's
+    call rings Marco's SIPp desk phone with a Diversion naming her and the reason, and is
+    put through; her browser never shows it. Two records: hers, forwarded, and Marco's,
+    answered."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser only
+    do_set_sip_password(do_provision_extension(marco), MARCO_DESK_PASSWORD)  # 202, SIPp
+    check_set_forwarding(Extension.objects.get(number="201"), ForwardingInput(**{case: "202"}))
+    with officina_without_rtpengine(settings) as officina:
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        _forwarding_read(officina)
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_answer_after_ringing.xml", "202", MARCO_DESK_PASSWORD,
+            "-d", "1000",
+        )  # fmt: skip
+        directory = tmp_path / "provider"
+        the_provider = None
+        try:
+            context, phone = open_phone(media_browser, officina, giulia)
+            if case == "busy":
+                phone.fill("#dial-number", "*97")
+                phone.click("#call")
+                expect(phone.locator("#call-state")).to_have_text("Connected")
+            the_provider = _provider_calls(officina, directory, 2000)
+            assert finished(the_provider, directory) == 0, "put through to Marco, then BYE"
+            assert desk_phone.wait(15) == 0, "the desk phone answered and got the BYE"
+            expect(phone.locator("#incoming")).to_be_hidden()
+            context.close()
+        finally:
+            stop(desk_phone)
+            if the_provider is not None:
+                stop(the_provider)
+
+    reason = {"always": "unconditional", "busy": "user-busy"}[case]
+    (invite,) = [m for m in messages(tmp_path / "desk-202", "received") if m.startswith("INVITE")]
+    assert "Diversion: <sip:201@" in invite and f"reason={reason}" in invite, invite
+    records = CallRecord.objects.filter(caller_number=CALLER).order_by("started_at", "id")
+    forwarded, answered = records
+    assert (forwarded.callee_number, forwarded.outcome) == (
+        COMPANY_NUMBER,
+        CallRecord.Outcome.FORWARDED,
+    )
+    assert forwarded.final_status == (486 if case == "busy" else None)
+    assert (answered.callee_number, answered.outcome) == ("202", CallRecord.Outcome.ANSWERED)
+    assert answered.answered_by == SIPP_AGENT
