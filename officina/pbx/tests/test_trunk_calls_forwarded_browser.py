@@ -252,7 +252,10 @@ def test_a_call_in_to_a_browser_only_member_forwarded_always_or_when_busy(
 
     do_provision_extension(giulia)  # 201, the browser only
     do_set_sip_password(do_provision_extension(marco), MARCO_DESK_PASSWORD)  # 202, SIPp
-    check_set_forwarding(Extension.objects.get(number="201"), ForwardingInput(**{case: "202"}))
+    check_set_forwarding(
+        Extension.objects.get(number="201"),
+        ForwardingInput(always="202") if case == "always" else ForwardingInput(busy="202"),
+    )
     with officina_without_rtpengine(settings) as officina:
         _trunk_with_the_number(officina, studio_rossi, "extension", "201")
         _forwarding_read(officina)
