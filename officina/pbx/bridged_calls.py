@@ -4,8 +4,10 @@ A browser (WebRTC: ICE, DTLS-SRTP, Opus) and a plain phone (RTP, G.711) cannot h
 other directly. With rtpengine the proxy bridges them (``anchoring.py``); without it the
 proxy hands such a call here (``Proxy.route``) with what it was for, the number dialled:
 a browser's call whose callee has phones, none a browser, or to a number that is not ours
-(out through a trunk); a plain phone's call (a member's desk phone, a provider's caller,
-the desk putting a menu's caller through) to a member whose only phones are browsers.
+(out through a trunk); a plain phone's call (a member's desk phone, the desk putting a
+menu's caller through) to a member whose only phones are browsers. A provider's caller
+is never handed over whole: its callee's browsers ring through a branch (below), so that
+the call meets the callee's and the company number's forwarding as any call in does.
 
 A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
 the fitting ones directly, the others through one more branch of the same fork, to the
@@ -25,10 +27,8 @@ came, and the PBX calls the same number *as the caller's own call* (``placed_cal
 so that the proxy rings the callee's phones that suit the new call's media, and a ring
 group's steps, forwarding, follow-me, voicemail, the trunk and its toll-fraud guard all
 apply as to any call. That placed call is the one the call records name (the caller
-calling the number; a provider's caller, the company's number they called, inbound, as
-the proxy records a call in it rings itself: ``called_in_on``); the caller's own INVITE
-leaves no record (a branch's is the other way round: the proxy's call is recorded, the
-desk's not).
+calling the number); the caller's own INVITE leaves no record (a branch's is the other
+way round: the proxy's call is recorded, the desk's not).
 
 * A browser calling: aiortc prepares the browser's answer at once (``BrowserBridge.open``)
   and the placed call carries the desk's plain PCMU/PCMA offer (the loopback says TCP:
@@ -44,8 +44,9 @@ desk's not).
 Then, either way:
 
 * The callee's phones ring: the caller gets 180. A final failure (busy 486, 480, 603,
-  404, 403 of the guard, 408) is passed back with its status. The caller's CANCEL
-  cancels the placed call.
+  404, 403 of the guard, 408) is passed back with its status, reason phrase and Warning
+  (the guard's reason, which the browser phone shows). The caller's CANCEL cancels the
+  placed call.
 * Answered, the desk relays and transcodes between the two on its media clock
   (``BridgedCall``). Either side's BYE ends both. Each side's re-INVITE or UPDATE (hold,
   resume, a new microphone) is answered by the desk on that side, never passed across:
@@ -253,9 +254,6 @@ class DeskBridgedCall:
     # The branch of a proxy's fork this call is (the caller's other phones ring directly,
     # the call is recorded there); None: the whole call is the desk's.
     line: DeskBranchLine | None = None
-    # The number a provider's caller dialled (a call in the desk takes whole), which the
-    # placed call's record names as the proxy's record of a call in does; else "".
-    called_in_on: str = ""
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -374,15 +372,13 @@ class BridgedBrowserCalls:
         *,
         browser_calling: bool,
         line: DeskBranchLine | None = None,
-        called_in_on: str = "",
     ) -> None:
         """Bridge ``request`` (from ``caller``, authenticated: a member, or a provider's
-        caller as an entry of no extension) to ``target``, the number dialled.
+        caller as an entry of no extension, whose call the desk's branch takes) to
+        ``target``, the number dialled.
         ``browser_calling``: the caller is a browser and the callee's phones plain; else
         the caller is plain and the callee's phones browsers. ``line``: the branch of a
-        proxy's fork ``request`` came on, whose devices are rung and nothing else.
-        ``called_in_on``: for a provider's caller, the company's number they dialled,
-        which the record of the call the desk places names (``Loopback.called_in_on``)."""
+        proxy's fork ``request`` came on, whose devices are rung and nothing else."""
         if not browser_calling:
             try:  # nothing rings for an offer the desk could not answer
                 answer(SessionDescription.parse(request.body), address="0.0.0.0", ports=[9])  # noqa: S104
@@ -405,7 +401,6 @@ class BridgedBrowserCalls:
             sip_port=self.layer.sender.local_via(flow.transport)[1],
             caller=caller,
             line=line,
-            called_in_on=called_in_on,
         )
         call.bridge.on_failure = lambda: self._hang_up_both(call)
         self.calls[request.call_id] = call
@@ -464,7 +459,6 @@ class BridgedBrowserCalls:
             media_transport=media,
             rings=call.line.devices if call.line is not None else None,
             headers=[*(call.line.headers if call.line is not None else []), *self._passed_on(call)],
-            called_in_on=call.called_in_on,
         )
         self._listen_to_onward(call, call.onward)
         call.onward.on_progress = lambda response: self._onward_progress(call, response)
@@ -557,8 +551,20 @@ class BridgedBrowserCalls:
         self._send_until_acked(call, call.server, ok, call.invite.cseq.number)
 
     def _onward_failed(self, call: DeskBridgedCall, status: int) -> None:
-        if not call.over:
-            self._fail(call, status if 300 <= status < 700 else 500)
+        """The placed call failed: the caller gets its status, with its reason phrase and
+        Warning as they came (the guard's "premium-rate numbers are not allowed...",
+        which the browser phone tells the member), as a phone calling directly would."""
+        if call.over:
+            return
+        if not 300 <= status < 700:
+            self._fail(call, 500)
+            return
+        failure = call.onward.failure if call.onward is not None else None
+        if failure is None:
+            self._fail(call, status)
+            return
+        warnings = [("Warning", value) for value in failure.header_values("Warning")]
+        self._fail(call, status, reason=failure.reason, headers=warnings)
 
     def _onward_hung_up(self, call: DeskBridgedCall) -> None:
         self._send_to_caller(call, "BYE")
@@ -1266,15 +1272,27 @@ class BridgedBrowserCalls:
         call.answer_in_ack = not request.body
 
     # ------------------------------------------------------------------ the end
-    def _fail(self, call: DeskBridgedCall, status: int, warning: str = "") -> None:
-        """The caller's INVITE gets a final failure ``status``: the call never began."""
+    def _fail(
+        self,
+        call: DeskBridgedCall,
+        status: int,
+        warning: str = "",
+        *,
+        reason: str | None = None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """The caller's INVITE gets a final failure ``status``: the call never began.
+        ``warning``: the desk's own reason, in a Warning; ``reason`` and ``headers``: a
+        reason phrase and Warnings passed on from the placed call's failure."""
         if call.over:
             return
         self.stats["failed"] += 1
-        headers = [_warning(warning)] if warning else []
+        headers = [*(headers or []), *([_warning(warning)] if warning else [])]
         self.layer.respond(
             call.server,
-            make_response(call.invite, status, to_tag=call.dialog.local_tag, headers=headers),
+            make_response(
+                call.invite, status, reason, to_tag=call.dialog.local_tag, headers=headers
+            ),
         )
         self._end(call)
 

@@ -17,8 +17,9 @@ own call. Without rtpengine click-to-call carries the desk's plain offer instead
 
 ``PlacedLeg`` is that call as its owner sees it: ``on_answer`` with the 2xx (its SDP
 answer; the ACK is already sent), ``on_failure`` with a final failure status (its ACK
-sent), ``on_bye`` when the target hangs up; ``hang_up`` sends a BYE once answered or a
-CANCEL while it rings; it rings at most the ``ring_seconds`` it was placed with. Hold and
+sent; the failure itself in ``failure``), ``on_bye`` when the target hangs up;
+``hang_up`` sends a BYE once answered or a CANCEL while it rings; it rings at most the
+``ring_seconds`` it was placed with. Hold and
 codec changes: ``reinvite`` sends the target a new offer and reports its final answer
 (the ACK sent); the target's own re-INVITE goes to ``on_offer``, whose owner refuses it
 with ``respond`` or takes it with ``respond_until_acked`` (without an ``on_offer``, 488:
@@ -143,11 +144,6 @@ class Loopback(InProcessLine):
         self.rings: list[tuple[Binding, Peer]] | None = None
         # Of ``rings``, the device that answered (the proxy says, the desk reads).
         self.answered_by: Binding | None = None
-        # The number a provider's caller dialled, when this is their call placed again
-        # by the desk, which took it whole (``bridged_calls.py``): the placed call's
-        # record reads as the call in to that number, as the proxy's own record of a call
-        # in does. Empty: any other call, recorded as dialled.
-        self.called_in_on = ""
         self._deliver = deliver
 
     def send(self, data: bytes) -> bool:
@@ -183,13 +179,6 @@ def devices_only_on(flow: Flow) -> Loopback | None:
     if isinstance(connection, Loopback) and connection.rings is not None:
         return connection
     return None
-
-
-def number_called_in(flow: Flow) -> str:
-    """The number a provider's caller dialled, when ``flow`` is the loopback of their call
-    the desk placed again (``Loopback.called_in_on``): "" for any other flow."""
-    connection = flow.connection
-    return connection.called_in_on if isinstance(connection, Loopback) else ""
 
 
 def media_transport_of(flow: Flow) -> str:
@@ -251,6 +240,9 @@ class PlacedLeg:
         self.loopback = Loopback(caller, deliver, media_transport, media_host)
         self.invite: SipRequest | None = None
         self.final = False  # a final answer to the INVITE came
+        # That answer when it was a failure: its reason phrase and Warning say why, for
+        # an owner that passes them on (``bridged_calls.py``, to the browser calling).
+        self.failure: SipResponse | None = None
         self.cancelled = False  # our CANCEL is sent
         self.given_up = False  # the owner hung up: nothing more is reported
         self.dialog: Dialog | None = None
@@ -443,6 +435,7 @@ class PlacedLeg:
             self._to_proxy(_ack_of_failure(invite, response))
             if not self.final:
                 self.final = True
+                self.failure = response
                 if not self.given_up:
                     self.on_failure(status)
             return
@@ -588,7 +581,6 @@ class CallPlacer:
         headers: list[tuple[str, str]] | None = None,
         media_host: str = "",
         rings: list[tuple[Binding, Peer]] | None = None,
-        called_in_on: str = "",
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
         brings one, and ``answer_offer`` sends the ACK with the answer), From showing
@@ -599,14 +591,11 @@ class CallPlacer:
         ``media_host``: where that device sends from, its SDP judged against it for NAT.
         ``headers``: more of the INVITE's (a transfer's ``Referred-By``, RFC 3892).
         ``rings``: the devices to ring, and nothing else of ``target``'s, for a leg inside
-        a call the proxy records already (``Loopback.rings``). ``called_in_on``: the
-        number a provider's caller dialled, this being their call placed again
-        (``Loopback.called_in_on``)."""
+        a call the proxy records already (``Loopback.rings``)."""
         leg = PlacedLeg(
             self, caller, on_answer, on_failure, on_bye, on_offer, media_transport, media_host
         )
         leg.loopback.rings = rings
-        leg.loopback.called_in_on = called_in_on
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
         name = "".join(c for c in display_name if c not in '"\\\r\n\0')[:60]

@@ -67,7 +67,6 @@ from officina.pbx.placed_calls import (
     devices_only_on,
     media_host_of,
     media_transport_of,
-    number_called_in,
 )
 from officina.pbx.relay import MAX_FORWARDS_OUT
 from officina.pbx.rtpengine import Leg, RtpEngineError
@@ -406,11 +405,6 @@ class Proxy:
             return  # a BLF key picking up the ringing call its lamp was told of
         # The desk's onward call for a caller from outside is no extension's (id 0).
         row = new_row(request, caller.extension_id or None, caller.number, callee_number, wall)
-        called_in_on = number_called_in(flow)
-        if called_in_on:
-            # A provider's call the desk took whole and places again: this is its one
-            # record, which reads as the proxy's record of a call in it rings itself.
-            row.direction, row.callee_number = CallRecord.Direction.INBOUND, called_in_on
         line = devices_only_on(flow)
         if line is not None:
             self._ring_devices(server, request, flow, row, line, now)
@@ -514,7 +508,12 @@ class Proxy:
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
         bridges = self.browser_bridges
-        if steps and bridges is not None:
+        # A provider's caller whose callee has browsers only is rung through the desk's
+        # branch too, never handed to the desk whole: the desk's own call would speak
+        # WebSocket without an offer, so that the callee's no-answer or busy forward to a
+        # plain phone (or the number's own forward) could not ring it. Rung here, the
+        # call meets forwarding, a group's steps and voicemail as any call the proxy rings.
+        if bridges is not None and (steps or (warning and caller is None)):
             caller_leg = leg_for(caller_media)
             if self._desk_bridges(request, caller_media, caller_leg):
                 # Some phones take the caller's media, others are of the other kind: these
@@ -536,12 +535,8 @@ class Proxy:
             if caller is not None and self._desk_bridges(request, caller_media, Leg.WEBRTC):
                 bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
                 return
-            if self._desk_bridges(request, caller_media, Leg.PLAIN):
-                bridges.take(
-                    server, request, flow, caller or _from_outside(request, row),
-                    callee_number, browser_calling=False,
-                    called_in_on=row.callee_number if caller is None else "",
-                )  # fmt: skip
+            if caller is not None and self._desk_bridges(request, caller_media, Leg.PLAIN):
+                bridges.take(server, request, flow, caller, callee_number, browser_calling=False)
                 return
         if not steps:
             if unanswered is not None:

@@ -37,6 +37,27 @@ function isPickedUp(event) {
   const response = event && event.message;
   return Boolean(response) && response.status_code === 480 && response.reason_phrase === PICKUP_REASON;
 }
+
+// The reasons the company's guard on calls out gives in its Warning (the texts of
+// _REFUSAL_TEXT and _DAILY_MINUTES_TEXT in officina/pbx/trunk_calls.py), each with the
+// page's text for it; matched after the Warning's opening quote, so that "national"
+// is not found inside "international".
+const REFUSALS = [
+  ["national calls are not allowed", "forbiddenNational"],
+  ["calls to mobiles are not allowed", "forbiddenMobile"],
+  ["international calls are not allowed", "forbiddenInternational"],
+  ["premium-rate numbers are not allowed", "forbiddenPremium"],
+  ["satellite numbers are not allowed", "forbiddenSatellite"],
+  ["the minutes allowed today for calls out are used up", "forbiddenMinutes"],
+];
+
+// The text key for a 403 with ``warning`` (its Warning header, or ""): the guard's own
+// reason when it gave one, else the plain "not allowed".
+function refusalOf(warning) {
+  const found = REFUSALS.find(([reason]) => warning.includes(`"${reason}`));
+  return found ? found[1] : "forbidden";
+}
+
 // A hold or resume answered 491 (the other end offered at the same moment) is sent
 // again at most this many times before the call is given up, as JsSIP gives it up at once.
 const CROSSED_OFFER_TRIES = 5;
@@ -745,9 +766,10 @@ class BrowserPhone {
     // (phonenumbers holds it invalid, or the member's company has no trunk).
     if (status === 404 && number.startsWith("+")) return this.texts.notFoundOutside;
     if (status === 404 || status === 484) return this.texts.notFound;
-    // The company's guard on calls out (the number's class, today's minutes), or a
-    // pickup of another company's extension; through the desk only the status comes.
-    if (status === 403) return this.texts.forbidden;
+    // The company's guard on calls out says why in a Warning (the number's class,
+    // today's minutes), passed on by the desk's bridge too; a pickup of another
+    // company's extension has none of these.
+    if (status === 403) return this.texts[refusalOf(event.message.getHeader("Warning") || "")];
     // The Warning the proxy adds when the callee's phones cannot take a browser's call
     // without rtpengine (NO_MEDIA_BRIDGE in officina/pbx/anchoring.py).
     const warning = status === 480 ? event.message.getHeader("Warning") || "" : "";

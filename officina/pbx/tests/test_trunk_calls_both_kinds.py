@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 import shutil
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.utils import timezone
 
 from officina.contacts.actions import ContactInput, check_save_contact
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
-from officina.pbx.tests.livepbx import HOST, LivePbx, port_base
+from officina.pbx.selectors import start_of_today
+from officina.pbx.tests.livepbx import HOST, LivePbx, port_base, signed_in_context
 from officina.pbx.tests.sipp_provider import (
     COMPANY_NUMBER,
     PROVIDER,
@@ -47,7 +50,14 @@ from officina.pbx.tests.test_softphone_browser import (
     media_browser,  # noqa: F401 (a fixture)
     wait_for_more_audio,
 )
-from officina.trunks.actions import NumberInput, TrunkInput, check_save_number, check_save_trunk
+from officina.trunks.actions import (
+    NumberInput,
+    PermissionInput,
+    TrunkInput,
+    check_save_number,
+    check_save_trunk,
+    check_set_permission,
+)
 
 if TYPE_CHECKING:
     from officina.accounts.models import Company
@@ -68,10 +78,15 @@ PROVIDER_PORTS = (port_base() + 40, port_base() + 42, port_base() + 44)  # SIP, 
 
 
 def _trunk_with_the_number(
-    officina: LiveOfficina, studio_rossi: Company, route_kind: str, route_target: str
+    officina: LiveOfficina,
+    studio_rossi: Company,
+    route_kind: str,
+    route_target: str,
+    **forwarding: Any,
 ) -> None:
     """Studio Rossi's peer trunk to the provider on 127.0.0.2, its number ringing
-    ``route_target``; the PBX reads both (and the contacts' names) at once."""
+    ``route_target`` (and forwarding as ``forwarding``, ``NumberInput``'s fields); the PBX
+    reads both (and the contacts' names) at once."""
     trunk = check_save_trunk(
         studio_rossi,
         TrunkInput(
@@ -83,7 +98,7 @@ def _trunk_with_the_number(
         studio_rossi,
         NumberInput(
             number=COMPANY_NUMBER, trunk_id=trunk.pk, route_kind=route_kind,
-            route_target=route_target,
+            route_target=route_target, **forwarding,
         ),
     )  # fmt: skip
     trunks = officina.running.server.trunks
@@ -372,3 +387,82 @@ def test_a_number_typed_the_international_way_goes_out_through_the_trunk(
     assert record.caller is not None and record.caller.member == giulia
     assert record.callee_number == MILAN_NUMBER
     assert record.outcome == CallRecord.Outcome.ANSWERED
+
+
+@pytest.mark.parametrize(
+    ("locale", "premium", "minutes"),
+    [
+        (
+            "en-US",
+            "Premium-rate numbers are not allowed for you",
+            "Your minutes for calls out today are used up",
+        ),
+        (
+            "it-IT",
+            "Non ti sono permessi i numeri a tariffa maggiorata",
+            "Hai finito i minuti di oggi per le chiamate in uscita",
+        ),
+    ],
+)
+def test_the_guards_reason_for_a_refused_call_out_reaches_the_browser_phone(
+    media_browser,  # noqa: F811
+    giulia,
+    studio_rossi,
+    settings,
+    tmp_path,
+    locale,
+    premium,
+    minutes,
+):
+    """Giulia, on the browser phone only, dials a premium-rate number out through Studio
+    Rossi's trunk (the provider: SIPp on 127.0.0.2): the company's guard refuses the desk's
+    call with 403 and the reason in a Warning, which the desk's bridge passes on to her
+    browser, and the page says the reason in her language. Then her minutes of the day
+    are used up, and a Milan number is refused for that, said so too. The provider never
+    gets an INVITE."""
+    from playwright.sync_api import expect
+
+    extension = do_provision_extension(giulia)  # 201, the browser only
+    directory = tmp_path / "provider"
+    with officina_without_rtpengine(settings) as officina:
+        _trunk_with_the_number(officina, studio_rossi, "extension", "201")
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        the_provider = provider(
+            directory, "provider_answers_after_challenge.xml", pbx, PROVIDER_PORTS[0],
+            *credentials(tmp_path),
+        )  # fmt: skip
+        try:
+            context = signed_in_context(media_browser, officina, giulia, locale=locale)
+            phone = context.new_page()
+            phone.goto("/phone/browser/")
+            state = phone.locator("#softphone-state")
+            expect(state).to_have_attribute("data-state", "registered")
+            phone.fill("#dial-number", "+39 899 123456")
+            phone.click("#call")
+            expect(state).to_have_text(premium)
+            # A minute a day, and 61 seconds of it spent already today.
+            check_set_permission(studio_rossi, giulia, PermissionInput(daily_minutes=1))
+            started = max(start_of_today(), timezone.now() - timedelta(minutes=5))
+            CallRecord.objects.create(
+                call_id="earlier-today", caller=extension, caller_number="201",
+                callee_number=MILAN_NUMBER, started_at=started, answered_at=started,
+                ended_at=started + timedelta(seconds=61), outcome=CallRecord.Outcome.ANSWERED,
+                final_status=200, direction=CallRecord.Direction.OUTBOUND, charged_to=extension,
+            )  # fmt: skip
+            trunks = officina.running.server.trunks
+            assert trunks is not None
+            trunks.load()
+            phone.fill("#dial-number", MILAN_NUMBER)
+            phone.click("#call")
+            expect(state).to_have_text(minutes)
+            expect(phone.locator("#in-call")).to_be_hidden()
+            context.close()
+        finally:
+            stop(the_provider)
+
+    assert not messages(directory, "received"), "nothing reached the provider"
+    refused = CallRecord.objects.filter(outcome=CallRecord.Outcome.REFUSED).order_by("id")
+    assert [(r.reason, r.callee_number) for r in refused] == [
+        ("premium", "+39899123456"),
+        ("daily-minutes", MILAN_NUMBER),
+    ]
