@@ -114,6 +114,7 @@ from officina.pbx.media.ports import NoMediaPort
 from officina.pbx.media.webrtc import WebRtcRefused
 from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
 from officina.pbx.placed_calls import ALLOW_UPDATE, LOOPBACK_LINGER_SECONDS, InProcessLine
+from officina.pbx.subscriptions import NotifiesInTurn
 from officina.pbx.transports.base import TCP, WS, Flow
 from officina.sip import (
     Dialog,
@@ -255,6 +256,7 @@ class DeskBridgedCall:
     # the call is recorded there); None: the whole call is the desk's.
     line: DeskBranchLine | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    caller_notifies: NotifiesInTurn = field(default_factory=NotifiesInTurn)
 
 
 @dataclass(eq=False)
@@ -1368,7 +1370,24 @@ class BridgedBrowserCalls:
         on_answer: Callable[[SipResponse | None], None],
     ) -> None:
         """A request to the caller in our dialog with it; ``on_answer`` gets its final
-        answer, or None (no answer in 64*T1, or no call to send it in)."""
+        answer, or None (no answer in 64*T1, or no call to send it in). A NOTIFY waits
+        for the one before it to be answered."""
+        if method == "NOTIFY":
+            call.caller_notifies.send(
+                lambda answered: self._to_caller_in_call_now(call, method, body, headers, answered),
+                on_answer,
+            )
+        else:
+            self._to_caller_in_call_now(call, method, body, headers, on_answer)
+
+    def _to_caller_in_call_now(
+        self,
+        call: DeskBridgedCall,
+        method: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
+        on_answer: Callable[[SipResponse | None], None],
+    ) -> None:
         dialog = call.dialog
         if not call.answered or dialog.state == "terminated":
             on_answer(None)

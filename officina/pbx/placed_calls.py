@@ -55,6 +55,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
+from officina.pbx.subscriptions import NotifiesInTurn
 from officina.pbx.transports.base import TCP, Flow
 from officina.sip import (
     Dialog,
@@ -223,6 +224,7 @@ class PlacedLeg:
         self.on_notify: Callable[[SipRequest], None] | None = None
         # Our requests other than INVITE out in the call, by CSeq: who takes the answer.
         self._requests: dict[int, Callable[[SipResponse | None], None]] = {}
+        self._notifies = NotifiesInTurn()  # ours in the call (a REFER's, relayed)
         # The re-INVITE we sent and what to do with its final answer, while it is out.
         self._reinvite: tuple[SipRequest, Callable[[SipResponse], None]] | None = None
         # Our re-INVITE without an offer, answered with one: its ACK waits for the answer.
@@ -293,7 +295,21 @@ class PlacedLeg:
     ) -> None:
         """Send the answered target a request other than INVITE (an INFO) in the call;
         ``on_answer`` gets its final answer, or None when none came in 64*T1 or the call
-        is over."""
+        is over. A NOTIFY waits for the one before it to be answered."""
+        if method == "NOTIFY":
+            self._notifies.send(
+                lambda answered: self._send_request(method, body, headers, answered), on_answer
+            )
+        else:
+            self._send_request(method, body, headers, on_answer)
+
+    def _send_request(
+        self,
+        method: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
+        on_answer: Callable[[SipResponse | None], None],
+    ) -> None:
         dialog = self.dialog
         if dialog is None or dialog.state == "terminated":
             on_answer(None)

@@ -14,7 +14,7 @@ headers are here, once.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -249,6 +249,46 @@ class Subscriptions:
             self.notified += 1
         except SipParseError:
             self._forget(subscription.call_id)
+
+
+class NotifiesInTurn:
+    """The NOTIFYs we send in one dialog, one at a time: each goes once the one before
+    has its final answer (or had none in 64*T1). Two in flight over UDP can arrive in
+    the other order, and the phone must then refuse the earlier one, its CSeq now the
+    lower (RFC 3261 §12.2.2): a transferor would hear of "180 Ringing" after the
+    transfer's "200 OK", or never of the end. The desk relays a browser's NOTIFYs as
+    they come, and a browser sends the last a moment after the one before."""
+
+    def __init__(self) -> None:
+        self._out = False  # a NOTIFY is waiting for its answer
+        self._waiting: deque[Callable[[], None]] = deque()
+
+    def send(
+        self,
+        send: Callable[[Callable[[SipResponse | None], None]], None],
+        on_answer: Callable[[SipResponse | None], None],
+    ) -> None:
+        """``send`` the NOTIFY (it gets who takes the final answer, or None for none)
+        now, or after those before it; ``on_answer`` then gets that answer."""
+
+        taken = False
+
+        def answered(answer: SipResponse | None) -> None:
+            nonlocal taken
+            if taken:  # a late answer after the wait gave up, say
+                return
+            taken = True
+            self._out = False
+            on_answer(answer)
+            self._next()
+
+        self._waiting.append(lambda: send(answered))
+        self._next()
+
+    def _next(self) -> None:
+        if not self._out and self._waiting:
+            self._out = True
+            self._waiting.popleft()()
 
 
 def event_of(request: SipRequest) -> str:

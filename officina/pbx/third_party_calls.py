@@ -111,6 +111,7 @@ from officina.pbx.offer_passing import OfferPassing
 from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
 from officina.pbx.placed_calls import ALLOW_UPDATE, CallPlacer, Loopback, PlacedLeg, caller_on
 from officina.pbx.rtpengine import Leg
+from officina.pbx.subscriptions import NotifiesInTurn
 from officina.pbx.transaction_layer import peer_for_target
 from officina.pbx.transports.base import TCP
 from officina.sip import (
@@ -189,6 +190,7 @@ class ThirdPartyCall:
     # of its own (the browser's, or the target's of the browser), until its final NOTIFY.
     referral: BrowserReferral | None = None
     referral_from_target: bool = False  # whose REFER that is: the target's, or the browser's
+    member_notifies: NotifiesInTurn = field(default_factory=NotifiesInTurn)
     ended_at: float | None = None
 
 
@@ -415,7 +417,24 @@ class ThirdPartyCalls:
     ) -> None:
         """A request other than ACK to the member's phone in its call (``headers``: for a
         body other than SDP, its Content-Type among them); ``on_answer`` gets its final
-        answer (None: none came, or the request could not be sent)."""
+        answer (None: none came, or the request could not be sent). A NOTIFY waits for
+        the one before it to be answered."""
+        if method == "NOTIFY":
+            call.member_notifies.send(
+                lambda answered: self._request_to_member_now(call, method, body, headers, answered),
+                on_answer or (lambda _answer: None),
+            )
+        else:
+            self._request_to_member_now(call, method, body, headers, on_answer)
+
+    def _request_to_member_now(
+        self,
+        call: ThirdPartyCall,
+        method: str,
+        body: bytes,
+        headers: list[tuple[str, str]] | None,
+        on_answer: Callable[[SipResponse | None], None] | None,
+    ) -> None:
         member, peer = call.member_leg, call.member_peer
         if call.passing is not None:  # where a target refresh of the phone's took it
             peer = call.passing.peer

@@ -15,6 +15,7 @@ consultation with Sara's browser, which the desk bridges, is
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ from officina.pbx.tests.test_baresip import wait_for
 from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
 from officina.pbx.tests.test_rtpengine_calls import (
     SIP_PORT,
+    SIPP,
     injection_file,
     open_phone,
     sipp_phone,
@@ -246,6 +248,51 @@ def test_a_plain_caller_transfers_the_browser_it_called(
     to_sara = CallRecord.objects.get(callee_number="203")
     assert (to_sara.caller_number, to_sara.outcome) == ("201", "answered")
     assert to_sara.transferred_by == "202"
+
+
+def test_the_transferor_gets_each_notify_once_it_answered_the_one_before(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """Marco's phone takes 1.5 s to answer each NOTIFY (a phone busy elsewhere, a slow
+    link), while the browser reports 100 Trying and 200 OK well within that: the desk
+    holds each NOTIFY back until Marco answered the one before, so his phone never gets
+    one while it still owes an answer (SIPp aborts the call if it does) and hears of the
+    transfer in order, 100 then 200, and hangs up."""
+    slow = tmp_path / "uac_transferor_slow.xml"
+    scenario = (SIPP / "uac_transferor.xml").read_text()
+    answer = '  <label id="notified"/>\n'
+    assert scenario.count(answer) == 1
+    slow.write_text(scenario.replace(answer, answer + '  <pause milliseconds="1500"/>\n'))
+    _provision(giulia, marco, sara)
+    with _marco_transfers_giulia(
+        settings, tmp_path, media_browser, giulia, "uas_answer.xml", transferor_scenario=str(slow)
+    ) as (_desk, context, phone, marco_phone, sara_phone):  # fmt: skip
+        assert _finished(marco_phone) == 0, "Marco heard 200 OK and hung up"
+        phone.click("#hangup")
+        assert _finished(sara_phone) == 0, "Giulia's hang-up ended Sara's call"
+        context.close()
+
+    log = _traced(_messages(tmp_path, "uac_transferor_slow"))
+    # Each NOTIFY where it first came (the desk sends one again while it waits).
+    first: dict[str, int] = {}
+    for index, message in enumerate(log):
+        if message.startswith("NOTIFY "):
+            first.setdefault(_header(message, "CSeq"), index)
+    notifies = [log[index] for index in first.values()]
+    assert notifies[0].split("\n\n", 1)[1].startswith("SIP/2.0 100"), notifies[0]
+    assert notifies[-1].split("\n\n", 1)[1].startswith("SIP/2.0 200"), notifies[-1]
+    for earlier, later in itertools.pairwise(first):
+        answered_at = next(
+            index
+            for index, message in enumerate(log)
+            if message.startswith("SIP/2.0 200") and _header(message, "CSeq") == earlier
+        )
+        assert answered_at < first[later], f"{later} came before {earlier} was answered"
 
 
 def test_a_busy_target_leaves_the_plain_callers_call_with_the_browser(
