@@ -27,6 +27,7 @@ from officina.sip import (
     SipRequest,
     SipResponse,
     SipUri,
+    Via,
     make_response,
     parse_uri,
     proxy_branches,
@@ -248,8 +249,13 @@ class PbxTransactions:
 
     # ------------------------------------------------------------------ client side
     def via(self, transport: str, branch: str) -> str:
+        return str(self.our_via(transport, branch))
+
+    def our_via(self, transport: str, branch: str) -> Via:
+        """This server's Via for a request it sends on ``transport``: built rather than
+        parsed from its text, so a request that carries it needs no parse to be matched."""
         host, port = self.sender.local_via(transport)
-        return f"SIP/2.0/{transport} {host}:{port};branch={branch};rport"
+        return Via(transport, host, port, {"branch": branch, "rport": None})
 
     def new_branch(self) -> str:
         # Recognisable as ours (loop detection, stray 2xx relaying), and numbered rather
@@ -265,7 +271,7 @@ class PbxTransactions:
     ) -> ClientTransaction:
         """Send ``request`` (which becomes the transaction's own) on a new client
         transaction, with our Via on top."""
-        request.prepend_via(self.via(peer.transport, self.new_branch()))
+        request.prepend_via(self.our_via(peer.transport, self.new_branch()))
         now = self.clock()
         transaction, events = self.core.send_request(request, peer, now)
         transaction.context = _BranchOwner(on_response, on_timeout)
@@ -289,7 +295,7 @@ class PbxTransactions:
         the incoming one, so a retransmitted ACK keeps its branch (§16.11)."""
         incoming = f"{request.top_via.branch}|{request.call_id}".encode()
         digest = hashlib.blake2s(incoming, digest_size=8).hexdigest()
-        request.prepend_via(self.via(peer.transport, f"{STATELESS_BRANCH_PREFIX}{digest}"))
+        request.prepend_via(self.our_via(peer.transport, f"{STATELESS_BRANCH_PREFIX}{digest}"))
         self.sender.send(peer, request.serialize())
 
     # ------------------------------------------------------------------ peers

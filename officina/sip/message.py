@@ -129,6 +129,10 @@ CANONICAL_NAMES = {
 _SINGLE = frozenset({"call-id", "cseq", "from", "to", "max-forwards", "content-length"})
 _TRACKED = _SINGLE | {"via"}
 
+# Cache entries read from one header besides its own parsed value: dropped with it when
+# the header changes.
+_DERIVED_KEYS = {"via": "via.top", "from": "from.tag", "to": "to.tag"}
+
 _KEY_CACHE: dict[str, str] = {}
 _KEY_CACHE_LIMIT = 4096
 for _long in CANONICAL_NAMES:
@@ -258,10 +262,12 @@ class SipMessage:
 
     def _changed(self, key: str) -> None:
         self._raw = None
-        if self._cache:
-            self._cache.pop(key, None)
-            if key == "via":
-                self._cache.pop("via.top", None)
+        cache = self._cache
+        if cache:
+            cache.pop(key, None)
+            derived = _DERIVED_KEYS.get(key)
+            if derived is not None:
+                cache.pop(derived, None)
 
     def add_header(self, name: str, value: str, *, first: bool = False) -> None:
         """Add a header line; `first=True` puts it before every other line of the same header."""
@@ -395,6 +401,18 @@ class SipMessage:
         return self._address("to", "To")
 
     def _tag(self, key: str, name: str) -> str | None:
+        # A proxy reads the tags of each message several times (transaction and dialog
+        # matching, relaying): the first read is kept, under "from.tag" or "to.tag".
+        cache = self._cache
+        tag_key = key + ".tag"
+        if tag_key in cache:
+            known: str | None = cache[tag_key]
+            return known
+        tag = self._read_tag(key, name)
+        cache[tag_key] = tag
+        return tag
+
+    def _read_tag(self, key: str, name: str) -> str | None:
         cached: NameAddress | None = self._cache.get(key)
         if cached is not None:
             return cached.tag
@@ -463,8 +481,15 @@ class SipMessage:
 
     @property
     def max_forwards(self) -> int | None:
+        cached: int | None = self._cache.get("max-forwards")
+        if cached is not None:
+            return cached
         value = self.header("max-forwards")
-        return None if value is None else parse_digits(value, "Max-Forwards", 255)
+        if value is None:
+            return None
+        number = parse_digits(value, "Max-Forwards", 255)
+        self._cache["max-forwards"] = number
+        return number
 
     @property
     def expires(self) -> int | None:
@@ -530,6 +555,8 @@ class SipMessage:
     def prepend_via(self, via: Via | str) -> None:
         """Put a new topmost Via (RFC 3261 §16.6 step 8)."""
         self.add_header("Via", str(via), first=True)
+        if isinstance(via, Via):
+            self._cache["via.top"] = via  # what reading the new line would give
 
     def pop_via(self) -> Via:
         """Remove and return the topmost Via value (RFC 3261 §16.7 step 3)."""
@@ -545,7 +572,8 @@ class SipMessage:
         text = self._pop_first_value("via")
         if text is None:
             raise SipParseError("missing Via header")
-        return Via.parse(text)
+        # Several Vias on one line (as SIPp writes them): the first was already read.
+        return top if top is not None else Via.parse(text)
 
     def replace_top_via(self, via: Via | str) -> None:
         """Swap the topmost Via value for another (e.g. after adding received/rport)."""
@@ -569,6 +597,7 @@ class SipMessage:
         if ceiling is not None:
             new = min(new, ceiling)
         self.set_header("Max-Forwards", str(new))
+        self._cache["max-forwards"] = new
         return new
 
     def prepend_record_route(self, value: NameAddress | str) -> None:

@@ -190,6 +190,39 @@ def test_pop_via_from_comma_list_and_routes():
     assert not msg.has_header("Route")
 
 
+def test_values_read_once_are_kept_until_their_header_changes():
+    data = (
+        b"INVITE sip:b@h SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP ua;branch=z9hG4bK2\r\n"
+        b"Max-Forwards: 70\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n"
+        b"Call-ID: c\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n"
+    )
+    msg = parse_message(data)
+    # The top Via read for matching is the one popped, not a second parse of its text.
+    top = msg.top_via
+    assert msg.pop_via() is top
+    assert msg.top_via.branch == "z9hG4bK2"
+    # A Via put on top is the one read back.
+    ours = Via("UDP", "192.0.2.1", 5060, {"branch": "z9hG4bKours", "rport": None})
+    msg.prepend_via(ours)
+    assert msg.top_via is ours
+    assert parse_message(msg.serialize()).top_via.branch == "z9hG4bKours"
+    # Tags and Max-Forwards are kept once read, and read again once their header changes.
+    assert (msg.from_tag, msg.to_tag, msg.max_forwards) == ("1", None, 70)
+    clone = msg.copy()
+    msg.set_header("To", "<sip:b@h>;tag=2")
+    msg.set_header("From", "<sip:a@h>;tag=3")
+    assert (msg.from_tag, msg.to_tag) == ("3", "2")
+    assert (clone.from_tag, clone.to_tag) == ("1", None)
+    assert msg.decrement_max_forwards() == 69
+    assert msg.max_forwards == 69
+    msg.set_header("Max-Forwards", "5")
+    assert msg.max_forwards == 5
+    msg.remove_header("Max-Forwards")
+    assert msg.max_forwards is None
+    assert clone.max_forwards == 70
+
+
 def test_build_request_and_body_update():
     req = SipRequest(
         "MESSAGE",
