@@ -4,10 +4,10 @@ A browser (WebRTC: ICE, DTLS-SRTP, Opus) and a plain phone (RTP, G.711) cannot h
 other directly. With rtpengine the proxy bridges them (``anchoring.py``); without it the
 proxy hands such a call here (``Proxy.route``) with what it was for, the number dialled:
 a browser's call whose callee has phones, none a browser, or to a number that is not ours
-(out through a trunk); a plain phone's call (a member's desk phone, the desk putting a
-menu's caller through) to a member whose only phones are browsers. A provider's caller
-is never handed over whole: its callee's browsers ring through a branch (below), so that
-the call meets the callee's and the company number's forwarding as any call in does.
+(out through a trunk). A plain phone's call (a provider's caller, a member's desk phone,
+the desk putting a menu's caller through) is never handed over whole: its callee's
+browsers ring through a branch (below), even when they are all the callee has, so that
+the call meets the callee's and the company number's forwarding as any call does.
 
 A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
 the fitting ones directly, the others through one more branch of the same fork, to the
@@ -767,12 +767,16 @@ class BridgedBrowserCalls:
         transferor's REFER, is to take over: it is re-pointed at the desk's Call-ID."""
         consultation = self._consultation(replaces, transferred, browser=False)
         held = self._dialog_with(consultation, browser=True) if consultation else None
-        if held is None:
+        if consultation is None or held is None:
             return None
         if self.transfers is not None and transferee_id is not None:
+            # A consultation rung through the desk's branch is recorded by the proxy's
+            # call, the transferor's Call-ID; one the desk took whole, by the desk's.
+            recorded = replaces.call_id if consultation.line is not None else ""
             self.transfers.replaces_instead(
-                transferee_id, number, replaces.call_id, held.call_id, self.layer.wall()
-            )
+                transferee_id, number, replaces.call_id, held.call_id, self.layer.wall(),
+                recorded,
+            )  # fmt: skip
         return self._held_by_peer(held)
 
     def _no_consultation(

@@ -508,12 +508,13 @@ class Proxy:
         # Phones there were, none able to take this caller's media: the caller is told why.
         warning = NO_MEDIA_BRIDGE if any(reachable) else ""
         bridges = self.browser_bridges
-        # A provider's caller whose callee has browsers only is rung through the desk's
-        # branch too, never handed to the desk whole: the desk's own call would speak
-        # WebSocket without an offer, so that the callee's no-answer or busy forward to a
-        # plain phone (or the number's own forward) could not ring it. Rung here, the
-        # call meets forwarding, a group's steps and voicemail as any call the proxy rings.
-        if bridges is not None and (steps or (warning and caller is None)):
+        # A plain caller (a provider's, a desk phone) whose callee has browsers only is
+        # rung through the desk's branch too, never handed to the desk whole: the desk's
+        # own call would speak WebSocket without an offer, so that the callee's no-answer
+        # or busy forward to a plain phone (or the number's own forward) could not ring
+        # it. Rung here, the call meets forwarding, a group's steps and voicemail as any
+        # call the proxy rings.
+        if bridges is not None and (steps or (warning and leg_for(caller_media) is Leg.PLAIN)):
             caller_leg = leg_for(caller_media)
             if self._desk_bridges(request, caller_media, caller_leg):
                 # Some phones take the caller's media, others are of the other kind: these
@@ -523,21 +524,22 @@ class Proxy:
                     caller or self._outsider_named(request, row, callee or targets[0][0]),
                     callee_number, browser_calling=caller_leg is Leg.WEBRTC,
                 )  # fmt: skip
-        if not steps and warning and bridges is not None:
-            # The callee's phones speak the other media: the desk bridges, calling the
-            # same number as the caller (forwarding, a group's steps, voicemail apply
-            # to that call).
-            if self.transfers is not None and self._desk_bridges(
-                request, caller_media, leg_for(caller_media)
-            ):
+        if (
+            not steps
+            and warning
+            and bridges is not None
+            and caller is not None
+            and self._desk_bridges(request, caller_media, Leg.WEBRTC)
+        ):
+            # A browser calling phones that are all plain: the desk takes the call whole,
+            # calling the same number as the caller (forwarding, a group's steps,
+            # voicemail apply to that call). A plain caller's is rung above, through the
+            # desk's branch.
+            if self.transfers is not None:
                 # The desk places the call again as the caller's own, the one recorded.
                 self.transfers.placed_again(row, wall)
-            if caller is not None and self._desk_bridges(request, caller_media, Leg.WEBRTC):
-                bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
-                return
-            if caller is not None and self._desk_bridges(request, caller_media, Leg.PLAIN):
-                bridges.take(server, request, flow, caller, callee_number, browser_calling=False)
-                return
+            bridges.take(server, request, flow, caller, callee_number, browser_calling=True)
+            return
         if not steps:
             if unanswered is not None:
                 # Nobody's phone to ring for the number's seconds: on to its target now.

@@ -61,6 +61,10 @@ class Referral:
     transferor: str  # the number that sent the REFER
     replaces: str  # the Call-ID the new call is to take over ("" for a blind transfer)
     until: float  # wall-clock time
+    # The Call-ID the call taken over is recorded by, where not ``replaces``: the desk's
+    # dialog with a consulted browser, when the consultation is a branch of the proxy's
+    # fork (recorded by the caller's Call-ID).
+    recorded: str = ""
 
 
 class Transfers:
@@ -72,7 +76,7 @@ class Transfers:
         self.referrals: OrderedDict[tuple[int, str], Referral] = OrderedDict()
         # A consultation's Call-ID as its transferor knows it -> (the Call-ID the
         # transferee is to replace instead, until): the desk's, for a bridged one.
-        self.renamed: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.renamed: OrderedDict[str, tuple[str, str, float]] = OrderedDict()
 
     def referred(self, request: SipRequest, row: CallRow | None, wall: float) -> None:
         """A REFER relayed inside the answered call of ``row`` was accepted (None: a
@@ -92,8 +96,9 @@ class Transfers:
         except SipParseError:
             return
         renamed = self.renamed.pop(replaced, None) if replaced else None
-        if renamed is not None and renamed[1] >= wall:
-            replaced = renamed[0]
+        recorded = ""
+        if renamed is not None and renamed[2] >= wall:
+            replaced, recorded = renamed[0], renamed[1]
         if sender.user == row.caller_number:
             transferor, transferee_id = row.caller_number, row.callee_id
         else:
@@ -108,25 +113,32 @@ class Transfers:
         self.referrals.pop(key, None)
         if len(self.referrals) >= MAX_REFERRALS:
             self.referrals.popitem(last=False)
-        self.referrals[key] = Referral(transferor, replaced, wall + REFERRAL_SECONDS)
+        self.referrals[key] = Referral(transferor, replaced, wall + REFERRAL_SECONDS, recorded)
 
     def replaces_instead(
-        self, transferee_id: int, number: str, replaced: str, call_id: str, wall: float
+        self,
+        transferee_id: int,
+        number: str,
+        replaced: str,
+        call_id: str,
+        wall: float,
+        recorded: str = "",
     ) -> None:
         """The referral of ``transferee_id`` to ``number`` that is to take over the call
         ``replaced`` takes over ``call_id`` instead: the desk, which bridges the
         transferor's consultation, names its own dialog with the target in the REFER it
-        sends the transferee (``bridged_calls.py``). The referral noted already is
+        sends the transferee (``bridged_calls.py``). ``recorded``: the Call-ID the
+        consultation's record has, where not ``call_id``. The referral noted already is
         re-pointed; one noted later (the REFER is accepted after this) is, when noted."""
         key = (transferee_id, number)
         referral = self.referrals.get(key)
         if referral is not None and referral.replaces == replaced:
-            self.referrals[key] = replace(referral, replaces=call_id)
+            self.referrals[key] = replace(referral, replaces=call_id, recorded=recorded)
             return
         self.renamed.pop(replaced, None)
         if len(self.renamed) >= MAX_REFERRALS:
             self.renamed.popitem(last=False)
-        self.renamed[replaced] = (call_id, wall + REFERRAL_SECONDS)
+        self.renamed[replaced] = (call_id, recorded, wall + REFERRAL_SECONDS)
 
     def placed_again(self, row: CallRow, wall: float) -> None:
         """The call of ``row``, a transfer's new call, is handed to the desk, which places
@@ -193,7 +205,10 @@ class Transfers:
             )
             if not party and (referral is None or referral.replaces != replaces.call_id):
                 return False
-        row.replaced_call_id = replaces.call_id[:255]
+        recorded = ""
+        if referral is not None and referral.replaces == replaces.call_id:
+            recorded = referral.recorded
+        row.replaced_call_id = (recorded or replaces.call_id)[:255]
         return True
 
     def _forget_expired(self, wall: float) -> None:

@@ -32,7 +32,7 @@ from officina.pbx.tests.test_browser_calls_both_kinds import (
 from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
 from officina.pbx.tests.test_ring_groups_sipp import stop
 from officina.pbx.tests.test_rtpengine_calls import open_phone
-from officina.pbx.tests.test_sipp import finished
+from officina.pbx.tests.test_sipp import finished, sipp
 from officina.pbx.tests.test_softphone_browser import media_browser  # noqa: F401 (a fixture)
 from officina.pbx.tests.test_trunk_calls_both_kinds import (
     CALLER,
@@ -293,3 +293,74 @@ def test_a_call_in_to_a_browser_only_member_forwarded_always_or_when_busy(
     assert forwarded.final_status == (486 if case == "busy" else None)
     assert (answered.callee_number, answered.outcome) == ("202", CallRecord.Outcome.ANSWERED)
     assert answered.answered_by == SIPP_AGENT
+
+
+def test_a_desk_phones_call_to_a_browser_only_member_goes_on_to_their_no_answer_forward(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    settings,
+    tmp_path,
+):
+    """The same from inside: Sara's SIPp desk phone (203) calls Giulia, on the browser
+    phone only, who forwards what she does not answer to Marco (202) after 5 seconds. Her
+    browser rings through the desk's branch, she does not answer; after her seconds the
+    popup goes and Marco's desk phone rings with a Diversion naming her and Sara's own
+    offer (no desk in between), and answers; Sara hangs up. Two records of Sara's
+    Call-ID: Giulia's, forwarded (480), and the forward's, answered by Marco's phone."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser only
+    do_set_sip_password(do_provision_extension(marco), MARCO_DESK_PASSWORD)  # 202, SIPp
+    do_set_sip_password(do_provision_extension(sara), "sara-desk-pw")  # 203, SIPp
+    check_set_forwarding(
+        Extension.objects.get(number="201"), ForwardingInput(no_answer="202", no_answer_seconds=5)
+    )
+    with officina_without_rtpengine(settings) as officina:
+        _forwarding_read(officina)
+        desk_phone = _desk_phone(
+            officina, tmp_path, "uas_answer_after_ringing.xml", "202", MARCO_DESK_PASSWORD,
+            "-d", "1000",
+        )  # fmt: skip
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        caller_directory = tmp_path / "sara"
+        caller_directory.mkdir()
+        sara_phone = None
+        try:
+            bridges = officina.running.server.proxy.browser_bridges
+            desk = officina.running.media
+            assert bridges is not None
+            context, phone = open_phone(media_browser, officina, giulia)
+            sara_phone = sipp(
+                caller_directory, "uac_call.xml", pbx, officina.sip_port + 8, "-m", "1",
+                "-d", "1000", "-trace_msg",
+                rows=["203;[authentication username=203 password=sara-desk-pw];201"],
+            )  # fmt: skip
+            expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            expect(phone.locator("#incoming-number")).to_have_text("203")
+            assert desk_phone.poll() is None, "the desk phone waits for the forward"
+            expect(phone.locator("#incoming")).to_be_hidden(timeout=15_000)  # her seconds
+            expect(phone.locator("#in-call")).to_be_hidden()
+            assert finished(sara_phone, caller_directory) == 0, "put through to Marco, then BYE"
+            assert desk_phone.wait(15) == 0, "the desk phone answered and got the BYE"
+            assert wait_for(lambda: not bridges.calls and not desk.ports.in_use, 5)
+            context.close()
+        finally:
+            stop(desk_phone)
+            if sara_phone is not None:
+                stop(sara_phone)
+
+    (invite,) = [m for m in messages(tmp_path / "desk-202", "received") if m.startswith("INVITE")]
+    assert "Diversion: <sip:201@" in invite and "reason=no-answer" in invite, invite
+    assert "m=audio" in invite, "Sara's own offer, no desk in between"
+    forwarded, answered = CallRecord.objects.order_by("started_at", "id")
+    assert forwarded.call_id == answered.call_id
+    assert forwarded.direction == answered.direction == CallRecord.Direction.INTERNAL
+    assert (forwarded.caller_number, forwarded.callee_number) == ("203", "201")
+    assert (forwarded.outcome, forwarded.final_status) == (CallRecord.Outcome.FORWARDED, 480)
+    assert forwarded.devices_rung == [BROWSER_AGENT]
+    assert (answered.caller_number, answered.callee_number) == ("203", "202")
+    assert answered.outcome == CallRecord.Outcome.ANSWERED
+    assert answered.answered_by == SIPP_AGENT
+    assert answered.ended_by == CallRecord.EndedBy.CALLER
