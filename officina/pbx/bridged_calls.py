@@ -793,10 +793,7 @@ class BridgedBrowserCalls:
         contact = self._contact_with(call, caller=from_caller)
         respond(make_response(request, 202, headers=[("Contact", contact)]))
         body, headers = no_consultation_notify(request, contact)
-        if from_caller:
-            self._to_caller_in_call(call, "NOTIFY", body, headers, lambda _answer: None)
-        elif call.onward is not None:
-            call.onward.request("NOTIFY", body, headers, lambda _answer: None)
+        self._notify_referrer(call, body, headers, caller=from_caller)
 
     def bridges_dialog(self, call_id: str) -> bool:
         """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with
@@ -1111,11 +1108,22 @@ class BridgedBrowserCalls:
         headers, over = referral.plain_notified(request, contact)
         if over and call.referral is referral:
             call.referral = None
-        if referrer_is_caller:
-            self._to_caller_in_call(call, "NOTIFY", request.body, headers, lambda _answer: None)
-        else:
-            assert call.onward is not None
-            call.onward.request("NOTIFY", request.body, headers, lambda _answer: None)
+        self._notify_referrer(call, request.body, headers, caller=referrer_is_caller)
+
+    def _notify_referrer(
+        self,
+        call: DeskBridgedCall,
+        body: bytes,
+        headers: list[tuple[str, str]],
+        *,
+        caller: bool,
+    ) -> None:
+        """A NOTIFY in the subscription of the REFER the desk carries out, to the side
+        that sent it: the caller (``caller``), else the onward party."""
+        if caller:
+            self._to_caller_in_call(call, "NOTIFY", body, headers, lambda _answer: None)
+        elif call.onward is not None:
+            call.onward.request("NOTIFY", body, headers, lambda _answer: None)
 
     def _to_referee(
         self,
