@@ -103,7 +103,7 @@ from officina.pbx.bindings import Binding
 from officina.pbx.browser_referrals import (
     BrowserReferral,
     named_consultation,
-    no_consultation_notify,
+    no_consultation,
     refer_headers,
     refer_to_number,
     transfer_asked,
@@ -790,10 +790,12 @@ class BridgedBrowserCalls:
         """A REFER whose Replaces names a Call-ID of the desk's but no dialog of a live
         consultation: accepted, then failed in its one NOTIFY with the 481 the target's
         phone would have given (RFC 3891 §3); the call goes on as it was."""
-        contact = self._contact_with(call, caller=from_caller)
-        respond(make_response(request, 202, headers=[("Contact", contact)]))
-        body, headers = no_consultation_notify(request, contact)
-        self._notify_referrer(call, body, headers, caller=from_caller)
+        no_consultation(
+            request,
+            respond,
+            lambda body, headers: self._notify_referrer(call, body, headers, caller=from_caller),
+            self._contact_with(call, caller=from_caller),
+        )
 
     def bridges_dialog(self, call_id: str) -> bool:
         """Whether the dialog of ``call_id`` is one of the desk's calls: a caller's with

@@ -16,7 +16,7 @@ the target of a click-to-call) becomes the desk's REFER to the browser, whose an
 NOTIFYs go back to the plain party; a Replaces it carries (``named_consultation``)
 passes on as it came, unless it names a consultation the desk bridges, with a browser:
 the desk's REFER then names that browser's own dialog with the desk instead
-(``BridgedBrowserCalls.consulted_browser``), or a failure (``no_consultation_notify``)
+(``BridgedBrowserCalls.consulted_browser``), or a failure (``no_consultation``)
 when no live consultation has the dialog named.
 
 The calls keep their dialogs and how they send in them; this module is what both do
@@ -93,18 +93,25 @@ def named_consultation(request: SipRequest, target: SipUri) -> Replaces | SipRes
         return make_response(request, 400, headers=[warning(f"{error}")])
 
 
-def no_consultation_notify(refer: SipRequest, contact: str) -> tuple[bytes, list[tuple[str, str]]]:
-    """The one NOTIFY (body, headers) of an attended ``refer`` the desk accepted whose
-    Replaces names a Call-ID of the desk's but no dialog of a live consultation: it
-    failed with the 481 the target's phone would have given (RFC 3891 §3), and the
-    subscription is over. ``contact``: ours in the transferor's dialog."""
+def no_consultation(
+    refer: SipRequest,
+    respond: Callable[[SipResponse], None],
+    notify: Callable[[bytes, list[tuple[str, str]]], None],
+    contact: str,
+) -> None:
+    """An attended ``refer`` whose Replaces names a Call-ID of the desk's but no dialog
+    of a live consultation: accepted (202), then failed in its one NOTIFY (sent with
+    ``notify``, body and headers) with the 481 the target's phone would have given (RFC
+    3891 §3), which ends the subscription. ``contact``: ours in the transferor's
+    dialog. The call goes on as it was."""
+    respond(make_response(refer, 202, headers=[("Contact", contact)]))
     headers = [
         ("Event", f"refer;id={refer.cseq.number}"),
         ("Subscription-State", "terminated;reason=noresource"),
         ("Contact", contact),
         ("Content-Type", "message/sipfrag;version=2.0"),
     ]
-    return b"SIP/2.0 481 Call/Transaction Does Not Exist\r\n", headers
+    notify(b"SIP/2.0 481 Call/Transaction Does Not Exist\r\n", headers)
 
 
 def refer_headers(refer_to: SipUri, domain: str, browser: str | None) -> list[tuple[str, str]]:
@@ -171,7 +178,7 @@ __all__ = [
     "SIPFRAG_STATUS",
     "BrowserReferral",
     "named_consultation",
-    "no_consultation_notify",
+    "no_consultation",
     "refer_headers",
     "refer_to_number",
     "referred_to",

@@ -96,7 +96,7 @@ from officina.pbx.bridged_calls import NamedInRefer
 from officina.pbx.browser_referrals import (
     BrowserReferral,
     named_consultation,
-    no_consultation_notify,
+    no_consultation,
     refer_headers,
     refer_to_number,
     transfer_asked,
@@ -766,9 +766,11 @@ class ThirdPartyCalls:
             member = call.caller.extension_id
             named = bridges.consulted_browser(replaces, member, number)
             if named is None:
-                placed.respond(make_response(request, 202, headers=[("Contact", placed.contact)]))
-                body, headers = no_consultation_notify(request, placed.contact)
-                placed.request("NOTIFY", body, headers, lambda _answer: None)
+
+                def notify(body: bytes, headers: list[tuple[str, str]]) -> None:
+                    placed.request("NOTIFY", body, headers, lambda _answer: None)
+
+                no_consultation(request, placed.respond, notify, placed.contact)
                 return
             replaces = named
         referral = BrowserReferral(refer=request, respond=placed.respond)
