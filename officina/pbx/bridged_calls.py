@@ -300,7 +300,10 @@ class BridgedBrowserCalls:
         # The proxy's transfers (``runtime`` gives them): a REFER the desk sends a plain
         # caller straight, not through the proxy, names the target by our address there.
         self.transfers: Transfers | None = None
-        self.calls: dict[str, DeskBridgedCall] = {}  # the caller's Call-ID -> its call
+        # The caller's Call-ID and our tag with the caller -> its call. The tag too: one
+        # call the proxy forks may have several branches of ours at once (a member's desk
+        # phone, a follow-me out to a provider), whose ends must not drop each other's.
+        self.calls: dict[tuple[str, str], DeskBridgedCall] = {}
         self.by_server: dict[int, DeskBridgedCall] = {}  # id(server transaction) -> call
         self.stats = {"taken": 0, "answered": 0, "failed": 0, "cancelled": 0}
         self.lines: dict[str, DeskBranchLine] = {}  # branches made, by their binding key
@@ -405,7 +408,7 @@ class BridgedBrowserCalls:
             line=line,
         )
         call.bridge.on_failure = lambda: self._hang_up_both(call)
-        self.calls[request.call_id] = call
+        self.calls[request.call_id, call.dialog.local_tag] = call
         self.by_server[id(server)] = call
         self.stats["taken"] += 1
         logger.info(
@@ -1147,8 +1150,8 @@ class BridgedBrowserCalls:
     def ack(self, request: SipRequest) -> bool:
         """The caller's ACK of our 2xx (True: ours); the answer it carries to our offer
         goes to the desk."""
-        call = self.calls.get(request.call_id)
-        if call is None or request.to_tag != call.dialog.local_tag:
+        call = self.calls.get((request.call_id, request.to_tag or ""))
+        if call is None:
             return False
         waiting = call.ok
         if waiting is not None and waiting[0] == request.cseq.number:
@@ -1161,8 +1164,8 @@ class BridgedBrowserCalls:
 
     def in_dialog(self, request: SipRequest, server: ServerTransaction) -> bool:
         """A request of the caller's in a bridged call: handled here (True)."""
-        call = self.calls.get(request.call_id)
-        if call is None or request.to_tag != call.dialog.local_tag:
+        call = self.calls.get((request.call_id, request.to_tag or ""))
+        if call is None:
             return False
         try:
             call.dialog.receive_request(request)  # CSeq order; a new Contact, the target
@@ -1341,7 +1344,7 @@ class BridgedBrowserCalls:
             call.ok[1].acknowledged()
         if call.onward is not None:
             call.onward.release()
-        self.calls.pop(call.invite.call_id, None)
+        self.calls.pop((call.invite.call_id, call.dialog.local_tag), None)
         self.by_server.pop(id(call.server), None)
         line = call.line
         if line is not None:  # kept a while for the last answers in the call
