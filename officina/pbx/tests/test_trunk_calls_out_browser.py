@@ -22,7 +22,7 @@ from officina.pbx.actions import (
     do_provision_extension,
     do_set_sip_password,
 )
-from officina.pbx.models import CallRecord
+from officina.pbx.models import CallRecord, Forwarding
 from officina.pbx.selectors import start_of_today
 from officina.pbx.tests.livepbx import LivePbx
 from officina.pbx.tests.sipp_provider import COMPANY_NUMBER, credentials, messages, provider
@@ -89,12 +89,19 @@ def _marco_forwards(
 
 
 def _calls_marco_and_the_provider_answers(
-    browser: Any, officina: LiveOfficina, giulia: Member, marco: Member, tmp_path: Path
+    browser: Any,
+    officina: LiveOfficina,
+    giulia: Member,
+    marco: Member,
+    tmp_path: Path,
+    *,
+    hangs_up: bool = True,
 ) -> None:
     """Giulia's browser calls Marco; his browser phone (directly) and his desk phone
     (through the desk's branch) ring; the provider answers the desk's other branch: the
     popup goes, the desk phone gets the CANCEL, Giulia is connected, hears the echo of
-    her own audio through the provider (bytes received grow), and hangs up."""
+    her own audio through the provider (bytes received grow), and hangs up (unless not
+    ``hangs_up``)."""
     from playwright.sync_api import expect
 
     desk_phone = _desk_phone(
@@ -117,8 +124,10 @@ def _calls_marco_and_the_provider_answers(
         # SIPp sends no RTP of its own, only the echo of what reaches it: her audio went
         # out to the provider through the desk, and came back to her the same way.
         wait_for_more_audio(phone, 4_000)
-        phone.click("#hangup")
-        expect(phone.locator("#in-call")).to_be_hidden()
+        if hangs_up:
+            phone.click("#hangup")
+        # Else the PBX ends the call when Marco's minutes run out.
+        expect(phone.locator("#in-call")).to_be_hidden(timeout=30_000)
         assert finished(the_provider, directory) == 0, "the provider got the BYE"
         assert wait_for(lambda: not bridges.calls and not desk.ports.in_use, 5)
         context.close()
@@ -196,7 +205,7 @@ def test_a_browsers_call_not_answered_is_forwarded_out_to_the_provider_through_t
     assert out.charged_to_id == marco_id
 
 
-def test_a_follow_me_out_the_guard_refuses_is_not_rung_for_a_browsers_call(
+def test_a_follow_me_out_ends_when_the_members_minutes_run_out(
     media_browser,  # noqa: F811
     giulia,
     marco,
@@ -204,11 +213,11 @@ def test_a_follow_me_out_the_guard_refuses_is_not_rung_for_a_browsers_call(
     settings,
     tmp_path,
 ):
-    """Marco's follow-me is his Milan number, but his minute for calls out today is spent:
-    Giulia's browser call rings his desk phone only; the provider gets nothing, past the
-    follow-me's seconds, and Giulia gives up (the desk phone gets the CANCEL)."""
-    from playwright.sync_api import expect
-
+    """Marco may call out a minute a day and has spent 50 seconds of it: his follow-me
+    rings the provider through the desk's branch (10 seconds left is no refusal), it
+    answers, and about 10 seconds later the PBX hangs the call up on both sides: Giulia's
+    page leaves the call without her hanging up, the provider gets the BYE (through the
+    desk). The record says why and who ended it."""
     with officina_without_rtpengine(settings) as officina:
         marco_id = _marco_forwards(
             officina, studio_rossi, giulia, marco, follow_me=MILAN, follow_me_seconds=5
@@ -218,12 +227,63 @@ def test_a_follow_me_out_the_guard_refuses_is_not_rung_for_a_browsers_call(
         CallRecord.objects.create(
             call_id="earlier-today", caller_id=marco_id, caller_number="202",
             callee_number=MILAN_E164, started_at=started, answered_at=started,
-            ended_at=started + timedelta(seconds=61), outcome=CallRecord.Outcome.ANSWERED,
+            ended_at=started + timedelta(seconds=50), outcome=CallRecord.Outcome.ANSWERED,
             final_status=200, direction=CallRecord.Direction.OUTBOUND, charged_to_id=marco_id,
         )  # fmt: skip
         trunks = officina.running.server.trunks
         assert trunks is not None
         trunks.load()
+        _calls_marco_and_the_provider_answers(
+            media_browser, officina, giulia, marco, tmp_path, hangs_up=False
+        )
+    record = CallRecord.objects.exclude(call_id="earlier-today").get()
+    assert record.answered_by == TRUNK_AGENT
+    assert record.charged_to_id == marco_id
+    assert record.reason == CallRecord.RefusalReason.DAILY_MINUTES
+    assert record.ended_by == CallRecord.EndedBy.PHONE_SYSTEM
+    assert record.answered_at is not None and record.ended_at is not None
+    assert (record.ended_at - record.answered_at).total_seconds() < 15
+
+
+@pytest.mark.parametrize("refusal", ["premium", "daily-minutes"])
+def test_a_follow_me_out_the_guard_refuses_is_not_rung_for_a_browsers_call(
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    studio_rossi,
+    settings,
+    tmp_path,
+    refusal,
+):
+    """Marco's follow-me is a premium-rate number (stored before the guard judged
+    targets: his company does not let him call those), or his Milan number with his
+    minute for calls out today spent: Giulia's browser call rings his phones only; the
+    provider gets nothing, past the follow-me's seconds, and Giulia gives up (the desk
+    phone gets the CANCEL)."""
+    from playwright.sync_api import expect
+
+    with officina_without_rtpengine(settings) as officina:
+        marco_id = _marco_forwards(
+            officina, studio_rossi, giulia, marco, follow_me=MILAN, follow_me_seconds=5
+        )
+        if refusal == "premium":
+            Forwarding.objects.filter(extension_id=marco_id).update(follow_me="899123456")
+            forwarding = officina.running.server.proxy.forwarding
+            assert forwarding is not None
+            forwarding.load()
+        else:
+            check_set_permission(studio_rossi, marco, PermissionInput(daily_minutes=1))
+            started = max(start_of_today(), timezone.now() - timedelta(minutes=5))
+            CallRecord.objects.create(
+                call_id="earlier-today", caller_id=marco_id, caller_number="202",
+                callee_number=MILAN_E164, started_at=started, answered_at=started,
+                ended_at=started + timedelta(seconds=61), outcome=CallRecord.Outcome.ANSWERED,
+                final_status=200, direction=CallRecord.Direction.OUTBOUND,
+                charged_to_id=marco_id,
+            )  # fmt: skip
+            trunks = officina.running.server.trunks
+            assert trunks is not None
+            trunks.load()
         desk_phone = _desk_phone(
             officina, tmp_path, "uas_ring_until_cancel.xml", "202", MARCO_DESK_PASSWORD
         )
