@@ -12,15 +12,18 @@ the call meets the callee's and the company number's forwarding as any call does
 A callee with phones of both kinds has all of them rung (``Proxy._with_desk_branches``):
 the fitting ones directly, the others through one more branch of the same fork, to the
 desk (``branch``); a follow-me or a pickup ringing more phones adds such branches to the
-ringing call (``Proxy.also_ringing``). That branch is a ``DeskBranchLine``, a connection
-from this process to itself: the proxy forks to it as to a device, the desk takes the
-fork as a user agent (``take_branch``) and bridges it as below, except that its call
-rings only that branch's devices (``Loopback.rings``: no forwarding, follow-me,
-voicemail or group steps of its own, and no record, since the proxy's call applies those
-once and keeps the record) and its answers copy the fork's Record-Route, so the caller's
-requests keep passing the proxy. The first phone to answer takes the call; the proxy
-cancels the other branches, the desk's branch its call. Answered through the desk, the
-branch takes the name and extension of the phone that answered, for the proxy's record.
+ringing call (``Proxy.also_ringing``), and a browser's follow-me or forward out through
+a trunk rings the provider through one (``Proxy.provider_branch``: the desk's call
+carries the trunk's caller ID and challenge answer, ``ProviderLeg``). That branch is a
+``DeskBranchLine``, a connection from this process to itself: the proxy forks to it as
+to a device, the desk takes the fork as a user agent (``take_branch``) and bridges it as
+below, except that its call rings only that branch's devices (``Loopback.rings``: no
+forwarding, follow-me, voicemail or group steps of its own, and no record, since the
+proxy's call applies those once and keeps the record) and its answers copy the fork's
+Record-Route, so the caller's requests keep passing the proxy. The first phone to answer
+takes the call; the proxy cancels the other branches, the desk's branch its call.
+Answered through the desk, the branch takes the name and extension of the phone that
+answered, for the proxy's record.
 
 This is a back-to-back user agent on the node's desk. The caller's INVITE is kept as it
 came, and the PBX calls the same number *as the caller's own call* (``placed_calls.py``),
@@ -113,7 +116,12 @@ from officina.pbx.media.desk import info_digit
 from officina.pbx.media.ports import NoMediaPort
 from officina.pbx.media.webrtc import WebRtcRefused
 from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
-from officina.pbx.placed_calls import ALLOW_UPDATE, LOOPBACK_LINGER_SECONDS, InProcessLine
+from officina.pbx.placed_calls import (
+    ALLOW_UPDATE,
+    LOOPBACK_LINGER_SECONDS,
+    InProcessLine,
+    ProviderLeg,
+)
 from officina.pbx.subscriptions import NotifiesInTurn
 from officina.pbx.transports.base import TCP, WS, Flow
 from officina.sip import (
@@ -172,6 +180,7 @@ class DeskBranchLine(InProcessLine):
         *,
         browser_calling: bool,
         headers: list[tuple[str, str]] | None = None,
+        provider: ProviderLeg | None = None,
     ) -> None:
         number_here = next(_line_numbers) % 65_535 + 1
         super().__init__("desk-branch", BRANCH_HOST, number_here)
@@ -183,6 +192,9 @@ class DeskBranchLine(InProcessLine):
         # What the proxy's fork carries for ``devices`` beyond the caller's INVITE (a
         # pickup's Answer-Mode and Call-Info): the desk's call to them carries it too.
         self.headers = headers or []
+        # ``devices`` is a provider's line (a browser's call rung out through a trunk):
+        # the desk's call carries the trunk's caller ID and answers its challenge.
+        self.provider = provider
         self.taken = False  # the proxy's fork arrived: a call of the desk's has it
         # The branch as the proxy forks it: a device of the member's, at this line. Its
         # agent and extension become those of the phone that answers, for the record.
@@ -300,7 +312,10 @@ class BridgedBrowserCalls:
         # The proxy's transfers (``runtime`` gives them): a REFER the desk sends a plain
         # caller straight, not through the proxy, names the target by our address there.
         self.transfers: Transfers | None = None
-        self.calls: dict[str, DeskBridgedCall] = {}  # the caller's Call-ID -> its call
+        # The caller's Call-ID and our tag with the caller -> its call. The tag too: one
+        # call the proxy forks may have several branches of ours at once (a member's desk
+        # phone, a follow-me out to a provider), whose ends must not drop each other's.
+        self.calls: dict[tuple[str, str], DeskBridgedCall] = {}
         self.by_server: dict[int, DeskBridgedCall] = {}  # id(server transaction) -> call
         self.stats = {"taken": 0, "answered": 0, "failed": 0, "cancelled": 0}
         self.lines: dict[str, DeskBranchLine] = {}  # branches made, by their binding key
@@ -314,16 +329,18 @@ class BridgedBrowserCalls:
         *,
         browser_calling: bool,
         headers: list[tuple[str, str]] | None = None,
+        provider: ProviderLeg | None = None,
     ) -> tuple[Binding, Peer]:
         """One more branch for a fork whose callee has ``devices`` of the other media kind
         than ``caller``'s (a browser's, ``browser_calling``, or a plain phone's), beside
         the devices the proxy rings directly: the desk takes it, answers the caller's
         offer in those devices' place and rings them, and only them (``number``: the
         number dialled, named on the desk's call; ``headers``: more of its INVITE's, as
-        a pickup's fork asks the picker's phone to answer at once)."""
+        a pickup's fork asks the picker's phone to answer at once; ``provider``: the
+        trunk's caller ID and challenge answer, when ``devices`` is a provider's line)."""
         line = DeskBranchLine(
             self.placer.receive, devices, caller, number,
-            browser_calling=browser_calling, headers=headers,
+            browser_calling=browser_calling, headers=headers, provider=provider,
         )  # fmt: skip
         self.placer.table.add(line)
         self.lines[line.key] = line
@@ -405,7 +422,7 @@ class BridgedBrowserCalls:
             line=line,
         )
         call.bridge.on_failure = lambda: self._hang_up_both(call)
-        self.calls[request.call_id] = call
+        self.calls[request.call_id, call.dialog.local_tag] = call
         self.by_server[id(server)] = call
         self.stats["taken"] += 1
         logger.info(
@@ -460,6 +477,7 @@ class BridgedBrowserCalls:
             updates=True,
             media_transport=media,
             rings=call.line.devices if call.line is not None else None,
+            provider=call.line.provider if call.line is not None else None,
             headers=[*(call.line.headers if call.line is not None else []), *self._passed_on(call)],
         )
         self._listen_to_onward(call, call.onward)
@@ -1149,8 +1167,8 @@ class BridgedBrowserCalls:
     def ack(self, request: SipRequest) -> bool:
         """The caller's ACK of our 2xx (True: ours); the answer it carries to our offer
         goes to the desk."""
-        call = self.calls.get(request.call_id)
-        if call is None or request.to_tag != call.dialog.local_tag:
+        call = self.calls.get((request.call_id, request.to_tag or ""))
+        if call is None:
             return False
         waiting = call.ok
         if waiting is not None and waiting[0] == request.cseq.number:
@@ -1163,8 +1181,8 @@ class BridgedBrowserCalls:
 
     def in_dialog(self, request: SipRequest, server: ServerTransaction) -> bool:
         """A request of the caller's in a bridged call: handled here (True)."""
-        call = self.calls.get(request.call_id)
-        if call is None or request.to_tag != call.dialog.local_tag:
+        call = self.calls.get((request.call_id, request.to_tag or ""))
+        if call is None:
             return False
         try:
             call.dialog.receive_request(request)  # CSeq order; a new Contact, the target
@@ -1343,7 +1361,7 @@ class BridgedBrowserCalls:
             call.ok[1].acknowledged()
         if call.onward is not None:
             call.onward.release()
-        self.calls.pop(call.invite.call_id, None)
+        self.calls.pop((call.invite.call_id, call.dialog.local_tag), None)
         self.by_server.pop(id(call.server), None)
         line = call.line
         if line is not None:  # kept a while for the last answers in the call

@@ -236,7 +236,8 @@ class Forwarder:
         """Ring ``callee``'s follow-me number too, if the call is still ringing: an
         extension's phones, a ring group's people as the group rings them, or a number
         outside through their company's trunk as a call out of theirs (not rung when the
-        guard would refuse it)."""
+        guard would refuse it; for a browser's call without rtpengine, through the desk's
+        branch, and not rung when no desk can bridge it)."""
         rule = self.rules.get(callee.extension_id)
         if context.finished or rule is None or not rule.follow_me:
             return
@@ -268,17 +269,27 @@ class Forwarder:
             )  # fmt: skip
             return
         trunks = self.proxy.trunks
-        branch = trunks.follow_me_branch(request, callee, number) if trunks is not None else None
-        if branch is None:
+        line = trunks.follow_me_branch(callee, number) if trunks is not None else None
+        if line is None:
             logger.info("follow-me of %s to %s not rung", callee.number, number)
             return
-        provider, peer, answer_challenge, charge = branch
-        # A provider speaks plain RTP: a browser's call reaches it only through rtpengine.
-        devices = self.proxy.media_can_meet([(provider, peer)], context.caller_media)
-        if not devices:
+        provider, peer, leg, charge = line
+        if self.proxy.media_can_meet([(provider, peer)], context.caller_media):
+            leg.present(request)
+            self.proxy.ring_also(context, [(provider, peer)], request, leg.answer_challenge, charge)
+            return
+        # A provider speaks plain RTP: a browser's call rings it through the desk's branch,
+        # whose own call to the provider carries the trunk's caller ID and challenge
+        # answer; the member's minutes are spent by this call, once, when it answers.
+        row = context.row
+        caller = self.directory.by_id.get(row.caller_id) if row.caller_id is not None else None
+        branch = self.proxy.provider_branch(
+            request, context.caller_media, caller, provider, peer, leg, number
+        )
+        if branch is None:
             logger.info("follow-me of %s to %s not rung: no media bridge", callee.number, number)
             return
-        self.proxy.ring_also(context, devices, request, answer_challenge, charge)
+        self.proxy.ring_also(context, [branch], request, charge=charge)
 
     def _people_of(
         self, number: str, wall: float

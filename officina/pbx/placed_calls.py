@@ -52,6 +52,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from officina.pbx.ok_retransmission import RFC_3261, AckTimers, OkUntilAck
@@ -119,6 +120,18 @@ class InProcessLine:
         self.closed = True
 
 
+@dataclass(frozen=True, eq=False)
+class ProviderLeg:
+    """What a leg the desk places to a provider, for a branch of a browser's call the
+    proxy rings out through a trunk (a follow-me or a forward to a number outside),
+    carries beyond the desk's INVITE: ``present`` puts the trunk's caller ID on it (its
+    P-Asserted-Identity, its From), ``answer_challenge`` answers the provider's digest
+    challenge once with the trunk's credentials, as the proxy's own call out does."""
+
+    present: Callable[[SipRequest], None]
+    answer_challenge: Callable[[SipRequest, SipResponse], SipRequest | None]
+
+
 class Loopback(InProcessLine):
     """A connection from this process to its own proxy, carrying one placed call. Only
     this module makes one: a request arriving on it is ``caller``'s."""
@@ -143,6 +156,9 @@ class Loopback(InProcessLine):
         # number's (no forwarding, follow-me, voicemail, group steps) and leaves no
         # record. None: a call of its own, routed as any dialled call.
         self.rings: list[tuple[Binding, Peer]] | None = None
+        # ``rings`` is a provider's line, rung as the trunk rings it (its caller ID, its
+        # challenge answered); None: a member's phones.
+        self.provider: ProviderLeg | None = None
         # Of ``rings``, the device that answered (the proxy says, the desk reads).
         self.answered_by: Binding | None = None
         self._deliver = deliver
@@ -597,6 +613,7 @@ class CallPlacer:
         headers: list[tuple[str, str]] | None = None,
         media_host: str = "",
         rings: list[tuple[Binding, Peer]] | None = None,
+        provider: ProviderLeg | None = None,
     ) -> PlacedLeg:
         """Call ``target`` as ``caller`` with the SDP ``offer`` (none: the target's 2xx
         brings one, and ``answer_offer`` sends the ACK with the answer), From showing
@@ -607,11 +624,13 @@ class CallPlacer:
         ``media_host``: where that device sends from, its SDP judged against it for NAT.
         ``headers``: more of the INVITE's (a transfer's ``Referred-By``, RFC 3892).
         ``rings``: the devices to ring, and nothing else of ``target``'s, for a leg inside
-        a call the proxy records already (``Loopback.rings``)."""
+        a call the proxy records already (``Loopback.rings``); ``provider``: what ringing
+        them takes when they are a provider's line (``ProviderLeg``)."""
         leg = PlacedLeg(
             self, caller, on_answer, on_failure, on_bye, on_offer, media_transport, media_host
         )
         leg.loopback.rings = rings
+        leg.loopback.provider = provider
         self.table.add(leg.loopback)
         host, port = leg.loopback.remote
         name = "".join(c for c in display_name if c not in '"\\\r\n\0')[:60]
@@ -654,6 +673,7 @@ __all__ = [
     "CallPlacer",
     "Loopback",
     "PlacedLeg",
+    "ProviderLeg",
     "caller_on",
     "devices_only_on",
     "media_transport_of",

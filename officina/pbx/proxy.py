@@ -64,6 +64,7 @@ from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord
 from officina.pbx.placed_calls import (
     Loopback,
+    ProviderLeg,
     devices_only_on,
     media_host_of,
     media_transport_of,
@@ -618,34 +619,64 @@ class Proxy:
         row: CallRow,
         provider: Binding,
         peer: Peer,
-        answer_challenge: ChallengeAnswer,
+        leg: ProviderLeg,
         now: float,
         charge: Charge | None = None,
-        caller_from: str = "",
     ) -> None:
-        """Forward a call to a provider (a trunk) as one branch; its 401/407 is answered
-        once with ``answer_challenge``; answered, it spends ``charge``'s minutes and ends
-        when they run out (None: whenever the parties hang up). ``caller_from``: the
-        From the caller sent, when the trunk's caller ID replaced it. A provider speaks
-        plain RTP: without rtpengine a browser's call does not go out (480, and why); a
-        browser's dialled number outside reaches the desk's bridge before (``route``),
-        so what comes here is a forward or a follow-me out from a browser's call."""
-        if not self.media_can_meet([(provider, peer)], media_transport_of(flow)):
-            self.fail(server, request, row, 480, Outcome.UNREGISTERED, warning=NO_MEDIA_BRIDGE)
-            return
+        """Forward a call to a provider (a trunk) as one branch, as the trunk sends it
+        (``leg``: its caller ID, its 401/407 answered once); answered, it spends
+        ``charge``'s minutes and ends when they run out (None: whenever the parties hang
+        up). A provider speaks plain RTP: a browser's call (a forward out of it; a
+        browser's dialled number outside reaches the desk's bridge before, in ``route``)
+        rings it through the desk's branch (``provider_branch``), or, with no desk to
+        bridge it, does not go out (480, and why)."""
+        caller_media = media_transport_of(flow)
+        devices = self.media_can_meet([(provider, peer)], caller_media)
+        if not devices:
+            sender = request.from_.uri  # the browser's member (the trunk's ID comes later)
+            caller = self.directory.entry(sender.user or "") if isinstance(sender, SipUri) else None
+            branch = self.provider_branch(
+                request, caller_media, caller, provider, peer, leg, row.callee_number
+            )
+            if branch is None:
+                self.fail(server, request, row, 480, Outcome.UNREGISTERED, warning=NO_MEDIA_BRIDGE)
+                return
+            devices = [branch]
         if request.max_forwards == 0:
             self.fail(server, request, row, 483, Outcome.FAILED)
             return
         self.layer.respond(server, make_response(request, 100))
         request.remove_header("Proxy-Authorization")  # the caller's, for us (§22.3)
         context = ResponseContext(server=server, request=request, row=row)
-        context.answer_challenge = answer_challenge
-        context.caller_cseq = request.cseq.number
+        if devices[0][0] is provider:
+            _rung_as_the_trunk(context, leg)
         if charge is not None:
-            context.charges[provider.binding_key] = charge
-        if caller_from and request.header("From") != caller_from:
-            context.caller_from = caller_from
-        self._start(context, flow, [(provider, peer)], self.policy.ring_timeout, now)
+            context.charges[devices[0][0].binding_key] = charge
+        self._start(context, flow, devices, self.policy.ring_timeout, now)
+
+    def provider_branch(
+        self,
+        request: SipRequest,
+        caller_media: str,
+        caller: DirectoryEntry | None,
+        provider: Binding,
+        peer: Peer,
+        leg: ProviderLeg,
+        number: str,
+    ) -> tuple[Binding, Peer] | None:
+        """The desk's branch that rings ``provider`` (for ``number``) for a browser's call
+        (``request``, from ``caller``) without rtpengine: the desk answers the browser's
+        offer and calls the provider with a plain PCMU/PCMA one, as the trunk sends a call
+        (``leg``: its caller ID, its challenge answered; ``Proxy._ring_devices``). None:
+        no desk bridges this call (rtpengine runs, no desk on this node, no offer), or
+        the caller is no member the desk can call as."""
+        if caller is None or not self._desk_bridges(request, caller_media, Leg.WEBRTC):
+            return None
+        bridges = self.browser_bridges
+        assert bridges is not None
+        return bridges.branch(
+            [(provider, peer)], caller, number, browser_calling=True, provider=leg
+        )
 
     def _start(
         self,
@@ -746,6 +777,8 @@ class Proxy:
         self.layer.respond(server, make_response(request, 100))
         context = ResponseContext(server=server, request=request, row=row)
         context.rings_for = line
+        if line.provider is not None:
+            _rung_as_the_trunk(context, line.provider)
         self._start(context, flow, devices, self.policy.ring_timeout, now)
 
     def _with_desk_branches(
@@ -1934,6 +1967,19 @@ def _warning(text: str) -> tuple[str, str]:
 def _number_in(uri: object) -> str:
     """The user part of a SIP URI (a member's extension number), empty for anything else."""
     return uri.user if isinstance(uri, SipUri) and uri.user else ""
+
+
+def _rung_as_the_trunk(context: ResponseContext, leg: ProviderLeg) -> None:
+    """``context``'s INVITE goes to a provider as the trunk sends a call: with its caller
+    ID (answers go back to the caller with the From it sent) and the provider's challenge
+    answered once (the caller keeps seeing its own CSeq)."""
+    request = context.request
+    caller_from = request.header("From") or ""
+    leg.present(request)
+    if request.header("From") != caller_from:
+        context.caller_from = caller_from
+    context.answer_challenge = leg.answer_challenge
+    context.caller_cseq = request.cseq.number
 
 
 def _from_outside(request: SipRequest, row: CallRow) -> DirectoryEntry:

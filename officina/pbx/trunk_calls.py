@@ -47,6 +47,7 @@ from officina.pbx.bindings import Binding
 from officina.pbx.models import CallRecord
 from officina.pbx.newest_read import NewestRead
 from officina.pbx.outside_minutes import Charge, OutsideMinutes
+from officina.pbx.placed_calls import ProviderLeg
 from officina.pbx.proxy import new_row
 from officina.pbx.selectors import DirectoryEntry, outbound_seconds_since, start_of_today
 from officina.sip import NameAddress, SipRequest, SipResponse, SipUri
@@ -75,7 +76,7 @@ if TYPE_CHECKING:
     from officina.pbx.actions import CallRow
     from officina.pbx.caller_names import CallerNames
     from officina.pbx.directory import Directory
-    from officina.pbx.proxy import ChallengeAnswer, Proxy, Unanswered
+    from officina.pbx.proxy import Proxy, Unanswered
     from officina.pbx.transaction_layer import PbxTransactions
     from officina.pbx.transports.base import Flow
     from officina.sip import ServerTransaction
@@ -321,11 +322,9 @@ class TrunkCalls:
                 return
             charge = Charge(holder.extension_id, daily_seconds)
         leg.charged_company_id, leg.charged_space_id = number.company_id, number.space_id
-        caller_from = request.header("From") or ""
-        self._present(request, trunk, dialled.e164, number.e164)
         self.proxy.ring_out(
             server, request, flow, leg, _provider_binding(trunk, dialled.e164, peer), peer,
-            self._challenge_answer(trunk), now, charge=charge, caller_from=caller_from,
+            self._provider_leg(trunk, dialled.e164, number.e164), now, charge=charge,
         )  # fmt: skip
 
     def _to_voicemail(
@@ -416,13 +415,10 @@ class TrunkCalls:
         if peer is None:
             self.proxy.fail(server, request, row, 503, Outcome.FAILED)
             return True
-        caller_from = request.header("From") or ""
-        self._present(request, trunk, dialled.e164)
         provider = _provider_binding(trunk, dialled.e164, peer)
         self.proxy.ring_out(
-            server, request, flow, row, provider, peer, self._challenge_answer(trunk), now,
-            charge=Charge(caller.extension_id, verdict.daily_seconds),
-            caller_from=caller_from,
+            server, request, flow, row, provider, peer, self._provider_leg(trunk, dialled.e164),
+            now, charge=Charge(caller.extension_id, verdict.daily_seconds),
         )  # fmt: skip
         return True
 
@@ -433,12 +429,12 @@ class TrunkCalls:
         return self.providers.snapshot.judge_call_out(member_id, number, spent)
 
     def follow_me_branch(
-        self, request: SipRequest, member: DirectoryEntry, number: str
-    ) -> tuple[Binding, Peer, ChallengeAnswer, Charge] | None:
+        self, member: DirectoryEntry, number: str
+    ) -> tuple[Binding, Peer, ProviderLeg, Charge] | None:
         """The provider's branch ringing ``member``'s own number outside (follow-me), as
         a call out of theirs, on their minutes: None when they have no trunk, the number
-        is none, or the guard would refuse it (its class, their minutes left today).
-        ``request`` gets the company's caller ID."""
+        is none, or the guard would refuse it (its class, their minutes left today). The
+        ``ProviderLeg`` puts the company's caller ID on the INVITE that rings it."""
         if member.member_id is None:
             return None
         verdict = self.judge_call_out(member.member_id, member.extension_id, number)
@@ -448,12 +444,19 @@ class TrunkCalls:
         peer = self.peer_of(trunk)
         if peer is None:
             return None
-        self._present(request, trunk, dialled.e164)
         return (
             _provider_binding(trunk, dialled.e164, peer),
             peer,
-            self._challenge_answer(trunk),
+            self._provider_leg(trunk, dialled.e164),
             Charge(member.extension_id, verdict.daily_seconds),
+        )
+
+    def _provider_leg(self, trunk: TrunkPlan, callee: str, number: str = "") -> ProviderLeg:
+        """How ``trunk`` sends a call to ``callee``: with the company's ``number`` (else
+        the trunk's caller ID) presented, the provider's challenge answered."""
+        return ProviderLeg(
+            present=lambda request: self._present(request, trunk, callee, number),
+            answer_challenge=self._challenge_answer(trunk),
         )
 
     @staticmethod

@@ -17,6 +17,7 @@ from officina.pbx.forwarding import Forwarder
 from officina.pbx.media.desk import MediaDesk
 from officina.pbx.media.ports import MediaPorts
 from officina.pbx.pickup import CallPickup
+from officina.pbx.placed_calls import ProviderLeg
 from officina.pbx.selectors import ForwardingRule
 from officina.pbx.tests.harness import REALM, Pbx, Phone
 from officina.pbx.tests.test_pickup import pbx
@@ -195,7 +196,8 @@ class OutsideLine:
             node="", path="", user_agent="Provider", instance_id="", reg_id=None, call_id="",
             cseq=0, registered_at=0.0, expires_at=0.0,
         )  # fmt: skip
-        self.proxy.ring_out(server, request, flow, row, provider, self.peer, lambda *_: None, now)
+        leg = ProviderLeg(present=lambda _request: None, answer_challenge=lambda *_: None)
+        self.proxy.ring_out(server, request, flow, row, provider, self.peer, leg, now)
         return True
 
 
