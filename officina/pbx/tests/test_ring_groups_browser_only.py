@@ -14,6 +14,7 @@ import time
 import pytest
 
 from officina.accounts.actions import check_add_company_member, check_answer_company_invitation
+from officina.attendant.tests.test_put_through_by_desk import MediaPeer
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.models import CallRecord
 from officina.pbx.tests.livepbx import LivePbx, port_base
@@ -25,7 +26,12 @@ from officina.pbx.tests.test_browser_calls_both_kinds import (
     _desk_phone,
 )
 from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
-from officina.pbx.tests.test_pickup_browser_only_callee import answer_port
+from officina.pbx.tests.test_pickup_browser_only_callee import (
+    SARA_DESK_PASSWORD,
+    answer_port,
+    marco_picks_up,
+    sara_calls,
+)
 from officina.pbx.tests.test_ring_groups_sipp import stop
 from officina.pbx.tests.test_rtpengine_calls import open_phone
 from officina.pbx.tests.test_sipp import finished
@@ -163,3 +169,80 @@ def test_a_browser_only_group_called_in_goes_on_to_the_numbers_no_answer_forward
     assert answered.outcome == CallRecord.Outcome.ANSWERED
     assert answered.answered_by == SIPP_AGENT
     assert answered.ended_by == CallRecord.EndedBy.CALLER
+
+
+@pytest.mark.parametrize("key", ["**201", "**203", "*8", "blf 201", "blf 203"])
+def test_a_plain_phone_picks_up_a_browser_only_groups_call_for_either_member(
+    pia,
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    studio_rossi,
+    settings,
+    tmp_path,
+    key,
+):
+    """Group 600 rings Giulia (201) and Pia (203) at once, each on the browser phone only:
+    one desk branch of the fork rings both pages. Sara's SIPp desk phone (204) calls the
+    group; Marco (202) picks the call up from his plain desk phone by either member's
+    extension (**201, **203), *8, or the busy lamp key of either (the branch's early
+    dialog is told to both members' lamps): 480 Call Picked Up, his phone answers Sara's own offer
+    at once, both pages stop ringing, nothing is left on the desk. One record: Sara's call
+    to the group, picked up by Marco."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser only
+    do_set_sip_password(do_provision_extension(marco), MARCO_DESK_PASSWORD)  # 202, SIPp
+    do_provision_extension(pia)  # 203, the browser only
+    do_set_sip_password(do_provision_extension(sara), SARA_DESK_PASSWORD)  # 204, SIPp
+    check_save_ring_group(
+        studio_rossi,
+        RingGroupInput(name="Reception", number=GROUP, member_ids=[giulia.pk, pia.pk]),
+    )
+    caller_directory = tmp_path / "caller"
+    caller_media = MediaPeer()
+    with officina_without_rtpengine(settings) as officina:
+        marco_phone = _desk_phone(
+            officina, tmp_path, "uas_auto_answer.xml", "202", MARCO_DESK_PASSWORD,
+            "-mp", str(MARCO_MEDIA),
+        )  # fmt: skip
+        calling = None
+        try:
+            bridges = officina.running.server.proxy.browser_bridges
+            desk = officina.running.media
+            assert bridges is not None
+            giulia_context, giulia_phone = open_phone(media_browser, officina, giulia)
+            pia_context, pia_phone = open_phone(media_browser, officina, pia)
+            calling = sara_calls(officina, caller_directory, caller_media, GROUP, "204")
+            for phone in (giulia_phone, pia_phone):
+                expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            picking = tmp_path / "picking"
+            code, _, lamp = key.partition(" ")
+            picker = marco_picks_up(officina, picking, code, lamp)
+            assert finished(picker, picking) == 0
+            (refused,) = [m for m in messages(picking, "received") if m.startswith("SIP/2.0 480")]
+            assert refused.startswith("SIP/2.0 480 Call Picked Up"), refused
+            for phone in (giulia_phone, pia_phone):
+                expect(phone.locator("#incoming")).to_be_hidden(timeout=10_000)
+                expect(phone.locator("#in-call")).to_be_hidden()
+            assert wait_for(lambda: not bridges.calls and not desk.ports.in_use, 5)
+            assert finished(calling, caller_directory) == 0, "answered by Marco, then BYE"
+            assert marco_phone.wait(15) == 0, "Marco's phone answered at once, then the BYE"
+            giulia_context.close()
+            pia_context.close()
+        finally:
+            caller_media.close()
+            stop(marco_phone)
+            if calling is not None:
+                stop(calling)
+
+    (invite,) = [m for m in messages(tmp_path / "desk-202", "received") if m.startswith("INVITE")]
+    assert f"m=audio {caller_media.port} RTP/AVP" in invite, "Sara's own offer"
+    assert answer_port(caller_directory) == MARCO_MEDIA, "Marco's phone's own answer"
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == ("204", GROUP)
+    assert record.outcome == CallRecord.Outcome.PICKED_UP
+    assert record.callee is not None and record.callee.number == "202"
+    assert record.answered_by == SIPP_AGENT
+    assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, BROWSER_AGENT, SIPP_AGENT])
