@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -25,6 +26,7 @@ from officina.pbx.tests.test_browser_calls_both_kinds import (
     SIPP_AGENT,
     _desk_phone,
 )
+from officina.pbx.tests.test_busy_lamps_sipp import dialog_events
 from officina.pbx.tests.test_click_to_call_browser import officina_without_rtpengine
 from officina.pbx.tests.test_pickup_browser_only_callee import (
     SARA_DESK_PASSWORD,
@@ -42,6 +44,9 @@ from officina.pbx.tests.test_trunk_calls_both_kinds import (
     _trunk_with_the_number,
 )
 from officina.ringgroups.actions import RingGroupInput, check_save_ring_group
+
+if TYPE_CHECKING:
+    from officina.pbx.dialog_events import CallState
 
 pytestmark = [
     pytest.mark.browser,
@@ -246,3 +251,69 @@ def test_a_plain_phone_picks_up_a_browser_only_groups_call_for_either_member(
     assert record.callee is not None and record.callee.number == "202"
     assert record.answered_by == SIPP_AGENT
     assert sorted(record.devices_rung) == sorted([BROWSER_AGENT, BROWSER_AGENT, SIPP_AGENT])
+
+
+def test_a_browser_only_groups_busy_lamps_follow_the_member_who_answers(
+    pia,
+    media_browser,  # noqa: F811
+    giulia,
+    marco,
+    sara,
+    studio_rossi,
+    settings,
+    tmp_path,
+):
+    """Group 600 rings Giulia (201) and Pia (203) at once, each on the browser phone only,
+    through one desk branch. Sara's SIPp desk phone (204) calls the group: both members'
+    lamps show the branch's early dialog. Pia answers from her page: her lamp shows the
+    call confirmed, Giulia's goes out at once (not only when the call ends); Sara hangs
+    up after 4 seconds and Pia's lamp goes out too."""
+    from playwright.sync_api import expect
+
+    do_provision_extension(giulia)  # 201, the browser only
+    do_set_sip_password(do_provision_extension(marco), MARCO_DESK_PASSWORD)  # 202, unused
+    do_provision_extension(pia)  # 203, the browser only
+    do_set_sip_password(do_provision_extension(sara), SARA_DESK_PASSWORD)  # 204, SIPp
+    check_save_ring_group(
+        studio_rossi,
+        RingGroupInput(name="Reception", number=GROUP, member_ids=[giulia.pk, pia.pk]),
+    )
+    caller_directory = tmp_path / "caller"
+    caller_media = MediaPeer()
+    with officina_without_rtpengine(settings) as officina:
+        pbx = LivePbx(officina.sip_port, officina.running, None)  # type: ignore[arg-type]
+        lamps = dialog_events(pbx)
+
+        def lamp(number: str) -> list[CallState]:
+            return list(lamps.calls.get(number, {}).values())
+
+        calling = None
+        try:
+            giulia_context, giulia_phone = open_phone(media_browser, officina, giulia)
+            pia_context, pia_phone = open_phone(media_browser, officina, pia)
+            calling = sara_calls(officina, caller_directory, caller_media, GROUP, "204")
+            for phone in (giulia_phone, pia_phone):
+                expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
+            (giulias,), (pias,) = lamp("201"), lamp("203")
+            assert giulias.state == pias.state == "early"
+            assert giulias.local_tag and giulias.local_tag == pias.local_tag, "the one branch"
+            pia_phone.click("#answer")
+            expect(pia_phone.locator("#call-state")).to_have_text("Connected")
+            expect(giulia_phone.locator("#incoming")).to_be_hidden()
+            assert wait_for(lambda: [c.state for c in lamp("203")] == ["confirmed"], 5)
+            assert lamp("201") == [], "Giulia's lamp went out as Pia answered"
+            assert finished(calling, caller_directory) == 0, "answered by Pia, then BYE"
+            expect(pia_phone.locator("#in-call")).to_be_hidden(timeout=10_000)
+            assert wait_for(lambda: lamp("203") == [], 5)
+            giulia_context.close()
+            pia_context.close()
+        finally:
+            caller_media.close()
+            if calling is not None:
+                stop(calling)
+
+    record = CallRecord.objects.get()
+    assert (record.caller_number, record.callee_number) == ("204", GROUP)
+    assert record.outcome == CallRecord.Outcome.ANSWERED
+    assert record.callee is not None and record.callee.number == "203"
+    assert record.answered_by == BROWSER_AGENT
