@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import subprocess
     from pathlib import Path
 
+    from officina.pbx.dialog_events import CallState
     from officina.pbx.tests.livepbx import LiveOfficina
 
 pytestmark = [
@@ -112,7 +113,14 @@ def marco_picks_up(
             rows=[f"202;{credentials};{key}"],
         )  # fmt: skip
     events = dialog_events(pbx)
-    (early,) = [c for c in events.calls.get(ringing, {}).values() if c.local_tag]
+
+    def told() -> list[CallState]:
+        return [c for c in events.calls.get(ringing, {}).values() if c.local_tag]
+
+    # The lamp is told once the desk's branch sends its 180, which follows the browser's
+    # own 180 to the desk: a moment after the page shows the call.
+    assert wait_for(lambda: bool(told()), 5), f"{ringing}'s lamp shows the call ringing"
+    (early,) = told()
     assert early.state == "early"
     replaces = f"{early.call_id};to-tag={early.local_tag};from-tag={early.remote_tag}"
     return sipp(
