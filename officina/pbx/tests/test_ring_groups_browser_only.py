@@ -295,8 +295,8 @@ def test_a_browser_only_groups_busy_lamps_follow_the_member_who_answers(
             for phone in (giulia_phone, pia_phone):
                 expect(phone.locator("#incoming")).to_be_visible(timeout=10_000)
             # Told on the branch's 180, a moment after the pages show the call.
-            told = lambda: [c.local_tag for c in lamp("201") + lamp("203") if c.local_tag]  # noqa: E731
-            assert wait_for(lambda: len(told()) == 2, 5), "both lamps show the call"
+            both_told = lambda: sum(bool(c.local_tag) for c in lamp("201") + lamp("203")) == 2  # noqa: E731
+            assert wait_for(both_told, 5), "both lamps show the call"
             (giulias,), (pias,) = lamp("201"), lamp("203")
             assert giulias.state == pias.state == "early"
             assert giulias.local_tag and giulias.local_tag == pias.local_tag, "the one branch"
