@@ -24,6 +24,9 @@ Record-Route, so the caller's requests keep passing the proxy. The first phone t
 takes the call; the proxy cancels the other branches, the desk's branch its call.
 Answered through the desk, the branch takes the name and extension of the phone that
 answered, for the proxy's record.
+Ringing, it rings on the extension of each of its devices (``extensions_behind``: the
+browsers of a ring-all group's members share one branch), so that a pickup of any of
+them, and their busy lamps, find the call (``Proxy.extensions_rung``).
 
 This is a back-to-back user agent on the node's desk. The caller's INVITE is kept as it
 came, and the PBX calls the same number *as the caller's own call* (``placed_calls.py``),
@@ -359,6 +362,15 @@ class BridgedBrowserCalls:
         if line is None or binding is not line.binding:
             return None
         return [device.user_agent or device.contact_uri for device, _peer in line.devices]
+
+    def extensions_behind(self, binding: Binding) -> list[int] | None:
+        """The extensions whose devices a branch of ours (``binding``) rings, each once: a
+        ring group's step of several browser-only members is one branch standing for all
+        of them. None for any other binding."""
+        line = self.lines.get(binding.binding_key)
+        if line is None or binding is not line.binding:
+            return None
+        return list(dict.fromkeys(device.extension_id for device, _peer in line.devices))
 
     def take_branch(self, server: ServerTransaction, request: SipRequest, flow: Flow) -> bool:
         """The proxy's fork to one of our branches (False: ``flow`` is no line of ours):

@@ -181,20 +181,22 @@ class CallPickup:
             if context.row.caller_id == picker.extension_id:
                 continue
             for branch in context.branches:
-                extension_id = branch.binding.extension_id
                 if not branch.provisional or branch.final_status:
                     continue
-                if target is not None:
-                    if extension_id == target.extension_id:
+                # A desk's branch rings the browsers of every member it stands for (a
+                # ring group's step): the call rings on each of their extensions.
+                for extension_id in self.proxy.extensions_rung(branch.binding):
+                    if target is not None:
+                        if extension_id == target.extension_id:
+                            return context
+                        continue
+                    callee = by_id.get(extension_id)
+                    if (
+                        callee is not None
+                        and extension_id != picker.extension_id
+                        and self.colleagues(picker, callee)
+                    ):
                         return context
-                    continue
-                callee = by_id.get(extension_id)
-                if (
-                    callee is not None
-                    and extension_id != picker.extension_id
-                    and self.colleagues(picker, callee)
-                ):
-                    return context
         return None
 
 

@@ -816,6 +816,14 @@ class Proxy:
                 with_branches.append(fitting)
         return with_branches
 
+    def extensions_rung(self, binding: Binding) -> list[int]:
+        """The extensions a branch of a fork (``binding``) rings: its own, or each of those
+        a desk's branch stands for (``BridgedBrowserCalls.extensions_behind``), so that a
+        pickup of one of them finds the call as when their own phone is forked to."""
+        bridges = self.browser_bridges
+        behind = bridges.extensions_behind(binding) if bridges is not None else None
+        return behind or [binding.extension_id]
+
     def _ringable(
         self, steps: list[list[tuple[Binding, Peer]]], caller_media: str
     ) -> list[list[tuple[Binding, Peer]]]:
@@ -1813,16 +1821,24 @@ class Proxy:
     ) -> None:
         """The call reached ``state`` on ``branch``'s extension (and, ``caller_too``, on
         the caller's and on the ring group's number): their busy lamps are told, each
-        dialog from its own side (the caller's tag is the From's, the device's the To's)."""
+        dialog from its own side (the caller's tag is the From's, the device's the To's).
+        A desk's branch standing for several members' browsers (``extensions_rung``)
+        tells each of their lamps; answered, the one whose browser answered is confirmed
+        and the others' lamps go out."""
         events = self.dialog_events
         if events is None or not context.row.recorded:
             return  # a leg of the desk's inside a call: that call's dialog is the lamps'
         row = context.row
         call_id, caller_tag = row.call_id, context.request.from_tag or ""
-        callee = self.directory.by_id.get(branch.binding.extension_id)
-        if callee is not None:  # not a provider's line
+        for extension_id in self.extensions_rung(branch.binding):
+            callee = self.directory.by_id.get(extension_id)
+            if callee is None:  # a provider's line
+                continue
+            told = state
+            if state == CONFIRMED and extension_id != branch.binding.extension_id:
+                told = TERMINATED
             events.changed(
-                callee.number, call_id, RECIPIENT, state, row.caller_number,
+                callee.number, call_id, RECIPIENT, told, row.caller_number,
                 local_tag=branch.to_tag, remote_tag=caller_tag,
             )  # fmt: skip
         if not caller_too:
