@@ -645,7 +645,9 @@ class DtmfReceiver:
 # --------------------------------------------------------------------- RTCP (RFC 3550 §6.4)
 RTCP_SR = 200
 RTCP_RR = 201
+RTCP_SDES = 202
 RTCP_BYE = 203
+SDES_CNAME = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -675,6 +677,20 @@ def receiver_report(
     """An RR with one report block about ``source``. ``previous`` is (expected, received)
     at the last report, for the fraction lost over the interval (A.3)."""
     return struct.pack("!BBHI", 0x81, RTCP_RR, 7, ssrc) + _report_block(source, stats, previous)
+
+
+def source_description(ssrc: int, cname: str) -> bytes:
+    """An SDES packet (RFC 3550 §6.5) with one chunk: ``ssrc``'s canonical name. Every
+    compound RTCP packet carries one after its SR or RR (§6.1): receivers tie a
+    sender's streams together by it, and some drop a compound packet without it."""
+    text = cname.encode("ascii")
+    if not 0 < len(text) <= 255:
+        raise ValueError("a CNAME is 1 to 255 octets")
+    chunk = struct.pack("!IBB", ssrc, SDES_CNAME, len(text)) + text
+    # The item list ends with a null octet, and nulls fill the chunk to a 32-bit
+    # boundary: a whole word of them when the items end on one (§6.5).
+    chunk += b"\x00" * (4 - len(chunk) % 4)
+    return struct.pack("!BBH", 0x81, RTCP_SDES, len(chunk) // 4) + chunk
 
 
 # Seconds from the NTP epoch (1900) to the Unix one (1970).

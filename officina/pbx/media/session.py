@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import secrets
 import socket
 import time
 from collections import deque
@@ -70,6 +71,7 @@ from officina.sip.rtp import (
     parse_rtcp,
     receiver_report,
     sender_report,
+    source_description,
 )
 from officina.sip.sdp import AudioAgreement
 
@@ -155,6 +157,9 @@ class RtpSession:
         self.counters = MediaCounters()
         self.on_digit = on_digit
         self.ssrc = random.getrandbits(32)
+        # A short-term persistent CNAME (RFC 7022 §4.2): 96 random bits, base64, for this
+        # session's reports; it names no user or host.
+        self.cname = secrets.token_urlsafe(12)
         self.stats = ReceptionStats()
         self.buffer = JitterBuffer()
         self.dtmf = DtmfReceiver()
@@ -418,6 +423,7 @@ class RtpSession:
             report = sender_report(self.stream, time.time(), block)
         else:
             report = receiver_report(self.ssrc, self._source_ssrc or 0, self.stats, self._reported)
+        report += source_description(self.ssrc, self.cname)
         self._reported = (self.stats.expected, self.stats.received)
         self._sent_reported = self.stream.packets
         destination, muxed = self.rtcp_destination()

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiortc.rtp import RtcpPacket, RtcpSdesPacket, RtcpSrPacket
 
 from officina.pbx.anchoring import HOLD_MUSIC_NOTES
 from officina.pbx.media.g711 import decode
@@ -163,13 +164,15 @@ def test_a_held_phone_behind_nat_hears_the_music_where_its_media_come_from(
 
 
 class RtcpPort:
-    """A phone's RTCP socket: every RTCP packet that reaches it (type, whence)."""
+    """A phone's RTCP socket: every RTCP packet that reaches it (type, whence), and
+    each datagram as it came."""
 
     def __init__(self, port: int) -> None:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind((HOST, port))
         self.socket.settimeout(0.2)
         self.received: list[tuple[int, tuple[str, int]]] = []
+        self.datagrams: list[bytes] = []
         self._running = True
         self._thread = threading.Thread(target=self._receive, daemon=True)
         self._thread.start()
@@ -184,6 +187,7 @@ class RtcpPort:
                 return
             if len(data) >= 8 and data[0] >> 6 == 2 and 192 <= data[1] <= 223:
                 self.received.append((data[1], source))
+                self.datagrams.append(data)
 
     def close(self) -> None:
         self._running = False
@@ -223,6 +227,14 @@ def test_a_held_phone_whose_rtcp_is_not_next_to_its_rtp_gets_it_where_it_says(
         session = stream.ports[stream.listener or ""].session
         assert session is not None and session.remote == (HOST, base + 20)
         assert session.rtcp_destination() == ((HOST, base + 27), False)
+        # Each report is a compound packet that a WebRTC stack's parser reads: the SR,
+        # then the session's CNAME for the same SSRC (RFC 3550 §6.1).
+        report = next(data for data in rtcp.datagrams if data[1] == RTCP_SR)
+        sr, sdes = RtcpPacket.parse(report)
+        assert isinstance(sr, RtcpSrPacket) and isinstance(sdes, RtcpSdesPacket)
+        (chunk,) = sdes.chunks
+        assert sr.ssrc == chunk.ssrc == session.ssrc
+        assert chunk.items == [(1, session.cname.encode())] and len(session.cname) == 16
         if behind_nat:
             assert session.counters.rtcp > 0 and session.counters.latched_to is None
             talking.join(5)

@@ -11,6 +11,7 @@ import pytest
 from officina.sip.rtp import (
     NTP_UNIX_OFFSET,
     RTCP_RR,
+    RTCP_SDES,
     RTCP_SR,
     DtmfEvent,
     DtmfReceiver,
@@ -24,6 +25,7 @@ from officina.sip.rtp import (
     parse_rtcp,
     receiver_report,
     sender_report,
+    source_description,
 )
 from officina.sip.sdp import SdpParseError, SessionDescription, answer, audio_agreement, offer
 
@@ -477,3 +479,35 @@ def test_whatever_a_phone_sends_comes_out_as_20_ms_frames():
             frames = buffer.pop(now)
             assert all(frame is None or len(frame) == 160 for frame in frames)
         assert all(frame is None or len(frame) == 160 for frame in buffer.drain())
+
+
+@pytest.mark.parametrize(("cname", "padding"), [("ab", 4), ("abc", 3), ("abcd", 2), ("abcde", 1)])
+def test_a_source_description_carries_the_cname_padded_to_a_word(cname, padding):
+    """One chunk: SSRC, CNAME item (type 1, length, text), then at least one null octet
+    and nulls to the next 32-bit boundary (RFC 3550 §6.5): a whole word of them when
+    the item ends on one."""
+    packet = source_description(0xCAFE, cname)
+    first, packet_type, words = struct.unpack_from("!BBH", packet)
+    assert (first, packet_type) == (0x81, RTCP_SDES)  # version 2, one chunk
+    assert len(packet) == 4 * (words + 1) and len(packet) % 4 == 0
+    assert struct.unpack_from("!IBB", packet, 4) == (0xCAFE, 1, len(cname))
+    assert packet[10 : 10 + len(cname)] == cname.encode()
+    assert packet[10 + len(cname) :] == b"\x00" * padding
+    (parsed,) = parse_rtcp(packet)
+    assert parsed.packet_type == RTCP_SDES and parsed.ssrc == 0xCAFE
+
+
+def test_a_report_and_its_source_description_make_one_compound_packet():
+    stream = RtpStream(0xCAFE, 0, sequence=10, timestamp=1000)
+    stream.packet(b"\xff" * 160, 160)
+    compound = sender_report(stream, 1_800_000_000.25) + source_description(0xCAFE, "x" * 16)
+    assert [(packet.packet_type, packet.ssrc) for packet in parse_rtcp(compound)] == [
+        (RTCP_SR, 0xCAFE),
+        (RTCP_SDES, 0xCAFE),
+    ]
+
+
+@pytest.mark.parametrize("cname", ["", "x" * 256])
+def test_a_cname_is_one_to_255_octets(cname):
+    with pytest.raises(ValueError, match="CNAME"):
+        source_description(1, cname)
