@@ -54,6 +54,9 @@ logger = logging.getLogger("officina.pbx.transactions")
 
 # Bound on live transactions: beyond it new requests get 503 rather than memory.
 MAX_TRANSACTIONS = 300_000
+# Bound on the sources whose Peer is kept for reuse (below, ``_peer_of``): past it the
+# table starts again, so a scan from many ports costs memory only up to here.
+KNOWN_SOURCES = 4096
 
 ResponseCallback = Callable[[ClientTransaction, SipResponse], None]
 TimeoutCallback = Callable[[ClientTransaction], None]
@@ -115,12 +118,25 @@ class PbxTransactions:
         # (the SDP of a browser's call the PBX answers, rewritten by rtpengine).
         self.rewriters: dict[int, ResponseRewriter] = {}
         self._branches = proxy_branches()
+        self._sources: dict[tuple[str, str, int], Peer] = {}
 
     # ------------------------------------------------------------------ input
     def receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
-        peer = Peer(flow.transport, flow.host, flow.port)
-        events = self.core.receive(message, peer, now)
+        events = self.core.receive(message, self._peer_of(flow), now)
         self._run(events, flow, now)
+
+    def _peer_of(self, flow: Flow) -> Peer:
+        """The source of a message, one Peer per address. A phone sends a call's every
+        request and response from one address, and its transactions keep that Peer for
+        up to 32 s after the call: made per message, each copy was one more object the
+        garbage collector walked while the transactions lived."""
+        address = (flow.transport, flow.host, flow.port)
+        peer = self._sources.get(address)
+        if peer is None:
+            if len(self._sources) >= KNOWN_SOURCES:
+                self._sources.clear()
+            peer = self._sources[address] = Peer(*address)
+        return peer
 
     def _run(self, events: list[Event], flow: Flow | None, now: float) -> None:
         for event in events:

@@ -384,6 +384,21 @@ def test_a_finished_call_is_freed_without_the_garbage_collector(pbx, giulia, mar
     assert left == []
 
 
+def test_the_transactions_of_one_phone_share_its_address(pbx, giulia, marco_desk):
+    """A call's transactions are kept up to 32 s after it, each with the address its
+    request came from and the one its answers go to: for one phone that is one Peer
+    shared by all of them, not a new one per message for the garbage collector to walk."""
+    answered_call(giulia, marco_desk)
+    kept = [
+        transaction
+        for transaction in pbx.server.layer.core.server_transactions
+        if transaction.source.port == giulia.port
+    ]
+    assert [t.request.method for t in kept].count("INVITE") == 2  # challenged, then sent again
+    assert len({id(transaction.source) for transaction in kept}) == 1
+    assert all(transaction.response_peer is transaction.source for transaction in kept)
+
+
 def test_every_device_busy_gives_486(pbx, giulia, marco_desk, marco_mobile):
     for phone in (giulia, marco_desk, marco_mobile):
         phone.register()
