@@ -54,6 +54,9 @@ logger = logging.getLogger("officina.pbx.transactions")
 
 # Bound on live transactions: beyond it new requests get 503 rather than memory.
 MAX_TRANSACTIONS = 300_000
+# Bound on the sources whose Peer is kept for reuse (below, ``_peer_of``): past it the
+# table starts again, so a scan from many ports costs memory only up to here.
+KNOWN_SOURCES = 4096
 
 ResponseCallback = Callable[[ClientTransaction, SipResponse], None]
 TimeoutCallback = Callable[[ClientTransaction], None]
@@ -83,14 +86,32 @@ class TransactionUser(Protocol):
     def ack(self, request: SipRequest, flow: Flow, now: float) -> None: ...
 
 
-class _BranchOwner:
-    """What a client transaction's ``context`` holds: who gets its responses."""
+class BranchOwner:
+    """What a client transaction's ``context`` holds: who gets its responses and its
+    timeout. ``forward`` makes one from two callbacks; the proxy, which forwards every
+    call, has one object of its own per fork instead (``forward_owned``)."""
 
-    __slots__ = ("on_response", "on_timeout")
+    __slots__ = ()
+
+    def on_response(self, client: ClientTransaction, response: SipResponse) -> None:
+        raise NotImplementedError
+
+    def on_timeout(self, client: ClientTransaction) -> None:
+        raise NotImplementedError
+
+
+class _Callbacks(BranchOwner):
+    __slots__ = ("_on_response", "_on_timeout")
 
     def __init__(self, on_response: ResponseCallback, on_timeout: TimeoutCallback) -> None:
-        self.on_response = on_response
-        self.on_timeout = on_timeout
+        self._on_response = on_response
+        self._on_timeout = on_timeout
+
+    def on_response(self, client: ClientTransaction, response: SipResponse) -> None:
+        self._on_response(client, response)
+
+    def on_timeout(self, client: ClientTransaction) -> None:
+        self._on_timeout(client)
 
 
 class PbxTransactions:
@@ -115,12 +136,25 @@ class PbxTransactions:
         # (the SDP of a browser's call the PBX answers, rewritten by rtpengine).
         self.rewriters: dict[int, ResponseRewriter] = {}
         self._branches = proxy_branches()
+        self._sources: dict[tuple[str, str, int], Peer] = {}
 
     # ------------------------------------------------------------------ input
     def receive(self, message: SipRequest | SipResponse, flow: Flow, now: float) -> None:
-        peer = Peer(flow.transport, flow.host, flow.port)
-        events = self.core.receive(message, peer, now)
+        events = self.core.receive(message, self._peer_of(flow), now)
         self._run(events, flow, now)
+
+    def _peer_of(self, flow: Flow) -> Peer:
+        """The source of a message, one Peer per address. A phone sends a call's every
+        request and response from one address, and its transactions keep that Peer for
+        up to 32 s after the call: made per message, each copy was one more object the
+        garbage collector walked while the transactions lived."""
+        address = (flow.transport, flow.host, flow.port)
+        peer = self._sources.get(address)
+        if peer is None:
+            if len(self._sources) >= KNOWN_SOURCES:
+                self._sources.clear()
+            peer = self._sources[address] = Peer(*address)
+        return peer
 
     def _run(self, events: list[Event], flow: Flow | None, now: float) -> None:
         for event in events:
@@ -130,7 +164,7 @@ class PbxTransactions:
                     self._run(self.core.transport_error(event.transaction, now), None, now)
             elif isinstance(event, ResponseReceived):
                 owner = event.transaction.context
-                if isinstance(owner, _BranchOwner):
+                if isinstance(owner, BranchOwner):
                     owner.on_response(event.transaction, event.response)
             elif isinstance(event, RequestReceived):
                 assert flow is not None and self.tu is not None
@@ -154,7 +188,7 @@ class PbxTransactions:
             elif isinstance(event, TransactionTimeout | TransportError):
                 transaction = event.transaction
                 owner = transaction.context
-                if isinstance(owner, _BranchOwner) and isinstance(transaction, ClientTransaction):
+                if isinstance(owner, BranchOwner) and isinstance(transaction, ClientTransaction):
                     owner.on_timeout(transaction)
             elif isinstance(event, StrayResponse):
                 self._stray(event.response)
@@ -271,10 +305,16 @@ class PbxTransactions:
     ) -> ClientTransaction:
         """Send ``request`` (which becomes the transaction's own) on a new client
         transaction, with our Via on top."""
+        return self.forward_owned(request, peer, _Callbacks(on_response, on_timeout))
+
+    def forward_owned(
+        self, request: SipRequest, peer: Peer, owner: BranchOwner
+    ) -> ClientTransaction:
+        """``forward``, its responses and timeout going to ``owner``."""
         request.prepend_via(self.our_via(peer.transport, self.new_branch()))
         now = self.clock()
         transaction, events = self.core.send_request(request, peer, now)
-        transaction.context = _BranchOwner(on_response, on_timeout)
+        transaction.context = owner
         self._run(events, None, now)
         return transaction
 

@@ -70,11 +70,25 @@ COMMON_METHODS = frozenset(
 )  # fmt: skip
 
 
+# CSeq values seen, each read once: a dialog's requests and every response to them
+# repeat the same few ("1 INVITE", "2 BYE"), and a proxy's transactions keep theirs for
+# up to 32 s. One shared CSeq each is one parse and one object for the garbage collector
+# to walk instead of one per message. Bounded: past the limit the table starts again.
+_CSEQ_CACHE: dict[str, CSeq] = {}
+_CSEQ_CACHE_LIMIT = 4096
+
+
 def parse_cseq(value: str) -> CSeq:
+    known = _CSEQ_CACHE.get(value)
+    if known is not None:
+        return known
     number, sep, method = value.partition(" ")
     ascii_number = len(number) < 10 and number.isascii() and number.isdigit()
     if sep and ascii_number and method in COMMON_METHODS:
-        return CSeq(int(number), method)
+        if len(_CSEQ_CACHE) >= _CSEQ_CACHE_LIMIT:
+            _CSEQ_CACHE.clear()
+        cseq = _CSEQ_CACHE[value] = CSeq(int(number), method)
+        return cseq
     parts = value.split()
     if len(parts) != 2:
         raise SipParseError(f"invalid CSeq: {value[:60]!r}")

@@ -76,7 +76,14 @@ def response_peer(via: Via, source: Peer) -> Peer:
     maddr = via.params.get("maddr")
     if maddr:
         return Peer(source.transport, _bare(maddr), port)
+    # Most requests are answered where they came from: the source itself then, which the
+    # server transaction keeps for 32 s, rather than an equal Peer made for it.
     if via.wants_rport:
         rport = via.rport
-        return Peer(source.transport, source.host, rport if rport is not None else source.port)
-    return Peer(source.transport, via.received or source.host, port)
+        if rport is None or rport == source.port:
+            return source
+        return Peer(source.transport, source.host, rport)
+    host = via.received or source.host
+    if host == source.host and port == source.port:
+        return source
+    return Peer(source.transport, host, port)

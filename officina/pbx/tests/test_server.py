@@ -11,7 +11,7 @@ from officina.accounts.models import Member
 from officina.pbx.actions import do_provision_extension, do_set_sip_password
 from officina.pbx.directory import Directory
 from officina.pbx.models import CallRecord, Registration
-from officina.pbx.proxy import ResponseContext
+from officina.pbx.proxy import Branch, ResponseContext
 from officina.pbx.tests.harness import REALM, Pbx, Phone
 from officina.sip import SipRequest, SipResponse, parse_message
 
@@ -382,6 +382,39 @@ def test_a_finished_call_is_freed_without_the_garbage_collector(pbx, giulia, mar
     finally:
         gc.enable()
     assert left == []
+
+
+def test_the_transactions_of_one_phone_share_its_address(pbx, giulia, marco_desk):
+    """A call's transactions are kept up to 32 s after it, each with the address its
+    request came from and the one its answers go to: for one phone that is one Peer
+    shared by all of them, not a new one per message for the garbage collector to walk."""
+    answered_call(giulia, marco_desk)
+    kept = [
+        transaction
+        for transaction in pbx.server.layer.core.server_transactions
+        if transaction.source.port == giulia.port
+    ]
+    assert [t.request.method for t in kept].count("INVITE") == 2  # challenged, then sent again
+    assert len({id(transaction.source) for transaction in kept}) == 1
+    assert all(transaction.response_peer is transaction.source for transaction in kept)
+
+
+def test_a_fork_is_owned_by_one_object(pbx, giulia, marco_desk):
+    """A fork's client transaction is kept up to 32 s after the call (Timer M), and
+    with it what owns it: the proxy, the call and the branch, and nothing made only to
+    reach them (two bound callbacks were six more objects for the collector to walk)."""
+    answered_call(giulia, marco_desk)
+    (fork,) = [t for t in pbx.server.layer.core.client_transactions if t.is_invite]
+    owner = fork.context
+    made_for_it = [
+        held
+        for held in gc.get_referents(owner)
+        if gc.is_tracked(held)
+        and held is not type(owner)
+        and held is not pbx.server.proxy
+        and type(held) not in (ResponseContext, Branch)
+    ]
+    assert made_for_it == []
 
 
 def test_every_device_busy_gives_486(pbx, giulia, marco_desk, marco_mobile):

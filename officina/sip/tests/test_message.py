@@ -190,6 +190,20 @@ def test_pop_via_from_comma_list_and_routes():
     assert not msg.has_header("Route")
 
 
+def test_messages_of_one_cseq_share_it():
+    """A request, its retransmission and the answers to them carry the same CSeq, and a
+    proxy's transactions keep each message for up to 32 s: they share one CSeq, read once."""
+    request = parse_message(INVITE)
+    assert isinstance(request, SipRequest)
+    again = parse_message(INVITE)
+    assert again.cseq is request.cseq
+    assert make_response(request, 180).cseq is request.cseq
+    response = parse_message(make_response(request, 180).serialize())
+    assert response.cseq is request.cseq
+    other = parse_message(INVITE.replace(b"CSeq: 314159 INVITE", b"CSeq: 314160 INVITE"))
+    assert other.cseq.number == request.cseq.number + 1
+
+
 def test_values_read_once_are_kept_until_their_header_changes():
     data = (
         b"INVITE sip:b@h SIP/2.0\r\n"

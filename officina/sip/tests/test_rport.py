@@ -37,6 +37,21 @@ def test_received_only_when_host_differs_and_sent_by_port_used():
     assert response_peer(named.top_via, source) == Peer("UDP", "192.0.2.4", 5060)
 
 
+def test_answers_going_back_to_the_source_go_to_the_source_itself():
+    """A server transaction keeps where its answers go for up to 32 s: when that is
+    where the request came from, it keeps the source, not an equal copy of it."""
+    source = Peer("UDP", "203.0.113.9", 61000)
+    asking = Via.parse("SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa;rport")
+    stamped = stamped_via(asking, source)
+    assert stamped is not None
+    assert response_peer(asking, source) is source
+    assert response_peer(stamped, source) is source
+    plain = Via.parse("SIP/2.0/UDP 203.0.113.9:61000;branch=z9hG4bKb")
+    assert response_peer(plain, source) is source
+    elsewhere = Via.parse("SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bKc")
+    assert response_peer(elsewhere, source) == Peer("UDP", "203.0.113.9", 5060)
+
+
 def test_ipv6_maddr_and_reliable_transports():
     v6 = Via.parse("SIP/2.0/UDP [2001:db8::5]:5060;branch=z9hG4bKd;rport")
     source = Peer("UDP", "2001:db8::5", 5062)
